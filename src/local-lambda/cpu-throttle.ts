@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
+export const MB_PER_VCPU = 1769;
+const PERIOD_US = 100_000;
+
+export interface ThrottleStatus {
+  readonly enabled: boolean;
+  /** `cgroup-v2`, `cgroup-v1`, or `none`. */
+  readonly mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none';
+  /** One plain sentence for people and reports. */
+  readonly statement: string;
+}
+
+/** The share of CPUs a memory size buys, capped at what the host has. */
+export function cpuShare(memoryMb: number, hostCpus = availableParallelism()): number {
+  return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
+}
+
+/** A per-environment CPU group; `procsFile` is where the environment's first process enrols. */
+export interface CpuGroup {
+  readonly procsFile: string;
+  remove(): void;
+}
+
+/**
+ * Confines each execution environment to memory/1769 of a CPU through a cgroup, where the host
+ * lets this process create one. Where it cannot, it says so once and environments run
+ * unthrottled, so durations do not scale with memory.
+ */
+export class CpuThrottle {
+  readonly status: ThrottleStatus;
+  private readonly root: string | undefined;
+  private readonly version: 1 | 2 | undefined;
+  private counter = 0;
+
+  constructor(options: { disabled?: boolean; cgroupMount?: string } = {}) {
+    const mount = options.cgroupMount ?? '/sys/fs/cgroup';
+    if (options.disabled) {
+      this.status = unthrottled('CPU throttling was turned off for this service');
+      return;
+    }
+    const attempt = tryCgroupV2(mount) ?? tryCgroupV1(mount);
+    if (attempt && 'root' in attempt) {
+      this.root = attempt.root;
+      this.version = attempt.version;
+      this.status = {
+        enabled: true,
+        mechanism: attempt.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+        statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${attempt.version}), so durations scale with memory.`,
+      };
+    } else {
+      this.status = unthrottled(attempt?.reason ?? 'no writable cgroup cpu controller was found');
+    }
+  }
+
+  /** A group for one environment, or undefined when throttling is not available. */
+  createGroup(memoryMb: number): CpuGroup | undefined {
+    if (!this.root || !this.version) return undefined;
+    const directory = join(this.root, `env-${++this.counter}`);
+    const quota = Math.max(1000, Math.round(cpuShare(memoryMb) * PERIOD_US));
+    try {
+      mkdirSync(directory);
+      if (this.version === 2) writeFileSync(join(directory, 'cpu.max'), `${quota} ${PERIOD_US}`);
+      else {
+        writeFileSync(join(directory, 'cpu.cfs_period_us'), String(PERIOD_US));
+        writeFileSync(join(directory, 'cpu.cfs_quota_us'), String(quota));
+      }
+    } catch {
+      removeDirectory(directory);
+      return undefined;
+    }
+    return { procsFile: join(directory, 'cgroup.procs'), remove: () => removeDirectory(directory) };
+  }
+
+  dispose(): void {
+    if (this.root) removeDirectory(this.root);
+  }
+}
+
+function unthrottled(reason: string): ThrottleStatus {
+  return {
+    enabled: false,
+    mechanism: 'none',
+    statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.`,
+  };
+}
+
+type Attempt = { root: string; version: 1 | 2 } | { reason: string } | undefined;
+
+function ownCgroupPath(controller: string | undefined): string | undefined {
+  try {
+    for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+      const [, controllers, path] = line.split(':');
+      if (path === undefined) continue;
+      if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller)) return path;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function tryCgroupV2(mount: string): Attempt {
+  const own = ownCgroupPath(undefined);
+  if (own === undefined || !existsSync(join(mount, 'cgroup.controllers'))) return undefined;
+  const parent = join(mount, own);
+  try {
+    if (!readFileSync(join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
+      return { reason: 'the cgroup v2 cpu controller is not delegated to this process' };
+    }
+    const root = join(parent, `lambda-perf-gate-${process.pid}`);
+    mkdirSync(root);
+    try {
+      writeFileSync(join(root, 'cgroup.subtree_control'), '+cpu');
+    } catch (error) {
+      removeDirectory(root);
+      throw error;
+    }
+    return { root, version: 2 };
+  } catch {
+    return { reason: 'the cgroup v2 hierarchy is not writable here' };
+  }
+}
+
+function tryCgroupV1(mount: string): Attempt {
+  const own = ownCgroupPath('cpu');
+  const controller = join(mount, 'cpu');
+  if (own === undefined || !existsSync(join(controller, 'cpu.cfs_quota_us'))) return undefined;
+  const root = join(controller, own, `lambda-perf-gate-${process.pid}`);
+  try {
+    mkdirSync(root);
+    return { root, version: 1 };
+  } catch {
+    return { reason: 'the cgroup v1 cpu controller is not writable here' };
+  }
+}
+
+function removeDirectory(directory: string): void {
+  try {
+    rmdirSync(directory);
+  } catch {
+    // Still has a process in it or already gone; the environment's exit path retries.
+  }
+}

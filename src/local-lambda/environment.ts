@@ -1,0 +1,430 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { CpuGroup, CpuThrottle } from './cpu-throttle.js';
+import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
+import { logStreamName, type LogStore } from './logs.js';
+import { processTreeMemory } from './process-memory.js';
+import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
+import { RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
+
+const MIB = 1024 * 1024;
+/** Lambda limits the INIT phase to 10 seconds. */
+const INIT_LIMIT_MS = 10_000;
+const MEMORY_POLL_MS = 10;
+const TAIL_BYTES = 4096;
+const MAX_LINE_CHARS = 256 * 1024;
+
+export interface EnvironmentSpec {
+  readonly functionName: string;
+  readonly version: string;
+  readonly functionArn: string;
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  readonly handler: string;
+  readonly runtime: RuntimeDescription;
+  readonly codeDirectory: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly region: string;
+  readonly logGroup: string;
+  readonly logFormat: LogFormat;
+}
+
+export interface EnvironmentServices {
+  readonly clients: RuntimeClients;
+  readonly throttle: CpuThrottle;
+  readonly logs: LogStore;
+}
+
+export interface InvocationRequest {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  readonly invokedFunctionArn: string;
+  readonly clientContext?: string;
+  /** Fault injection: kill the environment right after the event is handed over. */
+  readonly kill?: boolean;
+}
+
+export interface InvocationOutcome {
+  readonly requestId: string;
+  readonly status: 'success' | 'error' | 'timeout';
+  /** The response payload, or Lambda's error document when `functionError` is set. */
+  readonly body: Buffer;
+  readonly functionError: boolean;
+  readonly errorType?: string;
+  readonly durationMs: number;
+  readonly billedDurationMs: number;
+  readonly initDurationMs?: number;
+  readonly memorySizeMb: number;
+  readonly maxMemoryUsedMb: number;
+  /** START .. REPORT of this invocation, the last 4 KB, as `X-Amz-Log-Result` carries it. */
+  readonly logTail: Buffer;
+}
+
+interface Running {
+  readonly request: InvocationRequest;
+  readonly resolve: (outcome: InvocationOutcome) => void;
+  readonly lines: string[];
+  deliveredAt?: number;
+  timer?: NodeJS.Timeout;
+}
+
+type Failure = { status: 'error' | 'timeout'; errorType: string; body: Buffer };
+
+const now = (): number => performance.now();
+
+function errorDocument(errorType: string, errorMessage: string): Buffer {
+  return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+}
+
+/**
+ * One execution environment: a child process running a runtime client against its own Runtime
+ * API. It serves one invocation at a time, stays warm between them, and is thrown away after a
+ * timeout, a crash, running out of memory or an init error, as Lambda does.
+ */
+export class ExecutionEnvironment {
+  readonly id = randomBytes(16).toString('hex');
+  readonly logStream: string;
+  private child: ChildProcess | undefined;
+  private api: RuntimeApi | undefined;
+  private cpuGroup: CpuGroup | undefined;
+  private readonly spawnedAt = now();
+  private initDurationMs: number | undefined;
+  private initBilled = false;
+  private initFailure: Failure | undefined;
+  private running: Running | undefined;
+  private memoryPeak = 0;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private initTimer: NodeJS.Timeout | undefined;
+  private oomKilled = false;
+  private dead = false;
+  private readonly exited: Promise<void>;
+  private markExited: () => void = () => undefined;
+  private partialLine = '';
+
+  private constructor(
+    readonly spec: EnvironmentSpec,
+    private readonly services: EnvironmentServices,
+  ) {
+    this.logStream = logStreamName(spec.version, this.id, new Date());
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+  }
+
+  /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
+  static async start(spec: EnvironmentSpec, services: EnvironmentServices): Promise<ExecutionEnvironment> {
+    const environment = new ExecutionEnvironment(spec, services);
+    await environment.boot();
+    return environment;
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.running) throw new Error(`environment ${this.id} is busy`);
+    return new Promise((resolve) => {
+      this.running = { request, resolve, lines: [] };
+      if (this.initFailure) {
+        this.finish(this.initFailure);
+        return;
+      }
+      if (this.dead) {
+        this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`) });
+        return;
+      }
+      this.startMemoryWatch();
+      const event: RuntimeEvent = {
+        requestId: request.requestId,
+        payload: request.payload,
+        deadlineMs: Date.now() + this.spec.timeoutS * 1000,
+        invokedFunctionArn: request.invokedFunctionArn,
+        ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+      };
+      this.api?.deliver(event);
+    });
+  }
+
+  /** Stops the process and frees everything the environment holds; safe to call twice. */
+  async retire(): Promise<void> {
+    this.kill();
+    await this.exited;
+  }
+
+  private async boot(): Promise<void> {
+    const { spec, services } = this;
+    this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
+    const { api, address } = await RuntimeApi.start({
+      next: (event) => this.onNext(event),
+      response: (requestId, body) => this.onResult(requestId, { body }),
+      responseTooLarge: (requestId) =>
+        this.onResult(requestId, {
+          failure: {
+            status: 'error',
+            errorType: 'Function.ResponseSizeTooLarge',
+            body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
+          },
+        }),
+      error: (requestId, body, errorType) =>
+        this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
+      initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
+    });
+    this.api = api;
+    let command: [string, string[]];
+    try {
+      command = services.clients.command(spec.runtime, spec.codeDirectory);
+    } catch (error) {
+      if (!(error instanceof RuntimeStartError)) throw error;
+      this.initDurationMs = now() - this.spawnedAt;
+      this.initFailure = { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) };
+      this.shutDown();
+      this.markExited();
+      return;
+    }
+    this.cpuGroup = services.throttle.createGroup(spec.memoryMb);
+    const [file, args] = this.cpuGroup
+      ? // The shell enrols itself in the CPU group and then becomes the runtime, so INIT is throttled too.
+        ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', this.cpuGroup.procsFile, command[0], ...command[1]]]
+      : command;
+    const child = spawn(file, args, {
+      cwd: spec.codeDirectory,
+      env: this.processEnvironment(address),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.child = child;
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
+    child.on('error', (error) => this.onExit(`error: ${error.message}`));
+    child.on('exit', (code, signal) => this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`));
+    this.startMemoryWatch();
+    this.initTimer = setTimeout(() => {
+      this.initFailure = {
+        status: 'timeout',
+        errorType: 'Sandbox.Timedout',
+        body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
+      };
+      this.initDurationMs = INIT_LIMIT_MS;
+      if (this.running) this.finish(this.initFailure);
+      this.kill();
+    }, INIT_LIMIT_MS);
+  }
+
+  private processEnvironment(runtimeApi: string): NodeJS.ProcessEnv {
+    const { spec } = this;
+    return {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      ...spec.variables,
+      _HANDLER: spec.handler,
+      AWS_REGION: spec.region,
+      AWS_DEFAULT_REGION: spec.region,
+      AWS_EXECUTION_ENV: spec.runtime.family === 'provided' ? undefined : `AWS_Lambda_${spec.runtime.id}`,
+      AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      AWS_LAMBDA_FUNCTION_VERSION: spec.version,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+      AWS_LAMBDA_RUNTIME_API: runtimeApi,
+      LAMBDA_TASK_ROOT: spec.codeDirectory,
+      LAMBDA_RUNTIME_DIR: spec.codeDirectory,
+      // Placeholders: the local service has no IAM, and real credentials must never reach user code.
+      AWS_ACCESS_KEY_ID: 'LOCALLAMBDAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'local-lambda-has-no-credentials',
+      AWS_SESSION_TOKEN: 'local-lambda',
+    };
+  }
+
+  private onNext(event: RuntimeEvent | undefined): void {
+    if (this.initDurationMs === undefined) {
+      this.initDurationMs = now() - this.spawnedAt;
+      clearTimeout(this.initTimer);
+    }
+    if (!event || !this.running) return;
+    const running = this.running;
+    running.deliveredAt = now();
+    this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
+    running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
+    if (running.request.kill) this.kill();
+  }
+
+  private onResult(requestId: string, result: { body: Buffer } | { failure: Failure }): void {
+    if (this.running?.request.requestId !== requestId) return;
+    if ('failure' in result) this.finish(result.failure);
+    else this.finish(undefined, result.body);
+  }
+
+  private onInitError(body: Buffer, errorType: string): void {
+    this.initDurationMs ??= now() - this.spawnedAt;
+    clearTimeout(this.initTimer);
+    this.initFailure = { status: 'error', errorType, body };
+    if (this.running) this.finish(this.initFailure);
+    this.kill();
+  }
+
+  private onTimeout(): void {
+    const running = this.running;
+    if (!running) return;
+    const seconds = this.spec.timeoutS.toFixed(2);
+    this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
+    this.finish({
+      status: 'timeout',
+      errorType: 'Sandbox.Timedout',
+      body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
+    });
+    this.kill();
+  }
+
+  private onExit(reason: string): void {
+    this.dead = true;
+    this.shutDown();
+    const running = this.running;
+    if (running) {
+      const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+      this.finish({
+        status: 'error',
+        errorType,
+        body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
+      });
+    }
+    this.cpuGroup?.remove();
+    this.markExited();
+  }
+
+  private onOutput(text: string): void {
+    const combined = this.partialLine + text;
+    const lines = combined.split('\n');
+    this.partialLine = lines.pop() ?? '';
+    if (this.partialLine.length > MAX_LINE_CHARS) {
+      lines.push(this.partialLine);
+      this.partialLine = '';
+    }
+    const running = this.running?.deliveredAt === undefined ? undefined : this.running;
+    // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
+    for (const line of lines) this.appendLog(line.replaceAll('\r', '\n'), running);
+  }
+
+  private appendLog(line: string, running?: Running): void {
+    this.services.logs.append(this.spec.logGroup, this.logStream, line);
+    if (running) {
+      running.lines.push(line);
+      if (running.lines.length > 64) running.lines.splice(0, running.lines.length - 64);
+    }
+  }
+
+  private startMemoryWatch(): void {
+    if (this.memoryTimer || !this.child?.pid) return;
+    this.memoryTimer = setInterval(() => this.sampleMemory(), MEMORY_POLL_MS);
+    this.memoryTimer.unref();
+  }
+
+  /** Samples the process tree; an environment over its memory size is killed, as on Lambda. */
+  private sampleMemory(): number {
+    const pid = this.child?.pid;
+    if (pid && !this.dead) this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
+    if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
+      this.oomKilled = true;
+      this.kill();
+    }
+    return this.memoryPeak;
+  }
+
+  private finish(failure: Failure | undefined, body?: Buffer): void {
+    const running = this.running;
+    if (!running) return;
+    clearTimeout(running.timer);
+    const endedAt = now();
+    const peak = this.sampleMemory();
+    this.stopMemoryWatch();
+    if (!failure && this.oomKilled) {
+      failure = {
+        status: 'error',
+        errorType: 'Runtime.OutOfMemory',
+        body: errorDocument('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`),
+      };
+    }
+    this.running = undefined;
+    // Let output the runtime wrote just before its response reach the log first.
+    setImmediate(() => {
+      const durationMs = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
+      const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
+      this.initBilled = true;
+      const { requestId } = running.request;
+      const format = this.spec.logFormat;
+      if (running.deliveredAt === undefined) this.appendLog(startLine(format, requestId, this.spec.version, new Date()), running);
+      this.appendLog(endLine(format, requestId, new Date()), running);
+      this.appendLog(
+        reportLine(
+          format,
+          {
+            requestId,
+            durationMs,
+            billedDurationMs: billedDuration(durationMs, initDurationMs),
+            memorySizeMb: this.spec.memoryMb,
+            maxMemoryUsedMb: Math.ceil(peak / MIB),
+            ...(initDurationMs === undefined ? {} : { initDurationMs }),
+            status: failure?.status ?? 'success',
+            ...(failure ? { errorType: failure.errorType } : {}),
+          },
+          new Date(),
+        ),
+        running,
+      );
+      const text = Buffer.from(`${running.lines.join('\n')}\n`);
+      running.resolve({
+        requestId,
+        status: failure?.status ?? 'success',
+        body: failure ? failure.body : (body ?? Buffer.alloc(0)),
+        functionError: failure !== undefined,
+        ...(failure ? { errorType: failure.errorType } : {}),
+        durationMs,
+        billedDurationMs: billedDuration(durationMs, initDurationMs),
+        ...(initDurationMs === undefined ? {} : { initDurationMs }),
+        memorySizeMb: this.spec.memoryMb,
+        maxMemoryUsedMb: Math.ceil(peak / MIB),
+        logTail: text.subarray(Math.max(0, text.length - TAIL_BYTES)),
+      });
+    });
+  }
+
+  private stopMemoryWatch(): void {
+    clearInterval(this.memoryTimer);
+    this.memoryTimer = undefined;
+  }
+
+  private kill(): void {
+    const child = this.child;
+    this.dead = true;
+    this.shutDown();
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+        return; // the exit handler finishes the invocation and frees the rest
+      } catch {
+        // The group is already gone.
+      }
+    }
+    this.cpuGroup?.remove();
+    this.markExited();
+  }
+
+  private shutDown(): void {
+    clearTimeout(this.initTimer);
+    this.stopMemoryWatch();
+    this.api?.close();
+  }
+}
+
+function typeFromBody(body: Buffer): string {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errorType?: unknown };
+    return typeof parsed.errorType === 'string' ? parsed.errorType : 'Unhandled';
+  } catch {
+    return 'Unhandled';
+  }
+}

@@ -1,0 +1,516 @@
+import { randomUUID } from 'node:crypto';
+import { unpackCode, type CodePackage } from './code-package.js';
+import type { LogFormat } from './log-lines.js';
+import { describeRuntime, SUPPORTED_RUNTIMES } from './runtimes/index.js';
+import { conflict, invalidParameter, LambdaServiceError, notFound, validationError } from './service-error.js';
+
+export const ACCOUNT_ID = '000000000000';
+export const LATEST = '$LATEST';
+
+export interface FunctionSettings {
+  readonly runtime: string;
+  readonly handler: string;
+  readonly role: string;
+  readonly memoryMb: number;
+  readonly timeoutS: number;
+  readonly description: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly architectures: readonly ('x86_64' | 'arm64')[];
+  readonly ephemeralStorageMb: number;
+  readonly logFormat: LogFormat;
+  readonly logGroup: string;
+  readonly snapStart: 'None' | 'PublishedVersions';
+}
+
+/** One version of a function: `$LATEST` (mutable) or a published, immutable number. */
+export interface VersionRecord {
+  readonly version: string;
+  readonly settings: FunctionSettings;
+  readonly code: CodePackage;
+  readonly revisionId: string;
+  readonly lastModified: string;
+  readonly description: string;
+}
+
+export interface AliasRecord {
+  readonly name: string;
+  readonly functionVersion: string;
+  readonly description: string;
+  readonly additionalVersionWeights: Readonly<Record<string, number>>;
+  readonly revisionId: string;
+}
+
+interface FunctionRecord {
+  readonly name: string;
+  /** What GetFunction shows for $LATEST, including an update still in progress. */
+  latest: VersionRecord;
+  /** What invocations of $LATEST run: the last completed update. */
+  active: VersionRecord;
+  state: 'Pending' | 'Active';
+  lastUpdateStatus: 'InProgress' | 'Successful';
+  pendingTimer: NodeJS.Timeout | undefined;
+  readonly versions: Map<string, VersionRecord>;
+  readonly aliases: Map<string, AliasRecord>;
+  nextVersion: number;
+  readonly tags: Record<string, string>;
+}
+
+export interface FunctionReference {
+  readonly name: string;
+  readonly qualifier?: string;
+}
+
+export interface StoreEvents {
+  /** Environments of this function (and version, when given) must not serve again. */
+  retire(functionName: string, version?: string): void;
+}
+
+const RESERVED_VARIABLES = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
+
+const FUNCTION_REF =
+  /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
+
+/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
+export function parseFunctionReference(raw: string, queryQualifier?: string): FunctionReference {
+  const match = FUNCTION_REF.exec(raw);
+  if (!match?.[1] || match[1].length > 64) {
+    throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
+  }
+  const fromName = match[2];
+  if (fromName && queryQualifier && fromName !== queryQualifier) {
+    throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
+  }
+  const qualifier = fromName ?? queryQualifier;
+  return qualifier ? { name: match[1], qualifier } : { name: match[1] };
+}
+
+function lambdaTimestamp(date: Date): string {
+  return date.toISOString().replace('Z', '+0000');
+}
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown, field: string): Json {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidParameter(`${field} must be an object`);
+  return value as Json;
+}
+
+function optionalString(body: Json, key: string): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalInteger(body: Json, key: string): number | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
+  }
+  return value;
+}
+
+/**
+ * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
+ * Invocation and environments live elsewhere; this module tells them when code must be retired.
+ */
+export class FunctionStore {
+  private readonly functions = new Map<string, FunctionRecord>();
+
+  constructor(
+    private readonly region: string,
+    private readonly codeRoot: string,
+    private readonly events: StoreEvents,
+    private readonly updateDelayMs: () => number,
+  ) {}
+
+  arn(name: string, qualifier?: string): string {
+    return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+  }
+
+  create(body: Json): Json {
+    const name = optionalString(body, 'FunctionName');
+    if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+      throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
+    }
+    if (this.functions.has(name)) throw conflict(`Function already exist: ${name}`);
+    if (body.PackageType === 'Image') throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
+    const code = asObject(body.Code, 'Code');
+    if (typeof code.ZipFile !== 'string') {
+      throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+    }
+    const settings = this.settings(name, body, undefined);
+    const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
+    const fn: FunctionRecord = {
+      name,
+      latest: record,
+      active: record,
+      state: 'Pending',
+      lastUpdateStatus: 'Successful',
+      pendingTimer: undefined,
+      versions: new Map(),
+      aliases: new Map(),
+      nextVersion: 1,
+      tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
+    };
+    this.functions.set(name, fn);
+    this.afterDelay(fn, () => (fn.state = 'Active'));
+    if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+    return this.configuration(fn, fn.latest);
+  }
+
+  get(ref: FunctionReference): Json {
+    const fn = this.find(ref.name);
+    const record = this.resolveRecord(fn, ref.qualifier);
+    return {
+      Configuration: this.configuration(fn, record),
+      Code: { RepositoryType: 'S3', Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}` },
+      Tags: fn.tags,
+    };
+  }
+
+  getConfiguration(ref: FunctionReference): Json {
+    const fn = this.find(ref.name);
+    return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
+  }
+
+  codeOf(name: string, version: string): Buffer {
+    const fn = this.find(name);
+    return this.resolveRecord(fn, version).code.zip;
+  }
+
+  list(marker: string | undefined, maxItems: number | undefined): Json {
+    const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const page = paginate(all, marker, maxItems);
+    return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
+  }
+
+  listVersions(name: string, marker: string | undefined, maxItems: number | undefined): Json {
+    const fn = this.find(name);
+    const page = paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
+    return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
+  }
+
+  updateCode(name: string, body: Json): Json {
+    const fn = this.find(name);
+    this.checkUpdatable(fn, body);
+    if (typeof body.ZipFile !== 'string') {
+      throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+    }
+    const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
+    this.startUpdate(fn, this.newVersion(LATEST, fn.latest.settings, code, fn.latest.description));
+    if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+    return this.configuration(fn, fn.latest);
+  }
+
+  updateConfiguration(name: string, body: Json): Json {
+    const fn = this.find(name);
+    this.checkUpdatable(fn, body);
+    const settings = this.settings(name, body, fn.latest.settings);
+    this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
+    return this.configuration(fn, fn.latest);
+  }
+
+  publish(name: string, body: Json): Json {
+    const fn = this.find(name);
+    this.checkUpdatable(fn, body);
+    const sha = optionalString(body, 'CodeSha256');
+    if (sha && sha !== fn.latest.code.sha256) {
+      throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
+    }
+    return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
+  }
+
+  deleteFunction(ref: FunctionReference): void {
+    const fn = this.find(ref.name);
+    if (ref.qualifier === undefined) {
+      clearTimeout(fn.pendingTimer);
+      this.functions.delete(fn.name);
+      this.events.retire(fn.name);
+      return;
+    }
+    if (ref.qualifier === LATEST) throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    if (!fn.versions.has(ref.qualifier)) throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
+    const using = [...fn.aliases.values()]
+      .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier! in alias.additionalVersionWeights)
+      .map((alias) => alias.name);
+    if (using.length) {
+      throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
+    }
+    fn.versions.delete(ref.qualifier);
+    this.events.retire(fn.name, ref.qualifier);
+  }
+
+  createAlias(name: string, body: Json): Json {
+    const fn = this.find(name);
+    const aliasName = optionalString(body, 'Name');
+    if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
+      throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+    }
+    if (fn.aliases.has(aliasName)) throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
+    const alias = this.aliasFrom(fn, aliasName, body, undefined);
+    fn.aliases.set(aliasName, alias);
+    return this.aliasConfiguration(fn, alias);
+  }
+
+  getAlias(name: string, aliasName: string): Json {
+    const fn = this.find(name);
+    return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
+  }
+
+  listAliases(name: string, marker: string | undefined, maxItems: number | undefined): Json {
+    const fn = this.find(name);
+    const page = paginate([...fn.aliases.values()], marker, maxItems);
+    return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
+  }
+
+  updateAlias(name: string, aliasName: string, body: Json): Json {
+    const fn = this.find(name);
+    const existing = this.findAlias(fn, aliasName);
+    const revision = optionalString(body, 'RevisionId');
+    if (revision && revision !== existing.revisionId) throw preconditionFailed();
+    const alias = this.aliasFrom(fn, aliasName, body, existing);
+    fn.aliases.set(aliasName, alias);
+    return this.aliasConfiguration(fn, alias);
+  }
+
+  deleteAlias(name: string, aliasName: string): void {
+    const fn = this.find(name);
+    fn.aliases.delete(aliasName);
+  }
+
+  /** The code and settings an invocation of this reference runs, and the version it reports. */
+  resolveForInvoke(ref: FunctionReference, random: () => number): { record: VersionRecord; executedVersion: string; functionName: string } {
+    const fn = this.find(ref.name);
+    if (fn.state !== 'Active') {
+      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
+    }
+    const qualifier = ref.qualifier ?? LATEST;
+    if (qualifier === LATEST) return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
+    const alias = fn.aliases.get(qualifier);
+    let version = qualifier;
+    if (alias) {
+      version = alias.functionVersion;
+      let draw = random();
+      for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
+        if (draw < weight) {
+          version = extra;
+          break;
+        }
+        draw -= weight;
+      }
+    }
+    const record = version === LATEST ? fn.active : fn.versions.get(version);
+    if (!record) throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+    return { record, executedVersion: version, functionName: fn.name };
+  }
+
+  dispose(): void {
+    for (const fn of this.functions.values()) clearTimeout(fn.pendingTimer);
+  }
+
+  private find(name: string): FunctionRecord {
+    const fn = this.functions.get(name);
+    if (!fn) throw notFound(`Function not found: ${this.arn(name)}`);
+    return fn;
+  }
+
+  private findAlias(fn: FunctionRecord, aliasName: string): AliasRecord {
+    const alias = fn.aliases.get(aliasName);
+    if (!alias) throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
+    return alias;
+  }
+
+  private resolveRecord(fn: FunctionRecord, qualifier: string | undefined): VersionRecord {
+    if (qualifier === undefined || qualifier === LATEST) return fn.latest;
+    const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
+    if (version === LATEST) return fn.latest;
+    const record = fn.versions.get(version);
+    if (!record) throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+    return record;
+  }
+
+  private checkUpdatable(fn: FunctionRecord, body: Json): void {
+    if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
+      throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
+    }
+    const revision = optionalString(body, 'RevisionId');
+    if (revision && revision !== fn.latest.revisionId) throw preconditionFailed();
+  }
+
+  private startUpdate(fn: FunctionRecord, next: VersionRecord): void {
+    fn.latest = next;
+    fn.lastUpdateStatus = 'InProgress';
+    this.afterDelay(fn, () => {
+      fn.active = fn.latest;
+      fn.lastUpdateStatus = 'Successful';
+      this.events.retire(fn.name, LATEST);
+    });
+  }
+
+  private afterDelay(fn: FunctionRecord, action: () => void): void {
+    fn.pendingTimer = setTimeout(() => {
+      fn.pendingTimer = undefined;
+      action();
+    }, this.updateDelayMs());
+  }
+
+  private publishFrom(fn: FunctionRecord, source: VersionRecord, description: string): VersionRecord {
+    const previous = [...fn.versions.values()].at(-1);
+    if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
+      return previous;
+    }
+    const version = String(fn.nextVersion++);
+    const record: VersionRecord = { ...source, version, description: description || source.description };
+    fn.versions.set(version, record);
+    return record;
+  }
+
+  private newVersion(version: string, settings: FunctionSettings, code: CodePackage, description: string): VersionRecord {
+    return { version, settings, code, revisionId: randomUUID(), lastModified: lambdaTimestamp(new Date()), description };
+  }
+
+  private settings(name: string, body: Json, base: FunctionSettings | undefined): FunctionSettings {
+    const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
+    if (!runtime) throw invalidParameter('Runtime is required for a ZIP package.');
+    if (!describeRuntime(runtime)) {
+      throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
+    }
+    const handler = optionalString(body, 'Handler') ?? base?.handler;
+    if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for this runtime.');
+    const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
+    if (memoryMb < 128) throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
+    if (memoryMb > 10240) throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
+    const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
+    if (timeoutS < 1) throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
+    if (timeoutS > 900) throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
+    const environment = body.Environment === undefined ? undefined : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
+    const variables = environment === undefined ? (base?.variables ?? {}) : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
+    const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
+    if (reserved.length) {
+      throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
+    }
+    const architectures = (body.Architectures as unknown) ?? base?.architectures ?? ['x86_64'];
+    if (!Array.isArray(architectures) || architectures.length !== 1 || !['x86_64', 'arm64'].includes(String(architectures[0]))) {
+      throw validationError('architectures', JSON.stringify(architectures), "Member must have length 1 and satisfy enum value set: [x86_64, arm64]");
+    }
+    const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
+    if (storage < 512 || storage > 10240) throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
+    const logging = asObject(body.LoggingConfig, 'LoggingConfig');
+    const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text') as LogFormat;
+    if (logFormat !== 'Text' && logFormat !== 'JSON') throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
+    const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ?? base?.snapStart ?? 'None') as FunctionSettings['snapStart'];
+    if (snapStart !== 'None' && snapStart !== 'PublishedVersions') throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
+    if (snapStart === 'PublishedVersions' && !/^(java|python|dotnet)/.test(runtime)) {
+      throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
+    }
+    return {
+      runtime,
+      handler: handler ?? '',
+      role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
+      memoryMb,
+      timeoutS,
+      description: optionalString(body, 'Description') ?? base?.description ?? '',
+      variables,
+      architectures: architectures as FunctionSettings['architectures'],
+      ephemeralStorageMb: storage,
+      logFormat,
+      logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
+      snapStart,
+    };
+  }
+
+  private aliasFrom(fn: FunctionRecord, name: string, body: Json, existing: AliasRecord | undefined): AliasRecord {
+    const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
+    if (!functionVersion) throw invalidParameter('FunctionVersion is required.');
+    if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
+      throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
+    }
+    const routing = asObject(body.RoutingConfig, 'RoutingConfig');
+    const weights =
+      body.RoutingConfig === undefined
+        ? (existing?.additionalVersionWeights ?? {})
+        : (asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights') as Record<string, number>);
+    for (const [version, weight] of Object.entries(weights)) {
+      if (!fn.versions.has(version)) throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
+      if (typeof weight !== 'number' || weight < 0 || weight > 1) throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
+    }
+    return {
+      name,
+      functionVersion,
+      description: optionalString(body, 'Description') ?? existing?.description ?? '',
+      additionalVersionWeights: weights,
+      revisionId: randomUUID(),
+    };
+  }
+
+  private aliasConfiguration(fn: FunctionRecord, alias: AliasRecord): Json {
+    return {
+      AliasArn: this.arn(fn.name, alias.name),
+      Name: alias.name,
+      FunctionVersion: alias.functionVersion,
+      Description: alias.description,
+      RevisionId: alias.revisionId,
+      ...(Object.keys(alias.additionalVersionWeights).length
+        ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
+        : {}),
+    };
+  }
+
+  private configuration(fn: FunctionRecord, record: VersionRecord): Json {
+    const s = record.settings;
+    const isLatest = record.version === LATEST;
+    return {
+      FunctionName: fn.name,
+      FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
+      Runtime: s.runtime,
+      Role: s.role,
+      Handler: s.handler,
+      CodeSize: record.code.size,
+      Description: record.description,
+      Timeout: s.timeoutS,
+      MemorySize: s.memoryMb,
+      LastModified: record.lastModified,
+      CodeSha256: record.code.sha256,
+      Version: record.version,
+      Environment: { Variables: s.variables },
+      TracingConfig: { Mode: 'PassThrough' },
+      RevisionId: record.revisionId,
+      State: isLatest ? fn.state : 'Active',
+      ...(fn.state === 'Pending' && isLatest ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
+      LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
+      PackageType: 'Zip',
+      Architectures: s.architectures,
+      EphemeralStorage: { Size: s.ephemeralStorageMb },
+      SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
+      LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
+    };
+  }
+}
+
+function preconditionFailed(): LambdaServiceError {
+  return new LambdaServiceError(
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+  );
+}
+
+function sameSettings(a: FunctionSettings, b: FunctionSettings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function paginate<T>(items: T[], marker: string | undefined, maxItems: number | undefined): { items: T[]; next: Json } {
+  const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
+  const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
+  const page = items.slice(start, start + size);
+  const end = start + page.length;
+  return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
+}

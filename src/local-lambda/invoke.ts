@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { EnvironmentPool } from './environment-pool.js';
+import type { EnvironmentSpec, InvocationOutcome } from './environment.js';
+import type { FaultInjector } from './faults.js';
+import type { FunctionReference, FunctionStore } from './functions.js';
+import { MAX_RESPONSE_BYTES } from './runtime-api.js';
+import { describeRuntime } from './runtimes/index.js';
+import { LambdaServiceError, validationError } from './service-error.js';
+
+/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
+export const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
+export const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+
+export interface InvokeRequest {
+  readonly ref: FunctionReference;
+  readonly invocationType: string;
+  readonly logType: string;
+  /** undefined when the request body was larger than the synchronous limit. */
+  readonly payload: Buffer | undefined;
+  readonly clientContext?: string;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
+export class Invoker {
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: FunctionStore,
+    private readonly pool: EnvironmentPool,
+    private readonly faults: FaultInjector,
+    private readonly region: string,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async invoke(request: InvokeRequest): Promise<Reply> {
+    const { invocationType, logType } = request;
+    if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+      throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
+    }
+    if (!['None', 'Tail'].includes(logType)) {
+      throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
+    }
+    const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+    if (request.payload === undefined || request.payload.length > limit) {
+      throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+    }
+    const payload = request.payload.length ? request.payload : Buffer.from('{}');
+    try {
+      JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`);
+    }
+    const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
+    if (invocationType === 'DryRun') return { status: 204, headers: {}, body: Buffer.alloc(0) };
+
+    const settings = record.settings;
+    const runtime = describeRuntime(settings.runtime);
+    if (!runtime) throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
+    const spec: EnvironmentSpec = {
+      functionName,
+      version: executedVersion,
+      functionArn: this.store.arn(functionName),
+      memoryMb: settings.memoryMb,
+      timeoutS: settings.timeoutS,
+      handler: settings.handler,
+      runtime,
+      codeDirectory: record.code.directory,
+      variables: settings.variables,
+      region: this.region,
+      logGroup: settings.logGroup,
+      logFormat: settings.logFormat,
+    };
+    const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
+    const acquired = await this.pool.acquire(spec, key);
+    const requestId = randomUUID();
+    const run = acquired.environment
+      .invoke({
+        requestId,
+        payload,
+        invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
+        ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+        kill: this.faults.killThisInvocation(),
+      })
+      .finally(() => acquired.release());
+
+    if (invocationType === 'Event') {
+      const tracked = run.catch(() => undefined).finally(() => this.background.delete(tracked));
+      this.background.add(tracked);
+      return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
+    }
+    const outcome = await run;
+    return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
+  }
+
+  /** Waits for queued asynchronous invocations to settle (they end when environments stop). */
+  async drain(): Promise<void> {
+    await Promise.all(this.background);
+  }
+
+  private headers(outcome: InvocationOutcome, executedVersion: string, tail: boolean): Record<string, string> {
+    const headers: Record<string, string> = {
+      'x-amzn-RequestId': outcome.requestId,
+      'X-Amz-Executed-Version': executedVersion,
+      'content-type': 'application/json',
+    };
+    if (outcome.functionError) headers['X-Amz-Function-Error'] = 'Unhandled';
+    if (tail) headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
+    return headers;
+  }
+}

@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Lambda's limit for a synchronous response payload. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+export interface RuntimeEvent {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  readonly deadlineMs: number;
+  readonly invokedFunctionArn: string;
+  readonly clientContext?: string;
+}
+
+export interface RuntimeApiListener {
+  /** The runtime asked for an event; `event` is what it was handed, if one was waiting. */
+  next(event: RuntimeEvent | undefined): void;
+  response(requestId: string, body: Buffer): void;
+  /** The response was larger than Lambda allows; the runtime was told so with a 413. */
+  responseTooLarge(requestId: string): void;
+  error(requestId: string, body: Buffer, errorType: string | undefined): void;
+  initError(body: Buffer, errorType: string | undefined): void;
+}
+
+const PREFIX = '/2018-06-01/runtime';
+
+/**
+ * One execution environment's Runtime API on its own loopback port: the runtime long-polls
+ * `invocation/next`, and posts the response or error for the request id it was handed.
+ */
+export class RuntimeApi {
+  private readonly server: Server;
+  private heldNext: ServerResponse | undefined;
+  private queued: RuntimeEvent | undefined;
+  private currentRequestId: string | undefined;
+
+  private constructor(private readonly listener: RuntimeApiListener) {
+    this.server = createServer((request, response) => this.route(request, response));
+    this.server.keepAliveTimeout = 0;
+  }
+
+  static async start(listener: RuntimeApiListener): Promise<{ api: RuntimeApi; address: string }> {
+    const api = new RuntimeApi(listener);
+    await new Promise<void>((resolve, reject) => {
+      api.server.once('error', reject);
+      api.server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = api.server.address() as AddressInfo;
+    return { api, address: `127.0.0.1:${port}` };
+  }
+
+  /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
+  deliver(event: RuntimeEvent): void {
+    if (this.heldNext) {
+      const held = this.heldNext;
+      this.heldNext = undefined;
+      this.send(held, event);
+    } else {
+      this.queued = event;
+    }
+  }
+
+  close(): void {
+    this.heldNext?.destroy();
+    this.heldNext = undefined;
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+
+  private send(response: ServerResponse, event: RuntimeEvent): void {
+    this.currentRequestId = event.requestId;
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': event.payload.length,
+      'lambda-runtime-aws-request-id': event.requestId,
+      'lambda-runtime-deadline-ms': event.deadlineMs,
+      'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
+      'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
+    };
+    if (event.clientContext) headers['lambda-runtime-client-context'] = event.clientContext;
+    response.writeHead(200, headers);
+    response.end(event.payload);
+    this.listener.next(event);
+  }
+
+  private route(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
+      const queued = this.queued;
+      this.queued = undefined;
+      if (queued) this.send(response, queued);
+      else {
+        this.heldNext = response;
+        this.listener.next(undefined);
+      }
+      return;
+    }
+    const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
+    if (request.method !== 'POST' || !match) {
+      answer(response, 404, { errorType: 'InvalidRequest', errorMessage: `Unknown Runtime API path ${request.method} ${path}` });
+      return;
+    }
+    const [, requestId, kind] = match;
+    if (requestId !== undefined && requestId !== this.currentRequestId) {
+      request.resume();
+      answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+      return;
+    }
+    readLimited(request, MAX_RESPONSE_BYTES, (body) => {
+      const errorType = headerValue(request, 'lambda-runtime-function-error-type');
+      if (body === undefined) {
+        answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
+        this.currentRequestId = undefined;
+        if (requestId) this.listener.responseTooLarge(requestId);
+        return;
+      }
+      answer(response, 202, { status: 'OK' });
+      if (requestId === undefined) this.listener.initError(body, errorType);
+      else if (kind === 'response') this.listener.response(requestId, body);
+      else this.listener.error(requestId, body, errorType);
+      this.currentRequestId = undefined;
+    });
+  }
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function answer(response: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
+export function readLimited(request: IncomingMessage, limit: number, done: (body: Buffer | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) over = true;
+    else chunks.push(chunk);
+  });
+  // An aborted request has nobody left to answer, so only a complete one calls back.
+  request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
+}

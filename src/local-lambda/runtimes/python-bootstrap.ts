@@ -1,0 +1,114 @@
+/**
+ * The Python runtime client, standard library only, kept as source text for the same reason as
+ * the Node.js one. Handler `module.function` (or `dir/module.function`), errors shaped as AWS's
+ * Python runtime shapes them.
+ */
+export const PYTHON_BOOTSTRAP = String.raw`import http.client
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+connection = http.client.HTTPConnection(host, int(port))
+
+
+def call(method, path, body=None, headers=None):
+    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    return response, response.read()
+
+
+class LambdaError(Exception):
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def error_payload(error, request_id=None):
+    error_type = getattr(error, "error_type", None) or type(error).__name__
+    payload = {
+        "errorMessage": str(error),
+        "errorType": error_type,
+        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(error.__traceback__)],
+    }
+    if request_id:
+        payload["requestId"] = request_id
+    return payload
+
+
+def post_error(path, error, request_id=None):
+    payload = error_payload(error, request_id)
+    text = "[ERROR] %s: %s" % (payload["errorType"], payload["errorMessage"])
+    sys.stdout.write(text.replace("\n", "\r") + "\n")
+    call("POST", path, json.dumps(payload).encode(), {
+        "Content-Type": "application/json",
+        "Lambda-Runtime-Function-Error-Type": payload["errorType"],
+    })
+
+
+def load_handler():
+    handler = os.environ.get("_HANDLER", "")
+    module_path, _, function_name = handler.rpartition(".")
+    if not module_path or not function_name:
+        raise LambdaError(
+            "Runtime.MalformedHandlerName",
+            "Bad handler '%s': not enough values to unpack (expected 2, got 1)" % handler,
+        )
+    module_name = module_path.replace("/", ".")
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as error:
+        raise LambdaError("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, error))
+    except ImportError as error:
+        raise LambdaError("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, error))
+    function = getattr(module, function_name, None)
+    if function is None:
+        raise LambdaError(
+            "Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (function_name, module_name)
+        )
+    return function
+
+
+class Context:
+    def __init__(self, request_id, deadline_ms, arn):
+        env = os.environ
+        self.aws_request_id = request_id
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+def main():
+    try:
+        handler = load_handler()
+    except Exception as error:
+        post_error("/init/error", error)
+        sys.exit(1)
+    while True:
+        response, body = call("GET", "/invocation/next")
+        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+        deadline = int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0")
+        arn = response.getheader("Lambda-Runtime-Invoked-Function-Arn")
+        try:
+            event = json.loads(body) if body else None
+            result = handler(event, Context(request_id, deadline, arn))
+            payload = json.dumps(result).encode()
+        except Exception as error:
+            post_error("/invocation/%s/error" % request_id, error, request_id)
+            continue
+        call("POST", "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+
+
+main()
+`;

@@ -1,0 +1,249 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../errors.js';
+import { MAX_ZIP_UPLOAD_BYTES } from './code-package.js';
+import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
+import { EnvironmentPool } from './environment-pool.js';
+import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
+import { FunctionStore, parseFunctionReference } from './functions.js';
+import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
+import { LogStore } from './logs.js';
+import { readLimited } from './runtime-api.js';
+import { RuntimeClients } from './runtimes/index.js';
+import { LambdaServiceError } from './service-error.js';
+
+export interface LocalLambdaOptions {
+  /** Loopback unless told otherwise. */
+  readonly host?: string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  readonly region?: string;
+  /** How long an idle environment stays warm; default 120 s. */
+  readonly idleTimeoutMs?: number;
+  /** Environments alive at once (the account's concurrency); default 64. */
+  readonly maxEnvironments?: number;
+  /** false turns CPU throttling by memory off even where the host allows it. */
+  readonly cpuThrottle?: boolean;
+  readonly faults?: Partial<FaultOptions>;
+  readonly nodeBinary?: string;
+  readonly pythonBinary?: string;
+}
+
+export interface ServiceInfo {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly cpuThrottling: ThrottleStatus;
+  readonly environments: number;
+  readonly faults: FaultOptions;
+}
+
+export interface LocalLambda {
+  readonly endpoint: string;
+  readonly logs: LogStore;
+  info(): ServiceInfo;
+  setFaults(faults: Partial<FaultOptions>): void;
+  /** Stops the server and every environment it started; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL) => Promise<Reply>;
+
+const FUNCTIONS = '/2015-03-31/functions';
+/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
+const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
+
+function json(status: number, body: Json | undefined): Reply {
+  if (body === undefined) return { status, headers: {}, body: Buffer.alloc(0) };
+  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => readLimited(request, limit, resolve));
+}
+
+async function readJson(request: IncomingMessage): Promise<Json> {
+  const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+  if (body === undefined) {
+    throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+  }
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
+  }
+  return parsed as Json;
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function maxItems(url: URL): number | undefined {
+  const raw = url.searchParams.get('MaxItems');
+  return raw === null ? undefined : Number(raw);
+}
+
+/**
+ * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
+ * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
+ */
+export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
+  const region = options.region ?? 'us-east-1';
+  const faults = new FaultInjector(options.faults);
+  const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
+  const logs = new LogStore();
+  const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
+  const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false });
+  const pool = new EnvironmentPool(
+    { clients, throttle, logs },
+    { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
+  );
+  const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
+  const invoker = new Invoker(store, pool, faults, region, seededRandom(faults.current.seed + 1));
+  let endpoint = '';
+
+  const fn = (match: RegExpExecArray): string => decodeURIComponent(match[1] ?? '');
+  const ref = (match: RegExpExecArray, url: URL) =>
+    parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
+  const routes: [string, RegExp, Route][] = [
+    ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
+    ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request) => json(201, store.create(await readJson(request)))],
+    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
+      const result = store.get(ref(m, url));
+      const code = result.Code as Json;
+      return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}` } });
+    }],
+    ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
+      store.deleteFunction(ref(m, url));
+      return json(204, undefined);
+    }],
+    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => json(200, store.getConfiguration(ref(m, url)))],
+    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url) => json(200, store.updateConfiguration(ref(m, url).name, await readJson(request)))],
+    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url) => json(200, store.updateCode(ref(m, url).name, await readJson(request)))],
+    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
+    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url) => json(201, store.publish(ref(m, url).name, await readJson(request)))],
+    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
+    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url) => json(201, store.createAlias(ref(m, url).name, await readJson(request)))],
+    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeURIComponent(m[2] ?? '')))],
+    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url) => json(200, store.updateAlias(ref(m, url).name, decodeURIComponent(m[2] ?? ''), await readJson(request)))],
+    ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
+      store.deleteAlias(ref(m, url).name, decodeURIComponent(m[2] ?? ''));
+      return json(204, undefined);
+    }],
+    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, async (m, request, url) =>
+      invoker.invoke({
+        ref: ref(m, url),
+        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+        logType: header(request, 'x-amz-log-type') ?? 'None',
+        payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
+        ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
+      })],
+    ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
+      status: 200,
+      headers: { 'content-type': 'application/zip' },
+      body: store.codeOf(fn(m), decodeURIComponent(m[2] ?? '')),
+    })],
+    ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
+    ['PUT', /^\/local\/faults$/, async (_m, request) => {
+      try {
+        faults.update((await readJson(request)) as Partial<FaultOptions>);
+      } catch (error) {
+        if (error instanceof LambdaServiceError) throw error;
+        throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
+      }
+      return json(200, { ...faults.current });
+    }],
+  ];
+
+  const info = (): ServiceInfo => ({
+    endpoint,
+    region,
+    cpuThrottling: throttle.status,
+    environments: pool.size,
+    faults: faults.current,
+  });
+
+  async function handle(request: IncomingMessage): Promise<Reply> {
+    const url = new URL(request.url ?? '/', 'http://local');
+    const method = request.method ?? 'GET';
+    if (url.pathname.startsWith(FUNCTIONS)) {
+      const fault = faults.requestFault();
+      if (fault === 'throttle') {
+        request.resume();
+        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': '1' });
+      }
+      if (fault === 'error') {
+        request.resume();
+        throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
+      }
+    }
+    for (const [routeMethod, pattern, route] of routes) {
+      const match = pattern.exec(url.pathname);
+      if (match && routeMethod === method) return route(match, request, url);
+    }
+    request.resume();
+    throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
+  }
+
+  function send(response: ServerResponse, reply: Reply, requestId: string): void {
+    response.writeHead(reply.status, {
+      'x-amzn-RequestId': requestId,
+      ...reply.headers,
+      'content-length': reply.body.length,
+    });
+    response.end(reply.body);
+  }
+
+  const server = createServer((request, response) => {
+    const requestId = randomUUID();
+    handle(request)
+      .catch((error: unknown) => {
+        const serviceError =
+          error instanceof LambdaServiceError ? error : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
+        return {
+          status: serviceError.status,
+          headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`, ...serviceError.headers },
+          body: Buffer.from(serviceError.body()),
+        };
+      })
+      .then((reply) => send(response, reply, requestId))
+      .catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  endpoint = `http://${host}:${address.port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint,
+    logs,
+    info,
+    setFaults: (update) => faults.update(update),
+    stop: () =>
+      (stopping ??= (async () => {
+        server.close();
+        server.closeAllConnections();
+        store.dispose();
+        await pool.stopAll();
+        await invoker.drain();
+        throttle.dispose();
+        clients.dispose();
+        rmSync(codeRoot, { recursive: true, force: true });
+      })()),
+  };
+}
