@@ -5,7 +5,7 @@ import { billedDuration, endLine, initStartLine, reportLine, startLine, type Log
 import { logStreamName, type LogStore } from './logs.js';
 import { processTreeMemory } from './process-memory.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
-import { RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
+import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
@@ -13,6 +13,8 @@ const INIT_LIMIT_MS = 10_000;
 const MEMORY_POLL_MS = 10;
 const TAIL_BYTES = 4096;
 const MAX_LINE_CHARS = 256 * 1024;
+/** How long to wait for a runtime's output to come through after its result. */
+const FLUSH_WAIT_MS = 1000;
 
 export interface EnvironmentSpec {
   readonly functionName: string;
@@ -92,6 +94,8 @@ export class ExecutionEnvironment {
   private initBilled = false;
   private initFailure: Failure | undefined;
   private running: Running | undefined;
+  /** The invocation whose result is in but whose output may still be in the pipe. */
+  private finishing: Running | undefined;
   private memoryPeak = 0;
   private memoryTimer: NodeJS.Timeout | undefined;
   private initTimer: NodeJS.Timeout | undefined;
@@ -100,6 +104,8 @@ export class ExecutionEnvironment {
   private readonly exited: Promise<void>;
   private markExited: () => void = () => undefined;
   private partialLine = '';
+  private lastFlushed: string | undefined;
+  private flushWaiter: { requestId: string; resume: () => void } | undefined;
 
   private constructor(
     readonly spec: EnvironmentSpec,
@@ -255,8 +261,9 @@ export class ExecutionEnvironment {
 
   private onResult(requestId: string, result: { body: Buffer } | { failure: Failure }): void {
     if (this.running?.request.requestId !== requestId) return;
-    if ('failure' in result) this.finish(result.failure);
-    else this.finish(undefined, result.body);
+    // The runtime posted this itself, so its flush marker precedes it.
+    if ('failure' in result) this.finish(result.failure, undefined, true);
+    else this.finish(undefined, result.body, true);
   }
 
   private onInitError(body: Buffer, errorType: string): void {
@@ -305,8 +312,42 @@ export class ExecutionEnvironment {
       this.partialLine = '';
     }
     const running = this.running?.deliveredAt === undefined ? undefined : this.running;
-    // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
-    for (const line of lines) this.appendLog(line.replaceAll('\r', '\n'), running);
+    for (const line of lines) {
+      if (line.startsWith(FLUSH_MARKER)) {
+        this.onFlushed(line.slice(FLUSH_MARKER.length));
+        continue;
+      }
+      // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
+      this.appendLog(line.replaceAll('\r', '\n'), running ?? this.finishing);
+    }
+  }
+
+  private onFlushed(requestId: string): void {
+    this.lastFlushed = requestId;
+    if (this.flushWaiter?.requestId === requestId) this.flushWaiter.resume();
+  }
+
+  /**
+   * Runs `then` once the invocation's output has come through: at once when the bundled
+   * runtime's flush marker is already in, when it arrives, or after one event-loop turn for
+   * runtimes that write no marker (OS-only ones, or a runtime that died).
+   */
+  private afterOutput(requestId: string, expectMarker: boolean, then: () => void): void {
+    if (this.lastFlushed === requestId) {
+      then();
+      return;
+    }
+    if (!expectMarker) {
+      setImmediate(then);
+      return;
+    }
+    const timer = setTimeout(() => resume(), FLUSH_WAIT_MS);
+    const resume = (): void => {
+      clearTimeout(timer);
+      this.flushWaiter = undefined;
+      then();
+    };
+    this.flushWaiter = { requestId, resume };
   }
 
   private appendLog(line: string, running?: Running): void {
@@ -334,7 +375,7 @@ export class ExecutionEnvironment {
     return this.memoryPeak;
   }
 
-  private finish(failure: Failure | undefined, body?: Buffer): void {
+  private finish(failure: Failure | undefined, body?: Buffer, fromRuntime = false): void {
     const running = this.running;
     if (!running) return;
     clearTimeout(running.timer);
@@ -349,8 +390,9 @@ export class ExecutionEnvironment {
       };
     }
     this.running = undefined;
-    // Let output the runtime wrote just before its response reach the log first.
-    setImmediate(() => {
+    this.finishing = running;
+    this.afterOutput(running.request.requestId, fromRuntime && this.spec.runtime.family !== 'provided', () => {
+      if (this.finishing === running) this.finishing = undefined;
       const durationMs = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
       const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
       this.initBilled = true;

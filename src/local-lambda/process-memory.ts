@@ -2,13 +2,17 @@ import { readFileSync } from 'node:fs';
 
 const KIB = 1024;
 
-function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
+function residentMemory(pid: number): { current: number; peak: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match?.[1] ? Number(match[1]) * KIB : 0;
+    const field = (name: string): number => {
+      const at = status.indexOf(`${name}:`);
+      return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
+    };
+    return { current: field('VmRSS'), peak: field('VmHWM') };
   } catch {
-    return 0;
+    return { current: 0, peak: 0 };
   }
 }
 
@@ -24,14 +28,15 @@ function children(pid: number): number[] {
 }
 
 /**
- * Resident memory of a process tree in bytes: the root's peak (VmHWM, kept by the kernel, so
- * no spike between samples is missed) plus the current resident size of its descendants.
+ * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
+ * missed) plus the current resident size of its descendants.
  */
 export function processTreeMemory(rootPid: number): number {
-  let total = Math.max(statusField(rootPid, 'VmHWM'), statusField(rootPid, 'VmRSS'));
+  const root = residentMemory(rootPid);
+  let total = Math.max(root.peak, root.current);
   const pending = children(rootPid);
   for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-    total += statusField(pid, 'VmRSS');
+    total += residentMemory(pid).current;
     pending.push(...children(pid));
   }
   return total;

@@ -34,6 +34,12 @@ export function describeRuntime(id: string): RuntimeDescription | undefined {
   return { id, family: 'provided', version: `${id}.local`, managed: false };
 }
 
+/**
+ * The line the bundled runtime clients write just before they post a result: once it has come
+ * through the pipe, so has all of the invocation's output.
+ */
+export const FLUSH_MARKER = '\x1eLPG-FLUSHED ';
+
 /** Thrown when an environment cannot even start its runtime; carries Lambda's error type. */
 export class RuntimeStartError extends Error {
   constructor(

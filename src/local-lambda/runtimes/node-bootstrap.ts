@@ -82,7 +82,17 @@ async function loadHandler() {
   }
   let namespace;
   try {
-    namespace = await import(pathToFileURL(file).href);
+    // require() is several milliseconds cheaper than the ESM loader, so CommonJS goes that way;
+    // ES modules (.mjs, or .js under "type": "module") go through import().
+    if (file.endsWith('.mjs')) namespace = await import(pathToFileURL(file).href);
+    else {
+      try {
+        namespace = require(file);
+      } catch (error) {
+        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        namespace = await import(pathToFileURL(file).href);
+      }
+    }
   } catch (error) {
     if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error), error);
     if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) {
@@ -111,9 +121,18 @@ function runHandler(handler, event, context) {
   });
 }
 
+// Tells the service that everything written before it has been written, so it can close the
+// invocation's log without racing the pipe.
+function flushed(requestId) {
+  process.stdout.write('\x1eLPG-FLUSHED ' + requestId + '\n');
+}
+
 async function postError(path, error) {
   const payload = errorPayload(error);
-  if (currentRequestId) console.error('Invoke Error', JSON.stringify(payload));
+  if (currentRequestId) {
+    console.error('Invoke Error', JSON.stringify(payload));
+    flushed(currentRequestId);
+  }
   await call('POST', path, JSON.stringify(payload), {
     'content-type': 'application/json',
     'lambda-runtime-function-error-type': payload.errorType,
@@ -170,6 +189,7 @@ async function main() {
     try {
       const result = await runHandler(handler, event, context);
       const body = JSON.stringify(result === undefined ? null : result);
+      flushed(requestId);
       await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
     } catch (error) {
       await postError('/invocation/' + requestId + '/error', error);

@@ -39,10 +39,18 @@ def error_payload(error, request_id=None):
     return payload
 
 
+def flushed(request_id):
+    # Everything printed before this line has reached the service's pipe.
+    sys.stdout.write("\x1eLPG-FLUSHED %s\n" % request_id)
+    sys.stdout.flush()
+
+
 def post_error(path, error, request_id=None):
     payload = error_payload(error, request_id)
     text = "[ERROR] %s: %s" % (payload["errorType"], payload["errorMessage"])
     sys.stdout.write(text.replace("\n", "\r") + "\n")
+    if request_id:
+        flushed(request_id)
     call("POST", path, json.dumps(payload).encode(), {
         "Content-Type": "application/json",
         "Lambda-Runtime-Function-Error-Type": payload["errorType"],
@@ -107,6 +115,7 @@ def main():
         except Exception as error:
             post_error("/invocation/%s/error" % request_id, error, request_id)
             continue
+        flushed(request_id)
         call("POST", "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
 
 

@@ -1,0 +1,97 @@
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { zipOf } from '../helpers/local-service.js';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
+const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+const hasAwsCli = awsVersion.status === 0;
+// Version 2 reads --payload as base64 unless told otherwise; version 1 reads it as text.
+const rawPayload = /aws-cli\/2/.test(`${awsVersion.stdout}${awsVersion.stderr}`) ? ['--cli-binary-format', 'raw-in-base64-out'] : [];
+if (!hasAwsCli) console.warn('Skipping the AWS CLI conformance test: the aws command is not installed here.');
+
+function startCli(args: string[]): { child: ChildProcess; firstLines: Promise<string[]> } {
+  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const lines = createInterface({ input: child.stdout! });
+  const firstLines = new Promise<string[]>((resolve) => {
+    const seen: string[] = [];
+    lines.on('line', (line) => {
+      seen.push(line);
+      if (seen.length === 2) resolve(seen);
+    });
+  });
+  return { child, firstLines };
+}
+
+const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('lambda-perf-gate local-lambda', () => {
+  test('prints its endpoint first, serves the AWS CLI, and on SIGTERM stops every environment it started', async () => {
+    const { child, firstLines } = startCli(['local-lambda', '--port', '0']);
+    const [first, second] = await firstLines;
+    const match = /^Local Lambda service listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first ?? '');
+    expect(match).not.toBeNull();
+    expect(second).toMatch(/CPU is (NOT )?throttled/);
+    const endpoint = match![1]!;
+    const work = mkdtempSync(join(tmpdir(), 'lpg-cli-'));
+    try {
+      writeFileSync(join(work, 'fn.zip'), zipOf({ 'index.js': 'exports.handler = async (e) => ({ pid: process.pid, got: e.x });' }));
+      const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_DEFAULT_REGION: 'us-east-1', NODE_OPTIONS: '' };
+      let pid: number;
+      if (hasAwsCli) {
+        const aws = (...args: string[]) => run('aws', [...args, '--endpoint-url', endpoint, '--output', 'json'], { env });
+        await aws('lambda', 'create-function', '--function-name', 'cli-fn', '--runtime', 'nodejs20.x', '--handler', 'index.handler', '--role', 'arn:aws:iam::000000000000:role/r', '--zip-file', `fileb://${join(work, 'fn.zip')}`);
+        await aws('lambda', 'wait', 'function-active-v2', '--function-name', 'cli-fn');
+        const listed = JSON.parse((await aws('lambda', 'list-functions')).stdout) as { Functions: { FunctionName: string }[] };
+        expect(listed.Functions.map((f) => f.FunctionName)).toContain('cli-fn');
+        const invoked = JSON.parse(
+          (await aws('lambda', 'invoke', '--function-name', 'cli-fn', ...rawPayload, '--payload', '{"x":3}', '--log-type', 'Tail', join(work, 'out.json'))).stdout,
+        ) as { StatusCode: number; LogResult: string };
+        expect(invoked.StatusCode).toBe(200);
+        expect(Buffer.from(invoked.LogResult, 'base64').toString()).toMatch(/REPORT RequestId: .*Init Duration/);
+        const out = JSON.parse(readFileSync(join(work, 'out.json'), 'utf8')) as { pid: number; got: number };
+        expect(out.got).toBe(3);
+        pid = out.pid;
+        const missing = await aws('lambda', 'get-function', '--function-name', 'nope').then(
+          () => '',
+          (error: { stderr: string }) => error.stderr,
+        );
+        expect(missing).toContain('ResourceNotFoundException');
+      } else {
+        const { createLambdaClient } = await import('../../src/lambda/client.js');
+        const { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } = await import('@aws-sdk/client-lambda');
+        const client = createLambdaClient({ region: 'us-east-1', endpoint });
+        await client.send(new CreateFunctionCommand({ FunctionName: 'cli-fn', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: readFileSync(join(work, 'fn.zip')) } }));
+        await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: 'cli-fn' });
+        const result = await client.send(new InvokeCommand({ FunctionName: 'cli-fn', Payload: Buffer.from('{"x":3}') }));
+        pid = (JSON.parse(Buffer.from(result.Payload ?? []).toString()) as { pid: number }).pid;
+        client.destroy();
+      }
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    [['local-lambda', '--port', 'abc'], /--port must be a number, got "abc"/],
+    [['local-lambda', '--throttle-rate', '2'], /--throttle-rate must be between 0 and 1/],
+    [['local-lambda', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('bad usage %j exits 2 and says what is wrong', async (args, message) => {
+    const result = await run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '' } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});

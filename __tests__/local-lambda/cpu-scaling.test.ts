@@ -1,0 +1,45 @@
+import { CpuThrottle } from '../../src/local-lambda/cpu-throttle.js';
+import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+
+// A CPU-bound function: its Duration should scale with the CPU share its memory buys.
+const SPIN = {
+  'index.js': `exports.handler = async () => {
+    const end = process.cpuUsage().user + 60000; let x = 0;
+    while (process.cpuUsage().user < end) x++;
+    return x > 0;
+  };`,
+};
+
+const probe = new CpuThrottle();
+const throttled = probe.status.enabled;
+probe.dispose();
+if (!throttled) {
+  console.warn(`Skipping the CPU scaling test: ${probe.status.statement}`);
+}
+
+describe('CPU share proportional to memory', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService();
+  });
+  afterAll(() => t.close());
+
+  test('the service states whether it throttles', () => {
+    expect(t.service.info().cpuThrottling.enabled).toBe(throttled);
+    expect(t.service.info().cpuThrottling.statement).toMatch(throttled ? /throttled to memory\/1769/ : /NOT throttled/);
+  });
+
+  (throttled ? test : test.skip)('60 ms of CPU takes clearly longer at 256 MB than at 1024 MB (loose ratio, ideal 4x)', async () => {
+    const median = async (memory: number): Promise<number> => {
+      const name = await deploy(t.client, SPIN, { MemorySize: memory });
+      await invoke(t.client, name);
+      const durations: number[] = [];
+      for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
+      durations.sort((a, b) => a - b);
+      return durations[2] ?? Number.NaN;
+    };
+    const small = await median(256);
+    const large = await median(1024);
+    expect(small / large).toBeGreaterThan(2);
+  });
+});

@@ -1,0 +1,57 @@
+import { cpuShare } from '../../src/local-lambda/cpu-throttle.js';
+import { seededRandom } from '../../src/local-lambda/faults.js';
+import { parseFunctionReference } from '../../src/local-lambda/functions.js';
+import { billedDuration, reportLine } from '../../src/local-lambda/log-lines.js';
+import { parseReportLine } from '../../src/lambda/report-line.js';
+
+describe('function references', () => {
+  test.each([
+    ['orders', { name: 'orders' }],
+    ['orders:live', { name: 'orders', qualifier: 'live' }],
+    ['orders:$LATEST', { name: 'orders', qualifier: '$LATEST' }],
+    ['123456789012:function:orders', { name: 'orders' }],
+    ['arn:aws:lambda:eu-west-1:123456789012:function:orders:7', { name: 'orders', qualifier: '7' }],
+  ])('%s', (raw, expected) => {
+    expect(parseFunctionReference(raw)).toEqual(expected);
+  });
+
+  test('a qualifier in the name must agree with the Qualifier parameter', () => {
+    expect(parseFunctionReference('orders', '3')).toEqual({ name: 'orders', qualifier: '3' });
+    expect(() => parseFunctionReference('orders:2', '3')).toThrow(/does not match/);
+    expect(() => parseFunctionReference('has space')).toThrow(/validation error/);
+  });
+});
+
+describe('billing and the REPORT line the service writes', () => {
+  test('billed duration rounds up to the millisecond and includes INIT (billed since August 2025)', () => {
+    expect(billedDuration(0.2)).toBe(1);
+    expect(billedDuration(15.01)).toBe(16);
+    expect(billedDuration(15.74, 130.49)).toBe(147);
+    expect(billedDuration(1, 25_000)).toBe(10_001);
+  });
+
+  test('what the service writes, the gate\'s parser reads back', () => {
+    const metrics = { requestId: 'r1', durationMs: 12.345, billedDurationMs: 13, memorySizeMb: 512, maxMemoryUsedMb: 64, initDurationMs: 99.5, status: 'success' as const };
+    for (const format of ['Text', 'JSON'] as const) {
+      expect(parseReportLine(reportLine(format, metrics, new Date()))).toEqual({ ...metrics, durationMs: 12.35, initDurationMs: 99.5 });
+    }
+  });
+});
+
+describe('CPU share and fault draws', () => {
+  test('memory buys CPU at 1,769 MB per vCPU, capped at the host', () => {
+    expect(cpuShare(1769, 2)).toBeCloseTo(1);
+    expect(cpuShare(128, 2)).toBeCloseTo(0.0724, 3);
+    expect(cpuShare(10240, 2)).toBe(2);
+  });
+
+  test('the fault PRNG is deterministic per seed and roughly uniform', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const draws = Array.from({ length: 10_000 }, () => a());
+    expect(draws.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
+    const below = draws.filter((d) => d < 0.2).length;
+    expect(below).toBeGreaterThan(1800);
+    expect(below).toBeLessThan(2200);
+  });
+});

@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { errorMessage } from '../errors.js';
+import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
+import { startLocalLambda } from '../local-lambda/service.js';
+import { runDemo } from './demo.js';
+
+export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 } as const;
+
+const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
+
+Usage:
+  lambda-perf-gate demo                    deploy the bundled example on the embedded local
+                                           Lambda service and show what it measured
+  lambda-perf-gate local-lambda [options]  run the local Lambda service until Ctrl-C
+
+local-lambda options:
+  --host ADDRESS          address to bind (default 127.0.0.1)
+  --port N                port (default 9001; 0 picks a free one)
+  --region NAME           region in ARNs (default us-east-1)
+  --idle-timeout-s N      seconds an idle environment stays warm (default 120)
+  --max-environments N    environments alive at once (default 64)
+  --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
+  --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
+  --error-rate R          share of API requests answered 500 (default 0)
+  --kill-rate R           share of invocations whose environment is killed (default 0)
+  --update-delay-ms N     how long updates stay InProgress (default 0)
+  --fault-seed N          seed for the fault draws (default 1)
+`;
+
+class UsageError extends Error {}
+
+function numberOption(values: Record<string, unknown>, key: string, fallback: number): number {
+  const raw = values[key];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value)) {
+    throw new UsageError(`--${key} must be a number, got "${String(raw)}"`);
+  }
+  return value;
+}
+
+async function localLambda(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      region: { type: 'string' },
+      'idle-timeout-s': { type: 'string' },
+      'max-environments': { type: 'string' },
+      'no-cpu-throttle': { type: 'boolean' },
+      'throttle-rate': { type: 'string' },
+      'error-rate': { type: 'string' },
+      'kill-rate': { type: 'string' },
+      'update-delay-ms': { type: 'string' },
+      'fault-seed': { type: 'string' },
+    },
+  });
+  const port = numberOption(values, 'port', 9001);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, got ${port}`);
+  const faults: FaultOptions = {
+    throttleRate: numberOption(values, 'throttle-rate', 0),
+    errorRate: numberOption(values, 'error-rate', 0),
+    killRate: numberOption(values, 'kill-rate', 0),
+    updateDelayMs: numberOption(values, 'update-delay-ms', 0),
+    seed: numberOption(values, 'fault-seed', 1),
+  };
+  const problems = checkFaultOptions(faults);
+  if (problems.length) throw new UsageError(problems.map((p) => `--${p.replace(/([A-Z])/g, '-$1').toLowerCase()}`).join('\n'));
+  const maxEnvironments = numberOption(values, 'max-environments', 64);
+  if (!Number.isInteger(maxEnvironments) || maxEnvironments < 1) throw new UsageError(`--max-environments must be a whole number of at least 1, got ${maxEnvironments}`);
+  const idleTimeoutS = numberOption(values, 'idle-timeout-s', 120);
+  if (!(idleTimeoutS > 0)) throw new UsageError(`--idle-timeout-s must be above 0, got ${idleTimeoutS}`);
+
+  const service = await startLocalLambda({
+    host: values.host ?? '127.0.0.1',
+    port,
+    ...(values.region ? { region: values.region } : {}),
+    idleTimeoutMs: idleTimeoutS * 1000,
+    maxEnvironments,
+    cpuThrottle: !values['no-cpu-throttle'],
+    faults,
+  });
+  const info = service.info();
+  process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
+  process.stdout.write(`${info.cpuThrottling.statement}\n`);
+  process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('Stopping: retiring every execution environment...\n');
+  await service.stop();
+  return EXIT.pass;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'local-lambda':
+        return await localLambda(rest);
+      case 'demo':
+        return await runDemo(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(HELP);
+        return command === undefined ? EXIT.usage : EXIT.pass;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`lambda-perf-gate: ${errorMessage(error)}\nRun "lambda-perf-gate --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`lambda-perf-gate: ${errorMessage(error)}\n`);
+    return EXIT.infrastructure;
+  }
+}

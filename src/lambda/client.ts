@@ -1,0 +1,33 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+
+export interface ClientOptions {
+  readonly region: string;
+  /** Any Lambda-compatible endpoint, such as the local service. */
+  readonly endpoint?: string;
+  /** SDK attempts per call, its own retries included; the SDK backs off on 429 and 5xx. */
+  readonly maxAttempts?: number;
+}
+
+const USER_AGENT: [string, string] = ['lambda-perf-gate', '0.1.0'];
+
+function isLoopback(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+}
+
+/**
+ * The one place Lambda clients are built. Against a loopback endpoint without credentials in
+ * the environment it signs with placeholders, since the local service checks none.
+ */
+export function createLambdaClient(options: ClientOptions): LambdaClient {
+  const local = options.endpoint !== undefined && isLoopback(options.endpoint);
+  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  return new LambdaClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: options.maxAttempts ?? 3,
+    retryMode: 'standard',
+    customUserAgent: [USER_AGENT],
+    ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+}
