@@ -393,7 +393,9 @@ export class ExecutionEnvironment {
     this.finishing = running;
     this.afterOutput(running.request.requestId, fromRuntime && this.spec.runtime.family !== 'provided', () => {
       if (this.finishing === running) this.finishing = undefined;
-      const durationMs = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
+      const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
+      // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
+      const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined ? Math.max(measured, this.spec.timeoutS * 1000) : measured;
       const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
       this.initBilled = true;
       const { requestId } = running.request;
