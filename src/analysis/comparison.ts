@@ -1,0 +1,104 @@
+import { compareShift, holm, obrienFlemingSpent } from './statistics.js';
+
+export type MetricName = 'warm' | 'cold';
+export type Outcome = 'regression' | 'no-regression' | 'inconclusive';
+
+export interface ComparisonRules {
+  /** Family-wise false-alarm rate for regressions: 1 - confidence. */
+  readonly alpha: number;
+  /** Allowed rate of declaring "no regression" when one beyond tolerance exists. */
+  readonly beta: number;
+  /** The regression tolerated, as a fraction (0.05 = 5%). */
+  readonly tolerance: number;
+}
+
+export interface MetricComparison {
+  readonly metric: MetricName;
+  readonly variant: string;
+  readonly nBaseline: number;
+  readonly nCandidate: number;
+  /** candidate / baseline, from the Hodges-Lehmann shift of log durations. */
+  readonly ratio: number;
+  /** Two-sided interval on the ratio at confidence 1 - alpha. */
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  readonly confidence: number;
+  /** One-sided p-value for "the candidate is slower" (Mann-Whitney on log durations). */
+  readonly pValue: number;
+  readonly outcome: Outcome;
+}
+
+export interface MetricSamples {
+  readonly metric: MetricName;
+  readonly variant: string;
+  readonly baseline: readonly number[];
+  readonly candidate: readonly number[];
+  /** Sequential metrics may still be sampled; fixed ones (cold bursts) are final. */
+  readonly sequential: boolean;
+}
+
+export interface Look {
+  /** Information fraction of this look: samples per arm so far over the cap. */
+  readonly fraction: number;
+  /** Fraction at the previous look (0 before the first). */
+  readonly previousFraction: number;
+  /** No further samples will come. */
+  readonly final: boolean;
+}
+
+const logs = (values: readonly number[]): number[] => values.map((v) => Math.log(Math.max(v, 1e-3)));
+
+/**
+ * One look of the sequential comparison. Regression: Holm-significant at the alpha this look
+ * spends (O'Brien-Fleming) and an estimated slowdown above tolerance. No regression: the upper
+ * confidence bound, at the beta this look spends, is below tolerance (an intersection-union
+ * test, which needs no correction across metrics). Otherwise still open, and inconclusive at the
+ * final look. Decisions already made are passed back in `decided` and kept.
+ */
+export function decideLook(
+  metrics: readonly MetricSamples[],
+  rules: ComparisonRules,
+  look: Look,
+  decided: ReadonlyMap<string, Outcome> = new Map(),
+): MetricComparison[] {
+  const alphaLook = obrienFlemingSpent(rules.alpha, look.fraction) - obrienFlemingSpent(rules.alpha, look.previousFraction);
+  const betaLook = obrienFlemingSpent(rules.beta, look.fraction) - obrienFlemingSpent(rules.beta, look.previousFraction);
+  const limit = Math.log1p(rules.tolerance);
+  const shifts = metrics.map((metric) => compareShift(logs(metric.baseline), logs(metric.candidate)));
+  const significant = holm(
+    shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)),
+    alphaLook,
+  );
+  return metrics.map((metric, index) => {
+    const shift = shifts[index]!;
+    const key = metricKey(metric);
+    let outcome: Outcome = decided.get(key) ?? 'inconclusive';
+    if (!decided.has(key) && !Number.isNaN(shift.estimate)) {
+      if (significant[index] && shift.estimate > limit) outcome = 'regression';
+      else if (metric.sequential && shift.upperBound(betaLook) < limit) outcome = 'no-regression';
+      else if (!metric.sequential && look.final && shift.upperBound(rules.beta) < limit) outcome = 'no-regression';
+    }
+    return {
+      metric: metric.metric,
+      variant: metric.variant,
+      nBaseline: metric.baseline.length,
+      nCandidate: metric.candidate.length,
+      ratio: Math.exp(shift.estimate),
+      ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+      ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+      confidence: 1 - rules.alpha,
+      pValue: shift.pUp,
+      outcome,
+    };
+  });
+}
+
+export const metricKey = (metric: { metric: MetricName; variant: string }): string => `${metric.variant}/${metric.metric}`;
+
+/** The looks of a plan: at min, then every `batch` samples per arm, up to the cap. */
+export function lookSchedule(minPerArm: number, maxPerArm: number, batch: number): number[] {
+  const looks: number[] = [];
+  for (let n = minPerArm; n < maxPerArm; n += batch) looks.push(n);
+  looks.push(maxPerArm);
+  return looks;
+}

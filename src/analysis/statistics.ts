@@ -1,0 +1,213 @@
+/**
+ * Rank statistics for comparing two samples of durations without assuming a distribution:
+ * quantiles, the Hodges-Lehmann shift with its exact (Moses) confidence bounds, and the
+ * Mann-Whitney test, exact for small samples and normal with tie correction for larger ones.
+ */
+
+export function sortedCopy(values: readonly number[]): number[] {
+  return Float64Array.from(values).sort() as unknown as number[];
+}
+
+/** Quantile by linear interpolation between order statistics (type 7, as R and NumPy default). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  const a = sorted[lower]!;
+  const b = sorted[upper]!;
+  return a + (b - a) * (position - lower);
+}
+
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  let total = 0;
+  for (const value of values) total += value;
+  return total / values.length;
+}
+
+/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erfc, |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const t = 1 / (1 + 0.3275911 * (Math.abs(z) / Math.SQRT2));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erfc = poly * Math.exp(-(z * z) / 2);
+  return z >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+/** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+const EXACT_LIMIT = 30;
+const exactCache = new Map<string, Float64Array>();
+
+/** P(U <= u) for u = 0..m*n under H0 with no ties, by the standard recursion on counts. */
+function exactUpperTail(m: number, n: number): Float64Array {
+  const key = `${Math.min(m, n)}x${Math.max(m, n)}`;
+  const cached = exactCache.get(key);
+  if (cached) return cached;
+  const small = Math.min(m, n);
+  const large = Math.max(m, n);
+  // counts[k][u]: arrangements of k "small" items among (k + j) where U = u, built up over j.
+  // With no "large" items there is one arrangement for any k, and it has U = 0.
+  let previous: Float64Array[] = Array.from({ length: small + 1 }, () => {
+    const row = new Float64Array(small * large + 1);
+    row[0] = 1;
+    return row;
+  });
+  for (let j = 1; j <= large; j++) {
+    const current: Float64Array[] = [];
+    for (let k = 0; k <= small; k++) {
+      const row = new Float64Array(small * large + 1);
+      // Either the largest of the k + j values is from "large" (adds nothing to U) or from
+      // "small" (then it exceeds all j "large" values, adding j).
+      const fromLarge = previous[k]!;
+      for (let u = 0; u < row.length; u++) row[u] = fromLarge[u]!;
+      if (k > 0) {
+        const fromSmall = current[k - 1]!;
+        for (let u = j; u < row.length; u++) row[u]! += fromSmall[u - j]!;
+      }
+      current.push(row);
+    }
+    previous = current;
+  }
+  const counts = previous[small]!;
+  let total = 0;
+  for (const count of counts) total += count;
+  // upper[u] = P(U >= u)
+  const upper = new Float64Array(counts.length + 1);
+  for (let u = counts.length - 1; u >= 0; u--) upper[u] = upper[u + 1]! + counts[u]! / total;
+  exactCache.set(key, upper);
+  return upper;
+}
+
+/**
+ * One-sided p-value of the Mann-Whitney test that the second sample tends to be larger than the
+ * first, given U = #{(x, y): y > x} + 0.5 #{y = x} and the tie counts.
+ */
+export function mannWhitneyUpperP(u: number, m: number, n: number, tieCorrection = 0): number {
+  if (m === 0 || n === 0) return 1;
+  if (m <= EXACT_LIMIT && n <= EXACT_LIMIT && tieCorrection === 0) {
+    const tail = exactUpperTail(m, n);
+    return tail[Math.min(tail.length - 1, Math.max(0, Math.ceil(u - 1e-9)))]!;
+  }
+  const meanU = (m * n) / 2;
+  const N = m + n;
+  const variance = ((m * n) / 12) * (N + 1 - tieCorrection / (N * (N - 1)));
+  if (variance <= 0) return u > meanU ? 0 : 1;
+  const z = (u - meanU - 0.5) / Math.sqrt(variance);
+  return 1 - normalCdf(z);
+}
+
+/**
+ * The smallest count c such that P(U >= c) <= level under H0: rejecting when U >= c is a test
+ * of at most that level. Used to read exact confidence bounds off the sorted differences.
+ */
+export function criticalCount(m: number, n: number, level: number): number {
+  const total = m * n;
+  if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
+    const tail = exactUpperTail(m, n);
+    for (let c = 0; c <= total; c++) if (tail[c]! <= level) return c;
+    return total + 1;
+  }
+  const z = normalQuantile(1 - level);
+  return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((m * n * (m + n + 1)) / 12) + 0.5));
+}
+
+export interface ShiftComparison {
+  readonly m: number;
+  readonly n: number;
+  /** Hodges-Lehmann estimate of the shift from the first sample to the second. */
+  readonly estimate: number;
+  /** One-sided p-value for "the second sample is shifted up" (H0: shift <= 0). */
+  readonly pUp: number;
+  /** Lower confidence bound on the shift at one-sided level `level`. */
+  lowerBound(level: number): number;
+  /** Upper confidence bound on the shift at one-sided level `level`. */
+  upperBound(level: number): number;
+}
+
+/**
+ * Compares y against x through all pairwise differences y_j - x_i (sorted once): their median
+ * is the Hodges-Lehmann shift, their order statistics the exact distribution-free bounds.
+ */
+export function compareShift(x: readonly number[], y: readonly number[]): ShiftComparison {
+  const m = x.length;
+  const n = y.length;
+  const differences = new Float64Array(m * n);
+  let k = 0;
+  for (const yj of y) for (const xi of x) differences[k++] = yj - xi;
+  differences.sort();
+  const total = differences.length;
+  let above = 0;
+  let equal = 0;
+  for (let i = 0; i < total; i++) {
+    const d = differences[i]!;
+    if (d > 0) above++;
+    else if (d === 0) equal++;
+  }
+  const pooled = sortedCopy([...x, ...y]);
+  let tieCorrection = 0;
+  for (let i = 0; i < pooled.length; ) {
+    let j = i;
+    while (j < pooled.length && pooled[j] === pooled[i]) j++;
+    const t = j - i;
+    tieCorrection += t * t * t - t;
+    i = j;
+  }
+  const at = (index: number): number => differences[Math.min(total - 1, Math.max(0, index))]!;
+  return {
+    m,
+    n,
+    estimate: total === 0 ? Number.NaN : quantile(differences as unknown as number[], 0.5),
+    pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
+    lowerBound: (level) => {
+      const c = criticalCount(m, n, level);
+      return c > total ? -Infinity : at(total - c);
+    },
+    upperBound: (level) => {
+      const c = criticalCount(m, n, level);
+      return c > total ? Infinity : at(c - 1);
+    },
+  };
+}
+
+/**
+ * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
+ */
+export function holm(pValues: readonly number[], alpha: number): boolean[] {
+  const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
+  const rejected = new Array<boolean>(pValues.length).fill(false);
+  for (let rank = 0; rank < order.length; rank++) {
+    const { p, index } = order[rank]!;
+    if (p > alpha / (order.length - rank)) break;
+    rejected[index] = true;
+  }
+  return rejected;
+}
+
+/**
+ * Lan-DeMets O'Brien-Fleming-type spending: the share of a one-sided alpha spent by
+ * information fraction t. Each look tests at the alpha newly spent, which keeps the overall
+ * error within alpha (a Bonferroni bound over the looks).
+ */
+export function obrienFlemingSpent(alpha: number, t: number): number {
+  if (t <= 0) return 0;
+  if (t >= 1) return alpha;
+  return 2 * (1 - normalCdf(normalQuantile(1 - alpha / 2) / Math.sqrt(t)));
+}
