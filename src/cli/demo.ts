@@ -1,70 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateFunctionCommand,
-  DeleteFunctionCommand,
-  InvokeCommand,
-  PublishVersionCommand,
-  waitUntilFunctionActiveV2,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda';
-import { createLambdaClient } from '../lambda/client.js';
-import { parseReportLines, type ReportMetrics } from '../lambda/report-line.js';
-import { zipDirectory } from '../lambda/zip-directory.js';
-import { startLocalLambda } from '../local-lambda/service.js';
 import { packageRoot } from '../package-root.js';
+import { runCommand } from './run.js';
 
-const COLD_BURST = 3;
-const WARM_INVOCATIONS = 10;
+const REPORT_JSON = 'lambda-perf-report.json';
+const REPORT_MARKDOWN = 'lambda-perf-report.md';
 
-async function invoke(client: LambdaClient, name: string, qualifier: string, payload: Buffer): Promise<ReportMetrics> {
-  const result = await client.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: payload, LogType: 'Tail' }));
-  if (result.FunctionError) throw new Error(`the example failed: ${Buffer.from(result.Payload ?? []).toString('utf8')}`);
-  const [report] = parseReportLines(Buffer.from(result.LogResult ?? '', 'base64').toString('utf8'));
-  if (!report) throw new Error('the invocation log carried no REPORT line');
-  return report;
-}
-
-function row(kind: string, report: ReportMetrics): string {
-  const init = report.initDurationMs === undefined ? '' : report.initDurationMs.toFixed(1);
-  return [kind.padEnd(5), report.durationMs.toFixed(2).padStart(9), init.padStart(9), String(report.billedDurationMs).padStart(7), String(report.maxMemoryUsedMb).padStart(5)].join('  ');
-}
-
-/** Deploys the bundled example on the embedded local service and prints what it reported. */
+/**
+ * The README's main command: the whole gate on the bundled order pricer, baseline against a
+ * candidate with a real regression, on the embedded local Lambda service.
+ */
 export async function runDemo(_args: string[]): Promise<number> {
-  const root = packageRoot();
-  const service = await startLocalLambda();
-  const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
-  const name = `lambda-perf-gate-demo-${randomBytes(4).toString('hex')}`;
-  const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
-  try {
-    out(`Local Lambda service on ${service.endpoint}`);
-    out(service.info().cpuThrottling.statement);
-    await client.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Handler: 'index.handler',
-        Role: 'arn:aws:iam::000000000000:role/lambda-perf-gate-demo',
-        MemorySize: 1024,
-        Timeout: 10,
-        Code: { ZipFile: zipDirectory(join(root, 'examples/orders/baseline')) },
-      }),
-    );
-    await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: name });
-    const { Version: version } = await client.send(new PublishVersionCommand({ FunctionName: name }));
-    out(`Deployed examples/orders/baseline as ${name}, version ${version}, 1024 MB`);
-    const payload = readFileSync(join(root, 'examples/orders/events/small-order.json'));
-    out();
-    out('kind   Duration  Init ms  Billed  MaxMB');
-    const cold = await Promise.all(Array.from({ length: COLD_BURST }, () => invoke(client, name, version!, payload)));
-    for (const report of cold) out(row('cold', report));
-    for (let i = 0; i < WARM_INVOCATIONS; i++) out(row('warm', await invoke(client, name, version!, payload)));
-    return 0;
-  } finally {
-    await client.send(new DeleteFunctionCommand({ FunctionName: name })).catch(() => undefined);
-    client.destroy();
-    await service.stop();
-  }
+  const out = (text: string): boolean => process.stdout.write(text);
+  out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
+  out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');
+  const { report, exitCode } = await runCommand({
+    config: join(packageRoot(), 'examples/orders/lambda-perf.yml'),
+    json: REPORT_JSON,
+    markdown: REPORT_MARKDOWN,
+    local: true,
+    failOnInconclusive: false,
+    quiet: false,
+  });
+  const orders = report.functions[0];
+  out(`\nReports written to ${REPORT_JSON} and ${REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
+  if (orders?.reasons.some((r) => r.kind === 'regression')) out('The regression was caught: in CI this exit code (1) fails the check.\n');
+  else out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);
+  if (orders?.recommended) out(`Recommended memory for the candidate: ${orders.recommended.memory} MB (${orders.recommended.why}).\n`);
+  out(`Exit code of the gate: ${exitCode}. The demo itself exits 0 when it ran to the end.\n`);
+  return 0;
 }

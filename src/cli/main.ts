@@ -1,17 +1,31 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config-error.js';
 import { errorMessage } from '../errors.js';
+import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
 import { startLocalLambda } from '../local-lambda/service.js';
 import { runDemo } from './demo.js';
-
-export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 } as const;
+import { EXIT, parseRunArguments, runCommand, UsageError } from './run.js';
 
 const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
 
 Usage:
-  lambda-perf-gate demo                    deploy the bundled example on the embedded local
-                                           Lambda service and show what it measured
+  lambda-perf-gate run [options]           run the gate: deploy, measure, compare, decide
+  lambda-perf-gate demo                    run the gate on the bundled example, on the
+                                           embedded local Lambda service
   lambda-perf-gate local-lambda [options]  run the local Lambda service until Ctrl-C
+
+run options:
+  -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
+  --json FILE             write the JSON report there
+  --markdown FILE         write the markdown report (the PR comment) there
+  --local                 start the embedded local Lambda service and run everything on it
+  --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
+  --region NAME           overrides the file's region and AWS_REGION
+  --state-file FILE       record what the run creates, for cleanup by another process
+  --fail-on-inconclusive  exit 1 on an inconclusive verdict (default: warn, exit 0)
+  -q, --quiet             no progress lines
+Exit codes: 0 pass (or inconclusive), 1 fail, 2 bad configuration or usage, 3 infrastructure error.
 
 local-lambda options:
   --host ADDRESS          address to bind (default 127.0.0.1)
@@ -26,8 +40,6 @@ local-lambda options:
   --update-delay-ms N     how long updates stay InProgress (default 0)
   --fault-seed N          seed for the fault draws (default 1)
 `;
-
-class UsageError extends Error {}
 
 function numberOption(values: Record<string, unknown>, key: string, fallback: number): number {
   const raw = values[key];
@@ -101,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'local-lambda':
         return await localLambda(rest);
+      case 'run':
+        return (await runCommand(parseRunArguments(rest))).exitCode;
       case 'demo':
         return await runDemo(rest);
       case undefined:
@@ -113,11 +127,16 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`lambda-perf-gate: ${error.message}\n`);
+      return EXIT.usage;
+    }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`lambda-perf-gate: ${errorMessage(error)}\nRun "lambda-perf-gate --help" for usage.\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`lambda-perf-gate: ${errorMessage(error)}\n`);
+    const kind = error instanceof InfrastructureError ? 'infrastructure error' : 'unexpected error';
+    process.stderr.write(`lambda-perf-gate: ${kind}: ${errorMessage(error)}\n`);
     return EXIT.infrastructure;
   }
 }

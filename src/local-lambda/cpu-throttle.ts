@@ -4,8 +4,19 @@ import { join } from 'node:path';
 
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
 export const MB_PER_VCPU = 1769;
-// A short period keeps throttling smooth for invocations of a few milliseconds, as on Lambda.
-const PERIOD_US = 20_000;
+/**
+ * CFS bandwidth control lets a group run `quota` out of every `period`. A long period turns a few
+ * milliseconds of work into a step function of wall time (all at once, or a whole period late),
+ * so the period is kept short; the kernel's smallest quota (1 ms) sets how short at low memory.
+ */
+const SHORT_PERIOD_US = 5_000;
+const MIN_QUOTA_US = 1_000;
+
+/** Period and quota, in microseconds, for a CPU share. */
+export function bandwidth(share: number): { periodUs: number; quotaUs: number } {
+  const periodUs = Math.min(1_000_000, Math.max(SHORT_PERIOD_US, Math.ceil(MIN_QUOTA_US / share)));
+  return { periodUs, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * periodUs)) };
+}
 
 export interface ThrottleStatus {
   readonly enabled: boolean;
@@ -61,13 +72,15 @@ export class CpuThrottle {
   createGroup(memoryMb: number): CpuGroup | undefined {
     if (!this.root || !this.version) return undefined;
     const directory = join(this.root, `env-${++this.counter}`);
-    const quota = Math.max(1000, Math.round(cpuShare(memoryMb) * PERIOD_US));
+    const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb));
     try {
       mkdirSync(directory);
-      if (this.version === 2) writeFileSync(join(directory, 'cpu.max'), `${quota} ${PERIOD_US}`);
+      if (this.version === 2) writeFileSync(join(directory, 'cpu.max'), `${quotaUs} ${periodUs}`);
       else {
-        writeFileSync(join(directory, 'cpu.cfs_period_us'), String(PERIOD_US));
-        writeFileSync(join(directory, 'cpu.cfs_quota_us'), String(quota));
+        // v1 checks quota against the current period, so a shorter period goes first only when
+        // the quota already fits it; set the period, then the quota.
+        writeFileSync(join(directory, 'cpu.cfs_period_us'), String(periodUs));
+        writeFileSync(join(directory, 'cpu.cfs_quota_us'), String(quotaUs));
       }
     } catch {
       removeDirectory(directory);

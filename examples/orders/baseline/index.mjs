@@ -1,10 +1,10 @@
 // Prices an order: validates it, looks items up in the catalog, applies tax and discounts,
 // scores fraud risk and signs the receipt. The catalog is built once per environment (INIT).
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 const TAX = { US: 0.07, DE: 0.19, FR: 0.2, GB: 0.2, JP: 0.1 };
 const SIGNING_KEY = process.env.RECEIPT_KEY ?? 'demo-signing-key';
-const RISK_ROUNDS = 12_000;
+const RISK_ROUNDS = 40_000;
 
 function buildCatalog(size) {
   const catalog = new Map();
@@ -21,10 +21,15 @@ function fail(statusCode, message) {
   return { statusCode, body: JSON.stringify({ error: message }) };
 }
 
+// A fraud score: a fixed amount of pure CPU work per order (no allocation), so the time it takes
+// scales with the CPU share the memory size buys.
 function riskScore(order) {
-  let digest = createHash('sha256').update(JSON.stringify(order)).digest();
-  for (let round = 0; round < RISK_ROUNDS; round++) digest = createHash('sha256').update(digest).digest();
-  return digest[0] / 255;
+  const features = JSON.stringify(order).slice(0, 256).padEnd(256);
+  let hash = 0x811c9dc5;
+  for (let round = 0; round < RISK_ROUNDS; round++) {
+    for (let i = 0; i < features.length; i++) hash = Math.imul(hash ^ (features.charCodeAt(i) + round), 0x01000193);
+  }
+  return (hash >>> 0) / 0xffffffff;
 }
 
 export const handler = async (event) => {

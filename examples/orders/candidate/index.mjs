@@ -1,11 +1,11 @@
 // The candidate build of the order pricer. Its change looks harmless in review: a "stronger"
-// risk model with more hashing rounds, and prices formatted for display with a formatter built
-// on every call. Together they cost about a third more CPU per request, which the gate catches.
-import { createHash, createHmac } from 'node:crypto';
+// risk model with 20% more rounds, and prices formatted for display with a formatter built
+// on every request. Together they cost about a quarter more CPU per request.
+import { createHmac } from 'node:crypto';
 
 const TAX = { US: 0.07, DE: 0.19, FR: 0.2, GB: 0.2, JP: 0.1 };
 const SIGNING_KEY = process.env.RECEIPT_KEY ?? 'demo-signing-key';
-const RISK_ROUNDS = 15_000;
+const RISK_ROUNDS = 48_000;
 
 function buildCatalog(size) {
   const catalog = new Map();
@@ -22,10 +22,15 @@ function fail(statusCode, message) {
   return { statusCode, body: JSON.stringify({ error: message }) };
 }
 
+// A fraud score: a fixed amount of pure CPU work per order (no allocation), so the time it takes
+// scales with the CPU share the memory size buys.
 function riskScore(order) {
-  let digest = createHash('sha256').update(JSON.stringify(order)).digest();
-  for (let round = 0; round < RISK_ROUNDS; round++) digest = createHash('sha256').update(digest).digest();
-  return digest[0] / 255;
+  const features = JSON.stringify(order).slice(0, 256).padEnd(256);
+  let hash = 0x811c9dc5;
+  for (let round = 0; round < RISK_ROUNDS; round++) {
+    for (let i = 0; i < features.length; i++) hash = Math.imul(hash ^ (features.charCodeAt(i) + round), 0x01000193);
+  }
+  return (hash >>> 0) / 0xffffffff;
 }
 
 export const handler = async (event) => {
@@ -41,9 +46,11 @@ export const handler = async (event) => {
     if (!product) return fail(404, `unknown sku ${sku}`);
     const cents = product.cents * quantity;
     subtotal += cents;
-    const display = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(cents / 100);
-    lines.push({ sku, quantity, cents, display });
+    lines.push({ sku, quantity, cents });
   }
+  // Built on every request instead of once per environment.
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+  for (const line of lines) line.display = format.format(line.cents / 100);
   const discount = subtotal > 10_000 ? Math.round(subtotal * 0.05) : 0;
   const tax = Math.round((subtotal - discount) * rate);
   const total = subtotal - discount + tax;

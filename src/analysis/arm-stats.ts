@@ -1,0 +1,80 @@
+import type { Architecture } from '../config/types.js';
+import { coldLatencyMs, type Sample } from '../measure/sample.js';
+import { billedColdMs, estimateCost, type CostEstimate } from './pricing.js';
+import { mean, quantile, sortedCopy } from './statistics.js';
+
+export interface Distribution {
+  readonly n: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly mean: number;
+}
+
+export interface ArmStats {
+  /** Warm Duration, ms. */
+  readonly warm: Distribution;
+  /** Cold start latency, ms: Init (or Restore) Duration + Duration. */
+  readonly cold: Distribution;
+  /** Init Duration alone, ms. */
+  readonly init: Distribution;
+  readonly maxMemoryUsedMb: number;
+  readonly memorySizeMb: number;
+  readonly invocations: number;
+  readonly errors: number;
+  readonly wrongAnswers: number;
+  readonly warmBilledMsMean: number;
+  readonly coldBilledMsMean: number;
+  readonly cost: CostEstimate;
+}
+
+export function distribution(values: readonly number[]): Distribution {
+  const sorted = sortedCopy(values);
+  return { n: sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), mean: mean(sorted) };
+}
+
+export interface CostContext {
+  readonly region: string;
+  readonly architecture: Architecture;
+  readonly memoryMb: number;
+  readonly coldStartRate: number;
+  readonly invocationsPerMonth: number;
+  readonly snapStart: boolean;
+}
+
+/**
+ * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
+ * are left out of the latency figures, which describe the function working.
+ */
+export function armStats(samples: readonly Sample[], context: CostContext): ArmStats {
+  const ok = samples.filter((s) => !s.errorType);
+  const warm = ok.filter((s) => s.kind === 'warm');
+  const cold = ok.filter((s) => s.kind === 'cold');
+  const warmBilled = mean(warm.map((s) => s.billedDurationMs));
+  const coldBilled = mean(cold.map((s) => billedColdMs(s.billedDurationMs, s.durationMs, s.initDurationMs ?? 0) + (s.billedRestoreDurationMs ?? 0)));
+  const warmBilledMs = Number.isNaN(warmBilled) ? coldBilled : warmBilled;
+  // Without cold samples (sampling.cold: 0 and none seen), a cold start is priced as a warm one.
+  const coldBilledMs = Number.isNaN(coldBilled) ? warmBilledMs : coldBilled;
+  return {
+    warm: distribution(warm.map((s) => s.durationMs)),
+    cold: distribution(cold.map(coldLatencyMs)),
+    init: distribution(cold.map((s) => s.initDurationMs ?? s.restoreDurationMs ?? 0)),
+    maxMemoryUsedMb: samples.reduce((max, s) => Math.max(max, s.maxMemoryUsedMb), 0),
+    memorySizeMb: context.memoryMb,
+    invocations: samples.length,
+    errors: samples.filter((s) => s.errorType).length,
+    wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
+    warmBilledMsMean: warmBilledMs,
+    coldBilledMsMean: coldBilledMs,
+    cost: estimateCost({
+      memoryMb: context.memoryMb,
+      architecture: context.architecture,
+      region: context.region,
+      warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
+      coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
+      coldStartRate: context.coldStartRate,
+      invocationsPerMonth: context.invocationsPerMonth,
+      snapStart: context.snapStart,
+    }),
+  };
+}

@@ -1,0 +1,126 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load.js';
+import type { GateConfig } from '../config/types.js';
+import type { CleanupRegistry } from '../gate/cleanup.js';
+import { runGate, type Backend } from '../gate/run-gate.js';
+import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { GateReport } from '../report/model.js';
+import { renderTerminal } from '../report/terminal.js';
+
+export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 } as const;
+
+export class UsageError extends Error {}
+
+export interface RunArguments {
+  readonly config: string;
+  readonly json?: string;
+  readonly markdown?: string;
+  readonly local: boolean;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly stateFile?: string;
+  readonly failOnInconclusive: boolean;
+  readonly quiet: boolean;
+}
+
+export function parseRunArguments(args: string[]): RunArguments {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'string' },
+      markdown: { type: 'string' },
+      local: { type: 'boolean' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      'state-file': { type: 'string' },
+      'fail-on-inconclusive': { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+  });
+  if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  return {
+    config: values.config ?? 'lambda-perf.yml',
+    ...(values.json ? { json: values.json } : {}),
+    ...(values.markdown ? { markdown: values.markdown } : {}),
+    local: values.local ?? false,
+    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(values.region ? { region: values.region } : {}),
+    ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
+    failOnInconclusive: values['fail-on-inconclusive'] ?? false,
+    quiet: values.quiet ?? false,
+  };
+}
+
+/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+async function probeBackend(endpoint: string | undefined): Promise<Backend> {
+  const lambda: Backend = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
+  if (!endpoint) return lambda;
+  try {
+    const response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string } };
+    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
+  } catch {
+    throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+  }
+}
+
+/** Checks what needs knowing the backend, still before any AWS call. */
+function checkForBackend(config: GateConfig, backend: Backend, source: string): void {
+  if (backend.kind !== 'aws') return;
+  const problems = config.functions.flatMap((fn, i) => (!fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (an IAM role ARN the perf function runs as)`] : []));
+  if (problems.length) throw new ConfigError(source, problems);
+}
+
+export interface RunOutcome {
+  readonly report: GateReport;
+  readonly exitCode: number;
+}
+
+/** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
+export async function runCommand(args: RunArguments, out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<RunOutcome> {
+  const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
+  let service: LocalLambda | undefined;
+  let registry: CleanupRegistry | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    err(`\n${signal}: deleting what the run created...\n`);
+    void (async () => {
+      for (const problem of (await registry?.runAll()) ?? []) err(`cleanup: ${problem}\n`);
+      await service?.stop();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    })();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let effective = config;
+    if (args.local) {
+      service = await startLocalLambda();
+      effective = { ...config, endpoint: service.endpoint };
+    }
+    const backend = await probeBackend(effective.endpoint);
+    checkForBackend(effective, backend, args.config);
+    const report = await runGate({
+      config: effective,
+      backend,
+      ...(args.stateFile ? { stateFile: args.stateFile } : {}),
+      progress: args.quiet ? () => undefined : (line) => err(`· ${line}\n`),
+      onCleanupRegistry: (r) => (registry = r),
+    });
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
+    out(renderTerminal(report));
+    const exitCode = report.verdict === 'fail' || (report.verdict === 'inconclusive' && args.failOnInconclusive) ? EXIT.fail : EXIT.pass;
+    if (report.verdict === 'inconclusive') err(`warning: the verdict is inconclusive${args.failOnInconclusive ? '' : ' (not failing; pass --fail-on-inconclusive to fail)'}\n`);
+    return { report, exitCode };
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await service?.stop();
+  }
+}

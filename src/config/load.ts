@@ -1,0 +1,242 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { configSchema, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
+import type { Architecture, Budgets, CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, Strategy, VariantSpec } from './types.js';
+
+/** Lambda's synchronous payload limit. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const DEFAULT_TOLERANCE = 0.05;
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The object keys the schema allows at a path, to suggest the right one for a typo. */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const key of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodArray && typeof key === 'number') schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)] ?? z.never();
+    else return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape).filter((k) => k !== '$schema') : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else return current;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const where = pathText(issue.path) || '(top level)';
+  const value = valueAt(raw, issue.path);
+  const got = value === undefined ? '' : ` (got ${shown(value)})`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `${where}: must have at least ${String(issue.minimum)} item(s)`
+        : issue.origin === 'string'
+          ? `${where}: must not be empty`
+          : `${where}: must be at least ${String(issue.minimum)}${got}`;
+    case 'too_big':
+      return issue.origin === 'array' ? `${where}: must have at most ${String(issue.maximum)} items` : `${where}: must be at most ${String(issue.maximum)}${got}`;
+    case 'invalid_value':
+      return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}`;
+    case 'unrecognized_keys': {
+      const valid = keysAt(issue.path);
+      return issue.keys
+        .map((key) => `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`)
+        .join('\n');
+    }
+    default:
+      return `${where}: ${issue.message}${got}`;
+  }
+}
+
+function parseDocument(text: string, source: string): unknown {
+  try {
+    return extname(source) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
+    throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
+  }
+}
+
+export interface LoadOptions {
+  /** Values that take precedence over the file's (action inputs, CLI flags). */
+  readonly overrides?: Partial<Record<'region' | 'endpoint', string>>;
+  /** The environment, for AWS_REGION; process.env by default. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
+export function loadConfig(file: string, options: LoadOptions = {}): GateConfig {
+  if (!existsSync(file)) throw new ConfigError(file, ['file not found: create it, or pass --config with the right path']);
+  return validateConfig(parseDocument(readFileSync(file, 'utf8'), file), file, options);
+}
+
+/** Validates a parsed document; relative paths resolve against the source file's directory. */
+export function validateConfig(document: unknown, source: string, options: LoadOptions = {}): GateConfig {
+  const withOverrides = document && typeof document === 'object' ? { ...(document as object), ...stripUndefined(options.overrides ?? {}) } : document;
+  const parsed = configSchema.safeParse(withOverrides);
+  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
+  const problems: string[] = [];
+  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options.env ?? process.env);
+  if (problems.length) throw new ConfigError(source, problems);
+  return config;
+}
+
+/** Drops undefined values, so optional keys are absent rather than undefined. */
+function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+function resolveConfig(raw: RawConfig, directory: string, problems: string[], env: NodeJS.ProcessEnv): GateConfig {
+  const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
+  const sampling = raw.sampling;
+  if (sampling['warm-min'] > sampling['warm-max']) {
+    problems.push(`sampling.warm-min: must not exceed warm-max (${sampling['warm-min']} > ${sampling['warm-max']})`);
+  }
+  const names = new Set<string>();
+  const functions = raw.functions.map((fn, index) => {
+    if (names.has(fn.name)) problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
+    names.add(fn.name);
+    return resolveFunction(fn, `functions[${index}]`, directory, problems);
+  });
+  return {
+    region: region ?? '',
+    ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
+    functions,
+    sampling: {
+      warmMin: sampling['warm-min'],
+      warmMax: sampling['warm-max'],
+      cold: sampling.cold,
+      concurrency: sampling.concurrency,
+      confidence: sampling.confidence,
+      passConfidence: sampling['pass-confidence'],
+      ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+    },
+    strategy: raw.strategy as Strategy,
+    balancedWeight: raw['balanced-weight'],
+    traffic: { invocationsPerMonth: raw.traffic['invocations-per-month'], coldStartRate: raw.traffic['cold-start-rate'] },
+  };
+}
+
+function resolveCode(source: CodeSource | BaselineSource, where: string, directory: string, problems: string[]): CodeLocation {
+  if (typeof source === 'string') {
+    const path = resolve(directory, source);
+    if (!existsSync(path)) {
+      problems.push(`${where}: ${source} does not exist (resolved to ${path})`);
+      return { kind: 'directory', path };
+    }
+    if (statSync(path).isDirectory()) return { kind: 'directory', path };
+    if (path.endsWith('.zip')) return { kind: 'zip', path };
+    problems.push(`${where}: ${source} must be a directory or a .zip file`);
+    return { kind: 'zip', path };
+  }
+  if ('s3' in source) {
+    const [, bucket = '', key = ''] = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.s3) ?? [];
+    return { kind: 's3', bucket, key };
+  }
+  if ('image' in source) return { kind: 'image', uri: source.image };
+  if ('version' in source) return { kind: 'version', version: source.version };
+  return { kind: 'alias', alias: source.alias };
+}
+
+function resolveFunction(fn: RawFunction, where: string, directory: string, problems: string[]): FunctionSpec {
+  if (!fn.template && (!fn.runtime || !fn.handler)) {
+    problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
+  }
+  const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
+  if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
+    problems.push(`${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`);
+  }
+  const memory = fn.memory ?? [];
+  const duplicate = memory.find((m, i) => memory.indexOf(m) !== i);
+  if (duplicate !== undefined) problems.push(`${where}.memory: ${duplicate} is listed twice`);
+  const variants: VariantSpec[] = (fn.variants ?? [{ name: 'default' }]).map((v) => ({
+    name: v.name,
+    environment: v.environment ?? {},
+    ...(v['snap-start'] === undefined ? {} : { snapStart: v['snap-start'] }),
+  }));
+  const variantNames = variants.map((v) => v.name);
+  variantNames.forEach((name, i) => {
+    if (variantNames.indexOf(name) !== i) problems.push(`${where}.variants[${i}].name: "${name}" is used twice`);
+  });
+  const exemplars = fn.exemplars.map((exemplar, i) => resolveExemplar(exemplar, `${where}.exemplars[${i}]`, directory, problems));
+  exemplars.forEach((e, i) => {
+    if (exemplars.findIndex((other) => other.name === e.name) !== i) problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
+  });
+  const b = fn.budgets ?? {};
+  const budgets: Budgets = stripUndefined({
+    warmP50Ms: b['warm-p50-ms'],
+    warmP90Ms: b['warm-p90-ms'],
+    warmP99Ms: b['warm-p99-ms'],
+    coldP50Ms: b['cold-p50-ms'],
+    coldP90Ms: b['cold-p90-ms'],
+    costPerMillionUsd: b['cost-per-million-usd'],
+    maxMemoryUsedPct: b['max-memory-used-pct'],
+  });
+  return {
+    name: fn.name,
+    ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
+    environment: fn.environment ?? {},
+    candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
+    baseline,
+    ...(fn.memory ? { memory: [...fn.memory] } : {}),
+    architectures: (fn.architectures ?? ['x86_64']) as Architecture[],
+    variants,
+    exemplars,
+    budgets,
+    tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
+  };
+}
+
+function resolveExemplar(exemplar: RawFunction['exemplars'][number], where: string, directory: string, problems: string[]): ExemplarSpec {
+  let payload = Buffer.from('{}');
+  if ((exemplar.payload === undefined) === (exemplar.event === undefined)) {
+    problems.push(`${where}: give exactly one of payload (a JSON file) or event (inline)`);
+  } else if (exemplar.payload !== undefined) {
+    const path = resolve(directory, exemplar.payload);
+    if (!existsSync(path)) problems.push(`${where}.payload: ${exemplar.payload} does not exist (resolved to ${path})`);
+    else {
+      payload = readFileSync(path);
+      try {
+        JSON.parse(payload.toString('utf8'));
+      } catch (error) {
+        problems.push(`${where}.payload: ${exemplar.payload} is not valid JSON: ${(error as Error).message}`);
+      }
+    }
+  } else {
+    payload = Buffer.from(JSON.stringify(exemplar.event));
+  }
+  if (payload.length > MAX_PAYLOAD_BYTES) problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
+  return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema: the one source for validation, for the types the rest of the
+ * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
+ */
+
+const percent = z
+  .union([z.number().min(0).max(10), z.string().regex(/^\d+(\.\d+)?%$/)], { error: 'must be a percentage such as "5%" or a fraction such as 0.05' })
+  .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
+
+const s3Source = z.object({ s3: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
+const imageSource = z.object({ image: z.string().min(1) }).strict();
+const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
+
+export const codeSource = z.union([z.string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
+export const baselineSource = z.union(
+  [
+    z.string().min(1),
+    s3Source,
+    imageSource,
+    z.object({ version: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).transform(String) }).strict(),
+    z.object({ alias: z.string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
+  ],
+  { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` },
+);
+
+const environment = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const exemplar = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
+    payload: z.string().min(1).optional().describe('a JSON file with the event, relative to this file'),
+    event: z.unknown().optional().describe('the event, inline'),
+    weight: z.number().int().min(1).max(1000).default(1),
+    expect: z.unknown().optional().describe('the response must contain this (subset match)'),
+  })
+  .strict();
+
+const budgets = z
+  .object({
+    'warm-p50-ms': z.number().positive().optional(),
+    'warm-p90-ms': z.number().positive().optional(),
+    'warm-p99-ms': z.number().positive().optional(),
+    'cold-p50-ms': z.number().positive().optional(),
+    'cold-p90-ms': z.number().positive().optional(),
+    'cost-per-million-usd': z.number().positive().optional(),
+    'max-memory-used-pct': z.number().positive().max(100).optional(),
+    'max-regression': percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+  })
+  .strict();
+
+const variant = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1-32 letters, digits, "_" or "-"' }),
+    environment: environment.optional(),
+    'snap-start': z.boolean().optional(),
+  })
+  .strict();
+
+const memorySize = z.number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
+
+const functionConfig = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
+    template: z.string().min(1).optional().describe('existing function whose configuration the perf function copies'),
+    runtime: z.string().min(1).optional(),
+    handler: z.string().min(1).optional(),
+    role: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
+    timeout: z.number().int().min(1).max(900).optional(),
+    environment: environment.optional(),
+    candidate: codeSource,
+    baseline: baselineSource,
+    memory: z.array(memorySize).min(1).max(16).optional(),
+    architectures: z.array(z.enum(['x86_64', 'arm64'])).min(1).max(2).optional(),
+    variants: z.array(variant).max(8).optional(),
+    exemplars: z.array(exemplar).min(1).max(50),
+    budgets: budgets.optional(),
+  })
+  .strict();
+
+const sampling = z
+  .object({
+    'warm-min': z.number().int().min(5).max(1000).default(20),
+    'warm-max': z.number().int().min(5).max(5000).default(120),
+    cold: z.number().int().min(0).max(100).default(5),
+    concurrency: z.number().int().min(1).max(100).default(4),
+    confidence: z.number().min(0.8).max(0.9999).default(0.99),
+    'pass-confidence': z.number().min(0.5).max(0.9999).default(0.95),
+    seed: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
+    functions: z.array(functionConfig).min(1).max(20),
+    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 120, cold: 5, concurrency: 4, confidence: 0.99, 'pass-confidence': 0.95 }),
+    strategy: z.enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
+    'balanced-weight': z.number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
+    traffic: z
+      .object({
+        'invocations-per-month': z.number().min(0).default(1_000_000),
+        'cold-start-rate': z.number().min(0).max(1).default(0.01),
+      })
+      .strict()
+      .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
+  })
+  .strict();
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawFunction = RawConfig['functions'][number];
+export type CodeSource = z.output<typeof codeSource>;
+export type BaselineSource = z.output<typeof baselineSource>;
+
+/** The JSON Schema of the file, for editors. */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+    title: 'lambda-perf-gate configuration',
+  };
+}

@@ -1,0 +1,74 @@
+/** The validated configuration the gate runs on; built only by `load.ts`. */
+export type Architecture = 'x86_64' | 'arm64';
+export type Strategy = 'cost' | 'speed' | 'balanced' | 'cheapest-within-budget';
+
+export type CodeLocation =
+  | { readonly kind: 'directory'; readonly path: string }
+  | { readonly kind: 'zip'; readonly path: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly key: string }
+  | { readonly kind: 'image'; readonly uri: string }
+  | { readonly kind: 'version'; readonly version: string }
+  | { readonly kind: 'alias'; readonly alias: string };
+
+export interface ExemplarSpec {
+  readonly name: string;
+  readonly payload: Buffer;
+  readonly weight: number;
+  readonly expect?: unknown;
+}
+
+export interface VariantSpec {
+  readonly name: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly snapStart?: boolean;
+}
+
+export interface Budgets {
+  readonly warmP50Ms?: number;
+  readonly warmP90Ms?: number;
+  readonly warmP99Ms?: number;
+  readonly coldP50Ms?: number;
+  readonly coldP90Ms?: number;
+  readonly costPerMillionUsd?: number;
+  readonly maxMemoryUsedPct?: number;
+}
+
+export interface FunctionSpec {
+  readonly name: string;
+  readonly template?: string;
+  readonly runtime?: string;
+  readonly handler?: string;
+  readonly role?: string;
+  readonly timeoutS?: number;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly candidate: CodeLocation;
+  readonly baseline: CodeLocation;
+  /** Absent: the template's memory size, or 1,024 MB. */
+  readonly memory?: readonly number[];
+  readonly architectures: readonly Architecture[];
+  readonly variants: readonly VariantSpec[];
+  readonly exemplars: readonly ExemplarSpec[];
+  readonly budgets: Budgets;
+  /** The slowdown tolerated (fraction) before a significant one counts as a regression. */
+  readonly tolerance: number;
+}
+
+export interface SamplingSpec {
+  readonly warmMin: number;
+  readonly warmMax: number;
+  readonly cold: number;
+  readonly concurrency: number;
+  readonly confidence: number;
+  readonly passConfidence: number;
+  readonly seed?: number;
+}
+
+export interface GateConfig {
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly functions: readonly FunctionSpec[];
+  readonly sampling: SamplingSpec;
+  readonly strategy: Strategy;
+  readonly balancedWeight: number;
+  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number };
+}

@@ -1,0 +1,109 @@
+import type { ExemplarSpec } from '../config/types.js';
+import type { VariantPlan } from '../gate/plan.js';
+import type { Invocation } from '../lambda/invoke.js';
+import { subsetMismatch } from './expect.js';
+import type { Build, Sample } from './sample.js';
+
+export interface ArmTarget {
+  readonly build: Build;
+  readonly variant: VariantPlan;
+  readonly qualifier: string;
+}
+
+export interface SamplerDeps {
+  readonly functionName: string;
+  readonly invoke: (arm: ArmTarget, exemplar: ExemplarSpec) => Promise<Invocation>;
+  readonly concurrency: number;
+  readonly random: () => number;
+  readonly exemplarAt: (index: number) => ExemplarSpec;
+}
+
+/** Runs tasks with at most `limit` in flight, in the order given. */
+export async function runPool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < tasks.length; index = next++) results[index] = await tasks[index]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/**
+ * Measures: cold bursts on fresh versions, then warm samples of baseline and candidate in
+ * randomised pairs (AB or BA, same exemplar, back to back), so that drift of the host or the
+ * region hits both builds alike. Every invocation becomes a Sample from its REPORT line.
+ */
+export class Sampler {
+  readonly samples: Sample[] = [];
+  private exemplarIndex = 0;
+
+  constructor(private readonly deps: SamplerDeps) {}
+
+  /** A burst of `size` concurrent invocations per arm: on a fresh version each one is a cold start. */
+  async coldBursts(arms: readonly ArmTarget[], size: number): Promise<void> {
+    for (const arm of shuffle([...arms], this.deps.random)) {
+      const exemplars = Array.from({ length: size }, () => this.nextExemplar());
+      await Promise.all(exemplars.map((exemplar) => this.measure(arm, exemplar)));
+    }
+  }
+
+  /** `pairs` more warm pairs for each variant, interleaved across variants in random order. */
+  async warmPairs(variants: readonly { baseline: ArmTarget; candidate: ArmTarget }[], pairs: number): Promise<void> {
+    const tasks: (() => Promise<void>)[] = [];
+    for (let i = 0; i < pairs; i++) {
+      for (const { baseline, candidate } of variants) {
+        const exemplar = this.nextExemplar();
+        const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
+        tasks.push(async () => {
+          for (const arm of order) await this.measure(arm, exemplar);
+        });
+      }
+    }
+    await runPool(shuffle(tasks, this.deps.random), this.deps.concurrency);
+  }
+
+  private nextExemplar(): ExemplarSpec {
+    return this.deps.exemplarAt(this.exemplarIndex++);
+  }
+
+  private async measure(arm: ArmTarget, exemplar: ExemplarSpec): Promise<void> {
+    const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
+    let wrongAnswer: string | undefined;
+    if (!errorType && exemplar.expect !== undefined) {
+      let response: unknown;
+      try {
+        response = JSON.parse(payload.toString('utf8'));
+      } catch {
+        response = payload.toString('utf8');
+      }
+      wrongAnswer = subsetMismatch(response, exemplar.expect);
+    }
+    const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
+    this.samples.push({
+      function: this.deps.functionName,
+      build: arm.build,
+      variant: arm.variant.id,
+      exemplar: exemplar.name,
+      kind: cold ? 'cold' : 'warm',
+      durationMs: report.durationMs,
+      billedDurationMs: report.billedDurationMs,
+      ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
+      ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
+      ...(report.billedRestoreDurationMs === undefined ? {} : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+      maxMemoryUsedMb: report.maxMemoryUsedMb,
+      memorySizeMb: report.memorySizeMb,
+      ...(errorType ? { errorType } : {}),
+      ...(wrongAnswer ? { wrongAnswer } : {}),
+      sequence: this.samples.length,
+    });
+  }
+}

@@ -1,0 +1,11 @@
+/** Number formats shared by the renderers. */
+export const ms = (value: number): string => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+export const signedPercent = (ratio: number): string => (Number.isNaN(ratio) ? '–' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`);
+export const usd = (value: number): string => {
+  if (Number.isNaN(value)) return '–';
+  if (value >= 100) return `$${value.toFixed(0)}`;
+  if (value >= 0.01 || value === 0) return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
+  return `$${value.toPrecision(2)}`;
+};
+export const pValue = (p: number): string => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+export const percentChange = (value: number): string => (Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);

@@ -1,0 +1,100 @@
+import type { MetricComparison } from '../analysis/comparison.js';
+import { ms, percentChange, signedPercent, usd } from './format.js';
+import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
+
+/** The hidden marker that finds the gate's PR comment again. */
+export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
+/** GitHub's limit for a comment body. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+const ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+const REASON_ICON: Record<Reason['kind'], string> = { regression: '❌', budget: '❌', 'wrong-answer': '❌', inconclusive: '⚠️', 'baseline-error': 'ℹ️' };
+
+function outcomeText(c: MetricComparison | undefined): string {
+  if (!c) return '–';
+  if (c.outcome === 'regression') return '❌ regression';
+  if (c.outcome === 'no-regression') return c.ciHigh < 1 ? '✅ faster' : '✅ no regression';
+  return '⚠️ inconclusive';
+}
+
+function variantRow(v: VariantResult, recommended: boolean): string {
+  const warm = v.comparisons.find((c) => c.metric === 'warm');
+  const cold = v.comparisons.find((c) => c.metric === 'cold');
+  const failedBudgets = v.budgets.filter((b) => !b.ok).map((b) => b.budget);
+  const cells = [
+    `${recommended ? '**' : ''}${v.id}${recommended ? '** ⭐' : ''}`,
+    `${ms(v.baseline.warm.p50)} → ${ms(v.candidate.warm.p50)}`,
+    warm ? `${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)})` : '–',
+    `${ms(v.baseline.warm.p90)} → ${ms(v.candidate.warm.p90)}`,
+    `${ms(v.baseline.cold.p90)} → ${ms(v.candidate.cold.p90)}${cold?.outcome === 'regression' ? ' ❌' : ''}`,
+    `${usd(v.baseline.cost.perMillionUsd)} → ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+    `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
+    `${outcomeText(warm)}${failedBudgets.length ? `, over budget: ${failedBudgets.join(', ')}` : ''}`,
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function details(f: FunctionResult): string {
+  const lines: string[] = ['<details><summary>Details</summary>', ''];
+  lines.push('| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const v of f.variants) {
+    for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]] as const) {
+      lines.push(
+        `| ${v.id} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb} MB | ${s.errors + s.wrongAnswers} | $${s.cost.perInvocationUsd.toExponential(3)} | ${usd(s.cost.monthlyUsd)} |`,
+      );
+    }
+  }
+  const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
+  if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
+  const comparisons = f.variants.flatMap((v) =>
+    v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} |`),
+  );
+  lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome |', '|---|---|---|---|---|---|---|', ...comparisons);
+  lines.push(
+    '',
+    `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`,
+    '',
+    '</details>',
+  );
+  return lines.join('\n');
+}
+
+function functionSection(f: FunctionResult): string {
+  const lines: string[] = [];
+  const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${f.recommended.why})` : '';
+  lines.push(`### ${ICON[f.verdict]} ${f.name}: ${f.verdict}${rec}`, '');
+  for (const reason of f.reasons) lines.push(`- ${REASON_ICON[reason.kind]} ${reason.message}`);
+  if (f.reasons.length) lines.push('');
+  lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
+  lines.push('|---|---|---|---|---|---|---|---|');
+  for (const v of f.variants) lines.push(variantRow(v, v.id === f.recommended?.variant));
+  lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`, '', details(f));
+  return lines.join('\n');
+}
+
+/**
+ * The report as markdown, which becomes the PR comment and the job summary: verdict first, a
+ * table per function, the recommended memory, details folded. Trimmed to `limit` characters
+ * with a notice when it would not fit.
+ */
+export function renderMarkdown(report: GateReport, limit = GITHUB_COMMENT_LIMIT): string {
+  const header = [
+    COMMENT_MARKER,
+    `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
+    '',
+    report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${report.environment.statement}`,
+    '',
+  ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
+  const footer = [
+    '',
+    `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, ${report.settings.warmMin}–${report.settings.warmMax} warm pairs per variant, ${report.settings.cold} cold per build; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
+  ].join('\n');
+  const sections = report.functions.map(functionSection);
+  let body = [...header, sections.join('\n\n'), footer].join('\n');
+  if (body.length <= limit) return body;
+  const notice = '\n\n> ✂️ Trimmed to fit GitHub\'s size limit: the details are in the JSON report.\n';
+  const compact = report.functions.map((f) => functionSection(f).split('<details>')[0]!.trimEnd());
+  body = [...header, compact.join('\n\n'), notice, footer].join('\n');
+  return body.length <= limit ? body : `${body.slice(0, limit - notice.length - 1)}${notice}`;
+}

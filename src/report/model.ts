@@ -1,0 +1,90 @@
+import type { ArmStats } from '../analysis/arm-stats.js';
+import type { BudgetCheck } from '../analysis/budgets.js';
+import type { MetricComparison } from '../analysis/comparison.js';
+import type { Architecture, Strategy } from '../config/types.js';
+
+/** Bumped on any change a reader of the JSON report would notice. */
+export const SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface Reason {
+  readonly kind: 'regression' | 'budget' | 'wrong-answer' | 'inconclusive' | 'baseline-error';
+  readonly message: string;
+  readonly variant?: string;
+}
+
+export interface VariantResult {
+  readonly id: string;
+  readonly memoryMb: number;
+  readonly architecture: Architecture;
+  readonly name: string;
+  readonly baseline: ArmStats;
+  readonly candidate: ArmStats;
+  readonly comparisons: readonly MetricComparison[];
+  /** The candidate's figures against the budgets. */
+  readonly budgets: readonly BudgetCheck[];
+  /** Candidate cost per invocation against the baseline's, in percent. */
+  readonly costChangePercent: number;
+}
+
+export interface FunctionResult {
+  readonly name: string;
+  readonly perfFunction: string;
+  readonly verdict: Verdict;
+  readonly reasons: readonly Reason[];
+  readonly recommended: {
+    readonly variant: string;
+    readonly memory: number;
+    readonly architecture: Architecture;
+    readonly strategy: Strategy;
+    readonly why: string;
+  } | null;
+  readonly variants: readonly VariantResult[];
+  readonly invocations: {
+    readonly total: number;
+    readonly baseline: number;
+    readonly candidate: number;
+    /** Throttled or failed API calls that were retried. */
+    readonly retries: number;
+    /** What the measuring invocations cost at list price. */
+    readonly costUsd: number;
+  };
+  /** Whether durations scale with memory on the backend measured (false on an unthrottled local service). */
+  readonly cpuScaledByMemory: boolean;
+  readonly tolerance: number;
+  readonly exemplars: readonly { readonly name: string; readonly weight: number }[];
+}
+
+export interface GateReport {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly tool: { readonly name: 'lambda-perf-gate'; readonly version: string };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly backend: 'aws' | 'local';
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly verdict: Verdict;
+  readonly summary: string;
+  readonly environment: { readonly cpuScaledByMemory: boolean; readonly statement: string };
+  readonly settings: {
+    readonly confidence: number;
+    readonly passConfidence: number;
+    readonly warmMin: number;
+    readonly warmMax: number;
+    readonly cold: number;
+    readonly concurrency: number;
+    readonly seed: number;
+    readonly strategy: Strategy;
+    readonly invocationsPerMonth: number;
+    readonly coldStartRate: number;
+  };
+  readonly functions: readonly FunctionResult[];
+}
+
+/** The worst of several verdicts: fail over inconclusive over pass. */
+export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.includes('fail')) return 'fail';
+  if (verdicts.includes('inconclusive')) return 'inconclusive';
+  return 'pass';
+}
