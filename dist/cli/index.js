@@ -29669,7 +29669,7 @@ function isRetryable(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/faults.ts
-const NO_FAULTS = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, seed: 1 };
+const NO_FAULTS = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, seed: 1 };
 /** mulberry32: small, fast and good enough to pick which requests fail. */
 function seededRandom(seed) {
     let state = seed >>> 0;
@@ -29691,9 +29691,10 @@ function checkFaultOptions(options) {
     const total = (options.throttleRate ?? 0) + (options.errorRate ?? 0);
     if (total > 1)
         problems.push(`throttleRate + errorRate must not exceed 1, got ${total}`);
-    const delay = options.updateDelayMs;
-    if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
-        problems.push(`updateDelayMs must be a non-negative number, got ${delay}`);
+    for (const key of ['updateDelayMs', 'retryAfterMs']) {
+        const value = options[key];
+        if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+            problems.push(`${key} must be a non-negative number, got ${value}`);
     }
     return problems;
 }
@@ -34625,7 +34626,8 @@ async function startLocalLambda(options = {}) {
             const fault = faults.requestFault();
             if (fault === 'throttle') {
                 request.resume();
-                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': '1' });
+                const retryAfter = String(faults.current.retryAfterMs / 1000);
+                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
             }
             if (fault === 'error') {
                 request.resume();
@@ -44252,7 +44254,8 @@ function preprocess(fn, schema) {
  * The configuration file's schema: the one source for validation, for the types the rest of the
  * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
  */
-const percent = union([schemas_number().min(0).max(10), schemas_string().regex(/^\d+(\.\d+)?%$/)], { error: 'must be a percentage such as "5%" or a fraction such as 0.05' })
+const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
+const percent = union([schemas_number(PERCENT).min(0, PERCENT).max(10, PERCENT), schemas_string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
     .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
 const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
 const imageSource = object({ image: schemas_string().min(1) }).strict();
@@ -46322,6 +46325,7 @@ local-lambda options:
   --error-rate R          share of API requests answered 500 (default 0)
   --kill-rate R           share of invocations whose environment is killed (default 0)
   --update-delay-ms N     how long updates stay InProgress (default 0)
+  --retry-after-ms N      Retry-After of an injected 429 (default 100)
   --fault-seed N          seed for the fault draws (default 1)
 `;
 function numberOption(values, key, fallback) {
@@ -46348,6 +46352,7 @@ async function localLambda(args) {
             'error-rate': { type: 'string' },
             'kill-rate': { type: 'string' },
             'update-delay-ms': { type: 'string' },
+            'retry-after-ms': { type: 'string' },
             'fault-seed': { type: 'string' },
         },
     });
@@ -46359,6 +46364,7 @@ async function localLambda(args) {
         errorRate: numberOption(values, 'error-rate', 0),
         killRate: numberOption(values, 'kill-rate', 0),
         updateDelayMs: numberOption(values, 'update-delay-ms', 0),
+        retryAfterMs: numberOption(values, 'retry-after-ms', 100),
         seed: numberOption(values, 'fault-seed', 1),
     };
     const problems = checkFaultOptions(faults);

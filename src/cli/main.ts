@@ -38,6 +38,7 @@ local-lambda options:
   --error-rate R          share of API requests answered 500 (default 0)
   --kill-rate R           share of invocations whose environment is killed (default 0)
   --update-delay-ms N     how long updates stay InProgress (default 0)
+  --retry-after-ms N      Retry-After of an injected 429 (default 100)
   --fault-seed N          seed for the fault draws (default 1)
 `;
 
@@ -65,6 +66,7 @@ async function localLambda(args: string[]): Promise<number> {
       'error-rate': { type: 'string' },
       'kill-rate': { type: 'string' },
       'update-delay-ms': { type: 'string' },
+      'retry-after-ms': { type: 'string' },
       'fault-seed': { type: 'string' },
     },
   });
@@ -75,6 +77,7 @@ async function localLambda(args: string[]): Promise<number> {
     errorRate: numberOption(values, 'error-rate', 0),
     killRate: numberOption(values, 'kill-rate', 0),
     updateDelayMs: numberOption(values, 'update-delay-ms', 0),
+    retryAfterMs: numberOption(values, 'retry-after-ms', 100),
     seed: numberOption(values, 'fault-seed', 1),
   };
   const problems = checkFaultOptions(faults);

@@ -5,8 +5,9 @@ import { z } from 'zod';
  * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
  */
 
+const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
 const percent = z
-  .union([z.number().min(0).max(10), z.string().regex(/^\d+(\.\d+)?%$/)], { error: 'must be a percentage such as "5%" or a fraction such as 0.05' })
+  .union([z.number(PERCENT).min(0, PERCENT).max(10, PERCENT), z.string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
   .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
 
 const s3Source = z.object({ s3: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();

@@ -181,7 +181,8 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       const fault = faults.requestFault();
       if (fault === 'throttle') {
         request.resume();
-        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': '1' });
+        const retryAfter = String(faults.current.retryAfterMs / 1000);
+        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
       }
       if (fault === 'error') {
         request.resume();

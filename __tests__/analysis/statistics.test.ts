@@ -1,0 +1,75 @@
+import { compareShift, criticalCount, holm, mannWhitneyUpperP, normalCdf, normalQuantile, obrienFlemingSpent, quantile, sortedCopy } from '../../src/analysis/statistics.js';
+import { seededRandom } from '../../src/local-lambda/faults.js';
+
+const gaussian = (random: () => number): number => Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+
+describe('statistics', () => {
+  test('quantiles interpolate between order statistics (type 7)', () => {
+    const sorted = sortedCopy([5, 1, 4, 2, 3]);
+    expect(quantile(sorted, 0.5)).toBe(3);
+    expect(quantile(sorted, 0.9)).toBeCloseTo(4.6);
+    expect(quantile([10, 20], 0.25)).toBeCloseTo(12.5);
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+
+  test('the normal CDF and its inverse agree with tables', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 5);
+    expect(normalQuantile(0.99)).toBeCloseTo(2.326348, 5);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232, 5);
+  });
+
+  test('exact Mann-Whitney: with 3 vs 3 and every y above every x, p = 1/20', () => {
+    expect(mannWhitneyUpperP(9, 3, 3)).toBeCloseTo(0.05, 10);
+    expect(mannWhitneyUpperP(0, 3, 3)).toBeCloseTo(1, 10);
+    // P(U >= 8) for 3 vs 3: arrangements with U = 8 or 9 are 2 of 20.
+    expect(mannWhitneyUpperP(8, 3, 3)).toBeCloseTo(0.1, 10);
+    expect(criticalCount(3, 3, 0.05)).toBe(9);
+    expect(criticalCount(3, 3, 0.01)).toBe(10);
+  });
+
+  test('the normal approximation is close to the exact test at 30 vs 30', () => {
+    const exact = mannWhitneyUpperP(600, 30, 30);
+    const approximate = mannWhitneyUpperP(600, 30, 31);
+    expect(Math.abs(exact - approximate)).toBeLessThan(0.02);
+    expect(mannWhitneyUpperP(600, 40, 40, 0)).toBeGreaterThan(0.01);
+  });
+
+  test('Hodges-Lehmann: a constant shift is estimated exactly and bounds bracket it', () => {
+    const x = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+    const y = x.map((v) => v + 3);
+    const shift = compareShift(x, y);
+    expect(shift.estimate).toBe(3);
+    expect(shift.lowerBound(0.025)).toBeLessThan(3);
+    expect(shift.upperBound(0.025)).toBeGreaterThan(3);
+    expect(shift.pUp).toBeLessThan(0.05);
+    expect(compareShift(y, x).pUp).toBeGreaterThan(0.95);
+  });
+
+  test('the 95% bounds cover the true shift about 95% of the time', () => {
+    const random = seededRandom(11);
+    let covered = 0;
+    const runs = 400;
+    for (let r = 0; r < runs; r++) {
+      const x = Array.from({ length: 25 }, () => gaussian(random));
+      const y = Array.from({ length: 25 }, () => 0.5 + gaussian(random));
+      const shift = compareShift(x, y);
+      if (shift.lowerBound(0.025) <= 0.5 && shift.upperBound(0.025) >= 0.5) covered++;
+    }
+    expect(covered / runs).toBeGreaterThan(0.91);
+    expect(covered / runs).toBeLessThan(0.99);
+  });
+
+  test('Holm rejects step-down: the smallest p against alpha/m, then alpha/(m-1) ...', () => {
+    expect(holm([0.001, 0.03, 0.04], 0.05)).toEqual([true, false, false]);
+    expect(holm([0.01, 0.02, 0.025], 0.05)).toEqual([true, true, true]);
+    expect(holm([0.3, 0.001], 0.01)).toEqual([false, true]);
+  });
+
+  test('O\'Brien-Fleming spending grows with information and reaches alpha at the end', () => {
+    const spent = [0.2, 0.4, 0.6, 0.8, 1].map((t) => obrienFlemingSpent(0.01, t));
+    for (let i = 1; i < spent.length; i++) expect(spent[i]!).toBeGreaterThan(spent[i - 1]!);
+    expect(spent[0]!).toBeLessThan(0.0001);
+    expect(spent.at(-1)).toBe(0.01);
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig, validateConfig } from '../../src/config/load.js';
+import { configJsonSchema } from '../../src/config/schema.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lpg-config-'));
+  mkdirSync(join(dir, 'build', 'candidate'), { recursive: true });
+  mkdirSync(join(dir, 'build', 'baseline'), { recursive: true });
+  mkdirSync(join(dir, 'events'));
+  writeFileSync(join(dir, 'events', 'small.json'), '{"id": 1}');
+  writeFileSync(join(dir, 'events', 'broken.json'), '{"id": ');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = () => ({
+  region: 'us-east-1',
+  functions: [
+    {
+      name: 'orders',
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      candidate: './build/candidate',
+      baseline: './build/baseline',
+      memory: [256, 512],
+      exemplars: [{ name: 'small', payload: './events/small.json', weight: 3, expect: { statusCode: 200 } }],
+      budgets: { 'warm-p90-ms': 150, 'max-regression': '5%' },
+    },
+  ],
+});
+
+function problemsOf(document: unknown): string[] {
+  try {
+    validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+function withFunction(change: Record<string, unknown>): unknown {
+  const document = base();
+  Object.assign(document.functions[0]!, change);
+  return document;
+}
+
+describe('configuration', () => {
+  test('a valid file loads, with defaults, resolved paths and the tolerance as a fraction', () => {
+    const file = join(dir, 'lambda-perf.yml');
+    writeFileSync(file, stringify(base()));
+    const config = loadConfig(file, { env: {} });
+    expect(config.region).toBe('us-east-1');
+    expect(config.sampling).toEqual({ warmMin: 20, warmMax: 120, cold: 5, concurrency: 4, confidence: 0.99, passConfidence: 0.95 });
+    expect(config.strategy).toBe('cheapest-within-budget');
+    const fn = config.functions[0]!;
+    expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'build', 'candidate') });
+    expect(fn.tolerance).toBeCloseTo(0.05);
+    expect(fn.exemplars[0]!.payload.toString()).toBe('{"id": 1}');
+    expect(fn.variants).toEqual([{ name: 'default', environment: {} }]);
+    expect(fn.budgets).toEqual({ warmP90Ms: 150 });
+  });
+
+  test('JSON files load too, and the region may come from AWS_REGION', () => {
+    const file = join(dir, 'lambda-perf.json');
+    const document = base() as Record<string, unknown>;
+    delete document.region;
+    writeFileSync(file, JSON.stringify(document));
+    expect(loadConfig(file, { env: { AWS_REGION: 'eu-west-1' } }).region).toBe('eu-west-1');
+  });
+
+  test.each([
+    ['a memory size out of range', withFunction({ memory: [256, 20000] }), 'functions[0].memory[1]: must be at most 10240 (got 20000)'],
+    ['a typo in a key, with the valid keys', withFunction({ memroy: [256] }), 'functions[0].memroy: unknown key; valid keys here: name, template, runtime, handler'],
+    ['an unknown strategy, with the valid ones', { ...base(), strategy: 'fastest' }, 'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")'],
+    ['a tolerance that is not a percentage', withFunction({ budgets: { 'max-regression': 'a lot' } }), 'functions[0].budgets.max-regression: must be a percentage such as "5%" or a fraction such as 0.05 (got "a lot")'],
+    ['a missing candidate', withFunction({ candidate: './build/nowhere' }), 'functions[0].candidate: ./build/nowhere does not exist'],
+    ['a missing payload file', withFunction({ exemplars: [{ name: 'x', payload: './events/none.json' }] }), 'functions[0].exemplars[0].payload: ./events/none.json does not exist'],
+    ['a payload that is not JSON', withFunction({ exemplars: [{ name: 'x', payload: './events/broken.json' }] }), 'functions[0].exemplars[0].payload: ./events/broken.json is not valid JSON'],
+    ['both payload and event', withFunction({ exemplars: [{ name: 'x', payload: './events/small.json', event: {} }] }), 'functions[0].exemplars[0]: give exactly one of payload (a JSON file) or event (inline)'],
+    ['neither template nor runtime', withFunction({ runtime: undefined }), 'functions[0]: give either template (an existing function to copy) or runtime and handler'],
+    ['a baseline version without a template', withFunction({ baseline: { version: '12' } }), 'functions[0].baseline: {version: ...} refers to the template function, so template must be set'],
+    ['a baseline of the wrong shape', withFunction({ baseline: { branch: 'main' } }), 'functions[0].baseline: must be a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}, {version: "12"} or {alias: name} of the template function (got {"branch":"main"})'],
+    ['warm-min above warm-max', { ...base(), sampling: { 'warm-min': 50, 'warm-max': 20 } }, 'sampling.warm-min: must not exceed warm-max (50 > 20)'],
+    ['a duplicated memory size', withFunction({ memory: [512, 512] }), 'functions[0].memory: 512 is listed twice'],
+    ['no region anywhere', { ...base(), region: undefined }, 'region: not set; set region in the file or AWS_REGION in the environment'],
+    ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],
+  ])('%s is refused with file, key and value', (_label, document, expected) => {
+    const problems = problemsOf(document);
+    expect(problems.some((p) => p.startsWith(expected))).toBe(true);
+  });
+
+  test('every problem is reported at once, and the message names the file', () => {
+    const document = withFunction({ memory: [1], timeout: 0 });
+    try {
+      validateConfig(document, 'custom/perf.yml', { env: {} });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).problems.length).toBeGreaterThanOrEqual(2);
+      expect((error as Error).message).toMatch(/^custom\/perf\.yml is not valid:/);
+    }
+  });
+
+  test('a YAML syntax error names the file and the line', () => {
+    const file = join(dir, 'broken.yml');
+    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: [unclosed\n');
+    expect(() => loadConfig(file)).toThrow(/broken\.yml is not valid:\n {2}- cannot be parsed: .*at line \d+, column \d+/);
+  });
+
+  test('the committed JSON Schema is the one the schema generates (run npm run schema)', () => {
+    const committed = JSON.parse(readFileSync('lambda-perf.schema.json', 'utf8')) as unknown;
+    expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+});

@@ -1,0 +1,155 @@
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../../src/config/load.js';
+import { runGate, type Backend } from '../../src/gate/run-gate.js';
+import { createLambdaClient } from '../../src/lambda/client.js';
+import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
+import { realSleep } from '../../src/lambda/retry.js';
+import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// CPU-bound work as a fixed number of arithmetic steps (about 1 ns each here), with no
+// allocation and no system calls, so every invocation does exactly the same work.
+const spin = (micros: number, answer = 'event.n * 2'): string =>
+  `exports.handler = async (event) => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { statusCode: 200, answer: ${answer}, h }; };`;
+
+const FAST_RETRY = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
+
+let service: LocalLambda;
+let backend: Backend;
+let work: string;
+beforeAll(async () => {
+  service = await startLocalLambda({ idleTimeoutMs: 60_000 });
+  const info = service.info();
+  backend = { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement };
+  work = mkdtempSync(join(tmpdir(), 'lpg-gate-'));
+});
+afterAll(async () => {
+  await service.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+afterEach(() => service.setFaults({ throttleRate: 0, errorRate: 0 }));
+
+let counter = 0;
+function project(baselineCode: string, candidateCode: string, extra: { memory?: number[]; sampling?: Record<string, number>; budgets?: Record<string, unknown> } = {}) {
+  const root = join(work, `p${++counter}`);
+  for (const [build, code] of [['baseline', baselineCode], ['candidate', candidateCode]] as const) {
+    mkdirSync(join(root, build), { recursive: true });
+    writeFileSync(join(root, build, 'index.js'), code);
+  }
+  return validateConfig(
+    {
+      region: 'us-east-1',
+      endpoint: service.endpoint,
+      functions: [
+        {
+          name: 'spin',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          baseline: './baseline',
+          candidate: './candidate',
+          memory: extra.memory ?? [1769],
+          exemplars: [
+            { name: 'two', event: { n: 1 }, weight: 2, expect: { statusCode: 200, answer: 2 } },
+            { name: 'six', event: { n: 3 }, weight: 1, expect: { answer: 6 } },
+          ],
+          ...(extra.budgets ? { budgets: extra.budgets } : {}),
+        },
+      ],
+      sampling: { 'warm-min': 20, 'warm-max': 160, cold: 2, concurrency: 1, seed: 7, ...extra.sampling },
+    },
+    join(root, 'lambda-perf.yml'),
+  );
+}
+
+async function functionsLeft(): Promise<string[]> {
+  const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint, maxAttempts: 10 });
+  const listed = await client.send(new ListFunctionsCommand({}));
+  client.destroy();
+  return (listed.Functions ?? []).map((f) => f.FunctionName ?? '');
+}
+
+describe('the gate against the local Lambda service', () => {
+  test('an A/A run (the same code as baseline and candidate) passes', async () => {
+    const report = await runGate({ config: project(spin(4000), spin(4000)), backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    expect(fn.reasons).toEqual([]);
+    expect(report.verdict).toBe('pass');
+    const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
+    expect(warm.outcome).toBe('no-regression');
+    expect(warm.ciLow).toBeLessThan(1.05);
+    expect(fn.recommended?.memory).toBe(1769);
+    expect(await functionsLeft()).toEqual([]);
+  });
+
+  test('a candidate doing 25% more CPU work fails with a regression, at every memory size', async () => {
+    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769] }), backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    expect(report.verdict).toBe('fail');
+    expect(fn.reasons.filter((r) => r.kind === 'regression').map((r) => r.variant).sort()).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
+    for (const variant of fn.variants) {
+      const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
+      expect(warm.ratio).toBeGreaterThan(1.1);
+      expect(warm.ratio).toBeLessThan(1.45);
+      expect(variant.candidate.cost.perInvocationUsd).toBeGreaterThan(variant.baseline.cost.perInvocationUsd);
+    }
+    expect(fn.invocations.total).toBe(fn.invocations.baseline + fn.invocations.candidate);
+    expect(fn.cpuScaledByMemory).toBe(backend.cpuScaledByMemory);
+    expect(await functionsLeft()).toEqual([]);
+  });
+
+  test('an exemplar that returns the wrong answer fails the gate with that reason', async () => {
+    const report = await runGate({ config: project(spin(1000), spin(1000, 'event.n * 3')), backend, retry: FAST_RETRY });
+    expect(report.verdict).toBe('fail');
+    const wrong = report.functions[0]!.reasons.filter((r) => r.kind === 'wrong-answer');
+    expect(wrong.map((r) => r.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^exemplar two: the candidate failed \d+ of \d+ invocations \(wrong answer: \$\.answer is 3, expected 2\)$/)]),
+    );
+  });
+
+  test('an exemplar that errors fails the gate, naming the error type', async () => {
+    const failing = 'exports.handler = async () => { throw new TypeError("cannot read order"); };';
+    const report = await runGate({ config: project(spin(1000), failing, { sampling: { 'warm-max': 20 } }), backend, retry: FAST_RETRY });
+    expect(report.verdict).toBe('fail');
+    expect(report.functions[0]!.reasons[0]!.message).toMatch(/candidate failed \d+ of \d+ invocations \(error TypeError\)/);
+  });
+
+  test('a budget the candidate cannot meet fails the gate, and the recommendation says so', async () => {
+    const report = await runGate({ config: project(spin(3000), spin(3000), { budgets: { 'warm-p90-ms': 1 } }), backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    expect(report.verdict).toBe('fail');
+    expect(fn.reasons.find((r) => r.kind === 'budget')?.message).toMatch(/warm-p90-ms is [\d.]+ ms, over the budget of 1 ms/);
+  });
+
+  test('with 20% of requests throttled and 5% answered 500, the gate still decides and leaves no function behind', async () => {
+    service.setFaults({ throttleRate: 0.2, errorRate: 0.05 });
+    // The SDK's standard backoff waits up to a second after a 429; the same retries, sooner.
+    const client = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: service.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      retryStrategy: new ConfiguredRetryStrategy(4, (attempt) => 10 * attempt),
+    });
+    const report = await runGate({ config: project(spin(4000), spin(5000)), backend, retry: FAST_RETRY, client });
+    client.destroy();
+    service.setFaults({ throttleRate: 0, errorRate: 0 });
+    expect(report.verdict).toBe('fail');
+    expect(report.functions[0]!.reasons.some((r) => r.kind === 'regression')).toBe(true);
+    expect(report.functions[0]!.invocations.retries).toBeGreaterThan(10);
+    expect(await functionsLeft()).toEqual([]);
+  }, 180_000);
+
+  test('an infrastructure failure after the function exists still deletes it, and says what failed', async () => {
+    const config = project(spin(1000), spin(1000));
+    const broken = { ...config, functions: [{ ...config.functions[0]!, candidate: { kind: 'zip' as const, path: join(work, 'not-a.zip') } }] };
+    writeFileSync(join(work, 'not-a.zip'), 'this is not a zip');
+    const failure = await runGate({ config: broken, backend, retry: FAST_RETRY }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(InfrastructureError);
+    expect((failure as Error).message).toMatch(/lambda:UpdateFunctionCode on lpg-spin-[0-9a-f]{8} failed: InvalidParameterValueException: Could not unzip/);
+    expect(await functionsLeft()).toEqual([]);
+  });
+});
