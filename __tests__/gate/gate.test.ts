@@ -74,14 +74,17 @@ async function functionsLeft(): Promise<string[]> {
 }
 
 describe('the gate against the local Lambda service', () => {
+  // A 10% tolerance: on a shared 2-core runner the noise can keep a 5% bound out of reach
+  // within the cap, which the gate then honestly calls inconclusive.
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
-    const report = await runGate({ config: project(spin(4000), spin(4000)), backend, retry: FAST_RETRY });
+    const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'warm-max': 200 } });
+    const report = await runGate({ config, backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(fn.reasons).toEqual([]);
     expect(report.verdict).toBe('pass');
     const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
     expect(warm.outcome).toBe('no-regression');
-    expect(warm.ciLow).toBeLessThan(1.05);
+    expect(warm.ciLow).toBeLessThan(1.1);
     expect(fn.recommended?.memory).toBe(1769);
     expect(await functionsLeft()).toEqual([]);
   });
