@@ -29579,7 +29579,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6253);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9445);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -29590,7 +29590,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6253:
+/***/ 9445:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44594,6 +44594,35 @@ function resolveExemplar(exemplar, where, directory, problems) {
     return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
 }
 
+;// CONCATENATED MODULE: ./src/gate/backend.ts
+
+
+/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+async function probeBackend(endpoint) {
+    const lambda = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
+    if (!endpoint)
+        return lambda;
+    let response;
+    try {
+        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+    }
+    catch {
+        throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+    }
+    if (!response.ok)
+        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    const info = (await response.json());
+    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
+}
+/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+function checkForBackend(config, backend, source) {
+    if (backend.kind !== 'aws')
+        return;
+    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : []);
+    if (problems.length)
+        throw new ConfigError(source, problems);
+}
+
 ;// CONCATENATED MODULE: ./src/measure/sample.ts
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
 function coldLatencyMs(sample) {
@@ -45806,11 +45835,10 @@ async function runGate(options) {
         client,
         retry: options.retry ?? DEFAULT_RETRY,
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-        local: backend.kind === 'local',
         onRetry: () => retries++,
         progress,
     });
-    const registry = new CleanupRegistry((name) => deployer.remove(name), { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }, options.stateFile);
+    const registry = new CleanupRegistry((name) => deployer.remove(name), { backend: backend.kind, region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }, options.stateFile);
     options.onCleanupRegistry?.(registry);
     const functions = [];
     try {
@@ -46009,7 +46037,44 @@ function runCost(samples, variants, region) {
     return cost;
 }
 
+;// CONCATENATED MODULE: ./src/report/mermaid.ts
+const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
+function chart(title, axis, memories, baseline, candidate) {
+    const top = Math.max(...baseline, ...candidate) * 1.15;
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title "${title}"`,
+        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
+        `  y-axis "${axis}" 0 --> ${round(top)}`,
+        `  line [${baseline.map(round).join(', ')}]`,
+        `  line [${candidate.map(round).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+/**
+ * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
+ * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ */
+function memoryCharts(f) {
+    const groups = new Map();
+    for (const v of f.variants) {
+        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
+        groups.set(key, [...(groups.get(key) ?? []), v]);
+    }
+    const parts = [];
+    for (const [key, variants] of groups) {
+        if (variants.length < 2)
+            continue;
+        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
+        const memories = sorted.map((v) => v.memoryMb);
+        parts.push(chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)), chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)));
+    }
+    return parts.length ? `${parts.join('\n\n')}\n\nFirst line: baseline; second line: candidate.` : '';
+}
+
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
+
 
 /** The hidden marker that finds the gate's PR comment again. */
 const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
@@ -46059,7 +46124,7 @@ function details(f) {
     lines.push('', `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`, '', '</details>');
     return lines.join('\n');
 }
-function functionSection(f) {
+function functionSection(f, charts) {
     const lines = [];
     const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${f.recommended.why})` : '';
     lines.push(`### ${ICON[f.verdict]} ${f.name}: ${f.verdict}${rec}`, '');
@@ -46071,17 +46136,26 @@ function functionSection(f) {
     lines.push('|---|---|---|---|---|---|---|---|');
     for (const v of f.variants)
         lines.push(variantRow(v, v.id === f.recommended?.variant));
-    lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`, '', details(f));
+    lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`);
+    const drawn = charts ? memoryCharts(f) : '';
+    if (drawn)
+        lines.push('', '<details><summary>Charts</summary>', '', drawn, '', '</details>');
+    lines.push('', details(f));
     return lines.join('\n');
+}
+/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
+function commentMarker(key, verdict) {
+    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
 }
 /**
  * The report as markdown, which becomes the PR comment and the job summary: verdict first, a
- * table per function, the recommended memory, details folded. Trimmed to `limit` characters
- * with a notice when it would not fit.
+ * table per function, the recommended memory, details folded. Trimmed to the limit with a
+ * notice when it would not fit.
  */
-function renderMarkdown(report, limit = GITHUB_COMMENT_LIMIT) {
+function renderMarkdown(report, options = {}) {
+    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
     const header = [
-        COMMENT_MARKER,
+        options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
         `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
         '',
         report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${report.environment.statement}`,
@@ -46091,13 +46165,12 @@ function renderMarkdown(report, limit = GITHUB_COMMENT_LIMIT) {
         '',
         `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, ${report.settings.warmMin}–${report.settings.warmMax} warm pairs per variant, ${report.settings.cold} cold per build; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
     ].join('\n');
-    const sections = report.functions.map(functionSection);
-    let body = [...header, sections.join('\n\n'), footer].join('\n');
-    if (body.length <= limit)
-        return body;
-    const notice = '\n\n> ✂️ Trimmed to fit GitHub\'s size limit: the details are in the JSON report.\n';
-    const compact = report.functions.map((f) => functionSection(f).split('<details>')[0].trimEnd());
-    body = [...header, compact.join('\n\n'), notice, footer].join('\n');
+    const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
+    if (full.length <= limit)
+        return full;
+    const notice = "\n\n> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report.\n";
+    const compact = report.functions.map((f) => functionSection(f, false).split('<details>')[0].trimEnd());
+    const body = [...header, compact.join('\n\n'), notice, footer].join('\n');
     return body.length <= limit ? body : `${body.slice(0, limit - notice.length - 1)}${notice}`;
 }
 
@@ -46146,7 +46219,6 @@ function renderTerminal(report) {
 
 
 
-
 const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 };
 class UsageError extends Error {
 }
@@ -46178,30 +46250,6 @@ function parseRunArguments(args) {
         failOnInconclusive: values['fail-on-inconclusive'] ?? false,
         quiet: values.quiet ?? false,
     };
-}
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
-async function probeBackend(endpoint) {
-    const lambda = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
-    if (!endpoint)
-        return lambda;
-    try {
-        const response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(2000) });
-        if (!response.ok)
-            return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-        const info = (await response.json());
-        return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
-    }
-    catch {
-        throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
-    }
-}
-/** Checks what needs knowing the backend, still before any AWS call. */
-function checkForBackend(config, backend, source) {
-    if (backend.kind !== 'aws')
-        return;
-    const problems = config.functions.flatMap((fn, i) => (!fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (an IAM role ARN the perf function runs as)`] : []));
-    if (problems.length)
-        throw new ConfigError(source, problems);
 }
 /** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
 async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) => process.stderr.write(t)) {

@@ -1,11 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load.js';
-import type { GateConfig } from '../config/types.js';
 import type { CleanupRegistry } from '../gate/cleanup.js';
-import { runGate, type Backend } from '../gate/run-gate.js';
-import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { checkForBackend, probeBackend } from '../gate/backend.js';
+import { runGate } from '../gate/run-gate.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../report/model.js';
@@ -54,27 +52,6 @@ export function parseRunArguments(args: string[]): RunArguments {
     failOnInconclusive: values['fail-on-inconclusive'] ?? false,
     quiet: values.quiet ?? false,
   };
-}
-
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
-async function probeBackend(endpoint: string | undefined): Promise<Backend> {
-  const lambda: Backend = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
-  if (!endpoint) return lambda;
-  try {
-    const response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(2000) });
-    if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-    const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string } };
-    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
-  } catch {
-    throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
-  }
-}
-
-/** Checks what needs knowing the backend, still before any AWS call. */
-function checkForBackend(config: GateConfig, backend: Backend, source: string): void {
-  if (backend.kind !== 'aws') return;
-  const problems = config.functions.flatMap((fn, i) => (!fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (an IAM role ARN the perf function runs as)`] : []));
-  if (problems.length) throw new ConfigError(source, problems);
 }
 
 export interface RunOutcome {

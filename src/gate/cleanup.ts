@@ -1,6 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 
 export interface CleanupState {
+  /** `local`: the embedded service ends with the process, and takes its functions along. */
+  readonly backend: 'aws' | 'local';
   readonly region: string;
   readonly endpoint?: string;
   readonly functions: readonly string[];

@@ -55,11 +55,10 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     client,
     retry: options.retry ?? DEFAULT_RETRY,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    local: backend.kind === 'local',
     onRetry: () => retries++,
     progress,
   });
-  const registry = new CleanupRegistry((name) => deployer.remove(name), { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }, options.stateFile);
+  const registry = new CleanupRegistry((name) => deployer.remove(name), { backend: backend.kind, region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }, options.stateFile);
   options.onCleanupRegistry?.(registry);
   const functions: FunctionResult[] = [];
   try {

@@ -37,7 +37,6 @@ export interface DeployContext {
   readonly client: LambdaClient;
   readonly retry: RetryPolicy;
   readonly endpoint?: string;
-  readonly local: boolean;
   readonly onRetry: () => void;
   readonly progress: (message: string) => void;
 }

@@ -1,5 +1,6 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { ms, percentChange, signedPercent, usd } from './format.js';
+import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
 
 /** The hidden marker that finds the gate's PR comment again. */
@@ -60,7 +61,7 @@ function details(f: FunctionResult): string {
   return lines.join('\n');
 }
 
-function functionSection(f: FunctionResult): string {
+function functionSection(f: FunctionResult, charts: boolean): string {
   const lines: string[] = [];
   const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${f.recommended.why})` : '';
   lines.push(`### ${ICON[f.verdict]} ${f.name}: ${f.verdict}${rec}`, '');
@@ -69,18 +70,36 @@ function functionSection(f: FunctionResult): string {
   lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const v of f.variants) lines.push(variantRow(v, v.id === f.recommended?.variant));
-  lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`, '', details(f));
+  lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`);
+  const drawn = charts ? memoryCharts(f) : '';
+  if (drawn) lines.push('', '<details><summary>Charts</summary>', '', drawn, '', '</details>');
+  lines.push('', details(f));
   return lines.join('\n');
+}
+
+export interface MarkdownOptions {
+  /** Longest allowed result; GitHub's comment limit by default. */
+  readonly limit?: number;
+  /** Mermaid charts of duration and cost against memory (GitHub draws them). */
+  readonly charts?: boolean;
+  /** Tells this configuration's comment apart from others' in the same PR. */
+  readonly key?: string;
+}
+
+/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
+export function commentMarker(key: string, verdict: Verdict): string {
+  return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
 }
 
 /**
  * The report as markdown, which becomes the PR comment and the job summary: verdict first, a
- * table per function, the recommended memory, details folded. Trimmed to `limit` characters
- * with a notice when it would not fit.
+ * table per function, the recommended memory, details folded. Trimmed to the limit with a
+ * notice when it would not fit.
  */
-export function renderMarkdown(report: GateReport, limit = GITHUB_COMMENT_LIMIT): string {
+export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}): string {
+  const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
   const header = [
-    COMMENT_MARKER,
+    options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
     `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
     '',
     report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${report.environment.statement}`,
@@ -90,11 +109,10 @@ export function renderMarkdown(report: GateReport, limit = GITHUB_COMMENT_LIMIT)
     '',
     `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, ${report.settings.warmMin}–${report.settings.warmMax} warm pairs per variant, ${report.settings.cold} cold per build; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
   ].join('\n');
-  const sections = report.functions.map(functionSection);
-  let body = [...header, sections.join('\n\n'), footer].join('\n');
-  if (body.length <= limit) return body;
-  const notice = '\n\n> ✂️ Trimmed to fit GitHub\'s size limit: the details are in the JSON report.\n';
-  const compact = report.functions.map((f) => functionSection(f).split('<details>')[0]!.trimEnd());
-  body = [...header, compact.join('\n\n'), notice, footer].join('\n');
+  const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
+  if (full.length <= limit) return full;
+  const notice = "\n\n> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report.\n";
+  const compact = report.functions.map((f) => functionSection(f, false).split('<details>')[0]!.trimEnd());
+  const body = [...header, compact.join('\n\n'), notice, footer].join('\n');
   return body.length <= limit ? body : `${body.slice(0, limit - notice.length - 1)}${notice}`;
 }

@@ -80,6 +80,18 @@ export interface GateReport {
     readonly coldStartRate: number;
   };
   readonly functions: readonly FunctionResult[];
+  /** Set by the action: where the report came from, so a later workflow_run can comment on the right PR. */
+  readonly github?: { readonly eventName: string; readonly ref: string; readonly sha: string; readonly pullRequest?: number };
+  /** Set by the action when apply-memory changed (or left) a production function. */
+  readonly memoryChanges?: readonly MemoryChange[];
+}
+
+export interface MemoryChange {
+  readonly function: string;
+  readonly from: number;
+  readonly to: number;
+  readonly applied: boolean;
+  readonly note: string;
 }
 
 /** The worst of several verdicts: fail over inconclusive over pass. */

@@ -1,0 +1,185 @@
+import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig, validateConfig } from '../config/load.js';
+import type { GateConfig } from '../config/types.js';
+import { errorMessage } from '../errors.js';
+import { checkForBackend, probeBackend } from '../gate/backend.js';
+import type { CleanupRegistry } from '../gate/cleanup.js';
+import { runGate } from '../gate/run-gate.js';
+import { readRunContext, type RunContext } from '../github/event.js';
+import { upsertStickyComment } from '../github/sticky-comment.js';
+import { applyRecommendedMemory } from '../lambda/apply-memory.js';
+import { createLambdaClient } from '../lambda/client.js';
+import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { GateReport, MemoryChange, Reason } from '../report/model.js';
+import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type FailOn } from './inputs.js';
+import { STATE_FILE } from './state.js';
+
+/** The job summary takes 1 MiB per step; leave room for what else a step writes. */
+const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
+
+const CATEGORY: Record<Reason['kind'], FailOn | undefined> = {
+  regression: 'regression',
+  budget: 'budget',
+  'wrong-answer': 'error',
+  inconclusive: 'inconclusive',
+  'baseline-error': undefined,
+};
+
+function loadActionConfig(inputs: ActionInputs, workspace: string): GateConfig {
+  const overrides = { ...(inputs.region ? { region: inputs.region } : {}), ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}) };
+  if (inputs.inline) {
+    return validateConfig(inlineDocument(inputs.inline), join(workspace, 'action inputs (function, candidate, baseline, memory, budgets)'), { overrides });
+  }
+  return loadConfig(resolve(workspace, inputs.config), { overrides });
+}
+
+/** Job summary, annotations, outputs and the PR comment; a failure to comment changes nothing else. */
+async function publish(report: GateReport, inputs: ActionInputs, context: RunContext, reportPath: string): Promise<void> {
+  try {
+    await core.summary.addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT })).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
+  }
+  for (const fn of report.functions) {
+    for (const reason of fn.reasons) {
+      const title = `lambda-perf-gate: ${fn.name} ${reason.kind}`;
+      if (reason.kind === 'inconclusive') core.warning(reason.message, { title });
+      else if (reason.kind === 'baseline-error') core.notice(reason.message, { title });
+      else core.error(reason.message, { title });
+    }
+  }
+  for (const change of report.memoryChanges ?? []) core.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
+  const first = report.functions[0];
+  const recommendedVariant = first?.variants.find((v) => v.id === first.recommended?.variant);
+  core.setOutput(OUTPUT.verdict, report.verdict);
+  core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
+  core.setOutput(OUTPUT.recommendations, JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))));
+  core.setOutput(OUTPUT.reportPath, reportPath);
+  core.setOutput(OUTPUT.costChangePercent, recommendedVariant ? recommendedVariant.costChangePercent.toFixed(2) : '');
+  await comment(report, inputs, context, reportPath);
+}
+
+async function comment(report: GateReport, inputs: ActionInputs, context: RunContext, reportPath: string): Promise<void> {
+  const issueNumber = inputs.prNumber ?? report.github?.pullRequest ?? context.pullRequest;
+  if (inputs.comment === 'never' || issueNumber === undefined) return;
+  if (!inputs.githubToken) {
+    core.warning(`No ${INPUT.githubToken}: no PR comment; the report is in the job summary and in ${reportPath}.`);
+    return;
+  }
+  try {
+    const octokit = getOctokit(inputs.githubToken);
+    const body = renderMarkdown(report, { charts: true, key: inputs.commentKey });
+    const result = await upsertStickyComment(octokit, { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey }, body, report.verdict, inputs.comment);
+    core.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
+    if (result.url) core.setOutput(OUTPUT.commentUrl, result.url);
+  } catch (error) {
+    // Fork PRs get a read-only token: measure there, comment from workflow_run (see the README).
+    core.warning(`Could not comment on PR #${issueNumber}: ${errorMessage(error)}. The verdict stands; the report is in the job summary and in ${reportPath}.`);
+  }
+}
+
+function failIfAsked(report: GateReport, inputs: ActionInputs): void {
+  const hits = report.functions.flatMap((fn) => fn.reasons.filter((r) => CATEGORY[r.kind] !== undefined && inputs.failOn.includes(CATEGORY[r.kind]!)));
+  if (hits.length) {
+    core.setFailed(`lambda-perf-gate: ${report.verdict}: ${hits.map((r) => r.message).join('; ')}`);
+  } else if (report.verdict === 'inconclusive') {
+    core.warning(`lambda-perf-gate: inconclusive (not failing: ${INPUT.failOn} does not include inconclusive)`);
+  }
+}
+
+async function applyMemory(report: GateReport, config: GateConfig, inputs: ActionInputs, context: RunContext): Promise<MemoryChange[]> {
+  if (!inputs.applyMemory) return [];
+  if (!context.isDefaultBranchPush) {
+    core.notice(`${INPUT.applyMemory} is on, but this run is a ${context.eventName || 'local'} event on ${context.ref || 'no ref'}, not a push to the default branch: no function was changed.`);
+    return [];
+  }
+  const client = createLambdaClient({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+  const changes: MemoryChange[] = [];
+  try {
+    for (const [index, spec] of config.functions.entries()) {
+      const result = report.functions[index];
+      if (!spec.template || !result) {
+        core.notice(`${spec.name}: no template (production function) named, so there is no memory to apply.`);
+        continue;
+      }
+      changes.push(await applyRecommendedMemory(client, spec.template, result, config.endpoint));
+    }
+  } finally {
+    client.destroy();
+  }
+  return changes;
+}
+
+/** The workflow_run half of the fork-safe pair: post a report file measured elsewhere. */
+async function postReportFile(inputs: ActionInputs, context: RunContext, workspace: string): Promise<void> {
+  const path = resolve(workspace, inputs.reportPath);
+  if (!existsSync(path)) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`]);
+  const report = JSON.parse(readFileSync(path, 'utf8')) as GateReport;
+  if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
+  await publish(report, inputs, context, path);
+  failIfAsked(report, inputs);
+}
+
+/** The action: inputs, the gate, then the GitHub edges. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let inputs: ActionInputs | undefined;
+  let service: LocalLambda | undefined;
+  let registry: CleanupRegistry | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    core.warning(`${signal}: deleting what the run created before the job stops.`);
+    void (async () => {
+      for (const problem of (await registry?.runAll()) ?? []) core.warning(problem);
+      await service?.stop();
+      process.exit(1);
+    })();
+  };
+  try {
+    inputs = readInputs((name) => core.getInput(name));
+    const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+    const context = readRunContext(env);
+    if (inputs.mode === 'comment') {
+      await postReportFile(inputs, context, workspace);
+      return;
+    }
+    let config = loadActionConfig(inputs, workspace);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    if (inputs.backend === 'local') {
+      service = await startLocalLambda();
+      config = { ...config, endpoint: service.endpoint };
+    }
+    const backend = await probeBackend(config.endpoint);
+    checkForBackend(config, backend, inputs.inline ? 'the action inputs' : inputs.config);
+    const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
+    core.saveState(STATE_FILE, stateFile);
+    let report = await runGate({ config, backend, stateFile, progress: (line) => core.info(line), onCleanupRegistry: (r) => (registry = r) });
+    const memoryChanges = await applyMemory(report, config, inputs, context);
+    report = {
+      ...report,
+      github: { eventName: context.eventName, ref: context.ref, sha: context.sha, ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}) },
+      ...(memoryChanges.length ? { memoryChanges } : {}),
+    };
+    const reportPath = resolve(workspace, inputs.reportPath);
+    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    await publish(report, inputs, context, reportPath);
+    failIfAsked(report, inputs);
+  } catch (error) {
+    if (error instanceof InfrastructureError && inputs && !inputs.failOn.includes('error')) {
+      core.warning(`lambda-perf-gate: infrastructure error (not failing: ${INPUT.failOn} does not include error): ${error.message}`);
+    } else {
+      core.setFailed(`lambda-perf-gate: ${errorMessage(error)}`);
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await service?.stop();
+  }
+}

@@ -1,0 +1,28 @@
+import { ConfigError } from '../config/config-error.js';
+import type { GateConfig } from '../config/types.js';
+import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import type { Backend } from './run-gate.js';
+
+/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+export async function probeBackend(endpoint: string | undefined): Promise<Backend> {
+  const lambda: Backend = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
+  if (!endpoint) return lambda;
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+  } catch {
+    throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+  }
+  if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+  const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string } };
+  return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
+}
+
+/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+export function checkForBackend(config: GateConfig, backend: Backend, source: string): void {
+  if (backend.kind !== 'aws') return;
+  const problems = config.functions.flatMap((fn, i) =>
+    !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : [],
+  );
+  if (problems.length) throw new ConfigError(source, problems);
+}

@@ -1,0 +1,40 @@
+import type { FunctionResult, VariantResult } from './model.js';
+
+const round = (value: number): string => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
+
+function chart(title: string, axis: string, memories: number[], baseline: number[], candidate: number[]): string {
+  const top = Math.max(...baseline, ...candidate) * 1.15;
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${title}"`,
+    `  x-axis "memory (MB)" [${memories.join(', ')}]`,
+    `  y-axis "${axis}" 0 --> ${round(top)}`,
+    `  line [${baseline.map(round).join(', ')}]`,
+    `  line [${candidate.map(round).join(', ')}]`,
+    '```',
+  ].join('\n');
+}
+
+/**
+ * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
+ * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ */
+export function memoryCharts(f: FunctionResult): string {
+  const groups = new Map<string, VariantResult[]>();
+  for (const v of f.variants) {
+    const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
+    groups.set(key, [...(groups.get(key) ?? []), v]);
+  }
+  const parts: string[] = [];
+  for (const [key, variants] of groups) {
+    if (variants.length < 2) continue;
+    const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
+    const memories = sorted.map((v) => v.memoryMb);
+    parts.push(
+      chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)),
+      chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)),
+    );
+  }
+  return parts.length ? `${parts.join('\n\n')}\n\nFirst line: baseline; second line: candidate.` : '';
+}
