@@ -58046,28 +58046,38 @@ function errorMessage(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   V: () => (/* binding */ createLambdaClient)
 /* harmony export */ });
+/* unused harmony export createLogsClient */
 /* harmony import */ var _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1696);
+
 
 const USER_AGENT = ['lambda-perf-gate', '0.1.0'];
 function isLoopback(endpoint) {
     const host = new URL(endpoint).hostname;
     return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
-/**
- * The one place Lambda clients are built. Against a loopback endpoint without credentials in
- * the environment it signs with placeholders, since the local service checks none.
- */
-function createLambdaClient(options) {
+/** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
+function sharedSettings(options) {
     const local = options.endpoint !== undefined && isLoopback(options.endpoint);
     const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
-    return new _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__/* .LambdaClient */ .Nox({
+    return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
         ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    });
+    };
+}
+/**
+ * The one place Lambda clients are built. Against a loopback endpoint without credentials in
+ * the environment it signs with placeholders, since the local service checks none.
+ */
+function createLambdaClient(options) {
+    return new _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__/* .LambdaClient */ .Nox(sharedSettings(options));
+}
+/** CloudWatch Logs, for the REPORT lines of integration traffic; the same endpoint serves both locally. */
+function createLogsClient(options) {
+    return new CloudWatchLogsClient(sharedSettings(options));
 }
 
 
@@ -60983,7 +60993,7 @@ class PerfFunctionDeployer {
                 if (variant.snapStart)
                     await this.waitActive(functionName, published.Version);
                 this.context.progress(`published ${build} ${variant.id} as version ${published.Version}`);
-                arms.push({ build, variant, qualifier: published.Version });
+                arms.push({ build, variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
             }
         }
         return arms;
@@ -61044,7 +61054,7 @@ class InfrastructureError extends Error {
  * The one mapper from SDK errors to messages a person can act on, naming the permission or the
  * resource involved.
  */
-function describeAwsError(error, action, resource, endpoint) {
+function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
     const e = (error ?? {});
     const status = e.$metadata?.httpStatusCode;
     const code = e.code ?? e.cause?.code;
@@ -61052,16 +61062,16 @@ function describeAwsError(error, action, resource, endpoint) {
         return new InfrastructureError(`cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
     }
     if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-        return new InfrastructureError(`permission denied: missing permission lambda:${action} on ${resource} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)})`);
+        return new InfrastructureError(`permission denied: missing permission ${service}:${action} on ${resource} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)})`);
     }
     if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException' || e.name === 'ExpiredTokenException' || e.name === 'CredentialsProviderError') {
-        return new InfrastructureError(`AWS credentials were refused during lambda:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+        return new InfrastructureError(`AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
     }
     if (e.name === 'ResourceNotFoundException')
-        return new InfrastructureError(`${resource} was not found during lambda:${action} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)})`);
+        return new InfrastructureError(`${resource} was not found during ${service}:${action} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)})`);
     if (e.name === 'TooManyRequestsException')
-        return new InfrastructureError(`Lambda kept throttling lambda:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-    return new InfrastructureError(`lambda:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}`);
+        return new InfrastructureError(`AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
+    return new InfrastructureError(`${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}`);
 }
 /** Errors worth retrying with backoff once the SDK's own attempts are spent. */
 function isRetryable(error) {

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/config-error.js';
+import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
 
 /** The action's input and output names, in one place (they are also in action.yml). */
 export const INPUT = {
@@ -35,7 +36,6 @@ export const OUTPUT = {
   costChangePercent: 'cost-change-percent',
 } as const;
 
-export type FailOn = 'regression' | 'budget' | 'inconclusive' | 'error';
 export type CommentMode = 'always' | 'on-change' | 'on-failure' | 'never';
 
 export interface InlineFunction {
@@ -68,7 +68,6 @@ export interface ActionInputs {
   readonly prNumber?: number;
 }
 
-const FAIL_ON: readonly FailOn[] = ['regression', 'budget', 'inconclusive', 'error'];
 const COMMENT: readonly CommentMode[] = ['always', 'on-change', 'on-failure', 'never'];
 
 function yamlValue(text: string, input: string, problems: string[]): unknown {
@@ -95,14 +94,9 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     if (!allowed.includes(raw as T)) problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${raw}")`);
     return raw as T;
   };
-  const failOn = (value(INPUT.failOn) ?? 'regression,budget,error')
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((item) => {
-      if (!FAIL_ON.includes(item as FailOn) && item !== 'none') problems.push(`input ${INPUT.failOn}: "${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
-      return item as FailOn;
-    })
-    .filter((item) => item !== ('none' as string));
+  const parsedFailOn = parseFailOn(value(INPUT.failOn) ?? DEFAULT_FAIL_ON.join(','));
+  for (const problem of parsedFailOn.problems) problems.push(`input ${INPUT.failOn}: ${problem}`);
+  const failOn = parsedFailOn.failOn;
   const applyRaw = (value(INPUT.applyMemory) ?? 'false').toLowerCase();
   if (!['true', 'false'].includes(applyRaw)) problems.push(`input ${INPUT.applyMemory}: must be true or false (got "${applyRaw}")`);
   const prRaw = value(INPUT.prNumber);

@@ -18,20 +18,13 @@ import { createLambdaClient } from '../lambda/client.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
-import type { GateReport, MemoryChange, Reason } from '../report/model.js';
-import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type FailOn } from './inputs.js';
+import { failingReasons } from '../report/fail-on.js';
+import type { GateReport, MemoryChange } from '../report/model.js';
+import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { STATE_FILE } from './state.js';
 
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
-
-const CATEGORY: Record<Reason['kind'], FailOn | undefined> = {
-  regression: 'regression',
-  budget: 'budget',
-  'wrong-answer': 'error',
-  inconclusive: 'inconclusive',
-  'baseline-error': undefined,
-};
 
 function loadActionConfig(inputs: ActionInputs, workspace: string): GateConfig {
   const overrides = { ...(inputs.region ? { region: inputs.region } : {}), ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}) };
@@ -52,7 +45,7 @@ async function publish(report: GateReport, inputs: ActionInputs, context: RunCon
     for (const reason of fn.reasons) {
       const title = `lambda-perf-gate: ${fn.name} ${reason.kind}`;
       if (reason.kind === 'inconclusive') core.warning(reason.message, { title });
-      else if (reason.kind === 'baseline-error') core.notice(reason.message, { title });
+      else if (reason.kind === 'baseline-error' || reason.kind === 'notice') core.notice(reason.message, { title });
       else core.error(reason.message, { title });
     }
   }
@@ -87,7 +80,7 @@ async function comment(report: GateReport, inputs: ActionInputs, context: RunCon
 }
 
 function failIfAsked(report: GateReport, inputs: ActionInputs): void {
-  const hits = report.functions.flatMap((fn) => fn.reasons.filter((r) => CATEGORY[r.kind] !== undefined && inputs.failOn.includes(CATEGORY[r.kind]!)));
+  const hits = failingReasons(report, inputs.failOn);
   if (hits.length) {
     core.setFailed(`lambda-perf-gate: ${report.verdict}: ${hits.map((r) => r.message).join('; ')}`);
   } else if (report.verdict === 'inconclusive') {

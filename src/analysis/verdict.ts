@@ -1,6 +1,6 @@
 import type { Sample } from '../measure/sample.js';
 import { pValue } from '../report/format.js';
-import { worstVerdict, type Reason, type Verdict, type VariantResult } from '../report/model.js';
+import { worstVerdict, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
 
@@ -37,6 +37,7 @@ export function functionVerdict(
   variants: readonly VariantResult[],
   recommendedVariant: string | undefined,
   tolerance: number,
+  integration?: IntegrationResult,
 ): { verdict: Verdict; reasons: Reason[] } {
   const reasons: Reason[] = [];
   for (const build of ['candidate', 'baseline'] as const) {
@@ -71,7 +72,42 @@ export function functionVerdict(
     const value = Number.isNaN(check.value) ? 'not measured' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
     reasons.push({ kind: 'budget', variant: recommended!.id, message: `${recommended!.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}` });
   }
-  const failing = reasons.some((r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget');
+  if (integration) reasons.push(...integrationReasons(integration, tolerance));
+  const failing = reasons.some((r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget' || r.kind === 'test-failure');
   const verdict: Verdict = worstVerdict([failing ? 'fail' : 'pass', reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass']);
   return { verdict, reasons };
+}
+
+/**
+ * What the integration profile adds: a failing command is a failing test, reported with its
+ * output, never as a slowdown; a regression or a blown budget in that traffic counts like the
+ * exemplars'. An inconclusive comparison of this (unplanned) traffic is shown, not a finding.
+ */
+function integrationReasons(integration: IntegrationResult, tolerance: number): Reason[] {
+  const reasons: Reason[] = [];
+  for (const run of integration.runs) {
+    const failed = run.timedOut || run.exitCode !== 0;
+    if (failed) {
+      const how = run.timedOut ? 'timed out' : run.exitCode === null ? `was killed (${run.signal ?? 'signal'})` : `exited with ${run.exitCode}`;
+      const tail = run.outputTail.trim().split('\n').slice(-5).join('\n');
+      reasons.push({
+        kind: run.build === 'candidate' ? 'test-failure' : 'baseline-error',
+        message: `integration command "${integration.command}" ${how} against the ${run.build}${tail ? `; last output:\n${tail}` : ''}`,
+      });
+    }
+    if (!run.complete) {
+      reasons.push({ kind: 'notice', message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short` });
+    }
+  }
+  for (const c of integration.comparisons) {
+    if (c.outcome === 'regression') {
+      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+    }
+  }
+  for (const check of integration.budgets) {
+    if (!check.ok && !Number.isNaN(check.value)) {
+      reasons.push({ kind: 'budget', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}` });
+    }
+  }
+  return reasons;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { DEFAULT_FAIL_ON } from '../report/fail-on.js';
 import { runCommand } from './run.js';
 
 const REPORT_JSON = 'lambda-perf-report.json';
@@ -18,7 +19,7 @@ export async function runDemo(_args: string[]): Promise<number> {
     json: REPORT_JSON,
     markdown: REPORT_MARKDOWN,
     local: true,
-    failOnInconclusive: false,
+    failOn: DEFAULT_FAIL_ON,
     quiet: false,
   });
   const orders = report.functions[0];

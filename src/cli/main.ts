@@ -23,9 +23,12 @@ run options:
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   --state-file FILE       record what the run creates, for cleanup by another process
-  --fail-on-inconclusive  exit 1 on an inconclusive verdict (default: warn, exit 0)
+  --fail-on LIST          what makes the exit code 1: regression, budget, inconclusive,
+                          error (wrong answers, failing integration tests), or none
+                          (default regression,budget,error)
   -q, --quiet             no progress lines
-Exit codes: 0 pass (or inconclusive), 1 fail, 2 bad configuration or usage, 3 infrastructure error.
+Exit codes: 0 pass (or nothing in --fail-on found), 1 fail, 2 bad configuration or usage,
+3 infrastructure error.
 
 local-lambda options:
   --host ADDRESS          address to bind (default 127.0.0.1)
@@ -39,6 +42,7 @@ local-lambda options:
   --kill-rate R           share of invocations whose environment is killed (default 0)
   --update-delay-ms N     how long updates stay InProgress (default 0)
   --retry-after-ms N      Retry-After of an injected 429 (default 100)
+  --log-delay-ms N        how long log events take to show in the Logs API (default 0)
   --fault-seed N          seed for the fault draws (default 1)
 `;
 
@@ -67,6 +71,7 @@ async function localLambda(args: string[]): Promise<number> {
       'kill-rate': { type: 'string' },
       'update-delay-ms': { type: 'string' },
       'retry-after-ms': { type: 'string' },
+      'log-delay-ms': { type: 'string' },
       'fault-seed': { type: 'string' },
     },
   });
@@ -78,6 +83,7 @@ async function localLambda(args: string[]): Promise<number> {
     killRate: numberOption(values, 'kill-rate', 0),
     updateDelayMs: numberOption(values, 'update-delay-ms', 0),
     retryAfterMs: numberOption(values, 'retry-after-ms', 100),
+    logDelayMs: numberOption(values, 'log-delay-ms', 0),
     seed: numberOption(values, 'fault-seed', 1),
   };
   const problems = checkFaultOptions(faults);

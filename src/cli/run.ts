@@ -5,6 +5,7 @@ import type { CleanupRegistry } from '../gate/cleanup.js';
 import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { runGate } from '../gate/run-gate.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
+import { DEFAULT_FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -21,7 +22,7 @@ export interface RunArguments {
   readonly endpoint?: string;
   readonly region?: string;
   readonly stateFile?: string;
-  readonly failOnInconclusive: boolean;
+  readonly failOn: readonly FailOn[];
   readonly quiet: boolean;
 }
 
@@ -36,11 +37,13 @@ export function parseRunArguments(args: string[]): RunArguments {
       endpoint: { type: 'string' },
       region: { type: 'string' },
       'state-file': { type: 'string' },
-      'fail-on-inconclusive': { type: 'boolean' },
+      'fail-on': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     },
   });
   if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
+  if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
   return {
     config: values.config ?? 'lambda-perf.yml',
     ...(values.json ? { json: values.json } : {}),
@@ -49,7 +52,7 @@ export function parseRunArguments(args: string[]): RunArguments {
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
-    failOnInconclusive: values['fail-on-inconclusive'] ?? false,
+    failOn,
     quiet: values.quiet ?? false,
   };
 }
@@ -92,8 +95,9 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
     if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
     if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
     out(renderTerminal(report));
-    const exitCode = report.verdict === 'fail' || (report.verdict === 'inconclusive' && args.failOnInconclusive) ? EXIT.fail : EXIT.pass;
-    if (report.verdict === 'inconclusive') err(`warning: the verdict is inconclusive${args.failOnInconclusive ? '' : ' (not failing; pass --fail-on-inconclusive to fail)'}\n`);
+    const failing = failingReasons(report, args.failOn);
+    const exitCode = failing.length ? EXIT.fail : EXIT.pass;
+    if (report.verdict !== 'pass' && !failing.length) err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
     return { report, exitCode };
   } finally {
     process.removeListener('SIGINT', onSignal);

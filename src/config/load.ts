@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { configSchema, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
-import type { Architecture, Budgets, CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, Strategy, VariantSpec } from './types.js';
+import type { Architecture, Budgets, CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, Strategy, VariantSpec } from './types.js';
 
 /** Lambda's synchronous payload limit. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -128,7 +128,7 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
   const functions = raw.functions.map((fn, index) => {
     if (names.has(fn.name)) problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
     names.add(fn.name);
-    return resolveFunction(fn, `functions[${index}]`, directory, problems);
+    return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
   });
   return {
     region: region ?? '',
@@ -170,7 +170,7 @@ function resolveCode(source: CodeSource | BaselineSource, where: string, directo
   return { kind: 'alias', alias: source.alias };
 }
 
-function resolveFunction(fn: RawFunction, where: string, directory: string, problems: string[]): FunctionSpec {
+function resolveFunction(fn: RawFunction, where: string, directory: string, problems: string[], globalIntegration: RawConfig['integration']): FunctionSpec {
   if (!fn.template && (!fn.runtime || !fn.handler)) {
     problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
   }
@@ -216,6 +216,21 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
     exemplars,
     budgets,
     tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
+    ...integrationOf(fn.integration ?? globalIntegration, directory),
+  };
+}
+
+function integrationOf(raw: RawConfig['integration'], directory: string): { integration?: IntegrationSpec } {
+  if (!raw) return {};
+  return {
+    integration: {
+      command: raw.command,
+      directory,
+      timeoutS: raw['timeout-s'],
+      repeat: raw.repeat,
+      environment: raw.environment ?? {},
+      maxLogWaitS: raw['max-log-wait-s'],
+    },
   };
 }
 

@@ -59,6 +59,19 @@ const variant = z
   })
   .strict();
 
+const integration = z
+  .object({
+    command: z.string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
+    'timeout-s': z.number().int().min(1).max(7200).default(600),
+    repeat: z.number().int().min(1).max(10).default(1),
+    environment: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .optional()
+      .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
+    'max-log-wait-s': z.number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+  })
+  .strict();
+
 const memorySize = z.number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
 
 const functionConfig = z
@@ -77,6 +90,7 @@ const functionConfig = z
     variants: z.array(variant).max(8).optional(),
     exemplars: z.array(exemplar).min(1).max(50),
     budgets: budgets.optional(),
+    integration: integration.optional(),
   })
   .strict();
 
@@ -100,6 +114,7 @@ export const configSchema = z
     functions: z.array(functionConfig).min(1).max(20),
     sampling: sampling.default({ 'warm-min': 20, 'warm-max': 120, cold: 5, concurrency: 4, confidence: 0.99, 'pass-confidence': 0.95 }),
     strategy: z.enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
+    integration: integration.optional().describe('for every function that has none of its own'),
     'balanced-weight': z.number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
     traffic: z
       .object({

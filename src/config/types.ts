@@ -33,6 +33,16 @@ export interface Budgets {
   readonly maxMemoryUsedPct?: number;
 }
 
+export interface IntegrationSpec {
+  readonly command: string;
+  /** Where the command runs: the configuration file's directory. */
+  readonly directory: string;
+  readonly timeoutS: number;
+  readonly repeat: number;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly maxLogWaitS: number;
+}
+
 export interface FunctionSpec {
   readonly name: string;
   readonly template?: string;
@@ -51,6 +61,7 @@ export interface FunctionSpec {
   readonly budgets: Budgets;
   /** The slowdown tolerated (fraction) before a significant one counts as a regression. */
   readonly tolerance: number;
+  readonly integration?: IntegrationSpec;
 }
 
 export interface SamplingSpec {

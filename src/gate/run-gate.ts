@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
@@ -7,7 +8,7 @@ import { blendedPricePerGbSecond, REQUEST_PRICE_USD } from '../analysis/pricing.
 import { recommend } from '../analysis/recommend.js';
 import { functionVerdict } from '../analysis/verdict.js';
 import type { FunctionSpec, GateConfig } from '../config/types.js';
-import { createLambdaClient } from '../lambda/client.js';
+import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { PerfFunctionDeployer, type CodePayload, type DeployedArm } from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
@@ -16,6 +17,7 @@ import { coldLatencyMs, type Sample } from '../measure/sample.js';
 import { Sampler, type ArmTarget } from '../measure/sampler.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type VariantResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
+import { integrationProfile } from './integration.js';
 import { exemplarSequence, perfFunctionName, planVariants, type VariantPlan } from './plan.js';
 
 export const TOOL_VERSION = '0.1.0';
@@ -31,6 +33,7 @@ export interface GateOptions {
   readonly config: GateConfig;
   readonly backend: Backend;
   readonly client?: LambdaClient;
+  readonly logsClient?: CloudWatchLogsClient;
   readonly runId?: string;
   /** Progress lines for a person watching. */
   readonly progress?: (line: string) => void;
@@ -49,7 +52,9 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const progress = options.progress ?? (() => undefined);
   const runId = options.runId ?? randomBytes(4).toString('hex');
   const seed = config.sampling.seed ?? Number.parseInt(runId.slice(0, 8), 16) >>> 0;
-  const client = options.client ?? createLambdaClient({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 6 });
+  const clientOptions = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 6 };
+  const client = options.client ?? createLambdaClient(clientOptions);
+  const logsClient = options.logsClient ?? createLogsClient(clientOptions);
   let retries = 0;
   const deployer = new PerfFunctionDeployer({
     client,
@@ -68,6 +73,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         config,
         backend,
         client,
+        logsClient,
         deployer,
         registry,
         progress,
@@ -82,6 +88,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     const problems = await registry.runAll();
     for (const problem of problems) progress(`cleanup: ${problem}`);
     if (!options.client) client.destroy();
+    if (!options.logsClient) logsClient.destroy();
   }
   const verdict = worstVerdict(functions.map((f) => f.verdict));
   return {
@@ -124,6 +131,7 @@ interface FunctionContext {
   readonly config: GateConfig;
   readonly backend: Backend;
   readonly client: LambdaClient;
+  readonly logsClient: CloudWatchLogsClient;
   readonly deployer: PerfFunctionDeployer;
   readonly registry: CleanupRegistry;
   readonly progress: (line: string) => void;
@@ -162,6 +170,15 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     await sampler.coldBursts(arms, config.sampling.cold);
   }
   const comparisons = await sequentialWarmSampling(spec, context, sampler, pairs);
+  const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
+  const integration = spec.integration
+    ? await integrationProfile({ ...spec, integration: spec.integration }, functionName, integrationVariant, (build) => armOf(build, integrationVariant), {
+        config,
+        logs: context.logsClient,
+        local: context.backend.kind === 'local',
+        progress,
+      })
+    : undefined;
   // Measuring is over: the function goes now rather than at the end of the whole run.
   for (const problem of await registry.runAll()) progress(`cleanup: ${problem}`);
 
@@ -194,7 +211,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     config.strategy,
     config.balancedWeight,
   );
-  const { verdict, reasons } = functionVerdict(sampler.samples, variantResults, recommendation?.variant, spec.tolerance);
+  const { verdict, reasons } = functionVerdict(sampler.samples, variantResults, recommendation?.variant, spec.tolerance, integration);
   const recommendedVariant = variants.find((v) => v.id === recommendation?.variant);
   progress(`${spec.name}: ${verdict}${recommendedVariant ? `, recommended memory ${recommendedVariant.memoryMb} MB` : ''}`);
   return {
@@ -217,6 +234,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     cpuScaledByMemory: context.backend.cpuScaledByMemory,
     tolerance: spec.tolerance,
     exemplars: spec.exemplars.map((e) => ({ name: e.name, weight: e.weight })),
+    ...(integration ? { integration } : {}),
   };
 }
 

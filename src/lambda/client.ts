@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 
 export interface ClientOptions {
@@ -15,19 +16,29 @@ function isLoopback(endpoint: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
 
-/**
- * The one place Lambda clients are built. Against a loopback endpoint without credentials in
- * the environment it signs with placeholders, since the local service checks none.
- */
-export function createLambdaClient(options: ClientOptions): LambdaClient {
+/** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
+function sharedSettings(options: ClientOptions) {
   const local = options.endpoint !== undefined && isLoopback(options.endpoint);
   const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
-  return new LambdaClient({
+  return {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
     customUserAgent: [USER_AGENT],
     ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
+  };
+}
+
+/**
+ * The one place Lambda clients are built. Against a loopback endpoint without credentials in
+ * the environment it signs with placeholders, since the local service checks none.
+ */
+export function createLambdaClient(options: ClientOptions): LambdaClient {
+  return new LambdaClient(sharedSettings(options));
+}
+
+/** CloudWatch Logs, for the REPORT lines of integration traffic; the same endpoint serves both locally. */
+export function createLogsClient(options: ClientOptions): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(sharedSettings(options));
 }

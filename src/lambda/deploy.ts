@@ -31,6 +31,8 @@ export interface DeployedArm {
   readonly variant: VariantPlan;
   /** The published version to invoke. */
   readonly qualifier: string;
+  /** Its qualified ARN. */
+  readonly functionArn: string;
 }
 
 export interface DeployContext {
@@ -197,7 +199,7 @@ export class PerfFunctionDeployer {
         if (!published.Version) throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
         if (variant.snapStart) await this.waitActive(functionName, published.Version);
         this.context.progress(`published ${build} ${variant.id} as version ${published.Version}`);
-        arms.push({ build, variant, qualifier: published.Version });
+        arms.push({ build, variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
       }
     }
     return arms;

@@ -20,7 +20,7 @@ interface AwsErrorShape {
  * The one mapper from SDK errors to messages a person can act on, naming the permission or the
  * resource involved.
  */
-export function describeAwsError(error: unknown, action: string, resource: string, endpoint?: string): InfrastructureError {
+export function describeAwsError(error: unknown, action: string, resource: string, endpoint?: string, service = 'lambda'): InfrastructureError {
   const e = (error ?? {}) as AwsErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const code = e.code ?? (e.cause as AwsErrorShape | undefined)?.code;
@@ -28,14 +28,14 @@ export function describeAwsError(error: unknown, action: string, resource: strin
     return new InfrastructureError(`cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
   }
   if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-    return new InfrastructureError(`permission denied: missing permission lambda:${action} on ${resource} (${errorMessage(error)})`);
+    return new InfrastructureError(`permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
   }
   if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException' || e.name === 'ExpiredTokenException' || e.name === 'CredentialsProviderError') {
-    return new InfrastructureError(`AWS credentials were refused during lambda:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+    return new InfrastructureError(`AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
   }
-  if (e.name === 'ResourceNotFoundException') return new InfrastructureError(`${resource} was not found during lambda:${action} (${errorMessage(error)})`);
-  if (e.name === 'TooManyRequestsException') return new InfrastructureError(`Lambda kept throttling lambda:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-  return new InfrastructureError(`lambda:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
+  if (e.name === 'ResourceNotFoundException') return new InfrastructureError(`${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
+  if (e.name === 'TooManyRequestsException') return new InfrastructureError(`AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
+  return new InfrastructureError(`${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
 }
 
 /** Errors worth retrying with backoff once the SDK's own attempts are spent. */

@@ -10,10 +10,12 @@ export interface FaultOptions {
   updateDelayMs: number;
   /** The Retry-After an injected 429 carries; the SDK waits that long before its retry. */
   retryAfterMs: number;
+  /** How long log events take to show in the CloudWatch Logs API, as delivery lags on AWS. */
+  logDelayMs: number;
   seed: number;
 }
 
-export const NO_FAULTS: FaultOptions = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, seed: 1 };
+export const NO_FAULTS: FaultOptions = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
 
 /** mulberry32: small, fast and good enough to pick which requests fail. */
 export function seededRandom(seed: number): () => number {
@@ -35,7 +37,7 @@ export function checkFaultOptions(options: Partial<FaultOptions>): string[] {
   }
   const total = (options.throttleRate ?? 0) + (options.errorRate ?? 0);
   if (total > 1) problems.push(`throttleRate + errorRate must not exceed 1, got ${total}`);
-  for (const key of ['updateDelayMs', 'retryAfterMs'] as const) {
+  for (const key of ['updateDelayMs', 'retryAfterMs', 'logDelayMs'] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) problems.push(`${key} must be a non-negative number, got ${value}`);
   }

@@ -11,6 +11,7 @@ import { EnvironmentPool } from './environment-pool.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore, parseFunctionReference } from './functions.js';
 import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
+import { LogsApi, LogsApiError } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { readLimited } from './runtime-api.js';
 import { RuntimeClients } from './runtimes/index.js';
@@ -54,6 +55,8 @@ type Json = Record<string, unknown>;
 type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL) => Promise<Reply>;
 
 const FUNCTIONS = '/2015-03-31/functions';
+/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
+const LOGS_TARGET_PREFIX = 'Logs_20140328.';
 /** A base64 ZipFile of the largest direct upload, inside its JSON document. */
 const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
 
@@ -111,6 +114,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
   const invoker = new Invoker(store, pool, faults, region, seededRandom(faults.current.seed + 1));
+  const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
   let endpoint = '';
 
   const fn = (match: RegExpExecArray): string => decodeURIComponent(match[1] ?? '');
@@ -174,9 +178,23 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     faults: faults.current,
   });
 
+  async function handleLogs(request: IncomingMessage, target: string): Promise<Reply> {
+    const operation = target.slice(LOGS_TARGET_PREFIX.length);
+    const reply = (status: number, body: Json): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(body)) });
+    try {
+      return reply(200, logsApi.handle(operation, await readJson(request)));
+    } catch (error) {
+      if (error instanceof LogsApiError) return reply(400, { __type: error.type, message: error.message });
+      if (error instanceof LambdaServiceError) return reply(400, { __type: 'InvalidParameterException', message: error.message });
+      throw error;
+    }
+  }
+
   async function handle(request: IncomingMessage): Promise<Reply> {
     const url = new URL(request.url ?? '/', 'http://local');
     const method = request.method ?? 'GET';
+    const target = header(request, 'x-amz-target');
+    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(request, target);
     if (url.pathname.startsWith(FUNCTIONS)) {
       const fault = faults.requestFault();
       if (fault === 'throttle') {

@@ -28,3 +28,41 @@ export interface Sample {
 export function coldLatencyMs(sample: Sample): number {
   return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
 }
+
+export interface SampleOrigin {
+  readonly function: string;
+  readonly build: Build;
+  readonly variant: string;
+  readonly exemplar: string;
+  readonly sequence: number;
+}
+
+/** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */
+export function sampleFromReport(
+  report: {
+    durationMs: number;
+    billedDurationMs: number;
+    maxMemoryUsedMb: number;
+    memorySizeMb: number;
+    initDurationMs?: number;
+    restoreDurationMs?: number;
+    billedRestoreDurationMs?: number;
+  },
+  origin: SampleOrigin,
+  outcome: { errorType?: string | undefined; wrongAnswer?: string | undefined } = {},
+): Sample {
+  const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
+  return {
+    ...origin,
+    kind: cold ? 'cold' : 'warm',
+    durationMs: report.durationMs,
+    billedDurationMs: report.billedDurationMs,
+    ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
+    ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
+    ...(report.billedRestoreDurationMs === undefined ? {} : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+    maxMemoryUsedMb: report.maxMemoryUsedMb,
+    memorySizeMb: report.memorySizeMb,
+    ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+    ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
+  };
+}

@@ -2,7 +2,7 @@ import type { ExemplarSpec } from '../config/types.js';
 import type { VariantPlan } from '../gate/plan.js';
 import type { Invocation } from '../lambda/invoke.js';
 import { subsetMismatch } from './expect.js';
-import type { Build, Sample } from './sample.js';
+import { sampleFromReport, type Build, type Sample } from './sample.js';
 
 export interface ArmTarget {
   readonly build: Build;
@@ -87,23 +87,12 @@ export class Sampler {
       }
       wrongAnswer = subsetMismatch(response, exemplar.expect);
     }
-    const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
-    this.samples.push({
-      function: this.deps.functionName,
-      build: arm.build,
-      variant: arm.variant.id,
-      exemplar: exemplar.name,
-      kind: cold ? 'cold' : 'warm',
-      durationMs: report.durationMs,
-      billedDurationMs: report.billedDurationMs,
-      ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
-      ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
-      ...(report.billedRestoreDurationMs === undefined ? {} : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
-      maxMemoryUsedMb: report.maxMemoryUsedMb,
-      memorySizeMb: report.memorySizeMb,
-      ...(errorType ? { errorType } : {}),
-      ...(wrongAnswer ? { wrongAnswer } : {}),
-      sequence: this.samples.length,
-    });
+    this.samples.push(
+      sampleFromReport(
+        report,
+        { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length },
+        { errorType, wrongAnswer },
+      ),
+    );
   }
 }

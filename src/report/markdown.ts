@@ -9,7 +9,7 @@ export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-const REASON_ICON: Record<Reason['kind'], string> = { regression: '❌', budget: '❌', 'wrong-answer': '❌', inconclusive: '⚠️', 'baseline-error': 'ℹ️' };
+const REASON_ICON: Record<Reason['kind'], string> = { regression: '❌', budget: '❌', 'wrong-answer': '❌', 'test-failure': '❌', inconclusive: '⚠️', 'baseline-error': 'ℹ️', notice: 'ℹ️' };
 
 function outcomeText(c: MetricComparison | undefined): string {
   if (!c) return '–';
@@ -61,6 +61,26 @@ function details(f: FunctionResult): string {
   return lines.join('\n');
 }
 
+function integrationSection(f: FunctionResult): string {
+  const integration = f.integration;
+  if (!integration) return '';
+  const warm = integration.comparisons.find((c) => c.metric === 'warm');
+  const lines = [
+    `#### Integration traffic: \`${integration.command}\` at ${integration.variant}`,
+    '',
+    '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const build of ['baseline', 'candidate'] as const) {
+    const runs = integration.runs.filter((r) => r.build === build);
+    const exits = runs.map((r) => (r.timedOut ? 'timeout' : String(r.exitCode ?? r.signal))).join(', ');
+    const s = integration[build];
+    lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
+  }
+  lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.` : 'No warm invocations to compare.');
+  return lines.join('\n');
+}
+
 function functionSection(f: FunctionResult, charts: boolean): string {
   const lines: string[] = [];
   const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${f.recommended.why})` : '';
@@ -71,6 +91,8 @@ function functionSection(f: FunctionResult, charts: boolean): string {
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const v of f.variants) lines.push(variantRow(v, v.id === f.recommended?.variant));
   lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`);
+  const integration = integrationSection(f);
+  if (integration) lines.push('', integration);
   const drawn = charts ? memoryCharts(f) : '';
   if (drawn) lines.push('', '<details><summary>Charts</summary>', '', drawn, '', '</details>');
   lines.push('', details(f));

@@ -9,7 +9,7 @@ export const SCHEMA_VERSION = 1;
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 export interface Reason {
-  readonly kind: 'regression' | 'budget' | 'wrong-answer' | 'inconclusive' | 'baseline-error';
+  readonly kind: 'regression' | 'budget' | 'wrong-answer' | 'test-failure' | 'inconclusive' | 'baseline-error' | 'notice';
   readonly message: string;
   readonly variant?: string;
 }
@@ -26,6 +26,33 @@ export interface VariantResult {
   readonly budgets: readonly BudgetCheck[];
   /** Candidate cost per invocation against the baseline's, in percent. */
   readonly costChangePercent: number;
+}
+
+export interface IntegrationRun {
+  readonly build: 'baseline' | 'candidate';
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+  readonly outputTail: string;
+  /** REPORT lines collected from CloudWatch Logs for this run. */
+  readonly invocations: number;
+  /** START lines seen: invocations that began in the window. */
+  readonly starts: number;
+  /** Whether every started invocation's REPORT line arrived before the wait ended. */
+  readonly complete: boolean;
+  readonly logWaitMs: number;
+}
+
+/** The project's integration tests as a traffic profile: measured on both builds, compared alike. */
+export interface IntegrationResult {
+  readonly command: string;
+  readonly variant: string;
+  readonly runs: readonly IntegrationRun[];
+  readonly baseline: ArmStats;
+  readonly candidate: ArmStats;
+  readonly comparisons: readonly MetricComparison[];
+  readonly budgets: readonly BudgetCheck[];
 }
 
 export interface FunctionResult {
@@ -54,6 +81,7 @@ export interface FunctionResult {
   readonly cpuScaledByMemory: boolean;
   readonly tolerance: number;
   readonly exemplars: readonly { readonly name: string; readonly weight: number }[];
+  readonly integration?: IntegrationResult;
 }
 
 export interface GateReport {

@@ -28,6 +28,15 @@ export function renderTerminal(report: GateReport): string {
       ]);
     }
     out.push(table(rows));
+    if (f.integration) {
+      const i = f.integration;
+      const warm = i.comparisons.find((c) => c.metric === 'warm');
+      const count = (build: 'baseline' | 'candidate') => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
+      out.push(
+        `  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${ms(i.baseline.warm.p50)} -> ${ms(i.candidate.warm.p50)} ms` +
+          (warm ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}` : ''),
+      );
+    }
     for (const reason of f.reasons) out.push(`  - [${reason.kind}] ${reason.message}`);
     out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
   }

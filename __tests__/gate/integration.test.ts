@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { validateConfig } from '../../src/config/load.js';
+import { runGate, type Backend } from '../../src/gate/run-gate.js';
+import { realSleep } from '../../src/lambda/retry.js';
+import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
+import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const TRAFFIC = resolve('__tests__/fixtures/integration-traffic.mjs');
+const FAST_RETRY = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
+
+// Work of `micros` (about 1 ns a step), and `slowMicros` instead on the path /report only.
+const handler = (micros: number, slowMicros = micros): string => `exports.handler = async (event) => {
+  const steps = (event.path === '/report' ? ${slowMicros} : ${micros}) * 1000;
+  let h = 1; for (let i = 0; i < steps; i++) h = Math.imul(h ^ i, 16777619);
+  return { statusCode: 200, build: process.env.LAMBDA_PERF_GATE_BUILD, h };
+};`;
+
+let service: LocalLambda;
+let backend: Backend;
+let work: string;
+beforeAll(async () => {
+  service = await startLocalLambda();
+  const info = service.info();
+  backend = { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement };
+  work = mkdtempSync(join(tmpdir(), 'lpg-integration-'));
+});
+afterAll(async () => {
+  await service.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+afterEach(() => service.setFaults({ logDelayMs: 0 }));
+
+let counter = 0;
+function project(baseline: string, candidate: string, environment: Record<string, string>, extra: Record<string, unknown> = {}) {
+  const root = join(work, `p${++counter}`);
+  for (const [build, code] of [['baseline', baseline], ['candidate', candidate]] as const) {
+    mkdirSync(join(root, build), { recursive: true });
+    writeFileSync(join(root, build, 'index.js'), code);
+  }
+  return validateConfig(
+    {
+      region: 'us-east-1',
+      endpoint: service.endpoint,
+      functions: [
+        {
+          name: 'orders',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          baseline: './baseline',
+          candidate: './candidate',
+          memory: [1769],
+          exemplars: [{ name: 'home', event: { path: '/' }, expect: { statusCode: 200 } }],
+          integration: { command: `node ${TRAFFIC}`, environment: { FUNCTION_UNDER_TEST: '${arn}', ...environment }, 'max-log-wait-s': 20, ...extra },
+        },
+      ],
+      sampling: { 'warm-min': 20, 'warm-max': 100, cold: 1, concurrency: 1, seed: 5 },
+    },
+    join(root, 'lambda-perf.yml'),
+  );
+}
+
+describe('integration tests as a traffic profile', () => {
+  test('its counts match the invocations the command made, each attributed to the build it ran against', async () => {
+    const log = join(work, 'answered-by.txt');
+    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '25', TRAFFIC_LOG: log }, { repeat: 2 }), backend, retry: FAST_RETRY });
+    const integration = report.functions[0]!.integration!;
+    expect(integration.runs.map((r) => r.build)).toEqual(['baseline', 'candidate', 'candidate', 'baseline']);
+    for (const run of integration.runs) {
+      expect(run.exitCode).toBe(0);
+      expect(run.invocations).toBe(25);
+      expect(run.starts).toBe(25);
+      expect(run.complete).toBe(true);
+    }
+    expect(integration.baseline.invocations).toBe(50);
+    expect(integration.candidate.invocations).toBe(50);
+    const answeredBy = readFileSync(log, 'utf8').trim().split('\n');
+    expect(answeredBy).toEqual([...Array(25).fill('baseline'), ...Array(50).fill('candidate'), ...Array(25).fill('baseline')]);
+    expect(report.functions[0]!.reasons.filter((r) => /integration/.test(r.message))).toEqual([]);
+  });
+
+  test('a regression that shows only in integration traffic is caught', async () => {
+    const report = await runGate({ config: project(handler(2000, 3000), handler(2000, 6000), { TRAFFIC_COUNT: '30', TRAFFIC_PATH: '/report' }), backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    // The exemplars' path does the same work in both builds: the difference is not there.
+    expect(fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!.ratio).toBeLessThan(1.2);
+    const integrationWarm = fn.integration!.comparisons.find((c) => c.metric === 'warm')!;
+    expect(integrationWarm.outcome).toBe('regression');
+    expect(integrationWarm.ratio).toBeGreaterThan(1.5);
+    expect(report.verdict).toBe('fail');
+    expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(/^integration traffic at 1769MB-x86_64: warm duration \+/);
+  });
+
+  test('a failing command is a failing test, with its output, not a slowdown; fail-on decides', async () => {
+    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '5', TRAFFIC_FAIL: '1' }), backend, retry: FAST_RETRY });
+    const reasons = report.functions[0]!.reasons;
+    const failure = reasons.find((r) => r.kind === 'test-failure');
+    expect(failure?.message).toMatch(/integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/);
+    expect(reasons.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
+    expect(reasons.some((r) => r.kind === 'regression')).toBe(false);
+    expect(failingReasons(report, DEFAULT_FAIL_ON)).toContainEqual(failure);
+    expect(failingReasons(report, ['regression', 'budget'])).toEqual([]);
+  });
+
+  test('late log delivery is waited for, within the bound', async () => {
+    service.setFaults({ logDelayMs: 1500 });
+    const report = await runGate({ config: project(handler(500), handler(500), { TRAFFIC_COUNT: '8' }), backend, retry: FAST_RETRY });
+    for (const run of report.functions[0]!.integration!.runs) {
+      expect(run.invocations).toBe(8);
+      expect(run.logWaitMs).toBeGreaterThanOrEqual(1000);
+    }
+  });
+});

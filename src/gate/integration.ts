@@ -1,0 +1,131 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { armStats } from '../analysis/arm-stats.js';
+import { checkBudgets } from '../analysis/budgets.js';
+import { decideLook, type MetricSamples } from '../analysis/comparison.js';
+import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
+import type { DeployedArm } from '../lambda/deploy.js';
+import { collectReports } from '../lambda/log-reports.js';
+import { realSleep } from '../lambda/retry.js';
+import { runIntegrationCommand } from '../measure/integration-command.js';
+import { coldLatencyMs, sampleFromReport, type Build, type Sample } from '../measure/sample.js';
+import type { IntegrationResult, IntegrationRun } from '../report/model.js';
+import type { VariantPlan } from './plan.js';
+
+export interface IntegrationContext {
+  readonly config: GateConfig;
+  readonly logs: CloudWatchLogsClient;
+  readonly local: boolean;
+  readonly progress: (line: string) => void;
+}
+
+const EXEMPLAR = '(integration)';
+
+function isLoopback(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+}
+
+/**
+ * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
+ * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
+ */
+export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, functionName: string, config: GateConfig): NodeJS.ProcessEnv {
+  const endpoint = config.endpoint;
+  const values: Record<string, string> = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
+  const expand = (text: string): string => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
+  const local = isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  return {
+    ...process.env,
+    AWS_REGION: config.region,
+    AWS_DEFAULT_REGION: config.region,
+    ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),
+    ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : {}),
+    LAMBDA_PERF_GATE_FUNCTION_ARN: arm.functionArn,
+    LAMBDA_PERF_GATE_FUNCTION_NAME: functionName,
+    LAMBDA_PERF_GATE_QUALIFIER: arm.qualifier,
+    LAMBDA_PERF_GATE_BUILD: arm.build,
+    ...Object.fromEntries(Object.entries(spec.environment).map(([key, value]) => [key, expand(value)])),
+  };
+}
+
+/**
+ * Runs the project's integration tests once per build (and repeat), alternating which build goes
+ * first, then reads the REPORT lines that traffic produced from CloudWatch Logs and compares the
+ * builds with the same rules as the exemplars.
+ */
+export async function integrationProfile(
+  spec: FunctionSpec & { integration: IntegrationSpec },
+  functionName: string,
+  variant: VariantPlan,
+  armOf: (build: Build) => DeployedArm,
+  context: IntegrationContext,
+): Promise<IntegrationResult> {
+  const { integration } = spec;
+  const runs: IntegrationRun[] = [];
+  const samples: Sample[] = [];
+  for (let round = 0; round < integration.repeat; round++) {
+    const order: Build[] = round % 2 === 0 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+    for (const build of order) {
+      const arm = armOf(build);
+      context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
+      const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
+      const collected = await collectReports(context.logs, {
+        logGroup: `/aws/lambda/${functionName}`,
+        version: arm.qualifier,
+        startMs: result.startedAt,
+        endMs: result.endedAt + 1000,
+        maxWaitMs: integration.maxLogWaitS * 1000,
+        // CloudWatch delivers within seconds to a minute; the local service at once, unless told to lag.
+        pollMs: context.local ? 200 : 2000,
+        settleMs: context.local ? 2000 : 15_000,
+        sleep: realSleep,
+        ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
+      });
+      for (const report of collected.reports) {
+        samples.push(sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: samples.length }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
+      }
+      runs.push({
+        build,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        timedOut: result.timedOut,
+        durationMs: result.durationMs,
+        outputTail: result.outputTail,
+        invocations: collected.reports.length,
+        starts: collected.starts,
+        complete: collected.complete,
+        logWaitMs: collected.waitedMs,
+      });
+      context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+    }
+  }
+  const costContext = {
+    region: context.config.region,
+    architecture: variant.architecture,
+    memoryMb: variant.memoryMb,
+    coldStartRate: context.config.traffic.coldStartRate,
+    invocationsPerMonth: context.config.traffic.invocationsPerMonth,
+    snapStart: variant.snapStart,
+  };
+  const of = (build: Build, kind: 'warm' | 'cold'): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+  const metrics: MetricSamples[] = [
+    { metric: 'warm', variant: variant.id, baseline: of('baseline', 'warm').map((s) => s.durationMs), candidate: of('candidate', 'warm').map((s) => s.durationMs), sequential: false },
+  ];
+  if (of('baseline', 'cold').length >= 2 && of('candidate', 'cold').length >= 2) {
+    metrics.push({ metric: 'cold', variant: variant.id, baseline: of('baseline', 'cold').map(coldLatencyMs), candidate: of('candidate', 'cold').map(coldLatencyMs), sequential: false });
+  }
+  const { sampling } = context.config;
+  const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
+  const comparisons = metrics[0]!.baseline.length > 0 && metrics[0]!.candidate.length > 0 ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+  const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
+  return {
+    command: integration.command,
+    variant: variant.id,
+    runs,
+    baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
+    candidate,
+    comparisons,
+    budgets: checkBudgets(candidate, spec.budgets),
+  };
+}

@@ -1,0 +1,37 @@
+import type { GateReport, Reason } from './model.js';
+
+/** What can fail the run: chosen with the action's `fail-on` input or the CLI's `--fail-on`. */
+export type FailOn = 'regression' | 'budget' | 'inconclusive' | 'error';
+export const FAIL_ON: readonly FailOn[] = ['regression', 'budget', 'inconclusive', 'error'];
+export const DEFAULT_FAIL_ON: readonly FailOn[] = ['regression', 'budget', 'error'];
+
+const CATEGORY: Record<Reason['kind'], FailOn | undefined> = {
+  regression: 'regression',
+  budget: 'budget',
+  'wrong-answer': 'error',
+  'test-failure': 'error',
+  inconclusive: 'inconclusive',
+  'baseline-error': undefined,
+  notice: undefined,
+};
+
+/** The findings that fail the run under `failOn`. */
+export function failingReasons(report: GateReport, failOn: readonly FailOn[]): Reason[] {
+  return report.functions.flatMap((fn) => fn.reasons.filter((reason) => {
+    const category = CATEGORY[reason.kind];
+    return category !== undefined && failOn.includes(category);
+  }));
+}
+
+/** Parses a comma- or space-separated list; returns the problems instead of throwing. */
+export function parseFailOn(text: string): { failOn: FailOn[]; problems: string[] } {
+  const problems: string[] = [];
+  const items = text.split(/[\s,]+/).filter(Boolean);
+  if (items.length === 1 && items[0] === 'none') return { failOn: [], problems };
+  const failOn = items.filter((item): item is FailOn => {
+    if (FAIL_ON.includes(item as FailOn)) return true;
+    problems.push(`"${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
+    return false;
+  });
+  return { failOn, problems };
+}
