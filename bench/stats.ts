@@ -1,7 +1,7 @@
-// Simulation of the gate's statistics: log-normal durations with realistic noise, outliers and
-// drift, sampled and decided exactly as the gate samples and decides. Prints the A/A false-alarm
-// rate, the detection rate of a 10% regression at 10% CV, and the median invocations per arm to
-// a verdict, beside a naive fixed-n ratio-of-means rule. Targets: <= 1% and >= 95%.
+// Simulation of the gate's statistics: log-normal durations with realistic noise, outliers,
+// drift and (second scenario) bursts of host load, sampled and decided the way the gate samples
+// and decides. Prints the A/A false-alarm rate, the detection rate of a 10% regression at 10% CV,
+// and the median invocations per arm to a verdict, beside simpler rules. Targets: <= 1% and >= 95%.
 import { decideLook, lookSchedule, type MetricSamples, type Outcome } from '../src/analysis/comparison.js';
 import { seededRandom } from '../src/local-lambda/faults.js';
 
@@ -22,6 +22,21 @@ function gaussian(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
+/** The host: a slow drift plus a wave, and optionally bursts of load (AR(1) in log space). */
+class Host {
+  private load = 0;
+  constructor(
+    private readonly random: Random,
+    private readonly bursty: boolean,
+  ) {}
+
+  /** The factor the host applies to a duration at `step` of `total`. */
+  factor(step: number, total: number): number {
+    if (this.bursty) this.load = 0.9 * this.load + Math.sqrt(1 - 0.81) * 0.2 * gaussian(this.random);
+    return (1 + 0.1 * (step / total) + 0.05 * Math.sin((step / total) * 6 * Math.PI)) * Math.exp(this.load);
+  }
+}
+
 /** One duration: log-normal around `median`, with occasional slow outliers. */
 function draw(random: Random, median: number, cv: number): number {
   const sigma = Math.sqrt(Math.log(1 + cv * cv));
@@ -29,79 +44,85 @@ function draw(random: Random, median: number, cv: number): number {
   return random() < OUTLIER_RATE ? value * (1.5 + 1.5 * random()) : value;
 }
 
-/** Host drift over the run: a slow trend plus a wave, the same for both arms at the same time. */
-const drift = (step: number, total: number): number => 1 + 0.1 * (step / total) + 0.05 * Math.sin((step / total) * 6 * Math.PI);
-
 interface Result {
   readonly verdict: 'fail' | 'pass' | 'inconclusive';
   readonly perArm: number;
 }
 
-function gateRun(random: Random, ratio: number): Result {
-  const coldBaseline = Array.from({ length: COLD }, () => draw(random, 400, 0.15));
-  const coldCandidate = Array.from({ length: COLD }, () => draw(random, 400 * ratio, 0.15));
-  const baseline: number[] = [];
-  const candidate: number[] = [];
-  const looks = lookSchedule(WARM_MIN, WARM_MAX, WARM_MIN);
-  const decided = new Map<string, Outcome>();
-  let previous = 0;
-  let step = 0;
-  for (const n of looks) {
-    // Randomised ABBA blocks: each pair of one baseline and one candidate sample shares a moment.
-    while (baseline.length < n) {
-      const order = random() < 0.5 ? [0, 1] : [1, 0];
-      for (const arm of order) {
-        const factor = drift(step++, WARM_MAX * 2);
-        if (arm === 0) baseline.push(draw(random, 20 * factor, CV));
-        else candidate.push(draw(random, 20 * ratio * factor, CV));
+type Rule = (random: Random, ratio: number, bursty: boolean) => Result;
+
+/** The gate: cold bursts, then randomised AB/BA pairs, looks every WARM_MIN pairs up to the cap. */
+function gateRule(paired: boolean): Rule {
+  return (random, ratio, bursty) => {
+    const host = new Host(random, bursty);
+    const coldBaseline = Array.from({ length: COLD }, () => draw(random, 400, 0.15));
+    const coldCandidate = Array.from({ length: COLD }, () => draw(random, 400 * ratio, 0.15));
+    const baseline: number[] = [];
+    const candidate: number[] = [];
+    const logRatios: number[] = [];
+    const decided = new Map<string, Outcome>();
+    let previous = 0;
+    let step = 0;
+    for (const n of lookSchedule(WARM_MIN, WARM_MAX, WARM_MIN)) {
+      while (baseline.length < n) {
+        const pair: number[] = [];
+        for (const arm of random() < 0.5 ? [0, 1] : [1, 0]) {
+          const value = draw(random, 20 * (arm === 1 ? ratio : 1) * host.factor(step++, WARM_MAX * 2), CV);
+          (arm === 0 ? baseline : candidate).push(value);
+          pair[arm] = value;
+        }
+        logRatios.push(Math.log(pair[1]!) - Math.log(pair[0]!));
       }
+      const metrics: MetricSamples[] = [
+        { metric: 'warm', variant: 'v', baseline, candidate, sequential: true, ...(paired ? { pairedLogRatios: logRatios } : {}) },
+        { metric: 'cold', variant: 'v', baseline: coldBaseline, candidate: coldCandidate, sequential: false },
+      ];
+      const outcomes = decideLook(metrics, RULES, { fraction: n / WARM_MAX, previousFraction: previous / WARM_MAX, final: n === WARM_MAX }, decided);
+      previous = n;
+      for (const o of outcomes) if (o.outcome !== 'inconclusive') decided.set(`${o.variant}/${o.metric}`, o.outcome);
+      if (outcomes.some((o) => o.outcome === 'regression')) return { verdict: 'fail', perArm: n + COLD };
+      if (outcomes.find((o) => o.metric === 'warm')!.outcome === 'no-regression') return { verdict: 'pass', perArm: n + COLD };
     }
-    const metrics: MetricSamples[] = [
-      { metric: 'warm', variant: 'v', baseline, candidate, sequential: true },
-      { metric: 'cold', variant: 'v', baseline: coldBaseline, candidate: coldCandidate, sequential: false },
-    ];
-    const final = n === WARM_MAX;
-    const outcomes = decideLook(metrics, RULES, { fraction: n / WARM_MAX, previousFraction: previous / WARM_MAX, final }, decided);
-    previous = n;
-    for (const o of outcomes) if (o.outcome !== 'inconclusive') decided.set(`${o.variant}/${o.metric}`, o.outcome);
-    if (outcomes.some((o) => o.outcome === 'regression')) return { verdict: 'fail', perArm: n + COLD };
-    const warm = outcomes.find((o) => o.metric === 'warm')!;
-    if (warm.outcome === 'no-regression') return { verdict: 'pass', perArm: n + COLD };
-  }
-  return { verdict: 'inconclusive', perArm: WARM_MAX + COLD };
+    return { verdict: 'inconclusive', perArm: WARM_MAX + COLD };
+  };
 }
 
 /** The naive rule: n samples per build, regression when the ratio of means exceeds the tolerance. */
-function naiveRun(interleaved: boolean): (random: Random, ratio: number) => Result {
-  return (random, ratio) => {
+function naiveRule(interleaved: boolean): Rule {
+  return (random, ratio, bursty) => {
+    const host = new Host(random, bursty);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const baseline: number[] = [];
     const candidate: number[] = [];
-    for (let step = 0; baseline.length < NAIVE_N; step++) {
-      // Measured one build after the other, the candidate meets the host later in its drift.
-      const candidateStep = interleaved ? step : step + NAIVE_N;
-      baseline.push(draw(random, 20 * drift(step, NAIVE_N * 2), CV));
-      candidate.push(draw(random, 20 * ratio * drift(candidateStep, NAIVE_N * 2), CV));
+    // Measured one build after the other, the candidate meets the host later in its drift.
+    for (let step = 0; step < NAIVE_N * 2; step++) {
+      const isCandidate = interleaved ? step % 2 === 1 : step >= NAIVE_N;
+      const value = draw(random, 20 * (isCandidate ? ratio : 1) * host.factor(step, NAIVE_N * 2), CV);
+      (isCandidate ? candidate : baseline).push(value);
     }
     return { verdict: mean(candidate) / mean(baseline) > 1 + TOLERANCE ? 'fail' : 'pass', perArm: NAIVE_N };
   };
 }
 
-function summarise(label: string, run: (random: Random, ratio: number) => Result): void {
+function summarise(label: string, rule: Rule, bursty: boolean): void {
   const random = seededRandom(2026);
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const aa = Array.from({ length: RUNS }, () => run(random, 1));
-  const ab = Array.from({ length: RUNS }, () => run(random, 1.1));
+  const aa = Array.from({ length: RUNS }, () => rule(random, 1, bursty));
+  const ab = Array.from({ length: RUNS }, () => rule(random, 1.1, bursty));
   const rate = (results: Result[], verdict: Result['verdict']): string => `${((100 * results.filter((r) => r.verdict === verdict).length) / results.length).toFixed(2)}%`;
   console.log(
-    `${label.padEnd(56)} A/A false alarms ${rate(aa, 'fail').padStart(7)} (pass ${rate(aa, 'pass')}, inconclusive ${rate(aa, 'inconclusive')}); ` +
+    `  ${label.padEnd(52)} A/A false alarms ${rate(aa, 'fail').padStart(6)} (pass ${rate(aa, 'pass')}, inconclusive ${rate(aa, 'inconclusive')}); ` +
       `10% regression caught ${rate(ab, 'fail').padStart(7)} (missed as pass ${rate(ab, 'pass')}); ` +
       `median invocations per arm: A/A ${median(aa.map((r) => r.perArm))}, regression ${median(ab.map((r) => r.perArm))}`,
   );
 }
 
-console.log(`${RUNS} simulated runs per scenario; warm CV ${CV * 100}%, ${OUTLIER_RATE * 100}% outliers x1.5-3, drift +10% trend and ±5% wave; tolerance ${TOLERANCE * 100}%`);
-summarise(`gate (sequential HL/Mann-Whitney, ${WARM_MIN}-${WARM_MAX}/arm, +${COLD} cold)`, gateRun);
-summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, one build then other`, naiveRun(false));
-summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, interleaved`, naiveRun(true));
+console.log(`${RUNS} simulated runs per scenario and rule; warm CV ${CV * 100}%, ${OUTLIER_RATE * 100}% outliers x1.5-3, drift +10% trend and ±5% wave; tolerance ${TOLERANCE * 100}%`);
+for (const bursty of [false, true]) {
+  console.log(bursty ? 'bursts of host load (AR(1) in log space, phi 0.9, sd 0.2) on top:' : 'independent noise:');
+  summarise(`gate: paired signed-rank, ${WARM_MIN}-${WARM_MAX} pairs, +${COLD} cold`, gateRule(true), bursty);
+  summarise(`unpaired Mann-Whitney, same sampling`, gateRule(false), bursty);
+  summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, one build then other`, naiveRule(false), bursty);
+  summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, interleaved`, naiveRule(true), bursty);
+}
 console.log('Targets: A/A false alarms <= 1%, 10% regression caught >= 95%.');

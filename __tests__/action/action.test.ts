@@ -170,7 +170,9 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
   });
 
   test('after a cancellation mid-run, the post step leaves no function behind', async () => {
-    const ws = workspace(spin(3000), spin(3000), { sampling: { 'warm-min': 200, 'warm-max': 4000, cold: 1, concurrency: 1 } });
+    // Slow invocations keep the run going long enough to be cancelled in the middle.
+    const slow = 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 500)); return { statusCode: 200 }; };';
+    const ws = workspace(slow, slow, { sampling: { 'warm-min': 200, 'warm-max': 2000, cold: 1, concurrency: 1 } });
     const { child, done } = runAction(ws, { comment: 'never' }, { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent });
     const deadline = Date.now() + 30_000;
     let stateFile = '';

@@ -1,4 +1,4 @@
-import { compareShift, criticalCount, holm, mannWhitneyUpperP, normalCdf, normalQuantile, obrienFlemingSpent, quantile, sortedCopy } from '../../src/analysis/statistics.js';
+import { comparePaired, compareShift, criticalCount, holm, mannWhitneyUpperP, normalCdf, normalQuantile, obrienFlemingSpent, quantile, sortedCopy } from '../../src/analysis/statistics.js';
 import { seededRandom } from '../../src/local-lambda/faults.js';
 
 const gaussian = (random: () => number): number => Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
@@ -55,6 +55,44 @@ describe('statistics', () => {
       const y = Array.from({ length: 25 }, () => 0.5 + gaussian(random));
       const shift = compareShift(x, y);
       if (shift.lowerBound(0.025) <= 0.5 && shift.upperBound(0.025) >= 0.5) covered++;
+    }
+    expect(covered / runs).toBeGreaterThan(0.91);
+    expect(covered / runs).toBeLessThan(0.99);
+  });
+
+  test('paired signed-rank: five positive differences of five give p = 1/32, and the Walsh median estimates the shift', () => {
+    const paired = comparePaired([0.1, 0.2, 0.3, 0.4, 0.5]);
+    expect(paired.pUp).toBeCloseTo(1 / 32, 10);
+    expect(paired.estimate).toBeCloseTo(0.3, 10);
+    expect(comparePaired([-0.1, -0.2, -0.3, -0.4, -0.5]).pUp).toBeCloseTo(1, 10);
+    expect(paired.lowerBound(0.05)).toBeLessThanOrEqual(0.3);
+    expect(paired.upperBound(0.05)).toBeGreaterThanOrEqual(0.3);
+  });
+
+  test('pairing cancels load shared by both halves of a pair, which an unpaired test cannot', () => {
+    const random = seededRandom(5);
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const load = 2 * gaussian(random);
+      x.push(load + 0.05 * gaussian(random));
+      y.push(load + 0.1 + 0.05 * gaussian(random));
+    }
+    const paired = comparePaired(y.map((v, i) => v - x[i]!));
+    expect(paired.pUp).toBeLessThan(0.001);
+    expect(paired.estimate).toBeGreaterThan(0.05);
+    expect(paired.estimate).toBeLessThan(0.15);
+    expect(compareShift(x, y).pUp).toBeGreaterThan(0.05);
+  });
+
+  test('the paired 95% bounds cover the true shift about 95% of the time', () => {
+    const random = seededRandom(13);
+    let covered = 0;
+    const runs = 400;
+    for (let r = 0; r < runs; r++) {
+      const d = Array.from({ length: 30 }, () => 0.2 + gaussian(random));
+      const paired = comparePaired(d);
+      if (paired.lowerBound(0.025) <= 0.2 && paired.upperBound(0.025) >= 0.2) covered++;
     }
     expect(covered / runs).toBeGreaterThan(0.91);
     expect(covered / runs).toBeLessThan(0.99);

@@ -1,46 +1,33 @@
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate, type Backend } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
-import { realSleep } from '../../src/lambda/retry.js';
-import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
+import type { LocalLambda } from '../../src/local-lambda/service.js';
+import { FAST_RETRY, startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-// CPU-bound work as a fixed number of arithmetic steps (about 1 ns each here), with no
+// CPU-bound work as a fixed number of arithmetic steps (a nanosecond or two each), with no
 // allocation and no system calls, so every invocation does exactly the same work.
 const spin = (micros: number, answer = 'event.n * 2'): string =>
   `exports.handler = async (event) => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { statusCode: 200, answer: ${answer}, h }; };`;
 
-const FAST_RETRY = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
-
+let fixture: GateFixture;
 let service: LocalLambda;
 let backend: Backend;
 let work: string;
 beforeAll(async () => {
-  service = await startLocalLambda({ idleTimeoutMs: 60_000 });
-  const info = service.info();
-  backend = { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement };
-  work = mkdtempSync(join(tmpdir(), 'lpg-gate-'));
+  fixture = await startGateFixture();
+  ({ service, backend } = fixture);
+  work = fixture.writeBuilds('', '');
 });
-afterAll(async () => {
-  await service.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 afterEach(() => service.setFaults({ throttleRate: 0, errorRate: 0 }));
 
-let counter = 0;
 function project(baselineCode: string, candidateCode: string, extra: { memory?: number[]; sampling?: Record<string, number>; budgets?: Record<string, unknown> } = {}) {
-  const root = join(work, `p${++counter}`);
-  for (const [build, code] of [['baseline', baselineCode], ['candidate', candidateCode]] as const) {
-    mkdirSync(join(root, build), { recursive: true });
-    writeFileSync(join(root, build, 'index.js'), code);
-  }
+  const root = fixture.writeBuilds(baselineCode, candidateCode);
   return validateConfig(
     {
       region: 'us-east-1',

@@ -1,46 +1,34 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate, type Backend } from '../../src/gate/run-gate.js';
-import { realSleep } from '../../src/lambda/retry.js';
-import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
+import type { LocalLambda } from '../../src/local-lambda/service.js';
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+import { FAST_RETRY, startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 
 const TRAFFIC = resolve('__tests__/fixtures/integration-traffic.mjs');
-const FAST_RETRY = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
 
-// Work of `micros` (about 1 ns a step), and `slowMicros` instead on the path /report only.
+// `micros` thousand arithmetic steps of work, and `slowMicros` thousand instead on the path /report.
 const handler = (micros: number, slowMicros = micros): string => `exports.handler = async (event) => {
   const steps = (event.path === '/report' ? ${slowMicros} : ${micros}) * 1000;
   let h = 1; for (let i = 0; i < steps; i++) h = Math.imul(h ^ i, 16777619);
   return { statusCode: 200, build: process.env.LAMBDA_PERF_GATE_BUILD, h };
 };`;
 
+let fixture: GateFixture;
 let service: LocalLambda;
 let backend: Backend;
 let work: string;
 beforeAll(async () => {
-  service = await startLocalLambda();
-  const info = service.info();
-  backend = { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement };
-  work = mkdtempSync(join(tmpdir(), 'lpg-integration-'));
+  fixture = await startGateFixture();
+  ({ service, backend } = fixture);
+  work = fixture.writeBuilds('', '');
 });
-afterAll(async () => {
-  await service.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 afterEach(() => service.setFaults({ logDelayMs: 0 }));
 
-let counter = 0;
 function project(baseline: string, candidate: string, environment: Record<string, string>, extra: Record<string, unknown> = {}) {
-  const root = join(work, `p${++counter}`);
-  for (const [build, code] of [['baseline', baseline], ['candidate', candidate]] as const) {
-    mkdirSync(join(root, build), { recursive: true });
-    writeFileSync(join(root, build, 'index.js'), code);
-  }
+  const root = fixture.writeBuilds(baseline, candidate);
   return validateConfig(
     {
       region: 'us-east-1',

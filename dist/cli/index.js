@@ -49832,7 +49832,7 @@ const functionConfig = object({
     .strict();
 const sampling = object({
     'warm-min': schemas_number().int().min(5).max(1000).default(20),
-    'warm-max': schemas_number().int().min(5).max(5000).default(120),
+    'warm-max': schemas_number().int().min(5).max(2000).default(120),
     cold: schemas_number().int().min(0).max(100).default(5),
     concurrency: schemas_number().int().min(1).max(100).default(4),
     confidence: schemas_number().min(0.8).max(0.9999).default(0.99),
@@ -50179,6 +50179,26 @@ function sampleFromReport(report, origin, outcome = {}) {
         ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
     };
 }
+/**
+ * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
+ * error. The paired comparison works on these.
+ */
+function pairedLogRatios(samples) {
+    const halves = new Map();
+    for (const s of samples) {
+        if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
+            continue;
+        const entry = halves.get(s.pair) ?? {};
+        entry[s.build] = s.durationMs;
+        halves.set(s.pair, entry);
+    }
+    const ratios = [];
+    for (const { baseline, candidate } of halves.values()) {
+        if (baseline !== undefined && candidate !== undefined)
+            ratios.push(Math.log(Math.max(candidate, 1e-3)) - Math.log(Math.max(baseline, 1e-3)));
+    }
+    return ratios;
+}
 
 ;// CONCATENATED MODULE: ./src/analysis/pricing.ts
 const X86_TIERS = [
@@ -50445,6 +50465,98 @@ function compareShift(x, y) {
         },
     };
 }
+const SIGNED_RANK_EXACT_LIMIT = 50;
+const signedRankCache = new Map();
+/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
+function signedRankUpperTail(n) {
+    const cached = signedRankCache.get(n);
+    if (cached)
+        return cached;
+    const max = (n * (n + 1)) / 2;
+    const counts = new Float64Array(max + 1);
+    counts[0] = 1;
+    for (let rank = 1; rank <= n; rank++) {
+        for (let sum = max; sum >= rank; sum--)
+            counts[sum] += counts[sum - rank];
+    }
+    const total = 2 ** n;
+    const upper = new Float64Array(max + 2);
+    for (let w = max; w >= 0; w--)
+        upper[w] = upper[w + 1] + counts[w] / total;
+    signedRankCache.set(n, upper);
+    return upper;
+}
+function signedRankCritical(n, level) {
+    const total = (n * (n + 1)) / 2;
+    if (n <= SIGNED_RANK_EXACT_LIMIT) {
+        const tail = signedRankUpperTail(n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
+}
+/**
+ * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
+ * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
+ * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
+ * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
+ * the Walsh averages.
+ */
+function comparePaired(differences) {
+    const n = differences.length;
+    const walsh = new Float64Array((n * (n + 1)) / 2);
+    let k = 0;
+    for (let i = 0; i < n; i++)
+        for (let j = i; j < n; j++)
+            walsh[k++] = (differences[i] + differences[j]) / 2;
+    walsh.sort();
+    const total = walsh.length;
+    // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
+    const nonZero = differences.filter((d) => d !== 0).map((d) => ({ d, magnitude: Math.abs(d) })).sort((a, b) => a.magnitude - b.magnitude);
+    let wPlus = 0;
+    let tieCorrection = 0;
+    for (let i = 0; i < nonZero.length;) {
+        let j = i;
+        while (j < nonZero.length && nonZero[j].magnitude === nonZero[i].magnitude)
+            j++;
+        const rank = (i + 1 + j) / 2;
+        for (let t = i; t < j; t++)
+            if (nonZero[t].d > 0)
+                wPlus += rank;
+        const ties = j - i;
+        tieCorrection += ties * ties * ties - ties;
+        i = j;
+    }
+    const m = nonZero.length;
+    let pUp;
+    if (m === 0)
+        pUp = 1;
+    else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0)
+        pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)];
+    else {
+        const mean = (m * (m + 1)) / 4;
+        const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
+        pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
+    }
+    const at = (index) => walsh[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m: n,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
+        pUp,
+        lowerBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
 /**
  * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
  */
@@ -50552,7 +50664,7 @@ function decideLook(metrics, rules, look, decided = new Map()) {
     const alphaLook = obrienFlemingSpent(rules.alpha, look.fraction) - obrienFlemingSpent(rules.alpha, look.previousFraction);
     const betaLook = obrienFlemingSpent(rules.beta, look.fraction) - obrienFlemingSpent(rules.beta, look.previousFraction);
     const limit = Math.log1p(rules.tolerance);
-    const shifts = metrics.map((metric) => compareShift(logs(metric.baseline), logs(metric.candidate)));
+    const shifts = metrics.map((metric) => metric.pairedLogRatios ? comparePaired(metric.pairedLogRatios) : compareShift(logs(metric.baseline), logs(metric.candidate)));
     const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), alphaLook);
     return metrics.map((metric, index) => {
         const shift = shifts[index];
@@ -50569,8 +50681,8 @@ function decideLook(metrics, rules, look, decided = new Map()) {
         return {
             metric: metric.metric,
             variant: metric.variant,
-            nBaseline: metric.baseline.length,
-            nCandidate: metric.candidate.length,
+            nBaseline: metric.pairedLogRatios?.length ?? metric.baseline.length,
+            nCandidate: metric.pairedLogRatios?.length ?? metric.candidate.length,
             ratio: Math.exp(shift.estimate),
             ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
             ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
@@ -51237,6 +51349,7 @@ class Sampler {
     deps;
     samples = [];
     exemplarIndex = 0;
+    pairs = 0;
     constructor(deps) {
         this.deps = deps;
     }
@@ -51254,9 +51367,10 @@ class Sampler {
             for (const { baseline, candidate } of variants) {
                 const exemplar = this.nextExemplar();
                 const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
+                const pair = this.pairs++;
                 tasks.push(async () => {
                     for (const arm of order)
-                        await this.measure(arm, exemplar);
+                        await this.measure(arm, exemplar, pair);
                 });
             }
         }
@@ -51265,7 +51379,7 @@ class Sampler {
     nextExemplar() {
         return this.deps.exemplarAt(this.exemplarIndex++);
     }
-    async measure(arm, exemplar) {
+    async measure(arm, exemplar, pair) {
         const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
         let wrongAnswer;
         if (!errorType && exemplar.expect !== undefined) {
@@ -51278,7 +51392,7 @@ class Sampler {
             }
             wrongAnswer = subsetMismatch(response, exemplar.expect);
         }
-        this.samples.push(sampleFromReport(report, { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length }, { errorType, wrongAnswer }));
+        this.samples.push(sampleFromReport(report, { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length, ...(pair === undefined ? {} : { pair }) }, { errorType, wrongAnswer }));
     }
 }
 
@@ -51824,6 +51938,7 @@ async function sequentialWarmSampling(spec, context, sampler, pairs) {
             baseline: of('baseline', 'warm').map((s) => s.durationMs),
             candidate: of('candidate', 'warm').map((s) => s.durationMs),
             sequential: true,
+            pairedLogRatios: pairedLogRatios(sampler.samples.filter((s) => s.variant === variant.id)),
         };
         const coldBaseline = of('baseline', 'cold').map(coldLatencyMs);
         const coldCandidate = of('candidate', 'cold').map(coldLatencyMs);

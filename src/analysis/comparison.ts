@@ -1,4 +1,4 @@
-import { compareShift, holm, obrienFlemingSpent } from './statistics.js';
+import { comparePaired, compareShift, holm, obrienFlemingSpent } from './statistics.js';
 
 export type MetricName = 'warm' | 'cold';
 export type Outcome = 'regression' | 'no-regression' | 'inconclusive';
@@ -35,6 +35,11 @@ export interface MetricSamples {
   readonly candidate: readonly number[];
   /** Sequential metrics may still be sampled; fixed ones (cold bursts) are final. */
   readonly sequential: boolean;
+  /**
+   * For metrics measured in back-to-back pairs: log(candidate / baseline) of each complete pair.
+   * When given, the comparison is paired; `baseline` and `candidate` are then only counted.
+   */
+  readonly pairedLogRatios?: readonly number[];
 }
 
 export interface Look {
@@ -64,7 +69,9 @@ export function decideLook(
   const alphaLook = obrienFlemingSpent(rules.alpha, look.fraction) - obrienFlemingSpent(rules.alpha, look.previousFraction);
   const betaLook = obrienFlemingSpent(rules.beta, look.fraction) - obrienFlemingSpent(rules.beta, look.previousFraction);
   const limit = Math.log1p(rules.tolerance);
-  const shifts = metrics.map((metric) => compareShift(logs(metric.baseline), logs(metric.candidate)));
+  const shifts = metrics.map((metric) =>
+    metric.pairedLogRatios ? comparePaired(metric.pairedLogRatios) : compareShift(logs(metric.baseline), logs(metric.candidate)),
+  );
   const significant = holm(
     shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)),
     alphaLook,
@@ -81,8 +88,8 @@ export function decideLook(
     return {
       metric: metric.metric,
       variant: metric.variant,
-      nBaseline: metric.baseline.length,
-      nCandidate: metric.candidate.length,
+      nBaseline: metric.pairedLogRatios?.length ?? metric.baseline.length,
+      nCandidate: metric.pairedLogRatios?.length ?? metric.candidate.length,
       ratio: Math.exp(shift.estimate),
       ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
       ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),

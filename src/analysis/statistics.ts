@@ -187,6 +187,90 @@ export function compareShift(x: readonly number[], y: readonly number[]): ShiftC
   };
 }
 
+const SIGNED_RANK_EXACT_LIMIT = 50;
+const signedRankCache = new Map<number, Float64Array>();
+
+/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
+function signedRankUpperTail(n: number): Float64Array {
+  const cached = signedRankCache.get(n);
+  if (cached) return cached;
+  const max = (n * (n + 1)) / 2;
+  const counts = new Float64Array(max + 1);
+  counts[0] = 1;
+  for (let rank = 1; rank <= n; rank++) {
+    for (let sum = max; sum >= rank; sum--) counts[sum]! += counts[sum - rank]!;
+  }
+  const total = 2 ** n;
+  const upper = new Float64Array(max + 2);
+  for (let w = max; w >= 0; w--) upper[w] = upper[w + 1]! + counts[w]! / total;
+  signedRankCache.set(n, upper);
+  return upper;
+}
+
+function signedRankCritical(n: number, level: number): number {
+  const total = (n * (n + 1)) / 2;
+  if (n <= SIGNED_RANK_EXACT_LIMIT) {
+    const tail = signedRankUpperTail(n);
+    for (let c = 0; c <= total; c++) if (tail[c]! <= level) return c;
+    return total + 1;
+  }
+  const z = normalQuantile(1 - level);
+  return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
+}
+
+/**
+ * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
+ * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
+ * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
+ * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
+ * the Walsh averages.
+ */
+export function comparePaired(differences: readonly number[]): ShiftComparison {
+  const n = differences.length;
+  const walsh = new Float64Array((n * (n + 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) walsh[k++] = (differences[i]! + differences[j]!) / 2;
+  walsh.sort();
+  const total = walsh.length;
+  // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
+  const nonZero = differences.filter((d) => d !== 0).map((d) => ({ d, magnitude: Math.abs(d) })).sort((a, b) => a.magnitude - b.magnitude);
+  let wPlus = 0;
+  let tieCorrection = 0;
+  for (let i = 0; i < nonZero.length; ) {
+    let j = i;
+    while (j < nonZero.length && nonZero[j]!.magnitude === nonZero[i]!.magnitude) j++;
+    const rank = (i + 1 + j) / 2;
+    for (let t = i; t < j; t++) if (nonZero[t]!.d > 0) wPlus += rank;
+    const ties = j - i;
+    tieCorrection += ties * ties * ties - ties;
+    i = j;
+  }
+  const m = nonZero.length;
+  let pUp: number;
+  if (m === 0) pUp = 1;
+  else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0) pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)]!;
+  else {
+    const mean = (m * (m + 1)) / 4;
+    const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
+    pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
+  }
+  const at = (index: number): number => walsh[Math.min(total - 1, Math.max(0, index))]!;
+  return {
+    m: n,
+    n,
+    estimate: total === 0 ? Number.NaN : quantile(walsh as unknown as number[], 0.5),
+    pUp,
+    lowerBound: (level) => {
+      const c = signedRankCritical(n, level);
+      return c > total ? -Infinity : at(total - c);
+    },
+    upperBound: (level) => {
+      const c = signedRankCritical(n, level);
+      return c > total ? Infinity : at(c - 1);
+    },
+  };
+}
+
 /**
  * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
  */

@@ -97,7 +97,7 @@ const functionConfig = z
 const sampling = z
   .object({
     'warm-min': z.number().int().min(5).max(1000).default(20),
-    'warm-max': z.number().int().min(5).max(5000).default(120),
+    'warm-max': z.number().int().min(5).max(2000).default(120),
     cold: z.number().int().min(0).max(100).default(5),
     concurrency: z.number().int().min(1).max(100).default(4),
     confidence: z.number().min(0.8).max(0.9999).default(0.99),

@@ -13,7 +13,7 @@ import { PerfFunctionDeployer, type CodePayload, type DeployedArm } from '../lam
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import { seededRandom } from '../local-lambda/faults.js';
-import { coldLatencyMs, type Sample } from '../measure/sample.js';
+import { coldLatencyMs, pairedLogRatios, type Sample } from '../measure/sample.js';
 import { Sampler, type ArmTarget } from '../measure/sampler.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type VariantResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
@@ -260,6 +260,7 @@ async function sequentialWarmSampling(
         baseline: of('baseline', 'warm').map((s) => s.durationMs),
         candidate: of('candidate', 'warm').map((s) => s.durationMs),
         sequential: true,
+        pairedLogRatios: pairedLogRatios(sampler.samples.filter((s) => s.variant === variant.id)),
       };
       const coldBaseline = of('baseline', 'cold').map(coldLatencyMs);
       const coldCandidate = of('candidate', 'cold').map(coldLatencyMs);

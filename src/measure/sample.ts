@@ -22,6 +22,8 @@ export interface Sample {
   readonly wrongAnswer?: string;
   /** Order in which the invocation completed, across the whole run. */
   readonly sequence: number;
+  /** Warm samples measured back to back as a baseline/candidate pair share this number. */
+  readonly pair?: number;
 }
 
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
@@ -35,6 +37,7 @@ export interface SampleOrigin {
   readonly variant: string;
   readonly exemplar: string;
   readonly sequence: number;
+  readonly pair?: number;
 }
 
 /** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */
@@ -65,4 +68,23 @@ export function sampleFromReport(
     ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
     ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
   };
+}
+
+/**
+ * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
+ * error. The paired comparison works on these.
+ */
+export function pairedLogRatios(samples: readonly Sample[]): number[] {
+  const halves = new Map<number, { baseline?: number; candidate?: number }>();
+  for (const s of samples) {
+    if (s.pair === undefined || s.kind !== 'warm' || s.errorType) continue;
+    const entry = halves.get(s.pair) ?? {};
+    entry[s.build] = s.durationMs;
+    halves.set(s.pair, entry);
+  }
+  const ratios: number[] = [];
+  for (const { baseline, candidate } of halves.values()) {
+    if (baseline !== undefined && candidate !== undefined) ratios.push(Math.log(Math.max(candidate, 1e-3)) - Math.log(Math.max(baseline, 1e-3)));
+  }
+  return ratios;
 }

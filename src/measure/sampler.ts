@@ -45,6 +45,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 export class Sampler {
   readonly samples: Sample[] = [];
   private exemplarIndex = 0;
+  private pairs = 0;
 
   constructor(private readonly deps: SamplerDeps) {}
 
@@ -63,8 +64,9 @@ export class Sampler {
       for (const { baseline, candidate } of variants) {
         const exemplar = this.nextExemplar();
         const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
+        const pair = this.pairs++;
         tasks.push(async () => {
-          for (const arm of order) await this.measure(arm, exemplar);
+          for (const arm of order) await this.measure(arm, exemplar, pair);
         });
       }
     }
@@ -75,7 +77,7 @@ export class Sampler {
     return this.deps.exemplarAt(this.exemplarIndex++);
   }
 
-  private async measure(arm: ArmTarget, exemplar: ExemplarSpec): Promise<void> {
+  private async measure(arm: ArmTarget, exemplar: ExemplarSpec, pair?: number): Promise<void> {
     const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
     let wrongAnswer: string | undefined;
     if (!errorType && exemplar.expect !== undefined) {
@@ -90,7 +92,7 @@ export class Sampler {
     this.samples.push(
       sampleFromReport(
         report,
-        { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length },
+        { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length, ...(pair === undefined ? {} : { pair }) },
         { errorType, wrongAnswer },
       ),
     );

@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Backend } from '../../src/gate/run-gate.js';
+import { realSleep, type RetryPolicy } from '../../src/lambda/retry.js';
+import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** The gate's own retries, with short waits for tests. */
+export const FAST_RETRY: RetryPolicy = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
+
+export interface GateFixture {
+  readonly service: LocalLambda;
+  readonly backend: Backend;
+  /** A new project directory with `baseline/index.js` and `candidate/index.js`; returns its path. */
+  writeBuilds(baselineCode: string, candidateCode: string): string;
+  close(): Promise<void>;
+}
+
+/** A local Lambda service and a scratch directory for projects the gate measures. */
+export async function startGateFixture(): Promise<GateFixture> {
+  const service = await startLocalLambda({ idleTimeoutMs: 60_000 });
+  const info = service.info();
+  const work = mkdtempSync(join(tmpdir(), 'lpg-gate-'));
+  let counter = 0;
+  return {
+    service,
+    backend: { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement },
+    writeBuilds: (baselineCode, candidateCode) => {
+      const root = join(work, `p${++counter}`);
+      for (const [build, code] of [['baseline', baselineCode], ['candidate', candidateCode]] as const) {
+        mkdirSync(join(root, build), { recursive: true });
+        writeFileSync(join(root, build, 'index.js'), code);
+      }
+      return root;
+    },
+    close: async () => {
+      await service.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
