@@ -38848,6 +38848,8 @@ class ExecutionEnvironment {
                 throw error;
             this.initDurationMs = now() - this.spawnedAt;
             this.initFailure = { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) };
+            // Nothing runs: this environment answers its one invocation with the error and is discarded.
+            this.dead = true;
             this.shutDown();
             this.markExited();
             return;

@@ -186,6 +186,8 @@ export class ExecutionEnvironment {
       if (!(error instanceof RuntimeStartError)) throw error;
       this.initDurationMs = now() - this.spawnedAt;
       this.initFailure = { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) };
+      // Nothing runs: this environment answers its one invocation with the error and is discarded.
+      this.dead = true;
       this.shutDown();
       this.markExited();
       return;
