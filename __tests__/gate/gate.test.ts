@@ -3,35 +3,24 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
-import { runGate, type Backend } from '../../src/gate/run-gate.js';
+import { runGate } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
-import type { LocalLambda } from '../../src/local-lambda/service.js';
-import { FAST_RETRY, startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 
 // CPU-bound work as a fixed number of arithmetic steps (a nanosecond or two each), with no
 // allocation and no system calls, so every invocation does exactly the same work.
 const spin = (micros: number, answer = 'event.n * 2'): string =>
   `exports.handler = async (event) => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { statusCode: 200, answer: ${answer}, h }; };`;
 
-let fixture: GateFixture;
-let service: LocalLambda;
-let backend: Backend;
-let work: string;
-beforeAll(async () => {
-  fixture = await startGateFixture();
-  ({ service, backend } = fixture);
-  work = fixture.writeBuilds('', '');
-});
-afterAll(() => fixture.close());
-afterEach(() => service.setFaults({ throttleRate: 0, errorRate: 0 }));
+const gate = useGateFixture({ throttleRate: 0, errorRate: 0 });
 
 function project(baselineCode: string, candidateCode: string, extra: { memory?: number[]; sampling?: Record<string, number>; budgets?: Record<string, unknown> } = {}) {
-  const root = fixture.writeBuilds(baselineCode, candidateCode);
+  const root = gate.fixture.writeBuilds(baselineCode, candidateCode);
   return validateConfig(
     {
       region: 'us-east-1',
-      endpoint: service.endpoint,
+      endpoint: gate.service.endpoint,
       functions: [
         {
           name: 'spin',
@@ -54,7 +43,7 @@ function project(baselineCode: string, candidateCode: string, extra: { memory?: 
 }
 
 async function functionsLeft(): Promise<string[]> {
-  const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint, maxAttempts: 10 });
+  const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 10 });
   const listed = await client.send(new ListFunctionsCommand({}));
   client.destroy();
   return (listed.Functions ?? []).map((f) => f.FunctionName ?? '');
@@ -65,7 +54,7 @@ describe('the gate against the local Lambda service', () => {
   // within the cap, which the gate then honestly calls inconclusive.
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
     const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'warm-max': 200 } });
-    const report = await runGate({ config, backend, retry: FAST_RETRY });
+    const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(fn.reasons).toEqual([]);
     expect(report.verdict).toBe('pass');
@@ -77,7 +66,7 @@ describe('the gate against the local Lambda service', () => {
   });
 
   test('a candidate doing 25% more CPU work fails with a regression, at every memory size', async () => {
-    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769] }), backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769] }), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.filter((r) => r.kind === 'regression').map((r) => r.variant).sort()).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
@@ -88,12 +77,12 @@ describe('the gate against the local Lambda service', () => {
       expect(variant.candidate.cost.perInvocationUsd).toBeGreaterThan(variant.baseline.cost.perInvocationUsd);
     }
     expect(fn.invocations.total).toBe(fn.invocations.baseline + fn.invocations.candidate);
-    expect(fn.cpuScaledByMemory).toBe(backend.cpuScaledByMemory);
+    expect(fn.cpuScaledByMemory).toBe(gate.backend.cpuScaledByMemory);
     expect(await functionsLeft()).toEqual([]);
   });
 
   test('an exemplar that returns the wrong answer fails the gate with that reason', async () => {
-    const report = await runGate({ config: project(spin(1000), spin(1000, 'event.n * 3')), backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(1000), spin(1000, 'event.n * 3')), backend: gate.backend, retry: FAST_RETRY });
     expect(report.verdict).toBe('fail');
     const wrong = report.functions[0]!.reasons.filter((r) => r.kind === 'wrong-answer');
     expect(wrong.map((r) => r.message)).toEqual(
@@ -103,30 +92,30 @@ describe('the gate against the local Lambda service', () => {
 
   test('an exemplar that errors fails the gate, naming the error type', async () => {
     const failing = 'exports.handler = async () => { throw new TypeError("cannot read order"); };';
-    const report = await runGate({ config: project(spin(1000), failing, { sampling: { 'warm-max': 20 } }), backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(1000), failing, { sampling: { 'warm-max': 20 } }), backend: gate.backend, retry: FAST_RETRY });
     expect(report.verdict).toBe('fail');
     expect(report.functions[0]!.reasons[0]!.message).toMatch(/candidate failed \d+ of \d+ invocations \(error TypeError\)/);
   });
 
   test('a budget the candidate cannot meet fails the gate, and the recommendation says so', async () => {
-    const report = await runGate({ config: project(spin(3000), spin(3000), { budgets: { 'warm-p90-ms': 1 } }), backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(3000), spin(3000), { budgets: { 'warm-p90-ms': 1 } }), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.find((r) => r.kind === 'budget')?.message).toMatch(/warm-p90-ms is [\d.]+ ms, over the budget of 1 ms/);
   });
 
   test('with 20% of requests throttled and 5% answered 500, the gate still decides and leaves no function behind', async () => {
-    service.setFaults({ throttleRate: 0.2, errorRate: 0.05 });
+    gate.service.setFaults({ throttleRate: 0.2, errorRate: 0.05 });
     // The SDK's standard backoff waits up to a second after a 429; the same retries, sooner.
     const client = new LambdaClient({
       region: 'us-east-1',
-      endpoint: service.endpoint,
+      endpoint: gate.service.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       retryStrategy: new ConfiguredRetryStrategy(4, (attempt) => 10 * attempt),
     });
-    const report = await runGate({ config: project(spin(4000), spin(5000)), backend, retry: FAST_RETRY, client });
+    const report = await runGate({ config: project(spin(4000), spin(5000)), backend: gate.backend, retry: FAST_RETRY, client });
     client.destroy();
-    service.setFaults({ throttleRate: 0, errorRate: 0 });
+    gate.service.setFaults({ throttleRate: 0, errorRate: 0 });
     expect(report.verdict).toBe('fail');
     expect(report.functions[0]!.reasons.some((r) => r.kind === 'regression')).toBe(true);
     expect(report.functions[0]!.invocations.retries).toBeGreaterThan(10);
@@ -135,9 +124,9 @@ describe('the gate against the local Lambda service', () => {
 
   test('an infrastructure failure after the function exists still deletes it, and says what failed', async () => {
     const config = project(spin(1000), spin(1000));
-    const broken = { ...config, functions: [{ ...config.functions[0]!, candidate: { kind: 'zip' as const, path: join(work, 'not-a.zip') } }] };
-    writeFileSync(join(work, 'not-a.zip'), 'this is not a zip');
-    const failure = await runGate({ config: broken, backend, retry: FAST_RETRY }).catch((e: unknown) => e);
+    const broken = { ...config, functions: [{ ...config.functions[0]!, candidate: { kind: 'zip' as const, path: join(gate.scratch, 'not-a.zip') } }] };
+    writeFileSync(join(gate.scratch, 'not-a.zip'), 'this is not a zip');
+    const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InfrastructureError);
     expect((failure as Error).message).toMatch(/lambda:UpdateFunctionCode on lpg-spin-[0-9a-f]{8} failed: InvalidParameterValueException: Could not unzip/);
     expect(await functionsLeft()).toEqual([]);

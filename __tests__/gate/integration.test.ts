@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
-import { runGate, type Backend } from '../../src/gate/run-gate.js';
-import type { LocalLambda } from '../../src/local-lambda/service.js';
+import { runGate } from '../../src/gate/run-gate.js';
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
-import { FAST_RETRY, startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 
 const TRAFFIC = resolve('__tests__/fixtures/integration-traffic.mjs');
 
@@ -15,24 +14,14 @@ const handler = (micros: number, slowMicros = micros): string => `exports.handle
   return { statusCode: 200, build: process.env.LAMBDA_PERF_GATE_BUILD, h };
 };`;
 
-let fixture: GateFixture;
-let service: LocalLambda;
-let backend: Backend;
-let work: string;
-beforeAll(async () => {
-  fixture = await startGateFixture();
-  ({ service, backend } = fixture);
-  work = fixture.writeBuilds('', '');
-});
-afterAll(() => fixture.close());
-afterEach(() => service.setFaults({ logDelayMs: 0 }));
+const gate = useGateFixture({ logDelayMs: 0 });
 
 function project(baseline: string, candidate: string, environment: Record<string, string>, extra: Record<string, unknown> = {}) {
-  const root = fixture.writeBuilds(baseline, candidate);
+  const root = gate.fixture.writeBuilds(baseline, candidate);
   return validateConfig(
     {
       region: 'us-east-1',
-      endpoint: service.endpoint,
+      endpoint: gate.service.endpoint,
       functions: [
         {
           name: 'orders',
@@ -53,8 +42,8 @@ function project(baseline: string, candidate: string, environment: Record<string
 
 describe('integration tests as a traffic profile', () => {
   test('its counts match the invocations the command made, each attributed to the build it ran against', async () => {
-    const log = join(work, 'answered-by.txt');
-    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '25', TRAFFIC_LOG: log }, { repeat: 2 }), backend, retry: FAST_RETRY });
+    const log = join(gate.scratch, 'answered-by.txt');
+    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '25', TRAFFIC_LOG: log }, { repeat: 2 }), backend: gate.backend, retry: FAST_RETRY });
     const integration = report.functions[0]!.integration!;
     expect(integration.runs.map((r) => r.build)).toEqual(['baseline', 'candidate', 'candidate', 'baseline']);
     for (const run of integration.runs) {
@@ -71,7 +60,7 @@ describe('integration tests as a traffic profile', () => {
   });
 
   test('a regression that shows only in integration traffic is caught', async () => {
-    const report = await runGate({ config: project(handler(2000, 3000), handler(2000, 6000), { TRAFFIC_COUNT: '30', TRAFFIC_PATH: '/report' }), backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(handler(2000, 3000), handler(2000, 6000), { TRAFFIC_COUNT: '30', TRAFFIC_PATH: '/report' }), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     // The exemplars' path does the same work in both builds: the difference is not there.
     expect(fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!.ratio).toBeLessThan(1.2);
@@ -83,7 +72,7 @@ describe('integration tests as a traffic profile', () => {
   });
 
   test('a failing command is a failing test, with its output, not a slowdown; fail-on decides', async () => {
-    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '5', TRAFFIC_FAIL: '1' }), backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '5', TRAFFIC_FAIL: '1' }), backend: gate.backend, retry: FAST_RETRY });
     const reasons = report.functions[0]!.reasons;
     const failure = reasons.find((r) => r.kind === 'test-failure');
     expect(failure?.message).toMatch(/integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/);
@@ -94,8 +83,8 @@ describe('integration tests as a traffic profile', () => {
   });
 
   test('late log delivery is waited for, within the bound', async () => {
-    service.setFaults({ logDelayMs: 1500 });
-    const report = await runGate({ config: project(handler(500), handler(500), { TRAFFIC_COUNT: '8' }), backend, retry: FAST_RETRY });
+    gate.service.setFaults({ logDelayMs: 1500 });
+    const report = await runGate({ config: project(handler(500), handler(500), { TRAFFIC_COUNT: '8' }), backend: gate.backend, retry: FAST_RETRY });
     for (const run of report.functions[0]!.integration!.runs) {
       expect(run.invocations).toBe(8);
       expect(run.logWaitMs).toBeGreaterThanOrEqual(1000);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../src/gate/run-gate.js';
 import { realSleep, type RetryPolicy } from '../../src/lambda/retry.js';
+import type { FaultOptions } from '../../src/local-lambda/faults.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -40,4 +41,26 @@ export async function startGateFixture(): Promise<GateFixture> {
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+export interface GateFixtureRef {
+  fixture: GateFixture;
+  service: LocalLambda;
+  backend: Backend;
+  /** A scratch directory for files a test needs beside its projects. */
+  scratch: string;
+}
+
+/** Starts a fixture for the test file and resets the faults a test may set after each test. */
+export function useGateFixture(resetFaults: Partial<FaultOptions>): GateFixtureRef {
+  const ref = {} as GateFixtureRef;
+  beforeAll(async () => {
+    ref.fixture = await startGateFixture();
+    ref.service = ref.fixture.service;
+    ref.backend = ref.fixture.backend;
+    ref.scratch = ref.fixture.writeBuilds('', '');
+  });
+  afterAll(() => ref.fixture.close());
+  afterEach(() => ref.service.setFaults(resetFaults));
+  return ref;
 }
