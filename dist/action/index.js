@@ -88380,7 +88380,9 @@ class FunctionStore {
             throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
         }
         const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
-        this.startUpdate(fn, this.newVersion(LATEST, fn.latest.settings, code, fn.latest.description));
+        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
+        const settings = body.Architectures === undefined ? fn.latest.settings : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
+        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
         if (body.Publish === true)
             return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
         return this.configuration(fn, fn.latest);

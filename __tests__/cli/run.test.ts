@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lpg-cli-run-'));
+  for (const [build, micros] of [['baseline', 2000], ['candidate', 4000]] as const) {
+    mkdirSync(join(dir, build));
+    writeFileSync(join(dir, build, 'index.js'), `exports.handler = async () => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`);
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function config(name: string, document: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, stringify(document));
+  return file;
+}
+
+const valid = {
+  region: 'us-east-1',
+  functions: [{ name: 'fn', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [1769], exemplars: [{ name: 'e', event: {}, expect: { ok: true } }] }],
+  sampling: { 'warm-min': 10, 'warm-max': 30, cold: 1, concurrency: 1, seed: 1 },
+};
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '' } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}
+
+describe('lambda-perf-gate run', () => {
+  test('a bad configuration exits 2, naming the file, the key and the value, and touches nothing', async () => {
+    const file = config('bad.yml', { ...valid, functions: [{ ...valid.functions[0], memory: [64] }] });
+    const result = await cli(['run', '--config', file, '--local']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file} is not valid:`);
+    expect(result.stderr).toContain('functions[0].memory[0]: must be at least 128 (got 64)');
+  });
+
+  test('an unreachable endpoint exits 3 and says so', async () => {
+    const result = await cli(['run', '--config', config('ok.yml', valid), '--endpoint', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/infrastructure error: cannot reach the Lambda endpoint http:\/\/127\.0\.0\.1:9/);
+  });
+
+  test('--local measures on the embedded service: a regression exits 1 and the reports are written; --fail-on none exits 0', async () => {
+    const file = config('run.yml', valid);
+    const json = join(dir, 'report.json');
+    const markdown = join(dir, 'report.md');
+    const failing = await cli(['run', '--config', file, '--local', '--json', json, '--markdown', markdown, '--quiet']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/^lambda-perf-gate: FAIL/);
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ schemaVersion: 1, verdict: 'fail', backend: 'local' });
+    expect(readFileSync(markdown, 'utf8')).toContain('## ❌ lambda-perf-gate: fail');
+    const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
+    expect(tolerated.code).toBe(0);
+    expect(tolerated.stderr).toContain('warning: the verdict is fail, but nothing in --fail-on (none) applies');
+  });
+
+  test('a bad --fail-on is a usage error', async () => {
+    const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--fail-on: "slow" is not one of regression, budget, inconclusive, error (or none)');
+  });
+});
