@@ -68,7 +68,7 @@ describe('configuration', () => {
   test('integration settles per function, else from the top level, running in the file\'s directory', () => {
     const document = { ...base(), integration: { command: 'npm run test:integration', environment: { FN: '${arn}' } } };
     const config = validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} });
-    expect(config.functions[0]!.integration).toEqual({ command: 'npm run test:integration', directory: dir, timeoutS: 600, repeat: 1, environment: { FN: '${arn}' }, maxLogWaitS: 120 });
+    expect(config.functions[0]!.integration).toEqual({ command: 'npm run test:integration', directory: dir, timeoutS: 600, repeat: 2, environment: { FN: '${arn}' }, maxLogWaitS: 120, concurrent: true });
     const own = withFunction({ integration: { command: 'make it', repeat: 3, 'timeout-s': 60 } });
     expect(validateConfig(own, join(dir, 'lambda-perf.yml'), { env: {} }).functions[0]!.integration).toMatchObject({ command: 'make it', repeat: 3, timeoutS: 60 });
     expect(problemsOf(withFunction({ integration: { command: 'x', repeat: 0 } }))).toContain('functions[0].integration.repeat: must be at least 1 (got 0)');

@@ -81641,11 +81641,19 @@ const variant = object({
 const integration = object({
     command: schemas_string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
     'timeout-s': schemas_number().int().min(1).max(7200).default(600),
-    repeat: schemas_number().int().min(1).max(10).default(1),
+    repeat: schemas_number()
+        .int()
+        .min(1)
+        .max(10)
+        .default(2)
+        .describe('runs per build; sequential runs alternate which build goes first'),
     environment: record(schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), schemas_string())
         .optional()
         .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
     'max-log-wait-s': schemas_number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+    concurrent: schemas_boolean()
+        .default(true)
+        .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
 })
     .strict();
 const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
@@ -81935,6 +81943,7 @@ function integrationOf(raw, directory) {
             repeat: raw.repeat,
             environment: raw.environment ?? {},
             maxLogWaitS: raw['max-log-wait-s'],
+            concurrent: raw.concurrent,
         },
     };
 }
@@ -82758,9 +82767,10 @@ function integrationReasons(integration, tolerance) {
             reasons.push({ kind: 'notice', message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short` });
         }
     }
+    const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
     for (const c of integration.comparisons) {
         if (c.outcome === 'regression') {
-            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
         }
     }
     for (const check of integration.budgets) {
@@ -86278,51 +86288,78 @@ function integrationEnvironment(spec, arm, functionName, config) {
         ...Object.fromEntries(Object.entries(spec.environment).map(([key, value]) => [key, expand(value)])),
     };
 }
+/** Runs the command against one build and reads that run's REPORT lines back from the logs. */
+async function runAgainst(spec, functionName, variant, arm, context, sequence) {
+    const { integration } = spec;
+    const build = arm.build;
+    context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
+    const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
+    const collected = await collectReports(context.logs, {
+        logGroup: `/aws/lambda/${functionName}`,
+        version: arm.qualifier,
+        startMs: result.startedAt,
+        endMs: result.endedAt + 1000,
+        maxWaitMs: integration.maxLogWaitS * 1000,
+        // CloudWatch delivers within seconds to a minute; the local service at once, unless told to lag.
+        pollMs: context.local ? 200 : 2000,
+        settleMs: context.local ? 2000 : 15_000,
+        sleep: realSleep,
+        ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
+    });
+    const samples = collected.reports.map((report) => sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
+    context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+    return {
+        samples,
+        run: {
+            build,
+            exitCode: result.exitCode,
+            signal: result.signal,
+            timedOut: result.timedOut,
+            durationMs: result.durationMs,
+            outputTail: result.outputTail,
+            invocations: collected.reports.length,
+            starts: collected.starts,
+            complete: collected.complete,
+            logWaitMs: collected.waitedMs,
+        },
+    };
+}
+const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN;
+};
+const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
- * Runs the project's integration tests once per build (and repeat), alternating which build goes
- * first, then reads the REPORT lines that traffic produced from CloudWatch Logs and compares the
- * builds with the same rules as the exemplars.
+ * Runs the project's integration tests against both builds and compares the traffic. By default
+ * the two builds' runs go side by side, so whatever the host does hits both, and the k-th
+ * invocation of one run pairs with the k-th of the other (a suite makes the same calls in the
+ * same order). Suites that share state run one after the other instead, alternating which build
+ * goes first; then whole runs are the units compared, since each run meets the host in its own
+ * state, and it takes several repeats to show a difference.
  */
 async function integrationProfile(spec, functionName, variant, armOf, context) {
     const { integration } = spec;
-    const runs = [];
-    const samples = [];
+    let next = 0;
+    const sequence = () => next++;
+    const against = (build) => runAgainst(spec, functionName, variant, armOf(build), context, sequence);
+    const rounds = [];
     for (let round = 0; round < integration.repeat; round++) {
-        const order = round % 2 === 0 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
-        for (const build of order) {
-            const arm = armOf(build);
-            context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-            const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
-            const collected = await collectReports(context.logs, {
-                logGroup: `/aws/lambda/${functionName}`,
-                version: arm.qualifier,
-                startMs: result.startedAt,
-                endMs: result.endedAt + 1000,
-                maxWaitMs: integration.maxLogWaitS * 1000,
-                // CloudWatch delivers within seconds to a minute; the local service at once, unless told to lag.
-                pollMs: context.local ? 200 : 2000,
-                settleMs: context.local ? 2000 : 15_000,
-                sleep: realSleep,
-                ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
-            });
-            for (const report of collected.reports) {
-                samples.push(sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: samples.length }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
-            }
-            runs.push({
-                build,
-                exitCode: result.exitCode,
-                signal: result.signal,
-                timedOut: result.timedOut,
-                durationMs: result.durationMs,
-                outputTail: result.outputTail,
-                invocations: collected.reports.length,
-                starts: collected.starts,
-                complete: collected.complete,
-                logWaitMs: collected.waitedMs,
-            });
-            context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+        if (integration.concurrent) {
+            // Whichever starts first gets a head start on a shared host: alternate it between rounds.
+            const [first, second] = round % 2 === 0 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+            const started = { [first]: against(first), [second]: against(second) };
+            rounds.push({ baseline: await started.baseline, candidate: await started.candidate });
+        }
+        else if (round % 2 === 0) {
+            const baseline = await against('baseline');
+            rounds.push({ baseline, candidate: await against('candidate') });
+        }
+        else {
+            const candidate = await against('candidate');
+            rounds.push({ candidate, baseline: await against('baseline') });
         }
     }
+    const samples = rounds.flatMap((r) => [...r.baseline.samples, ...r.candidate.samples]);
     const costContext = {
         region: context.config.region,
         architecture: variant.architecture,
@@ -86332,20 +86369,40 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
         snapStart: variant.snapStart,
     };
     const of = (build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
-    const metrics = [
-        { metric: 'warm', variant: variant.id, baseline: of('baseline', 'warm').map((s) => s.durationMs), candidate: of('candidate', 'warm').map((s) => s.durationMs), sequential: false },
-    ];
+    const warm = integration.concurrent
+        ? {
+            metric: 'warm',
+            variant: variant.id,
+            baseline: of('baseline', 'warm').map((s) => s.durationMs),
+            candidate: of('candidate', 'warm').map((s) => s.durationMs),
+            sequential: false,
+            pairedLogRatios: rounds.flatMap(({ baseline, candidate }) => {
+                const b = warmOk(baseline.samples);
+                const c = warmOk(candidate.samples);
+                return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => Math.log(Math.max(c[k].durationMs, 1e-3)) - Math.log(Math.max(b[k].durationMs, 1e-3)));
+            }),
+        }
+        : {
+            metric: 'warm',
+            variant: variant.id,
+            baseline: rounds.map((r) => median(warmOk(r.baseline.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
+            candidate: rounds.map((r) => median(warmOk(r.candidate.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
+            sequential: false,
+        };
+    const metrics = [warm];
     if (of('baseline', 'cold').length >= 2 && of('candidate', 'cold').length >= 2) {
         metrics.push({ metric: 'cold', variant: variant.id, baseline: of('baseline', 'cold').map(coldLatencyMs), candidate: of('candidate', 'cold').map(coldLatencyMs), sequential: false });
     }
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-    const comparisons = metrics[0].baseline.length > 0 && metrics[0].candidate.length > 0 ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+    const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
+    const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
     const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
     return {
         command: integration.command,
         variant: variant.id,
-        runs,
+        mode: integration.concurrent ? 'concurrent' : 'sequential',
+        runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
         baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
         candidate,
         comparisons,
@@ -87260,8 +87317,11 @@ class RuntimeApi {
         if (event.clientContext)
             headers['lambda-runtime-client-context'] = event.clientContext;
         response.writeHead(200, headers);
+        // Taken before the write: a pause of this process after it (a garbage collection, say)
+        // must not eat into the Duration the runtime is already spending.
+        const handedAt = performance.now();
         response.end(event.payload);
-        this.listener.next(event);
+        this.listener.next(event, handedAt);
     }
     route(request, response) {
         const path = (request.url ?? '').split('?')[0] ?? '';
@@ -87272,7 +87332,7 @@ class RuntimeApi {
                 this.send(response, queued);
             else {
                 this.heldNext = response;
-                this.listener.next(undefined);
+                this.listener.next(undefined, performance.now());
             }
             return;
         }
@@ -87838,7 +87898,7 @@ class ExecutionEnvironment {
         const { spec, services } = this;
         this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
         const { api, address } = await RuntimeApi.start({
-            next: (event) => this.onNext(event),
+            next: (event, handedAt) => this.onNext(event, handedAt),
             response: (requestId, body) => this.onResult(requestId, { body }),
             responseTooLarge: (requestId) => this.onResult(requestId, {
                 failure: {
@@ -87921,15 +87981,15 @@ class ExecutionEnvironment {
             AWS_SESSION_TOKEN: 'local-lambda',
         };
     }
-    onNext(event) {
+    onNext(event, handedAt) {
         if (this.initDurationMs === undefined) {
-            this.initDurationMs = now() - this.spawnedAt;
+            this.initDurationMs = handedAt - this.spawnedAt;
             clearTimeout(this.initTimer);
         }
         if (!event || !this.running)
             return;
         const running = this.running;
-        running.deliveredAt = now();
+        running.deliveredAt = handedAt;
         this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
         running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
         if (running.request.kill)
@@ -89272,7 +89332,7 @@ function integrationSection(f) {
         return '';
     const warm = integration.comparisons.find((c) => c.metric === 'warm');
     const lines = [
-        `#### Integration traffic: \`${integration.command}\` at ${integration.variant}`,
+        `#### Integration traffic: \`${integration.command}\` at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
         '',
         '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
         '|---|---|---|---|---|---|---|---|---|',

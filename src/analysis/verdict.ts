@@ -99,9 +99,10 @@ function integrationReasons(integration: IntegrationResult, tolerance: number): 
       reasons.push({ kind: 'notice', message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short` });
     }
   }
+  const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
   for (const c of integration.comparisons) {
     if (c.outcome === 'regression') {
-      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
     }
   }
   for (const check of integration.budgets) {

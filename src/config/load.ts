@@ -230,6 +230,7 @@ function integrationOf(raw: RawConfig['integration'], directory: string): { inte
       repeat: raw.repeat,
       environment: raw.environment ?? {},
       maxLogWaitS: raw['max-log-wait-s'],
+      concurrent: raw.concurrent,
     },
   };
 }

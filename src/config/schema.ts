@@ -63,12 +63,22 @@ const integration = z
   .object({
     command: z.string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
     'timeout-s': z.number().int().min(1).max(7200).default(600),
-    repeat: z.number().int().min(1).max(10).default(1),
+    repeat: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(2)
+      .describe('runs per build; sequential runs alternate which build goes first'),
     environment: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .optional()
       .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
     'max-log-wait-s': z.number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+    concurrent: z
+      .boolean()
+      .default(true)
+      .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
   })
   .strict();
 

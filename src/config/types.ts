@@ -41,6 +41,8 @@ export interface IntegrationSpec {
   readonly repeat: number;
   readonly environment: Readonly<Record<string, string>>;
   readonly maxLogWaitS: number;
+  /** Both builds' commands at the same time (paired analysis), or one after the other. */
+  readonly concurrent: boolean;
 }
 
 export interface FunctionSpec {

@@ -49,10 +49,71 @@ export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, 
   };
 }
 
+interface CompletedRun {
+  readonly run: IntegrationRun;
+  /** This run's invocations as Samples, in the order their REPORT lines were logged. */
+  readonly samples: Sample[];
+}
+
+/** Runs the command against one build and reads that run's REPORT lines back from the logs. */
+async function runAgainst(
+  spec: FunctionSpec & { integration: IntegrationSpec },
+  functionName: string,
+  variant: VariantPlan,
+  arm: DeployedArm,
+  context: IntegrationContext,
+  sequence: () => number,
+): Promise<CompletedRun> {
+  const { integration } = spec;
+  const build = arm.build;
+  context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
+  const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
+  const collected = await collectReports(context.logs, {
+    logGroup: `/aws/lambda/${functionName}`,
+    version: arm.qualifier,
+    startMs: result.startedAt,
+    endMs: result.endedAt + 1000,
+    maxWaitMs: integration.maxLogWaitS * 1000,
+    // CloudWatch delivers within seconds to a minute; the local service at once, unless told to lag.
+    pollMs: context.local ? 200 : 2000,
+    settleMs: context.local ? 2000 : 15_000,
+    sleep: realSleep,
+    ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
+  });
+  const samples = collected.reports.map((report) =>
+    sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }),
+  );
+  context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+  return {
+    samples,
+    run: {
+      build,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      durationMs: result.durationMs,
+      outputTail: result.outputTail,
+      invocations: collected.reports.length,
+      starts: collected.starts,
+      complete: collected.complete,
+      logWaitMs: collected.waitedMs,
+    },
+  };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : Number.NaN;
+};
+const warmOk = (samples: readonly Sample[]): Sample[] => samples.filter((s) => s.kind === 'warm' && !s.errorType);
+
 /**
- * Runs the project's integration tests once per build (and repeat), alternating which build goes
- * first, then reads the REPORT lines that traffic produced from CloudWatch Logs and compares the
- * builds with the same rules as the exemplars.
+ * Runs the project's integration tests against both builds and compares the traffic. By default
+ * the two builds' runs go side by side, so whatever the host does hits both, and the k-th
+ * invocation of one run pairs with the k-th of the other (a suite makes the same calls in the
+ * same order). Suites that share state run one after the other instead, alternating which build
+ * goes first; then whole runs are the units compared, since each run meets the host in its own
+ * state, and it takes several repeats to show a difference.
  */
 export async function integrationProfile(
   spec: FunctionSpec & { integration: IntegrationSpec },
@@ -62,44 +123,25 @@ export async function integrationProfile(
   context: IntegrationContext,
 ): Promise<IntegrationResult> {
   const { integration } = spec;
-  const runs: IntegrationRun[] = [];
-  const samples: Sample[] = [];
+  let next = 0;
+  const sequence = (): number => next++;
+  const against = (build: Build): Promise<CompletedRun> => runAgainst(spec, functionName, variant, armOf(build), context, sequence);
+  const rounds: { baseline: CompletedRun; candidate: CompletedRun }[] = [];
   for (let round = 0; round < integration.repeat; round++) {
-    const order: Build[] = round % 2 === 0 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
-    for (const build of order) {
-      const arm = armOf(build);
-      context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-      const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
-      const collected = await collectReports(context.logs, {
-        logGroup: `/aws/lambda/${functionName}`,
-        version: arm.qualifier,
-        startMs: result.startedAt,
-        endMs: result.endedAt + 1000,
-        maxWaitMs: integration.maxLogWaitS * 1000,
-        // CloudWatch delivers within seconds to a minute; the local service at once, unless told to lag.
-        pollMs: context.local ? 200 : 2000,
-        settleMs: context.local ? 2000 : 15_000,
-        sleep: realSleep,
-        ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
-      });
-      for (const report of collected.reports) {
-        samples.push(sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: samples.length }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
-      }
-      runs.push({
-        build,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        timedOut: result.timedOut,
-        durationMs: result.durationMs,
-        outputTail: result.outputTail,
-        invocations: collected.reports.length,
-        starts: collected.starts,
-        complete: collected.complete,
-        logWaitMs: collected.waitedMs,
-      });
-      context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+    if (integration.concurrent) {
+      // Whichever starts first gets a head start on a shared host: alternate it between rounds.
+      const [first, second] = round % 2 === 0 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const);
+      const started = { [first]: against(first), [second]: against(second) } as Record<Build, Promise<CompletedRun>>;
+      rounds.push({ baseline: await started.baseline, candidate: await started.candidate });
+    } else if (round % 2 === 0) {
+      const baseline = await against('baseline');
+      rounds.push({ baseline, candidate: await against('candidate') });
+    } else {
+      const candidate = await against('candidate');
+      rounds.push({ candidate, baseline: await against('baseline') });
     }
   }
+  const samples = rounds.flatMap((r) => [...r.baseline.samples, ...r.candidate.samples]);
   const costContext = {
     region: context.config.region,
     architecture: variant.architecture,
@@ -109,20 +151,40 @@ export async function integrationProfile(
     snapStart: variant.snapStart,
   };
   const of = (build: Build, kind: 'warm' | 'cold'): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
-  const metrics: MetricSamples[] = [
-    { metric: 'warm', variant: variant.id, baseline: of('baseline', 'warm').map((s) => s.durationMs), candidate: of('candidate', 'warm').map((s) => s.durationMs), sequential: false },
-  ];
+  const warm: MetricSamples = integration.concurrent
+    ? {
+        metric: 'warm',
+        variant: variant.id,
+        baseline: of('baseline', 'warm').map((s) => s.durationMs),
+        candidate: of('candidate', 'warm').map((s) => s.durationMs),
+        sequential: false,
+        pairedLogRatios: rounds.flatMap(({ baseline, candidate }) => {
+          const b = warmOk(baseline.samples);
+          const c = warmOk(candidate.samples);
+          return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => Math.log(Math.max(c[k]!.durationMs, 1e-3)) - Math.log(Math.max(b[k]!.durationMs, 1e-3)));
+        }),
+      }
+    : {
+        metric: 'warm',
+        variant: variant.id,
+        baseline: rounds.map((r) => median(warmOk(r.baseline.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
+        candidate: rounds.map((r) => median(warmOk(r.candidate.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
+        sequential: false,
+      };
+  const metrics: MetricSamples[] = [warm];
   if (of('baseline', 'cold').length >= 2 && of('candidate', 'cold').length >= 2) {
     metrics.push({ metric: 'cold', variant: variant.id, baseline: of('baseline', 'cold').map(coldLatencyMs), candidate: of('candidate', 'cold').map(coldLatencyMs), sequential: false });
   }
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-  const comparisons = metrics[0]!.baseline.length > 0 && metrics[0]!.candidate.length > 0 ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+  const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
+  const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
   const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
   return {
     command: integration.command,
     variant: variant.id,
-    runs,
+    mode: integration.concurrent ? 'concurrent' : 'sequential',
+    runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
     baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
     candidate,
     comparisons,

@@ -164,7 +164,7 @@ export class ExecutionEnvironment {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
     const { api, address } = await RuntimeApi.start({
-      next: (event) => this.onNext(event),
+      next: (event, handedAt) => this.onNext(event, handedAt),
       response: (requestId, body) => this.onResult(requestId, { body }),
       responseTooLarge: (requestId) =>
         this.onResult(requestId, {
@@ -248,14 +248,14 @@ export class ExecutionEnvironment {
     };
   }
 
-  private onNext(event: RuntimeEvent | undefined): void {
+  private onNext(event: RuntimeEvent | undefined, handedAt: number): void {
     if (this.initDurationMs === undefined) {
-      this.initDurationMs = now() - this.spawnedAt;
+      this.initDurationMs = handedAt - this.spawnedAt;
       clearTimeout(this.initTimer);
     }
     if (!event || !this.running) return;
     const running = this.running;
-    running.deliveredAt = now();
+    running.deliveredAt = handedAt;
     this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
     running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
     if (running.request.kill) this.kill();

@@ -13,8 +13,11 @@ export interface RuntimeEvent {
 }
 
 export interface RuntimeApiListener {
-  /** The runtime asked for an event; `event` is what it was handed, if one was waiting. */
-  next(event: RuntimeEvent | undefined): void;
+  /**
+   * The runtime asked for an event; `event` is what it was handed, if one was waiting, and
+   * `handedAt` (performance.now) the moment just before it was written to the runtime.
+   */
+  next(event: RuntimeEvent | undefined, handedAt: number): void;
   response(requestId: string, body: Buffer): void;
   /** The response was larger than Lambda allows; the runtime was told so with a 413. */
   responseTooLarge(requestId: string): void;
@@ -79,8 +82,11 @@ export class RuntimeApi {
     };
     if (event.clientContext) headers['lambda-runtime-client-context'] = event.clientContext;
     response.writeHead(200, headers);
+    // Taken before the write: a pause of this process after it (a garbage collection, say)
+    // must not eat into the Duration the runtime is already spending.
+    const handedAt = performance.now();
     response.end(event.payload);
-    this.listener.next(event);
+    this.listener.next(event, handedAt);
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {
@@ -91,7 +97,7 @@ export class RuntimeApi {
       if (queued) this.send(response, queued);
       else {
         this.heldNext = response;
-        this.listener.next(undefined);
+        this.listener.next(undefined, performance.now());
       }
       return;
     }

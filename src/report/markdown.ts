@@ -66,7 +66,7 @@ function integrationSection(f: FunctionResult): string {
   if (!integration) return '';
   const warm = integration.comparisons.find((c) => c.metric === 'warm');
   const lines = [
-    `#### Integration traffic: \`${integration.command}\` at ${integration.variant}`,
+    `#### Integration traffic: \`${integration.command}\` at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
     '',
     '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -48,6 +48,8 @@ export interface IntegrationRun {
 export interface IntegrationResult {
   readonly command: string;
   readonly variant: string;
+  /** `concurrent`: both builds' runs side by side, invocations paired; `sequential`: whole runs compared. */
+  readonly mode: 'concurrent' | 'sequential';
   readonly runs: readonly IntegrationRun[];
   readonly baseline: ArmStats;
   readonly candidate: ArmStats;
