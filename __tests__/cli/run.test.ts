@@ -1,9 +1,12 @@
-import { execFile } from 'node:child_process';
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { createLambdaClient } from '../../src/lambda/client.js';
+import { startLocalLambda } from '../../src/local-lambda/service.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
@@ -64,6 +67,29 @@ describe('lambda-perf-gate run', () => {
     const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
     expect(tolerated.code).toBe(0);
     expect(tolerated.stderr).toContain('warning: the verdict is fail, but nothing in --fail-on (none) applies');
+  });
+
+  test('SIGTERM mid-run deletes what the run created and exits 143', async () => {
+    const service = await startLocalLambda();
+    const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
+    const listed = async () => ((await client.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName);
+    try {
+      const slow = { ...valid, sampling: { ...valid.sampling, 'warm-min': 500, 'warm-max': 2000 } };
+      writeFileSync(join(dir, 'baseline', 'slow.js'), 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 200)); return { ok: true }; };');
+      const file = config('slow.yml', { ...slow, functions: [{ ...slow.functions[0], handler: 'slow.handler', candidate: './baseline' }] });
+      const child = spawn(process.execPath, [...CLI, 'run', '--config', file, '--endpoint', service.endpoint, '--quiet'], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 30_000;
+      while ((await listed()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await listed()).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 1000));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(await listed()).toEqual([]);
+    } finally {
+      client.destroy();
+      await service.stop();
+    }
   });
 
   test('a bad --fail-on is a usage error', async () => {

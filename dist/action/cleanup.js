@@ -57976,7 +57976,7 @@ async function cleanup() {
         return;
     }
     const state = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(stateFile, 'utf8'));
-    const client = (0,_lambda_client_js__WEBPACK_IMPORTED_MODULE_5__/* .createLambdaClient */ .V)({ region: state.region, ...(state.endpoint ? { endpoint: state.endpoint } : {}), maxAttempts: 6 });
+    const client = (0,_lambda_client_js__WEBPACK_IMPORTED_MODULE_5__/* .createLambdaClient */ .Vw)({ region: state.region, ...(state.endpoint ? { endpoint: state.endpoint } : {}), maxAttempts: 6 });
     const deployer = new _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_2__/* .PerfFunctionDeployer */ ._({ client, retry: _lambda_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .DEFAULT_RETRY */ .vI, ...(state.endpoint ? { endpoint: state.endpoint } : {}), onRetry: () => undefined, progress: () => undefined });
     let left = 0;
     for (const name of state.functions) {
@@ -58044,9 +58044,9 @@ function errorMessage(error) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V: () => (/* binding */ createLambdaClient)
+/* harmony export */   Vw: () => (/* binding */ createLambdaClient)
 /* harmony export */ });
-/* unused harmony export createLogsClient */
+/* unused harmony exports usesPlaceholderCredentials, createLogsClient */
 /* harmony import */ var _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1696);
 
 
@@ -58055,17 +58055,23 @@ function isLoopback(endpoint) {
     const host = new URL(endpoint).hostname;
     return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
+/**
+ * Whether calls to this endpoint sign with placeholder credentials: a loopback endpoint (the
+ * local service, which checks none) and no credentials in the environment.
+ */
+function usesPlaceholderCredentials(endpoint) {
+    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+    return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
+}
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
-    const local = options.endpoint !== undefined && isLoopback(options.endpoint);
-    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
-        ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     };
 }
 /**

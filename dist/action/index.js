@@ -82057,6 +82057,75 @@ function checkForBackend(config, backend, source) {
         throw new ConfigError(source, problems);
 }
 
+;// CONCATENATED MODULE: ./src/gate/cleanup.ts
+
+/**
+ * What the run created and must delete. Every creation is recorded (and, with a state file,
+ * written down at once, so a separate process such as the action's post step can clean up after
+ * a cancelled job). Running it twice is harmless.
+ */
+class CleanupRegistry {
+    remove;
+    base;
+    stateFile;
+    functions = new Set();
+    running;
+    constructor(remove, base, stateFile) {
+        this.remove = remove;
+        this.base = base;
+        this.stateFile = stateFile;
+    }
+    created(functionName) {
+        this.functions.add(functionName);
+        this.persist();
+    }
+    get pending() {
+        return [...this.functions];
+    }
+    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
+    runAll() {
+        this.running ??= (async () => {
+            const problems = [];
+            for (const name of [...this.functions]) {
+                try {
+                    await this.remove(name);
+                    this.functions.delete(name);
+                }
+                catch (error) {
+                    problems.push(`could not delete ${name}: ${error.message}`);
+                }
+            }
+            this.persist();
+            this.running = undefined;
+            return problems;
+        })();
+        return this.running;
+    }
+    persist() {
+        if (!this.stateFile)
+            return;
+        if (this.functions.size === 0)
+            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
+        else
+            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
+    }
+}
+/**
+ * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
+ * Returns the function that removes the handlers again once the run is over.
+ */
+function cleanupOnSignals(cleanup, exitCode) {
+    const onSignal = (signal) => {
+        void cleanup(signal).finally(() => process.exit(exitCode(signal)));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/measure/sample.ts
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
 function coldLatencyMs(sample) {
@@ -82793,17 +82862,23 @@ function isLoopback(endpoint) {
     const host = new URL(endpoint).hostname;
     return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
+/**
+ * Whether calls to this endpoint sign with placeholder credentials: a loopback endpoint (the
+ * local service, which checks none) and no credentials in the environment.
+ */
+function usesPlaceholderCredentials(endpoint) {
+    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+    return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
+}
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
-    const local = options.endpoint !== undefined && isLoopback(options.endpoint);
-    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
-        ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     };
 }
 /**
@@ -86076,60 +86151,6 @@ class Sampler {
     }
 }
 
-;// CONCATENATED MODULE: ./src/gate/cleanup.ts
-
-/**
- * What the run created and must delete. Every creation is recorded (and, with a state file,
- * written down at once, so a separate process such as the action's post step can clean up after
- * a cancelled job). Running it twice is harmless.
- */
-class CleanupRegistry {
-    remove;
-    base;
-    stateFile;
-    functions = new Set();
-    running;
-    constructor(remove, base, stateFile) {
-        this.remove = remove;
-        this.base = base;
-        this.stateFile = stateFile;
-    }
-    created(functionName) {
-        this.functions.add(functionName);
-        this.persist();
-    }
-    get pending() {
-        return [...this.functions];
-    }
-    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
-    runAll() {
-        this.running ??= (async () => {
-            const problems = [];
-            for (const name of [...this.functions]) {
-                try {
-                    await this.remove(name);
-                    this.functions.delete(name);
-                }
-                catch (error) {
-                    problems.push(`could not delete ${name}: ${error.message}`);
-                }
-            }
-            this.persist();
-            this.running = undefined;
-            return problems;
-        })();
-        return this.running;
-    }
-    persist() {
-        if (!this.stateFile)
-            return;
-        if (this.functions.size === 0)
-            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
-        else
-            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/lambda/log-reports.ts
 
 
@@ -86259,13 +86280,9 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
 
 
 
+
+
 const EXEMPLAR = '(integration)';
-function integration_isLoopback(endpoint) {
-    if (!endpoint)
-        return false;
-    const host = new URL(endpoint).hostname;
-    return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-}
 /**
  * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
  * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
@@ -86274,7 +86291,7 @@ function integrationEnvironment(spec, arm, functionName, config) {
     const endpoint = config.endpoint;
     const values = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
     const expand = (text) => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key) => values[key] ?? '');
-    const local = integration_isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+    const local = usesPlaceholderCredentials(endpoint);
     return {
         ...process.env,
         AWS_REGION: config.region,
@@ -86324,10 +86341,7 @@ async function runAgainst(spec, functionName, variant, arm, context, sequence) {
         },
     };
 }
-const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN;
-};
+const median = (values) => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
  * Runs the project's integration tests against both builds and compares the traffic. By default
@@ -89593,6 +89607,7 @@ const STATE_FILE = 'state-file';
 
 
 
+
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
 function loadActionConfig(inputs, workspace) {
@@ -89702,15 +89717,7 @@ async function run(env = process.env) {
     let inputs;
     let service;
     let registry;
-    const onSignal = (signal) => {
-        warning(`${signal}: deleting what the run created before the job stops.`);
-        void (async () => {
-            for (const problem of (await registry?.runAll()) ?? [])
-                warning(problem);
-            await service?.stop();
-            process.exit(1);
-        })();
-    };
+    let uninstall = () => undefined;
     try {
         inputs = readInputs((name) => getInput(name));
         const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
@@ -89720,8 +89727,12 @@ async function run(env = process.env) {
             return;
         }
         let config = loadActionConfig(inputs, workspace);
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        uninstall = cleanupOnSignals(async (signal) => {
+            warning(`${signal}: deleting what the run created before the job stops.`);
+            for (const problem of (await registry?.runAll()) ?? [])
+                warning(problem);
+            await service?.stop();
+        }, () => 1);
         if (inputs.backend === 'local') {
             service = await startLocalLambda();
             config = { ...config, endpoint: service.endpoint };
@@ -89751,8 +89762,7 @@ async function run(env = process.env) {
         }
     }
     finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        uninstall();
         await service?.stop();
     }
 }

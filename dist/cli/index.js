@@ -50144,6 +50144,75 @@ function resolveExemplar(exemplar, where, directory, problems) {
     return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
 }
 
+;// CONCATENATED MODULE: ./src/gate/cleanup.ts
+
+/**
+ * What the run created and must delete. Every creation is recorded (and, with a state file,
+ * written down at once, so a separate process such as the action's post step can clean up after
+ * a cancelled job). Running it twice is harmless.
+ */
+class CleanupRegistry {
+    remove;
+    base;
+    stateFile;
+    functions = new Set();
+    running;
+    constructor(remove, base, stateFile) {
+        this.remove = remove;
+        this.base = base;
+        this.stateFile = stateFile;
+    }
+    created(functionName) {
+        this.functions.add(functionName);
+        this.persist();
+    }
+    get pending() {
+        return [...this.functions];
+    }
+    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
+    runAll() {
+        this.running ??= (async () => {
+            const problems = [];
+            for (const name of [...this.functions]) {
+                try {
+                    await this.remove(name);
+                    this.functions.delete(name);
+                }
+                catch (error) {
+                    problems.push(`could not delete ${name}: ${error.message}`);
+                }
+            }
+            this.persist();
+            this.running = undefined;
+            return problems;
+        })();
+        return this.running;
+    }
+    persist() {
+        if (!this.stateFile)
+            return;
+        if (this.functions.size === 0)
+            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
+        else
+            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
+    }
+}
+/**
+ * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
+ * Returns the function that removes the handlers again once the run is over.
+ */
+function cleanupOnSignals(cleanup, exitCode) {
+    const onSignal = (signal) => {
+        void cleanup(signal).finally(() => process.exit(exitCode(signal)));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/gate/backend.ts
 
 
@@ -50909,17 +50978,23 @@ function isLoopback(endpoint) {
     const host = new URL(endpoint).hostname;
     return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
+/**
+ * Whether calls to this endpoint sign with placeholder credentials: a loopback endpoint (the
+ * local service, which checks none) and no credentials in the environment.
+ */
+function usesPlaceholderCredentials(endpoint) {
+    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+    return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
+}
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
-    const local = options.endpoint !== undefined && isLoopback(options.endpoint);
-    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
-        ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     };
 }
 /**
@@ -51413,60 +51488,6 @@ class Sampler {
     }
 }
 
-;// CONCATENATED MODULE: ./src/gate/cleanup.ts
-
-/**
- * What the run created and must delete. Every creation is recorded (and, with a state file,
- * written down at once, so a separate process such as the action's post step can clean up after
- * a cancelled job). Running it twice is harmless.
- */
-class CleanupRegistry {
-    remove;
-    base;
-    stateFile;
-    functions = new Set();
-    running;
-    constructor(remove, base, stateFile) {
-        this.remove = remove;
-        this.base = base;
-        this.stateFile = stateFile;
-    }
-    created(functionName) {
-        this.functions.add(functionName);
-        this.persist();
-    }
-    get pending() {
-        return [...this.functions];
-    }
-    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
-    runAll() {
-        this.running ??= (async () => {
-            const problems = [];
-            for (const name of [...this.functions]) {
-                try {
-                    await this.remove(name);
-                    this.functions.delete(name);
-                }
-                catch (error) {
-                    problems.push(`could not delete ${name}: ${error.message}`);
-                }
-            }
-            this.persist();
-            this.running = undefined;
-            return problems;
-        })();
-        return this.running;
-    }
-    persist() {
-        if (!this.stateFile)
-            return;
-        if (this.functions.size === 0)
-            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
-        else
-            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/lambda/log-reports.ts
 
 
@@ -51594,13 +51615,9 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
 
 
 
+
+
 const EXEMPLAR = '(integration)';
-function integration_isLoopback(endpoint) {
-    if (!endpoint)
-        return false;
-    const host = new URL(endpoint).hostname;
-    return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-}
 /**
  * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
  * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
@@ -51609,7 +51626,7 @@ function integrationEnvironment(spec, arm, functionName, config) {
     const endpoint = config.endpoint;
     const values = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
     const expand = (text) => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key) => values[key] ?? '');
-    const local = integration_isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+    const local = usesPlaceholderCredentials(endpoint);
     return {
         ...process.env,
         AWS_REGION: config.region,
@@ -51659,10 +51676,7 @@ async function runAgainst(spec, functionName, variant, arm, context, sequence) {
         },
     };
 }
-const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN;
-};
+const median = (values) => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
  * Runs the project's integration tests against both builds and compares the traffic. By default
@@ -52257,6 +52271,7 @@ function renderTerminal(report) {
 
 
 
+
 const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 };
 class UsageError extends Error {
 }
@@ -52297,17 +52312,12 @@ async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) 
     const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
     let service;
     let registry;
-    const onSignal = (signal) => {
+    const uninstall = cleanupOnSignals(async (signal) => {
         err(`\n${signal}: deleting what the run created...\n`);
-        void (async () => {
-            for (const problem of (await registry?.runAll()) ?? [])
-                err(`cleanup: ${problem}\n`);
-            await service?.stop();
-            process.exit(signal === 'SIGINT' ? 130 : 143);
-        })();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+        for (const problem of (await registry?.runAll()) ?? [])
+            err(`cleanup: ${problem}\n`);
+        await service?.stop();
+    }, (signal) => (signal === 'SIGINT' ? 130 : 143));
     try {
         let effective = config;
         if (args.local) {
@@ -52335,8 +52345,7 @@ async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) 
         return { report, exitCode };
     }
     finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        uninstall();
         await service?.stop();
     }
 }

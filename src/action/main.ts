@@ -9,7 +9,7 @@ import { loadConfig, validateConfig } from '../config/load.js';
 import type { GateConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { checkForBackend, probeBackend } from '../gate/backend.js';
-import type { CleanupRegistry } from '../gate/cleanup.js';
+import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { runGate } from '../gate/run-gate.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
@@ -126,14 +126,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let inputs: ActionInputs | undefined;
   let service: LocalLambda | undefined;
   let registry: CleanupRegistry | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    core.warning(`${signal}: deleting what the run created before the job stops.`);
-    void (async () => {
-      for (const problem of (await registry?.runAll()) ?? []) core.warning(problem);
-      await service?.stop();
-      process.exit(1);
-    })();
-  };
+  let uninstall = (): void => undefined;
   try {
     inputs = readInputs((name) => core.getInput(name));
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
@@ -143,8 +136,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       return;
     }
     let config = loadActionConfig(inputs, workspace);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    uninstall = cleanupOnSignals(
+      async (signal) => {
+        core.warning(`${signal}: deleting what the run created before the job stops.`);
+        for (const problem of (await registry?.runAll()) ?? []) core.warning(problem);
+        await service?.stop();
+      },
+      () => 1,
+    );
     if (inputs.backend === 'local') {
       service = await startLocalLambda();
       config = { ...config, endpoint: service.endpoint };
@@ -171,8 +170,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       core.setFailed(`lambda-perf-gate: ${errorMessage(error)}`);
     }
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    uninstall();
     await service?.stop();
   }
 }

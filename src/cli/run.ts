@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import type { CleanupRegistry } from '../gate/cleanup.js';
+import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { runGate } from '../gate/run-gate.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
@@ -67,16 +67,14 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
   const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
   let service: LocalLambda | undefined;
   let registry: CleanupRegistry | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    err(`\n${signal}: deleting what the run created...\n`);
-    void (async () => {
+  const uninstall = cleanupOnSignals(
+    async (signal) => {
+      err(`\n${signal}: deleting what the run created...\n`);
       for (const problem of (await registry?.runAll()) ?? []) err(`cleanup: ${problem}\n`);
       await service?.stop();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    })();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+    },
+    (signal) => (signal === 'SIGINT' ? 130 : 143),
+  );
   try {
     let effective = config;
     if (args.local) {
@@ -100,8 +98,7 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
     if (report.verdict !== 'pass' && !failing.length) err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
     return { report, exitCode };
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    uninstall();
     await service?.stop();
   }
 }

@@ -57,3 +57,19 @@ export class CleanupRegistry {
     else writeFileSync(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
   }
 }
+
+/**
+ * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
+ * Returns the function that removes the handlers again once the run is over.
+ */
+export function cleanupOnSignals(cleanup: (signal: NodeJS.Signals) => Promise<void>, exitCode: (signal: NodeJS.Signals) => number): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void cleanup(signal).finally(() => process.exit(exitCode(signal)));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+}

@@ -2,7 +2,9 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
 import { decideLook, type MetricSamples } from '../analysis/comparison.js';
+import { quantile, sortedCopy } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
+import { usesPlaceholderCredentials } from '../lambda/client.js';
 import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
@@ -20,12 +22,6 @@ export interface IntegrationContext {
 
 const EXEMPLAR = '(integration)';
 
-function isLoopback(endpoint: string | undefined): boolean {
-  if (!endpoint) return false;
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-}
-
 /**
  * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
  * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
@@ -34,7 +30,7 @@ export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, 
   const endpoint = config.endpoint;
   const values: Record<string, string> = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
   const expand = (text: string): string => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
-  const local = isLoopback(endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  const local = usesPlaceholderCredentials(endpoint);
   return {
     ...process.env,
     AWS_REGION: config.region,
@@ -101,10 +97,7 @@ async function runAgainst(
   };
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : Number.NaN;
-};
+const median = (values: readonly number[]): number => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples: readonly Sample[]): Sample[] => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 
 /**

@@ -16,17 +16,24 @@ function isLoopback(endpoint: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
 
+/**
+ * Whether calls to this endpoint sign with placeholder credentials: a loopback endpoint (the
+ * local service, which checks none) and no credentials in the environment.
+ */
+export function usesPlaceholderCredentials(endpoint: string | undefined): boolean {
+  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
+}
+
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options: ClientOptions) {
-  const local = options.endpoint !== undefined && isLoopback(options.endpoint);
-  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
   return {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
     customUserAgent: [USER_AGENT],
-    ...(local && !hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   };
 }
 
