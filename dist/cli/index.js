@@ -37892,6 +37892,7 @@ function unpackCode(zip, codeRoot) {
 
 
 
+
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
 const MB_PER_VCPU = 1769;
 /**
@@ -37965,7 +37966,48 @@ class CpuThrottle {
     }
     dispose() {
         if (this.root)
-            removeDirectory(this.root);
+            removeGroupTree(this.root);
+    }
+}
+/** A directory of its own per service, so a reused process id never meets a leftover. */
+const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+function removeGroupTree(root) {
+    try {
+        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
+            if (entry.isDirectory())
+                removeDirectory((0,external_node_path_.join)(root, entry.name));
+    }
+    catch {
+        // Already gone.
+    }
+    removeDirectory(root);
+}
+/**
+ * Removes the groups of services that died without cleaning up (killed, say): their process is
+ * gone and no process is left in them. Best effort; a group still in use stays.
+ */
+function sweepStaleGroups(parent) {
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
+    }
+    catch {
+        return;
+    }
+    for (const name of entries) {
+        const pid = Number(name.split('-')[3]);
+        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
+            continue;
+        removeGroupTree((0,external_node_path_.join)(parent, name));
+    }
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
     }
 }
 function unthrottled(reason) {
@@ -37999,7 +38041,8 @@ function tryCgroupV2(mount) {
         if (!(0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
             return { reason: 'the cgroup v2 cpu controller is not delegated to this process' };
         }
-        const root = (0,external_node_path_.join)(parent, `lambda-perf-gate-${process.pid}`);
+        sweepStaleGroups(parent);
+        const root = (0,external_node_path_.join)(parent, groupName());
         (0,external_node_fs_.mkdirSync)(root);
         try {
             (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), '+cpu');
@@ -38019,7 +38062,8 @@ function tryCgroupV1(mount) {
     const controller = (0,external_node_path_.join)(mount, 'cpu');
     if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(controller, 'cpu.cfs_quota_us')))
         return undefined;
-    const root = (0,external_node_path_.join)(controller, own, `lambda-perf-gate-${process.pid}`);
+    sweepStaleGroups((0,external_node_path_.join)(controller, own));
+    const root = (0,external_node_path_.join)(controller, own, groupName());
     try {
         (0,external_node_fs_.mkdirSync)(root);
         return { root, version: 1 };

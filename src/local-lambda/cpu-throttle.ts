@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,7 +91,46 @@ export class CpuThrottle {
   }
 
   dispose(): void {
-    if (this.root) removeDirectory(this.root);
+    if (this.root) removeGroupTree(this.root);
+  }
+}
+
+/** A directory of its own per service, so a reused process id never meets a leftover. */
+const groupName = (): string => `lambda-perf-gate-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+function removeGroupTree(root: string): void {
+  try {
+    for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) removeDirectory(join(root, entry.name));
+  } catch {
+    // Already gone.
+  }
+  removeDirectory(root);
+}
+
+/**
+ * Removes the groups of services that died without cleaning up (killed, say): their process is
+ * gone and no process is left in them. Best effort; a group still in use stays.
+ */
+function sweepStaleGroups(parent: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const pid = Number(name.split('-')[3]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    removeGroupTree(join(parent, name));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -125,7 +165,8 @@ function tryCgroupV2(mount: string): Attempt {
     if (!readFileSync(join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
       return { reason: 'the cgroup v2 cpu controller is not delegated to this process' };
     }
-    const root = join(parent, `lambda-perf-gate-${process.pid}`);
+    sweepStaleGroups(parent);
+    const root = join(parent, groupName());
     mkdirSync(root);
     try {
       writeFileSync(join(root, 'cgroup.subtree_control'), '+cpu');
@@ -143,7 +184,8 @@ function tryCgroupV1(mount: string): Attempt {
   const own = ownCgroupPath('cpu');
   const controller = join(mount, 'cpu');
   if (own === undefined || !existsSync(join(controller, 'cpu.cfs_quota_us'))) return undefined;
-  const root = join(controller, own, `lambda-perf-gate-${process.pid}`);
+  sweepStaleGroups(join(controller, own));
+  const root = join(controller, own, groupName());
   try {
     mkdirSync(root);
     return { root, version: 1 };
