@@ -60981,7 +60981,7 @@ class PerfFunctionDeployer {
         for (const build of ['baseline', 'candidate']) {
             for (const variant of variants) {
                 if (build !== currentBuild || variant.architecture !== currentArchitecture) {
-                    await this.call('UpdateFunctionCode', functionName, () => client.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({ FunctionName: functionName, ...toUpdateCode(codes[build]), Architectures: [variant.architecture] })));
+                    await this.call('UpdateFunctionCode', functionName, () => client.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({ FunctionName: functionName, ...toFunctionCode(codes[build]), Architectures: [variant.architecture] })));
                     await this.waitUpdated(functionName);
                     currentBuild = build;
                     currentArchitecture = variant.architecture;
@@ -61021,14 +61021,8 @@ class PerfFunctionDeployer {
         await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
 }
+/** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */
 function toFunctionCode(code) {
-    if ('zip' in code)
-        return { ZipFile: code.zip };
-    if ('s3' in code)
-        return { S3Bucket: code.s3.bucket, S3Key: code.s3.key };
-    return { ImageUri: code.imageUri };
-}
-function toUpdateCode(code) {
     if ('zip' in code)
         return { ZipFile: code.zip };
     if ('s3' in code)

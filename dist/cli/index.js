@@ -50308,26 +50308,6 @@ function sampleFromReport(report, origin, outcome = {}) {
         ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
     };
 }
-/**
- * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
- * error. The paired comparison works on these.
- */
-function pairedLogRatios(samples) {
-    const halves = new Map();
-    for (const s of samples) {
-        if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
-            continue;
-        const entry = halves.get(s.pair) ?? {};
-        entry[s.build] = s.durationMs;
-        halves.set(s.pair, entry);
-    }
-    const ratios = [];
-    for (const { baseline, candidate } of halves.values()) {
-        if (baseline !== undefined && candidate !== undefined)
-            ratios.push(Math.log(Math.max(candidate, 1e-3)) - Math.log(Math.max(baseline, 1e-3)));
-    }
-    return ratios;
-}
 
 ;// CONCATENATED MODULE: ./src/analysis/pricing.ts
 const X86_TIERS = [
@@ -50781,7 +50761,31 @@ const isLatencyBudget = (check) => check.budget !== 'cost-per-million-usd';
 
 ;// CONCATENATED MODULE: ./src/analysis/comparison.ts
 
-const logs = (values) => values.map((v) => Math.log(Math.max(v, 1e-3)));
+/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
+const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
+const logs = (values) => values.map(logDuration);
+/** log(candidate / baseline) of one pair of durations. */
+const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
+/**
+ * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
+ * error. The paired comparison works on these.
+ */
+function pairedLogRatios(samples) {
+    const halves = new Map();
+    for (const s of samples) {
+        if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
+            continue;
+        const entry = halves.get(s.pair) ?? {};
+        entry[s.build] = s.durationMs;
+        halves.set(s.pair, entry);
+    }
+    const ratios = [];
+    for (const { baseline, candidate } of halves.values()) {
+        if (baseline !== undefined && candidate !== undefined)
+            ratios.push(logRatio(candidate, baseline));
+    }
+    return ratios;
+}
 /**
  * One look of the sequential comparison. Regression: Holm-significant at the alpha this look
  * spends (O'Brien-Fleming) and an estimated slowdown above tolerance. No regression: the upper
@@ -51234,7 +51238,7 @@ class PerfFunctionDeployer {
         for (const build of ['baseline', 'candidate']) {
             for (const variant of variants) {
                 if (build !== currentBuild || variant.architecture !== currentArchitecture) {
-                    await this.call('UpdateFunctionCode', functionName, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionCodeCommand */.KfB({ FunctionName: functionName, ...toUpdateCode(codes[build]), Architectures: [variant.architecture] })));
+                    await this.call('UpdateFunctionCode', functionName, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionCodeCommand */.KfB({ FunctionName: functionName, ...toFunctionCode(codes[build]), Architectures: [variant.architecture] })));
                     await this.waitUpdated(functionName);
                     currentBuild = build;
                     currentArchitecture = variant.architecture;
@@ -51274,14 +51278,8 @@ class PerfFunctionDeployer {
         await this.call('GetFunction', functionName, () => (0,client_lambda_dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
 }
+/** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */
 function toFunctionCode(code) {
-    if ('zip' in code)
-        return { ZipFile: code.zip };
-    if ('s3' in code)
-        return { S3Bucket: code.s3.bucket, S3Key: code.s3.key };
-    return { ImageUri: code.imageUri };
-}
-function toUpdateCode(code) {
     if ('zip' in code)
         return { ZipFile: code.zip };
     if ('s3' in code)
@@ -51772,7 +51770,7 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
             pairedLogRatios: rounds.flatMap(({ baseline, candidate }) => {
                 const b = warmOk(baseline.samples);
                 const c = warmOk(candidate.samples);
-                return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => Math.log(Math.max(c[k].durationMs, 1e-3)) - Math.log(Math.max(b[k].durationMs, 1e-3)));
+                return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k].durationMs, b[k].durationMs));
             }),
         }
         : {

@@ -1,3 +1,4 @@
+import type { Sample } from '../measure/sample.js';
 import { comparePaired, compareShift, holm, obrienFlemingSpent } from './statistics.js';
 
 export type MetricName = 'warm' | 'cold';
@@ -51,7 +52,31 @@ export interface Look {
   readonly final: boolean;
 }
 
-const logs = (values: readonly number[]): number[] => values.map((v) => Math.log(Math.max(v, 1e-3)));
+/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
+const logDuration = (ms: number): number => Math.log(Math.max(ms, 1e-3));
+const logs = (values: readonly number[]): number[] => values.map(logDuration);
+
+/** log(candidate / baseline) of one pair of durations. */
+export const logRatio = (candidateMs: number, baselineMs: number): number => logDuration(candidateMs) - logDuration(baselineMs);
+
+/**
+ * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
+ * error. The paired comparison works on these.
+ */
+export function pairedLogRatios(samples: readonly Sample[]): number[] {
+  const halves = new Map<number, { baseline?: number; candidate?: number }>();
+  for (const s of samples) {
+    if (s.pair === undefined || s.kind !== 'warm' || s.errorType) continue;
+    const entry = halves.get(s.pair) ?? {};
+    entry[s.build] = s.durationMs;
+    halves.set(s.pair, entry);
+  }
+  const ratios: number[] = [];
+  for (const { baseline, candidate } of halves.values()) {
+    if (baseline !== undefined && candidate !== undefined) ratios.push(logRatio(candidate, baseline));
+  }
+  return ratios;
+}
 
 /**
  * One look of the sequential comparison. Regression: Holm-significant at the alpha this look

@@ -1,7 +1,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { decideLook, type MetricSamples } from '../analysis/comparison.js';
+import { decideLook, logRatio, type MetricSamples } from '../analysis/comparison.js';
 import { quantile, sortedCopy } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
@@ -154,7 +154,7 @@ export async function integrationProfile(
         pairedLogRatios: rounds.flatMap(({ baseline, candidate }) => {
           const b = warmOk(baseline.samples);
           const c = warmOk(candidate.samples);
-          return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => Math.log(Math.max(c[k]!.durationMs, 1e-3)) - Math.log(Math.max(b[k]!.durationMs, 1e-3)));
+          return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
         }),
       }
     : {

@@ -3,7 +3,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { decideLook, lookSchedule, metricKey, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
+import { decideLook, lookSchedule, metricKey, pairedLogRatios, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
 import { blendedPricePerGbSecond, REQUEST_PRICE_USD } from '../analysis/pricing.js';
 import { recommend } from '../analysis/recommend.js';
 import { functionVerdict } from '../analysis/verdict.js';
@@ -13,7 +13,7 @@ import { PerfFunctionDeployer, type CodePayload, type DeployedArm } from '../lam
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import { seededRandom } from '../local-lambda/faults.js';
-import { coldLatencyMs, pairedLogRatios, type Sample } from '../measure/sample.js';
+import { coldLatencyMs, type Sample } from '../measure/sample.js';
 import { Sampler, type ArmTarget } from '../measure/sampler.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type VariantResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';

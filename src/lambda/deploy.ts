@@ -176,7 +176,7 @@ export class PerfFunctionDeployer {
       for (const variant of variants) {
         if (build !== currentBuild || variant.architecture !== currentArchitecture) {
           await this.call('UpdateFunctionCode', functionName, () =>
-            client.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ...toUpdateCode(codes[build]), Architectures: [variant.architecture] })),
+            client.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ...toFunctionCode(codes[build]), Architectures: [variant.architecture] })),
           );
           await this.waitUpdated(functionName);
           currentBuild = build;
@@ -225,13 +225,8 @@ export class PerfFunctionDeployer {
   }
 }
 
+/** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */
 function toFunctionCode(code: CodePayload): FunctionCode {
-  if ('zip' in code) return { ZipFile: code.zip };
-  if ('s3' in code) return { S3Bucket: code.s3.bucket, S3Key: code.s3.key };
-  return { ImageUri: code.imageUri };
-}
-
-function toUpdateCode(code: CodePayload): { ZipFile: Buffer } | { S3Bucket: string; S3Key: string } | { ImageUri: string } {
   if ('zip' in code) return { ZipFile: code.zip };
   if ('s3' in code) return { S3Bucket: code.s3.bucket, S3Key: code.s3.key };
   return { ImageUri: code.imageUri };

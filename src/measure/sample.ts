@@ -70,21 +70,3 @@ export function sampleFromReport(
   };
 }
 
-/**
- * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
- * error. The paired comparison works on these.
- */
-export function pairedLogRatios(samples: readonly Sample[]): number[] {
-  const halves = new Map<number, { baseline?: number; candidate?: number }>();
-  for (const s of samples) {
-    if (s.pair === undefined || s.kind !== 'warm' || s.errorType) continue;
-    const entry = halves.get(s.pair) ?? {};
-    entry[s.build] = s.durationMs;
-    halves.set(s.pair, entry);
-  }
-  const ratios: number[] = [];
-  for (const { baseline, candidate } of halves.values()) {
-    if (baseline !== undefined && candidate !== undefined) ratios.push(Math.log(Math.max(candidate, 1e-3)) - Math.log(Math.max(baseline, 1e-3)));
-  }
-  return ratios;
-}
