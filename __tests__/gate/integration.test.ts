@@ -72,6 +72,8 @@ describe('integration tests as a traffic profile', () => {
     const integrationWarm = fn.integration!.comparisons.find((c) => c.metric === 'warm')!;
     expect(integrationWarm.outcome).toBe('regression');
     expect(integrationWarm.ratio).toBeGreaterThan(1.5);
+    expect(fn.integration!.roundRatios).toHaveLength(2);
+    for (const ratio of fn.integration!.roundRatios!) expect(ratio).toBeGreaterThan(1.05);
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(/^integration traffic at 1769MB-x86_64: warm duration \+/);
   });

@@ -2,7 +2,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
 import { decideLook, logRatio, type MetricSamples } from '../analysis/comparison.js';
-import { quantile, sortedCopy } from '../analysis/statistics.js';
+import { comparePaired, quantile, sortedCopy } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
 import type { DeployedArm } from '../lambda/deploy.js';
@@ -143,6 +143,13 @@ export async function integrationProfile(
     invocationsPerMonth: context.config.traffic.invocationsPerMonth,
     snapStart: variant.snapStart,
   };
+  // The k-th invocations of the two runs of a round, paired.
+  const roundLogRatios = rounds.map(({ baseline, candidate }) => {
+    const b = warmOk(baseline.samples);
+    const c = warmOk(candidate.samples);
+    return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
+  });
+  const roundRatios = roundLogRatios.map((ratios) => Math.exp(comparePaired(ratios).estimate));
   const of = (build: Build, kind: 'warm' | 'cold'): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
   const warm: MetricSamples = integration.concurrent
     ? {
@@ -151,11 +158,7 @@ export async function integrationProfile(
         baseline: of('baseline', 'warm').map((s) => s.durationMs),
         candidate: of('candidate', 'warm').map((s) => s.durationMs),
         sequential: false,
-        pairedLogRatios: rounds.flatMap(({ baseline, candidate }) => {
-          const b = warmOk(baseline.samples);
-          const c = warmOk(candidate.samples);
-          return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
-        }),
+        pairedLogRatios: roundLogRatios.flat(),
       }
     : {
         metric: 'warm',
@@ -171,12 +174,18 @@ export async function integrationProfile(
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
   const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
-  const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+  // Side by side, each round's two environments still meet the host in their own way; a slowdown
+  // counts only when every round shows it beyond the tolerance, not when one round carries it.
+  const replicated = !integration.concurrent || rounds.length < 2 || roundRatios.every((ratio) => ratio > 1 + spec.tolerance);
+  const comparisons = (comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : []).map((c) =>
+    c.metric === 'warm' && c.outcome === 'regression' && !replicated ? { ...c, outcome: 'inconclusive' as const } : c,
+  );
   const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
   return {
     command: integration.command,
     variant: variant.id,
     mode: integration.concurrent ? 'concurrent' : 'sequential',
+    ...(integration.concurrent ? { roundRatios } : {}),
     runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
     baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
     candidate,

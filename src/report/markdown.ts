@@ -77,7 +77,8 @@ function integrationSection(f: FunctionResult): string {
     const s = integration[build];
     lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
   }
-  lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.` : 'No warm invocations to compare.');
+  const rounds = integration.roundRatios?.length ? ` By round: ${integration.roundRatios.map(signedPercent).join(', ')}; a regression must show in every round.` : '';
+  lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
   return lines.join('\n');
 }
 

@@ -50,6 +50,8 @@ export interface IntegrationResult {
   readonly variant: string;
   /** `concurrent`: both builds' runs side by side, invocations paired; `sequential`: whole runs compared. */
   readonly mode: 'concurrent' | 'sequential';
+  /** Concurrent mode: candidate/baseline warm ratio of each round; a regression must show in all. */
+  readonly roundRatios?: readonly number[];
   readonly runs: readonly IntegrationRun[];
   readonly baseline: ArmStats;
   readonly candidate: ArmStats;
