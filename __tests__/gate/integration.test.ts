@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderTerminal } from '../../src/report/terminal.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 
 const TRAFFIC = resolve('__tests__/fixtures/integration-traffic.mjs');
@@ -72,10 +74,13 @@ describe('integration tests as a traffic profile', () => {
     const integrationWarm = fn.integration!.comparisons.find((c) => c.metric === 'warm')!;
     expect(integrationWarm.outcome).toBe('regression');
     expect(integrationWarm.ratio).toBeGreaterThan(1.5);
-    expect(fn.integration!.roundRatios).toHaveLength(2);
-    for (const ratio of fn.integration!.roundRatios!) expect(ratio).toBeGreaterThan(1.05);
+    // Each round, 30 pairs, shows it on its own.
+    expect(fn.integration!.rounds).toHaveLength(2);
+    for (const round of fn.integration!.rounds!) expect(round).toMatchObject({ pairs: 30, outcome: 'regression' });
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(/^integration traffic at 1769MB-x86_64: warm duration \+/);
+    expect(renderMarkdown(report)).toMatch(/By round: \+\d+\.\d% \(30 pairs, regression\), \+\d+\.\d% \(30 pairs, regression\); a decision must hold in every round\./);
+    expect(renderTerminal(report)).toMatch(/regression; by round \+\d+\.\d% \(30 pairs, regression\), \+\d+\.\d% \(30 pairs, regression\)/);
   });
 
   test('suites that cannot run side by side run one after the other, alternating, and are compared run by run', async () => {
@@ -97,6 +102,8 @@ describe('integration tests as a traffic profile', () => {
     expect(failure?.message).toMatch(/integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/);
     expect(reasons.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
     expect(reasons.filter((r) => r.kind === 'regression')).toEqual([]);
+    // Its five calls a round are counted and compared, but five pairs cannot decide at 99%.
+    expect(report.functions[0]!.integration!.rounds!.map((r) => r.outcome)).toEqual(['inconclusive', 'inconclusive']);
     expect(failingReasons(report, DEFAULT_FAIL_ON)).toContainEqual(failure);
     expect(failingReasons(report, ['regression', 'budget'])).toEqual([]);
   });

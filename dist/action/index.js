@@ -82735,6 +82735,8 @@ const usd = (value) => {
 };
 const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
 const percentChange = (value) => (Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
+/** Side-by-side integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+const roundsText = (rounds) => rounds.map((r) => `${signedPercent(r.ratio)} (${r.pairs} pairs, ${r.outcome})`).join(', ');
 
 ;// CONCATENATED MODULE: ./src/report/model.ts
 /** Bumped on any change a reader of the JSON report would notice. */
@@ -86339,6 +86341,30 @@ async function runAgainst(spec, functionName, variant, arm, context, sequence) {
         },
     };
 }
+/**
+ * One side-by-side round's own verdict on its paired warm log-ratios: a regression when the
+ * signed-rank test is significant at alpha and the slowdown exceeds the tolerance, no regression
+ * when the upper bound at beta is below it. A round of fewer than 7 pairs cannot reach 99%.
+ */
+function judgeRound(logRatios, rules) {
+    const shift = comparePaired(logRatios);
+    const limit = Math.log1p(rules.tolerance);
+    const empty = logRatios.length === 0;
+    const outcome = empty ? 'inconclusive' : shift.pUp < rules.alpha && shift.estimate > limit ? 'regression' : shift.upperBound(rules.beta) < limit ? 'no-regression' : 'inconclusive';
+    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
+}
+/**
+ * Side by side, each round still meets the host in its own way (which run got going first, what
+ * else ran then), and that lasts the whole round: invocations within a round are not independent
+ * witnesses of a change, and pooling them overstates the evidence. So a warm decision over all
+ * pairs stands only when every round, on its own test at the same confidence, decides alike;
+ * otherwise it is inconclusive.
+ */
+function judgeRounds(pooled, roundLogRatios, rules) {
+    const rounds = roundLogRatios.map((ratios) => judgeRound(ratios, rules));
+    const comparisons = pooled.map((c) => (c.metric === 'warm' && rounds.some((r) => r.outcome !== c.outcome) ? { ...c, outcome: 'inconclusive' } : c));
+    return { comparisons, rounds };
+}
 const median = (values) => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
@@ -86386,7 +86412,6 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
         const c = warmOk(candidate.samples);
         return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k].durationMs, b[k].durationMs));
     });
-    const roundRatios = roundLogRatios.map((ratios) => Math.exp(comparePaired(ratios).estimate));
     const of = (build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
     const warm = integration.concurrent
         ? {
@@ -86411,16 +86436,15 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
     const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
-    // Side by side, each round's two environments still meet the host in their own way; a slowdown
-    // counts only when every round shows it beyond the tolerance, not when one round carries it.
-    const replicated = !integration.concurrent || rounds.length < 2 || roundRatios.every((ratio) => ratio > 1 + spec.tolerance);
-    const comparisons = (comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : []).map((c) => c.metric === 'warm' && c.outcome === 'regression' && !replicated ? { ...c, outcome: 'inconclusive' } : c);
+    const pooled = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+    const judged = integration.concurrent ? judgeRounds(pooled, roundLogRatios, rules) : { comparisons: pooled, rounds: undefined };
+    const { comparisons } = judged;
     const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
     return {
         command: integration.command,
         variant: variant.id,
         mode: integration.concurrent ? 'concurrent' : 'sequential',
-        ...(integration.concurrent ? { roundRatios } : {}),
+        ...(judged.rounds ? { rounds: judged.rounds } : {}),
         runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
         baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
         candidate,
@@ -89406,7 +89430,7 @@ function integrationSection(f) {
         const s = integration[build];
         lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
     }
-    const rounds = integration.roundRatios?.length ? ` By round: ${integration.roundRatios.map(signedPercent).join(', ')}; a regression must show in every round.` : '';
+    const rounds = integration.rounds?.length ? ` By round: ${roundsText(integration.rounds)}; a decision must hold in every round.` : '';
     lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
     return lines.join('\n');
 }

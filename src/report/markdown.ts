@@ -1,5 +1,5 @@
 import type { MetricComparison } from '../analysis/comparison.js';
-import { ms, percentChange, signedPercent, usd } from './format.js';
+import { ms, percentChange, roundsText, signedPercent, usd } from './format.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
 
@@ -77,7 +77,7 @@ function integrationSection(f: FunctionResult): string {
     const s = integration[build];
     lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
   }
-  const rounds = integration.roundRatios?.length ? ` By round: ${integration.roundRatios.map(signedPercent).join(', ')}; a regression must show in every round.` : '';
+  const rounds = integration.rounds?.length ? ` By round: ${roundsText(integration.rounds)}; a decision must hold in every round.` : '';
   lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
   return lines.join('\n');
 }
