@@ -30,7 +30,7 @@ function config(name: string, document: unknown): string {
 const valid = {
   region: 'us-east-1',
   functions: [{ name: 'fn', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [1769], exemplars: [{ name: 'e', event: {}, expect: { ok: true } }] }],
-  sampling: { 'warm-min': 10, 'warm-max': 30, cold: 1, concurrency: 1, seed: 1 },
+  sampling: { 'warm-min': 10, 'warm-max': 80, cold: 1, concurrency: 1, seed: 1 },
 };
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

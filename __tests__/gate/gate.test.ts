@@ -53,7 +53,7 @@ describe('the gate against the local Lambda service', () => {
   // A 10% tolerance: on a shared 2-core runner the noise can keep a 5% bound out of reach
   // within the cap, which the gate then honestly calls inconclusive.
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
-    const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'warm-max': 200 } });
+    const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'warm-max': 300 } });
     const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(fn.reasons).toEqual([]);
