@@ -1,6 +1,6 @@
 // Simulation of the gate's statistics: log-normal durations with realistic noise, outliers,
-// drift and (second scenario) bursts of host load, sampled and decided the way the gate samples
-// and decides. Prints the A/A false-alarm rate, the detection rate of a 10% regression at 10% CV,
+// drift, (second scenario) bursts of host load and (third) a lasting offset per execution
+// environment, sampled and decided the way the gate samples and decides. Prints the A/A false-alarm rate, the detection rate of a 10% regression at 10% CV,
 // and the median invocations per arm to a verdict, beside simpler rules. Targets: <= 1% and >= 95%.
 import { decideLook, lookSchedule, type MetricSamples, type Outcome } from '../src/analysis/comparison.js';
 import { seededRandom } from '../src/local-lambda/faults.js';
@@ -11,9 +11,10 @@ const OUTLIER_RATE = 0.02;
 const TOLERANCE = 0.05;
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: TOLERANCE };
 const WARM_MIN = 20;
-const WARM_MAX = 120;
+const WARM_MAX = Number(process.env.STATS_WARM_MAX ?? 180);
 const COLD = 5;
 const NAIVE_N = 10;
+const ENVIRONMENT_SD = Number(process.env.STATS_ENVIRONMENT_SD ?? 0.04);
 
 type Random = () => number;
 
@@ -49,32 +50,46 @@ interface Result {
   readonly perArm: number;
 }
 
-type Rule = (random: Random, ratio: number, bursty: boolean) => Result;
+interface Scenario {
+  readonly bursty: boolean;
+  /** SD (log scale) of the lasting factor each execution environment applies to its durations. */
+  readonly environmentSd: number;
+}
 
-/** The gate: cold bursts, then randomised AB/BA pairs, looks every WARM_MIN pairs up to the cap. */
-function gateRule(paired: boolean): Rule {
-  return (random, ratio, bursty) => {
+type Rule = (random: Random, ratio: number, scenario: Scenario) => Result;
+
+/**
+ * The gate: cold bursts, then randomised AB/BA pairs, looks every WARM_MIN pairs up to the cap.
+ * Pair k runs on replica k mod `replicas` of each build, each replica its own environment; with
+ * two or more, a decision must hold on every environment pair.
+ */
+function gateRule(paired: boolean, replicas = 1): Rule {
+  return (random, ratio, { bursty, environmentSd }) => {
     const host = new Host(random, bursty);
+    const environment = [0, 1].map(() => Array.from({ length: replicas }, () => Math.exp(environmentSd * gaussian(random))));
     const coldBaseline = Array.from({ length: COLD }, () => draw(random, 400, 0.15));
     const coldCandidate = Array.from({ length: COLD }, () => draw(random, 400 * ratio, 0.15));
     const baseline: number[] = [];
     const candidate: number[] = [];
     const logRatios: number[] = [];
+    const blocks: number[][] = Array.from({ length: replicas }, () => []);
     const decided = new Map<string, Outcome>();
     let previous = 0;
     let step = 0;
     for (const n of lookSchedule(WARM_MIN, WARM_MAX, WARM_MIN)) {
       while (baseline.length < n) {
         const pair: number[] = [];
+        const replica = logRatios.length % replicas;
         for (const arm of random() < 0.5 ? [0, 1] : [1, 0]) {
-          const value = draw(random, 20 * (arm === 1 ? ratio : 1) * host.factor(step++, WARM_MAX * 2), CV);
+          const value = draw(random, 20 * (arm === 1 ? ratio : 1) * environment[arm]![replica]! * host.factor(step++, WARM_MAX * 2), CV);
           (arm === 0 ? baseline : candidate).push(value);
           pair[arm] = value;
         }
         logRatios.push(Math.log(pair[1]!) - Math.log(pair[0]!));
+        blocks[replica]!.push(logRatios.at(-1)!);
       }
       const metrics: MetricSamples[] = [
-        { metric: 'warm', variant: 'v', baseline, candidate, sequential: true, ...(paired ? { pairedLogRatios: logRatios } : {}) },
+        { metric: 'warm', variant: 'v', baseline, candidate, sequential: true, ...(paired ? { pairedLogRatios: logRatios, blocks } : {}) },
         { metric: 'cold', variant: 'v', baseline: coldBaseline, candidate: coldCandidate, sequential: false },
       ];
       const outcomes = decideLook(metrics, RULES, { fraction: n / WARM_MAX, previousFraction: previous / WARM_MAX, final: n === WARM_MAX }, decided);
@@ -89,7 +104,7 @@ function gateRule(paired: boolean): Rule {
 
 /** The naive rule: n samples per build, regression when the ratio of means exceeds the tolerance. */
 function naiveRule(interleaved: boolean): Rule {
-  return (random, ratio, bursty) => {
+  return (random, ratio, { bursty }) => {
     const host = new Host(random, bursty);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const baseline: number[] = [];
@@ -104,11 +119,11 @@ function naiveRule(interleaved: boolean): Rule {
   };
 }
 
-function summarise(label: string, rule: Rule, bursty: boolean): void {
+function summarise(label: string, rule: Rule, scenario: Scenario): void {
   const random = seededRandom(2026);
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const aa = Array.from({ length: RUNS }, () => rule(random, 1, bursty));
-  const ab = Array.from({ length: RUNS }, () => rule(random, 1.1, bursty));
+  const aa = Array.from({ length: RUNS }, () => rule(random, 1, scenario));
+  const ab = Array.from({ length: RUNS }, () => rule(random, 1.1, scenario));
   const rate = (results: Result[], verdict: Result['verdict']): string => `${((100 * results.filter((r) => r.verdict === verdict).length) / results.length).toFixed(2)}%`;
   console.log(
     `  ${label.padEnd(52)} A/A false alarms ${rate(aa, 'fail').padStart(6)} (pass ${rate(aa, 'pass')}, inconclusive ${rate(aa, 'inconclusive')}); ` +
@@ -118,11 +133,19 @@ function summarise(label: string, rule: Rule, bursty: boolean): void {
 }
 
 console.log(`${RUNS} simulated runs per scenario and rule; warm CV ${CV * 100}%, ${OUTLIER_RATE * 100}% outliers x1.5-3, drift +10% trend and ±5% wave; tolerance ${TOLERANCE * 100}%`);
-for (const bursty of [false, true]) {
-  console.log(bursty ? 'bursts of host load (AR(1) in log space, phi 0.9, sd 0.2) on top:' : 'independent noise:');
-  summarise(`gate: paired signed-rank, ${WARM_MIN}-${WARM_MAX} pairs, +${COLD} cold`, gateRule(true), bursty);
-  summarise(`unpaired Mann-Whitney, same sampling`, gateRule(false), bursty);
-  summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, one build then other`, naiveRule(false), bursty);
-  summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, interleaved`, naiveRule(true), bursty);
+const scenarios: { title: string; scenario: Scenario; naive: boolean }[] = [
+  { title: 'independent noise:', scenario: { bursty: false, environmentSd: 0 }, naive: true },
+  { title: 'bursts of host load (AR(1) in log space, phi 0.9, sd 0.2) on top:', scenario: { bursty: true, environmentSd: 0 }, naive: true },
+  { title: `each execution environment ${ENVIRONMENT_SD * 100}% (sd) faster or slower for its whole life, on independent noise:`, scenario: { bursty: false, environmentSd: ENVIRONMENT_SD }, naive: false },
+];
+for (const { title, scenario, naive } of scenarios) {
+  console.log(title);
+  summarise(`gate: paired signed-rank, ${WARM_MIN}-${WARM_MAX} pairs, +${COLD} cold, 1 environment pair`, gateRule(true, 1), scenario);
+  summarise(`gate, warm pairs rotating over 2 environment pairs`, gateRule(true, 2), scenario);
+  summarise(`gate, warm pairs rotating over 3 environment pairs (default)`, gateRule(true, 3), scenario);
+  if (!naive) continue;
+  summarise(`unpaired Mann-Whitney, same sampling`, gateRule(false), scenario);
+  summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, one build then other`, naiveRule(false), scenario);
+  summarise(`naive n=${NAIVE_N}, mean ratio > ${1 + TOLERANCE}, interleaved`, naiveRule(true), scenario);
 }
 console.log('Targets: A/A false alarms <= 1%, 10% regression caught >= 95%.');

@@ -66,7 +66,7 @@ describe('the gate against the local Lambda service', () => {
   });
 
   test('a candidate doing 25% more CPU work fails with a regression, at every memory size', async () => {
-    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769] }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769], sampling: { 'warm-max': 300 } }), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.filter((r) => r.kind === 'regression').map((r) => r.variant).sort()).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
@@ -92,7 +92,7 @@ describe('the gate against the local Lambda service', () => {
 
   test('an exemplar that errors fails the gate, naming the error type', async () => {
     const failing = 'exports.handler = async () => { throw new TypeError("cannot read order"); };';
-    const report = await runGate({ config: project(spin(1000), failing, { sampling: { 'warm-max': 20 } }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(1000), failing, { sampling: { 'warm-max': 21 } }), backend: gate.backend, retry: FAST_RETRY });
     expect(report.verdict).toBe('fail');
     expect(report.functions[0]!.reasons[0]!.message).toMatch(/candidate failed \d+ of \d+ invocations \(error TypeError\)/);
   });

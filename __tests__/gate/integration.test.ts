@@ -75,8 +75,8 @@ describe('integration tests as a traffic profile', () => {
     expect(integrationWarm.outcome).toBe('regression');
     expect(integrationWarm.ratio).toBeGreaterThan(1.25);
     // Each round, 40 pairs, shows it on its own.
-    expect(fn.integration!.rounds).toHaveLength(2);
-    for (const round of fn.integration!.rounds!) expect(round).toMatchObject({ pairs: 40, outcome: 'regression' });
+    expect(integrationWarm.blocks).toHaveLength(2);
+    for (const round of integrationWarm.blocks!) expect(round).toMatchObject({ pairs: 40, outcome: 'regression' });
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(/^integration traffic at 1769MB-x86_64: warm duration \+/);
     expect(renderMarkdown(report)).toMatch(/By round: \+\d+\.\d% \(40 pairs, regression\), \+\d+\.\d% \(40 pairs, regression\); a decision must hold in every round\./);
@@ -103,7 +103,8 @@ describe('integration tests as a traffic profile', () => {
     expect(reasons.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
     expect(reasons.filter((r) => r.kind === 'regression')).toEqual([]);
     // Its five calls a round are counted and compared, but five pairs cannot decide at 99%.
-    expect(report.functions[0]!.integration!.rounds!.map((r) => r.outcome)).toEqual(['inconclusive', 'inconclusive']);
+    const rounds = report.functions[0]!.integration!.comparisons.find((c) => c.metric === 'warm')!.blocks!;
+    expect(rounds.map((r) => r.outcome)).toEqual(['inconclusive', 'inconclusive']);
     expect(failingReasons(report, DEFAULT_FAIL_ON)).toContainEqual(failure);
     expect(failingReasons(report, ['regression', 'budget'])).toEqual([]);
   });

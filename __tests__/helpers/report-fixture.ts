@@ -56,7 +56,7 @@ export function sampleReport(functions = 1): GateReport {
     verdict: 'fail',
     summary: 'orders: fail',
     environment: { cpuScaledByMemory: false, statement: 'Local Lambda service: CPU is NOT throttled by memory (no writable cgroup cpu controller was found).' },
-    settings: { confidence: 0.99, passConfidence: 0.95, warmMin: 20, warmMax: 100, cold: 3, concurrency: 2, seed: 7, strategy: 'cheapest-within-budget', invocationsPerMonth: 5e6, coldStartRate: 0.01 },
+    settings: { confidence: 0.99, passConfidence: 0.95, warmMin: 20, warmMax: 100, cold: 3, concurrency: 2, environments: 2, seed: 7, strategy: 'cheapest-within-budget', invocationsPerMonth: 5e6, coldStartRate: 0.01 },
     functions: Array.from({ length: functions }, (_, i) => ({
       name: i === 0 ? 'orders' : `orders-${i}`,
       perfFunction: `lpg-orders-${i}`,

@@ -60949,15 +60949,17 @@ class PerfFunctionDeployer {
      * Creates the perf function and publishes a version for each build and variant. `onCreated`
      * runs as soon as the function exists, so cleanup knows of it even if a later step fails.
      */
-    async deploy(functionName, base, codes, variants, onCreated) {
+    async deploy(functionName, base, codes, variants, onCreated, replicas = 1) {
         const { client } = this.context;
         const first = variants[0];
-        const environment = (build, variant) => ({
+        const environment = (build, variant, replica = 0) => ({
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run) on distinct versions, so each gets its own cold starts.
+            // Also keeps identical builds (an A/A run), and the replicas of one, on distinct versions,
+            // so each gets its own environments and cold starts.
             LAMBDA_PERF_GATE_BUILD: build,
             LAMBDA_PERF_GATE_VARIANT: variant.id,
+            ...(replicas > 1 ? { LAMBDA_PERF_GATE_REPLICA: String(replica) } : {}),
         });
         const isImage = 'imageUri' in codes.baseline;
         await this.call('CreateFunction', functionName, () => client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
@@ -60986,20 +60988,23 @@ class PerfFunctionDeployer {
                     currentBuild = build;
                     currentArchitecture = variant.architecture;
                 }
-                await this.call('UpdateFunctionConfiguration', functionName, () => client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
-                    FunctionName: functionName,
-                    MemorySize: variant.memoryMb,
-                    Environment: { Variables: environment(build, variant) },
-                    ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-                })));
-                await this.waitUpdated(functionName);
-                const published = await this.call('PublishVersion', functionName, () => client.send(new dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: functionName, Description: `${build} ${variant.id}` })));
-                if (!published.Version)
-                    throw (0,infrastructure_error/* describeAwsError */.Pp)(new Error('no version in the answer'), 'PublishVersion', functionName);
-                if (variant.snapStart)
-                    await this.waitActive(functionName, published.Version);
-                this.context.progress(`published ${build} ${variant.id} as version ${published.Version}`);
-                arms.push({ build, variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
+                for (let replica = 0; replica < replicas; replica++) {
+                    await this.call('UpdateFunctionConfiguration', functionName, () => client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
+                        FunctionName: functionName,
+                        MemorySize: variant.memoryMb,
+                        Environment: { Variables: environment(build, variant, replica) },
+                        ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
+                    })));
+                    await this.waitUpdated(functionName);
+                    const label = `${build} ${variant.id}${replicas > 1 ? ` #${replica + 1}` : ''}`;
+                    const published = await this.call('PublishVersion', functionName, () => client.send(new dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: functionName, Description: label })));
+                    if (!published.Version)
+                        throw (0,infrastructure_error/* describeAwsError */.Pp)(new Error('no version in the answer'), 'PublishVersion', functionName);
+                    if (variant.snapStart)
+                        await this.waitActive(functionName, published.Version);
+                    this.context.progress(`published ${label} as version ${published.Version}`);
+                    arms.push({ build, variant, replica, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
+                }
             }
         }
         return arms;

@@ -81677,9 +81677,15 @@ const functionConfig = object({
     .strict();
 const sampling = object({
     'warm-min': schemas_number().int().min(5).max(1000).default(20),
-    'warm-max': schemas_number().int().min(5).max(2000).default(120),
+    'warm-max': schemas_number().int().min(5).max(2000).default(180),
     cold: schemas_number().int().min(0).max(100).default(5),
     concurrency: schemas_number().int().min(1).max(100).default(4),
+    environments: schemas_number()
+        .int()
+        .min(1)
+        .max(10)
+        .default(3)
+        .describe('versions (so execution environments) per build and variant; warm pairs rotate over them, and a decision must hold on each'),
     confidence: schemas_number().min(0.8).max(0.9999).default(0.99),
     'pass-confidence': schemas_number().min(0.5).max(0.9999).default(0.95),
     seed: schemas_number().int().min(0).optional(),
@@ -81690,7 +81696,7 @@ const configSchema = object({
     region: schemas_string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
     endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: array(functionConfig).min(1).max(20),
-    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 120, cold: 5, concurrency: 4, confidence: 0.99, 'pass-confidence': 0.95 }),
+    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 180, cold: 5, concurrency: 4, environments: 3, confidence: 0.99, 'pass-confidence': 0.95 }),
     strategy: schemas_enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
     'balanced-weight': schemas_number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
@@ -81831,6 +81837,9 @@ function resolveConfig(raw, directory, problems, env) {
     if (sampling['warm-min'] > sampling['warm-max']) {
         problems.push(`sampling.warm-min: must not exceed warm-max (${sampling['warm-min']} > ${sampling['warm-max']})`);
     }
+    if (sampling['warm-max'] < sampling.environments * 7) {
+        problems.push(`sampling.environments: ${sampling.environments} environment pairs need warm-max of at least ${sampling.environments * 7} (got ${sampling['warm-max']}): so that each gets at least 7 pairs to be judged on`);
+    }
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {
         if (names.has(fn.name))
@@ -81847,6 +81856,7 @@ function resolveConfig(raw, directory, problems, env) {
             warmMax: sampling['warm-max'],
             cold: sampling.cold,
             concurrency: sampling.concurrency,
+            environments: sampling.environments,
             confidence: sampling.confidence,
             passConfidence: sampling['pass-confidence'],
             ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
@@ -82611,27 +82621,33 @@ const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDura
  * error. The paired comparison works on these.
  */
 function pairedLogRatios(samples) {
+    return pairedLogRatioBlocks(samples).flat();
+}
+/** The same, grouped by the replica (environment pair) the pair ran on, in replica order. */
+function pairedLogRatioBlocks(samples) {
     const halves = new Map();
     for (const s of samples) {
         if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
             continue;
-        const entry = halves.get(s.pair) ?? {};
+        const entry = halves.get(s.pair) ?? { replica: s.replica ?? 0 };
         entry[s.build] = s.durationMs;
         halves.set(s.pair, entry);
     }
-    const ratios = [];
-    for (const { baseline, candidate } of halves.values()) {
+    const blocks = [];
+    for (const { replica, baseline, candidate } of halves.values()) {
         if (baseline !== undefined && candidate !== undefined)
-            ratios.push(logRatio(candidate, baseline));
+            (blocks[replica] ??= []).push(logRatio(candidate, baseline));
     }
-    return ratios;
+    return Array.from(blocks, (block) => block ?? []);
 }
 /**
  * One look of the sequential comparison. Regression: Holm-significant at the alpha this look
  * spends (O'Brien-Fleming) and an estimated slowdown above tolerance. No regression: the upper
  * confidence bound, at the beta this look spends, is below tolerance (an intersection-union
  * test, which needs no correction across metrics). Otherwise still open, and inconclusive at the
- * final look. Decisions already made are passed back in `decided` and kept.
+ * final look. Paired metrics measured in blocks decide only when every block, judged on its own
+ * (see `blockRule`), decides the same way. Decisions already made are passed back in `decided`
+ * and kept.
  */
 function decideLook(metrics, rules, look, decided = new Map()) {
     const alphaLook = obrienFlemingSpent(rules.alpha, look.fraction) - obrienFlemingSpent(rules.alpha, look.previousFraction);
@@ -82643,13 +82659,17 @@ function decideLook(metrics, rules, look, decided = new Map()) {
         const shift = shifts[index];
         const key = metricKey(metric);
         let outcome = decided.get(key) ?? 'inconclusive';
+        const passBeta = metric.sequential ? betaLook : look.final ? rules.beta : 0;
+        const k = metric.blocks?.length ?? 0;
+        const power = metric.blockRule === 'strict' ? 1 : 1 / k;
+        const blocks = k >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, alphaLook ** power, passBeta ** power, limit)) : undefined;
         if (!decided.has(key) && !Number.isNaN(shift.estimate)) {
             if (significant[index] && shift.estimate > limit)
                 outcome = 'regression';
-            else if (metric.sequential && shift.upperBound(betaLook) < limit)
+            else if (passBeta > 0 && shift.upperBound(passBeta) < limit)
                 outcome = 'no-regression';
-            else if (!metric.sequential && look.final && shift.upperBound(rules.beta) < limit)
-                outcome = 'no-regression';
+            if (blocks?.some((block) => block.outcome !== outcome))
+                outcome = 'inconclusive';
         }
         return {
             metric: metric.metric,
@@ -82662,8 +82682,25 @@ function decideLook(metrics, rules, look, decided = new Map()) {
             confidence: 1 - rules.alpha,
             pValue: shift.pUp,
             outcome,
+            ...(blocks ? { blocks } : {}),
         };
     });
+}
+/**
+ * One block's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
+ * at `beta` is below it (never when `beta` is 0). Fewer than 7 pairs cannot reach alpha 0.01.
+ */
+function judgeBlock(logRatios, alpha, beta, limit) {
+    const shift = comparePaired(logRatios);
+    let outcome = 'inconclusive';
+    if (logRatios.length > 0) {
+        if (shift.pUp < alpha && shift.estimate > limit)
+            outcome = 'regression';
+        else if (beta > 0 && shift.upperBound(beta) < limit)
+            outcome = 'no-regression';
+    }
+    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
 const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
 /** The looks of a plan: at min, then every `batch` samples per arm, up to the cap. */
@@ -82735,8 +82772,8 @@ const usd = (value) => {
 };
 const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
 const percentChange = (value) => (Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
-/** Side-by-side integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-const roundsText = (rounds) => rounds.map((r) => `${signedPercent(r.ratio)} (${r.pairs} pairs, ${r.outcome})`).join(', ');
+/** Blocks (environment pairs, integration rounds), each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+const blocksText = (blocks) => blocks.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
 
 ;// CONCATENATED MODULE: ./src/report/model.ts
 /** Bumped on any change a reader of the JSON report would notice. */
@@ -82756,8 +82793,10 @@ function worstVerdict(verdicts) {
 
 const pct = (ratio) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
-function describeComparison(c) {
-    return `${metricLabel(c)} ${pct(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate})`;
+/** The comparison in one line; blocks are environment pairs for exemplars, rounds for integration traffic. */
+function describeComparison(c, blockName = 'environment pair') {
+    const blocks = c.blocks?.length ? `; by ${blockName} ${blocksText(c.blocks)}` : '';
+    return `${metricLabel(c)} ${pct(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate}${blocks})`;
 }
 function failedExemplars(samples) {
     const byExemplar = new Map();
@@ -82845,7 +82884,7 @@ function integrationReasons(integration, tolerance) {
     const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
     for (const c of integration.comparisons) {
         if (c.outcome === 'regression') {
-            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c, 'round')}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
         }
     }
     for (const check of integration.budgets) {
@@ -85762,15 +85801,17 @@ class PerfFunctionDeployer {
      * Creates the perf function and publishes a version for each build and variant. `onCreated`
      * runs as soon as the function exists, so cleanup knows of it even if a later step fails.
      */
-    async deploy(functionName, base, codes, variants, onCreated) {
+    async deploy(functionName, base, codes, variants, onCreated, replicas = 1) {
         const { client } = this.context;
         const first = variants[0];
-        const environment = (build, variant) => ({
+        const environment = (build, variant, replica = 0) => ({
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run) on distinct versions, so each gets its own cold starts.
+            // Also keeps identical builds (an A/A run), and the replicas of one, on distinct versions,
+            // so each gets its own environments and cold starts.
             LAMBDA_PERF_GATE_BUILD: build,
             LAMBDA_PERF_GATE_VARIANT: variant.id,
+            ...(replicas > 1 ? { LAMBDA_PERF_GATE_REPLICA: String(replica) } : {}),
         });
         const isImage = 'imageUri' in codes.baseline;
         await this.call('CreateFunction', functionName, () => client.send(new client_lambda_dist_cjs/* CreateFunctionCommand */.Y8X({
@@ -85799,20 +85840,23 @@ class PerfFunctionDeployer {
                     currentBuild = build;
                     currentArchitecture = variant.architecture;
                 }
-                await this.call('UpdateFunctionConfiguration', functionName, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
-                    FunctionName: functionName,
-                    MemorySize: variant.memoryMb,
-                    Environment: { Variables: environment(build, variant) },
-                    ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-                })));
-                await this.waitUpdated(functionName);
-                const published = await this.call('PublishVersion', functionName, () => client.send(new client_lambda_dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: functionName, Description: `${build} ${variant.id}` })));
-                if (!published.Version)
-                    throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
-                if (variant.snapStart)
-                    await this.waitActive(functionName, published.Version);
-                this.context.progress(`published ${build} ${variant.id} as version ${published.Version}`);
-                arms.push({ build, variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
+                for (let replica = 0; replica < replicas; replica++) {
+                    await this.call('UpdateFunctionConfiguration', functionName, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
+                        FunctionName: functionName,
+                        MemorySize: variant.memoryMb,
+                        Environment: { Variables: environment(build, variant, replica) },
+                        ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
+                    })));
+                    await this.waitUpdated(functionName);
+                    const label = `${build} ${variant.id}${replicas > 1 ? ` #${replica + 1}` : ''}`;
+                    const published = await this.call('PublishVersion', functionName, () => client.send(new client_lambda_dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: functionName, Description: label })));
+                    if (!published.Version)
+                        throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
+                    if (variant.snapStart)
+                        await this.waitActive(functionName, published.Version);
+                    this.context.progress(`published ${label} as version ${published.Version}`);
+                    arms.push({ build, variant, replica, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
+                }
             }
         }
         return arms;
@@ -86077,6 +86121,8 @@ function expect_shown(value) {
 ;// CONCATENATED MODULE: ./src/measure/sampler.ts
 
 
+/** How many of `total` cold starts replica `replica` of `replicas` gets: spread evenly, first ones first. */
+const coldShare = (total, replicas, replica) => Math.floor(total / replicas) + (replica < total % replicas ? 1 : 0);
 /** Runs tasks with at most `limit` in flight, in the order given. */
 async function runPool(tasks, limit) {
     const results = new Array(tasks.length);
@@ -86098,20 +86144,27 @@ function shuffle(items, random) {
 /**
  * Measures: cold bursts on fresh versions, then warm samples of baseline and candidate in
  * randomised pairs (AB or BA, same exemplar, back to back), so that drift of the host or the
- * region hits both builds alike. Every invocation becomes a Sample from its REPORT line.
+ * region hits both builds alike. Each build and variant has one or more versions (replicas),
+ * each with its own environments; pair k of a variant runs on replica k mod replicas of both
+ * builds, so that no one environment's quirks decide the comparison. Every invocation becomes
+ * a Sample from its REPORT line.
  */
 class Sampler {
     deps;
     samples = [];
     exemplarIndex = 0;
     pairs = 0;
+    pairsOfVariant = new Map();
     constructor(deps) {
         this.deps = deps;
     }
-    /** A burst of `size` concurrent invocations per arm: on a fresh version each one is a cold start. */
-    async coldBursts(arms, size) {
+    /**
+     * `total` cold starts per build and variant, spread over its replicas: on a fresh version each
+     * invocation of a concurrent burst is a cold start.
+     */
+    async coldBursts(arms, total, replicas) {
         for (const arm of shuffle([...arms], this.deps.random)) {
-            const exemplars = Array.from({ length: size }, () => this.nextExemplar());
+            const exemplars = Array.from({ length: coldShare(total, replicas, arm.replica) }, () => this.nextExemplar());
             await Promise.all(exemplars.map((exemplar) => this.measure(arm, exemplar)));
         }
     }
@@ -86119,7 +86172,12 @@ class Sampler {
     async warmPairs(variants, pairs) {
         const tasks = [];
         for (let i = 0; i < pairs; i++) {
-            for (const { baseline, candidate } of variants) {
+            for (const arms of variants) {
+                const id = arms.baseline[0].variant.id;
+                const k = this.pairsOfVariant.get(id) ?? 0;
+                this.pairsOfVariant.set(id, k + 1);
+                const baseline = arms.baseline[k % arms.baseline.length];
+                const candidate = arms.candidate[k % arms.candidate.length];
                 const exemplar = this.nextExemplar();
                 const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
                 const pair = this.pairs++;
@@ -86147,7 +86205,15 @@ class Sampler {
             }
             wrongAnswer = subsetMismatch(response, exemplar.expect);
         }
-        this.samples.push(sampleFromReport(report, { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length, ...(pair === undefined ? {} : { pair }) }, { errorType, wrongAnswer }));
+        this.samples.push(sampleFromReport(report, {
+            function: this.deps.functionName,
+            build: arm.build,
+            variant: arm.variant.id,
+            exemplar: exemplar.name,
+            sequence: this.samples.length,
+            replica: arm.replica,
+            ...(pair === undefined ? {} : { pair }),
+        }, { errorType, wrongAnswer }));
     }
 }
 
@@ -86341,30 +86407,6 @@ async function runAgainst(spec, functionName, variant, arm, context, sequence) {
         },
     };
 }
-/**
- * One side-by-side round's own verdict on its paired warm log-ratios: a regression when the
- * signed-rank test is significant at alpha and the slowdown exceeds the tolerance, no regression
- * when the upper bound at beta is below it. A round of fewer than 7 pairs cannot reach 99%.
- */
-function judgeRound(logRatios, rules) {
-    const shift = comparePaired(logRatios);
-    const limit = Math.log1p(rules.tolerance);
-    const empty = logRatios.length === 0;
-    const outcome = empty ? 'inconclusive' : shift.pUp < rules.alpha && shift.estimate > limit ? 'regression' : shift.upperBound(rules.beta) < limit ? 'no-regression' : 'inconclusive';
-    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
-}
-/**
- * Side by side, each round still meets the host in its own way (which run got going first, what
- * else ran then), and that lasts the whole round: invocations within a round are not independent
- * witnesses of a change, and pooling them overstates the evidence. So a warm decision over all
- * pairs stands only when every round, on its own test at the same confidence, decides alike;
- * otherwise it is inconclusive.
- */
-function judgeRounds(pooled, roundLogRatios, rules) {
-    const rounds = roundLogRatios.map((ratios) => judgeRound(ratios, rules));
-    const comparisons = pooled.map((c) => (c.metric === 'warm' && rounds.some((r) => r.outcome !== c.outcome) ? { ...c, outcome: 'inconclusive' } : c));
-    return { comparisons, rounds };
-}
 const median = (values) => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
@@ -86421,6 +86463,10 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
             candidate: of('candidate', 'warm').map((s) => s.durationMs),
             sequential: false,
             pairedLogRatios: roundLogRatios.flat(),
+            // Each round still meets the host in its own way (which run got going first, what else
+            // ran then), and that lasts the whole round: a decision must hold in every round.
+            blocks: roundLogRatios,
+            blockRule: 'strict',
         }
         : {
             metric: 'warm',
@@ -86436,15 +86482,12 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
     const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
-    const pooled = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
-    const judged = integration.concurrent ? judgeRounds(pooled, roundLogRatios, rules) : { comparisons: pooled, rounds: undefined };
-    const { comparisons } = judged;
+    const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
     const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
     return {
         command: integration.command,
         variant: variant.id,
         mode: integration.concurrent ? 'concurrent' : 'sequential',
-        ...(judged.rounds ? { rounds: judged.rounds } : {}),
         runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
         baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
         candidate,
@@ -86589,6 +86632,7 @@ async function runGate(options) {
             warmMax: config.sampling.warmMax,
             cold: config.sampling.cold,
             concurrency: config.sampling.concurrency,
+            environments: config.sampling.environments,
             seed,
             strategy: config.strategy,
             invocationsPerMonth: config.traffic.invocationsPerMonth,
@@ -86615,8 +86659,9 @@ async function gateFunction(spec, context) {
         candidate: await deployer.codeFor(spec.candidate, spec),
     };
     const variants = planVariants(spec, base.memoryMb);
-    progress(`${spec.name}: deploying ${functionName} with ${variants.length} variant(s) x 2 builds`);
-    const arms = await deployer.deploy(functionName, base, codes, variants, () => registry.created(functionName));
+    const replicas = config.sampling.environments;
+    progress(`${spec.name}: deploying ${functionName} with ${variants.length} variant(s) x 2 builds${replicas > 1 ? ` x ${replicas} environment versions` : ''}`);
+    const arms = await deployer.deploy(functionName, base, codes, variants, () => registry.created(functionName), replicas);
     const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
     const sampler = new Sampler({
         functionName: spec.name,
@@ -86625,11 +86670,13 @@ async function gateFunction(spec, context) {
         exemplarAt: (index) => exemplars[index % exemplars.length],
         invoke: (arm, exemplar) => invokeForReport(context.client, functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
     });
-    const armOf = (build, variant) => arms.find((a) => a.build === build && a.variant.id === variant.id);
-    const pairs = variants.map((variant) => ({ variant, baseline: armOf('baseline', variant), candidate: armOf('candidate', variant) }));
+    const armsOf = (build, variant) => arms.filter((a) => a.build === build && a.variant.id === variant.id).sort((a, b) => a.replica - b.replica);
+    // The integration command runs against the first replica of each build.
+    const armOf = (build, variant) => armsOf(build, variant)[0];
+    const pairs = variants.map((variant) => ({ variant, baseline: armsOf('baseline', variant), candidate: armsOf('candidate', variant) }));
     if (config.sampling.cold > 0) {
-        progress(`${spec.name}: cold bursts of ${config.sampling.cold} per build and variant`);
-        await sampler.coldBursts(arms, config.sampling.cold);
+        progress(`${spec.name}: ${config.sampling.cold} cold starts per build and variant${replicas > 1 ? `, over its ${replicas} versions` : ''}`);
+        await sampler.coldBursts(arms, config.sampling.cold, replicas);
     }
     const comparisons = await sequentialWarmSampling(spec, context, sampler, pairs);
     const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0];
@@ -86704,13 +86751,15 @@ async function sequentialWarmSampling(spec, context, sampler, pairs) {
     const decided = new Map();
     const metricsNow = () => pairs.flatMap(({ variant }) => {
         const of = (build, kind) => sampler.samples.filter((s) => s.build === build && s.variant === variant.id && s.kind === kind && !s.errorType);
+        const blocks = pairedLogRatioBlocks(sampler.samples.filter((s) => s.variant === variant.id));
         const warm = {
             metric: 'warm',
             variant: variant.id,
             baseline: of('baseline', 'warm').map((s) => s.durationMs),
             candidate: of('candidate', 'warm').map((s) => s.durationMs),
             sequential: true,
-            pairedLogRatios: pairedLogRatios(sampler.samples.filter((s) => s.variant === variant.id)),
+            pairedLogRatios: blocks.flat(),
+            blocks,
         };
         const coldBaseline = of('baseline', 'cold').map(coldLatencyMs);
         const coldCandidate = of('candidate', 'cold').map(coldLatencyMs);
@@ -86733,7 +86782,7 @@ async function sequentialWarmSampling(spec, context, sampler, pairs) {
             if (c.outcome !== 'inconclusive')
                 decided.set(metricKey(c), c.outcome);
         const warm = latest.filter((c) => c.metric === 'warm');
-        context.progress(`${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${((c.ratio - 1) * 100).toFixed(1)}% [${((c.ciLow - 1) * 100).toFixed(1)}, ${((c.ciHigh - 1) * 100).toFixed(1)}] ${c.outcome}`).join('; ')}`);
+        context.progress(`${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${((c.ratio - 1) * 100).toFixed(1)}% [${((c.ciLow - 1) * 100).toFixed(1)}, ${((c.ciHigh - 1) * 100).toFixed(1)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => `${((b.ratio - 1) * 100).toFixed(1)}%`).join(', ')})` : ''}`).join('; ')}`);
     }
     if (previous < 1) {
         // Stopped early: the remaining error budget goes to the metrics still open (cold starts).
@@ -89408,8 +89457,8 @@ function details(f) {
     const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
     if (budgets.length)
         lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
-    const comparisons = f.variants.flatMap((v) => v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} |`));
-    lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome |', '|---|---|---|---|---|---|---|', ...comparisons);
+    const comparisons = f.variants.flatMap((v) => v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${c.blocks?.length ? blocksText(c.blocks) : '–'} |`));
+    lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | By environment pair |', '|---|---|---|---|---|---|---|---|', ...comparisons);
     lines.push('', `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`, '', '</details>');
     return lines.join('\n');
 }
@@ -89430,7 +89479,7 @@ function integrationSection(f) {
         const s = integration[build];
         lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
     }
-    const rounds = integration.rounds?.length ? ` By round: ${roundsText(integration.rounds)}; a decision must hold in every round.` : '';
+    const rounds = warm?.blocks?.length ? ` By round: ${blocksText(warm.blocks)}; a decision must hold in every round.` : '';
     lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
     return lines.join('\n');
 }

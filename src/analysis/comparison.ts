@@ -27,6 +27,21 @@ export interface MetricComparison {
   /** One-sided p-value for "the candidate is slower" (Mann-Whitney on log durations). */
   readonly pValue: number;
   readonly outcome: Outcome;
+  /**
+   * Paired metrics measured in blocks (environment pairs, integration rounds): each block's own
+   * test. The outcome above stands only when every block decides alike.
+   */
+  readonly blocks?: readonly BlockComparison[];
+}
+
+/** One block of pairs, judged on its own at the same error rates as the whole. */
+export interface BlockComparison {
+  readonly pairs: number;
+  /** candidate / baseline, the Hodges-Lehmann estimate of the block's paired log-ratios. */
+  readonly ratio: number;
+  /** One-sided signed-rank p-value for "the candidate is slower". */
+  readonly pValue: number;
+  readonly outcome: Outcome;
 }
 
 export interface MetricSamples {
@@ -41,6 +56,20 @@ export interface MetricSamples {
    * When given, the comparison is paired; `baseline` and `candidate` are then only counted.
    */
   readonly pairedLogRatios?: readonly number[];
+  /**
+   * The same pairs split by block: pairs within a block share their environments (or their
+   * round) and whatever those bring to every duration, so they are not independent witnesses
+   * of a change. With two or more blocks, a decision must hold in each block on its own.
+   */
+  readonly blocks?: readonly (readonly number[])[];
+  /**
+   * How each block is judged. `replicated` (environment pairs): at alpha^(1/k) and beta^(1/k)
+   * for k blocks, so that k independent blocks agreeing by chance is as rare as one pooled
+   * error; it guards against a lasting offset of one environment pair, not of all of them.
+   * `strict` (integration rounds, which are few and whose effects are large): each block at
+   * the full alpha and beta. Default `replicated`.
+   */
+  readonly blockRule?: 'replicated' | 'strict';
 }
 
 export interface Look {
@@ -64,18 +93,23 @@ export const logRatio = (candidateMs: number, baselineMs: number): number => log
  * error. The paired comparison works on these.
  */
 export function pairedLogRatios(samples: readonly Sample[]): number[] {
-  const halves = new Map<number, { baseline?: number; candidate?: number }>();
+  return pairedLogRatioBlocks(samples).flat();
+}
+
+/** The same, grouped by the replica (environment pair) the pair ran on, in replica order. */
+export function pairedLogRatioBlocks(samples: readonly Sample[]): number[][] {
+  const halves = new Map<number, { replica: number; baseline?: number; candidate?: number }>();
   for (const s of samples) {
     if (s.pair === undefined || s.kind !== 'warm' || s.errorType) continue;
-    const entry = halves.get(s.pair) ?? {};
+    const entry = halves.get(s.pair) ?? { replica: s.replica ?? 0 };
     entry[s.build] = s.durationMs;
     halves.set(s.pair, entry);
   }
-  const ratios: number[] = [];
-  for (const { baseline, candidate } of halves.values()) {
-    if (baseline !== undefined && candidate !== undefined) ratios.push(logRatio(candidate, baseline));
+  const blocks: number[][] = [];
+  for (const { replica, baseline, candidate } of halves.values()) {
+    if (baseline !== undefined && candidate !== undefined) (blocks[replica] ??= []).push(logRatio(candidate, baseline));
   }
-  return ratios;
+  return Array.from(blocks, (block) => block ?? []);
 }
 
 /**
@@ -83,7 +117,9 @@ export function pairedLogRatios(samples: readonly Sample[]): number[] {
  * spends (O'Brien-Fleming) and an estimated slowdown above tolerance. No regression: the upper
  * confidence bound, at the beta this look spends, is below tolerance (an intersection-union
  * test, which needs no correction across metrics). Otherwise still open, and inconclusive at the
- * final look. Decisions already made are passed back in `decided` and kept.
+ * final look. Paired metrics measured in blocks decide only when every block, judged on its own
+ * (see `blockRule`), decides the same way. Decisions already made are passed back in `decided`
+ * and kept.
  */
 export function decideLook(
   metrics: readonly MetricSamples[],
@@ -105,10 +141,14 @@ export function decideLook(
     const shift = shifts[index]!;
     const key = metricKey(metric);
     let outcome: Outcome = decided.get(key) ?? 'inconclusive';
+    const passBeta = metric.sequential ? betaLook : look.final ? rules.beta : 0;
+    const k = metric.blocks?.length ?? 0;
+    const power = metric.blockRule === 'strict' ? 1 : 1 / k;
+    const blocks = k >= 2 ? metric.blocks!.map((ratios) => judgeBlock(ratios, alphaLook ** power, passBeta ** power, limit)) : undefined;
     if (!decided.has(key) && !Number.isNaN(shift.estimate)) {
       if (significant[index] && shift.estimate > limit) outcome = 'regression';
-      else if (metric.sequential && shift.upperBound(betaLook) < limit) outcome = 'no-regression';
-      else if (!metric.sequential && look.final && shift.upperBound(rules.beta) < limit) outcome = 'no-regression';
+      else if (passBeta > 0 && shift.upperBound(passBeta) < limit) outcome = 'no-regression';
+      if (blocks?.some((block) => block.outcome !== outcome)) outcome = 'inconclusive';
     }
     return {
       metric: metric.metric,
@@ -121,8 +161,24 @@ export function decideLook(
       confidence: 1 - rules.alpha,
       pValue: shift.pUp,
       outcome,
+      ...(blocks ? { blocks } : {}),
     };
   });
+}
+
+/**
+ * One block's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
+ * at `beta` is below it (never when `beta` is 0). Fewer than 7 pairs cannot reach alpha 0.01.
+ */
+export function judgeBlock(logRatios: readonly number[], alpha: number, beta: number, limit: number): BlockComparison {
+  const shift = comparePaired(logRatios);
+  let outcome: Outcome = 'inconclusive';
+  if (logRatios.length > 0) {
+    if (shift.pUp < alpha && shift.estimate > limit) outcome = 'regression';
+    else if (beta > 0 && shift.upperBound(beta) < limit) outcome = 'no-regression';
+  }
+  return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
 
 export const metricKey = (metric: { metric: MetricName; variant: string }): string => `${metric.variant}/${metric.metric}`;

@@ -1,5 +1,5 @@
 import type { Sample } from '../measure/sample.js';
-import { pValue } from '../report/format.js';
+import { blocksText, pValue } from '../report/format.js';
 import { worstVerdict, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
@@ -7,8 +7,10 @@ import type { MetricComparison } from './comparison.js';
 const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 
-export function describeComparison(c: MetricComparison): string {
-  return `${metricLabel(c)} ${pct(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate})`;
+/** The comparison in one line; blocks are environment pairs for exemplars, rounds for integration traffic. */
+export function describeComparison(c: MetricComparison, blockName = 'environment pair'): string {
+  const blocks = c.blocks?.length ? `; by ${blockName} ${blocksText(c.blocks)}` : '';
+  return `${metricLabel(c)} ${pct(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate}${blocks})`;
 }
 
 function failedExemplars(samples: readonly Sample[]): Map<string, { count: number; total: number; first: string }> {
@@ -102,7 +104,7 @@ function integrationReasons(integration: IntegrationResult, tolerance: number): 
   const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
   for (const c of integration.comparisons) {
     if (c.outcome === 'regression') {
-      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c, 'round')}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
     }
   }
   for (const check of integration.budgets) {

@@ -124,6 +124,11 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
   if (sampling['warm-min'] > sampling['warm-max']) {
     problems.push(`sampling.warm-min: must not exceed warm-max (${sampling['warm-min']} > ${sampling['warm-max']})`);
   }
+  if (sampling['warm-max'] < sampling.environments * 7) {
+    problems.push(
+      `sampling.environments: ${sampling.environments} environment pairs need warm-max of at least ${sampling.environments * 7} (got ${sampling['warm-max']}): so that each gets at least 7 pairs to be judged on`,
+    );
+  }
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
     if (names.has(fn.name)) problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
@@ -139,6 +144,7 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
       warmMax: sampling['warm-max'],
       cold: sampling.cold,
       concurrency: sampling.concurrency,
+      environments: sampling.environments,
       confidence: sampling.confidence,
       passConfidence: sampling['pass-confidence'],
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),

@@ -107,9 +107,16 @@ const functionConfig = z
 const sampling = z
   .object({
     'warm-min': z.number().int().min(5).max(1000).default(20),
-    'warm-max': z.number().int().min(5).max(2000).default(120),
+    'warm-max': z.number().int().min(5).max(2000).default(180),
     cold: z.number().int().min(0).max(100).default(5),
     concurrency: z.number().int().min(1).max(100).default(4),
+    environments: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(3)
+      .describe('versions (so execution environments) per build and variant; warm pairs rotate over them, and a decision must hold on each'),
     confidence: z.number().min(0.8).max(0.9999).default(0.99),
     'pass-confidence': z.number().min(0.5).max(0.9999).default(0.95),
     seed: z.number().int().min(0).optional(),
@@ -122,7 +129,7 @@ export const configSchema = z
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
     endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: z.array(functionConfig).min(1).max(20),
-    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 120, cold: 5, concurrency: 4, confidence: 0.99, 'pass-confidence': 0.95 }),
+    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 180, cold: 5, concurrency: 4, environments: 3, confidence: 0.99, 'pass-confidence': 0.95 }),
     strategy: z.enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
     'balanced-weight': z.number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),

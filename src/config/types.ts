@@ -71,6 +71,8 @@ export interface SamplingSpec {
   readonly warmMax: number;
   readonly cold: number;
   readonly concurrency: number;
+  /** Versions (so execution environments) per build and variant; warm pairs rotate over them. */
+  readonly environments: number;
   readonly confidence: number;
   readonly passConfidence: number;
   readonly seed?: number;

@@ -1,8 +1,8 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { decideLook, logRatio, type ComparisonRules, type MetricComparison, type MetricSamples } from '../analysis/comparison.js';
-import { comparePaired, quantile, sortedCopy } from '../analysis/statistics.js';
+import { decideLook, logRatio, type MetricSamples } from '../analysis/comparison.js';
+import { quantile, sortedCopy } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
 import type { DeployedArm } from '../lambda/deploy.js';
@@ -10,7 +10,7 @@ import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
 import { coldLatencyMs, sampleFromReport, type Build, type Sample } from '../measure/sample.js';
-import type { IntegrationResult, IntegrationRound, IntegrationRun } from '../report/model.js';
+import type { IntegrationResult, IntegrationRun } from '../report/model.js';
 import type { VariantPlan } from './plan.js';
 
 export interface IntegrationContext {
@@ -97,36 +97,6 @@ async function runAgainst(
   };
 }
 
-/**
- * One side-by-side round's own verdict on its paired warm log-ratios: a regression when the
- * signed-rank test is significant at alpha and the slowdown exceeds the tolerance, no regression
- * when the upper bound at beta is below it. A round of fewer than 7 pairs cannot reach 99%.
- */
-export function judgeRound(logRatios: readonly number[], rules: ComparisonRules): IntegrationRound {
-  const shift = comparePaired(logRatios);
-  const limit = Math.log1p(rules.tolerance);
-  const empty = logRatios.length === 0;
-  const outcome = empty ? 'inconclusive' : shift.pUp < rules.alpha && shift.estimate > limit ? 'regression' : shift.upperBound(rules.beta) < limit ? 'no-regression' : 'inconclusive';
-  return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
-}
-
-/**
- * Side by side, each round still meets the host in its own way (which run got going first, what
- * else ran then), and that lasts the whole round: invocations within a round are not independent
- * witnesses of a change, and pooling them overstates the evidence. So a warm decision over all
- * pairs stands only when every round, on its own test at the same confidence, decides alike;
- * otherwise it is inconclusive.
- */
-export function judgeRounds(
-  pooled: readonly MetricComparison[],
-  roundLogRatios: readonly (readonly number[])[],
-  rules: ComparisonRules,
-): { comparisons: MetricComparison[]; rounds: IntegrationRound[] } {
-  const rounds = roundLogRatios.map((ratios) => judgeRound(ratios, rules));
-  const comparisons = pooled.map((c) => (c.metric === 'warm' && rounds.some((r) => r.outcome !== c.outcome) ? { ...c, outcome: 'inconclusive' as const } : c));
-  return { comparisons, rounds };
-}
-
 const median = (values: readonly number[]): number => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples: readonly Sample[]): Sample[] => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 
@@ -188,6 +158,10 @@ export async function integrationProfile(
         candidate: of('candidate', 'warm').map((s) => s.durationMs),
         sequential: false,
         pairedLogRatios: roundLogRatios.flat(),
+        // Each round still meets the host in its own way (which run got going first, what else
+        // ran then), and that lasts the whole round: a decision must hold in every round.
+        blocks: roundLogRatios,
+        blockRule: 'strict',
       }
     : {
         metric: 'warm',
@@ -203,15 +177,12 @@ export async function integrationProfile(
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
   const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
-  const pooled = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
-  const judged = integration.concurrent ? judgeRounds(pooled, roundLogRatios, rules) : { comparisons: pooled, rounds: undefined };
-  const { comparisons } = judged;
+  const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
   const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
   return {
     command: integration.command,
     variant: variant.id,
     mode: integration.concurrent ? 'concurrent' : 'sequential',
-    ...(judged.rounds ? { rounds: judged.rounds } : {}),
     runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
     baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
     candidate,

@@ -3,7 +3,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { decideLook, lookSchedule, metricKey, pairedLogRatios, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
+import { decideLook, lookSchedule, metricKey, pairedLogRatioBlocks, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
 import { blendedPricePerGbSecond, REQUEST_PRICE_USD } from '../analysis/pricing.js';
 import { recommend } from '../analysis/recommend.js';
 import { functionVerdict } from '../analysis/verdict.js';
@@ -109,6 +109,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       warmMax: config.sampling.warmMax,
       cold: config.sampling.cold,
       concurrency: config.sampling.concurrency,
+      environments: config.sampling.environments,
       seed,
       strategy: config.strategy,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
@@ -151,8 +152,9 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     candidate: await deployer.codeFor(spec.candidate, spec),
   };
   const variants = planVariants(spec, base.memoryMb);
-  progress(`${spec.name}: deploying ${functionName} with ${variants.length} variant(s) x 2 builds`);
-  const arms = await deployer.deploy(functionName, base, codes, variants, () => registry.created(functionName));
+  const replicas = config.sampling.environments;
+  progress(`${spec.name}: deploying ${functionName} with ${variants.length} variant(s) x 2 builds${replicas > 1 ? ` x ${replicas} environment versions` : ''}`);
+  const arms = await deployer.deploy(functionName, base, codes, variants, () => registry.created(functionName), replicas);
 
   const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
   const sampler = new Sampler({
@@ -162,12 +164,15 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     exemplarAt: (index) => exemplars[index % exemplars.length]!,
     invoke: (arm, exemplar) => invokeForReport(context.client, functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
   });
-  const armOf = (build: 'baseline' | 'candidate', variant: VariantPlan): DeployedArm => arms.find((a) => a.build === build && a.variant.id === variant.id)!;
-  const pairs = variants.map((variant) => ({ variant, baseline: armOf('baseline', variant) as ArmTarget, candidate: armOf('candidate', variant) as ArmTarget }));
+  const armsOf = (build: 'baseline' | 'candidate', variant: VariantPlan): DeployedArm[] =>
+    arms.filter((a) => a.build === build && a.variant.id === variant.id).sort((a, b) => a.replica - b.replica);
+  // The integration command runs against the first replica of each build.
+  const armOf = (build: 'baseline' | 'candidate', variant: VariantPlan): DeployedArm => armsOf(build, variant)[0]!;
+  const pairs = variants.map((variant) => ({ variant, baseline: armsOf('baseline', variant) as ArmTarget[], candidate: armsOf('candidate', variant) as ArmTarget[] }));
 
   if (config.sampling.cold > 0) {
-    progress(`${spec.name}: cold bursts of ${config.sampling.cold} per build and variant`);
-    await sampler.coldBursts(arms, config.sampling.cold);
+    progress(`${spec.name}: ${config.sampling.cold} cold starts per build and variant${replicas > 1 ? `, over its ${replicas} versions` : ''}`);
+    await sampler.coldBursts(arms, config.sampling.cold, replicas);
   }
   const comparisons = await sequentialWarmSampling(spec, context, sampler, pairs);
   const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
@@ -246,7 +251,7 @@ async function sequentialWarmSampling(
   spec: FunctionSpec,
   context: FunctionContext,
   sampler: Sampler,
-  pairs: readonly { variant: VariantPlan; baseline: ArmTarget; candidate: ArmTarget }[],
+  pairs: readonly { variant: VariantPlan; baseline: readonly ArmTarget[]; candidate: readonly ArmTarget[] }[],
 ): Promise<MetricComparison[]> {
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
@@ -254,13 +259,15 @@ async function sequentialWarmSampling(
   const metricsNow = (): MetricSamples[] =>
     pairs.flatMap(({ variant }) => {
       const of = (build: string, kind: string) => sampler.samples.filter((s) => s.build === build && s.variant === variant.id && s.kind === kind && !s.errorType);
+      const blocks = pairedLogRatioBlocks(sampler.samples.filter((s) => s.variant === variant.id));
       const warm: MetricSamples = {
         metric: 'warm',
         variant: variant.id,
         baseline: of('baseline', 'warm').map((s) => s.durationMs),
         candidate: of('candidate', 'warm').map((s) => s.durationMs),
         sequential: true,
-        pairedLogRatios: pairedLogRatios(sampler.samples.filter((s) => s.variant === variant.id)),
+        pairedLogRatios: blocks.flat(),
+        blocks,
       };
       const coldBaseline = of('baseline', 'cold').map(coldLatencyMs);
       const coldCandidate = of('candidate', 'cold').map(coldLatencyMs);
@@ -281,7 +288,7 @@ async function sequentialWarmSampling(
     for (const c of latest) if (c.outcome !== 'inconclusive') decided.set(metricKey(c), c.outcome);
     const warm = latest.filter((c) => c.metric === 'warm');
     context.progress(
-      `${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${((c.ratio - 1) * 100).toFixed(1)}% [${((c.ciLow - 1) * 100).toFixed(1)}, ${((c.ciHigh - 1) * 100).toFixed(1)}] ${c.outcome}`).join('; ')}`,
+      `${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${((c.ratio - 1) * 100).toFixed(1)}% [${((c.ciLow - 1) * 100).toFixed(1)}, ${((c.ciHigh - 1) * 100).toFixed(1)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => `${((b.ratio - 1) * 100).toFixed(1)}%`).join(', ')})` : ''}`).join('; ')}`,
     );
   }
   if (previous < 1) {

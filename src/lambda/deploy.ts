@@ -29,6 +29,8 @@ export type CodePayload = { readonly zip: Buffer } | { readonly s3: { bucket: st
 export interface DeployedArm {
   readonly build: Build;
   readonly variant: VariantPlan;
+  /** Which of the build and variant's versions this is: 0 .. environments - 1. */
+  readonly replica: number;
   /** The published version to invoke. */
   readonly qualifier: string;
   /** Its qualified ARN. */
@@ -139,15 +141,18 @@ export class PerfFunctionDeployer {
     codes: Readonly<Record<Build, CodePayload>>,
     variants: readonly VariantPlan[],
     onCreated: () => void,
+    replicas = 1,
   ): Promise<DeployedArm[]> {
     const { client } = this.context;
     const first = variants[0]!;
-    const environment = (build: Build, variant: VariantPlan) => ({
+    const environment = (build: Build, variant: VariantPlan, replica = 0) => ({
       ...base.environment,
       ...variant.environment,
-      // Also keeps identical builds (an A/A run) on distinct versions, so each gets its own cold starts.
+      // Also keeps identical builds (an A/A run), and the replicas of one, on distinct versions,
+      // so each gets its own environments and cold starts.
       LAMBDA_PERF_GATE_BUILD: build,
       LAMBDA_PERF_GATE_VARIANT: variant.id,
+      ...(replicas > 1 ? { LAMBDA_PERF_GATE_REPLICA: String(replica) } : {}),
     });
     const isImage = 'imageUri' in codes.baseline;
     await this.call('CreateFunction', functionName, () =>
@@ -182,24 +187,25 @@ export class PerfFunctionDeployer {
           currentBuild = build;
           currentArchitecture = variant.architecture;
         }
-        await this.call('UpdateFunctionConfiguration', functionName, () =>
-          client.send(
-            new UpdateFunctionConfigurationCommand({
-              FunctionName: functionName,
-              MemorySize: variant.memoryMb,
-              Environment: { Variables: environment(build, variant) },
-              ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-            }),
-          ),
-        );
-        await this.waitUpdated(functionName);
-        const published = await this.call('PublishVersion', functionName, () =>
-          client.send(new PublishVersionCommand({ FunctionName: functionName, Description: `${build} ${variant.id}` })),
-        );
-        if (!published.Version) throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
-        if (variant.snapStart) await this.waitActive(functionName, published.Version);
-        this.context.progress(`published ${build} ${variant.id} as version ${published.Version}`);
-        arms.push({ build, variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
+        for (let replica = 0; replica < replicas; replica++) {
+          await this.call('UpdateFunctionConfiguration', functionName, () =>
+            client.send(
+              new UpdateFunctionConfigurationCommand({
+                FunctionName: functionName,
+                MemorySize: variant.memoryMb,
+                Environment: { Variables: environment(build, variant, replica) },
+                ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
+              }),
+            ),
+          );
+          await this.waitUpdated(functionName);
+          const label = `${build} ${variant.id}${replicas > 1 ? ` #${replica + 1}` : ''}`;
+          const published = await this.call('PublishVersion', functionName, () => client.send(new PublishVersionCommand({ FunctionName: functionName, Description: label })));
+          if (!published.Version) throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
+          if (variant.snapStart) await this.waitActive(functionName, published.Version);
+          this.context.progress(`published ${label} as version ${published.Version}`);
+          arms.push({ build, variant, replica, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
+        }
       }
     }
     return arms;

@@ -24,6 +24,8 @@ export interface Sample {
   readonly sequence: number;
   /** Warm samples measured back to back as a baseline/candidate pair share this number. */
   readonly pair?: number;
+  /** Which of the arm's versions (and so environments) answered: 0 .. environments - 1. */
+  readonly replica?: number;
 }
 
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
@@ -38,6 +40,7 @@ export interface SampleOrigin {
   readonly exemplar: string;
   readonly sequence: number;
   readonly pair?: number;
+  readonly replica?: number;
 }
 
 /** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */

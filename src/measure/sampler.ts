@@ -7,8 +7,19 @@ import { sampleFromReport, type Build, type Sample } from './sample.js';
 export interface ArmTarget {
   readonly build: Build;
   readonly variant: VariantPlan;
+  /** Which of the build and variant's versions: 0 .. environments - 1. */
+  readonly replica: number;
   readonly qualifier: string;
 }
+
+/** One variant's versions of each build, replica by replica (index = replica). */
+export interface VariantArms {
+  readonly baseline: readonly ArmTarget[];
+  readonly candidate: readonly ArmTarget[];
+}
+
+/** How many of `total` cold starts replica `replica` of `replicas` gets: spread evenly, first ones first. */
+export const coldShare = (total: number, replicas: number, replica: number): number => Math.floor(total / replicas) + (replica < total % replicas ? 1 : 0);
 
 export interface SamplerDeps {
   readonly functionName: string;
@@ -40,28 +51,40 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 /**
  * Measures: cold bursts on fresh versions, then warm samples of baseline and candidate in
  * randomised pairs (AB or BA, same exemplar, back to back), so that drift of the host or the
- * region hits both builds alike. Every invocation becomes a Sample from its REPORT line.
+ * region hits both builds alike. Each build and variant has one or more versions (replicas),
+ * each with its own environments; pair k of a variant runs on replica k mod replicas of both
+ * builds, so that no one environment's quirks decide the comparison. Every invocation becomes
+ * a Sample from its REPORT line.
  */
 export class Sampler {
   readonly samples: Sample[] = [];
   private exemplarIndex = 0;
   private pairs = 0;
+  private readonly pairsOfVariant = new Map<string, number>();
 
   constructor(private readonly deps: SamplerDeps) {}
 
-  /** A burst of `size` concurrent invocations per arm: on a fresh version each one is a cold start. */
-  async coldBursts(arms: readonly ArmTarget[], size: number): Promise<void> {
+  /**
+   * `total` cold starts per build and variant, spread over its replicas: on a fresh version each
+   * invocation of a concurrent burst is a cold start.
+   */
+  async coldBursts(arms: readonly ArmTarget[], total: number, replicas: number): Promise<void> {
     for (const arm of shuffle([...arms], this.deps.random)) {
-      const exemplars = Array.from({ length: size }, () => this.nextExemplar());
+      const exemplars = Array.from({ length: coldShare(total, replicas, arm.replica) }, () => this.nextExemplar());
       await Promise.all(exemplars.map((exemplar) => this.measure(arm, exemplar)));
     }
   }
 
   /** `pairs` more warm pairs for each variant, interleaved across variants in random order. */
-  async warmPairs(variants: readonly { baseline: ArmTarget; candidate: ArmTarget }[], pairs: number): Promise<void> {
+  async warmPairs(variants: readonly VariantArms[], pairs: number): Promise<void> {
     const tasks: (() => Promise<void>)[] = [];
     for (let i = 0; i < pairs; i++) {
-      for (const { baseline, candidate } of variants) {
+      for (const arms of variants) {
+        const id = arms.baseline[0]!.variant.id;
+        const k = this.pairsOfVariant.get(id) ?? 0;
+        this.pairsOfVariant.set(id, k + 1);
+        const baseline = arms.baseline[k % arms.baseline.length]!;
+        const candidate = arms.candidate[k % arms.candidate.length]!;
         const exemplar = this.nextExemplar();
         const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
         const pair = this.pairs++;
@@ -92,7 +115,15 @@ export class Sampler {
     this.samples.push(
       sampleFromReport(
         report,
-        { function: this.deps.functionName, build: arm.build, variant: arm.variant.id, exemplar: exemplar.name, sequence: this.samples.length, ...(pair === undefined ? {} : { pair }) },
+        {
+          function: this.deps.functionName,
+          build: arm.build,
+          variant: arm.variant.id,
+          exemplar: exemplar.name,
+          sequence: this.samples.length,
+          replica: arm.replica,
+          ...(pair === undefined ? {} : { pair }),
+        },
         { errorType, wrongAnswer },
       ),
     );

@@ -1,4 +1,4 @@
-import type { IntegrationRound } from './model.js';
+import type { BlockComparison } from '../analysis/comparison.js';
 
 /** Number formats shared by the renderers. */
 export const ms = (value: number): string => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
@@ -11,5 +11,5 @@ export const usd = (value: number): string => {
 };
 export const pValue = (p: number): string => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
 export const percentChange = (value: number): string => (Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
-/** Side-by-side integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-export const roundsText = (rounds: readonly IntegrationRound[]): string => rounds.map((r) => `${signedPercent(r.ratio)} (${r.pairs} pairs, ${r.outcome})`).join(', ');
+/** Blocks (environment pairs, integration rounds), each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+export const blocksText = (blocks: readonly BlockComparison[]): string => blocks.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');

@@ -1,5 +1,5 @@
 import type { MetricComparison } from '../analysis/comparison.js';
-import { ms, percentChange, roundsText, signedPercent, usd } from './format.js';
+import { ms, percentChange, blocksText, signedPercent, usd } from './format.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
 
@@ -49,9 +49,9 @@ function details(f: FunctionResult): string {
   const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
   if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
   const comparisons = f.variants.flatMap((v) =>
-    v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} |`),
+    v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${c.blocks?.length ? blocksText(c.blocks) : '–'} |`),
   );
-  lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome |', '|---|---|---|---|---|---|---|', ...comparisons);
+  lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | By environment pair |', '|---|---|---|---|---|---|---|---|', ...comparisons);
   lines.push(
     '',
     `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`,
@@ -77,7 +77,7 @@ function integrationSection(f: FunctionResult): string {
     const s = integration[build];
     lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
   }
-  const rounds = integration.rounds?.length ? ` By round: ${roundsText(integration.rounds)}; a decision must hold in every round.` : '';
+  const rounds = warm?.blocks?.length ? ` By round: ${blocksText(warm.blocks)}; a decision must hold in every round.` : '';
   lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
   return lines.join('\n');
 }

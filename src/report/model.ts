@@ -1,6 +1,6 @@
 import type { ArmStats } from '../analysis/arm-stats.js';
 import type { BudgetCheck } from '../analysis/budgets.js';
-import type { MetricComparison, Outcome } from '../analysis/comparison.js';
+import type { MetricComparison } from '../analysis/comparison.js';
 import type { Architecture, Strategy } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
@@ -44,24 +44,12 @@ export interface IntegrationRun {
   readonly logWaitMs: number;
 }
 
-/** One side-by-side round of integration runs, judged on its own paired warm invocations. */
-export interface IntegrationRound {
-  readonly pairs: number;
-  /** Candidate/baseline warm ratio (Hodges-Lehmann estimate of the paired log-ratios). */
-  readonly ratio: number;
-  /** One-sided signed-rank p-value for a slowdown. */
-  readonly pValue: number;
-  readonly outcome: Outcome;
-}
-
 /** The project's integration tests as a traffic profile: measured on both builds, compared alike. */
 export interface IntegrationResult {
   readonly command: string;
   readonly variant: string;
   /** `concurrent`: both builds' runs side by side, invocations paired; `sequential`: whole runs compared. */
   readonly mode: 'concurrent' | 'sequential';
-  /** Concurrent mode: each round's own paired warm comparison; a decision must hold in all. */
-  readonly rounds?: readonly IntegrationRound[];
   readonly runs: readonly IntegrationRun[];
   readonly baseline: ArmStats;
   readonly candidate: ArmStats;
@@ -116,6 +104,8 @@ export interface GateReport {
     readonly warmMax: number;
     readonly cold: number;
     readonly concurrency: number;
+    /** Versions (so execution environments) per build and variant that warm pairs rotate over. */
+    readonly environments: number;
     readonly seed: number;
     readonly strategy: Strategy;
     readonly invocationsPerMonth: number;
