@@ -61,6 +61,9 @@ describe('the gate against the local Lambda service', () => {
     const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
     expect(warm.outcome).toBe('no-regression');
     expect(warm.ciLow).toBeLessThan(1.1);
+    // The pairs rotated over the three environment pairs, and each one passed on its own.
+    expect(warm.blocks!.map((b) => b.outcome)).toEqual(['no-regression', 'no-regression', 'no-regression']);
+    expect(Math.min(...warm.blocks!.map((b) => b.pairs))).toBeGreaterThan(5);
     expect(fn.recommended?.memory).toBe(1769);
     expect(await functionsLeft()).toEqual([]);
   });
