@@ -50920,7 +50920,8 @@ function recommend(candidates, strategy, balancedWeight) {
 ;// CONCATENATED MODULE: ./src/report/format.ts
 /** Number formats shared by the renderers. */
 const format_ms = (value) => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
-const signedPercent = (ratio) => (Number.isNaN(ratio) ? '–' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`);
+/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
+const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const usd = (value) => {
     if (Number.isNaN(value))
         return '–';
@@ -50951,12 +50952,11 @@ function worstVerdict(verdicts) {
 
 
 
-const pct = (ratio) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 /** The comparison in one line; blocks are environment pairs for exemplars, rounds for integration traffic. */
 function describeComparison(c, blockName = 'environment pair') {
     const blocks = c.blocks?.length ? `; by ${blockName} ${blocksText(c.blocks)}` : '';
-    return `${metricLabel(c)} ${pct(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate}${blocks})`;
+    return `${metricLabel(c)} ${signedPercent(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate}${blocks})`;
 }
 function failedExemplars(samples) {
     const byExemplar = new Map();

@@ -1,10 +1,9 @@
 import type { Sample } from '../measure/sample.js';
-import { blocksText, pValue } from '../report/format.js';
+import { blocksText, pValue, signedPercent as pct } from '../report/format.js';
 import { worstVerdict, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
 
-const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 
 /** The comparison in one line; blocks are environment pairs for exemplars, rounds for integration traffic. */

@@ -2,7 +2,9 @@ import type { BlockComparison } from '../analysis/comparison.js';
 
 /** Number formats shared by the renderers. */
 export const ms = (value: number): string => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
-export const signedPercent = (ratio: number): string => (Number.isNaN(ratio) ? '–' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`);
+/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
+export const signedPercent = (ratio: number): string =>
+  Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 export const usd = (value: number): string => {
   if (Number.isNaN(value)) return '–';
   if (value >= 100) return `$${value.toFixed(0)}`;
