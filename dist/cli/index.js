@@ -50771,6 +50771,7 @@ const isLatencyBudget = (check) => check.budget !== 'cost-per-million-usd';
 
 ;// CONCATENATED MODULE: ./src/analysis/comparison.ts
 
+
 /** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
 const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
 const logs = (values) => values.map(logDuration);
@@ -50799,6 +50800,26 @@ function pairedLogRatioBlocks(samples) {
             (blocks[replica] ??= []).push(logRatio(candidate, baseline));
     }
     return Array.from(blocks, (block) => block ?? []);
+}
+const okDurations = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+/** The warm metric of one variant's samples, compared on its paired log-ratios, block by block. */
+function pairedWarmMetric(variant, samples, blocks, options) {
+    return {
+        metric: 'warm',
+        variant,
+        baseline: okDurations(samples, 'baseline', 'warm').map((s) => s.durationMs),
+        candidate: okDurations(samples, 'candidate', 'warm').map((s) => s.durationMs),
+        sequential: options.sequential,
+        pairedLogRatios: blocks.flat(),
+        blocks,
+        ...(options.blockRule ? { blockRule: options.blockRule } : {}),
+    };
+}
+/** The cold-start latency metric of one variant's samples, when each build has two cold starts or more. */
+function coldMetric(variant, samples) {
+    const baseline = okDurations(samples, 'baseline', 'cold').map(coldLatencyMs);
+    const candidate = okDurations(samples, 'candidate', 'cold').map(coldLatencyMs);
+    return baseline.length >= 2 && candidate.length >= 2 ? [{ metric: 'cold', variant, baseline, candidate, sequential: false }] : [];
 }
 /**
  * One look of the sequential comparison. Regression: Holm-significant at the alpha this look
@@ -51833,20 +51854,10 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
         const c = warmOk(candidate.samples);
         return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k].durationMs, b[k].durationMs));
     });
-    const of = (build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
     const warm = integration.concurrent
-        ? {
-            metric: 'warm',
-            variant: variant.id,
-            baseline: of('baseline', 'warm').map((s) => s.durationMs),
-            candidate: of('candidate', 'warm').map((s) => s.durationMs),
-            sequential: false,
-            pairedLogRatios: roundLogRatios.flat(),
-            // Each round still meets the host in its own way (which run got going first, what else
+        ? // Each round still meets the host in its own way (which run got going first, what else
             // ran then), and that lasts the whole round: a decision must hold in every round.
-            blocks: roundLogRatios,
-            blockRule: 'strict',
-        }
+            pairedWarmMetric(variant.id, samples, roundLogRatios, { sequential: false, blockRule: 'strict' })
         : {
             metric: 'warm',
             variant: variant.id,
@@ -51854,10 +51865,7 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
             candidate: rounds.map((r) => median(warmOk(r.candidate.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
             sequential: false,
         };
-    const metrics = [warm];
-    if (of('baseline', 'cold').length >= 2 && of('candidate', 'cold').length >= 2) {
-        metrics.push({ metric: 'cold', variant: variant.id, baseline: of('baseline', 'cold').map(coldLatencyMs), candidate: of('candidate', 'cold').map(coldLatencyMs), sequential: false });
-    }
+    const metrics = [warm, ...coldMetric(variant.id, samples)];
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
     const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
@@ -51923,7 +51931,6 @@ function perfFunctionName(functionName, runId) {
 }
 
 ;// CONCATENATED MODULE: ./src/gate/run-gate.ts
-
 
 
 
@@ -52129,20 +52136,9 @@ async function sequentialWarmSampling(spec, context, sampler, pairs) {
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
     const decided = new Map();
     const metricsNow = () => pairs.flatMap(({ variant }) => {
-        const of = (build, kind) => sampler.samples.filter((s) => s.build === build && s.variant === variant.id && s.kind === kind && !s.errorType);
-        const blocks = pairedLogRatioBlocks(sampler.samples.filter((s) => s.variant === variant.id));
-        const warm = {
-            metric: 'warm',
-            variant: variant.id,
-            baseline: of('baseline', 'warm').map((s) => s.durationMs),
-            candidate: of('candidate', 'warm').map((s) => s.durationMs),
-            sequential: true,
-            pairedLogRatios: blocks.flat(),
-            blocks,
-        };
-        const coldBaseline = of('baseline', 'cold').map(coldLatencyMs);
-        const coldCandidate = of('candidate', 'cold').map(coldLatencyMs);
-        const cold = coldBaseline.length >= 2 && coldCandidate.length >= 2 ? [{ metric: 'cold', variant: variant.id, baseline: coldBaseline, candidate: coldCandidate, sequential: false }] : [];
+        const samples = sampler.samples.filter((s) => s.variant === variant.id);
+        const warm = pairedWarmMetric(variant.id, samples, pairedLogRatioBlocks(samples), { sequential: true });
+        const cold = coldMetric(variant.id, samples);
         return [warm, ...cold];
     });
     let previous = 0;

@@ -1,4 +1,4 @@
-import type { Sample } from '../measure/sample.js';
+import { coldLatencyMs, type Build, type Sample } from '../measure/sample.js';
 import { comparePaired, compareShift, holm, obrienFlemingSpent } from './statistics.js';
 
 export type MetricName = 'warm' | 'cold';
@@ -110,6 +110,34 @@ export function pairedLogRatioBlocks(samples: readonly Sample[]): number[][] {
     if (baseline !== undefined && candidate !== undefined) (blocks[replica] ??= []).push(logRatio(candidate, baseline));
   }
   return Array.from(blocks, (block) => block ?? []);
+}
+
+const okDurations = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+
+/** The warm metric of one variant's samples, compared on its paired log-ratios, block by block. */
+export function pairedWarmMetric(
+  variant: string,
+  samples: readonly Sample[],
+  blocks: readonly (readonly number[])[],
+  options: { sequential: boolean; blockRule?: MetricSamples['blockRule'] },
+): MetricSamples {
+  return {
+    metric: 'warm',
+    variant,
+    baseline: okDurations(samples, 'baseline', 'warm').map((s) => s.durationMs),
+    candidate: okDurations(samples, 'candidate', 'warm').map((s) => s.durationMs),
+    sequential: options.sequential,
+    pairedLogRatios: blocks.flat(),
+    blocks,
+    ...(options.blockRule ? { blockRule: options.blockRule } : {}),
+  };
+}
+
+/** The cold-start latency metric of one variant's samples, when each build has two cold starts or more. */
+export function coldMetric(variant: string, samples: readonly Sample[]): MetricSamples[] {
+  const baseline = okDurations(samples, 'baseline', 'cold').map(coldLatencyMs);
+  const candidate = okDurations(samples, 'candidate', 'cold').map(coldLatencyMs);
+  return baseline.length >= 2 && candidate.length >= 2 ? [{ metric: 'cold', variant, baseline, candidate, sequential: false }] : [];
 }
 
 /**

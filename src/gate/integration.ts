@@ -1,7 +1,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { decideLook, logRatio, type MetricSamples } from '../analysis/comparison.js';
+import { coldMetric, decideLook, logRatio, pairedWarmMetric, type MetricSamples } from '../analysis/comparison.js';
 import { quantile, sortedCopy } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
@@ -9,7 +9,7 @@ import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
-import { coldLatencyMs, sampleFromReport, type Build, type Sample } from '../measure/sample.js';
+import { sampleFromReport, type Build, type Sample } from '../measure/sample.js';
 import type { IntegrationResult, IntegrationRun } from '../report/model.js';
 import type { VariantPlan } from './plan.js';
 
@@ -149,20 +149,10 @@ export async function integrationProfile(
     const c = warmOk(candidate.samples);
     return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
   });
-  const of = (build: Build, kind: 'warm' | 'cold'): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
   const warm: MetricSamples = integration.concurrent
-    ? {
-        metric: 'warm',
-        variant: variant.id,
-        baseline: of('baseline', 'warm').map((s) => s.durationMs),
-        candidate: of('candidate', 'warm').map((s) => s.durationMs),
-        sequential: false,
-        pairedLogRatios: roundLogRatios.flat(),
-        // Each round still meets the host in its own way (which run got going first, what else
-        // ran then), and that lasts the whole round: a decision must hold in every round.
-        blocks: roundLogRatios,
-        blockRule: 'strict',
-      }
+    ? // Each round still meets the host in its own way (which run got going first, what else
+      // ran then), and that lasts the whole round: a decision must hold in every round.
+      pairedWarmMetric(variant.id, samples, roundLogRatios, { sequential: false, blockRule: 'strict' })
     : {
         metric: 'warm',
         variant: variant.id,
@@ -170,10 +160,7 @@ export async function integrationProfile(
         candidate: rounds.map((r) => median(warmOk(r.candidate.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
         sequential: false,
       };
-  const metrics: MetricSamples[] = [warm];
-  if (of('baseline', 'cold').length >= 2 && of('candidate', 'cold').length >= 2) {
-    metrics.push({ metric: 'cold', variant: variant.id, baseline: of('baseline', 'cold').map(coldLatencyMs), candidate: of('candidate', 'cold').map(coldLatencyMs), sequential: false });
-  }
+  const metrics: MetricSamples[] = [warm, ...coldMetric(variant.id, samples)];
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
   const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;

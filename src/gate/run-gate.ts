@@ -3,7 +3,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { decideLook, lookSchedule, metricKey, pairedLogRatioBlocks, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
+import { coldMetric, decideLook, lookSchedule, metricKey, pairedLogRatioBlocks, pairedWarmMetric, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
 import { blendedPricePerGbSecond, REQUEST_PRICE_USD } from '../analysis/pricing.js';
 import { recommend } from '../analysis/recommend.js';
 import { functionVerdict } from '../analysis/verdict.js';
@@ -13,7 +13,7 @@ import { PerfFunctionDeployer, type CodePayload, type DeployedArm } from '../lam
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import { seededRandom } from '../local-lambda/faults.js';
-import { coldLatencyMs, type Sample } from '../measure/sample.js';
+import type { Sample } from '../measure/sample.js';
 import { Sampler, type ArmTarget } from '../measure/sampler.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type VariantResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
@@ -258,20 +258,9 @@ async function sequentialWarmSampling(
   const decided = new Map<string, Outcome>();
   const metricsNow = (): MetricSamples[] =>
     pairs.flatMap(({ variant }) => {
-      const of = (build: string, kind: string) => sampler.samples.filter((s) => s.build === build && s.variant === variant.id && s.kind === kind && !s.errorType);
-      const blocks = pairedLogRatioBlocks(sampler.samples.filter((s) => s.variant === variant.id));
-      const warm: MetricSamples = {
-        metric: 'warm',
-        variant: variant.id,
-        baseline: of('baseline', 'warm').map((s) => s.durationMs),
-        candidate: of('candidate', 'warm').map((s) => s.durationMs),
-        sequential: true,
-        pairedLogRatios: blocks.flat(),
-        blocks,
-      };
-      const coldBaseline = of('baseline', 'cold').map(coldLatencyMs);
-      const coldCandidate = of('candidate', 'cold').map(coldLatencyMs);
-      const cold: MetricSamples[] = coldBaseline.length >= 2 && coldCandidate.length >= 2 ? [{ metric: 'cold', variant: variant.id, baseline: coldBaseline, candidate: coldCandidate, sequential: false }] : [];
+      const samples = sampler.samples.filter((s) => s.variant === variant.id);
+      const warm = pairedWarmMetric(variant.id, samples, pairedLogRatioBlocks(samples), { sequential: true });
+      const cold = coldMetric(variant.id, samples);
       return [warm, ...cold];
     });
   let previous = 0;
