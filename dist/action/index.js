@@ -82618,13 +82618,10 @@ const logs = (values) => values.map(logDuration);
 /** log(candidate / baseline) of one pair of durations. */
 const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
 /**
- * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
- * error. The paired comparison works on these.
+ * log(candidate / baseline) Duration of every complete warm pair (both halves warm and without
+ * error), grouped by the replica (environment pair) the pair ran on, in replica order. The
+ * paired comparison works on these.
  */
-function pairedLogRatios(samples) {
-    return pairedLogRatioBlocks(samples).flat();
-}
-/** The same, grouped by the replica (environment pair) the pair ran on, in replica order. */
 function pairedLogRatioBlocks(samples) {
     const halves = new Map();
     for (const s of samples) {

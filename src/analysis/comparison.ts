@@ -89,14 +89,10 @@ const logs = (values: readonly number[]): number[] => values.map(logDuration);
 export const logRatio = (candidateMs: number, baselineMs: number): number => logDuration(candidateMs) - logDuration(baselineMs);
 
 /**
- * log(candidate / baseline) Duration of every complete warm pair: both halves warm and without
- * error. The paired comparison works on these.
+ * log(candidate / baseline) Duration of every complete warm pair (both halves warm and without
+ * error), grouped by the replica (environment pair) the pair ran on, in replica order. The
+ * paired comparison works on these.
  */
-export function pairedLogRatios(samples: readonly Sample[]): number[] {
-  return pairedLogRatioBlocks(samples).flat();
-}
-
-/** The same, grouped by the replica (environment pair) the pair ran on, in replica order. */
 export function pairedLogRatioBlocks(samples: readonly Sample[]): number[][] {
   const halves = new Map<number, { replica: number; baseline?: number; candidate?: number }>();
   for (const s of samples) {
