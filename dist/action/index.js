@@ -86566,6 +86566,7 @@ function perfFunctionName(functionName, runId) {
 
 
 
+
 const TOOL_VERSION = '0.1.0';
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
@@ -86775,7 +86776,7 @@ async function sequentialWarmSampling(spec, context, sampler, pairs) {
             if (c.outcome !== 'inconclusive')
                 decided.set(metricKey(c), c.outcome);
         const warm = latest.filter((c) => c.metric === 'warm');
-        context.progress(`${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${((c.ratio - 1) * 100).toFixed(1)}% [${((c.ciLow - 1) * 100).toFixed(1)}, ${((c.ciHigh - 1) * 100).toFixed(1)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => `${((b.ratio - 1) * 100).toFixed(1)}%`).join(', ')})` : ''}`).join('; ')}`);
+        context.progress(`${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${signedPercent(c.ratio)} [${signedPercent(c.ciLow)}, ${signedPercent(c.ciHigh)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => signedPercent(b.ratio)).join(', ')})` : ''}`).join('; ')}`);
     }
     if (previous < 1) {
         // Stopped early: the remaining error budget goes to the metrics still open (cold starts).

@@ -34,7 +34,7 @@ export interface MetricComparison {
   readonly blocks?: readonly BlockComparison[];
 }
 
-/** One block of pairs, judged on its own at the same error rates as the whole. */
+/** One block of pairs, judged on its own (at the error rates its `blockRule` gives it). */
 export interface BlockComparison {
   readonly pairs: number;
   /** candidate / baseline, the Hodges-Lehmann estimate of the block's paired log-ratios. */

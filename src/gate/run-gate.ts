@@ -15,6 +15,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import { seededRandom } from '../local-lambda/faults.js';
 import type { Sample } from '../measure/sample.js';
 import { Sampler, type ArmTarget } from '../measure/sampler.js';
+import { signedPercent } from '../report/format.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type VariantResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
@@ -277,7 +278,7 @@ async function sequentialWarmSampling(
     for (const c of latest) if (c.outcome !== 'inconclusive') decided.set(metricKey(c), c.outcome);
     const warm = latest.filter((c) => c.metric === 'warm');
     context.progress(
-      `${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${((c.ratio - 1) * 100).toFixed(1)}% [${((c.ciLow - 1) * 100).toFixed(1)}, ${((c.ciHigh - 1) * 100).toFixed(1)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => `${((b.ratio - 1) * 100).toFixed(1)}%`).join(', ')})` : ''}`).join('; ')}`,
+      `${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${signedPercent(c.ratio)} [${signedPercent(c.ciLow)}, ${signedPercent(c.ciHigh)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => signedPercent(b.ratio)).join(', ')})` : ''}`).join('; ')}`,
     );
   }
   if (previous < 1) {
