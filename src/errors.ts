@@ -8,3 +8,15 @@ export function errorMessage(error: unknown): string {
     return String(error);
   }
 }
+
+/**
+ * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
+ * error, and the file may be one the reader must not see (a payload path can point anywhere).
+ */
+export function jsonSyntaxProblem(error: unknown): string {
+  const message = errorMessage(error);
+  const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+  if (message.includes('Unexpected end of JSON input')) return 'is not valid JSON (it ends too early)';
+  if (!where) return 'is not valid JSON';
+  return where[2] ? `is not valid JSON (at line ${where[2]}, column ${where[3]})` : `is not valid JSON (at byte ${where[1]})`;
+}

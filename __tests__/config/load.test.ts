@@ -122,6 +122,44 @@ describe('configuration', () => {
     expect(() => loadConfig(file)).toThrow(/broken\.yml is not valid:\n {2}- cannot be parsed: .*at line \d+, column \d+/);
   });
 
+  test('a payload path outside the config directory may be read, but an error never prints what the file holds', () => {
+    // Stands in for ../../etc/shadow: a file outside the config's directory whose content must stay unseen.
+    const outside = mkdtempSync(join(tmpdir(), 'lpg-outside-'));
+    try {
+      writeFileSync(join(outside, 'shadow'), 'root:$y$j9T$SECRETHASHVALUE:19700:0:99999:7:::\n');
+      writeFileSync(join(outside, 'half.json'), '{"password": "hunter2-SECRETHASHVALUE", ');
+      writeFileSync(join(outside, 'good.json'), '{"id": 2}');
+      const relative = (name: string): string => join('..', '..', '..', '..', '..', '..', '..', '..', outside, name);
+      const problems = problemsOf(withFunction({ exemplars: [
+        { name: 'shadow', payload: relative('shadow') },
+        { name: 'half', payload: relative('half.json') },
+        { name: 'directory', payload: relative('') },
+        { name: 'device', payload: '/dev/zero' },
+      ] }));
+      expect(problems).toEqual([
+        expect.stringMatching(/^functions\[0\]\.exemplars\[0\]\.payload: \S+shadow is not valid JSON$/),
+        expect.stringMatching(/^functions\[0\]\.exemplars\[1\]\.payload: \S+half\.json is not valid JSON/),
+        expect.stringMatching(/^functions\[0\]\.exemplars\[2\]\.payload: \S+ is not a file/),
+        expect.stringMatching(/^functions\[0\]\.exemplars\[3\]\.payload: \/dev\/zero is not a file/),
+      ]);
+      const text = problems.join('\n');
+      for (const secret of ['root:', 'SECRETHASHVALUE', 'hunter2', 'password']) expect(text).not.toContain(secret);
+      // Outside the config's directory is allowed: the documented workflow reads ../baseline.
+      const file = join(dir, 'outside.yml');
+      writeFileSync(file, stringify(withFunction({ exemplars: [{ name: 'good', payload: relative('good.json') }] })));
+      expect(loadConfig(file, { env: {} }).functions[0]!.exemplars[0]!.payload.toString()).toBe('{"id": 2}');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('a JSON config with a syntax error names the place, not the bytes', () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{"region": "us-east-1", "functions": [ SECRETHASHVALUE ]}');
+    expect(() => loadConfig(file)).toThrow(/broken\.json is not valid:\n {2}- cannot be parsed: not valid JSON/);
+    expect(() => loadConfig(file)).not.toThrow(/SECRETHASHVALUE/);
+  });
+
   test('the committed JSON Schema is the one the schema generates (run npm run schema)', () => {
     const committed = JSON.parse(readFileSync('lambda-perf.schema.json', 'utf8')) as unknown;
     expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));

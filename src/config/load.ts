@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
 import type { Architecture, Budgets, CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, Strategy, VariantSpec } from './types.js';
@@ -83,7 +84,7 @@ function parseDocument(text: string, source: string): unknown {
   try {
     return extname(source) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
+    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : jsonSyntaxProblem(error).replace(/^is /, '');
     throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
   }
 }
@@ -246,14 +247,19 @@ function resolveExemplar(exemplar: RawFunction['exemplars'][number], where: stri
   if ((exemplar.payload === undefined) === (exemplar.event === undefined)) {
     problems.push(`${where}: give exactly one of payload (a JSON file) or event (inline)`);
   } else if (exemplar.payload !== undefined) {
+    // The path may point anywhere (the config is code): say what is wrong with the file, never what is in it.
     const path = resolve(directory, exemplar.payload);
-    if (!existsSync(path)) problems.push(`${where}.payload: ${exemplar.payload} does not exist (resolved to ${path})`);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) problems.push(`${where}.payload: ${exemplar.payload} does not exist (resolved to ${path})`);
+    else if (!stats.isFile()) problems.push(`${where}.payload: ${exemplar.payload} is not a file (resolved to ${path})`);
+    else if (stats.size > MAX_PAYLOAD_BYTES) problems.push(`${where}.payload: ${exemplar.payload} is ${stats.size} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
     else {
-      payload = readFileSync(path);
       try {
+        payload = readFileSync(path);
         JSON.parse(payload.toString('utf8'));
       } catch (error) {
-        problems.push(`${where}.payload: ${exemplar.payload} is not valid JSON: ${(error as Error).message}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        problems.push(`${where}.payload: ${exemplar.payload} ${code ? `cannot be read (${code})` : jsonSyntaxProblem(error)}`);
       }
     }
   } else {
