@@ -1,4 +1,5 @@
 import type { MetricComparison } from '../analysis/comparison.js';
+import { escapeMarkdown } from './escape.js';
 import { ms, percentChange, blocksText, signedPercent, usd } from './format.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
@@ -54,7 +55,7 @@ function details(f: FunctionResult): string {
   lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | By environment pair |', '|---|---|---|---|---|---|---|---|', ...comparisons);
   lines.push(
     '',
-    `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`,
+    `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).`,
     '',
     '</details>',
   );
@@ -66,7 +67,7 @@ function integrationSection(f: FunctionResult): string {
   if (!integration) return '';
   const warm = integration.comparisons.find((c) => c.metric === 'warm');
   const lines = [
-    `#### Integration traffic: \`${integration.command}\` at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
+    `#### Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
     '',
     '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -84,9 +85,9 @@ function integrationSection(f: FunctionResult): string {
 
 function functionSection(f: FunctionResult, charts: boolean): string {
   const lines: string[] = [];
-  const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${f.recommended.why})` : '';
-  lines.push(`### ${ICON[f.verdict]} ${f.name}: ${f.verdict}${rec}`, '');
-  for (const reason of f.reasons) lines.push(`- ${REASON_ICON[reason.kind]} ${reason.message}`);
+  const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${escapeMarkdown(f.recommended.why)})` : '';
+  lines.push(`### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}: ${f.verdict}${rec}`, '');
+  for (const reason of f.reasons) lines.push(`- ${REASON_ICON[reason.kind]} ${escapeMarkdown(reason.message)}`);
   if (f.reasons.length) lines.push('');
   lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
   lines.push('|---|---|---|---|---|---|---|---|');
@@ -125,7 +126,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
     options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
     `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
     '',
-    report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${report.environment.statement}`,
+    report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${escapeMarkdown(report.environment.statement)}`,
     '',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
   const footer = [

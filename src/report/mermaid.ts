@@ -7,7 +7,8 @@ function chart(title: string, axis: string, memories: number[], baseline: number
   return [
     '```mermaid',
     'xychart-beta',
-    `  title "${title}"`,
+    // Names reach here from a report file too: keep the title from closing its quotes or the fence.
+    `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
     `  x-axis "memory (MB)" [${memories.join(', ')}]`,
     `  y-axis "${axis}" 0 --> ${round(top)}`,
     `  line [${baseline.map(round).join(', ')}]`,

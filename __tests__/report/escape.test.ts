@@ -1,0 +1,84 @@
+import { escapeMarkdown } from '../../src/report/escape.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import type { FunctionResult, GateReport } from '../../src/report/model.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import { sampleReport } from '../helpers/report-fixture.js';
+
+const HOSTILE = '</details></details><img src=x onerror=alert(1)> @octocat see [here](https://evil.example/x) or https://evil.example and www.evil.example, #12, `code`, **bold**, $x$ | cell\n# heading\n```\nfence\n\\';
+
+/** What a reader of the comment would be exposed to if the text acted as markdown or HTML. */
+function actingMarkup(rendered: string): string[] {
+  const problems: string[] = [];
+  // Chart code blocks are drawn by Mermaid, not read as markdown; a title must not leave its block.
+  const charts = [...rendered.matchAll(/```mermaid\n([^`]*)```/g)];
+  for (const [, chart] of charts) if (chart!.split('\n').some((line) => line !== '' && !/^ {2}(title "[^"\n]*"|x-axis|y-axis|line \[)|^xychart-beta$/.test(line))) problems.push('a chart line the renderer did not write');
+  const markdown = rendered.replace(/```mermaid\n[^`]*```/g, '');
+  const opened = markdown.split('<details>').length - 1;
+  const closed = markdown.split('</details>').length - 1;
+  if (opened !== closed) problems.push(`${opened} <details> but ${closed} </details>`);
+  if (/<(?!\/?(details|summary|sub|br|code)>)(?!!-- lambda-perf-gate)[a-z!/]/i.test(markdown)) problems.push('an HTML tag the renderer did not write');
+  if (/(^|[^\\])\]\(/.test(markdown)) problems.push('a markdown link');
+  if (/(^|\s)@\w/.test(markdown)) problems.push('an @mention');
+  if (/https?:\/\/|www\./.test(markdown)) problems.push('an autolink');
+  if (/#\d/.test(markdown)) problems.push('an issue reference');
+  if (/^(#|```)/m.test(markdown.split('\n').filter((line) => !/^#{2,4} /.test(line)).join('\n'))) problems.push('a heading or fence the renderer did not write');
+  return problems;
+}
+
+describe('escaping what functions, commands and report files say', () => {
+  test('the hostile text itself shows no tag, link, mention, reference, fence or line break', () => {
+    const escaped = escapeMarkdown(HOSTILE);
+    expect(escaped.replace(/<br>/g, '')).not.toMatch(/[<>\n]/);
+    expect(actingMarkup(escaped)).toEqual([]);
+    expect(escaped).toContain('&lt;/details&gt;');
+    expect(escaped).toContain('\\[here\\]');
+    expect(escaped).toContain('\\| cell');
+    expect(escaped).toContain('<br>\\`\\`\\`<br>');
+  });
+
+  test('ordinary messages stay readable: identifiers, numbers and percentages are left alone', () => {
+    expect(escapeMarkdown('256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, n=40/40)')).toBe('256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, n=40/40)');
+    expect(escapeMarkdown('p<0.0001')).toBe('p&lt;0.0001');
+  });
+
+  test('a report with hostile names, messages, command and output renders with only the markup the renderer wrote', () => {
+    const clean = sampleReport();
+    const fn = clean.functions[0]!;
+    const hostile: FunctionResult = {
+      ...fn,
+      name: HOSTILE,
+      perfFunction: HOSTILE,
+      reasons: [
+        { kind: 'wrong-answer', message: `exemplar x: the candidate failed 3 of 3 invocations (error ${HOSTILE})` },
+        { kind: 'test-failure', message: `integration command "npm test" exited with 1; last output:\n${HOSTILE}` },
+      ],
+      recommended: { ...fn.recommended!, why: HOSTILE },
+      exemplars: [{ name: HOSTILE, weight: 1 }],
+      integration: {
+        command: HOSTILE,
+        variant: fn.variants[0]!.id,
+        mode: 'concurrent',
+        runs: [],
+        baseline: fn.variants[0]!.baseline,
+        candidate: fn.variants[0]!.candidate,
+        comparisons: [],
+        budgets: [],
+      },
+    };
+    const report: GateReport = { ...clean, environment: { cpuScaledByMemory: false, statement: HOSTILE }, functions: [hostile] };
+    const markdown = renderMarkdown(report, { charts: true, key: 'k' });
+    expect(actingMarkup(markdown)).toEqual([]);
+    // Still says what happened.
+    expect(markdown).toContain('exemplar x: the candidate failed 3 of 3 invocations (error &lt;/details&gt;');
+    expect(markdown).toContain('<code>');
+    // Our own markup is intact around it.
+    expect(markdown).toContain('<details><summary>Details</summary>');
+    expect(markdown.split('\n')[0]).toBe('<!-- lambda-perf-gate key=k verdict=fail -->');
+    // The terminal shows the text as it is (a terminal renders no markup).
+    expect(renderTerminal(report)).toContain('</details></details><img');
+  });
+
+  test('the check itself catches what the unescaped text would do', () => {
+    expect(actingMarkup(`- ${HOSTILE}`).length).toBeGreaterThanOrEqual(5);
+  });
+});
