@@ -240,6 +240,42 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(posted.outputs.verdict).toBe(measured.outputs.verdict);
   });
 
+  test('secrets a command or a function prints never reach the report, the summary, the comment or the log; hostile markup stays text', async () => {
+    const token = 'tok-0123456789abcdef';
+    const leak = '</details><img src=x onerror=alert(1)> @octocat [win](https://evil.example)';
+    // The candidate fails with an error type that carries markup and a secret it should not know.
+    const candidate = `exports.handler = async () => { const e = new Error('no'); e.name = ${JSON.stringify(`${leak} ${token}`)}; throw e; };`;
+    const ws = workspace(spin(500), candidate);
+    // The test suite asks the runner to mask a value it made up, then prints it and a secret from its environment.
+    const command = 'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; exit 3';
+    const config = {
+      region: 'us-east-1',
+      functions: [{ name: 'api', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }], integration: { command, 'max-log-wait-s': 5 } }],
+      sampling: { 'warm-min': 10, 'warm-max': 21, cold: 1, concurrency: 1, seed: 3 },
+    };
+    writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
+    const run = await runAction(ws, { 'comment-key': 'secrets' }, { name: 'pull_request', ref: 'refs/pull/14/merge', payload: { ...pullRequestEvent, pull_request: { number: 14 } } }, 'src/action/index.ts', { LPG_TEST_API_TOKEN: token }).done;
+    expect(run.code).toBe(1);
+    const secrets = [token, 'masked-candidate-51c0ffee', 'masked-baseline-51c0ffee'];
+    const report = readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8');
+    const summary = readFileSync(ws.files.summary, 'utf8');
+    const comment = github.comments.find((c) => c.issue === 14)!.body;
+    // The runner is told to mask what the command masked; nothing else in the log shows it.
+    expect(run.stdout).toContain('::add-mask::masked-candidate-51c0ffee');
+    const log = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    for (const [where, text] of Object.entries({ report, summary, comment, log })) {
+      for (const secret of secrets) expect(`${where}: ${text.includes(secret) ? secret : 'clean'}`).toBe(`${where}: clean`);
+    }
+    expect(JSON.parse(report).functions[0].integration.runs[0].outputTail).toContain('connecting with *** and ***');
+    expect(log).toMatch(/::error title=lambda-perf-gate%3A api test-failure::integration command .* exited with 3 against the candidate; last output:%0A.*connecting with \*\*\* and \*\*\*/);
+    // The error type's markup is shown, not acted on.
+    for (const text of [summary, comment]) {
+      expect(text).toContain('&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt;');
+      expect(text).not.toMatch(/<img|@octocat|[^\\]\]\(https/);
+      expect(text.split('<details>').length).toBe(text.split('</details>').length);
+    }
+  });
+
   test('bad inputs fail the step with what is wrong, before any AWS call', async () => {
     const ws = workspace(spin(1000), spin(1000));
     const run = await runAction(ws, { 'fail-on': 'regression,slowness', comment: 'sometimes' }, { name: 'pull_request', ref: 'refs/pull/12/merge', payload: pullRequestEvent }).done;

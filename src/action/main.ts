@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import type { GateConfig } from '../config/types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { runGate } from '../gate/run-gate.js';
@@ -19,7 +19,9 @@ import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
+import { parseReport, serializeReport } from '../report/json.js';
 import type { GateReport, MemoryChange } from '../report/model.js';
+import { Redactor } from '../report/redact.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { STATE_FILE } from './state.js';
 
@@ -112,10 +114,16 @@ async function applyMemory(report: GateReport, config: GateConfig, inputs: Actio
 }
 
 /** The workflow_run half of the fork-safe pair: post a report file measured elsewhere. */
-async function postReportFile(inputs: ActionInputs, context: RunContext, workspace: string): Promise<void> {
+async function postReportFile(inputs: ActionInputs, context: RunContext, workspace: string, redactor: Redactor): Promise<void> {
   const path = resolve(workspace, inputs.reportPath);
   if (!existsSync(path)) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`]);
-  const report = JSON.parse(readFileSync(path, 'utf8')) as GateReport;
+  let parsed: GateReport;
+  try {
+    parsed = parseReport(readFileSync(path, 'utf8')) as GateReport;
+  } catch (error) {
+    throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`]);
+  }
+  const report = redactor.deep(parsed);
   if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
   await publish(report, inputs, context, path);
   failIfAsked(report, inputs);
@@ -127,12 +135,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let service: LocalLambda | undefined;
   let registry: CleanupRegistry | undefined;
   let uninstall = (): void => undefined;
+  // Everything the action writes goes through it: the report (so the comment, summary and
+  // annotations drawn from it), progress lines and the failure message.
+  const redactor = Redactor.fromEnvironment(env);
   try {
     inputs = readInputs((name) => core.getInput(name));
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const context = readRunContext(env);
     if (inputs.mode === 'comment') {
-      await postReportFile(inputs, context, workspace);
+      await postReportFile(inputs, context, workspace, redactor);
       return;
     }
     let config = loadActionConfig(inputs, workspace);
@@ -152,22 +163,33 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     checkForBackend(config, backend, inputs.inline ? 'the action inputs' : inputs.config);
     const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
     core.saveState(STATE_FILE, stateFile);
-    let report = await runGate({ config, backend, stateFile, progress: (line) => core.info(line), onCleanupRegistry: (r) => (registry = r) });
+    const measured = await runGate({
+      config,
+      backend,
+      stateFile,
+      progress: (line) => core.info(redactor.text(line)),
+      onCleanupRegistry: (r) => (registry = r),
+      onSecret: (value) => {
+        redactor.add(value);
+        core.setSecret(value);
+      },
+    });
+    let report = redactor.deep(measured);
     const memoryChanges = await applyMemory(report, config, inputs, context);
     report = {
       ...report,
       github: { eventName: context.eventName, ref: context.ref, sha: context.sha, ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}) },
-      ...(memoryChanges.length ? { memoryChanges } : {}),
+      ...(memoryChanges.length ? { memoryChanges: redactor.deep(memoryChanges) } : {}),
     };
     const reportPath = resolve(workspace, inputs.reportPath);
-    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(reportPath, serializeReport(report));
     await publish(report, inputs, context, reportPath);
     failIfAsked(report, inputs);
   } catch (error) {
     if (error instanceof InfrastructureError && inputs && !inputs.failOn.includes('error')) {
-      core.warning(`lambda-perf-gate: infrastructure error (not failing: ${INPUT.failOn} does not include error): ${error.message}`);
+      core.warning(redactor.text(`lambda-perf-gate: infrastructure error (not failing: ${INPUT.failOn} does not include error): ${error.message}`));
     } else {
-      core.setFailed(`lambda-perf-gate: ${errorMessage(error)}`);
+      core.setFailed(redactor.text(`lambda-perf-gate: ${errorMessage(error)}`));
     }
   } finally {
     uninstall();

@@ -6,8 +6,10 @@ import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { runGate } from '../gate/run-gate.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { DEFAULT_FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
+import { serializeReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../report/model.js';
+import { Redactor } from '../report/redact.js';
 import { renderTerminal } from '../report/terminal.js';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 } as const;
@@ -64,6 +66,8 @@ export interface RunOutcome {
 
 /** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
 export async function runCommand(args: RunArguments, out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<RunOutcome> {
+  // Everything written below (report files, terminal, progress) goes through it.
+  const redactor = Redactor.fromEnvironment(process.env);
   const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
   let service: LocalLambda | undefined;
   let registry: CleanupRegistry | undefined;
@@ -83,20 +87,26 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
     }
     const backend = await probeBackend(effective.endpoint);
     checkForBackend(effective, backend, args.config);
-    const report = await runGate({
+    const measured = await runGate({
       config: effective,
       backend,
       ...(args.stateFile ? { stateFile: args.stateFile } : {}),
-      progress: args.quiet ? () => undefined : (line) => err(`· ${line}\n`),
+      progress: args.quiet ? () => undefined : (line) => err(`· ${redactor.text(line)}\n`),
       onCleanupRegistry: (r) => (registry = r),
+      onSecret: (value) => redactor.add(value),
     });
-    if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    const report = redactor.deep(measured);
+    if (args.json) writeFileSync(args.json, serializeReport(report));
     if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
     out(renderTerminal(report));
     const failing = failingReasons(report, args.failOn);
     const exitCode = failing.length ? EXIT.fail : EXIT.pass;
     if (report.verdict !== 'pass' && !failing.length) err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
     return { report, exitCode };
+  } catch (error) {
+    // The caller prints the message; it may quote what a function or a command said.
+    if (error instanceof Error) error.message = redactor.text(error.message);
+    throw error;
   } finally {
     uninstall();
     await service?.stop();

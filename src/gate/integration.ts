@@ -9,6 +9,7 @@ import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
+import { maskedValue } from '../report/redact.js';
 import { sampleFromReport, type Build, type Sample } from '../measure/sample.js';
 import type { IntegrationResult, IntegrationRun } from '../report/model.js';
 import type { VariantPlan } from './plan.js';
@@ -18,6 +19,8 @@ export interface IntegrationContext {
   readonly logs: CloudWatchLogsClient;
   readonly local: boolean;
   readonly progress: (line: string) => void;
+  /** Told every value the command asked to mask (`::add-mask::`), so the writers can redact it. */
+  readonly onSecret?: (value: string) => void;
 }
 
 const EXEMPLAR = '(integration)';
@@ -63,7 +66,10 @@ async function runAgainst(
   const { integration } = spec;
   const build = arm.build;
   context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-  const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
+  const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS, (line) => {
+    const secret = maskedValue(line);
+    if (secret !== undefined) context.onSecret?.(secret);
+  });
   const collected = await collectReports(context.logs, {
     logGroup: `/aws/lambda/${functionName}`,
     version: arm.qualifier,

@@ -43,6 +43,8 @@ export interface GateOptions {
   readonly stateFile?: string;
   readonly retry?: RetryPolicy;
   readonly now?: () => Date;
+  /** Told each value an integration command asked to mask, for the writers to redact. */
+  readonly onSecret?: (value: string) => void;
 }
 
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
@@ -82,6 +84,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         runId,
         retry: options.retry ?? DEFAULT_RETRY,
         countRetry: () => retries++,
+        ...(options.onSecret ? { onSecret: options.onSecret } : {}),
       });
       functions.push({ ...result, invocations: { ...result.invocations, retries: retries - before } });
     }
@@ -141,6 +144,7 @@ interface FunctionContext {
   readonly runId: string;
   readonly retry: RetryPolicy;
   readonly countRetry: () => void;
+  readonly onSecret?: (value: string) => void;
 }
 
 async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promise<FunctionResult> {
@@ -183,6 +187,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
         logs: context.logsClient,
         local: context.backend.kind === 'local',
         progress,
+        ...(context.onSecret ? { onSecret: context.onSecret } : {}),
       })
     : undefined;
   // Measuring is over: the function goes now rather than at the end of the whole run.

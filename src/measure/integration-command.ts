@@ -5,13 +5,19 @@ export interface CommandResult {
   readonly signal: string | null;
   readonly timedOut: boolean;
   readonly durationMs: number;
-  /** The last lines of stdout and stderr together, for the report. */
+  /** The last few lines of stdout and stderr together, for the report (redacted where it is written). */
   readonly outputTail: string;
   readonly startedAt: number;
   readonly endedAt: number;
 }
 
-const TAIL_CHARS = 4000;
+/** A tail is there to say why a run failed; the less of a test suite's output it keeps, the less it can leak. */
+const TAIL_CHARS = 2000;
+const TAIL_LINES = 20;
+
+function shortTail(text: string): string {
+  return text.split('\n').slice(-TAIL_LINES).join('\n');
+}
 
 /**
  * Runs the project's integration tests through the shell, with the variables that point its
@@ -43,8 +49,10 @@ export function runIntegrationCommand(command: string, cwd: string, env: NodeJS.
     }, timeoutS * 1000);
     const finish = (exitCode: number | null, signal: string | null): void => {
       clearTimeout(timer);
+      if (partial) onLine(partial);
+      partial = '';
       const endedAt = Date.now();
-      resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: tail, startedAt, endedAt });
+      resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: shortTail(tail), startedAt, endedAt });
     };
     child.on('error', (error) => {
       tail = `${tail}\n${error.message}`.slice(-TAIL_CHARS);

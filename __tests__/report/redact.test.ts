@@ -1,0 +1,56 @@
+import { isSecretName, maskedValue, Redactor } from '../../src/report/redact.js';
+
+describe('redacting secrets from what the gate writes', () => {
+  test.each([
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['AWS_SESSION_TOKEN', true],
+    ['AWS_ACCESS_KEY_ID', true],
+    ['GITHUB_TOKEN', true],
+    ['INPUT_GITHUB-TOKEN', true],
+    ['ACTIONS_ID_TOKEN_REQUEST_TOKEN', true],
+    ['DB_PASSWORD', true],
+    ['NPM_AUTH', true],
+    ['GOOGLE_APPLICATION_CREDENTIALS', true],
+    ['STRIPE_API_KEY', true],
+    ['SIGNING_KEY', true],
+    ['PATH', false],
+    ['PWD', false],
+    ['HOME', false],
+    ['MONKEY', false],
+    ['KEYBOARD_LAYOUT', false],
+    ['INPUT_COMMENT-KEY', false],
+    ['GITHUB_REPOSITORY', false],
+  ])('%s is secret-looking: %s', (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
+  });
+
+  test('values of secret-looking variables are replaced everywhere; short ones and other variables are left', () => {
+    const redactor = Redactor.fromEnvironment({ AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', FLAG_TOKEN: 'true', HOME: '/home/runner-secret-ish', NPM_TOKEN: 'npm_abcdefgh12345678' });
+    expect(redactor.text('key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY token npm_abcdefgh12345678 flag true at /home/runner-secret-ish')).toBe('key=*** token *** flag true at /home/runner-secret-ish');
+    expect(redactor.size).toBe(2);
+  });
+
+  test('a multi-line secret is redacted whole and line by line; a secret containing another goes whole', () => {
+    const redactor = new Redactor();
+    redactor.add('-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END KEY-----');
+    redactor.add('abcdefgh');
+    redactor.add('abcdefgh-longer');
+    expect(redactor.text('tail: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC')).toBe('tail: ***');
+    expect(redactor.text('abcdefgh-longer and abcdefgh')).toBe('*** and ***');
+  });
+
+  test('::add-mask:: lines give their value, unescaped as the runner does', () => {
+    expect(maskedValue('::add-mask::s3cr3t-value')).toBe('s3cr3t-value');
+    expect(maskedValue('::add-mask::100%25 sure%0Anext')).toBe('100% sure\nnext');
+    expect(maskedValue('  ::add-mask::padded-value  \r')).toBe('padded-value');
+    expect(maskedValue('::add-mask::')).toBeUndefined();
+    expect(maskedValue('echo add-mask')).toBeUndefined();
+  });
+
+  test('a report is redacted deep, keys and all, numbers untouched', () => {
+    const redactor = new Redactor();
+    redactor.add('hunter2-hunter2');
+    const report = { verdict: 'fail', n: Infinity, list: [{ message: 'pw hunter2-hunter2', value: Number.NaN }], byName: { 'hunter2-hunter2': 1 } };
+    expect(redactor.deep(report)).toEqual({ verdict: 'fail', n: Infinity, list: [{ message: 'pw ***', value: Number.NaN }], byName: { '***': 1 } });
+  });
+});

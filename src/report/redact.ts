@@ -1,0 +1,95 @@
+/**
+ * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
+ * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
+ * job log only, never in a comment, and it never sees what an integration command printed, so the
+ * gate redacts by itself: the values of secret-looking environment variables, and every value a
+ * command asked to mask with `::add-mask::`.
+ */
+
+/** What replaces a secret. */
+export const REDACTED = '***';
+
+/**
+ * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
+ * and protect nothing (a real token, key or password is longer).
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/** Words that mark an environment variable as secret, matched anywhere in its name. */
+const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
+const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
+/** The gate's own inputs that carry such a word but no secret. */
+const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
+
+/** Whether an environment variable's name says it holds a secret. */
+export function isSecretName(name: string): boolean {
+  if (NOT_SECRET.has(name.toUpperCase())) return false;
+  return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
+}
+
+const ADD_MASK = /::add-mask::(.*)$/;
+
+/**
+ * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
+ * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
+ */
+export function maskedValue(line: string): string | undefined {
+  const match = ADD_MASK.exec(line.replace(/\r$/, ''));
+  if (!match) return undefined;
+  const value = match[1]!.replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
+  return value === '' ? undefined : value;
+}
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  /** A redactor for the values of the secret-looking variables in `env`. */
+  static fromEnvironment(env: NodeJS.ProcessEnv): Redactor {
+    const redactor = new Redactor();
+    for (const [name, value] of Object.entries(env)) if (value !== undefined && isSecretName(name)) redactor.add(value);
+    return redactor;
+  }
+
+  /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
+  add(value: string): void {
+    for (const candidate of [value, ...value.split(/\r?\n/)]) {
+      const trimmed = candidate.trim();
+      if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
+        this.secrets.add(trimmed);
+        this.pattern = undefined;
+      }
+    }
+  }
+
+  /** How many distinct values it redacts. */
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  text(text: string): string {
+    if (this.secrets.size === 0) return text;
+    // Longest first, so a secret that contains another is replaced whole.
+    this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    return text.replace(this.pattern, REDACTED);
+  }
+
+  /** A copy of any JSON-like value (a report) with every string redacted, keys included. */
+  deep<T>(value: T): T {
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.text(value);
+    if (Array.isArray(value)) return value.map((item) => this.walk(item));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.text(key), this.walk(item)]));
+    }
+    return value;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
