@@ -2,7 +2,7 @@ import { getOctokit } from '@actions/github';
 import { upsertStickyComment } from '../../src/github/sticky-comment.js';
 import { commentMarker } from '../../src/report/markdown.js';
 import type { Verdict } from '../../src/report/model.js';
-import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-stand-in.js';
+import { GITHUB_ACTIONS_BOT, startGitHubStandIn, type GitHubStandIn } from '../helpers/github-stand-in.js';
 
 let github: GitHubStandIn;
 let octokit: ReturnType<typeof getOctokit>;
@@ -52,5 +52,46 @@ describe('the sticky PR comment', () => {
     const result = await upsertStickyComment(octokit, { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' }, body('k', 'fail'), 'fail', 'never');
     expect(result.action).toBe('skipped');
     expect(github.requests.length).toBe(before);
+  });
+
+  describe('a comment someone else wrote with the marker is not the gate\'s', () => {
+    const mallory = { login: 'mallory', id: 666, type: 'User' as const };
+
+    test('with GITHUB_TOKEN: the gate writes and then updates its own comment, and leaves the planted one alone', async () => {
+      const n = ++issue;
+      const planted = { id: 9001, issue: n, body: body('perf.yml', 'pass', ' (all good, merge it)'), html_url: 'planted', user: mallory };
+      github.comments.push(planted);
+      const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml' };
+      const first = await upsertStickyComment(octokit, target, body('perf.yml', 'fail'), 'fail', 'always');
+      const second = await upsertStickyComment(octokit, target, body('perf.yml', 'fail', ' again'), 'fail', 'always');
+      expect([first.action, second.action]).toEqual(['created', 'updated']);
+      expect(second.url).toBe(first.url);
+      const ours = github.comments.filter((c) => c.issue === n && c.id !== planted.id);
+      expect(ours).toEqual([expect.objectContaining({ user: GITHUB_ACTIONS_BOT, body: body('perf.yml', 'fail', ' again') })]);
+      expect(planted.body).toBe(body('perf.yml', 'pass', ' (all good, merge it)'));
+      expect(github.requests.filter((r) => r === 'PATCH /repos/acme/orders/issues/comments/9001')).toEqual([]);
+    });
+
+    test('on-change: a planted "fail" comment does not make the gate think it already reported the failure', async () => {
+      const n = ++issue;
+      github.comments.push({ id: 9002, issue: n, body: body('k', 'fail'), html_url: 'planted', user: mallory });
+      const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' };
+      expect((await upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'on-change')).action).toBe('created');
+    });
+
+    test('with a personal access token: the gate asks GitHub who it is and keeps to that person\'s comment', async () => {
+      github.tokens.set('pat-alice', { user: { login: 'Alice', id: 7, type: 'User' }, installation: false });
+      const asAlice = getOctokit('pat-alice', { baseUrl: github.url });
+      const n = ++issue;
+      github.comments.push({ id: 9003, issue: n, body: body('k', 'pass'), html_url: 'planted', user: mallory });
+      github.comments.push({ id: 9004, issue: n, body: body('k', 'pass'), html_url: 'from GITHUB_TOKEN', user: GITHUB_ACTIONS_BOT });
+      const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' };
+      const first = await upsertStickyComment(asAlice, target, body('k', 'fail'), 'fail', 'always');
+      const second = await upsertStickyComment(asAlice, target, body('k', 'pass'), 'pass', 'always');
+      expect([first.action, second.action]).toEqual(['created', 'updated']);
+      expect(github.comments.filter((c) => c.issue === n && c.user?.login === 'Alice')).toHaveLength(1);
+      expect(github.comments.filter((c) => c.issue === n).map((c) => c.body.includes('verdict=pass'))).toEqual([true, true, true]);
+      expect(github.requests.filter((r) => r.startsWith('PATCH') && /\/(9003|9004)$/.test(r))).toEqual([]);
+    });
   });
 });

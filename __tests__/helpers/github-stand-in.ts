@@ -1,12 +1,30 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export interface GitHubUser {
+  readonly login: string;
+  readonly id: number;
+  readonly type: 'User' | 'Bot';
+}
+
 export interface StoredComment {
   id: number;
   issue: number;
   body: string;
   html_url: string;
+  /** Who wrote it; a comment pushed without one was written by a person (`octocat`). */
+  user?: GitHubUser;
 }
+
+/** What a token stands for: a GitHub App installation (GITHUB_TOKEN) or a person's PAT. */
+export interface TokenIdentity {
+  readonly user: GitHubUser;
+  readonly installation: boolean;
+}
+
+/** The author of comments made with a workflow's GITHUB_TOKEN. */
+export const GITHUB_ACTIONS_BOT: GitHubUser = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
+const PERSON: GitHubUser = { login: 'octocat', id: 583231, type: 'User' };
 
 export interface GitHubStandIn {
   readonly url: string;
@@ -15,6 +33,10 @@ export interface GitHubStandIn {
   readonly requests: string[];
   /** Answer writes as a fork PR's read-only token gets answered. */
   forbidWrites: boolean;
+  /** Tokens it accepts; `test-token` is a GITHUB_TOKEN (an installation of github-actions). */
+  readonly tokens: Map<string, TokenIdentity>;
+  /** Pull requests GET /repos/{owner}/{repo}/pulls/{number} answers, with their head commit. */
+  readonly pulls: Map<number, { headSha: string; headRepo: string }>;
   close(): Promise<void>;
 }
 
@@ -25,6 +47,8 @@ export interface GitHubStandIn {
 export async function startGitHubStandIn(): Promise<GitHubStandIn> {
   const comments: StoredComment[] = [];
   const requests: string[] = [];
+  const tokens = new Map<string, TokenIdentity>([['test-token', { user: GITHUB_ACTIONS_BOT, installation: true }]]);
+  const pulls = new Map<number, { headSha: string; headRepo: string }>();
   let nextId = 1000;
   let url = '';
   const state = { forbidWrites: false };
@@ -47,14 +71,29 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
       requests.push(`${request.method} ${parsed.pathname}`);
       const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(parsed.pathname);
       const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(parsed.pathname);
+      const pull = /^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)$/.exec(parsed.pathname);
+      const token = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const identity = token === undefined ? undefined : tokens.get(token);
       const forbidden = (): void =>
-        send(response, 403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/comments' });
-      if (list && request.method === 'GET') {
+        send(response, 403, {
+          message: identity?.installation === false ? 'Must have admin rights to Repository.' : 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest/issues/comments',
+        });
+      if (!identity) return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+      if (parsed.pathname === '/user' && request.method === 'GET') {
+        // An installation token (GITHUB_TOKEN) is no user: GitHub answers 403.
+        if (identity.installation) return send(response, 403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' });
+        send(response, 200, identity.user);
+      } else if (pull && request.method === 'GET') {
+        const found = pulls.get(Number(pull[2]));
+        if (!found) return send(response, 404, { message: 'Not Found' });
+        send(response, 200, { number: Number(pull[2]), state: 'open', head: { sha: found.headSha, repo: { full_name: found.headRepo } }, base: { repo: { full_name: pull[1] } } });
+      } else if (list && request.method === 'GET') {
         const issue = Number(list[1]);
         const perPage = Number(parsed.searchParams.get('per_page') ?? 30);
         const page = Number(parsed.searchParams.get('page') ?? 1);
         const mine = comments.filter((c) => c.issue === issue);
-        const slice = mine.slice((page - 1) * perPage, page * perPage);
+        const slice = mine.slice((page - 1) * perPage, page * perPage).map((c) => ({ ...c, user: c.user ?? PERSON }));
         const headers: Record<string, string> = {};
         if (page * perPage < mine.length) {
           const next = new URL(parsed.toString());
@@ -65,7 +104,7 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
       } else if (list && request.method === 'POST') {
         if (state.forbidWrites) return forbidden();
         const { body = '' } = await readBody(request);
-        const comment = { id: nextId++, issue: Number(list[1]), body, html_url: '' };
+        const comment = { id: nextId++, issue: Number(list[1]), body, html_url: '', user: identity.user };
         comment.html_url = `https://github.example/pull/${comment.issue}#issuecomment-${comment.id}`;
         comments.push(comment);
         send(response, 201, comment);
@@ -73,6 +112,8 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
         if (state.forbidWrites) return forbidden();
         const comment = comments.find((c) => c.id === Number(one[1]));
         if (!comment) return send(response, 404, { message: 'Not Found' });
+        // Without admin rights on the repository, only a comment's author may edit it.
+        if ((comment.user ?? PERSON).login !== identity.user.login) return forbidden();
         comment.body = (await readBody(request)).body ?? '';
         send(response, 200, comment);
       } else {
@@ -86,6 +127,8 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
     url,
     comments,
     requests,
+    tokens,
+    pulls,
     get forbidWrites() {
       return state.forbidWrites;
     },

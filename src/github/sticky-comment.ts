@@ -18,16 +18,40 @@ export interface CommentResult {
 
 const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+) -->/;
 
+/** The author of comments written with a workflow's GITHUB_TOKEN. */
+export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
+
+/**
+ * Who the token writes as. A person's token (PAT) says so at GET /user; a GitHub App installation
+ * token, such as a workflow's GITHUB_TOKEN, gets 403 there, and its comments are written by
+ * github-actions[bot]. (Another App's token writes as `<app>[bot]`, which GET /user cannot tell:
+ * with one, the gate finds no comment of its own and writes a new one each run.)
+ */
+export async function commentAuthor(octokit: Octokit): Promise<string> {
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch (error) {
+    if ((error as { status?: number }).status === 403) return GITHUB_ACTIONS_LOGIN;
+    throw error;
+  }
+}
+
 /**
  * Keeps one comment per configuration on the pull request, found again through its hidden marker
  * and updated in place. Modes: `always` writes every run; `on-change` writes when the verdict
  * differs from the comment's (and creates none for a pass); `on-failure` writes on a failure and
  * afterwards keeps an existing comment current; `never` writes nothing.
+ *
+ * Only a comment the token's own identity wrote counts as the gate's: anyone can post the marker,
+ * and such a comment is neither updated (which would fail, or edit someone else's words) nor read
+ * for the previous verdict.
  */
 export async function upsertStickyComment(octokit: Octokit, target: CommentTarget, body: string, verdict: Verdict, mode: CommentMode): Promise<CommentResult> {
   if (mode === 'never') return { action: 'skipped' };
+  const author = await commentAuthor(octokit);
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: target.owner, repo: target.repo, issue_number: target.issueNumber, per_page: 100 });
   const existing = comments.find((comment) => {
+    if (comment.user?.login.toLowerCase() !== author.toLowerCase()) return false;
     const match = MARKER.exec(comment.body ?? '');
     return match !== null && decodeURIComponent(match[1] ?? '') === target.key;
   });
