@@ -228,16 +228,57 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     client.destroy();
   });
 
-  test('workflow_run mode posts a report measured elsewhere to the PR it names', async () => {
-    const ws = workspace(spin(1000), spin(1000));
-    const measured = await runAction(ws, { comment: 'never', 'fail-on': 'none' }, { name: 'pull_request', ref: 'refs/pull/11/merge', payload: { ...pullRequestEvent, pull_request: { number: 11 } } }).done;
-    expect(measured.code).toBe(0);
-    const before = github.comments.filter((c) => c.issue === 11).length;
-    expect(before).toBe(0);
-    const posted = await runAction(ws, { mode: 'comment', 'fail-on': 'none' }, { name: 'workflow_run', ref: 'refs/heads/main', payload: { workflow_run: { pull_requests: [] }, repository: { default_branch: 'main' } } }).done;
-    expect(posted.code).toBe(0);
-    expect(github.comments.filter((c) => c.issue === 11)).toHaveLength(1);
-    expect(posted.outputs.verdict).toBe(measured.outputs.verdict);
+  describe('workflow_run mode: a report measured elsewhere, posted to the pull request the event names', () => {
+    let ws: Workspace;
+    let measuredSummary: string;
+    let measuredVerdict: string | undefined;
+    const workflowRun = (run: Record<string, unknown>) => ({ name: 'workflow_run', ref: 'refs/heads/main', payload: { workflow_run: run, repository: { default_branch: 'main' } } });
+    beforeAll(async () => {
+      ws = workspace(spin(1000), spin(1000));
+      const measured = await runAction(ws, { comment: 'never', 'fail-on': 'none' }, { name: 'pull_request', ref: 'refs/pull/11/merge', payload: { ...pullRequestEvent, pull_request: { number: 11 } } }).done;
+      expect(measured.code).toBe(0);
+      measuredSummary = readFileSync(ws.files.summary, 'utf8');
+      measuredVerdict = measured.outputs.verdict;
+    });
+    const post = async (event: { name: string; ref: string; payload: unknown }) => {
+      writeFileSync(ws.files.summary, '');
+      writeFileSync(ws.files.output, '');
+      return runAction(ws, { mode: 'comment', 'fail-on': 'none' }, event).done;
+    };
+
+    test('the report survives its own JSON: unbounded intervals stay unbounded, and summary and comment read as when measured', async () => {
+      // One cold start a build cannot bound the cold ratio: the report holds an infinite limit.
+      expect(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')).toContain('"ciHigh": "Infinity"');
+      const posted = await post(workflowRun({ pull_requests: [{ number: 11 }], head_sha: 'abc123' }));
+      expect(posted.code).toBe(0);
+      expect(posted.outputs.verdict).toBe(measuredVerdict);
+      const comments = github.comments.filter((c) => c.issue === 11);
+      expect(comments).toHaveLength(1);
+      expect(readFileSync(ws.files.summary, 'utf8')).toBe(measuredSummary);
+      expect(comments[0]!.body).toBe(measuredSummary);
+      expect(measuredSummary).toContain('+∞');
+    });
+
+    test('a report naming another pull request than the event is refused, and nothing is posted', async () => {
+      const before = github.comments.length;
+      const posted = await post(workflowRun({ pull_requests: [{ number: 12 }], head_sha: 'abc123' }));
+      expect(posted.code).toBe(1);
+      expect(posted.stdout).toContain('::error::lambda-perf-gate: refusing to comment on PR #11: this workflow_run is about PR #12.');
+      expect(github.comments.length).toBe(before);
+    });
+
+    test("a fork's run lists no pull request: the named one must have the run's head commit", async () => {
+      github.pulls.set(11, { headSha: 'f00dcafe0000', headRepo: 'mallory/orders' });
+      const fork = { pull_requests: [], head_sha: 'f00dcafe0000', head_repository: { full_name: 'mallory/orders' } };
+      const refused = await post(workflowRun({ ...fork, head_sha: 'beefbeef1111' }));
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain('refusing to comment on PR #11: its head is f00dcafe0000 (mallory/orders), but this workflow_run was for beefbeef1111 (mallory/orders)');
+      const posted = await post(workflowRun(fork));
+      expect(posted.code).toBe(0);
+      expect(posted.stdout).toMatch(/PR comment: (created|updated|unchanged)/);
+      expect(github.requests).toContain('GET /repos/acme/orders/pulls/11');
+      expect(github.comments.filter((c) => c.issue === 11)).toEqual([expect.objectContaining({ body: measuredSummary })]);
+    });
   });
 
   test('secrets a command or a function prints never reach the report, the summary, the comment or the log; hostile markup stays text', async () => {

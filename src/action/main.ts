@@ -12,6 +12,7 @@ import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { runGate } from '../gate/run-gate.js';
 import { readRunContext, type RunContext } from '../github/event.js';
+import { verifiedPullRequest } from '../github/report-target.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
@@ -125,7 +126,10 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
   }
   const report = redactor.deep(parsed);
   if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
-  await publish(report, inputs, context, path);
+  const named = inputs.prNumber ?? report.github?.pullRequest;
+  const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
+  const pullRequest = inputs.comment === 'never' ? undefined : await verifiedPullRequest(named, context, octokit);
+  await publish(report, pullRequest === undefined ? { ...inputs, comment: 'never' } : { ...inputs, prNumber: pullRequest }, context, path);
   failIfAsked(report, inputs);
 }
 

@@ -13,11 +13,15 @@ export interface RunContext {
   readonly baseRef?: string;
   /** A push to the default branch: the only place the gate may change a production function. */
   readonly isDefaultBranchPush: boolean;
+  /** Every pull request the event is about (one for pull_request; those of the run for workflow_run). */
+  readonly pullRequests: readonly number[];
+  /** For workflow_run: the commit and repository the finished run was for (a fork's PR lists no pull_requests). */
+  readonly workflowRun?: { readonly headSha: string; readonly headRepository: string };
 }
 
 interface EventPayload {
   pull_request?: { number?: number; base?: { ref?: string } };
-  workflow_run?: { pull_requests?: { number?: number }[] };
+  workflow_run?: { pull_requests?: { number?: number }[]; head_sha?: string; head_repository?: { full_name?: string } };
   repository?: { default_branch?: string };
   number?: number;
 }
@@ -36,6 +40,8 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
   const ref = env.GITHUB_REF ?? '';
   const defaultBranch = payload.repository?.default_branch;
   const pullRequest = payload.pull_request?.number ?? payload.workflow_run?.pull_requests?.[0]?.number;
+  const pullRequests = [payload.pull_request?.number, ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number)].filter((n): n is number => Number.isInteger(n));
+  const run = payload.workflow_run;
   return {
     eventName,
     owner,
@@ -46,5 +52,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
     ...(pullRequest ? { pullRequest } : {}),
     ...(payload.pull_request?.base?.ref ? { baseRef: payload.pull_request.base.ref } : {}),
     isDefaultBranchPush: eventName === 'push' && defaultBranch !== undefined && ref === `refs/heads/${defaultBranch}`,
+    pullRequests,
+    ...(run?.head_sha ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } } : {}),
   };
 }
