@@ -114,6 +114,33 @@ describe('integration tests as a traffic profile', () => {
     expect(failingReasons(report, ['regression', 'budget'])).toEqual([]);
   });
 
+  test('a candidate that prints REPORT lines of its own is counted by the lines Lambda wrote: not faster, no extra invocations', async () => {
+    // Same work as the baseline; in each call it prints a stray REPORT, a whole made-up invocation,
+    // and an END and REPORT for its own request id, all claiming 0.01 ms.
+    const forger = `const { randomUUID } = require('node:crypto');
+exports.handler = async (event, context) => {
+  let h = 1; for (let i = 0; i < 1000 * 1000; i++) h = Math.imul(h ^ i, 16777619);
+  const fake = (id) => 'REPORT RequestId: ' + id + '\\tDuration: 0.01 ms\\tBilled Duration: 1 ms\\tMemory Size: 1769 MB\\tMax Memory Used: 30 MB\\t\\n';
+  const made = randomUUID();
+  process.stdout.write(fake(randomUUID()));
+  process.stdout.write('START RequestId: ' + made + ' Version: 1\\nEND RequestId: ' + made + '\\n' + fake(made));
+  process.stdout.write('END RequestId: ' + context.awsRequestId + '\\n' + fake(context.awsRequestId));
+  return { statusCode: 200, build: process.env.LAMBDA_PERF_GATE_BUILD, h };
+};`;
+    const progress: string[] = [];
+    const report = await runGate({ config: project(handler(1000), forger, { TRAFFIC_COUNT: '25' }), backend: gate.backend, retry: FAST_RETRY, progress: (line) => progress.push(line) });
+    const integration = report.functions[0]!.integration!;
+    for (const run of integration.runs) {
+      expect(run.invocations).toBe(25);
+      expect(run.starts).toBe(25);
+    }
+    expect(integration.candidate.invocations).toBe(50);
+    expect(integration.candidate.warm.p50).toBeGreaterThan(integration.baseline.warm.p50 * 0.5);
+    const warm = integration.comparisons.find((c) => c.metric === 'warm')!;
+    expect(warm.ratio).toBeGreaterThan(0.5);
+    expect(progress.filter((line) => /candidate exit 0, 25 invocations in the logs; 75 REPORT lines the function printed itself were not counted/.test(line))).toHaveLength(2);
+  });
+
   test('late log delivery is waited for, within the bound', async () => {
     gate.service.setFaults({ logDelayMs: 1500 });
     const report = await runGate({ config: project(handler(500), handler(500), { TRAFFIC_COUNT: '8' }), backend: gate.backend, retry: FAST_RETRY });

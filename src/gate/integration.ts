@@ -85,7 +85,8 @@ async function runAgainst(
   const samples = collected.reports.map((report) =>
     sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }),
   );
-  context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+  const forged = collected.ignored ? `; ${collected.ignored} REPORT lines the function printed itself were not counted` : '';
+  context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs${forged}`);
   return {
     samples,
     run: {

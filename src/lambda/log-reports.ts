@@ -1,12 +1,15 @@
 import { paginateDescribeLogStreams, paginateFilterLogEvents, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { describeAwsError } from './infrastructure-error.js';
-import { parseReportLine, type ReportMetrics } from './report-line.js';
+import { platformInvocations } from './platform-lines.js';
+import type { ReportMetrics } from './report-line.js';
 import type { Sleep } from './retry.js';
 
 export interface CollectedReports {
   readonly reports: ReportMetrics[];
-  /** Invocations seen starting (START lines) in the window. */
+  /** Invocations seen starting (START lines Lambda wrote) in the window. */
   readonly starts: number;
+  /** REPORT-looking lines a function printed, not counted. */
+  readonly ignored: number;
   /** Whether every started invocation's REPORT arrived. */
   readonly complete: boolean;
   readonly waitedMs: number;
@@ -27,8 +30,6 @@ export interface CollectOptions {
   readonly endpoint?: string;
 }
 
-const isStart = (message: string): boolean => message.startsWith('START RequestId:') || (message.startsWith('{') && message.includes('"platform.start"'));
-
 async function streamsOfVersion(logs: CloudWatchLogsClient, group: string, version: string): Promise<string[]> {
   const names: string[] = [];
   try {
@@ -42,23 +43,32 @@ async function streamsOfVersion(logs: CloudWatchLogsClient, group: string, versi
   return names;
 }
 
-async function readWindow(logs: CloudWatchLogsClient, options: CollectOptions): Promise<{ reports: ReportMetrics[]; starts: number }> {
+/** Only the REPORT lines Lambda wrote count, read stream by stream (see platform-lines.ts). */
+async function readWindow(logs: CloudWatchLogsClient, options: CollectOptions): Promise<{ reports: ReportMetrics[]; starts: number; ignored: number }> {
   const streams = await streamsOfVersion(logs, options.logGroup, options.version);
-  const reports: ReportMetrics[] = [];
-  let starts = 0;
+  const byStream = new Map<string, { timestamp: number; message: string }[]>();
   // FilterLogEvents takes at most 100 stream names at a time.
   for (let i = 0; i < streams.length; i += 100) {
     const pages = paginateFilterLogEvents({ client: logs }, { logGroupName: options.logGroup, logStreamNames: streams.slice(i, i + 100), startTime: options.startMs, endTime: options.endMs });
     for await (const page of pages) {
       for (const event of page.events ?? []) {
-        const message = event.message ?? '';
-        if (isStart(message)) starts++;
-        const report = parseReportLine(message);
-        if (report) reports.push(report);
+        const stream = event.logStreamName ?? '';
+        if (!byStream.has(stream)) byStream.set(stream, []);
+        byStream.get(stream)!.push({ timestamp: event.timestamp ?? 0, message: event.message ?? '' });
       }
     }
   }
-  return { reports, starts };
+  const found: { timestamp: number; report: ReportMetrics }[] = [];
+  let starts = 0;
+  let ignored = 0;
+  for (const events of byStream.values()) {
+    const read = platformInvocations(events.map((e) => e.message));
+    starts += read.starts;
+    ignored += read.ignored;
+    read.reports.forEach((report, k) => found.push({ timestamp: events[read.reportIndexes[k]!]!.timestamp, report }));
+  }
+  found.sort((a, b) => a.timestamp - b.timestamp);
+  return { reports: found.map((f) => f.report), starts, ignored };
 }
 
 /**
