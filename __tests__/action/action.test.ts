@@ -288,14 +288,15 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const candidate = `exports.handler = async () => { const e = new Error('no'); e.name = ${JSON.stringify(`${leak} ${token}`)}; throw e; };`;
     const ws = workspace(spin(500), candidate);
     // The test suite asks the runner to mask a value it made up, then prints it and a secret from its environment.
-    const command = 'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; exit 3';
+    // It also says whether it can see the runner's own tokens (it should not).
+    const command = 'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; echo "runtime token: ${ACTIONS_RUNTIME_TOKEN:-none}"; exit 3';
     const config = {
       region: 'us-east-1',
       functions: [{ name: 'api', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }], integration: { command, 'max-log-wait-s': 5 } }],
       sampling: { 'warm-min': 10, 'warm-max': 21, cold: 1, concurrency: 1, seed: 3 },
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
-    const run = await runAction(ws, { 'comment-key': 'secrets' }, { name: 'pull_request', ref: 'refs/pull/14/merge', payload: { ...pullRequestEvent, pull_request: { number: 14 } } }, 'src/action/index.ts', { LPG_TEST_API_TOKEN: token }).done;
+    const run = await runAction(ws, { 'comment-key': 'secrets' }, { name: 'pull_request', ref: 'refs/pull/14/merge', payload: { ...pullRequestEvent, pull_request: { number: 14 } } }, 'src/action/index.ts', { LPG_TEST_API_TOKEN: token, ACTIONS_RUNTIME_TOKEN: 'runtime-token-0123456789' }).done;
     expect(run.code).toBe(1);
     const secrets = [token, 'masked-candidate-51c0ffee', 'masked-baseline-51c0ffee'];
     const report = readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8');
@@ -307,7 +308,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     for (const [where, text] of Object.entries({ report, summary, comment, log })) {
       for (const secret of secrets) expect(`${where}: ${text.includes(secret) ? secret : 'clean'}`).toBe(`${where}: clean`);
     }
-    expect(JSON.parse(report).functions[0].integration.runs[0].outputTail).toContain('connecting with *** and ***');
+    expect(JSON.parse(report).functions[0].integration.runs[0].outputTail).toContain('connecting with *** and ***\nruntime token: none');
     expect(log).toMatch(/::error title=lambda-perf-gate%3A api test-failure::integration command .* exited with 3 against the candidate; last output:%0A.*connecting with \*\*\* and \*\*\*/);
     // The error type's markup is shown, not acted on.
     for (const text of [summary, comment]) {

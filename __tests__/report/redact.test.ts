@@ -1,4 +1,6 @@
+import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
 import { isSecretName, maskedValue, Redactor } from '../../src/report/redact.js';
+import { sampleReport } from '../helpers/report-fixture.js';
 
 describe('redacting secrets from what the gate writes', () => {
   test.each([
@@ -47,10 +49,22 @@ describe('redacting secrets from what the gate writes', () => {
     expect(maskedValue('echo add-mask')).toBeUndefined();
   });
 
-  test('a report is redacted deep, keys and all, numbers untouched', () => {
+  test('a report is redacted deep; numbers and the keys of the model are untouched', () => {
     const redactor = new Redactor();
     redactor.add('hunter2-hunter2');
-    const report = { verdict: 'fail', n: Infinity, list: [{ message: 'pw hunter2-hunter2', value: Number.NaN }], byName: { 'hunter2-hunter2': 1 } };
-    expect(redactor.deep(report)).toEqual({ verdict: 'fail', n: Infinity, list: [{ message: 'pw ***', value: Number.NaN }], byName: { '***': 1 } });
+    const report = { verdict: 'fail', n: Infinity, list: [{ message: 'pw hunter2-hunter2', value: Number.NaN }], functions: [{ name: 'x hunter2-hunter2' }] };
+    expect(redactor.deep(report)).toEqual({ verdict: 'fail', n: Infinity, list: [{ message: 'pw ***', value: Number.NaN }], functions: [{ name: 'x ***' }] });
+  });
+
+  test('a command that masks the words of the gate hides them in the text, but cannot turn a failure into a pass', () => {
+    const redactor = new Redactor();
+    for (const word of ['regression', 'inconclusive', 'functions', 'candidate', 'baseline', 'wrong-answer', 'test-failure']) redactor.add(word);
+    const report = sampleReport();
+    const redacted = redactor.deep(report);
+    expect(redacted.verdict).toBe('fail');
+    expect(redacted.functions).toHaveLength(1);
+    expect(failingReasons(redacted, DEFAULT_FAIL_ON)).toHaveLength(failingReasons(report, DEFAULT_FAIL_ON).length);
+    expect(failingReasons(redacted, DEFAULT_FAIL_ON).length).toBeGreaterThan(0);
+    expect(redacted.functions[0]!.reasons[0]!.message).not.toContain('regression');
   });
 });

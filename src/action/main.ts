@@ -171,7 +171,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       config,
       backend,
       stateFile,
-      progress: (line) => core.info(redactor.text(line)),
+      // One line each: a newline in what a function said could start a workflow command.
+      progress: (line) => core.info(redactor.text(line).replace(/[\r\n]+/g, ' ')),
       onCleanupRegistry: (r) => (registry = r),
       onSecret: (value) => {
         redactor.add(value);

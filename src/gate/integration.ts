@@ -26,8 +26,15 @@ export interface IntegrationContext {
 const EXEMPLAR = '(integration)';
 
 /**
- * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
- * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
+ * The runner's credentials for GitHub are the action's, not the test suite's: its inputs (the
+ * github-token among them) and the Actions runtime and OIDC request tokens are not passed on.
+ */
+const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS_CACHE_|ACTIONS_RESULTS_)/;
+
+/**
+ * The command's environment: the caller's (less what is the action's own, above), plus what points
+ * an ordinary AWS SDK test suite at this build's version (the endpoint variables the SDK reads,
+ * the region) and the version itself.
  */
 export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, functionName: string, config: GateConfig): NodeJS.ProcessEnv {
   const endpoint = config.endpoint;
@@ -35,7 +42,7 @@ export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, 
   const expand = (text: string): string => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
   const local = usesPlaceholderCredentials(endpoint);
   return {
-    ...process.env,
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
     ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),

@@ -31,6 +31,13 @@ export function isSecretName(name: string): boolean {
 const ADD_MASK = /::add-mask::(.*)$/;
 
 /**
+ * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
+ * units) and decide the exit code or find things again. They hold no secret, and redacting them
+ * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
+ */
+const DECIDING_FIELDS = new Set(['verdict', 'kind', 'outcome', 'metric', 'build', 'unit', 'architecture', 'strategy', 'mode', 'backend', 'status', 'eventName']);
+
+/**
  * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
  * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
  */
@@ -75,16 +82,19 @@ export class Redactor {
     return text.replace(this.pattern, REDACTED);
   }
 
-  /** A copy of any JSON-like value (a report) with every string redacted, keys included. */
+  /**
+   * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
+   * fields above; keys are the model's own and are left as they are.
+   */
   deep<T>(value: T): T {
-    return this.walk(value) as T;
+    return this.walk(value, undefined) as T;
   }
 
-  private walk(value: unknown): unknown {
-    if (typeof value === 'string') return this.text(value);
-    if (Array.isArray(value)) return value.map((item) => this.walk(item));
+  private walk(value: unknown, key: string | undefined): unknown {
+    if (typeof value === 'string') return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
+    if (Array.isArray(value)) return value.map((item) => this.walk(item, undefined));
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.text(key), this.walk(item)]));
+      return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
     }
     return value;
   }
