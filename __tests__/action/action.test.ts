@@ -267,6 +267,21 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(github.comments.length).toBe(before);
     });
 
+    test('a report file with markup where the action writes none is refused, and nothing is posted', async () => {
+      const file = join(ws.dir, 'lambda-perf-report.json');
+      const genuine = readFileSync(file, 'utf8');
+      try {
+        writeFileSync(file, genuine.replace(/"id": "1769MB-x86_64"/, '"id": "</details><img src=x onerror=alert(1)>"'));
+        const before = github.requests.filter((r) => !r.startsWith('GET')).length;
+        const posted = await post(workflowRun({ pull_requests: [{ number: 11 }], head_sha: 'abc123' }));
+        expect(posted.code).toBe(1);
+        expect(posted.stdout).toContain('is not a report this action wrote: $.functions[0].variants[0].id holds');
+        expect(github.requests.filter((r) => !r.startsWith('GET')).length).toBe(before);
+      } finally {
+        writeFileSync(file, genuine);
+      }
+    });
+
     test("a fork's run lists no pull request: the named one must have the run's head commit", async () => {
       github.pulls.set(11, { headSha: 'f00dcafe0000', headRepo: 'mallory/orders' });
       const fork = { pull_requests: [], head_sha: 'f00dcafe0000', head_repository: { full_name: 'mallory/orders' } };

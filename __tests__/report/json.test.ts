@@ -1,4 +1,4 @@
-import { parseReport, serializeReport } from '../../src/report/json.js';
+import { parseReport, serializeReport, unexpectedText } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
@@ -59,5 +59,21 @@ describe('the JSON report survives its own round trip', () => {
     const report = sampleReport();
     const named = { ...report, functions: [{ ...report.functions[0]!, exemplars: [{ name: 'NaN', weight: 1 }] }] };
     expect(renderMarkdown(parseReport(serializeReport(named)) as GateReport)).toContain('NaN×1');
+  });
+});
+
+describe('a report file the renderers can trust', () => {
+  test('a report the gate wrote holds no markup outside its text fields', () => {
+    expect(unexpectedText(parseReport(serializeReport(unboundedReport())))).toEqual([]);
+  });
+
+  test('markup where an id, a unit or a verdict belongs is named, field by field', () => {
+    const report = sampleReport();
+    const fn = report.functions[0]!;
+    const forged = { ...report, functions: [{ ...fn, variants: [{ ...fn.variants[0]!, id: '</details><img src=x>' }], reasons: [{ ...fn.reasons[0]!, variant: '@octocat' }] }] };
+    expect(unexpectedText(forged)).toEqual([
+      '$.functions[0].reasons[0].variant holds "@octocat", which no report of this action holds there',
+      '$.functions[0].variants[0].id holds "</details><img src=x>", which no report of this action holds there',
+    ]);
   });
 });

@@ -20,7 +20,7 @@ import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
-import { parseReport, serializeReport } from '../report/json.js';
+import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
 import type { GateReport, MemoryChange } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
@@ -125,6 +125,8 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
     throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`]);
   }
   const report = redactor.deep(parsed);
+  const unexpected = unexpectedText(report);
+  if (unexpected.length) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`]);
   if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
   const named = inputs.prNumber ?? report.github?.pullRequest;
   const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;

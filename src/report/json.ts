@@ -21,3 +21,28 @@ export function serializeReport(report: GateReport): string {
 export function parseReport(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value));
 }
+
+/** Fields the renderers escape (text from functions, commands and configs), and the endpoint URL. */
+const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint']);
+/** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
+const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
+
+/**
+ * Problems with a report file that the renderers would pass through as they are: a text field
+ * outside FREE_TEXT (a verdict, an id, a unit, a time) holding markup or a line break. A report
+ * file from a pull request's own run (`mode: comment`) may have been written by its code.
+ */
+export function unexpectedText(report: unknown): string[] {
+  const problems: string[] = [];
+  const walk = (value: unknown, path: string, key: string | undefined): void => {
+    if (typeof value === 'string') {
+      if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value)) problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, item] of Object.entries(value)) walk(item, `${path}.${k}`, k);
+    }
+  };
+  walk(report, '$', undefined);
+  return problems;
+}
