@@ -92,6 +92,28 @@ describe('lambda-perf-gate run', () => {
     }
   });
 
+  test('secrets a function or a command prints reach neither the report files nor the terminal', async () => {
+    const secret = 'pw-0123456789abcdef';
+    mkdirSync(join(dir, 'leaky'), { recursive: true });
+    writeFileSync(join(dir, 'leaky', 'index.js'), `exports.handler = async () => { const e = new Error('no'); e.name = 'DbError ${secret}'; throw e; };`);
+    // The masked value is made at run time, as a token fetched by a test suite would be.
+    const command = 'v="made-up-secret-$((700 + 77))"; echo "::add-mask::$v"; echo "db $LPG_DB_PASSWORD $v"; exit 2';
+    const file = config('leaky.yml', { ...valid, functions: [{ ...valid.functions[0], candidate: './leaky', integration: { command, 'max-log-wait-s': 5, repeat: 1 } }] });
+    const json = join(dir, 'leaky.json');
+    const markdown = join(dir, 'leaky.md');
+    const result = await run(process.execPath, [...CLI, 'run', '--config', file, '--local', '--json', json, '--markdown', markdown], { env: { ...process.env, NODE_OPTIONS: '', LPG_DB_PASSWORD: secret } }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    const written = { json: readFileSync(json, 'utf8'), markdown: readFileSync(markdown, 'utf8'), stdout: result.stdout, stderr: result.stderr };
+    for (const [where, text] of Object.entries(written)) {
+      for (const leaked of [secret, 'made-up-secret-777']) expect(`${where}: ${text.includes(leaked) ? leaked : 'clean'}`).toBe(`${where}: clean`);
+    }
+    expect(result.stdout).toContain('(error DbError ***)');
+    expect(result.stdout).toContain('db *** ***');
+  });
+
   test('a bad --fail-on is a usage error', async () => {
     const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
     expect(result.code).toBe(2);

@@ -124,9 +124,9 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
   } catch (error) {
     throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`]);
   }
-  const report = redactor.deep(parsed);
-  const unexpected = unexpectedText(report);
+  const unexpected = unexpectedText(parsed);
   if (unexpected.length) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`]);
+  const report = redactor.deep(parsed);
   if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
   const named = inputs.prNumber ?? report.github?.pullRequest;
   const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
