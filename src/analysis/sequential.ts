@@ -61,6 +61,8 @@ export interface EnvironmentPairEvidence {
   /** One cold-start log ratio per environment pair whose two first calls were clean. */
   readonly cold: readonly number[];
   readonly spread: Spread;
+  /** Robust SD of the warm summaries themselves (log scale). */
+  readonly summarySd: number;
   readonly nBaseline: number;
   readonly nCandidate: number;
   readonly nColdBaseline: number;
@@ -115,7 +117,8 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
     if (ratios.length) warm.push(z);
     summaries.push({ index, pairs: ratios.length, ratio: Math.exp(z), ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }) });
   }
-  return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], warm), nBaseline, nCandidate, nColdBaseline, nColdCandidate };
+  const summarySd = robustSd(warm);
+  return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd), summarySd, nBaseline, nCandidate, nColdBaseline, nColdCandidate };
 }
 
 /**
@@ -124,7 +127,7 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
  * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
  * versions bring an environment of their own).
  */
-function spreadOf(groups: readonly (readonly number[])[], summaries: readonly number[]): Spread {
+function spreadOf(groups: readonly (readonly number[])[], summarySd: number): Spread {
   const deviations: number[] = [];
   let pairs = 0;
   let sized = 0;
@@ -138,11 +141,16 @@ function spreadOf(groups: readonly (readonly number[])[], summaries: readonly nu
     sized++;
   }
   const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
-  const centre = median(summaries);
-  const summarySd = summaries.length >= 2 ? MAD_TO_SD * median(summaries.map((z) => Math.abs(z - centre))) : Number.NaN;
   const m = sized ? pairs / sized : 1;
   const between = Number.isNaN(summarySd) ? Number.NaN : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
   return { betweenEnvironments: between, withinEnvironment: within };
+}
+
+/** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
+function robustSd(values: readonly number[]): number {
+  if (values.length < 2) return Number.NaN;
+  const centre = median(values);
+  return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
 }
 
 export interface VariantDecision {
@@ -240,8 +248,7 @@ export function whatWouldDecide(warm: MetricComparison, evidence: EnvironmentPai
   const k = evidence.warm.length;
   const { betweenEnvironments, withinEnvironment } = evidence.spread;
   if (k < 2 || Number.isNaN(betweenEnvironments)) return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
-  const centre = median(evidence.warm);
-  const sd = MAD_TO_SD * median(evidence.warm.map((z) => Math.abs(z - centre))) || Number.EPSILON;
+  const sd = evidence.summarySd || Number.EPSILON;
   const estimate = Math.log(warm.ratio);
   const noise = `environments differ by ${percent(betweenEnvironments)} (sd) and pairs within one by ${percent(withinEnvironment)}`;
   const needed = (z: number, gap: number): string => {
