@@ -21,7 +21,7 @@ import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
-import type { GateReport, MemoryChange } from '../report/model.js';
+import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { STATE_FILE } from './state.js';
@@ -59,7 +59,7 @@ async function publish(report: GateReport, inputs: ActionInputs, context: RunCon
   core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
   core.setOutput(OUTPUT.recommendations, JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))));
   core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(OUTPUT.costChangePercent, recommendedVariant ? recommendedVariant.costChangePercent.toFixed(2) : '');
+  core.setOutput(OUTPUT.costChangePercent, recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '');
   await comment(report, inputs, context, reportPath);
 }
 
@@ -127,7 +127,7 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
   const unexpected = unexpectedText(parsed);
   if (unexpected.length) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`]);
   const report = redactor.deep(parsed);
-  if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
+  if (report.schemaVersion !== SCHEMA_VERSION) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`]);
   const named = inputs.prNumber ?? report.github?.pullRequest;
   const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
   const pullRequest = inputs.comment === 'never' ? undefined : await verifiedPullRequest(named, context, octokit);
