@@ -25,7 +25,7 @@ const SPIN_SOURCE = 'function spin(n) { let h = 1; for (let i = 0; i < n; i++) h
 const spin = new Function(`${SPIN_SOURCE}; return spin;`)() as (n: number) => number;
 
 const FILES: Record<string, string> = {
-  'spin.js': `${SPIN_SOURCE}\nexports.handler = async (event) => spin(event.n);`,
+  'spin.js': `${SPIN_SOURCE}\nexports.handler = async (event) => { const started = performance.now(); spin(event.n); return performance.now() - started; };`,
   'init.js': `${SPIN_SOURCE}\nspin(Number(process.env.INIT_N));\nexports.handler = async () => null;`,
   'behind.js': `${SPIN_SOURCE}\nexports.handler = async (event) => { setImmediate(() => spin(event.n)); return null; };`,
   'ticks.js': [
@@ -45,7 +45,7 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** Iterations of the loop that take `ms` of one CPU here (median of a few timed runs). */
+/** Iterations of the loop that take `ms` of one CPU in this process (median of a few timed runs). */
 function calibrate(ms: number): number {
   const probe = 2_000_000;
   spin(probe * 5);
@@ -116,8 +116,16 @@ try {
   console.log(`lambda-perf-gate fidelity bench (node ${process.version}, ${availableParallelism()} CPUs)`);
   console.log(JSON.stringify(info, null, 2));
 
-  const shortN = calibrate(5);
-  const longN = calibrate(1500);
+  // The handler's own work is what the figures are about, so the loop is sized where it runs:
+  // inside a function at 1,769 MB (one full CPU), timed by the handler itself.
+  const calibration = await deploy(client, 'spin.handler', 1769);
+  const probeN = calibrate(5);
+  const inside: number[] = [];
+  for (let i = 0; i < 15; i++) inside.push(Number((await run(client, calibration, { n: probeN })).payload));
+  const perMs = probeN / median(inside.slice(5));
+  const shortN = Math.round(perMs * 5);
+  const longN = Math.round(perMs * 1500);
+  console.log(`calibration: ${Math.round(perMs)} iterations per ms inside a function (${Math.round(probeN / 5)} in this process)`);
   const short = new Map<number, number>();
   for (const memory of MEMORY_SIZES) short.set(memory, await medianWarmDuration(client, memory, shortN, SHORT_SAMPLES));
   for (const memory of MEMORY_SIZES) {

@@ -75,6 +75,7 @@ export class Invoker {
       region: this.region,
       logGroup: settings.logGroup,
       logFormat: settings.logFormat,
+      ephemeralStorageMb: settings.ephemeralStorageMb,
     };
     const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
     const acquired = await this.pool.acquire(spec, key);

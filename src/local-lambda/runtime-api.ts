@@ -14,10 +14,14 @@ export interface RuntimeEvent {
 
 export interface RuntimeApiListener {
   /**
-   * The runtime asked for an event; `event` is what it was handed, if one was waiting, and
-   * `handedAt` (performance.now) the moment just before it was written to the runtime.
+   * The runtime asked for the next event at `at` (performance.now): it is done with INIT or with
+   * the previous invocation, work left behind after its response included.
    */
-  next(event: RuntimeEvent | undefined, handedAt: number): void;
+  nextRequested(at: number): void;
+  /** An event was handed to the runtime; `handedAt` is the moment just before it was written. */
+  delivered(event: RuntimeEvent, handedAt: number): void;
+  /** The runtime waits for an event and none is queued. */
+  idle(): void;
   response(requestId: string, body: Buffer): void;
   /** The response was larger than Lambda allows; the runtime was told so with a 413. */
   responseTooLarge(requestId: string): void;
@@ -86,18 +90,19 @@ export class RuntimeApi {
     // must not eat into the Duration the runtime is already spending.
     const handedAt = performance.now();
     response.end(event.payload);
-    this.listener.next(event, handedAt);
+    this.listener.delivered(event, handedAt);
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
+      this.listener.nextRequested(performance.now());
       const queued = this.queued;
       this.queued = undefined;
       if (queued) this.send(response, queued);
       else {
         this.heldNext = response;
-        this.listener.next(undefined, performance.now());
+        this.listener.idle();
       }
       return;
     }

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import { MAX_ZIP_UPLOAD_BYTES } from './code-package.js';
+import { Cgroups, type Controller } from './cgroups.js';
 import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
+import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
 import { EnvironmentPool } from './environment-pool.js';
+import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore, parseFunctionReference } from './functions.js';
 import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
@@ -29,6 +32,12 @@ export interface LocalLambdaOptions {
   readonly maxEnvironments?: number;
   /** false turns CPU throttling by memory off even where the host allows it. */
   readonly cpuThrottle?: boolean;
+  /** true throttles INIT by memory too (the old behaviour); Lambda boosts on-demand INIT. */
+  readonly throttleInit?: boolean;
+  /** false leaves environments running between invocations instead of freezing them. */
+  readonly freeze?: boolean;
+  /** false gives environments a TMPDIR of their own instead of a private /tmp. */
+  readonly privateTmp?: boolean;
   readonly faults?: Partial<FaultOptions>;
   readonly nodeBinary?: string;
   readonly pythonBinary?: string;
@@ -38,6 +47,10 @@ export interface ServiceInfo {
   readonly endpoint: string;
   readonly region: string;
   readonly cpuThrottling: ThrottleStatus;
+  readonly freezing: FreezeStatus;
+  readonly environmentLimits: LimitsStatus;
+  /** Every way in which this host makes the service differ from Lambda, one sentence each. */
+  readonly limitations: readonly string[];
   readonly environments: number;
   readonly faults: FaultOptions;
 }
@@ -107,9 +120,13 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
   const logs = new LogStore();
   const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
-  const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false });
+  const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+  const cgroups = new Cgroups(controllers);
+  const throttle = new CpuThrottle(cgroups, { disabled: options.cpuThrottle === false, throttleInit: options.throttleInit === true });
+  const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
+  const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
   const pool = new EnvironmentPool(
-    { clients, throttle, logs },
+    { clients, cgroups, throttle, freezer, limits, logs },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
@@ -174,6 +191,13 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     endpoint,
     region,
     cpuThrottling: throttle.status,
+    freezing: freezer.status,
+    environmentLimits: limits.status,
+    limitations: [
+      ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+      ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+      ...limits.status.limitations,
+    ],
     environments: pool.size,
     faults: faults.current,
   });
@@ -260,7 +284,8 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         store.dispose();
         await pool.stopAll();
         await invoker.drain();
-        throttle.dispose();
+        cgroups.dispose();
+        limits.dispose();
         clients.dispose();
         rmSync(codeRoot, { recursive: true, force: true });
       })()),

@@ -5,37 +5,73 @@
  * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
  */
 export const NODE_BOOTSTRAP = String.raw`'use strict';
-const http = require('node:http');
+const net = require('node:net');
 const { format } = require('node:util');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let currentRequestId;
+
+// The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
+// node:http: every invocation runs through here, and its CPU counts against the environment's
+// quota (AWS's own client uses a native HTTP library for the same reason).
+let socket;
+let pending;
+let received = Buffer.alloc(0);
+
+function connect() {
+  socket = net.connect(Number(apiPort), apiHost);
+  socket.setNoDelay(true);
+  socket.on('data', (chunk) => {
+    received = received.length ? Buffer.concat([received, chunk]) : chunk;
+    settle();
+  });
+  socket.on('error', (error) => fail(error));
+  socket.on('close', () => {
+    socket = undefined;
+    fail(new Error('the Runtime API closed the connection'));
+  });
+}
+
+function fail(error) {
+  const waiting = pending;
+  pending = undefined;
+  received = Buffer.alloc(0);
+  if (waiting) waiting.reject(error);
+}
+
+function settle() {
+  if (!pending) return;
+  const end = received.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] || 0);
+  if (received.length < end + 4 + length) return;
+  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
+  received = received.subarray(end + 4 + length);
+  const waiting = pending;
+  pending = undefined;
+  waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+}
+
+// Header values come from user code (an error's name): only printable ASCII goes on the wire.
+const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 
 function call(method, path, body, headers) {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request(
-      {
-        host: apiHost,
-        port: apiPort,
-        method,
-        path: '/2018-06-01/runtime' + path,
-        agent,
-        headers: { ...headers, 'content-length': payload ? payload.length : 0 },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+    if (!socket) connect();
+    pending = { resolve, reject };
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+    let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
+    for (const [name, value] of Object.entries(headers || {})) head += name + ': ' + headerValue(value) + '\r\n';
+    socket.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]) : head + '\r\n');
   });
 }
 
@@ -122,16 +158,20 @@ function runHandler(handler, event, context) {
 }
 
 // Tells the service that everything written before it has been written, so it can close the
-// invocation's log without racing the pipe.
+// invocation's log without racing the pipe. Written before asking for the next event (where
+// the invocation ends, work left behind included) and before a fatal exit. A pipe may take
+// writes asynchronously, and the environment is frozen once it asks for the next event, so this
+// resolves only when both streams have handed everything to the kernel.
 function flushed(requestId) {
-  process.stdout.write('\x1eLPG-FLUSHED ' + requestId + '\n');
+  const drained = (stream, text) => new Promise((resolve) => stream.write(text, () => resolve()));
+  return Promise.all([drained(process.stderr, ''), drained(process.stdout, '\x1eLPG-FLUSHED ' + requestId + '\n')]);
 }
 
-async function postError(path, error) {
+async function postError(path, error, exiting) {
   const payload = errorPayload(error);
   if (currentRequestId) {
     console.error('Invoke Error', JSON.stringify(payload));
-    flushed(currentRequestId);
+    if (exiting) await flushed(currentRequestId);
   }
   await call('POST', path, JSON.stringify(payload), {
     'content-type': 'application/json',
@@ -143,8 +183,8 @@ async function fatal(type, reason, code) {
   const error = reason instanceof Error ? reason : typedError(type, String(reason));
   if (reason instanceof Error) error.name = type;
   try {
-    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error);
-    else await postError('/init/error', error);
+    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error, true);
+    else await postError('/init/error', error, true);
   } finally {
     process.exit(code);
   }
@@ -163,6 +203,7 @@ async function main() {
   }
   const env = process.env;
   for (;;) {
+    if (currentRequestId) await flushed(currentRequestId);
     const next = await call('GET', '/invocation/next');
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
@@ -189,7 +230,6 @@ async function main() {
     try {
       const result = await runHandler(handler, event, context);
       const body = JSON.stringify(result === undefined ? null : result);
-      flushed(requestId);
       await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
     } catch (error) {
       await postError('/invocation/' + requestId + '/error', error);
