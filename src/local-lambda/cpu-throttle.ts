@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { gaussian, seededRandom } from '../random.js';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
@@ -20,6 +21,8 @@ export interface ThrottleStatus {
   readonly enabled: boolean;
   /** `cgroup-v2`, `cgroup-v1`, or `none`. */
   readonly mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none';
+  /** SD (log scale) of each environment's lasting CPU speed factor; 0 for none. */
+  readonly environmentSpread: number;
   /** The quota period in milliseconds, when throttled. */
   readonly periodMs?: number;
   /** Whether INIT runs under the memory's quota too (off by default: Lambda boosts on-demand INIT). */
@@ -35,6 +38,8 @@ export function cpuShare(memoryMb: number, hostCpus = availableParallelism()): n
 
 /** One environment's CPU quota. */
 export interface CpuQuota {
+  /** The lasting speed factor this environment's CPU quota was given (1 without a spread). */
+  readonly speedFactor: number;
   /**
    * Sets the memory's quota with a full budget for the current period, as a thawed Lambda
    * environment starts each invocation (rewriting the quota refills the kernel's budget).
@@ -47,6 +52,14 @@ export interface CpuThrottleOptions {
   readonly disabled?: boolean;
   /** Keeps INIT under the memory's quota (the old behaviour) instead of running it unthrottled. */
   readonly throttleInit?: boolean;
+  /**
+   * The SD (log scale) of a lasting speed factor exp(N(0, SD)) that each new environment's CPU
+   * quota is multiplied by, drawn from `seed`: a test bed for environments that differ for their
+   * whole life, as they do on Lambda. A factor above 1 buys more than the memory's share, which a
+   * single-threaded handler can use only below 1,769 MB.
+   */
+  readonly environmentSpread?: number;
+  readonly seed?: number;
 }
 
 /**
@@ -57,27 +70,33 @@ export interface CpuThrottleOptions {
 export class CpuThrottle {
   readonly status: ThrottleStatus;
   private readonly version: 1 | 2 | undefined;
+  private readonly spread: number;
+  private readonly random: () => number;
 
   constructor(
     cgroups: Pick<Cgroups, 'version' | 'unavailableReason'>,
     private readonly options: CpuThrottleOptions = {},
   ) {
+    this.spread = options.environmentSpread ?? 0;
+    this.random = seededRandom((options.seed ?? 1) + 2);
     if (options.disabled) {
-      this.status = unthrottled('CPU throttling was turned off for this service');
+      this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
       return;
     }
     this.version = cgroups.version('cpu');
     if (this.version === undefined) {
-      this.status = unthrottled(cgroups.unavailableReason('cpu'));
+      this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
       return;
     }
+    const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
     const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
     this.status = {
       enabled: true,
       mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+      environmentSpread: this.spread,
       periodMs: PERIOD_US / 1000,
       initThrottled: options.throttleInit === true,
-      statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.`,
+      statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
     };
   }
 
@@ -87,21 +106,24 @@ export class CpuThrottle {
    */
   attach(group: EnvironmentCgroup | undefined, memoryMb: number): CpuQuota | undefined {
     if (!this.status.enabled || !group?.has('cpu')) return undefined;
-    const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb));
+    const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
+    const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
     const setQuota = (quota: number | undefined): boolean =>
       group.version('cpu') === 2
         ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
         : // v1 checks a quota against the current period, so the period goes first.
           group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) && group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
     if (!setQuota(this.options.throttleInit ? quotaUs : undefined)) return undefined;
-    return { refill: () => void setQuota(quotaUs) };
+    return { speedFactor, refill: () => void setQuota(quotaUs) };
   }
 }
 
-function unthrottled(reason: string): ThrottleStatus {
+function unthrottled(reason: string, spread: number): ThrottleStatus {
+  const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
   return {
     enabled: false,
     mechanism: 'none',
-    statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.`,
+    environmentSpread: 0,
+    statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
   };
 }

@@ -38,6 +38,11 @@ export interface LocalLambdaOptions {
   readonly freeze?: boolean;
   /** false gives environments a TMPDIR of their own instead of a private /tmp. */
   readonly privateTmp?: boolean;
+  /**
+   * SD (log scale) of a lasting CPU speed factor exp(N(0, SD)) each new execution environment
+   * gets, drawn from the fault seed; default 0. Needs CPU throttling.
+   */
+  readonly environmentSpread?: number;
   readonly faults?: Partial<FaultOptions>;
   readonly nodeBinary?: string;
   readonly pythonBinary?: string;
@@ -52,6 +57,8 @@ export interface ServiceInfo {
   /** Every way in which this host makes the service differ from Lambda, one sentence each. */
   readonly limitations: readonly string[];
   readonly environments: number;
+  /** The live environments, with the lasting CPU speed factor each was given. */
+  readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
   readonly faults: FaultOptions;
 }
 
@@ -115,6 +122,8 @@ function maxItems(url: URL): number | undefined {
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
+  const spread = options.environmentSpread ?? 0;
+  if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
   const region = options.region ?? 'us-east-1';
   const faults = new FaultInjector(options.faults);
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
@@ -122,7 +131,12 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
   const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
   const cgroups = new Cgroups(controllers);
-  const throttle = new CpuThrottle(cgroups, { disabled: options.cpuThrottle === false, throttleInit: options.throttleInit === true });
+  const throttle = new CpuThrottle(cgroups, {
+    disabled: options.cpuThrottle === false,
+    throttleInit: options.throttleInit === true,
+    environmentSpread: spread,
+    seed: faults.current.seed,
+  });
   const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
   const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
   const pool = new EnvironmentPool(
@@ -199,6 +213,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       ...limits.status.limitations,
     ],
     environments: pool.size,
+    liveEnvironments: pool.describe(),
     faults: faults.current,
   });
 
