@@ -180,3 +180,47 @@ describe('freezing by signals where the cgroup freezer is not available', () => 
     }
   });
 });
+
+describe('service options', () => {
+  test('an unknown or malformed option is refused at start, naming what is valid', async () => {
+    await expect(startTestService({ frezee: false } as never)).rejects.toThrow(/unknown option "frezee".*Valid options: .*freeze \(boolean\)/);
+    await expect(startTestService({ throttleInit: 'yes' } as never)).rejects.toThrow(/throttleInit must be a boolean, got "yes"/);
+    await expect(startTestService({ idleTimeoutMs: Number.NaN })).rejects.toThrow(/idleTimeoutMs must be a finite number/);
+  });
+});
+
+describe('the Node.js runtime', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService();
+  });
+  afterAll(() => t.close());
+
+  const TIMER_HANDLER = (waits: boolean): string =>
+    `exports.handler = (event, context, callback) => { context.callbackWaitsForEmptyEventLoop = ${waits}; setTimeout(() => console.log('timer ran'), 100); callback(null, 'ok'); };`;
+
+  test('a callback handler answers once the event loop is empty, unless callbackWaitsForEmptyEventLoop is false', async () => {
+    const waiting = await deploy(t.client, { 'index.js': TIMER_HANDLER(true) });
+    const waited = await invoke(t.client, waiting);
+    expect(waited.json).toBe('ok');
+    expect(waited.log.indexOf('timer ran')).toBeGreaterThan(-1);
+    expect(waited.log.indexOf('timer ran')).toBeLessThan(waited.log.indexOf('END RequestId'));
+
+    const eager = await deploy(t.client, { 'index.js': TIMER_HANDLER(false) });
+    const answered = await invoke(t.client, eager);
+    expect(answered.json).toBe('ok');
+    // The environment is frozen with the timer pending; it fires in a later invocation.
+    expect(answered.log).not.toContain('timer ran');
+  });
+
+  test('nodejs24.x refuses a callback handler at INIT, as AWS does, and runs an async one', async () => {
+    const callbackStyle = await deploy(t.client, { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' }, { Runtime: 'nodejs24.x' });
+    const refused = await invoke(t.client, callbackStyle);
+    expect(refused.output.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(refused.payload)).toMatchObject({ errorType: 'Runtime.CallbackHandlerDeprecated', errorMessage: expect.stringContaining('removed support for callback-based function handlers') });
+    const asyncStyle = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' }, { Runtime: 'nodejs24.x' });
+    expect((await invoke(t.client, asyncStyle)).json).toBe(1);
+    const onNode22 = await deploy(t.client, { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' }, { Runtime: 'nodejs22.x' });
+    expect((await invoke(t.client, onNode22)).json).toBe(1);
+  });
+});

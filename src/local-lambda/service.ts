@@ -10,6 +10,7 @@ import { Cgroups, type Controller } from './cgroups.js';
 import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
 import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
 import { EnvironmentPool } from './environment-pool.js';
+import { EventQueue } from './event-queue.js';
 import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore, parseFunctionReference } from './functions.js';
@@ -19,6 +20,7 @@ import { LogStore } from './logs.js';
 import { readLimited } from './runtime-api.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { LambdaServiceError } from './service-error.js';
+import { checkServiceOptions } from './service-options.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */
@@ -30,6 +32,13 @@ export interface LocalLambdaOptions {
   readonly idleTimeoutMs?: number;
   /** Environments alive at once (the account's concurrency); default 64. */
   readonly maxEnvironments?: number;
+  /** Asynchronous invocations waiting at most before Invoke answers 429; default 100,000. */
+  readonly eventQueueCapacity?: number;
+  /**
+   * Delay before the first retry of a failed asynchronous invocation, the second waiting twice
+   * as long; default 1 s (Lambda waits about a minute, then two).
+   */
+  readonly eventRetryDelayMs?: number;
   /** false turns CPU throttling by memory off even where the host allows it. */
   readonly cpuThrottle?: boolean;
   /** true throttles INIT by memory too (the old behaviour); Lambda boosts on-demand INIT. */
@@ -122,6 +131,7 @@ function maxItems(url: URL): number | undefined {
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
+  checkServiceOptions(options);
   const spread = options.environmentSpread ?? 0;
   if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
   const region = options.region ?? 'us-east-1';
@@ -144,7 +154,12 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
-  const invoker = new Invoker(store, pool, faults, region, seededRandom(faults.current.seed + 1));
+  const events = new EventQueue({
+    capacity: options.eventQueueCapacity ?? 100_000,
+    concurrency: options.maxEnvironments ?? 64,
+    retryDelayMs: options.eventRetryDelayMs ?? 1000,
+  });
+  const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
   const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
   let endpoint = '';
 
@@ -297,8 +312,9 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         server.close();
         server.closeAllConnections();
         store.dispose();
+        const drained = invoker.drain();
         await pool.stopAll();
-        await invoker.drain();
+        await drained;
         cgroups.dispose();
         limits.dispose();
         clients.dispose();

@@ -58,6 +58,7 @@ function settle() {
   received = received.subarray(end + 4 + length);
   const waiting = pending;
   pending = undefined;
+  socket.unref();
   waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
 }
 
@@ -67,6 +68,7 @@ const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 function call(method, path, body, headers) {
   return new Promise((resolve, reject) => {
     if (!socket) connect();
+    socket.ref();
     pending = { resolve, reject };
     const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
     let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
@@ -142,12 +144,34 @@ async function loadHandler() {
   if (typeof handler !== 'function') {
     throw typedError('Runtime.HandlerNotFound', handlerString + ' is undefined or not exported');
   }
+  // Node.js 24 and later take a handler of three or more parameters for a callback handler, and
+  // refuse it at INIT.
+  const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+  if (major >= 24 && handler.length >= 3) {
+    throw typedError(
+      'Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
+  }
   return handler;
+}
+
+// A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
+// (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
+function whenEventLoopEmpty(then) {
+  process.once('beforeExit', () => setImmediate(then));
 }
 
 function runHandler(handler, event, context) {
   return new Promise((resolve, reject) => {
-    const callback = (error, result) => (error ? reject(error) : resolve(result));
+    let answered = false;
+    const callback = (error, result) => {
+      if (answered) return;
+      answered = true;
+      if (error !== undefined && error !== null) reject(error);
+      else if (context.callbackWaitsForEmptyEventLoop) whenEventLoopEmpty(() => resolve(result));
+      else resolve(result);
+    };
     context.done = callback;
     context.succeed = (result) => resolve(result);
     context.fail = (error) => reject(error);
