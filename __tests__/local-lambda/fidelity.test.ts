@@ -1,4 +1,5 @@
-import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
+import { DeleteFunctionCommand, InvokeWithResponseStreamCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { parseReportLines } from '../../src/lambda/report-line.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Cgroups } from '../../src/local-lambda/cgroups.js';
@@ -222,5 +223,46 @@ describe('the Node.js runtime', () => {
     expect((await invoke(t.client, asyncStyle)).json).toBe(1);
     const onNode22 = await deploy(t.client, { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' }, { Runtime: 'nodejs22.x' });
     expect((await invoke(t.client, onNode22)).json).toBe(1);
+  });
+});
+
+async function streamed(client: LambdaClient, name: string): Promise<{ payload: string; complete: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string } }> {
+  const output = await client.send(new InvokeWithResponseStreamCommand({ FunctionName: name, LogType: 'Tail', Payload: Buffer.from('{}') }));
+  let payload = '';
+  let complete = {};
+  for await (const event of output.EventStream ?? []) {
+    if (event.PayloadChunk?.Payload) payload += Buffer.from(event.PayloadChunk.Payload).toString('utf8');
+    if (event.InvokeComplete) complete = event.InvokeComplete;
+  }
+  return { payload, complete };
+}
+
+describe('response streaming (InvokeWithResponseStream)', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService();
+  });
+  afterAll(() => t.close());
+
+  test('awslambda.streamifyResponse streams what the handler writes, then InvokeComplete with the log tail', async () => {
+    const name = await deploy(t.client, {
+      'index.js': "exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write('part 1, '); stream.write('part 2'); stream.end(); });",
+    });
+    const { payload, complete } = await streamed(t.client, name);
+    expect(payload).toBe('part 1, part 2');
+    expect(complete.ErrorCode).toBeUndefined();
+    const [report] = parseReportLines(Buffer.from(complete.LogResult ?? '', 'base64').toString('utf8'));
+    expect(report?.durationMs).toBeGreaterThan(0);
+  });
+
+  test('a buffered handler answers through the stream too, and an error midway ends it with its type', async () => {
+    const buffered = await deploy(t.client, { 'index.js': 'exports.handler = async () => ({ ok: true });' });
+    expect(JSON.parse((await streamed(t.client, buffered)).payload)).toEqual({ ok: true });
+    const failing = await deploy(t.client, {
+      'index.js': "exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write('half'); await new Promise((r) => setTimeout(r, 10)); throw new TypeError('broke midway'); });",
+    });
+    const { complete } = await streamed(t.client, failing);
+    expect(complete.ErrorCode).toBe('TypeError');
+    expect(complete.ErrorDetails).toContain('broke midway');
   });
 });

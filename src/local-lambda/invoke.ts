@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentPool } from './environment-pool.js';
 import type { EventQueue } from './event-queue.js';
+import { responseStream } from './event-stream.js';
 import type { EnvironmentSpec, InvocationOutcome } from './environment.js';
 import type { FaultInjector } from './faults.js';
 import type { FunctionReference, FunctionStore } from './functions.js';
@@ -19,6 +20,8 @@ export interface InvokeRequest {
   /** undefined when the request body was larger than the synchronous limit. */
   readonly payload: Buffer | undefined;
   readonly clientContext?: string;
+  /** InvokeWithResponseStream: the answer goes out as an event stream. */
+  readonly streaming?: boolean;
 }
 
 export interface Reply {
@@ -40,6 +43,9 @@ export class Invoker {
 
   async invoke(request: InvokeRequest): Promise<Reply> {
     const { invocationType, logType } = request;
+    if (request.streaming && invocationType === 'Event') {
+      throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+    }
     if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
       throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
     }
@@ -105,6 +111,17 @@ export class Invoker {
       return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
     }
     const outcome = await run();
+    if (request.streaming) {
+      const headers = this.headers(outcome, executedVersion, false);
+      return {
+        status: 200,
+        headers: { 'X-Amz-Executed-Version': headers['X-Amz-Executed-Version']!, 'content-type': 'application/vnd.amazon.eventstream' },
+        body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
+          ...(outcome.functionError ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') } : {}),
+          ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
+        }),
+      };
+    }
     return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
   }
 

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** Lambda's limit for a synchronous response payload. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** A streamed response may be larger. */
+export const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 export interface RuntimeEvent {
   readonly requestId: string;
@@ -117,8 +119,14 @@ export class RuntimeApi {
       answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
       return;
     }
-    readLimited(request, MAX_RESPONSE_BYTES, (body) => {
-      const errorType = headerValue(request, 'lambda-runtime-function-error-type');
+    const streamed = headerValue(request, 'lambda-runtime-function-response-mode') === 'streaming';
+    readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
+      // A streamed response that failed midway says so in its trailers.
+      const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
+      const errorType = trailerType ?? headerValue(request, 'lambda-runtime-function-error-type');
+      const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
+      const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
+      const failed = trailerType !== undefined;
       if (body === undefined) {
         answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
         this.currentRequestId = undefined;
@@ -127,7 +135,7 @@ export class RuntimeApi {
       }
       answer(response, 202, { status: 'OK' });
       if (requestId === undefined) this.listener.initError(body, errorType);
-      else if (kind === 'response') this.listener.response(requestId, body);
+      else if (kind === 'response' && !failed) this.listener.response(requestId, body);
       else this.listener.error(requestId, body, errorType);
       this.currentRequestId = undefined;
     });

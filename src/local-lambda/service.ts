@@ -199,6 +199,15 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
         ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
       })],
+    ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, async (m, request, url) =>
+      invoker.invoke({
+        ref: ref(m, url),
+        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+        logType: header(request, 'x-amz-log-type') ?? 'None',
+        payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
+        streaming: true,
+        ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
+      })],
     ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
       status: 200,
       headers: { 'content-type': 'application/zip' },

@@ -6,6 +6,8 @@
  */
 export const NODE_BOOTSTRAP = String.raw`'use strict';
 const net = require('node:net');
+const { Writable } = require('node:stream');
+const { finished } = require('node:stream/promises');
 const { format } = require('node:util');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
@@ -156,6 +158,73 @@ async function loadHandler() {
   return handler;
 }
 
+// Response streaming, as AWS's runtime offers it: awslambda.streamifyResponse marks a handler
+// (event, responseStream, context) whose writes go to the Runtime API as a chunked response.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+globalThis.awslambda = {
+  streamifyResponse: (handler) => {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+};
+
+function responseStreamFor(requestId) {
+  let answer;
+  const open = () => {
+    if (answer) return;
+    if (!socket) connect();
+    socket.ref();
+    answer = new Promise((resolve, reject) => (pending = { resolve, reject }));
+    socket.write(
+      'POST /2018-06-01/runtime/invocation/' + requestId + '/response HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort +
+        '\r\ntransfer-encoding: chunked\r\nlambda-runtime-function-response-mode: streaming\r\ncontent-type: application/octet-stream' +
+        '\r\ntrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
+    );
+  };
+  const writable = new Writable({
+    write(chunk, encoding, callback) {
+      open();
+      if (chunk.length) socket.write(Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]));
+      callback();
+    },
+    final(callback) {
+      open();
+      socket.write('0\r\n\r\n');
+      callback();
+    },
+  });
+  writable.setContentType = () => undefined;
+  return {
+    writable,
+    opened: () => answer !== undefined,
+    answer: () => answer,
+    // An error after the first bytes travels in the trailers, as AWS's runtime sends it.
+    fail: (error) => {
+      const payload = errorPayload(error);
+      writable.destroy();
+      socket.write(
+        '0\r\nLambda-Runtime-Function-Error-Type: ' + headerValue(payload.errorType) +
+          '\r\nLambda-Runtime-Function-Error-Body: ' + Buffer.from(JSON.stringify(payload)).toString('base64') + '\r\n\r\n',
+      );
+      return answer;
+    },
+  };
+}
+
+async function runStreamingHandler(handler, event, context, requestId) {
+  const stream = responseStreamFor(requestId);
+  try {
+    await handler(event, stream.writable, context);
+    if (!stream.writable.writableEnded) stream.writable.end();
+    await finished(stream.writable);
+  } catch (error) {
+    if (!stream.opened()) throw error;
+    await stream.fail(error);
+    return;
+  }
+  await stream.answer();
+}
+
 // A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
 // (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
 function whenEventLoopEmpty(then) {
@@ -252,6 +321,10 @@ async function main() {
       event = next.body;
     }
     try {
+      if (handler[STREAMING] === 'response') {
+        await runStreamingHandler(handler, event, context, requestId);
+        continue;
+      }
       const result = await runHandler(handler, event, context);
       const body = JSON.stringify(result === undefined ? null : result);
       await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
