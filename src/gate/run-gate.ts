@@ -197,6 +197,8 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
       coldStartRate: config.traffic.coldStartRate,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
       snapStart: variant.snapStart,
+      ...(base.runtime ? { runtime: base.runtime } : {}),
+      ...(config.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: config.traffic.accountGbSecondsPerMonth }),
     };
     const baseline = armStats(of('baseline'), costContext);
     const candidate = armStats(of('candidate'), costContext);
