@@ -1,3 +1,4 @@
+import { Cgroups } from '../../src/local-lambda/cgroups.js';
 import { CpuThrottle } from '../../src/local-lambda/cpu-throttle.js';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
 
@@ -7,9 +8,10 @@ const SPIN = {
   'index.js': 'exports.handler = async () => { let h = 1; for (let i = 0; i < 40000000; i++) h = Math.imul(h ^ i, 16777619); return h; };',
 };
 
-const probe = new CpuThrottle();
+const cgroups = new Cgroups(['cpu']);
+const probe = new CpuThrottle(cgroups);
 const throttled = probe.status.enabled;
-probe.dispose();
+cgroups.dispose();
 if (!throttled) {
   console.warn(`Skipping the CPU scaling test: ${probe.status.statement}`);
 }

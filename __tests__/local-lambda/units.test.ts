@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Cgroups } from '../../src/local-lambda/cgroups.js';
 import { cpuShare, CpuThrottle } from '../../src/local-lambda/cpu-throttle.js';
 import { seededRandom } from '../../src/local-lambda/faults.js';
 import { parseFunctionReference } from '../../src/local-lambda/functions.js';
@@ -72,16 +73,22 @@ describe('CPU groups', () => {
     writeFileSync(join(mount, 'cpu', 'cpu.cfs_quota_us'), '-1');
     const stale = join(parent, 'lambda-perf-gate-999999999-abcdef');
     mkdirSync(join(stale, 'env-1'), { recursive: true });
-    const throttle = new CpuThrottle({ cgroupMount: mount });
+    const cgroups = new Cgroups(['cpu'], mount);
+    const throttle = new CpuThrottle(cgroups);
     expect(throttle.status.mechanism).toBe('cgroup-v1');
     expect(existsSync(stale)).toBe(false);
     const mine = readdirSync(parent).filter((name) => name.startsWith(`lambda-perf-gate-${process.pid}-`));
     expect(mine).toHaveLength(1);
-    const group = throttle.createGroup(512);
-    expect(readFileSync(join(parent, mine[0]!, 'env-1', 'cpu.cfs_quota_us'), 'utf8')).toBe(String(Math.round((512 / 1769) * 5000)));
-    expect(readFileSync(join(parent, mine[0]!, 'env-1', 'cpu.cfs_period_us'), 'utf8')).toBe('5000');
+    const group = cgroups.createGroup();
+    const quota = throttle.attach(group, 512);
+    const file = (name: string): string => readFileSync(join(parent, mine[0]!, 'env-1', name), 'utf8');
+    // A 20 ms period; INIT runs unthrottled, then each invocation gets the memory's quota afresh.
+    expect(file('cpu.cfs_period_us')).toBe('20000');
+    expect(file('cpu.cfs_quota_us')).toBe('-1');
+    quota?.refill();
+    expect(file('cpu.cfs_quota_us')).toBe(String(Math.round((512 / 1769) * 20000)));
     group?.remove();
-    throttle.dispose();
+    cgroups.dispose();
     rmSync(mount, { recursive: true, force: true });
   });
 });

@@ -16,7 +16,9 @@ export interface FunctionAnalysisInput {
   readonly plan: SequentialPlan;
   readonly rules: ComparisonRules;
   readonly region: string;
-  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number };
+  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number; readonly accountGbSecondsPerMonth?: number };
+  /** The function's runtime where known (SnapStart is free for Java). */
+  readonly runtime?: string;
   readonly strategy: Strategy;
   readonly balancedWeight: number;
   /** Variants the sampler stopped because a build failed every call, with why. */
@@ -49,6 +51,8 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       coldStartRate: input.traffic.coldStartRate,
       invocationsPerMonth: input.traffic.invocationsPerMonth,
       snapStart: variant.snapStart,
+      ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
+      ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
     };
     const baseline = armStats(of('baseline'), costContext);
     const candidate = armStats(of('candidate'), costContext);

@@ -40,6 +40,10 @@ export interface CostContext {
   readonly coldStartRate: number;
   readonly invocationsPerMonth: number;
   readonly snapStart: boolean;
+  /** The function's runtime where known (SnapStart is free for Java). */
+  readonly runtime?: string;
+  /** The account's monthly GB-seconds, for the price tiers. */
+  readonly accountGbSecondsPerMonth?: number;
 }
 
 /**
@@ -75,6 +79,8 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
       coldStartRate: context.coldStartRate,
       invocationsPerMonth: context.invocationsPerMonth,
       snapStart: context.snapStart,
+      ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
+      ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
     }),
   };
 }

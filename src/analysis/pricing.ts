@@ -1,8 +1,9 @@
 import type { Architecture } from '../config/types.js';
 
 /**
- * Lambda prices (us-east-1 list prices; other regions scaled by the per-region factors a widely
- * used tuning tool applies). The account-wide free tier is not subtracted: it is shared by every
+ * Lambda prices (us-east-1 list prices from shared/FACTS.md; the duration prices of the few regions
+ * that differ are still scaled by the per-region factors a widely used tuning tool applies, not yet
+ * taken from AWS's price list). The account-wide free tier is not subtracted: it is shared by every
  * function of the account, so it says nothing about one change.
  */
 interface Tier {
@@ -21,7 +22,23 @@ const ARM_TIERS: readonly Tier[] = [
   { upToGbSeconds: 18.75e9, pricePerGbSecond: 0.0000120001 },
   { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000106667 },
 ];
+/** us-east-1's request price; some regions charge more or less (see `requestPriceUsd`). */
 export const REQUEST_PRICE_USD = 0.2 / 1e6;
+/** Regional request prices per million where they differ from us-east-1 (shared/FACTS.md "Pricing"). */
+const REQUEST_PRICES_PER_MILLION: Readonly<Record<string, number>> = {
+  'af-south-1': 0.27,
+  'ap-east-1': 0.28,
+  'me-south-1': 0.25,
+  'eu-south-1': 0.23,
+  'eu-central-2': 0.22,
+  'ap-southeast-5': 0.18,
+};
+
+/** The price of one request in a region. */
+export function requestPriceUsd(region: string): number {
+  const perMillion = REQUEST_PRICES_PER_MILLION[region];
+  return perMillion === undefined ? REQUEST_PRICE_USD : perMillion / 1e6;
+}
 /** SnapStart (from price-list copies): cache per GB-second while a version is active, restore per GB. */
 export const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
 export const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
@@ -35,7 +52,6 @@ const REGION_FACTORS: Readonly<Record<string, number>> = {
   'af-south-1': 2.8 / 2.1,
   'me-south-1': 2.6 / 2.1,
   'eu-south-1': 2.4 / 2.1,
-  'ap-northeast-3': 2.7 / 2.1,
 };
 
 export function regionFactor(region: string): number {
@@ -58,6 +74,18 @@ export function blendedPricePerGbSecond(architecture: Architecture, region: stri
   return (cost / monthlyGbSeconds) * factor;
 }
 
+/**
+ * The price of a function's own GB-seconds when the account's aggregate for the month is
+ * `accountGbSeconds` (this function included): what the function adds at the top of the account's
+ * tiers. With no account volume, the first tier's price.
+ */
+export function marginalPricePerGbSecond(architecture: Architecture, region: string, functionGbSeconds: number, accountGbSeconds: number): number {
+  if (accountGbSeconds <= 0 || functionGbSeconds <= 0) return blendedPricePerGbSecond(architecture, region, 0);
+  const total = Math.max(accountGbSeconds, functionGbSeconds);
+  const cost = (gbSeconds: number): number => (gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds);
+  return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
+}
+
 export interface CostInputs {
   readonly memoryMb: number;
   readonly architecture: Architecture;
@@ -70,6 +98,13 @@ export interface CostInputs {
   readonly invocationsPerMonth: number;
   /** SnapStart: restores are charged per GB and the snapshot cache per GB-second. */
   readonly snapStart?: boolean;
+  /** The function's runtime, where known: SnapStart is charged for Python and .NET, free for Java. */
+  readonly runtime?: string;
+  /**
+   * The account's monthly GB-seconds in this region and architecture, this function included.
+   * Tiers apply to that aggregate; without it every GB-second is priced at the first tier.
+   */
+  readonly accountGbSecondsPerMonth?: number;
 }
 
 export interface CostEstimate {
@@ -91,22 +126,24 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
   const c = inputs.coldStartRate;
   const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
   const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
-  const price = blendedPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds);
+  const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, inputs.accountGbSecondsPerMonth ?? 0);
+  const requestPrice = requestPriceUsd(inputs.region);
+  const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
   const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
   const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
   // Every invocation pays for its duration as a warm one would; cold starts add what their
   // billed INIT (and slower first run) cost beyond that.
   const compute = warmCompute;
   const coldStarts = c * (coldCompute - warmCompute);
-  const restore = inputs.snapStart ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-  const perInvocation = compute + coldStarts + REQUEST_PRICE_USD + restore;
-  const cache = inputs.snapStart ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+  const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
+  const perInvocation = compute + coldStarts + requestPrice + restore;
+  const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
   return {
     perInvocationUsd: perInvocation,
     perMillionUsd: perInvocation * 1e6,
     monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
     pricePerGbSecond: price,
-    breakdownPerMillionUsd: { compute: compute * 1e6, requests: REQUEST_PRICE_USD * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6 },
+    breakdownPerMillionUsd: { compute: compute * 1e6, requests: requestPrice * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6 },
   };
 }
 

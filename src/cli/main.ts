@@ -37,6 +37,9 @@ local-lambda options:
   --idle-timeout-s N      seconds an idle environment stays warm (default 120)
   --max-environments N    environments alive at once (default 64)
   --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
+  --throttle-init         throttle INIT by memory too (Lambda boosts on-demand INIT)
+  --no-freeze             do not freeze environments between invocations
+  --no-private-tmp        a TMPDIR per environment instead of a private /tmp
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
                           drawn from the fault seed (default 0; e.g. 0.04 for 4%)
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
@@ -68,6 +71,9 @@ async function localLambda(args: string[]): Promise<number> {
       'idle-timeout-s': { type: 'string' },
       'max-environments': { type: 'string' },
       'no-cpu-throttle': { type: 'boolean' },
+      'throttle-init': { type: 'boolean' },
+      'no-freeze': { type: 'boolean' },
+      'no-private-tmp': { type: 'boolean' },
       'environment-spread': { type: 'string' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
@@ -105,12 +111,16 @@ async function localLambda(args: string[]): Promise<number> {
     idleTimeoutMs: idleTimeoutS * 1000,
     maxEnvironments,
     cpuThrottle: !values['no-cpu-throttle'],
+    throttleInit: values['throttle-init'] === true,
+    freeze: !values['no-freeze'],
+    privateTmp: !values['no-private-tmp'],
     environmentSpread,
     faults,
   });
   const info = service.info();
   process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
   process.stdout.write(`${info.cpuThrottling.statement}\n`);
+  for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement)) process.stdout.write(`${limitation}\n`);
   process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

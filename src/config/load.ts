@@ -149,7 +149,11 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
     },
     strategy: raw.strategy as Strategy,
     balancedWeight: raw['balanced-weight'],
-    traffic: { invocationsPerMonth: raw.traffic['invocations-per-month'], coldStartRate: raw.traffic['cold-start-rate'] },
+    traffic: {
+      invocationsPerMonth: raw.traffic['invocations-per-month'],
+      coldStartRate: raw.traffic['cold-start-rate'],
+      ...(raw.traffic['account-gb-seconds-per-month'] === undefined ? {} : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
+    },
   };
 }
 

@@ -153,6 +153,11 @@ export const configSchema = z
       .object({
         'invocations-per-month': z.number().min(0).default(1_000_000),
         'cold-start-rate': z.number().min(0).max(1).default(0.01),
+        'account-gb-seconds-per-month': z
+          .number()
+          .min(0)
+          .optional()
+          .describe("the account's monthly GB-seconds in the region and architecture (all functions); Lambda's price tiers apply to it. Without it, the first tier's price"),
       })
       .strict()
       .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),

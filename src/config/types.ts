@@ -87,5 +87,5 @@ export interface GateConfig {
   readonly sampling: SamplingSpec;
   readonly strategy: Strategy;
   readonly balancedWeight: number;
-  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number };
+  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number; readonly accountGbSecondsPerMonth?: number };
 }

@@ -154,6 +154,7 @@ export async function integrationProfile(
     coldStartRate: context.config.traffic.coldStartRate,
     invocationsPerMonth: context.config.traffic.invocationsPerMonth,
     snapStart: variant.snapStart,
+    ...(context.config.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
   };
   // The k-th invocations of the two runs of a round, paired.
   const roundLogRatios = rounds.map(({ baseline, candidate }) => {

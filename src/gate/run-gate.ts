@@ -196,6 +196,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     rules,
     region: config.region,
     traffic: config.traffic,
+    ...(base.runtime ? { runtime: base.runtime } : {}),
     strategy: config.strategy,
     balancedWeight: config.balancedWeight,
     stopped,

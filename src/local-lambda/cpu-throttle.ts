@@ -1,23 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { gaussian, seededRandom } from '../random.js';
+import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
 export const MB_PER_VCPU = 1769;
 /**
- * CFS bandwidth control lets a group run `quota` out of every `period`. A long period turns a few
- * milliseconds of work into a step function of wall time (all at once, or a whole period late),
- * so the period is kept short; the kernel's smallest quota (1 ms) sets how short at low memory.
+ * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
+ * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
+ * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
  */
-const SHORT_PERIOD_US = 5_000;
+export const PERIOD_US = 20_000;
 const MIN_QUOTA_US = 1_000;
 
 /** Period and quota, in microseconds, for a CPU share. */
 export function bandwidth(share: number): { periodUs: number; quotaUs: number } {
-  const periodUs = Math.min(1_000_000, Math.max(SHORT_PERIOD_US, Math.ceil(MIN_QUOTA_US / share)));
-  return { periodUs, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * periodUs)) };
+  return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
 }
 
 export interface ThrottleStatus {
@@ -26,6 +23,10 @@ export interface ThrottleStatus {
   readonly mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none';
   /** SD (log scale) of each environment's lasting CPU speed factor; 0 for none. */
   readonly environmentSpread: number;
+  /** The quota period in milliseconds, when throttled. */
+  readonly periodMs?: number;
+  /** Whether INIT runs under the memory's quota too (off by default: Lambda boosts on-demand INIT). */
+  readonly initThrottled?: boolean;
   /** One plain sentence for people and reports. */
   readonly statement: string;
 }
@@ -35,120 +36,85 @@ export function cpuShare(memoryMb: number, hostCpus = availableParallelism()): n
   return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
 }
 
-/** A per-environment CPU group; `procsFile` is where the environment's first process enrols. */
-export interface CpuGroup {
-  readonly procsFile: string;
+/** One environment's CPU quota. */
+export interface CpuQuota {
   /** The lasting speed factor this environment's CPU quota was given (1 without a spread). */
   readonly speedFactor: number;
-  remove(): void;
+  /**
+   * Sets the memory's quota with a full budget for the current period, as a thawed Lambda
+   * environment starts each invocation (rewriting the quota refills the kernel's budget).
+   */
+  refill(): void;
+}
+
+export interface CpuThrottleOptions {
+  /** Turns throttling off even where the host allows it. */
+  readonly disabled?: boolean;
+  /** Keeps INIT under the memory's quota (the old behaviour) instead of running it unthrottled. */
+  readonly throttleInit?: boolean;
+  /**
+   * The SD (log scale) of a lasting speed factor exp(N(0, SD)) that each new environment's CPU
+   * quota is multiplied by, drawn from `seed`: a test bed for environments that differ for their
+   * whole life, as they do on Lambda. A factor above 1 buys more than the memory's share, which a
+   * single-threaded handler can use only below 1,769 MB.
+   */
+  readonly environmentSpread?: number;
+  readonly seed?: number;
 }
 
 /**
- * Confines each execution environment to memory/1769 of a CPU through a cgroup, where the host
- * lets this process create one. Where it cannot, it says so once and environments run
- * unthrottled, so durations do not scale with memory.
+ * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
+ * cgroup, where the host lets this process create one. Where it cannot, it says so once and
+ * environments run unthrottled, so durations do not scale with memory.
  */
 export class CpuThrottle {
   readonly status: ThrottleStatus;
-  private readonly root: string | undefined;
   private readonly version: 1 | 2 | undefined;
   private readonly spread: number;
   private readonly random: () => number;
-  private counter = 0;
 
-  /**
-   * `environmentSpread`: the SD (log scale) of a lasting speed factor exp(N(0, SD)) that each new
-   * environment's CPU quota is multiplied by, drawn from `seed`: a test bed for environments that
-   * differ for their whole life, as they do on Lambda. A factor above 1 buys more than the memory's
-   * share, which a single-threaded handler can use only below 1,769 MB.
-   */
-  constructor(options: { disabled?: boolean; cgroupMount?: string; environmentSpread?: number; seed?: number } = {}) {
-    const mount = options.cgroupMount ?? '/sys/fs/cgroup';
+  constructor(
+    cgroups: Pick<Cgroups, 'version' | 'unavailableReason'>,
+    private readonly options: CpuThrottleOptions = {},
+  ) {
     this.spread = options.environmentSpread ?? 0;
     this.random = seededRandom((options.seed ?? 1) + 2);
     if (options.disabled) {
       this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
       return;
     }
-    const attempt = tryCgroupV2(mount) ?? tryCgroupV1(mount);
-    if (attempt && 'root' in attempt) {
-      this.root = attempt.root;
-      this.version = attempt.version;
-      const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
-      this.status = {
-        enabled: true,
-        mechanism: attempt.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-        environmentSpread: this.spread,
-        statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${attempt.version}), so durations scale with memory.${spread}`,
-      };
-    } else {
-      this.status = unthrottled(attempt?.reason ?? 'no writable cgroup cpu controller was found', this.spread);
+    this.version = cgroups.version('cpu');
+    if (this.version === undefined) {
+      this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
+      return;
     }
+    const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
+    const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
+    this.status = {
+      enabled: true,
+      mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+      environmentSpread: this.spread,
+      periodMs: PERIOD_US / 1000,
+      initThrottled: options.throttleInit === true,
+      statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
+    };
   }
 
-  /** A group for one environment, or undefined when throttling is not available. */
-  createGroup(memoryMb: number): CpuGroup | undefined {
-    if (!this.root || !this.version) return undefined;
-    const directory = join(this.root, `env-${++this.counter}`);
+  /**
+   * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
+   * asked otherwise. Undefined when the environment is not throttled.
+   */
+  attach(group: EnvironmentCgroup | undefined, memoryMb: number): CpuQuota | undefined {
+    if (!this.status.enabled || !group?.has('cpu')) return undefined;
     const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
     const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
-    try {
-      mkdirSync(directory);
-      if (this.version === 2) writeFileSync(join(directory, 'cpu.max'), `${quotaUs} ${periodUs}`);
-      else {
-        // v1 checks quota against the current period, so a shorter period goes first only when
-        // the quota already fits it; set the period, then the quota.
-        writeFileSync(join(directory, 'cpu.cfs_period_us'), String(periodUs));
-        writeFileSync(join(directory, 'cpu.cfs_quota_us'), String(quotaUs));
-      }
-    } catch {
-      removeDirectory(directory);
-      return undefined;
-    }
-    return { procsFile: join(directory, 'cgroup.procs'), speedFactor, remove: () => removeDirectory(directory) };
-  }
-
-  dispose(): void {
-    if (this.root) removeGroupTree(this.root);
-  }
-}
-
-/** A directory of its own per service, so a reused process id never meets a leftover. */
-const groupName = (): string => `lambda-perf-gate-${process.pid}-${randomBytes(3).toString('hex')}`;
-
-function removeGroupTree(root: string): void {
-  try {
-    for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) removeDirectory(join(root, entry.name));
-  } catch {
-    // Already gone.
-  }
-  removeDirectory(root);
-}
-
-/**
- * Removes the groups of services that died without cleaning up (killed, say): their process is
- * gone and no process is left in them. Best effort; a group still in use stays.
- */
-function sweepStaleGroups(parent: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    const pid = Number(name.split('-')[3]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    removeGroupTree(join(parent, name));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const setQuota = (quota: number | undefined): boolean =>
+      group.version('cpu') === 2
+        ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
+        : // v1 checks a quota against the current period, so the period goes first.
+          group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) && group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
+    if (!setQuota(this.options.throttleInit ? quotaUs : undefined)) return undefined;
+    return { speedFactor, refill: () => void setQuota(quotaUs) };
   }
 }
 
@@ -160,64 +126,4 @@ function unthrottled(reason: string, spread: number): ThrottleStatus {
     environmentSpread: 0,
     statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
   };
-}
-
-type Attempt = { root: string; version: 1 | 2 } | { reason: string } | undefined;
-
-function ownCgroupPath(controller: string | undefined): string | undefined {
-  try {
-    for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
-      const [, controllers, path] = line.split(':');
-      if (path === undefined) continue;
-      if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller)) return path;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
-function tryCgroupV2(mount: string): Attempt {
-  const own = ownCgroupPath(undefined);
-  if (own === undefined || !existsSync(join(mount, 'cgroup.controllers'))) return undefined;
-  const parent = join(mount, own);
-  try {
-    if (!readFileSync(join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
-      return { reason: 'the cgroup v2 cpu controller is not delegated to this process' };
-    }
-    sweepStaleGroups(parent);
-    const root = join(parent, groupName());
-    mkdirSync(root);
-    try {
-      writeFileSync(join(root, 'cgroup.subtree_control'), '+cpu');
-    } catch (error) {
-      removeDirectory(root);
-      throw error;
-    }
-    return { root, version: 2 };
-  } catch {
-    return { reason: 'the cgroup v2 hierarchy is not writable here' };
-  }
-}
-
-function tryCgroupV1(mount: string): Attempt {
-  const own = ownCgroupPath('cpu');
-  const controller = join(mount, 'cpu');
-  if (own === undefined || !existsSync(join(controller, 'cpu.cfs_quota_us'))) return undefined;
-  sweepStaleGroups(join(controller, own));
-  const root = join(controller, own, groupName());
-  try {
-    mkdirSync(root);
-    return { root, version: 1 };
-  } catch {
-    return { reason: 'the cgroup v1 cpu controller is not writable here' };
-  }
-}
-
-function removeDirectory(directory: string): void {
-  try {
-    rmdirSync(directory);
-  } catch {
-    // Still has a process in it or already gone; the environment's exit path retries.
-  }
 }

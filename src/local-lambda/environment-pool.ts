@@ -31,6 +31,7 @@ export class EnvironmentPool {
   private readonly pooled = new Set<PooledEnvironment>();
   private readonly retiring = new Set<Promise<void>>();
   private starting = 0;
+  private stopped = false;
 
   constructor(
     private readonly services: EnvironmentServices,
@@ -47,6 +48,7 @@ export class EnvironmentPool {
   }
 
   async acquire(spec: EnvironmentSpec, key: string): Promise<Acquired> {
+    if (this.stopped) throw new LambdaServiceError('ServiceException', 'The service is stopping.');
     for (const entry of this.pooled) {
       if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
         clearTimeout(entry.idleTimer);
@@ -64,6 +66,11 @@ export class EnvironmentPool {
     } finally {
       this.starting--;
     }
+    if (this.stopped) {
+      // Started while the service stopped: nothing may outlive it.
+      await environment.retire();
+      throw new LambdaServiceError('ServiceException', 'The service is stopping.');
+    }
     const entry: PooledEnvironment = { environment, key, functionName: spec.functionName, version: spec.version, lastUsed: Date.now() };
     this.pooled.add(entry);
     return this.acquired(entry, true);
@@ -79,6 +86,7 @@ export class EnvironmentPool {
   }
 
   async stopAll(): Promise<void> {
+    this.stopped = true;
     for (const entry of this.pooled) this.remove(entry, true);
     await Promise.all(this.retiring);
   }

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { CpuGroup, CpuThrottle } from './cpu-throttle.js';
+import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
+import type { CpuQuota, CpuThrottle } from './cpu-throttle.js';
+import type { EnvironmentLimits, LimitsPolicy } from './environment-limits.js';
+import type { EnvironmentFreeze, Freezer } from './freezer.js';
 import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
 import { logStreamName, type LogStore } from './logs.js';
 import { processTreeMemory } from './process-memory.js';
@@ -29,11 +32,15 @@ export interface EnvironmentSpec {
   readonly region: string;
   readonly logGroup: string;
   readonly logFormat: LogFormat;
+  readonly ephemeralStorageMb: number;
 }
 
 export interface EnvironmentServices {
   readonly clients: RuntimeClients;
+  readonly cgroups: Cgroups;
   readonly throttle: CpuThrottle;
+  readonly freezer: Freezer;
+  readonly limits: LimitsPolicy;
   readonly logs: LogStore;
 }
 
@@ -68,6 +75,8 @@ interface Running {
   readonly lines: string[];
   deliveredAt?: number;
   timer?: NodeJS.Timeout;
+  /** What the runtime posted; the invocation goes on until it asks for the next event. */
+  result?: { failure: Failure } | { body: Buffer };
 }
 
 type Failure = { status: 'error' | 'timeout'; errorType: string; body: Buffer };
@@ -88,7 +97,10 @@ export class ExecutionEnvironment {
   readonly logStream: string;
   private child: ChildProcess | undefined;
   private api: RuntimeApi | undefined;
-  private cpuGroup: CpuGroup | undefined;
+  private cgroup: EnvironmentCgroup | undefined;
+  private cpuQuota: CpuQuota | undefined;
+  private freeze: EnvironmentFreeze | undefined;
+  private limits: EnvironmentLimits | undefined;
   private readonly spawnedAt = now();
   private initDurationMs: number | undefined;
   private initBilled = false;
@@ -117,7 +129,7 @@ export class ExecutionEnvironment {
 
   /** The lasting CPU speed factor of this environment (1 without an environment spread or throttling). */
   get speedFactor(): number {
-    return this.cpuGroup?.speedFactor ?? 1;
+    return this.cpuQuota?.speedFactor ?? 1;
   }
 
   /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
@@ -148,6 +160,9 @@ export class ExecutionEnvironment {
         return;
       }
       this.startMemoryWatch();
+      // Thawed with a full CPU quota, as a Lambda environment starts each invocation.
+      this.freeze?.thaw();
+      if (this.initDurationMs !== undefined) this.cpuQuota?.refill();
       const event: RuntimeEvent = {
         requestId: request.requestId,
         payload: request.payload,
@@ -169,7 +184,9 @@ export class ExecutionEnvironment {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
     const { api, address } = await RuntimeApi.start({
-      next: (event, handedAt) => this.onNext(event, handedAt),
+      nextRequested: (at) => this.onNextRequested(at),
+      delivered: (event, handedAt) => this.onDelivered(event, handedAt),
+      idle: () => this.freeze?.freeze(),
       response: (requestId, body) => this.onResult(requestId, { body }),
       responseTooLarge: (requestId) =>
         this.onResult(requestId, {
@@ -197,18 +214,19 @@ export class ExecutionEnvironment {
       this.markExited();
       return;
     }
-    this.cpuGroup = services.throttle.createGroup(spec.memoryMb);
-    const [file, args] = this.cpuGroup
-      ? // The shell enrols itself in the CPU group and then becomes the runtime, so INIT is throttled too.
-        ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', this.cpuGroup.procsFile, command[0], ...command[1]]]
-      : command;
+    this.cgroup = services.cgroups.createGroup();
+    this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
+    this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [spec.codeDirectory, services.clients.directory]);
+    // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
+    const [file, args] = this.limits.wrap(command, this.cgroup?.procsFiles ?? []);
     const child = spawn(file, args, {
       cwd: spec.codeDirectory,
-      env: this.processEnvironment(address),
+      env: { ...this.processEnvironment(address), ...this.limits.variables },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     this.child = child;
+    this.freeze = services.freezer.attach(this.cgroup, child.pid);
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.on('error', (error) => this.onExit(`error: ${error.message}`));
@@ -253,12 +271,22 @@ export class ExecutionEnvironment {
     };
   }
 
-  private onNext(event: RuntimeEvent | undefined, handedAt: number): void {
+  /** INIT, or the invocation in flight, ends when the runtime asks for the next event. */
+  private onNextRequested(at: number): void {
     if (this.initDurationMs === undefined) {
-      this.initDurationMs = handedAt - this.spawnedAt;
+      this.initDurationMs = at - this.spawnedAt;
       clearTimeout(this.initTimer);
+      this.cpuQuota?.refill();
+      return;
     }
-    if (!event || !this.running) return;
+    const result = this.running?.result;
+    if (!result) return;
+    if ('failure' in result) this.finish(result.failure, undefined, true, at);
+    else this.finish(undefined, result.body, true, at);
+  }
+
+  private onDelivered(event: RuntimeEvent, handedAt: number): void {
+    if (this.running?.request.requestId !== event.requestId) return;
     const running = this.running;
     running.deliveredAt = handedAt;
     this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
@@ -267,10 +295,8 @@ export class ExecutionEnvironment {
   }
 
   private onResult(requestId: string, result: { body: Buffer } | { failure: Failure }): void {
-    if (this.running?.request.requestId !== requestId) return;
-    // The runtime posted this itself, so its flush marker precedes it.
-    if ('failure' in result) this.finish(result.failure, undefined, true);
-    else this.finish(undefined, result.body, true);
+    if (this.running?.request.requestId !== requestId || this.running.result) return;
+    this.running.result = result;
   }
 
   private onInitError(body: Buffer, errorType: string): void {
@@ -298,7 +324,12 @@ export class ExecutionEnvironment {
     this.dead = true;
     this.shutDown();
     const running = this.running;
-    if (running) {
+    const result = running?.result;
+    // A runtime that ends after its response (work left behind that exits) still answered.
+    if (result && !this.oomKilled) {
+      if ('failure' in result) this.finish(result.failure);
+      else this.finish(undefined, result.body);
+    } else if (running) {
       const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
       this.finish({
         status: 'error',
@@ -306,8 +337,14 @@ export class ExecutionEnvironment {
         body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
       });
     }
-    this.cpuGroup?.remove();
+    this.release();
     this.markExited();
+  }
+
+  /** Frees what outlives the processes: the control groups and the environment's /tmp. */
+  private release(): void {
+    this.cgroup?.remove();
+    this.limits?.remove();
   }
 
   private onOutput(text: string): void {
@@ -382,11 +419,10 @@ export class ExecutionEnvironment {
     return this.memoryPeak;
   }
 
-  private finish(failure: Failure | undefined, body?: Buffer, fromRuntime = false): void {
+  private finish(failure: Failure | undefined, body?: Buffer, fromRuntime = false, endedAt = now()): void {
     const running = this.running;
     if (!running) return;
     clearTimeout(running.timer);
-    const endedAt = now();
     const peak = this.sampleMemory();
     this.stopMemoryWatch();
     if (!failure && this.oomKilled) {
@@ -455,12 +491,14 @@ export class ExecutionEnvironment {
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid, 'SIGKILL');
+        // A frozen process takes its SIGKILL once thawed.
+        this.freeze?.thaw();
         return; // the exit handler finishes the invocation and frees the rest
       } catch {
         // The group is already gone.
       }
     }
-    this.cpuGroup?.remove();
+    this.release();
     this.markExited();
   }
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentPool } from './environment-pool.js';
+import type { EventQueue } from './event-queue.js';
+import { responseStream } from './event-stream.js';
 import type { EnvironmentSpec, InvocationOutcome } from './environment.js';
 import type { FaultInjector } from './faults.js';
 import type { FunctionReference, FunctionStore } from './functions.js';
@@ -18,6 +20,8 @@ export interface InvokeRequest {
   /** undefined when the request body was larger than the synchronous limit. */
   readonly payload: Buffer | undefined;
   readonly clientContext?: string;
+  /** InvokeWithResponseStream: the answer goes out as an event stream. */
+  readonly streaming?: boolean;
 }
 
 export interface Reply {
@@ -28,11 +32,10 @@ export interface Reply {
 
 /** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
 export class Invoker {
-  private readonly background = new Set<Promise<unknown>>();
-
   constructor(
     private readonly store: FunctionStore,
     private readonly pool: EnvironmentPool,
+    private readonly events: EventQueue,
     private readonly faults: FaultInjector,
     private readonly region: string,
     private readonly random: () => number = Math.random,
@@ -40,6 +43,9 @@ export class Invoker {
 
   async invoke(request: InvokeRequest): Promise<Reply> {
     const { invocationType, logType } = request;
+    if (request.streaming && invocationType === 'Event') {
+      throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+    }
     if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
       throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
     }
@@ -75,32 +81,53 @@ export class Invoker {
       region: this.region,
       logGroup: settings.logGroup,
       logFormat: settings.logFormat,
+      ephemeralStorageMb: settings.ephemeralStorageMb,
     };
     const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
-    const acquired = await this.pool.acquire(spec, key);
     const requestId = randomUUID();
-    const run = acquired.environment
-      .invoke({
-        requestId,
-        payload,
-        invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
-        ...(request.clientContext ? { clientContext: request.clientContext } : {}),
-        kill: this.faults.killThisInvocation(),
-      })
-      .finally(() => acquired.release());
+    const run = async (): Promise<InvocationOutcome> => {
+      const acquired = await this.pool.acquire(spec, key);
+      return acquired.environment
+        .invoke({
+          requestId,
+          payload,
+          invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
+          ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+          kill: this.faults.killThisInvocation(),
+        })
+        .finally(() => acquired.release());
+    };
 
     if (invocationType === 'Event') {
-      const tracked = run.catch(() => undefined).finally(() => this.background.delete(tracked));
-      this.background.add(tracked);
+      this.events.enqueue(requestId, async () => {
+        try {
+          return (await run()).functionError ? 'function-error' : 'done';
+        } catch (error) {
+          // Every environment busy: the event waits in the queue, as on Lambda.
+          if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException') return 'no-environment';
+          throw error;
+        }
+      });
       return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
     }
-    const outcome = await run;
+    const outcome = await run();
+    if (request.streaming) {
+      const headers = this.headers(outcome, executedVersion, false);
+      return {
+        status: 200,
+        headers: { 'X-Amz-Executed-Version': headers['X-Amz-Executed-Version']!, 'content-type': 'application/vnd.amazon.eventstream' },
+        body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
+          ...(outcome.functionError ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') } : {}),
+          ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
+        }),
+      };
+    }
     return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
   }
 
-  /** Waits for queued asynchronous invocations to settle (they end when environments stop). */
+  /** Drops the asynchronous invocations not yet started and waits for the running ones. */
   async drain(): Promise<void> {
-    await Promise.all(this.background);
+    await this.events.stop();
   }
 
   private headers(outcome: InvocationOutcome, executedVersion: string, tail: boolean): Record<string, string> {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** Lambda's limit for a synchronous response payload. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** A streamed response may be larger. */
+export const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 export interface RuntimeEvent {
   readonly requestId: string;
@@ -14,10 +16,14 @@ export interface RuntimeEvent {
 
 export interface RuntimeApiListener {
   /**
-   * The runtime asked for an event; `event` is what it was handed, if one was waiting, and
-   * `handedAt` (performance.now) the moment just before it was written to the runtime.
+   * The runtime asked for the next event at `at` (performance.now): it is done with INIT or with
+   * the previous invocation, work left behind after its response included.
    */
-  next(event: RuntimeEvent | undefined, handedAt: number): void;
+  nextRequested(at: number): void;
+  /** An event was handed to the runtime; `handedAt` is the moment just before it was written. */
+  delivered(event: RuntimeEvent, handedAt: number): void;
+  /** The runtime waits for an event and none is queued. */
+  idle(): void;
   response(requestId: string, body: Buffer): void;
   /** The response was larger than Lambda allows; the runtime was told so with a 413. */
   responseTooLarge(requestId: string): void;
@@ -86,18 +92,19 @@ export class RuntimeApi {
     // must not eat into the Duration the runtime is already spending.
     const handedAt = performance.now();
     response.end(event.payload);
-    this.listener.next(event, handedAt);
+    this.listener.delivered(event, handedAt);
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
+      this.listener.nextRequested(performance.now());
       const queued = this.queued;
       this.queued = undefined;
       if (queued) this.send(response, queued);
       else {
         this.heldNext = response;
-        this.listener.next(undefined, performance.now());
+        this.listener.idle();
       }
       return;
     }
@@ -112,8 +119,14 @@ export class RuntimeApi {
       answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
       return;
     }
-    readLimited(request, MAX_RESPONSE_BYTES, (body) => {
-      const errorType = headerValue(request, 'lambda-runtime-function-error-type');
+    const streamed = headerValue(request, 'lambda-runtime-function-response-mode') === 'streaming';
+    readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
+      // A streamed response that failed midway says so in its trailers.
+      const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
+      const errorType = trailerType ?? headerValue(request, 'lambda-runtime-function-error-type');
+      const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
+      const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
+      const failed = trailerType !== undefined;
       if (body === undefined) {
         answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
         this.currentRequestId = undefined;
@@ -122,7 +135,7 @@ export class RuntimeApi {
       }
       answer(response, 202, { status: 'OK' });
       if (requestId === undefined) this.listener.initError(body, errorType);
-      else if (kind === 'response') this.listener.response(requestId, body);
+      else if (kind === 'response' && !failed) this.listener.response(requestId, body);
       else this.listener.error(requestId, body, errorType);
       this.currentRequestId = undefined;
     });

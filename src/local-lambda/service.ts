@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import { MAX_ZIP_UPLOAD_BYTES } from './code-package.js';
+import { Cgroups, type Controller } from './cgroups.js';
 import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
+import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
 import { EnvironmentPool } from './environment-pool.js';
+import { EventQueue } from './event-queue.js';
+import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore, parseFunctionReference } from './functions.js';
 import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
@@ -16,6 +20,7 @@ import { LogStore } from './logs.js';
 import { readLimited } from './runtime-api.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { LambdaServiceError } from './service-error.js';
+import { checkServiceOptions } from './service-options.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */
@@ -27,8 +32,21 @@ export interface LocalLambdaOptions {
   readonly idleTimeoutMs?: number;
   /** Environments alive at once (the account's concurrency); default 64. */
   readonly maxEnvironments?: number;
+  /** Asynchronous invocations waiting at most before Invoke answers 429; default 100,000. */
+  readonly eventQueueCapacity?: number;
+  /**
+   * Delay before the first retry of a failed asynchronous invocation, the second waiting twice
+   * as long; default 1 s (Lambda waits about a minute, then two).
+   */
+  readonly eventRetryDelayMs?: number;
   /** false turns CPU throttling by memory off even where the host allows it. */
   readonly cpuThrottle?: boolean;
+  /** true throttles INIT by memory too (the old behaviour); Lambda boosts on-demand INIT. */
+  readonly throttleInit?: boolean;
+  /** false leaves environments running between invocations instead of freezing them. */
+  readonly freeze?: boolean;
+  /** false gives environments a TMPDIR of their own instead of a private /tmp. */
+  readonly privateTmp?: boolean;
   /**
    * SD (log scale) of a lasting CPU speed factor exp(N(0, SD)) each new execution environment
    * gets, drawn from the fault seed; default 0. Needs CPU throttling.
@@ -43,6 +61,10 @@ export interface ServiceInfo {
   readonly endpoint: string;
   readonly region: string;
   readonly cpuThrottling: ThrottleStatus;
+  readonly freezing: FreezeStatus;
+  readonly environmentLimits: LimitsStatus;
+  /** Every way in which this host makes the service differ from Lambda, one sentence each. */
+  readonly limitations: readonly string[];
   readonly environments: number;
   /** The live environments, with the lasting CPU speed factor each was given. */
   readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
@@ -109,6 +131,7 @@ function maxItems(url: URL): number | undefined {
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
+  checkServiceOptions(options);
   const spread = options.environmentSpread ?? 0;
   if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
   const region = options.region ?? 'us-east-1';
@@ -116,13 +139,27 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
   const logs = new LogStore();
   const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
-  const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false, environmentSpread: options.environmentSpread ?? 0, seed: faults.current.seed });
+  const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+  const cgroups = new Cgroups(controllers);
+  const throttle = new CpuThrottle(cgroups, {
+    disabled: options.cpuThrottle === false,
+    throttleInit: options.throttleInit === true,
+    environmentSpread: spread,
+    seed: faults.current.seed,
+  });
+  const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
+  const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
   const pool = new EnvironmentPool(
-    { clients, throttle, logs },
+    { clients, cgroups, throttle, freezer, limits, logs },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
-  const invoker = new Invoker(store, pool, faults, region, seededRandom(faults.current.seed + 1));
+  const events = new EventQueue({
+    capacity: options.eventQueueCapacity ?? 100_000,
+    concurrency: options.maxEnvironments ?? 64,
+    retryDelayMs: options.eventRetryDelayMs ?? 1000,
+  });
+  const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
   const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
   let endpoint = '';
 
@@ -162,6 +199,15 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
         ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
       })],
+    ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, async (m, request, url) =>
+      invoker.invoke({
+        ref: ref(m, url),
+        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+        logType: header(request, 'x-amz-log-type') ?? 'None',
+        payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
+        streaming: true,
+        ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
+      })],
     ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
       status: 200,
       headers: { 'content-type': 'application/zip' },
@@ -183,6 +229,13 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     endpoint,
     region,
     cpuThrottling: throttle.status,
+    freezing: freezer.status,
+    environmentLimits: limits.status,
+    limitations: [
+      ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+      ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+      ...limits.status.limitations,
+    ],
     environments: pool.size,
     liveEnvironments: pool.describe(),
     faults: faults.current,
@@ -268,9 +321,11 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         server.close();
         server.closeAllConnections();
         store.dispose();
+        const drained = invoker.drain();
         await pool.stopAll();
-        await invoker.drain();
-        throttle.dispose();
+        await drained;
+        cgroups.dispose();
+        limits.dispose();
         clients.dispose();
         rmSync(codeRoot, { recursive: true, force: true });
       })()),

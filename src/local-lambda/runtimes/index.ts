@@ -55,7 +55,8 @@ export class RuntimeStartError extends Error {
  * runs one of them (or the package's own `bootstrap` for OS-only runtimes).
  */
 export class RuntimeClients {
-  private readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-runtimes-'));
+  /** Where the clients are; an environment with a private /tmp must still see it. */
+  readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-runtimes-'));
   private readonly nodeBootstrap = join(this.directory, 'node-bootstrap.cjs');
   private readonly pythonBootstrap = join(this.directory, 'python-bootstrap.py');
 

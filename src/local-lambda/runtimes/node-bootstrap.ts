@@ -5,37 +5,77 @@
  * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
  */
 export const NODE_BOOTSTRAP = String.raw`'use strict';
-const http = require('node:http');
+const net = require('node:net');
+const { Writable } = require('node:stream');
+const { finished } = require('node:stream/promises');
 const { format } = require('node:util');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let currentRequestId;
+
+// The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
+// node:http: every invocation runs through here, and its CPU counts against the environment's
+// quota (AWS's own client uses a native HTTP library for the same reason).
+let socket;
+let pending;
+let received = Buffer.alloc(0);
+
+function connect() {
+  socket = net.connect(Number(apiPort), apiHost);
+  socket.setNoDelay(true);
+  socket.on('data', (chunk) => {
+    received = received.length ? Buffer.concat([received, chunk]) : chunk;
+    settle();
+  });
+  socket.on('error', (error) => fail(error));
+  socket.on('close', () => {
+    socket = undefined;
+    fail(new Error('the Runtime API closed the connection'));
+  });
+}
+
+function fail(error) {
+  const waiting = pending;
+  pending = undefined;
+  received = Buffer.alloc(0);
+  if (waiting) waiting.reject(error);
+}
+
+function settle() {
+  if (!pending) return;
+  const end = received.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] || 0);
+  if (received.length < end + 4 + length) return;
+  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
+  received = received.subarray(end + 4 + length);
+  const waiting = pending;
+  pending = undefined;
+  socket.unref();
+  waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+}
+
+// Header values come from user code (an error's name): only printable ASCII goes on the wire.
+const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 
 function call(method, path, body, headers) {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request(
-      {
-        host: apiHost,
-        port: apiPort,
-        method,
-        path: '/2018-06-01/runtime' + path,
-        agent,
-        headers: { ...headers, 'content-length': payload ? payload.length : 0 },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+    if (!socket) connect();
+    socket.ref();
+    pending = { resolve, reject };
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+    let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
+    for (const [name, value] of Object.entries(headers || {})) head += name + ': ' + headerValue(value) + '\r\n';
+    socket.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]) : head + '\r\n');
   });
 }
 
@@ -106,12 +146,101 @@ async function loadHandler() {
   if (typeof handler !== 'function') {
     throw typedError('Runtime.HandlerNotFound', handlerString + ' is undefined or not exported');
   }
+  // Node.js 24 and later take a handler of three or more parameters for a callback handler, and
+  // refuse it at INIT.
+  const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+  if (major >= 24 && handler.length >= 3) {
+    throw typedError(
+      'Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
+  }
   return handler;
+}
+
+// Response streaming, as AWS's runtime offers it: awslambda.streamifyResponse marks a handler
+// (event, responseStream, context) whose writes go to the Runtime API as a chunked response.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+globalThis.awslambda = {
+  streamifyResponse: (handler) => {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+};
+
+function responseStreamFor(requestId) {
+  let answer;
+  const open = () => {
+    if (answer) return;
+    if (!socket) connect();
+    socket.ref();
+    answer = new Promise((resolve, reject) => (pending = { resolve, reject }));
+    socket.write(
+      'POST /2018-06-01/runtime/invocation/' + requestId + '/response HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort +
+        '\r\ntransfer-encoding: chunked\r\nlambda-runtime-function-response-mode: streaming\r\ncontent-type: application/octet-stream' +
+        '\r\ntrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
+    );
+  };
+  const writable = new Writable({
+    write(chunk, encoding, callback) {
+      open();
+      if (chunk.length) socket.write(Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]));
+      callback();
+    },
+    final(callback) {
+      open();
+      socket.write('0\r\n\r\n');
+      callback();
+    },
+  });
+  writable.setContentType = () => undefined;
+  return {
+    writable,
+    opened: () => answer !== undefined,
+    answer: () => answer,
+    // An error after the first bytes travels in the trailers, as AWS's runtime sends it.
+    fail: (error) => {
+      const payload = errorPayload(error);
+      writable.destroy();
+      socket.write(
+        '0\r\nLambda-Runtime-Function-Error-Type: ' + headerValue(payload.errorType) +
+          '\r\nLambda-Runtime-Function-Error-Body: ' + Buffer.from(JSON.stringify(payload)).toString('base64') + '\r\n\r\n',
+      );
+      return answer;
+    },
+  };
+}
+
+async function runStreamingHandler(handler, event, context, requestId) {
+  const stream = responseStreamFor(requestId);
+  try {
+    await handler(event, stream.writable, context);
+    if (!stream.writable.writableEnded) stream.writable.end();
+    await finished(stream.writable);
+  } catch (error) {
+    if (!stream.opened()) throw error;
+    await stream.fail(error);
+    return;
+  }
+  await stream.answer();
+}
+
+// A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
+// (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
+function whenEventLoopEmpty(then) {
+  process.once('beforeExit', () => setImmediate(then));
 }
 
 function runHandler(handler, event, context) {
   return new Promise((resolve, reject) => {
-    const callback = (error, result) => (error ? reject(error) : resolve(result));
+    let answered = false;
+    const callback = (error, result) => {
+      if (answered) return;
+      answered = true;
+      if (error !== undefined && error !== null) reject(error);
+      else if (context.callbackWaitsForEmptyEventLoop) whenEventLoopEmpty(() => resolve(result));
+      else resolve(result);
+    };
     context.done = callback;
     context.succeed = (result) => resolve(result);
     context.fail = (error) => reject(error);
@@ -122,16 +251,20 @@ function runHandler(handler, event, context) {
 }
 
 // Tells the service that everything written before it has been written, so it can close the
-// invocation's log without racing the pipe.
+// invocation's log without racing the pipe. Written before asking for the next event (where
+// the invocation ends, work left behind included) and before a fatal exit. A pipe may take
+// writes asynchronously, and the environment is frozen once it asks for the next event, so this
+// resolves only when both streams have handed everything to the kernel.
 function flushed(requestId) {
-  process.stdout.write('\x1eLPG-FLUSHED ' + requestId + '\n');
+  const drained = (stream, text) => new Promise((resolve) => stream.write(text, () => resolve()));
+  return Promise.all([drained(process.stderr, ''), drained(process.stdout, '\x1eLPG-FLUSHED ' + requestId + '\n')]);
 }
 
-async function postError(path, error) {
+async function postError(path, error, exiting) {
   const payload = errorPayload(error);
   if (currentRequestId) {
     console.error('Invoke Error', JSON.stringify(payload));
-    flushed(currentRequestId);
+    if (exiting) await flushed(currentRequestId);
   }
   await call('POST', path, JSON.stringify(payload), {
     'content-type': 'application/json',
@@ -143,8 +276,8 @@ async function fatal(type, reason, code) {
   const error = reason instanceof Error ? reason : typedError(type, String(reason));
   if (reason instanceof Error) error.name = type;
   try {
-    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error);
-    else await postError('/init/error', error);
+    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error, true);
+    else await postError('/init/error', error, true);
   } finally {
     process.exit(code);
   }
@@ -163,6 +296,7 @@ async function main() {
   }
   const env = process.env;
   for (;;) {
+    if (currentRequestId) await flushed(currentRequestId);
     const next = await call('GET', '/invocation/next');
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
@@ -187,9 +321,12 @@ async function main() {
       event = next.body;
     }
     try {
+      if (handler[STREAMING] === 'response') {
+        await runStreamingHandler(handler, event, context, requestId);
+        continue;
+      }
       const result = await runHandler(handler, event, context);
       const body = JSON.stringify(result === undefined ? null : result);
-      flushed(requestId);
       await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
     } catch (error) {
       await postError('/invocation/' + requestId + '/error', error);

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
+
+/** Lambda's cap on processes and threads per execution environment. */
+export const MAX_PROCESSES = 1024;
+
+export interface LimitsStatus {
+  /** Each environment sees a /tmp of its own (a private tmpfs), not the host's. */
+  readonly privateTmp: boolean;
+  /** Writes to /tmp beyond the function's EphemeralStorage fail with ENOSPC, as on Lambda. */
+  readonly ephemeralStorageEnforced: boolean;
+  readonly processCap: boolean;
+  readonly statement: string;
+  /** The sentences of `statement` that say where this host falls short of Lambda. */
+  readonly limitations: readonly string[];
+}
+
+/** What one environment's first process does before it becomes the runtime. */
+export interface EnvironmentLimits {
+  /** Variables the runtime gets (TMPDIR where /tmp is not private). */
+  readonly variables: Record<string, string>;
+  /** The command that sets the limits up and then runs `command` in its place. */
+  wrap(command: [string, string[]], procsFiles: readonly string[]): [string, string[]];
+  /** Deletes the environment's /tmp; call once its processes are gone. */
+  remove(): void;
+}
+
+/**
+ * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
+ * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
+ * of that size, the function's code and the runtime clients bound into it read-only, and it
+ * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
+ * own, removed with it, and the statement says that the size is not enforced.
+ */
+export class LimitsPolicy {
+  readonly status: LimitsStatus;
+  private readonly root = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-tmp-'));
+  private readonly hostTmp = realpathSync(tmpdir());
+  private counter = 0;
+
+  constructor(cgroups: Pick<Cgroups, 'version' | 'unavailableReason'>, options: { privateTmp?: boolean } = {}) {
+    const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
+    const processCap = cgroups.version('pids') !== undefined;
+    const tmp = privateTmp
+      ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+      : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
+    const cap = processCap
+      ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
+      : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
+    const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
+    this.status = { privateTmp, ephemeralStorageEnforced: privateTmp, processCap, statement: `${tmp} ${cap}`, limitations };
+  }
+
+  /**
+   * Limits for one environment. `visible` are directories under the host's /tmp the runtime
+   * must still see (its code, the runtime clients); they are bound read-only into the private one.
+   */
+  forEnvironment(group: EnvironmentCgroup | undefined, storageMb: number, visible: readonly string[]): EnvironmentLimits {
+    if (this.status.processCap) group?.write('pids', 'pids.max', String(MAX_PROCESSES));
+    const directory = join(this.root, `env-${++this.counter}`);
+    mkdirSync(directory, { mode: 0o1777 });
+    const remove = (): void => rmSync(directory, { recursive: true, force: true });
+    if (!this.status.privateTmp) {
+      return { variables: { TMPDIR: directory }, wrap: (command, procsFiles) => enrolThen(command, procsFiles, []), remove };
+    }
+    const binds = visible.map((path) => realpathSync(path)).filter((path) => path.startsWith(this.hostTmp + sep));
+    // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
+    // over /tmp as a whole, all inside a mount namespace of the environment's own.
+    const steps = [
+      `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+      ...binds.flatMap((path) => {
+        const inside = quote(join(directory, relative(this.hostTmp, path)));
+        return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+      }),
+      `mount --move ${quote(directory)} /tmp`,
+    ];
+    return {
+      variables: {},
+      wrap: (command, procsFiles) => {
+        const [file, args] = enrolThen(command, procsFiles, steps);
+        return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+      },
+      remove,
+    };
+  }
+
+  dispose(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
+ * becomes the runtime, so everything from INIT on is inside the limits.
+ */
+function enrolThen(command: [string, string[]], procsFiles: readonly string[], steps: readonly string[]): [string, string[]] {
+  if (procsFiles.length === 0 && steps.length === 0) return command;
+  const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps].map((step) => `${step} || exit 126`).join('\n');
+  return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+}
+
+function quote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+function canMountPrivateTmp(): boolean {
+  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
+  return probe.status === 0;
+}
