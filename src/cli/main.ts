@@ -37,6 +37,8 @@ local-lambda options:
   --idle-timeout-s N      seconds an idle environment stays warm (default 120)
   --max-environments N    environments alive at once (default 64)
   --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
+  --require-auth          answer only requests signed (SigV4) with a key made at start
+                          and printed here
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
   --error-rate R          share of API requests answered 500 (default 0)
   --kill-rate R           share of invocations whose environment is killed (default 0)
@@ -66,6 +68,7 @@ async function localLambda(args: string[]): Promise<number> {
       'idle-timeout-s': { type: 'string' },
       'max-environments': { type: 'string' },
       'no-cpu-throttle': { type: 'boolean' },
+      'require-auth': { type: 'boolean' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
       'kill-rate': { type: 'string' },
@@ -101,10 +104,15 @@ async function localLambda(args: string[]): Promise<number> {
     maxEnvironments,
     cpuThrottle: !values['no-cpu-throttle'],
     faults,
+    requireAuth: values['require-auth'] === true,
   });
   const info = service.info();
   process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
   process.stdout.write(`${info.cpuThrottling.statement}\n`);
+  if (service.accessKey) {
+    process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
+    process.stdout.write(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
+  }
   process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

@@ -150,7 +150,13 @@ export class ExecutionEnvironment {
         invokedFunctionArn: request.invokedFunctionArn,
         ...(request.clientContext ? { clientContext: request.clientContext } : {}),
       };
-      this.api?.deliver(event);
+      try {
+        this.api?.deliver(event);
+      } catch (error) {
+        // The event could not be handed over; the environment is in an unknown state, so it goes.
+        this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`) });
+        this.kill();
+      }
     });
   }
 

@@ -176,7 +176,7 @@ async function main() {
       memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
       logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
       logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-      clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+      clientContext: clientContext ? JSON.parse(Buffer.from(clientContext, 'latin1').toString('utf8')) : undefined,
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
