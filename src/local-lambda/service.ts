@@ -53,6 +53,8 @@ export interface ServiceInfo {
   readonly faults: FaultOptions;
   /** Whether requests must carry a SigV4 signature made with the service's key. */
   readonly requireAuth: boolean;
+  /** Log bytes kept and events dropped to keep them bounded. */
+  readonly logs: { readonly bytes: number; readonly dropped: number };
 }
 
 export interface LocalLambda {
@@ -241,6 +243,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     environments: pool.size,
     faults: faults.current,
     requireAuth: accessKey !== undefined,
+    logs: logs.usage,
   });
 
   async function handleLogs(request: IncomingMessage, target: string, body: Buffer | undefined): Promise<Reply> {
