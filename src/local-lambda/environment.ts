@@ -4,6 +4,7 @@ import type { CpuGroup, CpuThrottle } from './cpu-throttle.js';
 import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
 import { logStreamName, type LogStore } from './logs.js';
 import { processTreeMemory } from './process-memory.js';
+import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 
@@ -35,6 +36,8 @@ export interface EnvironmentServices {
   readonly clients: RuntimeClients;
   readonly throttle: CpuThrottle;
   readonly logs: LogStore;
+  /** Finds and kills what an environment leaves behind, also when the service dies. */
+  readonly reaper?: Reaper;
 }
 
 export interface InvocationRequest {
@@ -206,10 +209,14 @@ export class ExecutionEnvironment {
     const child = spawn(file, args, {
       cwd: spec.codeDirectory,
       env: this.processEnvironment(address),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     this.child = child;
+    if (child.pid) {
+      services.reaper?.track({ id: this.id, pgid: child.pid, marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`, ...(this.cpuGroup ? { cgroupProcs: this.cpuGroup.procsFile } : {}) });
+    }
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.on('error', (error) => this.onExit(`error: ${error.message}`));
@@ -298,6 +305,8 @@ export class ExecutionEnvironment {
   private onExit(reason: string): void {
     this.dead = true;
     this.shutDown();
+    // Children that left the process group (setsid) die with the environment.
+    this.services.reaper?.sweep(this.id);
     const running = this.running;
     if (running) {
       const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
@@ -469,6 +478,7 @@ export class ExecutionEnvironment {
     clearTimeout(this.initTimer);
     this.stopMemoryWatch();
     this.api?.close();
+    this.child?.stdio[3]?.destroy();
   }
 }
 

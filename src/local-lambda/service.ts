@@ -15,6 +15,7 @@ import { LogsApi, LogsApiError } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
+import { Reaper } from './reaper.js';
 import { readLimited } from './runtime-api.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { invalidParameter, LambdaServiceError, validationError } from './service-error.js';
@@ -161,8 +162,11 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const logs = new LogStore();
   const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
   const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false });
+  const reaper = new Reaper();
+  reaper.removeOnExit(codeRoot);
+  reaper.removeOnExit(clients.directory);
   const pool = new EnvironmentPool(
-    { clients, throttle, logs },
+    { clients, throttle, logs, reaper },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
@@ -333,11 +337,12 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       .then((reply) => send(response, reply, requestId))
       .catch(() => response.destroy());
   });
-  const release = (): void => {
+  const release = async (): Promise<void> => {
     store.dispose();
     throttle.dispose();
     clients.dispose();
     rmSync(codeRoot, { recursive: true, force: true });
+    await reaper.dispose();
   };
   const bindHost = options.host ?? '127.0.0.1';
   try {
@@ -346,7 +351,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       server.listen(options.port ?? 0, bindHost, resolve);
     });
   } catch (error) {
-    release();
+    await release();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -377,9 +382,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         store.dispose();
         await pool.stopAll();
         await invoker.drain();
-        throttle.dispose();
-        clients.dispose();
-        rmSync(codeRoot, { recursive: true, force: true });
+        await release();
       })()),
   };
 }

@@ -55,7 +55,7 @@ export class RuntimeStartError extends Error {
  * runs one of them (or the package's own `bootstrap` for OS-only runtimes).
  */
 export class RuntimeClients {
-  private readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-runtimes-'));
+  readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-runtimes-'));
   private readonly nodeBootstrap = join(this.directory, 'node-bootstrap.cjs');
   private readonly pythonBootstrap = join(this.directory, 'python-bootstrap.py');
 

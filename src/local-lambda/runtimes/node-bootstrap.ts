@@ -13,6 +13,19 @@ const { pathToFileURL } = require('node:url');
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+// The service keeps fd 3 open while it lives: end-of-file there (or a broken output pipe) means
+// it is gone, and a runtime without its service exits rather than spin on EPIPE.
+const serviceGone = () => process.exit(1);
+try {
+  const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
+  lifeline.on('data', () => undefined).on('end', serviceGone).on('error', serviceGone);
+  lifeline.unref();
+} catch {
+  // Started without a lifeline (by hand, say): nothing to watch.
+}
+process.stdout.on('error', serviceGone);
+process.stderr.on('error', serviceGone);
 let currentRequestId;
 
 function call(method, path, body, headers) {
