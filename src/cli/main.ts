@@ -113,6 +113,7 @@ async function localLambda(args: string[]): Promise<number> {
     process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
     process.stdout.write(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
   }
+  process.stdout.write(`${info.isolation.statement}\n`);
   process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

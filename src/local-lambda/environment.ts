@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chownSync } from 'node:fs';
 import type { CpuGroup, CpuThrottle } from './cpu-throttle.js';
 import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
 import { logStreamName, type LogStore } from './logs.js';
 import { processTreeMemory } from './process-memory.js';
+import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
@@ -38,6 +40,8 @@ export interface EnvironmentServices {
   readonly logs: LogStore;
   /** Finds and kills what an environment leaves behind, also when the service dies. */
   readonly reaper?: Reaper;
+  /** Runs each environment as a user of its own, where the host allows it. */
+  readonly isolation?: Isolation;
 }
 
 export interface InvocationRequest {
@@ -100,6 +104,8 @@ export class ExecutionEnvironment {
   /** The invocation whose result is in but whose output may still be in the pipe. */
   private finishing: Running | undefined;
   private memoryPeak = 0;
+  private memorySamples = 0;
+  private identity: Identity | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
   private initTimer: NodeJS.Timeout | undefined;
   private oomKilled = false;
@@ -202,6 +208,8 @@ export class ExecutionEnvironment {
       return;
     }
     this.cpuGroup = services.throttle.createGroup(spec.memoryMb);
+    this.identity = services.isolation?.identityFor(spec.codeDirectory);
+    if (this.identity && this.cpuGroup) enrolAs(this.cpuGroup.procsFile, this.identity);
     const [file, args] = this.cpuGroup
       ? // The shell enrols itself in the CPU group and then becomes the runtime, so INIT is throttled too.
         ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', this.cpuGroup.procsFile, command[0], ...command[1]]]
@@ -212,10 +220,17 @@ export class ExecutionEnvironment {
       // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
+      ...(this.identity ? { uid: this.identity.uid, gid: this.identity.gid } : {}),
     });
     this.child = child;
     if (child.pid) {
-      services.reaper?.track({ id: this.id, pgid: child.pid, marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`, ...(this.cpuGroup ? { cgroupProcs: this.cpuGroup.procsFile } : {}) });
+      services.reaper?.track({
+        id: this.id,
+        pgid: child.pid,
+        marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`,
+        ...(this.cpuGroup ? { cgroupProcs: this.cpuGroup.procsFile } : {}),
+        ...(this.identity ? { uid: this.identity.uid } : {}),
+      });
     }
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
@@ -385,6 +400,9 @@ export class ExecutionEnvironment {
   private sampleMemory(): number {
     const pid = this.child?.pid;
     if (pid && !this.dead) this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
+    // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
+    // double-forked grandchild, which has left the tree, counts too.
+    if (this.identity && !this.dead && this.memorySamples++ % 10 === 0) this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
     if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
       this.oomKilled = true;
       this.kill();
@@ -488,5 +506,14 @@ function typeFromBody(body: Buffer): string {
     return typeof parsed.errorType === 'string' ? parsed.errorType : 'Unhandled';
   } catch {
     return 'Unhandled';
+  }
+}
+
+/** Lets the environment's user put its first process into its CPU group, as the wrapper does. */
+function enrolAs(procsFile: string, identity: Identity): void {
+  try {
+    chownSync(procsFile, identity.uid, identity.gid);
+  } catch {
+    // The group stays root's; the wrapper's write fails and the runtime starts unthrottled.
   }
 }

@@ -12,6 +12,8 @@ export interface EnvironmentProcesses {
   readonly cgroupProcs?: string;
   /** `NAME=value` found in /proc/<pid>/environ of the environment's processes. */
   readonly marker: string;
+  /** The user the environment runs as, when it has one of its own: all its processes belong. */
+  readonly uid?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ function processes() {
 }
 function belongs(pid, environment) {
   try {
+    if (environment.uid !== undefined && new RegExp('^Uid:\\s+' + environment.uid + '\\s', 'm').test(readFileSync('/proc/' + pid + '/status', 'utf8'))) return true;
     return readFileSync('/proc/' + pid + '/environ', 'latin1').split('\0').includes(environment.marker);
   } catch {
     return false;

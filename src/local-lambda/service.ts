@@ -15,6 +15,7 @@ import { LogsApi, LogsApiError } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
+import { Isolation, type IsolationStatus } from './isolation.js';
 import { Reaper } from './reaper.js';
 import { readLimited } from './runtime-api.js';
 import { RuntimeClients } from './runtimes/index.js';
@@ -42,6 +43,8 @@ export interface LocalLambdaOptions {
    * use it by themselves (src/lambda/client.ts).
    */
   readonly requireAuth?: boolean | AccessKey;
+  /** false runs functions as the service's user even where it could give each its own. */
+  readonly isolation?: boolean;
   /** Where warnings go (a non-loopback bind); stderr by default. */
   readonly warn?: (message: string) => void;
 }
@@ -54,6 +57,8 @@ export interface ServiceInfo {
   readonly faults: FaultOptions;
   /** Whether requests must carry a SigV4 signature made with the service's key. */
   readonly requireAuth: boolean;
+  /** Whether each environment runs as a user of its own, in one sentence for reports. */
+  readonly isolation: IsolationStatus;
   /** Log bytes kept and events dropped to keep them bounded. */
   readonly logs: { readonly bytes: number; readonly dropped: number };
 }
@@ -163,10 +168,13 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
   const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false });
   const reaper = new Reaper();
+  const isolation = new Isolation({ disabled: options.isolation === false });
+  isolation.openDirectory(codeRoot);
+  isolation.shareReadOnly(clients.directory);
   reaper.removeOnExit(codeRoot);
   reaper.removeOnExit(clients.directory);
   const pool = new EnvironmentPool(
-    { clients, throttle, logs, reaper },
+    { clients, throttle, logs, reaper, isolation },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
@@ -247,6 +255,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     environments: pool.size,
     faults: faults.current,
     requireAuth: accessKey !== undefined,
+    isolation: isolation.status,
     logs: logs.usage,
   });
 
