@@ -1,8 +1,9 @@
-// Live A/A runs of the whole gate on the local Lambda service: the same code as baseline and
-// candidate, so every "regression" is a false alarm and every pass is right. Compares one
-// environment pair per variant (environments: 1, the old way) with the default of three, on a
-// small CPU-bound handler whose environments differ for their whole life (their JIT state,
-// their CPU placement). Prints the outcomes and the spread of the estimated ratios.
+// Live runs of the whole gate on the local Lambda service, whose environments each get a lasting
+// CPU speed factor exp(N(0, SD)) (--environment-spread, default 0.04 here): A/A runs (the same
+// code as baseline and candidate, so every regression is a false alarm and every pass is right)
+// and runs whose candidate does 10% more CPU work (every regression is a catch). Prints the
+// outcomes, invocations per arm and seconds per run. AA_RUNS (default 20 each), AA_SPREAD,
+// AA_MEMORY (default 1024 MB, below one vCPU, so faster environments are faster too).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,47 +14,56 @@ import { startLocalLambda } from '../src/local-lambda/service.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const RUNS = Number(process.env.AA_RUNS ?? 20);
-const STEPS = Number(process.env.AA_STEPS ?? 1_000_000);
-const HANDLER = `exports.handler = async () => { let h = 1; for (let i = 0; i < ${STEPS}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`;
+const SPREAD = Number(process.env.AA_SPREAD ?? 0.04);
+const MEMORY = Number(process.env.AA_MEMORY ?? 1024);
+const STEPS = 1_000_000;
+const handler = (steps: number): string =>
+  `exports.handler = async () => { let h = 1; for (let i = 0; i < ${steps}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`;
 
-// AA_NO_THROTTLE=1 runs the environments without the memory-scaled CPU quota, as on a host without cgroups.
-const service = await startLocalLambda({ idleTimeoutMs: 5_000, cpuThrottle: !process.env.AA_NO_THROTTLE });
+const service = await startLocalLambda({ idleTimeoutMs: 5_000, environmentSpread: SPREAD, faults: { seed: 2026 } });
 const info = service.info();
 const root = mkdtempSync(join(tmpdir(), 'lpg-aa-'));
-for (const build of ['baseline', 'candidate']) {
-  mkdirSync(join(root, build));
-  writeFileSync(join(root, build, 'index.js'), HANDLER);
-}
-console.log(`${RUNS} A/A gate runs per setting; handler of ${STEPS / 1e6}M arithmetic steps at 1769 MB; tolerance 5%, 99% confidence, 20-180 pairs`);
+console.log(`${RUNS} gate runs per row; a handler of ${STEPS / 1e6}M arithmetic steps at ${MEMORY} MB; tolerance 5%, 99% confidence, default sampling`);
 console.log(info.cpuThrottling.statement);
+console.log('');
+console.log('| Runs | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 try {
-  for (const environments of [1, 3]) {
+  for (const [label, candidateSteps] of [
+    ['A/A', STEPS],
+    ['+10% CPU', Math.round(STEPS * 1.1)],
+  ] as const) {
+    const dir = join(root, label.replace(/\W/g, ''));
+    mkdirSync(join(dir, 'baseline'), { recursive: true });
+    mkdirSync(join(dir, 'candidate'), { recursive: true });
+    writeFileSync(join(dir, 'baseline', 'index.js'), handler(STEPS));
+    writeFileSync(join(dir, 'candidate', 'index.js'), handler(candidateSteps));
     const counts = { regression: 0, 'no-regression': 0, inconclusive: 0 };
     const ratios: number[] = [];
-    let pairs = 0;
+    const perArm: number[] = [];
     const started = performance.now();
     for (let run = 0; run < RUNS; run++) {
       const config = validateConfig(
         {
           region: 'us-east-1',
           endpoint: service.endpoint,
-          functions: [{ name: 'aa', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [1769], exemplars: [{ name: 'e', event: {} }] }],
-          sampling: { 'warm-min': 20, 'warm-max': 180, cold: 3, concurrency: 1, environments, seed: run + 1 },
+          functions: [{ name: 'aa', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [MEMORY], exemplars: [{ name: 'e', event: {} }] }],
+          sampling: { concurrency: 2, seed: run + 1 },
         },
-        join(root, 'lambda-perf.yml'),
+        join(dir, 'lambda-perf.yml'),
       );
       const report = await runGate({ config, backend: { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement } });
-      const warm = report.functions[0]!.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
-      counts[warm.outcome]++;
+      const fn = report.functions[0]!;
+      const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
+      counts[fn.variants[0]!.comparisons.some((c) => c.outcome === 'regression') ? 'regression' : warm.outcome]++;
       ratios.push(warm.ratio);
-      pairs += warm.nBaseline;
+      perArm.push(fn.invocations.baseline);
     }
     const sorted = [...ratios].sort((a, b) => a - b);
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
     console.log(
-      `  environments: ${environments}: false alarms ${counts.regression}/${RUNS}, pass ${counts['no-regression']}/${RUNS}, inconclusive ${counts.inconclusive}/${RUNS}; ` +
-        `estimated change from ${pct(sorted[0]!)} to ${pct(sorted.at(-1)!)} (median ${pct(sorted[Math.floor(RUNS / 2)]!)}); ` +
-        `${(pairs / RUNS).toFixed(0)} pairs per run on average, ${((performance.now() - started) / 1000 / RUNS).toFixed(1)} s per run`,
+      `| ${label} | ${counts.regression}/${RUNS} | ${counts['no-regression']}/${RUNS} | ${counts.inconclusive}/${RUNS} | ${pct(sorted[0]!)} … ${pct(median(ratios))} … ${pct(sorted.at(-1)!)} | ${median(perArm)} | ${((performance.now() - started) / 1000 / RUNS).toFixed(1)} |`,
     );
   }
 } finally {

@@ -54,7 +54,7 @@ function workspace(baseline: string, candidate: string, config: Record<string, u
           exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }],
         },
       ],
-      sampling: { 'warm-min': 10, 'warm-max': 40, cold: 1, concurrency: 1, seed: 3 },
+      sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       ...config,
     }),
   );
@@ -135,7 +135,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(JSON.parse(first.outputs.recommendations!)).toMatchObject({ api: { memory: 1769, architecture: 'x86_64' } });
     expect(Number(first.outputs['cost-change-percent'])).toBeGreaterThan(10);
     expect(first.outputs['report-path']).toBe(join(ws.dir, 'lambda-perf-report.json'));
-    expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({ schemaVersion: 1, verdict: 'fail', github: { pullRequest: 7 } });
+    expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({ schemaVersion: 2, verdict: 'fail', github: { pullRequest: 7 } });
     // Workflow commands escape ":" and "%" in properties and messages.
     expect(first.stdout).toMatch(/::error title=lambda-perf-gate%3A api regression::1769MB-x86_64: warm duration \+/);
     const summary = readFileSync(ws.files.summary, 'utf8');
@@ -172,20 +172,21 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
   test('after a cancellation mid-run, the post step leaves no function behind', async () => {
     // Slow invocations keep the run going long enough to be cancelled in the middle.
     const slow = 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 500)); return { statusCode: 200 }; };';
-    const ws = workspace(slow, slow, { sampling: { 'warm-min': 200, 'warm-max': 2000, cold: 1, concurrency: 1 } });
+    const ws = workspace(slow, slow, { sampling: { batch: 100, 'max-environment-pairs': 500, concurrency: 1 } });
     const { child, done } = runAction(ws, { comment: 'never' }, { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent });
     const deadline = Date.now() + 30_000;
     let stateFile = '';
     while (Date.now() < deadline) {
       stateFile = fileCommands(ws.files.state)['state-file'] ?? '';
-      if (stateFile && existsSync(stateFile) && (await functionsLeft()).length > 0) break;
+      if (stateFile && existsSync(stateFile) && (await functionsLeft()).length >= 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await functionsLeft()).toHaveLength(1);
+    // One perf function per build of the one variant.
+    expect(await functionsLeft()).toHaveLength(2);
     // A hard stop: no chance for the main step to clean up after itself.
     child.kill('SIGKILL');
     await done;
-    expect(await functionsLeft()).toHaveLength(1);
+    expect(await functionsLeft()).toHaveLength(2);
     const post = await runAction(ws, {}, { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent }, 'src/action/cleanup.ts', { 'STATE_state-file': stateFile }).done;
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/deleted lpg-api-[0-9a-f]{8}/);
@@ -203,7 +204,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       region: 'us-east-1',
       // One memory size, so the recommendation does not hang on whether this host throttles CPU.
       functions: [{ name: 'api', template: 'prod-api', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }] }],
-      sampling: { 'warm-min': 10, 'warm-max': 21, cold: 1, concurrency: 1, seed: 3 },
+      sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       strategy: 'speed',
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));

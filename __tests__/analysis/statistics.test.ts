@@ -1,4 +1,4 @@
-import { comparePaired, compareShift, criticalCount, holm, mannWhitneyUpperP, normalCdf, normalQuantile, obrienFlemingSpent, quantile, sortedCopy } from '../../src/analysis/statistics.js';
+import { comparePaired, compareShift, criticalCount, holm, mannWhitneyUpperP, normalCdf, normalQuantile, quantile, sortedCopy } from '../../src/analysis/statistics.js';
 import { seededRandom } from '../../src/local-lambda/faults.js';
 
 const gaussian = (random: () => number): number => Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
@@ -102,12 +102,5 @@ describe('statistics', () => {
     expect(holm([0.001, 0.03, 0.04], 0.05)).toEqual([true, false, false]);
     expect(holm([0.01, 0.02, 0.025], 0.05)).toEqual([true, true, true]);
     expect(holm([0.3, 0.001], 0.01)).toEqual([false, true]);
-  });
-
-  test('O\'Brien-Fleming spending grows with information and reaches alpha at the end', () => {
-    const spent = [0.2, 0.4, 0.6, 0.8, 1].map((t) => obrienFlemingSpent(0.01, t));
-    for (let i = 1; i < spent.length; i++) expect(spent[i]!).toBeGreaterThan(spent[i - 1]!);
-    expect(spent[0]!).toBeLessThan(0.0001);
-    expect(spent.at(-1)).toBe(0.01);
   });
 });

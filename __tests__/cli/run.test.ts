@@ -30,7 +30,7 @@ function config(name: string, document: unknown): string {
 const valid = {
   region: 'us-east-1',
   functions: [{ name: 'fn', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [1769], exemplars: [{ name: 'e', event: {}, expect: { ok: true } }] }],
-  sampling: { 'warm-min': 10, 'warm-max': 80, cold: 1, concurrency: 1, seed: 1 },
+  sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 1 },
 };
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -62,7 +62,7 @@ describe('lambda-perf-gate run', () => {
     const failing = await cli(['run', '--config', file, '--local', '--json', json, '--markdown', markdown, '--quiet']);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/^lambda-perf-gate: FAIL/);
-    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ schemaVersion: 1, verdict: 'fail', backend: 'local' });
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ schemaVersion: 2, verdict: 'fail', backend: 'local' });
     expect(readFileSync(markdown, 'utf8')).toContain('## ❌ lambda-perf-gate: fail');
     const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
     expect(tolerated.code).toBe(0);
@@ -74,14 +74,15 @@ describe('lambda-perf-gate run', () => {
     const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
     const listed = async () => ((await client.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName);
     try {
-      const slow = { ...valid, sampling: { ...valid.sampling, 'warm-min': 500, 'warm-max': 2000 } };
+      const slow = { ...valid, sampling: { ...valid.sampling, batch: 100, 'max-environment-pairs': 500 } };
       writeFileSync(join(dir, 'baseline', 'slow.js'), 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 200)); return { ok: true }; };');
       const file = config('slow.yml', { ...slow, functions: [{ ...slow.functions[0], handler: 'slow.handler', candidate: './baseline' }] });
       const child = spawn(process.execPath, [...CLI, 'run', '--config', file, '--endpoint', service.endpoint, '--quiet'], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const deadline = Date.now() + 30_000;
-      while ((await listed()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await listed()).toHaveLength(1);
+      while ((await listed()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // One perf function per build of the one variant.
+      expect(await listed()).toHaveLength(2);
       await new Promise((r) => setTimeout(r, 1000));
       child.kill('SIGTERM');
       expect(await exited).toBe(143);

@@ -55,7 +55,7 @@ describe('configuration', () => {
     writeFileSync(file, stringify(base()));
     const config = loadConfig(file, { env: {} });
     expect(config.region).toBe('us-east-1');
-    expect(config.sampling).toEqual({ warmMin: 20, warmMax: 180, cold: 5, concurrency: 4, environments: 3, confidence: 0.99, passConfidence: 0.95 });
+    expect(config.sampling).toEqual({ pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40, concurrency: 4, confidence: 0.99, passConfidence: 0.95 });
     expect(config.strategy).toBe('cheapest-within-budget');
     const fn = config.functions[0]!;
     expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'build', 'candidate') });
@@ -94,9 +94,14 @@ describe('configuration', () => {
     ['neither template nor runtime', withFunction({ runtime: undefined }), 'functions[0]: give either template (an existing function to copy) or runtime and handler'],
     ['a baseline version without a template', withFunction({ baseline: { version: '12' } }), 'functions[0].baseline: {version: ...} refers to the template function, so template must be set'],
     ['a baseline of the wrong shape', withFunction({ baseline: { branch: 'main' } }), 'functions[0].baseline: must be a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}, {version: "12"} or {alias: name} of the template function (got {"branch":"main"})'],
-    ['warm-min above warm-max', { ...base(), sampling: { 'warm-min': 50, 'warm-max': 20 } }, 'sampling.warm-min: must not exceed warm-max (50 > 20)'],
-    ['more environment pairs than warm-max can feed', { ...base(), sampling: { 'warm-max': 20, environments: 3 } }, 'sampling.environments: 3 environment pairs need warm-max of at least 21 (got 20)'],
-    ['environments out of range', { ...base(), sampling: { environments: 11 } }, 'sampling.environments: must be at most 10 (got 11)'],
+    ['a cap below one batch', { ...base(), sampling: { batch: 8, 'max-environment-pairs': 4 } }, 'sampling.max-environment-pairs: 4 is below one batch (sampling.batch 8); use 8 or more'],
+    [
+      'a cap too small to ever show a regression',
+      { ...base(), sampling: { batch: 4, 'max-environment-pairs': 4 } },
+      'sampling.max-environment-pairs: 4 environment pairs can never show a regression at 0.99 confidence',
+    ],
+    ['a key of the design before environment pairs', { ...base(), sampling: { 'warm-max': 180 } }, 'sampling.warm-max: no longer used since the verdict works on environment pairs; replaced by max-environment-pairs'],
+    ['pairs per environment out of range', { ...base(), sampling: { 'pairs-per-environment': 0 } }, 'sampling.pairs-per-environment: must be at least 1 (got 0)'],
     ['a duplicated memory size', withFunction({ memory: [512, 512] }), 'functions[0].memory: 512 is listed twice'],
     ['no region anywhere', { ...base(), region: undefined }, 'region: not set; set region in the file or AWS_REGION in the environment'],
     ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],

@@ -36,7 +36,7 @@ function project(baselineCode: string, candidateCode: string, extra: { memory?: 
           ...(extra.budgets ? { budgets: extra.budgets } : {}),
         },
       ],
-      sampling: { 'warm-min': 20, 'warm-max': 160, cold: 2, concurrency: 1, seed: 7, ...extra.sampling },
+      sampling: { 'pairs-per-environment': 5, batch: 8, 'max-environment-pairs': 40, concurrency: 2, seed: 7, ...extra.sampling },
     },
     join(root, 'lambda-perf.yml'),
   );
@@ -53,7 +53,7 @@ describe('the gate against the local Lambda service', () => {
   // A 10% tolerance: on a shared 2-core runner the noise can keep a 5% bound out of reach
   // within the cap, which the gate then honestly calls inconclusive.
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
-    const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'warm-max': 300 } });
+    const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'max-environment-pairs': 64 } });
     const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(fn.reasons).toEqual([]);
@@ -61,15 +61,17 @@ describe('the gate against the local Lambda service', () => {
     const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
     expect(warm.outcome).toBe('no-regression');
     expect(warm.ciLow).toBeLessThan(1.1);
-    // The pairs rotated over the three environment pairs, and each one passed on its own.
-    expect(warm.blocks!.map((b) => b.outcome)).toEqual(['no-regression', 'no-regression', 'no-regression']);
-    expect(Math.min(...warm.blocks!.map((b) => b.pairs))).toBeGreaterThan(5);
+    // The verdict rests on whole environment pairs, each summarised by one ratio in the report.
+    expect(warm.units).toBeGreaterThanOrEqual(8);
+    expect(warm.environmentPairs).toHaveLength(warm.units);
+    expect(warm.environmentPairs!.every((e) => e.pairs === 5 && e.coldRatio !== undefined)).toBe(true);
+    expect(warm.spread!.betweenEnvironments).toBeGreaterThanOrEqual(0);
     expect(fn.recommended?.memory).toBe(1769);
     expect(await functionsLeft()).toEqual([]);
   });
 
   test('a candidate doing 25% more CPU work fails with a regression, at every memory size', async () => {
-    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769], sampling: { 'warm-max': 300 } }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 64 } }), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     expect(fn.reasons.filter((r) => r.kind === 'regression').map((r) => r.variant).sort()).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
@@ -89,15 +91,32 @@ describe('the gate against the local Lambda service', () => {
     expect(report.verdict).toBe('fail');
     const wrong = report.functions[0]!.reasons.filter((r) => r.kind === 'wrong-answer');
     expect(wrong.map((r) => r.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^exemplar two: the candidate failed \d+ of \d+ invocations \(wrong answer: \$\.answer is 3, expected 2\)$/)]),
+      expect.arrayContaining([expect.stringMatching(/^exemplar two: the candidate answered \d+ of \d+ invocations wrongly \(\$\.answer is 3, expected 2\)$/)]),
     );
   });
 
-  test('an exemplar that errors fails the gate, naming the error type', async () => {
+  test('a candidate that fails every call stops after one environment pair: the error is the finding, with no cost change and no timings to the cap', async () => {
     const failing = 'exports.handler = async () => { throw new TypeError("cannot read order"); };';
-    const report = await runGate({ config: project(spin(1000), failing, { sampling: { 'warm-max': 21 } }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(1000), failing), backend: gate.backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
-    expect(report.functions[0]!.reasons[0]!.message).toMatch(/candidate failed \d+ of \d+ invocations \(error TypeError\)/);
+    expect(fn.reasons[0]!.message).toMatch(/the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(TypeError\)/);
+    const variant = fn.variants[0]!;
+    expect(variant.stopped).toMatch(/^stopped: the candidate failed all \d+ calls \(TypeError\)$/);
+    expect(variant.costChangePercent).toBeNull();
+    // At most the environment pairs already running when the first one finished (concurrency 2), never the 40 of the cap.
+    expect(fn.invocations.candidate).toBeLessThanOrEqual(2 * 6);
+    expect(await functionsLeft()).toEqual([]);
+  });
+
+  test('environments killed at random hit both builds alike: reported as platform noise, never as a finding against the candidate', async () => {
+    gate.service.setFaults({ killRate: 0.05, seed: 11 });
+    const report = await runGate({ config: project(spin(2000), spin(2000), { budgets: { 'max-regression': '10%' } }), backend: gate.backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    expect(fn.variants[0]!.baseline.errors + fn.variants[0]!.candidate.errors).toBeGreaterThan(0);
+    expect(fn.reasons.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
+    expect(fn.reasons.some((r) => r.kind === 'notice' && /Runtime\.ExitError/.test(r.message))).toBe(true);
+    expect(report.verdict).not.toBe('fail');
   });
 
   test('a budget the candidate cannot meet fails the gate, and the recommendation says so', async () => {
@@ -131,7 +150,7 @@ describe('the gate against the local Lambda service', () => {
     writeFileSync(join(gate.scratch, 'not-a.zip'), 'this is not a zip');
     const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InfrastructureError);
-    expect((failure as Error).message).toMatch(/lambda:UpdateFunctionCode on lpg-spin-[0-9a-f]{8} failed: InvalidParameterValueException: Could not unzip/);
+    expect((failure as Error).message).toMatch(/lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip/);
     expect(await functionsLeft()).toEqual([]);
   });
 });

@@ -41,16 +41,19 @@ function variant(memoryMb: number, baseP50: number, ratio: number, outcome: Metr
         variant: id,
         nBaseline: 40,
         nCandidate: 40,
+        units: 8,
         ratio,
         ciLow: ratio - 0.08,
         ciHigh: ratio + 0.09,
         confidence: 0.99,
         pValue: 0.00001,
         outcome,
-        blocks: [14, 13, 13].map((pairs, i) => ({ pairs, ratio: ratio + (i - 1) * 0.01, pValue: 0.001, outcome })),
+        look: 1,
+        environmentPairs: Array.from({ length: 8 }, (_, index) => ({ index, pairs: 5, ratio: ratio + ((index % 3) - 1) * 0.01, coldRatio: 1.1 })),
+        spread: { betweenEnvironments: 0.031, withinEnvironment: 0.02 },
       },
       // Three cold starts a side cannot bound the ratio from above.
-      { metric: 'cold', variant: id, nBaseline: 3, nCandidate: 3, ratio: 1.1, ciLow: 0, ciHigh: Infinity, confidence: 0.99, pValue: 0.2, outcome: 'inconclusive' },
+      { metric: 'cold', variant: id, nBaseline: 3, nCandidate: 3, units: 3, ratio: 1.1, ciLow: 0, ciHigh: Infinity, confidence: 0.99, pValue: 0.2, outcome: 'inconclusive' },
     ],
     budgets: [{ budget: 'warm-p90-ms', limit: 120, value: baseP50 * ratio * 1.3, unit: 'ms', ok: baseP50 * ratio * 1.3 <= 120 }],
     costChangePercent: (ratio - 1) * 100,
@@ -60,7 +63,7 @@ function variant(memoryMb: number, baseP50: number, ratio: number, outcome: Metr
 /** A report as the gate writes it, with fixed figures. */
 export function sampleReport(functions = 1): GateReport {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'lambda-perf-gate', version: '0.1.0' },
     startedAt: '2026-11-22T12:00:00.000Z',
     finishedAt: '2026-11-22T12:01:00.000Z',
@@ -69,7 +72,7 @@ export function sampleReport(functions = 1): GateReport {
     verdict: 'fail',
     summary: 'orders: fail',
     environment: { cpuScaledByMemory: false, statement: 'Local Lambda service: CPU is NOT throttled by memory (no writable cgroup cpu controller was found).' },
-    settings: { confidence: 0.99, passConfidence: 0.95, warmMin: 20, warmMax: 100, cold: 3, concurrency: 2, environments: 2, seed: 7, strategy: 'cheapest-within-budget', invocationsPerMonth: 5e6, coldStartRate: 0.01 },
+    settings: { confidence: 0.99, passConfidence: 0.95, pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40, concurrency: 2, seed: 7, strategy: 'cheapest-within-budget', invocationsPerMonth: 5e6, coldStartRate: 0.01 },
     functions: Array.from({ length: functions }, (_, i) => ({
       name: i === 0 ? 'orders' : `orders-${i}`,
       perfFunction: `lpg-orders-${i}`,

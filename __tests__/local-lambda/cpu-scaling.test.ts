@@ -40,3 +40,35 @@ describe('CPU share proportional to memory', () => {
     expect(small / large).toBeGreaterThan(2);
   });
 });
+
+describe('a lasting CPU speed factor per environment (--environment-spread)', () => {
+  const factorsOf = async (seed: number): Promise<number[]> => {
+    const t = await startTestService({ environmentSpread: 0.3, faults: { seed } });
+    try {
+      const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
+      for (const qualifier of ['$LATEST', undefined]) await invoke(t.client, name, {}, qualifier);
+      const info = t.service.info();
+      expect(info.cpuThrottling.environmentSpread).toBe(throttled ? 0.3 : 0);
+      expect(info.cpuThrottling.statement).toMatch(throttled ? /lasting speed factor exp\(N\(0, 0.3\)\)/ : /spread of 0.3 cannot be applied/);
+      return info.liveEnvironments.map((e) => e.speedFactor);
+    } finally {
+      await t.close();
+    }
+  };
+
+  test('is drawn from the fault seed, differs between environments and shows in /local/info', async () => {
+    const first = await factorsOf(7);
+    if (!throttled) {
+      expect(first.every((f) => f === 1)).toBe(true);
+      return;
+    }
+    expect(first).toHaveLength(1);
+    expect(first[0]).not.toBe(1);
+    expect(await factorsOf(7)).toEqual(first);
+    expect(await factorsOf(8)).not.toEqual(first);
+  });
+
+  test('a spread outside 0..1 is refused', async () => {
+    await expect(startTestService({ environmentSpread: -0.1 })).rejects.toThrow(/environmentSpread must be between 0 and 1/);
+  });
+});

@@ -1,59 +1,76 @@
 import type { ExemplarSpec } from '../../src/config/types.js';
 import type { VariantPlan } from '../../src/gate/plan.js';
 import type { Invocation } from '../../src/lambda/invoke.js';
-import { seededRandom } from '../../src/local-lambda/faults.js';
-import { coldShare, Sampler, type ArmTarget } from '../../src/measure/sampler.js';
+import { Sampler, type ArmTarget, type EnvironmentPairTarget } from '../../src/measure/sampler.js';
+import { seededRandom } from '../../src/random.js';
 
 const variant = { id: '512MB-x86_64', memoryMb: 512, architecture: 'x86_64', name: 'default', environment: {}, snapStart: false } as VariantPlan;
 const exemplar = { name: 'e', weight: 1, payload: Buffer.from('{}') } as unknown as ExemplarSpec;
-const arms = (build: 'baseline' | 'candidate', first: number): ArmTarget[] => [0, 1, 2].map((replica) => ({ build, variant, replica, qualifier: String(first + replica) }));
+const arm = (build: 'baseline' | 'candidate', qualifier: number): ArmTarget => ({ functionName: `f-${build}`, build, variant, qualifier: String(qualifier) });
+const targets = (count: number, from = 0): EnvironmentPairTarget[] =>
+  Array.from({ length: count }, (_, i) => ({ variant, index: from + i, baseline: arm('baseline', 100 + from + i), candidate: arm('candidate', 200 + from + i) }));
 
-/** A sampler whose invocations are answered at once; the first one on each version is cold. */
-function fakeSampler() {
-  const calls: string[] = [];
+/** A sampler whose invocations are answered after a tick; the first one on each version is cold. */
+function fakeSampler(options: { concurrency?: number; fail?: 'candidate' } = {}) {
+  const calls: { qualifier: string; build: string }[] = [];
+  const inFlight = new Map<string, number>();
+  let overlapped = false;
   const seen = new Set<string>();
   const sampler = new Sampler({
     functionName: 'f',
-    concurrency: 1,
+    concurrency: options.concurrency ?? 1,
     random: seededRandom(1),
     exemplarAt: () => exemplar,
-    invoke: async (arm) => {
-      calls.push(arm.qualifier);
-      const cold = !seen.has(arm.qualifier);
-      seen.add(arm.qualifier);
-      return { report: { durationMs: 10, billedDurationMs: 10, maxMemoryUsedMb: 50, memorySizeMb: 512, ...(cold ? { initDurationMs: 100 } : {}) }, payload: Buffer.from('{}') } as unknown as Invocation;
+    pairsPerEnvironment: 4,
+    invoke: async (target) => {
+      calls.push({ qualifier: target.qualifier, build: target.build });
+      inFlight.set(target.qualifier, (inFlight.get(target.qualifier) ?? 0) + 1);
+      if (inFlight.get(target.qualifier)! > 1) overlapped = true;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight.set(target.qualifier, inFlight.get(target.qualifier)! - 1);
+      const cold = !seen.has(target.qualifier);
+      seen.add(target.qualifier);
+      const errorType = options.fail === target.build ? 'TypeError' : undefined;
+      return { report: { durationMs: 10, billedDurationMs: 10, maxMemoryUsedMb: 50, memorySizeMb: 512, ...(cold ? { initDurationMs: 100 } : {}) }, payload: Buffer.from('{}'), errorType } as unknown as Invocation;
     },
   });
-  return { sampler, calls };
+  return { sampler, calls, overlapped: () => overlapped };
 }
 
 describe('the sampler', () => {
-  test('cold starts are spread over the versions, the first ones getting the remainder', () => {
-    expect([0, 1, 2].map((r) => coldShare(5, 3, r))).toEqual([2, 2, 1]);
-    expect([0, 1, 2].map((r) => coldShare(1, 3, r))).toEqual([1, 0, 0]);
-    expect([0, 1, 2].map((r) => coldShare(0, 3, r))).toEqual([0, 0, 0]);
+  test('an environment pair is one cold call per version, then back-to-back AB/BA pairs on the same two versions', async () => {
+    const { sampler } = fakeSampler();
+    await sampler.environmentPairs(targets(3));
+    expect(sampler.samples).toHaveLength(3 * 2 * 5);
+    for (const index of [0, 1, 2]) {
+      const mine = sampler.samples.filter((s) => s.environmentPair === index);
+      const opening = mine.filter((s) => s.pair === undefined);
+      expect(opening.map((s) => [s.build, s.kind]).sort()).toEqual([
+        ['baseline', 'cold'],
+        ['candidate', 'cold'],
+      ]);
+      const pairs = new Map<number, string[]>();
+      for (const s of mine.filter((m) => m.pair !== undefined)) pairs.set(s.pair!, [...(pairs.get(s.pair!) ?? []), `${s.build}:${s.kind}`]);
+      expect(pairs.size).toBe(4);
+      for (const halves of pairs.values()) expect(halves.sort()).toEqual(['baseline:warm', 'candidate:warm']);
+    }
   });
 
-  test('pair k runs on version k mod 3 of both builds, and every sample says which', async () => {
-    const { sampler, calls } = fakeSampler();
-    const baseline = arms('baseline', 1);
-    const candidate = arms('candidate', 4);
-    await sampler.coldBursts([...baseline, ...candidate], 3, 3);
-    expect(calls.slice().sort()).toEqual(['1', '2', '3', '4', '5', '6']);
-    await sampler.warmPairs([{ baseline, candidate }], 9);
-    const warm = sampler.samples.filter((s) => s.kind === 'warm');
-    expect(warm).toHaveLength(18);
-    const byPair = new Map<number, { build: string; replica: number | undefined }[]>();
-    for (const s of warm) byPair.set(s.pair!, [...(byPair.get(s.pair!) ?? []), { build: s.build, replica: s.replica }]);
-    expect(byPair.size).toBe(9);
-    for (const halves of byPair.values()) {
-      expect(halves.map((h) => h.build).sort()).toEqual(['baseline', 'candidate']);
-      expect(halves[0]!.replica).toBe(halves[1]!.replica);
-    }
-    // Three pairs on each replica, continuing the rotation across calls.
-    const perReplica = [0, 1, 2].map((r) => [...byPair.values()].filter((h) => h[0]!.replica === r).length);
-    expect(perReplica).toEqual([3, 3, 3]);
-    await sampler.warmPairs([{ baseline, candidate }], 1);
-    expect(sampler.samples.at(-1)!.replica).toBe(0);
+  test('with environment pairs side by side, no version ever has two invocations in flight', async () => {
+    const { sampler, overlapped } = fakeSampler({ concurrency: 4 });
+    await sampler.environmentPairs(targets(8));
+    expect(sampler.samples).toHaveLength(8 * 10);
+    expect(overlapped()).toBe(false);
+    // Each version answered exactly one cold start: its one environment.
+    expect(sampler.samples.filter((s) => s.kind === 'cold')).toHaveLength(16);
+  });
+
+  test('a build that fails every call stops its variant after one environment pair', async () => {
+    const { sampler, calls } = fakeSampler({ fail: 'candidate' });
+    await sampler.environmentPairs(targets(8));
+    expect(calls.filter((c) => c.build === 'candidate')).toHaveLength(5);
+    expect(sampler.failing(variant.id)).toBe('stopped: the candidate failed all 5 calls (TypeError)');
+    await sampler.environmentPairs(targets(8, 8));
+    expect(calls).toHaveLength(10);
   });
 });

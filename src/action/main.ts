@@ -19,7 +19,7 @@ import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
-import type { GateReport, MemoryChange } from '../report/model.js';
+import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { STATE_FILE } from './state.js';
 
@@ -56,7 +56,7 @@ async function publish(report: GateReport, inputs: ActionInputs, context: RunCon
   core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
   core.setOutput(OUTPUT.recommendations, JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))));
   core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(OUTPUT.costChangePercent, recommendedVariant ? recommendedVariant.costChangePercent.toFixed(2) : '');
+  core.setOutput(OUTPUT.costChangePercent, recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '');
   await comment(report, inputs, context, reportPath);
 }
 
@@ -116,7 +116,7 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
   const path = resolve(workspace, inputs.reportPath);
   if (!existsSync(path)) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`]);
   const report = JSON.parse(readFileSync(path, 'utf8')) as GateReport;
-  if (report.schemaVersion !== 1) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (1)`]);
+  if (report.schemaVersion !== SCHEMA_VERSION) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`]);
   await publish(report, inputs, context, path);
   failIfAsked(report, inputs);
 }

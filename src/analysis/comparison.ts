@@ -1,5 +1,5 @@
 import { coldLatencyMs, type Build, type Sample } from '../measure/sample.js';
-import { comparePaired, compareShift, holm, obrienFlemingSpent } from './statistics.js';
+import { comparePaired, compareShift, holm, type ShiftComparison } from './statistics.js';
 
 export type MetricName = 'warm' | 'cold';
 export type Outcome = 'regression' | 'no-regression' | 'inconclusive';
@@ -13,204 +13,172 @@ export interface ComparisonRules {
   readonly tolerance: number;
 }
 
+/** One environment pair (a fresh baseline version and a fresh candidate version) in the report. */
+export interface EnvironmentPairSummary {
+  /** 0-based, in the order the environment pairs were started. */
+  readonly index: number;
+  /** Complete warm AB/BA pairs it contributed. */
+  readonly pairs: number;
+  /** candidate / baseline warm Duration: the Hodges-Lehmann estimate of its pairs' log ratios. */
+  readonly ratio: number;
+  /** candidate / baseline cold-start latency (Init + Duration) of its two first calls, when both were clean. */
+  readonly coldRatio?: number;
+}
+
+/**
+ * How much of the noise is between execution environments and how much within one (log scale,
+ * robust standard deviations): what decides how many environment pairs a verdict needs.
+ */
+export interface Spread {
+  /** SD of one environment's lasting speed offset. */
+  readonly betweenEnvironments: number;
+  /** SD of one back-to-back pair's log ratio inside an environment pair. */
+  readonly withinEnvironment: number;
+}
+
 export interface MetricComparison {
   readonly metric: MetricName;
   readonly variant: string;
+  /** Invocations behind the comparison, per build. */
   readonly nBaseline: number;
   readonly nCandidate: number;
-  /** candidate / baseline, from the Hodges-Lehmann shift of log durations. */
+  /** The independent units inference rests on: environment pairs, or paired calls of integration rounds. */
+  readonly units: number;
+  /** candidate / baseline, from the Hodges-Lehmann estimate on log durations. */
   readonly ratio: number;
   /** Two-sided interval on the ratio at confidence 1 - alpha. */
   readonly ciLow: number;
   readonly ciHigh: number;
   readonly confidence: number;
-  /** One-sided p-value for "the candidate is slower" (Mann-Whitney on log durations). */
+  /** One-sided p-value for "the candidate is slower". */
   readonly pValue: number;
   readonly outcome: Outcome;
-  /**
-   * Paired metrics measured in blocks (environment pairs, integration rounds): each block's own
-   * test. The outcome above stands only when every block decides alike.
-   */
+  /** For an inconclusive comparison: why, and what would decide it. */
+  readonly reason?: string;
+  /** Exemplar metrics: the look (1-based) that decided, or the last one taken. */
+  readonly look?: number;
+  /** Exemplar metrics: each environment pair's own ratio. */
+  readonly environmentPairs?: readonly EnvironmentPairSummary[];
+  readonly spread?: Spread;
+  /** Integration rounds, each judged on its own: the outcome stands only when every round agrees. */
   readonly blocks?: readonly BlockComparison[];
 }
 
-/** One block of pairs, judged on its own (at the error rates its `blockRule` gives it). */
+/** One integration round of paired calls, judged on its own at the full error rates. */
 export interface BlockComparison {
   readonly pairs: number;
-  /** candidate / baseline, the Hodges-Lehmann estimate of the block's paired log-ratios. */
+  /** candidate / baseline, the Hodges-Lehmann estimate of the round's paired log-ratios. */
   readonly ratio: number;
   /** One-sided signed-rank p-value for "the candidate is slower". */
   readonly pValue: number;
   readonly outcome: Outcome;
 }
 
+/** The evidence for one metric: what is counted, and what inference rests on. */
 export interface MetricSamples {
   readonly metric: MetricName;
   readonly variant: string;
-  readonly baseline: readonly number[];
-  readonly candidate: readonly number[];
-  /** Sequential metrics may still be sampled; fixed ones (cold bursts) are final. */
-  readonly sequential: boolean;
+  readonly nBaseline: number;
+  readonly nCandidate: number;
   /**
-   * For metrics measured in back-to-back pairs: log(candidate / baseline) of each complete pair.
-   * When given, the comparison is paired; `baseline` and `candidate` are then only counted.
+   * `paired`: independent log ratios (candidate / baseline), one per unit: per environment pair
+   * for the exemplars, per paired call for integration rounds. `unpaired`: two independent
+   * samples of durations (whole integration runs one after the other).
    */
-  readonly pairedLogRatios?: readonly number[];
-  /**
-   * The same pairs split by block: pairs within a block share their environments (or their
-   * round) and whatever those bring to every duration, so they are not independent witnesses
-   * of a change. With two or more blocks, a decision must hold in each block on its own.
-   */
+  readonly evidence: { readonly paired: readonly number[] } | { readonly baseline: readonly number[]; readonly candidate: readonly number[] };
+  /** Integration rounds: the paired calls split by round; a decision must hold in each round. */
   readonly blocks?: readonly (readonly number[])[];
-  /**
-   * How each block is judged. `replicated` (environment pairs): at alpha^(1/k) and beta^(1/k)
-   * for k blocks, so that k independent blocks agreeing by chance is as rare as one pooled
-   * error; it guards against a lasting offset of one environment pair, not of all of them.
-   * `strict` (integration rounds, which are few and whose effects are large): each block at
-   * the full alpha and beta. Default `replicated`.
-   */
-  readonly blockRule?: 'replicated' | 'strict';
+  readonly environmentPairs?: readonly EnvironmentPairSummary[];
+  readonly spread?: Spread;
 }
 
-export interface Look {
-  /** Information fraction of this look: samples per arm so far over the cap. */
-  readonly fraction: number;
-  /** Fraction at the previous look (0 before the first). */
-  readonly previousFraction: number;
-  /** No further samples will come. */
-  readonly final: boolean;
+/** The nominal one-sided levels one look tests at; a beta of 0 allows no pass decision at this look. */
+export interface Levels {
+  readonly alpha: number;
+  readonly beta: number;
 }
 
 /** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
 const logDuration = (ms: number): number => Math.log(Math.max(ms, 1e-3));
-const logs = (values: readonly number[]): number[] => values.map(logDuration);
 
 /** log(candidate / baseline) of one pair of durations. */
 export const logRatio = (candidateMs: number, baselineMs: number): number => logDuration(candidateMs) - logDuration(baselineMs);
 
-/**
- * log(candidate / baseline) Duration of every complete warm pair (both halves warm and without
- * error), grouped by the replica (environment pair) the pair ran on, in replica order. The
- * paired comparison works on these.
- */
-export function pairedLogRatioBlocks(samples: readonly Sample[]): number[][] {
-  const halves = new Map<number, { replica: number; baseline?: number; candidate?: number }>();
-  for (const s of samples) {
-    if (s.pair === undefined || s.kind !== 'warm' || s.errorType) continue;
-    const entry = halves.get(s.pair) ?? { replica: s.replica ?? 0 };
-    entry[s.build] = s.durationMs;
-    halves.set(s.pair, entry);
-  }
-  const blocks: number[][] = [];
-  for (const { replica, baseline, candidate } of halves.values()) {
-    if (baseline !== undefined && candidate !== undefined) (blocks[replica] ??= []).push(logRatio(candidate, baseline));
-  }
-  return Array.from(blocks, (block) => block ?? []);
+export function shiftOf(evidence: MetricSamples['evidence']): ShiftComparison {
+  return 'paired' in evidence ? comparePaired(evidence.paired) : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
 }
 
-const okDurations = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
+export function judge(shift: ShiftComparison, significant: boolean, beta: number, limit: number): Outcome {
+  if (Number.isNaN(shift.estimate)) return 'inconclusive';
+  if (significant && shift.estimate > limit) return 'regression';
+  if (beta > 0 && shift.upperBound(beta) < limit) return 'no-regression';
+  return 'inconclusive';
+}
 
-/** The warm metric of one variant's samples, compared on its paired log-ratios, block by block. */
-export function pairedWarmMetric(
-  variant: string,
-  samples: readonly Sample[],
-  blocks: readonly (readonly number[])[],
-  options: { sequential: boolean; blockRule?: MetricSamples['blockRule'] },
-): MetricSamples {
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+export function comparisonOf(metric: MetricSamples, shift: ShiftComparison, outcome: Outcome, rules: ComparisonRules, extra: Partial<MetricComparison> = {}): MetricComparison {
   return {
-    metric: 'warm',
-    variant,
-    baseline: okDurations(samples, 'baseline', 'warm').map((s) => s.durationMs),
-    candidate: okDurations(samples, 'candidate', 'warm').map((s) => s.durationMs),
-    sequential: options.sequential,
-    pairedLogRatios: blocks.flat(),
-    blocks,
-    ...(options.blockRule ? { blockRule: options.blockRule } : {}),
+    metric: metric.metric,
+    variant: metric.variant,
+    nBaseline: metric.nBaseline,
+    nCandidate: metric.nCandidate,
+    units: 'paired' in metric.evidence ? metric.evidence.paired.length : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+    ratio: Math.exp(shift.estimate),
+    ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+    ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+    confidence: 1 - rules.alpha,
+    pValue: shift.pUp,
+    outcome,
+    ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
+    ...(metric.spread ? { spread: metric.spread } : {}),
+    ...extra,
   };
 }
 
-/** The cold-start latency metric of one variant's samples, when each build has two cold starts or more. */
-export function coldMetric(variant: string, samples: readonly Sample[]): MetricSamples[] {
-  const baseline = okDurations(samples, 'baseline', 'cold').map(coldLatencyMs);
-  const candidate = okDurations(samples, 'candidate', 'cold').map(coldLatencyMs);
-  return baseline.length >= 2 && candidate.length >= 2 ? [{ metric: 'cold', variant, baseline, candidate, sequential: false }] : [];
-}
-
 /**
- * One look of the sequential comparison. Regression: Holm-significant at the alpha this look
- * spends (O'Brien-Fleming) and an estimated slowdown above tolerance. No regression: the upper
- * confidence bound, at the beta this look spends, is below tolerance (an intersection-union
- * test, which needs no correction across metrics). Otherwise still open, and inconclusive at the
- * final look. Paired metrics measured in blocks decide only when every block, judged on its own
- * (see `blockRule`), decides the same way. Decisions already made are passed back in `decided`
- * and kept.
+ * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
+ * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
+ * needs no correction). Metrics with blocks (integration rounds) decide only when every round,
+ * judged on its own at the same levels, decides the same way: a round meets the host in its own
+ * way for its whole length, so its calls are not independent witnesses.
  */
-export function decideLook(
-  metrics: readonly MetricSamples[],
-  rules: ComparisonRules,
-  look: Look,
-  decided: ReadonlyMap<string, Outcome> = new Map(),
-): MetricComparison[] {
-  const alphaLook = obrienFlemingSpent(rules.alpha, look.fraction) - obrienFlemingSpent(rules.alpha, look.previousFraction);
-  const betaLook = obrienFlemingSpent(rules.beta, look.fraction) - obrienFlemingSpent(rules.beta, look.previousFraction);
+export function decideFixed(metrics: readonly MetricSamples[], rules: ComparisonRules): MetricComparison[] {
   const limit = Math.log1p(rules.tolerance);
-  const shifts = metrics.map((metric) =>
-    metric.pairedLogRatios ? comparePaired(metric.pairedLogRatios) : compareShift(logs(metric.baseline), logs(metric.candidate)),
-  );
+  const shifts = metrics.map((metric) => shiftOf(metric.evidence));
   const significant = holm(
     shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)),
-    alphaLook,
+    rules.alpha,
   );
   return metrics.map((metric, index) => {
     const shift = shifts[index]!;
-    const key = metricKey(metric);
-    let outcome: Outcome = decided.get(key) ?? 'inconclusive';
-    const passBeta = metric.sequential ? betaLook : look.final ? rules.beta : 0;
-    const k = metric.blocks?.length ?? 0;
-    const power = metric.blockRule === 'strict' ? 1 : 1 / k;
-    const blocks = k >= 2 ? metric.blocks!.map((ratios) => judgeBlock(ratios, alphaLook ** power, passBeta ** power, limit)) : undefined;
-    if (!decided.has(key) && !Number.isNaN(shift.estimate)) {
-      if (significant[index] && shift.estimate > limit) outcome = 'regression';
-      else if (passBeta > 0 && shift.upperBound(passBeta) < limit) outcome = 'no-regression';
-      if (blocks?.some((block) => block.outcome !== outcome)) outcome = 'inconclusive';
-    }
-    return {
-      metric: metric.metric,
-      variant: metric.variant,
-      nBaseline: metric.pairedLogRatios?.length ?? metric.baseline.length,
-      nCandidate: metric.pairedLogRatios?.length ?? metric.candidate.length,
-      ratio: Math.exp(shift.estimate),
-      ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-      ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-      confidence: 1 - rules.alpha,
-      pValue: shift.pUp,
-      outcome,
-      ...(blocks ? { blocks } : {}),
-    };
+    let outcome = judge(shift, significant[index]!, rules.beta, limit);
+    const blocks = metric.blocks && metric.blocks.length >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, rules.alpha, rules.beta, limit)) : undefined;
+    if (blocks?.some((block) => block.outcome !== outcome)) outcome = 'inconclusive';
+    return comparisonOf(metric, shift, outcome, rules, blocks ? { blocks } : {});
   });
 }
 
 /**
- * One block's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
  * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
- * at `beta` is below it (never when `beta` is 0). Fewer than 7 pairs cannot reach alpha 0.01.
+ * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
  */
 export function judgeBlock(logRatios: readonly number[], alpha: number, beta: number, limit: number): BlockComparison {
   const shift = comparePaired(logRatios);
-  let outcome: Outcome = 'inconclusive';
-  if (logRatios.length > 0) {
-    if (shift.pUp < alpha && shift.estimate > limit) outcome = 'regression';
-    else if (beta > 0 && shift.upperBound(beta) < limit) outcome = 'no-regression';
-  }
+  const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
   return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
 
 export const metricKey = (metric: { metric: MetricName; variant: string }): string => `${metric.variant}/${metric.metric}`;
 
-/** The looks of a plan: at min, then every `batch` samples per arm, up to the cap. */
-export function lookSchedule(minPerArm: number, maxPerArm: number, batch: number): number[] {
-  const looks: number[] = [];
-  for (let n = minPerArm; n < maxPerArm; n += batch) looks.push(n);
-  looks.push(maxPerArm);
-  return looks;
+export const okSamples = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+
+/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
+export function unpairedColdMetric(variant: string, samples: readonly Sample[]): MetricSamples[] {
+  const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
+  const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
+  return baseline.length >= 2 && candidate.length >= 2
+    ? [{ metric: 'cold', variant, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } }]
+    : [];
 }

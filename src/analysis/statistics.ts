@@ -19,6 +19,10 @@ export function quantile(sorted: readonly number[], q: number): number {
   return a + (b - a) * (position - lower);
 }
 
+export function median(values: readonly number[]): number {
+  return quantile(sortedCopy(values), 0.5);
+}
+
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   let total = 0;
@@ -283,15 +287,4 @@ export function holm(pValues: readonly number[], alpha: number): boolean[] {
     rejected[index] = true;
   }
   return rejected;
-}
-
-/**
- * Lan-DeMets O'Brien-Fleming-type spending: the share of a one-sided alpha spent by
- * information fraction t. Each look tests at the alpha newly spent, which keeps the overall
- * error within alpha (a Bonferroni bound over the looks).
- */
-export function obrienFlemingSpent(alpha: number, t: number): number {
-  if (t <= 0) return 0;
-  if (t >= 1) return alpha;
-  return 2 * (1 - normalCdf(normalQuantile(1 - alpha / 2) / Math.sqrt(t)));
 }

@@ -6,25 +6,84 @@ import type { MetricComparison } from './comparison.js';
 
 const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 
-/** The comparison in one line; blocks are environment pairs for exemplars, rounds for integration traffic. */
-export function describeComparison(c: MetricComparison, blockName = 'environment pair'): string {
-  const blocks = c.blocks?.length ? `; by ${blockName} ${blocksText(c.blocks)}` : '';
-  return `${metricLabel(c)} ${pct(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate}${blocks})`;
+/** The comparison in one line; integration comparisons name their rounds. */
+export function describeComparison(c: MetricComparison): string {
+  const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.blocks?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${blocksText(c.blocks)}` : `n=${c.nBaseline}/${c.nCandidate}`;
+  const interval = c.ciHigh === Infinity || c.ciLow === 0 ? 'too few to bound' : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
+  return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 
-function failedExemplars(samples: readonly Sample[]): Map<string, { count: number; total: number; first: string }> {
-  const byExemplar = new Map<string, { count: number; total: number; first: string }>();
+interface Failures {
+  calls: number;
+  wrong: number;
+  firstWrong: string;
+  /** Count per error type. */
+  errors: Map<string, number>;
+}
+
+function failuresByExemplar(samples: readonly Sample[]): Map<string, Failures> {
+  const byExemplar = new Map<string, Failures>();
   for (const sample of samples) {
-    const entry = byExemplar.get(sample.exemplar) ?? { count: 0, total: 0, first: '' };
-    entry.total++;
-    const problem = sample.errorType ? `error ${sample.errorType}` : sample.wrongAnswer ? `wrong answer: ${sample.wrongAnswer}` : '';
-    if (problem) {
-      entry.count++;
-      entry.first ||= problem;
+    const entry = byExemplar.get(sample.exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
+    entry.calls++;
+    if (sample.errorType) entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
+    else if (sample.wrongAnswer) {
+      entry.wrong++;
+      entry.firstWrong ||= sample.wrongAnswer;
     }
     byExemplar.set(sample.exemplar, entry);
   }
   return byExemplar;
+}
+
+/** P(X >= k) for X ~ Binomial(n, p). */
+function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  let term = (1 - p) ** n;
+  let total = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i >= k) total += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.min(1, total);
+}
+
+/**
+ * What the candidate's and the baseline's errors and wrong answers say. A wrong answer of the
+ * candidate is always a finding. An error type counts against the candidate only when it fails
+ * more often than the baseline beyond chance (one-sided binomial test on the two builds' counts
+ * of that type, given their calls), or on every call of an exemplar the baseline always
+ * answered: platform faults (a killed environment, a throttled host) hit both builds alike and are
+ * reported as such, never as a finding against one build.
+ */
+function failureReasons(samples: readonly Sample[], alpha: number): Reason[] {
+  const reasons: Reason[] = [];
+  const candidate = failuresByExemplar(samples.filter((s) => s.build === 'candidate'));
+  const baseline = failuresByExemplar(samples.filter((s) => s.build === 'baseline'));
+  for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
+    const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
+    const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
+    if (c.wrong) reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})` });
+    if (b.wrong) reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar` });
+    for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
+      const inCandidate = c.errors.get(type) ?? 0;
+      const inBaseline = b.errors.get(type) ?? 0;
+      const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
+      if (inCandidate === 0) {
+        reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar` });
+        continue;
+      }
+      const share = c.calls / Math.max(1, c.calls + b.calls);
+      const beyondChance = binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
+      const always = inCandidate === c.calls && inBaseline === 0;
+      if (beyondChance || always) reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
+      else if (inBaseline > 0) reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding` });
+      else reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists` });
+    }
+  }
+  return reasons;
 }
 
 /**
@@ -38,21 +97,10 @@ export function functionVerdict(
   variants: readonly VariantResult[],
   recommendedVariant: string | undefined,
   tolerance: number,
+  alpha: number,
   integration?: IntegrationResult,
 ): { verdict: Verdict; reasons: Reason[] } {
-  const reasons: Reason[] = [];
-  for (const build of ['candidate', 'baseline'] as const) {
-    for (const [exemplar, { count, total, first }] of failedExemplars(samples.filter((s) => s.build === build))) {
-      if (count === 0) continue;
-      reasons.push({
-        kind: build === 'candidate' ? 'wrong-answer' : 'baseline-error',
-        message:
-          build === 'candidate'
-            ? `exemplar ${exemplar}: the candidate failed ${count} of ${total} invocations (${first})`
-            : `exemplar ${exemplar}: the baseline also failed ${count} of ${total} invocations (${first}); check the exemplar`,
-      });
-    }
-  }
+  const reasons: Reason[] = failureReasons(samples, alpha);
   for (const variant of variants) {
     for (const c of variant.comparisons) {
       if (c.outcome === 'regression') {
@@ -61,7 +109,7 @@ export function functionVerdict(
         reasons.push({
           kind: 'inconclusive',
           variant: variant.id,
-          message: `${variant.id}: ${describeComparison(c)}; neither a regression nor its absence (within ${(tolerance * 100).toFixed(0)}%) could be shown within the sample cap`,
+          message: `${variant.id}: ${describeComparison(c)}; neither a regression nor its absence (within ${(tolerance * 100).toFixed(0)}%) could be shown${c.reason ? `: ${c.reason}` : ''}`,
         });
       }
     }
@@ -103,7 +151,7 @@ function integrationReasons(integration: IntegrationResult, tolerance: number): 
   const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
   for (const c of integration.comparisons) {
     if (c.outcome === 'regression') {
-      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c, 'round')}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
     }
   }
   for (const check of integration.budgets) {

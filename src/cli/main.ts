@@ -39,6 +39,8 @@ local-lambda options:
   --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
   --require-auth          answer only requests signed (SigV4) with a key made at start
                           and printed here
+  --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
+                          drawn from the fault seed (default 0; e.g. 0.04 for 4%)
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
   --error-rate R          share of API requests answered 500 (default 0)
   --kill-rate R           share of invocations whose environment is killed (default 0)
@@ -69,6 +71,7 @@ async function localLambda(args: string[]): Promise<number> {
       'max-environments': { type: 'string' },
       'no-cpu-throttle': { type: 'boolean' },
       'require-auth': { type: 'boolean' },
+      'environment-spread': { type: 'string' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
       'kill-rate': { type: 'string' },
@@ -93,6 +96,8 @@ async function localLambda(args: string[]): Promise<number> {
   if (problems.length) throw new UsageError(problems.map((p) => `--${p.replace(/([A-Z])/g, '-$1').toLowerCase()}`).join('\n'));
   const maxEnvironments = numberOption(values, 'max-environments', 64);
   if (!Number.isInteger(maxEnvironments) || maxEnvironments < 1) throw new UsageError(`--max-environments must be a whole number of at least 1, got ${maxEnvironments}`);
+  const environmentSpread = numberOption(values, 'environment-spread', 0);
+  if (!(environmentSpread >= 0 && environmentSpread <= 1)) throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
   const idleTimeoutS = numberOption(values, 'idle-timeout-s', 120);
   if (!(idleTimeoutS > 0)) throw new UsageError(`--idle-timeout-s must be above 0, got ${idleTimeoutS}`);
 
@@ -103,6 +108,7 @@ async function localLambda(args: string[]): Promise<number> {
     idleTimeoutMs: idleTimeoutS * 1000,
     maxEnvironments,
     cpuThrottle: !values['no-cpu-throttle'],
+    environmentSpread,
     faults,
     requireAuth: values['require-auth'] === true,
   });

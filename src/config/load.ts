@@ -2,8 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { looksLevels } from '../analysis/sequential.js';
 import { ConfigError } from './config-error.js';
-import { configSchema, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
+import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
 import type { Architecture, Budgets, CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, Strategy, VariantSpec } from './types.js';
 
 /** Lambda's synchronous payload limit. */
@@ -71,7 +72,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     case 'unrecognized_keys': {
       const valid = keysAt(issue.path);
       return issue.keys
-        .map((key) => `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`)
+        .map((key) => {
+          const replaced = pathText(issue.path) === 'sampling' ? REPLACED_SAMPLING_KEYS[key] : undefined;
+          if (replaced) return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
+          return `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`;
+        })
         .join('\n');
     }
     default:
@@ -121,30 +126,22 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
   const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
   const sampling = raw.sampling;
-  if (sampling['warm-min'] > sampling['warm-max']) {
-    problems.push(`sampling.warm-min: must not exceed warm-max (${sampling['warm-min']} > ${sampling['warm-max']})`);
-  }
-  if (sampling['warm-max'] < sampling.environments * 7) {
-    problems.push(
-      `sampling.environments: ${sampling.environments} environment pairs need warm-max of at least ${sampling.environments * 7} (got ${sampling['warm-max']}): so that each gets at least 7 pairs to be judged on`,
-    );
-  }
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
     if (names.has(fn.name)) problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
     names.add(fn.name);
     return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
   });
+  problems.push(...samplingProblems(sampling, functions));
   return {
     region: region ?? '',
     ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
     functions,
     sampling: {
-      warmMin: sampling['warm-min'],
-      warmMax: sampling['warm-max'],
-      cold: sampling.cold,
+      pairsPerEnvironment: sampling['pairs-per-environment'],
+      batch: sampling.batch,
+      maxEnvironmentPairs: sampling['max-environment-pairs'],
       concurrency: sampling.concurrency,
-      environments: sampling.environments,
       confidence: sampling.confidence,
       passConfidence: sampling['pass-confidence'],
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
@@ -153,6 +150,30 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
     balancedWeight: raw['balanced-weight'],
     traffic: { invocationsPerMonth: raw.traffic['invocations-per-month'], coldStartRate: raw.traffic['cold-start-rate'] },
   };
+}
+
+/**
+ * A plan that cannot reach a verdict by construction: a cap below one batch, or fewer environment
+ * pairs at the cap than the signed-rank test needs to reach the last look's level (the smallest
+ * one-sided p of k summaries is 2^-k) for the function with the most variants.
+ */
+function samplingProblems(sampling: RawConfig['sampling'], functions: readonly FunctionSpec[]): string[] {
+  const batch = sampling.batch;
+  const cap = sampling['max-environment-pairs'];
+  if (cap < batch) return [`sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`];
+  const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
+  const share = (1 - sampling.confidence) / (2 * variants);
+  const beta = 1 - sampling['pass-confidence'];
+  const reachable = (environmentPairs: number): boolean => {
+    const last = looksLevels({ pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs }, share, beta).at(-1)!;
+    return 2 ** -environmentPairs <= Math.min(last.alpha, last.beta);
+  };
+  if (reachable(cap)) return [];
+  let works = cap + batch;
+  while (!reachable(works)) works += batch;
+  return [
+    `sampling.max-environment-pairs: ${cap} environment pairs can never show a regression at ${sampling.confidence} confidence over ${variants} variant(s) (the smallest p-value of ${cap} is ${(2 ** -cap).toPrecision(2)}); use ${works} or more`,
+  ];
 }
 
 function resolveCode(source: CodeSource | BaselineSource, where: string, directory: string, problems: string[]): CodeLocation {

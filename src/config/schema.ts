@@ -104,21 +104,37 @@ const functionConfig = z
   })
   .strict();
 
+/** Keys of the sampling section that the environment-pair design replaced, with what replaced them. */
+export const REPLACED_SAMPLING_KEYS: Readonly<Record<string, string>> = {
+  'warm-min': 'batch (environment pairs per look)',
+  'warm-max': 'max-environment-pairs',
+  cold: 'nothing: every environment pair starts with one cold start per build',
+  environments: 'max-environment-pairs (every environment pair is a fresh version of each build)',
+};
+
+export const SAMPLING_DEFAULTS = {
+  'pairs-per-environment': 5,
+  batch: 8,
+  'max-environment-pairs': 40,
+  concurrency: 4,
+  confidence: 0.99,
+  'pass-confidence': 0.95,
+} as const;
+
 const sampling = z
   .object({
-    'warm-min': z.number().int().min(5).max(1000).default(20),
-    'warm-max': z.number().int().min(5).max(2000).default(180),
-    cold: z.number().int().min(0).max(100).default(5),
-    concurrency: z.number().int().min(1).max(100).default(4),
-    environments: z
+    'pairs-per-environment': z
       .number()
       .int()
       .min(1)
-      .max(10)
-      .default(3)
-      .describe('versions (so execution environments) per build and variant; warm pairs rotate over them, and a decision must hold on each'),
-    confidence: z.number().min(0.8).max(0.9999).default(0.99),
-    'pass-confidence': z.number().min(0.5).max(0.9999).default(0.95),
+      .max(50)
+      .default(SAMPLING_DEFAULTS['pairs-per-environment'])
+      .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
+    batch: z.number().int().min(1).max(100).default(SAMPLING_DEFAULTS.batch).describe('environment pairs added per variant at each look'),
+    'max-environment-pairs': z.number().int().min(1).max(500).default(SAMPLING_DEFAULTS['max-environment-pairs']).describe('environment pairs per variant at most'),
+    concurrency: z.number().int().min(1).max(100).default(SAMPLING_DEFAULTS.concurrency).describe('environment pairs measured at once'),
+    confidence: z.number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
+    'pass-confidence': z.number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
     seed: z.number().int().min(0).optional(),
   })
   .strict();
@@ -129,7 +145,7 @@ export const configSchema = z
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
     endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: z.array(functionConfig).min(1).max(20),
-    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 180, cold: 5, concurrency: 4, environments: 3, confidence: 0.99, 'pass-confidence': 0.95 }),
+    sampling: sampling.default(SAMPLING_DEFAULTS),
     strategy: z.enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
     'balanced-weight': z.number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),

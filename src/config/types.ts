@@ -67,12 +67,14 @@ export interface FunctionSpec {
 }
 
 export interface SamplingSpec {
-  readonly warmMin: number;
-  readonly warmMax: number;
-  readonly cold: number;
+  /** Back-to-back warm AB/BA pairs per environment pair, after its two cold calls. */
+  readonly pairsPerEnvironment: number;
+  /** Environment pairs added per variant at each look. */
+  readonly batch: number;
+  /** Environment pairs per variant at most. */
+  readonly maxEnvironmentPairs: number;
+  /** Environment pairs measured at once. */
   readonly concurrency: number;
-  /** Versions (so execution environments) per build and variant; warm pairs rotate over them. */
-  readonly environments: number;
   readonly confidence: number;
   readonly passConfidence: number;
   readonly seed?: number;

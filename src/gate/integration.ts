@@ -1,8 +1,8 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { armStats } from '../analysis/arm-stats.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { coldMetric, decideLook, logRatio, pairedWarmMetric, type MetricSamples } from '../analysis/comparison.js';
-import { quantile, sortedCopy } from '../analysis/statistics.js';
+import { decideFixed, logRatio, unpairedColdMetric, type MetricSamples } from '../analysis/comparison.js';
+import { median } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
 import { localAccessKeyFor } from '../lambda/local-credentials.js';
@@ -27,7 +27,8 @@ const EXEMPLAR = '(integration)';
  * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
  * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
  */
-export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, functionName: string, config: GateConfig): NodeJS.ProcessEnv {
+export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, config: GateConfig): NodeJS.ProcessEnv {
+  const functionName = arm.functionName;
   const endpoint = config.endpoint;
   const values: Record<string, string> = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
   const expand = (text: string): string => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
@@ -58,7 +59,6 @@ interface CompletedRun {
 /** Runs the command against one build and reads that run's REPORT lines back from the logs. */
 async function runAgainst(
   spec: FunctionSpec & { integration: IntegrationSpec },
-  functionName: string,
   variant: VariantPlan,
   arm: DeployedArm,
   context: IntegrationContext,
@@ -67,9 +67,9 @@ async function runAgainst(
   const { integration } = spec;
   const build = arm.build;
   context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-  const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
+  const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, context.config), integration.timeoutS);
   const collected = await collectReports(context.logs, {
-    logGroup: `/aws/lambda/${functionName}`,
+    logGroup: `/aws/lambda/${arm.functionName}`,
     version: arm.qualifier,
     startMs: result.startedAt,
     endMs: result.endedAt + 1000,
@@ -101,7 +101,6 @@ async function runAgainst(
   };
 }
 
-const median = (values: readonly number[]): number => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples: readonly Sample[]): Sample[] => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 
 /**
@@ -114,7 +113,6 @@ const warmOk = (samples: readonly Sample[]): Sample[] => samples.filter((s) => s
  */
 export async function integrationProfile(
   spec: FunctionSpec & { integration: IntegrationSpec },
-  functionName: string,
   variant: VariantPlan,
   armOf: (build: Build) => DeployedArm,
   context: IntegrationContext,
@@ -122,7 +120,7 @@ export async function integrationProfile(
   const { integration } = spec;
   let next = 0;
   const sequence = (): number => next++;
-  const against = (build: Build): Promise<CompletedRun> => runAgainst(spec, functionName, variant, armOf(build), context, sequence);
+  const against = (build: Build): Promise<CompletedRun> => runAgainst(spec, variant, armOf(build), context, sequence);
   const rounds: { baseline: CompletedRun; candidate: CompletedRun }[] = [];
   for (let round = 0; round < integration.repeat; round++) {
     if (integration.concurrent) {
@@ -153,22 +151,23 @@ export async function integrationProfile(
     const c = warmOk(candidate.samples);
     return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
   });
+  const paired = roundLogRatios.flat();
+  const runMedians = (build: Build): number[] => rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
   const warm: MetricSamples = integration.concurrent
     ? // Each round still meets the host in its own way (which run got going first, what else
       // ran then), and that lasts the whole round: a decision must hold in every round.
-      pairedWarmMetric(variant.id, samples, roundLogRatios, { sequential: false, blockRule: 'strict' })
-    : {
-        metric: 'warm',
-        variant: variant.id,
-        baseline: rounds.map((r) => median(warmOk(r.baseline.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
-        candidate: rounds.map((r) => median(warmOk(r.candidate.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
-        sequential: false,
-      };
-  const metrics: MetricSamples[] = [warm, ...coldMetric(variant.id, samples)];
+      { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, blocks: roundLogRatios }
+    : (() => {
+        // Whole runs are the units: each run's median warm Duration.
+        const baseline = runMedians('baseline');
+        const candidate = runMedians('candidate');
+        return { metric: 'warm', variant: variant.id, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } };
+      })();
+  const metrics: MetricSamples[] = [warm, ...unpairedColdMetric(variant.id, samples)];
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-  const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
-  const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+  const comparable = 'paired' in warm.evidence ? warm.evidence.paired.length > 0 : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
+  const comparisons = comparable ? decideFixed(metrics, rules) : [];
   const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
   return {
     command: integration.command,

@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { armStats } from '../analysis/arm-stats.js';
-import { checkBudgets } from '../analysis/budgets.js';
-import { coldMetric, decideLook, lookSchedule, metricKey, pairedLogRatioBlocks, pairedWarmMetric, type MetricComparison, type MetricSamples, type Outcome } from '../analysis/comparison.js';
+import { analyzeFunction } from '../analysis/analyze.js';
+import type { ComparisonRules, MetricComparison } from '../analysis/comparison.js';
 import { blendedPricePerGbSecond, REQUEST_PRICE_USD } from '../analysis/pricing.js';
-import { recommend } from '../analysis/recommend.js';
-import { functionVerdict } from '../analysis/verdict.js';
+import { decideSequential, environmentPairsAtLook, lookFractions, type SequentialPlan } from '../analysis/sequential.js';
 import type { FunctionSpec, GateConfig } from '../config/types.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
-import { PerfFunctionDeployer, type CodePayload, type DeployedArm } from '../lambda/deploy.js';
+import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm, type PerfFunction } from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
-import { seededRandom } from '../local-lambda/faults.js';
 import type { Sample } from '../measure/sample.js';
-import { Sampler, type ArmTarget } from '../measure/sampler.js';
+import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
+import { seededRandom } from '../random.js';
 import { signedPercent } from '../report/format.js';
-import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type VariantResult } from '../report/model.js';
+import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type IntegrationResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
 import { exemplarSequence, perfFunctionName, planVariants, type VariantPlan } from './plan.js';
@@ -106,11 +104,10 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     settings: {
       confidence: config.sampling.confidence,
       passConfidence: config.sampling.passConfidence,
-      warmMin: config.sampling.warmMin,
-      warmMax: config.sampling.warmMax,
-      cold: config.sampling.cold,
+      pairsPerEnvironment: config.sampling.pairsPerEnvironment,
+      batch: config.sampling.batch,
+      maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
       concurrency: config.sampling.concurrency,
-      environments: config.sampling.environments,
       seed,
       strategy: config.strategy,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
@@ -145,7 +142,7 @@ interface FunctionContext {
 
 async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promise<FunctionResult> {
   const { config, deployer, registry, progress } = context;
-  const functionName = perfFunctionName(spec.name, context.runId);
+  const baseName = perfFunctionName(spec.name, context.runId);
   progress(`${spec.name}: preparing builds`);
   const base = await deployer.baseSettings(spec);
   const codes: Record<'baseline' | 'candidate', CodePayload> = {
@@ -153,9 +150,10 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     candidate: await deployer.codeFor(spec.candidate, spec),
   };
   const variants = planVariants(spec, base.memoryMb);
-  const replicas = config.sampling.environments;
-  progress(`${spec.name}: deploying ${functionName} with ${variants.length} variant(s) x 2 builds${replicas > 1 ? ` x ${replicas} environment versions` : ''}`);
-  const arms = await deployer.deploy(functionName, base, codes, variants, () => registry.created(functionName), replicas);
+  const plan = { pairsPerEnvironment: config.sampling.pairsPerEnvironment, batch: config.sampling.batch, maxEnvironmentPairs: config.sampling.maxEnvironmentPairs };
+  const rules = { alpha: 1 - config.sampling.confidence, beta: 1 - config.sampling.passConfidence, tolerance: spec.tolerance };
+  progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
+  const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
 
   const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
   const sampler = new Sampler({
@@ -163,73 +161,46 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     concurrency: config.sampling.concurrency,
     random: context.random,
     exemplarAt: (index) => exemplars[index % exemplars.length]!,
-    invoke: (arm, exemplar) => invokeForReport(context.client, functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
+    pairsPerEnvironment: plan.pairsPerEnvironment,
+    invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
   });
-  const armsOf = (build: 'baseline' | 'candidate', variant: VariantPlan): DeployedArm[] =>
-    arms.filter((a) => a.build === build && a.variant.id === variant.id).sort((a, b) => a.replica - b.replica);
-  // The integration command runs against the first replica of each build.
-  const armOf = (build: 'baseline' | 'candidate', variant: VariantPlan): DeployedArm => armsOf(build, variant)[0]!;
-  const pairs = variants.map((variant) => ({ variant, baseline: armsOf('baseline', variant) as ArmTarget[], candidate: armsOf('candidate', variant) as ArmTarget[] }));
+  const functionOf = (build: 'baseline' | 'candidate', variant: VariantPlan): PerfFunction => functions.find((f) => f.build === build && f.variant.id === variant.id)!;
+  const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
+  const stopped = await measureSequentially(spec, { ...context, plan, rules }, sampler, publisher, variants);
 
-  if (config.sampling.cold > 0) {
-    progress(`${spec.name}: ${config.sampling.cold} cold starts per build and variant${replicas > 1 ? `, over its ${replicas} versions` : ''}`);
-    await sampler.coldBursts(arms, config.sampling.cold, replicas);
-  }
-  const comparisons = await sequentialWarmSampling(spec, context, sampler, pairs);
   const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
-  const integration = spec.integration
-    ? await integrationProfile({ ...spec, integration: spec.integration }, functionName, integrationVariant, (build) => armOf(build, integrationVariant), {
-        config,
-        logs: context.logsClient,
-        local: context.backend.kind === 'local',
-        progress,
-      })
-    : undefined;
-  // Measuring is over: the function goes now rather than at the end of the whole run.
+  let integration: IntegrationResult | undefined;
+  if (spec.integration) {
+    const [baseline, candidate] = await Promise.all((['baseline', 'candidate'] as const).map((build) => deployer.publish(functionOf(build, integrationVariant), base, 'integration')));
+    const arms = { baseline: baseline!, candidate: candidate! };
+    integration = await integrationProfile({ ...spec, integration: spec.integration }, integrationVariant, (build) => arms[build], {
+      config,
+      logs: context.logsClient,
+      local: context.backend.kind === 'local',
+      progress,
+    });
+  }
+  // Measuring is over: the functions go now rather than at the end of the whole run.
   for (const problem of await registry.runAll()) progress(`cleanup: ${problem}`);
 
-  const variantResults: VariantResult[] = variants.map((variant) => {
-    const of = (build: 'baseline' | 'candidate') => sampler.samples.filter((s) => s.build === build && s.variant === variant.id);
-    const costContext = {
-      region: config.region,
-      architecture: variant.architecture,
-      memoryMb: variant.memoryMb,
-      coldStartRate: config.traffic.coldStartRate,
-      invocationsPerMonth: config.traffic.invocationsPerMonth,
-      snapStart: variant.snapStart,
-    };
-    const baseline = armStats(of('baseline'), costContext);
-    const candidate = armStats(of('candidate'), costContext);
-    return {
-      id: variant.id,
-      memoryMb: variant.memoryMb,
-      architecture: variant.architecture,
-      name: variant.name,
-      baseline,
-      candidate,
-      comparisons: comparisons.filter((c) => c.variant === variant.id),
-      budgets: checkBudgets(candidate, spec.budgets),
-      costChangePercent: (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100,
-    };
+  const analysis = analyzeFunction({
+    spec,
+    variants,
+    samples: sampler.samples,
+    plan,
+    rules,
+    region: config.region,
+    traffic: config.traffic,
+    strategy: config.strategy,
+    balancedWeight: config.balancedWeight,
+    stopped,
+    ...(integration ? { integration } : {}),
   });
-  const recommendation = recommend(
-    variantResults.map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets })),
-    config.strategy,
-    config.balancedWeight,
-  );
-  const { verdict, reasons } = functionVerdict(sampler.samples, variantResults, recommendation?.variant, spec.tolerance, integration);
-  const recommendedVariant = variants.find((v) => v.id === recommendation?.variant);
-  progress(`${spec.name}: ${verdict}${recommendedVariant ? `, recommended memory ${recommendedVariant.memoryMb} MB` : ''}`);
+  progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
   return {
     name: spec.name,
-    perfFunction: functionName,
-    verdict,
-    reasons,
-    recommended:
-      recommendation && recommendedVariant
-        ? { variant: recommendation.variant, memory: recommendedVariant.memoryMb, architecture: recommendedVariant.architecture, strategy: recommendation.strategy, why: recommendation.why }
-        : null,
-    variants: variantResults,
+    perfFunction: baseName,
+    ...analysis,
     invocations: {
       total: sampler.samples.length,
       baseline: sampler.samples.filter((s) => s.build === 'baseline').length,
@@ -245,47 +216,82 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
 }
 
 /**
- * Adds warm pairs look by look, stopping each variant once its comparison is decided, until the
- * cap; then gives every metric its final decision.
+ * Publishes fresh versions for environment pairs: every perf function at once, the versions of
+ * one function one after the other (Lambda updates a function serially). A batch can be
+ * published while the previous one is measured; `cancel` stops a batch no longer needed.
  */
-async function sequentialWarmSampling(
-  spec: FunctionSpec,
-  context: FunctionContext,
-  sampler: Sampler,
-  pairs: readonly { variant: VariantPlan; baseline: readonly ArmTarget[]; candidate: readonly ArmTarget[] }[],
-): Promise<MetricComparison[]> {
-  const { sampling } = context.config;
-  const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-  const decided = new Map<string, Outcome>();
-  const metricsNow = (): MetricSamples[] =>
-    pairs.flatMap(({ variant }) => {
-      const samples = sampler.samples.filter((s) => s.variant === variant.id);
-      const warm = pairedWarmMetric(variant.id, samples, pairedLogRatioBlocks(samples), { sequential: true });
-      const cold = coldMetric(variant.id, samples);
-      return [warm, ...cold];
-    });
-  let previous = 0;
-  let latest: MetricComparison[] = [];
-  let done = 0;
-  for (const n of lookSchedule(sampling.warmMin, sampling.warmMax, sampling.warmMin)) {
-    const open = pairs.filter(({ variant }) => !decided.has(metricKey({ metric: 'warm', variant: variant.id })));
-    if (open.length === 0) break;
-    await sampler.warmPairs(open, n - done);
-    done = n;
-    const fraction = n / sampling.warmMax;
-    latest = decideLook(metricsNow(), rules, { fraction, previousFraction: previous, final: n === sampling.warmMax }, decided);
-    previous = fraction;
-    for (const c of latest) if (c.outcome !== 'inconclusive') decided.set(metricKey(c), c.outcome);
-    const warm = latest.filter((c) => c.metric === 'warm');
-    context.progress(
-      `${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${signedPercent(c.ratio)} [${signedPercent(c.ciLow)}, ${signedPercent(c.ciHigh)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => signedPercent(b.ratio)).join(', ')})` : ''}`).join('; ')}`,
+class EnvironmentPairPublisher {
+  private cancelled = false;
+
+  constructor(
+    private readonly deployer: PerfFunctionDeployer,
+    private readonly base: BaseSettings,
+    private readonly functionOf: (build: 'baseline' | 'candidate', variant: VariantPlan) => PerfFunction,
+  ) {}
+
+  async publish(variants: readonly VariantPlan[], from: number, to: number): Promise<EnvironmentPairTarget[]> {
+    const versions = async (build: 'baseline' | 'candidate', variant: VariantPlan): Promise<DeployedArm[]> => {
+      const arms: DeployedArm[] = [];
+      for (let index = from; index < to && !this.cancelled; index++) arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
+      return arms;
+    };
+    const perVariant = await Promise.all(variants.map(async (variant) => ({ variant, baseline: await versions('baseline', variant), candidate: await versions('candidate', variant) })));
+    return perVariant.flatMap(({ variant, baseline, candidate }) =>
+      baseline.flatMap((arm, i) => (candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : [])),
     );
   }
-  if (previous < 1) {
-    // Stopped early: the remaining error budget goes to the metrics still open (cold starts).
-    latest = decideLook(metricsNow(), rules, { fraction: 1, previousFraction: previous, final: true }, decided);
+
+  cancel(): void {
+    this.cancelled = true;
   }
-  return latest;
+}
+
+/**
+ * Adds environment pairs look by look, each variant until its warm comparison is decided, a
+ * build of it fails every call, or the cap; the next batch is published while one is measured.
+ * Returns the variants stopped for failing, with why.
+ */
+async function measureSequentially(
+  spec: FunctionSpec,
+  context: FunctionContext & { plan: SequentialPlan; rules: ComparisonRules },
+  sampler: Sampler,
+  publisher: EnvironmentPairPublisher,
+  variants: readonly VariantPlan[],
+): Promise<Map<string, string>> {
+  const { plan, rules, progress } = context;
+  const looks = lookFractions(plan).length;
+  const stopped = new Map<string, string>();
+  let open = [...variants];
+  let next: Promise<EnvironmentPairTarget[]> | undefined = publisher.publish(open, 0, environmentPairsAtLook(plan, 1));
+  try {
+    for (let look = 1; look <= looks && open.length; look++) {
+      const targets = await next!;
+      next = look < looks ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1)) : undefined;
+      // A guard against an unhandled rejection while this look measures; the next look awaits it.
+      next?.catch(() => undefined);
+      await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
+      for (const variant of open) {
+        const failing = sampler.failing(variant.id);
+        if (failing) stopped.set(variant.id, failing);
+      }
+      const decisions = decideSequential({ samples: sampler.samples, variants: open.map((v) => v.id), plan, rules, stopped });
+      open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
+      progress(
+        `${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
+          decisions.map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`).join('; '),
+      );
+    }
+  } finally {
+    publisher.cancel();
+    await next?.catch(() => undefined);
+  }
+  return stopped;
+}
+
+function lookLine(warm: MetricComparison | undefined, stopped: string | undefined): string {
+  if (stopped) return stopped;
+  if (!warm) return 'no warm pairs yet';
+  return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
 }
 
 /** What the measuring invocations cost at list price (first tier). */

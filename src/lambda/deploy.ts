@@ -4,7 +4,6 @@ import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   PublishVersionCommand,
-  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
@@ -26,11 +25,18 @@ const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
 
 export type CodePayload = { readonly zip: Buffer } | { readonly s3: { bucket: string; key: string } } | { readonly imageUri: string };
 
-export interface DeployedArm {
+/** One perf function: a build at a variant. Its versions differ only in one environment variable. */
+export interface PerfFunction {
+  readonly name: string;
   readonly build: Build;
   readonly variant: VariantPlan;
-  /** Which of the build and variant's versions this is: 0 .. environments - 1. */
-  readonly replica: number;
+}
+
+export interface DeployedArm {
+  /** The perf function the version belongs to. */
+  readonly functionName: string;
+  readonly build: Build;
+  readonly variant: VariantPlan;
   /** The published version to invoke. */
   readonly qualifier: string;
   /** Its qualified ARN. */
@@ -46,7 +52,7 @@ export interface DeployContext {
 }
 
 /** What the template says, or the settings given in the file. */
-interface BaseSettings {
+export interface BaseSettings {
   readonly runtime?: string;
   readonly handler?: string;
   readonly role: string;
@@ -57,8 +63,9 @@ interface BaseSettings {
 }
 
 /**
- * Deploys and removes the ephemeral perf function: one function per configured function and
- * run, one published version per build and variant. It touches nothing else.
+ * Deploys and removes the ephemeral perf functions: one per build and variant of a configured
+ * function, and a fresh published version of each for every environment pair. It touches
+ * nothing else.
  */
 export class PerfFunctionDeployer {
   constructor(private readonly context: DeployContext) {}
@@ -132,83 +139,78 @@ export class PerfFunctionDeployer {
   }
 
   /**
-   * Creates the perf function and publishes a version for each build and variant. `onCreated`
-   * runs as soon as the function exists, so cleanup knows of it even if a later step fails.
+   * Creates one perf function per build and variant, all at once (one function's updates are
+   * serial on Lambda, so separate functions let versions be published in parallel). `onCreating`
+   * runs before each is asked for, so cleanup knows of it even if the process dies while the
+   * request is in flight (deleting a function that never came to be is harmless).
    */
-  async deploy(
-    functionName: string,
+  async createFunctions(
+    baseName: string,
     base: BaseSettings,
     codes: Readonly<Record<Build, CodePayload>>,
     variants: readonly VariantPlan[],
-    onCreated: () => void,
-    replicas = 1,
-  ): Promise<DeployedArm[]> {
+    onCreating: (functionName: string) => void,
+  ): Promise<PerfFunction[]> {
+    const functions = variants.flatMap((variant, index) =>
+      (['baseline', 'candidate'] as const).map((build) => ({ name: perfFunctionVariantName(baseName, build, index), build, variant })),
+    );
+    const isImage = 'imageUri' in codes.baseline;
+    const settled = await Promise.allSettled(
+      functions.map(async ({ name, build, variant }) => {
+        onCreating(name);
+        await this.call('CreateFunction', name, () =>
+          this.context.client.send(
+            new CreateFunctionCommand({
+              FunctionName: name,
+              Role: base.role,
+              ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime as never, Handler: base.handler }),
+              ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
+              MemorySize: variant.memoryMb,
+              Architectures: [variant.architecture],
+              Environment: { Variables: this.environment(base, build, variant, 'created') },
+              ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
+              Code: toFunctionCode(codes[build]),
+              Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
+              Tags: { 'lambda-perf-gate': 'ephemeral' },
+              ...base.extra,
+            }),
+          ),
+        );
+        await this.waitActive(name);
+      }),
+    );
+    const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    return functions;
+  }
+
+  /**
+   * Publishes a fresh version of a perf function: its environment variable
+   * LAMBDA_PERF_GATE_ENVIRONMENT changes to `label`, so the version is new and gets execution
+   * environments of its own. SnapStart versions are waited for (their snapshot takes minutes).
+   */
+  async publish(fn: PerfFunction, base: BaseSettings, label: string): Promise<DeployedArm> {
     const { client } = this.context;
-    const first = variants[0]!;
-    const environment = (build: Build, variant: VariantPlan, replica = 0) => ({
+    await this.call('UpdateFunctionConfiguration', fn.name, () =>
+      client.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn.name, Environment: { Variables: this.environment(base, fn.build, fn.variant, label) } })),
+    );
+    await this.waitUpdated(fn.name);
+    const description = `${fn.build} ${fn.variant.id} ${label}`;
+    const published = await this.call('PublishVersion', fn.name, () => client.send(new PublishVersionCommand({ FunctionName: fn.name, Description: description })));
+    if (!published.Version) throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', fn.name);
+    if (fn.variant.snapStart) await this.waitActive(fn.name, published.Version);
+    return { functionName: fn.name, build: fn.build, variant: fn.variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}` };
+  }
+
+  private environment(base: BaseSettings, build: Build, variant: VariantPlan, label: string): Record<string, string> {
+    return {
       ...base.environment,
       ...variant.environment,
-      // Also keeps identical builds (an A/A run), and the replicas of one, on distinct versions,
-      // so each gets its own environments and cold starts.
+      // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
       LAMBDA_PERF_GATE_BUILD: build,
       LAMBDA_PERF_GATE_VARIANT: variant.id,
-      ...(replicas > 1 ? { LAMBDA_PERF_GATE_REPLICA: String(replica) } : {}),
-    });
-    const isImage = 'imageUri' in codes.baseline;
-    await this.call('CreateFunction', functionName, () =>
-      client.send(
-        new CreateFunctionCommand({
-          FunctionName: functionName,
-          Role: base.role,
-          ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime as never, Handler: base.handler }),
-          ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
-          MemorySize: first.memoryMb,
-          Architectures: [first.architecture],
-          Environment: { Variables: environment('baseline', first) },
-          Code: toFunctionCode(codes.baseline),
-          Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
-          Tags: { 'lambda-perf-gate': 'ephemeral' },
-          ...base.extra,
-        }),
-      ),
-    );
-    onCreated();
-    await this.waitActive(functionName);
-    const arms: DeployedArm[] = [];
-    let currentBuild: Build = 'baseline';
-    let currentArchitecture = first.architecture;
-    for (const build of ['baseline', 'candidate'] as const) {
-      for (const variant of variants) {
-        if (build !== currentBuild || variant.architecture !== currentArchitecture) {
-          await this.call('UpdateFunctionCode', functionName, () =>
-            client.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ...toFunctionCode(codes[build]), Architectures: [variant.architecture] })),
-          );
-          await this.waitUpdated(functionName);
-          currentBuild = build;
-          currentArchitecture = variant.architecture;
-        }
-        for (let replica = 0; replica < replicas; replica++) {
-          await this.call('UpdateFunctionConfiguration', functionName, () =>
-            client.send(
-              new UpdateFunctionConfigurationCommand({
-                FunctionName: functionName,
-                MemorySize: variant.memoryMb,
-                Environment: { Variables: environment(build, variant, replica) },
-                ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-              }),
-            ),
-          );
-          await this.waitUpdated(functionName);
-          const label = `${build} ${variant.id}${replicas > 1 ? ` #${replica + 1}` : ''}`;
-          const published = await this.call('PublishVersion', functionName, () => client.send(new PublishVersionCommand({ FunctionName: functionName, Description: label })));
-          if (!published.Version) throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
-          if (variant.snapStart) await this.waitActive(functionName, published.Version);
-          this.context.progress(`published ${label} as version ${published.Version}`);
-          arms.push({ build, variant, replica, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
-        }
-      }
-    }
-    return arms;
+      LAMBDA_PERF_GATE_ENVIRONMENT: label,
+    };
   }
 
   /** Deletes the function and all its versions; a function already gone is fine. */
@@ -229,6 +231,12 @@ export class PerfFunctionDeployer {
   private async waitUpdated(functionName: string): Promise<void> {
     await this.call('GetFunction', functionName, () => waitUntilFunctionUpdatedV2({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
   }
+}
+
+/** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
+export function perfFunctionVariantName(baseName: string, build: Build, variantIndex: number): string {
+  const suffix = `-${build === 'baseline' ? 'b' : 'c'}${variantIndex}`;
+  return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 
 /** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */

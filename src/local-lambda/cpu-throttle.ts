@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { gaussian, seededRandom } from '../random.js';
 
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
 export const MB_PER_VCPU = 1769;
@@ -23,6 +24,8 @@ export interface ThrottleStatus {
   readonly enabled: boolean;
   /** `cgroup-v2`, `cgroup-v1`, or `none`. */
   readonly mechanism: 'cgroup-v2' | 'cgroup-v1' | 'none';
+  /** SD (log scale) of each environment's lasting CPU speed factor; 0 for none. */
+  readonly environmentSpread: number;
   /** One plain sentence for people and reports. */
   readonly statement: string;
 }
@@ -35,6 +38,8 @@ export function cpuShare(memoryMb: number, hostCpus = availableParallelism()): n
 /** A per-environment CPU group; `procsFile` is where the environment's first process enrols. */
 export interface CpuGroup {
   readonly procsFile: string;
+  /** The lasting speed factor this environment's CPU quota was given (1 without a spread). */
+  readonly speedFactor: number;
   remove(): void;
 }
 
@@ -47,25 +52,37 @@ export class CpuThrottle {
   readonly status: ThrottleStatus;
   private readonly root: string | undefined;
   private readonly version: 1 | 2 | undefined;
+  private readonly spread: number;
+  private readonly random: () => number;
   private counter = 0;
 
-  constructor(options: { disabled?: boolean; cgroupMount?: string } = {}) {
+  /**
+   * `environmentSpread`: the SD (log scale) of a lasting speed factor exp(N(0, SD)) that each new
+   * environment's CPU quota is multiplied by, drawn from `seed`: a test bed for environments that
+   * differ for their whole life, as they do on Lambda. A factor above 1 buys more than the memory's
+   * share, which a single-threaded handler can use only below 1,769 MB.
+   */
+  constructor(options: { disabled?: boolean; cgroupMount?: string; environmentSpread?: number; seed?: number } = {}) {
     const mount = options.cgroupMount ?? '/sys/fs/cgroup';
+    this.spread = options.environmentSpread ?? 0;
+    this.random = seededRandom((options.seed ?? 1) + 2);
     if (options.disabled) {
-      this.status = unthrottled('CPU throttling was turned off for this service');
+      this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
       return;
     }
     const attempt = tryCgroupV2(mount) ?? tryCgroupV1(mount);
     if (attempt && 'root' in attempt) {
       this.root = attempt.root;
       this.version = attempt.version;
+      const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
       this.status = {
         enabled: true,
         mechanism: attempt.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-        statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${attempt.version}), so durations scale with memory.`,
+        environmentSpread: this.spread,
+        statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${attempt.version}), so durations scale with memory.${spread}`,
       };
     } else {
-      this.status = unthrottled(attempt?.reason ?? 'no writable cgroup cpu controller was found');
+      this.status = unthrottled(attempt?.reason ?? 'no writable cgroup cpu controller was found', this.spread);
     }
   }
 
@@ -73,7 +90,8 @@ export class CpuThrottle {
   createGroup(memoryMb: number): CpuGroup | undefined {
     if (!this.root || !this.version) return undefined;
     const directory = join(this.root, `env-${++this.counter}`);
-    const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb));
+    const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
+    const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
     try {
       mkdirSync(directory);
       if (this.version === 2) writeFileSync(join(directory, 'cpu.max'), `${quotaUs} ${periodUs}`);
@@ -87,7 +105,7 @@ export class CpuThrottle {
       removeDirectory(directory);
       return undefined;
     }
-    return { procsFile: join(directory, 'cgroup.procs'), remove: () => removeDirectory(directory) };
+    return { procsFile: join(directory, 'cgroup.procs'), speedFactor, remove: () => removeDirectory(directory) };
   }
 
   dispose(): void {
@@ -134,11 +152,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function unthrottled(reason: string): ThrottleStatus {
+function unthrottled(reason: string, spread: number): ThrottleStatus {
+  const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
   return {
     enabled: false,
     mechanism: 'none',
-    statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.`,
+    environmentSpread: 0,
+    statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
   };
 }
 

@@ -41,6 +41,11 @@ export class EnvironmentPool {
     return this.pooled.size;
   }
 
+  /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
+  describe(): { functionName: string; version: string; speedFactor: number }[] {
+    return [...this.pooled].map(({ functionName, version, environment }) => ({ functionName, version, speedFactor: environment.speedFactor }));
+  }
+
   async acquire(spec: EnvironmentSpec, key: string): Promise<Acquired> {
     for (const entry of this.pooled) {
       if (entry.key === key && !entry.environment.busy && entry.environment.alive) {

@@ -124,6 +124,11 @@ export class ExecutionEnvironment {
     this.exited = new Promise((resolve) => (this.markExited = resolve));
   }
 
+  /** The lasting CPU speed factor of this environment (1 without an environment spread or throttling). */
+  get speedFactor(): number {
+    return this.cpuGroup?.speedFactor ?? 1;
+  }
+
   /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
   static async start(spec: EnvironmentSpec, services: EnvironmentServices): Promise<ExecutionEnvironment> {
     const environment = new ExecutionEnvironment(spec, services);

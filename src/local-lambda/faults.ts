@@ -1,4 +1,5 @@
 /** Fault injection for tests: off unless asked, deterministic for a given seed. */
+import { seededRandom } from '../random.js';
 export interface FaultOptions {
   /** Share of Lambda API requests answered 429 TooManyRequestsException. */
   throttleRate: number;
@@ -17,17 +18,7 @@ export interface FaultOptions {
 
 export const NO_FAULTS: FaultOptions = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
 
-/** mulberry32: small, fast and good enough to pick which requests fail. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function checkFaultOptions(options: Partial<FaultOptions>): string[] {
   const problems: string[] = [];

@@ -34,6 +34,11 @@ export interface LocalLambdaOptions {
   readonly maxEnvironments?: number;
   /** false turns CPU throttling by memory off even where the host allows it. */
   readonly cpuThrottle?: boolean;
+  /**
+   * SD (log scale) of a lasting CPU speed factor exp(N(0, SD)) each new execution environment
+   * gets, drawn from the fault seed; default 0. Needs CPU throttling.
+   */
+  readonly environmentSpread?: number;
   readonly faults?: Partial<FaultOptions>;
   readonly nodeBinary?: string;
   readonly pythonBinary?: string;
@@ -54,6 +59,8 @@ export interface ServiceInfo {
   readonly region: string;
   readonly cpuThrottling: ThrottleStatus;
   readonly environments: number;
+  /** The live environments, with the lasting CPU speed factor each was given. */
+  readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
   readonly faults: FaultOptions;
   /** Whether requests must carry a SigV4 signature made with the service's key. */
   readonly requireAuth: boolean;
@@ -161,12 +168,14 @@ function clientContext(request: IncomingMessage): string | undefined {
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
+  const spread = options.environmentSpread ?? 0;
+  if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
   const region = options.region ?? 'us-east-1';
   const faults = new FaultInjector(options.faults);
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
   const logs = new LogStore();
   const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
-  const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false });
+  const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false, environmentSpread: options.environmentSpread ?? 0, seed: faults.current.seed });
   const reaper = new Reaper();
   const isolation = new Isolation({ disabled: options.isolation === false });
   isolation.openDirectory(codeRoot);
@@ -253,6 +262,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     region,
     cpuThrottling: throttle.status,
     environments: pool.size,
+    liveEnvironments: pool.describe(),
     faults: faults.current,
     requireAuth: accessKey !== undefined,
     isolation: isolation.status,

@@ -22,10 +22,10 @@ export interface Sample {
   readonly wrongAnswer?: string;
   /** Order in which the invocation completed, across the whole run. */
   readonly sequence: number;
-  /** Warm samples measured back to back as a baseline/candidate pair share this number. */
+  /** Warm samples measured back to back as a baseline/candidate pair share this number; an environment pair's two first (cold) calls have none. */
   readonly pair?: number;
-  /** Which of the arm's versions (and so environments) answered: 0 .. environments - 1. */
-  readonly replica?: number;
+  /** The environment pair (a fresh version of each build, one execution environment each) that answered: 0, 1, ... per variant. */
+  readonly environmentPair?: number;
 }
 
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
@@ -40,7 +40,7 @@ export interface SampleOrigin {
   readonly exemplar: string;
   readonly sequence: number;
   readonly pair?: number;
-  readonly replica?: number;
+  readonly environmentPair?: number;
 }
 
 /** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */

@@ -5,21 +5,21 @@ import { subsetMismatch } from './expect.js';
 import { sampleFromReport, type Build, type Sample } from './sample.js';
 
 export interface ArmTarget {
+  readonly functionName: string;
   readonly build: Build;
   readonly variant: VariantPlan;
-  /** Which of the build and variant's versions: 0 .. environments - 1. */
-  readonly replica: number;
+  /** The published version to invoke: fresh, so its first call is its environment's cold start. */
   readonly qualifier: string;
 }
 
-/** One variant's versions of each build, replica by replica (index = replica). */
-export interface VariantArms {
-  readonly baseline: readonly ArmTarget[];
-  readonly candidate: readonly ArmTarget[];
+/** A fresh version of each build at one variant: one execution environment each. */
+export interface EnvironmentPairTarget {
+  readonly variant: VariantPlan;
+  /** 0, 1, ... within the variant. */
+  readonly index: number;
+  readonly baseline: ArmTarget;
+  readonly candidate: ArmTarget;
 }
-
-/** How many of `total` cold starts replica `replica` of `replicas` gets: spread evenly, first ones first. */
-export const coldShare = (total: number, replicas: number, replica: number): number => Math.floor(total / replicas) + (replica < total % replicas ? 1 : 0);
 
 export interface SamplerDeps {
   readonly functionName: string;
@@ -27,6 +27,8 @@ export interface SamplerDeps {
   readonly concurrency: number;
   readonly random: () => number;
   readonly exemplarAt: (index: number) => ExemplarSpec;
+  /** Back-to-back AB/BA warm pairs per environment pair, after its two cold calls. */
+  readonly pairsPerEnvironment: number;
 }
 
 /** Runs tasks with at most `limit` in flight, in the order given. */
@@ -49,58 +51,59 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 /**
- * Measures: cold bursts on fresh versions, then warm samples of baseline and candidate in
- * randomised pairs (AB or BA, same exemplar, back to back), so that drift of the host or the
- * region hits both builds alike. Each build and variant has one or more versions (replicas),
- * each with its own environments; pair k of a variant runs on replica k mod replicas of both
- * builds, so that no one environment's quirks decide the comparison. Every invocation becomes
- * a Sample from its REPORT line.
+ * Measures environment pairs. Each starts with the cold call of both versions (back to back, in
+ * random order, same exemplar), then runs `pairsPerEnvironment` warm pairs (AB or BA at random,
+ * same exemplar, back to back), so that drift of the host or the region hits both builds alike.
+ * The calls of one environment pair run one after the other, so each version never has more
+ * than one invocation in flight and keeps its one execution environment; environment pairs run
+ * side by side up to the concurrency. Every invocation becomes a Sample from its REPORT line.
  */
 export class Sampler {
   readonly samples: Sample[] = [];
   private exemplarIndex = 0;
   private pairs = 0;
-  private readonly pairsOfVariant = new Map<string, number>();
 
   constructor(private readonly deps: SamplerDeps) {}
 
   /**
-   * `total` cold starts per build and variant, spread over its replicas: on a fresh version each
-   * invocation of a concurrent burst is a cold start.
+   * Measures the environment pairs, in random order across variants. A variant one of whose
+   * builds has failed every call so far, over at least one environment pair, gets no further
+   * environment pairs: its error is the finding, and invoking on would only cost.
    */
-  async coldBursts(arms: readonly ArmTarget[], total: number, replicas: number): Promise<void> {
-    for (const arm of shuffle([...arms], this.deps.random)) {
-      const exemplars = Array.from({ length: coldShare(total, replicas, arm.replica) }, () => this.nextExemplar());
-      await Promise.all(exemplars.map((exemplar) => this.measure(arm, exemplar)));
-    }
+  async environmentPairs(targets: readonly EnvironmentPairTarget[]): Promise<void> {
+    const tasks = targets.map((target) => async (): Promise<void> => {
+      if (this.failing(target.variant.id)) return;
+      const exemplar = this.nextExemplar();
+      for (const arm of this.order(target)) await this.measure(arm, exemplar, target.index);
+      for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
+        const pairExemplar = this.nextExemplar();
+        const pair = this.pairs++;
+        for (const arm of this.order(target)) await this.measure(arm, pairExemplar, target.index, pair);
+      }
+    });
+    await runPool(shuffle(tasks, this.deps.random), this.deps.concurrency);
   }
 
-  /** `pairs` more warm pairs for each variant, interleaved across variants in random order. */
-  async warmPairs(variants: readonly VariantArms[], pairs: number): Promise<void> {
-    const tasks: (() => Promise<void>)[] = [];
-    for (let i = 0; i < pairs; i++) {
-      for (const arms of variants) {
-        const id = arms.baseline[0]!.variant.id;
-        const k = this.pairsOfVariant.get(id) ?? 0;
-        this.pairsOfVariant.set(id, k + 1);
-        const baseline = arms.baseline[k % arms.baseline.length]!;
-        const candidate = arms.candidate[k % arms.candidate.length]!;
-        const exemplar = this.nextExemplar();
-        const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
-        const pair = this.pairs++;
-        tasks.push(async () => {
-          for (const arm of order) await this.measure(arm, exemplar, pair);
-        });
-      }
+  /** Why a variant is failing (a build failed every call, over one environment pair or more), or undefined. */
+  failing(variant: string): string | undefined {
+    for (const build of ['candidate', 'baseline'] as const) {
+      const calls = this.samples.filter((s) => s.variant === variant && s.build === build);
+      if (calls.length < this.deps.pairsPerEnvironment + 1 || calls.some((s) => !s.errorType)) continue;
+      const types = [...new Set(calls.map((s) => s.errorType))].join(', ');
+      return `stopped: the ${build} failed all ${calls.length} calls (${types})`;
     }
-    await runPool(shuffle(tasks, this.deps.random), this.deps.concurrency);
+    return undefined;
+  }
+
+  private order(target: EnvironmentPairTarget): ArmTarget[] {
+    return this.deps.random() < 0.5 ? [target.baseline, target.candidate] : [target.candidate, target.baseline];
   }
 
   private nextExemplar(): ExemplarSpec {
     return this.deps.exemplarAt(this.exemplarIndex++);
   }
 
-  private async measure(arm: ArmTarget, exemplar: ExemplarSpec, pair?: number): Promise<void> {
+  private async measure(arm: ArmTarget, exemplar: ExemplarSpec, environmentPair: number, pair?: number): Promise<void> {
     const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
     let wrongAnswer: string | undefined;
     if (!errorType && exemplar.expect !== undefined) {
@@ -121,7 +124,7 @@ export class Sampler {
           variant: arm.variant.id,
           exemplar: exemplar.name,
           sequence: this.samples.length,
-          replica: arm.replica,
+          environmentPair,
           ...(pair === undefined ? {} : { pair }),
         },
         { errorType, wrongAnswer },

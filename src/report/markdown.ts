@@ -1,5 +1,5 @@
 import type { MetricComparison } from '../analysis/comparison.js';
-import { ms, percentChange, blocksText, signedPercent, usd } from './format.js';
+import { ms, percentChange, blocksText, signedPercent, unitsText, usd } from './format.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
 
@@ -49,9 +49,9 @@ function details(f: FunctionResult): string {
   const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
   if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
   const comparisons = f.variants.flatMap((v) =>
-    v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${c.blocks?.length ? blocksText(c.blocks) : '–'} |`),
+    v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`),
   );
-  lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | By environment pair |', '|---|---|---|---|---|---|---|---|', ...comparisons);
+  lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|', ...comparisons);
   lines.push(
     '',
     `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`,
@@ -130,7 +130,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
   const footer = [
     '',
-    `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, ${report.settings.warmMin}–${report.settings.warmMax} warm pairs per variant, ${report.settings.cold} cold per build; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
+    `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, up to ${report.settings.maxEnvironmentPairs} environment pairs per variant in batches of ${report.settings.batch}, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
   ].join('\n');
   const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
   if (full.length <= limit) return full;

@@ -4,7 +4,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import type { Architecture, Strategy } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
@@ -24,8 +24,10 @@ export interface VariantResult {
   readonly comparisons: readonly MetricComparison[];
   /** The candidate's figures against the budgets. */
   readonly budgets: readonly BudgetCheck[];
-  /** Candidate cost per invocation against the baseline's, in percent. */
-  readonly costChangePercent: number;
+  /** Candidate cost per invocation against the baseline's, in percent; null when a build never answered. */
+  readonly costChangePercent: number | null;
+  /** Set when sampling stopped early because a build failed every call: why. */
+  readonly stopped?: string;
 }
 
 export interface IntegrationRun {
@@ -100,12 +102,12 @@ export interface GateReport {
   readonly settings: {
     readonly confidence: number;
     readonly passConfidence: number;
-    readonly warmMin: number;
-    readonly warmMax: number;
-    readonly cold: number;
+    /** Warm AB/BA pairs per environment pair (a fresh version of each build, one environment each). */
+    readonly pairsPerEnvironment: number;
+    /** Environment pairs added per variant at each look, and the cap. */
+    readonly batch: number;
+    readonly maxEnvironmentPairs: number;
     readonly concurrency: number;
-    /** Versions (so execution environments) per build and variant that warm pairs rotate over. */
-    readonly environments: number;
     readonly seed: number;
     readonly strategy: Strategy;
     readonly invocationsPerMonth: number;

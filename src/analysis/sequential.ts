@@ -1,0 +1,265 @@
+/**
+ * The exemplar comparison with the execution environment as the unit of evidence.
+ *
+ * Each variant is measured on environment pairs: a fresh baseline version and a fresh candidate
+ * version, each with exactly one execution environment, driven by one cold call each and then a
+ * few back-to-back AB/BA warm pairs. Two environments running the same code differ for their
+ * whole life, so the pairs of one environment pair share its lasting offset and are not
+ * independent witnesses of a change; each environment pair is summarised by one number (the
+ * Hodges-Lehmann estimate of its pairs' log ratios) and inference runs on those summaries:
+ * Wilcoxon's signed-rank test and its exact Hodges-Lehmann bounds. Environment pairs come in
+ * batches; after each batch (a look) the regression and the pass decision are tested at
+ * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
+ * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
+ * Holm's step-down would change no verdict). The cold start of each environment pair's two first
+ * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
+ * stops, at its full share.
+ *
+ * Everything here is a pure function of the samples and the plan, so the decision the sampler
+ * took look by look is replayed exactly by the analysis afterwards.
+ */
+import { coldLatencyMs, type Sample } from '../measure/sample.js';
+import { comparisonOf, judge, logRatio, shiftOf, type ComparisonRules, type EnvironmentPairSummary, type MetricComparison, type MetricSamples, type Spread } from './comparison.js';
+import { nominalLevels, obrienFleming, powerSpending } from './group-sequential.js';
+import { comparePaired, median, normalQuantile } from './statistics.js';
+
+export interface SequentialPlan {
+  /** Back-to-back AB/BA warm pairs each environment pair is driven by, after its two cold calls. */
+  readonly pairsPerEnvironment: number;
+  /** Environment pairs added per variant at each look. */
+  readonly batch: number;
+  /** Environment pairs per variant at most. */
+  readonly maxEnvironmentPairs: number;
+}
+
+const ALPHA_SPENDING = { name: 'power-2', spend: powerSpending(2) };
+const BETA_SPENDING = { name: 'obrien-fleming', spend: obrienFleming };
+
+/** Information fraction of each look: environment pairs by then over the cap. */
+export function lookFractions(plan: SequentialPlan): number[] {
+  const fractions: number[] = [];
+  for (let k = plan.batch; k < plan.maxEnvironmentPairs; k += plan.batch) fractions.push(k / plan.maxEnvironmentPairs);
+  fractions.push(1);
+  return fractions;
+}
+
+/** How many environment pairs each look has measured (the last may be a smaller batch). */
+export const environmentPairsAtLook = (plan: SequentialPlan, look: number): number => Math.min(plan.maxEnvironmentPairs, look * plan.batch);
+
+/** The nominal levels of every look for one metric that gets `alphaShare` of the false-alarm budget. */
+export function looksLevels(plan: SequentialPlan, alphaShare: number, beta: number): { alpha: number; beta: number }[] {
+  const fractions = lookFractions(plan);
+  const alphas = nominalLevels(alphaShare, fractions, ALPHA_SPENDING.spend, ALPHA_SPENDING.name);
+  const betas = nominalLevels(beta, fractions, BETA_SPENDING.spend, BETA_SPENDING.name);
+  return fractions.map((_, k) => ({ alpha: alphas[k]!, beta: betas[k]! }));
+}
+
+export interface EnvironmentPairEvidence {
+  readonly summaries: readonly EnvironmentPairSummary[];
+  /** One warm log ratio per environment pair that has complete pairs. */
+  readonly warm: readonly number[];
+  /** One cold-start log ratio per environment pair whose two first calls were clean. */
+  readonly cold: readonly number[];
+  readonly spread: Spread;
+  /** Robust SD of the warm summaries themselves (log scale). */
+  readonly summarySd: number;
+  readonly nBaseline: number;
+  readonly nCandidate: number;
+  readonly nColdBaseline: number;
+  readonly nColdCandidate: number;
+}
+
+const MAD_TO_SD = 1.4826;
+
+/** The environment pairs below index `upTo` of one variant's samples, each summarised by one number. */
+export function environmentPairEvidence(samples: readonly Sample[], upTo = Infinity): EnvironmentPairEvidence {
+  const warmPairs = new Map<number, { environmentPair: number; baseline?: number; candidate?: number }>();
+  const opening = new Map<number, { baseline?: number; candidate?: number }>();
+  let nBaseline = 0;
+  let nCandidate = 0;
+  for (const s of samples) {
+    if (s.environmentPair === undefined || s.environmentPair >= upTo || s.errorType) continue;
+    if (s.pair === undefined) {
+      // The environment pair's first call on each version: its cold start.
+      if (s.kind !== 'cold') continue;
+      const entry = opening.get(s.environmentPair) ?? {};
+      entry[s.build] = coldLatencyMs(s);
+      opening.set(s.environmentPair, entry);
+    } else if (s.kind === 'warm') {
+      const entry = warmPairs.get(s.pair) ?? { environmentPair: s.environmentPair };
+      entry[s.build] = s.durationMs;
+      warmPairs.set(s.pair, entry);
+    }
+  }
+  const ratiosByEnvironmentPair = new Map<number, number[]>();
+  for (const { environmentPair, baseline, candidate } of warmPairs.values()) {
+    if (baseline === undefined || candidate === undefined) continue;
+    nBaseline++;
+    nCandidate++;
+    const list = ratiosByEnvironmentPair.get(environmentPair) ?? [];
+    list.push(logRatio(candidate, baseline));
+    ratiosByEnvironmentPair.set(environmentPair, list);
+  }
+  const indices = [...new Set([...ratiosByEnvironmentPair.keys(), ...opening.keys()])].sort((a, b) => a - b);
+  const summaries: EnvironmentPairSummary[] = [];
+  const warm: number[] = [];
+  const cold: number[] = [];
+  let nColdBaseline = 0;
+  let nColdCandidate = 0;
+  for (const index of indices) {
+    const ratios = ratiosByEnvironmentPair.get(index) ?? [];
+    const { baseline, candidate } = opening.get(index) ?? {};
+    if (baseline !== undefined) nColdBaseline++;
+    if (candidate !== undefined) nColdCandidate++;
+    const coldRatio = baseline !== undefined && candidate !== undefined ? logRatio(candidate, baseline) : undefined;
+    if (coldRatio !== undefined) cold.push(coldRatio);
+    const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
+    if (ratios.length) warm.push(z);
+    summaries.push({ index, pairs: ratios.length, ratio: Math.exp(z), ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }) });
+  }
+  const summarySd = robustSd(warm);
+  return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd), summarySd, nBaseline, nCandidate, nColdBaseline, nColdCandidate };
+}
+
+/**
+ * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
+ * median; between environments, from the spread of the summaries less what the within noise
+ * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
+ * versions bring an environment of their own).
+ */
+function spreadOf(groups: readonly (readonly number[])[], summarySd: number): Spread {
+  const deviations: number[] = [];
+  let pairs = 0;
+  let sized = 0;
+  for (const group of groups) {
+    if (group.length < 2) continue;
+    const middle = median(group);
+    // The median of a few values sits closer to them than their centre does: undo the shrinkage.
+    const correction = Math.sqrt(group.length / (group.length - 1));
+    for (const value of group) deviations.push(Math.abs(value - middle) * correction);
+    pairs += group.length;
+    sized++;
+  }
+  const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
+  const m = sized ? pairs / sized : 1;
+  const between = Number.isNaN(summarySd) ? Number.NaN : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+  return { betweenEnvironments: between, withinEnvironment: within };
+}
+
+/** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
+function robustSd(values: readonly number[]): number {
+  if (values.length < 2) return Number.NaN;
+  const centre = median(values);
+  return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
+}
+
+export interface VariantDecision {
+  readonly variant: string;
+  readonly comparisons: readonly MetricComparison[];
+  /** Whether the variant needs more environment pairs. */
+  readonly open: boolean;
+  /** Looks taken. */
+  readonly looks: number;
+}
+
+export interface SequentialInput {
+  readonly samples: readonly Sample[];
+  readonly variants: readonly string[];
+  readonly plan: SequentialPlan;
+  readonly rules: ComparisonRules;
+  /** Variants stopped early (every call of a build failed), with why. */
+  readonly stopped?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Replays the looks of every variant on the samples so far: the warm metric is tested at each
+ * look's boundaries until it is decided or the cap is reached; then the cold metric once, at its
+ * full share. A variant neither decided, capped nor stopped is still open.
+ */
+export function decideSequential(input: SequentialInput): VariantDecision[] {
+  const { plan, rules } = input;
+  const limit = Math.log1p(rules.tolerance);
+  // Each variant has a warm and a cold metric; the false-alarm budget is split evenly over them.
+  const alphaShare = rules.alpha / (2 * input.variants.length);
+  const levels = looksLevels(plan, alphaShare, rules.beta);
+  const finalLevels = levels.at(-1)!;
+  return input.variants.map((variant) => {
+    const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
+    const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair! / plan.batch) + 1), 0);
+    let warm: MetricComparison | undefined;
+    let evidence: EnvironmentPairEvidence | undefined;
+    const last = Math.min(reached, levels.length);
+    let look = 0;
+    while (look < last) {
+      look++;
+      evidence = environmentPairEvidence(samples, environmentPairsAtLook(plan, look));
+      const metric = warmMetric(variant, evidence);
+      const shift = shiftOf(metric.evidence);
+      const { alpha, beta } = levels[look - 1]!;
+      const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
+      warm = comparisonOf(metric, shift, outcome, rules, { look });
+      if (outcome !== 'inconclusive') break;
+    }
+    const stopped = input.stopped?.get(variant);
+    const capped = look >= levels.length;
+    const decided = warm !== undefined && warm.outcome !== 'inconclusive';
+    const open = !decided && !capped && stopped === undefined;
+    if (!warm || !evidence) return { variant, comparisons: [], open, looks: look };
+    if (open) return { variant, comparisons: [warm], open, looks: look };
+    if (!decided) warm = { ...warm, reason: stopped ?? whatWouldDecide(warm, evidence, plan, finalLevels, limit) };
+    const comparisons = [warm];
+    if (evidence.cold.length) {
+      const metric: MetricSamples = {
+        metric: 'cold',
+        variant,
+        nBaseline: evidence.nColdBaseline,
+        nCandidate: evidence.nColdCandidate,
+        evidence: { paired: evidence.cold },
+      };
+      const shift = shiftOf(metric.evidence);
+      const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
+      comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
+    }
+    return { variant, comparisons, open: false, looks: look };
+  });
+}
+
+function warmMetric(variant: string, evidence: EnvironmentPairEvidence): MetricSamples {
+  return {
+    metric: 'warm',
+    variant,
+    nBaseline: evidence.nBaseline,
+    nCandidate: evidence.nCandidate,
+    evidence: { paired: evidence.warm },
+    environmentPairs: evidence.summaries,
+    spread: evidence.spread,
+  };
+}
+
+const percent = (logValue: number): string => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
+
+/**
+ * Why a warm comparison stayed open at the cap, and what would decide it: how much the
+ * environments differ, about how many environment pairs the interval needs to clear the
+ * tolerance (or the estimate to become significant), and the tolerance that would pass now.
+ * Normal approximations on the summaries; an order of magnitude, not a promise.
+ */
+export function whatWouldDecide(warm: MetricComparison, evidence: EnvironmentPairEvidence, plan: SequentialPlan, levels: { alpha: number; beta: number }, limit: number): string {
+  const k = evidence.warm.length;
+  const { betweenEnvironments, withinEnvironment } = evidence.spread;
+  if (k < 2 || Number.isNaN(betweenEnvironments)) return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
+  const sd = evidence.summarySd || Number.EPSILON;
+  const estimate = Math.log(warm.ratio);
+  const noise = `environments differ by ${percent(betweenEnvironments)} (sd) and pairs within one by ${percent(withinEnvironment)}`;
+  const needed = (z: number, gap: number): string => {
+    const total = Math.ceil(((z * sd) / gap) ** 2);
+    const more = Math.max(plan.batch, total - k);
+    return more > 1000 ? 'more than 1,000 more environment pairs' : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
+  };
+  if (estimate > limit) {
+    return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
+  }
+  const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
+  const tolerance = Math.ceil(Math.expm1(upper) * 100);
+  return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+}
