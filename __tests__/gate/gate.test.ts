@@ -132,7 +132,7 @@ describe('the gate against the local Lambda service', () => {
     const client = new LambdaClient({
       region: 'us-east-1',
       endpoint: gate.service.endpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: gate.service.accessKey!,
       retryStrategy: new ConfiguredRetryStrategy(4, (attempt) => 10 * attempt),
     });
     const report = await runGate({ config: project(spin(4000), spin(5000)), backend: gate.backend, retry: FAST_RETRY, client });

@@ -21,7 +21,7 @@ export interface GateFixture {
 
 /** A local Lambda service and a scratch directory for projects the gate measures. */
 export async function startGateFixture(): Promise<GateFixture> {
-  const service = await startLocalLambda({ idleTimeoutMs: 60_000 });
+  const service = await startLocalLambda({ idleTimeoutMs: 60_000, requireAuth: true });
   const info = service.info();
   const work = mkdtempSync(join(tmpdir(), 'lpg-gate-'));
   let counter = 0;

@@ -6,7 +6,10 @@ import {
   type InvokeCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { zipSync, type Zippable } from 'fflate';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { parseReportLines, type ReportMetrics } from '../../src/lambda/report-line.js';
 import { startLocalLambda, type LocalLambda, type LocalLambdaOptions } from '../../src/local-lambda/service.js';
@@ -20,7 +23,7 @@ export interface TestService {
 }
 
 export async function startTestService(options: LocalLambdaOptions = {}, maxAttempts = 1): Promise<TestService> {
-  const service = await startLocalLambda({ idleTimeoutMs: 60_000, ...options });
+  const service = await startLocalLambda({ idleTimeoutMs: 60_000, requireAuth: true, ...options });
   const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint, maxAttempts });
   return {
     service,
@@ -95,4 +98,71 @@ export async function invoke(client: LambdaClient, name: string, event: unknown 
     json = undefined;
   }
   return { output, payload, json, log, report };
+}
+
+const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
+  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
+/** SHA-256 in the shape the SDK's signer takes (a hash, or an HMAC when given a secret). */
+class NodeSha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+export interface RawRequest {
+  readonly method?: string;
+  /** Path and query, as they go on the wire. */
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  /** Sign with the service's key (the SDK's own signer); default true when the service has one. */
+  readonly sign?: boolean;
+  readonly service?: 'lambda' | 'logs';
+}
+
+/** One request over real HTTP, signed the way the SDK signs, for what the SDK will not send. */
+export async function rawRequest(service: LocalLambda, request: RawRequest): Promise<Response> {
+  const url = new URL(request.path, service.endpoint);
+  const method = request.method ?? 'GET';
+  let headers: Record<string, string> = { host: url.host, ...request.headers };
+  if (service.accessKey && request.sign !== false) {
+    const signer = new SignatureV4({ credentials: service.accessKey, region: 'us-east-1', service: request.service ?? 'lambda', sha256: NodeSha256 });
+    const query: Record<string, string> = {};
+    for (const [key, value] of url.searchParams) query[key] = value;
+    const signed = await signer.sign({
+      method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query,
+      headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+    });
+    headers = signed.headers;
+  }
+  // node:http sends exactly these headers (fetch would add a Content-Type and fix Host).
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method, headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const status = incoming.statusCode ?? 0;
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+        resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(request.body);
+  });
 }

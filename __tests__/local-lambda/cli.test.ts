@@ -14,14 +14,14 @@ const hasAwsCli = awsVersion.status === 0;
 const rawPayload = /aws-cli\/2/.test(`${awsVersion.stdout}${awsVersion.stderr}`) ? ['--cli-binary-format', 'raw-in-base64-out'] : [];
 if (!hasAwsCli) console.warn('Skipping the AWS CLI conformance test: the aws command is not installed here.');
 
-function startCli(args: string[]): { child: ChildProcess; firstLines: Promise<string[]> } {
+function startCli(args: string[], count = 2): { child: ChildProcess; firstLines: Promise<string[]> } {
   const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   const lines = createInterface({ input: child.stdout! });
   const firstLines = new Promise<string[]>((resolve) => {
     const seen: string[] = [];
     lines.on('line', (line) => {
       seen.push(line);
-      if (seen.length === 2) resolve(seen);
+      if (seen.length === count) resolve(seen);
     });
   });
   return { child, firstLines };
@@ -80,6 +80,34 @@ describe('lambda-perf-gate local-lambda', () => {
       rmSync(work, { recursive: true, force: true });
     }
   });
+
+  test('--require-auth prints a fresh key; the AWS CLI is served with it and refused without it', async () => {
+    const { child, firstLines } = startCli(['local-lambda', '--port', '0', '--require-auth', '--no-cpu-throttle'], 5);
+    try {
+      const lines = await firstLines;
+      const endpoint = /listening on (http:\S+)$/.exec(lines[0] ?? '')?.[1] ?? '';
+      const id = /^ {2}AWS_ACCESS_KEY_ID=(LPGL[0-9A-F]{16})$/.exec(lines[3] ?? '')?.[1];
+      const secret = /^ {2}AWS_SECRET_ACCESS_KEY=(\S{40})$/.exec(lines[4] ?? '')?.[1];
+      expect([endpoint, id, secret].every(Boolean)).toBe(true);
+      const list = (accessKeyId: string, secretAccessKey: string) =>
+        fetch(`${endpoint}/local/info`).then(async (info) => {
+          expect(((await info.json()) as { requireAuth: boolean }).requireAuth).toBe(true);
+          if (!hasAwsCli) return 'skipped';
+          const env = { ...process.env, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
+          return run('aws', ['lambda', 'list-functions', '--endpoint-url', endpoint], { env }).then(
+            () => 'served',
+            (error: { stderr: string }) => error.stderr,
+          );
+        });
+      if (hasAwsCli) {
+        expect(await list(id!, secret!)).toBe('served');
+        expect(await list('x', 'y')).toMatch(/UnrecognizedClientException/);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }, 60_000);
 
   test.each([
     [['local-lambda', '--port', 'abc'], /--port must be a number, got "abc"/],

@@ -16,7 +16,7 @@ import {
   waitUntilFunctionUpdatedV2,
   paginateListFunctions,
 } from '@aws-sdk/client-lambda';
-import { deploy, invoke, startTestService, uniqueName, zipOf, type TestService } from '../helpers/local-service.js';
+import { deploy, invoke, rawRequest, startTestService, uniqueName, zipOf, type TestService } from '../helpers/local-service.js';
 
 const HANDLER = (tag: string): Record<string, string> => ({ 'index.js': `exports.handler = async () => ({ tag: '${tag}' });` });
 
@@ -177,11 +177,11 @@ describe('bad input gets Lambda\'s error, never a crash', () => {
 
   test('malformed JSON and unknown operations get Lambda\'s error shape over raw HTTP', async () => {
     const endpoint = t.service.endpoint;
-    const bad = await fetch(`${endpoint}/2015-03-31/functions`, { method: 'POST', body: '{"FunctionName": ' });
+    const bad = await rawRequest(t.service, { method: 'POST', path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: '{"FunctionName": ' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('x-amzn-errortype')).toMatch(/^InvalidRequestContentException/);
     expect(await bad.json()).toMatchObject({ Type: 'User' });
-    const unknown = await fetch(`${endpoint}/2015-03-31/event-source-mappings`);
+    const unknown = await rawRequest(t.service, { path: '/2015-03-31/event-source-mappings' });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-amzn-errortype')).toMatch(/^UnknownOperationException/);
     const stillServing = await fetch(`${endpoint}/local/info`);

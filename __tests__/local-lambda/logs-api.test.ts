@@ -12,7 +12,7 @@ let t: TestService;
 let logs: CloudWatchLogsClient;
 beforeAll(async () => {
   t = await startTestService({ cpuThrottle: false });
-  logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: t.service.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: t.service.endpoint, credentials: t.service.accessKey! });
 });
 afterAll(async () => {
   logs.destroy();
@@ -74,7 +74,7 @@ describe('the CloudWatch Logs subset, through the real SDK', () => {
   (hasAwsCli ? test : test.skip)('the AWS CLI reads the same logs', async () => {
     const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
     await invoke(t.client, name);
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_DEFAULT_REGION: 'us-east-1', NODE_OPTIONS: '' };
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: t.service.accessKey!.accessKeyId, AWS_SECRET_ACCESS_KEY: t.service.accessKey!.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', NODE_OPTIONS: '' };
     const { stdout } = await run('aws', ['logs', 'filter-log-events', '--log-group-name', `/aws/lambda/${name}`, '--filter-pattern', 'REPORT', '--endpoint-url', t.service.endpoint, '--output', 'json'], { env });
     const events = (JSON.parse(stdout) as { events: { message: string }[] }).events;
     expect(events).toHaveLength(1);

@@ -162,7 +162,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       () => 1,
     );
     if (inputs.backend === 'local') {
-      service = await startLocalLambda();
+      service = await startLocalLambda({ requireAuth: true });
       config = { ...config, endpoint: service.endpoint };
     }
     const backend = await probeBackend(config.endpoint);

@@ -40,6 +40,8 @@ local-lambda options:
   --throttle-init         throttle INIT by memory too (Lambda boosts on-demand INIT)
   --no-freeze             do not freeze environments between invocations
   --no-private-tmp        a TMPDIR per environment instead of a private /tmp
+  --require-auth          answer only requests signed (SigV4) with a key made at start
+                          and printed here
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
                           drawn from the fault seed (default 0; e.g. 0.04 for 4%)
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
@@ -74,6 +76,7 @@ async function localLambda(args: string[]): Promise<number> {
       'throttle-init': { type: 'boolean' },
       'no-freeze': { type: 'boolean' },
       'no-private-tmp': { type: 'boolean' },
+      'require-auth': { type: 'boolean' },
       'environment-spread': { type: 'string' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
@@ -116,11 +119,17 @@ async function localLambda(args: string[]): Promise<number> {
     privateTmp: !values['no-private-tmp'],
     environmentSpread,
     faults,
+    requireAuth: values['require-auth'] === true,
   });
   const info = service.info();
   process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
   process.stdout.write(`${info.cpuThrottling.statement}\n`);
   for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement)) process.stdout.write(`${limitation}\n`);
+  if (service.accessKey) {
+    process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
+    process.stdout.write(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
+  }
+  process.stdout.write(`${info.isolation.statement}\n`);
   process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

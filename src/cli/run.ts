@@ -82,7 +82,7 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
   try {
     let effective = config;
     if (args.local) {
-      service = await startLocalLambda();
+      service = await startLocalLambda({ requireAuth: true });
       effective = { ...config, endpoint: service.endpoint };
     }
     const backend = await probeBackend(effective.endpoint);

@@ -14,8 +14,10 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
     throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }
   if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-  const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string } };
-  return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
+  const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string }; isolation?: { enabled?: boolean; statement?: string } };
+  // Where functions share the service's user, every report says so.
+  const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
+  return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim() };
 }
 
 /** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */

@@ -5,6 +5,7 @@ import { decideFixed, logRatio, unpairedColdMetric, type MetricSamples } from '.
 import { median } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
+import { localAccessKeyFor } from '../lambda/local-credentials.js';
 import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
@@ -42,12 +43,15 @@ export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, 
   const values: Record<string, string> = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
   const expand = (text: string): string => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
   const local = usesPlaceholderCredentials(endpoint);
+  const localKey = localAccessKeyFor(endpoint);
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
     ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),
     ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : {}),
+    // The embedded service's own key, in place of the runner's: its session token would not match.
+    ...(localKey ? { AWS_ACCESS_KEY_ID: localKey.accessKeyId, AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined } : {}),
     LAMBDA_PERF_GATE_FUNCTION_ARN: arm.functionArn,
     LAMBDA_PERF_GATE_FUNCTION_NAME: functionName,
     LAMBDA_PERF_GATE_QUALIFIER: arm.qualifier,

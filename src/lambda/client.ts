@@ -1,5 +1,6 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { localAccessKeyFor } from './local-credentials.js';
 
 export interface ClientOptions {
   readonly region: string;
@@ -27,19 +28,25 @@ export function usesPlaceholderCredentials(endpoint: string | undefined): boolea
 
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options: ClientOptions) {
+  const localKey = localAccessKeyFor(options.endpoint);
   return {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
     customUserAgent: [USER_AGENT],
-    ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(localKey
+      ? { credentials: { accessKeyId: localKey.accessKeyId, secretAccessKey: localKey.secretAccessKey } }
+      : usesPlaceholderCredentials(options.endpoint)
+        ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
   };
 }
 
 /**
- * The one place Lambda clients are built. Against a loopback endpoint without credentials in
- * the environment it signs with placeholders, since the local service checks none.
+ * The one place Lambda clients are built. Against a local service started here with
+ * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * credentials in the environment, with placeholders.
  */
 export function createLambdaClient(options: ClientOptions): LambdaClient {
   return new LambdaClient(sharedSettings(options));

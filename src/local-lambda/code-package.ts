@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute, sep } from 'node:path';
-import { unzipSync } from 'fflate';
+import { Inflate } from 'fflate';
 import { invalidParameter, LambdaServiceError } from './service-error.js';
 
 /** Lambda's limits for a directly uploaded package. */
@@ -22,11 +22,19 @@ interface ZipEntryMode {
   readonly mode: number;
 }
 
-/**
- * fflate unpacks contents but not Unix permissions, which OS-only runtimes need (an executable
- * `bootstrap`), so the central directory is read here for the external attributes.
- */
-export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
+/** One central directory record: what the archive says about an entry before it is read. */
+interface ZipEntry extends ZipEntryMode {
+  readonly method: number;
+  readonly flags: number;
+  readonly compressedSize: number;
+  /** The declared size; the inflated bytes must come to exactly this. */
+  readonly size: number;
+  readonly localOffset: number;
+}
+
+class CorruptZip extends Error {}
+
+function readCentralDirectory(zip: Uint8Array): ZipEntry[] {
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   const minEnd = Math.max(0, zip.length - 22 - 0xffff);
   let end = -1;
@@ -36,13 +44,13 @@ export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
       break;
     }
   }
-  if (end < 0) throw new Error('no end of central directory');
+  if (end < 0) throw new CorruptZip('no end of central directory');
   const count = view.getUint16(end + 10, true);
   let offset = view.getUint32(end + 16, true);
-  const modes: ZipEntryMode[] = [];
+  const entries: ZipEntry[] = [];
   for (let n = 0; n < count; n++) {
     if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
-      throw new Error('corrupt central directory');
+      throw new CorruptZip('corrupt central directory');
     }
     const madeBy = view.getUint16(offset + 4, true) >> 8;
     const nameLength = view.getUint16(offset + 28, true);
@@ -50,11 +58,62 @@ export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
     const commentLength = view.getUint16(offset + 32, true);
     const external = view.getUint32(offset + 38, true);
     const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
-    // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
-    modes.push({ name, mode: madeBy === 3 ? external >>> 16 : 0 });
+    entries.push({
+      name,
+      // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
+      mode: madeBy === 3 ? external >>> 16 : 0,
+      flags: view.getUint16(offset + 8, true),
+      method: view.getUint16(offset + 10, true),
+      compressedSize: view.getUint32(offset + 20, true),
+      size: view.getUint32(offset + 24, true),
+      localOffset: view.getUint32(offset + 42, true),
+    });
     offset += 46 + nameLength + extraLength + commentLength;
   }
-  return modes;
+  return entries;
+}
+
+/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
+export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
+  return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
+}
+
+const tooLarge = (): LambdaServiceError => invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+
+/** Compressed input per step: at DEFLATE's best ratio (~1:1032) one step inflates to about 4 MB. */
+const INFLATE_STEP_BYTES = 4096;
+
+/**
+ * Writes one entry to `fd`, inflating a few kilobytes at a time and counting as it goes, so an
+ * entry that inflates past what it declared or past the package's budget stops there: a zip bomb
+ * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
+ */
+function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: number): number {
+  if (entry.flags & 0x1) throw new CorruptZip(`${entry.name} is encrypted`);
+  if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff) throw new CorruptZip(`${entry.name} needs ZIP64`);
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const at = entry.localOffset;
+  if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50) throw new CorruptZip(`${entry.name}: no local header`);
+  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  if (start + entry.compressedSize > zip.length) throw new CorruptZip(`${entry.name} runs past the end of the archive`);
+  const data = zip.subarray(start, start + entry.compressedSize);
+  let written = 0;
+  const write = (chunk: Uint8Array): void => {
+    written += chunk.length;
+    if (written > budget) throw tooLarge();
+    if (written > entry.size) throw new CorruptZip(`${entry.name} inflates past its declared size`);
+    writeSync(fd, chunk);
+  };
+  if (entry.method === 0) write(data);
+  else if (entry.method === 8) {
+    const inflate = new Inflate((chunk) => write(chunk));
+    for (let offset = 0; offset < data.length; offset += INFLATE_STEP_BYTES) {
+      inflate.push(data.subarray(offset, offset + INFLATE_STEP_BYTES), offset + INFLATE_STEP_BYTES >= data.length);
+    }
+    if (data.length === 0) inflate.push(data, true);
+  } else throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
+  if (written !== entry.size) throw new CorruptZip(`${entry.name} inflated to ${written} bytes, not the ${entry.size} it declared`);
+  return written;
 }
 
 function safeTarget(root: string, name: string): string {
@@ -70,7 +129,8 @@ const unzipError = (): LambdaServiceError =>
 
 /**
  * Checks and unpacks a package under `codeRoot`, once per distinct content. Throws Lambda's
- * InvalidParameterValueException for anything Lambda itself would refuse.
+ * InvalidParameterValueException for anything Lambda itself would refuse: a corrupt archive, or
+ * one whose declared or actual unzipped size passes 250 MB (checked while inflating).
  */
 export function unpackCode(zip: Buffer, codeRoot: string): CodePackage {
   if (zip.length > MAX_ZIP_UPLOAD_BYTES) {
@@ -83,32 +143,31 @@ export function unpackCode(zip: Buffer, codeRoot: string): CodePackage {
   const sha256 = digest.copy().digest('base64');
   const directory = join(codeRoot, digest.digest('hex'));
   if (!existsSync(directory)) {
-    let files: Record<string, Uint8Array>;
-    let modes: ZipEntryMode[];
+    let entries: ZipEntry[];
     try {
-      files = unzipSync(zip);
-      modes = readEntryModes(zip);
+      entries = readCentralDirectory(zip);
     } catch {
       throw unzipError();
     }
-    const total = Object.values(files).reduce((sum, content) => sum + content.length, 0);
-    if (total > MAX_UNZIPPED_BYTES) {
-      throw invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
-    }
+    if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES) throw tooLarge();
     const staging = `${directory}.partial-${process.pid}-${Date.now()}`;
     try {
       mkdirSync(staging, { recursive: true });
-      const modeByName = new Map(modes.map((entry) => [entry.name, entry.mode & 0o777]));
-      for (const [name, content] of Object.entries(files)) {
-        const target = safeTarget(staging, name);
-        if (name.endsWith('/')) {
+      let written = 0;
+      for (const entry of entries) {
+        const target = safeTarget(staging, entry.name);
+        if (entry.name.endsWith('/')) {
           mkdirSync(target, { recursive: true });
           continue;
         }
         mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, content);
-        const mode = modeByName.get(name);
-        if (mode) chmodSync(target, mode);
+        const fd = openSync(target, 'w');
+        try {
+          written += extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written);
+        } finally {
+          closeSync(fd);
+        }
+        if (entry.mode & 0o777) chmodSync(target, entry.mode & 0o777);
       }
       renameSync(staging, directory);
     } catch (error) {

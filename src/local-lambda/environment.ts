@@ -7,6 +7,8 @@ import type { EnvironmentFreeze, Freezer } from './freezer.js';
 import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
 import { logStreamName, type LogStore } from './logs.js';
 import { processTreeMemory } from './process-memory.js';
+import { userMemory, type Identity, type Isolation } from './isolation.js';
+import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 
@@ -42,6 +44,10 @@ export interface EnvironmentServices {
   readonly freezer: Freezer;
   readonly limits: LimitsPolicy;
   readonly logs: LogStore;
+  /** Finds and kills what an environment leaves behind, also when the service dies. */
+  readonly reaper?: Reaper;
+  /** Runs each environment as a user of its own, where the host allows it. */
+  readonly isolation?: Isolation;
 }
 
 export interface InvocationRequest {
@@ -109,6 +115,8 @@ export class ExecutionEnvironment {
   /** The invocation whose result is in but whose output may still be in the pipe. */
   private finishing: Running | undefined;
   private memoryPeak = 0;
+  private memorySamples = 0;
+  private identity: Identity | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
   private initTimer: NodeJS.Timeout | undefined;
   private oomKilled = false;
@@ -170,7 +178,13 @@ export class ExecutionEnvironment {
         invokedFunctionArn: request.invokedFunctionArn,
         ...(request.clientContext ? { clientContext: request.clientContext } : {}),
       };
-      this.api?.deliver(event);
+      try {
+        this.api?.deliver(event);
+      } catch (error) {
+        // The event could not be handed over; the environment is in an unknown state, so it goes.
+        this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`) });
+        this.kill();
+      }
     });
   }
 
@@ -217,16 +231,33 @@ export class ExecutionEnvironment {
     this.cgroup = services.cgroups.createGroup();
     this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
     this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [spec.codeDirectory, services.clients.directory]);
+    this.identity = services.isolation?.identityFor(spec.codeDirectory);
+    // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
+    // user is the last step before the runtime, so INIT and everything after run as that user.
+    const runtime: [string, string[]] = this.identity
+      ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', command[0], ...command[1]]]
+      : command;
     // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
-    const [file, args] = this.limits.wrap(command, this.cgroup?.procsFiles ?? []);
+    const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
     const child = spawn(file, args, {
       cwd: spec.codeDirectory,
       env: { ...this.processEnvironment(address), ...this.limits.variables },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     this.child = child;
     this.freeze = services.freezer.attach(this.cgroup, child.pid);
+    if (child.pid) {
+      const procsFile = this.cgroup?.procsFiles[0];
+      services.reaper?.track({
+        id: this.id,
+        pgid: child.pid,
+        marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`,
+        ...(procsFile ? { cgroupProcs: procsFile } : {}),
+        ...(this.identity ? { uid: this.identity.uid } : {}),
+      });
+    }
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.on('error', (error) => this.onExit(`error: ${error.message}`));
@@ -323,6 +354,8 @@ export class ExecutionEnvironment {
   private onExit(reason: string): void {
     this.dead = true;
     this.shutDown();
+    // Children that left the process group (setsid) die with the environment.
+    this.services.reaper?.sweep(this.id);
     const running = this.running;
     const result = running?.result;
     // A runtime that ends after its response (work left behind that exits) still answered.
@@ -412,6 +445,9 @@ export class ExecutionEnvironment {
   private sampleMemory(): number {
     const pid = this.child?.pid;
     if (pid && !this.dead) this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
+    // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
+    // double-forked grandchild, which has left the tree, counts too.
+    if (this.identity && !this.dead && this.memorySamples++ % 10 === 0) this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
     if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
       this.oomKilled = true;
       this.kill();
@@ -506,6 +542,7 @@ export class ExecutionEnvironment {
     clearTimeout(this.initTimer);
     this.stopMemoryWatch();
     this.api?.close();
+    this.child?.stdio[3]?.destroy();
   }
 }
 

@@ -8,34 +8,65 @@ export interface LogEvent {
 export interface LogStream {
   readonly name: string;
   readonly creationTime: number;
+  /** The most recent events, oldest first; older ones are dropped when the stream is full. */
   readonly events: LogEvent[];
-  /** Events dropped from the front because the stream reached its cap. */
+  /** How many events were dropped from the front to keep the stream within its bounds. */
   dropped: number;
+  /** Bytes the kept events account for (message length plus a fixed per-event overhead). */
+  bytes: number;
 }
 
-const MAX_EVENTS_PER_STREAM = 50_000;
-const MAX_MESSAGE_BYTES = 256 * 1024;
+export interface LogLimits {
+  /** Bytes one stream keeps (a ring of its most recent events). */
+  readonly streamBytes: number;
+  /** Bytes all streams keep together; past it the largest stream gives up its oldest events. */
+  readonly totalBytes: number;
+  readonly messageChars: number;
+}
 
+export const DEFAULT_LOG_LIMITS: LogLimits = { streamBytes: 8 * 1024 * 1024, totalBytes: 128 * 1024 * 1024, messageChars: 256 * 1024 };
+
+/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
+const EVENT_OVERHEAD_BYTES = 96;
+
+const cost = (message: string): number => message.length * 2 + EVENT_OVERHEAD_BYTES;
+
+/**
+ * Log groups and streams, bounded: a function that floods its output keeps only its most recent
+ * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
+ * not grow with what a function prints). Drops are counted per stream and in total.
+ */
 export class LogStore {
   private readonly groups = new Map<string, Map<string, LogStream>>();
+  private total = 0;
+  private droppedTotal = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly limits: LogLimits = DEFAULT_LOG_LIMITS,
+  ) {}
 
   append(group: string, streamName: string, message: string): void {
     let streams = this.groups.get(group);
     if (!streams) this.groups.set(group, (streams = new Map()));
     let stream = streams.get(streamName);
     if (!stream) {
-      stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0 };
+      stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
       streams.set(streamName, stream);
     }
     const now = this.clock();
-    const text = message.length > MAX_MESSAGE_BYTES ? `${message.slice(0, MAX_MESSAGE_BYTES)} [truncated]` : message;
+    const max = this.limits.messageChars;
+    const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
     stream.events.push({ timestamp: now, ingestionTime: now, message: text });
-    if (stream.events.length > MAX_EVENTS_PER_STREAM) {
-      stream.events.splice(0, stream.events.length - MAX_EVENTS_PER_STREAM);
-      stream.dropped++;
-    }
+    stream.bytes += cost(text);
+    this.total += cost(text);
+    if (stream.bytes > this.limits.streamBytes) this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
+    while (this.total > this.limits.totalBytes) this.trim(this.largest(), this.largest().bytes / 2, 0);
+  }
+
+  /** Bytes kept and events dropped across every stream. */
+  get usage(): { bytes: number; dropped: number } {
+    return { bytes: this.total, dropped: this.droppedTotal };
   }
 
   groupNames(): string[] {
@@ -44,6 +75,28 @@ export class LogStore {
 
   streams(group: string): LogStream[] {
     return [...(this.groups.get(group)?.values() ?? [])];
+  }
+
+  /**
+   * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
+   * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
+   */
+  private trim(stream: LogStream, target: number, keep: number): void {
+    let count = 0;
+    let freed = 0;
+    while (count < stream.events.length - keep && stream.bytes - freed > target) freed += cost(stream.events[count++]!.message);
+    if (count === 0) return;
+    stream.events.splice(0, count);
+    stream.bytes -= freed;
+    stream.dropped += count;
+    this.total -= freed;
+    this.droppedTotal += count;
+  }
+
+  private largest(): LogStream {
+    let largest: LogStream | undefined;
+    for (const streams of this.groups.values()) for (const stream of streams.values()) if (!largest || stream.bytes > largest.bytes) largest = stream;
+    return largest!;
   }
 }
 

@@ -44,7 +44,14 @@ export class RuntimeApi {
   private currentRequestId: string | undefined;
 
   private constructor(private readonly listener: RuntimeApiListener) {
-    this.server = createServer((request, response) => this.route(request, response));
+    this.server = createServer((request, response) => {
+      try {
+        this.route(request, response);
+      } catch {
+        // A runtime that sends nonsense loses its connection, never the service.
+        response.destroy();
+      }
+    });
     this.server.keepAliveTimeout = 0;
   }
 
@@ -86,7 +93,8 @@ export class RuntimeApi {
       'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
       'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
     };
-    if (event.clientContext) headers['lambda-runtime-client-context'] = event.clientContext;
+    // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
+    if (event.clientContext) headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
     response.writeHead(200, headers);
     // Taken before the write: a pause of this process after it (a garbage collection, say)
     // must not eat into the Duration the runtime is already spending.

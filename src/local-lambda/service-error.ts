@@ -13,7 +13,13 @@ export type LambdaErrorType =
   | 'PreconditionFailedException'
   | 'TooManyRequestsException'
   | 'ServiceException'
-  | 'UnknownOperationException';
+  | 'UnknownOperationException'
+  | 'UnsupportedMediaTypeException'
+  | 'AccessDeniedException'
+  | 'MissingAuthenticationTokenException'
+  | 'IncompleteSignatureException'
+  | 'UnrecognizedClientException'
+  | 'InvalidSignatureException';
 
 const STATUS: Record<LambdaErrorType, number> = {
   ResourceNotFoundException: 404,
@@ -27,6 +33,12 @@ const STATUS: Record<LambdaErrorType, number> = {
   TooManyRequestsException: 429,
   ServiceException: 500,
   UnknownOperationException: 404,
+  UnsupportedMediaTypeException: 415,
+  AccessDeniedException: 403,
+  MissingAuthenticationTokenException: 403,
+  IncompleteSignatureException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
 };
 
 export class LambdaServiceError extends Error {

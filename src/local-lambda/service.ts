@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import { MAX_ZIP_UPLOAD_BYTES } from './code-package.js';
 import { Cgroups, type Controller } from './cgroups.js';
@@ -17,10 +17,15 @@ import { FunctionStore, parseFunctionReference } from './functions.js';
 import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
 import { LogsApi, LogsApiError } from './logs-api.js';
 import { LogStore } from './logs.js';
+import { registerLocalAccessKey } from '../lambda/local-credentials.js';
+import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
+import { Isolation, type IsolationStatus } from './isolation.js';
+import { Reaper } from './reaper.js';
 import { readLimited } from './runtime-api.js';
 import { RuntimeClients } from './runtimes/index.js';
-import { LambdaServiceError } from './service-error.js';
+import { invalidParameter, LambdaServiceError, validationError } from './service-error.js';
 import { checkServiceOptions } from './service-options.js';
+import { generateAccessKey, verifySignature, type AccessKey } from './sigv4.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */
@@ -55,6 +60,16 @@ export interface LocalLambdaOptions {
   readonly faults?: Partial<FaultOptions>;
   readonly nodeBinary?: string;
   readonly pythonBinary?: string;
+  /**
+   * Verify AWS SigV4 signatures: the service makes an access key at start (or takes this one)
+   * and answers only requests signed with it. Clients this process builds for the endpoint
+   * use it by themselves (src/lambda/client.ts).
+   */
+  readonly requireAuth?: boolean | AccessKey;
+  /** false runs functions as the service's user even where it could give each its own. */
+  readonly isolation?: boolean;
+  /** Where warnings go (a non-loopback bind); stderr by default. */
+  readonly warn?: (message: string) => void;
 }
 
 export interface ServiceInfo {
@@ -69,11 +84,19 @@ export interface ServiceInfo {
   /** The live environments, with the lasting CPU speed factor each was given. */
   readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
   readonly faults: FaultOptions;
+  /** Whether requests must carry a SigV4 signature made with the service's key. */
+  readonly requireAuth: boolean;
+  /** Whether each environment runs as a user of its own, in one sentence for reports. */
+  readonly isolation: IsolationStatus;
+  /** Log bytes kept and events dropped to keep them bounded. */
+  readonly logs: { readonly bytes: number; readonly dropped: number };
 }
 
 export interface LocalLambda {
   readonly endpoint: string;
   readonly logs: LogStore;
+  /** The key requests must be signed with, when `requireAuth` is on. */
+  readonly accessKey?: AccessKey;
   info(): ServiceInfo;
   setFaults(faults: Partial<FaultOptions>): void;
   /** Stops the server and every environment it started; safe to call twice. */
@@ -81,7 +104,7 @@ export interface LocalLambda {
 }
 
 type Json = Record<string, unknown>;
-type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL) => Promise<Reply>;
+type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL, body: Buffer | undefined) => Promise<Reply>;
 
 const FUNCTIONS = '/2015-03-31/functions';
 /** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
@@ -98,12 +121,17 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | und
   return new Promise((resolve) => readLimited(request, limit, resolve));
 }
 
-async function readJson(request: IncomingMessage): Promise<Json> {
-  const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+function refuse(refusal: { type: LambdaServiceError['type']; message: string } | undefined): void {
+  if (refusal) throw new LambdaServiceError(refusal.type, refusal.message);
+}
+
+/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
+function readJson(request: IncomingMessage, body: Buffer | undefined, expects: 'json' | 'logs-json' = 'json'): Json {
   if (body === undefined) {
     throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
   }
   if (body.length === 0) return {};
+  refuse(refuseContentType(header(request, 'content-type'), expects));
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -123,7 +151,38 @@ function header(request: IncomingMessage, name: string): string | undefined {
 
 function maxItems(url: URL): number | undefined {
   const raw = url.searchParams.get('MaxItems');
-  return raw === null ? undefined : Number(raw);
+  if (raw === null) return undefined;
+  const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= 10_000)) {
+    throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
+  }
+  return value;
+}
+
+/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
+function decodeSegment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
+  }
+}
+
+/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
+function clientContext(request: IncomingMessage): string | undefined {
+  const raw = header(request, 'x-amz-client-context');
+  if (!raw) return undefined;
+  const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
+  let parsed: unknown;
+  try {
+    parsed = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
+  }
+  return text;
 }
 
 /**
@@ -149,8 +208,14 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   });
   const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
   const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
+  const reaper = new Reaper();
+  const isolation = new Isolation({ disabled: options.isolation === false });
+  isolation.openDirectory(codeRoot);
+  isolation.shareReadOnly(clients.directory);
+  reaper.removeOnExit(codeRoot);
+  reaper.removeOnExit(clients.directory);
   const pool = new EnvironmentPool(
-    { clients, cgroups, throttle, freezer, limits, logs },
+    { clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
@@ -161,62 +226,70 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   });
   const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
   const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
+  const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
   let endpoint = '';
+  let bound = { boundAddress: '127.0.0.1', port: 0 };
 
-  const fn = (match: RegExpExecArray): string => decodeURIComponent(match[1] ?? '');
+  const fn = (match: RegExpExecArray): string => decodeSegment(match[1] ?? '');
   const ref = (match: RegExpExecArray, url: URL) =>
     parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
   const routes: [string, RegExp, Route][] = [
     ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request) => json(201, store.create(await readJson(request)))],
+    ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => json(201, store.create(readJson(request, body)))],
     ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
       const result = store.get(ref(m, url));
       const code = result.Code as Json;
-      return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}` } });
+      return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}${codeToken(String(code.Location))}` } });
     }],
     ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
       store.deleteFunction(ref(m, url));
       return json(204, undefined);
     }],
     ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => json(200, store.getConfiguration(ref(m, url)))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url) => json(200, store.updateConfiguration(ref(m, url).name, await readJson(request)))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url) => json(200, store.updateCode(ref(m, url).name, await readJson(request)))],
+    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body)))],
+    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body)))],
     ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url) => json(201, store.publish(ref(m, url).name, await readJson(request)))],
+    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body)))],
     ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url) => json(201, store.createAlias(ref(m, url).name, await readJson(request)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeURIComponent(m[2] ?? '')))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url) => json(200, store.updateAlias(ref(m, url).name, decodeURIComponent(m[2] ?? ''), await readJson(request)))],
+    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body)))],
+    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? '')))],
+    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body)))],
     ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
-      store.deleteAlias(ref(m, url).name, decodeURIComponent(m[2] ?? ''));
+      store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
       return json(204, undefined);
     }],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, async (m, request, url) =>
-      invoker.invoke({
+    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, async (m, request, url, body) => {
+      refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+      const context = clientContext(request);
+      return invoker.invoke({
         ref: ref(m, url),
         invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
         logType: header(request, 'x-amz-log-type') ?? 'None',
-        payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
-        ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
-      })],
-    ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, async (m, request, url) =>
-      invoker.invoke({
+        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+        ...(context ? { clientContext: context } : {}),
+      });
+    }],
+    ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, async (m, request, url, body) => {
+      refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+      const context = clientContext(request);
+      return invoker.invoke({
         ref: ref(m, url),
         invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
         logType: header(request, 'x-amz-log-type') ?? 'None',
-        payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
+        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
         streaming: true,
-        ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
-      })],
+        ...(context ? { clientContext: context } : {}),
+      });
+    }],
     ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
       status: 200,
       headers: { 'content-type': 'application/zip' },
-      body: store.codeOf(fn(m), decodeURIComponent(m[2] ?? '')),
+      body: store.codeOf(fn(m), decodeSegment(m[2] ?? '')),
     })],
     ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-    ['PUT', /^\/local\/faults$/, async (_m, request) => {
+    ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
       try {
-        faults.update((await readJson(request)) as Partial<FaultOptions>);
+        faults.update((readJson(request, body)) as Partial<FaultOptions>);
       } catch (error) {
         if (error instanceof LambdaServiceError) throw error;
         throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
@@ -224,6 +297,14 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       return json(200, { ...faults.current });
     }],
   ];
+
+  const codeToken = (path: string): string =>
+    accessKey ? `?token=${createHmac('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
+  const codeTokenValid = (url: URL): boolean => {
+    const expected = Buffer.from(codeToken(url.pathname));
+    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
 
   const info = (): ServiceInfo => ({
     endpoint,
@@ -239,13 +320,17 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     environments: pool.size,
     liveEnvironments: pool.describe(),
     faults: faults.current,
+    requireAuth: accessKey !== undefined,
+    isolation: isolation.status,
+    logs: logs.usage,
   });
 
-  async function handleLogs(request: IncomingMessage, target: string): Promise<Reply> {
+  async function handleLogs(request: IncomingMessage, target: string, body: Buffer | undefined): Promise<Reply> {
     const operation = target.slice(LOGS_TARGET_PREFIX.length);
-    const reply = (status: number, body: Json): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(body)) });
+    const reply = (status: number, document: Json): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
+    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
     try {
-      return reply(200, logsApi.handle(operation, await readJson(request)));
+      return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
     } catch (error) {
       if (error instanceof LogsApiError) return reply(400, { __type: error.type, message: error.message });
       if (error instanceof LambdaServiceError) return reply(400, { __type: 'InvalidParameterException', message: error.message });
@@ -254,10 +339,34 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   }
 
   async function handle(request: IncomingMessage): Promise<Reply> {
-    const url = new URL(request.url ?? '/', 'http://local');
     const method = request.method ?? 'GET';
+    const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
+    if (foreign) {
+      request.resume();
+      refuse(foreign);
+    }
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://local');
+    } catch {
+      request.resume();
+      throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+    }
+    // Service facts, so that a client can tell it is talking to the local service before it signs,
+    // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
+    const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(url)));
+    if (accessKey && !open && !header(request, 'authorization')) {
+      request.resume();
+      throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    }
+    const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+    if (accessKey && !open) {
+      if (body === undefined) throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+      const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
+      if (failure) throw new LambdaServiceError(failure.type, failure.message);
+    }
     const target = header(request, 'x-amz-target');
-    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(request, target);
+    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(request, target, body);
     if (url.pathname.startsWith(FUNCTIONS)) {
       const fault = faults.requestFault();
       if (fault === 'throttle') {
@@ -272,7 +381,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     }
     for (const [routeMethod, pattern, route] of routes) {
       const match = pattern.exec(url.pathname);
-      if (match && routeMethod === method) return route(match, request, url);
+      if (match && routeMethod === method) return route(match, request, url, body);
     }
     request.resume();
     throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
@@ -287,6 +396,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     response.end(reply.body);
   }
 
+  // Whatever a handler throws becomes an error reply; nothing a client sends reaches the process.
   const server = createServer((request, response) => {
     const requestId = randomUUID();
     handle(request)
@@ -302,32 +412,54 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       .then((reply) => send(response, reply, requestId))
       .catch(() => response.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
+  const release = async (): Promise<void> => {
+    store.dispose();
+    cgroups.dispose();
+    limits.dispose();
+    clients.dispose();
+    rmSync(codeRoot, { recursive: true, force: true });
+    await reaper.dispose();
+  };
+  const bindHost = options.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, bindHost, resolve);
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   endpoint = `http://${host}:${address.port}`;
+  bound = { boundAddress: address.address, port: address.port };
+  if (!isLoopbackAddress(address.address)) {
+    (options.warn ?? ((message: string) => process.stderr.write(`${message}\n`)))(
+      `WARNING: the local Lambda service is listening on ${endpoint}, beyond this machine's loopback. ` +
+        `Anyone who can reach it can run code as ${process.getuid?.() === 0 ? 'root' : 'this user'}` +
+        `${accessKey ? '' : ' (and --require-auth is off)'}. Bind 127.0.0.1 unless you mean it.`,
+    );
+  }
+  const forgetKey = accessKey ? registerLocalAccessKey(endpoint, accessKey) : () => undefined;
 
   let stopping: Promise<void> | undefined;
   return {
     endpoint,
     logs,
+    ...(accessKey ? { accessKey } : {}),
     info,
     setFaults: (update) => faults.update(update),
     stop: () =>
       (stopping ??= (async () => {
+        forgetKey();
         server.close();
         server.closeAllConnections();
         store.dispose();
         const drained = invoker.drain();
         await pool.stopAll();
         await drained;
-        cgroups.dispose();
-        limits.dispose();
-        clients.dispose();
-        rmSync(codeRoot, { recursive: true, force: true });
+        await release();
       })()),
   };
 }

@@ -14,6 +14,18 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+// The service keeps fd 3 open while it lives: end-of-file there (or a broken output pipe) means
+// it is gone, and a runtime without its service exits rather than spin on EPIPE.
+const serviceGone = () => process.exit(1);
+try {
+  const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
+  lifeline.on('data', () => undefined).on('end', serviceGone).on('error', serviceGone);
+  lifeline.unref();
+} catch {
+  // Started without a lifeline (by hand, say): nothing to watch.
+}
+process.stdout.on('error', serviceGone);
+process.stderr.on('error', serviceGone);
 let currentRequestId;
 
 // The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
@@ -310,7 +322,7 @@ async function main() {
       memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
       logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
       logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-      clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+      clientContext: clientContext ? JSON.parse(Buffer.from(clientContext, 'latin1').toString('utf8')) : undefined,
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };

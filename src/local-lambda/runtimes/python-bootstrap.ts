@@ -8,8 +8,26 @@ import importlib
 import json
 import os
 import sys
+import threading
 import time
 import traceback
+
+def watch_service():
+    # The service keeps fd 3 open while it lives; end-of-file there means it is gone, and a
+    # runtime without its service exits.
+    try:
+        while os.read(3, 4096):
+            pass
+    except OSError:
+        pass
+    os._exit(1)
+
+
+try:
+    os.fstat(3)
+    threading.Thread(target=watch_service, daemon=True).start()
+except OSError:
+    pass
 
 host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
 connection = http.client.HTTPConnection(host, int(port))

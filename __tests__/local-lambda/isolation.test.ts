@@ -1,0 +1,80 @@
+import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+
+const root = process.getuid?.() === 0;
+if (!root) console.warn('Skipping the isolation tests: they need the service to run as root.');
+
+/** A function that tries each attack on the service and its neighbours and reports what worked. */
+const HOSTILE = `const fs = require('node:fs');
+const attempt = (fn) => { try { const value = fn(); return { ok: true, value: String(value).slice(0, 80) }; } catch (error) { return { ok: false, code: error.code }; } };
+exports.handler = async (event) => ({
+  uid: process.getuid(),
+  serviceEnvironment: attempt(() => fs.readFileSync('/proc/' + event.servicePid + '/environ', 'latin1')),
+  canaryInOwnEnvironment: Object.keys(process.env).filter((key) => key.startsWith('LPG_CANARY')),
+  otherCode: attempt(() => fs.readFileSync(event.otherCode, 'utf8')),
+  listCodeRoot: attempt(() => fs.readdirSync(require('node:path').dirname(process.env.LAMBDA_TASK_ROOT))),
+  patchBootstrap: attempt(() => fs.appendFileSync(process.argv[1], '\\n// patched')),
+  patchOwnCode: attempt(() => fs.appendFileSync(process.env.LAMBDA_TASK_ROOT + '/index.js', '\\n// patched')),
+  shadow: attempt(() => fs.readFileSync('/etc/shadow', 'utf8')),
+  signalService: attempt(() => process.kill(event.servicePid, 0)),
+});`;
+
+const SECRET = { 'index.js': 'exports.handler = async () => process.env.LAMBDA_TASK_ROOT;', 'secret.txt': 'the neighbour\'s secret' };
+
+(root ? describe : describe.skip)('isolation, where the service runs as root', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    process.env.LPG_CANARY_SECRET = 'service-only';
+    t = await startTestService({ cpuThrottle: false });
+  });
+  afterAll(async () => {
+    delete process.env.LPG_CANARY_SECRET;
+    await t.close();
+  });
+
+  test('the service says each environment has a user of its own', () => {
+    expect(t.service.info().isolation).toMatchObject({ enabled: true });
+  });
+
+  test('a hostile function can read neither the service nor its neighbours, patch nothing, and signal nothing', async () => {
+    const neighbour = await deploy(t.client, SECRET);
+    const otherCode = `${String((await invoke(t.client, neighbour)).json)}/secret.txt`;
+    const hostile = await deploy(t.client, { 'index.js': HOSTILE });
+    const report = (await invoke(t.client, hostile, { servicePid: process.pid, otherCode })).json as Record<string, { ok: boolean; code?: string } | number | string[]>;
+    expect(report).toMatchObject({
+      serviceEnvironment: { ok: false, code: 'EACCES' },
+      canaryInOwnEnvironment: [],
+      otherCode: { ok: false, code: 'EACCES' },
+      listCodeRoot: { ok: false, code: 'EACCES' },
+      patchBootstrap: { ok: false, code: 'EACCES' },
+      patchOwnCode: { ok: false, code: 'EACCES' },
+      shadow: { ok: false, code: 'EACCES' },
+      signalService: { ok: false, code: 'EPERM' },
+    });
+    expect(report.uid).toBeGreaterThanOrEqual(40_000);
+    // Its own code it can still read and run, and the neighbour still runs.
+    expect((await invoke(t.client, neighbour)).json).toBe(otherCode.replace(/\/secret\.txt$/, ''));
+  }, 60_000);
+
+  test('two environments of one function run as two users', async () => {
+    const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 300)); return process.getuid(); };' });
+    const uids = await Promise.all([invoke(t.client, name), invoke(t.client, name)]);
+    expect(new Set(uids.map((u) => u.json)).size).toBe(2);
+  }, 60_000);
+
+  test('a double-forked grandchild\'s memory counts toward Max Memory Used', async () => {
+    const name = await deploy(
+      t.client,
+      {
+        'index.js': `exports.handler = async () => {
+          require('node:child_process').execSync("sh -c '" + process.execPath + " -e \\"globalThis.x = Buffer.alloc(300 << 20, 1); setTimeout(() => 0, 3000)\\" >/dev/null 2>&1 &'");
+          await new Promise((r) => setTimeout(r, 1500));
+          return 'forked';
+        };`,
+      },
+      { MemorySize: 1024 },
+    );
+    const result = await invoke(t.client, name);
+    expect(result.json).toBe('forked');
+    expect(result.report.maxMemoryUsedMb).toBeGreaterThanOrEqual(300);
+  }, 60_000);
+});

@@ -1,0 +1,130 @@
+import { chmodSync, chownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Where the service runs as root (CI runners, containers), each execution environment runs as
+ * an unprivileged user of its own, and each package is readable only by the environments that
+ * run it: a function then cannot read other functions' code, the service's /proc entries (and so
+ * its environment), patch the shared runtime clients, or signal the service. The ids come from a
+ * range no account uses (no /etc/passwd entry is needed); elsewhere functions run as the
+ * service's user, and the service says so.
+ */
+export interface IsolationStatus {
+  readonly enabled: boolean;
+  readonly statement: string;
+}
+
+export interface Identity {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
+const FIRST_ID = 40_000;
+const SPAN = 20_000;
+
+function idsInUse(): Set<number> {
+  const used = new Set<number>();
+  for (const file of ['/etc/passwd', '/etc/group']) {
+    try {
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const id = Number(line.split(':')[2]);
+        if (Number.isInteger(id)) used.add(id);
+      }
+    } catch {
+      // No such file: nothing to avoid.
+    }
+  }
+  return used;
+}
+
+export class Isolation {
+  readonly status: IsolationStatus;
+  private readonly used = idsInUse();
+  /** A random start, so that two services on one host rarely hand out the same ids. */
+  private next = FIRST_ID + Math.floor(Math.random() * SPAN);
+  private readonly packageGroups = new Map<string, number>();
+
+  constructor(options: { disabled?: boolean } = {}) {
+    const root = process.platform === 'linux' && process.getuid?.() === 0;
+    if (options.disabled) this.status = { enabled: false, statement: 'Functions run as the service\'s own user: isolation was turned off.' };
+    else if (!root) {
+      this.status = {
+        enabled: false,
+        statement: 'Functions run as the service\'s own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions\' code included.',
+      };
+    } else this.status = { enabled: true, statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.' };
+  }
+
+  /** Makes the service's own directories traversable (not listable) by environments' users. */
+  openDirectory(directory: string): void {
+    if (this.status.enabled) chmodSync(directory, 0o711);
+  }
+
+  /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
+  shareReadOnly(directory: string): void {
+    if (!this.status.enabled) return;
+    chmodSync(directory, 0o755);
+    for (const entry of readdirSync(directory)) chmodSync(join(directory, entry), 0o644);
+  }
+
+  /**
+   * The group that may read a package: every file root-owned, readable (and executable where it
+   * was) by that group only, writable by nobody but root.
+   */
+  packageGroup(directory: string): number | undefined {
+    if (!this.status.enabled) return undefined;
+    let gid = this.packageGroups.get(directory);
+    if (gid === undefined) {
+      gid = this.allocate();
+      lockDown(directory, gid);
+      this.packageGroups.set(directory, gid);
+    }
+    return gid;
+  }
+
+  /** A user of its own for a new environment, in its package's group. */
+  identityFor(codeDirectory: string): Identity | undefined {
+    const gid = this.packageGroup(codeDirectory);
+    return gid === undefined ? undefined : { uid: this.allocate(), gid };
+  }
+
+  private allocate(): number {
+    for (;;) {
+      const id = FIRST_ID + (this.next++ % SPAN);
+      if (!this.used.has(id)) return id;
+    }
+  }
+}
+
+function lockDown(path: string, gid: number): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return;
+  chownSync(path, 0, gid);
+  if (stat.isDirectory()) {
+    chmodSync(path, 0o750);
+    for (const entry of readdirSync(path)) lockDown(join(path, entry), gid);
+  } else chmodSync(path, stat.mode & 0o111 ? 0o750 : 0o640);
+}
+
+/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
+export function userMemory(uid: number): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
+      total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * What belongs to one execution environment, so that all of it can be found and killed: its
+ * process group, its cgroup (where the host gave one), and a marker in the environment of every
+ * process it starts (a child that calls setsid leaves the group, but keeps the environment).
+ */
+export interface EnvironmentProcesses {
+  readonly id: string;
+  readonly pgid: number;
+  /** A cgroup's `cgroup.procs`; every process in it belongs to the environment. */
+  readonly cgroupProcs?: string;
+  /** `NAME=value` found in /proc/<pid>/environ of the environment's processes. */
+  readonly marker: string;
+  /** The user the environment runs as, when it has one of its own: all its processes belong. */
+  readonly uid?: number;
+}
+
+/**
+ * The reaper runs beside the service as a process of its own (its own process group, deaf to
+ * terminal signals) and reads what the service tells it on a pipe. When the service asks, it
+ * sweeps one environment; when the pipe closes, because the service stopped or died (SIGKILL, a
+ * crash, a function killing it), it sweeps every environment it knows and removes the service's
+ * directories. So no runtime, and no child a function detached, outlives the service.
+ */
+const REAPER_SOURCE = String.raw`'use strict';
+const { readFileSync, readdirSync, rmSync, rmdirSync } = require('node:fs');
+const { dirname } = require('node:path');
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
+const environments = new Map();
+const paths = new Set();
+function processes() {
+  const found = [];
+  for (const name of readdirSync('/proc')) if (/^\d+$/.test(name) && Number(name) !== process.pid) found.push(Number(name));
+  return found;
+}
+function belongs(pid, environment) {
+  try {
+    if (environment.uid !== undefined && new RegExp('^Uid:\\s+' + environment.uid + '\\s', 'm').test(readFileSync('/proc/' + pid + '/status', 'utf8'))) return true;
+    return readFileSync('/proc/' + pid + '/environ', 'latin1').split('\0').includes(environment.marker);
+  } catch {
+    return false;
+  }
+}
+function sweep(environment) {
+  for (let round = 0; round < 20; round++) {
+    try { process.kill(-environment.pgid, 'SIGKILL'); } catch {}
+    const pids = new Set();
+    if (environment.cgroupProcs) {
+      try { for (const line of readFileSync(environment.cgroupProcs, 'utf8').split('\n')) if (line) pids.add(Number(line)); } catch {}
+    }
+    for (const pid of processes()) if (belongs(pid, environment)) pids.add(pid);
+    if (pids.size === 0) break;
+    for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
+  }
+  if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
+}
+let pending = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  pending += text;
+  for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
+    const line = pending.slice(0, at);
+    pending = pending.slice(at + 1);
+    const tab = line.indexOf('\t');
+    const verb = line.slice(0, tab);
+    const argument = line.slice(tab + 1);
+    if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
+    else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
+    else if (verb === 'path') paths.add(argument);
+  }
+});
+function finish() {
+  for (const environment of environments.values()) sweep(environment);
+  for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
+  process.exit(0);
+}
+process.stdin.on('end', finish);
+process.stdin.on('error', finish);
+`;
+
+export class Reaper {
+  private readonly child: ChildProcess | undefined;
+
+  constructor() {
+    try {
+      this.child = spawn(process.execPath, ['-e', REAPER_SOURCE], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+        detached: true,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      this.child.on('error', () => undefined);
+      this.child.stdin?.on('error', () => undefined);
+      // Neither the reaper nor its pipe keeps the service's process alive.
+      this.child.unref();
+      (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    } catch {
+      this.child = undefined;
+    }
+  }
+
+  /** Whether a reaper runs; without one, a service that dies abruptly may leave processes behind. */
+  get running(): boolean {
+    return this.child?.pid !== undefined && this.child.exitCode === null;
+  }
+
+  track(environment: EnvironmentProcesses): void {
+    this.send('track', JSON.stringify(environment));
+  }
+
+  /** Kills whatever is left of an environment (children that left its process group). */
+  sweep(id: string): void {
+    this.send('sweep', id);
+  }
+
+  /** A directory to remove when the service goes, however it goes. */
+  removeOnExit(path: string): void {
+    this.send('path', path);
+  }
+
+  /** The service is stopping: the reaper sweeps what is left, removes the directories, and exits. */
+  dispose(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      // It goes on by itself if it takes longer; nothing here needs to wait for it.
+      const timer = setTimeout(resolve, 5000);
+      timer.unref();
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.stdin?.end();
+    });
+  }
+
+  private send(verb: string, argument: string): void {
+    if (this.child?.stdin?.writable) this.child.stdin.write(`${verb}\t${argument}\n`);
+  }
+}
