@@ -356,12 +356,12 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       .then((reply) => send(response, reply, requestId))
       .catch(() => response.destroy());
   });
-  const release = async (): Promise<void> => {
+  const release = (): void => {
     store.dispose();
     throttle.dispose();
     clients.dispose();
     rmSync(codeRoot, { recursive: true, force: true });
-    await reaper.dispose();
+    reaper.dispose();
   };
   const bindHost = options.host ?? '127.0.0.1';
   try {
@@ -370,7 +370,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       server.listen(options.port ?? 0, bindHost, resolve);
     });
   } catch (error) {
-    await release();
+    release();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -401,7 +401,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         store.dispose();
         await pool.stopAll();
         await invoker.drain();
-        await release();
+        release();
       })()),
   };
 }
