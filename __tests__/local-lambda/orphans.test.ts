@@ -137,7 +137,7 @@ describe('no process outlives the gate', () => {
     const config = {
       region: 'us-east-1',
       functions: [{ name: 'fn', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './build', candidate: './build', memory: [512, 1024], exemplars: [{ name: 'e', event: {} }] }],
-      sampling: { 'warm-min': 500, 'warm-max': 2000, cold: 3, concurrency: 4, seed: 1 },
+      sampling: { 'pairs-per-environment': 3, batch: 100, 'max-environment-pairs': 500, concurrency: 4, seed: 1 },
     };
     writeFileSync(join(dir, 'lambda-perf.json'), JSON.stringify(config));
   });

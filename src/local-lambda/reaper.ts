@@ -118,20 +118,13 @@ export class Reaper {
     this.send('path', path);
   }
 
-  /** The service is stopping: the reaper sweeps what is left, removes the directories, and exits. */
-  dispose(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      // It goes on by itself if it takes longer; nothing here needs to wait for it.
-      const timer = setTimeout(resolve, 5000);
-      timer.unref();
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.stdin?.end();
-    });
+  /**
+   * The service is stopping: the reaper sweeps what is left, removes the directories, and exits
+   * by itself. Nothing waits for it: it holds no reference on the event loop, and a process whose
+   * loop is empty must be free to exit.
+   */
+  dispose(): void {
+    this.child?.stdin?.end();
   }
 
   private send(verb: string, argument: string): void {

@@ -412,13 +412,13 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       .then((reply) => send(response, reply, requestId))
       .catch(() => response.destroy());
   });
-  const release = async (): Promise<void> => {
+  const release = (): void => {
     store.dispose();
     cgroups.dispose();
     limits.dispose();
     clients.dispose();
     rmSync(codeRoot, { recursive: true, force: true });
-    await reaper.dispose();
+    reaper.dispose();
   };
   const bindHost = options.host ?? '127.0.0.1';
   try {
@@ -427,7 +427,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       server.listen(options.port ?? 0, bindHost, resolve);
     });
   } catch (error) {
-    await release();
+    release();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -459,7 +459,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         const drained = invoker.drain();
         await pool.stopAll();
         await drained;
-        await release();
+        release();
       })()),
   };
 }
