@@ -39,12 +39,20 @@ const SECRET = { 'index.js': 'exports.handler = async () => process.env.LAMBDA_T
     const neighbour = await deploy(t.client, SECRET);
     const otherCode = `${String((await invoke(t.client, neighbour)).json)}/secret.txt`;
     const hostile = await deploy(t.client, { 'index.js': HOSTILE });
-    const report = (await invoke(t.client, hostile, { servicePid: process.pid, otherCode })).json as Record<string, { ok: boolean; code?: string } | number | string[]>;
+    const report = (await invoke(t.client, hostile, { servicePid: process.pid, otherCode })).json as Record<string, { ok: boolean; code?: string; value?: string } | number | string[]>;
+    // With a private /tmp the neighbour's package is not even in the environment's mount namespace
+    // (ENOENT), and the code root it can list holds its own package alone; without one, EACCES.
+    const privateTmp = t.service.info().environmentLimits.privateTmp;
+    const neighbourDirectory = otherCode.split('/').at(-2)!;
+    expect(report.otherCode).toEqual({ ok: false, code: privateTmp ? 'ENOENT' : 'EACCES' });
+    const listing = report.listCodeRoot as { ok: boolean; code?: string; value?: string };
+    if (privateTmp) {
+      expect(listing.ok).toBe(true);
+      expect(listing.value).not.toContain(neighbourDirectory);
+    } else expect(listing).toEqual({ ok: false, code: 'EACCES' });
     expect(report).toMatchObject({
       serviceEnvironment: { ok: false, code: 'EACCES' },
       canaryInOwnEnvironment: [],
-      otherCode: { ok: false, code: 'EACCES' },
-      listCodeRoot: { ok: false, code: 'EACCES' },
       patchBootstrap: { ok: false, code: 'EACCES' },
       patchOwnCode: { ok: false, code: 'EACCES' },
       shadow: { ok: false, code: 'EACCES' },

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 import type { CpuQuota, CpuThrottle } from './cpu-throttle.js';
 import type { EnvironmentLimits, LimitsPolicy } from './environment-limits.js';
@@ -235,7 +237,7 @@ export class ExecutionEnvironment {
     // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
     // user is the last step before the runtime, so INIT and everything after run as that user.
     const runtime: [string, string[]] = this.identity
-      ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', command[0], ...command[1]]]
+      ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', runnableByOthers(command[0]), ...command[1]]]
       : command;
     // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
     const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
@@ -554,3 +556,30 @@ function typeFromBody(body: Buffer): string {
     return 'Unhandled';
   }
 }
+
+/**
+ * The first `program` on PATH that a user of no group of ours may run: every directory on its way
+ * and the file itself executable by others. setpriv stops at the first one it finds, and a
+ * runtime installed under /root (a pyenv shim, say) is not runnable by an environment's user.
+ */
+function runnableByOthers(program: string): string {
+  if (program.includes('/')) return program;
+  const openToOthers = (path: string): boolean => {
+    try {
+      let current = realpathSync(path);
+      if ((statSync(current).mode & 0o001) === 0) return false;
+      while (current !== dirname(current)) {
+        current = dirname(current);
+        if ((statSync(current).mode & 0o001) === 0) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const directory of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    if (directory && openToOthers(join(directory, program))) return join(directory, program);
+  }
+  return program;
+}
+
