@@ -235,7 +235,8 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     let measuredVerdict: string | undefined;
     const workflowRun = (run: Record<string, unknown>) => ({ name: 'workflow_run', ref: 'refs/heads/main', payload: { workflow_run: run, repository: { default_branch: 'main' } } });
     beforeAll(async () => {
-      ws = workspace(spin(1000), spin(1000));
+      // A candidate that fails every call stops after one environment pair, its warm ratio unbounded.
+      ws = workspace(spin(1000), 'exports.handler = async () => { throw new Error("down"); };');
       const measured = await runAction(ws, { comment: 'never', 'fail-on': 'none' }, { name: 'pull_request', ref: 'refs/pull/11/merge', payload: { ...pullRequestEvent, pull_request: { number: 11 } } }).done;
       expect(measured.code).toBe(0);
       measuredSummary = readFileSync(ws.files.summary, 'utf8');
@@ -248,7 +249,6 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     };
 
     test('the report survives its own JSON: unbounded intervals stay unbounded, and summary and comment read as when measured', async () => {
-      // One cold start a build cannot bound the cold ratio: the report holds an infinite limit.
       expect(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')).toContain('"ciHigh": "Infinity"');
       const posted = await post(workflowRun({ pull_requests: [{ number: 11 }], head_sha: 'abc123' }));
       expect(posted.code).toBe(0);

@@ -111,7 +111,7 @@ describe('lambda-perf-gate run', () => {
     for (const [where, text] of Object.entries(written)) {
       for (const leaked of [secret, 'made-up-secret-777']) expect(`${where}: ${text.includes(leaked) ? leaked : 'clean'}`).toBe(`${where}: clean`);
     }
-    expect(result.stdout).toContain('(error DbError ***)');
+    expect(result.stdout).toContain('(DbError ***)');
     expect(result.stdout).toContain('db *** ***');
   });
 

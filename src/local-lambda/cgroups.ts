@@ -87,6 +87,12 @@ export class EnvironmentCgroup {
     return this.directories.has(controller);
   }
 
+  /** The path of one control file of a controller's group, when the environment has that group. */
+  file(controller: Controller, name: string): string | undefined {
+    const directory = this.directories.get(controller);
+    return directory ? join(directory, name) : undefined;
+  }
+
   version(controller: Controller): 1 | 2 | undefined {
     return this.has(controller) ? this.versionOf(controller) : undefined;
   }

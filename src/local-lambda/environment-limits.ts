@@ -37,7 +37,8 @@ export interface EnvironmentLimits {
  */
 export class LimitsPolicy {
   readonly status: LimitsStatus;
-  private readonly root = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-tmp-'));
+  /** Where the environments' /tmp directories live; removed with the service. */
+  readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-tmp-'));
   private readonly hostTmp = realpathSync(tmpdir());
   private counter = 0;
 
@@ -60,7 +61,7 @@ export class LimitsPolicy {
    */
   forEnvironment(group: EnvironmentCgroup | undefined, storageMb: number, visible: readonly string[]): EnvironmentLimits {
     if (this.status.processCap) group?.write('pids', 'pids.max', String(MAX_PROCESSES));
-    const directory = join(this.root, `env-${++this.counter}`);
+    const directory = join(this.directory, `env-${++this.counter}`);
     mkdirSync(directory, { mode: 0o1777 });
     const remove = (): void => rmSync(directory, { recursive: true, force: true });
     if (!this.status.privateTmp) {
@@ -88,7 +89,7 @@ export class LimitsPolicy {
   }
 
   dispose(): void {
-    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.directory, { recursive: true, force: true });
   }
 }
 

@@ -252,12 +252,14 @@ export class ExecutionEnvironment {
     this.freeze = services.freezer.attach(this.cgroup, child.pid);
     if (child.pid) {
       const procsFile = this.cgroup?.procsFiles[0];
+      const thaw = services.freezer.thawOf(this.cgroup);
       services.reaper?.track({
         id: this.id,
         pgid: child.pid,
         marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`,
         ...(procsFile ? { cgroupProcs: procsFile } : {}),
         ...(this.identity ? { uid: this.identity.uid } : {}),
+        ...(thaw ? { thaw } : {}),
       });
     }
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));

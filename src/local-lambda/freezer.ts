@@ -37,6 +37,17 @@ export class Freezer {
     }
   }
 
+  /**
+   * The control file and value that thaw an environment's freezer group, for whoever must kill it
+   * from outside (a frozen process does not act on SIGKILL until it is thawed).
+   */
+  thawOf(group: EnvironmentCgroup | undefined): { file: string; value: string } | undefined {
+    if (!this.status.enabled || this.status.mechanism === 'signals') return undefined;
+    const version = group?.version('freezer');
+    const file = version === 2 ? group?.file('freezer', 'cgroup.freeze') : version === 1 ? group?.file('freezer', 'freezer.state') : undefined;
+    return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
+  }
+
   /** The freeze of one environment whose first process is `pid` (a process group leader). */
   attach(group: EnvironmentCgroup | undefined, pid: number | undefined): EnvironmentFreeze | undefined {
     if (!this.status.enabled) return undefined;

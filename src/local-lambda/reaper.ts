@@ -14,6 +14,8 @@ export interface EnvironmentProcesses {
   readonly marker: string;
   /** The user the environment runs as, when it has one of its own: all its processes belong. */
   readonly uid?: number;
+  /** The freezer control file and the value that thaws it: a frozen process ignores SIGKILL until thawed. */
+  readonly thaw?: { readonly file: string; readonly value: string };
 }
 
 /**
@@ -24,7 +26,7 @@ export interface EnvironmentProcesses {
  * directories. So no runtime, and no child a function detached, outlives the service.
  */
 const REAPER_SOURCE = String.raw`'use strict';
-const { readFileSync, readdirSync, rmSync, rmdirSync } = require('node:fs');
+const { readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
 const environments = new Map();
@@ -43,6 +45,7 @@ function belongs(pid, environment) {
   }
 }
 function sweep(environment) {
+  if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
   for (let round = 0; round < 20; round++) {
     try { process.kill(-environment.pgid, 'SIGKILL'); } catch {}
     const pids = new Set();
@@ -52,6 +55,7 @@ function sweep(environment) {
     for (const pid of processes()) if (belongs(pid, environment)) pids.add(pid);
     if (pids.size === 0) break;
     for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
+    if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
   }
   if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
 }

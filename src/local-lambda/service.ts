@@ -214,6 +214,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   isolation.shareReadOnly(clients.directory);
   reaper.removeOnExit(codeRoot);
   reaper.removeOnExit(clients.directory);
+  reaper.removeOnExit(limits.directory);
   const pool = new EnvironmentPool(
     { clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
