@@ -5696,7 +5696,7 @@ __webpack_unused_export__ = UpdateEventSourceMapping$;
 __webpack_unused_export__ = UpdateEventSourceMappingCommand;
 __webpack_unused_export__ = UpdateEventSourceMappingRequest$;
 __webpack_unused_export__ = UpdateFunctionCode$;
-exports.KfB = UpdateFunctionCodeCommand;
+__webpack_unused_export__ = UpdateFunctionCodeCommand;
 __webpack_unused_export__ = UpdateFunctionCodeRequest$;
 __webpack_unused_export__ = UpdateFunctionConfiguration$;
 exports.Zlw = UpdateFunctionConfigurationCommand;
@@ -57954,10 +57954,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3916);
-/* harmony import */ var _lambda_client_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9752);
-/* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5665);
-/* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1825);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3175);
+/* harmony import */ var _lambda_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2918);
+/* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5665);
+/* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1825);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3175);
 
 
 
@@ -57970,14 +57970,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  * the main step recorded and did not get to delete itself.
  */
 async function cleanup() {
-    const stateFile = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_4__/* .STATE_FILE */ .b);
+    const stateFile = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_5__/* .STATE_FILE */ .b);
     if (!stateFile || !(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(stateFile)) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('lambda-perf-gate: nothing left to clean up.');
         return;
     }
     const state = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(stateFile, 'utf8'));
-    const client = (0,_lambda_client_js__WEBPACK_IMPORTED_MODULE_5__/* .createLambdaClient */ .Vw)({ region: state.region, ...(state.endpoint ? { endpoint: state.endpoint } : {}), maxAttempts: 6 });
-    const deployer = new _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_2__/* .PerfFunctionDeployer */ ._({ client, retry: _lambda_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .DEFAULT_RETRY */ .vI, ...(state.endpoint ? { endpoint: state.endpoint } : {}), onRetry: () => undefined, progress: () => undefined });
+    const client = (0,_lambda_client_js__WEBPACK_IMPORTED_MODULE_2__/* .createLambdaClient */ .Vw)({ region: state.region, ...(state.endpoint ? { endpoint: state.endpoint } : {}), maxAttempts: 6 });
+    const deployer = new _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_3__/* .PerfFunctionDeployer */ ._({ client, retry: _lambda_retry_js__WEBPACK_IMPORTED_MODULE_4__/* .DEFAULT_RETRY */ .vI, ...(state.endpoint ? { endpoint: state.endpoint } : {}), onRetry: () => undefined, progress: () => undefined });
     let left = 0;
     for (const name of state.functions) {
         try {
@@ -58023,6 +58023,7 @@ const STATE_FILE = 'state-file';
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   g: () => (/* binding */ errorMessage)
 /* harmony export */ });
+/* unused harmony export jsonSyntaxProblem */
 /** One place that turns anything thrown into a message a person can read. */
 function errorMessage(error) {
     if (error instanceof Error)
@@ -58036,18 +58037,64 @@ function errorMessage(error) {
         return String(error);
     }
 }
+/**
+ * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
+ * error, and the file may be one the reader must not see (a payload path can point anywhere).
+ */
+function jsonSyntaxProblem(error) {
+    const message = errorMessage(error);
+    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+    if (message.includes('Unexpected end of JSON input'))
+        return 'is not valid JSON (it ends too early)';
+    if (!where)
+        return 'is not valid JSON';
+    return where[2] ? `is not valid JSON (at line ${where[2]}, column ${where[3]})` : `is not valid JSON (at byte ${where[1]})`;
+}
 
 
 /***/ }),
 
-/***/ 9752:
+/***/ 2918:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Vw: () => (/* binding */ createLambdaClient)
-/* harmony export */ });
-/* unused harmony exports usesPlaceholderCredentials, createLogsClient */
-/* harmony import */ var _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1696);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Vw: () => (/* binding */ createLambdaClient)
+});
+
+// UNUSED EXPORTS: createLogsClient, usesPlaceholderCredentials
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1696);
+;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
+const keys = new Map();
+function origin(endpoint) {
+    try {
+        return new URL(endpoint).origin;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Remembers a service's key until the returned function is called. */
+function registerLocalAccessKey(endpoint, key) {
+    const at = origin(endpoint);
+    if (at === undefined)
+        return () => undefined;
+    keys.set(at, key);
+    return () => {
+        if (keys.get(at) === key)
+            keys.delete(at);
+    };
+}
+function localAccessKeyFor(endpoint) {
+    const at = endpoint === undefined ? undefined : origin(endpoint);
+    return at === undefined ? undefined : keys.get(at);
+}
+
+;// CONCATENATED MODULE: ./src/lambda/client.ts
+
 
 
 const USER_AGENT = ['lambda-perf-gate', '0.1.0'];
@@ -58065,21 +58112,27 @@ function usesPlaceholderCredentials(endpoint) {
 }
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
+    const localKey = localAccessKeyFor(options.endpoint);
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
-        ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        ...(localKey
+            ? { credentials: { accessKeyId: localKey.accessKeyId, secretAccessKey: localKey.secretAccessKey } }
+            : usesPlaceholderCredentials(options.endpoint)
+                ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+                : {}),
     };
 }
 /**
- * The one place Lambda clients are built. Against a loopback endpoint without credentials in
- * the environment it signs with placeholders, since the local service checks none.
+ * The one place Lambda clients are built. Against a local service started here with
+ * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * credentials in the environment, with placeholders.
  */
 function createLambdaClient(options) {
-    return new _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__/* .LambdaClient */ .Nox(sharedSettings(options));
+    return new dist_cjs/* LambdaClient */.Nox(sharedSettings(options));
 }
 /** CloudWatch Logs, for the REPORT lines of integration traffic; the same endpoint serves both locally. */
 function createLogsClient(options) {
@@ -58097,6 +58150,8 @@ function createLogsClient(options) {
 __nccwpck_require__.d(__webpack_exports__, {
   _: () => (/* binding */ PerfFunctionDeployer)
 });
+
+// UNUSED EXPORTS: perfFunctionVariantName
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1696);
@@ -60865,8 +60920,9 @@ function zipDirectory(root) {
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
 /**
- * Deploys and removes the ephemeral perf function: one function per configured function and
- * run, one published version per build and variant. It touches nothing else.
+ * Deploys and removes the ephemeral perf functions: one per build and variant of a configured
+ * function, and a fresh published version of each for every environment pair. It touches
+ * nothing else.
  */
 class PerfFunctionDeployer {
     context;
@@ -60946,68 +61002,63 @@ class PerfFunctionDeployer {
         }
     }
     /**
-     * Creates the perf function and publishes a version for each build and variant. `onCreated`
-     * runs as soon as the function exists, so cleanup knows of it even if a later step fails.
+     * Creates one perf function per build and variant, all at once (one function's updates are
+     * serial on Lambda, so separate functions let versions be published in parallel). `onCreating`
+     * runs before each is asked for, so cleanup knows of it even if the process dies while the
+     * request is in flight (deleting a function that never came to be is harmless).
      */
-    async deploy(functionName, base, codes, variants, onCreated, replicas = 1) {
+    async createFunctions(baseName, base, codes, variants, onCreating) {
+        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({ name: perfFunctionVariantName(baseName, build, index), build, variant })));
+        const isImage = 'imageUri' in codes.baseline;
+        const settled = await Promise.allSettled(functions.map(async ({ name, build, variant }) => {
+            onCreating(name);
+            await this.call('CreateFunction', name, () => this.context.client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
+                FunctionName: name,
+                Role: base.role,
+                ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
+                ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
+                MemorySize: variant.memoryMb,
+                Architectures: [variant.architecture],
+                Environment: { Variables: this.environment(base, build, variant, 'created') },
+                ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
+                Code: toFunctionCode(codes[build]),
+                Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
+                Tags: { 'lambda-perf-gate': 'ephemeral' },
+                ...base.extra,
+            })));
+            await this.waitActive(name);
+        }));
+        const failure = settled.find((result) => result.status === 'rejected');
+        if (failure)
+            throw failure.reason;
+        return functions;
+    }
+    /**
+     * Publishes a fresh version of a perf function: its environment variable
+     * LAMBDA_PERF_GATE_ENVIRONMENT changes to `label`, so the version is new and gets execution
+     * environments of its own. SnapStart versions are waited for (their snapshot takes minutes).
+     */
+    async publish(fn, base, label) {
         const { client } = this.context;
-        const first = variants[0];
-        const environment = (build, variant, replica = 0) => ({
+        await this.call('UpdateFunctionConfiguration', fn.name, () => client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({ FunctionName: fn.name, Environment: { Variables: this.environment(base, fn.build, fn.variant, label) } })));
+        await this.waitUpdated(fn.name);
+        const description = `${fn.build} ${fn.variant.id} ${label}`;
+        const published = await this.call('PublishVersion', fn.name, () => client.send(new dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: fn.name, Description: description })));
+        if (!published.Version)
+            throw (0,infrastructure_error/* describeAwsError */.Pp)(new Error('no version in the answer'), 'PublishVersion', fn.name);
+        if (fn.variant.snapStart)
+            await this.waitActive(fn.name, published.Version);
+        return { functionName: fn.name, build: fn.build, variant: fn.variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}` };
+    }
+    environment(base, build, variant, label) {
+        return {
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run), and the replicas of one, on distinct versions,
-            // so each gets its own environments and cold starts.
+            // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
             LAMBDA_PERF_GATE_BUILD: build,
             LAMBDA_PERF_GATE_VARIANT: variant.id,
-            ...(replicas > 1 ? { LAMBDA_PERF_GATE_REPLICA: String(replica) } : {}),
-        });
-        const isImage = 'imageUri' in codes.baseline;
-        await this.call('CreateFunction', functionName, () => client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
-            FunctionName: functionName,
-            Role: base.role,
-            ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
-            ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
-            MemorySize: first.memoryMb,
-            Architectures: [first.architecture],
-            Environment: { Variables: environment('baseline', first) },
-            Code: toFunctionCode(codes.baseline),
-            Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
-            Tags: { 'lambda-perf-gate': 'ephemeral' },
-            ...base.extra,
-        })));
-        onCreated();
-        await this.waitActive(functionName);
-        const arms = [];
-        let currentBuild = 'baseline';
-        let currentArchitecture = first.architecture;
-        for (const build of ['baseline', 'candidate']) {
-            for (const variant of variants) {
-                if (build !== currentBuild || variant.architecture !== currentArchitecture) {
-                    await this.call('UpdateFunctionCode', functionName, () => client.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({ FunctionName: functionName, ...toFunctionCode(codes[build]), Architectures: [variant.architecture] })));
-                    await this.waitUpdated(functionName);
-                    currentBuild = build;
-                    currentArchitecture = variant.architecture;
-                }
-                for (let replica = 0; replica < replicas; replica++) {
-                    await this.call('UpdateFunctionConfiguration', functionName, () => client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
-                        FunctionName: functionName,
-                        MemorySize: variant.memoryMb,
-                        Environment: { Variables: environment(build, variant, replica) },
-                        ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-                    })));
-                    await this.waitUpdated(functionName);
-                    const label = `${build} ${variant.id}${replicas > 1 ? ` #${replica + 1}` : ''}`;
-                    const published = await this.call('PublishVersion', functionName, () => client.send(new dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: functionName, Description: label })));
-                    if (!published.Version)
-                        throw (0,infrastructure_error/* describeAwsError */.Pp)(new Error('no version in the answer'), 'PublishVersion', functionName);
-                    if (variant.snapStart)
-                        await this.waitActive(functionName, published.Version);
-                    this.context.progress(`published ${label} as version ${published.Version}`);
-                    arms.push({ build, variant, replica, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
-                }
-            }
-        }
-        return arms;
+            LAMBDA_PERF_GATE_ENVIRONMENT: label,
+        };
     }
     /** Deletes the function and all its versions; a function already gone is fine. */
     async remove(functionName) {
@@ -61025,6 +61076,11 @@ class PerfFunctionDeployer {
     async waitUpdated(functionName) {
         await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
+}
+/** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
+function perfFunctionVariantName(baseName, build, variantIndex) {
+    const suffix = `-${build === 'baseline' ? 'b' : 'c'}${variantIndex}`;
+    return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 /** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */
 function toFunctionCode(code) {

@@ -10980,7 +10980,7 @@ __webpack_unused_export__ = UpdateEventSourceMapping$;
 __webpack_unused_export__ = UpdateEventSourceMappingCommand;
 __webpack_unused_export__ = UpdateEventSourceMappingRequest$;
 __webpack_unused_export__ = UpdateFunctionCode$;
-exports.KfB = UpdateFunctionCodeCommand;
+__webpack_unused_export__ = UpdateFunctionCodeCommand;
 __webpack_unused_export__ = UpdateFunctionCodeRequest$;
 __webpack_unused_export__ = UpdateFunctionConfiguration$;
 exports.Zlw = UpdateFunctionConfigurationCommand;
@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9385);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9812);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9385:
+/***/ 9812:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34910,6 +34910,19 @@ function errorMessage(error) {
     catch {
         return String(error);
     }
+}
+/**
+ * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
+ * error, and the file may be one the reader must not see (a payload path can point anywhere).
+ */
+function jsonSyntaxProblem(error) {
+    const message = errorMessage(error);
+    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+    if (message.includes('Unexpected end of JSON input'))
+        return 'is not valid JSON (it ends too early)';
+    if (!where)
+        return 'is not valid JSON';
+    return where[2] ? `is not valid JSON (at line ${where[2]}, column ${where[3]})` : `is not valid JSON (at byte ${where[1]})`;
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
@@ -34951,9 +34964,9 @@ function isRetryable(error) {
     return e.name === 'TooManyRequestsException' || e.name === 'ServiceException' || e.name === 'ResourceConflictException' || status >= 500 || status === 429;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/faults.ts
-const NO_FAULTS = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
-/** mulberry32: small, fast and good enough to pick which requests fail. */
+;// CONCATENATED MODULE: ./src/random.ts
+/** Seeded randomness for the gate and the local service: deterministic for a given seed. */
+/** mulberry32: small, fast and good enough for sampling orders, fault draws and simulations. */
 function seededRandom(seed) {
     let state = seed >>> 0;
     return () => {
@@ -34964,6 +34977,17 @@ function seededRandom(seed) {
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
 }
+/** A standard normal draw (Box-Muller). */
+function gaussian(random) {
+    const u = Math.max(random(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/faults.ts
+/** Fault injection for tests: off unless asked, deterministic for a given seed. */
+
+const NO_FAULTS = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
+
 function checkFaultOptions(options) {
     const problems = [];
     for (const key of ['throttleRate', 'errorRate', 'killRate']) {
@@ -36198,7 +36222,7 @@ function deflateSync(data, opts) {
 /**
  * Streaming DEFLATE decompression
  */
-var Inflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+var Inflate = /*#__PURE__*/ (function () {
     function Inflate(opts, cb) {
         // no StrmOpt here to avoid adding to workerizer
         if (typeof opts == 'function')
@@ -36240,7 +36264,7 @@ var Inflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (fun
         this.e(chunk), this.c(final);
     };
     return Inflate;
-}())));
+}());
 
 /**
  * Asynchronous streaming DEFLATE decompression
@@ -37753,6 +37777,12 @@ const STATUS = {
     TooManyRequestsException: 429,
     ServiceException: 500,
     UnknownOperationException: 404,
+    UnsupportedMediaTypeException: 415,
+    AccessDeniedException: 403,
+    MissingAuthenticationTokenException: 403,
+    IncompleteSignatureException: 403,
+    UnrecognizedClientException: 403,
+    InvalidSignatureException: 403,
 };
 class LambdaServiceError extends Error {
     type;
@@ -37790,11 +37820,9 @@ function validationError(field, value, constraint) {
 /** Lambda's limits for a directly uploaded package. */
 const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
 const MAX_UNZIPPED_BYTES = 262_144_000;
-/**
- * fflate unpacks contents but not Unix permissions, which OS-only runtimes need (an executable
- * `bootstrap`), so the central directory is read here for the external attributes.
- */
-function readEntryModes(zip) {
+class CorruptZip extends Error {
+}
+function readCentralDirectory(zip) {
     const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
     const minEnd = Math.max(0, zip.length - 22 - 0xffff);
     let end = -1;
@@ -37805,13 +37833,13 @@ function readEntryModes(zip) {
         }
     }
     if (end < 0)
-        throw new Error('no end of central directory');
+        throw new CorruptZip('no end of central directory');
     const count = view.getUint16(end + 10, true);
     let offset = view.getUint32(end + 16, true);
-    const modes = [];
+    const entries = [];
     for (let n = 0; n < count; n++) {
         if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
-            throw new Error('corrupt central directory');
+            throw new CorruptZip('corrupt central directory');
         }
         const madeBy = view.getUint16(offset + 4, true) >> 8;
         const nameLength = view.getUint16(offset + 28, true);
@@ -37819,11 +37847,69 @@ function readEntryModes(zip) {
         const commentLength = view.getUint16(offset + 32, true);
         const external = view.getUint32(offset + 38, true);
         const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
-        // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
-        modes.push({ name, mode: madeBy === 3 ? external >>> 16 : 0 });
+        entries.push({
+            name,
+            // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
+            mode: madeBy === 3 ? external >>> 16 : 0,
+            flags: view.getUint16(offset + 8, true),
+            method: view.getUint16(offset + 10, true),
+            compressedSize: view.getUint32(offset + 20, true),
+            size: view.getUint32(offset + 24, true),
+            localOffset: view.getUint32(offset + 42, true),
+        });
         offset += 46 + nameLength + extraLength + commentLength;
     }
-    return modes;
+    return entries;
+}
+/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
+function readEntryModes(zip) {
+    return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
+}
+const tooLarge = () => invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+/** Compressed input per step: at DEFLATE's best ratio (~1:1032) one step inflates to about 4 MB. */
+const INFLATE_STEP_BYTES = 4096;
+/**
+ * Writes one entry to `fd`, inflating a few kilobytes at a time and counting as it goes, so an
+ * entry that inflates past what it declared or past the package's budget stops there: a zip bomb
+ * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
+ */
+function extractEntry(zip, entry, fd, budget) {
+    if (entry.flags & 0x1)
+        throw new CorruptZip(`${entry.name} is encrypted`);
+    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
+        throw new CorruptZip(`${entry.name} needs ZIP64`);
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const at = entry.localOffset;
+    if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50)
+        throw new CorruptZip(`${entry.name}: no local header`);
+    const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+    if (start + entry.compressedSize > zip.length)
+        throw new CorruptZip(`${entry.name} runs past the end of the archive`);
+    const data = zip.subarray(start, start + entry.compressedSize);
+    let written = 0;
+    const write = (chunk) => {
+        written += chunk.length;
+        if (written > budget)
+            throw tooLarge();
+        if (written > entry.size)
+            throw new CorruptZip(`${entry.name} inflates past its declared size`);
+        (0,external_node_fs_.writeSync)(fd, chunk);
+    };
+    if (entry.method === 0)
+        write(data);
+    else if (entry.method === 8) {
+        const inflate = new Inflate((chunk) => write(chunk));
+        for (let offset = 0; offset < data.length; offset += INFLATE_STEP_BYTES) {
+            inflate.push(data.subarray(offset, offset + INFLATE_STEP_BYTES), offset + INFLATE_STEP_BYTES >= data.length);
+        }
+        if (data.length === 0)
+            inflate.push(data, true);
+    }
+    else
+        throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
+    if (written !== entry.size)
+        throw new CorruptZip(`${entry.name} inflated to ${written} bytes, not the ${entry.size} it declared`);
+    return written;
 }
 function safeTarget(root, name) {
     const normalized = (0,external_node_path_.normalize)(name);
@@ -37835,7 +37921,8 @@ function safeTarget(root, name) {
 const unzipError = () => invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
 /**
  * Checks and unpacks a package under `codeRoot`, once per distinct content. Throws Lambda's
- * InvalidParameterValueException for anything Lambda itself would refuse.
+ * InvalidParameterValueException for anything Lambda itself would refuse: a corrupt archive, or
+ * one whose declared or actual unzipped size passes 250 MB (checked while inflating).
  */
 function unpackCode(zip, codeRoot) {
     if (zip.length > MAX_ZIP_UPLOAD_BYTES) {
@@ -37845,34 +37932,35 @@ function unpackCode(zip, codeRoot) {
     const sha256 = digest.copy().digest('base64');
     const directory = (0,external_node_path_.join)(codeRoot, digest.digest('hex'));
     if (!(0,external_node_fs_.existsSync)(directory)) {
-        let files;
-        let modes;
+        let entries;
         try {
-            files = unzipSync(zip);
-            modes = readEntryModes(zip);
+            entries = readCentralDirectory(zip);
         }
         catch {
             throw unzipError();
         }
-        const total = Object.values(files).reduce((sum, content) => sum + content.length, 0);
-        if (total > MAX_UNZIPPED_BYTES) {
-            throw invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
-        }
+        if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES)
+            throw tooLarge();
         const staging = `${directory}.partial-${process.pid}-${Date.now()}`;
         try {
             (0,external_node_fs_.mkdirSync)(staging, { recursive: true });
-            const modeByName = new Map(modes.map((entry) => [entry.name, entry.mode & 0o777]));
-            for (const [name, content] of Object.entries(files)) {
-                const target = safeTarget(staging, name);
-                if (name.endsWith('/')) {
+            let written = 0;
+            for (const entry of entries) {
+                const target = safeTarget(staging, entry.name);
+                if (entry.name.endsWith('/')) {
                     (0,external_node_fs_.mkdirSync)(target, { recursive: true });
                     continue;
                 }
                 (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(target), { recursive: true });
-                (0,external_node_fs_.writeFileSync)(target, content);
-                const mode = modeByName.get(name);
-                if (mode)
-                    (0,external_node_fs_.chmodSync)(target, mode);
+                const fd = (0,external_node_fs_.openSync)(target, 'w');
+                try {
+                    written += extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written);
+                }
+                finally {
+                    (0,external_node_fs_.closeSync)(fd);
+                }
+                if (entry.mode & 0o777)
+                    (0,external_node_fs_.chmodSync)(target, entry.mode & 0o777);
             }
             (0,external_node_fs_.renameSync)(staging, directory);
         }
@@ -37888,89 +37976,195 @@ function unpackCode(zip, codeRoot) {
     return { zip, sha256, size: zip.length, directory };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
+;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
 
 
 
-
-/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
-const MB_PER_VCPU = 1769;
 /**
- * CFS bandwidth control lets a group run `quota` out of every `period`. A long period turns a few
- * milliseconds of work into a step function of wall time (all at once, or a whole period late),
- * so the period is kept short; the kernel's smallest quota (1 ms) sets how short at low memory.
+ * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
+ * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
+ * host does not let this process create is reported with its reason and simply not used.
  */
-const SHORT_PERIOD_US = 5_000;
-const MIN_QUOTA_US = 1_000;
-/** Period and quota, in microseconds, for a CPU share. */
-function bandwidth(share) {
-    const periodUs = Math.min(1_000_000, Math.max(SHORT_PERIOD_US, Math.ceil(MIN_QUOTA_US / share)));
-    return { periodUs, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * periodUs)) };
-}
-/** The share of CPUs a memory size buys, capped at what the host has. */
-function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
-    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
-}
-/**
- * Confines each execution environment to memory/1769 of a CPU through a cgroup, where the host
- * lets this process create one. Where it cannot, it says so once and environments run
- * unthrottled, so durations do not scale with memory.
- */
-class CpuThrottle {
-    status;
-    root;
-    version;
+class Cgroups {
+    placements = new Map();
+    roots = new Set();
     counter = 0;
-    constructor(options = {}) {
-        const mount = options.cgroupMount ?? '/sys/fs/cgroup';
-        if (options.disabled) {
-            this.status = unthrottled('CPU throttling was turned off for this service');
-            return;
-        }
-        const attempt = tryCgroupV2(mount) ?? tryCgroupV1(mount);
-        if (attempt && 'root' in attempt) {
-            this.root = attempt.root;
-            this.version = attempt.version;
-            this.status = {
-                enabled: true,
-                mechanism: attempt.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-                statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${attempt.version}), so durations scale with memory.`,
-            };
-        }
-        else {
-            this.status = unthrottled(attempt?.reason ?? 'no writable cgroup cpu controller was found');
+    constructor(wanted, mount = '/sys/fs/cgroup') {
+        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
+        for (const controller of wanted) {
+            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
+            this.placements.set(controller, placement);
+            if ('root' in placement)
+                this.roots.add(placement.root);
         }
     }
-    /** A group for one environment, or undefined when throttling is not available. */
-    createGroup(memoryMb) {
-        if (!this.root || !this.version)
+    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
+    version(controller) {
+        const placement = this.placements.get(controller);
+        return placement && 'root' in placement ? placement.version : undefined;
+    }
+    unavailableReason(controller) {
+        const placement = this.placements.get(controller);
+        if (!placement)
+            return `the ${controller} controller was not asked for`;
+        return 'reason' in placement ? placement.reason : '';
+    }
+    /** A group per environment in every available hierarchy; undefined when none is. */
+    createGroup() {
+        if (this.roots.size === 0)
             return undefined;
-        const directory = (0,external_node_path_.join)(this.root, `env-${++this.counter}`);
-        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb));
-        try {
-            (0,external_node_fs_.mkdirSync)(directory);
-            if (this.version === 2)
-                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, 'cpu.max'), `${quotaUs} ${periodUs}`);
-            else {
-                // v1 checks quota against the current period, so a shorter period goes first only when
-                // the quota already fits it; set the period, then the quota.
-                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, 'cpu.cfs_period_us'), String(periodUs));
-                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, 'cpu.cfs_quota_us'), String(quotaUs));
+        const name = `env-${++this.counter}`;
+        const directories = new Map();
+        const created = [];
+        for (const [controller, placement] of this.placements) {
+            if (!('root' in placement))
+                continue;
+            const directory = (0,external_node_path_.join)(placement.root, name);
+            if (!created.includes(directory)) {
+                try {
+                    (0,external_node_fs_.mkdirSync)(directory);
+                    created.push(directory);
+                }
+                catch {
+                    continue;
+                }
             }
+            directories.set(controller, directory);
         }
-        catch {
-            removeDirectory(directory);
+        if (created.length === 0)
             return undefined;
-        }
-        return { procsFile: (0,external_node_path_.join)(directory, 'cgroup.procs'), remove: () => removeDirectory(directory) };
+        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
     }
     dispose() {
-        if (this.root)
-            removeGroupTree(this.root);
+        for (const root of this.roots)
+            removeGroupTree(root);
+    }
+}
+/** One execution environment's groups: where its first process enrols, and the knobs on them. */
+class EnvironmentCgroup {
+    directories;
+    created;
+    versionOf;
+    constructor(directories, created, versionOf) {
+        this.directories = directories;
+        this.created = created;
+        this.versionOf = versionOf;
+    }
+    /** The `cgroup.procs` files the environment's first process writes its pid to. */
+    get procsFiles() {
+        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
+    }
+    has(controller) {
+        return this.directories.has(controller);
+    }
+    /** The path of one control file of a controller's group, when the environment has that group. */
+    file(controller, name) {
+        const directory = this.directories.get(controller);
+        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
+    }
+    version(controller) {
+        return this.has(controller) ? this.versionOf(controller) : undefined;
+    }
+    /** Writes one control file of a controller's group; false when the kernel refused it. */
+    write(controller, file, value) {
+        const directory = this.directories.get(controller);
+        if (!directory)
+            return false;
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
+    remove() {
+        for (const directory of this.created)
+            removeDirectory(directory);
     }
 }
 /** A directory of its own per service, so a reused process id never meets a leftover. */
 const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+function ownCgroupPath(controller) {
+    try {
+        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
+            const [, controllers, path] = line.split(':');
+            if (path === undefined)
+                continue;
+            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
+                return path;
+        }
+    }
+    catch {
+        return undefined;
+    }
+    return undefined;
+}
+/**
+ * cgroup v2: one directory for every controller. The freezer is built into every v2 group
+ * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
+ */
+function openV2Root(mount, wanted) {
+    const own = ownCgroupPath(undefined);
+    if (own === undefined)
+        return undefined;
+    const parent = (0,external_node_path_.join)(mount, own);
+    const placements = new Map();
+    let delegated;
+    try {
+        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    }
+    catch {
+        return undefined;
+    }
+    sweepStaleGroups(parent);
+    const root = (0,external_node_path_.join)(parent, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+    }
+    catch {
+        for (const controller of wanted)
+            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
+        return placements;
+    }
+    for (const controller of wanted) {
+        if (controller === 'freezer') {
+            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze')) ? { version: 2, root } : { reason: 'this kernel has no cgroup v2 freezer' });
+            continue;
+        }
+        if (!delegated.includes(controller)) {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
+            continue;
+        }
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
+            placements.set(controller, { version: 2, root });
+        }
+        catch {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
+        }
+    }
+    if (![...placements.values()].some((placement) => 'root' in placement))
+        removeDirectory(root);
+    return placements;
+}
+function openV1Root(mount, controller) {
+    const own = ownCgroupPath(controller);
+    const hierarchy = (0,external_node_path_.join)(mount, controller);
+    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
+    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe)))
+        return { reason: `no cgroup ${controller} controller was found` };
+    sweepStaleGroups((0,external_node_path_.join)(hierarchy, own));
+    const root = (0,external_node_path_.join)(hierarchy, own, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+        return { version: 1, root };
+    }
+    catch {
+        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
+    }
+}
 function removeGroupTree(root) {
     try {
         for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
@@ -38010,68 +38204,6 @@ function isAlive(pid) {
         return error.code === 'EPERM';
     }
 }
-function unthrottled(reason) {
-    return {
-        enabled: false,
-        mechanism: 'none',
-        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.`,
-    };
-}
-function ownCgroupPath(controller) {
-    try {
-        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
-            const [, controllers, path] = line.split(':');
-            if (path === undefined)
-                continue;
-            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
-                return path;
-        }
-    }
-    catch {
-        return undefined;
-    }
-    return undefined;
-}
-function tryCgroupV2(mount) {
-    const own = ownCgroupPath(undefined);
-    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')))
-        return undefined;
-    const parent = (0,external_node_path_.join)(mount, own);
-    try {
-        if (!(0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
-            return { reason: 'the cgroup v2 cpu controller is not delegated to this process' };
-        }
-        sweepStaleGroups(parent);
-        const root = (0,external_node_path_.join)(parent, groupName());
-        (0,external_node_fs_.mkdirSync)(root);
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), '+cpu');
-        }
-        catch (error) {
-            removeDirectory(root);
-            throw error;
-        }
-        return { root, version: 2 };
-    }
-    catch {
-        return { reason: 'the cgroup v2 hierarchy is not writable here' };
-    }
-}
-function tryCgroupV1(mount) {
-    const own = ownCgroupPath('cpu');
-    const controller = (0,external_node_path_.join)(mount, 'cpu');
-    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(controller, 'cpu.cfs_quota_us')))
-        return undefined;
-    sweepStaleGroups((0,external_node_path_.join)(controller, own));
-    const root = (0,external_node_path_.join)(controller, own, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-        return { root, version: 1 };
-    }
-    catch {
-        return { reason: 'the cgroup v1 cpu controller is not writable here' };
-    }
-}
 function removeDirectory(directory) {
     try {
         (0,external_node_fs_.rmdirSync)(directory);
@@ -38081,8 +38213,178 @@ function removeDirectory(directory) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
+
+
+/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
+const MB_PER_VCPU = 1769;
+/**
+ * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
+ * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
+ * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
+ */
+const PERIOD_US = 20_000;
+const MIN_QUOTA_US = 1_000;
+/** Period and quota, in microseconds, for a CPU share. */
+function bandwidth(share) {
+    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
+}
+/** The share of CPUs a memory size buys, capped at what the host has. */
+function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
+    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
+}
+/**
+ * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
+ * cgroup, where the host lets this process create one. Where it cannot, it says so once and
+ * environments run unthrottled, so durations do not scale with memory.
+ */
+class CpuThrottle {
+    options;
+    status;
+    version;
+    spread;
+    random;
+    constructor(cgroups, options = {}) {
+        this.options = options;
+        this.spread = options.environmentSpread ?? 0;
+        this.random = seededRandom((options.seed ?? 1) + 2);
+        if (options.disabled) {
+            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
+            return;
+        }
+        this.version = cgroups.version('cpu');
+        if (this.version === undefined) {
+            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
+            return;
+        }
+        const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
+        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
+        this.status = {
+            enabled: true,
+            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+            environmentSpread: this.spread,
+            periodMs: PERIOD_US / 1000,
+            initThrottled: options.throttleInit === true,
+            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
+        };
+    }
+    /**
+     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
+     * asked otherwise. Undefined when the environment is not throttled.
+     */
+    attach(group, memoryMb) {
+        if (!this.status.enabled || !group?.has('cpu'))
+            return undefined;
+        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
+        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
+        const setQuota = (quota) => group.version('cpu') === 2
+            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
+            : // v1 checks a quota against the current period, so the period goes first.
+                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) && group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
+        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
+            return undefined;
+        return { speedFactor, refill: () => void setQuota(quotaUs) };
+    }
+}
+function unthrottled(reason, spread) {
+    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
+    return {
+        enabled: false,
+        mechanism: 'none',
+        environmentSpread: 0,
+        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
+    };
+}
+
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
+
+
+
+
+/** Lambda's cap on processes and threads per execution environment. */
+const MAX_PROCESSES = 1024;
+/**
+ * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
+ * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
+ * of that size, the function's code and the runtime clients bound into it read-only, and it
+ * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
+ * own, removed with it, and the statement says that the size is not enforced.
+ */
+class LimitsPolicy {
+    status;
+    /** Where the environments' /tmp directories live; removed with the service. */
+    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
+    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
+    counter = 0;
+    constructor(cgroups, options = {}) {
+        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
+        const processCap = cgroups.version('pids') !== undefined;
+        const tmp = privateTmp
+            ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
+        const cap = processCap
+            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
+            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
+        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
+        this.status = { privateTmp, ephemeralStorageEnforced: privateTmp, processCap, statement: `${tmp} ${cap}`, limitations };
+    }
+    /**
+     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
+     * must still see (its code, the runtime clients); they are bound read-only into the private one.
+     */
+    forEnvironment(group, storageMb, visible) {
+        if (this.status.processCap)
+            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
+        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
+        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
+        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
+        if (!this.status.privateTmp) {
+            return { variables: { TMPDIR: directory }, wrap: (command, procsFiles) => enrolThen(command, procsFiles, []), remove };
+        }
+        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
+        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
+        // over /tmp as a whole, all inside a mount namespace of the environment's own.
+        const steps = [
+            `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+            ...binds.flatMap((path) => {
+                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
+                return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+            }),
+            `mount --move ${quote(directory)} /tmp`,
+        ];
+        return {
+            variables: {},
+            wrap: (command, procsFiles) => {
+                const [file, args] = enrolThen(command, procsFiles, steps);
+                return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+            },
+            remove,
+        };
+    }
+    dispose() {
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+}
+/**
+ * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
+ * becomes the runtime, so everything from INIT on is inside the limits.
+ */
+function enrolThen(command, procsFiles, steps) {
+    if (procsFiles.length === 0 && steps.length === 0)
+        return command;
+    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps].map((step) => `${step} || exit 126`).join('\n');
+    return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+}
+function quote(text) {
+    return `'${text.replaceAll("'", "'\\''")}'`;
+}
+function canMountPrivateTmp() {
+    const probe = (0,external_node_child_process_.spawnSync)('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
+    return probe.status === 0;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
 const ms = (value) => value.toFixed(2);
 function initStartLine(format, runtimeVersion, region, now) {
@@ -38152,13 +38454,24 @@ function billedDuration(durationMs, initDurationMs) {
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
-const MAX_EVENTS_PER_STREAM = 50_000;
-const MAX_MESSAGE_BYTES = 256 * 1024;
+const DEFAULT_LOG_LIMITS = { streamBytes: 8 * 1024 * 1024, totalBytes: 128 * 1024 * 1024, messageChars: 256 * 1024 };
+/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
+const EVENT_OVERHEAD_BYTES = 96;
+const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
+/**
+ * Log groups and streams, bounded: a function that floods its output keeps only its most recent
+ * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
+ * not grow with what a function prints). Drops are counted per stream and in total.
+ */
 class LogStore {
     clock;
+    limits;
     groups = new Map();
-    constructor(clock = Date.now) {
+    total = 0;
+    droppedTotal = 0;
+    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
         this.clock = clock;
+        this.limits = limits;
     }
     append(group, streamName, message) {
         let streams = this.groups.get(group);
@@ -38166,22 +38479,54 @@ class LogStore {
             this.groups.set(group, (streams = new Map()));
         let stream = streams.get(streamName);
         if (!stream) {
-            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0 };
+            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
             streams.set(streamName, stream);
         }
         const now = this.clock();
-        const text = message.length > MAX_MESSAGE_BYTES ? `${message.slice(0, MAX_MESSAGE_BYTES)} [truncated]` : message;
+        const max = this.limits.messageChars;
+        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
         stream.events.push({ timestamp: now, ingestionTime: now, message: text });
-        if (stream.events.length > MAX_EVENTS_PER_STREAM) {
-            stream.events.splice(0, stream.events.length - MAX_EVENTS_PER_STREAM);
-            stream.dropped++;
-        }
+        stream.bytes += cost(text);
+        this.total += cost(text);
+        if (stream.bytes > this.limits.streamBytes)
+            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
+        while (this.total > this.limits.totalBytes)
+            this.trim(this.largest(), this.largest().bytes / 2, 0);
+    }
+    /** Bytes kept and events dropped across every stream. */
+    get usage() {
+        return { bytes: this.total, dropped: this.droppedTotal };
     }
     groupNames() {
         return [...this.groups.keys()].sort();
     }
     streams(group) {
         return [...(this.groups.get(group)?.values() ?? [])];
+    }
+    /**
+     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
+     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
+     */
+    trim(stream, target, keep) {
+        let count = 0;
+        let freed = 0;
+        while (count < stream.events.length - keep && stream.bytes - freed > target)
+            freed += cost(stream.events[count++].message);
+        if (count === 0)
+            return;
+        stream.events.splice(0, count);
+        stream.bytes -= freed;
+        stream.dropped += count;
+        this.total -= freed;
+        this.droppedTotal += count;
+    }
+    largest() {
+        let largest;
+        for (const streams of this.groups.values())
+            for (const stream of streams.values())
+                if (!largest || stream.bytes > largest.bytes)
+                    largest = stream;
+        return largest;
     }
 }
 /** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
@@ -38233,10 +38578,133 @@ function processTreeMemory(rootPid) {
     return total;
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
+
+
+/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
+const FIRST_ID = 40_000;
+const SPAN = 20_000;
+function idsInUse() {
+    const used = new Set();
+    for (const file of ['/etc/passwd', '/etc/group']) {
+        try {
+            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
+                const id = Number(line.split(':')[2]);
+                if (Number.isInteger(id))
+                    used.add(id);
+            }
+        }
+        catch {
+            // No such file: nothing to avoid.
+        }
+    }
+    return used;
+}
+class Isolation {
+    status;
+    used = idsInUse();
+    /** A random start, so that two services on one host rarely hand out the same ids. */
+    next = FIRST_ID + Math.floor(Math.random() * SPAN);
+    packageGroups = new Map();
+    constructor(options = {}) {
+        const root = process.platform === 'linux' && process.getuid?.() === 0;
+        if (options.disabled)
+            this.status = { enabled: false, statement: 'Functions run as the service\'s own user: isolation was turned off.' };
+        else if (!root) {
+            this.status = {
+                enabled: false,
+                statement: 'Functions run as the service\'s own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions\' code included.',
+            };
+        }
+        else
+            this.status = { enabled: true, statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.' };
+    }
+    /** Makes the service's own directories traversable (not listable) by environments' users. */
+    openDirectory(directory) {
+        if (this.status.enabled)
+            (0,external_node_fs_.chmodSync)(directory, 0o711);
+    }
+    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
+    shareReadOnly(directory) {
+        if (!this.status.enabled)
+            return;
+        (0,external_node_fs_.chmodSync)(directory, 0o755);
+        for (const entry of (0,external_node_fs_.readdirSync)(directory))
+            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
+    }
+    /**
+     * The group that may read a package: every file root-owned, readable (and executable where it
+     * was) by that group only, writable by nobody but root.
+     */
+    packageGroup(directory) {
+        if (!this.status.enabled)
+            return undefined;
+        let gid = this.packageGroups.get(directory);
+        if (gid === undefined) {
+            gid = this.allocate();
+            lockDown(directory, gid);
+            this.packageGroups.set(directory, gid);
+        }
+        return gid;
+    }
+    /** A user of its own for a new environment, in its package's group. */
+    identityFor(codeDirectory) {
+        const gid = this.packageGroup(codeDirectory);
+        return gid === undefined ? undefined : { uid: this.allocate(), gid };
+    }
+    allocate() {
+        for (;;) {
+            const id = FIRST_ID + (this.next++ % SPAN);
+            if (!this.used.has(id))
+                return id;
+        }
+    }
+}
+function lockDown(path, gid) {
+    const stat = (0,external_node_fs_.lstatSync)(path);
+    if (stat.isSymbolicLink())
+        return;
+    (0,external_node_fs_.chownSync)(path, 0, gid);
+    if (stat.isDirectory()) {
+        (0,external_node_fs_.chmodSync)(path, 0o750);
+        for (const entry of (0,external_node_fs_.readdirSync)(path))
+            lockDown((0,external_node_path_.join)(path, entry), gid);
+    }
+    else
+        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
+}
+/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
+function userMemory(uid) {
+    let total = 0;
+    let names;
+    try {
+        names = (0,external_node_fs_.readdirSync)('/proc');
+    }
+    catch {
+        return 0;
+    }
+    for (const name of names) {
+        if (!/^\d+$/.test(name))
+            continue;
+        try {
+            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
+            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
+                continue;
+            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+        }
+        catch {
+            // Gone meanwhile.
+        }
+    }
+    return total;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
 
 /** Lambda's limit for a synchronous response payload. */
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** A streamed response may be larger. */
+const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 const PREFIX = '/2018-06-01/runtime';
 /**
  * One execution environment's Runtime API on its own loopback port: the runtime long-polls
@@ -38250,7 +38718,15 @@ class RuntimeApi {
     currentRequestId;
     constructor(listener) {
         this.listener = listener;
-        this.server = (0,external_node_http_.createServer)((request, response) => this.route(request, response));
+        this.server = (0,external_node_http_.createServer)((request, response) => {
+            try {
+                this.route(request, response);
+            }
+            catch {
+                // A runtime that sends nonsense loses its connection, never the service.
+                response.destroy();
+            }
+        });
         this.server.keepAliveTimeout = 0;
     }
     static async start(listener) {
@@ -38289,25 +38765,27 @@ class RuntimeApi {
             'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
             'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
         };
+        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
         if (event.clientContext)
-            headers['lambda-runtime-client-context'] = event.clientContext;
+            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
         response.writeHead(200, headers);
         // Taken before the write: a pause of this process after it (a garbage collection, say)
         // must not eat into the Duration the runtime is already spending.
         const handedAt = performance.now();
         response.end(event.payload);
-        this.listener.next(event, handedAt);
+        this.listener.delivered(event, handedAt);
     }
     route(request, response) {
         const path = (request.url ?? '').split('?')[0] ?? '';
         if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
+            this.listener.nextRequested(performance.now());
             const queued = this.queued;
             this.queued = undefined;
             if (queued)
                 this.send(response, queued);
             else {
                 this.heldNext = response;
-                this.listener.next(undefined, performance.now());
+                this.listener.idle();
             }
             return;
         }
@@ -38322,8 +38800,14 @@ class RuntimeApi {
             answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
             return;
         }
-        readLimited(request, MAX_RESPONSE_BYTES, (body) => {
-            const errorType = headerValue(request, 'lambda-runtime-function-error-type');
+        const streamed = headerValue(request, 'lambda-runtime-function-response-mode') === 'streaming';
+        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
+            // A streamed response that failed midway says so in its trailers.
+            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
+            const errorType = trailerType ?? headerValue(request, 'lambda-runtime-function-error-type');
+            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
+            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
+            const failed = trailerType !== undefined;
             if (body === undefined) {
                 answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
                 this.currentRequestId = undefined;
@@ -38334,7 +38818,7 @@ class RuntimeApi {
             answer(response, 202, { status: 'OK' });
             if (requestId === undefined)
                 this.listener.initError(body, errorType);
-            else if (kind === 'response')
+            else if (kind === 'response' && !failed)
                 this.listener.response(requestId, body);
             else
                 this.listener.error(requestId, body, errorType);
@@ -38375,37 +38859,89 @@ function readLimited(request, limit, done) {
  * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
  */
 const NODE_BOOTSTRAP = String.raw `'use strict';
-const http = require('node:http');
+const net = require('node:net');
+const { Writable } = require('node:stream');
+const { finished } = require('node:stream/promises');
 const { format } = require('node:util');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// The service keeps fd 3 open while it lives: end-of-file there (or a broken output pipe) means
+// it is gone, and a runtime without its service exits rather than spin on EPIPE.
+const serviceGone = () => process.exit(1);
+try {
+  const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
+  lifeline.on('data', () => undefined).on('end', serviceGone).on('error', serviceGone);
+  lifeline.unref();
+} catch {
+  // Started without a lifeline (by hand, say): nothing to watch.
+}
+process.stdout.on('error', serviceGone);
+process.stderr.on('error', serviceGone);
 let currentRequestId;
+
+// The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
+// node:http: every invocation runs through here, and its CPU counts against the environment's
+// quota (AWS's own client uses a native HTTP library for the same reason).
+let socket;
+let pending;
+let received = Buffer.alloc(0);
+
+function connect() {
+  socket = net.connect(Number(apiPort), apiHost);
+  socket.setNoDelay(true);
+  socket.on('data', (chunk) => {
+    received = received.length ? Buffer.concat([received, chunk]) : chunk;
+    settle();
+  });
+  socket.on('error', (error) => fail(error));
+  socket.on('close', () => {
+    socket = undefined;
+    fail(new Error('the Runtime API closed the connection'));
+  });
+}
+
+function fail(error) {
+  const waiting = pending;
+  pending = undefined;
+  received = Buffer.alloc(0);
+  if (waiting) waiting.reject(error);
+}
+
+function settle() {
+  if (!pending) return;
+  const end = received.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] || 0);
+  if (received.length < end + 4 + length) return;
+  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
+  received = received.subarray(end + 4 + length);
+  const waiting = pending;
+  pending = undefined;
+  socket.unref();
+  waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+}
+
+// Header values come from user code (an error's name): only printable ASCII goes on the wire.
+const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 
 function call(method, path, body, headers) {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request(
-      {
-        host: apiHost,
-        port: apiPort,
-        method,
-        path: '/2018-06-01/runtime' + path,
-        agent,
-        headers: { ...headers, 'content-length': payload ? payload.length : 0 },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+    if (!socket) connect();
+    socket.ref();
+    pending = { resolve, reject };
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+    let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
+    for (const [name, value] of Object.entries(headers || {})) head += name + ': ' + headerValue(value) + '\r\n';
+    socket.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]) : head + '\r\n');
   });
 }
 
@@ -38476,12 +39012,101 @@ async function loadHandler() {
   if (typeof handler !== 'function') {
     throw typedError('Runtime.HandlerNotFound', handlerString + ' is undefined or not exported');
   }
+  // Node.js 24 and later take a handler of three or more parameters for a callback handler, and
+  // refuse it at INIT.
+  const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+  if (major >= 24 && handler.length >= 3) {
+    throw typedError(
+      'Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
+  }
   return handler;
+}
+
+// Response streaming, as AWS's runtime offers it: awslambda.streamifyResponse marks a handler
+// (event, responseStream, context) whose writes go to the Runtime API as a chunked response.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+globalThis.awslambda = {
+  streamifyResponse: (handler) => {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+};
+
+function responseStreamFor(requestId) {
+  let answer;
+  const open = () => {
+    if (answer) return;
+    if (!socket) connect();
+    socket.ref();
+    answer = new Promise((resolve, reject) => (pending = { resolve, reject }));
+    socket.write(
+      'POST /2018-06-01/runtime/invocation/' + requestId + '/response HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort +
+        '\r\ntransfer-encoding: chunked\r\nlambda-runtime-function-response-mode: streaming\r\ncontent-type: application/octet-stream' +
+        '\r\ntrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
+    );
+  };
+  const writable = new Writable({
+    write(chunk, encoding, callback) {
+      open();
+      if (chunk.length) socket.write(Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]));
+      callback();
+    },
+    final(callback) {
+      open();
+      socket.write('0\r\n\r\n');
+      callback();
+    },
+  });
+  writable.setContentType = () => undefined;
+  return {
+    writable,
+    opened: () => answer !== undefined,
+    answer: () => answer,
+    // An error after the first bytes travels in the trailers, as AWS's runtime sends it.
+    fail: (error) => {
+      const payload = errorPayload(error);
+      writable.destroy();
+      socket.write(
+        '0\r\nLambda-Runtime-Function-Error-Type: ' + headerValue(payload.errorType) +
+          '\r\nLambda-Runtime-Function-Error-Body: ' + Buffer.from(JSON.stringify(payload)).toString('base64') + '\r\n\r\n',
+      );
+      return answer;
+    },
+  };
+}
+
+async function runStreamingHandler(handler, event, context, requestId) {
+  const stream = responseStreamFor(requestId);
+  try {
+    await handler(event, stream.writable, context);
+    if (!stream.writable.writableEnded) stream.writable.end();
+    await finished(stream.writable);
+  } catch (error) {
+    if (!stream.opened()) throw error;
+    await stream.fail(error);
+    return;
+  }
+  await stream.answer();
+}
+
+// A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
+// (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
+function whenEventLoopEmpty(then) {
+  process.once('beforeExit', () => setImmediate(then));
 }
 
 function runHandler(handler, event, context) {
   return new Promise((resolve, reject) => {
-    const callback = (error, result) => (error ? reject(error) : resolve(result));
+    let answered = false;
+    const callback = (error, result) => {
+      if (answered) return;
+      answered = true;
+      if (error !== undefined && error !== null) reject(error);
+      else if (context.callbackWaitsForEmptyEventLoop) whenEventLoopEmpty(() => resolve(result));
+      else resolve(result);
+    };
     context.done = callback;
     context.succeed = (result) => resolve(result);
     context.fail = (error) => reject(error);
@@ -38492,16 +39117,20 @@ function runHandler(handler, event, context) {
 }
 
 // Tells the service that everything written before it has been written, so it can close the
-// invocation's log without racing the pipe.
+// invocation's log without racing the pipe. Written before asking for the next event (where
+// the invocation ends, work left behind included) and before a fatal exit. A pipe may take
+// writes asynchronously, and the environment is frozen once it asks for the next event, so this
+// resolves only when both streams have handed everything to the kernel.
 function flushed(requestId) {
-  process.stdout.write('\x1eLPG-FLUSHED ' + requestId + '\n');
+  const drained = (stream, text) => new Promise((resolve) => stream.write(text, () => resolve()));
+  return Promise.all([drained(process.stderr, ''), drained(process.stdout, '\x1eLPG-FLUSHED ' + requestId + '\n')]);
 }
 
-async function postError(path, error) {
+async function postError(path, error, exiting) {
   const payload = errorPayload(error);
   if (currentRequestId) {
     console.error('Invoke Error', JSON.stringify(payload));
-    flushed(currentRequestId);
+    if (exiting) await flushed(currentRequestId);
   }
   await call('POST', path, JSON.stringify(payload), {
     'content-type': 'application/json',
@@ -38513,8 +39142,8 @@ async function fatal(type, reason, code) {
   const error = reason instanceof Error ? reason : typedError(type, String(reason));
   if (reason instanceof Error) error.name = type;
   try {
-    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error);
-    else await postError('/init/error', error);
+    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error, true);
+    else await postError('/init/error', error, true);
   } finally {
     process.exit(code);
   }
@@ -38533,6 +39162,7 @@ async function main() {
   }
   const env = process.env;
   for (;;) {
+    if (currentRequestId) await flushed(currentRequestId);
     const next = await call('GET', '/invocation/next');
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
@@ -38546,7 +39176,7 @@ async function main() {
       memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
       logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
       logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-      clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+      clientContext: clientContext ? JSON.parse(Buffer.from(clientContext, 'latin1').toString('utf8')) : undefined,
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
@@ -38557,9 +39187,12 @@ async function main() {
       event = next.body;
     }
     try {
+      if (handler[STREAMING] === 'response') {
+        await runStreamingHandler(handler, event, context, requestId);
+        continue;
+      }
       const result = await runHandler(handler, event, context);
       const body = JSON.stringify(result === undefined ? null : result);
-      flushed(requestId);
       await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
     } catch (error) {
       await postError('/invocation/' + requestId + '/error', error);
@@ -38581,8 +39214,26 @@ import importlib
 import json
 import os
 import sys
+import threading
 import time
 import traceback
+
+def watch_service():
+    # The service keeps fd 3 open while it lives; end-of-file there means it is gone, and a
+    # runtime without its service exits.
+    try:
+        while os.read(3, 4096):
+            pass
+    except OSError:
+        pass
+    os._exit(1)
+
+
+try:
+    os.fstat(3)
+    threading.Thread(target=watch_service, daemon=True).start()
+except OSError:
+    pass
 
 host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
 connection = http.client.HTTPConnection(host, int(port))
@@ -38739,6 +39390,7 @@ class RuntimeStartError extends Error {
 class RuntimeClients {
     nodeBinary;
     pythonBinary;
+    /** Where the clients are; an environment with a private /tmp must still see it. */
     directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-runtimes-'));
     nodeBootstrap = (0,external_node_path_.join)(this.directory, 'node-bootstrap.cjs');
     pythonBootstrap = (0,external_node_path_.join)(this.directory, 'python-bootstrap.py');
@@ -38780,6 +39432,9 @@ class RuntimeClients {
 
 
 
+
+
+
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
 const INIT_LIMIT_MS = 10_000;
@@ -38804,7 +39459,10 @@ class ExecutionEnvironment {
     logStream;
     child;
     api;
-    cpuGroup;
+    cgroup;
+    cpuQuota;
+    freeze;
+    limits;
     spawnedAt = now();
     initDurationMs;
     initBilled = false;
@@ -38813,6 +39471,8 @@ class ExecutionEnvironment {
     /** The invocation whose result is in but whose output may still be in the pipe. */
     finishing;
     memoryPeak = 0;
+    memorySamples = 0;
+    identity;
     memoryTimer;
     initTimer;
     oomKilled = false;
@@ -38827,6 +39487,10 @@ class ExecutionEnvironment {
         this.services = services;
         this.logStream = logStreamName(spec.version, this.id, new Date());
         this.exited = new Promise((resolve) => (this.markExited = resolve));
+    }
+    /** The lasting CPU speed factor of this environment (1 without an environment spread or throttling). */
+    get speedFactor() {
+        return this.cpuQuota?.speedFactor ?? 1;
     }
     /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
     static async start(spec, services) {
@@ -38854,6 +39518,10 @@ class ExecutionEnvironment {
                 return;
             }
             this.startMemoryWatch();
+            // Thawed with a full CPU quota, as a Lambda environment starts each invocation.
+            this.freeze?.thaw();
+            if (this.initDurationMs !== undefined)
+                this.cpuQuota?.refill();
             const event = {
                 requestId: request.requestId,
                 payload: request.payload,
@@ -38861,7 +39529,14 @@ class ExecutionEnvironment {
                 invokedFunctionArn: request.invokedFunctionArn,
                 ...(request.clientContext ? { clientContext: request.clientContext } : {}),
             };
-            this.api?.deliver(event);
+            try {
+                this.api?.deliver(event);
+            }
+            catch (error) {
+                // The event could not be handed over; the environment is in an unknown state, so it goes.
+                this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`) });
+                this.kill();
+            }
         });
     }
     /** Stops the process and frees everything the environment holds; safe to call twice. */
@@ -38873,7 +39548,9 @@ class ExecutionEnvironment {
         const { spec, services } = this;
         this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
         const { api, address } = await RuntimeApi.start({
-            next: (event, handedAt) => this.onNext(event, handedAt),
+            nextRequested: (at) => this.onNextRequested(at),
+            delivered: (event, handedAt) => this.onDelivered(event, handedAt),
+            idle: () => this.freeze?.freeze(),
             response: (requestId, body) => this.onResult(requestId, { body }),
             responseTooLarge: (requestId) => this.onResult(requestId, {
                 failure: {
@@ -38901,18 +39578,38 @@ class ExecutionEnvironment {
             this.markExited();
             return;
         }
-        this.cpuGroup = services.throttle.createGroup(spec.memoryMb);
-        const [file, args] = this.cpuGroup
-            ? // The shell enrols itself in the CPU group and then becomes the runtime, so INIT is throttled too.
-                ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', this.cpuGroup.procsFile, command[0], ...command[1]]]
+        this.cgroup = services.cgroups.createGroup();
+        this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
+        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [spec.codeDirectory, services.clients.directory]);
+        this.identity = services.isolation?.identityFor(spec.codeDirectory);
+        // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
+        // user is the last step before the runtime, so INIT and everything after run as that user.
+        const runtime = this.identity
+            ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', runnableByOthers(command[0]), ...command[1]]]
             : command;
+        // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
+        const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
         const child = (0,external_node_child_process_.spawn)(file, args, {
             cwd: spec.codeDirectory,
-            env: this.processEnvironment(address),
-            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...this.processEnvironment(address), ...this.limits.variables },
+            // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
+            stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
             detached: true,
         });
         this.child = child;
+        this.freeze = services.freezer.attach(this.cgroup, child.pid);
+        if (child.pid) {
+            const procsFile = this.cgroup?.procsFiles[0];
+            const thaw = services.freezer.thawOf(this.cgroup);
+            services.reaper?.track({
+                id: this.id,
+                pgid: child.pid,
+                marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`,
+                ...(procsFile ? { cgroupProcs: procsFile } : {}),
+                ...(this.identity ? { uid: this.identity.uid } : {}),
+                ...(thaw ? { thaw } : {}),
+            });
+        }
         child.stdout?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         child.stderr?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         child.on('error', (error) => this.onExit(`error: ${error.message}`));
@@ -38956,12 +39653,24 @@ class ExecutionEnvironment {
             AWS_SESSION_TOKEN: 'local-lambda',
         };
     }
-    onNext(event, handedAt) {
+    /** INIT, or the invocation in flight, ends when the runtime asks for the next event. */
+    onNextRequested(at) {
         if (this.initDurationMs === undefined) {
-            this.initDurationMs = handedAt - this.spawnedAt;
+            this.initDurationMs = at - this.spawnedAt;
             clearTimeout(this.initTimer);
+            this.cpuQuota?.refill();
+            return;
         }
-        if (!event || !this.running)
+        const result = this.running?.result;
+        if (!result)
+            return;
+        if ('failure' in result)
+            this.finish(result.failure, undefined, true, at);
+        else
+            this.finish(undefined, result.body, true, at);
+    }
+    onDelivered(event, handedAt) {
+        if (this.running?.request.requestId !== event.requestId)
             return;
         const running = this.running;
         running.deliveredAt = handedAt;
@@ -38971,13 +39680,9 @@ class ExecutionEnvironment {
             this.kill();
     }
     onResult(requestId, result) {
-        if (this.running?.request.requestId !== requestId)
+        if (this.running?.request.requestId !== requestId || this.running.result)
             return;
-        // The runtime posted this itself, so its flush marker precedes it.
-        if ('failure' in result)
-            this.finish(result.failure, undefined, true);
-        else
-            this.finish(undefined, result.body, true);
+        this.running.result = result;
     }
     onInitError(body, errorType) {
         this.initDurationMs ??= now() - this.spawnedAt;
@@ -39003,8 +39708,18 @@ class ExecutionEnvironment {
     onExit(reason) {
         this.dead = true;
         this.shutDown();
+        // Children that left the process group (setsid) die with the environment.
+        this.services.reaper?.sweep(this.id);
         const running = this.running;
-        if (running) {
+        const result = running?.result;
+        // A runtime that ends after its response (work left behind that exits) still answered.
+        if (result && !this.oomKilled) {
+            if ('failure' in result)
+                this.finish(result.failure);
+            else
+                this.finish(undefined, result.body);
+        }
+        else if (running) {
             const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
             this.finish({
                 status: 'error',
@@ -39012,8 +39727,13 @@ class ExecutionEnvironment {
                 body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
             });
         }
-        this.cpuGroup?.remove();
+        this.release();
         this.markExited();
+    }
+    /** Frees what outlives the processes: the control groups and the environment's /tmp. */
+    release() {
+        this.cgroup?.remove();
+        this.limits?.remove();
     }
     onOutput(text) {
         const combined = this.partialLine + text;
@@ -39079,18 +39799,21 @@ class ExecutionEnvironment {
         const pid = this.child?.pid;
         if (pid && !this.dead)
             this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
+        // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
+        // double-forked grandchild, which has left the tree, counts too.
+        if (this.identity && !this.dead && this.memorySamples++ % 10 === 0)
+            this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
         if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
             this.oomKilled = true;
             this.kill();
         }
         return this.memoryPeak;
     }
-    finish(failure, body, fromRuntime = false) {
+    finish(failure, body, fromRuntime = false, endedAt = now()) {
         const running = this.running;
         if (!running)
             return;
         clearTimeout(running.timer);
-        const endedAt = now();
         const peak = this.sampleMemory();
         this.stopMemoryWatch();
         if (!failure && this.oomKilled) {
@@ -39152,19 +39875,22 @@ class ExecutionEnvironment {
         if (child?.pid && child.exitCode === null && child.signalCode === null) {
             try {
                 process.kill(-child.pid, 'SIGKILL');
+                // A frozen process takes its SIGKILL once thawed.
+                this.freeze?.thaw();
                 return; // the exit handler finishes the invocation and frees the rest
             }
             catch {
                 // The group is already gone.
             }
         }
-        this.cpuGroup?.remove();
+        this.release();
         this.markExited();
     }
     shutDown() {
         clearTimeout(this.initTimer);
         this.stopMemoryWatch();
         this.api?.close();
+        this.child?.stdio[3]?.destroy();
     }
 }
 function typeFromBody(body) {
@@ -39175,6 +39901,36 @@ function typeFromBody(body) {
     catch {
         return 'Unhandled';
     }
+}
+/**
+ * The first `program` on PATH that a user of no group of ours may run: every directory on its way
+ * and the file itself executable by others. setpriv stops at the first one it finds, and a
+ * runtime installed under /root (a pyenv shim, say) is not runnable by an environment's user.
+ */
+function runnableByOthers(program) {
+    if (program.includes('/'))
+        return program;
+    const openToOthers = (path) => {
+        try {
+            let current = (0,external_node_fs_.realpathSync)(path);
+            if (((0,external_node_fs_.statSync)(current).mode & 0o001) === 0)
+                return false;
+            while (current !== (0,external_node_path_.dirname)(current)) {
+                current = (0,external_node_path_.dirname)(current);
+                if (((0,external_node_fs_.statSync)(current).mode & 0o001) === 0)
+                    return false;
+            }
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    for (const directory of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+        if (directory && openToOthers((0,external_node_path_.join)(directory, program)))
+            return (0,external_node_path_.join)(directory, program);
+    }
+    return program;
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/environment-pool.ts
@@ -39190,6 +39946,7 @@ class EnvironmentPool {
     pooled = new Set();
     retiring = new Set();
     starting = 0;
+    stopped = false;
     constructor(services, options) {
         this.services = services;
         this.options = options;
@@ -39197,7 +39954,13 @@ class EnvironmentPool {
     get size() {
         return this.pooled.size;
     }
+    /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
+    describe() {
+        return [...this.pooled].map(({ functionName, version, environment }) => ({ functionName, version, speedFactor: environment.speedFactor }));
+    }
     async acquire(spec, key) {
+        if (this.stopped)
+            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
         for (const entry of this.pooled) {
             if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
                 clearTimeout(entry.idleTimer);
@@ -39216,6 +39979,11 @@ class EnvironmentPool {
         finally {
             this.starting--;
         }
+        if (this.stopped) {
+            // Started while the service stopped: nothing may outlive it.
+            await environment.retire();
+            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
+        }
         const entry = { environment, key, functionName: spec.functionName, version: spec.version, lastUsed: Date.now() };
         this.pooled.add(entry);
         return this.acquired(entry, true);
@@ -39230,6 +39998,7 @@ class EnvironmentPool {
         }
     }
     async stopAll() {
+        this.stopped = true;
         for (const entry of this.pooled)
             this.remove(entry, true);
         await Promise.all(this.retiring);
@@ -39271,6 +40040,150 @@ class EnvironmentPool {
             return;
         const done = entry.environment.retire().finally(() => this.retiring.delete(done));
         this.retiring.add(done);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/event-queue.ts
+
+/** Lambda retries a failed asynchronous invocation twice. */
+const MAX_ATTEMPTS = 3;
+/** How long an event waits when every environment is busy before it tries again. */
+const BUSY_WAIT_MS = 20;
+/**
+ * Asynchronous (Event) invocations, as Lambda queues them: accepted into a bounded queue, run as
+ * environments allow, never dropped while the service runs, and retried twice after a function
+ * error, each retry logged under the same request id.
+ */
+class EventQueue {
+    options;
+    waiting = [];
+    timers = new Set();
+    inFlight = new Set();
+    delayed = 0;
+    stopped = false;
+    constructor(options) {
+        this.options = options;
+    }
+    /** Events accepted and not yet finished (waiting, running or waiting for a retry). */
+    get size() {
+        return this.waiting.length + this.inFlight.size + this.delayed;
+    }
+    enqueue(requestId, run) {
+        if (this.stopped)
+            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
+        if (this.size >= this.options.capacity) {
+            throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${this.options.capacity} events; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+        }
+        this.waiting.push({ requestId, run, attempt: 1 });
+        this.pump();
+    }
+    /** Drops what has not started and waits for what runs (it ends when environments stop). */
+    async stop() {
+        this.stopped = true;
+        this.waiting.length = 0;
+        for (const timer of this.timers)
+            clearTimeout(timer);
+        this.timers.clear();
+        this.delayed = 0;
+        await Promise.all(this.inFlight);
+    }
+    pump() {
+        while (!this.stopped && this.inFlight.size < this.options.concurrency && this.waiting.length > 0) {
+            const event = this.waiting.shift();
+            const running = this.attempt(event).finally(() => {
+                this.inFlight.delete(running);
+                this.pump();
+            });
+            this.inFlight.add(running);
+        }
+    }
+    async attempt(event) {
+        let outcome;
+        try {
+            outcome = await event.run(event.attempt);
+        }
+        catch {
+            outcome = 'no-environment';
+        }
+        if (outcome === 'no-environment')
+            this.later(event, BUSY_WAIT_MS);
+        else if (outcome === 'function-error' && event.attempt < MAX_ATTEMPTS) {
+            event.attempt++;
+            this.later(event, this.options.retryDelayMs * 2 ** (event.attempt - 2));
+        }
+    }
+    later(event, delayMs) {
+        if (this.stopped)
+            return;
+        this.delayed++;
+        const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            this.delayed--;
+            this.waiting.push(event);
+            this.pump();
+        }, delayMs);
+        this.timers.add(timer);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/freezer.ts
+/**
+ * Freezes an execution environment between invocations, as Lambda does, so its timers and
+ * background work do not run while it is idle and each invocation starts from a frozen state.
+ * The cgroup freezer catches every process of the environment, however it was started; where
+ * it is not available, SIGSTOP and SIGCONT reach the environment's process group.
+ */
+class Freezer {
+    status;
+    constructor(cgroups, options = {}) {
+        const version = options.disabled ? undefined : cgroups.version('freezer');
+        if (options.disabled) {
+            this.status = { enabled: false, mechanism: 'none', statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.' };
+        }
+        else if (version !== undefined) {
+            this.status = { enabled: true, mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1', statement: `Environments are frozen between invocations (cgroup v${version} freezer).` };
+        }
+        else {
+            this.status = {
+                enabled: true,
+                mechanism: 'signals',
+                statement: `Environments are frozen between invocations with SIGSTOP/SIGCONT of their process group (${cgroups.unavailableReason('freezer')}); a process that leaves the group is not frozen.`,
+            };
+        }
+    }
+    /**
+     * The control file and value that thaw an environment's freezer group, for whoever must kill it
+     * from outside (a frozen process does not act on SIGKILL until it is thawed).
+     */
+    thawOf(group) {
+        if (!this.status.enabled || this.status.mechanism === 'signals')
+            return undefined;
+        const version = group?.version('freezer');
+        const file = version === 2 ? group?.file('freezer', 'cgroup.freeze') : version === 1 ? group?.file('freezer', 'freezer.state') : undefined;
+        return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
+    }
+    /** The freeze of one environment whose first process is `pid` (a process group leader). */
+    attach(group, pid) {
+        if (!this.status.enabled)
+            return undefined;
+        const version = this.status.mechanism === 'signals' ? undefined : group?.version('freezer');
+        if (version === 2) {
+            return { freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'), thaw: () => void group?.write('freezer', 'cgroup.freeze', '0') };
+        }
+        if (version === 1) {
+            return { freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'), thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED') };
+        }
+        if (pid === undefined)
+            return undefined;
+        const signal = (name) => {
+            try {
+                process.kill(-pid, name);
+            }
+            catch {
+                // The group is gone; the environment's exit handler deals with it.
+            }
+        };
+        return { freeze: () => signal('SIGSTOP'), thaw: () => signal('SIGCONT') };
     }
 }
 
@@ -39723,7 +40636,58 @@ function paginate(items, marker, maxItems) {
     return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
+/**
+ * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
+ * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
+ * payload and a CRC32 of the whole.
+ */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+function crc32(bytes) {
+    let crc = 0xffffffff;
+    for (const byte of bytes)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
+function eventMessage(headers, payload) {
+    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+        const nameBytes = Buffer.from(name);
+        const valueBytes = Buffer.from(value);
+        const header = Buffer.alloc(1 + nameBytes.length + 3);
+        header.writeUInt8(nameBytes.length, 0);
+        nameBytes.copy(header, 1);
+        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
+        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+        return Buffer.concat([header, valueBytes]);
+    }));
+    const total = 12 + encoded.length + payload.length + 4;
+    const prelude = Buffer.alloc(12);
+    prelude.writeUInt32BE(total, 0);
+    prelude.writeUInt32BE(encoded.length, 4);
+    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
+    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+    return message;
+}
+/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
+function responseStream(payload, complete) {
+    const CHUNK = 64 * 1024;
+    const chunks = [];
+    for (let at = 0; at < payload.length; at += CHUNK) {
+        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
+    }
+    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
+    return Buffer.concat(chunks);
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
+
 
 
 
@@ -39735,19 +40699,23 @@ const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
 class Invoker {
     store;
     pool;
+    events;
     faults;
     region;
     random;
-    background = new Set();
-    constructor(store, pool, faults, region, random = Math.random) {
+    constructor(store, pool, events, faults, region, random = Math.random) {
         this.store = store;
         this.pool = pool;
+        this.events = events;
         this.faults = faults;
         this.region = region;
         this.random = random;
     }
     async invoke(request) {
         const { invocationType, logType } = request;
+        if (request.streaming && invocationType === 'Event') {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+        }
         if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
             throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
         }
@@ -39785,30 +40753,53 @@ class Invoker {
             region: this.region,
             logGroup: settings.logGroup,
             logFormat: settings.logFormat,
+            ephemeralStorageMb: settings.ephemeralStorageMb,
         };
         const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
-        const acquired = await this.pool.acquire(spec, key);
         const requestId = (0,external_node_crypto_.randomUUID)();
-        const run = acquired.environment
-            .invoke({
-            requestId,
-            payload,
-            invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
-            ...(request.clientContext ? { clientContext: request.clientContext } : {}),
-            kill: this.faults.killThisInvocation(),
-        })
-            .finally(() => acquired.release());
+        const run = async () => {
+            const acquired = await this.pool.acquire(spec, key);
+            return acquired.environment
+                .invoke({
+                requestId,
+                payload,
+                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
+                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+                kill: this.faults.killThisInvocation(),
+            })
+                .finally(() => acquired.release());
+        };
         if (invocationType === 'Event') {
-            const tracked = run.catch(() => undefined).finally(() => this.background.delete(tracked));
-            this.background.add(tracked);
+            this.events.enqueue(requestId, async () => {
+                try {
+                    return (await run()).functionError ? 'function-error' : 'done';
+                }
+                catch (error) {
+                    // Every environment busy: the event waits in the queue, as on Lambda.
+                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
+                        return 'no-environment';
+                    throw error;
+                }
+            });
             return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
         }
-        const outcome = await run;
+        const outcome = await run();
+        if (request.streaming) {
+            const headers = this.headers(outcome, executedVersion, false);
+            return {
+                status: 200,
+                headers: { 'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'], 'content-type': 'application/vnd.amazon.eventstream' },
+                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
+                    ...(outcome.functionError ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') } : {}),
+                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
+                }),
+            };
+        }
         return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
     }
-    /** Waits for queued asynchronous invocations to settle (they end when environments stop). */
+    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
     async drain() {
-        await Promise.all(this.background);
+        await this.events.stop();
     }
     headers(outcome, executedVersion, tail) {
         const headers = {
@@ -39993,7 +40984,399 @@ class LogsApi {
     }
 }
 
+;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
+const keys = new Map();
+function origin(endpoint) {
+    try {
+        return new URL(endpoint).origin;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Remembers a service's key until the returned function is called. */
+function registerLocalAccessKey(endpoint, key) {
+    const at = origin(endpoint);
+    if (at === undefined)
+        return () => undefined;
+    keys.set(at, key);
+    return () => {
+        if (keys.get(at) === key)
+            keys.delete(at);
+    };
+}
+function localAccessKeyFor(endpoint) {
+    const at = endpoint === undefined ? undefined : origin(endpoint);
+    return at === undefined ? undefined : keys.get(at);
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
+/** Whether a bind address keeps the service to this machine. */
+function isLoopbackAddress(host) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return LOOPBACK_NAMES.has(bare.toLowerCase()) || ((0,external_node_net_namespaceObject.isIP)(bare) === 4 && bare.startsWith('127.'));
+}
+/** Splits `name:port`, `[v6]:port`, `name` or `[v6]` into its parts; undefined when malformed. */
+function splitHost(value) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
+    if (!match)
+        return undefined;
+    const name = (match[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
+    return match[2] === undefined ? { name } : { name, port: Number(match[2]) };
+}
+/** Refuses browser origins and foreign Host names; undefined when the request may proceed. */
+function refuseForeignCaller(headers, bound) {
+    if (headers.origin !== undefined) {
+        return { status: 403, type: 'AccessDeniedException', message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.` };
+    }
+    const host = headers.host === undefined ? undefined : splitHost(headers.host);
+    const bare = bound.boundAddress.toLowerCase();
+    const known = host !== undefined && (isLoopbackAddress(host.name) || host.name === bare || (bare === '0.0.0.0' || bare === '::' ? (0,external_node_net_namespaceObject.isIP)(host.name) !== 0 : false));
+    if (!host || !known || (host.port !== undefined && host.port !== bound.port)) {
+        return { status: 403, type: 'AccessDeniedException', message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).` };
+    }
+    return undefined;
+}
+/** Content types a web page can post without a CORS preflight. */
+const SIMPLE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+/**
+ * Lambda's REST operations with a JSON body take `application/json`; CloudWatch Logs takes
+ * `application/x-amz-json-1.1`; Invoke's payload goes as it is (the SDK says octet-stream, the CLI
+ * says nothing), but never as one of the types a page can send.
+ */
+function refuseContentType(contentType, expects) {
+    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const refuse = (wanted) => ({
+        status: 415,
+        type: 'UnsupportedMediaTypeException',
+        message: `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted here; send ${wanted}.`,
+    });
+    if (expects === 'json')
+        return type === 'application/json' || type === 'application/x-amz-json-1.1' ? undefined : refuse('application/json');
+    if (expects === 'logs-json')
+        return type === 'application/x-amz-json-1.1' || type === 'application/json' ? undefined : refuse('application/x-amz-json-1.1');
+    return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/reaper.ts
+
+/**
+ * The reaper runs beside the service as a process of its own (its own process group, deaf to
+ * terminal signals) and reads what the service tells it on a pipe. When the service asks, it
+ * sweeps one environment; when the pipe closes, because the service stopped or died (SIGKILL, a
+ * crash, a function killing it), it sweeps every environment it knows and removes the service's
+ * directories. So no runtime, and no child a function detached, outlives the service.
+ */
+const REAPER_SOURCE = String.raw `'use strict';
+const { readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
+const environments = new Map();
+const paths = new Set();
+function processes() {
+  const found = [];
+  for (const name of readdirSync('/proc')) if (/^\d+$/.test(name) && Number(name) !== process.pid) found.push(Number(name));
+  return found;
+}
+function belongs(pid, environment) {
+  try {
+    if (environment.uid !== undefined && new RegExp('^Uid:\\s+' + environment.uid + '\\s', 'm').test(readFileSync('/proc/' + pid + '/status', 'utf8'))) return true;
+    return readFileSync('/proc/' + pid + '/environ', 'latin1').split('\0').includes(environment.marker);
+  } catch {
+    return false;
+  }
+}
+function sweep(environment) {
+  if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
+  for (let round = 0; round < 20; round++) {
+    try { process.kill(-environment.pgid, 'SIGKILL'); } catch {}
+    const pids = new Set();
+    if (environment.cgroupProcs) {
+      try { for (const line of readFileSync(environment.cgroupProcs, 'utf8').split('\n')) if (line) pids.add(Number(line)); } catch {}
+    }
+    for (const pid of processes()) if (belongs(pid, environment)) pids.add(pid);
+    if (pids.size === 0) break;
+    for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
+    if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
+  }
+  if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
+}
+let pending = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  pending += text;
+  for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
+    const line = pending.slice(0, at);
+    pending = pending.slice(at + 1);
+    const tab = line.indexOf('\t');
+    const verb = line.slice(0, tab);
+    const argument = line.slice(tab + 1);
+    if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
+    else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
+    else if (verb === 'path') paths.add(argument);
+  }
+});
+function finish() {
+  for (const environment of environments.values()) sweep(environment);
+  for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
+  process.exit(0);
+}
+process.stdin.on('end', finish);
+process.stdin.on('error', finish);
+`;
+class Reaper {
+    child;
+    constructor() {
+        try {
+            this.child = (0,external_node_child_process_.spawn)(process.execPath, ['-e', REAPER_SOURCE], {
+                stdio: ['pipe', 'ignore', 'ignore'],
+                detached: true,
+                env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+            });
+            this.child.on('error', () => undefined);
+            this.child.stdin?.on('error', () => undefined);
+            // Neither the reaper nor its pipe keeps the service's process alive.
+            this.child.unref();
+            this.child.stdin?.unref?.();
+        }
+        catch {
+            this.child = undefined;
+        }
+    }
+    /** Whether a reaper runs; without one, a service that dies abruptly may leave processes behind. */
+    get running() {
+        return this.child?.pid !== undefined && this.child.exitCode === null;
+    }
+    track(environment) {
+        this.send('track', JSON.stringify(environment));
+    }
+    /** Kills whatever is left of an environment (children that left its process group). */
+    sweep(id) {
+        this.send('sweep', id);
+    }
+    /** A directory to remove when the service goes, however it goes. */
+    removeOnExit(path) {
+        this.send('path', path);
+    }
+    /**
+     * The service is stopping: the reaper sweeps what is left, removes the directories, and exits
+     * by itself. Nothing waits for it: it holds no reference on the event loop, and a process whose
+     * loop is empty must be free to exit.
+     */
+    dispose() {
+        this.child?.stdin?.end();
+    }
+    send(verb, argument) {
+        if (this.child?.stdin?.writable)
+            this.child.stdin.write(`${verb}\t${argument}\n`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service-options.ts
+const KINDS = {
+    host: 'string',
+    port: 'number',
+    region: 'string',
+    idleTimeoutMs: 'number',
+    maxEnvironments: 'number',
+    eventQueueCapacity: 'number',
+    eventRetryDelayMs: 'number',
+    cpuThrottle: 'boolean',
+    throttleInit: 'boolean',
+    freeze: 'boolean',
+    privateTmp: 'boolean',
+    environmentSpread: 'number',
+    faults: 'object',
+    nodeBinary: 'string',
+    pythonBinary: 'string',
+    requireAuth: ['boolean', 'object'],
+    isolation: 'boolean',
+    warn: 'function',
+};
+function checkServiceOptions(options) {
+    const problems = [];
+    for (const [key, value] of Object.entries(options)) {
+        if (value === undefined)
+            continue;
+        const allowed = KINDS[key];
+        const kinds = allowed === undefined ? [] : typeof allowed === 'string' ? [allowed] : allowed;
+        if (!kinds.length)
+            problems.push(`unknown option ${JSON.stringify(key)}`);
+        else if (!kinds.includes(typeof value) || value === null || (typeof value === 'number' && !Number.isFinite(value))) {
+            problems.push(`${key} must be a ${kinds.map((kind) => (kind === 'number' ? 'finite number' : kind)).join(' or ')}, got ${JSON.stringify(value)}`);
+        }
+    }
+    if (problems.length) {
+        throw new TypeError(`Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS).map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`).join(', ')}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** AWS refuses a signature whose time is more than 5 minutes off. */
+const MAX_SKEW_MS = 5 * 60 * 1000;
+/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
+function generateAccessKey() {
+    return {
+        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
+    };
+}
+const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
+/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
+function escapeUri(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+/**
+ * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
+ * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
+ */
+function canonicalPaths(path) {
+    const resolve = (dropEmpty) => {
+        const segments = [];
+        const parts = path.split('/').slice(1);
+        for (const part of parts) {
+            if (part === '.' || (dropEmpty && part === ''))
+                continue;
+            if (part === '..')
+                segments.pop();
+            else
+                segments.push(part);
+        }
+        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
+        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
+    };
+    return [...new Set([resolve(true), resolve(false)])];
+}
+function canonicalQuery(query) {
+    const pairs = [];
+    for (const part of query.split('&')) {
+        if (!part)
+            continue;
+        const at = part.indexOf('=');
+        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
+        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
+        if (key === 'X-Amz-Signature')
+            continue;
+        pairs.push([escapeUri(key), escapeUri(value)]);
+    }
+    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
+}
+function headerValues(rawHeaders) {
+    const values = new Map();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = (rawHeaders[i] ?? '').toLowerCase();
+        const list = values.get(name) ?? [];
+        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
+        values.set(name, list);
+    }
+    return values;
+}
+function parseAuthorization(value) {
+    if (!value.startsWith(`${ALGORITHM} `))
+        return undefined;
+    const fields = new Map();
+    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
+        const at = part.indexOf('=');
+        if (at > 0)
+            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+    }
+    const credential = fields.get('Credential');
+    const signedHeaders = fields.get('SignedHeaders');
+    const signature = fields.get('Signature');
+    if (!credential || !signedHeaders || !signature)
+        return undefined;
+    return { credential, signedHeaders, signature };
+}
+/** `20261123T133011Z` as epoch milliseconds, or NaN. */
+function parseAmzDate(value) {
+    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+    if (!match)
+        return Number.NaN;
+    const [, y, mo, d, h, mi, s] = match.map(Number);
+    return Date.UTC(y, mo - 1, d, h, mi, s);
+}
+const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
+/**
+ * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
+ * send) against the one key this service accepts. Returns why it fails, or undefined.
+ */
+function verifySignature(request, key, now = Date.now()) {
+    const headers = headerValues(request.rawHeaders);
+    const authorization = headers.get('authorization')?.[0];
+    if (!authorization)
+        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+    const parsed = parseAuthorization(authorization);
+    if (!parsed)
+        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
+    const scope = parsed.credential.split('/');
+    if (scope.length !== 5 || scope[4] !== 'aws4_request')
+        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
+    const [accessKeyId, day, region, service] = scope;
+    if (accessKeyId !== key.accessKeyId)
+        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    const signedNames = parsed.signedHeaders.split(';');
+    if (!signedNames.includes('host'))
+        return incomplete("'Host' must be a signed header.");
+    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
+    const signedAt = parseAmzDate(amzDate);
+    if (Number.isNaN(signedAt))
+        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
+    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+        return { type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.` };
+    }
+    if (!amzDate.startsWith(day))
+        return { type: 'InvalidSignatureException', message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.` };
+    const queryAt = request.target.indexOf('?');
+    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
+    let query;
+    try {
+        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
+    }
+    catch {
+        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
+    }
+    const bodyHash = sha256Hex(request.body);
+    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
+    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
+        return { type: 'InvalidSignatureException', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
+    }
+    const payloadHash = declaredHash ?? bodyHash;
+    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
+    const credentialScope = `${day}/${region}/${service}/aws4_request`;
+    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
+    const provided = Buffer.from(parsed.signature, 'utf8');
+    for (const canonicalUri of canonicalPaths(path)) {
+        const canonicalRequest = [request.method, canonicalUri, query, canonicalHeaders, parsed.signedHeaders, payloadHash].join('\n');
+        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
+        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
+        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
+            return undefined;
+    }
+    return {
+        type: 'InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/service.ts
+
+
+
+
+
+
+
+
+
+
 
 
 
@@ -40024,13 +41407,18 @@ function json(status, body) {
 function readBody(request, limit) {
     return new Promise((resolve) => readLimited(request, limit, resolve));
 }
-async function readJson(request) {
-    const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+function refuse(refusal) {
+    if (refusal)
+        throw new LambdaServiceError(refusal.type, refusal.message);
+}
+/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
+function readJson(request, body, expects = 'json') {
     if (body === undefined) {
         throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
     }
     if (body.length === 0)
         return {};
+    refuse(refuseContentType(header(request, 'content-type'), expects));
     let parsed;
     try {
         parsed = JSON.parse(body.toString('utf8'));
@@ -40049,67 +41437,143 @@ function header(request, name) {
 }
 function maxItems(url) {
     const raw = url.searchParams.get('MaxItems');
-    return raw === null ? undefined : Number(raw);
+    if (raw === null)
+        return undefined;
+    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 1 && value <= 10_000)) {
+        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
+    }
+    return value;
+}
+/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
+function decodeSegment(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
+    }
+}
+/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
+function clientContext(request) {
+    const raw = header(request, 'x-amz-client-context');
+    if (!raw)
+        return undefined;
+    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
+    let parsed;
+    try {
+        parsed = text === undefined ? undefined : JSON.parse(text);
+    }
+    catch {
+        parsed = undefined;
+    }
+    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
+    }
+    return text;
 }
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 async function startLocalLambda(options = {}) {
+    checkServiceOptions(options);
+    const spread = options.environmentSpread ?? 0;
+    if (!(spread >= 0 && spread <= 1))
+        throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
     const region = options.region ?? 'us-east-1';
     const faults = new FaultInjector(options.faults);
     const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
     const logs = new LogStore();
     const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
-    const throttle = new CpuThrottle({ disabled: options.cpuThrottle === false });
-    const pool = new EnvironmentPool({ clients, throttle, logs }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 });
+    const controllers = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+    const cgroups = new Cgroups(controllers);
+    const throttle = new CpuThrottle(cgroups, {
+        disabled: options.cpuThrottle === false,
+        throttleInit: options.throttleInit === true,
+        environmentSpread: spread,
+        seed: faults.current.seed,
+    });
+    const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
+    const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
+    const reaper = new Reaper();
+    const isolation = new Isolation({ disabled: options.isolation === false });
+    isolation.openDirectory(codeRoot);
+    isolation.shareReadOnly(clients.directory);
+    reaper.removeOnExit(codeRoot);
+    reaper.removeOnExit(clients.directory);
+    reaper.removeOnExit(limits.directory);
+    const pool = new EnvironmentPool({ clients, cgroups, throttle, freezer, limits, logs, reaper, isolation }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 });
     const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
-    const invoker = new Invoker(store, pool, faults, region, seededRandom(faults.current.seed + 1));
+    const events = new EventQueue({
+        capacity: options.eventQueueCapacity ?? 100_000,
+        concurrency: options.maxEnvironments ?? 64,
+        retryDelayMs: options.eventRetryDelayMs ?? 1000,
+    });
+    const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
     const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
+    const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
     let endpoint = '';
-    const fn = (match) => decodeURIComponent(match[1] ?? '');
+    let bound = { boundAddress: '127.0.0.1', port: 0 };
+    const fn = (match) => decodeSegment(match[1] ?? '');
     const ref = (match, url) => parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
     const routes = [
         ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request) => json(201, store.create(await readJson(request)))],
+        ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => json(201, store.create(readJson(request, body)))],
         ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
                 const result = store.get(ref(m, url));
                 const code = result.Code;
-                return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}` } });
+                return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}${codeToken(String(code.Location))}` } });
             }],
         ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
                 store.deleteFunction(ref(m, url));
                 return json(204, undefined);
             }],
         ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => json(200, store.getConfiguration(ref(m, url)))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url) => json(200, store.updateConfiguration(ref(m, url).name, await readJson(request)))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url) => json(200, store.updateCode(ref(m, url).name, await readJson(request)))],
+        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body)))],
+        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body)))],
         ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url) => json(201, store.publish(ref(m, url).name, await readJson(request)))],
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body)))],
         ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url) => json(201, store.createAlias(ref(m, url).name, await readJson(request)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeURIComponent(m[2] ?? '')))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url) => json(200, store.updateAlias(ref(m, url).name, decodeURIComponent(m[2] ?? ''), await readJson(request)))],
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body)))],
+        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? '')))],
+        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body)))],
         ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
-                store.deleteAlias(ref(m, url).name, decodeURIComponent(m[2] ?? ''));
+                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
                 return json(204, undefined);
             }],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, async (m, request, url) => invoker.invoke({
-                ref: ref(m, url),
-                invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-                logType: header(request, 'x-amz-log-type') ?? 'None',
-                payload: await readBody(request, MAX_SYNC_PAYLOAD_BYTES),
-                ...(header(request, 'x-amz-client-context') ? { clientContext: Buffer.from(header(request, 'x-amz-client-context') ?? '', 'base64').toString('utf8') } : {}),
-            })],
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, async (m, request, url, body) => {
+                refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+                const context = clientContext(request);
+                return invoker.invoke({
+                    ref: ref(m, url),
+                    invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+                    logType: header(request, 'x-amz-log-type') ?? 'None',
+                    payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+                    ...(context ? { clientContext: context } : {}),
+                });
+            }],
+        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, async (m, request, url, body) => {
+                refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+                const context = clientContext(request);
+                return invoker.invoke({
+                    ref: ref(m, url),
+                    invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+                    logType: header(request, 'x-amz-log-type') ?? 'None',
+                    payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+                    streaming: true,
+                    ...(context ? { clientContext: context } : {}),
+                });
+            }],
         ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
                 status: 200,
                 headers: { 'content-type': 'application/zip' },
-                body: store.codeOf(fn(m), decodeURIComponent(m[2] ?? '')),
+                body: store.codeOf(fn(m), decodeSegment(m[2] ?? '')),
             })],
         ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-        ['PUT', /^\/local\/faults$/, async (_m, request) => {
+        ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
                 try {
-                    faults.update((await readJson(request)));
+                    faults.update((readJson(request, body)));
                 }
                 catch (error) {
                     if (error instanceof LambdaServiceError)
@@ -40119,18 +41583,36 @@ async function startLocalLambda(options = {}) {
                 return json(200, { ...faults.current });
             }],
     ];
+    const codeToken = (path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
+    const codeTokenValid = (url) => {
+        const expected = Buffer.from(codeToken(url.pathname));
+        const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
+        return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
+    };
     const info = () => ({
         endpoint,
         region,
         cpuThrottling: throttle.status,
+        freezing: freezer.status,
+        environmentLimits: limits.status,
+        limitations: [
+            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+            ...limits.status.limitations,
+        ],
         environments: pool.size,
+        liveEnvironments: pool.describe(),
         faults: faults.current,
+        requireAuth: accessKey !== undefined,
+        isolation: isolation.status,
+        logs: logs.usage,
     });
-    async function handleLogs(request, target) {
+    async function handleLogs(request, target, body) {
         const operation = target.slice(LOGS_TARGET_PREFIX.length);
-        const reply = (status, body) => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(body)) });
+        const reply = (status, document) => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
+        refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
         try {
-            return reply(200, logsApi.handle(operation, await readJson(request)));
+            return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
         }
         catch (error) {
             if (error instanceof LogsApiError)
@@ -40141,11 +41623,38 @@ async function startLocalLambda(options = {}) {
         }
     }
     async function handle(request) {
-        const url = new URL(request.url ?? '/', 'http://local');
         const method = request.method ?? 'GET';
+        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
+        if (foreign) {
+            request.resume();
+            refuse(foreign);
+        }
+        let url;
+        try {
+            url = new URL(request.url ?? '/', 'http://local');
+        }
+        catch {
+            request.resume();
+            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+        }
+        // Service facts, so that a client can tell it is talking to the local service before it signs,
+        // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
+        const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(url)));
+        if (accessKey && !open && !header(request, 'authorization')) {
+            request.resume();
+            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+        }
+        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+        if (accessKey && !open) {
+            if (body === undefined)
+                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
+            if (failure)
+                throw new LambdaServiceError(failure.type, failure.message);
+        }
         const target = header(request, 'x-amz-target');
         if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX))
-            return handleLogs(request, target);
+            return handleLogs(request, target, body);
         if (url.pathname.startsWith(FUNCTIONS)) {
             const fault = faults.requestFault();
             if (fault === 'throttle') {
@@ -40161,7 +41670,7 @@ async function startLocalLambda(options = {}) {
         for (const [routeMethod, pattern, route] of routes) {
             const match = pattern.exec(url.pathname);
             if (match && routeMethod === method)
-                return route(match, request, url);
+                return route(match, request, url, body);
         }
         request.resume();
         throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
@@ -40174,6 +41683,7 @@ async function startLocalLambda(options = {}) {
         });
         response.end(reply.body);
     }
+    // Whatever a handler throws becomes an error reply; nothing a client sends reaches the process.
     const server = (0,external_node_http_.createServer)((request, response) => {
         const requestId = (0,external_node_crypto_.randomUUID)();
         handle(request)
@@ -40188,28 +41698,51 @@ async function startLocalLambda(options = {}) {
             .then((reply) => send(response, reply, requestId))
             .catch(() => response.destroy());
     });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-    });
+    const release = () => {
+        store.dispose();
+        cgroups.dispose();
+        limits.dispose();
+        clients.dispose();
+        (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
+        reaper.dispose();
+    };
+    const bindHost = options.host ?? '127.0.0.1';
+    try {
+        await new Promise((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(options.port ?? 0, bindHost, resolve);
+        });
+    }
+    catch (error) {
+        release();
+        throw error;
+    }
     const address = server.address();
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     endpoint = `http://${host}:${address.port}`;
+    bound = { boundAddress: address.address, port: address.port };
+    if (!isLoopbackAddress(address.address)) {
+        (options.warn ?? ((message) => process.stderr.write(`${message}\n`)))(`WARNING: the local Lambda service is listening on ${endpoint}, beyond this machine's loopback. ` +
+            `Anyone who can reach it can run code as ${process.getuid?.() === 0 ? 'root' : 'this user'}` +
+            `${accessKey ? '' : ' (and --require-auth is off)'}. Bind 127.0.0.1 unless you mean it.`);
+    }
+    const forgetKey = accessKey ? registerLocalAccessKey(endpoint, accessKey) : () => undefined;
     let stopping;
     return {
         endpoint,
         logs,
+        ...(accessKey ? { accessKey } : {}),
         info,
         setFaults: (update) => faults.update(update),
         stop: () => (stopping ??= (async () => {
+            forgetKey();
             server.close();
             server.closeAllConnections();
             store.dispose();
+            const drained = invoker.drain();
             await pool.stopAll();
-            await invoker.drain();
-            throttle.dispose();
-            clients.dispose();
-            (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
+            await drained;
+            release();
         })()),
     };
 }
@@ -49806,496 +51339,6 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/config/schema.ts
-
-/**
- * The configuration file's schema: the one source for validation, for the types the rest of the
- * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
- */
-const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
-const percent = union([schemas_number(PERCENT).min(0, PERCENT).max(10, PERCENT), schemas_string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
-    .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
-const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
-const imageSource = object({ image: schemas_string().min(1) }).strict();
-const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
-const codeSource = union([schemas_string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
-const baselineSource = union([
-    schemas_string().min(1),
-    s3Source,
-    imageSource,
-    object({ version: union([schemas_string().regex(/^\d+$/), schemas_number().int().positive()]).transform(String) }).strict(),
-    object({ alias: schemas_string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
-], { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` });
-const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), union([schemas_string(), schemas_number(), schemas_boolean()]).transform(String));
-const exemplar = object({
-    name: schemas_string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
-    payload: schemas_string().min(1).optional().describe('a JSON file with the event, relative to this file'),
-    event: unknown().optional().describe('the event, inline'),
-    weight: schemas_number().int().min(1).max(1000).default(1),
-    expect: unknown().optional().describe('the response must contain this (subset match)'),
-})
-    .strict();
-const budgets = object({
-    'warm-p50-ms': schemas_number().positive().optional(),
-    'warm-p90-ms': schemas_number().positive().optional(),
-    'warm-p99-ms': schemas_number().positive().optional(),
-    'cold-p50-ms': schemas_number().positive().optional(),
-    'cold-p90-ms': schemas_number().positive().optional(),
-    'cost-per-million-usd': schemas_number().positive().optional(),
-    'max-memory-used-pct': schemas_number().positive().max(100).optional(),
-    'max-regression': percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
-})
-    .strict();
-const variant = object({
-    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1-32 letters, digits, "_" or "-"' }),
-    environment: environment.optional(),
-    'snap-start': schemas_boolean().optional(),
-})
-    .strict();
-const integration = object({
-    command: schemas_string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
-    'timeout-s': schemas_number().int().min(1).max(7200).default(600),
-    repeat: schemas_number()
-        .int()
-        .min(1)
-        .max(10)
-        .default(2)
-        .describe('runs per build; sequential runs alternate which build goes first'),
-    environment: record(schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), schemas_string())
-        .optional()
-        .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
-    'max-log-wait-s': schemas_number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
-    concurrent: schemas_boolean()
-        .default(true)
-        .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
-})
-    .strict();
-const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
-const functionConfig = object({
-    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
-    template: schemas_string().min(1).optional().describe('existing function whose configuration the perf function copies'),
-    runtime: schemas_string().min(1).optional(),
-    handler: schemas_string().min(1).optional(),
-    role: schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
-    timeout: schemas_number().int().min(1).max(900).optional(),
-    environment: environment.optional(),
-    candidate: codeSource,
-    baseline: baselineSource,
-    memory: array(memorySize).min(1).max(16).optional(),
-    architectures: array(schemas_enum(['x86_64', 'arm64'])).min(1).max(2).optional(),
-    variants: array(variant).max(8).optional(),
-    exemplars: array(exemplar).min(1).max(50),
-    budgets: budgets.optional(),
-    integration: integration.optional(),
-})
-    .strict();
-const sampling = object({
-    'warm-min': schemas_number().int().min(5).max(1000).default(20),
-    'warm-max': schemas_number().int().min(5).max(2000).default(180),
-    cold: schemas_number().int().min(0).max(100).default(5),
-    concurrency: schemas_number().int().min(1).max(100).default(4),
-    environments: schemas_number()
-        .int()
-        .min(1)
-        .max(10)
-        .default(3)
-        .describe('versions (so execution environments) per build and variant; warm pairs rotate over them, and a decision must hold on each'),
-    confidence: schemas_number().min(0.8).max(0.9999).default(0.99),
-    'pass-confidence': schemas_number().min(0.5).max(0.9999).default(0.95),
-    seed: schemas_number().int().min(0).optional(),
-})
-    .strict();
-const configSchema = object({
-    $schema: schemas_string().optional(),
-    region: schemas_string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
-    endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
-    functions: array(functionConfig).min(1).max(20),
-    sampling: sampling.default({ 'warm-min': 20, 'warm-max': 180, cold: 5, concurrency: 4, environments: 3, confidence: 0.99, 'pass-confidence': 0.95 }),
-    strategy: schemas_enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
-    integration: integration.optional().describe('for every function that has none of its own'),
-    'balanced-weight': schemas_number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
-    traffic: object({
-        'invocations-per-month': schemas_number().min(0).default(1_000_000),
-        'cold-start-rate': schemas_number().min(0).max(1).default(0.01),
-    })
-        .strict()
-        .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
-})
-    .strict();
-/** The JSON Schema of the file, for editors. */
-function configJsonSchema() {
-    return {
-        ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
-        $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
-        title: 'lambda-perf-gate configuration',
-    };
-}
-
-;// CONCATENATED MODULE: ./src/config/load.ts
-
-
-
-
-
-
-/** Lambda's synchronous payload limit. */
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-const DEFAULT_TOLERANCE = 0.05;
-function pathText(path) {
-    return path.reduce((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
-}
-function valueAt(root, path) {
-    let value = root;
-    for (const key of path) {
-        if (value === null || typeof value !== 'object')
-            return undefined;
-        value = value[key];
-    }
-    return value;
-}
-function shown(value) {
-    const text = JSON.stringify(value);
-    if (text === undefined)
-        return String(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-/** The object keys the schema allows at a path, to suggest the right one for a typo. */
-function keysAt(path) {
-    let schema = configSchema;
-    for (const key of path) {
-        schema = unwrap(schema);
-        if (schema instanceof ZodArray && typeof key === 'number')
-            schema = schema.element;
-        else if (schema instanceof ZodObject)
-            schema = schema.shape[String(key)] ?? never();
-        else
-            return [];
-    }
-    schema = unwrap(schema);
-    return schema instanceof ZodObject ? Object.keys(schema.shape).filter((k) => k !== '$schema') : [];
-}
-function unwrap(schema) {
-    let current = schema;
-    for (;;) {
-        if (current instanceof ZodOptional || current instanceof ZodDefault)
-            current = current.unwrap();
-        else if (current instanceof ZodPipe)
-            current = current.in;
-        else
-            return current;
-    }
-}
-function describeIssue(issue, raw) {
-    const where = pathText(issue.path) || '(top level)';
-    const value = valueAt(raw, issue.path);
-    const got = value === undefined ? '' : ` (got ${shown(value)})`;
-    switch (issue.code) {
-        case 'invalid_type':
-            return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
-        case 'too_small':
-            return issue.origin === 'array'
-                ? `${where}: must have at least ${String(issue.minimum)} item(s)`
-                : issue.origin === 'string'
-                    ? `${where}: must not be empty`
-                    : `${where}: must be at least ${String(issue.minimum)}${got}`;
-        case 'too_big':
-            return issue.origin === 'array' ? `${where}: must have at most ${String(issue.maximum)} items` : `${where}: must be at most ${String(issue.maximum)}${got}`;
-        case 'invalid_value':
-            return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}`;
-        case 'unrecognized_keys': {
-            const valid = keysAt(issue.path);
-            return issue.keys
-                .map((key) => `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`)
-                .join('\n');
-        }
-        default:
-            return `${where}: ${issue.message}${got}`;
-    }
-}
-function parseDocument(text, source) {
-    try {
-        return (0,external_node_path_.extname)(source) === '.json' ? JSON.parse(text) : (0,dist/* parse */.qg)(text, { prettyErrors: true });
-    }
-    catch (error) {
-        const detail = error instanceof dist/* YAMLParseError */.XT ? error.message.split('\n')[0] : error.message;
-        throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
-    }
-}
-/** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
-function loadConfig(file, options = {}) {
-    if (!(0,external_node_fs_.existsSync)(file))
-        throw new ConfigError(file, ['file not found: create it, or pass --config with the right path']);
-    return validateConfig(parseDocument((0,external_node_fs_.readFileSync)(file, 'utf8'), file), file, options);
-}
-/** Validates a parsed document; relative paths resolve against the source file's directory. */
-function validateConfig(document, source, options = {}) {
-    const withOverrides = document && typeof document === 'object' ? { ...document, ...stripUndefined(options.overrides ?? {}) } : document;
-    const parsed = configSchema.safeParse(withOverrides);
-    if (!parsed.success)
-        throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
-    const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env);
-    if (problems.length)
-        throw new ConfigError(source, problems);
-    return config;
-}
-/** Drops undefined values, so optional keys are absent rather than undefined. */
-function stripUndefined(value) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-}
-function resolveConfig(raw, directory, problems, env) {
-    const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (!region)
-        problems.push('region: not set; set region in the file or AWS_REGION in the environment');
-    const sampling = raw.sampling;
-    if (sampling['warm-min'] > sampling['warm-max']) {
-        problems.push(`sampling.warm-min: must not exceed warm-max (${sampling['warm-min']} > ${sampling['warm-max']})`);
-    }
-    if (sampling['warm-max'] < sampling.environments * 7) {
-        problems.push(`sampling.environments: ${sampling.environments} environment pairs need warm-max of at least ${sampling.environments * 7} (got ${sampling['warm-max']}): so that each gets at least 7 pairs to be judged on`);
-    }
-    const names = new Set();
-    const functions = raw.functions.map((fn, index) => {
-        if (names.has(fn.name))
-            problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
-        names.add(fn.name);
-        return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
-    });
-    return {
-        region: region ?? '',
-        ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
-        functions,
-        sampling: {
-            warmMin: sampling['warm-min'],
-            warmMax: sampling['warm-max'],
-            cold: sampling.cold,
-            concurrency: sampling.concurrency,
-            environments: sampling.environments,
-            confidence: sampling.confidence,
-            passConfidence: sampling['pass-confidence'],
-            ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-        },
-        strategy: raw.strategy,
-        balancedWeight: raw['balanced-weight'],
-        traffic: { invocationsPerMonth: raw.traffic['invocations-per-month'], coldStartRate: raw.traffic['cold-start-rate'] },
-    };
-}
-function resolveCode(source, where, directory, problems) {
-    if (typeof source === 'string') {
-        const path = (0,external_node_path_.resolve)(directory, source);
-        if (!(0,external_node_fs_.existsSync)(path)) {
-            problems.push(`${where}: ${source} does not exist (resolved to ${path})`);
-            return { kind: 'directory', path };
-        }
-        if ((0,external_node_fs_.statSync)(path).isDirectory())
-            return { kind: 'directory', path };
-        if (path.endsWith('.zip'))
-            return { kind: 'zip', path };
-        problems.push(`${where}: ${source} must be a directory or a .zip file`);
-        return { kind: 'zip', path };
-    }
-    if ('s3' in source) {
-        const [, bucket = '', key = ''] = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.s3) ?? [];
-        return { kind: 's3', bucket, key };
-    }
-    if ('image' in source)
-        return { kind: 'image', uri: source.image };
-    if ('version' in source)
-        return { kind: 'version', version: source.version };
-    return { kind: 'alias', alias: source.alias };
-}
-function resolveFunction(fn, where, directory, problems, globalIntegration) {
-    if (!fn.template && (!fn.runtime || !fn.handler)) {
-        problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
-    }
-    const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
-    if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
-        problems.push(`${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`);
-    }
-    const memory = fn.memory ?? [];
-    const duplicate = memory.find((m, i) => memory.indexOf(m) !== i);
-    if (duplicate !== undefined)
-        problems.push(`${where}.memory: ${duplicate} is listed twice`);
-    const variants = (fn.variants ?? [{ name: 'default' }]).map((v) => ({
-        name: v.name,
-        environment: v.environment ?? {},
-        ...(v['snap-start'] === undefined ? {} : { snapStart: v['snap-start'] }),
-    }));
-    const variantNames = variants.map((v) => v.name);
-    variantNames.forEach((name, i) => {
-        if (variantNames.indexOf(name) !== i)
-            problems.push(`${where}.variants[${i}].name: "${name}" is used twice`);
-    });
-    const exemplars = fn.exemplars.map((exemplar, i) => resolveExemplar(exemplar, `${where}.exemplars[${i}]`, directory, problems));
-    exemplars.forEach((e, i) => {
-        if (exemplars.findIndex((other) => other.name === e.name) !== i)
-            problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
-    });
-    const b = fn.budgets ?? {};
-    const budgets = stripUndefined({
-        warmP50Ms: b['warm-p50-ms'],
-        warmP90Ms: b['warm-p90-ms'],
-        warmP99Ms: b['warm-p99-ms'],
-        coldP50Ms: b['cold-p50-ms'],
-        coldP90Ms: b['cold-p90-ms'],
-        costPerMillionUsd: b['cost-per-million-usd'],
-        maxMemoryUsedPct: b['max-memory-used-pct'],
-    });
-    return {
-        name: fn.name,
-        ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
-        environment: fn.environment ?? {},
-        candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
-        baseline,
-        ...(fn.memory ? { memory: [...fn.memory] } : {}),
-        architectures: (fn.architectures ?? ['x86_64']),
-        variants,
-        exemplars,
-        budgets,
-        tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
-        ...integrationOf(fn.integration ?? globalIntegration, directory),
-    };
-}
-function integrationOf(raw, directory) {
-    if (!raw)
-        return {};
-    return {
-        integration: {
-            command: raw.command,
-            directory,
-            timeoutS: raw['timeout-s'],
-            repeat: raw.repeat,
-            environment: raw.environment ?? {},
-            maxLogWaitS: raw['max-log-wait-s'],
-            concurrent: raw.concurrent,
-        },
-    };
-}
-function resolveExemplar(exemplar, where, directory, problems) {
-    let payload = Buffer.from('{}');
-    if ((exemplar.payload === undefined) === (exemplar.event === undefined)) {
-        problems.push(`${where}: give exactly one of payload (a JSON file) or event (inline)`);
-    }
-    else if (exemplar.payload !== undefined) {
-        const path = (0,external_node_path_.resolve)(directory, exemplar.payload);
-        if (!(0,external_node_fs_.existsSync)(path))
-            problems.push(`${where}.payload: ${exemplar.payload} does not exist (resolved to ${path})`);
-        else {
-            payload = (0,external_node_fs_.readFileSync)(path);
-            try {
-                JSON.parse(payload.toString('utf8'));
-            }
-            catch (error) {
-                problems.push(`${where}.payload: ${exemplar.payload} is not valid JSON: ${error.message}`);
-            }
-        }
-    }
-    else {
-        payload = Buffer.from(JSON.stringify(exemplar.event));
-    }
-    if (payload.length > MAX_PAYLOAD_BYTES)
-        problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
-    return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
-}
-
-;// CONCATENATED MODULE: ./src/gate/cleanup.ts
-
-/**
- * What the run created and must delete. Every creation is recorded (and, with a state file,
- * written down at once, so a separate process such as the action's post step can clean up after
- * a cancelled job). Running it twice is harmless.
- */
-class CleanupRegistry {
-    remove;
-    base;
-    stateFile;
-    functions = new Set();
-    running;
-    constructor(remove, base, stateFile) {
-        this.remove = remove;
-        this.base = base;
-        this.stateFile = stateFile;
-    }
-    created(functionName) {
-        this.functions.add(functionName);
-        this.persist();
-    }
-    get pending() {
-        return [...this.functions];
-    }
-    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
-    runAll() {
-        this.running ??= (async () => {
-            const problems = [];
-            for (const name of [...this.functions]) {
-                try {
-                    await this.remove(name);
-                    this.functions.delete(name);
-                }
-                catch (error) {
-                    problems.push(`could not delete ${name}: ${error.message}`);
-                }
-            }
-            this.persist();
-            this.running = undefined;
-            return problems;
-        })();
-        return this.running;
-    }
-    persist() {
-        if (!this.stateFile)
-            return;
-        if (this.functions.size === 0)
-            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
-        else
-            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
-    }
-}
-/**
- * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
- * Returns the function that removes the handlers again once the run is over.
- */
-function cleanupOnSignals(cleanup, exitCode) {
-    const onSignal = (signal) => {
-        void cleanup(signal).finally(() => process.exit(exitCode(signal)));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    return () => {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-    };
-}
-
-;// CONCATENATED MODULE: ./src/gate/backend.ts
-
-
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
-async function probeBackend(endpoint) {
-    const lambda = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
-    if (!endpoint)
-        return lambda;
-    let response;
-    try {
-        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
-    }
-    catch {
-        throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
-    }
-    if (!response.ok)
-        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-    const info = (await response.json());
-    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}`.trim() };
-}
-/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
-function checkForBackend(config, backend, source) {
-    if (backend.kind !== 'aws')
-        return;
-    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : []);
-    if (problems.length)
-        throw new ConfigError(source, problems);
-}
-
 ;// CONCATENATED MODULE: ./src/measure/sample.ts
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
 function coldLatencyMs(sample) {
@@ -50319,85 +51362,6 @@ function sampleFromReport(report, origin, outcome = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/analysis/pricing.ts
-const X86_TIERS = [
-    { upToGbSeconds: 6e9, pricePerGbSecond: 0.0000166667 },
-    { upToGbSeconds: 15e9, pricePerGbSecond: 0.000015 },
-    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000133334 },
-];
-const ARM_TIERS = [
-    { upToGbSeconds: 7.5e9, pricePerGbSecond: 0.0000133334 },
-    { upToGbSeconds: 18.75e9, pricePerGbSecond: 0.0000120001 },
-    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000106667 },
-];
-const REQUEST_PRICE_USD = 0.2 / 1e6;
-/** SnapStart (from price-list copies): cache per GB-second while a version is active, restore per GB. */
-const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
-const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
-const SECONDS_PER_MONTH = 730 * 3600;
-/** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
-const MAX_BILLED_INIT_MS = 10_000;
-/** x86 price per ms at 128 MB relative to the default 2.1e-9. */
-const REGION_FACTORS = {
-    'ap-east-1': 2.9 / 2.1,
-    'af-south-1': 2.8 / 2.1,
-    'me-south-1': 2.6 / 2.1,
-    'eu-south-1': 2.4 / 2.1,
-    'ap-northeast-3': 2.7 / 2.1,
-};
-function regionFactor(region) {
-    return REGION_FACTORS[region] ?? 1;
-}
-/** The average price per GB-second when a month's usage is `monthlyGbSeconds`, walking the tiers. */
-function blendedPricePerGbSecond(architecture, region, monthlyGbSeconds) {
-    const tiers = architecture === 'arm64' ? ARM_TIERS : X86_TIERS;
-    const factor = regionFactor(region);
-    if (monthlyGbSeconds <= 0)
-        return tiers[0].pricePerGbSecond * factor;
-    let cost = 0;
-    let from = 0;
-    for (const tier of tiers) {
-        const inTier = Math.min(monthlyGbSeconds, tier.upToGbSeconds) - from;
-        if (inTier <= 0)
-            break;
-        cost += inTier * tier.pricePerGbSecond;
-        from = tier.upToGbSeconds;
-    }
-    return (cost / monthlyGbSeconds) * factor;
-}
-/**
- * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
- * cold starts (whose INIT is billed), plus the request charge and SnapStart charges; and the
- * month's cost at the configured traffic, priced through the tiers.
- */
-function estimateCost(inputs) {
-    const gb = inputs.memoryMb / 1024;
-    const c = inputs.coldStartRate;
-    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
-    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
-    const price = blendedPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds);
-    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
-    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
-    // Every invocation pays for its duration as a warm one would; cold starts add what their
-    // billed INIT (and slower first run) cost beyond that.
-    const compute = warmCompute;
-    const coldStarts = c * (coldCompute - warmCompute);
-    const restore = inputs.snapStart ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-    const perInvocation = compute + coldStarts + REQUEST_PRICE_USD + restore;
-    const cache = inputs.snapStart ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
-    return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
-        pricePerGbSecond: price,
-        breakdownPerMillionUsd: { compute: compute * 1e6, requests: REQUEST_PRICE_USD * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6 },
-    };
-}
-/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
-function billedColdMs(reportedBilledMs, durationMs, initMs) {
-    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/statistics.ts
 /**
  * Rank statistics for comparing two samples of durations without assuming a distribution:
@@ -50417,6 +51381,9 @@ function quantile(sorted, q) {
     const a = sorted[lower];
     const b = sorted[upper];
     return a + (b - a) * (position - lower);
+}
+function median(values) {
+    return quantile(sortedCopy(values), 0.5);
 }
 function mean(values) {
     if (values.length === 0)
@@ -50690,17 +51657,1079 @@ function holm(pValues, alpha) {
     }
     return rejected;
 }
+
+;// CONCATENATED MODULE: ./src/analysis/comparison.ts
+
+
+/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
+const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
+/** log(candidate / baseline) of one pair of durations. */
+const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
+function shiftOf(evidence) {
+    return 'paired' in evidence ? comparePaired(evidence.paired) : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+}
+/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
+function judge(shift, significant, beta, limit) {
+    if (Number.isNaN(shift.estimate))
+        return 'inconclusive';
+    if (significant && shift.estimate > limit)
+        return 'regression';
+    if (beta > 0 && shift.upperBound(beta) < limit)
+        return 'no-regression';
+    return 'inconclusive';
+}
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+function comparisonOf(metric, shift, outcome, rules, extra = {}) {
+    return {
+        metric: metric.metric,
+        variant: metric.variant,
+        nBaseline: metric.nBaseline,
+        nCandidate: metric.nCandidate,
+        units: 'paired' in metric.evidence ? metric.evidence.paired.length : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+        ratio: Math.exp(shift.estimate),
+        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+        confidence: 1 - rules.alpha,
+        pValue: shift.pUp,
+        outcome,
+        ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
+        ...(metric.spread ? { spread: metric.spread } : {}),
+        ...extra,
+    };
+}
 /**
- * Lan-DeMets O'Brien-Fleming-type spending: the share of a one-sided alpha spent by
- * information fraction t. Each look tests at the alpha newly spent, which keeps the overall
- * error within alpha (a Bonferroni bound over the looks).
+ * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
+ * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
+ * needs no correction). Metrics with blocks (integration rounds) decide only when every round,
+ * judged on its own at the same levels, decides the same way: a round meets the host in its own
+ * way for its whole length, so its calls are not independent witnesses.
  */
-function obrienFlemingSpent(alpha, t) {
+function decideFixed(metrics, rules) {
+    const limit = Math.log1p(rules.tolerance);
+    const shifts = metrics.map((metric) => shiftOf(metric.evidence));
+    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
+    return metrics.map((metric, index) => {
+        const shift = shifts[index];
+        let outcome = judge(shift, significant[index], rules.beta, limit);
+        const blocks = metric.blocks && metric.blocks.length >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, rules.alpha, rules.beta, limit)) : undefined;
+        if (blocks?.some((block) => block.outcome !== outcome))
+            outcome = 'inconclusive';
+        return comparisonOf(metric, shift, outcome, rules, blocks ? { blocks } : {});
+    });
+}
+/**
+ * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
+ * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
+ */
+function judgeBlock(logRatios, alpha, beta, limit) {
+    const shift = comparePaired(logRatios);
+    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
+    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
+}
+const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
+const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
+function unpairedColdMetric(variant, samples) {
+    const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
+    const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
+    return baseline.length >= 2 && candidate.length >= 2
+        ? [{ metric: 'cold', variant, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } }]
+        : [];
+}
+
+;// CONCATENATED MODULE: ./src/analysis/group-sequential.ts
+/**
+ * Group-sequential boundaries by alpha spending (Lan & DeMets 1983): a test looked at several
+ * times as evidence accrues keeps its overall error rate when look k rejects only at the nominal
+ * level that makes P(first crossing at look k) equal to the error newly spent by then. The looks'
+ * statistics are correlated (each contains the last), so this level is larger than the increment
+ * itself, which is what spending it Bonferroni-style (the increment as the level) would test at.
+ */
+
+/** Lan-DeMets O'Brien-Fleming type: almost nothing early, most of the budget at the end. */
+const obrienFleming = (alpha, t) => {
     if (t <= 0)
         return 0;
     if (t >= 1)
         return alpha;
     return 2 * (1 - normalCdf(normalQuantile(1 - alpha / 2) / Math.sqrt(t)));
+};
+/** Kim-DeMets power family alpha * t^rho: rho 2 spends a little more early than O'Brien-Fleming. */
+const powerSpending = (rho) => (alpha, t) => alpha * Math.min(1, Math.max(0, t)) ** rho;
+const GRID = 401;
+const group_sequential_SPAN = 8;
+const cache = new Map();
+/**
+ * The nominal one-sided level of each look, for looks at information fractions `fractions`
+ * (increasing, the last normally 1), under the canonical joint distribution of the looks'
+ * z-statistics: Brownian motion on the information scale (Jennison & Turnbull 2000, ch. 19). The
+ * sub-density of the statistic among paths not yet stopped is carried from look to look on a grid
+ * and integrated numerically (Simpson), as in Armitage, McPherson & Rowe (1969).
+ */
+function nominalLevels(alpha, fractions, spending, name) {
+    const key = `${name}|${alpha}|${fractions.join(',')}`;
+    const cached = cache.get(key);
+    if (cached)
+        return cached;
+    const levels = [];
+    // Grid of the score statistic S = Z * sqrt(t) (variance t) among paths still going, and its density.
+    let xs;
+    let density;
+    let previousT = 0;
+    let spentBefore = 0;
+    for (const t of fractions) {
+        const spent = Math.max(0, Math.min(alpha, spending(alpha, t)) - spentBefore);
+        spentBefore += spent;
+        const sd = Math.sqrt(t);
+        if (!xs || !density) {
+            const boundary = spent > 0 ? normalQuantile(1 - spent) : Infinity;
+            levels.push(spent);
+            [xs, density] = grid(-group_sequential_SPAN * sd, Math.min(boundary, group_sequential_SPAN) * sd, (s) => normalPdf(s / sd) / sd);
+            previousT = t;
+            continue;
+        }
+        const step = Math.sqrt(Math.max(t - previousT, 1e-12));
+        const weights = simpsonWeights(xs);
+        const from = xs;
+        const mass = density;
+        // Probability of crossing z-boundary b at this look without having crossed before.
+        const crossing = (b) => {
+            let total = 0;
+            for (let i = 0; i < from.length; i++)
+                total += weights[i] * mass[i] * (1 - normalCdf((b * sd - from[i]) / step));
+            return total;
+        };
+        let boundary = Infinity;
+        if (spent > 0 && crossing(-group_sequential_SPAN) > spent) {
+            let low = -group_sequential_SPAN;
+            let high = 40;
+            for (let iteration = 0; iteration < 80; iteration++) {
+                const middle = (low + high) / 2;
+                if (crossing(middle) > spent)
+                    low = middle;
+                else
+                    high = middle;
+            }
+            boundary = high;
+        }
+        levels.push(boundary === Infinity ? 0 : 1 - normalCdf(boundary));
+        [xs, density] = grid(-group_sequential_SPAN * sd, Math.min(boundary, group_sequential_SPAN) * sd, (y) => {
+            let total = 0;
+            for (let i = 0; i < from.length; i++)
+                total += weights[i] * mass[i] * (normalPdf((y - from[i]) / step) / step);
+            return total;
+        });
+        previousT = t;
+    }
+    cache.set(key, levels);
+    return levels;
+}
+function normalPdf(z) {
+    return Math.exp(-(z * z) / 2) / Math.sqrt(2 * Math.PI);
+}
+function grid(from, to, f) {
+    const xs = new Float64Array(GRID);
+    const values = new Float64Array(GRID);
+    const upper = Math.max(to, from + 1e-9);
+    for (let i = 0; i < GRID; i++) {
+        xs[i] = from + ((upper - from) * i) / (GRID - 1);
+        values[i] = f(xs[i]);
+    }
+    return [xs, values];
+}
+/** Composite Simpson weights on an evenly spaced grid of odd length. */
+function simpsonWeights(xs) {
+    const h = (xs[xs.length - 1] - xs[0]) / (xs.length - 1);
+    const weights = new Float64Array(xs.length);
+    for (let i = 0; i < xs.length; i++)
+        weights[i] = (h / 3) * (i === 0 || i === xs.length - 1 ? 1 : i % 2 === 1 ? 4 : 2);
+    return weights;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/sequential.ts
+/**
+ * The exemplar comparison with the execution environment as the unit of evidence.
+ *
+ * Each variant is measured on environment pairs: a fresh baseline version and a fresh candidate
+ * version, each with exactly one execution environment, driven by one cold call each and then a
+ * few back-to-back AB/BA warm pairs. Two environments running the same code differ for their
+ * whole life, so the pairs of one environment pair share its lasting offset and are not
+ * independent witnesses of a change; each environment pair is summarised by one number (the
+ * Hodges-Lehmann estimate of its pairs' log ratios) and inference runs on those summaries:
+ * Wilcoxon's signed-rank test and its exact Hodges-Lehmann bounds. Environment pairs come in
+ * batches; after each batch (a look) the regression and the pass decision are tested at
+ * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
+ * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
+ * Holm's step-down would change no verdict). The cold start of each environment pair's two first
+ * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
+ * stops, at its full share.
+ *
+ * Everything here is a pure function of the samples and the plan, so the decision the sampler
+ * took look by look is replayed exactly by the analysis afterwards.
+ */
+
+
+
+
+const ALPHA_SPENDING = { name: 'power-2', spend: powerSpending(2) };
+const BETA_SPENDING = { name: 'obrien-fleming', spend: obrienFleming };
+/** Information fraction of each look: environment pairs by then over the cap. */
+function lookFractions(plan) {
+    const fractions = [];
+    for (let k = plan.batch; k < plan.maxEnvironmentPairs; k += plan.batch)
+        fractions.push(k / plan.maxEnvironmentPairs);
+    fractions.push(1);
+    return fractions;
+}
+/** How many environment pairs each look has measured (the last may be a smaller batch). */
+const environmentPairsAtLook = (plan, look) => Math.min(plan.maxEnvironmentPairs, look * plan.batch);
+/** The nominal levels of every look for one metric that gets `alphaShare` of the false-alarm budget. */
+function looksLevels(plan, alphaShare, beta) {
+    const fractions = lookFractions(plan);
+    const alphas = nominalLevels(alphaShare, fractions, ALPHA_SPENDING.spend, ALPHA_SPENDING.name);
+    const betas = nominalLevels(beta, fractions, BETA_SPENDING.spend, BETA_SPENDING.name);
+    return fractions.map((_, k) => ({ alpha: alphas[k], beta: betas[k] }));
+}
+const MAD_TO_SD = 1.4826;
+/** The environment pairs below index `upTo` of one variant's samples, each summarised by one number. */
+function environmentPairEvidence(samples, upTo = Infinity) {
+    const warmPairs = new Map();
+    const opening = new Map();
+    let nBaseline = 0;
+    let nCandidate = 0;
+    for (const s of samples) {
+        if (s.environmentPair === undefined || s.environmentPair >= upTo || s.errorType)
+            continue;
+        if (s.pair === undefined) {
+            // The environment pair's first call on each version: its cold start.
+            if (s.kind !== 'cold')
+                continue;
+            const entry = opening.get(s.environmentPair) ?? {};
+            entry[s.build] = coldLatencyMs(s);
+            opening.set(s.environmentPair, entry);
+        }
+        else if (s.kind === 'warm') {
+            const entry = warmPairs.get(s.pair) ?? { environmentPair: s.environmentPair };
+            entry[s.build] = s.durationMs;
+            warmPairs.set(s.pair, entry);
+        }
+    }
+    const ratiosByEnvironmentPair = new Map();
+    for (const { environmentPair, baseline, candidate } of warmPairs.values()) {
+        if (baseline === undefined || candidate === undefined)
+            continue;
+        nBaseline++;
+        nCandidate++;
+        const list = ratiosByEnvironmentPair.get(environmentPair) ?? [];
+        list.push(logRatio(candidate, baseline));
+        ratiosByEnvironmentPair.set(environmentPair, list);
+    }
+    const indices = [...new Set([...ratiosByEnvironmentPair.keys(), ...opening.keys()])].sort((a, b) => a - b);
+    const summaries = [];
+    const warm = [];
+    const cold = [];
+    let nColdBaseline = 0;
+    let nColdCandidate = 0;
+    for (const index of indices) {
+        const ratios = ratiosByEnvironmentPair.get(index) ?? [];
+        const { baseline, candidate } = opening.get(index) ?? {};
+        if (baseline !== undefined)
+            nColdBaseline++;
+        if (candidate !== undefined)
+            nColdCandidate++;
+        const coldRatio = baseline !== undefined && candidate !== undefined ? logRatio(candidate, baseline) : undefined;
+        if (coldRatio !== undefined)
+            cold.push(coldRatio);
+        const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
+        if (ratios.length)
+            warm.push(z);
+        summaries.push({ index, pairs: ratios.length, ratio: Math.exp(z), ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }) });
+    }
+    const summarySd = robustSd(warm);
+    return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd), summarySd, nBaseline, nCandidate, nColdBaseline, nColdCandidate };
+}
+/**
+ * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
+ * median; between environments, from the spread of the summaries less what the within noise
+ * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
+ * versions bring an environment of their own).
+ */
+function spreadOf(groups, summarySd) {
+    const deviations = [];
+    let pairs = 0;
+    let sized = 0;
+    for (const group of groups) {
+        if (group.length < 2)
+            continue;
+        const middle = median(group);
+        // The median of a few values sits closer to them than their centre does: undo the shrinkage.
+        const correction = Math.sqrt(group.length / (group.length - 1));
+        for (const value of group)
+            deviations.push(Math.abs(value - middle) * correction);
+        pairs += group.length;
+        sized++;
+    }
+    const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
+    const m = sized ? pairs / sized : 1;
+    const between = Number.isNaN(summarySd) ? Number.NaN : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+    return { betweenEnvironments: between, withinEnvironment: within };
+}
+/** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
+function robustSd(values) {
+    if (values.length < 2)
+        return Number.NaN;
+    const centre = median(values);
+    return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
+}
+/**
+ * Replays the looks of every variant on the samples so far: the warm metric is tested at each
+ * look's boundaries until it is decided or the cap is reached; then the cold metric once, at its
+ * full share. A variant neither decided, capped nor stopped is still open.
+ */
+function decideSequential(input) {
+    const { plan, rules } = input;
+    const limit = Math.log1p(rules.tolerance);
+    // Each variant has a warm and a cold metric; the false-alarm budget is split evenly over them.
+    const alphaShare = rules.alpha / (2 * input.variants.length);
+    const levels = looksLevels(plan, alphaShare, rules.beta);
+    const finalLevels = levels.at(-1);
+    return input.variants.map((variant) => {
+        const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
+        const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair / plan.batch) + 1), 0);
+        let warm;
+        let evidence;
+        const last = Math.min(reached, levels.length);
+        let look = 0;
+        while (look < last) {
+            look++;
+            evidence = environmentPairEvidence(samples, environmentPairsAtLook(plan, look));
+            const metric = warmMetric(variant, evidence);
+            const shift = shiftOf(metric.evidence);
+            const { alpha, beta } = levels[look - 1];
+            const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
+            warm = comparisonOf(metric, shift, outcome, rules, { look });
+            if (outcome !== 'inconclusive')
+                break;
+        }
+        const stopped = input.stopped?.get(variant);
+        const capped = look >= levels.length;
+        const decided = warm !== undefined && warm.outcome !== 'inconclusive';
+        const open = !decided && !capped && stopped === undefined;
+        if (!warm || !evidence)
+            return { variant, comparisons: [], open, looks: look };
+        if (open)
+            return { variant, comparisons: [warm], open, looks: look };
+        if (!decided)
+            warm = { ...warm, reason: stopped ?? whatWouldDecide(warm, evidence, plan, finalLevels, limit) };
+        const comparisons = [warm];
+        if (evidence.cold.length) {
+            const metric = {
+                metric: 'cold',
+                variant,
+                nBaseline: evidence.nColdBaseline,
+                nCandidate: evidence.nColdCandidate,
+                evidence: { paired: evidence.cold },
+            };
+            const shift = shiftOf(metric.evidence);
+            const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
+            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
+        }
+        return { variant, comparisons, open: false, looks: look };
+    });
+}
+function warmMetric(variant, evidence) {
+    return {
+        metric: 'warm',
+        variant,
+        nBaseline: evidence.nBaseline,
+        nCandidate: evidence.nCandidate,
+        evidence: { paired: evidence.warm },
+        environmentPairs: evidence.summaries,
+        spread: evidence.spread,
+    };
+}
+const percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
+/**
+ * Why a warm comparison stayed open at the cap, and what would decide it: how much the
+ * environments differ, about how many environment pairs the interval needs to clear the
+ * tolerance (or the estimate to become significant), and the tolerance that would pass now.
+ * Normal approximations on the summaries; an order of magnitude, not a promise.
+ */
+function whatWouldDecide(warm, evidence, plan, levels, limit) {
+    const k = evidence.warm.length;
+    const { betweenEnvironments, withinEnvironment } = evidence.spread;
+    if (k < 2 || Number.isNaN(betweenEnvironments))
+        return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
+    const sd = evidence.summarySd || Number.EPSILON;
+    const estimate = Math.log(warm.ratio);
+    const noise = `environments differ by ${percent(betweenEnvironments)} (sd) and pairs within one by ${percent(withinEnvironment)}`;
+    const needed = (z, gap) => {
+        const total = Math.ceil(((z * sd) / gap) ** 2);
+        const more = Math.max(plan.batch, total - k);
+        return more > 1000 ? 'more than 1,000 more environment pairs' : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
+    };
+    if (estimate > limit) {
+        return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
+    }
+    const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
+    const tolerance = Math.ceil(Math.expm1(upper) * 100);
+    return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+}
+
+;// CONCATENATED MODULE: ./src/config/schema.ts
+
+/**
+ * The configuration file's schema: the one source for validation, for the types the rest of the
+ * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
+ */
+const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
+const schema_percent = union([schemas_number(PERCENT).min(0, PERCENT).max(10, PERCENT), schemas_string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
+    .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
+const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
+const imageSource = object({ image: schemas_string().min(1) }).strict();
+const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
+const codeSource = union([schemas_string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
+const baselineSource = union([
+    schemas_string().min(1),
+    s3Source,
+    imageSource,
+    object({ version: union([schemas_string().regex(/^\d+$/), schemas_number().int().positive()]).transform(String) }).strict(),
+    object({ alias: schemas_string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
+], { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` });
+const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), union([schemas_string(), schemas_number(), schemas_boolean()]).transform(String));
+const exemplar = object({
+    name: schemas_string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
+    payload: schemas_string().min(1).optional().describe('a JSON file with the event, relative to this file'),
+    event: unknown().optional().describe('the event, inline'),
+    weight: schemas_number().int().min(1).max(1000).default(1),
+    expect: unknown().optional().describe('the response must contain this (subset match)'),
+})
+    .strict();
+const budgets = object({
+    'warm-p50-ms': schemas_number().positive().optional(),
+    'warm-p90-ms': schemas_number().positive().optional(),
+    'warm-p99-ms': schemas_number().positive().optional(),
+    'cold-p50-ms': schemas_number().positive().optional(),
+    'cold-p90-ms': schemas_number().positive().optional(),
+    'cost-per-million-usd': schemas_number().positive().optional(),
+    'max-memory-used-pct': schemas_number().positive().max(100).optional(),
+    'max-regression': schema_percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+})
+    .strict();
+const variant = object({
+    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1-32 letters, digits, "_" or "-"' }),
+    environment: environment.optional(),
+    'snap-start': schemas_boolean().optional(),
+})
+    .strict();
+const integration = object({
+    command: schemas_string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
+    'timeout-s': schemas_number().int().min(1).max(7200).default(600),
+    repeat: schemas_number()
+        .int()
+        .min(1)
+        .max(10)
+        .default(2)
+        .describe('runs per build; sequential runs alternate which build goes first'),
+    environment: record(schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), schemas_string())
+        .optional()
+        .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
+    'max-log-wait-s': schemas_number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+    concurrent: schemas_boolean()
+        .default(true)
+        .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
+})
+    .strict();
+const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
+const functionConfig = object({
+    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
+    template: schemas_string().min(1).optional().describe('existing function whose configuration the perf function copies'),
+    runtime: schemas_string().min(1).optional(),
+    handler: schemas_string().min(1).optional(),
+    role: schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
+    timeout: schemas_number().int().min(1).max(900).optional(),
+    environment: environment.optional(),
+    candidate: codeSource,
+    baseline: baselineSource,
+    memory: array(memorySize).min(1).max(16).optional(),
+    architectures: array(schemas_enum(['x86_64', 'arm64'])).min(1).max(2).optional(),
+    variants: array(variant).max(8).optional(),
+    exemplars: array(exemplar).min(1).max(50),
+    budgets: budgets.optional(),
+    integration: integration.optional(),
+})
+    .strict();
+/** Keys of the sampling section that the environment-pair design replaced, with what replaced them. */
+const REPLACED_SAMPLING_KEYS = {
+    'warm-min': 'batch (environment pairs per look)',
+    'warm-max': 'max-environment-pairs',
+    cold: 'nothing: every environment pair starts with one cold start per build',
+    environments: 'max-environment-pairs (every environment pair is a fresh version of each build)',
+};
+const SAMPLING_DEFAULTS = {
+    'pairs-per-environment': 5,
+    batch: 8,
+    'max-environment-pairs': 40,
+    concurrency: 4,
+    confidence: 0.99,
+    'pass-confidence': 0.95,
+};
+const sampling = object({
+    'pairs-per-environment': schemas_number()
+        .int()
+        .min(1)
+        .max(50)
+        .default(SAMPLING_DEFAULTS['pairs-per-environment'])
+        .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
+    batch: schemas_number().int().min(1).max(100).default(SAMPLING_DEFAULTS.batch).describe('environment pairs added per variant at each look'),
+    'max-environment-pairs': schemas_number().int().min(1).max(500).default(SAMPLING_DEFAULTS['max-environment-pairs']).describe('environment pairs per variant at most'),
+    concurrency: schemas_number().int().min(1).max(100).default(SAMPLING_DEFAULTS.concurrency).describe('environment pairs measured at once'),
+    confidence: schemas_number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
+    'pass-confidence': schemas_number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
+    seed: schemas_number().int().min(0).optional(),
+})
+    .strict();
+const configSchema = object({
+    $schema: schemas_string().optional(),
+    region: schemas_string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
+    functions: array(functionConfig).min(1).max(20),
+    sampling: sampling.default(SAMPLING_DEFAULTS),
+    strategy: schemas_enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
+    integration: integration.optional().describe('for every function that has none of its own'),
+    'balanced-weight': schemas_number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
+    traffic: object({
+        'invocations-per-month': schemas_number().min(0).default(1_000_000),
+        'cold-start-rate': schemas_number().min(0).max(1).default(0.01),
+        'account-gb-seconds-per-month': schemas_number()
+            .min(0)
+            .optional()
+            .describe("the account's monthly GB-seconds in the region and architecture (all functions); Lambda's price tiers apply to it. Without it, the first tier's price"),
+    })
+        .strict()
+        .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
+})
+    .strict();
+/** The JSON Schema of the file, for editors. */
+function configJsonSchema() {
+    return {
+        ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+        $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+        title: 'lambda-perf-gate configuration',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/config/load.ts
+
+
+
+
+
+
+
+
+/** Lambda's synchronous payload limit. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const DEFAULT_TOLERANCE = 0.05;
+function pathText(path) {
+    return path.reduce((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+function valueAt(root, path) {
+    let value = root;
+    for (const key of path) {
+        if (value === null || typeof value !== 'object')
+            return undefined;
+        value = value[key];
+    }
+    return value;
+}
+function shown(value) {
+    const text = JSON.stringify(value);
+    if (text === undefined)
+        return String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+/** The object keys the schema allows at a path, to suggest the right one for a typo. */
+function keysAt(path) {
+    let schema = configSchema;
+    for (const key of path) {
+        schema = unwrap(schema);
+        if (schema instanceof ZodArray && typeof key === 'number')
+            schema = schema.element;
+        else if (schema instanceof ZodObject)
+            schema = schema.shape[String(key)] ?? never();
+        else
+            return [];
+    }
+    schema = unwrap(schema);
+    return schema instanceof ZodObject ? Object.keys(schema.shape).filter((k) => k !== '$schema') : [];
+}
+function unwrap(schema) {
+    let current = schema;
+    for (;;) {
+        if (current instanceof ZodOptional || current instanceof ZodDefault)
+            current = current.unwrap();
+        else if (current instanceof ZodPipe)
+            current = current.in;
+        else
+            return current;
+    }
+}
+function describeIssue(issue, raw) {
+    const where = pathText(issue.path) || '(top level)';
+    const value = valueAt(raw, issue.path);
+    const got = value === undefined ? '' : ` (got ${shown(value)})`;
+    switch (issue.code) {
+        case 'invalid_type':
+            return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
+        case 'too_small':
+            return issue.origin === 'array'
+                ? `${where}: must have at least ${String(issue.minimum)} item(s)`
+                : issue.origin === 'string'
+                    ? `${where}: must not be empty`
+                    : `${where}: must be at least ${String(issue.minimum)}${got}`;
+        case 'too_big':
+            return issue.origin === 'array' ? `${where}: must have at most ${String(issue.maximum)} items` : `${where}: must be at most ${String(issue.maximum)}${got}`;
+        case 'invalid_value':
+            return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}`;
+        case 'unrecognized_keys': {
+            const valid = keysAt(issue.path);
+            return issue.keys
+                .map((key) => {
+                const replaced = pathText(issue.path) === 'sampling' ? REPLACED_SAMPLING_KEYS[key] : undefined;
+                if (replaced)
+                    return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
+                return `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`;
+            })
+                .join('\n');
+        }
+        default:
+            return `${where}: ${issue.message}${got}`;
+    }
+}
+function parseDocument(text, source) {
+    try {
+        return (0,external_node_path_.extname)(source) === '.json' ? JSON.parse(text) : (0,dist/* parse */.qg)(text, { prettyErrors: true });
+    }
+    catch (error) {
+        const detail = error instanceof dist/* YAMLParseError */.XT ? error.message.split('\n')[0] : jsonSyntaxProblem(error).replace(/^is /, '');
+        throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
+    }
+}
+/** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
+function loadConfig(file, options = {}) {
+    if (!(0,external_node_fs_.existsSync)(file))
+        throw new ConfigError(file, ['file not found: create it, or pass --config with the right path']);
+    return validateConfig(parseDocument((0,external_node_fs_.readFileSync)(file, 'utf8'), file), file, options);
+}
+/** Validates a parsed document; relative paths resolve against the source file's directory. */
+function validateConfig(document, source, options = {}) {
+    const withOverrides = document && typeof document === 'object' ? { ...document, ...stripUndefined(options.overrides ?? {}) } : document;
+    const parsed = configSchema.safeParse(withOverrides);
+    if (!parsed.success)
+        throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
+    const problems = [];
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env);
+    if (problems.length)
+        throw new ConfigError(source, problems);
+    return config;
+}
+/** Drops undefined values, so optional keys are absent rather than undefined. */
+function stripUndefined(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+function resolveConfig(raw, directory, problems, env) {
+    const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region)
+        problems.push('region: not set; set region in the file or AWS_REGION in the environment');
+    const sampling = raw.sampling;
+    const names = new Set();
+    const functions = raw.functions.map((fn, index) => {
+        if (names.has(fn.name))
+            problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
+        names.add(fn.name);
+        return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
+    });
+    problems.push(...samplingProblems(sampling, functions));
+    return {
+        region: region ?? '',
+        ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
+        functions,
+        sampling: {
+            pairsPerEnvironment: sampling['pairs-per-environment'],
+            batch: sampling.batch,
+            maxEnvironmentPairs: sampling['max-environment-pairs'],
+            concurrency: sampling.concurrency,
+            confidence: sampling.confidence,
+            passConfidence: sampling['pass-confidence'],
+            ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+        },
+        strategy: raw.strategy,
+        balancedWeight: raw['balanced-weight'],
+        traffic: {
+            invocationsPerMonth: raw.traffic['invocations-per-month'],
+            coldStartRate: raw.traffic['cold-start-rate'],
+            ...(raw.traffic['account-gb-seconds-per-month'] === undefined ? {} : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
+        },
+    };
+}
+/**
+ * A plan that cannot reach a verdict by construction: a cap below one batch, or fewer environment
+ * pairs at the cap than the signed-rank test needs to reach the last look's level (the smallest
+ * one-sided p of k summaries is 2^-k) for the function with the most variants.
+ */
+function samplingProblems(sampling, functions) {
+    const batch = sampling.batch;
+    const cap = sampling['max-environment-pairs'];
+    if (cap < batch)
+        return [`sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`];
+    const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
+    const share = (1 - sampling.confidence) / (2 * variants);
+    const beta = 1 - sampling['pass-confidence'];
+    const reachable = (environmentPairs) => {
+        const last = looksLevels({ pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs }, share, beta).at(-1);
+        return 2 ** -environmentPairs <= Math.min(last.alpha, last.beta);
+    };
+    if (reachable(cap))
+        return [];
+    let works = cap + batch;
+    while (!reachable(works))
+        works += batch;
+    return [
+        `sampling.max-environment-pairs: ${cap} environment pairs can never show a regression at ${sampling.confidence} confidence over ${variants} variant(s) (the smallest p-value of ${cap} is ${(2 ** -cap).toPrecision(2)}); use ${works} or more`,
+    ];
+}
+function resolveCode(source, where, directory, problems) {
+    if (typeof source === 'string') {
+        const path = (0,external_node_path_.resolve)(directory, source);
+        if (!(0,external_node_fs_.existsSync)(path)) {
+            problems.push(`${where}: ${source} does not exist (resolved to ${path})`);
+            return { kind: 'directory', path };
+        }
+        if ((0,external_node_fs_.statSync)(path).isDirectory())
+            return { kind: 'directory', path };
+        if (path.endsWith('.zip'))
+            return { kind: 'zip', path };
+        problems.push(`${where}: ${source} must be a directory or a .zip file`);
+        return { kind: 'zip', path };
+    }
+    if ('s3' in source) {
+        const [, bucket = '', key = ''] = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.s3) ?? [];
+        return { kind: 's3', bucket, key };
+    }
+    if ('image' in source)
+        return { kind: 'image', uri: source.image };
+    if ('version' in source)
+        return { kind: 'version', version: source.version };
+    return { kind: 'alias', alias: source.alias };
+}
+function resolveFunction(fn, where, directory, problems, globalIntegration) {
+    if (!fn.template && (!fn.runtime || !fn.handler)) {
+        problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
+    }
+    const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
+    if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
+        problems.push(`${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`);
+    }
+    const memory = fn.memory ?? [];
+    const duplicate = memory.find((m, i) => memory.indexOf(m) !== i);
+    if (duplicate !== undefined)
+        problems.push(`${where}.memory: ${duplicate} is listed twice`);
+    const variants = (fn.variants ?? [{ name: 'default' }]).map((v) => ({
+        name: v.name,
+        environment: v.environment ?? {},
+        ...(v['snap-start'] === undefined ? {} : { snapStart: v['snap-start'] }),
+    }));
+    const variantNames = variants.map((v) => v.name);
+    variantNames.forEach((name, i) => {
+        if (variantNames.indexOf(name) !== i)
+            problems.push(`${where}.variants[${i}].name: "${name}" is used twice`);
+    });
+    const exemplars = fn.exemplars.map((exemplar, i) => resolveExemplar(exemplar, `${where}.exemplars[${i}]`, directory, problems));
+    exemplars.forEach((e, i) => {
+        if (exemplars.findIndex((other) => other.name === e.name) !== i)
+            problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
+    });
+    const b = fn.budgets ?? {};
+    const budgets = stripUndefined({
+        warmP50Ms: b['warm-p50-ms'],
+        warmP90Ms: b['warm-p90-ms'],
+        warmP99Ms: b['warm-p99-ms'],
+        coldP50Ms: b['cold-p50-ms'],
+        coldP90Ms: b['cold-p90-ms'],
+        costPerMillionUsd: b['cost-per-million-usd'],
+        maxMemoryUsedPct: b['max-memory-used-pct'],
+    });
+    return {
+        name: fn.name,
+        ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
+        environment: fn.environment ?? {},
+        candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
+        baseline,
+        ...(fn.memory ? { memory: [...fn.memory] } : {}),
+        architectures: (fn.architectures ?? ['x86_64']),
+        variants,
+        exemplars,
+        budgets,
+        tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
+        ...integrationOf(fn.integration ?? globalIntegration, directory),
+    };
+}
+function integrationOf(raw, directory) {
+    if (!raw)
+        return {};
+    return {
+        integration: {
+            command: raw.command,
+            directory,
+            timeoutS: raw['timeout-s'],
+            repeat: raw.repeat,
+            environment: raw.environment ?? {},
+            maxLogWaitS: raw['max-log-wait-s'],
+            concurrent: raw.concurrent,
+        },
+    };
+}
+function resolveExemplar(exemplar, where, directory, problems) {
+    let payload = Buffer.from('{}');
+    if ((exemplar.payload === undefined) === (exemplar.event === undefined)) {
+        problems.push(`${where}: give exactly one of payload (a JSON file) or event (inline)`);
+    }
+    else if (exemplar.payload !== undefined) {
+        // The path may point anywhere (the config is code): say what is wrong with the file, never what is in it.
+        const path = (0,external_node_path_.resolve)(directory, exemplar.payload);
+        const stats = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+        if (!stats)
+            problems.push(`${where}.payload: ${exemplar.payload} does not exist (resolved to ${path})`);
+        else if (!stats.isFile())
+            problems.push(`${where}.payload: ${exemplar.payload} is not a file (resolved to ${path})`);
+        else if (stats.size > MAX_PAYLOAD_BYTES)
+            problems.push(`${where}.payload: ${exemplar.payload} is ${stats.size} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
+        else {
+            try {
+                payload = (0,external_node_fs_.readFileSync)(path);
+                JSON.parse(payload.toString('utf8'));
+            }
+            catch (error) {
+                const code = error.code;
+                problems.push(`${where}.payload: ${exemplar.payload} ${code ? `cannot be read (${code})` : jsonSyntaxProblem(error)}`);
+            }
+        }
+    }
+    else {
+        payload = Buffer.from(JSON.stringify(exemplar.event));
+    }
+    if (payload.length > MAX_PAYLOAD_BYTES)
+        problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
+    return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
+}
+
+;// CONCATENATED MODULE: ./src/gate/cleanup.ts
+
+/**
+ * What the run created and must delete. Every creation is recorded (and, with a state file,
+ * written down at once, so a separate process such as the action's post step can clean up after
+ * a cancelled job). Running it twice is harmless.
+ */
+class CleanupRegistry {
+    remove;
+    base;
+    stateFile;
+    functions = new Set();
+    running;
+    constructor(remove, base, stateFile) {
+        this.remove = remove;
+        this.base = base;
+        this.stateFile = stateFile;
+    }
+    created(functionName) {
+        this.functions.add(functionName);
+        this.persist();
+    }
+    get pending() {
+        return [...this.functions];
+    }
+    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
+    runAll() {
+        this.running ??= (async () => {
+            const problems = [];
+            for (const name of [...this.functions]) {
+                try {
+                    await this.remove(name);
+                    this.functions.delete(name);
+                }
+                catch (error) {
+                    problems.push(`could not delete ${name}: ${error.message}`);
+                }
+            }
+            this.persist();
+            this.running = undefined;
+            return problems;
+        })();
+        return this.running;
+    }
+    persist() {
+        if (!this.stateFile)
+            return;
+        if (this.functions.size === 0)
+            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
+        else
+            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
+    }
+}
+/**
+ * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
+ * Returns the function that removes the handlers again once the run is over.
+ */
+function cleanupOnSignals(cleanup, exitCode) {
+    const onSignal = (signal) => {
+        void cleanup(signal).finally(() => process.exit(exitCode(signal)));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/backend.ts
+
+
+/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+async function probeBackend(endpoint) {
+    const lambda = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
+    if (!endpoint)
+        return lambda;
+    let response;
+    try {
+        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+    }
+    catch {
+        throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+    }
+    if (!response.ok)
+        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    const info = (await response.json());
+    // Where functions share the service's user, every report says so.
+    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
+    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim() };
+}
+/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+function checkForBackend(config, backend, source) {
+    if (backend.kind !== 'aws')
+        return;
+    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : []);
+    if (problems.length)
+        throw new ConfigError(source, problems);
+}
+
+;// CONCATENATED MODULE: ./src/analysis/pricing.ts
+const X86_TIERS = [
+    { upToGbSeconds: 6e9, pricePerGbSecond: 0.0000166667 },
+    { upToGbSeconds: 15e9, pricePerGbSecond: 0.000015 },
+    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000133334 },
+];
+const ARM_TIERS = [
+    { upToGbSeconds: 7.5e9, pricePerGbSecond: 0.0000133334 },
+    { upToGbSeconds: 18.75e9, pricePerGbSecond: 0.0000120001 },
+    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000106667 },
+];
+/** us-east-1's request price; some regions charge more or less (see `requestPriceUsd`). */
+const REQUEST_PRICE_USD = 0.2 / 1e6;
+/** Regional request prices per million where they differ from us-east-1 (shared/FACTS.md "Pricing"). */
+const REQUEST_PRICES_PER_MILLION = {
+    'af-south-1': 0.27,
+    'ap-east-1': 0.28,
+    'me-south-1': 0.25,
+    'eu-south-1': 0.23,
+    'eu-central-2': 0.22,
+    'ap-southeast-5': 0.18,
+};
+/** The price of one request in a region. */
+function requestPriceUsd(region) {
+    const perMillion = REQUEST_PRICES_PER_MILLION[region];
+    return perMillion === undefined ? REQUEST_PRICE_USD : perMillion / 1e6;
+}
+/** SnapStart (from price-list copies): cache per GB-second while a version is active, restore per GB. */
+const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
+const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
+const SECONDS_PER_MONTH = 730 * 3600;
+/** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
+const MAX_BILLED_INIT_MS = 10_000;
+/** x86 price per ms at 128 MB relative to the default 2.1e-9. */
+const REGION_FACTORS = {
+    'ap-east-1': 2.9 / 2.1,
+    'af-south-1': 2.8 / 2.1,
+    'me-south-1': 2.6 / 2.1,
+    'eu-south-1': 2.4 / 2.1,
+};
+function regionFactor(region) {
+    return REGION_FACTORS[region] ?? 1;
+}
+/** The average price per GB-second when a month's usage is `monthlyGbSeconds`, walking the tiers. */
+function blendedPricePerGbSecond(architecture, region, monthlyGbSeconds) {
+    const tiers = architecture === 'arm64' ? ARM_TIERS : X86_TIERS;
+    const factor = regionFactor(region);
+    if (monthlyGbSeconds <= 0)
+        return tiers[0].pricePerGbSecond * factor;
+    let cost = 0;
+    let from = 0;
+    for (const tier of tiers) {
+        const inTier = Math.min(monthlyGbSeconds, tier.upToGbSeconds) - from;
+        if (inTier <= 0)
+            break;
+        cost += inTier * tier.pricePerGbSecond;
+        from = tier.upToGbSeconds;
+    }
+    return (cost / monthlyGbSeconds) * factor;
+}
+/**
+ * The price of a function's own GB-seconds when the account's aggregate for the month is
+ * `accountGbSeconds` (this function included): what the function adds at the top of the account's
+ * tiers. With no account volume, the first tier's price.
+ */
+function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accountGbSeconds) {
+    if (accountGbSeconds <= 0 || functionGbSeconds <= 0)
+        return blendedPricePerGbSecond(architecture, region, 0);
+    const total = Math.max(accountGbSeconds, functionGbSeconds);
+    const cost = (gbSeconds) => (gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds);
+    return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
+}
+/**
+ * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
+ * cold starts (whose INIT is billed), plus the request charge and SnapStart charges; and the
+ * month's cost at the configured traffic, priced through the tiers.
+ */
+function estimateCost(inputs) {
+    const gb = inputs.memoryMb / 1024;
+    const c = inputs.coldStartRate;
+    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
+    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
+    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, inputs.accountGbSecondsPerMonth ?? 0);
+    const requestPrice = requestPriceUsd(inputs.region);
+    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
+    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
+    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
+    // Every invocation pays for its duration as a warm one would; cold starts add what their
+    // billed INIT (and slower first run) cost beyond that.
+    const compute = warmCompute;
+    const coldStarts = c * (coldCompute - warmCompute);
+    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
+    const perInvocation = compute + coldStarts + requestPrice + restore;
+    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
+        pricePerGbSecond: price,
+        breakdownPerMillionUsd: { compute: compute * 1e6, requests: requestPrice * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6 },
+    };
+}
+/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
+function billedColdMs(reportedBilledMs, durationMs, initMs) {
+    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
@@ -50744,6 +52773,8 @@ function armStats(samples, context) {
             coldStartRate: context.coldStartRate,
             invocationsPerMonth: context.invocationsPerMonth,
             snapStart: context.snapStart,
+            ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
+            ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
         }),
     };
 }
@@ -50768,127 +52799,6 @@ function checkBudgets(stats, budgets) {
 }
 /** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
 const isLatencyBudget = (check) => check.budget !== 'cost-per-million-usd';
-
-;// CONCATENATED MODULE: ./src/analysis/comparison.ts
-
-
-/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
-const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
-const logs = (values) => values.map(logDuration);
-/** log(candidate / baseline) of one pair of durations. */
-const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
-/**
- * log(candidate / baseline) Duration of every complete warm pair (both halves warm and without
- * error), grouped by the replica (environment pair) the pair ran on, in replica order. The
- * paired comparison works on these.
- */
-function pairedLogRatioBlocks(samples) {
-    const halves = new Map();
-    for (const s of samples) {
-        if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
-            continue;
-        const entry = halves.get(s.pair) ?? { replica: s.replica ?? 0 };
-        entry[s.build] = s.durationMs;
-        halves.set(s.pair, entry);
-    }
-    const blocks = [];
-    for (const { replica, baseline, candidate } of halves.values()) {
-        if (baseline !== undefined && candidate !== undefined)
-            (blocks[replica] ??= []).push(logRatio(candidate, baseline));
-    }
-    return Array.from(blocks, (block) => block ?? []);
-}
-const okDurations = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
-/** The warm metric of one variant's samples, compared on its paired log-ratios, block by block. */
-function pairedWarmMetric(variant, samples, blocks, options) {
-    return {
-        metric: 'warm',
-        variant,
-        baseline: okDurations(samples, 'baseline', 'warm').map((s) => s.durationMs),
-        candidate: okDurations(samples, 'candidate', 'warm').map((s) => s.durationMs),
-        sequential: options.sequential,
-        pairedLogRatios: blocks.flat(),
-        blocks,
-        ...(options.blockRule ? { blockRule: options.blockRule } : {}),
-    };
-}
-/** The cold-start latency metric of one variant's samples, when each build has two cold starts or more. */
-function coldMetric(variant, samples) {
-    const baseline = okDurations(samples, 'baseline', 'cold').map(coldLatencyMs);
-    const candidate = okDurations(samples, 'candidate', 'cold').map(coldLatencyMs);
-    return baseline.length >= 2 && candidate.length >= 2 ? [{ metric: 'cold', variant, baseline, candidate, sequential: false }] : [];
-}
-/**
- * One look of the sequential comparison. Regression: Holm-significant at the alpha this look
- * spends (O'Brien-Fleming) and an estimated slowdown above tolerance. No regression: the upper
- * confidence bound, at the beta this look spends, is below tolerance (an intersection-union
- * test, which needs no correction across metrics). Otherwise still open, and inconclusive at the
- * final look. Paired metrics measured in blocks decide only when every block, judged on its own
- * (see `blockRule`), decides the same way. Decisions already made are passed back in `decided`
- * and kept.
- */
-function decideLook(metrics, rules, look, decided = new Map()) {
-    const alphaLook = obrienFlemingSpent(rules.alpha, look.fraction) - obrienFlemingSpent(rules.alpha, look.previousFraction);
-    const betaLook = obrienFlemingSpent(rules.beta, look.fraction) - obrienFlemingSpent(rules.beta, look.previousFraction);
-    const limit = Math.log1p(rules.tolerance);
-    const shifts = metrics.map((metric) => metric.pairedLogRatios ? comparePaired(metric.pairedLogRatios) : compareShift(logs(metric.baseline), logs(metric.candidate)));
-    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), alphaLook);
-    return metrics.map((metric, index) => {
-        const shift = shifts[index];
-        const key = metricKey(metric);
-        let outcome = decided.get(key) ?? 'inconclusive';
-        const passBeta = metric.sequential ? betaLook : look.final ? rules.beta : 0;
-        const k = metric.blocks?.length ?? 0;
-        const power = metric.blockRule === 'strict' ? 1 : 1 / k;
-        const blocks = k >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, alphaLook ** power, passBeta ** power, limit)) : undefined;
-        if (!decided.has(key) && !Number.isNaN(shift.estimate)) {
-            if (significant[index] && shift.estimate > limit)
-                outcome = 'regression';
-            else if (passBeta > 0 && shift.upperBound(passBeta) < limit)
-                outcome = 'no-regression';
-            if (blocks?.some((block) => block.outcome !== outcome))
-                outcome = 'inconclusive';
-        }
-        return {
-            metric: metric.metric,
-            variant: metric.variant,
-            nBaseline: metric.pairedLogRatios?.length ?? metric.baseline.length,
-            nCandidate: metric.pairedLogRatios?.length ?? metric.candidate.length,
-            ratio: Math.exp(shift.estimate),
-            ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-            ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-            confidence: 1 - rules.alpha,
-            pValue: shift.pUp,
-            outcome,
-            ...(blocks ? { blocks } : {}),
-        };
-    });
-}
-/**
- * One block's own verdict on its paired log-ratios: a regression when the signed-rank test is
- * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
- * at `beta` is below it (never when `beta` is 0). Fewer than 7 pairs cannot reach alpha 0.01.
- */
-function judgeBlock(logRatios, alpha, beta, limit) {
-    const shift = comparePaired(logRatios);
-    let outcome = 'inconclusive';
-    if (logRatios.length > 0) {
-        if (shift.pUp < alpha && shift.estimate > limit)
-            outcome = 'regression';
-        else if (beta > 0 && shift.upperBound(beta) < limit)
-            outcome = 'no-regression';
-    }
-    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
-}
-const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
-/** The looks of a plan: at min, then every `batch` samples per arm, up to the cap. */
-function lookSchedule(minPerArm, maxPerArm, batch) {
-    const looks = [];
-    for (let n = minPerArm; n < maxPerArm; n += batch)
-        looks.push(n);
-    looks.push(maxPerArm);
-    return looks;
-}
 
 ;// CONCATENATED MODULE: ./src/analysis/recommend.ts
 
@@ -50950,13 +52860,22 @@ const usd = (value) => {
     return `$${value.toPrecision(2)}`;
 };
 const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
-const percentChange = (value) => (Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
-/** Blocks (environment pairs, integration rounds), each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+const percentChange = (value) => (value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
+/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
 const blocksText = (blocks) => blocks.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
+/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
+function unitsText(c) {
+    if (c.blocks?.length)
+        return blocksText(c.blocks);
+    if (!c.environmentPairs)
+        return c.units ? `${c.units} environment pairs` : '–';
+    const sd = (value) => (value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`);
+    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+}
 
 ;// CONCATENATED MODULE: ./src/report/model.ts
 /** Bumped on any change a reader of the JSON report would notice. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 /** The worst of several verdicts: fail over inconclusive over pass. */
 function worstVerdict(verdicts) {
     if (verdicts.includes('fail'))
@@ -50971,24 +52890,83 @@ function worstVerdict(verdicts) {
 
 
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
-/** The comparison in one line; blocks are environment pairs for exemplars, rounds for integration traffic. */
-function describeComparison(c, blockName = 'environment pair') {
-    const blocks = c.blocks?.length ? `; by ${blockName} ${blocksText(c.blocks)}` : '';
-    return `${metricLabel(c)} ${signedPercent(c.ratio)} (${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}, p${pValue(c.pValue)}, n=${c.nBaseline}/${c.nCandidate}${blocks})`;
+/** The comparison in one line; integration comparisons name their rounds. */
+function describeComparison(c) {
+    const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.blocks?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${blocksText(c.blocks)}` : `n=${c.nBaseline}/${c.nCandidate}`;
+    const interval = c.ciHigh === Infinity || c.ciLow === 0 ? 'too few to bound' : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+    return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
-function failedExemplars(samples) {
+function failuresByExemplar(samples) {
     const byExemplar = new Map();
     for (const sample of samples) {
-        const entry = byExemplar.get(sample.exemplar) ?? { count: 0, total: 0, first: '' };
-        entry.total++;
-        const problem = sample.errorType ? `error ${sample.errorType}` : sample.wrongAnswer ? `wrong answer: ${sample.wrongAnswer}` : '';
-        if (problem) {
-            entry.count++;
-            entry.first ||= problem;
+        const entry = byExemplar.get(sample.exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        entry.calls++;
+        if (sample.errorType)
+            entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
+        else if (sample.wrongAnswer) {
+            entry.wrong++;
+            entry.firstWrong ||= sample.wrongAnswer;
         }
         byExemplar.set(sample.exemplar, entry);
     }
     return byExemplar;
+}
+/** P(X >= k) for X ~ Binomial(n, p). */
+function binomialUpperTail(k, n, p) {
+    if (k <= 0)
+        return 1;
+    if (p <= 0)
+        return 0;
+    if (p >= 1)
+        return 1;
+    let term = (1 - p) ** n;
+    let total = 0;
+    for (let i = 0; i <= n; i++) {
+        if (i >= k)
+            total += term;
+        term *= ((n - i) / (i + 1)) * (p / (1 - p));
+    }
+    return Math.min(1, total);
+}
+/**
+ * What the candidate's and the baseline's errors and wrong answers say. A wrong answer of the
+ * candidate is always a finding. An error type counts against the candidate only when it fails
+ * more often than the baseline beyond chance (one-sided binomial test on the two builds' counts
+ * of that type, given their calls), or on every call of an exemplar the baseline always
+ * answered: platform faults (a killed environment, a throttled host) hit both builds alike and are
+ * reported as such, never as a finding against one build.
+ */
+function failureReasons(samples, alpha) {
+    const reasons = [];
+    const candidate = failuresByExemplar(samples.filter((s) => s.build === 'candidate'));
+    const baseline = failuresByExemplar(samples.filter((s) => s.build === 'baseline'));
+    for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
+        const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        if (c.wrong)
+            reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})` });
+        if (b.wrong)
+            reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar` });
+        for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
+            const inCandidate = c.errors.get(type) ?? 0;
+            const inBaseline = b.errors.get(type) ?? 0;
+            const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
+            if (inCandidate === 0) {
+                reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar` });
+                continue;
+            }
+            const share = c.calls / Math.max(1, c.calls + b.calls);
+            const beyondChance = binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
+            const always = inCandidate === c.calls && inBaseline === 0;
+            if (beyondChance || always)
+                reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
+            else if (inBaseline > 0)
+                reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding` });
+            else
+                reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists` });
+        }
+    }
+    return reasons;
 }
 /**
  * A function's verdict. Fail: the candidate answered an exemplar wrongly or with an error (a
@@ -50996,20 +52974,8 @@ function failedExemplars(samples) {
  * breaks a budget. Inconclusive: for some variant neither a regression nor its absence could be
  * shown within the sample cap. Pass otherwise.
  */
-function functionVerdict(samples, variants, recommendedVariant, tolerance, integration) {
-    const reasons = [];
-    for (const build of ['candidate', 'baseline']) {
-        for (const [exemplar, { count, total, first }] of failedExemplars(samples.filter((s) => s.build === build))) {
-            if (count === 0)
-                continue;
-            reasons.push({
-                kind: build === 'candidate' ? 'wrong-answer' : 'baseline-error',
-                message: build === 'candidate'
-                    ? `exemplar ${exemplar}: the candidate failed ${count} of ${total} invocations (${first})`
-                    : `exemplar ${exemplar}: the baseline also failed ${count} of ${total} invocations (${first}); check the exemplar`,
-            });
-        }
-    }
+function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha, integration) {
+    const reasons = failureReasons(samples, alpha);
     for (const variant of variants) {
         for (const c of variant.comparisons) {
             if (c.outcome === 'regression') {
@@ -51019,7 +52985,7 @@ function functionVerdict(samples, variants, recommendedVariant, tolerance, integ
                 reasons.push({
                     kind: 'inconclusive',
                     variant: variant.id,
-                    message: `${variant.id}: ${describeComparison(c)}; neither a regression nor its absence (within ${(tolerance * 100).toFixed(0)}%) could be shown within the sample cap`,
+                    message: `${variant.id}: ${describeComparison(c)}; neither a regression nor its absence (within ${(tolerance * 100).toFixed(0)}%) could be shown${c.reason ? `: ${c.reason}` : ''}`,
                 });
             }
         }
@@ -51062,7 +53028,7 @@ function integrationReasons(integration, tolerance) {
     const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
     for (const c of integration.comparisons) {
         if (c.outcome === 'regression') {
-            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c, 'round')}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
         }
     }
     for (const check of integration.budgets) {
@@ -51073,11 +53039,75 @@ function integrationReasons(integration, tolerance) {
     return reasons;
 }
 
+;// CONCATENATED MODULE: ./src/analysis/analyze.ts
+
+
+
+
+
+/**
+ * Everything the gate concludes about one function, from its samples and the plan alone: each
+ * variant's statistics, costs and budgets, the comparisons (the sequential decision replayed
+ * look by look exactly as the sampler took it), the recommendation and the verdict. No I/O.
+ */
+function analyzeFunction(input) {
+    const { spec, samples } = input;
+    const decisions = decideSequential({
+        samples,
+        variants: input.variants.map((v) => v.id),
+        plan: input.plan,
+        rules: input.rules,
+        ...(input.stopped ? { stopped: input.stopped } : {}),
+    });
+    const variants = input.variants.map((variant) => {
+        const of = (build) => samples.filter((s) => s.build === build && s.variant === variant.id);
+        const costContext = {
+            region: input.region,
+            architecture: variant.architecture,
+            memoryMb: variant.memoryMb,
+            coldStartRate: input.traffic.coldStartRate,
+            invocationsPerMonth: input.traffic.invocationsPerMonth,
+            snapStart: variant.snapStart,
+            ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
+            ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+        };
+        const baseline = armStats(of('baseline'), costContext);
+        const candidate = armStats(of('candidate'), costContext);
+        // A build that never answered has no cost to compare: a failing candidate is not "cheaper".
+        const comparable = baseline.invocations > baseline.errors && candidate.invocations > candidate.errors;
+        const stopped = input.stopped?.get(variant.id);
+        return {
+            id: variant.id,
+            memoryMb: variant.memoryMb,
+            architecture: variant.architecture,
+            name: variant.name,
+            baseline,
+            candidate,
+            comparisons: decisions.find((d) => d.variant === variant.id)?.comparisons ?? [],
+            budgets: checkBudgets(candidate, spec.budgets),
+            costChangePercent: comparable ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100 : null,
+            ...(stopped ? { stopped } : {}),
+        };
+    });
+    const recommendation = recommend(variants.filter((v) => !v.stopped).map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets })), input.strategy, input.balancedWeight);
+    const { verdict, reasons } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+    const recommended = input.variants.find((v) => v.id === recommendation?.variant);
+    return {
+        verdict,
+        reasons,
+        recommended: recommendation && recommended
+            ? { variant: recommendation.variant, memory: recommended.memoryMb, architecture: recommended.architecture, strategy: recommendation.strategy, why: recommendation.why }
+            : null,
+        variants,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(2684);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var client_lambda_dist_cjs = __nccwpck_require__(1696);
 ;// CONCATENATED MODULE: ./src/lambda/client.ts
+
 
 
 const USER_AGENT = ['lambda-perf-gate', '0.1.0'];
@@ -51095,18 +53125,24 @@ function usesPlaceholderCredentials(endpoint) {
 }
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
+    const localKey = localAccessKeyFor(options.endpoint);
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
-        ...(usesPlaceholderCredentials(options.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        ...(localKey
+            ? { credentials: { accessKeyId: localKey.accessKeyId, secretAccessKey: localKey.secretAccessKey } }
+            : usesPlaceholderCredentials(options.endpoint)
+                ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+                : {}),
     };
 }
 /**
- * The one place Lambda clients are built. Against a loopback endpoint without credentials in
- * the environment it signs with placeholders, since the local service checks none.
+ * The one place Lambda clients are built. Against a local service started here with
+ * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * credentials in the environment, with placeholders.
  */
 function createLambdaClient(options) {
     return new client_lambda_dist_cjs/* LambdaClient */.Nox(sharedSettings(options));
@@ -51181,8 +53217,9 @@ function zipDirectory(root) {
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
 /**
- * Deploys and removes the ephemeral perf function: one function per configured function and
- * run, one published version per build and variant. It touches nothing else.
+ * Deploys and removes the ephemeral perf functions: one per build and variant of a configured
+ * function, and a fresh published version of each for every environment pair. It touches
+ * nothing else.
  */
 class PerfFunctionDeployer {
     context;
@@ -51262,68 +53299,63 @@ class PerfFunctionDeployer {
         }
     }
     /**
-     * Creates the perf function and publishes a version for each build and variant. `onCreated`
-     * runs as soon as the function exists, so cleanup knows of it even if a later step fails.
+     * Creates one perf function per build and variant, all at once (one function's updates are
+     * serial on Lambda, so separate functions let versions be published in parallel). `onCreating`
+     * runs before each is asked for, so cleanup knows of it even if the process dies while the
+     * request is in flight (deleting a function that never came to be is harmless).
      */
-    async deploy(functionName, base, codes, variants, onCreated, replicas = 1) {
+    async createFunctions(baseName, base, codes, variants, onCreating) {
+        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({ name: perfFunctionVariantName(baseName, build, index), build, variant })));
+        const isImage = 'imageUri' in codes.baseline;
+        const settled = await Promise.allSettled(functions.map(async ({ name, build, variant }) => {
+            onCreating(name);
+            await this.call('CreateFunction', name, () => this.context.client.send(new client_lambda_dist_cjs/* CreateFunctionCommand */.Y8X({
+                FunctionName: name,
+                Role: base.role,
+                ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
+                ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
+                MemorySize: variant.memoryMb,
+                Architectures: [variant.architecture],
+                Environment: { Variables: this.environment(base, build, variant, 'created') },
+                ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
+                Code: toFunctionCode(codes[build]),
+                Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
+                Tags: { 'lambda-perf-gate': 'ephemeral' },
+                ...base.extra,
+            })));
+            await this.waitActive(name);
+        }));
+        const failure = settled.find((result) => result.status === 'rejected');
+        if (failure)
+            throw failure.reason;
+        return functions;
+    }
+    /**
+     * Publishes a fresh version of a perf function: its environment variable
+     * LAMBDA_PERF_GATE_ENVIRONMENT changes to `label`, so the version is new and gets execution
+     * environments of its own. SnapStart versions are waited for (their snapshot takes minutes).
+     */
+    async publish(fn, base, label) {
         const { client } = this.context;
-        const first = variants[0];
-        const environment = (build, variant, replica = 0) => ({
+        await this.call('UpdateFunctionConfiguration', fn.name, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({ FunctionName: fn.name, Environment: { Variables: this.environment(base, fn.build, fn.variant, label) } })));
+        await this.waitUpdated(fn.name);
+        const description = `${fn.build} ${fn.variant.id} ${label}`;
+        const published = await this.call('PublishVersion', fn.name, () => client.send(new client_lambda_dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: fn.name, Description: description })));
+        if (!published.Version)
+            throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', fn.name);
+        if (fn.variant.snapStart)
+            await this.waitActive(fn.name, published.Version);
+        return { functionName: fn.name, build: fn.build, variant: fn.variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}` };
+    }
+    environment(base, build, variant, label) {
+        return {
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run), and the replicas of one, on distinct versions,
-            // so each gets its own environments and cold starts.
+            // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
             LAMBDA_PERF_GATE_BUILD: build,
             LAMBDA_PERF_GATE_VARIANT: variant.id,
-            ...(replicas > 1 ? { LAMBDA_PERF_GATE_REPLICA: String(replica) } : {}),
-        });
-        const isImage = 'imageUri' in codes.baseline;
-        await this.call('CreateFunction', functionName, () => client.send(new client_lambda_dist_cjs/* CreateFunctionCommand */.Y8X({
-            FunctionName: functionName,
-            Role: base.role,
-            ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
-            ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
-            MemorySize: first.memoryMb,
-            Architectures: [first.architecture],
-            Environment: { Variables: environment('baseline', first) },
-            Code: toFunctionCode(codes.baseline),
-            Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
-            Tags: { 'lambda-perf-gate': 'ephemeral' },
-            ...base.extra,
-        })));
-        onCreated();
-        await this.waitActive(functionName);
-        const arms = [];
-        let currentBuild = 'baseline';
-        let currentArchitecture = first.architecture;
-        for (const build of ['baseline', 'candidate']) {
-            for (const variant of variants) {
-                if (build !== currentBuild || variant.architecture !== currentArchitecture) {
-                    await this.call('UpdateFunctionCode', functionName, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionCodeCommand */.KfB({ FunctionName: functionName, ...toFunctionCode(codes[build]), Architectures: [variant.architecture] })));
-                    await this.waitUpdated(functionName);
-                    currentBuild = build;
-                    currentArchitecture = variant.architecture;
-                }
-                for (let replica = 0; replica < replicas; replica++) {
-                    await this.call('UpdateFunctionConfiguration', functionName, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
-                        FunctionName: functionName,
-                        MemorySize: variant.memoryMb,
-                        Environment: { Variables: environment(build, variant, replica) },
-                        ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-                    })));
-                    await this.waitUpdated(functionName);
-                    const label = `${build} ${variant.id}${replicas > 1 ? ` #${replica + 1}` : ''}`;
-                    const published = await this.call('PublishVersion', functionName, () => client.send(new client_lambda_dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: functionName, Description: label })));
-                    if (!published.Version)
-                        throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', functionName);
-                    if (variant.snapStart)
-                        await this.waitActive(functionName, published.Version);
-                    this.context.progress(`published ${label} as version ${published.Version}`);
-                    arms.push({ build, variant, replica, qualifier: published.Version, functionArn: published.FunctionArn ?? `${functionName}:${published.Version}` });
-                }
-            }
-        }
-        return arms;
+            LAMBDA_PERF_GATE_ENVIRONMENT: label,
+        };
     }
     /** Deletes the function and all its versions; a function already gone is fine. */
     async remove(functionName) {
@@ -51341,6 +53373,11 @@ class PerfFunctionDeployer {
     async waitUpdated(functionName) {
         await this.call('GetFunction', functionName, () => (0,client_lambda_dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
+}
+/** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
+function perfFunctionVariantName(baseName, build, variantIndex) {
+    const suffix = `-${build === 'baseline' ? 'b' : 'c'}${variantIndex}`;
+    return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 /** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */
 function toFunctionCode(code) {
@@ -51520,8 +53557,6 @@ function expect_shown(value) {
 ;// CONCATENATED MODULE: ./src/measure/sampler.ts
 
 
-/** How many of `total` cold starts replica `replica` of `replicas` gets: spread evenly, first ones first. */
-const coldShare = (total, replicas, replica) => Math.floor(total / replicas) + (replica < total % replicas ? 1 : 0);
 /** Runs tasks with at most `limit` in flight, in the order given. */
 async function runPool(tasks, limit) {
     const results = new Array(tasks.length);
@@ -51541,57 +53576,60 @@ function shuffle(items, random) {
     return items;
 }
 /**
- * Measures: cold bursts on fresh versions, then warm samples of baseline and candidate in
- * randomised pairs (AB or BA, same exemplar, back to back), so that drift of the host or the
- * region hits both builds alike. Each build and variant has one or more versions (replicas),
- * each with its own environments; pair k of a variant runs on replica k mod replicas of both
- * builds, so that no one environment's quirks decide the comparison. Every invocation becomes
- * a Sample from its REPORT line.
+ * Measures environment pairs. Each starts with the cold call of both versions (back to back, in
+ * random order, same exemplar), then runs `pairsPerEnvironment` warm pairs (AB or BA at random,
+ * same exemplar, back to back), so that drift of the host or the region hits both builds alike.
+ * The calls of one environment pair run one after the other, so each version never has more
+ * than one invocation in flight and keeps its one execution environment; environment pairs run
+ * side by side up to the concurrency. Every invocation becomes a Sample from its REPORT line.
  */
 class Sampler {
     deps;
     samples = [];
     exemplarIndex = 0;
     pairs = 0;
-    pairsOfVariant = new Map();
     constructor(deps) {
         this.deps = deps;
     }
     /**
-     * `total` cold starts per build and variant, spread over its replicas: on a fresh version each
-     * invocation of a concurrent burst is a cold start.
+     * Measures the environment pairs, in random order across variants. A variant one of whose
+     * builds has failed every call so far, over at least one environment pair, gets no further
+     * environment pairs: its error is the finding, and invoking on would only cost.
      */
-    async coldBursts(arms, total, replicas) {
-        for (const arm of shuffle([...arms], this.deps.random)) {
-            const exemplars = Array.from({ length: coldShare(total, replicas, arm.replica) }, () => this.nextExemplar());
-            await Promise.all(exemplars.map((exemplar) => this.measure(arm, exemplar)));
-        }
-    }
-    /** `pairs` more warm pairs for each variant, interleaved across variants in random order. */
-    async warmPairs(variants, pairs) {
-        const tasks = [];
-        for (let i = 0; i < pairs; i++) {
-            for (const arms of variants) {
-                const id = arms.baseline[0].variant.id;
-                const k = this.pairsOfVariant.get(id) ?? 0;
-                this.pairsOfVariant.set(id, k + 1);
-                const baseline = arms.baseline[k % arms.baseline.length];
-                const candidate = arms.candidate[k % arms.candidate.length];
-                const exemplar = this.nextExemplar();
-                const order = this.deps.random() < 0.5 ? [baseline, candidate] : [candidate, baseline];
+    async environmentPairs(targets) {
+        const tasks = targets.map((target) => async () => {
+            if (this.failing(target.variant.id))
+                return;
+            const exemplar = this.nextExemplar();
+            for (const arm of this.order(target))
+                await this.measure(arm, exemplar, target.index);
+            for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
+                const pairExemplar = this.nextExemplar();
                 const pair = this.pairs++;
-                tasks.push(async () => {
-                    for (const arm of order)
-                        await this.measure(arm, exemplar, pair);
-                });
+                for (const arm of this.order(target))
+                    await this.measure(arm, pairExemplar, target.index, pair);
             }
-        }
+        });
         await runPool(shuffle(tasks, this.deps.random), this.deps.concurrency);
+    }
+    /** Why a variant is failing (a build failed every call, over one environment pair or more), or undefined. */
+    failing(variant) {
+        for (const build of ['candidate', 'baseline']) {
+            const calls = this.samples.filter((s) => s.variant === variant && s.build === build);
+            if (calls.length < this.deps.pairsPerEnvironment + 1 || calls.some((s) => !s.errorType))
+                continue;
+            const types = [...new Set(calls.map((s) => s.errorType))].join(', ');
+            return `stopped: the ${build} failed all ${calls.length} calls (${types})`;
+        }
+        return undefined;
+    }
+    order(target) {
+        return this.deps.random() < 0.5 ? [target.baseline, target.candidate] : [target.candidate, target.baseline];
     }
     nextExemplar() {
         return this.deps.exemplarAt(this.exemplarIndex++);
     }
-    async measure(arm, exemplar, pair) {
+    async measure(arm, exemplar, environmentPair, pair) {
         const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
         let wrongAnswer;
         if (!errorType && exemplar.expect !== undefined) {
@@ -51610,17 +53648,92 @@ class Sampler {
             variant: arm.variant.id,
             exemplar: exemplar.name,
             sequence: this.samples.length,
-            replica: arm.replica,
+            environmentPair,
             ...(pair === undefined ? {} : { pair }),
         }, { errorType, wrongAnswer }));
     }
+}
+
+;// CONCATENATED MODULE: ./src/lambda/platform-lines.ts
+
+const TEXT_START = /^START RequestId: (\S+)/;
+const TEXT_END = /^END RequestId: (\S+)/;
+function classify(message) {
+    const text = message.trim();
+    const report = parseReportLine(text);
+    if (report)
+        return { kind: 'report', id: report.requestId, metrics: report };
+    const start = TEXT_START.exec(text);
+    if (start)
+        return { kind: 'start', id: start[1] };
+    const end = TEXT_END.exec(text);
+    if (end)
+        return { kind: 'end', id: end[1] };
+    if (text.startsWith('{') && (text.includes('"platform.start"') || text.includes('"platform.runtimeDone"'))) {
+        try {
+            const parsed = JSON.parse(text);
+            if (typeof parsed.record?.requestId === 'string') {
+                if (parsed.type === 'platform.start')
+                    return { kind: 'start', id: parsed.record.requestId };
+                if (parsed.type === 'platform.runtimeDone')
+                    return { kind: 'end', id: parsed.record.requestId };
+            }
+        }
+        catch {
+            // Not JSON: an ordinary line.
+        }
+    }
+    return { kind: 'other' };
+}
+/** Reads one log stream's messages, in order, and keeps only what Lambda wrote (see above). */
+function platformInvocations(messages) {
+    const lines = messages.map(classify);
+    const firstMention = (id, before) => {
+        for (let i = 0; i < before; i++)
+            if (messages[i].includes(id))
+                return i;
+        return before;
+    };
+    const accepted = [];
+    let i = lines.length - 1;
+    while (i >= 1) {
+        const line = lines[i];
+        if (line.kind !== 'report') {
+            i--;
+            continue;
+        }
+        let previous = i - 1;
+        while (previous >= 0 && lines[previous].kind === 'other')
+            previous--;
+        const end = lines[previous];
+        if (!end || end.kind !== 'end' || end.id !== line.id) {
+            i--;
+            continue;
+        }
+        const start = firstMention(line.id, i);
+        const startLine = lines[start];
+        if (startLine.kind !== 'start' || startLine.id !== line.id) {
+            i--;
+            continue;
+        }
+        accepted.unshift({ start, report: i });
+        i = start - 1;
+    }
+    const lastReport = accepted.at(-1)?.report ?? -1;
+    let underWay = false;
+    for (let k = lastReport + 1; k < lines.length && !underWay; k++) {
+        const line = lines[k];
+        underWay = line.kind === 'start' && firstMention(line.id, k) === k;
+    }
+    const reports = accepted.map((a) => lines[a.report].metrics);
+    const printed = lines.filter((l) => l.kind === 'report').length;
+    return { reports, reportIndexes: accepted.map((a) => a.report), starts: reports.length + (underWay ? 1 : 0), ignored: printed - reports.length };
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/log-reports.ts
 
 
 
-const isStart = (message) => message.startsWith('START RequestId:') || (message.startsWith('{') && message.includes('"platform.start"'));
 async function streamsOfVersion(logs, group, version) {
     const names = [];
     try {
@@ -51637,25 +53750,33 @@ async function streamsOfVersion(logs, group, version) {
     }
     return names;
 }
+/** Only the REPORT lines Lambda wrote count, read stream by stream (see platform-lines.ts). */
 async function readWindow(logs, options) {
     const streams = await streamsOfVersion(logs, options.logGroup, options.version);
-    const reports = [];
-    let starts = 0;
+    const byStream = new Map();
     // FilterLogEvents takes at most 100 stream names at a time.
     for (let i = 0; i < streams.length; i += 100) {
         const pages = (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, { logGroupName: options.logGroup, logStreamNames: streams.slice(i, i + 100), startTime: options.startMs, endTime: options.endMs });
         for await (const page of pages) {
             for (const event of page.events ?? []) {
-                const message = event.message ?? '';
-                if (isStart(message))
-                    starts++;
-                const report = parseReportLine(message);
-                if (report)
-                    reports.push(report);
+                const stream = event.logStreamName ?? '';
+                if (!byStream.has(stream))
+                    byStream.set(stream, []);
+                byStream.get(stream).push({ timestamp: event.timestamp ?? 0, message: event.message ?? '' });
             }
         }
     }
-    return { reports, starts };
+    const found = [];
+    let starts = 0;
+    let ignored = 0;
+    for (const events of byStream.values()) {
+        const read = platformInvocations(events.map((e) => e.message));
+        starts += read.starts;
+        ignored += read.ignored;
+        read.reports.forEach((report, k) => found.push({ timestamp: events[read.reportIndexes[k]].timestamp, report }));
+    }
+    found.sort((a, b) => a.timestamp - b.timestamp);
+    return { reports: found.map((f) => f.report), starts, ignored };
 }
 /**
  * Reads the REPORT lines that one version logged in a time window from CloudWatch Logs. Logs
@@ -51691,7 +53812,12 @@ async function collectReports(logs, options) {
 
 ;// CONCATENATED MODULE: ./src/measure/integration-command.ts
 
-const TAIL_CHARS = 4000;
+/** A tail is there to say why a run failed; the less of a test suite's output it keeps, the less it can leak. */
+const TAIL_CHARS = 2000;
+const TAIL_LINES = 20;
+function shortTail(text) {
+    return text.split('\n').slice(-TAIL_LINES).join('\n');
+}
 /**
  * Runs the project's integration tests through the shell, with the variables that point its
  * SDK at one build. Output is kept only as a tail; the whole process group is killed on timeout.
@@ -51724,8 +53850,11 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
         }, timeoutS * 1000);
         const finish = (exitCode, signal) => {
             clearTimeout(timer);
+            if (partial)
+                onLine(partial);
+            partial = '';
             const endedAt = Date.now();
-            resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: tail, startedAt, endedAt });
+            resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: shortTail(tail), startedAt, endedAt });
         };
         child.on('error', (error) => {
             tail = `${tail}\n${error.message}`.slice(-TAIL_CHARS);
@@ -51733,6 +53862,105 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
         });
         child.on('close', (code, signal) => finish(code, signal));
     });
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
+ * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
+ * job log only, never in a comment, and it never sees what an integration command printed, so the
+ * gate redacts by itself: the values of secret-looking environment variables, and every value a
+ * command asked to mask with `::add-mask::`.
+ */
+/** What replaces a secret. */
+const REDACTED = '***';
+/**
+ * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
+ * and protect nothing (a real token, key or password is longer).
+ */
+const MIN_SECRET_LENGTH = 8;
+/** Words that mark an environment variable as secret, matched anywhere in its name. */
+const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
+const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
+/** The gate's own inputs that carry such a word but no secret. */
+const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
+/** Whether an environment variable's name says it holds a secret. */
+function isSecretName(name) {
+    if (NOT_SECRET.has(name.toUpperCase()))
+        return false;
+    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
+}
+const ADD_MASK = /::add-mask::(.*)$/;
+/**
+ * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
+ * units) and decide the exit code or find things again. They hold no secret, and redacting them
+ * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
+ */
+const DECIDING_FIELDS = new Set(['verdict', 'kind', 'outcome', 'metric', 'build', 'unit', 'architecture', 'strategy', 'mode', 'backend', 'status', 'eventName']);
+/**
+ * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
+ * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
+ */
+function maskedValue(line) {
+    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
+    if (!match)
+        return undefined;
+    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
+    return value === '' ? undefined : value;
+}
+class Redactor {
+    secrets = new Set();
+    pattern;
+    /** A redactor for the values of the secret-looking variables in `env`. */
+    static fromEnvironment(env) {
+        const redactor = new Redactor();
+        for (const [name, value] of Object.entries(env))
+            if (value !== undefined && isSecretName(name))
+                redactor.add(value);
+        return redactor;
+    }
+    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
+    add(value) {
+        for (const candidate of [value, ...value.split(/\r?\n/)]) {
+            const trimmed = candidate.trim();
+            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
+                this.secrets.add(trimmed);
+                this.pattern = undefined;
+            }
+        }
+    }
+    /** How many distinct values it redacts. */
+    get size() {
+        return this.secrets.size;
+    }
+    text(text) {
+        if (this.secrets.size === 0)
+            return text;
+        // Longest first, so a secret that contains another is replaced whole.
+        this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+        return text.replace(this.pattern, REDACTED);
+    }
+    /**
+     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
+     * fields above; keys are the model's own and are left as they are.
+     */
+    deep(value) {
+        return this.walk(value, undefined);
+    }
+    walk(value, key) {
+        if (typeof value === 'string')
+            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
+        if (Array.isArray(value))
+            return value.map((item) => this.walk(item, undefined));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
+        }
+        return value;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./src/gate/integration.ts
@@ -51745,22 +53973,34 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
 
 
 
+
+
 const EXEMPLAR = '(integration)';
 /**
- * The command's environment: the caller's, plus what points an ordinary AWS SDK test suite at
- * this build's version (the endpoint variables the SDK reads, the region) and the version itself.
+ * The runner's credentials for GitHub are the action's, not the test suite's: its inputs (the
+ * github-token among them) and the Actions runtime and OIDC request tokens are not passed on.
  */
-function integrationEnvironment(spec, arm, functionName, config) {
+const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS_CACHE_|ACTIONS_RESULTS_)/;
+/**
+ * The command's environment: the caller's (less what is the action's own, above), plus what points
+ * an ordinary AWS SDK test suite at this build's version (the endpoint variables the SDK reads,
+ * the region) and the version itself.
+ */
+function integrationEnvironment(spec, arm, config) {
+    const functionName = arm.functionName;
     const endpoint = config.endpoint;
     const values = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
     const expand = (text) => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key) => values[key] ?? '');
     const local = usesPlaceholderCredentials(endpoint);
+    const localKey = localAccessKeyFor(endpoint);
     return {
-        ...process.env,
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
         ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),
         ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : {}),
+        // The embedded service's own key, in place of the runner's: its session token would not match.
+        ...(localKey ? { AWS_ACCESS_KEY_ID: localKey.accessKeyId, AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined } : {}),
         LAMBDA_PERF_GATE_FUNCTION_ARN: arm.functionArn,
         LAMBDA_PERF_GATE_FUNCTION_NAME: functionName,
         LAMBDA_PERF_GATE_QUALIFIER: arm.qualifier,
@@ -51769,13 +54009,17 @@ function integrationEnvironment(spec, arm, functionName, config) {
     };
 }
 /** Runs the command against one build and reads that run's REPORT lines back from the logs. */
-async function runAgainst(spec, functionName, variant, arm, context, sequence) {
+async function runAgainst(spec, variant, arm, context, sequence) {
     const { integration } = spec;
     const build = arm.build;
     context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-    const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, functionName, context.config), integration.timeoutS);
+    const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, context.config), integration.timeoutS, (line) => {
+        const secret = maskedValue(line);
+        if (secret !== undefined)
+            context.onSecret?.(secret);
+    });
     const collected = await collectReports(context.logs, {
-        logGroup: `/aws/lambda/${functionName}`,
+        logGroup: `/aws/lambda/${arm.functionName}`,
         version: arm.qualifier,
         startMs: result.startedAt,
         endMs: result.endedAt + 1000,
@@ -51787,7 +54031,8 @@ async function runAgainst(spec, functionName, variant, arm, context, sequence) {
         ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
     });
     const samples = collected.reports.map((report) => sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
-    context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs`);
+    const forged = collected.ignored ? `; ${collected.ignored} REPORT lines the function printed itself were not counted` : '';
+    context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs${forged}`);
     return {
         samples,
         run: {
@@ -51804,7 +54049,6 @@ async function runAgainst(spec, functionName, variant, arm, context, sequence) {
         },
     };
 }
-const median = (values) => quantile(sortedCopy(values), 0.5);
 const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
  * Runs the project's integration tests against both builds and compares the traffic. By default
@@ -51814,11 +54058,11 @@ const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorT
  * goes first; then whole runs are the units compared, since each run meets the host in its own
  * state, and it takes several repeats to show a difference.
  */
-async function integrationProfile(spec, functionName, variant, armOf, context) {
+async function integrationProfile(spec, variant, armOf, context) {
     const { integration } = spec;
     let next = 0;
     const sequence = () => next++;
-    const against = (build) => runAgainst(spec, functionName, variant, armOf(build), context, sequence);
+    const against = (build) => runAgainst(spec, variant, armOf(build), context, sequence);
     const rounds = [];
     for (let round = 0; round < integration.repeat; round++) {
         if (integration.concurrent) {
@@ -51844,6 +54088,7 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
         coldStartRate: context.config.traffic.coldStartRate,
         invocationsPerMonth: context.config.traffic.invocationsPerMonth,
         snapStart: variant.snapStart,
+        ...(context.config.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
     };
     // The k-th invocations of the two runs of a round, paired.
     const roundLogRatios = rounds.map(({ baseline, candidate }) => {
@@ -51851,22 +54096,23 @@ async function integrationProfile(spec, functionName, variant, armOf, context) {
         const c = warmOk(candidate.samples);
         return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k].durationMs, b[k].durationMs));
     });
+    const paired = roundLogRatios.flat();
+    const runMedians = (build) => rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
     const warm = integration.concurrent
         ? // Each round still meets the host in its own way (which run got going first, what else
             // ran then), and that lasts the whole round: a decision must hold in every round.
-            pairedWarmMetric(variant.id, samples, roundLogRatios, { sequential: false, blockRule: 'strict' })
-        : {
-            metric: 'warm',
-            variant: variant.id,
-            baseline: rounds.map((r) => median(warmOk(r.baseline.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
-            candidate: rounds.map((r) => median(warmOk(r.candidate.samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v)),
-            sequential: false,
-        };
-    const metrics = [warm, ...coldMetric(variant.id, samples)];
+            { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, blocks: roundLogRatios }
+        : (() => {
+            // Whole runs are the units: each run's median warm Duration.
+            const baseline = runMedians('baseline');
+            const candidate = runMedians('candidate');
+            return { metric: 'warm', variant: variant.id, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } };
+        })();
+    const metrics = [warm, ...unpairedColdMetric(variant.id, samples)];
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-    const comparable = warm.pairedLogRatios ? warm.pairedLogRatios.length > 0 : warm.baseline.length > 0 && warm.candidate.length > 0;
-    const comparisons = comparable ? decideLook(metrics, rules, { fraction: 1, previousFraction: 0, final: true }) : [];
+    const comparable = 'paired' in warm.evidence ? warm.evidence.paired.length > 0 : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
+    const comparisons = comparable ? decideFixed(metrics, rules) : [];
     const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
     return {
         command: integration.command,
@@ -51943,9 +54189,6 @@ function perfFunctionName(functionName, runId) {
 
 
 
-
-
-
 const TOOL_VERSION = '0.1.0';
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
@@ -51984,6 +54227,7 @@ async function runGate(options) {
                 runId,
                 retry: options.retry ?? DEFAULT_RETRY,
                 countRetry: () => retries++,
+                ...(options.onSecret ? { onSecret: options.onSecret } : {}),
             });
             functions.push({ ...result, invocations: { ...result.invocations, retries: retries - before } });
         }
@@ -52012,11 +54256,10 @@ async function runGate(options) {
         settings: {
             confidence: config.sampling.confidence,
             passConfidence: config.sampling.passConfidence,
-            warmMin: config.sampling.warmMin,
-            warmMax: config.sampling.warmMax,
-            cold: config.sampling.cold,
+            pairsPerEnvironment: config.sampling.pairsPerEnvironment,
+            batch: config.sampling.batch,
+            maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
             concurrency: config.sampling.concurrency,
-            environments: config.sampling.environments,
             seed,
             strategy: config.strategy,
             invocationsPerMonth: config.traffic.invocationsPerMonth,
@@ -52035,7 +54278,7 @@ function summarise(functions) {
 }
 async function gateFunction(spec, context) {
     const { config, deployer, registry, progress } = context;
-    const functionName = perfFunctionName(spec.name, context.runId);
+    const baseName = perfFunctionName(spec.name, context.runId);
     progress(`${spec.name}: preparing builds`);
     const base = await deployer.baseSettings(spec);
     const codes = {
@@ -52043,75 +54286,57 @@ async function gateFunction(spec, context) {
         candidate: await deployer.codeFor(spec.candidate, spec),
     };
     const variants = planVariants(spec, base.memoryMb);
-    const replicas = config.sampling.environments;
-    progress(`${spec.name}: deploying ${functionName} with ${variants.length} variant(s) x 2 builds${replicas > 1 ? ` x ${replicas} environment versions` : ''}`);
-    const arms = await deployer.deploy(functionName, base, codes, variants, () => registry.created(functionName), replicas);
+    const plan = { pairsPerEnvironment: config.sampling.pairsPerEnvironment, batch: config.sampling.batch, maxEnvironmentPairs: config.sampling.maxEnvironmentPairs };
+    const rules = { alpha: 1 - config.sampling.confidence, beta: 1 - config.sampling.passConfidence, tolerance: spec.tolerance };
+    progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
+    const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
     const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
     const sampler = new Sampler({
         functionName: spec.name,
         concurrency: config.sampling.concurrency,
         random: context.random,
         exemplarAt: (index) => exemplars[index % exemplars.length],
-        invoke: (arm, exemplar) => invokeForReport(context.client, functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
+        pairsPerEnvironment: plan.pairsPerEnvironment,
+        invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
     });
-    const armsOf = (build, variant) => arms.filter((a) => a.build === build && a.variant.id === variant.id).sort((a, b) => a.replica - b.replica);
-    // The integration command runs against the first replica of each build.
-    const armOf = (build, variant) => armsOf(build, variant)[0];
-    const pairs = variants.map((variant) => ({ variant, baseline: armsOf('baseline', variant), candidate: armsOf('candidate', variant) }));
-    if (config.sampling.cold > 0) {
-        progress(`${spec.name}: ${config.sampling.cold} cold starts per build and variant${replicas > 1 ? `, over its ${replicas} versions` : ''}`);
-        await sampler.coldBursts(arms, config.sampling.cold, replicas);
-    }
-    const comparisons = await sequentialWarmSampling(spec, context, sampler, pairs);
+    const functionOf = (build, variant) => functions.find((f) => f.build === build && f.variant.id === variant.id);
+    const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
+    const stopped = await measureSequentially(spec, { ...context, plan, rules }, sampler, publisher, variants);
     const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0];
-    const integration = spec.integration
-        ? await integrationProfile({ ...spec, integration: spec.integration }, functionName, integrationVariant, (build) => armOf(build, integrationVariant), {
+    let integration;
+    if (spec.integration) {
+        const [baseline, candidate] = await Promise.all(['baseline', 'candidate'].map((build) => deployer.publish(functionOf(build, integrationVariant), base, 'integration')));
+        const arms = { baseline: baseline, candidate: candidate };
+        integration = await integrationProfile({ ...spec, integration: spec.integration }, integrationVariant, (build) => arms[build], {
             config,
             logs: context.logsClient,
             local: context.backend.kind === 'local',
             progress,
-        })
-        : undefined;
-    // Measuring is over: the function goes now rather than at the end of the whole run.
+            ...(context.onSecret ? { onSecret: context.onSecret } : {}),
+        });
+    }
+    // Measuring is over: the functions go now rather than at the end of the whole run.
     for (const problem of await registry.runAll())
         progress(`cleanup: ${problem}`);
-    const variantResults = variants.map((variant) => {
-        const of = (build) => sampler.samples.filter((s) => s.build === build && s.variant === variant.id);
-        const costContext = {
-            region: config.region,
-            architecture: variant.architecture,
-            memoryMb: variant.memoryMb,
-            coldStartRate: config.traffic.coldStartRate,
-            invocationsPerMonth: config.traffic.invocationsPerMonth,
-            snapStart: variant.snapStart,
-        };
-        const baseline = armStats(of('baseline'), costContext);
-        const candidate = armStats(of('candidate'), costContext);
-        return {
-            id: variant.id,
-            memoryMb: variant.memoryMb,
-            architecture: variant.architecture,
-            name: variant.name,
-            baseline,
-            candidate,
-            comparisons: comparisons.filter((c) => c.variant === variant.id),
-            budgets: checkBudgets(candidate, spec.budgets),
-            costChangePercent: (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100,
-        };
+    const analysis = analyzeFunction({
+        spec,
+        variants,
+        samples: sampler.samples,
+        plan,
+        rules,
+        region: config.region,
+        traffic: config.traffic,
+        ...(base.runtime ? { runtime: base.runtime } : {}),
+        strategy: config.strategy,
+        balancedWeight: config.balancedWeight,
+        stopped,
+        ...(integration ? { integration } : {}),
     });
-    const recommendation = recommend(variantResults.map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets })), config.strategy, config.balancedWeight);
-    const { verdict, reasons } = functionVerdict(sampler.samples, variantResults, recommendation?.variant, spec.tolerance, integration);
-    const recommendedVariant = variants.find((v) => v.id === recommendation?.variant);
-    progress(`${spec.name}: ${verdict}${recommendedVariant ? `, recommended memory ${recommendedVariant.memoryMb} MB` : ''}`);
+    progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
     return {
         name: spec.name,
-        perfFunction: functionName,
-        verdict,
-        reasons,
-        recommended: recommendation && recommendedVariant
-            ? { variant: recommendation.variant, memory: recommendedVariant.memoryMb, architecture: recommendedVariant.architecture, strategy: recommendation.strategy, why: recommendation.why }
-            : null,
-        variants: variantResults,
+        perfFunction: baseName,
+        ...analysis,
         invocations: {
             total: sampler.samples.length,
             baseline: sampler.samples.filter((s) => s.build === 'baseline').length,
@@ -52126,42 +54351,75 @@ async function gateFunction(spec, context) {
     };
 }
 /**
- * Adds warm pairs look by look, stopping each variant once its comparison is decided, until the
- * cap; then gives every metric its final decision.
+ * Publishes fresh versions for environment pairs: every perf function at once, the versions of
+ * one function one after the other (Lambda updates a function serially). A batch can be
+ * published while the previous one is measured; `cancel` stops a batch no longer needed.
  */
-async function sequentialWarmSampling(spec, context, sampler, pairs) {
-    const { sampling } = context.config;
-    const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-    const decided = new Map();
-    const metricsNow = () => pairs.flatMap(({ variant }) => {
-        const samples = sampler.samples.filter((s) => s.variant === variant.id);
-        const warm = pairedWarmMetric(variant.id, samples, pairedLogRatioBlocks(samples), { sequential: true });
-        const cold = coldMetric(variant.id, samples);
-        return [warm, ...cold];
-    });
-    let previous = 0;
-    let latest = [];
-    let done = 0;
-    for (const n of lookSchedule(sampling.warmMin, sampling.warmMax, sampling.warmMin)) {
-        const open = pairs.filter(({ variant }) => !decided.has(metricKey({ metric: 'warm', variant: variant.id })));
-        if (open.length === 0)
-            break;
-        await sampler.warmPairs(open, n - done);
-        done = n;
-        const fraction = n / sampling.warmMax;
-        latest = decideLook(metricsNow(), rules, { fraction, previousFraction: previous, final: n === sampling.warmMax }, decided);
-        previous = fraction;
-        for (const c of latest)
-            if (c.outcome !== 'inconclusive')
-                decided.set(metricKey(c), c.outcome);
-        const warm = latest.filter((c) => c.metric === 'warm');
-        context.progress(`${spec.name}: ${n} warm pairs: ${warm.map((c) => `${c.variant} ${signedPercent(c.ratio)} [${signedPercent(c.ciLow)}, ${signedPercent(c.ciHigh)}] ${c.outcome}${c.blocks ? ` (by environment pair ${c.blocks.map((b) => signedPercent(b.ratio)).join(', ')})` : ''}`).join('; ')}`);
+class EnvironmentPairPublisher {
+    deployer;
+    base;
+    functionOf;
+    cancelled = false;
+    constructor(deployer, base, functionOf) {
+        this.deployer = deployer;
+        this.base = base;
+        this.functionOf = functionOf;
     }
-    if (previous < 1) {
-        // Stopped early: the remaining error budget goes to the metrics still open (cold starts).
-        latest = decideLook(metricsNow(), rules, { fraction: 1, previousFraction: previous, final: true }, decided);
+    async publish(variants, from, to) {
+        const versions = async (build, variant) => {
+            const arms = [];
+            for (let index = from; index < to && !this.cancelled; index++)
+                arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
+            return arms;
+        };
+        const perVariant = await Promise.all(variants.map(async (variant) => ({ variant, baseline: await versions('baseline', variant), candidate: await versions('candidate', variant) })));
+        return perVariant.flatMap(({ variant, baseline, candidate }) => baseline.flatMap((arm, i) => (candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : [])));
     }
-    return latest;
+    cancel() {
+        this.cancelled = true;
+    }
+}
+/**
+ * Adds environment pairs look by look, each variant until its warm comparison is decided, a
+ * build of it fails every call, or the cap; the next batch is published while one is measured.
+ * Returns the variants stopped for failing, with why.
+ */
+async function measureSequentially(spec, context, sampler, publisher, variants) {
+    const { plan, rules, progress } = context;
+    const looks = lookFractions(plan).length;
+    const stopped = new Map();
+    let open = [...variants];
+    let next = publisher.publish(open, 0, environmentPairsAtLook(plan, 1));
+    try {
+        for (let look = 1; look <= looks && open.length; look++) {
+            const targets = await next;
+            next = look < looks ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1)) : undefined;
+            // A guard against an unhandled rejection while this look measures; the next look awaits it.
+            next?.catch(() => undefined);
+            await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
+            for (const variant of open) {
+                const failing = sampler.failing(variant.id);
+                if (failing)
+                    stopped.set(variant.id, failing);
+            }
+            const decisions = decideSequential({ samples: sampler.samples, variants: open.map((v) => v.id), plan, rules, stopped });
+            open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
+            progress(`${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
+                decisions.map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`).join('; '));
+        }
+    }
+    finally {
+        publisher.cancel();
+        await next?.catch(() => undefined);
+    }
+    return stopped;
+}
+function lookLine(warm, stopped) {
+    if (stopped)
+        return stopped;
+    if (!warm)
+        return 'no warm pairs yet';
+    return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
 }
 /** What the measuring invocations cost at list price (first tier). */
 function runCost(samples, variants, region) {
@@ -52174,6 +54432,87 @@ function runCost(samples, variants, region) {
     return cost;
 }
 
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The JSON report, written and read back without loss. JSON has no Infinity or NaN (JSON.stringify
+ * writes null for both), yet a report holds them: an unbounded confidence limit is Infinity, a
+ * figure with no samples NaN. They are written as the strings "Infinity", "-Infinity" and "NaN",
+ * which a reader in another language can still parse, and read back as numbers, so a report
+ * renders the same after its own round trip (the workflow_run half of the fork-safe pair reads it).
+ */
+const NON_FINITE = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
+function serializeReport(report) {
+    return `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`;
+}
+/**
+ * Parses a report file. Strings spelling a non-finite number become that number again; a text
+ * field that happens to read exactly "NaN" or "Infinity" comes back as a number, which the
+ * renderers print as the same text.
+ */
+function parseReport(text) {
+    return JSON.parse(text, (_key, value) => (typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value));
+}
+/** Fields the renderers escape (text from functions, commands and configs), and the endpoint URL. */
+const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint']);
+/** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
+const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
+/**
+ * Problems with a report file that the renderers would pass through as they are: a text field
+ * outside FREE_TEXT (a verdict, an id, a unit, a time) holding markup or a line break. A report
+ * file from a pull request's own run (`mode: comment`) may have been written by its code.
+ */
+function unexpectedText(report) {
+    const problems = [];
+    const walk = (value, path, key) => {
+        if (typeof value === 'string') {
+            if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
+                problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
+        }
+        else if (Array.isArray(value)) {
+            value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
+        }
+        else if (value !== null && typeof value === 'object') {
+            for (const [k, item] of Object.entries(value))
+                walk(item, `${path}.${k}`, k);
+        }
+    };
+    walk(report, '$', undefined);
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Text from a function, a command or a report file (error types and messages, responses, output
+ * tails, names), made inert for GitHub-flavoured markdown: it reads the same in the PR comment and
+ * the job summary, but cannot close the comment's `<details>`, add HTML, images or links, mention
+ * or notify anyone, break out of a table cell, or start a block of its own.
+ *
+ * - `&`, `<`, `>` become entities, so no tag (`</details>`, `<img>`, `<!--`) survives.
+ * - A backslash goes before what could make a link or image (`[`, `]`), a code span, a table cell
+ *   border (`|`), emphasis or strike-through (`*`, `~`, and `_` at a word's edge), math (`$`),
+ *   and before a backslash, which could otherwise escape the renderer's own markup after it.
+ * - `@mentions`, `#123` references and autolinks (`https://`, `www.`) are broken by a zero-width
+ *   space, which GitHub's mention, reference and link detection does not cross.
+ * - Line breaks become `<br>`: the text stays one line, inside its table cell or list item, so it
+ *   cannot start a heading, list, quote or code block.
+ *
+ * Meant for markdown context; inside a code span backslashes and entities would show, so wrap the
+ * result in `<code>...</code>` to show it as code.
+ */
+function escapeMarkdown(text) {
+    return String(text)
+        .replace(/[\\`*[\]|~$]/g, '\\$&')
+        .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/@/g, '@\u200b')
+        .replace(/#(?=\w)/g, '#\u200b')
+        .replace(/\b(https?|ftp|mailto|file|data|javascript|vbscript):/gi, '$1\u200b:')
+        .replace(/\bwww\./gi, 'www\u200b.')
+        .replace(/\r\n?|\n/g, '<br>');
+}
+
 ;// CONCATENATED MODULE: ./src/report/mermaid.ts
 const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
 function chart(title, axis, memories, baseline, candidate) {
@@ -52181,7 +54520,8 @@ function chart(title, axis, memories, baseline, candidate) {
     return [
         '```mermaid',
         'xychart-beta',
-        `  title "${title}"`,
+        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
+        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
         `  x-axis "memory (MB)" [${memories.join(', ')}]`,
         `  y-axis "${axis}" 0 --> ${round(top)}`,
         `  line [${baseline.map(round).join(', ')}]`,
@@ -52211,6 +54551,7 @@ function memoryCharts(f) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
+
 
 
 /** The hidden marker that finds the gate's PR comment again. */
@@ -52256,9 +54597,9 @@ function details(f) {
     const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
     if (budgets.length)
         lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
-    const comparisons = f.variants.flatMap((v) => v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${c.blocks?.length ? blocksText(c.blocks) : '–'} |`));
-    lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | By environment pair |', '|---|---|---|---|---|---|---|---|', ...comparisons);
-    lines.push('', `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${e.name}×${e.weight}`).join(', ')}. Perf function: \`${f.perfFunction}\` (deleted).`, '', '</details>');
+    const comparisons = f.variants.flatMap((v) => v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`));
+    lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|', ...comparisons);
+    lines.push('', `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).`, '', '</details>');
     return lines.join('\n');
 }
 function integrationSection(f) {
@@ -52267,7 +54608,7 @@ function integrationSection(f) {
         return '';
     const warm = integration.comparisons.find((c) => c.metric === 'warm');
     const lines = [
-        `#### Integration traffic: \`${integration.command}\` at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
+        `#### Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
         '',
         '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
         '|---|---|---|---|---|---|---|---|---|',
@@ -52284,10 +54625,10 @@ function integrationSection(f) {
 }
 function functionSection(f, charts) {
     const lines = [];
-    const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${f.recommended.why})` : '';
-    lines.push(`### ${ICON[f.verdict]} ${f.name}: ${f.verdict}${rec}`, '');
+    const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${escapeMarkdown(f.recommended.why)})` : '';
+    lines.push(`### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}: ${f.verdict}${rec}`, '');
     for (const reason of f.reasons)
-        lines.push(`- ${REASON_ICON[reason.kind]} ${reason.message}`);
+        lines.push(`- ${REASON_ICON[reason.kind]} ${escapeMarkdown(reason.message)}`);
     if (f.reasons.length)
         lines.push('');
     lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
@@ -52319,12 +54660,12 @@ function renderMarkdown(report, options = {}) {
         options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
         `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
         '',
-        report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${report.environment.statement}`,
+        report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${escapeMarkdown(report.environment.statement)}`,
         '',
     ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
     const footer = [
         '',
-        `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, ${report.settings.warmMin}–${report.settings.warmMax} warm pairs per variant, ${report.settings.cold} cold per build; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
+        `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, up to ${report.settings.maxEnvironmentPairs} environment pairs per variant in batches of ${report.settings.batch}, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
     ].join('\n');
     const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
     if (full.length <= limit)
@@ -52390,6 +54731,8 @@ function renderTerminal(report) {
 
 
 
+
+
 const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 };
 class UsageError extends Error {
 }
@@ -52427,6 +54770,8 @@ function parseRunArguments(args) {
 }
 /** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
 async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) => process.stderr.write(t)) {
+    // Everything written below (report files, terminal, progress) goes through it.
+    const redactor = Redactor.fromEnvironment(process.env);
     const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
     let service;
     let registry;
@@ -52439,20 +54784,22 @@ async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) 
     try {
         let effective = config;
         if (args.local) {
-            service = await startLocalLambda();
+            service = await startLocalLambda({ requireAuth: true });
             effective = { ...config, endpoint: service.endpoint };
         }
         const backend = await probeBackend(effective.endpoint);
         checkForBackend(effective, backend, args.config);
-        const report = await runGate({
+        const measured = await runGate({
             config: effective,
             backend,
             ...(args.stateFile ? { stateFile: args.stateFile } : {}),
-            progress: args.quiet ? () => undefined : (line) => err(`· ${line}\n`),
+            progress: args.quiet ? () => undefined : (line) => err(`· ${redactor.text(line)}\n`),
             onCleanupRegistry: (r) => (registry = r),
+            onSecret: (value) => redactor.add(value),
         });
+        const report = redactor.deep(measured);
         if (args.json)
-            (0,external_node_fs_.writeFileSync)(args.json, `${JSON.stringify(report, null, 2)}\n`);
+            (0,external_node_fs_.writeFileSync)(args.json, serializeReport(report));
         if (args.markdown)
             (0,external_node_fs_.writeFileSync)(args.markdown, renderMarkdown(report));
         out(renderTerminal(report));
@@ -52461,6 +54808,12 @@ async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) 
         if (report.verdict !== 'pass' && !failing.length)
             err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
         return { report, exitCode };
+    }
+    catch (error) {
+        // The caller prints the message; it may quote what a function or a command said.
+        if (error instanceof Error)
+            error.message = redactor.text(error.message);
+        throw error;
     }
     finally {
         uninstall();
@@ -52542,6 +54895,13 @@ local-lambda options:
   --idle-timeout-s N      seconds an idle environment stays warm (default 120)
   --max-environments N    environments alive at once (default 64)
   --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
+  --throttle-init         throttle INIT by memory too (Lambda boosts on-demand INIT)
+  --no-freeze             do not freeze environments between invocations
+  --no-private-tmp        a TMPDIR per environment instead of a private /tmp
+  --require-auth          answer only requests signed (SigV4) with a key made at start
+                          and printed here
+  --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
+                          drawn from the fault seed (default 0; e.g. 0.04 for 4%)
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
   --error-rate R          share of API requests answered 500 (default 0)
   --kill-rate R           share of invocations whose environment is killed (default 0)
@@ -52570,6 +54930,11 @@ async function localLambda(args) {
             'idle-timeout-s': { type: 'string' },
             'max-environments': { type: 'string' },
             'no-cpu-throttle': { type: 'boolean' },
+            'throttle-init': { type: 'boolean' },
+            'no-freeze': { type: 'boolean' },
+            'no-private-tmp': { type: 'boolean' },
+            'require-auth': { type: 'boolean' },
+            'environment-spread': { type: 'string' },
             'throttle-rate': { type: 'string' },
             'error-rate': { type: 'string' },
             'kill-rate': { type: 'string' },
@@ -52597,6 +54962,9 @@ async function localLambda(args) {
     const maxEnvironments = numberOption(values, 'max-environments', 64);
     if (!Number.isInteger(maxEnvironments) || maxEnvironments < 1)
         throw new UsageError(`--max-environments must be a whole number of at least 1, got ${maxEnvironments}`);
+    const environmentSpread = numberOption(values, 'environment-spread', 0);
+    if (!(environmentSpread >= 0 && environmentSpread <= 1))
+        throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
     const idleTimeoutS = numberOption(values, 'idle-timeout-s', 120);
     if (!(idleTimeoutS > 0))
         throw new UsageError(`--idle-timeout-s must be above 0, got ${idleTimeoutS}`);
@@ -52607,11 +54975,23 @@ async function localLambda(args) {
         idleTimeoutMs: idleTimeoutS * 1000,
         maxEnvironments,
         cpuThrottle: !values['no-cpu-throttle'],
+        throttleInit: values['throttle-init'] === true,
+        freeze: !values['no-freeze'],
+        privateTmp: !values['no-private-tmp'],
+        environmentSpread,
         faults,
+        requireAuth: values['require-auth'] === true,
     });
     const info = service.info();
     process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
     process.stdout.write(`${info.cpuThrottling.statement}\n`);
+    for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement))
+        process.stdout.write(`${limitation}\n`);
+    if (service.accessKey) {
+        process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
+        process.stdout.write(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
+    }
+    process.stdout.write(`${info.isolation.statement}\n`);
     process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
     await new Promise((resolve) => {
         const stop = () => resolve();
