@@ -309,7 +309,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const config = {
       region: 'us-east-1',
       functions: [{ name: 'api', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }], integration: { command, 'max-log-wait-s': 5 } }],
-      sampling: { 'warm-min': 10, 'warm-max': 21, cold: 1, concurrency: 1, seed: 3 },
+      sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
     const run = await runAction(ws, { 'comment-key': 'secrets' }, { name: 'pull_request', ref: 'refs/pull/14/merge', payload: { ...pullRequestEvent, pull_request: { number: 14 } } }, 'src/action/index.ts', { LPG_TEST_API_TOKEN: token, ACTIONS_RUNTIME_TOKEN: 'runtime-token-0123456789' }).done;

@@ -91466,6 +91466,19 @@ async function startLocalLambda(options = {}) {
     let bound = { boundAddress: '127.0.0.1', port: 0 };
     const fn = (match) => decodeSegment(match[1] ?? '');
     const ref = (match, url) => parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
+    /** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
+    const invokeRoute = (streaming) => async (m, request, url, body) => {
+        refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+        const context = clientContext(request);
+        return invoker.invoke({
+            ref: ref(m, url),
+            invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+            logType: header(request, 'x-amz-log-type') ?? 'None',
+            payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+            ...(streaming ? { streaming: true } : {}),
+            ...(context ? { clientContext: context } : {}),
+        });
+    };
     const routes = [
         ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => service_json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
         ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => service_json(201, store.create(readJson(request, body)))],
@@ -91491,29 +91504,8 @@ async function startLocalLambda(options = {}) {
                 store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
                 return service_json(204, undefined);
             }],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, async (m, request, url, body) => {
-                refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-                const context = clientContext(request);
-                return invoker.invoke({
-                    ref: ref(m, url),
-                    invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-                    logType: header(request, 'x-amz-log-type') ?? 'None',
-                    payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-                    ...(context ? { clientContext: context } : {}),
-                });
-            }],
-        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, async (m, request, url, body) => {
-                refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-                const context = clientContext(request);
-                return invoker.invoke({
-                    ref: ref(m, url),
-                    invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-                    logType: header(request, 'x-amz-log-type') ?? 'None',
-                    payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-                    streaming: true,
-                    ...(context ? { clientContext: context } : {}),
-                });
-            }],
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(false)],
+        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(true)],
         ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
                 status: 200,
                 headers: { 'content-type': 'application/zip' },
