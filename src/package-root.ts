@@ -15,3 +15,6 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
     if (dirname(directory) === directory) throw new Error(`cannot find the lambda-perf-gate package above ${from}`);
   }
 }
+
+/** The tool's version, read once from its package.json (the one place it is written). */
+export const TOOL_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;

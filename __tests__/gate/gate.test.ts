@@ -156,6 +156,7 @@ describe('the gate against the local Lambda service', () => {
     writeFileSync(join(gate.scratch, 'not-a.zip'), 'this is not a zip');
     const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(InfrastructureError);
+    expect((failure as InfrastructureError).kind).toBe('failed');
     expect((failure as Error).message).toMatch(/lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip/);
     expect(await functionsLeft()).toEqual([]);
   });

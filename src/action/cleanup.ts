@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import type { CleanupState } from '../gate/cleanup.js';
 import { createLambdaClient } from '../lambda/client.js';
+import { isInfrastructureError } from '../lambda/infrastructure-error.js';
 import { PerfFunctionDeployer } from '../lambda/deploy.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
 import { STATE_FILE } from './state.js';
@@ -26,7 +27,7 @@ export async function cleanup(): Promise<void> {
       await deployer.remove(name);
       core.info(`lambda-perf-gate: deleted ${name}`);
     } catch (error) {
-      if (state.backend === 'local' && /cannot reach/.test(errorMessage(error))) {
+      if (state.backend === 'local' && isInfrastructureError(error, 'unreachable')) {
         core.info(`lambda-perf-gate: the local Lambda service ended with the main step, and ${name} with it.`);
         continue;
       }

@@ -11,7 +11,7 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   try {
     response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
   } catch {
-    throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+    throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }
   if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
   const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string }; isolation?: { enabled?: boolean; statement?: string } };

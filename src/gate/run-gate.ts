@@ -12,14 +12,13 @@ import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import type { Sample } from '../measure/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
+import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
 import { signedPercent } from '../report/format.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type IntegrationResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
 import { exemplarSequence, perfFunctionName, planVariants, type VariantPlan } from './plan.js';
-
-export const TOOL_VERSION = '0.1.0';
 
 export interface Backend {
   readonly kind: 'aws' | 'local';

@@ -1,5 +1,6 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { TOOL_VERSION } from '../package-root.js';
 import { localAccessKeyFor } from './local-credentials.js';
 
 export interface ClientOptions {
@@ -10,7 +11,7 @@ export interface ClientOptions {
   readonly maxAttempts?: number;
 }
 
-const USER_AGENT: [string, string] = ['lambda-perf-gate', '0.1.0'];
+const USER_AGENT: [string, string] = ['lambda-perf-gate', TOOL_VERSION];
 
 function isLoopback(endpoint: string): boolean {
   const host = new URL(endpoint).hostname;

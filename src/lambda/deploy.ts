@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { CodeLocation, FunctionSpec } from '../config/types.js';
 import type { VariantPlan } from '../gate/plan.js';
 import type { Build } from '../measure/sample.js';
-import { describeAwsError } from './infrastructure-error.js';
+import { describeAwsError, isInfrastructureError } from './infrastructure-error.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { zipDirectory } from './zip-directory.js';
 
@@ -218,7 +218,7 @@ export class PerfFunctionDeployer {
     try {
       await this.call('DeleteFunction', functionName, () => this.context.client.send(new DeleteFunctionCommand({ FunctionName: functionName })));
     } catch (error) {
-      if (!/was not found/.test((error as Error).message)) throw error;
+      if (!isInfrastructureError(error, 'not-found')) throw error;
     }
   }
 

@@ -19,7 +19,6 @@ export interface PoolOptions {
 
 export interface Acquired {
   readonly environment: ExecutionEnvironment;
-  readonly cold: boolean;
   release(): void;
 }
 
@@ -53,7 +52,7 @@ export class EnvironmentPool {
       if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
         clearTimeout(entry.idleTimer);
         entry.lastUsed = Date.now();
-        return this.acquired(entry, false);
+        return this.acquired(entry);
       }
     }
     if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
@@ -73,7 +72,7 @@ export class EnvironmentPool {
     }
     const entry: PooledEnvironment = { environment, key, functionName: spec.functionName, version: spec.version, lastUsed: Date.now() };
     this.pooled.add(entry);
-    return this.acquired(entry, true);
+    return this.acquired(entry);
   }
 
   /** Retires every environment of a function, or of one of its versions. */
@@ -91,11 +90,10 @@ export class EnvironmentPool {
     await Promise.all(this.retiring);
   }
 
-  private acquired(entry: PooledEnvironment, cold: boolean): Acquired {
+  private acquired(entry: PooledEnvironment): Acquired {
     let released = false;
     return {
       environment: entry.environment,
-      cold,
       release: () => {
         if (released) return;
         released = true;
