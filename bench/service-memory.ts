@@ -10,10 +10,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { zipBomb } from '../__tests__/helpers/zip-bomb.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const MIB = 1024 * 1024;
@@ -25,41 +25,6 @@ if (process.argv[2] === 'serve') {
   process.stdin.on('end', () => void service.stop().then(() => process.exit(0)));
 } else {
   await main();
-}
-
-/** 48 entries of 64 MB of zeros each, declaring `declared` bytes each (honest by default). */
-function zipBomb(declared = 64 * MIB): Buffer {
-  const data = deflateRawSync(Buffer.alloc(64 * MIB), { level: 9 });
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (let i = 0; i < 48; i++) {
-    const name = Buffer.from(`part-${i}.bin`);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(declared, 22);
-    local.writeUInt16LE(name.length, 26);
-    const entry = Buffer.alloc(46);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(8, 10);
-    entry.writeUInt32LE(data.length, 20);
-    entry.writeUInt32LE(declared, 24);
-    entry.writeUInt16LE(name.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    parts.push(local, name, data);
-    central.push(entry, name);
-    offset += 30 + name.length + data.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(48, 8);
-  end.writeUInt16LE(48, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, directory, end]);
 }
 
 async function scenario(name: string, drive: (endpoint: string) => Promise<string>): Promise<void> {
@@ -88,7 +53,7 @@ async function main(): Promise<void> {
   };
   for (const [label, declared] of [['declared honestly', 64 * MIB], ['declaring 1 KB each', 1024]] as const) {
   await scenario(`zip bomb: 3 MB, 48 x 64 MB of zeros, ${label}`, async (endpoint) => {
-    const bomb = zipBomb(declared);
+    const bomb = zipBomb(48, 64 * MIB, declared); // 48 entries of 64 MB of zeros each
     const { client, done } = create(endpoint, 'bomb', bomb);
     const outcome = await done.then(
       () => 'accepted',
