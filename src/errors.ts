@@ -1,7 +1,18 @@
+/**
+ * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
+ * tool refuses to act on (exit 2).
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** One place that turns anything thrown into a message a person can read. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
+  // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
   try {
     return JSON.stringify(error);
   } catch {

@@ -8,21 +8,17 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import type { GateConfig } from '../config/types.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
-import { checkForBackend, probeBackend } from '../gate/backend.js';
-import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
-import { runGate } from '../gate/run-gate.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { verifiedPullRequest } from '../github/report-target.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
-import { InfrastructureError } from '../lambda/infrastructure-error.js';
-import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
 import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
+import { classifyFailure, runSession } from '../session.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { STATE_FILE } from './state.js';
 
@@ -138,9 +134,6 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
 /** The action: inputs, the gate, then the GitHub edges. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let inputs: ActionInputs | undefined;
-  let service: LocalLambda | undefined;
-  let registry: CleanupRegistry | undefined;
-  let uninstall = (): void => undefined;
   // Everything the action writes goes through it: the report (so the comment, summary and
   // annotations drawn from it), progress lines and the failure message.
   const redactor = Redactor.fromEnvironment(env);
@@ -152,36 +145,23 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await postReportFile(inputs, context, workspace, redactor);
       return;
     }
-    let config = loadActionConfig(inputs, workspace);
-    uninstall = cleanupOnSignals(
-      async (signal) => {
-        core.warning(`${signal}: deleting what the run created before the job stops.`);
-        for (const problem of (await registry?.runAll()) ?? []) core.warning(problem);
-        await service?.stop();
-      },
-      () => 1,
-    );
-    if (inputs.backend === 'local') {
-      service = await startLocalLambda({ requireAuth: true });
-      config = { ...config, endpoint: service.endpoint };
-    }
-    const backend = await probeBackend(config.endpoint);
-    checkForBackend(config, backend, inputs.inline ? 'the action inputs' : inputs.config);
     const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
     core.saveState(STATE_FILE, stateFile);
-    const measured = await runGate({
-      config,
-      backend,
+    const session = await runSession({
+      config: loadActionConfig(inputs, workspace),
+      source: inputs.inline ? 'the action inputs' : inputs.config,
+      local: inputs.backend === 'local',
       stateFile,
+      redactor,
       // One line each: a newline in what a function said could start a workflow command.
-      progress: (line) => core.info(redactor.text(line).replace(/[\r\n]+/g, ' ')),
-      onCleanupRegistry: (r) => (registry = r),
-      onSecret: (value) => {
-        redactor.add(value);
-        core.setSecret(value);
-      },
+      progress: (line) => core.info(line.replace(/[\r\n]+/g, ' ')),
+      onSecret: (value) => core.setSecret(value),
+      onSignal: (signal) => core.warning(`${signal}: deleting what the run created before the job stops.`),
+      onCleanupProblem: (problem) => core.warning(problem),
+      signalExitCode: () => 1,
     });
-    let report = redactor.deep(measured);
+    const config = session.config;
+    let report = session.report;
     const memoryChanges = await applyMemory(report, config, inputs, context);
     report = {
       ...report,
@@ -193,13 +173,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     await publish(report, inputs, context, reportPath);
     failIfAsked(report, inputs);
   } catch (error) {
-    if (error instanceof InfrastructureError && inputs && !inputs.failOn.includes('error')) {
-      core.warning(redactor.text(`lambda-perf-gate: infrastructure error (not failing: ${INPUT.failOn} does not include error): ${error.message}`));
+    const failure = classifyFailure(error);
+    if (failure.kind === 'infrastructure' && inputs && !inputs.failOn.includes('error')) {
+      core.warning(redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`));
     } else {
-      core.setFailed(redactor.text(`lambda-perf-gate: ${errorMessage(error)}`));
+      core.setFailed(redactor.text(`lambda-perf-gate: ${failure.message}`));
     }
-  } finally {
-    uninstall();
-    await service?.stop();
   }
 }

@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
-import { errorMessage } from '../errors.js';
-import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
 import { startLocalLambda } from '../local-lambda/service.js';
 import { runDemo } from './demo.js';
-import { EXIT, parseRunArguments, runCommand, UsageError } from './run.js';
+import { classifyFailure, EXIT, UsageError } from '../session.js';
+import { parseRunArguments, runCommand } from './run.js';
 
 const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
 
@@ -28,7 +27,7 @@ run options:
                           (default regression,budget,error)
   -q, --quiet             no progress lines
 Exit codes: 0 pass (or nothing in --fail-on found), 1 fail, 2 bad configuration or usage,
-3 infrastructure error.
+3 infrastructure error, 4 a bug in lambda-perf-gate.
 
 local-lambda options:
   --host ADDRESS          address to bind (default 127.0.0.1)
@@ -161,16 +160,9 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`lambda-perf-gate: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`lambda-perf-gate: ${errorMessage(error)}\nRun "lambda-perf-gate --help" for usage.\n`);
-      return EXIT.usage;
-    }
-    const kind = error instanceof InfrastructureError ? 'infrastructure error' : 'unexpected error';
-    process.stderr.write(`lambda-perf-gate: ${kind}: ${errorMessage(error)}\n`);
-    return EXIT.infrastructure;
+    const failure = classifyFailure(error);
+    const help = failure.kind === 'usage' && !(error instanceof ConfigError) ? '\nRun "lambda-perf-gate --help" for usage.' : '';
+    process.stderr.write(`lambda-perf-gate: ${failure.message}${help}\n`);
+    return failure.exitCode;
   }
 }

@@ -1,5 +1,5 @@
 import type { getOctokit } from '@actions/github';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import type { RunContext } from './event.js';
 
 type Octokit = ReturnType<typeof getOctokit>;
@@ -17,7 +17,7 @@ export async function verifiedPullRequest(named: number | undefined, context: Ru
   if (named === undefined) return listed[0];
   if (listed.includes(named)) return named;
   const refuse = (why: string): never => {
-    throw new Error(`refusing to comment on PR #${named}: ${why}. A report file can name any pull request; post it only where the event says it belongs.`);
+    throw new UsageError(`refusing to comment on PR #${named}: ${why}. A report file can name any pull request; post it only where the event says it belongs.`);
   };
   if (listed.length) refuse(`this ${context.eventName || 'run'} is about PR ${listed.map((n) => `#${n}`).join(', ')}`);
   const run = context.workflowRun;

@@ -1,0 +1,128 @@
+import { ConfigError } from './config/config-error.js';
+import type { GateConfig } from './config/types.js';
+import { errorMessage, UsageError } from './errors.js';
+import { checkForBackend, probeBackend } from './gate/backend.js';
+import { cleanupOnSignals, type CleanupRegistry } from './gate/cleanup.js';
+import { runGate } from './gate/run-gate.js';
+import { InfrastructureError } from './lambda/infrastructure-error.js';
+import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
+import type { GateReport } from './report/model.js';
+import type { Redactor } from './report/redact.js';
+
+/**
+ * One gate session, as the CLI and the action both run it: start the embedded service when
+ * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
+ * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
+ * before (reading the configuration) and after (writing files, commenting, the exit code) is
+ * the caller's.
+ */
+export interface SessionOptions {
+  readonly config: GateConfig;
+  /** Where the configuration came from, for messages: a file, or "the action inputs". */
+  readonly source: string;
+  /** Run everything on a local Lambda service started for this session. */
+  readonly local: boolean;
+  readonly stateFile?: string;
+  /** Every line and the report pass through it; secrets the gate meets are added to it. */
+  readonly redactor: Redactor;
+  /** A progress line, already redacted. */
+  readonly progress?: (line: string) => void;
+  /** A secret value the gate met, besides adding it to the redactor (the action masks it too). */
+  readonly onSecret?: (value: string) => void;
+  /** Says that a signal arrived, before the cleanup it starts. */
+  readonly onSignal: (signal: NodeJS.Signals) => void;
+  /** Something the cleanup after a signal could not delete (redacted). */
+  readonly onCleanupProblem: (problem: string) => void;
+  /** The process's exit code after a signal's cleanup. */
+  readonly signalExitCode: (signal: NodeJS.Signals) => number;
+}
+
+export interface SessionResult {
+  readonly report: GateReport;
+  /** The configuration as run (with the local service's endpoint, when it was started). */
+  readonly config: GateConfig;
+}
+
+export async function runSession(options: SessionOptions): Promise<SessionResult> {
+  const { redactor } = options;
+  let service: LocalLambda | undefined;
+  let registry: CleanupRegistry | undefined;
+  const uninstall = cleanupOnSignals(
+    async (signal) => {
+      options.onSignal(signal);
+      for (const problem of (await registry?.runAll()) ?? []) options.onCleanupProblem(redactor.text(problem));
+      await service?.stop();
+    },
+    options.signalExitCode,
+  );
+  try {
+    let config = options.config;
+    if (options.local) {
+      service = await startLocalLambda({ requireAuth: true });
+      config = { ...config, endpoint: service.endpoint };
+    }
+    const backend = await probeBackend(config.endpoint);
+    checkForBackend(config, backend, options.source);
+    const measured = await runGate({
+      config,
+      backend,
+      ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+      progress: (line) => options.progress?.(redactor.text(line)),
+      onCleanupRegistry: (r) => (registry = r),
+      onSecret: (value) => {
+        redactor.add(value);
+        options.onSecret?.(value);
+      },
+    });
+    return { report: redactor.deep(measured), config };
+  } catch (error) {
+    // The caller prints the message; it may quote what a function or a command said.
+    if (error instanceof Error) error.message = redactor.text(error.message);
+    throw error;
+  } finally {
+    uninstall();
+    await service?.stop();
+  }
+}
+
+/** Exit codes of the CLI; the action fails its step for all but `pass`. */
+export { UsageError };
+
+export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 } as const;
+
+
+/**
+ * What kind of failure ended a session, for the exit code and the message:
+ * - `usage`: bad configuration or command line, found before any AWS call (exit 2);
+ * - `infrastructure`: the platform, its access or the host failed, not the code under test (exit 3);
+ * - `bug`: anything else, which is a defect of lambda-perf-gate itself (exit 4, with its stack).
+ */
+export type FailureKind = 'usage' | 'infrastructure' | 'bug';
+
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly exitCode: number;
+  /** One message for a person, without the tool's name in front. */
+  readonly message: string;
+}
+
+export function classifyFailure(error: unknown): Failure {
+  if (error instanceof ConfigError) return { kind: 'usage', exitCode: EXIT.usage, message: error.message };
+  if (error instanceof UsageError || (error as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+    return { kind: 'usage', exitCode: EXIT.usage, message: errorMessage(error) };
+  }
+  if (error instanceof InfrastructureError) return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${error.message}` };
+  // The operating system refused something (a port in use, a file not writable): the host's
+  // problem, not a bug.
+  const system = error as { syscall?: unknown; code?: unknown } | null;
+  if (typeof system?.syscall === 'string' && typeof system.code === 'string') {
+    return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${errorMessage(error)}` };
+  }
+  const trace = (error as { stack?: unknown } | null)?.stack;
+  const stack = typeof trace === 'string' ? `\n${trace.split('\n').slice(1, 6).join('\n')}` : '';
+  return {
+    kind: 'bug',
+    exitCode: EXIT.bug,
+    message: `internal error: ${errorMessage(error)}. This is a bug in lambda-perf-gate; please report it with this message.${stack}`,
+  };
+}
