@@ -1,4 +1,5 @@
 import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
+import { BUDGET_KEYS, BUDGET_METRICS } from '../../src/config/budgets.js';
 import type { FunctionSpec, Strategy } from '../../src/config/types.js';
 import type { VariantPlan } from '../../src/gate/plan.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
@@ -70,5 +71,25 @@ describe('the analysis of one function, from samples and plan alone', () => {
     const result = analyze(fixture(1), 'cost', { samples });
     expect(result.reasons.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
     expect(result.reasons.some((r) => r.kind === 'notice' && /Runtime\.ExitError\): both builds alike/.test(r.message))).toBe(true);
+  });
+});
+
+describe('budgets, declared once (config/budgets.ts)', () => {
+  test('every budget key is checked against its own figure, in its unit, and only latency budgets steer cheapest-within-budget', () => {
+    // Limits no variant can meet, and limits every variant meets: each check must fall on its side.
+    const tight = Object.fromEntries(BUDGET_KEYS.map((key) => [key, 1e-9]));
+    const loose = Object.fromEntries(BUDGET_KEYS.map((key) => [key, BUDGET_METRICS[key].unit === '%' ? 100 : 1e9]));
+    for (const [budgets, ok] of [
+      [tight, false],
+      [loose, true],
+    ] as const) {
+      const result = analyze(fixture(1), 'cheapest-within-budget', { spec: { ...spec, budgets } as FunctionSpec });
+      for (const v of result.variants) {
+        expect(v.budgets.map((b) => b.budget)).toEqual(BUDGET_KEYS);
+        expect(v.budgets.map((b) => b.unit)).toEqual(BUDGET_KEYS.map((key) => BUDGET_METRICS[key].unit));
+        expect(v.budgets.every((b) => b.ok === ok && Number.isFinite(b.value) && b.value > 0)).toBe(true);
+      }
+      expect(result.reasons.some((r) => r.kind === 'budget')).toBe(!ok);
+    }
   });
 });

@@ -62,7 +62,7 @@ describe('configuration', () => {
     expect(fn.tolerance).toBeCloseTo(0.05);
     expect(fn.exemplars[0]!.payload.toString()).toBe('{"id": 1}');
     expect(fn.variants).toEqual([{ name: 'default', environment: {} }]);
-    expect(fn.budgets).toEqual({ warmP90Ms: 150 });
+    expect(fn.budgets).toEqual({ 'warm-p90-ms': 150 });
   });
 
   test('integration settles per function, else from the top level, running in the file\'s directory', () => {

@@ -1,30 +1,35 @@
-import type { Budgets } from '../config/types.js';
+import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric, type Budgets } from '../config/budgets.js';
 import type { ArmStats } from './arm-stats.js';
 
 export interface BudgetCheck {
-  readonly budget: string;
+  readonly budget: BudgetKey;
   readonly limit: number;
   readonly value: number;
-  readonly unit: 'ms' | 'USD' | '%';
+  readonly unit: BudgetMetric['unit'];
   readonly ok: boolean;
 }
 
+/** How each budget reads its figure from one build's statistics at one variant (NaN: not measured). */
+const READ: Readonly<Record<BudgetKey, (stats: ArmStats) => number>> = {
+  'warm-p50-ms': (s) => s.warm.p50,
+  'warm-p90-ms': (s) => s.warm.p90,
+  'warm-p99-ms': (s) => s.warm.p99,
+  'cold-p50-ms': (s) => s.cold.p50,
+  'cold-p90-ms': (s) => s.cold.p90,
+  'cost-per-million-usd': (s) => s.cost.perMillionUsd,
+  'max-memory-used-pct': (s) => (100 * s.maxMemoryUsedMb) / s.memorySizeMb,
+};
+
 /** Checks a candidate's figures at one variant against every budget set. */
 export function checkBudgets(stats: ArmStats, budgets: Budgets): BudgetCheck[] {
-  const checks: BudgetCheck[] = [];
-  const add = (budget: string, limit: number | undefined, value: number, unit: BudgetCheck['unit']): void => {
+  return BUDGET_KEYS.flatMap((budget) => {
+    const limit = budgets[budget];
+    if (limit === undefined) return [];
+    const value = READ[budget](stats);
     // A figure that could not be measured (no cold starts seen) cannot meet a budget.
-    if (limit !== undefined) checks.push({ budget, limit, value, unit, ok: !Number.isNaN(value) && value <= limit });
-  };
-  add('warm-p50-ms', budgets.warmP50Ms, stats.warm.p50, 'ms');
-  add('warm-p90-ms', budgets.warmP90Ms, stats.warm.p90, 'ms');
-  add('warm-p99-ms', budgets.warmP99Ms, stats.warm.p99, 'ms');
-  add('cold-p50-ms', budgets.coldP50Ms, stats.cold.p50, 'ms');
-  add('cold-p90-ms', budgets.coldP90Ms, stats.cold.p90, 'ms');
-  add('cost-per-million-usd', budgets.costPerMillionUsd, stats.cost.perMillionUsd, 'USD');
-  add('max-memory-used-pct', budgets.maxMemoryUsedPct, (100 * stats.maxMemoryUsedMb) / stats.memorySizeMb, '%');
-  return checks;
+    return [{ budget, limit, value, unit: BUDGET_METRICS[budget].unit, ok: !Number.isNaN(value) && value <= limit }];
+  });
 }
 
 /** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
-export const isLatencyBudget = (check: BudgetCheck): boolean => check.budget !== 'cost-per-million-usd';
+export const isLatencyBudget = (check: BudgetCheck): boolean => BUDGET_METRICS[check.budget].judges === 'latency';

@@ -1,3 +1,4 @@
+import { assertNever } from '../assert-never.js';
 import type { Strategy } from '../config/types.js';
 import type { ArmStats } from './arm-stats.js';
 import { isLatencyBudget, type BudgetCheck } from './budgets.js';
@@ -54,5 +55,7 @@ export function recommend(candidates: readonly Candidate[], strategy: Strategy, 
       const best = within.reduce((a, c) => (costOf(c) < costOf(a) ? c : a));
       return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${money(costOf(best))}` };
     }
+    default:
+      return assertNever(strategy, 'strategy');
   }
 }

@@ -6,7 +6,8 @@ import { looksLevels } from '../analysis/sequential.js';
 import { jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
-import type { Architecture, Budgets, CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, Strategy, VariantSpec } from './types.js';
+import type { Budgets } from './budgets.js';
+import type { CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, VariantSpec } from './types.js';
 
 /** Lambda's synchronous payload limit. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -147,7 +148,7 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
       passConfidence: sampling['pass-confidence'],
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     },
-    strategy: raw.strategy as Strategy,
+    strategy: raw.strategy,
     balancedWeight: raw['balanced-weight'],
     traffic: {
       invocationsPerMonth: raw.traffic['invocations-per-month'],
@@ -226,16 +227,8 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
   exemplars.forEach((e, i) => {
     if (exemplars.findIndex((other) => other.name === e.name) !== i) problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
   });
-  const b = fn.budgets ?? {};
-  const budgets: Budgets = stripUndefined({
-    warmP50Ms: b['warm-p50-ms'],
-    warmP90Ms: b['warm-p90-ms'],
-    warmP99Ms: b['warm-p99-ms'],
-    coldP50Ms: b['cold-p50-ms'],
-    coldP90Ms: b['cold-p90-ms'],
-    costPerMillionUsd: b['cost-per-million-usd'],
-    maxMemoryUsedPct: b['max-memory-used-pct'],
-  });
+  const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
+  const budgets: Budgets = stripUndefined(limits);
   return {
     name: fn.name,
     ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
@@ -243,11 +236,11 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
     candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
     baseline,
     ...(fn.memory ? { memory: [...fn.memory] } : {}),
-    architectures: (fn.architectures ?? ['x86_64']) as Architecture[],
+    architectures: fn.architectures ?? ['x86_64'],
     variants,
     exemplars,
     budgets,
-    tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
+    tolerance: maxRegression ?? DEFAULT_TOLERANCE,
     ...integrationOf(fn.integration ?? globalIntegration, directory),
   };
 }

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric } from './budgets.js';
 
 /**
  * The configuration file's schema: the one source for validation, for the types the rest of the
  * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
  */
+
+/** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
+export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
+export const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'] as const;
 
 const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
 const percent = z
@@ -38,15 +43,18 @@ const exemplar = z
   })
   .strict();
 
+/** One optional positive limit per budget in BUDGET_METRICS. */
+const budgetLimits = Object.fromEntries(
+  BUDGET_KEYS.map((key) => {
+    const metric: BudgetMetric = BUDGET_METRICS[key];
+    const limit = z.number().positive();
+    return [key, (metric.max === undefined ? limit : limit.max(metric.max)).optional().describe(metric.description)];
+  }),
+) as Record<BudgetKey, z.ZodOptional<z.ZodNumber>>;
+
 const budgets = z
   .object({
-    'warm-p50-ms': z.number().positive().optional(),
-    'warm-p90-ms': z.number().positive().optional(),
-    'warm-p99-ms': z.number().positive().optional(),
-    'cold-p50-ms': z.number().positive().optional(),
-    'cold-p90-ms': z.number().positive().optional(),
-    'cost-per-million-usd': z.number().positive().optional(),
-    'max-memory-used-pct': z.number().positive().max(100).optional(),
+    ...budgetLimits,
     'max-regression': percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
   })
   .strict();
@@ -96,7 +104,7 @@ const functionConfig = z
     candidate: codeSource,
     baseline: baselineSource,
     memory: z.array(memorySize).min(1).max(16).optional(),
-    architectures: z.array(z.enum(['x86_64', 'arm64'])).min(1).max(2).optional(),
+    architectures: z.array(z.enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: z.array(variant).max(8).optional(),
     exemplars: z.array(exemplar).min(1).max(50),
     budgets: budgets.optional(),
@@ -146,7 +154,7 @@ export const configSchema = z
     endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: z.array(functionConfig).min(1).max(20),
     sampling: sampling.default(SAMPLING_DEFAULTS),
-    strategy: z.enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
+    strategy: z.enum(STRATEGIES).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
     'balanced-weight': z.number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
     traffic: z

@@ -1,6 +1,12 @@
+import type { Budgets } from './budgets.js';
+import type { ARCHITECTURES, STRATEGIES } from './schema.js';
+
 /** The validated configuration the gate runs on; built only by `load.ts`. */
-export type Architecture = 'x86_64' | 'arm64';
-export type Strategy = 'cost' | 'speed' | 'balanced' | 'cheapest-within-budget';
+
+export type { Budgets } from './budgets.js';
+/** Closed sets, declared once in the schema. */
+export type Architecture = (typeof ARCHITECTURES)[number];
+export type Strategy = (typeof STRATEGIES)[number];
 
 export type CodeLocation =
   | { readonly kind: 'directory'; readonly path: string }
@@ -21,16 +27,6 @@ export interface VariantSpec {
   readonly name: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly snapStart?: boolean;
-}
-
-export interface Budgets {
-  readonly warmP50Ms?: number;
-  readonly warmP90Ms?: number;
-  readonly warmP99Ms?: number;
-  readonly coldP50Ms?: number;
-  readonly coldP90Ms?: number;
-  readonly costPerMillionUsd?: number;
-  readonly maxMemoryUsedPct?: number;
 }
 
 export interface IntegrationSpec {

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { CodeLocation, FunctionSpec } from '../config/types.js';
 import type { VariantPlan } from '../gate/plan.js';
 import type { Build } from '../measure/sample.js';
+import { assertNever } from '../assert-never.js';
 import { describeAwsError, isInfrastructureError } from './infrastructure-error.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { zipDirectory } from './zip-directory.js';
@@ -135,6 +136,8 @@ export class PerfFunctionDeployer {
         if (!response.ok) throw describeAwsError(new Error(`HTTP ${response.status}`), 'GetFunction', `${template}:${qualifier} (code download)`);
         return { zip: Buffer.from(await response.arrayBuffer()) };
       }
+      default:
+        return assertNever(location, 'code location');
     }
   }
 
