@@ -44,6 +44,8 @@ export interface CostContext {
   readonly runtime?: string;
   /** The account's monthly GB-seconds, for the price tiers. */
   readonly accountGbSecondsPerMonth?: number;
+  /** The function's EphemeralStorage size in MB; above 512 it is billed. */
+  readonly ephemeralStorageMb?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
       snapStart: context.snapStart,
       ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
       ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
+      ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
     }),
   };
 }

@@ -3,6 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { looksLevels } from '../analysis/sequential.js';
+import { unpricedRegionProblem } from '../analysis/pricing.js';
 import { jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
@@ -126,6 +127,10 @@ function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<
 function resolveConfig(raw: RawConfig, directory: string, problems: string[], env: NodeJS.ProcessEnv): GateConfig {
   const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
+  else {
+    const unpriced = unpricedRegionProblem(region);
+    if (unpriced) problems.push(unpriced);
+  }
   const sampling = raw.sampling;
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
