@@ -101,6 +101,11 @@ export class PerfFunctionDeployer {
     if (config.EphemeralStorage) extra.EphemeralStorage = config.EphemeralStorage;
     if (config.VpcConfig?.SubnetIds?.length) extra.VpcConfig = { SubnetIds: config.VpcConfig.SubnetIds, SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [] };
     if (config.LoggingConfig?.LogFormat) extra.LoggingConfig = { LogFormat: config.LoggingConfig.LogFormat };
+    // Settings Lambda takes only at creation: a perf function without them would be another
+    // kind of function (on-demand instead of Managed Instances, not tenant-isolated, not durable).
+    if (config.TenancyConfig) extra.TenancyConfig = config.TenancyConfig;
+    if (config.DurableConfig) extra.DurableConfig = config.DurableConfig;
+    if (config.CapacityProviderConfig) extra.CapacityProviderConfig = config.CapacityProviderConfig;
     return {
       ...(runtime ? { runtime } : {}),
       ...(handler ? { handler } : {}),

@@ -39,7 +39,7 @@ function complete(fields: Mutable): ReportMetrics | undefined {
   if (requestId === undefined || durationMs === undefined) return undefined;
   // Lambda Managed Instances report Duration alone; a line missing only some of the rest is malformed.
   if (billedDurationMs === undefined && memorySizeMb === undefined && maxMemoryUsedMb === undefined) {
-    return { status: 'success', ...fields, billedDurationMs: 0, memorySizeMb: 0, maxMemoryUsedMb: 0, managedInstances: true };
+    return { status: 'success', ...fields, billedDurationMs: 0, memorySizeMb: 0, maxMemoryUsedMb: 0, managedInstances: true } as ReportMetrics;
   }
   if (billedDurationMs === undefined || memorySizeMb === undefined || maxMemoryUsedMb === undefined) return undefined;
   return { status: 'success', ...fields } as ReportMetrics;
