@@ -10,6 +10,8 @@ import {
   unpricedRegionProblem,
 } from '../../src/analysis/pricing.js';
 import { validateConfig } from '../../src/config/load.js';
+import { armStats } from '../../src/analysis/arm-stats.js';
+import { fixtureSamples } from '../helpers/fixture-samples.js';
 
 describe('pricing (us-east-1 list prices)', () => {
   test('128 MB for 100 ms on x86: 0.0125 GB-s at $0.0000166667 plus the $0.20 per million request charge', () => {
@@ -156,5 +158,30 @@ describe('Lambda Managed Instances pricing', () => {
     expect(managedInstancePrice('us-east-1', 'm7g.large')).toMatch(/set managed-instances.usd-per-hour/);
     expect(managedInstancePrice('us-east-1', 'm7g.large', 0.0816)).toBe(0.0816);
     expect(() => estimateManagedInstancesCost({ region: 'eu-west-1', instanceType: 'c7i.xlarge', instances: 1, invocationsPerMonth: 1 })).toThrow(/no EC2 price for c7i.xlarge in eu-west-1/);
+  });
+});
+
+describe('Managed Instances in the configuration and the analysis', () => {
+  // A payload file that exists: the repository's own package.json.
+  const fn = { name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: '.', baseline: '.', exemplars: [{ name: 'e', payload: 'package.json' }] };
+
+  test('managed-instances is read into the function, and a type without a price is refused naming key and value', () => {
+    const config = validateConfig({ region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'c7g.xlarge', instances: 3 } }] }, 'lambda-perf.yml', { env: {} });
+    expect(config.functions[0]!.managedInstances).toEqual({ instanceType: 'c7g.xlarge', instances: 3 });
+    expect(() => validateConfig({ region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'm7g.large' } }] }, 'lambda-perf.yml', { env: {} })).toThrow(
+      /functions\[0\]\.managed-instances\.instance-type: no EC2 price for m7g\.large in us-east-1/,
+    );
+    const priced = validateConfig({ region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'm7g.large', 'usd-per-hour': 0.0816 } }] }, 'lambda-perf.yml', { env: {} });
+    expect(priced.functions[0]!.managedInstances).toEqual({ instanceType: 'm7g.large', instances: 1, usdPerHour: 0.0816 });
+  });
+
+  test('a Managed Instances function is priced by its instances whatever its durations', () => {
+    const samples = fixtureSamples({ variants: [{ id: '2048MB-x86_64', baselineMs: 50, ratio: 1.3, memorySizeMb: 2048 }], environmentPairs: 4, seed: 3 });
+    const context = { region: 'us-east-1', architecture: 'x86_64' as const, memoryMb: 2048, coldStartRate: 0.01, invocationsPerMonth: 10e6, snapStart: false, managedInstances: { instanceType: 'c7i.xlarge', instances: 2 } };
+    const baseline = armStats(samples.filter((s) => s.build === 'baseline'), context);
+    const candidate = armStats(samples.filter((s) => s.build === 'candidate'), context);
+    expect(candidate.cost.monthlyUsd).toBeCloseTo(2 * 0.1785 * 1.15 * 730 + 10 * 0.2, 6);
+    // 30% slower costs the same on instances already paid for.
+    expect(candidate.cost.perInvocationUsd).toBe(baseline.cost.perInvocationUsd);
   });
 });

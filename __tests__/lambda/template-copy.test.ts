@@ -26,7 +26,8 @@ describe('a template copy keeps the create-time settings', () => {
   test('TenancyConfig, DurableConfig and CapacityProviderConfig travel from the template to every perf function', async () => {
     const template = await deploy(svc.client, HANDLER, CREATE_ONLY);
     const deployer = new PerfFunctionDeployer({ client: svc.client, retry: DEFAULT_RETRY, endpoint: svc.service.endpoint, onRetry: () => undefined, progress: () => undefined });
-    const base = await deployer.baseSettings({ template, environment: {} } as unknown as FunctionSpec);
+    const managedInstances = { instanceType: 'c7i.xlarge', instances: 2 };
+    const base = await deployer.baseSettings({ name: 'orders', template, environment: {}, managedInstances } as unknown as FunctionSpec);
     expect(base.extra).toMatchObject(CREATE_ONLY);
 
     const variant: VariantPlan = { id: '512MB-x86_64', memoryMb: 512, architecture: 'x86_64', name: 'default', environment: {}, snapStart: false };
@@ -39,6 +40,14 @@ describe('a template copy keeps the create-time settings', () => {
       const version = await svc.client.send(new GetFunctionCommand({ FunctionName: fn.name, Qualifier: published.qualifier }));
       expect(version.Configuration).toMatchObject(CREATE_ONLY);
     }
+  });
+
+  test('a Managed Instances template without managed-instances in the configuration is refused before anything is created, saying what to set', async () => {
+    const template = await deploy(svc.client, HANDLER, CREATE_ONLY);
+    const deployer = new PerfFunctionDeployer({ client: svc.client, retry: DEFAULT_RETRY, onRetry: () => undefined, progress: () => undefined });
+    await expect(deployer.baseSettings({ name: 'orders', template, environment: {} } as unknown as FunctionSpec)).rejects.toThrow(
+      /orders: the template .* runs on Lambda Managed Instances \(arn:aws:lambda:us-east-1:000000000000:capacity-provider:perf\).*set managed-instances.instance-type/,
+    );
   });
 
   test('a template without them gives copies without them', async () => {

@@ -61,6 +61,7 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
       ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
       ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
+      ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
     };
     const baseline = armStats(of('baseline'), costContext);
     const candidate = armStats(of('candidate'), costContext);

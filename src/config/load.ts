@@ -3,7 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { looksLevels } from '../analysis/sequential.js';
-import { unpricedRegionProblem } from '../analysis/pricing.js';
+import { managedInstancePrice, unpricedRegionProblem } from '../analysis/pricing.js';
 import { jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
@@ -139,6 +139,10 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
     return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
   });
   problems.push(...samplingProblems(sampling, functions));
+  functions.forEach((fn, i) => {
+    const price = fn.managedInstances && region ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour) : 0;
+    if (typeof price === 'string') problems.push(`functions[${i}].managed-instances.instance-type: ${price}`);
+  });
   return {
     region: region ?? '',
     ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
@@ -254,6 +258,15 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
     budgets,
     tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
     ...integrationOf(fn.integration ?? globalIntegration, directory),
+    ...(fn['managed-instances']
+      ? {
+          managedInstances: {
+            instanceType: fn['managed-instances']['instance-type'],
+            instances: fn['managed-instances'].instances,
+            ...(fn['managed-instances']['usd-per-hour'] === undefined ? {} : { usdPerHour: fn['managed-instances']['usd-per-hour'] }),
+          },
+        }
+      : {}),
   };
 }
 
