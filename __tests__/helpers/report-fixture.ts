@@ -21,7 +21,7 @@ function arm(warmP50: number, costPerMillion: number): ArmStats {
       perMillionUsd: costPerMillion,
       monthlyUsd: costPerMillion * 5,
       pricePerGbSecond: 0.0000166667,
-      breakdownPerMillionUsd: { compute: costPerMillion - 0.2, requests: 0.2, coldStarts: 0.01, snapStart: 0 },
+      breakdownPerMillionUsd: { compute: costPerMillion - 0.2, requests: 0.2, coldStarts: 0.01, snapStart: 0, ephemeralStorage: 0 },
     },
   };
 }

@@ -55,8 +55,42 @@ describe('REPORT lines', () => {
   });
 
   test('incomplete or foreign lines are not reports', () => {
-    expect(parseReportLine('REPORT RequestId: f\tDuration: 1.00 ms')).toBeUndefined();
+    expect(parseReportLine('REPORT RequestId: f\tDuration: 1.00 ms\tBilled Duration: 1 ms\t')).toBeUndefined();
+    expect(parseReportLine('REPORT RequestId: f\tDuration: 1.00 ms\tMemory Size: 128 MB\t')).toBeUndefined();
+    expect(parseReportLine('REPORT RequestId: f\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t')).toBeUndefined();
     expect(parseReportLine('{"type":"platform.start","record":{}}')).toBeUndefined();
     expect(parseReportLine('{not json platform.report')).toBeUndefined();
+  });
+
+  describe('Lambda Managed Instances: Duration alone', () => {
+    test('a text REPORT line with Duration only parses, marked, with nothing billed by duration', () => {
+      expect(parseReportLine('REPORT RequestId: 0f9c2e7a-52f1-4b8e-9d3a-6c1e2b7f8a90\tDuration: 12.34 ms\t')).toEqual({
+        requestId: '0f9c2e7a-52f1-4b8e-9d3a-6c1e2b7f8a90',
+        durationMs: 12.34,
+        billedDurationMs: 0,
+        memorySizeMb: 0,
+        maxMemoryUsedMb: 0,
+        managedInstances: true,
+        status: 'success',
+      });
+      expect(parseReportLine('REPORT RequestId: g\tDuration: 3000.00 ms\tStatus: timeout')).toMatchObject({ managedInstances: true, status: 'timeout' });
+    });
+
+    test('a platform.report record with durationMs only parses the same way', () => {
+      const record = JSON.stringify({ time: '2026-01-05T09:00:00.000Z', type: 'platform.report', record: { requestId: 'h', metrics: { durationMs: 7.25 }, status: 'success' } });
+      expect(parseReportLine(record)).toMatchObject({ requestId: 'h', durationMs: 7.25, billedDurationMs: 0, managedInstances: true });
+    });
+
+    test('a tail of concurrent invocations (no END lines) yields one report each', () => {
+      const tail = ['START RequestId: i Version: 1', 'START RequestId: j Version: 1', 'REPORT RequestId: j\tDuration: 4.00 ms\t', 'REPORT RequestId: i\tDuration: 9.50 ms\t'].join('\n');
+      expect(parseReportLines(tail).map((r) => [r.requestId, r.durationMs])).toEqual([
+        ['j', 4],
+        ['i', 9.5],
+      ]);
+    });
+
+    test('an ordinary report is not marked', () => {
+      expect(parseReportLine('REPORT RequestId: a\tDuration: 2.10 ms\tBilled Duration: 3 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t')?.managedInstances).toBeUndefined();
+    });
   });
 });

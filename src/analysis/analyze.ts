@@ -1,7 +1,7 @@
-import type { FunctionSpec, Strategy } from '../config/types.js';
+import type { Architecture, FunctionSpec, Strategy } from '../config/types.js';
 import type { VariantPlan } from '../gate/plan.js';
 import type { Sample } from '../measure/sample.js';
-import type { FunctionResult, IntegrationResult, VariantResult } from '../report/model.js';
+import type { FunctionResult, IntegrationResult, Reason, VariantResult } from '../report/model.js';
 import { armStats } from './arm-stats.js';
 import { checkBudgets } from './budgets.js';
 import type { ComparisonRules } from './comparison.js';
@@ -19,11 +19,18 @@ export interface FunctionAnalysisInput {
   readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number; readonly accountGbSecondsPerMonth?: number };
   /** The function's runtime where known (SnapStart is free for Java). */
   readonly runtime?: string;
+  /** The function's EphemeralStorage size in MB, where the template sets one (above 512 MB it is billed). */
+  readonly ephemeralStorageMb?: number;
   readonly strategy: Strategy;
   readonly balancedWeight: number;
   /** Variants the sampler stopped because a build failed every call, with why. */
   readonly stopped?: ReadonlyMap<string, string>;
   readonly integration?: IntegrationResult;
+  /**
+   * The local backend's host: the architecture every variant actually ran on, and where the host
+   * makes the service differ from Lambda. Absent on AWS, where each variant runs on its own.
+   */
+  readonly host?: { readonly architecture: Architecture; readonly limitations: readonly string[] };
 }
 
 export type FunctionAnalysis = Pick<FunctionResult, 'verdict' | 'reasons' | 'recommended' | 'variants'>;
@@ -53,6 +60,8 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       snapStart: variant.snapStart,
       ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
       ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+      ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
+      ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
     };
     const baseline = armStats(of('baseline'), costContext);
     const candidate = armStats(of('candidate'), costContext);
@@ -70,14 +79,16 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       budgets: checkBudgets(candidate, spec.budgets),
       costChangePercent: comparable ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100 : null,
       ...(stopped ? { stopped } : {}),
+      ...(input.host && input.host.architecture !== variant.architecture ? { measuredOn: input.host.architecture } : {}),
     };
   });
   const recommendation = recommend(
-    variants.filter((v) => !v.stopped).map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets })),
+    variants.filter((v) => !v.stopped).map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets, architecture: v.architecture, ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}) })),
     input.strategy,
     input.balancedWeight,
   );
-  const { verdict, reasons } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+  const { verdict, reasons: findings } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+  const reasons = [...findings, ...measurementNotices(variants, input.host)];
   const recommended = input.variants.find((v) => v.id === recommendation?.variant);
   return {
     verdict,
@@ -88,4 +99,25 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
         : null,
     variants,
   };
+}
+
+/**
+ * What the figures cannot show, as notices (they never change the verdict): variants timed on a
+ * host of another architecture, each way the local host differs from Lambda, and prices the
+ * table could not give exactly.
+ */
+function measurementNotices(variants: readonly VariantResult[], host: FunctionAnalysisInput['host']): Reason[] {
+  const notices: Reason[] = [];
+  for (const variant of variants) {
+    if (!variant.measuredOn) continue;
+    notices.push({
+      kind: 'notice',
+      variant: variant.id,
+      message: `${variant.architecture} timings measured on an ${variant.measuredOn} host: they describe this host's CPU, not ${variant.architecture} Lambda, so ${variant.id} is never recommended`,
+    });
+  }
+  for (const limitation of host?.limitations ?? []) notices.push({ kind: 'notice', message: `local host: ${limitation}` });
+  const costNotes = new Set(variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]));
+  for (const note of costNotes) notices.push({ kind: 'notice', message: `price: ${note}` });
+  return notices;
 }

@@ -1,6 +1,6 @@
-import type { Architecture } from '../config/types.js';
+import type { Architecture, ManagedInstancesSpec } from '../config/types.js';
 import { coldLatencyMs, type Sample } from '../measure/sample.js';
-import { billedColdMs, estimateCost, type CostEstimate } from './pricing.js';
+import { billedColdMs, estimateCost, estimateManagedInstancesCost, type CostEstimate } from './pricing.js';
 import { mean, quantile, sortedCopy } from './statistics.js';
 
 export interface Distribution {
@@ -44,6 +44,10 @@ export interface CostContext {
   readonly runtime?: string;
   /** The account's monthly GB-seconds, for the price tiers. */
   readonly accountGbSecondsPerMonth?: number;
+  /** The function's EphemeralStorage size in MB; above 512 it is billed. */
+  readonly ephemeralStorageMb?: number;
+  /** Lambda Managed Instances: priced by its instances and requests, not by duration. */
+  readonly managedInstances?: ManagedInstancesSpec;
 }
 
 /**
@@ -70,7 +74,9 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
     wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
     warmBilledMsMean: warmBilledMs,
     coldBilledMsMean: coldBilledMs,
-    cost: estimateCost({
+    cost: context.managedInstances
+      ? estimateManagedInstancesCost({ region: context.region, invocationsPerMonth: context.invocationsPerMonth, ...context.managedInstances })
+      : estimateCost({
       memoryMb: context.memoryMb,
       architecture: context.architecture,
       region: context.region,
@@ -81,6 +87,7 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
       snapStart: context.snapStart,
       ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
       ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
+      ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
     }),
   };
 }

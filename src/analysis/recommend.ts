@@ -1,5 +1,5 @@
 import { assertNever } from '../assert-never.js';
-import type { Strategy } from '../config/types.js';
+import type { Architecture, Strategy } from '../config/types.js';
 import type { ArmStats } from './arm-stats.js';
 import { isLatencyBudget, type BudgetCheck } from './budgets.js';
 
@@ -7,7 +7,13 @@ export interface Candidate {
   readonly variant: string;
   readonly stats: ArmStats;
   readonly budgets: readonly BudgetCheck[];
+  /** The variant's architecture and, where they differ, the one its timings were measured on. */
+  readonly architecture?: Architecture;
+  readonly measuredOn?: Architecture;
 }
+
+/** Whether a candidate's timings describe its own architecture (not another host's CPU). */
+export const measuredOnOwnArchitecture = (c: Candidate): boolean => c.measuredOn === undefined || c.measuredOn === c.architecture;
 
 export interface Recommendation {
   readonly variant: string;
@@ -26,9 +32,11 @@ const money = (usd: number): string => `$${(usd * 1e6).toFixed(2)} per million`;
  * - balanced: the lowest weighted sum of cost and p90, each relative to the best variant's;
  * - cheapest-within-budget: the cheapest whose latency and memory budgets all hold, or the
  *   fastest when none does (the verdict then reports the budget).
+ * A variant whose timings were taken on a host of another architecture is never picked: its
+ * speed and cost describe the host's CPU, not its own.
  */
 export function recommend(candidates: readonly Candidate[], strategy: Strategy, balancedWeight: number): Recommendation | undefined {
-  const usable = candidates.filter((c) => !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
+  const usable = candidates.filter((c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
   if (usable.length === 0) return undefined;
   const pick = (score: (c: Candidate) => number): Candidate => usable.reduce((best, c) => (score(c) < score(best) ? c : best));
   switch (strategy) {

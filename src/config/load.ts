@@ -3,6 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { looksLevels } from '../analysis/sequential.js';
+import { managedInstancePrice, unpricedRegionProblem } from '../analysis/pricing.js';
 import { jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
@@ -127,6 +128,10 @@ function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<
 function resolveConfig(raw: RawConfig, directory: string, problems: string[], env: NodeJS.ProcessEnv): GateConfig {
   const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
+  else {
+    const unpriced = unpricedRegionProblem(region);
+    if (unpriced) problems.push(unpriced);
+  }
   const sampling = raw.sampling;
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
@@ -135,6 +140,10 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
     return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
   });
   problems.push(...samplingProblems(sampling, functions));
+  functions.forEach((fn, i) => {
+    const price = fn.managedInstances && region ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour) : 0;
+    if (typeof price === 'string') problems.push(`functions[${i}].managed-instances.instance-type: ${price}`);
+  });
   return {
     region: region ?? '',
     ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
@@ -242,6 +251,15 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
     budgets,
     tolerance: maxRegression ?? DEFAULT_TOLERANCE,
     ...integrationOf(fn.integration ?? globalIntegration, directory),
+    ...(fn['managed-instances']
+      ? {
+          managedInstances: {
+            instanceType: fn['managed-instances']['instance-type'],
+            instances: fn['managed-instances'].instances,
+            ...(fn['managed-instances']['usd-per-hour'] === undefined ? {} : { usdPerHour: fn['managed-instances']['usd-per-hour'] }),
+          },
+        }
+      : {}),
   };
 }
 

@@ -109,6 +109,15 @@ const functionConfig = z
     exemplars: z.array(exemplar).min(1).max(50),
     budgets: budgets.optional(),
     integration: integration.optional(),
+    'managed-instances': z
+      .object({
+        'instance-type': z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
+        instances: z.number().positive().max(100000).default(1).describe('instances the capacity provider keeps running, on average over the month'),
+        'usd-per-hour': z.number().positive().optional().describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
+      })
+      .strict()
+      .optional()
+      .describe('the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests'),
   })
   .strict();
 

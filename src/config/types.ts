@@ -60,6 +60,16 @@ export interface FunctionSpec {
   /** The slowdown tolerated (fraction) before a significant one counts as a regression. */
   readonly tolerance: number;
   readonly integration?: IntegrationSpec;
+  /** Lambda Managed Instances: how the function's capacity is priced (no GB-seconds). */
+  readonly managedInstances?: ManagedInstancesSpec;
+}
+
+export interface ManagedInstancesSpec {
+  readonly instanceType: string;
+  /** Instances the capacity provider keeps running, on average over the month. */
+  readonly instances: number;
+  /** The EC2 on-demand price per hour, where the gate's table lacks the type. */
+  readonly usdPerHour?: number;
 }
 
 export interface SamplingSpec {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
-import type { GateConfig } from '../config/types.js';
+import type { Architecture, GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import type { Backend } from './run-gate.js';
 
@@ -14,10 +14,24 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
     throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }
   if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-  const info = (await response.json()) as { cpuThrottling?: { enabled?: boolean; statement?: string }; isolation?: { enabled?: boolean; statement?: string } };
+  const info = (await response.json()) as {
+    cpuThrottling?: { enabled?: boolean; statement?: string };
+    isolation?: { enabled?: boolean; statement?: string };
+    limitations?: unknown;
+    hostArchitecture?: unknown;
+  };
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
-  return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim() };
+  // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
+  const hostArchitecture: Architecture = info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64' ? info.hostArchitecture : process.arch === 'arm64' ? 'arm64' : 'x86_64';
+  const limitations = Array.isArray(info.limitations) ? info.limitations.filter((l): l is string => typeof l === 'string') : [];
+  return {
+    kind: 'local',
+    cpuScaledByMemory: info.cpuThrottling?.enabled === true,
+    statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
+    hostArchitecture,
+    limitations,
+  };
 }
 
 /** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */

@@ -3,9 +3,9 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { analyzeFunction } from '../analysis/analyze.js';
 import type { ComparisonRules, MetricComparison } from '../analysis/comparison.js';
-import { blendedPricePerGbSecond, REQUEST_PRICE_USD } from '../analysis/pricing.js';
+import { blendedPricePerGbSecond, requestPriceUsd } from '../analysis/pricing.js';
 import { decideSequential, environmentPairsAtLook, lookFractions, type SequentialPlan } from '../analysis/sequential.js';
-import type { FunctionSpec, GateConfig } from '../config/types.js';
+import type { Architecture, FunctionSpec, GateConfig } from '../config/types.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm, type PerfFunction } from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
@@ -25,6 +25,10 @@ export interface Backend {
   /** Whether CPU scales with memory there, and the sentence that says so in reports. */
   readonly cpuScaledByMemory: boolean;
   readonly statement: string;
+  /** Local backend: the host's architecture, on which every variant runs whatever it asks for. */
+  readonly hostArchitecture?: Architecture;
+  /** Local backend: where the host makes the service differ from Lambda, one sentence each. */
+  readonly limitations?: readonly string[];
 }
 
 export interface GateOptions {
@@ -102,7 +106,12 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     verdict,
     summary: summarise(functions),
-    environment: { cpuScaledByMemory: backend.cpuScaledByMemory, statement: backend.statement },
+    environment: {
+      cpuScaledByMemory: backend.cpuScaledByMemory,
+      statement: backend.statement,
+      ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
+      ...(backend.limitations?.length ? { limitations: backend.limitations } : {}),
+    },
     settings: {
       confidence: config.sampling.confidence,
       passConfidence: config.sampling.passConfidence,
@@ -196,10 +205,12 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     region: config.region,
     traffic: config.traffic,
     ...(base.runtime ? { runtime: base.runtime } : {}),
+    ...(base.extra.EphemeralStorage?.Size ? { ephemeralStorageMb: base.extra.EphemeralStorage.Size } : {}),
     strategy: config.strategy,
     balancedWeight: config.balancedWeight,
     stopped,
     ...(integration ? { integration } : {}),
+    ...(context.backend.hostArchitecture ? { host: { architecture: context.backend.hostArchitecture, limitations: context.backend.limitations ?? [] } } : {}),
   });
   progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
   return {
@@ -304,8 +315,8 @@ function runCost(samples: readonly Sample[], variants: readonly VariantPlan[], r
   let cost = 0;
   for (const s of samples) {
     const variant = variants.find((v) => v.id === s.variant);
-    const price = blendedPricePerGbSecond(variant?.architecture ?? 'x86_64', region, 0);
-    cost += (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * price + REQUEST_PRICE_USD;
+    const architecture = variant?.architecture ?? 'x86_64';
+    cost += (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * blendedPricePerGbSecond(architecture, region, 0) + requestPriceUsd(region, architecture);
   }
   return cost;
 }

@@ -102,6 +102,17 @@ export class PerfFunctionDeployer {
     if (config.EphemeralStorage) extra.EphemeralStorage = config.EphemeralStorage;
     if (config.VpcConfig?.SubnetIds?.length) extra.VpcConfig = { SubnetIds: config.VpcConfig.SubnetIds, SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [] };
     if (config.LoggingConfig?.LogFormat) extra.LoggingConfig = { LogFormat: config.LoggingConfig.LogFormat };
+    // Settings Lambda takes only at creation: a perf function without them would be another
+    // kind of function (on-demand instead of Managed Instances, not tenant-isolated, not durable).
+    if (config.TenancyConfig) extra.TenancyConfig = config.TenancyConfig;
+    if (config.DurableConfig) extra.DurableConfig = config.DurableConfig;
+    if (config.CapacityProviderConfig) extra.CapacityProviderConfig = config.CapacityProviderConfig;
+    if (config.CapacityProviderConfig && !spec.managedInstances) {
+      const provider = config.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn ?? 'its capacity provider';
+      throw new Error(
+        `${spec.name}: the template ${template} runs on Lambda Managed Instances (${provider}), billed by instance rather than GB-second; set managed-instances.instance-type (and instances) for this function so its cost is priced as the EC2 instances + 15% + requests`,
+      );
+    }
     return {
       ...(runtime ? { runtime } : {}),
       ...(handler ? { handler } : {}),

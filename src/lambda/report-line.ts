@@ -2,9 +2,16 @@
 export interface ReportMetrics {
   readonly requestId: string;
   readonly durationMs: number;
+  /** 0 on Lambda Managed Instances, which bill no duration (see `managedInstances`). */
   readonly billedDurationMs: number;
+  /** 0 where the line does not report it (Lambda Managed Instances). */
   readonly memorySizeMb: number;
   readonly maxMemoryUsedMb: number;
+  /**
+   * Set for a Lambda Managed Instances invocation, whose REPORT line carries only Duration: no
+   * billed duration (the instances are billed instead), memory size or memory used.
+   */
+  readonly managedInstances?: true;
   /** Present on a cold start only. */
   readonly initDurationMs?: number;
   /** SnapStart: present on a restored environment's first invocation, instead of Init Duration. */
@@ -29,8 +36,12 @@ type Mutable = { -readonly [K in keyof ReportMetrics]?: ReportMetrics[K] };
 
 function complete(fields: Mutable): ReportMetrics | undefined {
   const { requestId, durationMs, billedDurationMs, memorySizeMb, maxMemoryUsedMb } = fields;
-  if (requestId === undefined || durationMs === undefined || billedDurationMs === undefined) return undefined;
-  if (memorySizeMb === undefined || maxMemoryUsedMb === undefined) return undefined;
+  if (requestId === undefined || durationMs === undefined) return undefined;
+  // Lambda Managed Instances report Duration alone; a line missing only some of the rest is malformed.
+  if (billedDurationMs === undefined && memorySizeMb === undefined && maxMemoryUsedMb === undefined) {
+    return { status: 'success', ...fields, billedDurationMs: 0, memorySizeMb: 0, maxMemoryUsedMb: 0, managedInstances: true } as ReportMetrics;
+  }
+  if (billedDurationMs === undefined || memorySizeMb === undefined || maxMemoryUsedMb === undefined) return undefined;
   return { status: 'success', ...fields } as ReportMetrics;
 }
 

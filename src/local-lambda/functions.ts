@@ -20,6 +20,8 @@ export interface FunctionSettings {
   readonly logFormat: LogFormat;
   readonly logGroup: string;
   readonly snapStart: 'None' | 'PublishedVersions';
+  /** Settings Lambda takes only at CreateFunction (TenancyConfig, DurableConfig, CapacityProviderConfig), kept as given and echoed. */
+  readonly createOnly: Readonly<Record<string, Json>>;
 }
 
 /** One version of a function: `$LATEST` (mutable) or a published, immutable number. */
@@ -95,6 +97,9 @@ function lambdaTimestamp(date: Date): string {
 }
 
 type Json = Record<string, unknown>;
+
+/** CreateFunction parameters that cannot change afterwards. */
+const CREATE_ONLY_SETTINGS = ['TenancyConfig', 'DurableConfig', 'CapacityProviderConfig'] as const;
 
 function asObject(value: unknown, field: string): Json {
   if (value === undefined || value === null) return {};
@@ -414,6 +419,8 @@ export class FunctionStore {
     if (snapStart === 'PublishedVersions' && !/^(java|python|dotnet)/.test(runtime)) {
       throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
     }
+    // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.
+    const createOnly = base?.createOnly ?? Object.fromEntries(CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])));
     return {
       runtime,
       handler: handler ?? '',
@@ -427,6 +434,7 @@ export class FunctionStore {
       logFormat,
       logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
       snapStart,
+      createOnly,
     };
   }
 
@@ -494,6 +502,7 @@ export class FunctionStore {
       EphemeralStorage: { Size: s.ephemeralStorageMb },
       SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
       LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
+      ...s.createOnly,
     };
   }
 }

@@ -75,6 +75,8 @@ export interface LocalLambdaOptions {
 export interface ServiceInfo {
   readonly endpoint: string;
   readonly region: string;
+  /** The host's CPU architecture: every function runs on it, whatever its Architectures say. */
+  readonly hostArchitecture: 'x86_64' | 'arm64';
   readonly cpuThrottling: ThrottleStatus;
   readonly freezing: FreezeStatus;
   readonly environmentLimits: LimitsStatus;
@@ -304,6 +306,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const info = (): ServiceInfo => ({
     endpoint,
     region,
+    hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
     cpuThrottling: throttle.status,
     freezing: freezer.status,
     environmentLimits: limits.status,

@@ -28,6 +28,12 @@ export interface VariantResult {
   readonly costChangePercent: number | null;
   /** Set when sampling stopped early because a build failed every call: why. */
   readonly stopped?: string;
+  /**
+   * Set when the timings were taken on a host of another architecture than the variant's (the
+   * local backend runs every variant on its own CPU): the architecture they were measured on.
+   * Such a variant is never recommended.
+   */
+  readonly measuredOn?: Architecture;
 }
 
 export interface IntegrationRun {
@@ -98,7 +104,14 @@ export interface GateReport {
   readonly endpoint?: string;
   readonly verdict: Verdict;
   readonly summary: string;
-  readonly environment: { readonly cpuScaledByMemory: boolean; readonly statement: string };
+  readonly environment: {
+    readonly cpuScaledByMemory: boolean;
+    readonly statement: string;
+    /** The local host's architecture, on which every variant was measured (local backend only). */
+    readonly hostArchitecture?: Architecture;
+    /** Where the local host makes the service differ from Lambda (cannot freeze, throttle, limit /tmp...), one sentence each. */
+    readonly limitations?: readonly string[];
+  };
   readonly settings: {
     readonly confidence: number;
     readonly passConfidence: number;

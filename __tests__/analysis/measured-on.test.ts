@@ -1,0 +1,78 @@
+import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
+import type { Architecture, FunctionSpec, Strategy } from '../../src/config/types.js';
+import type { VariantPlan } from '../../src/gate/plan.js';
+import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
+
+const plan = (memoryMb: number, architecture: Architecture): VariantPlan => ({ id: `${memoryMb}MB-${architecture}`, memoryMb, architecture, name: 'default', environment: {}, snapStart: false });
+const VARIANTS = [plan(512, 'x86_64'), plan(512, 'arm64'), plan(1024, 'x86_64'), plan(1024, 'arm64')];
+const spec = { name: 'orders', tolerance: 0.05, budgets: {}, exemplars: [{ name: 'e', weight: 1 }] } as unknown as FunctionSpec;
+// Timed on one host, arm64 and x86_64 run alike; arm64's lower price makes it the cheapest on paper.
+const TIMINGS: FixtureVariant[] = VARIANTS.map((v) => ({ id: v.id, baselineMs: v.memoryMb === 512 ? 38 : 21, ratio: 1, memorySizeMb: v.memoryMb }));
+
+function analyze(strategy: Strategy, extra: Partial<FunctionAnalysisInput> = {}, variants: VariantPlan[] = VARIANTS) {
+  return analyzeFunction({
+    spec,
+    variants,
+    samples: fixtureSamples({ variants: TIMINGS.filter((t) => variants.some((v) => v.id === t.id)), environmentPairs: 12, cv: 0.03, seed: 7 }),
+    plan: { pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40 },
+    rules: { alpha: 0.01, beta: 0.05, tolerance: 0.05 },
+    region: 'us-east-1',
+    traffic: { invocationsPerMonth: 1e6, coldStartRate: 0.01 },
+    strategy,
+    balancedWeight: 0.5,
+    ...extra,
+  });
+}
+
+const X86_HOST = { architecture: 'x86_64' as const, limitations: [] };
+
+describe('architecture honesty on a local host', () => {
+  test('on AWS (no host) the cheapest variant is arm64, priced as arm64', () => {
+    const result = analyze('cost');
+    expect(result.recommended).toMatchObject({ architecture: 'arm64', memory: 512 });
+    expect(result.variants.every((v) => v.measuredOn === undefined)).toBe(true);
+    expect(result.reasons.filter((r) => r.kind === 'notice')).toEqual([]);
+  });
+
+  test('on an x86_64 host the arm64 variants say where they were timed and are never recommended', () => {
+    for (const strategy of ['cost', 'balanced', 'cheapest-within-budget'] as const) {
+      const result = analyze(strategy, { host: X86_HOST });
+      expect(result.recommended?.architecture).toBe('x86_64');
+    }
+    const result = analyze('cost', { host: X86_HOST });
+    expect(result.variants.map((v) => [v.id, v.measuredOn])).toEqual([
+      ['512MB-x86_64', undefined],
+      ['512MB-arm64', 'x86_64'],
+      ['1024MB-x86_64', undefined],
+      ['1024MB-arm64', 'x86_64'],
+    ]);
+    const notices = result.reasons.filter((r) => r.kind === 'notice');
+    expect(notices.map((n) => n.variant)).toEqual(['512MB-arm64', '1024MB-arm64']);
+    expect(notices[0]!.message).toMatch(/^arm64 timings measured on an x86_64 host/);
+    // A notice never changes the verdict.
+    expect(result.verdict).toBe(analyze('cost').verdict);
+  });
+
+  test('with only arm64 variants on an x86_64 host there is no recommendation rather than an unmeasured one', () => {
+    const armOnly = VARIANTS.filter((v) => v.architecture === 'arm64');
+    const result = analyze('cost', { host: X86_HOST }, armOnly);
+    expect(result.recommended).toBeNull();
+    expect(result.reasons.filter((r) => r.kind === 'notice')).toHaveLength(2);
+  });
+
+  test('on an arm64 host it is the x86_64 variants that are flagged', () => {
+    const result = analyze('speed', { host: { architecture: 'arm64', limitations: [] } });
+    expect(result.variants.filter((v) => v.measuredOn).map((v) => v.id)).toEqual(['512MB-x86_64', '1024MB-x86_64']);
+    expect(result.recommended?.architecture).toBe('arm64');
+  });
+});
+
+describe('host shortfalls in every report', () => {
+  test('each limitation of the local host is a notice of every function, without changing the verdict', () => {
+    const limitations = ['CPU is NOT throttled by memory (no cgroup v2 cpu controller).', 'Environments are NOT frozen between invocations.'];
+    const result = analyze('cost', { host: { architecture: 'x86_64', limitations } }, VARIANTS.filter((v) => v.architecture === 'x86_64'));
+    const notices = result.reasons.filter((r) => r.kind === 'notice').map((r) => r.message);
+    expect(notices).toEqual(limitations.map((l) => `local host: ${l}`));
+    expect(result.verdict).toBe('pass');
+  });
+});
