@@ -197,7 +197,10 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const faults = new FaultInjector(options.faults);
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
   const logs = new LogStore();
-  const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
+  const clients = new RuntimeClients({
+    ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
+    ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
+  });
   const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
   const cgroups = new Cgroups(controllers);
   const throttle = new CpuThrottle(cgroups, {
