@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { errorMessage } from '../errors.js';
-import { MAX_ZIP_UPLOAD_BYTES } from './code-package.js';
 import { Cgroups, type Controller } from './cgroups.js';
 import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
 import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
@@ -13,7 +12,7 @@ import { EnvironmentPool } from './environment-pool.js';
 import { EventQueue } from './event-queue.js';
 import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
-import { FunctionStore, parseFunctionReference } from './functions.js';
+import { FunctionStore } from './functions.js';
 import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
 import { LogsApi, LogsApiError } from './logs-api.js';
 import { LogStore } from './logs.js';
@@ -21,9 +20,10 @@ import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
 import { Isolation, type IsolationStatus } from './isolation.js';
 import { Reaper } from './reaper.js';
-import { readLimited } from './runtime-api.js';
+import { controlPlaneRoutes, functionName, functionReference } from './routes/control-plane.js';
+import { decodeSegment, header, json, MAX_CONTROL_BODY_BYTES, readBody, readJson, refuse, type Json, type Route, type RouteEntry } from './routes/http.js';
 import { RuntimeClients } from './runtimes/index.js';
-import { invalidParameter, LambdaServiceError, validationError } from './service-error.js';
+import { LambdaServiceError } from './service-error.js';
 import { checkServiceOptions } from './service-options.js';
 import { generateAccessKey, verifySignature, type AccessKey } from './sigv4.js';
 
@@ -103,70 +103,9 @@ export interface LocalLambda {
   stop(): Promise<void>;
 }
 
-type Json = Record<string, unknown>;
-type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL, body: Buffer | undefined) => Promise<Reply>;
-
 const FUNCTIONS = '/2015-03-31/functions';
 /** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
 const LOGS_TARGET_PREFIX = 'Logs_20140328.';
-/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
-const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-
-function json(status: number, body: Json | undefined): Reply {
-  if (body === undefined) return { status, headers: {}, body: Buffer.alloc(0) };
-  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
-}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => readLimited(request, limit, resolve));
-}
-
-function refuse(refusal: { type: LambdaServiceError['type']; message: string } | undefined): void {
-  if (refusal) throw new LambdaServiceError(refusal.type, refusal.message);
-}
-
-/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-function readJson(request: IncomingMessage, body: Buffer | undefined, expects: 'json' | 'logs-json' = 'json'): Json {
-  if (body === undefined) {
-    throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-  }
-  if (body.length === 0) return {};
-  refuse(refuseContentType(header(request, 'content-type'), expects));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
-  }
-  return parsed as Json;
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function maxItems(url: URL): number | undefined {
-  const raw = url.searchParams.get('MaxItems');
-  if (raw === null) return undefined;
-  const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= 1 && value <= 10_000)) {
-    throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
-  }
-  return value;
-}
-
-/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
-function decodeSegment(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
-  }
-}
 
 /** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
 function clientContext(request: IncomingMessage): string | undefined {
@@ -234,9 +173,6 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   let endpoint = '';
   let bound = { boundAddress: '127.0.0.1', port: 0 };
 
-  const fn = (match: RegExpExecArray): string => decodeSegment(match[1] ?? '');
-  const ref = (match: RegExpExecArray, url: URL) =>
-    parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
   /** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
   const invokeRoute =
     (streaming: boolean): Route =>
@@ -244,7 +180,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       refuse(refuseContentType(header(request, 'content-type'), 'payload'));
       const context = clientContext(request);
       return invoker.invoke({
-        ref: ref(m, url),
+        ref: functionReference(m, url),
         invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
         logType: header(request, 'x-amz-log-type') ?? 'None',
         payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
@@ -252,37 +188,14 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         ...(context ? { clientContext: context } : {}),
       });
     };
-  const routes: [string, RegExp, Route][] = [
-    ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => json(201, store.create(readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-      const result = store.get(ref(m, url));
-      const code = result.Code as Json;
-      return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}${codeToken(String(code.Location))}` } });
-    }],
-    ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-      store.deleteFunction(ref(m, url));
-      return json(204, undefined);
-    }],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => json(200, store.getConfiguration(ref(m, url)))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body)))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? '')))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body)))],
-    ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
-      store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
-      return json(204, undefined);
-    }],
+  const routes: RouteEntry[] = [
+    ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(path)}`),
     ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(false)],
     ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(true)],
     ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
       status: 200,
       headers: { 'content-type': 'application/zip' },
-      body: store.codeOf(fn(m), decodeSegment(m[2] ?? '')),
+      body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
     })],
     ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
     ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
