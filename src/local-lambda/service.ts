@@ -13,15 +13,16 @@ import { EventQueue } from './event-queue.js';
 import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore } from './functions.js';
-import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
+import { Invoker, type Reply } from './invoke.js';
 import { LogsApi, LogsApiError } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
 import { Isolation, type IsolationStatus } from './isolation.js';
 import { Reaper } from './reaper.js';
-import { controlPlaneRoutes, functionName, functionReference } from './routes/control-plane.js';
-import { decodeSegment, header, json, MAX_CONTROL_BODY_BYTES, readBody, readJson, refuse, type Json, type Route, type RouteEntry } from './routes/http.js';
+import { controlPlaneRoutes, functionName } from './routes/control-plane.js';
+import { decodeSegment, header, json, MAX_CONTROL_BODY_BYTES, readBody, readJson, refuse, type Json, type RouteEntry } from './routes/http.js';
+import { invokeRoutes } from './routes/invoke.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { LambdaServiceError } from './service-error.js';
 import { checkServiceOptions } from './service-options.js';
@@ -107,23 +108,6 @@ const FUNCTIONS = '/2015-03-31/functions';
 /** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
 const LOGS_TARGET_PREFIX = 'Logs_20140328.';
 
-/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
-function clientContext(request: IncomingMessage): string | undefined {
-  const raw = header(request, 'x-amz-client-context');
-  if (!raw) return undefined;
-  const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
-  let parsed: unknown;
-  try {
-    parsed = text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
-  }
-  return text;
-}
-
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
@@ -173,25 +157,9 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   let endpoint = '';
   let bound = { boundAddress: '127.0.0.1', port: 0 };
 
-  /** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
-  const invokeRoute =
-    (streaming: boolean): Route =>
-    async (m, request, url, body) => {
-      refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-      const context = clientContext(request);
-      return invoker.invoke({
-        ref: functionReference(m, url),
-        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-        logType: header(request, 'x-amz-log-type') ?? 'None',
-        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-        ...(streaming ? { streaming: true } : {}),
-        ...(context ? { clientContext: context } : {}),
-      });
-    };
   const routes: RouteEntry[] = [
     ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(path)}`),
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(false)],
-    ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(true)],
+    ...invokeRoutes(invoker),
     ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
       status: 200,
       headers: { 'content-type': 'application/zip' },
