@@ -20,9 +20,10 @@ import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
 import { Isolation, type IsolationStatus } from './isolation.js';
 import { Reaper } from './reaper.js';
-import { controlPlaneRoutes, functionName } from './routes/control-plane.js';
-import { decodeSegment, header, json, MAX_CONTROL_BODY_BYTES, readBody, readJson, refuse, type Json, type RouteEntry } from './routes/http.js';
+import { controlPlaneRoutes } from './routes/control-plane.js';
+import { header, MAX_CONTROL_BODY_BYTES, readBody, readJson, refuse, type Json, type RouteEntry } from './routes/http.js';
 import { invokeRoutes } from './routes/invoke.js';
+import { localRoutes } from './routes/local.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { LambdaServiceError } from './service-error.js';
 import { checkServiceOptions } from './service-options.js';
@@ -160,21 +161,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   const routes: RouteEntry[] = [
     ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(path)}`),
     ...invokeRoutes(invoker),
-    ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
-      status: 200,
-      headers: { 'content-type': 'application/zip' },
-      body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
-    })],
-    ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-    ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
-      try {
-        faults.update((readJson(request, body)) as Partial<FaultOptions>);
-      } catch (error) {
-        if (error instanceof LambdaServiceError) throw error;
-        throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
-      }
-      return json(200, { ...faults.current });
-    }],
+    ...localRoutes(store, faults, () => info()),
   ];
 
   const codeToken = (path: string): string =>
