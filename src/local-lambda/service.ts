@@ -14,16 +14,17 @@ import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore } from './functions.js';
 import { Invoker, type Reply } from './invoke.js';
-import { LogsApi, LogsApiError } from './logs-api.js';
+import { LogsApi } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
-import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
+import { refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
 import { Isolation, type IsolationStatus } from './isolation.js';
 import { Reaper } from './reaper.js';
 import { controlPlaneRoutes } from './routes/control-plane.js';
-import { header, MAX_CONTROL_BODY_BYTES, readBody, readJson, refuse, type Json, type RouteEntry } from './routes/http.js';
+import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type RouteEntry } from './routes/http.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { localRoutes } from './routes/local.js';
+import { handleLogs, LOGS_TARGET_PREFIX } from './routes/logs.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { LambdaServiceError } from './service-error.js';
 import { checkServiceOptions } from './service-options.js';
@@ -106,8 +107,6 @@ export interface LocalLambda {
 }
 
 const FUNCTIONS = '/2015-03-31/functions';
-/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-const LOGS_TARGET_PREFIX = 'Logs_20140328.';
 
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
@@ -191,19 +190,6 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     logs: logs.usage,
   });
 
-  async function handleLogs(request: IncomingMessage, target: string, body: Buffer | undefined): Promise<Reply> {
-    const operation = target.slice(LOGS_TARGET_PREFIX.length);
-    const reply = (status: number, document: Json): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
-    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
-    try {
-      return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
-    } catch (error) {
-      if (error instanceof LogsApiError) return reply(400, { __type: error.type, message: error.message });
-      if (error instanceof LambdaServiceError) return reply(400, { __type: 'InvalidParameterException', message: error.message });
-      throw error;
-    }
-  }
-
   async function handle(request: IncomingMessage): Promise<Reply> {
     const method = request.method ?? 'GET';
     const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
@@ -232,7 +218,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
       if (failure) throw new LambdaServiceError(failure.type, failure.message);
     }
     const target = header(request, 'x-amz-target');
-    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(request, target, body);
+    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(logsApi, request, target, body);
     if (url.pathname.startsWith(FUNCTIONS)) {
       const fault = faults.requestFault();
       if (fault === 'throttle') {
