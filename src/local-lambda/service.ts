@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { errorMessage } from '../errors.js';
 import { Cgroups, type Controller } from './cgroups.js';
 import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
 import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
@@ -13,22 +11,22 @@ import { EventQueue } from './event-queue.js';
 import { Freezer, type FreezeStatus } from './freezer.js';
 import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
 import { FunctionStore } from './functions.js';
-import { Invoker, type Reply } from './invoke.js';
+import { Invoker } from './invoke.js';
 import { LogsApi } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
-import { refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
+import { isLoopbackAddress } from './request-guard.js';
 import { Isolation, type IsolationStatus } from './isolation.js';
 import { Reaper } from './reaper.js';
 import { controlPlaneRoutes } from './routes/control-plane.js';
-import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type RouteEntry } from './routes/http.js';
+import { codeToken } from './routes/code-token.js';
+import type { RouteEntry } from './routes/http.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { localRoutes } from './routes/local.js';
-import { handleLogs, LOGS_TARGET_PREFIX } from './routes/logs.js';
+import { answerWith, requestHandler } from './routes/router.js';
 import { RuntimeClients } from './runtimes/index.js';
-import { LambdaServiceError } from './service-error.js';
 import { checkServiceOptions } from './service-options.js';
-import { generateAccessKey, verifySignature, type AccessKey } from './sigv4.js';
+import { generateAccessKey, type AccessKey } from './sigv4.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */
@@ -106,7 +104,6 @@ export interface LocalLambda {
   stop(): Promise<void>;
 }
 
-const FUNCTIONS = '/2015-03-31/functions';
 
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
@@ -158,18 +155,10 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
   let bound = { boundAddress: '127.0.0.1', port: 0 };
 
   const routes: RouteEntry[] = [
-    ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(path)}`),
+    ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
     ...invokeRoutes(invoker),
     ...localRoutes(store, faults, () => info()),
   ];
-
-  const codeToken = (path: string): string =>
-    accessKey ? `?token=${createHmac('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
-  const codeTokenValid = (url: URL): boolean => {
-    const expected = Buffer.from(codeToken(url.pathname));
-    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  };
 
   const info = (): ServiceInfo => ({
     endpoint,
@@ -190,80 +179,8 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     logs: logs.usage,
   });
 
-  async function handle(request: IncomingMessage): Promise<Reply> {
-    const method = request.method ?? 'GET';
-    const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
-    if (foreign) {
-      request.resume();
-      refuse(foreign);
-    }
-    let url: URL;
-    try {
-      url = new URL(request.url ?? '/', 'http://local');
-    } catch {
-      request.resume();
-      throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
-    }
-    // Service facts, so that a client can tell it is talking to the local service before it signs,
-    // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-    const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(url)));
-    if (accessKey && !open && !header(request, 'authorization')) {
-      request.resume();
-      throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-    }
-    const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-    if (accessKey && !open) {
-      if (body === undefined) throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-      const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
-      if (failure) throw new LambdaServiceError(failure.type, failure.message);
-    }
-    const target = header(request, 'x-amz-target');
-    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(logsApi, request, target, body);
-    if (url.pathname.startsWith(FUNCTIONS)) {
-      const fault = faults.requestFault();
-      if (fault === 'throttle') {
-        request.resume();
-        const retryAfter = String(faults.current.retryAfterMs / 1000);
-        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
-      }
-      if (fault === 'error') {
-        request.resume();
-        throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-      }
-    }
-    for (const [routeMethod, pattern, route] of routes) {
-      const match = pattern.exec(url.pathname);
-      if (match && routeMethod === method) return route(match, request, url, body);
-    }
-    request.resume();
-    throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
-  }
-
-  function send(response: ServerResponse, reply: Reply, requestId: string): void {
-    response.writeHead(reply.status, {
-      'x-amzn-RequestId': requestId,
-      ...reply.headers,
-      'content-length': reply.body.length,
-    });
-    response.end(reply.body);
-  }
-
-  // Whatever a handler throws becomes an error reply; nothing a client sends reaches the process.
-  const server = createServer((request, response) => {
-    const requestId = randomUUID();
-    handle(request)
-      .catch((error: unknown) => {
-        const serviceError =
-          error instanceof LambdaServiceError ? error : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
-        return {
-          status: serviceError.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`, ...serviceError.headers },
-          body: Buffer.from(serviceError.body()),
-        };
-      })
-      .then((reply) => send(response, reply, requestId))
-      .catch(() => response.destroy());
-  });
+  const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
+  const server = createServer(answerWith(handle));
   const release = (): void => {
     store.dispose();
     cgroups.dispose();
