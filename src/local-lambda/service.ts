@@ -1,32 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cgroups, type Controller } from './cgroups.js';
-import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
-import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
-import { EnvironmentPool } from './environment-pool.js';
-import { EventQueue } from './event-queue.js';
-import { Freezer, type FreezeStatus } from './freezer.js';
-import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
-import { FunctionStore } from './functions.js';
-import { Invoker } from './invoke.js';
-import { LogsApi } from './logs-api.js';
-import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
+import type { FaultOptions } from './faults.js';
+import type { LogStore } from './logs.js';
 import { isLoopbackAddress } from './request-guard.js';
-import { Isolation, type IsolationStatus } from './isolation.js';
-import { Reaper } from './reaper.js';
 import { controlPlaneRoutes } from './routes/control-plane.js';
 import { codeToken } from './routes/code-token.js';
 import type { RouteEntry } from './routes/http.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { localRoutes } from './routes/local.js';
 import { answerWith, requestHandler } from './routes/router.js';
-import { RuntimeClients } from './runtimes/index.js';
-import { checkServiceOptions } from './service-options.js';
-import { generateAccessKey, type AccessKey } from './sigv4.js';
+import { assembleService, releaseComponents } from './service-components.js';
+import { describeService, type ServiceInfo } from './service-info.js';
+import type { AccessKey } from './sigv4.js';
+
+export type { ServiceInfo } from './service-info.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */
@@ -73,26 +61,6 @@ export interface LocalLambdaOptions {
   readonly warn?: (message: string) => void;
 }
 
-export interface ServiceInfo {
-  readonly endpoint: string;
-  readonly region: string;
-  readonly cpuThrottling: ThrottleStatus;
-  readonly freezing: FreezeStatus;
-  readonly environmentLimits: LimitsStatus;
-  /** Every way in which this host makes the service differ from Lambda, one sentence each. */
-  readonly limitations: readonly string[];
-  readonly environments: number;
-  /** The live environments, with the lasting CPU speed factor each was given. */
-  readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
-  readonly faults: FaultOptions;
-  /** Whether requests must carry a SigV4 signature made with the service's key. */
-  readonly requireAuth: boolean;
-  /** Whether each environment runs as a user of its own, in one sentence for reports. */
-  readonly isolation: IsolationStatus;
-  /** Log bytes kept and events dropped to keep them bounded. */
-  readonly logs: { readonly bytes: number; readonly dropped: number };
-}
-
 export interface LocalLambda {
   readonly endpoint: string;
   readonly logs: LogStore;
@@ -104,91 +72,25 @@ export interface LocalLambda {
   stop(): Promise<void>;
 }
 
-
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
-  checkServiceOptions(options);
-  const spread = options.environmentSpread ?? 0;
-  if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
-  const region = options.region ?? 'us-east-1';
-  const faults = new FaultInjector(options.faults);
-  const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
-  const logs = new LogStore();
-  const clients = new RuntimeClients({
-    ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
-    ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
-  });
-  const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
-  const cgroups = new Cgroups(controllers);
-  const throttle = new CpuThrottle(cgroups, {
-    disabled: options.cpuThrottle === false,
-    throttleInit: options.throttleInit === true,
-    environmentSpread: spread,
-    seed: faults.current.seed,
-  });
-  const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
-  const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
-  const reaper = new Reaper();
-  const isolation = new Isolation({ disabled: options.isolation === false });
-  isolation.openDirectory(codeRoot);
-  isolation.shareReadOnly(clients.directory);
-  reaper.removeOnExit(codeRoot);
-  reaper.removeOnExit(clients.directory);
-  reaper.removeOnExit(limits.directory);
-  const pool = new EnvironmentPool(
-    { clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
-    { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
-  );
-  const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
-  const events = new EventQueue({
-    capacity: options.eventQueueCapacity ?? 100_000,
-    concurrency: options.maxEnvironments ?? 64,
-    retryDelayMs: options.eventRetryDelayMs ?? 1000,
-  });
-  const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
-  const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
-  const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
+  const parts = assembleService(options);
+  const { faults, logs, pool, store, invoker, logsApi, accessKey } = parts;
   let endpoint = '';
   let bound = { boundAddress: '127.0.0.1', port: 0 };
 
+  const info = (): ServiceInfo => describeService(parts, endpoint);
   const routes: RouteEntry[] = [
     ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
     ...invokeRoutes(invoker),
-    ...localRoutes(store, faults, () => info()),
+    ...localRoutes(store, faults, info),
   ];
-
-  const info = (): ServiceInfo => ({
-    endpoint,
-    region,
-    cpuThrottling: throttle.status,
-    freezing: freezer.status,
-    environmentLimits: limits.status,
-    limitations: [
-      ...(throttle.status.enabled ? [] : [throttle.status.statement]),
-      ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
-      ...limits.status.limitations,
-    ],
-    environments: pool.size,
-    liveEnvironments: pool.describe(),
-    faults: faults.current,
-    requireAuth: accessKey !== undefined,
-    isolation: isolation.status,
-    logs: logs.usage,
-  });
-
   const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
   const server = createServer(answerWith(handle));
-  const release = (): void => {
-    store.dispose();
-    cgroups.dispose();
-    limits.dispose();
-    clients.dispose();
-    rmSync(codeRoot, { recursive: true, force: true });
-    reaper.dispose();
-  };
+  const release = (): void => releaseComponents(parts);
   const bindHost = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {

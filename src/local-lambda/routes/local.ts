@@ -2,7 +2,7 @@ import { errorMessage } from '../../errors.js';
 import type { FaultInjector, FaultOptions } from '../faults.js';
 import type { FunctionStore } from '../functions.js';
 import { LambdaServiceError } from '../service-error.js';
-import type { ServiceInfo } from '../service.js';
+import type { ServiceInfo } from '../service-info.js';
 import { functionName } from './control-plane.js';
 import { decodeSegment, json, readJson, type RouteEntry } from './http.js';
 
