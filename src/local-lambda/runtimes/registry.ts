@@ -7,8 +7,8 @@ import { PYTHON_BOOTSTRAP } from './python-bootstrap.js';
 /**
  * The runtime families the local service runs. Adding one means adding its name here and its
  * description to FAMILIES below (plus its runtime client, if it has one); the type checker
- * refuses FAMILIES until the two agree, and every switch over a family or its fields ends in
- * `assertNever`.
+ * refuses FAMILIES until the two agree, and a switch over a family or over one of its fields
+ * must end in `assertNever` (src/assert-never.ts) so that it is refused too until it handles it.
  */
 export type RuntimeFamily = 'nodejs' | 'python' | 'provided';
 
@@ -23,7 +23,7 @@ export type RuntimeFamily = 'nodejs' | 'python' | 'provided';
  * - 'next-turn': no marker; the service waits one event-loop turn. For families whose runtime
  *   client is the user's own (OS-only runtimes), which knows nothing of the marker.
  */
-export type FlushBehaviour = 'marker' | 'next-turn';
+export type FlushBehaviour = RuntimeFamilyDescription['flush'];
 
 /**
  * The line the bundled runtime clients write just before they post a result: once it has come
@@ -57,7 +57,7 @@ export interface CommandInputs {
   readonly taskRoot: string;
 }
 
-export interface RuntimeFamilyDescription {
+interface FamilyBasics {
   /** The runtime ids CreateFunction takes for this family, in the order errors list them. */
   readonly ids: readonly string[];
   /** What INIT_START prints for a runtime id, e.g. `nodejs:20.local`. */
@@ -66,19 +66,27 @@ export interface RuntimeFamilyDescription {
   readonly managed: boolean;
   /** AWS_EXECUTION_ENV for a runtime id; OS-only runtimes set none. */
   readonly executionEnv: (id: string) => string | undefined;
-  /** See FlushBehaviour: 'marker' only if the family's runtime client writes FLUSH_MARKER. */
-  readonly flush: FlushBehaviour;
   /** Whether CreateFunction refuses a function of this family without a Handler. */
   readonly handlerRequired: boolean;
   /** Whether SnapStart (ApplyOn PublishedVersions) may be turned on for this family. */
   readonly snapStart: boolean;
   /** The interpreter when the service is given none (LocalLambdaOptions.nodeBinary, ...). */
   readonly defaultBinary?: string;
-  /** The bundled runtime client, if the family has one (OS-only ones run the package's bootstrap). */
-  readonly client?: RuntimeClientSource;
   /** The command and arguments that start a runtime of this family for a package. */
   readonly command: (inputs: CommandInputs) => [string, string[]];
 }
+
+/**
+ * How the family's output is known to be through (FlushBehaviour), and its bundled runtime
+ * client if it has one (OS-only ones run the package's bootstrap). Only a family with a client
+ * of ours can be declared 'marker': the client must write FLUSH_MARKER (runtime-registry.test.ts
+ * checks that it does), or every invocation waits the full FLUSH_WAIT_MS.
+ */
+type FlushAndClient =
+  | { readonly flush: 'marker'; readonly client: RuntimeClientSource }
+  | { readonly flush: 'next-turn'; readonly client?: RuntimeClientSource };
+
+export type RuntimeFamilyDescription = FamilyBasics & FlushAndClient;
 
 export const FAMILIES: { readonly [F in RuntimeFamily]: RuntimeFamilyDescription } = {
   nodejs: {
