@@ -6,14 +6,14 @@ import { FAMILIES, FLUSH_MARKER, RUNTIME_FAMILIES, waitsForFlushMarker } from '.
 
 describe('the runtime registry', () => {
   test.each([
-    ['nodejs18.x', 'nodejs', 'nodejs:18.local', 'AWS_Lambda_nodejs18.x', 'marker', true],
-    ['nodejs24.x', 'nodejs', 'nodejs:24.local', 'AWS_Lambda_nodejs24.x', 'marker', true],
-    ['python3.9', 'python', 'python:3.9.local', 'AWS_Lambda_python3.9', 'marker', true],
-    ['python3.14', 'python', 'python:3.14.local', 'AWS_Lambda_python3.14', 'marker', true],
-    ['provided', 'provided', 'provided.local', undefined, 'next-turn', false],
-    ['provided.al2023', 'provided', 'provided.al2023.local', undefined, 'next-turn', false],
-  ])('%s is %s, INIT_START %s, AWS_EXECUTION_ENV %s, flush %s', (id, family, version, executionEnv, flush, handlerRequired) => {
-    expect(describeRuntime(id)).toMatchObject({ id, family, version, executionEnv, flush, handlerRequired, managed: family !== 'provided' });
+    ['nodejs18.x', 'nodejs', 'nodejs:18.local', 'AWS_Lambda_nodejs18.x', 'marker', true, false],
+    ['nodejs24.x', 'nodejs', 'nodejs:24.local', 'AWS_Lambda_nodejs24.x', 'marker', true, false],
+    ['python3.9', 'python', 'python:3.9.local', 'AWS_Lambda_python3.9', 'marker', true, true],
+    ['python3.14', 'python', 'python:3.14.local', 'AWS_Lambda_python3.14', 'marker', true, true],
+    ['provided', 'provided', 'provided.local', undefined, 'next-turn', false, false],
+    ['provided.al2023', 'provided', 'provided.al2023.local', undefined, 'next-turn', false, false],
+  ])('%s is %s, INIT_START %s, AWS_EXECUTION_ENV %s, flush %s, handler required %s, SnapStart %s', (id, family, version, executionEnv, flush, handlerRequired, snapStart) => {
+    expect(describeRuntime(id)).toMatchObject({ id, family, version, executionEnv, flush, handlerRequired, snapStart, managed: family !== 'provided' });
   });
 
   test('a runtime no family lists is not supported, and no id is listed twice', () => {
