@@ -1,8 +1,8 @@
 /**
- * The end of an exhaustive switch over a closed set: it compiles only when every member has its
- * case, so adding a member makes the type checker point at each switch that forgot it. Reached at
- * run time only through a value from outside the type system, which is a bug.
+ * The default branch of a switch over a closed set (a union of literals): the type checker
+ * refuses the call once a member is added that no case handles, and at run time a value from
+ * outside the set (an unchecked cast, a bad file) fails loudly instead of falling through.
  */
 export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
 }

@@ -13,6 +13,7 @@ import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
+import { waitsForFlushMarker } from './runtimes/registry.js';
 
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
@@ -20,7 +21,10 @@ const INIT_LIMIT_MS = 10_000;
 const MEMORY_POLL_MS = 10;
 const TAIL_BYTES = 4096;
 const MAX_LINE_CHARS = 256 * 1024;
-/** How long to wait for a runtime's output to come through after its result. */
+/**
+ * How long to wait for a runtime's flush marker after its result: a family declared 'marker' whose
+ * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
+ */
 const FLUSH_WAIT_MS = 1000;
 
 export interface EnvironmentSpec {
@@ -289,7 +293,7 @@ export class ExecutionEnvironment {
       _HANDLER: spec.handler,
       AWS_REGION: spec.region,
       AWS_DEFAULT_REGION: spec.region,
-      AWS_EXECUTION_ENV: spec.runtime.family === 'provided' ? undefined : `AWS_Lambda_${spec.runtime.id}`,
+      AWS_EXECUTION_ENV: spec.runtime.executionEnv,
       AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
       AWS_LAMBDA_FUNCTION_VERSION: spec.version,
@@ -474,7 +478,7 @@ export class ExecutionEnvironment {
     }
     this.running = undefined;
     this.finishing = running;
-    this.afterOutput(running.request.requestId, fromRuntime && this.spec.runtime.family !== 'provided', () => {
+    this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
       if (this.finishing === running) this.finishing = undefined;
       const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
       // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.

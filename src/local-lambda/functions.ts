@@ -388,11 +388,12 @@ export class FunctionStore {
   private settings(name: string, body: Json, base: FunctionSettings | undefined): FunctionSettings {
     const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
     if (!runtime) throw invalidParameter('Runtime is required for a ZIP package.');
-    if (!describeRuntime(runtime)) {
+    const described = describeRuntime(runtime);
+    if (!described) {
       throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
     }
     const handler = optionalString(body, 'Handler') ?? base?.handler;
-    if (!handler && !runtime.startsWith('provided')) throw invalidParameter('Handler is required for this runtime.');
+    if (!handler && described.handlerRequired) throw invalidParameter('Handler is required for this runtime.');
     const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
     if (memoryMb < 128) throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
     if (memoryMb > 10240) throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
@@ -416,7 +417,7 @@ export class FunctionStore {
     if (logFormat !== 'Text' && logFormat !== 'JSON') throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
     const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ?? base?.snapStart ?? 'None') as FunctionSettings['snapStart'];
     if (snapStart !== 'None' && snapStart !== 'PublishedVersions') throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
-    if (snapStart === 'PublishedVersions' && !/^(java|python|dotnet)/.test(runtime)) {
+    if (snapStart === 'PublishedVersions' && !described.snapStart) {
       throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
     }
     // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.

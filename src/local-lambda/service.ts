@@ -1,31 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { errorMessage } from '../errors.js';
-import { MAX_ZIP_UPLOAD_BYTES } from './code-package.js';
-import { Cgroups, type Controller } from './cgroups.js';
-import { CpuThrottle, type ThrottleStatus } from './cpu-throttle.js';
-import { LimitsPolicy, type LimitsStatus } from './environment-limits.js';
-import { EnvironmentPool } from './environment-pool.js';
-import { EventQueue } from './event-queue.js';
-import { Freezer, type FreezeStatus } from './freezer.js';
-import { FaultInjector, seededRandom, type FaultOptions } from './faults.js';
-import { FunctionStore, parseFunctionReference } from './functions.js';
-import { Invoker, MAX_SYNC_PAYLOAD_BYTES, type Reply } from './invoke.js';
-import { LogsApi, LogsApiError } from './logs-api.js';
-import { LogStore } from './logs.js';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
-import { refuseContentType, refuseForeignCaller, isLoopbackAddress } from './request-guard.js';
-import { Isolation, type IsolationStatus } from './isolation.js';
-import { Reaper } from './reaper.js';
-import { readLimited } from './runtime-api.js';
-import { RuntimeClients } from './runtimes/index.js';
-import { invalidParameter, LambdaServiceError, validationError } from './service-error.js';
-import { checkServiceOptions } from './service-options.js';
-import { generateAccessKey, verifySignature, type AccessKey } from './sigv4.js';
+import type { FaultOptions } from './faults.js';
+import type { LogStore } from './logs.js';
+import { isLoopbackAddress } from './request-guard.js';
+import { controlPlaneRoutes } from './routes/control-plane.js';
+import { codeToken } from './routes/code-token.js';
+import type { RouteEntry } from './routes/http.js';
+import { invokeRoutes } from './routes/invoke.js';
+import { localRoutes } from './routes/local.js';
+import { answerWith, requestHandler } from './routes/router.js';
+import { assembleService, releaseComponents } from './service-components.js';
+import { describeService, type ServiceInfo } from './service-info.js';
+import type { AccessKey } from './sigv4.js';
+
+export type { ServiceInfo } from './service-info.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */
@@ -72,28 +61,6 @@ export interface LocalLambdaOptions {
   readonly warn?: (message: string) => void;
 }
 
-export interface ServiceInfo {
-  readonly endpoint: string;
-  readonly region: string;
-  /** The host's CPU architecture: every function runs on it, whatever its Architectures say. */
-  readonly hostArchitecture: 'x86_64' | 'arm64';
-  readonly cpuThrottling: ThrottleStatus;
-  readonly freezing: FreezeStatus;
-  readonly environmentLimits: LimitsStatus;
-  /** Every way in which this host makes the service differ from Lambda, one sentence each. */
-  readonly limitations: readonly string[];
-  readonly environments: number;
-  /** The live environments, with the lasting CPU speed factor each was given. */
-  readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
-  readonly faults: FaultOptions;
-  /** Whether requests must carry a SigV4 signature made with the service's key. */
-  readonly requireAuth: boolean;
-  /** Whether each environment runs as a user of its own, in one sentence for reports. */
-  readonly isolation: IsolationStatus;
-  /** Log bytes kept and events dropped to keep them bounded. */
-  readonly logs: { readonly bytes: number; readonly dropped: number };
-}
-
 export interface LocalLambda {
   readonly endpoint: string;
   readonly logs: LogStore;
@@ -105,319 +72,25 @@ export interface LocalLambda {
   stop(): Promise<void>;
 }
 
-type Json = Record<string, unknown>;
-type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL, body: Buffer | undefined) => Promise<Reply>;
-
-const FUNCTIONS = '/2015-03-31/functions';
-/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-const LOGS_TARGET_PREFIX = 'Logs_20140328.';
-/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
-const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-
-function json(status: number, body: Json | undefined): Reply {
-  if (body === undefined) return { status, headers: {}, body: Buffer.alloc(0) };
-  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
-}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => readLimited(request, limit, resolve));
-}
-
-function refuse(refusal: { type: LambdaServiceError['type']; message: string } | undefined): void {
-  if (refusal) throw new LambdaServiceError(refusal.type, refusal.message);
-}
-
-/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-function readJson(request: IncomingMessage, body: Buffer | undefined, expects: 'json' | 'logs-json' = 'json'): Json {
-  if (body === undefined) {
-    throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-  }
-  if (body.length === 0) return {};
-  refuse(refuseContentType(header(request, 'content-type'), expects));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
-  }
-  return parsed as Json;
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function maxItems(url: URL): number | undefined {
-  const raw = url.searchParams.get('MaxItems');
-  if (raw === null) return undefined;
-  const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= 1 && value <= 10_000)) {
-    throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
-  }
-  return value;
-}
-
-/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
-function decodeSegment(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
-  }
-}
-
-/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
-function clientContext(request: IncomingMessage): string | undefined {
-  const raw = header(request, 'x-amz-client-context');
-  if (!raw) return undefined;
-  const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
-  let parsed: unknown;
-  try {
-    parsed = text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
-  }
-  return text;
-}
-
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
  */
 export async function startLocalLambda(options: LocalLambdaOptions = {}): Promise<LocalLambda> {
-  checkServiceOptions(options);
-  const spread = options.environmentSpread ?? 0;
-  if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
-  const region = options.region ?? 'us-east-1';
-  const faults = new FaultInjector(options.faults);
-  const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
-  const logs = new LogStore();
-  const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
-  const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
-  const cgroups = new Cgroups(controllers);
-  const throttle = new CpuThrottle(cgroups, {
-    disabled: options.cpuThrottle === false,
-    throttleInit: options.throttleInit === true,
-    environmentSpread: spread,
-    seed: faults.current.seed,
-  });
-  const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
-  const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
-  const reaper = new Reaper();
-  const isolation = new Isolation({ disabled: options.isolation === false });
-  isolation.openDirectory(codeRoot);
-  isolation.shareReadOnly(clients.directory);
-  reaper.removeOnExit(codeRoot);
-  reaper.removeOnExit(clients.directory);
-  reaper.removeOnExit(limits.directory);
-  const pool = new EnvironmentPool(
-    { clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
-    { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
-  );
-  const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
-  const events = new EventQueue({
-    capacity: options.eventQueueCapacity ?? 100_000,
-    concurrency: options.maxEnvironments ?? 64,
-    retryDelayMs: options.eventRetryDelayMs ?? 1000,
-  });
-  const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
-  const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
-  const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
+  const parts = assembleService(options);
+  const { faults, logs, pool, store, invoker, logsApi, accessKey } = parts;
   let endpoint = '';
   let bound = { boundAddress: '127.0.0.1', port: 0 };
 
-  const fn = (match: RegExpExecArray): string => decodeSegment(match[1] ?? '');
-  const ref = (match: RegExpExecArray, url: URL) =>
-    parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
-  /** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
-  const invokeRoute =
-    (streaming: boolean): Route =>
-    async (m, request, url, body) => {
-      refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-      const context = clientContext(request);
-      return invoker.invoke({
-        ref: ref(m, url),
-        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-        logType: header(request, 'x-amz-log-type') ?? 'None',
-        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-        ...(streaming ? { streaming: true } : {}),
-        ...(context ? { clientContext: context } : {}),
-      });
-    };
-  const routes: [string, RegExp, Route][] = [
-    ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => json(201, store.create(readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-      const result = store.get(ref(m, url));
-      const code = result.Code as Json;
-      return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}${codeToken(String(code.Location))}` } });
-    }],
-    ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-      store.deleteFunction(ref(m, url));
-      return json(204, undefined);
-    }],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => json(200, store.getConfiguration(ref(m, url)))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body)))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body)))],
-    ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? '')))],
-    ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body)))],
-    ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
-      store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
-      return json(204, undefined);
-    }],
-    ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(false)],
-    ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(true)],
-    ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
-      status: 200,
-      headers: { 'content-type': 'application/zip' },
-      body: store.codeOf(fn(m), decodeSegment(m[2] ?? '')),
-    })],
-    ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-    ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
-      try {
-        faults.update((readJson(request, body)) as Partial<FaultOptions>);
-      } catch (error) {
-        if (error instanceof LambdaServiceError) throw error;
-        throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
-      }
-      return json(200, { ...faults.current });
-    }],
+  const info = (): ServiceInfo => describeService(parts, endpoint);
+  const routes: RouteEntry[] = [
+    ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
+    ...invokeRoutes(invoker),
+    ...localRoutes(store, faults, info),
   ];
-
-  const codeToken = (path: string): string =>
-    accessKey ? `?token=${createHmac('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
-  const codeTokenValid = (url: URL): boolean => {
-    const expected = Buffer.from(codeToken(url.pathname));
-    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  };
-
-  const info = (): ServiceInfo => ({
-    endpoint,
-    region,
-    hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
-    cpuThrottling: throttle.status,
-    freezing: freezer.status,
-    environmentLimits: limits.status,
-    limitations: [
-      ...(throttle.status.enabled ? [] : [throttle.status.statement]),
-      ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
-      ...limits.status.limitations,
-    ],
-    environments: pool.size,
-    liveEnvironments: pool.describe(),
-    faults: faults.current,
-    requireAuth: accessKey !== undefined,
-    isolation: isolation.status,
-    logs: logs.usage,
-  });
-
-  async function handleLogs(request: IncomingMessage, target: string, body: Buffer | undefined): Promise<Reply> {
-    const operation = target.slice(LOGS_TARGET_PREFIX.length);
-    const reply = (status: number, document: Json): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
-    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
-    try {
-      return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
-    } catch (error) {
-      if (error instanceof LogsApiError) return reply(400, { __type: error.type, message: error.message });
-      if (error instanceof LambdaServiceError) return reply(400, { __type: 'InvalidParameterException', message: error.message });
-      throw error;
-    }
-  }
-
-  async function handle(request: IncomingMessage): Promise<Reply> {
-    const method = request.method ?? 'GET';
-    const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
-    if (foreign) {
-      request.resume();
-      refuse(foreign);
-    }
-    let url: URL;
-    try {
-      url = new URL(request.url ?? '/', 'http://local');
-    } catch {
-      request.resume();
-      throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
-    }
-    // Service facts, so that a client can tell it is talking to the local service before it signs,
-    // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-    const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(url)));
-    if (accessKey && !open && !header(request, 'authorization')) {
-      request.resume();
-      throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-    }
-    const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-    if (accessKey && !open) {
-      if (body === undefined) throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-      const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
-      if (failure) throw new LambdaServiceError(failure.type, failure.message);
-    }
-    const target = header(request, 'x-amz-target');
-    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(request, target, body);
-    if (url.pathname.startsWith(FUNCTIONS)) {
-      const fault = faults.requestFault();
-      if (fault === 'throttle') {
-        request.resume();
-        const retryAfter = String(faults.current.retryAfterMs / 1000);
-        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
-      }
-      if (fault === 'error') {
-        request.resume();
-        throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-      }
-    }
-    for (const [routeMethod, pattern, route] of routes) {
-      const match = pattern.exec(url.pathname);
-      if (match && routeMethod === method) return route(match, request, url, body);
-    }
-    request.resume();
-    throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
-  }
-
-  function send(response: ServerResponse, reply: Reply, requestId: string): void {
-    response.writeHead(reply.status, {
-      'x-amzn-RequestId': requestId,
-      ...reply.headers,
-      'content-length': reply.body.length,
-    });
-    response.end(reply.body);
-  }
-
-  // Whatever a handler throws becomes an error reply; nothing a client sends reaches the process.
-  const server = createServer((request, response) => {
-    const requestId = randomUUID();
-    handle(request)
-      .catch((error: unknown) => {
-        const serviceError =
-          error instanceof LambdaServiceError ? error : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
-        return {
-          status: serviceError.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`, ...serviceError.headers },
-          body: Buffer.from(serviceError.body()),
-        };
-      })
-      .then((reply) => send(response, reply, requestId))
-      .catch(() => response.destroy());
-  });
-  const release = (): void => {
-    store.dispose();
-    cgroups.dispose();
-    limits.dispose();
-    clients.dispose();
-    rmSync(codeRoot, { recursive: true, force: true });
-    reaper.dispose();
-  };
+  const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
+  const server = createServer(answerWith(handle));
+  const release = (): void => releaseComponents(parts);
   const bindHost = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,11 +1,11 @@
-import { accessSync, constants, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NODE_BOOTSTRAP } from './node-bootstrap.js';
-import { PYTHON_BOOTSTRAP } from './python-bootstrap.js';
+import { FAMILIES, RUNTIME_FAMILIES, type FlushBehaviour, type RuntimeFamily } from './registry.js';
 
-export type RuntimeFamily = 'nodejs' | 'python' | 'provided';
+export { FLUSH_MARKER, RuntimeStartError, type RuntimeFamily } from './registry.js';
 
+/** One runtime id, with what its family says about it (runtimes/registry.ts). */
 export interface RuntimeDescription {
   readonly id: string;
   readonly family: RuntimeFamily;
@@ -13,41 +13,29 @@ export interface RuntimeDescription {
   readonly version: string;
   /** Managed runtimes; since August 2025 Lambda bills their INIT as it already did for OS-only ones. */
   readonly managed: boolean;
+  /** AWS_EXECUTION_ENV, if the runtime sets one. */
+  readonly executionEnv: string | undefined;
+  readonly flush: FlushBehaviour;
+  readonly handlerRequired: boolean;
+  readonly snapStart: boolean;
 }
 
-const NODE_VERSIONS = ['18', '20', '22', '24'];
-const PYTHON_VERSIONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
-const PROVIDED = ['provided', 'provided.al2', 'provided.al2023'];
-
-export const SUPPORTED_RUNTIMES: readonly string[] = [
-  ...NODE_VERSIONS.map((v) => `nodejs${v}.x`),
-  ...PYTHON_VERSIONS.map((v) => `python${v}`),
-  ...PROVIDED,
-];
+export const SUPPORTED_RUNTIMES: readonly string[] = RUNTIME_FAMILIES.flatMap((family) => FAMILIES[family].ids);
 
 export function describeRuntime(id: string): RuntimeDescription | undefined {
-  if (!SUPPORTED_RUNTIMES.includes(id)) return undefined;
-  if (id.startsWith('nodejs')) {
-    return { id, family: 'nodejs', version: `nodejs:${id.slice(6, -2)}.local`, managed: true };
-  }
-  if (id.startsWith('python')) return { id, family: 'python', version: `${id.replace('python', 'python:')}.local`, managed: true };
-  return { id, family: 'provided', version: `${id}.local`, managed: false };
-}
-
-/**
- * The line the bundled runtime clients write just before they post a result: once it has come
- * through the pipe, so has all of the invocation's output.
- */
-export const FLUSH_MARKER = '\x1eLPG-FLUSHED ';
-
-/** Thrown when an environment cannot even start its runtime; carries Lambda's error type. */
-export class RuntimeStartError extends Error {
-  constructor(
-    readonly errorType: string,
-    message: string,
-  ) {
-    super(message);
-  }
+  const family = RUNTIME_FAMILIES.find((name) => FAMILIES[name].ids.includes(id));
+  if (!family) return undefined;
+  const description = FAMILIES[family];
+  return {
+    id,
+    family,
+    version: description.initVersion(id),
+    managed: description.managed,
+    executionEnv: description.executionEnv(id),
+    flush: description.flush,
+    handlerRequired: description.handlerRequired,
+    snapStart: description.snapStart,
+  };
 }
 
 /**
@@ -57,37 +45,23 @@ export class RuntimeStartError extends Error {
 export class RuntimeClients {
   /** Where the clients are; an environment with a private /tmp must still see it. */
   readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-runtimes-'));
-  private readonly nodeBootstrap = join(this.directory, 'node-bootstrap.cjs');
-  private readonly pythonBootstrap = join(this.directory, 'python-bootstrap.py');
 
-  constructor(
-    private readonly nodeBinary = process.execPath,
-    private readonly pythonBinary = 'python3',
-  ) {
-    writeFileSync(this.nodeBootstrap, NODE_BOOTSTRAP);
-    writeFileSync(this.pythonBootstrap, PYTHON_BOOTSTRAP);
+  /** `binaries`: the interpreter to use per family, where the service was given one. */
+  constructor(private readonly binaries: Partial<Record<RuntimeFamily, string>> = {}) {
+    for (const family of RUNTIME_FAMILIES) {
+      const client = FAMILIES[family].client;
+      if (client) writeFileSync(join(this.directory, client.fileName), client.source);
+    }
   }
 
   /** The command and arguments that start a runtime of this family for a package. */
   command(runtime: RuntimeDescription, taskRoot: string): [string, string[]] {
-    switch (runtime.family) {
-      case 'nodejs':
-        return [this.nodeBinary, [this.nodeBootstrap]];
-      case 'python':
-        return [this.pythonBinary, ['-u', this.pythonBootstrap]];
-      case 'provided': {
-        const bootstrap = join(taskRoot, 'bootstrap');
-        try {
-          accessSync(bootstrap, constants.X_OK);
-        } catch {
-          throw new RuntimeStartError(
-            'Runtime.InvalidEntrypoint',
-            `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`,
-          );
-        }
-        return [bootstrap, []];
-      }
-    }
+    const family = FAMILIES[runtime.family];
+    return family.command({
+      binary: this.binaries[runtime.family] ?? family.defaultBinary ?? '',
+      clientPath: family.client ? join(this.directory, family.client.fileName) : '',
+      taskRoot,
+    });
   }
 
   dispose(): void {

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cgroups, type Controller } from './cgroups.js';
+import { CpuThrottle } from './cpu-throttle.js';
+import { LimitsPolicy } from './environment-limits.js';
+import { EnvironmentPool } from './environment-pool.js';
+import { EventQueue } from './event-queue.js';
+import { Freezer } from './freezer.js';
+import { FaultInjector, seededRandom } from './faults.js';
+import { FunctionStore } from './functions.js';
+import { Invoker } from './invoke.js';
+import { Isolation } from './isolation.js';
+import { LogsApi } from './logs-api.js';
+import { LogStore } from './logs.js';
+import { Reaper } from './reaper.js';
+import { RuntimeClients } from './runtimes/index.js';
+import { checkServiceOptions } from './service-options.js';
+import type { LocalLambdaOptions } from './service.js';
+import { generateAccessKey, type AccessKey } from './sigv4.js';
+
+/** The parts of one local service, built from its options; the routes and `info()` read them. */
+export interface ServiceComponents {
+  readonly region: string;
+  readonly faults: FaultInjector;
+  readonly codeRoot: string;
+  readonly logs: LogStore;
+  readonly clients: RuntimeClients;
+  readonly cgroups: Cgroups;
+  readonly throttle: CpuThrottle;
+  readonly freezer: Freezer;
+  readonly limits: LimitsPolicy;
+  readonly reaper: Reaper;
+  readonly isolation: Isolation;
+  readonly pool: EnvironmentPool;
+  readonly store: FunctionStore;
+  readonly invoker: Invoker;
+  readonly logsApi: LogsApi;
+  readonly accessKey: AccessKey | undefined;
+}
+
+/** Checks the options and builds the service's parts; nothing listens yet. */
+export function assembleService(options: LocalLambdaOptions): ServiceComponents {
+  checkServiceOptions(options);
+  const spread = options.environmentSpread ?? 0;
+  if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
+  const region = options.region ?? 'us-east-1';
+  const faults = new FaultInjector(options.faults);
+  const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
+  const logs = new LogStore();
+  const clients = new RuntimeClients({
+    ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
+    ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
+  });
+  const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+  const cgroups = new Cgroups(controllers);
+  const throttle = new CpuThrottle(cgroups, {
+    disabled: options.cpuThrottle === false,
+    throttleInit: options.throttleInit === true,
+    environmentSpread: spread,
+    seed: faults.current.seed,
+  });
+  const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
+  const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
+  const reaper = new Reaper();
+  const isolation = new Isolation({ disabled: options.isolation === false });
+  isolation.openDirectory(codeRoot);
+  isolation.shareReadOnly(clients.directory);
+  reaper.removeOnExit(codeRoot);
+  reaper.removeOnExit(clients.directory);
+  reaper.removeOnExit(limits.directory);
+  const pool = new EnvironmentPool(
+    { clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
+    { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
+  );
+  const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
+  const events = new EventQueue({
+    capacity: options.eventQueueCapacity ?? 100_000,
+    concurrency: options.maxEnvironments ?? 64,
+    retryDelayMs: options.eventRetryDelayMs ?? 1000,
+  });
+  const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
+  const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
+  const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
+  return { region, faults, codeRoot, logs, clients, cgroups, throttle, freezer, limits, reaper, isolation, pool, store, invoker, logsApi, accessKey };
+}
+
+/** Frees what the parts hold on the host (cgroups, directories, the reaper's watch). */
+export function releaseComponents(parts: ServiceComponents): void {
+  const { store, cgroups, limits, clients, codeRoot, reaper } = parts;
+  store.dispose();
+  cgroups.dispose();
+  limits.dispose();
+  clients.dispose();
+  rmSync(codeRoot, { recursive: true, force: true });
+  reaper.dispose();
+}

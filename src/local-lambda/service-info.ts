@@ -1,0 +1,52 @@
+import type { ThrottleStatus } from './cpu-throttle.js';
+import type { LimitsStatus } from './environment-limits.js';
+import type { FaultOptions } from './faults.js';
+import type { FreezeStatus } from './freezer.js';
+import type { IsolationStatus } from './isolation.js';
+import type { ServiceComponents } from './service-components.js';
+
+export interface ServiceInfo {
+  readonly endpoint: string;
+  readonly region: string;
+  /** The host's CPU architecture: every function runs on it, whatever its Architectures say. */
+  readonly hostArchitecture: 'x86_64' | 'arm64';
+  readonly cpuThrottling: ThrottleStatus;
+  readonly freezing: FreezeStatus;
+  readonly environmentLimits: LimitsStatus;
+  /** Every way in which this host makes the service differ from Lambda, one sentence each. */
+  readonly limitations: readonly string[];
+  readonly environments: number;
+  /** The live environments, with the lasting CPU speed factor each was given. */
+  readonly liveEnvironments: readonly { functionName: string; version: string; speedFactor: number }[];
+  readonly faults: FaultOptions;
+  /** Whether requests must carry a SigV4 signature made with the service's key. */
+  readonly requireAuth: boolean;
+  /** Whether each environment runs as a user of its own, in one sentence for reports. */
+  readonly isolation: IsolationStatus;
+  /** Log bytes kept and events dropped to keep them bounded. */
+  readonly logs: { readonly bytes: number; readonly dropped: number };
+}
+
+/** The service's facts, as `info()` and GET /local/info give them. */
+export function describeService(parts: ServiceComponents, endpoint: string): ServiceInfo {
+  const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+  return {
+    endpoint,
+    region,
+    hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+    cpuThrottling: throttle.status,
+    freezing: freezer.status,
+    environmentLimits: limits.status,
+    limitations: [
+      ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+      ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+      ...limits.status.limitations,
+    ],
+    environments: pool.size,
+    liveEnvironments: pool.describe(),
+    faults: faults.current,
+    requireAuth: accessKey !== undefined,
+    isolation: isolation.status,
+    logs: logs.usage,
+  };
+}
