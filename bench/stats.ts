@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { decideSequential, environmentPairsAtLook, lookFractions, type SequentialPlan } from '../src/analysis/sequential.js';
 import { SAMPLING_DEFAULTS } from '../src/config/schema.js';
-import { sampleFromReport, type Sample } from '../src/measure/sample.js';
+import { sampleFromReport, type Sample } from '../src/model/sample.js';
 import { gaussian, seededRandom } from '../src/random.js';
 import { LEGACY, legacyDecide } from './legacy-rule.js';
 

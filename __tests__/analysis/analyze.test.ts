@@ -1,7 +1,7 @@
 import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
 import { BUDGET_KEYS, BUDGET_METRICS } from '../../src/config/budgets.js';
 import type { FunctionSpec, Strategy } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/gate/plan.js';
+import type { VariantPlan } from '../../src/model/variant.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
 
 const plan = (memoryMb: number): VariantPlan => ({ id: `${memoryMb}MB-x86_64`, memoryMb, architecture: 'x86_64', name: 'default', environment: {}, snapStart: false });

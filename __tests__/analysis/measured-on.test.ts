@@ -1,6 +1,6 @@
 import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
 import type { Architecture, FunctionSpec, Strategy } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/gate/plan.js';
+import type { VariantPlan } from '../../src/model/variant.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
 
 const plan = (memoryMb: number, architecture: Architecture): VariantPlan => ({ id: `${memoryMb}MB-${architecture}`, memoryMb, architecture, name: 'default', environment: {}, snapStart: false });

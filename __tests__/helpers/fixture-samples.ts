@@ -1,4 +1,4 @@
-import { sampleFromReport, type Sample } from '../../src/measure/sample.js';
+import { sampleFromReport, type Sample } from '../../src/model/sample.js';
 import { gaussian, seededRandom } from '../../src/random.js';
 
 export interface FixtureVariant {

@@ -1,6 +1,6 @@
 import { GetFunctionCommand, type CreateFunctionCommandInput } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/gate/plan.js';
+import type { VariantPlan } from '../../src/model/variant.js';
 import { PerfFunctionDeployer } from '../../src/lambda/deploy.js';
 import { DEFAULT_RETRY } from '../../src/lambda/retry.js';
 import { deploy, startTestService, zipOf, type TestService } from '../helpers/local-service.js';

@@ -1,5 +1,5 @@
 import type { ExemplarSpec } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/gate/plan.js';
+import type { VariantPlan } from '../../src/model/variant.js';
 import type { Invocation } from '../../src/lambda/invoke.js';
 import { Sampler, type ArmTarget, type EnvironmentPairTarget } from '../../src/measure/sampler.js';
 import { seededRandom } from '../../src/random.js';

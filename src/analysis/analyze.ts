@@ -1,6 +1,6 @@
 import type { Architecture, FunctionSpec, Strategy } from '../config/types.js';
-import type { VariantPlan } from '../gate/plan.js';
-import type { Sample } from '../measure/sample.js';
+import type { VariantPlan } from '../model/variant.js';
+import type { Sample } from '../model/sample.js';
 import type { FunctionResult, IntegrationResult, Reason, VariantResult } from '../report/model.js';
 import { armStats } from './arm-stats.js';
 import { checkBudgets } from './budgets.js';

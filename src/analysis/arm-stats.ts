@@ -1,5 +1,5 @@
 import type { Architecture, ManagedInstancesSpec } from '../config/types.js';
-import { coldLatencyMs, type Sample } from '../measure/sample.js';
+import { coldLatencyMs, type Sample } from '../model/sample.js';
 import { billedColdMs, estimateCost, estimateManagedInstancesCost, type CostEstimate } from './pricing.js';
 import { mean, quantile, sortedCopy } from './statistics.js';
 

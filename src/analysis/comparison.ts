@@ -1,4 +1,4 @@
-import { coldLatencyMs, type Build, type Sample } from '../measure/sample.js';
+import { coldLatencyMs, type Build, type Sample } from '../model/sample.js';
 import { comparePaired, compareShift, holm, type ShiftComparison } from './statistics.js';
 
 export type MetricName = 'warm' | 'cold';

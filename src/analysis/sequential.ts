@@ -18,7 +18,7 @@
  * Everything here is a pure function of the samples and the plan, so the decision the sampler
  * took look by look is replayed exactly by the analysis afterwards.
  */
-import { coldLatencyMs, type Sample } from '../measure/sample.js';
+import { coldLatencyMs, type Sample } from '../model/sample.js';
 import { comparisonOf, judge, logRatio, shiftOf, type ComparisonRules, type EnvironmentPairSummary, type MetricComparison, type MetricSamples, type Spread } from './comparison.js';
 import { nominalLevels, obrienFleming, powerSpending } from './group-sequential.js';
 import { comparePaired, median, normalQuantile } from './statistics.js';

@@ -1,4 +1,4 @@
-import type { Sample } from '../measure/sample.js';
+import type { Sample } from '../model/sample.js';
 import { blocksText, pValue, signedPercent as pct } from '../report/format.js';
 import { worstVerdict, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';

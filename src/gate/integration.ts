@@ -11,9 +11,9 @@ import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
 import { maskedValue } from '../report/redact.js';
-import { sampleFromReport, type Build, type Sample } from '../measure/sample.js';
+import { sampleFromReport, type Build, type Sample } from '../model/sample.js';
 import type { IntegrationResult, IntegrationRun } from '../report/model.js';
-import type { VariantPlan } from './plan.js';
+import type { VariantPlan } from '../model/variant.js';
 
 export interface IntegrationContext {
   readonly config: GateConfig;

@@ -1,14 +1,6 @@
-import type { Architecture, ExemplarSpec, FunctionSpec } from '../config/types.js';
+import type { ExemplarSpec, FunctionSpec } from '../config/types.js';
+import type { VariantPlan } from '../model/variant.js';
 
-/** One configuration under test: a memory size, an architecture and a named set of settings. */
-export interface VariantPlan {
-  readonly id: string;
-  readonly memoryMb: number;
-  readonly architecture: Architecture;
-  readonly name: string;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly snapStart: boolean;
-}
 
 /** Every variant of a function: memory sizes x architectures x named variants. */
 export function planVariants(spec: FunctionSpec, defaultMemoryMb: number): VariantPlan[] {

@@ -10,7 +10,7 @@ import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm, type PerfFunction } from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
-import type { Sample } from '../measure/sample.js';
+import type { Sample } from '../model/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
@@ -18,7 +18,8 @@ import { signedPercent } from '../report/format.js';
 import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type IntegrationResult } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
-import { exemplarSequence, perfFunctionName, planVariants, type VariantPlan } from './plan.js';
+import { exemplarSequence, perfFunctionName, planVariants } from './plan.js';
+import type { VariantPlan } from '../model/variant.js';
 
 export interface Backend {
   readonly kind: 'aws' | 'local';

@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { readFileSync } from 'node:fs';
 import type { CodeLocation, FunctionSpec } from '../config/types.js';
-import type { VariantPlan } from '../gate/plan.js';
-import type { Build } from '../measure/sample.js';
+import type { VariantPlan } from '../model/variant.js';
+import type { Build } from '../model/sample.js';
 import { assertNever } from '../assert-never.js';
 import { describeAwsError, isInfrastructureError } from './infrastructure-error.js';
 import { withRetry, type RetryPolicy } from './retry.js';

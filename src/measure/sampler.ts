@@ -1,8 +1,8 @@
 import type { ExemplarSpec } from '../config/types.js';
-import type { VariantPlan } from '../gate/plan.js';
+import type { VariantPlan } from '../model/variant.js';
 import type { Invocation } from '../lambda/invoke.js';
 import { subsetMismatch } from './expect.js';
-import { sampleFromReport, type Build, type Sample } from './sample.js';
+import { sampleFromReport, type Build, type Sample } from '../model/sample.js';
 
 export interface ArmTarget {
   readonly functionName: string;

@@ -1,0 +1,11 @@
+import type { Architecture } from '../config/types.js';
+
+/** One configuration under test: a memory size, an architecture and a named set of settings. */
+export interface VariantPlan {
+  readonly id: string;
+  readonly memoryMb: number;
+  readonly architecture: Architecture;
+  readonly name: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly snapStart: boolean;
+}
