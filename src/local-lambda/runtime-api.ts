@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { header } from './routes/http.js';
 
 /** Lambda's limit for a synchronous response payload. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
@@ -127,11 +128,11 @@ export class RuntimeApi {
       answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
       return;
     }
-    const streamed = headerValue(request, 'lambda-runtime-function-response-mode') === 'streaming';
+    const streamed = header(request, 'lambda-runtime-function-response-mode') === 'streaming';
     readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
       // A streamed response that failed midway says so in its trailers.
       const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
-      const errorType = trailerType ?? headerValue(request, 'lambda-runtime-function-error-type');
+      const errorType = trailerType ?? header(request, 'lambda-runtime-function-error-type');
       const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
       const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
       const failed = trailerType !== undefined;
@@ -148,11 +149,6 @@ export class RuntimeApi {
       this.currentRequestId = undefined;
     });
   }
-}
-
-function headerValue(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function answer(response: ServerResponse, status: number, body: object): void {
