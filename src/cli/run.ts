@@ -5,12 +5,14 @@ import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { runGate } from '../gate/run-gate.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
-import { DEFAULT_FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
+import { DEFAULT_FAIL_ON, FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { renderTerminal } from '../report/terminal.js';
+import { unwritable } from './output-paths.js';
+import { ProgressLine, type ProgressStream } from './progress.js';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 } as const;
 
@@ -44,8 +46,18 @@ export function parseRunArguments(args: string[]): RunArguments {
     },
   });
   if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  if (values['fail-on'] !== undefined && values['fail-on'].trim() === '') {
+    throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
+  }
   const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
   if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
+  for (const flag of ['json', 'markdown', 'state-file'] as const) {
+    const path = values[flag];
+    if (path === undefined) continue;
+    if (path === '') throw new UsageError(`--${flag} is empty; give a file name`);
+    const problem = unwritable(path);
+    if (problem) throw new UsageError(`--${flag} ${path}: ${problem}`);
+  }
   return {
     config: values.config ?? 'lambda-perf.yml',
     ...(values.json ? { json: values.json } : {}),
@@ -65,14 +77,21 @@ export interface RunOutcome {
 }
 
 /** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
-export async function runCommand(args: RunArguments, out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<RunOutcome> {
+export async function runCommand(
+  args: RunArguments,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+  progressStream: ProgressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err },
+): Promise<RunOutcome> {
   // Everything written below (report files, terminal, progress) goes through it.
   const redactor = Redactor.fromEnvironment(process.env);
-  const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
+  const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) }, local: args.local });
+  const progressLine = new ProgressLine(progressStream);
   let service: LocalLambda | undefined;
   let registry: CleanupRegistry | undefined;
   const uninstall = cleanupOnSignals(
     async (signal) => {
+      progressLine.end();
       err(`\n${signal}: deleting what the run created...\n`);
       for (const problem of (await registry?.runAll()) ?? []) err(`cleanup: ${problem}\n`);
       await service?.stop();
@@ -91,10 +110,11 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
       config: effective,
       backend,
       ...(args.stateFile ? { stateFile: args.stateFile } : {}),
-      progress: args.quiet ? () => undefined : (line) => err(`· ${redactor.text(line)}\n`),
+      progress: args.quiet ? () => undefined : (line) => progressLine.update(redactor.text(line)),
       onCleanupRegistry: (r) => (registry = r),
       onSecret: (value) => redactor.add(value),
     });
+    progressLine.end();
     const report = redactor.deep(measured);
     if (args.json) writeFileSync(args.json, serializeReport(report));
     if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
@@ -108,6 +128,7 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
     if (error instanceof Error) error.message = redactor.text(error.message);
     throw error;
   } finally {
+    progressLine.end();
     uninstall();
     await service?.stop();
   }
