@@ -146,7 +146,7 @@ describe('configuration', () => {
   });
 
   test('an empty file says it is empty', () => {
-    for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n'], ['null.json', 'null']]) {
+    for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n'], ['null.json', 'null']] as const) {
       const file = join(dir, name);
       writeFileSync(file, text);
       expect(() => loadConfig(file, { env: {} })).toThrow(new RegExp(`${name.replace('.', '\\.')} is not valid:\n {2}- the file is empty`));
