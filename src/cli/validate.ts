@@ -1,5 +1,5 @@
 import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionCommand, GetFunctionConfigurationCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,9 +18,9 @@ export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
 
 Checks the configuration and the files it names; then, on AWS (or on the endpoint of
 --endpoint or --local), the credentials and the read-only permissions the run needs:
-lambda:ListFunctions, lambda:GetFunctionConfiguration on each template, lambda:GetFunction
-on a baseline given as {version} or {alias}, and the CloudWatch Logs reads of an
-integration profile. It creates nothing. Exit code 0 when all is well, 2 otherwise.
+lambda:GetFunction on the perf functions' names (lpg-NAME-*), lambda:GetFunctionConfiguration
+on each template, lambda:GetFunction on a baseline given as {version} or {alias}, and the
+CloudWatch Logs reads of an integration profile. It creates nothing. Exit code 0 when all is well, 2 otherwise.
 
 Options:
   -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
@@ -76,14 +76,14 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
   const options = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 2 };
   const lambda = createLambdaClient(options);
   const logs = createLogsClient(options);
-  const attempt = async (what: string, action: string, resource: string, call: () => Promise<unknown>, service = 'lambda'): Promise<boolean> => {
+  /** `probe`: the resource is made up; being told it does not exist shows the permission is there. */
+  const attempt = async (what: string, action: string, resource: string, call: () => Promise<unknown>, service = 'lambda', probe = false): Promise<boolean> => {
     try {
       await call();
       checked.push(what);
       return true;
     } catch (error) {
-      // Allowed to ask, and told the (made-up) resource does not exist: the permission is there.
-      if ((error as { name?: string }).name === 'ResourceNotFoundException' && service === 'logs') {
+      if (probe && (error as { name?: string }).name === 'ResourceNotFoundException') {
         checked.push(what);
         return true;
       }
@@ -92,10 +92,12 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
     }
   };
   try {
-    if (!(await attempt('credentials accepted, lambda:ListFunctions', 'ListFunctions', 'the account', () => lambda.send(new ListFunctionsCommand({ MaxItems: 1 }))))) {
-      return { problems, checked };
-    }
     for (const spec of config.functions) {
+      // The name a perf function of this run would have: the policy's lpg-* statement must cover it.
+      const perfName = perfFunctionName(spec.name, 'validate');
+      const credentials = checked.length ? '' : 'credentials accepted, ';
+      const reached = await attempt(`${credentials}lambda:GetFunction on ${perfName}`, 'GetFunction', `function ${perfName}`, () => lambda.send(new GetFunctionCommand({ FunctionName: perfName })), 'lambda', true);
+      if (!reached && !checked.length) return { problems, checked };
       const template = spec.template;
       if (template) {
         await attempt(`lambda:GetFunctionConfiguration on ${template}`, 'GetFunctionConfiguration', `function ${template}`, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: template })));
@@ -107,7 +109,7 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
       }
       if (spec.integration && !local) {
         const group = `/aws/lambda/${perfFunctionName(spec.name, 'validate')}`;
-        await attempt(`logs:DescribeLogStreams on ${group}`, 'DescribeLogStreams', group, () => logs.send(new DescribeLogStreamsCommand({ logGroupName: group, limit: 1 })), 'logs');
+        await attempt(`logs:DescribeLogStreams on ${group}`, 'DescribeLogStreams', group, () => logs.send(new DescribeLogStreamsCommand({ logGroupName: group, limit: 1 })), 'logs', true);
       }
     }
   } finally {

@@ -27,11 +27,12 @@ export function describeAwsError(error: unknown, action: string, resource: strin
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
     return new InfrastructureError(`cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
   }
-  if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-    return new InfrastructureError(`permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
-  }
+  // Refused credentials come as 403 too: they are no missing permission.
   if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException' || e.name === 'ExpiredTokenException' || e.name === 'CredentialsProviderError') {
     return new InfrastructureError(`AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+  }
+  if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
+    return new InfrastructureError(`permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
   }
   if (e.name === 'ResourceNotFoundException') return new InfrastructureError(`${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
   if (e.name === 'TooManyRequestsException') return new InfrastructureError(`AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
