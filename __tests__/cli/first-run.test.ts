@@ -292,6 +292,13 @@ describe('progress on a terminal', () => {
     expect(written.join('')).not.toContain('\n');
   });
 
+  test('a terminal that reports no width gets 80 columns', () => {
+    const written: string[] = [];
+    const line = new ProgressLine({ isTTY: true, columns: 0, write: (text: string) => written.push(text) });
+    line.update('orders: creating 6 perf functions (3 variant(s) x 2 builds)');
+    expect(written).toEqual(['\r\x1b[2K· orders: creating 6 perf functions (3 variant(s) x 2 builds)']);
+  });
+
   test('off a terminal, each step is a line of its own', () => {
     const written: string[] = [];
     const line = new ProgressLine({ isTTY: false, write: (text: string) => written.push(text) });
