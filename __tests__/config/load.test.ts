@@ -86,7 +86,20 @@ describe('configuration', () => {
     ['a memory size out of range', withFunction({ memory: [256, 20000] }), 'functions[0].memory[1]: must be at most 10240 (got 20000)'],
     ['a typo in a key, with the valid keys', withFunction({ memroy: [256] }), 'functions[0].memroy: unknown key; valid keys here: name, template, runtime, handler'],
     ['an unknown strategy, with the valid ones', { ...base(), strategy: 'fastest' }, 'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")'],
-    ['a tolerance that is not a percentage', withFunction({ budgets: { 'max-regression': 'a lot' } }), 'functions[0].budgets.max-regression: must be a percentage such as "5%" or a fraction such as 0.05 (got "a lot")'],
+    ['a tolerance that is not a percentage', withFunction({ budgets: { 'max-regression': 'a lot' } }), 'functions[0].budgets.max-regression: must be a percentage such as 5% (got "a lot")'],
+    ['a bare number as tolerance (5 was read as 500%)', withFunction({ budgets: { 'max-regression': 5 } }), 'functions[0].budgets.max-regression: must be a percentage: write 5% (got 5)'],
+    ['a bare fraction as tolerance', withFunction({ budgets: { 'max-regression': 0.05 } }), 'functions[0].budgets.max-regression: must be a percentage: write 5% (got 0.05)'],
+    ['a tolerance above 100%', withFunction({ budgets: { 'max-regression': '500%' } }), 'functions[0].budgets.max-regression: must be at most 100% (got "500%")'],
+    [
+      'a misspelt runtime, with the known ones and the likely one',
+      withFunction({ runtime: 'pyhton3.12' }),
+      'functions[0].runtime: must be one of "dotnet8", "dotnet10", "java8.al2"',
+    ],
+    ['a fractional integer, in plain words', { ...base(), sampling: { batch: 2.5 } }, 'sampling.batch: must be an integer (got 2.5)'],
+    ['an environment variable with a bad name', withFunction({ environment: { '1BAD': 'x' } }), 'functions[0].environment.1BAD: is not a valid variable name: use letters, digits and _, starting with a letter'],
+    ['an environment variable without a value', withFunction({ environment: { EMPTY: null } }), 'functions[0].environment.EMPTY: must be a string, a number or true/false (got null)'],
+    ['both expect and expect-error', withFunction({ exemplars: [{ name: 'x', event: {}, expect: {}, 'expect-error': 'ValidationError' }] }), 'functions[0].exemplars[0]: give expect (for an answer) or expect-error (for a failure), not both'],
+    ['an expect-error that is no error type', withFunction({ exemplars: [{ name: 'x', event: {}, 'expect-error': 'a b' }] }), 'functions[0].exemplars[0].expect-error: must be an error type such as ValidationError'],
     ['a missing candidate', withFunction({ candidate: './build/nowhere' }), 'functions[0].candidate: ./build/nowhere does not exist'],
     ['a missing payload file', withFunction({ exemplars: [{ name: 'x', payload: './events/none.json' }] }), 'functions[0].exemplars[0].payload: ./events/none.json does not exist'],
     ['a payload that is not JSON', withFunction({ exemplars: [{ name: 'x', payload: './events/broken.json' }] }), 'functions[0].exemplars[0].payload: ./events/broken.json is not valid JSON'],
@@ -108,6 +121,50 @@ describe('configuration', () => {
   ])('%s is refused with file, key and value', (_label, document, expected) => {
     const problems = problemsOf(document);
     expect(problems.some((p) => p.startsWith(expected))).toBe(true);
+  });
+
+  test('a misspelt runtime is refused with the likely one named', () => {
+    const [problem] = problemsOf(withFunction({ runtime: 'pyhton3.12' }));
+    expect(problem).toContain('"python3.12", "python3.13"');
+    expect(problem).toMatch(/\(got "pyhton3\.12"\); did you mean "python3\.12"\?$/);
+  });
+
+  test('a number far too large gets one message, for the key\'s own bound', () => {
+    expect(problemsOf({ ...base(), sampling: { batch: 1e30 } })).toEqual(['sampling.batch: must be at most 100 (got 1e+30)']);
+    expect(problemsOf({ ...base(), sampling: { seed: 1e30 } })).toEqual(['sampling.seed: is too large (got 1e+30)']);
+  });
+
+  test('tolerances are percentages: "12.5%" is 0.125', () => {
+    const config = validateConfig(withFunction({ budgets: { 'max-regression': '12.5%' } }), join(dir, 'lambda-perf.yml'), { env: {} });
+    expect(config.functions[0]!.tolerance).toBeCloseTo(0.125);
+  });
+
+  test('expect-error is carried to the exemplar', () => {
+    const config = validateConfig(withFunction({ exemplars: [{ name: 'bad', event: { id: -1 }, 'expect-error': 'ValidationError' }] }), join(dir, 'lambda-perf.yml'), { env: {} });
+    expect(config.functions[0]!.exemplars[0]).toMatchObject({ name: 'bad', expectError: 'ValidationError' });
+    expect(config.functions[0]!.exemplars[0]).not.toHaveProperty('expect');
+  });
+
+  test('an empty file says it is empty', () => {
+    for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n'], ['null.json', 'null']] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      expect(() => loadConfig(file, { env: {} })).toThrow(new RegExp(`${name.replace('.', '\\.')} is not valid:\n {2}- the file is empty`));
+    }
+  });
+
+  test('a directory given as the configuration is named as one, with the file inside it', () => {
+    const folder = join(dir, 'project');
+    mkdirSync(folder, { recursive: true });
+    expect(() => loadConfig(folder, { env: {} })).toThrow(/project is not valid:\n {2}- is a directory, not a configuration file$/);
+    writeFileSync(join(folder, 'lambda-perf.yml'), stringify(base()));
+    expect(() => loadConfig(folder, { env: {} })).toThrow(`is a directory, not a configuration file; did you mean --config ${join(folder, 'lambda-perf.yml')}?`);
+  });
+
+  test('on the local service the region may be left out; elsewhere it is required', () => {
+    const document = { ...base(), region: undefined };
+    expect(validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {}, local: true }).region).toBe('us-east-1');
+    expect(problemsOf(document)).toContain('region: not set; set region in the file or AWS_REGION in the environment');
   });
 
   test('every problem is reported at once, and the message names the file', () => {

@@ -95,3 +95,15 @@ describe('the sticky PR comment', () => {
     });
   });
 });
+
+describe('a token that may not write comments', () => {
+  test('a 403 on writing names the missing permission, pull-requests: write', async () => {
+    github.forbidWrites = true;
+    try {
+      const target = { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' };
+      await expect(upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'always')).rejects.toThrow(/Resource not accessible by integration.*\(HTTP 403\): the token needs the permission pull-requests: write/);
+    } finally {
+      github.forbidWrites = false;
+    }
+  });
+});

@@ -112,7 +112,7 @@ describe('lambda-perf-gate local-lambda', () => {
   test.each([
     [['local-lambda', '--port', 'abc'], /--port must be a number, got "abc"/],
     [['local-lambda', '--throttle-rate', '2'], /--throttle-rate must be between 0 and 1/],
-    [['local-lambda', '--bogus'], /Unknown option '--bogus'/],
+    [['local-lambda', '--bogus'], /local-lambda: unknown option --bogus/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('bad usage %j exits 2 and says what is wrong', async (args, message) => {
     const result = await run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '' } }).then(

@@ -10,7 +10,7 @@ const REPORT_MARKDOWN = 'lambda-perf-report.md';
  * The README's main command: the whole gate on the bundled order pricer, baseline against a
  * candidate with a real regression, on the embedded local Lambda service.
  */
-export async function runDemo(_args: string[]): Promise<number> {
+export async function runDemo(): Promise<number> {
   const out = (text: string): boolean => process.stdout.write(text);
   out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
   out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');

@@ -4,32 +4,61 @@ import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js'
 import { startLocalLambda } from '../local-lambda/service.js';
 import { runDemo } from './demo.js';
 import { classifyFailure, EXIT, UsageError } from '../session.js';
+import { INIT_HELP, initCommand, parseInitArguments } from './init.js';
 import { parseRunArguments, runCommand } from './run.js';
+import { parseValidateArguments, VALIDATE_HELP, validateCommand } from './validate.js';
 
 const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
 
 Usage:
+  lambda-perf-gate init [DIRECTORY]        write a starter lambda-perf.yml for a function
+  lambda-perf-gate validate [options]      check the configuration, its files, credentials
+                                           and permissions, creating nothing
   lambda-perf-gate run [options]           run the gate: deploy, measure, compare, decide
   lambda-perf-gate demo                    run the gate on the bundled example, on the
                                            embedded local Lambda service
   lambda-perf-gate local-lambda [options]  run the local Lambda service until Ctrl-C
 
-run options:
+"lambda-perf-gate COMMAND --help" shows a command's options.
+Exit codes: 0 pass, 1 fail, 2 bad configuration or usage, 3 infrastructure error, 4 a bug in
+lambda-perf-gate.
+`;
+
+const RUN_HELP = `Usage: lambda-perf-gate run [options]
+
+Deploys both builds as temporary functions, measures them side by side, compares,
+decides, and deletes what it created.
+
+Options:
   -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
   --json FILE             write the JSON report there
   --markdown FILE         write the markdown report (the PR comment) there
   --local                 start the embedded local Lambda service and run everything on it
+                          (region may then be left out)
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   --state-file FILE       record what the run creates, for cleanup by another process
   --fail-on LIST          what makes the exit code 1: regression, budget, inconclusive,
                           error (wrong answers, failing integration tests), or none
                           (default regression,budget,error)
-  -q, --quiet             no progress lines
+  -q, --quiet             no progress
+  -h, --help              this help
 Exit codes: 0 pass (or nothing in --fail-on found), 1 fail, 2 bad configuration or usage,
 3 infrastructure error, 4 a bug in lambda-perf-gate.
+`;
 
-local-lambda options:
+const DEMO_HELP = `Usage: lambda-perf-gate demo
+
+Runs the gate on the bundled example (a baseline and a slower candidate of an order
+pricer) on the embedded local Lambda service, in about a minute, and writes
+lambda-perf-report.json and lambda-perf-report.md in the current directory.
+`;
+
+const LOCAL_LAMBDA_HELP = `Usage: lambda-perf-gate local-lambda [options]
+
+Runs the embedded local Lambda service (Lambda's API on 127.0.0.1) until Ctrl-C.
+
+Options:
   --host ADDRESS          address to bind (default 127.0.0.1)
   --port N                port (default 9001; 0 picks a free one)
   --region NAME           region in ARNs (default us-east-1)
@@ -50,7 +79,10 @@ local-lambda options:
   --retry-after-ms N      Retry-After of an injected 429 (default 100)
   --log-delay-ms N        how long log events take to show in the Logs API (default 0)
   --fault-seed N          seed for the fault draws (default 1)
+  -h, --help              this help
 `;
+
+const COMMAND_HELP: Readonly<Record<string, string>> = { init: INIT_HELP, validate: VALIDATE_HELP, run: RUN_HELP, demo: DEMO_HELP, 'local-lambda': LOCAL_LAMBDA_HELP };
 
 function numberOption(values: Record<string, unknown>, key: string, fallback: number): number {
   const raw = values[key];
@@ -143,13 +175,24 @@ async function localLambda(args: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const commandHelp = command === undefined ? undefined : COMMAND_HELP[command];
+    if (commandHelp && rest.some((arg) => arg === '-h' || arg === '--help')) {
+      process.stdout.write(commandHelp);
+      return EXIT.pass;
+    }
     switch (command) {
       case 'local-lambda':
         return await localLambda(rest);
+      case 'init':
+        return initCommand(parseInitArguments(rest));
+      case 'validate':
+        return await validateCommand(parseValidateArguments(rest));
       case 'run':
         return (await runCommand(parseRunArguments(rest))).exitCode;
       case 'demo':
-        return await runDemo(rest);
+        // The demo takes no options: a flag meant for run must not be silently dropped.
+        parseArgs({ args: rest, options: {} });
+        return await runDemo();
       case undefined:
       case '-h':
       case '--help':
@@ -161,8 +204,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     const failure = classifyFailure(error);
-    const help = failure.kind === 'usage' && !(error instanceof ConfigError) ? '\nRun "lambda-perf-gate --help" for usage.' : '';
-    process.stderr.write(`lambda-perf-gate: ${failure.message}${help}\n`);
+    if (failure.kind === 'usage' && !(error instanceof ConfigError)) {
+      const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
+      const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
+      const message = unknown ? `${command ?? ''}: unknown option ${unknown}` : failure.message;
+      process.stderr.write(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
+    } else {
+      process.stderr.write(`lambda-perf-gate: ${failure.message}\n`);
+    }
     return failure.exitCode;
   }
 }

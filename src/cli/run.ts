@@ -1,13 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
-import { DEFAULT_FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
+import { DEFAULT_FAIL_ON, FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { renderTerminal } from '../report/terminal.js';
 import { EXIT, runSession, UsageError } from '../session.js';
+import { unwritable } from './output-paths.js';
+import { ProgressLine, type ProgressStream } from './progress.js';
 
 
 export interface RunArguments {
@@ -38,8 +40,18 @@ export function parseRunArguments(args: string[]): RunArguments {
     },
   });
   if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  if (values['fail-on'] !== undefined && values['fail-on'].trim() === '') {
+    throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
+  }
   const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
   if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
+  for (const flag of ['json', 'markdown', 'state-file'] as const) {
+    const path = values[flag];
+    if (path === undefined) continue;
+    if (path === '') throw new UsageError(`--${flag} is empty; give a file name`);
+    const problem = unwritable(path);
+    if (problem) throw new UsageError(`--${flag} ${path}: ${problem}`);
+  }
   return {
     config: values.config ?? 'lambda-perf.yml',
     ...(values.json ? { json: values.json } : {}),
@@ -59,21 +71,35 @@ export interface RunOutcome {
 }
 
 /** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
-export async function runCommand(args: RunArguments, out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<RunOutcome> {
+export async function runCommand(
+  args: RunArguments,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+  progressStream: ProgressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err },
+): Promise<RunOutcome> {
   // Everything written below (report files, terminal, progress) goes through it.
   const redactor = Redactor.fromEnvironment(process.env);
-  const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
-  const { report } = await runSession({
-    config,
-    source: args.config,
-    local: args.local,
-    redactor,
-    ...(args.stateFile ? { stateFile: args.stateFile } : {}),
-    ...(args.quiet ? {} : { progress: (line: string) => err(`· ${line}\n`) }),
-    onSignal: (signal) => err(`\n${signal}: deleting what the run created...\n`),
-    onCleanupProblem: (problem) => err(`cleanup: ${problem}\n`),
-    signalExitCode: (signal) => (signal === 'SIGINT' ? 130 : 143),
-  });
+  const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) }, local: args.local });
+  const progressLine = new ProgressLine(progressStream);
+  let report: GateReport;
+  try {
+    ({ report } = await runSession({
+      config,
+      source: args.config,
+      local: args.local,
+      redactor,
+      ...(args.stateFile ? { stateFile: args.stateFile } : {}),
+      ...(args.quiet ? {} : { progress: (line: string) => progressLine.update(line) }),
+      onSignal: (signal) => {
+        progressLine.end();
+        err(`\n${signal}: deleting what the run created...\n`);
+      },
+      onCleanupProblem: (problem) => err(`cleanup: ${problem}\n`),
+      signalExitCode: (signal) => (signal === 'SIGINT' ? 130 : 143),
+    }));
+  } finally {
+    progressLine.end();
+  }
   if (args.json) writeFileSync(args.json, serializeReport(report));
   if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
   out(renderTerminal(report));

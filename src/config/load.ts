@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { looksLevels } from '../analysis/sequential.js';
 import { managedInstancePrice, unpricedRegionProblem } from '../analysis/pricing.js';
-import { jsonSyntaxProblem } from '../errors.js';
+import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
 import type { Budgets } from './budgets.js';
@@ -55,13 +55,43 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
+const TYPE_NAMES: Readonly<Record<string, string>> = { array: 'a list', int: 'an integer', object: 'a mapping of keys to values', string: 'a string', number: 'a number', boolean: 'true or false' };
+
+/** The Levenshtein distance, to suggest the closest allowed value for a typo. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function closest(value: unknown, candidates: readonly unknown[]): string {
+  if (typeof value !== 'string') return '';
+  const ranked = candidates.filter((c): c is string => typeof c === 'string').map((c) => ({ c, d: editDistance(value.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(value.length / 4)) ? `; did you mean ${shown(best.c)}?` : '';
+}
+
+/** Zod's integer check adds "at most 2^53-1" beside the key's own bound: one message is enough. */
+function withoutRedundantIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const key = (issue: z.core.$ZodIssue): string => pathText(issue.path);
+  return issues.filter(
+    (issue) => !(issue.code === 'too_big' && Number(issue.maximum) === Number.MAX_SAFE_INTEGER && issues.some((other) => other !== issue && key(other) === key(issue))),
+  );
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const where = pathText(issue.path) || '(top level)';
   const value = valueAt(raw, issue.path);
   const got = value === undefined ? '' : ` (got ${shown(value)})`;
   switch (issue.code) {
     case 'invalid_type':
-      return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
+      if (value === undefined) return `${where}: is required`;
+      if (issue.message && !issue.message.startsWith('Invalid input')) return `${where}: ${issue.message}${got}`;
+      return `${where}: must be ${TYPE_NAMES[issue.expected] ?? `of type ${issue.expected}`}${got}`;
     case 'too_small':
       return issue.origin === 'array'
         ? `${where}: must have at least ${String(issue.minimum)} item(s)`
@@ -69,9 +99,12 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
           ? `${where}: must not be empty`
           : `${where}: must be at least ${String(issue.minimum)}${got}`;
     case 'too_big':
-      return issue.origin === 'array' ? `${where}: must have at most ${String(issue.maximum)} items` : `${where}: must be at most ${String(issue.maximum)}${got}`;
+      if (issue.origin === 'array') return `${where}: must have at most ${String(issue.maximum)} items`;
+      return Number(issue.maximum) === Number.MAX_SAFE_INTEGER ? `${where}: is too large${got}` : `${where}: must be at most ${String(issue.maximum)}${got}`;
     case 'invalid_value':
-      return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}`;
+      return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}${closest(value, issue.values)}`;
+    case 'invalid_key':
+      return `${where}: ${issue.issues[0]?.message ?? 'is not a valid key here'}`;
     case 'unrecognized_keys': {
       const valid = keysAt(issue.path);
       return issue.keys
@@ -101,21 +134,38 @@ export interface LoadOptions {
   readonly overrides?: Partial<Record<'region' | 'endpoint', string>>;
   /** The environment, for AWS_REGION; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /** On the embedded local service the region only names ARNs: it may be left out. */
+  readonly local?: boolean;
 }
+
+/** The region the embedded service answers for when the configuration names none. */
+export const LOCAL_REGION = 'us-east-1';
 
 /** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
 export function loadConfig(file: string, options: LoadOptions = {}): GateConfig {
-  if (!existsSync(file)) throw new ConfigError(file, ['file not found: create it, or pass --config with the right path']);
-  return validateConfig(parseDocument(readFileSync(file, 'utf8'), file), file, options);
+  const stats = statSync(file, { throwIfNoEntry: false });
+  if (!stats) throw new ConfigError(file, ['file not found: create it (lambda-perf-gate init writes a starter), or pass --config with the right path']);
+  if (stats.isDirectory()) {
+    const inside = ['lambda-perf.yml', 'lambda-perf.yaml', 'lambda-perf.json'].map((name) => join(file, name)).find((path) => existsSync(path));
+    throw new ConfigError(file, [`is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`]);
+  }
+  return validateConfig(parseDocument(text, file), file, options);
 }
 
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 export function validateConfig(document: unknown, source: string, options: LoadOptions = {}): GateConfig {
-  const withOverrides = document && typeof document === 'object' ? { ...(document as object), ...stripUndefined(options.overrides ?? {}) } : document;
+  if (document === null || document === undefined) throw new ConfigError(source, ['the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)']);
+  const withOverrides = typeof document === 'object' ? { ...(document as object), ...stripUndefined(options.overrides ?? {}) } : document;
   const parsed = configSchema.safeParse(withOverrides);
-  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
+  if (!parsed.success) throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
   const problems: string[] = [];
-  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options.env ?? process.env);
+  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options.env ?? process.env, options.local === true);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
 }
@@ -125,8 +175,8 @@ function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-function resolveConfig(raw: RawConfig, directory: string, problems: string[], env: NodeJS.ProcessEnv): GateConfig {
-  const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+function resolveConfig(raw: RawConfig, directory: string, problems: string[], env: NodeJS.ProcessEnv, local: boolean): GateConfig {
+  const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
   if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
   else {
     const unpriced = unpricedRegionProblem(region);
@@ -302,5 +352,14 @@ function resolveExemplar(exemplar: RawFunction['exemplars'][number], where: stri
     payload = Buffer.from(JSON.stringify(exemplar.event));
   }
   if (payload.length > MAX_PAYLOAD_BYTES) problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
-  return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
+  if (exemplar.expect !== undefined && exemplar['expect-error'] !== undefined) {
+    problems.push(`${where}: give expect (for an answer) or expect-error (for a failure), not both`);
+  }
+  return {
+    name: exemplar.name,
+    payload,
+    weight: exemplar.weight,
+    ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }),
+    ...(exemplar['expect-error'] === undefined ? {} : { expectError: exemplar['expect-error'] }),
+  };
 }

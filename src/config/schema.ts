@@ -1,3 +1,4 @@
+import { Runtime } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric } from './budgets.js';
 
@@ -10,10 +11,27 @@ import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric } from '
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'] as const;
 
-const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
+/** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
 const percent = z
-  .union([z.number(PERCENT).min(0, PERCENT).max(10, PERCENT), z.string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
-  .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
+  .string({ error: (issue) => (typeof issue.input === 'number' ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}` : 'must be a percentage such as 5%') })
+  .regex(/^\d+(\.\d+)?%$/, { error: 'must be a percentage such as 5%' })
+  .transform((value) => Number.parseFloat(value) / 100)
+  .refine((fraction) => fraction <= 1, { error: 'must be at most 100%' });
+
+/** A bare 5 most likely means 5%, a bare 0.05 the fraction 5%. */
+function bareNumberAsPercent(value: number): string {
+  const percentValue = value > 0 && value < 1 ? value * 100 : value;
+  return `${Number(percentValue.toPrecision(6))}%`;
+}
+
+/**
+ * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
+ * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
+ */
+const RETIRED_RUNTIME = /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
+export const KNOWN_RUNTIMES = Object.values(Runtime)
+  .filter((id) => !RETIRED_RUNTIME.test(id))
+  .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) as [string, ...string[]];
 
 const s3Source = z.object({ s3: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
 const imageSource = z.object({ image: z.string().min(1) }).strict();
@@ -31,7 +49,10 @@ export const baselineSource = z.union(
   { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` },
 );
 
-const environment = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+const environment = z.record(
+  z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _, starting with a letter' }),
+  z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, a number or true/false' }).transform(String),
+);
 
 const exemplar = z
   .object({
@@ -40,6 +61,11 @@ const exemplar = z
     event: z.unknown().optional().describe('the event, inline'),
     weight: z.number().int().min(1).max(1000).default(1),
     expect: z.unknown().optional().describe('the response must contain this (subset match)'),
+    'expect-error': z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound' })
+      .optional()
+      .describe('the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error'),
   })
   .strict();
 
@@ -79,7 +105,7 @@ const integration = z
       .default(2)
       .describe('runs per build; sequential runs alternate which build goes first'),
     environment: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }), z.string())
       .optional()
       .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
     'max-log-wait-s': z.number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
@@ -96,7 +122,7 @@ const functionConfig = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
     template: z.string().min(1).optional().describe('existing function whose configuration the perf function copies'),
-    runtime: z.string().min(1).optional(),
+    runtime: z.enum(KNOWN_RUNTIMES).optional().describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
     handler: z.string().min(1).optional(),
     role: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
     timeout: z.number().int().min(1).max(900).optional(),

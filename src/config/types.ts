@@ -21,6 +21,8 @@ export interface ExemplarSpec {
   readonly payload: Buffer;
   readonly weight: number;
   readonly expect?: unknown;
+  /** The error type this event is meant to fail with: that answer is the correct one. */
+  readonly expectError?: string;
 }
 
 export interface VariantSpec {

@@ -61,11 +61,24 @@ export async function upsertStickyComment(octokit: Octokit, target: CommentTarge
     (mode === 'on-change' && (existing ? previousVerdict !== verdict : verdict !== 'pass')) ||
     (mode === 'on-failure' && (verdict === 'fail' || existing !== undefined));
   if (!write) return existing ? { action: 'unchanged', url: existing.html_url } : { action: 'skipped' };
-  if (existing) {
-    if (existing.body === body) return { action: 'unchanged', url: existing.html_url };
-    const updated = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
-    return { action: 'updated', url: updated.data.html_url };
+  try {
+    if (existing) {
+      if (existing.body === body) return { action: 'unchanged', url: existing.html_url };
+      const updated = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
+      return { action: 'updated', url: updated.data.html_url };
+    }
+    const created = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
+    return { action: 'created', url: created.data.html_url };
+  } catch (error) {
+    throw writeRefused(error);
   }
-  const created = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
-  return { action: 'created', url: created.data.html_url };
+}
+
+/** A 403 on writing says which permission is missing; other errors pass unchanged. */
+function writeRefused(error: unknown): unknown {
+  if ((error as { status?: number }).status !== 403 || !(error instanceof Error)) return error;
+  error.message =
+    `${error.message} (HTTP 403): the token needs the permission pull-requests: write (in the workflow: permissions: pull-requests: write); ` +
+    'a pull request from a fork gets a read-only token whatever the workflow asks, so comment from a workflow_run job (see the README)';
+  return error;
 }

@@ -1,3 +1,28 @@
+import type { ExemplarSpec } from '../config/types.js';
+
+/**
+ * What an invocation's answer means for its exemplar. With `expect-error`, the expected error
+ * type is the correct answer (no error, measured like any other call), a success is a wrong
+ * answer, and another error type stays an error. Otherwise an error is an error, and a response
+ * that lacks what `expect` asks for is a wrong answer.
+ */
+export function judgeAnswer(exemplar: ExemplarSpec, errorType: string | undefined, payload: Buffer): { errorType?: string; wrongAnswer?: string } {
+  if (exemplar.expectError !== undefined) {
+    if (errorType === exemplar.expectError) return {};
+    return errorType ? { errorType } : { wrongAnswer: `succeeded where the error ${exemplar.expectError} was expected` };
+  }
+  if (errorType) return { errorType };
+  if (exemplar.expect === undefined) return {};
+  let response: unknown;
+  try {
+    response = JSON.parse(payload.toString('utf8'));
+  } catch {
+    response = payload.toString('utf8');
+  }
+  const wrongAnswer = subsetMismatch(response, exemplar.expect);
+  return wrongAnswer ? { wrongAnswer } : {};
+}
+
 /**
  * Subset match: every key and value in `expected` must be found in `actual` (arrays
  * element by element). Returns where and how they differ, or undefined when they match.

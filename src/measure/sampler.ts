@@ -1,7 +1,7 @@
 import type { ExemplarSpec } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 import type { Invocation } from '../lambda/invoke.js';
-import { subsetMismatch } from './expect.js';
+import { judgeAnswer } from './expect.js';
 import { sampleFromReport, type Build, type Sample } from '../model/sample.js';
 
 export interface ArmTarget {
@@ -105,16 +105,7 @@ export class Sampler {
 
   private async measure(arm: ArmTarget, exemplar: ExemplarSpec, environmentPair: number, pair?: number): Promise<void> {
     const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
-    let wrongAnswer: string | undefined;
-    if (!errorType && exemplar.expect !== undefined) {
-      let response: unknown;
-      try {
-        response = JSON.parse(payload.toString('utf8'));
-      } catch {
-        response = payload.toString('utf8');
-      }
-      wrongAnswer = subsetMismatch(response, exemplar.expect);
-    }
+    const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
     this.samples.push(
       sampleFromReport(
         report,
@@ -127,7 +118,7 @@ export class Sampler {
           environmentPair,
           ...(pair === undefined ? {} : { pair }),
         },
-        { errorType, wrongAnswer },
+        { errorType: unexpectedError, wrongAnswer },
       ),
     );
   }

@@ -1,0 +1,310 @@
+import { CreateFunctionCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { ProgressLine } from '../../src/cli/progress.js';
+import { createLambdaClient } from '../../src/lambda/client.js';
+import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
+import { zipDirectory } from '../../src/lambda/zip-directory.js';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
+/** Nothing listens there: a command that reached for AWS would fail with exit 3, not 2. */
+const NOWHERE = 'http://127.0.0.1:9';
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lpg-first-run-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function functionDirectory(name: string, files: Record<string, string>): string {
+  const path = join(dir, name);
+  mkdirSync(path, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(path, file), text);
+  return path;
+}
+
+function config(name: string, document: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, stringify(document));
+  return file;
+}
+
+describe('every command answers --help and refuses flags it does not know', () => {
+  test.each(['init', 'validate', 'run', 'demo', 'local-lambda'])('%s', async (command) => {
+    const help = await cli([command, '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(new RegExp(`^Usage: lambda-perf-gate ${command}`));
+    // demo --bogus used to ignore the flag and run the 44 s demo; local-lambda must not start.
+    const bogus = await cli([command, '--bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain(`lambda-perf-gate: ${command}: unknown option --bogus`);
+    expect(bogus.stderr).toContain(`Run "lambda-perf-gate ${command} --help" for usage.`);
+  });
+});
+
+describe('lambda-perf-gate init', () => {
+  test.each([
+    ['a Node.js ES module', { 'index.mjs': 'export const handler = async (event) => ({ ok: true, event });', 'package.json': '{"engines": {"node": ">=22"}}' }, 'nodejs22.x', 'index.handler'],
+    ['a CommonJS handler under another name', { 'app.js': 'exports.handler = async () => ({ ok: true });', 'util.js': 'module.exports = {};' }, 'nodejs22.x', 'app.handler'],
+    ['a Python function', { 'lambda_function.py': 'import json\n\ndef lambda_handler(event, context):\n    return {"ok": True}\n', '.python-version': '3.13\n' }, 'python3.13', 'lambda_function.lambda_handler'],
+    ['an OS-only runtime', { bootstrap: '#!/bin/sh\nexit 0\n' }, 'provided.al2023', 'bootstrap'],
+  ] as [string, Record<string, string>, string, string][])('detects %s, writes a commented file, and validate accepts it on the local service', async (label, files, runtime, handler) => {
+    const code = functionDirectory(`init-${runtime}-${handler}`, files);
+    if ('bootstrap' in files) chmodSync(join(code, 'bootstrap'), 0o755);
+    const file = join(dir, `init-${label.replaceAll(' ', '-')}.yml`);
+    const init = await cli(['init', code, '--config', file]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain(`Wrote ${file} (${runtime}, handler ${handler}`);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^# /);
+    expect(text).toContain('max-regression: 5%');
+    const written = parse(text) as { functions: { runtime: string; handler: string; candidate: string; baseline: string }[] };
+    expect(written.functions[0]).toMatchObject({ runtime, handler, candidate: `./${code.split('/').pop()}`, baseline: `./${code.split('/').pop()}` });
+    const validate = await cli(['validate', '--config', file, '--local']);
+    expect(`${label}: ${validate.stdout}${validate.stderr}`).toContain('the configuration and the files it names are valid');
+    expect(validate.code).toBe(0);
+  });
+
+  test('a directory that shows no handler still gets a file, with the runtime to fill in', async () => {
+    const code = functionDirectory('opaque', { 'README.txt': 'nothing to see' });
+    const file = join(dir, 'opaque.yml');
+    const init = await cli(['init', code, '-c', file]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('The runtime and handler were not detected: set them in the file.');
+    expect(readFileSync(file, 'utf8')).toMatch(/runtime: nodejs22\.x +# not detected: set the runtime and the handler/);
+  });
+
+  test('an existing file is kept unless --force', async () => {
+    const code = functionDirectory('keep', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'keep.yml');
+    writeFileSync(file, 'mine: true\n');
+    const refused = await cli(['init', code, '-c', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${file} already exists; pass --force to overwrite it`);
+    expect(readFileSync(file, 'utf8')).toBe('mine: true\n');
+    const forced = await cli(['init', code, '-c', file, '--force']);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('handler: index.handler');
+  });
+
+  test('without a directory or a template it says what it needs', async () => {
+    const result = await cli(['init', '-c', join(dir, 'nothing.yml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("init needs the function's code directory (e.g. init ./dist) or --template NAME");
+  });
+});
+
+describe('lambda-perf-gate validate against a running service', () => {
+  let service: LocalLambda;
+  let code: string;
+  const listed = async (): Promise<string[]> => {
+    const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
+    try {
+      return ((await client.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName ?? '');
+    } finally {
+      client.destroy();
+    }
+  };
+  beforeAll(async () => {
+    service = await startLocalLambda();
+    code = functionDirectory('template-code', { 'index.js': 'exports.handler = async () => ({ ok: true });' });
+    const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
+    try {
+      await client.send(
+        new CreateFunctionCommand({ FunctionName: 'orders-live', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/x', Code: { ZipFile: zipDirectory(code) } }),
+      );
+    } finally {
+      client.destroy();
+    }
+  });
+  afterAll(() => service.stop());
+
+  test('a template that exists passes with read-only calls, and nothing is created', async () => {
+    const file = join(dir, 'template.yml');
+    expect((await cli(['init', code, '--template', 'orders-live', '-c', file])).code).toBe(0);
+    const before = await listed();
+    const result = await cli(['validate', '-c', file, '--endpoint', service.endpoint]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain(`ok: credentials accepted, lambda:GetFunction on lpg-orders-live-validate (${service.endpoint})`);
+    expect(result.stdout).toContain('ok: lambda:GetFunctionConfiguration on orders-live');
+    expect(result.code).toBe(0);
+    expect(await listed()).toEqual(before);
+  });
+
+  test('a template that does not exist is a problem: exit 2, naming it', async () => {
+    const file = join(dir, 'missing-template.yml');
+    expect((await cli(['init', code, '--template', 'orders-gone', '-c', file])).code).toBe(0);
+    const result = await cli(['validate', '-c', file, '--endpoint', service.endpoint]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/problem: function orders-gone was not found during lambda:GetFunctionConfiguration/);
+  });
+
+  test('refused credentials are a problem: exit 2, saying so', async () => {
+    const guarded = await startLocalLambda({ requireAuth: true });
+    try {
+      const file = config('guarded.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './template-code', baseline: './template-code', exemplars: [{ name: 'e', event: {} }] }] });
+      const result = await cli(['validate', '-c', file, '--endpoint', guarded.endpoint], { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG1', AWS_SECRET_ACCESS_KEY: 'wrong' });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toMatch(/problem: AWS credentials were refused during lambda:GetFunction \((UnrecognizedClientException|InvalidSignatureException)\)/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
+
+describe('validate catches before a run what a run would find only after deploying', () => {
+  test('a handler file the code directory does not hold', async () => {
+    functionDirectory('no-handler', { 'main.js': 'exports.handler = async () => 1;' });
+    const file = config('no-handler.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './no-handler', baseline: './no-handler', exemplars: [{ name: 'e', event: {} }] }] });
+    const result = await cli(['validate', '-c', file, '--endpoint', NOWHERE]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`functions[0].handler: "index.handler" names index.js or index.mjs or index.cjs, which ${join(dir, 'no-handler')} does not hold`);
+  });
+
+  test('a misspelt runtime, before any call', async () => {
+    const file = config('typo.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'pyhton3.12', handler: 'app.handler', candidate: './no-handler', baseline: './no-handler', exemplars: [{ name: 'e', event: {} }] }] });
+    for (const command of ['validate', 'run']) {
+      const result = await cli([command, '-c', file, '--endpoint', NOWHERE]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${file} is not valid:`);
+      expect(result.stderr).toContain('functions[0].runtime: must be one of');
+      expect(result.stderr).toContain('(got "pyhton3.12"); did you mean "python3.12"?');
+    }
+  });
+});
+
+describe('lambda-perf-gate run refuses what would fail late, before any AWS call', () => {
+  let file: string;
+  beforeAll(() => {
+    functionDirectory('ok', { 'index.js': 'exports.handler = async () => ({ ok: true });' });
+    file = config('ok.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './ok', baseline: './ok', exemplars: [{ name: 'e', event: {} }] }] });
+  });
+
+  test.each([
+    ['an empty --fail-on (it meant "never fail")', ['--fail-on', ''], '--fail-on is empty; give some of regression, budget, inconclusive, error, or none to never fail'],
+    ['a --json file in a directory that does not exist', ['--json', '/nonexistent/dir/r.json'], '--json /nonexistent/dir/r.json: the directory /nonexistent/dir does not exist'],
+    ['a --state-file in a directory that does not exist', ['--state-file', '/nonexistent/x'], '--state-file /nonexistent/x: the directory /nonexistent does not exist'],
+    ['a --markdown path that is a directory', ['--markdown', tmpdir()], `--markdown ${tmpdir()}: ${tmpdir()} is a directory; give a file name`],
+  ])('%s', async (_label, extra, message) => {
+    const result = await cli(['run', '-c', file, '--endpoint', NOWHERE, ...extra]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`lambda-perf-gate: ${message}`);
+  });
+
+  test('a directory as --config, or as a payload, is named as such (not EISDIR)', async () => {
+    const asConfig = await cli(['run', '-c', dir, '--endpoint', NOWHERE]);
+    expect(asConfig.code).toBe(2);
+    expect(asConfig.stderr).toContain(`${dir} is not valid:\n  - is a directory, not a configuration file`);
+    const payload = config('payload-dir.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './ok', baseline: './ok', exemplars: [{ name: 'e', payload: './ok' }] }] });
+    const asPayload = await cli(['run', '-c', payload, '--endpoint', NOWHERE]);
+    expect(asPayload.code).toBe(2);
+    expect(asPayload.stderr).toContain(`functions[0].exemplars[0].payload: ./ok is not a file (resolved to ${join(dir, 'ok')})`);
+    expect(`${asConfig.stderr}${asPayload.stderr}`).not.toContain('EISDIR');
+  });
+});
+
+describe('expect-error: an exemplar meant to fail', () => {
+  const validating = (acceptsBad: boolean): string => `
+exports.handler = async (event) => {
+  let h = 1;
+  for (let i = 0; i < 300000; i++) h = Math.imul(h ^ i, 16777619);
+  if (event.bad && ${!acceptsBad}) { const e = new Error('quantity must be positive'); e.name = 'ValidationError'; throw e; }
+  return { ok: true, h };
+};`;
+  const document = (candidate: string) => ({
+    functions: [
+      {
+        name: 'orders',
+        runtime: 'nodejs20.x',
+        handler: 'index.handler',
+        baseline: './strict',
+        candidate,
+        memory: [1769],
+        exemplars: [
+          { name: 'good', event: {}, expect: { ok: true } },
+          { name: 'bad', event: { bad: true }, 'expect-error': 'ValidationError' },
+        ],
+      },
+    ],
+    sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 2, seed: 3 },
+  });
+  beforeAll(() => {
+    functionDirectory('strict', { 'index.js': validating(false) });
+    functionDirectory('strict-too', { 'index.js': validating(false) });
+    functionDirectory('lenient', { 'index.js': validating(true) });
+  });
+
+  test('the expected error is a correct answer, measured like any other; progress is one plain line per step off a terminal', async () => {
+    const json = join(dir, 'expected.json');
+    // No region in the file: on the embedded service it is not needed.
+    const result = await cli(['run', '-c', config('expected.yml', document('./strict-too')), '--local', '--json', json, '--fail-on', 'error']);
+    expect(result.code).toBe(0);
+    type Arm = { errors: number; wrongAnswers: number; warm: { n: number } };
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { functions: { reasons: { kind: string; message: string }[]; variants: { baseline: Arm; candidate: Arm }[] }[] };
+    const fn = report.functions[0]!;
+    expect(fn.reasons.filter((r) => r.kind === 'wrong-answer' || r.kind === 'baseline-error')).toEqual([]);
+    for (const stats of [fn.variants[0]!.baseline, fn.variants[0]!.candidate]) {
+      expect(stats.errors + stats.wrongAnswers).toBe(0);
+      // Every warm call counts, the failing exemplar's included: 3 warm pairs per environment pair, 8 or more environment pairs.
+      expect(stats.warm.n).toBeGreaterThanOrEqual(24);
+    }
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines.every((line) => line.startsWith('· ') || line.startsWith('warning: '))).toBe(true);
+    expect(result.stderr).not.toContain('\r');
+    // One line per look (batch) at most: 16 environment pairs in batches of 8 is 2 looks.
+    expect(lines.filter((line) => / look \d+ of \d+/.test(line)).length).toBeLessThanOrEqual(2);
+    expect(lines.length).toBeLessThanOrEqual(6);
+  });
+
+  test('a success where the error was expected is a wrong answer that fails the run', async () => {
+    const json = join(dir, 'unexpected.json');
+    const result = await cli(['run', '-c', config('unexpected.yml', document('./lenient')), '--local', '--json', json, '--quiet', '--fail-on', 'error']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { functions: { reasons: { kind: string; message: string }[] }[] };
+    expect(report.functions[0]!.reasons).toContainEqual(
+      expect.objectContaining({ kind: 'wrong-answer', message: expect.stringMatching(/^exemplar bad: the candidate answered \d+ of \d+ invocations wrongly \(succeeded where the error ValidationError was expected\)$/) }),
+    );
+  });
+});
+
+describe('progress on a terminal', () => {
+  test('one live line, rewritten in place and cut to the width; cleared before other output', () => {
+    const written: string[] = [];
+    const line = new ProgressLine({ isTTY: true, columns: 30, write: (text: string) => written.push(text) });
+    line.update('orders: preparing builds');
+    const long = 'orders: look 1 of 5, 8 environment pairs per variant: 512MB +3.0% open';
+    line.update(long);
+    line.end();
+    // 29 columns: one short of the width, so the cursor never wraps.
+    expect(written).toEqual(['\r\x1b[2K· orders: preparing builds', `\r\x1b[2K${`· ${long}`.slice(0, 28)}…`, '\r\x1b[2K']);
+    expect(written.join('')).not.toContain('\n');
+  });
+
+  test('a terminal that reports no width gets 80 columns', () => {
+    const written: string[] = [];
+    const line = new ProgressLine({ isTTY: true, columns: 0, write: (text: string) => written.push(text) });
+    line.update('orders: creating 6 perf functions (3 variant(s) x 2 builds)');
+    expect(written).toEqual(['\r\x1b[2K· orders: creating 6 perf functions (3 variant(s) x 2 builds)']);
+  });
+
+  test('off a terminal, each step is a line of its own', () => {
+    const written: string[] = [];
+    const line = new ProgressLine({ isTTY: false, write: (text: string) => written.push(text) });
+    line.update('a');
+    line.update('b\nc');
+    line.end();
+    expect(written).toEqual(['· a\n', '· b c\n']);
+  });
+});

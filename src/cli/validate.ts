@@ -1,0 +1,157 @@
+import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load.js';
+import type { FunctionSpec, GateConfig } from '../config/types.js';
+import { errorMessage } from '../errors.js';
+import { checkForBackend, probeBackend } from '../gate/backend.js';
+import { perfFunctionName } from '../gate/plan.js';
+import { createLambdaClient, createLogsClient } from '../lambda/client.js';
+import { describeAwsError } from '../lambda/infrastructure-error.js';
+import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
+import { EXIT, UsageError } from '../session.js';
+
+export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
+
+Checks the configuration and the files it names; then, on AWS (or on the endpoint of
+--endpoint or --local), the credentials and the read-only permissions the run needs:
+lambda:GetFunction on the perf functions' names (lpg-NAME-*), lambda:GetFunctionConfiguration
+on each template, lambda:GetFunction on a baseline given as {version} or {alias}, and the
+CloudWatch Logs reads of an integration profile. It creates nothing. Exit code 0 when all is well, 2 otherwise.
+
+Options:
+  -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
+  --local                 check against the embedded local Lambda service
+  --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
+  --region NAME           overrides the file's region and AWS_REGION
+  -h, --help              this help
+`;
+
+export interface ValidateArguments {
+  readonly config: string;
+  readonly local: boolean;
+  readonly endpoint?: string;
+  readonly region?: string;
+}
+
+export function parseValidateArguments(args: string[]): ValidateArguments {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      local: { type: 'boolean' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+    },
+  });
+  if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  return {
+    config: values.config ?? 'lambda-perf.yml',
+    local: values.local ?? false,
+    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(values.region ? { region: values.region } : {}),
+  };
+}
+
+/** The handler's file in a code directory, for the runtimes whose handler names one. */
+function handlerProblem(spec: FunctionSpec, where: string): string | undefined {
+  if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler) return undefined;
+  const directory = spec.candidate.path;
+  if (spec.runtime.startsWith('provided')) {
+    return existsSync(join(directory, 'bootstrap')) ? undefined : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+  }
+  const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
+  const files = spec.runtime.startsWith('nodejs') ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`) : spec.runtime.startsWith('python') ? [`${module.replaceAll('.', '/')}.py`] : [];
+  if (!files.length || files.some((file) => existsSync(join(directory, file)))) return undefined;
+  return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
+}
+
+/** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
+async function accessProblems(config: GateConfig, local: boolean): Promise<{ problems: string[]; checked: string[] }> {
+  const problems: string[] = [];
+  const checked: string[] = [];
+  const options = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 2 };
+  const lambda = createLambdaClient(options);
+  const logs = createLogsClient(options);
+  /** `probe`: the resource is made up; being told it does not exist shows the permission is there. */
+  const attempt = async (what: string, action: string, resource: string, call: () => Promise<unknown>, service = 'lambda', probe = false): Promise<boolean> => {
+    try {
+      await call();
+      checked.push(what);
+      return true;
+    } catch (error) {
+      const described = describeAwsError(error, action, resource, config.endpoint, service);
+      if (probe && described.kind === 'not-found') {
+        checked.push(what);
+        return true;
+      }
+      problems.push(described.message);
+      return false;
+    }
+  };
+  try {
+    for (const spec of config.functions) {
+      // The name a perf function of this run would have: the policy's lpg-* statement must cover it.
+      const perfName = perfFunctionName(spec.name, 'validate');
+      const credentials = checked.length ? '' : 'credentials accepted, ';
+      const reached = await attempt(`${credentials}lambda:GetFunction on ${perfName}`, 'GetFunction', `function ${perfName}`, () => lambda.send(new GetFunctionCommand({ FunctionName: perfName })), 'lambda', true);
+      if (!reached && !checked.length) return { problems, checked };
+      const template = spec.template;
+      if (template) {
+        await attempt(`lambda:GetFunctionConfiguration on ${template}`, 'GetFunctionConfiguration', `function ${template}`, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: template })));
+        const baseline = spec.baseline;
+        if (baseline.kind === 'version' || baseline.kind === 'alias') {
+          const qualifier = baseline.kind === 'version' ? baseline.version : baseline.alias;
+          await attempt(`lambda:GetFunction on ${template}:${qualifier}`, 'GetFunction', `${template}:${qualifier}`, () => lambda.send(new GetFunctionCommand({ FunctionName: template, Qualifier: qualifier })));
+        }
+      }
+      if (spec.integration && !local) {
+        const group = `/aws/lambda/${perfFunctionName(spec.name, 'validate')}`;
+        await attempt(`logs:DescribeLogStreams on ${group}`, 'DescribeLogStreams', group, () => logs.send(new DescribeLogStreamsCommand({ logGroupName: group, limit: 1 })), 'logs', true);
+      }
+    }
+  } finally {
+    lambda.destroy();
+    logs.destroy();
+  }
+  return { problems, checked };
+}
+
+/** `lambda-perf-gate validate`: everything that can be checked before a run without creating anything. */
+export async function validateCommand(args: ValidateArguments, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const overrides = { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) };
+  const config = loadConfig(args.config, { overrides, local: args.local });
+  const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
+  if (problems.length) throw new ConfigError(args.config, problems);
+  out(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
+
+  let service: LocalLambda | undefined;
+  try {
+    let effective = config;
+    if (args.local) {
+      service = await startLocalLambda({ requireAuth: true });
+      effective = { ...config, endpoint: service.endpoint };
+    }
+    const where = args.local ? 'the embedded local Lambda service' : effective.endpoint ? effective.endpoint : `AWS (${effective.region})`;
+    let backend;
+    try {
+      backend = await probeBackend(effective.endpoint);
+    } catch (error) {
+      out(`problem: ${errorMessage(error)}\n`);
+      return EXIT.usage;
+    }
+    checkForBackend(effective, backend, args.config);
+    const access = await accessProblems(effective, backend.kind === 'local');
+    for (const line of access.checked) out(`ok: ${line} (${where})\n`);
+    for (const line of access.problems) out(`problem: ${line}\n`);
+    if (backend.kind === 'aws') {
+      out('not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n');
+    }
+    return access.problems.length ? EXIT.usage : EXIT.pass;
+  } finally {
+    await service?.stop();
+  }
+}
