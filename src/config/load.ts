@@ -101,6 +101,8 @@ export interface LoadOptions {
   readonly overrides?: Partial<Record<'region' | 'endpoint', string>>;
   /** The environment, for AWS_REGION; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Outputs the action built (its `build` input): a function's candidate and baseline when it gives none. */
+  readonly builds?: { readonly candidate: string; readonly baseline: string };
 }
 
 /** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
@@ -111,13 +113,21 @@ export function loadConfig(file: string, options: LoadOptions = {}): GateConfig 
 
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 export function validateConfig(document: unknown, source: string, options: LoadOptions = {}): GateConfig {
-  const withOverrides = document && typeof document === 'object' ? { ...(document as object), ...stripUndefined(options.overrides ?? {}) } : document;
+  const built = withBuilds(document, options.builds);
+  const withOverrides = built && typeof built === 'object' ? { ...(built as object), ...stripUndefined(options.overrides ?? {}) } : built;
   const parsed = configSchema.safeParse(withOverrides);
   if (!parsed.success) throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
   const problems: string[] = [];
   const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options.env ?? process.env);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
+}
+
+function withBuilds(document: unknown, builds: LoadOptions['builds']): unknown {
+  const functions = (document as { functions?: unknown } | null)?.functions;
+  if (!builds || !Array.isArray(functions)) return document;
+  const filled = functions.map((fn: unknown) => (fn && typeof fn === 'object' && !Array.isArray(fn) ? { candidate: builds.candidate, baseline: builds.baseline, ...fn } : fn));
+  return { ...(document as object), functions: filled };
 }
 
 /** Drops undefined values, so optional keys are absent rather than undefined. */
