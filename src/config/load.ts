@@ -59,6 +59,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const where = pathText(issue.path) || '(top level)';
   const value = valueAt(raw, issue.path);
   const got = value === undefined ? '' : ` (got ${shown(value)})`;
+  // A missing key, whatever its schema (a union's own message would describe the forms instead).
+  if (value === undefined && issue.code === 'invalid_union') return `${where}: is required`;
   switch (issue.code) {
     case 'invalid_type':
       return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
