@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, removeBaseWorktree, worktreePath } from '../../src/action/base-build.js';
+import { addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, removeBaseWorktree, runBuild, worktreePath } from '../../src/action/base-build.js';
 
 let root: string;
 beforeAll(() => {
@@ -121,5 +121,26 @@ describe('building the head and the base commit with the same command', () => {
     for (const name of Object.keys(secrets)) expect(seen).not.toContain(`${name}=`);
     for (const [name, value] of Object.entries(kept)) expect(seen).toContain(`${name}=${value}\n`);
     expect(seen).toContain('AWS_EC2_METADATA_DISABLED=true\n');
+  });
+
+  test('a stopped build (a cancelled job) ends with everything it started', async () => {
+    const dir = mkdtempSync(join(root, 'stop-'));
+    const stop = new AbortController();
+    const running = runBuild('sleep 60 & echo $! > grandchild.pid; wait', dir, 'candidate', buildEnvironment(process.env), () => undefined, stop.signal);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(join(dir, 'grandchild.pid')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));
+    stop.abort();
+    await expect(running).rejects.toThrow('build: "sleep 60 & echo $! > grandchild.pid; wait" was stopped by SIGTERM building the candidate');
+    // Gone, or a zombie waiting for a reaper that a container's PID 1 may never be.
+    const alive = (): boolean => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(alive()).toBe(false);
   });
 });

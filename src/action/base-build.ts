@@ -44,6 +44,8 @@ export interface BuildRequest {
   readonly env: NodeJS.ProcessEnv;
   /** One line of the build's output or of progress at a time. */
   readonly log: (line: string) => void;
+  /** Stops a running build (SIGTERM), e.g. when the job is cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Builds {
@@ -112,9 +114,18 @@ function lastLine(text: string): string {
  * Runs the build command in `directory` through a shell. Resolves when it exits 0; otherwise
  * throws a BuildError with the last lines of its output.
  */
-export function runBuild(command: string, directory: string, which: 'candidate' | 'baseline', env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+export function runBuild(command: string, directory: string, which: 'candidate' | 'baseline', env: NodeJS.ProcessEnv, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd: directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own, so a stop reaches what the shell started (npm, a compiler) too.
+    const child = spawn('sh', ['-c', command], { cwd: directory, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const stop = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    signal?.addEventListener('abort', stop, { once: true });
     const tail: string[] = [];
     const partial = { stdout: '', stderr: '' };
     const take = (stream: 'stdout' | 'stderr', chunk: Buffer | undefined, end = false): void => {
@@ -131,11 +142,12 @@ export function runBuild(command: string, directory: string, which: 'candidate' 
     child.stdout.on('data', (chunk: Buffer) => take('stdout', chunk));
     child.stderr.on('data', (chunk: Buffer) => take('stderr', chunk));
     child.on('error', (error) => reject(new BuildError(`${INPUT.build}: could not start "${command}" for the ${which}: ${error.message}`)));
-    child.on('close', (code, signal) => {
+    child.on('close', (code, killedBy) => {
+      signal?.removeEventListener('abort', stop);
       take('stdout', undefined, true);
       take('stderr', undefined, true);
       if (code === 0) return resolvePromise();
-      const how = signal ? `was stopped by ${signal}` : `exited with ${code}`;
+      const how = killedBy ? `was stopped by ${killedBy}` : `exited with ${code}`;
       reject(new BuildError(`${INPUT.build}: "${command}" ${how} building the ${which} (in ${directory}); last output:\n${tail.join('\n')}`));
     });
   });
@@ -154,10 +166,10 @@ function outputOf(root: string, output: string, which: 'candidate' | 'baseline',
  */
 export async function buildBoth(request: BuildRequest): Promise<Builds> {
   request.log(`Building the candidate (the checked-out head) with "${request.command}"`);
-  await runBuild(request.command, request.repository, 'candidate', request.env, request.log);
+  await runBuild(request.command, request.repository, 'candidate', request.env, request.log, request.signal);
   const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
   request.log(`Building the baseline (base commit ${request.baseSha.slice(0, 12)}) in ${request.worktree}`);
-  await runBuild(request.command, request.worktree, 'baseline', request.env, request.log);
+  await runBuild(request.command, request.worktree, 'baseline', request.env, request.log, request.signal);
   const baseline = outputOf(request.worktree, request.output, 'baseline', request.command);
   return { candidate, baseline };
 }
