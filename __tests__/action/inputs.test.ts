@@ -35,6 +35,22 @@ describe('the action inputs', () => {
     expect(Object.values(INPUT).sort()).toEqual(Object.keys(declared).sort());
   });
 
+  test("the README's workflows give the action only inputs it declares", () => {
+    const blocks = [...readFileSync('README.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const given: string[] = [];
+    for (const block of blocks) {
+      // Excerpts (an indented step) are not checked; a whole workflow must be valid YAML.
+      if (!/^jobs:/m.test(block)) continue;
+      const document = parse(block) as unknown;
+      const jobs = (document as { jobs?: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }> } | null)?.jobs ?? {};
+      for (const job of Object.values(jobs)) {
+        for (const step of job.steps ?? []) if (step.uses?.startsWith('lambda-perf-gate/lambda-perf-gate@')) given.push(...Object.keys(step.with ?? {}));
+      }
+    }
+    expect(given).toEqual(expect.arrayContaining(['build', 'build-output', 'apply-memory', 'mode']));
+    expect(given.filter((name) => !(name in declared))).toEqual([]);
+  });
+
   test("action.yml's defaults mean what an unset input means", () => {
     const defaults = Object.fromEntries(Object.entries(declared).flatMap(([name, input]) => (input.default === undefined || input.default.includes('${{') ? [] : [[name, input.default]])));
     expect(Object.keys(defaults).length).toBeGreaterThan(5);
