@@ -386,6 +386,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       const run = await runAction(ws, { build: `${BUILD} && echo "::set-output name=recommended-memory::9999"`, 'build-output': 'dist', 'comment-key': 'built' }, pr(21, baseSha, ['perf-regression-accepted']), 'src/action/index.ts', { RUNNER_TEMP: temp }).done;
       expect(run.code).toBe(0);
       expect(run.outputs.verdict).toBe('pass');
+      expect(run.stdout).toContain(`Configuration: lambda-perf.yml of the base commit ${baseSha.slice(0, 12)}`);
       const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as { functions: { verdict: string; reasons: { kind: string; message: string }[] }[] };
       expect(report.functions[0]!.reasons).toEqual([expect.objectContaining({ kind: 'notice', message: expect.stringMatching(/^regression accepted by label "perf-regression-accepted": 1769MB-x86_64: warm duration \+/) })]);
       expect(run.stdout).toMatch(/::notice title=lambda-perf-gate%3A api notice::regression accepted by label "perf-regression-accepted"/);
@@ -404,10 +405,12 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(await functionsLeft()).toEqual([]);
     });
 
-    test('a failing build fails the step with the tail of its output, escaped, and removes the worktree', async () => {
-      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100), files: { 'lambda-perf.yml': config() } }, { code: spin(100) });
+    test("a failing build fails the step with the tail of its output, escaped, and removes the worktree; a first config is the head's", async () => {
+      // The pull request that adds the first config: the base commit has none.
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100) }, { code: spin(100), files: { 'lambda-perf.yml': config() } });
       const run = await runAction(ws, { build: 'echo "compiling"; echo "::error::forged by the build"; exit 4', 'build-output': 'dist' }, pr(22, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp }).done;
       expect(run.code).toBe(1);
+      expect(run.stdout).toContain("::notice::The base commit has no lambda-perf.yml: using the pull request's.");
       expect(run.stdout).toMatch(/^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the candidate \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m);
       expect(worktrees()).toBe(1);
       expect(leftInTemp()).toEqual([]);
