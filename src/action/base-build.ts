@@ -4,6 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
+import { UsageError } from '../errors.js';
 import { INPUT } from './inputs.js';
 
 const run = promisify(execFile);
@@ -25,12 +26,8 @@ export function buildEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...Object.fromEntries(Object.entries(env).filter(([name]) => !NOT_FOR_THE_BUILD.test(name))), AWS_EC2_METADATA_DISABLED: 'true' };
 }
 
-export class BuildError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BuildError';
-  }
-}
+/** The build could not be made: the checkout, the base commit or the command (the step fails, exit 2 in the CLI's terms). */
+export class BuildError extends UsageError {}
 
 export interface BuildRequest {
   /** The checkout of the pull request's head (GITHUB_WORKSPACE). */
