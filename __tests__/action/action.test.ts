@@ -454,6 +454,28 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         writeFileSync(stop, '');
       }
     });
+
+    test('on SIGTERM mid-build, the step stops the build and removes the worktree itself', async () => {
+      const stop = join(root, `stop-term-${counter}`);
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100), files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` } }, { code: spin(100), files: { 'wait.sh': 'true' } });
+      const { child, done } = runAction(ws, { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' }, pr(26, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp });
+      try {
+        const deadline = Date.now() + 30_000;
+        let output = '';
+        child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+        // The base's build is running once the step says so.
+        while (Date.now() < deadline && !output.includes('Building the baseline')) await new Promise((r) => setTimeout(r, 100));
+        expect(worktrees()).toBe(2);
+        child.kill('SIGTERM');
+        const run = await done;
+        expect(run.code).toBe(1);
+        expect(run.stdout).toContain("SIGTERM: removing the base commit's worktree before the job stops.");
+        expect(leftInTemp()).toEqual([]);
+        expect(worktrees()).toBe(1);
+      } finally {
+        writeFileSync(stop, '');
+      }
+    });
   });
 
   test('inline mode asks for the aws-region input, not a region in a file, and names the memory input', async () => {

@@ -263,6 +263,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       const builds = await buildInLog({ ...inputs, build: inputs.build }, context.baseSha, workspace, worktree.path, env, redactor, stopBuild.signal);
       config = loadActionConfig(inputs, configRoot, env, builds);
     }
+    // From here the session's own handler answers signals (and exits when the gate's functions are
+    // deleted); the worktree's removal starts beside it, and the post step finishes it if need be.
+    uninstall();
     const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
     core.saveState(STATE_FILE, stateFile);
     const session = await runSession({
@@ -274,7 +277,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       // One line each: a newline in what a function said could start a workflow command.
       progress: (line) => core.info(line.replace(/[\r\n]+/g, ' ')),
       onSecret: (value) => core.setSecret(value),
-      onSignal: (signal) => core.warning(`${signal}: deleting what the run created before the job stops.`),
+      onSignal: (signal) => {
+        core.warning(`${signal}: deleting what the run created before the job stops.`);
+        removeWorktree().catch(() => undefined);
+      },
       onCleanupProblem: (problem) => core.warning(problem),
       signalExitCode: () => 1,
     });
