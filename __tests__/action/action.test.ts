@@ -1,6 +1,6 @@
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, ListFunctionsCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -202,8 +202,10 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const ws = workspace(spin(1000), spin(1000));
     const config = {
       region: 'us-east-1',
-      // One memory size, so the recommendation does not hang on whether this host throttles CPU.
-      functions: [{ name: 'api', template: 'prod-api', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }] }],
+      // One memory size, so the recommendation does not hang on whether this host throttles CPU. An
+      // A/A comparison, judged against a tolerance of 50%: environments on a loaded host differ by
+      // up to 15%, so no chance run can fail the gate and so keep the memory from being applied.
+      functions: [{ name: 'api', template: 'prod-api', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }], budgets: { 'max-regression': '50%' } }],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       strategy: 'speed',
     };
@@ -332,6 +334,164 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(text).not.toMatch(/<img|@octocat|[^\\]\]\(https/);
       expect(text.split('<details>').length).toBe(text.split('</details>').length);
     }
+  });
+
+  describe('build: the action builds the head and the base commit itself', () => {
+    const git = (dir: string, ...args: string[]): string =>
+      execFileSync('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+    const BUILD = 'mkdir -p dist && cp src/index.js dist/index.js';
+    const config = (extra: Record<string, unknown> = {}) =>
+      stringify({
+        region: 'us-east-1',
+        // No candidate and no baseline: the action builds them.
+        functions: [{ name: 'api', runtime: 'nodejs20.x', handler: 'index.handler', memory: [1769], exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }], ...extra }],
+        sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
+      });
+
+    /**
+     * A checkout as actions/checkout with fetch-depth 0 leaves it: a repository with the base commit
+     * and the pull request's head on top, the head checked out.
+     */
+    function repository(base: { code: string; files?: Record<string, string> }, head: { code: string; files?: Record<string, string> }) {
+      const ws = workspace('', '');
+      rmSync(join(ws.dir, 'build'), { recursive: true, force: true });
+      execFileSync('git', ['init', '-q', '-b', 'main', ws.dir]);
+      const commit = (side: { code: string; files?: Record<string, string> }, message: string): string => {
+        mkdirSync(join(ws.dir, 'src'), { recursive: true });
+        writeFileSync(join(ws.dir, 'src', 'index.js'), side.code);
+        for (const [name, text] of Object.entries(side.files ?? {})) writeFileSync(join(ws.dir, name), text);
+        git(ws.dir, 'add', 'src', ...Object.keys(side.files ?? {}));
+        git(ws.dir, 'commit', '-q', '--allow-empty', '-m', message);
+        return git(ws.dir, 'rev-parse', 'HEAD');
+      };
+      const baseSha = commit(base, 'base');
+      commit(head, 'head');
+      const temp = mkdtempSync(join(root, 'runner-temp-'));
+      const worktrees = () => git(ws.dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length;
+      const leftInTemp = () => readdirSync(temp).filter((name) => name.startsWith('lambda-perf-gate-base-'));
+      return { ws, baseSha, temp, worktrees, leftInTemp };
+    }
+    const pr = (number: number, baseSha: string, labels: string[] = []) => ({
+      name: 'pull_request',
+      ref: `refs/pull/${number}/merge`,
+      payload: { pull_request: { number, base: { ref: 'main', sha: baseSha }, labels: labels.map((name) => ({ name })) }, repository: { default_branch: 'main' } },
+    });
+
+    test("with the accepted-regression label, the head's regression passes with a notice; the config is the base commit's and the worktree goes", async () => {
+      // The head's config would fail any build on its budget: the base commit's is the one used.
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
+        { code: spin(2000), files: { 'lambda-perf.yml': config() } },
+        { code: spin(4000), files: { 'lambda-perf.yml': config({ budgets: { 'warm-p90-ms': 0.001 } }) } },
+      );
+      const run = await runAction(ws, { build: `${BUILD} && echo "::set-output name=recommended-memory::9999"`, 'build-output': 'dist', 'comment-key': 'built' }, pr(21, baseSha, ['perf-regression-accepted']), 'src/action/index.ts', { RUNNER_TEMP: temp }).done;
+      expect(run.code).toBe(0);
+      expect(run.outputs.verdict).toBe('pass');
+      expect(run.stdout).toContain(`Configuration: lambda-perf.yml of the base commit ${baseSha.slice(0, 12)}`);
+      const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as { functions: { verdict: string; reasons: { kind: string; message: string }[] }[] };
+      expect(report.functions[0]!.reasons).toEqual([expect.objectContaining({ kind: 'notice', message: expect.stringMatching(/^regression accepted by label "perf-regression-accepted": 1769MB-x86_64: warm duration \+/) })]);
+      expect(run.stdout).toMatch(/::notice title=lambda-perf-gate%3A api notice::regression accepted by label "perf-regression-accepted"/);
+      expect(github.comments.find((c) => c.issue === 21)!.body).toContain('regression accepted by label');
+      // What the build printed was shown as text, never acted on as a workflow command.
+      const [, stopped = ''] = /::stop-commands::([0-9a-f]{32})\n/.exec(run.stdout) ?? [];
+      expect(stopped).not.toBe('');
+      const lines = run.stdout.split('\n');
+      const [from, to] = [lines.indexOf(`::stop-commands::${stopped}`), lines.indexOf(`::${stopped}::`)];
+      const forged = lines.flatMap((line, index) => (line.startsWith('::set-output') ? [index] : []));
+      // Once for the head, once for the base commit; both between the stop and its end.
+      expect(forged).toHaveLength(2);
+      for (const index of forged) expect(index > from && index < to).toBe(true);
+      expect(worktrees()).toBe(1);
+      expect(leftInTemp()).toEqual([]);
+      expect(await functionsLeft()).toEqual([]);
+    });
+
+    test("a failing build fails the step with the tail of its output, escaped, and removes the worktree; a first config is the head's", async () => {
+      // The pull request that adds the first config: the base commit has none.
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100) }, { code: spin(100), files: { 'lambda-perf.yml': config() } });
+      const run = await runAction(ws, { build: 'echo "compiling"; echo "::error::forged by the build"; exit 4', 'build-output': 'dist' }, pr(22, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp }).done;
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain("::notice::The base commit has no lambda-perf.yml: using the pull request's.");
+      expect(run.stdout).toMatch(/^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the candidate \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m);
+      expect(worktrees()).toBe(1);
+      expect(leftInTemp()).toEqual([]);
+      expect(await functionsLeft()).toEqual([]);
+    });
+
+    test('a shallow clone, and a config without candidate or build, are refused with what to do', async () => {
+      const { ws, baseSha } = repository({ code: spin(100), files: { 'lambda-perf.yml': config() } }, { code: spin(100) });
+      // actions/checkout's default: the head commit alone.
+      const shallow: Workspace = { dir: join(root, `shallow${++counter}`), files: { ...ws.files } };
+      execFileSync('git', ['clone', '-q', '--depth', '1', `file://${ws.dir}`, shallow.dir]);
+      const refused = await runAction(shallow, { build: BUILD, 'build-output': 'dist' }, pr(23, baseSha)).done;
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain(`the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`);
+      const unbuilt = await runAction(ws, {}, pr(23, baseSha)).done;
+      expect(unbuilt.code).toBe(1);
+      expect(unbuilt.stdout).toContain("functions[0].candidate: is required; or give the action's build and build-output inputs, and it builds both from the head and the base commit");
+      expect(unbuilt.stdout).toContain('functions[0].baseline: is required;');
+    });
+
+    test('after a cancellation mid-build, the post step removes the worktree', async () => {
+      const stop = join(root, `stop-${counter}`);
+      // The base's build waits for the test: the job is cancelled while it runs.
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100), files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` } }, { code: spin(100), files: { 'wait.sh': 'true' } });
+      const { child, done } = runAction(ws, { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' }, pr(24, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp });
+      try {
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline && !(leftInTemp().length && existsSync(join(temp, leftInTemp()[0]!, 'wait.sh')))) await new Promise((r) => setTimeout(r, 100));
+        expect(worktrees()).toBe(2);
+        child.kill('SIGKILL');
+        await done;
+        const saved = fileCommands(ws.files.state)['base-worktree'] ?? '';
+        expect(JSON.parse(saved)).toEqual({ repository: ws.dir, path: join(temp, leftInTemp()[0]!) });
+        const post = await runAction(ws, {}, pr(24, baseSha), 'src/action/cleanup.ts', { 'STATE_base-worktree': saved }).done;
+        expect(post.code).toBe(0);
+        expect(post.stdout).toContain("removed the base commit's worktree");
+        expect(leftInTemp()).toEqual([]);
+        expect(worktrees()).toBe(1);
+      } finally {
+        // The killed step's build shell is still waiting: let it end.
+        writeFileSync(stop, '');
+      }
+    });
+
+    test('on SIGTERM mid-build, the step stops the build and removes the worktree itself', async () => {
+      const stop = join(root, `stop-term-${counter}`);
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100), files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` } }, { code: spin(100), files: { 'wait.sh': 'true' } });
+      const { child, done } = runAction(ws, { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' }, pr(26, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp });
+      try {
+        const deadline = Date.now() + 30_000;
+        let output = '';
+        child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+        // The base's build is running once the step says so.
+        while (Date.now() < deadline && !output.includes('Building the baseline')) await new Promise((r) => setTimeout(r, 100));
+        expect(worktrees()).toBe(2);
+        child.kill('SIGTERM');
+        const run = await done;
+        expect(run.code).toBe(1);
+        expect(run.stdout).toContain("SIGTERM: removing the base commit's worktree before the job stops.");
+        expect(leftInTemp()).toEqual([]);
+        expect(worktrees()).toBe(1);
+      } finally {
+        writeFileSync(stop, '');
+      }
+    });
+  });
+
+  test('inline mode asks for the aws-region input, not a region in a file, and names the memory input', async () => {
+    const ws = workspace(spin(100), spin(100));
+    const inline = { function: 'orders', runtime: 'nodejs20.x', handler: 'index.handler', candidate: 'build/candidate', baseline: 'build/baseline' };
+    const noRegion = await runAction(ws, { ...inline, endpoint: '' }, { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent }, 'src/action/index.ts', { AWS_REGION: '' }).done;
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stdout).toContain('input aws-region: not set; set aws-region, or AWS_REGION in the environment');
+    expect(noRegion.stdout).not.toContain('in the file');
+    const badMemory = await runAction(ws, { ...inline, memory: 'abc' }, { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent }).done;
+    expect(badMemory.code).toBe(1);
+    expect(badMemory.stdout).toContain('input memory: "abc" is not a memory size in MB');
+    const badBudget = await runAction(ws, { ...inline, budgets: '{warm-p90-ms: -3}' }, { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent }).done;
+    expect(badBudget.code).toBe(1);
+    expect(badBudget.stdout).toMatch(/the action inputs is not valid:%0A {2}- input budgets.warm-p90-ms: /);
+    expect(await functionsLeft()).toEqual([]);
   });
 
   test('bad inputs fail the step with what is wrong, before any AWS call', async () => {

@@ -6,16 +6,18 @@ import { createLambdaClient } from '../lambda/client.js';
 import { isInfrastructureError } from '../lambda/infrastructure-error.js';
 import { PerfFunctionDeployer } from '../lambda/deploy.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
-import { STATE_FILE } from './state.js';
+import { removeBaseWorktree } from './base-build.js';
+import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
 
 /**
  * The post step: runs after the job, also when it failed or was cancelled, and deletes whatever
  * the main step recorded and did not get to delete itself.
  */
 export async function cleanup(): Promise<void> {
+  const removedWorktree = await removeWorktree();
   const stateFile = core.getState(STATE_FILE);
   if (!stateFile || !existsSync(stateFile)) {
-    core.info('lambda-perf-gate: nothing left to clean up.');
+    if (!removedWorktree) core.info('lambda-perf-gate: nothing left to clean up.');
     return;
   }
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as CleanupState;
@@ -37,6 +39,26 @@ export async function cleanup(): Promise<void> {
   }
   client.destroy();
   if (left === 0) rmSync(stateFile, { force: true });
+}
+
+/** The base commit's worktree (the build input), when the main step did not get to remove it. */
+async function removeWorktree(): Promise<boolean> {
+  const recorded = core.getState(BASE_WORKTREE);
+  if (!recorded) return false;
+  let worktree: WorktreeState;
+  try {
+    worktree = JSON.parse(recorded) as WorktreeState;
+  } catch {
+    return false;
+  }
+  if (!worktree.path || !existsSync(worktree.path)) return false;
+  try {
+    await removeBaseWorktree(worktree.repository, worktree.path);
+    core.info(`lambda-perf-gate: removed the base commit's worktree ${worktree.path}`);
+  } catch (error) {
+    core.warning(`lambda-perf-gate: could not remove the base commit's worktree ${worktree.path}: ${errorMessage(error)}`);
+  }
+  return true;
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

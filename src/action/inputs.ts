@@ -1,3 +1,4 @@
+import { isAbsolute, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/config-error.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
@@ -25,7 +26,12 @@ export const INPUT = {
   memory: 'memory',
   budgets: 'budgets',
   exemplars: 'exemplars',
+  build: 'build',
+  buildOutput: 'build-output',
+  acceptedRegressionLabel: 'accepted-regression-label',
 } as const;
+
+export const DEFAULT_ACCEPTED_REGRESSION_LABEL = 'perf-regression-accepted';
 
 export const OUTPUT = {
   verdict: 'verdict',
@@ -43,8 +49,9 @@ export interface InlineFunction {
   readonly template?: string;
   readonly runtime?: string;
   readonly handler?: string;
-  readonly candidate: string;
-  readonly baseline: unknown;
+  /** Absent when the action builds both (the `build` input). */
+  readonly candidate?: string;
+  readonly baseline?: unknown;
   readonly memory?: unknown;
   readonly budgets?: unknown;
   readonly exemplars?: unknown;
@@ -66,6 +73,10 @@ export interface ActionInputs {
   readonly applyMemory: boolean;
   readonly reportPath: string;
   readonly prNumber?: number;
+  /** Build the head in the workspace and the base commit in a worktree, and measure the two outputs. */
+  readonly build?: { readonly command: string; readonly output: string };
+  /** A pull request carrying this label accepts a regression (budgets and errors still fail). */
+  readonly acceptedRegressionLabel: string;
 }
 
 const COMMENT: readonly CommentMode[] = ['always', 'on-change', 'on-failure', 'never'];
@@ -85,14 +96,16 @@ function yamlValue(text: string, input: string, problems: string[]): unknown {
  */
 export function readInputs(get: (name: string) => string): ActionInputs {
   const problems: string[] = [];
+  // Every input is read here, once, whether or not this run needs it.
+  const raw = new Map<string, string>(Object.values(INPUT).map((name) => [name, get(name).trim()]));
   const value = (name: string): string | undefined => {
-    const raw = get(name).trim();
-    return raw === '' ? undefined : raw;
+    const text = raw.get(name);
+    return text === undefined || text === '' ? undefined : text;
   };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const raw = value(name) ?? fallback;
-    if (!allowed.includes(raw as T)) problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${raw}")`);
-    return raw as T;
+    const text = value(name) ?? fallback;
+    if (!allowed.includes(text as T)) problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${text}")`);
+    return text as T;
   };
   const parsedFailOn = parseFailOn(value(INPUT.failOn) ?? DEFAULT_FAIL_ON.join(','));
   for (const problem of parsedFailOn.problems) problems.push(`input ${INPUT.failOn}: ${problem}`);
@@ -101,28 +114,32 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   if (!['true', 'false'].includes(applyRaw)) problems.push(`input ${INPUT.applyMemory}: must be true or false (got "${applyRaw}")`);
   const prRaw = value(INPUT.prNumber);
   if (prRaw !== undefined && !/^\d+$/.test(prRaw)) problems.push(`input ${INPUT.prNumber}: must be a pull request number (got "${prRaw}")`);
+  const build = buildInputs(value(INPUT.build), value(INPUT.buildOutput), problems);
 
   let inline: InlineFunction | undefined;
   const candidate = value(INPUT.candidate);
-  if (candidate !== undefined) {
+  const template = value(INPUT.template);
+  // With build, the function's own inputs select the inline mode: the action supplies both builds.
+  const namesAFunction = [INPUT.function, INPUT.template, INPUT.runtime, INPUT.handler].some((name) => value(name) !== undefined);
+  if (candidate !== undefined || (build && namesAFunction)) {
     const baseline = value(INPUT.baseline);
-    if (baseline === undefined) problems.push(`input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12")`);
-    const template = value(INPUT.template);
+    if (baseline === undefined && !build) problems.push(`input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${INPUT.build} builds it`);
     const name = value(INPUT.function) ?? template ?? 'function';
     const baselineValue = baseline === undefined ? undefined : baseline.includes(':') ? yamlValue(baseline, INPUT.baseline, problems) : baseline;
     const memory = value(INPUT.memory);
     inline = {
       name,
-      candidate,
-      baseline: baselineValue,
+      ...(candidate ? { candidate } : {}),
+      ...(baselineValue === undefined ? {} : { baseline: baselineValue }),
       ...(template ? { template } : {}),
       ...(value(INPUT.runtime) ? { runtime: value(INPUT.runtime)! } : {}),
       ...(value(INPUT.handler) ? { handler: value(INPUT.handler)! } : {}),
-      ...(memory ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memory.split(/[\s,]+/).filter(Boolean).map(Number) } : {}),
+      ...(memory ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memorySizes(memory, problems) } : {}),
       ...(value(INPUT.budgets) ? { budgets: yamlValue(value(INPUT.budgets)!, INPUT.budgets, problems) } : {}),
       ...(value(INPUT.exemplars) ? { exemplars: yamlValue(value(INPUT.exemplars)!, INPUT.exemplars, problems) } : {}),
     };
   }
+  const label = value(INPUT.acceptedRegressionLabel) ?? DEFAULT_ACCEPTED_REGRESSION_LABEL;
   const inputs: ActionInputs = {
     mode: oneOf(INPUT.mode, ['measure', 'comment'] as const, 'measure'),
     config: value(INPUT.config) ?? 'lambda-perf.yml',
@@ -133,14 +150,44 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     backend: oneOf(INPUT.backend, ['aws', 'local'] as const, 'aws'),
     failOn,
     comment: oneOf(INPUT.comment, COMMENT, 'always'),
-    commentKey: value(INPUT.commentKey) ?? value(INPUT.config) ?? value(INPUT.function) ?? 'lambda-perf.yml',
+    // A file's comment is keyed by its path; an inline function's by its name, in a form no
+    // configuration path takes by accident, so the two never update each other's comment.
+    commentKey: value(INPUT.commentKey) ?? (inline ? `function:${inline.name}` : (value(INPUT.config) ?? 'lambda-perf.yml')),
     applyMemory: applyRaw === 'true',
     reportPath: value(INPUT.reportPath) ?? 'lambda-perf-report.json',
     ...(prRaw && /^\d+$/.test(prRaw) ? { prNumber: Number(prRaw) } : {}),
+    ...(build ? { build } : {}),
+    acceptedRegressionLabel: label,
   };
   if (inputs.backend === 'local' && inputs.endpoint) problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
   if (problems.length) throw new ConfigError('the action inputs', problems);
   return inputs;
+}
+
+/** "256, 512 1024" as numbers; anything else is a problem about the memory input. */
+function memorySizes(text: string, problems: string[]): number[] {
+  const items = text.split(/[\s,]+/).filter(Boolean);
+  const bad = items.filter((item) => !/^\d+$/.test(item));
+  if (bad.length) problems.push(`input ${INPUT.memory}: ${bad.map((item) => JSON.stringify(item)).join(', ')} ${bad.length > 1 ? 'are not memory sizes' : 'is not a memory size'} in MB; write whole numbers such as "256,512,1024"`);
+  return items.filter((item) => /^\d+$/.test(item)).map(Number);
+}
+
+function buildInputs(command: string | undefined, output: string | undefined, problems: string[]): ActionInputs['build'] {
+  if (command === undefined && output === undefined) return undefined;
+  if (command === undefined) {
+    problems.push(`input ${INPUT.buildOutput}: is set, but ${INPUT.build} is not; give the command that produces ${output}`);
+    return undefined;
+  }
+  if (output === undefined) {
+    problems.push(`input ${INPUT.buildOutput}: is required with ${INPUT.build} (the directory or .zip the command produces, relative to the repository root)`);
+    return undefined;
+  }
+  const normalized = normalize(output);
+  if (isAbsolute(output) || normalized === '..' || normalized.startsWith('../')) {
+    problems.push(`input ${INPUT.buildOutput}: must be a path inside the repository, relative to its root (got "${output}")`);
+    return undefined;
+  }
+  return { command, output: normalized };
 }
 
 /** The configuration document the inline inputs stand for. */
@@ -152,8 +199,8 @@ export function inlineDocument(inline: InlineFunction): Record<string, unknown> 
         ...(inline.template ? { template: inline.template } : {}),
         ...(inline.runtime ? { runtime: inline.runtime } : {}),
         ...(inline.handler ? { handler: inline.handler } : {}),
-        candidate: inline.candidate,
-        baseline: inline.baseline,
+        ...(inline.candidate === undefined ? {} : { candidate: inline.candidate }),
+        ...(inline.baseline === undefined ? {} : { baseline: inline.baseline }),
         ...(inline.memory === undefined ? {} : { memory: inline.memory }),
         ...(inline.budgets === undefined ? {} : { budgets: inline.budgets }),
         exemplars: inline.exemplars ?? [{ name: 'empty-event', event: {} }],

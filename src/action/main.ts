@@ -8,6 +8,7 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import type { GateConfig } from '../config/types.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
+import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { verifiedPullRequest } from '../github/report-target.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
@@ -19,18 +20,59 @@ import { parseReport, serializeReport, unexpectedText } from '../report/json.js'
 import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
-import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs } from './inputs.js';
-import { STATE_FILE } from './state.js';
+import { acceptRegressions } from './accepted-regression.js';
+import { addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, removeBaseWorktree, worktreePath, type Builds } from './base-build.js';
+import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type InlineFunction } from './inputs.js';
+import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
 
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
 
-function loadActionConfig(inputs: ActionInputs, workspace: string): GateConfig {
+/** Inline inputs' config keys, and the input each comes from. */
+const INLINE_KEYS: Readonly<Record<string, string>> = {
+  name: INPUT.function,
+  template: INPUT.template,
+  runtime: INPUT.runtime,
+  handler: INPUT.handler,
+  candidate: INPUT.candidate,
+  baseline: INPUT.baseline,
+  memory: INPUT.memory,
+  budgets: INPUT.budgets,
+  exemplars: INPUT.exemplars,
+};
+
+/** The inline function's document, validated; its problems name the inputs, not a file's keys. */
+function inlineConfig(inline: InlineFunction, workspace: string, overrides: Record<string, string>, env: NodeJS.ProcessEnv, builds: Builds | undefined, local: boolean): GateConfig {
+  try {
+    return validateConfig(inlineDocument(inline), join(workspace, 'action inputs'), { overrides, env, local, ...(builds ? { builds } : {}) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const problems = error.problems.map((problem) =>
+      problem
+        .replace(/^functions\[0\]\.([a-z-]+)/, (whole, key: string) => (INLINE_KEYS[key] ? `input ${INLINE_KEYS[key]}` : whole))
+        .replace(/^functions\[0\]: give either template \(an existing function to copy\) or runtime and handler/, `inputs: give either ${INPUT.template} (an existing function to copy) or ${INPUT.runtime} and ${INPUT.handler}`),
+    );
+    throw new ConfigError('the action inputs', problems);
+  }
+}
+
+function loadActionConfig(inputs: ActionInputs, root: string, env: NodeJS.ProcessEnv, builds: Builds | undefined): GateConfig {
   const overrides = { ...(inputs.region ? { region: inputs.region } : {}), ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}) };
   if (inputs.inline) {
-    return validateConfig(inlineDocument(inputs.inline), join(workspace, 'action inputs (function, candidate, baseline, memory, budgets)'), { overrides });
+    // There is no file to set a region in.
+    if (inputs.backend === 'aws' && !overrides.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+      throw new ConfigError('the action inputs', [`input ${INPUT.awsRegion}: not set; set ${INPUT.awsRegion}, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)`]);
+    }
+    return inlineConfig(inputs.inline, root, overrides, env, builds, inputs.backend === 'local');
   }
-  return loadConfig(resolve(workspace, inputs.config), { overrides });
+  try {
+    return loadConfig(resolve(root, inputs.config), { overrides, env, local: inputs.backend === 'local', ...(builds ? { builds } : {}) });
+  } catch (error) {
+    if (!(error instanceof ConfigError) || inputs.build) throw error;
+    // Omitted on purpose, perhaps, by someone who expected the action to build them.
+    const hint = `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
+    throw new ConfigError(error.source, error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)));
+  }
 }
 
 /** Job summary, annotations, outputs and the PR comment; a failure to comment changes nothing else. */
@@ -131,9 +173,57 @@ async function postReportFile(inputs: ActionInputs, context: RunContext, workspa
   failIfAsked(report, inputs);
 }
 
+/** The base commit's worktree for the `build` input, recorded for the post step before it is made. */
+async function addWorktree(inputs: ActionInputs, context: RunContext, workspace: string, env: NodeJS.ProcessEnv, onMade: (worktree: WorktreeState) => void): Promise<WorktreeState | undefined> {
+  if (!inputs.build) return undefined;
+  if (!context.baseSha) {
+    throw new ConfigError('the action inputs', [`input ${INPUT.build}: this ${context.eventName || 'run'} event names no base commit to build (a pull_request's base.sha, or a push's before); run it on pull_request or push, or leave ${INPUT.build} out and give the config's candidate and baseline`]);
+  }
+  await checkBaseCommit(workspace, context.baseSha);
+  const worktree = { repository: workspace, path: worktreePath(env.RUNNER_TEMP ?? tmpdir()) };
+  core.saveState(BASE_WORKTREE, JSON.stringify(worktree));
+  onMade(worktree);
+  await addBaseWorktree(workspace, context.baseSha, worktree.path);
+  return worktree;
+}
+
+/**
+ * Runs the build of one side, its output shown in the log as text: the build is the pull
+ * request's code, so it may not issue workflow commands (stop-commands with a token it cannot know).
+ */
+async function buildInLog(inputs: ActionInputs & { build: NonNullable<ActionInputs['build']> }, baseSha: string, workspace: string, worktree: string, env: NodeJS.ProcessEnv, redactor: Redactor, signal: AbortSignal): Promise<Builds> {
+  const token = randomBytes(16).toString('hex');
+  core.startGroup(`lambda-perf-gate: ${INPUT.build}: ${inputs.build.command}`);
+  core.info(`::stop-commands::${token}`);
+  try {
+    return await buildBoth({
+      repository: workspace,
+      baseSha,
+      command: inputs.build.command,
+      output: inputs.build.output,
+      worktree,
+      env: buildEnvironment(env),
+      log: (line) => core.info(redactor.text(line)),
+      signal,
+    });
+  } finally {
+    core.info(`::${token}::`);
+    core.endGroup();
+  }
+}
+
 /** The action: inputs, the gate, then the GitHub edges. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let inputs: ActionInputs | undefined;
+  let worktree: WorktreeState | undefined;
+  let uninstall = (): void => undefined;
+  const stopBuild = new AbortController();
+  const removeWorktree = async (): Promise<void> => {
+    if (!worktree) return;
+    await removeBaseWorktree(worktree.repository, worktree.path);
+    worktree = undefined;
+    core.saveState(BASE_WORKTREE, '');
+  };
   // Everything the action writes goes through it: the report (so the comment, summary and
   // annotations drawn from it), progress lines and the failure message.
   const redactor = Redactor.fromEnvironment(env);
@@ -145,10 +235,41 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await postReportFile(inputs, context, workspace, redactor);
       return;
     }
+    // The build and the worktree are this step's own; the session cleans up what the gate created.
+    uninstall = cleanupOnSignals(
+      async (signal) => {
+        if (!worktree) return;
+        core.warning(`${signal}: removing the base commit's worktree before the job stops.`);
+        stopBuild.abort();
+        await removeWorktree();
+      },
+      () => 1,
+    );
+    await addWorktree(inputs, context, workspace, env, (made) => (worktree = made));
+    // With build, the config comes from the base commit, so a pull request is measured with the
+    // config it would change (see the README's Security); a first config comes from the head.
+    let configRoot = workspace;
+    if (worktree && !inputs.inline) {
+      if (existsSync(resolve(worktree.path, inputs.config))) {
+        configRoot = worktree.path;
+        core.info(`Configuration: ${inputs.config} of the base commit ${context.baseSha?.slice(0, 12) ?? ''}`);
+      } else {
+        core.notice(`The base commit has no ${inputs.config}: using the pull request's.`);
+      }
+    }
+    // Checked before the builds (with the checkouts standing in for their outputs), and again after.
+    let config = loadActionConfig(inputs, configRoot, env, worktree ? { candidate: workspace, baseline: worktree.path } : undefined);
+    if (worktree && inputs.build && context.baseSha) {
+      const builds = await buildInLog({ ...inputs, build: inputs.build }, context.baseSha, workspace, worktree.path, env, redactor, stopBuild.signal);
+      config = loadActionConfig(inputs, configRoot, env, builds);
+    }
+    // From here the session's own handler answers signals (and exits when the gate's functions are
+    // deleted); the worktree's removal starts beside it, and the post step finishes it if need be.
+    uninstall();
     const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
     core.saveState(STATE_FILE, stateFile);
     const session = await runSession({
-      config: loadActionConfig(inputs, workspace),
+      config,
       source: inputs.inline ? 'the action inputs' : inputs.config,
       local: inputs.backend === 'local',
       stateFile,
@@ -156,12 +277,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       // One line each: a newline in what a function said could start a workflow command.
       progress: (line) => core.info(line.replace(/[\r\n]+/g, ' ')),
       onSecret: (value) => core.setSecret(value),
-      onSignal: (signal) => core.warning(`${signal}: deleting what the run created before the job stops.`),
+      onSignal: (signal) => {
+        core.warning(`${signal}: deleting what the run created before the job stops.`);
+        removeWorktree().catch(() => undefined);
+      },
       onCleanupProblem: (problem) => core.warning(problem),
       signalExitCode: () => 1,
     });
-    const config = session.config;
+    config = session.config;
     let report = session.report;
+    if (context.labels.includes(inputs.acceptedRegressionLabel)) report = acceptRegressions(report, inputs.acceptedRegressionLabel);
     const memoryChanges = await applyMemory(report, config, inputs, context);
     report = {
       ...report,
@@ -178,6 +303,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       core.warning(redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`));
     } else {
       core.setFailed(redactor.text(`lambda-perf-gate: ${failure.message}`));
+    }
+  } finally {
+    uninstall();
+    try {
+      await removeWorktree();
+    } catch (error) {
+      core.warning(`Could not remove the base commit's worktree ${worktree?.path ?? ''}: ${errorMessage(error)}; the post step tries again.`);
     }
   }
 }

@@ -87,6 +87,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const where = pathText(issue.path) || '(top level)';
   const value = valueAt(raw, issue.path);
   const got = value === undefined ? '' : ` (got ${shown(value)})`;
+  // A missing key, whatever its schema (a union's own message would describe the forms instead).
+  if (value === undefined && issue.code === 'invalid_union') return `${where}: is required`;
   switch (issue.code) {
     case 'invalid_type':
       if (value === undefined) return `${where}: is required`;
@@ -136,6 +138,8 @@ export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** On the embedded local service the region only names ARNs: it may be left out. */
   readonly local?: boolean;
+  /** Outputs the action built (its `build` input): a function's candidate and baseline when it gives none. */
+  readonly builds?: { readonly candidate: string; readonly baseline: string };
 }
 
 /** The region the embedded service answers for when the configuration names none. */
@@ -161,13 +165,21 @@ export function loadConfig(file: string, options: LoadOptions = {}): GateConfig 
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 export function validateConfig(document: unknown, source: string, options: LoadOptions = {}): GateConfig {
   if (document === null || document === undefined) throw new ConfigError(source, ['the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)']);
-  const withOverrides = typeof document === 'object' ? { ...(document as object), ...stripUndefined(options.overrides ?? {}) } : document;
+  const built = withBuilds(document, options.builds);
+  const withOverrides = built && typeof built === 'object' ? { ...(built as object), ...stripUndefined(options.overrides ?? {}) } : built;
   const parsed = configSchema.safeParse(withOverrides);
   if (!parsed.success) throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
   const problems: string[] = [];
   const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options.env ?? process.env, options.local === true);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
+}
+
+function withBuilds(document: unknown, builds: LoadOptions['builds']): unknown {
+  const functions = (document as { functions?: unknown } | null)?.functions;
+  if (!builds || !Array.isArray(functions)) return document;
+  const filled = functions.map((fn: unknown) => (fn && typeof fn === 'object' && !Array.isArray(fn) ? { candidate: builds.candidate, baseline: builds.baseline, ...fn } : fn));
+  return { ...(document as object), functions: filled };
 }
 
 /** Drops undefined values, so optional keys are absent rather than undefined. */

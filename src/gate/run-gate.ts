@@ -129,7 +129,8 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   };
 }
 
-function summarise(functions: readonly FunctionResult[]): string {
+/** One line per function: verdict, recommendation, number of findings. */
+export function summarise(functions: readonly FunctionResult[]): string {
   return functions
     .map((f) => {
       const rec = f.recommended ? `, recommended ${f.recommended.memory} MB` : '';

@@ -17,10 +17,16 @@ export interface RunContext {
   readonly pullRequests: readonly number[];
   /** For workflow_run: the commit and repository the finished run was for (a fork's PR lists no pull_requests). */
   readonly workflowRun?: { readonly headSha: string; readonly headRepository: string };
+  /** The commit to compare against: the pull request's base, or the commit a push replaced. */
+  readonly baseSha?: string;
+  /** The pull request's labels when the event was sent (a label added later needs a `labeled` run). */
+  readonly labels: readonly string[];
 }
 
 interface EventPayload {
-  pull_request?: { number?: number; base?: { ref?: string } };
+  pull_request?: { number?: number; base?: { ref?: string; sha?: string }; labels?: { name?: unknown }[] };
+  /** A push: the commit the branch pointed at before (all zeros for a new branch). */
+  before?: string;
   workflow_run?: { pull_requests?: { number?: number }[]; head_sha?: string; head_repository?: { full_name?: string } };
   repository?: { default_branch?: string };
   number?: number;
@@ -42,6 +48,9 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
   const pullRequest = payload.pull_request?.number ?? payload.workflow_run?.pull_requests?.[0]?.number;
   const pullRequests = [payload.pull_request?.number, ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number)].filter((n): n is number => Number.isInteger(n));
   const run = payload.workflow_run;
+  const before = eventName === 'push' && typeof payload.before === 'string' && !/^0+$/.test(payload.before) ? payload.before : undefined;
+  const baseSha = payload.pull_request?.base?.sha ?? before;
+  const labels = (payload.pull_request?.labels ?? []).map((label) => label?.name).filter((name): name is string => typeof name === 'string');
   return {
     eventName,
     owner,
@@ -54,5 +63,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
     isDefaultBranchPush: eventName === 'push' && defaultBranch !== undefined && ref === `refs/heads/${defaultBranch}`,
     pullRequests,
     ...(run?.head_sha ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } } : {}),
+    ...(baseSha ? { baseSha } : {}),
+    labels,
   };
 }

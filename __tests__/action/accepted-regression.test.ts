@@ -1,0 +1,47 @@
+import { acceptRegressions } from '../../src/action/accepted-regression.js';
+import { failingReasons } from '../../src/report/fail-on.js';
+import type { GateReport, Reason } from '../../src/report/model.js';
+import { sampleReport } from '../helpers/report-fixture.js';
+
+const LABEL = 'perf-regression-accepted';
+const regression: Reason = { kind: 'regression', variant: '256MB-x86_64', message: '256MB-x86_64: warm duration +23.4% exceeds the 5% tolerance' };
+
+/** The sample report with the first function's findings replaced. */
+function withReasons(...reasons: Reason[]): GateReport {
+  const report = sampleReport(2);
+  const [first, second] = report.functions;
+  return { ...report, verdict: 'fail', functions: [{ ...first!, verdict: 'fail', reasons }, { ...second!, verdict: 'pass', reasons: [] }] };
+}
+
+describe('a pull request labelled as an intended regression', () => {
+  test('a regression becomes a pass with a notice that names the label and keeps the finding', () => {
+    const report = withReasons(regression);
+    const accepted = acceptRegressions(report, LABEL);
+    expect(accepted.verdict).toBe('pass');
+    expect(accepted.functions[0]!.verdict).toBe('pass');
+    expect(accepted.functions[0]!.reasons).toEqual([{ kind: 'notice', variant: '256MB-x86_64', message: `regression accepted by label "${LABEL}": ${regression.message}` }]);
+    expect(accepted.summary).toBe('orders: pass, recommended 512 MB (1 finding); orders-1: pass, recommended 512 MB');
+    expect(failingReasons(accepted, ['regression', 'budget', 'inconclusive', 'error'])).toEqual([]);
+    // The figures stay: the comment still shows how much slower it got.
+    expect(accepted.functions[0]!.variants).toEqual(report.functions[0]!.variants);
+    expect(accepted.functions[0]!.variants[0]!.comparisons[0]).toMatchObject({ metric: 'warm', outcome: 'regression', ratio: 1.234 });
+  });
+
+  test('a blown budget, a wrong answer or a failing test still fails', () => {
+    for (const kind of ['budget', 'wrong-answer', 'test-failure'] as const) {
+      const accepted = acceptRegressions(withReasons(regression, { kind, message: `${kind} finding` }), LABEL);
+      expect(`${kind}: ${accepted.verdict}`).toBe(`${kind}: fail`);
+      expect(failingReasons(accepted, ['regression', 'budget', 'error']).map((r) => r.kind)).toEqual([kind]);
+    }
+  });
+
+  test('an inconclusive finding beside the accepted regression leaves the verdict inconclusive', () => {
+    const accepted = acceptRegressions(withReasons(regression, { kind: 'inconclusive', message: '512MB-x86_64: could not decide' }), LABEL);
+    expect(accepted.verdict).toBe('inconclusive');
+  });
+
+  test('a report without a regression is returned as it was', () => {
+    const report = withReasons({ kind: 'budget', message: 'over budget' });
+    expect(acceptRegressions(report, LABEL)).toBe(report);
+  });
+});
