@@ -13,11 +13,13 @@ import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { runGate } from '../gate/run-gate.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { verifiedPullRequest } from '../github/report-target.js';
+import { reportContext } from '../github/run-links.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
+import type { CommentState } from '../report/comment-state.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
@@ -72,7 +74,7 @@ async function comment(report: GateReport, inputs: ActionInputs, context: RunCon
   }
   try {
     const octokit = getOctokit(inputs.githubToken);
-    const body = renderMarkdown(report, { charts: true, key: inputs.commentKey });
+    const body = (previous: CommentState | undefined): string => renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(octokit, { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey }, body, report.verdict, inputs.comment);
     core.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
     if (result.url) core.setOutput(OUTPUT.commentUrl, result.url);
@@ -181,7 +183,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         core.setSecret(value);
       },
     });
-    let report = redactor.deep(measured);
+    const links = reportContext(env);
+    let report = redactor.deep({ ...measured, ...(links ? { context: links } : {}) });
     const memoryChanges = await applyMemory(report, config, inputs, context);
     report = {
       ...report,

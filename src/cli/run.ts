@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { cleanupOnSignals, type CleanupRegistry } from '../gate/cleanup.js';
 import { checkForBackend, probeBackend } from '../gate/backend.js';
 import { runGate } from '../gate/run-gate.js';
+import { reportContext } from '../github/run-links.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { DEFAULT_FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
@@ -95,7 +96,9 @@ export async function runCommand(args: RunArguments, out: (text: string) => void
       onCleanupRegistry: (r) => (registry = r),
       onSecret: (value) => redactor.add(value),
     });
-    const report = redactor.deep(measured);
+    // Inside a workflow the CLI knows the commits and the run too.
+    const links = reportContext(process.env);
+    const report = redactor.deep({ ...measured, ...(links ? { context: links } : {}) });
     if (args.json) writeFileSync(args.json, serializeReport(report));
     if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
     out(renderTerminal(report));

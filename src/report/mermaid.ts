@@ -2,15 +2,24 @@ import type { FunctionResult, VariantResult } from './model.js';
 
 const round = (value: number): string => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
 
+/**
+ * Mermaid's xychart draws no legend; its lines take the palette's colours in order, so the palette
+ * is set and the legend written beneath in squares of the same colours.
+ */
+const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' } as const;
+export const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
+const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
+
 function chart(title: string, axis: string, memories: number[], baseline: number[], candidate: number[]): string {
-  const top = Math.max(...baseline, ...candidate) * 1.15;
+  const top = Math.max(...baseline.filter(Number.isFinite), ...candidate.filter(Number.isFinite), 0) * 1.15;
   return [
     '```mermaid',
+    THEME,
     'xychart-beta',
     // Names reach here from a report file too: keep the title from closing its quotes or the fence.
     `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
     `  x-axis "memory (MB)" [${memories.join(', ')}]`,
-    `  y-axis "${axis}" 0 --> ${round(top)}`,
+    `  y-axis "${axis}" 0 --> ${round(top || 1)}`,
     `  line [${baseline.map(round).join(', ')}]`,
     `  line [${candidate.map(round).join(', ')}]`,
     '```',
@@ -37,5 +46,5 @@ export function memoryCharts(f: FunctionResult): string {
       chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)),
     );
   }
-  return parts.length ? `${parts.join('\n\n')}\n\nFirst line: baseline; second line: candidate.` : '';
+  return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
 }
