@@ -29,7 +29,7 @@ const MAX_LINE = 16_384;
 const MAX_FUNCTIONS = 200;
 const SHA = /^[0-9a-f]{7,40}$/;
 /** A name as encodeURIComponent writes it: nothing that could end the HTML comment (`>` is %3E). */
-const ENCODED_NAME = /^[A-Za-z0-9%\-_.!~*'()]{1,600}$/;
+const ENCODED_NAME = /^[A-Za-z0-9%\-_.!~*'()]{0,600}$/;
 const CHANGE = /^[+-]\d{1,7}(\.\d)?$/;
 
 export function commentState(report: GateReport): CommentState {
@@ -86,8 +86,9 @@ export function readCommentState(body: string): CommentState | undefined {
 }
 
 /**
- * What changed since the comment's last version, as one markdown line, or '' when there was none
- * to compare with. Names are the current report's (escaped); the previous state lends only its
+ * What changed since the comment's last version, as one markdown line, or '' when there was no
+ * previous version or nothing changed (a verdict, or a warm change by a point or more): a rerun
+ * that finds the same leaves the comment as it was. Names are the current report's (escaped); the previous state lends only its
  * verdicts and figures, which were checked on reading.
  */
 export function sinceLastRun(previous: CommentState | undefined, current: CommentState): string {
@@ -102,6 +103,7 @@ export function sinceLastRun(previous: CommentState | undefined, current: Commen
     const figure = (f: FunctionState): string => `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
     changes.push(`${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`);
   }
+  if (!changes.length) return '';
   const since = previous.sha ? ` (\`${previous.sha.slice(0, 7)}\`)` : '';
-  return `Since the last run${since}: ${changes.length ? changes.join('; ') : 'no change'}.`;
+  return `Since the last run${since}: ${changes.join('; ')}.`;
 }

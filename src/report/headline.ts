@@ -1,6 +1,6 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { escapeMarkdown } from './escape.js';
-import { changeWithInterval, money, shortPercent } from './format.js';
+import { changeWithInterval, money, shortPercent, unbounded } from './format.js';
 import type { FunctionResult, VariantResult } from './model.js';
 
 /** The figures a function's one-line headline is drawn from. */
@@ -48,10 +48,11 @@ export function monthlyEffect(v: VariantResult): string {
  */
 export function headlineText(f: FunctionResult, h: Headline = headline(f)): string {
   const parts: string[] = [];
-  if (h.warm) parts.push(`warm ${changeWithInterval(h.warm)}`);
-  if (h.costChangePercent !== null && Number.isFinite(h.costChangePercent)) parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
-  const at = h.variant && f.variants.length > 1 && parts.length ? ` at ${variantLabel(h.variant, f)}` : '';
-  const figures = parts.length ? parts.join(', ') : 'no comparison';
+  const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+  if (h.warm && usable) parts.push(`warm ${changeWithInterval(h.warm)}`);
+  if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent)) parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
+  if (!usable) parts.push(h.variant?.stopped ? `no comparison: ${escapeMarkdown(h.variant.stopped)}` : h.warm ? changeWithInterval(h.warm) : 'no comparison');
+  const at = usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended ? ` at ${variantLabel(h.variant, f)}` : '';
   const recommended = h.recommended ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}` : '';
-  return `${at}: ${figures}${recommended}`;
+  return `${at}: ${parts.join(', ')}${recommended}`;
 }

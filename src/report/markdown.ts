@@ -1,7 +1,7 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
 import { escapeMarkdown } from './escape.js';
-import { blocksText, changeWithInterval, money, ms, percentChange, shortPercent, signedPercent, TOO_FEW, unbounded, unitsText } from './format.js';
+import { blocksText, changeWithInterval, money, ms, percentChange, signedPercent, TOO_FEW, unbounded, unitsText } from './format.js';
 import { headline, headlineText, variantLabel } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, ReportContext, VariantResult, Verdict } from './model.js';
@@ -25,7 +25,7 @@ const KIND_ICON: Readonly<Record<string, string>> = {
 };
 const kindIcon = (kind: string): string => KIND_ICON[kind] ?? 'ℹ️';
 /** A finding longer than this is cut above the fold; the details keep it whole. */
-const SHORT_FINDING = 160;
+const SHORT_FINDING = 220;
 
 /**
  * A finding as one short line: the statistics in parentheses (the table and the details say them)
