@@ -25,6 +25,14 @@ describe('the PR comment, as a reader sees it', () => {
     expect(top).toContain('❌ **orders**: no comparison: the candidate failed every invocation');
     expect(top).toContain('- ❌ exemplar small-order: the candidate failed 3 of 3 invocations (Runtime.ImportModuleError)');
     expect(top).toContain('| 256 MB | 122 → – | 159 → – | too few warm samples to compare | \\$0.750 → – (–) | ❌ stopped |');
+    // No chart with a candidate drawn at zero: it has no figures to draw.
+    expect(renderMarkdown(scenarioReport('error'))).not.toContain('mermaid');
+    expect(renderMarkdown(scenarioReport('error'))).not.toContain('NaN');
+  });
+
+  test('a memory change made (or refused) on the default branch shows above the fold', () => {
+    const report: GateReport = { ...sampleReport(), memoryChanges: [{ function: 'prod-orders', from: 512, to: 1024, applied: true, note: 'memory changed from 512 MB to 1024 MB (cheapest within the latency budgets)' }] };
+    expect(aboveTheFold(renderMarkdown(report))).toContain('> 🔧 prod-orders: memory changed from 512 MB to 1024 MB (cheapest within the latency budgets)\n');
   });
 
   test('an inconclusive finding keeps what would decide it, and leaves its statistics to the details', () => {

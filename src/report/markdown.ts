@@ -142,7 +142,7 @@ function details(f: FunctionResult): string {
   lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
   for (const v of f.variants) {
     for (const c of v.comparisons) {
-      lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+      lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
     }
   }
   lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
@@ -150,7 +150,7 @@ function details(f: FunctionResult): string {
   for (const v of f.variants) {
     for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]] as const) {
       lines.push(
-        `| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.cold.p90)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | \\$${s.cost.perInvocationUsd.toExponential(3)} | ${money(s.cost.monthlyUsd)} |`,
+        `| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.cold.p90)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`,
       );
     }
   }
@@ -251,6 +251,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   const notices = [
     ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
     ...(report.notices ?? []).map((n) => `${kindIcon(n.kind)} ${n.function ? `${escapeMarkdown(n.function)}: ` : ''}${escapeMarkdown(shortFinding(n.message))}`),
+    ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
   ];
   const context = contextLine(report.context);
   const since = sinceLastRun(options.previous, state);

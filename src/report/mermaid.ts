@@ -41,10 +41,15 @@ export function memoryCharts(f: FunctionResult): string {
     if (variants.length < 2) continue;
     const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
     const memories = sorted.map((v) => v.memoryMb);
-    parts.push(
-      chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)),
-      chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)),
-    );
+    const series = {
+      duration: [sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)],
+      cost: [sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)],
+    };
+    // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
+    for (const [name, [baseline, candidate]] of Object.entries(series) as [keyof typeof series, number[][]][]) {
+      if (![...baseline!, ...candidate!].every(Number.isFinite)) continue;
+      parts.push(name === 'duration' ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline!, candidate!) : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline!, candidate!));
+    }
   }
   return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
 }
