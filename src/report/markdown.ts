@@ -62,7 +62,12 @@ function shownInTable(f: FunctionResult, reason: Reason): boolean {
 
 function regressionsLine(f: FunctionResult): string {
   const at = (metric: string): string[] => f.variants.filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression')).map((v) => variantLabel(v, f));
-  const parts = [['warm', at('warm')], ['cold start', at('cold')]].filter(([, where]) => where!.length).map(([what, where]) => `${what as string} at ${(where as string[]).join(', ')}`);
+  const parts = [
+    { what: 'warm', where: at('warm') },
+    { what: 'cold start', where: at('cold') },
+  ]
+    .filter(({ where }) => where.length)
+    .map(({ what, where }) => `${what} at ${where.join(', ')}`);
   return parts.length ? `❌ Slower beyond the ${(f.tolerance * 100).toFixed(0)}% tolerance: ${parts.join('; ')}` : '';
 }
 
