@@ -122,7 +122,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
     case 'pass':
       return { ...base, ...onAws, verdict: 'pass', summary: 'orders: pass', functions: [passing] };
     case 'fail':
-      return { ...base, notices: [{ kind: 'host-shortfall', message: 'the host has 2 CPUs; 4 environment pairs ran at once where 8 were asked' }] };
+      return { ...base, functions: [{ ...fn, reasons: [...fn.reasons, { kind: 'notice', message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked' }] }] };
     case 'inconclusive': {
       const wide: MetricComparison = {
         ...PASSING(v512.id, 1.04)[0]!,

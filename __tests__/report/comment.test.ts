@@ -1,7 +1,7 @@
 import { commentState, readCommentState, sinceLastRun, stateMarker } from '../../src/report/comment-state.js';
 import { parseReport, serializeReport, unexpectedText } from '../../src/report/json.js';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown, safeRunUrl } from '../../src/report/markdown.js';
-import type { GateReport } from '../../src/report/model.js';
+import type { GateReport, Reason } from '../../src/report/model.js';
 import { CONTEXT, sampleReport, scenarioReport, type Scenario } from '../helpers/report-fixture.js';
 
 const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;
@@ -46,19 +46,28 @@ describe('the PR comment, as a reader sees it', () => {
     expect(top).toContain('✅, over budget: warm-p90-ms |');
   });
 
-  test('notices of any kind, known or not, show one short line each above the fold', () => {
-    const report: GateReport = {
-      ...sampleReport(),
-      notices: [
-        { kind: 'host-shortfall', message: 'the host has 2 CPUs; 4 environment pairs ran at once where 8 were asked' },
-        { kind: 'accepted-regression', function: 'orders', message: 'the label perf-regression-accepted turns the regression into a pass' },
-        { kind: 'a-kind-invented-later', message: `arm64 was measured on x86_64 hardware under emulation; ${'its durations say little. '.repeat(20)}` },
+  test('findings and notices of any kind, known today or added later, show one short line each above the fold', () => {
+    const report = sampleReport();
+    const fn = report.functions[0]!;
+    const later = (kind: string, message: string): Reason => ({ kind: kind as Reason['kind'], message });
+    const withNotices: GateReport = {
+      ...report,
+      functions: [
+        {
+          ...fn,
+          reasons: [
+            ...fn.reasons,
+            { kind: 'notice', message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked' },
+            later('accepted-regression', 'the label perf-regression-accepted turns the regression into a pass'),
+            later('a-kind-invented-later', `arm64 timings measured on an x86_64 host; ${'they say little. '.repeat(20)}`),
+          ],
+        },
       ],
     };
-    const top = aboveTheFold(renderMarkdown(report));
-    expect(top).toContain('> ℹ️ the host has 2 CPUs; 4 environment pairs ran at once where 8 were asked\n');
-    expect(top).toContain('> ☑️ orders: the label perf-regression-accepted turns the regression into a pass\n');
-    expect(top).toMatch(/> ℹ️ arm64 was measured on x86_64 hardware under emulation; its durations say little\. [^\n]{0,200}…\n/);
+    const top = aboveTheFold(renderMarkdown(withNotices));
+    expect(top).toContain('- ℹ️ local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked\n');
+    expect(top).toContain('- ☑️ the label perf-regression-accepted turns the regression into a pass\n');
+    expect(top).toMatch(/- ℹ️ arm64 timings measured on an x86_64 host; they say little\. [^\n]{0,200}…\n/);
   });
 
   test('a run address is linked only when it has the shape of a GitHub workflow run', () => {

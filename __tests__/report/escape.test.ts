@@ -1,6 +1,6 @@
 import { escapeMarkdown } from '../../src/report/escape.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import type { FunctionResult, GateReport } from '../../src/report/model.js';
+import type { FunctionResult, GateReport, Reason } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { readCommentState } from '../../src/report/comment-state.js';
 import { CONTEXT, sampleReport } from '../helpers/report-fixture.js';
@@ -86,15 +86,14 @@ describe('escaping what functions, commands and report files say', () => {
     expect(renderTerminal(report)).toContain('</details></details><img');
   });
 
-  test('hostile branch names, run address, notices, variant names and a previous comment\'s state render inert', () => {
+  test('hostile branch names, run address, findings of unknown kind, variant names and a previous comment\'s state render inert', () => {
     const clean = sampleReport(2);
     const [first, second] = clean.functions as [FunctionResult, FunctionResult];
     const report: GateReport = {
       ...clean,
       context: { head: { sha: CONTEXT.head.sha, ref: HOSTILE }, base: { sha: '`x` <img>', ref: HOSTILE }, runUrl: `https://evil.example/x) [y](javascript:alert(1)` },
-      notices: [{ kind: HOSTILE, message: HOSTILE, function: HOSTILE }],
       functions: [
-        { ...first, name: `${HOSTILE} -->`, variants: first.variants.map((v) => ({ ...v, name: HOSTILE })) },
+        { ...first, name: `${HOSTILE} -->`, reasons: [...first.reasons, { kind: HOSTILE as Reason['kind'], message: HOSTILE }], variants: first.variants.map((v) => ({ ...v, name: HOSTILE })) },
         { ...second, name: '--><script>alert(1)</script>' },
       ],
     };

@@ -12,7 +12,7 @@ export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-/** Icons for the kinds of finding and notice known today; any other kind still shows, as information. */
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
 const KIND_ICON: Readonly<Record<string, string>> = {
   regression: '❌',
   budget: '❌',
@@ -255,7 +255,6 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   const state = commentState(report);
   const notices = [
     ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
-    ...(report.notices ?? []).map((n) => `${kindIcon(n.kind)} ${n.function ? `${escapeMarkdown(n.function)}: ` : ''}${escapeMarkdown(shortFinding(n.message))}`),
     ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
   ];
   const context = contextLine(report.context);

@@ -120,12 +120,6 @@ export interface GateReport {
   readonly memoryChanges?: readonly MemoryChange[];
   /** What was compared and where the run is: commits, branches, the workflow run (action, or CLI inside a workflow). */
   readonly context?: ReportContext;
-  /**
-   * Things the reader should know that are not findings about one function (a host that could not
-   * do what was asked, an architecture not measured on its own hardware, an accepted regression).
-   * Rendered one line each, above the fold, whatever their kind.
-   */
-  readonly notices?: readonly Notice[];
 }
 
 /** A commit the comparison was about: its SHA and, when known, its branch. */
@@ -141,14 +135,6 @@ export interface ReportContext {
   readonly base?: CommitRef;
   /** The workflow run that measured, e.g. https://github.com/acme/orders/actions/runs/123. */
   readonly runUrl?: string;
-}
-
-export interface Notice {
-  /** Free vocabulary (`host-shortfall`, `emulated-architecture`, `accepted-regression`, ...): renderers show any kind. */
-  readonly kind: string;
-  readonly message: string;
-  /** The function it concerns, when one. */
-  readonly function?: string;
 }
 
 export interface MemoryChange {
