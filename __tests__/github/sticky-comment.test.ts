@@ -1,8 +1,10 @@
 import { getOctokit } from '@actions/github';
 import { upsertStickyComment } from '../../src/github/sticky-comment.js';
-import { commentMarker } from '../../src/report/markdown.js';
+import type { CommentState } from '../../src/report/comment-state.js';
+import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
 import type { Verdict } from '../../src/report/model.js';
 import { GITHUB_ACTIONS_BOT, startGitHubStandIn, type GitHubStandIn } from '../helpers/github-stand-in.js';
+import { scenarioReport } from '../helpers/report-fixture.js';
 
 let github: GitHubStandIn;
 let octokit: ReturnType<typeof getOctokit>;
@@ -54,6 +56,21 @@ describe('the sticky PR comment', () => {
     expect(github.requests.length).toBe(before);
   });
 
+  test('the next comment says what changed since the last one, read from the gate\'s own comment', async () => {
+    const target = { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'perf.yml' };
+    const seen: (CommentState | undefined)[] = [];
+    const render = (report: ReturnType<typeof scenarioReport>) => (previous: CommentState | undefined) => {
+      seen.push(previous);
+      return renderMarkdown(report, { key: 'perf.yml', ...(previous ? { previous } : {}) });
+    };
+    await upsertStickyComment(octokit, target, render(scenarioReport('fail')), 'fail', 'always');
+    await upsertStickyComment(octokit, target, render(scenarioReport('pass')), 'pass', 'always');
+    expect(seen[0]).toBeUndefined();
+    expect(seen[1]).toEqual({ sha: '0123456789abcdef0123456789abcdef01234567', functions: [{ name: 'orders', verdict: 'fail', warmChangePercent: 23.4 }] });
+    const [ours] = github.comments.filter((c) => c.issue === target.issueNumber);
+    expect(ours!.body).toContain('Since the last run (`0123456`): was ❌ +23%, now ✅ +1.0%.');
+  });
+
   describe('a comment someone else wrote with the marker is not the gate\'s', () => {
     const mallory = { login: 'mallory', id: 666, type: 'User' as const };
 
@@ -70,6 +87,16 @@ describe('the sticky PR comment', () => {
       expect(ours).toEqual([expect.objectContaining({ user: GITHUB_ACTIONS_BOT, body: body('perf.yml', 'fail', ' again') })]);
       expect(planted.body).toBe(body('perf.yml', 'pass', ' (all good, merge it)'));
       expect(github.requests.filter((r) => r === 'PATCH /repos/acme/orders/issues/comments/9001')).toEqual([]);
+    });
+
+    test('a planted comment\'s state line is not read as what the gate showed last', async () => {
+      const n = ++issue;
+      const planted = `${commentMarker('k', 'pass')}\n<!-- lambda-perf-gate-state v=1 f=orders,pass,-50.0 -->`;
+      github.comments.push({ id: 9005, issue: n, body: planted, html_url: 'planted', user: mallory });
+      const seen: (CommentState | undefined)[] = [];
+      const result = await upsertStickyComment(octokit, { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' }, (previous) => (seen.push(previous), body('k', 'fail')), 'fail', 'always');
+      expect(result.action).toBe('created');
+      expect(seen).toEqual([undefined]);
     });
 
     test('on-change: a planted "fail" comment does not make the gate think it already reported the failure', async () => {

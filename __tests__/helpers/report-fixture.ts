@@ -87,3 +87,111 @@ export function sampleReport(functions = 1): GateReport {
     })),
   };
 }
+
+const PASSING = (id: string, ratio: number): MetricComparison[] => [
+  { metric: 'warm', variant: id, nBaseline: 40, nCandidate: 40, units: 8, ratio, ciLow: ratio - 0.03, ciHigh: ratio + 0.03, confidence: 0.99, pValue: 0.4, outcome: 'no-regression', look: 1, spread: { betweenEnvironments: 0.02, withinEnvironment: 0.015 } },
+  { metric: 'cold', variant: id, nBaseline: 8, nCandidate: 8, units: 8, ratio: 1, ciLow: 0.9, ciHigh: 1.12, confidence: 0.99, pValue: 0.5, outcome: 'no-regression' },
+];
+
+function withComparisons(v: VariantResult, comparisons: MetricComparison[]): VariantResult {
+  return { ...v, comparisons };
+}
+
+/** The commits and the run, as the action records them. */
+export const CONTEXT = {
+  head: { sha: '0123456789abcdef0123456789abcdef01234567', ref: 'faster-orders' },
+  base: { sha: 'fedcba9876543210fedcba9876543210fedcba98', ref: 'main' },
+  runUrl: 'https://github.com/acme/orders/actions/runs/4242',
+} as const;
+
+export type Scenario = 'pass' | 'fail' | 'inconclusive' | 'budget-only' | 'error' | 'several-functions';
+
+/** A report for each kind of outcome the comment must read well in, with fixed figures. */
+export function scenarioReport(scenario: Scenario): GateReport {
+  const base = { ...sampleReport(), context: CONTEXT };
+  const fn = base.functions[0]!;
+  const [v256, v512, v1024] = fn.variants as [VariantResult, VariantResult, VariantResult];
+  const onAws = { backend: 'aws' as const, environment: { cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' } };
+  const passing: typeof fn = {
+    ...fn,
+    verdict: 'pass',
+    reasons: [],
+    variants: [withComparisons({ ...v256, budgets: [{ ...v256.budgets[0]!, ok: true, limit: 400 }] }, PASSING(v256.id, 0.99)), withComparisons(v512, PASSING(v512.id, 1.01)), withComparisons(v1024, PASSING(v1024.id, 1.0))],
+  };
+  switch (scenario) {
+    case 'pass':
+      return { ...base, ...onAws, verdict: 'pass', summary: 'orders: pass', functions: [passing] };
+    case 'fail':
+      return { ...base, functions: [{ ...fn, reasons: [...fn.reasons, { kind: 'notice', message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked' }] }] };
+    case 'inconclusive': {
+      const wide: MetricComparison = {
+        ...PASSING(v512.id, 1.04)[0]!,
+        ciLow: 0.97,
+        ciHigh: 1.12,
+        pValue: 0.08,
+        outcome: 'inconclusive',
+        units: 40,
+        reason: 'environments differ by 9.0% (sd); about 60 more environment pairs, or a tolerance of 12%, would decide',
+      };
+      return {
+        ...base,
+        verdict: 'inconclusive',
+        summary: 'orders: inconclusive',
+        functions: [
+          {
+            ...passing,
+            verdict: 'inconclusive',
+            reasons: [{ kind: 'inconclusive', variant: v512.id, message: `${v512.id}: warm duration +4.0% (99% CI -3.0% to +12.0%, p=0.0800, 40 environment pairs, 200 warm pairs); neither a regression nor its absence (within 5%) could be shown: ${wide.reason!}` }],
+            variants: [passing.variants[0]!, withComparisons(v512, [wide, PASSING(v512.id, 1)[1]!]), passing.variants[2]!],
+          },
+        ],
+      };
+    }
+    case 'budget-only':
+      return {
+        ...base,
+        ...onAws,
+        summary: 'orders: fail',
+        functions: [
+          {
+            ...passing,
+            verdict: 'fail',
+            recommended: { ...fn.recommended!, variant: v1024.id, memory: 1024, why: 'fastest; no variant meets the latency budgets' },
+            reasons: [{ kind: 'budget', variant: v1024.id, message: `${v1024.id}: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it)` }],
+            variants: passing.variants.map((v) => ({ ...v, budgets: [{ budget: 'warm-p90-ms', limit: 30, value: v.candidate.warm.p90, unit: 'ms' as const, ok: false }] })),
+          },
+        ],
+      };
+    case 'error': {
+      const silent = { n: 0, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, mean: Number.NaN };
+      const broken = (v: VariantResult): VariantResult => ({
+        ...v,
+        candidate: { ...v.candidate, warm: silent, cold: silent, init: silent, errors: 3, cost: { ...v.candidate.cost, perMillionUsd: Number.NaN, monthlyUsd: Number.NaN, perInvocationUsd: Number.NaN } },
+        comparisons: [{ metric: 'warm', variant: v.id, nBaseline: 5, nCandidate: 0, units: 0, ratio: Number.NaN, ciLow: 0, ciHigh: Infinity, confidence: 0.99, pValue: Number.NaN, outcome: 'inconclusive' }],
+        budgets: [],
+        costChangePercent: null,
+        stopped: 'the candidate failed every invocation',
+      });
+      return {
+        ...base,
+        summary: 'orders: fail',
+        functions: [
+          {
+            ...fn,
+            reasons: [{ kind: 'wrong-answer', message: 'exemplar small-order: the candidate failed 3 of 3 invocations (Runtime.ImportModuleError)' }],
+            recommended: null,
+            variants: [broken(v256), broken(v512), broken(v1024)],
+          },
+        ],
+      };
+    }
+    case 'several-functions': {
+      const inconclusive = scenarioReport('inconclusive').functions[0]!;
+      return {
+        ...base,
+        summary: 'orders: fail; payments: pass; search: inconclusive',
+        functions: [fn, { ...passing, name: 'payments', perfFunction: 'lpg-payments-0' }, { ...inconclusive, name: 'search', perfFunction: 'lpg-search-0' }],
+      };
+    }
+  }
+}

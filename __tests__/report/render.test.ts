@@ -4,44 +4,67 @@ import { sampleReport } from '../helpers/report-fixture.js';
 
 describe('the markdown report (the PR comment)', () => {
   const markdown = renderMarkdown(sampleReport(), { charts: true, key: 'lambda-perf.yml' });
+  const aboveTheFold = markdown.split('<details>')[0]!;
 
-  test('starts with the hidden marker and the verdict', () => {
-    const [marker, verdict] = markdown.split('\n');
+  test('starts with the hidden marker, the hidden state line and the verdict', () => {
+    const [marker, state, verdict] = markdown.split('\n');
     expect(marker).toBe(commentMarker('lambda-perf.yml', 'fail'));
+    expect(state).toBe('<!-- lambda-perf-gate-state v=1 f=orders,fail,+23.4 -->');
     expect(verdict).toBe('## ❌ lambda-perf-gate: fail');
   });
 
-  test('says plainly when durations were not scaled by memory', () => {
-    expect(markdown).toContain('> ⚠️ Local Lambda service: CPU is NOT throttled by memory');
+  test('says plainly, above the fold, when durations were not scaled by memory', () => {
+    expect(aboveTheFold).toContain('> ⚠️ Local Lambda service: CPU is NOT throttled by memory');
   });
 
-  test('has one table per function, the recommended memory marked, the reasons listed', () => {
-    expect(markdown).toContain('### ❌ orders: fail — recommended memory **512 MB**');
-    expect(markdown).toContain('- ❌ 256MB-x86_64: warm duration +23.4%');
-    expect(markdown).toContain('| **512MB-x86_64** ⭐ | 60.0 → 61.2 | +2.0% (-6.0% … +11.0%) |');
-    expect(markdown).toMatch(/\| 256MB-x86_64 \| 122 → 151 \| \+23\.4% .*\| ❌ regression, over budget: warm-p90-ms \|/);
+  test('one headline: verdict, warm change with its interval, cost change, recommended memory and its monthly effect', () => {
+    expect(aboveTheFold).toContain('❌ **orders** at 256 MB: warm +23% [+15, +32], cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change)');
   });
 
-  test('folds the details and draws duration and cost against memory with Mermaid', () => {
-    expect(markdown).toContain('<details><summary>Details</summary>');
-    expect(markdown).toContain('```mermaid\nxychart-beta\n  title "orders x86_64: warm p50 (ms)"\n  x-axis "memory (MB)" [256, 512, 1024]');
+  test('one compact table with p50 and p90 baseline → candidate, the change, cost per million and the result; the recommended row marked', () => {
+    expect(aboveTheFold).toContain('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |');
+    expect(aboveTheFold).toContain('| **512 MB** ⭐ | 60.0 → 61.2 | 78.0 → 79.6 | +2.0% [-6.0, +11] | \\$0.750 → \\$0.765 (+2.0%) | ✅ |');
+    expect(aboveTheFold).toContain('| 256 MB | 122 → 151 | 159 → 196 | +23% [+15, +32] | \\$0.750 → \\$0.925 (+23.4%) | ❌ slower, over budget: warm-p90-ms |');
+  });
+
+  test('findings in one short line each, without the statistics the details repeat', () => {
+    expect(aboveTheFold).toContain('- ❌ Slower beyond the 5% tolerance: warm at 256 MB\n');
+    expect(aboveTheFold).not.toContain('99% CI');
+    expect(aboveTheFold.split('\n').every((line) => line.length <= 320)).toBe(true);
+  });
+
+  test('folds the statistics, environment pairs and budgets, and draws duration and cost against memory with a legend', () => {
+    expect(markdown).toContain('<details><summary>Statistics, environment pairs, budgets</summary>');
+    expect(markdown).toContain('<details><summary>Chart: duration and cost against memory</summary>');
+    expect(markdown).toContain('xychart-beta\n  title "orders x86_64: warm p50 (ms)"\n  x-axis "memory (MB)" [256, 512, 1024]');
     expect(markdown).toContain('title "orders x86_64: cost per million ($)"');
-    expect(renderMarkdown(sampleReport())).not.toContain('mermaid');
+    expect(markdown).toContain('"plotColorPalette": "#2563eb, #ea580c"');
+    expect(markdown).toContain('🟦 baseline · 🟧 candidate');
+    expect(renderMarkdown(sampleReport(), { charts: false })).not.toContain('mermaid');
   });
 
-  test('says what each comparison rests on (its environment pairs and their spread), and an unbounded interval as such', () => {
-    expect(markdown).toContain('| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | Evidence |');
-    expect(markdown).toMatch(/\| 256MB-x86_64 \| warm \| \+23\.4% \| .* \| regression \| 8 environment pairs; environments differ by 3\.1% \(sd\), pairs within one by 2\.0% \|/);
-    expect(markdown).toContain('| 256MB-x86_64 | cold | +10.0% | -100.0% … +∞ | 0.2000 | 3/3 | inconclusive | 3 environment pairs |');
+  test('no chart for a function measured at one memory size: there is no line to draw', () => {
+    const report = sampleReport();
+    const one = { ...report, functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(1, 2) }] };
+    expect(renderMarkdown(one)).not.toContain('mermaid');
   });
 
-  test('stays inside the size limit, trimming with a notice', () => {
+  test('says what each comparison rests on, and "too few cold starts to compare" instead of an infinite interval', () => {
+    expect(markdown).toContain('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |');
+    expect(markdown).toMatch(/\| 256 MB \| warm \| \+23\.4% \| .* \| regression \| 8 environment pairs; environments differ by 3\.1% \(sd\), pairs within one by 2\.0% \|/);
+    expect(markdown).toContain('| 256 MB | cold | +10.0% | too few cold starts to compare | 0.2000 | 3/3 | inconclusive | 3 environment pairs |');
+    expect(markdown).not.toContain('∞');
+    expect(markdown).not.toContain('-100.0%');
+  });
+
+  test('stays inside the size limit, trimming with a notice: charts first, then details, then tables', () => {
     const big = sampleReport(80);
     const full = renderMarkdown(big, { charts: true, limit: Infinity });
     expect(full.length).toBeGreaterThan(65_536);
     const trimmed = renderMarkdown(big, { charts: true, limit: 65_536 });
     expect(trimmed.length).toBeLessThanOrEqual(65_536);
     expect(trimmed).toContain("Trimmed to fit GitHub's size limit");
+    expect(trimmed).not.toContain('mermaid');
     const tiny = renderMarkdown(big, { limit: 2_000 });
     expect(tiny.length).toBeLessThanOrEqual(2_000);
     expect(tiny).toContain('Trimmed');

@@ -11,9 +11,11 @@ import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { verifiedPullRequest } from '../github/report-target.js';
+import { reportContext } from '../github/run-links.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
+import type { CommentState } from '../report/comment-state.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
@@ -110,7 +112,7 @@ async function comment(report: GateReport, inputs: ActionInputs, context: RunCon
   }
   try {
     const octokit = getOctokit(inputs.githubToken);
-    const body = renderMarkdown(report, { charts: true, key: inputs.commentKey });
+    const body = (previous: CommentState | undefined): string => renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(octokit, { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey }, body, report.verdict, inputs.comment);
     core.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
     if (result.url) core.setOutput(OUTPUT.commentUrl, result.url);
@@ -285,7 +287,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       signalExitCode: () => 1,
     });
     config = session.config;
-    let report = session.report;
+    const links = reportContext(env);
+    let report = links ? { ...session.report, context: redactor.deep(links) } : session.report;
     if (context.labels.includes(inputs.acceptedRegressionLabel)) report = acceptRegressions(report, inputs.acceptedRegressionLabel);
     const memoryChanges = await applyMemory(report, config, inputs, context);
     report = {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
+import { reportContext } from '../github/run-links.js';
 import { DEFAULT_FAIL_ON, FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -81,9 +82,9 @@ export async function runCommand(
   const redactor = Redactor.fromEnvironment(process.env);
   const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) }, local: args.local });
   const progressLine = new ProgressLine(progressStream);
-  let report: GateReport;
+  let measured: GateReport;
   try {
-    ({ report } = await runSession({
+    ({ report: measured } = await runSession({
       config,
       source: args.config,
       local: args.local,
@@ -100,6 +101,9 @@ export async function runCommand(
   } finally {
     progressLine.end();
   }
+  // Inside a workflow the CLI knows the commits and the run too.
+  const links = reportContext(process.env);
+  const report = links ? { ...measured, context: redactor.deep(links) } : measured;
   if (args.json) writeFileSync(args.json, serializeReport(report));
   if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
   out(renderTerminal(report));

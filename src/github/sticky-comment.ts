@@ -1,5 +1,6 @@
 import type { getOctokit } from '@actions/github';
 import type { CommentMode } from '../action/inputs.js';
+import { readCommentState, type CommentState } from '../report/comment-state.js';
 import type { Verdict } from '../report/model.js';
 
 type Octokit = ReturnType<typeof getOctokit>;
@@ -45,8 +46,18 @@ export async function commentAuthor(octokit: Octokit): Promise<string> {
  * Only a comment the token's own identity wrote counts as the gate's: anyone can post the marker,
  * and such a comment is neither updated (which would fail, or edit someone else's words) nor read
  * for the previous verdict.
+ *
+ * `body` may be a function of what the existing comment showed (its hidden state line, read
+ * strictly; undefined when there is no comment or no state that parses), so the new comment can
+ * say what changed since.
  */
-export async function upsertStickyComment(octokit: Octokit, target: CommentTarget, body: string, verdict: Verdict, mode: CommentMode): Promise<CommentResult> {
+export async function upsertStickyComment(
+  octokit: Octokit,
+  target: CommentTarget,
+  body: string | ((previous: CommentState | undefined) => string),
+  verdict: Verdict,
+  mode: CommentMode,
+): Promise<CommentResult> {
   if (mode === 'never') return { action: 'skipped' };
   const author = await commentAuthor(octokit);
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: target.owner, repo: target.repo, issue_number: target.issueNumber, per_page: 100 });
@@ -61,13 +72,14 @@ export async function upsertStickyComment(octokit: Octokit, target: CommentTarge
     (mode === 'on-change' && (existing ? previousVerdict !== verdict : verdict !== 'pass')) ||
     (mode === 'on-failure' && (verdict === 'fail' || existing !== undefined));
   if (!write) return existing ? { action: 'unchanged', url: existing.html_url } : { action: 'skipped' };
+  const text = typeof body === 'string' ? body : body(existing ? readCommentState(existing.body ?? '') : undefined);
   try {
     if (existing) {
-      if (existing.body === body) return { action: 'unchanged', url: existing.html_url };
-      const updated = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
+      if (existing.body === text) return { action: 'unchanged', url: existing.html_url };
+      const updated = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: text });
       return { action: 'updated', url: updated.data.html_url };
     }
-    const created = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
+    const created = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body: text });
     return { action: 'created', url: created.data.html_url };
   } catch (error) {
     throw writeRefused(error);

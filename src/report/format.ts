@@ -11,6 +11,8 @@ export const usd = (value: number): string => {
   if (value >= 0.01 || value === 0) return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
   return `$${value.toPrecision(2)}`;
 };
+/** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
+export const money = (value: number): string => usd(value).replace('$', '\\$');
 export const pValue = (p: number): string => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
 export const percentChange = (value: number | null): string => (value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
 /** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
@@ -21,4 +23,36 @@ export function unitsText(c: MetricComparison): string {
   if (!c.environmentPairs) return c.units ? `${c.units} environment pairs` : '–';
   const sd = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`);
   return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+}
+
+/** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
+export function shortPercent(percent: number): string {
+  if (Number.isNaN(percent)) return '–';
+  if (!Number.isFinite(percent)) return percent > 0 ? '+∞' : '-∞';
+  const rounded = Math.abs(percent) >= 10 ? percent.toFixed(0) : percent.toFixed(1);
+  return `${percent >= 0 && !rounded.startsWith('-') ? '+' : ''}${rounded}%`;
+}
+
+/** A ratio as a short change: 1.234 -> +23%. */
+export const shortChange = (ratio: number): string => shortPercent((ratio - 1) * 100);
+
+/**
+ * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
+ * (a ratio of -100%) is what too few samples give, not a finding.
+ */
+export function unbounded(c: Pick<MetricComparison, 'ciLow' | 'ciHigh'>): boolean {
+  return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+}
+
+/** What an unbounded interval means to a reader. */
+export const TOO_FEW: Readonly<Record<string, string>> = {
+  warm: 'too few warm samples to compare',
+  cold: 'too few cold starts to compare',
+};
+
+/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
+export function changeWithInterval(c: MetricComparison): string {
+  if (Number.isNaN(c.ratio) || unbounded(c)) return TOO_FEW[c.metric] ?? 'too few samples to compare';
+  const bound = (ratio: number): string => shortChange(ratio).replace(/%$/, '');
+  return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
 }

@@ -22,8 +22,8 @@ export function parseReport(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value));
 }
 
-/** Fields the renderers escape (text from functions, commands and configs), and the endpoint URL. */
-const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint']);
+/** Fields the renderers escape (text from functions, commands and configs), the endpoint URL, and the run's address (checked for its shape before it is linked). */
+const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint', 'ref', 'runUrl']);
 /** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
 const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
 

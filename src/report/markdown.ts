@@ -1,8 +1,10 @@
 import type { MetricComparison } from '../analysis/comparison.js';
+import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
 import { escapeMarkdown } from './escape.js';
-import { ms, percentChange, blocksText, signedPercent, unitsText, usd } from './format.js';
+import { blocksText, changeWithInterval, money, ms, percentChange, signedPercent, TOO_FEW, unbounded, unitsText } from './format.js';
+import { headline, headlineText, variantLabel } from './headline.js';
 import { memoryCharts } from './mermaid.js';
-import type { FunctionResult, GateReport, Reason, Verdict, VariantResult } from './model.js';
+import type { FunctionResult, GateReport, Reason, ReportContext, VariantResult, Verdict } from './model.js';
 
 /** The hidden marker that finds the gate's PR comment again. */
 export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
@@ -10,104 +12,230 @@ export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-const REASON_ICON: Record<Reason['kind'], string> = { regression: '❌', budget: '❌', 'wrong-answer': '❌', 'test-failure': '❌', inconclusive: '⚠️', 'baseline-error': 'ℹ️', notice: 'ℹ️' };
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
+const KIND_ICON: Readonly<Record<string, string>> = {
+  regression: '❌',
+  budget: '❌',
+  'wrong-answer': '❌',
+  'test-failure': '❌',
+  inconclusive: '⚠️',
+  'baseline-error': 'ℹ️',
+  notice: 'ℹ️',
+  'accepted-regression': '☑️',
+};
+const kindIcon = (kind: string): string => KIND_ICON[kind] ?? 'ℹ️';
+/** A finding longer than this is cut above the fold; the details keep it whole. */
+const SHORT_FINDING = 220;
 
-function outcomeText(c: MetricComparison | undefined): string {
-  if (!c) return '–';
-  if (c.outcome === 'regression') return '❌ regression';
-  if (c.outcome === 'no-regression') return c.ciHigh < 1 ? '✅ faster' : '✅ no regression';
-  return '⚠️ inconclusive';
+/**
+ * A finding as one short line: the statistics in parentheses (the table and the details say them)
+ * are left out, and what remains is cut at a word. Parentheses with anything else (an error type)
+ * stay.
+ */
+export function shortFinding(message: string): string {
+  let text = withoutStatistics(message.split(/\r?\n/)[0]!);
+  if (text.length > SHORT_FINDING) {
+    const space = text.lastIndexOf(' ', SHORT_FINDING - 1);
+    text = `${text.slice(0, space > SHORT_FINDING / 2 ? space : SHORT_FINDING - 1)}…`;
+  }
+  return text;
 }
 
-function variantRow(v: VariantResult, recommended: boolean): string {
+function withoutStatistics(text: string): string {
+  for (let before = ''; before !== text; ) {
+    before = text;
+    text = text.replace(/ ?\((?:[^()]*(?:\bCI\b|\bp[<=]|\bn=\d|environment pairs|too few to bound)[^()]*)\)/, '');
+  }
+  return text;
+}
+
+/** Whether the short line leaves out more than the statistics the details' tables show. */
+const cutShort = (message: string): boolean => shortFinding(message) !== withoutStatistics(message);
+
+/**
+ * A regression the compact table shows in its row (the gate's own finding about one of its
+ * variants): listed together in one line instead of one line each.
+ */
+function shownInTable(f: FunctionResult, reason: Reason): boolean {
+  return reason.kind === 'regression' && reason.variant !== undefined && f.variants.some((v) => v.id === reason.variant) && reason.message.startsWith(`${reason.variant}: `);
+}
+
+function regressionsLine(f: FunctionResult): string {
+  const at = (metric: string): string[] => f.variants.filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression')).map((v) => variantLabel(v, f));
+  const parts = [
+    { what: 'warm', where: at('warm') },
+    { what: 'cold start', where: at('cold') },
+  ]
+    .filter(({ where }) => where.length)
+    .map(({ what, where }) => `${what} at ${where.join(', ')}`);
+  return parts.length ? `❌ Slower beyond the ${(f.tolerance * 100).toFixed(0)}% tolerance: ${parts.join('; ')}` : '';
+}
+
+function resultText(v: VariantResult): string {
   const warm = v.comparisons.find((c) => c.metric === 'warm');
   const cold = v.comparisons.find((c) => c.metric === 'cold');
-  const failedBudgets = v.budgets.filter((b) => !b.ok).map((b) => b.budget);
+  const parts: string[] = [];
+  if (v.stopped) parts.push('❌ stopped');
+  else if (!warm) parts.push('–');
+  else if (warm.outcome === 'regression') parts.push('❌ slower');
+  else if (warm.outcome === 'no-regression') parts.push(warm.ciHigh < 1 ? '✅ faster' : '✅');
+  else parts.push('⚠️ inconclusive');
+  if (cold?.outcome === 'regression') parts.push('❌ cold start slower');
+  const overBudget = v.budgets.filter((b) => !b.ok).map((b) => escapeMarkdown(b.budget));
+  if (overBudget.length) parts.push(`over budget: ${overBudget.join(', ')}`);
+  return parts.join(', ');
+}
+
+function variantRow(f: FunctionResult, v: VariantResult): string {
+  const warm = v.comparisons.find((c) => c.metric === 'warm');
+  const recommended = v.id === f.recommended?.variant;
   const cells = [
-    `${recommended ? '**' : ''}${v.id}${recommended ? '** ⭐' : ''}`,
+    recommended ? `**${variantLabel(v, f)}** ⭐` : variantLabel(v, f),
     `${ms(v.baseline.warm.p50)} → ${ms(v.candidate.warm.p50)}`,
-    warm ? `${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)})` : '–',
     `${ms(v.baseline.warm.p90)} → ${ms(v.candidate.warm.p90)}`,
-    `${ms(v.baseline.cold.p90)} → ${ms(v.candidate.cold.p90)}${cold?.outcome === 'regression' ? ' ❌' : ''}`,
-    `${usd(v.baseline.cost.perMillionUsd)} → ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
-    `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
-    `${outcomeText(warm)}${failedBudgets.length ? `, over budget: ${failedBudgets.join(', ')}` : ''}`,
+    warm ? changeWithInterval(warm) : '–',
+    `${money(v.baseline.cost.perMillionUsd)} → ${money(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+    resultText(v),
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-function details(f: FunctionResult): string {
-  const lines: string[] = ['<details><summary>Details</summary>', ''];
-  lines.push('| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const v of f.variants) {
-    for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]] as const) {
-      lines.push(
-        `| ${v.id} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb} MB | ${s.errors + s.wrongAnswers} | $${s.cost.perInvocationUsd.toExponential(3)} | ${usd(s.cost.monthlyUsd)} |`,
-      );
-    }
-  }
-  const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
-  if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
-  const comparisons = f.variants.flatMap((v) =>
-    v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`),
-  );
-  lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|', ...comparisons);
-  lines.push(
-    '',
-    `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).`,
-    '',
-    '</details>',
-  );
-  return lines.join('\n');
+function intervalText(c: MetricComparison): string {
+  return Number.isNaN(c.ratio) || unbounded(c) ? (TOO_FEW[c.metric] ?? 'too few samples to compare') : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
 }
 
-function integrationSection(f: FunctionResult): string {
+function integrationDetails(f: FunctionResult): string[] {
   const integration = f.integration;
-  if (!integration) return '';
+  if (!integration) return [];
   const warm = integration.comparisons.find((c) => c.metric === 'warm');
   const lines = [
-    `#### Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
+    '',
+    `Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${escapeMarkdown(integration.variant)} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
     '',
     '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const build of ['baseline', 'candidate'] as const) {
     const runs = integration.runs.filter((r) => r.build === build);
-    const exits = runs.map((r) => (r.timedOut ? 'timeout' : String(r.exitCode ?? r.signal))).join(', ');
+    const exits = runs.map((r) => (r.timedOut ? 'timeout' : escapeMarkdown(String(r.exitCode ?? r.signal)))).join(', ');
     const s = integration[build];
-    lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
+    lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
   }
   const rounds = warm?.blocks?.length ? ` By round: ${blocksText(warm.blocks)}; a decision must hold in every round.` : '';
-  lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
+  lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
+  return lines;
+}
+
+/** The integration traffic's result in one line above the fold. */
+function integrationLine(f: FunctionResult): string {
+  const integration = f.integration;
+  if (!integration) return '';
+  const warm = integration.comparisons.find((c) => c.metric === 'warm');
+  const icon = warm?.outcome === 'regression' ? '❌' : warm?.outcome === 'no-regression' ? '✅' : '⚠️';
+  const variant = f.variants.find((v) => v.id === integration.variant);
+  return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
+}
+
+function details(f: FunctionResult): string {
+  const lines: string[] = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
+  const cut = f.reasons.filter((r) => cutShort(r.message));
+  if (cut.length) {
+    lines.push('Findings in full:', '');
+    for (const reason of cut) lines.push(`- ${kindIcon(reason.kind)} ${escapeMarkdown(reason.message)}`);
+    lines.push('');
+  }
+  lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
+  for (const v of f.variants) {
+    for (const c of v.comparisons) {
+      lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+    }
+  }
+  lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const v of f.variants) {
+    for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]] as const) {
+      lines.push(
+        `| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.cold.p90)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`,
+      );
+    }
+  }
+  const budgets = f.variants.flatMap((v) =>
+    v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`),
+  );
+  if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
+  lines.push(...integrationDetails(f));
+  lines.push(
+    '',
+    `Tolerance ${(f.tolerance * 100).toFixed(0)}%. ${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${money(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).${f.recommended ? ` Recommendation: ${escapeMarkdown(f.recommended.why)}.` : ''}`,
+    '',
+    '</details>',
+  );
   return lines.join('\n');
 }
 
-function functionSection(f: FunctionResult, charts: boolean): string {
+/** How much of a function's section to render: everything, or less to fit the size limit. */
+type Depth = 'full' | 'no-charts' | 'no-details' | 'findings';
+
+function functionSection(f: FunctionResult, several: boolean, charts: boolean, depth: Depth): string {
   const lines: string[] = [];
-  const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${escapeMarkdown(f.recommended.why)})` : '';
-  lines.push(`### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}: ${f.verdict}${rec}`, '');
-  for (const reason of f.reasons) lines.push(`- ${REASON_ICON[reason.kind]} ${escapeMarkdown(reason.message)}`);
-  if (f.reasons.length) lines.push('');
-  lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
-  lines.push('|---|---|---|---|---|---|---|---|');
-  for (const v of f.variants) lines.push(variantRow(v, v.id === f.recommended?.variant));
-  lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`);
-  const integration = integrationSection(f);
-  if (integration) lines.push('', integration);
-  const drawn = charts ? memoryCharts(f) : '';
-  if (drawn) lines.push('', '<details><summary>Charts</summary>', '', drawn, '', '</details>');
-  lines.push('', details(f));
-  return lines.join('\n');
+  if (several) lines.push(`#### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
+  const inTable = f.reasons.filter((r) => shownInTable(f, r));
+  const regressions = inTable.length ? regressionsLine(f) : '';
+  const findings = [
+    ...(regressions ? [`- ${regressions}`] : []),
+    ...f.reasons.filter((r) => !regressions || !inTable.includes(r)).map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
+  ];
+  const integration = integrationLine(f);
+  if (integration) findings.push(`- ${integration}`);
+  if (findings.length) lines.push(...findings, '');
+  if (depth !== 'findings') {
+    lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
+    for (const v of f.variants) lines.push(variantRow(f, v));
+  }
+  const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
+  if (drawn) lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+  if (depth === 'full' || depth === 'no-charts') lines.push('', details(f));
+  return lines.join('\n').trimEnd();
+}
+
+function headlineLine(f: FunctionResult): string {
+  return `${ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
+}
+
+/** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
+function commitText(commit: { sha: string; ref?: string } | undefined): string | undefined {
+  if (!commit || !/^[0-9a-f]{7,40}$/i.test(commit.sha)) return undefined;
+  return `\`${commit.sha.slice(0, 7)}\`${commit.ref ? ` (<code>${escapeMarkdown(commit.ref)}</code>)` : ''}`;
+}
+
+/**
+ * A workflow run's address, only if it has the shape GitHub gives one (a report file may come
+ * from the pull request's own code and say anything).
+ */
+export function safeRunUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(url) ? url : undefined;
+}
+
+function contextLine(context: ReportContext | undefined): string {
+  if (!context) return '';
+  const head = commitText(context.head);
+  const base = commitText(context.base);
+  const comparing = head && base ? `Comparing ${head} with ${base}` : head ? `Measured ${head}` : '';
+  const url = safeRunUrl(context.runUrl);
+  const run = url ? `[workflow run](${url})` : '';
+  return [comparing, run].filter(Boolean).join(' · ');
 }
 
 export interface MarkdownOptions {
   /** Longest allowed result; GitHub's comment limit by default. */
   readonly limit?: number;
-  /** Mermaid charts of duration and cost against memory (GitHub draws them). */
+  /** Mermaid charts of duration and cost against memory (GitHub draws them); on by default. */
   readonly charts?: boolean;
-  /** Tells this configuration's comment apart from others' in the same PR. */
+  /** Tells this configuration's comment apart from others' in the same PR; adds the hidden state line. */
   readonly key?: string;
+  /** What the previous version of the comment showed, to say what changed since. */
+  readonly previous?: CommentState;
 }
 
 /** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
@@ -116,27 +244,42 @@ export function commentMarker(key: string, verdict: Verdict): string {
 }
 
 /**
- * The report as markdown, which becomes the PR comment and the job summary: verdict first, a
- * table per function, the recommended memory, details folded. Trimmed to the limit with a
- * notice when it would not fit.
+ * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
+ * verdict, the commits compared and the run, what changed since the last comment, notices, one
+ * headline per function, findings one short line each and one compact table; charts, statistics,
+ * environment pairs and budgets folded. Trimmed to the limit with a notice when it would not fit:
+ * charts go first, then the folded details, then the tables.
  */
 export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+  const state = commentState(report);
+  const notices = [
+    ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
+    ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+  ];
+  const context = contextLine(report.context);
+  const since = sinceLastRun(options.previous, state);
+  const several = report.functions.length > 1;
   const header = [
-    options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
+    ...(options.key === undefined ? [COMMENT_MARKER] : [commentMarker(options.key, report.verdict), stateMarker(state)]),
     `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
+    ...(context || since ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))] : []),
+    ...notices.flatMap((n) => ['', `> ${n}`]),
     '',
-    report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${escapeMarkdown(report.environment.statement)}`,
-    '',
-  ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
-  const footer = [
-    '',
-    `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, up to ${report.settings.maxEnvironmentPairs} environment pairs per variant in batches of ${report.settings.batch}, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
-  ].join('\n');
-  const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
+    ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
+  ];
+  const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+  const render = (depth: Depth, notice = ''): string =>
+    [...header, '', report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'), ...(notice ? ['', notice] : []), '', footer].join('\n');
+  const full = render('full');
   if (full.length <= limit) return full;
-  const notice = "\n\n> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report.\n";
-  const compact = report.functions.map((f) => functionSection(f, false).split('<details>')[0]!.trimEnd());
-  const body = [...header, compact.join('\n\n'), notice, footer].join('\n');
-  return body.length <= limit ? body : `${body.slice(0, limit - notice.length - 1)}${notice}`;
+  const notice = "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
+  for (const depth of ['no-charts', 'no-details', 'findings'] as const) {
+    const body = render(depth, notice);
+    if (body.length <= limit) return body;
+  }
+  // Cut at a line, so no tag, entity or escape is left half written.
+  const body = render('findings');
+  const room = limit - notice.length - 2;
+  return `${body.slice(0, Math.max(0, body.lastIndexOf('\n', room)))}\n\n${notice}`.slice(0, limit);
 }

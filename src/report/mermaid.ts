@@ -2,15 +2,24 @@ import type { FunctionResult, VariantResult } from './model.js';
 
 const round = (value: number): string => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
 
+/**
+ * Mermaid's xychart draws no legend; its lines take the palette's colours in order, so the palette
+ * is set and the legend written beneath in squares of the same colours.
+ */
+const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' } as const;
+export const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
+const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
+
 function chart(title: string, axis: string, memories: number[], baseline: number[], candidate: number[]): string {
-  const top = Math.max(...baseline, ...candidate) * 1.15;
+  const top = Math.max(...baseline.filter(Number.isFinite), ...candidate.filter(Number.isFinite), 0) * 1.15;
   return [
     '```mermaid',
+    THEME,
     'xychart-beta',
     // Names reach here from a report file too: keep the title from closing its quotes or the fence.
     `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
     `  x-axis "memory (MB)" [${memories.join(', ')}]`,
-    `  y-axis "${axis}" 0 --> ${round(top)}`,
+    `  y-axis "${axis}" 0 --> ${round(top || 1)}`,
     `  line [${baseline.map(round).join(', ')}]`,
     `  line [${candidate.map(round).join(', ')}]`,
     '```',
@@ -32,10 +41,15 @@ export function memoryCharts(f: FunctionResult): string {
     if (variants.length < 2) continue;
     const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
     const memories = sorted.map((v) => v.memoryMb);
-    parts.push(
-      chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)),
-      chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)),
-    );
+    const series = {
+      duration: [sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)],
+      cost: [sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)],
+    };
+    // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
+    for (const [name, [baseline, candidate]] of Object.entries(series) as [keyof typeof series, number[][]][]) {
+      if (![...baseline!, ...candidate!].every(Number.isFinite)) continue;
+      parts.push(name === 'duration' ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline!, candidate!) : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline!, candidate!));
+    }
   }
-  return parts.length ? `${parts.join('\n\n')}\n\nFirst line: baseline; second line: candidate.` : '';
+  return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
 }

@@ -131,6 +131,23 @@ export interface GateReport {
   readonly github?: { readonly eventName: string; readonly ref: string; readonly sha: string; readonly pullRequest?: number };
   /** Set by the action when apply-memory changed (or left) a production function. */
   readonly memoryChanges?: readonly MemoryChange[];
+  /** What was compared and where the run is: commits, branches, the workflow run (action, or CLI inside a workflow). */
+  readonly context?: ReportContext;
+}
+
+/** A commit the comparison was about: its SHA and, when known, its branch. */
+export interface CommitRef {
+  readonly sha: string;
+  readonly ref?: string;
+}
+
+export interface ReportContext {
+  /** The code measured as the candidate (a pull request's head). */
+  readonly head?: CommitRef;
+  /** The code measured as the baseline (the pull request's base, or a push's previous commit). */
+  readonly base?: CommitRef;
+  /** The workflow run that measured, e.g. https://github.com/acme/orders/actions/runs/123. */
+  readonly runUrl?: string;
 }
 
 export interface MemoryChange {

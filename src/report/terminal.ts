@@ -1,4 +1,4 @@
-import { ms, percentChange, blocksText, signedPercent, usd } from './format.js';
+import { ms, percentChange, blocksText, signedPercent, TOO_FEW, unbounded, usd } from './format.js';
 import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
@@ -19,7 +19,7 @@ export function renderTerminal(report: GateReport): string {
       rows.push([
         `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
         `${ms(v.baseline.warm.p50)} -> ${ms(v.candidate.warm.p50)}`,
-        warm ? `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]` : '-',
+        warm ? (unbounded(warm) ? TOO_FEW.warm! : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`) : '-',
         `${ms(v.baseline.warm.p90)} -> ${ms(v.candidate.warm.p90)}`,
         `${ms(v.baseline.cold.p90)} -> ${ms(v.candidate.cold.p90)}`,
         `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
