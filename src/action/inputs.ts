@@ -2,6 +2,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/config-error.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
+import { COMMENT_MODES, type CommentMode } from '../github/sticky-comment.js';
 
 /** The action's input and output names, in one place (they are also in action.yml). */
 export const INPUT = {
@@ -42,8 +43,6 @@ export const OUTPUT = {
   costChangePercent: 'cost-change-percent',
 } as const;
 
-export type CommentMode = 'always' | 'on-change' | 'on-failure' | 'never';
-
 export interface InlineFunction {
   readonly name: string;
   readonly template?: string;
@@ -78,8 +77,6 @@ export interface ActionInputs {
   /** A pull request carrying this label accepts a regression (budgets and errors still fail). */
   readonly acceptedRegressionLabel: string;
 }
-
-const COMMENT: readonly CommentMode[] = ['always', 'on-change', 'on-failure', 'never'];
 
 function yamlValue(text: string, input: string, problems: string[]): unknown {
   try {
@@ -149,7 +146,7 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     ...(value(INPUT.endpoint) ? { endpoint: value(INPUT.endpoint)! } : {}),
     backend: oneOf(INPUT.backend, ['aws', 'local'] as const, 'aws'),
     failOn,
-    comment: oneOf(INPUT.comment, COMMENT, 'always'),
+    comment: oneOf(INPUT.comment, COMMENT_MODES, 'always'),
     // A file's comment is keyed by its path; an inline function's by its name, in a form no
     // configuration path takes by accident, so the two never update each other's comment.
     commentKey: value(INPUT.commentKey) ?? (inline ? `function:${inline.name}` : (value(INPUT.config) ?? 'lambda-perf.yml')),

@@ -1,7 +1,10 @@
 import type { getOctokit } from '@actions/github';
-import type { CommentMode } from '../action/inputs.js';
 import { readCommentState, type CommentState } from '../report/comment-state.js';
 import type { Verdict } from '../report/model.js';
+
+/** When the sticky comment is written: every run, when the verdict changes, on a failure, or never (see upsertStickyComment). */
+export const COMMENT_MODES = ['always', 'on-change', 'on-failure', 'never'] as const;
+export type CommentMode = (typeof COMMENT_MODES)[number];
 
 type Octokit = ReturnType<typeof getOctokit>;
 
