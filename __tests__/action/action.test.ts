@@ -135,7 +135,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(JSON.parse(first.outputs.recommendations!)).toMatchObject({ api: { memory: 1769, architecture: 'x86_64' } });
     expect(Number(first.outputs['cost-change-percent'])).toBeGreaterThan(10);
     expect(first.outputs['report-path']).toBe(join(ws.dir, 'lambda-perf-report.json'));
-    expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({ schemaVersion: 2, verdict: 'fail', github: { pullRequest: 7 } });
+    expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({ schemaVersion: 3, verdict: 'fail', github: { pullRequest: 7 } });
     // Workflow commands escape ":" and "%" in properties and messages.
     expect(first.stdout).toMatch(/::error title=lambda-perf-gate%3A api regression::1769MB-x86_64: warm duration \+/);
     const summary = readFileSync(ws.files.summary, 'utf8');

@@ -1,4 +1,4 @@
-import { decideFixed, judgeBlock, type MetricSamples } from '../../src/analysis/comparison.js';
+import { decideFixed, judgeRound, type MetricSamples } from '../../src/analysis/comparison.js';
 import { seededRandom } from '../../src/random.js';
 
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: 0.05 };
@@ -13,7 +13,7 @@ function pairs(seed: number, n: number, ratio: number, spread: number): number[]
 /** The warm metric of integration rounds side by side, decided once; `pooled` ignores the rounds. */
 function decide(rounds: number[][], pooled = false) {
   const all = rounds.flat();
-  const warm: MetricSamples = { metric: 'warm', variant: 'v', nBaseline: all.length, nCandidate: all.length, evidence: { paired: all }, ...(pooled ? {} : { blocks: rounds }) };
+  const warm: MetricSamples = { metric: 'warm', variant: 'v', nBaseline: all.length, nCandidate: all.length, evidence: { paired: all }, ...(pooled ? {} : { rounds }) };
   return decideFixed([warm], RULES)[0]!;
 }
 
@@ -23,7 +23,7 @@ describe('integration rounds, each judged on its own', () => {
     const rounds = [pairs(1, 5, 1.2, 0.05), pairs(2, 5, 1.18, 0.05)];
     expect(decide(rounds, true).outcome).toBe('regression');
     const c = decide(rounds);
-    expect(c.blocks!.map((b) => [b.pairs, b.outcome])).toEqual([
+    expect(c.rounds!.map((b) => [b.pairs, b.outcome])).toEqual([
       [5, 'inconclusive'],
       [5, 'inconclusive'],
     ]);
@@ -34,36 +34,36 @@ describe('integration rounds, each judged on its own', () => {
 
   test('a slowdown every round shows on its own is a regression', () => {
     const c = decide([pairs(3, 12, 1.3, 0.05), pairs(4, 12, 1.3, 0.05)]);
-    expect(c.blocks!.map((b) => b.outcome)).toEqual(['regression', 'regression']);
+    expect(c.rounds!.map((b) => b.outcome)).toEqual(['regression', 'regression']);
     expect(c.outcome).toBe('regression');
-    for (const block of c.blocks!) expect(block.ratio).toBeCloseTo(1.3, 1);
+    for (const block of c.rounds!) expect(block.ratio).toBeCloseTo(1.3, 1);
   });
 
   test('a slowdown one round carries alone is inconclusive, though the pooled pairs call it a regression', () => {
     const rounds = [pairs(5, 30, 1.5, 0.05), pairs(6, 30, 1.0, 0.05)];
     expect(decide(rounds, true).outcome).toBe('regression');
     const c = decide(rounds);
-    expect(c.blocks!.map((b) => b.outcome)).toEqual(['regression', 'no-regression']);
+    expect(c.rounds!.map((b) => b.outcome)).toEqual(['regression', 'no-regression']);
     expect(c.outcome).toBe('inconclusive');
   });
 
   test('a pass needs every round below the tolerance too', () => {
     expect(decide([pairs(7, 40, 1.0, 0.03), pairs(8, 40, 1.0, 0.03)]).outcome).toBe('no-regression');
     const c = decide([pairs(7, 40, 1.0, 0.03), pairs(8, 4, 1.0, 0.2)]);
-    expect(c.blocks!.map((b) => b.outcome)).toEqual(['no-regression', 'inconclusive']);
+    expect(c.rounds!.map((b) => b.outcome)).toEqual(['no-regression', 'inconclusive']);
     expect(c.outcome).toBe('inconclusive');
   });
 
   test('one round is the pooled comparison itself: no rounds are reported', () => {
     const c = decide([pairs(9, 30, 1.3, 0.05)]);
-    expect(c.blocks).toBeUndefined();
+    expect(c.rounds).toBeUndefined();
     expect(c.outcome).toBe('regression');
   });
 
   test('seven pairs is the fewest that can show a regression at 99%', () => {
-    expect(judgeBlock(pairs(12, 6, 2, 0.01), 0.01, 0.05, LIMIT).outcome).toBe('inconclusive');
-    expect(judgeBlock(pairs(12, 7, 2, 0.01), 0.01, 0.05, LIMIT).outcome).toBe('regression');
-    expect(judgeBlock([], 0.01, 0.05, LIMIT)).toMatchObject({ pairs: 0, outcome: 'inconclusive' });
+    expect(judgeRound(pairs(12, 6, 2, 0.01), 0.01, 0.05, LIMIT).outcome).toBe('inconclusive');
+    expect(judgeRound(pairs(12, 7, 2, 0.01), 0.01, 0.05, LIMIT).outcome).toBe('regression');
+    expect(judgeRound([], 0.01, 0.05, LIMIT)).toMatchObject({ pairs: 0, outcome: 'inconclusive' });
   });
 
   test('whole runs one after the other are compared as two independent samples', () => {

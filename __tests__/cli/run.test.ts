@@ -62,7 +62,7 @@ describe('lambda-perf-gate run', () => {
     const failing = await cli(['run', '--config', file, '--local', '--json', json, '--markdown', markdown, '--quiet']);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/^lambda-perf-gate: FAIL/);
-    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ schemaVersion: 2, verdict: 'fail', backend: 'local' });
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ schemaVersion: 3, verdict: 'fail', backend: 'local' });
     expect(readFileSync(markdown, 'utf8')).toContain('## ❌ lambda-perf-gate: fail');
     const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
     expect(tolerated.code).toBe(0);

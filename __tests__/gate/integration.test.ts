@@ -75,7 +75,7 @@ describe('integration tests as a traffic profile', () => {
     expect(integrationWarm.outcome).toBe('regression');
     expect(integrationWarm.ratio).toBeGreaterThan(1.25);
     // Each round, 40 calls, shows it on its own; the first call on the fresh integration versions is their cold start.
-    expect(integrationWarm.blocks!.map((round) => [round.pairs, round.outcome])).toEqual([
+    expect(integrationWarm.rounds!.map((round) => [round.pairs, round.outcome])).toEqual([
       [39, 'regression'],
       [40, 'regression'],
     ]);
@@ -106,7 +106,7 @@ describe('integration tests as a traffic profile', () => {
     expect(reasons.filter((r) => r.kind === 'regression')).toEqual([]);
     // Its five calls a round are counted and compared, but five pairs cannot show a regression
     // at 99% (the smallest one-sided signed-rank p of five is 1/32); they can show its absence.
-    const rounds = report.functions[0]!.integration!.comparisons.find((c) => c.metric === 'warm')!.blocks!;
+    const rounds = report.functions[0]!.integration!.comparisons.find((c) => c.metric === 'warm')!.rounds!;
     // The first call on the fresh integration versions is their cold start.
     expect(rounds.map((r) => r.pairs)).toEqual([4, 5]);
     for (const round of rounds) {

@@ -63,7 +63,7 @@ function variant(memoryMb: number, baseP50: number, ratio: number, outcome: Metr
 /** A report as the gate writes it, with fixed figures. */
 export function sampleReport(functions = 1): GateReport {
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     tool: { name: 'lambda-perf-gate', version: '0.1.0' },
     startedAt: '2026-11-22T12:00:00.000Z',
     finishedAt: '2026-11-22T12:01:00.000Z',

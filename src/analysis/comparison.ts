@@ -61,11 +61,11 @@ export interface MetricComparison {
   readonly environmentPairs?: readonly EnvironmentPairSummary[];
   readonly spread?: Spread;
   /** Integration rounds, each judged on its own: the outcome stands only when every round agrees. */
-  readonly blocks?: readonly BlockComparison[];
+  readonly rounds?: readonly RoundComparison[];
 }
 
 /** One integration round of paired calls, judged on its own at the full error rates. */
-export interface BlockComparison {
+export interface RoundComparison {
   readonly pairs: number;
   /** candidate / baseline, the Hodges-Lehmann estimate of the round's paired log-ratios. */
   readonly ratio: number;
@@ -87,7 +87,7 @@ export interface MetricSamples {
    */
   readonly evidence: { readonly paired: readonly number[] } | { readonly baseline: readonly number[]; readonly candidate: readonly number[] };
   /** Integration rounds: the paired calls split by round; a decision must hold in each round. */
-  readonly blocks?: readonly (readonly number[])[];
+  readonly rounds?: readonly (readonly number[])[];
   readonly environmentPairs?: readonly EnvironmentPairSummary[];
   readonly spread?: Spread;
 }
@@ -139,7 +139,7 @@ export function comparisonOf(metric: MetricSamples, shift: ShiftComparison, outc
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with blocks (integration rounds) decide only when every round,
+ * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
  * judged on its own at the same levels, decides the same way: a round meets the host in its own
  * way for its whole length, so its calls are not independent witnesses.
  */
@@ -153,9 +153,9 @@ export function decideFixed(metrics: readonly MetricSamples[], rules: Comparison
   return metrics.map((metric, index) => {
     const shift = shifts[index]!;
     let outcome = judge(shift, significant[index]!, rules.beta, limit);
-    const blocks = metric.blocks && metric.blocks.length >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, rules.alpha, rules.beta, limit)) : undefined;
-    if (blocks?.some((block) => block.outcome !== outcome)) outcome = 'inconclusive';
-    return comparisonOf(metric, shift, outcome, rules, blocks ? { blocks } : {});
+    const rounds = metric.rounds && metric.rounds.length >= 2 ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit)) : undefined;
+    if (rounds?.some((round) => round.outcome !== outcome)) outcome = 'inconclusive';
+    return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
   });
 }
 
@@ -164,7 +164,7 @@ export function decideFixed(metrics: readonly MetricSamples[], rules: Comparison
  * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
  * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
  */
-export function judgeBlock(logRatios: readonly number[], alpha: number, beta: number, limit: number): BlockComparison {
+export function judgeRound(logRatios: readonly number[], alpha: number, beta: number, limit: number): RoundComparison {
   const shift = comparePaired(logRatios);
   const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
   return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };

@@ -1,5 +1,5 @@
 import type { Sample } from '../model/sample.js';
-import { blocksText, pValue, signedPercent as pct } from '../report/format.js';
+import { roundsText, pValue, signedPercent as pct } from '../report/format.js';
 import { worstVerdict, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
@@ -8,7 +8,7 @@ const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'war
 
 /** The comparison in one line; integration comparisons name their rounds. */
 export function describeComparison(c: MetricComparison): string {
-  const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.blocks?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${blocksText(c.blocks)}` : `n=${c.nBaseline}/${c.nCandidate}`;
+  const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.rounds?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}` : `n=${c.nBaseline}/${c.nCandidate}`;
   const interval = c.ciHigh === Infinity || c.ciLow === 0 ? 'too few to bound' : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
   return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }

@@ -171,7 +171,7 @@ export async function integrationProfile(
   const warm: MetricSamples = integration.concurrent
     ? // Each round still meets the host in its own way (which run got going first, what else
       // ran then), and that lasts the whole round: a decision must hold in every round.
-      { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, blocks: roundLogRatios }
+      { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, rounds: roundLogRatios }
     : (() => {
         // Whole runs are the units: each run's median warm Duration.
         const baseline = runMedians('baseline');

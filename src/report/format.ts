@@ -1,4 +1,4 @@
-import type { BlockComparison, MetricComparison } from '../analysis/comparison.js';
+import type { RoundComparison, MetricComparison } from '../analysis/comparison.js';
 
 /** Number formats shared by the renderers. */
 export const ms = (value: number): string => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
@@ -16,10 +16,10 @@ export const money = (value: number): string => usd(value).replace('$', '\\$');
 export const pValue = (p: number): string => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
 export const percentChange = (value: number | null): string => (value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
 /** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-export const blocksText = (blocks: readonly BlockComparison[]): string => blocks.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
+export const roundsText = (rounds: readonly RoundComparison[]): string => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
 /** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
 export function unitsText(c: MetricComparison): string {
-  if (c.blocks?.length) return blocksText(c.blocks);
+  if (c.rounds?.length) return roundsText(c.rounds);
   if (!c.environmentPairs) return c.units ? `${c.units} environment pairs` : '–';
   const sd = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`);
   return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;

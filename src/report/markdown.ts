@@ -1,7 +1,7 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
 import { escapeMarkdown } from './escape.js';
-import { blocksText, changeWithInterval, money, ms, percentChange, signedPercent, TOO_FEW, unbounded, unitsText } from './format.js';
+import { roundsText, changeWithInterval, money, ms, percentChange, signedPercent, TOO_FEW, unbounded, unitsText } from './format.js';
 import { headline, headlineText, variantLabel } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, ReportContext, VariantResult, Verdict } from './model.js';
@@ -121,7 +121,7 @@ function integrationDetails(f: FunctionResult): string[] {
     const s = integration[build];
     lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
   }
-  const rounds = warm?.blocks?.length ? ` By round: ${blocksText(warm.blocks)}; a decision must hold in every round.` : '';
+  const rounds = warm?.rounds?.length ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.` : '';
   lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
   return lines;
 }

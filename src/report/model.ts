@@ -4,7 +4,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import type { Architecture, Strategy } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 

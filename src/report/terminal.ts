@@ -1,4 +1,4 @@
-import { ms, percentChange, blocksText, signedPercent, TOO_FEW, unbounded, usd } from './format.js';
+import { ms, percentChange, roundsText, signedPercent, TOO_FEW, unbounded, usd } from './format.js';
 import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
@@ -35,7 +35,7 @@ export function renderTerminal(report: GateReport): string {
       out.push(
         `  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${ms(i.baseline.warm.p50)} -> ${ms(i.candidate.warm.p50)} ms` +
           (warm ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}` : '') +
-          (warm?.blocks?.length ? `; by round ${blocksText(warm.blocks)}` : ''),
+          (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''),
       );
     }
     for (const reason of f.reasons) out.push(`  - [${reason.kind}] ${reason.message}`);
