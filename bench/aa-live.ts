@@ -23,10 +23,14 @@ const handler = (steps: number): string =>
 const service = await startLocalLambda({ idleTimeoutMs: 5_000, environmentSpread: SPREAD, faults: { seed: 2026 } });
 const info = service.info();
 const root = mkdtempSync(join(tmpdir(), 'lpg-aa-'));
-console.log(`${RUNS} gate runs per row; a handler of ${STEPS / 1e6}M arithmetic steps at ${MEMORY} MB; tolerance 5%, 99% confidence, default sampling`);
+console.log(
+  `${RUNS} gate runs per row; a handler of ${STEPS / 1e6}M arithmetic steps at ${MEMORY} MB; tolerance 5%, 99% confidence, default sampling`,
+);
 console.log(info.cpuThrottling.statement);
 console.log('');
-console.log('| Runs | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |');
+console.log(
+  '| Runs | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 try {
   for (const [label, candidateSteps] of [
@@ -47,12 +51,29 @@ try {
         {
           region: 'us-east-1',
           endpoint: service.endpoint,
-          functions: [{ name: 'aa', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [MEMORY], exemplars: [{ name: 'e', event: {} }] }],
+          functions: [
+            {
+              name: 'aa',
+              runtime: 'nodejs20.x',
+              handler: 'index.handler',
+              baseline: './baseline',
+              candidate: './candidate',
+              memory: [MEMORY],
+              exemplars: [{ name: 'e', event: {} }],
+            },
+          ],
           sampling: { concurrency: 2, seed: run + 1 },
         },
         join(dir, 'lambda-perf.yml'),
       );
-      const report = await runGate({ config, backend: { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement } });
+      const report = await runGate({
+        config,
+        backend: {
+          kind: 'local',
+          cpuScaledByMemory: info.cpuThrottling.enabled,
+          statement: info.cpuThrottling.statement,
+        },
+      });
       const fn = report.functions[0]!;
       const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
       counts[fn.variants[0]!.comparisons.some((c) => c.outcome === 'regression') ? 'regression' : warm.outcome]++;

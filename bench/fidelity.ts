@@ -3,7 +3,12 @@
 // behind after the response billed, and no timer running while an environment is idle.
 // Prints one table with the targets of issue 10 beside each figure. Long (about 3 minutes): the
 // 1.5 s handler takes 20 s an invocation at 128 MB.
-import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  waitUntilFunctionActiveV2,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { availableParallelism } from 'node:os';
 import { createLambdaClient } from '../src/lambda/client.js';
@@ -21,7 +26,8 @@ const LEFT_BEHIND_MS = 200;
 const IDLE_MS = 3000;
 
 // One fixed loop, the same in the bench process (to calibrate) and in the function.
-const SPIN_SOURCE = 'function spin(n) { let h = 1; for (let i = 0; i < n; i++) h = Math.imul(h ^ i, 16777619); return h; }';
+const SPIN_SOURCE =
+  'function spin(n) { let h = 1; for (let i = 0; i < n; i++) h = Math.imul(h ^ i, 16777619); return h; }';
 const spin = new Function(`${SPIN_SOURCE}; return spin;`)() as (n: number) => number;
 
 const FILES: Record<string, string> = {
@@ -71,7 +77,12 @@ export function modelDurationMs(workMs: number, memoryMb: number): number {
 }
 
 let counter = 0;
-async function deploy(client: LambdaClient, handler: string, memoryMb: number, variables: Record<string, string> = {}): Promise<string> {
+async function deploy(
+  client: LambdaClient,
+  handler: string,
+  memoryMb: number,
+  variables: Record<string, string> = {},
+): Promise<string> {
   const name = `fidelity-${++counter}`;
   await client.send(
     new CreateFunctionCommand({
@@ -89,10 +100,17 @@ async function deploy(client: LambdaClient, handler: string, memoryMb: number, v
   return name;
 }
 
-async function run(client: LambdaClient, name: string, event: object = {}): Promise<{ report: ReportMetrics; payload: string }> {
-  const result = await client.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail', Payload: Buffer.from(JSON.stringify(event)) }));
+async function run(
+  client: LambdaClient,
+  name: string,
+  event: object = {},
+): Promise<{ report: ReportMetrics; payload: string }> {
+  const result = await client.send(
+    new InvokeCommand({ FunctionName: name, LogType: 'Tail', Payload: Buffer.from(JSON.stringify(event)) }),
+  );
   const [report] = parseReportLines(Buffer.from(result.LogResult ?? '', 'base64').toString());
-  if (!report || result.FunctionError) throw new Error(`bench invocation of ${name} failed: ${Buffer.from(result.Payload ?? []).toString()}`);
+  if (!report || result.FunctionError)
+    throw new Error(`bench invocation of ${name} failed: ${Buffer.from(result.Payload ?? []).toString()}`);
   return { report, payload: Buffer.from(result.Payload ?? []).toString() };
 }
 
@@ -125,21 +143,41 @@ try {
   const perMs = probeN / median(inside.slice(5));
   const shortN = Math.round(perMs * 5);
   const longN = Math.round(perMs * 1500);
-  console.log(`calibration: ${Math.round(perMs)} iterations per ms inside a function (${Math.round(probeN / 5)} in this process)`);
+  console.log(
+    `calibration: ${Math.round(perMs)} iterations per ms inside a function (${Math.round(probeN / 5)} in this process)`,
+  );
   const short = new Map<number, number>();
   for (const memory of MEMORY_SIZES) short.set(memory, await medianWarmDuration(client, memory, shortN, SHORT_SAMPLES));
   for (const memory of MEMORY_SIZES) {
     const local = short.get(memory)!;
-    row(`5 ms handler, median Duration at ${memory} MB (n=${SHORT_SAMPLES})`, `${local.toFixed(1)} ms`, `${modelDurationMs(5, memory).toFixed(1)} ms`, '', undefined);
+    row(
+      `5 ms handler, median Duration at ${memory} MB (n=${SHORT_SAMPLES})`,
+      `${local.toFixed(1)} ms`,
+      `${modelDurationMs(5, memory).toFixed(1)} ms`,
+      '',
+      undefined,
+    );
   }
   const ratio = short.get(512)! / short.get(1769)!;
-  row('5 ms handler, median at 512 MB / median at 1769 MB', ratio.toFixed(2), (modelDurationMs(5, 512) / modelDurationMs(5, 1769)).toFixed(2), '<= 1.5', ratio <= 1.5);
+  row(
+    '5 ms handler, median at 512 MB / median at 1769 MB',
+    ratio.toFixed(2),
+    (modelDurationMs(5, 512) / modelDurationMs(5, 1769)).toFixed(2),
+    '<= 1.5',
+    ratio <= 1.5,
+  );
 
   for (const memory of MEMORY_SIZES) {
     const local = await medianWarmDuration(client, memory, longN, LONG_SAMPLES);
     const model = modelDurationMs(1500, memory);
     const off = local / model - 1;
-    row(`1.5 s handler, median Duration at ${memory} MB (n=${LONG_SAMPLES})`, `${local.toFixed(0)} ms`, `${model.toFixed(0)} ms`, 'within 15% of model', Math.abs(off) <= 0.15);
+    row(
+      `1.5 s handler, median Duration at ${memory} MB (n=${LONG_SAMPLES})`,
+      `${local.toFixed(0)} ms`,
+      `${model.toFixed(0)} ms`,
+      'within 15% of model',
+      Math.abs(off) <= 0.15,
+    );
   }
 
   const initMedians = new Map<number, number>();
@@ -150,7 +188,13 @@ try {
       inits.push((await run(client, name)).report.initDurationMs ?? Number.NaN);
     }
     initMedians.set(memory, median(inits));
-    row(`Init Duration (30 ms of CPU at load) at ${memory} MB (n=${COLD_SAMPLES})`, `${median(inits).toFixed(0)} ms`, '', '', undefined);
+    row(
+      `Init Duration (30 ms of CPU at load) at ${memory} MB (n=${COLD_SAMPLES})`,
+      `${median(inits).toFixed(0)} ms`,
+      '',
+      '',
+      undefined,
+    );
   }
   const initRatio = initMedians.get(128)! / initMedians.get(1769)!;
   row('Init Duration at 128 MB / at 1769 MB', initRatio.toFixed(2), '', '<= 2', initRatio <= 2);
@@ -158,9 +202,16 @@ try {
   const behind = await deploy(client, 'behind.handler', 1769);
   await run(client, behind, { n: 1000 });
   const behindDurations: number[] = [];
-  for (let i = 0; i < 5; i++) behindDurations.push((await run(client, behind, { n: calibrate(LEFT_BEHIND_MS) })).report.durationMs);
+  for (let i = 0; i < 5; i++)
+    behindDurations.push((await run(client, behind, { n: calibrate(LEFT_BEHIND_MS) })).report.durationMs);
   const counted = median(behindDurations) / LEFT_BEHIND_MS;
-  row(`Duration of a handler leaving ${LEFT_BEHIND_MS} ms of work behind (1769 MB, n=5)`, `${median(behindDurations).toFixed(0)} ms (${(counted * 100).toFixed(0)}%)`, `${LEFT_BEHIND_MS} ms`, '>= 80% counted', counted >= 0.8);
+  row(
+    `Duration of a handler leaving ${LEFT_BEHIND_MS} ms of work behind (1769 MB, n=5)`,
+    `${median(behindDurations).toFixed(0)} ms (${(counted * 100).toFixed(0)}%)`,
+    `${LEFT_BEHIND_MS} ms`,
+    '>= 80% counted',
+    counted >= 0.8,
+  );
 
   const ticker = await deploy(client, 'ticks.handler', 512);
   await run(client, ticker);

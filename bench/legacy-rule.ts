@@ -21,8 +21,12 @@ export interface LegacyLook {
 }
 
 /** Today's decision at one look, on the warm and cold metrics of one variant: the warm outcome, and whether cold regressed. */
-export function legacyDecide(look: LegacyLook, rules: { alpha: number; beta: number; tolerance: number }): { warm: Outcome; coldRegression: boolean } {
-  const spent = (budget: number): number => obrienFleming(budget, look.fraction) - obrienFleming(budget, look.previousFraction);
+export function legacyDecide(
+  look: LegacyLook,
+  rules: { alpha: number; beta: number; tolerance: number },
+): { warm: Outcome; coldRegression: boolean } {
+  const spent = (budget: number): number =>
+    obrienFleming(budget, look.fraction) - obrienFleming(budget, look.previousFraction);
   const alphaLook = spent(rules.alpha);
   const betaLook = spent(rules.beta);
   const limit = Math.log1p(rules.tolerance);
@@ -39,6 +43,10 @@ export function legacyDecide(look: LegacyLook, rules: { alpha: number; beta: num
   let outcome: Outcome = 'inconclusive';
   if (warmSignificant && warm.estimate > limit) outcome = 'regression';
   else if (warm.upperBound(betaLook) < limit) outcome = 'no-regression';
-  if (look.blocks.length >= 2 && look.blocks.some((block) => judge(block, alphaLook ** power, betaLook ** power) !== outcome)) outcome = 'inconclusive';
+  if (
+    look.blocks.length >= 2 &&
+    look.blocks.some((block) => judge(block, alphaLook ** power, betaLook ** power) !== outcome)
+  )
+    outcome = 'inconclusive';
   return { warm: outcome, coldRegression: Boolean(coldSignificant) && cold.estimate > limit };
 }

@@ -3,7 +3,12 @@
 // <= 1 ms warm overhead, <= 25 ms cold overhead, >= 1,000 warm invocations a second.
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  waitUntilFunctionActiveV2,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines } from '../src/lambda/report-line.js';
@@ -23,14 +28,27 @@ const median = (values: number[]): number => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+const quantile = (values: number[], q: number): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
 async function deploy(client: LambdaClient, name: string): Promise<void> {
-  await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/bench', MemorySize: MEMORY_MB, Code: { ZipFile: NOOP } }));
+  await client.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::000000000000:role/bench',
+      MemorySize: MEMORY_MB,
+      Code: { ZipFile: NOOP },
+    }),
+  );
   await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
 }
 
-async function timedInvoke(client: LambdaClient, name: string): Promise<{ wallMs: number; durationMs: number; initMs: number | undefined }> {
+async function timedInvoke(
+  client: LambdaClient,
+  name: string,
+): Promise<{ wallMs: number; durationMs: number; initMs: number | undefined }> {
   const started = performance.now();
   const result = await client.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));
   const wallMs = performance.now() - started;
@@ -44,12 +62,21 @@ function rawInvoke(endpoint: URL, agent: Agent, name: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = request(
-      { host: endpoint.hostname, port: endpoint.port, method: 'POST', path: `/2015-03-31/functions/${name}/invocations`, agent, headers: { 'x-amz-log-type': 'Tail', 'content-length': 2 } },
+      {
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method: 'POST',
+        path: `/2015-03-31/functions/${name}/invocations`,
+        agent,
+        headers: { 'x-amz-log-type': 'Tail', 'content-length': 2 },
+      },
       (response) => {
         response.resume();
         response.on('end', () => {
           const wallMs = performance.now() - started;
-          const [report] = parseReportLines(Buffer.from(String(response.headers['x-amz-log-result']), 'base64').toString());
+          const [report] = parseReportLines(
+            Buffer.from(String(response.headers['x-amz-log-result']), 'base64').toString(),
+          );
           if (!report) reject(new Error('no REPORT line'));
           else resolve(wallMs - report.durationMs);
         });
@@ -83,7 +110,9 @@ async function coldFigures(throttle: boolean, bareMedian: number): Promise<void>
       init.push(result.initMs ?? Number.NaN);
     }
     const label = service.info().cpuThrottling.enabled ? 'CPU throttled to 1 vCPU' : 'CPU not throttled';
-    console.log(`cold start (${label}), n=${COLD_SAMPLES}: SDK round trip median ${median(wall).toFixed(1)} ms (Init Duration median ${median(init).toFixed(1)} ms); overhead above bare node ${(median(wall) - bareMedian).toFixed(1)} ms  [target <= 25 ms]`);
+    console.log(
+      `cold start (${label}), n=${COLD_SAMPLES}: SDK round trip median ${median(wall).toFixed(1)} ms (Init Duration median ${median(init).toFixed(1)} ms); overhead above bare node ${(median(wall) - bareMedian).toFixed(1)} ms  [target <= 25 ms]`,
+    );
   } finally {
     client.destroy();
     await service.stop();
@@ -105,12 +134,16 @@ try {
     overhead.push(wallMs - durationMs);
     handler.push(durationMs);
   }
-  console.log(`warm invoke overhead (SDK round trip - REPORT Duration), n=${WARM_SAMPLES}: median ${median(overhead).toFixed(3)} ms, p90 ${quantile(overhead, 0.9).toFixed(3)} ms (handler Duration median ${median(handler).toFixed(3)} ms)  [target <= 1 ms]`);
+  console.log(
+    `warm invoke overhead (SDK round trip - REPORT Duration), n=${WARM_SAMPLES}: median ${median(overhead).toFixed(3)} ms, p90 ${quantile(overhead, 0.9).toFixed(3)} ms (handler Duration median ${median(handler).toFixed(3)} ms)  [target <= 1 ms]`,
+  );
   const agent = new Agent({ keepAlive: true });
   const rawOverhead: number[] = [];
   for (let i = 0; i < WARM_SAMPLES; i++) rawOverhead.push(await rawInvoke(new URL(service.endpoint), agent, 'warm'));
   agent.destroy();
-  console.log(`  of which the service (plain HTTP round trip - REPORT Duration), n=${WARM_SAMPLES}: median ${median(rawOverhead).toFixed(3)} ms; the rest is the SDK client's own work`);
+  console.log(
+    `  of which the service (plain HTTP round trip - REPORT Duration), n=${WARM_SAMPLES}: median ${median(rawOverhead).toFixed(3)} ms; the rest is the SDK client's own work`,
+  );
 
   for (const loops of [1, 2]) {
     let count = 0;
@@ -123,7 +156,9 @@ try {
         }
       }),
     );
-    console.log(`warm no-op throughput, ${loops} client loop(s) over ${THROUGHPUT_SECONDS} s: ${(count / THROUGHPUT_SECONDS).toFixed(0)} invocations/s  [target >= 1,000]`);
+    console.log(
+      `warm no-op throughput, ${loops} client loop(s) over ${THROUGHPUT_SECONDS} s: ${(count / THROUGHPUT_SECONDS).toFixed(0)} invocations/s  [target >= 1,000]`,
+    );
   }
 } finally {
   client.destroy();

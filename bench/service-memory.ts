@@ -28,15 +28,22 @@ if (process.argv[2] === 'serve') {
 }
 
 async function scenario(name: string, drive: (endpoint: string) => Promise<string>): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const endpoint = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'serve'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const endpoint = await new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout! }).once('line', resolve),
+  );
   const status = (): string => readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const field = (text: string, key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024;
+  const field = (text: string, key: string): number =>
+    Number(new RegExp(`${key}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024;
   const before = field(status(), 'VmRSS');
   const started = Date.now();
   const outcome = await drive(endpoint);
   const after = status();
-  console.log(`| ${name} | ${before.toFixed(0)} MB | ${field(after, 'VmHWM').toFixed(0)} MB | ${field(after, 'VmRSS').toFixed(0)} MB | ${((Date.now() - started) / 1000).toFixed(1)} s | ${outcome} |`);
+  console.log(
+    `| ${name} | ${before.toFixed(0)} MB | ${field(after, 'VmHWM').toFixed(0)} MB | ${field(after, 'VmRSS').toFixed(0)} MB | ${((Date.now() - started) / 1000).toFixed(1)} s | ${outcome} |`,
+  );
   child.stdin!.end();
   await new Promise((resolve) => child.once('exit', resolve));
 }
@@ -48,20 +55,33 @@ async function main(): Promise<void> {
     const client = createLambdaClient({ region: 'us-east-1', endpoint, maxAttempts: 1 });
     return {
       client,
-      done: client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Timeout: timeout, MemorySize: 1024, Code: { ZipFile: zip } })),
+      done: client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: 'arn:aws:iam::000000000000:role/r',
+          Timeout: timeout,
+          MemorySize: 1024,
+          Code: { ZipFile: zip },
+        }),
+      ),
     };
   };
-  for (const [label, declared] of [['declared honestly', 64 * MIB], ['declaring 1 KB each', 1024]] as const) {
-  await scenario(`zip bomb: 3 MB, 48 x 64 MB of zeros, ${label}`, async (endpoint) => {
-    const bomb = zipBomb(48, 64 * MIB, declared); // 48 entries of 64 MB of zeros each
-    const { client, done } = create(endpoint, 'bomb', bomb);
-    const outcome = await done.then(
-      () => 'accepted',
-      (error: Error) => `${error.name}: ${error.message}`,
-    );
-    client.destroy();
-    return `${(bomb.length / MIB).toFixed(1)} MB upload; ${outcome}`;
-  });
+  for (const [label, declared] of [
+    ['declared honestly', 64 * MIB],
+    ['declaring 1 KB each', 1024],
+  ] as const) {
+    await scenario(`zip bomb: 3 MB, 48 x 64 MB of zeros, ${label}`, async (endpoint) => {
+      const bomb = zipBomb(48, 64 * MIB, declared); // 48 entries of 64 MB of zeros each
+      const { client, done } = create(endpoint, 'bomb', bomb);
+      const outcome = await done.then(
+        () => 'accepted',
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+      client.destroy();
+      return `${(bomb.length / MIB).toFixed(1)} MB upload; ${outcome}`;
+    });
   }
   await scenario('log flood: 10 s of 2 KB lines', async (endpoint) => {
     const code = `exports.handler = async () => {

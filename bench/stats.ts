@@ -7,7 +7,12 @@
 // Environment variables: STATS_RUNS (default 2000), STATS_PAIRS / STATS_BATCH / STATS_CAP (the
 // plan under test; defaults are the gate's), STATS_SCENARIOS (comma-separated names), STATS_LEGACY=0.
 import { writeFileSync } from 'node:fs';
-import { decideSequential, environmentPairsAtLook, lookFractions, type SequentialPlan } from '../src/analysis/sequential.js';
+import {
+  decideSequential,
+  environmentPairsAtLook,
+  lookFractions,
+  type SequentialPlan,
+} from '../src/analysis/sequential.js';
 import { SAMPLING_DEFAULTS } from '../src/config/schema.js';
 import { sampleFromReport, type Sample } from '../src/model/sample.js';
 import { gaussian, seededRandom } from '../src/random.js';
@@ -42,10 +47,34 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { name: 'independent', title: 'independent noise', bursts: false, environmentBursts: false, offsetSd: 0 },
   { name: 'bursts-common', title: 'bursts common to both builds', bursts: true, environmentBursts: false, offsetSd: 0 },
-  { name: 'bursts-per-environment', title: 'bursts per environment', bursts: false, environmentBursts: true, offsetSd: 0 },
-  { name: 'offset-2pct', title: 'lasting 2% (sd) offset per environment', bursts: false, environmentBursts: false, offsetSd: 0.02 },
-  { name: 'offset-4pct', title: 'lasting 4% (sd) offset per environment', bursts: false, environmentBursts: false, offsetSd: 0.04 },
-  { name: 'offset-8pct', title: 'lasting 8% (sd) offset per environment', bursts: false, environmentBursts: false, offsetSd: 0.08 },
+  {
+    name: 'bursts-per-environment',
+    title: 'bursts per environment',
+    bursts: false,
+    environmentBursts: true,
+    offsetSd: 0,
+  },
+  {
+    name: 'offset-2pct',
+    title: 'lasting 2% (sd) offset per environment',
+    bursts: false,
+    environmentBursts: false,
+    offsetSd: 0.02,
+  },
+  {
+    name: 'offset-4pct',
+    title: 'lasting 4% (sd) offset per environment',
+    bursts: false,
+    environmentBursts: false,
+    offsetSd: 0.04,
+  },
+  {
+    name: 'offset-8pct',
+    title: 'lasting 8% (sd) offset per environment',
+    bursts: false,
+    environmentBursts: false,
+    offsetSd: 0.08,
+  },
 ].filter((s) => !process.env.STATS_SCENARIOS || process.env.STATS_SCENARIOS.split(',').includes(s.name));
 
 /** The host: a slow drift and a wave over the run, and optionally bursts of load. */
@@ -77,7 +106,8 @@ class Environment {
   }
 
   factor(): number {
-    if (this.scenario.environmentBursts) this.load = 0.9 * this.load + Math.sqrt(1 - 0.81) * 0.05 * gaussian(this.random);
+    if (this.scenario.environmentBursts)
+      this.load = 0.9 * this.load + Math.sqrt(1 - 0.81) * 0.05 * gaussian(this.random);
     return this.offset * Math.exp(this.load);
   }
 }
@@ -103,18 +133,44 @@ const currentRule: Rule = (random, ratio, scenario) => {
   const host = new Host(random, scenario, PLAN.maxEnvironmentPairs * perPair);
   const samples: Sample[] = [];
   let pair = 0;
-  const call = (build: 'baseline' | 'candidate', environment: Environment, environmentPair: number, cold: boolean, pairId?: number): void => {
+  const call = (
+    build: 'baseline' | 'candidate',
+    environment: Environment,
+    environmentPair: number,
+    cold: boolean,
+    pairId?: number,
+  ): void => {
     const factor = environment.factor() * host.factor() * (build === 'candidate' ? ratio : 1);
     const duration = draw(random, 20 * factor, CV);
     const init = cold ? draw(random, 380 * factor, 0.15) : undefined;
-    const report = { durationMs: duration, billedDurationMs: Math.ceil(duration), maxMemoryUsedMb: 60, memorySizeMb: 1024, ...(init === undefined ? {} : { initDurationMs: init }) };
-    samples.push(sampleFromReport(report, { function: 'f', build, variant: 'v', exemplar: 'e', sequence: samples.length, environmentPair, ...(pairId === undefined ? {} : { pair: pairId }) }));
+    const report = {
+      durationMs: duration,
+      billedDurationMs: Math.ceil(duration),
+      maxMemoryUsedMb: 60,
+      memorySizeMb: 1024,
+      ...(init === undefined ? {} : { initDurationMs: init }),
+    };
+    samples.push(
+      sampleFromReport(report, {
+        function: 'f',
+        build,
+        variant: 'v',
+        exemplar: 'e',
+        sequence: samples.length,
+        environmentPair,
+        ...(pairId === undefined ? {} : { pair: pairId }),
+      }),
+    );
   };
   const looks = lookFractions(PLAN).length;
   for (let look = 1; look <= looks; look++) {
     for (let index = environmentPairsAtLook(PLAN, look - 1); index < environmentPairsAtLook(PLAN, look); index++) {
-      const environments = { baseline: new Environment(random, scenario), candidate: new Environment(random, scenario) };
-      const order = (): ('baseline' | 'candidate')[] => (random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline']);
+      const environments = {
+        baseline: new Environment(random, scenario),
+        candidate: new Environment(random, scenario),
+      };
+      const order = (): ('baseline' | 'candidate')[] =>
+        random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
       for (const build of order()) call(build, environments[build], index, true);
       for (let i = 0; i < PLAN.pairsPerEnvironment; i++) {
         const id = pair++;
@@ -133,9 +189,16 @@ const currentRule: Rule = (random, ratio, scenario) => {
 /** The rule before: cold bursts, then AB/BA pairs rotating over 3 environment pairs, looks every 20 pairs to 180. */
 const legacyRule: Rule = (random, ratio, scenario) => {
   const host = new Host(random, scenario, LEGACY.warmMax * 2 + LEGACY.cold * 2);
-  const environments = { baseline: [0, 1, 2].map(() => new Environment(random, scenario)), candidate: [0, 1, 2].map(() => new Environment(random, scenario)) };
+  const environments = {
+    baseline: [0, 1, 2].map(() => new Environment(random, scenario)),
+    candidate: [0, 1, 2].map(() => new Environment(random, scenario)),
+  };
   const duration = (build: 'baseline' | 'candidate', replica: number, median: number, cv: number): number =>
-    draw(random, median * environments[build][replica]!.factor() * host.factor() * (build === 'candidate' ? ratio : 1), cv);
+    draw(
+      random,
+      median * environments[build][replica]!.factor() * host.factor() * (build === 'candidate' ? ratio : 1),
+      cv,
+    );
   const coldBaseline = Array.from({ length: LEGACY.cold }, (_, i) => duration('baseline', i % 3, 400, 0.15));
   const coldCandidate = Array.from({ length: LEGACY.cold }, (_, i) => duration('candidate', i % 3, 400, 0.15));
   const blocks: number[][] = [[], [], []];
@@ -145,10 +208,21 @@ const legacyRule: Rule = (random, ratio, scenario) => {
     for (; pairs < n; pairs++) {
       const replica = pairs % LEGACY.replicas;
       const halves: Record<string, number> = {};
-      for (const build of random() < 0.5 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const)) halves[build] = duration(build, replica, 20, CV);
+      for (const build of random() < 0.5 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const))
+        halves[build] = duration(build, replica, 20, CV);
       blocks[replica]!.push(Math.log(halves.candidate! / halves.baseline!));
     }
-    const { warm, coldRegression } = legacyDecide({ coldBaseline, coldCandidate, blocks, fraction: n / LEGACY.warmMax, previousFraction: previous / LEGACY.warmMax, final: n === LEGACY.warmMax }, RULES);
+    const { warm, coldRegression } = legacyDecide(
+      {
+        coldBaseline,
+        coldCandidate,
+        blocks,
+        fraction: n / LEGACY.warmMax,
+        previousFraction: previous / LEGACY.warmMax,
+        final: n === LEGACY.warmMax,
+      },
+      RULES,
+    );
     previous = n;
     const perArm = n + LEGACY.cold;
     if (warm === 'regression' || coldRegression) return { verdict: 'fail', perArm };
@@ -174,7 +248,8 @@ function measure(rule: Rule, name: Row['rule'], scenario: Scenario): Row {
   const aa = runs(1);
   const atTolerance = runs(1 + TOLERANCE);
   const regression = runs(1.1);
-  const rate = (results: Result[], verdict: Verdict): number => results.filter((r) => r.verdict === verdict).length / results.length;
+  const rate = (results: Result[], verdict: Verdict): number =>
+    results.filter((r) => r.verdict === verdict).length / results.length;
   return {
     scenario: scenario.name,
     rule: name,
@@ -182,7 +257,10 @@ function measure(rule: Rule, name: Row['rule'], scenario: Scenario): Row {
     passRate: rate(aa, 'pass'),
     detectionRate: rate(regression, 'fail'),
     passAtToleranceRate: rate(atTolerance, 'pass'),
-    medianInvocationsPerArm: { aa: median(aa.map((r) => r.perArm)), regression: median(regression.map((r) => r.perArm)) },
+    medianInvocationsPerArm: {
+      aa: median(aa.map((r) => r.perArm)),
+      regression: median(regression.map((r) => r.perArm)),
+    },
   };
 }
 
@@ -193,9 +271,13 @@ console.log(
 console.log(
   `default: ${PLAN.pairsPerEnvironment} pairs per environment pair, batches of ${PLAN.batch}, cap ${PLAN.maxEnvironmentPairs} environment pairs (${PLAN.maxEnvironmentPairs * (PLAN.pairsPerEnvironment + 1)} invocations per arm).`,
 );
-console.log(`legacy: ${LEGACY.warmMin}-${LEGACY.warmMax} warm pairs over ${LEGACY.replicas} environment pairs, ${LEGACY.cold} cold starts per build (the rule before).`);
+console.log(
+  `legacy: ${LEGACY.warmMin}-${LEGACY.warmMax} warm pairs over ${LEGACY.replicas} environment pairs, ${LEGACY.cold} cold starts per build (the rule before).`,
+);
 console.log('');
-console.log('| Scenario | Rule | A/A false alarms | A/A pass | +10% caught | pass at +5% (tolerance) | median invocations per arm (A/A, +10%) |');
+console.log(
+  '| Scenario | Rule | A/A false alarms | A/A pass | +10% caught | pass at +5% (tolerance) | median invocations per arm (A/A, +10%) |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 const rows: Row[] = [];
 for (const scenario of SCENARIOS) {
@@ -210,7 +292,9 @@ for (const scenario of SCENARIOS) {
   }
 }
 console.log('');
-console.log('Targets for the default at 4% offsets: false alarms <= 1%, A/A pass >= 90%, +10% caught >= 95%, pass at +5% <= 5%, median <= 160 invocations per arm; with no offsets, A/A pass >= 97%.');
+console.log(
+  'Targets for the default at 4% offsets: false alarms <= 1%, A/A pass >= 90%, +10% caught >= 95%, pass at +5% <= 5%, median <= 160 invocations per arm; with no offsets, A/A pass >= 97%.',
+);
 if (JSON_FILE) {
   writeFileSync(JSON_FILE, `${JSON.stringify(rows, null, 2)}\n`);
   console.log(`Wrote ${rows.length} rows to ${JSON_FILE}.`);

@@ -26,7 +26,11 @@ interface Offer {
   readonly version: string;
   readonly publicationDate: string;
   readonly products: Readonly<Record<string, OfferProduct>>;
-  readonly terms: { readonly OnDemand: Readonly<Record<string, Readonly<Record<string, { readonly priceDimensions: Readonly<Record<string, PriceDimension>> }>>>> };
+  readonly terms: {
+    readonly OnDemand: Readonly<
+      Record<string, Readonly<Record<string, { readonly priceDimensions: Readonly<Record<string, PriceDimension>> }>>>
+    >;
+  };
 }
 
 type Item = 'duration' | 'request' | 'storage';
@@ -56,14 +60,19 @@ function tiersOf(offer: Offer, sku: string): Tier[] {
       const begin = Number(d.beginRange);
       const end = d.endRange === 'Inf' ? null : Number(d.endRange);
       if (!Number.isFinite(usd) || !Number.isFinite(begin) || (end !== null && !Number.isFinite(end))) {
-        throw new OfferFileError(`product ${sku}: a price dimension has an unreadable price or range (${JSON.stringify(d.pricePerUnit)}, ${d.beginRange}-${d.endRange})`);
+        throw new OfferFileError(
+          `product ${sku}: a price dimension has an unreadable price or range (${JSON.stringify(d.pricePerUnit)}, ${d.beginRange}-${d.endRange})`,
+        );
       }
       return { begin, upToGbSeconds: end, usdPerGbSecond: usd };
     })
     .sort((a, b) => a.begin - b.begin);
   let expected = 0;
   for (const tier of tiers) {
-    if (tier.begin !== expected) throw new OfferFileError(`product ${sku}: its tiers do not join up (one starts at ${tier.begin}, expected ${expected})`);
+    if (tier.begin !== expected)
+      throw new OfferFileError(
+        `product ${sku}: its tiers do not join up (one starts at ${tier.begin}, expected ${expected})`,
+      );
     expected = tier.upToGbSeconds ?? Infinity;
   }
   if (expected !== Infinity) throw new OfferFileError(`product ${sku}: its last tier ends at ${expected}, not Inf`);
@@ -73,7 +82,9 @@ function tiersOf(offer: Offer, sku: string): Tier[] {
 /** The price table an offer file gives, and the regions it had to leave out (with why). */
 export function pricesFromOffer(offer: Offer, file: string): { table: PriceTable; skipped: string[] } {
   if (offer.offerCode !== 'AWSLambda' || !offer.products || !offer.terms?.OnDemand) {
-    throw new OfferFileError(`not an AWSLambda offer file (offerCode ${JSON.stringify(offer.offerCode)}); expected products and terms.OnDemand`);
+    throw new OfferFileError(
+      `not an AWSLambda offer file (offerCode ${JSON.stringify(offer.offerCode)}); expected products and terms.OnDemand`,
+    );
   }
   const found = new Map<string, Map<string, Tier[]>>();
   for (const product of Object.values(offer.products)) {
@@ -105,7 +116,10 @@ export function pricesFromOffer(offer: Offer, file: string): { table: PriceTable
     });
     regions[region] = { x86_64: of('x86_64'), arm64: of('arm64') };
   }
-  if (Object.keys(regions).length === 0) throw new OfferFileError('no region has all six Lambda prices (duration, requests and ephemeral storage for x86_64 and arm64)');
+  if (Object.keys(regions).length === 0)
+    throw new OfferFileError(
+      'no region has all six Lambda prices (duration, requests and ephemeral storage for x86_64 and arm64)',
+    );
   return {
     table: {
       about:
@@ -126,14 +140,18 @@ function main(argv: readonly string[]): number {
   const out = outAt >= 0 ? argv[outAt + 1] : resolve(fileURLToPath(import.meta.url), '../../data/lambda-prices.json');
   const file = argv.find((arg, i) => !arg.startsWith('--') && i !== outAt + 1);
   if (!file || !out) {
-    process.stderr.write('usage: npm run refresh-prices -- <AWSLambda offer file (JSON)> [--out data/lambda-prices.json]\n');
+    process.stderr.write(
+      'usage: npm run refresh-prices -- <AWSLambda offer file (JSON)> [--out data/lambda-prices.json]\n',
+    );
     return 2;
   }
   let offer: Offer;
   try {
     offer = JSON.parse(readFileSync(file, 'utf8')) as Offer;
   } catch (error) {
-    process.stderr.write(`${file}: cannot read it as JSON: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${file}: cannot read it as JSON: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 2;
   }
   try {
@@ -151,4 +169,5 @@ function main(argv: readonly string[]): number {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exitCode = main(process.argv.slice(2));

@@ -29,5 +29,7 @@ export function jsonSyntaxProblem(error: unknown): string {
   const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
   if (message.includes('Unexpected end of JSON input')) return 'is not valid JSON (it ends too early)';
   if (!where) return 'is not valid JSON';
-  return where[2] ? `is not valid JSON (at line ${where[2]}, column ${where[3]})` : `is not valid JSON (at byte ${where[1]})`;
+  return where[2]
+    ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
+    : `is not valid JSON (at byte ${where[1]})`;
 }

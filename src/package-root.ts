@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
   for (let directory = dirname(from); ; directory = dirname(directory)) {
     const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'lambda-perf-gate') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'lambda-perf-gate'
+    ) {
       return directory;
     }
     if (dirname(directory) === directory) throw new Error(`cannot find the lambda-perf-gate package above ${from}`);
@@ -17,4 +20,6 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
 }
 
 /** The tool's version, read once from its package.json (the one place it is written). */
-export const TOOL_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+export const TOOL_VERSION: string = (
+  JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+).version;

@@ -47,14 +47,11 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   const { redactor } = options;
   let service: LocalLambda | undefined;
   let registry: CleanupRegistry | undefined;
-  const uninstall = cleanupOnSignals(
-    async (signal) => {
-      options.onSignal(signal);
-      for (const problem of (await registry?.runAll()) ?? []) options.onCleanupProblem(redactor.text(problem));
-      await service?.stop();
-    },
-    options.signalExitCode,
-  );
+  const uninstall = cleanupOnSignals(async (signal) => {
+    options.onSignal(signal);
+    for (const problem of (await registry?.runAll()) ?? []) options.onCleanupProblem(redactor.text(problem));
+    await service?.stop();
+  }, options.signalExitCode);
   try {
     let config = options.config;
     if (options.local) {
@@ -90,7 +87,6 @@ export { UsageError };
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 } as const;
 
-
 /**
  * What kind of failure ended a session, for the exit code and the message:
  * - `usage`: bad configuration or command line, found before any AWS call (exit 2);
@@ -108,15 +104,23 @@ export interface Failure {
 
 export function classifyFailure(error: unknown): Failure {
   if (error instanceof ConfigError) return { kind: 'usage', exitCode: EXIT.usage, message: error.message };
-  if (error instanceof UsageError || (error as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+  if (
+    error instanceof UsageError ||
+    (error as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')
+  ) {
     return { kind: 'usage', exitCode: EXIT.usage, message: errorMessage(error) };
   }
-  if (error instanceof InfrastructureError) return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${error.message}` };
+  if (error instanceof InfrastructureError)
+    return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${error.message}` };
   // The operating system refused something (a port in use, a file not writable): the host's
   // problem, not a bug.
   const system = error as { syscall?: unknown; code?: unknown } | null;
   if (typeof system?.syscall === 'string' && typeof system.code === 'string') {
-    return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${errorMessage(error)}` };
+    return {
+      kind: 'infrastructure',
+      exitCode: EXIT.infrastructure,
+      message: `infrastructure error: ${errorMessage(error)}`,
+    };
   }
   const trace = (error as { stack?: unknown } | null)?.stack;
   const stack = typeof trace === 'string' ? `\n${trace.split('\n').slice(1, 6).join('\n')}` : '';

@@ -4,13 +4,24 @@ import type { GateReport, Reason } from '../../src/report/model.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 
 const LABEL = 'perf-regression-accepted';
-const regression: Reason = { kind: 'regression', variant: '256MB-x86_64', message: '256MB-x86_64: warm duration +23.4% exceeds the 5% tolerance' };
+const regression: Reason = {
+  kind: 'regression',
+  variant: '256MB-x86_64',
+  message: '256MB-x86_64: warm duration +23.4% exceeds the 5% tolerance',
+};
 
 /** The sample report with the first function's findings replaced. */
 function withReasons(...reasons: Reason[]): GateReport {
   const report = sampleReport(2);
   const [first, second] = report.functions;
-  return { ...report, verdict: 'fail', functions: [{ ...first!, verdict: 'fail', reasons }, { ...second!, verdict: 'pass', reasons: [] }] };
+  return {
+    ...report,
+    verdict: 'fail',
+    functions: [
+      { ...first!, verdict: 'fail', reasons },
+      { ...second!, verdict: 'pass', reasons: [] },
+    ],
+  };
 }
 
 describe('a pull request labelled as an intended regression', () => {
@@ -19,12 +30,22 @@ describe('a pull request labelled as an intended regression', () => {
     const accepted = acceptRegressions(report, LABEL);
     expect(accepted.verdict).toBe('pass');
     expect(accepted.functions[0]!.verdict).toBe('pass');
-    expect(accepted.functions[0]!.reasons).toEqual([{ kind: 'notice', variant: '256MB-x86_64', message: `regression accepted by label "${LABEL}": ${regression.message}` }]);
+    expect(accepted.functions[0]!.reasons).toEqual([
+      {
+        kind: 'notice',
+        variant: '256MB-x86_64',
+        message: `regression accepted by label "${LABEL}": ${regression.message}`,
+      },
+    ]);
     expect(accepted.summary).toBe('orders: pass, recommended 512 MB (1 finding); orders-1: pass, recommended 512 MB');
     expect(failingReasons(accepted, ['regression', 'budget', 'inconclusive', 'error'])).toEqual([]);
     // The figures stay: the comment still shows how much slower it got.
     expect(accepted.functions[0]!.variants).toEqual(report.functions[0]!.variants);
-    expect(accepted.functions[0]!.variants[0]!.comparisons[0]).toMatchObject({ metric: 'warm', outcome: 'regression', ratio: 1.234 });
+    expect(accepted.functions[0]!.variants[0]!.comparisons[0]).toMatchObject({
+      metric: 'warm',
+      outcome: 'regression',
+      ratio: 1.234,
+    });
   });
 
   test('a blown budget, a wrong answer or a failing test still fails', () => {
@@ -36,7 +57,10 @@ describe('a pull request labelled as an intended regression', () => {
   });
 
   test('an inconclusive finding beside the accepted regression leaves the verdict inconclusive', () => {
-    const accepted = acceptRegressions(withReasons(regression, { kind: 'inconclusive', message: '512MB-x86_64: could not decide' }), LABEL);
+    const accepted = acceptRegressions(
+      withReasons(regression, { kind: 'inconclusive', message: '512MB-x86_64: could not decide' }),
+      LABEL,
+    );
     expect(accepted.verdict).toBe('inconclusive');
   });
 

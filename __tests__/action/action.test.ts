@@ -1,4 +1,9 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, ListFunctionsCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
+  ListFunctionsCommand,
+  waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +40,10 @@ let counter = 0;
 /** A repository checkout with two builds and a config, as a workflow would have it. */
 function workspace(baseline: string, candidate: string, config: Record<string, unknown> = {}): Workspace {
   const dir = join(root, `ws${++counter}`);
-  for (const [build, code] of [['baseline', baseline], ['candidate', candidate]]) {
+  for (const [build, code] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ]) {
     mkdirSync(join(dir, 'build', build!), { recursive: true });
     writeFileSync(join(dir, 'build', build!, 'index.js'), code!);
   }
@@ -58,7 +66,12 @@ function workspace(baseline: string, candidate: string, config: Record<string, u
       ...config,
     }),
   );
-  const files = { output: join(dir, 'output.txt'), summary: join(dir, 'summary.md'), state: join(dir, 'state.txt'), event: join(dir, 'event.json') };
+  const files = {
+    output: join(dir, 'output.txt'),
+    summary: join(dir, 'summary.md'),
+    state: join(dir, 'state.txt'),
+    event: join(dir, 'event.json'),
+  };
   for (const file of [files.output, files.summary, files.state]) writeFileSync(file, '');
   return { dir, files };
 }
@@ -86,7 +99,13 @@ function fileCommands(path: string): Record<string, string> {
 }
 
 /** Runs the action's main (or post) script as a runner would: inputs and files in the environment. */
-function runAction(ws: Workspace, inputs: Record<string, string>, event: { name: string; ref: string; payload: unknown }, script = 'src/action/index.ts', extraEnv: Record<string, string> = {}): { child: ReturnType<typeof spawn>; done: Promise<ActionRun> } {
+function runAction(
+  ws: Workspace,
+  inputs: Record<string, string>,
+  event: { name: string; ref: string; payload: unknown },
+  script = 'src/action/index.ts',
+  extraEnv: Record<string, string> = {},
+): { child: ReturnType<typeof spawn>; done: Promise<ActionRun> } {
   writeFileSync(ws.files.event, JSON.stringify(event.payload));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -109,11 +128,17 @@ function runAction(ws: Workspace, inputs: Record<string, string>, event: { name:
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: process.cwd(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stdout += d.toString()));
-  const done = new Promise<ActionRun>((resolve) => child.on('exit', (code) => resolve({ code, stdout, outputs: fileCommands(ws.files.output) })));
+  const done = new Promise<ActionRun>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, outputs: fileCommands(ws.files.output) })),
+  );
   return { child, done };
 }
 
@@ -135,7 +160,11 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(JSON.parse(first.outputs.recommendations!)).toMatchObject({ api: { memory: 1769, architecture: 'x86_64' } });
     expect(Number(first.outputs['cost-change-percent'])).toBeGreaterThan(10);
     expect(first.outputs['report-path']).toBe(join(ws.dir, 'lambda-perf-report.json'));
-    expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({ schemaVersion: 3, verdict: 'fail', github: { pullRequest: 7 } });
+    expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({
+      schemaVersion: 3,
+      verdict: 'fail',
+      github: { pullRequest: 7 },
+    });
     // Workflow commands escape ":" and "%" in properties and messages.
     expect(first.stdout).toMatch(/::error title=lambda-perf-gate%3A api regression::1769MB-x86_64: warm duration \+/);
     const summary = readFileSync(ws.files.summary, 'utf8');
@@ -158,7 +187,15 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const ws = workspace(spin(2000), spin(4000));
     github.forbidWrites = true;
     try {
-      const run = await runAction(ws, { 'comment-key': 'forbidden' }, { name: 'pull_request', ref: 'refs/pull/8/merge', payload: { ...pullRequestEvent, pull_request: { number: 8 } } }).done;
+      const run = await runAction(
+        ws,
+        { 'comment-key': 'forbidden' },
+        {
+          name: 'pull_request',
+          ref: 'refs/pull/8/merge',
+          payload: { ...pullRequestEvent, pull_request: { number: 8 } },
+        },
+      ).done;
       expect(run.code).toBe(1);
       expect(run.outputs.verdict).toBe('fail');
       expect(run.stdout).toMatch(/::warning::Could not comment on PR #8: Resource not accessible by integration/);
@@ -171,9 +208,14 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
   test('after a cancellation mid-run, the post step leaves no function behind', async () => {
     // Slow invocations keep the run going long enough to be cancelled in the middle.
-    const slow = 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 500)); return { statusCode: 200 }; };';
+    const slow =
+      'exports.handler = async () => { await new Promise((r) => setTimeout(r, 500)); return { statusCode: 200 }; };';
     const ws = workspace(slow, slow, { sampling: { batch: 100, 'max-environment-pairs': 500, concurrency: 1 } });
-    const { child, done } = runAction(ws, { comment: 'never' }, { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent });
+    const { child, done } = runAction(
+      ws,
+      { comment: 'never' },
+      { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent },
+    );
     const deadline = Date.now() + 30_000;
     let stateFile = '';
     while (Date.now() < deadline) {
@@ -187,7 +229,13 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     child.kill('SIGKILL');
     await done;
     expect(await functionsLeft()).toHaveLength(2);
-    const post = await runAction(ws, {}, { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent }, 'src/action/cleanup.ts', { 'STATE_state-file': stateFile }).done;
+    const post = await runAction(
+      ws,
+      {},
+      { name: 'pull_request', ref: 'refs/pull/9/merge', payload: pullRequestEvent },
+      'src/action/cleanup.ts',
+      { 'STATE_state-file': stateFile },
+    ).done;
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/deleted lpg-api-[0-9a-f]{8}/);
     expect(await functionsLeft()).toEqual([]);
@@ -196,38 +244,76 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
   test('apply-memory changes the production function only on a push to the default branch', async () => {
     const client = createLambdaClient({ region: 'us-east-1', endpoint: lambda.endpoint });
-    await client.send(new CreateFunctionCommand({ FunctionName: 'prod-api', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/prod', MemorySize: 512, Code: { ZipFile: zipOf({ 'index.js': spin(1000) }) } }));
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'prod-api',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/prod',
+        MemorySize: 512,
+        Code: { ZipFile: zipOf({ 'index.js': spin(1000) }) },
+      }),
+    );
     await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: 'prod-api' });
-    const memoryOfProd = async () => (await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'prod-api' }))).MemorySize;
+    const memoryOfProd = async () =>
+      (await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'prod-api' }))).MemorySize;
     const ws = workspace(spin(1000), spin(1000));
     const config = {
       region: 'us-east-1',
       // One memory size, so the recommendation does not hang on whether this host throttles CPU. An
       // A/A comparison, judged against a tolerance of 50%: environments on a loaded host differ by
       // up to 15%, so no chance run can fail the gate and so keep the memory from being applied.
-      functions: [{ name: 'api', template: 'prod-api', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }], budgets: { 'max-regression': '50%' } }],
+      functions: [
+        {
+          name: 'api',
+          template: 'prod-api',
+          baseline: './build/baseline',
+          candidate: './build/candidate',
+          memory: [1769],
+          exemplars: [{ name: 'ping', event: {} }],
+          budgets: { 'max-regression': '50%' },
+        },
+      ],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       strategy: 'speed',
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
     const inputs = { 'apply-memory': 'true', 'fail-on': 'none', comment: 'never' };
 
-    const onPr = await runAction(ws, inputs, { name: 'pull_request', ref: 'refs/pull/10/merge', payload: pullRequestEvent }).done;
+    const onPr = await runAction(ws, inputs, {
+      name: 'pull_request',
+      ref: 'refs/pull/10/merge',
+      payload: pullRequestEvent,
+    }).done;
     expect(onPr.code).toBe(0);
-    expect(onPr.stdout).toMatch(/apply-memory is on, but this run is a pull_request event on refs\/pull\/10\/merge, not a push to the default branch/);
+    expect(onPr.stdout).toMatch(
+      /apply-memory is on, but this run is a pull_request event on refs\/pull\/10\/merge, not a push to the default branch/,
+    );
     expect(await memoryOfProd()).toBe(512);
 
-    const onBranch = await runAction(ws, inputs, { name: 'push', ref: 'refs/heads/feature', payload: { repository: { default_branch: 'main' } } }).done;
+    const onBranch = await runAction(ws, inputs, {
+      name: 'push',
+      ref: 'refs/heads/feature',
+      payload: { repository: { default_branch: 'main' } },
+    }).done;
     expect(onBranch.code).toBe(0);
     expect(await memoryOfProd()).toBe(512);
 
-    const onMain = await runAction(ws, inputs, { name: 'push', ref: 'refs/heads/main', payload: { repository: { default_branch: 'main' } } }).done;
+    const onMain = await runAction(ws, inputs, {
+      name: 'push',
+      ref: 'refs/heads/main',
+      payload: { repository: { default_branch: 'main' } },
+    }).done;
     expect(onMain.code).toBe(0);
     expect(onMain.outputs['recommended-memory']).toBe('1769');
     expect(onMain.stdout).toMatch(/prod-api: memory changed from 512 MB to 1769 MB/);
     expect(await memoryOfProd()).toBe(1769);
-    const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as { memoryChanges: unknown[] };
-    expect(report.memoryChanges).toEqual([expect.objectContaining({ function: 'prod-api', from: 512, to: 1769, applied: true })]);
+    const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as {
+      memoryChanges: unknown[];
+    };
+    expect(report.memoryChanges).toEqual([
+      expect.objectContaining({ function: 'prod-api', from: 512, to: 1769, applied: true }),
+    ]);
     client.destroy();
   });
 
@@ -235,11 +321,23 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     let ws: Workspace;
     let measuredSummary: string;
     let measuredVerdict: string | undefined;
-    const workflowRun = (run: Record<string, unknown>) => ({ name: 'workflow_run', ref: 'refs/heads/main', payload: { workflow_run: run, repository: { default_branch: 'main' } } });
+    const workflowRun = (run: Record<string, unknown>) => ({
+      name: 'workflow_run',
+      ref: 'refs/heads/main',
+      payload: { workflow_run: run, repository: { default_branch: 'main' } },
+    });
     beforeAll(async () => {
       // A candidate that fails every call stops after one environment pair, its warm ratio unbounded.
       ws = workspace(spin(1000), 'exports.handler = async () => { throw new Error("down"); };');
-      const measured = await runAction(ws, { comment: 'never', 'fail-on': 'none' }, { name: 'pull_request', ref: 'refs/pull/11/merge', payload: { ...pullRequestEvent, pull_request: { number: 11 } } }).done;
+      const measured = await runAction(
+        ws,
+        { comment: 'never', 'fail-on': 'none' },
+        {
+          name: 'pull_request',
+          ref: 'refs/pull/11/merge',
+          payload: { ...pullRequestEvent, pull_request: { number: 11 } },
+        },
+      ).done;
       expect(measured.code).toBe(0);
       measuredSummary = readFileSync(ws.files.summary, 'utf8');
       measuredVerdict = measured.outputs.verdict;
@@ -266,7 +364,9 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       const before = github.comments.length;
       const posted = await post(workflowRun({ pull_requests: [{ number: 12 }], head_sha: 'abc123' }));
       expect(posted.code).toBe(1);
-      expect(posted.stdout).toContain('::error::lambda-perf-gate: refusing to comment on PR #11: this workflow_run is about PR #12.');
+      expect(posted.stdout).toContain(
+        '::error::lambda-perf-gate: refusing to comment on PR #11: this workflow_run is about PR #12.',
+      );
       expect(github.comments.length).toBe(before);
     });
 
@@ -290,12 +390,16 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       const fork = { pull_requests: [], head_sha: 'f00dcafe0000', head_repository: { full_name: 'mallory/orders' } };
       const refused = await post(workflowRun({ ...fork, head_sha: 'beefbeef1111' }));
       expect(refused.code).toBe(1);
-      expect(refused.stdout).toContain('refusing to comment on PR #11: its head is f00dcafe0000 (mallory/orders), but this workflow_run was for beefbeef1111 (mallory/orders)');
+      expect(refused.stdout).toContain(
+        'refusing to comment on PR #11: its head is f00dcafe0000 (mallory/orders), but this workflow_run was for beefbeef1111 (mallory/orders)',
+      );
       const posted = await post(workflowRun(fork));
       expect(posted.code).toBe(0);
       expect(posted.stdout).toMatch(/PR comment: (created|updated|unchanged)/);
       expect(github.requests).toContain('GET /repos/acme/orders/pulls/11');
-      expect(github.comments.filter((c) => c.issue === 11)).toEqual([expect.objectContaining({ body: measuredSummary })]);
+      expect(github.comments.filter((c) => c.issue === 11)).toEqual([
+        expect.objectContaining({ body: measuredSummary }),
+      ]);
     });
   });
 
@@ -307,14 +411,36 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const ws = workspace(spin(500), candidate);
     // The test suite asks the runner to mask a value it made up, then prints it and a secret from its environment.
     // It also says whether it can see the runner's own tokens (it should not).
-    const command = 'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; echo "runtime token: ${ACTIONS_RUNTIME_TOKEN:-none}"; exit 3';
+    const command =
+      'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; echo "runtime token: ${ACTIONS_RUNTIME_TOKEN:-none}"; exit 3';
     const config = {
       region: 'us-east-1',
-      functions: [{ name: 'api', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './build/baseline', candidate: './build/candidate', memory: [1769], exemplars: [{ name: 'ping', event: {} }], integration: { command, 'max-log-wait-s': 5 } }],
+      functions: [
+        {
+          name: 'api',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          baseline: './build/baseline',
+          candidate: './build/candidate',
+          memory: [1769],
+          exemplars: [{ name: 'ping', event: {} }],
+          integration: { command, 'max-log-wait-s': 5 },
+        },
+      ],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
-    const run = await runAction(ws, { 'comment-key': 'secrets' }, { name: 'pull_request', ref: 'refs/pull/14/merge', payload: { ...pullRequestEvent, pull_request: { number: 14 } } }, 'src/action/index.ts', { LPG_TEST_API_TOKEN: token, ACTIONS_RUNTIME_TOKEN: 'runtime-token-0123456789' }).done;
+    const run = await runAction(
+      ws,
+      { 'comment-key': 'secrets' },
+      {
+        name: 'pull_request',
+        ref: 'refs/pull/14/merge',
+        payload: { ...pullRequestEvent, pull_request: { number: 14 } },
+      },
+      'src/action/index.ts',
+      { LPG_TEST_API_TOKEN: token, ACTIONS_RUNTIME_TOKEN: 'runtime-token-0123456789' },
+    ).done;
     expect(run.code).toBe(1);
     const secrets = [token, 'masked-candidate-51c0ffee', 'masked-baseline-51c0ffee'];
     const report = readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8');
@@ -322,12 +448,20 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const comment = github.comments.find((c) => c.issue === 14)!.body;
     // The runner is told to mask what the command masked; nothing else in the log shows it.
     expect(run.stdout).toContain('::add-mask::masked-candidate-51c0ffee');
-    const log = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    const log = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
     for (const [where, text] of Object.entries({ report, summary, comment, log })) {
-      for (const secret of secrets) expect(`${where}: ${text.includes(secret) ? secret : 'clean'}`).toBe(`${where}: clean`);
+      for (const secret of secrets)
+        expect(`${where}: ${text.includes(secret) ? secret : 'clean'}`).toBe(`${where}: clean`);
     }
-    expect(JSON.parse(report).functions[0].integration.runs[0].outputTail).toContain('connecting with *** and ***\nruntime token: none');
-    expect(log).toMatch(/::error title=lambda-perf-gate%3A api test-failure::integration command .* exited with 3 against the candidate; last output:%0A.*connecting with \*\*\* and \*\*\*/);
+    expect(JSON.parse(report).functions[0].integration.runs[0].outputTail).toContain(
+      'connecting with *** and ***\nruntime token: none',
+    );
+    expect(log).toMatch(
+      /::error title=lambda-perf-gate%3A api test-failure::integration command .* exited with 3 against the candidate; last output:%0A.*connecting with \*\*\* and \*\*\*/,
+    );
     // The error type's markup is shown, not acted on.
     for (const text of [summary, comment]) {
       expect(text).toContain('&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt;');
@@ -338,13 +472,26 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
   describe('build: the action builds the head and the base commit itself', () => {
     const git = (dir: string, ...args: string[]): string =>
-      execFileSync('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+      execFileSync(
+        'git',
+        ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+        { encoding: 'utf8' },
+      ).trim();
     const BUILD = 'mkdir -p dist && cp src/index.js dist/index.js';
     const config = (extra: Record<string, unknown> = {}) =>
       stringify({
         region: 'us-east-1',
         // No candidate and no baseline: the action builds them.
-        functions: [{ name: 'api', runtime: 'nodejs20.x', handler: 'index.handler', memory: [1769], exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }], ...extra }],
+        functions: [
+          {
+            name: 'api',
+            runtime: 'nodejs20.x',
+            handler: 'index.handler',
+            memory: [1769],
+            exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }],
+            ...extra,
+          },
+        ],
         sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       });
 
@@ -352,7 +499,10 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
      * A checkout as actions/checkout with fetch-depth 0 leaves it: a repository with the base commit
      * and the pull request's head on top, the head checked out.
      */
-    function repository(base: { code: string; files?: Record<string, string> }, head: { code: string; files?: Record<string, string> }) {
+    function repository(
+      base: { code: string; files?: Record<string, string> },
+      head: { code: string; files?: Record<string, string> },
+    ) {
       const ws = workspace('', '');
       rmSync(join(ws.dir, 'build'), { recursive: true, force: true });
       execFileSync('git', ['init', '-q', '-b', 'main', ws.dir]);
@@ -367,14 +517,20 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       const baseSha = commit(base, 'base');
       commit(head, 'head');
       const temp = mkdtempSync(join(root, 'runner-temp-'));
-      const worktrees = () => git(ws.dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length;
+      const worktrees = () =>
+        git(ws.dir, 'worktree', 'list', '--porcelain')
+          .split('\n')
+          .filter((l) => l.startsWith('worktree ')).length;
       const leftInTemp = () => readdirSync(temp).filter((name) => name.startsWith('lambda-perf-gate-base-'));
       return { ws, baseSha, temp, worktrees, leftInTemp };
     }
     const pr = (number: number, baseSha: string, labels: string[] = []) => ({
       name: 'pull_request',
       ref: `refs/pull/${number}/merge`,
-      payload: { pull_request: { number, base: { ref: 'main', sha: baseSha }, labels: labels.map((name) => ({ name })) }, repository: { default_branch: 'main' } },
+      payload: {
+        pull_request: { number, base: { ref: 'main', sha: baseSha }, labels: labels.map((name) => ({ name })) },
+        repository: { default_branch: 'main' },
+      },
     });
 
     test("with the accepted-regression label, the head's regression passes with a notice; the config is the base commit's and the worktree goes", async () => {
@@ -383,13 +539,34 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         { code: spin(2000), files: { 'lambda-perf.yml': config() } },
         { code: spin(4000), files: { 'lambda-perf.yml': config({ budgets: { 'warm-p90-ms': 0.001 } }) } },
       );
-      const run = await runAction(ws, { build: `${BUILD} && echo "::set-output name=recommended-memory::9999"`, 'build-output': 'dist', 'comment-key': 'built' }, pr(21, baseSha, ['perf-regression-accepted']), 'src/action/index.ts', { RUNNER_TEMP: temp }).done;
+      const run = await runAction(
+        ws,
+        {
+          build: `${BUILD} && echo "::set-output name=recommended-memory::9999"`,
+          'build-output': 'dist',
+          'comment-key': 'built',
+        },
+        pr(21, baseSha, ['perf-regression-accepted']),
+        'src/action/index.ts',
+        { RUNNER_TEMP: temp },
+      ).done;
       expect(run.code).toBe(0);
       expect(run.outputs.verdict).toBe('pass');
       expect(run.stdout).toContain(`Configuration: lambda-perf.yml of the base commit ${baseSha.slice(0, 12)}`);
-      const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as { functions: { verdict: string; reasons: { kind: string; message: string }[] }[] };
-      expect(report.functions[0]!.reasons).toEqual([expect.objectContaining({ kind: 'notice', message: expect.stringMatching(/^regression accepted by label "perf-regression-accepted": 1769MB-x86_64: warm duration \+/) })]);
-      expect(run.stdout).toMatch(/::notice title=lambda-perf-gate%3A api notice::regression accepted by label "perf-regression-accepted"/);
+      const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as {
+        functions: { verdict: string; reasons: { kind: string; message: string }[] }[];
+      };
+      expect(report.functions[0]!.reasons).toEqual([
+        expect.objectContaining({
+          kind: 'notice',
+          message: expect.stringMatching(
+            /^regression accepted by label "perf-regression-accepted": 1769MB-x86_64: warm duration \+/,
+          ),
+        }),
+      ]);
+      expect(run.stdout).toMatch(
+        /::notice title=lambda-perf-gate%3A api notice::regression accepted by label "perf-regression-accepted"/,
+      );
       expect(github.comments.find((c) => c.issue === 21)!.body).toContain('regression accepted by label');
       // What the build printed was shown as text, never acted on as a workflow command.
       const [, stopped = ''] = /::stop-commands::([0-9a-f]{32})\n/.exec(run.stdout) ?? [];
@@ -407,44 +584,76 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
     test("a failing build fails the step with the tail of its output, escaped, and removes the worktree; a first config is the head's", async () => {
       // The pull request that adds the first config: the base commit has none.
-      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100) }, { code: spin(100), files: { 'lambda-perf.yml': config() } });
-      const run = await runAction(ws, { build: 'echo "compiling"; echo "::error::forged by the build"; exit 4', 'build-output': 'dist' }, pr(22, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp }).done;
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
+        { code: spin(100) },
+        { code: spin(100), files: { 'lambda-perf.yml': config() } },
+      );
+      const run = await runAction(
+        ws,
+        { build: 'echo "compiling"; echo "::error::forged by the build"; exit 4', 'build-output': 'dist' },
+        pr(22, baseSha),
+        'src/action/index.ts',
+        { RUNNER_TEMP: temp },
+      ).done;
       expect(run.code).toBe(1);
       expect(run.stdout).toContain("::notice::The base commit has no lambda-perf.yml: using the pull request's.");
-      expect(run.stdout).toMatch(/^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the candidate \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m);
+      expect(run.stdout).toMatch(
+        /^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the candidate \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m,
+      );
       expect(worktrees()).toBe(1);
       expect(leftInTemp()).toEqual([]);
       expect(await functionsLeft()).toEqual([]);
     });
 
     test('a shallow clone, and a config without candidate or build, are refused with what to do', async () => {
-      const { ws, baseSha } = repository({ code: spin(100), files: { 'lambda-perf.yml': config() } }, { code: spin(100) });
+      const { ws, baseSha } = repository(
+        { code: spin(100), files: { 'lambda-perf.yml': config() } },
+        { code: spin(100) },
+      );
       // actions/checkout's default: the head commit alone.
       const shallow: Workspace = { dir: join(root, `shallow${++counter}`), files: { ...ws.files } };
       execFileSync('git', ['clone', '-q', '--depth', '1', `file://${ws.dir}`, shallow.dir]);
       const refused = await runAction(shallow, { build: BUILD, 'build-output': 'dist' }, pr(23, baseSha)).done;
       expect(refused.code).toBe(1);
-      expect(refused.stdout).toContain(`the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`);
+      expect(refused.stdout).toContain(
+        `the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`,
+      );
       const unbuilt = await runAction(ws, {}, pr(23, baseSha)).done;
       expect(unbuilt.code).toBe(1);
-      expect(unbuilt.stdout).toContain("functions[0].candidate: is required; or give the action's build and build-output inputs, and it builds both from the head and the base commit");
+      expect(unbuilt.stdout).toContain(
+        "functions[0].candidate: is required; or give the action's build and build-output inputs, and it builds both from the head and the base commit",
+      );
       expect(unbuilt.stdout).toContain('functions[0].baseline: is required;');
     });
 
     test('after a cancellation mid-build, the post step removes the worktree', async () => {
       const stop = join(root, `stop-${counter}`);
       // The base's build waits for the test: the job is cancelled while it runs.
-      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100), files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` } }, { code: spin(100), files: { 'wait.sh': 'true' } });
-      const { child, done } = runAction(ws, { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' }, pr(24, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp });
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
+        {
+          code: spin(100),
+          files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` },
+        },
+        { code: spin(100), files: { 'wait.sh': 'true' } },
+      );
+      const { child, done } = runAction(
+        ws,
+        { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' },
+        pr(24, baseSha),
+        'src/action/index.ts',
+        { RUNNER_TEMP: temp },
+      );
       try {
         const deadline = Date.now() + 30_000;
-        while (Date.now() < deadline && !(leftInTemp().length && existsSync(join(temp, leftInTemp()[0]!, 'wait.sh')))) await new Promise((r) => setTimeout(r, 100));
+        while (Date.now() < deadline && !(leftInTemp().length && existsSync(join(temp, leftInTemp()[0]!, 'wait.sh'))))
+          await new Promise((r) => setTimeout(r, 100));
         expect(worktrees()).toBe(2);
         child.kill('SIGKILL');
         await done;
         const saved = fileCommands(ws.files.state)['base-worktree'] ?? '';
         expect(JSON.parse(saved)).toEqual({ repository: ws.dir, path: join(temp, leftInTemp()[0]!) });
-        const post = await runAction(ws, {}, pr(24, baseSha), 'src/action/cleanup.ts', { 'STATE_base-worktree': saved }).done;
+        const post = await runAction(ws, {}, pr(24, baseSha), 'src/action/cleanup.ts', { 'STATE_base-worktree': saved })
+          .done;
         expect(post.code).toBe(0);
         expect(post.stdout).toContain("removed the base commit's worktree");
         expect(leftInTemp()).toEqual([]);
@@ -457,14 +666,27 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
     test('on SIGTERM mid-build, the step stops the build and removes the worktree itself', async () => {
       const stop = join(root, `stop-term-${counter}`);
-      const { ws, baseSha, temp, worktrees, leftInTemp } = repository({ code: spin(100), files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` } }, { code: spin(100), files: { 'wait.sh': 'true' } });
-      const { child, done } = runAction(ws, { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' }, pr(26, baseSha), 'src/action/index.ts', { RUNNER_TEMP: temp });
+      const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
+        {
+          code: spin(100),
+          files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` },
+        },
+        { code: spin(100), files: { 'wait.sh': 'true' } },
+      );
+      const { child, done } = runAction(
+        ws,
+        { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' },
+        pr(26, baseSha),
+        'src/action/index.ts',
+        { RUNNER_TEMP: temp },
+      );
       try {
         const deadline = Date.now() + 30_000;
         let output = '';
         child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
         // The base's build is running once the step says so.
-        while (Date.now() < deadline && !output.includes('Building the baseline')) await new Promise((r) => setTimeout(r, 100));
+        while (Date.now() < deadline && !output.includes('Building the baseline'))
+          await new Promise((r) => setTimeout(r, 100));
         expect(worktrees()).toBe(2);
         child.kill('SIGTERM');
         const run = await done;
@@ -480,15 +702,35 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
   test('inline mode asks for the aws-region input, not a region in a file, and names the memory input', async () => {
     const ws = workspace(spin(100), spin(100));
-    const inline = { function: 'orders', runtime: 'nodejs20.x', handler: 'index.handler', candidate: 'build/candidate', baseline: 'build/baseline' };
-    const noRegion = await runAction(ws, { ...inline, endpoint: '' }, { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent }, 'src/action/index.ts', { AWS_REGION: '' }).done;
+    const inline = {
+      function: 'orders',
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      candidate: 'build/candidate',
+      baseline: 'build/baseline',
+    };
+    const noRegion = await runAction(
+      ws,
+      { ...inline, endpoint: '' },
+      { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent },
+      'src/action/index.ts',
+      { AWS_REGION: '' },
+    ).done;
     expect(noRegion.code).toBe(1);
     expect(noRegion.stdout).toContain('input aws-region: not set; set aws-region, or AWS_REGION in the environment');
     expect(noRegion.stdout).not.toContain('in the file');
-    const badMemory = await runAction(ws, { ...inline, memory: 'abc' }, { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent }).done;
+    const badMemory = await runAction(
+      ws,
+      { ...inline, memory: 'abc' },
+      { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent },
+    ).done;
     expect(badMemory.code).toBe(1);
     expect(badMemory.stdout).toContain('input memory: "abc" is not a memory size in MB');
-    const badBudget = await runAction(ws, { ...inline, budgets: '{warm-p90-ms: -3}' }, { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent }).done;
+    const badBudget = await runAction(
+      ws,
+      { ...inline, budgets: '{warm-p90-ms: -3}' },
+      { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent },
+    ).done;
     expect(badBudget.code).toBe(1);
     expect(badBudget.stdout).toMatch(/the action inputs is not valid:%0A {2}- input budgets.warm-p90-ms: /);
     expect(await functionsLeft()).toEqual([]);
@@ -496,10 +738,18 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
   test('bad inputs fail the step with what is wrong, before any AWS call', async () => {
     const ws = workspace(spin(1000), spin(1000));
-    const run = await runAction(ws, { 'fail-on': 'regression,slowness', comment: 'sometimes' }, { name: 'pull_request', ref: 'refs/pull/12/merge', payload: pullRequestEvent }).done;
+    const run = await runAction(
+      ws,
+      { 'fail-on': 'regression,slowness', comment: 'sometimes' },
+      { name: 'pull_request', ref: 'refs/pull/12/merge', payload: pullRequestEvent },
+    ).done;
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('input fail-on: "slowness" is not one of regression, budget, inconclusive, error (or none)');
-    expect(run.stdout).toContain('input comment: must be one of always, on-change, on-failure, never (got "sometimes")');
+    expect(run.stdout).toContain(
+      'input fail-on: "slowness" is not one of regression, budget, inconclusive, error (or none)',
+    );
+    expect(run.stdout).toContain(
+      'input comment: must be one of always, on-change, on-failure, never (got "sometimes")',
+    );
     expect(await functionsLeft()).toEqual([]);
   });
 });

@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, removeBaseWorktree, runBuild, worktreePath } from '../../src/action/base-build.js';
+import {
+  addBaseWorktree,
+  buildBoth,
+  buildEnvironment,
+  checkBaseCommit,
+  removeBaseWorktree,
+  runBuild,
+  worktreePath,
+} from '../../src/action/base-build.js';
 
 let root: string;
 beforeAll(() => {
@@ -11,14 +19,22 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const git = (dir: string, ...args: string[]): string =>
-  execFileSync('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' }).trim();
+  execFileSync(
+    'git',
+    ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+    { encoding: 'utf8' },
+  ).trim();
 
 let counter = 0;
 /**
  * A repository with two commits: the base writes "base" into dist/out.txt when built, the head
  * "head". Returns the directory (checked out at the head) and the base commit.
  */
-function twoCommits(build = 'mkdir -p dist && cat src.txt > dist/out.txt'): { dir: string; base: string; head: string } {
+function twoCommits(build = 'mkdir -p dist && cat src.txt > dist/out.txt'): {
+  dir: string;
+  base: string;
+  head: string;
+} {
   const dir = join(root, `repo${++counter}`);
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
   writeFileSync(join(dir, 'build.sh'), build);
@@ -39,13 +55,31 @@ function worktrees(dir: string): string[] {
     .map((line) => line.slice('worktree '.length));
 }
 
-async function build(dir: string, base: string, command = 'sh build.sh', output = 'dist', env: NodeJS.ProcessEnv = process.env) {
+async function build(
+  dir: string,
+  base: string,
+  command = 'sh build.sh',
+  output = 'dist',
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const worktree = worktreePath(root);
   const log: string[] = [];
   await checkBaseCommit(dir, base);
   await addBaseWorktree(dir, base, worktree);
   try {
-    return { builds: await buildBoth({ repository: dir, baseSha: base, command, output, worktree, env: buildEnvironment(env), log: (line) => log.push(line) }), log, worktree };
+    return {
+      builds: await buildBoth({
+        repository: dir,
+        baseSha: base,
+        command,
+        output,
+        worktree,
+        env: buildEnvironment(env),
+        log: (line) => log.push(line),
+      }),
+      log,
+      worktree,
+    };
   } catch (error) {
     return { error: error as Error, log, worktree };
   }
@@ -72,15 +106,21 @@ describe('building the head and the base commit with the same command', () => {
     const { dir, base } = twoCommits();
     const shallow = join(root, `shallow${++counter}`);
     execFileSync('git', ['clone', '-q', '--depth', '1', `file://${dir}`, shallow]);
-    await expect(checkBaseCommit(shallow, base)).rejects.toThrow(`the base commit ${base} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`);
+    await expect(checkBaseCommit(shallow, base)).rejects.toThrow(
+      `the base commit ${base} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`,
+    );
     await expect(checkBaseCommit(root, base)).rejects.toThrow(`${root} is not a git checkout`);
     await expect(checkBaseCommit(dir, '--output=x')).rejects.toThrow('the base commit "--output=x" is not a commit id');
   });
 
-  test("a failing build shows the tail of its output, and its worktree can be removed", async () => {
-    const { dir, base } = twoCommits('for i in $(seq 1 30); do echo "line $i"; done; echo "::error::forged" >&2; exit 4');
+  test('a failing build shows the tail of its output, and its worktree can be removed', async () => {
+    const { dir, base } = twoCommits(
+      'for i in $(seq 1 30); do echo "line $i"; done; echo "::error::forged" >&2; exit 4',
+    );
     const { error, log, worktree } = await build(dir, base);
-    expect(error?.message).toMatch(/^build: "sh build.sh" exited with 4 building the candidate \(in .*\); last output:\nline 12\n/);
+    expect(error?.message).toMatch(
+      /^build: "sh build.sh" exited with 4 building the candidate \(in .*\); last output:\nline 12\n/,
+    );
     const tail = error!.message.split('last output:\n')[1]!.split('\n');
     expect(tail).toHaveLength(20);
     expect(tail.at(-1)).toBe('::error::forged');
@@ -92,11 +132,17 @@ describe('building the head and the base commit with the same command', () => {
   test('a build that produces no build-output is refused, naming the input, the path and the side', async () => {
     const { dir, base } = twoCommits();
     const { error } = await build(dir, base, 'sh build.sh', 'build');
-    expect(error?.message).toContain(`input build-output: build does not exist after "sh build.sh" built the candidate (looked for ${join(dir, 'build')})`);
+    expect(error?.message).toContain(
+      `input build-output: build does not exist after "sh build.sh" built the candidate (looked for ${join(dir, 'build')})`,
+    );
     // The base may lack what the head has: the baseline side is named.
-    const second = twoCommits('mkdir -p dist && cat src.txt > dist/out.txt && if grep -q head src.txt; then mkdir -p out; fi');
+    const second = twoCommits(
+      'mkdir -p dist && cat src.txt > dist/out.txt && if grep -q head src.txt; then mkdir -p out; fi',
+    );
     const { error: baseError, worktree } = await build(second.dir, second.base, 'sh build.sh', 'out');
-    expect(baseError?.message).toContain(`input build-output: out does not exist after "sh build.sh" built the baseline (looked for ${join(worktree, 'out')})`);
+    expect(baseError?.message).toContain(
+      `input build-output: out does not exist after "sh build.sh" built the baseline (looked for ${join(worktree, 'out')})`,
+    );
   });
 
   test('the build runs without AWS credentials, the GitHub token, the action inputs or the runner file commands', async () => {
@@ -126,12 +172,22 @@ describe('building the head and the base commit with the same command', () => {
   test('a stopped build (a cancelled job) ends with everything it started', async () => {
     const dir = mkdtempSync(join(root, 'stop-'));
     const stop = new AbortController();
-    const running = runBuild('sleep 60 & echo $! > grandchild.pid; wait', dir, 'candidate', buildEnvironment(process.env), () => undefined, stop.signal);
+    const running = runBuild(
+      'sleep 60 & echo $! > grandchild.pid; wait',
+      dir,
+      'candidate',
+      buildEnvironment(process.env),
+      () => undefined,
+      stop.signal,
+    );
     const deadline = Date.now() + 10_000;
-    while (!existsSync(join(dir, 'grandchild.pid')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!existsSync(join(dir, 'grandchild.pid')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     const pid = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'));
     stop.abort();
-    await expect(running).rejects.toThrow('build: "sleep 60 & echo $! > grandchild.pid; wait" was stopped by SIGTERM building the candidate');
+    await expect(running).rejects.toThrow(
+      'build: "sleep 60 & echo $! > grandchild.pid; wait" was stopped by SIGTERM building the candidate',
+    );
     // Gone, or a zombie waiting for a reaper that a container's PID 1 may never be.
     const alive = (): boolean => {
       try {

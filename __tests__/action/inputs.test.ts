@@ -42,9 +42,12 @@ describe('the action inputs', () => {
       // Excerpts (an indented step) are not checked; a whole workflow must be valid YAML.
       if (!/^jobs:/m.test(block)) continue;
       const document = parse(block) as unknown;
-      const jobs = (document as { jobs?: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }> } | null)?.jobs ?? {};
+      const jobs =
+        (document as { jobs?: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }> } | null)
+          ?.jobs ?? {};
       for (const job of Object.values(jobs)) {
-        for (const step of job.steps ?? []) if (step.uses?.startsWith('lambda-perf-gate/lambda-perf-gate@')) given.push(...Object.keys(step.with ?? {}));
+        for (const step of job.steps ?? [])
+          if (step.uses?.startsWith('lambda-perf-gate/lambda-perf-gate@')) given.push(...Object.keys(step.with ?? {}));
       }
     }
     expect(given).toEqual(expect.arrayContaining(['build', 'build-output', 'apply-memory', 'mode']));
@@ -52,45 +55,92 @@ describe('the action inputs', () => {
   });
 
   test("action.yml's defaults mean what an unset input means", () => {
-    const defaults = Object.fromEntries(Object.entries(declared).flatMap(([name, input]) => (input.default === undefined || input.default.includes('${{') ? [] : [[name, input.default]])));
+    const defaults = Object.fromEntries(
+      Object.entries(declared).flatMap(([name, input]) =>
+        input.default === undefined || input.default.includes('${{') ? [] : [[name, input.default]],
+      ),
+    );
     expect(Object.keys(defaults).length).toBeGreaterThan(5);
     expect(read(defaults).inputs).toEqual(read({}).inputs);
   });
 
   test('build and build-output come together, and the output stays inside the repository', () => {
-    expect(read({ build: 'npm ci && npm run build', 'build-output': './dist/' }).inputs.build).toEqual({ command: 'npm ci && npm run build', output: 'dist/' });
-    expect(problemsOf({ build: 'make' })).toEqual(['input build-output: is required with build (the directory or .zip the command produces, relative to the repository root)']);
-    expect(problemsOf({ 'build-output': 'dist' })).toEqual(['input build-output: is set, but build is not; give the command that produces dist']);
-    expect(problemsOf({ build: 'make', 'build-output': '../elsewhere' })).toEqual(['input build-output: must be a path inside the repository, relative to its root (got "../elsewhere")']);
-    expect(problemsOf({ build: 'make', 'build-output': '/tmp/dist' })).toEqual(['input build-output: must be a path inside the repository, relative to its root (got "/tmp/dist")']);
+    expect(read({ build: 'npm ci && npm run build', 'build-output': './dist/' }).inputs.build).toEqual({
+      command: 'npm ci && npm run build',
+      output: 'dist/',
+    });
+    expect(problemsOf({ build: 'make' })).toEqual([
+      'input build-output: is required with build (the directory or .zip the command produces, relative to the repository root)',
+    ]);
+    expect(problemsOf({ 'build-output': 'dist' })).toEqual([
+      'input build-output: is set, but build is not; give the command that produces dist',
+    ]);
+    expect(problemsOf({ build: 'make', 'build-output': '../elsewhere' })).toEqual([
+      'input build-output: must be a path inside the repository, relative to its root (got "../elsewhere")',
+    ]);
+    expect(problemsOf({ build: 'make', 'build-output': '/tmp/dist' })).toEqual([
+      'input build-output: must be a path inside the repository, relative to its root (got "/tmp/dist")',
+    ]);
   });
 
   test('the accepted-regression label defaults to perf-regression-accepted and can be renamed', () => {
     expect(read({}).inputs.acceptedRegressionLabel).toBe('perf-regression-accepted');
-    expect(read({ 'accepted-regression-label': 'slower-on-purpose' }).inputs.acceptedRegressionLabel).toBe('slower-on-purpose');
+    expect(read({ 'accepted-regression-label': 'slower-on-purpose' }).inputs.acceptedRegressionLabel).toBe(
+      'slower-on-purpose',
+    );
   });
 
   describe('inline mode', () => {
     test("its comment is named after the function, and never shares a file configuration's key", () => {
       const file = read({ config: 'lambda-perf.yml' }).inputs;
-      const inline = read({ config: 'lambda-perf.yml', function: 'orders', candidate: 'dist', baseline: 'base/dist' }).inputs;
+      const inline = read({
+        config: 'lambda-perf.yml',
+        function: 'orders',
+        candidate: 'dist',
+        baseline: 'base/dist',
+      }).inputs;
       expect(file.commentKey).toBe('lambda-perf.yml');
       expect(inline.commentKey).toBe('function:orders');
       // Named after the template when no function name is given.
-      expect(read({ template: 'orders-prod', candidate: 'dist', baseline: 'version: 3' }).inputs.commentKey).toBe('function:orders-prod');
-      expect(read({ function: 'orders', candidate: 'dist', baseline: 'b', 'comment-key': 'mine' }).inputs.commentKey).toBe('mine');
+      expect(read({ template: 'orders-prod', candidate: 'dist', baseline: 'version: 3' }).inputs.commentKey).toBe(
+        'function:orders-prod',
+      );
+      expect(
+        read({ function: 'orders', candidate: 'dist', baseline: 'b', 'comment-key': 'mine' }).inputs.commentKey,
+      ).toBe('mine');
     });
 
     test('memory: abc is a problem with the memory input, naming the value', () => {
-      expect(problemsOf({ function: 'orders', candidate: 'dist', baseline: 'b', memory: 'abc' })).toEqual(['input memory: "abc" is not a memory size in MB; write whole numbers such as "256,512,1024"']);
-      expect(problemsOf({ function: 'orders', candidate: 'dist', baseline: 'b', memory: '256, 1.5k,x' })).toEqual(['input memory: "1.5k", "x" are not memory sizes in MB; write whole numbers such as "256,512,1024"']);
-      expect(read({ function: 'orders', candidate: 'dist', baseline: 'b', memory: '256, 512 1024' }).inputs.inline?.memory).toEqual([256, 512, 1024]);
+      expect(problemsOf({ function: 'orders', candidate: 'dist', baseline: 'b', memory: 'abc' })).toEqual([
+        'input memory: "abc" is not a memory size in MB; write whole numbers such as "256,512,1024"',
+      ]);
+      expect(problemsOf({ function: 'orders', candidate: 'dist', baseline: 'b', memory: '256, 1.5k,x' })).toEqual([
+        'input memory: "1.5k", "x" are not memory sizes in MB; write whole numbers such as "256,512,1024"',
+      ]);
+      expect(
+        read({ function: 'orders', candidate: 'dist', baseline: 'b', memory: '256, 512 1024' }).inputs.inline?.memory,
+      ).toEqual([256, 512, 1024]);
     });
 
     test('with build, the function inputs select it and neither build path is needed', () => {
-      const { inputs } = read({ build: 'make', 'build-output': 'dist', function: 'orders', runtime: 'nodejs20.x', handler: 'index.handler' });
+      const { inputs } = read({
+        build: 'make',
+        'build-output': 'dist',
+        function: 'orders',
+        runtime: 'nodejs20.x',
+        handler: 'index.handler',
+      });
       expect(inputs.inline).toEqual({ name: 'orders', runtime: 'nodejs20.x', handler: 'index.handler' });
-      expect(inlineDocument(inputs.inline!)).toEqual({ functions: [{ name: 'orders', runtime: 'nodejs20.x', handler: 'index.handler', exemplars: [{ name: 'empty-event', event: {} }] }] });
+      expect(inlineDocument(inputs.inline!)).toEqual({
+        functions: [
+          {
+            name: 'orders',
+            runtime: 'nodejs20.x',
+            handler: 'index.handler',
+            exemplars: [{ name: 'empty-event', event: {} }],
+          },
+        ],
+      });
       // Without build, a candidate still needs its baseline.
       expect(problemsOf({ function: 'orders', candidate: 'dist' })).toEqual([
         'input baseline: is required with candidate (a path, or a version or alias of the template such as "version: 12"), unless build builds it',

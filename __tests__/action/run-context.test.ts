@@ -10,17 +10,38 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function contextOf(eventName: string, payload: unknown) {
   const path = join(dir, `${eventName}.json`);
   writeFileSync(path, JSON.stringify(payload));
-  return readRunContext({ GITHUB_EVENT_NAME: eventName, GITHUB_EVENT_PATH: path, GITHUB_REPOSITORY: 'acme/orders', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: 'f'.repeat(40) });
+  return readRunContext({
+    GITHUB_EVENT_NAME: eventName,
+    GITHUB_EVENT_PATH: path,
+    GITHUB_REPOSITORY: 'acme/orders',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: 'f'.repeat(40),
+  });
 }
 
 describe('what the action reads of the event', () => {
   test("a pull request's base commit and its labels", () => {
-    const context = contextOf('pull_request', { pull_request: { number: 7, base: { ref: 'main', sha: 'a'.repeat(40) }, labels: [{ name: 'perf-regression-accepted' }, { name: 'docs' }, { id: 3 }] } });
-    expect(context).toMatchObject({ pullRequest: 7, baseRef: 'main', baseSha: 'a'.repeat(40), labels: ['perf-regression-accepted', 'docs'] });
+    const context = contextOf('pull_request', {
+      pull_request: {
+        number: 7,
+        base: { ref: 'main', sha: 'a'.repeat(40) },
+        labels: [{ name: 'perf-regression-accepted' }, { name: 'docs' }, { id: 3 }],
+      },
+    });
+    expect(context).toMatchObject({
+      pullRequest: 7,
+      baseRef: 'main',
+      baseSha: 'a'.repeat(40),
+      labels: ['perf-regression-accepted', 'docs'],
+    });
   });
 
   test("a push compares with the commit it replaced, and a new branch's push with nothing", () => {
-    expect(contextOf('push', { before: 'b'.repeat(40), repository: { default_branch: 'main' } })).toMatchObject({ baseSha: 'b'.repeat(40), labels: [], isDefaultBranchPush: true });
+    expect(contextOf('push', { before: 'b'.repeat(40), repository: { default_branch: 'main' } })).toMatchObject({
+      baseSha: 'b'.repeat(40),
+      labels: [],
+      isDefaultBranchPush: true,
+    });
     expect(contextOf('push', { before: '0'.repeat(40) }).baseSha).toBeUndefined();
     expect(contextOf('workflow_dispatch', {}).baseSha).toBeUndefined();
   });

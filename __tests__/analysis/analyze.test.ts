@@ -4,9 +4,21 @@ import type { FunctionSpec, Strategy } from '../../src/config/types.js';
 import type { VariantPlan } from '../../src/model/variant.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
 
-const plan = (memoryMb: number): VariantPlan => ({ id: `${memoryMb}MB-x86_64`, memoryMb, architecture: 'x86_64', name: 'default', environment: {}, snapStart: false });
+const plan = (memoryMb: number): VariantPlan => ({
+  id: `${memoryMb}MB-x86_64`,
+  memoryMb,
+  architecture: 'x86_64',
+  name: 'default',
+  environment: {},
+  snapStart: false,
+});
 const VARIANTS = [plan(256), plan(512), plan(1024)];
-const spec = { name: 'orders', tolerance: 0.05, budgets: {}, exemplars: [{ name: 'e', weight: 1 }] } as unknown as FunctionSpec;
+const spec = {
+  name: 'orders',
+  tolerance: 0.05,
+  budgets: {},
+  exemplars: [{ name: 'e', weight: 1 }],
+} as unknown as FunctionSpec;
 
 /** CPU-bound timings: 512 MB is the cheapest per invocation, 1,024 MB the fastest. */
 const fixture = (ratio: number, extra: Partial<FixtureVariant> = {}): FixtureVariant[] => [
@@ -34,7 +46,11 @@ describe('the analysis of one function, from samples and plan alone', () => {
   test('identical builds pass at every variant; the cost strategy recommends the cheapest memory', () => {
     const result = analyze(fixture(1), 'cost');
     expect(result.verdict).toBe('pass');
-    expect(result.variants.map((v) => v.comparisons.find((c) => c.metric === 'warm')!.outcome)).toEqual(['no-regression', 'no-regression', 'no-regression']);
+    expect(result.variants.map((v) => v.comparisons.find((c) => c.metric === 'warm')!.outcome)).toEqual([
+      'no-regression',
+      'no-regression',
+      'no-regression',
+    ]);
     expect(result.recommended).toMatchObject({ memory: 512, strategy: 'cost' });
     for (const v of result.variants) expect(Math.abs(v.costChangePercent!)).toBeLessThan(5);
   });
@@ -50,27 +66,43 @@ describe('the analysis of one function, from samples and plan alone', () => {
     const regressions = result.reasons.filter((r) => r.kind === 'regression');
     // Warm duration and cold start, 20% slower each, at every memory size.
     for (const metric of ['warm duration', 'cold start']) {
-      expect(regressions.filter((r) => r.message.includes(`: ${metric} +`)).map((r) => r.variant)).toEqual(['256MB-x86_64', '512MB-x86_64', '1024MB-x86_64']);
+      expect(regressions.filter((r) => r.message.includes(`: ${metric} +`)).map((r) => r.variant)).toEqual([
+        '256MB-x86_64',
+        '512MB-x86_64',
+        '1024MB-x86_64',
+      ]);
     }
     for (const v of result.variants) expect(v.costChangePercent!).toBeGreaterThan(10);
   });
 
   test('a candidate that failed every call: the error is the finding, no cost change, and it is not recommended', () => {
     const failing = fixture(1).map((v, i) => (i === 0 ? { ...v, candidateError: 'Sandbox.Timedout' } : v));
-    const result = analyze(failing, 'cost', { stopped: new Map([['256MB-x86_64', 'stopped: the candidate failed all 6 calls (Sandbox.Timedout)']]) });
+    const result = analyze(failing, 'cost', {
+      stopped: new Map([['256MB-x86_64', 'stopped: the candidate failed all 6 calls (Sandbox.Timedout)']]),
+    });
     expect(result.verdict).toBe('fail');
     const failed = result.variants[0]!;
     expect(failed.costChangePercent).toBeNull();
     expect(failed.stopped).toMatch(/^stopped:/);
-    expect(result.reasons.some((r) => r.kind === 'wrong-answer' && /the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(Sandbox\.Timedout\)/.test(r.message))).toBe(true);
+    expect(
+      result.reasons.some(
+        (r) =>
+          r.kind === 'wrong-answer' &&
+          /the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(Sandbox\.Timedout\)/.test(r.message),
+      ),
+    ).toBe(true);
     expect(result.recommended?.variant).not.toBe('256MB-x86_64');
   });
 
   test('errors both builds show alike are platform noise: a notice, not a finding', () => {
-    const samples = fixtureSamples({ variants: fixture(1), environmentPairs: 16, cv: 0.03, seed: 4 }).map((s, i) => (i % 29 === 0 ? { ...s, errorType: 'Runtime.ExitError' } : s));
+    const samples = fixtureSamples({ variants: fixture(1), environmentPairs: 16, cv: 0.03, seed: 4 }).map((s, i) =>
+      i % 29 === 0 ? { ...s, errorType: 'Runtime.ExitError' } : s,
+    );
     const result = analyze(fixture(1), 'cost', { samples });
     expect(result.reasons.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
-    expect(result.reasons.some((r) => r.kind === 'notice' && /Runtime\.ExitError\): both builds alike/.test(r.message))).toBe(true);
+    expect(
+      result.reasons.some((r) => r.kind === 'notice' && /Runtime\.ExitError\): both builds alike/.test(r.message)),
+    ).toBe(true);
   });
 });
 

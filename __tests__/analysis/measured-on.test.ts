@@ -3,17 +3,39 @@ import type { Architecture, FunctionSpec, Strategy } from '../../src/config/type
 import type { VariantPlan } from '../../src/model/variant.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
 
-const plan = (memoryMb: number, architecture: Architecture): VariantPlan => ({ id: `${memoryMb}MB-${architecture}`, memoryMb, architecture, name: 'default', environment: {}, snapStart: false });
+const plan = (memoryMb: number, architecture: Architecture): VariantPlan => ({
+  id: `${memoryMb}MB-${architecture}`,
+  memoryMb,
+  architecture,
+  name: 'default',
+  environment: {},
+  snapStart: false,
+});
 const VARIANTS = [plan(512, 'x86_64'), plan(512, 'arm64'), plan(1024, 'x86_64'), plan(1024, 'arm64')];
-const spec = { name: 'orders', tolerance: 0.05, budgets: {}, exemplars: [{ name: 'e', weight: 1 }] } as unknown as FunctionSpec;
+const spec = {
+  name: 'orders',
+  tolerance: 0.05,
+  budgets: {},
+  exemplars: [{ name: 'e', weight: 1 }],
+} as unknown as FunctionSpec;
 // Timed on one host, arm64 and x86_64 run alike; arm64's lower price makes it the cheapest on paper.
-const TIMINGS: FixtureVariant[] = VARIANTS.map((v) => ({ id: v.id, baselineMs: v.memoryMb === 512 ? 38 : 21, ratio: 1, memorySizeMb: v.memoryMb }));
+const TIMINGS: FixtureVariant[] = VARIANTS.map((v) => ({
+  id: v.id,
+  baselineMs: v.memoryMb === 512 ? 38 : 21,
+  ratio: 1,
+  memorySizeMb: v.memoryMb,
+}));
 
 function analyze(strategy: Strategy, extra: Partial<FunctionAnalysisInput> = {}, variants: VariantPlan[] = VARIANTS) {
   return analyzeFunction({
     spec,
     variants,
-    samples: fixtureSamples({ variants: TIMINGS.filter((t) => variants.some((v) => v.id === t.id)), environmentPairs: 12, cv: 0.03, seed: 7 }),
+    samples: fixtureSamples({
+      variants: TIMINGS.filter((t) => variants.some((v) => v.id === t.id)),
+      environmentPairs: 12,
+      cv: 0.03,
+      seed: 7,
+    }),
     plan: { pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40 },
     rules: { alpha: 0.01, beta: 0.05, tolerance: 0.05 },
     region: 'us-east-1',
@@ -69,8 +91,15 @@ describe('architecture honesty on a local host', () => {
 
 describe('host shortfalls in every report', () => {
   test('each limitation of the local host is a notice of every function, without changing the verdict', () => {
-    const limitations = ['CPU is NOT throttled by memory (no cgroup v2 cpu controller).', 'Environments are NOT frozen between invocations.'];
-    const result = analyze('cost', { host: { architecture: 'x86_64', limitations } }, VARIANTS.filter((v) => v.architecture === 'x86_64'));
+    const limitations = [
+      'CPU is NOT throttled by memory (no cgroup v2 cpu controller).',
+      'Environments are NOT frozen between invocations.',
+    ];
+    const result = analyze(
+      'cost',
+      { host: { architecture: 'x86_64', limitations } },
+      VARIANTS.filter((v) => v.architecture === 'x86_64'),
+    );
     const notices = result.reasons.filter((r) => r.kind === 'notice').map((r) => r.message);
     expect(notices).toEqual(limitations.map((l) => `local host: ${l}`));
     expect(result.verdict).toBe('pass');

@@ -15,7 +15,15 @@ import { fixtureSamples } from '../helpers/fixture-samples.js';
 
 describe('pricing (us-east-1 list prices)', () => {
   test('128 MB for 100 ms on x86: 0.0125 GB-s at $0.0000166667 plus the $0.20 per million request charge', () => {
-    const cost = estimateCost({ memoryMb: 128, architecture: 'x86_64', region: 'us-east-1', warmBilledMs: 100, coldBilledMs: 100, coldStartRate: 0, invocationsPerMonth: 1e6 });
+    const cost = estimateCost({
+      memoryMb: 128,
+      architecture: 'x86_64',
+      region: 'us-east-1',
+      warmBilledMs: 100,
+      coldBilledMs: 100,
+      coldStartRate: 0,
+      invocationsPerMonth: 1e6,
+    });
     expect(cost.perInvocationUsd).toBeCloseTo(0.0125 * 0.0000166667 + 0.2 / 1e6, 15);
     expect(cost.perMillionUsd).toBeCloseTo(0.408334, 5);
     expect(cost.monthlyUsd).toBeCloseTo(0.408334, 5);
@@ -28,12 +36,31 @@ describe('pricing (us-east-1 list prices)', () => {
   test('tiers: 7 billion GB-s of x86 in a month cost 6e9 x 0.0000166667 + 1e9 x 0.000015', () => {
     const price = blendedPricePerGbSecond('x86_64', 'us-east-1', 7e9);
     expect(price * 7e9).toBeCloseTo(6e9 * 0.0000166667 + 1e9 * 0.000015, 0);
-    expect(blendedPricePerGbSecond('x86_64', 'us-east-1', 20e9) * 20e9).toBeCloseTo(6e9 * 0.0000166667 + 9e9 * 0.000015 + 5e9 * 0.0000133334, 0);
+    expect(blendedPricePerGbSecond('x86_64', 'us-east-1', 20e9) * 20e9).toBeCloseTo(
+      6e9 * 0.0000166667 + 9e9 * 0.000015 + 5e9 * 0.0000133334,
+      0,
+    );
   });
 
   test('INIT is billed: 1% cold starts with 400 ms billed INIT add to the expected cost', () => {
-    const warmOnly = estimateCost({ memoryMb: 1024, architecture: 'x86_64', region: 'us-east-1', warmBilledMs: 20, coldBilledMs: 20, coldStartRate: 0.01, invocationsPerMonth: 1e6 });
-    const withInit = estimateCost({ memoryMb: 1024, architecture: 'x86_64', region: 'us-east-1', warmBilledMs: 20, coldBilledMs: 420, coldStartRate: 0.01, invocationsPerMonth: 1e6 });
+    const warmOnly = estimateCost({
+      memoryMb: 1024,
+      architecture: 'x86_64',
+      region: 'us-east-1',
+      warmBilledMs: 20,
+      coldBilledMs: 20,
+      coldStartRate: 0.01,
+      invocationsPerMonth: 1e6,
+    });
+    const withInit = estimateCost({
+      memoryMb: 1024,
+      architecture: 'x86_64',
+      region: 'us-east-1',
+      warmBilledMs: 20,
+      coldBilledMs: 420,
+      coldStartRate: 0.01,
+      invocationsPerMonth: 1e6,
+    });
     expect(withInit.perInvocationUsd - warmOnly.perInvocationUsd).toBeCloseTo(0.01 * 0.4 * 1 * 0.0000166667, 15);
     expect(withInit.breakdownPerMillionUsd.coldStarts).toBeCloseTo(0.01 * 0.4 * 0.0000166667 * 1e6, 9);
   });
@@ -45,15 +72,40 @@ describe('pricing (us-east-1 list prices)', () => {
   });
 
   test('SnapStart adds restore per GB and the monthly snapshot cache', () => {
-    const plain = estimateCost({ memoryMb: 2048, architecture: 'x86_64', region: 'us-east-1', warmBilledMs: 10, coldBilledMs: 200, coldStartRate: 0.1, invocationsPerMonth: 1e6 });
-    const snap = estimateCost({ memoryMb: 2048, architecture: 'x86_64', region: 'us-east-1', warmBilledMs: 10, coldBilledMs: 200, coldStartRate: 0.1, invocationsPerMonth: 1e6, snapStart: true });
+    const plain = estimateCost({
+      memoryMb: 2048,
+      architecture: 'x86_64',
+      region: 'us-east-1',
+      warmBilledMs: 10,
+      coldBilledMs: 200,
+      coldStartRate: 0.1,
+      invocationsPerMonth: 1e6,
+    });
+    const snap = estimateCost({
+      memoryMb: 2048,
+      architecture: 'x86_64',
+      region: 'us-east-1',
+      warmBilledMs: 10,
+      coldBilledMs: 200,
+      coldStartRate: 0.1,
+      invocationsPerMonth: 1e6,
+      snapStart: true,
+    });
     expect(snap.perInvocationUsd - plain.perInvocationUsd).toBeCloseTo(0.1 * 2 * 0.0001397998, 12);
     expect(snap.monthlyUsd - snap.perInvocationUsd * 1e6).toBeCloseTo(2 * 730 * 3600 * 0.0000015046, 6);
   });
 });
 
 describe('pricing corrections of issue 10', () => {
-  const base = { memoryMb: 2048, architecture: 'x86_64' as const, region: 'us-east-1', warmBilledMs: 10, coldBilledMs: 200, coldStartRate: 0.1, invocationsPerMonth: 1e6 };
+  const base = {
+    memoryMb: 2048,
+    architecture: 'x86_64' as const,
+    region: 'us-east-1',
+    warmBilledMs: 10,
+    coldBilledMs: 200,
+    coldStartRate: 0.1,
+    invocationsPerMonth: 1e6,
+  };
 
   test('SnapStart is free for Java and charged for Python and .NET', () => {
     const plain = estimateCost(base);
@@ -71,7 +123,9 @@ describe('pricing corrections of issue 10', () => {
   });
 
   test('ap-northeast-3 is priced as us-east-1', () => {
-    expect(blendedPricePerGbSecond('x86_64', 'ap-northeast-3', 1)).toBe(blendedPricePerGbSecond('x86_64', 'us-east-1', 1));
+    expect(blendedPricePerGbSecond('x86_64', 'ap-northeast-3', 1)).toBe(
+      blendedPricePerGbSecond('x86_64', 'us-east-1', 1),
+    );
   });
 
   test("tiers follow the account's volume, not one function's: a big function alone pays the first tier", () => {
@@ -85,8 +139,9 @@ describe('pricing corrections of issue 10', () => {
   });
 });
 
-describe('the price table (data/lambda-prices.json, from AWS\'s price list)', () => {
-  const firstTier = (region: string, architecture: 'x86_64' | 'arm64'): number => blendedPricePerGbSecond(architecture, region, 0);
+describe("the price table (data/lambda-prices.json, from AWS's price list)", () => {
+  const firstTier = (region: string, architecture: 'x86_64' | 'arm64'): number =>
+    blendedPricePerGbSecond(architecture, region, 0);
 
   test('names its source and date', () => {
     expect(priceTable().source.description).toMatch(/lambda\.json/);
@@ -112,31 +167,75 @@ describe('the price table (data/lambda-prices.json, from AWS\'s price list)', ()
   });
 
   test('arm64 is never x86 times a factor: the ratio differs between regions', () => {
-    const ratios = ['us-east-1', 'af-south-1', 'ap-east-1', 'ap-southeast-5'].map((r) => firstTier(r, 'arm64') / firstTier(r, 'x86_64'));
+    const ratios = ['us-east-1', 'af-south-1', 'ap-east-1', 'ap-southeast-5'].map(
+      (r) => firstTier(r, 'arm64') / firstTier(r, 'x86_64'),
+    );
     expect(new Set(ratios.map((r) => r.toFixed(6))).size).toBeGreaterThan(1);
   });
 
   test('a region the table lacks (me-central-1) is refused at config validation, naming the key and value', () => {
     expect(unpricedRegionProblem('me-central-1')).toMatch(/^region: "me-central-1" has no Lambda prices/);
     expect(unpricedRegionProblem('us-east-1')).toBeUndefined();
-    const document = { region: 'me-central-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: '.', baseline: '.', exemplars: [{ name: 'e', payload: 'event.json' }] }] };
-    expect(() => validateConfig(document, 'lambda-perf.yml', { env: {} })).toThrow(/lambda-perf\.yml[\s\S]*region: "me-central-1" has no Lambda prices/);
-    expect(() => estimateCost({ memoryMb: 128, architecture: 'x86_64', region: 'me-central-1', warmBilledMs: 1, coldBilledMs: 1, coldStartRate: 0, invocationsPerMonth: 1 })).toThrow(/me-central-1/);
+    const document = {
+      region: 'me-central-1',
+      functions: [
+        {
+          name: 'f',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          candidate: '.',
+          baseline: '.',
+          exemplars: [{ name: 'e', payload: 'event.json' }],
+        },
+      ],
+    };
+    expect(() => validateConfig(document, 'lambda-perf.yml', { env: {} })).toThrow(
+      /lambda-perf\.yml[\s\S]*region: "me-central-1" has no Lambda prices/,
+    );
+    expect(() =>
+      estimateCost({
+        memoryMb: 128,
+        architecture: 'x86_64',
+        region: 'me-central-1',
+        warmBilledMs: 1,
+        coldBilledMs: 1,
+        coldStartRate: 0,
+        invocationsPerMonth: 1,
+      }),
+    ).toThrow(/me-central-1/);
   });
 
   test('ephemeral storage above 512 MB is billed per GB-second of duration at the regional price', () => {
-    const base = { memoryMb: 1024, architecture: 'x86_64' as const, warmBilledMs: 1000, coldBilledMs: 1000, coldStartRate: 0, invocationsPerMonth: 1e6 };
+    const base = {
+      memoryMb: 1024,
+      architecture: 'x86_64' as const,
+      warmBilledMs: 1000,
+      coldBilledMs: 1000,
+      coldStartRate: 0,
+      invocationsPerMonth: 1e6,
+    };
     const free = estimateCost({ ...base, region: 'us-east-1', ephemeralStorageMb: 512 });
     expect(free.breakdownPerMillionUsd.ephemeralStorage).toBe(0);
     // 10,240 MB: 9.5 GB above the free 512 MB, for 1 s per invocation.
     const big = estimateCost({ ...base, region: 'us-east-1', ephemeralStorageMb: 10240 });
     expect(big.breakdownPerMillionUsd.ephemeralStorage).toBeCloseTo(9.5 * 0.0000000309 * 1e6, 9);
     expect(big.perInvocationUsd - free.perInvocationUsd).toBeCloseTo(9.5 * 0.0000000309, 15);
-    expect(estimateCost({ ...base, region: 'eu-central-2', ephemeralStorageMb: 10240 }).breakdownPerMillionUsd.ephemeralStorage).toBeCloseTo(9.5 * 0.0000000441 * 1e6, 9);
+    expect(
+      estimateCost({ ...base, region: 'eu-central-2', ephemeralStorageMb: 10240 }).breakdownPerMillionUsd
+        .ephemeralStorage,
+    ).toBeCloseTo(9.5 * 0.0000000441 * 1e6, 9);
   });
 
   test('where the source gave only the first tier, an account volume yields a note instead of invented tiers', () => {
-    const inputs = { memoryMb: 1024, architecture: 'x86_64' as const, warmBilledMs: 100, coldBilledMs: 100, coldStartRate: 0, invocationsPerMonth: 1e6, accountGbSecondsPerMonth: 20e9 };
+    const inputs = {
+      memoryMb: 1024,
+      architecture: 'x86_64' as const,
+      warmBilledMs: 100,
+      coldBilledMs: 100,
+      coldStartRate: 0,
+      invocationsPerMonth: 1e6,
+      accountGbSecondsPerMonth: 20e9,
+    };
     const milan = estimateCost({ ...inputs, region: 'eu-south-1' });
     expect(milan.pricePerGbSecond).toBeCloseTo(0.0000195172, 15);
     expect(milan.notes?.[0]).toMatch(/only the first duration tier/);
@@ -147,7 +246,12 @@ describe('the price table (data/lambda-prices.json, from AWS\'s price list)', ()
 describe('Lambda Managed Instances pricing', () => {
   test('the EC2 instance + 15% management fee + $0.20 per million requests, no GB-seconds', () => {
     // Two c7i.xlarge ($0.1785/h) for a 730-hour month and 10 million requests.
-    const cost = estimateManagedInstancesCost({ region: 'us-east-1', instanceType: 'c7i.xlarge', instances: 2, invocationsPerMonth: 10e6 });
+    const cost = estimateManagedInstancesCost({
+      region: 'us-east-1',
+      instanceType: 'c7i.xlarge',
+      instances: 2,
+      invocationsPerMonth: 10e6,
+    });
     expect(cost.monthlyUsd).toBeCloseTo(2 * 0.1785 * 1.15 * 730 + 10 * 0.2, 6);
     expect(cost.perMillionUsd).toBeCloseTo(cost.monthlyUsd / 10, 6);
     expect(cost.breakdownPerMillionUsd.requests).toBeCloseTo(0.2, 10);
@@ -157,29 +261,83 @@ describe('Lambda Managed Instances pricing', () => {
   test('an instance type the table lacks needs its price in the configuration', () => {
     expect(managedInstancePrice('us-east-1', 'm7g.large')).toMatch(/set managed-instances.usd-per-hour/);
     expect(managedInstancePrice('us-east-1', 'm7g.large', 0.0816)).toBe(0.0816);
-    expect(() => estimateManagedInstancesCost({ region: 'eu-west-1', instanceType: 'c7i.xlarge', instances: 1, invocationsPerMonth: 1 })).toThrow(/no EC2 price for c7i.xlarge in eu-west-1/);
+    expect(() =>
+      estimateManagedInstancesCost({
+        region: 'eu-west-1',
+        instanceType: 'c7i.xlarge',
+        instances: 1,
+        invocationsPerMonth: 1,
+      }),
+    ).toThrow(/no EC2 price for c7i.xlarge in eu-west-1/);
   });
 });
 
 describe('Managed Instances in the configuration and the analysis', () => {
   // A payload file that exists: the repository's own package.json.
-  const fn = { name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: '.', baseline: '.', exemplars: [{ name: 'e', payload: 'package.json' }] };
+  const fn = {
+    name: 'f',
+    runtime: 'nodejs20.x',
+    handler: 'index.handler',
+    candidate: '.',
+    baseline: '.',
+    exemplars: [{ name: 'e', payload: 'package.json' }],
+  };
 
   test('managed-instances is read into the function, and a type without a price is refused naming key and value', () => {
-    const config = validateConfig({ region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'c7g.xlarge', instances: 3 } }] }, 'lambda-perf.yml', { env: {} });
-    expect(config.functions[0]!.managedInstances).toEqual({ instanceType: 'c7g.xlarge', instances: 3 });
-    expect(() => validateConfig({ region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'm7g.large' } }] }, 'lambda-perf.yml', { env: {} })).toThrow(
-      /functions\[0\]\.managed-instances\.instance-type: no EC2 price for m7g\.large in us-east-1/,
+    const config = validateConfig(
+      {
+        region: 'us-east-1',
+        functions: [{ ...fn, 'managed-instances': { 'instance-type': 'c7g.xlarge', instances: 3 } }],
+      },
+      'lambda-perf.yml',
+      { env: {} },
     );
-    const priced = validateConfig({ region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'm7g.large', 'usd-per-hour': 0.0816 } }] }, 'lambda-perf.yml', { env: {} });
-    expect(priced.functions[0]!.managedInstances).toEqual({ instanceType: 'm7g.large', instances: 1, usdPerHour: 0.0816 });
+    expect(config.functions[0]!.managedInstances).toEqual({ instanceType: 'c7g.xlarge', instances: 3 });
+    expect(() =>
+      validateConfig(
+        { region: 'us-east-1', functions: [{ ...fn, 'managed-instances': { 'instance-type': 'm7g.large' } }] },
+        'lambda-perf.yml',
+        { env: {} },
+      ),
+    ).toThrow(/functions\[0\]\.managed-instances\.instance-type: no EC2 price for m7g\.large in us-east-1/);
+    const priced = validateConfig(
+      {
+        region: 'us-east-1',
+        functions: [{ ...fn, 'managed-instances': { 'instance-type': 'm7g.large', 'usd-per-hour': 0.0816 } }],
+      },
+      'lambda-perf.yml',
+      { env: {} },
+    );
+    expect(priced.functions[0]!.managedInstances).toEqual({
+      instanceType: 'm7g.large',
+      instances: 1,
+      usdPerHour: 0.0816,
+    });
   });
 
   test('a Managed Instances function is priced by its instances whatever its durations', () => {
-    const samples = fixtureSamples({ variants: [{ id: '2048MB-x86_64', baselineMs: 50, ratio: 1.3, memorySizeMb: 2048 }], environmentPairs: 4, seed: 3 });
-    const context = { region: 'us-east-1', architecture: 'x86_64' as const, memoryMb: 2048, coldStartRate: 0.01, invocationsPerMonth: 10e6, snapStart: false, managedInstances: { instanceType: 'c7i.xlarge', instances: 2 } };
-    const baseline = armStats(samples.filter((s) => s.build === 'baseline'), context);
-    const candidate = armStats(samples.filter((s) => s.build === 'candidate'), context);
+    const samples = fixtureSamples({
+      variants: [{ id: '2048MB-x86_64', baselineMs: 50, ratio: 1.3, memorySizeMb: 2048 }],
+      environmentPairs: 4,
+      seed: 3,
+    });
+    const context = {
+      region: 'us-east-1',
+      architecture: 'x86_64' as const,
+      memoryMb: 2048,
+      coldStartRate: 0.01,
+      invocationsPerMonth: 10e6,
+      snapStart: false,
+      managedInstances: { instanceType: 'c7i.xlarge', instances: 2 },
+    };
+    const baseline = armStats(
+      samples.filter((s) => s.build === 'baseline'),
+      context,
+    );
+    const candidate = armStats(
+      samples.filter((s) => s.build === 'candidate'),
+      context,
+    );
     expect(candidate.cost.monthlyUsd).toBeCloseTo(2 * 0.1785 * 1.15 * 730 + 10 * 0.2, 6);
     // 30% slower costs the same on instances already paid for.
     expect(candidate.cost.perInvocationUsd).toBe(baseline.cost.perInvocationUsd);

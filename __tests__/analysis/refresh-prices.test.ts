@@ -31,13 +31,20 @@ describe('npm run refresh-prices on an offer file', () => {
       { upToGbSeconds: null, usdPerGbSecond: 0.0000133334 },
     ]);
     expect(table.regions['us-east-1']!.arm64.duration.map((t) => t.upToGbSeconds)).toEqual([7.5e9, 18.75e9, null]);
-    expect(table.regions['eu-south-1']!.arm64).toEqual({ duration: [{ upToGbSeconds: null, usdPerGbSecond: 0.0000156138 }], requestUsd: 0.00000023, ephemeralStorageUsdPerGbSecond: 0.0000000357, tiersComplete: true });
+    expect(table.regions['eu-south-1']!.arm64).toEqual({
+      duration: [{ upToGbSeconds: null, usdPerGbSecond: 0.0000156138 }],
+      requestUsd: 0.00000023,
+      ephemeralStorageUsdPerGbSecond: 0.0000000357,
+      tiersComplete: true,
+    });
     expect(table.source).toMatchObject({ kind: 'offer-file', date: '2025-09-17' });
     expect(table.source.description).toContain('version 20250917201012');
     // Provisioned concurrency and the free tier (no regionCode) are not duration prices.
     expect(table.regions['us-east-1']!.x86_64.duration[0]!.usdPerGbSecond).not.toBe(0.0000041667);
     // af-south-1 has only its duration in the excerpt: left out, and said so.
-    expect(result.stderr).toMatch(/left out \(the gate will refuse it\): af-south-1: no duration:arm64, request:x86_64/);
+    expect(result.stderr).toMatch(
+      /left out \(the gate will refuse it\): af-south-1: no duration:arm64, request:x86_64/,
+    );
   });
 
   test('the committed table has the same shape as what the script writes', () => {
@@ -45,7 +52,9 @@ describe('npm run refresh-prices on an offer file', () => {
     const out = join(dir, 'shape.json');
     execFileSync('npx', ['tsx', SCRIPT, FIXTURE, '--out', out], { stdio: 'ignore' });
     const generated = JSON.parse(readFileSync(out, 'utf8')) as PriceTable;
-    expect(Object.keys(committed.regions['us-east-1']!.arm64).sort()).toEqual(Object.keys(generated.regions['us-east-1']!.arm64).sort());
+    expect(Object.keys(committed.regions['us-east-1']!.arm64).sort()).toEqual(
+      Object.keys(generated.regions['us-east-1']!.arm64).sort(),
+    );
     expect(committed.regions['us-east-1']).toEqual(generated.regions['us-east-1']);
   });
 
@@ -55,7 +64,9 @@ describe('npm run refresh-prices on an offer file', () => {
     const result = run([wrong, '--out', join(dir, 'never.json')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/not an AWSLambda offer file \(offerCode "AmazonEC2"\)/);
-    const gap = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { terms: { OnDemand: Record<string, Record<string, { priceDimensions: Record<string, { beginRange: string }> }>> } };
+    const gap = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+      terms: { OnDemand: Record<string, Record<string, { priceDimensions: Record<string, { beginRange: string }> }>> };
+    };
     const tiers = gap.terms.OnDemand['TG3M4CAGBA3NYQBH']!['TG3M4CAGBA3NYQBH.JRTCKXETXF']!.priceDimensions;
     Object.values(tiers)[1]!.beginRange = '7000000000';
     writeFileSync(wrong, JSON.stringify(gap));

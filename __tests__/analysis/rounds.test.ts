@@ -13,7 +13,14 @@ function pairs(seed: number, n: number, ratio: number, spread: number): number[]
 /** The warm metric of integration rounds side by side, decided once; `pooled` ignores the rounds. */
 function decide(rounds: number[][], pooled = false) {
   const all = rounds.flat();
-  const warm: MetricSamples = { metric: 'warm', variant: 'v', nBaseline: all.length, nCandidate: all.length, evidence: { paired: all }, ...(pooled ? {} : { rounds }) };
+  const warm: MetricSamples = {
+    metric: 'warm',
+    variant: 'v',
+    nBaseline: all.length,
+    nCandidate: all.length,
+    evidence: { paired: all },
+    ...(pooled ? {} : { rounds }),
+  };
   return decideFixed([warm], RULES)[0]!;
 }
 
@@ -67,7 +74,13 @@ describe('integration rounds, each judged on its own', () => {
   });
 
   test('whole runs one after the other are compared as two independent samples', () => {
-    const warm: MetricSamples = { metric: 'warm', variant: 'v', nBaseline: 8, nCandidate: 8, evidence: { baseline: [10, 11, 10, 12, 11, 10, 11, 10], candidate: [15, 16, 15, 17, 16, 15, 16, 15] } };
+    const warm: MetricSamples = {
+      metric: 'warm',
+      variant: 'v',
+      nBaseline: 8,
+      nCandidate: 8,
+      evidence: { baseline: [10, 11, 10, 12, 11, 10, 11, 10], candidate: [15, 16, 15, 17, 16, 15, 16, 15] },
+    };
     const c = decideFixed([warm], RULES)[0]!;
     expect(c.outcome).toBe('regression');
     expect(c.units).toBe(8);

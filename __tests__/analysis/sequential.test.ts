@@ -1,5 +1,11 @@
 import { nominalLevels, obrienFleming, powerSpending } from '../../src/analysis/group-sequential.js';
-import { decideSequential, environmentPairEvidence, lookFractions, looksLevels, type SequentialPlan } from '../../src/analysis/sequential.js';
+import {
+  decideSequential,
+  environmentPairEvidence,
+  lookFractions,
+  looksLevels,
+  type SequentialPlan,
+} from '../../src/analysis/sequential.js';
 import { normalQuantile } from '../../src/analysis/statistics.js';
 import { fixtureSamples } from '../helpers/fixture-samples.js';
 
@@ -11,7 +17,9 @@ const decide = (samples: ReturnType<typeof fixtureSamples>, variants = ['v'], st
 describe('group-sequential boundaries (alpha spending)', () => {
   test("reproduce the published Lan-DeMets O'Brien-Fleming boundaries for 5 equal looks at one-sided 0.025", () => {
     // Jennison & Turnbull (2000), table 7.6: 4.877, 3.357, 2.680, 2.290, 2.031.
-    const z = nominalLevels(0.025, [0.2, 0.4, 0.6, 0.8, 1], obrienFleming, 'obf').map((level) => -normalQuantile(level));
+    const z = nominalLevels(0.025, [0.2, 0.4, 0.6, 0.8, 1], obrienFleming, 'obf').map(
+      (level) => -normalQuantile(level),
+    );
     expect(z.map((v) => Number(v.toFixed(2)))).toEqual([4.88, 3.36, 2.68, 2.29, 2.03]);
   });
 
@@ -38,7 +46,9 @@ describe('group-sequential boundaries (alpha spending)', () => {
 
 describe('environment pairs as the unit of evidence', () => {
   test('each environment pair is one summary; its cold starts give one paired cold ratio', () => {
-    const evidence = environmentPairEvidence(fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.2 }], environmentPairs: 6 }));
+    const evidence = environmentPairEvidence(
+      fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.2 }], environmentPairs: 6 }),
+    );
     expect(evidence.warm).toHaveLength(6);
     expect(evidence.cold).toHaveLength(6);
     expect(evidence.summaries.map((s) => s.pairs)).toEqual([5, 5, 5, 5, 5, 5]);
@@ -47,8 +57,22 @@ describe('environment pairs as the unit of evidence', () => {
   });
 
   test('the spread between environments is told apart from the noise within them', () => {
-    const quiet = environmentPairEvidence(fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 40, cv: 0.05, offsetSd: 0 }));
-    const spread = environmentPairEvidence(fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 40, cv: 0.05, offsetSd: 0.08 }));
+    const quiet = environmentPairEvidence(
+      fixtureSamples({
+        variants: [{ id: 'v', baselineMs: 20, ratio: 1 }],
+        environmentPairs: 40,
+        cv: 0.05,
+        offsetSd: 0,
+      }),
+    );
+    const spread = environmentPairEvidence(
+      fixtureSamples({
+        variants: [{ id: 'v', baselineMs: 20, ratio: 1 }],
+        environmentPairs: 40,
+        cv: 0.05,
+        offsetSd: 0.08,
+      }),
+    );
     expect(quiet.spread.betweenEnvironments).toBeLessThan(0.02);
     expect(spread.spread.betweenEnvironments).toBeGreaterThan(0.05);
     expect(spread.spread.betweenEnvironments).toBeLessThan(0.12);
@@ -57,7 +81,9 @@ describe('environment pairs as the unit of evidence', () => {
   });
 
   test('a 20% slowdown is a regression at an early look, with its environment pairs in the report', () => {
-    const [d] = decide(fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.2 }], environmentPairs: 16, offsetSd: 0.04 }));
+    const [d] = decide(
+      fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.2 }], environmentPairs: 16, offsetSd: 0.04 }),
+    );
     expect(d!.open).toBe(false);
     const warm = d!.comparisons.find((c) => c.metric === 'warm')!;
     expect(warm.outcome).toBe('regression');
@@ -76,10 +102,17 @@ describe('environment pairs as the unit of evidence', () => {
   });
 
   test('identical builds pass once the interval clears the tolerance; a cold-start regression is declared when the evidence is there', () => {
-    const aa = decide(fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 24, cv: 0.04, seed: 3 }))[0]!;
+    const aa = decide(
+      fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 24, cv: 0.04, seed: 3 }),
+    )[0]!;
     expect(aa.comparisons.find((c) => c.metric === 'warm')!.outcome).toBe('no-regression');
     // Only the first call of each version is slower: a cold-start regression over 16 environment pairs.
-    const samples = fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 24, cv: 0.04, seed: 3 }).map((s) =>
+    const samples = fixtureSamples({
+      variants: [{ id: 'v', baselineMs: 20, ratio: 1 }],
+      environmentPairs: 24,
+      cv: 0.04,
+      seed: 3,
+    }).map((s) =>
       s.kind === 'cold' && s.build === 'candidate' ? { ...s, initDurationMs: s.initDurationMs! * 1.5 } : s,
     );
     const cold = decide(samples)[0]!.comparisons.find((c) => c.metric === 'cold')!;
@@ -88,24 +121,42 @@ describe('environment pairs as the unit of evidence', () => {
   });
 
   test('replaying the looks on more samples keeps an early decision: the outcome is the one the sampler stopped on', () => {
-    const first = fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.2 }], environmentPairs: 16, seed: 5 });
-    const more = [...first, ...fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 24, seed: 6, from: 16 })];
+    const first = fixtureSamples({
+      variants: [{ id: 'v', baselineMs: 20, ratio: 1.2 }],
+      environmentPairs: 16,
+      seed: 5,
+    });
+    const more = [
+      ...first,
+      ...fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 24, seed: 6, from: 16 }),
+    ];
     const warm = decide(more)[0]!.comparisons[0]!;
     expect(warm.outcome).toBe('regression');
     expect(warm.look).toBe(2);
   });
 
   test('at the cap, an inconclusive comparison says how much environments differ and what would decide it', () => {
-    const samples = fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.04 }], environmentPairs: 40, cv: 0.1, offsetSd: 0.08, seed: 9 });
+    const samples = fixtureSamples({
+      variants: [{ id: 'v', baselineMs: 20, ratio: 1.04 }],
+      environmentPairs: 40,
+      cv: 0.1,
+      offsetSd: 0.08,
+      seed: 9,
+    });
     const [d] = decide(samples);
     const warm = d!.comparisons[0]!;
     expect(d!.open).toBe(false);
     expect(warm.outcome).toBe('inconclusive');
-    expect(warm.reason).toMatch(/^environments differ by \d+\.\d% \(sd\) and pairs within one by \d+\.\d%; about \d+ more environment pairs \(sampling\.max-environment-pairs \d+\), or a tolerance of \d+%, would decide it$/);
+    expect(warm.reason).toMatch(
+      /^environments differ by \d+\.\d% \(sd\) and pairs within one by \d+\.\d%; about \d+ more environment pairs \(sampling\.max-environment-pairs \d+\), or a tolerance of \d+%, would decide it$/,
+    );
   });
 
   test('a variant stopped for failing is closed, and says why', () => {
-    const samples = fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1, candidateError: 'TypeError' }], environmentPairs: 1 });
+    const samples = fixtureSamples({
+      variants: [{ id: 'v', baselineMs: 20, ratio: 1, candidateError: 'TypeError' }],
+      environmentPairs: 1,
+    });
     const [d] = decide(samples, ['v'], new Map([['v', 'stopped: the candidate failed all 6 calls (TypeError)']]));
     expect(d!.open).toBe(false);
     expect(d!.comparisons[0]!.outcome).toBe('inconclusive');

@@ -1,7 +1,18 @@
-import { comparePaired, compareShift, criticalCount, holm, mannWhitneyUpperP, normalCdf, normalQuantile, quantile, sortedCopy } from '../../src/analysis/statistics.js';
+import {
+  comparePaired,
+  compareShift,
+  criticalCount,
+  holm,
+  mannWhitneyUpperP,
+  normalCdf,
+  normalQuantile,
+  quantile,
+  sortedCopy,
+} from '../../src/analysis/statistics.js';
 import { seededRandom } from '../../src/local-lambda/faults.js';
 
-const gaussian = (random: () => number): number => Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+const gaussian = (random: () => number): number =>
+  Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
 
 describe('statistics', () => {
   test('quantiles interpolate between order statistics (type 7)', () => {

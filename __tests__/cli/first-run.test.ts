@@ -15,7 +15,10 @@ const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 /** Nothing listens there: a command that reached for AWS would fail with exit 3, not 2. */
 const NOWHERE = 'http://127.0.0.1:9';
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => error,
@@ -56,26 +59,59 @@ describe('every command answers --help and refuses flags it does not know', () =
 
 describe('lambda-perf-gate init', () => {
   test.each([
-    ['a Node.js ES module', { 'index.mjs': 'export const handler = async (event) => ({ ok: true, event });', 'package.json': '{"engines": {"node": ">=22"}}' }, 'nodejs22.x', 'index.handler'],
-    ['a CommonJS handler under another name', { 'app.js': 'exports.handler = async () => ({ ok: true });', 'util.js': 'module.exports = {};' }, 'nodejs22.x', 'app.handler'],
-    ['a Python function', { 'lambda_function.py': 'import json\n\ndef lambda_handler(event, context):\n    return {"ok": True}\n', '.python-version': '3.13\n' }, 'python3.13', 'lambda_function.lambda_handler'],
+    [
+      'a Node.js ES module',
+      {
+        'index.mjs': 'export const handler = async (event) => ({ ok: true, event });',
+        'package.json': '{"engines": {"node": ">=22"}}',
+      },
+      'nodejs22.x',
+      'index.handler',
+    ],
+    [
+      'a CommonJS handler under another name',
+      { 'app.js': 'exports.handler = async () => ({ ok: true });', 'util.js': 'module.exports = {};' },
+      'nodejs22.x',
+      'app.handler',
+    ],
+    [
+      'a Python function',
+      {
+        'lambda_function.py': 'import json\n\ndef lambda_handler(event, context):\n    return {"ok": True}\n',
+        '.python-version': '3.13\n',
+      },
+      'python3.13',
+      'lambda_function.lambda_handler',
+    ],
     ['an OS-only runtime', { bootstrap: '#!/bin/sh\nexit 0\n' }, 'provided.al2023', 'bootstrap'],
-  ] as [string, Record<string, string>, string, string][])('detects %s, writes a commented file, and validate accepts it on the local service', async (label, files, runtime, handler) => {
-    const code = functionDirectory(`init-${runtime}-${handler}`, files);
-    if ('bootstrap' in files) chmodSync(join(code, 'bootstrap'), 0o755);
-    const file = join(dir, `init-${label.replaceAll(' ', '-')}.yml`);
-    const init = await cli(['init', code, '--config', file]);
-    expect(init.code).toBe(0);
-    expect(init.stdout).toContain(`Wrote ${file} (${runtime}, handler ${handler}`);
-    const text = readFileSync(file, 'utf8');
-    expect(text).toMatch(/^# /);
-    expect(text).toContain('max-regression: 5%');
-    const written = parse(text) as { functions: { runtime: string; handler: string; candidate: string; baseline: string }[] };
-    expect(written.functions[0]).toMatchObject({ runtime, handler, candidate: `./${code.split('/').pop()}`, baseline: `./${code.split('/').pop()}` });
-    const validate = await cli(['validate', '--config', file, '--local']);
-    expect(`${label}: ${validate.stdout}${validate.stderr}`).toContain('the configuration and the files it names are valid');
-    expect(validate.code).toBe(0);
-  });
+  ] as [string, Record<string, string>, string, string][])(
+    'detects %s, writes a commented file, and validate accepts it on the local service',
+    async (label, files, runtime, handler) => {
+      const code = functionDirectory(`init-${runtime}-${handler}`, files);
+      if ('bootstrap' in files) chmodSync(join(code, 'bootstrap'), 0o755);
+      const file = join(dir, `init-${label.replaceAll(' ', '-')}.yml`);
+      const init = await cli(['init', code, '--config', file]);
+      expect(init.code).toBe(0);
+      expect(init.stdout).toContain(`Wrote ${file} (${runtime}, handler ${handler}`);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toMatch(/^# /);
+      expect(text).toContain('max-regression: 5%');
+      const written = parse(text) as {
+        functions: { runtime: string; handler: string; candidate: string; baseline: string }[];
+      };
+      expect(written.functions[0]).toMatchObject({
+        runtime,
+        handler,
+        candidate: `./${code.split('/').pop()}`,
+        baseline: `./${code.split('/').pop()}`,
+      });
+      const validate = await cli(['validate', '--config', file, '--local']);
+      expect(`${label}: ${validate.stdout}${validate.stderr}`).toContain(
+        'the configuration and the files it names are valid',
+      );
+      expect(validate.code).toBe(0);
+    },
+  );
 
   test('a directory that shows no handler still gets a file, with the runtime to fill in', async () => {
     const code = functionDirectory('opaque', { 'README.txt': 'nothing to see' });
@@ -123,7 +159,13 @@ describe('lambda-perf-gate validate against a running service', () => {
     const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
     try {
       await client.send(
-        new CreateFunctionCommand({ FunctionName: 'orders-live', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/x', Code: { ZipFile: zipDirectory(code) } }),
+        new CreateFunctionCommand({
+          FunctionName: 'orders-live',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: 'arn:aws:iam::000000000000:role/x',
+          Code: { ZipFile: zipDirectory(code) },
+        }),
       );
     } finally {
       client.destroy();
@@ -137,7 +179,9 @@ describe('lambda-perf-gate validate against a running service', () => {
     const before = await listed();
     const result = await cli(['validate', '-c', file, '--endpoint', service.endpoint]);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain(`ok: credentials accepted, lambda:GetFunction on lpg-orders-live-validate (${service.endpoint})`);
+    expect(result.stdout).toContain(
+      `ok: credentials accepted, lambda:GetFunction on lpg-orders-live-validate (${service.endpoint})`,
+    );
     expect(result.stdout).toContain('ok: lambda:GetFunctionConfiguration on orders-live');
     expect(result.code).toBe(0);
     expect(await listed()).toEqual(before);
@@ -154,10 +198,27 @@ describe('lambda-perf-gate validate against a running service', () => {
   test('refused credentials are a problem: exit 2, saying so', async () => {
     const guarded = await startLocalLambda({ requireAuth: true });
     try {
-      const file = config('guarded.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './template-code', baseline: './template-code', exemplars: [{ name: 'e', event: {} }] }] });
-      const result = await cli(['validate', '-c', file, '--endpoint', guarded.endpoint], { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG1', AWS_SECRET_ACCESS_KEY: 'wrong' });
+      const file = config('guarded.yml', {
+        region: 'us-east-1',
+        functions: [
+          {
+            name: 'f',
+            runtime: 'nodejs20.x',
+            handler: 'index.handler',
+            candidate: './template-code',
+            baseline: './template-code',
+            exemplars: [{ name: 'e', event: {} }],
+          },
+        ],
+      });
+      const result = await cli(['validate', '-c', file, '--endpoint', guarded.endpoint], {
+        AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG1',
+        AWS_SECRET_ACCESS_KEY: 'wrong',
+      });
       expect(result.code).toBe(2);
-      expect(result.stdout).toMatch(/problem: AWS credentials were refused during lambda:GetFunction \((UnrecognizedClientException|InvalidSignatureException)\)/);
+      expect(result.stdout).toMatch(
+        /problem: AWS credentials were refused during lambda:GetFunction \((UnrecognizedClientException|InvalidSignatureException)\)/,
+      );
     } finally {
       await guarded.stop();
     }
@@ -167,14 +228,40 @@ describe('lambda-perf-gate validate against a running service', () => {
 describe('validate catches before a run what a run would find only after deploying', () => {
   test('a handler file the code directory does not hold', async () => {
     functionDirectory('no-handler', { 'main.js': 'exports.handler = async () => 1;' });
-    const file = config('no-handler.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './no-handler', baseline: './no-handler', exemplars: [{ name: 'e', event: {} }] }] });
+    const file = config('no-handler.yml', {
+      region: 'us-east-1',
+      functions: [
+        {
+          name: 'f',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          candidate: './no-handler',
+          baseline: './no-handler',
+          exemplars: [{ name: 'e', event: {} }],
+        },
+      ],
+    });
     const result = await cli(['validate', '-c', file, '--endpoint', NOWHERE]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`functions[0].handler: "index.handler" names index.js or index.mjs or index.cjs, which ${join(dir, 'no-handler')} does not hold`);
+    expect(result.stderr).toContain(
+      `functions[0].handler: "index.handler" names index.js or index.mjs or index.cjs, which ${join(dir, 'no-handler')} does not hold`,
+    );
   });
 
   test('a misspelt runtime, before any call', async () => {
-    const file = config('typo.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'pyhton3.12', handler: 'app.handler', candidate: './no-handler', baseline: './no-handler', exemplars: [{ name: 'e', event: {} }] }] });
+    const file = config('typo.yml', {
+      region: 'us-east-1',
+      functions: [
+        {
+          name: 'f',
+          runtime: 'pyhton3.12',
+          handler: 'app.handler',
+          candidate: './no-handler',
+          baseline: './no-handler',
+          exemplars: [{ name: 'e', event: {} }],
+        },
+      ],
+    });
     for (const command of ['validate', 'run']) {
       const result = await cli([command, '-c', file, '--endpoint', NOWHERE]);
       expect(result.code).toBe(2);
@@ -189,14 +276,42 @@ describe('lambda-perf-gate run refuses what would fail late, before any AWS call
   let file: string;
   beforeAll(() => {
     functionDirectory('ok', { 'index.js': 'exports.handler = async () => ({ ok: true });' });
-    file = config('ok.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './ok', baseline: './ok', exemplars: [{ name: 'e', event: {} }] }] });
+    file = config('ok.yml', {
+      region: 'us-east-1',
+      functions: [
+        {
+          name: 'f',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          candidate: './ok',
+          baseline: './ok',
+          exemplars: [{ name: 'e', event: {} }],
+        },
+      ],
+    });
   });
 
   test.each([
-    ['an empty --fail-on (it meant "never fail")', ['--fail-on', ''], '--fail-on is empty; give some of regression, budget, inconclusive, error, or none to never fail'],
-    ['a --json file in a directory that does not exist', ['--json', '/nonexistent/dir/r.json'], '--json /nonexistent/dir/r.json: the directory /nonexistent/dir does not exist'],
-    ['a --state-file in a directory that does not exist', ['--state-file', '/nonexistent/x'], '--state-file /nonexistent/x: the directory /nonexistent does not exist'],
-    ['a --markdown path that is a directory', ['--markdown', tmpdir()], `--markdown ${tmpdir()}: ${tmpdir()} is a directory; give a file name`],
+    [
+      'an empty --fail-on (it meant "never fail")',
+      ['--fail-on', ''],
+      '--fail-on is empty; give some of regression, budget, inconclusive, error, or none to never fail',
+    ],
+    [
+      'a --json file in a directory that does not exist',
+      ['--json', '/nonexistent/dir/r.json'],
+      '--json /nonexistent/dir/r.json: the directory /nonexistent/dir does not exist',
+    ],
+    [
+      'a --state-file in a directory that does not exist',
+      ['--state-file', '/nonexistent/x'],
+      '--state-file /nonexistent/x: the directory /nonexistent does not exist',
+    ],
+    [
+      'a --markdown path that is a directory',
+      ['--markdown', tmpdir()],
+      `--markdown ${tmpdir()}: ${tmpdir()} is a directory; give a file name`,
+    ],
   ])('%s', async (_label, extra, message) => {
     const result = await cli(['run', '-c', file, '--endpoint', NOWHERE, ...extra]);
     expect(result.code).toBe(2);
@@ -207,10 +322,24 @@ describe('lambda-perf-gate run refuses what would fail late, before any AWS call
     const asConfig = await cli(['run', '-c', dir, '--endpoint', NOWHERE]);
     expect(asConfig.code).toBe(2);
     expect(asConfig.stderr).toContain(`${dir} is not valid:\n  - is a directory, not a configuration file`);
-    const payload = config('payload-dir.yml', { region: 'us-east-1', functions: [{ name: 'f', runtime: 'nodejs20.x', handler: 'index.handler', candidate: './ok', baseline: './ok', exemplars: [{ name: 'e', payload: './ok' }] }] });
+    const payload = config('payload-dir.yml', {
+      region: 'us-east-1',
+      functions: [
+        {
+          name: 'f',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          candidate: './ok',
+          baseline: './ok',
+          exemplars: [{ name: 'e', payload: './ok' }],
+        },
+      ],
+    });
     const asPayload = await cli(['run', '-c', payload, '--endpoint', NOWHERE]);
     expect(asPayload.code).toBe(2);
-    expect(asPayload.stderr).toContain(`functions[0].exemplars[0].payload: ./ok is not a file (resolved to ${join(dir, 'ok')})`);
+    expect(asPayload.stderr).toContain(
+      `functions[0].exemplars[0].payload: ./ok is not a file (resolved to ${join(dir, 'ok')})`,
+    );
     expect(`${asConfig.stderr}${asPayload.stderr}`).not.toContain('EISDIR');
   });
 });
@@ -249,10 +378,21 @@ exports.handler = async (event) => {
   test('the expected error is a correct answer, measured like any other; progress is one plain line per step off a terminal', async () => {
     const json = join(dir, 'expected.json');
     // No region in the file: on the embedded service it is not needed.
-    const result = await cli(['run', '-c', config('expected.yml', document('./strict-too')), '--local', '--json', json, '--fail-on', 'error']);
+    const result = await cli([
+      'run',
+      '-c',
+      config('expected.yml', document('./strict-too')),
+      '--local',
+      '--json',
+      json,
+      '--fail-on',
+      'error',
+    ]);
     expect(result.code).toBe(0);
     type Arm = { errors: number; wrongAnswers: number; warm: { n: number } };
-    const report = JSON.parse(readFileSync(json, 'utf8')) as { functions: { reasons: { kind: string; message: string }[]; variants: { baseline: Arm; candidate: Arm }[] }[] };
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      functions: { reasons: { kind: string; message: string }[]; variants: { baseline: Arm; candidate: Arm }[] }[];
+    };
     const fn = report.functions[0]!;
     expect(fn.reasons.filter((r) => r.kind === 'wrong-answer' || r.kind === 'baseline-error')).toEqual([]);
     for (const stats of [fn.variants[0]!.baseline, fn.variants[0]!.candidate]) {
@@ -270,11 +410,28 @@ exports.handler = async (event) => {
 
   test('a success where the error was expected is a wrong answer that fails the run', async () => {
     const json = join(dir, 'unexpected.json');
-    const result = await cli(['run', '-c', config('unexpected.yml', document('./lenient')), '--local', '--json', json, '--quiet', '--fail-on', 'error']);
+    const result = await cli([
+      'run',
+      '-c',
+      config('unexpected.yml', document('./lenient')),
+      '--local',
+      '--json',
+      json,
+      '--quiet',
+      '--fail-on',
+      'error',
+    ]);
     expect(result.code).toBe(1);
-    const report = JSON.parse(readFileSync(json, 'utf8')) as { functions: { reasons: { kind: string; message: string }[] }[] };
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      functions: { reasons: { kind: string; message: string }[] }[];
+    };
     expect(report.functions[0]!.reasons).toContainEqual(
-      expect.objectContaining({ kind: 'wrong-answer', message: expect.stringMatching(/^exemplar bad: the candidate answered \d+ of \d+ invocations wrongly \(succeeded where the error ValidationError was expected\)$/) }),
+      expect.objectContaining({
+        kind: 'wrong-answer',
+        message: expect.stringMatching(
+          /^exemplar bad: the candidate answered \d+ of \d+ invocations wrongly \(succeeded where the error ValidationError was expected\)$/,
+        ),
+      }),
     );
   });
 });
@@ -288,7 +445,11 @@ describe('progress on a terminal', () => {
     line.update(long);
     line.end();
     // 29 columns: one short of the width, so the cursor never wraps.
-    expect(written).toEqual(['\r\x1b[2K· orders: preparing builds', `\r\x1b[2K${`· ${long}`.slice(0, 28)}…`, '\r\x1b[2K']);
+    expect(written).toEqual([
+      '\r\x1b[2K· orders: preparing builds',
+      `\r\x1b[2K${`· ${long}`.slice(0, 28)}…`,
+      '\r\x1b[2K',
+    ]);
     expect(written.join('')).not.toContain('\n');
   });
 

@@ -14,9 +14,15 @@ const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lpg-cli-run-'));
-  for (const [build, micros] of [['baseline', 2000], ['candidate', 4000]] as const) {
+  for (const [build, micros] of [
+    ['baseline', 2000],
+    ['candidate', 4000],
+  ] as const) {
     mkdirSync(join(dir, build));
-    writeFileSync(join(dir, build, 'index.js'), `exports.handler = async () => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`);
+    writeFileSync(
+      join(dir, build, 'index.js'),
+      `exports.handler = async () => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`,
+    );
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +35,17 @@ function config(name: string, document: unknown): string {
 
 const valid = {
   region: 'us-east-1',
-  functions: [{ name: 'fn', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [1769], exemplars: [{ name: 'e', event: {}, expect: { ok: true } }] }],
+  functions: [
+    {
+      name: 'fn',
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      baseline: './baseline',
+      candidate: './candidate',
+      memory: [1769],
+      exemplars: [{ name: 'e', event: {}, expect: { ok: true } }],
+    },
+  ],
   sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 1 },
 };
 
@@ -62,7 +78,11 @@ describe('lambda-perf-gate run', () => {
     const failing = await cli(['run', '--config', file, '--local', '--json', json, '--markdown', markdown, '--quiet']);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/^lambda-perf-gate: FAIL/);
-    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ schemaVersion: 3, verdict: 'fail', backend: 'local' });
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({
+      schemaVersion: 3,
+      verdict: 'fail',
+      backend: 'local',
+    });
     expect(readFileSync(markdown, 'utf8')).toContain('## ❌ lambda-perf-gate: fail');
     const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
     expect(tolerated.code).toBe(0);
@@ -72,12 +92,23 @@ describe('lambda-perf-gate run', () => {
   test('SIGTERM mid-run deletes what the run created and exits 143', async () => {
     const service = await startLocalLambda();
     const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
-    const listed = async () => ((await client.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName);
+    const listed = async () =>
+      ((await client.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName);
     try {
       const slow = { ...valid, sampling: { ...valid.sampling, batch: 100, 'max-environment-pairs': 500 } };
-      writeFileSync(join(dir, 'baseline', 'slow.js'), 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 200)); return { ok: true }; };');
-      const file = config('slow.yml', { ...slow, functions: [{ ...slow.functions[0], handler: 'slow.handler', candidate: './baseline' }] });
-      const child = spawn(process.execPath, [...CLI, 'run', '--config', file, '--endpoint', service.endpoint, '--quiet'], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      writeFileSync(
+        join(dir, 'baseline', 'slow.js'),
+        'exports.handler = async () => { await new Promise((r) => setTimeout(r, 200)); return { ok: true }; };',
+      );
+      const file = config('slow.yml', {
+        ...slow,
+        functions: [{ ...slow.functions[0], handler: 'slow.handler', candidate: './baseline' }],
+      });
+      const child = spawn(
+        process.execPath,
+        [...CLI, 'run', '--config', file, '--endpoint', service.endpoint, '--quiet'],
+        { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const deadline = Date.now() + 30_000;
       while ((await listed()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -96,20 +127,38 @@ describe('lambda-perf-gate run', () => {
   test('secrets a function or a command prints reach neither the report files nor the terminal', async () => {
     const secret = 'pw-0123456789abcdef';
     mkdirSync(join(dir, 'leaky'), { recursive: true });
-    writeFileSync(join(dir, 'leaky', 'index.js'), `exports.handler = async () => { const e = new Error('no'); e.name = 'DbError ${secret}'; throw e; };`);
+    writeFileSync(
+      join(dir, 'leaky', 'index.js'),
+      `exports.handler = async () => { const e = new Error('no'); e.name = 'DbError ${secret}'; throw e; };`,
+    );
     // The masked value is made at run time, as a token fetched by a test suite would be.
     const command = 'v="made-up-secret-$((700 + 77))"; echo "::add-mask::$v"; echo "db $LPG_DB_PASSWORD $v"; exit 2';
-    const file = config('leaky.yml', { ...valid, functions: [{ ...valid.functions[0], candidate: './leaky', integration: { command, 'max-log-wait-s': 5, repeat: 1 } }] });
+    const file = config('leaky.yml', {
+      ...valid,
+      functions: [
+        { ...valid.functions[0], candidate: './leaky', integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
+      ],
+    });
     const json = join(dir, 'leaky.json');
     const markdown = join(dir, 'leaky.md');
-    const result = await run(process.execPath, [...CLI, 'run', '--config', file, '--local', '--json', json, '--markdown', markdown], { env: { ...process.env, NODE_OPTIONS: '', LPG_DB_PASSWORD: secret } }).then(
+    const result = await run(
+      process.execPath,
+      [...CLI, 'run', '--config', file, '--local', '--json', json, '--markdown', markdown],
+      { env: { ...process.env, NODE_OPTIONS: '', LPG_DB_PASSWORD: secret } },
+    ).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
     expect(result.code).toBe(1);
-    const written = { json: readFileSync(json, 'utf8'), markdown: readFileSync(markdown, 'utf8'), stdout: result.stdout, stderr: result.stderr };
+    const written = {
+      json: readFileSync(json, 'utf8'),
+      markdown: readFileSync(markdown, 'utf8'),
+      stdout: result.stdout,
+      stderr: result.stderr,
+    };
     for (const [where, text] of Object.entries(written)) {
-      for (const leaked of [secret, 'made-up-secret-777']) expect(`${where}: ${text.includes(leaked) ? leaked : 'clean'}`).toBe(`${where}: clean`);
+      for (const leaked of [secret, 'made-up-secret-777'])
+        expect(`${where}: ${text.includes(leaked) ? leaked : 'clean'}`).toBe(`${where}: clean`);
     }
     expect(result.stdout).toContain('(DbError ***)');
     expect(result.stdout).toContain('db *** ***');
@@ -118,6 +167,8 @@ describe('lambda-perf-gate run', () => {
   test('a bad --fail-on is a usage error', async () => {
     const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--fail-on: "slow" is not one of regression, budget, inconclusive, error (or none)');
+    expect(result.stderr).toContain(
+      '--fail-on: "slow" is not one of regression, budget, inconclusive, error (or none)',
+    );
   });
 });

@@ -55,7 +55,14 @@ describe('configuration', () => {
     writeFileSync(file, stringify(base()));
     const config = loadConfig(file, { env: {} });
     expect(config.region).toBe('us-east-1');
-    expect(config.sampling).toEqual({ pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40, concurrency: 4, confidence: 0.99, passConfidence: 0.95 });
+    expect(config.sampling).toEqual({
+      pairsPerEnvironment: 5,
+      batch: 8,
+      maxEnvironmentPairs: 40,
+      concurrency: 4,
+      confidence: 0.99,
+      passConfidence: 0.95,
+    });
     expect(config.strategy).toBe('cheapest-within-budget');
     const fn = config.functions[0]!;
     expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'build', 'candidate') });
@@ -65,13 +72,27 @@ describe('configuration', () => {
     expect(fn.budgets).toEqual({ 'warm-p90-ms': 150 });
   });
 
-  test('integration settles per function, else from the top level, running in the file\'s directory', () => {
+  test("integration settles per function, else from the top level, running in the file's directory", () => {
     const document = { ...base(), integration: { command: 'npm run test:integration', environment: { FN: '${arn}' } } };
     const config = validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} });
-    expect(config.functions[0]!.integration).toEqual({ command: 'npm run test:integration', directory: dir, timeoutS: 600, repeat: 2, environment: { FN: '${arn}' }, maxLogWaitS: 120, concurrent: true });
+    expect(config.functions[0]!.integration).toEqual({
+      command: 'npm run test:integration',
+      directory: dir,
+      timeoutS: 600,
+      repeat: 2,
+      environment: { FN: '${arn}' },
+      maxLogWaitS: 120,
+      concurrent: true,
+    });
     const own = withFunction({ integration: { command: 'make it', repeat: 3, 'timeout-s': 60 } });
-    expect(validateConfig(own, join(dir, 'lambda-perf.yml'), { env: {} }).functions[0]!.integration).toMatchObject({ command: 'make it', repeat: 3, timeoutS: 60 });
-    expect(problemsOf(withFunction({ integration: { command: 'x', repeat: 0 } }))).toContain('functions[0].integration.repeat: must be at least 1 (got 0)');
+    expect(validateConfig(own, join(dir, 'lambda-perf.yml'), { env: {} }).functions[0]!.integration).toMatchObject({
+      command: 'make it',
+      repeat: 3,
+      timeoutS: 60,
+    });
+    expect(problemsOf(withFunction({ integration: { command: 'x', repeat: 0 } }))).toContain(
+      'functions[0].integration.repeat: must be at least 1 (got 0)',
+    );
   });
 
   test('JSON files load too, and the region may come from AWS_REGION', () => {
@@ -83,40 +104,132 @@ describe('configuration', () => {
   });
 
   test.each([
-    ['a memory size out of range', withFunction({ memory: [256, 20000] }), 'functions[0].memory[1]: must be at most 10240 (got 20000)'],
-    ['a typo in a key, with the valid keys', withFunction({ memroy: [256] }), 'functions[0].memroy: unknown key; valid keys here: name, template, runtime, handler'],
-    ['an unknown strategy, with the valid ones', { ...base(), strategy: 'fastest' }, 'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")'],
-    ['a tolerance that is not a percentage', withFunction({ budgets: { 'max-regression': 'a lot' } }), 'functions[0].budgets.max-regression: must be a percentage such as 5% (got "a lot")'],
-    ['a bare number as tolerance (5 was read as 500%)', withFunction({ budgets: { 'max-regression': 5 } }), 'functions[0].budgets.max-regression: must be a percentage: write 5% (got 5)'],
-    ['a bare fraction as tolerance', withFunction({ budgets: { 'max-regression': 0.05 } }), 'functions[0].budgets.max-regression: must be a percentage: write 5% (got 0.05)'],
-    ['a tolerance above 100%', withFunction({ budgets: { 'max-regression': '500%' } }), 'functions[0].budgets.max-regression: must be at most 100% (got "500%")'],
+    [
+      'a memory size out of range',
+      withFunction({ memory: [256, 20000] }),
+      'functions[0].memory[1]: must be at most 10240 (got 20000)',
+    ],
+    [
+      'a typo in a key, with the valid keys',
+      withFunction({ memroy: [256] }),
+      'functions[0].memroy: unknown key; valid keys here: name, template, runtime, handler',
+    ],
+    [
+      'an unknown strategy, with the valid ones',
+      { ...base(), strategy: 'fastest' },
+      'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")',
+    ],
+    [
+      'a tolerance that is not a percentage',
+      withFunction({ budgets: { 'max-regression': 'a lot' } }),
+      'functions[0].budgets.max-regression: must be a percentage such as 5% (got "a lot")',
+    ],
+    [
+      'a bare number as tolerance (5 was read as 500%)',
+      withFunction({ budgets: { 'max-regression': 5 } }),
+      'functions[0].budgets.max-regression: must be a percentage: write 5% (got 5)',
+    ],
+    [
+      'a bare fraction as tolerance',
+      withFunction({ budgets: { 'max-regression': 0.05 } }),
+      'functions[0].budgets.max-regression: must be a percentage: write 5% (got 0.05)',
+    ],
+    [
+      'a tolerance above 100%',
+      withFunction({ budgets: { 'max-regression': '500%' } }),
+      'functions[0].budgets.max-regression: must be at most 100% (got "500%")',
+    ],
     [
       'a misspelt runtime, with the known ones and the likely one',
       withFunction({ runtime: 'pyhton3.12' }),
       'functions[0].runtime: must be one of "dotnet8", "dotnet10", "java8.al2"',
     ],
-    ['a fractional integer, in plain words', { ...base(), sampling: { batch: 2.5 } }, 'sampling.batch: must be an integer (got 2.5)'],
-    ['an environment variable with a bad name', withFunction({ environment: { '1BAD': 'x' } }), 'functions[0].environment.1BAD: is not a valid variable name: use letters, digits and _, starting with a letter'],
-    ['an environment variable without a value', withFunction({ environment: { EMPTY: null } }), 'functions[0].environment.EMPTY: must be a string, a number or true/false (got null)'],
-    ['both expect and expect-error', withFunction({ exemplars: [{ name: 'x', event: {}, expect: {}, 'expect-error': 'ValidationError' }] }), 'functions[0].exemplars[0]: give expect (for an answer) or expect-error (for a failure), not both'],
-    ['an expect-error that is no error type', withFunction({ exemplars: [{ name: 'x', event: {}, 'expect-error': 'a b' }] }), 'functions[0].exemplars[0].expect-error: must be an error type such as ValidationError'],
-    ['a missing candidate', withFunction({ candidate: './build/nowhere' }), 'functions[0].candidate: ./build/nowhere does not exist'],
-    ['a missing payload file', withFunction({ exemplars: [{ name: 'x', payload: './events/none.json' }] }), 'functions[0].exemplars[0].payload: ./events/none.json does not exist'],
-    ['a payload that is not JSON', withFunction({ exemplars: [{ name: 'x', payload: './events/broken.json' }] }), 'functions[0].exemplars[0].payload: ./events/broken.json is not valid JSON'],
-    ['both payload and event', withFunction({ exemplars: [{ name: 'x', payload: './events/small.json', event: {} }] }), 'functions[0].exemplars[0]: give exactly one of payload (a JSON file) or event (inline)'],
-    ['neither template nor runtime', withFunction({ runtime: undefined }), 'functions[0]: give either template (an existing function to copy) or runtime and handler'],
-    ['a baseline version without a template', withFunction({ baseline: { version: '12' } }), 'functions[0].baseline: {version: ...} refers to the template function, so template must be set'],
-    ['a baseline of the wrong shape', withFunction({ baseline: { branch: 'main' } }), 'functions[0].baseline: must be a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}, {version: "12"} or {alias: name} of the template function (got {"branch":"main"})'],
-    ['a cap below one batch', { ...base(), sampling: { batch: 8, 'max-environment-pairs': 4 } }, 'sampling.max-environment-pairs: 4 is below one batch (sampling.batch 8); use 8 or more'],
+    [
+      'a fractional integer, in plain words',
+      { ...base(), sampling: { batch: 2.5 } },
+      'sampling.batch: must be an integer (got 2.5)',
+    ],
+    [
+      'an environment variable with a bad name',
+      withFunction({ environment: { '1BAD': 'x' } }),
+      'functions[0].environment.1BAD: is not a valid variable name: use letters, digits and _, starting with a letter',
+    ],
+    [
+      'an environment variable without a value',
+      withFunction({ environment: { EMPTY: null } }),
+      'functions[0].environment.EMPTY: must be a string, a number or true/false (got null)',
+    ],
+    [
+      'both expect and expect-error',
+      withFunction({ exemplars: [{ name: 'x', event: {}, expect: {}, 'expect-error': 'ValidationError' }] }),
+      'functions[0].exemplars[0]: give expect (for an answer) or expect-error (for a failure), not both',
+    ],
+    [
+      'an expect-error that is no error type',
+      withFunction({ exemplars: [{ name: 'x', event: {}, 'expect-error': 'a b' }] }),
+      'functions[0].exemplars[0].expect-error: must be an error type such as ValidationError',
+    ],
+    [
+      'a missing candidate',
+      withFunction({ candidate: './build/nowhere' }),
+      'functions[0].candidate: ./build/nowhere does not exist',
+    ],
+    [
+      'a missing payload file',
+      withFunction({ exemplars: [{ name: 'x', payload: './events/none.json' }] }),
+      'functions[0].exemplars[0].payload: ./events/none.json does not exist',
+    ],
+    [
+      'a payload that is not JSON',
+      withFunction({ exemplars: [{ name: 'x', payload: './events/broken.json' }] }),
+      'functions[0].exemplars[0].payload: ./events/broken.json is not valid JSON',
+    ],
+    [
+      'both payload and event',
+      withFunction({ exemplars: [{ name: 'x', payload: './events/small.json', event: {} }] }),
+      'functions[0].exemplars[0]: give exactly one of payload (a JSON file) or event (inline)',
+    ],
+    [
+      'neither template nor runtime',
+      withFunction({ runtime: undefined }),
+      'functions[0]: give either template (an existing function to copy) or runtime and handler',
+    ],
+    [
+      'a baseline version without a template',
+      withFunction({ baseline: { version: '12' } }),
+      'functions[0].baseline: {version: ...} refers to the template function, so template must be set',
+    ],
+    [
+      'a baseline of the wrong shape',
+      withFunction({ baseline: { branch: 'main' } }),
+      'functions[0].baseline: must be a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}, {version: "12"} or {alias: name} of the template function (got {"branch":"main"})',
+    ],
+    [
+      'a cap below one batch',
+      { ...base(), sampling: { batch: 8, 'max-environment-pairs': 4 } },
+      'sampling.max-environment-pairs: 4 is below one batch (sampling.batch 8); use 8 or more',
+    ],
     [
       'a cap too small to ever show a regression',
       { ...base(), sampling: { batch: 4, 'max-environment-pairs': 4 } },
       'sampling.max-environment-pairs: 4 environment pairs can never show a regression at 0.99 confidence',
     ],
-    ['a key of the design before environment pairs', { ...base(), sampling: { 'warm-max': 180 } }, 'sampling.warm-max: no longer used since the verdict works on environment pairs; replaced by max-environment-pairs'],
-    ['pairs per environment out of range', { ...base(), sampling: { 'pairs-per-environment': 0 } }, 'sampling.pairs-per-environment: must be at least 1 (got 0)'],
+    [
+      'a key of the design before environment pairs',
+      { ...base(), sampling: { 'warm-max': 180 } },
+      'sampling.warm-max: no longer used since the verdict works on environment pairs; replaced by max-environment-pairs',
+    ],
+    [
+      'pairs per environment out of range',
+      { ...base(), sampling: { 'pairs-per-environment': 0 } },
+      'sampling.pairs-per-environment: must be at least 1 (got 0)',
+    ],
     ['a duplicated memory size', withFunction({ memory: [512, 512] }), 'functions[0].memory: 512 is listed twice'],
-    ['no region anywhere', { ...base(), region: undefined }, 'region: not set; set region in the file or AWS_REGION in the environment'],
+    [
+      'no region anywhere',
+      { ...base(), region: undefined },
+      'region: not set; set region in the file or AWS_REGION in the environment',
+    ],
     ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],
   ])('%s is refused with file, key and value', (_label, document, expected) => {
     const problems = problemsOf(document);
@@ -129,36 +242,56 @@ describe('configuration', () => {
     expect(problem).toMatch(/\(got "pyhton3\.12"\); did you mean "python3\.12"\?$/);
   });
 
-  test('a number far too large gets one message, for the key\'s own bound', () => {
-    expect(problemsOf({ ...base(), sampling: { batch: 1e30 } })).toEqual(['sampling.batch: must be at most 100 (got 1e+30)']);
+  test("a number far too large gets one message, for the key's own bound", () => {
+    expect(problemsOf({ ...base(), sampling: { batch: 1e30 } })).toEqual([
+      'sampling.batch: must be at most 100 (got 1e+30)',
+    ]);
     expect(problemsOf({ ...base(), sampling: { seed: 1e30 } })).toEqual(['sampling.seed: is too large (got 1e+30)']);
   });
 
   test('tolerances are percentages: "12.5%" is 0.125', () => {
-    const config = validateConfig(withFunction({ budgets: { 'max-regression': '12.5%' } }), join(dir, 'lambda-perf.yml'), { env: {} });
+    const config = validateConfig(
+      withFunction({ budgets: { 'max-regression': '12.5%' } }),
+      join(dir, 'lambda-perf.yml'),
+      { env: {} },
+    );
     expect(config.functions[0]!.tolerance).toBeCloseTo(0.125);
   });
 
   test('expect-error is carried to the exemplar', () => {
-    const config = validateConfig(withFunction({ exemplars: [{ name: 'bad', event: { id: -1 }, 'expect-error': 'ValidationError' }] }), join(dir, 'lambda-perf.yml'), { env: {} });
+    const config = validateConfig(
+      withFunction({ exemplars: [{ name: 'bad', event: { id: -1 }, 'expect-error': 'ValidationError' }] }),
+      join(dir, 'lambda-perf.yml'),
+      { env: {} },
+    );
     expect(config.functions[0]!.exemplars[0]).toMatchObject({ name: 'bad', expectError: 'ValidationError' });
     expect(config.functions[0]!.exemplars[0]).not.toHaveProperty('expect');
   });
 
   test('an empty file says it is empty', () => {
-    for (const [name, text] of [['empty.yml', ''], ['comments.yml', '# nothing yet\n'], ['null.json', 'null']] as const) {
+    for (const [name, text] of [
+      ['empty.yml', ''],
+      ['comments.yml', '# nothing yet\n'],
+      ['null.json', 'null'],
+    ] as const) {
       const file = join(dir, name);
       writeFileSync(file, text);
-      expect(() => loadConfig(file, { env: {} })).toThrow(new RegExp(`${name.replace('.', '\\.')} is not valid:\n {2}- the file is empty`));
+      expect(() => loadConfig(file, { env: {} })).toThrow(
+        new RegExp(`${name.replace('.', '\\.')} is not valid:\n {2}- the file is empty`),
+      );
     }
   });
 
   test('a directory given as the configuration is named as one, with the file inside it', () => {
     const folder = join(dir, 'project');
     mkdirSync(folder, { recursive: true });
-    expect(() => loadConfig(folder, { env: {} })).toThrow(/project is not valid:\n {2}- is a directory, not a configuration file$/);
+    expect(() => loadConfig(folder, { env: {} })).toThrow(
+      /project is not valid:\n {2}- is a directory, not a configuration file$/,
+    );
     writeFileSync(join(folder, 'lambda-perf.yml'), stringify(base()));
-    expect(() => loadConfig(folder, { env: {} })).toThrow(`is a directory, not a configuration file; did you mean --config ${join(folder, 'lambda-perf.yml')}?`);
+    expect(() => loadConfig(folder, { env: {} })).toThrow(
+      `is a directory, not a configuration file; did you mean --config ${join(folder, 'lambda-perf.yml')}?`,
+    );
   });
 
   test('on the local service the region may be left out; elsewhere it is required', () => {
@@ -181,7 +314,9 @@ describe('configuration', () => {
   test('a YAML syntax error names the file and the line', () => {
     const file = join(dir, 'broken.yml');
     writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: [unclosed\n');
-    expect(() => loadConfig(file)).toThrow(/broken\.yml is not valid:\n {2}- cannot be parsed: .*at line \d+, column \d+/);
+    expect(() => loadConfig(file)).toThrow(
+      /broken\.yml is not valid:\n {2}- cannot be parsed: .*at line \d+, column \d+/,
+    );
   });
 
   test('a payload path outside the config directory may be read, but an error never prints what the file holds', () => {
@@ -192,12 +327,16 @@ describe('configuration', () => {
       writeFileSync(join(outside, 'half.json'), '{"password": "hunter2-SECRETHASHVALUE", ');
       writeFileSync(join(outside, 'good.json'), '{"id": 2}');
       const relative = (name: string): string => join('..', '..', '..', '..', '..', '..', '..', '..', outside, name);
-      const problems = problemsOf(withFunction({ exemplars: [
-        { name: 'shadow', payload: relative('shadow') },
-        { name: 'half', payload: relative('half.json') },
-        { name: 'directory', payload: relative('') },
-        { name: 'device', payload: '/dev/zero' },
-      ] }));
+      const problems = problemsOf(
+        withFunction({
+          exemplars: [
+            { name: 'shadow', payload: relative('shadow') },
+            { name: 'half', payload: relative('half.json') },
+            { name: 'directory', payload: relative('') },
+            { name: 'device', payload: '/dev/zero' },
+          ],
+        }),
+      );
       expect(problems).toEqual([
         expect.stringMatching(/^functions\[0\]\.exemplars\[0\]\.payload: \S+shadow is not valid JSON$/),
         expect.stringMatching(/^functions\[0\]\.exemplars\[1\]\.payload: \S+half\.json is not valid JSON/),

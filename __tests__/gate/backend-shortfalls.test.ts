@@ -16,7 +16,12 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
     expect(info.limitations.length).toBeGreaterThanOrEqual(3);
     expect(info.limitations.join(' ')).toMatch(/\/tmp is NOT private/);
     const backend = await probeBackend(svc.service.endpoint);
-    expect(backend).toMatchObject({ kind: 'local', cpuScaledByMemory: false, hostArchitecture: info.hostArchitecture, limitations: info.limitations });
+    expect(backend).toMatchObject({
+      kind: 'local',
+      cpuScaledByMemory: false,
+      hostArchitecture: info.hostArchitecture,
+      limitations: info.limitations,
+    });
   });
 
   test('AWS has neither', async () => {

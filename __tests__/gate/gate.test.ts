@@ -21,7 +21,11 @@ const gate = useGateFixture({ throttleRate: 0, errorRate: 0 });
 // changed (not yet explained; see the closing note): a failing run is retried, and its error logged.
 jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
-function project(baselineCode: string, candidateCode: string, extra: { memory?: number[]; sampling?: Record<string, number>; budgets?: Record<string, unknown> } = {}) {
+function project(
+  baselineCode: string,
+  candidateCode: string,
+  extra: { memory?: number[]; sampling?: Record<string, number>; budgets?: Record<string, unknown> } = {},
+) {
   const root = gate.fixture.writeBuilds(baselineCode, candidateCode);
   return validateConfig(
     {
@@ -42,7 +46,14 @@ function project(baselineCode: string, candidateCode: string, extra: { memory?: 
           ...(extra.budgets ? { budgets: extra.budgets } : {}),
         },
       ],
-      sampling: { 'pairs-per-environment': 5, batch: 8, 'max-environment-pairs': 40, concurrency: 2, seed: 7, ...extra.sampling },
+      sampling: {
+        'pairs-per-environment': 5,
+        batch: 8,
+        'max-environment-pairs': 40,
+        concurrency: 2,
+        seed: 7,
+        ...extra.sampling,
+      },
     },
     join(root, 'lambda-perf.yml'),
   );
@@ -59,7 +70,10 @@ describe('the gate against the local Lambda service', () => {
   // A 10% tolerance: on a shared 2-core runner the noise can keep a 5% bound out of reach
   // within the cap, which the gate then honestly calls inconclusive.
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
-    const config = project(spin(4000), spin(4000), { budgets: { 'max-regression': '10%' }, sampling: { 'max-environment-pairs': 64 } });
+    const config = project(spin(4000), spin(4000), {
+      budgets: { 'max-regression': '10%' },
+      sampling: { 'max-environment-pairs': 64 },
+    });
     const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(fn.reasons).toEqual([]);
@@ -77,10 +91,19 @@ describe('the gate against the local Lambda service', () => {
   });
 
   test('a candidate doing 25% more CPU work fails with a regression, at every memory size', async () => {
-    const report = await runGate({ config: project(spin(4000), spin(5000), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 64 } }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(4000), spin(5000), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 64 } }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons.filter((r) => r.kind === 'regression').map((r) => r.variant).sort()).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
+    expect(
+      fn.reasons
+        .filter((r) => r.kind === 'regression')
+        .map((r) => r.variant)
+        .sort(),
+    ).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
     for (const variant of fn.variants) {
       const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
       expect(warm.ratio).toBeGreaterThan(1.1);
@@ -93,11 +116,19 @@ describe('the gate against the local Lambda service', () => {
   });
 
   test('an exemplar that returns the wrong answer fails the gate with that reason', async () => {
-    const report = await runGate({ config: project(spin(1000), spin(1000, 'event.n * 3')), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(1000), spin(1000, 'event.n * 3')),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     expect(report.verdict).toBe('fail');
     const wrong = report.functions[0]!.reasons.filter((r) => r.kind === 'wrong-answer');
     expect(wrong.map((r) => r.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^exemplar two: the candidate answered \d+ of \d+ invocations wrongly \(\$\.answer is 3, expected 2\)$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^exemplar two: the candidate answered \d+ of \d+ invocations wrongly \(\$\.answer is 3, expected 2\)$/,
+        ),
+      ]),
     );
   });
 
@@ -106,7 +137,9 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({ config: project(spin(1000), failing), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons[0]!.message).toMatch(/the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(TypeError\)/);
+    expect(fn.reasons[0]!.message).toMatch(
+      /the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(TypeError\)/,
+    );
     const variant = fn.variants[0]!;
     expect(variant.stopped).toMatch(/^stopped: the candidate failed all \d+ calls \(TypeError\)$/);
     expect(variant.costChangePercent).toBeNull();
@@ -117,7 +150,11 @@ describe('the gate against the local Lambda service', () => {
 
   test('environments killed at random hit both builds alike: reported as platform noise, never as a finding against the candidate', async () => {
     gate.service.setFaults({ killRate: 0.05, seed: 11 });
-    const report = await runGate({ config: project(spin(2000), spin(2000), { budgets: { 'max-regression': '10%' } }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(2000), spin(2000), { budgets: { 'max-regression': '10%' } }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     expect(fn.variants[0]!.baseline.errors + fn.variants[0]!.candidate.errors).toBeGreaterThan(0);
     expect(fn.reasons.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
@@ -126,10 +163,16 @@ describe('the gate against the local Lambda service', () => {
   });
 
   test('a budget the candidate cannot meet fails the gate, and the recommendation says so', async () => {
-    const report = await runGate({ config: project(spin(3000), spin(3000), { budgets: { 'warm-p90-ms': 1 } }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(3000), spin(3000), { budgets: { 'warm-p90-ms': 1 } }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons.find((r) => r.kind === 'budget')?.message).toMatch(/warm-p90-ms is [\d.]+ ms, over the budget of 1 ms/);
+    expect(fn.reasons.find((r) => r.kind === 'budget')?.message).toMatch(
+      /warm-p90-ms is [\d.]+ ms, over the budget of 1 ms/,
+    );
   });
 
   test('with 20% of requests throttled and 5% answered 500, the gate still decides and leaves no function behind', async () => {
@@ -141,7 +184,12 @@ describe('the gate against the local Lambda service', () => {
       credentials: gate.service.accessKey!,
       retryStrategy: new ConfiguredRetryStrategy(4, (attempt) => 10 * attempt),
     });
-    const report = await runGate({ config: project(spin(4000), spin(5000)), backend: gate.backend, retry: FAST_RETRY, client });
+    const report = await runGate({
+      config: project(spin(4000), spin(5000)),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+      client,
+    });
     client.destroy();
     gate.service.setFaults({ throttleRate: 0, errorRate: 0 });
     expect(report.verdict).toBe('fail');
@@ -152,12 +200,21 @@ describe('the gate against the local Lambda service', () => {
 
   test('an infrastructure failure after the function exists still deletes it, and says what failed', async () => {
     const config = project(spin(1000), spin(1000));
-    const broken = { ...config, functions: [{ ...config.functions[0]!, candidate: { kind: 'zip' as const, path: join(gate.scratch, 'not-a.zip') } }] };
+    const broken = {
+      ...config,
+      functions: [
+        { ...config.functions[0]!, candidate: { kind: 'zip' as const, path: join(gate.scratch, 'not-a.zip') } },
+      ],
+    };
     writeFileSync(join(gate.scratch, 'not-a.zip'), 'this is not a zip');
-    const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch((e: unknown) => e);
+    const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(InfrastructureError);
     expect((failure as InfrastructureError).kind).toBe('failed');
-    expect((failure as Error).message).toMatch(/lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip/);
+    expect((failure as Error).message).toMatch(
+      /lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip/,
+    );
     expect(await functionsLeft()).toEqual([]);
   });
 });

@@ -18,7 +18,12 @@ const handler = (micros: number, slowMicros = micros): string => `exports.handle
 
 const gate = useGateFixture({ logDelayMs: 0 });
 
-function project(baseline: string, candidate: string, environment: Record<string, string>, extra: Record<string, unknown> = {}) {
+function project(
+  baseline: string,
+  candidate: string,
+  environment: Record<string, string>,
+  extra: Record<string, unknown> = {},
+) {
   const root = gate.fixture.writeBuilds(baseline, candidate);
   return validateConfig(
     {
@@ -33,7 +38,12 @@ function project(baseline: string, candidate: string, environment: Record<string
           candidate: './candidate',
           memory: [1769],
           exemplars: [{ name: 'home', event: { path: '/' }, expect: { statusCode: 200 } }],
-          integration: { command: `node ${TRAFFIC}`, environment: { FUNCTION_UNDER_TEST: '${arn}', ...environment }, 'max-log-wait-s': 20, ...extra },
+          integration: {
+            command: `node ${TRAFFIC}`,
+            environment: { FUNCTION_UNDER_TEST: '${arn}', ...environment },
+            'max-log-wait-s': 20,
+            ...extra,
+          },
         },
       ],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 5 },
@@ -45,7 +55,11 @@ function project(baseline: string, candidate: string, environment: Record<string
 describe('integration tests as a traffic profile', () => {
   test('its counts match the invocations the command made, each attributed to the build it ran against', async () => {
     const log = join(gate.scratch, 'answered-by.txt');
-    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '25', TRAFFIC_LOG: log }, { repeat: 2 }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '25', TRAFFIC_LOG: log }, { repeat: 2 }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const integration = report.functions[0]!.integration!;
     expect(integration.mode).toBe('concurrent');
     expect(integration.runs.map((r) => r.build)).toEqual(['baseline', 'candidate', 'baseline', 'candidate']);
@@ -67,7 +81,11 @@ describe('integration tests as a traffic profile', () => {
   });
 
   test('a regression that shows only in integration traffic is caught', async () => {
-    const report = await runGate({ config: project(handler(2000, 3000), handler(2000, 6000), { TRAFFIC_COUNT: '40', TRAFFIC_PATH: '/report' }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(handler(2000, 3000), handler(2000, 6000), { TRAFFIC_COUNT: '40', TRAFFIC_PATH: '/report' }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     // The exemplars' path does the same work in both builds: the difference is not there.
     expect(fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!.ratio).toBeLessThan(1.2);
@@ -80,13 +98,23 @@ describe('integration tests as a traffic profile', () => {
       [40, 'regression'],
     ]);
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(/^integration traffic at 1769MB-x86_64: warm duration \+/);
-    expect(renderMarkdown(report)).toMatch(/By round: \+\d+\.\d% \(39 pairs, regression\), \+\d+\.\d% \(40 pairs, regression\); a decision must hold in every round\./);
-    expect(renderTerminal(report)).toMatch(/regression; by round \+\d+\.\d% \(39 pairs, regression\), \+\d+\.\d% \(40 pairs, regression\)/);
+    expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(
+      /^integration traffic at 1769MB-x86_64: warm duration \+/,
+    );
+    expect(renderMarkdown(report)).toMatch(
+      /By round: \+\d+\.\d% \(39 pairs, regression\), \+\d+\.\d% \(40 pairs, regression\); a decision must hold in every round\./,
+    );
+    expect(renderTerminal(report)).toMatch(
+      /regression; by round \+\d+\.\d% \(39 pairs, regression\), \+\d+\.\d% \(40 pairs, regression\)/,
+    );
   });
 
   test('suites that cannot run side by side run one after the other, alternating, and are compared run by run', async () => {
-    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '10' }, { concurrent: false, repeat: 2 }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '10' }, { concurrent: false, repeat: 2 }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const integration = report.functions[0]!.integration!;
     expect(integration.mode).toBe('sequential');
     expect(integration.runs.map((r) => r.build)).toEqual(['baseline', 'candidate', 'candidate', 'baseline']);
@@ -98,10 +126,16 @@ describe('integration tests as a traffic profile', () => {
   });
 
   test('a failing command is a failing test, with its output, not a slowdown; fail-on decides', async () => {
-    const report = await runGate({ config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '5', TRAFFIC_FAIL: '1' }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(handler(1000), handler(1000), { TRAFFIC_COUNT: '5', TRAFFIC_FAIL: '1' }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     const reasons = report.functions[0]!.reasons;
     const failure = reasons.find((r) => r.kind === 'test-failure');
-    expect(failure?.message).toMatch(/integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/);
+    expect(failure?.message).toMatch(
+      /integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/,
+    );
     expect(reasons.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
     expect(reasons.filter((r) => r.kind === 'regression')).toEqual([]);
     // Its five calls a round are counted and compared, but five pairs cannot show a regression
@@ -131,7 +165,12 @@ exports.handler = async (event, context) => {
   return { statusCode: 200, build: process.env.LAMBDA_PERF_GATE_BUILD, h };
 };`;
     const progress: string[] = [];
-    const report = await runGate({ config: project(handler(1000), forger, { TRAFFIC_COUNT: '25' }), backend: gate.backend, retry: FAST_RETRY, progress: (line) => progress.push(line) });
+    const report = await runGate({
+      config: project(handler(1000), forger, { TRAFFIC_COUNT: '25' }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+      progress: (line) => progress.push(line),
+    });
     const integration = report.functions[0]!.integration!;
     for (const run of integration.runs) {
       expect(run.invocations).toBe(25);
@@ -141,12 +180,22 @@ exports.handler = async (event, context) => {
     expect(integration.candidate.warm.p50).toBeGreaterThan(integration.baseline.warm.p50 * 0.5);
     const warm = integration.comparisons.find((c) => c.metric === 'warm')!;
     expect(warm.ratio).toBeGreaterThan(0.5);
-    expect(progress.filter((line) => /candidate exit 0, 25 invocations in the logs; 75 REPORT lines the function printed itself were not counted/.test(line))).toHaveLength(2);
+    expect(
+      progress.filter((line) =>
+        /candidate exit 0, 25 invocations in the logs; 75 REPORT lines the function printed itself were not counted/.test(
+          line,
+        ),
+      ),
+    ).toHaveLength(2);
   });
 
   test('late log delivery is waited for, within the bound', async () => {
     gate.service.setFaults({ logDelayMs: 1500 });
-    const report = await runGate({ config: project(handler(500), handler(500), { TRAFFIC_COUNT: '8' }), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(handler(500), handler(500), { TRAFFIC_COUNT: '8' }),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
     for (const run of report.functions[0]!.integration!.runs) {
       expect(run.invocations).toBe(8);
       expect(run.logWaitMs).toBeGreaterThanOrEqual(1000);

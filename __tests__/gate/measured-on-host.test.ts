@@ -16,7 +16,18 @@ describe('a local run with x86_64 and arm64 variants', () => {
         region: 'us-east-1',
         endpoint: gate.service.endpoint,
         strategy: 'cost',
-        functions: [{ name: 'arch', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './baseline', candidate: './candidate', memory: [512], architectures: ['x86_64', 'arm64'], exemplars: [{ name: 'one', event: { n: 1 }, expect: { answer: 2 } }] }],
+        functions: [
+          {
+            name: 'arch',
+            runtime: 'nodejs20.x',
+            handler: 'index.handler',
+            baseline: './baseline',
+            candidate: './candidate',
+            memory: [512],
+            architectures: ['x86_64', 'arm64'],
+            exemplars: [{ name: 'one', event: { n: 1 }, expect: { answer: 2 } }],
+          },
+        ],
         sampling: { 'pairs-per-environment': 2, batch: 8, 'max-environment-pairs': 16, concurrency: 2, seed: 3 },
       },
       `${root}/lambda-perf.yml`,
@@ -33,10 +44,13 @@ describe('a local run with x86_64 and arm64 variants', () => {
       ['arm64', host === 'arm64' ? undefined : host],
     ]);
     const flagged = fn.reasons.filter((r) => r.kind === 'notice' && r.variant === `512MB-${foreign}`);
-    expect(flagged.map((r) => r.message)).toEqual([expect.stringMatching(new RegExp(`^${foreign} timings measured on an? ${host} host`))]);
+    expect(flagged.map((r) => r.message)).toEqual([
+      expect.stringMatching(new RegExp(`^${foreign} timings measured on an? ${host} host`)),
+    ]);
     expect(fn.recommended?.architecture).toBe(host);
     const limitations = gate.service.info().limitations;
     expect(report.environment.limitations ?? []).toEqual(limitations);
-    for (const limitation of limitations) expect(fn.reasons).toContainEqual({ kind: 'notice', message: `local host: ${limitation}` });
+    for (const limitation of limitations)
+      expect(fn.reasons).toContainEqual({ kind: 'notice', message: `local host: ${limitation}` });
   });
 });

@@ -18,15 +18,37 @@ const spec = (overrides: Partial<FunctionSpec>): FunctionSpec => ({
 
 describe('planning', () => {
   test('variants are memory x architecture x named variant, with readable ids', () => {
-    const plans = planVariants(spec({ memory: [256, 1024], architectures: ['x86_64', 'arm64'], variants: [{ name: 'default', environment: {} }, { name: 'prejit', environment: { X: '1' }, snapStart: true }] }), 128);
+    const plans = planVariants(
+      spec({
+        memory: [256, 1024],
+        architectures: ['x86_64', 'arm64'],
+        variants: [
+          { name: 'default', environment: {} },
+          { name: 'prejit', environment: { X: '1' }, snapStart: true },
+        ],
+      }),
+      128,
+    );
     expect(plans.map((p) => p.id)).toEqual([
-      '256MB-x86_64', '1024MB-x86_64', '256MB-x86_64-prejit', '1024MB-x86_64-prejit',
-      '256MB-arm64', '1024MB-arm64', '256MB-arm64-prejit', '1024MB-arm64-prejit',
+      '256MB-x86_64',
+      '1024MB-x86_64',
+      '256MB-x86_64-prejit',
+      '1024MB-x86_64-prejit',
+      '256MB-arm64',
+      '1024MB-arm64',
+      '256MB-arm64-prejit',
+      '1024MB-arm64-prejit',
     ]);
-    expect(plans[2]).toMatchObject({ memoryMb: 256, architecture: 'x86_64', name: 'prejit', environment: { X: '1' }, snapStart: true });
+    expect(plans[2]).toMatchObject({
+      memoryMb: 256,
+      architecture: 'x86_64',
+      name: 'prejit',
+      environment: { X: '1' },
+      snapStart: true,
+    });
   });
 
-  test('without memory sizes, the default (the template\'s) is measured', () => {
+  test("without memory sizes, the default (the template's) is measured", () => {
     expect(planVariants(spec({}), 640).map((p) => p.id)).toEqual(['640MB-x86_64']);
   });
 
@@ -36,7 +58,7 @@ describe('planning', () => {
     expect(sequence).toEqual(['small', 'small', 'large', 'small', 'small', 'small', 'large', 'small']);
   });
 
-  test('the perf function\'s name stays within Lambda\'s 64 characters', () => {
+  test("the perf function's name stays within Lambda's 64 characters", () => {
     expect(perfFunctionName('orders', 'ab12cd34')).toBe('lpg-orders-ab12cd34');
     expect(perfFunctionName('x'.repeat(40), 'ab12cd34').length).toBeLessThanOrEqual(64);
   });

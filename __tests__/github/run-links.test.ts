@@ -17,11 +17,19 @@ function event(name: string, payload: unknown): string {
   return path;
 }
 
-const runner = { GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/orders', GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' };
+const runner = {
+  GITHUB_ACTIONS: 'true',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_REPOSITORY: 'acme/orders',
+  GITHUB_RUN_ID: '4242',
+  GITHUB_RUN_ATTEMPT: '1',
+};
 
-describe('the commits compared and the run, from the runner\'s environment', () => {
+describe("the commits compared and the run, from the runner's environment", () => {
   test('a pull request: its head and base from the event (GITHUB_SHA is the merge commit), and the run', () => {
-    const path = event('pr', { pull_request: { head: { sha: HEAD, ref: 'faster-orders' }, base: { sha: BASE, ref: 'main' } } });
+    const path = event('pr', {
+      pull_request: { head: { sha: HEAD, ref: 'faster-orders' }, base: { sha: BASE, ref: 'main' } },
+    });
     expect(reportContext({ ...runner, GITHUB_SHA: MERGE, GITHUB_EVENT_PATH: path })).toEqual({
       head: { sha: HEAD, ref: 'faster-orders' },
       base: { sha: BASE, ref: 'main' },
@@ -31,7 +39,15 @@ describe('the commits compared and the run, from the runner\'s environment', () 
 
   test('a push: its commit against the one before; a new branch has none before; a rerun links its attempt', () => {
     const push = event('push', { before: BASE });
-    expect(reportContext({ ...runner, GITHUB_SHA: HEAD, GITHUB_REF_NAME: 'main', GITHUB_EVENT_PATH: push, GITHUB_RUN_ATTEMPT: '2' })).toEqual({
+    expect(
+      reportContext({
+        ...runner,
+        GITHUB_SHA: HEAD,
+        GITHUB_REF_NAME: 'main',
+        GITHUB_EVENT_PATH: push,
+        GITHUB_RUN_ATTEMPT: '2',
+      }),
+    ).toEqual({
       head: { sha: HEAD, ref: 'main' },
       base: { sha: BASE },
       runUrl: 'https://github.com/acme/orders/actions/runs/4242/attempts/2',
@@ -42,6 +58,8 @@ describe('the commits compared and the run, from the runner\'s environment', () 
 
   test('outside GitHub Actions, or with an unreadable event, nothing is made up', () => {
     expect(reportContext({ GITHUB_SHA: HEAD })).toBeUndefined();
-    expect(reportContext({ ...runner, GITHUB_SHA: 'not-a-sha', GITHUB_EVENT_PATH: join(dir, 'missing.json') })).toEqual({ runUrl: 'https://github.com/acme/orders/actions/runs/4242' });
+    expect(reportContext({ ...runner, GITHUB_SHA: 'not-a-sha', GITHUB_EVENT_PATH: join(dir, 'missing.json') })).toEqual(
+      { runUrl: 'https://github.com/acme/orders/actions/runs/4242' },
+    );
   });
 });

@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(() => github.close());
 
 let issue = 100;
-const body = (key: string, verdict: Verdict, text = ''): string => `${commentMarker(key, verdict)}\n## ${verdict}${text}`;
+const body = (key: string, verdict: Verdict, text = ''): string =>
+  `${commentMarker(key, verdict)}\n## ${verdict}${text}`;
 
 describe('the sticky PR comment', () => {
   test('always: one comment per key, found again among many and updated in place', async () => {
@@ -23,7 +24,13 @@ describe('the sticky PR comment', () => {
     for (let i = 0; i < 120; i++) github.comments.push({ id: 1 + i, issue: n, body: `chatter ${i}`, html_url: '' });
     const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml' };
     const first = await upsertStickyComment(octokit, target, body('perf.yml', 'fail'), 'fail', 'always');
-    const other = await upsertStickyComment(octokit, { ...target, key: 'other.yml' }, body('other.yml', 'pass'), 'pass', 'always');
+    const other = await upsertStickyComment(
+      octokit,
+      { ...target, key: 'other.yml' },
+      body('other.yml', 'pass'),
+      'pass',
+      'always',
+    );
     const again = await upsertStickyComment(octokit, target, body('perf.yml', 'pass'), 'pass', 'always');
     expect([first.action, other.action, again.action]).toEqual(['created', 'created', 'updated']);
     expect(again.url).toBe(first.url);
@@ -38,25 +45,39 @@ describe('the sticky PR comment', () => {
     const target = { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' };
     expect((await upsertStickyComment(octokit, target, body('k', 'pass'), 'pass', 'on-change')).action).toBe('skipped');
     expect((await upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'on-change')).action).toBe('created');
-    expect((await upsertStickyComment(octokit, target, body('k', 'fail', ' again'), 'fail', 'on-change')).action).toBe('unchanged');
+    expect((await upsertStickyComment(octokit, target, body('k', 'fail', ' again'), 'fail', 'on-change')).action).toBe(
+      'unchanged',
+    );
     expect((await upsertStickyComment(octokit, target, body('k', 'pass'), 'pass', 'on-change')).action).toBe('updated');
   });
 
   test('on-failure: only a failure creates a comment; afterwards it is kept current', async () => {
     const target = { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' };
-    expect((await upsertStickyComment(octokit, target, body('k', 'inconclusive'), 'inconclusive', 'on-failure')).action).toBe('skipped');
-    expect((await upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'on-failure')).action).toBe('created');
-    expect((await upsertStickyComment(octokit, target, body('k', 'pass'), 'pass', 'on-failure')).action).toBe('updated');
+    expect(
+      (await upsertStickyComment(octokit, target, body('k', 'inconclusive'), 'inconclusive', 'on-failure')).action,
+    ).toBe('skipped');
+    expect((await upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'on-failure')).action).toBe(
+      'created',
+    );
+    expect((await upsertStickyComment(octokit, target, body('k', 'pass'), 'pass', 'on-failure')).action).toBe(
+      'updated',
+    );
   });
 
   test('never writes nothing, and asks nothing', async () => {
     const before = github.requests.length;
-    const result = await upsertStickyComment(octokit, { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' }, body('k', 'fail'), 'fail', 'never');
+    const result = await upsertStickyComment(
+      octokit,
+      { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' },
+      body('k', 'fail'),
+      'fail',
+      'never',
+    );
     expect(result.action).toBe('skipped');
     expect(github.requests.length).toBe(before);
   });
 
-  test('the next comment says what changed since the last one, read from the gate\'s own comment', async () => {
+  test("the next comment says what changed since the last one, read from the gate's own comment", async () => {
     const target = { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'perf.yml' };
     const seen: (CommentState | undefined)[] = [];
     const render = (report: ReturnType<typeof scenarioReport>) => (previous: CommentState | undefined) => {
@@ -66,17 +87,26 @@ describe('the sticky PR comment', () => {
     await upsertStickyComment(octokit, target, render(scenarioReport('fail')), 'fail', 'always');
     await upsertStickyComment(octokit, target, render(scenarioReport('pass')), 'pass', 'always');
     expect(seen[0]).toBeUndefined();
-    expect(seen[1]).toEqual({ sha: '0123456789abcdef0123456789abcdef01234567', functions: [{ name: 'orders', verdict: 'fail', warmChangePercent: 23.4 }] });
+    expect(seen[1]).toEqual({
+      sha: '0123456789abcdef0123456789abcdef01234567',
+      functions: [{ name: 'orders', verdict: 'fail', warmChangePercent: 23.4 }],
+    });
     const [ours] = github.comments.filter((c) => c.issue === target.issueNumber);
     expect(ours!.body).toContain('Since the last run (`0123456`): was ❌ +23%, now ✅ +1.0%.');
   });
 
-  describe('a comment someone else wrote with the marker is not the gate\'s', () => {
+  describe("a comment someone else wrote with the marker is not the gate's", () => {
     const mallory = { login: 'mallory', id: 666, type: 'User' as const };
 
     test('with GITHUB_TOKEN: the gate writes and then updates its own comment, and leaves the planted one alone', async () => {
       const n = ++issue;
-      const planted = { id: 9001, issue: n, body: body('perf.yml', 'pass', ' (all good, merge it)'), html_url: 'planted', user: mallory };
+      const planted = {
+        id: 9001,
+        issue: n,
+        body: body('perf.yml', 'pass', ' (all good, merge it)'),
+        html_url: 'planted',
+        user: mallory,
+      };
       github.comments.push(planted);
       const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml' };
       const first = await upsertStickyComment(octokit, target, body('perf.yml', 'fail'), 'fail', 'always');
@@ -84,17 +114,25 @@ describe('the sticky PR comment', () => {
       expect([first.action, second.action]).toEqual(['created', 'updated']);
       expect(second.url).toBe(first.url);
       const ours = github.comments.filter((c) => c.issue === n && c.id !== planted.id);
-      expect(ours).toEqual([expect.objectContaining({ user: GITHUB_ACTIONS_BOT, body: body('perf.yml', 'fail', ' again') })]);
+      expect(ours).toEqual([
+        expect.objectContaining({ user: GITHUB_ACTIONS_BOT, body: body('perf.yml', 'fail', ' again') }),
+      ]);
       expect(planted.body).toBe(body('perf.yml', 'pass', ' (all good, merge it)'));
       expect(github.requests.filter((r) => r === 'PATCH /repos/acme/orders/issues/comments/9001')).toEqual([]);
     });
 
-    test('a planted comment\'s state line is not read as what the gate showed last', async () => {
+    test("a planted comment's state line is not read as what the gate showed last", async () => {
       const n = ++issue;
       const planted = `${commentMarker('k', 'pass')}\n<!-- lambda-perf-gate-state v=1 f=orders,pass,-50.0 -->`;
       github.comments.push({ id: 9005, issue: n, body: planted, html_url: 'planted', user: mallory });
       const seen: (CommentState | undefined)[] = [];
-      const result = await upsertStickyComment(octokit, { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' }, (previous) => (seen.push(previous), body('k', 'fail')), 'fail', 'always');
+      const result = await upsertStickyComment(
+        octokit,
+        { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' },
+        (previous) => (seen.push(previous), body('k', 'fail')),
+        'fail',
+        'always',
+      );
       expect(result.action).toBe('created');
       expect(seen).toEqual([undefined]);
     });
@@ -103,21 +141,33 @@ describe('the sticky PR comment', () => {
       const n = ++issue;
       github.comments.push({ id: 9002, issue: n, body: body('k', 'fail'), html_url: 'planted', user: mallory });
       const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' };
-      expect((await upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'on-change')).action).toBe('created');
+      expect((await upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'on-change')).action).toBe(
+        'created',
+      );
     });
 
-    test('with a personal access token: the gate asks GitHub who it is and keeps to that person\'s comment', async () => {
+    test("with a personal access token: the gate asks GitHub who it is and keeps to that person's comment", async () => {
       github.tokens.set('pat-alice', { user: { login: 'Alice', id: 7, type: 'User' }, installation: false });
       const asAlice = getOctokit('pat-alice', { baseUrl: github.url });
       const n = ++issue;
       github.comments.push({ id: 9003, issue: n, body: body('k', 'pass'), html_url: 'planted', user: mallory });
-      github.comments.push({ id: 9004, issue: n, body: body('k', 'pass'), html_url: 'from GITHUB_TOKEN', user: GITHUB_ACTIONS_BOT });
+      github.comments.push({
+        id: 9004,
+        issue: n,
+        body: body('k', 'pass'),
+        html_url: 'from GITHUB_TOKEN',
+        user: GITHUB_ACTIONS_BOT,
+      });
       const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'k' };
       const first = await upsertStickyComment(asAlice, target, body('k', 'fail'), 'fail', 'always');
       const second = await upsertStickyComment(asAlice, target, body('k', 'pass'), 'pass', 'always');
       expect([first.action, second.action]).toEqual(['created', 'updated']);
       expect(github.comments.filter((c) => c.issue === n && c.user?.login === 'Alice')).toHaveLength(1);
-      expect(github.comments.filter((c) => c.issue === n).map((c) => c.body.includes('verdict=pass'))).toEqual([true, true, true]);
+      expect(github.comments.filter((c) => c.issue === n).map((c) => c.body.includes('verdict=pass'))).toEqual([
+        true,
+        true,
+        true,
+      ]);
       expect(github.requests.filter((r) => r.startsWith('PATCH') && /\/(9003|9004)$/.test(r))).toEqual([]);
     });
   });
@@ -128,7 +178,9 @@ describe('a token that may not write comments', () => {
     github.forbidWrites = true;
     try {
       const target = { owner: 'acme', repo: 'orders', issueNumber: ++issue, key: 'k' };
-      await expect(upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'always')).rejects.toThrow(/Resource not accessible by integration.*\(HTTP 403\): the token needs the permission pull-requests: write/);
+      await expect(upsertStickyComment(octokit, target, body('k', 'fail'), 'fail', 'always')).rejects.toThrow(
+        /Resource not accessible by integration.*\(HTTP 403\): the token needs the permission pull-requests: write/,
+      );
     } finally {
       github.forbidWrites = false;
     }

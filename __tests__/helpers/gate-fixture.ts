@@ -30,7 +30,10 @@ export async function startGateFixture(): Promise<GateFixture> {
     backend: { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement },
     writeBuilds: (baselineCode, candidateCode) => {
       const root = join(work, `p${++counter}`);
-      for (const [build, code] of [['baseline', baselineCode], ['candidate', candidateCode]] as const) {
+      for (const [build, code] of [
+        ['baseline', baselineCode],
+        ['candidate', candidateCode],
+      ] as const) {
         mkdirSync(join(root, build), { recursive: true });
         writeFileSync(join(root, build, 'index.js'), code);
       }

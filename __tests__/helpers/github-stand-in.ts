@@ -53,7 +53,12 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
   let url = '';
   const state = { forbidWrites: false };
 
-  const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const send = (
+    response: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
     const text = JSON.stringify(body);
     response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     response.end(text);
@@ -62,7 +67,9 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
     new Promise((resolve) => {
       const chunks: Buffer[] = [];
       request.on('data', (c: Buffer) => chunks.push(c));
-      request.on('end', () => resolve(chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body?: string }) : {}));
+      request.on('end', () =>
+        resolve(chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body?: string }) : {}),
+      );
     });
 
   const server = createServer((request, response) => {
@@ -76,18 +83,31 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
       const identity = token === undefined ? undefined : tokens.get(token);
       const forbidden = (): void =>
         send(response, 403, {
-          message: identity?.installation === false ? 'Must have admin rights to Repository.' : 'Resource not accessible by integration',
+          message:
+            identity?.installation === false
+              ? 'Must have admin rights to Repository.'
+              : 'Resource not accessible by integration',
           documentation_url: 'https://docs.github.com/rest/issues/comments',
         });
-      if (!identity) return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+      if (!identity)
+        return send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
       if (parsed.pathname === '/user' && request.method === 'GET') {
         // An installation token (GITHUB_TOKEN) is no user: GitHub answers 403.
-        if (identity.installation) return send(response, 403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' });
+        if (identity.installation)
+          return send(response, 403, {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+          });
         send(response, 200, identity.user);
       } else if (pull && request.method === 'GET') {
         const found = pulls.get(Number(pull[2]));
         if (!found) return send(response, 404, { message: 'Not Found' });
-        send(response, 200, { number: Number(pull[2]), state: 'open', head: { sha: found.headSha, repo: { full_name: found.headRepo } }, base: { repo: { full_name: pull[1] } } });
+        send(response, 200, {
+          number: Number(pull[2]),
+          state: 'open',
+          head: { sha: found.headSha, repo: { full_name: found.headRepo } },
+          base: { repo: { full_name: pull[1] } },
+        });
       } else if (list && request.method === 'GET') {
         const issue = Number(list[1]);
         const perPage = Number(parsed.searchParams.get('per_page') ?? 30);

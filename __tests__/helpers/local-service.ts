@@ -78,7 +78,12 @@ export interface Invocation {
   readonly report: ReportMetrics;
 }
 
-export async function invoke(client: LambdaClient, name: string, event: unknown = {}, qualifier?: string): Promise<Invocation> {
+export async function invoke(
+  client: LambdaClient,
+  name: string,
+  event: unknown = {},
+  qualifier?: string,
+): Promise<Invocation> {
   const output = await client.send(
     new InvokeCommand({
       FunctionName: name,
@@ -101,7 +106,11 @@ export async function invoke(client: LambdaClient, name: string, event: unknown 
 }
 
 const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
-  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
 
 /** SHA-256 in the shape the SDK's signer takes (a hash, or an HMAC when given a secret). */
 class NodeSha256 {
@@ -134,7 +143,12 @@ export async function rawRequest(service: LocalLambda, request: RawRequest): Pro
   const method = request.method ?? 'GET';
   let headers: Record<string, string> = { host: url.host, ...request.headers };
   if (service.accessKey && request.sign !== false) {
-    const signer = new SignatureV4({ credentials: service.accessKey, region: 'us-east-1', service: request.service ?? 'lambda', sha256: NodeSha256 });
+    const signer = new SignatureV4({
+      credentials: service.accessKey,
+      region: 'us-east-1',
+      service: request.service ?? 'lambda',
+      sha256: NodeSha256,
+    });
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) query[key] = value;
     const signed = await signer.sign({
@@ -158,7 +172,8 @@ export async function rawRequest(service: LocalLambda, request: RawRequest): Pro
       incoming.on('end', () => {
         const status = incoming.statusCode ?? 0;
         const responseHeaders = new Headers();
-        for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+        for (const [name, value] of Object.entries(incoming.headers))
+          if (typeof value === 'string') responseHeaders.set(name, value);
         resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
       });
     });

@@ -21,12 +21,23 @@ function arm(warmP50: number, costPerMillion: number): ArmStats {
       perMillionUsd: costPerMillion,
       monthlyUsd: costPerMillion * 5,
       pricePerGbSecond: 0.0000166667,
-      breakdownPerMillionUsd: { compute: costPerMillion - 0.2, requests: 0.2, coldStarts: 0.01, snapStart: 0, ephemeralStorage: 0 },
+      breakdownPerMillionUsd: {
+        compute: costPerMillion - 0.2,
+        requests: 0.2,
+        coldStarts: 0.01,
+        snapStart: 0,
+        ephemeralStorage: 0,
+      },
     },
   };
 }
 
-function variant(memoryMb: number, baseP50: number, ratio: number, outcome: MetricComparison['outcome']): VariantResult {
+function variant(
+  memoryMb: number,
+  baseP50: number,
+  ratio: number,
+  outcome: MetricComparison['outcome'],
+): VariantResult {
   const id = `${memoryMb}MB-x86_64`;
   return {
     id,
@@ -49,13 +60,32 @@ function variant(memoryMb: number, baseP50: number, ratio: number, outcome: Metr
         pValue: 0.00001,
         outcome,
         look: 1,
-        environmentPairs: Array.from({ length: 8 }, (_, index) => ({ index, pairs: 5, ratio: ratio + ((index % 3) - 1) * 0.01, coldRatio: 1.1 })),
+        environmentPairs: Array.from({ length: 8 }, (_, index) => ({
+          index,
+          pairs: 5,
+          ratio: ratio + ((index % 3) - 1) * 0.01,
+          coldRatio: 1.1,
+        })),
         spread: { betweenEnvironments: 0.031, withinEnvironment: 0.02 },
       },
       // Three cold starts a side cannot bound the ratio from above.
-      { metric: 'cold', variant: id, nBaseline: 3, nCandidate: 3, units: 3, ratio: 1.1, ciLow: 0, ciHigh: Infinity, confidence: 0.99, pValue: 0.2, outcome: 'inconclusive' },
+      {
+        metric: 'cold',
+        variant: id,
+        nBaseline: 3,
+        nCandidate: 3,
+        units: 3,
+        ratio: 1.1,
+        ciLow: 0,
+        ciHigh: Infinity,
+        confidence: 0.99,
+        pValue: 0.2,
+        outcome: 'inconclusive',
+      },
     ],
-    budgets: [{ budget: 'warm-p90-ms', limit: 120, value: baseP50 * ratio * 1.3, unit: 'ms', ok: baseP50 * ratio * 1.3 <= 120 }],
+    budgets: [
+      { budget: 'warm-p90-ms', limit: 120, value: baseP50 * ratio * 1.3, unit: 'ms', ok: baseP50 * ratio * 1.3 <= 120 },
+    ],
     costChangePercent: (ratio - 1) * 100,
   };
 }
@@ -71,15 +101,46 @@ export function sampleReport(functions = 1): GateReport {
     region: 'us-east-1',
     verdict: 'fail',
     summary: 'orders: fail',
-    environment: { cpuScaledByMemory: false, statement: 'Local Lambda service: CPU is NOT throttled by memory (no writable cgroup cpu controller was found).' },
-    settings: { confidence: 0.99, passConfidence: 0.95, pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40, concurrency: 2, seed: 7, strategy: 'cheapest-within-budget', invocationsPerMonth: 5e6, coldStartRate: 0.01 },
+    environment: {
+      cpuScaledByMemory: false,
+      statement: 'Local Lambda service: CPU is NOT throttled by memory (no writable cgroup cpu controller was found).',
+    },
+    settings: {
+      confidence: 0.99,
+      passConfidence: 0.95,
+      pairsPerEnvironment: 5,
+      batch: 8,
+      maxEnvironmentPairs: 40,
+      concurrency: 2,
+      seed: 7,
+      strategy: 'cheapest-within-budget',
+      invocationsPerMonth: 5e6,
+      coldStartRate: 0.01,
+    },
     functions: Array.from({ length: functions }, (_, i) => ({
       name: i === 0 ? 'orders' : `orders-${i}`,
       perfFunction: `lpg-orders-${i}`,
       verdict: 'fail' as const,
-      reasons: [{ kind: 'regression' as const, variant: '256MB-x86_64', message: '256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, p<0.0001, n=40/40) exceeds the 5% tolerance' }],
-      recommended: { variant: '512MB-x86_64', memory: 512, architecture: 'x86_64' as const, strategy: 'cheapest-within-budget' as const, why: 'cheapest within the latency budgets at $0.86 per million' },
-      variants: [variant(256, 122, 1.234, 'regression'), variant(512, 60, 1.02, 'no-regression'), variant(1024, 29, 1.03, 'no-regression')],
+      reasons: [
+        {
+          kind: 'regression' as const,
+          variant: '256MB-x86_64',
+          message:
+            '256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, p<0.0001, n=40/40) exceeds the 5% tolerance',
+        },
+      ],
+      recommended: {
+        variant: '512MB-x86_64',
+        memory: 512,
+        architecture: 'x86_64' as const,
+        strategy: 'cheapest-within-budget' as const,
+        why: 'cheapest within the latency budgets at $0.86 per million',
+      },
+      variants: [
+        variant(256, 122, 1.234, 'regression'),
+        variant(512, 60, 1.02, 'no-regression'),
+        variant(1024, 29, 1.03, 'no-regression'),
+      ],
       invocations: { total: 258, baseline: 129, candidate: 129, retries: 2, costUsd: 0.0003 },
       cpuScaledByMemory: false,
       tolerance: 0.05,
@@ -89,8 +150,34 @@ export function sampleReport(functions = 1): GateReport {
 }
 
 const PASSING = (id: string, ratio: number): MetricComparison[] => [
-  { metric: 'warm', variant: id, nBaseline: 40, nCandidate: 40, units: 8, ratio, ciLow: ratio - 0.03, ciHigh: ratio + 0.03, confidence: 0.99, pValue: 0.4, outcome: 'no-regression', look: 1, spread: { betweenEnvironments: 0.02, withinEnvironment: 0.015 } },
-  { metric: 'cold', variant: id, nBaseline: 8, nCandidate: 8, units: 8, ratio: 1, ciLow: 0.9, ciHigh: 1.12, confidence: 0.99, pValue: 0.5, outcome: 'no-regression' },
+  {
+    metric: 'warm',
+    variant: id,
+    nBaseline: 40,
+    nCandidate: 40,
+    units: 8,
+    ratio,
+    ciLow: ratio - 0.03,
+    ciHigh: ratio + 0.03,
+    confidence: 0.99,
+    pValue: 0.4,
+    outcome: 'no-regression',
+    look: 1,
+    spread: { betweenEnvironments: 0.02, withinEnvironment: 0.015 },
+  },
+  {
+    metric: 'cold',
+    variant: id,
+    nBaseline: 8,
+    nCandidate: 8,
+    units: 8,
+    ratio: 1,
+    ciLow: 0.9,
+    ciHigh: 1.12,
+    confidence: 0.99,
+    pValue: 0.5,
+    outcome: 'no-regression',
+  },
 ];
 
 function withComparisons(v: VariantResult, comparisons: MetricComparison[]): VariantResult {
@@ -111,18 +198,36 @@ export function scenarioReport(scenario: Scenario): GateReport {
   const base = { ...sampleReport(), context: CONTEXT };
   const fn = base.functions[0]!;
   const [v256, v512, v1024] = fn.variants as [VariantResult, VariantResult, VariantResult];
-  const onAws = { backend: 'aws' as const, environment: { cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' } };
+  const onAws = {
+    backend: 'aws' as const,
+    environment: { cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' },
+  };
   const passing: typeof fn = {
     ...fn,
     verdict: 'pass',
     reasons: [],
-    variants: [withComparisons({ ...v256, budgets: [{ ...v256.budgets[0]!, ok: true, limit: 400 }] }, PASSING(v256.id, 0.99)), withComparisons(v512, PASSING(v512.id, 1.01)), withComparisons(v1024, PASSING(v1024.id, 1.0))],
+    variants: [
+      withComparisons({ ...v256, budgets: [{ ...v256.budgets[0]!, ok: true, limit: 400 }] }, PASSING(v256.id, 0.99)),
+      withComparisons(v512, PASSING(v512.id, 1.01)),
+      withComparisons(v1024, PASSING(v1024.id, 1.0)),
+    ],
   };
   switch (scenario) {
     case 'pass':
       return { ...base, ...onAws, verdict: 'pass', summary: 'orders: pass', functions: [passing] };
     case 'fail':
-      return { ...base, functions: [{ ...fn, reasons: [...fn.reasons, { kind: 'notice', message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked' }] }] };
+      return {
+        ...base,
+        functions: [
+          {
+            ...fn,
+            reasons: [
+              ...fn.reasons,
+              { kind: 'notice', message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked' },
+            ],
+          },
+        ],
+      };
     case 'inconclusive': {
       const wide: MetricComparison = {
         ...PASSING(v512.id, 1.04)[0]!,
@@ -131,7 +236,8 @@ export function scenarioReport(scenario: Scenario): GateReport {
         pValue: 0.08,
         outcome: 'inconclusive',
         units: 40,
-        reason: 'environments differ by 9.0% (sd); about 60 more environment pairs, or a tolerance of 12%, would decide',
+        reason:
+          'environments differ by 9.0% (sd); about 60 more environment pairs, or a tolerance of 12%, would decide',
       };
       return {
         ...base,
@@ -141,8 +247,18 @@ export function scenarioReport(scenario: Scenario): GateReport {
           {
             ...passing,
             verdict: 'inconclusive',
-            reasons: [{ kind: 'inconclusive', variant: v512.id, message: `${v512.id}: warm duration +4.0% (99% CI -3.0% to +12.0%, p=0.0800, 40 environment pairs, 200 warm pairs); neither a regression nor its absence (within 5%) could be shown: ${wide.reason!}` }],
-            variants: [passing.variants[0]!, withComparisons(v512, [wide, PASSING(v512.id, 1)[1]!]), passing.variants[2]!],
+            reasons: [
+              {
+                kind: 'inconclusive',
+                variant: v512.id,
+                message: `${v512.id}: warm duration +4.0% (99% CI -3.0% to +12.0%, p=0.0800, 40 environment pairs, 200 warm pairs); neither a regression nor its absence (within 5%) could be shown: ${wide.reason!}`,
+              },
+            ],
+            variants: [
+              passing.variants[0]!,
+              withComparisons(v512, [wide, PASSING(v512.id, 1)[1]!]),
+              passing.variants[2]!,
+            ],
           },
         ],
       };
@@ -156,9 +272,25 @@ export function scenarioReport(scenario: Scenario): GateReport {
           {
             ...passing,
             verdict: 'fail',
-            recommended: { ...fn.recommended!, variant: v1024.id, memory: 1024, why: 'fastest; no variant meets the latency budgets' },
-            reasons: [{ kind: 'budget', variant: v1024.id, message: `${v1024.id}: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it)` }],
-            variants: passing.variants.map((v) => ({ ...v, budgets: [{ budget: 'warm-p90-ms', limit: 30, value: v.candidate.warm.p90, unit: 'ms' as const, ok: false }] })),
+            recommended: {
+              ...fn.recommended!,
+              variant: v1024.id,
+              memory: 1024,
+              why: 'fastest; no variant meets the latency budgets',
+            },
+            reasons: [
+              {
+                kind: 'budget',
+                variant: v1024.id,
+                message: `${v1024.id}: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it)`,
+              },
+            ],
+            variants: passing.variants.map((v) => ({
+              ...v,
+              budgets: [
+                { budget: 'warm-p90-ms', limit: 30, value: v.candidate.warm.p90, unit: 'ms' as const, ok: false },
+              ],
+            })),
           },
         ],
       };
@@ -166,8 +298,34 @@ export function scenarioReport(scenario: Scenario): GateReport {
       const silent = { n: 0, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, mean: Number.NaN };
       const broken = (v: VariantResult): VariantResult => ({
         ...v,
-        candidate: { ...v.candidate, warm: silent, cold: silent, init: silent, errors: 3, cost: { ...v.candidate.cost, perMillionUsd: Number.NaN, monthlyUsd: Number.NaN, perInvocationUsd: Number.NaN } },
-        comparisons: [{ metric: 'warm', variant: v.id, nBaseline: 5, nCandidate: 0, units: 0, ratio: Number.NaN, ciLow: 0, ciHigh: Infinity, confidence: 0.99, pValue: Number.NaN, outcome: 'inconclusive' }],
+        candidate: {
+          ...v.candidate,
+          warm: silent,
+          cold: silent,
+          init: silent,
+          errors: 3,
+          cost: {
+            ...v.candidate.cost,
+            perMillionUsd: Number.NaN,
+            monthlyUsd: Number.NaN,
+            perInvocationUsd: Number.NaN,
+          },
+        },
+        comparisons: [
+          {
+            metric: 'warm',
+            variant: v.id,
+            nBaseline: 5,
+            nCandidate: 0,
+            units: 0,
+            ratio: Number.NaN,
+            ciLow: 0,
+            ciHigh: Infinity,
+            confidence: 0.99,
+            pValue: Number.NaN,
+            outcome: 'inconclusive',
+          },
+        ],
         budgets: [],
         costChangePercent: null,
         stopped: 'the candidate failed every invocation',
@@ -178,7 +336,12 @@ export function scenarioReport(scenario: Scenario): GateReport {
         functions: [
           {
             ...fn,
-            reasons: [{ kind: 'wrong-answer', message: 'exemplar small-order: the candidate failed 3 of 3 invocations (Runtime.ImportModuleError)' }],
+            reasons: [
+              {
+                kind: 'wrong-answer',
+                message: 'exemplar small-order: the candidate failed 3 of 3 invocations (Runtime.ImportModuleError)',
+              },
+            ],
             recommended: null,
             variants: [broken(v256), broken(v512), broken(v1024)],
           },
@@ -190,7 +353,11 @@ export function scenarioReport(scenario: Scenario): GateReport {
       return {
         ...base,
         summary: 'orders: fail; payments: pass; search: inconclusive',
-        functions: [fn, { ...passing, name: 'payments', perfFunction: 'lpg-payments-0' }, { ...inconclusive, name: 'search', perfFunction: 'lpg-search-0' }],
+        functions: [
+          fn,
+          { ...passing, name: 'payments', perfFunction: 'lpg-payments-0' },
+          { ...inconclusive, name: 'search', perfFunction: 'lpg-search-0' },
+        ],
       };
     }
   }

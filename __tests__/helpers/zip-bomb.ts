@@ -27,7 +27,7 @@ export function zipBomb(entries: number, inflatedBytes: number, declaredBytes = 
     central.writeUInt32LE(data.length, 20);
     central.writeUInt32LE(declaredBytes, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(((0o100644 << 16) >>> 0), 38);
+    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, data);
     centrals.push(central, name);

@@ -47,7 +47,12 @@ describe('infrastructure errors carry a kind that code branches on', () => {
   });
 
   test('unsigned requests are refused as credentials, not as a generic failure', async () => {
-    const client = new LambdaClient({ region: 'us-east-1', endpoint: svc.service.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDWRONG', secretAccessKey: 'wrong' } });
+    const client = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: svc.service.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIDWRONG', secretAccessKey: 'wrong' },
+    });
     try {
       const error = describeAwsError(await failureOf(client), 'GetFunction', 'f', svc.service.endpoint);
       expect(error.kind).toBe('credentials');

@@ -2,7 +2,8 @@ import { parseReportLine, parseReportLines } from '../../src/lambda/report-line.
 
 describe('REPORT lines', () => {
   test('a cold start in text format, as Lambda writes it', () => {
-    const line = 'REPORT RequestId: 3f2a1c4e-8b7d-4e2a-9c1f-0a1b2c3d4e5f\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms\t';
+    const line =
+      'REPORT RequestId: 3f2a1c4e-8b7d-4e2a-9c1f-0a1b2c3d4e5f\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms\t';
     expect(parseReportLine(line)).toEqual({
       requestId: '3f2a1c4e-8b7d-4e2a-9c1f-0a1b2c3d4e5f',
       durationMs: 15.74,
@@ -15,7 +16,9 @@ describe('REPORT lines', () => {
   });
 
   test('a warm invocation has no Init Duration', () => {
-    const report = parseReportLine('REPORT RequestId: a\tDuration: 2.10 ms\tBilled Duration: 3 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t');
+    const report = parseReportLine(
+      'REPORT RequestId: a\tDuration: 2.10 ms\tBilled Duration: 3 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t',
+    );
     expect(report?.initDurationMs).toBeUndefined();
     expect(report?.billedDurationMs).toBe(3);
   });
@@ -29,17 +32,37 @@ describe('REPORT lines', () => {
   });
 
   test('a timed-out invocation keeps its status', () => {
-    const report = parseReportLine('REPORT RequestId: c\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 47 MB\tStatus: timeout');
+    const report = parseReportLine(
+      'REPORT RequestId: c\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 47 MB\tStatus: timeout',
+    );
     expect(report?.status).toBe('timeout');
   });
 
-  test('the JSON log format\'s platform.report record', () => {
+  test("the JSON log format's platform.report record", () => {
     const record = JSON.stringify({
       time: '2024-05-01T12:00:00.000Z',
       type: 'platform.report',
-      record: { requestId: 'd', metrics: { durationMs: 3.5, billedDurationMs: 4, memorySizeMB: 256, maxMemoryUsedMB: 70, initDurationMs: 200.1 }, status: 'success' },
+      record: {
+        requestId: 'd',
+        metrics: {
+          durationMs: 3.5,
+          billedDurationMs: 4,
+          memorySizeMB: 256,
+          maxMemoryUsedMB: 70,
+          initDurationMs: 200.1,
+        },
+        status: 'success',
+      },
     });
-    expect(parseReportLine(record)).toEqual({ requestId: 'd', durationMs: 3.5, billedDurationMs: 4, memorySizeMb: 256, maxMemoryUsedMb: 70, initDurationMs: 200.1, status: 'success' });
+    expect(parseReportLine(record)).toEqual({
+      requestId: 'd',
+      durationMs: 3.5,
+      billedDurationMs: 4,
+      memorySizeMb: 256,
+      maxMemoryUsedMb: 70,
+      initDurationMs: 200.1,
+      status: 'success',
+    });
   });
 
   test('a whole tail: only REPORT lines count, XRAY and application lines are skipped', () => {
@@ -57,7 +80,9 @@ describe('REPORT lines', () => {
   test('incomplete or foreign lines are not reports', () => {
     expect(parseReportLine('REPORT RequestId: f\tDuration: 1.00 ms\tBilled Duration: 1 ms\t')).toBeUndefined();
     expect(parseReportLine('REPORT RequestId: f\tDuration: 1.00 ms\tMemory Size: 128 MB\t')).toBeUndefined();
-    expect(parseReportLine('REPORT RequestId: f\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t')).toBeUndefined();
+    expect(
+      parseReportLine('REPORT RequestId: f\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t'),
+    ).toBeUndefined();
     expect(parseReportLine('{"type":"platform.start","record":{}}')).toBeUndefined();
     expect(parseReportLine('{not json platform.report')).toBeUndefined();
   });
@@ -73,16 +98,33 @@ describe('REPORT lines', () => {
         managedInstances: true,
         status: 'success',
       });
-      expect(parseReportLine('REPORT RequestId: g\tDuration: 3000.00 ms\tStatus: timeout')).toMatchObject({ managedInstances: true, status: 'timeout' });
+      expect(parseReportLine('REPORT RequestId: g\tDuration: 3000.00 ms\tStatus: timeout')).toMatchObject({
+        managedInstances: true,
+        status: 'timeout',
+      });
     });
 
     test('a platform.report record with durationMs only parses the same way', () => {
-      const record = JSON.stringify({ time: '2026-01-05T09:00:00.000Z', type: 'platform.report', record: { requestId: 'h', metrics: { durationMs: 7.25 }, status: 'success' } });
-      expect(parseReportLine(record)).toMatchObject({ requestId: 'h', durationMs: 7.25, billedDurationMs: 0, managedInstances: true });
+      const record = JSON.stringify({
+        time: '2026-01-05T09:00:00.000Z',
+        type: 'platform.report',
+        record: { requestId: 'h', metrics: { durationMs: 7.25 }, status: 'success' },
+      });
+      expect(parseReportLine(record)).toMatchObject({
+        requestId: 'h',
+        durationMs: 7.25,
+        billedDurationMs: 0,
+        managedInstances: true,
+      });
     });
 
     test('a tail of concurrent invocations (no END lines) yields one report each', () => {
-      const tail = ['START RequestId: i Version: 1', 'START RequestId: j Version: 1', 'REPORT RequestId: j\tDuration: 4.00 ms\t', 'REPORT RequestId: i\tDuration: 9.50 ms\t'].join('\n');
+      const tail = [
+        'START RequestId: i Version: 1',
+        'START RequestId: j Version: 1',
+        'REPORT RequestId: j\tDuration: 4.00 ms\t',
+        'REPORT RequestId: i\tDuration: 9.50 ms\t',
+      ].join('\n');
       expect(parseReportLines(tail).map((r) => [r.requestId, r.durationMs])).toEqual([
         ['j', 4],
         ['i', 9.5],
@@ -90,7 +132,11 @@ describe('REPORT lines', () => {
     });
 
     test('an ordinary report is not marked', () => {
-      expect(parseReportLine('REPORT RequestId: a\tDuration: 2.10 ms\tBilled Duration: 3 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t')?.managedInstances).toBeUndefined();
+      expect(
+        parseReportLine(
+          'REPORT RequestId: a\tDuration: 2.10 ms\tBilled Duration: 3 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t',
+        )?.managedInstances,
+      ).toBeUndefined();
     });
   });
 });

@@ -10,7 +10,10 @@ const CREATE_ONLY: Pick<CreateFunctionCommandInput, 'TenancyConfig' | 'DurableCo
   TenancyConfig: { TenantIsolationMode: 'PER_TENANT' },
   DurableConfig: { ExecutionTimeout: 3600, RetentionPeriodInDays: 7 },
   CapacityProviderConfig: {
-    LambdaManagedInstancesCapacityProviderConfig: { CapacityProviderArn: 'arn:aws:lambda:us-east-1:000000000000:capacity-provider:perf', PerExecutionEnvironmentMaxConcurrency: 8 },
+    LambdaManagedInstancesCapacityProviderConfig: {
+      CapacityProviderArn: 'arn:aws:lambda:us-east-1:000000000000:capacity-provider:perf',
+      PerExecutionEnvironmentMaxConcurrency: 8,
+    },
   },
 };
 
@@ -25,34 +28,72 @@ describe('a template copy keeps the create-time settings', () => {
 
   test('TenancyConfig, DurableConfig and CapacityProviderConfig travel from the template to every perf function', async () => {
     const template = await deploy(svc.client, HANDLER, CREATE_ONLY);
-    const deployer = new PerfFunctionDeployer({ client: svc.client, retry: DEFAULT_RETRY, endpoint: svc.service.endpoint, onRetry: () => undefined, progress: () => undefined });
+    const deployer = new PerfFunctionDeployer({
+      client: svc.client,
+      retry: DEFAULT_RETRY,
+      endpoint: svc.service.endpoint,
+      onRetry: () => undefined,
+      progress: () => undefined,
+    });
     const managedInstances = { instanceType: 'c7i.xlarge', instances: 2 };
-    const base = await deployer.baseSettings({ name: 'orders', template, environment: {}, managedInstances } as unknown as FunctionSpec);
+    const base = await deployer.baseSettings({
+      name: 'orders',
+      template,
+      environment: {},
+      managedInstances,
+    } as unknown as FunctionSpec);
     expect(base.extra).toMatchObject(CREATE_ONLY);
 
-    const variant: VariantPlan = { id: '512MB-x86_64', memoryMb: 512, architecture: 'x86_64', name: 'default', environment: {}, snapStart: false };
+    const variant: VariantPlan = {
+      id: '512MB-x86_64',
+      memoryMb: 512,
+      architecture: 'x86_64',
+      name: 'default',
+      environment: {},
+      snapStart: false,
+    };
     const zip = { zip: Buffer.from(zipOf(HANDLER)) };
-    const created = await deployer.createFunctions('perf-template-copy', base, { baseline: zip, candidate: zip }, [variant], () => undefined);
+    const created = await deployer.createFunctions(
+      'perf-template-copy',
+      base,
+      { baseline: zip, candidate: zip },
+      [variant],
+      () => undefined,
+    );
     for (const fn of created) {
       const { Configuration } = await svc.client.send(new GetFunctionCommand({ FunctionName: fn.name }));
       expect(Configuration).toMatchObject(CREATE_ONLY);
       const published = await deployer.publish(fn, base, 'pair-1');
-      const version = await svc.client.send(new GetFunctionCommand({ FunctionName: fn.name, Qualifier: published.qualifier }));
+      const version = await svc.client.send(
+        new GetFunctionCommand({ FunctionName: fn.name, Qualifier: published.qualifier }),
+      );
       expect(version.Configuration).toMatchObject(CREATE_ONLY);
     }
   });
 
   test('a Managed Instances template without managed-instances in the configuration is refused before anything is created, saying what to set', async () => {
     const template = await deploy(svc.client, HANDLER, CREATE_ONLY);
-    const deployer = new PerfFunctionDeployer({ client: svc.client, retry: DEFAULT_RETRY, onRetry: () => undefined, progress: () => undefined });
-    await expect(deployer.baseSettings({ name: 'orders', template, environment: {} } as unknown as FunctionSpec)).rejects.toThrow(
+    const deployer = new PerfFunctionDeployer({
+      client: svc.client,
+      retry: DEFAULT_RETRY,
+      onRetry: () => undefined,
+      progress: () => undefined,
+    });
+    await expect(
+      deployer.baseSettings({ name: 'orders', template, environment: {} } as unknown as FunctionSpec),
+    ).rejects.toThrow(
       /orders: the template .* runs on Lambda Managed Instances \(arn:aws:lambda:us-east-1:000000000000:capacity-provider:perf\).*set managed-instances.instance-type/,
     );
   });
 
   test('a template without them gives copies without them', async () => {
     const template = await deploy(svc.client, HANDLER);
-    const deployer = new PerfFunctionDeployer({ client: svc.client, retry: DEFAULT_RETRY, onRetry: () => undefined, progress: () => undefined });
+    const deployer = new PerfFunctionDeployer({
+      client: svc.client,
+      retry: DEFAULT_RETRY,
+      onRetry: () => undefined,
+      progress: () => undefined,
+    });
     const base = await deployer.baseSettings({ template, environment: {} } as unknown as FunctionSpec);
     expect(base.extra.TenancyConfig).toBeUndefined();
     expect(base.extra.DurableConfig).toBeUndefined();

@@ -11,11 +11,16 @@ const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
 const hasAwsCli = awsVersion.status === 0;
 // Version 2 reads --payload as base64 unless told otherwise; version 1 reads it as text.
-const rawPayload = /aws-cli\/2/.test(`${awsVersion.stdout}${awsVersion.stderr}`) ? ['--cli-binary-format', 'raw-in-base64-out'] : [];
+const rawPayload = /aws-cli\/2/.test(`${awsVersion.stdout}${awsVersion.stderr}`)
+  ? ['--cli-binary-format', 'raw-in-base64-out']
+  : [];
 if (!hasAwsCli) console.warn('Skipping the AWS CLI conformance test: the aws command is not installed here.');
 
 function startCli(args: string[], count = 2): { child: ChildProcess; firstLines: Promise<string[]> } {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const lines = createInterface({ input: child.stdout! });
   const firstLines = new Promise<string[]>((resolve) => {
     const seen: string[] = [];
@@ -27,7 +32,8 @@ function startCli(args: string[], count = 2): { child: ChildProcess; firstLines:
   return { child, firstLines };
 }
 
-const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+const exited = (child: ChildProcess): Promise<number | null> =>
+  new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('lambda-perf-gate local-lambda', () => {
   test('prints its endpoint first, serves the AWS CLI, and on SIGTERM stops every environment it started', async () => {
@@ -39,17 +45,55 @@ describe('lambda-perf-gate local-lambda', () => {
     const endpoint = match![1]!;
     const work = mkdtempSync(join(tmpdir(), 'lpg-cli-'));
     try {
-      writeFileSync(join(work, 'fn.zip'), zipOf({ 'index.js': 'exports.handler = async (e) => ({ pid: process.pid, got: e.x });' }));
-      const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_DEFAULT_REGION: 'us-east-1', NODE_OPTIONS: '' };
+      writeFileSync(
+        join(work, 'fn.zip'),
+        zipOf({ 'index.js': 'exports.handler = async (e) => ({ pid: process.pid, got: e.x });' }),
+      );
+      const env = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        NODE_OPTIONS: '',
+      };
       let pid: number;
       if (hasAwsCli) {
-        const aws = (...args: string[]) => run('aws', [...args, '--endpoint-url', endpoint, '--output', 'json'], { env });
-        await aws('lambda', 'create-function', '--function-name', 'cli-fn', '--runtime', 'nodejs20.x', '--handler', 'index.handler', '--role', 'arn:aws:iam::000000000000:role/r', '--zip-file', `fileb://${join(work, 'fn.zip')}`);
+        const aws = (...args: string[]) =>
+          run('aws', [...args, '--endpoint-url', endpoint, '--output', 'json'], { env });
+        await aws(
+          'lambda',
+          'create-function',
+          '--function-name',
+          'cli-fn',
+          '--runtime',
+          'nodejs20.x',
+          '--handler',
+          'index.handler',
+          '--role',
+          'arn:aws:iam::000000000000:role/r',
+          '--zip-file',
+          `fileb://${join(work, 'fn.zip')}`,
+        );
         await aws('lambda', 'wait', 'function-active-v2', '--function-name', 'cli-fn');
-        const listed = JSON.parse((await aws('lambda', 'list-functions')).stdout) as { Functions: { FunctionName: string }[] };
+        const listed = JSON.parse((await aws('lambda', 'list-functions')).stdout) as {
+          Functions: { FunctionName: string }[];
+        };
         expect(listed.Functions.map((f) => f.FunctionName)).toContain('cli-fn');
         const invoked = JSON.parse(
-          (await aws('lambda', 'invoke', '--function-name', 'cli-fn', ...rawPayload, '--payload', '{"x":3}', '--log-type', 'Tail', join(work, 'out.json'))).stdout,
+          (
+            await aws(
+              'lambda',
+              'invoke',
+              '--function-name',
+              'cli-fn',
+              ...rawPayload,
+              '--payload',
+              '{"x":3}',
+              '--log-type',
+              'Tail',
+              join(work, 'out.json'),
+            )
+          ).stdout,
         ) as { StatusCode: number; LogResult: string };
         expect(invoked.StatusCode).toBe(200);
         expect(Buffer.from(invoked.LogResult, 'base64').toString()).toMatch(/REPORT RequestId: .*Init Duration/);
@@ -63,11 +107,22 @@ describe('lambda-perf-gate local-lambda', () => {
         expect(missing).toContain('ResourceNotFoundException');
       } else {
         const { createLambdaClient } = await import('../../src/lambda/client.js');
-        const { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } = await import('@aws-sdk/client-lambda');
+        const { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2 } =
+          await import('@aws-sdk/client-lambda');
         const client = createLambdaClient({ region: 'us-east-1', endpoint });
-        await client.send(new CreateFunctionCommand({ FunctionName: 'cli-fn', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: readFileSync(join(work, 'fn.zip')) } }));
+        await client.send(
+          new CreateFunctionCommand({
+            FunctionName: 'cli-fn',
+            Runtime: 'nodejs20.x',
+            Handler: 'index.handler',
+            Role: 'arn:aws:iam::000000000000:role/r',
+            Code: { ZipFile: readFileSync(join(work, 'fn.zip')) },
+          }),
+        );
         await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: 'cli-fn' });
-        const result = await client.send(new InvokeCommand({ FunctionName: 'cli-fn', Payload: Buffer.from('{"x":3}') }));
+        const result = await client.send(
+          new InvokeCommand({ FunctionName: 'cli-fn', Payload: Buffer.from('{"x":3}') }),
+        );
         pid = (JSON.parse(Buffer.from(result.Payload ?? []).toString()) as { pid: number }).pid;
         client.destroy();
       }
@@ -93,7 +148,13 @@ describe('lambda-perf-gate local-lambda', () => {
         fetch(`${endpoint}/local/info`).then(async (info) => {
           expect(((await info.json()) as { requireAuth: boolean }).requireAuth).toBe(true);
           if (!hasAwsCli) return 'skipped';
-          const env = { ...process.env, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
+          const env = {
+            ...process.env,
+            AWS_ACCESS_KEY_ID: accessKeyId,
+            AWS_SECRET_ACCESS_KEY: secretAccessKey,
+            AWS_DEFAULT_REGION: 'us-east-1',
+            AWS_MAX_ATTEMPTS: '1',
+          };
           return run('aws', ['lambda', 'list-functions', '--endpoint-url', endpoint], { env }).then(
             () => 'served',
             (error: { stderr: string }) => error.stderr,

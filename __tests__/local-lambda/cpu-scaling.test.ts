@@ -5,7 +5,8 @@ import { deploy, invoke, startTestService, type TestService } from '../helpers/l
 // A CPU-bound function doing a fixed number of arithmetic steps (no allocation, no system
 // calls): its Duration should scale with the CPU share its memory buys.
 const SPIN = {
-  'index.js': 'exports.handler = async () => { let h = 1; for (let i = 0; i < 40000000; i++) h = Math.imul(h ^ i, 16777619); return h; };',
+  'index.js':
+    'exports.handler = async () => { let h = 1; for (let i = 0; i < 40000000; i++) h = Math.imul(h ^ i, 16777619); return h; };',
 };
 
 const cgroups = new Cgroups(['cpu']);
@@ -28,19 +29,22 @@ describe('CPU share proportional to memory', () => {
     expect(t.service.info().cpuThrottling.statement).toMatch(throttled ? /throttled to memory\/1769/ : /NOT throttled/);
   });
 
-  (throttled ? test : test.skip)('40 ms of CPU work takes clearly longer at 256 MB than at 1024 MB (loose ratio, ideal 4x)', async () => {
-    const median = async (memory: number): Promise<number> => {
-      const name = await deploy(t.client, SPIN, { MemorySize: memory });
-      await invoke(t.client, name);
-      const durations: number[] = [];
-      for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
-      durations.sort((a, b) => a - b);
-      return durations[2] ?? Number.NaN;
-    };
-    const small = await median(256);
-    const large = await median(1024);
-    expect(small / large).toBeGreaterThan(2);
-  });
+  (throttled ? test : test.skip)(
+    '40 ms of CPU work takes clearly longer at 256 MB than at 1024 MB (loose ratio, ideal 4x)',
+    async () => {
+      const median = async (memory: number): Promise<number> => {
+        const name = await deploy(t.client, SPIN, { MemorySize: memory });
+        await invoke(t.client, name);
+        const durations: number[] = [];
+        for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
+        durations.sort((a, b) => a - b);
+        return durations[2] ?? Number.NaN;
+      };
+      const small = await median(256);
+      const large = await median(1024);
+      expect(small / large).toBeGreaterThan(2);
+    },
+  );
 });
 
 describe('a lasting CPU speed factor per environment (--environment-spread)', () => {
@@ -51,7 +55,9 @@ describe('a lasting CPU speed factor per environment (--environment-spread)', ()
       for (const qualifier of ['$LATEST', undefined]) await invoke(t.client, name, {}, qualifier);
       const info = t.service.info();
       expect(info.cpuThrottling.environmentSpread).toBe(throttled ? 0.3 : 0);
-      expect(info.cpuThrottling.statement).toMatch(throttled ? /lasting speed factor exp\(N\(0, 0.3\)\)/ : /spread of 0.3 cannot be applied/);
+      expect(info.cpuThrottling.statement).toMatch(
+        throttled ? /lasting speed factor exp\(N\(0, 0.3\)\)/ : /spread of 0.3 cannot be applied/,
+      );
       return info.liveEnvironments.map((e) => e.speedFactor);
     } finally {
       await t.close();
@@ -71,6 +77,8 @@ describe('a lasting CPU speed factor per environment (--environment-spread)', ()
   });
 
   test('a spread outside 0..1 is refused', async () => {
-    await expect(startTestService({ environmentSpread: -0.1 })).rejects.toThrow(/environmentSpread must be between 0 and 1/);
+    await expect(startTestService({ environmentSpread: -0.1 })).rejects.toThrow(
+      /environmentSpread must be between 0 and 1/,
+    );
   });
 });

@@ -17,11 +17,19 @@ describe('asynchronous (Event) invocations are queued, as on Lambda', () => {
   test('200 Event invokes, 50 in flight, on 4 environments: every one is accepted and runs exactly once', async () => {
     const t = await startTestService({ maxEnvironments: 4 });
     try {
-      const name = await deploy(t.client, { 'index.js': 'exports.handler = async (event) => { console.log("handled " + event.n); return null; };' });
+      const name = await deploy(t.client, {
+        'index.js': 'exports.handler = async (event) => { console.log("handled " + event.n); return null; };',
+      });
       const statuses: number[] = [];
       for (let start = 0; start < 200; start += 50) {
         const batch = Array.from({ length: 50 }, (_, i) =>
-          t.client.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ n: start + i })) })),
+          t.client.send(
+            new InvokeCommand({
+              FunctionName: name,
+              InvocationType: 'Event',
+              Payload: Buffer.from(JSON.stringify({ n: start + i })),
+            }),
+          ),
         );
         for (const output of await Promise.all(batch)) statuses.push(output.StatusCode ?? 0);
       }
@@ -39,8 +47,12 @@ describe('asynchronous (Event) invocations are queued, as on Lambda', () => {
   test('a function error is retried twice: three attempts under one request id, visible in the logs', async () => {
     const t = await startTestService({ eventRetryDelayMs: 50 });
     try {
-      const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => { throw new Error("always fails"); };' });
-      const output = await t.client.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') }));
+      const name = await deploy(t.client, {
+        'index.js': 'exports.handler = async () => { throw new Error("always fails"); };',
+      });
+      const output = await t.client.send(
+        new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') }),
+      );
       expect(output.StatusCode).toBe(202);
       const starts = (): string[] => logLines(t, name).filter((line) => line.startsWith('START RequestId:'));
       await until(() => starts().length >= 3, 20_000);
@@ -56,14 +68,18 @@ describe('asynchronous (Event) invocations are queued, as on Lambda', () => {
   test('past the queue bound, and only there, Invoke answers 429 saying the queue is full', async () => {
     const t = await startTestService({ maxEnvironments: 1, eventQueueCapacity: 3 });
     try {
-      const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 2000)); return null; };' });
+      const name = await deploy(t.client, {
+        'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 2000)); return null; };',
+      });
       const results = [];
       for (let i = 0; i < 6; i++) {
         results.push(
-          await t.client.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') })).then(
-            () => 'accepted',
-            (error: unknown) => error,
-          ),
+          await t.client
+            .send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from('{}') }))
+            .then(
+              () => 'accepted',
+              (error: unknown) => error,
+            ),
         );
       }
       expect(results.slice(0, 3)).toEqual(['accepted', 'accepted', 'accepted']);

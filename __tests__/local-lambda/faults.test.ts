@@ -28,15 +28,23 @@ describe('fault injection', () => {
     expect(throttled).toBeLessThan(85);
   });
 
-  test('an error rate answers 500 ServiceException, and the SDK\'s own retries get through', async () => {
+  test("an error rate answers 500 ServiceException, and the SDK's own retries get through", async () => {
     const name = await deploy(t.client, OK);
     t.service.setFaults({ errorRate: 0.2 });
-    const plain = await Promise.allSettled(Array.from({ length: 60 }, () => t.client.send(new GetFunctionConfigurationCommand({ FunctionName: name }))));
+    const plain = await Promise.allSettled(
+      Array.from({ length: 60 }, () => t.client.send(new GetFunctionConfigurationCommand({ FunctionName: name }))),
+    );
     const failed = plain.filter((r) => r.status === 'rejected');
     expect(failed.length).toBeGreaterThan(0);
-    for (const f of failed) expect((f as PromiseRejectedResult).reason).toMatchObject({ name: 'ServiceException', $metadata: { httpStatusCode: 500 } });
+    for (const f of failed)
+      expect((f as PromiseRejectedResult).reason).toMatchObject({
+        name: 'ServiceException',
+        $metadata: { httpStatusCode: 500 },
+      });
     const retrying = createLambdaClient({ region: 'us-east-1', endpoint: t.service.endpoint, maxAttempts: 6 });
-    const results = await Promise.all(Array.from({ length: 20 }, () => retrying.send(new InvokeCommand({ FunctionName: name }))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => retrying.send(new InvokeCommand({ FunctionName: name }))),
+    );
     expect(results.every((r) => Buffer.from(r.Payload ?? []).toString() === '"ok"')).toBe(true);
     expect(results.some((r) => (r.$metadata.attempts ?? 1) > 1)).toBe(true);
     retrying.destroy();
@@ -48,7 +56,10 @@ describe('fault injection', () => {
     t.service.setFaults({ killRate: 1 });
     const killed = await invoke(t.client, name);
     expect(killed.output.FunctionError).toBe('Unhandled');
-    expect(killed.json).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('signal: killed') });
+    expect(killed.json).toMatchObject({
+      errorType: 'Runtime.ExitError',
+      errorMessage: expect.stringContaining('signal: killed'),
+    });
     t.service.setFaults({ killRate: 0 });
     const next = await invoke(t.client, name);
     expect(next.json).toBe('ok');

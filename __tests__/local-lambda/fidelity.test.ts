@@ -20,7 +20,11 @@ const BURN = [
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const probe = new Cgroups(['cpu', 'freezer', 'pids']);
-const host = { cpu: probe.version('cpu') !== undefined, freezer: probe.version('freezer') !== undefined, pids: probe.version('pids') !== undefined };
+const host = {
+  cpu: probe.version('cpu') !== undefined,
+  freezer: probe.version('freezer') !== undefined,
+  pids: probe.version('pids') !== undefined,
+};
 probe.dispose();
 
 describe('the local service behaves like Lambda where a verdict or a bill depends on it', () => {
@@ -45,9 +49,13 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
   });
 
   test('work a handler leaves behind after its response is billed: Duration runs until the runtime asks for the next event', async () => {
-    const name = await deploy(t.client, {
-      'index.js': `${BURN}\nexports.handler = async () => { setImmediate(() => { burn(150); console.log('left-behind work done'); }); return 'answered'; };`,
-    }, { MemorySize: 1769 });
+    const name = await deploy(
+      t.client,
+      {
+        'index.js': `${BURN}\nexports.handler = async () => { setImmediate(() => { burn(150); console.log('left-behind work done'); }); return 'answered'; };`,
+      },
+      { MemorySize: 1769 },
+    );
     await invoke(t.client, name);
     const warm = await invoke(t.client, name);
     expect(warm.json).toBe('answered');
@@ -62,7 +70,8 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
 
   test('an idle environment is frozen: its timers do not run between invocations', async () => {
     const name = await deploy(t.client, {
-      'index.js': 'const ticks = []; let timer;\nexports.handler = async () => { timer ??= setInterval(() => ticks.push(Date.now()), 10); return ticks.splice(0); };',
+      'index.js':
+        'const ticks = []; let timer;\nexports.handler = async () => { timer ??= setInterval(() => ticks.push(Date.now()), 10); return ticks.splice(0); };',
     });
     await invoke(t.client, name);
     const idleFrom = Date.now();
@@ -73,12 +82,19 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     expect(ticks.filter((at) => at > idleFrom + 100 && at < idleTo)).toEqual([]);
   });
 
-  (host.cpu ? test : test.skip)('INIT is not throttled by memory: 60 ms of CPU at load takes far less than the 830 ms a 128 MB quota would force', async () => {
-    const name = await deploy(t.client, { 'index.js': `${BURN}\nburn(60);\nexports.handler = async () => null;` }, { MemorySize: 128 });
-    const cold = await invoke(t.client, name);
-    expect(cold.report.initDurationMs).toBeDefined();
-    expect(cold.report.initDurationMs!).toBeLessThan(600);
-  });
+  (host.cpu ? test : test.skip)(
+    'INIT is not throttled by memory: 60 ms of CPU at load takes far less than the 830 ms a 128 MB quota would force',
+    async () => {
+      const name = await deploy(
+        t.client,
+        { 'index.js': `${BURN}\nburn(60);\nexports.handler = async () => null;` },
+        { MemorySize: 128 },
+      );
+      const cold = await invoke(t.client, name);
+      expect(cold.report.initDurationMs).toBeDefined();
+      expect(cold.report.initDurationMs!).toBeLessThan(600);
+    },
+  );
 
   test('each environment has a /tmp of its own, of its EphemeralStorage size, gone with the environment', async () => {
     const files = {
@@ -132,17 +148,24 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
 });
 
 describe('options that keep the old behaviour', () => {
-  (host.cpu ? test : test.skip)('throttleInit: INIT runs under the memory quota again (at least 830 ms for 60 ms of CPU at 128 MB)', async () => {
-    const t = await startTestService({ throttleInit: true });
-    try {
-      expect(t.service.info().cpuThrottling.initThrottled).toBe(true);
-      const name = await deploy(t.client, { 'index.js': `${BURN}\nburn(60);\nexports.handler = async () => null;` }, { MemorySize: 128 });
-      // A lower bound the kernel enforces, so it holds on any host.
-      expect((await invoke(t.client, name)).report.initDurationMs!).toBeGreaterThanOrEqual(800);
-    } finally {
-      await t.close();
-    }
-  });
+  (host.cpu ? test : test.skip)(
+    'throttleInit: INIT runs under the memory quota again (at least 830 ms for 60 ms of CPU at 128 MB)',
+    async () => {
+      const t = await startTestService({ throttleInit: true });
+      try {
+        expect(t.service.info().cpuThrottling.initThrottled).toBe(true);
+        const name = await deploy(
+          t.client,
+          { 'index.js': `${BURN}\nburn(60);\nexports.handler = async () => null;` },
+          { MemorySize: 128 },
+        );
+        // A lower bound the kernel enforces, so it holds on any host.
+        expect((await invoke(t.client, name)).report.initDurationMs!).toBeGreaterThanOrEqual(800);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 
   test('freeze: false and privateTmp: false are stated as shortfalls in /local/info', async () => {
     const t = await startTestService({ freeze: false, privateTmp: false });
@@ -163,7 +186,10 @@ describe('freezing by signals where the cgroup freezer is not available', () => 
     const noFreezer = { version: () => undefined, unavailableReason: () => 'no freezer here' };
     const freezer = new Freezer(noFreezer);
     expect(freezer.status.mechanism).toBe('signals');
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("t"), 5)'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => process.stdout.write("t"), 5)'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
     try {
@@ -184,9 +210,15 @@ describe('freezing by signals where the cgroup freezer is not available', () => 
 
 describe('service options', () => {
   test('an unknown or malformed option is refused at start, naming what is valid', async () => {
-    await expect(startTestService({ frezee: false } as never)).rejects.toThrow(/unknown option "frezee".*Valid options: .*freeze \(boolean\)/);
-    await expect(startTestService({ throttleInit: 'yes' } as never)).rejects.toThrow(/throttleInit must be a boolean, got "yes"/);
-    await expect(startTestService({ idleTimeoutMs: Number.NaN })).rejects.toThrow(/idleTimeoutMs must be a finite number/);
+    await expect(startTestService({ frezee: false } as never)).rejects.toThrow(
+      /unknown option "frezee".*Valid options: .*freeze \(boolean\)/,
+    );
+    await expect(startTestService({ throttleInit: 'yes' } as never)).rejects.toThrow(
+      /throttleInit must be a boolean, got "yes"/,
+    );
+    await expect(startTestService({ idleTimeoutMs: Number.NaN })).rejects.toThrow(
+      /idleTimeoutMs must be a finite number/,
+    );
   });
 });
 
@@ -215,19 +247,39 @@ describe('the Node.js runtime', () => {
   });
 
   test('nodejs24.x refuses a callback handler at INIT, as AWS does, and runs an async one', async () => {
-    const callbackStyle = await deploy(t.client, { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' }, { Runtime: 'nodejs24.x' });
+    const callbackStyle = await deploy(
+      t.client,
+      { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' },
+      { Runtime: 'nodejs24.x' },
+    );
     const refused = await invoke(t.client, callbackStyle);
     expect(refused.output.FunctionError).toBe('Unhandled');
-    expect(JSON.parse(refused.payload)).toMatchObject({ errorType: 'Runtime.CallbackHandlerDeprecated', errorMessage: expect.stringContaining('removed support for callback-based function handlers') });
-    const asyncStyle = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' }, { Runtime: 'nodejs24.x' });
+    expect(JSON.parse(refused.payload)).toMatchObject({
+      errorType: 'Runtime.CallbackHandlerDeprecated',
+      errorMessage: expect.stringContaining('removed support for callback-based function handlers'),
+    });
+    const asyncStyle = await deploy(
+      t.client,
+      { 'index.js': 'exports.handler = async () => 1;' },
+      { Runtime: 'nodejs24.x' },
+    );
     expect((await invoke(t.client, asyncStyle)).json).toBe(1);
-    const onNode22 = await deploy(t.client, { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' }, { Runtime: 'nodejs22.x' });
+    const onNode22 = await deploy(
+      t.client,
+      { 'index.js': 'exports.handler = (event, context, callback) => callback(null, 1);' },
+      { Runtime: 'nodejs22.x' },
+    );
     expect((await invoke(t.client, onNode22)).json).toBe(1);
   });
 });
 
-async function streamed(client: LambdaClient, name: string): Promise<{ payload: string; complete: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string } }> {
-  const output = await client.send(new InvokeWithResponseStreamCommand({ FunctionName: name, LogType: 'Tail', Payload: Buffer.from('{}') }));
+async function streamed(
+  client: LambdaClient,
+  name: string,
+): Promise<{ payload: string; complete: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string } }> {
+  const output = await client.send(
+    new InvokeWithResponseStreamCommand({ FunctionName: name, LogType: 'Tail', Payload: Buffer.from('{}') }),
+  );
   let payload = '';
   let complete = {};
   for await (const event of output.EventStream ?? []) {
@@ -246,7 +298,8 @@ describe('response streaming (InvokeWithResponseStream)', () => {
 
   test('awslambda.streamifyResponse streams what the handler writes, then InvokeComplete with the log tail', async () => {
     const name = await deploy(t.client, {
-      'index.js': "exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write('part 1, '); stream.write('part 2'); stream.end(); });",
+      'index.js':
+        "exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write('part 1, '); stream.write('part 2'); stream.end(); });",
     });
     const { payload, complete } = await streamed(t.client, name);
     expect(payload).toBe('part 1, part 2');
@@ -259,7 +312,8 @@ describe('response streaming (InvokeWithResponseStream)', () => {
     const buffered = await deploy(t.client, { 'index.js': 'exports.handler = async () => ({ ok: true });' });
     expect(JSON.parse((await streamed(t.client, buffered)).payload)).toEqual({ ok: true });
     const failing = await deploy(t.client, {
-      'index.js': "exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write('half'); await new Promise((r) => setTimeout(r, 10)); throw new TypeError('broke midway'); });",
+      'index.js':
+        "exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write('half'); await new Promise((r) => setTimeout(r, 10)); throw new TypeError('broke midway'); });",
     });
     const { complete } = await streamed(t.client, failing);
     expect(complete.ErrorCode).toBe('TypeError');

@@ -12,7 +12,15 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const createWith = (zip: Buffer, name = uniqueName('bomb')) =>
-  t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: zip } }));
+  t.client.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::000000000000:role/r',
+      Code: { ZipFile: zip },
+    }),
+  );
 
 const failure = (promise: Promise<unknown>): Promise<{ name?: string; message?: string }> =>
   promise.then(
@@ -21,7 +29,7 @@ const failure = (promise: Promise<unknown>): Promise<{ name?: string; message?: 
   );
 
 describe('zip bombs', () => {
-  test('a 3 MB package that declares 3 GB unzipped is refused with Lambda\'s 250 MB message', async () => {
+  test("a 3 MB package that declares 3 GB unzipped is refused with Lambda's 250 MB message", async () => {
     const bomb = zipBomb(48, 64 * MIB);
     expect(bomb.length).toBeLessThan(4 * MIB);
     const error = await failure(createWith(bomb));
@@ -34,16 +42,22 @@ describe('zip bombs', () => {
     const name = uniqueName('liar');
     expect((await failure(createWith(liar, name))).message).toMatch(/^Could not unzip uploaded file/);
     const existing = await deploy(t.client, { 'index.js': 'exports.handler = async () => "before";' });
-    const update = await failure(t.client.send(new UpdateFunctionCodeCommand({ FunctionName: existing, ZipFile: liar })));
+    const update = await failure(
+      t.client.send(new UpdateFunctionCodeCommand({ FunctionName: existing, ZipFile: liar })),
+    );
     expect(update.name).toBe('InvalidParameterValueException');
     expect((await invoke(t.client, existing)).json).toBe('before');
-    expect((await failure(t.client.send(new GetFunctionCommand({ FunctionName: name })))).name).toBe('ResourceNotFoundException');
+    expect((await failure(t.client.send(new GetFunctionCommand({ FunctionName: name })))).name).toBe(
+      'ResourceNotFoundException',
+    );
   }, 60_000);
 
   test('an honest package just under the limit still unpacks', async () => {
     const name = uniqueName('large');
     await createWith(zipBomb(3, 80 * MIB), name);
-    expect((await t.client.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.CodeSize).toBeGreaterThan(0);
+    expect(
+      (await t.client.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.CodeSize,
+    ).toBeGreaterThan(0);
   }, 60_000);
 });
 
@@ -64,8 +78,19 @@ describe('log floods', () => {
     expect(stream!.bytes).toBeLessThanOrEqual(8 * MIB);
     expect(stream!.dropped).toBeGreaterThan(20_000);
     expect(t.service.info().logs.dropped).toBeGreaterThanOrEqual(stream!.dropped);
-    const logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: t.service.endpoint, credentials: t.service.accessKey! });
-    const events = await logs.send(new GetLogEventsCommand({ logGroupName: `/aws/lambda/${name}`, logStreamName: stream!.name, startFromHead: false, limit: 3 }));
+    const logs = new CloudWatchLogsClient({
+      region: 'us-east-1',
+      endpoint: t.service.endpoint,
+      credentials: t.service.accessKey!,
+    });
+    const events = await logs.send(
+      new GetLogEventsCommand({
+        logGroupName: `/aws/lambda/${name}`,
+        logStreamName: stream!.name,
+        startFromHead: false,
+        limit: 3,
+      }),
+    );
     logs.destroy();
     expect(events.events?.map((e) => e.message?.split('\t')[0]).at(-1)).toMatch(/^REPORT RequestId/);
   }, 60_000);

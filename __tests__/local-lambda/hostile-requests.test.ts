@@ -11,14 +11,20 @@ import { deploy, rawRequest, startTestService, uniqueName, zipOf, type TestServi
 const run = promisify(execFile);
 const hasAwsCli = spawnSync('aws', ['--version']).status === 0;
 
-const ECHO_CONTEXT = { 'index.js': 'exports.handler = async (e, context) => ({ context: context.clientContext, pid: process.pid });' };
+const ECHO_CONTEXT = {
+  'index.js': 'exports.handler = async (e, context) => ({ context: context.clientContext, pid: process.pid });',
+};
 const createBody = (name: string): string =>
   JSON.stringify({
     FunctionName: name,
     Runtime: 'nodejs20.x',
     Handler: 'index.handler',
     Role: 'arn:aws:iam::000000000000:role/r',
-    Code: { ZipFile: Buffer.from(zipOf({ 'index.js': 'exports.handler = async () => require("child_process").execSync("id").toString();' })).toString('base64') },
+    Code: {
+      ZipFile: Buffer.from(
+        zipOf({ 'index.js': 'exports.handler = async () => require("child_process").execSync("id").toString();' }),
+      ).toString('base64'),
+    },
   });
 
 let t: TestService;
@@ -36,7 +42,12 @@ const functionExists = (name: string): Promise<boolean> =>
 describe('requests a web page can make are refused (CSRF, DNS rebinding)', () => {
   test('a signed CreateFunction that carries a browser Origin gets 403 and creates nothing', async () => {
     const name = uniqueName('csrf');
-    const response = await rawRequest(t.service, { method: 'POST', path: '/2015-03-31/functions', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: createBody(name) });
+    const response = await rawRequest(t.service, {
+      method: 'POST',
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: createBody(name),
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get('x-amzn-errortype')).toMatch(/^AccessDeniedException/);
     expect(await functionExists(name)).toBe(false);
@@ -44,7 +55,12 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
 
   test('a foreign Host name (DNS rebinding to 127.0.0.1) gets 403 even on the open info page', async () => {
     const port = new URL(t.service.endpoint).port;
-    for (const host of [`evil.example:${port}`, 'evil.example', `localhost.evil.example:${port}`, `127.0.0.1:${Number(port) + 1}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `localhost.evil.example:${port}`,
+      `127.0.0.1:${Number(port) + 1}`,
+    ]) {
       const response = await rawRequest(t.service, { path: '/local/info', headers: { host }, sign: false });
       expect([host, response.status]).toEqual([host, 403]);
     }
@@ -55,9 +71,18 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
   });
 
   test('a text/plain or form CreateFunction never runs, signed or not', async () => {
-    for (const type of ['text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    for (const type of [
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
       const name = uniqueName('plain');
-      const response = await rawRequest(t.service, { method: 'POST', path: '/2015-03-31/functions', headers: { 'content-type': type }, body: createBody(name) });
+      const response = await rawRequest(t.service, {
+        method: 'POST',
+        path: '/2015-03-31/functions',
+        headers: { 'content-type': type },
+        body: createBody(name),
+      });
       expect([type, response.status]).toEqual([type, 415]);
       expect(await functionExists(name)).toBe(false);
     }
@@ -66,9 +91,19 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
   test('an Invoke whose payload says text/plain is refused; octet-stream and no type are served', async () => {
     const name = await deploy(t.client, { 'index.js': 'exports.handler = async (e) => e;' });
     const path = `/2015-03-31/functions/${name}/invocations`;
-    const plain = await rawRequest(t.service, { method: 'POST', path, headers: { 'content-type': 'text/plain' }, body: '{"a":1}' });
+    const plain = await rawRequest(t.service, {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'text/plain' },
+      body: '{"a":1}',
+    });
     expect(plain.status).toBe(415);
-    const octets = await rawRequest(t.service, { method: 'POST', path, headers: { 'content-type': 'application/octet-stream' }, body: '{"a":1}' });
+    const octets = await rawRequest(t.service, {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: '{"a":1}',
+    });
     expect(octets.status).toBe(200);
     expect(await octets.json()).toEqual({ a: 1 });
     const none = await rawRequest(t.service, { method: 'POST', path, body: '{"a":2}' });
@@ -90,15 +125,32 @@ describe('--require-auth: SigV4 against the key the service made', () => {
     expect(unsigned.status).toBe(403);
     expect(unsigned.headers.get('x-amzn-errortype')).toMatch(/^MissingAuthenticationTokenException/);
     const key = t.service.accessKey!;
-    const expectRefused = async (credentials: { accessKeyId: string; secretAccessKey: string }, type: string): Promise<void> => {
-      const client = new LambdaClient({ region: 'us-east-1', endpoint: t.service.endpoint, credentials, maxAttempts: 1 });
-      const error = (await client.send(new ListFunctionsCommand({})).catch((caught: unknown) => caught)) as { name?: string; $metadata?: { httpStatusCode?: number } };
+    const expectRefused = async (
+      credentials: { accessKeyId: string; secretAccessKey: string },
+      type: string,
+    ): Promise<void> => {
+      const client = new LambdaClient({
+        region: 'us-east-1',
+        endpoint: t.service.endpoint,
+        credentials,
+        maxAttempts: 1,
+      });
+      const error = (await client.send(new ListFunctionsCommand({})).catch((caught: unknown) => caught)) as {
+        name?: string;
+        $metadata?: { httpStatusCode?: number };
+      };
       client.destroy();
       expect(error.name).toBe(type);
       expect(error.$metadata?.httpStatusCode).toBe(403);
     };
-    await expectRefused({ accessKeyId: key.accessKeyId, secretAccessKey: `${key.secretAccessKey}x` }, 'InvalidSignatureException');
-    await expectRefused({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: key.secretAccessKey }, 'UnrecognizedClientException');
+    await expectRefused(
+      { accessKeyId: key.accessKeyId, secretAccessKey: `${key.secretAccessKey}x` },
+      'InvalidSignatureException',
+    );
+    await expectRefused(
+      { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: key.secretAccessKey },
+      'UnrecognizedClientException',
+    );
     // A signature is for one request: the same headers on another path do not pass.
     const signed = await rawRequest(t.service, { path: '/2015-03-31/functions' });
     expect(signed.status).toBe(200);
@@ -111,32 +163,56 @@ describe('--require-auth: SigV4 against the key the service made', () => {
   });
 
   test('the CloudWatch Logs client signs for "logs" and is verified too', async () => {
-    const logs = new CloudWatchLogsClient({ region: 'eu-west-1', endpoint: t.service.endpoint, credentials: t.service.accessKey!, maxAttempts: 1 });
+    const logs = new CloudWatchLogsClient({
+      region: 'eu-west-1',
+      endpoint: t.service.endpoint,
+      credentials: t.service.accessKey!,
+      maxAttempts: 1,
+    });
     const groups = await logs.send(new DescribeLogGroupsCommand({}));
     logs.destroy();
     expect(groups.$metadata.httpStatusCode).toBe(200);
   });
 
-  (hasAwsCli ? test : test.skip)('the AWS CLI signs with the printed key and is served; with another secret it is refused', async () => {
-    const key = t.service.accessKey!;
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
-    const aws = (environment: NodeJS.ProcessEnv, ...args: string[]) => run('aws', [...args, '--endpoint-url', t.service.endpoint, '--output', 'json'], { env: environment });
-    const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
-    const listed = JSON.parse((await aws(env, 'lambda', 'list-functions', '--max-items', '500')).stdout) as { Functions: { FunctionName: string }[] };
-    expect(listed.Functions.map((f) => f.FunctionName)).toContain(name);
-    const refused = await aws({ ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' }, 'lambda', 'list-functions').then(
-      () => '',
-      (error: { stderr: string }) => error.stderr,
-    );
-    expect(refused).toMatch(/InvalidSignatureException/);
-  }, 60_000);
+  (hasAwsCli ? test : test.skip)(
+    'the AWS CLI signs with the printed key and is served; with another secret it is refused',
+    async () => {
+      const key = t.service.accessKey!;
+      const env = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: key.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_MAX_ATTEMPTS: '1',
+      };
+      const aws = (environment: NodeJS.ProcessEnv, ...args: string[]) =>
+        run('aws', [...args, '--endpoint-url', t.service.endpoint, '--output', 'json'], { env: environment });
+      const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
+      const listed = JSON.parse((await aws(env, 'lambda', 'list-functions', '--max-items', '500')).stdout) as {
+        Functions: { FunctionName: string }[];
+      };
+      expect(listed.Functions.map((f) => f.FunctionName)).toContain(name);
+      const refused = await aws({ ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' }, 'lambda', 'list-functions').then(
+        () => '',
+        (error: { stderr: string }) => error.stderr,
+      );
+      expect(refused).toMatch(/InvalidSignatureException/);
+    },
+    60_000,
+  );
 
   test('a service bound beyond loopback says so loudly', async () => {
     const warnings: string[] = [];
-    const open = await startLocalLambda({ host: '0.0.0.0', cpuThrottle: false, warn: (message) => warnings.push(message) });
+    const open = await startLocalLambda({
+      host: '0.0.0.0',
+      cpuThrottle: false,
+      warn: (message) => warnings.push(message),
+    });
     await open.stop();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^WARNING: .*listening on http:\/\/0\.0\.0\.0:\d+, beyond this machine's loopback.*--require-auth is off/);
+    expect(warnings[0]).toMatch(
+      /^WARNING: .*listening on http:\/\/0\.0\.0\.0:\d+, beyond this machine's loopback.*--require-auth is off/,
+    );
     const quiet: string[] = [];
     const loopback = await startLocalLambda({ cpuThrottle: false, warn: (message) => quiet.push(message) });
     await loopback.stop();
@@ -151,7 +227,9 @@ describe('nothing a client sends crashes the service', () => {
     const name = await deploy(t.client, ECHO_CONTEXT);
     const pids = new Set<number>();
     for (let i = 0; i < 2; i++) {
-      const output = await t.client.send(new InvokeCommand({ FunctionName: name, ClientContext: context, Payload: Buffer.from('{}') }));
+      const output = await t.client.send(
+        new InvokeCommand({ FunctionName: name, ClientContext: context, Payload: Buffer.from('{}') }),
+      );
       expect(output.FunctionError).toBeUndefined();
       const body = JSON.parse(Buffer.from(output.Payload ?? []).toString('utf8')) as { context: unknown; pid: number };
       expect(body.context).toEqual({ c: '€ 𝄞 ü' });
@@ -160,28 +238,61 @@ describe('nothing a client sends crashes the service', () => {
     expect(pids.size).toBe(1);
   });
 
-  (hasAwsCli ? test : test.skip)('aws lambda invoke --client-context {"c":"€"} on a cold and a warm environment', async () => {
-    const key = t.service.accessKey!;
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
-    const name = await deploy(t.client, ECHO_CONTEXT);
-    const work = mkdtempSync(join(tmpdir(), 'lpg-context-'));
-    try {
-      for (let i = 0; i < 2; i++) {
-        const out = join(work, `out-${i}.json`);
-        const args = ['lambda', 'invoke', '--function-name', name, '--client-context', Buffer.from('{"c":"€"}').toString('base64'), out, '--endpoint-url', t.service.endpoint];
-        const result = JSON.parse((await run('aws', args, { env })).stdout) as { StatusCode: number; FunctionError?: string };
-        expect(result).toEqual({ StatusCode: 200, ExecutedVersion: '$LATEST' });
-        expect((JSON.parse(readFileSync(out, 'utf8')) as { context: unknown }).context).toEqual({ c: '€' });
+  (hasAwsCli ? test : test.skip)(
+    'aws lambda invoke --client-context {"c":"€"} on a cold and a warm environment',
+    async () => {
+      const key = t.service.accessKey!;
+      const env = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: key.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_MAX_ATTEMPTS: '1',
+      };
+      const name = await deploy(t.client, ECHO_CONTEXT);
+      const work = mkdtempSync(join(tmpdir(), 'lpg-context-'));
+      try {
+        for (let i = 0; i < 2; i++) {
+          const out = join(work, `out-${i}.json`);
+          const args = [
+            'lambda',
+            'invoke',
+            '--function-name',
+            name,
+            '--client-context',
+            Buffer.from('{"c":"€"}').toString('base64'),
+            out,
+            '--endpoint-url',
+            t.service.endpoint,
+          ];
+          const result = JSON.parse((await run('aws', args, { env })).stdout) as {
+            StatusCode: number;
+            FunctionError?: string;
+          };
+          expect(result).toEqual({ StatusCode: 200, ExecutedVersion: '$LATEST' });
+          expect((JSON.parse(readFileSync(out, 'utf8')) as { context: unknown }).context).toEqual({ c: '€' });
+        }
+      } finally {
+        rmSync(work, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   test('a ClientContext that is not base64 JSON gets 400 and leaves the environment usable', async () => {
     const name = await deploy(t.client, ECHO_CONTEXT);
-    for (const bad of ['%%%', Buffer.from('not json').toString('base64'), Buffer.from('[1]').toString('base64'), Buffer.from(JSON.stringify({ c: 'x'.repeat(4000) })).toString('base64')]) {
-      const response = await rawRequest(t.service, { method: 'POST', path: `/2015-03-31/functions/${name}/invocations`, headers: { 'x-amz-client-context': bad }, body: '{}' });
+    for (const bad of [
+      '%%%',
+      Buffer.from('not json').toString('base64'),
+      Buffer.from('[1]').toString('base64'),
+      Buffer.from(JSON.stringify({ c: 'x'.repeat(4000) })).toString('base64'),
+    ]) {
+      const response = await rawRequest(t.service, {
+        method: 'POST',
+        path: `/2015-03-31/functions/${name}/invocations`,
+        headers: { 'x-amz-client-context': bad },
+        body: '{}',
+      });
       expect(response.status).toBe(400);
       expect(response.headers.get('x-amzn-errortype')).toMatch(/^InvalidRequestContentException/);
     }
@@ -190,19 +301,36 @@ describe('nothing a client sends crashes the service', () => {
   });
 
   test('malformed %-encoding in a function name or alias gets 400, not 500', async () => {
-    for (const path of ['/2015-03-31/functions/%E0%A4%A', '/2015-03-31/functions/%ZZ/configuration', '/2015-03-31/functions/fn/aliases/%C3', '/2015-03-31/functions/%FF/invocations']) {
-      const response = await rawRequest(t.service, { method: path.endsWith('invocations') ? 'POST' : 'GET', path, ...(path.endsWith('invocations') ? { body: '{}' } : {}), sign: false });
+    for (const path of [
+      '/2015-03-31/functions/%E0%A4%A',
+      '/2015-03-31/functions/%ZZ/configuration',
+      '/2015-03-31/functions/fn/aliases/%C3',
+      '/2015-03-31/functions/%FF/invocations',
+    ]) {
+      const response = await rawRequest(t.service, {
+        method: path.endsWith('invocations') ? 'POST' : 'GET',
+        path,
+        ...(path.endsWith('invocations') ? { body: '{}' } : {}),
+        sign: false,
+      });
       // Unsigned on purpose: the SDK cannot produce these paths, and the auth check comes first.
       expect(response.status).toBe(403);
     }
     const open = await startLocalLambda({ cpuThrottle: false });
     try {
-      for (const path of ['/2015-03-31/functions/%E0%A4%A', '/2015-03-31/functions/%ZZ/configuration', '/2015-03-31/functions/fn/aliases/%C3']) {
+      for (const path of [
+        '/2015-03-31/functions/%E0%A4%A',
+        '/2015-03-31/functions/%ZZ/configuration',
+        '/2015-03-31/functions/fn/aliases/%C3',
+      ]) {
         const response = await fetch(`${open.endpoint}${path}`);
         expect([path, response.status]).toEqual([path, 400]);
         expect(response.headers.get('x-amzn-errortype')).toMatch(/^InvalidParameterValueException/);
       }
-      const invoked = await fetch(`${open.endpoint}/2015-03-31/functions/%FF/invocations`, { method: 'POST', body: Buffer.from('{}') });
+      const invoked = await fetch(`${open.endpoint}/2015-03-31/functions/%FF/invocations`, {
+        method: 'POST',
+        body: Buffer.from('{}'),
+      });
       expect(invoked.status).toBe(400);
     } finally {
       await open.stop();

@@ -18,7 +18,10 @@ exports.handler = async (event) => ({
   signalService: attempt(() => process.kill(event.servicePid, 0)),
 });`;
 
-const SECRET = { 'index.js': 'exports.handler = async () => process.env.LAMBDA_TASK_ROOT;', 'secret.txt': 'the neighbour\'s secret' };
+const SECRET = {
+  'index.js': 'exports.handler = async () => process.env.LAMBDA_TASK_ROOT;',
+  'secret.txt': "the neighbour's secret",
+};
 
 (root ? describe : describe.skip)('isolation, where the service runs as root', () => {
   let t: TestService;
@@ -39,7 +42,10 @@ const SECRET = { 'index.js': 'exports.handler = async () => process.env.LAMBDA_T
     const neighbour = await deploy(t.client, SECRET);
     const otherCode = `${String((await invoke(t.client, neighbour)).json)}/secret.txt`;
     const hostile = await deploy(t.client, { 'index.js': HOSTILE });
-    const report = (await invoke(t.client, hostile, { servicePid: process.pid, otherCode })).json as Record<string, { ok: boolean; code?: string; value?: string } | number | string[]>;
+    const report = (await invoke(t.client, hostile, { servicePid: process.pid, otherCode })).json as Record<
+      string,
+      { ok: boolean; code?: string; value?: string } | number | string[]
+    >;
     // With a private /tmp the neighbour's package is not even in the environment's mount namespace
     // (ENOENT), and the code root it can list holds its own package alone; without one, EACCES.
     const privateTmp = t.service.info().environmentLimits.privateTmp;
@@ -64,12 +70,15 @@ const SECRET = { 'index.js': 'exports.handler = async () => process.env.LAMBDA_T
   }, 60_000);
 
   test('two environments of one function run as two users', async () => {
-    const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 300)); return process.getuid(); };' });
+    const name = await deploy(t.client, {
+      'index.js':
+        'exports.handler = async () => { await new Promise((r) => setTimeout(r, 300)); return process.getuid(); };',
+    });
     const uids = await Promise.all([invoke(t.client, name), invoke(t.client, name)]);
     expect(new Set(uids.map((u) => u.json)).size).toBe(2);
   }, 60_000);
 
-  test('a double-forked grandchild\'s memory counts toward Max Memory Used', async () => {
+  test("a double-forked grandchild's memory counts toward Max Memory Used", async () => {
     const name = await deploy(
       t.client,
       {

@@ -54,7 +54,10 @@ async function startDoomed(...args: string[]): Promise<{ doomed: Doomed; exited:
 }
 
 describe('no process outlives the service', () => {
-  test.each([['without', []], ['with', ['throttle']]])(
+  test.each([
+    ['without', []],
+    ['with', ['throttle']],
+  ])(
     'kill -9 of the service (%s CPU cgroups): every runtime and every child a function left, detached or not, exits; its directories go',
     async (_label, args) => {
       const { doomed, exited } = await startDoomed(...(args as string[]));
@@ -65,7 +68,8 @@ describe('no process outlives the service', () => {
       await exited;
       expect(await survivors(doomed.pids)).toEqual([]);
       const deadline = Date.now() + 10_000;
-      while (doomed.directories.some((name) => existsSync(join(tmpdir(), name))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (doomed.directories.some((name) => existsSync(join(tmpdir(), name))) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       expect(doomed.directories.filter((name) => existsSync(join(tmpdir(), name)))).toEqual([]);
       expect(doomed.directories.length).toBeGreaterThanOrEqual(2);
     },
@@ -102,7 +106,10 @@ describe('no process outlives the service', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
-    const ours = (): string[] => readdirSync(tmpdir()).filter((entry) => entry.startsWith('lambda-perf-gate-')).sort();
+    const ours = (): string[] =>
+      readdirSync(tmpdir())
+        .filter((entry) => entry.startsWith('lambda-perf-gate-'))
+        .sort();
     const groups = (): string[] => cgroupsOf(process.pid);
     const before = { directories: ours(), groups: groups() };
     try {
@@ -120,7 +127,10 @@ function tree(root: number): number[] {
   const found = [root];
   for (let i = 0; i < found.length; i++) {
     try {
-      for (const child of readFileSync(`/proc/${found[i]}/task/${found[i]}/children`, 'utf8').split(' ').filter(Boolean)) found.push(Number(child));
+      for (const child of readFileSync(`/proc/${found[i]}/task/${found[i]}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean))
+        found.push(Number(child));
     } catch {
       // Gone meanwhile.
     }
@@ -133,37 +143,58 @@ describe('no process outlives the gate', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'lpg-orphans-'));
     mkdirSync(join(dir, 'build'));
-    writeFileSync(join(dir, 'build', 'index.js'), 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 50)); return { ok: true }; };');
+    writeFileSync(
+      join(dir, 'build', 'index.js'),
+      'exports.handler = async () => { await new Promise((r) => setTimeout(r, 50)); return { ok: true }; };',
+    );
     const config = {
       region: 'us-east-1',
-      functions: [{ name: 'fn', runtime: 'nodejs20.x', handler: 'index.handler', baseline: './build', candidate: './build', memory: [512, 1024], exemplars: [{ name: 'e', event: {} }] }],
+      functions: [
+        {
+          name: 'fn',
+          runtime: 'nodejs20.x',
+          handler: 'index.handler',
+          baseline: './build',
+          candidate: './build',
+          memory: [512, 1024],
+          exemplars: [{ name: 'e', event: {} }],
+        },
+      ],
       sampling: { 'pairs-per-environment': 3, batch: 100, 'max-environment-pairs': 500, concurrency: 4, seed: 1 },
     };
     writeFileSync(join(dir, 'lambda-perf.json'), JSON.stringify(config));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test.each(['SIGINT', 'SIGTERM'] as const)('%s to `run --local` mid-run leaves no runtime behind', async (signal) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'run', '--local', '--config', join(dir, 'lambda-perf.json'), '--quiet'], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    started.push(child);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const seen = new Set<number>();
-    const deadline = Date.now() + 60_000;
-    // Until several environments run, and a little longer, so that the signal lands mid-run.
-    while (Date.now() < deadline && [...seen].length < 6) {
+  test.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s to `run --local` mid-run leaves no runtime behind',
+    async (signal) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/index.ts', 'run', '--local', '--config', join(dir, 'lambda-perf.json'), '--quiet'],
+        {
+          env: { ...process.env, NODE_OPTIONS: '' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      started.push(child);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const seen = new Set<number>();
+      const deadline = Date.now() + 60_000;
+      // Until several environments run, and a little longer, so that the signal lands mid-run.
+      while (Date.now() < deadline && [...seen].length < 6) {
+        for (const pid of tree(child.pid!)) seen.add(pid);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       for (const pid of tree(child.pid!)) seen.add(pid);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    for (const pid of tree(child.pid!)) seen.add(pid);
-    child.kill(signal);
-    await exited;
-    seen.delete(child.pid!);
-    expect(seen.size).toBeGreaterThanOrEqual(5);
-    expect(await survivors([...seen])).toEqual([]);
-  }, 120_000);
+      child.kill(signal);
+      await exited;
+      seen.delete(child.pid!);
+      expect(seen.size).toBeGreaterThanOrEqual(5);
+      expect(await survivors([...seen])).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 /** The CPU cgroups this process's services made (named after its pid), under either hierarchy. */

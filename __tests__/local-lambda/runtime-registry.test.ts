@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNever } from '../../src/assert-never.js';
 import { describeRuntime, RuntimeClients, SUPPORTED_RUNTIMES } from '../../src/local-lambda/runtimes/index.js';
-import { FAMILIES, FLUSH_MARKER, RUNTIME_FAMILIES, waitsForFlushMarker } from '../../src/local-lambda/runtimes/registry.js';
+import {
+  FAMILIES,
+  FLUSH_MARKER,
+  RUNTIME_FAMILIES,
+  waitsForFlushMarker,
+} from '../../src/local-lambda/runtimes/registry.js';
 
 describe('the runtime registry', () => {
   test.each([
@@ -12,9 +17,21 @@ describe('the runtime registry', () => {
     ['python3.14', 'python', 'python:3.14.local', 'AWS_Lambda_python3.14', 'marker', true, true],
     ['provided', 'provided', 'provided.local', undefined, 'next-turn', false, false],
     ['provided.al2023', 'provided', 'provided.al2023.local', undefined, 'next-turn', false, false],
-  ])('%s is %s, INIT_START %s, AWS_EXECUTION_ENV %s, flush %s, handler required %s, SnapStart %s', (id, family, version, executionEnv, flush, handlerRequired, snapStart) => {
-    expect(describeRuntime(id)).toMatchObject({ id, family, version, executionEnv, flush, handlerRequired, snapStart, managed: family !== 'provided' });
-  });
+  ])(
+    '%s is %s, INIT_START %s, AWS_EXECUTION_ENV %s, flush %s, handler required %s, SnapStart %s',
+    (id, family, version, executionEnv, flush, handlerRequired, snapStart) => {
+      expect(describeRuntime(id)).toMatchObject({
+        id,
+        family,
+        version,
+        executionEnv,
+        flush,
+        handlerRequired,
+        snapStart,
+        managed: family !== 'provided',
+      });
+    },
+  );
 
   test('a runtime no family lists is not supported, and no id is listed twice', () => {
     expect(describeRuntime('java21')).toBeUndefined();

@@ -62,19 +62,30 @@ describe('runtimes', () => {
     expect((failed.json as { errorType: string }).errorType).toBe('Runtime.ImportModuleError');
   });
 
-  test.each(['provided', 'provided.al2', 'provided.al2023'] as const)('%s runs the package\'s executable bootstrap', async (runtime) => {
-    const name = await deploy(t.client, { bootstrap: [SHELL_BOOTSTRAP, 0o755] }, { Runtime: runtime, Handler: 'my.handler' });
-    const cold = await invoke(t.client, name, { id: 5 });
-    expect(cold.json).toEqual({ echo: { id: 5 }, handler: 'my.handler' });
-    expect(cold.report.initDurationMs).toBeGreaterThan(0);
-    expect(cold.log).toContain('shell got {"id":5}');
-    const warm = await invoke(t.client, name, { id: 6 });
-    expect(warm.json).toEqual({ echo: { id: 6 }, handler: 'my.handler' });
-    expect(warm.report.initDurationMs).toBeUndefined();
-  });
+  test.each(['provided', 'provided.al2', 'provided.al2023'] as const)(
+    "%s runs the package's executable bootstrap",
+    async (runtime) => {
+      const name = await deploy(
+        t.client,
+        { bootstrap: [SHELL_BOOTSTRAP, 0o755] },
+        { Runtime: runtime, Handler: 'my.handler' },
+      );
+      const cold = await invoke(t.client, name, { id: 5 });
+      expect(cold.json).toEqual({ echo: { id: 5 }, handler: 'my.handler' });
+      expect(cold.report.initDurationMs).toBeGreaterThan(0);
+      expect(cold.log).toContain('shell got {"id":5}');
+      const warm = await invoke(t.client, name, { id: 6 });
+      expect(warm.json).toEqual({ echo: { id: 6 }, handler: 'my.handler' });
+      expect(warm.report.initDurationMs).toBeUndefined();
+    },
+  );
 
   test('an OS-only package whose bootstrap is not executable fails as Runtime.InvalidEntrypoint', async () => {
-    const name = await deploy(t.client, { bootstrap: [SHELL_BOOTSTRAP, 0o644] }, { Runtime: 'provided.al2023', Handler: 'x' });
+    const name = await deploy(
+      t.client,
+      { bootstrap: [SHELL_BOOTSTRAP, 0o644] },
+      { Runtime: 'provided.al2023', Handler: 'x' },
+    );
     const failed = await invoke(t.client, name);
     expect(failed.output.FunctionError).toBe('Unhandled');
     expect((failed.json as { errorType: string }).errorType).toBe('Runtime.InvalidEntrypoint');

@@ -34,10 +34,22 @@ describe('billing and the REPORT line the service writes', () => {
     expect(billedDuration(1, 25_000)).toBe(10_001);
   });
 
-  test('what the service writes, the gate\'s parser reads back', () => {
-    const metrics = { requestId: 'r1', durationMs: 12.345, billedDurationMs: 13, memorySizeMb: 512, maxMemoryUsedMb: 64, initDurationMs: 99.5, status: 'success' as const };
+  test("what the service writes, the gate's parser reads back", () => {
+    const metrics = {
+      requestId: 'r1',
+      durationMs: 12.345,
+      billedDurationMs: 13,
+      memorySizeMb: 512,
+      maxMemoryUsedMb: 64,
+      initDurationMs: 99.5,
+      status: 'success' as const,
+    };
     for (const format of ['Text', 'JSON'] as const) {
-      expect(parseReportLine(reportLine(format, metrics, new Date()))).toEqual({ ...metrics, durationMs: 12.35, initDurationMs: 99.5 });
+      expect(parseReportLine(reportLine(format, metrics, new Date()))).toEqual({
+        ...metrics,
+        durationMs: 12.35,
+        initDurationMs: 99.5,
+      });
     }
   });
 });
@@ -61,34 +73,42 @@ describe('CPU share and fault draws', () => {
 });
 
 describe('CPU groups', () => {
-  const ownsCpuController = readFileSync('/proc/self/cgroup', 'utf8').split('\n').some((line) => line.split(':')[1]?.split(',').includes('cpu'));
+  const ownsCpuController = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .some((line) => line.split(':')[1]?.split(',').includes('cpu'));
 
   // A plain directory stands in for the cgroup mount; unlike cgroupfs it cannot rmdir a group
   // holding its control files, so only the sweep of an empty leftover and the naming are checked.
-  (ownsCpuController ? test : test.skip)('a group left by a dead service is swept, and each service gets a group of its own', () => {
-    const mount = mkdtempSync(join(tmpdir(), 'lpg-cgroup-'));
-    const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((line) => line.split(':')[1]?.split(',').includes('cpu'))!.split(':')[2]!;
-    const parent = join(mount, 'cpu', own);
-    mkdirSync(parent, { recursive: true });
-    writeFileSync(join(mount, 'cpu', 'cpu.cfs_quota_us'), '-1');
-    const stale = join(parent, 'lambda-perf-gate-999999999-abcdef');
-    mkdirSync(join(stale, 'env-1'), { recursive: true });
-    const cgroups = new Cgroups(['cpu'], mount);
-    const throttle = new CpuThrottle(cgroups);
-    expect(throttle.status.mechanism).toBe('cgroup-v1');
-    expect(existsSync(stale)).toBe(false);
-    const mine = readdirSync(parent).filter((name) => name.startsWith(`lambda-perf-gate-${process.pid}-`));
-    expect(mine).toHaveLength(1);
-    const group = cgroups.createGroup();
-    const quota = throttle.attach(group, 512);
-    const file = (name: string): string => readFileSync(join(parent, mine[0]!, 'env-1', name), 'utf8');
-    // A 20 ms period; INIT runs unthrottled, then each invocation gets the memory's quota afresh.
-    expect(file('cpu.cfs_period_us')).toBe('20000');
-    expect(file('cpu.cfs_quota_us')).toBe('-1');
-    quota?.refill();
-    expect(file('cpu.cfs_quota_us')).toBe(String(Math.round((512 / 1769) * 20000)));
-    group?.remove();
-    cgroups.dispose();
-    rmSync(mount, { recursive: true, force: true });
-  });
+  (ownsCpuController ? test : test.skip)(
+    'a group left by a dead service is swept, and each service gets a group of its own',
+    () => {
+      const mount = mkdtempSync(join(tmpdir(), 'lpg-cgroup-'));
+      const own = readFileSync('/proc/self/cgroup', 'utf8')
+        .split('\n')
+        .find((line) => line.split(':')[1]?.split(',').includes('cpu'))!
+        .split(':')[2]!;
+      const parent = join(mount, 'cpu', own);
+      mkdirSync(parent, { recursive: true });
+      writeFileSync(join(mount, 'cpu', 'cpu.cfs_quota_us'), '-1');
+      const stale = join(parent, 'lambda-perf-gate-999999999-abcdef');
+      mkdirSync(join(stale, 'env-1'), { recursive: true });
+      const cgroups = new Cgroups(['cpu'], mount);
+      const throttle = new CpuThrottle(cgroups);
+      expect(throttle.status.mechanism).toBe('cgroup-v1');
+      expect(existsSync(stale)).toBe(false);
+      const mine = readdirSync(parent).filter((name) => name.startsWith(`lambda-perf-gate-${process.pid}-`));
+      expect(mine).toHaveLength(1);
+      const group = cgroups.createGroup();
+      const quota = throttle.attach(group, 512);
+      const file = (name: string): string => readFileSync(join(parent, mine[0]!, 'env-1', name), 'utf8');
+      // A 20 ms period; INIT runs unthrottled, then each invocation gets the memory's quota afresh.
+      expect(file('cpu.cfs_period_us')).toBe('20000');
+      expect(file('cpu.cfs_quota_us')).toBe('-1');
+      quota?.refill();
+      expect(file('cpu.cfs_quota_us')).toBe(String(Math.round((512 / 1769) * 20000)));
+      group?.remove();
+      cgroups.dispose();
+      rmSync(mount, { recursive: true, force: true });
+    },
+  );
 });

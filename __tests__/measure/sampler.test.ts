@@ -4,11 +4,28 @@ import type { Invocation } from '../../src/lambda/invoke.js';
 import { Sampler, type ArmTarget, type EnvironmentPairTarget } from '../../src/measure/sampler.js';
 import { seededRandom } from '../../src/random.js';
 
-const variant = { id: '512MB-x86_64', memoryMb: 512, architecture: 'x86_64', name: 'default', environment: {}, snapStart: false } as VariantPlan;
+const variant = {
+  id: '512MB-x86_64',
+  memoryMb: 512,
+  architecture: 'x86_64',
+  name: 'default',
+  environment: {},
+  snapStart: false,
+} as VariantPlan;
 const exemplar = { name: 'e', weight: 1, payload: Buffer.from('{}') } as unknown as ExemplarSpec;
-const arm = (build: 'baseline' | 'candidate', qualifier: number): ArmTarget => ({ functionName: `f-${build}`, build, variant, qualifier: String(qualifier) });
+const arm = (build: 'baseline' | 'candidate', qualifier: number): ArmTarget => ({
+  functionName: `f-${build}`,
+  build,
+  variant,
+  qualifier: String(qualifier),
+});
 const targets = (count: number, from = 0): EnvironmentPairTarget[] =>
-  Array.from({ length: count }, (_, i) => ({ variant, index: from + i, baseline: arm('baseline', 100 + from + i), candidate: arm('candidate', 200 + from + i) }));
+  Array.from({ length: count }, (_, i) => ({
+    variant,
+    index: from + i,
+    baseline: arm('baseline', 100 + from + i),
+    candidate: arm('candidate', 200 + from + i),
+  }));
 
 /** A sampler whose invocations are answered after a tick; the first one on each version is cold. */
 function fakeSampler(options: { concurrency?: number; fail?: 'candidate' } = {}) {
@@ -31,7 +48,17 @@ function fakeSampler(options: { concurrency?: number; fail?: 'candidate' } = {})
       const cold = !seen.has(target.qualifier);
       seen.add(target.qualifier);
       const errorType = options.fail === target.build ? 'TypeError' : undefined;
-      return { report: { durationMs: 10, billedDurationMs: 10, maxMemoryUsedMb: 50, memorySizeMb: 512, ...(cold ? { initDurationMs: 100 } : {}) }, payload: Buffer.from('{}'), errorType } as unknown as Invocation;
+      return {
+        report: {
+          durationMs: 10,
+          billedDurationMs: 10,
+          maxMemoryUsedMb: 50,
+          memorySizeMb: 512,
+          ...(cold ? { initDurationMs: 100 } : {}),
+        },
+        payload: Buffer.from('{}'),
+        errorType,
+      } as unknown as Invocation;
     },
   });
   return { sampler, calls, overlapped: () => overlapped };
@@ -50,7 +77,8 @@ describe('the sampler', () => {
         ['candidate', 'cold'],
       ]);
       const pairs = new Map<number, string[]>();
-      for (const s of mine.filter((m) => m.pair !== undefined)) pairs.set(s.pair!, [...(pairs.get(s.pair!) ?? []), `${s.build}:${s.kind}`]);
+      for (const s of mine.filter((m) => m.pair !== undefined))
+        pairs.set(s.pair!, [...(pairs.get(s.pair!) ?? []), `${s.build}:${s.kind}`]);
       expect(pairs.size).toBe(4);
       for (const halves of pairs.values()) expect(halves.sort()).toEqual(['baseline:warm', 'candidate:warm']);
     }

@@ -5,18 +5,32 @@ import { renderTerminal } from '../../src/report/terminal.js';
 import { readCommentState } from '../../src/report/comment-state.js';
 import { CONTEXT, sampleReport } from '../helpers/report-fixture.js';
 
-const HOSTILE = '</details></details><img src=x onerror=alert(1)> @octocat see [here](https://evil.example/x) or https://evil.example and www.evil.example, #12, `code`, **bold**, $x$ | cell\n# heading\n```\nfence\n\\';
+const HOSTILE =
+  '</details></details><img src=x onerror=alert(1)> @octocat see [here](https://evil.example/x) or https://evil.example and www.evil.example, #12, `code`, **bold**, $x$ | cell\n# heading\n```\nfence\n\\';
 
 /** What a reader of the comment would be exposed to if the text acted as markdown or HTML. */
 function actingMarkup(rendered: string): string[] {
   const problems: string[] = [];
   // Chart code blocks are drawn by Mermaid, not read as markdown; a title must not leave its block.
   const charts = [...rendered.matchAll(/```mermaid\n([^`]*)```/g)];
-  for (const [, chart] of charts) if (chart!.split('\n').some((line) => line !== '' && !/^ {2}(title "[^"\n]*"|x-axis|y-axis|line \[)|^xychart-beta$|^%%\{init: \{"themeVariables": \{"xyChart": \{"plotColorPalette": "#\w{6}, #\w{6}"\}\}\}\}%%$/.test(line))) problems.push('a chart line the renderer did not write');
+  for (const [, chart] of charts)
+    if (
+      chart!
+        .split('\n')
+        .some(
+          (line) =>
+            line !== '' &&
+            !/^ {2}(title "[^"\n]*"|x-axis|y-axis|line \[)|^xychart-beta$|^%%\{init: \{"themeVariables": \{"xyChart": \{"plotColorPalette": "#\w{6}, #\w{6}"\}\}\}\}%%$/.test(
+              line,
+            ),
+        )
+    )
+      problems.push('a chart line the renderer did not write');
   // The one link the renderer writes: the workflow run, on the fixture's repository.
   // The hidden state line is an HTML comment, which GitHub does not render: it must only stay one.
   const unfenced = rendered.replace(/```mermaid\n[^`]*```/g, '');
-  if (unfenced.split('-->').length - 1 !== unfenced.split('<!--').length - 1) problems.push('an HTML comment closed where the renderer did not close one');
+  if (unfenced.split('-->').length - 1 !== unfenced.split('<!--').length - 1)
+    problems.push('an HTML comment closed where the renderer did not close one');
   const markdown = rendered
     .replace(/```mermaid\n[^`]*```/g, '')
     .replace(/\[workflow run\]\(https:\/\/github\.com\/acme\/orders\/actions\/runs\/\d+\)/g, '')
@@ -24,12 +38,21 @@ function actingMarkup(rendered: string): string[] {
   const opened = markdown.split('<details>').length - 1;
   const closed = markdown.split('</details>').length - 1;
   if (opened !== closed) problems.push(`${opened} <details> but ${closed} </details>`);
-  if (/<(?!\/?(details|summary|sub|br|code)>)(?!!-- lambda-perf-gate )[a-z!/]/i.test(markdown)) problems.push('an HTML tag the renderer did not write');
+  if (/<(?!\/?(details|summary|sub|br|code)>)(?!!-- lambda-perf-gate )[a-z!/]/i.test(markdown))
+    problems.push('an HTML tag the renderer did not write');
   if (/(^|[^\\])\]\(/.test(markdown)) problems.push('a markdown link');
   if (/(^|\s)@\w/.test(markdown)) problems.push('an @mention');
   if (/https?:\/\/|www\./.test(markdown)) problems.push('an autolink');
   if (/#\d/.test(markdown)) problems.push('an issue reference');
-  if (/^(#|```)/m.test(markdown.split('\n').filter((line) => !/^#{2,4} /.test(line)).join('\n'))) problems.push('a heading or fence the renderer did not write');
+  if (
+    /^(#|```)/m.test(
+      markdown
+        .split('\n')
+        .filter((line) => !/^#{2,4} /.test(line))
+        .join('\n'),
+    )
+  )
+    problems.push('a heading or fence the renderer did not write');
   return problems;
 }
 
@@ -45,7 +68,9 @@ describe('escaping what functions, commands and report files say', () => {
   });
 
   test('ordinary messages stay readable: identifiers, numbers and percentages are left alone', () => {
-    expect(escapeMarkdown('256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, n=40/40)')).toBe('256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, n=40/40)');
+    expect(escapeMarkdown('256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, n=40/40)')).toBe(
+      '256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, n=40/40)',
+    );
     expect(escapeMarkdown('p<0.0001')).toBe('p&lt;0.0001');
   });
 
@@ -73,7 +98,11 @@ describe('escaping what functions, commands and report files say', () => {
         budgets: [],
       },
     };
-    const report: GateReport = { ...clean, environment: { cpuScaledByMemory: false, statement: HOSTILE }, functions: [hostile] };
+    const report: GateReport = {
+      ...clean,
+      environment: { cpuScaledByMemory: false, statement: HOSTILE },
+      functions: [hostile],
+    };
     const markdown = renderMarkdown(report, { charts: true, key: 'k' });
     expect(actingMarkup(markdown)).toEqual([]);
     // Still says what happened.
@@ -86,20 +115,33 @@ describe('escaping what functions, commands and report files say', () => {
     expect(renderTerminal(report)).toContain('</details></details><img');
   });
 
-  test('hostile branch names, run address, findings of unknown kind, variant names and a previous comment\'s state render inert', () => {
+  test("hostile branch names, run address, findings of unknown kind, variant names and a previous comment's state render inert", () => {
     const clean = sampleReport(2);
     const [first, second] = clean.functions as [FunctionResult, FunctionResult];
     const report: GateReport = {
       ...clean,
-      context: { head: { sha: CONTEXT.head.sha, ref: HOSTILE }, base: { sha: '`x` <img>', ref: HOSTILE }, runUrl: `https://evil.example/x) [y](javascript:alert(1)` },
+      context: {
+        head: { sha: CONTEXT.head.sha, ref: HOSTILE },
+        base: { sha: '`x` <img>', ref: HOSTILE },
+        runUrl: `https://evil.example/x) [y](javascript:alert(1)`,
+      },
       functions: [
-        { ...first, name: `${HOSTILE} -->`, reasons: [...first.reasons, { kind: HOSTILE as Reason['kind'], message: HOSTILE }], variants: first.variants.map((v) => ({ ...v, name: HOSTILE })) },
+        {
+          ...first,
+          name: `${HOSTILE} -->`,
+          reasons: [...first.reasons, { kind: HOSTILE as Reason['kind'], message: HOSTILE }],
+          variants: first.variants.map((v) => ({ ...v, name: HOSTILE })),
+        },
         { ...second, name: '--><script>alert(1)</script>' },
       ],
     };
     const previous = readCommentState(renderMarkdown(report, { key: 'k' }));
     expect(previous?.functions.map((f) => f.name)).toEqual([`${HOSTILE} -->`, '--><script>alert(1)</script>']);
-    const markdown = renderMarkdown(report, { charts: true, key: 'k', previous: { functions: previous!.functions.map((f) => ({ ...f, verdict: 'pass' as const })) } });
+    const markdown = renderMarkdown(report, {
+      charts: true,
+      key: 'k',
+      previous: { functions: previous!.functions.map((f) => ({ ...f, verdict: 'pass' as const })) },
+    });
     expect(actingMarkup(markdown)).toEqual([]);
     expect(markdown).toContain('Since the last run: ');
     expect(markdown).not.toContain('](https://evil');

@@ -18,8 +18,21 @@ function unboundedReport(): GateReport {
         variants: [
           {
             ...first!,
-            candidate: { ...first!.candidate, warm: { n: 0, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, mean: Number.NaN } },
-            comparisons: [{ ...warm, ratio: Number.NaN, ciLow: -Infinity, ciHigh: Infinity, pValue: Number.NaN, outcome: 'inconclusive' }, ...first!.comparisons.slice(1)],
+            candidate: {
+              ...first!.candidate,
+              warm: { n: 0, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, mean: Number.NaN },
+            },
+            comparisons: [
+              {
+                ...warm,
+                ratio: Number.NaN,
+                ciLow: -Infinity,
+                ciHigh: Infinity,
+                pValue: Number.NaN,
+                outcome: 'inconclusive',
+              },
+              ...first!.comparisons.slice(1),
+            ],
             budgets: [{ budget: 'warm-p90-ms', limit: 120, value: Number.NaN, unit: 'ms', ok: false }],
             costChangePercent: Number.NaN,
           },
@@ -41,7 +54,9 @@ describe('the JSON report survives its own round trip', () => {
     expect(back).toEqual(report);
     expect(renderMarkdown(back, { charts: true, key: 'k' })).toBe(renderMarkdown(report, { charts: true, key: 'k' }));
     expect(renderTerminal(back)).toBe(renderTerminal(report));
-    expect(renderMarkdown(back, { charts: true })).toContain('| 256 MB | cold | +10.0% | too few cold starts to compare |');
+    expect(renderMarkdown(back, { charts: true })).toContain(
+      '| 256 MB | cold | +10.0% | too few cold starts to compare |',
+    );
     expect(renderMarkdown(back, { charts: true })).toContain('| 256 MB | warm | – | too few warm samples to compare |');
   });
 
@@ -71,7 +86,16 @@ describe('a report file the renderers can trust', () => {
   test('markup where an id, a unit or a verdict belongs is named, field by field', () => {
     const report = sampleReport();
     const fn = report.functions[0]!;
-    const forged = { ...report, functions: [{ ...fn, variants: [{ ...fn.variants[0]!, id: '</details><img src=x>' }], reasons: [{ ...fn.reasons[0]!, variant: '@octocat' }] }] };
+    const forged = {
+      ...report,
+      functions: [
+        {
+          ...fn,
+          variants: [{ ...fn.variants[0]!, id: '</details><img src=x>' }],
+          reasons: [{ ...fn.reasons[0]!, variant: '@octocat' }],
+        },
+      ],
+    };
     expect(unexpectedText(forged)).toEqual([
       '$.functions[0].reasons[0].variant holds "@octocat", which no report of this action holds there',
       '$.functions[0].variants[0].id holds "</details><img src=x>", which no report of this action holds there',

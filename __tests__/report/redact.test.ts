@@ -27,8 +27,17 @@ describe('redacting secrets from what the gate writes', () => {
   });
 
   test('values of secret-looking variables are replaced everywhere; short ones and other variables are left', () => {
-    const redactor = Redactor.fromEnvironment({ AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', FLAG_TOKEN: 'true', HOME: '/home/runner-secret-ish', NPM_TOKEN: 'npm_abcdefgh12345678' });
-    expect(redactor.text('key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY token npm_abcdefgh12345678 flag true at /home/runner-secret-ish')).toBe('key=*** token *** flag true at /home/runner-secret-ish');
+    const redactor = Redactor.fromEnvironment({
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      FLAG_TOKEN: 'true',
+      HOME: '/home/runner-secret-ish',
+      NPM_TOKEN: 'npm_abcdefgh12345678',
+    });
+    expect(
+      redactor.text(
+        'key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY token npm_abcdefgh12345678 flag true at /home/runner-secret-ish',
+      ),
+    ).toBe('key=*** token *** flag true at /home/runner-secret-ish');
     expect(redactor.size).toBe(2);
   });
 
@@ -52,13 +61,32 @@ describe('redacting secrets from what the gate writes', () => {
   test('a report is redacted deep; numbers and the keys of the model are untouched', () => {
     const redactor = new Redactor();
     redactor.add('hunter2-hunter2');
-    const report = { verdict: 'fail', n: Infinity, list: [{ message: 'pw hunter2-hunter2', value: Number.NaN }], functions: [{ name: 'x hunter2-hunter2' }] };
-    expect(redactor.deep(report)).toEqual({ verdict: 'fail', n: Infinity, list: [{ message: 'pw ***', value: Number.NaN }], functions: [{ name: 'x ***' }] });
+    const report = {
+      verdict: 'fail',
+      n: Infinity,
+      list: [{ message: 'pw hunter2-hunter2', value: Number.NaN }],
+      functions: [{ name: 'x hunter2-hunter2' }],
+    };
+    expect(redactor.deep(report)).toEqual({
+      verdict: 'fail',
+      n: Infinity,
+      list: [{ message: 'pw ***', value: Number.NaN }],
+      functions: [{ name: 'x ***' }],
+    });
   });
 
   test('a command that masks the words of the gate hides them in the text, but cannot turn a failure into a pass', () => {
     const redactor = new Redactor();
-    for (const word of ['regression', 'inconclusive', 'functions', 'candidate', 'baseline', 'wrong-answer', 'test-failure']) redactor.add(word);
+    for (const word of [
+      'regression',
+      'inconclusive',
+      'functions',
+      'candidate',
+      'baseline',
+      'wrong-answer',
+      'test-failure',
+    ])
+      redactor.add(word);
     const report = sampleReport();
     const redacted = redactor.deep(report);
     expect(redacted.verdict).toBe('fail');

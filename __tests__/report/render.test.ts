@@ -18,13 +18,19 @@ describe('the markdown report (the PR comment)', () => {
   });
 
   test('one headline: verdict, warm change with its interval, cost change, recommended memory and its monthly effect', () => {
-    expect(aboveTheFold).toContain('❌ **orders** at 256 MB: warm +23% [+15, +32], cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change)');
+    expect(aboveTheFold).toContain(
+      '❌ **orders** at 256 MB: warm +23% [+15, +32], cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change)',
+    );
   });
 
   test('one compact table with p50 and p90 baseline → candidate, the change, cost per million and the result; the recommended row marked', () => {
     expect(aboveTheFold).toContain('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |');
-    expect(aboveTheFold).toContain('| **512 MB** ⭐ | 60.0 → 61.2 | 78.0 → 79.6 | +2.0% [-6.0, +11] | \\$0.750 → \\$0.765 (+2.0%) | ✅ |');
-    expect(aboveTheFold).toContain('| 256 MB | 122 → 151 | 159 → 196 | +23% [+15, +32] | \\$0.750 → \\$0.925 (+23.4%) | ❌ slower, over budget: warm-p90-ms |');
+    expect(aboveTheFold).toContain(
+      '| **512 MB** ⭐ | 60.0 → 61.2 | 78.0 → 79.6 | +2.0% [-6.0, +11] | \\$0.750 → \\$0.765 (+2.0%) | ✅ |',
+    );
+    expect(aboveTheFold).toContain(
+      '| 256 MB | 122 → 151 | 159 → 196 | +23% [+15, +32] | \\$0.750 → \\$0.925 (+23.4%) | ❌ slower, over budget: warm-p90-ms |',
+    );
   });
 
   test('findings in one short line each, without the statistics the details repeat', () => {
@@ -36,7 +42,9 @@ describe('the markdown report (the PR comment)', () => {
   test('folds the statistics, environment pairs and budgets, and draws duration and cost against memory with a legend', () => {
     expect(markdown).toContain('<details><summary>Statistics, environment pairs, budgets</summary>');
     expect(markdown).toContain('<details><summary>Chart: duration and cost against memory</summary>');
-    expect(markdown).toContain('xychart-beta\n  title "orders x86_64: warm p50 (ms)"\n  x-axis "memory (MB)" [256, 512, 1024]');
+    expect(markdown).toContain(
+      'xychart-beta\n  title "orders x86_64: warm p50 (ms)"\n  x-axis "memory (MB)" [256, 512, 1024]',
+    );
     expect(markdown).toContain('title "orders x86_64: cost per million ($)"');
     expect(markdown).toContain('"plotColorPalette": "#2563eb, #ea580c"');
     expect(markdown).toContain('🟦 baseline · 🟧 candidate');
@@ -45,14 +53,23 @@ describe('the markdown report (the PR comment)', () => {
 
   test('no chart for a function measured at one memory size: there is no line to draw', () => {
     const report = sampleReport();
-    const one = { ...report, functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(1, 2) }] };
+    const one = {
+      ...report,
+      functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(1, 2) }],
+    };
     expect(renderMarkdown(one)).not.toContain('mermaid');
   });
 
   test('says what each comparison rests on, and "too few cold starts to compare" instead of an infinite interval', () => {
-    expect(markdown).toContain('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |');
-    expect(markdown).toMatch(/\| 256 MB \| warm \| \+23\.4% \| .* \| regression \| 8 environment pairs; environments differ by 3\.1% \(sd\), pairs within one by 2\.0% \|/);
-    expect(markdown).toContain('| 256 MB | cold | +10.0% | too few cold starts to compare | 0.2000 | 3/3 | inconclusive | 3 environment pairs |');
+    expect(markdown).toContain(
+      '| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |',
+    );
+    expect(markdown).toMatch(
+      /\| 256 MB \| warm \| \+23\.4% \| .* \| regression \| 8 environment pairs; environments differ by 3\.1% \(sd\), pairs within one by 2\.0% \|/,
+    );
+    expect(markdown).toContain(
+      '| 256 MB | cold | +10.0% | too few cold starts to compare | 0.2000 | 3/3 | inconclusive | 3 environment pairs |',
+    );
     expect(markdown).not.toContain('∞');
     expect(markdown).not.toContain('-100.0%');
   });

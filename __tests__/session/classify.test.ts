@@ -7,8 +7,14 @@ import { classifyFailure, EXIT, UsageError } from '../../src/session.js';
 /** One classification of what ended a session, shared by the CLI (exit code) and the action. */
 describe('classifyFailure', () => {
   test('a configuration error is usage, exit 2, with its file and key', () => {
-    const failure = classifyFailure(new ConfigError('lambda-perf.yml', ['functions[0].memory: must be at least 128, got 64']));
-    expect(failure).toEqual({ kind: 'usage', exitCode: EXIT.usage, message: expect.stringContaining('functions[0].memory') });
+    const failure = classifyFailure(
+      new ConfigError('lambda-perf.yml', ['functions[0].memory: must be at least 128, got 64']),
+    );
+    expect(failure).toEqual({
+      kind: 'usage',
+      exitCode: EXIT.usage,
+      message: expect.stringContaining('functions[0].memory'),
+    });
   });
 
   test("a flag node's own parser refuses is usage, like our UsageError", () => {
@@ -18,13 +24,27 @@ describe('classifyFailure', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(classifyFailure(thrown)).toMatchObject({ kind: 'usage', exitCode: 2, message: expect.stringContaining('--bogus') });
+    expect(classifyFailure(thrown)).toMatchObject({
+      kind: 'usage',
+      exitCode: 2,
+      message: expect.stringContaining('--bogus'),
+    });
     expect(classifyFailure(new UsageError('--fail-on: unknown "x"'))).toMatchObject({ kind: 'usage', exitCode: 2 });
   });
 
   test('an infrastructure error is exit 3 and keeps its message', () => {
-    const error = describeAwsError({ name: 'AccessDeniedException', message: 'no', $metadata: { httpStatusCode: 403 } }, 'CreateFunction', 'lpg-x');
-    expect(classifyFailure(error)).toEqual({ kind: 'infrastructure', exitCode: EXIT.infrastructure, message: expect.stringMatching(/^infrastructure error: permission denied: missing permission lambda:CreateFunction on lpg-x/) });
+    const error = describeAwsError(
+      { name: 'AccessDeniedException', message: 'no', $metadata: { httpStatusCode: 403 } },
+      'CreateFunction',
+      'lpg-x',
+    );
+    expect(classifyFailure(error)).toEqual({
+      kind: 'infrastructure',
+      exitCode: EXIT.infrastructure,
+      message: expect.stringMatching(
+        /^infrastructure error: permission denied: missing permission lambda:CreateFunction on lpg-x/,
+      ),
+    });
   });
 
   test('the operating system refusing something (a port in use) is the host, not a bug', async () => {
@@ -36,7 +56,11 @@ describe('classifyFailure', () => {
       second.listen((first.address() as { port: number }).port, '127.0.0.1');
     });
     first.close();
-    expect(classifyFailure(thrown)).toMatchObject({ kind: 'infrastructure', exitCode: 3, message: expect.stringContaining('EADDRINUSE') });
+    expect(classifyFailure(thrown)).toMatchObject({
+      kind: 'infrastructure',
+      exitCode: 3,
+      message: expect.stringContaining('EADDRINUSE'),
+    });
   });
 
   test('anything else is a bug of ours: exit 4, said plainly, with where it happened', () => {

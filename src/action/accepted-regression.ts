@@ -3,8 +3,13 @@ import { worstVerdict, type FunctionResult, type GateReport, type Reason, type V
 
 /** A function's verdict from its findings, as the gate decides it. */
 function verdictOf(reasons: readonly Reason[]): Verdict {
-  const failing = reasons.some((r) => r.kind === 'regression' || r.kind === 'budget' || r.kind === 'wrong-answer' || r.kind === 'test-failure');
-  return worstVerdict([failing ? 'fail' : 'pass', reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass']);
+  const failing = reasons.some(
+    (r) => r.kind === 'regression' || r.kind === 'budget' || r.kind === 'wrong-answer' || r.kind === 'test-failure',
+  );
+  return worstVerdict([
+    failing ? 'fail' : 'pass',
+    reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass',
+  ]);
 }
 
 /**
@@ -16,8 +21,17 @@ export function acceptRegressions(report: GateReport, label: string): GateReport
   if (!report.functions.some((fn) => fn.reasons.some((r) => r.kind === 'regression'))) return report;
   const functions: FunctionResult[] = report.functions.map((fn) => {
     if (!fn.reasons.some((r) => r.kind === 'regression')) return fn;
-    const reasons: Reason[] = fn.reasons.map((r) => (r.kind === 'regression' ? { ...r, kind: 'notice', message: `regression accepted by label "${label}": ${r.message}` } : r));
+    const reasons: Reason[] = fn.reasons.map((r) =>
+      r.kind === 'regression'
+        ? { ...r, kind: 'notice', message: `regression accepted by label "${label}": ${r.message}` }
+        : r,
+    );
     return { ...fn, reasons, verdict: verdictOf(reasons) };
   });
-  return { ...report, functions, verdict: worstVerdict(functions.map((fn) => fn.verdict)), summary: summarise(functions) };
+  return {
+    ...report,
+    functions,
+    verdict: worstVerdict(functions.map((fn) => fn.verdict)),
+    summary: summarise(functions),
+  };
 }

@@ -23,7 +23,10 @@ const NOT_FOR_THE_BUILD =
 
 export function buildEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   // The SDKs' instance-metadata fallback would hand a build on an EC2 runner the instance's role.
-  return { ...Object.fromEntries(Object.entries(env).filter(([name]) => !NOT_FOR_THE_BUILD.test(name))), AWS_EC2_METADATA_DISABLED: 'true' };
+  return {
+    ...Object.fromEntries(Object.entries(env).filter(([name]) => !NOT_FOR_THE_BUILD.test(name))),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 }
 
 /** The build could not be made: the checkout, the base commit or the command (the step fails, exit 2 in the CLI's terms). */
@@ -67,13 +70,17 @@ export async function checkBaseCommit(repository: string, baseSha: string): Prom
   try {
     await git(repository, ['rev-parse', '--is-inside-work-tree']);
   } catch {
-    throw new BuildError(`${repository} is not a git checkout: check out the repository (actions/checkout, with fetch-depth: 0) before this step`);
+    throw new BuildError(
+      `${repository} is not a git checkout: check out the repository (actions/checkout, with fetch-depth: 0) before this step`,
+    );
   }
   if (!/^[0-9a-f]{7,64}$/i.test(baseSha)) throw new BuildError(`the base commit "${baseSha}" is not a commit id`);
   try {
     await git(repository, ['cat-file', '-e', `${baseSha}^{commit}`]);
   } catch {
-    throw new BuildError(`the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`);
+    throw new BuildError(
+      `the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`,
+    );
   }
 }
 
@@ -82,14 +89,17 @@ export async function addBaseWorktree(repository: string, baseSha: string, workt
   try {
     await git(repository, ['worktree', 'add', '--detach', worktree, baseSha]);
   } catch (error) {
-    throw new BuildError(`could not check out the base commit ${baseSha} in ${worktree}: ${lastLine((error as { stderr?: string }).stderr ?? String(error))}`);
+    throw new BuildError(
+      `could not check out the base commit ${baseSha} in ${worktree}: ${lastLine((error as { stderr?: string }).stderr ?? String(error))}`,
+    );
   }
 }
 
 /** Removes the worktree and git's record of it; harmless when either is already gone. */
 export async function removeBaseWorktree(repository: string, worktree: string): Promise<void> {
   // The path comes back from the step's saved state: delete only what worktreePath names.
-  if (!WORKTREE_NAME.test(basename(worktree))) throw new Error(`${worktree} is not a worktree this action made; left alone`);
+  if (!WORKTREE_NAME.test(basename(worktree)))
+    throw new Error(`${worktree} is not a worktree this action made; left alone`);
   try {
     await git(repository, ['worktree', 'remove', '--force', worktree]);
   } catch {
@@ -111,10 +121,22 @@ function lastLine(text: string): string {
  * Runs the build command in `directory` through a shell. Resolves when it exits 0; otherwise
  * throws a BuildError with the last lines of its output.
  */
-export function runBuild(command: string, directory: string, which: 'candidate' | 'baseline', env: NodeJS.ProcessEnv, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+export function runBuild(
+  command: string,
+  directory: string,
+  which: 'candidate' | 'baseline',
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     // A process group of its own, so a stop reaches what the shell started (npm, a compiler) too.
-    const child = spawn('sh', ['-c', command], { cwd: directory, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('sh', ['-c', command], {
+      cwd: directory,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const stop = (): void => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGTERM');
@@ -138,21 +160,30 @@ export function runBuild(command: string, directory: string, which: 'candidate' 
     };
     child.stdout.on('data', (chunk: Buffer) => take('stdout', chunk));
     child.stderr.on('data', (chunk: Buffer) => take('stderr', chunk));
-    child.on('error', (error) => reject(new BuildError(`${INPUT.build}: could not start "${command}" for the ${which}: ${error.message}`)));
+    child.on('error', (error) =>
+      reject(new BuildError(`${INPUT.build}: could not start "${command}" for the ${which}: ${error.message}`)),
+    );
     child.on('close', (code, killedBy) => {
       signal?.removeEventListener('abort', stop);
       take('stdout', undefined, true);
       take('stderr', undefined, true);
       if (code === 0) return resolvePromise();
       const how = killedBy ? `was stopped by ${killedBy}` : `exited with ${code}`;
-      reject(new BuildError(`${INPUT.build}: "${command}" ${how} building the ${which} (in ${directory}); last output:\n${tail.join('\n')}`));
+      reject(
+        new BuildError(
+          `${INPUT.build}: "${command}" ${how} building the ${which} (in ${directory}); last output:\n${tail.join('\n')}`,
+        ),
+      );
     });
   });
 }
 
 function outputOf(root: string, output: string, which: 'candidate' | 'baseline', command: string): string {
   const path = resolve(root, output);
-  if (!existsSync(path)) throw new ConfigError('the action inputs', [`input ${INPUT.buildOutput}: ${output} does not exist after "${command}" built the ${which} (looked for ${path})`]);
+  if (!existsSync(path))
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.buildOutput}: ${output} does not exist after "${command}" built the ${which} (looked for ${path})`,
+    ]);
   return path;
 }
 

@@ -21,8 +21,18 @@ export async function cleanup(): Promise<void> {
     return;
   }
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as CleanupState;
-  const client = createLambdaClient({ region: state.region, ...(state.endpoint ? { endpoint: state.endpoint } : {}), maxAttempts: 6 });
-  const deployer = new PerfFunctionDeployer({ client, retry: DEFAULT_RETRY, ...(state.endpoint ? { endpoint: state.endpoint } : {}), onRetry: () => undefined, progress: () => undefined });
+  const client = createLambdaClient({
+    region: state.region,
+    ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    maxAttempts: 6,
+  });
+  const deployer = new PerfFunctionDeployer({
+    client,
+    retry: DEFAULT_RETRY,
+    ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    onRetry: () => undefined,
+    progress: () => undefined,
+  });
   let left = 0;
   for (const name of state.functions) {
     try {
@@ -56,7 +66,9 @@ async function removeWorktree(): Promise<boolean> {
     await removeBaseWorktree(worktree.repository, worktree.path);
     core.info(`lambda-perf-gate: removed the base commit's worktree ${worktree.path}`);
   } catch (error) {
-    core.warning(`lambda-perf-gate: could not remove the base commit's worktree ${worktree.path}: ${errorMessage(error)}`);
+    core.warning(
+      `lambda-perf-gate: could not remove the base commit's worktree ${worktree.path}: ${errorMessage(error)}`,
+    );
   }
   return true;
 }

@@ -101,28 +101,41 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const text = value(name) ?? fallback;
-    if (!allowed.includes(text as T)) problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${text}")`);
+    if (!allowed.includes(text as T))
+      problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${text}")`);
     return text as T;
   };
   const parsedFailOn = parseFailOn(value(INPUT.failOn) ?? DEFAULT_FAIL_ON.join(','));
   for (const problem of parsedFailOn.problems) problems.push(`input ${INPUT.failOn}: ${problem}`);
   const failOn = parsedFailOn.failOn;
   const applyRaw = (value(INPUT.applyMemory) ?? 'false').toLowerCase();
-  if (!['true', 'false'].includes(applyRaw)) problems.push(`input ${INPUT.applyMemory}: must be true or false (got "${applyRaw}")`);
+  if (!['true', 'false'].includes(applyRaw))
+    problems.push(`input ${INPUT.applyMemory}: must be true or false (got "${applyRaw}")`);
   const prRaw = value(INPUT.prNumber);
-  if (prRaw !== undefined && !/^\d+$/.test(prRaw)) problems.push(`input ${INPUT.prNumber}: must be a pull request number (got "${prRaw}")`);
+  if (prRaw !== undefined && !/^\d+$/.test(prRaw))
+    problems.push(`input ${INPUT.prNumber}: must be a pull request number (got "${prRaw}")`);
   const build = buildInputs(value(INPUT.build), value(INPUT.buildOutput), problems);
 
   let inline: InlineFunction | undefined;
   const candidate = value(INPUT.candidate);
   const template = value(INPUT.template);
   // With build, the function's own inputs select the inline mode: the action supplies both builds.
-  const namesAFunction = [INPUT.function, INPUT.template, INPUT.runtime, INPUT.handler].some((name) => value(name) !== undefined);
+  const namesAFunction = [INPUT.function, INPUT.template, INPUT.runtime, INPUT.handler].some(
+    (name) => value(name) !== undefined,
+  );
   if (candidate !== undefined || (build && namesAFunction)) {
     const baseline = value(INPUT.baseline);
-    if (baseline === undefined && !build) problems.push(`input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${INPUT.build} builds it`);
+    if (baseline === undefined && !build)
+      problems.push(
+        `input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${INPUT.build} builds it`,
+      );
     const name = value(INPUT.function) ?? template ?? 'function';
-    const baselineValue = baseline === undefined ? undefined : baseline.includes(':') ? yamlValue(baseline, INPUT.baseline, problems) : baseline;
+    const baselineValue =
+      baseline === undefined
+        ? undefined
+        : baseline.includes(':')
+          ? yamlValue(baseline, INPUT.baseline, problems)
+          : baseline;
     const memory = value(INPUT.memory);
     inline = {
       name,
@@ -131,7 +144,9 @@ export function readInputs(get: (name: string) => string): ActionInputs {
       ...(template ? { template } : {}),
       ...(value(INPUT.runtime) ? { runtime: value(INPUT.runtime)! } : {}),
       ...(value(INPUT.handler) ? { handler: value(INPUT.handler)! } : {}),
-      ...(memory ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memorySizes(memory, problems) } : {}),
+      ...(memory
+        ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memorySizes(memory, problems) }
+        : {}),
       ...(value(INPUT.budgets) ? { budgets: yamlValue(value(INPUT.budgets)!, INPUT.budgets, problems) } : {}),
       ...(value(INPUT.exemplars) ? { exemplars: yamlValue(value(INPUT.exemplars)!, INPUT.exemplars, problems) } : {}),
     };
@@ -149,14 +164,16 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     comment: oneOf(INPUT.comment, COMMENT_MODES, 'always'),
     // A file's comment is keyed by its path; an inline function's by its name, in a form no
     // configuration path takes by accident, so the two never update each other's comment.
-    commentKey: value(INPUT.commentKey) ?? (inline ? `function:${inline.name}` : (value(INPUT.config) ?? 'lambda-perf.yml')),
+    commentKey:
+      value(INPUT.commentKey) ?? (inline ? `function:${inline.name}` : (value(INPUT.config) ?? 'lambda-perf.yml')),
     applyMemory: applyRaw === 'true',
     reportPath: value(INPUT.reportPath) ?? 'lambda-perf-report.json',
     ...(prRaw && /^\d+$/.test(prRaw) ? { prNumber: Number(prRaw) } : {}),
     ...(build ? { build } : {}),
     acceptedRegressionLabel: label,
   };
-  if (inputs.backend === 'local' && inputs.endpoint) problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
+  if (inputs.backend === 'local' && inputs.endpoint)
+    problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
   if (problems.length) throw new ConfigError('the action inputs', problems);
   return inputs;
 }
@@ -165,23 +182,36 @@ export function readInputs(get: (name: string) => string): ActionInputs {
 function memorySizes(text: string, problems: string[]): number[] {
   const items = text.split(/[\s,]+/).filter(Boolean);
   const bad = items.filter((item) => !/^\d+$/.test(item));
-  if (bad.length) problems.push(`input ${INPUT.memory}: ${bad.map((item) => JSON.stringify(item)).join(', ')} ${bad.length > 1 ? 'are not memory sizes' : 'is not a memory size'} in MB; write whole numbers such as "256,512,1024"`);
+  if (bad.length)
+    problems.push(
+      `input ${INPUT.memory}: ${bad.map((item) => JSON.stringify(item)).join(', ')} ${bad.length > 1 ? 'are not memory sizes' : 'is not a memory size'} in MB; write whole numbers such as "256,512,1024"`,
+    );
   return items.filter((item) => /^\d+$/.test(item)).map(Number);
 }
 
-function buildInputs(command: string | undefined, output: string | undefined, problems: string[]): ActionInputs['build'] {
+function buildInputs(
+  command: string | undefined,
+  output: string | undefined,
+  problems: string[],
+): ActionInputs['build'] {
   if (command === undefined && output === undefined) return undefined;
   if (command === undefined) {
-    problems.push(`input ${INPUT.buildOutput}: is set, but ${INPUT.build} is not; give the command that produces ${output}`);
+    problems.push(
+      `input ${INPUT.buildOutput}: is set, but ${INPUT.build} is not; give the command that produces ${output}`,
+    );
     return undefined;
   }
   if (output === undefined) {
-    problems.push(`input ${INPUT.buildOutput}: is required with ${INPUT.build} (the directory or .zip the command produces, relative to the repository root)`);
+    problems.push(
+      `input ${INPUT.buildOutput}: is required with ${INPUT.build} (the directory or .zip the command produces, relative to the repository root)`,
+    );
     return undefined;
   }
   const normalized = normalize(output);
   if (isAbsolute(output) || normalized === '..' || normalized.startsWith('../')) {
-    problems.push(`input ${INPUT.buildOutput}: must be a path inside the repository, relative to its root (got "${output}")`);
+    problems.push(
+      `input ${INPUT.buildOutput}: must be a path inside the repository, relative to its root (got "${output}")`,
+    );
     return undefined;
   }
   return { command, output: normalized };

@@ -23,7 +23,15 @@ import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/mo
 import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
-import { addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, removeBaseWorktree, worktreePath, type Builds } from './base-build.js';
+import {
+  addBaseWorktree,
+  buildBoth,
+  buildEnvironment,
+  checkBaseCommit,
+  removeBaseWorktree,
+  worktreePath,
+  type Builds,
+} from './base-build.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type InlineFunction } from './inputs.js';
 import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
 
@@ -44,43 +52,85 @@ const INLINE_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** The inline function's document, validated; its problems name the inputs, not a file's keys. */
-function inlineConfig(inline: InlineFunction, workspace: string, overrides: Record<string, string>, env: NodeJS.ProcessEnv, builds: Builds | undefined, local: boolean): GateConfig {
+function inlineConfig(
+  inline: InlineFunction,
+  workspace: string,
+  overrides: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+  builds: Builds | undefined,
+  local: boolean,
+): GateConfig {
   try {
-    return validateConfig(inlineDocument(inline), join(workspace, 'action inputs'), { overrides, env, local, ...(builds ? { builds } : {}) });
+    return validateConfig(inlineDocument(inline), join(workspace, 'action inputs'), {
+      overrides,
+      env,
+      local,
+      ...(builds ? { builds } : {}),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const problems = error.problems.map((problem) =>
       problem
-        .replace(/^functions\[0\]\.([a-z-]+)/, (whole, key: string) => (INLINE_KEYS[key] ? `input ${INLINE_KEYS[key]}` : whole))
-        .replace(/^functions\[0\]: give either template \(an existing function to copy\) or runtime and handler/, `inputs: give either ${INPUT.template} (an existing function to copy) or ${INPUT.runtime} and ${INPUT.handler}`),
+        .replace(/^functions\[0\]\.([a-z-]+)/, (whole, key: string) =>
+          INLINE_KEYS[key] ? `input ${INLINE_KEYS[key]}` : whole,
+        )
+        .replace(
+          /^functions\[0\]: give either template \(an existing function to copy\) or runtime and handler/,
+          `inputs: give either ${INPUT.template} (an existing function to copy) or ${INPUT.runtime} and ${INPUT.handler}`,
+        ),
     );
     throw new ConfigError('the action inputs', problems);
   }
 }
 
-function loadActionConfig(inputs: ActionInputs, root: string, env: NodeJS.ProcessEnv, builds: Builds | undefined): GateConfig {
-  const overrides = { ...(inputs.region ? { region: inputs.region } : {}), ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}) };
+function loadActionConfig(
+  inputs: ActionInputs,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  builds: Builds | undefined,
+): GateConfig {
+  const overrides = {
+    ...(inputs.region ? { region: inputs.region } : {}),
+    ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}),
+  };
   if (inputs.inline) {
     // There is no file to set a region in.
     if (inputs.backend === 'aws' && !overrides.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
-      throw new ConfigError('the action inputs', [`input ${INPUT.awsRegion}: not set; set ${INPUT.awsRegion}, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)`]);
+      throw new ConfigError('the action inputs', [
+        `input ${INPUT.awsRegion}: not set; set ${INPUT.awsRegion}, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)`,
+      ]);
     }
     return inlineConfig(inputs.inline, root, overrides, env, builds, inputs.backend === 'local');
   }
   try {
-    return loadConfig(resolve(root, inputs.config), { overrides, env, local: inputs.backend === 'local', ...(builds ? { builds } : {}) });
+    return loadConfig(resolve(root, inputs.config), {
+      overrides,
+      env,
+      local: inputs.backend === 'local',
+      ...(builds ? { builds } : {}),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError) || inputs.build) throw error;
     // Omitted on purpose, perhaps, by someone who expected the action to build them.
     const hint = `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
-    throw new ConfigError(error.source, error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)));
+    throw new ConfigError(
+      error.source,
+      error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)),
+    );
   }
 }
 
 /** Job summary, annotations, outputs and the PR comment; a failure to comment changes nothing else. */
-async function publish(report: GateReport, inputs: ActionInputs, context: RunContext, reportPath: string): Promise<void> {
+async function publish(
+  report: GateReport,
+  inputs: ActionInputs,
+  context: RunContext,
+  reportPath: string,
+): Promise<void> {
   try {
-    await core.summary.addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT })).write();
+    await core.summary
+      .addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT }))
+      .write();
   } catch (error) {
     core.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
   }
@@ -92,18 +142,30 @@ async function publish(report: GateReport, inputs: ActionInputs, context: RunCon
       else core.error(reason.message, { title });
     }
   }
-  for (const change of report.memoryChanges ?? []) core.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
+  for (const change of report.memoryChanges ?? [])
+    core.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
   const first = report.functions[0];
   const recommendedVariant = first?.variants.find((v) => v.id === first.recommended?.variant);
   core.setOutput(OUTPUT.verdict, report.verdict);
   core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
-  core.setOutput(OUTPUT.recommendations, JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))));
+  core.setOutput(
+    OUTPUT.recommendations,
+    JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))),
+  );
   core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(OUTPUT.costChangePercent, recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '');
+  core.setOutput(
+    OUTPUT.costChangePercent,
+    recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '',
+  );
   await comment(report, inputs, context, reportPath);
 }
 
-async function comment(report: GateReport, inputs: ActionInputs, context: RunContext, reportPath: string): Promise<void> {
+async function comment(
+  report: GateReport,
+  inputs: ActionInputs,
+  context: RunContext,
+  reportPath: string,
+): Promise<void> {
   const issueNumber = inputs.prNumber ?? report.github?.pullRequest ?? context.pullRequest;
   if (inputs.comment === 'never' || issueNumber === undefined) return;
   if (!inputs.githubToken) {
@@ -112,13 +174,22 @@ async function comment(report: GateReport, inputs: ActionInputs, context: RunCon
   }
   try {
     const octokit = getOctokit(inputs.githubToken);
-    const body = (previous: CommentState | undefined): string => renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
-    const result = await upsertStickyComment(octokit, { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey }, body, report.verdict, inputs.comment);
+    const body = (previous: CommentState | undefined): string =>
+      renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
+    const result = await upsertStickyComment(
+      octokit,
+      { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey },
+      body,
+      report.verdict,
+      inputs.comment,
+    );
     core.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
     if (result.url) core.setOutput(OUTPUT.commentUrl, result.url);
   } catch (error) {
     // Fork PRs get a read-only token: measure there, comment from workflow_run (see the README).
-    core.warning(`Could not comment on PR #${issueNumber}: ${errorMessage(error)}. The verdict stands; the report is in the job summary and in ${reportPath}.`);
+    core.warning(
+      `Could not comment on PR #${issueNumber}: ${errorMessage(error)}. The verdict stands; the report is in the job summary and in ${reportPath}.`,
+    );
   }
 }
 
@@ -131,13 +202,23 @@ function failIfAsked(report: GateReport, inputs: ActionInputs): void {
   }
 }
 
-async function applyMemory(report: GateReport, config: GateConfig, inputs: ActionInputs, context: RunContext): Promise<MemoryChange[]> {
+async function applyMemory(
+  report: GateReport,
+  config: GateConfig,
+  inputs: ActionInputs,
+  context: RunContext,
+): Promise<MemoryChange[]> {
   if (!inputs.applyMemory) return [];
   if (!context.isDefaultBranchPush) {
-    core.notice(`${INPUT.applyMemory} is on, but this run is a ${context.eventName || 'local'} event on ${context.ref || 'no ref'}, not a push to the default branch: no function was changed.`);
+    core.notice(
+      `${INPUT.applyMemory} is on, but this run is a ${context.eventName || 'local'} event on ${context.ref || 'no ref'}, not a push to the default branch: no function was changed.`,
+    );
     return [];
   }
-  const client = createLambdaClient({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+  const client = createLambdaClient({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  });
   const changes: MemoryChange[] = [];
   try {
     for (const [index, spec] of config.functions.entries()) {
@@ -155,31 +236,60 @@ async function applyMemory(report: GateReport, config: GateConfig, inputs: Actio
 }
 
 /** The workflow_run half of the fork-safe pair: post a report file measured elsewhere. */
-async function postReportFile(inputs: ActionInputs, context: RunContext, workspace: string, redactor: Redactor): Promise<void> {
+async function postReportFile(
+  inputs: ActionInputs,
+  context: RunContext,
+  workspace: string,
+  redactor: Redactor,
+): Promise<void> {
   const path = resolve(workspace, inputs.reportPath);
-  if (!existsSync(path)) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`]);
+  if (!existsSync(path))
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`,
+    ]);
   let parsed: GateReport;
   try {
     parsed = parseReport(readFileSync(path, 'utf8')) as GateReport;
   } catch (error) {
-    throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`]);
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`,
+    ]);
   }
   const unexpected = unexpectedText(parsed);
-  if (unexpected.length) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`]);
+  if (unexpected.length)
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`,
+    ]);
   const report = redactor.deep(parsed);
-  if (report.schemaVersion !== SCHEMA_VERSION) throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`]);
+  if (report.schemaVersion !== SCHEMA_VERSION)
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`,
+    ]);
   const named = inputs.prNumber ?? report.github?.pullRequest;
   const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
   const pullRequest = inputs.comment === 'never' ? undefined : await verifiedPullRequest(named, context, octokit);
-  await publish(report, pullRequest === undefined ? { ...inputs, comment: 'never' } : { ...inputs, prNumber: pullRequest }, context, path);
+  await publish(
+    report,
+    pullRequest === undefined ? { ...inputs, comment: 'never' } : { ...inputs, prNumber: pullRequest },
+    context,
+    path,
+  );
   failIfAsked(report, inputs);
 }
 
 /** The base commit's worktree for the `build` input, recorded for the post step before it is made. */
-async function addWorktree(inputs: ActionInputs, context: RunContext, workspace: string, env: NodeJS.ProcessEnv, onMade: (worktree: WorktreeState) => void): Promise<WorktreeState | undefined> {
+async function addWorktree(
+  inputs: ActionInputs,
+  context: RunContext,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  onMade: (worktree: WorktreeState) => void,
+): Promise<WorktreeState | undefined> {
   if (!inputs.build) return undefined;
   if (!context.baseSha) {
-    throw new ConfigError('the action inputs', [`input ${INPUT.build}: this ${context.eventName || 'run'} event names no base commit to build (a pull_request's base.sha, or a push's before); run it on pull_request or push, or leave ${INPUT.build} out and give the config's candidate and baseline`]);
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.build}: this ${context.eventName || 'run'} event names no base commit to build (a pull_request's base.sha, or a push's before); run it on pull_request or push, or leave ${INPUT.build} out and give the config's candidate and baseline`,
+    ]);
   }
   await checkBaseCommit(workspace, context.baseSha);
   const worktree = { repository: workspace, path: worktreePath(env.RUNNER_TEMP ?? tmpdir()) };
@@ -193,7 +303,15 @@ async function addWorktree(inputs: ActionInputs, context: RunContext, workspace:
  * Runs the build of one side, its output shown in the log as text: the build is the pull
  * request's code, so it may not issue workflow commands (stop-commands with a token it cannot know).
  */
-async function buildInLog(inputs: ActionInputs & { build: NonNullable<ActionInputs['build']> }, baseSha: string, workspace: string, worktree: string, env: NodeJS.ProcessEnv, redactor: Redactor, signal: AbortSignal): Promise<Builds> {
+async function buildInLog(
+  inputs: ActionInputs & { build: NonNullable<ActionInputs['build']> },
+  baseSha: string,
+  workspace: string,
+  worktree: string,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+  signal: AbortSignal,
+): Promise<Builds> {
   const token = randomBytes(16).toString('hex');
   core.startGroup(`lambda-perf-gate: ${INPUT.build}: ${inputs.build.command}`);
   core.info(`::stop-commands::${token}`);
@@ -260,9 +378,22 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       }
     }
     // Checked before the builds (with the checkouts standing in for their outputs), and again after.
-    let config = loadActionConfig(inputs, configRoot, env, worktree ? { candidate: workspace, baseline: worktree.path } : undefined);
+    let config = loadActionConfig(
+      inputs,
+      configRoot,
+      env,
+      worktree ? { candidate: workspace, baseline: worktree.path } : undefined,
+    );
     if (worktree && inputs.build && context.baseSha) {
-      const builds = await buildInLog({ ...inputs, build: inputs.build }, context.baseSha, workspace, worktree.path, env, redactor, stopBuild.signal);
+      const builds = await buildInLog(
+        { ...inputs, build: inputs.build },
+        context.baseSha,
+        workspace,
+        worktree.path,
+        env,
+        redactor,
+        stopBuild.signal,
+      );
       config = loadActionConfig(inputs, configRoot, env, builds);
     }
     // From here the session's own handler answers signals (and exits when the gate's functions are
@@ -289,11 +420,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     config = session.config;
     const links = reportContext(env);
     let report = links ? { ...session.report, context: redactor.deep(links) } : session.report;
-    if (context.labels.includes(inputs.acceptedRegressionLabel)) report = acceptRegressions(report, inputs.acceptedRegressionLabel);
+    if (context.labels.includes(inputs.acceptedRegressionLabel))
+      report = acceptRegressions(report, inputs.acceptedRegressionLabel);
     const memoryChanges = await applyMemory(report, config, inputs, context);
     report = {
       ...report,
-      github: { eventName: context.eventName, ref: context.ref, sha: context.sha, ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}) },
+      github: {
+        eventName: context.eventName,
+        ref: context.ref,
+        sha: context.sha,
+        ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}),
+      },
       ...(memoryChanges.length ? { memoryChanges: redactor.deep(memoryChanges) } : {}),
     };
     const reportPath = resolve(workspace, inputs.reportPath);
@@ -303,7 +440,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   } catch (error) {
     const failure = classifyFailure(error);
     if (failure.kind === 'infrastructure' && inputs && !inputs.failOn.includes('error')) {
-      core.warning(redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`));
+      core.warning(
+        redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`),
+      );
     } else {
       core.setFailed(redactor.text(`lambda-perf-gate: ${failure.message}`));
     }
@@ -312,7 +451,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     try {
       await removeWorktree();
     } catch (error) {
-      core.warning(`Could not remove the base commit's worktree ${worktree?.path ?? ''}: ${errorMessage(error)}; the post step tries again.`);
+      core.warning(
+        `Could not remove the base commit's worktree ${worktree?.path ?? ''}: ${errorMessage(error)}; the post step tries again.`,
+      );
     }
   }
 }

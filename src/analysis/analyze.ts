@@ -16,7 +16,11 @@ export interface FunctionAnalysisInput {
   readonly plan: SequentialPlan;
   readonly rules: ComparisonRules;
   readonly region: string;
-  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number; readonly accountGbSecondsPerMonth?: number };
+  readonly traffic: {
+    readonly invocationsPerMonth: number;
+    readonly coldStartRate: number;
+    readonly accountGbSecondsPerMonth?: number;
+  };
   /** The function's runtime where known (SnapStart is free for Java). */
   readonly runtime?: string;
   /** The function's EphemeralStorage size in MB, where the template sets one (above 512 MB it is billed). */
@@ -50,7 +54,8 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
     ...(input.stopped ? { stopped: input.stopped } : {}),
   });
   const variants: VariantResult[] = input.variants.map((variant) => {
-    const of = (build: 'baseline' | 'candidate'): Sample[] => samples.filter((s) => s.build === build && s.variant === variant.id);
+    const of = (build: 'baseline' | 'candidate'): Sample[] =>
+      samples.filter((s) => s.build === build && s.variant === variant.id);
     const costContext = {
       region: input.region,
       architecture: variant.architecture,
@@ -59,7 +64,9 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       invocationsPerMonth: input.traffic.invocationsPerMonth,
       snapStart: variant.snapStart,
       ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
-      ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+      ...(input.traffic.accountGbSecondsPerMonth === undefined
+        ? {}
+        : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
       ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
       ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
     };
@@ -77,17 +84,36 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       candidate,
       comparisons: decisions.find((d) => d.variant === variant.id)?.comparisons ?? [],
       budgets: checkBudgets(candidate, spec.budgets),
-      costChangePercent: comparable ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100 : null,
+      costChangePercent: comparable
+        ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100
+        : null,
       ...(stopped ? { stopped } : {}),
-      ...(input.host && input.host.architecture !== variant.architecture ? { measuredOn: input.host.architecture } : {}),
+      ...(input.host && input.host.architecture !== variant.architecture
+        ? { measuredOn: input.host.architecture }
+        : {}),
     };
   });
   const recommendation = recommend(
-    variants.filter((v) => !v.stopped).map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets, architecture: v.architecture, ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}) })),
+    variants
+      .filter((v) => !v.stopped)
+      .map((v) => ({
+        variant: v.id,
+        stats: v.candidate,
+        budgets: v.budgets,
+        architecture: v.architecture,
+        ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}),
+      })),
     input.strategy,
     input.balancedWeight,
   );
-  const { verdict, reasons: findings } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+  const { verdict, reasons: findings } = functionVerdict(
+    samples,
+    variants,
+    recommendation?.variant,
+    spec.tolerance,
+    input.rules.alpha,
+    input.integration,
+  );
   const reasons = [...findings, ...measurementNotices(variants, input.host)];
   const recommended = input.variants.find((v) => v.id === recommendation?.variant);
   return {
@@ -95,7 +121,13 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
     reasons,
     recommended:
       recommendation && recommended
-        ? { variant: recommendation.variant, memory: recommended.memoryMb, architecture: recommended.architecture, strategy: recommendation.strategy, why: recommendation.why }
+        ? {
+            variant: recommendation.variant,
+            memory: recommended.memoryMb,
+            architecture: recommended.architecture,
+            strategy: recommendation.strategy,
+            why: recommendation.why,
+          }
         : null,
     variants,
   };
@@ -116,8 +148,11 @@ function measurementNotices(variants: readonly VariantResult[], host: FunctionAn
       message: `${variant.architecture} timings measured on an ${variant.measuredOn} host: they describe this host's CPU, not ${variant.architecture} Lambda, so ${variant.id} is never recommended`,
     });
   }
-  for (const limitation of host?.limitations ?? []) notices.push({ kind: 'notice', message: `local host: ${limitation}` });
-  const costNotes = new Set(variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]));
+  for (const limitation of host?.limitations ?? [])
+    notices.push({ kind: 'notice', message: `local host: ${limitation}` });
+  const costNotes = new Set(
+    variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]),
+  );
   for (const note of costNotes) notices.push({ kind: 'notice', message: `price: ${note}` });
   return notices;
 }

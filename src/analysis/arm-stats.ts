@@ -30,7 +30,13 @@ export interface ArmStats {
 
 export function distribution(values: readonly number[]): Distribution {
   const sorted = sortedCopy(values);
-  return { n: sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), mean: mean(sorted) };
+  return {
+    n: sorted.length,
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
+    mean: mean(sorted),
+  };
 }
 
 export interface CostContext {
@@ -59,7 +65,11 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
   const warm = ok.filter((s) => s.kind === 'warm');
   const cold = ok.filter((s) => s.kind === 'cold');
   const warmBilled = mean(warm.map((s) => s.billedDurationMs));
-  const coldBilled = mean(cold.map((s) => billedColdMs(s.billedDurationMs, s.durationMs, s.initDurationMs ?? 0) + (s.billedRestoreDurationMs ?? 0)));
+  const coldBilled = mean(
+    cold.map(
+      (s) => billedColdMs(s.billedDurationMs, s.durationMs, s.initDurationMs ?? 0) + (s.billedRestoreDurationMs ?? 0),
+    ),
+  );
   const warmBilledMs = Number.isNaN(warmBilled) ? coldBilled : warmBilled;
   // Without cold samples (sampling.cold: 0 and none seen), a cold start is priced as a warm one.
   const coldBilledMs = Number.isNaN(coldBilled) ? warmBilledMs : coldBilled;
@@ -75,19 +85,25 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
     warmBilledMsMean: warmBilledMs,
     coldBilledMsMean: coldBilledMs,
     cost: context.managedInstances
-      ? estimateManagedInstancesCost({ region: context.region, invocationsPerMonth: context.invocationsPerMonth, ...context.managedInstances })
+      ? estimateManagedInstancesCost({
+          region: context.region,
+          invocationsPerMonth: context.invocationsPerMonth,
+          ...context.managedInstances,
+        })
       : estimateCost({
-      memoryMb: context.memoryMb,
-      architecture: context.architecture,
-      region: context.region,
-      warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
-      coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
-      coldStartRate: context.coldStartRate,
-      invocationsPerMonth: context.invocationsPerMonth,
-      snapStart: context.snapStart,
-      ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
-      ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
-      ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
-    }),
+          memoryMb: context.memoryMb,
+          architecture: context.architecture,
+          region: context.region,
+          warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
+          coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
+          coldStartRate: context.coldStartRate,
+          invocationsPerMonth: context.invocationsPerMonth,
+          snapStart: context.snapStart,
+          ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
+          ...(context.accountGbSecondsPerMonth === undefined
+            ? {}
+            : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
+          ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
+        }),
   };
 }

@@ -85,7 +85,9 @@ export interface MetricSamples {
    * for the exemplars, per paired call for integration rounds. `unpaired`: two independent
    * samples of durations (whole integration runs one after the other).
    */
-  readonly evidence: { readonly paired: readonly number[] } | { readonly baseline: readonly number[]; readonly candidate: readonly number[] };
+  readonly evidence:
+    | { readonly paired: readonly number[] }
+    | { readonly baseline: readonly number[]; readonly candidate: readonly number[] };
   /** Integration rounds: the paired calls split by round; a decision must hold in each round. */
   readonly rounds?: readonly (readonly number[])[];
   readonly environmentPairs?: readonly EnvironmentPairSummary[];
@@ -102,10 +104,13 @@ export interface Levels {
 const logDuration = (ms: number): number => Math.log(Math.max(ms, 1e-3));
 
 /** log(candidate / baseline) of one pair of durations. */
-export const logRatio = (candidateMs: number, baselineMs: number): number => logDuration(candidateMs) - logDuration(baselineMs);
+export const logRatio = (candidateMs: number, baselineMs: number): number =>
+  logDuration(candidateMs) - logDuration(baselineMs);
 
 export function shiftOf(evidence: MetricSamples['evidence']): ShiftComparison {
-  return 'paired' in evidence ? comparePaired(evidence.paired) : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+  return 'paired' in evidence
+    ? comparePaired(evidence.paired)
+    : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
 }
 
 /** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
@@ -117,13 +122,22 @@ export function judge(shift: ShiftComparison, significant: boolean, beta: number
 }
 
 /** A metric's comparison from its shift, its outcome and the figures the report shows. */
-export function comparisonOf(metric: MetricSamples, shift: ShiftComparison, outcome: Outcome, rules: ComparisonRules, extra: Partial<MetricComparison> = {}): MetricComparison {
+export function comparisonOf(
+  metric: MetricSamples,
+  shift: ShiftComparison,
+  outcome: Outcome,
+  rules: ComparisonRules,
+  extra: Partial<MetricComparison> = {},
+): MetricComparison {
   return {
     metric: metric.metric,
     variant: metric.variant,
     nBaseline: metric.nBaseline,
     nCandidate: metric.nCandidate,
-    units: 'paired' in metric.evidence ? metric.evidence.paired.length : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+    units:
+      'paired' in metric.evidence
+        ? metric.evidence.paired.length
+        : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
     ratio: Math.exp(shift.estimate),
     ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
     ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
@@ -153,7 +167,10 @@ export function decideFixed(metrics: readonly MetricSamples[], rules: Comparison
   return metrics.map((metric, index) => {
     const shift = shifts[index]!;
     let outcome = judge(shift, significant[index]!, rules.beta, limit);
-    const rounds = metric.rounds && metric.rounds.length >= 2 ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit)) : undefined;
+    const rounds =
+      metric.rounds && metric.rounds.length >= 2
+        ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+        : undefined;
     if (rounds?.some((round) => round.outcome !== outcome)) outcome = 'inconclusive';
     return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
   });
@@ -170,15 +187,25 @@ export function judgeRound(logRatios: readonly number[], alpha: number, beta: nu
   return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
 
-export const metricKey = (metric: { metric: MetricName; variant: string }): string => `${metric.variant}/${metric.metric}`;
+export const metricKey = (metric: { metric: MetricName; variant: string }): string =>
+  `${metric.variant}/${metric.metric}`;
 
-export const okSamples = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+export const okSamples = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] =>
+  samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
 
 /** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
 export function unpairedColdMetric(variant: string, samples: readonly Sample[]): MetricSamples[] {
   const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
   const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
   return baseline.length >= 2 && candidate.length >= 2
-    ? [{ metric: 'cold', variant, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } }]
+    ? [
+        {
+          metric: 'cold',
+          variant,
+          nBaseline: baseline.length,
+          nCandidate: candidate.length,
+          evidence: { baseline, candidate },
+        },
+      ]
     : [];
 }

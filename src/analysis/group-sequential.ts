@@ -34,7 +34,12 @@ const cache = new Map<string, number[]>();
  * sub-density of the statistic among paths not yet stopped is carried from look to look on a grid
  * and integrated numerically (Simpson), as in Armitage, McPherson & Rowe (1969).
  */
-export function nominalLevels(alpha: number, fractions: readonly number[], spending: SpendingFunction, name: string): number[] {
+export function nominalLevels(
+  alpha: number,
+  fractions: readonly number[],
+  spending: SpendingFunction,
+  name: string,
+): number[] {
   const key = `${name}|${alpha}|${fractions.join(',')}`;
   const cached = cache.get(key);
   if (cached) return cached;
@@ -62,7 +67,8 @@ export function nominalLevels(alpha: number, fractions: readonly number[], spend
     // Probability of crossing z-boundary b at this look without having crossed before.
     const crossing = (b: number): number => {
       let total = 0;
-      for (let i = 0; i < from.length; i++) total += weights[i]! * mass[i]! * (1 - normalCdf((b * sd - from[i]!) / step));
+      for (let i = 0; i < from.length; i++)
+        total += weights[i]! * mass[i]! * (1 - normalCdf((b * sd - from[i]!) / step));
       return total;
     };
     let boundary = Infinity;

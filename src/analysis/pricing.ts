@@ -28,7 +28,12 @@ export interface ArchitecturePrices {
 
 export interface PriceTable {
   readonly about: string;
-  readonly source: { readonly kind: string; readonly description: string; readonly date: string; readonly [key: string]: string };
+  readonly source: {
+    readonly kind: string;
+    readonly description: string;
+    readonly date: string;
+    readonly [key: string]: string;
+  };
   readonly regions: Readonly<Record<string, Readonly<Record<Architecture, ArchitecturePrices>>>>;
 }
 
@@ -96,10 +101,16 @@ export function blendedPricePerGbSecond(architecture: Architecture, region: stri
  * `accountGbSeconds` (this function included): what the function adds at the top of the account's
  * tiers. With no account volume, the first tier's price.
  */
-export function marginalPricePerGbSecond(architecture: Architecture, region: string, functionGbSeconds: number, accountGbSeconds: number): number {
+export function marginalPricePerGbSecond(
+  architecture: Architecture,
+  region: string,
+  functionGbSeconds: number,
+  accountGbSeconds: number,
+): number {
   if (accountGbSeconds <= 0 || functionGbSeconds <= 0) return blendedPricePerGbSecond(architecture, region, 0);
   const total = Math.max(accountGbSeconds, functionGbSeconds);
-  const cost = (gbSeconds: number): number => (gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds);
+  const cost = (gbSeconds: number): number =>
+    gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds;
   return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
 }
 
@@ -165,21 +176,30 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
   const compute = warmCompute;
   const coldStarts = c * (coldCompute - warmCompute);
   const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-  const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
+  const extraStorageGb =
+    Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
   const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
   const perInvocation = compute + coldStarts + requestPrice + restore + storage;
   const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
   const firstTier = prices.duration[0]!;
   const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
   const notes = beyondFirstTier
-    ? [`${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`]
+    ? [
+        `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
+      ]
     : [];
   return {
     perInvocationUsd: perInvocation,
     perMillionUsd: perInvocation * 1e6,
     monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
     pricePerGbSecond: price,
-    breakdownPerMillionUsd: { compute: compute * 1e6, requests: requestPrice * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6, ephemeralStorage: storage * 1e6 },
+    breakdownPerMillionUsd: {
+      compute: compute * 1e6,
+      requests: requestPrice * 1e6,
+      coldStarts: coldStarts * 1e6,
+      snapStart: restore * 1e6,
+      ephemeralStorage: storage * 1e6,
+    },
     ...(notes.length ? { notes } : {}),
   };
 }
@@ -219,7 +239,9 @@ export function managedInstancePrice(region: string, instanceType: string, usdPe
   if (usdPerHour !== undefined) return usdPerHour;
   const price = MANAGED_INSTANCE_USD_PER_HOUR[region]?.[instanceType];
   if (price !== undefined) return price;
-  const known = Object.entries(MANAGED_INSTANCE_USD_PER_HOUR).flatMap(([r, types]) => Object.keys(types).map((t) => `${t} in ${r}`));
+  const known = Object.entries(MANAGED_INSTANCE_USD_PER_HOUR).flatMap(([r, types]) =>
+    Object.keys(types).map((t) => `${t} in ${r}`),
+  );
   return `no EC2 price for ${instanceType} in ${region} (known: ${known.join(', ')}); set managed-instances.usd-per-hour to its on-demand price`;
 }
 
@@ -240,6 +262,12 @@ export function estimateManagedInstancesCost(inputs: ManagedInstancesInputs): Co
     perMillionUsd: perInvocation * 1e6,
     monthlyUsd: monthly,
     pricePerGbSecond: 0,
-    breakdownPerMillionUsd: { compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6, requests: MANAGED_INSTANCES_REQUEST_USD * 1e6, coldStarts: 0, snapStart: 0, ephemeralStorage: 0 },
+    breakdownPerMillionUsd: {
+      compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
+      requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
+      coldStarts: 0,
+      snapStart: 0,
+      ephemeralStorage: 0,
+    },
   };
 }

@@ -13,7 +13,8 @@ export interface Candidate {
 }
 
 /** Whether a candidate's timings describe its own architecture (not another host's CPU). */
-export const measuredOnOwnArchitecture = (c: Candidate): boolean => c.measuredOn === undefined || c.measuredOn === c.architecture;
+export const measuredOnOwnArchitecture = (c: Candidate): boolean =>
+  c.measuredOn === undefined || c.measuredOn === c.architecture;
 
 export interface Recommendation {
   readonly variant: string;
@@ -35,10 +36,17 @@ const money = (usd: number): string => `$${(usd * 1e6).toFixed(2)} per million`;
  * A variant whose timings were taken on a host of another architecture is never picked: its
  * speed and cost describe the host's CPU, not its own.
  */
-export function recommend(candidates: readonly Candidate[], strategy: Strategy, balancedWeight: number): Recommendation | undefined {
-  const usable = candidates.filter((c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
+export function recommend(
+  candidates: readonly Candidate[],
+  strategy: Strategy,
+  balancedWeight: number,
+): Recommendation | undefined {
+  const usable = candidates.filter(
+    (c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)),
+  );
   if (usable.length === 0) return undefined;
-  const pick = (score: (c: Candidate) => number): Candidate => usable.reduce((best, c) => (score(c) < score(best) ? c : best));
+  const pick = (score: (c: Candidate) => number): Candidate =>
+    usable.reduce((best, c) => (score(c) < score(best) ? c : best));
   switch (strategy) {
     case 'cost': {
       const best = pick(costOf);
@@ -52,13 +60,21 @@ export function recommend(candidates: readonly Candidate[], strategy: Strategy, 
       const minCost = Math.min(...usable.map(costOf));
       const minSpeed = Math.min(...usable.map(speedOf));
       const best = pick((c) => balancedWeight * (costOf(c) / minCost) + (1 - balancedWeight) * (speedOf(c) / minSpeed));
-      return { variant: best.variant, strategy, why: `best balance (weight ${balancedWeight} on cost): ${money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms` };
+      return {
+        variant: best.variant,
+        strategy,
+        why: `best balance (weight ${balancedWeight} on cost): ${money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms`,
+      };
     }
     case 'cheapest-within-budget': {
       const within = usable.filter((c) => c.budgets.filter(isLatencyBudget).every((b) => b.ok));
       if (within.length === 0) {
         const fastest = pick(speedOf);
-        return { variant: fastest.variant, strategy, why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)` };
+        return {
+          variant: fastest.variant,
+          strategy,
+          why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)`,
+        };
       }
       const best = within.reduce((a, c) => (costOf(c) < costOf(a) ? c : a));
       return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${money(costOf(best))}` };

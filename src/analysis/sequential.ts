@@ -19,7 +19,17 @@
  * took look by look is replayed exactly by the analysis afterwards.
  */
 import { coldLatencyMs, type Sample } from '../model/sample.js';
-import { comparisonOf, judge, logRatio, shiftOf, type ComparisonRules, type EnvironmentPairSummary, type MetricComparison, type MetricSamples, type Spread } from './comparison.js';
+import {
+  comparisonOf,
+  judge,
+  logRatio,
+  shiftOf,
+  type ComparisonRules,
+  type EnvironmentPairSummary,
+  type MetricComparison,
+  type MetricSamples,
+  type Spread,
+} from './comparison.js';
 import { nominalLevels, obrienFleming, powerSpending } from './group-sequential.js';
 import { comparePaired, median, normalQuantile } from './statistics.js';
 
@@ -44,7 +54,8 @@ export function lookFractions(plan: SequentialPlan): number[] {
 }
 
 /** How many environment pairs each look has measured (the last may be a smaller batch). */
-export const environmentPairsAtLook = (plan: SequentialPlan, look: number): number => Math.min(plan.maxEnvironmentPairs, look * plan.batch);
+export const environmentPairsAtLook = (plan: SequentialPlan, look: number): number =>
+  Math.min(plan.maxEnvironmentPairs, look * plan.batch);
 
 /** The nominal levels of every look for one metric that gets `alphaShare` of the false-alarm budget. */
 export function looksLevels(plan: SequentialPlan, alphaShare: number, beta: number): { alpha: number; beta: number }[] {
@@ -115,10 +126,25 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
     if (coldRatio !== undefined) cold.push(coldRatio);
     const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
     if (ratios.length) warm.push(z);
-    summaries.push({ index, pairs: ratios.length, ratio: Math.exp(z), ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }) });
+    summaries.push({
+      index,
+      pairs: ratios.length,
+      ratio: Math.exp(z),
+      ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }),
+    });
   }
   const summarySd = robustSd(warm);
-  return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd), summarySd, nBaseline, nCandidate, nColdBaseline, nColdCandidate };
+  return {
+    summaries,
+    warm,
+    cold,
+    spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+    summarySd,
+    nBaseline,
+    nCandidate,
+    nColdBaseline,
+    nColdCandidate,
+  };
 }
 
 /**
@@ -142,7 +168,9 @@ function spreadOf(groups: readonly (readonly number[])[], summarySd: number): Sp
   }
   const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
   const m = sized ? pairs / sized : 1;
-  const between = Number.isNaN(summarySd) ? Number.NaN : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+  const between = Number.isNaN(summarySd)
+    ? Number.NaN
+    : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
   return { betweenEnvironments: between, withinEnvironment: within };
 }
 
@@ -244,17 +272,26 @@ const percent = (logValue: number): string => `${(Math.expm1(logValue) * 100).to
  * tolerance (or the estimate to become significant), and the tolerance that would pass now.
  * Normal approximations on the summaries; an order of magnitude, not a promise.
  */
-export function whatWouldDecide(warm: MetricComparison, evidence: EnvironmentPairEvidence, plan: SequentialPlan, levels: { alpha: number; beta: number }, limit: number): string {
+export function whatWouldDecide(
+  warm: MetricComparison,
+  evidence: EnvironmentPairEvidence,
+  plan: SequentialPlan,
+  levels: { alpha: number; beta: number },
+  limit: number,
+): string {
   const k = evidence.warm.length;
   const { betweenEnvironments, withinEnvironment } = evidence.spread;
-  if (k < 2 || Number.isNaN(betweenEnvironments)) return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
+  if (k < 2 || Number.isNaN(betweenEnvironments))
+    return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
   const sd = evidence.summarySd || Number.EPSILON;
   const estimate = Math.log(warm.ratio);
   const noise = `environments differ by ${percent(betweenEnvironments)} (sd) and pairs within one by ${percent(withinEnvironment)}`;
   const needed = (z: number, gap: number): string => {
     const total = Math.ceil(((z * sd) / gap) ** 2);
     const more = Math.max(plan.batch, total - k);
-    return more > 1000 ? 'more than 1,000 more environment pairs' : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
+    return more > 1000
+      ? 'more than 1,000 more environment pairs'
+      : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
   };
   if (estimate > limit) {
     return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;

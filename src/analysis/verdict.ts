@@ -1,6 +1,12 @@
 import type { Sample } from '../model/sample.js';
 import { roundsText, pValue, signedPercent as pct } from '../report/format.js';
-import { worstVerdict, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
+import {
+  worstVerdict,
+  type IntegrationResult,
+  type Reason,
+  type Verdict,
+  type VariantResult,
+} from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
 
@@ -8,8 +14,15 @@ const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'war
 
 /** The comparison in one line; integration comparisons name their rounds. */
 export function describeComparison(c: MetricComparison): string {
-  const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.rounds?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}` : `n=${c.nBaseline}/${c.nCandidate}`;
-  const interval = c.ciHigh === Infinity || c.ciLow === 0 ? 'too few to bound' : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
+  const units = c.environmentPairs
+    ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
+    : c.rounds?.length
+      ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
+      : `n=${c.nBaseline}/${c.nCandidate}`;
+  const interval =
+    c.ciHigh === Infinity || c.ciLow === 0
+      ? 'too few to bound'
+      : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
   return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 
@@ -24,7 +37,12 @@ interface Failures {
 function failuresByExemplar(samples: readonly Sample[]): Map<string, Failures> {
   const byExemplar = new Map<string, Failures>();
   for (const sample of samples) {
-    const entry = byExemplar.get(sample.exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
+    const entry = byExemplar.get(sample.exemplar) ?? {
+      calls: 0,
+      wrong: 0,
+      firstWrong: '',
+      errors: new Map<string, number>(),
+    };
     entry.calls++;
     if (sample.errorType) entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
     else if (sample.wrongAnswer) {
@@ -65,22 +83,42 @@ function failureReasons(samples: readonly Sample[], alpha: number): Reason[] {
   for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
     const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
     const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
-    if (c.wrong) reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})` });
-    if (b.wrong) reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar` });
+    if (c.wrong)
+      reasons.push({
+        kind: 'wrong-answer',
+        message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})`,
+      });
+    if (b.wrong)
+      reasons.push({
+        kind: 'baseline-error',
+        message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar`,
+      });
     for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
       const inCandidate = c.errors.get(type) ?? 0;
       const inBaseline = b.errors.get(type) ?? 0;
       const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
       if (inCandidate === 0) {
-        reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar` });
+        reasons.push({
+          kind: 'baseline-error',
+          message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar`,
+        });
         continue;
       }
       const share = c.calls / Math.max(1, c.calls + b.calls);
       const beyondChance = binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
       const always = inCandidate === c.calls && inBaseline === 0;
-      if (beyondChance || always) reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
-      else if (inBaseline > 0) reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding` });
-      else reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists` });
+      if (beyondChance || always)
+        reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
+      else if (inBaseline > 0)
+        reasons.push({
+          kind: 'notice',
+          message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding`,
+        });
+      else
+        reasons.push({
+          kind: 'notice',
+          message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists`,
+        });
     }
   }
   return reasons;
@@ -104,7 +142,11 @@ export function functionVerdict(
   for (const variant of variants) {
     for (const c of variant.comparisons) {
       if (c.outcome === 'regression') {
-        reasons.push({ kind: 'regression', variant: variant.id, message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+        reasons.push({
+          kind: 'regression',
+          variant: variant.id,
+          message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+        });
       } else if (c.outcome === 'inconclusive' && c.metric === 'warm') {
         reasons.push({
           kind: 'inconclusive',
@@ -118,12 +160,23 @@ export function functionVerdict(
   for (const check of recommended?.budgets ?? []) {
     if (check.ok) continue;
     const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-    const value = Number.isNaN(check.value) ? 'not measured' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
-    reasons.push({ kind: 'budget', variant: recommended!.id, message: `${recommended!.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}` });
+    const value = Number.isNaN(check.value)
+      ? 'not measured'
+      : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
+    reasons.push({
+      kind: 'budget',
+      variant: recommended!.id,
+      message: `${recommended!.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}`,
+    });
   }
   if (integration) reasons.push(...integrationReasons(integration, tolerance));
-  const failing = reasons.some((r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget' || r.kind === 'test-failure');
-  const verdict: Verdict = worstVerdict([failing ? 'fail' : 'pass', reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass']);
+  const failing = reasons.some(
+    (r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget' || r.kind === 'test-failure',
+  );
+  const verdict: Verdict = worstVerdict([
+    failing ? 'fail' : 'pass',
+    reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass',
+  ]);
   return { verdict, reasons };
 }
 
@@ -137,7 +190,11 @@ function integrationReasons(integration: IntegrationResult, tolerance: number): 
   for (const run of integration.runs) {
     const failed = run.timedOut || run.exitCode !== 0;
     if (failed) {
-      const how = run.timedOut ? 'timed out' : run.exitCode === null ? `was killed (${run.signal ?? 'signal'})` : `exited with ${run.exitCode}`;
+      const how = run.timedOut
+        ? 'timed out'
+        : run.exitCode === null
+          ? `was killed (${run.signal ?? 'signal'})`
+          : `exited with ${run.exitCode}`;
       const tail = run.outputTail.trim().split('\n').slice(-5).join('\n');
       reasons.push({
         kind: run.build === 'candidate' ? 'test-failure' : 'baseline-error',
@@ -145,18 +202,29 @@ function integrationReasons(integration: IntegrationResult, tolerance: number): 
       });
     }
     if (!run.complete) {
-      reasons.push({ kind: 'notice', message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short` });
+      reasons.push({
+        kind: 'notice',
+        message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short`,
+      });
     }
   }
   const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
   for (const c of integration.comparisons) {
     if (c.outcome === 'regression') {
-      reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+      reasons.push({
+        kind: 'regression',
+        variant: integration.variant,
+        message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+      });
     }
   }
   for (const check of integration.budgets) {
     if (!check.ok && !Number.isNaN(check.value)) {
-      reasons.push({ kind: 'budget', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}` });
+      reasons.push({
+        kind: 'budget',
+        variant: integration.variant,
+        message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}`,
+      });
     }
   }
   return reasons;

@@ -24,9 +24,11 @@ export async function runDemo(): Promise<number> {
   });
   const orders = report.functions[0];
   out(`\nReports written to ${REPORT_JSON} and ${REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
-  if (orders?.reasons.some((r) => r.kind === 'regression')) out('The regression was caught: in CI this exit code (1) fails the check.\n');
+  if (orders?.reasons.some((r) => r.kind === 'regression'))
+    out('The regression was caught: in CI this exit code (1) fails the check.\n');
   else out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);
-  if (orders?.recommended) out(`Recommended memory for the candidate: ${orders.recommended.memory} MB (${orders.recommended.why}).\n`);
+  if (orders?.recommended)
+    out(`Recommended memory for the candidate: ${orders.recommended.memory} MB (${orders.recommended.why}).\n`);
   out(`Exit code of the gate: ${exitCode}. The demo itself exits 0 when it ran to the end.\n`);
   return 0;
 }

@@ -42,9 +42,11 @@ export function parseInitArguments(args: string[]): InitArguments {
       force: { type: 'boolean' },
     },
   });
-  if (positionals.length > 1) throw new UsageError(`init takes one directory, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`init takes one directory, got ${positionals.length}: ${positionals.join(' ')}`);
   const directory = positionals[0];
-  if (directory === undefined && !values.template) throw new UsageError('init needs the function\'s code directory (e.g. init ./dist) or --template NAME');
+  if (directory === undefined && !values.template)
+    throw new UsageError("init needs the function's code directory (e.g. init ./dist) or --template NAME");
   return {
     ...(directory === undefined ? {} : { directory }),
     ...(values.template ? { template: values.template } : {}),
@@ -62,12 +64,15 @@ export interface DetectedRuntime {
   readonly from: string;
 }
 
-const NODE_HANDLER = /\bexport\s+(?:const|let|var|async\s+function|function)\s+(handler)\b|\bexports\.(handler)\s*=|\bmodule\.exports\.(handler)\s*=|\bexport\s*\{[^}]*\b(handler)\b[^}]*\}/;
+const NODE_HANDLER =
+  /\bexport\s+(?:const|let|var|async\s+function|function)\s+(handler)\b|\bexports\.(handler)\s*=|\bmodule\.exports\.(handler)\s*=|\bexport\s*\{[^}]*\b(handler)\b[^}]*\}/;
 const PYTHON_HANDLER = /^(?:async\s+)?def\s+(lambda_handler|handler)\s*\(/m;
 
 function nodeRuntime(directory: string): string {
   try {
-    const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+    const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as {
+      engines?: { node?: string };
+    };
     const major = /(\d+)/.exec(manifest.engines?.node ?? '')?.[1];
     if (major && KNOWN_RUNTIMES.includes(`nodejs${major}.x`)) return `nodejs${major}.x`;
   } catch {
@@ -77,13 +82,16 @@ function nodeRuntime(directory: string): string {
 }
 
 function pythonRuntime(directory: string): string {
-  const pinned = existsSync(join(directory, '.python-version')) ? /^(\d+\.\d+)/.exec(readFileSync(join(directory, '.python-version'), 'utf8').trim())?.[1] : undefined;
+  const pinned = existsSync(join(directory, '.python-version'))
+    ? /^(\d+\.\d+)/.exec(readFileSync(join(directory, '.python-version'), 'utf8').trim())?.[1]
+    : undefined;
   return pinned && KNOWN_RUNTIMES.includes(`python${pinned}`) ? `python${pinned}` : 'python3.12';
 }
 
 /** The runtime and handler a code directory shows, or undefined when it shows neither. */
 export function detectRuntime(directory: string): DetectedRuntime | undefined {
-  if (existsSync(join(directory, 'bootstrap'))) return { runtime: 'provided.al2023', handler: 'bootstrap', from: 'an executable named bootstrap' };
+  if (existsSync(join(directory, 'bootstrap')))
+    return { runtime: 'provided.al2023', handler: 'bootstrap', from: 'an executable named bootstrap' };
   const files = readdirSync(directory).sort((a, b) => preference(a) - preference(b) || a.localeCompare(b));
   for (const file of files) {
     const path = join(directory, file);
@@ -94,7 +102,12 @@ export function detectRuntime(directory: string): DetectedRuntime | undefined {
     }
     const python = /^(.+)\.py$/.exec(file);
     const match = python ? PYTHON_HANDLER.exec(readFileSync(path, 'utf8')) : null;
-    if (python && match) return { runtime: pythonRuntime(directory), handler: `${python[1]}.${match[1]}`, from: `${file} defines ${match[1]}` };
+    if (python && match)
+      return {
+        runtime: pythonRuntime(directory),
+        handler: `${python[1]}.${match[1]}`,
+        from: `${file} defines ${match[1]}`,
+      };
   }
   return undefined;
 }
@@ -108,7 +121,10 @@ function preference(file: string): number {
 
 function functionName(args: InitArguments, directory: string | undefined): string {
   const raw = args.name ?? args.template ?? (directory ? basename(resolve(directory)) : 'my-function');
-  const name = raw.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  const name = raw
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
   return name || 'my-function';
 }
 
@@ -135,13 +151,26 @@ export function starterConfig(args: InitArguments, detected: DetectedRuntime | u
     'functions:',
     `  - name: ${functionName(args, args.directory)}`,
   ];
-  if (args.template) lines.push(commented(`    template: ${args.template}`, 'an existing function: runtime, handler, role, layers, VPC, memory are copied'));
+  if (args.template)
+    lines.push(
+      commented(
+        `    template: ${args.template}`,
+        'an existing function: runtime, handler, role, layers, VPC, memory are copied',
+      ),
+    );
   if (detected) {
-    lines.push(commented(`    runtime: ${detected.runtime}`, `detected: ${detected.from}`), `    handler: ${detected.handler}`);
+    lines.push(
+      commented(`    runtime: ${detected.runtime}`, `detected: ${detected.from}`),
+      `    handler: ${detected.handler}`,
+    );
   } else if (!args.template) {
-    lines.push(commented('    runtime: nodejs22.x', 'not detected: set the runtime and the handler'), '    handler: index.handler');
+    lines.push(
+      commented('    runtime: nodejs22.x', 'not detected: set the runtime and the handler'),
+      '    handler: index.handler',
+    );
   }
-  if (!args.template) lines.push(commented('    # role: arn:aws:iam::123456789012:role/my-role', 'required on AWS without a template'));
+  if (!args.template)
+    lines.push(commented('    # role: arn:aws:iam::123456789012:role/my-role', 'required on AWS without a template'));
   lines.push(
     commented(`    candidate: ${code}`, "the pull request's build: a directory or a .zip"),
     commented(`    baseline: ${code}`, "the base branch's build; the same code at first measures the noise"),
@@ -161,11 +190,19 @@ export function starterConfig(args: InitArguments, detected: DetectedRuntime | u
 }
 
 /** `lambda-perf-gate init`: writes a starter configuration that `validate` accepts. */
-export function initCommand(args: InitArguments, out: (text: string) => void = (t) => process.stdout.write(t), env: NodeJS.ProcessEnv = process.env): number {
-  if (existsSync(args.config) && !args.force) throw new UsageError(`${args.config} already exists; pass --force to overwrite it`);
+export function initCommand(
+  args: InitArguments,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  if (existsSync(args.config) && !args.force)
+    throw new UsageError(`${args.config} already exists; pass --force to overwrite it`);
   if (args.directory !== undefined) {
     const stats = statSync(args.directory, { throwIfNoEntry: false });
-    if (!stats?.isDirectory()) throw new UsageError(`${args.directory} is not a directory: give the directory that holds the function's built code`);
+    if (!stats?.isDirectory())
+      throw new UsageError(
+        `${args.directory} is not a directory: give the directory that holds the function's built code`,
+      );
   }
   const detected = args.directory === undefined ? undefined : detectRuntime(args.directory);
   const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -175,8 +212,11 @@ export function initCommand(args: InitArguments, out: (text: string) => void = (
   } catch (error) {
     throw new UsageError(`cannot write ${args.config}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  out(`Wrote ${args.config}${detected ? ` (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : ''}.\n`);
-  if (args.directory !== undefined && !detected && !args.template) out('The runtime and handler were not detected: set them in the file.\n');
-  out('Next: point baseline at the base branch\'s build, then run: lambda-perf-gate validate\n');
+  out(
+    `Wrote ${args.config}${detected ? ` (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : ''}.\n`,
+  );
+  if (args.directory !== undefined && !detected && !args.template)
+    out('The runtime and handler were not detected: set them in the file.\n');
+  out("Next: point baseline at the base branch's build, then run: lambda-perf-gate validate\n");
   return 0;
 }

@@ -82,7 +82,13 @@ Options:
   -h, --help              this help
 `;
 
-const COMMAND_HELP: Readonly<Record<string, string>> = { init: INIT_HELP, validate: VALIDATE_HELP, run: RUN_HELP, demo: DEMO_HELP, 'local-lambda': LOCAL_LAMBDA_HELP };
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  init: INIT_HELP,
+  validate: VALIDATE_HELP,
+  run: RUN_HELP,
+  demo: DEMO_HELP,
+  'local-lambda': LOCAL_LAMBDA_HELP,
+};
 
 function numberOption(values: Record<string, unknown>, key: string, fallback: number): number {
   const raw = values[key];
@@ -119,7 +125,8 @@ async function localLambda(args: string[]): Promise<number> {
     },
   });
   const port = numberOption(values, 'port', 9001);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0 to 65535, got ${port}`);
   const faults: FaultOptions = {
     throttleRate: numberOption(values, 'throttle-rate', 0),
     errorRate: numberOption(values, 'error-rate', 0),
@@ -130,11 +137,14 @@ async function localLambda(args: string[]): Promise<number> {
     seed: numberOption(values, 'fault-seed', 1),
   };
   const problems = checkFaultOptions(faults);
-  if (problems.length) throw new UsageError(problems.map((p) => `--${p.replace(/([A-Z])/g, '-$1').toLowerCase()}`).join('\n'));
+  if (problems.length)
+    throw new UsageError(problems.map((p) => `--${p.replace(/([A-Z])/g, '-$1').toLowerCase()}`).join('\n'));
   const maxEnvironments = numberOption(values, 'max-environments', 64);
-  if (!Number.isInteger(maxEnvironments) || maxEnvironments < 1) throw new UsageError(`--max-environments must be a whole number of at least 1, got ${maxEnvironments}`);
+  if (!Number.isInteger(maxEnvironments) || maxEnvironments < 1)
+    throw new UsageError(`--max-environments must be a whole number of at least 1, got ${maxEnvironments}`);
   const environmentSpread = numberOption(values, 'environment-spread', 0);
-  if (!(environmentSpread >= 0 && environmentSpread <= 1)) throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
+  if (!(environmentSpread >= 0 && environmentSpread <= 1))
+    throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
   const idleTimeoutS = numberOption(values, 'idle-timeout-s', 120);
   if (!(idleTimeoutS > 0)) throw new UsageError(`--idle-timeout-s must be above 0, got ${idleTimeoutS}`);
 
@@ -155,13 +165,18 @@ async function localLambda(args: string[]): Promise<number> {
   const info = service.info();
   process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
   process.stdout.write(`${info.cpuThrottling.statement}\n`);
-  for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement)) process.stdout.write(`${limitation}\n`);
+  for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement))
+    process.stdout.write(`${limitation}\n`);
   if (service.accessKey) {
     process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
-    process.stdout.write(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
+    process.stdout.write(
+      `  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`,
+    );
   }
   process.stdout.write(`${info.isolation.statement}\n`);
-  process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+  process.stdout.write(
+    `Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

@@ -12,7 +12,6 @@ import { EXIT, runSession, UsageError } from '../session.js';
 import { unwritable } from './output-paths.js';
 import { ProgressLine, type ProgressStream } from './progress.js';
 
-
 export interface RunArguments {
   readonly config: string;
   readonly json?: string;
@@ -40,7 +39,8 @@ export function parseRunArguments(args: string[]): RunArguments {
       quiet: { type: 'boolean', short: 'q' },
     },
   });
-  if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  if (values.local && values.endpoint)
+    throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
   if (values['fail-on'] !== undefined && values['fail-on'].trim() === '') {
     throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
   }
@@ -80,7 +80,13 @@ export async function runCommand(
 ): Promise<RunOutcome> {
   // Everything written below (report files, terminal, progress) goes through it.
   const redactor = Redactor.fromEnvironment(process.env);
-  const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) }, local: args.local });
+  const config = loadConfig(args.config, {
+    overrides: {
+      ...(args.region ? { region: args.region } : {}),
+      ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+    },
+    local: args.local,
+  });
   const progressLine = new ProgressLine(progressStream);
   let measured: GateReport;
   try {
@@ -109,6 +115,9 @@ export async function runCommand(
   out(renderTerminal(report));
   const failing = failingReasons(report, args.failOn);
   const exitCode = failing.length ? EXIT.fail : EXIT.pass;
-  if (report.verdict !== 'pass' && !failing.length) err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
+  if (report.verdict !== 'pass' && !failing.length)
+    err(
+      `warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`,
+    );
   return { report, exitCode };
 }

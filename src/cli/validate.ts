@@ -47,7 +47,8 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
       region: { type: 'string' },
     },
   });
-  if (values.local && values.endpoint) throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  if (values.local && values.endpoint)
+    throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
   return {
     config: values.config ?? 'lambda-perf.yml',
     local: values.local ?? false,
@@ -61,10 +62,16 @@ function handlerProblem(spec: FunctionSpec, where: string): string | undefined {
   if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler) return undefined;
   const directory = spec.candidate.path;
   if (spec.runtime.startsWith('provided')) {
-    return existsSync(join(directory, 'bootstrap')) ? undefined : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+    return existsSync(join(directory, 'bootstrap'))
+      ? undefined
+      : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
   }
   const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
-  const files = spec.runtime.startsWith('nodejs') ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`) : spec.runtime.startsWith('python') ? [`${module.replaceAll('.', '/')}.py`] : [];
+  const files = spec.runtime.startsWith('nodejs')
+    ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
+    : spec.runtime.startsWith('python')
+      ? [`${module.replaceAll('.', '/')}.py`]
+      : [];
   if (!files.length || files.some((file) => existsSync(join(directory, file)))) return undefined;
   return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
 }
@@ -77,7 +84,14 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
   const lambda = createLambdaClient(options);
   const logs = createLogsClient(options);
   /** `probe`: the resource is made up; being told it does not exist shows the permission is there. */
-  const attempt = async (what: string, action: string, resource: string, call: () => Promise<unknown>, service = 'lambda', probe = false): Promise<boolean> => {
+  const attempt = async (
+    what: string,
+    action: string,
+    resource: string,
+    call: () => Promise<unknown>,
+    service = 'lambda',
+    probe = false,
+  ): Promise<boolean> => {
     try {
       await call();
       checked.push(what);
@@ -97,20 +111,44 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
       // The name a perf function of this run would have: the policy's lpg-* statement must cover it.
       const perfName = perfFunctionName(spec.name, 'validate');
       const credentials = checked.length ? '' : 'credentials accepted, ';
-      const reached = await attempt(`${credentials}lambda:GetFunction on ${perfName}`, 'GetFunction', `function ${perfName}`, () => lambda.send(new GetFunctionCommand({ FunctionName: perfName })), 'lambda', true);
+      const reached = await attempt(
+        `${credentials}lambda:GetFunction on ${perfName}`,
+        'GetFunction',
+        `function ${perfName}`,
+        () => lambda.send(new GetFunctionCommand({ FunctionName: perfName })),
+        'lambda',
+        true,
+      );
       if (!reached && !checked.length) return { problems, checked };
       const template = spec.template;
       if (template) {
-        await attempt(`lambda:GetFunctionConfiguration on ${template}`, 'GetFunctionConfiguration', `function ${template}`, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: template })));
+        await attempt(
+          `lambda:GetFunctionConfiguration on ${template}`,
+          'GetFunctionConfiguration',
+          `function ${template}`,
+          () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: template })),
+        );
         const baseline = spec.baseline;
         if (baseline.kind === 'version' || baseline.kind === 'alias') {
           const qualifier = baseline.kind === 'version' ? baseline.version : baseline.alias;
-          await attempt(`lambda:GetFunction on ${template}:${qualifier}`, 'GetFunction', `${template}:${qualifier}`, () => lambda.send(new GetFunctionCommand({ FunctionName: template, Qualifier: qualifier })));
+          await attempt(
+            `lambda:GetFunction on ${template}:${qualifier}`,
+            'GetFunction',
+            `${template}:${qualifier}`,
+            () => lambda.send(new GetFunctionCommand({ FunctionName: template, Qualifier: qualifier })),
+          );
         }
       }
       if (spec.integration && !local) {
         const group = `/aws/lambda/${perfFunctionName(spec.name, 'validate')}`;
-        await attempt(`logs:DescribeLogStreams on ${group}`, 'DescribeLogStreams', group, () => logs.send(new DescribeLogStreamsCommand({ logGroupName: group, limit: 1 })), 'logs', true);
+        await attempt(
+          `logs:DescribeLogStreams on ${group}`,
+          'DescribeLogStreams',
+          group,
+          () => logs.send(new DescribeLogStreamsCommand({ logGroupName: group, limit: 1 })),
+          'logs',
+          true,
+        );
       }
     }
   } finally {
@@ -121,12 +159,20 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
 }
 
 /** `lambda-perf-gate validate`: everything that can be checked before a run without creating anything. */
-export async function validateCommand(args: ValidateArguments, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const overrides = { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) };
+export async function validateCommand(
+  args: ValidateArguments,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  const overrides = {
+    ...(args.region ? { region: args.region } : {}),
+    ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+  };
   const config = loadConfig(args.config, { overrides, local: args.local });
   const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
   if (problems.length) throw new ConfigError(args.config, problems);
-  out(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
+  out(
+    `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
+  );
 
   let service: LocalLambda | undefined;
   try {
@@ -135,7 +181,11 @@ export async function validateCommand(args: ValidateArguments, out: (text: strin
       service = await startLocalLambda({ requireAuth: true });
       effective = { ...config, endpoint: service.endpoint };
     }
-    const where = args.local ? 'the embedded local Lambda service' : effective.endpoint ? effective.endpoint : `AWS (${effective.region})`;
+    const where = args.local
+      ? 'the embedded local Lambda service'
+      : effective.endpoint
+        ? effective.endpoint
+        : `AWS (${effective.region})`;
     let backend;
     try {
       backend = await probeBackend(effective.endpoint);
@@ -148,7 +198,9 @@ export async function validateCommand(args: ValidateArguments, out: (text: strin
     for (const line of access.checked) out(`ok: ${line} (${where})\n`);
     for (const line of access.problems) out(`problem: ${line}\n`);
     if (backend.kind === 'aws') {
-      out('not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n');
+      out(
+        'not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n',
+      );
     }
     return access.problems.length ? EXIT.usage : EXIT.pass;
   } finally {

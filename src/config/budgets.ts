@@ -8,10 +8,23 @@ export const BUDGET_METRICS = {
   'warm-p50-ms': { unit: 'ms', judges: 'latency', description: 'median warm duration, ms' },
   'warm-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of warm duration, ms' },
   'warm-p99-ms': { unit: 'ms', judges: 'latency', description: '99th percentile of warm duration, ms' },
-  'cold-p50-ms': { unit: 'ms', judges: 'latency', description: 'median cold-start duration (INIT + first invocation), ms' },
+  'cold-p50-ms': {
+    unit: 'ms',
+    judges: 'latency',
+    description: 'median cold-start duration (INIT + first invocation), ms',
+  },
   'cold-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of cold-start duration, ms' },
-  'cost-per-million-usd': { unit: 'USD', judges: 'cost', description: 'cost of a million invocations at the configured cold-start rate, USD' },
-  'max-memory-used-pct': { unit: '%', judges: 'latency', max: 100, description: 'highest Max Memory Used, % of the memory size' },
+  'cost-per-million-usd': {
+    unit: 'USD',
+    judges: 'cost',
+    description: 'cost of a million invocations at the configured cold-start rate, USD',
+  },
+  'max-memory-used-pct': {
+    unit: '%',
+    judges: 'latency',
+    max: 100,
+    description: 'highest Max Memory Used, % of the memory size',
+  },
 } as const satisfies Readonly<Record<string, BudgetMetric>>;
 
 export interface BudgetMetric {

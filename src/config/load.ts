@@ -6,7 +6,14 @@ import { looksLevels } from '../analysis/sequential.js';
 import { managedInstancePrice, unpricedRegionProblem } from '../analysis/pricing.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
-import { configSchema, REPLACED_SAMPLING_KEYS, type BaselineSource, type CodeSource, type RawConfig, type RawFunction } from './schema.js';
+import {
+  configSchema,
+  REPLACED_SAMPLING_KEYS,
+  type BaselineSource,
+  type CodeSource,
+  type RawConfig,
+  type RawFunction,
+} from './schema.js';
 import type { Budgets } from './budgets.js';
 import type { CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, VariantSpec } from './types.js';
 
@@ -15,7 +22,10 @@ const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const DEFAULT_TOLERANCE = 0.05;
 
 function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -39,7 +49,8 @@ function keysAt(path: readonly PropertyKey[]): string[] {
   for (const key of path) {
     schema = unwrap(schema);
     if (schema instanceof z.ZodArray && typeof key === 'number') schema = schema.element as z.ZodType;
-    else if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)] ?? z.never();
+    else if (schema instanceof z.ZodObject)
+      schema = (schema.shape as Record<string, z.ZodType>)[String(key)] ?? z.never();
     else return [];
   }
   schema = unwrap(schema);
@@ -55,14 +66,22 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
-const TYPE_NAMES: Readonly<Record<string, string>> = { array: 'a list', int: 'an integer', object: 'a mapping of keys to values', string: 'a string', number: 'a number', boolean: 'true or false' };
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  array: 'a list',
+  int: 'an integer',
+  object: 'a mapping of keys to values',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 /** The Levenshtein distance, to suggest the closest allowed value for a typo. */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length]!;
@@ -70,7 +89,10 @@ function editDistance(a: string, b: string): number {
 
 function closest(value: unknown, candidates: readonly unknown[]): string {
   if (typeof value !== 'string') return '';
-  const ranked = candidates.filter((c): c is string => typeof c === 'string').map((c) => ({ c, d: editDistance(value.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const ranked = candidates
+    .filter((c): c is string => typeof c === 'string')
+    .map((c) => ({ c, d: editDistance(value.toLowerCase(), c.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d);
   const best = ranked[0];
   return best && best.d <= Math.max(2, Math.floor(value.length / 4)) ? `; did you mean ${shown(best.c)}?` : '';
 }
@@ -79,7 +101,12 @@ function closest(value: unknown, candidates: readonly unknown[]): string {
 function withoutRedundantIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const key = (issue: z.core.$ZodIssue): string => pathText(issue.path);
   return issues.filter(
-    (issue) => !(issue.code === 'too_big' && Number(issue.maximum) === Number.MAX_SAFE_INTEGER && issues.some((other) => other !== issue && key(other) === key(issue))),
+    (issue) =>
+      !(
+        issue.code === 'too_big' &&
+        Number(issue.maximum) === Number.MAX_SAFE_INTEGER &&
+        issues.some((other) => other !== issue && key(other) === key(issue))
+      ),
   );
 }
 
@@ -102,7 +129,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
           : `${where}: must be at least ${String(issue.minimum)}${got}`;
     case 'too_big':
       if (issue.origin === 'array') return `${where}: must have at most ${String(issue.maximum)} items`;
-      return Number(issue.maximum) === Number.MAX_SAFE_INTEGER ? `${where}: is too large${got}` : `${where}: must be at most ${String(issue.maximum)}${got}`;
+      return Number(issue.maximum) === Number.MAX_SAFE_INTEGER
+        ? `${where}: is too large${got}`
+        : `${where}: must be at most ${String(issue.maximum)}${got}`;
     case 'invalid_value':
       return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}${closest(value, issue.values)}`;
     case 'invalid_key':
@@ -112,7 +141,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return issue.keys
         .map((key) => {
           const replaced = pathText(issue.path) === 'sampling' ? REPLACED_SAMPLING_KEYS[key] : undefined;
-          if (replaced) return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
+          if (replaced)
+            return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
           return `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`;
         })
         .join('\n');
@@ -126,7 +156,8 @@ function parseDocument(text: string, source: string): unknown {
   try {
     return extname(source) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : jsonSyntaxProblem(error).replace(/^is /, '');
+    const detail =
+      error instanceof YAMLParseError ? error.message.split('\n')[0] : jsonSyntaxProblem(error).replace(/^is /, '');
     throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
   }
 }
@@ -148,10 +179,17 @@ export const LOCAL_REGION = 'us-east-1';
 /** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
 export function loadConfig(file: string, options: LoadOptions = {}): GateConfig {
   const stats = statSync(file, { throwIfNoEntry: false });
-  if (!stats) throw new ConfigError(file, ['file not found: create it (lambda-perf-gate init writes a starter), or pass --config with the right path']);
+  if (!stats)
+    throw new ConfigError(file, [
+      'file not found: create it (lambda-perf-gate init writes a starter), or pass --config with the right path',
+    ]);
   if (stats.isDirectory()) {
-    const inside = ['lambda-perf.yml', 'lambda-perf.yaml', 'lambda-perf.json'].map((name) => join(file, name)).find((path) => existsSync(path));
-    throw new ConfigError(file, [`is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`]);
+    const inside = ['lambda-perf.yml', 'lambda-perf.yaml', 'lambda-perf.json']
+      .map((name) => join(file, name))
+      .find((path) => existsSync(path));
+    throw new ConfigError(file, [
+      `is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`,
+    ]);
   }
   let text: string;
   try {
@@ -164,13 +202,27 @@ export function loadConfig(file: string, options: LoadOptions = {}): GateConfig 
 
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 export function validateConfig(document: unknown, source: string, options: LoadOptions = {}): GateConfig {
-  if (document === null || document === undefined) throw new ConfigError(source, ['the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)']);
+  if (document === null || document === undefined)
+    throw new ConfigError(source, [
+      'the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)',
+    ]);
   const built = withBuilds(document, options.builds);
-  const withOverrides = built && typeof built === 'object' ? { ...(built as object), ...stripUndefined(options.overrides ?? {}) } : built;
+  const withOverrides =
+    built && typeof built === 'object' ? { ...(built as object), ...stripUndefined(options.overrides ?? {}) } : built;
   const parsed = configSchema.safeParse(withOverrides);
-  if (!parsed.success) throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
+  if (!parsed.success)
+    throw new ConfigError(
+      source,
+      withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')),
+    );
   const problems: string[] = [];
-  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options.env ?? process.env, options.local === true);
+  const config = resolveConfig(
+    parsed.data,
+    dirname(resolve(source)),
+    problems,
+    options.env ?? process.env,
+    options.local === true,
+  );
   if (problems.length) throw new ConfigError(source, problems);
   return config;
 }
@@ -178,16 +230,28 @@ export function validateConfig(document: unknown, source: string, options: LoadO
 function withBuilds(document: unknown, builds: LoadOptions['builds']): unknown {
   const functions = (document as { functions?: unknown } | null)?.functions;
   if (!builds || !Array.isArray(functions)) return document;
-  const filled = functions.map((fn: unknown) => (fn && typeof fn === 'object' && !Array.isArray(fn) ? { candidate: builds.candidate, baseline: builds.baseline, ...fn } : fn));
+  const filled = functions.map((fn: unknown) =>
+    fn && typeof fn === 'object' && !Array.isArray(fn)
+      ? { candidate: builds.candidate, baseline: builds.baseline, ...fn }
+      : fn,
+  );
   return { ...(document as object), functions: filled };
 }
 
 /** Drops undefined values, so optional keys are absent rather than undefined. */
 function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
-function resolveConfig(raw: RawConfig, directory: string, problems: string[], env: NodeJS.ProcessEnv, local: boolean): GateConfig {
+function resolveConfig(
+  raw: RawConfig,
+  directory: string,
+  problems: string[],
+  env: NodeJS.ProcessEnv,
+  local: boolean,
+): GateConfig {
   const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
   if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
   else {
@@ -203,7 +267,10 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
   });
   problems.push(...samplingProblems(sampling, functions));
   functions.forEach((fn, i) => {
-    const price = fn.managedInstances && region ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour) : 0;
+    const price =
+      fn.managedInstances && region
+        ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour)
+        : 0;
     if (typeof price === 'string') problems.push(`functions[${i}].managed-instances.instance-type: ${price}`);
   });
   return {
@@ -224,7 +291,9 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
     traffic: {
       invocationsPerMonth: raw.traffic['invocations-per-month'],
       coldStartRate: raw.traffic['cold-start-rate'],
-      ...(raw.traffic['account-gb-seconds-per-month'] === undefined ? {} : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
+      ...(raw.traffic['account-gb-seconds-per-month'] === undefined
+        ? {}
+        : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
     },
   };
 }
@@ -237,12 +306,22 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], en
 function samplingProblems(sampling: RawConfig['sampling'], functions: readonly FunctionSpec[]): string[] {
   const batch = sampling.batch;
   const cap = sampling['max-environment-pairs'];
-  if (cap < batch) return [`sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`];
-  const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
+  if (cap < batch)
+    return [
+      `sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`,
+    ];
+  const variants = Math.max(
+    1,
+    ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length),
+  );
   const share = (1 - sampling.confidence) / (2 * variants);
   const beta = 1 - sampling['pass-confidence'];
   const reachable = (environmentPairs: number): boolean => {
-    const last = looksLevels({ pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs }, share, beta).at(-1)!;
+    const last = looksLevels(
+      { pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs },
+      share,
+      beta,
+    ).at(-1)!;
     return 2 ** -environmentPairs <= Math.min(last.alpha, last.beta);
   };
   if (reachable(cap)) return [];
@@ -253,7 +332,12 @@ function samplingProblems(sampling: RawConfig['sampling'], functions: readonly F
   ];
 }
 
-function resolveCode(source: CodeSource | BaselineSource, where: string, directory: string, problems: string[]): CodeLocation {
+function resolveCode(
+  source: CodeSource | BaselineSource,
+  where: string,
+  directory: string,
+  problems: string[],
+): CodeLocation {
   if (typeof source === 'string') {
     const path = resolve(directory, source);
     if (!existsSync(path)) {
@@ -274,13 +358,21 @@ function resolveCode(source: CodeSource | BaselineSource, where: string, directo
   return { kind: 'alias', alias: source.alias };
 }
 
-function resolveFunction(fn: RawFunction, where: string, directory: string, problems: string[], globalIntegration: RawConfig['integration']): FunctionSpec {
+function resolveFunction(
+  fn: RawFunction,
+  where: string,
+  directory: string,
+  problems: string[],
+  globalIntegration: RawConfig['integration'],
+): FunctionSpec {
   if (!fn.template && (!fn.runtime || !fn.handler)) {
     problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
   }
   const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
   if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
-    problems.push(`${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`);
+    problems.push(
+      `${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`,
+    );
   }
   const memory = fn.memory ?? [];
   const duplicate = memory.find((m, i) => memory.indexOf(m) !== i);
@@ -294,15 +386,24 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
   variantNames.forEach((name, i) => {
     if (variantNames.indexOf(name) !== i) problems.push(`${where}.variants[${i}].name: "${name}" is used twice`);
   });
-  const exemplars = fn.exemplars.map((exemplar, i) => resolveExemplar(exemplar, `${where}.exemplars[${i}]`, directory, problems));
+  const exemplars = fn.exemplars.map((exemplar, i) =>
+    resolveExemplar(exemplar, `${where}.exemplars[${i}]`, directory, problems),
+  );
   exemplars.forEach((e, i) => {
-    if (exemplars.findIndex((other) => other.name === e.name) !== i) problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
+    if (exemplars.findIndex((other) => other.name === e.name) !== i)
+      problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
   });
   const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
   const budgets: Budgets = stripUndefined(limits);
   return {
     name: fn.name,
-    ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
+    ...stripUndefined({
+      template: fn.template,
+      runtime: fn.runtime,
+      handler: fn.handler,
+      role: fn.role,
+      timeoutS: fn.timeout,
+    }),
     environment: fn.environment ?? {},
     candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
     baseline,
@@ -318,7 +419,9 @@ function resolveFunction(fn: RawFunction, where: string, directory: string, prob
           managedInstances: {
             instanceType: fn['managed-instances']['instance-type'],
             instances: fn['managed-instances'].instances,
-            ...(fn['managed-instances']['usd-per-hour'] === undefined ? {} : { usdPerHour: fn['managed-instances']['usd-per-hour'] }),
+            ...(fn['managed-instances']['usd-per-hour'] === undefined
+              ? {}
+              : { usdPerHour: fn['managed-instances']['usd-per-hour'] }),
           },
         }
       : {}),
@@ -340,7 +443,12 @@ function integrationOf(raw: RawConfig['integration'], directory: string): { inte
   };
 }
 
-function resolveExemplar(exemplar: RawFunction['exemplars'][number], where: string, directory: string, problems: string[]): ExemplarSpec {
+function resolveExemplar(
+  exemplar: RawFunction['exemplars'][number],
+  where: string,
+  directory: string,
+  problems: string[],
+): ExemplarSpec {
   let payload = Buffer.from('{}');
   if ((exemplar.payload === undefined) === (exemplar.event === undefined)) {
     problems.push(`${where}: give exactly one of payload (a JSON file) or event (inline)`);
@@ -349,21 +457,28 @@ function resolveExemplar(exemplar: RawFunction['exemplars'][number], where: stri
     const path = resolve(directory, exemplar.payload);
     const stats = statSync(path, { throwIfNoEntry: false });
     if (!stats) problems.push(`${where}.payload: ${exemplar.payload} does not exist (resolved to ${path})`);
-    else if (!stats.isFile()) problems.push(`${where}.payload: ${exemplar.payload} is not a file (resolved to ${path})`);
-    else if (stats.size > MAX_PAYLOAD_BYTES) problems.push(`${where}.payload: ${exemplar.payload} is ${stats.size} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
+    else if (!stats.isFile())
+      problems.push(`${where}.payload: ${exemplar.payload} is not a file (resolved to ${path})`);
+    else if (stats.size > MAX_PAYLOAD_BYTES)
+      problems.push(
+        `${where}.payload: ${exemplar.payload} is ${stats.size} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`,
+      );
     else {
       try {
         payload = readFileSync(path);
         JSON.parse(payload.toString('utf8'));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        problems.push(`${where}.payload: ${exemplar.payload} ${code ? `cannot be read (${code})` : jsonSyntaxProblem(error)}`);
+        problems.push(
+          `${where}.payload: ${exemplar.payload} ${code ? `cannot be read (${code})` : jsonSyntaxProblem(error)}`,
+        );
       }
     }
   } else {
     payload = Buffer.from(JSON.stringify(exemplar.event));
   }
-  if (payload.length > MAX_PAYLOAD_BYTES) problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
+  if (payload.length > MAX_PAYLOAD_BYTES)
+    problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
   if (exemplar.expect !== undefined && exemplar['expect-error'] !== undefined) {
     problems.push(`${where}: give expect (for an answer) or expect-error (for a failure), not both`);
   }

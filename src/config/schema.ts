@@ -13,7 +13,12 @@ export const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'
 
 /** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
 const percent = z
-  .string({ error: (issue) => (typeof issue.input === 'number' ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}` : 'must be a percentage such as 5%') })
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}`
+        : 'must be a percentage such as 5%',
+  })
   .regex(/^\d+(\.\d+)?%$/, { error: 'must be a percentage such as 5%' })
   .transform((value) => Number.parseFloat(value) / 100)
   .refine((fraction) => fraction <= 1, { error: 'must be at most 100%' });
@@ -28,12 +33,15 @@ function bareNumberAsPercent(value: number): string {
  * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
  * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
  */
-const RETIRED_RUNTIME = /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
+const RETIRED_RUNTIME =
+  /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
 export const KNOWN_RUNTIMES = Object.values(Runtime)
   .filter((id) => !RETIRED_RUNTIME.test(id))
   .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) as [string, ...string[]];
 
-const s3Source = z.object({ s3: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
+const s3Source = z
+  .object({ s3: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) })
+  .strict();
 const imageSource = z.object({ image: z.string().min(1) }).strict();
 const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
 
@@ -50,8 +58,14 @@ export const baselineSource = z.union(
 );
 
 const environment = z.record(
-  z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _, starting with a letter' }),
-  z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, a number or true/false' }).transform(String),
+  z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
+      error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
+    }),
+  z
+    .union([z.string(), z.number(), z.boolean()], { error: 'must be a string, a number or true/false' })
+    .transform(String),
 );
 
 const exemplar = z
@@ -63,9 +77,13 @@ const exemplar = z
     expect: z.unknown().optional().describe('the response must contain this (subset match)'),
     'expect-error': z
       .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound' })
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
+        error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound',
+      })
       .optional()
-      .describe('the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error'),
+      .describe(
+        'the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error',
+      ),
   })
   .strict();
 
@@ -81,7 +99,9 @@ const budgetLimits = Object.fromEntries(
 const budgets = z
   .object({
     ...budgetLimits,
-    'max-regression': percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+    'max-regression': percent
+      .optional()
+      .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
   })
   .strict();
 
@@ -95,7 +115,10 @@ const variant = z
 
 const integration = z
   .object({
-    command: z.string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
+    command: z
+      .string()
+      .min(1)
+      .describe("run once per build, in the configuration file's directory, e.g. npm run test:integration"),
     'timeout-s': z.number().int().min(1).max(7200).default(600),
     repeat: z
       .number()
@@ -105,14 +128,29 @@ const integration = z
       .default(2)
       .describe('runs per build; sequential runs alternate which build goes first'),
     environment: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }), z.string())
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }),
+        z.string(),
+      )
       .optional()
-      .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
-    'max-log-wait-s': z.number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+      .describe(
+        'extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced',
+      ),
+    'max-log-wait-s': z
+      .number()
+      .int()
+      .min(0)
+      .max(900)
+      .default(120)
+      .describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
     concurrent: z
       .boolean()
       .default(true)
-      .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
+      .describe(
+        "run both builds' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side",
+      ),
   })
   .strict();
 
@@ -122,9 +160,15 @@ const functionConfig = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
     template: z.string().min(1).optional().describe('existing function whose configuration the perf function copies'),
-    runtime: z.enum(KNOWN_RUNTIMES).optional().describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
+    runtime: z
+      .enum(KNOWN_RUNTIMES)
+      .optional()
+      .describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
     handler: z.string().min(1).optional(),
-    role: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
+    role: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' })
+      .optional(),
     timeout: z.number().int().min(1).max(900).optional(),
     environment: environment.optional(),
     candidate: codeSource,
@@ -137,13 +181,26 @@ const functionConfig = z
     integration: integration.optional(),
     'managed-instances': z
       .object({
-        'instance-type': z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
-        instances: z.number().positive().max(100000).default(1).describe('instances the capacity provider keeps running, on average over the month'),
-        'usd-per-hour': z.number().positive().optional().describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
+        'instance-type': z
+          .string()
+          .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
+        instances: z
+          .number()
+          .positive()
+          .max(100000)
+          .default(1)
+          .describe('instances the capacity provider keeps running, on average over the month'),
+        'usd-per-hour': z
+          .number()
+          .positive()
+          .optional()
+          .describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
       })
       .strict()
       .optional()
-      .describe('the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests'),
+      .describe(
+        'the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests',
+      ),
   })
   .strict();
 
@@ -172,10 +229,30 @@ const sampling = z
       .min(1)
       .max(50)
       .default(SAMPLING_DEFAULTS['pairs-per-environment'])
-      .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
-    batch: z.number().int().min(1).max(100).default(SAMPLING_DEFAULTS.batch).describe('environment pairs added per variant at each look'),
-    'max-environment-pairs': z.number().int().min(1).max(500).default(SAMPLING_DEFAULTS['max-environment-pairs']).describe('environment pairs per variant at most'),
-    concurrency: z.number().int().min(1).max(100).default(SAMPLING_DEFAULTS.concurrency).describe('environment pairs measured at once'),
+      .describe(
+        'back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each',
+      ),
+    batch: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(SAMPLING_DEFAULTS.batch)
+      .describe('environment pairs added per variant at each look'),
+    'max-environment-pairs': z
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(SAMPLING_DEFAULTS['max-environment-pairs'])
+      .describe('environment pairs per variant at most'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(SAMPLING_DEFAULTS.concurrency)
+      .describe('environment pairs measured at once'),
     confidence: z.number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
     'pass-confidence': z.number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
     seed: z.number().int().min(0).optional(),
@@ -185,13 +262,21 @@ const sampling = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' })
+      .optional(),
     endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: z.array(functionConfig).min(1).max(20),
     sampling: sampling.default(SAMPLING_DEFAULTS),
     strategy: z.enum(STRATEGIES).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
-    'balanced-weight': z.number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
+    'balanced-weight': z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('weight of cost against speed for the balanced strategy'),
     traffic: z
       .object({
         'invocations-per-month': z.number().min(0).default(1_000_000),
@@ -200,7 +285,9 @@ export const configSchema = z
           .number()
           .min(0)
           .optional()
-          .describe("the account's monthly GB-seconds in the region and architecture (all functions); Lambda's price tiers apply to it. Without it, the first tier's price"),
+          .describe(
+            "the account's monthly GB-seconds in the region and architecture (all functions); Lambda's price tiers apply to it. Without it, the first tier's price",
+          ),
       })
       .strict()
       .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),

@@ -95,5 +95,9 @@ export interface GateConfig {
   readonly sampling: SamplingSpec;
   readonly strategy: Strategy;
   readonly balancedWeight: number;
-  readonly traffic: { readonly invocationsPerMonth: number; readonly coldStartRate: number; readonly accountGbSecondsPerMonth?: number };
+  readonly traffic: {
+    readonly invocationsPerMonth: number;
+    readonly coldStartRate: number;
+    readonly accountGbSecondsPerMonth?: number;
+  };
 }

@@ -5,7 +5,11 @@ import type { Backend } from './run-gate.js';
 
 /** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
 export async function probeBackend(endpoint: string | undefined): Promise<Backend> {
-  const lambda: Backend = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
+  const lambda: Backend = {
+    kind: 'aws',
+    cpuScaledByMemory: true,
+    statement: 'Measured on AWS Lambda, where CPU scales with memory.',
+  };
   if (!endpoint) return lambda;
   let response: Response;
   try {
@@ -23,8 +27,15 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
   // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
-  const hostArchitecture: Architecture = info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64' ? info.hostArchitecture : process.arch === 'arm64' ? 'arm64' : 'x86_64';
-  const limitations = Array.isArray(info.limitations) ? info.limitations.filter((l): l is string => typeof l === 'string') : [];
+  const hostArchitecture: Architecture =
+    info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64'
+      ? info.hostArchitecture
+      : process.arch === 'arm64'
+        ? 'arm64'
+        : 'x86_64';
+  const limitations = Array.isArray(info.limitations)
+    ? info.limitations.filter((l): l is string => typeof l === 'string')
+    : [];
   return {
     kind: 'local',
     cpuScaledByMemory: info.cpuThrottling?.enabled === true,
@@ -38,7 +49,9 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
 export function checkForBackend(config: GateConfig, backend: Backend, source: string): void {
   if (backend.kind !== 'aws') return;
   const problems = config.functions.flatMap((fn, i) =>
-    !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : [],
+    !fn.template && !fn.role
+      ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
+      : [],
   );
   if (problems.length) throw new ConfigError(source, problems);
 }

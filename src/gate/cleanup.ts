@@ -62,7 +62,10 @@ export class CleanupRegistry {
  * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
  * Returns the function that removes the handlers again once the run is over.
  */
-export function cleanupOnSignals(cleanup: (signal: NodeJS.Signals) => Promise<void>, exitCode: (signal: NodeJS.Signals) => number): () => void {
+export function cleanupOnSignals(
+  cleanup: (signal: NodeJS.Signals) => Promise<void>,
+  exitCode: (signal: NodeJS.Signals) => number,
+): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
     void cleanup(signal).finally(() => process.exit(exitCode(signal)));
   };

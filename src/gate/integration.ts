@@ -40,18 +40,39 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
 export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, config: GateConfig): NodeJS.ProcessEnv {
   const functionName = arm.functionName;
   const endpoint = config.endpoint;
-  const values: Record<string, string> = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
-  const expand = (text: string): string => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
+  const values: Record<string, string> = {
+    arn: arm.functionArn,
+    name: functionName,
+    qualifier: arm.qualifier,
+    build: arm.build,
+    region: config.region,
+    endpoint: endpoint ?? '',
+  };
+  const expand = (text: string): string =>
+    text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
   const local = usesPlaceholderCredentials(endpoint);
   const localKey = localAccessKeyFor(endpoint);
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
-    ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),
+    ...(endpoint
+      ? {
+          AWS_ENDPOINT_URL_LAMBDA: endpoint,
+          AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint,
+          LAMBDA_PERF_GATE_ENDPOINT: endpoint,
+        }
+      : {}),
     ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : {}),
     // The embedded service's own key, in place of the runner's: its session token would not match.
-    ...(localKey ? { AWS_ACCESS_KEY_ID: localKey.accessKeyId, AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined } : {}),
+    ...(localKey
+      ? {
+          AWS_ACCESS_KEY_ID: localKey.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey,
+          AWS_SESSION_TOKEN: undefined,
+          AWS_PROFILE: undefined,
+        }
+      : {}),
     LAMBDA_PERF_GATE_FUNCTION_ARN: arm.functionArn,
     LAMBDA_PERF_GATE_FUNCTION_NAME: functionName,
     LAMBDA_PERF_GATE_QUALIFIER: arm.qualifier,
@@ -76,11 +97,19 @@ async function runAgainst(
 ): Promise<CompletedRun> {
   const { integration } = spec;
   const build = arm.build;
-  context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-  const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, context.config), integration.timeoutS, (line) => {
-    const secret = maskedValue(line);
-    if (secret !== undefined) context.onSecret?.(secret);
-  });
+  context.progress(
+    `${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`,
+  );
+  const result = await runIntegrationCommand(
+    integration.command,
+    integration.directory,
+    integrationEnvironment(integration, arm, context.config),
+    integration.timeoutS,
+    (line) => {
+      const secret = maskedValue(line);
+      if (secret !== undefined) context.onSecret?.(secret);
+    },
+  );
   const collected = await collectReports(context.logs, {
     logGroup: `/aws/lambda/${arm.functionName}`,
     version: arm.qualifier,
@@ -94,10 +123,18 @@ async function runAgainst(
     ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
   });
   const samples = collected.reports.map((report) =>
-    sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }),
+    sampleFromReport(
+      report,
+      { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() },
+      report.status === 'success' ? {} : { errorType: report.errorType ?? report.status },
+    ),
   );
-  const forged = collected.ignored ? `; ${collected.ignored} REPORT lines the function printed itself were not counted` : '';
-  context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs${forged}`);
+  const forged = collected.ignored
+    ? `; ${collected.ignored} REPORT lines the function printed itself were not counted`
+    : '';
+  context.progress(
+    `${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs${forged}`,
+  );
   return {
     samples,
     run: {
@@ -139,7 +176,8 @@ export async function integrationProfile(
   for (let round = 0; round < integration.repeat; round++) {
     if (integration.concurrent) {
       // Whichever starts first gets a head start on a shared host: alternate it between rounds.
-      const [first, second] = round % 2 === 0 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const);
+      const [first, second] =
+        round % 2 === 0 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const);
       const started = { [first]: against(first), [second]: against(second) } as Record<Build, Promise<CompletedRun>>;
       rounds.push({ baseline: await started.baseline, candidate: await started.candidate });
     } else if (round % 2 === 0) {
@@ -158,7 +196,9 @@ export async function integrationProfile(
     coldStartRate: context.config.traffic.coldStartRate,
     invocationsPerMonth: context.config.traffic.invocationsPerMonth,
     snapStart: variant.snapStart,
-    ...(context.config.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
+    ...(context.config.traffic.accountGbSecondsPerMonth === undefined
+      ? {}
+      : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
   };
   // The k-th invocations of the two runs of a round, paired.
   const roundLogRatios = rounds.map(({ baseline, candidate }) => {
@@ -167,29 +207,54 @@ export async function integrationProfile(
     return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
   });
   const paired = roundLogRatios.flat();
-  const runMedians = (build: Build): number[] => rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
+  const runMedians = (build: Build): number[] =>
+    rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
   const warm: MetricSamples = integration.concurrent
     ? // Each round still meets the host in its own way (which run got going first, what else
       // ran then), and that lasts the whole round: a decision must hold in every round.
-      { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, rounds: roundLogRatios }
+      {
+        metric: 'warm',
+        variant: variant.id,
+        nBaseline: paired.length,
+        nCandidate: paired.length,
+        evidence: { paired },
+        rounds: roundLogRatios,
+      }
     : (() => {
         // Whole runs are the units: each run's median warm Duration.
         const baseline = runMedians('baseline');
         const candidate = runMedians('candidate');
-        return { metric: 'warm', variant: variant.id, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } };
+        return {
+          metric: 'warm',
+          variant: variant.id,
+          nBaseline: baseline.length,
+          nCandidate: candidate.length,
+          evidence: { baseline, candidate },
+        };
       })();
   const metrics: MetricSamples[] = [warm, ...unpairedColdMetric(variant.id, samples)];
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-  const comparable = 'paired' in warm.evidence ? warm.evidence.paired.length > 0 : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
+  const comparable =
+    'paired' in warm.evidence
+      ? warm.evidence.paired.length > 0
+      : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
   const comparisons = comparable ? decideFixed(metrics, rules) : [];
-  const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
+  const candidate = armStats(
+    samples.filter((s) => s.build === 'candidate'),
+    costContext,
+  );
   return {
     command: integration.command,
     variant: variant.id,
     mode: integration.concurrent ? 'concurrent' : 'sequential',
-    runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
-    baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
+    runs: rounds.flatMap((r, i) =>
+      integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run],
+    ),
+    baseline: armStats(
+      samples.filter((s) => s.build === 'baseline'),
+      costContext,
+    ),
     candidate,
     comparisons,
     budgets: checkBudgets(candidate, spec.budgets),

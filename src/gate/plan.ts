@@ -1,7 +1,6 @@
 import type { ExemplarSpec, FunctionSpec } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 
-
 /** Every variant of a function: memory sizes x architectures x named variants. */
 export function planVariants(spec: FunctionSpec, defaultMemoryMb: number): VariantPlan[] {
   const memories = spec.memory ?? [defaultMemoryMb];

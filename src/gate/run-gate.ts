@@ -4,10 +4,21 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { analyzeFunction } from '../analysis/analyze.js';
 import type { ComparisonRules, MetricComparison } from '../analysis/comparison.js';
 import { blendedPricePerGbSecond, requestPriceUsd } from '../analysis/pricing.js';
-import { decideSequential, environmentPairsAtLook, lookFractions, type SequentialPlan } from '../analysis/sequential.js';
+import {
+  decideSequential,
+  environmentPairsAtLook,
+  lookFractions,
+  type SequentialPlan,
+} from '../analysis/sequential.js';
 import type { Architecture, FunctionSpec, GateConfig } from '../config/types.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
-import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm, type PerfFunction } from '../lambda/deploy.js';
+import {
+  PerfFunctionDeployer,
+  type BaseSettings,
+  type CodePayload,
+  type DeployedArm,
+  type PerfFunction,
+} from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import type { Sample } from '../model/sample.js';
@@ -15,7 +26,13 @@ import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
 import { signedPercent } from '../report/format.js';
-import { SCHEMA_VERSION, worstVerdict, type FunctionResult, type GateReport, type IntegrationResult } from '../report/model.js';
+import {
+  SCHEMA_VERSION,
+  worstVerdict,
+  type FunctionResult,
+  type GateReport,
+  type IntegrationResult,
+} from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
 import { exemplarSequence, perfFunctionName, planVariants } from './plan.js';
@@ -57,7 +74,11 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const progress = options.progress ?? (() => undefined);
   const runId = options.runId ?? randomBytes(4).toString('hex');
   const seed = config.sampling.seed ?? Number.parseInt(runId.slice(0, 8), 16) >>> 0;
-  const clientOptions = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 6 };
+  const clientOptions = {
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    maxAttempts: 6,
+  };
   const client = options.client ?? createLambdaClient(clientOptions);
   const logsClient = options.logsClient ?? createLogsClient(clientOptions);
   let retries = 0;
@@ -68,7 +89,11 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     onRetry: () => retries++,
     progress,
   });
-  const registry = new CleanupRegistry((name) => deployer.remove(name), { backend: backend.kind, region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }, options.stateFile);
+  const registry = new CleanupRegistry(
+    (name) => deployer.remove(name),
+    { backend: backend.kind, region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) },
+    options.stateFile,
+  );
   options.onCleanupRegistry?.(registry);
   const functions: FunctionResult[] = [];
   try {
@@ -164,36 +189,66 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     candidate: await deployer.codeFor(spec.candidate, spec),
   };
   const variants = planVariants(spec, base.memoryMb);
-  const plan = { pairsPerEnvironment: config.sampling.pairsPerEnvironment, batch: config.sampling.batch, maxEnvironmentPairs: config.sampling.maxEnvironmentPairs };
-  const rules = { alpha: 1 - config.sampling.confidence, beta: 1 - config.sampling.passConfidence, tolerance: spec.tolerance };
+  const plan = {
+    pairsPerEnvironment: config.sampling.pairsPerEnvironment,
+    batch: config.sampling.batch,
+    maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
+  };
+  const rules = {
+    alpha: 1 - config.sampling.confidence,
+    beta: 1 - config.sampling.passConfidence,
+    tolerance: spec.tolerance,
+  };
   progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
   const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
 
-  const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
+  const exemplars = exemplarSequence(
+    spec.exemplars,
+    spec.exemplars.reduce((sum, e) => sum + e.weight, 0),
+  );
   const sampler = new Sampler({
     functionName: spec.name,
     concurrency: config.sampling.concurrency,
     random: context.random,
     exemplarAt: (index) => exemplars[index % exemplars.length]!,
     pairsPerEnvironment: plan.pairsPerEnvironment,
-    invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
+    invoke: (arm, exemplar) =>
+      invokeForReport(
+        context.client,
+        arm.functionName,
+        arm.qualifier,
+        exemplar.payload,
+        context.retry,
+        context.countRetry,
+        config.endpoint,
+      ),
   });
-  const functionOf = (build: 'baseline' | 'candidate', variant: VariantPlan): PerfFunction => functions.find((f) => f.build === build && f.variant.id === variant.id)!;
+  const functionOf = (build: 'baseline' | 'candidate', variant: VariantPlan): PerfFunction =>
+    functions.find((f) => f.build === build && f.variant.id === variant.id)!;
   const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
   const stopped = await measureSequentially(spec, { ...context, plan, rules }, sampler, publisher, variants);
 
   const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
   let integration: IntegrationResult | undefined;
   if (spec.integration) {
-    const [baseline, candidate] = await Promise.all((['baseline', 'candidate'] as const).map((build) => deployer.publish(functionOf(build, integrationVariant), base, 'integration')));
+    const [baseline, candidate] = await Promise.all(
+      (['baseline', 'candidate'] as const).map((build) =>
+        deployer.publish(functionOf(build, integrationVariant), base, 'integration'),
+      ),
+    );
     const arms = { baseline: baseline!, candidate: candidate! };
-    integration = await integrationProfile({ ...spec, integration: spec.integration }, integrationVariant, (build) => arms[build], {
-      config,
-      logs: context.logsClient,
-      local: context.backend.kind === 'local',
-      progress,
-      ...(context.onSecret ? { onSecret: context.onSecret } : {}),
-    });
+    integration = await integrationProfile(
+      { ...spec, integration: spec.integration },
+      integrationVariant,
+      (build) => arms[build],
+      {
+        config,
+        logs: context.logsClient,
+        local: context.backend.kind === 'local',
+        progress,
+        ...(context.onSecret ? { onSecret: context.onSecret } : {}),
+      },
+    );
   }
   // Measuring is over: the functions go now rather than at the end of the whole run.
   for (const problem of await registry.runAll()) progress(`cleanup: ${problem}`);
@@ -212,9 +267,13 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     balancedWeight: config.balancedWeight,
     stopped,
     ...(integration ? { integration } : {}),
-    ...(context.backend.hostArchitecture ? { host: { architecture: context.backend.hostArchitecture, limitations: context.backend.limitations ?? [] } } : {}),
+    ...(context.backend.hostArchitecture
+      ? { host: { architecture: context.backend.hostArchitecture, limitations: context.backend.limitations ?? [] } }
+      : {}),
   });
-  progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
+  progress(
+    `${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`,
+  );
   return {
     name: spec.name,
     perfFunction: baseName,
@@ -250,12 +309,21 @@ class EnvironmentPairPublisher {
   async publish(variants: readonly VariantPlan[], from: number, to: number): Promise<EnvironmentPairTarget[]> {
     const versions = async (build: 'baseline' | 'candidate', variant: VariantPlan): Promise<DeployedArm[]> => {
       const arms: DeployedArm[] = [];
-      for (let index = from; index < to && !this.cancelled; index++) arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
+      for (let index = from; index < to && !this.cancelled; index++)
+        arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
       return arms;
     };
-    const perVariant = await Promise.all(variants.map(async (variant) => ({ variant, baseline: await versions('baseline', variant), candidate: await versions('candidate', variant) })));
+    const perVariant = await Promise.all(
+      variants.map(async (variant) => ({
+        variant,
+        baseline: await versions('baseline', variant),
+        candidate: await versions('candidate', variant),
+      })),
+    );
     return perVariant.flatMap(({ variant, baseline, candidate }) =>
-      baseline.flatMap((arm, i) => (candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : [])),
+      baseline.flatMap((arm, i) =>
+        candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : [],
+      ),
     );
   }
 
@@ -284,7 +352,10 @@ async function measureSequentially(
   try {
     for (let look = 1; look <= looks && open.length; look++) {
       const targets = await next!;
-      next = look < looks ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1)) : undefined;
+      next =
+        look < looks
+          ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1))
+          : undefined;
       // A guard against an unhandled rejection while this look measures; the next look awaits it.
       next?.catch(() => undefined);
       await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
@@ -292,11 +363,19 @@ async function measureSequentially(
         const failing = sampler.failing(variant.id);
         if (failing) stopped.set(variant.id, failing);
       }
-      const decisions = decideSequential({ samples: sampler.samples, variants: open.map((v) => v.id), plan, rules, stopped });
+      const decisions = decideSequential({
+        samples: sampler.samples,
+        variants: open.map((v) => v.id),
+        plan,
+        rules,
+        stopped,
+      });
       open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
       progress(
         `${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
-          decisions.map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`).join('; '),
+          decisions
+            .map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`)
+            .join('; '),
       );
     }
   } finally {
@@ -318,7 +397,9 @@ function runCost(samples: readonly Sample[], variants: readonly VariantPlan[], r
   for (const s of samples) {
     const variant = variants.find((v) => v.id === s.variant);
     const architecture = variant?.architecture ?? 'x86_64';
-    cost += (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * blendedPricePerGbSecond(architecture, region, 0) + requestPriceUsd(region, architecture);
+    cost +=
+      (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * blendedPricePerGbSecond(architecture, region, 0) +
+      requestPriceUsd(region, architecture);
   }
   return cost;
 }

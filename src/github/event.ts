@@ -46,11 +46,19 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
   const ref = env.GITHUB_REF ?? '';
   const defaultBranch = payload.repository?.default_branch;
   const pullRequest = payload.pull_request?.number ?? payload.workflow_run?.pull_requests?.[0]?.number;
-  const pullRequests = [payload.pull_request?.number, ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number)].filter((n): n is number => Number.isInteger(n));
+  const pullRequests = [
+    payload.pull_request?.number,
+    ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number),
+  ].filter((n): n is number => Number.isInteger(n));
   const run = payload.workflow_run;
-  const before = eventName === 'push' && typeof payload.before === 'string' && !/^0+$/.test(payload.before) ? payload.before : undefined;
+  const before =
+    eventName === 'push' && typeof payload.before === 'string' && !/^0+$/.test(payload.before)
+      ? payload.before
+      : undefined;
   const baseSha = payload.pull_request?.base?.sha ?? before;
-  const labels = (payload.pull_request?.labels ?? []).map((label) => label?.name).filter((name): name is string => typeof name === 'string');
+  const labels = (payload.pull_request?.labels ?? [])
+    .map((label) => label?.name)
+    .filter((name): name is string => typeof name === 'string');
   return {
     eventName,
     owner,
@@ -62,7 +70,9 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
     ...(payload.pull_request?.base?.ref ? { baseRef: payload.pull_request.base.ref } : {}),
     isDefaultBranchPush: eventName === 'push' && defaultBranch !== undefined && ref === `refs/heads/${defaultBranch}`,
     pullRequests,
-    ...(run?.head_sha ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } } : {}),
+    ...(run?.head_sha
+      ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } }
+      : {}),
     ...(baseSha ? { baseSha } : {}),
     labels,
   };

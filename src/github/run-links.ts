@@ -38,7 +38,14 @@ export function reportContext(env: NodeJS.ProcessEnv): ReportContext | undefined
   const head = pr ? commit(pr.head?.sha, pr.head?.ref) : commit(env.GITHUB_SHA, env.GITHUB_REF_NAME);
   const base = pr ? commit(pr.base?.sha, pr.base?.ref) : commit(payload.before, undefined);
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-  const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}` : undefined;
-  const context: ReportContext = { ...(head ? { head } : {}), ...(base ? { base } : {}), ...(runUrl ? { runUrl } : {}) };
+  const runUrl =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+      : undefined;
+  const context: ReportContext = {
+    ...(head ? { head } : {}),
+    ...(base ? { base } : {}),
+    ...(runUrl ? { runUrl } : {}),
+  };
   return Object.keys(context).length ? context : undefined;
 }

@@ -63,7 +63,12 @@ export async function upsertStickyComment(
 ): Promise<CommentResult> {
   if (mode === 'never') return { action: 'skipped' };
   const author = await commentAuthor(octokit);
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: target.owner, repo: target.repo, issue_number: target.issueNumber, per_page: 100 });
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100,
+  });
   const existing = comments.find((comment) => {
     if (comment.user?.login.toLowerCase() !== author.toLowerCase()) return false;
     const match = MARKER.exec(comment.body ?? '');
@@ -79,10 +84,20 @@ export async function upsertStickyComment(
   try {
     if (existing) {
       if (existing.body === text) return { action: 'unchanged', url: existing.html_url };
-      const updated = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: text });
+      const updated = await octokit.rest.issues.updateComment({
+        owner: target.owner,
+        repo: target.repo,
+        comment_id: existing.id,
+        body: text,
+      });
       return { action: 'updated', url: updated.data.html_url };
     }
-    const created = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body: text });
+    const created = await octokit.rest.issues.createComment({
+      owner: target.owner,
+      repo: target.repo,
+      issue_number: target.issueNumber,
+      body: text,
+    });
     return { action: 'created', url: created.data.html_url };
   } catch (error) {
     throw writeRefused(error);

@@ -1,4 +1,9 @@
-import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
 import type { FunctionResult, MemoryChange } from '../report/model.js';
 import { describeAwsError } from './infrastructure-error.js';
 
@@ -7,7 +12,12 @@ import { describeAwsError } from './infrastructure-error.js';
  * concurrent change is not overwritten. Only the memory size changes; a recommendation for
  * another architecture or for a failing candidate is reported, not applied.
  */
-export async function applyRecommendedMemory(client: LambdaClient, functionName: string, result: FunctionResult, endpoint?: string): Promise<MemoryChange> {
+export async function applyRecommendedMemory(
+  client: LambdaClient,
+  functionName: string,
+  result: FunctionResult,
+  endpoint?: string,
+): Promise<MemoryChange> {
   let current;
   try {
     current = await client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
@@ -16,18 +26,40 @@ export async function applyRecommendedMemory(client: LambdaClient, functionName:
   }
   const from = current.MemorySize ?? 0;
   const recommended = result.recommended;
-  const unchanged = (note: string, to = from): MemoryChange => ({ function: functionName, from, to, applied: false, note });
+  const unchanged = (note: string, to = from): MemoryChange => ({
+    function: functionName,
+    from,
+    to,
+    applied: false,
+    note,
+  });
   if (!recommended) return unchanged('no recommendation was made');
-  if (result.verdict === 'fail') return unchanged(`the gate failed for ${result.name}; memory left at ${from} MB`, recommended.memory);
+  if (result.verdict === 'fail')
+    return unchanged(`the gate failed for ${result.name}; memory left at ${from} MB`, recommended.memory);
   if (!(current.Architectures ?? ['x86_64']).includes(recommended.architecture)) {
-    return unchanged(`the recommendation is for ${recommended.architecture}; only the memory size is ever changed`, recommended.memory);
+    return unchanged(
+      `the recommendation is for ${recommended.architecture}; only the memory size is ever changed`,
+      recommended.memory,
+    );
   }
   if (from === recommended.memory) return unchanged(`already at the recommended ${from} MB`);
   try {
-    await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, MemorySize: recommended.memory, RevisionId: current.RevisionId }));
+    await client.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: functionName,
+        MemorySize: recommended.memory,
+        RevisionId: current.RevisionId,
+      }),
+    );
     await waitUntilFunctionUpdatedV2({ client, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
   } catch (error) {
     throw describeAwsError(error, 'UpdateFunctionConfiguration', functionName, endpoint);
   }
-  return { function: functionName, from, to: recommended.memory, applied: true, note: `memory changed from ${from} MB to ${recommended.memory} MB (${recommended.why})` };
+  return {
+    function: functionName,
+    from,
+    to: recommended.memory,
+    applied: true,
+    note: `memory changed from ${from} MB to ${recommended.memory} MB (${recommended.why})`,
+  };
 }

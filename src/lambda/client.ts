@@ -23,7 +23,9 @@ function isLoopback(endpoint: string): boolean {
  * local service, which checks none) and no credentials in the environment.
  */
 export function usesPlaceholderCredentials(endpoint: string | undefined): boolean {
-  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  const hasCredentials = Boolean(
+    process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE,
+  );
   return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
 }
 

@@ -24,7 +24,8 @@ import { zipDirectory } from './zip-directory.js';
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
 
-export type CodePayload = { readonly zip: Buffer } | { readonly s3: { bucket: string; key: string } } | { readonly imageUri: string };
+export type CodePayload =
+  { readonly zip: Buffer } | { readonly s3: { bucket: string; key: string } } | { readonly imageUri: string };
 
 /** One perf function: a build at a variant. Its versions differ only in one environment variable. */
 export interface PerfFunction {
@@ -93,14 +94,20 @@ export class PerfFunctionDeployer {
       };
     }
     const template = spec.template;
-    const config = await this.call('GetFunctionConfiguration', template, () => this.context.client.send(new GetFunctionConfigurationCommand({ FunctionName: template })));
+    const config = await this.call('GetFunctionConfiguration', template, () =>
+      this.context.client.send(new GetFunctionConfigurationCommand({ FunctionName: template })),
+    );
     const runtime = spec.runtime ?? config.Runtime;
     const handler = spec.handler ?? config.Handler;
     const timeoutS = spec.timeoutS ?? config.Timeout;
     const extra: Partial<CreateFunctionRequest> = {};
     if (config.Layers?.length) extra.Layers = config.Layers.flatMap((layer) => (layer.Arn ? [layer.Arn] : []));
     if (config.EphemeralStorage) extra.EphemeralStorage = config.EphemeralStorage;
-    if (config.VpcConfig?.SubnetIds?.length) extra.VpcConfig = { SubnetIds: config.VpcConfig.SubnetIds, SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [] };
+    if (config.VpcConfig?.SubnetIds?.length)
+      extra.VpcConfig = {
+        SubnetIds: config.VpcConfig.SubnetIds,
+        SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [],
+      };
     if (config.LoggingConfig?.LogFormat) extra.LoggingConfig = { LogFormat: config.LoggingConfig.LogFormat };
     // Settings Lambda takes only at creation: a perf function without them would be another
     // kind of function (on-demand instead of Managed Instances, not tenant-isolated, not durable).
@@ -108,7 +115,9 @@ export class PerfFunctionDeployer {
     if (config.DurableConfig) extra.DurableConfig = config.DurableConfig;
     if (config.CapacityProviderConfig) extra.CapacityProviderConfig = config.CapacityProviderConfig;
     if (config.CapacityProviderConfig && !spec.managedInstances) {
-      const provider = config.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn ?? 'its capacity provider';
+      const provider =
+        config.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn ??
+        'its capacity provider';
       throw new Error(
         `${spec.name}: the template ${template} runs on Lambda Managed Instances (${provider}), billed by instance rather than GB-second; set managed-instances.instance-type (and instances) for this function so its cost is priced as the EC2 instances + 15% + requests`,
       );
@@ -139,12 +148,24 @@ export class PerfFunctionDeployer {
       case 'alias': {
         const qualifier = location.kind === 'version' ? location.version : location.alias;
         const template = spec.template ?? '';
-        const fn = await this.call('GetFunction', `${template}:${qualifier}`, () => this.context.client.send(new GetFunctionCommand({ FunctionName: template, Qualifier: qualifier })));
+        const fn = await this.call('GetFunction', `${template}:${qualifier}`, () =>
+          this.context.client.send(new GetFunctionCommand({ FunctionName: template, Qualifier: qualifier })),
+        );
         if (fn.Code?.ImageUri) return { imageUri: fn.Code.ImageUri };
         const response = await fetch(fn.Code?.Location ?? '').catch((error: unknown) => {
-          throw describeAwsError(error, 'GetFunction', `${template}:${qualifier} (code download)`, this.context.endpoint);
+          throw describeAwsError(
+            error,
+            'GetFunction',
+            `${template}:${qualifier} (code download)`,
+            this.context.endpoint,
+          );
         });
-        if (!response.ok) throw describeAwsError(new Error(`HTTP ${response.status}`), 'GetFunction', `${template}:${qualifier} (code download)`);
+        if (!response.ok)
+          throw describeAwsError(
+            new Error(`HTTP ${response.status}`),
+            'GetFunction',
+            `${template}:${qualifier} (code download)`,
+          );
         return { zip: Buffer.from(await response.arrayBuffer()) };
       }
       default:
@@ -166,7 +187,11 @@ export class PerfFunctionDeployer {
     onCreating: (functionName: string) => void,
   ): Promise<PerfFunction[]> {
     const functions = variants.flatMap((variant, index) =>
-      (['baseline', 'candidate'] as const).map((build) => ({ name: perfFunctionVariantName(baseName, build, index), build, variant })),
+      (['baseline', 'candidate'] as const).map((build) => ({
+        name: perfFunctionVariantName(baseName, build, index),
+        build,
+        variant,
+      })),
     );
     const isImage = 'imageUri' in codes.baseline;
     const settled = await Promise.allSettled(
@@ -206,14 +231,27 @@ export class PerfFunctionDeployer {
   async publish(fn: PerfFunction, base: BaseSettings, label: string): Promise<DeployedArm> {
     const { client } = this.context;
     await this.call('UpdateFunctionConfiguration', fn.name, () =>
-      client.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn.name, Environment: { Variables: this.environment(base, fn.build, fn.variant, label) } })),
+      client.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: fn.name,
+          Environment: { Variables: this.environment(base, fn.build, fn.variant, label) },
+        }),
+      ),
     );
     await this.waitUpdated(fn.name);
     const description = `${fn.build} ${fn.variant.id} ${label}`;
-    const published = await this.call('PublishVersion', fn.name, () => client.send(new PublishVersionCommand({ FunctionName: fn.name, Description: description })));
+    const published = await this.call('PublishVersion', fn.name, () =>
+      client.send(new PublishVersionCommand({ FunctionName: fn.name, Description: description })),
+    );
     if (!published.Version) throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', fn.name);
     if (fn.variant.snapStart) await this.waitActive(fn.name, published.Version);
-    return { functionName: fn.name, build: fn.build, variant: fn.variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}` };
+    return {
+      functionName: fn.name,
+      build: fn.build,
+      variant: fn.variant,
+      qualifier: published.Version,
+      functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}`,
+    };
   }
 
   private environment(base: BaseSettings, build: Build, variant: VariantPlan, label: string): Record<string, string> {
@@ -230,7 +268,9 @@ export class PerfFunctionDeployer {
   /** Deletes the function and all its versions; a function already gone is fine. */
   async remove(functionName: string): Promise<void> {
     try {
-      await this.call('DeleteFunction', functionName, () => this.context.client.send(new DeleteFunctionCommand({ FunctionName: functionName })));
+      await this.call('DeleteFunction', functionName, () =>
+        this.context.client.send(new DeleteFunctionCommand({ FunctionName: functionName })),
+      );
     } catch (error) {
       if (!isInfrastructureError(error, 'not-found')) throw error;
     }
@@ -238,12 +278,20 @@ export class PerfFunctionDeployer {
 
   private async waitActive(functionName: string, qualifier?: string): Promise<void> {
     await this.call('GetFunction', functionName, () =>
-      waitUntilFunctionActiveV2({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }),
+      waitUntilFunctionActiveV2(
+        { client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 },
+        { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) },
+      ),
     );
   }
 
   private async waitUpdated(functionName: string): Promise<void> {
-    await this.call('GetFunction', functionName, () => waitUntilFunctionUpdatedV2({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
+    await this.call('GetFunction', functionName, () =>
+      waitUntilFunctionUpdatedV2(
+        { client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 },
+        { FunctionName: functionName },
+      ),
+    );
   }
 }
 

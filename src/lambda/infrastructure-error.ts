@@ -10,7 +10,8 @@ import { errorMessage } from '../errors.js';
  * - `protocol`: the platform answered something the gate cannot read (no REPORT line);
  * - `failed`: any other error the platform returned.
  */
-export type InfrastructureErrorKind = 'unreachable' | 'denied' | 'credentials' | 'not-found' | 'throttled' | 'protocol' | 'failed';
+export type InfrastructureErrorKind =
+  'unreachable' | 'denied' | 'credentials' | 'not-found' | 'throttled' | 'protocol' | 'failed';
 
 /** A failure of the platform or its access, not of the code under test: exit code 3. */
 export class InfrastructureError extends Error {
@@ -24,7 +25,10 @@ export class InfrastructureError extends Error {
 }
 
 /** Whether `error` is an infrastructure error of one of `kinds`. */
-export function isInfrastructureError(error: unknown, ...kinds: InfrastructureErrorKind[]): error is InfrastructureError {
+export function isInfrastructureError(
+  error: unknown,
+  ...kinds: InfrastructureErrorKind[]
+): error is InfrastructureError {
   return error instanceof InfrastructureError && (kinds.length === 0 || kinds.includes(error.kind));
 }
 
@@ -40,23 +44,54 @@ interface AwsErrorShape {
  * The one mapper from SDK errors to messages a person can act on, naming the permission or the
  * resource involved.
  */
-export function describeAwsError(error: unknown, action: string, resource: string, endpoint?: string, service = 'lambda'): InfrastructureError {
+export function describeAwsError(
+  error: unknown,
+  action: string,
+  resource: string,
+  endpoint?: string,
+  service = 'lambda',
+): InfrastructureError {
   const e = (error ?? {}) as AwsErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const code = e.code ?? (e.cause as AwsErrorShape | undefined)?.code ?? networkCodeIn(e.message);
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
-    return new InfrastructureError('unreachable', `cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
+    return new InfrastructureError(
+      'unreachable',
+      `cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`,
+    );
   }
   // Refused credentials answer 403 too: name them before the status says "permission".
-  if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException' || e.name === 'ExpiredTokenException' || e.name === 'CredentialsProviderError') {
-    return new InfrastructureError('credentials', `AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+  if (
+    e.name === 'UnrecognizedClientException' ||
+    e.name === 'InvalidSignatureException' ||
+    e.name === 'ExpiredTokenException' ||
+    e.name === 'CredentialsProviderError'
+  ) {
+    return new InfrastructureError(
+      'credentials',
+      `AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`,
+    );
   }
   if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-    return new InfrastructureError('denied', `permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
+    return new InfrastructureError(
+      'denied',
+      `permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`,
+    );
   }
-  if (e.name === 'ResourceNotFoundException') return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
-  if (e.name === 'TooManyRequestsException') return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-  return new InfrastructureError('failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
+  if (e.name === 'ResourceNotFoundException')
+    return new InfrastructureError(
+      'not-found',
+      `${resource} was not found during ${service}:${action} (${errorMessage(error)})`,
+    );
+  if (e.name === 'TooManyRequestsException')
+    return new InfrastructureError(
+      'throttled',
+      `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`,
+    );
+  return new InfrastructureError(
+    'failed',
+    `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`,
+  );
 }
 
 /**
@@ -72,5 +107,11 @@ function networkCodeIn(message: string | undefined): string | undefined {
 export function isRetryable(error: unknown): boolean {
   const e = (error ?? {}) as AwsErrorShape;
   const status = e.$metadata?.httpStatusCode ?? 0;
-  return e.name === 'TooManyRequestsException' || e.name === 'ServiceException' || e.name === 'ResourceConflictException' || status >= 500 || status === 429;
+  return (
+    e.name === 'TooManyRequestsException' ||
+    e.name === 'ServiceException' ||
+    e.name === 'ResourceConflictException' ||
+    status >= 500 ||
+    status === 429
+  );
 }

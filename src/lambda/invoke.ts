@@ -26,7 +26,10 @@ export async function invokeForReport(
   let output;
   try {
     output = await withRetry(
-      () => client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: payload, LogType: 'Tail' })),
+      () =>
+        client.send(
+          new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: payload, LogType: 'Tail' }),
+        ),
       retry,
       onRetry,
     );
@@ -37,7 +40,11 @@ export async function invokeForReport(
   for (let i = 1; i < attempts; i++) onRetry();
   const log = Buffer.from(output.LogResult ?? '', 'base64').toString('utf8');
   const report = parseReportLines(log).at(-1);
-  if (!report) throw new InfrastructureError('protocol', `the invocation of ${functionName}:${qualifier} returned no REPORT line in its log tail`);
+  if (!report)
+    throw new InfrastructureError(
+      'protocol',
+      `the invocation of ${functionName}:${qualifier} returned no REPORT line in its log tail`,
+    );
   const body = Buffer.from(output.Payload ?? []);
   if (!output.FunctionError) return { report, payload: body };
   let errorType = output.FunctionError;

@@ -1,4 +1,8 @@
-import { paginateDescribeLogStreams, paginateFilterLogEvents, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  paginateDescribeLogStreams,
+  paginateFilterLogEvents,
+  type CloudWatchLogsClient,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { describeAwsError } from './infrastructure-error.js';
 import { platformInvocations } from './platform-lines.js';
 import type { ReportMetrics } from './report-line.js';
@@ -34,7 +38,8 @@ async function streamsOfVersion(logs: CloudWatchLogsClient, group: string, versi
   const names: string[] = [];
   try {
     for await (const page of paginateDescribeLogStreams({ client: logs }, { logGroupName: group })) {
-      for (const stream of page.logStreams ?? []) if (stream.logStreamName?.includes(`[${version}]`)) names.push(stream.logStreamName);
+      for (const stream of page.logStreams ?? [])
+        if (stream.logStreamName?.includes(`[${version}]`)) names.push(stream.logStreamName);
     }
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException') return [];
@@ -44,12 +49,23 @@ async function streamsOfVersion(logs: CloudWatchLogsClient, group: string, versi
 }
 
 /** Only the REPORT lines Lambda wrote count, read stream by stream (see platform-lines.ts). */
-async function readWindow(logs: CloudWatchLogsClient, options: CollectOptions): Promise<{ reports: ReportMetrics[]; starts: number; ignored: number }> {
+async function readWindow(
+  logs: CloudWatchLogsClient,
+  options: CollectOptions,
+): Promise<{ reports: ReportMetrics[]; starts: number; ignored: number }> {
   const streams = await streamsOfVersion(logs, options.logGroup, options.version);
   const byStream = new Map<string, { timestamp: number; message: string }[]>();
   // FilterLogEvents takes at most 100 stream names at a time.
   for (let i = 0; i < streams.length; i += 100) {
-    const pages = paginateFilterLogEvents({ client: logs }, { logGroupName: options.logGroup, logStreamNames: streams.slice(i, i + 100), startTime: options.startMs, endTime: options.endMs });
+    const pages = paginateFilterLogEvents(
+      { client: logs },
+      {
+        logGroupName: options.logGroup,
+        logStreamNames: streams.slice(i, i + 100),
+        startTime: options.startMs,
+        endTime: options.endMs,
+      },
+    );
     for await (const page of pages) {
       for (const event of page.events ?? []) {
         const stream = event.logStreamName ?? '';

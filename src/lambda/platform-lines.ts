@@ -38,7 +38,10 @@ export interface PlatformInvocations {
   readonly ignored: number;
 }
 
-type Line = { readonly kind: 'start' | 'end'; readonly id: string } | { readonly kind: 'report'; readonly id: string; readonly metrics: ReportMetrics } | { readonly kind: 'other' };
+type Line =
+  | { readonly kind: 'start' | 'end'; readonly id: string }
+  | { readonly kind: 'report'; readonly id: string; readonly metrics: ReportMetrics }
+  | { readonly kind: 'other' };
 
 const TEXT_START = /^START RequestId: (\S+)/;
 const TEXT_END = /^END RequestId: (\S+)/;
@@ -104,5 +107,10 @@ export function platformInvocations(messages: readonly string[]): PlatformInvoca
   }
   const reports = accepted.map((a) => (lines[a.report] as { metrics: ReportMetrics }).metrics);
   const printed = lines.filter((l) => l.kind === 'report').length;
-  return { reports, reportIndexes: accepted.map((a) => a.report), starts: reports.length + (underWay ? 1 : 0), ignored: printed - reports.length };
+  return {
+    reports,
+    reportIndexes: accepted.map((a) => a.report),
+    starts: reports.length + (underWay ? 1 : 0),
+    ignored: printed - reports.length,
+  };
 }

@@ -39,7 +39,14 @@ function complete(fields: Mutable): ReportMetrics | undefined {
   if (requestId === undefined || durationMs === undefined) return undefined;
   // Lambda Managed Instances report Duration alone; a line missing only some of the rest is malformed.
   if (billedDurationMs === undefined && memorySizeMb === undefined && maxMemoryUsedMb === undefined) {
-    return { status: 'success', ...fields, billedDurationMs: 0, memorySizeMb: 0, maxMemoryUsedMb: 0, managedInstances: true } as ReportMetrics;
+    return {
+      status: 'success',
+      ...fields,
+      billedDurationMs: 0,
+      memorySizeMb: 0,
+      maxMemoryUsedMb: 0,
+      managedInstances: true,
+    } as ReportMetrics;
   }
   if (billedDurationMs === undefined || memorySizeMb === undefined || maxMemoryUsedMb === undefined) return undefined;
   return { status: 'success', ...fields } as ReportMetrics;
@@ -72,10 +79,12 @@ function parseJson(line: string): ReportMetrics | undefined {
     return undefined;
   }
   const record = (parsed as { type?: unknown; record?: Record<string, unknown> }) ?? {};
-  if (record.type !== 'platform.report' || typeof record.record !== 'object' || record.record === null) return undefined;
+  if (record.type !== 'platform.report' || typeof record.record !== 'object' || record.record === null)
+    return undefined;
   const body = record.record;
   const metrics = (body.metrics ?? {}) as Record<string, unknown>;
-  const number = (key: string): number | undefined => (typeof metrics[key] === 'number' ? (metrics[key] as number) : undefined);
+  const number = (key: string): number | undefined =>
+    typeof metrics[key] === 'number' ? (metrics[key] as number) : undefined;
   const fields: Mutable = {};
   if (typeof body.requestId === 'string') fields.requestId = body.requestId;
   const map: [string, keyof ReportMetrics][] = [

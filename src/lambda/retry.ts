@@ -11,13 +11,23 @@ export interface RetryPolicy {
   readonly random: () => number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 100, capMs: 5000, sleep: realSleep, random: Math.random };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 8,
+  baseMs: 100,
+  capMs: 5000,
+  sleep: realSleep,
+  random: Math.random,
+};
 
 /**
  * Retries throttling and server errors with capped exponential backoff and full jitter, after
  * the SDK's own attempts; `onRetry` counts them for the report.
  */
-export async function withRetry<T>(operation: () => Promise<T>, policy: RetryPolicy, onRetry: (error: unknown) => void = () => undefined): Promise<T> {
+export async function withRetry<T>(
+  operation: () => Promise<T>,
+  policy: RetryPolicy,
+  onRetry: (error: unknown) => void = () => undefined,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();

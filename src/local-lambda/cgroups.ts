@@ -151,12 +151,18 @@ function openV2Root(mount: string, wanted: readonly Controller[]): Map<Controlle
   try {
     mkdirSync(root);
   } catch {
-    for (const controller of wanted) placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
+    for (const controller of wanted)
+      placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
     return placements;
   }
   for (const controller of wanted) {
     if (controller === 'freezer') {
-      placements.set(controller, existsSync(join(root, 'cgroup.freeze')) ? { version: 2, root } : { reason: 'this kernel has no cgroup v2 freezer' });
+      placements.set(
+        controller,
+        existsSync(join(root, 'cgroup.freeze'))
+          ? { version: 2, root }
+          : { reason: 'this kernel has no cgroup v2 freezer' },
+      );
       continue;
     }
     if (!delegated.includes(controller)) {
@@ -178,7 +184,8 @@ function openV1Root(mount: string, controller: Controller): Placement {
   const own = ownCgroupPath(controller);
   const hierarchy = join(mount, controller);
   const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
-  if (own === undefined || !existsSync(join(hierarchy, probe))) return { reason: `no cgroup ${controller} controller was found` };
+  if (own === undefined || !existsSync(join(hierarchy, probe)))
+    return { reason: `no cgroup ${controller} controller was found` };
   sweepStaleGroups(join(hierarchy, own));
   const root = join(hierarchy, own, groupName());
   try {
@@ -191,7 +198,8 @@ function openV1Root(mount: string, controller: Controller): Placement {
 
 function removeGroupTree(root: string): void {
   try {
-    for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) removeDirectory(join(root, entry.name));
+    for (const entry of readdirSync(root, { withFileTypes: true }))
+      if (entry.isDirectory()) removeDirectory(join(root, entry.name));
   } catch {
     // Already gone.
   }

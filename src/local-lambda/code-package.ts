@@ -78,7 +78,8 @@ export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
   return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
 }
 
-const tooLarge = (): LambdaServiceError => invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+const tooLarge = (): LambdaServiceError =>
+  invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
 
 /** Compressed input per step: at DEFLATE's best ratio (~1:1032) one step inflates to about 4 MB. */
 const INFLATE_STEP_BYTES = 4096;
@@ -90,10 +91,12 @@ const INFLATE_STEP_BYTES = 4096;
  */
 function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: number): number {
   if (entry.flags & 0x1) throw new CorruptZip(`${entry.name} is encrypted`);
-  if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff) throw new CorruptZip(`${entry.name} needs ZIP64`);
+  if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
+    throw new CorruptZip(`${entry.name} needs ZIP64`);
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   const at = entry.localOffset;
-  if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50) throw new CorruptZip(`${entry.name}: no local header`);
+  if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50)
+    throw new CorruptZip(`${entry.name}: no local header`);
   const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
   if (start + entry.compressedSize > zip.length) throw new CorruptZip(`${entry.name} runs past the end of the archive`);
   const data = zip.subarray(start, start + entry.compressedSize);
@@ -112,7 +115,8 @@ function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: numb
     }
     if (data.length === 0) inflate.push(data, true);
   } else throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
-  if (written !== entry.size) throw new CorruptZip(`${entry.name} inflated to ${written} bytes, not the ${entry.size} it declared`);
+  if (written !== entry.size)
+    throw new CorruptZip(`${entry.name} inflated to ${written} bytes, not the ${entry.size} it declared`);
   return written;
 }
 

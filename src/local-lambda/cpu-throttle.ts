@@ -88,7 +88,10 @@ export class CpuThrottle {
       this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
       return;
     }
-    const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
+    const spread =
+      this.spread > 0
+        ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).`
+        : '';
     const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
     this.status = {
       enabled: true,
@@ -112,7 +115,8 @@ export class CpuThrottle {
       group.version('cpu') === 2
         ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
         : // v1 checks a quota against the current period, so the period goes first.
-          group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) && group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
+          group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) &&
+          group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
     if (!setQuota(this.options.throttleInit ? quotaUs : undefined)) return undefined;
     return { speedFactor, refill: () => void setQuota(quotaUs) };
   }

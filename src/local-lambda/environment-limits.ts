@@ -52,20 +52,34 @@ export class LimitsPolicy {
       ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
       : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
     const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
-    this.status = { privateTmp, ephemeralStorageEnforced: privateTmp, processCap, statement: `${tmp} ${cap}`, limitations };
+    this.status = {
+      privateTmp,
+      ephemeralStorageEnforced: privateTmp,
+      processCap,
+      statement: `${tmp} ${cap}`,
+      limitations,
+    };
   }
 
   /**
    * Limits for one environment. `visible` are directories under the host's /tmp the runtime
    * must still see (its code, the runtime clients); they are bound read-only into the private one.
    */
-  forEnvironment(group: EnvironmentCgroup | undefined, storageMb: number, visible: readonly string[]): EnvironmentLimits {
+  forEnvironment(
+    group: EnvironmentCgroup | undefined,
+    storageMb: number,
+    visible: readonly string[],
+  ): EnvironmentLimits {
     if (this.status.processCap) group?.write('pids', 'pids.max', String(MAX_PROCESSES));
     const directory = join(this.directory, `env-${++this.counter}`);
     mkdirSync(directory, { mode: 0o1777 });
     const remove = (): void => rmSync(directory, { recursive: true, force: true });
     if (!this.status.privateTmp) {
-      return { variables: { TMPDIR: directory }, wrap: (command, procsFiles) => enrolThen(command, procsFiles, []), remove };
+      return {
+        variables: { TMPDIR: directory },
+        wrap: (command, procsFiles) => enrolThen(command, procsFiles, []),
+        remove,
+      };
     }
     const binds = visible.map((path) => realpathSync(path)).filter((path) => path.startsWith(this.hostTmp + sep));
     // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
@@ -97,9 +111,15 @@ export class LimitsPolicy {
  * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
  * becomes the runtime, so everything from INIT on is inside the limits.
  */
-function enrolThen(command: [string, string[]], procsFiles: readonly string[], steps: readonly string[]): [string, string[]] {
+function enrolThen(
+  command: [string, string[]],
+  procsFiles: readonly string[],
+  steps: readonly string[],
+): [string, string[]] {
   if (procsFiles.length === 0 && steps.length === 0) return command;
-  const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps].map((step) => `${step} || exit 126`).join('\n');
+  const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
+    .map((step) => `${step} || exit 126`)
+    .join('\n');
   return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
 }
 
@@ -108,6 +128,10 @@ function quote(text: string): string {
 }
 
 function canMountPrivateTmp(): boolean {
-  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
+  const probe = spawnSync(
+    'unshare',
+    ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'],
+    { stdio: 'ignore', timeout: 5000 },
+  );
   return probe.status === 0;
 }

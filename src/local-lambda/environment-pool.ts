@@ -43,7 +43,11 @@ export class EnvironmentPool {
 
   /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
   describe(): { functionName: string; version: string; speedFactor: number }[] {
-    return [...this.pooled].map(({ functionName, version, environment }) => ({ functionName, version, speedFactor: environment.speedFactor }));
+    return [...this.pooled].map(({ functionName, version, environment }) => ({
+      functionName,
+      version,
+      speedFactor: environment.speedFactor,
+    }));
   }
 
   async acquire(spec: EnvironmentSpec, key: string): Promise<Acquired> {
@@ -56,7 +60,12 @@ export class EnvironmentPool {
       }
     }
     if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
-      throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+      throw new LambdaServiceError(
+        'TooManyRequestsException',
+        'Rate Exceeded.',
+        { Reason: 'ConcurrentInvocationLimitExceeded' },
+        { 'Retry-After': '1' },
+      );
     }
     this.starting++;
     let environment: ExecutionEnvironment;
@@ -70,7 +79,13 @@ export class EnvironmentPool {
       await environment.retire();
       throw new LambdaServiceError('ServiceException', 'The service is stopping.');
     }
-    const entry: PooledEnvironment = { environment, key, functionName: spec.functionName, version: spec.version, lastUsed: Date.now() };
+    const entry: PooledEnvironment = {
+      environment,
+      key,
+      functionName: spec.functionName,
+      version: spec.version,
+      lastUsed: Date.now(),
+    };
     this.pooled.add(entry);
     return this.acquired(entry);
   }

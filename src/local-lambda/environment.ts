@@ -170,7 +170,14 @@ export class ExecutionEnvironment {
         return;
       }
       if (this.dead) {
-        this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`) });
+        this.finish({
+          status: 'error',
+          errorType: 'Runtime.ExitError',
+          body: errorDocument(
+            'Runtime.ExitError',
+            `RequestId: ${request.requestId} Error: Runtime exited before the invocation`,
+          ),
+        });
         return;
       }
       this.startMemoryWatch();
@@ -188,7 +195,11 @@ export class ExecutionEnvironment {
         this.api?.deliver(event);
       } catch (error) {
         // The event could not be handed over; the environment is in an unknown state, so it goes.
-        this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`) });
+        this.finish({
+          status: 'error',
+          errorType: 'Runtime.ExitError',
+          body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+        });
         this.kill();
       }
     });
@@ -213,7 +224,10 @@ export class ExecutionEnvironment {
           failure: {
             status: 'error',
             errorType: 'Function.ResponseSizeTooLarge',
-            body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
+            body: errorDocument(
+              'Function.ResponseSizeTooLarge',
+              'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+            ),
           },
         }),
       error: (requestId, body, errorType) =>
@@ -227,7 +241,11 @@ export class ExecutionEnvironment {
     } catch (error) {
       if (!(error instanceof RuntimeStartError)) throw error;
       this.initDurationMs = now() - this.spawnedAt;
-      this.initFailure = { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) };
+      this.initFailure = {
+        status: 'error',
+        errorType: error.errorType,
+        body: errorDocument(error.errorType, error.message),
+      };
       // Nothing runs: this environment answers its one invocation with the error and is discarded.
       this.dead = true;
       this.shutDown();
@@ -236,12 +254,24 @@ export class ExecutionEnvironment {
     }
     this.cgroup = services.cgroups.createGroup();
     this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
-    this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [spec.codeDirectory, services.clients.directory]);
+    this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
+      spec.codeDirectory,
+      services.clients.directory,
+    ]);
     this.identity = services.isolation?.identityFor(spec.codeDirectory);
     // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
     // user is the last step before the runtime, so INIT and everything after run as that user.
     const runtime: [string, string[]] = this.identity
-      ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', runnableByOthers(command[0]), ...command[1]]]
+      ? [
+          'setpriv',
+          [
+            `--reuid=${this.identity.uid}`,
+            `--regid=${this.identity.gid}`,
+            '--clear-groups',
+            runnableByOthers(command[0]),
+            ...command[1],
+          ],
+        ]
       : command;
     // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
     const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
@@ -269,13 +299,18 @@ export class ExecutionEnvironment {
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.on('error', (error) => this.onExit(`error: ${error.message}`));
-    child.on('exit', (code, signal) => this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`));
+    child.on('exit', (code, signal) =>
+      this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`),
+    );
     this.startMemoryWatch();
     this.initTimer = setTimeout(() => {
       this.initFailure = {
         status: 'timeout',
         errorType: 'Sandbox.Timedout',
-        body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
+        body: errorDocument(
+          'Sandbox.Timedout',
+          `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
+        ),
       };
       this.initDurationMs = INIT_LIMIT_MS;
       if (this.running) this.finish(this.initFailure);
@@ -350,11 +385,17 @@ export class ExecutionEnvironment {
     const running = this.running;
     if (!running) return;
     const seconds = this.spec.timeoutS.toFixed(2);
-    this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
+    this.appendLog(
+      `${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`,
+      running,
+    );
     this.finish({
       status: 'timeout',
       errorType: 'Sandbox.Timedout',
-      body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
+      body: errorDocument(
+        'Sandbox.Timedout',
+        `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`,
+      ),
     });
     this.kill();
   }
@@ -375,7 +416,10 @@ export class ExecutionEnvironment {
       this.finish({
         status: 'error',
         errorType,
-        body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
+        body: errorDocument(
+          errorType,
+          `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`,
+        ),
       });
     }
     this.release();
@@ -455,7 +499,8 @@ export class ExecutionEnvironment {
     if (pid && !this.dead) this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
     // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
     // double-forked grandchild, which has left the tree, counts too.
-    if (this.identity && !this.dead && this.memorySamples++ % 10 === 0) this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
+    if (this.identity && !this.dead && this.memorySamples++ % 10 === 0)
+      this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
     if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
       this.oomKilled = true;
       this.kill();
@@ -473,7 +518,10 @@ export class ExecutionEnvironment {
       failure = {
         status: 'error',
         errorType: 'Runtime.OutOfMemory',
-        body: errorDocument('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`),
+        body: errorDocument(
+          'Runtime.OutOfMemory',
+          `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`,
+        ),
       };
     }
     this.running = undefined;
@@ -482,12 +530,16 @@ export class ExecutionEnvironment {
       if (this.finishing === running) this.finishing = undefined;
       const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
       // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
-      const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined ? Math.max(measured, this.spec.timeoutS * 1000) : measured;
+      const durationMs =
+        failure?.status === 'timeout' && running.deliveredAt !== undefined
+          ? Math.max(measured, this.spec.timeoutS * 1000)
+          : measured;
       const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
       this.initBilled = true;
       const { requestId } = running.request;
       const format = this.spec.logFormat;
-      if (running.deliveredAt === undefined) this.appendLog(startLine(format, requestId, this.spec.version, new Date()), running);
+      if (running.deliveredAt === undefined)
+        this.appendLog(startLine(format, requestId, this.spec.version, new Date()), running);
       this.appendLog(endLine(format, requestId, new Date()), running);
       this.appendLog(
         reportLine(
@@ -588,4 +640,3 @@ function runnableByOthers(program: string): string {
   }
   return program;
 }
-

@@ -46,7 +46,12 @@ export class EventQueue {
   enqueue(requestId: string, run: (attempt: number) => Promise<EventOutcome>): void {
     if (this.stopped) throw new LambdaServiceError('ServiceException', 'The service is stopping.');
     if (this.size >= this.options.capacity) {
-      throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${this.options.capacity} events; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+      throw new LambdaServiceError(
+        'TooManyRequestsException',
+        `Rate Exceeded: the asynchronous invocation queue holds ${this.options.capacity} events; try again later.`,
+        { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+        { 'Retry-After': '1' },
+      );
     }
     this.waiting.push({ requestId, run, attempt: 1 });
     this.pump();

@@ -40,12 +40,25 @@ export function eventMessage(headers: Record<string, string>, payload: Buffer): 
 }
 
 /** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
-export function responseStream(payload: Buffer, complete: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string }): Buffer {
+export function responseStream(
+  payload: Buffer,
+  complete: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string },
+): Buffer {
   const CHUNK = 64 * 1024;
   const chunks: Buffer[] = [];
   for (let at = 0; at < payload.length; at += CHUNK) {
-    chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
+    chunks.push(
+      eventMessage(
+        { ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' },
+        payload.subarray(at, at + CHUNK),
+      ),
+    );
   }
-  chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
+  chunks.push(
+    eventMessage(
+      { ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' },
+      Buffer.from(JSON.stringify(complete)),
+    ),
+  );
   return Buffer.concat(chunks);
 }

@@ -16,7 +16,15 @@ export interface FaultOptions {
   seed: number;
 }
 
-export const NO_FAULTS: FaultOptions = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
+export const NO_FAULTS: FaultOptions = {
+  throttleRate: 0,
+  errorRate: 0,
+  killRate: 0,
+  updateDelayMs: 0,
+  retryAfterMs: 100,
+  logDelayMs: 0,
+  seed: 1,
+};
 
 export { seededRandom };
 
@@ -24,13 +32,15 @@ export function checkFaultOptions(options: Partial<FaultOptions>): string[] {
   const problems: string[] = [];
   for (const key of ['throttleRate', 'errorRate', 'killRate'] as const) {
     const value = options[key];
-    if (value !== undefined && !(value >= 0 && value <= 1)) problems.push(`${key} must be between 0 and 1, got ${value}`);
+    if (value !== undefined && !(value >= 0 && value <= 1))
+      problems.push(`${key} must be between 0 and 1, got ${value}`);
   }
   const total = (options.throttleRate ?? 0) + (options.errorRate ?? 0);
   if (total > 1) problems.push(`throttleRate + errorRate must not exceed 1, got ${total}`);
   for (const key of ['updateDelayMs', 'retryAfterMs', 'logDelayMs'] as const) {
     const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) problems.push(`${key} must be a non-negative number, got ${value}`);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      problems.push(`${key} must be a non-negative number, got ${value}`);
   }
   return problems;
 }

@@ -25,9 +25,18 @@ export class Freezer {
   constructor(cgroups: Pick<Cgroups, 'version' | 'unavailableReason'>, options: { disabled?: boolean } = {}) {
     const version = options.disabled ? undefined : cgroups.version('freezer');
     if (options.disabled) {
-      this.status = { enabled: false, mechanism: 'none', statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.' };
+      this.status = {
+        enabled: false,
+        mechanism: 'none',
+        statement:
+          'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.',
+      };
     } else if (version !== undefined) {
-      this.status = { enabled: true, mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1', statement: `Environments are frozen between invocations (cgroup v${version} freezer).` };
+      this.status = {
+        enabled: true,
+        mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+        statement: `Environments are frozen between invocations (cgroup v${version} freezer).`,
+      };
     } else {
       this.status = {
         enabled: true,
@@ -44,7 +53,12 @@ export class Freezer {
   thawOf(group: EnvironmentCgroup | undefined): { file: string; value: string } | undefined {
     if (!this.status.enabled || this.status.mechanism === 'signals') return undefined;
     const version = group?.version('freezer');
-    const file = version === 2 ? group?.file('freezer', 'cgroup.freeze') : version === 1 ? group?.file('freezer', 'freezer.state') : undefined;
+    const file =
+      version === 2
+        ? group?.file('freezer', 'cgroup.freeze')
+        : version === 1
+          ? group?.file('freezer', 'freezer.state')
+          : undefined;
     return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
   }
 
@@ -53,10 +67,16 @@ export class Freezer {
     if (!this.status.enabled) return undefined;
     const version = this.status.mechanism === 'signals' ? undefined : group?.version('freezer');
     if (version === 2) {
-      return { freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'), thaw: () => void group?.write('freezer', 'cgroup.freeze', '0') };
+      return {
+        freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'),
+        thaw: () => void group?.write('freezer', 'cgroup.freeze', '0'),
+      };
     }
     if (version === 1) {
-      return { freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'), thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED') };
+      return {
+        freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'),
+        thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED'),
+      };
     }
     if (pid === undefined) return undefined;
     const signal = (name: NodeJS.Signals): void => {

@@ -68,11 +68,24 @@ export interface StoreEvents {
 }
 
 const RESERVED_VARIABLES = new Set([
-  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
 ]);
 
 const FUNCTION_REF =
@@ -82,7 +95,11 @@ const FUNCTION_REF =
 export function parseFunctionReference(raw: string, queryQualifier?: string): FunctionReference {
   const match = FUNCTION_REF.exec(raw);
   if (!match?.[1] || match[1].length > 64) {
-    throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
+    throw validationError(
+      'functionName',
+      raw,
+      'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?',
+    );
   }
   const fromName = match[2];
   if (fromName && queryQualifier && fromName !== queryQualifier) {
@@ -118,7 +135,11 @@ function optionalInteger(body: Json, key: string): number | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
+    throw validationError(
+      key.charAt(0).toLowerCase() + key.slice(1),
+      JSON.stringify(value),
+      'Member must be an integer',
+    );
   }
   return value;
 }
@@ -144,16 +165,30 @@ export class FunctionStore {
   create(body: Json): Json {
     const name = optionalString(body, 'FunctionName');
     if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-      throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
+      throw validationError(
+        'functionName',
+        name,
+        'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64',
+      );
     }
     if (this.functions.has(name)) throw conflict(`Function already exist: ${name}`);
-    if (body.PackageType === 'Image') throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
+    if (body.PackageType === 'Image')
+      throw invalidParameter(
+        'Container image functions are not supported by the local Lambda service; use a ZIP package.',
+      );
     const code = asObject(body.Code, 'Code');
     if (typeof code.ZipFile !== 'string') {
-      throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+      throw invalidParameter(
+        'Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).',
+      );
     }
     const settings = this.settings(name, body, undefined);
-    const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
+    const record = this.newVersion(
+      LATEST,
+      settings,
+      unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot),
+      '',
+    );
     const fn: FunctionRecord = {
       name,
       latest: record,
@@ -177,7 +212,10 @@ export class FunctionStore {
     const record = this.resolveRecord(fn, ref.qualifier);
     return {
       Configuration: this.configuration(fn, record),
-      Code: { RepositoryType: 'S3', Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}` },
+      Code: {
+        RepositoryType: 'S3',
+        Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}`,
+      },
       Tags: fn.tags,
     };
   }
@@ -208,11 +246,16 @@ export class FunctionStore {
     const fn = this.find(name);
     this.checkUpdatable(fn, body);
     if (typeof body.ZipFile !== 'string') {
-      throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+      throw invalidParameter(
+        'ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).',
+      );
     }
     const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
     // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-    const settings = body.Architectures === undefined ? fn.latest.settings : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
+    const settings =
+      body.Architectures === undefined
+        ? fn.latest.settings
+        : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
     this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
     if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
     return this.configuration(fn, fn.latest);
@@ -231,7 +274,9 @@ export class FunctionStore {
     this.checkUpdatable(fn, body);
     const sha = optionalString(body, 'CodeSha256');
     if (sha && sha !== fn.latest.code.sha256) {
-      throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
+      throw invalidParameter(
+        `CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`,
+      );
     }
     return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
   }
@@ -244,7 +289,8 @@ export class FunctionStore {
       this.events.retire(fn.name);
       return;
     }
-    if (ref.qualifier === LATEST) throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    if (ref.qualifier === LATEST)
+      throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     if (!fn.versions.has(ref.qualifier)) throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
     const using = [...fn.aliases.values()]
       .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier! in alias.additionalVersionWeights)
@@ -260,7 +306,11 @@ export class FunctionStore {
     const fn = this.find(name);
     const aliasName = optionalString(body, 'Name');
     if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
-      throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+      throw validationError(
+        'name',
+        aliasName,
+        'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)',
+      );
     }
     if (fn.aliases.has(aliasName)) throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
     const alias = this.aliasFrom(fn, aliasName, body, undefined);
@@ -295,10 +345,15 @@ export class FunctionStore {
   }
 
   /** The code and settings an invocation of this reference runs, and the version it reports. */
-  resolveForInvoke(ref: FunctionReference, random: () => number): { record: VersionRecord; executedVersion: string; functionName: string } {
+  resolveForInvoke(
+    ref: FunctionReference,
+    random: () => number,
+  ): { record: VersionRecord; executedVersion: string; functionName: string } {
     const fn = this.find(ref.name);
     if (fn.state !== 'Active') {
-      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
+      throw conflict(
+        `The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`,
+      );
     }
     const qualifier = ref.qualifier ?? LATEST;
     if (qualifier === LATEST) return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
@@ -347,7 +402,9 @@ export class FunctionStore {
 
   private checkUpdatable(fn: FunctionRecord, body: Json): void {
     if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
-      throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`,
+      );
     }
     const revision = optionalString(body, 'RevisionId');
     if (revision && revision !== fn.latest.revisionId) throw preconditionFailed();
@@ -381,8 +438,20 @@ export class FunctionStore {
     return record;
   }
 
-  private newVersion(version: string, settings: FunctionSettings, code: CodePackage, description: string): VersionRecord {
-    return { version, settings, code, revisionId: randomUUID(), lastModified: lambdaTimestamp(new Date()), description };
+  private newVersion(
+    version: string,
+    settings: FunctionSettings,
+    code: CodePackage,
+    description: string,
+  ): VersionRecord {
+    return {
+      version,
+      settings,
+      code,
+      revisionId: randomUUID(),
+      lastModified: lambdaTimestamp(new Date()),
+      description,
+    };
   }
 
   private settings(name: string, body: Json, base: FunctionSettings | undefined): FunctionSettings {
@@ -390,38 +459,72 @@ export class FunctionStore {
     if (!runtime) throw invalidParameter('Runtime is required for a ZIP package.');
     const described = describeRuntime(runtime);
     if (!described) {
-      throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
+      throw invalidParameter(
+        `The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`,
+      );
     }
     const handler = optionalString(body, 'Handler') ?? base?.handler;
     if (!handler && described.handlerRequired) throw invalidParameter('Handler is required for this runtime.');
     const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
-    if (memoryMb < 128) throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
-    if (memoryMb > 10240) throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
+    if (memoryMb < 128)
+      throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
+    if (memoryMb > 10240)
+      throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
     const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
     if (timeoutS < 1) throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
     if (timeoutS > 900) throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
-    const environment = body.Environment === undefined ? undefined : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
-    const variables = environment === undefined ? (base?.variables ?? {}) : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
+    const environment =
+      body.Environment === undefined
+        ? undefined
+        : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
+    const variables =
+      environment === undefined
+        ? (base?.variables ?? {})
+        : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
     const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
     if (reserved.length) {
-      throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
+      throw invalidParameter(
+        `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`,
+      );
     }
     const architectures = (body.Architectures as unknown) ?? base?.architectures ?? ['x86_64'];
-    if (!Array.isArray(architectures) || architectures.length !== 1 || !['x86_64', 'arm64'].includes(String(architectures[0]))) {
-      throw validationError('architectures', JSON.stringify(architectures), "Member must have length 1 and satisfy enum value set: [x86_64, arm64]");
+    if (
+      !Array.isArray(architectures) ||
+      architectures.length !== 1 ||
+      !['x86_64', 'arm64'].includes(String(architectures[0]))
+    ) {
+      throw validationError(
+        'architectures',
+        JSON.stringify(architectures),
+        'Member must have length 1 and satisfy enum value set: [x86_64, arm64]',
+      );
     }
-    const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
-    if (storage < 512 || storage > 10240) throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
+    const storage =
+      optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
+    if (storage < 512 || storage > 10240)
+      throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
     const logging = asObject(body.LoggingConfig, 'LoggingConfig');
     const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text') as LogFormat;
-    if (logFormat !== 'Text' && logFormat !== 'JSON') throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
-    const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ?? base?.snapStart ?? 'None') as FunctionSettings['snapStart'];
-    if (snapStart !== 'None' && snapStart !== 'PublishedVersions') throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
+    if (logFormat !== 'Text' && logFormat !== 'JSON')
+      throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
+    const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ??
+      base?.snapStart ??
+      'None') as FunctionSettings['snapStart'];
+    if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
+      throw validationError(
+        'snapStart.applyOn',
+        snapStart,
+        'Member must satisfy enum value set: [PublishedVersions, None]',
+      );
     if (snapStart === 'PublishedVersions' && !described.snapStart) {
       throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
     }
     // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.
-    const createOnly = base?.createOnly ?? Object.fromEntries(CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])));
+    const createOnly =
+      base?.createOnly ??
+      Object.fromEntries(
+        CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])),
+      );
     return {
       runtime,
       handler: handler ?? '',
@@ -449,10 +552,15 @@ export class FunctionStore {
     const weights =
       body.RoutingConfig === undefined
         ? (existing?.additionalVersionWeights ?? {})
-        : (asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights') as Record<string, number>);
+        : (asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights') as Record<
+            string,
+            number
+          >);
     for (const [version, weight] of Object.entries(weights)) {
-      if (!fn.versions.has(version)) throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
-      if (typeof weight !== 'number' || weight < 0 || weight > 1) throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
+      if (!fn.versions.has(version))
+        throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
+      if (typeof weight !== 'number' || weight < 0 || weight > 1)
+        throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
     }
     return {
       name,
@@ -496,7 +604,9 @@ export class FunctionStore {
       TracingConfig: { Mode: 'PassThrough' },
       RevisionId: record.revisionId,
       State: isLatest ? fn.state : 'Active',
-      ...(fn.state === 'Pending' && isLatest ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
+      ...(fn.state === 'Pending' && isLatest
+        ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' }
+        : {}),
       LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
       PackageType: 'Zip',
       Architectures: s.architectures,

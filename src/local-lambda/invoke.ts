@@ -44,23 +44,37 @@ export class Invoker {
   async invoke(request: InvokeRequest): Promise<Reply> {
     const { invocationType, logType } = request;
     if (request.streaming && invocationType === 'Event') {
-      throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+      throw validationError(
+        'invocationType',
+        invocationType,
+        'Member must satisfy enum value set: [RequestResponse, DryRun]',
+      );
     }
     if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-      throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
+      throw validationError(
+        'invocationType',
+        invocationType,
+        'Member must satisfy enum value set: [Event, RequestResponse, DryRun]',
+      );
     }
     if (!['None', 'Tail'].includes(logType)) {
       throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
     }
     const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
     if (request.payload === undefined || request.payload.length > limit) {
-      throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+      throw new LambdaServiceError(
+        'RequestTooLargeException',
+        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+      );
     }
     const payload = request.payload.length ? request.payload : Buffer.from('{}');
     try {
       JSON.parse(payload.toString('utf8'));
     } catch (error) {
-      throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`);
+      throw new LambdaServiceError(
+        'InvalidRequestContentException',
+        `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`,
+      );
     }
     const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
     if (invocationType === 'DryRun') return { status: 204, headers: {}, body: Buffer.alloc(0) };
@@ -115,9 +129,14 @@ export class Invoker {
       const headers = this.headers(outcome, executedVersion, false);
       return {
         status: 200,
-        headers: { 'X-Amz-Executed-Version': headers['X-Amz-Executed-Version']!, 'content-type': 'application/vnd.amazon.eventstream' },
+        headers: {
+          'X-Amz-Executed-Version': headers['X-Amz-Executed-Version']!,
+          'content-type': 'application/vnd.amazon.eventstream',
+        },
         body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
-          ...(outcome.functionError ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') } : {}),
+          ...(outcome.functionError
+            ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') }
+            : {}),
           ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
         }),
       };

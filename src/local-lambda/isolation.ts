@@ -47,13 +47,20 @@ export class Isolation {
 
   constructor(options: { disabled?: boolean } = {}) {
     const root = process.platform === 'linux' && process.getuid?.() === 0;
-    if (options.disabled) this.status = { enabled: false, statement: 'Functions run as the service\'s own user: isolation was turned off.' };
+    if (options.disabled)
+      this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
     else if (!root) {
       this.status = {
         enabled: false,
-        statement: 'Functions run as the service\'s own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions\' code included.',
+        statement:
+          "Functions run as the service's own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions' code included.",
       };
-    } else this.status = { enabled: true, statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.' };
+    } else
+      this.status = {
+        enabled: true,
+        statement:
+          'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.',
+      };
   }
 
   /** Makes the service's own directories traversable (not listable) by environments' users. */

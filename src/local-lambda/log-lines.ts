@@ -36,7 +36,11 @@ export function startLine(format: LogFormat, requestId: string, version: string,
 
 export function endLine(format: LogFormat, requestId: string, now: Date): string {
   if (format === 'JSON') {
-    return JSON.stringify({ time: now.toISOString(), type: 'platform.runtimeDone', record: { requestId, status: 'success' } });
+    return JSON.stringify({
+      time: now.toISOString(),
+      type: 'platform.runtimeDone',
+      record: { requestId, status: 'success' },
+    });
   }
   return `END RequestId: ${requestId}`;
 }

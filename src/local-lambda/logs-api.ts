@@ -44,7 +44,10 @@ function matcher(pattern: string | undefined): (message: string) => boolean {
   if (!pattern || pattern.trim() === '') return () => true;
   const trimmed = pattern.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
+    throw new LogsApiError(
+      'InvalidParameterException',
+      'The local service supports plain-term filter patterns only (terms or a "quoted phrase").',
+    );
   }
   const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
   return (message) => terms.every((term) => message.includes(term));
@@ -80,7 +83,8 @@ export class LogsApi {
 
   private streamsOf(group: string | undefined): LogStream[] {
     if (!group) throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
-    if (!this.logs.groupNames().includes(group)) throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+    if (!this.logs.groupNames().includes(group))
+      throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
     return this.logs.streams(group);
   }
 
@@ -91,7 +95,11 @@ export class LogsApi {
     const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
     const page = names.slice(start, start + limit);
     return {
-      logGroups: page.map((name) => ({ logGroupName: name, arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`, storedBytes: 0 })),
+      logGroups: page.map((name) => ({
+        logGroupName: name,
+        arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
+        storedBytes: 0,
+      })),
       ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
     };
   }
@@ -100,11 +108,16 @@ export class LogsApi {
     const group = str(body.logGroupName);
     const prefix = str(body.logStreamNamePrefix) ?? '';
     const byTime = body.orderBy === 'LastEventTime';
-    if (byTime && prefix) throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+    if (byTime && prefix)
+      throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
     const streams = this.streamsOf(group)
       .filter((stream) => stream.name.startsWith(prefix))
       .map((stream) => ({ stream, events: this.visible(stream.events) }));
-    streams.sort((a, b) => (byTime ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0) : a.stream.name.localeCompare(b.stream.name)));
+    streams.sort((a, b) =>
+      byTime
+        ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
+        : a.stream.name.localeCompare(b.stream.name),
+    );
     if (body.descending === true) streams.reverse();
     const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
     const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
@@ -113,7 +126,13 @@ export class LogsApi {
       logStreams: page.map(({ stream, events }) => ({
         logStreamName: stream.name,
         creationTime: stream.creationTime,
-        ...(events.length ? { firstEventTimestamp: events[0]!.timestamp, lastEventTimestamp: events.at(-1)!.timestamp, lastIngestionTime: events.at(-1)!.ingestionTime } : {}),
+        ...(events.length
+          ? {
+              firstEventTimestamp: events[0]!.timestamp,
+              lastEventTimestamp: events.at(-1)!.timestamp,
+              lastIngestionTime: events.at(-1)!.ingestionTime,
+            }
+          : {}),
         arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
         storedBytes: 0,
       })),
@@ -130,7 +149,8 @@ export class LogsApi {
     const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
     const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
     const fromHead = body.startFromHead === true || body.nextToken !== undefined;
-    const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
+    const start =
+      body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
     const page = events.slice(start, start + limit);
     return {
       events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
@@ -144,11 +164,17 @@ export class LogsApi {
     const group = str(body.logGroupName);
     const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
     const prefix = str(body.logStreamNamePrefix);
-    if (names && prefix) throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
+    if (names && prefix)
+      throw new LogsApiError(
+        'InvalidParameterException',
+        'logStreamNames and logStreamNamePrefix cannot both be given.',
+      );
     const match = matcher(str(body.filterPattern));
     const startTime = num(body.startTime) ?? 0;
     const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-    const streams = this.streamsOf(group).filter((s) => (names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true));
+    const streams = this.streamsOf(group).filter((s) =>
+      names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true,
+    );
     const events = streams
       .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
       .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))

@@ -24,7 +24,11 @@ export interface LogLimits {
   readonly messageChars: number;
 }
 
-export const DEFAULT_LOG_LIMITS: LogLimits = { streamBytes: 8 * 1024 * 1024, totalBytes: 128 * 1024 * 1024, messageChars: 256 * 1024 };
+export const DEFAULT_LOG_LIMITS: LogLimits = {
+  streamBytes: 8 * 1024 * 1024,
+  totalBytes: 128 * 1024 * 1024,
+  messageChars: 256 * 1024,
+};
 
 /** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
 const EVENT_OVERHEAD_BYTES = 96;
@@ -84,7 +88,8 @@ export class LogStore {
   private trim(stream: LogStream, target: number, keep: number): void {
     let count = 0;
     let freed = 0;
-    while (count < stream.events.length - keep && stream.bytes - freed > target) freed += cost(stream.events[count++]!.message);
+    while (count < stream.events.length - keep && stream.bytes - freed > target)
+      freed += cost(stream.events[count++]!.message);
     if (count === 0) return;
     stream.events.splice(0, count);
     stream.bytes -= freed;
@@ -95,7 +100,8 @@ export class LogStore {
 
   private largest(): LogStream {
     let largest: LogStream | undefined;
-    for (const streams of this.groups.values()) for (const stream of streams.values()) if (!largest || stream.bytes > largest.bytes) largest = stream;
+    for (const streams of this.groups.values())
+      for (const stream of streams.values()) if (!largest || stream.bytes > largest.bytes) largest = stream;
     return largest!;
   }
 }

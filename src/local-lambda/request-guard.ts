@@ -7,7 +7,11 @@ import { isIP } from 'node:net';
  * (DNS rebinding points a foreign name at 127.0.0.1), and the content types a page may post
  * without asking (text/plain, forms) where Lambda expects JSON.
  */
-export type Refusal = { readonly status: 403 | 415; readonly type: 'AccessDeniedException' | 'UnsupportedMediaTypeException'; readonly message: string };
+export type Refusal = {
+  readonly status: 403 | 415;
+  readonly type: 'AccessDeniedException' | 'UnsupportedMediaTypeException';
+  readonly message: string;
+};
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
 
@@ -32,15 +36,30 @@ export interface HostCheck {
 }
 
 /** Refuses browser origins and foreign Host names; undefined when the request may proceed. */
-export function refuseForeignCaller(headers: { origin?: string | undefined; host?: string | undefined }, bound: HostCheck): Refusal | undefined {
+export function refuseForeignCaller(
+  headers: { origin?: string | undefined; host?: string | undefined },
+  bound: HostCheck,
+): Refusal | undefined {
   if (headers.origin !== undefined) {
-    return { status: 403, type: 'AccessDeniedException', message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.` };
+    return {
+      status: 403,
+      type: 'AccessDeniedException',
+      message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.`,
+    };
   }
   const host = headers.host === undefined ? undefined : splitHost(headers.host);
   const bare = bound.boundAddress.toLowerCase();
-  const known = host !== undefined && (isLoopbackAddress(host.name) || host.name === bare || (bare === '0.0.0.0' || bare === '::' ? isIP(host.name) !== 0 : false));
+  const known =
+    host !== undefined &&
+    (isLoopbackAddress(host.name) ||
+      host.name === bare ||
+      (bare === '0.0.0.0' || bare === '::' ? isIP(host.name) !== 0 : false));
   if (!host || !known || (host.port !== undefined && host.port !== bound.port)) {
-    return { status: 403, type: 'AccessDeniedException', message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).` };
+    return {
+      status: 403,
+      type: 'AccessDeniedException',
+      message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).`,
+    };
   }
   return undefined;
 }
@@ -53,14 +72,23 @@ const SIMPLE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multip
  * `application/x-amz-json-1.1`; Invoke's payload goes as it is (the SDK says octet-stream, the CLI
  * says nothing), but never as one of the types a page can send.
  */
-export function refuseContentType(contentType: string | undefined, expects: 'json' | 'logs-json' | 'payload'): Refusal | undefined {
+export function refuseContentType(
+  contentType: string | undefined,
+  expects: 'json' | 'logs-json' | 'payload',
+): Refusal | undefined {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const refuse = (wanted: string): Refusal => ({
     status: 415,
     type: 'UnsupportedMediaTypeException',
     message: `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted here; send ${wanted}.`,
   });
-  if (expects === 'json') return type === 'application/json' || type === 'application/x-amz-json-1.1' ? undefined : refuse('application/json');
-  if (expects === 'logs-json') return type === 'application/x-amz-json-1.1' || type === 'application/json' ? undefined : refuse('application/x-amz-json-1.1');
+  if (expects === 'json')
+    return type === 'application/json' || type === 'application/x-amz-json-1.1'
+      ? undefined
+      : refuse('application/json');
+  if (expects === 'logs-json')
+    return type === 'application/x-amz-json-1.1' || type === 'application/json'
+      ? undefined
+      : refuse('application/x-amz-json-1.1');
   return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
 }

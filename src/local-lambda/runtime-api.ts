@@ -95,7 +95,8 @@ export class RuntimeApi {
       'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
     };
     // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
-    if (event.clientContext) headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
+    if (event.clientContext)
+      headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
     response.writeHead(200, headers);
     // Taken before the write: a pause of this process after it (a garbage collection, say)
     // must not eat into the Duration the runtime is already spending.
@@ -119,7 +120,10 @@ export class RuntimeApi {
     }
     const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
     if (request.method !== 'POST' || !match) {
-      answer(response, 404, { errorType: 'InvalidRequest', errorMessage: `Unknown Runtime API path ${request.method} ${path}` });
+      answer(response, 404, {
+        errorType: 'InvalidRequest',
+        errorMessage: `Unknown Runtime API path ${request.method} ${path}`,
+      });
       return;
     }
     const [, requestId, kind] = match;
@@ -137,7 +141,10 @@ export class RuntimeApi {
       const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
       const failed = trailerType !== undefined;
       if (body === undefined) {
-        answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
+        answer(response, 413, {
+          errorType: 'RequestEntityTooLarge',
+          errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+        });
         this.currentRequestId = undefined;
         if (requestId) this.listener.responseTooLarge(requestId);
         return;

@@ -43,7 +43,10 @@ export interface ServiceComponents {
 export function assembleService(options: LocalLambdaOptions): ServiceComponents {
   checkServiceOptions(options);
   const spread = options.environmentSpread ?? 0;
-  if (!(spread >= 0 && spread <= 1)) throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
+  if (!(spread >= 0 && spread <= 1))
+    throw new RangeError(
+      `environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`,
+    );
   const region = options.region ?? 'us-east-1';
   const faults = new FaultInjector(options.faults);
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
@@ -82,7 +85,24 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
   const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
   const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
-  return { region, faults, codeRoot, logs, clients, cgroups, throttle, freezer, limits, reaper, isolation, pool, store, invoker, logsApi, accessKey };
+  return {
+    region,
+    faults,
+    codeRoot,
+    logs,
+    clients,
+    cgroups,
+    throttle,
+    freezer,
+    limits,
+    reaper,
+    isolation,
+    pool,
+    store,
+    invoker,
+    logsApi,
+    accessKey,
+  };
 }
 
 /** Frees what the parts hold on the host (cgroups, directories, the reaper's watch). */

@@ -62,8 +62,7 @@ export class LambdaServiceError extends Error {
   }
 }
 
-export const notFound = (what: string): LambdaServiceError =>
-  new LambdaServiceError('ResourceNotFoundException', what);
+export const notFound = (what: string): LambdaServiceError => new LambdaServiceError('ResourceNotFoundException', what);
 
 export const invalidParameter = (message: string): LambdaServiceError =>
   new LambdaServiceError('InvalidParameterValueException', message);

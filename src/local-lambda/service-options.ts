@@ -31,11 +31,21 @@ export function checkServiceOptions(options: object): void {
     const allowed = KINDS[key];
     const kinds: readonly Kind[] = allowed === undefined ? [] : typeof allowed === 'string' ? [allowed] : allowed;
     if (!kinds.length) problems.push(`unknown option ${JSON.stringify(key)}`);
-    else if (!kinds.includes(typeof value as Kind) || value === null || (typeof value === 'number' && !Number.isFinite(value))) {
-      problems.push(`${key} must be a ${kinds.map((kind) => (kind === 'number' ? 'finite number' : kind)).join(' or ')}, got ${JSON.stringify(value)}`);
+    else if (
+      !kinds.includes(typeof value as Kind) ||
+      value === null ||
+      (typeof value === 'number' && !Number.isFinite(value))
+    ) {
+      problems.push(
+        `${key} must be a ${kinds.map((kind) => (kind === 'number' ? 'finite number' : kind)).join(' or ')}, got ${JSON.stringify(value)}`,
+      );
     }
   }
   if (problems.length) {
-    throw new TypeError(`Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS).map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`).join(', ')}.`);
+    throw new TypeError(
+      `Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS)
+        .map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`)
+        .join(', ')}.`,
+    );
   }
 }

@@ -94,7 +94,9 @@ function headerValues(rawHeaders: readonly string[]): Map<string, string[]> {
   return values;
 }
 
-function parseAuthorization(value: string): { credential: string; signedHeaders: string; signature: string } | undefined {
+function parseAuthorization(
+  value: string,
+): { credential: string; signedHeaders: string; signature: string } | undefined {
   if (!value.startsWith(`${ALGORITHM} `)) return undefined;
   const fields = new Map<string, string>();
   for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
@@ -122,25 +124,40 @@ const incomplete = (message: string): AuthFailure => ({ type: 'IncompleteSignatu
  * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
  * send) against the one key this service accepts. Returns why it fails, or undefined.
  */
-export function verifySignature(request: SignedRequest, key: AccessKey, now: number = Date.now()): AuthFailure | undefined {
+export function verifySignature(
+  request: SignedRequest,
+  key: AccessKey,
+  now: number = Date.now(),
+): AuthFailure | undefined {
   const headers = headerValues(request.rawHeaders);
   const authorization = headers.get('authorization')?.[0];
   if (!authorization) return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
   const parsed = parseAuthorization(authorization);
-  if (!parsed) return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
+  if (!parsed)
+    return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
   const scope = parsed.credential.split('/');
-  if (scope.length !== 5 || scope[4] !== 'aws4_request') return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
+  if (scope.length !== 5 || scope[4] !== 'aws4_request')
+    return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
   const [accessKeyId, day, region, service] = scope as [string, string, string, string, string];
-  if (accessKeyId !== key.accessKeyId) return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  if (accessKeyId !== key.accessKeyId)
+    return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
   const signedNames = parsed.signedHeaders.split(';');
   if (!signedNames.includes('host')) return incomplete("'Host' must be a signed header.");
   const amzDate = headers.get('x-amz-date')?.[0] ?? '';
   const signedAt = parseAmzDate(amzDate);
-  if (Number.isNaN(signedAt)) return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
+  if (Number.isNaN(signedAt))
+    return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
   if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-    return { type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.` };
+    return {
+      type: 'InvalidSignatureException',
+      message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.`,
+    };
   }
-  if (!amzDate.startsWith(day)) return { type: 'InvalidSignatureException', message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.` };
+  if (!amzDate.startsWith(day))
+    return {
+      type: 'InvalidSignatureException',
+      message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.`,
+    };
 
   const queryAt = request.target.indexOf('?');
   const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
@@ -153,7 +170,10 @@ export function verifySignature(request: SignedRequest, key: AccessKey, now: num
   const bodyHash = sha256Hex(request.body);
   const declaredHash = headers.get('x-amz-content-sha256')?.[0];
   if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
-    return { type: 'InvalidSignatureException', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
+    return {
+      type: 'InvalidSignatureException',
+      message: 'The provided x-amz-content-sha256 header does not match what was computed.',
+    };
   }
   const payloadHash = declaredHash ?? bodyHash;
   const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
@@ -161,13 +181,21 @@ export function verifySignature(request: SignedRequest, key: AccessKey, now: num
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
   const provided = Buffer.from(parsed.signature, 'utf8');
   for (const canonicalUri of canonicalPaths(path)) {
-    const canonicalRequest = [request.method, canonicalUri, query, canonicalHeaders, parsed.signedHeaders, payloadHash].join('\n');
+    const canonicalRequest = [
+      request.method,
+      canonicalUri,
+      query,
+      canonicalHeaders,
+      parsed.signedHeaders,
+      payloadHash,
+    ].join('\n');
     const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
     const expected = Buffer.from(createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
     if (expected.length === provided.length && timingSafeEqual(expected, provided)) return undefined;
   }
   return {
     type: 'InvalidSignatureException',
-    message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    message:
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
   };
 }

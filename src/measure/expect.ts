@@ -6,10 +6,16 @@ import type { ExemplarSpec } from '../config/types.js';
  * answer, and another error type stays an error. Otherwise an error is an error, and a response
  * that lacks what `expect` asks for is a wrong answer.
  */
-export function judgeAnswer(exemplar: ExemplarSpec, errorType: string | undefined, payload: Buffer): { errorType?: string; wrongAnswer?: string } {
+export function judgeAnswer(
+  exemplar: ExemplarSpec,
+  errorType: string | undefined,
+  payload: Buffer,
+): { errorType?: string; wrongAnswer?: string } {
   if (exemplar.expectError !== undefined) {
     if (errorType === exemplar.expectError) return {};
-    return errorType ? { errorType } : { wrongAnswer: `succeeded where the error ${exemplar.expectError} was expected` };
+    return errorType
+      ? { errorType }
+      : { wrongAnswer: `succeeded where the error ${exemplar.expectError} was expected` };
   }
   if (errorType) return { errorType };
   if (exemplar.expect === undefined) return {};
@@ -39,7 +45,8 @@ export function subsetMismatch(actual: unknown, expected: unknown, path = '$'): 
     }
     return undefined;
   }
-  if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `${path} is ${shown(actual)}, expected an object`;
+  if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+    return `${path} is ${shown(actual)}, expected an object`;
   for (const [key, value] of Object.entries(expected)) {
     const mismatch = subsetMismatch((actual as Record<string, unknown>)[key], value, `${path}.${key}`);
     if (mismatch) return mismatch;

@@ -23,7 +23,13 @@ function shortTail(text: string): string {
  * Runs the project's integration tests through the shell, with the variables that point its
  * SDK at one build. Output is kept only as a tail; the whole process group is killed on timeout.
  */
-export function runIntegrationCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutS: number, onLine: (line: string) => void = () => undefined): Promise<CommandResult> {
+export function runIntegrationCommand(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutS: number,
+  onLine: (line: string) => void = () => undefined,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     const startedAt = Date.now();
     let tail = '';
@@ -52,7 +58,15 @@ export function runIntegrationCommand(command: string, cwd: string, env: NodeJS.
       if (partial) onLine(partial);
       partial = '';
       const endedAt = Date.now();
-      resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: shortTail(tail), startedAt, endedAt });
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        durationMs: endedAt - startedAt,
+        outputTail: shortTail(tail),
+        startedAt,
+        endedAt,
+      });
     };
     child.on('error', (error) => {
       tail = `${tail}\n${error.message}`.slice(-TAIL_CHARS);

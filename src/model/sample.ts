@@ -65,11 +65,12 @@ export function sampleFromReport(
     billedDurationMs: report.billedDurationMs,
     ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
     ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
-    ...(report.billedRestoreDurationMs === undefined ? {} : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+    ...(report.billedRestoreDurationMs === undefined
+      ? {}
+      : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
     maxMemoryUsedMb: report.maxMemoryUsedMb,
     memorySizeMb: report.memorySizeMb,
     ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
     ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
   };
 }
-

@@ -39,7 +39,11 @@ export function commentState(report: GateReport): CommentState {
     functions: report.functions.slice(0, MAX_FUNCTIONS).map((f) => {
       const warm = headline(f).warm;
       const change = warm && Number.isFinite(warm.ratio) ? Math.round((warm.ratio - 1) * 1000) / 10 : undefined;
-      return { name: f.name, verdict: f.verdict, ...(change !== undefined && Number.isFinite(change) ? { warmChangePercent: change } : {}) };
+      return {
+        name: f.name,
+        verdict: f.verdict,
+        ...(change !== undefined && Number.isFinite(change) ? { warmChangePercent: change } : {}),
+      };
     }),
   };
 }
@@ -49,7 +53,10 @@ export function stateMarker(state: CommentState): string {
   const tokens = [PREFIX];
   if (state.sha) tokens.push(`sha=${state.sha}`);
   for (const f of state.functions) {
-    const change = f.warmChangePercent === undefined ? '-' : `${f.warmChangePercent >= 0 ? '+' : ''}${f.warmChangePercent.toFixed(1)}`;
+    const change =
+      f.warmChangePercent === undefined
+        ? '-'
+        : `${f.warmChangePercent >= 0 ? '+' : ''}${f.warmChangePercent.toFixed(1)}`;
     tokens.push(`f=${encodeURIComponent(f.name)},${f.verdict},${change}`);
   }
   return `${tokens.join(' ')} -->`;
@@ -61,7 +68,10 @@ export function readCommentState(body: string): CommentState | undefined {
   if (start < 0) return undefined;
   const end = body.indexOf(' -->', start);
   if (end < 0 || end - start > MAX_LINE) return undefined;
-  const tokens = body.slice(start + PREFIX.length, end).split(' ').filter(Boolean);
+  const tokens = body
+    .slice(start + PREFIX.length, end)
+    .split(' ')
+    .filter(Boolean);
   let sha: string | undefined;
   const functions: FunctionState[] = [];
   for (const token of tokens) {
@@ -73,14 +83,23 @@ export function readCommentState(body: string): CommentState | undefined {
     const parts = value.split(',');
     if (key !== 'f' || parts.length !== 3 || functions.length >= MAX_FUNCTIONS) return undefined;
     const [encoded = '', verdict = '', change = ''] = parts;
-    if (!ENCODED_NAME.test(encoded) || !VERDICTS.includes(verdict as Verdict) || !(change === '-' || CHANGE.test(change))) return undefined;
+    if (
+      !ENCODED_NAME.test(encoded) ||
+      !VERDICTS.includes(verdict as Verdict) ||
+      !(change === '-' || CHANGE.test(change))
+    )
+      return undefined;
     let name: string;
     try {
       name = decodeURIComponent(encoded);
     } catch {
       return undefined;
     }
-    functions.push({ name, verdict: verdict as Verdict, ...(change === '-' ? {} : { warmChangePercent: Number(change) }) });
+    functions.push({
+      name,
+      verdict: verdict as Verdict,
+      ...(change === '-' ? {} : { warmChangePercent: Number(change) }),
+    });
   }
   return { ...(sha ? { sha } : {}), functions };
 }
@@ -98,10 +117,16 @@ export function sinceLastRun(previous: CommentState | undefined, current: Commen
   for (const now of current.functions) {
     const was = before.get(now.name);
     if (!was) continue;
-    const moved = was.warmChangePercent !== undefined && now.warmChangePercent !== undefined && Math.abs(was.warmChangePercent - now.warmChangePercent) >= 1;
+    const moved =
+      was.warmChangePercent !== undefined &&
+      now.warmChangePercent !== undefined &&
+      Math.abs(was.warmChangePercent - now.warmChangePercent) >= 1;
     if (was.verdict === now.verdict && !moved) continue;
-    const figure = (f: FunctionState): string => `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
-    changes.push(`${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`);
+    const figure = (f: FunctionState): string =>
+      `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
+    changes.push(
+      `${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`,
+    );
   }
   if (!changes.length) return '';
   const since = previous.sha ? ` (\`${previous.sha.slice(0, 7)}\`)` : '';

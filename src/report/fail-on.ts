@@ -17,10 +17,12 @@ const CATEGORY: Record<Reason['kind'], FailOn | undefined> = {
 
 /** The findings that fail the run under `failOn`. */
 export function failingReasons(report: GateReport, failOn: readonly FailOn[]): Reason[] {
-  return report.functions.flatMap((fn) => fn.reasons.filter((reason) => {
-    const category = CATEGORY[reason.kind];
-    return category !== undefined && failOn.includes(category);
-  }));
+  return report.functions.flatMap((fn) =>
+    fn.reasons.filter((reason) => {
+      const category = CATEGORY[reason.kind];
+      return category !== undefined && failOn.includes(category);
+    }),
+  );
 }
 
 /** Parses a comma- or space-separated list; returns the problems instead of throwing. */

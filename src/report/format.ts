@@ -1,7 +1,8 @@
 import type { RoundComparison, MetricComparison } from '../analysis/comparison.js';
 
 /** Number formats shared by the renderers. */
-export const ms = (value: number): string => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+export const ms = (value: number): string =>
+  Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
 /** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
 export const signedPercent = (ratio: number): string =>
   Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
@@ -14,14 +15,17 @@ export const usd = (value: number): string => {
 /** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
 export const money = (value: number): string => usd(value).replace('$', '\\$');
 export const pValue = (p: number): string => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
-export const percentChange = (value: number | null): string => (value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
+export const percentChange = (value: number | null): string =>
+  value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 /** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-export const roundsText = (rounds: readonly RoundComparison[]): string => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
+export const roundsText = (rounds: readonly RoundComparison[]): string =>
+  rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
 /** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
 export function unitsText(c: MetricComparison): string {
   if (c.rounds?.length) return roundsText(c.rounds);
   if (!c.environmentPairs) return c.units ? `${c.units} environment pairs` : '–';
-  const sd = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`);
+  const sd = (value: number | undefined): string =>
+    value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
   return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
 }
 

@@ -18,9 +18,18 @@ export function headline(f: FunctionResult): Headline {
   const regressions = f.variants.filter((v) => warmOf(v)?.outcome === 'regression');
   const worst = regressions.sort((a, b) => warmOf(b)!.ratio - warmOf(a)!.ratio)[0];
   const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
-  const variant = worst ?? (recommended && warmOf(recommended) ? recommended : undefined) ?? f.variants.find((v) => warmOf(v)) ?? f.variants[0];
+  const variant =
+    worst ??
+    (recommended && warmOf(recommended) ? recommended : undefined) ??
+    f.variants.find((v) => warmOf(v)) ??
+    f.variants[0];
   const warm = variant ? warmOf(variant) : undefined;
-  return { ...(variant ? { variant } : {}), ...(warm ? { warm } : {}), costChangePercent: variant?.costChangePercent ?? null, ...(recommended ? { recommended } : {}) };
+  return {
+    ...(variant ? { variant } : {}),
+    ...(warm ? { warm } : {}),
+    costChangePercent: variant?.costChangePercent ?? null,
+    ...(recommended ? { recommended } : {}),
+  };
 }
 
 /**
@@ -29,7 +38,13 @@ export function headline(f: FunctionResult): Headline {
  */
 export function variantLabel(v: VariantResult, f: FunctionResult): string {
   const architectures = new Set(f.variants.map((x) => x.architecture));
-  return [`${v.memoryMb} MB`, architectures.size > 1 ? v.architecture : '', v.name === 'default' ? '' : escapeMarkdown(v.name)].filter(Boolean).join(' ');
+  return [
+    `${v.memoryMb} MB`,
+    architectures.size > 1 ? v.architecture : '',
+    v.name === 'default' ? '' : escapeMarkdown(v.name),
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
@@ -50,9 +65,22 @@ export function headlineText(f: FunctionResult, h: Headline = headline(f)): stri
   const parts: string[] = [];
   const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
   if (h.warm && usable) parts.push(`warm ${changeWithInterval(h.warm)}`);
-  if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent)) parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
-  if (!usable) parts.push(h.variant?.stopped ? `no comparison: ${escapeMarkdown(h.variant.stopped)}` : h.warm ? changeWithInterval(h.warm) : 'no comparison');
-  const at = usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended ? ` at ${variantLabel(h.variant, f)}` : '';
-  const recommended = h.recommended ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}` : '';
+  if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
+    parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
+  if (!usable)
+    parts.push(
+      h.variant?.stopped
+        ? `no comparison: ${escapeMarkdown(h.variant.stopped)}`
+        : h.warm
+          ? changeWithInterval(h.warm)
+          : 'no comparison',
+    );
+  const at =
+    usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended
+      ? ` at ${variantLabel(h.variant, f)}`
+      : '';
+  const recommended = h.recommended
+    ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
+    : '';
   return `${at}: ${parts.join(', ')}${recommended}`;
 }

@@ -19,11 +19,28 @@ export function serializeReport(report: GateReport): string {
  * renderers print as the same text.
  */
 export function parseReport(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value));
+  return JSON.parse(text, (_key, value: unknown) =>
+    typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value,
+  );
 }
 
 /** Fields the renderers escape (text from functions, commands and configs), the endpoint URL, and the run's address (checked for its shape before it is linked). */
-const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint', 'ref', 'runUrl']);
+const FREE_TEXT = new Set([
+  'message',
+  'command',
+  'why',
+  'statement',
+  'summary',
+  'note',
+  'outputTail',
+  'name',
+  'perfFunction',
+  'function',
+  'errorType',
+  'endpoint',
+  'ref',
+  'runUrl',
+]);
 /** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
 const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
 
@@ -36,7 +53,10 @@ export function unexpectedText(report: unknown): string[] {
   const problems: string[] = [];
   const walk = (value: unknown, path: string, key: string | undefined): void => {
     if (typeof value === 'string') {
-      if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value)) problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
+      if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
+        problems.push(
+          `${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`,
+        );
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
     } else if (value !== null && typeof value === 'object') {

@@ -1,7 +1,17 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
 import { escapeMarkdown } from './escape.js';
-import { roundsText, changeWithInterval, money, ms, percentChange, signedPercent, TOO_FEW, unbounded, unitsText } from './format.js';
+import {
+  roundsText,
+  changeWithInterval,
+  money,
+  ms,
+  percentChange,
+  signedPercent,
+  TOO_FEW,
+  unbounded,
+  unitsText,
+} from './format.js';
 import { headline, headlineText, variantLabel } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { FunctionResult, GateReport, Reason, ReportContext, VariantResult, Verdict } from './model.js';
@@ -42,7 +52,7 @@ export function shortFinding(message: string): string {
 }
 
 function withoutStatistics(text: string): string {
-  for (let before = ''; before !== text; ) {
+  for (let before = ''; before !== text;) {
     before = text;
     text = text.replace(/ ?\((?:[^()]*(?:\bCI\b|\bp[<=]|\bn=\d|environment pairs|too few to bound)[^()]*)\)/, '');
   }
@@ -57,11 +67,19 @@ const cutShort = (message: string): boolean => shortFinding(message) !== without
  * variants): listed together in one line instead of one line each.
  */
 function shownInTable(f: FunctionResult, reason: Reason): boolean {
-  return reason.kind === 'regression' && reason.variant !== undefined && f.variants.some((v) => v.id === reason.variant) && reason.message.startsWith(`${reason.variant}: `);
+  return (
+    reason.kind === 'regression' &&
+    reason.variant !== undefined &&
+    f.variants.some((v) => v.id === reason.variant) &&
+    reason.message.startsWith(`${reason.variant}: `)
+  );
 }
 
 function regressionsLine(f: FunctionResult): string {
-  const at = (metric: string): string[] => f.variants.filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression')).map((v) => variantLabel(v, f));
+  const at = (metric: string): string[] =>
+    f.variants
+      .filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression'))
+      .map((v) => variantLabel(v, f));
   const parts = [
     { what: 'warm', where: at('warm') },
     { what: 'cold start', where: at('cold') },
@@ -101,7 +119,9 @@ function variantRow(f: FunctionResult, v: VariantResult): string {
 }
 
 function intervalText(c: MetricComparison): string {
-  return Number.isNaN(c.ratio) || unbounded(c) ? (TOO_FEW[c.metric] ?? 'too few samples to compare') : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
+  return Number.isNaN(c.ratio) || unbounded(c)
+    ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
+    : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
 }
 
 function integrationDetails(f: FunctionResult): string[] {
@@ -119,10 +139,17 @@ function integrationDetails(f: FunctionResult): string[] {
     const runs = integration.runs.filter((r) => r.build === build);
     const exits = runs.map((r) => (r.timedOut ? 'timeout' : escapeMarkdown(String(r.exitCode ?? r.signal)))).join(', ');
     const s = integration[build];
-    lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
+    lines.push(
+      `| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`,
+    );
   }
-  const rounds = warm?.rounds?.length ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.` : '';
-  lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
+  const rounds = warm?.rounds?.length
+    ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
+    : '';
+  lines.push(
+    '',
+    warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.',
+  );
   return lines;
 }
 
@@ -144,23 +171,37 @@ function details(f: FunctionResult): string {
     for (const reason of cut) lines.push(`- ${kindIcon(reason.kind)} ${escapeMarkdown(reason.message)}`);
     lines.push('');
   }
-  lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const v of f.variants) {
     for (const c of v.comparisons) {
-      lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+      lines.push(
+        `| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`,
+      );
     }
   }
-  lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
+  lines.push(
+    '',
+    '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const v of f.variants) {
-    for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]] as const) {
+    for (const [build, s] of [
+      ['baseline', v.baseline],
+      ['candidate', v.candidate],
+    ] as const) {
       lines.push(
         `| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.cold.p90)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`,
       );
     }
   }
   const budgets = f.variants.flatMap((v) =>
-    v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`),
+    v.budgets.map(
+      (b) =>
+        `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`,
+    ),
   );
   if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
   lines.push(...integrationDetails(f));
@@ -183,7 +224,9 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
   const regressions = inTable.length ? regressionsLine(f) : '';
   const findings = [
     ...(regressions ? [`- ${regressions}`] : []),
-    ...f.reasons.filter((r) => !regressions || !inTable.includes(r)).map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
+    ...f.reasons
+      .filter((r) => !regressions || !inTable.includes(r))
+      .map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
   ];
   const integration = integrationLine(f);
   if (integration) findings.push(`- ${integration}`);
@@ -193,7 +236,8 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
     for (const v of f.variants) lines.push(variantRow(f, v));
   }
   const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
-  if (drawn) lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+  if (drawn)
+    lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
   if (depth === 'full' || depth === 'no-charts') lines.push('', details(f));
   return lines.join('\n').trimEnd();
 }
@@ -214,7 +258,11 @@ function commitText(commit: { sha: string; ref?: string } | undefined): string |
  */
 export function safeRunUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
-  return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(url) ? url : undefined;
+  return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(
+    url,
+  )
+    ? url
+    : undefined;
 }
 
 function contextLine(context: ReportContext | undefined): string {
@@ -255,25 +303,39 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   const state = commentState(report);
   const notices = [
     ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
-    ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+    ...(report.memoryChanges ?? []).map(
+      (m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`,
+    ),
   ];
   const context = contextLine(report.context);
   const since = sinceLastRun(options.previous, state);
   const several = report.functions.length > 1;
   const header = [
-    ...(options.key === undefined ? [COMMENT_MARKER] : [commentMarker(options.key, report.verdict), stateMarker(state)]),
+    ...(options.key === undefined
+      ? [COMMENT_MARKER]
+      : [commentMarker(options.key, report.verdict), stateMarker(state)]),
     `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
-    ...(context || since ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))] : []),
+    ...(context || since
+      ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
+      : []),
     ...notices.flatMap((n) => ['', `> ${n}`]),
     '',
     ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
   ];
   const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
   const render = (depth: Depth, notice = ''): string =>
-    [...header, '', report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'), ...(notice ? ['', notice] : []), '', footer].join('\n');
+    [
+      ...header,
+      '',
+      report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
+      ...(notice ? ['', notice] : []),
+      '',
+      footer,
+    ].join('\n');
   const full = render('full');
   if (full.length <= limit) return full;
-  const notice = "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
+  const notice =
+    "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
   for (const depth of ['no-charts', 'no-details', 'findings'] as const) {
     const body = render(depth, notice);
     if (body.length <= limit) return body;

@@ -48,7 +48,11 @@ export function memoryCharts(f: FunctionResult): string {
     // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
     for (const [name, [baseline, candidate]] of Object.entries(series) as [keyof typeof series, number[][]][]) {
       if (![...baseline!, ...candidate!].every(Number.isFinite)) continue;
-      parts.push(name === 'duration' ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline!, candidate!) : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline!, candidate!));
+      parts.push(
+        name === 'duration'
+          ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline!, candidate!)
+          : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline!, candidate!),
+      );
     }
   }
   return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';

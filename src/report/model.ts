@@ -9,7 +9,8 @@ export const SCHEMA_VERSION = 3;
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 export interface Reason {
-  readonly kind: 'regression' | 'budget' | 'wrong-answer' | 'test-failure' | 'inconclusive' | 'baseline-error' | 'notice';
+  readonly kind:
+    'regression' | 'budget' | 'wrong-answer' | 'test-failure' | 'inconclusive' | 'baseline-error' | 'notice';
   readonly message: string;
   readonly variant?: string;
 }
@@ -128,7 +129,12 @@ export interface GateReport {
   };
   readonly functions: readonly FunctionResult[];
   /** Set by the action: where the report came from, so a later workflow_run can comment on the right PR. */
-  readonly github?: { readonly eventName: string; readonly ref: string; readonly sha: string; readonly pullRequest?: number };
+  readonly github?: {
+    readonly eventName: string;
+    readonly ref: string;
+    readonly sha: string;
+    readonly pullRequest?: number;
+  };
   /** Set by the action when apply-memory changed (or left) a production function. */
   readonly memoryChanges?: readonly MemoryChange[];
   /** What was compared and where the run is: commits, branches, the workflow run (action, or CLI inside a workflow). */

@@ -16,7 +16,8 @@ export const REDACTED = '***';
 export const MIN_SECRET_LENGTH = 8;
 
 /** Words that mark an environment variable as secret, matched anywhere in its name. */
-const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+const SECRET_WORD =
+  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
 /** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
 const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
 /** The gate's own inputs that carry such a word but no secret. */
@@ -35,7 +36,20 @@ const ADD_MASK = /::add-mask::(.*)$/;
  * units) and decide the exit code or find things again. They hold no secret, and redacting them
  * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
  */
-const DECIDING_FIELDS = new Set(['verdict', 'kind', 'outcome', 'metric', 'build', 'unit', 'architecture', 'strategy', 'mode', 'backend', 'status', 'eventName']);
+const DECIDING_FIELDS = new Set([
+  'verdict',
+  'kind',
+  'outcome',
+  'metric',
+  'build',
+  'unit',
+  'architecture',
+  'strategy',
+  'mode',
+  'backend',
+  'status',
+  'eventName',
+]);
 
 /**
  * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
@@ -78,7 +92,13 @@ export class Redactor {
   text(text: string): string {
     if (this.secrets.size === 0) return text;
     // Longest first, so a secret that contains another is replaced whole.
-    this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    this.pattern ??= new RegExp(
+      [...this.secrets]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    );
     return text.replace(this.pattern, REDACTED);
   }
 

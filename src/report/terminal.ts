@@ -3,7 +3,14 @@ import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The report for a terminal: verdict, a table per function, reasons, recommendation. */
@@ -12,14 +19,23 @@ export function renderTerminal(report: GateReport): string {
   out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
   if (!report.environment.cpuScaledByMemory) out.push(`note: ${report.environment.statement}`);
   for (const f of report.functions) {
-    out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`);
-    const rows = [['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result']];
+    out.push(
+      '',
+      `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`,
+    );
+    const rows = [
+      ['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result'],
+    ];
     for (const v of f.variants) {
       const warm = v.comparisons.find((c) => c.metric === 'warm');
       rows.push([
         `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
         `${ms(v.baseline.warm.p50)} -> ${ms(v.candidate.warm.p50)}`,
-        warm ? (unbounded(warm) ? TOO_FEW.warm! : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`) : '-',
+        warm
+          ? unbounded(warm)
+            ? TOO_FEW.warm!
+            : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`
+          : '-',
         `${ms(v.baseline.warm.p90)} -> ${ms(v.candidate.warm.p90)}`,
         `${ms(v.baseline.cold.p90)} -> ${ms(v.candidate.cold.p90)}`,
         `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
@@ -31,15 +47,20 @@ export function renderTerminal(report: GateReport): string {
     if (f.integration) {
       const i = f.integration;
       const warm = i.comparisons.find((c) => c.metric === 'warm');
-      const count = (build: 'baseline' | 'candidate') => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
+      const count = (build: 'baseline' | 'candidate') =>
+        i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
       out.push(
         `  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${ms(i.baseline.warm.p50)} -> ${ms(i.candidate.warm.p50)} ms` +
-          (warm ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}` : '') +
+          (warm
+            ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}`
+            : '') +
           (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''),
       );
     }
     for (const reason of f.reasons) out.push(`  - [${reason.kind}] ${reason.message}`);
-    out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
+    out.push(
+      `  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -8,7 +8,12 @@ import { invalidParameter, LambdaServiceError, validationError } from '../servic
 
 /** What every route area shares: the shape of a route and of its request and reply. */
 export type Json = Record<string, unknown>;
-export type Route = (match: RegExpExecArray, request: IncomingMessage, url: URL, body: Buffer | undefined) => Promise<Reply>;
+export type Route = (
+  match: RegExpExecArray,
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer | undefined,
+) => Promise<Reply>;
 /** Method, path pattern (its groups go to the route as `match`), route. The first match answers. */
 export type RouteEntry = [string, RegExp, Route];
 
@@ -29,9 +34,16 @@ export function refuse(refusal: { type: LambdaServiceError['type']; message: str
 }
 
 /** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-export function readJson(request: IncomingMessage, body: Buffer | undefined, expects: 'json' | 'logs-json' = 'json'): Json {
+export function readJson(
+  request: IncomingMessage,
+  body: Buffer | undefined,
+  expects: 'json' | 'logs-json' = 'json',
+): Json {
   if (body === undefined) {
-    throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+    throw new LambdaServiceError(
+      'RequestEntityTooLargeException',
+      `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`,
+    );
   }
   if (body.length === 0) return {};
   refuse(refuseContentType(header(request, 'content-type'), expects));
@@ -39,7 +51,10 @@ export function readJson(request: IncomingMessage, body: Buffer | undefined, exp
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
+    throw new LambdaServiceError(
+      'InvalidRequestContentException',
+      `Could not parse request body into json: ${errorMessage(error)}`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');

@@ -17,7 +17,10 @@ function clientContext(request: IncomingMessage): string | undefined {
     parsed = undefined;
   }
   if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
+    throw new LambdaServiceError(
+      'InvalidRequestContentException',
+      'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.',
+    );
   }
   return text;
 }

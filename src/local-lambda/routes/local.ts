@@ -12,20 +12,28 @@ import { decodeSegment, json, readJson, type RouteEntry } from './http.js';
  */
 export function localRoutes(store: FunctionStore, faults: FaultInjector, info: () => ServiceInfo): RouteEntry[] {
   return [
-    ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
-      status: 200,
-      headers: { 'content-type': 'application/zip' },
-      body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
-    })],
+    [
+      'GET',
+      /^\/local\/code\/([^/]+)\/([^/]+)$/,
+      async (m) => ({
+        status: 200,
+        headers: { 'content-type': 'application/zip' },
+        body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
+      }),
+    ],
     ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-    ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
-      try {
-        faults.update((readJson(request, body)) as Partial<FaultOptions>);
-      } catch (error) {
-        if (error instanceof LambdaServiceError) throw error;
-        throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
-      }
-      return json(200, { ...faults.current });
-    }],
+    [
+      'PUT',
+      /^\/local\/faults$/,
+      async (_m, request, _u, body) => {
+        try {
+          faults.update(readJson(request, body) as Partial<FaultOptions>);
+        } catch (error) {
+          if (error instanceof LambdaServiceError) throw error;
+          throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
+        }
+        return json(200, { ...faults.current });
+      },
+    ],
   ];
 }

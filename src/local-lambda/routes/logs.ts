@@ -9,15 +9,25 @@ import { header, readJson, refuse, type Json } from './http.js';
 export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
 
 /** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
-export async function handleLogs(logsApi: LogsApi, request: IncomingMessage, target: string, body: Buffer | undefined): Promise<Reply> {
+export async function handleLogs(
+  logsApi: LogsApi,
+  request: IncomingMessage,
+  target: string,
+  body: Buffer | undefined,
+): Promise<Reply> {
   const operation = target.slice(LOGS_TARGET_PREFIX.length);
-  const reply = (status: number, document: Json): Reply => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
+  const reply = (status: number, document: Json): Reply => ({
+    status,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: Buffer.from(JSON.stringify(document)),
+  });
   refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
   try {
     return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
   } catch (error) {
     if (error instanceof LogsApiError) return reply(400, { __type: error.type, message: error.message });
-    if (error instanceof LambdaServiceError) return reply(400, { __type: 'InvalidParameterException', message: error.message });
+    if (error instanceof LambdaServiceError)
+      return reply(400, { __type: 'InvalidParameterException', message: error.message });
     throw error;
   }
 }

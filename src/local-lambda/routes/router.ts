@@ -32,7 +32,10 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
   const { routes, faults, logsApi, accessKey } = state;
   return async function handle(request: IncomingMessage): Promise<Reply> {
     const method = request.method ?? 'GET';
-    const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
+    const foreign = refuseForeignCaller(
+      { origin: header(request, 'origin'), host: header(request, 'host') },
+      state.bound(),
+    );
     if (foreign) {
       request.resume();
       refuse(foreign);
@@ -42,19 +45,31 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
       url = new URL(request.url ?? '/', 'http://local');
     } catch {
       request.resume();
-      throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+      throw new LambdaServiceError(
+        'ValidationException',
+        `The request target ${JSON.stringify(request.url)} is not a valid path.`,
+      );
     }
     // Service facts, so that a client can tell it is talking to the local service before it signs,
     // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-    const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
+    const open =
+      method === 'GET' &&
+      (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
     if (accessKey && !open && !header(request, 'authorization')) {
       request.resume();
       throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     }
     const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
     if (accessKey && !open) {
-      if (body === undefined) throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-      const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
+      if (body === undefined)
+        throw new LambdaServiceError(
+          'RequestEntityTooLargeException',
+          `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`,
+        );
+      const failure = verifySignature(
+        { method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body },
+        accessKey,
+      );
       if (failure) throw new LambdaServiceError(failure.type, failure.message);
     }
     const target = header(request, 'x-amz-target');
@@ -64,7 +79,12 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
       if (fault === 'throttle') {
         request.resume();
         const retryAfter = String(faults.current.retryAfterMs / 1000);
-        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
+        throw new LambdaServiceError(
+          'TooManyRequestsException',
+          'Rate Exceeded.',
+          { Reason: 'CallerRateLimitExceeded' },
+          { 'Retry-After': retryAfter },
+        );
       }
       if (fault === 'error') {
         request.resume();
@@ -90,16 +110,24 @@ function send(response: ServerResponse, reply: Reply, requestId: string): void {
 }
 
 /** The server's request listener: whatever a handler throws becomes an error reply; nothing a client sends reaches the process. */
-export function answerWith(handle: (request: IncomingMessage) => Promise<Reply>): (request: IncomingMessage, response: ServerResponse) => void {
+export function answerWith(
+  handle: (request: IncomingMessage) => Promise<Reply>,
+): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     const requestId = randomUUID();
     handle(request)
       .catch((error: unknown) => {
         const serviceError =
-          error instanceof LambdaServiceError ? error : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
+          error instanceof LambdaServiceError
+            ? error
+            : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
         return {
           status: serviceError.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`, ...serviceError.headers },
+          headers: {
+            'content-type': 'application/json',
+            'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`,
+            ...serviceError.headers,
+          },
           body: Buffer.from(serviceError.body()),
         };
       })

@@ -127,7 +127,10 @@ export const FAMILIES: { readonly [F in RuntimeFamily]: RuntimeFamilyDescription
       try {
         accessSync(bootstrap, constants.X_OK);
       } catch {
-        throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
+        throw new RuntimeStartError(
+          'Runtime.InvalidEntrypoint',
+          `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`,
+        );
       }
       return [bootstrap, []];
     },
