@@ -95,3 +95,26 @@ const SECRET = {
     expect(result.report.maxMemoryUsedMb).toBeGreaterThanOrEqual(300);
   }, 60_000);
 });
+
+(root ? describe : describe.skip)('user ids, where two services share a host', () => {
+  test('two services never hand out the same uid or gid, even starting from the same id, and give them back when they stop', async () => {
+    const { Isolation } = await import('../../src/local-lambda/isolation.js');
+    const a = new Isolation();
+    const b = new Isolation();
+    // The random start makes a collision rare, not impossible: force the worst case.
+    const start = 45_000;
+    for (const isolation of [a, b]) (isolation as unknown as { next: number }).next = start;
+    const allocate = (isolation: InstanceType<typeof Isolation>): number =>
+      (isolation as unknown as { allocate(): number }).allocate();
+    const fromA = Array.from({ length: 20 }, () => allocate(a));
+    const fromB = Array.from({ length: 20 }, () => allocate(b));
+    expect(new Set([...fromA, ...fromB]).size).toBe(40);
+    a.release();
+    b.release();
+    // Given back: a new service starting at the same place gets the first of them again.
+    const c = new Isolation();
+    (c as unknown as { next: number }).next = start;
+    expect(allocate(c)).toBe(fromA[0]);
+    c.release();
+  });
+});

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -22,6 +22,46 @@ export interface Identity {
 /** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
 const FIRST_ID = 40_000;
 const SPAN = 20_000;
+/**
+ * Where services on this host claim the ids they hand out, one file per id holding the claiming
+ * service's pid. Without it two services (two test workers, two CI jobs on one runner) could give
+ * the same uid to different functions: each function could then signal or read the other's
+ * processes, and one service's reaper, which kills an environment's stray processes by uid, killed
+ * the other's runtimes mid-invocation (Runtime.ExitError). A fixed path, not TMPDIR, so that every
+ * service sees every claim; isolation runs as root only, so it is writable.
+ */
+const CLAIMS = '/run/lambda-perf-gate-ids';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
+function claim(id: number): boolean {
+  const file = join(CLAIMS, String(id));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // released meanwhile: try again
+    }
+    if (owner > 0 && alive(owner)) return false;
+    rmSync(file, { force: true });
+  }
+  return false;
+}
 
 function idsInUse(): Set<number> {
   const used = new Set<number>();
@@ -44,6 +84,7 @@ export class Isolation {
   /** A random start, so that two services on one host rarely hand out the same ids. */
   private next = FIRST_ID + Math.floor(Math.random() * SPAN);
   private readonly packageGroups = new Map<string, number>();
+  private readonly claimed: number[] = [];
 
   constructor(options: { disabled?: boolean } = {}) {
     const root = process.platform === 'linux' && process.getuid?.() === 0;
@@ -96,11 +137,20 @@ export class Isolation {
     return gid === undefined ? undefined : { uid: this.allocate(), gid };
   }
 
+  /** Gives back the ids this service claimed (when it stops; a crashed service's are taken over). */
+  release(): void {
+    for (const id of this.claimed.splice(0)) rmSync(join(CLAIMS, String(id)), { force: true });
+  }
+
   private allocate(): number {
-    for (;;) {
+    mkdirSync(CLAIMS, { recursive: true, mode: 0o700 });
+    for (let tries = 0; tries < SPAN; tries++) {
       const id = FIRST_ID + (this.next++ % SPAN);
-      if (!this.used.has(id)) return id;
+      if (this.used.has(id) || !claim(id)) continue;
+      this.claimed.push(id);
+      return id;
     }
+    throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + SPAN - 1}: every one is claimed in ${CLAIMS}`);
   }
 }
 

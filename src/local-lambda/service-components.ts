@@ -107,11 +107,12 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
 
 /** Frees what the parts hold on the host (cgroups, directories, the reaper's watch). */
 export function releaseComponents(parts: ServiceComponents): void {
-  const { store, cgroups, limits, clients, codeRoot, reaper } = parts;
+  const { store, cgroups, limits, clients, codeRoot, reaper, isolation } = parts;
   store.dispose();
   cgroups.dispose();
   limits.dispose();
   clients.dispose();
   rmSync(codeRoot, { recursive: true, force: true });
   reaper.dispose();
+  isolation.release();
 }
