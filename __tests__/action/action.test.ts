@@ -535,14 +535,20 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
     test("with the accepted-regression label, the head's regression passes with a notice; the config is the base commit's and the worktree goes", async () => {
       // The head's config would fail any build on its budget: the base commit's is the one used.
+      // The head's build also copies its config over the base worktree's: the config was read
+      // before any of the pull request's code ran, and is not read again.
+      const tamper = `for d in $(git worktree list --porcelain | sed -n 's/^worktree //p'); do cp lambda-perf.yml "$d/lambda-perf.yml"; done`;
       const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
-        { code: spin(2000), files: { 'lambda-perf.yml': config() } },
-        { code: spin(4000), files: { 'lambda-perf.yml': config({ budgets: { 'warm-p90-ms': 0.001 } }) } },
+        { code: spin(2000), files: { 'lambda-perf.yml': config(), 'tamper.sh': 'true' } },
+        {
+          code: spin(4000),
+          files: { 'lambda-perf.yml': config({ budgets: { 'warm-p90-ms': 0.001 } }), 'tamper.sh': tamper },
+        },
       );
       const run = await runAction(
         ws,
         {
-          build: `${BUILD} && echo "::set-output name=recommended-memory::9999"`,
+          build: `sh tamper.sh && ${BUILD} && echo "::set-output name=recommended-memory::9999"`,
           'build-output': 'dist',
           'comment-key': 'built',
         },
@@ -598,7 +604,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(run.code).toBe(1);
       expect(run.stdout).toContain("::notice::The base commit has no lambda-perf.yml: using the pull request's.");
       expect(run.stdout).toMatch(
-        /^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the candidate \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m,
+        /^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the baseline \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m,
       );
       expect(worktrees()).toBe(1);
       expect(leftInTemp()).toEqual([]);

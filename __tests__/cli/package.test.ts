@@ -41,6 +41,8 @@ describe('the npm package', () => {
       'README.md',
       'dist/cli/index.js',
       'lambda-perf.schema.json',
+      // Read at run time (pricing), not bundled.
+      'data/lambda-prices.json',
       'examples/orders/lambda-perf.yml',
       'examples/orders/integration/orders.integration.mjs',
     ]) {

@@ -4,6 +4,7 @@ import type { VariantPlan } from '../../src/model/variant.js';
 import { PerfFunctionDeployer } from '../../src/lambda/deploy.js';
 import { DEFAULT_RETRY } from '../../src/lambda/retry.js';
 import { deploy, startTestService, zipOf, type TestService } from '../helpers/local-service.js';
+import { classifyFailure } from '../../src/session.js';
 
 const HANDLER = { 'index.js': 'exports.handler = async () => "ok";' };
 const CREATE_ONLY: Pick<CreateFunctionCommandInput, 'TenancyConfig' | 'DurableConfig' | 'CapacityProviderConfig'> = {
@@ -79,11 +80,14 @@ describe('a template copy keeps the create-time settings', () => {
       onRetry: () => undefined,
       progress: () => undefined,
     });
-    await expect(
-      deployer.baseSettings({ name: 'orders', template, environment: {} } as unknown as FunctionSpec),
-    ).rejects.toThrow(
+    const refusal = deployer
+      .baseSettings({ name: 'orders', template, environment: {} } as unknown as FunctionSpec)
+      .catch((error: unknown) => error);
+    await expect(refusal).resolves.toThrow(
       /orders: the template .* runs on Lambda Managed Instances \(arn:aws:lambda:us-east-1:000000000000:capacity-provider:perf\).*set managed-instances.instance-type/,
     );
+    // The configuration's mistake (exit 2), not a failure of the platform or a bug of ours.
+    expect(classifyFailure(await refusal).kind).toBe('usage');
   });
 
   test('a template without them gives copies without them', async () => {

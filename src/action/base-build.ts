@@ -188,16 +188,18 @@ function outputOf(root: string, output: string, which: 'candidate' | 'baseline',
 }
 
 /**
- * Builds the pull request's head where it is checked out and the base commit in its worktree
- * (made by addBaseWorktree), with the same command, one after the other, and returns where the two
+ * Builds the base commit in its worktree (made by addBaseWorktree) and the pull request's head
+ * where it is checked out, with the same command, one after the other, and returns where the two
  * outputs are.
  */
 export async function buildBoth(request: BuildRequest): Promise<Builds> {
-  request.log(`Building the candidate (the checked-out head) with "${request.command}"`);
-  await runBuild(request.command, request.repository, 'candidate', request.env, request.log, request.signal);
-  const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
+  // The base first: its build runs before any of the pull request's code has run, so the
+  // pull request cannot change the base's sources under it.
   request.log(`Building the baseline (base commit ${request.baseSha.slice(0, 12)}) in ${request.worktree}`);
   await runBuild(request.command, request.worktree, 'baseline', request.env, request.log, request.signal);
   const baseline = outputOf(request.worktree, request.output, 'baseline', request.command);
+  request.log(`Building the candidate (the checked-out head) with "${request.command}"`);
+  await runBuild(request.command, request.repository, 'candidate', request.env, request.log, request.signal);
+  const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
   return { candidate, baseline };
 }

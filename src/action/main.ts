@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
-import type { GateConfig } from '../config/types.js';
+import type { CodeLocation, GateConfig } from '../config/types.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
@@ -118,6 +118,31 @@ function loadActionConfig(
       error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)),
     );
   }
+}
+
+/**
+ * The configuration as read before the builds, with each build's output where its checkout stood
+ * in: everything else (the config itself, the payload files) was read before any of the pull
+ * request's code ran, and is not read again.
+ */
+function withBuildOutputs(config: GateConfig, checkouts: Builds, builds: Builds): GateConfig {
+  const swap = (location: CodeLocation, build: keyof Builds): CodeLocation => {
+    if (location.kind !== 'directory' || location.path !== checkouts[build]) return location;
+    const path = builds[build];
+    if (statSync(path).isDirectory()) return { kind: 'directory', path };
+    if (path.endsWith('.zip')) return { kind: 'zip', path };
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.buildOutput}: ${path} (the ${build}'s) must be a directory or a .zip file`,
+    ]);
+  };
+  return {
+    ...config,
+    functions: config.functions.map((fn) => ({
+      ...fn,
+      candidate: swap(fn.candidate, 'candidate'),
+      baseline: swap(fn.baseline, 'baseline'),
+    })),
+  };
 }
 
 /** Job summary, annotations, outputs and the PR comment; a failure to comment changes nothing else. */
@@ -394,7 +419,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         redactor,
         stopBuild.signal,
       );
-      config = loadActionConfig(inputs, configRoot, env, builds);
+      // Not read again: the pull request's build has run and could have changed the base's files.
+      config = withBuildOutputs(config, { candidate: workspace, baseline: worktree.path }, builds);
     }
     // From here the session's own handler answers signals (and exits when the gate's functions are
     // deleted); the worktree's removal starts beside it, and the post step finishes it if need be.

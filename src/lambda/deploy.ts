@@ -19,6 +19,7 @@ import { assertNever } from '../assert-never.js';
 import { describeAwsError, isInfrastructureError } from './infrastructure-error.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import { zipDirectory } from './zip-directory.js';
+import { UsageError } from '../errors.js';
 
 /** Longest the gate waits for a function to become Active or finish an update. */
 const WAIT_SECONDS = 300;
@@ -118,7 +119,8 @@ export class PerfFunctionDeployer {
       const provider =
         config.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn ??
         'its capacity provider';
-      throw new Error(
+      // The configuration's mistake, found on reading the template, before anything is created.
+      throw new UsageError(
         `${spec.name}: the template ${template} runs on Lambda Managed Instances (${provider}), billed by instance rather than GB-second; set managed-instances.instance-type (and instances) for this function so its cost is priced as the EC2 instances + 15% + requests`,
       );
     }
