@@ -360,6 +360,26 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(measuredSummary).toContain('too few warm samples to compare');
     });
 
+    test("a report file's link to its run is posted only when it is a run of this repository", async () => {
+      const file = join(ws.dir, 'lambda-perf-report.json');
+      const original = readFileSync(file, 'utf8');
+      try {
+        for (const [runUrl, kept] of [
+          ['https://evil.example/acme/orders/actions/runs/1', false],
+          ['https://github.com/someone/else/actions/runs/2', false],
+          ['https://github.com/acme/orders/actions/runs/3', true],
+        ] as const) {
+          writeFileSync(file, JSON.stringify({ ...JSON.parse(original), context: { runUrl } }));
+          const posted = await post(workflowRun({ pull_requests: [{ number: 11 }], head_sha: 'abc123' }));
+          expect(posted.code).toBe(0);
+          const body = github.comments.find((c) => c.issue === 11)!.body;
+          expect(body.includes(runUrl)).toBe(kept);
+        }
+      } finally {
+        writeFileSync(file, original);
+      }
+    });
+
     test('a report naming another pull request than the event is refused, and nothing is posted', async () => {
       const before = github.comments.length;
       const posted = await post(workflowRun({ pull_requests: [{ number: 12 }], head_sha: 'abc123' }));

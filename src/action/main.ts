@@ -145,6 +145,18 @@ function withBuildOutputs(config: GateConfig, checkouts: Builds, builds: Builds)
   };
 }
 
+/**
+ * A report file comes from the pull request's own run and can say anything: its link to "the
+ * workflow run" is kept only when it points at a run of this repository on this GitHub.
+ */
+function withoutForeignRunLink(report: GateReport, context: RunContext, env: NodeJS.ProcessEnv): GateReport {
+  const runUrl = report.context?.runUrl;
+  const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+  if (!runUrl || runUrl.startsWith(`${server}/${context.owner}/${context.repo}/actions/runs/`)) return report;
+  const { head, base } = report.context!;
+  return { ...report, context: { ...(head ? { head } : {}), ...(base ? { base } : {}) } };
+}
+
 /** Job summary, annotations, outputs and the PR comment; a failure to comment changes nothing else. */
 async function publish(
   report: GateReport,
@@ -266,6 +278,7 @@ async function postReportFile(
   context: RunContext,
   workspace: string,
   redactor: Redactor,
+  env: NodeJS.ProcessEnv,
 ): Promise<void> {
   const path = resolve(workspace, inputs.reportPath);
   if (!existsSync(path))
@@ -285,7 +298,7 @@ async function postReportFile(
     throw new ConfigError('the action inputs', [
       `input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`,
     ]);
-  const report = redactor.deep(parsed);
+  const report = withoutForeignRunLink(redactor.deep(parsed), context, env);
   if (report.schemaVersion !== SCHEMA_VERSION)
     throw new ConfigError('the action inputs', [
       `input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`,
@@ -377,7 +390,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const context = readRunContext(env);
     if (inputs.mode === 'comment') {
-      await postReportFile(inputs, context, workspace, redactor);
+      await postReportFile(inputs, context, workspace, redactor, env);
       return;
     }
     // The build and the worktree are this step's own; the session cleans up what the gate created.
