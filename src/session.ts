@@ -9,13 +9,7 @@ import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
 import type { GateReport } from './report/model.js';
 import type { Redactor } from './report/redact.js';
 
-/**
- * One gate session, as the CLI and the action both run it: start the embedded service when
- * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
- * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
- * before (reading the configuration) and after (writing files, commenting, the exit code) is
- * the caller's.
- */
+/** What a session needs from its caller (the CLI or the action). */
 export interface SessionOptions {
   readonly config: GateConfig;
   /** Where the configuration came from, for messages: a file, or "the action inputs". */
@@ -43,6 +37,13 @@ export interface SessionResult {
   readonly config: GateConfig;
 }
 
+/**
+ * One gate session, as the CLI and the action both run it: start the embedded service when
+ * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
+ * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
+ * before (reading the configuration) and after (writing files, commenting, the exit code) is
+ * the caller's.
+ */
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
   const { redactor } = options;
   let service: LocalLambda | undefined;
@@ -74,7 +75,11 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     return { report: redactor.deep(measured), config };
   } catch (error) {
     // The caller prints the message; it may quote what a function or a command said.
-    if (error instanceof Error) error.message = redactor.text(error.message);
+    if (error instanceof Error) {
+      error.message = redactor.text(error.message);
+      // The stack repeats the message: a bug's report shows it.
+      if (error.stack) error.stack = redactor.text(error.stack);
+    }
     throw error;
   } finally {
     uninstall();
@@ -83,8 +88,6 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
 }
 
 /** Exit codes of the CLI; the action fails its step for all but `pass`. */
-export { UsageError };
-
 export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 } as const;
 
 /**
@@ -123,7 +126,9 @@ export function classifyFailure(error: unknown): Failure {
     };
   }
   const trace = (error as { stack?: unknown } | null)?.stack;
-  const stack = typeof trace === 'string' ? `\n${trace.split('\n').slice(1, 6).join('\n')}` : '';
+  // Where it happened: the stack's frames only (its first lines repeat the message).
+  const frames = typeof trace === 'string' ? trace.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  const stack = frames.length ? `\n${frames.slice(0, 5).join('\n')}` : '';
   return {
     kind: 'bug',
     exitCode: EXIT.bug,

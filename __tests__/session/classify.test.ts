@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../src/config/config-error.js';
 import { describeAwsError } from '../../src/lambda/infrastructure-error.js';
-import { classifyFailure, EXIT, UsageError } from '../../src/session.js';
+import { UsageError } from '../../src/errors.js';
+import { classifyFailure, EXIT } from '../../src/session.js';
 
 /** One classification of what ended a session, shared by the CLI (exit code) and the action. */
 describe('classifyFailure', () => {

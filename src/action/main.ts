@@ -34,6 +34,7 @@ import {
 } from './base-build.js';
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type InlineFunction } from './inputs.js';
 import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
+import { InfrastructureError } from '../lambda/infrastructure-error.js';
 
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
@@ -478,7 +479,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     failIfAsked(report, inputs);
   } catch (error) {
     const failure = classifyFailure(error);
-    if (failure.kind === 'infrastructure' && inputs && !inputs.failOn.includes('error')) {
+    // Only the platform's failures may pass without failing the step; the host's (a report that
+    // cannot be written) and our own bugs always fail it.
+    if (error instanceof InfrastructureError && inputs && !inputs.failOn.includes('error')) {
       core.warning(
         redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`),
       );

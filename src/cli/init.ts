@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KNOWN_RUNTIMES } from '../config/schema.js';
-import { UsageError } from '../session.js';
+import { UsageError } from '../errors.js';
 
 export const INIT_HELP = `Usage: lambda-perf-gate init [DIRECTORY] [options]
 

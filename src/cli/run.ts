@@ -8,7 +8,8 @@ import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { renderTerminal } from '../report/terminal.js';
-import { EXIT, runSession, UsageError } from '../session.js';
+import { EXIT, runSession } from '../session.js';
+import { UsageError } from '../errors.js';
 import { unwritable } from './output-paths.js';
 import { ProgressLine, type ProgressStream } from './progress.js';
 

@@ -12,7 +12,8 @@ import { perfFunctionName } from '../gate/plan.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { describeAwsError } from '../lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
-import { EXIT, UsageError } from '../session.js';
+import { EXIT } from '../session.js';
+import { UsageError } from '../errors.js';
 
 export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
 

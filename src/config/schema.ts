@@ -58,11 +58,9 @@ export const baselineSource = z.union(
 );
 
 const environment = z.record(
-  z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
-      error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
-    }),
+  z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
+    error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
+  }),
   z
     .union([z.string(), z.number(), z.boolean()], { error: 'must be a string, a number or true/false' })
     .transform(String),

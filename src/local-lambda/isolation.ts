@@ -51,7 +51,7 @@ function claim(id: number): boolean {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let owner = 0;
+    let owner: number;
     try {
       owner = Number(readFileSync(file, 'utf8'));
     } catch {
