@@ -1,16 +1,5 @@
 import { summarise } from '../gate/run-gate.js';
-import { worstVerdict, type FunctionResult, type GateReport, type Reason, type Verdict } from '../report/model.js';
-
-/** A function's verdict from its findings, as the gate decides it. */
-function verdictOf(reasons: readonly Reason[]): Verdict {
-  const failing = reasons.some(
-    (r) => r.kind === 'regression' || r.kind === 'budget' || r.kind === 'wrong-answer' || r.kind === 'test-failure',
-  );
-  return worstVerdict([
-    failing ? 'fail' : 'pass',
-    reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass',
-  ]);
-}
+import { verdictOf, worstVerdict, type FunctionResult, type GateReport, type Reason } from '../report/model.js';
 
 /**
  * A pull request labelled as an intended regression: every regression finding becomes a notice

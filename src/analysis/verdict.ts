@@ -1,12 +1,6 @@
 import type { Sample } from '../model/sample.js';
 import { roundsText, pValue, signedPercent as pct } from '../report/format.js';
-import {
-  worstVerdict,
-  type IntegrationResult,
-  type Reason,
-  type Verdict,
-  type VariantResult,
-} from '../report/model.js';
+import { verdictOf, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
 
@@ -170,14 +164,7 @@ export function functionVerdict(
     });
   }
   if (integration) reasons.push(...integrationReasons(integration, tolerance));
-  const failing = reasons.some(
-    (r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget' || r.kind === 'test-failure',
-  );
-  const verdict: Verdict = worstVerdict([
-    failing ? 'fail' : 'pass',
-    reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass',
-  ]);
-  return { verdict, reasons };
+  return { verdict: verdictOf(reasons), reasons };
 }
 
 /**

@@ -170,3 +170,19 @@ export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.includes('inconclusive')) return 'inconclusive';
   return 'pass';
 }
+
+/** What each kind of finding does to a function's verdict; a new kind must say. */
+const VERDICT_OF_REASON: Readonly<Record<Reason['kind'], Verdict>> = {
+  regression: 'fail',
+  budget: 'fail',
+  'wrong-answer': 'fail',
+  'test-failure': 'fail',
+  inconclusive: 'inconclusive',
+  'baseline-error': 'pass',
+  notice: 'pass',
+};
+
+/** A function's verdict from its findings. */
+export function verdictOf(reasons: readonly Reason[]): Verdict {
+  return worstVerdict(reasons.map((r) => VERDICT_OF_REASON[r.kind]));
+}
