@@ -119,7 +119,7 @@ describe('building the head and the base commit with the same command', () => {
     );
     const { error, log, worktree } = await build(dir, base);
     expect(error?.message).toMatch(
-      /^build: "sh build.sh" exited with 4 building the candidate \(in .*\); last output:\nline 12\n/,
+      /^build: "sh build.sh" exited with 4 building the baseline \(in .*\); last output:\nline 12\n/,
     );
     const tail = error!.message.split('last output:\n')[1]!.split('\n');
     expect(tail).toHaveLength(20);
@@ -130,18 +130,19 @@ describe('building the head and the base commit with the same command', () => {
   });
 
   test('a build that produces no build-output is refused, naming the input, the path and the side', async () => {
+    // The base commit is built first, so a path neither side makes is reported for the baseline.
     const { dir, base } = twoCommits();
-    const { error } = await build(dir, base, 'sh build.sh', 'build');
+    const { error, worktree } = await build(dir, base, 'sh build.sh', 'build');
     expect(error?.message).toContain(
-      `input build-output: build does not exist after "sh build.sh" built the candidate (looked for ${join(dir, 'build')})`,
+      `input build-output: build does not exist after "sh build.sh" built the baseline (looked for ${join(worktree, 'build')})`,
     );
-    // The base may lack what the head has: the baseline side is named.
+    // The head may lack what the base has: the candidate side is named.
     const second = twoCommits(
-      'mkdir -p dist && cat src.txt > dist/out.txt && if grep -q head src.txt; then mkdir -p out; fi',
+      'mkdir -p dist && cat src.txt > dist/out.txt && if ! grep -q head src.txt; then mkdir -p out; fi',
     );
-    const { error: baseError, worktree } = await build(second.dir, second.base, 'sh build.sh', 'out');
-    expect(baseError?.message).toContain(
-      `input build-output: out does not exist after "sh build.sh" built the baseline (looked for ${join(worktree, 'out')})`,
+    const { error: headError } = await build(second.dir, second.base, 'sh build.sh', 'out');
+    expect(headError?.message).toContain(
+      `input build-output: out does not exist after "sh build.sh" built the candidate (looked for ${join(second.dir, 'out')})`,
     );
   });
 
