@@ -84,9 +84,12 @@ describe('the gate against the local Lambda service', () => {
     expect(await functionsLeft()).toEqual([]);
   });
 
-  test('a candidate doing 25% more CPU work fails with a regression, at every memory size', async () => {
+  // 50% more work: beside two CPU hogs on a 2-core host, preemption adds the same delay to both
+  // builds and shrinks a 25% difference to about 10-18% with a within-environment spread of 40%,
+  // which the gate then rightly calls inconclusive at one size in about a third of the runs.
+  test('a candidate doing 50% more CPU work fails with a regression, at every memory size', async () => {
     const report = await runGate({
-      config: project(spin(4000), spin(5000), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 64 } }),
+      config: project(spin(4000), spin(6000), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 96 } }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -101,7 +104,7 @@ describe('the gate against the local Lambda service', () => {
     for (const variant of fn.variants) {
       const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
       expect(warm.ratio).toBeGreaterThan(1.1);
-      expect(warm.ratio).toBeLessThan(1.45);
+      expect(warm.ratio).toBeLessThan(2);
       expect(variant.candidate.cost.perInvocationUsd).toBeGreaterThan(variant.baseline.cost.perInvocationUsd);
     }
     expect(fn.invocations.total).toBe(fn.invocations.baseline + fn.invocations.candidate);
