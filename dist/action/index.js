@@ -11727,7 +11727,7 @@ __webpack_unused_export__ = ResourceNotReadyException;
 __webpack_unused_export__ = ResourceNotReadyException$;
 __webpack_unused_export__ = ResponseStreamingInvocationType;
 __webpack_unused_export__ = RetryDetails$;
-__webpack_unused_export__ = Runtime;
+exports.vYr = Runtime;
 __webpack_unused_export__ = RuntimeVersionConfig$;
 __webpack_unused_export__ = RuntimeVersionError$;
 __webpack_unused_export__ = S3FilesConfig$;
@@ -64071,7 +64071,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6382);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5508);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -64082,13 +64082,13 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6382:
+/***/ 5508:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* binding */ main_run)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -66959,13 +66959,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -81592,7 +81592,7 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/measure/sample.ts
+;// CONCATENATED MODULE: ./src/model/sample.ts
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
 function coldLatencyMs(sample) {
     return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
@@ -81607,7 +81607,9 @@ function sampleFromReport(report, origin, outcome = {}) {
         billedDurationMs: report.billedDurationMs,
         ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
         ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
-        ...(report.billedRestoreDurationMs === undefined ? {} : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+        ...(report.billedRestoreDurationMs === undefined
+            ? {}
+            : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
         maxMemoryUsedMb: report.maxMemoryUsedMb,
         memorySizeMb: report.memorySizeMb,
         ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
@@ -81659,20 +81661,27 @@ function normalQuantile(p) {
         return -Infinity;
     if (p >= 1)
         return Infinity;
-    const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+    const a = [
+        -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+    ];
     const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-    const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const c = [
+        -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+        2.938163982698783,
+    ];
     const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
     const low = 0.02425;
     if (p < low) {
         const q = Math.sqrt(-2 * Math.log(p));
-        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+        return ((((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1));
     }
     if (p > 1 - low)
         return -normalQuantile(1 - p);
     const q = p - 0.5;
     const r = q * q;
-    return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    return (((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1));
 }
 const EXACT_LIMIT = 30;
 const exactCache = new Map();
@@ -81854,7 +81863,10 @@ function comparePaired(differences) {
     walsh.sort();
     const total = walsh.length;
     // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
-    const nonZero = differences.filter((d) => d !== 0).map((d) => ({ d, magnitude: Math.abs(d) })).sort((a, b) => a.magnitude - b.magnitude);
+    const nonZero = differences
+        .filter((d) => d !== 0)
+        .map((d) => ({ d, magnitude: Math.abs(d) }))
+        .sort((a, b) => a.magnitude - b.magnitude);
     let wPlus = 0;
     let tieCorrection = 0;
     for (let i = 0; i < nonZero.length;) {
@@ -81919,7 +81931,9 @@ const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
 /** log(candidate / baseline) of one pair of durations. */
 const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
 function shiftOf(evidence) {
-    return 'paired' in evidence ? comparePaired(evidence.paired) : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+    return 'paired' in evidence
+        ? comparePaired(evidence.paired)
+        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
 }
 /** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
 function judge(shift, significant, beta, limit) {
@@ -81938,7 +81952,9 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}) {
         variant: metric.variant,
         nBaseline: metric.nBaseline,
         nCandidate: metric.nCandidate,
-        units: 'paired' in metric.evidence ? metric.evidence.paired.length : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+        units: 'paired' in metric.evidence
+            ? metric.evidence.paired.length
+            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
         ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
         ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
@@ -81953,7 +81969,7 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}) {
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with blocks (integration rounds) decide only when every round,
+ * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
  * judged on its own at the same levels, decides the same way: a round meets the host in its own
  * way for its whole length, so its calls are not independent witnesses.
  */
@@ -81964,10 +81980,12 @@ function decideFixed(metrics, rules) {
     return metrics.map((metric, index) => {
         const shift = shifts[index];
         let outcome = judge(shift, significant[index], rules.beta, limit);
-        const blocks = metric.blocks && metric.blocks.length >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, rules.alpha, rules.beta, limit)) : undefined;
-        if (blocks?.some((block) => block.outcome !== outcome))
+        const rounds = metric.rounds && metric.rounds.length >= 2
+            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+            : undefined;
+        if (rounds?.some((round) => round.outcome !== outcome))
             outcome = 'inconclusive';
-        return comparisonOf(metric, shift, outcome, rules, blocks ? { blocks } : {});
+        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
     });
 }
 /**
@@ -81975,7 +81993,7 @@ function decideFixed(metrics, rules) {
  * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
  * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
  */
-function judgeBlock(logRatios, alpha, beta, limit) {
+function judgeRound(logRatios, alpha, beta, limit) {
     const shift = comparePaired(logRatios);
     const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
     return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
@@ -81987,7 +82005,15 @@ function unpairedColdMetric(variant, samples) {
     const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
     const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
     return baseline.length >= 2 && candidate.length >= 2
-        ? [{ metric: 'cold', variant, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } }]
+        ? [
+            {
+                metric: 'cold',
+                variant,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            },
+        ]
         : [];
 }
 
@@ -82197,10 +82223,25 @@ function environmentPairEvidence(samples, upTo = Infinity) {
         const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
         if (ratios.length)
             warm.push(z);
-        summaries.push({ index, pairs: ratios.length, ratio: Math.exp(z), ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }) });
+        summaries.push({
+            index,
+            pairs: ratios.length,
+            ratio: Math.exp(z),
+            ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }),
+        });
     }
     const summarySd = robustSd(warm);
-    return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd), summarySd, nBaseline, nCandidate, nColdBaseline, nColdCandidate };
+    return {
+        summaries,
+        warm,
+        cold,
+        spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+        summarySd,
+        nBaseline,
+        nCandidate,
+        nColdBaseline,
+        nColdCandidate,
+    };
 }
 /**
  * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
@@ -82225,7 +82266,9 @@ function spreadOf(groups, summarySd) {
     }
     const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
     const m = sized ? pairs / sized : 1;
-    const between = Number.isNaN(summarySd) ? Number.NaN : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+    const between = Number.isNaN(summarySd)
+        ? Number.NaN
+        : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
     return { betweenEnvironments: between, withinEnvironment: within };
 }
 /** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
@@ -82320,7 +82363,9 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
     const needed = (z, gap) => {
         const total = Math.ceil(((z * sd) / gap) ** 2);
         const more = Math.max(plan.batch, total - k);
-        return more > 1000 ? 'more than 1,000 more environment pairs' : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
+        return more > 1000
+            ? 'more than 1,000 more environment pairs'
+            : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
     };
     if (estimate > limit) {
         return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
@@ -82330,13 +82375,223 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
     return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/package-root.ts
+
+
+
+/**
+ * The installed package's root, found by walking up from this module, so bundled assets such
+ * as the examples are found from `src/` under tests and from `dist/` when bundled alike.
+ */
+function packageRoot(from = (0,external_node_url_.fileURLToPath)(import.meta.url)) {
+    for (let directory = (0,external_node_path_.dirname)(from);; directory = (0,external_node_path_.dirname)(directory)) {
+        const manifest = (0,external_node_path_.join)(directory, 'package.json');
+        if ((0,external_node_fs_.existsSync)(manifest) &&
+            JSON.parse((0,external_node_fs_.readFileSync)(manifest, 'utf8')).name === 'lambda-perf-gate') {
+            return directory;
+        }
+        if ((0,external_node_path_.dirname)(directory) === directory)
+            throw new Error(`cannot find the lambda-perf-gate package above ${from}`);
+    }
+}
+/** The tool's version, read once from its package.json (the one place it is written). */
+const TOOL_VERSION = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(packageRoot(), 'package.json'), 'utf8')).version;
+
+;// CONCATENATED MODULE: ./src/analysis/pricing.ts
+
+
+
+let table;
+/** The price table, read once from the package's data directory. */
+function priceTable() {
+    table ??= JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(packageRoot(), 'data', 'lambda-prices.json'), 'utf8'));
+    return table;
+}
+function pricedRegions() {
+    return Object.keys(priceTable().regions).sort();
+}
+/**
+ * Why a region cannot be priced, or undefined when it can. The gate refuses such a configuration
+ * rather than price it by guess: every cost figure, cost budget and cost-based recommendation
+ * would rest on the guess, and a notice is easy to miss under a passing check.
+ */
+function unpricedRegionProblem(region) {
+    if (priceTable().regions[region])
+        return undefined;
+    const { source } = priceTable();
+    return `region: "${region}" has no Lambda prices in data/lambda-prices.json (AWS price list, ${source.date}); priced regions: ${pricedRegions().join(', ')}. Refresh the table with \`npm run refresh-prices -- <AWSLambda offer file>\``;
+}
+function pricesFor(region, architecture) {
+    const prices = priceTable().regions[region]?.[architecture];
+    if (!prices)
+        throw new Error(unpricedRegionProblem(region) ?? `no ${architecture} prices for ${region}`);
+    return prices;
+}
+/** The price of one request in a region on an architecture. */
+function requestPriceUsd(region, architecture = 'x86_64') {
+    return pricesFor(region, architecture).requestUsd;
+}
+/** SnapStart (Python and .NET; free for Java): cache per GB-second while a version is active, restore per GB. */
+const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
+const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
+const SECONDS_PER_MONTH = 730 * 3600;
+/** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
+const MAX_BILLED_INIT_MS = 10_000;
+/** Ephemeral storage up to this size is free. */
+const FREE_EPHEMERAL_STORAGE_MB = 512;
+/** The average price per GB-second when a month's usage is `monthlyGbSeconds`, walking the tiers. */
+function blendedPricePerGbSecond(architecture, region, monthlyGbSeconds) {
+    const tiers = pricesFor(region, architecture).duration;
+    if (monthlyGbSeconds <= 0)
+        return tiers[0].usdPerGbSecond;
+    let cost = 0;
+    let from = 0;
+    for (const tier of tiers) {
+        const upTo = tier.upToGbSeconds ?? Infinity;
+        const inTier = Math.min(monthlyGbSeconds, upTo) - from;
+        if (inTier <= 0)
+            break;
+        cost += inTier * tier.usdPerGbSecond;
+        from = upTo;
+    }
+    return cost / monthlyGbSeconds;
+}
+/**
+ * The price of a function's own GB-seconds when the account's aggregate for the month is
+ * `accountGbSeconds` (this function included): what the function adds at the top of the account's
+ * tiers. With no account volume, the first tier's price.
+ */
+function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accountGbSeconds) {
+    if (accountGbSeconds <= 0 || functionGbSeconds <= 0)
+        return blendedPricePerGbSecond(architecture, region, 0);
+    const total = Math.max(accountGbSeconds, functionGbSeconds);
+    const cost = (gbSeconds) => gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds;
+    return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
+}
+/**
+ * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
+ * cold starts (whose INIT is billed), plus the request charge, ephemeral storage above 512 MB and
+ * SnapStart charges; and the month's cost at the configured traffic, priced through the tiers.
+ */
+function estimateCost(inputs) {
+    const prices = pricesFor(inputs.region, inputs.architecture);
+    const gb = inputs.memoryMb / 1024;
+    const c = inputs.coldStartRate;
+    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
+    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
+    const accountGbSeconds = inputs.accountGbSecondsPerMonth ?? 0;
+    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, accountGbSeconds);
+    const requestPrice = prices.requestUsd;
+    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
+    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
+    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
+    // Every invocation pays for its duration as a warm one would; cold starts add what their
+    // billed INIT (and slower first run) cost beyond that.
+    const compute = warmCompute;
+    const coldStarts = c * (coldCompute - warmCompute);
+    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
+    const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
+    const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
+    const perInvocation = compute + coldStarts + requestPrice + restore + storage;
+    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+    const firstTier = prices.duration[0];
+    const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
+    const notes = beyondFirstTier
+        ? [
+            `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
+        ]
+        : [];
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
+        pricePerGbSecond: price,
+        breakdownPerMillionUsd: {
+            compute: compute * 1e6,
+            requests: requestPrice * 1e6,
+            coldStarts: coldStarts * 1e6,
+            snapStart: restore * 1e6,
+            ephemeralStorage: storage * 1e6,
+        },
+        ...(notes.length ? { notes } : {}),
+    };
+}
+/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
+function billedColdMs(reportedBilledMs, durationMs, initMs) {
+    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
+}
+/**
+ * EC2 on-demand prices (USD per hour, Linux) of instance types a Lambda Managed Instances capacity
+ * provider may run, per region: AWS Price List API figures as quoted in a public summary of the
+ * AWSLambda offer of 2026-09-19 (Lambda-Managed-Instances-*-Management-Hours: c7i.xlarge fee
+ * $0.026775/h on EC2 $0.1785/h; c7g.xlarge fee $0.02175/h, so EC2 $0.145/h). Other types need
+ * `managed-instances.usd-per-hour` in the configuration.
+ */
+const MANAGED_INSTANCE_USD_PER_HOUR = {
+    'us-east-1': { 'c7i.xlarge': 0.1785, 'c7g.xlarge': 0.145 },
+};
+/** Lambda Managed Instances: a management fee of 15% on the EC2 instance price. */
+const MANAGED_INSTANCES_FEE = 0.15;
+/** Lambda Managed Instances: requests cost $0.20 per million; there is no GB-second charge. */
+const MANAGED_INSTANCES_REQUEST_USD = 0.2 / 1e6;
+/** The instance price for a region and type, or a sentence saying why there is none. */
+function managedInstancePrice(region, instanceType, usdPerHour) {
+    if (usdPerHour !== undefined)
+        return usdPerHour;
+    const price = MANAGED_INSTANCE_USD_PER_HOUR[region]?.[instanceType];
+    if (price !== undefined)
+        return price;
+    const known = Object.entries(MANAGED_INSTANCE_USD_PER_HOUR).flatMap(([r, types]) => Object.keys(types).map((t) => `${t} in ${r}`));
+    return `no EC2 price for ${instanceType} in ${region} (known: ${known.join(', ')}); set managed-instances.usd-per-hour to its on-demand price`;
+}
+/**
+ * A Managed Instances function's cost: the capacity provider's instances for the month at the EC2
+ * price plus the 15% management fee, and $0.20 per million requests. Duration is not billed, so the
+ * cost per invocation falls as the same instances serve more traffic.
+ */
+function estimateManagedInstancesCost(inputs) {
+    const hourly = managedInstancePrice(inputs.region, inputs.instanceType, inputs.usdPerHour);
+    if (typeof hourly === 'string')
+        throw new Error(hourly);
+    const instancesMonthly = inputs.instances * hourly * (1 + MANAGED_INSTANCES_FEE) * (SECONDS_PER_MONTH / 3600);
+    const requests = MANAGED_INSTANCES_REQUEST_USD * inputs.invocationsPerMonth;
+    const monthly = instancesMonthly + requests;
+    const perInvocation = inputs.invocationsPerMonth > 0 ? monthly / inputs.invocationsPerMonth : NaN;
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: monthly,
+        pricePerGbSecond: 0,
+        breakdownPerMillionUsd: {
+            compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
+            requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
+            coldStarts: 0,
+            snapStart: 0,
+            ephemeralStorage: 0,
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
+ * tool refuses to act on (exit 2).
+ */
+class UsageError extends Error {
+    name = 'UsageError';
+}
 /** One place that turns anything thrown into a message a person can read. */
 function errorMessage(error) {
     if (error instanceof Error)
         return error.message;
     if (typeof error === 'string')
         return error;
+    // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
+    const message = error?.message;
+    if (typeof message === 'string')
+        return message;
     try {
         return JSON.stringify(error);
     }
@@ -82355,19 +82610,79 @@ function jsonSyntaxProblem(error) {
         return 'is not valid JSON (it ends too early)';
     if (!where)
         return 'is not valid JSON';
-    return where[2] ? `is not valid JSON (at line ${where[2]}, column ${where[3]})` : `is not valid JSON (at byte ${where[1]})`;
+    return where[2]
+        ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
+        : `is not valid JSON (at byte ${where[1]})`;
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1696);
+;// CONCATENATED MODULE: ./src/config/budgets.ts
+/**
+ * Every budget a function can set, once: its key in the configuration (and in reports), its
+ * unit, its bounds and what it judges. The schema, the type of `Budgets`, the checks
+ * (analysis/budgets.ts, which must read every key from the statistics) and the report's budget
+ * table all follow from this table: a new budget is one entry here and one reader there.
+ */
+const BUDGET_METRICS = {
+    'warm-p50-ms': { unit: 'ms', judges: 'latency', description: 'median warm duration, ms' },
+    'warm-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of warm duration, ms' },
+    'warm-p99-ms': { unit: 'ms', judges: 'latency', description: '99th percentile of warm duration, ms' },
+    'cold-p50-ms': {
+        unit: 'ms',
+        judges: 'latency',
+        description: 'median cold-start duration (INIT + first invocation), ms',
+    },
+    'cold-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of cold-start duration, ms' },
+    'cost-per-million-usd': {
+        unit: 'USD',
+        judges: 'cost',
+        description: 'cost of a million invocations at the configured cold-start rate, USD',
+    },
+    'max-memory-used-pct': {
+        unit: '%',
+        judges: 'latency',
+        max: 100,
+        description: 'highest Max Memory Used, % of the memory size',
+    },
+};
+const BUDGET_KEYS = Object.keys(BUDGET_METRICS);
+
 ;// CONCATENATED MODULE: ./src/config/schema.ts
+
+
 
 /**
  * The configuration file's schema: the one source for validation, for the types the rest of the
  * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
  */
-const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
-const schema_percent = union([schemas_number(PERCENT).min(0, PERCENT).max(10, PERCENT), schemas_string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
-    .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
-const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
+/** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
+/** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
+const schema_percent = schemas_string({
+    error: (issue) => typeof issue.input === 'number'
+        ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}`
+        : 'must be a percentage such as 5%',
+})
+    .regex(/^\d+(\.\d+)?%$/, { error: 'must be a percentage such as 5%' })
+    .transform((value) => Number.parseFloat(value) / 100)
+    .refine((fraction) => fraction <= 1, { error: 'must be at most 100%' });
+/** A bare 5 most likely means 5%, a bare 0.05 the fraction 5%. */
+function bareNumberAsPercent(value) {
+    const percentValue = value > 0 && value < 1 ? value * 100 : value;
+    return `${Number(percentValue.toPrecision(6))}%`;
+}
+/**
+ * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
+ * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
+ */
+const RETIRED_RUNTIME = /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
+const KNOWN_RUNTIMES = Object.values(dist_cjs/* Runtime */.vYr)
+    .filter((id) => !RETIRED_RUNTIME.test(id))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) })
+    .strict();
 const imageSource = object({ image: schemas_string().min(1) }).strict();
 const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
 const codeSource = union([schemas_string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
@@ -82378,24 +82693,35 @@ const baselineSource = union([
     object({ version: union([schemas_string().regex(/^\d+$/), schemas_number().int().positive()]).transform(String) }).strict(),
     object({ alias: schemas_string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
 ], { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` });
-const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), union([schemas_string(), schemas_number(), schemas_boolean()]).transform(String));
+const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
+    error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
+}), union([schemas_string(), schemas_number(), schemas_boolean()], { error: 'must be a string, a number or true/false' })
+    .transform(String));
 const exemplar = object({
     name: schemas_string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
     payload: schemas_string().min(1).optional().describe('a JSON file with the event, relative to this file'),
     event: unknown().optional().describe('the event, inline'),
     weight: schemas_number().int().min(1).max(1000).default(1),
     expect: unknown().optional().describe('the response must contain this (subset match)'),
+    'expect-error': schemas_string()
+        .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
+        error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound',
+    })
+        .optional()
+        .describe('the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error'),
 })
     .strict();
+/** One optional positive limit per budget in BUDGET_METRICS. */
+const budgetLimits = Object.fromEntries(BUDGET_KEYS.map((key) => {
+    const metric = BUDGET_METRICS[key];
+    const limit = schemas_number().positive();
+    return [key, (metric.max === undefined ? limit : limit.max(metric.max)).optional().describe(metric.description)];
+}));
 const budgets = object({
-    'warm-p50-ms': schemas_number().positive().optional(),
-    'warm-p90-ms': schemas_number().positive().optional(),
-    'warm-p99-ms': schemas_number().positive().optional(),
-    'cold-p50-ms': schemas_number().positive().optional(),
-    'cold-p90-ms': schemas_number().positive().optional(),
-    'cost-per-million-usd': schemas_number().positive().optional(),
-    'max-memory-used-pct': schemas_number().positive().max(100).optional(),
-    'max-regression': schema_percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+    ...budgetLimits,
+    'max-regression': schema_percent
+        .optional()
+        .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
 })
     .strict();
 const variant = object({
@@ -82405,7 +82731,9 @@ const variant = object({
 })
     .strict();
 const integration = object({
-    command: schemas_string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
+    command: schemas_string()
+        .min(1)
+        .describe("run once per build, in the configuration file's directory, e.g. npm run test:integration"),
     'timeout-s': schemas_number().int().min(1).max(7200).default(600),
     repeat: schemas_number()
         .int()
@@ -82413,32 +82741,58 @@ const integration = object({
         .max(10)
         .default(2)
         .describe('runs per build; sequential runs alternate which build goes first'),
-    environment: record(schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), schemas_string())
+    environment: record(schemas_string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }), schemas_string())
         .optional()
         .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
-    'max-log-wait-s': schemas_number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+    'max-log-wait-s': schemas_number()
+        .int()
+        .min(0)
+        .max(900)
+        .default(120)
+        .describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
     concurrent: schemas_boolean()
         .default(true)
-        .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
+        .describe("run both builds' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side"),
 })
     .strict();
 const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
 const functionConfig = object({
     name: schemas_string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
     template: schemas_string().min(1).optional().describe('existing function whose configuration the perf function copies'),
-    runtime: schemas_string().min(1).optional(),
+    runtime: schemas_enum(KNOWN_RUNTIMES)
+        .optional()
+        .describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
     handler: schemas_string().min(1).optional(),
-    role: schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
+    role: schemas_string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' })
+        .optional(),
     timeout: schemas_number().int().min(1).max(900).optional(),
     environment: environment.optional(),
     candidate: codeSource,
     baseline: baselineSource,
     memory: array(memorySize).min(1).max(16).optional(),
-    architectures: array(schemas_enum(['x86_64', 'arm64'])).min(1).max(2).optional(),
+    architectures: array(schemas_enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: array(variant).max(8).optional(),
     exemplars: array(exemplar).min(1).max(50),
     budgets: budgets.optional(),
     integration: integration.optional(),
+    'managed-instances': object({
+        'instance-type': schemas_string()
+            .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
+        instances: schemas_number()
+            .positive()
+            .max(100000)
+            .default(1)
+            .describe('instances the capacity provider keeps running, on average over the month'),
+        'usd-per-hour': schemas_number()
+            .positive()
+            .optional()
+            .describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
+    })
+        .strict()
+        .optional()
+        .describe('the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests'),
 })
     .strict();
 /** Keys of the sampling section that the environment-pair design replaced, with what replaced them. */
@@ -82463,9 +82817,24 @@ const sampling = object({
         .max(50)
         .default(SAMPLING_DEFAULTS['pairs-per-environment'])
         .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
-    batch: schemas_number().int().min(1).max(100).default(SAMPLING_DEFAULTS.batch).describe('environment pairs added per variant at each look'),
-    'max-environment-pairs': schemas_number().int().min(1).max(500).default(SAMPLING_DEFAULTS['max-environment-pairs']).describe('environment pairs per variant at most'),
-    concurrency: schemas_number().int().min(1).max(100).default(SAMPLING_DEFAULTS.concurrency).describe('environment pairs measured at once'),
+    batch: schemas_number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(SAMPLING_DEFAULTS.batch)
+        .describe('environment pairs added per variant at each look'),
+    'max-environment-pairs': schemas_number()
+        .int()
+        .min(1)
+        .max(500)
+        .default(SAMPLING_DEFAULTS['max-environment-pairs'])
+        .describe('environment pairs per variant at most'),
+    concurrency: schemas_number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(SAMPLING_DEFAULTS.concurrency)
+        .describe('environment pairs measured at once'),
     confidence: schemas_number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
     'pass-confidence': schemas_number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
     seed: schemas_number().int().min(0).optional(),
@@ -82473,13 +82842,19 @@ const sampling = object({
     .strict();
 const configSchema = object({
     $schema: schemas_string().optional(),
-    region: schemas_string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    region: schemas_string()
+        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' })
+        .optional(),
     endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: array(functionConfig).min(1).max(20),
     sampling: sampling.default(SAMPLING_DEFAULTS),
-    strategy: schemas_enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
+    strategy: schemas_enum(STRATEGIES).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
-    'balanced-weight': schemas_number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
+    'balanced-weight': schemas_number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('weight of cost against speed for the balanced strategy'),
     traffic: object({
         'invocations-per-month': schemas_number().min(0).default(1_000_000),
         'cold-start-rate': schemas_number().min(0).max(1).default(0.01),
@@ -82502,6 +82877,7 @@ function configJsonSchema() {
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
+
 
 
 
@@ -82557,13 +82933,56 @@ function unwrap(schema) {
             return current;
     }
 }
+const TYPE_NAMES = {
+    array: 'a list',
+    int: 'an integer',
+    object: 'a mapping of keys to values',
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true or false',
+};
+/** The Levenshtein distance, to suggest the closest allowed value for a typo. */
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++)
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+    }
+    return previous[b.length];
+}
+function closest(value, candidates) {
+    if (typeof value !== 'string')
+        return '';
+    const ranked = candidates
+        .filter((c) => typeof c === 'string')
+        .map((c) => ({ c, d: editDistance(value.toLowerCase(), c.toLowerCase()) }))
+        .sort((x, y) => x.d - y.d);
+    const best = ranked[0];
+    return best && best.d <= Math.max(2, Math.floor(value.length / 4)) ? `; did you mean ${shown(best.c)}?` : '';
+}
+/** Zod's integer check adds "at most 2^53-1" beside the key's own bound: one message is enough. */
+function withoutRedundantIssues(issues) {
+    const key = (issue) => pathText(issue.path);
+    return issues.filter((issue) => !(issue.code === 'too_big' &&
+        Number(issue.maximum) === Number.MAX_SAFE_INTEGER &&
+        issues.some((other) => other !== issue && key(other) === key(issue))));
+}
 function describeIssue(issue, raw) {
     const where = pathText(issue.path) || '(top level)';
     const value = valueAt(raw, issue.path);
     const got = value === undefined ? '' : ` (got ${shown(value)})`;
+    // A missing key, whatever its schema (a union's own message would describe the forms instead).
+    if (value === undefined && issue.code === 'invalid_union')
+        return `${where}: is required`;
     switch (issue.code) {
         case 'invalid_type':
-            return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
+            if (value === undefined)
+                return `${where}: is required`;
+            if (issue.message && !issue.message.startsWith('Invalid input'))
+                return `${where}: ${issue.message}${got}`;
+            return `${where}: must be ${TYPE_NAMES[issue.expected] ?? `of type ${issue.expected}`}${got}`;
         case 'too_small':
             return issue.origin === 'array'
                 ? `${where}: must have at least ${String(issue.minimum)} item(s)`
@@ -82571,9 +82990,15 @@ function describeIssue(issue, raw) {
                     ? `${where}: must not be empty`
                     : `${where}: must be at least ${String(issue.minimum)}${got}`;
         case 'too_big':
-            return issue.origin === 'array' ? `${where}: must have at most ${String(issue.maximum)} items` : `${where}: must be at most ${String(issue.maximum)}${got}`;
+            if (issue.origin === 'array')
+                return `${where}: must have at most ${String(issue.maximum)} items`;
+            return Number(issue.maximum) === Number.MAX_SAFE_INTEGER
+                ? `${where}: is too large${got}`
+                : `${where}: must be at most ${String(issue.maximum)}${got}`;
         case 'invalid_value':
-            return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}`;
+            return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}${closest(value, issue.values)}`;
+        case 'invalid_key':
+            return `${where}: ${issue.issues[0]?.message ?? 'is not a valid key here'}`;
         case 'unrecognized_keys': {
             const valid = keysAt(issue.path);
             return issue.keys
@@ -82598,32 +83023,71 @@ function parseDocument(text, source) {
         throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
     }
 }
+/** The region the embedded service answers for when the configuration names none. */
+const LOCAL_REGION = 'us-east-1';
 /** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
 function loadConfig(file, options = {}) {
-    if (!(0,external_node_fs_.existsSync)(file))
-        throw new ConfigError(file, ['file not found: create it, or pass --config with the right path']);
-    return validateConfig(parseDocument((0,external_node_fs_.readFileSync)(file, 'utf8'), file), file, options);
+    const stats = (0,external_node_fs_.statSync)(file, { throwIfNoEntry: false });
+    if (!stats)
+        throw new ConfigError(file, [
+            'file not found: create it (lambda-perf-gate init writes a starter), or pass --config with the right path',
+        ]);
+    if (stats.isDirectory()) {
+        const inside = ['lambda-perf.yml', 'lambda-perf.yaml', 'lambda-perf.json']
+            .map((name) => (0,external_node_path_.join)(file, name))
+            .find((path) => (0,external_node_fs_.existsSync)(path));
+        throw new ConfigError(file, [
+            `is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`,
+        ]);
+    }
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (error) {
+        throw new ConfigError(file, [`cannot be read (${error.code ?? errorMessage(error)})`]);
+    }
+    return validateConfig(parseDocument(text, file), file, options);
 }
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 function validateConfig(document, source, options = {}) {
-    const withOverrides = document && typeof document === 'object' ? { ...document, ...stripUndefined(options.overrides ?? {}) } : document;
+    if (document === null || document === undefined)
+        throw new ConfigError(source, [
+            'the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)',
+        ]);
+    const built = withBuilds(document, options.builds);
+    const withOverrides = built && typeof built === 'object' ? { ...built, ...stripUndefined(options.overrides ?? {}) } : built;
     const parsed = configSchema.safeParse(withOverrides);
     if (!parsed.success)
-        throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
+        throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
     const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env);
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env, options.local === true);
     if (problems.length)
         throw new ConfigError(source, problems);
     return config;
+}
+function withBuilds(document, builds) {
+    const functions = document?.functions;
+    if (!builds || !Array.isArray(functions))
+        return document;
+    const filled = functions.map((fn) => fn && typeof fn === 'object' && !Array.isArray(fn)
+        ? { candidate: builds.candidate, baseline: builds.baseline, ...fn }
+        : fn);
+    return { ...document, functions: filled };
 }
 /** Drops undefined values, so optional keys are absent rather than undefined. */
 function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
-function resolveConfig(raw, directory, problems, env) {
-    const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+function resolveConfig(raw, directory, problems, env, local) {
+    const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
     if (!region)
         problems.push('region: not set; set region in the file or AWS_REGION in the environment');
+    else {
+        const unpriced = unpricedRegionProblem(region);
+        if (unpriced)
+            problems.push(unpriced);
+    }
     const sampling = raw.sampling;
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {
@@ -82633,6 +83097,13 @@ function resolveConfig(raw, directory, problems, env) {
         return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
     });
     problems.push(...samplingProblems(sampling, functions));
+    functions.forEach((fn, i) => {
+        const price = fn.managedInstances && region
+            ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour)
+            : 0;
+        if (typeof price === 'string')
+            problems.push(`functions[${i}].managed-instances.instance-type: ${price}`);
+    });
     return {
         region: region ?? '',
         ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
@@ -82651,7 +83122,9 @@ function resolveConfig(raw, directory, problems, env) {
         traffic: {
             invocationsPerMonth: raw.traffic['invocations-per-month'],
             coldStartRate: raw.traffic['cold-start-rate'],
-            ...(raw.traffic['account-gb-seconds-per-month'] === undefined ? {} : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
+            ...(raw.traffic['account-gb-seconds-per-month'] === undefined
+                ? {}
+                : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
         },
     };
 }
@@ -82664,7 +83137,9 @@ function samplingProblems(sampling, functions) {
     const batch = sampling.batch;
     const cap = sampling['max-environment-pairs'];
     if (cap < batch)
-        return [`sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`];
+        return [
+            `sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`,
+        ];
     const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
     const share = (1 - sampling.confidence) / (2 * variants);
     const beta = 1 - sampling['pass-confidence'];
@@ -82732,29 +83207,38 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
         if (exemplars.findIndex((other) => other.name === e.name) !== i)
             problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
     });
-    const b = fn.budgets ?? {};
-    const budgets = stripUndefined({
-        warmP50Ms: b['warm-p50-ms'],
-        warmP90Ms: b['warm-p90-ms'],
-        warmP99Ms: b['warm-p99-ms'],
-        coldP50Ms: b['cold-p50-ms'],
-        coldP90Ms: b['cold-p90-ms'],
-        costPerMillionUsd: b['cost-per-million-usd'],
-        maxMemoryUsedPct: b['max-memory-used-pct'],
-    });
+    const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
+    const budgets = stripUndefined(limits);
     return {
         name: fn.name,
-        ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
+        ...stripUndefined({
+            template: fn.template,
+            runtime: fn.runtime,
+            handler: fn.handler,
+            role: fn.role,
+            timeoutS: fn.timeout,
+        }),
         environment: fn.environment ?? {},
         candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
         baseline,
         ...(fn.memory ? { memory: [...fn.memory] } : {}),
-        architectures: (fn.architectures ?? ['x86_64']),
+        architectures: fn.architectures ?? ['x86_64'],
         variants,
         exemplars,
         budgets,
-        tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
+        tolerance: maxRegression ?? DEFAULT_TOLERANCE,
         ...integrationOf(fn.integration ?? globalIntegration, directory),
+        ...(fn['managed-instances']
+            ? {
+                managedInstances: {
+                    instanceType: fn['managed-instances']['instance-type'],
+                    instances: fn['managed-instances'].instances,
+                    ...(fn['managed-instances']['usd-per-hour'] === undefined
+                        ? {}
+                        : { usdPerHour: fn['managed-instances']['usd-per-hour'] }),
+                },
+            }
+            : {}),
     };
 }
 function integrationOf(raw, directory) {
@@ -82803,77 +83287,16 @@ function resolveExemplar(exemplar, where, directory, problems) {
     }
     if (payload.length > MAX_PAYLOAD_BYTES)
         problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
-    return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
-}
-
-;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
-
-/** A failure of the platform or its access, not of the code under test: exit code 3. */
-class InfrastructureError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'InfrastructureError';
+    if (exemplar.expect !== undefined && exemplar['expect-error'] !== undefined) {
+        problems.push(`${where}: give expect (for an answer) or expect-error (for a failure), not both`);
     }
-}
-/**
- * The one mapper from SDK errors to messages a person can act on, naming the permission or the
- * resource involved.
- */
-function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
-    const e = (error ?? {});
-    const status = e.$metadata?.httpStatusCode;
-    const code = e.code ?? e.cause?.code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
-        return new InfrastructureError(`cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
-    }
-    if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-        return new InfrastructureError(`permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
-    }
-    if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException' || e.name === 'ExpiredTokenException' || e.name === 'CredentialsProviderError') {
-        return new InfrastructureError(`AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
-    }
-    if (e.name === 'ResourceNotFoundException')
-        return new InfrastructureError(`${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
-    if (e.name === 'TooManyRequestsException')
-        return new InfrastructureError(`AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-    return new InfrastructureError(`${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
-}
-/** Errors worth retrying with backoff once the SDK's own attempts are spent. */
-function isRetryable(error) {
-    const e = (error ?? {});
-    const status = e.$metadata?.httpStatusCode ?? 0;
-    return e.name === 'TooManyRequestsException' || e.name === 'ServiceException' || e.name === 'ResourceConflictException' || status >= 500 || status === 429;
-}
-
-;// CONCATENATED MODULE: ./src/gate/backend.ts
-
-
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
-async function probeBackend(endpoint) {
-    const lambda = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
-    if (!endpoint)
-        return lambda;
-    let response;
-    try {
-        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
-    }
-    catch {
-        throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
-    }
-    if (!response.ok)
-        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-    const info = (await response.json());
-    // Where functions share the service's user, every report says so.
-    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
-    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim() };
-}
-/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
-function checkForBackend(config, backend, source) {
-    if (backend.kind !== 'aws')
-        return;
-    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : []);
-    if (problems.length)
-        throw new ConfigError(source, problems);
+    return {
+        name: exemplar.name,
+        payload,
+        weight: exemplar.weight,
+        ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }),
+        ...(exemplar['expect-error'] === undefined ? {} : { expectError: exemplar['expect-error'] }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/gate/cleanup.ts
@@ -82945,111 +83368,1336 @@ function cleanupOnSignals(cleanup, exitCode) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/analysis/pricing.ts
-const X86_TIERS = [
-    { upToGbSeconds: 6e9, pricePerGbSecond: 0.0000166667 },
-    { upToGbSeconds: 15e9, pricePerGbSecond: 0.000015 },
-    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000133334 },
-];
-const ARM_TIERS = [
-    { upToGbSeconds: 7.5e9, pricePerGbSecond: 0.0000133334 },
-    { upToGbSeconds: 18.75e9, pricePerGbSecond: 0.0000120001 },
-    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000106667 },
-];
-/** us-east-1's request price; some regions charge more or less (see `requestPriceUsd`). */
-const REQUEST_PRICE_USD = 0.2 / 1e6;
-/** Regional request prices per million where they differ from us-east-1 (shared/FACTS.md "Pricing"). */
-const REQUEST_PRICES_PER_MILLION = {
-    'af-south-1': 0.27,
-    'ap-east-1': 0.28,
-    'me-south-1': 0.25,
-    'eu-south-1': 0.23,
-    'eu-central-2': 0.22,
-    'ap-southeast-5': 0.18,
-};
-/** The price of one request in a region. */
-function requestPriceUsd(region) {
-    const perMillion = REQUEST_PRICES_PER_MILLION[region];
-    return perMillion === undefined ? REQUEST_PRICE_USD : perMillion / 1e6;
-}
-/** SnapStart (from price-list copies): cache per GB-second while a version is active, restore per GB. */
-const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
-const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
-const SECONDS_PER_MONTH = 730 * 3600;
-/** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
-const MAX_BILLED_INIT_MS = 10_000;
-/** x86 price per ms at 128 MB relative to the default 2.1e-9. */
-const REGION_FACTORS = {
-    'ap-east-1': 2.9 / 2.1,
-    'af-south-1': 2.8 / 2.1,
-    'me-south-1': 2.6 / 2.1,
-    'eu-south-1': 2.4 / 2.1,
-};
-function regionFactor(region) {
-    return REGION_FACTORS[region] ?? 1;
-}
-/** The average price per GB-second when a month's usage is `monthlyGbSeconds`, walking the tiers. */
-function blendedPricePerGbSecond(architecture, region, monthlyGbSeconds) {
-    const tiers = architecture === 'arm64' ? ARM_TIERS : X86_TIERS;
-    const factor = regionFactor(region);
-    if (monthlyGbSeconds <= 0)
-        return tiers[0].pricePerGbSecond * factor;
-    let cost = 0;
-    let from = 0;
-    for (const tier of tiers) {
-        const inTier = Math.min(monthlyGbSeconds, tier.upToGbSeconds) - from;
-        if (inTier <= 0)
-            break;
-        cost += inTier * tier.pricePerGbSecond;
-        from = tier.upToGbSeconds;
+;// CONCATENATED MODULE: ./src/github/event.ts
+
+function readRunContext(env) {
+    let payload = {};
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            payload = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        }
+        catch {
+            payload = {};
+        }
     }
-    return (cost / monthlyGbSeconds) * factor;
-}
-/**
- * The price of a function's own GB-seconds when the account's aggregate for the month is
- * `accountGbSeconds` (this function included): what the function adds at the top of the account's
- * tiers. With no account volume, the first tier's price.
- */
-function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accountGbSeconds) {
-    if (accountGbSeconds <= 0 || functionGbSeconds <= 0)
-        return blendedPricePerGbSecond(architecture, region, 0);
-    const total = Math.max(accountGbSeconds, functionGbSeconds);
-    const cost = (gbSeconds) => (gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds);
-    return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
-}
-/**
- * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
- * cold starts (whose INIT is billed), plus the request charge and SnapStart charges; and the
- * month's cost at the configured traffic, priced through the tiers.
- */
-function estimateCost(inputs) {
-    const gb = inputs.memoryMb / 1024;
-    const c = inputs.coldStartRate;
-    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
-    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
-    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, inputs.accountGbSecondsPerMonth ?? 0);
-    const requestPrice = requestPriceUsd(inputs.region);
-    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
-    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
-    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
-    // Every invocation pays for its duration as a warm one would; cold starts add what their
-    // billed INIT (and slower first run) cost beyond that.
-    const compute = warmCompute;
-    const coldStarts = c * (coldCompute - warmCompute);
-    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-    const perInvocation = compute + coldStarts + requestPrice + restore;
-    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+    const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '/').split('/');
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const defaultBranch = payload.repository?.default_branch;
+    const pullRequest = payload.pull_request?.number ?? payload.workflow_run?.pull_requests?.[0]?.number;
+    const pullRequests = [
+        payload.pull_request?.number,
+        ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number),
+    ].filter((n) => Number.isInteger(n));
+    const run = payload.workflow_run;
+    const before = eventName === 'push' && typeof payload.before === 'string' && !/^0+$/.test(payload.before)
+        ? payload.before
+        : undefined;
+    const baseSha = payload.pull_request?.base?.sha ?? before;
+    const labels = (payload.pull_request?.labels ?? [])
+        .map((label) => label?.name)
+        .filter((name) => typeof name === 'string');
     return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
-        pricePerGbSecond: price,
-        breakdownPerMillionUsd: { compute: compute * 1e6, requests: requestPrice * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6 },
+        eventName,
+        owner,
+        repo,
+        ref,
+        sha: env.GITHUB_SHA ?? '',
+        ...(defaultBranch ? { defaultBranch } : {}),
+        ...(pullRequest ? { pullRequest } : {}),
+        ...(payload.pull_request?.base?.ref ? { baseRef: payload.pull_request.base.ref } : {}),
+        isDefaultBranchPush: eventName === 'push' && defaultBranch !== undefined && ref === `refs/heads/${defaultBranch}`,
+        pullRequests,
+        ...(run?.head_sha
+            ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } }
+            : {}),
+        ...(baseSha ? { baseSha } : {}),
+        labels,
     };
 }
-/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
-function billedColdMs(reportedBilledMs, durationMs, initMs) {
-    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
+
+;// CONCATENATED MODULE: ./src/github/report-target.ts
+
+/**
+ * The pull request a report file measured elsewhere may be posted to (`mode: comment`, the
+ * workflow_run half of the fork-safe pair). The report comes from a run of the pull request's own
+ * code, which can write any number into it, so the number must be one the event is about: one of
+ * the event's pull requests, or, when a workflow_run lists none (GitHub lists none for a fork's
+ * pull request), a pull request whose head is the commit that run was for. Returns the number, or
+ * throws a message saying why not.
+ */
+async function verifiedPullRequest(named, context, octokit) {
+    const listed = context.pullRequests;
+    if (named === undefined)
+        return listed[0];
+    if (listed.includes(named))
+        return named;
+    const refuse = (why) => {
+        throw new UsageError(`refusing to comment on PR #${named}: ${why}. A report file can name any pull request; post it only where the event says it belongs.`);
+    };
+    if (listed.length)
+        refuse(`this ${context.eventName || 'run'} is about PR ${listed.map((n) => `#${n}`).join(', ')}`);
+    const run = context.workflowRun;
+    if (!run)
+        refuse(`this ${context.eventName || 'run'} names no pull request`);
+    if (!octokit)
+        refuse(`the workflow_run lists no pull request, and without a token its head commit cannot be checked against PR #${named}`);
+    let head;
+    try {
+        const { data } = await octokit.rest.pulls.get({ owner: context.owner, repo: context.repo, pull_number: named });
+        head = { sha: data.head.sha, repo: data.head.repo?.full_name ?? '' };
+    }
+    catch (error) {
+        return refuse(`PR #${named} could not be read (${errorMessage(error)})`);
+    }
+    if (head.sha !== run.headSha || (run.headRepository && head.repo && head.repo !== run.headRepository)) {
+        refuse(`its head is ${head.sha.slice(0, 12)} (${head.repo || 'unknown repository'}), but this workflow_run was for ${run.headSha.slice(0, 12)} (${run.headRepository || 'unknown repository'})`);
+    }
+    return named;
+}
+
+;// CONCATENATED MODULE: ./src/github/run-links.ts
+
+const SHA = /^[0-9a-f]{40}$/;
+/** A push's `before` when the branch is new. */
+const NO_COMMIT = /^0{40}$/;
+function commit(sha, ref) {
+    if (!sha || !SHA.test(sha) || NO_COMMIT.test(sha))
+        return undefined;
+    return { sha, ...(ref ? { ref } : {}) };
+}
+function readPayload(path) {
+    if (!path)
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/**
+ * The commits compared and the workflow run, from the runner's environment (GITHUB_SERVER_URL,
+ * GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_SHA, GITHUB_REF_NAME and the event file), for the
+ * action and for the CLI run inside a workflow. A pull request's head and base come from its
+ * event (GITHUB_SHA is the merge commit there); a push compares its commit with `before`.
+ * Undefined outside GitHub Actions.
+ */
+function reportContext(env) {
+    if (!env.GITHUB_ACTIONS && !env.GITHUB_RUN_ID)
+        return undefined;
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const pr = payload.pull_request;
+    const head = pr ? commit(pr.head?.sha, pr.head?.ref) : commit(env.GITHUB_SHA, env.GITHUB_REF_NAME);
+    const base = pr ? commit(pr.base?.sha, pr.base?.ref) : commit(payload.before, undefined);
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+        : undefined;
+    const context = {
+        ...(head ? { head } : {}),
+        ...(base ? { base } : {}),
+        ...(runUrl ? { runUrl } : {}),
+    };
+    return Object.keys(context).length ? context : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Text from a function, a command or a report file (error types and messages, responses, output
+ * tails, names), made inert for GitHub-flavoured markdown: it reads the same in the PR comment and
+ * the job summary, but cannot close the comment's `<details>`, add HTML, images or links, mention
+ * or notify anyone, break out of a table cell, or start a block of its own.
+ *
+ * - `&`, `<`, `>` become entities, so no tag (`</details>`, `<img>`, `<!--`) survives.
+ * - A backslash goes before what could make a link or image (`[`, `]`), a code span, a table cell
+ *   border (`|`), emphasis or strike-through (`*`, `~`, and `_` at a word's edge), math (`$`),
+ *   and before a backslash, which could otherwise escape the renderer's own markup after it.
+ * - `@mentions`, `#123` references and autolinks (`https://`, `www.`) are broken by a zero-width
+ *   space, which GitHub's mention, reference and link detection does not cross.
+ * - Line breaks become `<br>`: the text stays one line, inside its table cell or list item, so it
+ *   cannot start a heading, list, quote or code block.
+ *
+ * Meant for markdown context; inside a code span backslashes and entities would show, so wrap the
+ * result in `<code>...</code>` to show it as code.
+ */
+function escapeMarkdown(text) {
+    return String(text)
+        .replace(/[\\`*[\]|~$]/g, '\\$&')
+        .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/@/g, '@\u200b')
+        .replace(/#(?=\w)/g, '#\u200b')
+        .replace(/\b(https?|ftp|mailto|file|data|javascript|vbscript):/gi, '$1\u200b:')
+        .replace(/\bwww\./gi, 'www\u200b.')
+        .replace(/\r\n?|\n/g, '<br>');
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+/** Number formats shared by the renderers. */
+const ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
+const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+const usd = (value) => {
+    if (Number.isNaN(value))
+        return '–';
+    if (value >= 100)
+        return `$${value.toFixed(0)}`;
+    if (value >= 0.01 || value === 0)
+        return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
+    return `$${value.toPrecision(2)}`;
+};
+/** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
+const money = (value) => usd(value).replace('$', '\\$');
+const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+const percentChange = (value) => value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+const roundsText = (rounds) => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
+/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
+function unitsText(c) {
+    if (c.rounds?.length)
+        return roundsText(c.rounds);
+    if (!c.environmentPairs)
+        return c.units ? `${c.units} environment pairs` : '–';
+    const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
+    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+}
+/** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
+function shortPercent(percent) {
+    if (Number.isNaN(percent))
+        return '–';
+    if (!Number.isFinite(percent))
+        return percent > 0 ? '+∞' : '-∞';
+    const rounded = Math.abs(percent) >= 10 ? percent.toFixed(0) : percent.toFixed(1);
+    return `${percent >= 0 && !rounded.startsWith('-') ? '+' : ''}${rounded}%`;
+}
+/** A ratio as a short change: 1.234 -> +23%. */
+const shortChange = (ratio) => shortPercent((ratio - 1) * 100);
+/**
+ * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
+ * (a ratio of -100%) is what too few samples give, not a finding.
+ */
+function unbounded(c) {
+    return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+}
+/** What an unbounded interval means to a reader. */
+const TOO_FEW = {
+    warm: 'too few warm samples to compare',
+    cold: 'too few cold starts to compare',
+};
+/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
+function changeWithInterval(c) {
+    if (Number.isNaN(c.ratio) || unbounded(c))
+        return TOO_FEW[c.metric] ?? 'too few samples to compare';
+    const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
+    return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+}
+
+;// CONCATENATED MODULE: ./src/report/headline.ts
+
+
+const warmOf = (v) => v.comparisons.find((c) => c.metric === 'warm');
+function headline(f) {
+    const regressions = f.variants.filter((v) => warmOf(v)?.outcome === 'regression');
+    const worst = regressions.sort((a, b) => warmOf(b).ratio - warmOf(a).ratio)[0];
+    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+    const variant = worst ??
+        (recommended && warmOf(recommended) ? recommended : undefined) ??
+        f.variants.find((v) => warmOf(v)) ??
+        f.variants[0];
+    const warm = variant ? warmOf(variant) : undefined;
+    return {
+        ...(variant ? { variant } : {}),
+        ...(warm ? { warm } : {}),
+        costChangePercent: variant?.costChangePercent ?? null,
+        ...(recommended ? { recommended } : {}),
+    };
+}
+/**
+ * A variant as a reader names it: `512 MB`, with the architecture when the function was measured
+ * on more than one, and the variant's name (from the config, so escaped) when it has one.
+ */
+function variantLabel(v, f) {
+    const architectures = new Set(f.variants.map((x) => x.architecture));
+    return [
+        `${v.memoryMb} MB`,
+        architectures.size > 1 ? v.architecture : '',
+        v.name === 'default' ? '' : escapeMarkdown(v.name),
+    ]
+        .filter(Boolean)
+        .join(' ');
+}
+/** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
+function monthlyEffect(v) {
+    const after = v.candidate.cost.monthlyUsd;
+    const delta = after - v.baseline.cost.monthlyUsd;
+    if (!Number.isFinite(after))
+        return '';
+    if (!Number.isFinite(delta))
+        return `${money(after)} a month`;
+    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
+}
+/**
+ * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
+ * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
+ * gate's own figures, and variant names escaped.
+ */
+function headlineText(f, h = headline(f)) {
+    const parts = [];
+    const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+    if (h.warm && usable)
+        parts.push(`warm ${changeWithInterval(h.warm)}`);
+    if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
+        parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
+    if (!usable)
+        parts.push(h.variant?.stopped
+            ? `no comparison: ${escapeMarkdown(h.variant.stopped)}`
+            : h.warm
+                ? changeWithInterval(h.warm)
+                : 'no comparison');
+    const at = usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended
+        ? ` at ${variantLabel(h.variant, f)}`
+        : '';
+    const recommended = h.recommended
+        ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
+        : '';
+    return `${at}: ${parts.join(', ')}${recommended}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment-state.ts
+
+
+
+const PREFIX = '<!-- lambda-perf-gate-state v=1';
+const VERDICTS = ['pass', 'fail', 'inconclusive'];
+const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+/** More is not read: a comment holds at most what fits GitHub's 65,536 characters anyway. */
+const MAX_LINE = 16_384;
+const MAX_FUNCTIONS = 200;
+const comment_state_SHA = /^[0-9a-f]{7,40}$/;
+/** A name as encodeURIComponent writes it: nothing that could end the HTML comment (`>` is %3E). */
+const ENCODED_NAME = /^[A-Za-z0-9%\-_.!~*'()]{0,600}$/;
+const CHANGE = /^[+-]\d{1,7}(\.\d)?$/;
+function commentState(report) {
+    const sha = report.context?.head?.sha;
+    return {
+        ...(sha !== undefined && comment_state_SHA.test(sha) ? { sha } : {}),
+        functions: report.functions.slice(0, MAX_FUNCTIONS).map((f) => {
+            const warm = headline(f).warm;
+            const change = warm && Number.isFinite(warm.ratio) ? Math.round((warm.ratio - 1) * 1000) / 10 : undefined;
+            return {
+                name: f.name,
+                verdict: f.verdict,
+                ...(change !== undefined && Number.isFinite(change) ? { warmChangePercent: change } : {}),
+            };
+        }),
+    };
+}
+/** The hidden line: `<!-- lambda-perf-gate-state v=1 sha=0a1b2c3 f=orders,fail,+23.4 -->`. */
+function stateMarker(state) {
+    const tokens = [PREFIX];
+    if (state.sha)
+        tokens.push(`sha=${state.sha}`);
+    for (const f of state.functions) {
+        const change = f.warmChangePercent === undefined
+            ? '-'
+            : `${f.warmChangePercent >= 0 ? '+' : ''}${f.warmChangePercent.toFixed(1)}`;
+        tokens.push(`f=${encodeURIComponent(f.name)},${f.verdict},${change}`);
+    }
+    return `${tokens.join(' ')} -->`;
+}
+/** The state a previous comment's body holds, or undefined when it holds none that parses. */
+function readCommentState(body) {
+    const start = body.indexOf(PREFIX);
+    if (start < 0)
+        return undefined;
+    const end = body.indexOf(' -->', start);
+    if (end < 0 || end - start > MAX_LINE)
+        return undefined;
+    const tokens = body
+        .slice(start + PREFIX.length, end)
+        .split(' ')
+        .filter(Boolean);
+    let sha;
+    const functions = [];
+    for (const token of tokens) {
+        const [key, value = ''] = token.split(/=(.*)/s);
+        if (key === 'sha' && sha === undefined && comment_state_SHA.test(value)) {
+            sha = value;
+            continue;
+        }
+        const parts = value.split(',');
+        if (key !== 'f' || parts.length !== 3 || functions.length >= MAX_FUNCTIONS)
+            return undefined;
+        const [encoded = '', verdict = '', change = ''] = parts;
+        if (!ENCODED_NAME.test(encoded) ||
+            !VERDICTS.includes(verdict) ||
+            !(change === '-' || CHANGE.test(change)))
+            return undefined;
+        let name;
+        try {
+            name = decodeURIComponent(encoded);
+        }
+        catch {
+            return undefined;
+        }
+        functions.push({
+            name,
+            verdict: verdict,
+            ...(change === '-' ? {} : { warmChangePercent: Number(change) }),
+        });
+    }
+    return { ...(sha ? { sha } : {}), functions };
+}
+/**
+ * What changed since the comment's last version, as one markdown line, or '' when there was no
+ * previous version or nothing changed (a verdict, or a warm change by a point or more): a rerun
+ * that finds the same leaves the comment as it was. Names are the current report's (escaped); the previous state lends only its
+ * verdicts and figures, which were checked on reading.
+ */
+function sinceLastRun(previous, current) {
+    if (!previous)
+        return '';
+    const before = new Map(previous.functions.map((f) => [f.name, f]));
+    const changes = [];
+    for (const now of current.functions) {
+        const was = before.get(now.name);
+        if (!was)
+            continue;
+        const moved = was.warmChangePercent !== undefined &&
+            now.warmChangePercent !== undefined &&
+            Math.abs(was.warmChangePercent - now.warmChangePercent) >= 1;
+        if (was.verdict === now.verdict && !moved)
+            continue;
+        const figure = (f) => `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
+        changes.push(`${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`);
+    }
+    if (!changes.length)
+        return '';
+    const since = previous.sha ? ` (\`${previous.sha.slice(0, 7)}\`)` : '';
+    return `Since the last run${since}: ${changes.join('; ')}.`;
+}
+
+;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
+
+/** When the sticky comment is written: every run, when the verdict changes, on a failure, or never (see upsertStickyComment). */
+const COMMENT_MODES = ['always', 'on-change', 'on-failure', 'never'];
+const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+) -->/;
+/** The author of comments written with a workflow's GITHUB_TOKEN. */
+const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
+/**
+ * Who the token writes as. A person's token (PAT) says so at GET /user; a GitHub App installation
+ * token, such as a workflow's GITHUB_TOKEN, gets 403 there, and its comments are written by
+ * github-actions[bot]. (Another App's token writes as `<app>[bot]`, which GET /user cannot tell:
+ * with one, the gate finds no comment of its own and writes a new one each run.)
+ */
+async function commentAuthor(octokit) {
+    try {
+        return (await octokit.rest.users.getAuthenticated()).data.login;
+    }
+    catch (error) {
+        if (error.status === 403)
+            return GITHUB_ACTIONS_LOGIN;
+        throw error;
+    }
+}
+/**
+ * Keeps one comment per configuration on the pull request, found again through its hidden marker
+ * and updated in place. Modes: `always` writes every run; `on-change` writes when the verdict
+ * differs from the comment's (and creates none for a pass); `on-failure` writes on a failure and
+ * afterwards keeps an existing comment current; `never` writes nothing.
+ *
+ * Only a comment the token's own identity wrote counts as the gate's: anyone can post the marker,
+ * and such a comment is neither updated (which would fail, or edit someone else's words) nor read
+ * for the previous verdict.
+ *
+ * `body` may be a function of what the existing comment showed (its hidden state line, read
+ * strictly; undefined when there is no comment or no state that parses), so the new comment can
+ * say what changed since.
+ */
+async function upsertStickyComment(octokit, target, body, verdict, mode) {
+    if (mode === 'never')
+        return { action: 'skipped' };
+    const author = await commentAuthor(octokit);
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+        owner: target.owner,
+        repo: target.repo,
+        issue_number: target.issueNumber,
+        per_page: 100,
+    });
+    const existing = comments.find((comment) => {
+        if (comment.user?.login.toLowerCase() !== author.toLowerCase())
+            return false;
+        const match = MARKER.exec(comment.body ?? '');
+        return match !== null && decodeURIComponent(match[1] ?? '') === target.key;
+    });
+    const previousVerdict = existing ? MARKER.exec(existing.body ?? '')?.[2] : undefined;
+    const write = mode === 'always' ||
+        (mode === 'on-change' && (existing ? previousVerdict !== verdict : verdict !== 'pass')) ||
+        (mode === 'on-failure' && (verdict === 'fail' || existing !== undefined));
+    if (!write)
+        return existing ? { action: 'unchanged', url: existing.html_url } : { action: 'skipped' };
+    const text = typeof body === 'string' ? body : body(existing ? readCommentState(existing.body ?? '') : undefined);
+    try {
+        if (existing) {
+            if (existing.body === text)
+                return { action: 'unchanged', url: existing.html_url };
+            const updated = await octokit.rest.issues.updateComment({
+                owner: target.owner,
+                repo: target.repo,
+                comment_id: existing.id,
+                body: text,
+            });
+            return { action: 'updated', url: updated.data.html_url };
+        }
+        const created = await octokit.rest.issues.createComment({
+            owner: target.owner,
+            repo: target.repo,
+            issue_number: target.issueNumber,
+            body: text,
+        });
+        return { action: 'created', url: created.data.html_url };
+    }
+    catch (error) {
+        throw writeRefused(error);
+    }
+}
+/** A 403 on writing says which permission is missing; other errors pass unchanged. */
+function writeRefused(error) {
+    if (error.status !== 403 || !(error instanceof Error))
+        return error;
+    error.message =
+        `${error.message} (HTTP 403): the token needs the permission pull-requests: write (in the workflow: permissions: pull-requests: write); ` +
+            'a pull request from a fork gets a read-only token whatever the workflow asks, so comment from a workflow_run job (see the README)';
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
+
+/** A failure of the platform or its access, not of the code under test: exit code 3. */
+class InfrastructureError extends Error {
+    kind;
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+        this.name = 'InfrastructureError';
+    }
+}
+/** Whether `error` is an infrastructure error of one of `kinds`. */
+function isInfrastructureError(error, ...kinds) {
+    return error instanceof InfrastructureError && (kinds.length === 0 || kinds.includes(error.kind));
+}
+/**
+ * The one mapper from SDK errors to messages a person can act on, naming the permission or the
+ * resource involved.
+ */
+function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
+    const e = (error ?? {});
+    const status = e.$metadata?.httpStatusCode;
+    const code = e.code ?? e.cause?.code ?? networkCodeIn(e.message);
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
+        return new InfrastructureError('unreachable', `cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
+    }
+    // Refused credentials answer 403 too: name them before the status says "permission".
+    if (e.name === 'UnrecognizedClientException' ||
+        e.name === 'InvalidSignatureException' ||
+        e.name === 'ExpiredTokenException' ||
+        e.name === 'CredentialsProviderError') {
+        return new InfrastructureError('credentials', `AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+    }
+    if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
+        return new InfrastructureError('denied', `permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
+    }
+    if (e.name === 'ResourceNotFoundException')
+        return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
+    if (e.name === 'TooManyRequestsException')
+        return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
+    return new InfrastructureError('failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
+}
+/**
+ * The socket error code in a message. The SDK wraps an error thrown from another realm (as under
+ * jest's VM modules) into "AWS SDK error wrapper for Error: connect ECONNREFUSED ...", dropping its
+ * `code`; this is the one place that reads a foreign error's text.
+ */
+function networkCodeIn(message) {
+    return /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET)\b/.exec(message ?? '')?.[1];
+}
+/** Errors worth retrying with backoff once the SDK's own attempts are spent. */
+function isRetryable(error) {
+    const e = (error ?? {});
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    return (e.name === 'TooManyRequestsException' ||
+        e.name === 'ServiceException' ||
+        e.name === 'ResourceConflictException' ||
+        status >= 500 ||
+        status === 429);
+}
+
+;// CONCATENATED MODULE: ./src/lambda/apply-memory.ts
+
+
+/**
+ * Sets a production function's memory to the recommendation, guarded by its RevisionId so a
+ * concurrent change is not overwritten. Only the memory size changes; a recommendation for
+ * another architecture or for a failing candidate is reported, not applied.
+ */
+async function applyRecommendedMemory(client, functionName, result, endpoint) {
+    let current;
+    try {
+        current = await client.send(new dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: functionName }));
+    }
+    catch (error) {
+        throw describeAwsError(error, 'GetFunctionConfiguration', functionName, endpoint);
+    }
+    const from = current.MemorySize ?? 0;
+    const recommended = result.recommended;
+    const unchanged = (note, to = from) => ({
+        function: functionName,
+        from,
+        to,
+        applied: false,
+        note,
+    });
+    if (!recommended)
+        return unchanged('no recommendation was made');
+    if (result.verdict === 'fail')
+        return unchanged(`the gate failed for ${result.name}; memory left at ${from} MB`, recommended.memory);
+    if (!(current.Architectures ?? ['x86_64']).includes(recommended.architecture)) {
+        return unchanged(`the recommendation is for ${recommended.architecture}; only the memory size is ever changed`, recommended.memory);
+    }
+    if (from === recommended.memory)
+        return unchanged(`already at the recommended ${from} MB`);
+    try {
+        await client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
+            FunctionName: functionName,
+            MemorySize: recommended.memory,
+            RevisionId: current.RevisionId,
+        }));
+        await (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
+    }
+    catch (error) {
+        throw describeAwsError(error, 'UpdateFunctionConfiguration', functionName, endpoint);
+    }
+    return {
+        function: functionName,
+        from,
+        to: recommended.memory,
+        applied: true,
+        note: `memory changed from ${from} MB to ${recommended.memory} MB (${recommended.why})`,
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(2684);
+;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
+const keys = new Map();
+function origin(endpoint) {
+    try {
+        return new URL(endpoint).origin;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Remembers a service's key until the returned function is called. */
+function registerLocalAccessKey(endpoint, key) {
+    const at = origin(endpoint);
+    if (at === undefined)
+        return () => undefined;
+    keys.set(at, key);
+    return () => {
+        if (keys.get(at) === key)
+            keys.delete(at);
+    };
+}
+function localAccessKeyFor(endpoint) {
+    const at = endpoint === undefined ? undefined : origin(endpoint);
+    return at === undefined ? undefined : keys.get(at);
+}
+
+;// CONCATENATED MODULE: ./src/lambda/client.ts
+
+
+
+
+const USER_AGENT = ['lambda-perf-gate', TOOL_VERSION];
+function isLoopback(endpoint) {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+}
+/**
+ * Whether calls to this endpoint sign with placeholder credentials: a loopback endpoint (the
+ * local service, which checks none) and no credentials in the environment.
+ */
+function usesPlaceholderCredentials(endpoint) {
+    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+    return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
+}
+/** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
+function sharedSettings(options) {
+    const localKey = localAccessKeyFor(options.endpoint);
+    return {
+        region: options.region,
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        maxAttempts: options.maxAttempts ?? 3,
+        retryMode: 'standard',
+        customUserAgent: [USER_AGENT],
+        ...(localKey
+            ? { credentials: { accessKeyId: localKey.accessKeyId, secretAccessKey: localKey.secretAccessKey } }
+            : usesPlaceholderCredentials(options.endpoint)
+                ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+                : {}),
+    };
+}
+/**
+ * The one place Lambda clients are built. Against a local service started here with
+ * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * credentials in the environment, with placeholders.
+ */
+function createLambdaClient(options) {
+    return new dist_cjs/* LambdaClient */.Nox(sharedSettings(options));
+}
+/** CloudWatch Logs, for the REPORT lines of integration traffic; the same endpoint serves both locally. */
+function createLogsClient(options) {
+    return new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr(sharedSettings(options));
+}
+
+;// CONCATENATED MODULE: ./src/report/mermaid.ts
+const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
+/**
+ * Mermaid's xychart draws no legend; its lines take the palette's colours in order, so the palette
+ * is set and the legend written beneath in squares of the same colours.
+ */
+const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' };
+const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
+const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
+function chart(title, axis, memories, baseline, candidate) {
+    const top = Math.max(...baseline.filter(Number.isFinite), ...candidate.filter(Number.isFinite), 0) * 1.15;
+    return [
+        '```mermaid',
+        THEME,
+        'xychart-beta',
+        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
+        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
+        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
+        `  y-axis "${axis}" 0 --> ${round(top || 1)}`,
+        `  line [${baseline.map(round).join(', ')}]`,
+        `  line [${candidate.map(round).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+/**
+ * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
+ * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ */
+function memoryCharts(f) {
+    const groups = new Map();
+    for (const v of f.variants) {
+        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
+        groups.set(key, [...(groups.get(key) ?? []), v]);
+    }
+    const parts = [];
+    for (const [key, variants] of groups) {
+        if (variants.length < 2)
+            continue;
+        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
+        const memories = sorted.map((v) => v.memoryMb);
+        const series = {
+            duration: [sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)],
+            cost: [sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)],
+        };
+        // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
+        for (const [name, [baseline, candidate]] of Object.entries(series)) {
+            if (![...baseline, ...candidate].every(Number.isFinite))
+                continue;
+            parts.push(name === 'duration'
+                ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline, candidate)
+                : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline, candidate));
+        }
+    }
+    return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+
+
+
+/** The hidden marker that finds the gate's PR comment again. */
+const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
+/** GitHub's limit for a comment body. */
+const GITHUB_COMMENT_LIMIT = 65_536;
+const markdown_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
+const KIND_ICON = {
+    regression: '❌',
+    budget: '❌',
+    'wrong-answer': '❌',
+    'test-failure': '❌',
+    inconclusive: '⚠️',
+    'baseline-error': 'ℹ️',
+    notice: 'ℹ️',
+    'accepted-regression': '☑️',
+};
+const kindIcon = (kind) => KIND_ICON[kind] ?? 'ℹ️';
+/** A finding longer than this is cut above the fold; the details keep it whole. */
+const SHORT_FINDING = 220;
+/**
+ * A finding as one short line: the statistics in parentheses (the table and the details say them)
+ * are left out, and what remains is cut at a word. Parentheses with anything else (an error type)
+ * stay.
+ */
+function shortFinding(message) {
+    let text = withoutStatistics(message.split(/\r?\n/)[0]);
+    if (text.length > SHORT_FINDING) {
+        const space = text.lastIndexOf(' ', SHORT_FINDING - 1);
+        text = `${text.slice(0, space > SHORT_FINDING / 2 ? space : SHORT_FINDING - 1)}…`;
+    }
+    return text;
+}
+function withoutStatistics(text) {
+    for (let before = ''; before !== text;) {
+        before = text;
+        text = text.replace(/ ?\((?:[^()]*(?:\bCI\b|\bp[<=]|\bn=\d|environment pairs|too few to bound)[^()]*)\)/, '');
+    }
+    return text;
+}
+/** Whether the short line leaves out more than the statistics the details' tables show. */
+const cutShort = (message) => shortFinding(message) !== withoutStatistics(message);
+/**
+ * A regression the compact table shows in its row (the gate's own finding about one of its
+ * variants): listed together in one line instead of one line each.
+ */
+function shownInTable(f, reason) {
+    return (reason.kind === 'regression' &&
+        reason.variant !== undefined &&
+        f.variants.some((v) => v.id === reason.variant) &&
+        reason.message.startsWith(`${reason.variant}: `));
+}
+function regressionsLine(f) {
+    const at = (metric) => f.variants
+        .filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression'))
+        .map((v) => variantLabel(v, f));
+    const parts = [
+        { what: 'warm', where: at('warm') },
+        { what: 'cold start', where: at('cold') },
+    ]
+        .filter(({ where }) => where.length)
+        .map(({ what, where }) => `${what} at ${where.join(', ')}`);
+    return parts.length ? `❌ Slower beyond the ${(f.tolerance * 100).toFixed(0)}% tolerance: ${parts.join('; ')}` : '';
+}
+function resultText(v) {
+    const warm = v.comparisons.find((c) => c.metric === 'warm');
+    const cold = v.comparisons.find((c) => c.metric === 'cold');
+    const parts = [];
+    if (v.stopped)
+        parts.push('❌ stopped');
+    else if (!warm)
+        parts.push('–');
+    else if (warm.outcome === 'regression')
+        parts.push('❌ slower');
+    else if (warm.outcome === 'no-regression')
+        parts.push(warm.ciHigh < 1 ? '✅ faster' : '✅');
+    else
+        parts.push('⚠️ inconclusive');
+    if (cold?.outcome === 'regression')
+        parts.push('❌ cold start slower');
+    const overBudget = v.budgets.filter((b) => !b.ok).map((b) => escapeMarkdown(b.budget));
+    if (overBudget.length)
+        parts.push(`over budget: ${overBudget.join(', ')}`);
+    return parts.join(', ');
+}
+function variantRow(f, v) {
+    const warm = v.comparisons.find((c) => c.metric === 'warm');
+    const recommended = v.id === f.recommended?.variant;
+    const cells = [
+        recommended ? `**${variantLabel(v, f)}** ⭐` : variantLabel(v, f),
+        `${ms(v.baseline.warm.p50)} → ${ms(v.candidate.warm.p50)}`,
+        `${ms(v.baseline.warm.p90)} → ${ms(v.candidate.warm.p90)}`,
+        warm ? changeWithInterval(warm) : '–',
+        `${money(v.baseline.cost.perMillionUsd)} → ${money(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+        resultText(v),
+    ];
+    return `| ${cells.join(' | ')} |`;
+}
+function intervalText(c) {
+    return Number.isNaN(c.ratio) || unbounded(c)
+        ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
+        : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
+}
+function integrationDetails(f) {
+    const integration = f.integration;
+    if (!integration)
+        return [];
+    const warm = integration.comparisons.find((c) => c.metric === 'warm');
+    const lines = [
+        '',
+        `Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${escapeMarkdown(integration.variant)} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
+        '',
+        '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const build of ['baseline', 'candidate']) {
+        const runs = integration.runs.filter((r) => r.build === build);
+        const exits = runs.map((r) => (r.timedOut ? 'timeout' : escapeMarkdown(String(r.exitCode ?? r.signal)))).join(', ');
+        const s = integration[build];
+        lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
+    }
+    const rounds = warm?.rounds?.length
+        ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
+        : '';
+    lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
+    return lines;
+}
+/** The integration traffic's result in one line above the fold. */
+function integrationLine(f) {
+    const integration = f.integration;
+    if (!integration)
+        return '';
+    const warm = integration.comparisons.find((c) => c.metric === 'warm');
+    const icon = warm?.outcome === 'regression' ? '❌' : warm?.outcome === 'no-regression' ? '✅' : '⚠️';
+    const variant = f.variants.find((v) => v.id === integration.variant);
+    return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
+}
+function details(f) {
+    const lines = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
+    const cut = f.reasons.filter((r) => cutShort(r.message));
+    if (cut.length) {
+        lines.push('Findings in full:', '');
+        for (const reason of cut)
+            lines.push(`- ${kindIcon(reason.kind)} ${escapeMarkdown(reason.message)}`);
+        lines.push('');
+    }
+    lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
+    for (const v of f.variants) {
+        for (const c of v.comparisons) {
+            lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+        }
+    }
+    lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const v of f.variants) {
+        for (const [build, s] of [
+            ['baseline', v.baseline],
+            ['candidate', v.candidate],
+        ]) {
+            lines.push(`| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.cold.p90)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`);
+        }
+    }
+    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
+    if (budgets.length)
+        lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
+    lines.push(...integrationDetails(f));
+    lines.push('', `Tolerance ${(f.tolerance * 100).toFixed(0)}%. ${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${money(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).${f.recommended ? ` Recommendation: ${escapeMarkdown(f.recommended.why)}.` : ''}`, '', '</details>');
+    return lines.join('\n');
+}
+function functionSection(f, several, charts, depth) {
+    const lines = [];
+    if (several)
+        lines.push(`#### ${markdown_ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
+    const inTable = f.reasons.filter((r) => shownInTable(f, r));
+    const regressions = inTable.length ? regressionsLine(f) : '';
+    const findings = [
+        ...(regressions ? [`- ${regressions}`] : []),
+        ...f.reasons
+            .filter((r) => !regressions || !inTable.includes(r))
+            .map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
+    ];
+    const integration = integrationLine(f);
+    if (integration)
+        findings.push(`- ${integration}`);
+    if (findings.length)
+        lines.push(...findings, '');
+    if (depth !== 'findings') {
+        lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
+        for (const v of f.variants)
+            lines.push(variantRow(f, v));
+    }
+    const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
+    if (drawn)
+        lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+    if (depth === 'full' || depth === 'no-charts')
+        lines.push('', details(f));
+    return lines.join('\n').trimEnd();
+}
+function headlineLine(f) {
+    return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
+}
+/** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
+function commitText(commit) {
+    if (!commit || !/^[0-9a-f]{7,40}$/i.test(commit.sha))
+        return undefined;
+    return `\`${commit.sha.slice(0, 7)}\`${commit.ref ? ` (<code>${escapeMarkdown(commit.ref)}</code>)` : ''}`;
+}
+/**
+ * A workflow run's address, only if it has the shape GitHub gives one (a report file may come
+ * from the pull request's own code and say anything).
+ */
+function safeRunUrl(url) {
+    if (!url)
+        return undefined;
+    return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(url)
+        ? url
+        : undefined;
+}
+function contextLine(context) {
+    if (!context)
+        return '';
+    const head = commitText(context.head);
+    const base = commitText(context.base);
+    const comparing = head && base ? `Comparing ${head} with ${base}` : head ? `Measured ${head}` : '';
+    const url = safeRunUrl(context.runUrl);
+    const run = url ? `[workflow run](${url})` : '';
+    return [comparing, run].filter(Boolean).join(' · ');
+}
+/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
+function commentMarker(key, verdict) {
+    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
+}
+/**
+ * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
+ * verdict, the commits compared and the run, what changed since the last comment, notices, one
+ * headline per function, findings one short line each and one compact table; charts, statistics,
+ * environment pairs and budgets folded. Trimmed to the limit with a notice when it would not fit:
+ * charts go first, then the folded details, then the tables.
+ */
+function renderMarkdown(report, options = {}) {
+    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+    const state = commentState(report);
+    const notices = [
+        ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
+        ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+    ];
+    const context = contextLine(report.context);
+    const since = sinceLastRun(options.previous, state);
+    const several = report.functions.length > 1;
+    const header = [
+        ...(options.key === undefined
+            ? [COMMENT_MARKER]
+            : [commentMarker(options.key, report.verdict), stateMarker(state)]),
+        `## ${markdown_ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
+        ...(context || since
+            ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
+            : []),
+        ...notices.flatMap((n) => ['', `> ${n}`]),
+        '',
+        ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
+    ];
+    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const render = (depth, notice = '') => [
+        ...header,
+        '',
+        report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
+        ...(notice ? ['', notice] : []),
+        '',
+        footer,
+    ].join('\n');
+    const full = render('full');
+    if (full.length <= limit)
+        return full;
+    const notice = "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
+    for (const depth of ['no-charts', 'no-details', 'findings']) {
+        const body = render(depth, notice);
+        if (body.length <= limit)
+            return body;
+    }
+    // Cut at a line, so no tag, entity or escape is left half written.
+    const body = render('findings');
+    const room = limit - notice.length - 2;
+    return `${body.slice(0, Math.max(0, body.lastIndexOf('\n', room)))}\n\n${notice}`.slice(0, limit);
+}
+
+;// CONCATENATED MODULE: ./src/report/fail-on.ts
+const FAIL_ON = ['regression', 'budget', 'inconclusive', 'error'];
+const DEFAULT_FAIL_ON = ['regression', 'budget', 'error'];
+const CATEGORY = {
+    regression: 'regression',
+    budget: 'budget',
+    'wrong-answer': 'error',
+    'test-failure': 'error',
+    inconclusive: 'inconclusive',
+    'baseline-error': undefined,
+    notice: undefined,
+};
+/** The findings that fail the run under `failOn`. */
+function failingReasons(report, failOn) {
+    return report.functions.flatMap((fn) => fn.reasons.filter((reason) => {
+        const category = CATEGORY[reason.kind];
+        return category !== undefined && failOn.includes(category);
+    }));
+}
+/** Parses a comma- or space-separated list; returns the problems instead of throwing. */
+function parseFailOn(text) {
+    const problems = [];
+    const items = text.split(/[\s,]+/).filter(Boolean);
+    if (items.length === 1 && items[0] === 'none')
+        return { failOn: [], problems };
+    const failOn = items.filter((item) => {
+        if (FAIL_ON.includes(item))
+            return true;
+        problems.push(`"${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
+        return false;
+    });
+    return { failOn, problems };
+}
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The JSON report, written and read back without loss. JSON has no Infinity or NaN (JSON.stringify
+ * writes null for both), yet a report holds them: an unbounded confidence limit is Infinity, a
+ * figure with no samples NaN. They are written as the strings "Infinity", "-Infinity" and "NaN",
+ * which a reader in another language can still parse, and read back as numbers, so a report
+ * renders the same after its own round trip (the workflow_run half of the fork-safe pair reads it).
+ */
+const NON_FINITE = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
+function serializeReport(report) {
+    return `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`;
+}
+/**
+ * Parses a report file. Strings spelling a non-finite number become that number again; a text
+ * field that happens to read exactly "NaN" or "Infinity" comes back as a number, which the
+ * renderers print as the same text.
+ */
+function parseReport(text) {
+    return JSON.parse(text, (_key, value) => typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value);
+}
+/** Fields the renderers escape (text from functions, commands and configs), the endpoint URL, and the run's address (checked for its shape before it is linked). */
+const FREE_TEXT = new Set([
+    'message',
+    'command',
+    'why',
+    'statement',
+    'summary',
+    'note',
+    'outputTail',
+    'name',
+    'perfFunction',
+    'function',
+    'errorType',
+    'endpoint',
+    'ref',
+    'runUrl',
+]);
+/** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
+const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
+/**
+ * Problems with a report file that the renderers would pass through as they are: a text field
+ * outside FREE_TEXT (a verdict, an id, a unit, a time) holding markup or a line break. A report
+ * file from a pull request's own run (`mode: comment`) may have been written by its code.
+ */
+function unexpectedText(report) {
+    const problems = [];
+    const walk = (value, path, key) => {
+        if (typeof value === 'string') {
+            if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
+                problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
+        }
+        else if (Array.isArray(value)) {
+            value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
+        }
+        else if (value !== null && typeof value === 'object') {
+            for (const [k, item] of Object.entries(value))
+                walk(item, `${path}.${k}`, k);
+        }
+    };
+    walk(report, '$', undefined);
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/report/model.ts
+/** Bumped on any change a reader of the JSON report would notice. */
+const SCHEMA_VERSION = 3;
+/** The worst of several verdicts: fail over inconclusive over pass. */
+function worstVerdict(verdicts) {
+    if (verdicts.includes('fail'))
+        return 'fail';
+    if (verdicts.includes('inconclusive'))
+        return 'inconclusive';
+    return 'pass';
+}
+/** What each kind of finding does to a function's verdict; a new kind must say. */
+const VERDICT_OF_REASON = {
+    regression: 'fail',
+    budget: 'fail',
+    'wrong-answer': 'fail',
+    'test-failure': 'fail',
+    inconclusive: 'inconclusive',
+    'baseline-error': 'pass',
+    notice: 'pass',
+};
+/** A function's verdict from its findings. */
+function verdictOf(reasons) {
+    return worstVerdict(reasons.map((r) => VERDICT_OF_REASON[r.kind]));
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
+ * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
+ * job log only, never in a comment, and it never sees what an integration command printed, so the
+ * gate redacts by itself: the values of secret-looking environment variables, and every value a
+ * command asked to mask with `::add-mask::`.
+ */
+/** What replaces a secret. */
+const REDACTED = '***';
+/**
+ * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
+ * and protect nothing (a real token, key or password is longer).
+ */
+const MIN_SECRET_LENGTH = 8;
+/** Words that mark an environment variable as secret, matched anywhere in its name. */
+const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
+const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
+/** The gate's own inputs that carry such a word but no secret. */
+const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
+/** Whether an environment variable's name says it holds a secret. */
+function isSecretName(name) {
+    if (NOT_SECRET.has(name.toUpperCase()))
+        return false;
+    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
+}
+const ADD_MASK = /::add-mask::(.*)$/;
+/**
+ * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
+ * units) and decide the exit code or find things again. They hold no secret, and redacting them
+ * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
+ */
+const DECIDING_FIELDS = new Set([
+    'verdict',
+    'kind',
+    'outcome',
+    'metric',
+    'build',
+    'unit',
+    'architecture',
+    'strategy',
+    'mode',
+    'backend',
+    'status',
+    'eventName',
+]);
+/**
+ * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
+ * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
+ */
+function maskedValue(line) {
+    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
+    if (!match)
+        return undefined;
+    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
+    return value === '' ? undefined : value;
+}
+class Redactor {
+    secrets = new Set();
+    pattern;
+    /** A redactor for the values of the secret-looking variables in `env`. */
+    static fromEnvironment(env) {
+        const redactor = new Redactor();
+        for (const [name, value] of Object.entries(env))
+            if (value !== undefined && isSecretName(name))
+                redactor.add(value);
+        return redactor;
+    }
+    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
+    add(value) {
+        for (const candidate of [value, ...value.split(/\r?\n/)]) {
+            const trimmed = candidate.trim();
+            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
+                this.secrets.add(trimmed);
+                this.pattern = undefined;
+            }
+        }
+    }
+    /** How many distinct values it redacts. */
+    get size() {
+        return this.secrets.size;
+    }
+    text(text) {
+        if (this.secrets.size === 0)
+            return text;
+        // Longest first, so a secret that contains another is replaced whole.
+        this.pattern ??= new RegExp([...this.secrets]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'), 'g');
+        return text.replace(this.pattern, REDACTED);
+    }
+    /**
+     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
+     * fields above; keys are the model's own and are left as they are.
+     */
+    deep(value) {
+        return this.walk(value, undefined);
+    }
+    walk(value, key) {
+        if (typeof value === 'string')
+            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
+        if (Array.isArray(value))
+            return value.map((item) => this.walk(item, undefined));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
+        }
+        return value;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/gate/backend.ts
+
+
+/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+async function probeBackend(endpoint) {
+    const lambda = {
+        kind: 'aws',
+        cpuScaledByMemory: true,
+        statement: 'Measured on AWS Lambda, where CPU scales with memory.',
+    };
+    if (!endpoint)
+        return lambda;
+    let response;
+    try {
+        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+    }
+    catch {
+        throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+    }
+    if (!response.ok)
+        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    const info = (await response.json());
+    // Where functions share the service's user, every report says so.
+    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
+    // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
+    const hostArchitecture = info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64'
+        ? info.hostArchitecture
+        : process.arch === 'arm64'
+            ? 'arm64'
+            : 'x86_64';
+    const limitations = Array.isArray(info.limitations)
+        ? info.limitations.filter((l) => typeof l === 'string')
+        : [];
+    return {
+        kind: 'local',
+        cpuScaledByMemory: info.cpuThrottling?.enabled === true,
+        statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
+        hostArchitecture,
+        limitations,
+    };
+}
+/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+function checkForBackend(config, backend, source) {
+    if (backend.kind !== 'aws')
+        return;
+    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role
+        ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
+        : []);
+    if (problems.length)
+        throw new ConfigError(source, problems);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
@@ -83058,7 +84706,13 @@ function billedColdMs(reportedBilledMs, durationMs, initMs) {
 
 function distribution(values) {
     const sorted = sortedCopy(values);
-    return { n: sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), mean: mean(sorted) };
+    return {
+        n: sorted.length,
+        p50: quantile(sorted, 0.5),
+        p90: quantile(sorted, 0.9),
+        p99: quantile(sorted, 0.99),
+        mean: mean(sorted),
+    };
 }
 /**
  * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
@@ -83084,47 +84738,74 @@ function armStats(samples, context) {
         wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
         warmBilledMsMean: warmBilledMs,
         coldBilledMsMean: coldBilledMs,
-        cost: estimateCost({
-            memoryMb: context.memoryMb,
-            architecture: context.architecture,
-            region: context.region,
-            warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
-            coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
-            coldStartRate: context.coldStartRate,
-            invocationsPerMonth: context.invocationsPerMonth,
-            snapStart: context.snapStart,
-            ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
-            ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
-        }),
+        cost: context.managedInstances
+            ? estimateManagedInstancesCost({
+                region: context.region,
+                invocationsPerMonth: context.invocationsPerMonth,
+                ...context.managedInstances,
+            })
+            : estimateCost({
+                memoryMb: context.memoryMb,
+                architecture: context.architecture,
+                region: context.region,
+                warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
+                coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
+                coldStartRate: context.coldStartRate,
+                invocationsPerMonth: context.invocationsPerMonth,
+                snapStart: context.snapStart,
+                ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
+                ...(context.accountGbSecondsPerMonth === undefined
+                    ? {}
+                    : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
+                ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
+            }),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/budgets.ts
+
+/** How each budget reads its figure from one build's statistics at one variant (NaN: not measured). */
+const READ = {
+    'warm-p50-ms': (s) => s.warm.p50,
+    'warm-p90-ms': (s) => s.warm.p90,
+    'warm-p99-ms': (s) => s.warm.p99,
+    'cold-p50-ms': (s) => s.cold.p50,
+    'cold-p90-ms': (s) => s.cold.p90,
+    'cost-per-million-usd': (s) => s.cost.perMillionUsd,
+    'max-memory-used-pct': (s) => (100 * s.maxMemoryUsedMb) / s.memorySizeMb,
+};
 /** Checks a candidate's figures at one variant against every budget set. */
 function checkBudgets(stats, budgets) {
-    const checks = [];
-    const add = (budget, limit, value, unit) => {
+    return BUDGET_KEYS.flatMap((budget) => {
+        const limit = budgets[budget];
+        if (limit === undefined)
+            return [];
+        const value = READ[budget](stats);
         // A figure that could not be measured (no cold starts seen) cannot meet a budget.
-        if (limit !== undefined)
-            checks.push({ budget, limit, value, unit, ok: !Number.isNaN(value) && value <= limit });
-    };
-    add('warm-p50-ms', budgets.warmP50Ms, stats.warm.p50, 'ms');
-    add('warm-p90-ms', budgets.warmP90Ms, stats.warm.p90, 'ms');
-    add('warm-p99-ms', budgets.warmP99Ms, stats.warm.p99, 'ms');
-    add('cold-p50-ms', budgets.coldP50Ms, stats.cold.p50, 'ms');
-    add('cold-p90-ms', budgets.coldP90Ms, stats.cold.p90, 'ms');
-    add('cost-per-million-usd', budgets.costPerMillionUsd, stats.cost.perMillionUsd, 'USD');
-    add('max-memory-used-pct', budgets.maxMemoryUsedPct, (100 * stats.maxMemoryUsedMb) / stats.memorySizeMb, '%');
-    return checks;
+        return [{ budget, limit, value, unit: BUDGET_METRICS[budget].unit, ok: !Number.isNaN(value) && value <= limit }];
+    });
 }
 /** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
-const isLatencyBudget = (check) => check.budget !== 'cost-per-million-usd';
+const isLatencyBudget = (check) => BUDGET_METRICS[check.budget].judges === 'latency';
+
+;// CONCATENATED MODULE: ./src/assert-never.ts
+/**
+ * The default branch of a switch over a closed set (a union of literals): the type checker
+ * refuses the call once a member is added that no case handles, and at run time a value from
+ * outside the set (an unchecked cast, a bad file) fails loudly instead of falling through.
+ */
+function assert_never_assertNever(value, what = 'value') {
+    throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}
 
 ;// CONCATENATED MODULE: ./src/analysis/recommend.ts
 
+
+/** Whether a candidate's timings describe its own architecture (not another host's CPU). */
+const measuredOnOwnArchitecture = (c) => c.measuredOn === undefined || c.measuredOn === c.architecture;
 const speedOf = (c) => c.stats.warm.p90;
 const costOf = (c) => c.stats.cost.perInvocationUsd;
-const money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
+const recommend_money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
 /**
  * Picks the variant the candidate build should run with:
  * - cost: the cheapest per invocation;
@@ -83132,16 +84813,18 @@ const money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
  * - balanced: the lowest weighted sum of cost and p90, each relative to the best variant's;
  * - cheapest-within-budget: the cheapest whose latency and memory budgets all hold, or the
  *   fastest when none does (the verdict then reports the budget).
+ * A variant whose timings were taken on a host of another architecture is never picked: its
+ * speed and cost describe the host's CPU, not its own.
  */
 function recommend(candidates, strategy, balancedWeight) {
-    const usable = candidates.filter((c) => !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
+    const usable = candidates.filter((c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
     if (usable.length === 0)
         return undefined;
     const pick = (score) => usable.reduce((best, c) => (score(c) < score(best) ? c : best));
     switch (strategy) {
         case 'cost': {
             const best = pick(costOf);
-            return { variant: best.variant, strategy, why: `cheapest at ${money(costOf(best))}` };
+            return { variant: best.variant, strategy, why: `cheapest at ${recommend_money(costOf(best))}` };
         }
         case 'speed': {
             const best = pick(speedOf);
@@ -83151,58 +84834,28 @@ function recommend(candidates, strategy, balancedWeight) {
             const minCost = Math.min(...usable.map(costOf));
             const minSpeed = Math.min(...usable.map(speedOf));
             const best = pick((c) => balancedWeight * (costOf(c) / minCost) + (1 - balancedWeight) * (speedOf(c) / minSpeed));
-            return { variant: best.variant, strategy, why: `best balance (weight ${balancedWeight} on cost): ${money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms` };
+            return {
+                variant: best.variant,
+                strategy,
+                why: `best balance (weight ${balancedWeight} on cost): ${recommend_money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms`,
+            };
         }
         case 'cheapest-within-budget': {
             const within = usable.filter((c) => c.budgets.filter(isLatencyBudget).every((b) => b.ok));
             if (within.length === 0) {
                 const fastest = pick(speedOf);
-                return { variant: fastest.variant, strategy, why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)` };
+                return {
+                    variant: fastest.variant,
+                    strategy,
+                    why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)`,
+                };
             }
             const best = within.reduce((a, c) => (costOf(c) < costOf(a) ? c : a));
-            return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${money(costOf(best))}` };
+            return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${recommend_money(costOf(best))}` };
         }
+        default:
+            return assert_never_assertNever(strategy, 'strategy');
     }
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-/** Number formats shared by the renderers. */
-const ms = (value) => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
-/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
-const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-const usd = (value) => {
-    if (Number.isNaN(value))
-        return '–';
-    if (value >= 100)
-        return `$${value.toFixed(0)}`;
-    if (value >= 0.01 || value === 0)
-        return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
-    return `$${value.toPrecision(2)}`;
-};
-const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
-const percentChange = (value) => (value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
-/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-const blocksText = (blocks) => blocks.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
-/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
-function unitsText(c) {
-    if (c.blocks?.length)
-        return blocksText(c.blocks);
-    if (!c.environmentPairs)
-        return c.units ? `${c.units} environment pairs` : '–';
-    const sd = (value) => (value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`);
-    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/model.ts
-/** Bumped on any change a reader of the JSON report would notice. */
-const SCHEMA_VERSION = 2;
-/** The worst of several verdicts: fail over inconclusive over pass. */
-function worstVerdict(verdicts) {
-    if (verdicts.includes('fail'))
-        return 'fail';
-    if (verdicts.includes('inconclusive'))
-        return 'inconclusive';
-    return 'pass';
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
@@ -83212,14 +84865,25 @@ function worstVerdict(verdicts) {
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 /** The comparison in one line; integration comparisons name their rounds. */
 function describeComparison(c) {
-    const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.blocks?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${blocksText(c.blocks)}` : `n=${c.nBaseline}/${c.nCandidate}`;
-    const interval = c.ciHigh === Infinity || c.ciLow === 0 ? 'too few to bound' : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+    const units = c.environmentPairs
+        ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
+        : c.rounds?.length
+            ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
+            : `n=${c.nBaseline}/${c.nCandidate}`;
+    const interval = c.ciHigh === Infinity || c.ciLow === 0
+        ? 'too few to bound'
+        : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
     return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 function failuresByExemplar(samples) {
     const byExemplar = new Map();
     for (const sample of samples) {
-        const entry = byExemplar.get(sample.exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        const entry = byExemplar.get(sample.exemplar) ?? {
+            calls: 0,
+            wrong: 0,
+            firstWrong: '',
+            errors: new Map(),
+        };
         entry.calls++;
         if (sample.errorType)
             entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
@@ -83264,15 +84928,24 @@ function failureReasons(samples, alpha) {
         const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
         const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
         if (c.wrong)
-            reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})` });
+            reasons.push({
+                kind: 'wrong-answer',
+                message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})`,
+            });
         if (b.wrong)
-            reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar` });
+            reasons.push({
+                kind: 'baseline-error',
+                message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar`,
+            });
         for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
             const inCandidate = c.errors.get(type) ?? 0;
             const inBaseline = b.errors.get(type) ?? 0;
             const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
             if (inCandidate === 0) {
-                reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar` });
+                reasons.push({
+                    kind: 'baseline-error',
+                    message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar`,
+                });
                 continue;
             }
             const share = c.calls / Math.max(1, c.calls + b.calls);
@@ -83281,9 +84954,15 @@ function failureReasons(samples, alpha) {
             if (beyondChance || always)
                 reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
             else if (inBaseline > 0)
-                reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding` });
+                reasons.push({
+                    kind: 'notice',
+                    message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding`,
+                });
             else
-                reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists` });
+                reasons.push({
+                    kind: 'notice',
+                    message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists`,
+                });
         }
     }
     return reasons;
@@ -83299,7 +84978,11 @@ function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha
     for (const variant of variants) {
         for (const c of variant.comparisons) {
             if (c.outcome === 'regression') {
-                reasons.push({ kind: 'regression', variant: variant.id, message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+                reasons.push({
+                    kind: 'regression',
+                    variant: variant.id,
+                    message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+                });
             }
             else if (c.outcome === 'inconclusive' && c.metric === 'warm') {
                 reasons.push({
@@ -83315,14 +84998,18 @@ function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha
         if (check.ok)
             continue;
         const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-        const value = Number.isNaN(check.value) ? 'not measured' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
-        reasons.push({ kind: 'budget', variant: recommended.id, message: `${recommended.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}` });
+        const value = Number.isNaN(check.value)
+            ? 'not measured'
+            : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
+        reasons.push({
+            kind: 'budget',
+            variant: recommended.id,
+            message: `${recommended.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}`,
+        });
     }
     if (integration)
         reasons.push(...integrationReasons(integration, tolerance));
-    const failing = reasons.some((r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget' || r.kind === 'test-failure');
-    const verdict = worstVerdict([failing ? 'fail' : 'pass', reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass']);
-    return { verdict, reasons };
+    return { verdict: verdictOf(reasons), reasons };
 }
 /**
  * What the integration profile adds: a failing command is a failing test, reported with its
@@ -83334,7 +85021,11 @@ function integrationReasons(integration, tolerance) {
     for (const run of integration.runs) {
         const failed = run.timedOut || run.exitCode !== 0;
         if (failed) {
-            const how = run.timedOut ? 'timed out' : run.exitCode === null ? `was killed (${run.signal ?? 'signal'})` : `exited with ${run.exitCode}`;
+            const how = run.timedOut
+                ? 'timed out'
+                : run.exitCode === null
+                    ? `was killed (${run.signal ?? 'signal'})`
+                    : `exited with ${run.exitCode}`;
             const tail = run.outputTail.trim().split('\n').slice(-5).join('\n');
             reasons.push({
                 kind: run.build === 'candidate' ? 'test-failure' : 'baseline-error',
@@ -83342,18 +85033,29 @@ function integrationReasons(integration, tolerance) {
             });
         }
         if (!run.complete) {
-            reasons.push({ kind: 'notice', message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short` });
+            reasons.push({
+                kind: 'notice',
+                message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short`,
+            });
         }
     }
     const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
     for (const c of integration.comparisons) {
         if (c.outcome === 'regression') {
-            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+            reasons.push({
+                kind: 'regression',
+                variant: integration.variant,
+                message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+            });
         }
     }
     for (const check of integration.budgets) {
         if (!check.ok && !Number.isNaN(check.value)) {
-            reasons.push({ kind: 'budget', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}` });
+            reasons.push({
+                kind: 'budget',
+                variant: integration.variant,
+                message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}`,
+            });
         }
     }
     return reasons;
@@ -83389,7 +85091,11 @@ function analyzeFunction(input) {
             invocationsPerMonth: input.traffic.invocationsPerMonth,
             snapStart: variant.snapStart,
             ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
-            ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+            ...(input.traffic.accountGbSecondsPerMonth === undefined
+                ? {}
+                : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+            ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
+            ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
         };
         const baseline = armStats(of('baseline'), costContext);
         const candidate = armStats(of('candidate'), costContext);
@@ -83405,103 +85111,76 @@ function analyzeFunction(input) {
             candidate,
             comparisons: decisions.find((d) => d.variant === variant.id)?.comparisons ?? [],
             budgets: checkBudgets(candidate, spec.budgets),
-            costChangePercent: comparable ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100 : null,
+            costChangePercent: comparable
+                ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100
+                : null,
             ...(stopped ? { stopped } : {}),
+            ...(input.host && input.host.architecture !== variant.architecture
+                ? { measuredOn: input.host.architecture }
+                : {}),
         };
     });
-    const recommendation = recommend(variants.filter((v) => !v.stopped).map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets })), input.strategy, input.balancedWeight);
-    const { verdict, reasons } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+    const recommendation = recommend(variants
+        .filter((v) => !v.stopped)
+        .map((v) => ({
+        variant: v.id,
+        stats: v.candidate,
+        budgets: v.budgets,
+        architecture: v.architecture,
+        ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}),
+    })), input.strategy, input.balancedWeight);
+    const { verdict, reasons: findings } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+    const reasons = [...findings, ...measurementNotices(variants, input.host)];
     const recommended = input.variants.find((v) => v.id === recommendation?.variant);
     return {
         verdict,
         reasons,
         recommended: recommendation && recommended
-            ? { variant: recommendation.variant, memory: recommended.memoryMb, architecture: recommended.architecture, strategy: recommendation.strategy, why: recommendation.why }
+            ? {
+                variant: recommendation.variant,
+                memory: recommended.memoryMb,
+                architecture: recommended.architecture,
+                strategy: recommendation.strategy,
+                why: recommendation.why,
+            }
             : null,
         variants,
     };
 }
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(2684);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
-var client_lambda_dist_cjs = __nccwpck_require__(1696);
-;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
-const keys = new Map();
-function origin(endpoint) {
-    try {
-        return new URL(endpoint).origin;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Remembers a service's key until the returned function is called. */
-function registerLocalAccessKey(endpoint, key) {
-    const at = origin(endpoint);
-    if (at === undefined)
-        return () => undefined;
-    keys.set(at, key);
-    return () => {
-        if (keys.get(at) === key)
-            keys.delete(at);
-    };
-}
-function localAccessKeyFor(endpoint) {
-    const at = endpoint === undefined ? undefined : origin(endpoint);
-    return at === undefined ? undefined : keys.get(at);
-}
-
-;// CONCATENATED MODULE: ./src/lambda/client.ts
-
-
-
-const USER_AGENT = ['lambda-perf-gate', '0.1.0'];
-function isLoopback(endpoint) {
-    const host = new URL(endpoint).hostname;
-    return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-}
 /**
- * Whether calls to this endpoint sign with placeholder credentials: a loopback endpoint (the
- * local service, which checks none) and no credentials in the environment.
+ * What the figures cannot show, as notices (they never change the verdict): variants timed on a
+ * host of another architecture, each way the local host differs from Lambda, and prices the
+ * table could not give exactly.
  */
-function usesPlaceholderCredentials(endpoint) {
-    const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
-    return endpoint !== undefined && isLoopback(endpoint) && !hasCredentials;
-}
-/** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
-function sharedSettings(options) {
-    const localKey = localAccessKeyFor(options.endpoint);
-    return {
-        region: options.region,
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        maxAttempts: options.maxAttempts ?? 3,
-        retryMode: 'standard',
-        customUserAgent: [USER_AGENT],
-        ...(localKey
-            ? { credentials: { accessKeyId: localKey.accessKeyId, secretAccessKey: localKey.secretAccessKey } }
-            : usesPlaceholderCredentials(options.endpoint)
-                ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-                : {}),
-    };
-}
-/**
- * The one place Lambda clients are built. Against a local service started here with
- * `requireAuth` it signs with that service's key; against another loopback endpoint without
- * credentials in the environment, with placeholders.
- */
-function createLambdaClient(options) {
-    return new client_lambda_dist_cjs/* LambdaClient */.Nox(sharedSettings(options));
-}
-/** CloudWatch Logs, for the REPORT lines of integration traffic; the same endpoint serves both locally. */
-function createLogsClient(options) {
-    return new dist_cjs/* CloudWatchLogsClient */.TFr(sharedSettings(options));
+function measurementNotices(variants, host) {
+    const notices = [];
+    for (const variant of variants) {
+        if (!variant.measuredOn)
+            continue;
+        notices.push({
+            kind: 'notice',
+            variant: variant.id,
+            message: `${variant.architecture} timings measured on an ${variant.measuredOn} host: they describe this host's CPU, not ${variant.architecture} Lambda, so ${variant.id} is never recommended`,
+        });
+    }
+    for (const limitation of host?.limitations ?? [])
+        notices.push({ kind: 'notice', message: `local host: ${limitation}` });
+    const costNotes = new Set(variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]));
+    for (const note of costNotes)
+        notices.push({ kind: 'notice', message: `price: ${note}` });
+    return notices;
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/retry.ts
 
 const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const DEFAULT_RETRY = { attempts: 8, baseMs: 100, capMs: 5000, sleep: realSleep, random: Math.random };
+const DEFAULT_RETRY = {
+    attempts: 8,
+    baseMs: 100,
+    capMs: 5000,
+    sleep: realSleep,
+    random: Math.random,
+};
 /**
  * Retries throttling and server errors with capped exponential backoff and full jitter, after
  * the SDK's own attempts; `onRetry` counts them for the report.
@@ -86273,6 +87952,8 @@ function zipDirectory(root) {
 
 
 
+
+
 /** Longest the gate waits for a function to become Active or finish an update. */
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
@@ -86308,7 +87989,7 @@ class PerfFunctionDeployer {
             };
         }
         const template = spec.template;
-        const config = await this.call('GetFunctionConfiguration', template, () => this.context.client.send(new client_lambda_dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: template })));
+        const config = await this.call('GetFunctionConfiguration', template, () => this.context.client.send(new dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: template })));
         const runtime = spec.runtime ?? config.Runtime;
         const handler = spec.handler ?? config.Handler;
         const timeoutS = spec.timeoutS ?? config.Timeout;
@@ -86318,9 +87999,26 @@ class PerfFunctionDeployer {
         if (config.EphemeralStorage)
             extra.EphemeralStorage = config.EphemeralStorage;
         if (config.VpcConfig?.SubnetIds?.length)
-            extra.VpcConfig = { SubnetIds: config.VpcConfig.SubnetIds, SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [] };
+            extra.VpcConfig = {
+                SubnetIds: config.VpcConfig.SubnetIds,
+                SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [],
+            };
         if (config.LoggingConfig?.LogFormat)
             extra.LoggingConfig = { LogFormat: config.LoggingConfig.LogFormat };
+        // Settings Lambda takes only at creation: a perf function without them would be another
+        // kind of function (on-demand instead of Managed Instances, not tenant-isolated, not durable).
+        if (config.TenancyConfig)
+            extra.TenancyConfig = config.TenancyConfig;
+        if (config.DurableConfig)
+            extra.DurableConfig = config.DurableConfig;
+        if (config.CapacityProviderConfig)
+            extra.CapacityProviderConfig = config.CapacityProviderConfig;
+        if (config.CapacityProviderConfig && !spec.managedInstances) {
+            const provider = config.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn ??
+                'its capacity provider';
+            // The configuration's mistake, found on reading the template, before anything is created.
+            throw new UsageError(`${spec.name}: the template ${template} runs on Lambda Managed Instances (${provider}), billed by instance rather than GB-second; set managed-instances.instance-type (and instances) for this function so its cost is priced as the EC2 instances + 15% + requests`);
+        }
         return {
             ...(runtime ? { runtime } : {}),
             ...(handler ? { handler } : {}),
@@ -86346,7 +88044,7 @@ class PerfFunctionDeployer {
             case 'alias': {
                 const qualifier = location.kind === 'version' ? location.version : location.alias;
                 const template = spec.template ?? '';
-                const fn = await this.call('GetFunction', `${template}:${qualifier}`, () => this.context.client.send(new client_lambda_dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: template, Qualifier: qualifier })));
+                const fn = await this.call('GetFunction', `${template}:${qualifier}`, () => this.context.client.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: template, Qualifier: qualifier })));
                 if (fn.Code?.ImageUri)
                     return { imageUri: fn.Code.ImageUri };
                 const response = await fetch(fn.Code?.Location ?? '').catch((error) => {
@@ -86356,6 +88054,8 @@ class PerfFunctionDeployer {
                     throw describeAwsError(new Error(`HTTP ${response.status}`), 'GetFunction', `${template}:${qualifier} (code download)`);
                 return { zip: Buffer.from(await response.arrayBuffer()) };
             }
+            default:
+                return assert_never_assertNever(location, 'code location');
         }
     }
     /**
@@ -86365,11 +88065,15 @@ class PerfFunctionDeployer {
      * request is in flight (deleting a function that never came to be is harmless).
      */
     async createFunctions(baseName, base, codes, variants, onCreating) {
-        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({ name: perfFunctionVariantName(baseName, build, index), build, variant })));
+        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({
+            name: perfFunctionVariantName(baseName, build, index),
+            build,
+            variant,
+        })));
         const isImage = 'imageUri' in codes.baseline;
         const settled = await Promise.allSettled(functions.map(async ({ name, build, variant }) => {
             onCreating(name);
-            await this.call('CreateFunction', name, () => this.context.client.send(new client_lambda_dist_cjs/* CreateFunctionCommand */.Y8X({
+            await this.call('CreateFunction', name, () => this.context.client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
                 FunctionName: name,
                 Role: base.role,
                 ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
@@ -86397,15 +88101,24 @@ class PerfFunctionDeployer {
      */
     async publish(fn, base, label) {
         const { client } = this.context;
-        await this.call('UpdateFunctionConfiguration', fn.name, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({ FunctionName: fn.name, Environment: { Variables: this.environment(base, fn.build, fn.variant, label) } })));
+        await this.call('UpdateFunctionConfiguration', fn.name, () => client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
+            FunctionName: fn.name,
+            Environment: { Variables: this.environment(base, fn.build, fn.variant, label) },
+        })));
         await this.waitUpdated(fn.name);
         const description = `${fn.build} ${fn.variant.id} ${label}`;
-        const published = await this.call('PublishVersion', fn.name, () => client.send(new client_lambda_dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: fn.name, Description: description })));
+        const published = await this.call('PublishVersion', fn.name, () => client.send(new dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: fn.name, Description: description })));
         if (!published.Version)
             throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', fn.name);
         if (fn.variant.snapStart)
             await this.waitActive(fn.name, published.Version);
-        return { functionName: fn.name, build: fn.build, variant: fn.variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}` };
+        return {
+            functionName: fn.name,
+            build: fn.build,
+            variant: fn.variant,
+            qualifier: published.Version,
+            functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}`,
+        };
     }
     environment(base, build, variant, label) {
         return {
@@ -86420,18 +88133,18 @@ class PerfFunctionDeployer {
     /** Deletes the function and all its versions; a function already gone is fine. */
     async remove(functionName) {
         try {
-            await this.call('DeleteFunction', functionName, () => this.context.client.send(new client_lambda_dist_cjs/* DeleteFunctionCommand */.Z3K({ FunctionName: functionName })));
+            await this.call('DeleteFunction', functionName, () => this.context.client.send(new dist_cjs/* DeleteFunctionCommand */.Z3K({ FunctionName: functionName })));
         }
         catch (error) {
-            if (!/was not found/.test(error.message))
+            if (!isInfrastructureError(error, 'not-found'))
                 throw error;
         }
     }
     async waitActive(functionName, qualifier) {
-        await this.call('GetFunction', functionName, () => (0,client_lambda_dist_cjs/* waitUntilFunctionActiveV2 */._RC)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }));
+        await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionActiveV2 */._RC)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }));
     }
     async waitUpdated(functionName) {
-        await this.call('GetFunction', functionName, () => (0,client_lambda_dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
+        await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
 }
 /** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
@@ -86460,9 +88173,20 @@ const TEXT_FIELDS = {
 };
 function complete(fields) {
     const { requestId, durationMs, billedDurationMs, memorySizeMb, maxMemoryUsedMb } = fields;
-    if (requestId === undefined || durationMs === undefined || billedDurationMs === undefined)
+    if (requestId === undefined || durationMs === undefined)
         return undefined;
-    if (memorySizeMb === undefined || maxMemoryUsedMb === undefined)
+    // Lambda Managed Instances report Duration alone; a line missing only some of the rest is malformed.
+    if (billedDurationMs === undefined && memorySizeMb === undefined && maxMemoryUsedMb === undefined) {
+        return {
+            status: 'success',
+            ...fields,
+            billedDurationMs: 0,
+            memorySizeMb: 0,
+            maxMemoryUsedMb: 0,
+            managedInstances: true,
+        };
+    }
+    if (billedDurationMs === undefined || memorySizeMb === undefined || maxMemoryUsedMb === undefined)
         return undefined;
     return { status: 'success', ...fields };
 }
@@ -86502,7 +88226,7 @@ function parseJson(line) {
         return undefined;
     const body = record.record;
     const metrics = (body.metrics ?? {});
-    const number = (key) => (typeof metrics[key] === 'number' ? metrics[key] : undefined);
+    const number = (key) => typeof metrics[key] === 'number' ? metrics[key] : undefined;
     const fields = {};
     if (typeof body.requestId === 'string')
         fields.requestId = body.requestId;
@@ -86552,7 +88276,7 @@ function parseReportLines(text) {
 async function invokeForReport(client, functionName, qualifier, payload, retry, onRetry, endpoint) {
     let output;
     try {
-        output = await withRetry(() => client.send(new client_lambda_dist_cjs/* InvokeCommand */.mdN({ FunctionName: functionName, Qualifier: qualifier, Payload: payload, LogType: 'Tail' })), retry, onRetry);
+        output = await withRetry(() => client.send(new dist_cjs/* InvokeCommand */.mdN({ FunctionName: functionName, Qualifier: qualifier, Payload: payload, LogType: 'Tail' })), retry, onRetry);
     }
     catch (error) {
         throw describeAwsError(error, 'InvokeFunction', `${functionName}:${qualifier}`, endpoint);
@@ -86563,7 +88287,7 @@ async function invokeForReport(client, functionName, qualifier, payload, retry, 
     const log = Buffer.from(output.LogResult ?? '', 'base64').toString('utf8');
     const report = parseReportLines(log).at(-1);
     if (!report)
-        throw new InfrastructureError(`the invocation of ${functionName}:${qualifier} returned no REPORT line in its log tail`);
+        throw new InfrastructureError('protocol', `the invocation of ${functionName}:${qualifier} returned no REPORT line in its log tail`);
     const body = Buffer.from(output.Payload ?? []);
     if (!output.FunctionError)
         return { report, payload: body };
@@ -86580,6 +88304,34 @@ async function invokeForReport(client, functionName, qualifier, payload, retry, 
 }
 
 ;// CONCATENATED MODULE: ./src/measure/expect.ts
+/**
+ * What an invocation's answer means for its exemplar. With `expect-error`, the expected error
+ * type is the correct answer (no error, measured like any other call), a success is a wrong
+ * answer, and another error type stays an error. Otherwise an error is an error, and a response
+ * that lacks what `expect` asks for is a wrong answer.
+ */
+function judgeAnswer(exemplar, errorType, payload) {
+    if (exemplar.expectError !== undefined) {
+        if (errorType === exemplar.expectError)
+            return {};
+        return errorType
+            ? { errorType }
+            : { wrongAnswer: `succeeded where the error ${exemplar.expectError} was expected` };
+    }
+    if (errorType)
+        return { errorType };
+    if (exemplar.expect === undefined)
+        return {};
+    let response;
+    try {
+        response = JSON.parse(payload.toString('utf8'));
+    }
+    catch {
+        response = payload.toString('utf8');
+    }
+    const wrongAnswer = subsetMismatch(response, exemplar.expect);
+    return wrongAnswer ? { wrongAnswer } : {};
+}
 /**
  * Subset match: every key and value in `expected` must be found in `actual` (arrays
  * element by element). Returns where and how they differ, or undefined when they match.
@@ -86691,17 +88443,7 @@ class Sampler {
     }
     async measure(arm, exemplar, environmentPair, pair) {
         const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
-        let wrongAnswer;
-        if (!errorType && exemplar.expect !== undefined) {
-            let response;
-            try {
-                response = JSON.parse(payload.toString('utf8'));
-            }
-            catch {
-                response = payload.toString('utf8');
-            }
-            wrongAnswer = subsetMismatch(response, exemplar.expect);
-        }
+        const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
         this.samples.push(sampleFromReport(report, {
             function: this.deps.functionName,
             build: arm.build,
@@ -86710,7 +88452,7 @@ class Sampler {
             sequence: this.samples.length,
             environmentPair,
             ...(pair === undefined ? {} : { pair }),
-        }, { errorType, wrongAnswer }));
+        }, { errorType: unexpectedError, wrongAnswer }));
     }
 }
 
@@ -86806,7 +88548,12 @@ function platformInvocations(messages) {
     }
     const reports = accepted.map((a) => lines[a.report].metrics);
     const printed = lines.filter((l) => l.kind === 'report').length;
-    return { reports, reportIndexes: accepted.map((a) => a.report), starts: reports.length + (underWay ? 1 : 0), ignored: printed - reports.length };
+    return {
+        reports,
+        reportIndexes: accepted.map((a) => a.report),
+        starts: reports.length + (underWay ? 1 : 0),
+        ignored: printed - reports.length,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/log-reports.ts
@@ -86816,7 +88563,7 @@ function platformInvocations(messages) {
 async function streamsOfVersion(logs, group, version) {
     const names = [];
     try {
-        for await (const page of (0,dist_cjs/* paginateDescribeLogStreams */.er6)({ client: logs }, { logGroupName: group })) {
+        for await (const page of (0,client_cloudwatch_logs_dist_cjs/* paginateDescribeLogStreams */.er6)({ client: logs }, { logGroupName: group })) {
             for (const stream of page.logStreams ?? [])
                 if (stream.logStreamName?.includes(`[${version}]`))
                     names.push(stream.logStreamName);
@@ -86835,7 +88582,12 @@ async function readWindow(logs, options) {
     const byStream = new Map();
     // FilterLogEvents takes at most 100 stream names at a time.
     for (let i = 0; i < streams.length; i += 100) {
-        const pages = (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, { logGroupName: options.logGroup, logStreamNames: streams.slice(i, i + 100), startTime: options.startMs, endTime: options.endMs });
+        const pages = (0,client_cloudwatch_logs_dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, {
+            logGroupName: options.logGroup,
+            logStreamNames: streams.slice(i, i + 100),
+            startTime: options.startMs,
+            endTime: options.endMs,
+        });
         for await (const page of pages) {
             for (const event of page.events ?? []) {
                 const stream = event.logStreamName ?? '';
@@ -86935,7 +88687,15 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
                 onLine(partial);
             partial = '';
             const endedAt = Date.now();
-            resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: shortTail(tail), startedAt, endedAt });
+            resolve({
+                exitCode,
+                signal,
+                timedOut,
+                durationMs: endedAt - startedAt,
+                outputTail: shortTail(tail),
+                startedAt,
+                endedAt,
+            });
         };
         child.on('error', (error) => {
             tail = `${tail}\n${error.message}`.slice(-TAIL_CHARS);
@@ -86943,105 +88703,6 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
         });
         child.on('close', (code, signal) => finish(code, signal));
     });
-}
-
-;// CONCATENATED MODULE: ./src/report/redact.ts
-/**
- * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
- * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
- * job log only, never in a comment, and it never sees what an integration command printed, so the
- * gate redacts by itself: the values of secret-looking environment variables, and every value a
- * command asked to mask with `::add-mask::`.
- */
-/** What replaces a secret. */
-const REDACTED = '***';
-/**
- * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
- * and protect nothing (a real token, key or password is longer).
- */
-const MIN_SECRET_LENGTH = 8;
-/** Words that mark an environment variable as secret, matched anywhere in its name. */
-const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
-/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
-const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
-/** The gate's own inputs that carry such a word but no secret. */
-const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
-/** Whether an environment variable's name says it holds a secret. */
-function isSecretName(name) {
-    if (NOT_SECRET.has(name.toUpperCase()))
-        return false;
-    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
-}
-const ADD_MASK = /::add-mask::(.*)$/;
-/**
- * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
- * units) and decide the exit code or find things again. They hold no secret, and redacting them
- * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
- */
-const DECIDING_FIELDS = new Set(['verdict', 'kind', 'outcome', 'metric', 'build', 'unit', 'architecture', 'strategy', 'mode', 'backend', 'status', 'eventName']);
-/**
- * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
- * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
- */
-function maskedValue(line) {
-    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
-    if (!match)
-        return undefined;
-    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
-    return value === '' ? undefined : value;
-}
-class Redactor {
-    secrets = new Set();
-    pattern;
-    /** A redactor for the values of the secret-looking variables in `env`. */
-    static fromEnvironment(env) {
-        const redactor = new Redactor();
-        for (const [name, value] of Object.entries(env))
-            if (value !== undefined && isSecretName(name))
-                redactor.add(value);
-        return redactor;
-    }
-    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
-    add(value) {
-        for (const candidate of [value, ...value.split(/\r?\n/)]) {
-            const trimmed = candidate.trim();
-            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
-                this.secrets.add(trimmed);
-                this.pattern = undefined;
-            }
-        }
-    }
-    /** How many distinct values it redacts. */
-    get size() {
-        return this.secrets.size;
-    }
-    text(text) {
-        if (this.secrets.size === 0)
-            return text;
-        // Longest first, so a secret that contains another is replaced whole.
-        this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
-        return text.replace(this.pattern, REDACTED);
-    }
-    /**
-     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
-     * fields above; keys are the model's own and are left as they are.
-     */
-    deep(value) {
-        return this.walk(value, undefined);
-    }
-    walk(value, key) {
-        if (typeof value === 'string')
-            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
-        if (Array.isArray(value))
-            return value.map((item) => this.walk(item, undefined));
-        if (value !== null && typeof value === 'object') {
-            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
-        }
-        return value;
-    }
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./src/gate/integration.ts
@@ -87070,7 +88731,14 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
 function integrationEnvironment(spec, arm, config) {
     const functionName = arm.functionName;
     const endpoint = config.endpoint;
-    const values = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
+    const values = {
+        arn: arm.functionArn,
+        name: functionName,
+        qualifier: arm.qualifier,
+        build: arm.build,
+        region: config.region,
+        endpoint: endpoint ?? '',
+    };
     const expand = (text) => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key) => values[key] ?? '');
     const local = usesPlaceholderCredentials(endpoint);
     const localKey = localAccessKeyFor(endpoint);
@@ -87078,10 +88746,23 @@ function integrationEnvironment(spec, arm, config) {
         ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
-        ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),
+        ...(endpoint
+            ? {
+                AWS_ENDPOINT_URL_LAMBDA: endpoint,
+                AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint,
+                LAMBDA_PERF_GATE_ENDPOINT: endpoint,
+            }
+            : {}),
         ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : {}),
         // The embedded service's own key, in place of the runner's: its session token would not match.
-        ...(localKey ? { AWS_ACCESS_KEY_ID: localKey.accessKeyId, AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined } : {}),
+        ...(localKey
+            ? {
+                AWS_ACCESS_KEY_ID: localKey.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey,
+                AWS_SESSION_TOKEN: undefined,
+                AWS_PROFILE: undefined,
+            }
+            : {}),
         LAMBDA_PERF_GATE_FUNCTION_ARN: arm.functionArn,
         LAMBDA_PERF_GATE_FUNCTION_NAME: functionName,
         LAMBDA_PERF_GATE_QUALIFIER: arm.qualifier,
@@ -87112,7 +88793,9 @@ async function runAgainst(spec, variant, arm, context, sequence) {
         ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
     });
     const samples = collected.reports.map((report) => sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
-    const forged = collected.ignored ? `; ${collected.ignored} REPORT lines the function printed itself were not counted` : '';
+    const forged = collected.ignored
+        ? `; ${collected.ignored} REPORT lines the function printed itself were not counted`
+        : '';
     context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs${forged}`);
     return {
         samples,
@@ -87169,7 +88852,9 @@ async function integrationProfile(spec, variant, armOf, context) {
         coldStartRate: context.config.traffic.coldStartRate,
         invocationsPerMonth: context.config.traffic.invocationsPerMonth,
         snapStart: variant.snapStart,
-        ...(context.config.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
+        ...(context.config.traffic.accountGbSecondsPerMonth === undefined
+            ? {}
+            : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
     };
     // The k-th invocations of the two runs of a round, paired.
     const roundLogRatios = rounds.map(({ baseline, candidate }) => {
@@ -87182,24 +88867,39 @@ async function integrationProfile(spec, variant, armOf, context) {
     const warm = integration.concurrent
         ? // Each round still meets the host in its own way (which run got going first, what else
             // ran then), and that lasts the whole round: a decision must hold in every round.
-            { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, blocks: roundLogRatios }
+            {
+                metric: 'warm',
+                variant: variant.id,
+                nBaseline: paired.length,
+                nCandidate: paired.length,
+                evidence: { paired },
+                rounds: roundLogRatios,
+            }
         : (() => {
             // Whole runs are the units: each run's median warm Duration.
             const baseline = runMedians('baseline');
             const candidate = runMedians('candidate');
-            return { metric: 'warm', variant: variant.id, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } };
+            return {
+                metric: 'warm',
+                variant: variant.id,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            };
         })();
     const metrics = [warm, ...unpairedColdMetric(variant.id, samples)];
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-    const comparable = 'paired' in warm.evidence ? warm.evidence.paired.length > 0 : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
+    const comparable = 'paired' in warm.evidence
+        ? warm.evidence.paired.length > 0
+        : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
     const comparisons = comparable ? decideFixed(metrics, rules) : [];
     const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
     return {
         command: integration.command,
         variant: variant.id,
         mode: integration.concurrent ? 'concurrent' : 'sequential',
-        runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
+        runs: rounds.flatMap((r, i) => integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run]),
         baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
         candidate,
         comparisons,
@@ -87270,7 +88970,7 @@ function perfFunctionName(functionName, runId) {
 
 
 
-const TOOL_VERSION = '0.1.0';
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -87279,7 +88979,11 @@ async function runGate(options) {
     const progress = options.progress ?? (() => undefined);
     const runId = options.runId ?? (0,external_node_crypto_.randomBytes)(4).toString('hex');
     const seed = config.sampling.seed ?? Number.parseInt(runId.slice(0, 8), 16) >>> 0;
-    const clientOptions = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 6 };
+    const clientOptions = {
+        region: config.region,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        maxAttempts: 6,
+    };
     const client = options.client ?? createLambdaClient(clientOptions);
     const logsClient = options.logsClient ?? createLogsClient(clientOptions);
     let retries = 0;
@@ -87333,7 +89037,12 @@ async function runGate(options) {
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
         verdict,
         summary: summarise(functions),
-        environment: { cpuScaledByMemory: backend.cpuScaledByMemory, statement: backend.statement },
+        environment: {
+            cpuScaledByMemory: backend.cpuScaledByMemory,
+            statement: backend.statement,
+            ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
+            ...(backend.limitations?.length ? { limitations: backend.limitations } : {}),
+        },
         settings: {
             confidence: config.sampling.confidence,
             passConfidence: config.sampling.passConfidence,
@@ -87349,6 +89058,7 @@ async function runGate(options) {
         functions,
     };
 }
+/** One line per function: verdict, recommendation, number of findings. */
 function summarise(functions) {
     return functions
         .map((f) => {
@@ -87367,8 +89077,16 @@ async function gateFunction(spec, context) {
         candidate: await deployer.codeFor(spec.candidate, spec),
     };
     const variants = planVariants(spec, base.memoryMb);
-    const plan = { pairsPerEnvironment: config.sampling.pairsPerEnvironment, batch: config.sampling.batch, maxEnvironmentPairs: config.sampling.maxEnvironmentPairs };
-    const rules = { alpha: 1 - config.sampling.confidence, beta: 1 - config.sampling.passConfidence, tolerance: spec.tolerance };
+    const plan = {
+        pairsPerEnvironment: config.sampling.pairsPerEnvironment,
+        batch: config.sampling.batch,
+        maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
+    };
+    const rules = {
+        alpha: 1 - config.sampling.confidence,
+        beta: 1 - config.sampling.passConfidence,
+        tolerance: spec.tolerance,
+    };
     progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
     const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
     const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
@@ -87408,10 +89126,14 @@ async function gateFunction(spec, context) {
         region: config.region,
         traffic: config.traffic,
         ...(base.runtime ? { runtime: base.runtime } : {}),
+        ...(base.extra.EphemeralStorage?.Size ? { ephemeralStorageMb: base.extra.EphemeralStorage.Size } : {}),
         strategy: config.strategy,
         balancedWeight: config.balancedWeight,
         stopped,
         ...(integration ? { integration } : {}),
+        ...(context.backend.hostArchitecture
+            ? { host: { architecture: context.backend.hostArchitecture, limitations: context.backend.limitations ?? [] } }
+            : {}),
     });
     progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
     return {
@@ -87453,8 +89175,12 @@ class EnvironmentPairPublisher {
                 arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
             return arms;
         };
-        const perVariant = await Promise.all(variants.map(async (variant) => ({ variant, baseline: await versions('baseline', variant), candidate: await versions('candidate', variant) })));
-        return perVariant.flatMap(({ variant, baseline, candidate }) => baseline.flatMap((arm, i) => (candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : [])));
+        const perVariant = await Promise.all(variants.map(async (variant) => ({
+            variant,
+            baseline: await versions('baseline', variant),
+            candidate: await versions('candidate', variant),
+        })));
+        return perVariant.flatMap(({ variant, baseline, candidate }) => baseline.flatMap((arm, i) => candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : []));
     }
     cancel() {
         this.cancelled = true;
@@ -87474,7 +89200,10 @@ async function measureSequentially(spec, context, sampler, publisher, variants) 
     try {
         for (let look = 1; look <= looks && open.length; look++) {
             const targets = await next;
-            next = look < looks ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1)) : undefined;
+            next =
+                look < looks
+                    ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1))
+                    : undefined;
             // A guard against an unhandled rejection while this look measures; the next look awaits it.
             next?.catch(() => undefined);
             await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
@@ -87483,10 +89212,18 @@ async function measureSequentially(spec, context, sampler, publisher, variants) 
                 if (failing)
                     stopped.set(variant.id, failing);
             }
-            const decisions = decideSequential({ samples: sampler.samples, variants: open.map((v) => v.id), plan, rules, stopped });
+            const decisions = decideSequential({
+                samples: sampler.samples,
+                variants: open.map((v) => v.id),
+                plan,
+                rules,
+                stopped,
+            });
             open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
             progress(`${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
-                decisions.map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`).join('; '));
+                decisions
+                    .map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`)
+                    .join('; '));
         }
     }
     finally {
@@ -87507,183 +89244,83 @@ function runCost(samples, variants, region) {
     let cost = 0;
     for (const s of samples) {
         const variant = variants.find((v) => v.id === s.variant);
-        const price = blendedPricePerGbSecond(variant?.architecture ?? 'x86_64', region, 0);
-        cost += (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * price + REQUEST_PRICE_USD;
+        const architecture = variant?.architecture ?? 'x86_64';
+        cost +=
+            (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * blendedPricePerGbSecond(architecture, region, 0) +
+                requestPriceUsd(region, architecture);
     }
     return cost;
 }
 
-;// CONCATENATED MODULE: ./src/github/event.ts
-
-function readRunContext(env) {
-    let payload = {};
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            payload = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-        }
-        catch {
-            payload = {};
-        }
-    }
-    const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '/').split('/');
-    const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const ref = env.GITHUB_REF ?? '';
-    const defaultBranch = payload.repository?.default_branch;
-    const pullRequest = payload.pull_request?.number ?? payload.workflow_run?.pull_requests?.[0]?.number;
-    const pullRequests = [payload.pull_request?.number, ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number)].filter((n) => Number.isInteger(n));
-    const run = payload.workflow_run;
-    return {
-        eventName,
-        owner,
-        repo,
-        ref,
-        sha: env.GITHUB_SHA ?? '',
-        ...(defaultBranch ? { defaultBranch } : {}),
-        ...(pullRequest ? { pullRequest } : {}),
-        ...(payload.pull_request?.base?.ref ? { baseRef: payload.pull_request.base.ref } : {}),
-        isDefaultBranchPush: eventName === 'push' && defaultBranch !== undefined && ref === `refs/heads/${defaultBranch}`,
-        pullRequests,
-        ...(run?.head_sha ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } } : {}),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/github/report-target.ts
-
-/**
- * The pull request a report file measured elsewhere may be posted to (`mode: comment`, the
- * workflow_run half of the fork-safe pair). The report comes from a run of the pull request's own
- * code, which can write any number into it, so the number must be one the event is about: one of
- * the event's pull requests, or, when a workflow_run lists none (GitHub lists none for a fork's
- * pull request), a pull request whose head is the commit that run was for. Returns the number, or
- * throws a message saying why not.
- */
-async function verifiedPullRequest(named, context, octokit) {
-    const listed = context.pullRequests;
-    if (named === undefined)
-        return listed[0];
-    if (listed.includes(named))
-        return named;
-    const refuse = (why) => {
-        throw new Error(`refusing to comment on PR #${named}: ${why}. A report file can name any pull request; post it only where the event says it belongs.`);
-    };
-    if (listed.length)
-        refuse(`this ${context.eventName || 'run'} is about PR ${listed.map((n) => `#${n}`).join(', ')}`);
-    const run = context.workflowRun;
-    if (!run)
-        refuse(`this ${context.eventName || 'run'} names no pull request`);
-    if (!octokit)
-        refuse(`the workflow_run lists no pull request, and without a token its head commit cannot be checked against PR #${named}`);
-    let head;
-    try {
-        const { data } = await octokit.rest.pulls.get({ owner: context.owner, repo: context.repo, pull_number: named });
-        head = { sha: data.head.sha, repo: data.head.repo?.full_name ?? '' };
-    }
-    catch (error) {
-        return refuse(`PR #${named} could not be read (${errorMessage(error)})`);
-    }
-    if (head.sha !== run.headSha || (run.headRepository && head.repo && head.repo !== run.headRepository)) {
-        refuse(`its head is ${head.sha.slice(0, 12)} (${head.repo || 'unknown repository'}), but this workflow_run was for ${run.headSha.slice(0, 12)} (${run.headRepository || 'unknown repository'})`);
-    }
-    return named;
-}
-
-;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
-const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+) -->/;
-/** The author of comments written with a workflow's GITHUB_TOKEN. */
-const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
-/**
- * Who the token writes as. A person's token (PAT) says so at GET /user; a GitHub App installation
- * token, such as a workflow's GITHUB_TOKEN, gets 403 there, and its comments are written by
- * github-actions[bot]. (Another App's token writes as `<app>[bot]`, which GET /user cannot tell:
- * with one, the gate finds no comment of its own and writes a new one each run.)
- */
-async function commentAuthor(octokit) {
-    try {
-        return (await octokit.rest.users.getAuthenticated()).data.login;
-    }
-    catch (error) {
-        if (error.status === 403)
-            return GITHUB_ACTIONS_LOGIN;
-        throw error;
-    }
-}
-/**
- * Keeps one comment per configuration on the pull request, found again through its hidden marker
- * and updated in place. Modes: `always` writes every run; `on-change` writes when the verdict
- * differs from the comment's (and creates none for a pass); `on-failure` writes on a failure and
- * afterwards keeps an existing comment current; `never` writes nothing.
- *
- * Only a comment the token's own identity wrote counts as the gate's: anyone can post the marker,
- * and such a comment is neither updated (which would fail, or edit someone else's words) nor read
- * for the previous verdict.
- */
-async function upsertStickyComment(octokit, target, body, verdict, mode) {
-    if (mode === 'never')
-        return { action: 'skipped' };
-    const author = await commentAuthor(octokit);
-    const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: target.owner, repo: target.repo, issue_number: target.issueNumber, per_page: 100 });
-    const existing = comments.find((comment) => {
-        if (comment.user?.login.toLowerCase() !== author.toLowerCase())
-            return false;
-        const match = MARKER.exec(comment.body ?? '');
-        return match !== null && decodeURIComponent(match[1] ?? '') === target.key;
-    });
-    const previousVerdict = existing ? MARKER.exec(existing.body ?? '')?.[2] : undefined;
-    const write = mode === 'always' ||
-        (mode === 'on-change' && (existing ? previousVerdict !== verdict : verdict !== 'pass')) ||
-        (mode === 'on-failure' && (verdict === 'fail' || existing !== undefined));
-    if (!write)
-        return existing ? { action: 'unchanged', url: existing.html_url } : { action: 'skipped' };
-    if (existing) {
-        if (existing.body === body)
-            return { action: 'unchanged', url: existing.html_url };
-        const updated = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
-        return { action: 'updated', url: updated.data.html_url };
-    }
-    const created = await octokit.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
-    return { action: 'created', url: created.data.html_url };
-}
-
-;// CONCATENATED MODULE: ./src/lambda/apply-memory.ts
-
-
-/**
- * Sets a production function's memory to the recommendation, guarded by its RevisionId so a
- * concurrent change is not overwritten. Only the memory size changes; a recommendation for
- * another architecture or for a failing candidate is reported, not applied.
- */
-async function applyRecommendedMemory(client, functionName, result, endpoint) {
-    let current;
-    try {
-        current = await client.send(new client_lambda_dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: functionName }));
-    }
-    catch (error) {
-        throw describeAwsError(error, 'GetFunctionConfiguration', functionName, endpoint);
-    }
-    const from = current.MemorySize ?? 0;
-    const recommended = result.recommended;
-    const unchanged = (note, to = from) => ({ function: functionName, from, to, applied: false, note });
-    if (!recommended)
-        return unchanged('no recommendation was made');
-    if (result.verdict === 'fail')
-        return unchanged(`the gate failed for ${result.name}; memory left at ${from} MB`, recommended.memory);
-    if (!(current.Architectures ?? ['x86_64']).includes(recommended.architecture)) {
-        return unchanged(`the recommendation is for ${recommended.architecture}; only the memory size is ever changed`, recommended.memory);
-    }
-    if (from === recommended.memory)
-        return unchanged(`already at the recommended ${from} MB`);
-    try {
-        await client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({ FunctionName: functionName, MemorySize: recommended.memory, RevisionId: current.RevisionId }));
-        await (0,client_lambda_dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client, maxWaitTime: 300, minDelay: 1 }, { FunctionName: functionName });
-    }
-    catch (error) {
-        throw describeAwsError(error, 'UpdateFunctionConfiguration', functionName, endpoint);
-    }
-    return { function: functionName, from, to: recommended.memory, applied: true, note: `memory changed from ${from} MB to ${recommended.memory} MB (${recommended.why})` };
-}
-
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
+/** Whether a bind address keeps the service to this machine. */
+function request_guard_isLoopbackAddress(host) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return LOOPBACK_NAMES.has(bare.toLowerCase()) || ((0,external_node_net_.isIP)(bare) === 4 && bare.startsWith('127.'));
+}
+/** Splits `name:port`, `[v6]:port`, `name` or `[v6]` into its parts; undefined when malformed. */
+function splitHost(value) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
+    if (!match)
+        return undefined;
+    const name = (match[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
+    return match[2] === undefined ? { name } : { name, port: Number(match[2]) };
+}
+/** Refuses browser origins and foreign Host names; undefined when the request may proceed. */
+function refuseForeignCaller(headers, bound) {
+    if (headers.origin !== undefined) {
+        return {
+            status: 403,
+            type: 'AccessDeniedException',
+            message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.`,
+        };
+    }
+    const host = headers.host === undefined ? undefined : splitHost(headers.host);
+    const bare = bound.boundAddress.toLowerCase();
+    const known = host !== undefined &&
+        (request_guard_isLoopbackAddress(host.name) ||
+            host.name === bare ||
+            (bare === '0.0.0.0' || bare === '::' ? (0,external_node_net_.isIP)(host.name) !== 0 : false));
+    if (!host || !known || (host.port !== undefined && host.port !== bound.port)) {
+        return {
+            status: 403,
+            type: 'AccessDeniedException',
+            message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).`,
+        };
+    }
+    return undefined;
+}
+/** Content types a web page can post without a CORS preflight. */
+const SIMPLE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+/**
+ * Lambda's REST operations with a JSON body take `application/json`; CloudWatch Logs takes
+ * `application/x-amz-json-1.1`; Invoke's payload goes as it is (the SDK says octet-stream, the CLI
+ * says nothing), but never as one of the types a page can send.
+ */
+function refuseContentType(contentType, expects) {
+    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const refuse = (wanted) => ({
+        status: 415,
+        type: 'UnsupportedMediaTypeException',
+        message: `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted here; send ${wanted}.`,
+    });
+    if (expects === 'json')
+        return type === 'application/json' || type === 'application/x-amz-json-1.1'
+            ? undefined
+            : refuse('application/json');
+    if (expects === 'logs-json')
+        return type === 'application/x-amz-json-1.1' || type === 'application/json'
+            ? undefined
+            : refuse('application/x-amz-json-1.1');
+    return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/service-error.ts
 const STATUS = {
     ResourceNotFoundException: 404,
@@ -87894,879 +89531,6 @@ function unpackCode(zip, codeRoot) {
         }
     }
     return { zip, sha256, size: zip.length, directory };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
-
-
-
-/**
- * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
- * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
- * host does not let this process create is reported with its reason and simply not used.
- */
-class Cgroups {
-    placements = new Map();
-    roots = new Set();
-    counter = 0;
-    constructor(wanted, mount = '/sys/fs/cgroup') {
-        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
-        for (const controller of wanted) {
-            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
-            this.placements.set(controller, placement);
-            if ('root' in placement)
-                this.roots.add(placement.root);
-        }
-    }
-    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
-    version(controller) {
-        const placement = this.placements.get(controller);
-        return placement && 'root' in placement ? placement.version : undefined;
-    }
-    unavailableReason(controller) {
-        const placement = this.placements.get(controller);
-        if (!placement)
-            return `the ${controller} controller was not asked for`;
-        return 'reason' in placement ? placement.reason : '';
-    }
-    /** A group per environment in every available hierarchy; undefined when none is. */
-    createGroup() {
-        if (this.roots.size === 0)
-            return undefined;
-        const name = `env-${++this.counter}`;
-        const directories = new Map();
-        const created = [];
-        for (const [controller, placement] of this.placements) {
-            if (!('root' in placement))
-                continue;
-            const directory = (0,external_node_path_.join)(placement.root, name);
-            if (!created.includes(directory)) {
-                try {
-                    (0,external_node_fs_.mkdirSync)(directory);
-                    created.push(directory);
-                }
-                catch {
-                    continue;
-                }
-            }
-            directories.set(controller, directory);
-        }
-        if (created.length === 0)
-            return undefined;
-        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
-    }
-    dispose() {
-        for (const root of this.roots)
-            removeGroupTree(root);
-    }
-}
-/** One execution environment's groups: where its first process enrols, and the knobs on them. */
-class EnvironmentCgroup {
-    directories;
-    created;
-    versionOf;
-    constructor(directories, created, versionOf) {
-        this.directories = directories;
-        this.created = created;
-        this.versionOf = versionOf;
-    }
-    /** The `cgroup.procs` files the environment's first process writes its pid to. */
-    get procsFiles() {
-        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
-    }
-    has(controller) {
-        return this.directories.has(controller);
-    }
-    /** The path of one control file of a controller's group, when the environment has that group. */
-    file(controller, name) {
-        const directory = this.directories.get(controller);
-        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
-    }
-    version(controller) {
-        return this.has(controller) ? this.versionOf(controller) : undefined;
-    }
-    /** Writes one control file of a controller's group; false when the kernel refused it. */
-    write(controller, file, value) {
-        const directory = this.directories.get(controller);
-        if (!directory)
-            return false;
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    }
-    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
-    remove() {
-        for (const directory of this.created)
-            removeDirectory(directory);
-    }
-}
-/** A directory of its own per service, so a reused process id never meets a leftover. */
-const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-function ownCgroupPath(controller) {
-    try {
-        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
-            const [, controllers, path] = line.split(':');
-            if (path === undefined)
-                continue;
-            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
-                return path;
-        }
-    }
-    catch {
-        return undefined;
-    }
-    return undefined;
-}
-/**
- * cgroup v2: one directory for every controller. The freezer is built into every v2 group
- * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
- */
-function openV2Root(mount, wanted) {
-    const own = ownCgroupPath(undefined);
-    if (own === undefined)
-        return undefined;
-    const parent = (0,external_node_path_.join)(mount, own);
-    const placements = new Map();
-    let delegated;
-    try {
-        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
-    }
-    catch {
-        return undefined;
-    }
-    sweepStaleGroups(parent);
-    const root = (0,external_node_path_.join)(parent, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-    }
-    catch {
-        for (const controller of wanted)
-            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
-        return placements;
-    }
-    for (const controller of wanted) {
-        if (controller === 'freezer') {
-            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze')) ? { version: 2, root } : { reason: 'this kernel has no cgroup v2 freezer' });
-            continue;
-        }
-        if (!delegated.includes(controller)) {
-            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
-            continue;
-        }
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
-            placements.set(controller, { version: 2, root });
-        }
-        catch {
-            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
-        }
-    }
-    if (![...placements.values()].some((placement) => 'root' in placement))
-        removeDirectory(root);
-    return placements;
-}
-function openV1Root(mount, controller) {
-    const own = ownCgroupPath(controller);
-    const hierarchy = (0,external_node_path_.join)(mount, controller);
-    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
-    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe)))
-        return { reason: `no cgroup ${controller} controller was found` };
-    sweepStaleGroups((0,external_node_path_.join)(hierarchy, own));
-    const root = (0,external_node_path_.join)(hierarchy, own, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-        return { version: 1, root };
-    }
-    catch {
-        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
-    }
-}
-function removeGroupTree(root) {
-    try {
-        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
-            if (entry.isDirectory())
-                removeDirectory((0,external_node_path_.join)(root, entry.name));
-    }
-    catch {
-        // Already gone.
-    }
-    removeDirectory(root);
-}
-/**
- * Removes the groups of services that died without cleaning up (killed, say): their process is
- * gone and no process is left in them. Best effort; a group still in use stays.
- */
-function sweepStaleGroups(parent) {
-    let entries;
-    try {
-        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
-    }
-    catch {
-        return;
-    }
-    for (const name of entries) {
-        const pid = Number(name.split('-')[3]);
-        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
-            continue;
-        removeGroupTree((0,external_node_path_.join)(parent, name));
-    }
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-function removeDirectory(directory) {
-    try {
-        (0,external_node_fs_.rmdirSync)(directory);
-    }
-    catch {
-        // Still has a process in it or already gone; the environment's exit path retries.
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
-
-
-/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
-const MB_PER_VCPU = 1769;
-/**
- * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
- * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
- * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
- */
-const PERIOD_US = 20_000;
-const MIN_QUOTA_US = 1_000;
-/** Period and quota, in microseconds, for a CPU share. */
-function bandwidth(share) {
-    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
-}
-/** The share of CPUs a memory size buys, capped at what the host has. */
-function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
-    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
-}
-/**
- * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
- * cgroup, where the host lets this process create one. Where it cannot, it says so once and
- * environments run unthrottled, so durations do not scale with memory.
- */
-class CpuThrottle {
-    options;
-    status;
-    version;
-    spread;
-    random;
-    constructor(cgroups, options = {}) {
-        this.options = options;
-        this.spread = options.environmentSpread ?? 0;
-        this.random = seededRandom((options.seed ?? 1) + 2);
-        if (options.disabled) {
-            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
-            return;
-        }
-        this.version = cgroups.version('cpu');
-        if (this.version === undefined) {
-            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
-            return;
-        }
-        const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
-        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
-        this.status = {
-            enabled: true,
-            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-            environmentSpread: this.spread,
-            periodMs: PERIOD_US / 1000,
-            initThrottled: options.throttleInit === true,
-            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
-        };
-    }
-    /**
-     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
-     * asked otherwise. Undefined when the environment is not throttled.
-     */
-    attach(group, memoryMb) {
-        if (!this.status.enabled || !group?.has('cpu'))
-            return undefined;
-        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
-        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
-        const setQuota = (quota) => group.version('cpu') === 2
-            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
-            : // v1 checks a quota against the current period, so the period goes first.
-                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) && group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
-        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
-            return undefined;
-        return { speedFactor, refill: () => void setQuota(quotaUs) };
-    }
-}
-function unthrottled(reason, spread) {
-    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
-    return {
-        enabled: false,
-        mechanism: 'none',
-        environmentSpread: 0,
-        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
-
-
-
-
-/** Lambda's cap on processes and threads per execution environment. */
-const MAX_PROCESSES = 1024;
-/**
- * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
- * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
- * of that size, the function's code and the runtime clients bound into it read-only, and it
- * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
- * own, removed with it, and the statement says that the size is not enforced.
- */
-class LimitsPolicy {
-    status;
-    /** Where the environments' /tmp directories live; removed with the service. */
-    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
-    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
-    counter = 0;
-    constructor(cgroups, options = {}) {
-        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
-        const processCap = cgroups.version('pids') !== undefined;
-        const tmp = privateTmp
-            ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
-            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
-        const cap = processCap
-            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
-            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
-        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
-        this.status = { privateTmp, ephemeralStorageEnforced: privateTmp, processCap, statement: `${tmp} ${cap}`, limitations };
-    }
-    /**
-     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
-     * must still see (its code, the runtime clients); they are bound read-only into the private one.
-     */
-    forEnvironment(group, storageMb, visible) {
-        if (this.status.processCap)
-            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
-        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
-        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
-        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
-        if (!this.status.privateTmp) {
-            return { variables: { TMPDIR: directory }, wrap: (command, procsFiles) => enrolThen(command, procsFiles, []), remove };
-        }
-        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
-        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
-        // over /tmp as a whole, all inside a mount namespace of the environment's own.
-        const steps = [
-            `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
-            ...binds.flatMap((path) => {
-                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
-                return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
-            }),
-            `mount --move ${quote(directory)} /tmp`,
-        ];
-        return {
-            variables: {},
-            wrap: (command, procsFiles) => {
-                const [file, args] = enrolThen(command, procsFiles, steps);
-                return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
-            },
-            remove,
-        };
-    }
-    dispose() {
-        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
-    }
-}
-/**
- * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
- * becomes the runtime, so everything from INIT on is inside the limits.
- */
-function enrolThen(command, procsFiles, steps) {
-    if (procsFiles.length === 0 && steps.length === 0)
-        return command;
-    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps].map((step) => `${step} || exit 126`).join('\n');
-    return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
-}
-function quote(text) {
-    return `'${text.replaceAll("'", "'\\''")}'`;
-}
-function canMountPrivateTmp() {
-    const probe = (0,external_node_child_process_.spawnSync)('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
-    return probe.status === 0;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
-const log_lines_ms = (value) => value.toFixed(2);
-function initStartLine(format, runtimeVersion, region, now) {
-    const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.initStart',
-            record: { initializationType: 'on-demand', phase: 'init', runtimeVersion, runtimeVersionArn: arn },
-        });
-    }
-    return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${arn}`;
-}
-function startLine(format, requestId, version, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } });
-    }
-    return `START RequestId: ${requestId} Version: ${version}`;
-}
-function endLine(format, requestId, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({ time: now.toISOString(), type: 'platform.runtimeDone', record: { requestId, status: 'success' } });
-    }
-    return `END RequestId: ${requestId}`;
-}
-function reportLine(format, metrics, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.report',
-            record: {
-                requestId: metrics.requestId,
-                metrics: {
-                    durationMs: Number(log_lines_ms(metrics.durationMs)),
-                    billedDurationMs: metrics.billedDurationMs,
-                    memorySizeMB: metrics.memorySizeMb,
-                    maxMemoryUsedMB: metrics.maxMemoryUsedMb,
-                    ...(metrics.initDurationMs === undefined ? {} : { initDurationMs: Number(log_lines_ms(metrics.initDurationMs)) }),
-                },
-                status: metrics.status,
-                ...(metrics.errorType ? { errorType: metrics.errorType } : {}),
-            },
-        });
-    }
-    const fields = [
-        `REPORT RequestId: ${metrics.requestId}`,
-        `Duration: ${log_lines_ms(metrics.durationMs)} ms`,
-        `Billed Duration: ${metrics.billedDurationMs} ms`,
-        `Memory Size: ${metrics.memorySizeMb} MB`,
-        `Max Memory Used: ${metrics.maxMemoryUsedMb} MB`,
-    ];
-    if (metrics.initDurationMs !== undefined)
-        fields.push(`Init Duration: ${log_lines_ms(metrics.initDurationMs)} ms`);
-    if (metrics.status !== 'success')
-        fields.push(`Status: ${metrics.status}`);
-    if (metrics.errorType)
-        fields.push(`Error Type: ${metrics.errorType}`);
-    return `${fields.join('\t')}\t`;
-}
-/**
- * Billed duration: 1 ms granularity, rounded up. Since 1 August 2025 the INIT phase is billed for
- * managed runtimes as it already was for OS-only ones, so a cold start bills INIT plus Duration
- * (INIT itself is limited to 10 s).
- */
-function billedDuration(durationMs, initDurationMs) {
-    return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
-const DEFAULT_LOG_LIMITS = { streamBytes: 8 * 1024 * 1024, totalBytes: 128 * 1024 * 1024, messageChars: 256 * 1024 };
-/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
-const EVENT_OVERHEAD_BYTES = 96;
-const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
-/**
- * Log groups and streams, bounded: a function that floods its output keeps only its most recent
- * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
- * not grow with what a function prints). Drops are counted per stream and in total.
- */
-class LogStore {
-    clock;
-    limits;
-    groups = new Map();
-    total = 0;
-    droppedTotal = 0;
-    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
-        this.clock = clock;
-        this.limits = limits;
-    }
-    append(group, streamName, message) {
-        let streams = this.groups.get(group);
-        if (!streams)
-            this.groups.set(group, (streams = new Map()));
-        let stream = streams.get(streamName);
-        if (!stream) {
-            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
-            streams.set(streamName, stream);
-        }
-        const now = this.clock();
-        const max = this.limits.messageChars;
-        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
-        stream.events.push({ timestamp: now, ingestionTime: now, message: text });
-        stream.bytes += cost(text);
-        this.total += cost(text);
-        if (stream.bytes > this.limits.streamBytes)
-            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
-        while (this.total > this.limits.totalBytes)
-            this.trim(this.largest(), this.largest().bytes / 2, 0);
-    }
-    /** Bytes kept and events dropped across every stream. */
-    get usage() {
-        return { bytes: this.total, dropped: this.droppedTotal };
-    }
-    groupNames() {
-        return [...this.groups.keys()].sort();
-    }
-    streams(group) {
-        return [...(this.groups.get(group)?.values() ?? [])];
-    }
-    /**
-     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
-     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
-     */
-    trim(stream, target, keep) {
-        let count = 0;
-        let freed = 0;
-        while (count < stream.events.length - keep && stream.bytes - freed > target)
-            freed += cost(stream.events[count++].message);
-        if (count === 0)
-            return;
-        stream.events.splice(0, count);
-        stream.bytes -= freed;
-        stream.dropped += count;
-        this.total -= freed;
-        this.droppedTotal += count;
-    }
-    largest() {
-        let largest;
-        for (const streams of this.groups.values())
-            for (const stream of streams.values())
-                if (!largest || stream.bytes > largest.bytes)
-                    largest = stream;
-        return largest;
-    }
-}
-/** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
-function logStreamName(version, environmentId, now) {
-    const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
-    return `${date}/[${version}]${environmentId}`;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
-
-const KIB = 1024;
-/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
-function residentMemory(pid) {
-    try {
-        const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
-        const field = (name) => {
-            const at = status.indexOf(`${name}:`);
-            return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
-        };
-        return { current: field('VmRSS'), peak: field('VmHWM') };
-    }
-    catch {
-        return { current: 0, peak: 0 };
-    }
-}
-function children(pid) {
-    try {
-        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8')
-            .split(' ')
-            .filter(Boolean)
-            .map(Number);
-    }
-    catch {
-        return [];
-    }
-}
-/**
- * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
- * missed) plus the current resident size of its descendants.
- */
-function processTreeMemory(rootPid) {
-    const root = residentMemory(rootPid);
-    let total = Math.max(root.peak, root.current);
-    const pending = children(rootPid);
-    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-        total += residentMemory(pid).current;
-        pending.push(...children(pid));
-    }
-    return total;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
-
-
-/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
-const FIRST_ID = 40_000;
-const isolation_SPAN = 20_000;
-function idsInUse() {
-    const used = new Set();
-    for (const file of ['/etc/passwd', '/etc/group']) {
-        try {
-            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
-                const id = Number(line.split(':')[2]);
-                if (Number.isInteger(id))
-                    used.add(id);
-            }
-        }
-        catch {
-            // No such file: nothing to avoid.
-        }
-    }
-    return used;
-}
-class Isolation {
-    status;
-    used = idsInUse();
-    /** A random start, so that two services on one host rarely hand out the same ids. */
-    next = FIRST_ID + Math.floor(Math.random() * isolation_SPAN);
-    packageGroups = new Map();
-    constructor(options = {}) {
-        const root = process.platform === 'linux' && process.getuid?.() === 0;
-        if (options.disabled)
-            this.status = { enabled: false, statement: 'Functions run as the service\'s own user: isolation was turned off.' };
-        else if (!root) {
-            this.status = {
-                enabled: false,
-                statement: 'Functions run as the service\'s own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions\' code included.',
-            };
-        }
-        else
-            this.status = { enabled: true, statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.' };
-    }
-    /** Makes the service's own directories traversable (not listable) by environments' users. */
-    openDirectory(directory) {
-        if (this.status.enabled)
-            (0,external_node_fs_.chmodSync)(directory, 0o711);
-    }
-    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
-    shareReadOnly(directory) {
-        if (!this.status.enabled)
-            return;
-        (0,external_node_fs_.chmodSync)(directory, 0o755);
-        for (const entry of (0,external_node_fs_.readdirSync)(directory))
-            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
-    }
-    /**
-     * The group that may read a package: every file root-owned, readable (and executable where it
-     * was) by that group only, writable by nobody but root.
-     */
-    packageGroup(directory) {
-        if (!this.status.enabled)
-            return undefined;
-        let gid = this.packageGroups.get(directory);
-        if (gid === undefined) {
-            gid = this.allocate();
-            lockDown(directory, gid);
-            this.packageGroups.set(directory, gid);
-        }
-        return gid;
-    }
-    /** A user of its own for a new environment, in its package's group. */
-    identityFor(codeDirectory) {
-        const gid = this.packageGroup(codeDirectory);
-        return gid === undefined ? undefined : { uid: this.allocate(), gid };
-    }
-    allocate() {
-        for (;;) {
-            const id = FIRST_ID + (this.next++ % isolation_SPAN);
-            if (!this.used.has(id))
-                return id;
-        }
-    }
-}
-function lockDown(path, gid) {
-    const stat = (0,external_node_fs_.lstatSync)(path);
-    if (stat.isSymbolicLink())
-        return;
-    (0,external_node_fs_.chownSync)(path, 0, gid);
-    if (stat.isDirectory()) {
-        (0,external_node_fs_.chmodSync)(path, 0o750);
-        for (const entry of (0,external_node_fs_.readdirSync)(path))
-            lockDown((0,external_node_path_.join)(path, entry), gid);
-    }
-    else
-        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
-}
-/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
-function userMemory(uid) {
-    let total = 0;
-    let names;
-    try {
-        names = (0,external_node_fs_.readdirSync)('/proc');
-    }
-    catch {
-        return 0;
-    }
-    for (const name of names) {
-        if (!/^\d+$/.test(name))
-            continue;
-        try {
-            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
-            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
-                continue;
-            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
-        }
-        catch {
-            // Gone meanwhile.
-        }
-    }
-    return total;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
-
-/** Lambda's limit for a synchronous response payload. */
-const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
-/** A streamed response may be larger. */
-const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
-const PREFIX = '/2018-06-01/runtime';
-/**
- * One execution environment's Runtime API on its own loopback port: the runtime long-polls
- * `invocation/next`, and posts the response or error for the request id it was handed.
- */
-class RuntimeApi {
-    listener;
-    server;
-    heldNext;
-    queued;
-    currentRequestId;
-    constructor(listener) {
-        this.listener = listener;
-        this.server = (0,external_node_http_.createServer)((request, response) => {
-            try {
-                this.route(request, response);
-            }
-            catch {
-                // A runtime that sends nonsense loses its connection, never the service.
-                response.destroy();
-            }
-        });
-        this.server.keepAliveTimeout = 0;
-    }
-    static async start(listener) {
-        const api = new RuntimeApi(listener);
-        await new Promise((resolve, reject) => {
-            api.server.once('error', reject);
-            api.server.listen(0, '127.0.0.1', resolve);
-        });
-        const { port } = api.server.address();
-        return { api, address: `127.0.0.1:${port}` };
-    }
-    /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
-    deliver(event) {
-        if (this.heldNext) {
-            const held = this.heldNext;
-            this.heldNext = undefined;
-            this.send(held, event);
-        }
-        else {
-            this.queued = event;
-        }
-    }
-    close() {
-        this.heldNext?.destroy();
-        this.heldNext = undefined;
-        this.server.closeAllConnections();
-        this.server.close();
-    }
-    send(response, event) {
-        this.currentRequestId = event.requestId;
-        const headers = {
-            'content-type': 'application/json',
-            'content-length': event.payload.length,
-            'lambda-runtime-aws-request-id': event.requestId,
-            'lambda-runtime-deadline-ms': event.deadlineMs,
-            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
-            'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
-        };
-        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
-        if (event.clientContext)
-            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
-        response.writeHead(200, headers);
-        // Taken before the write: a pause of this process after it (a garbage collection, say)
-        // must not eat into the Duration the runtime is already spending.
-        const handedAt = performance.now();
-        response.end(event.payload);
-        this.listener.delivered(event, handedAt);
-    }
-    route(request, response) {
-        const path = (request.url ?? '').split('?')[0] ?? '';
-        if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
-            this.listener.nextRequested(performance.now());
-            const queued = this.queued;
-            this.queued = undefined;
-            if (queued)
-                this.send(response, queued);
-            else {
-                this.heldNext = response;
-                this.listener.idle();
-            }
-            return;
-        }
-        const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
-        if (request.method !== 'POST' || !match) {
-            answer(response, 404, { errorType: 'InvalidRequest', errorMessage: `Unknown Runtime API path ${request.method} ${path}` });
-            return;
-        }
-        const [, requestId, kind] = match;
-        if (requestId !== undefined && requestId !== this.currentRequestId) {
-            request.resume();
-            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
-            return;
-        }
-        const streamed = headerValue(request, 'lambda-runtime-function-response-mode') === 'streaming';
-        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
-            // A streamed response that failed midway says so in its trailers.
-            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
-            const errorType = trailerType ?? headerValue(request, 'lambda-runtime-function-error-type');
-            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
-            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
-            const failed = trailerType !== undefined;
-            if (body === undefined) {
-                answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
-                this.currentRequestId = undefined;
-                if (requestId)
-                    this.listener.responseTooLarge(requestId);
-                return;
-            }
-            answer(response, 202, { status: 'OK' });
-            if (requestId === undefined)
-                this.listener.initError(body, errorType);
-            else if (kind === 'response' && !failed)
-                this.listener.response(requestId, body);
-            else
-                this.listener.error(requestId, body, errorType);
-            this.currentRequestId = undefined;
-        });
-    }
-}
-function headerValue(request, name) {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-function answer(response, status, body) {
-    const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    response.end(text);
-}
-/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
-function readLimited(request, limit, done) {
-    const chunks = [];
-    let size = 0;
-    let over = false;
-    request.on('data', (chunk) => {
-        size += chunk.length;
-        if (size > limit)
-            over = true;
-        else
-            chunks.push(chunk);
-    });
-    // An aborted request has nobody left to answer, so only a complete one calls back.
-    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
@@ -89264,30 +90028,12 @@ def main():
 main()
 `;
 
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/registry.ts
 
 
 
 
 
-const NODE_VERSIONS = ['18', '20', '22', '24'];
-const PYTHON_VERSIONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
-const PROVIDED = ['provided', 'provided.al2', 'provided.al2023'];
-const SUPPORTED_RUNTIMES = [
-    ...NODE_VERSIONS.map((v) => `nodejs${v}.x`),
-    ...PYTHON_VERSIONS.map((v) => `python${v}`),
-    ...PROVIDED,
-];
-function describeRuntime(id) {
-    if (!SUPPORTED_RUNTIMES.includes(id))
-        return undefined;
-    if (id.startsWith('nodejs')) {
-        return { id, family: 'nodejs', version: `nodejs:${id.slice(6, -2)}.local`, managed: true };
-    }
-    if (id.startsWith('python'))
-        return { id, family: 'python', version: `${id.replace('python', 'python:')}.local`, managed: true };
-    return { id, family: 'provided', version: `${id}.local`, managed: false };
-}
 /**
  * The line the bundled runtime clients write just before they post a result: once it has come
  * through the pipe, so has all of the invocation's output.
@@ -89301,48 +90047,2487 @@ class RuntimeStartError extends Error {
         this.errorType = errorType;
     }
 }
+const FAMILIES = {
+    nodejs: {
+        ids: ['18', '20', '22', '24'].map((v) => `nodejs${v}.x`),
+        initVersion: (id) => `nodejs:${id.slice(6, -2)}.local`,
+        managed: true,
+        // The Node.js runtime client reads the major version from it (callback handlers from 24 on).
+        executionEnv: (id) => `AWS_Lambda_${id}`,
+        flush: 'marker',
+        handlerRequired: true,
+        snapStart: false,
+        defaultBinary: process.execPath,
+        client: { fileName: 'node-bootstrap.cjs', source: NODE_BOOTSTRAP },
+        command: ({ binary, clientPath }) => [binary, [clientPath]],
+    },
+    python: {
+        ids: ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].map((v) => `python${v}`),
+        initVersion: (id) => `${id.replace('python', 'python:')}.local`,
+        managed: true,
+        executionEnv: (id) => `AWS_Lambda_${id}`,
+        flush: 'marker',
+        handlerRequired: true,
+        snapStart: true,
+        defaultBinary: 'python3',
+        client: { fileName: 'python-bootstrap.py', source: PYTHON_BOOTSTRAP },
+        command: ({ binary, clientPath }) => [binary, ['-u', clientPath]],
+    },
+    provided: {
+        ids: ['provided', 'provided.al2', 'provided.al2023'],
+        initVersion: (id) => `${id}.local`,
+        managed: false,
+        executionEnv: () => undefined,
+        flush: 'next-turn',
+        handlerRequired: false,
+        snapStart: false,
+        command: ({ taskRoot }) => {
+            const bootstrap = (0,external_node_path_.join)(taskRoot, 'bootstrap');
+            try {
+                (0,external_node_fs_.accessSync)(bootstrap, external_node_fs_.constants.X_OK);
+            }
+            catch {
+                throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
+            }
+            return [bootstrap, []];
+        },
+    },
+};
+const RUNTIME_FAMILIES = Object.keys(FAMILIES);
+/** Whether the service waits for the flush marker after a result the runtime posted. */
+function waitsForFlushMarker(flush) {
+    switch (flush) {
+        case 'marker':
+            return true;
+        case 'next-turn':
+            return false;
+        default:
+            return assert_never_assertNever(flush, 'flush behaviour');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
+
+
+
+
+
+const SUPPORTED_RUNTIMES = RUNTIME_FAMILIES.flatMap((family) => FAMILIES[family].ids);
+function describeRuntime(id) {
+    const family = RUNTIME_FAMILIES.find((name) => FAMILIES[name].ids.includes(id));
+    if (!family)
+        return undefined;
+    const description = FAMILIES[family];
+    return {
+        id,
+        family,
+        version: description.initVersion(id),
+        managed: description.managed,
+        executionEnv: description.executionEnv(id),
+        flush: description.flush,
+        handlerRequired: description.handlerRequired,
+        snapStart: description.snapStart,
+    };
+}
 /**
  * The runtime clients as files on disk, written once per service. Each environment's process
  * runs one of them (or the package's own `bootstrap` for OS-only runtimes).
  */
 class RuntimeClients {
-    nodeBinary;
-    pythonBinary;
+    binaries;
     /** Where the clients are; an environment with a private /tmp must still see it. */
     directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-runtimes-'));
-    nodeBootstrap = (0,external_node_path_.join)(this.directory, 'node-bootstrap.cjs');
-    pythonBootstrap = (0,external_node_path_.join)(this.directory, 'python-bootstrap.py');
-    constructor(nodeBinary = process.execPath, pythonBinary = 'python3') {
-        this.nodeBinary = nodeBinary;
-        this.pythonBinary = pythonBinary;
-        (0,external_node_fs_.writeFileSync)(this.nodeBootstrap, NODE_BOOTSTRAP);
-        (0,external_node_fs_.writeFileSync)(this.pythonBootstrap, PYTHON_BOOTSTRAP);
+    /** `binaries`: the interpreter to use per family, where the service was given one. */
+    constructor(binaries = {}) {
+        this.binaries = binaries;
+        for (const family of RUNTIME_FAMILIES) {
+            const client = FAMILIES[family].client;
+            if (client)
+                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(this.directory, client.fileName), client.source);
+        }
     }
     /** The command and arguments that start a runtime of this family for a package. */
     command(runtime, taskRoot) {
-        switch (runtime.family) {
-            case 'nodejs':
-                return [this.nodeBinary, [this.nodeBootstrap]];
-            case 'python':
-                return [this.pythonBinary, ['-u', this.pythonBootstrap]];
-            case 'provided': {
-                const bootstrap = (0,external_node_path_.join)(taskRoot, 'bootstrap');
-                try {
-                    (0,external_node_fs_.accessSync)(bootstrap, external_node_fs_.constants.X_OK);
-                }
-                catch {
-                    throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
-                }
-                return [bootstrap, []];
-            }
-        }
+        const family = FAMILIES[runtime.family];
+        return family.command({
+            binary: this.binaries[runtime.family] ?? family.defaultBinary ?? '',
+            clientPath: family.client ? (0,external_node_path_.join)(this.directory, family.client.fileName) : '',
+            taskRoot,
+        });
     }
     dispose() {
         (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
+
+
+
+
+const ACCOUNT_ID = '000000000000';
+const LATEST = '$LATEST';
+const RESERVED_VARIABLES = new Set([
+    '_HANDLER',
+    '_X_AMZN_TRACE_ID',
+    'AWS_DEFAULT_REGION',
+    'AWS_REGION',
+    'AWS_EXECUTION_ENV',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'AWS_LAMBDA_FUNCTION_VERSION',
+    'AWS_LAMBDA_INITIALIZATION_TYPE',
+    'AWS_LAMBDA_LOG_GROUP_NAME',
+    'AWS_LAMBDA_LOG_STREAM_NAME',
+    'AWS_ACCESS_KEY',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_LAMBDA_RUNTIME_API',
+    'LAMBDA_TASK_ROOT',
+    'LAMBDA_RUNTIME_DIR',
+]);
+const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
+/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
+function parseFunctionReference(raw, queryQualifier) {
+    const match = FUNCTION_REF.exec(raw);
+    if (!match?.[1] || match[1].length > 64) {
+        throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
+    }
+    const fromName = match[2];
+    if (fromName && queryQualifier && fromName !== queryQualifier) {
+        throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
+    }
+    const qualifier = fromName ?? queryQualifier;
+    return qualifier ? { name: match[1], qualifier } : { name: match[1] };
+}
+function lambdaTimestamp(date) {
+    return date.toISOString().replace('Z', '+0000');
+}
+/** CreateFunction parameters that cannot change afterwards. */
+const CREATE_ONLY_SETTINGS = ['TenancyConfig', 'DurableConfig', 'CapacityProviderConfig'];
+function asObject(value, field) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw invalidParameter(`${field} must be an object`);
+    return value;
+}
+function optionalString(body, key) {
+    const value = body[key];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'string')
+        throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
+    return value;
+}
+function optionalInteger(body, key) {
+    const value = body[key];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
+    }
+    return value;
+}
+/**
+ * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
+ * Invocation and environments live elsewhere; this module tells them when code must be retired.
+ */
+class FunctionStore {
+    region;
+    codeRoot;
+    events;
+    updateDelayMs;
+    functions = new Map();
+    constructor(region, codeRoot, events, updateDelayMs) {
+        this.region = region;
+        this.codeRoot = codeRoot;
+        this.events = events;
+        this.updateDelayMs = updateDelayMs;
+    }
+    arn(name, qualifier) {
+        return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+    }
+    create(body) {
+        const name = optionalString(body, 'FunctionName');
+        if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+            throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
+        }
+        if (this.functions.has(name))
+            throw conflict(`Function already exist: ${name}`);
+        if (body.PackageType === 'Image')
+            throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
+        const code = asObject(body.Code, 'Code');
+        if (typeof code.ZipFile !== 'string') {
+            throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+        }
+        const settings = this.settings(name, body, undefined);
+        const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
+        const fn = {
+            name,
+            latest: record,
+            active: record,
+            state: 'Pending',
+            lastUpdateStatus: 'Successful',
+            pendingTimer: undefined,
+            versions: new Map(),
+            aliases: new Map(),
+            nextVersion: 1,
+            tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
+        };
+        this.functions.set(name, fn);
+        this.afterDelay(fn, () => (fn.state = 'Active'));
+        if (body.Publish === true)
+            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+        return this.configuration(fn, fn.latest);
+    }
+    get(ref) {
+        const fn = this.find(ref.name);
+        const record = this.resolveRecord(fn, ref.qualifier);
+        return {
+            Configuration: this.configuration(fn, record),
+            Code: {
+                RepositoryType: 'S3',
+                Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}`,
+            },
+            Tags: fn.tags,
+        };
+    }
+    getConfiguration(ref) {
+        const fn = this.find(ref.name);
+        return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
+    }
+    codeOf(name, version) {
+        const fn = this.find(name);
+        return this.resolveRecord(fn, version).code.zip;
+    }
+    list(marker, maxItems) {
+        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+        const page = functions_paginate(all, marker, maxItems);
+        return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
+    }
+    listVersions(name, marker, maxItems) {
+        const fn = this.find(name);
+        const page = functions_paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
+        return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
+    }
+    updateCode(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        if (typeof body.ZipFile !== 'string') {
+            throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+        }
+        const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
+        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
+        const settings = body.Architectures === undefined
+            ? fn.latest.settings
+            : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
+        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
+        if (body.Publish === true)
+            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+        return this.configuration(fn, fn.latest);
+    }
+    updateConfiguration(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const settings = this.settings(name, body, fn.latest.settings);
+        this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
+        return this.configuration(fn, fn.latest);
+    }
+    publish(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const sha = optionalString(body, 'CodeSha256');
+        if (sha && sha !== fn.latest.code.sha256) {
+            throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
+        }
+        return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
+    }
+    deleteFunction(ref) {
+        const fn = this.find(ref.name);
+        if (ref.qualifier === undefined) {
+            clearTimeout(fn.pendingTimer);
+            this.functions.delete(fn.name);
+            this.events.retire(fn.name);
+            return;
+        }
+        if (ref.qualifier === LATEST)
+            throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+        if (!fn.versions.has(ref.qualifier))
+            throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
+        const using = [...fn.aliases.values()]
+            .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier in alias.additionalVersionWeights)
+            .map((alias) => alias.name);
+        if (using.length) {
+            throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
+        }
+        fn.versions.delete(ref.qualifier);
+        this.events.retire(fn.name, ref.qualifier);
+    }
+    createAlias(name, body) {
+        const fn = this.find(name);
+        const aliasName = optionalString(body, 'Name');
+        if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
+            throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+        }
+        if (fn.aliases.has(aliasName))
+            throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
+        const alias = this.aliasFrom(fn, aliasName, body, undefined);
+        fn.aliases.set(aliasName, alias);
+        return this.aliasConfiguration(fn, alias);
+    }
+    getAlias(name, aliasName) {
+        const fn = this.find(name);
+        return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
+    }
+    listAliases(name, marker, maxItems) {
+        const fn = this.find(name);
+        const page = functions_paginate([...fn.aliases.values()], marker, maxItems);
+        return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
+    }
+    updateAlias(name, aliasName, body) {
+        const fn = this.find(name);
+        const existing = this.findAlias(fn, aliasName);
+        const revision = optionalString(body, 'RevisionId');
+        if (revision && revision !== existing.revisionId)
+            throw preconditionFailed();
+        const alias = this.aliasFrom(fn, aliasName, body, existing);
+        fn.aliases.set(aliasName, alias);
+        return this.aliasConfiguration(fn, alias);
+    }
+    deleteAlias(name, aliasName) {
+        const fn = this.find(name);
+        fn.aliases.delete(aliasName);
+    }
+    /** The code and settings an invocation of this reference runs, and the version it reports. */
+    resolveForInvoke(ref, random) {
+        const fn = this.find(ref.name);
+        if (fn.state !== 'Active') {
+            throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
+        }
+        const qualifier = ref.qualifier ?? LATEST;
+        if (qualifier === LATEST)
+            return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
+        const alias = fn.aliases.get(qualifier);
+        let version = qualifier;
+        if (alias) {
+            version = alias.functionVersion;
+            let draw = random();
+            for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
+                if (draw < weight) {
+                    version = extra;
+                    break;
+                }
+                draw -= weight;
+            }
+        }
+        const record = version === LATEST ? fn.active : fn.versions.get(version);
+        if (!record)
+            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+        return { record, executedVersion: version, functionName: fn.name };
+    }
+    dispose() {
+        for (const fn of this.functions.values())
+            clearTimeout(fn.pendingTimer);
+    }
+    find(name) {
+        const fn = this.functions.get(name);
+        if (!fn)
+            throw notFound(`Function not found: ${this.arn(name)}`);
+        return fn;
+    }
+    findAlias(fn, aliasName) {
+        const alias = fn.aliases.get(aliasName);
+        if (!alias)
+            throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
+        return alias;
+    }
+    resolveRecord(fn, qualifier) {
+        if (qualifier === undefined || qualifier === LATEST)
+            return fn.latest;
+        const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
+        if (version === LATEST)
+            return fn.latest;
+        const record = fn.versions.get(version);
+        if (!record)
+            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+        return record;
+    }
+    checkUpdatable(fn, body) {
+        if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
+            throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
+        }
+        const revision = optionalString(body, 'RevisionId');
+        if (revision && revision !== fn.latest.revisionId)
+            throw preconditionFailed();
+    }
+    startUpdate(fn, next) {
+        fn.latest = next;
+        fn.lastUpdateStatus = 'InProgress';
+        this.afterDelay(fn, () => {
+            fn.active = fn.latest;
+            fn.lastUpdateStatus = 'Successful';
+            this.events.retire(fn.name, LATEST);
+        });
+    }
+    afterDelay(fn, action) {
+        fn.pendingTimer = setTimeout(() => {
+            fn.pendingTimer = undefined;
+            action();
+        }, this.updateDelayMs());
+    }
+    publishFrom(fn, source, description) {
+        const previous = [...fn.versions.values()].at(-1);
+        if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
+            return previous;
+        }
+        const version = String(fn.nextVersion++);
+        const record = { ...source, version, description: description || source.description };
+        fn.versions.set(version, record);
+        return record;
+    }
+    newVersion(version, settings, code, description) {
+        return {
+            version,
+            settings,
+            code,
+            revisionId: (0,external_node_crypto_.randomUUID)(),
+            lastModified: lambdaTimestamp(new Date()),
+            description,
+        };
+    }
+    settings(name, body, base) {
+        const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
+        if (!runtime)
+            throw invalidParameter('Runtime is required for a ZIP package.');
+        const described = describeRuntime(runtime);
+        if (!described) {
+            throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
+        }
+        const handler = optionalString(body, 'Handler') ?? base?.handler;
+        if (!handler && described.handlerRequired)
+            throw invalidParameter('Handler is required for this runtime.');
+        const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
+        if (memoryMb < 128)
+            throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
+        if (memoryMb > 10240)
+            throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
+        const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
+        if (timeoutS < 1)
+            throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
+        if (timeoutS > 900)
+            throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
+        const environment = body.Environment === undefined
+            ? undefined
+            : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
+        const variables = environment === undefined
+            ? (base?.variables ?? {})
+            : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
+        const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
+        if (reserved.length) {
+            throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
+        }
+        const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
+        if (!Array.isArray(architectures) ||
+            architectures.length !== 1 ||
+            !['x86_64', 'arm64'].includes(String(architectures[0]))) {
+            throw validationError('architectures', JSON.stringify(architectures), 'Member must have length 1 and satisfy enum value set: [x86_64, arm64]');
+        }
+        const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
+        if (storage < 512 || storage > 10240)
+            throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
+        const logging = asObject(body.LoggingConfig, 'LoggingConfig');
+        const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text');
+        if (logFormat !== 'Text' && logFormat !== 'JSON')
+            throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
+        const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ??
+            base?.snapStart ??
+            'None');
+        if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
+            throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
+        if (snapStart === 'PublishedVersions' && !described.snapStart) {
+            throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
+        }
+        // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.
+        const createOnly = base?.createOnly ??
+            Object.fromEntries(CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])));
+        return {
+            runtime,
+            handler: handler ?? '',
+            role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
+            memoryMb,
+            timeoutS,
+            description: optionalString(body, 'Description') ?? base?.description ?? '',
+            variables,
+            architectures: architectures,
+            ephemeralStorageMb: storage,
+            logFormat,
+            logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
+            snapStart,
+            createOnly,
+        };
+    }
+    aliasFrom(fn, name, body, existing) {
+        const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
+        if (!functionVersion)
+            throw invalidParameter('FunctionVersion is required.');
+        if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
+            throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
+        }
+        const routing = asObject(body.RoutingConfig, 'RoutingConfig');
+        const weights = body.RoutingConfig === undefined
+            ? (existing?.additionalVersionWeights ?? {})
+            : asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights');
+        for (const [version, weight] of Object.entries(weights)) {
+            if (!fn.versions.has(version))
+                throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
+            if (typeof weight !== 'number' || weight < 0 || weight > 1)
+                throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
+        }
+        return {
+            name,
+            functionVersion,
+            description: optionalString(body, 'Description') ?? existing?.description ?? '',
+            additionalVersionWeights: weights,
+            revisionId: (0,external_node_crypto_.randomUUID)(),
+        };
+    }
+    aliasConfiguration(fn, alias) {
+        return {
+            AliasArn: this.arn(fn.name, alias.name),
+            Name: alias.name,
+            FunctionVersion: alias.functionVersion,
+            Description: alias.description,
+            RevisionId: alias.revisionId,
+            ...(Object.keys(alias.additionalVersionWeights).length
+                ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
+                : {}),
+        };
+    }
+    configuration(fn, record) {
+        const s = record.settings;
+        const isLatest = record.version === LATEST;
+        return {
+            FunctionName: fn.name,
+            FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
+            Runtime: s.runtime,
+            Role: s.role,
+            Handler: s.handler,
+            CodeSize: record.code.size,
+            Description: record.description,
+            Timeout: s.timeoutS,
+            MemorySize: s.memoryMb,
+            LastModified: record.lastModified,
+            CodeSha256: record.code.sha256,
+            Version: record.version,
+            Environment: { Variables: s.variables },
+            TracingConfig: { Mode: 'PassThrough' },
+            RevisionId: record.revisionId,
+            State: isLatest ? fn.state : 'Active',
+            ...(fn.state === 'Pending' && isLatest
+                ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' }
+                : {}),
+            LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
+            PackageType: 'Zip',
+            Architectures: s.architectures,
+            EphemeralStorage: { Size: s.ephemeralStorageMb },
+            SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
+            LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
+            ...s.createOnly,
+        };
+    }
+}
+function preconditionFailed() {
+    return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+}
+function sameSettings(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+function functions_paginate(items, marker, maxItems) {
+    const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
+    const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
+    const page = items.slice(start, start + size);
+    const end = start + page.length;
+    return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
+
+
+/** Lambda's limit for a synchronous response payload. */
+const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** A streamed response may be larger. */
+const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
+const runtime_api_PREFIX = '/2018-06-01/runtime';
+/**
+ * One execution environment's Runtime API on its own loopback port: the runtime long-polls
+ * `invocation/next`, and posts the response or error for the request id it was handed.
+ */
+class RuntimeApi {
+    listener;
+    server;
+    heldNext;
+    queued;
+    currentRequestId;
+    constructor(listener) {
+        this.listener = listener;
+        this.server = (0,external_node_http_.createServer)((request, response) => {
+            try {
+                this.route(request, response);
+            }
+            catch {
+                // A runtime that sends nonsense loses its connection, never the service.
+                response.destroy();
+            }
+        });
+        this.server.keepAliveTimeout = 0;
+    }
+    static async start(listener) {
+        const api = new RuntimeApi(listener);
+        await new Promise((resolve, reject) => {
+            api.server.once('error', reject);
+            api.server.listen(0, '127.0.0.1', resolve);
+        });
+        const { port } = api.server.address();
+        return { api, address: `127.0.0.1:${port}` };
+    }
+    /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
+    deliver(event) {
+        if (this.heldNext) {
+            const held = this.heldNext;
+            this.heldNext = undefined;
+            this.send(held, event);
+        }
+        else {
+            this.queued = event;
+        }
+    }
+    close() {
+        this.heldNext?.destroy();
+        this.heldNext = undefined;
+        this.server.closeAllConnections();
+        this.server.close();
+    }
+    send(response, event) {
+        this.currentRequestId = event.requestId;
+        const headers = {
+            'content-type': 'application/json',
+            'content-length': event.payload.length,
+            'lambda-runtime-aws-request-id': event.requestId,
+            'lambda-runtime-deadline-ms': event.deadlineMs,
+            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
+            'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
+        };
+        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
+        if (event.clientContext)
+            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
+        response.writeHead(200, headers);
+        // Taken before the write: a pause of this process after it (a garbage collection, say)
+        // must not eat into the Duration the runtime is already spending.
+        const handedAt = performance.now();
+        response.end(event.payload);
+        this.listener.delivered(event, handedAt);
+    }
+    route(request, response) {
+        const path = (request.url ?? '').split('?')[0] ?? '';
+        if (request.method === 'GET' && path === `${runtime_api_PREFIX}/invocation/next`) {
+            this.listener.nextRequested(performance.now());
+            const queued = this.queued;
+            this.queued = undefined;
+            if (queued)
+                this.send(response, queued);
+            else {
+                this.heldNext = response;
+                this.listener.idle();
+            }
+            return;
+        }
+        const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
+        if (request.method !== 'POST' || !match) {
+            answer(response, 404, {
+                errorType: 'InvalidRequest',
+                errorMessage: `Unknown Runtime API path ${request.method} ${path}`,
+            });
+            return;
+        }
+        const [, requestId, kind] = match;
+        if (requestId !== undefined && requestId !== this.currentRequestId) {
+            request.resume();
+            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+            return;
+        }
+        const streamed = header(request, 'lambda-runtime-function-response-mode') === 'streaming';
+        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
+            // A streamed response that failed midway says so in its trailers.
+            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
+            const errorType = trailerType ?? header(request, 'lambda-runtime-function-error-type');
+            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
+            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
+            const failed = trailerType !== undefined;
+            if (body === undefined) {
+                answer(response, 413, {
+                    errorType: 'RequestEntityTooLarge',
+                    errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+                });
+                this.currentRequestId = undefined;
+                if (requestId)
+                    this.listener.responseTooLarge(requestId);
+                return;
+            }
+            answer(response, 202, { status: 'OK' });
+            if (requestId === undefined)
+                this.listener.initError(body, errorType);
+            else if (kind === 'response' && !failed)
+                this.listener.response(requestId, body);
+            else
+                this.listener.error(requestId, body, errorType);
+            this.currentRequestId = undefined;
+        });
+    }
+}
+function answer(response, status, body) {
+    const text = JSON.stringify(body);
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.end(text);
+}
+/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
+function readLimited(request, limit, done) {
+    const chunks = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk) => {
+        size += chunk.length;
+        if (size > limit)
+            over = true;
+        else
+            chunks.push(chunk);
+    });
+    // An aborted request has nobody left to answer, so only a complete one calls back.
+    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/http.ts
+
+
+
+
+
+/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
+const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
+function http_json(status, body) {
+    if (body === undefined)
+        return { status, headers: {}, body: Buffer.alloc(0) };
+    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+}
+function readBody(request, limit) {
+    return new Promise((resolve) => readLimited(request, limit, resolve));
+}
+function refuse(refusal) {
+    if (refusal)
+        throw new LambdaServiceError(refusal.type, refusal.message);
+}
+/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
+function readJson(request, body, expects = 'json') {
+    if (body === undefined) {
+        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+    }
+    if (body.length === 0)
+        return {};
+    refuse(refuseContentType(header(request, 'content-type'), expects));
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch (error) {
+        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
+    }
+    return parsed;
+}
+function header(request, name) {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+function maxItems(url) {
+    const raw = url.searchParams.get('MaxItems');
+    if (raw === null)
+        return undefined;
+    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 1 && value <= 10_000)) {
+        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
+    }
+    return value;
+}
+/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
+function decodeSegment(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/control-plane.ts
+
+
+/** The function named in a path's first group. */
+const functionName = (match) => decodeSegment(match[1] ?? '');
+/** The function a path names, with the Qualifier its query may add. */
+const functionReference = (match, url) => parseFunctionReference(functionName(match), url.searchParams.get('Qualifier') ?? undefined);
+/**
+ * Lambda's control plane: functions, their configuration and code, versions and aliases.
+ * `codeLocation` turns the service path of a package into the URL GetFunction hands out.
+ */
+function controlPlaneRoutes(store, codeLocation) {
+    const ref = functionReference;
+    return [
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/?$/,
+            async (_m, _r, url) => http_json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/?$/,
+            async (_m, request, _u, body) => http_json(201, store.create(readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                const result = store.get(ref(m, url));
+                const code = result.Code;
+                return http_json(200, { ...result, Code: { ...code, Location: codeLocation(String(code.Location)) } });
+            },
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                store.deleteFunction(ref(m, url));
+                return http_json(204, undefined);
+            },
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, _r, url) => http_json(200, store.getConfiguration(ref(m, url))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, request, url, body) => http_json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
+            async (m, request, url, body) => http_json(200, store.updateCode(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, _r, url) => http_json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, request, url, body) => http_json(201, store.publish(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, _r, url) => http_json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, request, url, body) => http_json(201, store.createAlias(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => http_json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? ''))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, request, url, body) => http_json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body))),
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => {
+                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
+                return http_json(204, undefined);
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/code-token.ts
+
+/**
+ * The query that lets a code download through without a signature, as S3's presigned URL
+ * does: an HMAC of the path under the service's key; none when the service requires no auth.
+ */
+const codeToken = (accessKey, path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
+const codeTokenValid = (accessKey, url) => {
+    const expected = Buffer.from(codeToken(accessKey, url.pathname));
+    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
+    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
+};
+
+;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
+/**
+ * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
+ * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
+ * payload and a CRC32 of the whole.
+ */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+function crc32(bytes) {
+    let crc = 0xffffffff;
+    for (const byte of bytes)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
+function eventMessage(headers, payload) {
+    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+        const nameBytes = Buffer.from(name);
+        const valueBytes = Buffer.from(value);
+        const header = Buffer.alloc(1 + nameBytes.length + 3);
+        header.writeUInt8(nameBytes.length, 0);
+        nameBytes.copy(header, 1);
+        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
+        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+        return Buffer.concat([header, valueBytes]);
+    }));
+    const total = 12 + encoded.length + payload.length + 4;
+    const prelude = Buffer.alloc(12);
+    prelude.writeUInt32BE(total, 0);
+    prelude.writeUInt32BE(encoded.length, 4);
+    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
+    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+    return message;
+}
+/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
+function responseStream(payload, complete) {
+    const CHUNK = 64 * 1024;
+    const chunks = [];
+    for (let at = 0; at < payload.length; at += CHUNK) {
+        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
+    }
+    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
+
+
+
+
+
+/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
+const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
+const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
+class Invoker {
+    store;
+    pool;
+    events;
+    faults;
+    region;
+    random;
+    constructor(store, pool, events, faults, region, random = Math.random) {
+        this.store = store;
+        this.pool = pool;
+        this.events = events;
+        this.faults = faults;
+        this.region = region;
+        this.random = random;
+    }
+    async invoke(request) {
+        const { invocationType, logType } = request;
+        if (request.streaming && invocationType === 'Event') {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+        }
+        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
+        }
+        if (!['None', 'Tail'].includes(logType)) {
+            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
+        }
+        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+        if (request.payload === undefined || request.payload.length > limit) {
+            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+        }
+        const payload = request.payload.length ? request.payload : Buffer.from('{}');
+        try {
+            JSON.parse(payload.toString('utf8'));
+        }
+        catch (error) {
+            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
+        }
+        const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
+        if (invocationType === 'DryRun')
+            return { status: 204, headers: {}, body: Buffer.alloc(0) };
+        const settings = record.settings;
+        const runtime = describeRuntime(settings.runtime);
+        if (!runtime)
+            throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
+        const spec = {
+            functionName,
+            version: executedVersion,
+            functionArn: this.store.arn(functionName),
+            memoryMb: settings.memoryMb,
+            timeoutS: settings.timeoutS,
+            handler: settings.handler,
+            runtime,
+            codeDirectory: record.code.directory,
+            variables: settings.variables,
+            region: this.region,
+            logGroup: settings.logGroup,
+            logFormat: settings.logFormat,
+            ephemeralStorageMb: settings.ephemeralStorageMb,
+        };
+        const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        const run = async () => {
+            const acquired = await this.pool.acquire(spec, key);
+            return acquired.environment
+                .invoke({
+                requestId,
+                payload,
+                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
+                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+                kill: this.faults.killThisInvocation(),
+            })
+                .finally(() => acquired.release());
+        };
+        if (invocationType === 'Event') {
+            this.events.enqueue(requestId, async () => {
+                try {
+                    return (await run()).functionError ? 'function-error' : 'done';
+                }
+                catch (error) {
+                    // Every environment busy: the event waits in the queue, as on Lambda.
+                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
+                        return 'no-environment';
+                    throw error;
+                }
+            });
+            return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
+        }
+        const outcome = await run();
+        if (request.streaming) {
+            const headers = this.headers(outcome, executedVersion, false);
+            return {
+                status: 200,
+                headers: {
+                    'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'],
+                    'content-type': 'application/vnd.amazon.eventstream',
+                },
+                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
+                    ...(outcome.functionError
+                        ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') }
+                        : {}),
+                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
+                }),
+            };
+        }
+        return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
+    }
+    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
+    async drain() {
+        await this.events.stop();
+    }
+    headers(outcome, executedVersion, tail) {
+        const headers = {
+            'x-amzn-RequestId': outcome.requestId,
+            'X-Amz-Executed-Version': executedVersion,
+            'content-type': 'application/json',
+        };
+        if (outcome.functionError)
+            headers['X-Amz-Function-Error'] = 'Unhandled';
+        if (tail)
+            headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
+        return headers;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/invoke.ts
+
+
+
+
+
+/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
+function clientContext(request) {
+    const raw = header(request, 'x-amz-client-context');
+    if (!raw)
+        return undefined;
+    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
+    let parsed;
+    try {
+        parsed = text === undefined ? undefined : JSON.parse(text);
+    }
+    catch {
+        parsed = undefined;
+    }
+    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
+    }
+    return text;
+}
+/** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
+const invokeRoute = (invoker, streaming) => async (m, request, url, body) => {
+    refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+    const context = clientContext(request);
+    return invoker.invoke({
+        ref: functionReference(m, url),
+        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+        logType: header(request, 'x-amz-log-type') ?? 'None',
+        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+        ...(streaming ? { streaming: true } : {}),
+        ...(context ? { clientContext: context } : {}),
+    });
+};
+function invokeRoutes(invoker) {
+    return [
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(invoker, false)],
+        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(invoker, true)],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/local.ts
+
+
+
+
+/**
+ * The local service's own routes, which Lambda has not: code downloads (the URL GetFunction
+ * hands out), the service's facts, and the faults it injects.
+ */
+function localRoutes(store, faults, info) {
+    return [
+        [
+            'GET',
+            /^\/local\/code\/([^/]+)\/([^/]+)$/,
+            async (m) => ({
+                status: 200,
+                headers: { 'content-type': 'application/zip' },
+                body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
+            }),
+        ],
+        ['GET', /^\/local\/info$/, async () => http_json(200, { ...info() })],
+        [
+            'PUT',
+            /^\/local\/faults$/,
+            async (_m, request, _u, body) => {
+                try {
+                    faults.update(readJson(request, body));
+                }
+                catch (error) {
+                    if (error instanceof LambdaServiceError)
+                        throw error;
+                    throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
+                }
+                return http_json(200, { ...faults.current });
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** AWS refuses a signature whose time is more than 5 minutes off. */
+const MAX_SKEW_MS = 5 * 60 * 1000;
+/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
+function generateAccessKey() {
+    return {
+        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
+    };
+}
+const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
+/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
+function escapeUri(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+/**
+ * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
+ * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
+ */
+function canonicalPaths(path) {
+    const resolve = (dropEmpty) => {
+        const segments = [];
+        const parts = path.split('/').slice(1);
+        for (const part of parts) {
+            if (part === '.' || (dropEmpty && part === ''))
+                continue;
+            if (part === '..')
+                segments.pop();
+            else
+                segments.push(part);
+        }
+        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
+        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
+    };
+    return [...new Set([resolve(true), resolve(false)])];
+}
+function canonicalQuery(query) {
+    const pairs = [];
+    for (const part of query.split('&')) {
+        if (!part)
+            continue;
+        const at = part.indexOf('=');
+        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
+        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
+        if (key === 'X-Amz-Signature')
+            continue;
+        pairs.push([escapeUri(key), escapeUri(value)]);
+    }
+    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
+}
+function headerValues(rawHeaders) {
+    const values = new Map();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = (rawHeaders[i] ?? '').toLowerCase();
+        const list = values.get(name) ?? [];
+        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
+        values.set(name, list);
+    }
+    return values;
+}
+function parseAuthorization(value) {
+    if (!value.startsWith(`${ALGORITHM} `))
+        return undefined;
+    const fields = new Map();
+    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
+        const at = part.indexOf('=');
+        if (at > 0)
+            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+    }
+    const credential = fields.get('Credential');
+    const signedHeaders = fields.get('SignedHeaders');
+    const signature = fields.get('Signature');
+    if (!credential || !signedHeaders || !signature)
+        return undefined;
+    return { credential, signedHeaders, signature };
+}
+/** `20261123T133011Z` as epoch milliseconds, or NaN. */
+function parseAmzDate(value) {
+    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+    if (!match)
+        return Number.NaN;
+    const [, y, mo, d, h, mi, s] = match.map(Number);
+    return Date.UTC(y, mo - 1, d, h, mi, s);
+}
+const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
+/**
+ * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
+ * send) against the one key this service accepts. Returns why it fails, or undefined.
+ */
+function verifySignature(request, key, now = Date.now()) {
+    const headers = headerValues(request.rawHeaders);
+    const authorization = headers.get('authorization')?.[0];
+    if (!authorization)
+        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+    const parsed = parseAuthorization(authorization);
+    if (!parsed)
+        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
+    const scope = parsed.credential.split('/');
+    if (scope.length !== 5 || scope[4] !== 'aws4_request')
+        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
+    const [accessKeyId, day, region, service] = scope;
+    if (accessKeyId !== key.accessKeyId)
+        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    const signedNames = parsed.signedHeaders.split(';');
+    if (!signedNames.includes('host'))
+        return incomplete("'Host' must be a signed header.");
+    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
+    const signedAt = parseAmzDate(amzDate);
+    if (Number.isNaN(signedAt))
+        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
+    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+        return {
+            type: 'InvalidSignatureException',
+            message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.`,
+        };
+    }
+    if (!amzDate.startsWith(day))
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.`,
+        };
+    const queryAt = request.target.indexOf('?');
+    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
+    let query;
+    try {
+        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
+    }
+    catch {
+        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
+    }
+    const bodyHash = sha256Hex(request.body);
+    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
+    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
+        return {
+            type: 'InvalidSignatureException',
+            message: 'The provided x-amz-content-sha256 header does not match what was computed.',
+        };
+    }
+    const payloadHash = declaredHash ?? bodyHash;
+    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
+    const credentialScope = `${day}/${region}/${service}/aws4_request`;
+    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
+    const provided = Buffer.from(parsed.signature, 'utf8');
+    for (const canonicalUri of canonicalPaths(path)) {
+        const canonicalRequest = [
+            request.method,
+            canonicalUri,
+            query,
+            canonicalHeaders,
+            parsed.signedHeaders,
+            payloadHash,
+        ].join('\n');
+        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
+        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
+        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
+            return undefined;
+    }
+    return {
+        type: 'InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
+/**
+ * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
+ * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
+ * GetLogEvents and FilterLogEvents, with their pagination.
+ */
+class LogsApiError extends Error {
+    type;
+    constructor(type, message) {
+        super(message);
+        this.type = type;
+    }
+}
+const MAX_EVENTS = 10_000;
+const PAGE = 50;
+function token(offset) {
+    return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+function offsetOf(value) {
+    if (typeof value !== 'string')
+        return 0;
+    try {
+        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+        if (typeof offset === 'number' && offset >= 0)
+            return offset;
+    }
+    catch {
+        // fall through
+    }
+    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
+}
+const num = (value) => (typeof value === 'number' ? value : undefined);
+const str = (value) => (typeof value === 'string' ? value : undefined);
+/**
+ * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
+ * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
+ */
+function matcher(pattern) {
+    if (!pattern || pattern.trim() === '')
+        return () => true;
+    const trimmed = pattern.trim();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
+    }
+    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
+    return (message) => terms.every((term) => message.includes(term));
+}
+class LogsApi {
+    logs;
+    region;
+    deliveryDelayMs;
+    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
+    constructor(logs, region, deliveryDelayMs = () => 0) {
+        this.logs = logs;
+        this.region = region;
+        this.deliveryDelayMs = deliveryDelayMs;
+    }
+    handle(operation, body) {
+        switch (operation) {
+            case 'DescribeLogGroups':
+                return this.describeLogGroups(body);
+            case 'DescribeLogStreams':
+                return this.describeLogStreams(body);
+            case 'GetLogEvents':
+                return this.getLogEvents(body);
+            case 'FilterLogEvents':
+                return this.filterLogEvents(body);
+            default:
+                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
+        }
+    }
+    visible(events) {
+        const cutoff = Date.now() - this.deliveryDelayMs();
+        return events.filter((event) => event.ingestionTime <= cutoff);
+    }
+    streamsOf(group) {
+        if (!group)
+            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
+        if (!this.logs.groupNames().includes(group))
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+        return this.logs.streams(group);
+    }
+    describeLogGroups(body) {
+        const prefix = str(body.logGroupNamePrefix) ?? '';
+        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = names.slice(start, start + limit);
+        return {
+            logGroups: page.map((name) => ({
+                logGroupName: name,
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    describeLogStreams(body) {
+        const group = str(body.logGroupName);
+        const prefix = str(body.logStreamNamePrefix) ?? '';
+        const byTime = body.orderBy === 'LastEventTime';
+        if (byTime && prefix)
+            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+        const streams = this.streamsOf(group)
+            .filter((stream) => stream.name.startsWith(prefix))
+            .map((stream) => ({ stream, events: this.visible(stream.events) }));
+        streams.sort((a, b) => byTime
+            ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
+            : a.stream.name.localeCompare(b.stream.name));
+        if (body.descending === true)
+            streams.reverse();
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = streams.slice(start, start + limit);
+        return {
+            logStreams: page.map(({ stream, events }) => ({
+                logStreamName: stream.name,
+                creationTime: stream.creationTime,
+                ...(events.length
+                    ? {
+                        firstEventTimestamp: events[0].timestamp,
+                        lastEventTimestamp: events.at(-1).timestamp,
+                        lastIngestionTime: events.at(-1).ingestionTime,
+                    }
+                    : {}),
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    getLogEvents(body) {
+        const name = str(body.logStreamName);
+        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
+        if (!stream)
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
+        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
+            // As CloudWatch does, the forward token repeats once the end is reached.
+            nextForwardToken: token(start + page.length),
+            nextBackwardToken: token(Math.max(0, start - limit)),
+        };
+    }
+    filterLogEvents(body) {
+        const group = str(body.logGroupName);
+        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
+        const prefix = str(body.logStreamNamePrefix);
+        if (names && prefix)
+            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
+        const match = matcher(str(body.filterPattern));
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const streams = this.streamsOf(group).filter((s) => names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true);
+        const events = streams
+            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
+            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
+            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map(({ stream, event, index }) => ({
+                logStreamName: stream,
+                timestamp: event.timestamp,
+                message: event.message,
+                ingestionTime: event.ingestionTime,
+                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
+            })),
+            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
+            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/logs.ts
+
+
+
+
+/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
+const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+/** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
+async function handleLogs(logsApi, request, target, body) {
+    const operation = target.slice(LOGS_TARGET_PREFIX.length);
+    const reply = (status, document) => ({
+        status,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: Buffer.from(JSON.stringify(document)),
+    });
+    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
+    try {
+        return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
+    }
+    catch (error) {
+        if (error instanceof LogsApiError)
+            return reply(400, { __type: error.type, message: error.message });
+        if (error instanceof LambdaServiceError)
+            return reply(400, { __type: 'InvalidParameterException', message: error.message });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/router.ts
+
+
+
+
+
+
+
+
+const FUNCTIONS = '/2015-03-31/functions';
+/**
+ * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
+ * then the CloudWatch Logs operation or the first route that matches.
+ */
+function requestHandler(state) {
+    const { routes, faults, logsApi, accessKey } = state;
+    return async function handle(request) {
+        const method = request.method ?? 'GET';
+        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
+        if (foreign) {
+            request.resume();
+            refuse(foreign);
+        }
+        let url;
+        try {
+            url = new URL(request.url ?? '/', 'http://local');
+        }
+        catch {
+            request.resume();
+            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+        }
+        // Service facts, so that a client can tell it is talking to the local service before it signs,
+        // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
+        const open = method === 'GET' &&
+            (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
+        if (accessKey && !open && !header(request, 'authorization')) {
+            request.resume();
+            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+        }
+        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+        if (accessKey && !open) {
+            if (body === undefined)
+                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
+            if (failure)
+                throw new LambdaServiceError(failure.type, failure.message);
+        }
+        const target = header(request, 'x-amz-target');
+        if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX))
+            return handleLogs(logsApi, request, target, body);
+        if (url.pathname.startsWith(FUNCTIONS)) {
+            const fault = faults.requestFault();
+            if (fault === 'throttle') {
+                request.resume();
+                const retryAfter = String(faults.current.retryAfterMs / 1000);
+                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
+            }
+            if (fault === 'error') {
+                request.resume();
+                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
+            }
+        }
+        for (const [routeMethod, pattern, route] of routes) {
+            const match = pattern.exec(url.pathname);
+            if (match && routeMethod === method)
+                return route(match, request, url, body);
+        }
+        request.resume();
+        throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
+    };
+}
+function send(response, reply, requestId) {
+    response.writeHead(reply.status, {
+        'x-amzn-RequestId': requestId,
+        ...reply.headers,
+        'content-length': reply.body.length,
+    });
+    response.end(reply.body);
+}
+/** The server's request listener: whatever a handler throws becomes an error reply; nothing a client sends reaches the process. */
+function answerWith(handle) {
+    return (request, response) => {
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        handle(request)
+            .catch((error) => {
+            const serviceError = error instanceof LambdaServiceError
+                ? error
+                : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
+            return {
+                status: serviceError.status,
+                headers: {
+                    'content-type': 'application/json',
+                    'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`,
+                    ...serviceError.headers,
+                },
+                body: Buffer.from(serviceError.body()),
+            };
+        })
+            .then((reply) => send(response, reply, requestId))
+            .catch(() => response.destroy());
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
+
+
+
+/**
+ * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
+ * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
+ * host does not let this process create is reported with its reason and simply not used.
+ */
+class Cgroups {
+    placements = new Map();
+    roots = new Set();
+    counter = 0;
+    constructor(wanted, mount = '/sys/fs/cgroup') {
+        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
+        for (const controller of wanted) {
+            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
+            this.placements.set(controller, placement);
+            if ('root' in placement)
+                this.roots.add(placement.root);
+        }
+    }
+    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
+    version(controller) {
+        const placement = this.placements.get(controller);
+        return placement && 'root' in placement ? placement.version : undefined;
+    }
+    unavailableReason(controller) {
+        const placement = this.placements.get(controller);
+        if (!placement)
+            return `the ${controller} controller was not asked for`;
+        return 'reason' in placement ? placement.reason : '';
+    }
+    /** A group per environment in every available hierarchy; undefined when none is. */
+    createGroup() {
+        if (this.roots.size === 0)
+            return undefined;
+        const name = `env-${++this.counter}`;
+        const directories = new Map();
+        const created = [];
+        for (const [controller, placement] of this.placements) {
+            if (!('root' in placement))
+                continue;
+            const directory = (0,external_node_path_.join)(placement.root, name);
+            if (!created.includes(directory)) {
+                try {
+                    (0,external_node_fs_.mkdirSync)(directory);
+                    created.push(directory);
+                }
+                catch {
+                    continue;
+                }
+            }
+            directories.set(controller, directory);
+        }
+        if (created.length === 0)
+            return undefined;
+        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
+    }
+    dispose() {
+        for (const root of this.roots)
+            removeGroupTree(root);
+    }
+}
+/** One execution environment's groups: where its first process enrols, and the knobs on them. */
+class EnvironmentCgroup {
+    directories;
+    created;
+    versionOf;
+    constructor(directories, created, versionOf) {
+        this.directories = directories;
+        this.created = created;
+        this.versionOf = versionOf;
+    }
+    /** The `cgroup.procs` files the environment's first process writes its pid to. */
+    get procsFiles() {
+        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
+    }
+    has(controller) {
+        return this.directories.has(controller);
+    }
+    /** The path of one control file of a controller's group, when the environment has that group. */
+    file(controller, name) {
+        const directory = this.directories.get(controller);
+        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
+    }
+    version(controller) {
+        return this.has(controller) ? this.versionOf(controller) : undefined;
+    }
+    /** Writes one control file of a controller's group; false when the kernel refused it. */
+    write(controller, file, value) {
+        const directory = this.directories.get(controller);
+        if (!directory)
+            return false;
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
+    remove() {
+        for (const directory of this.created)
+            removeDirectory(directory);
+    }
+}
+/** A directory of its own per service, so a reused process id never meets a leftover. */
+const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+function ownCgroupPath(controller) {
+    try {
+        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
+            const [, controllers, path] = line.split(':');
+            if (path === undefined)
+                continue;
+            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
+                return path;
+        }
+    }
+    catch {
+        return undefined;
+    }
+    return undefined;
+}
+/**
+ * cgroup v2: one directory for every controller. The freezer is built into every v2 group
+ * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
+ */
+function openV2Root(mount, wanted) {
+    const own = ownCgroupPath(undefined);
+    if (own === undefined)
+        return undefined;
+    const parent = (0,external_node_path_.join)(mount, own);
+    const placements = new Map();
+    let delegated;
+    try {
+        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    }
+    catch {
+        return undefined;
+    }
+    sweepStaleGroups(parent);
+    const root = (0,external_node_path_.join)(parent, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+    }
+    catch {
+        for (const controller of wanted)
+            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
+        return placements;
+    }
+    for (const controller of wanted) {
+        if (controller === 'freezer') {
+            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze'))
+                ? { version: 2, root }
+                : { reason: 'this kernel has no cgroup v2 freezer' });
+            continue;
+        }
+        if (!delegated.includes(controller)) {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
+            continue;
+        }
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
+            placements.set(controller, { version: 2, root });
+        }
+        catch {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
+        }
+    }
+    if (![...placements.values()].some((placement) => 'root' in placement))
+        removeDirectory(root);
+    return placements;
+}
+function openV1Root(mount, controller) {
+    const own = ownCgroupPath(controller);
+    const hierarchy = (0,external_node_path_.join)(mount, controller);
+    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
+    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe)))
+        return { reason: `no cgroup ${controller} controller was found` };
+    sweepStaleGroups((0,external_node_path_.join)(hierarchy, own));
+    const root = (0,external_node_path_.join)(hierarchy, own, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+        return { version: 1, root };
+    }
+    catch {
+        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
+    }
+}
+function removeGroupTree(root) {
+    try {
+        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
+            if (entry.isDirectory())
+                removeDirectory((0,external_node_path_.join)(root, entry.name));
+    }
+    catch {
+        // Already gone.
+    }
+    removeDirectory(root);
+}
+/**
+ * Removes the groups of services that died without cleaning up (killed, say): their process is
+ * gone and no process is left in them. Best effort; a group still in use stays.
+ */
+function sweepStaleGroups(parent) {
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
+    }
+    catch {
+        return;
+    }
+    for (const name of entries) {
+        const pid = Number(name.split('-')[3]);
+        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
+            continue;
+        removeGroupTree((0,external_node_path_.join)(parent, name));
+    }
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+function removeDirectory(directory) {
+    try {
+        (0,external_node_fs_.rmdirSync)(directory);
+    }
+    catch {
+        // Still has a process in it or already gone; the environment's exit path retries.
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
+
+
+/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
+const MB_PER_VCPU = 1769;
+/**
+ * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
+ * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
+ * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
+ */
+const PERIOD_US = 20_000;
+const MIN_QUOTA_US = 1_000;
+/** Period and quota, in microseconds, for a CPU share. */
+function bandwidth(share) {
+    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
+}
+/** The share of CPUs a memory size buys, capped at what the host has. */
+function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
+    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
+}
+/**
+ * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
+ * cgroup, where the host lets this process create one. Where it cannot, it says so once and
+ * environments run unthrottled, so durations do not scale with memory.
+ */
+class CpuThrottle {
+    options;
+    status;
+    version;
+    spread;
+    random;
+    constructor(cgroups, options = {}) {
+        this.options = options;
+        this.spread = options.environmentSpread ?? 0;
+        this.random = seededRandom((options.seed ?? 1) + 2);
+        if (options.disabled) {
+            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
+            return;
+        }
+        this.version = cgroups.version('cpu');
+        if (this.version === undefined) {
+            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
+            return;
+        }
+        const spread = this.spread > 0
+            ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).`
+            : '';
+        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
+        this.status = {
+            enabled: true,
+            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+            environmentSpread: this.spread,
+            periodMs: PERIOD_US / 1000,
+            initThrottled: options.throttleInit === true,
+            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
+        };
+    }
+    /**
+     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
+     * asked otherwise. Undefined when the environment is not throttled.
+     */
+    attach(group, memoryMb) {
+        if (!this.status.enabled || !group?.has('cpu'))
+            return undefined;
+        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
+        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
+        const setQuota = (quota) => group.version('cpu') === 2
+            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
+            : // v1 checks a quota against the current period, so the period goes first.
+                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) &&
+                    group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
+        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
+            return undefined;
+        return { speedFactor, refill: () => void setQuota(quotaUs) };
+    }
+}
+function unthrottled(reason, spread) {
+    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
+    return {
+        enabled: false,
+        mechanism: 'none',
+        environmentSpread: 0,
+        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
+
+
+
+
+/** Lambda's cap on processes and threads per execution environment. */
+const MAX_PROCESSES = 1024;
+/**
+ * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
+ * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
+ * of that size, the function's code and the runtime clients bound into it read-only, and it
+ * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
+ * own, removed with it, and the statement says that the size is not enforced.
+ */
+class LimitsPolicy {
+    status;
+    /** Where the environments' /tmp directories live; removed with the service. */
+    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
+    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
+    counter = 0;
+    constructor(cgroups, options = {}) {
+        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
+        const processCap = cgroups.version('pids') !== undefined;
+        const tmp = privateTmp
+            ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
+        const cap = processCap
+            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
+            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
+        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
+        this.status = {
+            privateTmp,
+            ephemeralStorageEnforced: privateTmp,
+            processCap,
+            statement: `${tmp} ${cap}`,
+            limitations,
+        };
+    }
+    /**
+     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
+     * must still see (its code, the runtime clients); they are bound read-only into the private one.
+     */
+    forEnvironment(group, storageMb, visible) {
+        if (this.status.processCap)
+            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
+        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
+        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
+        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
+        if (!this.status.privateTmp) {
+            return {
+                variables: { TMPDIR: directory },
+                wrap: (command, procsFiles) => enrolThen(command, procsFiles, []),
+                remove,
+            };
+        }
+        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
+        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
+        // over /tmp as a whole, all inside a mount namespace of the environment's own.
+        const steps = [
+            `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+            ...binds.flatMap((path) => {
+                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
+                return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+            }),
+            `mount --move ${quote(directory)} /tmp`,
+        ];
+        return {
+            variables: {},
+            wrap: (command, procsFiles) => {
+                const [file, args] = enrolThen(command, procsFiles, steps);
+                return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+            },
+            remove,
+        };
+    }
+    dispose() {
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+}
+/**
+ * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
+ * becomes the runtime, so everything from INIT on is inside the limits.
+ */
+function enrolThen(command, procsFiles, steps) {
+    if (procsFiles.length === 0 && steps.length === 0)
+        return command;
+    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
+        .map((step) => `${step} || exit 126`)
+        .join('\n');
+    return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+}
+function quote(text) {
+    return `'${text.replaceAll("'", "'\\''")}'`;
+}
+function canMountPrivateTmp() {
+    const probe = (0,external_node_child_process_.spawnSync)('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
+    return probe.status === 0;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
+const log_lines_ms = (value) => value.toFixed(2);
+function initStartLine(format, runtimeVersion, region, now) {
+    const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.initStart',
+            record: { initializationType: 'on-demand', phase: 'init', runtimeVersion, runtimeVersionArn: arn },
+        });
+    }
+    return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${arn}`;
+}
+function startLine(format, requestId, version, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } });
+    }
+    return `START RequestId: ${requestId} Version: ${version}`;
+}
+function endLine(format, requestId, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.runtimeDone',
+            record: { requestId, status: 'success' },
+        });
+    }
+    return `END RequestId: ${requestId}`;
+}
+function reportLine(format, metrics, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.report',
+            record: {
+                requestId: metrics.requestId,
+                metrics: {
+                    durationMs: Number(log_lines_ms(metrics.durationMs)),
+                    billedDurationMs: metrics.billedDurationMs,
+                    memorySizeMB: metrics.memorySizeMb,
+                    maxMemoryUsedMB: metrics.maxMemoryUsedMb,
+                    ...(metrics.initDurationMs === undefined ? {} : { initDurationMs: Number(log_lines_ms(metrics.initDurationMs)) }),
+                },
+                status: metrics.status,
+                ...(metrics.errorType ? { errorType: metrics.errorType } : {}),
+            },
+        });
+    }
+    const fields = [
+        `REPORT RequestId: ${metrics.requestId}`,
+        `Duration: ${log_lines_ms(metrics.durationMs)} ms`,
+        `Billed Duration: ${metrics.billedDurationMs} ms`,
+        `Memory Size: ${metrics.memorySizeMb} MB`,
+        `Max Memory Used: ${metrics.maxMemoryUsedMb} MB`,
+    ];
+    if (metrics.initDurationMs !== undefined)
+        fields.push(`Init Duration: ${log_lines_ms(metrics.initDurationMs)} ms`);
+    if (metrics.status !== 'success')
+        fields.push(`Status: ${metrics.status}`);
+    if (metrics.errorType)
+        fields.push(`Error Type: ${metrics.errorType}`);
+    return `${fields.join('\t')}\t`;
+}
+/**
+ * Billed duration: 1 ms granularity, rounded up. Since 1 August 2025 the INIT phase is billed for
+ * managed runtimes as it already was for OS-only ones, so a cold start bills INIT plus Duration
+ * (INIT itself is limited to 10 s).
+ */
+function billedDuration(durationMs, initDurationMs) {
+    return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
+const DEFAULT_LOG_LIMITS = {
+    streamBytes: 8 * 1024 * 1024,
+    totalBytes: 128 * 1024 * 1024,
+    messageChars: 256 * 1024,
+};
+/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
+const EVENT_OVERHEAD_BYTES = 96;
+const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
+/**
+ * Log groups and streams, bounded: a function that floods its output keeps only its most recent
+ * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
+ * not grow with what a function prints). Drops are counted per stream and in total.
+ */
+class LogStore {
+    clock;
+    limits;
+    groups = new Map();
+    total = 0;
+    droppedTotal = 0;
+    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
+        this.clock = clock;
+        this.limits = limits;
+    }
+    append(group, streamName, message) {
+        let streams = this.groups.get(group);
+        if (!streams)
+            this.groups.set(group, (streams = new Map()));
+        let stream = streams.get(streamName);
+        if (!stream) {
+            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
+            streams.set(streamName, stream);
+        }
+        const now = this.clock();
+        const max = this.limits.messageChars;
+        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
+        stream.events.push({ timestamp: now, ingestionTime: now, message: text });
+        stream.bytes += cost(text);
+        this.total += cost(text);
+        if (stream.bytes > this.limits.streamBytes)
+            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
+        while (this.total > this.limits.totalBytes)
+            this.trim(this.largest(), this.largest().bytes / 2, 0);
+    }
+    /** Bytes kept and events dropped across every stream. */
+    get usage() {
+        return { bytes: this.total, dropped: this.droppedTotal };
+    }
+    groupNames() {
+        return [...this.groups.keys()].sort();
+    }
+    streams(group) {
+        return [...(this.groups.get(group)?.values() ?? [])];
+    }
+    /**
+     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
+     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
+     */
+    trim(stream, target, keep) {
+        let count = 0;
+        let freed = 0;
+        while (count < stream.events.length - keep && stream.bytes - freed > target)
+            freed += cost(stream.events[count++].message);
+        if (count === 0)
+            return;
+        stream.events.splice(0, count);
+        stream.bytes -= freed;
+        stream.dropped += count;
+        this.total -= freed;
+        this.droppedTotal += count;
+    }
+    largest() {
+        let largest;
+        for (const streams of this.groups.values())
+            for (const stream of streams.values())
+                if (!largest || stream.bytes > largest.bytes)
+                    largest = stream;
+        return largest;
+    }
+}
+/** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
+function logStreamName(version, environmentId, now) {
+    const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
+    return `${date}/[${version}]${environmentId}`;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
+
+const KIB = 1024;
+/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
+function residentMemory(pid) {
+    try {
+        const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
+        const field = (name) => {
+            const at = status.indexOf(`${name}:`);
+            return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
+        };
+        return { current: field('VmRSS'), peak: field('VmHWM') };
+    }
+    catch {
+        return { current: 0, peak: 0 };
+    }
+}
+function children(pid) {
+    try {
+        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
+ * missed) plus the current resident size of its descendants.
+ */
+function processTreeMemory(rootPid) {
+    const root = residentMemory(rootPid);
+    let total = Math.max(root.peak, root.current);
+    const pending = children(rootPid);
+    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+        total += residentMemory(pid).current;
+        pending.push(...children(pid));
+    }
+    return total;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
+
+
+/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
+const FIRST_ID = 40_000;
+const isolation_SPAN = 20_000;
+/**
+ * Where services on this host claim the ids they hand out, one file per id holding the claiming
+ * service's pid. Without it two services (two test workers, two CI jobs on one runner) could give
+ * the same uid to different functions: each function could then signal or read the other's
+ * processes, and one service's reaper, which kills an environment's stray processes by uid, killed
+ * the other's runtimes mid-invocation (Runtime.ExitError). A fixed path, not TMPDIR, so that every
+ * service sees every claim; isolation runs as root only, so it is writable.
+ */
+const CLAIMS = '/run/lambda-perf-gate-ids';
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
+function isolation_claim(id) {
+    const file = (0,external_node_path_.join)(CLAIMS, String(id));
+    for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+            (0,external_node_fs_.writeFileSync)(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+            return true;
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        let owner;
+        try {
+            owner = Number((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        }
+        catch {
+            continue; // released meanwhile: try again
+        }
+        if (owner > 0 && alive(owner))
+            return false;
+        (0,external_node_fs_.rmSync)(file, { force: true });
+    }
+    return false;
+}
+function idsInUse() {
+    const used = new Set();
+    for (const file of ['/etc/passwd', '/etc/group']) {
+        try {
+            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
+                const id = Number(line.split(':')[2]);
+                if (Number.isInteger(id))
+                    used.add(id);
+            }
+        }
+        catch {
+            // No such file: nothing to avoid.
+        }
+    }
+    return used;
+}
+class Isolation {
+    status;
+    used = idsInUse();
+    /** A random start, so that two services on one host rarely hand out the same ids. */
+    next = FIRST_ID + Math.floor(Math.random() * isolation_SPAN);
+    packageGroups = new Map();
+    claimed = [];
+    constructor(options = {}) {
+        const root = process.platform === 'linux' && process.getuid?.() === 0;
+        if (options.disabled)
+            this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
+        else if (!root) {
+            this.status = {
+                enabled: false,
+                statement: "Functions run as the service's own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions' code included.",
+            };
+        }
+        else
+            this.status = {
+                enabled: true,
+                statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.',
+            };
+    }
+    /** Makes the service's own directories traversable (not listable) by environments' users. */
+    openDirectory(directory) {
+        if (this.status.enabled)
+            (0,external_node_fs_.chmodSync)(directory, 0o711);
+    }
+    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
+    shareReadOnly(directory) {
+        if (!this.status.enabled)
+            return;
+        (0,external_node_fs_.chmodSync)(directory, 0o755);
+        for (const entry of (0,external_node_fs_.readdirSync)(directory))
+            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
+    }
+    /**
+     * The group that may read a package: every file root-owned, readable (and executable where it
+     * was) by that group only, writable by nobody but root.
+     */
+    packageGroup(directory) {
+        if (!this.status.enabled)
+            return undefined;
+        let gid = this.packageGroups.get(directory);
+        if (gid === undefined) {
+            gid = this.allocate();
+            lockDown(directory, gid);
+            this.packageGroups.set(directory, gid);
+        }
+        return gid;
+    }
+    /** A user of its own for a new environment, in its package's group. */
+    identityFor(codeDirectory) {
+        const gid = this.packageGroup(codeDirectory);
+        return gid === undefined ? undefined : { uid: this.allocate(), gid };
+    }
+    /** Gives back the ids this service claimed (when it stops; a crashed service's are taken over). */
+    release() {
+        for (const id of this.claimed.splice(0))
+            (0,external_node_fs_.rmSync)((0,external_node_path_.join)(CLAIMS, String(id)), { force: true });
+    }
+    allocate() {
+        (0,external_node_fs_.mkdirSync)(CLAIMS, { recursive: true, mode: 0o700 });
+        for (let tries = 0; tries < isolation_SPAN; tries++) {
+            const id = FIRST_ID + (this.next++ % isolation_SPAN);
+            if (this.used.has(id) || !isolation_claim(id))
+                continue;
+            this.claimed.push(id);
+            return id;
+        }
+        throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + isolation_SPAN - 1}: every one is claimed in ${CLAIMS}`);
+    }
+}
+function lockDown(path, gid) {
+    const stat = (0,external_node_fs_.lstatSync)(path);
+    if (stat.isSymbolicLink())
+        return;
+    (0,external_node_fs_.chownSync)(path, 0, gid);
+    if (stat.isDirectory()) {
+        (0,external_node_fs_.chmodSync)(path, 0o750);
+        for (const entry of (0,external_node_fs_.readdirSync)(path))
+            lockDown((0,external_node_path_.join)(path, entry), gid);
+    }
+    else
+        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
+}
+/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
+function userMemory(uid) {
+    let total = 0;
+    let names;
+    try {
+        names = (0,external_node_fs_.readdirSync)('/proc');
+    }
+    catch {
+        return 0;
+    }
+    for (const name of names) {
+        if (!/^\d+$/.test(name))
+            continue;
+        try {
+            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
+            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
+                continue;
+            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+        }
+        catch {
+            // Gone meanwhile.
+        }
+    }
+    return total;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/environment.ts
+
 
 
 
@@ -89359,7 +92544,10 @@ const INIT_LIMIT_MS = 10_000;
 const MEMORY_POLL_MS = 10;
 const TAIL_BYTES = 4096;
 const MAX_LINE_CHARS = 256 * 1024;
-/** How long to wait for a runtime's output to come through after its result. */
+/**
+ * How long to wait for a runtime's flush marker after its result: a family declared 'marker' whose
+ * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
+ */
 const FLUSH_WAIT_MS = 1000;
 const now = () => performance.now();
 function errorDocument(errorType, errorMessage) {
@@ -89432,7 +92620,11 @@ class ExecutionEnvironment {
                 return;
             }
             if (this.dead) {
-                this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`) });
+                this.finish({
+                    status: 'error',
+                    errorType: 'Runtime.ExitError',
+                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`),
+                });
                 return;
             }
             this.startMemoryWatch();
@@ -89452,7 +92644,11 @@ class ExecutionEnvironment {
             }
             catch (error) {
                 // The event could not be handed over; the environment is in an unknown state, so it goes.
-                this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`) });
+                this.finish({
+                    status: 'error',
+                    errorType: 'Runtime.ExitError',
+                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+                });
                 this.kill();
             }
         });
@@ -89489,7 +92685,11 @@ class ExecutionEnvironment {
             if (!(error instanceof RuntimeStartError))
                 throw error;
             this.initDurationMs = now() - this.spawnedAt;
-            this.initFailure = { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) };
+            this.initFailure = {
+                status: 'error',
+                errorType: error.errorType,
+                body: errorDocument(error.errorType, error.message),
+            };
             // Nothing runs: this environment answers its one invocation with the error and is discarded.
             this.dead = true;
             this.shutDown();
@@ -89498,12 +92698,24 @@ class ExecutionEnvironment {
         }
         this.cgroup = services.cgroups.createGroup();
         this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
-        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [spec.codeDirectory, services.clients.directory]);
+        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
+            spec.codeDirectory,
+            services.clients.directory,
+        ]);
         this.identity = services.isolation?.identityFor(spec.codeDirectory);
         // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
         // user is the last step before the runtime, so INIT and everything after run as that user.
         const runtime = this.identity
-            ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', runnableByOthers(command[0]), ...command[1]]]
+            ? [
+                'setpriv',
+                [
+                    `--reuid=${this.identity.uid}`,
+                    `--regid=${this.identity.gid}`,
+                    '--clear-groups',
+                    runnableByOthers(command[0]),
+                    ...command[1],
+                ],
+            ]
             : command;
         // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
         const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
@@ -89555,7 +92767,7 @@ class ExecutionEnvironment {
             _HANDLER: spec.handler,
             AWS_REGION: spec.region,
             AWS_DEFAULT_REGION: spec.region,
-            AWS_EXECUTION_ENV: spec.runtime.family === 'provided' ? undefined : `AWS_Lambda_${spec.runtime.id}`,
+            AWS_EXECUTION_ENV: spec.runtime.executionEnv,
             AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
             AWS_LAMBDA_FUNCTION_VERSION: spec.version,
@@ -89743,12 +92955,14 @@ class ExecutionEnvironment {
         }
         this.running = undefined;
         this.finishing = running;
-        this.afterOutput(running.request.requestId, fromRuntime && this.spec.runtime.family !== 'provided', () => {
+        this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
             if (this.finishing === running)
                 this.finishing = undefined;
             const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
             // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
-            const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined ? Math.max(measured, this.spec.timeoutS * 1000) : measured;
+            const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined
+                ? Math.max(measured, this.spec.timeoutS * 1000)
+                : measured;
             const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
             this.initBilled = true;
             const { requestId } = running.request;
@@ -89874,7 +93088,11 @@ class EnvironmentPool {
     }
     /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
     describe() {
-        return [...this.pooled].map(({ functionName, version, environment }) => ({ functionName, version, speedFactor: environment.speedFactor }));
+        return [...this.pooled].map(({ functionName, version, environment }) => ({
+            functionName,
+            version,
+            speedFactor: environment.speedFactor,
+        }));
     }
     async acquire(spec, key) {
         if (this.stopped)
@@ -89883,7 +93101,7 @@ class EnvironmentPool {
             if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
                 clearTimeout(entry.idleTimer);
                 entry.lastUsed = Date.now();
-                return this.acquired(entry, false);
+                return this.acquired(entry);
             }
         }
         if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
@@ -89902,9 +93120,15 @@ class EnvironmentPool {
             await environment.retire();
             throw new LambdaServiceError('ServiceException', 'The service is stopping.');
         }
-        const entry = { environment, key, functionName: spec.functionName, version: spec.version, lastUsed: Date.now() };
+        const entry = {
+            environment,
+            key,
+            functionName: spec.functionName,
+            version: spec.version,
+            lastUsed: Date.now(),
+        };
         this.pooled.add(entry);
-        return this.acquired(entry, true);
+        return this.acquired(entry);
     }
     /** Retires every environment of a function, or of one of its versions. */
     retire(functionName, version) {
@@ -89921,11 +93145,10 @@ class EnvironmentPool {
             this.remove(entry, true);
         await Promise.all(this.retiring);
     }
-    acquired(entry, cold) {
+    acquired(entry) {
         let released = false;
         return {
             environment: entry.environment,
-            cold,
             release: () => {
                 if (released)
                     return;
@@ -90056,10 +93279,18 @@ class Freezer {
     constructor(cgroups, options = {}) {
         const version = options.disabled ? undefined : cgroups.version('freezer');
         if (options.disabled) {
-            this.status = { enabled: false, mechanism: 'none', statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.' };
+            this.status = {
+                enabled: false,
+                mechanism: 'none',
+                statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.',
+            };
         }
         else if (version !== undefined) {
-            this.status = { enabled: true, mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1', statement: `Environments are frozen between invocations (cgroup v${version} freezer).` };
+            this.status = {
+                enabled: true,
+                mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+                statement: `Environments are frozen between invocations (cgroup v${version} freezer).`,
+            };
         }
         else {
             this.status = {
@@ -90077,7 +93308,11 @@ class Freezer {
         if (!this.status.enabled || this.status.mechanism === 'signals')
             return undefined;
         const version = group?.version('freezer');
-        const file = version === 2 ? group?.file('freezer', 'cgroup.freeze') : version === 1 ? group?.file('freezer', 'freezer.state') : undefined;
+        const file = version === 2
+            ? group?.file('freezer', 'cgroup.freeze')
+            : version === 1
+                ? group?.file('freezer', 'freezer.state')
+                : undefined;
         return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
     }
     /** The freeze of one environment whose first process is `pid` (a process group leader). */
@@ -90086,10 +93321,16 @@ class Freezer {
             return undefined;
         const version = this.status.mechanism === 'signals' ? undefined : group?.version('freezer');
         if (version === 2) {
-            return { freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'), thaw: () => void group?.write('freezer', 'cgroup.freeze', '0') };
+            return {
+                freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'),
+                thaw: () => void group?.write('freezer', 'cgroup.freeze', '0'),
+            };
         }
         if (version === 1) {
-            return { freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'), thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED') };
+            return {
+                freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'),
+                thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED'),
+            };
         }
         if (pid === undefined)
             return undefined;
@@ -90108,7 +93349,15 @@ class Freezer {
 ;// CONCATENATED MODULE: ./src/local-lambda/faults.ts
 /** Fault injection for tests: off unless asked, deterministic for a given seed. */
 
-const NO_FAULTS = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
+const NO_FAULTS = {
+    throttleRate: 0,
+    errorRate: 0,
+    killRate: 0,
+    updateDelayMs: 0,
+    retryAfterMs: 100,
+    logDelayMs: 0,
+    seed: 1,
+};
 
 function checkFaultOptions(options) {
     const problems = [];
@@ -90160,855 +93409,6 @@ class FaultInjector {
     killThisInvocation() {
         return this.options.killRate > 0 && this.random() < this.options.killRate;
     }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
-
-
-
-
-const ACCOUNT_ID = '000000000000';
-const LATEST = '$LATEST';
-const RESERVED_VARIABLES = new Set([
-    '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
-    'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
-    'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
-    'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-    'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
-]);
-const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
-/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
-function parseFunctionReference(raw, queryQualifier) {
-    const match = FUNCTION_REF.exec(raw);
-    if (!match?.[1] || match[1].length > 64) {
-        throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
-    }
-    const fromName = match[2];
-    if (fromName && queryQualifier && fromName !== queryQualifier) {
-        throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
-    }
-    const qualifier = fromName ?? queryQualifier;
-    return qualifier ? { name: match[1], qualifier } : { name: match[1] };
-}
-function lambdaTimestamp(date) {
-    return date.toISOString().replace('Z', '+0000');
-}
-function asObject(value, field) {
-    if (value === undefined || value === null)
-        return {};
-    if (typeof value !== 'object' || Array.isArray(value))
-        throw invalidParameter(`${field} must be an object`);
-    return value;
-}
-function optionalString(body, key) {
-    const value = body[key];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'string')
-        throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
-    return value;
-}
-function optionalInteger(body, key) {
-    const value = body[key];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-        throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
-    }
-    return value;
-}
-/**
- * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
- * Invocation and environments live elsewhere; this module tells them when code must be retired.
- */
-class FunctionStore {
-    region;
-    codeRoot;
-    events;
-    updateDelayMs;
-    functions = new Map();
-    constructor(region, codeRoot, events, updateDelayMs) {
-        this.region = region;
-        this.codeRoot = codeRoot;
-        this.events = events;
-        this.updateDelayMs = updateDelayMs;
-    }
-    arn(name, qualifier) {
-        return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
-    }
-    create(body) {
-        const name = optionalString(body, 'FunctionName');
-        if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-            throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
-        }
-        if (this.functions.has(name))
-            throw conflict(`Function already exist: ${name}`);
-        if (body.PackageType === 'Image')
-            throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
-        const code = asObject(body.Code, 'Code');
-        if (typeof code.ZipFile !== 'string') {
-            throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
-        }
-        const settings = this.settings(name, body, undefined);
-        const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
-        const fn = {
-            name,
-            latest: record,
-            active: record,
-            state: 'Pending',
-            lastUpdateStatus: 'Successful',
-            pendingTimer: undefined,
-            versions: new Map(),
-            aliases: new Map(),
-            nextVersion: 1,
-            tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
-        };
-        this.functions.set(name, fn);
-        this.afterDelay(fn, () => (fn.state = 'Active'));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
-    }
-    get(ref) {
-        const fn = this.find(ref.name);
-        const record = this.resolveRecord(fn, ref.qualifier);
-        return {
-            Configuration: this.configuration(fn, record),
-            Code: { RepositoryType: 'S3', Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}` },
-            Tags: fn.tags,
-        };
-    }
-    getConfiguration(ref) {
-        const fn = this.find(ref.name);
-        return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
-    }
-    codeOf(name, version) {
-        const fn = this.find(name);
-        return this.resolveRecord(fn, version).code.zip;
-    }
-    list(marker, maxItems) {
-        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
-        const page = functions_paginate(all, marker, maxItems);
-        return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
-    }
-    listVersions(name, marker, maxItems) {
-        const fn = this.find(name);
-        const page = functions_paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
-        return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
-    }
-    updateCode(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        if (typeof body.ZipFile !== 'string') {
-            throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
-        }
-        const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
-        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-        const settings = body.Architectures === undefined ? fn.latest.settings : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
-    }
-    updateConfiguration(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        const settings = this.settings(name, body, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
-        return this.configuration(fn, fn.latest);
-    }
-    publish(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        const sha = optionalString(body, 'CodeSha256');
-        if (sha && sha !== fn.latest.code.sha256) {
-            throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
-        }
-        return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
-    }
-    deleteFunction(ref) {
-        const fn = this.find(ref.name);
-        if (ref.qualifier === undefined) {
-            clearTimeout(fn.pendingTimer);
-            this.functions.delete(fn.name);
-            this.events.retire(fn.name);
-            return;
-        }
-        if (ref.qualifier === LATEST)
-            throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-        if (!fn.versions.has(ref.qualifier))
-            throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
-        const using = [...fn.aliases.values()]
-            .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier in alias.additionalVersionWeights)
-            .map((alias) => alias.name);
-        if (using.length) {
-            throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
-        }
-        fn.versions.delete(ref.qualifier);
-        this.events.retire(fn.name, ref.qualifier);
-    }
-    createAlias(name, body) {
-        const fn = this.find(name);
-        const aliasName = optionalString(body, 'Name');
-        if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
-            throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
-        }
-        if (fn.aliases.has(aliasName))
-            throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
-        const alias = this.aliasFrom(fn, aliasName, body, undefined);
-        fn.aliases.set(aliasName, alias);
-        return this.aliasConfiguration(fn, alias);
-    }
-    getAlias(name, aliasName) {
-        const fn = this.find(name);
-        return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
-    }
-    listAliases(name, marker, maxItems) {
-        const fn = this.find(name);
-        const page = functions_paginate([...fn.aliases.values()], marker, maxItems);
-        return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
-    }
-    updateAlias(name, aliasName, body) {
-        const fn = this.find(name);
-        const existing = this.findAlias(fn, aliasName);
-        const revision = optionalString(body, 'RevisionId');
-        if (revision && revision !== existing.revisionId)
-            throw preconditionFailed();
-        const alias = this.aliasFrom(fn, aliasName, body, existing);
-        fn.aliases.set(aliasName, alias);
-        return this.aliasConfiguration(fn, alias);
-    }
-    deleteAlias(name, aliasName) {
-        const fn = this.find(name);
-        fn.aliases.delete(aliasName);
-    }
-    /** The code and settings an invocation of this reference runs, and the version it reports. */
-    resolveForInvoke(ref, random) {
-        const fn = this.find(ref.name);
-        if (fn.state !== 'Active') {
-            throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
-        }
-        const qualifier = ref.qualifier ?? LATEST;
-        if (qualifier === LATEST)
-            return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
-        const alias = fn.aliases.get(qualifier);
-        let version = qualifier;
-        if (alias) {
-            version = alias.functionVersion;
-            let draw = random();
-            for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
-                if (draw < weight) {
-                    version = extra;
-                    break;
-                }
-                draw -= weight;
-            }
-        }
-        const record = version === LATEST ? fn.active : fn.versions.get(version);
-        if (!record)
-            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
-        return { record, executedVersion: version, functionName: fn.name };
-    }
-    dispose() {
-        for (const fn of this.functions.values())
-            clearTimeout(fn.pendingTimer);
-    }
-    find(name) {
-        const fn = this.functions.get(name);
-        if (!fn)
-            throw notFound(`Function not found: ${this.arn(name)}`);
-        return fn;
-    }
-    findAlias(fn, aliasName) {
-        const alias = fn.aliases.get(aliasName);
-        if (!alias)
-            throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
-        return alias;
-    }
-    resolveRecord(fn, qualifier) {
-        if (qualifier === undefined || qualifier === LATEST)
-            return fn.latest;
-        const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
-        if (version === LATEST)
-            return fn.latest;
-        const record = fn.versions.get(version);
-        if (!record)
-            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
-        return record;
-    }
-    checkUpdatable(fn, body) {
-        if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
-            throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
-        }
-        const revision = optionalString(body, 'RevisionId');
-        if (revision && revision !== fn.latest.revisionId)
-            throw preconditionFailed();
-    }
-    startUpdate(fn, next) {
-        fn.latest = next;
-        fn.lastUpdateStatus = 'InProgress';
-        this.afterDelay(fn, () => {
-            fn.active = fn.latest;
-            fn.lastUpdateStatus = 'Successful';
-            this.events.retire(fn.name, LATEST);
-        });
-    }
-    afterDelay(fn, action) {
-        fn.pendingTimer = setTimeout(() => {
-            fn.pendingTimer = undefined;
-            action();
-        }, this.updateDelayMs());
-    }
-    publishFrom(fn, source, description) {
-        const previous = [...fn.versions.values()].at(-1);
-        if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
-            return previous;
-        }
-        const version = String(fn.nextVersion++);
-        const record = { ...source, version, description: description || source.description };
-        fn.versions.set(version, record);
-        return record;
-    }
-    newVersion(version, settings, code, description) {
-        return { version, settings, code, revisionId: (0,external_node_crypto_.randomUUID)(), lastModified: lambdaTimestamp(new Date()), description };
-    }
-    settings(name, body, base) {
-        const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
-        if (!runtime)
-            throw invalidParameter('Runtime is required for a ZIP package.');
-        if (!describeRuntime(runtime)) {
-            throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
-        }
-        const handler = optionalString(body, 'Handler') ?? base?.handler;
-        if (!handler && !runtime.startsWith('provided'))
-            throw invalidParameter('Handler is required for this runtime.');
-        const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
-        if (memoryMb < 128)
-            throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
-        if (memoryMb > 10240)
-            throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
-        const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
-        if (timeoutS < 1)
-            throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
-        if (timeoutS > 900)
-            throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
-        const environment = body.Environment === undefined ? undefined : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
-        const variables = environment === undefined ? (base?.variables ?? {}) : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
-        const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
-        if (reserved.length) {
-            throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
-        }
-        const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
-        if (!Array.isArray(architectures) || architectures.length !== 1 || !['x86_64', 'arm64'].includes(String(architectures[0]))) {
-            throw validationError('architectures', JSON.stringify(architectures), "Member must have length 1 and satisfy enum value set: [x86_64, arm64]");
-        }
-        const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
-        if (storage < 512 || storage > 10240)
-            throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
-        const logging = asObject(body.LoggingConfig, 'LoggingConfig');
-        const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text');
-        if (logFormat !== 'Text' && logFormat !== 'JSON')
-            throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
-        const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ?? base?.snapStart ?? 'None');
-        if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
-            throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
-        if (snapStart === 'PublishedVersions' && !/^(java|python|dotnet)/.test(runtime)) {
-            throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
-        }
-        return {
-            runtime,
-            handler: handler ?? '',
-            role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
-            memoryMb,
-            timeoutS,
-            description: optionalString(body, 'Description') ?? base?.description ?? '',
-            variables,
-            architectures: architectures,
-            ephemeralStorageMb: storage,
-            logFormat,
-            logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
-            snapStart,
-        };
-    }
-    aliasFrom(fn, name, body, existing) {
-        const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
-        if (!functionVersion)
-            throw invalidParameter('FunctionVersion is required.');
-        if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
-            throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
-        }
-        const routing = asObject(body.RoutingConfig, 'RoutingConfig');
-        const weights = body.RoutingConfig === undefined
-            ? (existing?.additionalVersionWeights ?? {})
-            : asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights');
-        for (const [version, weight] of Object.entries(weights)) {
-            if (!fn.versions.has(version))
-                throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
-            if (typeof weight !== 'number' || weight < 0 || weight > 1)
-                throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
-        }
-        return {
-            name,
-            functionVersion,
-            description: optionalString(body, 'Description') ?? existing?.description ?? '',
-            additionalVersionWeights: weights,
-            revisionId: (0,external_node_crypto_.randomUUID)(),
-        };
-    }
-    aliasConfiguration(fn, alias) {
-        return {
-            AliasArn: this.arn(fn.name, alias.name),
-            Name: alias.name,
-            FunctionVersion: alias.functionVersion,
-            Description: alias.description,
-            RevisionId: alias.revisionId,
-            ...(Object.keys(alias.additionalVersionWeights).length
-                ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
-                : {}),
-        };
-    }
-    configuration(fn, record) {
-        const s = record.settings;
-        const isLatest = record.version === LATEST;
-        return {
-            FunctionName: fn.name,
-            FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
-            Runtime: s.runtime,
-            Role: s.role,
-            Handler: s.handler,
-            CodeSize: record.code.size,
-            Description: record.description,
-            Timeout: s.timeoutS,
-            MemorySize: s.memoryMb,
-            LastModified: record.lastModified,
-            CodeSha256: record.code.sha256,
-            Version: record.version,
-            Environment: { Variables: s.variables },
-            TracingConfig: { Mode: 'PassThrough' },
-            RevisionId: record.revisionId,
-            State: isLatest ? fn.state : 'Active',
-            ...(fn.state === 'Pending' && isLatest ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
-            LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
-            PackageType: 'Zip',
-            Architectures: s.architectures,
-            EphemeralStorage: { Size: s.ephemeralStorageMb },
-            SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
-            LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
-        };
-    }
-}
-function preconditionFailed() {
-    return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
-}
-function sameSettings(a, b) {
-    return JSON.stringify(a) === JSON.stringify(b);
-}
-function functions_paginate(items, marker, maxItems) {
-    const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
-    const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
-    const page = items.slice(start, start + size);
-    const end = start + page.length;
-    return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
-/**
- * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
- * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
- * payload and a CRC32 of the whole.
- */
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++)
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-});
-function crc32(bytes) {
-    let crc = 0xffffffff;
-    for (const byte of bytes)
-        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
-function eventMessage(headers, payload) {
-    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
-        const nameBytes = Buffer.from(name);
-        const valueBytes = Buffer.from(value);
-        const header = Buffer.alloc(1 + nameBytes.length + 3);
-        header.writeUInt8(nameBytes.length, 0);
-        nameBytes.copy(header, 1);
-        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
-        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
-        return Buffer.concat([header, valueBytes]);
-    }));
-    const total = 12 + encoded.length + payload.length + 4;
-    const prelude = Buffer.alloc(12);
-    prelude.writeUInt32BE(total, 0);
-    prelude.writeUInt32BE(encoded.length, 4);
-    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
-    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
-    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
-    return message;
-}
-/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
-function responseStream(payload, complete) {
-    const CHUNK = 64 * 1024;
-    const chunks = [];
-    for (let at = 0; at < payload.length; at += CHUNK) {
-        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
-    }
-    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
-    return Buffer.concat(chunks);
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
-
-
-
-
-
-/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
-const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
-const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
-/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
-class Invoker {
-    store;
-    pool;
-    events;
-    faults;
-    region;
-    random;
-    constructor(store, pool, events, faults, region, random = Math.random) {
-        this.store = store;
-        this.pool = pool;
-        this.events = events;
-        this.faults = faults;
-        this.region = region;
-        this.random = random;
-    }
-    async invoke(request) {
-        const { invocationType, logType } = request;
-        if (request.streaming && invocationType === 'Event') {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
-        }
-        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
-        }
-        if (!['None', 'Tail'].includes(logType)) {
-            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
-        }
-        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
-        if (request.payload === undefined || request.payload.length > limit) {
-            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
-        }
-        const payload = request.payload.length ? request.payload : Buffer.from('{}');
-        try {
-            JSON.parse(payload.toString('utf8'));
-        }
-        catch (error) {
-            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
-        }
-        const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
-        if (invocationType === 'DryRun')
-            return { status: 204, headers: {}, body: Buffer.alloc(0) };
-        const settings = record.settings;
-        const runtime = describeRuntime(settings.runtime);
-        if (!runtime)
-            throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
-        const spec = {
-            functionName,
-            version: executedVersion,
-            functionArn: this.store.arn(functionName),
-            memoryMb: settings.memoryMb,
-            timeoutS: settings.timeoutS,
-            handler: settings.handler,
-            runtime,
-            codeDirectory: record.code.directory,
-            variables: settings.variables,
-            region: this.region,
-            logGroup: settings.logGroup,
-            logFormat: settings.logFormat,
-            ephemeralStorageMb: settings.ephemeralStorageMb,
-        };
-        const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
-        const requestId = (0,external_node_crypto_.randomUUID)();
-        const run = async () => {
-            const acquired = await this.pool.acquire(spec, key);
-            return acquired.environment
-                .invoke({
-                requestId,
-                payload,
-                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
-                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
-                kill: this.faults.killThisInvocation(),
-            })
-                .finally(() => acquired.release());
-        };
-        if (invocationType === 'Event') {
-            this.events.enqueue(requestId, async () => {
-                try {
-                    return (await run()).functionError ? 'function-error' : 'done';
-                }
-                catch (error) {
-                    // Every environment busy: the event waits in the queue, as on Lambda.
-                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
-                        return 'no-environment';
-                    throw error;
-                }
-            });
-            return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
-        }
-        const outcome = await run();
-        if (request.streaming) {
-            const headers = this.headers(outcome, executedVersion, false);
-            return {
-                status: 200,
-                headers: { 'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'], 'content-type': 'application/vnd.amazon.eventstream' },
-                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
-                    ...(outcome.functionError ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') } : {}),
-                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
-                }),
-            };
-        }
-        return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
-    }
-    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
-    async drain() {
-        await this.events.stop();
-    }
-    headers(outcome, executedVersion, tail) {
-        const headers = {
-            'x-amzn-RequestId': outcome.requestId,
-            'X-Amz-Executed-Version': executedVersion,
-            'content-type': 'application/json',
-        };
-        if (outcome.functionError)
-            headers['X-Amz-Function-Error'] = 'Unhandled';
-        if (tail)
-            headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
-        return headers;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
-/**
- * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
- * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
- * GetLogEvents and FilterLogEvents, with their pagination.
- */
-class LogsApiError extends Error {
-    type;
-    constructor(type, message) {
-        super(message);
-        this.type = type;
-    }
-}
-const MAX_EVENTS = 10_000;
-const PAGE = 50;
-function token(offset) {
-    return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-function offsetOf(value) {
-    if (typeof value !== 'string')
-        return 0;
-    try {
-        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
-        if (typeof offset === 'number' && offset >= 0)
-            return offset;
-    }
-    catch {
-        // fall through
-    }
-    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
-}
-const num = (value) => (typeof value === 'number' ? value : undefined);
-const str = (value) => (typeof value === 'string' ? value : undefined);
-/**
- * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
- * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
- */
-function matcher(pattern) {
-    if (!pattern || pattern.trim() === '')
-        return () => true;
-    const trimmed = pattern.trim();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
-    }
-    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
-    return (message) => terms.every((term) => message.includes(term));
-}
-class LogsApi {
-    logs;
-    region;
-    deliveryDelayMs;
-    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
-    constructor(logs, region, deliveryDelayMs = () => 0) {
-        this.logs = logs;
-        this.region = region;
-        this.deliveryDelayMs = deliveryDelayMs;
-    }
-    handle(operation, body) {
-        switch (operation) {
-            case 'DescribeLogGroups':
-                return this.describeLogGroups(body);
-            case 'DescribeLogStreams':
-                return this.describeLogStreams(body);
-            case 'GetLogEvents':
-                return this.getLogEvents(body);
-            case 'FilterLogEvents':
-                return this.filterLogEvents(body);
-            default:
-                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
-        }
-    }
-    visible(events) {
-        const cutoff = Date.now() - this.deliveryDelayMs();
-        return events.filter((event) => event.ingestionTime <= cutoff);
-    }
-    streamsOf(group) {
-        if (!group)
-            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
-        if (!this.logs.groupNames().includes(group))
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
-        return this.logs.streams(group);
-    }
-    describeLogGroups(body) {
-        const prefix = str(body.logGroupNamePrefix) ?? '';
-        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = names.slice(start, start + limit);
-        return {
-            logGroups: page.map((name) => ({ logGroupName: name, arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`, storedBytes: 0 })),
-            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    describeLogStreams(body) {
-        const group = str(body.logGroupName);
-        const prefix = str(body.logStreamNamePrefix) ?? '';
-        const byTime = body.orderBy === 'LastEventTime';
-        if (byTime && prefix)
-            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
-        const streams = this.streamsOf(group)
-            .filter((stream) => stream.name.startsWith(prefix))
-            .map((stream) => ({ stream, events: this.visible(stream.events) }));
-        streams.sort((a, b) => (byTime ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0) : a.stream.name.localeCompare(b.stream.name)));
-        if (body.descending === true)
-            streams.reverse();
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = streams.slice(start, start + limit);
-        return {
-            logStreams: page.map(({ stream, events }) => ({
-                logStreamName: stream.name,
-                creationTime: stream.creationTime,
-                ...(events.length ? { firstEventTimestamp: events[0].timestamp, lastEventTimestamp: events.at(-1).timestamp, lastIngestionTime: events.at(-1).ingestionTime } : {}),
-                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
-                storedBytes: 0,
-            })),
-            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    getLogEvents(body) {
-        const name = str(body.logStreamName);
-        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
-        if (!stream)
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
-        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
-            // As CloudWatch does, the forward token repeats once the end is reached.
-            nextForwardToken: token(start + page.length),
-            nextBackwardToken: token(Math.max(0, start - limit)),
-        };
-    }
-    filterLogEvents(body) {
-        const group = str(body.logGroupName);
-        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
-        const prefix = str(body.logStreamNamePrefix);
-        if (names && prefix)
-            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
-        const match = matcher(str(body.filterPattern));
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const streams = this.streamsOf(group).filter((s) => (names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true));
-        const events = streams
-            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
-            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
-            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map(({ stream, event, index }) => ({
-                logStreamName: stream,
-                timestamp: event.timestamp,
-                message: event.message,
-                ingestionTime: event.ingestionTime,
-                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
-            })),
-            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
-            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-}
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
-
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
-/** Whether a bind address keeps the service to this machine. */
-function request_guard_isLoopbackAddress(host) {
-    const bare = host.replace(/^\[|\]$/g, '');
-    return LOOPBACK_NAMES.has(bare.toLowerCase()) || ((0,external_node_net_.isIP)(bare) === 4 && bare.startsWith('127.'));
-}
-/** Splits `name:port`, `[v6]:port`, `name` or `[v6]` into its parts; undefined when malformed. */
-function splitHost(value) {
-    const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
-    if (!match)
-        return undefined;
-    const name = (match[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
-    return match[2] === undefined ? { name } : { name, port: Number(match[2]) };
-}
-/** Refuses browser origins and foreign Host names; undefined when the request may proceed. */
-function refuseForeignCaller(headers, bound) {
-    if (headers.origin !== undefined) {
-        return { status: 403, type: 'AccessDeniedException', message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.` };
-    }
-    const host = headers.host === undefined ? undefined : splitHost(headers.host);
-    const bare = bound.boundAddress.toLowerCase();
-    const known = host !== undefined && (request_guard_isLoopbackAddress(host.name) || host.name === bare || (bare === '0.0.0.0' || bare === '::' ? (0,external_node_net_.isIP)(host.name) !== 0 : false));
-    if (!host || !known || (host.port !== undefined && host.port !== bound.port)) {
-        return { status: 403, type: 'AccessDeniedException', message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).` };
-    }
-    return undefined;
-}
-/** Content types a web page can post without a CORS preflight. */
-const SIMPLE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
-/**
- * Lambda's REST operations with a JSON body take `application/json`; CloudWatch Logs takes
- * `application/x-amz-json-1.1`; Invoke's payload goes as it is (the SDK says octet-stream, the CLI
- * says nothing), but never as one of the types a page can send.
- */
-function refuseContentType(contentType, expects) {
-    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const refuse = (wanted) => ({
-        status: 415,
-        type: 'UnsupportedMediaTypeException',
-        message: `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted here; send ${wanted}.`,
-    });
-    if (expects === 'json')
-        return type === 'application/json' || type === 'application/x-amz-json-1.1' ? undefined : refuse('application/json');
-    if (expects === 'logs-json')
-        return type === 'application/x-amz-json-1.1' || type === 'application/json' ? undefined : refuse('application/x-amz-json-1.1');
-    return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/reaper.ts
@@ -91155,167 +93555,20 @@ function checkServiceOptions(options) {
         const kinds = allowed === undefined ? [] : typeof allowed === 'string' ? [allowed] : allowed;
         if (!kinds.length)
             problems.push(`unknown option ${JSON.stringify(key)}`);
-        else if (!kinds.includes(typeof value) || value === null || (typeof value === 'number' && !Number.isFinite(value))) {
+        else if (!kinds.includes(typeof value) ||
+            value === null ||
+            (typeof value === 'number' && !Number.isFinite(value))) {
             problems.push(`${key} must be a ${kinds.map((kind) => (kind === 'number' ? 'finite number' : kind)).join(' or ')}, got ${JSON.stringify(value)}`);
         }
     }
     if (problems.length) {
-        throw new TypeError(`Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS).map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`).join(', ')}.`);
+        throw new TypeError(`Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS)
+            .map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`)
+            .join(', ')}.`);
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
-
-const ALGORITHM = 'AWS4-HMAC-SHA256';
-/** AWS refuses a signature whose time is more than 5 minutes off. */
-const MAX_SKEW_MS = 5 * 60 * 1000;
-/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
-function generateAccessKey() {
-    return {
-        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
-        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
-    };
-}
-const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
-const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
-/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
-function escapeUri(text) {
-    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-/**
- * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
- * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
- */
-function canonicalPaths(path) {
-    const resolve = (dropEmpty) => {
-        const segments = [];
-        const parts = path.split('/').slice(1);
-        for (const part of parts) {
-            if (part === '.' || (dropEmpty && part === ''))
-                continue;
-            if (part === '..')
-                segments.pop();
-            else
-                segments.push(part);
-        }
-        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
-        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
-    };
-    return [...new Set([resolve(true), resolve(false)])];
-}
-function canonicalQuery(query) {
-    const pairs = [];
-    for (const part of query.split('&')) {
-        if (!part)
-            continue;
-        const at = part.indexOf('=');
-        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
-        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
-        if (key === 'X-Amz-Signature')
-            continue;
-        pairs.push([escapeUri(key), escapeUri(value)]);
-    }
-    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
-}
-function headerValues(rawHeaders) {
-    const values = new Map();
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = (rawHeaders[i] ?? '').toLowerCase();
-        const list = values.get(name) ?? [];
-        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
-        values.set(name, list);
-    }
-    return values;
-}
-function parseAuthorization(value) {
-    if (!value.startsWith(`${ALGORITHM} `))
-        return undefined;
-    const fields = new Map();
-    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
-        const at = part.indexOf('=');
-        if (at > 0)
-            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
-    }
-    const credential = fields.get('Credential');
-    const signedHeaders = fields.get('SignedHeaders');
-    const signature = fields.get('Signature');
-    if (!credential || !signedHeaders || !signature)
-        return undefined;
-    return { credential, signedHeaders, signature };
-}
-/** `20261123T133011Z` as epoch milliseconds, or NaN. */
-function parseAmzDate(value) {
-    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-    if (!match)
-        return Number.NaN;
-    const [, y, mo, d, h, mi, s] = match.map(Number);
-    return Date.UTC(y, mo - 1, d, h, mi, s);
-}
-const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
-/**
- * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
- * send) against the one key this service accepts. Returns why it fails, or undefined.
- */
-function verifySignature(request, key, now = Date.now()) {
-    const headers = headerValues(request.rawHeaders);
-    const authorization = headers.get('authorization')?.[0];
-    if (!authorization)
-        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
-    const parsed = parseAuthorization(authorization);
-    if (!parsed)
-        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
-    const scope = parsed.credential.split('/');
-    if (scope.length !== 5 || scope[4] !== 'aws4_request')
-        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
-    const [accessKeyId, day, region, service] = scope;
-    if (accessKeyId !== key.accessKeyId)
-        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-    const signedNames = parsed.signedHeaders.split(';');
-    if (!signedNames.includes('host'))
-        return incomplete("'Host' must be a signed header.");
-    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
-    const signedAt = parseAmzDate(amzDate);
-    if (Number.isNaN(signedAt))
-        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
-    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-        return { type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.` };
-    }
-    if (!amzDate.startsWith(day))
-        return { type: 'InvalidSignatureException', message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.` };
-    const queryAt = request.target.indexOf('?');
-    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
-    let query;
-    try {
-        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
-    }
-    catch {
-        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
-    }
-    const bodyHash = sha256Hex(request.body);
-    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
-    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
-        return { type: 'InvalidSignatureException', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
-    }
-    const payloadHash = declaredHash ?? bodyHash;
-    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
-    const credentialScope = `${day}/${region}/${service}/aws4_request`;
-    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
-    const provided = Buffer.from(parsed.signature, 'utf8');
-    for (const canonicalUri of canonicalPaths(path)) {
-        const canonicalRequest = [request.method, canonicalUri, query, canonicalHeaders, parsed.signedHeaders, payloadHash].join('\n');
-        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
-        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
-            return undefined;
-    }
-    return {
-        type: 'InvalidSignatureException',
-        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/service.ts
+;// CONCATENATED MODULE: ./src/local-lambda/service-components.ts
 
 
 
@@ -91335,97 +93588,8 @@ function verifySignature(request, key, now = Date.now()) {
 
 
 
-
-
-
-
-
-
-
-
-const FUNCTIONS = '/2015-03-31/functions';
-/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-const LOGS_TARGET_PREFIX = 'Logs_20140328.';
-/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
-const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-function service_json(status, body) {
-    if (body === undefined)
-        return { status, headers: {}, body: Buffer.alloc(0) };
-    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
-}
-function readBody(request, limit) {
-    return new Promise((resolve) => readLimited(request, limit, resolve));
-}
-function refuse(refusal) {
-    if (refusal)
-        throw new LambdaServiceError(refusal.type, refusal.message);
-}
-/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-function readJson(request, body, expects = 'json') {
-    if (body === undefined) {
-        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-    }
-    if (body.length === 0)
-        return {};
-    refuse(refuseContentType(header(request, 'content-type'), expects));
-    let parsed;
-    try {
-        parsed = JSON.parse(body.toString('utf8'));
-    }
-    catch (error) {
-        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
-    }
-    return parsed;
-}
-function header(request, name) {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-function maxItems(url) {
-    const raw = url.searchParams.get('MaxItems');
-    if (raw === null)
-        return undefined;
-    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 1 && value <= 10_000)) {
-        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
-    }
-    return value;
-}
-/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
-function decodeSegment(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
-    }
-}
-/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
-function clientContext(request) {
-    const raw = header(request, 'x-amz-client-context');
-    if (!raw)
-        return undefined;
-    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
-    let parsed;
-    try {
-        parsed = text === undefined ? undefined : JSON.parse(text);
-    }
-    catch {
-        parsed = undefined;
-    }
-    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
-    }
-    return text;
-}
-/**
- * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
- * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
- */
-async function startLocalLambda(options = {}) {
+/** Checks the options and builds the service's parts; nothing listens yet. */
+function assembleService(options) {
     checkServiceOptions(options);
     const spread = options.environmentSpread ?? 0;
     if (!(spread >= 0 && spread <= 1))
@@ -91434,7 +93598,10 @@ async function startLocalLambda(options = {}) {
     const faults = new FaultInjector(options.faults);
     const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
     const logs = new LogStore();
-    const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
+    const clients = new RuntimeClients({
+        ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
+        ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
+    });
     const controllers = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
     const cgroups = new Cgroups(controllers);
     const throttle = new CpuThrottle(cgroups, {
@@ -91462,77 +93629,45 @@ async function startLocalLambda(options = {}) {
     const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
     const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
     const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
-    let endpoint = '';
-    let bound = { boundAddress: '127.0.0.1', port: 0 };
-    const fn = (match) => decodeSegment(match[1] ?? '');
-    const ref = (match, url) => parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
-    /** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
-    const invokeRoute = (streaming) => async (m, request, url, body) => {
-        refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-        const context = clientContext(request);
-        return invoker.invoke({
-            ref: ref(m, url),
-            invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-            logType: header(request, 'x-amz-log-type') ?? 'None',
-            payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-            ...(streaming ? { streaming: true } : {}),
-            ...(context ? { clientContext: context } : {}),
-        });
+    return {
+        region,
+        faults,
+        codeRoot,
+        logs,
+        clients,
+        cgroups,
+        throttle,
+        freezer,
+        limits,
+        reaper,
+        isolation,
+        pool,
+        store,
+        invoker,
+        logsApi,
+        accessKey,
     };
-    const routes = [
-        ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => service_json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => service_json(201, store.create(readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-                const result = store.get(ref(m, url));
-                const code = result.Code;
-                return service_json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}${codeToken(String(code.Location))}` } });
-            }],
-        ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-                store.deleteFunction(ref(m, url));
-                return service_json(204, undefined);
-            }],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => service_json(200, store.getConfiguration(ref(m, url)))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url, body) => service_json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body)))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url, body) => service_json(200, store.updateCode(ref(m, url).name, readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => service_json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url, body) => service_json(201, store.publish(ref(m, url).name, readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => service_json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url, body) => service_json(201, store.createAlias(ref(m, url).name, readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => service_json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? '')))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url, body) => service_json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body)))],
-        ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
-                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
-                return service_json(204, undefined);
-            }],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(false)],
-        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(true)],
-        ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
-                status: 200,
-                headers: { 'content-type': 'application/zip' },
-                body: store.codeOf(fn(m), decodeSegment(m[2] ?? '')),
-            })],
-        ['GET', /^\/local\/info$/, async () => service_json(200, { ...info() })],
-        ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
-                try {
-                    faults.update((readJson(request, body)));
-                }
-                catch (error) {
-                    if (error instanceof LambdaServiceError)
-                        throw error;
-                    throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
-                }
-                return service_json(200, { ...faults.current });
-            }],
-    ];
-    const codeToken = (path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
-    const codeTokenValid = (url) => {
-        const expected = Buffer.from(codeToken(url.pathname));
-        const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
-        return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
-    };
-    const info = () => ({
+}
+/** Frees what the parts hold on the host (cgroups, directories, the reaper's watch). */
+function releaseComponents(parts) {
+    const { store, cgroups, limits, clients, codeRoot, reaper, isolation } = parts;
+    store.dispose();
+    cgroups.dispose();
+    limits.dispose();
+    clients.dispose();
+    (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
+    reaper.dispose();
+    isolation.release();
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
+/** The service's facts, as `info()` and GET /local/info give them. */
+function describeService(parts, endpoint) {
+    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+    return {
         endpoint,
         region,
+        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
         cpuThrottling: throttle.status,
         freezing: freezer.status,
         environmentLimits: limits.status,
@@ -91547,106 +93682,38 @@ async function startLocalLambda(options = {}) {
         requireAuth: accessKey !== undefined,
         isolation: isolation.status,
         logs: logs.usage,
-    });
-    async function handleLogs(request, target, body) {
-        const operation = target.slice(LOGS_TARGET_PREFIX.length);
-        const reply = (status, document) => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
-        refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
-        try {
-            return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
-        }
-        catch (error) {
-            if (error instanceof LogsApiError)
-                return reply(400, { __type: error.type, message: error.message });
-            if (error instanceof LambdaServiceError)
-                return reply(400, { __type: 'InvalidParameterException', message: error.message });
-            throw error;
-        }
-    }
-    async function handle(request) {
-        const method = request.method ?? 'GET';
-        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
-        if (foreign) {
-            request.resume();
-            refuse(foreign);
-        }
-        let url;
-        try {
-            url = new URL(request.url ?? '/', 'http://local');
-        }
-        catch {
-            request.resume();
-            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
-        }
-        // Service facts, so that a client can tell it is talking to the local service before it signs,
-        // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-        const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(url)));
-        if (accessKey && !open && !header(request, 'authorization')) {
-            request.resume();
-            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-        }
-        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-        if (accessKey && !open) {
-            if (body === undefined)
-                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
-            if (failure)
-                throw new LambdaServiceError(failure.type, failure.message);
-        }
-        const target = header(request, 'x-amz-target');
-        if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX))
-            return handleLogs(request, target, body);
-        if (url.pathname.startsWith(FUNCTIONS)) {
-            const fault = faults.requestFault();
-            if (fault === 'throttle') {
-                request.resume();
-                const retryAfter = String(faults.current.retryAfterMs / 1000);
-                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
-            }
-            if (fault === 'error') {
-                request.resume();
-                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-            }
-        }
-        for (const [routeMethod, pattern, route] of routes) {
-            const match = pattern.exec(url.pathname);
-            if (match && routeMethod === method)
-                return route(match, request, url, body);
-        }
-        request.resume();
-        throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
-    }
-    function send(response, reply, requestId) {
-        response.writeHead(reply.status, {
-            'x-amzn-RequestId': requestId,
-            ...reply.headers,
-            'content-length': reply.body.length,
-        });
-        response.end(reply.body);
-    }
-    // Whatever a handler throws becomes an error reply; nothing a client sends reaches the process.
-    const server = (0,external_node_http_.createServer)((request, response) => {
-        const requestId = (0,external_node_crypto_.randomUUID)();
-        handle(request)
-            .catch((error) => {
-            const serviceError = error instanceof LambdaServiceError ? error : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
-            return {
-                status: serviceError.status,
-                headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`, ...serviceError.headers },
-                body: Buffer.from(serviceError.body()),
-            };
-        })
-            .then((reply) => send(response, reply, requestId))
-            .catch(() => response.destroy());
-    });
-    const release = () => {
-        store.dispose();
-        cgroups.dispose();
-        limits.dispose();
-        clients.dispose();
-        (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
-        reaper.dispose();
     };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
+ * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
+ */
+async function startLocalLambda(options = {}) {
+    const parts = assembleService(options);
+    const { faults, logs, pool, store, invoker, logsApi, accessKey } = parts;
+    let endpoint = '';
+    let bound = { boundAddress: '127.0.0.1', port: 0 };
+    const info = () => describeService(parts, endpoint);
+    const routes = [
+        ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
+        ...invokeRoutes(invoker),
+        ...localRoutes(store, faults, info),
+    ];
+    const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
+    const server = (0,external_node_http_.createServer)(answerWith(handle));
+    const release = () => releaseComponents(parts);
     const bindHost = options.host ?? '127.0.0.1';
     try {
         await new Promise((resolve, reject) => {
@@ -91688,285 +93755,131 @@ async function startLocalLambda(options = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/escape.ts
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
 /**
- * Text from a function, a command or a report file (error types and messages, responses, output
- * tails, names), made inert for GitHub-flavoured markdown: it reads the same in the PR comment and
- * the job summary, but cannot close the comment's `<details>`, add HTML, images or links, mention
- * or notify anyone, break out of a table cell, or start a block of its own.
- *
- * - `&`, `<`, `>` become entities, so no tag (`</details>`, `<img>`, `<!--`) survives.
- * - A backslash goes before what could make a link or image (`[`, `]`), a code span, a table cell
- *   border (`|`), emphasis or strike-through (`*`, `~`, and `_` at a word's edge), math (`$`),
- *   and before a backslash, which could otherwise escape the renderer's own markup after it.
- * - `@mentions`, `#123` references and autolinks (`https://`, `www.`) are broken by a zero-width
- *   space, which GitHub's mention, reference and link detection does not cross.
- * - Line breaks become `<br>`: the text stays one line, inside its table cell or list item, so it
- *   cannot start a heading, list, quote or code block.
- *
- * Meant for markdown context; inside a code span backslashes and entities would show, so wrap the
- * result in `<code>...</code>` to show it as code.
+ * One gate session, as the CLI and the action both run it: start the embedded service when
+ * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
+ * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
+ * before (reading the configuration) and after (writing files, commenting, the exit code) is
+ * the caller's.
  */
-function escapeMarkdown(text) {
-    return String(text)
-        .replace(/[\\`*[\]|~$]/g, '\\$&')
-        .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/@/g, '@\u200b')
-        .replace(/#(?=\w)/g, '#\u200b')
-        .replace(/\b(https?|ftp|mailto|file|data|javascript|vbscript):/gi, '$1\u200b:')
-        .replace(/\bwww\./gi, 'www\u200b.')
-        .replace(/\r\n?|\n/g, '<br>');
-}
-
-;// CONCATENATED MODULE: ./src/report/mermaid.ts
-const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
-function chart(title, axis, memories, baseline, candidate) {
-    const top = Math.max(...baseline, ...candidate) * 1.15;
-    return [
-        '```mermaid',
-        'xychart-beta',
-        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
-        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
-        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
-        `  y-axis "${axis}" 0 --> ${round(top)}`,
-        `  line [${baseline.map(round).join(', ')}]`,
-        `  line [${candidate.map(round).join(', ')}]`,
-        '```',
-    ].join('\n');
-}
-/**
- * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
- * itself: one pair per architecture and named variant measured at two or more memory sizes.
- */
-function memoryCharts(f) {
-    const groups = new Map();
-    for (const v of f.variants) {
-        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
-        groups.set(key, [...(groups.get(key) ?? []), v]);
-    }
-    const parts = [];
-    for (const [key, variants] of groups) {
-        if (variants.length < 2)
-            continue;
-        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
-        const memories = sorted.map((v) => v.memoryMb);
-        parts.push(chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)), chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)));
-    }
-    return parts.length ? `${parts.join('\n\n')}\n\nFirst line: baseline; second line: candidate.` : '';
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-
-/** The hidden marker that finds the gate's PR comment again. */
-const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
-/** GitHub's limit for a comment body. */
-const GITHUB_COMMENT_LIMIT = 65_536;
-const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-const REASON_ICON = { regression: '❌', budget: '❌', 'wrong-answer': '❌', 'test-failure': '❌', inconclusive: '⚠️', 'baseline-error': 'ℹ️', notice: 'ℹ️' };
-function outcomeText(c) {
-    if (!c)
-        return '–';
-    if (c.outcome === 'regression')
-        return '❌ regression';
-    if (c.outcome === 'no-regression')
-        return c.ciHigh < 1 ? '✅ faster' : '✅ no regression';
-    return '⚠️ inconclusive';
-}
-function variantRow(v, recommended) {
-    const warm = v.comparisons.find((c) => c.metric === 'warm');
-    const cold = v.comparisons.find((c) => c.metric === 'cold');
-    const failedBudgets = v.budgets.filter((b) => !b.ok).map((b) => b.budget);
-    const cells = [
-        `${recommended ? '**' : ''}${v.id}${recommended ? '** ⭐' : ''}`,
-        `${ms(v.baseline.warm.p50)} → ${ms(v.candidate.warm.p50)}`,
-        warm ? `${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)})` : '–',
-        `${ms(v.baseline.warm.p90)} → ${ms(v.candidate.warm.p90)}`,
-        `${ms(v.baseline.cold.p90)} → ${ms(v.candidate.cold.p90)}${cold?.outcome === 'regression' ? ' ❌' : ''}`,
-        `${usd(v.baseline.cost.perMillionUsd)} → ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
-        `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
-        `${outcomeText(warm)}${failedBudgets.length ? `, over budget: ${failedBudgets.join(', ')}` : ''}`,
-    ];
-    return `| ${cells.join(' | ')} |`;
-}
-function details(f) {
-    const lines = ['<details><summary>Details</summary>', ''];
-    lines.push('| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const v of f.variants) {
-        for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]]) {
-            lines.push(`| ${v.id} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb} MB | ${s.errors + s.wrongAnswers} | $${s.cost.perInvocationUsd.toExponential(3)} | ${usd(s.cost.monthlyUsd)} |`);
+async function runSession(options) {
+    const { redactor } = options;
+    let service;
+    let registry;
+    const uninstall = cleanupOnSignals(async (signal) => {
+        options.onSignal(signal);
+        for (const problem of (await registry?.runAll()) ?? [])
+            options.onCleanupProblem(redactor.text(problem));
+        await service?.stop();
+    }, options.signalExitCode);
+    try {
+        let config = options.config;
+        if (options.local) {
+            service = await startLocalLambda({ requireAuth: true });
+            config = { ...config, endpoint: service.endpoint };
         }
+        const backend = await probeBackend(config.endpoint);
+        checkForBackend(config, backend, options.source);
+        const measured = await runGate({
+            config,
+            backend,
+            ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+            progress: (line) => options.progress?.(redactor.text(line)),
+            onCleanupRegistry: (r) => (registry = r),
+            onSecret: (value) => {
+                redactor.add(value);
+                options.onSecret?.(value);
+            },
+        });
+        return { report: redactor.deep(measured), config };
     }
-    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
-    if (budgets.length)
-        lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
-    const comparisons = f.variants.flatMap((v) => v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`));
-    lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|', ...comparisons);
-    lines.push('', `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).`, '', '</details>');
-    return lines.join('\n');
-}
-function integrationSection(f) {
-    const integration = f.integration;
-    if (!integration)
-        return '';
-    const warm = integration.comparisons.find((c) => c.metric === 'warm');
-    const lines = [
-        `#### Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
-        '',
-        '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
-        '|---|---|---|---|---|---|---|---|---|',
-    ];
-    for (const build of ['baseline', 'candidate']) {
-        const runs = integration.runs.filter((r) => r.build === build);
-        const exits = runs.map((r) => (r.timedOut ? 'timeout' : String(r.exitCode ?? r.signal))).join(', ');
-        const s = integration[build];
-        lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
+    catch (error) {
+        // The caller prints the message; it may quote what a function or a command said.
+        if (error instanceof Error) {
+            error.message = redactor.text(error.message);
+            // The stack repeats the message: a bug's report shows it.
+            if (error.stack)
+                error.stack = redactor.text(error.stack);
+        }
+        throw error;
     }
-    const rounds = warm?.blocks?.length ? ` By round: ${blocksText(warm.blocks)}; a decision must hold in every round.` : '';
-    lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
-    return lines.join('\n');
+    finally {
+        uninstall();
+        await service?.stop();
+    }
 }
-function functionSection(f, charts) {
-    const lines = [];
-    const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${escapeMarkdown(f.recommended.why)})` : '';
-    lines.push(`### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}: ${f.verdict}${rec}`, '');
-    for (const reason of f.reasons)
-        lines.push(`- ${REASON_ICON[reason.kind]} ${escapeMarkdown(reason.message)}`);
-    if (f.reasons.length)
-        lines.push('');
-    lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
-    lines.push('|---|---|---|---|---|---|---|---|');
-    for (const v of f.variants)
-        lines.push(variantRow(v, v.id === f.recommended?.variant));
-    lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`);
-    const integration = integrationSection(f);
-    if (integration)
-        lines.push('', integration);
-    const drawn = charts ? memoryCharts(f) : '';
-    if (drawn)
-        lines.push('', '<details><summary>Charts</summary>', '', drawn, '', '</details>');
-    lines.push('', details(f));
-    return lines.join('\n');
-}
-/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
-function commentMarker(key, verdict) {
-    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
-}
-/**
- * The report as markdown, which becomes the PR comment and the job summary: verdict first, a
- * table per function, the recommended memory, details folded. Trimmed to the limit with a
- * notice when it would not fit.
- */
-function renderMarkdown(report, options = {}) {
-    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
-    const header = [
-        options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
-        `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
-        '',
-        report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${escapeMarkdown(report.environment.statement)}`,
-        '',
-    ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
-    const footer = [
-        '',
-        `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, up to ${report.settings.maxEnvironmentPairs} environment pairs per variant in batches of ${report.settings.batch}, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
-    ].join('\n');
-    const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
-    if (full.length <= limit)
-        return full;
-    const notice = "\n\n> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report.\n";
-    const compact = report.functions.map((f) => functionSection(f, false).split('<details>')[0].trimEnd());
-    const body = [...header, compact.join('\n\n'), notice, footer].join('\n');
-    return body.length <= limit ? body : `${body.slice(0, limit - notice.length - 1)}${notice}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/fail-on.ts
-const FAIL_ON = ['regression', 'budget', 'inconclusive', 'error'];
-const DEFAULT_FAIL_ON = ['regression', 'budget', 'error'];
-const CATEGORY = {
-    regression: 'regression',
-    budget: 'budget',
-    'wrong-answer': 'error',
-    'test-failure': 'error',
-    inconclusive: 'inconclusive',
-    'baseline-error': undefined,
-    notice: undefined,
-};
-/** The findings that fail the run under `failOn`. */
-function failingReasons(report, failOn) {
-    return report.functions.flatMap((fn) => fn.reasons.filter((reason) => {
-        const category = CATEGORY[reason.kind];
-        return category !== undefined && failOn.includes(category);
-    }));
-}
-/** Parses a comma- or space-separated list; returns the problems instead of throwing. */
-function parseFailOn(text) {
-    const problems = [];
-    const items = text.split(/[\s,]+/).filter(Boolean);
-    if (items.length === 1 && items[0] === 'none')
-        return { failOn: [], problems };
-    const failOn = items.filter((item) => {
-        if (FAIL_ON.includes(item))
-            return true;
-        problems.push(`"${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
-        return false;
-    });
-    return { failOn, problems };
-}
-
-;// CONCATENATED MODULE: ./src/report/json.ts
-/**
- * The JSON report, written and read back without loss. JSON has no Infinity or NaN (JSON.stringify
- * writes null for both), yet a report holds them: an unbounded confidence limit is Infinity, a
- * figure with no samples NaN. They are written as the strings "Infinity", "-Infinity" and "NaN",
- * which a reader in another language can still parse, and read back as numbers, so a report
- * renders the same after its own round trip (the workflow_run half of the fork-safe pair reads it).
- */
-const NON_FINITE = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
-function serializeReport(report) {
-    return `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`;
-}
-/**
- * Parses a report file. Strings spelling a non-finite number become that number again; a text
- * field that happens to read exactly "NaN" or "Infinity" comes back as a number, which the
- * renderers print as the same text.
- */
-function parseReport(text) {
-    return JSON.parse(text, (_key, value) => (typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value));
-}
-/** Fields the renderers escape (text from functions, commands and configs), and the endpoint URL. */
-const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint']);
-/** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
-const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
-/**
- * Problems with a report file that the renderers would pass through as they are: a text field
- * outside FREE_TEXT (a verdict, an id, a unit, a time) holding markup or a line break. A report
- * file from a pull request's own run (`mode: comment`) may have been written by its code.
- */
-function unexpectedText(report) {
-    const problems = [];
-    const walk = (value, path, key) => {
-        if (typeof value === 'string') {
-            if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
-                problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
-        }
-        else if (Array.isArray(value)) {
-            value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
-        }
-        else if (value !== null && typeof value === 'object') {
-            for (const [k, item] of Object.entries(value))
-                walk(item, `${path}.${k}`, k);
-        }
+/** Exit codes of the CLI; the action fails its step for all but `pass`. */
+const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 };
+function classifyFailure(error) {
+    if (error instanceof ConfigError)
+        return { kind: 'usage', exitCode: EXIT.usage, message: error.message };
+    if (error instanceof UsageError ||
+        error?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+        return { kind: 'usage', exitCode: EXIT.usage, message: errorMessage(error) };
+    }
+    if (error instanceof InfrastructureError)
+        return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${error.message}` };
+    // The operating system refused something (a port in use, a file not writable): the host's
+    // problem, not a bug.
+    const system = error;
+    if (typeof system?.syscall === 'string' && typeof system.code === 'string') {
+        return {
+            kind: 'infrastructure',
+            exitCode: EXIT.infrastructure,
+            message: `infrastructure error: ${errorMessage(error)}`,
+        };
+    }
+    const trace = error?.stack;
+    // Where it happened: the stack's frames only (its first lines repeat the message).
+    const frames = typeof trace === 'string' ? trace.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+    const stack = frames.length ? `\n${frames.slice(0, 5).join('\n')}` : '';
+    return {
+        kind: 'bug',
+        exitCode: EXIT.bug,
+        message: `internal error: ${errorMessage(error)}. This is a bug in lambda-perf-gate; please report it with this message.${stack}`,
     };
-    walk(report, '$', undefined);
-    return problems;
 }
 
+;// CONCATENATED MODULE: ./src/action/accepted-regression.ts
+
+
+/**
+ * A pull request labelled as an intended regression: every regression finding becomes a notice
+ * ("regression accepted by label ...") and stops failing; budgets, wrong answers and failing tests
+ * still fail. The report keeps the figures, so the comment shows how much slower it got.
+ */
+function acceptRegressions(report, label) {
+    if (!report.functions.some((fn) => fn.reasons.some((r) => r.kind === 'regression')))
+        return report;
+    const functions = report.functions.map((fn) => {
+        if (!fn.reasons.some((r) => r.kind === 'regression'))
+            return fn;
+        const reasons = fn.reasons.map((r) => r.kind === 'regression'
+            ? { ...r, kind: 'notice', message: `regression accepted by label "${label}": ${r.message}` }
+            : r);
+        return { ...fn, reasons, verdict: verdictOf(reasons) };
+    });
+    return {
+        ...report,
+        functions,
+        verdict: worstVerdict(functions.map((fn) => fn.verdict)),
+        summary: summarise(functions),
+    };
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
+
 
 
 
@@ -91993,7 +93906,11 @@ const INPUT = {
     memory: 'memory',
     budgets: 'budgets',
     exemplars: 'exemplars',
+    build: 'build',
+    buildOutput: 'build-output',
+    acceptedRegressionLabel: 'accepted-regression-label',
 };
+const DEFAULT_ACCEPTED_REGRESSION_LABEL = 'perf-regression-accepted';
 const OUTPUT = {
     verdict: 'verdict',
     recommendedMemory: 'recommended-memory',
@@ -92002,7 +93919,6 @@ const OUTPUT = {
     commentUrl: 'comment-url',
     costChangePercent: 'cost-change-percent',
 };
-const COMMENT = ['always', 'on-change', 'on-failure', 'never'];
 function yamlValue(text, input, problems) {
     try {
         return (0,dist/* parse */.qg)(text);
@@ -92018,15 +93934,17 @@ function yamlValue(text, input, problems) {
  */
 function readInputs(get) {
     const problems = [];
+    // Every input is read here, once, whether or not this run needs it.
+    const raw = new Map(Object.values(INPUT).map((name) => [name, get(name).trim()]));
     const value = (name) => {
-        const raw = get(name).trim();
-        return raw === '' ? undefined : raw;
+        const text = raw.get(name);
+        return text === undefined || text === '' ? undefined : text;
     };
     const oneOf = (name, allowed, fallback) => {
-        const raw = value(name) ?? fallback;
-        if (!allowed.includes(raw))
-            problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${raw}")`);
-        return raw;
+        const text = value(name) ?? fallback;
+        if (!allowed.includes(text))
+            problems.push(`input ${name}: must be one of ${allowed.join(', ')} (got "${text}")`);
+        return text;
     };
     const parsedFailOn = parseFailOn(value(INPUT.failOn) ?? DEFAULT_FAIL_ON.join(','));
     for (const problem of parsedFailOn.problems)
@@ -92038,28 +93956,38 @@ function readInputs(get) {
     const prRaw = value(INPUT.prNumber);
     if (prRaw !== undefined && !/^\d+$/.test(prRaw))
         problems.push(`input ${INPUT.prNumber}: must be a pull request number (got "${prRaw}")`);
+    const build = buildInputs(value(INPUT.build), value(INPUT.buildOutput), problems);
     let inline;
     const candidate = value(INPUT.candidate);
-    if (candidate !== undefined) {
+    const template = value(INPUT.template);
+    // With build, the function's own inputs select the inline mode: the action supplies both builds.
+    const namesAFunction = [INPUT.function, INPUT.template, INPUT.runtime, INPUT.handler].some((name) => value(name) !== undefined);
+    if (candidate !== undefined || (build && namesAFunction)) {
         const baseline = value(INPUT.baseline);
-        if (baseline === undefined)
-            problems.push(`input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12")`);
-        const template = value(INPUT.template);
+        if (baseline === undefined && !build)
+            problems.push(`input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${INPUT.build} builds it`);
         const name = value(INPUT.function) ?? template ?? 'function';
-        const baselineValue = baseline === undefined ? undefined : baseline.includes(':') ? yamlValue(baseline, INPUT.baseline, problems) : baseline;
+        const baselineValue = baseline === undefined
+            ? undefined
+            : baseline.includes(':')
+                ? yamlValue(baseline, INPUT.baseline, problems)
+                : baseline;
         const memory = value(INPUT.memory);
         inline = {
             name,
-            candidate,
-            baseline: baselineValue,
+            ...(candidate ? { candidate } : {}),
+            ...(baselineValue === undefined ? {} : { baseline: baselineValue }),
             ...(template ? { template } : {}),
             ...(value(INPUT.runtime) ? { runtime: value(INPUT.runtime) } : {}),
             ...(value(INPUT.handler) ? { handler: value(INPUT.handler) } : {}),
-            ...(memory ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memory.split(/[\s,]+/).filter(Boolean).map(Number) } : {}),
+            ...(memory
+                ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memorySizes(memory, problems) }
+                : {}),
             ...(value(INPUT.budgets) ? { budgets: yamlValue(value(INPUT.budgets), INPUT.budgets, problems) } : {}),
             ...(value(INPUT.exemplars) ? { exemplars: yamlValue(value(INPUT.exemplars), INPUT.exemplars, problems) } : {}),
         };
     }
+    const label = value(INPUT.acceptedRegressionLabel) ?? DEFAULT_ACCEPTED_REGRESSION_LABEL;
     const inputs = {
         mode: oneOf(INPUT.mode, ['measure', 'comment'], 'measure'),
         config: value(INPUT.config) ?? 'lambda-perf.yml',
@@ -92069,17 +93997,47 @@ function readInputs(get) {
         ...(value(INPUT.endpoint) ? { endpoint: value(INPUT.endpoint) } : {}),
         backend: oneOf(INPUT.backend, ['aws', 'local'], 'aws'),
         failOn,
-        comment: oneOf(INPUT.comment, COMMENT, 'always'),
-        commentKey: value(INPUT.commentKey) ?? value(INPUT.config) ?? value(INPUT.function) ?? 'lambda-perf.yml',
+        comment: oneOf(INPUT.comment, COMMENT_MODES, 'always'),
+        // A file's comment is keyed by its path; an inline function's by its name, in a form no
+        // configuration path takes by accident, so the two never update each other's comment.
+        commentKey: value(INPUT.commentKey) ?? (inline ? `function:${inline.name}` : (value(INPUT.config) ?? 'lambda-perf.yml')),
         applyMemory: applyRaw === 'true',
         reportPath: value(INPUT.reportPath) ?? 'lambda-perf-report.json',
         ...(prRaw && /^\d+$/.test(prRaw) ? { prNumber: Number(prRaw) } : {}),
+        ...(build ? { build } : {}),
+        acceptedRegressionLabel: label,
     };
     if (inputs.backend === 'local' && inputs.endpoint)
         problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
     if (problems.length)
         throw new ConfigError('the action inputs', problems);
     return inputs;
+}
+/** "256, 512 1024" as numbers; anything else is a problem about the memory input. */
+function memorySizes(text, problems) {
+    const items = text.split(/[\s,]+/).filter(Boolean);
+    const bad = items.filter((item) => !/^\d+$/.test(item));
+    if (bad.length)
+        problems.push(`input ${INPUT.memory}: ${bad.map((item) => JSON.stringify(item)).join(', ')} ${bad.length > 1 ? 'are not memory sizes' : 'is not a memory size'} in MB; write whole numbers such as "256,512,1024"`);
+    return items.filter((item) => /^\d+$/.test(item)).map(Number);
+}
+function buildInputs(command, output, problems) {
+    if (command === undefined && output === undefined)
+        return undefined;
+    if (command === undefined) {
+        problems.push(`input ${INPUT.buildOutput}: is set, but ${INPUT.build} is not; give the command that produces ${output}`);
+        return undefined;
+    }
+    if (output === undefined) {
+        problems.push(`input ${INPUT.buildOutput}: is required with ${INPUT.build} (the directory or .zip the command produces, relative to the repository root)`);
+        return undefined;
+    }
+    const normalized = (0,external_node_path_.normalize)(output);
+    if ((0,external_node_path_.isAbsolute)(output) || normalized === '..' || normalized.startsWith('../')) {
+        problems.push(`input ${INPUT.buildOutput}: must be a path inside the repository, relative to its root (got "${output}")`);
+        return undefined;
+    }
+    return { command, output: normalized };
 }
 /** The configuration document the inline inputs stand for. */
 function inlineDocument(inline) {
@@ -92090,8 +94048,8 @@ function inlineDocument(inline) {
                 ...(inline.template ? { template: inline.template } : {}),
                 ...(inline.runtime ? { runtime: inline.runtime } : {}),
                 ...(inline.handler ? { handler: inline.handler } : {}),
-                candidate: inline.candidate,
-                baseline: inline.baseline,
+                ...(inline.candidate === undefined ? {} : { candidate: inline.candidate }),
+                ...(inline.baseline === undefined ? {} : { baseline: inline.baseline }),
                 ...(inline.memory === undefined ? {} : { memory: inline.memory }),
                 ...(inline.budgets === undefined ? {} : { budgets: inline.budgets }),
                 exemplars: inline.exemplars ?? [{ name: 'empty-event', event: {} }],
@@ -92100,9 +94058,174 @@ function inlineDocument(inline) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/action/base-build.ts
+
+
+
+
+
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+/** Lines of a failing build's output the error keeps. */
+const base_build_TAIL_LINES = 20;
+/**
+ * What the build command must not see: it runs the pull request's code (`npm ci` runs package
+ * scripts). AWS credentials, the GitHub token and the action's inputs (the token among them), the
+ * Actions runtime and OIDC request tokens, and the runner's file commands (a build writing to
+ * GITHUB_OUTPUT or GITHUB_ENV could set this step's verdict or the next steps' environment).
+ */
+const NOT_FOR_THE_BUILD = /^(AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|ROLE_SESSION_NAME|PROFILE|SHARED_CREDENTIALS_FILE|CONFIG_FILE|CONTAINER_CREDENTIALS_\w+|CONTAINER_AUTHORIZATION_TOKEN\w*)|GITHUB_TOKEN|GH_TOKEN|INPUT_.*|ACTIONS_(RUNTIME|ID_TOKEN|CACHE|RESULTS)_\w+|GITHUB_(ENV|OUTPUT|STATE|PATH|STEP_SUMMARY))$/;
+function buildEnvironment(env) {
+    // The SDKs' instance-metadata fallback would hand a build on an EC2 runner the instance's role.
+    return {
+        ...Object.fromEntries(Object.entries(env).filter(([name]) => !NOT_FOR_THE_BUILD.test(name))),
+        AWS_EC2_METADATA_DISABLED: 'true',
+    };
+}
+/** The build could not be made: the checkout, the base commit or the command (the step fails, exit 2 in the CLI's terms). */
+class BuildError extends UsageError {
+}
+/** A fresh worktree path under `tempDir`. */
+function worktreePath(tempDir) {
+    return (0,external_node_path_.join)(tempDir, `lambda-perf-gate-base-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+}
+const WORKTREE_NAME = /^lambda-perf-gate-base-[0-9a-f]{8}$/;
+async function git(repository, args) {
+    const { stdout } = await run('git', ['-C', repository, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim();
+}
+/** Checks that the base commit can be built here, before anything is created. */
+async function checkBaseCommit(repository, baseSha) {
+    try {
+        await git(repository, ['rev-parse', '--is-inside-work-tree']);
+    }
+    catch {
+        throw new BuildError(`${repository} is not a git checkout: check out the repository (actions/checkout, with fetch-depth: 0) before this step`);
+    }
+    if (!/^[0-9a-f]{7,64}$/i.test(baseSha))
+        throw new BuildError(`the base commit "${baseSha}" is not a commit id`);
+    try {
+        await git(repository, ['cat-file', '-e', `${baseSha}^{commit}`]);
+    }
+    catch {
+        throw new BuildError(`the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`);
+    }
+}
+/** Adds a detached worktree of the base commit at `worktree`. */
+async function addBaseWorktree(repository, baseSha, worktree) {
+    try {
+        await git(repository, ['worktree', 'add', '--detach', worktree, baseSha]);
+    }
+    catch (error) {
+        throw new BuildError(`could not check out the base commit ${baseSha} in ${worktree}: ${lastLine(error.stderr ?? String(error))}`);
+    }
+}
+/** Removes the worktree and git's record of it; harmless when either is already gone. */
+async function removeBaseWorktree(repository, worktree) {
+    // The path comes back from the step's saved state: delete only what worktreePath names.
+    if (!WORKTREE_NAME.test((0,external_node_path_.basename)(worktree)))
+        throw new Error(`${worktree} is not a worktree this action made; left alone`);
+    try {
+        await git(repository, ['worktree', 'remove', '--force', worktree]);
+    }
+    catch {
+        // Already removed, or git refuses (a locked or half-made worktree): remove it by hand below.
+    }
+    (0,external_node_fs_.rmSync)(worktree, { recursive: true, force: true });
+    try {
+        await git(repository, ['worktree', 'prune']);
+    }
+    catch {
+        // The repository itself may be gone (a cancelled job's workspace); nothing is left to prune.
+    }
+}
+function lastLine(text) {
+    return text.trim().split('\n').at(-1) ?? '';
+}
+/**
+ * Runs the build command in `directory` through a shell. Resolves when it exits 0; otherwise
+ * throws a BuildError with the last lines of its output.
+ */
+function runBuild(command, directory, which, env, log, signal) {
+    return new Promise((resolvePromise, reject) => {
+        // A process group of its own, so a stop reaches what the shell started (npm, a compiler) too.
+        const child = (0,external_node_child_process_.spawn)('sh', ['-c', command], {
+            cwd: directory,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true,
+        });
+        const stop = () => {
+            try {
+                if (child.pid)
+                    process.kill(-child.pid, 'SIGTERM');
+            }
+            catch {
+                // Already gone.
+            }
+        };
+        signal?.addEventListener('abort', stop, { once: true });
+        const tail = [];
+        const partial = { stdout: '', stderr: '' };
+        const take = (stream, chunk, end = false) => {
+            const text = partial[stream] + (chunk?.toString('utf8') ?? '');
+            const lines = text.split(/\r?\n/);
+            partial[stream] = end ? '' : (lines.pop() ?? '');
+            for (const line of lines) {
+                if (end && line === '')
+                    continue;
+                log(line);
+                tail.push(line);
+                if (tail.length > base_build_TAIL_LINES)
+                    tail.shift();
+            }
+        };
+        child.stdout.on('data', (chunk) => take('stdout', chunk));
+        child.stderr.on('data', (chunk) => take('stderr', chunk));
+        child.on('error', (error) => reject(new BuildError(`${INPUT.build}: could not start "${command}" for the ${which}: ${error.message}`)));
+        child.on('close', (code, killedBy) => {
+            signal?.removeEventListener('abort', stop);
+            take('stdout', undefined, true);
+            take('stderr', undefined, true);
+            if (code === 0)
+                return resolvePromise();
+            const how = killedBy ? `was stopped by ${killedBy}` : `exited with ${code}`;
+            reject(new BuildError(`${INPUT.build}: "${command}" ${how} building the ${which} (in ${directory}); last output:\n${tail.join('\n')}`));
+        });
+    });
+}
+function outputOf(root, output, which, command) {
+    const path = (0,external_node_path_.resolve)(root, output);
+    if (!(0,external_node_fs_.existsSync)(path))
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.buildOutput}: ${output} does not exist after "${command}" built the ${which} (looked for ${path})`,
+        ]);
+    return path;
+}
+/**
+ * Builds the base commit in its worktree (made by addBaseWorktree) and the pull request's head
+ * where it is checked out, with the same command, one after the other, and returns where the two
+ * outputs are.
+ */
+async function buildBoth(request) {
+    // The base first: its build runs before any of the pull request's code has run, so the
+    // pull request cannot change the base's sources under it.
+    request.log(`Building the baseline (base commit ${request.baseSha.slice(0, 12)}) in ${request.worktree}`);
+    await runBuild(request.command, request.worktree, 'baseline', request.env, request.log, request.signal);
+    const baseline = outputOf(request.worktree, request.output, 'baseline', request.command);
+    request.log(`Building the candidate (the checked-out head) with "${request.command}"`);
+    await runBuild(request.command, request.repository, 'candidate', request.env, request.log, request.signal);
+    const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
+    return { candidate, baseline };
+}
+
 ;// CONCATENATED MODULE: ./src/action/state.ts
 /** The name under which the main step tells the post step where its cleanup state is. */
 const STATE_FILE = 'state-file';
+/** The base commit's worktree (`build` input), recorded before it is made: `{ repository, path }`. */
+const BASE_WORKTREE = 'base-worktree';
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
 
@@ -92131,19 +94254,115 @@ const STATE_FILE = 'state-file';
 
 
 
+
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
-function loadActionConfig(inputs, workspace) {
-    const overrides = { ...(inputs.region ? { region: inputs.region } : {}), ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}) };
-    if (inputs.inline) {
-        return validateConfig(inlineDocument(inputs.inline), (0,external_node_path_.join)(workspace, 'action inputs (function, candidate, baseline, memory, budgets)'), { overrides });
+/** Inline inputs' config keys, and the input each comes from. */
+const INLINE_KEYS = {
+    name: INPUT.function,
+    template: INPUT.template,
+    runtime: INPUT.runtime,
+    handler: INPUT.handler,
+    candidate: INPUT.candidate,
+    baseline: INPUT.baseline,
+    memory: INPUT.memory,
+    budgets: INPUT.budgets,
+    exemplars: INPUT.exemplars,
+};
+/** The inline function's document, validated; its problems name the inputs, not a file's keys. */
+function inlineConfig(inline, workspace, overrides, env, builds, local) {
+    try {
+        return validateConfig(inlineDocument(inline), (0,external_node_path_.join)(workspace, 'action inputs'), {
+            overrides,
+            env,
+            local,
+            ...(builds ? { builds } : {}),
+        });
     }
-    return loadConfig((0,external_node_path_.resolve)(workspace, inputs.config), { overrides });
+    catch (error) {
+        if (!(error instanceof ConfigError))
+            throw error;
+        const problems = error.problems.map((problem) => problem
+            .replace(/^functions\[0\]\.([a-z-]+)/, (whole, key) => INLINE_KEYS[key] ? `input ${INLINE_KEYS[key]}` : whole)
+            .replace(/^functions\[0\]: give either template \(an existing function to copy\) or runtime and handler/, `inputs: give either ${INPUT.template} (an existing function to copy) or ${INPUT.runtime} and ${INPUT.handler}`));
+        throw new ConfigError('the action inputs', problems);
+    }
+}
+function loadActionConfig(inputs, root, env, builds) {
+    const overrides = {
+        ...(inputs.region ? { region: inputs.region } : {}),
+        ...(inputs.endpoint ? { endpoint: inputs.endpoint } : {}),
+    };
+    if (inputs.inline) {
+        // There is no file to set a region in.
+        if (inputs.backend === 'aws' && !overrides.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+            throw new ConfigError('the action inputs', [
+                `input ${INPUT.awsRegion}: not set; set ${INPUT.awsRegion}, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)`,
+            ]);
+        }
+        return inlineConfig(inputs.inline, root, overrides, env, builds, inputs.backend === 'local');
+    }
+    try {
+        return loadConfig((0,external_node_path_.resolve)(root, inputs.config), {
+            overrides,
+            env,
+            local: inputs.backend === 'local',
+            ...(builds ? { builds } : {}),
+        });
+    }
+    catch (error) {
+        if (!(error instanceof ConfigError) || inputs.build)
+            throw error;
+        // Omitted on purpose, perhaps, by someone who expected the action to build them.
+        const hint = `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
+        throw new ConfigError(error.source, error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)));
+    }
+}
+/**
+ * The configuration as read before the builds, with each build's output where its checkout stood
+ * in: everything else (the config itself, the payload files) was read before any of the pull
+ * request's code ran, and is not read again.
+ */
+function withBuildOutputs(config, checkouts, builds) {
+    const swap = (location, build) => {
+        if (location.kind !== 'directory' || location.path !== checkouts[build])
+            return location;
+        const path = builds[build];
+        if ((0,external_node_fs_.statSync)(path).isDirectory())
+            return { kind: 'directory', path };
+        if (path.endsWith('.zip'))
+            return { kind: 'zip', path };
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.buildOutput}: ${path} (the ${build}'s) must be a directory or a .zip file`,
+        ]);
+    };
+    return {
+        ...config,
+        functions: config.functions.map((fn) => ({
+            ...fn,
+            candidate: swap(fn.candidate, 'candidate'),
+            baseline: swap(fn.baseline, 'baseline'),
+        })),
+    };
+}
+/**
+ * A report file comes from the pull request's own run and can say anything: its link to "the
+ * workflow run" is kept only when it points at a run of this repository on this GitHub.
+ */
+function withoutForeignRunLink(report, context, env) {
+    const runUrl = report.context?.runUrl;
+    const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+    if (!runUrl || runUrl.startsWith(`${server}/${context.owner}/${context.repo}/actions/runs/`))
+        return report;
+    const { head, base } = report.context;
+    return { ...report, context: { ...(head ? { head } : {}), ...(base ? { base } : {}) } };
 }
 /** Job summary, annotations, outputs and the PR comment; a failure to comment changes nothing else. */
 async function publish(report, inputs, context, reportPath) {
     try {
-        await summary.addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT })).write();
+        await summary
+            .addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT }))
+            .write();
     }
     catch (error) {
         warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
@@ -92180,7 +94399,7 @@ async function comment(report, inputs, context, reportPath) {
     }
     try {
         const octokit = getOctokit(inputs.githubToken);
-        const body = renderMarkdown(report, { charts: true, key: inputs.commentKey });
+        const body = (previous) => renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
         const result = await upsertStickyComment(octokit, { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey }, body, report.verdict, inputs.comment);
         info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
         if (result.url)
@@ -92207,7 +94426,10 @@ async function applyMemory(report, config, inputs, context) {
         notice(`${INPUT.applyMemory} is on, but this run is a ${context.eventName || 'local'} event on ${context.ref || 'no ref'}, not a push to the default branch: no function was changed.`);
         return [];
     }
-    const client = createLambdaClient({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+    const client = createLambdaClient({
+        region: config.region,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    });
     const changes = [];
     try {
         for (const [index, spec] of config.functions.entries()) {
@@ -92225,35 +94447,91 @@ async function applyMemory(report, config, inputs, context) {
     return changes;
 }
 /** The workflow_run half of the fork-safe pair: post a report file measured elsewhere. */
-async function postReportFile(inputs, context, workspace, redactor) {
+async function postReportFile(inputs, context, workspace, redactor, env) {
     const path = (0,external_node_path_.resolve)(workspace, inputs.reportPath);
     if (!(0,external_node_fs_.existsSync)(path))
-        throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`]);
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`,
+        ]);
     let parsed;
     try {
         parsed = parseReport((0,external_node_fs_.readFileSync)(path, 'utf8'));
     }
     catch (error) {
-        throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`]);
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`,
+        ]);
     }
     const unexpected = unexpectedText(parsed);
     if (unexpected.length)
-        throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`]);
-    const report = redactor.deep(parsed);
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`,
+        ]);
+    const report = withoutForeignRunLink(redactor.deep(parsed), context, env);
     if (report.schemaVersion !== SCHEMA_VERSION)
-        throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`]);
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`,
+        ]);
     const named = inputs.prNumber ?? report.github?.pullRequest;
     const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
     const pullRequest = inputs.comment === 'never' ? undefined : await verifiedPullRequest(named, context, octokit);
     await publish(report, pullRequest === undefined ? { ...inputs, comment: 'never' } : { ...inputs, prNumber: pullRequest }, context, path);
     failIfAsked(report, inputs);
 }
+/** The base commit's worktree for the `build` input, recorded for the post step before it is made. */
+async function addWorktree(inputs, context, workspace, env, onMade) {
+    if (!inputs.build)
+        return undefined;
+    if (!context.baseSha) {
+        throw new ConfigError('the action inputs', [
+            `input ${INPUT.build}: this ${context.eventName || 'run'} event names no base commit to build (a pull_request's base.sha, or a push's before); run it on pull_request or push, or leave ${INPUT.build} out and give the config's candidate and baseline`,
+        ]);
+    }
+    await checkBaseCommit(workspace, context.baseSha);
+    const worktree = { repository: workspace, path: worktreePath(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)()) };
+    saveState(BASE_WORKTREE, JSON.stringify(worktree));
+    onMade(worktree);
+    await addBaseWorktree(workspace, context.baseSha, worktree.path);
+    return worktree;
+}
+/**
+ * Runs the build of one side, its output shown in the log as text: the build is the pull
+ * request's code, so it may not issue workflow commands (stop-commands with a token it cannot know).
+ */
+async function buildInLog(inputs, baseSha, workspace, worktree, env, redactor, signal) {
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    startGroup(`lambda-perf-gate: ${INPUT.build}: ${inputs.build.command}`);
+    info(`::stop-commands::${token}`);
+    try {
+        return await buildBoth({
+            repository: workspace,
+            baseSha,
+            command: inputs.build.command,
+            output: inputs.build.output,
+            worktree,
+            env: buildEnvironment(env),
+            log: (line) => info(redactor.text(line)),
+            signal,
+        });
+    }
+    finally {
+        info(`::${token}::`);
+        endGroup();
+    }
+}
 /** The action: inputs, the gate, then the GitHub edges. */
-async function run(env = process.env) {
+async function main_run(env = process.env) {
     let inputs;
-    let service;
-    let registry;
+    let worktree;
     let uninstall = () => undefined;
+    const stopBuild = new AbortController();
+    const removeWorktree = async () => {
+        if (!worktree)
+            return;
+        await removeBaseWorktree(worktree.repository, worktree.path);
+        worktree = undefined;
+        saveState(BASE_WORKTREE, '');
+    };
     // Everything the action writes goes through it: the report (so the comment, summary and
     // annotations drawn from it), progress lines and the failure message.
     const redactor = Redactor.fromEnvironment(env);
@@ -92262,41 +94540,72 @@ async function run(env = process.env) {
         const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
         const context = readRunContext(env);
         if (inputs.mode === 'comment') {
-            await postReportFile(inputs, context, workspace, redactor);
+            await postReportFile(inputs, context, workspace, redactor, env);
             return;
         }
-        let config = loadActionConfig(inputs, workspace);
+        // The build and the worktree are this step's own; the session cleans up what the gate created.
         uninstall = cleanupOnSignals(async (signal) => {
-            warning(`${signal}: deleting what the run created before the job stops.`);
-            for (const problem of (await registry?.runAll()) ?? [])
-                warning(problem);
-            await service?.stop();
+            if (!worktree)
+                return;
+            warning(`${signal}: removing the base commit's worktree before the job stops.`);
+            stopBuild.abort();
+            await removeWorktree();
         }, () => 1);
-        if (inputs.backend === 'local') {
-            service = await startLocalLambda({ requireAuth: true });
-            config = { ...config, endpoint: service.endpoint };
+        await addWorktree(inputs, context, workspace, env, (made) => (worktree = made));
+        // With build, the config comes from the base commit, so a pull request is measured with the
+        // config it would change (see the README's Security); a first config comes from the head.
+        let configRoot = workspace;
+        if (worktree && !inputs.inline) {
+            if ((0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(worktree.path, inputs.config))) {
+                configRoot = worktree.path;
+                info(`Configuration: ${inputs.config} of the base commit ${context.baseSha?.slice(0, 12) ?? ''}`);
+            }
+            else {
+                notice(`The base commit has no ${inputs.config}: using the pull request's.`);
+            }
         }
-        const backend = await probeBackend(config.endpoint);
-        checkForBackend(config, backend, inputs.inline ? 'the action inputs' : inputs.config);
+        // Checked before the builds (with the checkouts standing in for their outputs), and again after.
+        let config = loadActionConfig(inputs, configRoot, env, worktree ? { candidate: workspace, baseline: worktree.path } : undefined);
+        if (worktree && inputs.build && context.baseSha) {
+            const builds = await buildInLog({ ...inputs, build: inputs.build }, context.baseSha, workspace, worktree.path, env, redactor, stopBuild.signal);
+            // Not read again: the pull request's build has run and could have changed the base's files.
+            config = withBuildOutputs(config, { candidate: workspace, baseline: worktree.path }, builds);
+        }
+        // From here the session's own handler answers signals (and exits when the gate's functions are
+        // deleted); the worktree's removal starts beside it, and the post step finishes it if need be.
+        uninstall();
         const stateFile = (0,external_node_path_.join)(env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), `lambda-perf-gate-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
         saveState(STATE_FILE, stateFile);
-        const measured = await runGate({
+        const session = await runSession({
             config,
-            backend,
+            source: inputs.inline ? 'the action inputs' : inputs.config,
+            local: inputs.backend === 'local',
             stateFile,
+            redactor,
             // One line each: a newline in what a function said could start a workflow command.
-            progress: (line) => info(redactor.text(line).replace(/[\r\n]+/g, ' ')),
-            onCleanupRegistry: (r) => (registry = r),
-            onSecret: (value) => {
-                redactor.add(value);
-                core_setSecret(value);
+            progress: (line) => info(line.replace(/[\r\n]+/g, ' ')),
+            onSecret: (value) => core_setSecret(value),
+            onSignal: (signal) => {
+                warning(`${signal}: deleting what the run created before the job stops.`);
+                removeWorktree().catch(() => undefined);
             },
+            onCleanupProblem: (problem) => warning(problem),
+            signalExitCode: () => 1,
         });
-        let report = redactor.deep(measured);
+        config = session.config;
+        const links = reportContext(env);
+        let report = links ? { ...session.report, context: redactor.deep(links) } : session.report;
+        if (context.labels.includes(inputs.acceptedRegressionLabel))
+            report = acceptRegressions(report, inputs.acceptedRegressionLabel);
         const memoryChanges = await applyMemory(report, config, inputs, context);
         report = {
             ...report,
-            github: { eventName: context.eventName, ref: context.ref, sha: context.sha, ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}) },
+            github: {
+                eventName: context.eventName,
+                ref: context.ref,
+                sha: context.sha,
+                ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}),
+            },
             ...(memoryChanges.length ? { memoryChanges: redactor.deep(memoryChanges) } : {}),
         };
         const reportPath = (0,external_node_path_.resolve)(workspace, inputs.reportPath);
@@ -92305,16 +94614,24 @@ async function run(env = process.env) {
         failIfAsked(report, inputs);
     }
     catch (error) {
+        const failure = classifyFailure(error);
+        // Only the platform's failures may pass without failing the step; the host's (a report that
+        // cannot be written) and our own bugs always fail it.
         if (error instanceof InfrastructureError && inputs && !inputs.failOn.includes('error')) {
-            warning(redactor.text(`lambda-perf-gate: infrastructure error (not failing: ${INPUT.failOn} does not include error): ${error.message}`));
+            warning(redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`));
         }
         else {
-            setFailed(redactor.text(`lambda-perf-gate: ${errorMessage(error)}`));
+            setFailed(redactor.text(`lambda-perf-gate: ${failure.message}`));
         }
     }
     finally {
         uninstall();
-        await service?.stop();
+        try {
+            await removeWorktree();
+        }
+        catch (error) {
+            warning(`Could not remove the base commit's worktree ${worktree?.path ?? ''}: ${errorMessage(error)}; the post step tries again.`);
+        }
     }
 }
 

@@ -4812,7 +4812,7 @@ __webpack_unused_export__ = DescribeLogGroupsCommand;
 __webpack_unused_export__ = DescribeLogGroupsRequest$;
 __webpack_unused_export__ = DescribeLogGroupsResponse$;
 __webpack_unused_export__ = DescribeLogStreams$;
-__webpack_unused_export__ = DescribeLogStreamsCommand;
+exports.w$R = DescribeLogStreamsCommand;
 __webpack_unused_export__ = DescribeLogStreamsRequest$;
 __webpack_unused_export__ = DescribeLogStreamsResponse$;
 __webpack_unused_export__ = DescribeLookupTables$;
@@ -10885,7 +10885,7 @@ __webpack_unused_export__ = ResourceNotReadyException;
 __webpack_unused_export__ = ResourceNotReadyException$;
 __webpack_unused_export__ = ResponseStreamingInvocationType;
 __webpack_unused_export__ = RetryDetails$;
-__webpack_unused_export__ = Runtime;
+exports.vYr = Runtime;
 __webpack_unused_export__ = RuntimeVersionConfig$;
 __webpack_unused_export__ = RuntimeVersionError$;
 __webpack_unused_export__ = S3FilesConfig$;
@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9812);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1739);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9812:
+/***/ 1739:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34895,73 +34895,6 @@ class ConfigError extends Error {
         this.problems = problems;
         this.name = 'ConfigError';
     }
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/** One place that turns anything thrown into a message a person can read. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-/**
- * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
- * error, and the file may be one the reader must not see (a payload path can point anywhere).
- */
-function jsonSyntaxProblem(error) {
-    const message = errorMessage(error);
-    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
-    if (message.includes('Unexpected end of JSON input'))
-        return 'is not valid JSON (it ends too early)';
-    if (!where)
-        return 'is not valid JSON';
-    return where[2] ? `is not valid JSON (at line ${where[2]}, column ${where[3]})` : `is not valid JSON (at byte ${where[1]})`;
-}
-
-;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
-
-/** A failure of the platform or its access, not of the code under test: exit code 3. */
-class InfrastructureError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'InfrastructureError';
-    }
-}
-/**
- * The one mapper from SDK errors to messages a person can act on, naming the permission or the
- * resource involved.
- */
-function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
-    const e = (error ?? {});
-    const status = e.$metadata?.httpStatusCode;
-    const code = e.code ?? e.cause?.code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
-        return new InfrastructureError(`cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
-    }
-    if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-        return new InfrastructureError(`permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
-    }
-    if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException' || e.name === 'ExpiredTokenException' || e.name === 'CredentialsProviderError') {
-        return new InfrastructureError(`AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
-    }
-    if (e.name === 'ResourceNotFoundException')
-        return new InfrastructureError(`${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
-    if (e.name === 'TooManyRequestsException')
-        return new InfrastructureError(`AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-    return new InfrastructureError(`${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
-}
-/** Errors worth retrying with backoff once the SDK's own attempts are spent. */
-function isRetryable(error) {
-    const e = (error ?? {});
-    const status = e.$metadata?.httpStatusCode ?? 0;
-    return e.name === 'TooManyRequestsException' || e.name === 'ServiceException' || e.name === 'ResourceConflictException' || status >= 500 || status === 429;
 }
 
 ;// CONCATENATED MODULE: ./src/random.ts
@@ -34986,7 +34919,15 @@ function gaussian(random) {
 ;// CONCATENATED MODULE: ./src/local-lambda/faults.ts
 /** Fault injection for tests: off unless asked, deterministic for a given seed. */
 
-const NO_FAULTS = { throttleRate: 0, errorRate: 0, killRate: 0, updateDelayMs: 0, retryAfterMs: 100, logDelayMs: 0, seed: 1 };
+const NO_FAULTS = {
+    throttleRate: 0,
+    errorRate: 0,
+    killRate: 0,
+    updateDelayMs: 0,
+    retryAfterMs: 100,
+    logDelayMs: 0,
+    seed: 1,
+};
 
 function checkFaultOptions(options) {
     const problems = [];
@@ -35040,16 +34981,107 @@ class FaultInjector {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
+const keys = new Map();
+function origin(endpoint) {
+    try {
+        return new URL(endpoint).origin;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Remembers a service's key until the returned function is called. */
+function registerLocalAccessKey(endpoint, key) {
+    const at = origin(endpoint);
+    if (at === undefined)
+        return () => undefined;
+    keys.set(at, key);
+    return () => {
+        if (keys.get(at) === key)
+            keys.delete(at);
+    };
+}
+function localAccessKeyFor(endpoint) {
+    const at = endpoint === undefined ? undefined : origin(endpoint);
+    return at === undefined ? undefined : keys.get(at);
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
+
+const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
+/** Whether a bind address keeps the service to this machine. */
+function isLoopbackAddress(host) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    return LOOPBACK_NAMES.has(bare.toLowerCase()) || ((0,external_node_net_namespaceObject.isIP)(bare) === 4 && bare.startsWith('127.'));
+}
+/** Splits `name:port`, `[v6]:port`, `name` or `[v6]` into its parts; undefined when malformed. */
+function splitHost(value) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
+    if (!match)
+        return undefined;
+    const name = (match[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
+    return match[2] === undefined ? { name } : { name, port: Number(match[2]) };
+}
+/** Refuses browser origins and foreign Host names; undefined when the request may proceed. */
+function refuseForeignCaller(headers, bound) {
+    if (headers.origin !== undefined) {
+        return {
+            status: 403,
+            type: 'AccessDeniedException',
+            message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.`,
+        };
+    }
+    const host = headers.host === undefined ? undefined : splitHost(headers.host);
+    const bare = bound.boundAddress.toLowerCase();
+    const known = host !== undefined &&
+        (isLoopbackAddress(host.name) ||
+            host.name === bare ||
+            (bare === '0.0.0.0' || bare === '::' ? (0,external_node_net_namespaceObject.isIP)(host.name) !== 0 : false));
+    if (!host || !known || (host.port !== undefined && host.port !== bound.port)) {
+        return {
+            status: 403,
+            type: 'AccessDeniedException',
+            message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).`,
+        };
+    }
+    return undefined;
+}
+/** Content types a web page can post without a CORS preflight. */
+const SIMPLE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+/**
+ * Lambda's REST operations with a JSON body take `application/json`; CloudWatch Logs takes
+ * `application/x-amz-json-1.1`; Invoke's payload goes as it is (the SDK says octet-stream, the CLI
+ * says nothing), but never as one of the types a page can send.
+ */
+function refuseContentType(contentType, expects) {
+    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const refuse = (wanted) => ({
+        status: 415,
+        type: 'UnsupportedMediaTypeException',
+        message: `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted here; send ${wanted}.`,
+    });
+    if (expects === 'json')
+        return type === 'application/json' || type === 'application/x-amz-json-1.1'
+            ? undefined
+            : refuse('application/json');
+    if (expects === 'logs-json')
+        return type === 'application/x-amz-json-1.1' || type === 'application/json'
+            ? undefined
+            : refuse('application/x-amz-json-1.1');
+    return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
 ;// CONCATENATED MODULE: ./node_modules/fflate/esm/index.mjs
@@ -37976,879 +38008,16 @@ function unpackCode(zip, codeRoot) {
     return { zip, sha256, size: zip.length, directory };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
-
-
-
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/assert-never.ts
 /**
- * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
- * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
- * host does not let this process create is reported with its reason and simply not used.
+ * The default branch of a switch over a closed set (a union of literals): the type checker
+ * refuses the call once a member is added that no case handles, and at run time a value from
+ * outside the set (an unchecked cast, a bad file) fails loudly instead of falling through.
  */
-class Cgroups {
-    placements = new Map();
-    roots = new Set();
-    counter = 0;
-    constructor(wanted, mount = '/sys/fs/cgroup') {
-        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
-        for (const controller of wanted) {
-            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
-            this.placements.set(controller, placement);
-            if ('root' in placement)
-                this.roots.add(placement.root);
-        }
-    }
-    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
-    version(controller) {
-        const placement = this.placements.get(controller);
-        return placement && 'root' in placement ? placement.version : undefined;
-    }
-    unavailableReason(controller) {
-        const placement = this.placements.get(controller);
-        if (!placement)
-            return `the ${controller} controller was not asked for`;
-        return 'reason' in placement ? placement.reason : '';
-    }
-    /** A group per environment in every available hierarchy; undefined when none is. */
-    createGroup() {
-        if (this.roots.size === 0)
-            return undefined;
-        const name = `env-${++this.counter}`;
-        const directories = new Map();
-        const created = [];
-        for (const [controller, placement] of this.placements) {
-            if (!('root' in placement))
-                continue;
-            const directory = (0,external_node_path_.join)(placement.root, name);
-            if (!created.includes(directory)) {
-                try {
-                    (0,external_node_fs_.mkdirSync)(directory);
-                    created.push(directory);
-                }
-                catch {
-                    continue;
-                }
-            }
-            directories.set(controller, directory);
-        }
-        if (created.length === 0)
-            return undefined;
-        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
-    }
-    dispose() {
-        for (const root of this.roots)
-            removeGroupTree(root);
-    }
-}
-/** One execution environment's groups: where its first process enrols, and the knobs on them. */
-class EnvironmentCgroup {
-    directories;
-    created;
-    versionOf;
-    constructor(directories, created, versionOf) {
-        this.directories = directories;
-        this.created = created;
-        this.versionOf = versionOf;
-    }
-    /** The `cgroup.procs` files the environment's first process writes its pid to. */
-    get procsFiles() {
-        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
-    }
-    has(controller) {
-        return this.directories.has(controller);
-    }
-    /** The path of one control file of a controller's group, when the environment has that group. */
-    file(controller, name) {
-        const directory = this.directories.get(controller);
-        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
-    }
-    version(controller) {
-        return this.has(controller) ? this.versionOf(controller) : undefined;
-    }
-    /** Writes one control file of a controller's group; false when the kernel refused it. */
-    write(controller, file, value) {
-        const directory = this.directories.get(controller);
-        if (!directory)
-            return false;
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    }
-    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
-    remove() {
-        for (const directory of this.created)
-            removeDirectory(directory);
-    }
-}
-/** A directory of its own per service, so a reused process id never meets a leftover. */
-const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-function ownCgroupPath(controller) {
-    try {
-        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
-            const [, controllers, path] = line.split(':');
-            if (path === undefined)
-                continue;
-            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
-                return path;
-        }
-    }
-    catch {
-        return undefined;
-    }
-    return undefined;
-}
-/**
- * cgroup v2: one directory for every controller. The freezer is built into every v2 group
- * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
- */
-function openV2Root(mount, wanted) {
-    const own = ownCgroupPath(undefined);
-    if (own === undefined)
-        return undefined;
-    const parent = (0,external_node_path_.join)(mount, own);
-    const placements = new Map();
-    let delegated;
-    try {
-        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
-    }
-    catch {
-        return undefined;
-    }
-    sweepStaleGroups(parent);
-    const root = (0,external_node_path_.join)(parent, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-    }
-    catch {
-        for (const controller of wanted)
-            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
-        return placements;
-    }
-    for (const controller of wanted) {
-        if (controller === 'freezer') {
-            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze')) ? { version: 2, root } : { reason: 'this kernel has no cgroup v2 freezer' });
-            continue;
-        }
-        if (!delegated.includes(controller)) {
-            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
-            continue;
-        }
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
-            placements.set(controller, { version: 2, root });
-        }
-        catch {
-            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
-        }
-    }
-    if (![...placements.values()].some((placement) => 'root' in placement))
-        removeDirectory(root);
-    return placements;
-}
-function openV1Root(mount, controller) {
-    const own = ownCgroupPath(controller);
-    const hierarchy = (0,external_node_path_.join)(mount, controller);
-    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
-    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe)))
-        return { reason: `no cgroup ${controller} controller was found` };
-    sweepStaleGroups((0,external_node_path_.join)(hierarchy, own));
-    const root = (0,external_node_path_.join)(hierarchy, own, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-        return { version: 1, root };
-    }
-    catch {
-        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
-    }
-}
-function removeGroupTree(root) {
-    try {
-        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
-            if (entry.isDirectory())
-                removeDirectory((0,external_node_path_.join)(root, entry.name));
-    }
-    catch {
-        // Already gone.
-    }
-    removeDirectory(root);
-}
-/**
- * Removes the groups of services that died without cleaning up (killed, say): their process is
- * gone and no process is left in them. Best effort; a group still in use stays.
- */
-function sweepStaleGroups(parent) {
-    let entries;
-    try {
-        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
-    }
-    catch {
-        return;
-    }
-    for (const name of entries) {
-        const pid = Number(name.split('-')[3]);
-        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
-            continue;
-        removeGroupTree((0,external_node_path_.join)(parent, name));
-    }
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-function removeDirectory(directory) {
-    try {
-        (0,external_node_fs_.rmdirSync)(directory);
-    }
-    catch {
-        // Still has a process in it or already gone; the environment's exit path retries.
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
-
-
-/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
-const MB_PER_VCPU = 1769;
-/**
- * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
- * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
- * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
- */
-const PERIOD_US = 20_000;
-const MIN_QUOTA_US = 1_000;
-/** Period and quota, in microseconds, for a CPU share. */
-function bandwidth(share) {
-    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
-}
-/** The share of CPUs a memory size buys, capped at what the host has. */
-function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
-    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
-}
-/**
- * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
- * cgroup, where the host lets this process create one. Where it cannot, it says so once and
- * environments run unthrottled, so durations do not scale with memory.
- */
-class CpuThrottle {
-    options;
-    status;
-    version;
-    spread;
-    random;
-    constructor(cgroups, options = {}) {
-        this.options = options;
-        this.spread = options.environmentSpread ?? 0;
-        this.random = seededRandom((options.seed ?? 1) + 2);
-        if (options.disabled) {
-            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
-            return;
-        }
-        this.version = cgroups.version('cpu');
-        if (this.version === undefined) {
-            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
-            return;
-        }
-        const spread = this.spread > 0 ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).` : '';
-        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
-        this.status = {
-            enabled: true,
-            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-            environmentSpread: this.spread,
-            periodMs: PERIOD_US / 1000,
-            initThrottled: options.throttleInit === true,
-            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
-        };
-    }
-    /**
-     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
-     * asked otherwise. Undefined when the environment is not throttled.
-     */
-    attach(group, memoryMb) {
-        if (!this.status.enabled || !group?.has('cpu'))
-            return undefined;
-        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
-        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
-        const setQuota = (quota) => group.version('cpu') === 2
-            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
-            : // v1 checks a quota against the current period, so the period goes first.
-                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) && group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
-        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
-            return undefined;
-        return { speedFactor, refill: () => void setQuota(quotaUs) };
-    }
-}
-function unthrottled(reason, spread) {
-    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
-    return {
-        enabled: false,
-        mechanism: 'none',
-        environmentSpread: 0,
-        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
-    };
-}
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
-
-
-
-
-/** Lambda's cap on processes and threads per execution environment. */
-const MAX_PROCESSES = 1024;
-/**
- * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
- * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
- * of that size, the function's code and the runtime clients bound into it read-only, and it
- * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
- * own, removed with it, and the statement says that the size is not enforced.
- */
-class LimitsPolicy {
-    status;
-    /** Where the environments' /tmp directories live; removed with the service. */
-    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
-    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
-    counter = 0;
-    constructor(cgroups, options = {}) {
-        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
-        const processCap = cgroups.version('pids') !== undefined;
-        const tmp = privateTmp
-            ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
-            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
-        const cap = processCap
-            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
-            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
-        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
-        this.status = { privateTmp, ephemeralStorageEnforced: privateTmp, processCap, statement: `${tmp} ${cap}`, limitations };
-    }
-    /**
-     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
-     * must still see (its code, the runtime clients); they are bound read-only into the private one.
-     */
-    forEnvironment(group, storageMb, visible) {
-        if (this.status.processCap)
-            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
-        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
-        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
-        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
-        if (!this.status.privateTmp) {
-            return { variables: { TMPDIR: directory }, wrap: (command, procsFiles) => enrolThen(command, procsFiles, []), remove };
-        }
-        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
-        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
-        // over /tmp as a whole, all inside a mount namespace of the environment's own.
-        const steps = [
-            `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
-            ...binds.flatMap((path) => {
-                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
-                return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
-            }),
-            `mount --move ${quote(directory)} /tmp`,
-        ];
-        return {
-            variables: {},
-            wrap: (command, procsFiles) => {
-                const [file, args] = enrolThen(command, procsFiles, steps);
-                return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
-            },
-            remove,
-        };
-    }
-    dispose() {
-        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
-    }
-}
-/**
- * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
- * becomes the runtime, so everything from INIT on is inside the limits.
- */
-function enrolThen(command, procsFiles, steps) {
-    if (procsFiles.length === 0 && steps.length === 0)
-        return command;
-    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps].map((step) => `${step} || exit 126`).join('\n');
-    return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
-}
-function quote(text) {
-    return `'${text.replaceAll("'", "'\\''")}'`;
-}
-function canMountPrivateTmp() {
-    const probe = (0,external_node_child_process_.spawnSync)('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
-    return probe.status === 0;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
-const ms = (value) => value.toFixed(2);
-function initStartLine(format, runtimeVersion, region, now) {
-    const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.initStart',
-            record: { initializationType: 'on-demand', phase: 'init', runtimeVersion, runtimeVersionArn: arn },
-        });
-    }
-    return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${arn}`;
-}
-function startLine(format, requestId, version, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } });
-    }
-    return `START RequestId: ${requestId} Version: ${version}`;
-}
-function endLine(format, requestId, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({ time: now.toISOString(), type: 'platform.runtimeDone', record: { requestId, status: 'success' } });
-    }
-    return `END RequestId: ${requestId}`;
-}
-function reportLine(format, metrics, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.report',
-            record: {
-                requestId: metrics.requestId,
-                metrics: {
-                    durationMs: Number(ms(metrics.durationMs)),
-                    billedDurationMs: metrics.billedDurationMs,
-                    memorySizeMB: metrics.memorySizeMb,
-                    maxMemoryUsedMB: metrics.maxMemoryUsedMb,
-                    ...(metrics.initDurationMs === undefined ? {} : { initDurationMs: Number(ms(metrics.initDurationMs)) }),
-                },
-                status: metrics.status,
-                ...(metrics.errorType ? { errorType: metrics.errorType } : {}),
-            },
-        });
-    }
-    const fields = [
-        `REPORT RequestId: ${metrics.requestId}`,
-        `Duration: ${ms(metrics.durationMs)} ms`,
-        `Billed Duration: ${metrics.billedDurationMs} ms`,
-        `Memory Size: ${metrics.memorySizeMb} MB`,
-        `Max Memory Used: ${metrics.maxMemoryUsedMb} MB`,
-    ];
-    if (metrics.initDurationMs !== undefined)
-        fields.push(`Init Duration: ${ms(metrics.initDurationMs)} ms`);
-    if (metrics.status !== 'success')
-        fields.push(`Status: ${metrics.status}`);
-    if (metrics.errorType)
-        fields.push(`Error Type: ${metrics.errorType}`);
-    return `${fields.join('\t')}\t`;
-}
-/**
- * Billed duration: 1 ms granularity, rounded up. Since 1 August 2025 the INIT phase is billed for
- * managed runtimes as it already was for OS-only ones, so a cold start bills INIT plus Duration
- * (INIT itself is limited to 10 s).
- */
-function billedDuration(durationMs, initDurationMs) {
-    return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
-const DEFAULT_LOG_LIMITS = { streamBytes: 8 * 1024 * 1024, totalBytes: 128 * 1024 * 1024, messageChars: 256 * 1024 };
-/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
-const EVENT_OVERHEAD_BYTES = 96;
-const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
-/**
- * Log groups and streams, bounded: a function that floods its output keeps only its most recent
- * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
- * not grow with what a function prints). Drops are counted per stream and in total.
- */
-class LogStore {
-    clock;
-    limits;
-    groups = new Map();
-    total = 0;
-    droppedTotal = 0;
-    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
-        this.clock = clock;
-        this.limits = limits;
-    }
-    append(group, streamName, message) {
-        let streams = this.groups.get(group);
-        if (!streams)
-            this.groups.set(group, (streams = new Map()));
-        let stream = streams.get(streamName);
-        if (!stream) {
-            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
-            streams.set(streamName, stream);
-        }
-        const now = this.clock();
-        const max = this.limits.messageChars;
-        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
-        stream.events.push({ timestamp: now, ingestionTime: now, message: text });
-        stream.bytes += cost(text);
-        this.total += cost(text);
-        if (stream.bytes > this.limits.streamBytes)
-            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
-        while (this.total > this.limits.totalBytes)
-            this.trim(this.largest(), this.largest().bytes / 2, 0);
-    }
-    /** Bytes kept and events dropped across every stream. */
-    get usage() {
-        return { bytes: this.total, dropped: this.droppedTotal };
-    }
-    groupNames() {
-        return [...this.groups.keys()].sort();
-    }
-    streams(group) {
-        return [...(this.groups.get(group)?.values() ?? [])];
-    }
-    /**
-     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
-     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
-     */
-    trim(stream, target, keep) {
-        let count = 0;
-        let freed = 0;
-        while (count < stream.events.length - keep && stream.bytes - freed > target)
-            freed += cost(stream.events[count++].message);
-        if (count === 0)
-            return;
-        stream.events.splice(0, count);
-        stream.bytes -= freed;
-        stream.dropped += count;
-        this.total -= freed;
-        this.droppedTotal += count;
-    }
-    largest() {
-        let largest;
-        for (const streams of this.groups.values())
-            for (const stream of streams.values())
-                if (!largest || stream.bytes > largest.bytes)
-                    largest = stream;
-        return largest;
-    }
-}
-/** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
-function logStreamName(version, environmentId, now) {
-    const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
-    return `${date}/[${version}]${environmentId}`;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
-
-const KIB = 1024;
-/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
-function residentMemory(pid) {
-    try {
-        const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
-        const field = (name) => {
-            const at = status.indexOf(`${name}:`);
-            return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
-        };
-        return { current: field('VmRSS'), peak: field('VmHWM') };
-    }
-    catch {
-        return { current: 0, peak: 0 };
-    }
-}
-function children(pid) {
-    try {
-        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8')
-            .split(' ')
-            .filter(Boolean)
-            .map(Number);
-    }
-    catch {
-        return [];
-    }
-}
-/**
- * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
- * missed) plus the current resident size of its descendants.
- */
-function processTreeMemory(rootPid) {
-    const root = residentMemory(rootPid);
-    let total = Math.max(root.peak, root.current);
-    const pending = children(rootPid);
-    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-        total += residentMemory(pid).current;
-        pending.push(...children(pid));
-    }
-    return total;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
-
-
-/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
-const FIRST_ID = 40_000;
-const SPAN = 20_000;
-function idsInUse() {
-    const used = new Set();
-    for (const file of ['/etc/passwd', '/etc/group']) {
-        try {
-            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
-                const id = Number(line.split(':')[2]);
-                if (Number.isInteger(id))
-                    used.add(id);
-            }
-        }
-        catch {
-            // No such file: nothing to avoid.
-        }
-    }
-    return used;
-}
-class Isolation {
-    status;
-    used = idsInUse();
-    /** A random start, so that two services on one host rarely hand out the same ids. */
-    next = FIRST_ID + Math.floor(Math.random() * SPAN);
-    packageGroups = new Map();
-    constructor(options = {}) {
-        const root = process.platform === 'linux' && process.getuid?.() === 0;
-        if (options.disabled)
-            this.status = { enabled: false, statement: 'Functions run as the service\'s own user: isolation was turned off.' };
-        else if (!root) {
-            this.status = {
-                enabled: false,
-                statement: 'Functions run as the service\'s own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions\' code included.',
-            };
-        }
-        else
-            this.status = { enabled: true, statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.' };
-    }
-    /** Makes the service's own directories traversable (not listable) by environments' users. */
-    openDirectory(directory) {
-        if (this.status.enabled)
-            (0,external_node_fs_.chmodSync)(directory, 0o711);
-    }
-    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
-    shareReadOnly(directory) {
-        if (!this.status.enabled)
-            return;
-        (0,external_node_fs_.chmodSync)(directory, 0o755);
-        for (const entry of (0,external_node_fs_.readdirSync)(directory))
-            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
-    }
-    /**
-     * The group that may read a package: every file root-owned, readable (and executable where it
-     * was) by that group only, writable by nobody but root.
-     */
-    packageGroup(directory) {
-        if (!this.status.enabled)
-            return undefined;
-        let gid = this.packageGroups.get(directory);
-        if (gid === undefined) {
-            gid = this.allocate();
-            lockDown(directory, gid);
-            this.packageGroups.set(directory, gid);
-        }
-        return gid;
-    }
-    /** A user of its own for a new environment, in its package's group. */
-    identityFor(codeDirectory) {
-        const gid = this.packageGroup(codeDirectory);
-        return gid === undefined ? undefined : { uid: this.allocate(), gid };
-    }
-    allocate() {
-        for (;;) {
-            const id = FIRST_ID + (this.next++ % SPAN);
-            if (!this.used.has(id))
-                return id;
-        }
-    }
-}
-function lockDown(path, gid) {
-    const stat = (0,external_node_fs_.lstatSync)(path);
-    if (stat.isSymbolicLink())
-        return;
-    (0,external_node_fs_.chownSync)(path, 0, gid);
-    if (stat.isDirectory()) {
-        (0,external_node_fs_.chmodSync)(path, 0o750);
-        for (const entry of (0,external_node_fs_.readdirSync)(path))
-            lockDown((0,external_node_path_.join)(path, entry), gid);
-    }
-    else
-        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
-}
-/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
-function userMemory(uid) {
-    let total = 0;
-    let names;
-    try {
-        names = (0,external_node_fs_.readdirSync)('/proc');
-    }
-    catch {
-        return 0;
-    }
-    for (const name of names) {
-        if (!/^\d+$/.test(name))
-            continue;
-        try {
-            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
-            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
-                continue;
-            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
-        }
-        catch {
-            // Gone meanwhile.
-        }
-    }
-    return total;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
-
-/** Lambda's limit for a synchronous response payload. */
-const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
-/** A streamed response may be larger. */
-const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
-const PREFIX = '/2018-06-01/runtime';
-/**
- * One execution environment's Runtime API on its own loopback port: the runtime long-polls
- * `invocation/next`, and posts the response or error for the request id it was handed.
- */
-class RuntimeApi {
-    listener;
-    server;
-    heldNext;
-    queued;
-    currentRequestId;
-    constructor(listener) {
-        this.listener = listener;
-        this.server = (0,external_node_http_.createServer)((request, response) => {
-            try {
-                this.route(request, response);
-            }
-            catch {
-                // A runtime that sends nonsense loses its connection, never the service.
-                response.destroy();
-            }
-        });
-        this.server.keepAliveTimeout = 0;
-    }
-    static async start(listener) {
-        const api = new RuntimeApi(listener);
-        await new Promise((resolve, reject) => {
-            api.server.once('error', reject);
-            api.server.listen(0, '127.0.0.1', resolve);
-        });
-        const { port } = api.server.address();
-        return { api, address: `127.0.0.1:${port}` };
-    }
-    /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
-    deliver(event) {
-        if (this.heldNext) {
-            const held = this.heldNext;
-            this.heldNext = undefined;
-            this.send(held, event);
-        }
-        else {
-            this.queued = event;
-        }
-    }
-    close() {
-        this.heldNext?.destroy();
-        this.heldNext = undefined;
-        this.server.closeAllConnections();
-        this.server.close();
-    }
-    send(response, event) {
-        this.currentRequestId = event.requestId;
-        const headers = {
-            'content-type': 'application/json',
-            'content-length': event.payload.length,
-            'lambda-runtime-aws-request-id': event.requestId,
-            'lambda-runtime-deadline-ms': event.deadlineMs,
-            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
-            'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
-        };
-        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
-        if (event.clientContext)
-            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
-        response.writeHead(200, headers);
-        // Taken before the write: a pause of this process after it (a garbage collection, say)
-        // must not eat into the Duration the runtime is already spending.
-        const handedAt = performance.now();
-        response.end(event.payload);
-        this.listener.delivered(event, handedAt);
-    }
-    route(request, response) {
-        const path = (request.url ?? '').split('?')[0] ?? '';
-        if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
-            this.listener.nextRequested(performance.now());
-            const queued = this.queued;
-            this.queued = undefined;
-            if (queued)
-                this.send(response, queued);
-            else {
-                this.heldNext = response;
-                this.listener.idle();
-            }
-            return;
-        }
-        const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
-        if (request.method !== 'POST' || !match) {
-            answer(response, 404, { errorType: 'InvalidRequest', errorMessage: `Unknown Runtime API path ${request.method} ${path}` });
-            return;
-        }
-        const [, requestId, kind] = match;
-        if (requestId !== undefined && requestId !== this.currentRequestId) {
-            request.resume();
-            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
-            return;
-        }
-        const streamed = headerValue(request, 'lambda-runtime-function-response-mode') === 'streaming';
-        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
-            // A streamed response that failed midway says so in its trailers.
-            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
-            const errorType = trailerType ?? headerValue(request, 'lambda-runtime-function-error-type');
-            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
-            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
-            const failed = trailerType !== undefined;
-            if (body === undefined) {
-                answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).' });
-                this.currentRequestId = undefined;
-                if (requestId)
-                    this.listener.responseTooLarge(requestId);
-                return;
-            }
-            answer(response, 202, { status: 'OK' });
-            if (requestId === undefined)
-                this.listener.initError(body, errorType);
-            else if (kind === 'response' && !failed)
-                this.listener.response(requestId, body);
-            else
-                this.listener.error(requestId, body, errorType);
-            this.currentRequestId = undefined;
-        });
-    }
-}
-function headerValue(request, name) {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-function answer(response, status, body) {
-    const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    response.end(text);
-}
-/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
-function readLimited(request, limit, done) {
-    const chunks = [];
-    let size = 0;
-    let over = false;
-    request.on('data', (chunk) => {
-        size += chunk.length;
-        if (size > limit)
-            over = true;
-        else
-            chunks.push(chunk);
-    });
-    // An aborted request has nobody left to answer, so only a complete one calls back.
-    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
+function assertNever(value, what = 'value') {
+    throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
@@ -39346,30 +38515,12 @@ def main():
 main()
 `;
 
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/registry.ts
 
 
 
 
 
-const NODE_VERSIONS = ['18', '20', '22', '24'];
-const PYTHON_VERSIONS = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'];
-const PROVIDED = ['provided', 'provided.al2', 'provided.al2023'];
-const SUPPORTED_RUNTIMES = [
-    ...NODE_VERSIONS.map((v) => `nodejs${v}.x`),
-    ...PYTHON_VERSIONS.map((v) => `python${v}`),
-    ...PROVIDED,
-];
-function describeRuntime(id) {
-    if (!SUPPORTED_RUNTIMES.includes(id))
-        return undefined;
-    if (id.startsWith('nodejs')) {
-        return { id, family: 'nodejs', version: `nodejs:${id.slice(6, -2)}.local`, managed: true };
-    }
-    if (id.startsWith('python'))
-        return { id, family: 'python', version: `${id.replace('python', 'python:')}.local`, managed: true };
-    return { id, family: 'provided', version: `${id}.local`, managed: false };
-}
 /**
  * The line the bundled runtime clients write just before they post a result: once it has come
  * through the pipe, so has all of the invocation's output.
@@ -39383,48 +38534,2530 @@ class RuntimeStartError extends Error {
         this.errorType = errorType;
     }
 }
+const FAMILIES = {
+    nodejs: {
+        ids: ['18', '20', '22', '24'].map((v) => `nodejs${v}.x`),
+        initVersion: (id) => `nodejs:${id.slice(6, -2)}.local`,
+        managed: true,
+        // The Node.js runtime client reads the major version from it (callback handlers from 24 on).
+        executionEnv: (id) => `AWS_Lambda_${id}`,
+        flush: 'marker',
+        handlerRequired: true,
+        snapStart: false,
+        defaultBinary: process.execPath,
+        client: { fileName: 'node-bootstrap.cjs', source: NODE_BOOTSTRAP },
+        command: ({ binary, clientPath }) => [binary, [clientPath]],
+    },
+    python: {
+        ids: ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].map((v) => `python${v}`),
+        initVersion: (id) => `${id.replace('python', 'python:')}.local`,
+        managed: true,
+        executionEnv: (id) => `AWS_Lambda_${id}`,
+        flush: 'marker',
+        handlerRequired: true,
+        snapStart: true,
+        defaultBinary: 'python3',
+        client: { fileName: 'python-bootstrap.py', source: PYTHON_BOOTSTRAP },
+        command: ({ binary, clientPath }) => [binary, ['-u', clientPath]],
+    },
+    provided: {
+        ids: ['provided', 'provided.al2', 'provided.al2023'],
+        initVersion: (id) => `${id}.local`,
+        managed: false,
+        executionEnv: () => undefined,
+        flush: 'next-turn',
+        handlerRequired: false,
+        snapStart: false,
+        command: ({ taskRoot }) => {
+            const bootstrap = (0,external_node_path_.join)(taskRoot, 'bootstrap');
+            try {
+                (0,external_node_fs_.accessSync)(bootstrap, external_node_fs_.constants.X_OK);
+            }
+            catch {
+                throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
+            }
+            return [bootstrap, []];
+        },
+    },
+};
+const RUNTIME_FAMILIES = Object.keys(FAMILIES);
+/** Whether the service waits for the flush marker after a result the runtime posted. */
+function waitsForFlushMarker(flush) {
+    switch (flush) {
+        case 'marker':
+            return true;
+        case 'next-turn':
+            return false;
+        default:
+            return assertNever(flush, 'flush behaviour');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
+
+
+
+
+
+const SUPPORTED_RUNTIMES = RUNTIME_FAMILIES.flatMap((family) => FAMILIES[family].ids);
+function describeRuntime(id) {
+    const family = RUNTIME_FAMILIES.find((name) => FAMILIES[name].ids.includes(id));
+    if (!family)
+        return undefined;
+    const description = FAMILIES[family];
+    return {
+        id,
+        family,
+        version: description.initVersion(id),
+        managed: description.managed,
+        executionEnv: description.executionEnv(id),
+        flush: description.flush,
+        handlerRequired: description.handlerRequired,
+        snapStart: description.snapStart,
+    };
+}
 /**
  * The runtime clients as files on disk, written once per service. Each environment's process
  * runs one of them (or the package's own `bootstrap` for OS-only runtimes).
  */
 class RuntimeClients {
-    nodeBinary;
-    pythonBinary;
+    binaries;
     /** Where the clients are; an environment with a private /tmp must still see it. */
     directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-runtimes-'));
-    nodeBootstrap = (0,external_node_path_.join)(this.directory, 'node-bootstrap.cjs');
-    pythonBootstrap = (0,external_node_path_.join)(this.directory, 'python-bootstrap.py');
-    constructor(nodeBinary = process.execPath, pythonBinary = 'python3') {
-        this.nodeBinary = nodeBinary;
-        this.pythonBinary = pythonBinary;
-        (0,external_node_fs_.writeFileSync)(this.nodeBootstrap, NODE_BOOTSTRAP);
-        (0,external_node_fs_.writeFileSync)(this.pythonBootstrap, PYTHON_BOOTSTRAP);
+    /** `binaries`: the interpreter to use per family, where the service was given one. */
+    constructor(binaries = {}) {
+        this.binaries = binaries;
+        for (const family of RUNTIME_FAMILIES) {
+            const client = FAMILIES[family].client;
+            if (client)
+                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(this.directory, client.fileName), client.source);
+        }
     }
     /** The command and arguments that start a runtime of this family for a package. */
     command(runtime, taskRoot) {
-        switch (runtime.family) {
-            case 'nodejs':
-                return [this.nodeBinary, [this.nodeBootstrap]];
-            case 'python':
-                return [this.pythonBinary, ['-u', this.pythonBootstrap]];
-            case 'provided': {
-                const bootstrap = (0,external_node_path_.join)(taskRoot, 'bootstrap');
-                try {
-                    (0,external_node_fs_.accessSync)(bootstrap, external_node_fs_.constants.X_OK);
-                }
-                catch {
-                    throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
-                }
-                return [bootstrap, []];
-            }
-        }
+        const family = FAMILIES[runtime.family];
+        return family.command({
+            binary: this.binaries[runtime.family] ?? family.defaultBinary ?? '',
+            clientPath: family.client ? (0,external_node_path_.join)(this.directory, family.client.fileName) : '',
+            taskRoot,
+        });
     }
     dispose() {
         (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
+
+
+
+
+const ACCOUNT_ID = '000000000000';
+const LATEST = '$LATEST';
+const RESERVED_VARIABLES = new Set([
+    '_HANDLER',
+    '_X_AMZN_TRACE_ID',
+    'AWS_DEFAULT_REGION',
+    'AWS_REGION',
+    'AWS_EXECUTION_ENV',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'AWS_LAMBDA_FUNCTION_VERSION',
+    'AWS_LAMBDA_INITIALIZATION_TYPE',
+    'AWS_LAMBDA_LOG_GROUP_NAME',
+    'AWS_LAMBDA_LOG_STREAM_NAME',
+    'AWS_ACCESS_KEY',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_LAMBDA_RUNTIME_API',
+    'LAMBDA_TASK_ROOT',
+    'LAMBDA_RUNTIME_DIR',
+]);
+const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
+/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
+function parseFunctionReference(raw, queryQualifier) {
+    const match = FUNCTION_REF.exec(raw);
+    if (!match?.[1] || match[1].length > 64) {
+        throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
+    }
+    const fromName = match[2];
+    if (fromName && queryQualifier && fromName !== queryQualifier) {
+        throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
+    }
+    const qualifier = fromName ?? queryQualifier;
+    return qualifier ? { name: match[1], qualifier } : { name: match[1] };
+}
+function lambdaTimestamp(date) {
+    return date.toISOString().replace('Z', '+0000');
+}
+/** CreateFunction parameters that cannot change afterwards. */
+const CREATE_ONLY_SETTINGS = ['TenancyConfig', 'DurableConfig', 'CapacityProviderConfig'];
+function asObject(value, field) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw invalidParameter(`${field} must be an object`);
+    return value;
+}
+function optionalString(body, key) {
+    const value = body[key];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'string')
+        throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
+    return value;
+}
+function optionalInteger(body, key) {
+    const value = body[key];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
+    }
+    return value;
+}
+/**
+ * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
+ * Invocation and environments live elsewhere; this module tells them when code must be retired.
+ */
+class FunctionStore {
+    region;
+    codeRoot;
+    events;
+    updateDelayMs;
+    functions = new Map();
+    constructor(region, codeRoot, events, updateDelayMs) {
+        this.region = region;
+        this.codeRoot = codeRoot;
+        this.events = events;
+        this.updateDelayMs = updateDelayMs;
+    }
+    arn(name, qualifier) {
+        return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+    }
+    create(body) {
+        const name = optionalString(body, 'FunctionName');
+        if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+            throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
+        }
+        if (this.functions.has(name))
+            throw conflict(`Function already exist: ${name}`);
+        if (body.PackageType === 'Image')
+            throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
+        const code = asObject(body.Code, 'Code');
+        if (typeof code.ZipFile !== 'string') {
+            throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+        }
+        const settings = this.settings(name, body, undefined);
+        const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
+        const fn = {
+            name,
+            latest: record,
+            active: record,
+            state: 'Pending',
+            lastUpdateStatus: 'Successful',
+            pendingTimer: undefined,
+            versions: new Map(),
+            aliases: new Map(),
+            nextVersion: 1,
+            tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
+        };
+        this.functions.set(name, fn);
+        this.afterDelay(fn, () => (fn.state = 'Active'));
+        if (body.Publish === true)
+            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+        return this.configuration(fn, fn.latest);
+    }
+    get(ref) {
+        const fn = this.find(ref.name);
+        const record = this.resolveRecord(fn, ref.qualifier);
+        return {
+            Configuration: this.configuration(fn, record),
+            Code: {
+                RepositoryType: 'S3',
+                Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}`,
+            },
+            Tags: fn.tags,
+        };
+    }
+    getConfiguration(ref) {
+        const fn = this.find(ref.name);
+        return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
+    }
+    codeOf(name, version) {
+        const fn = this.find(name);
+        return this.resolveRecord(fn, version).code.zip;
+    }
+    list(marker, maxItems) {
+        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+        const page = paginate(all, marker, maxItems);
+        return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
+    }
+    listVersions(name, marker, maxItems) {
+        const fn = this.find(name);
+        const page = paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
+        return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
+    }
+    updateCode(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        if (typeof body.ZipFile !== 'string') {
+            throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+        }
+        const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
+        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
+        const settings = body.Architectures === undefined
+            ? fn.latest.settings
+            : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
+        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
+        if (body.Publish === true)
+            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+        return this.configuration(fn, fn.latest);
+    }
+    updateConfiguration(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const settings = this.settings(name, body, fn.latest.settings);
+        this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
+        return this.configuration(fn, fn.latest);
+    }
+    publish(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const sha = optionalString(body, 'CodeSha256');
+        if (sha && sha !== fn.latest.code.sha256) {
+            throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
+        }
+        return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
+    }
+    deleteFunction(ref) {
+        const fn = this.find(ref.name);
+        if (ref.qualifier === undefined) {
+            clearTimeout(fn.pendingTimer);
+            this.functions.delete(fn.name);
+            this.events.retire(fn.name);
+            return;
+        }
+        if (ref.qualifier === LATEST)
+            throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+        if (!fn.versions.has(ref.qualifier))
+            throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
+        const using = [...fn.aliases.values()]
+            .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier in alias.additionalVersionWeights)
+            .map((alias) => alias.name);
+        if (using.length) {
+            throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
+        }
+        fn.versions.delete(ref.qualifier);
+        this.events.retire(fn.name, ref.qualifier);
+    }
+    createAlias(name, body) {
+        const fn = this.find(name);
+        const aliasName = optionalString(body, 'Name');
+        if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
+            throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+        }
+        if (fn.aliases.has(aliasName))
+            throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
+        const alias = this.aliasFrom(fn, aliasName, body, undefined);
+        fn.aliases.set(aliasName, alias);
+        return this.aliasConfiguration(fn, alias);
+    }
+    getAlias(name, aliasName) {
+        const fn = this.find(name);
+        return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
+    }
+    listAliases(name, marker, maxItems) {
+        const fn = this.find(name);
+        const page = paginate([...fn.aliases.values()], marker, maxItems);
+        return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
+    }
+    updateAlias(name, aliasName, body) {
+        const fn = this.find(name);
+        const existing = this.findAlias(fn, aliasName);
+        const revision = optionalString(body, 'RevisionId');
+        if (revision && revision !== existing.revisionId)
+            throw preconditionFailed();
+        const alias = this.aliasFrom(fn, aliasName, body, existing);
+        fn.aliases.set(aliasName, alias);
+        return this.aliasConfiguration(fn, alias);
+    }
+    deleteAlias(name, aliasName) {
+        const fn = this.find(name);
+        fn.aliases.delete(aliasName);
+    }
+    /** The code and settings an invocation of this reference runs, and the version it reports. */
+    resolveForInvoke(ref, random) {
+        const fn = this.find(ref.name);
+        if (fn.state !== 'Active') {
+            throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
+        }
+        const qualifier = ref.qualifier ?? LATEST;
+        if (qualifier === LATEST)
+            return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
+        const alias = fn.aliases.get(qualifier);
+        let version = qualifier;
+        if (alias) {
+            version = alias.functionVersion;
+            let draw = random();
+            for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
+                if (draw < weight) {
+                    version = extra;
+                    break;
+                }
+                draw -= weight;
+            }
+        }
+        const record = version === LATEST ? fn.active : fn.versions.get(version);
+        if (!record)
+            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+        return { record, executedVersion: version, functionName: fn.name };
+    }
+    dispose() {
+        for (const fn of this.functions.values())
+            clearTimeout(fn.pendingTimer);
+    }
+    find(name) {
+        const fn = this.functions.get(name);
+        if (!fn)
+            throw notFound(`Function not found: ${this.arn(name)}`);
+        return fn;
+    }
+    findAlias(fn, aliasName) {
+        const alias = fn.aliases.get(aliasName);
+        if (!alias)
+            throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
+        return alias;
+    }
+    resolveRecord(fn, qualifier) {
+        if (qualifier === undefined || qualifier === LATEST)
+            return fn.latest;
+        const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
+        if (version === LATEST)
+            return fn.latest;
+        const record = fn.versions.get(version);
+        if (!record)
+            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+        return record;
+    }
+    checkUpdatable(fn, body) {
+        if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
+            throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
+        }
+        const revision = optionalString(body, 'RevisionId');
+        if (revision && revision !== fn.latest.revisionId)
+            throw preconditionFailed();
+    }
+    startUpdate(fn, next) {
+        fn.latest = next;
+        fn.lastUpdateStatus = 'InProgress';
+        this.afterDelay(fn, () => {
+            fn.active = fn.latest;
+            fn.lastUpdateStatus = 'Successful';
+            this.events.retire(fn.name, LATEST);
+        });
+    }
+    afterDelay(fn, action) {
+        fn.pendingTimer = setTimeout(() => {
+            fn.pendingTimer = undefined;
+            action();
+        }, this.updateDelayMs());
+    }
+    publishFrom(fn, source, description) {
+        const previous = [...fn.versions.values()].at(-1);
+        if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
+            return previous;
+        }
+        const version = String(fn.nextVersion++);
+        const record = { ...source, version, description: description || source.description };
+        fn.versions.set(version, record);
+        return record;
+    }
+    newVersion(version, settings, code, description) {
+        return {
+            version,
+            settings,
+            code,
+            revisionId: (0,external_node_crypto_.randomUUID)(),
+            lastModified: lambdaTimestamp(new Date()),
+            description,
+        };
+    }
+    settings(name, body, base) {
+        const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
+        if (!runtime)
+            throw invalidParameter('Runtime is required for a ZIP package.');
+        const described = describeRuntime(runtime);
+        if (!described) {
+            throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
+        }
+        const handler = optionalString(body, 'Handler') ?? base?.handler;
+        if (!handler && described.handlerRequired)
+            throw invalidParameter('Handler is required for this runtime.');
+        const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
+        if (memoryMb < 128)
+            throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
+        if (memoryMb > 10240)
+            throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
+        const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
+        if (timeoutS < 1)
+            throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
+        if (timeoutS > 900)
+            throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
+        const environment = body.Environment === undefined
+            ? undefined
+            : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
+        const variables = environment === undefined
+            ? (base?.variables ?? {})
+            : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
+        const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
+        if (reserved.length) {
+            throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
+        }
+        const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
+        if (!Array.isArray(architectures) ||
+            architectures.length !== 1 ||
+            !['x86_64', 'arm64'].includes(String(architectures[0]))) {
+            throw validationError('architectures', JSON.stringify(architectures), 'Member must have length 1 and satisfy enum value set: [x86_64, arm64]');
+        }
+        const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
+        if (storage < 512 || storage > 10240)
+            throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
+        const logging = asObject(body.LoggingConfig, 'LoggingConfig');
+        const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text');
+        if (logFormat !== 'Text' && logFormat !== 'JSON')
+            throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
+        const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ??
+            base?.snapStart ??
+            'None');
+        if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
+            throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
+        if (snapStart === 'PublishedVersions' && !described.snapStart) {
+            throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
+        }
+        // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.
+        const createOnly = base?.createOnly ??
+            Object.fromEntries(CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])));
+        return {
+            runtime,
+            handler: handler ?? '',
+            role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
+            memoryMb,
+            timeoutS,
+            description: optionalString(body, 'Description') ?? base?.description ?? '',
+            variables,
+            architectures: architectures,
+            ephemeralStorageMb: storage,
+            logFormat,
+            logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
+            snapStart,
+            createOnly,
+        };
+    }
+    aliasFrom(fn, name, body, existing) {
+        const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
+        if (!functionVersion)
+            throw invalidParameter('FunctionVersion is required.');
+        if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
+            throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
+        }
+        const routing = asObject(body.RoutingConfig, 'RoutingConfig');
+        const weights = body.RoutingConfig === undefined
+            ? (existing?.additionalVersionWeights ?? {})
+            : asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights');
+        for (const [version, weight] of Object.entries(weights)) {
+            if (!fn.versions.has(version))
+                throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
+            if (typeof weight !== 'number' || weight < 0 || weight > 1)
+                throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
+        }
+        return {
+            name,
+            functionVersion,
+            description: optionalString(body, 'Description') ?? existing?.description ?? '',
+            additionalVersionWeights: weights,
+            revisionId: (0,external_node_crypto_.randomUUID)(),
+        };
+    }
+    aliasConfiguration(fn, alias) {
+        return {
+            AliasArn: this.arn(fn.name, alias.name),
+            Name: alias.name,
+            FunctionVersion: alias.functionVersion,
+            Description: alias.description,
+            RevisionId: alias.revisionId,
+            ...(Object.keys(alias.additionalVersionWeights).length
+                ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
+                : {}),
+        };
+    }
+    configuration(fn, record) {
+        const s = record.settings;
+        const isLatest = record.version === LATEST;
+        return {
+            FunctionName: fn.name,
+            FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
+            Runtime: s.runtime,
+            Role: s.role,
+            Handler: s.handler,
+            CodeSize: record.code.size,
+            Description: record.description,
+            Timeout: s.timeoutS,
+            MemorySize: s.memoryMb,
+            LastModified: record.lastModified,
+            CodeSha256: record.code.sha256,
+            Version: record.version,
+            Environment: { Variables: s.variables },
+            TracingConfig: { Mode: 'PassThrough' },
+            RevisionId: record.revisionId,
+            State: isLatest ? fn.state : 'Active',
+            ...(fn.state === 'Pending' && isLatest
+                ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' }
+                : {}),
+            LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
+            PackageType: 'Zip',
+            Architectures: s.architectures,
+            EphemeralStorage: { Size: s.ephemeralStorageMb },
+            SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
+            LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
+            ...s.createOnly,
+        };
+    }
+}
+function preconditionFailed() {
+    return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+}
+function sameSettings(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+function paginate(items, marker, maxItems) {
+    const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
+    const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
+    const page = items.slice(start, start + size);
+    const end = start + page.length;
+    return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
+ * tool refuses to act on (exit 2).
+ */
+class UsageError extends Error {
+    name = 'UsageError';
+}
+/** One place that turns anything thrown into a message a person can read. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === 'string')
+        return error;
+    // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
+    const message = error?.message;
+    if (typeof message === 'string')
+        return message;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/**
+ * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
+ * error, and the file may be one the reader must not see (a payload path can point anywhere).
+ */
+function jsonSyntaxProblem(error) {
+    const message = errorMessage(error);
+    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+    if (message.includes('Unexpected end of JSON input'))
+        return 'is not valid JSON (it ends too early)';
+    if (!where)
+        return 'is not valid JSON';
+    return where[2]
+        ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
+        : `is not valid JSON (at byte ${where[1]})`;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
+
+
+/** Lambda's limit for a synchronous response payload. */
+const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** A streamed response may be larger. */
+const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
+const PREFIX = '/2018-06-01/runtime';
+/**
+ * One execution environment's Runtime API on its own loopback port: the runtime long-polls
+ * `invocation/next`, and posts the response or error for the request id it was handed.
+ */
+class RuntimeApi {
+    listener;
+    server;
+    heldNext;
+    queued;
+    currentRequestId;
+    constructor(listener) {
+        this.listener = listener;
+        this.server = (0,external_node_http_.createServer)((request, response) => {
+            try {
+                this.route(request, response);
+            }
+            catch {
+                // A runtime that sends nonsense loses its connection, never the service.
+                response.destroy();
+            }
+        });
+        this.server.keepAliveTimeout = 0;
+    }
+    static async start(listener) {
+        const api = new RuntimeApi(listener);
+        await new Promise((resolve, reject) => {
+            api.server.once('error', reject);
+            api.server.listen(0, '127.0.0.1', resolve);
+        });
+        const { port } = api.server.address();
+        return { api, address: `127.0.0.1:${port}` };
+    }
+    /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
+    deliver(event) {
+        if (this.heldNext) {
+            const held = this.heldNext;
+            this.heldNext = undefined;
+            this.send(held, event);
+        }
+        else {
+            this.queued = event;
+        }
+    }
+    close() {
+        this.heldNext?.destroy();
+        this.heldNext = undefined;
+        this.server.closeAllConnections();
+        this.server.close();
+    }
+    send(response, event) {
+        this.currentRequestId = event.requestId;
+        const headers = {
+            'content-type': 'application/json',
+            'content-length': event.payload.length,
+            'lambda-runtime-aws-request-id': event.requestId,
+            'lambda-runtime-deadline-ms': event.deadlineMs,
+            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
+            'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
+        };
+        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
+        if (event.clientContext)
+            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
+        response.writeHead(200, headers);
+        // Taken before the write: a pause of this process after it (a garbage collection, say)
+        // must not eat into the Duration the runtime is already spending.
+        const handedAt = performance.now();
+        response.end(event.payload);
+        this.listener.delivered(event, handedAt);
+    }
+    route(request, response) {
+        const path = (request.url ?? '').split('?')[0] ?? '';
+        if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
+            this.listener.nextRequested(performance.now());
+            const queued = this.queued;
+            this.queued = undefined;
+            if (queued)
+                this.send(response, queued);
+            else {
+                this.heldNext = response;
+                this.listener.idle();
+            }
+            return;
+        }
+        const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
+        if (request.method !== 'POST' || !match) {
+            answer(response, 404, {
+                errorType: 'InvalidRequest',
+                errorMessage: `Unknown Runtime API path ${request.method} ${path}`,
+            });
+            return;
+        }
+        const [, requestId, kind] = match;
+        if (requestId !== undefined && requestId !== this.currentRequestId) {
+            request.resume();
+            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+            return;
+        }
+        const streamed = header(request, 'lambda-runtime-function-response-mode') === 'streaming';
+        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
+            // A streamed response that failed midway says so in its trailers.
+            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
+            const errorType = trailerType ?? header(request, 'lambda-runtime-function-error-type');
+            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
+            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
+            const failed = trailerType !== undefined;
+            if (body === undefined) {
+                answer(response, 413, {
+                    errorType: 'RequestEntityTooLarge',
+                    errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+                });
+                this.currentRequestId = undefined;
+                if (requestId)
+                    this.listener.responseTooLarge(requestId);
+                return;
+            }
+            answer(response, 202, { status: 'OK' });
+            if (requestId === undefined)
+                this.listener.initError(body, errorType);
+            else if (kind === 'response' && !failed)
+                this.listener.response(requestId, body);
+            else
+                this.listener.error(requestId, body, errorType);
+            this.currentRequestId = undefined;
+        });
+    }
+}
+function answer(response, status, body) {
+    const text = JSON.stringify(body);
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.end(text);
+}
+/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
+function readLimited(request, limit, done) {
+    const chunks = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk) => {
+        size += chunk.length;
+        if (size > limit)
+            over = true;
+        else
+            chunks.push(chunk);
+    });
+    // An aborted request has nobody left to answer, so only a complete one calls back.
+    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/http.ts
+
+
+
+
+
+/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
+const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
+function json(status, body) {
+    if (body === undefined)
+        return { status, headers: {}, body: Buffer.alloc(0) };
+    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+}
+function readBody(request, limit) {
+    return new Promise((resolve) => readLimited(request, limit, resolve));
+}
+function refuse(refusal) {
+    if (refusal)
+        throw new LambdaServiceError(refusal.type, refusal.message);
+}
+/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
+function readJson(request, body, expects = 'json') {
+    if (body === undefined) {
+        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+    }
+    if (body.length === 0)
+        return {};
+    refuse(refuseContentType(header(request, 'content-type'), expects));
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch (error) {
+        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
+    }
+    return parsed;
+}
+function header(request, name) {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+function maxItems(url) {
+    const raw = url.searchParams.get('MaxItems');
+    if (raw === null)
+        return undefined;
+    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 1 && value <= 10_000)) {
+        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
+    }
+    return value;
+}
+/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
+function decodeSegment(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/control-plane.ts
+
+
+/** The function named in a path's first group. */
+const functionName = (match) => decodeSegment(match[1] ?? '');
+/** The function a path names, with the Qualifier its query may add. */
+const functionReference = (match, url) => parseFunctionReference(functionName(match), url.searchParams.get('Qualifier') ?? undefined);
+/**
+ * Lambda's control plane: functions, their configuration and code, versions and aliases.
+ * `codeLocation` turns the service path of a package into the URL GetFunction hands out.
+ */
+function controlPlaneRoutes(store, codeLocation) {
+    const ref = functionReference;
+    return [
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/?$/,
+            async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/?$/,
+            async (_m, request, _u, body) => json(201, store.create(readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                const result = store.get(ref(m, url));
+                const code = result.Code;
+                return json(200, { ...result, Code: { ...code, Location: codeLocation(String(code.Location)) } });
+            },
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                store.deleteFunction(ref(m, url));
+                return json(204, undefined);
+            },
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, _r, url) => json(200, store.getConfiguration(ref(m, url))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
+            async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? ''))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body))),
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => {
+                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
+                return json(204, undefined);
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/code-token.ts
+
+/**
+ * The query that lets a code download through without a signature, as S3's presigned URL
+ * does: an HMAC of the path under the service's key; none when the service requires no auth.
+ */
+const codeToken = (accessKey, path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
+const codeTokenValid = (accessKey, url) => {
+    const expected = Buffer.from(codeToken(accessKey, url.pathname));
+    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
+    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
+};
+
+;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
+/**
+ * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
+ * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
+ * payload and a CRC32 of the whole.
+ */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+function crc32(bytes) {
+    let crc = 0xffffffff;
+    for (const byte of bytes)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
+function eventMessage(headers, payload) {
+    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+        const nameBytes = Buffer.from(name);
+        const valueBytes = Buffer.from(value);
+        const header = Buffer.alloc(1 + nameBytes.length + 3);
+        header.writeUInt8(nameBytes.length, 0);
+        nameBytes.copy(header, 1);
+        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
+        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+        return Buffer.concat([header, valueBytes]);
+    }));
+    const total = 12 + encoded.length + payload.length + 4;
+    const prelude = Buffer.alloc(12);
+    prelude.writeUInt32BE(total, 0);
+    prelude.writeUInt32BE(encoded.length, 4);
+    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
+    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+    return message;
+}
+/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
+function responseStream(payload, complete) {
+    const CHUNK = 64 * 1024;
+    const chunks = [];
+    for (let at = 0; at < payload.length; at += CHUNK) {
+        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
+    }
+    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
+
+
+
+
+
+/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
+const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
+const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
+class Invoker {
+    store;
+    pool;
+    events;
+    faults;
+    region;
+    random;
+    constructor(store, pool, events, faults, region, random = Math.random) {
+        this.store = store;
+        this.pool = pool;
+        this.events = events;
+        this.faults = faults;
+        this.region = region;
+        this.random = random;
+    }
+    async invoke(request) {
+        const { invocationType, logType } = request;
+        if (request.streaming && invocationType === 'Event') {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+        }
+        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
+        }
+        if (!['None', 'Tail'].includes(logType)) {
+            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
+        }
+        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+        if (request.payload === undefined || request.payload.length > limit) {
+            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+        }
+        const payload = request.payload.length ? request.payload : Buffer.from('{}');
+        try {
+            JSON.parse(payload.toString('utf8'));
+        }
+        catch (error) {
+            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
+        }
+        const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
+        if (invocationType === 'DryRun')
+            return { status: 204, headers: {}, body: Buffer.alloc(0) };
+        const settings = record.settings;
+        const runtime = describeRuntime(settings.runtime);
+        if (!runtime)
+            throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
+        const spec = {
+            functionName,
+            version: executedVersion,
+            functionArn: this.store.arn(functionName),
+            memoryMb: settings.memoryMb,
+            timeoutS: settings.timeoutS,
+            handler: settings.handler,
+            runtime,
+            codeDirectory: record.code.directory,
+            variables: settings.variables,
+            region: this.region,
+            logGroup: settings.logGroup,
+            logFormat: settings.logFormat,
+            ephemeralStorageMb: settings.ephemeralStorageMb,
+        };
+        const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        const run = async () => {
+            const acquired = await this.pool.acquire(spec, key);
+            return acquired.environment
+                .invoke({
+                requestId,
+                payload,
+                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
+                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+                kill: this.faults.killThisInvocation(),
+            })
+                .finally(() => acquired.release());
+        };
+        if (invocationType === 'Event') {
+            this.events.enqueue(requestId, async () => {
+                try {
+                    return (await run()).functionError ? 'function-error' : 'done';
+                }
+                catch (error) {
+                    // Every environment busy: the event waits in the queue, as on Lambda.
+                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
+                        return 'no-environment';
+                    throw error;
+                }
+            });
+            return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
+        }
+        const outcome = await run();
+        if (request.streaming) {
+            const headers = this.headers(outcome, executedVersion, false);
+            return {
+                status: 200,
+                headers: {
+                    'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'],
+                    'content-type': 'application/vnd.amazon.eventstream',
+                },
+                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
+                    ...(outcome.functionError
+                        ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') }
+                        : {}),
+                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
+                }),
+            };
+        }
+        return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
+    }
+    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
+    async drain() {
+        await this.events.stop();
+    }
+    headers(outcome, executedVersion, tail) {
+        const headers = {
+            'x-amzn-RequestId': outcome.requestId,
+            'X-Amz-Executed-Version': executedVersion,
+            'content-type': 'application/json',
+        };
+        if (outcome.functionError)
+            headers['X-Amz-Function-Error'] = 'Unhandled';
+        if (tail)
+            headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
+        return headers;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/invoke.ts
+
+
+
+
+
+/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
+function clientContext(request) {
+    const raw = header(request, 'x-amz-client-context');
+    if (!raw)
+        return undefined;
+    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
+    let parsed;
+    try {
+        parsed = text === undefined ? undefined : JSON.parse(text);
+    }
+    catch {
+        parsed = undefined;
+    }
+    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
+    }
+    return text;
+}
+/** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
+const invokeRoute = (invoker, streaming) => async (m, request, url, body) => {
+    refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+    const context = clientContext(request);
+    return invoker.invoke({
+        ref: functionReference(m, url),
+        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+        logType: header(request, 'x-amz-log-type') ?? 'None',
+        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+        ...(streaming ? { streaming: true } : {}),
+        ...(context ? { clientContext: context } : {}),
+    });
+};
+function invokeRoutes(invoker) {
+    return [
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(invoker, false)],
+        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(invoker, true)],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/local.ts
+
+
+
+
+/**
+ * The local service's own routes, which Lambda has not: code downloads (the URL GetFunction
+ * hands out), the service's facts, and the faults it injects.
+ */
+function localRoutes(store, faults, info) {
+    return [
+        [
+            'GET',
+            /^\/local\/code\/([^/]+)\/([^/]+)$/,
+            async (m) => ({
+                status: 200,
+                headers: { 'content-type': 'application/zip' },
+                body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
+            }),
+        ],
+        ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
+        [
+            'PUT',
+            /^\/local\/faults$/,
+            async (_m, request, _u, body) => {
+                try {
+                    faults.update(readJson(request, body));
+                }
+                catch (error) {
+                    if (error instanceof LambdaServiceError)
+                        throw error;
+                    throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
+                }
+                return json(200, { ...faults.current });
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** AWS refuses a signature whose time is more than 5 minutes off. */
+const MAX_SKEW_MS = 5 * 60 * 1000;
+/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
+function generateAccessKey() {
+    return {
+        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
+    };
+}
+const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
+/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
+function escapeUri(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+/**
+ * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
+ * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
+ */
+function canonicalPaths(path) {
+    const resolve = (dropEmpty) => {
+        const segments = [];
+        const parts = path.split('/').slice(1);
+        for (const part of parts) {
+            if (part === '.' || (dropEmpty && part === ''))
+                continue;
+            if (part === '..')
+                segments.pop();
+            else
+                segments.push(part);
+        }
+        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
+        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
+    };
+    return [...new Set([resolve(true), resolve(false)])];
+}
+function canonicalQuery(query) {
+    const pairs = [];
+    for (const part of query.split('&')) {
+        if (!part)
+            continue;
+        const at = part.indexOf('=');
+        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
+        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
+        if (key === 'X-Amz-Signature')
+            continue;
+        pairs.push([escapeUri(key), escapeUri(value)]);
+    }
+    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
+}
+function headerValues(rawHeaders) {
+    const values = new Map();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = (rawHeaders[i] ?? '').toLowerCase();
+        const list = values.get(name) ?? [];
+        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
+        values.set(name, list);
+    }
+    return values;
+}
+function parseAuthorization(value) {
+    if (!value.startsWith(`${ALGORITHM} `))
+        return undefined;
+    const fields = new Map();
+    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
+        const at = part.indexOf('=');
+        if (at > 0)
+            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+    }
+    const credential = fields.get('Credential');
+    const signedHeaders = fields.get('SignedHeaders');
+    const signature = fields.get('Signature');
+    if (!credential || !signedHeaders || !signature)
+        return undefined;
+    return { credential, signedHeaders, signature };
+}
+/** `20261123T133011Z` as epoch milliseconds, or NaN. */
+function parseAmzDate(value) {
+    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+    if (!match)
+        return Number.NaN;
+    const [, y, mo, d, h, mi, s] = match.map(Number);
+    return Date.UTC(y, mo - 1, d, h, mi, s);
+}
+const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
+/**
+ * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
+ * send) against the one key this service accepts. Returns why it fails, or undefined.
+ */
+function verifySignature(request, key, now = Date.now()) {
+    const headers = headerValues(request.rawHeaders);
+    const authorization = headers.get('authorization')?.[0];
+    if (!authorization)
+        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+    const parsed = parseAuthorization(authorization);
+    if (!parsed)
+        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
+    const scope = parsed.credential.split('/');
+    if (scope.length !== 5 || scope[4] !== 'aws4_request')
+        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
+    const [accessKeyId, day, region, service] = scope;
+    if (accessKeyId !== key.accessKeyId)
+        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    const signedNames = parsed.signedHeaders.split(';');
+    if (!signedNames.includes('host'))
+        return incomplete("'Host' must be a signed header.");
+    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
+    const signedAt = parseAmzDate(amzDate);
+    if (Number.isNaN(signedAt))
+        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
+    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+        return {
+            type: 'InvalidSignatureException',
+            message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.`,
+        };
+    }
+    if (!amzDate.startsWith(day))
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.`,
+        };
+    const queryAt = request.target.indexOf('?');
+    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
+    let query;
+    try {
+        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
+    }
+    catch {
+        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
+    }
+    const bodyHash = sha256Hex(request.body);
+    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
+    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
+        return {
+            type: 'InvalidSignatureException',
+            message: 'The provided x-amz-content-sha256 header does not match what was computed.',
+        };
+    }
+    const payloadHash = declaredHash ?? bodyHash;
+    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
+    const credentialScope = `${day}/${region}/${service}/aws4_request`;
+    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
+    const provided = Buffer.from(parsed.signature, 'utf8');
+    for (const canonicalUri of canonicalPaths(path)) {
+        const canonicalRequest = [
+            request.method,
+            canonicalUri,
+            query,
+            canonicalHeaders,
+            parsed.signedHeaders,
+            payloadHash,
+        ].join('\n');
+        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
+        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
+        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
+            return undefined;
+    }
+    return {
+        type: 'InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
+/**
+ * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
+ * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
+ * GetLogEvents and FilterLogEvents, with their pagination.
+ */
+class LogsApiError extends Error {
+    type;
+    constructor(type, message) {
+        super(message);
+        this.type = type;
+    }
+}
+const MAX_EVENTS = 10_000;
+const PAGE = 50;
+function token(offset) {
+    return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+function offsetOf(value) {
+    if (typeof value !== 'string')
+        return 0;
+    try {
+        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+        if (typeof offset === 'number' && offset >= 0)
+            return offset;
+    }
+    catch {
+        // fall through
+    }
+    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
+}
+const num = (value) => (typeof value === 'number' ? value : undefined);
+const str = (value) => (typeof value === 'string' ? value : undefined);
+/**
+ * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
+ * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
+ */
+function matcher(pattern) {
+    if (!pattern || pattern.trim() === '')
+        return () => true;
+    const trimmed = pattern.trim();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
+    }
+    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
+    return (message) => terms.every((term) => message.includes(term));
+}
+class LogsApi {
+    logs;
+    region;
+    deliveryDelayMs;
+    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
+    constructor(logs, region, deliveryDelayMs = () => 0) {
+        this.logs = logs;
+        this.region = region;
+        this.deliveryDelayMs = deliveryDelayMs;
+    }
+    handle(operation, body) {
+        switch (operation) {
+            case 'DescribeLogGroups':
+                return this.describeLogGroups(body);
+            case 'DescribeLogStreams':
+                return this.describeLogStreams(body);
+            case 'GetLogEvents':
+                return this.getLogEvents(body);
+            case 'FilterLogEvents':
+                return this.filterLogEvents(body);
+            default:
+                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
+        }
+    }
+    visible(events) {
+        const cutoff = Date.now() - this.deliveryDelayMs();
+        return events.filter((event) => event.ingestionTime <= cutoff);
+    }
+    streamsOf(group) {
+        if (!group)
+            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
+        if (!this.logs.groupNames().includes(group))
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+        return this.logs.streams(group);
+    }
+    describeLogGroups(body) {
+        const prefix = str(body.logGroupNamePrefix) ?? '';
+        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = names.slice(start, start + limit);
+        return {
+            logGroups: page.map((name) => ({
+                logGroupName: name,
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    describeLogStreams(body) {
+        const group = str(body.logGroupName);
+        const prefix = str(body.logStreamNamePrefix) ?? '';
+        const byTime = body.orderBy === 'LastEventTime';
+        if (byTime && prefix)
+            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+        const streams = this.streamsOf(group)
+            .filter((stream) => stream.name.startsWith(prefix))
+            .map((stream) => ({ stream, events: this.visible(stream.events) }));
+        streams.sort((a, b) => byTime
+            ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
+            : a.stream.name.localeCompare(b.stream.name));
+        if (body.descending === true)
+            streams.reverse();
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = streams.slice(start, start + limit);
+        return {
+            logStreams: page.map(({ stream, events }) => ({
+                logStreamName: stream.name,
+                creationTime: stream.creationTime,
+                ...(events.length
+                    ? {
+                        firstEventTimestamp: events[0].timestamp,
+                        lastEventTimestamp: events.at(-1).timestamp,
+                        lastIngestionTime: events.at(-1).ingestionTime,
+                    }
+                    : {}),
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    getLogEvents(body) {
+        const name = str(body.logStreamName);
+        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
+        if (!stream)
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
+        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
+            // As CloudWatch does, the forward token repeats once the end is reached.
+            nextForwardToken: token(start + page.length),
+            nextBackwardToken: token(Math.max(0, start - limit)),
+        };
+    }
+    filterLogEvents(body) {
+        const group = str(body.logGroupName);
+        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
+        const prefix = str(body.logStreamNamePrefix);
+        if (names && prefix)
+            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
+        const match = matcher(str(body.filterPattern));
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const streams = this.streamsOf(group).filter((s) => names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true);
+        const events = streams
+            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
+            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
+            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map(({ stream, event, index }) => ({
+                logStreamName: stream,
+                timestamp: event.timestamp,
+                message: event.message,
+                ingestionTime: event.ingestionTime,
+                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
+            })),
+            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
+            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/logs.ts
+
+
+
+
+/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
+const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+/** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
+async function handleLogs(logsApi, request, target, body) {
+    const operation = target.slice(LOGS_TARGET_PREFIX.length);
+    const reply = (status, document) => ({
+        status,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: Buffer.from(JSON.stringify(document)),
+    });
+    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
+    try {
+        return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
+    }
+    catch (error) {
+        if (error instanceof LogsApiError)
+            return reply(400, { __type: error.type, message: error.message });
+        if (error instanceof LambdaServiceError)
+            return reply(400, { __type: 'InvalidParameterException', message: error.message });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/router.ts
+
+
+
+
+
+
+
+
+const FUNCTIONS = '/2015-03-31/functions';
+/**
+ * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
+ * then the CloudWatch Logs operation or the first route that matches.
+ */
+function requestHandler(state) {
+    const { routes, faults, logsApi, accessKey } = state;
+    return async function handle(request) {
+        const method = request.method ?? 'GET';
+        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
+        if (foreign) {
+            request.resume();
+            refuse(foreign);
+        }
+        let url;
+        try {
+            url = new URL(request.url ?? '/', 'http://local');
+        }
+        catch {
+            request.resume();
+            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+        }
+        // Service facts, so that a client can tell it is talking to the local service before it signs,
+        // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
+        const open = method === 'GET' &&
+            (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
+        if (accessKey && !open && !header(request, 'authorization')) {
+            request.resume();
+            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+        }
+        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+        if (accessKey && !open) {
+            if (body === undefined)
+                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
+            if (failure)
+                throw new LambdaServiceError(failure.type, failure.message);
+        }
+        const target = header(request, 'x-amz-target');
+        if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX))
+            return handleLogs(logsApi, request, target, body);
+        if (url.pathname.startsWith(FUNCTIONS)) {
+            const fault = faults.requestFault();
+            if (fault === 'throttle') {
+                request.resume();
+                const retryAfter = String(faults.current.retryAfterMs / 1000);
+                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
+            }
+            if (fault === 'error') {
+                request.resume();
+                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
+            }
+        }
+        for (const [routeMethod, pattern, route] of routes) {
+            const match = pattern.exec(url.pathname);
+            if (match && routeMethod === method)
+                return route(match, request, url, body);
+        }
+        request.resume();
+        throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
+    };
+}
+function send(response, reply, requestId) {
+    response.writeHead(reply.status, {
+        'x-amzn-RequestId': requestId,
+        ...reply.headers,
+        'content-length': reply.body.length,
+    });
+    response.end(reply.body);
+}
+/** The server's request listener: whatever a handler throws becomes an error reply; nothing a client sends reaches the process. */
+function answerWith(handle) {
+    return (request, response) => {
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        handle(request)
+            .catch((error) => {
+            const serviceError = error instanceof LambdaServiceError
+                ? error
+                : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
+            return {
+                status: serviceError.status,
+                headers: {
+                    'content-type': 'application/json',
+                    'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`,
+                    ...serviceError.headers,
+                },
+                body: Buffer.from(serviceError.body()),
+            };
+        })
+            .then((reply) => send(response, reply, requestId))
+            .catch(() => response.destroy());
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
+
+
+
+/**
+ * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
+ * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
+ * host does not let this process create is reported with its reason and simply not used.
+ */
+class Cgroups {
+    placements = new Map();
+    roots = new Set();
+    counter = 0;
+    constructor(wanted, mount = '/sys/fs/cgroup') {
+        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
+        for (const controller of wanted) {
+            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
+            this.placements.set(controller, placement);
+            if ('root' in placement)
+                this.roots.add(placement.root);
+        }
+    }
+    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
+    version(controller) {
+        const placement = this.placements.get(controller);
+        return placement && 'root' in placement ? placement.version : undefined;
+    }
+    unavailableReason(controller) {
+        const placement = this.placements.get(controller);
+        if (!placement)
+            return `the ${controller} controller was not asked for`;
+        return 'reason' in placement ? placement.reason : '';
+    }
+    /** A group per environment in every available hierarchy; undefined when none is. */
+    createGroup() {
+        if (this.roots.size === 0)
+            return undefined;
+        const name = `env-${++this.counter}`;
+        const directories = new Map();
+        const created = [];
+        for (const [controller, placement] of this.placements) {
+            if (!('root' in placement))
+                continue;
+            const directory = (0,external_node_path_.join)(placement.root, name);
+            if (!created.includes(directory)) {
+                try {
+                    (0,external_node_fs_.mkdirSync)(directory);
+                    created.push(directory);
+                }
+                catch {
+                    continue;
+                }
+            }
+            directories.set(controller, directory);
+        }
+        if (created.length === 0)
+            return undefined;
+        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
+    }
+    dispose() {
+        for (const root of this.roots)
+            removeGroupTree(root);
+    }
+}
+/** One execution environment's groups: where its first process enrols, and the knobs on them. */
+class EnvironmentCgroup {
+    directories;
+    created;
+    versionOf;
+    constructor(directories, created, versionOf) {
+        this.directories = directories;
+        this.created = created;
+        this.versionOf = versionOf;
+    }
+    /** The `cgroup.procs` files the environment's first process writes its pid to. */
+    get procsFiles() {
+        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
+    }
+    has(controller) {
+        return this.directories.has(controller);
+    }
+    /** The path of one control file of a controller's group, when the environment has that group. */
+    file(controller, name) {
+        const directory = this.directories.get(controller);
+        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
+    }
+    version(controller) {
+        return this.has(controller) ? this.versionOf(controller) : undefined;
+    }
+    /** Writes one control file of a controller's group; false when the kernel refused it. */
+    write(controller, file, value) {
+        const directory = this.directories.get(controller);
+        if (!directory)
+            return false;
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
+    remove() {
+        for (const directory of this.created)
+            removeDirectory(directory);
+    }
+}
+/** A directory of its own per service, so a reused process id never meets a leftover. */
+const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+function ownCgroupPath(controller) {
+    try {
+        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
+            const [, controllers, path] = line.split(':');
+            if (path === undefined)
+                continue;
+            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
+                return path;
+        }
+    }
+    catch {
+        return undefined;
+    }
+    return undefined;
+}
+/**
+ * cgroup v2: one directory for every controller. The freezer is built into every v2 group
+ * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
+ */
+function openV2Root(mount, wanted) {
+    const own = ownCgroupPath(undefined);
+    if (own === undefined)
+        return undefined;
+    const parent = (0,external_node_path_.join)(mount, own);
+    const placements = new Map();
+    let delegated;
+    try {
+        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    }
+    catch {
+        return undefined;
+    }
+    sweepStaleGroups(parent);
+    const root = (0,external_node_path_.join)(parent, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+    }
+    catch {
+        for (const controller of wanted)
+            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
+        return placements;
+    }
+    for (const controller of wanted) {
+        if (controller === 'freezer') {
+            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze'))
+                ? { version: 2, root }
+                : { reason: 'this kernel has no cgroup v2 freezer' });
+            continue;
+        }
+        if (!delegated.includes(controller)) {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
+            continue;
+        }
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
+            placements.set(controller, { version: 2, root });
+        }
+        catch {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
+        }
+    }
+    if (![...placements.values()].some((placement) => 'root' in placement))
+        removeDirectory(root);
+    return placements;
+}
+function openV1Root(mount, controller) {
+    const own = ownCgroupPath(controller);
+    const hierarchy = (0,external_node_path_.join)(mount, controller);
+    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
+    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe)))
+        return { reason: `no cgroup ${controller} controller was found` };
+    sweepStaleGroups((0,external_node_path_.join)(hierarchy, own));
+    const root = (0,external_node_path_.join)(hierarchy, own, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+        return { version: 1, root };
+    }
+    catch {
+        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
+    }
+}
+function removeGroupTree(root) {
+    try {
+        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
+            if (entry.isDirectory())
+                removeDirectory((0,external_node_path_.join)(root, entry.name));
+    }
+    catch {
+        // Already gone.
+    }
+    removeDirectory(root);
+}
+/**
+ * Removes the groups of services that died without cleaning up (killed, say): their process is
+ * gone and no process is left in them. Best effort; a group still in use stays.
+ */
+function sweepStaleGroups(parent) {
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
+    }
+    catch {
+        return;
+    }
+    for (const name of entries) {
+        const pid = Number(name.split('-')[3]);
+        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
+            continue;
+        removeGroupTree((0,external_node_path_.join)(parent, name));
+    }
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+function removeDirectory(directory) {
+    try {
+        (0,external_node_fs_.rmdirSync)(directory);
+    }
+    catch {
+        // Still has a process in it or already gone; the environment's exit path retries.
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
+
+
+/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
+const MB_PER_VCPU = 1769;
+/**
+ * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
+ * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
+ * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
+ */
+const PERIOD_US = 20_000;
+const MIN_QUOTA_US = 1_000;
+/** Period and quota, in microseconds, for a CPU share. */
+function bandwidth(share) {
+    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
+}
+/** The share of CPUs a memory size buys, capped at what the host has. */
+function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
+    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
+}
+/**
+ * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
+ * cgroup, where the host lets this process create one. Where it cannot, it says so once and
+ * environments run unthrottled, so durations do not scale with memory.
+ */
+class CpuThrottle {
+    options;
+    status;
+    version;
+    spread;
+    random;
+    constructor(cgroups, options = {}) {
+        this.options = options;
+        this.spread = options.environmentSpread ?? 0;
+        this.random = seededRandom((options.seed ?? 1) + 2);
+        if (options.disabled) {
+            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
+            return;
+        }
+        this.version = cgroups.version('cpu');
+        if (this.version === undefined) {
+            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
+            return;
+        }
+        const spread = this.spread > 0
+            ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).`
+            : '';
+        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
+        this.status = {
+            enabled: true,
+            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+            environmentSpread: this.spread,
+            periodMs: PERIOD_US / 1000,
+            initThrottled: options.throttleInit === true,
+            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
+        };
+    }
+    /**
+     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
+     * asked otherwise. Undefined when the environment is not throttled.
+     */
+    attach(group, memoryMb) {
+        if (!this.status.enabled || !group?.has('cpu'))
+            return undefined;
+        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
+        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
+        const setQuota = (quota) => group.version('cpu') === 2
+            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
+            : // v1 checks a quota against the current period, so the period goes first.
+                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) &&
+                    group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
+        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
+            return undefined;
+        return { speedFactor, refill: () => void setQuota(quotaUs) };
+    }
+}
+function unthrottled(reason, spread) {
+    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
+    return {
+        enabled: false,
+        mechanism: 'none',
+        environmentSpread: 0,
+        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
+    };
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
+
+
+
+
+/** Lambda's cap on processes and threads per execution environment. */
+const MAX_PROCESSES = 1024;
+/**
+ * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
+ * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
+ * of that size, the function's code and the runtime clients bound into it read-only, and it
+ * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
+ * own, removed with it, and the statement says that the size is not enforced.
+ */
+class LimitsPolicy {
+    status;
+    /** Where the environments' /tmp directories live; removed with the service. */
+    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
+    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
+    counter = 0;
+    constructor(cgroups, options = {}) {
+        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
+        const processCap = cgroups.version('pids') !== undefined;
+        const tmp = privateTmp
+            ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
+        const cap = processCap
+            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
+            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
+        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
+        this.status = {
+            privateTmp,
+            ephemeralStorageEnforced: privateTmp,
+            processCap,
+            statement: `${tmp} ${cap}`,
+            limitations,
+        };
+    }
+    /**
+     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
+     * must still see (its code, the runtime clients); they are bound read-only into the private one.
+     */
+    forEnvironment(group, storageMb, visible) {
+        if (this.status.processCap)
+            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
+        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
+        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
+        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
+        if (!this.status.privateTmp) {
+            return {
+                variables: { TMPDIR: directory },
+                wrap: (command, procsFiles) => enrolThen(command, procsFiles, []),
+                remove,
+            };
+        }
+        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
+        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
+        // over /tmp as a whole, all inside a mount namespace of the environment's own.
+        const steps = [
+            `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+            ...binds.flatMap((path) => {
+                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
+                return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+            }),
+            `mount --move ${quote(directory)} /tmp`,
+        ];
+        return {
+            variables: {},
+            wrap: (command, procsFiles) => {
+                const [file, args] = enrolThen(command, procsFiles, steps);
+                return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+            },
+            remove,
+        };
+    }
+    dispose() {
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+}
+/**
+ * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
+ * becomes the runtime, so everything from INIT on is inside the limits.
+ */
+function enrolThen(command, procsFiles, steps) {
+    if (procsFiles.length === 0 && steps.length === 0)
+        return command;
+    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
+        .map((step) => `${step} || exit 126`)
+        .join('\n');
+    return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+}
+function quote(text) {
+    return `'${text.replaceAll("'", "'\\''")}'`;
+}
+function canMountPrivateTmp() {
+    const probe = (0,external_node_child_process_.spawnSync)('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
+    return probe.status === 0;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
+const ms = (value) => value.toFixed(2);
+function initStartLine(format, runtimeVersion, region, now) {
+    const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.initStart',
+            record: { initializationType: 'on-demand', phase: 'init', runtimeVersion, runtimeVersionArn: arn },
+        });
+    }
+    return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${arn}`;
+}
+function startLine(format, requestId, version, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } });
+    }
+    return `START RequestId: ${requestId} Version: ${version}`;
+}
+function endLine(format, requestId, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.runtimeDone',
+            record: { requestId, status: 'success' },
+        });
+    }
+    return `END RequestId: ${requestId}`;
+}
+function reportLine(format, metrics, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.report',
+            record: {
+                requestId: metrics.requestId,
+                metrics: {
+                    durationMs: Number(ms(metrics.durationMs)),
+                    billedDurationMs: metrics.billedDurationMs,
+                    memorySizeMB: metrics.memorySizeMb,
+                    maxMemoryUsedMB: metrics.maxMemoryUsedMb,
+                    ...(metrics.initDurationMs === undefined ? {} : { initDurationMs: Number(ms(metrics.initDurationMs)) }),
+                },
+                status: metrics.status,
+                ...(metrics.errorType ? { errorType: metrics.errorType } : {}),
+            },
+        });
+    }
+    const fields = [
+        `REPORT RequestId: ${metrics.requestId}`,
+        `Duration: ${ms(metrics.durationMs)} ms`,
+        `Billed Duration: ${metrics.billedDurationMs} ms`,
+        `Memory Size: ${metrics.memorySizeMb} MB`,
+        `Max Memory Used: ${metrics.maxMemoryUsedMb} MB`,
+    ];
+    if (metrics.initDurationMs !== undefined)
+        fields.push(`Init Duration: ${ms(metrics.initDurationMs)} ms`);
+    if (metrics.status !== 'success')
+        fields.push(`Status: ${metrics.status}`);
+    if (metrics.errorType)
+        fields.push(`Error Type: ${metrics.errorType}`);
+    return `${fields.join('\t')}\t`;
+}
+/**
+ * Billed duration: 1 ms granularity, rounded up. Since 1 August 2025 the INIT phase is billed for
+ * managed runtimes as it already was for OS-only ones, so a cold start bills INIT plus Duration
+ * (INIT itself is limited to 10 s).
+ */
+function billedDuration(durationMs, initDurationMs) {
+    return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
+const DEFAULT_LOG_LIMITS = {
+    streamBytes: 8 * 1024 * 1024,
+    totalBytes: 128 * 1024 * 1024,
+    messageChars: 256 * 1024,
+};
+/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
+const EVENT_OVERHEAD_BYTES = 96;
+const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
+/**
+ * Log groups and streams, bounded: a function that floods its output keeps only its most recent
+ * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
+ * not grow with what a function prints). Drops are counted per stream and in total.
+ */
+class LogStore {
+    clock;
+    limits;
+    groups = new Map();
+    total = 0;
+    droppedTotal = 0;
+    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
+        this.clock = clock;
+        this.limits = limits;
+    }
+    append(group, streamName, message) {
+        let streams = this.groups.get(group);
+        if (!streams)
+            this.groups.set(group, (streams = new Map()));
+        let stream = streams.get(streamName);
+        if (!stream) {
+            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
+            streams.set(streamName, stream);
+        }
+        const now = this.clock();
+        const max = this.limits.messageChars;
+        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
+        stream.events.push({ timestamp: now, ingestionTime: now, message: text });
+        stream.bytes += cost(text);
+        this.total += cost(text);
+        if (stream.bytes > this.limits.streamBytes)
+            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
+        while (this.total > this.limits.totalBytes)
+            this.trim(this.largest(), this.largest().bytes / 2, 0);
+    }
+    /** Bytes kept and events dropped across every stream. */
+    get usage() {
+        return { bytes: this.total, dropped: this.droppedTotal };
+    }
+    groupNames() {
+        return [...this.groups.keys()].sort();
+    }
+    streams(group) {
+        return [...(this.groups.get(group)?.values() ?? [])];
+    }
+    /**
+     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
+     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
+     */
+    trim(stream, target, keep) {
+        let count = 0;
+        let freed = 0;
+        while (count < stream.events.length - keep && stream.bytes - freed > target)
+            freed += cost(stream.events[count++].message);
+        if (count === 0)
+            return;
+        stream.events.splice(0, count);
+        stream.bytes -= freed;
+        stream.dropped += count;
+        this.total -= freed;
+        this.droppedTotal += count;
+    }
+    largest() {
+        let largest;
+        for (const streams of this.groups.values())
+            for (const stream of streams.values())
+                if (!largest || stream.bytes > largest.bytes)
+                    largest = stream;
+        return largest;
+    }
+}
+/** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
+function logStreamName(version, environmentId, now) {
+    const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
+    return `${date}/[${version}]${environmentId}`;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
+
+const KIB = 1024;
+/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
+function residentMemory(pid) {
+    try {
+        const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
+        const field = (name) => {
+            const at = status.indexOf(`${name}:`);
+            return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
+        };
+        return { current: field('VmRSS'), peak: field('VmHWM') };
+    }
+    catch {
+        return { current: 0, peak: 0 };
+    }
+}
+function children(pid) {
+    try {
+        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
+ * missed) plus the current resident size of its descendants.
+ */
+function processTreeMemory(rootPid) {
+    const root = residentMemory(rootPid);
+    let total = Math.max(root.peak, root.current);
+    const pending = children(rootPid);
+    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+        total += residentMemory(pid).current;
+        pending.push(...children(pid));
+    }
+    return total;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
+
+
+/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
+const FIRST_ID = 40_000;
+const SPAN = 20_000;
+/**
+ * Where services on this host claim the ids they hand out, one file per id holding the claiming
+ * service's pid. Without it two services (two test workers, two CI jobs on one runner) could give
+ * the same uid to different functions: each function could then signal or read the other's
+ * processes, and one service's reaper, which kills an environment's stray processes by uid, killed
+ * the other's runtimes mid-invocation (Runtime.ExitError). A fixed path, not TMPDIR, so that every
+ * service sees every claim; isolation runs as root only, so it is writable.
+ */
+const CLAIMS = '/run/lambda-perf-gate-ids';
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
+function claim(id) {
+    const file = (0,external_node_path_.join)(CLAIMS, String(id));
+    for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+            (0,external_node_fs_.writeFileSync)(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+            return true;
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        let owner;
+        try {
+            owner = Number((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        }
+        catch {
+            continue; // released meanwhile: try again
+        }
+        if (owner > 0 && alive(owner))
+            return false;
+        (0,external_node_fs_.rmSync)(file, { force: true });
+    }
+    return false;
+}
+function idsInUse() {
+    const used = new Set();
+    for (const file of ['/etc/passwd', '/etc/group']) {
+        try {
+            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
+                const id = Number(line.split(':')[2]);
+                if (Number.isInteger(id))
+                    used.add(id);
+            }
+        }
+        catch {
+            // No such file: nothing to avoid.
+        }
+    }
+    return used;
+}
+class Isolation {
+    status;
+    used = idsInUse();
+    /** A random start, so that two services on one host rarely hand out the same ids. */
+    next = FIRST_ID + Math.floor(Math.random() * SPAN);
+    packageGroups = new Map();
+    claimed = [];
+    constructor(options = {}) {
+        const root = process.platform === 'linux' && process.getuid?.() === 0;
+        if (options.disabled)
+            this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
+        else if (!root) {
+            this.status = {
+                enabled: false,
+                statement: "Functions run as the service's own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions' code included.",
+            };
+        }
+        else
+            this.status = {
+                enabled: true,
+                statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.',
+            };
+    }
+    /** Makes the service's own directories traversable (not listable) by environments' users. */
+    openDirectory(directory) {
+        if (this.status.enabled)
+            (0,external_node_fs_.chmodSync)(directory, 0o711);
+    }
+    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
+    shareReadOnly(directory) {
+        if (!this.status.enabled)
+            return;
+        (0,external_node_fs_.chmodSync)(directory, 0o755);
+        for (const entry of (0,external_node_fs_.readdirSync)(directory))
+            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
+    }
+    /**
+     * The group that may read a package: every file root-owned, readable (and executable where it
+     * was) by that group only, writable by nobody but root.
+     */
+    packageGroup(directory) {
+        if (!this.status.enabled)
+            return undefined;
+        let gid = this.packageGroups.get(directory);
+        if (gid === undefined) {
+            gid = this.allocate();
+            lockDown(directory, gid);
+            this.packageGroups.set(directory, gid);
+        }
+        return gid;
+    }
+    /** A user of its own for a new environment, in its package's group. */
+    identityFor(codeDirectory) {
+        const gid = this.packageGroup(codeDirectory);
+        return gid === undefined ? undefined : { uid: this.allocate(), gid };
+    }
+    /** Gives back the ids this service claimed (when it stops; a crashed service's are taken over). */
+    release() {
+        for (const id of this.claimed.splice(0))
+            (0,external_node_fs_.rmSync)((0,external_node_path_.join)(CLAIMS, String(id)), { force: true });
+    }
+    allocate() {
+        (0,external_node_fs_.mkdirSync)(CLAIMS, { recursive: true, mode: 0o700 });
+        for (let tries = 0; tries < SPAN; tries++) {
+            const id = FIRST_ID + (this.next++ % SPAN);
+            if (this.used.has(id) || !claim(id))
+                continue;
+            this.claimed.push(id);
+            return id;
+        }
+        throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + SPAN - 1}: every one is claimed in ${CLAIMS}`);
+    }
+}
+function lockDown(path, gid) {
+    const stat = (0,external_node_fs_.lstatSync)(path);
+    if (stat.isSymbolicLink())
+        return;
+    (0,external_node_fs_.chownSync)(path, 0, gid);
+    if (stat.isDirectory()) {
+        (0,external_node_fs_.chmodSync)(path, 0o750);
+        for (const entry of (0,external_node_fs_.readdirSync)(path))
+            lockDown((0,external_node_path_.join)(path, entry), gid);
+    }
+    else
+        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
+}
+/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
+function userMemory(uid) {
+    let total = 0;
+    let names;
+    try {
+        names = (0,external_node_fs_.readdirSync)('/proc');
+    }
+    catch {
+        return 0;
+    }
+    for (const name of names) {
+        if (!/^\d+$/.test(name))
+            continue;
+        try {
+            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
+            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
+                continue;
+            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+        }
+        catch {
+            // Gone meanwhile.
+        }
+    }
+    return total;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/environment.ts
+
 
 
 
@@ -39441,7 +41074,10 @@ const INIT_LIMIT_MS = 10_000;
 const MEMORY_POLL_MS = 10;
 const TAIL_BYTES = 4096;
 const MAX_LINE_CHARS = 256 * 1024;
-/** How long to wait for a runtime's output to come through after its result. */
+/**
+ * How long to wait for a runtime's flush marker after its result: a family declared 'marker' whose
+ * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
+ */
 const FLUSH_WAIT_MS = 1000;
 const now = () => performance.now();
 function errorDocument(errorType, errorMessage) {
@@ -39514,7 +41150,11 @@ class ExecutionEnvironment {
                 return;
             }
             if (this.dead) {
-                this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`) });
+                this.finish({
+                    status: 'error',
+                    errorType: 'Runtime.ExitError',
+                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`),
+                });
                 return;
             }
             this.startMemoryWatch();
@@ -39534,7 +41174,11 @@ class ExecutionEnvironment {
             }
             catch (error) {
                 // The event could not be handed over; the environment is in an unknown state, so it goes.
-                this.finish({ status: 'error', errorType: 'Runtime.ExitError', body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`) });
+                this.finish({
+                    status: 'error',
+                    errorType: 'Runtime.ExitError',
+                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+                });
                 this.kill();
             }
         });
@@ -39571,7 +41215,11 @@ class ExecutionEnvironment {
             if (!(error instanceof RuntimeStartError))
                 throw error;
             this.initDurationMs = now() - this.spawnedAt;
-            this.initFailure = { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) };
+            this.initFailure = {
+                status: 'error',
+                errorType: error.errorType,
+                body: errorDocument(error.errorType, error.message),
+            };
             // Nothing runs: this environment answers its one invocation with the error and is discarded.
             this.dead = true;
             this.shutDown();
@@ -39580,12 +41228,24 @@ class ExecutionEnvironment {
         }
         this.cgroup = services.cgroups.createGroup();
         this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
-        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [spec.codeDirectory, services.clients.directory]);
+        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
+            spec.codeDirectory,
+            services.clients.directory,
+        ]);
         this.identity = services.isolation?.identityFor(spec.codeDirectory);
         // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
         // user is the last step before the runtime, so INIT and everything after run as that user.
         const runtime = this.identity
-            ? ['setpriv', [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', runnableByOthers(command[0]), ...command[1]]]
+            ? [
+                'setpriv',
+                [
+                    `--reuid=${this.identity.uid}`,
+                    `--regid=${this.identity.gid}`,
+                    '--clear-groups',
+                    runnableByOthers(command[0]),
+                    ...command[1],
+                ],
+            ]
             : command;
         // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
         const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
@@ -39637,7 +41297,7 @@ class ExecutionEnvironment {
             _HANDLER: spec.handler,
             AWS_REGION: spec.region,
             AWS_DEFAULT_REGION: spec.region,
-            AWS_EXECUTION_ENV: spec.runtime.family === 'provided' ? undefined : `AWS_Lambda_${spec.runtime.id}`,
+            AWS_EXECUTION_ENV: spec.runtime.executionEnv,
             AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
             AWS_LAMBDA_FUNCTION_VERSION: spec.version,
@@ -39825,12 +41485,14 @@ class ExecutionEnvironment {
         }
         this.running = undefined;
         this.finishing = running;
-        this.afterOutput(running.request.requestId, fromRuntime && this.spec.runtime.family !== 'provided', () => {
+        this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
             if (this.finishing === running)
                 this.finishing = undefined;
             const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
             // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
-            const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined ? Math.max(measured, this.spec.timeoutS * 1000) : measured;
+            const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined
+                ? Math.max(measured, this.spec.timeoutS * 1000)
+                : measured;
             const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
             this.initBilled = true;
             const { requestId } = running.request;
@@ -39956,7 +41618,11 @@ class EnvironmentPool {
     }
     /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
     describe() {
-        return [...this.pooled].map(({ functionName, version, environment }) => ({ functionName, version, speedFactor: environment.speedFactor }));
+        return [...this.pooled].map(({ functionName, version, environment }) => ({
+            functionName,
+            version,
+            speedFactor: environment.speedFactor,
+        }));
     }
     async acquire(spec, key) {
         if (this.stopped)
@@ -39965,7 +41631,7 @@ class EnvironmentPool {
             if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
                 clearTimeout(entry.idleTimer);
                 entry.lastUsed = Date.now();
-                return this.acquired(entry, false);
+                return this.acquired(entry);
             }
         }
         if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
@@ -39984,9 +41650,15 @@ class EnvironmentPool {
             await environment.retire();
             throw new LambdaServiceError('ServiceException', 'The service is stopping.');
         }
-        const entry = { environment, key, functionName: spec.functionName, version: spec.version, lastUsed: Date.now() };
+        const entry = {
+            environment,
+            key,
+            functionName: spec.functionName,
+            version: spec.version,
+            lastUsed: Date.now(),
+        };
         this.pooled.add(entry);
-        return this.acquired(entry, true);
+        return this.acquired(entry);
     }
     /** Retires every environment of a function, or of one of its versions. */
     retire(functionName, version) {
@@ -40003,11 +41675,10 @@ class EnvironmentPool {
             this.remove(entry, true);
         await Promise.all(this.retiring);
     }
-    acquired(entry, cold) {
+    acquired(entry) {
         let released = false;
         return {
             environment: entry.environment,
-            cold,
             release: () => {
                 if (released)
                     return;
@@ -40138,10 +41809,18 @@ class Freezer {
     constructor(cgroups, options = {}) {
         const version = options.disabled ? undefined : cgroups.version('freezer');
         if (options.disabled) {
-            this.status = { enabled: false, mechanism: 'none', statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.' };
+            this.status = {
+                enabled: false,
+                mechanism: 'none',
+                statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.',
+            };
         }
         else if (version !== undefined) {
-            this.status = { enabled: true, mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1', statement: `Environments are frozen between invocations (cgroup v${version} freezer).` };
+            this.status = {
+                enabled: true,
+                mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+                statement: `Environments are frozen between invocations (cgroup v${version} freezer).`,
+            };
         }
         else {
             this.status = {
@@ -40159,7 +41838,11 @@ class Freezer {
         if (!this.status.enabled || this.status.mechanism === 'signals')
             return undefined;
         const version = group?.version('freezer');
-        const file = version === 2 ? group?.file('freezer', 'cgroup.freeze') : version === 1 ? group?.file('freezer', 'freezer.state') : undefined;
+        const file = version === 2
+            ? group?.file('freezer', 'cgroup.freeze')
+            : version === 1
+                ? group?.file('freezer', 'freezer.state')
+                : undefined;
         return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
     }
     /** The freeze of one environment whose first process is `pid` (a process group leader). */
@@ -40168,10 +41851,16 @@ class Freezer {
             return undefined;
         const version = this.status.mechanism === 'signals' ? undefined : group?.version('freezer');
         if (version === 2) {
-            return { freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'), thaw: () => void group?.write('freezer', 'cgroup.freeze', '0') };
+            return {
+                freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'),
+                thaw: () => void group?.write('freezer', 'cgroup.freeze', '0'),
+            };
         }
         if (version === 1) {
-            return { freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'), thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED') };
+            return {
+                freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'),
+                thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED'),
+            };
         }
         if (pid === undefined)
             return undefined;
@@ -40185,881 +41874,6 @@ class Freezer {
         };
         return { freeze: () => signal('SIGSTOP'), thaw: () => signal('SIGCONT') };
     }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
-
-
-
-
-const ACCOUNT_ID = '000000000000';
-const LATEST = '$LATEST';
-const RESERVED_VARIABLES = new Set([
-    '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
-    'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
-    'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
-    'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-    'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
-]);
-const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
-/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
-function parseFunctionReference(raw, queryQualifier) {
-    const match = FUNCTION_REF.exec(raw);
-    if (!match?.[1] || match[1].length > 64) {
-        throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
-    }
-    const fromName = match[2];
-    if (fromName && queryQualifier && fromName !== queryQualifier) {
-        throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
-    }
-    const qualifier = fromName ?? queryQualifier;
-    return qualifier ? { name: match[1], qualifier } : { name: match[1] };
-}
-function lambdaTimestamp(date) {
-    return date.toISOString().replace('Z', '+0000');
-}
-function asObject(value, field) {
-    if (value === undefined || value === null)
-        return {};
-    if (typeof value !== 'object' || Array.isArray(value))
-        throw invalidParameter(`${field} must be an object`);
-    return value;
-}
-function optionalString(body, key) {
-    const value = body[key];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'string')
-        throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
-    return value;
-}
-function optionalInteger(body, key) {
-    const value = body[key];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-        throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
-    }
-    return value;
-}
-/**
- * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
- * Invocation and environments live elsewhere; this module tells them when code must be retired.
- */
-class FunctionStore {
-    region;
-    codeRoot;
-    events;
-    updateDelayMs;
-    functions = new Map();
-    constructor(region, codeRoot, events, updateDelayMs) {
-        this.region = region;
-        this.codeRoot = codeRoot;
-        this.events = events;
-        this.updateDelayMs = updateDelayMs;
-    }
-    arn(name, qualifier) {
-        return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
-    }
-    create(body) {
-        const name = optionalString(body, 'FunctionName');
-        if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-            throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
-        }
-        if (this.functions.has(name))
-            throw conflict(`Function already exist: ${name}`);
-        if (body.PackageType === 'Image')
-            throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
-        const code = asObject(body.Code, 'Code');
-        if (typeof code.ZipFile !== 'string') {
-            throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
-        }
-        const settings = this.settings(name, body, undefined);
-        const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
-        const fn = {
-            name,
-            latest: record,
-            active: record,
-            state: 'Pending',
-            lastUpdateStatus: 'Successful',
-            pendingTimer: undefined,
-            versions: new Map(),
-            aliases: new Map(),
-            nextVersion: 1,
-            tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
-        };
-        this.functions.set(name, fn);
-        this.afterDelay(fn, () => (fn.state = 'Active'));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
-    }
-    get(ref) {
-        const fn = this.find(ref.name);
-        const record = this.resolveRecord(fn, ref.qualifier);
-        return {
-            Configuration: this.configuration(fn, record),
-            Code: { RepositoryType: 'S3', Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}` },
-            Tags: fn.tags,
-        };
-    }
-    getConfiguration(ref) {
-        const fn = this.find(ref.name);
-        return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
-    }
-    codeOf(name, version) {
-        const fn = this.find(name);
-        return this.resolveRecord(fn, version).code.zip;
-    }
-    list(marker, maxItems) {
-        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
-        const page = paginate(all, marker, maxItems);
-        return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
-    }
-    listVersions(name, marker, maxItems) {
-        const fn = this.find(name);
-        const page = paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
-        return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
-    }
-    updateCode(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        if (typeof body.ZipFile !== 'string') {
-            throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
-        }
-        const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
-        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-        const settings = body.Architectures === undefined ? fn.latest.settings : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
-    }
-    updateConfiguration(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        const settings = this.settings(name, body, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
-        return this.configuration(fn, fn.latest);
-    }
-    publish(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        const sha = optionalString(body, 'CodeSha256');
-        if (sha && sha !== fn.latest.code.sha256) {
-            throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
-        }
-        return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
-    }
-    deleteFunction(ref) {
-        const fn = this.find(ref.name);
-        if (ref.qualifier === undefined) {
-            clearTimeout(fn.pendingTimer);
-            this.functions.delete(fn.name);
-            this.events.retire(fn.name);
-            return;
-        }
-        if (ref.qualifier === LATEST)
-            throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-        if (!fn.versions.has(ref.qualifier))
-            throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
-        const using = [...fn.aliases.values()]
-            .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier in alias.additionalVersionWeights)
-            .map((alias) => alias.name);
-        if (using.length) {
-            throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
-        }
-        fn.versions.delete(ref.qualifier);
-        this.events.retire(fn.name, ref.qualifier);
-    }
-    createAlias(name, body) {
-        const fn = this.find(name);
-        const aliasName = optionalString(body, 'Name');
-        if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
-            throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
-        }
-        if (fn.aliases.has(aliasName))
-            throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
-        const alias = this.aliasFrom(fn, aliasName, body, undefined);
-        fn.aliases.set(aliasName, alias);
-        return this.aliasConfiguration(fn, alias);
-    }
-    getAlias(name, aliasName) {
-        const fn = this.find(name);
-        return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
-    }
-    listAliases(name, marker, maxItems) {
-        const fn = this.find(name);
-        const page = paginate([...fn.aliases.values()], marker, maxItems);
-        return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
-    }
-    updateAlias(name, aliasName, body) {
-        const fn = this.find(name);
-        const existing = this.findAlias(fn, aliasName);
-        const revision = optionalString(body, 'RevisionId');
-        if (revision && revision !== existing.revisionId)
-            throw preconditionFailed();
-        const alias = this.aliasFrom(fn, aliasName, body, existing);
-        fn.aliases.set(aliasName, alias);
-        return this.aliasConfiguration(fn, alias);
-    }
-    deleteAlias(name, aliasName) {
-        const fn = this.find(name);
-        fn.aliases.delete(aliasName);
-    }
-    /** The code and settings an invocation of this reference runs, and the version it reports. */
-    resolveForInvoke(ref, random) {
-        const fn = this.find(ref.name);
-        if (fn.state !== 'Active') {
-            throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
-        }
-        const qualifier = ref.qualifier ?? LATEST;
-        if (qualifier === LATEST)
-            return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
-        const alias = fn.aliases.get(qualifier);
-        let version = qualifier;
-        if (alias) {
-            version = alias.functionVersion;
-            let draw = random();
-            for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
-                if (draw < weight) {
-                    version = extra;
-                    break;
-                }
-                draw -= weight;
-            }
-        }
-        const record = version === LATEST ? fn.active : fn.versions.get(version);
-        if (!record)
-            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
-        return { record, executedVersion: version, functionName: fn.name };
-    }
-    dispose() {
-        for (const fn of this.functions.values())
-            clearTimeout(fn.pendingTimer);
-    }
-    find(name) {
-        const fn = this.functions.get(name);
-        if (!fn)
-            throw notFound(`Function not found: ${this.arn(name)}`);
-        return fn;
-    }
-    findAlias(fn, aliasName) {
-        const alias = fn.aliases.get(aliasName);
-        if (!alias)
-            throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
-        return alias;
-    }
-    resolveRecord(fn, qualifier) {
-        if (qualifier === undefined || qualifier === LATEST)
-            return fn.latest;
-        const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
-        if (version === LATEST)
-            return fn.latest;
-        const record = fn.versions.get(version);
-        if (!record)
-            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
-        return record;
-    }
-    checkUpdatable(fn, body) {
-        if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
-            throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
-        }
-        const revision = optionalString(body, 'RevisionId');
-        if (revision && revision !== fn.latest.revisionId)
-            throw preconditionFailed();
-    }
-    startUpdate(fn, next) {
-        fn.latest = next;
-        fn.lastUpdateStatus = 'InProgress';
-        this.afterDelay(fn, () => {
-            fn.active = fn.latest;
-            fn.lastUpdateStatus = 'Successful';
-            this.events.retire(fn.name, LATEST);
-        });
-    }
-    afterDelay(fn, action) {
-        fn.pendingTimer = setTimeout(() => {
-            fn.pendingTimer = undefined;
-            action();
-        }, this.updateDelayMs());
-    }
-    publishFrom(fn, source, description) {
-        const previous = [...fn.versions.values()].at(-1);
-        if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
-            return previous;
-        }
-        const version = String(fn.nextVersion++);
-        const record = { ...source, version, description: description || source.description };
-        fn.versions.set(version, record);
-        return record;
-    }
-    newVersion(version, settings, code, description) {
-        return { version, settings, code, revisionId: (0,external_node_crypto_.randomUUID)(), lastModified: lambdaTimestamp(new Date()), description };
-    }
-    settings(name, body, base) {
-        const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
-        if (!runtime)
-            throw invalidParameter('Runtime is required for a ZIP package.');
-        if (!describeRuntime(runtime)) {
-            throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
-        }
-        const handler = optionalString(body, 'Handler') ?? base?.handler;
-        if (!handler && !runtime.startsWith('provided'))
-            throw invalidParameter('Handler is required for this runtime.');
-        const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
-        if (memoryMb < 128)
-            throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
-        if (memoryMb > 10240)
-            throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
-        const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
-        if (timeoutS < 1)
-            throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
-        if (timeoutS > 900)
-            throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
-        const environment = body.Environment === undefined ? undefined : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
-        const variables = environment === undefined ? (base?.variables ?? {}) : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
-        const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
-        if (reserved.length) {
-            throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
-        }
-        const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
-        if (!Array.isArray(architectures) || architectures.length !== 1 || !['x86_64', 'arm64'].includes(String(architectures[0]))) {
-            throw validationError('architectures', JSON.stringify(architectures), "Member must have length 1 and satisfy enum value set: [x86_64, arm64]");
-        }
-        const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
-        if (storage < 512 || storage > 10240)
-            throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
-        const logging = asObject(body.LoggingConfig, 'LoggingConfig');
-        const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text');
-        if (logFormat !== 'Text' && logFormat !== 'JSON')
-            throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
-        const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ?? base?.snapStart ?? 'None');
-        if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
-            throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
-        if (snapStart === 'PublishedVersions' && !/^(java|python|dotnet)/.test(runtime)) {
-            throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
-        }
-        return {
-            runtime,
-            handler: handler ?? '',
-            role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
-            memoryMb,
-            timeoutS,
-            description: optionalString(body, 'Description') ?? base?.description ?? '',
-            variables,
-            architectures: architectures,
-            ephemeralStorageMb: storage,
-            logFormat,
-            logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
-            snapStart,
-        };
-    }
-    aliasFrom(fn, name, body, existing) {
-        const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
-        if (!functionVersion)
-            throw invalidParameter('FunctionVersion is required.');
-        if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
-            throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
-        }
-        const routing = asObject(body.RoutingConfig, 'RoutingConfig');
-        const weights = body.RoutingConfig === undefined
-            ? (existing?.additionalVersionWeights ?? {})
-            : asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights');
-        for (const [version, weight] of Object.entries(weights)) {
-            if (!fn.versions.has(version))
-                throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
-            if (typeof weight !== 'number' || weight < 0 || weight > 1)
-                throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
-        }
-        return {
-            name,
-            functionVersion,
-            description: optionalString(body, 'Description') ?? existing?.description ?? '',
-            additionalVersionWeights: weights,
-            revisionId: (0,external_node_crypto_.randomUUID)(),
-        };
-    }
-    aliasConfiguration(fn, alias) {
-        return {
-            AliasArn: this.arn(fn.name, alias.name),
-            Name: alias.name,
-            FunctionVersion: alias.functionVersion,
-            Description: alias.description,
-            RevisionId: alias.revisionId,
-            ...(Object.keys(alias.additionalVersionWeights).length
-                ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
-                : {}),
-        };
-    }
-    configuration(fn, record) {
-        const s = record.settings;
-        const isLatest = record.version === LATEST;
-        return {
-            FunctionName: fn.name,
-            FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
-            Runtime: s.runtime,
-            Role: s.role,
-            Handler: s.handler,
-            CodeSize: record.code.size,
-            Description: record.description,
-            Timeout: s.timeoutS,
-            MemorySize: s.memoryMb,
-            LastModified: record.lastModified,
-            CodeSha256: record.code.sha256,
-            Version: record.version,
-            Environment: { Variables: s.variables },
-            TracingConfig: { Mode: 'PassThrough' },
-            RevisionId: record.revisionId,
-            State: isLatest ? fn.state : 'Active',
-            ...(fn.state === 'Pending' && isLatest ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
-            LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
-            PackageType: 'Zip',
-            Architectures: s.architectures,
-            EphemeralStorage: { Size: s.ephemeralStorageMb },
-            SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
-            LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
-        };
-    }
-}
-function preconditionFailed() {
-    return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
-}
-function sameSettings(a, b) {
-    return JSON.stringify(a) === JSON.stringify(b);
-}
-function paginate(items, marker, maxItems) {
-    const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
-    const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
-    const page = items.slice(start, start + size);
-    const end = start + page.length;
-    return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
-/**
- * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
- * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
- * payload and a CRC32 of the whole.
- */
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++)
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-});
-function crc32(bytes) {
-    let crc = 0xffffffff;
-    for (const byte of bytes)
-        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
-function eventMessage(headers, payload) {
-    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
-        const nameBytes = Buffer.from(name);
-        const valueBytes = Buffer.from(value);
-        const header = Buffer.alloc(1 + nameBytes.length + 3);
-        header.writeUInt8(nameBytes.length, 0);
-        nameBytes.copy(header, 1);
-        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
-        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
-        return Buffer.concat([header, valueBytes]);
-    }));
-    const total = 12 + encoded.length + payload.length + 4;
-    const prelude = Buffer.alloc(12);
-    prelude.writeUInt32BE(total, 0);
-    prelude.writeUInt32BE(encoded.length, 4);
-    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
-    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
-    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
-    return message;
-}
-/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
-function responseStream(payload, complete) {
-    const CHUNK = 64 * 1024;
-    const chunks = [];
-    for (let at = 0; at < payload.length; at += CHUNK) {
-        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
-    }
-    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
-    return Buffer.concat(chunks);
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
-
-
-
-
-
-/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
-const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
-const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
-/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
-class Invoker {
-    store;
-    pool;
-    events;
-    faults;
-    region;
-    random;
-    constructor(store, pool, events, faults, region, random = Math.random) {
-        this.store = store;
-        this.pool = pool;
-        this.events = events;
-        this.faults = faults;
-        this.region = region;
-        this.random = random;
-    }
-    async invoke(request) {
-        const { invocationType, logType } = request;
-        if (request.streaming && invocationType === 'Event') {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
-        }
-        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
-        }
-        if (!['None', 'Tail'].includes(logType)) {
-            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
-        }
-        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
-        if (request.payload === undefined || request.payload.length > limit) {
-            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
-        }
-        const payload = request.payload.length ? request.payload : Buffer.from('{}');
-        try {
-            JSON.parse(payload.toString('utf8'));
-        }
-        catch (error) {
-            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
-        }
-        const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
-        if (invocationType === 'DryRun')
-            return { status: 204, headers: {}, body: Buffer.alloc(0) };
-        const settings = record.settings;
-        const runtime = describeRuntime(settings.runtime);
-        if (!runtime)
-            throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
-        const spec = {
-            functionName,
-            version: executedVersion,
-            functionArn: this.store.arn(functionName),
-            memoryMb: settings.memoryMb,
-            timeoutS: settings.timeoutS,
-            handler: settings.handler,
-            runtime,
-            codeDirectory: record.code.directory,
-            variables: settings.variables,
-            region: this.region,
-            logGroup: settings.logGroup,
-            logFormat: settings.logFormat,
-            ephemeralStorageMb: settings.ephemeralStorageMb,
-        };
-        const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
-        const requestId = (0,external_node_crypto_.randomUUID)();
-        const run = async () => {
-            const acquired = await this.pool.acquire(spec, key);
-            return acquired.environment
-                .invoke({
-                requestId,
-                payload,
-                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
-                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
-                kill: this.faults.killThisInvocation(),
-            })
-                .finally(() => acquired.release());
-        };
-        if (invocationType === 'Event') {
-            this.events.enqueue(requestId, async () => {
-                try {
-                    return (await run()).functionError ? 'function-error' : 'done';
-                }
-                catch (error) {
-                    // Every environment busy: the event waits in the queue, as on Lambda.
-                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
-                        return 'no-environment';
-                    throw error;
-                }
-            });
-            return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
-        }
-        const outcome = await run();
-        if (request.streaming) {
-            const headers = this.headers(outcome, executedVersion, false);
-            return {
-                status: 200,
-                headers: { 'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'], 'content-type': 'application/vnd.amazon.eventstream' },
-                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
-                    ...(outcome.functionError ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') } : {}),
-                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
-                }),
-            };
-        }
-        return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
-    }
-    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
-    async drain() {
-        await this.events.stop();
-    }
-    headers(outcome, executedVersion, tail) {
-        const headers = {
-            'x-amzn-RequestId': outcome.requestId,
-            'X-Amz-Executed-Version': executedVersion,
-            'content-type': 'application/json',
-        };
-        if (outcome.functionError)
-            headers['X-Amz-Function-Error'] = 'Unhandled';
-        if (tail)
-            headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
-        return headers;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
-/**
- * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
- * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
- * GetLogEvents and FilterLogEvents, with their pagination.
- */
-class LogsApiError extends Error {
-    type;
-    constructor(type, message) {
-        super(message);
-        this.type = type;
-    }
-}
-const MAX_EVENTS = 10_000;
-const PAGE = 50;
-function token(offset) {
-    return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-function offsetOf(value) {
-    if (typeof value !== 'string')
-        return 0;
-    try {
-        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
-        if (typeof offset === 'number' && offset >= 0)
-            return offset;
-    }
-    catch {
-        // fall through
-    }
-    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
-}
-const num = (value) => (typeof value === 'number' ? value : undefined);
-const str = (value) => (typeof value === 'string' ? value : undefined);
-/**
- * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
- * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
- */
-function matcher(pattern) {
-    if (!pattern || pattern.trim() === '')
-        return () => true;
-    const trimmed = pattern.trim();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
-    }
-    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
-    return (message) => terms.every((term) => message.includes(term));
-}
-class LogsApi {
-    logs;
-    region;
-    deliveryDelayMs;
-    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
-    constructor(logs, region, deliveryDelayMs = () => 0) {
-        this.logs = logs;
-        this.region = region;
-        this.deliveryDelayMs = deliveryDelayMs;
-    }
-    handle(operation, body) {
-        switch (operation) {
-            case 'DescribeLogGroups':
-                return this.describeLogGroups(body);
-            case 'DescribeLogStreams':
-                return this.describeLogStreams(body);
-            case 'GetLogEvents':
-                return this.getLogEvents(body);
-            case 'FilterLogEvents':
-                return this.filterLogEvents(body);
-            default:
-                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
-        }
-    }
-    visible(events) {
-        const cutoff = Date.now() - this.deliveryDelayMs();
-        return events.filter((event) => event.ingestionTime <= cutoff);
-    }
-    streamsOf(group) {
-        if (!group)
-            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
-        if (!this.logs.groupNames().includes(group))
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
-        return this.logs.streams(group);
-    }
-    describeLogGroups(body) {
-        const prefix = str(body.logGroupNamePrefix) ?? '';
-        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = names.slice(start, start + limit);
-        return {
-            logGroups: page.map((name) => ({ logGroupName: name, arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`, storedBytes: 0 })),
-            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    describeLogStreams(body) {
-        const group = str(body.logGroupName);
-        const prefix = str(body.logStreamNamePrefix) ?? '';
-        const byTime = body.orderBy === 'LastEventTime';
-        if (byTime && prefix)
-            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
-        const streams = this.streamsOf(group)
-            .filter((stream) => stream.name.startsWith(prefix))
-            .map((stream) => ({ stream, events: this.visible(stream.events) }));
-        streams.sort((a, b) => (byTime ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0) : a.stream.name.localeCompare(b.stream.name)));
-        if (body.descending === true)
-            streams.reverse();
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = streams.slice(start, start + limit);
-        return {
-            logStreams: page.map(({ stream, events }) => ({
-                logStreamName: stream.name,
-                creationTime: stream.creationTime,
-                ...(events.length ? { firstEventTimestamp: events[0].timestamp, lastEventTimestamp: events.at(-1).timestamp, lastIngestionTime: events.at(-1).ingestionTime } : {}),
-                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
-                storedBytes: 0,
-            })),
-            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    getLogEvents(body) {
-        const name = str(body.logStreamName);
-        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
-        if (!stream)
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
-        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
-            // As CloudWatch does, the forward token repeats once the end is reached.
-            nextForwardToken: token(start + page.length),
-            nextBackwardToken: token(Math.max(0, start - limit)),
-        };
-    }
-    filterLogEvents(body) {
-        const group = str(body.logGroupName);
-        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
-        const prefix = str(body.logStreamNamePrefix);
-        if (names && prefix)
-            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
-        const match = matcher(str(body.filterPattern));
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const streams = this.streamsOf(group).filter((s) => (names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true));
-        const events = streams
-            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
-            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
-            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map(({ stream, event, index }) => ({
-                logStreamName: stream,
-                timestamp: event.timestamp,
-                message: event.message,
-                ingestionTime: event.ingestionTime,
-                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
-            })),
-            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
-            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
-const keys = new Map();
-function origin(endpoint) {
-    try {
-        return new URL(endpoint).origin;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Remembers a service's key until the returned function is called. */
-function registerLocalAccessKey(endpoint, key) {
-    const at = origin(endpoint);
-    if (at === undefined)
-        return () => undefined;
-    keys.set(at, key);
-    return () => {
-        if (keys.get(at) === key)
-            keys.delete(at);
-    };
-}
-function localAccessKeyFor(endpoint) {
-    const at = endpoint === undefined ? undefined : origin(endpoint);
-    return at === undefined ? undefined : keys.get(at);
-}
-
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
-
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
-/** Whether a bind address keeps the service to this machine. */
-function isLoopbackAddress(host) {
-    const bare = host.replace(/^\[|\]$/g, '');
-    return LOOPBACK_NAMES.has(bare.toLowerCase()) || ((0,external_node_net_namespaceObject.isIP)(bare) === 4 && bare.startsWith('127.'));
-}
-/** Splits `name:port`, `[v6]:port`, `name` or `[v6]` into its parts; undefined when malformed. */
-function splitHost(value) {
-    const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
-    if (!match)
-        return undefined;
-    const name = (match[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
-    return match[2] === undefined ? { name } : { name, port: Number(match[2]) };
-}
-/** Refuses browser origins and foreign Host names; undefined when the request may proceed. */
-function refuseForeignCaller(headers, bound) {
-    if (headers.origin !== undefined) {
-        return { status: 403, type: 'AccessDeniedException', message: `Requests from a browser origin (${headers.origin}) are refused: the local Lambda service runs code and answers only API clients.` };
-    }
-    const host = headers.host === undefined ? undefined : splitHost(headers.host);
-    const bare = bound.boundAddress.toLowerCase();
-    const known = host !== undefined && (isLoopbackAddress(host.name) || host.name === bare || (bare === '0.0.0.0' || bare === '::' ? (0,external_node_net_namespaceObject.isIP)(host.name) !== 0 : false));
-    if (!host || !known || (host.port !== undefined && host.port !== bound.port)) {
-        return { status: 403, type: 'AccessDeniedException', message: `Host ${JSON.stringify(headers.host ?? '')} is not this service's address; use the endpoint it printed (a loopback name or ${bound.boundAddress}:${bound.port}).` };
-    }
-    return undefined;
-}
-/** Content types a web page can post without a CORS preflight. */
-const SIMPLE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
-/**
- * Lambda's REST operations with a JSON body take `application/json`; CloudWatch Logs takes
- * `application/x-amz-json-1.1`; Invoke's payload goes as it is (the SDK says octet-stream, the CLI
- * says nothing), but never as one of the types a page can send.
- */
-function refuseContentType(contentType, expects) {
-    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const refuse = (wanted) => ({
-        status: 415,
-        type: 'UnsupportedMediaTypeException',
-        message: `Content-Type ${JSON.stringify(contentType ?? '')} is not accepted here; send ${wanted}.`,
-    });
-    if (expects === 'json')
-        return type === 'application/json' || type === 'application/x-amz-json-1.1' ? undefined : refuse('application/json');
-    if (expects === 'logs-json')
-        return type === 'application/x-amz-json-1.1' || type === 'application/json' ? undefined : refuse('application/x-amz-json-1.1');
-    return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/reaper.ts
@@ -41206,167 +42020,20 @@ function checkServiceOptions(options) {
         const kinds = allowed === undefined ? [] : typeof allowed === 'string' ? [allowed] : allowed;
         if (!kinds.length)
             problems.push(`unknown option ${JSON.stringify(key)}`);
-        else if (!kinds.includes(typeof value) || value === null || (typeof value === 'number' && !Number.isFinite(value))) {
+        else if (!kinds.includes(typeof value) ||
+            value === null ||
+            (typeof value === 'number' && !Number.isFinite(value))) {
             problems.push(`${key} must be a ${kinds.map((kind) => (kind === 'number' ? 'finite number' : kind)).join(' or ')}, got ${JSON.stringify(value)}`);
         }
     }
     if (problems.length) {
-        throw new TypeError(`Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS).map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`).join(', ')}.`);
+        throw new TypeError(`Local Lambda service options: ${problems.join('; ')}. Valid options: ${Object.entries(KINDS)
+            .map(([key, kind]) => `${key} (${typeof kind === 'string' ? kind : kind.join(' or ')})`)
+            .join(', ')}.`);
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
-
-const ALGORITHM = 'AWS4-HMAC-SHA256';
-/** AWS refuses a signature whose time is more than 5 minutes off. */
-const MAX_SKEW_MS = 5 * 60 * 1000;
-/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
-function generateAccessKey() {
-    return {
-        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
-        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
-    };
-}
-const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
-const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
-/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
-function escapeUri(text) {
-    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-/**
- * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
- * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
- */
-function canonicalPaths(path) {
-    const resolve = (dropEmpty) => {
-        const segments = [];
-        const parts = path.split('/').slice(1);
-        for (const part of parts) {
-            if (part === '.' || (dropEmpty && part === ''))
-                continue;
-            if (part === '..')
-                segments.pop();
-            else
-                segments.push(part);
-        }
-        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
-        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
-    };
-    return [...new Set([resolve(true), resolve(false)])];
-}
-function canonicalQuery(query) {
-    const pairs = [];
-    for (const part of query.split('&')) {
-        if (!part)
-            continue;
-        const at = part.indexOf('=');
-        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
-        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
-        if (key === 'X-Amz-Signature')
-            continue;
-        pairs.push([escapeUri(key), escapeUri(value)]);
-    }
-    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
-}
-function headerValues(rawHeaders) {
-    const values = new Map();
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = (rawHeaders[i] ?? '').toLowerCase();
-        const list = values.get(name) ?? [];
-        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
-        values.set(name, list);
-    }
-    return values;
-}
-function parseAuthorization(value) {
-    if (!value.startsWith(`${ALGORITHM} `))
-        return undefined;
-    const fields = new Map();
-    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
-        const at = part.indexOf('=');
-        if (at > 0)
-            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
-    }
-    const credential = fields.get('Credential');
-    const signedHeaders = fields.get('SignedHeaders');
-    const signature = fields.get('Signature');
-    if (!credential || !signedHeaders || !signature)
-        return undefined;
-    return { credential, signedHeaders, signature };
-}
-/** `20261123T133011Z` as epoch milliseconds, or NaN. */
-function parseAmzDate(value) {
-    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-    if (!match)
-        return Number.NaN;
-    const [, y, mo, d, h, mi, s] = match.map(Number);
-    return Date.UTC(y, mo - 1, d, h, mi, s);
-}
-const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
-/**
- * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
- * send) against the one key this service accepts. Returns why it fails, or undefined.
- */
-function verifySignature(request, key, now = Date.now()) {
-    const headers = headerValues(request.rawHeaders);
-    const authorization = headers.get('authorization')?.[0];
-    if (!authorization)
-        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
-    const parsed = parseAuthorization(authorization);
-    if (!parsed)
-        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
-    const scope = parsed.credential.split('/');
-    if (scope.length !== 5 || scope[4] !== 'aws4_request')
-        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
-    const [accessKeyId, day, region, service] = scope;
-    if (accessKeyId !== key.accessKeyId)
-        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-    const signedNames = parsed.signedHeaders.split(';');
-    if (!signedNames.includes('host'))
-        return incomplete("'Host' must be a signed header.");
-    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
-    const signedAt = parseAmzDate(amzDate);
-    if (Number.isNaN(signedAt))
-        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
-    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-        return { type: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.` };
-    }
-    if (!amzDate.startsWith(day))
-        return { type: 'InvalidSignatureException', message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.` };
-    const queryAt = request.target.indexOf('?');
-    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
-    let query;
-    try {
-        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
-    }
-    catch {
-        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
-    }
-    const bodyHash = sha256Hex(request.body);
-    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
-    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
-        return { type: 'InvalidSignatureException', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
-    }
-    const payloadHash = declaredHash ?? bodyHash;
-    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
-    const credentialScope = `${day}/${region}/${service}/aws4_request`;
-    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
-    const provided = Buffer.from(parsed.signature, 'utf8');
-    for (const canonicalUri of canonicalPaths(path)) {
-        const canonicalRequest = [request.method, canonicalUri, query, canonicalHeaders, parsed.signedHeaders, payloadHash].join('\n');
-        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
-        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
-            return undefined;
-    }
-    return {
-        type: 'InvalidSignatureException',
-        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/service.ts
+;// CONCATENATED MODULE: ./src/local-lambda/service-components.ts
 
 
 
@@ -41386,97 +42053,8 @@ function verifySignature(request, key, now = Date.now()) {
 
 
 
-
-
-
-
-
-
-
-
-const FUNCTIONS = '/2015-03-31/functions';
-/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-const LOGS_TARGET_PREFIX = 'Logs_20140328.';
-/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
-const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-function json(status, body) {
-    if (body === undefined)
-        return { status, headers: {}, body: Buffer.alloc(0) };
-    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
-}
-function readBody(request, limit) {
-    return new Promise((resolve) => readLimited(request, limit, resolve));
-}
-function refuse(refusal) {
-    if (refusal)
-        throw new LambdaServiceError(refusal.type, refusal.message);
-}
-/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-function readJson(request, body, expects = 'json') {
-    if (body === undefined) {
-        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-    }
-    if (body.length === 0)
-        return {};
-    refuse(refuseContentType(header(request, 'content-type'), expects));
-    let parsed;
-    try {
-        parsed = JSON.parse(body.toString('utf8'));
-    }
-    catch (error) {
-        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
-    }
-    return parsed;
-}
-function header(request, name) {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-function maxItems(url) {
-    const raw = url.searchParams.get('MaxItems');
-    if (raw === null)
-        return undefined;
-    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 1 && value <= 10_000)) {
-        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
-    }
-    return value;
-}
-/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
-function decodeSegment(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
-    }
-}
-/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
-function clientContext(request) {
-    const raw = header(request, 'x-amz-client-context');
-    if (!raw)
-        return undefined;
-    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
-    let parsed;
-    try {
-        parsed = text === undefined ? undefined : JSON.parse(text);
-    }
-    catch {
-        parsed = undefined;
-    }
-    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
-    }
-    return text;
-}
-/**
- * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
- * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
- */
-async function startLocalLambda(options = {}) {
+/** Checks the options and builds the service's parts; nothing listens yet. */
+function assembleService(options) {
     checkServiceOptions(options);
     const spread = options.environmentSpread ?? 0;
     if (!(spread >= 0 && spread <= 1))
@@ -41485,7 +42063,10 @@ async function startLocalLambda(options = {}) {
     const faults = new FaultInjector(options.faults);
     const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
     const logs = new LogStore();
-    const clients = new RuntimeClients(options.nodeBinary, options.pythonBinary);
+    const clients = new RuntimeClients({
+        ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
+        ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
+    });
     const controllers = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
     const cgroups = new Cgroups(controllers);
     const throttle = new CpuThrottle(cgroups, {
@@ -41513,77 +42094,45 @@ async function startLocalLambda(options = {}) {
     const invoker = new Invoker(store, pool, events, faults, region, seededRandom(faults.current.seed + 1));
     const logsApi = new LogsApi(logs, region, () => faults.current.logDelayMs);
     const accessKey = options.requireAuth === true ? generateAccessKey() : options.requireAuth || undefined;
-    let endpoint = '';
-    let bound = { boundAddress: '127.0.0.1', port: 0 };
-    const fn = (match) => decodeSegment(match[1] ?? '');
-    const ref = (match, url) => parseFunctionReference(fn(match), url.searchParams.get('Qualifier') ?? undefined);
-    /** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
-    const invokeRoute = (streaming) => async (m, request, url, body) => {
-        refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-        const context = clientContext(request);
-        return invoker.invoke({
-            ref: ref(m, url),
-            invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-            logType: header(request, 'x-amz-log-type') ?? 'None',
-            payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-            ...(streaming ? { streaming: true } : {}),
-            ...(context ? { clientContext: context } : {}),
-        });
+    return {
+        region,
+        faults,
+        codeRoot,
+        logs,
+        clients,
+        cgroups,
+        throttle,
+        freezer,
+        limits,
+        reaper,
+        isolation,
+        pool,
+        store,
+        invoker,
+        logsApi,
+        accessKey,
     };
-    const routes = [
-        ['GET', /^\/2015-03-31\/functions\/?$/, async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/?$/, async (_m, request, _u, body) => json(201, store.create(readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-                const result = store.get(ref(m, url));
-                const code = result.Code;
-                return json(200, { ...result, Code: { ...code, Location: `${endpoint}${String(code.Location)}${codeToken(String(code.Location))}` } });
-            }],
-        ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/?$/, async (m, _r, url) => {
-                store.deleteFunction(ref(m, url));
-                return json(204, undefined);
-            }],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, _r, url) => json(200, store.getConfiguration(ref(m, url)))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body)))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url)))],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body)))],
-        ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? '')))],
-        ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body)))],
-        ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/, async (m, _r, url) => {
-                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
-                return json(204, undefined);
-            }],
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(false)],
-        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(true)],
-        ['GET', /^\/local\/code\/([^/]+)\/([^/]+)$/, async (m) => ({
-                status: 200,
-                headers: { 'content-type': 'application/zip' },
-                body: store.codeOf(fn(m), decodeSegment(m[2] ?? '')),
-            })],
-        ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-        ['PUT', /^\/local\/faults$/, async (_m, request, _u, body) => {
-                try {
-                    faults.update((readJson(request, body)));
-                }
-                catch (error) {
-                    if (error instanceof LambdaServiceError)
-                        throw error;
-                    throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
-                }
-                return json(200, { ...faults.current });
-            }],
-    ];
-    const codeToken = (path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
-    const codeTokenValid = (url) => {
-        const expected = Buffer.from(codeToken(url.pathname));
-        const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
-        return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
-    };
-    const info = () => ({
+}
+/** Frees what the parts hold on the host (cgroups, directories, the reaper's watch). */
+function releaseComponents(parts) {
+    const { store, cgroups, limits, clients, codeRoot, reaper, isolation } = parts;
+    store.dispose();
+    cgroups.dispose();
+    limits.dispose();
+    clients.dispose();
+    (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
+    reaper.dispose();
+    isolation.release();
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
+/** The service's facts, as `info()` and GET /local/info give them. */
+function describeService(parts, endpoint) {
+    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+    return {
         endpoint,
         region,
+        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
         cpuThrottling: throttle.status,
         freezing: freezer.status,
         environmentLimits: limits.status,
@@ -41598,106 +42147,38 @@ async function startLocalLambda(options = {}) {
         requireAuth: accessKey !== undefined,
         isolation: isolation.status,
         logs: logs.usage,
-    });
-    async function handleLogs(request, target, body) {
-        const operation = target.slice(LOGS_TARGET_PREFIX.length);
-        const reply = (status, document) => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(document)) });
-        refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
-        try {
-            return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
-        }
-        catch (error) {
-            if (error instanceof LogsApiError)
-                return reply(400, { __type: error.type, message: error.message });
-            if (error instanceof LambdaServiceError)
-                return reply(400, { __type: 'InvalidParameterException', message: error.message });
-            throw error;
-        }
-    }
-    async function handle(request) {
-        const method = request.method ?? 'GET';
-        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, bound);
-        if (foreign) {
-            request.resume();
-            refuse(foreign);
-        }
-        let url;
-        try {
-            url = new URL(request.url ?? '/', 'http://local');
-        }
-        catch {
-            request.resume();
-            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
-        }
-        // Service facts, so that a client can tell it is talking to the local service before it signs,
-        // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-        const open = method === 'GET' && (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(url)));
-        if (accessKey && !open && !header(request, 'authorization')) {
-            request.resume();
-            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-        }
-        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-        if (accessKey && !open) {
-            if (body === undefined)
-                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
-            if (failure)
-                throw new LambdaServiceError(failure.type, failure.message);
-        }
-        const target = header(request, 'x-amz-target');
-        if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX))
-            return handleLogs(request, target, body);
-        if (url.pathname.startsWith(FUNCTIONS)) {
-            const fault = faults.requestFault();
-            if (fault === 'throttle') {
-                request.resume();
-                const retryAfter = String(faults.current.retryAfterMs / 1000);
-                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
-            }
-            if (fault === 'error') {
-                request.resume();
-                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-            }
-        }
-        for (const [routeMethod, pattern, route] of routes) {
-            const match = pattern.exec(url.pathname);
-            if (match && routeMethod === method)
-                return route(match, request, url, body);
-        }
-        request.resume();
-        throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
-    }
-    function send(response, reply, requestId) {
-        response.writeHead(reply.status, {
-            'x-amzn-RequestId': requestId,
-            ...reply.headers,
-            'content-length': reply.body.length,
-        });
-        response.end(reply.body);
-    }
-    // Whatever a handler throws becomes an error reply; nothing a client sends reaches the process.
-    const server = (0,external_node_http_.createServer)((request, response) => {
-        const requestId = (0,external_node_crypto_.randomUUID)();
-        handle(request)
-            .catch((error) => {
-            const serviceError = error instanceof LambdaServiceError ? error : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
-            return {
-                status: serviceError.status,
-                headers: { 'content-type': 'application/json', 'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`, ...serviceError.headers },
-                body: Buffer.from(serviceError.body()),
-            };
-        })
-            .then((reply) => send(response, reply, requestId))
-            .catch(() => response.destroy());
-    });
-    const release = () => {
-        store.dispose();
-        cgroups.dispose();
-        limits.dispose();
-        clients.dispose();
-        (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
-        reaper.dispose();
     };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
+ * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
+ */
+async function startLocalLambda(options = {}) {
+    const parts = assembleService(options);
+    const { faults, logs, pool, store, invoker, logsApi, accessKey } = parts;
+    let endpoint = '';
+    let bound = { boundAddress: '127.0.0.1', port: 0 };
+    const info = () => describeService(parts, endpoint);
+    const routes = [
+        ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
+        ...invokeRoutes(invoker),
+        ...localRoutes(store, faults, info),
+    ];
+    const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
+    const server = (0,external_node_http_.createServer)(answerWith(handle));
+    const release = () => releaseComponents(parts);
     const bindHost = options.host ?? '127.0.0.1';
     try {
         await new Promise((resolve, reject) => {
@@ -41752,13 +42233,16 @@ const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 function packageRoot(from = (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)) {
     for (let directory = (0,external_node_path_.dirname)(from);; directory = (0,external_node_path_.dirname)(directory)) {
         const manifest = (0,external_node_path_.join)(directory, 'package.json');
-        if ((0,external_node_fs_.existsSync)(manifest) && JSON.parse((0,external_node_fs_.readFileSync)(manifest, 'utf8')).name === 'lambda-perf-gate') {
+        if ((0,external_node_fs_.existsSync)(manifest) &&
+            JSON.parse((0,external_node_fs_.readFileSync)(manifest, 'utf8')).name === 'lambda-perf-gate') {
             return directory;
         }
         if ((0,external_node_path_.dirname)(directory) === directory)
             throw new Error(`cannot find the lambda-perf-gate package above ${from}`);
     }
 }
+/** The tool's version, read once from its package.json (the one place it is written). */
+const TOOL_VERSION = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(packageRoot(), 'package.json'), 'utf8')).version;
 
 ;// CONCATENATED MODULE: ./src/report/fail-on.ts
 const FAIL_ON = ['regression', 'budget', 'inconclusive', 'error'];
@@ -41809,7 +42293,7 @@ function toZod() {
     return (schema) => schema;
 }
 function assertIs(_arg) { }
-function assertNever(_x) {
+function util_assertNever(_x) {
     throw new Error("Unexpected value in exhaustive check");
 }
 function assert(_) { }
@@ -42579,7 +43063,7 @@ function defineBound(proto, key, fn) {
     });
 }
 /** Returns the prototype to install on, or `undefined` if this group is already installed on it. */
-function claim(inst, sentinel) {
+function util_claim(inst, sentinel) {
     const proto = Object.getPrototypeOf(inst);
     // Runs on every construction, so `in` rather than the costlier `hasOwnProperty.call`. Sentinels are keys the group itself defines.
     return sentinel in proto ? undefined : proto;
@@ -42643,7 +43127,7 @@ function defineLazyInternal(inst, key, compute) {
  * puts every instance after the first into v8 dictionary mode. The key doubles as the sentinel.
  */
 function installLazyProp(inst, key, make, enumerable) {
-    const proto = claim(inst, key);
+    const proto = util_claim(inst, key);
     if (!proto)
         return;
     Object.defineProperty(proto, key, {
@@ -51331,7 +51815,7 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/measure/sample.ts
+;// CONCATENATED MODULE: ./src/model/sample.ts
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
 function coldLatencyMs(sample) {
     return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
@@ -51346,7 +51830,9 @@ function sampleFromReport(report, origin, outcome = {}) {
         billedDurationMs: report.billedDurationMs,
         ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
         ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
-        ...(report.billedRestoreDurationMs === undefined ? {} : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+        ...(report.billedRestoreDurationMs === undefined
+            ? {}
+            : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
         maxMemoryUsedMb: report.maxMemoryUsedMb,
         memorySizeMb: report.memorySizeMb,
         ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
@@ -51398,20 +51884,27 @@ function normalQuantile(p) {
         return -Infinity;
     if (p >= 1)
         return Infinity;
-    const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+    const a = [
+        -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+    ];
     const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-    const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const c = [
+        -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+        2.938163982698783,
+    ];
     const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
     const low = 0.02425;
     if (p < low) {
         const q = Math.sqrt(-2 * Math.log(p));
-        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+        return ((((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1));
     }
     if (p > 1 - low)
         return -normalQuantile(1 - p);
     const q = p - 0.5;
     const r = q * q;
-    return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    return (((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1));
 }
 const EXACT_LIMIT = 30;
 const exactCache = new Map();
@@ -51593,7 +52086,10 @@ function comparePaired(differences) {
     walsh.sort();
     const total = walsh.length;
     // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
-    const nonZero = differences.filter((d) => d !== 0).map((d) => ({ d, magnitude: Math.abs(d) })).sort((a, b) => a.magnitude - b.magnitude);
+    const nonZero = differences
+        .filter((d) => d !== 0)
+        .map((d) => ({ d, magnitude: Math.abs(d) }))
+        .sort((a, b) => a.magnitude - b.magnitude);
     let wPlus = 0;
     let tieCorrection = 0;
     for (let i = 0; i < nonZero.length;) {
@@ -51658,7 +52154,9 @@ const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
 /** log(candidate / baseline) of one pair of durations. */
 const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
 function shiftOf(evidence) {
-    return 'paired' in evidence ? comparePaired(evidence.paired) : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+    return 'paired' in evidence
+        ? comparePaired(evidence.paired)
+        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
 }
 /** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
 function judge(shift, significant, beta, limit) {
@@ -51677,7 +52175,9 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}) {
         variant: metric.variant,
         nBaseline: metric.nBaseline,
         nCandidate: metric.nCandidate,
-        units: 'paired' in metric.evidence ? metric.evidence.paired.length : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+        units: 'paired' in metric.evidence
+            ? metric.evidence.paired.length
+            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
         ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
         ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
@@ -51692,7 +52192,7 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}) {
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with blocks (integration rounds) decide only when every round,
+ * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
  * judged on its own at the same levels, decides the same way: a round meets the host in its own
  * way for its whole length, so its calls are not independent witnesses.
  */
@@ -51703,10 +52203,12 @@ function decideFixed(metrics, rules) {
     return metrics.map((metric, index) => {
         const shift = shifts[index];
         let outcome = judge(shift, significant[index], rules.beta, limit);
-        const blocks = metric.blocks && metric.blocks.length >= 2 ? metric.blocks.map((ratios) => judgeBlock(ratios, rules.alpha, rules.beta, limit)) : undefined;
-        if (blocks?.some((block) => block.outcome !== outcome))
+        const rounds = metric.rounds && metric.rounds.length >= 2
+            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+            : undefined;
+        if (rounds?.some((round) => round.outcome !== outcome))
             outcome = 'inconclusive';
-        return comparisonOf(metric, shift, outcome, rules, blocks ? { blocks } : {});
+        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
     });
 }
 /**
@@ -51714,7 +52216,7 @@ function decideFixed(metrics, rules) {
  * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
  * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
  */
-function judgeBlock(logRatios, alpha, beta, limit) {
+function judgeRound(logRatios, alpha, beta, limit) {
     const shift = comparePaired(logRatios);
     const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
     return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
@@ -51726,7 +52228,15 @@ function unpairedColdMetric(variant, samples) {
     const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
     const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
     return baseline.length >= 2 && candidate.length >= 2
-        ? [{ metric: 'cold', variant, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } }]
+        ? [
+            {
+                metric: 'cold',
+                variant,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            },
+        ]
         : [];
 }
 
@@ -51936,10 +52446,25 @@ function environmentPairEvidence(samples, upTo = Infinity) {
         const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
         if (ratios.length)
             warm.push(z);
-        summaries.push({ index, pairs: ratios.length, ratio: Math.exp(z), ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }) });
+        summaries.push({
+            index,
+            pairs: ratios.length,
+            ratio: Math.exp(z),
+            ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }),
+        });
     }
     const summarySd = robustSd(warm);
-    return { summaries, warm, cold, spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd), summarySd, nBaseline, nCandidate, nColdBaseline, nColdCandidate };
+    return {
+        summaries,
+        warm,
+        cold,
+        spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+        summarySd,
+        nBaseline,
+        nCandidate,
+        nColdBaseline,
+        nColdCandidate,
+    };
 }
 /**
  * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
@@ -51964,7 +52489,9 @@ function spreadOf(groups, summarySd) {
     }
     const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
     const m = sized ? pairs / sized : 1;
-    const between = Number.isNaN(summarySd) ? Number.NaN : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+    const between = Number.isNaN(summarySd)
+        ? Number.NaN
+        : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
     return { betweenEnvironments: between, withinEnvironment: within };
 }
 /** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
@@ -52059,7 +52586,9 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
     const needed = (z, gap) => {
         const total = Math.ceil(((z * sd) / gap) ** 2);
         const more = Math.max(plan.batch, total - k);
-        return more > 1000 ? 'more than 1,000 more environment pairs' : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
+        return more > 1000
+            ? 'more than 1,000 more environment pairs'
+            : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
     };
     if (estimate > limit) {
         return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
@@ -52069,16 +52598,249 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
     return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
 }
 
+;// CONCATENATED MODULE: ./src/analysis/pricing.ts
+
+
+
+let table;
+/** The price table, read once from the package's data directory. */
+function priceTable() {
+    table ??= JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(packageRoot(), 'data', 'lambda-prices.json'), 'utf8'));
+    return table;
+}
+function pricedRegions() {
+    return Object.keys(priceTable().regions).sort();
+}
+/**
+ * Why a region cannot be priced, or undefined when it can. The gate refuses such a configuration
+ * rather than price it by guess: every cost figure, cost budget and cost-based recommendation
+ * would rest on the guess, and a notice is easy to miss under a passing check.
+ */
+function unpricedRegionProblem(region) {
+    if (priceTable().regions[region])
+        return undefined;
+    const { source } = priceTable();
+    return `region: "${region}" has no Lambda prices in data/lambda-prices.json (AWS price list, ${source.date}); priced regions: ${pricedRegions().join(', ')}. Refresh the table with \`npm run refresh-prices -- <AWSLambda offer file>\``;
+}
+function pricesFor(region, architecture) {
+    const prices = priceTable().regions[region]?.[architecture];
+    if (!prices)
+        throw new Error(unpricedRegionProblem(region) ?? `no ${architecture} prices for ${region}`);
+    return prices;
+}
+/** The price of one request in a region on an architecture. */
+function requestPriceUsd(region, architecture = 'x86_64') {
+    return pricesFor(region, architecture).requestUsd;
+}
+/** SnapStart (Python and .NET; free for Java): cache per GB-second while a version is active, restore per GB. */
+const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
+const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
+const SECONDS_PER_MONTH = 730 * 3600;
+/** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
+const MAX_BILLED_INIT_MS = 10_000;
+/** Ephemeral storage up to this size is free. */
+const FREE_EPHEMERAL_STORAGE_MB = 512;
+/** The average price per GB-second when a month's usage is `monthlyGbSeconds`, walking the tiers. */
+function blendedPricePerGbSecond(architecture, region, monthlyGbSeconds) {
+    const tiers = pricesFor(region, architecture).duration;
+    if (monthlyGbSeconds <= 0)
+        return tiers[0].usdPerGbSecond;
+    let cost = 0;
+    let from = 0;
+    for (const tier of tiers) {
+        const upTo = tier.upToGbSeconds ?? Infinity;
+        const inTier = Math.min(monthlyGbSeconds, upTo) - from;
+        if (inTier <= 0)
+            break;
+        cost += inTier * tier.usdPerGbSecond;
+        from = upTo;
+    }
+    return cost / monthlyGbSeconds;
+}
+/**
+ * The price of a function's own GB-seconds when the account's aggregate for the month is
+ * `accountGbSeconds` (this function included): what the function adds at the top of the account's
+ * tiers. With no account volume, the first tier's price.
+ */
+function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accountGbSeconds) {
+    if (accountGbSeconds <= 0 || functionGbSeconds <= 0)
+        return blendedPricePerGbSecond(architecture, region, 0);
+    const total = Math.max(accountGbSeconds, functionGbSeconds);
+    const cost = (gbSeconds) => gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds;
+    return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
+}
+/**
+ * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
+ * cold starts (whose INIT is billed), plus the request charge, ephemeral storage above 512 MB and
+ * SnapStart charges; and the month's cost at the configured traffic, priced through the tiers.
+ */
+function estimateCost(inputs) {
+    const prices = pricesFor(inputs.region, inputs.architecture);
+    const gb = inputs.memoryMb / 1024;
+    const c = inputs.coldStartRate;
+    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
+    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
+    const accountGbSeconds = inputs.accountGbSecondsPerMonth ?? 0;
+    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, accountGbSeconds);
+    const requestPrice = prices.requestUsd;
+    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
+    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
+    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
+    // Every invocation pays for its duration as a warm one would; cold starts add what their
+    // billed INIT (and slower first run) cost beyond that.
+    const compute = warmCompute;
+    const coldStarts = c * (coldCompute - warmCompute);
+    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
+    const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
+    const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
+    const perInvocation = compute + coldStarts + requestPrice + restore + storage;
+    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+    const firstTier = prices.duration[0];
+    const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
+    const notes = beyondFirstTier
+        ? [
+            `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
+        ]
+        : [];
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
+        pricePerGbSecond: price,
+        breakdownPerMillionUsd: {
+            compute: compute * 1e6,
+            requests: requestPrice * 1e6,
+            coldStarts: coldStarts * 1e6,
+            snapStart: restore * 1e6,
+            ephemeralStorage: storage * 1e6,
+        },
+        ...(notes.length ? { notes } : {}),
+    };
+}
+/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
+function billedColdMs(reportedBilledMs, durationMs, initMs) {
+    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
+}
+/**
+ * EC2 on-demand prices (USD per hour, Linux) of instance types a Lambda Managed Instances capacity
+ * provider may run, per region: AWS Price List API figures as quoted in a public summary of the
+ * AWSLambda offer of 2026-09-19 (Lambda-Managed-Instances-*-Management-Hours: c7i.xlarge fee
+ * $0.026775/h on EC2 $0.1785/h; c7g.xlarge fee $0.02175/h, so EC2 $0.145/h). Other types need
+ * `managed-instances.usd-per-hour` in the configuration.
+ */
+const MANAGED_INSTANCE_USD_PER_HOUR = {
+    'us-east-1': { 'c7i.xlarge': 0.1785, 'c7g.xlarge': 0.145 },
+};
+/** Lambda Managed Instances: a management fee of 15% on the EC2 instance price. */
+const MANAGED_INSTANCES_FEE = 0.15;
+/** Lambda Managed Instances: requests cost $0.20 per million; there is no GB-second charge. */
+const MANAGED_INSTANCES_REQUEST_USD = 0.2 / 1e6;
+/** The instance price for a region and type, or a sentence saying why there is none. */
+function managedInstancePrice(region, instanceType, usdPerHour) {
+    if (usdPerHour !== undefined)
+        return usdPerHour;
+    const price = MANAGED_INSTANCE_USD_PER_HOUR[region]?.[instanceType];
+    if (price !== undefined)
+        return price;
+    const known = Object.entries(MANAGED_INSTANCE_USD_PER_HOUR).flatMap(([r, types]) => Object.keys(types).map((t) => `${t} in ${r}`));
+    return `no EC2 price for ${instanceType} in ${region} (known: ${known.join(', ')}); set managed-instances.usd-per-hour to its on-demand price`;
+}
+/**
+ * A Managed Instances function's cost: the capacity provider's instances for the month at the EC2
+ * price plus the 15% management fee, and $0.20 per million requests. Duration is not billed, so the
+ * cost per invocation falls as the same instances serve more traffic.
+ */
+function estimateManagedInstancesCost(inputs) {
+    const hourly = managedInstancePrice(inputs.region, inputs.instanceType, inputs.usdPerHour);
+    if (typeof hourly === 'string')
+        throw new Error(hourly);
+    const instancesMonthly = inputs.instances * hourly * (1 + MANAGED_INSTANCES_FEE) * (SECONDS_PER_MONTH / 3600);
+    const requests = MANAGED_INSTANCES_REQUEST_USD * inputs.invocationsPerMonth;
+    const monthly = instancesMonthly + requests;
+    const perInvocation = inputs.invocationsPerMonth > 0 ? monthly / inputs.invocationsPerMonth : NaN;
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: monthly,
+        pricePerGbSecond: 0,
+        breakdownPerMillionUsd: {
+            compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
+            requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
+            coldStarts: 0,
+            snapStart: 0,
+            ephemeralStorage: 0,
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1696);
+;// CONCATENATED MODULE: ./src/config/budgets.ts
+/**
+ * Every budget a function can set, once: its key in the configuration (and in reports), its
+ * unit, its bounds and what it judges. The schema, the type of `Budgets`, the checks
+ * (analysis/budgets.ts, which must read every key from the statistics) and the report's budget
+ * table all follow from this table: a new budget is one entry here and one reader there.
+ */
+const BUDGET_METRICS = {
+    'warm-p50-ms': { unit: 'ms', judges: 'latency', description: 'median warm duration, ms' },
+    'warm-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of warm duration, ms' },
+    'warm-p99-ms': { unit: 'ms', judges: 'latency', description: '99th percentile of warm duration, ms' },
+    'cold-p50-ms': {
+        unit: 'ms',
+        judges: 'latency',
+        description: 'median cold-start duration (INIT + first invocation), ms',
+    },
+    'cold-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of cold-start duration, ms' },
+    'cost-per-million-usd': {
+        unit: 'USD',
+        judges: 'cost',
+        description: 'cost of a million invocations at the configured cold-start rate, USD',
+    },
+    'max-memory-used-pct': {
+        unit: '%',
+        judges: 'latency',
+        max: 100,
+        description: 'highest Max Memory Used, % of the memory size',
+    },
+};
+const BUDGET_KEYS = Object.keys(BUDGET_METRICS);
+
 ;// CONCATENATED MODULE: ./src/config/schema.ts
+
+
 
 /**
  * The configuration file's schema: the one source for validation, for the types the rest of the
  * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
  */
-const PERCENT = { error: 'must be a percentage such as "5%" or a fraction such as 0.05' };
-const schema_percent = union([schemas_number(PERCENT).min(0, PERCENT).max(10, PERCENT), schemas_string(PERCENT).regex(/^\d+(\.\d+)?%$/, PERCENT)], PERCENT)
-    .transform((value) => (typeof value === 'number' ? value : Number.parseFloat(value) / 100));
-const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) }).strict();
+/** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
+/** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
+const schema_percent = schemas_string({
+    error: (issue) => typeof issue.input === 'number'
+        ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}`
+        : 'must be a percentage such as 5%',
+})
+    .regex(/^\d+(\.\d+)?%$/, { error: 'must be a percentage such as 5%' })
+    .transform((value) => Number.parseFloat(value) / 100)
+    .refine((fraction) => fraction <= 1, { error: 'must be at most 100%' });
+/** A bare 5 most likely means 5%, a bare 0.05 the fraction 5%. */
+function bareNumberAsPercent(value) {
+    const percentValue = value > 0 && value < 1 ? value * 100 : value;
+    return `${Number(percentValue.toPrecision(6))}%`;
+}
+/**
+ * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
+ * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
+ */
+const RETIRED_RUNTIME = /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
+const KNOWN_RUNTIMES = Object.values(dist_cjs/* Runtime */.vYr)
+    .filter((id) => !RETIRED_RUNTIME.test(id))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) })
+    .strict();
 const imageSource = object({ image: schemas_string().min(1) }).strict();
 const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
 const codeSource = union([schemas_string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
@@ -52089,24 +52851,35 @@ const baselineSource = union([
     object({ version: union([schemas_string().regex(/^\d+$/), schemas_number().int().positive()]).transform(String) }).strict(),
     object({ alias: schemas_string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
 ], { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` });
-const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), union([schemas_string(), schemas_number(), schemas_boolean()]).transform(String));
+const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
+    error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
+}), union([schemas_string(), schemas_number(), schemas_boolean()], { error: 'must be a string, a number or true/false' })
+    .transform(String));
 const exemplar = object({
     name: schemas_string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
     payload: schemas_string().min(1).optional().describe('a JSON file with the event, relative to this file'),
     event: unknown().optional().describe('the event, inline'),
     weight: schemas_number().int().min(1).max(1000).default(1),
     expect: unknown().optional().describe('the response must contain this (subset match)'),
+    'expect-error': schemas_string()
+        .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
+        error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound',
+    })
+        .optional()
+        .describe('the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error'),
 })
     .strict();
+/** One optional positive limit per budget in BUDGET_METRICS. */
+const budgetLimits = Object.fromEntries(BUDGET_KEYS.map((key) => {
+    const metric = BUDGET_METRICS[key];
+    const limit = schemas_number().positive();
+    return [key, (metric.max === undefined ? limit : limit.max(metric.max)).optional().describe(metric.description)];
+}));
 const budgets = object({
-    'warm-p50-ms': schemas_number().positive().optional(),
-    'warm-p90-ms': schemas_number().positive().optional(),
-    'warm-p99-ms': schemas_number().positive().optional(),
-    'cold-p50-ms': schemas_number().positive().optional(),
-    'cold-p90-ms': schemas_number().positive().optional(),
-    'cost-per-million-usd': schemas_number().positive().optional(),
-    'max-memory-used-pct': schemas_number().positive().max(100).optional(),
-    'max-regression': schema_percent.optional().describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+    ...budgetLimits,
+    'max-regression': schema_percent
+        .optional()
+        .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
 })
     .strict();
 const variant = object({
@@ -52116,7 +52889,9 @@ const variant = object({
 })
     .strict();
 const integration = object({
-    command: schemas_string().min(1).describe('run once per build, in the configuration file\'s directory, e.g. npm run test:integration'),
+    command: schemas_string()
+        .min(1)
+        .describe("run once per build, in the configuration file's directory, e.g. npm run test:integration"),
     'timeout-s': schemas_number().int().min(1).max(7200).default(600),
     repeat: schemas_number()
         .int()
@@ -52124,32 +52899,58 @@ const integration = object({
         .max(10)
         .default(2)
         .describe('runs per build; sequential runs alternate which build goes first'),
-    environment: record(schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), schemas_string())
+    environment: record(schemas_string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }), schemas_string())
         .optional()
         .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
-    'max-log-wait-s': schemas_number().int().min(0).max(900).default(120).describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+    'max-log-wait-s': schemas_number()
+        .int()
+        .min(0)
+        .max(900)
+        .default(120)
+        .describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
     concurrent: schemas_boolean()
         .default(true)
-        .describe('run both builds\' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side'),
+        .describe("run both builds' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side"),
 })
     .strict();
 const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
 const functionConfig = object({
     name: schemas_string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
     template: schemas_string().min(1).optional().describe('existing function whose configuration the perf function copies'),
-    runtime: schemas_string().min(1).optional(),
+    runtime: schemas_enum(KNOWN_RUNTIMES)
+        .optional()
+        .describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
     handler: schemas_string().min(1).optional(),
-    role: schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' }).optional(),
+    role: schemas_string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' })
+        .optional(),
     timeout: schemas_number().int().min(1).max(900).optional(),
     environment: environment.optional(),
     candidate: codeSource,
     baseline: baselineSource,
     memory: array(memorySize).min(1).max(16).optional(),
-    architectures: array(schemas_enum(['x86_64', 'arm64'])).min(1).max(2).optional(),
+    architectures: array(schemas_enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: array(variant).max(8).optional(),
     exemplars: array(exemplar).min(1).max(50),
     budgets: budgets.optional(),
     integration: integration.optional(),
+    'managed-instances': object({
+        'instance-type': schemas_string()
+            .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
+        instances: schemas_number()
+            .positive()
+            .max(100000)
+            .default(1)
+            .describe('instances the capacity provider keeps running, on average over the month'),
+        'usd-per-hour': schemas_number()
+            .positive()
+            .optional()
+            .describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
+    })
+        .strict()
+        .optional()
+        .describe('the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests'),
 })
     .strict();
 /** Keys of the sampling section that the environment-pair design replaced, with what replaced them. */
@@ -52174,9 +52975,24 @@ const sampling = object({
         .max(50)
         .default(SAMPLING_DEFAULTS['pairs-per-environment'])
         .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
-    batch: schemas_number().int().min(1).max(100).default(SAMPLING_DEFAULTS.batch).describe('environment pairs added per variant at each look'),
-    'max-environment-pairs': schemas_number().int().min(1).max(500).default(SAMPLING_DEFAULTS['max-environment-pairs']).describe('environment pairs per variant at most'),
-    concurrency: schemas_number().int().min(1).max(100).default(SAMPLING_DEFAULTS.concurrency).describe('environment pairs measured at once'),
+    batch: schemas_number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(SAMPLING_DEFAULTS.batch)
+        .describe('environment pairs added per variant at each look'),
+    'max-environment-pairs': schemas_number()
+        .int()
+        .min(1)
+        .max(500)
+        .default(SAMPLING_DEFAULTS['max-environment-pairs'])
+        .describe('environment pairs per variant at most'),
+    concurrency: schemas_number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(SAMPLING_DEFAULTS.concurrency)
+        .describe('environment pairs measured at once'),
     confidence: schemas_number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
     'pass-confidence': schemas_number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
     seed: schemas_number().int().min(0).optional(),
@@ -52184,13 +53000,19 @@ const sampling = object({
     .strict();
 const configSchema = object({
     $schema: schemas_string().optional(),
-    region: schemas_string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    region: schemas_string()
+        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' })
+        .optional(),
     endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
     functions: array(functionConfig).min(1).max(20),
     sampling: sampling.default(SAMPLING_DEFAULTS),
-    strategy: schemas_enum(['cost', 'speed', 'balanced', 'cheapest-within-budget']).default('cheapest-within-budget'),
+    strategy: schemas_enum(STRATEGIES).default('cheapest-within-budget'),
     integration: integration.optional().describe('for every function that has none of its own'),
-    'balanced-weight': schemas_number().min(0).max(1).default(0.5).describe('weight of cost against speed for the balanced strategy'),
+    'balanced-weight': schemas_number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('weight of cost against speed for the balanced strategy'),
     traffic: object({
         'invocations-per-month': schemas_number().min(0).default(1_000_000),
         'cold-start-rate': schemas_number().min(0).max(1).default(0.01),
@@ -52213,6 +53035,7 @@ function configJsonSchema() {
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
+
 
 
 
@@ -52268,13 +53091,56 @@ function unwrap(schema) {
             return current;
     }
 }
+const TYPE_NAMES = {
+    array: 'a list',
+    int: 'an integer',
+    object: 'a mapping of keys to values',
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true or false',
+};
+/** The Levenshtein distance, to suggest the closest allowed value for a typo. */
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++)
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+    }
+    return previous[b.length];
+}
+function closest(value, candidates) {
+    if (typeof value !== 'string')
+        return '';
+    const ranked = candidates
+        .filter((c) => typeof c === 'string')
+        .map((c) => ({ c, d: editDistance(value.toLowerCase(), c.toLowerCase()) }))
+        .sort((x, y) => x.d - y.d);
+    const best = ranked[0];
+    return best && best.d <= Math.max(2, Math.floor(value.length / 4)) ? `; did you mean ${shown(best.c)}?` : '';
+}
+/** Zod's integer check adds "at most 2^53-1" beside the key's own bound: one message is enough. */
+function withoutRedundantIssues(issues) {
+    const key = (issue) => pathText(issue.path);
+    return issues.filter((issue) => !(issue.code === 'too_big' &&
+        Number(issue.maximum) === Number.MAX_SAFE_INTEGER &&
+        issues.some((other) => other !== issue && key(other) === key(issue))));
+}
 function describeIssue(issue, raw) {
     const where = pathText(issue.path) || '(top level)';
     const value = valueAt(raw, issue.path);
     const got = value === undefined ? '' : ` (got ${shown(value)})`;
+    // A missing key, whatever its schema (a union's own message would describe the forms instead).
+    if (value === undefined && issue.code === 'invalid_union')
+        return `${where}: is required`;
     switch (issue.code) {
         case 'invalid_type':
-            return value === undefined ? `${where}: is required` : `${where}: must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}${got}`;
+            if (value === undefined)
+                return `${where}: is required`;
+            if (issue.message && !issue.message.startsWith('Invalid input'))
+                return `${where}: ${issue.message}${got}`;
+            return `${where}: must be ${TYPE_NAMES[issue.expected] ?? `of type ${issue.expected}`}${got}`;
         case 'too_small':
             return issue.origin === 'array'
                 ? `${where}: must have at least ${String(issue.minimum)} item(s)`
@@ -52282,9 +53148,15 @@ function describeIssue(issue, raw) {
                     ? `${where}: must not be empty`
                     : `${where}: must be at least ${String(issue.minimum)}${got}`;
         case 'too_big':
-            return issue.origin === 'array' ? `${where}: must have at most ${String(issue.maximum)} items` : `${where}: must be at most ${String(issue.maximum)}${got}`;
+            if (issue.origin === 'array')
+                return `${where}: must have at most ${String(issue.maximum)} items`;
+            return Number(issue.maximum) === Number.MAX_SAFE_INTEGER
+                ? `${where}: is too large${got}`
+                : `${where}: must be at most ${String(issue.maximum)}${got}`;
         case 'invalid_value':
-            return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}`;
+            return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}${closest(value, issue.values)}`;
+        case 'invalid_key':
+            return `${where}: ${issue.issues[0]?.message ?? 'is not a valid key here'}`;
         case 'unrecognized_keys': {
             const valid = keysAt(issue.path);
             return issue.keys
@@ -52309,32 +53181,71 @@ function parseDocument(text, source) {
         throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
     }
 }
+/** The region the embedded service answers for when the configuration names none. */
+const LOCAL_REGION = 'us-east-1';
 /** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
 function loadConfig(file, options = {}) {
-    if (!(0,external_node_fs_.existsSync)(file))
-        throw new ConfigError(file, ['file not found: create it, or pass --config with the right path']);
-    return validateConfig(parseDocument((0,external_node_fs_.readFileSync)(file, 'utf8'), file), file, options);
+    const stats = (0,external_node_fs_.statSync)(file, { throwIfNoEntry: false });
+    if (!stats)
+        throw new ConfigError(file, [
+            'file not found: create it (lambda-perf-gate init writes a starter), or pass --config with the right path',
+        ]);
+    if (stats.isDirectory()) {
+        const inside = ['lambda-perf.yml', 'lambda-perf.yaml', 'lambda-perf.json']
+            .map((name) => (0,external_node_path_.join)(file, name))
+            .find((path) => (0,external_node_fs_.existsSync)(path));
+        throw new ConfigError(file, [
+            `is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`,
+        ]);
+    }
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (error) {
+        throw new ConfigError(file, [`cannot be read (${error.code ?? errorMessage(error)})`]);
+    }
+    return validateConfig(parseDocument(text, file), file, options);
 }
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 function validateConfig(document, source, options = {}) {
-    const withOverrides = document && typeof document === 'object' ? { ...document, ...stripUndefined(options.overrides ?? {}) } : document;
+    if (document === null || document === undefined)
+        throw new ConfigError(source, [
+            'the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)',
+        ]);
+    const built = withBuilds(document, options.builds);
+    const withOverrides = built && typeof built === 'object' ? { ...built, ...stripUndefined(options.overrides ?? {}) } : built;
     const parsed = configSchema.safeParse(withOverrides);
     if (!parsed.success)
-        throw new ConfigError(source, parsed.error.issues.flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
+        throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
     const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env);
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env, options.local === true);
     if (problems.length)
         throw new ConfigError(source, problems);
     return config;
+}
+function withBuilds(document, builds) {
+    const functions = document?.functions;
+    if (!builds || !Array.isArray(functions))
+        return document;
+    const filled = functions.map((fn) => fn && typeof fn === 'object' && !Array.isArray(fn)
+        ? { candidate: builds.candidate, baseline: builds.baseline, ...fn }
+        : fn);
+    return { ...document, functions: filled };
 }
 /** Drops undefined values, so optional keys are absent rather than undefined. */
 function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
-function resolveConfig(raw, directory, problems, env) {
-    const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+function resolveConfig(raw, directory, problems, env, local) {
+    const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
     if (!region)
         problems.push('region: not set; set region in the file or AWS_REGION in the environment');
+    else {
+        const unpriced = unpricedRegionProblem(region);
+        if (unpriced)
+            problems.push(unpriced);
+    }
     const sampling = raw.sampling;
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {
@@ -52344,6 +53255,13 @@ function resolveConfig(raw, directory, problems, env) {
         return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
     });
     problems.push(...samplingProblems(sampling, functions));
+    functions.forEach((fn, i) => {
+        const price = fn.managedInstances && region
+            ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour)
+            : 0;
+        if (typeof price === 'string')
+            problems.push(`functions[${i}].managed-instances.instance-type: ${price}`);
+    });
     return {
         region: region ?? '',
         ...(raw.endpoint ? { endpoint: raw.endpoint.replace(/\/$/, '') } : {}),
@@ -52362,7 +53280,9 @@ function resolveConfig(raw, directory, problems, env) {
         traffic: {
             invocationsPerMonth: raw.traffic['invocations-per-month'],
             coldStartRate: raw.traffic['cold-start-rate'],
-            ...(raw.traffic['account-gb-seconds-per-month'] === undefined ? {} : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
+            ...(raw.traffic['account-gb-seconds-per-month'] === undefined
+                ? {}
+                : { accountGbSecondsPerMonth: raw.traffic['account-gb-seconds-per-month'] }),
         },
     };
 }
@@ -52375,7 +53295,9 @@ function samplingProblems(sampling, functions) {
     const batch = sampling.batch;
     const cap = sampling['max-environment-pairs'];
     if (cap < batch)
-        return [`sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`];
+        return [
+            `sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`,
+        ];
     const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
     const share = (1 - sampling.confidence) / (2 * variants);
     const beta = 1 - sampling['pass-confidence'];
@@ -52443,29 +53365,38 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
         if (exemplars.findIndex((other) => other.name === e.name) !== i)
             problems.push(`${where}.exemplars[${i}].name: "${e.name}" is used twice`);
     });
-    const b = fn.budgets ?? {};
-    const budgets = stripUndefined({
-        warmP50Ms: b['warm-p50-ms'],
-        warmP90Ms: b['warm-p90-ms'],
-        warmP99Ms: b['warm-p99-ms'],
-        coldP50Ms: b['cold-p50-ms'],
-        coldP90Ms: b['cold-p90-ms'],
-        costPerMillionUsd: b['cost-per-million-usd'],
-        maxMemoryUsedPct: b['max-memory-used-pct'],
-    });
+    const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
+    const budgets = stripUndefined(limits);
     return {
         name: fn.name,
-        ...stripUndefined({ template: fn.template, runtime: fn.runtime, handler: fn.handler, role: fn.role, timeoutS: fn.timeout }),
+        ...stripUndefined({
+            template: fn.template,
+            runtime: fn.runtime,
+            handler: fn.handler,
+            role: fn.role,
+            timeoutS: fn.timeout,
+        }),
         environment: fn.environment ?? {},
         candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
         baseline,
         ...(fn.memory ? { memory: [...fn.memory] } : {}),
-        architectures: (fn.architectures ?? ['x86_64']),
+        architectures: fn.architectures ?? ['x86_64'],
         variants,
         exemplars,
         budgets,
-        tolerance: b['max-regression'] ?? DEFAULT_TOLERANCE,
+        tolerance: maxRegression ?? DEFAULT_TOLERANCE,
         ...integrationOf(fn.integration ?? globalIntegration, directory),
+        ...(fn['managed-instances']
+            ? {
+                managedInstances: {
+                    instanceType: fn['managed-instances']['instance-type'],
+                    instances: fn['managed-instances'].instances,
+                    ...(fn['managed-instances']['usd-per-hour'] === undefined
+                        ? {}
+                        : { usdPerHour: fn['managed-instances']['usd-per-hour'] }),
+                },
+            }
+            : {}),
     };
 }
 function integrationOf(raw, directory) {
@@ -52514,7 +53445,1034 @@ function resolveExemplar(exemplar, where, directory, problems) {
     }
     if (payload.length > MAX_PAYLOAD_BYTES)
         problems.push(`${where}: the event is ${payload.length} bytes; Lambda accepts at most ${MAX_PAYLOAD_BYTES}`);
-    return { name: exemplar.name, payload, weight: exemplar.weight, ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }) };
+    if (exemplar.expect !== undefined && exemplar['expect-error'] !== undefined) {
+        problems.push(`${where}: give expect (for an answer) or expect-error (for a failure), not both`);
+    }
+    return {
+        name: exemplar.name,
+        payload,
+        weight: exemplar.weight,
+        ...(exemplar.expect === undefined ? {} : { expect: exemplar.expect }),
+        ...(exemplar['expect-error'] === undefined ? {} : { expectError: exemplar['expect-error'] }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/github/run-links.ts
+
+const SHA = /^[0-9a-f]{40}$/;
+/** A push's `before` when the branch is new. */
+const NO_COMMIT = /^0{40}$/;
+function commit(sha, ref) {
+    if (!sha || !SHA.test(sha) || NO_COMMIT.test(sha))
+        return undefined;
+    return { sha, ...(ref ? { ref } : {}) };
+}
+function readPayload(path) {
+    if (!path)
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/**
+ * The commits compared and the workflow run, from the runner's environment (GITHUB_SERVER_URL,
+ * GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_SHA, GITHUB_REF_NAME and the event file), for the
+ * action and for the CLI run inside a workflow. A pull request's head and base come from its
+ * event (GITHUB_SHA is the merge commit there); a push compares its commit with `before`.
+ * Undefined outside GitHub Actions.
+ */
+function reportContext(env) {
+    if (!env.GITHUB_ACTIONS && !env.GITHUB_RUN_ID)
+        return undefined;
+    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const pr = payload.pull_request;
+    const head = pr ? commit(pr.head?.sha, pr.head?.ref) : commit(env.GITHUB_SHA, env.GITHUB_REF_NAME);
+    const base = pr ? commit(pr.base?.sha, pr.base?.ref) : commit(payload.before, undefined);
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+        : undefined;
+    const context = {
+        ...(head ? { head } : {}),
+        ...(base ? { base } : {}),
+        ...(runUrl ? { runUrl } : {}),
+    };
+    return Object.keys(context).length ? context : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The JSON report, written and read back without loss. JSON has no Infinity or NaN (JSON.stringify
+ * writes null for both), yet a report holds them: an unbounded confidence limit is Infinity, a
+ * figure with no samples NaN. They are written as the strings "Infinity", "-Infinity" and "NaN",
+ * which a reader in another language can still parse, and read back as numbers, so a report
+ * renders the same after its own round trip (the workflow_run half of the fork-safe pair reads it).
+ */
+const NON_FINITE = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
+function serializeReport(report) {
+    return `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`;
+}
+/**
+ * Parses a report file. Strings spelling a non-finite number become that number again; a text
+ * field that happens to read exactly "NaN" or "Infinity" comes back as a number, which the
+ * renderers print as the same text.
+ */
+function parseReport(text) {
+    return JSON.parse(text, (_key, value) => typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value);
+}
+/** Fields the renderers escape (text from functions, commands and configs), the endpoint URL, and the run's address (checked for its shape before it is linked). */
+const FREE_TEXT = new Set([
+    'message',
+    'command',
+    'why',
+    'statement',
+    'summary',
+    'note',
+    'outputTail',
+    'name',
+    'perfFunction',
+    'function',
+    'errorType',
+    'endpoint',
+    'ref',
+    'runUrl',
+]);
+/** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
+const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
+/**
+ * Problems with a report file that the renderers would pass through as they are: a text field
+ * outside FREE_TEXT (a verdict, an id, a unit, a time) holding markup or a line break. A report
+ * file from a pull request's own run (`mode: comment`) may have been written by its code.
+ */
+function unexpectedText(report) {
+    const problems = [];
+    const walk = (value, path, key) => {
+        if (typeof value === 'string') {
+            if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
+                problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
+        }
+        else if (Array.isArray(value)) {
+            value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
+        }
+        else if (value !== null && typeof value === 'object') {
+            for (const [k, item] of Object.entries(value))
+                walk(item, `${path}.${k}`, k);
+        }
+    };
+    walk(report, '$', undefined);
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Text from a function, a command or a report file (error types and messages, responses, output
+ * tails, names), made inert for GitHub-flavoured markdown: it reads the same in the PR comment and
+ * the job summary, but cannot close the comment's `<details>`, add HTML, images or links, mention
+ * or notify anyone, break out of a table cell, or start a block of its own.
+ *
+ * - `&`, `<`, `>` become entities, so no tag (`</details>`, `<img>`, `<!--`) survives.
+ * - A backslash goes before what could make a link or image (`[`, `]`), a code span, a table cell
+ *   border (`|`), emphasis or strike-through (`*`, `~`, and `_` at a word's edge), math (`$`),
+ *   and before a backslash, which could otherwise escape the renderer's own markup after it.
+ * - `@mentions`, `#123` references and autolinks (`https://`, `www.`) are broken by a zero-width
+ *   space, which GitHub's mention, reference and link detection does not cross.
+ * - Line breaks become `<br>`: the text stays one line, inside its table cell or list item, so it
+ *   cannot start a heading, list, quote or code block.
+ *
+ * Meant for markdown context; inside a code span backslashes and entities would show, so wrap the
+ * result in `<code>...</code>` to show it as code.
+ */
+function escapeMarkdown(text) {
+    return String(text)
+        .replace(/[\\`*[\]|~$]/g, '\\$&')
+        .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/@/g, '@\u200b')
+        .replace(/#(?=\w)/g, '#\u200b')
+        .replace(/\b(https?|ftp|mailto|file|data|javascript|vbscript):/gi, '$1\u200b:')
+        .replace(/\bwww\./gi, 'www\u200b.')
+        .replace(/\r\n?|\n/g, '<br>');
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+/** Number formats shared by the renderers. */
+const format_ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
+const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+const usd = (value) => {
+    if (Number.isNaN(value))
+        return '–';
+    if (value >= 100)
+        return `$${value.toFixed(0)}`;
+    if (value >= 0.01 || value === 0)
+        return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
+    return `$${value.toPrecision(2)}`;
+};
+/** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
+const money = (value) => usd(value).replace('$', '\\$');
+const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+const percentChange = (value) => value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+const roundsText = (rounds) => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
+/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
+function unitsText(c) {
+    if (c.rounds?.length)
+        return roundsText(c.rounds);
+    if (!c.environmentPairs)
+        return c.units ? `${c.units} environment pairs` : '–';
+    const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
+    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+}
+/** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
+function shortPercent(percent) {
+    if (Number.isNaN(percent))
+        return '–';
+    if (!Number.isFinite(percent))
+        return percent > 0 ? '+∞' : '-∞';
+    const rounded = Math.abs(percent) >= 10 ? percent.toFixed(0) : percent.toFixed(1);
+    return `${percent >= 0 && !rounded.startsWith('-') ? '+' : ''}${rounded}%`;
+}
+/** A ratio as a short change: 1.234 -> +23%. */
+const shortChange = (ratio) => shortPercent((ratio - 1) * 100);
+/**
+ * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
+ * (a ratio of -100%) is what too few samples give, not a finding.
+ */
+function unbounded(c) {
+    return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+}
+/** What an unbounded interval means to a reader. */
+const TOO_FEW = {
+    warm: 'too few warm samples to compare',
+    cold: 'too few cold starts to compare',
+};
+/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
+function changeWithInterval(c) {
+    if (Number.isNaN(c.ratio) || unbounded(c))
+        return TOO_FEW[c.metric] ?? 'too few samples to compare';
+    const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
+    return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+}
+
+;// CONCATENATED MODULE: ./src/report/headline.ts
+
+
+const warmOf = (v) => v.comparisons.find((c) => c.metric === 'warm');
+function headline(f) {
+    const regressions = f.variants.filter((v) => warmOf(v)?.outcome === 'regression');
+    const worst = regressions.sort((a, b) => warmOf(b).ratio - warmOf(a).ratio)[0];
+    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+    const variant = worst ??
+        (recommended && warmOf(recommended) ? recommended : undefined) ??
+        f.variants.find((v) => warmOf(v)) ??
+        f.variants[0];
+    const warm = variant ? warmOf(variant) : undefined;
+    return {
+        ...(variant ? { variant } : {}),
+        ...(warm ? { warm } : {}),
+        costChangePercent: variant?.costChangePercent ?? null,
+        ...(recommended ? { recommended } : {}),
+    };
+}
+/**
+ * A variant as a reader names it: `512 MB`, with the architecture when the function was measured
+ * on more than one, and the variant's name (from the config, so escaped) when it has one.
+ */
+function variantLabel(v, f) {
+    const architectures = new Set(f.variants.map((x) => x.architecture));
+    return [
+        `${v.memoryMb} MB`,
+        architectures.size > 1 ? v.architecture : '',
+        v.name === 'default' ? '' : escapeMarkdown(v.name),
+    ]
+        .filter(Boolean)
+        .join(' ');
+}
+/** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
+function monthlyEffect(v) {
+    const after = v.candidate.cost.monthlyUsd;
+    const delta = after - v.baseline.cost.monthlyUsd;
+    if (!Number.isFinite(after))
+        return '';
+    if (!Number.isFinite(delta))
+        return `${money(after)} a month`;
+    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
+}
+/**
+ * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
+ * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
+ * gate's own figures, and variant names escaped.
+ */
+function headlineText(f, h = headline(f)) {
+    const parts = [];
+    const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+    if (h.warm && usable)
+        parts.push(`warm ${changeWithInterval(h.warm)}`);
+    if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
+        parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
+    if (!usable)
+        parts.push(h.variant?.stopped
+            ? `no comparison: ${escapeMarkdown(h.variant.stopped)}`
+            : h.warm
+                ? changeWithInterval(h.warm)
+                : 'no comparison');
+    const at = usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended
+        ? ` at ${variantLabel(h.variant, f)}`
+        : '';
+    const recommended = h.recommended
+        ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
+        : '';
+    return `${at}: ${parts.join(', ')}${recommended}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment-state.ts
+
+
+
+const comment_state_PREFIX = '<!-- lambda-perf-gate-state v=1';
+const VERDICTS = (/* unused pure expression or super */ null && (['pass', 'fail', 'inconclusive']));
+const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+/** More is not read: a comment holds at most what fits GitHub's 65,536 characters anyway. */
+const MAX_LINE = 16_384;
+const MAX_FUNCTIONS = 200;
+const comment_state_SHA = /^[0-9a-f]{7,40}$/;
+/** A name as encodeURIComponent writes it: nothing that could end the HTML comment (`>` is %3E). */
+const ENCODED_NAME = /^[A-Za-z0-9%\-_.!~*'()]{0,600}$/;
+const CHANGE = /^[+-]\d{1,7}(\.\d)?$/;
+function commentState(report) {
+    const sha = report.context?.head?.sha;
+    return {
+        ...(sha !== undefined && comment_state_SHA.test(sha) ? { sha } : {}),
+        functions: report.functions.slice(0, MAX_FUNCTIONS).map((f) => {
+            const warm = headline(f).warm;
+            const change = warm && Number.isFinite(warm.ratio) ? Math.round((warm.ratio - 1) * 1000) / 10 : undefined;
+            return {
+                name: f.name,
+                verdict: f.verdict,
+                ...(change !== undefined && Number.isFinite(change) ? { warmChangePercent: change } : {}),
+            };
+        }),
+    };
+}
+/** The hidden line: `<!-- lambda-perf-gate-state v=1 sha=0a1b2c3 f=orders,fail,+23.4 -->`. */
+function stateMarker(state) {
+    const tokens = [comment_state_PREFIX];
+    if (state.sha)
+        tokens.push(`sha=${state.sha}`);
+    for (const f of state.functions) {
+        const change = f.warmChangePercent === undefined
+            ? '-'
+            : `${f.warmChangePercent >= 0 ? '+' : ''}${f.warmChangePercent.toFixed(1)}`;
+        tokens.push(`f=${encodeURIComponent(f.name)},${f.verdict},${change}`);
+    }
+    return `${tokens.join(' ')} -->`;
+}
+/** The state a previous comment's body holds, or undefined when it holds none that parses. */
+function readCommentState(body) {
+    const start = body.indexOf(comment_state_PREFIX);
+    if (start < 0)
+        return undefined;
+    const end = body.indexOf(' -->', start);
+    if (end < 0 || end - start > MAX_LINE)
+        return undefined;
+    const tokens = body
+        .slice(start + comment_state_PREFIX.length, end)
+        .split(' ')
+        .filter(Boolean);
+    let sha;
+    const functions = [];
+    for (const token of tokens) {
+        const [key, value = ''] = token.split(/=(.*)/s);
+        if (key === 'sha' && sha === undefined && comment_state_SHA.test(value)) {
+            sha = value;
+            continue;
+        }
+        const parts = value.split(',');
+        if (key !== 'f' || parts.length !== 3 || functions.length >= MAX_FUNCTIONS)
+            return undefined;
+        const [encoded = '', verdict = '', change = ''] = parts;
+        if (!ENCODED_NAME.test(encoded) ||
+            !VERDICTS.includes(verdict) ||
+            !(change === '-' || CHANGE.test(change)))
+            return undefined;
+        let name;
+        try {
+            name = decodeURIComponent(encoded);
+        }
+        catch {
+            return undefined;
+        }
+        functions.push({
+            name,
+            verdict: verdict,
+            ...(change === '-' ? {} : { warmChangePercent: Number(change) }),
+        });
+    }
+    return { ...(sha ? { sha } : {}), functions };
+}
+/**
+ * What changed since the comment's last version, as one markdown line, or '' when there was no
+ * previous version or nothing changed (a verdict, or a warm change by a point or more): a rerun
+ * that finds the same leaves the comment as it was. Names are the current report's (escaped); the previous state lends only its
+ * verdicts and figures, which were checked on reading.
+ */
+function sinceLastRun(previous, current) {
+    if (!previous)
+        return '';
+    const before = new Map(previous.functions.map((f) => [f.name, f]));
+    const changes = [];
+    for (const now of current.functions) {
+        const was = before.get(now.name);
+        if (!was)
+            continue;
+        const moved = was.warmChangePercent !== undefined &&
+            now.warmChangePercent !== undefined &&
+            Math.abs(was.warmChangePercent - now.warmChangePercent) >= 1;
+        if (was.verdict === now.verdict && !moved)
+            continue;
+        const figure = (f) => `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
+        changes.push(`${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`);
+    }
+    if (!changes.length)
+        return '';
+    const since = previous.sha ? ` (\`${previous.sha.slice(0, 7)}\`)` : '';
+    return `Since the last run${since}: ${changes.join('; ')}.`;
+}
+
+;// CONCATENATED MODULE: ./src/report/mermaid.ts
+const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
+/**
+ * Mermaid's xychart draws no legend; its lines take the palette's colours in order, so the palette
+ * is set and the legend written beneath in squares of the same colours.
+ */
+const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' };
+const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
+const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
+function chart(title, axis, memories, baseline, candidate) {
+    const top = Math.max(...baseline.filter(Number.isFinite), ...candidate.filter(Number.isFinite), 0) * 1.15;
+    return [
+        '```mermaid',
+        THEME,
+        'xychart-beta',
+        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
+        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
+        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
+        `  y-axis "${axis}" 0 --> ${round(top || 1)}`,
+        `  line [${baseline.map(round).join(', ')}]`,
+        `  line [${candidate.map(round).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+/**
+ * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
+ * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ */
+function memoryCharts(f) {
+    const groups = new Map();
+    for (const v of f.variants) {
+        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
+        groups.set(key, [...(groups.get(key) ?? []), v]);
+    }
+    const parts = [];
+    for (const [key, variants] of groups) {
+        if (variants.length < 2)
+            continue;
+        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
+        const memories = sorted.map((v) => v.memoryMb);
+        const series = {
+            duration: [sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)],
+            cost: [sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)],
+        };
+        // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
+        for (const [name, [baseline, candidate]] of Object.entries(series)) {
+            if (![...baseline, ...candidate].every(Number.isFinite))
+                continue;
+            parts.push(name === 'duration'
+                ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline, candidate)
+                : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline, candidate));
+        }
+    }
+    return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+
+
+
+/** The hidden marker that finds the gate's PR comment again. */
+const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
+/** GitHub's limit for a comment body. */
+const GITHUB_COMMENT_LIMIT = 65_536;
+const markdown_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
+const KIND_ICON = {
+    regression: '❌',
+    budget: '❌',
+    'wrong-answer': '❌',
+    'test-failure': '❌',
+    inconclusive: '⚠️',
+    'baseline-error': 'ℹ️',
+    notice: 'ℹ️',
+    'accepted-regression': '☑️',
+};
+const kindIcon = (kind) => KIND_ICON[kind] ?? 'ℹ️';
+/** A finding longer than this is cut above the fold; the details keep it whole. */
+const SHORT_FINDING = 220;
+/**
+ * A finding as one short line: the statistics in parentheses (the table and the details say them)
+ * are left out, and what remains is cut at a word. Parentheses with anything else (an error type)
+ * stay.
+ */
+function shortFinding(message) {
+    let text = withoutStatistics(message.split(/\r?\n/)[0]);
+    if (text.length > SHORT_FINDING) {
+        const space = text.lastIndexOf(' ', SHORT_FINDING - 1);
+        text = `${text.slice(0, space > SHORT_FINDING / 2 ? space : SHORT_FINDING - 1)}…`;
+    }
+    return text;
+}
+function withoutStatistics(text) {
+    for (let before = ''; before !== text;) {
+        before = text;
+        text = text.replace(/ ?\((?:[^()]*(?:\bCI\b|\bp[<=]|\bn=\d|environment pairs|too few to bound)[^()]*)\)/, '');
+    }
+    return text;
+}
+/** Whether the short line leaves out more than the statistics the details' tables show. */
+const cutShort = (message) => shortFinding(message) !== withoutStatistics(message);
+/**
+ * A regression the compact table shows in its row (the gate's own finding about one of its
+ * variants): listed together in one line instead of one line each.
+ */
+function shownInTable(f, reason) {
+    return (reason.kind === 'regression' &&
+        reason.variant !== undefined &&
+        f.variants.some((v) => v.id === reason.variant) &&
+        reason.message.startsWith(`${reason.variant}: `));
+}
+function regressionsLine(f) {
+    const at = (metric) => f.variants
+        .filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression'))
+        .map((v) => variantLabel(v, f));
+    const parts = [
+        { what: 'warm', where: at('warm') },
+        { what: 'cold start', where: at('cold') },
+    ]
+        .filter(({ where }) => where.length)
+        .map(({ what, where }) => `${what} at ${where.join(', ')}`);
+    return parts.length ? `❌ Slower beyond the ${(f.tolerance * 100).toFixed(0)}% tolerance: ${parts.join('; ')}` : '';
+}
+function resultText(v) {
+    const warm = v.comparisons.find((c) => c.metric === 'warm');
+    const cold = v.comparisons.find((c) => c.metric === 'cold');
+    const parts = [];
+    if (v.stopped)
+        parts.push('❌ stopped');
+    else if (!warm)
+        parts.push('–');
+    else if (warm.outcome === 'regression')
+        parts.push('❌ slower');
+    else if (warm.outcome === 'no-regression')
+        parts.push(warm.ciHigh < 1 ? '✅ faster' : '✅');
+    else
+        parts.push('⚠️ inconclusive');
+    if (cold?.outcome === 'regression')
+        parts.push('❌ cold start slower');
+    const overBudget = v.budgets.filter((b) => !b.ok).map((b) => escapeMarkdown(b.budget));
+    if (overBudget.length)
+        parts.push(`over budget: ${overBudget.join(', ')}`);
+    return parts.join(', ');
+}
+function variantRow(f, v) {
+    const warm = v.comparisons.find((c) => c.metric === 'warm');
+    const recommended = v.id === f.recommended?.variant;
+    const cells = [
+        recommended ? `**${variantLabel(v, f)}** ⭐` : variantLabel(v, f),
+        `${format_ms(v.baseline.warm.p50)} → ${format_ms(v.candidate.warm.p50)}`,
+        `${format_ms(v.baseline.warm.p90)} → ${format_ms(v.candidate.warm.p90)}`,
+        warm ? changeWithInterval(warm) : '–',
+        `${money(v.baseline.cost.perMillionUsd)} → ${money(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+        resultText(v),
+    ];
+    return `| ${cells.join(' | ')} |`;
+}
+function intervalText(c) {
+    return Number.isNaN(c.ratio) || unbounded(c)
+        ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
+        : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
+}
+function integrationDetails(f) {
+    const integration = f.integration;
+    if (!integration)
+        return [];
+    const warm = integration.comparisons.find((c) => c.metric === 'warm');
+    const lines = [
+        '',
+        `Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${escapeMarkdown(integration.variant)} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
+        '',
+        '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const build of ['baseline', 'candidate']) {
+        const runs = integration.runs.filter((r) => r.build === build);
+        const exits = runs.map((r) => (r.timedOut ? 'timeout' : escapeMarkdown(String(r.exitCode ?? r.signal)))).join(', ');
+        const s = integration[build];
+        lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
+    }
+    const rounds = warm?.rounds?.length
+        ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
+        : '';
+    lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
+    return lines;
+}
+/** The integration traffic's result in one line above the fold. */
+function integrationLine(f) {
+    const integration = f.integration;
+    if (!integration)
+        return '';
+    const warm = integration.comparisons.find((c) => c.metric === 'warm');
+    const icon = warm?.outcome === 'regression' ? '❌' : warm?.outcome === 'no-regression' ? '✅' : '⚠️';
+    const variant = f.variants.find((v) => v.id === integration.variant);
+    return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
+}
+function details(f) {
+    const lines = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
+    const cut = f.reasons.filter((r) => cutShort(r.message));
+    if (cut.length) {
+        lines.push('Findings in full:', '');
+        for (const reason of cut)
+            lines.push(`- ${kindIcon(reason.kind)} ${escapeMarkdown(reason.message)}`);
+        lines.push('');
+    }
+    lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
+    for (const v of f.variants) {
+        for (const c of v.comparisons) {
+            lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+        }
+    }
+    lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const v of f.variants) {
+        for (const [build, s] of [
+            ['baseline', v.baseline],
+            ['candidate', v.candidate],
+        ]) {
+            lines.push(`| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${format_ms(s.warm.p99)} | ${s.cold.n} | ${format_ms(s.cold.p50)} | ${format_ms(s.cold.p90)} | ${format_ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`);
+        }
+    }
+    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
+    if (budgets.length)
+        lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
+    lines.push(...integrationDetails(f));
+    lines.push('', `Tolerance ${(f.tolerance * 100).toFixed(0)}%. ${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${money(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).${f.recommended ? ` Recommendation: ${escapeMarkdown(f.recommended.why)}.` : ''}`, '', '</details>');
+    return lines.join('\n');
+}
+function functionSection(f, several, charts, depth) {
+    const lines = [];
+    if (several)
+        lines.push(`#### ${markdown_ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
+    const inTable = f.reasons.filter((r) => shownInTable(f, r));
+    const regressions = inTable.length ? regressionsLine(f) : '';
+    const findings = [
+        ...(regressions ? [`- ${regressions}`] : []),
+        ...f.reasons
+            .filter((r) => !regressions || !inTable.includes(r))
+            .map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
+    ];
+    const integration = integrationLine(f);
+    if (integration)
+        findings.push(`- ${integration}`);
+    if (findings.length)
+        lines.push(...findings, '');
+    if (depth !== 'findings') {
+        lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
+        for (const v of f.variants)
+            lines.push(variantRow(f, v));
+    }
+    const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
+    if (drawn)
+        lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+    if (depth === 'full' || depth === 'no-charts')
+        lines.push('', details(f));
+    return lines.join('\n').trimEnd();
+}
+function headlineLine(f) {
+    return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
+}
+/** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
+function commitText(commit) {
+    if (!commit || !/^[0-9a-f]{7,40}$/i.test(commit.sha))
+        return undefined;
+    return `\`${commit.sha.slice(0, 7)}\`${commit.ref ? ` (<code>${escapeMarkdown(commit.ref)}</code>)` : ''}`;
+}
+/**
+ * A workflow run's address, only if it has the shape GitHub gives one (a report file may come
+ * from the pull request's own code and say anything).
+ */
+function safeRunUrl(url) {
+    if (!url)
+        return undefined;
+    return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(url)
+        ? url
+        : undefined;
+}
+function contextLine(context) {
+    if (!context)
+        return '';
+    const head = commitText(context.head);
+    const base = commitText(context.base);
+    const comparing = head && base ? `Comparing ${head} with ${base}` : head ? `Measured ${head}` : '';
+    const url = safeRunUrl(context.runUrl);
+    const run = url ? `[workflow run](${url})` : '';
+    return [comparing, run].filter(Boolean).join(' · ');
+}
+/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
+function commentMarker(key, verdict) {
+    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
+}
+/**
+ * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
+ * verdict, the commits compared and the run, what changed since the last comment, notices, one
+ * headline per function, findings one short line each and one compact table; charts, statistics,
+ * environment pairs and budgets folded. Trimmed to the limit with a notice when it would not fit:
+ * charts go first, then the folded details, then the tables.
+ */
+function renderMarkdown(report, options = {}) {
+    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+    const state = commentState(report);
+    const notices = [
+        ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
+        ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+    ];
+    const context = contextLine(report.context);
+    const since = sinceLastRun(options.previous, state);
+    const several = report.functions.length > 1;
+    const header = [
+        ...(options.key === undefined
+            ? [COMMENT_MARKER]
+            : [commentMarker(options.key, report.verdict), stateMarker(state)]),
+        `## ${markdown_ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
+        ...(context || since
+            ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
+            : []),
+        ...notices.flatMap((n) => ['', `> ${n}`]),
+        '',
+        ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
+    ];
+    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const render = (depth, notice = '') => [
+        ...header,
+        '',
+        report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
+        ...(notice ? ['', notice] : []),
+        '',
+        footer,
+    ].join('\n');
+    const full = render('full');
+    if (full.length <= limit)
+        return full;
+    const notice = "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
+    for (const depth of ['no-charts', 'no-details', 'findings']) {
+        const body = render(depth, notice);
+        if (body.length <= limit)
+            return body;
+    }
+    // Cut at a line, so no tag, entity or escape is left half written.
+    const body = render('findings');
+    const room = limit - notice.length - 2;
+    return `${body.slice(0, Math.max(0, body.lastIndexOf('\n', room)))}\n\n${notice}`.slice(0, limit);
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
+ * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
+ * job log only, never in a comment, and it never sees what an integration command printed, so the
+ * gate redacts by itself: the values of secret-looking environment variables, and every value a
+ * command asked to mask with `::add-mask::`.
+ */
+/** What replaces a secret. */
+const REDACTED = '***';
+/**
+ * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
+ * and protect nothing (a real token, key or password is longer).
+ */
+const MIN_SECRET_LENGTH = 8;
+/** Words that mark an environment variable as secret, matched anywhere in its name. */
+const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
+const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
+/** The gate's own inputs that carry such a word but no secret. */
+const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
+/** Whether an environment variable's name says it holds a secret. */
+function isSecretName(name) {
+    if (NOT_SECRET.has(name.toUpperCase()))
+        return false;
+    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
+}
+const ADD_MASK = /::add-mask::(.*)$/;
+/**
+ * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
+ * units) and decide the exit code or find things again. They hold no secret, and redacting them
+ * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
+ */
+const DECIDING_FIELDS = new Set([
+    'verdict',
+    'kind',
+    'outcome',
+    'metric',
+    'build',
+    'unit',
+    'architecture',
+    'strategy',
+    'mode',
+    'backend',
+    'status',
+    'eventName',
+]);
+/**
+ * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
+ * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
+ */
+function maskedValue(line) {
+    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
+    if (!match)
+        return undefined;
+    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
+    return value === '' ? undefined : value;
+}
+class Redactor {
+    secrets = new Set();
+    pattern;
+    /** A redactor for the values of the secret-looking variables in `env`. */
+    static fromEnvironment(env) {
+        const redactor = new Redactor();
+        for (const [name, value] of Object.entries(env))
+            if (value !== undefined && isSecretName(name))
+                redactor.add(value);
+        return redactor;
+    }
+    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
+    add(value) {
+        for (const candidate of [value, ...value.split(/\r?\n/)]) {
+            const trimmed = candidate.trim();
+            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
+                this.secrets.add(trimmed);
+                this.pattern = undefined;
+            }
+        }
+    }
+    /** How many distinct values it redacts. */
+    get size() {
+        return this.secrets.size;
+    }
+    text(text) {
+        if (this.secrets.size === 0)
+            return text;
+        // Longest first, so a secret that contains another is replaced whole.
+        this.pattern ??= new RegExp([...this.secrets]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'), 'g');
+        return text.replace(this.pattern, REDACTED);
+    }
+    /**
+     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
+     * fields above; keys are the model's own and are left as they are.
+     */
+    deep(value) {
+        return this.walk(value, undefined);
+    }
+    walk(value, key) {
+        if (typeof value === 'string')
+            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
+        if (Array.isArray(value))
+            return value.map((item) => this.walk(item, undefined));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
+        }
+        return value;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal.ts
+
+function terminal_table(rows) {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+    return rows
+        .map((row) => row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd())
+        .join('\n');
+}
+/** The report for a terminal: verdict, a table per function, reasons, recommendation. */
+function renderTerminal(report) {
+    const out = [];
+    out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
+    if (!report.environment.cpuScaledByMemory)
+        out.push(`note: ${report.environment.statement}`);
+    for (const f of report.functions) {
+        out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`);
+        const rows = [
+            ['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result'],
+        ];
+        for (const v of f.variants) {
+            const warm = v.comparisons.find((c) => c.metric === 'warm');
+            rows.push([
+                `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
+                `${format_ms(v.baseline.warm.p50)} -> ${format_ms(v.candidate.warm.p50)}`,
+                warm
+                    ? unbounded(warm)
+                        ? TOO_FEW.warm
+                        : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`
+                    : '-',
+                `${format_ms(v.baseline.warm.p90)} -> ${format_ms(v.candidate.warm.p90)}`,
+                `${format_ms(v.baseline.cold.p90)} -> ${format_ms(v.candidate.cold.p90)}`,
+                `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+                `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
+                warm?.outcome ?? '-',
+            ]);
+        }
+        out.push(terminal_table(rows));
+        if (f.integration) {
+            const i = f.integration;
+            const warm = i.comparisons.find((c) => c.metric === 'warm');
+            const count = (build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
+            out.push(`  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${format_ms(i.baseline.warm.p50)} -> ${format_ms(i.candidate.warm.p50)} ms` +
+                (warm
+                    ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}`
+                    : '') +
+                (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''));
+        }
+        for (const reason of f.reasons)
+            out.push(`  - [${reason.kind}] ${reason.message}`);
+        out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
+
+/** A failure of the platform or its access, not of the code under test: exit code 3. */
+class InfrastructureError extends Error {
+    kind;
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+        this.name = 'InfrastructureError';
+    }
+}
+/** Whether `error` is an infrastructure error of one of `kinds`. */
+function isInfrastructureError(error, ...kinds) {
+    return error instanceof InfrastructureError && (kinds.length === 0 || kinds.includes(error.kind));
+}
+/**
+ * The one mapper from SDK errors to messages a person can act on, naming the permission or the
+ * resource involved.
+ */
+function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
+    const e = (error ?? {});
+    const status = e.$metadata?.httpStatusCode;
+    const code = e.code ?? e.cause?.code ?? networkCodeIn(e.message);
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
+        return new InfrastructureError('unreachable', `cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
+    }
+    // Refused credentials answer 403 too: name them before the status says "permission".
+    if (e.name === 'UnrecognizedClientException' ||
+        e.name === 'InvalidSignatureException' ||
+        e.name === 'ExpiredTokenException' ||
+        e.name === 'CredentialsProviderError') {
+        return new InfrastructureError('credentials', `AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+    }
+    if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
+        return new InfrastructureError('denied', `permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
+    }
+    if (e.name === 'ResourceNotFoundException')
+        return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
+    if (e.name === 'TooManyRequestsException')
+        return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
+    return new InfrastructureError('failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
+}
+/**
+ * The socket error code in a message. The SDK wraps an error thrown from another realm (as under
+ * jest's VM modules) into "AWS SDK error wrapper for Error: connect ECONNREFUSED ...", dropping its
+ * `code`; this is the one place that reads a foreign error's text.
+ */
+function networkCodeIn(message) {
+    return /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET)\b/.exec(message ?? '')?.[1];
+}
+/** Errors worth retrying with backoff once the SDK's own attempts are spent. */
+function isRetryable(error) {
+    const e = (error ?? {});
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    return (e.name === 'TooManyRequestsException' ||
+        e.name === 'ServiceException' ||
+        e.name === 'ResourceConflictException' ||
+        status >= 500 ||
+        status === 429);
+}
+
+;// CONCATENATED MODULE: ./src/gate/backend.ts
+
+
+/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+async function probeBackend(endpoint) {
+    const lambda = {
+        kind: 'aws',
+        cpuScaledByMemory: true,
+        statement: 'Measured on AWS Lambda, where CPU scales with memory.',
+    };
+    if (!endpoint)
+        return lambda;
+    let response;
+    try {
+        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+    }
+    catch {
+        throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+    }
+    if (!response.ok)
+        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    const info = (await response.json());
+    // Where functions share the service's user, every report says so.
+    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
+    // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
+    const hostArchitecture = info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64'
+        ? info.hostArchitecture
+        : process.arch === 'arm64'
+            ? 'arm64'
+            : 'x86_64';
+    const limitations = Array.isArray(info.limitations)
+        ? info.limitations.filter((l) => typeof l === 'string')
+        : [];
+    return {
+        kind: 'local',
+        cpuScaledByMemory: info.cpuThrottling?.enabled === true,
+        statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
+        hostArchitecture,
+        limitations,
+    };
+}
+/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+function checkForBackend(config, backend, source) {
+    if (backend.kind !== 'aws')
+        return;
+    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role
+        ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
+        : []);
+    if (problems.length)
+        throw new ConfigError(source, problems);
 }
 
 ;// CONCATENATED MODULE: ./src/gate/cleanup.ts
@@ -52586,151 +54544,19 @@ function cleanupOnSignals(cleanup, exitCode) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/gate/backend.ts
-
-
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
-async function probeBackend(endpoint) {
-    const lambda = { kind: 'aws', cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' };
-    if (!endpoint)
-        return lambda;
-    let response;
-    try {
-        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
-    }
-    catch {
-        throw new InfrastructureError(`cannot reach the Lambda endpoint ${endpoint}; is it running?`);
-    }
-    if (!response.ok)
-        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-    const info = (await response.json());
-    // Where functions share the service's user, every report says so.
-    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
-    return { kind: 'local', cpuScaledByMemory: info.cpuThrottling?.enabled === true, statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim() };
-}
-/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
-function checkForBackend(config, backend, source) {
-    if (backend.kind !== 'aws')
-        return;
-    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`] : []);
-    if (problems.length)
-        throw new ConfigError(source, problems);
-}
-
-;// CONCATENATED MODULE: ./src/analysis/pricing.ts
-const X86_TIERS = [
-    { upToGbSeconds: 6e9, pricePerGbSecond: 0.0000166667 },
-    { upToGbSeconds: 15e9, pricePerGbSecond: 0.000015 },
-    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000133334 },
-];
-const ARM_TIERS = [
-    { upToGbSeconds: 7.5e9, pricePerGbSecond: 0.0000133334 },
-    { upToGbSeconds: 18.75e9, pricePerGbSecond: 0.0000120001 },
-    { upToGbSeconds: Infinity, pricePerGbSecond: 0.0000106667 },
-];
-/** us-east-1's request price; some regions charge more or less (see `requestPriceUsd`). */
-const REQUEST_PRICE_USD = 0.2 / 1e6;
-/** Regional request prices per million where they differ from us-east-1 (shared/FACTS.md "Pricing"). */
-const REQUEST_PRICES_PER_MILLION = {
-    'af-south-1': 0.27,
-    'ap-east-1': 0.28,
-    'me-south-1': 0.25,
-    'eu-south-1': 0.23,
-    'eu-central-2': 0.22,
-    'ap-southeast-5': 0.18,
-};
-/** The price of one request in a region. */
-function requestPriceUsd(region) {
-    const perMillion = REQUEST_PRICES_PER_MILLION[region];
-    return perMillion === undefined ? REQUEST_PRICE_USD : perMillion / 1e6;
-}
-/** SnapStart (from price-list copies): cache per GB-second while a version is active, restore per GB. */
-const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
-const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
-const SECONDS_PER_MONTH = 730 * 3600;
-/** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
-const MAX_BILLED_INIT_MS = 10_000;
-/** x86 price per ms at 128 MB relative to the default 2.1e-9. */
-const REGION_FACTORS = {
-    'ap-east-1': 2.9 / 2.1,
-    'af-south-1': 2.8 / 2.1,
-    'me-south-1': 2.6 / 2.1,
-    'eu-south-1': 2.4 / 2.1,
-};
-function regionFactor(region) {
-    return REGION_FACTORS[region] ?? 1;
-}
-/** The average price per GB-second when a month's usage is `monthlyGbSeconds`, walking the tiers. */
-function blendedPricePerGbSecond(architecture, region, monthlyGbSeconds) {
-    const tiers = architecture === 'arm64' ? ARM_TIERS : X86_TIERS;
-    const factor = regionFactor(region);
-    if (monthlyGbSeconds <= 0)
-        return tiers[0].pricePerGbSecond * factor;
-    let cost = 0;
-    let from = 0;
-    for (const tier of tiers) {
-        const inTier = Math.min(monthlyGbSeconds, tier.upToGbSeconds) - from;
-        if (inTier <= 0)
-            break;
-        cost += inTier * tier.pricePerGbSecond;
-        from = tier.upToGbSeconds;
-    }
-    return (cost / monthlyGbSeconds) * factor;
-}
-/**
- * The price of a function's own GB-seconds when the account's aggregate for the month is
- * `accountGbSeconds` (this function included): what the function adds at the top of the account's
- * tiers. With no account volume, the first tier's price.
- */
-function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accountGbSeconds) {
-    if (accountGbSeconds <= 0 || functionGbSeconds <= 0)
-        return blendedPricePerGbSecond(architecture, region, 0);
-    const total = Math.max(accountGbSeconds, functionGbSeconds);
-    const cost = (gbSeconds) => (gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds);
-    return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
-}
-/**
- * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
- * cold starts (whose INIT is billed), plus the request charge and SnapStart charges; and the
- * month's cost at the configured traffic, priced through the tiers.
- */
-function estimateCost(inputs) {
-    const gb = inputs.memoryMb / 1024;
-    const c = inputs.coldStartRate;
-    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
-    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
-    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, inputs.accountGbSecondsPerMonth ?? 0);
-    const requestPrice = requestPriceUsd(inputs.region);
-    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
-    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
-    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
-    // Every invocation pays for its duration as a warm one would; cold starts add what their
-    // billed INIT (and slower first run) cost beyond that.
-    const compute = warmCompute;
-    const coldStarts = c * (coldCompute - warmCompute);
-    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-    const perInvocation = compute + coldStarts + requestPrice + restore;
-    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
-    return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
-        pricePerGbSecond: price,
-        breakdownPerMillionUsd: { compute: compute * 1e6, requests: requestPrice * 1e6, coldStarts: coldStarts * 1e6, snapStart: restore * 1e6 },
-    };
-}
-/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
-function billedColdMs(reportedBilledMs, durationMs, initMs) {
-    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
 
 
 
 function distribution(values) {
     const sorted = sortedCopy(values);
-    return { n: sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), mean: mean(sorted) };
+    return {
+        n: sorted.length,
+        p50: quantile(sorted, 0.5),
+        p90: quantile(sorted, 0.9),
+        p99: quantile(sorted, 0.99),
+        mean: mean(sorted),
+    };
 }
 /**
  * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
@@ -52756,47 +54582,64 @@ function armStats(samples, context) {
         wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
         warmBilledMsMean: warmBilledMs,
         coldBilledMsMean: coldBilledMs,
-        cost: estimateCost({
-            memoryMb: context.memoryMb,
-            architecture: context.architecture,
-            region: context.region,
-            warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
-            coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
-            coldStartRate: context.coldStartRate,
-            invocationsPerMonth: context.invocationsPerMonth,
-            snapStart: context.snapStart,
-            ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
-            ...(context.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
-        }),
+        cost: context.managedInstances
+            ? estimateManagedInstancesCost({
+                region: context.region,
+                invocationsPerMonth: context.invocationsPerMonth,
+                ...context.managedInstances,
+            })
+            : estimateCost({
+                memoryMb: context.memoryMb,
+                architecture: context.architecture,
+                region: context.region,
+                warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
+                coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
+                coldStartRate: context.coldStartRate,
+                invocationsPerMonth: context.invocationsPerMonth,
+                snapStart: context.snapStart,
+                ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
+                ...(context.accountGbSecondsPerMonth === undefined
+                    ? {}
+                    : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
+                ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
+            }),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/budgets.ts
+
+/** How each budget reads its figure from one build's statistics at one variant (NaN: not measured). */
+const READ = {
+    'warm-p50-ms': (s) => s.warm.p50,
+    'warm-p90-ms': (s) => s.warm.p90,
+    'warm-p99-ms': (s) => s.warm.p99,
+    'cold-p50-ms': (s) => s.cold.p50,
+    'cold-p90-ms': (s) => s.cold.p90,
+    'cost-per-million-usd': (s) => s.cost.perMillionUsd,
+    'max-memory-used-pct': (s) => (100 * s.maxMemoryUsedMb) / s.memorySizeMb,
+};
 /** Checks a candidate's figures at one variant against every budget set. */
 function checkBudgets(stats, budgets) {
-    const checks = [];
-    const add = (budget, limit, value, unit) => {
+    return BUDGET_KEYS.flatMap((budget) => {
+        const limit = budgets[budget];
+        if (limit === undefined)
+            return [];
+        const value = READ[budget](stats);
         // A figure that could not be measured (no cold starts seen) cannot meet a budget.
-        if (limit !== undefined)
-            checks.push({ budget, limit, value, unit, ok: !Number.isNaN(value) && value <= limit });
-    };
-    add('warm-p50-ms', budgets.warmP50Ms, stats.warm.p50, 'ms');
-    add('warm-p90-ms', budgets.warmP90Ms, stats.warm.p90, 'ms');
-    add('warm-p99-ms', budgets.warmP99Ms, stats.warm.p99, 'ms');
-    add('cold-p50-ms', budgets.coldP50Ms, stats.cold.p50, 'ms');
-    add('cold-p90-ms', budgets.coldP90Ms, stats.cold.p90, 'ms');
-    add('cost-per-million-usd', budgets.costPerMillionUsd, stats.cost.perMillionUsd, 'USD');
-    add('max-memory-used-pct', budgets.maxMemoryUsedPct, (100 * stats.maxMemoryUsedMb) / stats.memorySizeMb, '%');
-    return checks;
+        return [{ budget, limit, value, unit: BUDGET_METRICS[budget].unit, ok: !Number.isNaN(value) && value <= limit }];
+    });
 }
 /** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
-const isLatencyBudget = (check) => check.budget !== 'cost-per-million-usd';
+const isLatencyBudget = (check) => BUDGET_METRICS[check.budget].judges === 'latency';
 
 ;// CONCATENATED MODULE: ./src/analysis/recommend.ts
 
+
+/** Whether a candidate's timings describe its own architecture (not another host's CPU). */
+const measuredOnOwnArchitecture = (c) => c.measuredOn === undefined || c.measuredOn === c.architecture;
 const speedOf = (c) => c.stats.warm.p90;
 const costOf = (c) => c.stats.cost.perInvocationUsd;
-const money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
+const recommend_money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
 /**
  * Picks the variant the candidate build should run with:
  * - cost: the cheapest per invocation;
@@ -52804,16 +54647,18 @@ const money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
  * - balanced: the lowest weighted sum of cost and p90, each relative to the best variant's;
  * - cheapest-within-budget: the cheapest whose latency and memory budgets all hold, or the
  *   fastest when none does (the verdict then reports the budget).
+ * A variant whose timings were taken on a host of another architecture is never picked: its
+ * speed and cost describe the host's CPU, not its own.
  */
 function recommend(candidates, strategy, balancedWeight) {
-    const usable = candidates.filter((c) => !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
+    const usable = candidates.filter((c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
     if (usable.length === 0)
         return undefined;
     const pick = (score) => usable.reduce((best, c) => (score(c) < score(best) ? c : best));
     switch (strategy) {
         case 'cost': {
             const best = pick(costOf);
-            return { variant: best.variant, strategy, why: `cheapest at ${money(costOf(best))}` };
+            return { variant: best.variant, strategy, why: `cheapest at ${recommend_money(costOf(best))}` };
         }
         case 'speed': {
             const best = pick(speedOf);
@@ -52823,51 +54668,33 @@ function recommend(candidates, strategy, balancedWeight) {
             const minCost = Math.min(...usable.map(costOf));
             const minSpeed = Math.min(...usable.map(speedOf));
             const best = pick((c) => balancedWeight * (costOf(c) / minCost) + (1 - balancedWeight) * (speedOf(c) / minSpeed));
-            return { variant: best.variant, strategy, why: `best balance (weight ${balancedWeight} on cost): ${money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms` };
+            return {
+                variant: best.variant,
+                strategy,
+                why: `best balance (weight ${balancedWeight} on cost): ${recommend_money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms`,
+            };
         }
         case 'cheapest-within-budget': {
             const within = usable.filter((c) => c.budgets.filter(isLatencyBudget).every((b) => b.ok));
             if (within.length === 0) {
                 const fastest = pick(speedOf);
-                return { variant: fastest.variant, strategy, why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)` };
+                return {
+                    variant: fastest.variant,
+                    strategy,
+                    why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)`,
+                };
             }
             const best = within.reduce((a, c) => (costOf(c) < costOf(a) ? c : a));
-            return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${money(costOf(best))}` };
+            return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${recommend_money(costOf(best))}` };
         }
+        default:
+            return assertNever(strategy, 'strategy');
     }
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-/** Number formats shared by the renderers. */
-const format_ms = (value) => (Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
-/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
-const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-const usd = (value) => {
-    if (Number.isNaN(value))
-        return '–';
-    if (value >= 100)
-        return `$${value.toFixed(0)}`;
-    if (value >= 0.01 || value === 0)
-        return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
-    return `$${value.toPrecision(2)}`;
-};
-const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
-const percentChange = (value) => (value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`);
-/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-const blocksText = (blocks) => blocks.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
-/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
-function unitsText(c) {
-    if (c.blocks?.length)
-        return blocksText(c.blocks);
-    if (!c.environmentPairs)
-        return c.units ? `${c.units} environment pairs` : '–';
-    const sd = (value) => (value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`);
-    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/model.ts
 /** Bumped on any change a reader of the JSON report would notice. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** The worst of several verdicts: fail over inconclusive over pass. */
 function worstVerdict(verdicts) {
     if (verdicts.includes('fail'))
@@ -52875,6 +54702,20 @@ function worstVerdict(verdicts) {
     if (verdicts.includes('inconclusive'))
         return 'inconclusive';
     return 'pass';
+}
+/** What each kind of finding does to a function's verdict; a new kind must say. */
+const VERDICT_OF_REASON = {
+    regression: 'fail',
+    budget: 'fail',
+    'wrong-answer': 'fail',
+    'test-failure': 'fail',
+    inconclusive: 'inconclusive',
+    'baseline-error': 'pass',
+    notice: 'pass',
+};
+/** A function's verdict from its findings. */
+function verdictOf(reasons) {
+    return worstVerdict(reasons.map((r) => VERDICT_OF_REASON[r.kind]));
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
@@ -52884,14 +54725,25 @@ function worstVerdict(verdicts) {
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 /** The comparison in one line; integration comparisons name their rounds. */
 function describeComparison(c) {
-    const units = c.environmentPairs ? `${c.units} environment pairs, ${c.nBaseline} warm pairs` : c.blocks?.length ? `n=${c.nBaseline}/${c.nCandidate}; by round ${blocksText(c.blocks)}` : `n=${c.nBaseline}/${c.nCandidate}`;
-    const interval = c.ciHigh === Infinity || c.ciLow === 0 ? 'too few to bound' : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+    const units = c.environmentPairs
+        ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
+        : c.rounds?.length
+            ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
+            : `n=${c.nBaseline}/${c.nCandidate}`;
+    const interval = c.ciHigh === Infinity || c.ciLow === 0
+        ? 'too few to bound'
+        : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
     return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 function failuresByExemplar(samples) {
     const byExemplar = new Map();
     for (const sample of samples) {
-        const entry = byExemplar.get(sample.exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        const entry = byExemplar.get(sample.exemplar) ?? {
+            calls: 0,
+            wrong: 0,
+            firstWrong: '',
+            errors: new Map(),
+        };
         entry.calls++;
         if (sample.errorType)
             entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
@@ -52936,15 +54788,24 @@ function failureReasons(samples, alpha) {
         const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
         const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
         if (c.wrong)
-            reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})` });
+            reasons.push({
+                kind: 'wrong-answer',
+                message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})`,
+            });
         if (b.wrong)
-            reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar` });
+            reasons.push({
+                kind: 'baseline-error',
+                message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar`,
+            });
         for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
             const inCandidate = c.errors.get(type) ?? 0;
             const inBaseline = b.errors.get(type) ?? 0;
             const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
             if (inCandidate === 0) {
-                reasons.push({ kind: 'baseline-error', message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar` });
+                reasons.push({
+                    kind: 'baseline-error',
+                    message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar`,
+                });
                 continue;
             }
             const share = c.calls / Math.max(1, c.calls + b.calls);
@@ -52953,9 +54814,15 @@ function failureReasons(samples, alpha) {
             if (beyondChance || always)
                 reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
             else if (inBaseline > 0)
-                reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding` });
+                reasons.push({
+                    kind: 'notice',
+                    message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding`,
+                });
             else
-                reasons.push({ kind: 'notice', message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists` });
+                reasons.push({
+                    kind: 'notice',
+                    message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists`,
+                });
         }
     }
     return reasons;
@@ -52971,7 +54838,11 @@ function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha
     for (const variant of variants) {
         for (const c of variant.comparisons) {
             if (c.outcome === 'regression') {
-                reasons.push({ kind: 'regression', variant: variant.id, message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+                reasons.push({
+                    kind: 'regression',
+                    variant: variant.id,
+                    message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+                });
             }
             else if (c.outcome === 'inconclusive' && c.metric === 'warm') {
                 reasons.push({
@@ -52987,14 +54858,18 @@ function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha
         if (check.ok)
             continue;
         const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-        const value = Number.isNaN(check.value) ? 'not measured' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
-        reasons.push({ kind: 'budget', variant: recommended.id, message: `${recommended.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}` });
+        const value = Number.isNaN(check.value)
+            ? 'not measured'
+            : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
+        reasons.push({
+            kind: 'budget',
+            variant: recommended.id,
+            message: `${recommended.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}`,
+        });
     }
     if (integration)
         reasons.push(...integrationReasons(integration, tolerance));
-    const failing = reasons.some((r) => r.kind === 'wrong-answer' || r.kind === 'regression' || r.kind === 'budget' || r.kind === 'test-failure');
-    const verdict = worstVerdict([failing ? 'fail' : 'pass', reasons.some((r) => r.kind === 'inconclusive') ? 'inconclusive' : 'pass']);
-    return { verdict, reasons };
+    return { verdict: verdictOf(reasons), reasons };
 }
 /**
  * What the integration profile adds: a failing command is a failing test, reported with its
@@ -53006,7 +54881,11 @@ function integrationReasons(integration, tolerance) {
     for (const run of integration.runs) {
         const failed = run.timedOut || run.exitCode !== 0;
         if (failed) {
-            const how = run.timedOut ? 'timed out' : run.exitCode === null ? `was killed (${run.signal ?? 'signal'})` : `exited with ${run.exitCode}`;
+            const how = run.timedOut
+                ? 'timed out'
+                : run.exitCode === null
+                    ? `was killed (${run.signal ?? 'signal'})`
+                    : `exited with ${run.exitCode}`;
             const tail = run.outputTail.trim().split('\n').slice(-5).join('\n');
             reasons.push({
                 kind: run.build === 'candidate' ? 'test-failure' : 'baseline-error',
@@ -53014,18 +54893,29 @@ function integrationReasons(integration, tolerance) {
             });
         }
         if (!run.complete) {
-            reasons.push({ kind: 'notice', message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short` });
+            reasons.push({
+                kind: 'notice',
+                message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short`,
+            });
         }
     }
     const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
     for (const c of integration.comparisons) {
         if (c.outcome === 'regression') {
-            reasons.push({ kind: 'regression', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance` });
+            reasons.push({
+                kind: 'regression',
+                variant: integration.variant,
+                message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+            });
         }
     }
     for (const check of integration.budgets) {
         if (!check.ok && !Number.isNaN(check.value)) {
-            reasons.push({ kind: 'budget', variant: integration.variant, message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}` });
+            reasons.push({
+                kind: 'budget',
+                variant: integration.variant,
+                message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}`,
+            });
         }
     }
     return reasons;
@@ -53061,7 +54951,11 @@ function analyzeFunction(input) {
             invocationsPerMonth: input.traffic.invocationsPerMonth,
             snapStart: variant.snapStart,
             ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
-            ...(input.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+            ...(input.traffic.accountGbSecondsPerMonth === undefined
+                ? {}
+                : { accountGbSecondsPerMonth: input.traffic.accountGbSecondsPerMonth }),
+            ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
+            ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
         };
         const baseline = armStats(of('baseline'), costContext);
         const candidate = armStats(of('candidate'), costContext);
@@ -53077,32 +54971,74 @@ function analyzeFunction(input) {
             candidate,
             comparisons: decisions.find((d) => d.variant === variant.id)?.comparisons ?? [],
             budgets: checkBudgets(candidate, spec.budgets),
-            costChangePercent: comparable ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100 : null,
+            costChangePercent: comparable
+                ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100
+                : null,
             ...(stopped ? { stopped } : {}),
+            ...(input.host && input.host.architecture !== variant.architecture
+                ? { measuredOn: input.host.architecture }
+                : {}),
         };
     });
-    const recommendation = recommend(variants.filter((v) => !v.stopped).map((v) => ({ variant: v.id, stats: v.candidate, budgets: v.budgets })), input.strategy, input.balancedWeight);
-    const { verdict, reasons } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+    const recommendation = recommend(variants
+        .filter((v) => !v.stopped)
+        .map((v) => ({
+        variant: v.id,
+        stats: v.candidate,
+        budgets: v.budgets,
+        architecture: v.architecture,
+        ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}),
+    })), input.strategy, input.balancedWeight);
+    const { verdict, reasons: findings } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
+    const reasons = [...findings, ...measurementNotices(variants, input.host)];
     const recommended = input.variants.find((v) => v.id === recommendation?.variant);
     return {
         verdict,
         reasons,
         recommended: recommendation && recommended
-            ? { variant: recommendation.variant, memory: recommended.memoryMb, architecture: recommended.architecture, strategy: recommendation.strategy, why: recommendation.why }
+            ? {
+                variant: recommendation.variant,
+                memory: recommended.memoryMb,
+                architecture: recommended.architecture,
+                strategy: recommendation.strategy,
+                why: recommendation.why,
+            }
             : null,
         variants,
     };
 }
+/**
+ * What the figures cannot show, as notices (they never change the verdict): variants timed on a
+ * host of another architecture, each way the local host differs from Lambda, and prices the
+ * table could not give exactly.
+ */
+function measurementNotices(variants, host) {
+    const notices = [];
+    for (const variant of variants) {
+        if (!variant.measuredOn)
+            continue;
+        notices.push({
+            kind: 'notice',
+            variant: variant.id,
+            message: `${variant.architecture} timings measured on an ${variant.measuredOn} host: they describe this host's CPU, not ${variant.architecture} Lambda, so ${variant.id} is never recommended`,
+        });
+    }
+    for (const limitation of host?.limitations ?? [])
+        notices.push({ kind: 'notice', message: `local host: ${limitation}` });
+    const costNotes = new Set(variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]));
+    for (const note of costNotes)
+        notices.push({ kind: 'notice', message: `price: ${note}` });
+    return notices;
+}
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(2684);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
-var client_lambda_dist_cjs = __nccwpck_require__(1696);
+var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(2684);
 ;// CONCATENATED MODULE: ./src/lambda/client.ts
 
 
 
-const USER_AGENT = ['lambda-perf-gate', '0.1.0'];
+
+const USER_AGENT = ['lambda-perf-gate', TOOL_VERSION];
 function isLoopback(endpoint) {
     const host = new URL(endpoint).hostname;
     return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
@@ -53137,17 +55073,23 @@ function sharedSettings(options) {
  * credentials in the environment, with placeholders.
  */
 function createLambdaClient(options) {
-    return new client_lambda_dist_cjs/* LambdaClient */.Nox(sharedSettings(options));
+    return new dist_cjs/* LambdaClient */.Nox(sharedSettings(options));
 }
 /** CloudWatch Logs, for the REPORT lines of integration traffic; the same endpoint serves both locally. */
 function createLogsClient(options) {
-    return new dist_cjs/* CloudWatchLogsClient */.TFr(sharedSettings(options));
+    return new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr(sharedSettings(options));
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/retry.ts
 
 const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const DEFAULT_RETRY = { attempts: 8, baseMs: 100, capMs: 5000, sleep: realSleep, random: Math.random };
+const DEFAULT_RETRY = {
+    attempts: 8,
+    baseMs: 100,
+    capMs: 5000,
+    sleep: realSleep,
+    random: Math.random,
+};
 /**
  * Retries throttling and server errors with capped exponential backoff and full jitter, after
  * the SDK's own attempts; `onRetry` counts them for the report.
@@ -53205,6 +55147,8 @@ function zipDirectory(root) {
 
 
 
+
+
 /** Longest the gate waits for a function to become Active or finish an update. */
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
@@ -53240,7 +55184,7 @@ class PerfFunctionDeployer {
             };
         }
         const template = spec.template;
-        const config = await this.call('GetFunctionConfiguration', template, () => this.context.client.send(new client_lambda_dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: template })));
+        const config = await this.call('GetFunctionConfiguration', template, () => this.context.client.send(new dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: template })));
         const runtime = spec.runtime ?? config.Runtime;
         const handler = spec.handler ?? config.Handler;
         const timeoutS = spec.timeoutS ?? config.Timeout;
@@ -53250,9 +55194,26 @@ class PerfFunctionDeployer {
         if (config.EphemeralStorage)
             extra.EphemeralStorage = config.EphemeralStorage;
         if (config.VpcConfig?.SubnetIds?.length)
-            extra.VpcConfig = { SubnetIds: config.VpcConfig.SubnetIds, SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [] };
+            extra.VpcConfig = {
+                SubnetIds: config.VpcConfig.SubnetIds,
+                SecurityGroupIds: config.VpcConfig.SecurityGroupIds ?? [],
+            };
         if (config.LoggingConfig?.LogFormat)
             extra.LoggingConfig = { LogFormat: config.LoggingConfig.LogFormat };
+        // Settings Lambda takes only at creation: a perf function without them would be another
+        // kind of function (on-demand instead of Managed Instances, not tenant-isolated, not durable).
+        if (config.TenancyConfig)
+            extra.TenancyConfig = config.TenancyConfig;
+        if (config.DurableConfig)
+            extra.DurableConfig = config.DurableConfig;
+        if (config.CapacityProviderConfig)
+            extra.CapacityProviderConfig = config.CapacityProviderConfig;
+        if (config.CapacityProviderConfig && !spec.managedInstances) {
+            const provider = config.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig?.CapacityProviderArn ??
+                'its capacity provider';
+            // The configuration's mistake, found on reading the template, before anything is created.
+            throw new UsageError(`${spec.name}: the template ${template} runs on Lambda Managed Instances (${provider}), billed by instance rather than GB-second; set managed-instances.instance-type (and instances) for this function so its cost is priced as the EC2 instances + 15% + requests`);
+        }
         return {
             ...(runtime ? { runtime } : {}),
             ...(handler ? { handler } : {}),
@@ -53278,7 +55239,7 @@ class PerfFunctionDeployer {
             case 'alias': {
                 const qualifier = location.kind === 'version' ? location.version : location.alias;
                 const template = spec.template ?? '';
-                const fn = await this.call('GetFunction', `${template}:${qualifier}`, () => this.context.client.send(new client_lambda_dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: template, Qualifier: qualifier })));
+                const fn = await this.call('GetFunction', `${template}:${qualifier}`, () => this.context.client.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: template, Qualifier: qualifier })));
                 if (fn.Code?.ImageUri)
                     return { imageUri: fn.Code.ImageUri };
                 const response = await fetch(fn.Code?.Location ?? '').catch((error) => {
@@ -53288,6 +55249,8 @@ class PerfFunctionDeployer {
                     throw describeAwsError(new Error(`HTTP ${response.status}`), 'GetFunction', `${template}:${qualifier} (code download)`);
                 return { zip: Buffer.from(await response.arrayBuffer()) };
             }
+            default:
+                return assertNever(location, 'code location');
         }
     }
     /**
@@ -53297,11 +55260,15 @@ class PerfFunctionDeployer {
      * request is in flight (deleting a function that never came to be is harmless).
      */
     async createFunctions(baseName, base, codes, variants, onCreating) {
-        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({ name: perfFunctionVariantName(baseName, build, index), build, variant })));
+        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({
+            name: perfFunctionVariantName(baseName, build, index),
+            build,
+            variant,
+        })));
         const isImage = 'imageUri' in codes.baseline;
         const settled = await Promise.allSettled(functions.map(async ({ name, build, variant }) => {
             onCreating(name);
-            await this.call('CreateFunction', name, () => this.context.client.send(new client_lambda_dist_cjs/* CreateFunctionCommand */.Y8X({
+            await this.call('CreateFunction', name, () => this.context.client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
                 FunctionName: name,
                 Role: base.role,
                 ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
@@ -53329,15 +55296,24 @@ class PerfFunctionDeployer {
      */
     async publish(fn, base, label) {
         const { client } = this.context;
-        await this.call('UpdateFunctionConfiguration', fn.name, () => client.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({ FunctionName: fn.name, Environment: { Variables: this.environment(base, fn.build, fn.variant, label) } })));
+        await this.call('UpdateFunctionConfiguration', fn.name, () => client.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({
+            FunctionName: fn.name,
+            Environment: { Variables: this.environment(base, fn.build, fn.variant, label) },
+        })));
         await this.waitUpdated(fn.name);
         const description = `${fn.build} ${fn.variant.id} ${label}`;
-        const published = await this.call('PublishVersion', fn.name, () => client.send(new client_lambda_dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: fn.name, Description: description })));
+        const published = await this.call('PublishVersion', fn.name, () => client.send(new dist_cjs/* PublishVersionCommand */.D3m({ FunctionName: fn.name, Description: description })));
         if (!published.Version)
             throw describeAwsError(new Error('no version in the answer'), 'PublishVersion', fn.name);
         if (fn.variant.snapStart)
             await this.waitActive(fn.name, published.Version);
-        return { functionName: fn.name, build: fn.build, variant: fn.variant, qualifier: published.Version, functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}` };
+        return {
+            functionName: fn.name,
+            build: fn.build,
+            variant: fn.variant,
+            qualifier: published.Version,
+            functionArn: published.FunctionArn ?? `${fn.name}:${published.Version}`,
+        };
     }
     environment(base, build, variant, label) {
         return {
@@ -53352,18 +55328,18 @@ class PerfFunctionDeployer {
     /** Deletes the function and all its versions; a function already gone is fine. */
     async remove(functionName) {
         try {
-            await this.call('DeleteFunction', functionName, () => this.context.client.send(new client_lambda_dist_cjs/* DeleteFunctionCommand */.Z3K({ FunctionName: functionName })));
+            await this.call('DeleteFunction', functionName, () => this.context.client.send(new dist_cjs/* DeleteFunctionCommand */.Z3K({ FunctionName: functionName })));
         }
         catch (error) {
-            if (!/was not found/.test(error.message))
+            if (!isInfrastructureError(error, 'not-found'))
                 throw error;
         }
     }
     async waitActive(functionName, qualifier) {
-        await this.call('GetFunction', functionName, () => (0,client_lambda_dist_cjs/* waitUntilFunctionActiveV2 */._RC)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }));
+        await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionActiveV2 */._RC)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }));
     }
     async waitUpdated(functionName) {
-        await this.call('GetFunction', functionName, () => (0,client_lambda_dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
+        await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
 }
 /** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
@@ -53392,9 +55368,20 @@ const TEXT_FIELDS = {
 };
 function complete(fields) {
     const { requestId, durationMs, billedDurationMs, memorySizeMb, maxMemoryUsedMb } = fields;
-    if (requestId === undefined || durationMs === undefined || billedDurationMs === undefined)
+    if (requestId === undefined || durationMs === undefined)
         return undefined;
-    if (memorySizeMb === undefined || maxMemoryUsedMb === undefined)
+    // Lambda Managed Instances report Duration alone; a line missing only some of the rest is malformed.
+    if (billedDurationMs === undefined && memorySizeMb === undefined && maxMemoryUsedMb === undefined) {
+        return {
+            status: 'success',
+            ...fields,
+            billedDurationMs: 0,
+            memorySizeMb: 0,
+            maxMemoryUsedMb: 0,
+            managedInstances: true,
+        };
+    }
+    if (billedDurationMs === undefined || memorySizeMb === undefined || maxMemoryUsedMb === undefined)
         return undefined;
     return { status: 'success', ...fields };
 }
@@ -53434,7 +55421,7 @@ function parseJson(line) {
         return undefined;
     const body = record.record;
     const metrics = (body.metrics ?? {});
-    const number = (key) => (typeof metrics[key] === 'number' ? metrics[key] : undefined);
+    const number = (key) => typeof metrics[key] === 'number' ? metrics[key] : undefined;
     const fields = {};
     if (typeof body.requestId === 'string')
         fields.requestId = body.requestId;
@@ -53484,7 +55471,7 @@ function parseReportLines(text) {
 async function invokeForReport(client, functionName, qualifier, payload, retry, onRetry, endpoint) {
     let output;
     try {
-        output = await withRetry(() => client.send(new client_lambda_dist_cjs/* InvokeCommand */.mdN({ FunctionName: functionName, Qualifier: qualifier, Payload: payload, LogType: 'Tail' })), retry, onRetry);
+        output = await withRetry(() => client.send(new dist_cjs/* InvokeCommand */.mdN({ FunctionName: functionName, Qualifier: qualifier, Payload: payload, LogType: 'Tail' })), retry, onRetry);
     }
     catch (error) {
         throw describeAwsError(error, 'InvokeFunction', `${functionName}:${qualifier}`, endpoint);
@@ -53495,7 +55482,7 @@ async function invokeForReport(client, functionName, qualifier, payload, retry, 
     const log = Buffer.from(output.LogResult ?? '', 'base64').toString('utf8');
     const report = parseReportLines(log).at(-1);
     if (!report)
-        throw new InfrastructureError(`the invocation of ${functionName}:${qualifier} returned no REPORT line in its log tail`);
+        throw new InfrastructureError('protocol', `the invocation of ${functionName}:${qualifier} returned no REPORT line in its log tail`);
     const body = Buffer.from(output.Payload ?? []);
     if (!output.FunctionError)
         return { report, payload: body };
@@ -53512,6 +55499,34 @@ async function invokeForReport(client, functionName, qualifier, payload, retry, 
 }
 
 ;// CONCATENATED MODULE: ./src/measure/expect.ts
+/**
+ * What an invocation's answer means for its exemplar. With `expect-error`, the expected error
+ * type is the correct answer (no error, measured like any other call), a success is a wrong
+ * answer, and another error type stays an error. Otherwise an error is an error, and a response
+ * that lacks what `expect` asks for is a wrong answer.
+ */
+function judgeAnswer(exemplar, errorType, payload) {
+    if (exemplar.expectError !== undefined) {
+        if (errorType === exemplar.expectError)
+            return {};
+        return errorType
+            ? { errorType }
+            : { wrongAnswer: `succeeded where the error ${exemplar.expectError} was expected` };
+    }
+    if (errorType)
+        return { errorType };
+    if (exemplar.expect === undefined)
+        return {};
+    let response;
+    try {
+        response = JSON.parse(payload.toString('utf8'));
+    }
+    catch {
+        response = payload.toString('utf8');
+    }
+    const wrongAnswer = subsetMismatch(response, exemplar.expect);
+    return wrongAnswer ? { wrongAnswer } : {};
+}
 /**
  * Subset match: every key and value in `expected` must be found in `actual` (arrays
  * element by element). Returns where and how they differ, or undefined when they match.
@@ -53623,17 +55638,7 @@ class Sampler {
     }
     async measure(arm, exemplar, environmentPair, pair) {
         const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
-        let wrongAnswer;
-        if (!errorType && exemplar.expect !== undefined) {
-            let response;
-            try {
-                response = JSON.parse(payload.toString('utf8'));
-            }
-            catch {
-                response = payload.toString('utf8');
-            }
-            wrongAnswer = subsetMismatch(response, exemplar.expect);
-        }
+        const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
         this.samples.push(sampleFromReport(report, {
             function: this.deps.functionName,
             build: arm.build,
@@ -53642,7 +55647,7 @@ class Sampler {
             sequence: this.samples.length,
             environmentPair,
             ...(pair === undefined ? {} : { pair }),
-        }, { errorType, wrongAnswer }));
+        }, { errorType: unexpectedError, wrongAnswer }));
     }
 }
 
@@ -53719,7 +55724,12 @@ function platformInvocations(messages) {
     }
     const reports = accepted.map((a) => lines[a.report].metrics);
     const printed = lines.filter((l) => l.kind === 'report').length;
-    return { reports, reportIndexes: accepted.map((a) => a.report), starts: reports.length + (underWay ? 1 : 0), ignored: printed - reports.length };
+    return {
+        reports,
+        reportIndexes: accepted.map((a) => a.report),
+        starts: reports.length + (underWay ? 1 : 0),
+        ignored: printed - reports.length,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/log-reports.ts
@@ -53729,7 +55739,7 @@ function platformInvocations(messages) {
 async function streamsOfVersion(logs, group, version) {
     const names = [];
     try {
-        for await (const page of (0,dist_cjs/* paginateDescribeLogStreams */.er6)({ client: logs }, { logGroupName: group })) {
+        for await (const page of (0,client_cloudwatch_logs_dist_cjs/* paginateDescribeLogStreams */.er6)({ client: logs }, { logGroupName: group })) {
             for (const stream of page.logStreams ?? [])
                 if (stream.logStreamName?.includes(`[${version}]`))
                     names.push(stream.logStreamName);
@@ -53748,7 +55758,12 @@ async function readWindow(logs, options) {
     const byStream = new Map();
     // FilterLogEvents takes at most 100 stream names at a time.
     for (let i = 0; i < streams.length; i += 100) {
-        const pages = (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, { logGroupName: options.logGroup, logStreamNames: streams.slice(i, i + 100), startTime: options.startMs, endTime: options.endMs });
+        const pages = (0,client_cloudwatch_logs_dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, {
+            logGroupName: options.logGroup,
+            logStreamNames: streams.slice(i, i + 100),
+            startTime: options.startMs,
+            endTime: options.endMs,
+        });
         for await (const page of pages) {
             for (const event of page.events ?? []) {
                 const stream = event.logStreamName ?? '';
@@ -53846,7 +55861,15 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
                 onLine(partial);
             partial = '';
             const endedAt = Date.now();
-            resolve({ exitCode, signal, timedOut, durationMs: endedAt - startedAt, outputTail: shortTail(tail), startedAt, endedAt });
+            resolve({
+                exitCode,
+                signal,
+                timedOut,
+                durationMs: endedAt - startedAt,
+                outputTail: shortTail(tail),
+                startedAt,
+                endedAt,
+            });
         };
         child.on('error', (error) => {
             tail = `${tail}\n${error.message}`.slice(-TAIL_CHARS);
@@ -53854,105 +55877,6 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
         });
         child.on('close', (code, signal) => finish(code, signal));
     });
-}
-
-;// CONCATENATED MODULE: ./src/report/redact.ts
-/**
- * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
- * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
- * job log only, never in a comment, and it never sees what an integration command printed, so the
- * gate redacts by itself: the values of secret-looking environment variables, and every value a
- * command asked to mask with `::add-mask::`.
- */
-/** What replaces a secret. */
-const REDACTED = '***';
-/**
- * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
- * and protect nothing (a real token, key or password is longer).
- */
-const MIN_SECRET_LENGTH = 8;
-/** Words that mark an environment variable as secret, matched anywhere in its name. */
-const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
-/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
-const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
-/** The gate's own inputs that carry such a word but no secret. */
-const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
-/** Whether an environment variable's name says it holds a secret. */
-function isSecretName(name) {
-    if (NOT_SECRET.has(name.toUpperCase()))
-        return false;
-    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
-}
-const ADD_MASK = /::add-mask::(.*)$/;
-/**
- * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
- * units) and decide the exit code or find things again. They hold no secret, and redacting them
- * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
- */
-const DECIDING_FIELDS = new Set(['verdict', 'kind', 'outcome', 'metric', 'build', 'unit', 'architecture', 'strategy', 'mode', 'backend', 'status', 'eventName']);
-/**
- * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
- * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
- */
-function maskedValue(line) {
-    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
-    if (!match)
-        return undefined;
-    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
-    return value === '' ? undefined : value;
-}
-class Redactor {
-    secrets = new Set();
-    pattern;
-    /** A redactor for the values of the secret-looking variables in `env`. */
-    static fromEnvironment(env) {
-        const redactor = new Redactor();
-        for (const [name, value] of Object.entries(env))
-            if (value !== undefined && isSecretName(name))
-                redactor.add(value);
-        return redactor;
-    }
-    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
-    add(value) {
-        for (const candidate of [value, ...value.split(/\r?\n/)]) {
-            const trimmed = candidate.trim();
-            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
-                this.secrets.add(trimmed);
-                this.pattern = undefined;
-            }
-        }
-    }
-    /** How many distinct values it redacts. */
-    get size() {
-        return this.secrets.size;
-    }
-    text(text) {
-        if (this.secrets.size === 0)
-            return text;
-        // Longest first, so a secret that contains another is replaced whole.
-        this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
-        return text.replace(this.pattern, REDACTED);
-    }
-    /**
-     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
-     * fields above; keys are the model's own and are left as they are.
-     */
-    deep(value) {
-        return this.walk(value, undefined);
-    }
-    walk(value, key) {
-        if (typeof value === 'string')
-            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
-        if (Array.isArray(value))
-            return value.map((item) => this.walk(item, undefined));
-        if (value !== null && typeof value === 'object') {
-            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
-        }
-        return value;
-    }
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./src/gate/integration.ts
@@ -53981,7 +55905,14 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
 function integrationEnvironment(spec, arm, config) {
     const functionName = arm.functionName;
     const endpoint = config.endpoint;
-    const values = { arn: arm.functionArn, name: functionName, qualifier: arm.qualifier, build: arm.build, region: config.region, endpoint: endpoint ?? '' };
+    const values = {
+        arn: arm.functionArn,
+        name: functionName,
+        qualifier: arm.qualifier,
+        build: arm.build,
+        region: config.region,
+        endpoint: endpoint ?? '',
+    };
     const expand = (text) => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key) => values[key] ?? '');
     const local = usesPlaceholderCredentials(endpoint);
     const localKey = localAccessKeyFor(endpoint);
@@ -53989,10 +55920,23 @@ function integrationEnvironment(spec, arm, config) {
         ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
-        ...(endpoint ? { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint, LAMBDA_PERF_GATE_ENDPOINT: endpoint } : {}),
+        ...(endpoint
+            ? {
+                AWS_ENDPOINT_URL_LAMBDA: endpoint,
+                AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoint,
+                LAMBDA_PERF_GATE_ENDPOINT: endpoint,
+            }
+            : {}),
         ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : {}),
         // The embedded service's own key, in place of the runner's: its session token would not match.
-        ...(localKey ? { AWS_ACCESS_KEY_ID: localKey.accessKeyId, AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined } : {}),
+        ...(localKey
+            ? {
+                AWS_ACCESS_KEY_ID: localKey.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: localKey.secretAccessKey,
+                AWS_SESSION_TOKEN: undefined,
+                AWS_PROFILE: undefined,
+            }
+            : {}),
         LAMBDA_PERF_GATE_FUNCTION_ARN: arm.functionArn,
         LAMBDA_PERF_GATE_FUNCTION_NAME: functionName,
         LAMBDA_PERF_GATE_QUALIFIER: arm.qualifier,
@@ -54023,7 +55967,9 @@ async function runAgainst(spec, variant, arm, context, sequence) {
         ...(context.config.endpoint ? { endpoint: context.config.endpoint } : {}),
     });
     const samples = collected.reports.map((report) => sampleFromReport(report, { function: spec.name, build, variant: variant.id, exemplar: EXEMPLAR, sequence: sequence() }, report.status === 'success' ? {} : { errorType: report.errorType ?? report.status }));
-    const forged = collected.ignored ? `; ${collected.ignored} REPORT lines the function printed itself were not counted` : '';
+    const forged = collected.ignored
+        ? `; ${collected.ignored} REPORT lines the function printed itself were not counted`
+        : '';
     context.progress(`${spec.name}: integration: ${build} exit ${result.exitCode ?? result.signal}, ${collected.reports.length} invocations in the logs${forged}`);
     return {
         samples,
@@ -54080,7 +56026,9 @@ async function integrationProfile(spec, variant, armOf, context) {
         coldStartRate: context.config.traffic.coldStartRate,
         invocationsPerMonth: context.config.traffic.invocationsPerMonth,
         snapStart: variant.snapStart,
-        ...(context.config.traffic.accountGbSecondsPerMonth === undefined ? {} : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
+        ...(context.config.traffic.accountGbSecondsPerMonth === undefined
+            ? {}
+            : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
     };
     // The k-th invocations of the two runs of a round, paired.
     const roundLogRatios = rounds.map(({ baseline, candidate }) => {
@@ -54093,24 +56041,39 @@ async function integrationProfile(spec, variant, armOf, context) {
     const warm = integration.concurrent
         ? // Each round still meets the host in its own way (which run got going first, what else
             // ran then), and that lasts the whole round: a decision must hold in every round.
-            { metric: 'warm', variant: variant.id, nBaseline: paired.length, nCandidate: paired.length, evidence: { paired }, blocks: roundLogRatios }
+            {
+                metric: 'warm',
+                variant: variant.id,
+                nBaseline: paired.length,
+                nCandidate: paired.length,
+                evidence: { paired },
+                rounds: roundLogRatios,
+            }
         : (() => {
             // Whole runs are the units: each run's median warm Duration.
             const baseline = runMedians('baseline');
             const candidate = runMedians('candidate');
-            return { metric: 'warm', variant: variant.id, nBaseline: baseline.length, nCandidate: candidate.length, evidence: { baseline, candidate } };
+            return {
+                metric: 'warm',
+                variant: variant.id,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            };
         })();
     const metrics = [warm, ...unpairedColdMetric(variant.id, samples)];
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
-    const comparable = 'paired' in warm.evidence ? warm.evidence.paired.length > 0 : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
+    const comparable = 'paired' in warm.evidence
+        ? warm.evidence.paired.length > 0
+        : warm.evidence.baseline.length > 0 && warm.evidence.candidate.length > 0;
     const comparisons = comparable ? decideFixed(metrics, rules) : [];
     const candidate = armStats(samples.filter((s) => s.build === 'candidate'), costContext);
     return {
         command: integration.command,
         variant: variant.id,
         mode: integration.concurrent ? 'concurrent' : 'sequential',
-        runs: rounds.flatMap((r, i) => (integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run])),
+        runs: rounds.flatMap((r, i) => integration.concurrent || i % 2 === 0 ? [r.baseline.run, r.candidate.run] : [r.candidate.run, r.baseline.run]),
         baseline: armStats(samples.filter((s) => s.build === 'baseline'), costContext),
         candidate,
         comparisons,
@@ -54181,7 +56144,7 @@ function perfFunctionName(functionName, runId) {
 
 
 
-const TOOL_VERSION = '0.1.0';
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -54190,7 +56153,11 @@ async function runGate(options) {
     const progress = options.progress ?? (() => undefined);
     const runId = options.runId ?? (0,external_node_crypto_.randomBytes)(4).toString('hex');
     const seed = config.sampling.seed ?? Number.parseInt(runId.slice(0, 8), 16) >>> 0;
-    const clientOptions = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 6 };
+    const clientOptions = {
+        region: config.region,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        maxAttempts: 6,
+    };
     const client = options.client ?? createLambdaClient(clientOptions);
     const logsClient = options.logsClient ?? createLogsClient(clientOptions);
     let retries = 0;
@@ -54244,7 +56211,12 @@ async function runGate(options) {
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
         verdict,
         summary: summarise(functions),
-        environment: { cpuScaledByMemory: backend.cpuScaledByMemory, statement: backend.statement },
+        environment: {
+            cpuScaledByMemory: backend.cpuScaledByMemory,
+            statement: backend.statement,
+            ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
+            ...(backend.limitations?.length ? { limitations: backend.limitations } : {}),
+        },
         settings: {
             confidence: config.sampling.confidence,
             passConfidence: config.sampling.passConfidence,
@@ -54260,6 +56232,7 @@ async function runGate(options) {
         functions,
     };
 }
+/** One line per function: verdict, recommendation, number of findings. */
 function summarise(functions) {
     return functions
         .map((f) => {
@@ -54278,8 +56251,16 @@ async function gateFunction(spec, context) {
         candidate: await deployer.codeFor(spec.candidate, spec),
     };
     const variants = planVariants(spec, base.memoryMb);
-    const plan = { pairsPerEnvironment: config.sampling.pairsPerEnvironment, batch: config.sampling.batch, maxEnvironmentPairs: config.sampling.maxEnvironmentPairs };
-    const rules = { alpha: 1 - config.sampling.confidence, beta: 1 - config.sampling.passConfidence, tolerance: spec.tolerance };
+    const plan = {
+        pairsPerEnvironment: config.sampling.pairsPerEnvironment,
+        batch: config.sampling.batch,
+        maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
+    };
+    const rules = {
+        alpha: 1 - config.sampling.confidence,
+        beta: 1 - config.sampling.passConfidence,
+        tolerance: spec.tolerance,
+    };
     progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
     const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
     const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
@@ -54319,10 +56300,14 @@ async function gateFunction(spec, context) {
         region: config.region,
         traffic: config.traffic,
         ...(base.runtime ? { runtime: base.runtime } : {}),
+        ...(base.extra.EphemeralStorage?.Size ? { ephemeralStorageMb: base.extra.EphemeralStorage.Size } : {}),
         strategy: config.strategy,
         balancedWeight: config.balancedWeight,
         stopped,
         ...(integration ? { integration } : {}),
+        ...(context.backend.hostArchitecture
+            ? { host: { architecture: context.backend.hostArchitecture, limitations: context.backend.limitations ?? [] } }
+            : {}),
     });
     progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
     return {
@@ -54364,8 +56349,12 @@ class EnvironmentPairPublisher {
                 arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
             return arms;
         };
-        const perVariant = await Promise.all(variants.map(async (variant) => ({ variant, baseline: await versions('baseline', variant), candidate: await versions('candidate', variant) })));
-        return perVariant.flatMap(({ variant, baseline, candidate }) => baseline.flatMap((arm, i) => (candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : [])));
+        const perVariant = await Promise.all(variants.map(async (variant) => ({
+            variant,
+            baseline: await versions('baseline', variant),
+            candidate: await versions('candidate', variant),
+        })));
+        return perVariant.flatMap(({ variant, baseline, candidate }) => baseline.flatMap((arm, i) => candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : []));
     }
     cancel() {
         this.cancelled = true;
@@ -54385,7 +56374,10 @@ async function measureSequentially(spec, context, sampler, publisher, variants) 
     try {
         for (let look = 1; look <= looks && open.length; look++) {
             const targets = await next;
-            next = look < looks ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1)) : undefined;
+            next =
+                look < looks
+                    ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1))
+                    : undefined;
             // A guard against an unhandled rejection while this look measures; the next look awaits it.
             next?.catch(() => undefined);
             await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
@@ -54394,10 +56386,18 @@ async function measureSequentially(spec, context, sampler, publisher, variants) 
                 if (failing)
                     stopped.set(variant.id, failing);
             }
-            const decisions = decideSequential({ samples: sampler.samples, variants: open.map((v) => v.id), plan, rules, stopped });
+            const decisions = decideSequential({
+                samples: sampler.samples,
+                variants: open.map((v) => v.id),
+                plan,
+                rules,
+                stopped,
+            });
             open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
             progress(`${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
-                decisions.map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`).join('; '));
+                decisions
+                    .map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`)
+                    .join('; '));
         }
     }
     finally {
@@ -54418,298 +56418,163 @@ function runCost(samples, variants, region) {
     let cost = 0;
     for (const s of samples) {
         const variant = variants.find((v) => v.id === s.variant);
-        const price = blendedPricePerGbSecond(variant?.architecture ?? 'x86_64', region, 0);
-        cost += (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * price + REQUEST_PRICE_USD;
+        const architecture = variant?.architecture ?? 'x86_64';
+        cost +=
+            (s.billedDurationMs / 1000) * (s.memorySizeMb / 1024) * blendedPricePerGbSecond(architecture, region, 0) +
+                requestPriceUsd(region, architecture);
     }
     return cost;
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
+;// CONCATENATED MODULE: ./src/session.ts
+
+
+
+
+
+
+
 /**
- * The JSON report, written and read back without loss. JSON has no Infinity or NaN (JSON.stringify
- * writes null for both), yet a report holds them: an unbounded confidence limit is Infinity, a
- * figure with no samples NaN. They are written as the strings "Infinity", "-Infinity" and "NaN",
- * which a reader in another language can still parse, and read back as numbers, so a report
- * renders the same after its own round trip (the workflow_run half of the fork-safe pair reads it).
+ * One gate session, as the CLI and the action both run it: start the embedded service when
+ * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
+ * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
+ * before (reading the configuration) and after (writing files, commenting, the exit code) is
+ * the caller's.
  */
-const NON_FINITE = { Infinity: Infinity, '-Infinity': -Infinity, NaN: Number.NaN };
-function serializeReport(report) {
-    return `${JSON.stringify(report, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`;
+async function runSession(options) {
+    const { redactor } = options;
+    let service;
+    let registry;
+    const uninstall = cleanupOnSignals(async (signal) => {
+        options.onSignal(signal);
+        for (const problem of (await registry?.runAll()) ?? [])
+            options.onCleanupProblem(redactor.text(problem));
+        await service?.stop();
+    }, options.signalExitCode);
+    try {
+        let config = options.config;
+        if (options.local) {
+            service = await startLocalLambda({ requireAuth: true });
+            config = { ...config, endpoint: service.endpoint };
+        }
+        const backend = await probeBackend(config.endpoint);
+        checkForBackend(config, backend, options.source);
+        const measured = await runGate({
+            config,
+            backend,
+            ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+            progress: (line) => options.progress?.(redactor.text(line)),
+            onCleanupRegistry: (r) => (registry = r),
+            onSecret: (value) => {
+                redactor.add(value);
+                options.onSecret?.(value);
+            },
+        });
+        return { report: redactor.deep(measured), config };
+    }
+    catch (error) {
+        // The caller prints the message; it may quote what a function or a command said.
+        if (error instanceof Error) {
+            error.message = redactor.text(error.message);
+            // The stack repeats the message: a bug's report shows it.
+            if (error.stack)
+                error.stack = redactor.text(error.stack);
+        }
+        throw error;
+    }
+    finally {
+        uninstall();
+        await service?.stop();
+    }
 }
-/**
- * Parses a report file. Strings spelling a non-finite number become that number again; a text
- * field that happens to read exactly "NaN" or "Infinity" comes back as a number, which the
- * renderers print as the same text.
- */
-function parseReport(text) {
-    return JSON.parse(text, (_key, value) => (typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value));
-}
-/** Fields the renderers escape (text from functions, commands and configs), and the endpoint URL. */
-const FREE_TEXT = new Set(['message', 'command', 'why', 'statement', 'summary', 'note', 'outputTail', 'name', 'perfFunction', 'function', 'errorType', 'endpoint']);
-/** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
-const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
-/**
- * Problems with a report file that the renderers would pass through as they are: a text field
- * outside FREE_TEXT (a verdict, an id, a unit, a time) holding markup or a line break. A report
- * file from a pull request's own run (`mode: comment`) may have been written by its code.
- */
-function unexpectedText(report) {
-    const problems = [];
-    const walk = (value, path, key) => {
-        if (typeof value === 'string') {
-            if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
-                problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
-        }
-        else if (Array.isArray(value)) {
-            value.forEach((item, i) => walk(item, `${path}[${i}]`, undefined));
-        }
-        else if (value !== null && typeof value === 'object') {
-            for (const [k, item] of Object.entries(value))
-                walk(item, `${path}.${k}`, k);
-        }
+/** Exit codes of the CLI; the action fails its step for all but `pass`. */
+const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 };
+function classifyFailure(error) {
+    if (error instanceof ConfigError)
+        return { kind: 'usage', exitCode: EXIT.usage, message: error.message };
+    if (error instanceof UsageError ||
+        error?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
+        return { kind: 'usage', exitCode: EXIT.usage, message: errorMessage(error) };
+    }
+    if (error instanceof InfrastructureError)
+        return { kind: 'infrastructure', exitCode: EXIT.infrastructure, message: `infrastructure error: ${error.message}` };
+    // The operating system refused something (a port in use, a file not writable): the host's
+    // problem, not a bug.
+    const system = error;
+    if (typeof system?.syscall === 'string' && typeof system.code === 'string') {
+        return {
+            kind: 'infrastructure',
+            exitCode: EXIT.infrastructure,
+            message: `infrastructure error: ${errorMessage(error)}`,
+        };
+    }
+    const trace = error?.stack;
+    // Where it happened: the stack's frames only (its first lines repeat the message).
+    const frames = typeof trace === 'string' ? trace.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+    const stack = frames.length ? `\n${frames.slice(0, 5).join('\n')}` : '';
+    return {
+        kind: 'bug',
+        exitCode: EXIT.bug,
+        message: `internal error: ${errorMessage(error)}. This is a bug in lambda-perf-gate; please report it with this message.${stack}`,
     };
-    walk(report, '$', undefined);
-    return problems;
 }
 
-;// CONCATENATED MODULE: ./src/report/escape.ts
+;// CONCATENATED MODULE: ./src/cli/output-paths.ts
+
+
 /**
- * Text from a function, a command or a report file (error types and messages, responses, output
- * tails, names), made inert for GitHub-flavoured markdown: it reads the same in the PR comment and
- * the job summary, but cannot close the comment's `<details>`, add HTML, images or links, mention
- * or notify anyone, break out of a table cell, or start a block of its own.
- *
- * - `&`, `<`, `>` become entities, so no tag (`</details>`, `<img>`, `<!--`) survives.
- * - A backslash goes before what could make a link or image (`[`, `]`), a code span, a table cell
- *   border (`|`), emphasis or strike-through (`*`, `~`, and `_` at a word's edge), math (`$`),
- *   and before a backslash, which could otherwise escape the renderer's own markup after it.
- * - `@mentions`, `#123` references and autolinks (`https://`, `www.`) are broken by a zero-width
- *   space, which GitHub's mention, reference and link detection does not cross.
- * - Line breaks become `<br>`: the text stays one line, inside its table cell or list item, so it
- *   cannot start a heading, list, quote or code block.
- *
- * Meant for markdown context; inside a code span backslashes and entities would show, so wrap the
- * result in `<code>...</code>` to show it as code.
+ * Why a file given on the command line cannot be written, or undefined when it can: checked
+ * before the run, so that a typo in a path does not lose a whole measurement at the end.
  */
-function escapeMarkdown(text) {
-    return String(text)
-        .replace(/[\\`*[\]|~$]/g, '\\$&')
-        .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/@/g, '@\u200b')
-        .replace(/#(?=\w)/g, '#\u200b')
-        .replace(/\b(https?|ftp|mailto|file|data|javascript|vbscript):/gi, '$1\u200b:')
-        .replace(/\bwww\./gi, 'www\u200b.')
-        .replace(/\r\n?|\n/g, '<br>');
+function unwritable(path) {
+    const target = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+    if (target?.isDirectory())
+        return `${path} is a directory; give a file name`;
+    const directory = (0,external_node_path_.dirname)((0,external_node_path_.resolve)(path));
+    const parent = (0,external_node_fs_.statSync)(directory, { throwIfNoEntry: false });
+    if (!parent)
+        return `the directory ${directory} does not exist`;
+    if (!parent.isDirectory())
+        return `${directory} is not a directory`;
+    try {
+        (0,external_node_fs_.accessSync)(target ? path : directory, external_node_fs_.constants.W_OK);
+    }
+    catch {
+        return target ? `${path} is not writable` : `the directory ${directory} is not writable`;
+    }
+    return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/report/mermaid.ts
-const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
-function chart(title, axis, memories, baseline, candidate) {
-    const top = Math.max(...baseline, ...candidate) * 1.15;
-    return [
-        '```mermaid',
-        'xychart-beta',
-        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
-        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
-        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
-        `  y-axis "${axis}" 0 --> ${round(top)}`,
-        `  line [${baseline.map(round).join(', ')}]`,
-        `  line [${candidate.map(round).join(', ')}]`,
-        '```',
-    ].join('\n');
-}
+;// CONCATENATED MODULE: ./src/cli/progress.ts
 /**
- * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
- * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ * Progress of a run for a person watching. On a terminal each step rewrites one status line
+ * (carriage return, erase line), cut to the terminal's width so it never wraps; elsewhere (CI
+ * logs, files) each step is a line of its own. `end` finishes the live line before other output.
  */
-function memoryCharts(f) {
-    const groups = new Map();
-    for (const v of f.variants) {
-        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
-        groups.set(key, [...(groups.get(key) ?? []), v]);
+class ProgressLine {
+    stream;
+    live = false;
+    constructor(stream) {
+        this.stream = stream;
     }
-    const parts = [];
-    for (const [key, variants] of groups) {
-        if (variants.length < 2)
-            continue;
-        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
-        const memories = sorted.map((v) => v.memoryMb);
-        parts.push(chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)), chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)));
-    }
-    return parts.length ? `${parts.join('\n\n')}\n\nFirst line: baseline; second line: candidate.` : '';
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-
-/** The hidden marker that finds the gate's PR comment again. */
-const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
-/** GitHub's limit for a comment body. */
-const GITHUB_COMMENT_LIMIT = 65_536;
-const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-const REASON_ICON = { regression: '❌', budget: '❌', 'wrong-answer': '❌', 'test-failure': '❌', inconclusive: '⚠️', 'baseline-error': 'ℹ️', notice: 'ℹ️' };
-function outcomeText(c) {
-    if (!c)
-        return '–';
-    if (c.outcome === 'regression')
-        return '❌ regression';
-    if (c.outcome === 'no-regression')
-        return c.ciHigh < 1 ? '✅ faster' : '✅ no regression';
-    return '⚠️ inconclusive';
-}
-function variantRow(v, recommended) {
-    const warm = v.comparisons.find((c) => c.metric === 'warm');
-    const cold = v.comparisons.find((c) => c.metric === 'cold');
-    const failedBudgets = v.budgets.filter((b) => !b.ok).map((b) => b.budget);
-    const cells = [
-        `${recommended ? '**' : ''}${v.id}${recommended ? '** ⭐' : ''}`,
-        `${format_ms(v.baseline.warm.p50)} → ${format_ms(v.candidate.warm.p50)}`,
-        warm ? `${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)})` : '–',
-        `${format_ms(v.baseline.warm.p90)} → ${format_ms(v.candidate.warm.p90)}`,
-        `${format_ms(v.baseline.cold.p90)} → ${format_ms(v.candidate.cold.p90)}${cold?.outcome === 'regression' ? ' ❌' : ''}`,
-        `${usd(v.baseline.cost.perMillionUsd)} → ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
-        `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
-        `${outcomeText(warm)}${failedBudgets.length ? `, over budget: ${failedBudgets.join(', ')}` : ''}`,
-    ];
-    return `| ${cells.join(' | ')} |`;
-}
-function details(f) {
-    const lines = ['<details><summary>Details</summary>', ''];
-    lines.push('| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const v of f.variants) {
-        for (const [build, s] of [['baseline', v.baseline], ['candidate', v.candidate]]) {
-            lines.push(`| ${v.id} | ${build} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${format_ms(s.warm.p99)} | ${s.cold.n} | ${format_ms(s.cold.p50)} | ${format_ms(s.init.p50)} | ${s.maxMemoryUsedMb} MB | ${s.errors + s.wrongAnswers} | $${s.cost.perInvocationUsd.toExponential(3)} | ${usd(s.cost.monthlyUsd)} |`);
+    update(text) {
+        const line = `· ${text.replace(/[\r\n]+/g, ' ')}`;
+        if (!this.stream.isTTY) {
+            this.stream.write(`${line}\n`);
+            return;
         }
+        // A pseudo-terminal without a size reports 0 columns.
+        const width = Math.max(20, (this.stream.columns || 80) - 1);
+        this.stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
+        this.live = true;
     }
-    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${v.id} | ${b.budget} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
-    if (budgets.length)
-        lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
-    const comparisons = f.variants.flatMap((v) => v.comparisons.map((c) => `| ${v.id} | ${c.metric} | ${signedPercent(c.ratio)} | ${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)} | ${c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`));
-    lines.push('', '| Variant | Metric | Change | CI | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|', ...comparisons);
-    lines.push('', `${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${usd(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).`, '', '</details>');
-    return lines.join('\n');
-}
-function integrationSection(f) {
-    const integration = f.integration;
-    if (!integration)
-        return '';
-    const warm = integration.comparisons.find((c) => c.metric === 'warm');
-    const lines = [
-        `#### Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${integration.variant} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
-        '',
-        '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
-        '|---|---|---|---|---|---|---|---|---|',
-    ];
-    for (const build of ['baseline', 'candidate']) {
-        const runs = integration.runs.filter((r) => r.build === build);
-        const exits = runs.map((r) => (r.timedOut ? 'timeout' : String(r.exitCode ?? r.signal))).join(', ');
-        const s = integration[build];
-        lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${usd(s.cost.perMillionUsd)} |`);
+    /** Clears the live line, so what follows starts on a clean line. */
+    end() {
+        if (!this.live)
+            return;
+        this.stream.write('\r\x1b[2K');
+        this.live = false;
     }
-    const rounds = warm?.blocks?.length ? ` By round: ${blocksText(warm.blocks)}; a decision must hold in every round.` : '';
-    lines.push('', warm ? `Warm change ${signedPercent(warm.ratio)} (${signedPercent(warm.ciLow)} … ${signedPercent(warm.ciHigh)}): ${outcomeText(warm)}.${rounds}` : 'No warm invocations to compare.');
-    return lines.join('\n');
-}
-function functionSection(f, charts) {
-    const lines = [];
-    const rec = f.recommended ? ` — recommended memory **${f.recommended.memory} MB** (${f.recommended.architecture}; ${escapeMarkdown(f.recommended.why)})` : '';
-    lines.push(`### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}: ${f.verdict}${rec}`, '');
-    for (const reason of f.reasons)
-        lines.push(`- ${REASON_ICON[reason.kind]} ${escapeMarkdown(reason.message)}`);
-    if (f.reasons.length)
-        lines.push('');
-    lines.push('| Variant | Warm p50 ms | Warm change (CI) | Warm p90 ms | Cold p90 ms | Cost / 1M | Max memory | Result |');
-    lines.push('|---|---|---|---|---|---|---|---|');
-    for (const v of f.variants)
-        lines.push(variantRow(v, v.id === f.recommended?.variant));
-    lines.push('', `Baseline → candidate. Tolerance ${(f.tolerance * 100).toFixed(0)}%.`);
-    const integration = integrationSection(f);
-    if (integration)
-        lines.push('', integration);
-    const drawn = charts ? memoryCharts(f) : '';
-    if (drawn)
-        lines.push('', '<details><summary>Charts</summary>', '', drawn, '', '</details>');
-    lines.push('', details(f));
-    return lines.join('\n');
-}
-/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
-function commentMarker(key, verdict) {
-    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
-}
-/**
- * The report as markdown, which becomes the PR comment and the job summary: verdict first, a
- * table per function, the recommended memory, details folded. Trimmed to the limit with a
- * notice when it would not fit.
- */
-function renderMarkdown(report, options = {}) {
-    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
-    const header = [
-        options.key === undefined ? COMMENT_MARKER : commentMarker(options.key, report.verdict),
-        `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
-        '',
-        report.environment.cpuScaledByMemory ? '' : `> ⚠️ ${escapeMarkdown(report.environment.statement)}`,
-        '',
-    ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
-    const footer = [
-        '',
-        `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${report.region}`}; ${Math.round(report.settings.confidence * 100)}% confidence, up to ${report.settings.maxEnvironmentPairs} environment pairs per variant in batches of ${report.settings.batch}, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each; durations from Lambda REPORT lines; seed ${report.settings.seed}; report schema v${report.schemaVersion}.</sub>`,
-    ].join('\n');
-    const full = [...header, report.functions.map((f) => functionSection(f, options.charts ?? false)).join('\n\n'), footer].join('\n');
-    if (full.length <= limit)
-        return full;
-    const notice = "\n\n> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report.\n";
-    const compact = report.functions.map((f) => functionSection(f, false).split('<details>')[0].trimEnd());
-    const body = [...header, compact.join('\n\n'), notice, footer].join('\n');
-    return body.length <= limit ? body : `${body.slice(0, limit - notice.length - 1)}${notice}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/terminal.ts
-
-function table(rows) {
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-/** The report for a terminal: verdict, a table per function, reasons, recommendation. */
-function renderTerminal(report) {
-    const out = [];
-    out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
-    if (!report.environment.cpuScaledByMemory)
-        out.push(`note: ${report.environment.statement}`);
-    for (const f of report.functions) {
-        out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`);
-        const rows = [['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result']];
-        for (const v of f.variants) {
-            const warm = v.comparisons.find((c) => c.metric === 'warm');
-            rows.push([
-                `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
-                `${format_ms(v.baseline.warm.p50)} -> ${format_ms(v.candidate.warm.p50)}`,
-                warm ? `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]` : '-',
-                `${format_ms(v.baseline.warm.p90)} -> ${format_ms(v.candidate.warm.p90)}`,
-                `${format_ms(v.baseline.cold.p90)} -> ${format_ms(v.candidate.cold.p90)}`,
-                `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
-                `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
-                warm?.outcome ?? '-',
-            ]);
-        }
-        out.push(table(rows));
-        if (f.integration) {
-            const i = f.integration;
-            const warm = i.comparisons.find((c) => c.metric === 'warm');
-            const count = (build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
-            out.push(`  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${format_ms(i.baseline.warm.p50)} -> ${format_ms(i.candidate.warm.p50)} ms` +
-                (warm ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}` : '') +
-                (warm?.blocks?.length ? `; by round ${blocksText(warm.blocks)}` : ''));
-        }
-        for (const reason of f.reasons)
-            out.push(`  - [${reason.kind}] ${reason.message}`);
-        out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
-    }
-    return `${out.join('\n')}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
@@ -54725,9 +56590,7 @@ function renderTerminal(report) {
 
 
 
-const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3 };
-class UsageError extends Error {
-}
+
 function parseRunArguments(args) {
     const { values } = (0,external_node_util_.parseArgs)({
         args,
@@ -54745,9 +56608,22 @@ function parseRunArguments(args) {
     });
     if (values.local && values.endpoint)
         throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+    if (values['fail-on'] !== undefined && values['fail-on'].trim() === '') {
+        throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
+    }
     const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
     if (problems.length)
         throw new UsageError(`--fail-on: ${problems.join('; ')}`);
+    for (const flag of ['json', 'markdown', 'state-file']) {
+        const path = values[flag];
+        if (path === undefined)
+            continue;
+        if (path === '')
+            throw new UsageError(`--${flag} is empty; give a file name`);
+        const problem = unwritable(path);
+        if (problem)
+            throw new UsageError(`--${flag} ${path}: ${problem}`);
+    }
     return {
         config: values.config ?? 'lambda-perf.yml',
         ...(values.json ? { json: values.json } : {}),
@@ -54761,56 +56637,50 @@ function parseRunArguments(args) {
     };
 }
 /** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
-async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) => process.stderr.write(t)) {
+async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) => process.stderr.write(t), progressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err }) {
     // Everything written below (report files, terminal, progress) goes through it.
     const redactor = Redactor.fromEnvironment(process.env);
-    const config = loadConfig(args.config, { overrides: { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) } });
-    let service;
-    let registry;
-    const uninstall = cleanupOnSignals(async (signal) => {
-        err(`\n${signal}: deleting what the run created...\n`);
-        for (const problem of (await registry?.runAll()) ?? [])
-            err(`cleanup: ${problem}\n`);
-        await service?.stop();
-    }, (signal) => (signal === 'SIGINT' ? 130 : 143));
+    const config = loadConfig(args.config, {
+        overrides: {
+            ...(args.region ? { region: args.region } : {}),
+            ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+        },
+        local: args.local,
+    });
+    const progressLine = new ProgressLine(progressStream);
+    let measured;
     try {
-        let effective = config;
-        if (args.local) {
-            service = await startLocalLambda({ requireAuth: true });
-            effective = { ...config, endpoint: service.endpoint };
-        }
-        const backend = await probeBackend(effective.endpoint);
-        checkForBackend(effective, backend, args.config);
-        const measured = await runGate({
-            config: effective,
-            backend,
+        ({ report: measured } = await runSession({
+            config,
+            source: args.config,
+            local: args.local,
+            redactor,
             ...(args.stateFile ? { stateFile: args.stateFile } : {}),
-            progress: args.quiet ? () => undefined : (line) => err(`· ${redactor.text(line)}\n`),
-            onCleanupRegistry: (r) => (registry = r),
-            onSecret: (value) => redactor.add(value),
-        });
-        const report = redactor.deep(measured);
-        if (args.json)
-            (0,external_node_fs_.writeFileSync)(args.json, serializeReport(report));
-        if (args.markdown)
-            (0,external_node_fs_.writeFileSync)(args.markdown, renderMarkdown(report));
-        out(renderTerminal(report));
-        const failing = failingReasons(report, args.failOn);
-        const exitCode = failing.length ? EXIT.fail : EXIT.pass;
-        if (report.verdict !== 'pass' && !failing.length)
-            err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
-        return { report, exitCode };
-    }
-    catch (error) {
-        // The caller prints the message; it may quote what a function or a command said.
-        if (error instanceof Error)
-            error.message = redactor.text(error.message);
-        throw error;
+            ...(args.quiet ? {} : { progress: (line) => progressLine.update(line) }),
+            onSignal: (signal) => {
+                progressLine.end();
+                err(`\n${signal}: deleting what the run created...\n`);
+            },
+            onCleanupProblem: (problem) => err(`cleanup: ${problem}\n`),
+            signalExitCode: (signal) => (signal === 'SIGINT' ? 130 : 143),
+        }));
     }
     finally {
-        uninstall();
-        await service?.stop();
+        progressLine.end();
     }
+    // Inside a workflow the CLI knows the commits and the run too.
+    const links = reportContext(process.env);
+    const report = links ? { ...measured, context: redactor.deep(links) } : measured;
+    if (args.json)
+        (0,external_node_fs_.writeFileSync)(args.json, serializeReport(report));
+    if (args.markdown)
+        (0,external_node_fs_.writeFileSync)(args.markdown, renderMarkdown(report));
+    out(renderTerminal(report));
+    const failing = failingReasons(report, args.failOn);
+    const exitCode = failing.length ? EXIT.fail : EXIT.pass;
+    if (report.verdict !== 'pass' && !failing.length)
+        err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
+    return { report, exitCode };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/demo.ts
@@ -54824,7 +56694,7 @@ const REPORT_MARKDOWN = 'lambda-perf-report.md';
  * The README's main command: the whole gate on the bundled order pricer, baseline against a
  * candidate with a real regression, on the embedded local Lambda service.
  */
-async function runDemo(_args) {
+async function runDemo() {
     const out = (text) => process.stdout.write(text);
     out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
     out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');
@@ -54848,7 +56718,344 @@ async function runDemo(_args) {
     return 0;
 }
 
+;// CONCATENATED MODULE: ./src/cli/init.ts
+
+
+
+
+
+const INIT_HELP = `Usage: lambda-perf-gate init [DIRECTORY] [options]
+
+Writes a starter lambda-perf.yml, with comments, for the function whose code (a built
+directory) is DIRECTORY, or for an existing function given by --template. The runtime and
+handler are detected where the directory shows them: a package.json and a .js/.mjs/.cjs
+file exporting handler, a .py file defining lambda_handler or handler, or an executable
+bootstrap (provided.al2023). Check it with: lambda-perf-gate validate
+
+Options:
+  --template NAME         an existing function whose configuration the perf functions copy
+  --name NAME             the function's name in reports (default: the directory's name)
+  --region NAME           region to write (default AWS_REGION, else us-east-1)
+  -c, --config FILE       where to write (default lambda-perf.yml)
+  --force                 overwrite an existing file
+  -h, --help              this help
+`;
+function parseInitArguments(args) {
+    const { values, positionals } = (0,external_node_util_.parseArgs)({
+        args,
+        allowPositionals: true,
+        options: {
+            template: { type: 'string' },
+            name: { type: 'string' },
+            region: { type: 'string' },
+            config: { type: 'string', short: 'c' },
+            force: { type: 'boolean' },
+        },
+    });
+    if (positionals.length > 1)
+        throw new UsageError(`init takes one directory, got ${positionals.length}: ${positionals.join(' ')}`);
+    const directory = positionals[0];
+    if (directory === undefined && !values.template)
+        throw new UsageError("init needs the function's code directory (e.g. init ./dist) or --template NAME");
+    return {
+        ...(directory === undefined ? {} : { directory }),
+        ...(values.template ? { template: values.template } : {}),
+        ...(values.name ? { name: values.name } : {}),
+        ...(values.region ? { region: values.region } : {}),
+        config: values.config ?? 'lambda-perf.yml',
+        force: values.force ?? false,
+    };
+}
+const NODE_HANDLER = /\bexport\s+(?:const|let|var|async\s+function|function)\s+(handler)\b|\bexports\.(handler)\s*=|\bmodule\.exports\.(handler)\s*=|\bexport\s*\{[^}]*\b(handler)\b[^}]*\}/;
+const PYTHON_HANDLER = /^(?:async\s+)?def\s+(lambda_handler|handler)\s*\(/m;
+function nodeRuntime(directory) {
+    try {
+        const manifest = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(directory, 'package.json'), 'utf8'));
+        const major = /(\d+)/.exec(manifest.engines?.node ?? '')?.[1];
+        if (major && KNOWN_RUNTIMES.includes(`nodejs${major}.x`))
+            return `nodejs${major}.x`;
+    }
+    catch {
+        // No manifest, or one that does not parse: the default runtime will do.
+    }
+    return 'nodejs22.x';
+}
+function pythonRuntime(directory) {
+    const pinned = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, '.python-version'))
+        ? /^(\d+\.\d+)/.exec((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(directory, '.python-version'), 'utf8').trim())?.[1]
+        : undefined;
+    return pinned && KNOWN_RUNTIMES.includes(`python${pinned}`) ? `python${pinned}` : 'python3.12';
+}
+/** The runtime and handler a code directory shows, or undefined when it shows neither. */
+function detectRuntime(directory) {
+    if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, 'bootstrap')))
+        return { runtime: 'provided.al2023', handler: 'bootstrap', from: 'an executable named bootstrap' };
+    const files = (0,external_node_fs_.readdirSync)(directory).sort((a, b) => preference(a) - preference(b) || a.localeCompare(b));
+    for (const file of files) {
+        const path = (0,external_node_path_.join)(directory, file);
+        if (!(0,external_node_fs_.statSync)(path).isFile() || (0,external_node_fs_.statSync)(path).size > 5_000_000)
+            continue;
+        const node = /^(.+)\.(mjs|cjs|js)$/.exec(file);
+        if (node && NODE_HANDLER.test((0,external_node_fs_.readFileSync)(path, 'utf8'))) {
+            return { runtime: nodeRuntime(directory), handler: `${node[1]}.handler`, from: `${file} exports handler` };
+        }
+        const python = /^(.+)\.py$/.exec(file);
+        const match = python ? PYTHON_HANDLER.exec((0,external_node_fs_.readFileSync)(path, 'utf8')) : null;
+        if (python && match)
+            return {
+                runtime: pythonRuntime(directory),
+                handler: `${python[1]}.${match[1]}`,
+                from: `${file} defines ${match[1]}`,
+            };
+    }
+    return undefined;
+}
+/** Conventional handler file names first. */
+function preference(file) {
+    const stem = file.replace(/\.[^.]+$/, '');
+    const index = ['index', 'handler', 'app', 'lambda_function', 'main'].indexOf(stem);
+    return index === -1 ? 99 : index;
+}
+function init_functionName(args, directory) {
+    const raw = args.name ?? args.template ?? (directory ? (0,external_node_path_.basename)((0,external_node_path_.resolve)(directory)) : 'my-function');
+    const name = raw
+        .replace(/[^A-Za-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 40);
+    return name || 'my-function';
+}
+/** A path as the configuration writes it: relative to the file's directory, with ./ in front. */
+function relativeTo(configDirectory, path) {
+    const text = (0,external_node_path_.relative)(configDirectory, (0,external_node_path_.resolve)(path)).split(external_node_path_.sep).join('/');
+    return text === '' ? '.' : text.startsWith('.') ? text : `./${text}`;
+}
+/** A line with its comment, the comments of a block aligned. */
+function commented(text, comment) {
+    return `${text.padEnd(40)} # ${comment}`;
+}
+/** The starter file's text. */
+function starterConfig(args, detected, region) {
+    const configDirectory = (0,external_node_path_.dirname)((0,external_node_path_.resolve)(args.config));
+    const code = args.directory ? relativeTo(configDirectory, args.directory) : './dist';
+    const lines = [
+        '# yaml-language-server: $schema=https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+        '# lambda-perf-gate configuration. Check it with: npx lambda-perf-gate validate',
+        '# Try it on the embedded local Lambda service with: npx lambda-perf-gate run --local',
+        commented(`region: ${region}`, 'where the perf functions are created (not needed with --local)'),
+        'functions:',
+        `  - name: ${init_functionName(args, args.directory)}`,
+    ];
+    if (args.template)
+        lines.push(commented(`    template: ${args.template}`, 'an existing function: runtime, handler, role, layers, VPC, memory are copied'));
+    if (detected) {
+        lines.push(commented(`    runtime: ${detected.runtime}`, `detected: ${detected.from}`), `    handler: ${detected.handler}`);
+    }
+    else if (!args.template) {
+        lines.push(commented('    runtime: nodejs22.x', 'not detected: set the runtime and the handler'), '    handler: index.handler');
+    }
+    if (!args.template)
+        lines.push(commented('    # role: arn:aws:iam::123456789012:role/my-role', 'required on AWS without a template'));
+    lines.push(commented(`    candidate: ${code}`, "the pull request's build: a directory or a .zip"), commented(`    baseline: ${code}`, "the base branch's build; the same code at first measures the noise"), commented('    # memory: [512, 1024, 2048]', "sizes to compare (default: the template's, or 1024 MB)"), commented('    exemplars:', 'the events both builds are invoked with'), '      - name: typical', commented('        event: {}', 'or payload: ./events/typical.json'), commented('        # expect: {statusCode: 200}', 'the response must contain this'), commented('        # expect-error: ValidationError', 'or: the event is meant to fail with this error type'), '    budgets:', commented('      max-regression: 5%', 'a slowdown beyond this, shown with confidence, fails'), '      # warm-p90-ms: 150', '      # cost-per-million-usd: 2.5', '');
+    return lines.join('\n');
+}
+/** `lambda-perf-gate init`: writes a starter configuration that `validate` accepts. */
+function initCommand(args, out = (t) => process.stdout.write(t), env = process.env) {
+    if ((0,external_node_fs_.existsSync)(args.config) && !args.force)
+        throw new UsageError(`${args.config} already exists; pass --force to overwrite it`);
+    if (args.directory !== undefined) {
+        const stats = (0,external_node_fs_.statSync)(args.directory, { throwIfNoEntry: false });
+        if (!stats?.isDirectory())
+            throw new UsageError(`${args.directory} is not a directory: give the directory that holds the function's built code`);
+    }
+    const detected = args.directory === undefined ? undefined : detectRuntime(args.directory);
+    const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const text = starterConfig(args, detected, region);
+    try {
+        (0,external_node_fs_.writeFileSync)(args.config, text, { flag: args.force ? 'w' : 'wx' });
+    }
+    catch (error) {
+        throw new UsageError(`cannot write ${args.config}: ${error.code ?? String(error)}`);
+    }
+    out(`Wrote ${args.config}${detected ? ` (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : ''}.\n`);
+    if (args.directory !== undefined && !detected && !args.template)
+        out('The runtime and handler were not detected: set them in the file.\n');
+    out("Next: point baseline at the base branch's build, then run: lambda-perf-gate validate\n");
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/cli/validate.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
+
+Checks the configuration and the files it names; then, on AWS (or on the endpoint of
+--endpoint or --local), the credentials and the read-only permissions the run needs:
+lambda:GetFunction on the perf functions' names (lpg-NAME-*), lambda:GetFunctionConfiguration
+on each template, lambda:GetFunction on a baseline given as {version} or {alias}, and the
+CloudWatch Logs reads of an integration profile. It creates nothing. Exit code 0 when all is well, 2 otherwise.
+
+Options:
+  -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
+  --local                 check against the embedded local Lambda service
+  --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
+  --region NAME           overrides the file's region and AWS_REGION
+  -h, --help              this help
+`;
+function parseValidateArguments(args) {
+    const { values } = (0,external_node_util_.parseArgs)({
+        args,
+        options: {
+            config: { type: 'string', short: 'c' },
+            local: { type: 'boolean' },
+            endpoint: { type: 'string' },
+            region: { type: 'string' },
+        },
+    });
+    if (values.local && values.endpoint)
+        throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+    return {
+        config: values.config ?? 'lambda-perf.yml',
+        local: values.local ?? false,
+        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+        ...(values.region ? { region: values.region } : {}),
+    };
+}
+/** The handler's file in a code directory, for the runtimes whose handler names one. */
+function handlerProblem(spec, where) {
+    if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler)
+        return undefined;
+    const directory = spec.candidate.path;
+    if (spec.runtime.startsWith('provided')) {
+        return (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, 'bootstrap'))
+            ? undefined
+            : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+    }
+    const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
+    const files = spec.runtime.startsWith('nodejs')
+        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
+        : spec.runtime.startsWith('python')
+            ? [`${module.replaceAll('.', '/')}.py`]
+            : [];
+    if (!files.length || files.some((file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, file))))
+        return undefined;
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
+}
+/** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
+async function accessProblems(config, local) {
+    const problems = [];
+    const checked = [];
+    const options = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 2 };
+    const lambda = createLambdaClient(options);
+    const logs = createLogsClient(options);
+    /** `probe`: the resource is made up; being told it does not exist shows the permission is there. */
+    const attempt = async (what, action, resource, call, service = 'lambda', probe = false) => {
+        try {
+            await call();
+            checked.push(what);
+            return true;
+        }
+        catch (error) {
+            const described = describeAwsError(error, action, resource, config.endpoint, service);
+            if (probe && described.kind === 'not-found') {
+                checked.push(what);
+                return true;
+            }
+            problems.push(described.message);
+            return false;
+        }
+    };
+    try {
+        for (const spec of config.functions) {
+            // The name a perf function of this run would have: the policy's lpg-* statement must cover it.
+            const perfName = perfFunctionName(spec.name, 'validate');
+            const credentials = checked.length ? '' : 'credentials accepted, ';
+            const reached = await attempt(`${credentials}lambda:GetFunction on ${perfName}`, 'GetFunction', `function ${perfName}`, () => lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: perfName })), 'lambda', true);
+            if (!reached && !checked.length)
+                return { problems, checked };
+            const template = spec.template;
+            if (template) {
+                await attempt(`lambda:GetFunctionConfiguration on ${template}`, 'GetFunctionConfiguration', `function ${template}`, () => lambda.send(new dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: template })));
+                const baseline = spec.baseline;
+                if (baseline.kind === 'version' || baseline.kind === 'alias') {
+                    const qualifier = baseline.kind === 'version' ? baseline.version : baseline.alias;
+                    await attempt(`lambda:GetFunction on ${template}:${qualifier}`, 'GetFunction', `${template}:${qualifier}`, () => lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: template, Qualifier: qualifier })));
+                }
+            }
+            if (spec.integration && !local) {
+                const group = `/aws/lambda/${perfFunctionName(spec.name, 'validate')}`;
+                await attempt(`logs:DescribeLogStreams on ${group}`, 'DescribeLogStreams', group, () => logs.send(new client_cloudwatch_logs_dist_cjs/* DescribeLogStreamsCommand */.w$R({ logGroupName: group, limit: 1 })), 'logs', true);
+            }
+        }
+    }
+    finally {
+        lambda.destroy();
+        logs.destroy();
+    }
+    return { problems, checked };
+}
+/** `lambda-perf-gate validate`: everything that can be checked before a run without creating anything. */
+async function validateCommand(args, out = (t) => process.stdout.write(t)) {
+    const overrides = {
+        ...(args.region ? { region: args.region } : {}),
+        ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+    };
+    const config = loadConfig(args.config, { overrides, local: args.local });
+    const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
+    if (problems.length)
+        throw new ConfigError(args.config, problems);
+    out(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
+    let service;
+    try {
+        let effective = config;
+        if (args.local) {
+            service = await startLocalLambda({ requireAuth: true });
+            effective = { ...config, endpoint: service.endpoint };
+        }
+        const where = args.local
+            ? 'the embedded local Lambda service'
+            : effective.endpoint
+                ? effective.endpoint
+                : `AWS (${effective.region})`;
+        let backend;
+        try {
+            backend = await probeBackend(effective.endpoint);
+        }
+        catch (error) {
+            out(`problem: ${errorMessage(error)}\n`);
+            return EXIT.usage;
+        }
+        checkForBackend(effective, backend, args.config);
+        const access = await accessProblems(effective, backend.kind === 'local');
+        for (const line of access.checked)
+            out(`ok: ${line} (${where})\n`);
+        for (const line of access.problems)
+            out(`problem: ${line}\n`);
+        if (backend.kind === 'aws') {
+            out('not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n');
+        }
+        return access.problems.length ? EXIT.usage : EXIT.pass;
+    }
+    finally {
+        await service?.stop();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
 
 
 
@@ -54860,27 +57067,51 @@ async function runDemo(_args) {
 const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
 
 Usage:
+  lambda-perf-gate init [DIRECTORY]        write a starter lambda-perf.yml for a function
+  lambda-perf-gate validate [options]      check the configuration, its files, credentials
+                                           and permissions, creating nothing
   lambda-perf-gate run [options]           run the gate: deploy, measure, compare, decide
   lambda-perf-gate demo                    run the gate on the bundled example, on the
                                            embedded local Lambda service
   lambda-perf-gate local-lambda [options]  run the local Lambda service until Ctrl-C
 
-run options:
+"lambda-perf-gate COMMAND --help" shows a command's options.
+Exit codes: 0 pass, 1 fail, 2 bad configuration or usage, 3 infrastructure error, 4 a bug in
+lambda-perf-gate.
+`;
+const RUN_HELP = `Usage: lambda-perf-gate run [options]
+
+Deploys both builds as temporary functions, measures them side by side, compares,
+decides, and deletes what it created.
+
+Options:
   -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
   --json FILE             write the JSON report there
   --markdown FILE         write the markdown report (the PR comment) there
   --local                 start the embedded local Lambda service and run everything on it
+                          (region may then be left out)
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   --state-file FILE       record what the run creates, for cleanup by another process
   --fail-on LIST          what makes the exit code 1: regression, budget, inconclusive,
                           error (wrong answers, failing integration tests), or none
                           (default regression,budget,error)
-  -q, --quiet             no progress lines
+  -q, --quiet             no progress
+  -h, --help              this help
 Exit codes: 0 pass (or nothing in --fail-on found), 1 fail, 2 bad configuration or usage,
-3 infrastructure error.
+3 infrastructure error, 4 a bug in lambda-perf-gate.
+`;
+const DEMO_HELP = `Usage: lambda-perf-gate demo
 
-local-lambda options:
+Runs the gate on the bundled example (a baseline and a slower candidate of an order
+pricer) on the embedded local Lambda service, in about a minute, and writes
+lambda-perf-report.json and lambda-perf-report.md in the current directory.
+`;
+const LOCAL_LAMBDA_HELP = `Usage: lambda-perf-gate local-lambda [options]
+
+Runs the embedded local Lambda service (Lambda's API on 127.0.0.1) until Ctrl-C.
+
+Options:
   --host ADDRESS          address to bind (default 127.0.0.1)
   --port N                port (default 9001; 0 picks a free one)
   --region NAME           region in ARNs (default us-east-1)
@@ -54901,7 +57132,15 @@ local-lambda options:
   --retry-after-ms N      Retry-After of an injected 429 (default 100)
   --log-delay-ms N        how long log events take to show in the Logs API (default 0)
   --fault-seed N          seed for the fault draws (default 1)
+  -h, --help              this help
 `;
+const COMMAND_HELP = {
+    init: INIT_HELP,
+    validate: VALIDATE_HELP,
+    run: RUN_HELP,
+    demo: DEMO_HELP,
+    'local-lambda': LOCAL_LAMBDA_HELP,
+};
 function numberOption(values, key, fallback) {
     const raw = values[key];
     if (raw === undefined)
@@ -54997,13 +57236,24 @@ async function localLambda(args) {
 async function main(argv) {
     const [command, ...rest] = argv;
     try {
+        const commandHelp = command === undefined ? undefined : COMMAND_HELP[command];
+        if (commandHelp && rest.some((arg) => arg === '-h' || arg === '--help')) {
+            process.stdout.write(commandHelp);
+            return EXIT.pass;
+        }
         switch (command) {
             case 'local-lambda':
                 return await localLambda(rest);
+            case 'init':
+                return initCommand(parseInitArguments(rest));
+            case 'validate':
+                return await validateCommand(parseValidateArguments(rest));
             case 'run':
                 return (await runCommand(parseRunArguments(rest))).exitCode;
             case 'demo':
-                return await runDemo(rest);
+                // The demo takes no options: a flag meant for run must not be silently dropped.
+                (0,external_node_util_.parseArgs)({ args: rest, options: {} });
+                return await runDemo();
             case undefined:
             case '-h':
             case '--help':
@@ -55015,17 +57265,17 @@ async function main(argv) {
         }
     }
     catch (error) {
-        if (error instanceof ConfigError) {
-            process.stderr.write(`lambda-perf-gate: ${error.message}\n`);
-            return EXIT.usage;
+        const failure = classifyFailure(error);
+        if (failure.kind === 'usage' && !(error instanceof ConfigError)) {
+            const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
+            const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
+            const message = unknown ? `${command ?? ''}: unknown option ${unknown}` : failure.message;
+            process.stderr.write(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
         }
-        if (error instanceof UsageError || error.code?.startsWith('ERR_PARSE_ARGS')) {
-            process.stderr.write(`lambda-perf-gate: ${errorMessage(error)}\nRun "lambda-perf-gate --help" for usage.\n`);
-            return EXIT.usage;
+        else {
+            process.stderr.write(`lambda-perf-gate: ${failure.message}\n`);
         }
-        const kind = error instanceof InfrastructureError ? 'infrastructure error' : 'unexpected error';
-        process.stderr.write(`lambda-perf-gate: ${kind}: ${errorMessage(error)}\n`);
-        return EXIT.infrastructure;
+        return failure.exitCode;
     }
 }
 
