@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 /**
  * What an execution environment's control group does: `cpu` (bandwidth), `freezer` (stopping it
@@ -221,15 +222,6 @@ function sweepStaleGroups(parent: string): void {
     const pid = Number(name.split('-')[3]);
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
     removeGroupTree(join(parent, name));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

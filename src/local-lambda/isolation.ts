@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 /**
  * Where the service runs as root (CI runners, containers), each execution environment runs as
@@ -32,15 +33,6 @@ const SPAN = 20_000;
  */
 const CLAIMS = '/run/lambda-perf-gate-ids';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
 function claim(id: number): boolean {
   const file = join(CLAIMS, String(id));
@@ -57,7 +49,7 @@ function claim(id: number): boolean {
     } catch {
       continue; // released meanwhile: try again
     }
-    if (owner > 0 && alive(owner)) return false;
+    if (owner > 0 && isAlive(owner)) return false;
     rmSync(file, { force: true });
   }
   return false;
