@@ -64071,7 +64071,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5508);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8885);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -64082,7 +64082,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5508:
+/***/ 8885:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91727,7 +91727,20 @@ function answerWith(handle) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/process-alive.ts
+/** Whether a process exists (one this process may not signal, EPERM, exists too). */
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
+
 
 
 
@@ -91946,15 +91959,6 @@ function sweepStaleGroups(parent) {
         if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
             continue;
         removeGroupTree((0,external_node_path_.join)(parent, name));
-    }
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
     }
 }
 function removeDirectory(directory) {
@@ -92352,6 +92356,7 @@ function processTreeMemory(rootPid) {
 ;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
 
 
+
 /** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
 const FIRST_ID = 40_000;
 const isolation_SPAN = 20_000;
@@ -92364,15 +92369,6 @@ const isolation_SPAN = 20_000;
  * service sees every claim; isolation runs as root only, so it is writable.
  */
 const CLAIMS = '/run/lambda-perf-gate-ids';
-function alive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
 /** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
 function isolation_claim(id) {
     const file = (0,external_node_path_.join)(CLAIMS, String(id));
@@ -92392,7 +92388,7 @@ function isolation_claim(id) {
         catch {
             continue; // released meanwhile: try again
         }
-        if (owner > 0 && alive(owner))
+        if (owner > 0 && isAlive(owner))
             return false;
         (0,external_node_fs_.rmSync)(file, { force: true });
     }
