@@ -53,6 +53,8 @@ async function startDoomed(...args: string[]): Promise<{ doomed: Doomed; exited:
   return { doomed: JSON.parse(line) as Doomed, exited };
 }
 
+const CLAIMS = '/run/lambda-perf-gate-ids';
+
 describe('no process outlives the service', () => {
   test.each([
     ['without', []],
@@ -64,6 +66,11 @@ describe('no process outlives the service', () => {
       // node runtime, its setsid child, its double-forked grandchild; python runtime, its setsid child; a runtime that ignores errors.
       expect(doomed.pids).toHaveLength(6);
       expect(doomed.pids.every(alive)).toBe(true);
+      const claimsOf = (): string[] =>
+        existsSync(CLAIMS)
+          ? readdirSync(CLAIMS).filter((id) => readFileSync(join(CLAIMS, id), 'utf8') === String(doomed.service))
+          : [];
+      if (process.getuid?.() === 0) expect(claimsOf().length).toBeGreaterThan(0);
       process.kill(doomed.service, 'SIGKILL');
       await exited;
       expect(await survivors(doomed.pids)).toEqual([]);
@@ -72,6 +79,9 @@ describe('no process outlives the service', () => {
         await new Promise((r) => setTimeout(r, 100));
       expect(doomed.directories.filter((name) => existsSync(join(tmpdir(), name)))).toEqual([]);
       expect(doomed.directories.length).toBeGreaterThanOrEqual(2);
+      // Where it ran as root, the user ids it claimed are given back too (by its reaper).
+      while (claimsOf().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(claimsOf()).toEqual([]);
     },
     90_000,
   );

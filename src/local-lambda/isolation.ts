@@ -78,7 +78,7 @@ export class Isolation {
   private readonly packageGroups = new Map<string, number>();
   private readonly claimed: number[] = [];
 
-  constructor(options: { disabled?: boolean } = {}) {
+  constructor(private readonly options: { disabled?: boolean; onClaim?: (path: string) => void } = {}) {
     const root = process.platform === 'linux' && process.getuid?.() === 0;
     if (options.disabled)
       this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
@@ -140,6 +140,7 @@ export class Isolation {
       const id = FIRST_ID + (this.next++ % SPAN);
       if (this.used.has(id) || !claim(id)) continue;
       this.claimed.push(id);
+      this.options.onClaim?.(join(CLAIMS, String(id)));
       return id;
     }
     throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + SPAN - 1}: every one is claimed in ${CLAIMS}`);

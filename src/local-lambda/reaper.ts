@@ -31,6 +31,9 @@ const { dirname } = require('node:path');
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
 const environments = new Map();
 const paths = new Set();
+// Claims (of user ids) are files holding the service's pid; one another service took over is not ours.
+const claims = new Set();
+const servicePid = String(process.ppid);
 function processes() {
   const found = [];
   for (const name of readdirSync('/proc')) if (/^\d+$/.test(name) && Number(name) !== process.pid) found.push(Number(name));
@@ -72,11 +75,13 @@ process.stdin.on('data', (text) => {
     if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
     else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
     else if (verb === 'path') paths.add(argument);
+    else if (verb === 'claim') claims.add(argument);
   }
 });
 function finish() {
   for (const environment of environments.values()) sweep(environment);
   for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
+  for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
   process.exit(0);
 }
 process.stdin.on('end', finish);
@@ -120,6 +125,14 @@ export class Reaper {
   /** A directory to remove when the service goes, however it goes. */
   removeOnExit(path: string): void {
     this.send('path', path);
+  }
+
+  /**
+   * A claim file (holding the service's pid) to remove when the service goes, after its
+   * environments are swept, unless another service has taken it over meanwhile.
+   */
+  removeClaimOnExit(path: string): void {
+    this.send('claim', path);
   }
 
   /**

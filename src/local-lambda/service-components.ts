@@ -66,7 +66,11 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
   const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
   const reaper = new Reaper();
-  const isolation = new Isolation({ disabled: options.isolation === false });
+  // A service killed outright leaves its id claims to the reaper.
+  const isolation = new Isolation({
+    disabled: options.isolation === false,
+    onClaim: (path) => reaper.removeClaimOnExit(path),
+  });
   isolation.openDirectory(codeRoot);
   isolation.shareReadOnly(clients.directory);
   reaper.removeOnExit(codeRoot);
