@@ -40941,6 +40941,7 @@ function idsInUse() {
     return used;
 }
 class Isolation {
+    options;
     status;
     used = idsInUse();
     /** A random start, so that two services on one host rarely hand out the same ids. */
@@ -40948,6 +40949,7 @@ class Isolation {
     packageGroups = new Map();
     claimed = [];
     constructor(options = {}) {
+        this.options = options;
         const root = process.platform === 'linux' && process.getuid?.() === 0;
         if (options.disabled)
             this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
@@ -41008,6 +41010,7 @@ class Isolation {
             if (this.used.has(id) || !claim(id))
                 continue;
             this.claimed.push(id);
+            this.options.onClaim?.((0,external_node_path_.join)(CLAIMS, String(id)));
             return id;
         }
         throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + SPAN - 1}: every one is claimed in ${CLAIMS}`);
@@ -41887,6 +41890,9 @@ const { dirname } = require('node:path');
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
 const environments = new Map();
 const paths = new Set();
+// Claims (of user ids) are files holding the service's pid; one another service took over is not ours.
+const claims = new Set();
+const servicePid = String(process.ppid);
 function processes() {
   const found = [];
   for (const name of readdirSync('/proc')) if (/^\d+$/.test(name) && Number(name) !== process.pid) found.push(Number(name));
@@ -41928,11 +41934,13 @@ process.stdin.on('data', (text) => {
     if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
     else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
     else if (verb === 'path') paths.add(argument);
+    else if (verb === 'claim') claims.add(argument);
   }
 });
 function finish() {
   for (const environment of environments.values()) sweep(environment);
   for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
+  for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
   process.exit(0);
 }
 process.stdin.on('end', finish);
@@ -41971,6 +41979,13 @@ class Reaper {
     /** A directory to remove when the service goes, however it goes. */
     removeOnExit(path) {
         this.send('path', path);
+    }
+    /**
+     * A claim file (holding the service's pid) to remove when the service goes, after its
+     * environments are swept, unless another service has taken it over meanwhile.
+     */
+    removeClaimOnExit(path) {
+        this.send('claim', path);
     }
     /**
      * The service is stopping: the reaper sweeps what is left, removes the directories, and exits
@@ -42074,7 +42089,11 @@ function assembleService(options) {
     const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
     const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
     const reaper = new Reaper();
-    const isolation = new Isolation({ disabled: options.isolation === false });
+    // A service killed outright leaves its id claims to the reaper.
+    const isolation = new Isolation({
+        disabled: options.isolation === false,
+        onClaim: (path) => reaper.removeClaimOnExit(path),
+    });
     isolation.openDirectory(codeRoot);
     isolation.shareReadOnly(clients.directory);
     reaper.removeOnExit(codeRoot);
