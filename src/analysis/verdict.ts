@@ -1,5 +1,5 @@
 import type { Sample } from '../model/sample.js';
-import { roundsText, pValue, signedPercent as pct } from '../report/format.js';
+import { budgetValue, roundsText, pValue, signedPercent as pct } from '../report/format.js';
 import { verdictOf, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
 import { isLatencyBudget } from './budgets.js';
 import type { MetricComparison } from './comparison.js';
@@ -154,9 +154,7 @@ export function functionVerdict(
   for (const check of recommended?.budgets ?? []) {
     if (check.ok) continue;
     const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-    const value = Number.isNaN(check.value)
-      ? 'not measured'
-      : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
+    const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
     reasons.push({
       kind: 'budget',
       variant: recommended!.id,
@@ -210,7 +208,7 @@ function integrationReasons(integration: IntegrationResult, tolerance: number): 
       reasons.push({
         kind: 'budget',
         variant: integration.variant,
-        message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}`,
+        message: `integration traffic at ${integration.variant}: ${check.budget} is ${budgetValue(check)}, over the budget of ${check.limit} ${check.unit}`,
       });
     }
   }

@@ -14,7 +14,13 @@ export const usd = (value: number): string => {
 };
 /** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
 export const money = (value: number): string => usd(value).replace('$', '\\$');
+/** A p-value as a table shows it: `<0.0001`, `0.0123`, or `–` when there is none. */
+export const pValueText = (p: number): string => (Number.isNaN(p) ? '–' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
+/** A p-value after "p" in a sentence: `p<0.0001`, `p=0.0123`. */
 export const pValue = (p: number): string => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+/** A budget's measured figure in its unit: `123.4 ms`, `1.234 USD`, or `–` when it could not be measured. */
+export const budgetValue = (check: { value: number; unit: string }): string =>
+  Number.isNaN(check.value) ? '–' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
 export const percentChange = (value: number | null): string =>
   value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 /** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */

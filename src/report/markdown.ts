@@ -2,6 +2,8 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
 import { escapeMarkdown } from './escape.js';
 import {
+  budgetValue,
+  pValueText,
   roundsText,
   changeWithInterval,
   money,
@@ -178,7 +180,7 @@ function details(f: FunctionResult): string {
   for (const v of f.variants) {
     for (const c of v.comparisons) {
       lines.push(
-        `| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`,
+        `| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`,
       );
     }
   }
@@ -200,7 +202,7 @@ function details(f: FunctionResult): string {
   const budgets = f.variants.flatMap((v) =>
     v.budgets.map(
       (b) =>
-        `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`,
+        `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${budgetValue(b)} | ${b.ok ? '✅' : '❌'} |`,
     ),
   );
   if (budgets.length) lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
