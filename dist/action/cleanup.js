@@ -58029,7 +58029,12 @@ const usd = (value) => {
 };
 /** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
 const format_money = (value) => usd(value).replace('$', '\\$');
+/** A p-value as a table shows it: `<0.0001`, `0.0123`, or `–` when there is none. */
+const pValueText = (p) => (Number.isNaN(p) ? '–' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
+/** A p-value after "p" in a sentence: `p<0.0001`, `p=0.0123`. */
 const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+/** A budget's measured figure in its unit: `123.4 ms`, `1.234 USD`, or `–` when it could not be measured. */
+const budgetValue = (check) => Number.isNaN(check.value) ? '–' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
 const percentChange = (value) => value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 /** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
 const roundsText = (rounds) => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');

@@ -83551,7 +83551,12 @@ const usd = (value) => {
 };
 /** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
 const money = (value) => usd(value).replace('$', '\\$');
+/** A p-value as a table shows it: `<0.0001`, `0.0123`, or `–` when there is none. */
+const pValueText = (p) => (Number.isNaN(p) ? '–' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
+/** A p-value after "p" in a sentence: `p<0.0001`, `p=0.0123`. */
 const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+/** A budget's measured figure in its unit: `123.4 ms`, `1.234 USD`, or `–` when it could not be measured. */
+const budgetValue = (check) => Number.isNaN(check.value) ? '–' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
 const percentChange = (value) => value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 /** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
 const roundsText = (rounds) => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
@@ -84274,7 +84279,7 @@ function details(f) {
     lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
     for (const v of f.variants) {
         for (const c of v.comparisons) {
-            lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${Number.isNaN(c.pValue) ? '–' : c.pValue < 0.0001 ? '<0.0001' : c.pValue.toFixed(4)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+            lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
         }
     }
     lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
@@ -84287,7 +84292,7 @@ function details(f) {
             lines.push(`| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${ms(s.warm.p50)} | ${ms(s.warm.p90)} | ${ms(s.warm.p99)} | ${s.cold.n} | ${ms(s.cold.p50)} | ${ms(s.cold.p90)} | ${ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`);
         }
     }
-    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${Number.isNaN(b.value) ? '–' : b.value.toFixed(b.unit === 'USD' ? 3 : 1)} ${b.unit} | ${b.ok ? '✅' : '❌'} |`));
+    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${budgetValue(b)} | ${b.ok ? '✅' : '❌'} |`));
     if (budgets.length)
         lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
     lines.push(...integrationDetails(f));
@@ -84998,9 +85003,7 @@ function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha
         if (check.ok)
             continue;
         const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-        const value = Number.isNaN(check.value)
-            ? 'not measured'
-            : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
+        const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
         reasons.push({
             kind: 'budget',
             variant: recommended.id,
@@ -85054,7 +85057,7 @@ function integrationReasons(integration, tolerance) {
             reasons.push({
                 kind: 'budget',
                 variant: integration.variant,
-                message: `integration traffic at ${integration.variant}: ${check.budget} is ${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}, over the budget of ${check.limit} ${check.unit}`,
+                message: `integration traffic at ${integration.variant}: ${check.budget} is ${budgetValue(check)}, over the budget of ${check.limit} ${check.unit}`,
             });
         }
     }
