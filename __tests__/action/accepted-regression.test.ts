@@ -1,14 +1,57 @@
 import { acceptRegressions } from '../../src/action/accepted-regression.js';
 import { failingReasons } from '../../src/report/fail-on.js';
+import type { Finding } from '../../src/analysis/result.js';
+import { reasonsOf } from '../../src/report/findings.js';
 import type { GateReport, Reason } from '../../src/report/model.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 
 const LABEL = 'perf-regression-accepted';
-const regression: Reason = {
+const FUNCTION = sampleReport(2).functions[0]!;
+const said = (finding: Finding): Reason => reasonsOf([finding], FUNCTION)[0]!;
+const regression = said({
   kind: 'regression',
+  about: 'comparison',
+  traffic: 'exemplars',
   variant: '256MB-x86_64',
-  message: '256MB-x86_64: warm duration +23.4% exceeds the 5% tolerance',
-};
+  metric: 'warm',
+});
+/** A finding of each kind the label does not accept. */
+const OTHERS = {
+  budget: said({
+    kind: 'budget',
+    about: 'budget',
+    traffic: 'exemplars',
+    variant: '512MB-x86_64',
+    check: { budget: 'warm-p90-ms', limit: 30, value: 38.1, unit: 'ms', ok: false },
+    noVariantMeetsIt: false,
+  }),
+  'wrong-answer': said({
+    kind: 'wrong-answer',
+    about: 'wrong-answers',
+    exemplar: 'small-order',
+    build: 'candidate',
+    wrong: 2,
+    calls: 6,
+    example: 'answer: expected 2, got 3',
+  }),
+  'test-failure': said({
+    kind: 'test-failure',
+    about: 'integration-command',
+    build: 'candidate',
+    command: 'npm test',
+    exitCode: 1,
+    signal: null,
+    timedOut: false,
+    outputTail: '1 failing',
+  }),
+  inconclusive: said({
+    kind: 'inconclusive',
+    about: 'comparison',
+    traffic: 'exemplars',
+    variant: '512MB-x86_64',
+    metric: 'warm',
+  }),
+} as const;
 
 /** The sample report with the first function's findings replaced. */
 function withReasons(...reasons: Reason[]): GateReport {
@@ -30,10 +73,14 @@ describe('a pull request labelled as an intended regression', () => {
     const accepted = acceptRegressions(report, LABEL);
     expect(accepted.verdict).toBe('pass');
     expect(accepted.functions[0]!.verdict).toBe('pass');
+    expect(regression.message).toMatch(/^256MB-x86_64: warm duration \+23\.4% .* exceeds the 5% tolerance$/);
     expect(accepted.functions[0]!.reasons).toEqual([
       {
         kind: 'notice',
+        about: 'accepted-regression',
+        label: LABEL,
         variant: '256MB-x86_64',
+        accepted: regression,
         message: `regression accepted by label "${LABEL}": ${regression.message}`,
       },
     ]);
@@ -50,22 +97,19 @@ describe('a pull request labelled as an intended regression', () => {
 
   test('a blown budget, a wrong answer or a failing test still fails', () => {
     for (const kind of ['budget', 'wrong-answer', 'test-failure'] as const) {
-      const accepted = acceptRegressions(withReasons(regression, { kind, message: `${kind} finding` }), LABEL);
+      const accepted = acceptRegressions(withReasons(regression, OTHERS[kind]), LABEL);
       expect(`${kind}: ${accepted.verdict}`).toBe(`${kind}: fail`);
       expect(failingReasons(accepted, ['regression', 'budget', 'error']).map((r) => r.kind)).toEqual([kind]);
     }
   });
 
   test('an inconclusive finding beside the accepted regression leaves the verdict inconclusive', () => {
-    const accepted = acceptRegressions(
-      withReasons(regression, { kind: 'inconclusive', message: '512MB-x86_64: could not decide' }),
-      LABEL,
-    );
+    const accepted = acceptRegressions(withReasons(regression, OTHERS.inconclusive), LABEL);
     expect(accepted.verdict).toBe('inconclusive');
   });
 
   test('a report without a regression is returned as it was', () => {
-    const report = withReasons({ kind: 'budget', message: 'over budget' });
+    const report = withReasons(OTHERS.budget);
     expect(acceptRegressions(report, LABEL)).toBe(report);
   });
 });

@@ -161,7 +161,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(Number(first.outputs['cost-change-percent'])).toBeGreaterThan(10);
     expect(first.outputs['report-path']).toBe(join(ws.dir, 'lambda-perf-report.json'));
     expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({
-      schemaVersion: 3,
+      schemaVersion: 4,
       verdict: 'fail',
       github: { pullRequest: 7 },
     });

@@ -63,10 +63,12 @@ describe('the analysis of one function, from samples and plan alone', () => {
   test('a 20% slowdown fails at every variant, with the cost change beside it', () => {
     const result = analyze(fixture(1.2), 'cost');
     expect(result.verdict).toBe('fail');
-    const regressions = result.reasons.filter((r) => r.kind === 'regression');
     // Warm duration and cold start, 20% slower each, at every memory size.
-    for (const metric of ['warm duration', 'cold start']) {
-      expect(regressions.filter((r) => r.message.includes(`: ${metric} +`)).map((r) => r.variant)).toEqual([
+    for (const metric of ['warm', 'cold'] as const) {
+      const regressions = result.findings.filter(
+        (f) => f.kind === 'regression' && f.about === 'comparison' && f.traffic === 'exemplars' && f.metric === metric,
+      );
+      expect(regressions.map((f) => ('variant' in f ? f.variant : undefined))).toEqual([
         '256MB-x86_64',
         '512MB-x86_64',
         '1024MB-x86_64',
@@ -84,13 +86,9 @@ describe('the analysis of one function, from samples and plan alone', () => {
     const failed = result.variants[0]!;
     expect(failed.costChangePercent).toBeNull();
     expect(failed.stopped).toMatch(/^stopped:/);
-    expect(
-      result.reasons.some(
-        (r) =>
-          r.kind === 'wrong-answer' &&
-          /the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(Sandbox\.Timedout\)/.test(r.message),
-      ),
-    ).toBe(true);
+    const timedOut = result.findings.find((f) => f.about === 'errors' && f.errorType === 'Sandbox.Timedout');
+    expect(timedOut).toMatchObject({ kind: 'wrong-answer', baseline: { failed: 0 } });
+    expect(timedOut?.about === 'errors' && timedOut.candidate.failed).toBeGreaterThan(0);
     expect(result.recommended?.variant).not.toBe('256MB-x86_64');
   });
 
@@ -99,10 +97,12 @@ describe('the analysis of one function, from samples and plan alone', () => {
       i % 29 === 0 ? { ...s, errorType: 'Runtime.ExitError' } : s,
     );
     const result = analyze(fixture(1), 'cost', { samples });
-    expect(result.reasons.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
-    expect(
-      result.reasons.some((r) => r.kind === 'notice' && /Runtime\.ExitError\): both builds alike/.test(r.message)),
-    ).toBe(true);
+    expect(result.findings.filter((f) => f.kind === 'wrong-answer')).toEqual([]);
+    const exitErrors = result.findings.filter((f) => f.about === 'errors' && f.errorType === 'Runtime.ExitError');
+    expect(exitErrors.length).toBeGreaterThan(0);
+    // Both builds failed: a notice of platform noise, for every exemplar that saw the error.
+    for (const f of exitErrors) expect(f).toMatchObject({ kind: 'notice', baseline: { failed: expect.any(Number) } });
+    expect(exitErrors.some((f) => f.about === 'errors' && f.baseline.failed > 0 && f.candidate.failed > 0)).toBe(true);
   });
 });
 
@@ -121,7 +121,7 @@ describe('budgets, declared once (config/budgets.ts)', () => {
         expect(v.budgets.map((b) => b.unit)).toEqual(BUDGET_KEYS.map((key) => BUDGET_METRICS[key].unit));
         expect(v.budgets.every((b) => b.ok === ok && Number.isFinite(b.value) && b.value > 0)).toBe(true);
       }
-      expect(result.reasons.some((r) => r.kind === 'budget')).toBe(!ok);
+      expect(result.findings.some((f) => f.kind === 'budget')).toBe(!ok);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
+import { findingText } from '../../src/report/findings.js';
 import type { Architecture, FunctionSpec, Strategy } from '../../src/config/types.js';
 import type { VariantPlan } from '../../src/model/variant.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
@@ -53,7 +54,7 @@ describe('architecture honesty on a local host', () => {
     const result = analyze('cost');
     expect(result.recommended).toMatchObject({ architecture: 'arm64', memory: 512 });
     expect(result.variants.every((v) => v.measuredOn === undefined)).toBe(true);
-    expect(result.reasons.filter((r) => r.kind === 'notice')).toEqual([]);
+    expect(result.findings.filter((f) => f.kind === 'notice')).toEqual([]);
   });
 
   test('on an x86_64 host the arm64 variants say where they were timed and are never recommended', () => {
@@ -68,9 +69,19 @@ describe('architecture honesty on a local host', () => {
       ['1024MB-x86_64', undefined],
       ['1024MB-arm64', 'x86_64'],
     ]);
-    const notices = result.reasons.filter((r) => r.kind === 'notice');
-    expect(notices.map((n) => n.variant)).toEqual(['512MB-arm64', '1024MB-arm64']);
-    expect(notices[0]!.message).toMatch(/^arm64 timings measured on an x86_64 host/);
+    const notices = result.findings.filter((f) => f.kind === 'notice');
+    expect(notices).toEqual(
+      ['512MB-arm64', '1024MB-arm64'].map((variant) => ({
+        kind: 'notice',
+        about: 'measured-on',
+        variant,
+        architecture: 'arm64',
+        host: 'x86_64',
+      })),
+    );
+    expect(findingText(notices[0]!, { ...result, tolerance: 0.05 })).toBe(
+      "arm64 timings measured on an x86_64 host: they describe this host's CPU, not arm64 Lambda, so 512MB-arm64 is never recommended",
+    );
     // A notice never changes the verdict.
     expect(result.verdict).toBe(analyze('cost').verdict);
   });
@@ -79,7 +90,7 @@ describe('architecture honesty on a local host', () => {
     const armOnly = VARIANTS.filter((v) => v.architecture === 'arm64');
     const result = analyze('cost', { host: X86_HOST }, armOnly);
     expect(result.recommended).toBeNull();
-    expect(result.reasons.filter((r) => r.kind === 'notice')).toHaveLength(2);
+    expect(result.findings.filter((f) => f.kind === 'notice')).toHaveLength(2);
   });
 
   test('on an arm64 host it is the x86_64 variants that are flagged', () => {
@@ -100,8 +111,11 @@ describe('host shortfalls in every report', () => {
       { host: { architecture: 'x86_64', limitations } },
       VARIANTS.filter((v) => v.architecture === 'x86_64'),
     );
-    const notices = result.reasons.filter((r) => r.kind === 'notice').map((r) => r.message);
-    expect(notices).toEqual(limitations.map((l) => `local host: ${l}`));
+    const notices = result.findings.filter((f) => f.kind === 'notice');
+    expect(notices).toEqual(limitations.map((text) => ({ kind: 'notice', about: 'host-limitation', text })));
+    expect(notices.map((f) => findingText(f, { ...result, tolerance: 0.05 }))).toEqual(
+      limitations.map((l) => `local host: ${l}`),
+    );
     expect(result.verdict).toBe('pass');
   });
 });

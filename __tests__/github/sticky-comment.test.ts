@@ -2,7 +2,7 @@ import { getOctokit } from '@actions/github';
 import { upsertStickyComment } from '../../src/github/sticky-comment.js';
 import type { CommentState } from '../../src/report/comment-state.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
-import type { Verdict } from '../../src/report/model.js';
+import type { Verdict } from '../../src/analysis/result.js';
 import { GITHUB_ACTIONS_BOT, startGitHubStandIn, type GitHubStandIn } from '../helpers/github-stand-in.js';
 import { scenarioReport } from '../helpers/report-fixture.js';
 

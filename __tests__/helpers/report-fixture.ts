@@ -1,6 +1,7 @@
 import type { ArmStats } from '../../src/analysis/arm-stats.js';
 import type { MetricComparison } from '../../src/analysis/comparison.js';
-import type { GateReport, VariantResult } from '../../src/report/model.js';
+import type { VariantResult } from '../../src/analysis/result.js';
+import type { GateReport } from '../../src/report/model.js';
 
 const dist = (p50: number, n = 40) => ({ n, p50, p90: p50 * 1.3, p99: p50 * 1.6, mean: p50 * 1.1 });
 
@@ -93,7 +94,7 @@ function variant(
 /** A report as the gate writes it, with fixed figures. */
 export function sampleReport(functions = 1): GateReport {
   return {
-    schemaVersion: 3,
+    schemaVersion: 4,
     tool: { name: 'lambda-perf-gate', version: '0.1.0' },
     startedAt: '2026-11-22T12:00:00.000Z',
     finishedAt: '2026-11-22T12:01:00.000Z',
@@ -124,7 +125,10 @@ export function sampleReport(functions = 1): GateReport {
       reasons: [
         {
           kind: 'regression' as const,
+          about: 'comparison' as const,
+          traffic: 'exemplars' as const,
           variant: '256MB-x86_64',
+          metric: 'warm' as const,
           message:
             '256MB-x86_64: warm duration +23.4% (99% CI +13.4% to +34.4%, p<0.0001, n=40/40) exceeds the 5% tolerance',
         },
@@ -223,7 +227,12 @@ export function scenarioReport(scenario: Scenario): GateReport {
             ...fn,
             reasons: [
               ...fn.reasons,
-              { kind: 'notice', message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked' },
+              {
+                kind: 'notice',
+                about: 'host-limitation',
+                text: '2 CPUs; 4 environment pairs ran at once where 8 were asked',
+                message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked',
+              },
             ],
           },
         ],
@@ -250,7 +259,10 @@ export function scenarioReport(scenario: Scenario): GateReport {
             reasons: [
               {
                 kind: 'inconclusive',
+                about: 'comparison',
+                traffic: 'exemplars',
                 variant: v512.id,
+                metric: 'warm',
                 message: `${v512.id}: warm duration +4.0% (99% CI -3.0% to +12.0%, p=0.0800, 40 environment pairs, 200 warm pairs); neither a regression nor its absence (within 5%) could be shown: ${wide.reason!}`,
               },
             ],
@@ -281,7 +293,11 @@ export function scenarioReport(scenario: Scenario): GateReport {
             reasons: [
               {
                 kind: 'budget',
+                about: 'budget',
+                traffic: 'exemplars',
                 variant: v1024.id,
+                check: { budget: 'warm-p90-ms', limit: 30, value: 38.1, unit: 'ms', ok: false },
+                noVariantMeetsIt: true,
                 message: `${v1024.id}: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it)`,
               },
             ],
@@ -339,6 +355,11 @@ export function scenarioReport(scenario: Scenario): GateReport {
             reasons: [
               {
                 kind: 'wrong-answer',
+                about: 'errors',
+                exemplar: 'small-order',
+                errorType: 'Runtime.ImportModuleError',
+                candidate: { failed: 3, calls: 3 },
+                baseline: { failed: 0, calls: 3 },
                 message: 'exemplar small-order: the candidate failed 3 of 3 invocations (Runtime.ImportModuleError)',
               },
             ],

@@ -1,5 +1,6 @@
 import { escapeMarkdown } from '../../src/report/escape.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { reasonsOf } from '../../src/report/findings.js';
 import type { FunctionResult, GateReport, Reason } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { readCommentState } from '../../src/report/comment-state.js';
@@ -81,10 +82,30 @@ describe('escaping what functions, commands and report files say', () => {
       ...fn,
       name: HOSTILE,
       perfFunction: HOSTILE,
-      reasons: [
-        { kind: 'wrong-answer', message: `exemplar x: the candidate failed 3 of 3 invocations (error ${HOSTILE})` },
-        { kind: 'test-failure', message: `integration command "npm test" exited with 1; last output:\n${HOSTILE}` },
-      ],
+      // Hostile data, put into words by the report's own sentences.
+      reasons: reasonsOf(
+        [
+          {
+            kind: 'wrong-answer',
+            about: 'errors',
+            exemplar: 'x',
+            errorType: `error ${HOSTILE}`,
+            candidate: { failed: 3, calls: 3 },
+            baseline: { failed: 0, calls: 3 },
+          },
+          {
+            kind: 'test-failure',
+            about: 'integration-command',
+            build: 'candidate',
+            command: 'npm test',
+            exitCode: 1,
+            signal: null,
+            timedOut: false,
+            outputTail: HOSTILE,
+          },
+        ],
+        fn,
+      ),
       recommended: { ...fn.recommended!, why: HOSTILE },
       exemplars: [{ name: HOSTILE, weight: 1 }],
       integration: {
@@ -106,7 +127,9 @@ describe('escaping what functions, commands and report files say', () => {
     const markdown = renderMarkdown(report, { charts: true, key: 'k' });
     expect(actingMarkup(markdown)).toEqual([]);
     // Still says what happened.
-    expect(markdown).toContain('exemplar x: the candidate failed 3 of 3 invocations (error &lt;/details&gt;');
+    expect(markdown).toContain(
+      'exemplar x: the candidate failed 3 of 3 invocations, the baseline 0 of 3 (error &lt;/details&gt;',
+    );
     expect(markdown).toContain('<code>');
     // Our own markup is intact around it.
     expect(markdown).toContain('<details><summary>Statistics, environment pairs, budgets</summary>');
@@ -129,7 +152,7 @@ describe('escaping what functions, commands and report files say', () => {
         {
           ...first,
           name: `${HOSTILE} -->`,
-          reasons: [...first.reasons, { kind: HOSTILE as Reason['kind'], message: HOSTILE }],
+          reasons: [...first.reasons, { kind: HOSTILE, message: HOSTILE } as unknown as Reason],
           variants: first.variants.map((v) => ({ ...v, name: HOSTILE })),
         },
         { ...second, name: '--><script>alert(1)</script>' },

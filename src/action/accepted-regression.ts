@@ -1,5 +1,7 @@
 import { summarise } from '../gate/run-gate.js';
-import { verdictOf, worstVerdict, type FunctionResult, type GateReport, type Reason } from '../report/model.js';
+import { verdictOf, worstVerdict } from '../analysis/result.js';
+import { acceptedRegression } from '../report/findings.js';
+import type { FunctionResult, GateReport, Reason } from '../report/model.js';
 
 /**
  * A pull request labelled as an intended regression: every regression finding becomes a notice
@@ -10,11 +12,7 @@ export function acceptRegressions(report: GateReport, label: string): GateReport
   if (!report.functions.some((fn) => fn.reasons.some((r) => r.kind === 'regression'))) return report;
   const functions: FunctionResult[] = report.functions.map((fn) => {
     if (!fn.reasons.some((r) => r.kind === 'regression')) return fn;
-    const reasons: Reason[] = fn.reasons.map((r) =>
-      r.kind === 'regression'
-        ? { ...r, kind: 'notice', message: `regression accepted by label "${label}": ${r.message}` }
-        : r,
-    );
+    const reasons: Reason[] = fn.reasons.map((r) => (r.kind === 'regression' ? acceptedRegression(r, label) : r));
     return { ...fn, reasons, verdict: verdictOf(reasons) };
   });
   return {

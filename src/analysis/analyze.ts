@@ -1,11 +1,11 @@
 import type { Architecture, FunctionSpec, Strategy } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 import type { Sample } from '../model/sample.js';
-import type { FunctionResult, IntegrationResult, Reason, VariantResult } from '../report/model.js';
 import { armStats } from './arm-stats.js';
 import { checkBudgets } from './budgets.js';
 import type { ComparisonRules } from './comparison.js';
 import { recommend } from './recommend.js';
+import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from './result.js';
 import { decideSequential, type SequentialPlan } from './sequential.js';
 import { functionVerdict } from './verdict.js';
 
@@ -37,7 +37,12 @@ export interface FunctionAnalysisInput {
   readonly host?: { readonly architecture: Architecture; readonly limitations: readonly string[] };
 }
 
-export type FunctionAnalysis = Pick<FunctionResult, 'verdict' | 'reasons' | 'recommended' | 'variants'>;
+export interface FunctionAnalysis {
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+  readonly recommended: Recommendation | null;
+  readonly variants: readonly VariantResult[];
+}
 
 /**
  * Everything the gate concludes about one function, from its samples and the plan alone: each
@@ -106,19 +111,17 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
     input.strategy,
     input.balancedWeight,
   );
-  const { verdict, reasons: findings } = functionVerdict(
+  const { verdict, findings } = functionVerdict(
     samples,
     variants,
     recommendation?.variant,
-    spec.tolerance,
     input.rules.alpha,
     input.integration,
   );
-  const reasons = [...findings, ...measurementNotices(variants, input.host)];
   const recommended = input.variants.find((v) => v.id === recommendation?.variant);
   return {
     verdict,
-    reasons,
+    findings: [...findings, ...measurementNotices(variants, input.host)],
     recommended:
       recommendation && recommended
         ? {
@@ -138,21 +141,25 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
  * host of another architecture, each way the local host differs from Lambda, and prices the
  * table could not give exactly.
  */
-function measurementNotices(variants: readonly VariantResult[], host: FunctionAnalysisInput['host']): Reason[] {
-  const notices: Reason[] = [];
-  for (const variant of variants) {
-    if (!variant.measuredOn) continue;
-    notices.push({
-      kind: 'notice',
-      variant: variant.id,
-      message: `${variant.architecture} timings measured on an ${variant.measuredOn} host: they describe this host's CPU, not ${variant.architecture} Lambda, so ${variant.id} is never recommended`,
-    });
-  }
+function measurementNotices(variants: readonly VariantResult[], host: FunctionAnalysisInput['host']): Finding[] {
+  const notices: Finding[] = variants.flatMap((variant): Finding[] =>
+    variant.measuredOn
+      ? [
+          {
+            kind: 'notice',
+            about: 'measured-on',
+            variant: variant.id,
+            architecture: variant.architecture,
+            host: variant.measuredOn,
+          },
+        ]
+      : [],
+  );
   for (const limitation of host?.limitations ?? [])
-    notices.push({ kind: 'notice', message: `local host: ${limitation}` });
+    notices.push({ kind: 'notice', about: 'host-limitation', text: limitation });
   const costNotes = new Set(
     variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]),
   );
-  for (const note of costNotes) notices.push({ kind: 'notice', message: `price: ${note}` });
+  for (const note of costNotes) notices.push({ kind: 'notice', about: 'price', text: note });
   return notices;
 }

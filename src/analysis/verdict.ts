@@ -1,24 +1,6 @@
-import type { Sample } from '../model/sample.js';
-import { budgetValue, roundsText, pValue, signedPercent as pct } from '../report/format.js';
-import { verdictOf, type IntegrationResult, type Reason, type Verdict, type VariantResult } from '../report/model.js';
+import type { Build, Sample } from '../model/sample.js';
 import { isLatencyBudget } from './budgets.js';
-import type { MetricComparison } from './comparison.js';
-
-const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
-
-/** The comparison in one line; integration comparisons name their rounds. */
-export function describeComparison(c: MetricComparison): string {
-  const units = c.environmentPairs
-    ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
-    : c.rounds?.length
-      ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
-      : `n=${c.nBaseline}/${c.nCandidate}`;
-  const interval =
-    c.ciHigh === Infinity || c.ciLow === 0
-      ? 'too few to bound'
-      : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
-  return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
-}
+import { verdictOf, type Finding, type IntegrationResult, type Verdict, type VariantResult } from './result.js';
 
 interface Failures {
   calls: number;
@@ -70,52 +52,41 @@ function binomialUpperTail(k: number, n: number, p: number): number {
  * answered: platform faults (a killed environment, a throttled host) hit both builds alike and are
  * reported as such, never as a finding against one build.
  */
-function failureReasons(samples: readonly Sample[], alpha: number): Reason[] {
-  const reasons: Reason[] = [];
+function failureFindings(samples: readonly Sample[], alpha: number): Finding[] {
+  const findings: Finding[] = [];
   const candidate = failuresByExemplar(samples.filter((s) => s.build === 'candidate'));
   const baseline = failuresByExemplar(samples.filter((s) => s.build === 'baseline'));
   for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
     const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
     const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
-    if (c.wrong)
-      reasons.push({
-        kind: 'wrong-answer',
-        message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})`,
-      });
-    if (b.wrong)
-      reasons.push({
-        kind: 'baseline-error',
-        message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar`,
-      });
-    for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
-      const inCandidate = c.errors.get(type) ?? 0;
-      const inBaseline = b.errors.get(type) ?? 0;
-      const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
-      if (inCandidate === 0) {
-        reasons.push({
-          kind: 'baseline-error',
-          message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar`,
-        });
-        continue;
-      }
+    const wrong = (kind: 'wrong-answer' | 'baseline-error', build: Build, f: Failures): Finding => ({
+      kind,
+      about: 'wrong-answers',
+      exemplar,
+      build,
+      wrong: f.wrong,
+      calls: f.calls,
+      example: f.firstWrong,
+    });
+    if (c.wrong) findings.push(wrong('wrong-answer', 'candidate', c));
+    if (b.wrong) findings.push(wrong('baseline-error', 'baseline', b));
+    for (const errorType of new Set([...c.errors.keys(), ...b.errors.keys()])) {
+      const inCandidate = c.errors.get(errorType) ?? 0;
+      const inBaseline = b.errors.get(errorType) ?? 0;
       const share = c.calls / Math.max(1, c.calls + b.calls);
-      const beyondChance = binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
-      const always = inCandidate === c.calls && inBaseline === 0;
-      if (beyondChance || always)
-        reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
-      else if (inBaseline > 0)
-        reasons.push({
-          kind: 'notice',
-          message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding`,
-        });
-      else
-        reasons.push({
-          kind: 'notice',
-          message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists`,
-        });
+      const beyondChance = inCandidate > 0 && binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
+      const always = inCandidate > 0 && inCandidate === c.calls && inBaseline === 0;
+      findings.push({
+        kind: inCandidate === 0 ? 'baseline-error' : beyondChance || always ? 'wrong-answer' : 'notice',
+        about: 'errors',
+        exemplar,
+        errorType,
+        candidate: { failed: inCandidate, calls: c.calls },
+        baseline: { failed: inBaseline, calls: b.calls },
+      });
     }
   }
-  return reasons;
+  return findings;
 }
 
 /**
@@ -128,41 +99,36 @@ export function functionVerdict(
   samples: readonly Sample[],
   variants: readonly VariantResult[],
   recommendedVariant: string | undefined,
-  tolerance: number,
   alpha: number,
   integration?: IntegrationResult,
-): { verdict: Verdict; reasons: Reason[] } {
-  const reasons: Reason[] = failureReasons(samples, alpha);
+): { verdict: Verdict; findings: Finding[] } {
+  const findings: Finding[] = failureFindings(samples, alpha);
   for (const variant of variants) {
     for (const c of variant.comparisons) {
-      if (c.outcome === 'regression') {
-        reasons.push({
-          kind: 'regression',
+      if (c.outcome === 'regression' || (c.outcome === 'inconclusive' && c.metric === 'warm'))
+        findings.push({
+          kind: c.outcome,
+          about: 'comparison',
+          traffic: 'exemplars',
           variant: variant.id,
-          message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+          metric: c.metric,
         });
-      } else if (c.outcome === 'inconclusive' && c.metric === 'warm') {
-        reasons.push({
-          kind: 'inconclusive',
-          variant: variant.id,
-          message: `${variant.id}: ${describeComparison(c)}; neither a regression nor its absence (within ${(tolerance * 100).toFixed(0)}%) could be shown${c.reason ? `: ${c.reason}` : ''}`,
-        });
-      }
     }
   }
   const recommended = variants.find((v) => v.id === recommendedVariant);
   for (const check of recommended?.budgets ?? []) {
     if (check.ok) continue;
-    const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-    const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
-    reasons.push({
+    findings.push({
       kind: 'budget',
+      about: 'budget',
+      traffic: 'exemplars',
       variant: recommended!.id,
-      message: `${recommended!.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}`,
+      check,
+      noVariantMeetsIt: isLatencyBudget(check) && variants.length > 1,
     });
   }
-  if (integration) reasons.push(...integrationReasons(integration, tolerance));
-  return { verdict: verdictOf(reasons), reasons };
+  if (integration) findings.push(...integrationFindings(integration));
+  return { verdict: verdictOf(findings), findings };
 }
 
 /**
@@ -170,47 +136,49 @@ export function functionVerdict(
  * output, never as a slowdown; a regression or a blown budget in that traffic counts like the
  * exemplars'. An inconclusive comparison of this (unplanned) traffic is shown, not a finding.
  */
-function integrationReasons(integration: IntegrationResult, tolerance: number): Reason[] {
-  const reasons: Reason[] = [];
+function integrationFindings(integration: IntegrationResult): Finding[] {
+  const findings: Finding[] = [];
   for (const run of integration.runs) {
-    const failed = run.timedOut || run.exitCode !== 0;
-    if (failed) {
-      const how = run.timedOut
-        ? 'timed out'
-        : run.exitCode === null
-          ? `was killed (${run.signal ?? 'signal'})`
-          : `exited with ${run.exitCode}`;
-      const tail = run.outputTail.trim().split('\n').slice(-5).join('\n');
-      reasons.push({
+    if (run.timedOut || run.exitCode !== 0)
+      findings.push({
         kind: run.build === 'candidate' ? 'test-failure' : 'baseline-error',
-        message: `integration command "${integration.command}" ${how} against the ${run.build}${tail ? `; last output:\n${tail}` : ''}`,
+        about: 'integration-command',
+        build: run.build,
+        command: integration.command,
+        exitCode: run.exitCode,
+        signal: run.signal,
+        timedOut: run.timedOut,
+        outputTail: run.outputTail.trim().split('\n').slice(-5).join('\n'),
       });
-    }
-    if (!run.complete) {
-      reasons.push({
+    if (!run.complete)
+      findings.push({
         kind: 'notice',
-        message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short`,
+        about: 'integration-incomplete',
+        build: run.build,
+        invocations: run.invocations,
+        starts: run.starts,
       });
-    }
   }
-  const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
   for (const c of integration.comparisons) {
-    if (c.outcome === 'regression') {
-      reasons.push({
+    if (c.outcome === 'regression')
+      findings.push({
         kind: 'regression',
+        about: 'comparison',
+        traffic: 'integration',
         variant: integration.variant,
-        message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+        metric: c.metric,
       });
-    }
   }
   for (const check of integration.budgets) {
-    if (!check.ok && !Number.isNaN(check.value)) {
-      reasons.push({
+    if (!check.ok && !Number.isNaN(check.value))
+      findings.push({
         kind: 'budget',
+        about: 'budget',
+        traffic: 'integration',
         variant: integration.variant,
-        message: `integration traffic at ${integration.variant}: ${check.budget} is ${budgetValue(check)}, over the budget of ${check.limit} ${check.unit}`,
+        check,
+        noVariantMeetsIt: false,
       });
-    }
   }
-  return reasons;
+  return findings;
 }

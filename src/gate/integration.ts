@@ -12,7 +12,7 @@ import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
 import { maskedValue } from '../report/redact.js';
 import { sampleFromReport, type Build, type Sample } from '../model/sample.js';
-import type { IntegrationResult, IntegrationRun } from '../report/model.js';
+import type { IntegrationResult, IntegrationRun } from '../analysis/result.js';
 import type { VariantPlan } from '../model/variant.js';
 
 export interface IntegrationContext {

@@ -26,13 +26,9 @@ import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
 import { signedPercent } from '../report/format.js';
-import {
-  SCHEMA_VERSION,
-  worstVerdict,
-  type FunctionResult,
-  type GateReport,
-  type IntegrationResult,
-} from '../report/model.js';
+import { worstVerdict, type IntegrationResult } from '../analysis/result.js';
+import { reasonsOf } from '../report/findings.js';
+import { SCHEMA_VERSION, type FunctionResult, type GateReport } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
 import { exemplarSequence, perfFunctionName, planVariants } from './plan.js';
@@ -274,10 +270,12 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
   progress(
     `${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`,
   );
+  const { findings, ...analysed } = analysis;
   return {
     name: spec.name,
     perfFunction: baseName,
-    ...analysis,
+    ...analysed,
+    reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
     invocations: {
       total: sampler.samples.length,
       baseline: sampler.samples.filter((s) => s.build === 'baseline').length,

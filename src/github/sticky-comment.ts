@@ -1,6 +1,6 @@
 import type { getOctokit } from '@actions/github';
 import { readCommentState, type CommentState } from '../report/comment-state.js';
-import type { Verdict } from '../report/model.js';
+import type { Verdict } from '../analysis/result.js';
 
 /** When the sticky comment is written: every run, when the verdict changes, on a failure, or never (see upsertStickyComment). */
 export const COMMENT_MODES = ['always', 'on-change', 'on-failure', 'never'] as const;

@@ -1,7 +1,8 @@
 import { escapeMarkdown } from './escape.js';
 import { shortPercent } from './format.js';
 import { headline } from './headline.js';
-import type { GateReport, Verdict } from './model.js';
+import type { Verdict } from '../analysis/result.js';
+import type { GateReport } from './model.js';
 
 /**
  * What a comment showed, kept in the comment itself as a hidden line, so the next run can say what

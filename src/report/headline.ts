@@ -1,7 +1,8 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { escapeMarkdown } from './escape.js';
 import { changeWithInterval, money, shortPercent, unbounded } from './format.js';
-import type { FunctionResult, VariantResult } from './model.js';
+import type { VariantResult } from '../analysis/result.js';
+import type { FunctionResult } from './model.js';
 
 /** The figures a function's one-line headline is drawn from. */
 export interface Headline {

@@ -16,7 +16,8 @@ import {
 } from './format.js';
 import { headline, headlineText, variantLabel } from './headline.js';
 import { memoryCharts } from './mermaid.js';
-import type { FunctionResult, GateReport, Reason, ReportContext, VariantResult, Verdict } from './model.js';
+import type { VariantResult, Verdict } from '../analysis/result.js';
+import type { FunctionResult, GateReport, Reason, ReportContext } from './model.js';
 
 /** The hidden marker that finds the gate's PR comment again. */
 export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
@@ -33,9 +34,10 @@ const KIND_ICON: Readonly<Record<string, string>> = {
   inconclusive: '⚠️',
   'baseline-error': 'ℹ️',
   notice: 'ℹ️',
-  'accepted-regression': '☑️',
 };
-const kindIcon = (kind: string): string => KIND_ICON[kind] ?? 'ℹ️';
+/** A finding's icon: by its kind, and ☑️ for a regression the pull request's label accepted. */
+const reasonIcon = (reason: Reason): string =>
+  reason.about === 'accepted-regression' ? '☑️' : (KIND_ICON[reason.kind] ?? 'ℹ️');
 /** A finding longer than this is cut above the fold; the details keep it whole. */
 const SHORT_FINDING = 220;
 
@@ -170,7 +172,7 @@ function details(f: FunctionResult): string {
   const cut = f.reasons.filter((r) => cutShort(r.message));
   if (cut.length) {
     lines.push('Findings in full:', '');
-    for (const reason of cut) lines.push(`- ${kindIcon(reason.kind)} ${escapeMarkdown(reason.message)}`);
+    for (const reason of cut) lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
     lines.push('');
   }
   lines.push(
@@ -228,7 +230,7 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
     ...(regressions ? [`- ${regressions}`] : []),
     ...f.reasons
       .filter((r) => !regressions || !inTable.includes(r))
-      .map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
+      .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
   ];
   const integration = integrationLine(f);
   if (integration) findings.push(`- ${integration}`);

@@ -1,83 +1,27 @@
-import type { ArmStats } from '../analysis/arm-stats.js';
-import type { BudgetCheck } from '../analysis/budgets.js';
-import type { MetricComparison } from '../analysis/comparison.js';
+import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
 import type { Architecture, Strategy } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
-export type Verdict = 'pass' | 'fail' | 'inconclusive';
-
-export interface Reason {
-  readonly kind:
-    'regression' | 'budget' | 'wrong-answer' | 'test-failure' | 'inconclusive' | 'baseline-error' | 'notice';
-  readonly message: string;
+/** A regression a pull request's label accepted: a notice that keeps the regression it was. */
+export interface AcceptedRegression {
+  readonly kind: 'notice';
+  readonly about: 'accepted-regression';
+  readonly label: string;
   readonly variant?: string;
+  readonly accepted: Reason;
 }
 
-export interface VariantResult {
-  readonly id: string;
-  readonly memoryMb: number;
-  readonly architecture: Architecture;
-  readonly name: string;
-  readonly baseline: ArmStats;
-  readonly candidate: ArmStats;
-  readonly comparisons: readonly MetricComparison[];
-  /** The candidate's figures against the budgets. */
-  readonly budgets: readonly BudgetCheck[];
-  /** Candidate cost per invocation against the baseline's, in percent; null when a build never answered. */
-  readonly costChangePercent: number | null;
-  /** Set when sampling stopped early because a build failed every call: why. */
-  readonly stopped?: string;
-  /**
-   * Set when the timings were taken on a host of another architecture than the variant's (the
-   * local backend runs every variant on its own CPU): the architecture they were measured on.
-   * Such a variant is never recommended.
-   */
-  readonly measuredOn?: Architecture;
-}
-
-export interface IntegrationRun {
-  readonly build: 'baseline' | 'candidate';
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly durationMs: number;
-  readonly outputTail: string;
-  /** REPORT lines collected from CloudWatch Logs for this run. */
-  readonly invocations: number;
-  /** START lines seen: invocations that began in the window. */
-  readonly starts: number;
-  /** Whether every started invocation's REPORT line arrived before the wait ended. */
-  readonly complete: boolean;
-  readonly logWaitMs: number;
-}
-
-/** The project's integration tests as a traffic profile: measured on both builds, compared alike. */
-export interface IntegrationResult {
-  readonly command: string;
-  readonly variant: string;
-  /** `concurrent`: both builds' runs side by side, invocations paired; `sequential`: whole runs compared. */
-  readonly mode: 'concurrent' | 'sequential';
-  readonly runs: readonly IntegrationRun[];
-  readonly baseline: ArmStats;
-  readonly candidate: ArmStats;
-  readonly comparisons: readonly MetricComparison[];
-  readonly budgets: readonly BudgetCheck[];
-}
+/** A finding with its sentence: the data the analysis found and the words the report says it in. */
+export type Reason = (Finding | AcceptedRegression) & { readonly message: string; readonly variant?: string };
 
 export interface FunctionResult {
   readonly name: string;
   readonly perfFunction: string;
   readonly verdict: Verdict;
   readonly reasons: readonly Reason[];
-  readonly recommended: {
-    readonly variant: string;
-    readonly memory: number;
-    readonly architecture: Architecture;
-    readonly strategy: Strategy;
-    readonly why: string;
-  } | null;
+  readonly recommended: Recommendation | null;
   readonly variants: readonly VariantResult[];
   readonly invocations: {
     readonly total: number;
@@ -162,27 +106,4 @@ export interface MemoryChange {
   readonly to: number;
   readonly applied: boolean;
   readonly note: string;
-}
-
-/** The worst of several verdicts: fail over inconclusive over pass. */
-export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
-  if (verdicts.includes('fail')) return 'fail';
-  if (verdicts.includes('inconclusive')) return 'inconclusive';
-  return 'pass';
-}
-
-/** What each kind of finding does to a function's verdict; a new kind must say. */
-const VERDICT_OF_REASON: Readonly<Record<Reason['kind'], Verdict>> = {
-  regression: 'fail',
-  budget: 'fail',
-  'wrong-answer': 'fail',
-  'test-failure': 'fail',
-  inconclusive: 'inconclusive',
-  'baseline-error': 'pass',
-  notice: 'pass',
-};
-
-/** A function's verdict from its findings. */
-export function verdictOf(reasons: readonly Reason[]): Verdict {
-  return worstVerdict(reasons.map((r) => VERDICT_OF_REASON[r.kind]));
 }

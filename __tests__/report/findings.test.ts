@@ -1,0 +1,224 @@
+import type { Finding } from '../../src/analysis/result.js';
+import { findingText, reasonsOf, type FindingContext } from '../../src/report/findings.js';
+import { sampleReport } from '../helpers/report-fixture.js';
+
+const fn = sampleReport().functions[0]!;
+const v256 = fn.variants[0]!;
+// Integration traffic is compared invocation by invocation, not by environment pairs.
+const warm = { ...v256.comparisons[0]! };
+delete warm.environmentPairs;
+const integration: NonNullable<FindingContext['integration']> = {
+  command: 'npm test',
+  variant: v256.id,
+  mode: 'sequential',
+  runs: [],
+  baseline: v256.baseline,
+  candidate: v256.candidate,
+  comparisons: [{ ...warm, nBaseline: 60, nCandidate: 61 }],
+  budgets: [],
+};
+const context: FindingContext = { variants: fn.variants, tolerance: 0.05, integration };
+
+/** One finding of every subject the analysis reports, and the sentence each is said in. */
+const SAID: readonly [Finding, string][] = [
+  [
+    { kind: 'regression', about: 'comparison', traffic: 'exemplars', variant: v256.id, metric: 'warm' },
+    '256MB-x86_64: warm duration +23.4% (99% CI +15.4% to +32.4%, p<0.0001, 8 environment pairs, 40 warm pairs) exceeds the 5% tolerance',
+  ],
+  [
+    { kind: 'inconclusive', about: 'comparison', traffic: 'exemplars', variant: v256.id, metric: 'cold' },
+    '256MB-x86_64: cold start +10.0% (too few to bound, p=0.2000, n=3/3); neither a regression nor its absence (within 5%) could be shown',
+  ],
+  [
+    { kind: 'regression', about: 'comparison', traffic: 'integration', variant: v256.id, metric: 'warm' },
+    'integration traffic at 256MB-x86_64: warm duration +23.4% (99% CI +15.4% to +32.4%, p<0.0001, n=60/61) (compared run by run) exceeds the 5% tolerance',
+  ],
+  [
+    {
+      kind: 'budget',
+      about: 'budget',
+      traffic: 'exemplars',
+      variant: v256.id,
+      check: { budget: 'warm-p90-ms', limit: 30, value: 38.14, unit: 'ms', ok: false },
+      noVariantMeetsIt: true,
+    },
+    '256MB-x86_64: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it)',
+  ],
+  [
+    {
+      kind: 'budget',
+      about: 'budget',
+      traffic: 'integration',
+      variant: v256.id,
+      check: { budget: 'cold-p90-ms', limit: 300, value: Number.NaN, unit: 'ms', ok: false },
+      noVariantMeetsIt: false,
+    },
+    'integration traffic at 256MB-x86_64: cold-p90-ms is not measured, over the budget of 300 ms',
+  ],
+  [
+    {
+      kind: 'wrong-answer',
+      about: 'wrong-answers',
+      exemplar: 'two',
+      build: 'candidate',
+      wrong: 2,
+      calls: 9,
+      example: 'answer: expected 2, got 3',
+    },
+    'exemplar two: the candidate answered 2 of 9 invocations wrongly (answer: expected 2, got 3)',
+  ],
+  [
+    {
+      kind: 'baseline-error',
+      about: 'wrong-answers',
+      exemplar: 'two',
+      build: 'baseline',
+      wrong: 9,
+      calls: 9,
+      example: 'statusCode: expected 200, got 500',
+    },
+    'exemplar two: the baseline also answered 9 of 9 invocations wrongly (statusCode: expected 200, got 500); check the exemplar',
+  ],
+  [
+    {
+      kind: 'wrong-answer',
+      about: 'errors',
+      exemplar: 'six',
+      errorType: 'Sandbox.Timedout',
+      candidate: { failed: 6, calls: 6 },
+      baseline: { failed: 0, calls: 6 },
+    },
+    'exemplar six: the candidate failed 6 of 6 invocations, the baseline 0 of 6 (Sandbox.Timedout)',
+  ],
+  [
+    {
+      kind: 'baseline-error',
+      about: 'errors',
+      exemplar: 'six',
+      errorType: 'Runtime.ExitError',
+      candidate: { failed: 0, calls: 40 },
+      baseline: { failed: 2, calls: 40 },
+    },
+    'exemplar six: the baseline failed 2 of 40 invocations (Runtime.ExitError); check the exemplar',
+  ],
+  [
+    {
+      kind: 'notice',
+      about: 'errors',
+      exemplar: 'six',
+      errorType: 'Runtime.ExitError',
+      candidate: { failed: 2, calls: 40 },
+      baseline: { failed: 3, calls: 40 },
+    },
+    'exemplar six: the candidate failed 2 of 40 invocations, the baseline 3 of 40 (Runtime.ExitError): both builds alike, so taken for platform noise, not a finding',
+  ],
+  [
+    {
+      kind: 'notice',
+      about: 'errors',
+      exemplar: 'six',
+      errorType: 'Runtime.ExitError',
+      candidate: { failed: 1, calls: 40 },
+      baseline: { failed: 0, calls: 40 },
+    },
+    'exemplar six: the candidate failed 1 of 40 invocations, the baseline 0 of 40 (Runtime.ExitError): too few to tell from chance; a rerun shows whether it persists',
+  ],
+  [
+    {
+      kind: 'test-failure',
+      about: 'integration-command',
+      build: 'candidate',
+      command: 'npm test',
+      exitCode: 1,
+      signal: null,
+      timedOut: false,
+      outputTail: 'FAIL orders.test.js\n1 failing',
+    },
+    'integration command "npm test" exited with 1 against the candidate; last output:\nFAIL orders.test.js\n1 failing',
+  ],
+  [
+    {
+      kind: 'baseline-error',
+      about: 'integration-command',
+      build: 'baseline',
+      command: 'npm test',
+      exitCode: null,
+      signal: 'SIGKILL',
+      timedOut: false,
+      outputTail: '',
+    },
+    'integration command "npm test" was killed (SIGKILL) against the baseline',
+  ],
+  [
+    {
+      kind: 'test-failure',
+      about: 'integration-command',
+      build: 'candidate',
+      command: 'npm test',
+      exitCode: null,
+      signal: 'SIGTERM',
+      timedOut: true,
+      outputTail: '',
+    },
+    'integration command "npm test" timed out against the candidate',
+  ],
+  [
+    { kind: 'notice', about: 'integration-incomplete', build: 'candidate', invocations: 38, starts: 40 },
+    'integration traffic (candidate): 38 REPORT lines of 40 started invocations arrived within the log wait; figures may be short',
+  ],
+  [
+    { kind: 'notice', about: 'measured-on', variant: '512MB-arm64', architecture: 'arm64', host: 'x86_64' },
+    "arm64 timings measured on an x86_64 host: they describe this host's CPU, not arm64 Lambda, so 512MB-arm64 is never recommended",
+  ],
+  [
+    { kind: 'notice', about: 'host-limitation', text: 'Environments are NOT frozen between invocations.' },
+    'local host: Environments are NOT frozen between invocations.',
+  ],
+  [
+    { kind: 'notice', about: 'price', text: 'eu-west-1 has only its first tier in the table' },
+    'price: eu-west-1 has only its first tier in the table',
+  ],
+];
+
+describe('findings are data; the report puts them into words', () => {
+  test.each(SAID.map(([finding, text]) => [`${finding.kind} about ${finding.about}`, finding, text] as const))(
+    '%s',
+    (_name, finding, text) => {
+      expect(findingText(finding, context)).toBe(text);
+    },
+  );
+
+  test('every subject a finding can have is said above', () => {
+    // The union's subjects, spelled out: a new one fails to compile in findingText (assertNever) and fails here.
+    const subjects: Record<Finding['about'], true> = {
+      comparison: true,
+      budget: true,
+      'wrong-answers': true,
+      errors: true,
+      'integration-command': true,
+      'integration-incomplete': true,
+      'measured-on': true,
+      'host-limitation': true,
+      price: true,
+    };
+    expect(new Set(SAID.map(([f]) => f.about))).toEqual(new Set(Object.keys(subjects)));
+  });
+
+  test('a reason keeps the finding whole and adds its sentence', () => {
+    const [finding, text] = SAID[0]!;
+    expect(reasonsOf([finding], context)).toEqual([{ ...finding, message: text }]);
+  });
+
+  test('a comparison the report does not hold is said as missing, not invented', () => {
+    const finding: Finding = {
+      kind: 'regression',
+      about: 'comparison',
+      traffic: 'exemplars',
+      variant: '4096MB-x86_64',
+      metric: 'warm',
+    };
+    expect(findingText(finding, context)).toBe(
+      '4096MB-x86_64: warm (no comparison in the report) exceeds the 5% tolerance',
+    );
+  });
+});

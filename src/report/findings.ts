@@ -1,0 +1,118 @@
+import type { MetricComparison } from '../analysis/comparison.js';
+import type { Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
+import { assertNever } from '../assert-never.js';
+import { budgetValue, pValue, roundsText, signedPercent as pct } from './format.js';
+import type { Reason } from './model.js';
+
+/** What a finding's sentence is drawn from besides the finding: the function's comparisons and tolerance. */
+export interface FindingContext {
+  readonly variants: readonly VariantResult[];
+  readonly integration?: IntegrationResult;
+  readonly tolerance: number;
+}
+
+const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
+
+/** The comparison in one line; integration comparisons name their rounds. */
+export function describeComparison(c: MetricComparison): string {
+  const units = c.environmentPairs
+    ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
+    : c.rounds?.length
+      ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
+      : `n=${c.nBaseline}/${c.nCandidate}`;
+  const interval =
+    c.ciHigh === Infinity || c.ciLow === 0
+      ? 'too few to bound'
+      : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
+  return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
+}
+
+type ComparisonFinding = Extract<Finding, { about: 'comparison' }>;
+
+/** The comparison a finding names, from the variant's (or the integration profile's) comparisons. */
+function comparisonOf(finding: ComparisonFinding, context: FindingContext): MetricComparison | undefined {
+  const comparisons =
+    finding.traffic === 'integration'
+      ? context.integration?.comparisons
+      : context.variants.find((v) => v.id === finding.variant)?.comparisons;
+  return comparisons?.find((c) => c.metric === finding.metric);
+}
+
+function comparisonText(finding: ComparisonFinding, context: FindingContext): string {
+  const c = comparisonOf(finding, context);
+  const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
+  const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
+  const compared = c ? describeComparison(c) : `${finding.metric} (no comparison in the report)`;
+  const unit =
+    finding.traffic === 'integration' && context.integration?.mode === 'sequential' ? ' (compared run by run)' : '';
+  if (finding.kind === 'regression') return `${where}: ${compared}${unit} exceeds the ${tolerance} tolerance`;
+  return `${where}: ${compared}; neither a regression nor its absence (within ${tolerance}) could be shown${c?.reason ? `: ${c.reason}` : ''}`;
+}
+
+function howItEnded(f: Extract<Finding, { about: 'integration-command' }>): string {
+  if (f.timedOut) return 'timed out';
+  return f.exitCode === null ? `was killed (${f.signal ?? 'signal'})` : `exited with ${f.exitCode}`;
+}
+
+function errorsText(f: Extract<Finding, { about: 'errors' }>): string {
+  const { candidate: c, baseline: b } = f;
+  if (c.failed === 0)
+    return `exemplar ${f.exemplar}: the baseline failed ${b.failed} of ${b.calls} invocations (${f.errorType}); check the exemplar`;
+  const counts = `exemplar ${f.exemplar}: the candidate failed ${c.failed} of ${c.calls} invocations, the baseline ${b.failed} of ${b.calls} (${f.errorType})`;
+  if (f.kind !== 'notice') return counts;
+  return b.failed > 0
+    ? `${counts}: both builds alike, so taken for platform noise, not a finding`
+    : `${counts}: too few to tell from chance; a rerun shows whether it persists`;
+}
+
+/** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
+export function findingText(finding: Finding, context: FindingContext): string {
+  switch (finding.about) {
+    case 'comparison':
+      return comparisonText(finding, context);
+    case 'budget': {
+      const { check } = finding;
+      const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
+      const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
+      return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}`;
+    }
+    case 'wrong-answers':
+      return finding.build === 'candidate'
+        ? `exemplar ${finding.exemplar}: the candidate answered ${finding.wrong} of ${finding.calls} invocations wrongly (${finding.example})`
+        : `exemplar ${finding.exemplar}: the baseline also answered ${finding.wrong} of ${finding.calls} invocations wrongly (${finding.example}); check the exemplar`;
+    case 'errors':
+      return errorsText(finding);
+    case 'integration-command':
+      return `integration command "${finding.command}" ${howItEnded(finding)} against the ${finding.build}${finding.outputTail ? `; last output:\n${finding.outputTail}` : ''}`;
+    case 'integration-incomplete':
+      return `integration traffic (${finding.build}): ${finding.invocations} REPORT lines of ${finding.starts} started invocations arrived within the log wait; figures may be short`;
+    case 'measured-on':
+      return `${finding.architecture} timings measured on an ${finding.host} host: they describe this host's CPU, not ${finding.architecture} Lambda, so ${finding.variant} is never recommended`;
+    case 'host-limitation':
+      return `local host: ${finding.text}`;
+    case 'price':
+      return `price: ${finding.text}`;
+    default:
+      return assertNever(finding);
+  }
+}
+
+/** The findings with their sentences, as the report carries them. */
+export function reasonsOf(findings: readonly Finding[], context: FindingContext): Reason[] {
+  return findings.map((finding) => ({ ...finding, message: findingText(finding, context) }));
+}
+
+/**
+ * A regression the pull request's label accepts: a notice that keeps the regression (its data and
+ * its sentence) and no longer fails.
+ */
+export function acceptedRegression(regression: Reason, label: string): Reason {
+  return {
+    kind: 'notice',
+    about: 'accepted-regression',
+    label,
+    ...(regression.variant === undefined ? {} : { variant: regression.variant }),
+    accepted: regression,
+    message: `regression accepted by label "${label}": ${regression.message}`,
+  };
+}
