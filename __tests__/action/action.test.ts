@@ -38,6 +38,18 @@ interface Workspace {
   readonly files: { output: string; summary: string; state: string; event: string };
 }
 
+/** The one function of a workspace's config, measured from its two builds. */
+const apiFunction = (extra: Record<string, unknown> = {}) => ({
+  name: 'api',
+  runtime: 'nodejs20.x',
+  handler: 'index.handler',
+  baseline: './build/baseline',
+  candidate: './build/candidate',
+  memory: [1769],
+  exemplars: [{ name: 'ping', event: {} }],
+  ...extra,
+});
+
 let counter = 0;
 /** A repository checkout with two builds and a config, as a workflow would have it. */
 function workspace(baseline: string, candidate: string, config: Record<string, unknown> = {}): Workspace {
@@ -53,17 +65,7 @@ function workspace(baseline: string, candidate: string, config: Record<string, u
     join(dir, 'lambda-perf.yml'),
     stringify({
       region: 'us-east-1',
-      functions: [
-        {
-          name: 'api',
-          runtime: 'nodejs20.x',
-          handler: 'index.handler',
-          baseline: './build/baseline',
-          candidate: './build/candidate',
-          memory: [1769],
-          exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }],
-        },
-      ],
+      functions: [apiFunction({ exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }] })],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       ...config,
     }),
@@ -315,17 +317,10 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const secret = 'branch-0123456789abcdef';
     const ws = workspace(spin(100), spin(100), {
       functions: [
-        {
-          name: 'api',
-          runtime: 'nodejs20.x',
-          handler: 'index.handler',
-          baseline: './build/baseline',
-          candidate: './build/candidate',
-          memory: [1769],
-          exemplars: [{ name: 'ping', event: {} }],
-          // Runs nothing: the rest is a comment to the shell, but the progress line quotes it.
+        // Runs nothing: the rest is a comment to the shell, but the progress line quotes it.
+        apiFunction({
           integration: { command: `true ##[stop-commands]forged ${secret}`, repeat: 1, 'max-log-wait-s': 0 },
-        },
+        }),
       ],
     });
     const run = await runAction(
@@ -571,18 +566,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; echo "runtime token: ${ACTIONS_RUNTIME_TOKEN:-none}"; exit 3';
     const config = {
       region: 'us-east-1',
-      functions: [
-        {
-          name: 'api',
-          runtime: 'nodejs20.x',
-          handler: 'index.handler',
-          baseline: './build/baseline',
-          candidate: './build/candidate',
-          memory: [1769],
-          exemplars: [{ name: 'ping', event: {} }],
-          integration: { command, 'max-log-wait-s': 5 },
-        },
-      ],
+      functions: [apiFunction({ integration: { command, 'max-log-wait-s': 5 } })],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
