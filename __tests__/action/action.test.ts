@@ -7,6 +7,8 @@ import {
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createLambdaClient } from '../../src/lambda/client.js';
@@ -36,6 +38,18 @@ interface Workspace {
   readonly files: { output: string; summary: string; state: string; event: string };
 }
 
+/** The one function of a workspace's config, measured from its two builds. */
+const apiFunction = (extra: Record<string, unknown> = {}) => ({
+  name: 'api',
+  runtime: 'nodejs20.x',
+  handler: 'index.handler',
+  baseline: './build/baseline',
+  candidate: './build/candidate',
+  memory: [1769],
+  exemplars: [{ name: 'ping', event: {} }],
+  ...extra,
+});
+
 let counter = 0;
 /** A repository checkout with two builds and a config, as a workflow would have it. */
 function workspace(baseline: string, candidate: string, config: Record<string, unknown> = {}): Workspace {
@@ -51,17 +65,7 @@ function workspace(baseline: string, candidate: string, config: Record<string, u
     join(dir, 'lambda-perf.yml'),
     stringify({
       region: 'us-east-1',
-      functions: [
-        {
-          name: 'api',
-          runtime: 'nodejs20.x',
-          handler: 'index.handler',
-          baseline: './build/baseline',
-          candidate: './build/candidate',
-          memory: [1769],
-          exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }],
-        },
-      ],
+      functions: [apiFunction({ exemplars: [{ name: 'ping', event: {}, expect: { statusCode: 200 } }] })],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
       ...config,
     }),
@@ -140,6 +144,36 @@ function runAction(
     child.on('exit', (code) => resolve({ code, stdout, outputs: fileCommands(ws.files.output) })),
   );
   return { child, done };
+}
+
+/**
+ * A loopback HTTP server that answers every request as `answer` says: a GitHub or a Lambda service
+ * whose errors quote what the request carried.
+ */
+async function quotingServer(
+  answer: (request: IncomingMessage) => { status: number; body: unknown; headers?: Record<string, string> },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    const { status, body, headers = {} } = answer(request);
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
+    response.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The lines of `stdout` that hold `text`, each with the line before and after it. */
+function linesAround(stdout: string, text: string): [string, string, string][] {
+  const lines = stdout.split('\n');
+  return lines.flatMap((line, i) => (line.includes(text) ? [[lines[i - 1] ?? '', line, lines[i + 1] ?? '']] : []));
 }
 
 async function functionsLeft(): Promise<string[]> {
@@ -240,6 +274,76 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(post.stdout).toMatch(/deleted lpg-api-[0-9a-f]{8}/);
     expect(await functionsLeft()).toEqual([]);
     expect(existsSync(stateFile)).toBe(false);
+  });
+
+  test('the post step redacts what the service says when it cannot delete a function', async () => {
+    const sessionToken = 'session-0123456789abcdef';
+    // A service that refuses, quoting the credentials the request was signed with.
+    const service = await quotingServer((request) => ({
+      status: 403,
+      headers: { 'x-amzn-errortype': 'AccessDeniedException' },
+      body: { Message: `not allowed for session ${String(request.headers['x-amz-security-token'])}` },
+    }));
+    try {
+      const ws = workspace('', '');
+      const stateFile = join(ws.dir, 'cleanup-state.json');
+      const state = { backend: 'aws', region: 'us-east-1', endpoint: service.url, functions: ['lpg-api-0badf00d'] };
+      writeFileSync(stateFile, JSON.stringify(state));
+      const post = await runAction(
+        ws,
+        {},
+        { name: 'pull_request', ref: 'refs/pull/13/merge', payload: pullRequestEvent },
+        'src/action/cleanup.ts',
+        {
+          'STATE_state-file': stateFile,
+          AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE0123',
+          AWS_SECRET_ACCESS_KEY: 'secret-key-0123456789abcdef',
+          AWS_SESSION_TOKEN: sessionToken,
+        },
+      ).done;
+      expect(post.code).toBe(0);
+      expect(post.stdout).toMatch(
+        /^::warning::lambda-perf-gate: could not delete lpg-api-0badf00d: .*not allowed for session \*\*\*/m,
+      );
+      expect(post.stdout).not.toContain(sessionToken);
+      // Kept for another try.
+      expect(existsSync(stateFile)).toBe(true);
+    } finally {
+      await service.close();
+    }
+  });
+
+  test("a branch name and a config's command are redacted in the log, and a command in a progress line is shown as text", async () => {
+    const secret = 'branch-0123456789abcdef';
+    const ws = workspace(spin(100), spin(100), {
+      functions: [
+        // Runs nothing: the rest is a comment to the shell, but the progress line quotes it.
+        apiFunction({
+          integration: { command: `true ##[stop-commands]forged ${secret}`, repeat: 1, 'max-log-wait-s': 0 },
+        }),
+      ],
+    });
+    const run = await runAction(
+      ws,
+      { 'apply-memory': 'true', 'fail-on': 'none', comment: 'never' },
+      { name: 'push', ref: `refs/heads/perf/${secret}`, payload: { repository: { default_branch: 'main' } } },
+      'src/action/index.ts',
+      { LPG_TEST_API_TOKEN: secret },
+    ).done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('this run is a push event on refs/heads/perf/***, not a push to the default branch');
+    expect(run.stdout).not.toContain(secret);
+    expect(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')).not.toContain(secret);
+    // The runner takes `##[name]` anywhere in a line for a command: each such line stands
+    // between a stop-commands and its end.
+    const quoted = linesAround(run.stdout, '##[stop-commands]forged');
+    expect(quoted.length).toBeGreaterThanOrEqual(2);
+    for (const [before, line, after] of quoted) {
+      expect(line).toMatch(/^api: integration: "true ##\[stop-commands\]forged \*\*\*" against the/);
+      const token = /^::stop-commands::([0-9a-f]{32})$/.exec(before)?.[1];
+      expect(token).toBeDefined();
+      expect(after).toBe(`::${token}::`);
+    }
   });
 
   test('apply-memory changes the production function only on a push to the default branch', async () => {
@@ -421,6 +525,33 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         expect.objectContaining({ body: measuredSummary }),
       ]);
     });
+
+    test("what GitHub and the host say in the action's warnings is redacted: the token GitHub quotes back, a secret in the summary's path", async () => {
+      const quoting = await quotingServer((request) => ({
+        status: 403,
+        body: { message: `${request.headers.authorization ?? 'no token'} may not read acme/orders` },
+      }));
+      const secret = 'summary-0123456789abcdef';
+      try {
+        const run = await runAction(
+          ws,
+          { mode: 'comment', 'fail-on': 'none' },
+          workflowRun({ pull_requests: [{ number: 11 }], head_sha: 'abc123' }),
+          'src/action/index.ts',
+          {
+            GITHUB_API_URL: quoting.url,
+            GITHUB_STEP_SUMMARY: join(ws.dir, secret, 'summary.md'),
+            LPG_TEST_SUMMARY_TOKEN: secret,
+          },
+        ).done;
+        expect(run.code).toBe(0);
+        expect(run.stdout).toMatch(/^::warning::Could not comment on PR #11: token \*\*\* may not read acme\/orders/m);
+        expect(run.stdout).toMatch(/^::warning::Could not write the job summary \(.*\/\*\*\*\/summary\.md/m);
+        for (const leaked of ['test-token', secret]) expect(run.stdout).not.toContain(leaked);
+      } finally {
+        await quoting.close();
+      }
+    });
   });
 
   test('secrets a command or a function prints never reach the report, the summary, the comment or the log; hostile markup stays text', async () => {
@@ -435,18 +566,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       'echo "::add-mask::masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee"; echo "connecting with masked-$LAMBDA_PERF_GATE_BUILD-51c0ffee and $LPG_TEST_API_TOKEN"; echo "runtime token: ${ACTIONS_RUNTIME_TOKEN:-none}"; exit 3';
     const config = {
       region: 'us-east-1',
-      functions: [
-        {
-          name: 'api',
-          runtime: 'nodejs20.x',
-          handler: 'index.handler',
-          baseline: './build/baseline',
-          candidate: './build/candidate',
-          memory: [1769],
-          exemplars: [{ name: 'ping', event: {} }],
-          integration: { command, 'max-log-wait-s': 5 },
-        },
-      ],
+      functions: [apiFunction({ integration: { command, 'max-log-wait-s': 5 } })],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
@@ -614,14 +734,21 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         { code: spin(100) },
         { code: spin(100), files: { 'lambda-perf.yml': config() } },
       );
+      // A secret written into the command itself shows nowhere, the build's group title included.
+      const secret = 'npm-0123456789abcdef';
       const run = await runAction(
         ws,
-        { build: 'echo "compiling"; echo "::error::forged by the build"; exit 4', 'build-output': 'dist' },
+        {
+          build: `echo "compiling"; echo "::error::forged by the build"; exit 4 # ${secret}`,
+          'build-output': 'dist',
+        },
         pr(22, baseSha),
         'src/action/index.ts',
-        { RUNNER_TEMP: temp },
+        { RUNNER_TEMP: temp, LPG_TEST_NPM_TOKEN: secret },
       ).done;
       expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^::group::lambda-perf-gate: build: echo "compiling";.* # \*\*\*$/m);
+      expect(run.stdout).not.toContain(secret);
       expect(run.stdout).toContain("::notice::The base commit has no lambda-perf.yml: using the pull request's.");
       expect(run.stdout).toMatch(
         /^::error::lambda-perf-gate: build: "echo .*" exited with 4 building the baseline \(in .*\); last output:%0Acompiling%0A::error::forged by the build$/m,
@@ -717,7 +844,15 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         child.kill('SIGTERM');
         const run = await done;
         expect(run.code).toBe(1);
-        expect(run.stdout).toContain("SIGTERM: removing the base commit's worktree before the job stops.");
+        // The build's stop-commands end before the warning, once, or the runner shows the warning as text.
+        const lines = run.stdout.split('\n');
+        const [, token = ''] = /::stop-commands::([0-9a-f]{32})\n/.exec(run.stdout) ?? [];
+        expect(token).not.toBe('');
+        const warning = lines.indexOf("::warning::SIGTERM: removing the base commit's worktree before the job stops.");
+        const resumed = lines.flatMap((line, index) => (line === `::${token}::` ? [index] : []));
+        expect(warning).toBeGreaterThan(-1);
+        expect(resumed).toHaveLength(1);
+        expect(resumed[0]).toBeLessThan(warning);
         expect(leftInTemp()).toEqual([]);
         expect(worktrees()).toBe(1);
       } finally {

@@ -6,18 +6,22 @@ import { createLambdaClient } from '../lambda/client.js';
 import { isInfrastructureError } from '../lambda/infrastructure-error.js';
 import { PerfFunctionDeployer } from '../lambda/deploy.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
+import { Redactor } from '../report/redact.js';
 import { removeBaseWorktree } from './base-build.js';
+import { ActionLog } from './log.js';
 import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
 
 /**
  * The post step: runs after the job, also when it failed or was cancelled, and deletes whatever
  * the main step recorded and did not get to delete itself.
  */
-export async function cleanup(): Promise<void> {
-  const removedWorktree = await removeWorktree();
+export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // The post step has the main step's environment, secrets and all; a service's error may quote them.
+  const log = new ActionLog(Redactor.fromEnvironment(env));
+  const removedWorktree = await removeWorktree(log);
   const stateFile = core.getState(STATE_FILE);
   if (!stateFile || !existsSync(stateFile)) {
-    if (!removedWorktree) core.info('lambda-perf-gate: nothing left to clean up.');
+    if (!removedWorktree) log.info('lambda-perf-gate: nothing left to clean up.');
     return;
   }
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as CleanupState;
@@ -37,14 +41,14 @@ export async function cleanup(): Promise<void> {
   for (const name of state.functions) {
     try {
       await deployer.remove(name);
-      core.info(`lambda-perf-gate: deleted ${name}`);
+      log.info(`lambda-perf-gate: deleted ${name}`);
     } catch (error) {
       if (state.backend === 'local' && isInfrastructureError(error, 'unreachable')) {
-        core.info(`lambda-perf-gate: the local Lambda service ended with the main step, and ${name} with it.`);
+        log.info(`lambda-perf-gate: the local Lambda service ended with the main step, and ${name} with it.`);
         continue;
       }
       left++;
-      core.warning(`lambda-perf-gate: could not delete ${name}: ${errorMessage(error)}`);
+      log.warning(`lambda-perf-gate: could not delete ${name}: ${errorMessage(error)}`);
     }
   }
   client.destroy();
@@ -52,7 +56,7 @@ export async function cleanup(): Promise<void> {
 }
 
 /** The base commit's worktree (the build input), when the main step did not get to remove it. */
-async function removeWorktree(): Promise<boolean> {
+async function removeWorktree(log: ActionLog): Promise<boolean> {
   const recorded = core.getState(BASE_WORKTREE);
   if (!recorded) return false;
   let worktree: WorktreeState;
@@ -64,9 +68,9 @@ async function removeWorktree(): Promise<boolean> {
   if (!worktree.path || !existsSync(worktree.path)) return false;
   try {
     await removeBaseWorktree(worktree.repository, worktree.path);
-    core.info(`lambda-perf-gate: removed the base commit's worktree ${worktree.path}`);
+    log.info(`lambda-perf-gate: removed the base commit's worktree ${worktree.path}`);
   } catch (error) {
-    core.warning(
+    log.warning(
       `lambda-perf-gate: could not remove the base commit's worktree ${worktree.path}: ${errorMessage(error)}`,
     );
   }

@@ -23,6 +23,7 @@ import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/mo
 import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
+import { ActionLog } from './log.js';
 import {
   addBaseWorktree,
   buildBoth,
@@ -164,24 +165,25 @@ async function publish(
   inputs: ActionInputs,
   context: RunContext,
   reportPath: string,
+  log: ActionLog,
 ): Promise<void> {
   try {
     await core.summary
       .addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT }))
       .write();
   } catch (error) {
-    core.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
+    log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
   }
   for (const fn of report.functions) {
     for (const reason of fn.reasons) {
       const title = `lambda-perf-gate: ${fn.name} ${reason.kind}`;
-      if (reason.kind === 'inconclusive') core.warning(reason.message, { title });
-      else if (reason.kind === 'baseline-error' || reason.kind === 'notice') core.notice(reason.message, { title });
-      else core.error(reason.message, { title });
+      if (reason.kind === 'inconclusive') log.warning(reason.message, { title });
+      else if (reason.kind === 'baseline-error' || reason.kind === 'notice') log.notice(reason.message, { title });
+      else log.error(reason.message, { title });
     }
   }
   for (const change of report.memoryChanges ?? [])
-    core.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
+    log.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
   const first = report.functions[0];
   const recommendedVariant = first?.variants.find((v) => v.id === first.recommended?.variant);
   core.setOutput(OUTPUT.verdict, report.verdict);
@@ -195,7 +197,7 @@ async function publish(
     OUTPUT.costChangePercent,
     recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '',
   );
-  await comment(report, inputs, context, reportPath);
+  await comment(report, inputs, context, reportPath, log);
 }
 
 async function comment(
@@ -203,11 +205,12 @@ async function comment(
   inputs: ActionInputs,
   context: RunContext,
   reportPath: string,
+  log: ActionLog,
 ): Promise<void> {
   const issueNumber = inputs.prNumber ?? report.github?.pullRequest ?? context.pullRequest;
   if (inputs.comment === 'never' || issueNumber === undefined) return;
   if (!inputs.githubToken) {
-    core.warning(`No ${INPUT.githubToken}: no PR comment; the report is in the job summary and in ${reportPath}.`);
+    log.warning(`No ${INPUT.githubToken}: no PR comment; the report is in the job summary and in ${reportPath}.`);
     return;
   }
   try {
@@ -221,22 +224,22 @@ async function comment(
       report.verdict,
       inputs.comment,
     );
-    core.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
+    log.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
     if (result.url) core.setOutput(OUTPUT.commentUrl, result.url);
   } catch (error) {
     // Fork PRs get a read-only token: measure there, comment from workflow_run (see the README).
-    core.warning(
+    log.warning(
       `Could not comment on PR #${issueNumber}: ${errorMessage(error)}. The verdict stands; the report is in the job summary and in ${reportPath}.`,
     );
   }
 }
 
-function failIfAsked(report: GateReport, inputs: ActionInputs): void {
+function failIfAsked(report: GateReport, inputs: ActionInputs, log: ActionLog): void {
   const hits = failingReasons(report, inputs.failOn);
   if (hits.length) {
-    core.setFailed(`lambda-perf-gate: ${report.verdict}: ${hits.map((r) => r.message).join('; ')}`);
+    log.setFailed(`lambda-perf-gate: ${report.verdict}: ${hits.map((r) => r.message).join('; ')}`);
   } else if (report.verdict === 'inconclusive') {
-    core.warning(`lambda-perf-gate: inconclusive (not failing: ${INPUT.failOn} does not include inconclusive)`);
+    log.warning(`lambda-perf-gate: inconclusive (not failing: ${INPUT.failOn} does not include inconclusive)`);
   }
 }
 
@@ -245,10 +248,11 @@ async function applyMemory(
   config: GateConfig,
   inputs: ActionInputs,
   context: RunContext,
+  log: ActionLog,
 ): Promise<MemoryChange[]> {
   if (!inputs.applyMemory) return [];
   if (!context.isDefaultBranchPush) {
-    core.notice(
+    log.notice(
       `${INPUT.applyMemory} is on, but this run is a ${context.eventName || 'local'} event on ${context.ref || 'no ref'}, not a push to the default branch: no function was changed.`,
     );
     return [];
@@ -262,7 +266,7 @@ async function applyMemory(
     for (const [index, spec] of config.functions.entries()) {
       const result = report.functions[index];
       if (!spec.template || !result) {
-        core.notice(`${spec.name}: no template (production function) named, so there is no memory to apply.`);
+        log.notice(`${spec.name}: no template (production function) named, so there is no memory to apply.`);
         continue;
       }
       changes.push(await applyRecommendedMemory(client, spec.template, result, config.endpoint));
@@ -280,6 +284,7 @@ async function postReportFile(
   workspace: string,
   redactor: Redactor,
   env: NodeJS.ProcessEnv,
+  log: ActionLog,
 ): Promise<void> {
   const path = resolve(workspace, inputs.reportPath);
   if (!existsSync(path))
@@ -312,8 +317,9 @@ async function postReportFile(
     pullRequest === undefined ? { ...inputs, comment: 'never' } : { ...inputs, prNumber: pullRequest },
     context,
     path,
+    log,
   );
-  failIfAsked(report, inputs);
+  failIfAsked(report, inputs, log);
 }
 
 /** The base commit's worktree for the `build` input, recorded for the post step before it is made. */
@@ -348,12 +354,11 @@ async function buildInLog(
   workspace: string,
   worktree: string,
   env: NodeJS.ProcessEnv,
-  redactor: Redactor,
+  log: ActionLog,
   signal: AbortSignal,
 ): Promise<Builds> {
-  const token = randomBytes(16).toString('hex');
-  core.startGroup(`lambda-perf-gate: ${INPUT.build}: ${inputs.build.command}`);
-  core.info(`::stop-commands::${token}`);
+  log.startGroup(`lambda-perf-gate: ${INPUT.build}: ${inputs.build.command}`);
+  log.stopCommands();
   try {
     return await buildBoth({
       repository: workspace,
@@ -362,12 +367,12 @@ async function buildInLog(
       output: inputs.build.output,
       worktree,
       env: buildEnvironment(env),
-      log: (line) => core.info(redactor.text(line)),
+      log: (line) => log.info(line),
       signal,
     });
   } finally {
-    core.info(`::${token}::`);
-    core.endGroup();
+    log.resumeCommands();
+    log.endGroup();
   }
 }
 
@@ -386,19 +391,21 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Everything the action writes goes through it: the report (so the comment, summary and
   // annotations drawn from it), progress lines and the failure message.
   const redactor = Redactor.fromEnvironment(env);
+  const log = new ActionLog(redactor);
   try {
     inputs = readInputs((name) => core.getInput(name));
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const context = readRunContext(env);
     if (inputs.mode === 'comment') {
-      await postReportFile(inputs, context, workspace, redactor, env);
+      await postReportFile(inputs, context, workspace, redactor, env, log);
       return;
     }
     // The build and the worktree are this step's own; the session cleans up what the gate created.
     uninstall = cleanupOnSignals(
       async (signal) => {
         if (!worktree) return;
-        core.warning(`${signal}: removing the base commit's worktree before the job stops.`);
+        // Ends the build's stop-commands first, or the runner would show the warning as text.
+        log.warning(`${signal}: removing the base commit's worktree before the job stops.`);
         stopBuild.abort();
         await removeWorktree();
       },
@@ -411,9 +418,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (worktree && !inputs.inline) {
       if (existsSync(resolve(worktree.path, inputs.config))) {
         configRoot = worktree.path;
-        core.info(`Configuration: ${inputs.config} of the base commit ${context.baseSha?.slice(0, 12) ?? ''}`);
+        log.info(`Configuration: ${inputs.config} of the base commit ${context.baseSha?.slice(0, 12) ?? ''}`);
       } else {
-        core.notice(`The base commit has no ${inputs.config}: using the pull request's.`);
+        log.notice(`The base commit has no ${inputs.config}: using the pull request's.`);
       }
     }
     // Checked before the builds (with the checkouts standing in for their outputs), and again after.
@@ -430,7 +437,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         workspace,
         worktree.path,
         env,
-        redactor,
+        log,
         stopBuild.signal,
       );
       // Not read again: the pull request's build has run and could have changed the base's files.
@@ -448,22 +455,24 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       stateFile,
       redactor,
       // One line each: a newline in what a function said could start a workflow command.
-      progress: (line) => core.info(line.replace(/[\r\n]+/g, ' ')),
+      progress: (line) => log.info(line.replace(/[\r\n]+/g, ' ')),
       onSecret: (value) => core.setSecret(value),
       onSignal: (signal) => {
-        core.warning(`${signal}: deleting what the run created before the job stops.`);
+        log.warning(`${signal}: deleting what the run created before the job stops.`);
         removeWorktree().catch(() => undefined);
       },
-      onCleanupProblem: (problem) => core.warning(problem),
+      onCleanupProblem: (problem) => log.warning(problem),
       signalExitCode: () => 1,
     });
     config = session.config;
     const links = reportContext(env);
-    let report = links ? { ...session.report, context: redactor.deep(links) } : session.report;
+    let report = links ? { ...session.report, context: links } : session.report;
     if (context.labels.includes(inputs.acceptedRegressionLabel))
       report = acceptRegressions(report, inputs.acceptedRegressionLabel);
-    const memoryChanges = await applyMemory(report, config, inputs, context);
-    report = {
+    const memoryChanges = await applyMemory(report, config, inputs, context, log);
+    // Redacted once more as a whole: what was added after the session (the links, the label, the
+    // ref, the memory changes) quotes the environment and the event.
+    report = redactor.deep({
       ...report,
       github: {
         eventName: context.eventName,
@@ -471,29 +480,27 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         sha: context.sha,
         ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}),
       },
-      ...(memoryChanges.length ? { memoryChanges: redactor.deep(memoryChanges) } : {}),
-    };
+      ...(memoryChanges.length ? { memoryChanges } : {}),
+    });
     const reportPath = resolve(workspace, inputs.reportPath);
     writeFileSync(reportPath, serializeReport(report));
-    await publish(report, inputs, context, reportPath);
-    failIfAsked(report, inputs);
+    await publish(report, inputs, context, reportPath, log);
+    failIfAsked(report, inputs, log);
   } catch (error) {
     const failure = classifyFailure(error);
     // Only the platform's failures may pass without failing the step; the host's (a report that
     // cannot be written) and our own bugs always fail it.
     if (error instanceof InfrastructureError && inputs && !inputs.failOn.includes('error')) {
-      core.warning(
-        redactor.text(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`),
-      );
+      log.warning(`lambda-perf-gate: ${failure.message} (not failing: ${INPUT.failOn} does not include error)`);
     } else {
-      core.setFailed(redactor.text(`lambda-perf-gate: ${failure.message}`));
+      log.setFailed(`lambda-perf-gate: ${failure.message}`);
     }
   } finally {
     uninstall();
     try {
       await removeWorktree();
     } catch (error) {
-      core.warning(
+      log.warning(
         `Could not remove the base commit's worktree ${worktree?.path ?? ''}: ${errorMessage(error)}; the post step tries again.`,
       );
     }
