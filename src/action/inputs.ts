@@ -1,6 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/config-error.js';
+import { errorMessage } from '../errors.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { COMMENT_MODES, type CommentMode } from '../github/sticky-comment.js';
 
@@ -82,7 +83,7 @@ function yamlValue(text: string, input: string, problems: string[]): unknown {
   try {
     return parseYaml(text) as unknown;
   } catch (error) {
-    problems.push(`input ${input}: is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    problems.push(`input ${input}: is not valid YAML (${errorMessage(error).split('\n')[0]})`);
     return undefined;
   }
 }
