@@ -73,9 +73,9 @@ const cutShort = (message: string): boolean => shortFinding(message) !== without
 function shownInTable(f: FunctionResult, reason: Reason): boolean {
   return (
     reason.kind === 'regression' &&
-    reason.variant !== undefined &&
-    f.variants.some((v) => v.id === reason.variant) &&
-    reason.message.startsWith(`${reason.variant}: `)
+    reason.about === 'comparison' &&
+    reason.traffic === 'exemplars' &&
+    f.variants.some((v) => v.id === reason.variant)
   );
 }
 
