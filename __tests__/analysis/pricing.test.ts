@@ -8,7 +8,7 @@ import {
   priceTable,
   requestPriceUsd,
   unpricedRegionProblem,
-} from '../../src/analysis/pricing.js';
+} from '../../src/pricing/price-list.js';
 import { validateConfig } from '../../src/config/load.js';
 import { armStats } from '../../src/analysis/arm-stats.js';
 import { fixtureSamples } from '../helpers/fixture-samples.js';

@@ -3,7 +3,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { analyzeFunction } from '../analysis/analyze.js';
 import type { ComparisonRules, MetricComparison } from '../analysis/comparison.js';
-import { blendedPricePerGbSecond, requestPriceUsd } from '../analysis/pricing.js';
+import { blendedPricePerGbSecond, requestPriceUsd } from '../pricing/price-list.js';
 import {
   decideSequential,
   environmentPairsAtLook,
