@@ -123,7 +123,7 @@ export function pricesFromOffer(offer: Offer, file: string): { table: PriceTable
   return {
     table: {
       about:
-        'Lambda on-demand prices in USD per region and architecture: duration per GB-second by monthly tier (upToGbSeconds is the cumulative upper bound of a tier, null for the last; tiersComplete false means the source gave only the first tier), requests per request, ephemeral storage above 512 MB per GB-second. Read by src/analysis/pricing.ts; regenerate with `npm run refresh-prices -- <AWSLambda offer file>`.',
+        'Lambda on-demand prices in USD per region and architecture: duration per GB-second by monthly tier (upToGbSeconds is the cumulative upper bound of a tier, null for the last; tiersComplete false means the source gave only the first tier), requests per request, ephemeral storage above 512 MB per GB-second. Read by src/pricing/price-list.ts; regenerate with `npm run refresh-prices -- <AWSLambda offer file>`.',
       source: {
         kind: 'offer-file',
         description: `AWS Price List API offer file ${basename(file)}: offer ${offer.offerCode}, version ${offer.version}, published ${offer.publicationDate}`,

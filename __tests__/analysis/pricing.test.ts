@@ -1,9 +1,7 @@
+import { billedColdMs, estimateCost, estimateManagedInstancesCost } from '../../src/analysis/cost.js';
+import { managedInstancePrice } from '../../src/pricing/managed-instances.js';
 import {
-  billedColdMs,
   blendedPricePerGbSecond,
-  estimateCost,
-  estimateManagedInstancesCost,
-  managedInstancePrice,
   marginalPricePerGbSecond,
   priceTable,
   requestPriceUsd,

@@ -3,7 +3,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { looksLevels } from '../analysis/sequential.js';
-import { managedInstancePrice, unpricedRegionProblem } from '../pricing/price-list.js';
+import { managedInstancePrice } from '../pricing/managed-instances.js';
+import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import {
