@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { probeBackend } from '../../src/gate/backend.js';
 import { startTestService, type TestService } from '../helpers/local-service.js';
 
@@ -22,6 +24,22 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
       hostArchitecture: info.hostArchitecture,
       limitations: info.limitations,
     });
+  });
+
+  test("a service that does not name its host's architecture gets none made up from the gate's own host", async () => {
+    const older = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ cpuThrottling: { enabled: true, statement: 'CPU scales with memory.' } }));
+    });
+    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = older.address() as AddressInfo;
+      const backend = await probeBackend(`http://127.0.0.1:${port}`);
+      expect(backend).toMatchObject({ kind: 'local', cpuScaledByMemory: true, limitations: [] });
+      expect(backend.hostArchitecture).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => older.close(resolve));
+    }
   });
 
   test('AWS has neither', async () => {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config-error.js';
-import type { Architecture, GateConfig } from '../config/types.js';
+import { ARCHITECTURES } from '../config/schema.js';
+import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import type { Backend } from './run-gate.js';
 
@@ -27,12 +28,8 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
   // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
-  const hostArchitecture: Architecture =
-    info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64'
-      ? info.hostArchitecture
-      : process.arch === 'arm64'
-        ? 'arm64'
-        : 'x86_64';
+  // Only the service knows that host (it may run on another machine than the gate): no guess here.
+  const hostArchitecture = ARCHITECTURES.find((architecture) => architecture === info.hostArchitecture);
   const limitations = Array.isArray(info.limitations)
     ? info.limitations.filter((l): l is string => typeof l === 'string')
     : [];
@@ -40,7 +37,7 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
     kind: 'local',
     cpuScaledByMemory: info.cpuThrottling?.enabled === true,
     statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
-    hostArchitecture,
+    ...(hostArchitecture ? { hostArchitecture } : {}),
     limitations,
   };
 }
