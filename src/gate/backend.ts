@@ -4,7 +4,29 @@ import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import type { Backend } from './run-gate.js';
 
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+/** What the gate reads of the local service's GET /local/info; any other endpoint's answer may hold anything. */
+interface LocalInfo {
+  readonly cpuThrottling?: { enabled?: boolean; statement?: string };
+  readonly isolation?: { enabled?: boolean; statement?: string };
+  readonly limitations?: unknown;
+  readonly hostArchitecture?: unknown;
+}
+
+/** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
+async function localInfo(response: Response): Promise<LocalInfo | undefined> {
+  if (!response.ok) return undefined;
+  try {
+    const info: unknown = await response.json();
+    return info !== null && typeof info === 'object' ? (info as LocalInfo) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
+ * only an `unreachable` infrastructure error, when the endpoint does not answer.
+ */
 export async function probeBackend(endpoint: string | undefined): Promise<Backend> {
   const lambda: Backend = {
     kind: 'aws',
@@ -18,13 +40,8 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   } catch {
     throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }
-  if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-  const info = (await response.json()) as {
-    cpuThrottling?: { enabled?: boolean; statement?: string };
-    isolation?: { enabled?: boolean; statement?: string };
-    limitations?: unknown;
-    hostArchitecture?: unknown;
-  };
+  const info = await localInfo(response);
+  if (!info) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
   // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
