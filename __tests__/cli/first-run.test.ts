@@ -262,20 +262,9 @@ describe('validate catches before a run what a run would find only after deployi
   });
 
   test('an endpoint that does not answer is a problem: exit 2, naming it', async () => {
-    functionDirectory('answered', { 'index.js': 'exports.handler = async () => 1;' });
-    const file = config('nowhere.yml', {
-      region: 'us-east-1',
-      functions: [
-        {
-          name: 'f',
-          runtime: 'nodejs20.x',
-          handler: 'index.handler',
-          candidate: './answered',
-          baseline: './answered',
-          exemplars: [{ name: 'e', event: {} }],
-        },
-      ],
-    });
+    const code = functionDirectory('answered', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'nowhere.yml');
+    expect((await cli(['init', code, '-c', file])).code).toBe(0);
     const result = await cli(['validate', '-c', file, '--endpoint', NOWHERE]);
     expect(result.code).toBe(2);
     expect(result.stdout).toContain(`problem: cannot reach the Lambda endpoint ${NOWHERE}; is it running?`);
