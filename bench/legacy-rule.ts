@@ -3,7 +3,7 @@
 // rotating over 3 environment pairs (pair k on replica k mod 3), 20 to 180 pairs in looks of 20,
 // 5 cold starts per build in bursts, O'Brien-Fleming increments spent Bonferroni-style, Holm
 // across metrics, and every environment pair held to alpha^(1/3) and beta^(1/3) on its own.
-import { obrienFleming } from '../src/analysis/group-sequential.js';
+import { obrienFleming } from '../src/looks/group-sequential.js';
 import { comparePaired, compareShift, holm } from '../src/analysis/statistics.js';
 
 export const LEGACY = { warmMin: 20, warmMax: 180, cold: 5, replicas: 3 } as const;

@@ -7,12 +7,8 @@
 // Environment variables: STATS_RUNS (default 2000), STATS_PAIRS / STATS_BATCH / STATS_CAP (the
 // plan under test; defaults are the gate's), STATS_SCENARIOS (comma-separated names), STATS_LEGACY=0.
 import { writeFileSync } from 'node:fs';
-import {
-  decideSequential,
-  environmentPairsAtLook,
-  lookFractions,
-  type SequentialPlan,
-} from '../src/analysis/sequential.js';
+import { decideSequential } from '../src/analysis/sequential.js';
+import { environmentPairsAtLook, lookFractions, type SequentialPlan } from '../src/looks/schedule.js';
 import { SAMPLING_DEFAULTS } from '../src/config/schema.js';
 import { sampleFromReport, type Sample } from '../src/model/sample.js';
 import { gaussian, seededRandom } from '../src/random.js';

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Architecture } from '../src/config/types.js';
-import type { ArchitecturePrices, PriceTable, Tier } from '../src/analysis/pricing.js';
+import type { ArchitecturePrices, PriceTable, Tier } from '../src/pricing/price-list.js';
 
 interface OfferProduct {
   readonly sku: string;
@@ -123,7 +123,7 @@ export function pricesFromOffer(offer: Offer, file: string): { table: PriceTable
   return {
     table: {
       about:
-        'Lambda on-demand prices in USD per region and architecture: duration per GB-second by monthly tier (upToGbSeconds is the cumulative upper bound of a tier, null for the last; tiersComplete false means the source gave only the first tier), requests per request, ephemeral storage above 512 MB per GB-second. Read by src/analysis/pricing.ts; regenerate with `npm run refresh-prices -- <AWSLambda offer file>`.',
+        'Lambda on-demand prices in USD per region and architecture: duration per GB-second by monthly tier (upToGbSeconds is the cumulative upper bound of a tier, null for the last; tiersComplete false means the source gave only the first tier), requests per request, ephemeral storage above 512 MB per GB-second. Read by src/pricing/price-list.ts; regenerate with `npm run refresh-prices -- <AWSLambda offer file>`.',
       source: {
         kind: 'offer-file',
         description: `AWS Price List API offer file ${basename(file)}: offer ${offer.offerCode}, version ${offer.version}, published ${offer.publicationDate}`,

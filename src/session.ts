@@ -3,19 +3,25 @@ import type { GateConfig } from './config/types.js';
 import { errorMessage, UsageError } from './errors.js';
 import { checkForBackend, probeBackend } from './gate/backend.js';
 import { cleanupOnSignals, type CleanupRegistry } from './gate/cleanup.js';
-import { runGate } from './gate/run-gate.js';
+import { runGate, type Backend } from './gate/run-gate.js';
 import { InfrastructureError } from './lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
 import type { GateReport } from './report/model.js';
 import type { Redactor } from './report/redact.js';
 
-/** What a session needs from its caller (the CLI or the action). */
-export interface SessionOptions {
+/** How to reach the backend: what `withBackend` needs. */
+export interface BackendOptions {
   readonly config: GateConfig;
   /** Where the configuration came from, for messages: a file, or "the action inputs". */
   readonly source: string;
   /** Run everything on a local Lambda service started for this session. */
   readonly local: boolean;
+  /** Hears of the service as soon as it runs, e.g. for a signal handler to stop it. */
+  readonly onService?: (service: LocalLambda) => void;
+}
+
+/** What a session needs from its caller (the CLI or the action). */
+export interface SessionOptions extends Omit<BackendOptions, 'onService'> {
   readonly stateFile?: string;
   /** Every line and the report pass through it; secrets the gate meets are added to it. */
   readonly redactor: Redactor;
@@ -54,37 +60,79 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     await service?.stop();
   }, options.signalExitCode);
   try {
+    return await withBackend(
+      {
+        config: options.config,
+        source: options.source,
+        local: options.local,
+        onService: (started) => (service = started),
+      },
+      async ({ config, backend }) => {
+        const measured = await runGate({
+          config,
+          backend,
+          ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+          progress: (line) => options.progress?.(redactor.text(line)),
+          onCleanupRegistry: (r) => (registry = r),
+          onSecret: (value) => {
+            redactor.add(value);
+            options.onSecret?.(value);
+          },
+        });
+        return { report: redactor.deep(measured), config };
+      },
+    );
+  } catch (error) {
+    throw redactError(error, redactor);
+  } finally {
+    uninstall();
+  }
+}
+
+/** The backend a session runs on, and the configuration pointed at it. */
+export interface ConnectedBackend {
+  /** The configuration as run (with the local service's endpoint, when it was started). */
+  readonly config: GateConfig;
+  readonly backend: Backend;
+}
+
+/**
+ * The steps every command that talks to a backend takes first: start the embedded service when
+ * asked, probe the backend (an endpoint that does not answer is an `unreachable` infrastructure
+ * error), and check what needs the backend known; then `use` it, and stop the service whatever
+ * happens.
+ */
+export async function withBackend<T>(
+  options: BackendOptions,
+  use: (connected: ConnectedBackend) => Promise<T>,
+): Promise<T> {
+  let service: LocalLambda | undefined;
+  try {
     let config = options.config;
     if (options.local) {
       service = await startLocalLambda({ requireAuth: true });
+      options.onService?.(service);
       config = { ...config, endpoint: service.endpoint };
     }
     const backend = await probeBackend(config.endpoint);
     checkForBackend(config, backend, options.source);
-    const measured = await runGate({
-      config,
-      backend,
-      ...(options.stateFile ? { stateFile: options.stateFile } : {}),
-      progress: (line) => options.progress?.(redactor.text(line)),
-      onCleanupRegistry: (r) => (registry = r),
-      onSecret: (value) => {
-        redactor.add(value);
-        options.onSecret?.(value);
-      },
-    });
-    return { report: redactor.deep(measured), config };
-  } catch (error) {
-    // The caller prints the message; it may quote what a function or a command said.
-    if (error instanceof Error) {
-      error.message = redactor.text(error.message);
-      // The stack repeats the message: a bug's report shows it.
-      if (error.stack) error.stack = redactor.text(error.stack);
-    }
-    throw error;
+    return await use({ config, backend });
   } finally {
-    uninstall();
     await service?.stop();
   }
+}
+
+/**
+ * The error with its message and stack redacted, for the caller to print: it may quote what a
+ * function, a command or the platform said, or a configuration value.
+ */
+export function redactError(error: unknown, redactor: Redactor): unknown {
+  if (error instanceof Error) {
+    error.message = redactor.text(error.message);
+    // The stack repeats the message: a bug's report shows it.
+    if (error.stack) error.stack = redactor.text(error.stack);
+  }
+  return error;
 }
 
 /** Exit codes of the CLI; the action fails its step for all but `pass`. */

@@ -1,24 +1,10 @@
-import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
+import type { FunctionAnalysisInput } from '../../src/analysis/analyze.js';
 import { BUDGET_KEYS, BUDGET_METRICS } from '../../src/config/budgets.js';
 import type { FunctionSpec, Strategy } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/model/variant.js';
+import { analyzeFixture, FIXTURE_SPEC, variantPlan } from '../helpers/analysis-fixture.js';
 import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
 
-const plan = (memoryMb: number): VariantPlan => ({
-  id: `${memoryMb}MB-x86_64`,
-  memoryMb,
-  architecture: 'x86_64',
-  name: 'default',
-  environment: {},
-  snapStart: false,
-});
-const VARIANTS = [plan(256), plan(512), plan(1024)];
-const spec = {
-  name: 'orders',
-  tolerance: 0.05,
-  budgets: {},
-  exemplars: [{ name: 'e', weight: 1 }],
-} as unknown as FunctionSpec;
+const VARIANTS = [variantPlan(256), variantPlan(512), variantPlan(1024)];
 
 /** CPU-bound timings: 512 MB is the cheapest per invocation, 1,024 MB the fastest. */
 const fixture = (ratio: number, extra: Partial<FixtureVariant> = {}): FixtureVariant[] => [
@@ -27,20 +13,8 @@ const fixture = (ratio: number, extra: Partial<FixtureVariant> = {}): FixtureVar
   { id: '1024MB-x86_64', baselineMs: 21, ratio, memorySizeMb: 1024, ...extra },
 ];
 
-function analyze(variants: FixtureVariant[], strategy: Strategy, extra: Partial<FunctionAnalysisInput> = {}) {
-  return analyzeFunction({
-    spec,
-    variants: VARIANTS,
-    samples: fixtureSamples({ variants, environmentPairs: 16, cv: 0.03, seed: 4 }),
-    plan: { pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40 },
-    rules: { alpha: 0.01, beta: 0.05, tolerance: 0.05 },
-    region: 'us-east-1',
-    traffic: { invocationsPerMonth: 1e6, coldStartRate: 0.01 },
-    strategy,
-    balancedWeight: 0.5,
-    ...extra,
-  });
-}
+const analyze = (timings: FixtureVariant[], strategy: Strategy, extra: Partial<FunctionAnalysisInput> = {}) =>
+  analyzeFixture({ variants: VARIANTS, timings, environmentPairs: 16, seed: 4, strategy }, extra);
 
 describe('the analysis of one function, from samples and plan alone', () => {
   test('identical builds pass at every variant; the cost strategy recommends the cheapest memory', () => {
@@ -115,7 +89,9 @@ describe('budgets, declared once (config/budgets.ts)', () => {
       [tight, false],
       [loose, true],
     ] as const) {
-      const result = analyze(fixture(1), 'cheapest-within-budget', { spec: { ...spec, budgets } as FunctionSpec });
+      const result = analyze(fixture(1), 'cheapest-within-budget', {
+        spec: { ...FIXTURE_SPEC, budgets } as FunctionSpec,
+      });
       for (const v of result.variants) {
         expect(v.budgets.map((b) => b.budget)).toEqual(BUDGET_KEYS);
         expect(v.budgets.map((b) => b.unit)).toEqual(BUDGET_KEYS.map((key) => BUDGET_METRICS[key].unit));

@@ -1,24 +1,16 @@
-import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
+import type { FunctionAnalysisInput } from '../../src/analysis/analyze.js';
 import { findingText } from '../../src/report/findings.js';
-import type { Architecture, FunctionSpec, Strategy } from '../../src/config/types.js';
+import type { Strategy } from '../../src/config/types.js';
 import type { VariantPlan } from '../../src/model/variant.js';
-import { fixtureSamples, type FixtureVariant } from '../helpers/fixture-samples.js';
+import { analyzeFixture, variantPlan } from '../helpers/analysis-fixture.js';
+import type { FixtureVariant } from '../helpers/fixture-samples.js';
 
-const plan = (memoryMb: number, architecture: Architecture): VariantPlan => ({
-  id: `${memoryMb}MB-${architecture}`,
-  memoryMb,
-  architecture,
-  name: 'default',
-  environment: {},
-  snapStart: false,
-});
-const VARIANTS = [plan(512, 'x86_64'), plan(512, 'arm64'), plan(1024, 'x86_64'), plan(1024, 'arm64')];
-const spec = {
-  name: 'orders',
-  tolerance: 0.05,
-  budgets: {},
-  exemplars: [{ name: 'e', weight: 1 }],
-} as unknown as FunctionSpec;
+const VARIANTS = [
+  variantPlan(512, 'x86_64'),
+  variantPlan(512, 'arm64'),
+  variantPlan(1024, 'x86_64'),
+  variantPlan(1024, 'arm64'),
+];
 // Timed on one host, arm64 and x86_64 run alike; arm64's lower price makes it the cheapest on paper.
 const TIMINGS: FixtureVariant[] = VARIANTS.map((v) => ({
   id: v.id,
@@ -27,25 +19,17 @@ const TIMINGS: FixtureVariant[] = VARIANTS.map((v) => ({
   memorySizeMb: v.memoryMb,
 }));
 
-function analyze(strategy: Strategy, extra: Partial<FunctionAnalysisInput> = {}, variants: VariantPlan[] = VARIANTS) {
-  return analyzeFunction({
-    spec,
-    variants,
-    samples: fixtureSamples({
-      variants: TIMINGS.filter((t) => variants.some((v) => v.id === t.id)),
+const analyze = (strategy: Strategy, extra: Partial<FunctionAnalysisInput> = {}, variants: VariantPlan[] = VARIANTS) =>
+  analyzeFixture(
+    {
+      variants,
+      timings: TIMINGS.filter((t) => variants.some((v) => v.id === t.id)),
       environmentPairs: 12,
-      cv: 0.03,
       seed: 7,
-    }),
-    plan: { pairsPerEnvironment: 5, batch: 8, maxEnvironmentPairs: 40 },
-    rules: { alpha: 0.01, beta: 0.05, tolerance: 0.05 },
-    region: 'us-east-1',
-    traffic: { invocationsPerMonth: 1e6, coldStartRate: 0.01 },
-    strategy,
-    balancedWeight: 0.5,
-    ...extra,
-  });
-}
+      strategy,
+    },
+    extra,
+  );
 
 const X86_HOST = { architecture: 'x86_64' as const, limitations: [] };
 

@@ -1,14 +1,12 @@
+import { billedColdMs, estimateCost, estimateManagedInstancesCost } from '../../src/analysis/cost.js';
+import { managedInstancePrice } from '../../src/pricing/managed-instances.js';
 import {
-  billedColdMs,
   blendedPricePerGbSecond,
-  estimateCost,
-  estimateManagedInstancesCost,
-  managedInstancePrice,
   marginalPricePerGbSecond,
   priceTable,
   requestPriceUsd,
   unpricedRegionProblem,
-} from '../../src/analysis/pricing.js';
+} from '../../src/pricing/price-list.js';
 import { validateConfig } from '../../src/config/load.js';
 import { armStats } from '../../src/analysis/arm-stats.js';
 import { fixtureSamples } from '../helpers/fixture-samples.js';

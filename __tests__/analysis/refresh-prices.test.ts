@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PriceTable } from '../../src/analysis/pricing.js';
+import type { PriceTable } from '../../src/pricing/price-list.js';
 
 // The fixture is an excerpt of an AWSLambda offer file in the Price List API's own layout
 // (products + terms.OnDemand, tiers as beginRange/endRange). SKUs and first-tier rate codes are

@@ -1,12 +1,7 @@
-import { nominalLevels, obrienFleming, powerSpending } from '../../src/analysis/group-sequential.js';
-import {
-  decideSequential,
-  environmentPairEvidence,
-  lookFractions,
-  looksLevels,
-  type SequentialPlan,
-} from '../../src/analysis/sequential.js';
-import { normalQuantile } from '../../src/analysis/statistics.js';
+import { decideSequential, environmentPairEvidence } from '../../src/analysis/sequential.js';
+import { nominalLevels, obrienFleming, powerSpending } from '../../src/looks/group-sequential.js';
+import { lookFractions, looksLevels, type SequentialPlan } from '../../src/looks/schedule.js';
+import { normalQuantile } from '../../src/normal-distribution.js';
 import { fixtureSamples } from '../helpers/fixture-samples.js';
 
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: 0.05 };

@@ -4,11 +4,10 @@ import {
   criticalCount,
   holm,
   mannWhitneyUpperP,
-  normalCdf,
-  normalQuantile,
   quantile,
   sortedCopy,
 } from '../../src/analysis/statistics.js';
+import { normalCdf, normalQuantile } from '../../src/normal-distribution.js';
 import { seededRandom } from '../../src/local-lambda/faults.js';
 
 const gaussian = (random: () => number): number =>

@@ -195,6 +195,19 @@ describe('lambda-perf-gate validate against a running service', () => {
     expect(result.stdout).toMatch(/problem: function orders-gone was not found during lambda:GetFunctionConfiguration/);
   });
 
+  test('what validate prints is redacted: a template named after a secret of the environment never shows', async () => {
+    const secret = 'orders-s3cr3t-4f9a7c';
+    const file = join(dir, 'secret-template.yml');
+    expect((await cli(['init', code, '--template', secret, '-c', file])).code).toBe(0);
+    const result = await cli(['validate', '-c', file, '--endpoint', service.endpoint], { ORDERS_API_TOKEN: secret });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      `ok: credentials accepted, lambda:GetFunction on lpg-***-validate (${service.endpoint})`,
+    );
+    expect(result.stdout).toMatch(/problem: function \*\*\* was not found during lambda:GetFunctionConfiguration/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+  });
+
   test('refused credentials are a problem: exit 2, saying so', async () => {
     const guarded = await startLocalLambda({ requireAuth: true });
     try {
@@ -246,6 +259,15 @@ describe('validate catches before a run what a run would find only after deployi
     expect(result.stderr).toContain(
       `functions[0].handler: "index.handler" names index.js or index.mjs or index.cjs, which ${join(dir, 'no-handler')} does not hold`,
     );
+  });
+
+  test('an endpoint that does not answer is a problem: exit 2, naming it', async () => {
+    const code = functionDirectory('answered', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'nowhere.yml');
+    expect((await cli(['init', code, '-c', file])).code).toBe(0);
+    const result = await cli(['validate', '-c', file, '--endpoint', NOWHERE]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(`problem: cannot reach the Lambda endpoint ${NOWHERE}; is it running?`);
   });
 
   test('a misspelt runtime, before any call', async () => {

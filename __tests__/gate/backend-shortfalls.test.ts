@@ -1,5 +1,18 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { probeBackend } from '../../src/gate/backend.js';
 import { startTestService, type TestService } from '../helpers/local-service.js';
+
+/** What the gate makes of an endpoint whose every answer is `body`, with status 200. */
+async function probeStandIn(body: string) {
+  const standIn = createServer((_request, response) => response.end(body));
+  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+  try {
+    return await probeBackend(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => standIn.close(resolve));
+  }
+}
 
 // A service told not to throttle, freeze or give a private /tmp is a host that cannot: the gate
 // learns each shortfall and the host's architecture from /local/info, for every report.
@@ -22,6 +35,20 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
       hostArchitecture: info.hostArchitecture,
       limitations: info.limitations,
     });
+  });
+
+  test("a service that does not name its host's architecture gets none made up from the gate's own host", async () => {
+    const older = JSON.stringify({ cpuThrottling: { enabled: true, statement: 'CPU scales with memory.' } });
+    const backend = await probeStandIn(older);
+    expect(backend).toMatchObject({ kind: 'local', cpuScaledByMemory: true, limitations: [] });
+    expect(backend.hostArchitecture).toBeUndefined();
+  });
+
+  test('an endpoint that answers /local/info with a page or with null is another Lambda-compatible endpoint', async () => {
+    for (const body of ['<html>Welcome</html>', 'null']) {
+      const backend = await probeStandIn(body);
+      expect(backend).toMatchObject({ kind: 'aws', statement: expect.stringContaining('Lambda-compatible endpoint') });
+    }
   });
 
   test('AWS has neither', async () => {

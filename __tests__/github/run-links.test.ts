@@ -61,5 +61,8 @@ describe("the commits compared and the run, from the runner's environment", () =
     expect(reportContext({ ...runner, GITHUB_SHA: 'not-a-sha', GITHUB_EVENT_PATH: join(dir, 'missing.json') })).toEqual(
       { runUrl: 'https://github.com/acme/orders/actions/runs/4242' },
     );
+    expect(reportContext({ ...runner, GITHUB_SHA: 'not-a-sha', GITHUB_EVENT_PATH: event('null', null) })).toEqual({
+      runUrl: 'https://github.com/acme/orders/actions/runs/4242',
+    });
   });
 });

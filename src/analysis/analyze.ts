@@ -5,8 +5,9 @@ import { armStats } from './arm-stats.js';
 import { checkBudgets } from './budgets.js';
 import type { ComparisonRules } from './comparison.js';
 import { recommend } from './recommend.js';
+import type { SequentialPlan } from '../looks/schedule.js';
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from './result.js';
-import { decideSequential, type SequentialPlan } from './sequential.js';
+import { decideSequential } from './sequential.js';
 import { functionVerdict } from './verdict.js';
 
 export interface FunctionAnalysisInput {

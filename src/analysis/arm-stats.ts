@@ -1,6 +1,6 @@
 import type { Architecture, ManagedInstancesSpec } from '../config/types.js';
 import { coldLatencyMs, type Sample } from '../model/sample.js';
-import { billedColdMs, estimateCost, estimateManagedInstancesCost, type CostEstimate } from './pricing.js';
+import { billedColdMs, estimateCost, estimateManagedInstancesCost, type CostEstimate } from './cost.js';
 import { mean, quantile, sortedCopy } from './statistics.js';
 
 export interface Distribution {

@@ -18,7 +18,9 @@
  * Everything here is a pure function of the samples and the plan, so the decision the sampler
  * took look by look is replayed exactly by the analysis afterwards.
  */
+import { environmentPairsAtLook, looksLevels, type SequentialPlan } from '../looks/schedule.js';
 import { coldLatencyMs, type Sample } from '../model/sample.js';
+import { normalQuantile } from '../normal-distribution.js';
 import {
   comparisonOf,
   judge,
@@ -30,40 +32,7 @@ import {
   type MetricSamples,
   type Spread,
 } from './comparison.js';
-import { nominalLevels, obrienFleming, powerSpending } from './group-sequential.js';
-import { comparePaired, median, normalQuantile } from './statistics.js';
-
-export interface SequentialPlan {
-  /** Back-to-back AB/BA warm pairs each environment pair is driven by, after its two cold calls. */
-  readonly pairsPerEnvironment: number;
-  /** Environment pairs added per variant at each look. */
-  readonly batch: number;
-  /** Environment pairs per variant at most. */
-  readonly maxEnvironmentPairs: number;
-}
-
-const ALPHA_SPENDING = { name: 'power-2', spend: powerSpending(2) };
-const BETA_SPENDING = { name: 'obrien-fleming', spend: obrienFleming };
-
-/** Information fraction of each look: environment pairs by then over the cap. */
-export function lookFractions(plan: SequentialPlan): number[] {
-  const fractions: number[] = [];
-  for (let k = plan.batch; k < plan.maxEnvironmentPairs; k += plan.batch) fractions.push(k / plan.maxEnvironmentPairs);
-  fractions.push(1);
-  return fractions;
-}
-
-/** How many environment pairs each look has measured (the last may be a smaller batch). */
-export const environmentPairsAtLook = (plan: SequentialPlan, look: number): number =>
-  Math.min(plan.maxEnvironmentPairs, look * plan.batch);
-
-/** The nominal levels of every look for one metric that gets `alphaShare` of the false-alarm budget. */
-export function looksLevels(plan: SequentialPlan, alphaShare: number, beta: number): { alpha: number; beta: number }[] {
-  const fractions = lookFractions(plan);
-  const alphas = nominalLevels(alphaShare, fractions, ALPHA_SPENDING.spend, ALPHA_SPENDING.name);
-  const betas = nominalLevels(beta, fractions, BETA_SPENDING.spend, BETA_SPENDING.name);
-  return fractions.map((_, k) => ({ alpha: alphas[k]!, beta: betas[k]! }));
-}
+import { comparePaired, median } from './statistics.js';
 
 export interface EnvironmentPairEvidence {
   readonly summaries: readonly EnvironmentPairSummary[];

@@ -6,14 +6,12 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load.js';
 import type { FunctionSpec, GateConfig } from '../config/types.js';
-import { errorMessage } from '../errors.js';
-import { checkForBackend, probeBackend } from '../gate/backend.js';
+import { errorMessage, UsageError } from '../errors.js';
 import { perfFunctionName } from '../gate/plan.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
-import { describeAwsError } from '../lambda/infrastructure-error.js';
-import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
-import { EXIT } from '../session.js';
-import { UsageError } from '../errors.js';
+import { describeAwsError, isInfrastructureError } from '../lambda/infrastructure-error.js';
+import { Redactor } from '../report/redact.js';
+import { EXIT, redactError, withBackend, type ConnectedBackend } from '../session.js';
 
 export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
 
@@ -159,11 +157,25 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
   return { problems, checked };
 }
 
-/** `lambda-perf-gate validate`: everything that can be checked before a run without creating anything. */
+/**
+ * `lambda-perf-gate validate`: everything that can be checked before a run without creating
+ * anything. Every line it prints and every error it throws is redacted, as a run's are: they may
+ * quote a configuration value or what the platform answered.
+ */
 export async function validateCommand(
   args: ValidateArguments,
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
+  const redactor = Redactor.fromEnvironment(process.env);
+  const say = (text: string): void => out(redactor.text(text));
+  try {
+    return await validate(args, say);
+  } catch (error) {
+    throw redactError(error, redactor);
+  }
+}
+
+async function validate(args: ValidateArguments, say: (text: string) => void): Promise<number> {
   const overrides = {
     ...(args.region ? { region: args.region } : {}),
     ...(args.endpoint ? { endpoint: args.endpoint } : {}),
@@ -171,40 +183,33 @@ export async function validateCommand(
   const config = loadConfig(args.config, { overrides, local: args.local });
   const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
   if (problems.length) throw new ConfigError(args.config, problems);
-  out(
+  say(
     `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
   );
-
-  let service: LocalLambda | undefined;
   try {
-    let effective = config;
-    if (args.local) {
-      service = await startLocalLambda({ requireAuth: true });
-      effective = { ...config, endpoint: service.endpoint };
-    }
-    const where = args.local
-      ? 'the embedded local Lambda service'
-      : effective.endpoint
-        ? effective.endpoint
-        : `AWS (${effective.region})`;
-    let backend;
-    try {
-      backend = await probeBackend(effective.endpoint);
-    } catch (error) {
-      out(`problem: ${errorMessage(error)}\n`);
-      return EXIT.usage;
-    }
-    checkForBackend(effective, backend, args.config);
-    const access = await accessProblems(effective, backend.kind === 'local');
-    for (const line of access.checked) out(`ok: ${line} (${where})\n`);
-    for (const line of access.problems) out(`problem: ${line}\n`);
-    if (backend.kind === 'aws') {
-      out(
-        'not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n',
-      );
-    }
-    return access.problems.length ? EXIT.usage : EXIT.pass;
-  } finally {
-    await service?.stop();
+    return await withBackend({ config, source: args.config, local: args.local }, (connected) =>
+      checkAccess(connected, args.local, say),
+    );
+  } catch (error) {
+    if (!isInfrastructureError(error, 'unreachable')) throw error;
+    say(`problem: ${errorMessage(error)}\n`);
+    return EXIT.usage;
   }
+}
+
+async function checkAccess(
+  { config, backend }: ConnectedBackend,
+  local: boolean,
+  say: (text: string) => void,
+): Promise<number> {
+  const where = local ? 'the embedded local Lambda service' : config.endpoint || `AWS (${config.region})`;
+  const access = await accessProblems(config, backend.kind === 'local');
+  for (const line of access.checked) say(`ok: ${line} (${where})\n`);
+  for (const line of access.problems) say(`problem: ${line}\n`);
+  if (backend.kind === 'aws') {
+    say(
+      'not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n',
+    );
+  }
+  return access.problems.length ? EXIT.usage : EXIT.pass;
 }

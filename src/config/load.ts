@@ -2,8 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { looksLevels } from '../analysis/sequential.js';
-import { managedInstancePrice, unpricedRegionProblem } from '../analysis/pricing.js';
+import { looksLevels } from '../looks/schedule.js';
+import { managedInstancePrice } from '../pricing/managed-instances.js';
+import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { ConfigError } from './config-error.js';
 import {

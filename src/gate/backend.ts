@@ -1,9 +1,32 @@
 import { ConfigError } from '../config/config-error.js';
-import type { Architecture, GateConfig } from '../config/types.js';
+import { ARCHITECTURES } from '../config/schema.js';
+import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import type { Backend } from './run-gate.js';
 
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+/** What the gate reads of the local service's GET /local/info; any other endpoint's answer may hold anything. */
+interface LocalInfo {
+  readonly cpuThrottling?: { enabled?: boolean; statement?: string };
+  readonly isolation?: { enabled?: boolean; statement?: string };
+  readonly limitations?: unknown;
+  readonly hostArchitecture?: unknown;
+}
+
+/** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
+async function localInfo(response: Response): Promise<LocalInfo | undefined> {
+  if (!response.ok) return undefined;
+  try {
+    const info: unknown = await response.json();
+    return info !== null && typeof info === 'object' ? (info as LocalInfo) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
+ * only an `unreachable` infrastructure error, when the endpoint does not answer.
+ */
 export async function probeBackend(endpoint: string | undefined): Promise<Backend> {
   const lambda: Backend = {
     kind: 'aws',
@@ -17,22 +40,13 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   } catch {
     throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }
-  if (!response.ok) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-  const info = (await response.json()) as {
-    cpuThrottling?: { enabled?: boolean; statement?: string };
-    isolation?: { enabled?: boolean; statement?: string };
-    limitations?: unknown;
-    hostArchitecture?: unknown;
-  };
+  const info = await localInfo(response);
+  if (!info) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
   // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
-  const hostArchitecture: Architecture =
-    info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64'
-      ? info.hostArchitecture
-      : process.arch === 'arm64'
-        ? 'arm64'
-        : 'x86_64';
+  // Only the service knows that host (it may run on another machine than the gate): no guess here.
+  const hostArchitecture = ARCHITECTURES.find((architecture) => architecture === info.hostArchitecture);
   const limitations = Array.isArray(info.limitations)
     ? info.limitations.filter((l): l is string => typeof l === 'string')
     : [];
@@ -40,7 +54,7 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
     kind: 'local',
     cpuScaledByMemory: info.cpuThrottling?.enabled === true,
     statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
-    hostArchitecture,
+    ...(hostArchitecture ? { hostArchitecture } : {}),
     limitations,
   };
 }

@@ -3,13 +3,9 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { analyzeFunction } from '../analysis/analyze.js';
 import type { ComparisonRules, MetricComparison } from '../analysis/comparison.js';
-import { blendedPricePerGbSecond, requestPriceUsd } from '../analysis/pricing.js';
-import {
-  decideSequential,
-  environmentPairsAtLook,
-  lookFractions,
-  type SequentialPlan,
-} from '../analysis/sequential.js';
+import { blendedPricePerGbSecond, requestPriceUsd } from '../pricing/price-list.js';
+import { decideSequential } from '../analysis/sequential.js';
+import { environmentPairsAtLook, lookFractions, type SequentialPlan } from '../looks/schedule.js';
 import type { Architecture, FunctionSpec, GateConfig } from '../config/types.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import {

@@ -23,8 +23,14 @@ export interface RunContext {
   readonly labels: readonly string[];
 }
 
-interface EventPayload {
-  pull_request?: { number?: number; base?: { ref?: string; sha?: string }; labels?: { name?: unknown }[] };
+/** The fields of the webhook event (the file at GITHUB_EVENT_PATH) the gate reads; any may be missing. */
+export interface EventPayload {
+  pull_request?: {
+    number?: number;
+    head?: { sha?: string; ref?: string };
+    base?: { ref?: string; sha?: string };
+    labels?: { name?: unknown }[];
+  };
   /** A push: the commit the branch pointed at before (all zeros for a new branch). */
   before?: string;
   workflow_run?: { pull_requests?: { number?: number }[]; head_sha?: string; head_repository?: { full_name?: string } };
@@ -32,15 +38,19 @@ interface EventPayload {
   number?: number;
 }
 
-export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
-  let payload: EventPayload = {};
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as EventPayload;
-    } catch {
-      payload = {};
-    }
+/** The event that started the workflow run; empty outside one, or when its file cannot be read. */
+export function readEventPayload(env: NodeJS.ProcessEnv): EventPayload {
+  if (!env.GITHUB_EVENT_PATH) return {};
+  try {
+    const payload: unknown = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+    return payload !== null && typeof payload === 'object' ? (payload as EventPayload) : {};
+  } catch {
+    return {};
   }
+}
+
+export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
+  const payload = readEventPayload(env);
   const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '/').split('/');
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const ref = env.GITHUB_REF ?? '';

@@ -1,10 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { CommitRef, ReportContext } from '../report/model.js';
-
-interface EventPayload {
-  pull_request?: { head?: { sha?: string; ref?: string }; base?: { sha?: string; ref?: string } };
-  before?: string;
-}
+import { readEventPayload } from './event.js';
 
 const SHA = /^[0-9a-f]{40}$/;
 /** A push's `before` when the branch is new. */
@@ -13,15 +8,6 @@ const NO_COMMIT = /^0{40}$/;
 function commit(sha: string | undefined, ref: string | undefined): CommitRef | undefined {
   if (!sha || !SHA.test(sha) || NO_COMMIT.test(sha)) return undefined;
   return { sha, ...(ref ? { ref } : {}) };
-}
-
-function readPayload(path: string | undefined): EventPayload {
-  if (!path) return {};
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as EventPayload;
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -33,7 +19,7 @@ function readPayload(path: string | undefined): EventPayload {
  */
 export function reportContext(env: NodeJS.ProcessEnv): ReportContext | undefined {
   if (!env.GITHUB_ACTIONS && !env.GITHUB_RUN_ID) return undefined;
-  const payload = readPayload(env.GITHUB_EVENT_PATH);
+  const payload = readEventPayload(env);
   const pr = payload.pull_request;
   const head = pr ? commit(pr.head?.sha, pr.head?.ref) : commit(env.GITHUB_SHA, env.GITHUB_REF_NAME);
   const base = pr ? commit(pr.base?.sha, pr.base?.ref) : commit(payload.before, undefined);

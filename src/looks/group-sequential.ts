@@ -5,7 +5,7 @@
  * statistics are correlated (each contains the last), so this level is larger than the increment
  * itself, which is what spending it Bonferroni-style (the increment as the level) would test at.
  */
-import { normalCdf, normalQuantile } from './statistics.js';
+import { normalCdf, normalQuantile } from '../normal-distribution.js';
 
 /** The error spent by information fraction t (0..1) of a one-sided error budget `alpha`. */
 export type SpendingFunction = (alpha: number, t: number) => number;
