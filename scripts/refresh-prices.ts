@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Architecture } from '../src/config/types.js';
+import type { Architecture } from '../src/model/architecture.js';
 import type { ArchitecturePrices, PriceTable, Tier } from '../src/pricing/price-list.js';
 
 interface OfferProduct {

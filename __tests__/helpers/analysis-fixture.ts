@@ -1,5 +1,6 @@
 import { analyzeFunction, type FunctionAnalysisInput } from '../../src/analysis/analyze.js';
-import type { Architecture, FunctionSpec, Strategy } from '../../src/config/types.js';
+import type { Architecture } from '../../src/model/architecture.js';
+import type { FunctionSpec, Strategy } from '../../src/config/types.js';
 import type { VariantPlan } from '../../src/model/variant.js';
 import { fixtureSamples, type FixtureVariant } from './fixture-samples.js';
 

@@ -1,4 +1,5 @@
-import type { Architecture, FunctionSpec, Strategy } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
+import type { FunctionSpec, Strategy } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 import type { Sample } from '../model/sample.js';
 import { armStats } from './arm-stats.js';

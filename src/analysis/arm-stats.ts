@@ -1,4 +1,5 @@
-import type { Architecture, ManagedInstancesSpec } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
+import type { ManagedInstancesSpec } from '../config/types.js';
 import { coldLatencyMs, type Sample } from '../model/sample.js';
 import { billedColdMs, estimateCost, estimateManagedInstancesCost, type CostEstimate } from './cost.js';
 import { mean, quantile, sortedCopy } from './statistics.js';

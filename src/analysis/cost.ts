@@ -1,4 +1,4 @@
-import type { Architecture } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
 import {
   managedInstancePrice,
   MANAGED_INSTANCES_FEE,

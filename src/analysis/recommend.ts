@@ -1,5 +1,6 @@
 import { assertNever } from '../assert-never.js';
-import type { Architecture, Strategy } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
+import type { Strategy } from '../config/types.js';
 import type { ArmStats } from './arm-stats.js';
 import { isLatencyBudget, type BudgetCheck } from './budgets.js';
 

@@ -1,4 +1,5 @@
-import type { Architecture, Strategy } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
+import type { Strategy } from '../config/types.js';
 import type { Build } from '../model/sample.js';
 import type { ArmStats } from './arm-stats.js';
 import type { BudgetCheck } from './budgets.js';

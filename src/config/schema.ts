@@ -1,6 +1,7 @@
 import { Runtime } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric } from './budgets.js';
+import { ARCHITECTURES } from '../model/architecture.js';
 
 /**
  * The configuration file's schema: the one source for validation, for the types the rest of the
@@ -8,7 +9,6 @@ import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric } from '
  */
 
 /** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
-export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'] as const;
 
 /** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
-import { ARCHITECTURES } from '../config/schema.js';
+import { ARCHITECTURES } from '../model/architecture.js';
 import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import type { Backend } from './run-gate.js';

@@ -6,7 +6,8 @@ import type { ComparisonRules, MetricComparison } from '../analysis/comparison.j
 import { blendedPricePerGbSecond, requestPriceUsd } from '../pricing/price-list.js';
 import { decideSequential } from '../analysis/sequential.js';
 import { environmentPairsAtLook, lookFractions, type SequentialPlan } from '../looks/schedule.js';
-import type { Architecture, FunctionSpec, GateConfig } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
+import type { FunctionSpec, GateConfig } from '../config/types.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import {
   PerfFunctionDeployer,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Architecture } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
 import { packageRoot } from '../package-root.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
-import type { Architecture, Strategy } from '../config/types.js';
+import type { Architecture } from '../model/architecture.js';
+import type { Strategy } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
 export const SCHEMA_VERSION = 4;
