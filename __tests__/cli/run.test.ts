@@ -56,6 +56,21 @@ const valid = {
   sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 1 },
 };
 
+/** A configuration whose candidate always throws an error named `errorName`, with an integration command. */
+function failingCandidate(name: string, errorName: string, command: string): string {
+  mkdirSync(join(dir, name), { recursive: true });
+  writeFileSync(
+    join(dir, name, 'index.js'),
+    `exports.handler = async () => { const e = new Error('no'); e.name = ${JSON.stringify(errorName)}; throw e; };`,
+  );
+  return config(`${name}.yml`, {
+    ...valid,
+    functions: [
+      { ...valid.functions[0], candidate: `./${name}`, integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
+    ],
+  });
+}
+
 async function cli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
@@ -138,19 +153,9 @@ describe('lambda-perf-gate run', () => {
 
   test('secrets a function or a command prints reach neither the report files nor the terminal', async () => {
     const secret = 'pw-0123456789abcdef';
-    mkdirSync(join(dir, 'leaky'), { recursive: true });
-    writeFileSync(
-      join(dir, 'leaky', 'index.js'),
-      `exports.handler = async () => { const e = new Error('no'); e.name = 'DbError ${secret}'; throw e; };`,
-    );
     // The masked value is made at run time, as a token fetched by a test suite would be.
     const command = 'v="made-up-secret-$((700 + 77))"; echo "::add-mask::$v"; echo "db $LPG_DB_PASSWORD $v"; exit 2';
-    const file = config('leaky.yml', {
-      ...valid,
-      functions: [
-        { ...valid.functions[0], candidate: './leaky', integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
-      ],
-    });
+    const file = failingCandidate('leaky', `DbError ${secret}`, command);
     const json = join(dir, 'leaky.json');
     const markdown = join(dir, 'leaky.md');
     const result = await run(
@@ -189,18 +194,8 @@ describe('lambda-perf-gate run', () => {
   });
 
   test('what a function or a command prints acts as no workflow command on the terminal; the report reads as rendered', async () => {
-    mkdirSync(join(dir, 'forging'), { recursive: true });
-    writeFileSync(
-      join(dir, 'forging', 'index.js'),
-      "exports.handler = async () => { const e = new Error('no'); e.name = 'DbError ##[stop-commands]forged'; throw e; };",
-    );
     const command = 'echo "::add-mask::x"; echo "##[stop-commands]forged"; echo "key $LPG_TEST_API_TOKEN"; exit 2';
-    const file = config('forging.yml', {
-      ...valid,
-      functions: [
-        { ...valid.functions[0], candidate: './forging', integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
-      ],
-    });
+    const file = failingCandidate('forging', 'DbError ##[stop-commands]forged', command);
     const json = join(dir, 'forging.json');
     const result = await cli(['run', '--config', file, '--local', '--json', json], {
       LPG_TEST_API_TOKEN: FORGER_SECRET,
