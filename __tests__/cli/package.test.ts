@@ -39,6 +39,7 @@ describe('the npm package', () => {
     for (const expected of [
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/cli/index.js',
       'lambda-perf.schema.json',
       // Read at run time (pricing), not bundled.

@@ -7,6 +7,10 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
+import { parseReport } from '../../src/report/json.js';
+import type { GateReport } from '../../src/report/model.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import { readJobLog } from '../helpers/job-log.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
@@ -33,6 +37,9 @@ function config(name: string, document: unknown): string {
   return file;
 }
 
+/** A secret in the environment of the runs that try to forge workflow commands. */
+const FORGER_SECRET = 'tok-0123456789abcdef';
+
 const valid = {
   region: 'us-east-1',
   functions: [
@@ -49,8 +56,26 @@ const valid = {
   sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 1 },
 };
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '' } }).then(
+/** A configuration whose candidate always throws an error named `errorName`, with an integration command. */
+function failingCandidate(name: string, errorName: string, command: string): string {
+  mkdirSync(join(dir, name), { recursive: true });
+  writeFileSync(
+    join(dir, name, 'index.js'),
+    `exports.handler = async () => { const e = new Error('no'); e.name = ${JSON.stringify(errorName)}; throw e; };`,
+  );
+  return config(`${name}.yml`, {
+    ...valid,
+    functions: [
+      { ...valid.functions[0], candidate: `./${name}`, integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
+    ],
+  });
+}
+
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
@@ -84,6 +109,8 @@ describe('lambda-perf-gate run', () => {
       backend: 'local',
     });
     expect(readFileSync(markdown, 'utf8')).toContain('## ❌ lambda-perf-gate: fail');
+    // Ordinary text reaches the terminal as the renderer wrote it, with no workflow-command guard.
+    expect(failing.stdout).toBe(renderTerminal(parseReport(readFileSync(json, 'utf8')) as GateReport));
     const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
     expect(tolerated.code).toBe(0);
     expect(tolerated.stderr).toContain('warning: the verdict is fail, but nothing in --fail-on (none) applies');
@@ -126,19 +153,9 @@ describe('lambda-perf-gate run', () => {
 
   test('secrets a function or a command prints reach neither the report files nor the terminal', async () => {
     const secret = 'pw-0123456789abcdef';
-    mkdirSync(join(dir, 'leaky'), { recursive: true });
-    writeFileSync(
-      join(dir, 'leaky', 'index.js'),
-      `exports.handler = async () => { const e = new Error('no'); e.name = 'DbError ${secret}'; throw e; };`,
-    );
     // The masked value is made at run time, as a token fetched by a test suite would be.
     const command = 'v="made-up-secret-$((700 + 77))"; echo "::add-mask::$v"; echo "db $LPG_DB_PASSWORD $v"; exit 2';
-    const file = config('leaky.yml', {
-      ...valid,
-      functions: [
-        { ...valid.functions[0], candidate: './leaky', integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
-      ],
-    });
+    const file = failingCandidate('leaky', `DbError ${secret}`, command);
     const json = join(dir, 'leaky.json');
     const markdown = join(dir, 'leaky.md');
     const result = await run(
@@ -162,6 +179,41 @@ describe('lambda-perf-gate run', () => {
     }
     expect(result.stdout).toContain('(DbError ***)');
     expect(result.stdout).toContain('db *** ***');
+  });
+
+  test('hostile text in a configuration reaches stderr redacted, and acts as no workflow command', async () => {
+    const hostile = `./missing\n::add-mask::x ##[stop-commands]forged ${FORGER_SECRET}`;
+    const file = config('forged.yml', { ...valid, functions: [{ ...valid.functions[0], candidate: hostile }] });
+    const result = await cli(['run', '--config', file, '--local'], { LPG_TEST_API_TOKEN: FORGER_SECRET });
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain(FORGER_SECRET);
+    const log = readJobLog(result.stderr);
+    expect(log).toMatchObject({ commands: [], stopped: false });
+    expect(log.shown.join('\n')).toContain(`${file} is not valid:`);
+    expect(log.shown.join('\n')).toContain('##[stop-commands]forged ***');
+  });
+
+  test('what a function or a command prints acts as no workflow command on the terminal; the report reads as rendered', async () => {
+    const command = 'echo "::add-mask::x"; echo "##[stop-commands]forged"; echo "key $LPG_TEST_API_TOKEN"; exit 2';
+    const file = failingCandidate('forging', 'DbError ##[stop-commands]forged', command);
+    const json = join(dir, 'forging.json');
+    const result = await cli(['run', '--config', file, '--local', '--json', json], {
+      LPG_TEST_API_TOKEN: FORGER_SECRET,
+    });
+    expect(result.code).toBe(1);
+    for (const [stream, text] of Object.entries({ stdout: result.stdout, stderr: result.stderr })) {
+      const { commands, stopped } = readJobLog(text);
+      expect({ stream, commands, stopped, leaked: text.includes(FORGER_SECRET) }).toEqual({
+        stream,
+        commands: [],
+        stopped: false,
+        leaked: false,
+      });
+    }
+    const shown = readJobLog(result.stdout).shown;
+    expect(shown.join('\n')).toBe(renderTerminal(parseReport(readFileSync(json, 'utf8')) as GateReport));
+    expect(shown).toEqual(expect.arrayContaining(['::add-mask::x', '##[stop-commands]forged', 'key ***']));
+    expect(shown.join('\n')).toContain('DbError ##[stop-commands]forged');
   });
 
   test('a bad --fail-on is a usage error', async () => {

@@ -1,18 +1,10 @@
 import * as core from '@actions/core';
 import { randomBytes } from 'node:crypto';
 import type { Redactor } from '../report/redact.js';
+import { carriesCommand } from '../workflow-commands.js';
 
-/**
- * What the runner takes for a workflow command: `::name::` at the start of a line (after blanks),
- * or the old `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF.
- */
-const COMMAND = /^\s*::|##\[/;
-const LINE_BREAK = /\r\n|\r|\n/;
-
-/** Whether the runner would act on a line of `text` as a workflow command. */
-export function carriesCommand(text: string): boolean {
-  return text.split(LINE_BREAK).some((line) => COMMAND.test(line));
-}
+// __tests__/action/log.test.ts imports it from here.
+export { carriesCommand };
 
 /** Where an annotation points (a file, lines, a title); the same shape as @actions/core's. */
 export type Annotation = core.AnnotationProperties;

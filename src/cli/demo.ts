@@ -10,18 +10,21 @@ const REPORT_MARKDOWN = 'lambda-perf-report.md';
  * The README's main command: the whole gate on the bundled order pricer, baseline against a
  * candidate with a real regression, on the embedded local Lambda service.
  */
-export async function runDemo(): Promise<number> {
-  const out = (text: string): boolean => process.stdout.write(text);
+export async function runDemo(out: (text: string) => void, err: (text: string) => void): Promise<number> {
   out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
   out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');
-  const { report, exitCode } = await runCommand({
-    config: join(packageRoot(), 'examples/orders/lambda-perf.yml'),
-    json: REPORT_JSON,
-    markdown: REPORT_MARKDOWN,
-    local: true,
-    failOn: DEFAULT_FAIL_ON,
-    quiet: false,
-  });
+  const { report, exitCode } = await runCommand(
+    {
+      config: join(packageRoot(), 'examples/orders/lambda-perf.yml'),
+      json: REPORT_JSON,
+      markdown: REPORT_MARKDOWN,
+      local: true,
+      failOn: DEFAULT_FAIL_ON,
+      quiet: false,
+    },
+    out,
+    err,
+  );
   const orders = report.functions[0];
   out(`\nReports written to ${REPORT_JSON} and ${REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
   if (orders?.reasons.some((r) => r.kind === 'regression'))

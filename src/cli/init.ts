@@ -192,7 +192,7 @@ export function starterConfig(args: InitArguments, detected: DetectedRuntime | u
 /** `lambda-perf-gate init`: writes a starter configuration that `validate` accepts. */
 export function initCommand(
   args: InitArguments,
-  out: (text: string) => void = (t) => process.stdout.write(t),
+  out: (text: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): number {
   if (existsSync(args.config) && !args.force)

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
 import { startLocalLambda } from '../local-lambda/service.js';
+import { Redactor } from '../report/redact.js';
+import { inertWriter } from '../workflow-commands.js';
 import { runDemo } from './demo.js';
 import { classifyFailure, EXIT } from '../session.js';
 import { UsageError } from '../errors.js';
@@ -101,7 +103,24 @@ function numberOption(values: Record<string, unknown>, key: string, fallback: nu
   return value;
 }
 
-async function localLambda(args: string[]): Promise<number> {
+/** How the CLI writes text: to stdout or stderr. */
+type Write = (text: string) => void;
+
+/**
+ * A stream of the process as the CLI writes to it. It often runs in a workflow's `run:` step and
+ * prints what functions, configurations, commands and services said: every text loses the values
+ * of secret-looking environment variables, and none acts as a workflow command. The guard applies
+ * on any host, not only where GITHUB_ACTIONS is set: the runner also reads a step's `docker run`,
+ * `sudo` or `env -i` child, which does not inherit that variable, and act and Gitea's runner read
+ * the same commands. Ordinary text passes unchanged; the guard's lines show only around a text
+ * the runner would have acted on.
+ */
+function cliStream(stream: NodeJS.WriteStream, redactor: Redactor): Write {
+  const write = inertWriter((text) => stream.write(text));
+  return (text) => write(redactor.text(text));
+}
+
+async function localLambda(args: string[], out: Write, err: Write): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -162,58 +181,60 @@ async function localLambda(args: string[]): Promise<number> {
     environmentSpread,
     faults,
     requireAuth: values['require-auth'] === true,
+    warn: (message) => err(`${message}\n`),
   });
   const info = service.info();
-  process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
-  process.stdout.write(`${info.cpuThrottling.statement}\n`);
+  out(`Local Lambda service listening on ${service.endpoint}\n`);
+  out(`${info.cpuThrottling.statement}\n`);
   for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement))
-    process.stdout.write(`${limitation}\n`);
+    out(`${limitation}\n`);
   if (service.accessKey) {
-    process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
-    process.stdout.write(
+    out(`Requests must be signed with this key (valid until the service stops):\n`);
+    out(
       `  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`,
     );
   }
-  process.stdout.write(`${info.isolation.statement}\n`);
-  process.stdout.write(
-    `Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`,
-  );
+  out(`${info.isolation.statement}\n`);
+  out(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  process.stdout.write('Stopping: retiring every execution environment...\n');
+  out('Stopping: retiring every execution environment...\n');
   await service.stop();
   return EXIT.pass;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const redactor = Redactor.fromEnvironment(process.env);
+  const out = cliStream(process.stdout, redactor);
+  const err = cliStream(process.stderr, redactor);
   try {
     const commandHelp = command === undefined ? undefined : COMMAND_HELP[command];
     if (commandHelp && rest.some((arg) => arg === '-h' || arg === '--help')) {
-      process.stdout.write(commandHelp);
+      out(commandHelp);
       return EXIT.pass;
     }
     switch (command) {
       case 'local-lambda':
-        return await localLambda(rest);
+        return await localLambda(rest, out, err);
       case 'init':
-        return initCommand(parseInitArguments(rest));
+        return initCommand(parseInitArguments(rest), out);
       case 'validate':
-        return await validateCommand(parseValidateArguments(rest));
+        return await validateCommand(parseValidateArguments(rest), out);
       case 'run':
-        return (await runCommand(parseRunArguments(rest))).exitCode;
+        return (await runCommand(parseRunArguments(rest), out, err)).exitCode;
       case 'demo':
         // The demo takes no options: a flag meant for run must not be silently dropped.
         parseArgs({ args: rest, options: {} });
-        return await runDemo();
+        return await runDemo(out, err);
       case undefined:
       case '-h':
       case '--help':
       case 'help':
-        process.stdout.write(HELP);
+        out(HELP);
         return command === undefined ? EXIT.usage : EXIT.pass;
       default:
         throw new UsageError(`unknown command "${command}"`);
@@ -224,9 +245,9 @@ export async function main(argv: string[]): Promise<number> {
       const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
       const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
       const message = unknown ? `${command ?? ''}: unknown option ${unknown}` : failure.message;
-      process.stderr.write(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
+      err(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
     } else {
-      process.stderr.write(`lambda-perf-gate: ${failure.message}\n`);
+      err(`lambda-perf-gate: ${failure.message}\n`);
     }
     return failure.exitCode;
   }

@@ -72,11 +72,14 @@ export interface RunOutcome {
   readonly exitCode: number;
 }
 
-/** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
+/**
+ * `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded
+ * service. `out` and `err` are the process's streams as the CLI guards them (main.ts).
+ */
 export async function runCommand(
   args: RunArguments,
-  out: (text: string) => void = (t) => process.stdout.write(t),
-  err: (text: string) => void = (t) => process.stderr.write(t),
+  out: (text: string) => void,
+  err: (text: string) => void,
   progressStream: ProgressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err },
 ): Promise<RunOutcome> {
   // Everything written below (report files, terminal, progress) goes through it.
