@@ -12,6 +12,9 @@ export function carriesCommand(text: string): boolean {
   return text.split(LINE_BREAK).some((line) => COMMAND.test(line));
 }
 
+/** A token for `::stop-commands::<token>` that no text from outside can know (so none can end the stop). */
+export const stopCommandsToken = (): string => randomBytes(16).toString('hex');
+
 /**
  * A writer to a stream the runner may read as a job log (a process's stdout or stderr), through
  * which no text acts as a workflow command: a text that carries one is written between
@@ -28,7 +31,7 @@ export function inertWriter(write: (text: string) => unknown): (text: string) =>
       openLine = line.split(LINE_BREAK).pop()!;
       return;
     }
-    const token = randomBytes(16).toString('hex');
+    const token = stopCommandsToken();
     // The stop must open a line of its own, and the text must end its last line before the resume.
     const lead = openLine === '' ? '' : '\n';
     const end = /[\r\n]$/.test(text) ? '' : '\n';

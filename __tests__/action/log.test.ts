@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
-import { ActionLog, carriesCommand } from '../../src/action/log.js';
+import { ActionLog } from '../../src/action/log.js';
+import { carriesCommand } from '../../src/workflow-commands.js';
 import { Redactor } from '../../src/report/redact.js';
 
 const SECRET = 'tok-0123456789abcdef';

@@ -1,10 +1,6 @@
 import * as core from '@actions/core';
-import { randomBytes } from 'node:crypto';
 import type { Redactor } from '../report/redact.js';
-import { carriesCommand } from '../workflow-commands.js';
-
-// __tests__/action/log.test.ts imports it from here.
-export { carriesCommand };
+import { carriesCommand, stopCommandsToken } from '../workflow-commands.js';
 
 /** Where an annotation points (a file, lines, a title); the same shape as @actions/core's. */
 export type Annotation = core.AnnotationProperties;
@@ -39,7 +35,7 @@ export class ActionLog {
    */
   stopCommands(): void {
     if (this.stopped !== undefined) return;
-    this.stopped = randomBytes(16).toString('hex');
+    this.stopped = stopCommandsToken();
     this.write(`::stop-commands::${this.stopped}`);
   }
 

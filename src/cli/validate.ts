@@ -162,10 +162,7 @@ async function accessProblems(config: GateConfig, local: boolean): Promise<{ pro
  * anything. Every line it prints and every error it throws is redacted, as a run's are: they may
  * quote a configuration value or what the platform answered.
  */
-export async function validateCommand(
-  args: ValidateArguments,
-  out: (text: string) => void = (t) => process.stdout.write(t),
-): Promise<number> {
+export async function validateCommand(args: ValidateArguments, out: (text: string) => void): Promise<number> {
   const redactor = Redactor.fromEnvironment(process.env);
   const say = (text: string): void => out(redactor.text(text));
   try {
