@@ -4,6 +4,7 @@ import type { Finding } from '../../src/analysis/result.js';
 import { reasonsOf } from '../../src/report/findings.js';
 import type { GateReport, Reason } from '../../src/report/model.js';
 import { sampleReport } from '../helpers/report-fixture.js';
+import { commandFinding } from '../helpers/findings.js';
 
 const LABEL = 'perf-regression-accepted';
 const FUNCTION = sampleReport(2).functions[0]!;
@@ -34,16 +35,7 @@ const OTHERS = {
     calls: 6,
     example: 'answer: expected 2, got 3',
   }),
-  'test-failure': said({
-    kind: 'test-failure',
-    about: 'integration-command',
-    build: 'candidate',
-    command: 'npm test',
-    exitCode: 1,
-    signal: null,
-    timedOut: false,
-    outputTail: '1 failing',
-  }),
+  'test-failure': said(commandFinding({ outputTail: '1 failing' })),
   inconclusive: said({
     kind: 'inconclusive',
     about: 'comparison',

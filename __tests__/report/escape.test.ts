@@ -5,6 +5,7 @@ import type { FunctionResult, GateReport, Reason } from '../../src/report/model.
 import { renderTerminal } from '../../src/report/terminal.js';
 import { readCommentState } from '../../src/report/comment-state.js';
 import { CONTEXT, sampleReport } from '../helpers/report-fixture.js';
+import { commandFinding, errorsFinding } from '../helpers/findings.js';
 
 const HOSTILE =
   '</details></details><img src=x onerror=alert(1)> @octocat see [here](https://evil.example/x) or https://evil.example and www.evil.example, #12, `code`, **bold**, $x$ | cell\n# heading\n```\nfence\n\\';
@@ -85,24 +86,8 @@ describe('escaping what functions, commands and report files say', () => {
       // Hostile data, put into words by the report's own sentences.
       reasons: reasonsOf(
         [
-          {
-            kind: 'wrong-answer',
-            about: 'errors',
-            exemplar: 'x',
-            errorType: `error ${HOSTILE}`,
-            candidate: { failed: 3, calls: 3 },
-            baseline: { failed: 0, calls: 3 },
-          },
-          {
-            kind: 'test-failure',
-            about: 'integration-command',
-            build: 'candidate',
-            command: 'npm test',
-            exitCode: 1,
-            signal: null,
-            timedOut: false,
-            outputTail: HOSTILE,
-          },
+          errorsFinding('wrong-answer', `error ${HOSTILE}`, [3, 3], [0, 3], 'x'),
+          commandFinding({ outputTail: HOSTILE }),
         ],
         fn,
       ),

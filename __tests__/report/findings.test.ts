@@ -1,5 +1,6 @@
 import type { Finding } from '../../src/analysis/result.js';
 import { findingText, reasonsOf, type FindingContext } from '../../src/report/findings.js';
+import { commandFinding, errorsFinding } from '../helpers/findings.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 
 const fn = sampleReport().functions[0]!;
@@ -80,86 +81,31 @@ const SAID: readonly [Finding, string][] = [
     'exemplar two: the baseline also answered 9 of 9 invocations wrongly (statusCode: expected 200, got 500); check the exemplar',
   ],
   [
-    {
-      kind: 'wrong-answer',
-      about: 'errors',
-      exemplar: 'six',
-      errorType: 'Sandbox.Timedout',
-      candidate: { failed: 6, calls: 6 },
-      baseline: { failed: 0, calls: 6 },
-    },
+    errorsFinding('wrong-answer', 'Sandbox.Timedout', [6, 6], [0, 6]),
     'exemplar six: the candidate failed 6 of 6 invocations, the baseline 0 of 6 (Sandbox.Timedout)',
   ],
   [
-    {
-      kind: 'baseline-error',
-      about: 'errors',
-      exemplar: 'six',
-      errorType: 'Runtime.ExitError',
-      candidate: { failed: 0, calls: 40 },
-      baseline: { failed: 2, calls: 40 },
-    },
+    errorsFinding('baseline-error', 'Runtime.ExitError', [0, 40], [2, 40]),
     'exemplar six: the baseline failed 2 of 40 invocations (Runtime.ExitError); check the exemplar',
   ],
   [
-    {
-      kind: 'notice',
-      about: 'errors',
-      exemplar: 'six',
-      errorType: 'Runtime.ExitError',
-      candidate: { failed: 2, calls: 40 },
-      baseline: { failed: 3, calls: 40 },
-    },
+    errorsFinding('notice', 'Runtime.ExitError', [2, 40], [3, 40]),
     'exemplar six: the candidate failed 2 of 40 invocations, the baseline 3 of 40 (Runtime.ExitError): both builds alike, so taken for platform noise, not a finding',
   ],
   [
-    {
-      kind: 'notice',
-      about: 'errors',
-      exemplar: 'six',
-      errorType: 'Runtime.ExitError',
-      candidate: { failed: 1, calls: 40 },
-      baseline: { failed: 0, calls: 40 },
-    },
+    errorsFinding('notice', 'Runtime.ExitError', [1, 40], [0, 40]),
     'exemplar six: the candidate failed 1 of 40 invocations, the baseline 0 of 40 (Runtime.ExitError): too few to tell from chance; a rerun shows whether it persists',
   ],
   [
-    {
-      kind: 'test-failure',
-      about: 'integration-command',
-      build: 'candidate',
-      command: 'npm test',
-      exitCode: 1,
-      signal: null,
-      timedOut: false,
-      outputTail: 'FAIL orders.test.js\n1 failing',
-    },
+    commandFinding({ outputTail: 'FAIL orders.test.js\n1 failing' }),
     'integration command "npm test" exited with 1 against the candidate; last output:\nFAIL orders.test.js\n1 failing',
   ],
   [
-    {
-      kind: 'baseline-error',
-      about: 'integration-command',
-      build: 'baseline',
-      command: 'npm test',
-      exitCode: null,
-      signal: 'SIGKILL',
-      timedOut: false,
-      outputTail: '',
-    },
+    commandFinding({ kind: 'baseline-error', build: 'baseline', exitCode: null, signal: 'SIGKILL' }),
     'integration command "npm test" was killed (SIGKILL) against the baseline',
   ],
   [
-    {
-      kind: 'test-failure',
-      about: 'integration-command',
-      build: 'candidate',
-      command: 'npm test',
-      exitCode: null,
-      signal: 'SIGTERM',
-      timedOut: true,
-      outputTail: '',
-    },
+    commandFinding({ exitCode: null, signal: 'SIGTERM', timedOut: true }),
     'integration command "npm test" timed out against the candidate',
   ],
   [
