@@ -28,7 +28,7 @@ const targets = (count: number, from = 0): EnvironmentPairTarget[] =>
   }));
 
 /** A sampler whose invocations are answered after a tick; the first one on each version is cold. */
-function fakeSampler(options: { concurrency?: number; fail?: 'candidate' } = {}) {
+function fakeSampler(options: { concurrency?: number; fail?: 'candidate'; seed?: number } = {}) {
   const calls: { qualifier: string; build: string }[] = [];
   const inFlight = new Map<string, number>();
   let overlapped = false;
@@ -36,7 +36,7 @@ function fakeSampler(options: { concurrency?: number; fail?: 'candidate' } = {})
   const sampler = new Sampler({
     functionName: 'f',
     concurrency: options.concurrency ?? 1,
-    random: seededRandom(1),
+    random: seededRandom(options.seed ?? 1),
     exemplarAt: () => exemplar,
     pairsPerEnvironment: 4,
     invoke: async (target) => {
@@ -81,6 +81,30 @@ describe('the sampler', () => {
         pairs.set(s.pair!, [...(pairs.get(s.pair!) ?? []), `${s.build}:${s.kind}`]);
       expect(pairs.size).toBe(4);
       for (const halves of pairs.values()) expect(halves.sort()).toEqual(['baseline:warm', 'candidate:warm']);
+    }
+  });
+
+  test('the two cold calls of environment pairs started one after another come in alternating order, per variant', async () => {
+    const other = { ...variant, id: '1024MB-x86_64', memoryMb: 1024 } as VariantPlan;
+    for (const seed of [1, 2, 3, 7, 11]) {
+      const { sampler } = fakeSampler({ seed });
+      await sampler.environmentPairs([
+        ...targets(6),
+        ...targets(6, 6).map((t) => ({
+          ...t,
+          variant: other,
+          baseline: { ...t.baseline, variant: other },
+          candidate: { ...t.candidate, variant: other },
+        })),
+      ]);
+      for (const id of [variant.id, other.id]) {
+        // Concurrency 1: the order of the samples is the order the calls were made.
+        const colds = sampler.samples.filter((s) => s.variant === id && s.kind === 'cold');
+        const firsts = colds.filter((_, i) => i % 2 === 0).map((s) => s.build);
+        expect(colds).toHaveLength(12);
+        expect(colds.every((s, i) => i % 2 === 0 || s.environmentPair === colds[i - 1]!.environmentPair)).toBe(true);
+        expect(firsts.every((build, i) => i === 0 || build !== firsts[i - 1])).toBe(true);
+      }
     }
   });
 
