@@ -58363,6 +58363,7 @@ function writeRefused(error) {
 
 
 
+
 /** The action's input and output names, in one place (they are also in action.yml). */
 const inputs_INPUT = {
     config: 'config',
@@ -58404,7 +58405,7 @@ function yamlValue(text, input, problems) {
         return parseYaml(text);
     }
     catch (error) {
-        problems.push(`input ${input}: is not valid YAML (${error.message.split('\n')[0]})`);
+        problems.push(`input ${input}: is not valid YAML (${errorMessage(error).split('\n')[0]})`);
         return undefined;
     }
 }
@@ -58714,13 +58715,17 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3916);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3916);
 /* harmony import */ var _lambda_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(139);
 /* harmony import */ var _lambda_infrastructure_error_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8300);
 /* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4632);
 /* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1825);
-/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8484);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3175);
+/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
+/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8484);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8415);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3175);
+
+
 
 
 
@@ -58734,12 +58739,14 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  * The post step: runs after the job, also when it failed or was cancelled, and deletes whatever
  * the main step recorded and did not get to delete itself.
  */
-async function cleanup() {
-    const removedWorktree = await removeWorktree();
-    const stateFile = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_7__/* .STATE_FILE */ .b);
+async function cleanup(env = process.env) {
+    // The post step has the main step's environment, secrets and all; a service's error may quote them.
+    const log = new _log_js__WEBPACK_IMPORTED_MODULE_8__/* .ActionLog */ .n(_report_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .Redactor */ .pO.fromEnvironment(env));
+    const removedWorktree = await removeWorktree(log);
+    const stateFile = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_9__/* .STATE_FILE */ .b);
     if (!stateFile || !(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(stateFile)) {
         if (!removedWorktree)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('lambda-perf-gate: nothing left to clean up.');
+            log.info('lambda-perf-gate: nothing left to clean up.');
         return;
     }
     const state = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(stateFile, 'utf8'));
@@ -58759,15 +58766,15 @@ async function cleanup() {
     for (const name of state.functions) {
         try {
             await deployer.remove(name);
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`lambda-perf-gate: deleted ${name}`);
+            log.info(`lambda-perf-gate: deleted ${name}`);
         }
         catch (error) {
             if (state.backend === 'local' && (0,_lambda_infrastructure_error_js__WEBPACK_IMPORTED_MODULE_3__/* .isInfrastructureError */ .kD)(error, 'unreachable')) {
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`lambda-perf-gate: the local Lambda service ended with the main step, and ${name} with it.`);
+                log.info(`lambda-perf-gate: the local Lambda service ended with the main step, and ${name} with it.`);
                 continue;
             }
             left++;
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`lambda-perf-gate: could not delete ${name}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_8__/* .errorMessage */ .gJ)(error)}`);
+            log.warning(`lambda-perf-gate: could not delete ${name}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_10__/* .errorMessage */ .gJ)(error)}`);
         }
     }
     client.destroy();
@@ -58775,8 +58782,8 @@ async function cleanup() {
         (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.rmSync)(stateFile, { force: true });
 }
 /** The base commit's worktree (the build input), when the main step did not get to remove it. */
-async function removeWorktree() {
-    const recorded = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_7__/* .BASE_WORKTREE */ .s);
+async function removeWorktree(log) {
+    const recorded = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_9__/* .BASE_WORKTREE */ .s);
     if (!recorded)
         return false;
     let worktree;
@@ -58789,11 +58796,11 @@ async function removeWorktree() {
     if (!worktree.path || !(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(worktree.path))
         return false;
     try {
-        await (0,_base_build_js__WEBPACK_IMPORTED_MODULE_6__/* .removeBaseWorktree */ .HP)(worktree.repository, worktree.path);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`lambda-perf-gate: removed the base commit's worktree ${worktree.path}`);
+        await (0,_base_build_js__WEBPACK_IMPORTED_MODULE_7__/* .removeBaseWorktree */ .HP)(worktree.repository, worktree.path);
+        log.info(`lambda-perf-gate: removed the base commit's worktree ${worktree.path}`);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`lambda-perf-gate: could not remove the base commit's worktree ${worktree.path}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_8__/* .errorMessage */ .gJ)(error)}`);
+        log.warning(`lambda-perf-gate: could not remove the base commit's worktree ${worktree.path}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_10__/* .errorMessage */ .gJ)(error)}`);
     }
     return true;
 }
@@ -58802,6 +58809,141 @@ await cleanup();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 8415:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  n: () => (/* binding */ ActionLog)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(3218);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/workflow-commands.ts
+
+/**
+ * What the runner takes for a workflow command: `::name::` at the start of a line (after blanks),
+ * or the old `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF.
+ */
+const COMMAND = /^\s*::|##\[/;
+const LINE_BREAK = /\r\n|\r|\n/;
+/** Whether the runner would act on a line of `text` as a workflow command. */
+function carriesCommand(text) {
+    return text.split(LINE_BREAK).some((line) => COMMAND.test(line));
+}
+/** A token for `::stop-commands::<token>` that no text from outside can know (so none can end the stop). */
+const stopCommandsToken = () => (0,external_node_crypto_.randomBytes)(16).toString('hex');
+/**
+ * A writer to a stream the runner may read as a job log (a process's stdout or stderr), through
+ * which no text acts as a workflow command: a text that carries one is written between
+ * `::stop-commands::<token>` and `::<token>::`, with a token the text cannot know, each on a line
+ * of its own. Other text passes unchanged. A line cut over several writes is checked whole.
+ */
+function inertWriter(write) {
+    // What was written since the last line break: the start of the line the next text continues.
+    let openLine = '';
+    return (text) => {
+        const line = openLine + text;
+        if (!carriesCommand(line)) {
+            write(text);
+            openLine = line.split(LINE_BREAK).pop();
+            return;
+        }
+        const token = stopCommandsToken();
+        // The stop must open a line of its own, and the text must end its last line before the resume.
+        const lead = openLine === '' ? '' : '\n';
+        const end = /[\r\n]$/.test(text) ? '' : '\n';
+        write(`${lead}::stop-commands::${token}\n${text}${end}::${token}::\n`);
+        openLine = '';
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/log.ts
+
+
+/**
+ * Everything the action writes to the job log. Every text is redacted first, since it may quote
+ * a function, a command, a service's error, a config value or a branch name. Plain lines never act
+ * as workflow commands: a line the runner would take for one is written between
+ * `::stop-commands::<token>` and `::<token>::`, with a token the text cannot know.
+ */
+class ActionLog {
+    redactor;
+    write;
+    /** The token of the stop-commands in effect, if any. */
+    stopped;
+    constructor(redactor, write = (line) => core/* info */.pq(line)) {
+        this.redactor = redactor;
+        this.write = write;
+    }
+    /** A plain text of one or more lines. */
+    info(text) {
+        const safe = this.redactor.text(text);
+        if (this.stopped !== undefined || !carriesCommand(safe))
+            return this.write(safe);
+        this.stopCommands();
+        this.write(safe);
+        this.resumeCommands();
+    }
+    /**
+     * From here to resumeCommands the runner shows every line as text (the pull request's build
+     * prints its own). Nothing else must be printed meanwhile: an annotation would show as text too.
+     */
+    stopCommands() {
+        if (this.stopped !== undefined)
+            return;
+        this.stopped = stopCommandsToken();
+        this.write(`::stop-commands::${this.stopped}`);
+    }
+    /** Ends stopCommands; only once, since a second `::<token>::` shows as text. */
+    resumeCommands() {
+        if (this.stopped === undefined)
+            return;
+        this.write(`::${this.stopped}::`);
+        this.stopped = undefined;
+    }
+    warning(text, annotation) {
+        core/* warning */.$e(...this.annotation(text, annotation));
+    }
+    notice(text, annotation) {
+        core/* notice */.lm(...this.annotation(text, annotation));
+    }
+    error(text, annotation) {
+        core/* error */.z3(...this.annotation(text, annotation));
+    }
+    /** An error annotation that also fails the step. */
+    setFailed(text) {
+        this.resumeCommands();
+        core/* setFailed */.C1(this.redactor.text(text));
+    }
+    startGroup(title) {
+        this.resumeCommands();
+        core/* startGroup */.Oh(this.redactor.text(title));
+    }
+    endGroup() {
+        this.resumeCommands();
+        core/* endGroup */.N4();
+    }
+    /**
+     * The runner would show an annotation made while commands are stopped as text: the stop ends
+     * first (after a signal, the build's late lines are then checked one by one by info).
+     */
+    annotation(text, annotation) {
+        this.resumeCommands();
+        const message = this.redactor.text(text);
+        if (!annotation)
+            return [message];
+        const title = annotation.title === undefined ? {} : { title: this.redactor.text(annotation.title) };
+        return [message, { ...annotation, ...title }];
+    }
+}
+
 
 /***/ }),
 
@@ -62093,6 +62235,130 @@ async function withRetry(operation, policy, onRetry = () => undefined) {
             await policy.sleep(policy.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt));
         }
     }
+}
+
+
+/***/ }),
+
+/***/ 649:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   pO: () => (/* binding */ Redactor)
+/* harmony export */ });
+/* unused harmony exports REDACTED, MIN_SECRET_LENGTH, isSecretName, maskedValue */
+/**
+ * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
+ * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
+ * job log only, never in a comment, and it never sees what an integration command printed, so the
+ * gate redacts by itself: the values of secret-looking environment variables, and every value a
+ * command asked to mask with `::add-mask::`.
+ */
+/** What replaces a secret. */
+const REDACTED = '***';
+/**
+ * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
+ * and protect nothing (a real token, key or password is longer).
+ */
+const MIN_SECRET_LENGTH = 8;
+/** Words that mark an environment variable as secret, matched anywhere in its name. */
+const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
+const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
+/** The gate's own inputs that carry such a word but no secret. */
+const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
+/** Whether an environment variable's name says it holds a secret. */
+function isSecretName(name) {
+    if (NOT_SECRET.has(name.toUpperCase()))
+        return false;
+    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
+}
+const ADD_MASK = /::add-mask::(.*)$/;
+/**
+ * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
+ * units) and decide the exit code or find things again. They hold no secret, and redacting them
+ * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
+ */
+const DECIDING_FIELDS = new Set([
+    'verdict',
+    'kind',
+    'outcome',
+    'metric',
+    'build',
+    'unit',
+    'architecture',
+    'strategy',
+    'mode',
+    'backend',
+    'status',
+    'eventName',
+]);
+/**
+ * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
+ * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
+ */
+function maskedValue(line) {
+    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
+    if (!match)
+        return undefined;
+    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
+    return value === '' ? undefined : value;
+}
+class Redactor {
+    secrets = new Set();
+    pattern;
+    /** A redactor for the values of the secret-looking variables in `env`. */
+    static fromEnvironment(env) {
+        const redactor = new Redactor();
+        for (const [name, value] of Object.entries(env))
+            if (value !== undefined && isSecretName(name))
+                redactor.add(value);
+        return redactor;
+    }
+    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
+    add(value) {
+        for (const candidate of [value, ...value.split(/\r?\n/)]) {
+            const trimmed = candidate.trim();
+            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
+                this.secrets.add(trimmed);
+                this.pattern = undefined;
+            }
+        }
+    }
+    /** How many distinct values it redacts. */
+    get size() {
+        return this.secrets.size;
+    }
+    text(text) {
+        if (this.secrets.size === 0)
+            return text;
+        // Longest first, so a secret that contains another is replaced whole.
+        this.pattern ??= new RegExp([...this.secrets]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'), 'g');
+        return text.replace(this.pattern, REDACTED);
+    }
+    /**
+     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
+     * fields above; keys are the model's own and are left as they are.
+     */
+    deep(value) {
+        return this.walk(value, undefined);
+    }
+    walk(value, key) {
+        if (typeof value === 'string')
+            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
+        if (Array.isArray(value))
+            return value.map((item) => this.walk(item, undefined));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
+        }
+        return value;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 
@@ -70930,12 +71196,17 @@ exports.visitAsync = visitAsync;
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  N4: () => (/* binding */ endGroup),
+  z3: () => (/* binding */ error),
   Gu: () => (/* binding */ getState),
   pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
+  C1: () => (/* binding */ setFailed),
+  Oh: () => (/* binding */ startGroup),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, error, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setFailed, setOutput, setSecret, startGroup, summary, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, debug, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, setOutput, setSecret, summary, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -70961,7 +71232,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -73772,7 +74043,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -73780,7 +74051,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -73788,7 +74059,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -73805,13 +74076,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.

@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1077);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5529);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1077:
+/***/ 5529:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42232,6 +42232,160 @@ async function startLocalLambda(options = {}) {
             await drained;
             release();
         })()),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
+ * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
+ * job log only, never in a comment, and it never sees what an integration command printed, so the
+ * gate redacts by itself: the values of secret-looking environment variables, and every value a
+ * command asked to mask with `::add-mask::`.
+ */
+/** What replaces a secret. */
+const REDACTED = '***';
+/**
+ * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
+ * and protect nothing (a real token, key or password is longer).
+ */
+const MIN_SECRET_LENGTH = 8;
+/** Words that mark an environment variable as secret, matched anywhere in its name. */
+const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
+/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
+const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
+/** The gate's own inputs that carry such a word but no secret. */
+const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
+/** Whether an environment variable's name says it holds a secret. */
+function isSecretName(name) {
+    if (NOT_SECRET.has(name.toUpperCase()))
+        return false;
+    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
+}
+const ADD_MASK = /::add-mask::(.*)$/;
+/**
+ * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
+ * units) and decide the exit code or find things again. They hold no secret, and redacting them
+ * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
+ */
+const DECIDING_FIELDS = new Set([
+    'verdict',
+    'kind',
+    'outcome',
+    'metric',
+    'build',
+    'unit',
+    'architecture',
+    'strategy',
+    'mode',
+    'backend',
+    'status',
+    'eventName',
+]);
+/**
+ * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
+ * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
+ */
+function maskedValue(line) {
+    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
+    if (!match)
+        return undefined;
+    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
+    return value === '' ? undefined : value;
+}
+class Redactor {
+    secrets = new Set();
+    pattern;
+    /** A redactor for the values of the secret-looking variables in `env`. */
+    static fromEnvironment(env) {
+        const redactor = new Redactor();
+        for (const [name, value] of Object.entries(env))
+            if (value !== undefined && isSecretName(name))
+                redactor.add(value);
+        return redactor;
+    }
+    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
+    add(value) {
+        for (const candidate of [value, ...value.split(/\r?\n/)]) {
+            const trimmed = candidate.trim();
+            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
+                this.secrets.add(trimmed);
+                this.pattern = undefined;
+            }
+        }
+    }
+    /** How many distinct values it redacts. */
+    get size() {
+        return this.secrets.size;
+    }
+    text(text) {
+        if (this.secrets.size === 0)
+            return text;
+        // Longest first, so a secret that contains another is replaced whole.
+        this.pattern ??= new RegExp([...this.secrets]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'), 'g');
+        return text.replace(this.pattern, REDACTED);
+    }
+    /**
+     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
+     * fields above; keys are the model's own and are left as they are.
+     */
+    deep(value) {
+        return this.walk(value, undefined);
+    }
+    walk(value, key) {
+        if (typeof value === 'string')
+            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
+        if (Array.isArray(value))
+            return value.map((item) => this.walk(item, undefined));
+        if (value !== null && typeof value === 'object') {
+            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
+        }
+        return value;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/workflow-commands.ts
+
+/**
+ * What the runner takes for a workflow command: `::name::` at the start of a line (after blanks),
+ * or the old `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF.
+ */
+const COMMAND = /^\s*::|##\[/;
+const LINE_BREAK = /\r\n|\r|\n/;
+/** Whether the runner would act on a line of `text` as a workflow command. */
+function carriesCommand(text) {
+    return text.split(LINE_BREAK).some((line) => COMMAND.test(line));
+}
+/** A token for `::stop-commands::<token>` that no text from outside can know (so none can end the stop). */
+const stopCommandsToken = () => (0,external_node_crypto_.randomBytes)(16).toString('hex');
+/**
+ * A writer to a stream the runner may read as a job log (a process's stdout or stderr), through
+ * which no text acts as a workflow command: a text that carries one is written between
+ * `::stop-commands::<token>` and `::<token>::`, with a token the text cannot know, each on a line
+ * of its own. Other text passes unchanged. A line cut over several writes is checked whole.
+ */
+function inertWriter(write) {
+    // What was written since the last line break: the start of the line the next text continues.
+    let openLine = '';
+    return (text) => {
+        const line = openLine + text;
+        if (!carriesCommand(line)) {
+            write(text);
+            openLine = line.split(LINE_BREAK).pop();
+            return;
+        }
+        const token = stopCommandsToken();
+        // The stop must open a line of its own, and the text must end its last line before the resume.
+        const lead = openLine === '' ? '' : '\n';
+        const end = /[\r\n]$/.test(text) ? '' : '\n';
+        write(`${lead}::stop-commands::${token}\n${text}${end}::${token}::\n`);
+        openLine = '';
     };
 }
 
@@ -51830,62 +51984,9 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/model/sample.ts
-/** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
-function coldLatencyMs(sample) {
-    return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
-}
-/** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */
-function sampleFromReport(report, origin, outcome = {}) {
-    const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
-    return {
-        ...origin,
-        kind: cold ? 'cold' : 'warm',
-        durationMs: report.durationMs,
-        billedDurationMs: report.billedDurationMs,
-        ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
-        ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
-        ...(report.billedRestoreDurationMs === undefined
-            ? {}
-            : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
-        maxMemoryUsedMb: report.maxMemoryUsedMb,
-        memorySizeMb: report.memorySizeMb,
-        ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
-        ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/statistics.ts
-/**
- * Rank statistics for comparing two samples of durations without assuming a distribution:
- * quantiles, the Hodges-Lehmann shift with its exact (Moses) confidence bounds, and the
- * Mann-Whitney test, exact for small samples and normal with tie correction for larger ones.
- */
-function sortedCopy(values) {
-    return Float64Array.from(values).sort();
-}
-/** Quantile by linear interpolation between order statistics (type 7, as R and NumPy default). */
-function quantile(sorted, q) {
-    if (sorted.length === 0)
-        return Number.NaN;
-    const position = (sorted.length - 1) * q;
-    const lower = Math.floor(position);
-    const upper = Math.ceil(position);
-    const a = sorted[lower];
-    const b = sorted[upper];
-    return a + (b - a) * (position - lower);
-}
-function median(values) {
-    return quantile(sortedCopy(values), 0.5);
-}
-function mean(values) {
-    if (values.length === 0)
-        return Number.NaN;
-    let total = 0;
-    for (const value of values)
-        total += value;
-    return total / values.length;
-}
+;// CONCATENATED MODULE: ./src/normal-distribution.ts
+// The standard normal distribution: analysis/ uses it for large-sample rank tests, looks/ for the
+// group-sequential boundaries.
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erfc, |error| < 1.5e-7). */
 function normalCdf(z) {
     const t = 1 / (1 + 0.3275911 * (Math.abs(z) / Math.SQRT2));
@@ -51921,341 +52022,8 @@ function normalQuantile(p) {
     return (((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1));
 }
-const EXACT_LIMIT = 30;
-const exactCache = new Map();
-/** P(U <= u) for u = 0..m*n under H0 with no ties, by the standard recursion on counts. */
-function exactUpperTail(m, n) {
-    const key = `${Math.min(m, n)}x${Math.max(m, n)}`;
-    const cached = exactCache.get(key);
-    if (cached)
-        return cached;
-    const small = Math.min(m, n);
-    const large = Math.max(m, n);
-    // counts[k][u]: arrangements of k "small" items among (k + j) where U = u, built up over j.
-    // With no "large" items there is one arrangement for any k, and it has U = 0.
-    let previous = Array.from({ length: small + 1 }, () => {
-        const row = new Float64Array(small * large + 1);
-        row[0] = 1;
-        return row;
-    });
-    for (let j = 1; j <= large; j++) {
-        const current = [];
-        for (let k = 0; k <= small; k++) {
-            const row = new Float64Array(small * large + 1);
-            // Either the largest of the k + j values is from "large" (adds nothing to U) or from
-            // "small" (then it exceeds all j "large" values, adding j).
-            const fromLarge = previous[k];
-            for (let u = 0; u < row.length; u++)
-                row[u] = fromLarge[u];
-            if (k > 0) {
-                const fromSmall = current[k - 1];
-                for (let u = j; u < row.length; u++)
-                    row[u] += fromSmall[u - j];
-            }
-            current.push(row);
-        }
-        previous = current;
-    }
-    const counts = previous[small];
-    let total = 0;
-    for (const count of counts)
-        total += count;
-    // upper[u] = P(U >= u)
-    const upper = new Float64Array(counts.length + 1);
-    for (let u = counts.length - 1; u >= 0; u--)
-        upper[u] = upper[u + 1] + counts[u] / total;
-    exactCache.set(key, upper);
-    return upper;
-}
-/**
- * One-sided p-value of the Mann-Whitney test that the second sample tends to be larger than the
- * first, given U = #{(x, y): y > x} + 0.5 #{y = x} and the tie counts.
- */
-function mannWhitneyUpperP(u, m, n, tieCorrection = 0) {
-    if (m === 0 || n === 0)
-        return 1;
-    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT && tieCorrection === 0) {
-        const tail = exactUpperTail(m, n);
-        return tail[Math.min(tail.length - 1, Math.max(0, Math.ceil(u - 1e-9)))];
-    }
-    const meanU = (m * n) / 2;
-    const N = m + n;
-    const variance = ((m * n) / 12) * (N + 1 - tieCorrection / (N * (N - 1)));
-    if (variance <= 0)
-        return u > meanU ? 0 : 1;
-    const z = (u - meanU - 0.5) / Math.sqrt(variance);
-    return 1 - normalCdf(z);
-}
-/**
- * The smallest count c such that P(U >= c) <= level under H0: rejecting when U >= c is a test
- * of at most that level. Used to read exact confidence bounds off the sorted differences.
- */
-function criticalCount(m, n, level) {
-    const total = m * n;
-    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
-        const tail = exactUpperTail(m, n);
-        for (let c = 0; c <= total; c++)
-            if (tail[c] <= level)
-                return c;
-        return total + 1;
-    }
-    const z = normalQuantile(1 - level);
-    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((m * n * (m + n + 1)) / 12) + 0.5));
-}
-/**
- * Compares y against x through all pairwise differences y_j - x_i (sorted once): their median
- * is the Hodges-Lehmann shift, their order statistics the exact distribution-free bounds.
- */
-function compareShift(x, y) {
-    const m = x.length;
-    const n = y.length;
-    const differences = new Float64Array(m * n);
-    let k = 0;
-    for (const yj of y)
-        for (const xi of x)
-            differences[k++] = yj - xi;
-    differences.sort();
-    const total = differences.length;
-    let above = 0;
-    let equal = 0;
-    for (let i = 0; i < total; i++) {
-        const d = differences[i];
-        if (d > 0)
-            above++;
-        else if (d === 0)
-            equal++;
-    }
-    const pooled = sortedCopy([...x, ...y]);
-    let tieCorrection = 0;
-    for (let i = 0; i < pooled.length;) {
-        let j = i;
-        while (j < pooled.length && pooled[j] === pooled[i])
-            j++;
-        const t = j - i;
-        tieCorrection += t * t * t - t;
-        i = j;
-    }
-    const at = (index) => differences[Math.min(total - 1, Math.max(0, index))];
-    return {
-        m,
-        n,
-        estimate: total === 0 ? Number.NaN : quantile(differences, 0.5),
-        pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
-        lowerBound: (level) => {
-            const c = criticalCount(m, n, level);
-            return c > total ? -Infinity : at(total - c);
-        },
-        upperBound: (level) => {
-            const c = criticalCount(m, n, level);
-            return c > total ? Infinity : at(c - 1);
-        },
-    };
-}
-const SIGNED_RANK_EXACT_LIMIT = 50;
-const signedRankCache = new Map();
-/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
-function signedRankUpperTail(n) {
-    const cached = signedRankCache.get(n);
-    if (cached)
-        return cached;
-    const max = (n * (n + 1)) / 2;
-    const counts = new Float64Array(max + 1);
-    counts[0] = 1;
-    for (let rank = 1; rank <= n; rank++) {
-        for (let sum = max; sum >= rank; sum--)
-            counts[sum] += counts[sum - rank];
-    }
-    const total = 2 ** n;
-    const upper = new Float64Array(max + 2);
-    for (let w = max; w >= 0; w--)
-        upper[w] = upper[w + 1] + counts[w] / total;
-    signedRankCache.set(n, upper);
-    return upper;
-}
-function signedRankCritical(n, level) {
-    const total = (n * (n + 1)) / 2;
-    if (n <= SIGNED_RANK_EXACT_LIMIT) {
-        const tail = signedRankUpperTail(n);
-        for (let c = 0; c <= total; c++)
-            if (tail[c] <= level)
-                return c;
-        return total + 1;
-    }
-    const z = normalQuantile(1 - level);
-    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
-}
-/**
- * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
- * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
- * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
- * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
- * the Walsh averages.
- */
-function comparePaired(differences) {
-    const n = differences.length;
-    const walsh = new Float64Array((n * (n + 1)) / 2);
-    let k = 0;
-    for (let i = 0; i < n; i++)
-        for (let j = i; j < n; j++)
-            walsh[k++] = (differences[i] + differences[j]) / 2;
-    walsh.sort();
-    const total = walsh.length;
-    // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
-    const nonZero = differences
-        .filter((d) => d !== 0)
-        .map((d) => ({ d, magnitude: Math.abs(d) }))
-        .sort((a, b) => a.magnitude - b.magnitude);
-    let wPlus = 0;
-    let tieCorrection = 0;
-    for (let i = 0; i < nonZero.length;) {
-        let j = i;
-        while (j < nonZero.length && nonZero[j].magnitude === nonZero[i].magnitude)
-            j++;
-        const rank = (i + 1 + j) / 2;
-        for (let t = i; t < j; t++)
-            if (nonZero[t].d > 0)
-                wPlus += rank;
-        const ties = j - i;
-        tieCorrection += ties * ties * ties - ties;
-        i = j;
-    }
-    const m = nonZero.length;
-    let pUp;
-    if (m === 0)
-        pUp = 1;
-    else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0)
-        pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)];
-    else {
-        const mean = (m * (m + 1)) / 4;
-        const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
-        pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
-    }
-    const at = (index) => walsh[Math.min(total - 1, Math.max(0, index))];
-    return {
-        m: n,
-        n,
-        estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
-        pUp,
-        lowerBound: (level) => {
-            const c = signedRankCritical(n, level);
-            return c > total ? -Infinity : at(total - c);
-        },
-        upperBound: (level) => {
-            const c = signedRankCritical(n, level);
-            return c > total ? Infinity : at(c - 1);
-        },
-    };
-}
-/**
- * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
- */
-function holm(pValues, alpha) {
-    const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
-    const rejected = new Array(pValues.length).fill(false);
-    for (let rank = 0; rank < order.length; rank++) {
-        const { p, index } = order[rank];
-        if (p > alpha / (order.length - rank))
-            break;
-        rejected[index] = true;
-    }
-    return rejected;
-}
 
-;// CONCATENATED MODULE: ./src/analysis/comparison.ts
-
-
-/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
-const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
-/** log(candidate / baseline) of one pair of durations. */
-const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
-function shiftOf(evidence) {
-    return 'paired' in evidence
-        ? comparePaired(evidence.paired)
-        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
-}
-/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
-function judge(shift, significant, beta, limit) {
-    if (Number.isNaN(shift.estimate))
-        return 'inconclusive';
-    if (significant && shift.estimate > limit)
-        return 'regression';
-    if (beta > 0 && shift.upperBound(beta) < limit)
-        return 'no-regression';
-    return 'inconclusive';
-}
-/** A metric's comparison from its shift, its outcome and the figures the report shows. */
-function comparisonOf(metric, shift, outcome, rules, extra = {}) {
-    return {
-        metric: metric.metric,
-        variant: metric.variant,
-        nBaseline: metric.nBaseline,
-        nCandidate: metric.nCandidate,
-        units: 'paired' in metric.evidence
-            ? metric.evidence.paired.length
-            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
-        ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-        confidence: 1 - rules.alpha,
-        pValue: shift.pUp,
-        outcome,
-        ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
-        ...(metric.spread ? { spread: metric.spread } : {}),
-        ...extra,
-    };
-}
-/**
- * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
- * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
- * judged on its own at the same levels, decides the same way: a round meets the host in its own
- * way for its whole length, so its calls are not independent witnesses.
- */
-function decideFixed(metrics, rules) {
-    const limit = Math.log1p(rules.tolerance);
-    const shifts = metrics.map((metric) => shiftOf(metric.evidence));
-    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
-    return metrics.map((metric, index) => {
-        const shift = shifts[index];
-        let outcome = judge(shift, significant[index], rules.beta, limit);
-        const rounds = metric.rounds && metric.rounds.length >= 2
-            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
-            : undefined;
-        if (rounds?.some((round) => round.outcome !== outcome))
-            outcome = 'inconclusive';
-        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
-    });
-}
-/**
- * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
- * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
- * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
- */
-function judgeRound(logRatios, alpha, beta, limit) {
-    const shift = comparePaired(logRatios);
-    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
-    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
-}
-const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
-const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
-/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
-function unpairedColdMetric(variant, samples) {
-    const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
-    const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
-    return baseline.length >= 2 && candidate.length >= 2
-        ? [
-            {
-                metric: 'cold',
-                variant,
-                nBaseline: baseline.length,
-                nCandidate: candidate.length,
-                evidence: { baseline, candidate },
-            },
-        ]
-        : [];
-}
-
-;// CONCATENATED MODULE: ./src/analysis/group-sequential.ts
+;// CONCATENATED MODULE: ./src/looks/group-sequential.ts
 /**
  * Group-sequential boundaries by alpha spending (Lan & DeMets 1983): a test looked at several
  * times as evidence accrues keeps its overall error rate when look k rejects only at the nominal
@@ -52364,30 +52132,13 @@ function simpsonWeights(xs) {
     return weights;
 }
 
-;// CONCATENATED MODULE: ./src/analysis/sequential.ts
+;// CONCATENATED MODULE: ./src/looks/schedule.ts
 /**
- * The exemplar comparison with the execution environment as the unit of evidence.
- *
- * Each variant is measured on environment pairs: a fresh baseline version and a fresh candidate
- * version, each with exactly one execution environment, driven by one cold call each and then a
- * few back-to-back AB/BA warm pairs. Two environments running the same code differ for their
- * whole life, so the pairs of one environment pair share its lasting offset and are not
- * independent witnesses of a change; each environment pair is summarised by one number (the
- * Hodges-Lehmann estimate of its pairs' log ratios) and inference runs on those summaries:
- * Wilcoxon's signed-rank test and its exact Hodges-Lehmann bounds. Environment pairs come in
- * batches; after each batch (a look) the regression and the pass decision are tested at
- * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
- * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
- * Holm's step-down would change no verdict). The cold start of each environment pair's two first
- * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
- * stops, at its full share.
- *
- * Everything here is a pure function of the samples and the plan, so the decision the sampler
- * took look by look is replayed exactly by the analysis afterwards.
+ * The look schedule of the sequential test: when each look comes (after every batch of
+ * environment pairs, up to the cap) and the nominal levels each look tests at, from the
+ * group-sequential spending functions. Configuration validation uses it to refuse a plan that
+ * can never decide; the sampler and the analysis use it to take and replay the looks.
  */
-
-
-
 
 const ALPHA_SPENDING = { name: 'power-2', spend: powerSpending(2) };
 const BETA_SPENDING = { name: 'obrien-fleming', spend: obrienFleming };
@@ -52408,212 +52159,34 @@ function looksLevels(plan, alphaShare, beta) {
     const betas = nominalLevels(beta, fractions, BETA_SPENDING.spend, BETA_SPENDING.name);
     return fractions.map((_, k) => ({ alpha: alphas[k], beta: betas[k] }));
 }
-const MAD_TO_SD = 1.4826;
-/** The environment pairs below index `upTo` of one variant's samples, each summarised by one number. */
-function environmentPairEvidence(samples, upTo = Infinity) {
-    const warmPairs = new Map();
-    const opening = new Map();
-    let nBaseline = 0;
-    let nCandidate = 0;
-    for (const s of samples) {
-        if (s.environmentPair === undefined || s.environmentPair >= upTo || s.errorType)
-            continue;
-        if (s.pair === undefined) {
-            // The environment pair's first call on each version: its cold start.
-            if (s.kind !== 'cold')
-                continue;
-            const entry = opening.get(s.environmentPair) ?? {};
-            entry[s.build] = coldLatencyMs(s);
-            opening.set(s.environmentPair, entry);
-        }
-        else if (s.kind === 'warm') {
-            const entry = warmPairs.get(s.pair) ?? { environmentPair: s.environmentPair };
-            entry[s.build] = s.durationMs;
-            warmPairs.set(s.pair, entry);
-        }
-    }
-    const ratiosByEnvironmentPair = new Map();
-    for (const { environmentPair, baseline, candidate } of warmPairs.values()) {
-        if (baseline === undefined || candidate === undefined)
-            continue;
-        nBaseline++;
-        nCandidate++;
-        const list = ratiosByEnvironmentPair.get(environmentPair) ?? [];
-        list.push(logRatio(candidate, baseline));
-        ratiosByEnvironmentPair.set(environmentPair, list);
-    }
-    const indices = [...new Set([...ratiosByEnvironmentPair.keys(), ...opening.keys()])].sort((a, b) => a - b);
-    const summaries = [];
-    const warm = [];
-    const cold = [];
-    let nColdBaseline = 0;
-    let nColdCandidate = 0;
-    for (const index of indices) {
-        const ratios = ratiosByEnvironmentPair.get(index) ?? [];
-        const { baseline, candidate } = opening.get(index) ?? {};
-        if (baseline !== undefined)
-            nColdBaseline++;
-        if (candidate !== undefined)
-            nColdCandidate++;
-        const coldRatio = baseline !== undefined && candidate !== undefined ? logRatio(candidate, baseline) : undefined;
-        if (coldRatio !== undefined)
-            cold.push(coldRatio);
-        const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
-        if (ratios.length)
-            warm.push(z);
-        summaries.push({
-            index,
-            pairs: ratios.length,
-            ratio: Math.exp(z),
-            ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }),
-        });
-    }
-    const summarySd = robustSd(warm);
-    return {
-        summaries,
-        warm,
-        cold,
-        spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
-        summarySd,
-        nBaseline,
-        nCandidate,
-        nColdBaseline,
-        nColdCandidate,
-    };
-}
+
+;// CONCATENATED MODULE: ./src/pricing/managed-instances.ts
 /**
- * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
- * median; between environments, from the spread of the summaries less what the within noise
- * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
- * versions bring an environment of their own).
+ * EC2 on-demand prices (USD per hour, Linux) of instance types a Lambda Managed Instances capacity
+ * provider may run, per region: AWS Price List API figures as quoted in a public summary of the
+ * AWSLambda offer of 2026-09-19 (Lambda-Managed-Instances-*-Management-Hours: c7i.xlarge fee
+ * $0.026775/h on EC2 $0.1785/h; c7g.xlarge fee $0.02175/h, so EC2 $0.145/h). Other types need
+ * `managed-instances.usd-per-hour` in the configuration.
  */
-function spreadOf(groups, summarySd) {
-    const deviations = [];
-    let pairs = 0;
-    let sized = 0;
-    for (const group of groups) {
-        if (group.length < 2)
-            continue;
-        const middle = median(group);
-        // The median of a few values sits closer to them than their centre does: undo the shrinkage.
-        const correction = Math.sqrt(group.length / (group.length - 1));
-        for (const value of group)
-            deviations.push(Math.abs(value - middle) * correction);
-        pairs += group.length;
-        sized++;
-    }
-    const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
-    const m = sized ? pairs / sized : 1;
-    const between = Number.isNaN(summarySd)
-        ? Number.NaN
-        : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
-    return { betweenEnvironments: between, withinEnvironment: within };
-}
-/** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
-function robustSd(values) {
-    if (values.length < 2)
-        return Number.NaN;
-    const centre = median(values);
-    return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
-}
-/**
- * Replays the looks of every variant on the samples so far: the warm metric is tested at each
- * look's boundaries until it is decided or the cap is reached; then the cold metric once, at its
- * full share. A variant neither decided, capped nor stopped is still open.
- */
-function decideSequential(input) {
-    const { plan, rules } = input;
-    const limit = Math.log1p(rules.tolerance);
-    // Each variant has a warm and a cold metric; the false-alarm budget is split evenly over them.
-    const alphaShare = rules.alpha / (2 * input.variants.length);
-    const levels = looksLevels(plan, alphaShare, rules.beta);
-    const finalLevels = levels.at(-1);
-    return input.variants.map((variant) => {
-        const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
-        const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair / plan.batch) + 1), 0);
-        let warm;
-        let evidence;
-        const last = Math.min(reached, levels.length);
-        let look = 0;
-        while (look < last) {
-            look++;
-            evidence = environmentPairEvidence(samples, environmentPairsAtLook(plan, look));
-            const metric = warmMetric(variant, evidence);
-            const shift = shiftOf(metric.evidence);
-            const { alpha, beta } = levels[look - 1];
-            const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
-            warm = comparisonOf(metric, shift, outcome, rules, { look });
-            if (outcome !== 'inconclusive')
-                break;
-        }
-        const stopped = input.stopped?.get(variant);
-        const capped = look >= levels.length;
-        const decided = warm !== undefined && warm.outcome !== 'inconclusive';
-        const open = !decided && !capped && stopped === undefined;
-        if (!warm || !evidence)
-            return { variant, comparisons: [], open, looks: look };
-        if (open)
-            return { variant, comparisons: [warm], open, looks: look };
-        if (!decided)
-            warm = { ...warm, reason: stopped ?? whatWouldDecide(warm, evidence, plan, finalLevels, limit) };
-        const comparisons = [warm];
-        if (evidence.cold.length) {
-            const metric = {
-                metric: 'cold',
-                variant,
-                nBaseline: evidence.nColdBaseline,
-                nCandidate: evidence.nColdCandidate,
-                evidence: { paired: evidence.cold },
-            };
-            const shift = shiftOf(metric.evidence);
-            const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
-            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
-        }
-        return { variant, comparisons, open: false, looks: look };
-    });
-}
-function warmMetric(variant, evidence) {
-    return {
-        metric: 'warm',
-        variant,
-        nBaseline: evidence.nBaseline,
-        nCandidate: evidence.nCandidate,
-        evidence: { paired: evidence.warm },
-        environmentPairs: evidence.summaries,
-        spread: evidence.spread,
-    };
-}
-const percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
-/**
- * Why a warm comparison stayed open at the cap, and what would decide it: how much the
- * environments differ, about how many environment pairs the interval needs to clear the
- * tolerance (or the estimate to become significant), and the tolerance that would pass now.
- * Normal approximations on the summaries; an order of magnitude, not a promise.
- */
-function whatWouldDecide(warm, evidence, plan, levels, limit) {
-    const k = evidence.warm.length;
-    const { betweenEnvironments, withinEnvironment } = evidence.spread;
-    if (k < 2 || Number.isNaN(betweenEnvironments))
-        return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
-    const sd = evidence.summarySd || Number.EPSILON;
-    const estimate = Math.log(warm.ratio);
-    const noise = `environments differ by ${percent(betweenEnvironments)} (sd) and pairs within one by ${percent(withinEnvironment)}`;
-    const needed = (z, gap) => {
-        const total = Math.ceil(((z * sd) / gap) ** 2);
-        const more = Math.max(plan.batch, total - k);
-        return more > 1000
-            ? 'more than 1,000 more environment pairs'
-            : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
-    };
-    if (estimate > limit) {
-        return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
-    }
-    const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
-    const tolerance = Math.ceil(Math.expm1(upper) * 100);
-    return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+const MANAGED_INSTANCE_USD_PER_HOUR = {
+    'us-east-1': { 'c7i.xlarge': 0.1785, 'c7g.xlarge': 0.145 },
+};
+/** Lambda Managed Instances: a management fee of 15% on the EC2 instance price. */
+const MANAGED_INSTANCES_FEE = 0.15;
+/** Lambda Managed Instances: requests cost $0.20 per million; there is no GB-second charge. */
+const MANAGED_INSTANCES_REQUEST_USD = 0.2 / 1e6;
+/** The instance price for a region and type, or a sentence saying why there is none. */
+function managedInstancePrice(region, instanceType, usdPerHour) {
+    if (usdPerHour !== undefined)
+        return usdPerHour;
+    const price = MANAGED_INSTANCE_USD_PER_HOUR[region]?.[instanceType];
+    if (price !== undefined)
+        return price;
+    const known = Object.entries(MANAGED_INSTANCE_USD_PER_HOUR).flatMap(([r, types]) => Object.keys(types).map((t) => `${t} in ${r}`));
+    return `no EC2 price for ${instanceType} in ${region} (known: ${known.join(', ')}); set managed-instances.usd-per-hour to its on-demand price`;
 }
 
-;// CONCATENATED MODULE: ./src/analysis/pricing.ts
+;// CONCATENATED MODULE: ./src/pricing/price-list.ts
 
 
 
@@ -52650,6 +52223,7 @@ function requestPriceUsd(region, architecture = 'x86_64') {
 /** SnapStart (Python and .NET; free for Java): cache per GB-second while a version is active, restore per GB. */
 const SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046;
 const SNAPSTART_RESTORE_PER_GB = 0.0001397998;
+/** AWS prices a month as 730 hours. */
 const SECONDS_PER_MONTH = 730 * 3600;
 /** Since 1 August 2025 Lambda bills INIT, up to its 10-second limit. */
 const MAX_BILLED_INIT_MS = 10_000;
@@ -52683,109 +52257,6 @@ function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accou
     const total = Math.max(accountGbSeconds, functionGbSeconds);
     const cost = (gbSeconds) => gbSeconds <= 0 ? 0 : blendedPricePerGbSecond(architecture, region, gbSeconds) * gbSeconds;
     return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
-}
-/**
- * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
- * cold starts (whose INIT is billed), plus the request charge, ephemeral storage above 512 MB and
- * SnapStart charges; and the month's cost at the configured traffic, priced through the tiers.
- */
-function estimateCost(inputs) {
-    const prices = pricesFor(inputs.region, inputs.architecture);
-    const gb = inputs.memoryMb / 1024;
-    const c = inputs.coldStartRate;
-    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
-    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
-    const accountGbSeconds = inputs.accountGbSecondsPerMonth ?? 0;
-    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, accountGbSeconds);
-    const requestPrice = prices.requestUsd;
-    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
-    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
-    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
-    // Every invocation pays for its duration as a warm one would; cold starts add what their
-    // billed INIT (and slower first run) cost beyond that.
-    const compute = warmCompute;
-    const coldStarts = c * (coldCompute - warmCompute);
-    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-    const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
-    const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
-    const perInvocation = compute + coldStarts + requestPrice + restore + storage;
-    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
-    const firstTier = prices.duration[0];
-    const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
-    const notes = beyondFirstTier
-        ? [
-            `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
-        ]
-        : [];
-    return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
-        pricePerGbSecond: price,
-        breakdownPerMillionUsd: {
-            compute: compute * 1e6,
-            requests: requestPrice * 1e6,
-            coldStarts: coldStarts * 1e6,
-            snapStart: restore * 1e6,
-            ephemeralStorage: storage * 1e6,
-        },
-        ...(notes.length ? { notes } : {}),
-    };
-}
-/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
-function billedColdMs(reportedBilledMs, durationMs, initMs) {
-    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
-}
-/**
- * EC2 on-demand prices (USD per hour, Linux) of instance types a Lambda Managed Instances capacity
- * provider may run, per region: AWS Price List API figures as quoted in a public summary of the
- * AWSLambda offer of 2026-09-19 (Lambda-Managed-Instances-*-Management-Hours: c7i.xlarge fee
- * $0.026775/h on EC2 $0.1785/h; c7g.xlarge fee $0.02175/h, so EC2 $0.145/h). Other types need
- * `managed-instances.usd-per-hour` in the configuration.
- */
-const MANAGED_INSTANCE_USD_PER_HOUR = {
-    'us-east-1': { 'c7i.xlarge': 0.1785, 'c7g.xlarge': 0.145 },
-};
-/** Lambda Managed Instances: a management fee of 15% on the EC2 instance price. */
-const MANAGED_INSTANCES_FEE = 0.15;
-/** Lambda Managed Instances: requests cost $0.20 per million; there is no GB-second charge. */
-const MANAGED_INSTANCES_REQUEST_USD = 0.2 / 1e6;
-/** The instance price for a region and type, or a sentence saying why there is none. */
-function managedInstancePrice(region, instanceType, usdPerHour) {
-    if (usdPerHour !== undefined)
-        return usdPerHour;
-    const price = MANAGED_INSTANCE_USD_PER_HOUR[region]?.[instanceType];
-    if (price !== undefined)
-        return price;
-    const known = Object.entries(MANAGED_INSTANCE_USD_PER_HOUR).flatMap(([r, types]) => Object.keys(types).map((t) => `${t} in ${r}`));
-    return `no EC2 price for ${instanceType} in ${region} (known: ${known.join(', ')}); set managed-instances.usd-per-hour to its on-demand price`;
-}
-/**
- * A Managed Instances function's cost: the capacity provider's instances for the month at the EC2
- * price plus the 15% management fee, and $0.20 per million requests. Duration is not billed, so the
- * cost per invocation falls as the same instances serve more traffic.
- */
-function estimateManagedInstancesCost(inputs) {
-    const hourly = managedInstancePrice(inputs.region, inputs.instanceType, inputs.usdPerHour);
-    if (typeof hourly === 'string')
-        throw new Error(hourly);
-    const instancesMonthly = inputs.instances * hourly * (1 + MANAGED_INSTANCES_FEE) * (SECONDS_PER_MONTH / 3600);
-    const requests = MANAGED_INSTANCES_REQUEST_USD * inputs.invocationsPerMonth;
-    const monthly = instancesMonthly + requests;
-    const perInvocation = inputs.invocationsPerMonth > 0 ? monthly / inputs.invocationsPerMonth : NaN;
-    return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: monthly,
-        pricePerGbSecond: 0,
-        breakdownPerMillionUsd: {
-            compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
-            requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
-            coldStarts: 0,
-            snapStart: 0,
-            ephemeralStorage: 0,
-        },
-    };
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
@@ -52821,7 +52292,12 @@ const BUDGET_METRICS = {
 };
 const BUDGET_KEYS = Object.keys(BUDGET_METRICS);
 
+;// CONCATENATED MODULE: ./src/model/architecture.ts
+/** Lambda's instruction set architectures, in the order a config lists them by default. */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+
 ;// CONCATENATED MODULE: ./src/config/schema.ts
+
 
 
 
@@ -52830,10 +52306,9 @@ const BUDGET_KEYS = Object.keys(BUDGET_METRICS);
  * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
  */
 /** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
-const ARCHITECTURES = ['x86_64', 'arm64'];
 const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
 /** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
-const schema_percent = schemas_string({
+const percent = schemas_string({
     error: (issue) => typeof issue.input === 'number'
         ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}`
         : 'must be a percentage such as 5%',
@@ -52892,7 +52367,7 @@ const budgetLimits = Object.fromEntries(BUDGET_KEYS.map((key) => {
 }));
 const budgets = object({
     ...budgetLimits,
-    'max-regression': schema_percent
+    'max-regression': percent
         .optional()
         .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
 })
@@ -53050,6 +52525,7 @@ function configJsonSchema() {
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
+
 
 
 
@@ -53472,6 +52948,58 @@ function resolveExemplar(exemplar, where, directory, problems) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/github/event.ts
+
+/** The event that started the workflow run; empty outside one, or when its file cannot be read. */
+function readEventPayload(env) {
+    if (!env.GITHUB_EVENT_PATH)
+        return {};
+    try {
+        const payload = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        return payload !== null && typeof payload === 'object' ? payload : {};
+    }
+    catch {
+        return {};
+    }
+}
+function readRunContext(env) {
+    const payload = readEventPayload(env);
+    const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '/').split('/');
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    const ref = env.GITHUB_REF ?? '';
+    const defaultBranch = payload.repository?.default_branch;
+    const pullRequest = payload.pull_request?.number ?? payload.workflow_run?.pull_requests?.[0]?.number;
+    const pullRequests = [
+        payload.pull_request?.number,
+        ...(payload.workflow_run?.pull_requests ?? []).map((p) => p.number),
+    ].filter((n) => Number.isInteger(n));
+    const run = payload.workflow_run;
+    const before = eventName === 'push' && typeof payload.before === 'string' && !/^0+$/.test(payload.before)
+        ? payload.before
+        : undefined;
+    const baseSha = payload.pull_request?.base?.sha ?? before;
+    const labels = (payload.pull_request?.labels ?? [])
+        .map((label) => label?.name)
+        .filter((name) => typeof name === 'string');
+    return {
+        eventName,
+        owner,
+        repo,
+        ref,
+        sha: env.GITHUB_SHA ?? '',
+        ...(defaultBranch ? { defaultBranch } : {}),
+        ...(pullRequest ? { pullRequest } : {}),
+        ...(payload.pull_request?.base?.ref ? { baseRef: payload.pull_request.base.ref } : {}),
+        isDefaultBranchPush: eventName === 'push' && defaultBranch !== undefined && ref === `refs/heads/${defaultBranch}`,
+        pullRequests,
+        ...(run?.head_sha
+            ? { workflowRun: { headSha: run.head_sha, headRepository: run.head_repository?.full_name ?? '' } }
+            : {}),
+        ...(baseSha ? { baseSha } : {}),
+        labels,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/github/run-links.ts
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -53481,16 +53009,6 @@ function commit(sha, ref) {
     if (!sha || !SHA.test(sha) || NO_COMMIT.test(sha))
         return undefined;
     return { sha, ...(ref ? { ref } : {}) };
-}
-function readPayload(path) {
-    if (!path)
-        return {};
-    try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
 }
 /**
  * The commits compared and the workflow run, from the runner's environment (GITHUB_SERVER_URL,
@@ -53502,7 +53020,7 @@ function readPayload(path) {
 function reportContext(env) {
     if (!env.GITHUB_ACTIONS && !env.GITHUB_RUN_ID)
         return undefined;
-    const payload = readPayload(env.GITHUB_EVENT_PATH);
+    const payload = readEventPayload(env);
     const pr = payload.pull_request;
     const head = pr ? commit(pr.head?.sha, pr.head?.ref) : commit(env.GITHUB_SHA, env.GITHUB_REF_NAME);
     const base = pr ? commit(pr.base?.sha, pr.base?.ref) : commit(payload.before, undefined);
@@ -53551,6 +53069,10 @@ const FREE_TEXT = new Set([
     'perfFunction',
     'function',
     'errorType',
+    'exemplar',
+    'example',
+    'text',
+    'label',
     'endpoint',
     'ref',
     'runUrl',
@@ -53940,9 +53462,9 @@ const KIND_ICON = {
     inconclusive: '⚠️',
     'baseline-error': 'ℹ️',
     notice: 'ℹ️',
-    'accepted-regression': '☑️',
 };
-const kindIcon = (kind) => KIND_ICON[kind] ?? 'ℹ️';
+/** A finding's icon: by its kind, and ☑️ for a regression the pull request's label accepted. */
+const reasonIcon = (reason) => reason.about === 'accepted-regression' ? '☑️' : (KIND_ICON[reason.kind] ?? 'ℹ️');
 /** A finding longer than this is cut above the fold; the details keep it whole. */
 const SHORT_FINDING = 220;
 /**
@@ -53973,9 +53495,9 @@ const cutShort = (message) => shortFinding(message) !== withoutStatistics(messag
  */
 function shownInTable(f, reason) {
     return (reason.kind === 'regression' &&
-        reason.variant !== undefined &&
-        f.variants.some((v) => v.id === reason.variant) &&
-        reason.message.startsWith(`${reason.variant}: `));
+        reason.about === 'comparison' &&
+        reason.traffic === 'exemplars' &&
+        f.variants.some((v) => v.id === reason.variant));
 }
 function regressionsLine(f) {
     const at = (metric) => f.variants
@@ -54068,7 +53590,7 @@ function details(f) {
     if (cut.length) {
         lines.push('Findings in full:', '');
         for (const reason of cut)
-            lines.push(`- ${kindIcon(reason.kind)} ${escapeMarkdown(reason.message)}`);
+            lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
         lines.push('');
     }
     lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
@@ -54104,7 +53626,7 @@ function functionSection(f, several, charts, depth) {
         ...(regressions ? [`- ${regressions}`] : []),
         ...f.reasons
             .filter((r) => !regressions || !inTable.includes(r))
-            .map((r) => `- ${kindIcon(r.kind)} ${escapeMarkdown(shortFinding(r.message))}`),
+            .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
     ];
     const integration = integrationLine(f);
     if (integration)
@@ -54208,121 +53730,6 @@ function renderMarkdown(report, options = {}) {
     const body = render('findings');
     const room = limit - notice.length - 2;
     return `${body.slice(0, Math.max(0, body.lastIndexOf('\n', room)))}\n\n${notice}`.slice(0, limit);
-}
-
-;// CONCATENATED MODULE: ./src/report/redact.ts
-/**
- * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
- * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
- * job log only, never in a comment, and it never sees what an integration command printed, so the
- * gate redacts by itself: the values of secret-looking environment variables, and every value a
- * command asked to mask with `::add-mask::`.
- */
-/** What replaces a secret. */
-const REDACTED = '***';
-/**
- * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
- * and protect nothing (a real token, key or password is longer).
- */
-const MIN_SECRET_LENGTH = 8;
-/** Words that mark an environment variable as secret, matched anywhere in its name. */
-const SECRET_WORD = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY|API_KEY|SESSION|COOKIE|SIGNATURE/i;
-/** Words that mark a variable as secret only as a whole word of its name (`AWS_ACCESS_KEY_ID`, not `MONKEY`). */
-const SECRET_PART = /^(KEY|KEYS|AUTH|PASS|PAT)$/i;
-/** The gate's own inputs that carry such a word but no secret. */
-const NOT_SECRET = new Set(['INPUT_COMMENT-KEY', 'INPUT_COMMENT_KEY']);
-/** Whether an environment variable's name says it holds a secret. */
-function isSecretName(name) {
-    if (NOT_SECRET.has(name.toUpperCase()))
-        return false;
-    return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
-}
-const ADD_MASK = /::add-mask::(.*)$/;
-/**
- * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
- * units) and decide the exit code or find things again. They hold no secret, and redacting them
- * would let a command that masks `regression` or `inconclusive` turn a failure into a pass.
- */
-const DECIDING_FIELDS = new Set([
-    'verdict',
-    'kind',
-    'outcome',
-    'metric',
-    'build',
-    'unit',
-    'architecture',
-    'strategy',
-    'mode',
-    'backend',
-    'status',
-    'eventName',
-]);
-/**
- * The value of an `::add-mask::` workflow command on one output line, unescaped as the runner
- * does (`%0D`, `%0A`, `%25`), or undefined when the line carries none.
- */
-function maskedValue(line) {
-    const match = ADD_MASK.exec(line.replace(/\r$/, ''));
-    if (!match)
-        return undefined;
-    const value = match[1].replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').trim();
-    return value === '' ? undefined : value;
-}
-class Redactor {
-    secrets = new Set();
-    pattern;
-    /** A redactor for the values of the secret-looking variables in `env`. */
-    static fromEnvironment(env) {
-        const redactor = new Redactor();
-        for (const [name, value] of Object.entries(env))
-            if (value !== undefined && isSecretName(name))
-                redactor.add(value);
-        return redactor;
-    }
-    /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
-    add(value) {
-        for (const candidate of [value, ...value.split(/\r?\n/)]) {
-            const trimmed = candidate.trim();
-            if (trimmed.length >= MIN_SECRET_LENGTH && !this.secrets.has(trimmed)) {
-                this.secrets.add(trimmed);
-                this.pattern = undefined;
-            }
-        }
-    }
-    /** How many distinct values it redacts. */
-    get size() {
-        return this.secrets.size;
-    }
-    text(text) {
-        if (this.secrets.size === 0)
-            return text;
-        // Longest first, so a secret that contains another is replaced whole.
-        this.pattern ??= new RegExp([...this.secrets]
-            .sort((a, b) => b.length - a.length)
-            .map(escapeRegExp)
-            .join('|'), 'g');
-        return text.replace(this.pattern, REDACTED);
-    }
-    /**
-     * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
-     * fields above; keys are the model's own and are left as they are.
-     */
-    deep(value) {
-        return this.walk(value, undefined);
-    }
-    walk(value, key) {
-        if (typeof value === 'string')
-            return key !== undefined && DECIDING_FIELDS.has(key) ? value : this.text(value);
-        if (Array.isArray(value))
-            return value.map((item) => this.walk(item, undefined));
-        if (value !== null && typeof value === 'object') {
-            return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, this.walk(item, k)]));
-        }
-        return value;
-    }
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./src/report/terminal.ts
@@ -54446,7 +53853,23 @@ function isRetryable(error) {
 ;// CONCATENATED MODULE: ./src/gate/backend.ts
 
 
-/** Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). */
+
+/** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
+async function localInfo(response) {
+    if (!response.ok)
+        return undefined;
+    try {
+        const info = await response.json();
+        return info !== null && typeof info === 'object' ? info : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
+ * only an `unreachable` infrastructure error, when the endpoint does not answer.
+ */
 async function probeBackend(endpoint) {
     const lambda = {
         kind: 'aws',
@@ -54462,17 +53885,14 @@ async function probeBackend(endpoint) {
     catch {
         throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
     }
-    if (!response.ok)
+    const info = await localInfo(response);
+    if (!info)
         return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-    const info = (await response.json());
     // Where functions share the service's user, every report says so.
     const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
     // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
-    const hostArchitecture = info.hostArchitecture === 'arm64' || info.hostArchitecture === 'x86_64'
-        ? info.hostArchitecture
-        : process.arch === 'arm64'
-            ? 'arm64'
-            : 'x86_64';
+    // Only the service knows that host (it may run on another machine than the gate): no guess here.
+    const hostArchitecture = ARCHITECTURES.find((architecture) => architecture === info.hostArchitecture);
     const limitations = Array.isArray(info.limitations)
         ? info.limitations.filter((l) => typeof l === 'string')
         : [];
@@ -54480,7 +53900,7 @@ async function probeBackend(endpoint) {
         kind: 'local',
         cpuScaledByMemory: info.cpuThrottling?.enabled === true,
         statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
-        hostArchitecture,
+        ...(hostArchitecture ? { hostArchitecture } : {}),
         limitations,
     };
 }
@@ -54562,6 +53982,386 @@ function cleanupOnSignals(cleanup, exitCode) {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
     };
+}
+
+;// CONCATENATED MODULE: ./src/model/sample.ts
+/** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
+function coldLatencyMs(sample) {
+    return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
+}
+/** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */
+function sampleFromReport(report, origin, outcome = {}) {
+    const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
+    return {
+        ...origin,
+        kind: cold ? 'cold' : 'warm',
+        durationMs: report.durationMs,
+        billedDurationMs: report.billedDurationMs,
+        ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
+        ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
+        ...(report.billedRestoreDurationMs === undefined
+            ? {}
+            : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+        maxMemoryUsedMb: report.maxMemoryUsedMb,
+        memorySizeMb: report.memorySizeMb,
+        ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+        ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/cost.ts
+
+
+/**
+ * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
+ * cold starts (whose INIT is billed), plus the request charge, ephemeral storage above 512 MB and
+ * SnapStart charges; and the month's cost at the configured traffic, priced through the tiers.
+ */
+function estimateCost(inputs) {
+    const prices = pricesFor(inputs.region, inputs.architecture);
+    const gb = inputs.memoryMb / 1024;
+    const c = inputs.coldStartRate;
+    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
+    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
+    const accountGbSeconds = inputs.accountGbSecondsPerMonth ?? 0;
+    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, accountGbSeconds);
+    const requestPrice = prices.requestUsd;
+    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
+    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
+    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
+    // Every invocation pays for its duration as a warm one would; cold starts add what their
+    // billed INIT (and slower first run) cost beyond that.
+    const compute = warmCompute;
+    const coldStarts = c * (coldCompute - warmCompute);
+    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
+    const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
+    const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
+    const perInvocation = compute + coldStarts + requestPrice + restore + storage;
+    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+    const firstTier = prices.duration[0];
+    const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
+    const notes = beyondFirstTier
+        ? [
+            `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
+        ]
+        : [];
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
+        pricePerGbSecond: price,
+        breakdownPerMillionUsd: {
+            compute: compute * 1e6,
+            requests: requestPrice * 1e6,
+            coldStarts: coldStarts * 1e6,
+            snapStart: restore * 1e6,
+            ephemeralStorage: storage * 1e6,
+        },
+        ...(notes.length ? { notes } : {}),
+    };
+}
+/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
+function billedColdMs(reportedBilledMs, durationMs, initMs) {
+    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
+}
+/**
+ * A Managed Instances function's cost: the capacity provider's instances for the month at the EC2
+ * price plus the 15% management fee, and $0.20 per million requests. Duration is not billed, so the
+ * cost per invocation falls as the same instances serve more traffic.
+ */
+function estimateManagedInstancesCost(inputs) {
+    const hourly = managedInstancePrice(inputs.region, inputs.instanceType, inputs.usdPerHour);
+    if (typeof hourly === 'string')
+        throw new Error(hourly);
+    const instancesMonthly = inputs.instances * hourly * (1 + MANAGED_INSTANCES_FEE) * (SECONDS_PER_MONTH / 3600);
+    const requests = MANAGED_INSTANCES_REQUEST_USD * inputs.invocationsPerMonth;
+    const monthly = instancesMonthly + requests;
+    const perInvocation = inputs.invocationsPerMonth > 0 ? monthly / inputs.invocationsPerMonth : NaN;
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: monthly,
+        pricePerGbSecond: 0,
+        breakdownPerMillionUsd: {
+            compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
+            requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
+            coldStarts: 0,
+            snapStart: 0,
+            ephemeralStorage: 0,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/statistics.ts
+/**
+ * Rank statistics for comparing two samples of durations without assuming a distribution:
+ * quantiles, the Hodges-Lehmann shift with its exact (Moses) confidence bounds, and the
+ * Mann-Whitney test, exact for small samples and normal with tie correction for larger ones.
+ */
+
+function sortedCopy(values) {
+    return Float64Array.from(values).sort();
+}
+/** Quantile by linear interpolation between order statistics (type 7, as R and NumPy default). */
+function quantile(sorted, q) {
+    if (sorted.length === 0)
+        return Number.NaN;
+    const position = (sorted.length - 1) * q;
+    const lower = Math.floor(position);
+    const upper = Math.ceil(position);
+    const a = sorted[lower];
+    const b = sorted[upper];
+    return a + (b - a) * (position - lower);
+}
+function median(values) {
+    return quantile(sortedCopy(values), 0.5);
+}
+function mean(values) {
+    if (values.length === 0)
+        return Number.NaN;
+    let total = 0;
+    for (const value of values)
+        total += value;
+    return total / values.length;
+}
+const EXACT_LIMIT = 30;
+const exactCache = new Map();
+/** P(U <= u) for u = 0..m*n under H0 with no ties, by the standard recursion on counts. */
+function exactUpperTail(m, n) {
+    const key = `${Math.min(m, n)}x${Math.max(m, n)}`;
+    const cached = exactCache.get(key);
+    if (cached)
+        return cached;
+    const small = Math.min(m, n);
+    const large = Math.max(m, n);
+    // counts[k][u]: arrangements of k "small" items among (k + j) where U = u, built up over j.
+    // With no "large" items there is one arrangement for any k, and it has U = 0.
+    let previous = Array.from({ length: small + 1 }, () => {
+        const row = new Float64Array(small * large + 1);
+        row[0] = 1;
+        return row;
+    });
+    for (let j = 1; j <= large; j++) {
+        const current = [];
+        for (let k = 0; k <= small; k++) {
+            const row = new Float64Array(small * large + 1);
+            // Either the largest of the k + j values is from "large" (adds nothing to U) or from
+            // "small" (then it exceeds all j "large" values, adding j).
+            const fromLarge = previous[k];
+            for (let u = 0; u < row.length; u++)
+                row[u] = fromLarge[u];
+            if (k > 0) {
+                const fromSmall = current[k - 1];
+                for (let u = j; u < row.length; u++)
+                    row[u] += fromSmall[u - j];
+            }
+            current.push(row);
+        }
+        previous = current;
+    }
+    const counts = previous[small];
+    let total = 0;
+    for (const count of counts)
+        total += count;
+    // upper[u] = P(U >= u)
+    const upper = new Float64Array(counts.length + 1);
+    for (let u = counts.length - 1; u >= 0; u--)
+        upper[u] = upper[u + 1] + counts[u] / total;
+    exactCache.set(key, upper);
+    return upper;
+}
+/**
+ * One-sided p-value of the Mann-Whitney test that the second sample tends to be larger than the
+ * first, given U = #{(x, y): y > x} + 0.5 #{y = x} and the tie counts.
+ */
+function mannWhitneyUpperP(u, m, n, tieCorrection = 0) {
+    if (m === 0 || n === 0)
+        return 1;
+    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT && tieCorrection === 0) {
+        const tail = exactUpperTail(m, n);
+        return tail[Math.min(tail.length - 1, Math.max(0, Math.ceil(u - 1e-9)))];
+    }
+    const meanU = (m * n) / 2;
+    const N = m + n;
+    const variance = ((m * n) / 12) * (N + 1 - tieCorrection / (N * (N - 1)));
+    if (variance <= 0)
+        return u > meanU ? 0 : 1;
+    const z = (u - meanU - 0.5) / Math.sqrt(variance);
+    return 1 - normalCdf(z);
+}
+/**
+ * The smallest count c such that P(U >= c) <= level under H0: rejecting when U >= c is a test
+ * of at most that level. Used to read exact confidence bounds off the sorted differences.
+ */
+function criticalCount(m, n, level) {
+    const total = m * n;
+    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
+        const tail = exactUpperTail(m, n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((m * n * (m + n + 1)) / 12) + 0.5));
+}
+/**
+ * Compares y against x through all pairwise differences y_j - x_i (sorted once): their median
+ * is the Hodges-Lehmann shift, their order statistics the exact distribution-free bounds.
+ */
+function compareShift(x, y) {
+    const m = x.length;
+    const n = y.length;
+    const differences = new Float64Array(m * n);
+    let k = 0;
+    for (const yj of y)
+        for (const xi of x)
+            differences[k++] = yj - xi;
+    differences.sort();
+    const total = differences.length;
+    let above = 0;
+    let equal = 0;
+    for (let i = 0; i < total; i++) {
+        const d = differences[i];
+        if (d > 0)
+            above++;
+        else if (d === 0)
+            equal++;
+    }
+    const pooled = sortedCopy([...x, ...y]);
+    let tieCorrection = 0;
+    for (let i = 0; i < pooled.length;) {
+        let j = i;
+        while (j < pooled.length && pooled[j] === pooled[i])
+            j++;
+        const t = j - i;
+        tieCorrection += t * t * t - t;
+        i = j;
+    }
+    const at = (index) => differences[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(differences, 0.5),
+        pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
+        lowerBound: (level) => {
+            const c = criticalCount(m, n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = criticalCount(m, n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
+const SIGNED_RANK_EXACT_LIMIT = 50;
+const signedRankCache = new Map();
+/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
+function signedRankUpperTail(n) {
+    const cached = signedRankCache.get(n);
+    if (cached)
+        return cached;
+    const max = (n * (n + 1)) / 2;
+    const counts = new Float64Array(max + 1);
+    counts[0] = 1;
+    for (let rank = 1; rank <= n; rank++) {
+        for (let sum = max; sum >= rank; sum--)
+            counts[sum] += counts[sum - rank];
+    }
+    const total = 2 ** n;
+    const upper = new Float64Array(max + 2);
+    for (let w = max; w >= 0; w--)
+        upper[w] = upper[w + 1] + counts[w] / total;
+    signedRankCache.set(n, upper);
+    return upper;
+}
+function signedRankCritical(n, level) {
+    const total = (n * (n + 1)) / 2;
+    if (n <= SIGNED_RANK_EXACT_LIMIT) {
+        const tail = signedRankUpperTail(n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
+}
+/**
+ * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
+ * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
+ * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
+ * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
+ * the Walsh averages.
+ */
+function comparePaired(differences) {
+    const n = differences.length;
+    const walsh = new Float64Array((n * (n + 1)) / 2);
+    let k = 0;
+    for (let i = 0; i < n; i++)
+        for (let j = i; j < n; j++)
+            walsh[k++] = (differences[i] + differences[j]) / 2;
+    walsh.sort();
+    const total = walsh.length;
+    // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
+    const nonZero = differences
+        .filter((d) => d !== 0)
+        .map((d) => ({ d, magnitude: Math.abs(d) }))
+        .sort((a, b) => a.magnitude - b.magnitude);
+    let wPlus = 0;
+    let tieCorrection = 0;
+    for (let i = 0; i < nonZero.length;) {
+        let j = i;
+        while (j < nonZero.length && nonZero[j].magnitude === nonZero[i].magnitude)
+            j++;
+        const rank = (i + 1 + j) / 2;
+        for (let t = i; t < j; t++)
+            if (nonZero[t].d > 0)
+                wPlus += rank;
+        const ties = j - i;
+        tieCorrection += ties * ties * ties - ties;
+        i = j;
+    }
+    const m = nonZero.length;
+    let pUp;
+    if (m === 0)
+        pUp = 1;
+    else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0)
+        pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)];
+    else {
+        const mean = (m * (m + 1)) / 4;
+        const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
+        pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
+    }
+    const at = (index) => walsh[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m: n,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
+        pUp,
+        lowerBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
+/**
+ * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
+ */
+function holm(pValues, alpha) {
+    const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
+    const rejected = new Array(pValues.length).fill(false);
+    for (let rank = 0; rank < order.length; rank++) {
+        const { p, index } = order[rank];
+        if (p > alpha / (order.length - rank))
+            break;
+        rejected[index] = true;
+    }
+    return rejected;
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
@@ -54712,9 +54512,332 @@ function recommend(candidates, strategy, balancedWeight) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/model.ts
-/** Bumped on any change a reader of the JSON report would notice. */
-const SCHEMA_VERSION = 3;
+;// CONCATENATED MODULE: ./src/analysis/comparison.ts
+
+
+/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
+const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
+/** log(candidate / baseline) of one pair of durations. */
+const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
+function shiftOf(evidence) {
+    return 'paired' in evidence
+        ? comparePaired(evidence.paired)
+        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+}
+/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
+function judge(shift, significant, beta, limit) {
+    if (Number.isNaN(shift.estimate))
+        return 'inconclusive';
+    if (significant && shift.estimate > limit)
+        return 'regression';
+    if (beta > 0 && shift.upperBound(beta) < limit)
+        return 'no-regression';
+    return 'inconclusive';
+}
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+function comparisonOf(metric, shift, outcome, rules, extra = {}) {
+    return {
+        metric: metric.metric,
+        variant: metric.variant,
+        nBaseline: metric.nBaseline,
+        nCandidate: metric.nCandidate,
+        units: 'paired' in metric.evidence
+            ? metric.evidence.paired.length
+            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+        ratio: Math.exp(shift.estimate),
+        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+        confidence: 1 - rules.alpha,
+        pValue: shift.pUp,
+        outcome,
+        ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
+        ...(metric.spread ? { spread: metric.spread } : {}),
+        ...extra,
+    };
+}
+/**
+ * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
+ * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
+ * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
+ * judged on its own at the same levels, decides the same way: a round meets the host in its own
+ * way for its whole length, so its calls are not independent witnesses.
+ */
+function decideFixed(metrics, rules) {
+    const limit = Math.log1p(rules.tolerance);
+    const shifts = metrics.map((metric) => shiftOf(metric.evidence));
+    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
+    return metrics.map((metric, index) => {
+        const shift = shifts[index];
+        let outcome = judge(shift, significant[index], rules.beta, limit);
+        const rounds = metric.rounds && metric.rounds.length >= 2
+            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+            : undefined;
+        if (rounds?.some((round) => round.outcome !== outcome))
+            outcome = 'inconclusive';
+        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
+    });
+}
+/**
+ * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
+ * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
+ */
+function judgeRound(logRatios, alpha, beta, limit) {
+    const shift = comparePaired(logRatios);
+    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
+    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
+}
+const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
+const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
+function unpairedColdMetric(variant, samples) {
+    const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
+    const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
+    return baseline.length >= 2 && candidate.length >= 2
+        ? [
+            {
+                metric: 'cold',
+                variant,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            },
+        ]
+        : [];
+}
+
+;// CONCATENATED MODULE: ./src/analysis/sequential.ts
+/**
+ * The exemplar comparison with the execution environment as the unit of evidence.
+ *
+ * Each variant is measured on environment pairs: a fresh baseline version and a fresh candidate
+ * version, each with exactly one execution environment, driven by one cold call each and then a
+ * few back-to-back AB/BA warm pairs. Two environments running the same code differ for their
+ * whole life, so the pairs of one environment pair share its lasting offset and are not
+ * independent witnesses of a change; each environment pair is summarised by one number (the
+ * Hodges-Lehmann estimate of its pairs' log ratios) and inference runs on those summaries:
+ * Wilcoxon's signed-rank test and its exact Hodges-Lehmann bounds. Environment pairs come in
+ * batches; after each batch (a look) the regression and the pass decision are tested at
+ * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
+ * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
+ * Holm's step-down would change no verdict). The cold start of each environment pair's two first
+ * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
+ * stops, at its full share.
+ *
+ * Everything here is a pure function of the samples and the plan, so the decision the sampler
+ * took look by look is replayed exactly by the analysis afterwards.
+ */
+
+
+
+
+
+const MAD_TO_SD = 1.4826;
+/** The environment pairs below index `upTo` of one variant's samples, each summarised by one number. */
+function environmentPairEvidence(samples, upTo = Infinity) {
+    const warmPairs = new Map();
+    const opening = new Map();
+    let nBaseline = 0;
+    let nCandidate = 0;
+    for (const s of samples) {
+        if (s.environmentPair === undefined || s.environmentPair >= upTo || s.errorType)
+            continue;
+        if (s.pair === undefined) {
+            // The environment pair's first call on each version: its cold start.
+            if (s.kind !== 'cold')
+                continue;
+            const entry = opening.get(s.environmentPair) ?? {};
+            entry[s.build] = coldLatencyMs(s);
+            opening.set(s.environmentPair, entry);
+        }
+        else if (s.kind === 'warm') {
+            const entry = warmPairs.get(s.pair) ?? { environmentPair: s.environmentPair };
+            entry[s.build] = s.durationMs;
+            warmPairs.set(s.pair, entry);
+        }
+    }
+    const ratiosByEnvironmentPair = new Map();
+    for (const { environmentPair, baseline, candidate } of warmPairs.values()) {
+        if (baseline === undefined || candidate === undefined)
+            continue;
+        nBaseline++;
+        nCandidate++;
+        const list = ratiosByEnvironmentPair.get(environmentPair) ?? [];
+        list.push(logRatio(candidate, baseline));
+        ratiosByEnvironmentPair.set(environmentPair, list);
+    }
+    const indices = [...new Set([...ratiosByEnvironmentPair.keys(), ...opening.keys()])].sort((a, b) => a - b);
+    const summaries = [];
+    const warm = [];
+    const cold = [];
+    let nColdBaseline = 0;
+    let nColdCandidate = 0;
+    for (const index of indices) {
+        const ratios = ratiosByEnvironmentPair.get(index) ?? [];
+        const { baseline, candidate } = opening.get(index) ?? {};
+        if (baseline !== undefined)
+            nColdBaseline++;
+        if (candidate !== undefined)
+            nColdCandidate++;
+        const coldRatio = baseline !== undefined && candidate !== undefined ? logRatio(candidate, baseline) : undefined;
+        if (coldRatio !== undefined)
+            cold.push(coldRatio);
+        const z = ratios.length ? comparePaired(ratios).estimate : Number.NaN;
+        if (ratios.length)
+            warm.push(z);
+        summaries.push({
+            index,
+            pairs: ratios.length,
+            ratio: Math.exp(z),
+            ...(coldRatio === undefined ? {} : { coldRatio: Math.exp(coldRatio) }),
+        });
+    }
+    const summarySd = robustSd(warm);
+    return {
+        summaries,
+        warm,
+        cold,
+        spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+        summarySd,
+        nBaseline,
+        nCandidate,
+        nColdBaseline,
+        nColdCandidate,
+    };
+}
+/**
+ * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
+ * median; between environments, from the spread of the summaries less what the within noise
+ * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
+ * versions bring an environment of their own).
+ */
+function spreadOf(groups, summarySd) {
+    const deviations = [];
+    let pairs = 0;
+    let sized = 0;
+    for (const group of groups) {
+        if (group.length < 2)
+            continue;
+        const middle = median(group);
+        // The median of a few values sits closer to them than their centre does: undo the shrinkage.
+        const correction = Math.sqrt(group.length / (group.length - 1));
+        for (const value of group)
+            deviations.push(Math.abs(value - middle) * correction);
+        pairs += group.length;
+        sized++;
+    }
+    const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
+    const m = sized ? pairs / sized : 1;
+    const between = Number.isNaN(summarySd)
+        ? Number.NaN
+        : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+    return { betweenEnvironments: between, withinEnvironment: within };
+}
+/** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
+function robustSd(values) {
+    if (values.length < 2)
+        return Number.NaN;
+    const centre = median(values);
+    return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
+}
+/**
+ * Replays the looks of every variant on the samples so far: the warm metric is tested at each
+ * look's boundaries until it is decided or the cap is reached; then the cold metric once, at its
+ * full share. A variant neither decided, capped nor stopped is still open.
+ */
+function decideSequential(input) {
+    const { plan, rules } = input;
+    const limit = Math.log1p(rules.tolerance);
+    // Each variant has a warm and a cold metric; the false-alarm budget is split evenly over them.
+    const alphaShare = rules.alpha / (2 * input.variants.length);
+    const levels = looksLevels(plan, alphaShare, rules.beta);
+    const finalLevels = levels.at(-1);
+    return input.variants.map((variant) => {
+        const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
+        const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair / plan.batch) + 1), 0);
+        let warm;
+        let evidence;
+        const last = Math.min(reached, levels.length);
+        let look = 0;
+        while (look < last) {
+            look++;
+            evidence = environmentPairEvidence(samples, environmentPairsAtLook(plan, look));
+            const metric = warmMetric(variant, evidence);
+            const shift = shiftOf(metric.evidence);
+            const { alpha, beta } = levels[look - 1];
+            const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
+            warm = comparisonOf(metric, shift, outcome, rules, { look });
+            if (outcome !== 'inconclusive')
+                break;
+        }
+        const stopped = input.stopped?.get(variant);
+        const capped = look >= levels.length;
+        const decided = warm !== undefined && warm.outcome !== 'inconclusive';
+        const open = !decided && !capped && stopped === undefined;
+        if (!warm || !evidence)
+            return { variant, comparisons: [], open, looks: look };
+        if (open)
+            return { variant, comparisons: [warm], open, looks: look };
+        if (!decided)
+            warm = { ...warm, reason: stopped ?? whatWouldDecide(warm, evidence, plan, finalLevels, limit) };
+        const comparisons = [warm];
+        if (evidence.cold.length) {
+            const metric = {
+                metric: 'cold',
+                variant,
+                nBaseline: evidence.nColdBaseline,
+                nCandidate: evidence.nColdCandidate,
+                evidence: { paired: evidence.cold },
+            };
+            const shift = shiftOf(metric.evidence);
+            const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
+            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
+        }
+        return { variant, comparisons, open: false, looks: look };
+    });
+}
+function warmMetric(variant, evidence) {
+    return {
+        metric: 'warm',
+        variant,
+        nBaseline: evidence.nBaseline,
+        nCandidate: evidence.nCandidate,
+        evidence: { paired: evidence.warm },
+        environmentPairs: evidence.summaries,
+        spread: evidence.spread,
+    };
+}
+const sequential_percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
+/**
+ * Why a warm comparison stayed open at the cap, and what would decide it: how much the
+ * environments differ, about how many environment pairs the interval needs to clear the
+ * tolerance (or the estimate to become significant), and the tolerance that would pass now.
+ * Normal approximations on the summaries; an order of magnitude, not a promise.
+ */
+function whatWouldDecide(warm, evidence, plan, levels, limit) {
+    const k = evidence.warm.length;
+    const { betweenEnvironments, withinEnvironment } = evidence.spread;
+    if (k < 2 || Number.isNaN(betweenEnvironments))
+        return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
+    const sd = evidence.summarySd || Number.EPSILON;
+    const estimate = Math.log(warm.ratio);
+    const noise = `environments differ by ${sequential_percent(betweenEnvironments)} (sd) and pairs within one by ${sequential_percent(withinEnvironment)}`;
+    const needed = (z, gap) => {
+        const total = Math.ceil(((z * sd) / gap) ** 2);
+        const more = Math.max(plan.batch, total - k);
+        return more > 1000
+            ? 'more than 1,000 more environment pairs'
+            : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
+    };
+    if (estimate > limit) {
+        return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
+    }
+    const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
+    const tolerance = Math.ceil(Math.expm1(upper) * 100);
+    return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/result.ts
 /** The worst of several verdicts: fail over inconclusive over pass. */
 function worstVerdict(verdicts) {
     if (verdicts.includes('fail'))
@@ -54724,7 +54847,7 @@ function worstVerdict(verdicts) {
     return 'pass';
 }
 /** What each kind of finding does to a function's verdict; a new kind must say. */
-const VERDICT_OF_REASON = {
+const VERDICT_OF_KIND = {
     regression: 'fail',
     budget: 'fail',
     'wrong-answer': 'fail',
@@ -54734,27 +54857,13 @@ const VERDICT_OF_REASON = {
     notice: 'pass',
 };
 /** A function's verdict from its findings. */
-function verdictOf(reasons) {
-    return worstVerdict(reasons.map((r) => VERDICT_OF_REASON[r.kind]));
+function verdictOf(findings) {
+    return worstVerdict(findings.map((f) => VERDICT_OF_KIND[f.kind]));
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
 
 
-
-const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
-/** The comparison in one line; integration comparisons name their rounds. */
-function describeComparison(c) {
-    const units = c.environmentPairs
-        ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
-        : c.rounds?.length
-            ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
-            : `n=${c.nBaseline}/${c.nCandidate}`;
-    const interval = c.ciHigh === Infinity || c.ciLow === 0
-        ? 'too few to bound'
-        : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
-    return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
-}
 function failuresByExemplar(samples) {
     const byExemplar = new Map();
     for (const sample of samples) {
@@ -54800,52 +54909,43 @@ function binomialUpperTail(k, n, p) {
  * answered: platform faults (a killed environment, a throttled host) hit both builds alike and are
  * reported as such, never as a finding against one build.
  */
-function failureReasons(samples, alpha) {
-    const reasons = [];
+function failureFindings(samples, alpha) {
+    const findings = [];
     const candidate = failuresByExemplar(samples.filter((s) => s.build === 'candidate'));
     const baseline = failuresByExemplar(samples.filter((s) => s.build === 'baseline'));
     for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
         const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
         const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        const wrong = (kind, build, f) => ({
+            kind,
+            about: 'wrong-answers',
+            exemplar,
+            build,
+            wrong: f.wrong,
+            calls: f.calls,
+            example: f.firstWrong,
+        });
         if (c.wrong)
-            reasons.push({
-                kind: 'wrong-answer',
-                message: `exemplar ${exemplar}: the candidate answered ${c.wrong} of ${c.calls} invocations wrongly (${c.firstWrong})`,
-            });
+            findings.push(wrong('wrong-answer', 'candidate', c));
         if (b.wrong)
-            reasons.push({
-                kind: 'baseline-error',
-                message: `exemplar ${exemplar}: the baseline also answered ${b.wrong} of ${b.calls} invocations wrongly (${b.firstWrong}); check the exemplar`,
-            });
-        for (const type of new Set([...c.errors.keys(), ...b.errors.keys()])) {
-            const inCandidate = c.errors.get(type) ?? 0;
-            const inBaseline = b.errors.get(type) ?? 0;
-            const counts = `the candidate failed ${inCandidate} of ${c.calls} invocations, the baseline ${inBaseline} of ${b.calls}`;
-            if (inCandidate === 0) {
-                reasons.push({
-                    kind: 'baseline-error',
-                    message: `exemplar ${exemplar}: the baseline failed ${inBaseline} of ${b.calls} invocations (${type}); check the exemplar`,
-                });
-                continue;
-            }
+            findings.push(wrong('baseline-error', 'baseline', b));
+        for (const errorType of new Set([...c.errors.keys(), ...b.errors.keys()])) {
+            const inCandidate = c.errors.get(errorType) ?? 0;
+            const inBaseline = b.errors.get(errorType) ?? 0;
             const share = c.calls / Math.max(1, c.calls + b.calls);
-            const beyondChance = binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
-            const always = inCandidate === c.calls && inBaseline === 0;
-            if (beyondChance || always)
-                reasons.push({ kind: 'wrong-answer', message: `exemplar ${exemplar}: ${counts} (${type})` });
-            else if (inBaseline > 0)
-                reasons.push({
-                    kind: 'notice',
-                    message: `exemplar ${exemplar}: ${counts} (${type}): both builds alike, so taken for platform noise, not a finding`,
-                });
-            else
-                reasons.push({
-                    kind: 'notice',
-                    message: `exemplar ${exemplar}: ${counts} (${type}): too few to tell from chance; a rerun shows whether it persists`,
-                });
+            const beyondChance = inCandidate > 0 && binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
+            const always = inCandidate > 0 && inCandidate === c.calls && inBaseline === 0;
+            findings.push({
+                kind: inCandidate === 0 ? 'baseline-error' : beyondChance || always ? 'wrong-answer' : 'notice',
+                about: 'errors',
+                exemplar,
+                errorType,
+                candidate: { failed: inCandidate, calls: c.calls },
+                baseline: { failed: inBaseline, calls: b.calls },
+            });
         }
     }
-    return reasons;
+    return findings;
 }
 /**
  * A function's verdict. Fail: the candidate answered an exemplar wrongly or with an error (a
@@ -54853,90 +54953,87 @@ function failureReasons(samples, alpha) {
  * breaks a budget. Inconclusive: for some variant neither a regression nor its absence could be
  * shown within the sample cap. Pass otherwise.
  */
-function functionVerdict(samples, variants, recommendedVariant, tolerance, alpha, integration) {
-    const reasons = failureReasons(samples, alpha);
+function functionVerdict(samples, variants, recommendedVariant, alpha, integration) {
+    const findings = failureFindings(samples, alpha);
     for (const variant of variants) {
         for (const c of variant.comparisons) {
-            if (c.outcome === 'regression') {
-                reasons.push({
-                    kind: 'regression',
+            if (c.outcome === 'regression' || (c.outcome === 'inconclusive' && c.metric === 'warm'))
+                findings.push({
+                    kind: c.outcome,
+                    about: 'comparison',
+                    traffic: 'exemplars',
                     variant: variant.id,
-                    message: `${variant.id}: ${describeComparison(c)} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+                    metric: c.metric,
                 });
-            }
-            else if (c.outcome === 'inconclusive' && c.metric === 'warm') {
-                reasons.push({
-                    kind: 'inconclusive',
-                    variant: variant.id,
-                    message: `${variant.id}: ${describeComparison(c)}; neither a regression nor its absence (within ${(tolerance * 100).toFixed(0)}%) could be shown${c.reason ? `: ${c.reason}` : ''}`,
-                });
-            }
         }
     }
     const recommended = variants.find((v) => v.id === recommendedVariant);
     for (const check of recommended?.budgets ?? []) {
         if (check.ok)
             continue;
-        const scope = isLatencyBudget(check) && variants.length > 1 ? ' (no variant meets it)' : '';
-        const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
-        reasons.push({
+        findings.push({
             kind: 'budget',
+            about: 'budget',
+            traffic: 'exemplars',
             variant: recommended.id,
-            message: `${recommended.id}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${scope}`,
+            check,
+            noVariantMeetsIt: isLatencyBudget(check) && variants.length > 1,
         });
     }
     if (integration)
-        reasons.push(...integrationReasons(integration, tolerance));
-    return { verdict: verdictOf(reasons), reasons };
+        findings.push(...integrationFindings(integration));
+    return { verdict: verdictOf(findings), findings };
 }
 /**
  * What the integration profile adds: a failing command is a failing test, reported with its
  * output, never as a slowdown; a regression or a blown budget in that traffic counts like the
  * exemplars'. An inconclusive comparison of this (unplanned) traffic is shown, not a finding.
  */
-function integrationReasons(integration, tolerance) {
-    const reasons = [];
+function integrationFindings(integration) {
+    const findings = [];
     for (const run of integration.runs) {
-        const failed = run.timedOut || run.exitCode !== 0;
-        if (failed) {
-            const how = run.timedOut
-                ? 'timed out'
-                : run.exitCode === null
-                    ? `was killed (${run.signal ?? 'signal'})`
-                    : `exited with ${run.exitCode}`;
-            const tail = run.outputTail.trim().split('\n').slice(-5).join('\n');
-            reasons.push({
+        if (run.timedOut || run.exitCode !== 0)
+            findings.push({
                 kind: run.build === 'candidate' ? 'test-failure' : 'baseline-error',
-                message: `integration command "${integration.command}" ${how} against the ${run.build}${tail ? `; last output:\n${tail}` : ''}`,
+                about: 'integration-command',
+                build: run.build,
+                command: integration.command,
+                exitCode: run.exitCode,
+                signal: run.signal,
+                timedOut: run.timedOut,
+                outputTail: run.outputTail.trim().split('\n').slice(-5).join('\n'),
             });
-        }
-        if (!run.complete) {
-            reasons.push({
+        if (!run.complete)
+            findings.push({
                 kind: 'notice',
-                message: `integration traffic (${run.build}): ${run.invocations} REPORT lines of ${run.starts} started invocations arrived within the log wait; figures may be short`,
+                about: 'integration-incomplete',
+                build: run.build,
+                invocations: run.invocations,
+                starts: run.starts,
             });
-        }
     }
-    const unit = integration.mode === 'sequential' ? ' (compared run by run)' : '';
     for (const c of integration.comparisons) {
-        if (c.outcome === 'regression') {
-            reasons.push({
+        if (c.outcome === 'regression')
+            findings.push({
                 kind: 'regression',
+                about: 'comparison',
+                traffic: 'integration',
                 variant: integration.variant,
-                message: `integration traffic at ${integration.variant}: ${describeComparison(c)}${unit} exceeds the ${(tolerance * 100).toFixed(0)}% tolerance`,
+                metric: c.metric,
             });
-        }
     }
     for (const check of integration.budgets) {
-        if (!check.ok && !Number.isNaN(check.value)) {
-            reasons.push({
+        if (!check.ok && !Number.isNaN(check.value))
+            findings.push({
                 kind: 'budget',
+                about: 'budget',
+                traffic: 'integration',
                 variant: integration.variant,
-                message: `integration traffic at ${integration.variant}: ${check.budget} is ${budgetValue(check)}, over the budget of ${check.limit} ${check.unit}`,
+                check,
+                noVariantMeetsIt: false,
             });
-        }
     }
-    return reasons;
+    return findings;
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/analyze.ts
@@ -55007,12 +55104,11 @@ function analyzeFunction(input) {
         architecture: v.architecture,
         ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}),
     })), input.strategy, input.balancedWeight);
-    const { verdict, reasons: findings } = functionVerdict(samples, variants, recommendation?.variant, spec.tolerance, input.rules.alpha, input.integration);
-    const reasons = [...findings, ...measurementNotices(variants, input.host)];
+    const { verdict, findings } = functionVerdict(samples, variants, recommendation?.variant, input.rules.alpha, input.integration);
     const recommended = input.variants.find((v) => v.id === recommendation?.variant);
     return {
         verdict,
-        reasons,
+        findings: [...findings, ...measurementNotices(variants, input.host)],
         recommended: recommendation && recommended
             ? {
                 variant: recommendation.variant,
@@ -55031,21 +55127,22 @@ function analyzeFunction(input) {
  * table could not give exactly.
  */
 function measurementNotices(variants, host) {
-    const notices = [];
-    for (const variant of variants) {
-        if (!variant.measuredOn)
-            continue;
-        notices.push({
-            kind: 'notice',
-            variant: variant.id,
-            message: `${variant.architecture} timings measured on an ${variant.measuredOn} host: they describe this host's CPU, not ${variant.architecture} Lambda, so ${variant.id} is never recommended`,
-        });
-    }
+    const notices = variants.flatMap((variant) => variant.measuredOn
+        ? [
+            {
+                kind: 'notice',
+                about: 'measured-on',
+                variant: variant.id,
+                architecture: variant.architecture,
+                host: variant.measuredOn,
+            },
+        ]
+        : []);
     for (const limitation of host?.limitations ?? [])
-        notices.push({ kind: 'notice', message: `local host: ${limitation}` });
+        notices.push({ kind: 'notice', about: 'host-limitation', text: limitation });
     const costNotes = new Set(variants.flatMap((v) => [...(v.baseline.cost.notes ?? []), ...(v.candidate.cost.notes ?? [])]));
     for (const note of costNotes)
-        notices.push({ kind: 'notice', message: `price: ${note}` });
+        notices.push({ kind: 'notice', about: 'price', text: note });
     return notices;
 }
 
@@ -55601,9 +55698,10 @@ function shuffle(items, random) {
     return items;
 }
 /**
- * Measures environment pairs. Each starts with the cold call of both versions (back to back, in
- * random order, same exemplar), then runs `pairsPerEnvironment` warm pairs (AB or BA at random,
- * same exemplar, back to back), so that drift of the host or the region hits both builds alike.
+ * Measures environment pairs. Each starts with the cold call of both versions (back to back, same
+ * exemplar, in counterbalanced order: see `coldOrders`), then runs `pairsPerEnvironment` warm pairs
+ * (AB or BA at random, same exemplar, back to back), so that drift of the host or the region hits
+ * both builds alike.
  * The calls of one environment pair run one after the other, so each version never has more
  * than one invocation in flight and keeps its one execution environment; environment pairs run
  * side by side up to the concurrency. Every invocation becomes a Sample from its REPORT line.
@@ -55622,11 +55720,13 @@ class Sampler {
      * environment pairs: its error is the finding, and invoking on would only cost.
      */
     async environmentPairs(targets) {
-        const tasks = targets.map((target) => async () => {
+        const shuffled = shuffle([...targets], this.deps.random);
+        const colds = this.coldOrders(shuffled);
+        const tasks = shuffled.map((target, n) => async () => {
             if (this.failing(target.variant.id))
                 return;
             const exemplar = this.nextExemplar();
-            for (const arm of this.order(target))
+            for (const arm of colds[n])
                 await this.measure(arm, exemplar, target.index);
             for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
                 const pairExemplar = this.nextExemplar();
@@ -55635,7 +55735,25 @@ class Sampler {
                     await this.measure(arm, pairExemplar, target.index, pair);
             }
         });
-        await runPool(shuffle(tasks, this.deps.random), this.deps.concurrency);
+        await runPool(tasks, this.deps.concurrency);
+    }
+    /**
+     * The order of each environment pair's two cold calls, for environment pairs run in the order
+     * given: within a variant they alternate, baseline first or candidate first, from a random
+     * start. The first of two back-to-back cold starts is the one that meets whatever else starts
+     * with the environment pair (the previous pair's tail, the next batch being published at the
+     * start of a look: about 10-20% slower on the local service) and environment pairs that run
+     * side by side are neighbours in this order, so such a disturbance falls on each build about
+     * equally often. Random orders left that to chance, and one seed could give one build most of
+     * the disturbed cold starts, run after run.
+     */
+    coldOrders(targets) {
+        const next = new Map();
+        return targets.map((target) => {
+            const baselineFirst = next.get(target.variant.id) ?? this.deps.random() < 0.5;
+            next.set(target.variant.id, !baselineFirst);
+            return baselineFirst ? [target.baseline, target.candidate] : [target.candidate, target.baseline];
+        });
     }
     /** Why a variant is failing (a build failed every call, over one environment pair or more), or undefined. */
     failing(variant) {
@@ -55668,6 +55786,109 @@ class Sampler {
         }, { errorType: unexpectedError, wrongAnswer }));
     }
 }
+
+;// CONCATENATED MODULE: ./src/report/findings.ts
+
+
+const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
+/** The comparison in one line; integration comparisons name their rounds. */
+function describeComparison(c) {
+    const units = c.environmentPairs
+        ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
+        : c.rounds?.length
+            ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
+            : `n=${c.nBaseline}/${c.nCandidate}`;
+    const interval = c.ciHigh === Infinity || c.ciLow === 0
+        ? 'too few to bound'
+        : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+    return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
+}
+/** The comparison a finding names, from the variant's (or the integration profile's) comparisons. */
+function findings_comparisonOf(finding, context) {
+    const comparisons = finding.traffic === 'integration'
+        ? context.integration?.comparisons
+        : context.variants.find((v) => v.id === finding.variant)?.comparisons;
+    return comparisons?.find((c) => c.metric === finding.metric);
+}
+function comparisonText(finding, context) {
+    const c = findings_comparisonOf(finding, context);
+    const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
+    const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
+    const compared = c ? describeComparison(c) : `${finding.metric} (no comparison in the report)`;
+    const unit = finding.traffic === 'integration' && context.integration?.mode === 'sequential' ? ' (compared run by run)' : '';
+    if (finding.kind === 'regression')
+        return `${where}: ${compared}${unit} exceeds the ${tolerance} tolerance`;
+    return `${where}: ${compared}; neither a regression nor its absence (within ${tolerance}) could be shown${c?.reason ? `: ${c.reason}` : ''}`;
+}
+function howItEnded(f) {
+    if (f.timedOut)
+        return 'timed out';
+    return f.exitCode === null ? `was killed (${f.signal ?? 'signal'})` : `exited with ${f.exitCode}`;
+}
+function errorsText(f) {
+    const { candidate: c, baseline: b } = f;
+    if (c.failed === 0)
+        return `exemplar ${f.exemplar}: the baseline failed ${b.failed} of ${b.calls} invocations (${f.errorType}); check the exemplar`;
+    const counts = `exemplar ${f.exemplar}: the candidate failed ${c.failed} of ${c.calls} invocations, the baseline ${b.failed} of ${b.calls} (${f.errorType})`;
+    if (f.kind !== 'notice')
+        return counts;
+    return b.failed > 0
+        ? `${counts}: both builds alike, so taken for platform noise, not a finding`
+        : `${counts}: too few to tell from chance; a rerun shows whether it persists`;
+}
+/** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
+function findingText(finding, context) {
+    switch (finding.about) {
+        case 'comparison':
+            return comparisonText(finding, context);
+        case 'budget': {
+            const { check } = finding;
+            const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
+            const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
+            return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}`;
+        }
+        case 'wrong-answers':
+            return finding.build === 'candidate'
+                ? `exemplar ${finding.exemplar}: the candidate answered ${finding.wrong} of ${finding.calls} invocations wrongly (${finding.example})`
+                : `exemplar ${finding.exemplar}: the baseline also answered ${finding.wrong} of ${finding.calls} invocations wrongly (${finding.example}); check the exemplar`;
+        case 'errors':
+            return errorsText(finding);
+        case 'integration-command':
+            return `integration command "${finding.command}" ${howItEnded(finding)} against the ${finding.build}${finding.outputTail ? `; last output:\n${finding.outputTail}` : ''}`;
+        case 'integration-incomplete':
+            return `integration traffic (${finding.build}): ${finding.invocations} REPORT lines of ${finding.starts} started invocations arrived within the log wait; figures may be short`;
+        case 'measured-on':
+            return `${finding.architecture} timings measured on an ${finding.host} host: they describe this host's CPU, not ${finding.architecture} Lambda, so ${finding.variant} is never recommended`;
+        case 'host-limitation':
+            return `local host: ${finding.text}`;
+        case 'price':
+            return `price: ${finding.text}`;
+        default:
+            return assertNever(finding);
+    }
+}
+/** The findings with their sentences, as the report carries them. */
+function reasonsOf(findings, context) {
+    return findings.map((finding) => ({ ...finding, message: findingText(finding, context) }));
+}
+/**
+ * A regression the pull request's label accepts: a notice that keeps the regression (its data and
+ * its sentence) and no longer fails.
+ */
+function acceptedRegression(regression, label) {
+    return {
+        kind: 'notice',
+        about: 'accepted-regression',
+        label,
+        ...(regression.variant === undefined ? {} : { variant: regression.variant }),
+        accepted: regression,
+        message: `regression accepted by label "${label}": ${regression.message}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/model.ts
+/** Bumped on any change a reader of the JSON report would notice. */
+const SCHEMA_VERSION = 4;
 
 ;// CONCATENATED MODULE: ./src/lambda/platform-lines.ts
 
@@ -56163,6 +56384,9 @@ function perfFunctionName(functionName, runId) {
 
 
 
+
+
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -56328,10 +56552,12 @@ async function gateFunction(spec, context) {
             : {}),
     });
     progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
+    const { findings, ...analysed } = analysis;
     return {
         name: spec.name,
         perfFunction: baseName,
-        ...analysis,
+        ...analysed,
+        reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
         invocations: {
             total: sampler.samples.length,
             baseline: sampler.samples.filter((s) => s.build === 'baseline').length,
@@ -56470,40 +56696,68 @@ async function runSession(options) {
         await service?.stop();
     }, options.signalExitCode);
     try {
+        return await withBackend({
+            config: options.config,
+            source: options.source,
+            local: options.local,
+            onService: (started) => (service = started),
+        }, async ({ config, backend }) => {
+            const measured = await runGate({
+                config,
+                backend,
+                ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+                progress: (line) => options.progress?.(redactor.text(line)),
+                onCleanupRegistry: (r) => (registry = r),
+                onSecret: (value) => {
+                    redactor.add(value);
+                    options.onSecret?.(value);
+                },
+            });
+            return { report: redactor.deep(measured), config };
+        });
+    }
+    catch (error) {
+        throw redactError(error, redactor);
+    }
+    finally {
+        uninstall();
+    }
+}
+/**
+ * The steps every command that talks to a backend takes first: start the embedded service when
+ * asked, probe the backend (an endpoint that does not answer is an `unreachable` infrastructure
+ * error), and check what needs the backend known; then `use` it, and stop the service whatever
+ * happens.
+ */
+async function withBackend(options, use) {
+    let service;
+    try {
         let config = options.config;
         if (options.local) {
             service = await startLocalLambda({ requireAuth: true });
+            options.onService?.(service);
             config = { ...config, endpoint: service.endpoint };
         }
         const backend = await probeBackend(config.endpoint);
         checkForBackend(config, backend, options.source);
-        const measured = await runGate({
-            config,
-            backend,
-            ...(options.stateFile ? { stateFile: options.stateFile } : {}),
-            progress: (line) => options.progress?.(redactor.text(line)),
-            onCleanupRegistry: (r) => (registry = r),
-            onSecret: (value) => {
-                redactor.add(value);
-                options.onSecret?.(value);
-            },
-        });
-        return { report: redactor.deep(measured), config };
-    }
-    catch (error) {
-        // The caller prints the message; it may quote what a function or a command said.
-        if (error instanceof Error) {
-            error.message = redactor.text(error.message);
-            // The stack repeats the message: a bug's report shows it.
-            if (error.stack)
-                error.stack = redactor.text(error.stack);
-        }
-        throw error;
+        return await use({ config, backend });
     }
     finally {
-        uninstall();
         await service?.stop();
     }
+}
+/**
+ * The error with its message and stack redacted, for the caller to print: it may quote what a
+ * function, a command or the platform said, or a configuration value.
+ */
+function redactError(error, redactor) {
+    if (error instanceof Error) {
+        error.message = redactor.text(error.message);
+        // The stack repeats the message: a bug's report shows it.
+        if (error.stack)
+            error.stack = redactor.text(error.stack);
+    }
+    return error;
 }
 /** Exit codes of the CLI; the action fails its step for all but `pass`. */
 const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 };
@@ -56654,8 +56908,11 @@ function parseRunArguments(args) {
         quiet: values.quiet ?? false,
     };
 }
-/** `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded service. */
-async function runCommand(args, out = (t) => process.stdout.write(t), err = (t) => process.stderr.write(t), progressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err }) {
+/**
+ * `lambda-perf-gate run`: the gate from a terminal, against AWS, an endpoint, or the embedded
+ * service. `out` and `err` are the process's streams as the CLI guards them (main.ts).
+ */
+async function runCommand(args, out, err, progressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err }) {
     // Everything written below (report files, terminal, progress) goes through it.
     const redactor = Redactor.fromEnvironment(process.env);
     const config = loadConfig(args.config, {
@@ -56712,8 +56969,7 @@ const REPORT_MARKDOWN = 'lambda-perf-report.md';
  * The README's main command: the whole gate on the bundled order pricer, baseline against a
  * candidate with a real regression, on the embedded local Lambda service.
  */
-async function runDemo() {
-    const out = (text) => process.stdout.write(text);
+async function runDemo(out, err) {
     out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
     out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');
     const { report, exitCode } = await runCommand({
@@ -56723,7 +56979,7 @@ async function runDemo() {
         local: true,
         failOn: DEFAULT_FAIL_ON,
         quiet: false,
-    });
+    }, out, err);
     const orders = report.functions[0];
     out(`\nReports written to ${REPORT_JSON} and ${REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
     if (orders?.reasons.some((r) => r.kind === 'regression'))
@@ -56877,7 +57133,7 @@ function starterConfig(args, detected, region) {
     return lines.join('\n');
 }
 /** `lambda-perf-gate init`: writes a starter configuration that `validate` accepts. */
-function initCommand(args, out = (t) => process.stdout.write(t), env = process.env) {
+function initCommand(args, out, env = process.env) {
     if ((0,external_node_fs_.existsSync)(args.config) && !args.force)
         throw new UsageError(`${args.config} already exists; pass --force to overwrite it`);
     if (args.directory !== undefined) {
@@ -56902,8 +57158,6 @@ function initCommand(args, out = (t) => process.stdout.write(t), env = process.e
 }
 
 ;// CONCATENATED MODULE: ./src/cli/validate.ts
-
-
 
 
 
@@ -57024,8 +57278,22 @@ async function accessProblems(config, local) {
     }
     return { problems, checked };
 }
-/** `lambda-perf-gate validate`: everything that can be checked before a run without creating anything. */
-async function validateCommand(args, out = (t) => process.stdout.write(t)) {
+/**
+ * `lambda-perf-gate validate`: everything that can be checked before a run without creating
+ * anything. Every line it prints and every error it throws is redacted, as a run's are: they may
+ * quote a configuration value or what the platform answered.
+ */
+async function validateCommand(args, out) {
+    const redactor = Redactor.fromEnvironment(process.env);
+    const say = (text) => out(redactor.text(text));
+    try {
+        return await validate_validate(args, say);
+    }
+    catch (error) {
+        throw redactError(error, redactor);
+    }
+}
+async function validate_validate(args, say) {
     const overrides = {
         ...(args.region ? { region: args.region } : {}),
         ...(args.endpoint ? { endpoint: args.endpoint } : {}),
@@ -57034,44 +57302,33 @@ async function validateCommand(args, out = (t) => process.stdout.write(t)) {
     const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
     if (problems.length)
         throw new ConfigError(args.config, problems);
-    out(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
-    let service;
+    say(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
     try {
-        let effective = config;
-        if (args.local) {
-            service = await startLocalLambda({ requireAuth: true });
-            effective = { ...config, endpoint: service.endpoint };
-        }
-        const where = args.local
-            ? 'the embedded local Lambda service'
-            : effective.endpoint
-                ? effective.endpoint
-                : `AWS (${effective.region})`;
-        let backend;
-        try {
-            backend = await probeBackend(effective.endpoint);
-        }
-        catch (error) {
-            out(`problem: ${errorMessage(error)}\n`);
-            return EXIT.usage;
-        }
-        checkForBackend(effective, backend, args.config);
-        const access = await accessProblems(effective, backend.kind === 'local');
-        for (const line of access.checked)
-            out(`ok: ${line} (${where})\n`);
-        for (const line of access.problems)
-            out(`problem: ${line}\n`);
-        if (backend.kind === 'aws') {
-            out('not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n');
-        }
-        return access.problems.length ? EXIT.usage : EXIT.pass;
+        return await withBackend({ config, source: args.config, local: args.local }, (connected) => checkAccess(connected, args.local, say));
     }
-    finally {
-        await service?.stop();
+    catch (error) {
+        if (!isInfrastructureError(error, 'unreachable'))
+            throw error;
+        say(`problem: ${errorMessage(error)}\n`);
+        return EXIT.usage;
     }
+}
+async function checkAccess({ config, backend }, local, say) {
+    const where = local ? 'the embedded local Lambda service' : config.endpoint || `AWS (${config.region})`;
+    const access = await accessProblems(config, backend.kind === 'local');
+    for (const line of access.checked)
+        say(`ok: ${line} (${where})\n`);
+    for (const line of access.problems)
+        say(`problem: ${line}\n`);
+    if (backend.kind === 'aws') {
+        say('not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n');
+    }
+    return access.problems.length ? EXIT.usage : EXIT.pass;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
 
 
 
@@ -57169,7 +57426,20 @@ function numberOption(values, key, fallback) {
     }
     return value;
 }
-async function localLambda(args) {
+/**
+ * A stream of the process as the CLI writes to it. It often runs in a workflow's `run:` step and
+ * prints what functions, configurations, commands and services said: every text loses the values
+ * of secret-looking environment variables, and none acts as a workflow command. The guard applies
+ * on any host, not only where GITHUB_ACTIONS is set: the runner also reads a step's `docker run`,
+ * `sudo` or `env -i` child, which does not inherit that variable, and act and Gitea's runner read
+ * the same commands. Ordinary text passes unchanged; the guard's lines show only around a text
+ * the runner would have acted on.
+ */
+function cliStream(stream, redactor) {
+    const write = inertWriter((text) => stream.write(text));
+    return (text) => write(redactor.text(text));
+}
+async function localLambda(args, out, err) {
     const { values } = (0,external_node_util_.parseArgs)({
         args,
         options: {
@@ -57230,53 +57500,57 @@ async function localLambda(args) {
         environmentSpread,
         faults,
         requireAuth: values['require-auth'] === true,
+        warn: (message) => err(`${message}\n`),
     });
     const info = service.info();
-    process.stdout.write(`Local Lambda service listening on ${service.endpoint}\n`);
-    process.stdout.write(`${info.cpuThrottling.statement}\n`);
+    out(`Local Lambda service listening on ${service.endpoint}\n`);
+    out(`${info.cpuThrottling.statement}\n`);
     for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement))
-        process.stdout.write(`${limitation}\n`);
+        out(`${limitation}\n`);
     if (service.accessKey) {
-        process.stdout.write(`Requests must be signed with this key (valid until the service stops):\n`);
-        process.stdout.write(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
+        out(`Requests must be signed with this key (valid until the service stops):\n`);
+        out(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
     }
-    process.stdout.write(`${info.isolation.statement}\n`);
-    process.stdout.write(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+    out(`${info.isolation.statement}\n`);
+    out(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
     await new Promise((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
     });
-    process.stdout.write('Stopping: retiring every execution environment...\n');
+    out('Stopping: retiring every execution environment...\n');
     await service.stop();
     return EXIT.pass;
 }
 async function main(argv) {
     const [command, ...rest] = argv;
+    const redactor = Redactor.fromEnvironment(process.env);
+    const out = cliStream(process.stdout, redactor);
+    const err = cliStream(process.stderr, redactor);
     try {
         const commandHelp = command === undefined ? undefined : COMMAND_HELP[command];
         if (commandHelp && rest.some((arg) => arg === '-h' || arg === '--help')) {
-            process.stdout.write(commandHelp);
+            out(commandHelp);
             return EXIT.pass;
         }
         switch (command) {
             case 'local-lambda':
-                return await localLambda(rest);
+                return await localLambda(rest, out, err);
             case 'init':
-                return initCommand(parseInitArguments(rest));
+                return initCommand(parseInitArguments(rest), out);
             case 'validate':
-                return await validateCommand(parseValidateArguments(rest));
+                return await validateCommand(parseValidateArguments(rest), out);
             case 'run':
-                return (await runCommand(parseRunArguments(rest))).exitCode;
+                return (await runCommand(parseRunArguments(rest), out, err)).exitCode;
             case 'demo':
                 // The demo takes no options: a flag meant for run must not be silently dropped.
                 (0,external_node_util_.parseArgs)({ args: rest, options: {} });
-                return await runDemo();
+                return await runDemo(out, err);
             case undefined:
             case '-h':
             case '--help':
             case 'help':
-                process.stdout.write(HELP);
+                out(HELP);
                 return command === undefined ? EXIT.usage : EXIT.pass;
             default:
                 throw new UsageError(`unknown command "${command}"`);
@@ -57288,10 +57562,10 @@ async function main(argv) {
             const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
             const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
             const message = unknown ? `${command ?? ''}: unknown option ${unknown}` : failure.message;
-            process.stderr.write(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
+            err(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
         }
         else {
-            process.stderr.write(`lambda-perf-gate: ${failure.message}\n`);
+            err(`lambda-perf-gate: ${failure.message}\n`);
         }
         return failure.exitCode;
     }
