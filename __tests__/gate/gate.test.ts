@@ -61,12 +61,14 @@ async function functionsLeft(): Promise<string[]> {
 }
 
 describe('the gate against the local Lambda service', () => {
-  // A 10% tolerance: on a shared 2-core runner the noise can keep a 5% bound out of reach
-  // within the cap, which the gate then honestly calls inconclusive.
+  // A 10% tolerance and up to 96 environment pairs: on a shared 2-core runner the noise can keep
+  // a 5% bound out of reach within the cap, which the gate then honestly calls inconclusive; beside
+  // two CPU hogs, pairs within one environment differed by up to 57% (sd), and one run of eight
+  // ended inconclusive at 64 pairs, needing about 87.
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
     const config = project(spin(4000), spin(4000), {
       budgets: { 'max-regression': '10%' },
-      sampling: { 'max-environment-pairs': 64 },
+      sampling: { 'max-environment-pairs': 96 },
     });
     const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
@@ -95,12 +97,16 @@ describe('the gate against the local Lambda service', () => {
     });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
+    // The warm duration at every size. The cold start may be a finding too, and a true one: its
+    // first call's Duration does the extra work as well (beside two CPU hogs it was, at 1769 MB,
+    // in 1 of 4 runs).
     expect(
       fn.reasons
-        .filter((r) => r.kind === 'regression')
+        .filter((r) => r.kind === 'regression' && r.about === 'comparison' && r.metric === 'warm')
         .map((r) => r.variant)
         .sort(),
     ).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
+    expect(fn.reasons.every((r) => r.kind === 'regression')).toBe(true);
     for (const variant of fn.variants) {
       const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
       expect(warm.ratio).toBeGreaterThan(1.1);
