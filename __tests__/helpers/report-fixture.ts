@@ -1,7 +1,8 @@
 import type { ArmStats } from '../../src/analysis/arm-stats.js';
 import type { MetricComparison } from '../../src/analysis/comparison.js';
 import type { VariantResult } from '../../src/analysis/result.js';
-import type { GateReport } from '../../src/report/model.js';
+import { reasonsOf } from '../../src/report/findings.js';
+import type { GateReport, Reason } from '../../src/report/model.js';
 
 const dist = (p50: number, n = 40) => ({ n, p50, p90: p50 * 1.3, p99: p50 * 1.6, mean: p50 * 1.1 });
 
@@ -188,6 +189,12 @@ function withComparisons(v: VariantResult, comparisons: MetricComparison[]): Var
   return { ...v, comparisons };
 }
 
+/** A local host's shortfall, as every function of a report on the local service shows it. */
+export const HOST_NOTICE: Reason = reasonsOf(
+  [{ kind: 'notice', about: 'host-limitation', text: '2 CPUs; 4 environment pairs ran at once where 8 were asked' }],
+  { variants: [], tolerance: 0.05 },
+)[0]!;
+
 /** The commits and the run, as the action records them. */
 export const CONTEXT = {
   head: { sha: '0123456789abcdef0123456789abcdef01234567', ref: 'faster-orders' },
@@ -225,15 +232,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
         functions: [
           {
             ...fn,
-            reasons: [
-              ...fn.reasons,
-              {
-                kind: 'notice',
-                about: 'host-limitation',
-                text: '2 CPUs; 4 environment pairs ran at once where 8 were asked',
-                message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked',
-              },
-            ],
+            reasons: [...fn.reasons, HOST_NOTICE],
           },
         ],
       };

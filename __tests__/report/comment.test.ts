@@ -3,7 +3,7 @@ import { parseReport, serializeReport, unexpectedText } from '../../src/report/j
 import { GITHUB_COMMENT_LIMIT, renderMarkdown, safeRunUrl } from '../../src/report/markdown.js';
 import { acceptedRegression } from '../../src/report/findings.js';
 import type { GateReport, Reason } from '../../src/report/model.js';
-import { CONTEXT, sampleReport, scenarioReport, type Scenario } from '../helpers/report-fixture.js';
+import { CONTEXT, HOST_NOTICE, sampleReport, scenarioReport, type Scenario } from '../helpers/report-fixture.js';
 
 const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;
 
@@ -82,12 +82,7 @@ describe('the PR comment, as a reader sees it', () => {
           ...fn,
           reasons: [
             ...fn.reasons,
-            {
-              kind: 'notice',
-              about: 'host-limitation',
-              text: '2 CPUs; 4 environment pairs ran at once where 8 were asked',
-              message: 'local host: 2 CPUs; 4 environment pairs ran at once where 8 were asked',
-            },
+            HOST_NOTICE,
             acceptedRegression(fn.reasons[0]!, 'perf-regression-accepted'),
             later(
               'a-kind-invented-later',
