@@ -779,23 +779,31 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(unbuilt.stdout).toContain('functions[0].baseline: is required;');
     });
 
-    test('after a cancellation mid-build, the post step removes the worktree', async () => {
-      const stop = join(root, `stop-${counter}`);
-      // The base's build waits for the test: the job is cancelled while it runs.
-      const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
+    /**
+     * A pull request whose base build waits until the test writes `stop` (the job is stopped
+     * while it runs): the repository and the running step.
+     */
+    function stepWithWaitingBuild(stop: string, prNumber: number) {
+      const repo = repository(
         {
           code: spin(100),
           files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` },
         },
         { code: spin(100), files: { 'wait.sh': 'true' } },
       );
-      const { child, done } = runAction(
-        ws,
+      const step = runAction(
+        repo.ws,
         { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' },
-        pr(24, baseSha),
+        pr(prNumber, repo.baseSha),
         'src/action/index.ts',
-        { RUNNER_TEMP: temp },
+        { RUNNER_TEMP: repo.temp },
       );
+      return { ...repo, ...step };
+    }
+
+    test('after a cancellation mid-build, the post step removes the worktree', async () => {
+      const stop = join(root, `stop-${counter}`);
+      const { ws, baseSha, temp, worktrees, leftInTemp, child, done } = stepWithWaitingBuild(stop, 24);
       try {
         const deadline = Date.now() + 30_000;
         while (Date.now() < deadline && !(leftInTemp().length && existsSync(join(temp, leftInTemp()[0]!, 'wait.sh'))))
@@ -819,20 +827,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
     test('on SIGTERM mid-build, the step stops the build and removes the worktree itself', async () => {
       const stop = join(root, `stop-term-${counter}`);
-      const { ws, baseSha, temp, worktrees, leftInTemp } = repository(
-        {
-          code: spin(100),
-          files: { 'lambda-perf.yml': config(), 'wait.sh': `while [ ! -f ${stop} ]; do sleep 0.1; done` },
-        },
-        { code: spin(100), files: { 'wait.sh': 'true' } },
-      );
-      const { child, done } = runAction(
-        ws,
-        { build: `sh wait.sh && ${BUILD}`, 'build-output': 'dist', comment: 'never' },
-        pr(26, baseSha),
-        'src/action/index.ts',
-        { RUNNER_TEMP: temp },
-      );
+      const { worktrees, leftInTemp, child, done } = stepWithWaitingBuild(stop, 26);
       try {
         const deadline = Date.now() + 30_000;
         let output = '';
