@@ -1,29 +1,16 @@
 import { CreateFunctionCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { ProgressLine } from '../../src/cli/progress.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 import { zipDirectory } from '../../src/lambda/zip-directory.js';
+import { cli } from '../helpers/cli-process.js';
 
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 /** Nothing listens there: a command that reached for AWS would fail with exit 3, not 2. */
 const NOWHERE = 'http://127.0.0.1:9';
-
-async function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
 
 let dir: string;
 beforeAll(() => {

@@ -10,10 +10,10 @@ import { startLocalLambda } from '../../src/local-lambda/service.js';
 import { parseReport } from '../../src/report/json.js';
 import type { GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
+import { CLI, cli } from '../helpers/cli-process.js';
 import { readJobLog } from '../helpers/job-log.js';
 
 const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 
 let dir: string;
 beforeAll(() => {
@@ -69,16 +69,6 @@ function failingCandidate(name: string, errorName: string, command: string): str
       { ...valid.functions[0], candidate: `./${name}`, integration: { command, 'max-log-wait-s': 5, repeat: 1 } },
     ],
   });
-}
-
-async function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
 }
 
 describe('lambda-perf-gate run', () => {

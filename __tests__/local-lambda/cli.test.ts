@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { CLI, cli } from '../helpers/cli-process.js';
 import { zipOf } from '../helpers/local-service.js';
 
 const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/index.ts'];
 const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
 const hasAwsCli = awsVersion.status === 0;
 // Version 2 reads --payload as base64 unless told otherwise; version 1 reads it as text.
@@ -176,10 +176,7 @@ describe('lambda-perf-gate local-lambda', () => {
     [['local-lambda', '--bogus'], /local-lambda: unknown option --bogus/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('bad usage %j exits 2 and says what is wrong', async (args, message) => {
-    const result = await run(process.execPath, [...CLI, ...args], { env: { ...process.env, NODE_OPTIONS: '' } }).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
-    );
+    const result = await cli(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
