@@ -39,6 +39,15 @@ const functionExists = (name: string): Promise<boolean> =>
     (error: { name?: string }) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)),
   );
 
+/** The AWS CLI's environment, signing with the key the service printed, one attempt per call. */
+const awsCliEnvironment = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  AWS_ACCESS_KEY_ID: t.service.accessKey!.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: t.service.accessKey!.secretAccessKey,
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_MAX_ATTEMPTS: '1',
+});
+
 describe('requests a web page can make are refused (CSRF, DNS rebinding)', () => {
   test('a signed CreateFunction that carries a browser Origin gets 403 and creates nothing', async () => {
     const name = uniqueName('csrf');
@@ -177,14 +186,7 @@ describe('--require-auth: SigV4 against the key the service made', () => {
   (hasAwsCli ? test : test.skip)(
     'the AWS CLI signs with the printed key and is served; with another secret it is refused',
     async () => {
-      const key = t.service.accessKey!;
-      const env = {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: key.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_MAX_ATTEMPTS: '1',
-      };
+      const env = awsCliEnvironment();
       const aws = (environment: NodeJS.ProcessEnv, ...args: string[]) =>
         run('aws', [...args, '--endpoint-url', t.service.endpoint, '--output', 'json'], { env: environment });
       const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
@@ -241,14 +243,7 @@ describe('nothing a client sends crashes the service', () => {
   (hasAwsCli ? test : test.skip)(
     'aws lambda invoke --client-context {"c":"€"} on a cold and a warm environment',
     async () => {
-      const key = t.service.accessKey!;
-      const env = {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: key.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_MAX_ATTEMPTS: '1',
-      };
+      const env = awsCliEnvironment();
       const name = await deploy(t.client, ECHO_CONTEXT);
       const work = mkdtempSync(join(tmpdir(), 'lpg-context-'));
       try {
