@@ -70,7 +70,7 @@ describe('pricing (us-east-1 list prices)', () => {
   });
 
   test('SnapStart adds restore per GB and the monthly snapshot cache', () => {
-    const plain = estimateCost({
+    const usage = {
       memoryMb: 2048,
       architecture: 'x86_64',
       region: 'us-east-1',
@@ -78,17 +78,9 @@ describe('pricing (us-east-1 list prices)', () => {
       coldBilledMs: 200,
       coldStartRate: 0.1,
       invocationsPerMonth: 1e6,
-    });
-    const snap = estimateCost({
-      memoryMb: 2048,
-      architecture: 'x86_64',
-      region: 'us-east-1',
-      warmBilledMs: 10,
-      coldBilledMs: 200,
-      coldStartRate: 0.1,
-      invocationsPerMonth: 1e6,
-      snapStart: true,
-    });
+    } as const;
+    const plain = estimateCost(usage);
+    const snap = estimateCost({ ...usage, snapStart: true });
     expect(snap.perInvocationUsd - plain.perInvocationUsd).toBeCloseTo(0.1 * 2 * 0.0001397998, 12);
     expect(snap.monthlyUsd - snap.perInvocationUsd * 1e6).toBeCloseTo(2 * 730 * 3600 * 0.0000015046, 6);
   });
