@@ -1,8 +1,8 @@
 import { GetFunctionCommand, type CreateFunctionCommandInput } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/model/variant.js';
 import { PerfFunctionDeployer } from '../../src/lambda/deploy.js';
 import { DEFAULT_RETRY } from '../../src/lambda/retry.js';
+import { variantPlan } from '../helpers/analysis-fixture.js';
 import { deploy, startTestService, zipOf, type TestService } from '../helpers/local-service.js';
 import { classifyFailure } from '../../src/session.js';
 
@@ -45,14 +45,7 @@ describe('a template copy keeps the create-time settings', () => {
     } as unknown as FunctionSpec);
     expect(base.extra).toMatchObject(CREATE_ONLY);
 
-    const variant: VariantPlan = {
-      id: '512MB-x86_64',
-      memoryMb: 512,
-      architecture: 'x86_64',
-      name: 'default',
-      environment: {},
-      snapStart: false,
-    };
+    const variant = variantPlan(512);
     const zip = { zip: Buffer.from(zipOf(HANDLER)) };
     const created = await deployer.createFunctions(
       'perf-template-copy',

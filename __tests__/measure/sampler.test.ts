@@ -1,17 +1,10 @@
 import type { ExemplarSpec } from '../../src/config/types.js';
-import type { VariantPlan } from '../../src/model/variant.js';
 import type { Invocation } from '../../src/lambda/invoke.js';
 import { Sampler, type ArmTarget, type EnvironmentPairTarget } from '../../src/measure/sampler.js';
 import { seededRandom } from '../../src/random.js';
+import { variantPlan } from '../helpers/analysis-fixture.js';
 
-const variant = {
-  id: '512MB-x86_64',
-  memoryMb: 512,
-  architecture: 'x86_64',
-  name: 'default',
-  environment: {},
-  snapStart: false,
-} as VariantPlan;
+const variant = variantPlan(512);
 const exemplar = { name: 'e', weight: 1, payload: Buffer.from('{}') } as unknown as ExemplarSpec;
 const arm = (build: 'baseline' | 'candidate', qualifier: number): ArmTarget => ({
   functionName: `f-${build}`,
@@ -85,7 +78,7 @@ describe('the sampler', () => {
   });
 
   test('the two cold calls of environment pairs started one after another come in alternating order, per variant', async () => {
-    const other = { ...variant, id: '1024MB-x86_64', memoryMb: 1024 } as VariantPlan;
+    const other = variantPlan(1024);
     for (const seed of [1, 2, 3, 7, 11]) {
       const { sampler } = fakeSampler({ seed });
       await sampler.environmentPairs([
