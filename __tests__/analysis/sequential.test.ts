@@ -52,22 +52,12 @@ describe('environment pairs as the unit of evidence', () => {
   });
 
   test('the spread between environments is told apart from the noise within them', () => {
-    const quiet = environmentPairEvidence(
-      fixtureSamples({
-        variants: [{ id: 'v', baselineMs: 20, ratio: 1 }],
-        environmentPairs: 40,
-        cv: 0.05,
-        offsetSd: 0,
-      }),
-    );
-    const spread = environmentPairEvidence(
-      fixtureSamples({
-        variants: [{ id: 'v', baselineMs: 20, ratio: 1 }],
-        environmentPairs: 40,
-        cv: 0.05,
-        offsetSd: 0.08,
-      }),
-    );
+    const withOffsets = (offsetSd: number) =>
+      environmentPairEvidence(
+        fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1 }], environmentPairs: 40, cv: 0.05, offsetSd }),
+      );
+    const quiet = withOffsets(0);
+    const spread = withOffsets(0.08);
     expect(quiet.spread.betweenEnvironments).toBeLessThan(0.02);
     expect(spread.spread.betweenEnvironments).toBeGreaterThan(0.05);
     expect(spread.spread.betweenEnvironments).toBeLessThan(0.12);
