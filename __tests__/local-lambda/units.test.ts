@@ -99,7 +99,7 @@ describe('CPU groups', () => {
       const mine = readdirSync(parent).filter((name) => name.startsWith(`lambda-perf-gate-${process.pid}-`));
       expect(mine).toHaveLength(1);
       const group = cgroups.createGroup();
-      const quota = throttle.attach(group, 512);
+      const quota = throttle.attach(group, 512, 1);
       const file = (name: string): string => readFileSync(join(parent, mine[0]!, 'env-1', name), 'utf8');
       // A 20 ms period; INIT runs unthrottled, then each invocation gets the memory's quota afresh.
       expect(file('cpu.cfs_period_us')).toBe('20000');

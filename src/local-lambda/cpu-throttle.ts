@@ -38,8 +38,6 @@ export function cpuShare(memoryMb: number, hostCpus = availableParallelism()): n
 
 /** One environment's CPU quota. */
 export interface CpuQuota {
-  /** The lasting speed factor this environment's CPU quota was given (1 without a spread). */
-  readonly speedFactor: number;
   /**
    * Sets the memory's quota with a full budget for the current period, as a thawed Lambda
    * environment starts each invocation (rewriting the quota refills the kernel's budget).
@@ -50,13 +48,19 @@ export interface CpuQuota {
 export interface CpuThrottleOptions {
   /** Turns throttling off even where the host allows it. */
   readonly disabled?: boolean;
+  /**
+   * The model clock computes Duration from CPU time, so no quota is set: the statement says that
+   * the model, not a cgroup, scales durations with memory.
+   */
+  readonly modelClock?: boolean;
   /** Keeps INIT under the memory's quota (the old behaviour) instead of running it unthrottled. */
   readonly throttleInit?: boolean;
   /**
-   * The SD (log scale) of a lasting speed factor exp(N(0, SD)) that each new environment's CPU
-   * quota is multiplied by, drawn from `seed`: a test bed for environments that differ for their
-   * whole life, as they do on Lambda. A factor above 1 buys more than the memory's share, which a
-   * single-threaded handler can use only below 1,769 MB.
+   * The SD (log scale) of a lasting speed factor exp(N(0, SD)) that each new environment is given,
+   * drawn from `seed`: a test bed for environments that differ for their whole life, as they do
+   * on Lambda. Under the model clock the environment's CPU does the accounted work `factor` times
+   * faster; under the wall clock its CPU quota is multiplied by it, and a factor above 1 buys more
+   * than the memory's share, which a single-threaded handler can use only below 1,769 MB.
    */
   readonly environmentSpread?: number;
   readonly seed?: number;
@@ -79,6 +83,19 @@ export class CpuThrottle {
   ) {
     this.spread = options.environmentSpread ?? 0;
     this.random = seededRandom((options.seed ?? 1) + 2);
+    if (options.modelClock) {
+      const spread =
+        this.spread > 0
+          ? ` Each new environment's CPU runs at a lasting speed factor exp(N(0, ${this.spread})).`
+          : '';
+      this.status = {
+        enabled: false,
+        mechanism: 'none',
+        environmentSpread: this.spread,
+        statement: `CPU is not throttled: the model clock scales each invocation's CPU time to memory/${MB_PER_VCPU} of a vCPU in ${PERIOD_US / 1000} ms periods with a fresh quota per invocation (INIT boosted), so durations scale with memory.${spread}`,
+      };
+      return;
+    }
     if (options.disabled) {
       this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
       return;
@@ -107,9 +124,8 @@ export class CpuThrottle {
    * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
    * asked otherwise. Undefined when the environment is not throttled.
    */
-  attach(group: EnvironmentCgroup | undefined, memoryMb: number): CpuQuota | undefined {
+  attach(group: EnvironmentCgroup | undefined, memoryMb: number, speedFactor: number): CpuQuota | undefined {
     if (!this.status.enabled || !group?.has('cpu')) return undefined;
-    const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
     const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
     const setQuota = (quota: number | undefined): boolean =>
       group.version('cpu') === 2
@@ -118,7 +134,12 @@ export class CpuThrottle {
           group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) &&
           group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
     if (!setQuota(this.options.throttleInit ? quotaUs : undefined)) return undefined;
-    return { speedFactor, refill: () => void setQuota(quotaUs) };
+    return { refill: () => void setQuota(quotaUs) };
+  }
+
+  /** A new environment's lasting speed factor: 1 without a spread, or where the spread cannot apply. */
+  drawSpeedFactor(): number {
+    return this.status.environmentSpread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
   }
 }
 

@@ -8,12 +8,14 @@ import type { EnvironmentLimits, LimitsPolicy } from './environment-limits.js';
 import type { EnvironmentFreeze, Freezer } from './freezer.js';
 import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
 import { logStreamName, type LogStore } from './logs.js';
+import { modelDurationMs, type Activity } from './model-clock.js';
 import { processTreeMemory } from './process-memory.js';
 import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 import { waitsForFlushMarker } from './runtimes/registry.js';
+import { activityBetween, anyThreadRunnable, snapshotThreads, type ThreadSnapshot } from './thread-times.js';
 
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
@@ -26,6 +28,11 @@ const MAX_LINE_CHARS = 256 * 1024;
  * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
  */
 const FLUSH_WAIT_MS = 1000;
+/**
+ * How long the model clock waits for every thread of an environment to sleep before it reads the
+ * end of an invocation (a running thread's count lags by up to a scheduler tick).
+ */
+const SETTLE_LIMIT_MS = 20;
 
 export interface EnvironmentSpec {
   readonly functionName: string;
@@ -43,7 +50,14 @@ export interface EnvironmentSpec {
   readonly ephemeralStorageMb: number;
 }
 
+/**
+ * What an invocation's Duration is: `model`, what Lambda would take for the CPU time the kernel
+ * accounted to the environment plus its own waits (model-clock.ts); `wall`, the host's clock.
+ */
+export type ClockKind = 'model' | 'wall';
+
 export interface EnvironmentServices {
+  readonly clock: ClockKind;
   readonly clients: RuntimeClients;
   readonly cgroups: Cgroups;
   readonly throttle: CpuThrottle;
@@ -86,9 +100,13 @@ interface Running {
   readonly resolve: (outcome: InvocationOutcome) => void;
   readonly lines: string[];
   deliveredAt?: number;
+  /** The environment's threads as the event was handed over (model clock). */
+  threadsAtStart?: ThreadSnapshot;
   timer?: NodeJS.Timeout;
   /** What the runtime posted; the invocation goes on until it asks for the next event. */
   result?: { failure: Failure } | { body: Buffer };
+  /** The invocation's Duration by the model clock, once it is known. */
+  modelledMs?: number;
 }
 
 type Failure = { status: 'error' | 'timeout'; errorType: string; body: Buffer };
@@ -114,6 +132,8 @@ export class ExecutionEnvironment {
   private freeze: EnvironmentFreeze | undefined;
   private limits: EnvironmentLimits | undefined;
   private readonly spawnedAt = now();
+  /** The lasting CPU speed factor of this environment (1 without an environment spread). */
+  readonly speedFactor: number;
   private initDurationMs: number | undefined;
   private initBilled = false;
   private initFailure: Failure | undefined;
@@ -138,12 +158,8 @@ export class ExecutionEnvironment {
     private readonly services: EnvironmentServices,
   ) {
     this.logStream = logStreamName(spec.version, this.id, new Date());
+    this.speedFactor = services.throttle.drawSpeedFactor();
     this.exited = new Promise((resolve) => (this.markExited = resolve));
-  }
-
-  /** The lasting CPU speed factor of this environment (1 without an environment spread or throttling). */
-  get speedFactor(): number {
-    return this.cpuQuota?.speedFactor ?? 1;
   }
 
   /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
@@ -215,7 +231,8 @@ export class ExecutionEnvironment {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
     const { api, address } = await RuntimeApi.start({
-      nextRequested: (at) => this.onNextRequested(at),
+      nextRequested: (at, waitedNs) => this.onNextRequested(at, waitedNs),
+      delivering: () => this.onDelivering(),
       delivered: (event, handedAt) => this.onDelivered(event, handedAt),
       idle: () => this.freeze?.freeze(),
       response: (requestId, body) => this.onResult(requestId, { body }),
@@ -253,7 +270,7 @@ export class ExecutionEnvironment {
       return;
     }
     this.cgroup = services.cgroups.createGroup();
-    this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
+    if (services.clock === 'wall') this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb, this.speedFactor);
     this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
       spec.codeDirectory,
       services.clients.directory,
@@ -345,18 +362,64 @@ export class ExecutionEnvironment {
     };
   }
 
-  /** INIT, or the invocation in flight, ends when the runtime asks for the next event. */
-  private onNextRequested(at: number): void {
-    if (this.initDurationMs === undefined) {
-      this.initDurationMs = at - this.spawnedAt;
-      clearTimeout(this.initTimer);
-      this.cpuQuota?.refill();
+  /**
+   * INIT, or the invocation in flight, ends when the runtime asks for the next event. The model
+   * clock reads the environment's threads once they all sleep; no event is handed over before.
+   */
+  private onNextRequested(at: number, waitedNs: number | undefined): Promise<void> | void {
+    const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
+    if (initEnds) clearTimeout(this.initTimer);
+    const running = this.running;
+    const result = running?.result;
+    if (this.services.clock === 'wall' || !this.child?.pid) {
+      if (initEnds) {
+        this.initDurationMs = at - this.spawnedAt;
+        this.cpuQuota?.refill();
+      } else if (running && result) this.end(running, result, at);
       return;
     }
-    const result = this.running?.result;
-    if (!result) return;
+    if (!initEnds && !(running && result)) return;
+    const pid = this.child.pid;
+    return this.settledThreads(pid).then((threads) => {
+      const wallNs = (at - (initEnds ? this.spawnedAt : (running?.deliveredAt ?? at))) * 1e6;
+      const activity = activityBetween(initEnds ? new Map() : (running?.threadsAtStart ?? new Map()), threads, pid, {
+        ...(waitedNs === undefined ? {} : { reportedNs: Math.min(waitedNs, wallNs) }),
+        wallNs,
+      });
+      if (initEnds) this.initDurationMs = this.modelled(activity, true);
+      else if (running && result) this.end(running, result, at, this.modelled(activity, false));
+    });
+  }
+
+  private modelled(activity: Activity, init: boolean): number {
+    return modelDurationMs(activity, { memoryMb: this.spec.memoryMb, speedFactor: this.speedFactor, boosted: init });
+  }
+
+  /**
+   * The invocation's result stands, unless the model clock says that Lambda would have run out of
+   * time before it: then it is a timeout, as Lambda would report it, and the environment goes.
+   */
+  private end(running: Running, result: NonNullable<Running['result']>, at: number, modelledMs?: number): void {
+    if (this.running !== running) return;
+    if (modelledMs !== undefined && modelledMs > this.spec.timeoutS * 1000) {
+      this.onTimeout();
+      return;
+    }
+    if (modelledMs !== undefined) running.modelledMs = modelledMs;
     if ('failure' in result) this.finish(result.failure, undefined, true, at);
     else this.finish(undefined, result.body, true, at);
+  }
+
+  /** The environment's threads once none is on a CPU or waiting for one, or after SETTLE_LIMIT_MS. */
+  private async settledThreads(pid: number): Promise<ThreadSnapshot> {
+    const deadline = now() + SETTLE_LIMIT_MS;
+    while (anyThreadRunnable(pid) && now() < deadline) await new Promise((resume) => setTimeout(resume, 1));
+    return snapshotThreads(pid);
+  }
+
+  private onDelivering(): void {
+    const pid = this.child?.pid;
+    if (this.services.clock === 'model' && this.running && pid) this.running.threadsAtStart = snapshotThreads(pid);
   }
 
   private onDelivered(event: RuntimeEvent, handedAt: number): void {
@@ -528,7 +591,7 @@ export class ExecutionEnvironment {
     this.finishing = running;
     this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
       if (this.finishing === running) this.finishing = undefined;
-      const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
+      const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
       // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
       const durationMs =
         failure?.status === 'timeout' && running.deliveredAt !== undefined

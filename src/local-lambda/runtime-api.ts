@@ -18,9 +18,13 @@ export interface RuntimeEvent {
 export interface RuntimeApiListener {
   /**
    * The runtime asked for the next event at `at` (performance.now): it is done with INIT or with
-   * the previous invocation, work left behind after its response included.
+   * the previous invocation, work left behind after its response included. `waitedNs` is what
+   * the runtime client says its main thread waited for its own reasons since it last asked (see
+   * WAITED_HEADER). No event is handed over until the promise this returns settles.
    */
-  nextRequested(at: number): void;
+  nextRequested(at: number, waitedNs: number | undefined): Promise<void> | void;
+  /** An event is about to be written to the runtime, which is waiting for it. */
+  delivering(event: RuntimeEvent): void;
   /** An event was handed to the runtime; `handedAt` is the moment just before it was written. */
   delivered(event: RuntimeEvent, handedAt: number): void;
   /** The runtime waits for an event and none is queued. */
@@ -35,6 +39,22 @@ export interface RuntimeApiListener {
 const PREFIX = '/2018-06-01/runtime';
 
 /**
+ * The header in which the bundled runtime clients say, when they ask for the next event, how long
+ * their main thread waited for its own reasons (timers, I/O) since they last asked, in
+ * nanoseconds: wall time less the thread's CPU and run-queue time, both from the kernel, outside
+ * their own waits for this service. The model clock uses it; the service's own view of that wait
+ * would hold its own delays in noticing the request. Runtimes that do not send it (OS-only ones)
+ * get the service's view.
+ */
+export const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
+
+/** The runtime's own waits, when it said them plainly; anything else is ignored. */
+function waitedOf(request: IncomingMessage): number | undefined {
+  const value = header(request, WAITED_HEADER);
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
+/**
  * One execution environment's Runtime API on its own loopback port: the runtime long-polls
  * `invocation/next`, and posts the response or error for the request id it was handed.
  */
@@ -42,6 +62,8 @@ export class RuntimeApi {
   private readonly server: Server;
   private heldNext: ServerResponse | undefined;
   private queued: RuntimeEvent | undefined;
+  /** Between a request for the next event and the listener's reading of the invocation's end. */
+  private settling = false;
   private currentRequestId: string | undefined;
 
   private constructor(private readonly listener: RuntimeApiListener) {
@@ -68,13 +90,22 @@ export class RuntimeApi {
 
   /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
   deliver(event: RuntimeEvent): void {
-    if (this.heldNext) {
-      const held = this.heldNext;
-      this.heldNext = undefined;
-      this.send(held, event);
-    } else {
-      this.queued = event;
+    this.queued = event;
+    if (!this.settling) this.dispatch();
+  }
+
+  /** Hands the queued event to a waiting runtime, or says that the runtime waits with nothing to do. */
+  private dispatch(): void {
+    const held = this.heldNext;
+    if (!held) return;
+    const queued = this.queued;
+    if (!queued) {
+      this.listener.idle();
+      return;
     }
+    this.queued = undefined;
+    this.heldNext = undefined;
+    this.send(held, queued);
   }
 
   close(): void {
@@ -97,6 +128,7 @@ export class RuntimeApi {
     // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
     if (event.clientContext)
       headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
+    this.listener.delivering(event);
     response.writeHead(200, headers);
     // Taken before the write: a pause of this process after it (a garbage collection, say)
     // must not eat into the Duration the runtime is already spending.
@@ -108,14 +140,15 @@ export class RuntimeApi {
   private route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
-      this.listener.nextRequested(performance.now());
-      const queued = this.queued;
-      this.queued = undefined;
-      if (queued) this.send(response, queued);
-      else {
-        this.heldNext = response;
-        this.listener.idle();
-      }
+      this.heldNext = response;
+      this.settling = true;
+      const settled = (): void => {
+        this.settling = false;
+        this.dispatch();
+      };
+      const reading = this.listener.nextRequested(performance.now(), waitedOf(request));
+      if (reading) void reading.then(settled, settled);
+      else settled();
       return;
     }
     const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);

@@ -18,6 +18,7 @@ import { RuntimeClients } from './runtimes/index.js';
 import { checkServiceOptions } from './service-options.js';
 import type { LocalLambdaOptions } from './service.js';
 import { generateAccessKey, type AccessKey } from './sigv4.js';
+import { chooseClock, CLOCKS, type ClockStatus } from './thread-times.js';
 
 /** The parts of one local service, built from its options; the routes and `info()` read them. */
 export interface ServiceComponents {
@@ -27,6 +28,7 @@ export interface ServiceComponents {
   readonly logs: LogStore;
   readonly clients: RuntimeClients;
   readonly cgroups: Cgroups;
+  readonly clock: ClockStatus;
   readonly throttle: CpuThrottle;
   readonly freezer: Freezer;
   readonly limits: LimitsPolicy;
@@ -47,6 +49,10 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     throw new RangeError(
       `environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`,
     );
+  const requestedClock = options.clock ?? 'model';
+  if (!CLOCKS.includes(requestedClock))
+    throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
+  const clock = chooseClock(requestedClock);
   const region = options.region ?? 'us-east-1';
   const faults = new FaultInjector(options.faults);
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
@@ -55,10 +61,12 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
     ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
   });
-  const controllers: Controller[] = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+  const throttled = options.cpuThrottle !== false && clock.kind === 'wall';
+  const controllers: Controller[] = throttled ? ['cpu', 'freezer', 'pids'] : ['freezer', 'pids'];
   const cgroups = new Cgroups(controllers);
   const throttle = new CpuThrottle(cgroups, {
     disabled: options.cpuThrottle === false,
+    modelClock: clock.kind === 'model',
     throttleInit: options.throttleInit === true,
     environmentSpread: spread,
     seed: faults.current.seed,
@@ -77,7 +85,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   reaper.removeOnExit(clients.directory);
   reaper.removeOnExit(limits.directory);
   const pool = new EnvironmentPool(
-    { clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
+    { clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
@@ -96,6 +104,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     logs,
     clients,
     cgroups,
+    clock,
     throttle,
     freezer,
     limits,

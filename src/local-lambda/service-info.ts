@@ -4,12 +4,15 @@ import type { FaultOptions } from './faults.js';
 import type { FreezeStatus } from './freezer.js';
 import type { IsolationStatus } from './isolation.js';
 import type { ServiceComponents } from './service-components.js';
+import type { ClockStatus } from './thread-times.js';
 
 export interface ServiceInfo {
   readonly endpoint: string;
   readonly region: string;
   /** The host's CPU architecture: every function runs on it, whatever its Architectures say. */
   readonly hostArchitecture: 'x86_64' | 'arm64';
+  /** Where Durations come from: the model clock, or the host's wall clock. */
+  readonly clock: ClockStatus;
   readonly cpuThrottling: ThrottleStatus;
   readonly freezing: FreezeStatus;
   readonly environmentLimits: LimitsStatus;
@@ -29,16 +32,18 @@ export interface ServiceInfo {
 
 /** The service's facts, as `info()` and GET /local/info give them. */
 export function describeService(parts: ServiceComponents, endpoint: string): ServiceInfo {
-  const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+  const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
   return {
     endpoint,
     region,
     hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+    clock,
     cpuThrottling: throttle.status,
     freezing: freezer.status,
     environmentLimits: limits.status,
     limitations: [
-      ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+      ...(clock.fallbackReason ? [clock.statement] : []),
+      ...(throttle.status.enabled || clock.kind === 'model' ? [] : [throttle.status.statement]),
       ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
       ...limits.status.limitations,
     ],

@@ -11,6 +11,7 @@ const KINDS: Record<string, Kind | readonly Kind[]> = {
   maxEnvironments: 'number',
   eventQueueCapacity: 'number',
   eventRetryDelayMs: 'number',
+  clock: 'string',
   cpuThrottle: 'boolean',
   throttleInit: 'boolean',
   freeze: 'boolean',

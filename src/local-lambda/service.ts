@@ -33,7 +33,13 @@ export interface LocalLambdaOptions {
    * as long; default 1 s (Lambda waits about a minute, then two).
    */
   readonly eventRetryDelayMs?: number;
-  /** false turns CPU throttling by memory off even where the host allows it. */
+  /**
+   * Where Durations come from: `model` (the default), what Lambda would take for the CPU time the
+   * kernel accounts to each environment plus its own waits; `wall`, the host's clock under a CPU
+   * quota. A host that cannot account per thread falls back to `wall` and says so.
+   */
+  readonly clock?: 'model' | 'wall';
+  /** false turns CPU throttling by memory off even where the host allows it (wall clock). */
   readonly cpuThrottle?: boolean;
   /** true throttles INIT by memory too (the old behaviour); Lambda boosts on-demand INIT. */
   readonly throttleInit?: boolean;
@@ -43,7 +49,7 @@ export interface LocalLambdaOptions {
   readonly privateTmp?: boolean;
   /**
    * SD (log scale) of a lasting CPU speed factor exp(N(0, SD)) each new execution environment
-   * gets, drawn from the fault seed; default 0. Needs CPU throttling.
+   * gets, drawn from the fault seed; default 0. Needs the model clock or CPU throttling.
    */
   readonly environmentSpread?: number;
   readonly faults?: Partial<FaultOptions>;

@@ -9,7 +9,7 @@ const net = require('node:net');
 const { Writable } = require('node:stream');
 const { finished } = require('node:stream/promises');
 const { format } = require('node:util');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -27,6 +27,36 @@ try {
 process.stdout.on('error', serviceGone);
 process.stderr.on('error', serviceGone);
 let currentRequestId;
+
+// The service's model clock needs to know how long this thread waited for its own reasons
+// (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
+// the stretches between Runtime API calls (waits for the service are its own, not the
+// function's). Sent with each request for the next event (header in runtime-api.ts).
+let waitedNs = 0n;
+let stretch;
+function threadTimes() {
+  // getrusage brings the kernel's count of this thread's CPU time up to now; schedstat alone
+  // lags by up to a scheduler tick while the thread runs.
+  process.cpuUsage();
+  try {
+    const [cpu, delay] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay)];
+  } catch {
+    return undefined;
+  }
+}
+function ownTimeBegins() {
+  stretch = threadTimes();
+}
+function ownTimeEnds() {
+  const begun = stretch;
+  stretch = undefined;
+  const now = begun && threadTimes();
+  if (!now) return;
+  const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
+  if (waited > 0n) waitedNs += waited;
+}
+ownTimeBegins();
 
 // The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
 // node:http: every invocation runs through here, and its CPU counts against the environment's
@@ -73,6 +103,7 @@ function settle() {
   const waiting = pending;
   pending = undefined;
   socket.unref();
+  ownTimeBegins();
   waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
 }
 
@@ -80,6 +111,11 @@ function settle() {
 const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 
 function call(method, path, body, headers) {
+  ownTimeEnds();
+  if (path === '/invocation/next') {
+    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs) };
+    waitedNs = 0n;
+  }
   return new Promise((resolve, reject) => {
     if (!socket) connect();
     socket.ref();

@@ -33,10 +33,54 @@ host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
 connection = http.client.HTTPConnection(host, int(port))
 
 
+# The service's model clock needs to know how long this thread waited for its own reasons
+# (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
+# the stretches between Runtime API calls (waits for the service are its own, not the
+# function's). Sent with each request for the next event (header in runtime-api.ts).
+waited_ns = 0
+stretch = None
+
+
+def thread_times():
+    # thread_time_ns brings the kernel's count of this thread's CPU time up to now; schedstat
+    # alone lags by up to a scheduler tick while the thread runs.
+    time.thread_time_ns()
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stats:
+            cpu, delay = stats.read().split()[:2]
+        return time.monotonic_ns(), int(cpu), int(delay)
+    except (OSError, ValueError):
+        return None
+
+
+def own_time_begins():
+    global stretch
+    stretch = thread_times()
+
+
+def own_time_ends():
+    global stretch, waited_ns
+    begun, stretch = stretch, None
+    now = begun and thread_times()
+    if now:
+        waited_ns += max(0, now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]))
+
+
+own_time_begins()
+
+
 def call(method, path, body=None, headers=None):
-    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers or {})
+    global waited_ns
+    own_time_ends()
+    headers = dict(headers or {})
+    if path == "/invocation/next":
+        headers["Lambda-Runtime-Local-Waited-Ns"] = str(waited_ns)
+        waited_ns = 0
+    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
     response = connection.getresponse()
-    return response, response.read()
+    body = response.read()
+    own_time_begins()
+    return response, body
 
 
 class LambdaError(Exception):

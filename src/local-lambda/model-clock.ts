@@ -1,0 +1,82 @@
+import { MB_PER_VCPU, PERIOD_US } from './cpu-throttle.js';
+
+/**
+ * The model clock: an invocation's Duration as Lambda would take it for what the environment
+ * did, computed from the kernel's accounting instead of read off the host's wall clock. On a
+ * shared host the wall clock also measures every wait for a CPU that another process held, and
+ * the kernel's quota enforcement at scheduler ticks; the CPU time the kernel accounts to each
+ * thread does not (FACTS.md, "Measuring on a shared host").
+ */
+
+/** What the kernel accounted to some threads over a span, in nanoseconds. */
+export interface ThreadTimes {
+  /** Time on a CPU. */
+  readonly cpuNs: number;
+  /** Time runnable but waiting on a run queue (for the host's other processes, or a quota). */
+  readonly delayNs: number;
+}
+
+/** What an environment did during one invocation (or its INIT). */
+export interface Activity {
+  /** The runtime's main thread, which receives the event and asks for the next one. */
+  readonly main: ThreadTimes;
+  /** Every other thread of the environment: helper threads, workers, child processes. */
+  readonly others: ThreadTimes;
+  /**
+   * Time the main thread spent waiting for its own reasons (timers, I/O, sockets): its wall time
+   * less its CPU and run-queue time.
+   */
+  readonly mainWaitedNs: number;
+}
+
+export interface CpuModel {
+  readonly memoryMb: number;
+  /** The environment's lasting speed factor: its CPU does 1/factor of the accounted time. */
+  readonly speedFactor: number;
+  /** INIT of an on-demand environment: boosted, not held to the memory's share. */
+  readonly boosted: boolean;
+}
+
+const PERIOD_NS = PERIOD_US * 1000;
+
+/** The vCPUs a Lambda environment sees: 2 up to 3,008 MB, one more per 1,769 MB after, at most 6. */
+export function lambdaVcpus(memoryMb: number): number {
+  return Math.max(2, Math.min(6, Math.ceil(memoryMb / MB_PER_VCPU)));
+}
+
+/**
+ * How long `workNs` of CPU takes under Lambda's quota: `share` vCPUs' worth of CPU time in each
+ * 20 ms period, the first period starting with the invocation and a full quota, and at most
+ * `parallelism` threads on a CPU at once.
+ */
+export function quotaTimeNs(workNs: number, share: number, parallelism: number): number {
+  if (workNs <= 0) return 0;
+  if (share >= parallelism) return workNs / parallelism;
+  const perPeriod = share * PERIOD_NS;
+  const fullPeriods = Math.ceil(workNs / perPeriod) - 1;
+  return fullPeriods * PERIOD_NS + (workNs - fullPeriods * perPeriod) / parallelism;
+}
+
+/**
+ * The modelled duration in milliseconds: the environment's CPU work through Lambda's CPU model,
+ * plus the time it waited for its own reasons.
+ *
+ * Threads other than the main one are counted as busy while the main thread waited (a worker
+ * or a child process it awaits) unless their busy time exceeds its waits: only that excess must
+ * have run beside the main thread's own work, and it is the parallelism that more than one vCPU
+ * (above 1,769 MB) can serve. Waits are added after the CPU work, so a wait does not refill the
+ * quota as it may on Lambda: a handler that waits between bursts of CPU below 1,769 MB is charged
+ * as if its CPU came in one burst (at most one period more per wait).
+ */
+export function modelDurationMs(activity: Activity, model: CpuModel): number {
+  const { main, others, mainWaitedNs } = activity;
+  const othersBusy = others.cpuNs + others.delayNs;
+  const waitedNs = Math.max(0, mainWaitedNs - othersBusy);
+  const besideMainNs =
+    othersBusy > 0 ? Math.min(main.cpuNs, Math.max(0, othersBusy - mainWaitedNs) * (others.cpuNs / othersBusy)) : 0;
+  const workNs = (main.cpuNs + others.cpuNs) / model.speedFactor;
+  const vcpus = lambdaVcpus(model.memoryMb);
+  const parallelism = workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
+  const share = model.boosted ? vcpus : model.memoryMb / MB_PER_VCPU;
+  return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+}
