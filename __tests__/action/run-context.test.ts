@@ -45,4 +45,19 @@ describe('what the action reads of the event', () => {
     expect(contextOf('push', { before: '0'.repeat(40) }).baseSha).toBeUndefined();
     expect(contextOf('workflow_dispatch', {}).baseSha).toBeUndefined();
   });
+
+  test.each([
+    [
+      'the workflow file, without the ref',
+      {
+        GITHUB_WORKFLOW_REF: 'acme/orders/.github/workflows/perf.yml@refs/pull/7/merge',
+        GITHUB_WORKFLOW: 'Performance',
+      },
+      'acme/orders/.github/workflows/perf.yml',
+    ],
+    ['its name where the runner gives no file', { GITHUB_WORKFLOW: 'Performance' }, 'Performance'],
+    ['nothing where the runner says neither', {}, undefined],
+  ])('the workflow that runs, for its comments: %s', (_what, env, workflow) => {
+    expect(readRunContext({ GITHUB_EVENT_NAME: 'pull_request', ...env }).workflow).toBe(workflow);
+  });
 });

@@ -169,7 +169,7 @@ async function publish(
 ): Promise<void> {
   try {
     await core.summary
-      .addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT }))
+      .addRaw(renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, limit: SUMMARY_LIMIT }))
       .write();
   } catch (error) {
     log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
@@ -200,6 +200,11 @@ async function publish(
   await comment(report, inputs, context, reportPath, log);
 }
 
+/** What tells this configuration's comment, written by this workflow, apart from every other. */
+function commentIdentity(inputs: ActionInputs, context: RunContext): { key: string; workflow?: string } {
+  return { key: inputs.commentKey, ...(context.workflow ? { workflow: context.workflow } : {}) };
+}
+
 async function comment(
   report: GateReport,
   inputs: ActionInputs,
@@ -216,10 +221,10 @@ async function comment(
   try {
     const octokit = getOctokit(inputs.githubToken);
     const body = (previous: CommentState | undefined): string =>
-      renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
+      renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(
       octokit,
-      { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey },
+      { owner: context.owner, repo: context.repo, issueNumber, ...commentIdentity(inputs, context) },
       body,
       report.verdict,
       inputs.comment,

@@ -21,6 +21,8 @@ export interface RunContext {
   readonly baseSha?: string;
   /** The pull request's labels when the event was sent (a label added later needs a `labeled` run). */
   readonly labels: readonly string[];
+  /** The workflow running (see workflowOf), if the runner says. */
+  readonly workflow?: string;
 }
 
 /** The fields of the webhook event (the file at GITHUB_EVENT_PATH) the gate reads; any may be missing. */
@@ -66,6 +68,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
       ? payload.before
       : undefined;
   const baseSha = payload.pull_request?.base?.sha ?? before;
+  const workflow = workflowOf(env);
   const labels = (payload.pull_request?.labels ?? [])
     .map((label) => label?.name)
     .filter((name): name is string => typeof name === 'string');
@@ -85,5 +88,16 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
       : {}),
     ...(baseSha ? { baseSha } : {}),
     labels,
+    ...(workflow ? { workflow } : {}),
   };
+}
+
+/**
+ * The workflow running, as its file (`owner/repo/.github/workflows/perf.yml`, GITHUB_WORKFLOW_REF
+ * without the ref, which differs between a pull request's runs and the default branch's), or as
+ * its name (GITHUB_WORKFLOW) where the runner gives no file.
+ */
+export function workflowOf(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.GITHUB_WORKFLOW_REF?.replace(/@[^@]*$/, '');
+  return file || env.GITHUB_WORKFLOW || undefined;
 }

@@ -286,13 +286,19 @@ export interface MarkdownOptions {
   readonly charts?: boolean;
   /** Tells this configuration's comment apart from others' in the same PR; adds the hidden state line. */
   readonly key?: string;
+  /** The workflow that writes the comment (with key): another workflow's comment with the same key is not this one. */
+  readonly workflow?: string;
   /** What the previous version of the comment showed, to say what changed since. */
   readonly previous?: CommentState;
 }
 
-/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
-export function commentMarker(key: string, verdict: Verdict): string {
-  return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
+/**
+ * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
+ * when known, the workflow that wrote it.
+ */
+export function commentMarker(key: string, verdict: Verdict, workflow?: string): string {
+  const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
+  return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
 }
 
 /**
@@ -317,7 +323,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   const header = [
     ...(options.key === undefined
       ? [COMMENT_MARKER]
-      : [commentMarker(options.key, report.verdict), stateMarker(state)]),
+      : [commentMarker(options.key, report.verdict, options.workflow), stateMarker(state)]),
     `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
     ...(context || since
       ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
