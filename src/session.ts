@@ -110,7 +110,8 @@ export async function withBackend<T>(
   try {
     let config = options.config;
     if (options.local) {
-      service = await startLocalLambda({ requireAuth: true });
+      // The service answers for the configuration's region: the gate's clients sign for it.
+      service = await startLocalLambda({ requireAuth: true, ...(config.region ? { region: config.region } : {}) });
       options.onService?.(service);
       config = { ...config, endpoint: service.endpoint };
     }

@@ -20,6 +20,8 @@ export interface RouterState {
   readonly faults: FaultInjector;
   readonly logsApi: LogsApi;
   readonly accessKey: AccessKey | undefined;
+  /** The region signatures must be scoped to. */
+  readonly region: string;
   /** Where the server listens (the Host header is checked against it), once it does. */
   readonly bound: () => HostCheck;
 }
@@ -60,6 +62,8 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
       throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     }
     const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+    const target = header(request, 'x-amz-target');
+    const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
     if (accessKey && !open) {
       if (body === undefined)
         throw new LambdaServiceError(
@@ -69,11 +73,11 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
       const failure = verifySignature(
         { method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body },
         accessKey,
+        { region: state.region, service: logs ? 'logs' : 'lambda' },
       );
       if (failure) throw new LambdaServiceError(failure.type, failure.message);
     }
-    const target = header(request, 'x-amz-target');
-    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(logsApi, request, target, body);
+    if (logs) return handleLogs(logsApi, request, target!, body);
     if (url.pathname.startsWith(FUNCTIONS)) {
       const fault = faults.requestFault();
       if (fault === 'throttle') {
