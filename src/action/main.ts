@@ -1,13 +1,13 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import type { CodeLocation, GateConfig } from '../config/types.js';
-import { errorMessage, jsonSyntaxProblem } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { verifiedPullRequest } from '../github/report-target.js';
@@ -18,12 +18,13 @@ import { createLambdaClient } from '../lambda/client.js';
 import type { CommentState } from '../report/comment-state.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
-import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
+import { serializeReport } from '../report/json.js';
 import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
 import { ActionLog } from './log.js';
+import { readReportFile } from './report-file.js';
 import {
   addBaseWorktree,
   buildBoth,
@@ -292,23 +293,7 @@ async function postReportFile(
   log: ActionLog,
 ): Promise<void> {
   const path = resolve(workspace, inputs.reportPath);
-  if (!existsSync(path))
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`,
-    ]);
-  let parsed: GateReport;
-  try {
-    parsed = parseReport(readFileSync(path, 'utf8')) as GateReport;
-  } catch (error) {
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`,
-    ]);
-  }
-  const unexpected = unexpectedText(parsed);
-  if (unexpected.length)
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`,
-    ]);
+  const parsed = readReportFile(path, inputs.reportPath);
   const report = withoutForeignRunLink(redactor.deep(parsed), context, env);
   if (report.schemaVersion !== SCHEMA_VERSION)
     throw new ConfigError('the action inputs', [
