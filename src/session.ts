@@ -115,7 +115,7 @@ export async function withBackend<T>(
       options.onService?.(service);
       config = { ...config, endpoint: service.endpoint };
     }
-    const backend = await probeBackend(config.endpoint);
+    const backend = await probeBackend(config.endpoint, config.region || undefined);
     checkForBackend(config, backend, options.source);
     return await use({ config, backend });
   } finally {

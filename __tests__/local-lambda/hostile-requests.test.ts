@@ -62,7 +62,7 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
     expect(await functionExists(name)).toBe(false);
   });
 
-  test('a foreign Host name (DNS rebinding to 127.0.0.1) gets 403 even on the open info page', async () => {
+  test('a foreign Host name (DNS rebinding to 127.0.0.1) gets 403 even on the info page, signed', async () => {
     const port = new URL(t.service.endpoint).port;
     for (const host of [
       `evil.example:${port}`,
@@ -70,11 +70,11 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
       `localhost.evil.example:${port}`,
       `127.0.0.1:${Number(port) + 1}`,
     ]) {
-      const response = await rawRequest(t.service, { path: '/local/info', headers: { host }, sign: false });
+      const response = await rawRequest(t.service, { path: '/local/info', headers: { host } });
       expect([host, response.status]).toEqual([host, 403]);
     }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
-      const response = await rawRequest(t.service, { path: '/local/info', headers: { host }, sign: false });
+      const response = await rawRequest(t.service, { path: '/local/info', headers: { host } });
       expect([host, response.status]).toEqual([host, 200]);
     }
   });
@@ -202,6 +202,16 @@ describe('--require-auth: SigV4 against the key the service made', () => {
     expect(response.headers.get('x-amzn-errortype')).toMatch(/^InvalidSignatureException/);
     expect(((await response.json()) as { message: string }).message).toMatch(message);
     expect((await rawRequest(t.service, { path })).status).toBe(200);
+  });
+
+  test("/local/info, which names functions and environments, is for the key's holder only", async () => {
+    const unsigned = await rawRequest(t.service, { path: '/local/info', sign: false });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toMatch(/^MissingAuthenticationTokenException/);
+    expect(await unsigned.text()).not.toMatch(/liveEnvironments|functions/);
+    const signed = await rawRequest(t.service, { path: '/local/info' });
+    expect(signed.status).toBe(200);
+    expect(((await signed.json()) as { requireAuth: boolean }).requireAuth).toBe(true);
   });
 
   test('a CloudWatch Logs operation signed for "lambda" is refused', async () => {

@@ -2,6 +2,8 @@ import { ConfigError } from '../config/config-error.js';
 import { ARCHITECTURES } from '../model/architecture.js';
 import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { localAccessKeyFor } from '../lambda/local-credentials.js';
+import { signedGetHeaders } from '../lambda/signed-get.js';
 import type { Backend } from './run-gate.js';
 
 /** What the gate reads of the local service's GET /local/info; any other endpoint's answer may hold anything. */
@@ -25,9 +27,11 @@ async function localInfo(response: Response): Promise<LocalInfo | undefined> {
 
 /**
  * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
- * only an `unreachable` infrastructure error, when the endpoint does not answer.
+ * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
+ * process started with `requireAuth` answers only signed requests, /local/info too: the probe
+ * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
  */
-export async function probeBackend(endpoint: string | undefined): Promise<Backend> {
+export async function probeBackend(endpoint: string | undefined, region = 'us-east-1'): Promise<Backend> {
   const lambda: Backend = {
     kind: 'aws',
     cpuScaledByMemory: true,
@@ -36,7 +40,12 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   if (!endpoint) return lambda;
   let response: Response;
   try {
-    response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+    const url = new URL('/local/info', endpoint);
+    const key = localAccessKeyFor(endpoint);
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(5000),
+      ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
+    });
   } catch {
     throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }

@@ -52,11 +52,9 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
         `The request target ${JSON.stringify(request.url)} is not a valid path.`,
       );
     }
-    // Service facts, so that a client can tell it is talking to the local service before it signs,
-    // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-    const open =
-      method === 'GET' &&
-      (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
+    // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
+    // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
+    const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
     if (accessKey && !open && !header(request, 'authorization')) {
       request.resume();
       throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
