@@ -197,7 +197,8 @@ describe("another workflow's comment", () => {
       const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml', workflow: PERF };
       const seen: (CommentState | undefined)[] = [];
       const render = (verdict: Verdict) => (previous: CommentState | undefined) => (
-        seen.push(previous), by(PERF, verdict)
+        seen.push(previous),
+        by(PERF, verdict)
       );
       // on-change: the foreign "pass" is not this workflow's last verdict, so a first pass writes nothing.
       expect((await upsertStickyComment(octokit, target, render('pass'), 'pass', 'on-change')).action).toBe('skipped');

@@ -279,7 +279,6 @@ describe("bad input gets Lambda's error, never a crash", () => {
   });
 
   test("malformed JSON and unknown operations get Lambda's error shape over raw HTTP", async () => {
-    const endpoint = t.service.endpoint;
     const bad = await rawRequest(t.service, {
       method: 'POST',
       path: '/2015-03-31/functions',

@@ -86,7 +86,12 @@ describe("an integration command's output tail", () => {
     // No log streams: the profile's figures are not what this test is about.
     const logs = new CloudWatchLogsClient({ region: 'us-east-1' });
     logs.send = (() => Promise.resolve({})) as CloudWatchLogsClient['send'];
-    const result = await integrationProfile(spec, variant, arm, { config, logs, local: true, progress: () => undefined });
+    const result = await integrationProfile(spec, variant, arm, {
+      config,
+      logs,
+      local: true,
+      progress: () => undefined,
+    });
     expect(result.runs.map((run) => run.exitCode)).toEqual([1, 1, 1, 1]);
     for (const run of result.runs) expect(run.outputTail).toBe(`***${'x'.repeat(1990)}\n`);
   });

@@ -192,7 +192,8 @@ export function verifySignature(
   if (declaredHash === 'UNSIGNED-PAYLOAD' && request.body.length > 0)
     return {
       type: 'InvalidSignatureException',
-      message: 'x-amz-content-sha256 UNSIGNED-PAYLOAD is refused for a request with a body: sign the body (its SHA-256).',
+      message:
+        'x-amz-content-sha256 UNSIGNED-PAYLOAD is refused for a request with a body: sign the body (its SHA-256).',
     };
   if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
     return {
