@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
+import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
 
 /** Lambda's cap on processes and threads per execution environment. */
 export const MAX_PROCESSES = 1024;
@@ -82,21 +83,26 @@ export class LimitsPolicy {
       };
     }
     const binds = visible.map((path) => realpathSync(path)).filter((path) => path.startsWith(this.hostTmp + sep));
+    const mount = systemProgram('mount');
     // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
     // over /tmp as a whole, all inside a mount namespace of the environment's own.
     const steps = [
-      `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+      `${mount} -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
       ...binds.flatMap((path) => {
         const inside = quote(join(directory, relative(this.hostTmp, path)));
-        return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+        return [
+          `${systemProgram('mkdir')} -p ${inside}`,
+          `${mount} --bind ${quote(path)} ${inside}`,
+          `${mount} -o remount,bind,ro ${inside}`,
+        ];
       }),
-      `mount --move ${quote(directory)} /tmp`,
+      `${mount} --move ${quote(directory)} /tmp`,
     ];
     return {
       variables: {},
       wrap: (command, procsFiles) => {
         const [file, args] = enrolThen(command, procsFiles, steps);
-        return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+        return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
       },
       remove,
     };
@@ -120,7 +126,7 @@ function enrolThen(
   const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
     .map((step) => `${step} || exit 126`)
     .join('\n');
-  return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+  return [systemProgram('sh'), ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
 }
 
 function quote(text: string): string {
@@ -128,10 +134,15 @@ function quote(text: string): string {
 }
 
 function canMountPrivateTmp(): boolean {
-  const probe = spawnSync(
-    'unshare',
-    ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'],
-    { stdio: 'ignore', timeout: 5000 },
-  );
+  let probe;
+  try {
+    probe = spawnSync(
+      systemProgram('unshare'),
+      ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'],
+      { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } },
+    );
+  } catch {
+    return false;
+  }
   return probe.status === 0;
 }
