@@ -151,7 +151,14 @@ export class ExecutionEnvironment {
   /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
   static async start(spec: EnvironmentSpec, services: EnvironmentServices): Promise<ExecutionEnvironment> {
     const environment = new ExecutionEnvironment(spec, services);
-    await environment.boot();
+    try {
+      await environment.boot();
+    } catch (error) {
+      // A runtime that could not be started (spawn threw, say) must not keep its Runtime API
+      // listening, nor its groups and /tmp: the service could not stop, nor the host reclaim them.
+      environment.kill();
+      throw error;
+    }
     return environment;
   }
 
