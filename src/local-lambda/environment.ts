@@ -308,6 +308,7 @@ export class ExecutionEnvironment {
         pgid: child.pid,
         marker: marker.join('='),
         ...(procsFile ? { cgroupProcs: procsFile } : {}),
+        ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
         ...(this.identity ? { uid: this.identity.uid } : {}),
         ...(thaw ? { thaw } : {}),
       });
