@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
@@ -7,6 +7,14 @@ import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
 
 /** Lambda's cap on processes and threads per execution environment. */
 export const MAX_PROCESSES = 1024;
+
+/**
+ * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
+ * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
+ * still works but leaves nothing for another environment, nor on the host.
+ */
+const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
+const OTHER_PLACE_MB = 64;
 
 export interface LimitsStatus {
   /** Each environment sees a /tmp of its own (a private tmpfs), not the host's. */
@@ -47,7 +55,7 @@ export class LimitsPolicy {
     const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
     const processCap = cgroups.version('pids') !== undefined;
     const tmp = privateTmp
-      ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+      ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it.`
       : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
     const cap = processCap
       ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -97,6 +105,10 @@ export class LimitsPolicy {
         ];
       }),
       `${mount} --move ${quote(directory)} /tmp`,
+      // Code also writes to these by name; each environment gets its own, gone with it.
+      ...OTHER_TEMPORARY_PLACES.filter((place) => existsSync(place)).map(
+        (place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`,
+      ),
     ];
     return {
       variables: {},
