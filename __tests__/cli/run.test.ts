@@ -206,6 +206,19 @@ describe('lambda-perf-gate run', () => {
     expect(shown.join('\n')).toContain('DbError ##[stop-commands]forged');
   });
 
+  test('a handler file the candidate does not hold is refused before anything is started, as validate refuses it', async () => {
+    const file = config('no-handler.yml', {
+      ...valid,
+      functions: [{ ...valid.functions[0], handler: 'main.handler' }],
+    });
+    const result = await cli(['run', '--config', file, '--endpoint', 'http://127.0.0.1:9']);
+    // Exit 2, not 3: the unreachable endpoint was never tried.
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `functions[0].handler: "main.handler" names main.js or main.mjs or main.cjs, which ${join(dir, 'candidate')} does not hold`,
+    );
+  });
+
   test('a bad --fail-on is a usage error', async () => {
     const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
     expect(result.code).toBe(2);
