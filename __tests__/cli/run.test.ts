@@ -219,6 +219,15 @@ describe('lambda-perf-gate run', () => {
     );
   });
 
+  test('an export misspelt in both builds exits 1, naming the error and its message', async () => {
+    const file = config('misspelt.yml', { ...valid, functions: [{ ...valid.functions[0], handler: 'index.handle' }] });
+    const result = await cli(['run', '--config', file, '--local', '--quiet']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'both builds fail every call (the candidate 4 of 4, the baseline 4 of 4): Runtime.HandlerNotFound: index.handle is undefined or not exported',
+    );
+  });
+
   test('a bad --fail-on is a usage error', async () => {
     const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
     expect(result.code).toBe(2);
