@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { looksLevels } from '../looks/schedule.js';
+import { looksLevels, metricAlphaShare } from '../looks/schedule.js';
 import { managedInstancePrice } from '../pricing/managed-instances.js';
 import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
@@ -315,7 +315,7 @@ function samplingProblems(sampling: RawConfig['sampling'], functions: readonly F
     1,
     ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length),
   );
-  const share = (1 - sampling.confidence) / (2 * variants);
+  const share = metricAlphaShare(1 - sampling.confidence, variants);
   const beta = 1 - sampling['pass-confidence'];
   const reachable = (environmentPairs: number): boolean => {
     const last = looksLevels(

@@ -55,13 +55,14 @@ export async function measureSequentially(input: SequentialSamplingInput): Promi
         const failing = sampler.failing(variant.id);
         if (failing) stopped.set(variant.id, failing);
       }
+      // All variants, as the analysis replays them: the share of alpha must not grow as they close.
       const decisions = decideSequential({
         samples: sampler.samples,
-        variants: open.map((v) => v.id),
+        variants: input.variants.map((v) => v.id),
         plan,
         rules,
         stopped,
-      });
+      }).filter((d) => open.some((v) => v.id === d.variant));
       for (const decision of decisions) last.set(decision.variant, decision);
       open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
       progress(
