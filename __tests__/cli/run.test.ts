@@ -228,6 +228,27 @@ describe('lambda-perf-gate run', () => {
     );
   });
 
+  test('what both builds failing every call said is redacted like the rest of the report', async () => {
+    const secret = 'pw-fedcba9876543210';
+    mkdirSync(join(dir, 'no-db'), { recursive: true });
+    writeFileSync(
+      join(dir, 'no-db', 'index.js'),
+      `exports.handler = async () => { throw new Error('no database at postgres://app:${secret}@db'); };`,
+    );
+    const file = config('no-db.yml', {
+      ...valid,
+      functions: [{ ...valid.functions[0], baseline: './no-db', candidate: './no-db' }],
+    });
+    const json = join(dir, 'no-db.json');
+    const result = await cli(['run', '--config', file, '--local', '--quiet', '--json', json], {
+      LPG_DB_PASSWORD: secret,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('both builds fail every call');
+    expect(result.stdout).toContain('Error: no database at postgres://app:***@db');
+    for (const text of [result.stdout, result.stderr, readFileSync(json, 'utf8')]) expect(text).not.toContain(secret);
+  });
+
   test('a bad --fail-on is a usage error', async () => {
     const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
     expect(result.code).toBe(2);
