@@ -307,6 +307,11 @@ describe('lambda-perf-gate run refuses what would fail late, before any AWS call
       '--fail-on is empty; give some of regression, budget, inconclusive, error, or none to never fail',
     ],
     [
+      '--fail-on none beside a category',
+      ['--fail-on', 'none,regression'],
+      '--fail-on: "none" (never fail) cannot be combined with regression; give none alone, or only the categories',
+    ],
+    [
       'a --json file in a directory that does not exist',
       ['--json', '/nonexistent/dir/r.json'],
       '--json /nonexistent/dir/r.json: the directory /nonexistent/dir does not exist',

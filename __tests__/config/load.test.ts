@@ -140,6 +140,16 @@ describe('configuration', () => {
       'functions[0].budgets.max-regression: must be at most 100% (got "500%")',
     ],
     [
+      'a tolerance of 0%, which no interval of an unchanged function falls below',
+      withFunction({ budgets: { 'max-regression': '0%' } }),
+      'functions[0].budgets.max-regression: must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5% (got "0%")',
+    ],
+    [
+      'a tolerance of 0.0%',
+      withFunction({ budgets: { 'max-regression': '0.0%' } }),
+      'functions[0].budgets.max-regression: must be above 0%',
+    ],
+    [
       'a misspelt runtime, with the known ones and the likely one',
       withFunction({ runtime: 'pyhton3.12' }),
       'functions[0].runtime: must be one of "dotnet8", "dotnet10", "java8.al2"',

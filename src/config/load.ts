@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { dirname, extname, join, resolve } from 'node:path';
 import { isNode, parseDocument as parseYamlDocument, visit, YAMLError } from 'yaml';
 import { z } from 'zod';
-import { looksLevels } from '../looks/schedule.js';
+import { looksLevels, metricAlphaShare } from '../looks/schedule.js';
 import { managedInstancePrice } from '../pricing/managed-instances.js';
 import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
@@ -412,7 +412,7 @@ function samplingProblems(sampling: RawConfig['sampling'], functions: readonly F
     1,
     ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length),
   );
-  const share = (1 - sampling.confidence) / (2 * variants);
+  const share = metricAlphaShare(1 - sampling.confidence, variants);
   const beta = 1 - sampling['pass-confidence'];
   const reachable = (environmentPairs: number): boolean => {
     const last = looksLevels(
