@@ -44,6 +44,14 @@ describe('every command answers --help and refuses flags it does not know', () =
   });
 });
 
+describe('lambda-perf-gate --version', () => {
+  test.each(['--version', '-V'])("%s prints package.json's version and nothing else", async (flag) => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const result = await cli([flag]);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
 describe('lambda-perf-gate init', () => {
   test.each([
     [
