@@ -24,6 +24,7 @@ import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
 import { ActionLog } from './log.js';
+import { gateOutputs } from './outputs.js';
 import {
   addBaseWorktree,
   buildBoth,
@@ -184,19 +185,7 @@ async function publish(
   }
   for (const change of report.memoryChanges ?? [])
     log.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
-  const first = report.functions[0];
-  const recommendedVariant = first?.variants.find((v) => v.id === first.recommended?.variant);
-  core.setOutput(OUTPUT.verdict, report.verdict);
-  core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
-  core.setOutput(
-    OUTPUT.recommendations,
-    JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))),
-  );
-  core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(
-    OUTPUT.costChangePercent,
-    recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '',
-  );
+  for (const [name, value] of Object.entries(gateOutputs(report, reportPath))) core.setOutput(name, value);
   await comment(report, inputs, context, reportPath, log);
 }
 
