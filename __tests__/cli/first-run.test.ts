@@ -325,6 +325,12 @@ describe('lambda-perf-gate run refuses what would fail late, before any AWS call
       '--state-file /nonexistent/x: the directory /nonexistent does not exist',
     ],
     [
+      // As root the directory "is writable" to access(2), yet no file can be made in it: only opening tells.
+      'a --json file that cannot be created, in a directory that exists (/proc)',
+      ['--json', '/proc/r.json'],
+      '--json /proc/r.json: cannot be created (ENOENT: no such file or directory',
+    ],
+    [
       'a --markdown path that is a directory',
       ['--markdown', tmpdir()],
       `--markdown ${tmpdir()}: ${tmpdir()} is a directory; give a file name`,
