@@ -1,4 +1,6 @@
 import { CreateFunctionCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,6 +256,25 @@ describe('validate catches before a run what a run would find only after deployi
     expect(result.stderr).toContain(
       `functions[0].handler: "index.handler" names index.js or index.mjs or index.cjs, which ${join(dir, 'no-handler')} does not hold`,
     );
+  });
+
+  test('a missing role on an endpoint that is not the local service: "not valid", never first "valid"', async () => {
+    // Any Lambda-compatible endpoint but the local service stands for AWS, where a role is required.
+    const endpoint = createServer((request, response) => response.writeHead(404).end());
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const code = functionDirectory('roleless', { 'index.js': 'exports.handler = async () => 1;' });
+      const file = join(dir, 'roleless.yml');
+      expect((await cli(['init', code, '-c', file])).code).toBe(0);
+      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
+      const result = await cli(['validate', '-c', file, '--endpoint', url]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${file} is not valid:`);
+      expect(result.stderr).toContain('functions[0].role: required on AWS when no template is given');
+      expect(result.stdout).not.toContain('valid');
+    } finally {
+      endpoint.close();
+    }
   });
 
   test('an endpoint that does not answer is a problem: exit 2, naming it', async () => {
