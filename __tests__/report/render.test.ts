@@ -119,3 +119,34 @@ describe('the headline quotes the variant that decided the verdict, by name', ()
     );
   });
 });
+
+describe('the spreads ("environments differ by", "pairs within one by") are explained in plain words where they are shown', () => {
+  const plain =
+    'one execution environment runs the same code faster or slower than another by this much (a standard deviation)';
+
+  test('in the comment: under a finding above the fold that quotes them', () => {
+    const top = renderMarkdown(scenarioReport('inconclusive')).split('<details>')[0]!;
+    expect(top).toContain('environments differ by 9.0% (sd)');
+    expect(top).toContain(plain);
+  });
+
+  test("in the comment: once under the statistics' evidence column", () => {
+    const markdown = renderMarkdown(sampleReport());
+    const folded = markdown.split('<details><summary>Statistics')[1]!;
+    expect(folded).toContain('pairs within one by 2.0%');
+    expect(folded).toContain(plain);
+    expect(folded).toContain('back-to-back baseline and candidate calls on the same two environments');
+    expect(markdown.split(plain)).toHaveLength(2);
+  });
+
+  test('not where no spread is shown above the fold', () => {
+    expect(renderMarkdown(scenarioReport('pass')).split('<details>')[0]).not.toContain(plain);
+  });
+
+  test('in the terminal, under the finding that quotes them', () => {
+    const text = renderTerminal(scenarioReport('inconclusive'));
+    expect(text).toContain('environments differ by 9.0% (sd)');
+    expect(text).toContain(plain);
+    expect(renderTerminal(scenarioReport('pass'))).not.toContain(plain);
+  });
+});
