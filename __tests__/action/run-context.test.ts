@@ -61,3 +61,28 @@ describe('what the action reads of the event', () => {
     expect(readRunContext({ GITHUB_EVENT_NAME: 'pull_request', ...env }).workflow).toBe(workflow);
   });
 });
+
+describe('an event file the action cannot read is said plainly, not taken for an event without a base commit', () => {
+  const env = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'acme/orders' };
+
+  test('GITHUB_EVENT_PATH not set', () => {
+    expect(readRunContext(env).eventProblem).toBe(
+      "GITHUB_EVENT_PATH is not set, so the pull_request event cannot be read (the runner sets it to the event's file; set it when running the action yourself)",
+    );
+  });
+
+  test('GITHUB_EVENT_PATH naming a file that is not there, or not JSON', () => {
+    expect(readRunContext({ ...env, GITHUB_EVENT_PATH: join(dir, 'gone.json') }).eventProblem).toBe(
+      `GITHUB_EVENT_PATH ${join(dir, 'gone.json')} cannot be read (ENOENT), so the pull_request event cannot be read`,
+    );
+    const garbled = join(dir, 'garbled.json');
+    writeFileSync(garbled, '{"pull_request": ');
+    expect(readRunContext({ ...env, GITHUB_EVENT_PATH: garbled }).eventProblem).toMatch(
+      new RegExp(`^GITHUB_EVENT_PATH ${garbled} is not JSON \\(.+\\), so the pull_request event cannot be read$`),
+    );
+  });
+
+  test('a readable event has no problem', () => {
+    expect(contextOf('push', { before: 'b'.repeat(40) }).eventProblem).toBeUndefined();
+  });
+});

@@ -115,6 +115,21 @@ describe('configuration', () => {
       'functions[0].memroy: unknown key; valid keys here: name, template, runtime, handler',
     ],
     [
+      'a traffic key at the top level, with where it belongs',
+      { ...base(), 'account-gb-seconds-per-month': 4e6 },
+      'account-gb-seconds-per-month: not a key at the top level; it belongs under traffic (traffic: {account-gb-seconds-per-month: ...})',
+    ],
+    [
+      "a function's key at the top level, with where it belongs",
+      { ...base(), memory: [512] },
+      'memory: not a key at the top level; it belongs in each entry of functions (functions: [{memory: ...}])',
+    ],
+    [
+      'a key that belongs to no object inside this one keeps the list of valid keys',
+      withFunction({ budgets: { 'pairs-per-environment': 3 } }),
+      'functions[0].budgets.pairs-per-environment: unknown key; valid keys here:',
+    ],
+    [
       'an unknown strategy, with the valid ones',
       { ...base(), strategy: 'fastest' },
       'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")',

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
@@ -24,6 +24,7 @@ import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
 import { ActionLog } from './log.js';
+import { gateOutputs } from './outputs.js';
 import { readReportFile } from './report-file.js';
 import {
   addBaseWorktree,
@@ -37,6 +38,7 @@ import {
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type InlineFunction } from './inputs.js';
 import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { unwritable, writeOutput } from '../output-files.js';
 
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
@@ -113,14 +115,25 @@ function loadActionConfig(
       ...(builds ? { builds } : {}),
     });
   } catch (error) {
-    if (!(error instanceof ConfigError) || inputs.build) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     // Omitted on purpose, perhaps, by someone who expected the action to build them.
-    const hint = `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
+    const hint = inputs.build
+      ? ''
+      : `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
     throw new ConfigError(
       error.source,
-      error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)),
+      error.problems.map((p) =>
+        /^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : inActionWords(p, inputs),
+      ),
     );
   }
+}
+
+/** A problem of the configuration file as the CLI says it (`--config`), said in the action's inputs. */
+function inActionWords(problem: string, inputs: ActionInputs): string {
+  if (problem.startsWith('file not found:'))
+    return `file not found: set the action's ${INPUT.config} input to its path, relative to the repository root (it is "${inputs.config}"), or create it (npx lambda-perf-gate init writes a starter), or give the ${INPUT.candidate} and ${INPUT.baseline} inputs to measure one function without a file`;
+  return problem.replace(/; did you mean --config (.+)\?$/, `; did you mean ${INPUT.config}: $1?`);
 }
 
 /**
@@ -185,19 +198,7 @@ async function publish(
   }
   for (const change of report.memoryChanges ?? [])
     log.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
-  const first = report.functions[0];
-  const recommendedVariant = first?.variants.find((v) => v.id === first.recommended?.variant);
-  core.setOutput(OUTPUT.verdict, report.verdict);
-  core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
-  core.setOutput(
-    OUTPUT.recommendations,
-    JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))),
-  );
-  core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(
-    OUTPUT.costChangePercent,
-    recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '',
-  );
+  for (const [name, value] of Object.entries(gateOutputs(report, reportPath))) core.setOutput(name, value);
   await comment(report, inputs, context, reportPath, log);
 }
 
@@ -321,6 +322,11 @@ async function addWorktree(
   onMade: (worktree: WorktreeState) => void,
 ): Promise<WorktreeState | undefined> {
   if (!inputs.build) return undefined;
+  if (!context.baseSha && context.eventProblem) {
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.build}: needs the base commit the event names, but ${context.eventProblem}; run the action in a workflow's pull_request or push job, or leave ${INPUT.build} out and give the config's candidate and baseline`,
+    ]);
+  }
   if (!context.baseSha) {
     throw new ConfigError('the action inputs', [
       `input ${INPUT.build}: this ${context.eventName || 'run'} event names no base commit to build (a pull_request's base.sha, or a push's before); run it on pull_request or push, or leave ${INPUT.build} out and give the config's candidate and baseline`,
@@ -386,6 +392,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     inputs = readInputs((name) => core.getInput(name));
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const context = readRunContext(env);
+    if (context.eventProblem)
+      log.warning(`${context.eventProblem}: no pull request is known, so there is no PR comment and no label is read.`);
     if (inputs.mode === 'comment') {
       await postReportFile(inputs, context, workspace, redactor, env, log);
       return;
@@ -401,6 +409,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       },
       () => 1,
     );
+    // Opened before anything is built or deployed, so that a path does not lose a measurement.
+    const reportProblem = unwritable(resolve(workspace, inputs.reportPath));
+    if (reportProblem)
+      throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath}: ${reportProblem}`]);
     await addWorktree(inputs, context, workspace, env, (made) => (worktree = made));
     // With build, the config comes from the base commit, so a pull request is measured with the
     // config it would change (see the README's Security); a first config comes from the head.
@@ -472,8 +484,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       },
       ...(memoryChanges.length ? { memoryChanges } : {}),
     });
-    const reportPath = resolve(workspace, inputs.reportPath);
-    writeFileSync(reportPath, serializeReport(report));
+    const reportPath = writeOutput(resolve(workspace, inputs.reportPath), serializeReport(report), (message) =>
+      log.warning(`${message}; the ${OUTPUT.reportPath} output names it.`),
+    );
     await publish(report, inputs, context, reportPath, log);
     failIfAsked(report, inputs, log);
   } catch (error) {

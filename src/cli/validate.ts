@@ -158,13 +158,14 @@ async function validate(args: ValidateArguments, say: (text: string) => void): P
   };
   const config = loadConfig(args.config, { overrides, local: args.local });
   checkConfigFiles(config, args.config);
-  say(
-    `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
-  );
   try {
-    return await withBackend({ config, source: args.config, local: args.local }, (connected) =>
-      checkAccess(connected, args.local, say),
-    );
+    // Said once the backend is known: what it requires (a role on AWS) is part of the configuration too.
+    return await withBackend({ config, source: args.config, local: args.local }, (connected) => {
+      say(
+        `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
+      );
+      return checkAccess(connected, args.local, say);
+    });
   } catch (error) {
     if (!isInfrastructureError(error, 'unreachable')) throw error;
     say(`problem: ${errorMessage(error)}\n`);

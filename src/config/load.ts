@@ -58,6 +58,19 @@ function keysAt(path: readonly PropertyKey[]): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape).filter((k) => k !== '$schema') : [];
 }
 
+/**
+ * Where a key that is unknown at `path` belongs, when it is a key of an object (or of each entry
+ * of a list) one level down: `account-gb-seconds-per-month` at the top level belongs under `traffic`.
+ */
+function homeOf(path: readonly PropertyKey[], key: string): string | undefined {
+  for (const child of keysAt(path)) {
+    if (keysAt([...path, child]).includes(key)) return `it belongs under ${child} (${child}: {${key}: ...})`;
+    if (keysAt([...path, child, 0]).includes(key))
+      return `it belongs in each entry of ${child} (${child}: [{${key}: ...}])`;
+  }
+  return undefined;
+}
+
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
@@ -144,6 +157,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
           const replaced = pathText(issue.path) === 'sampling' ? REPLACED_SAMPLING_KEYS[key] : undefined;
           if (replaced)
             return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
+          const home = homeOf(issue.path, key);
+          if (home)
+            return `${pathText([...issue.path, key])}: not a key ${pathText(issue.path) ? `of ${pathText(issue.path)}` : 'at the top level'}; ${home}`;
           return `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`;
         })
         .join('\n');

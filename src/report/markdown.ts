@@ -12,6 +12,8 @@ import {
   signedPercent,
   TOO_FEW,
   unbounded,
+  quotesSpreads,
+  SPREADS_EXPLAINED,
   unitsText,
 } from './format.js';
 import { headline, headlineText, variantLabel } from './headline.js';
@@ -186,6 +188,8 @@ function details(f: FunctionResult): string {
       );
     }
   }
+  if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
+    lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
   lines.push(
     '',
     '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |',
@@ -235,6 +239,7 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
   const integration = integrationLine(f);
   if (integration) findings.push(`- ${integration}`);
   if (findings.length) lines.push(...findings, '');
+  if (findings.some(quotesSpreads)) lines.push(`<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`, '');
   if (depth !== 'findings') {
     lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
     for (const v of f.variants) lines.push(variantRow(f, v));
