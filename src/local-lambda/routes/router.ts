@@ -6,6 +6,7 @@ import type { Reply } from '../invoke.js';
 import type { LogsApi } from '../logs-api.js';
 import { refuseForeignCaller, type HostCheck } from '../request-guard.js';
 import { LambdaServiceError } from '../service-error.js';
+import { LOCAL_SERVICE_HEADER } from '../service-info.js';
 import { verifySignature, type AccessKey } from '../sigv4.js';
 import { codeTokenValid } from './code-token.js';
 import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type RouteEntry } from './http.js';
@@ -105,6 +106,7 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
 function send(response: ServerResponse, reply: Reply, requestId: string): void {
   response.writeHead(reply.status, {
     'x-amzn-RequestId': requestId,
+    [LOCAL_SERVICE_HEADER]: '1',
     ...reply.headers,
     'content-length': reply.body.length,
   });
