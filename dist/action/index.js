@@ -84199,6 +84199,36 @@ function checkConfigFiles(config, source) {
         throw new ConfigError(source, problems);
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
+/**
+ * Said on every answer of the service's main port, refusals too: a gate without the key still
+ * learns that the endpoint is the local service (and so needs no IAM role), though not its facts.
+ */
+const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
+/** The service's facts, as `info()` and GET /local/info give them. */
+function describeService(parts, endpoint) {
+    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+    return {
+        endpoint,
+        region,
+        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+        cpuThrottling: throttle.status,
+        freezing: freezer.status,
+        environmentLimits: limits.status,
+        limitations: [
+            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+            ...limits.status.limitations,
+        ],
+        environments: pool.size,
+        liveEnvironments: pool.describe(),
+        faults: faults.current,
+        requireAuth: accessKey !== undefined,
+        isolation: isolation.status,
+        logs: logs.usage,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/lambda/signed-get.ts
 
 const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data, 'utf8').digest('hex');
@@ -84240,6 +84270,7 @@ function signedGetHeaders(url, key, scope, now = new Date()) {
 
 
 
+
 /** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
 async function localInfo(response) {
     if (!response.ok)
@@ -84251,6 +84282,11 @@ async function localInfo(response) {
     catch {
         return undefined;
     }
+}
+/** The runner's long-term key from the environment, as a service started elsewhere with --require-auth prints it. */
+function ambientKey() {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: token, } = process.env;
+    return accessKeyId && secretAccessKey && !token ? { accessKeyId, secretAccessKey } : undefined;
 }
 /**
  * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
@@ -84269,7 +84305,7 @@ async function probeBackend(endpoint, region = 'us-east-1') {
     let response;
     try {
         const url = new URL('/local/info', endpoint);
-        const key = localAccessKeyFor(endpoint);
+        const key = localAccessKeyFor(endpoint) ?? ambientKey();
         response = await fetch(url, {
             signal: AbortSignal.timeout(5000),
             ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
@@ -84279,6 +84315,16 @@ async function probeBackend(endpoint, region = 'us-east-1') {
         throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
     }
     const info = await localInfo(response);
+    if (!info && response.headers.get(LOCAL_SERVICE_HEADER) === '1') {
+        // A local service that refused the probe's credentials: local, with its facts unknown. The
+        // first Lambda call says that the credentials were refused.
+        return {
+            kind: 'local',
+            cpuScaledByMemory: false,
+            statement: `Local Lambda service at ${endpoint}; it refused to state its facts (HTTP ${response.status}).`,
+            limitations: [],
+        };
+    }
     if (!info)
         return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
     // Where functions share the service's user, every report says so.
@@ -92218,6 +92264,7 @@ async function handleLogs(logsApi, request, target, body) {
 
 
 
+
 const FUNCTIONS = '/2015-03-31/functions';
 /**
  * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
@@ -92283,6 +92330,7 @@ function requestHandler(state) {
 function send(response, reply, requestId) {
     response.writeHead(reply.status, {
         'x-amzn-RequestId': requestId,
+        [LOCAL_SERVICE_HEADER]: '1',
         ...reply.headers,
         'content-length': reply.body.length,
     });
@@ -94458,31 +94506,6 @@ function releaseComponents(parts) {
     (0,external_node_fs_.rmSync)(codeRoot, { recursive: true, force: true });
     reaper.dispose();
     isolation.release();
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
-/** The service's facts, as `info()` and GET /local/info give them. */
-function describeService(parts, endpoint) {
-    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
-    return {
-        endpoint,
-        region,
-        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
-        cpuThrottling: throttle.status,
-        freezing: freezer.status,
-        environmentLimits: limits.status,
-        limitations: [
-            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
-            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
-            ...limits.status.limitations,
-        ],
-        environments: pool.size,
-        liveEnvironments: pool.describe(),
-        faults: faults.current,
-        requireAuth: accessKey !== undefined,
-        isolation: isolation.status,
-        logs: logs.usage,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/service.ts
