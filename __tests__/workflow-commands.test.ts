@@ -53,4 +53,17 @@ describe('a writer no text acts through as a workflow command', () => {
     expect(log.stopped).toBe(false);
     expect(log.shown.join('')).toBe(texts.join('').replace(/\n/g, ''));
   });
+
+  test.each(
+    [0x09, 0x0b, 0x0c, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000]
+      .concat(Array.from({ length: 11 }, (_, i) => 0x2000 + i))
+      .map((code) => [`U+${code.toString(16).toUpperCase().padStart(4, '0')}`, String.fromCharCode(code)]),
+  )('a line that starts with %s, which .NET trims, then a command is stopped', (_name, blank) => {
+    const line = `${blank}::error::forged`;
+    expect(readJobLog(`${line}\n`).commands).toEqual([line]);
+    const log = readJobLog(written([`${line}\n`]).join(''));
+    expect(log.commands).toEqual([]);
+    expect(log.shown).toEqual([line, '']);
+    expect(log.stopped).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import { ConfigError } from './config/config-error.js';
+import { checkConfigFiles } from './config/files.js';
 import type { GateConfig } from './config/types.js';
 import { errorMessage, UsageError } from './errors.js';
 import { checkForBackend, probeBackend } from './gate/backend.js';
@@ -44,11 +45,11 @@ export interface SessionResult {
 }
 
 /**
- * One gate session, as the CLI and the action both run it: start the embedded service when
- * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
- * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
- * before (reading the configuration) and after (writing files, commenting, the exit code) is
- * the caller's.
+ * One gate session, as the CLI and the action both run it: check the files the configuration
+ * names (as `validate` does), start the embedded service when asked, probe the backend, check
+ * what needs it known, run the gate with cleanup on SIGINT and SIGTERM, stop the service, and
+ * hand back the report with every secret redacted. What comes before (reading the
+ * configuration) and after (writing files, commenting, the exit code) is the caller's.
  */
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
   const { redactor } = options;
@@ -60,6 +61,8 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     await service?.stop();
   }, options.signalExitCode);
   try {
+    // The checks `validate` makes on the files, before anything is started or deployed.
+    checkConfigFiles(options.config, options.source);
     return await withBackend(
       {
         config: options.config,
@@ -110,11 +113,12 @@ export async function withBackend<T>(
   try {
     let config = options.config;
     if (options.local) {
-      service = await startLocalLambda({ requireAuth: true });
+      // The service answers for the configuration's region: the gate's clients sign for it.
+      service = await startLocalLambda({ requireAuth: true, ...(config.region ? { region: config.region } : {}) });
       options.onService?.(service);
       config = { ...config, endpoint: service.endpoint };
     }
-    const backend = await probeBackend(config.endpoint);
+    const backend = await probeBackend(config.endpoint, config.region || undefined);
     checkForBackend(config, backend, options.source);
     return await use({ config, backend });
   } finally {

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * What the runner takes for a workflow command: `::name::` at the start of a line (after blanks),
- * or the old `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF.
+ * What the runner takes for a workflow command: `::name::` at the start of a line, or the old
+ * `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF. Before the `::` it
+ * trims every character .NET's `TrimStart()` trims (Char.IsWhiteSpace), listed here because
+ * JavaScript's `\s` misses U+0085 (NEL); `\s` also takes U+FEFF, which .NET keeps, and so does
+ * this list: one blank too many only stops commands around a harmless line.
  */
-const COMMAND = /^\s*::|##\[/;
+const COMMAND = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*::|##\[/;
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /** Whether the runner would act on a line of `text` as a workflow command. */

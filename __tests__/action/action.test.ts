@@ -892,6 +892,30 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(await functionsLeft()).toEqual([]);
   });
 
+  test("the action's own words: a missing config names the config input, a missing event file says so, an unwritable report-path fails first", async () => {
+    const ws = workspace(spin(100), spin(100));
+    const event = { name: 'pull_request', ref: 'refs/pull/21/merge', payload: pullRequestEvent };
+    const noEvent = await runAction(ws, { build: 'true', 'build-output': 'dist' }, event, 'src/action/index.ts', {
+      GITHUB_EVENT_PATH: '',
+    }).done;
+    expect(noEvent.code).toBe(1);
+    expect(noEvent.stdout).toContain('GITHUB_EVENT_PATH is not set, so the pull_request event cannot be read');
+    expect(noEvent.stdout).not.toContain('names no base commit');
+
+    const proc = await runAction(ws, { 'report-path': '/proc/r.json' }, event).done;
+    expect(proc.code).toBe(1);
+    expect(proc.stdout).toContain('input report-path: /proc/r.json: cannot be created (ENOENT');
+
+    const missing = await runAction(ws, { config: 'perf/lambda-perf.yml' }, event).done;
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(
+      `file not found: set the action's config input to its path, relative to the repository root (it is "perf/lambda-perf.yml")`,
+    );
+    expect(missing.stdout).not.toContain('--config');
+
+    expect(await functionsLeft()).toEqual([]);
+  });
+
   test('bad inputs fail the step with what is wrong, before any AWS call', async () => {
     const ws = workspace(spin(1000), spin(1000));
     const run = await runAction(

@@ -145,8 +145,24 @@ describe('the action inputs', () => {
       expect(problemsOf({ function: 'orders', candidate: 'dist' })).toEqual([
         'input baseline: is required with candidate (a path, or a version or alias of the template such as "version: 12"), unless build builds it',
       ]);
-      // The function inputs alone, without build or candidate, leave the config file in charge.
-      expect(read({ function: 'orders' }).inputs.inline).toBeUndefined();
+      // The function inputs alone, without build or candidate, leave the config file in charge, and say so.
+      expect(problemsOf({ function: 'orders' })).toEqual([
+        'input function: is read only in place of a config file (with candidate, or with build and one of function, template, runtime, handler), but this run reads the config file lambda-perf.yml (the config input); set it in that file, or give candidate and baseline to measure without a file',
+      ]);
+    });
+
+    test('memory: 512 beside a config file is refused, naming the input and the file, not silently ignored', () => {
+      expect(problemsOf({ config: 'perf/lambda-perf.yml', memory: '512' })).toEqual([
+        'input memory: is read only in place of a config file (with candidate, or with build and one of function, template, runtime, handler), but this run reads the config file perf/lambda-perf.yml (the config input); set it in that file, or give candidate and baseline to measure without a file',
+      ]);
+      // With build but no function named, the file is still read.
+      expect(
+        problemsOf({ build: 'make', 'build-output': 'dist', memory: '512', budgets: '{warm-p90-ms: 100}' }),
+      ).toEqual([
+        'inputs memory, budgets: are read only in place of a config file (with candidate, or with build and one of function, template, runtime, handler), but this run reads the config file lambda-perf.yml (the config input); set them in that file, or give candidate and baseline to measure without a file',
+      ]);
+      // The comment half reads neither.
+      expect(read({ mode: 'comment', memory: '512' }).inputs.mode).toBe('comment');
     });
   });
 });

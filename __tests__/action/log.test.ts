@@ -27,6 +27,8 @@ describe('what the runner takes for a workflow command', () => {
     ['api: integration: "echo ##[stop-commands]x" against the candidate', true],
     ['compiling\n::error::forged', true],
     ['compiling\r::error::forged', true],
+    ['\u0085::error::forged after a NEL, which the runner trims', true],
+    ['\u3000\u2028 ::add-mask::x', true],
     ['api: look 1 of 3, 1769MB-x86_64 a :: b', false],
     ['echo ::set-output name=x::1', false],
     ['# [not a command]', false],

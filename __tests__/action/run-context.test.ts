@@ -45,4 +45,44 @@ describe('what the action reads of the event', () => {
     expect(contextOf('push', { before: '0'.repeat(40) }).baseSha).toBeUndefined();
     expect(contextOf('workflow_dispatch', {}).baseSha).toBeUndefined();
   });
+
+  test.each([
+    [
+      'the workflow file, without the ref',
+      {
+        GITHUB_WORKFLOW_REF: 'acme/orders/.github/workflows/perf.yml@refs/pull/7/merge',
+        GITHUB_WORKFLOW: 'Performance',
+      },
+      'acme/orders/.github/workflows/perf.yml',
+    ],
+    ['its name where the runner gives no file', { GITHUB_WORKFLOW: 'Performance' }, 'Performance'],
+    ['nothing where the runner says neither', {}, undefined],
+  ])('the workflow that runs, for its comments: %s', (_what, env, workflow) => {
+    expect(readRunContext({ GITHUB_EVENT_NAME: 'pull_request', ...env }).workflow).toBe(workflow);
+  });
+});
+
+describe('an event file the action cannot read is said plainly, not taken for an event without a base commit', () => {
+  const env = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'acme/orders' };
+
+  test('GITHUB_EVENT_PATH not set', () => {
+    expect(readRunContext(env).eventProblem).toBe(
+      "GITHUB_EVENT_PATH is not set, so the pull_request event cannot be read (the runner sets it to the event's file; set it when running the action yourself)",
+    );
+  });
+
+  test('GITHUB_EVENT_PATH naming a file that is not there, or not JSON', () => {
+    expect(readRunContext({ ...env, GITHUB_EVENT_PATH: join(dir, 'gone.json') }).eventProblem).toBe(
+      `GITHUB_EVENT_PATH ${join(dir, 'gone.json')} cannot be read (ENOENT), so the pull_request event cannot be read`,
+    );
+    const garbled = join(dir, 'garbled.json');
+    writeFileSync(garbled, '{"pull_request": ');
+    expect(readRunContext({ ...env, GITHUB_EVENT_PATH: garbled }).eventProblem).toMatch(
+      new RegExp(`^GITHUB_EVENT_PATH ${garbled} is not JSON \\(.+\\), so the pull_request event cannot be read$`),
+    );
+  });
+
+  test('a readable event has no problem', () => {
+    expect(contextOf('push', { before: 'b'.repeat(40) }).eventProblem).toBeUndefined();
+  });
 });

@@ -78,6 +78,72 @@ describe('the analysis of one function, from samples and plan alone', () => {
     for (const f of exitErrors) expect(f).toMatchObject({ kind: 'notice', baseline: { failed: expect.any(Number) } });
     expect(exitErrors.some((f) => f.about === 'errors' && f.baseline.failed > 0 && f.candidate.failed > 0)).toBe(true);
   });
+
+  test('both builds failing every call of an exemplar is an error finding that fails, naming the error type and message', () => {
+    const samples = fixtureSamples({ variants: fixture(1), environmentPairs: 1, cv: 0.03, seed: 4 }).map((s) => ({
+      ...s,
+      errorType: 'Runtime.HandlerNotFound',
+      errorMessage: 'index.handle is undefined or not exported',
+    }));
+    const result = analyze(fixture(1), 'cost', { samples });
+    expect(result.verdict).toBe('fail');
+    const neverRuns = result.findings.filter((f) => f.about === 'never-runs');
+    expect(neverRuns).toEqual([
+      {
+        kind: 'wrong-answer',
+        about: 'never-runs',
+        exemplar: 'e',
+        candidate: {
+          failed: 18,
+          calls: 18,
+          errorType: 'Runtime.HandlerNotFound',
+          errorMessage: 'index.handle is undefined or not exported',
+        },
+        baseline: {
+          failed: 18,
+          calls: 18,
+          errorType: 'Runtime.HandlerNotFound',
+          errorMessage: 'index.handle is undefined or not exported',
+        },
+      },
+    ]);
+    // Not also a notice of platform noise.
+    expect(result.findings.filter((f) => f.about === 'errors')).toEqual([]);
+  });
+
+  test('one build failing sometimes is judged as before: too few to tell from chance is a notice', () => {
+    const samples = fixtureSamples({ variants: fixture(1), environmentPairs: 16, cv: 0.03, seed: 4 }).map((s, i) =>
+      s.build === 'candidate' && i % 101 === 0 ? { ...s, errorType: 'Runtime.ExitError', errorMessage: 'exit 1' } : s,
+    );
+    const result = analyze(fixture(1), 'cost', { samples });
+    const exitErrors = result.findings.filter((f) => f.about === 'errors' || f.about === 'never-runs');
+    expect(exitErrors.length).toBeGreaterThan(0);
+    for (const f of exitErrors) expect(f).toMatchObject({ kind: 'notice', about: 'errors', baseline: { failed: 0 } });
+    expect(result.verdict).toBe('pass');
+  });
+
+  test('a candidate failing every call where the baseline fails only sometimes is a finding, not platform noise', () => {
+    // 6 of 6 against 2 of 6 is no surprise to the binomial test, but the candidate never answered.
+    let baselineFailures = 0;
+    const samples = fixtureSamples({ variants: fixture(1).slice(0, 1), environmentPairs: 1, cv: 0.03, seed: 4 }).map(
+      (s) =>
+        s.build === 'candidate' || (s.build === 'baseline' && baselineFailures++ < 2)
+          ? { ...s, errorType: 'Runtime.ExitError' }
+          : s,
+    );
+    const result = analyze(fixture(1), 'cost', { samples, variants: VARIANTS.slice(0, 1) });
+    expect(result.findings.filter((f) => f.about === 'errors')).toEqual([
+      {
+        kind: 'wrong-answer',
+        about: 'errors',
+        exemplar: 'e',
+        errorType: 'Runtime.ExitError',
+        candidate: { failed: 6, calls: 6 },
+        baseline: { failed: 2, calls: 6 },
+      },
+    ]);
+    expect(result.verdict).toBe('fail');
+  });
 });
 
 describe('budgets, declared once (config/budgets.ts)', () => {

@@ -1,4 +1,6 @@
 import { CreateFunctionCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +43,14 @@ describe('every command answers --help and refuses flags it does not know', () =
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toContain(`lambda-perf-gate: ${command}: unknown option --bogus`);
     expect(bogus.stderr).toContain(`Run "lambda-perf-gate ${command} --help" for usage.`);
+  });
+});
+
+describe('lambda-perf-gate --version', () => {
+  test.each(['--version', '-V'])("%s prints package.json's version and nothing else", async (flag) => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const result = await cli([flag]);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });
 
@@ -248,6 +258,25 @@ describe('validate catches before a run what a run would find only after deployi
     );
   });
 
+  test('a missing role on an endpoint that is not the local service: "not valid", never first "valid"', async () => {
+    // Any Lambda-compatible endpoint but the local service stands for AWS, where a role is required.
+    const endpoint = createServer((request, response) => response.writeHead(404).end());
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const code = functionDirectory('roleless', { 'index.js': 'exports.handler = async () => 1;' });
+      const file = join(dir, 'roleless.yml');
+      expect((await cli(['init', code, '-c', file])).code).toBe(0);
+      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
+      const result = await cli(['validate', '-c', file, '--endpoint', url]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${file} is not valid:`);
+      expect(result.stderr).toContain('functions[0].role: required on AWS when no template is given');
+      expect(result.stdout).not.toContain('valid');
+    } finally {
+      endpoint.close();
+    }
+  });
+
   test('an endpoint that does not answer is a problem: exit 2, naming it', async () => {
     const code = functionDirectory('answered', { 'index.js': 'exports.handler = async () => 1;' });
     const file = join(dir, 'nowhere.yml');
@@ -307,6 +336,11 @@ describe('lambda-perf-gate run refuses what would fail late, before any AWS call
       '--fail-on is empty; give some of regression, budget, inconclusive, error, or none to never fail',
     ],
     [
+      '--fail-on none beside a category',
+      ['--fail-on', 'none,regression'],
+      '--fail-on: "none" (never fail) cannot be combined with regression; give none alone, or only the categories',
+    ],
+    [
       'a --json file in a directory that does not exist',
       ['--json', '/nonexistent/dir/r.json'],
       '--json /nonexistent/dir/r.json: the directory /nonexistent/dir does not exist',
@@ -315,6 +349,12 @@ describe('lambda-perf-gate run refuses what would fail late, before any AWS call
       'a --state-file in a directory that does not exist',
       ['--state-file', '/nonexistent/x'],
       '--state-file /nonexistent/x: the directory /nonexistent does not exist',
+    ],
+    [
+      // As root the directory "is writable" to access(2), yet no file can be made in it: only opening tells.
+      'a --json file that cannot be created, in a directory that exists (/proc)',
+      ['--json', '/proc/r.json'],
+      '--json /proc/r.json: cannot be created (ENOENT: no such file or directory',
     ],
     [
       'a --markdown path that is a directory',

@@ -206,6 +206,49 @@ describe('lambda-perf-gate run', () => {
     expect(shown.join('\n')).toContain('DbError ##[stop-commands]forged');
   });
 
+  test('a handler file the candidate does not hold is refused before anything is started, as validate refuses it', async () => {
+    const file = config('no-handler.yml', {
+      ...valid,
+      functions: [{ ...valid.functions[0], handler: 'main.handler' }],
+    });
+    const result = await cli(['run', '--config', file, '--endpoint', 'http://127.0.0.1:9']);
+    // Exit 2, not 3: the unreachable endpoint was never tried.
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `functions[0].handler: "main.handler" names main.js or main.mjs or main.cjs, which ${join(dir, 'candidate')} does not hold`,
+    );
+  });
+
+  test('an export misspelt in both builds exits 1, naming the error and its message', async () => {
+    const file = config('misspelt.yml', { ...valid, functions: [{ ...valid.functions[0], handler: 'index.handle' }] });
+    const result = await cli(['run', '--config', file, '--local', '--quiet']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'both builds fail every call (the candidate 4 of 4, the baseline 4 of 4): Runtime.HandlerNotFound: index.handle is undefined or not exported',
+    );
+  });
+
+  test('what both builds failing every call said is redacted like the rest of the report', async () => {
+    const secret = 'pw-fedcba9876543210';
+    mkdirSync(join(dir, 'no-db'), { recursive: true });
+    writeFileSync(
+      join(dir, 'no-db', 'index.js'),
+      `exports.handler = async () => { throw new Error('no database at postgres://app:${secret}@db'); };`,
+    );
+    const file = config('no-db.yml', {
+      ...valid,
+      functions: [{ ...valid.functions[0], baseline: './no-db', candidate: './no-db' }],
+    });
+    const json = join(dir, 'no-db.json');
+    const result = await cli(['run', '--config', file, '--local', '--quiet', '--json', json], {
+      LPG_DB_PASSWORD: secret,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('both builds fail every call');
+    expect(result.stdout).toContain('Error: no database at postgres://app:***@db');
+    for (const text of [result.stdout, result.stderr, readFileSync(json, 'utf8')]) expect(text).not.toContain(secret);
+  });
+
   test('a bad --fail-on is a usage error', async () => {
     const result = await cli(['run', '--config', config('ok2.yml', valid), '--fail-on', 'slow']);
     expect(result.code).toBe(2);

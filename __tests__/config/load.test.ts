@@ -115,6 +115,21 @@ describe('configuration', () => {
       'functions[0].memroy: unknown key; valid keys here: name, template, runtime, handler',
     ],
     [
+      'a traffic key at the top level, with where it belongs',
+      { ...base(), 'account-gb-seconds-per-month': 4e6 },
+      'account-gb-seconds-per-month: not a key at the top level; it belongs under traffic (traffic: {account-gb-seconds-per-month: ...})',
+    ],
+    [
+      "a function's key at the top level, with where it belongs",
+      { ...base(), memory: [512] },
+      'memory: not a key at the top level; it belongs in each entry of functions (functions: [{memory: ...}])',
+    ],
+    [
+      'a key that belongs to no object inside this one keeps the list of valid keys',
+      withFunction({ budgets: { 'pairs-per-environment': 3 } }),
+      'functions[0].budgets.pairs-per-environment: unknown key; valid keys here:',
+    ],
+    [
       'an unknown strategy, with the valid ones',
       { ...base(), strategy: 'fastest' },
       'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")',
@@ -138,6 +153,16 @@ describe('configuration', () => {
       'a tolerance above 100%',
       withFunction({ budgets: { 'max-regression': '500%' } }),
       'functions[0].budgets.max-regression: must be at most 100% (got "500%")',
+    ],
+    [
+      'a tolerance of 0%, which no interval of an unchanged function falls below',
+      withFunction({ budgets: { 'max-regression': '0%' } }),
+      'functions[0].budgets.max-regression: must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5% (got "0%")',
+    ],
+    [
+      'a tolerance of 0.0%',
+      withFunction({ budgets: { 'max-regression': '0.0%' } }),
+      'functions[0].budgets.max-regression: must be above 0%',
     ],
     [
       'a misspelt runtime, with the known ones and the likely one',
@@ -309,6 +334,74 @@ describe('configuration', () => {
       expect((error as ConfigError).problems.length).toBeGreaterThanOrEqual(2);
       expect((error as Error).message).toMatch(/^custom\/perf\.yml is not valid:/);
     }
+  });
+
+  describe('limits before parsing', () => {
+    test('a file over 1 MiB is refused unread, naming the file and the limit', () => {
+      const file = join(dir, 'huge.yml');
+      writeFileSync(file, `${stringify(base())}# ${'x'.repeat(1024 * 1024)}\n`);
+      expect(() => loadConfig(file, { env: {} })).toThrow(
+        /huge\.yml is not valid:\n {2}- is over 1048576 bytes \(1 MiB\); a configuration is far smaller/,
+      );
+    });
+
+    test('a device is refused unread (/dev/zero never ends)', () => {
+      expect(() => loadConfig('/dev/zero', { env: {} })).toThrow(
+        /\/dev\/zero is not valid:\n {2}- is not a regular file/,
+      );
+    });
+
+    test.each([
+      ['YAML', 'many.yml', (keys: Record<string, number>) => stringify({ ...base(), ...keys })],
+      ['JSON', 'many.json', (keys: Record<string, number>) => JSON.stringify({ ...base(), ...keys })],
+    ])('%s with 20,000 keys (under 1 MiB) is refused by its key count, with one message', (_format, name, write) => {
+      const file = join(dir, name);
+      writeFileSync(file, write(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]))));
+      let error: unknown;
+      try {
+        loadConfig(file, { env: {} });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'has more than 10000 keys; a configuration of this action needs far fewer (is it the right file?)',
+      ]);
+      expect((error as ConfigError).message).toContain(name);
+    });
+
+    test.each([
+      [
+        'an anchor and its alias',
+        'region: us-east-1\nfunctions:\n  - &orders\n    name: orders\n  - *orders\n',
+        /line 3, column 5: YAML aliases and anchors \(&orders\) are not allowed/,
+      ],
+      [
+        'a billion laughs',
+        `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n${Array.from(
+          { length: 8 },
+          (_, i) =>
+            `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(',')}]`,
+        ).join('\n')}\n`,
+        /line 1, column 4: YAML aliases and anchors \(&a\) are not allowed/,
+      ],
+    ])('YAML with %s is refused as such, not as "not valid JSON"', (_what, text, message) => {
+      const file = join(dir, 'aliases.yml');
+      writeFileSync(file, text);
+      let error: unknown;
+      try {
+        loadConfig(file, { env: {} });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toContain('aliases.yml is not valid');
+      expect((error as ConfigError).problems).toHaveLength(1);
+      expect((error as ConfigError).problems[0]).toMatch(message);
+      expect((error as ConfigError).message).not.toMatch(/JSON/);
+    });
   });
 
   test('a YAML syntax error names the file and the line', () => {

@@ -3,9 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { probeBackend } from '../../src/gate/backend.js';
 import { startTestService, type TestService } from '../helpers/local-service.js';
 
-/** What the gate makes of an endpoint whose every answer is `body`, with status 200. */
-async function probeStandIn(body: string) {
-  const standIn = createServer((_request, response) => response.end(body));
+/** What the gate makes of an endpoint whose every answer is `body`, with `status`. */
+async function probeStandIn(body: string, status = 200) {
+  const standIn = createServer((_request, response) => {
+    response.statusCode = status;
+    response.end(body);
+  });
   await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
   try {
     return await probeBackend(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
@@ -49,6 +52,52 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
       const backend = await probeStandIn(body);
       expect(backend).toMatchObject({ kind: 'aws', statement: expect.stringContaining('Lambda-compatible endpoint') });
     }
+  });
+
+  test('the probe signs /local/info with the key of a service this process started, for the region it is given', async () => {
+    const info = svc.service.info();
+    expect(info.requireAuth).toBe(true);
+    expect((await fetch(`${svc.service.endpoint}/local/info`)).status).toBe(403);
+    expect(await probeBackend(svc.service.endpoint)).toMatchObject({ kind: 'local', limitations: info.limitations });
+    // Signed for a region the service does not answer for: refused, yet known as the local service
+    // by its answer's header (so no IAM role is asked for), with its facts unknown and said so.
+    expect(await probeBackend(svc.service.endpoint, 'eu-west-1')).toMatchObject({
+      kind: 'local',
+      cpuScaledByMemory: false,
+      statement: expect.stringContaining('refused to state its facts (HTTP 403)'),
+      limitations: [],
+    });
+  });
+
+  test("a service started elsewhere is probed with the runner's own key, as its --require-auth printed it", async () => {
+    const other = await startTestService({ cpuThrottle: false });
+    const saved = { ...process.env };
+    try {
+      const key = other.service.accessKey!;
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey });
+      delete process.env.AWS_SESSION_TOKEN;
+      const unregistered = other.service.endpoint.replace('127.0.0.1', 'localhost');
+      expect(await probeBackend(unregistered)).toMatchObject({
+        kind: 'local',
+        limitations: other.service.info().limitations,
+      });
+      process.env.AWS_SECRET_ACCESS_KEY = 'wrong';
+      expect(await probeBackend(unregistered)).toMatchObject({
+        kind: 'local',
+        statement: expect.stringContaining('refused'),
+      });
+    } finally {
+      process.env = saved;
+      await other.close();
+    }
+  });
+
+  test('a 403 from an endpoint whose key this process does not hold is another Lambda-compatible endpoint, not a crash', async () => {
+    const refused = JSON.stringify({ Type: 'User', message: 'Missing Authentication Token' });
+    expect(await probeStandIn(refused, 403)).toMatchObject({
+      kind: 'aws',
+      statement: expect.stringContaining('Lambda-compatible endpoint'),
+    });
   });
 
   test('AWS has neither', async () => {

@@ -6,6 +6,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
+import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 
 // CPU-bound work as a fixed number of arithmetic steps (a nanosecond or two each), with no
@@ -148,6 +149,44 @@ describe('the gate against the local Lambda service', () => {
     expect(variant.costChangePercent).toBeNull();
     // At most the environment pairs already running when the first one finished (concurrency 2), never the 40 of the cap.
     expect(fn.invocations.candidate).toBeLessThanOrEqual(2 * 6);
+    expect(await functionsLeft()).toEqual([]);
+  });
+
+  // Both builds alike is no excuse when they fail every call: the function never ran, so the gate
+  // cannot say it works, and it says why in Lambda's own words.
+  test.each([
+    [
+      'an export misspelt in both builds',
+      'index.handle',
+      /Runtime\.HandlerNotFound: index\.handle is undefined or not exported$/,
+    ],
+    [
+      'a handler file missing in both builds',
+      'main.handler',
+      /Runtime\.ImportModuleError: Error: Cannot find module 'main'$/,
+    ],
+  ])('%s fails the gate, naming the error and its message', async (_name, handler, said) => {
+    const config = project(spin(1000), spin(1000));
+    const report = await runGate({
+      config: { ...config, functions: [{ ...config.functions[0]!, handler }] },
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
+    const fn = report.functions[0]!;
+    expect(report.verdict).toBe('fail');
+    // One finding per exemplar called, each an error that fails.
+    const neverRuns = fn.reasons.filter((r) => r.about === 'never-runs');
+    expect(neverRuns.length).toBeGreaterThan(0);
+    for (const reason of neverRuns) {
+      expect(reason.kind).toBe('wrong-answer');
+      expect(reason.message).toMatch(
+        /^exemplar (two|six): both builds fail every call \(the candidate \d+ of \d+, the baseline \d+ of \d+\): /,
+      );
+      expect(reason.message).toMatch(said);
+    }
+    // What decides the exit code: failing error findings under the default --fail-on.
+    expect(failingReasons(report, DEFAULT_FAIL_ON)).toEqual(expect.arrayContaining(neverRuns));
+    expect(fn.reasons.filter((r) => r.kind === 'notice' && r.about === 'errors')).toEqual([]);
     expect(await functionsLeft()).toEqual([]);
   });
 

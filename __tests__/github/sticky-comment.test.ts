@@ -173,6 +173,66 @@ describe('the sticky PR comment', () => {
   });
 });
 
+describe("another workflow's comment", () => {
+  const PERF = 'acme/orders/.github/workflows/perf.yml';
+  const NIGHTLY = 'acme/orders/.github/workflows/nightly.yml';
+  const by = (workflow: string | undefined, verdict: Verdict, text = ''): string =>
+    `${commentMarker('perf.yml', verdict, workflow)}\n## ${verdict}${text}`;
+
+  test.each([
+    ['names another workflow', NIGHTLY],
+    ['names no workflow (an older marker)', undefined],
+  ])(
+    "by the same bot, with this key, that %s, is neither read nor overwritten; this workflow's own is updated",
+    async (_what, workflow) => {
+      const n = ++issue;
+      const foreign = {
+        id: 9100 + n,
+        issue: n,
+        body: by(workflow, 'pass', ' (nightly)'),
+        html_url: 'foreign',
+        user: GITHUB_ACTIONS_BOT,
+      };
+      github.comments.push(foreign);
+      const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml', workflow: PERF };
+      const seen: (CommentState | undefined)[] = [];
+      const render = (verdict: Verdict) => (previous: CommentState | undefined) => (
+        seen.push(previous),
+        by(PERF, verdict)
+      );
+      // on-change: the foreign "pass" is not this workflow's last verdict, so a first pass writes nothing.
+      expect((await upsertStickyComment(octokit, target, render('pass'), 'pass', 'on-change')).action).toBe('skipped');
+      const first = await upsertStickyComment(octokit, target, render('fail'), 'fail', 'always');
+      const second = await upsertStickyComment(octokit, target, render('pass'), 'pass', 'always');
+      expect([first.action, second.action]).toEqual(['created', 'updated']);
+      expect(second.url).toBe(first.url);
+      expect(foreign.body).toBe(by(workflow, 'pass', ' (nightly)'));
+      expect(github.requests.filter((r) => r === `PATCH /repos/acme/orders/issues/comments/${foreign.id}`)).toEqual([]);
+      expect(github.comments.filter((c) => c.issue === n).map((c) => c.body)).toEqual([
+        by(workflow, 'pass', ' (nightly)'),
+        by(PERF, 'pass'),
+      ]);
+      expect(seen[0]).toBeUndefined();
+    },
+  );
+
+  test('the marker names the workflow, URI-encoded, after the verdict; a marker that does not decode is no match and no crash', async () => {
+    expect(commentMarker('perf.yml', 'fail', 'acme/orders/.github/workflows/perf gate.yml')).toBe(
+      '<!-- lambda-perf-gate key=perf.yml verdict=fail workflow=acme%2Forders%2F.github%2Fworkflows%2Fperf%20gate.yml -->',
+    );
+    const n = ++issue;
+    github.comments.push({
+      id: 9300,
+      issue: n,
+      body: '<!-- lambda-perf-gate key=%E0%A4%A verdict=fail workflow=%ZZ -->',
+      html_url: 'broken',
+      user: GITHUB_ACTIONS_BOT,
+    });
+    const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml', workflow: PERF };
+    expect((await upsertStickyComment(octokit, target, by(PERF, 'fail'), 'fail', 'always')).action).toBe('created');
+  });
+});
+
 describe('a token that may not write comments', () => {
   test('a 403 on writing names the missing permission, pull-requests: write', async () => {
     github.forbidWrites = true;

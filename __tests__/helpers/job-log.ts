@@ -8,9 +8,13 @@ export interface JobLog {
   readonly stopped: boolean;
 }
 
+/** Every character .NET's `Char.IsWhiteSpace` takes, so its `Trim()`s trim; U+0085 (NEL) among them, unlike JavaScript's `\s`. */
+const DOTNET_WHITESPACE = '\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+const DOTNET_TRIM = new RegExp(`^[${DOTNET_WHITESPACE}]+|[${DOTNET_WHITESPACE}]+$`, 'g');
+
 /**
  * Reads output line by line (a CR breaks a line too) as the runner does: `::name::` at a line's
- * start after blanks, or `##[name]` anywhere, is a command, except between `::stop-commands::T`
+ * start after what .NET trims, or `##[name]` anywhere, is a command, except between `::stop-commands::T`
  * and `::T::`. Only a 32-hex-digit token counts as the guard's own stop: text cannot know it.
  */
 export function readJobLog(output: string): JobLog {
@@ -18,7 +22,7 @@ export function readJobLog(output: string): JobLog {
   const shown: string[] = [];
   let token: string | undefined;
   for (const line of output.split(/\r\n|\r|\n/)) {
-    const trimmed = line.trim();
+    const trimmed = line.replace(DOTNET_TRIM, '');
     if (token !== undefined) {
       if (trimmed === `::${token}::`) token = undefined;
       else shown.push(line);

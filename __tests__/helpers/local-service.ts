@@ -135,6 +135,8 @@ export interface RawRequest {
   /** Sign with the service's key (the SDK's own signer); default true when the service has one. */
   readonly sign?: boolean;
   readonly service?: 'lambda' | 'logs';
+  /** The region the signature is scoped to; the service's (us-east-1) by default. */
+  readonly region?: string;
 }
 
 /** One request over real HTTP, signed the way the SDK signs, for what the SDK will not send. */
@@ -145,7 +147,7 @@ export async function rawRequest(service: LocalLambda, request: RawRequest): Pro
   if (service.accessKey && request.sign !== false) {
     const signer = new SignatureV4({
       credentials: service.accessKey,
-      region: 'us-east-1',
+      region: request.region ?? 'us-east-1',
       service: request.service ?? 'lambda',
       sha256: NodeSha256,
     });

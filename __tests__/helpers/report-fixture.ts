@@ -382,3 +382,45 @@ export function scenarioReport(scenario: Scenario): GateReport {
     }
   }
 }
+
+/**
+ * The recommended 512 MB got 10% faster and cheaper, while 1024 MB got 12% slower: a regression
+ * (verdict fail) or, with a wider interval, inconclusive (issue 21: the headline quoted 512 MB).
+ */
+export function recommendedImprovedElsewhereSlower(outcome: 'regression' | 'inconclusive'): GateReport {
+  const base = scenarioReport('pass');
+  const fn = base.functions[0]!;
+  const [v256, v512, v1024] = fn.variants as [VariantResult, VariantResult, VariantResult];
+  const changed = (v: VariantResult, ratio: number, comparison: Partial<MetricComparison>): VariantResult => ({
+    ...v,
+    candidate: arm(v.baseline.warm.p50 * ratio, 0.75 * ratio),
+    comparisons: [
+      { ...v.comparisons[0]!, ratio, ciLow: ratio - 0.05, ciHigh: ratio + 0.05, ...comparison },
+      v.comparisons[1]!,
+    ],
+    costChangePercent: (ratio - 1) * 100,
+  });
+  const slower = changed(
+    v1024,
+    1.12,
+    outcome === 'regression' ? { outcome, pValue: 0.0001 } : { outcome, ciLow: 0.98, ciHigh: 1.3, pValue: 0.03 },
+  );
+  const verdict = outcome === 'regression' ? 'fail' : 'inconclusive';
+  const reasons = reasonsOf(
+    [{ kind: outcome, about: 'comparison', traffic: 'exemplars', variant: slower.id, metric: 'warm' }],
+    { variants: [v256, v512, slower], tolerance: 0.05 },
+  );
+  return {
+    ...base,
+    verdict,
+    summary: `orders: ${verdict}`,
+    functions: [
+      {
+        ...fn,
+        verdict,
+        reasons,
+        variants: [v256, changed(v512, 0.9, { outcome: 'no-regression', pValue: 0.99 }), slower],
+      },
+    ],
+  };
+}

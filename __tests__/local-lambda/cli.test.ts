@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { CLI, cli } from '../helpers/cli-process.js';
 import { zipOf } from '../helpers/local-service.js';
+import { signedGetHeaders } from '../../src/lambda/signed-get.js';
 
 const run = promisify(execFile);
 const awsVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
@@ -144,22 +145,27 @@ describe('lambda-perf-gate local-lambda', () => {
       const id = /^ {2}AWS_ACCESS_KEY_ID=(LPGL[0-9A-F]{16})$/.exec(lines[3] ?? '')?.[1];
       const secret = /^ {2}AWS_SECRET_ACCESS_KEY=(\S{40})$/.exec(lines[4] ?? '')?.[1];
       expect([endpoint, id, secret].every(Boolean)).toBe(true);
-      const list = (accessKeyId: string, secretAccessKey: string) =>
-        fetch(`${endpoint}/local/info`).then(async (info) => {
-          expect(((await info.json()) as { requireAuth: boolean }).requireAuth).toBe(true);
-          if (!hasAwsCli) return 'skipped';
-          const env = {
-            ...process.env,
-            AWS_ACCESS_KEY_ID: accessKeyId,
-            AWS_SECRET_ACCESS_KEY: secretAccessKey,
-            AWS_DEFAULT_REGION: 'us-east-1',
-            AWS_MAX_ATTEMPTS: '1',
-          };
-          return run('aws', ['lambda', 'list-functions', '--endpoint-url', endpoint], { env }).then(
-            () => 'served',
-            (error: { stderr: string }) => error.stderr,
-          );
-        });
+      // Its facts, too, are for the key's holder only.
+      const infoUrl = new URL('/local/info', endpoint);
+      expect((await fetch(infoUrl)).status).toBe(403);
+      const key = { accessKeyId: id!, secretAccessKey: secret! };
+      const info = await fetch(infoUrl, {
+        headers: signedGetHeaders(infoUrl, key, { region: 'us-east-1', service: 'lambda' }),
+      });
+      expect(((await info.json()) as { requireAuth: boolean }).requireAuth).toBe(true);
+      const list = (accessKeyId: string, secretAccessKey: string) => {
+        const env = {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: accessKeyId,
+          AWS_SECRET_ACCESS_KEY: secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_MAX_ATTEMPTS: '1',
+        };
+        return run('aws', ['lambda', 'list-functions', '--endpoint-url', endpoint], { env }).then(
+          () => 'served',
+          (error: { stderr: string }) => error.stderr,
+        );
+      };
       if (hasAwsCli) {
         expect(await list(id!, secret!)).toBe('served');
         expect(await list('x', 'y')).toMatch(/UnrecognizedClientException/);

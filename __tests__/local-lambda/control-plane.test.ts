@@ -254,6 +254,20 @@ describe("bad input gets Lambda's error, never a crash", () => {
       /Reserved keys used in this request: AWS_REGION/,
     ],
     [
+      "variables over Lambda's 4 KB in all",
+      { Environment: { Variables: { FIRST: 'x'.repeat(2048), SECOND: 'y'.repeat(2048) } } },
+      'InvalidParameterValueException',
+      400,
+      /exceeded the 4KB limit\. Size measured: 4107 bytes/,
+    ],
+    [
+      'a variable name that is not a shell name',
+      { Environment: { Variables: { 'BAD-NAME': 'x' } } },
+      'ValidationException',
+      400,
+      /Map keys must satisfy constraint/,
+    ],
+    [
       'a zip entry escaping the package',
       { Code: { ZipFile: zipOf({ '../evil.js': 'x' }) } },
       'InvalidParameterValueException',
@@ -262,6 +276,23 @@ describe("bad input gets Lambda's error, never a crash", () => {
     ],
   ])('%s', async (_label, overrides, name, status, message) => {
     await expectError(create(overrides), name, status, message);
+  });
+
+  test('UpdateFunctionConfiguration refuses a 3 MB variable as Lambda does, and the function keeps its variables', async () => {
+    const name = await deploy(t.client, HANDLER('kept'), { Environment: { Variables: { KEPT: 'yes' } } });
+    await expectError(
+      t.client.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: name,
+          Environment: { Variables: { HUGE: 'x'.repeat(3 * 1024 * 1024) } },
+        }),
+      ),
+      'InvalidParameterValueException',
+      400,
+      /exceeded the 4KB limit/,
+    );
+    const after = await t.client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    expect(after.Environment?.Variables).toEqual({ KEPT: 'yes' });
   });
 
   test('an unknown function is ResourceNotFoundException with its ARN', async () => {
@@ -279,7 +310,6 @@ describe("bad input gets Lambda's error, never a crash", () => {
   });
 
   test("malformed JSON and unknown operations get Lambda's error shape over raw HTTP", async () => {
-    const endpoint = t.service.endpoint;
     const bad = await rawRequest(t.service, {
       method: 'POST',
       path: '/2015-03-31/functions',
@@ -292,7 +322,7 @@ describe("bad input gets Lambda's error, never a crash", () => {
     const unknown = await rawRequest(t.service, { path: '/2015-03-31/event-source-mappings' });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-amzn-errortype')).toMatch(/^UnknownOperationException/);
-    const stillServing = await fetch(`${endpoint}/local/info`);
+    const stillServing = await rawRequest(t.service, { path: '/local/info' });
     expect(stillServing.status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { Cgroups } from '../../src/local-lambda/cgroups.js';
 import { Freezer } from '../../src/local-lambda/freezer.js';
 import type { ServiceInfo } from '../../src/local-lambda/service.js';
-import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+import { deploy, invoke, rawRequest, startTestService, type TestService } from '../helpers/local-service.js';
 
 // Busy for `ms` of this process's CPU time (not wall time), so the work is the same on any host.
 const BURN = [
@@ -32,7 +32,7 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
   let info: ServiceInfo;
   beforeAll(async () => {
     t = await startTestService();
-    info = (await (await fetch(`${t.service.endpoint}/local/info`)).json()) as ServiceInfo;
+    info = (await (await rawRequest(t.service, { path: '/local/info' })).json()) as ServiceInfo;
   });
   afterAll(() => t.close());
 

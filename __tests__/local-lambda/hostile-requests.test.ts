@@ -62,7 +62,7 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
     expect(await functionExists(name)).toBe(false);
   });
 
-  test('a foreign Host name (DNS rebinding to 127.0.0.1) gets 403 even on the open info page', async () => {
+  test('a foreign Host name (DNS rebinding to 127.0.0.1) gets 403 even on the info page, signed', async () => {
     const port = new URL(t.service.endpoint).port;
     for (const host of [
       `evil.example:${port}`,
@@ -70,11 +70,11 @@ describe('requests a web page can make are refused (CSRF, DNS rebinding)', () =>
       `localhost.evil.example:${port}`,
       `127.0.0.1:${Number(port) + 1}`,
     ]) {
-      const response = await rawRequest(t.service, { path: '/local/info', headers: { host }, sign: false });
+      const response = await rawRequest(t.service, { path: '/local/info', headers: { host } });
       expect([host, response.status]).toEqual([host, 403]);
     }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
-      const response = await rawRequest(t.service, { path: '/local/info', headers: { host }, sign: false });
+      const response = await rawRequest(t.service, { path: '/local/info', headers: { host } });
       expect([host, response.status]).toEqual([host, 200]);
     }
   });
@@ -173,7 +173,7 @@ describe('--require-auth: SigV4 against the key the service made', () => {
 
   test('the CloudWatch Logs client signs for "logs" and is verified too', async () => {
     const logs = new CloudWatchLogsClient({
-      region: 'eu-west-1',
+      region: 'us-east-1',
       endpoint: t.service.endpoint,
       credentials: t.service.accessKey!,
       maxAttempts: 1,
@@ -181,6 +181,66 @@ describe('--require-auth: SigV4 against the key the service made', () => {
     const groups = await logs.send(new DescribeLogGroupsCommand({}));
     logs.destroy();
     expect(groups.$metadata.httpStatusCode).toBe(200);
+  });
+
+  test.each([
+    [
+      'another region',
+      '/2015-03-31/functions',
+      { region: 'eu-west-1' },
+      /valid region: this service answers for us-east-1, not "eu-west-1"/,
+    ],
+    [
+      '"logs", for a Lambda operation',
+      '/2015-03-31/functions',
+      { service: 'logs' as const },
+      /correct service: 'lambda', not "logs"/,
+    ],
+  ])('a signature with the right key scoped to %s is refused', async (_what, path, scope, message) => {
+    const response = await rawRequest(t.service, { path, ...scope });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toMatch(/^InvalidSignatureException/);
+    expect(((await response.json()) as { message: string }).message).toMatch(message);
+    expect((await rawRequest(t.service, { path })).status).toBe(200);
+  });
+
+  test("/local/info, which names functions and environments, is for the key's holder only", async () => {
+    const unsigned = await rawRequest(t.service, { path: '/local/info', sign: false });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toMatch(/^MissingAuthenticationTokenException/);
+    expect(await unsigned.text()).not.toMatch(/liveEnvironments|functions/);
+    const signed = await rawRequest(t.service, { path: '/local/info' });
+    expect(signed.status).toBe(200);
+    expect(((await signed.json()) as { requireAuth: boolean }).requireAuth).toBe(true);
+  });
+
+  test('a CloudWatch Logs operation signed for "lambda" is refused', async () => {
+    const describe = (service: 'lambda' | 'logs') =>
+      rawRequest(t.service, {
+        method: 'POST',
+        path: '/',
+        service,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' },
+        body: '{}',
+      });
+    const refused = await describe('lambda');
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/correct service: 'logs', not "lambda"/);
+    expect((await describe('logs')).status).toBe(200);
+  });
+
+  test('UNSIGNED-PAYLOAD is refused for a request with a body (it could be swapped after signing), and accepted without one', async () => {
+    const unsigned = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    const withBody = await rawRequest(t.service, {
+      method: 'POST',
+      path: '/2015-03-31/functions/no-such-function/invocations',
+      headers: { ...unsigned, 'content-type': 'application/json' },
+      body: '{"swapped":true}',
+    });
+    expect(withBody.status).toBe(403);
+    expect(withBody.headers.get('x-amzn-errortype')).toMatch(/^InvalidSignatureException/);
+    expect(await withBody.text()).toMatch(/UNSIGNED-PAYLOAD is refused for a request with a body/);
+    expect((await rawRequest(t.service, { path: '/2015-03-31/functions', headers: unsigned })).status).toBe(200);
   });
 
   (hasAwsCli ? test : test.skip)(

@@ -1,6 +1,15 @@
 import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +80,7 @@ describe('no process outlives the service', () => {
           ? readdirSync(CLAIMS).filter((id) => readFileSync(join(CLAIMS, id), 'utf8') === String(doomed.service))
           : [];
       if (process.getuid?.() === 0) expect(claimsOf().length).toBeGreaterThan(0);
+      const hadGroups = cgroupsOf(doomed.service).length > 0;
       process.kill(doomed.service, 'SIGKILL');
       await exited;
       expect(await survivors(doomed.pids)).toEqual([]);
@@ -82,9 +92,51 @@ describe('no process outlives the service', () => {
       // Where it ran as root, the user ids it claimed are given back too (by its reaper).
       while (claimsOf().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(claimsOf()).toEqual([]);
+      // So are its cgroup directories, in every hierarchy: its own and its environments' groups.
+      if (hadGroups) {
+        while (cgroupsOf(doomed.service).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(cgroupsOf(doomed.service)).toEqual([]);
+      }
     },
     90_000,
   );
+
+  test('a new service removes what a service killed together with its reaper left: its cgroups and the processes in them', async () => {
+    const { doomed, exited } = await startDoomed('throttle');
+    const left = cgroupsOf(doomed.service);
+    if (!left.length) {
+      console.warn('Skipping: this host gives the service no cgroups.');
+      return;
+    }
+    const reaper = tree(doomed.service).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === '-e';
+      } catch {
+        return false;
+      }
+    });
+    expect(reaper).toBeDefined();
+    process.kill(reaper!, 'SIGKILL');
+    process.kill(doomed.service, 'SIGKILL');
+    await exited;
+    try {
+      // Nobody cleaned up: the groups stay, and the children the functions detached live on in them.
+      expect(cgroupsOf(doomed.service)).toEqual(left);
+      expect(doomed.pids.some(alive)).toBe(true);
+      // One that does not throttle CPU still sweeps the cpu hierarchy.
+      const next = await startLocalLambda({ cpuThrottle: false });
+      await next.stop();
+      expect(cgroupsOf(doomed.service)).toEqual([]);
+      expect(await survivors(doomed.pids)).toEqual([]);
+    } finally {
+      forceRemoveGroups(doomed.service);
+      for (const name of doomed.directories) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+      if (existsSync(CLAIMS))
+        for (const id of readdirSync(CLAIMS))
+          if (readFileSync(join(CLAIMS, id), 'utf8') === String(doomed.service))
+            rmSync(join(CLAIMS, id), { force: true });
+    }
+  }, 90_000);
 
   test('a function that kills the service with SIGKILL takes every runtime down with it', async () => {
     const { doomed, exited } = await startDoomed('patricide');
@@ -207,7 +259,34 @@ describe('no process outlives the gate', () => {
   );
 });
 
-/** The CPU cgroups this process's services made (named after its pid), under either hierarchy. */
+/** Whatever a test left in a dead service's cgroups: thawed, killed and removed. */
+function forceRemoveGroups(pid: number): void {
+  for (let round = 0; round < 50 && cgroupsOf(pid).length; round++) {
+    for (const root of cgroupsOf(pid)) {
+      let groups: string[];
+      try {
+        groups = readdirSync(root, { withFileTypes: true })
+          .filter((entry) => entry.isDirectory())
+          .map((entry) => join(root, entry.name));
+      } catch {
+        continue;
+      }
+      for (const group of [...groups, root]) {
+        try {
+          if (existsSync(join(group, 'freezer.state'))) writeFileSync(join(group, 'freezer.state'), 'THAWED');
+          for (const line of readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+            process.kill(Number(line), 'SIGKILL');
+          rmdirSync(group);
+        } catch {
+          // Not empty yet: the next round.
+        }
+      }
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+/** The cgroups a service made (named after its pid), in every hierarchy (cpu, freezer, pids; or v2's). */
 function cgroupsOf(pid: number): string[] {
   const found: string[] = [];
   for (const root of ['/sys/fs/cgroup', '/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct']) {
@@ -225,5 +304,5 @@ function cgroupsOf(pid: number): string[] {
     };
     walk(root, 2);
   }
-  return found.sort();
+  return [...new Set(found)].sort();
 }

@@ -97,6 +97,41 @@ const SAID: readonly [Finding, string][] = [
     'exemplar six: the candidate failed 1 of 40 invocations, the baseline 0 of 40 (Runtime.ExitError): too few to tell from chance; a rerun shows whether it persists',
   ],
   [
+    {
+      kind: 'wrong-answer',
+      about: 'never-runs',
+      exemplar: 'two',
+      candidate: {
+        failed: 6,
+        calls: 6,
+        errorType: 'Runtime.HandlerNotFound',
+        errorMessage: 'index.handle is undefined or not exported',
+      },
+      baseline: {
+        failed: 6,
+        calls: 6,
+        errorType: 'Runtime.HandlerNotFound',
+        errorMessage: 'index.handle is undefined or not exported',
+      },
+    },
+    'exemplar two: both builds fail every call (the candidate 6 of 6, the baseline 6 of 6): Runtime.HandlerNotFound: index.handle is undefined or not exported',
+  ],
+  [
+    {
+      kind: 'wrong-answer',
+      about: 'never-runs',
+      exemplar: 'two',
+      candidate: { failed: 6, calls: 6, errorType: 'Sandbox.Timedout' },
+      baseline: {
+        failed: 6,
+        calls: 6,
+        errorType: 'Runtime.ImportModuleError',
+        errorMessage: "Error: Cannot find module 'main'",
+      },
+    },
+    "exemplar two: both builds fail every call (the candidate 6 of 6, the baseline 6 of 6): the candidate with Sandbox.Timedout; the baseline with Runtime.ImportModuleError: Error: Cannot find module 'main'",
+  ],
+  [
     commandFinding({ outputTail: 'FAIL orders.test.js\n1 failing' }),
     'integration command "npm test" exited with 1 against the candidate; last output:\nFAIL orders.test.js\n1 failing',
   ],
@@ -141,6 +176,7 @@ describe('findings are data; the report puts them into words', () => {
       budget: true,
       'wrong-answers': true,
       errors: true,
+      'never-runs': true,
       'integration-command': true,
       'integration-incomplete': true,
       'measured-on': true,

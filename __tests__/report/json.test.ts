@@ -83,6 +83,26 @@ describe('a report file the renderers can trust', () => {
     expect(unexpectedText(parseReport(serializeReport(unboundedReport())))).toEqual([]);
   });
 
+  test("what a function's error said is text, whatever markup it holds", () => {
+    const report = sampleReport();
+    const failed = {
+      failed: 6,
+      calls: 6,
+      errorType: 'Runtime.UserCodeSyntaxError',
+      errorMessage: 'SyntaxError: Unexpected token `<` in <template> [line 1]',
+    };
+    const neverRuns = {
+      kind: 'wrong-answer',
+      about: 'never-runs',
+      exemplar: 'e',
+      candidate: failed,
+      baseline: failed,
+      message: 'exemplar e: both builds fail every call',
+    } as const;
+    const withIt = { ...report, functions: [{ ...report.functions[0]!, reasons: [neverRuns] }] };
+    expect(unexpectedText(parseReport(serializeReport(withIt)))).toEqual([]);
+  });
+
   test('markup where an id, a unit or a verdict belongs is named, field by field', () => {
     const report = sampleReport();
     const fn = report.functions[0]!;

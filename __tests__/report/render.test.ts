@@ -1,6 +1,6 @@
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { sampleReport } from '../helpers/report-fixture.js';
+import { recommendedImprovedElsewhereSlower, sampleReport, scenarioReport } from '../helpers/report-fixture.js';
 
 describe('the markdown report (the PR comment)', () => {
   const markdown = renderMarkdown(sampleReport(), { charts: true, key: 'lambda-perf.yml' });
@@ -95,5 +95,58 @@ describe('the terminal report', () => {
     expect(text).toContain('note: Local Lambda service: CPU is NOT throttled');
     expect(text).toMatch(/512MB-x86_64 \* +60\.0 -> 61\.2 +\+2\.0% \[-6\.0%, \+11\.0%\]/);
     expect(text).toContain('  - [regression] 256MB-x86_64: warm duration +23.4%');
+  });
+});
+
+describe('the headline quotes the variant that decided the verdict, by name', () => {
+  const headlineOf = (markdown: string): string =>
+    markdown.split('\n').find((line) => /^(✅|❌|⚠️) \*\*orders\*\*/.test(line))!;
+
+  test.each(['regression', 'inconclusive'] as const)(
+    'decided at 1024 MB (%s), not at the recommended 512 MB that got faster',
+    (outcome) => {
+      const line = headlineOf(renderMarkdown(recommendedImprovedElsewhereSlower(outcome)));
+      expect(line).toMatch(
+        /\*\*orders\*\* at 1024 MB: warm \+12% \[[^\]]+\], cost \+12% per million; recommend 512 MB /,
+      );
+      expect(line).not.toContain('-10.0%');
+    },
+  );
+
+  test('a pass quotes the recommended variant, and names it', () => {
+    expect(headlineOf(renderMarkdown(scenarioReport('pass')))).toMatch(
+      /^✅ \*\*orders\*\* at 512 MB: warm \+1\.0% \[[^\]]+\], cost \+2\.0% per million; recommend 512 MB /,
+    );
+  });
+});
+
+describe('the spreads ("environments differ by", "pairs within one by") are explained in plain words where they are shown', () => {
+  const plain =
+    'one execution environment runs the same code faster or slower than another by this much (a standard deviation)';
+
+  test('in the comment: under a finding above the fold that quotes them', () => {
+    const top = renderMarkdown(scenarioReport('inconclusive')).split('<details>')[0]!;
+    expect(top).toContain('environments differ by 9.0% (sd)');
+    expect(top).toContain(plain);
+  });
+
+  test("in the comment: once under the statistics' evidence column", () => {
+    const markdown = renderMarkdown(sampleReport());
+    const folded = markdown.split('<details><summary>Statistics')[1]!;
+    expect(folded).toContain('pairs within one by 2.0%');
+    expect(folded).toContain(plain);
+    expect(folded).toContain('back-to-back baseline and candidate calls on the same two environments');
+    expect(markdown.split(plain)).toHaveLength(2);
+  });
+
+  test('not where no spread is shown above the fold', () => {
+    expect(renderMarkdown(scenarioReport('pass')).split('<details>')[0]).not.toContain(plain);
+  });
+
+  test('in the terminal, under the finding that quotes them', () => {
+    const text = renderTerminal(scenarioReport('inconclusive'));
+    expect(text).toContain('environments differ by 9.0% (sd)');
+    expect(text).toContain(plain);
+    expect(renderTerminal(scenarioReport('pass'))).not.toContain(plain);
   });
 });

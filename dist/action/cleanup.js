@@ -58002,9 +58002,12 @@ function failingReasons(report, failOn) {
 function fail_on_parseFailOn(text) {
     const problems = [];
     const items = text.split(/[\s,]+/).filter(Boolean);
-    if (items.length === 1 && items[0] === 'none')
+    if (items.length && items.every((item) => item === 'none'))
         return { failOn: [], problems };
-    const failOn = items.filter((item) => {
+    const others = items.filter((item) => item !== 'none');
+    if (others.length < items.length)
+        problems.push(`"none" (never fail) cannot be combined with ${others.join(', ')}; give none alone, or only the categories`);
+    const failOn = others.filter((item) => {
         if (FAIL_ON.includes(item))
             return true;
         problems.push(`"${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
@@ -58047,6 +58050,10 @@ function unitsText(c) {
     const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
     return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
 }
+/** The two spreads of the evidence as the reports quote them, in the reader's words. */
+const SPREADS_EXPLAINED = '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
+/** Whether a text quotes the spreads, and so needs them explained beside it. */
+const quotesSpreads = (text) => /environments differ by|pairs within one by/.test(text);
 /** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
 function format_shortPercent(percent) {
     if (Number.isNaN(percent))
@@ -58082,14 +58089,30 @@ function format_changeWithInterval(c) {
 
 
 const warmOf = (v) => v.comparisons.find((c) => c.metric === 'warm');
-function headline_headline(f) {
-    const regressions = f.variants.filter((v) => warmOf(v)?.outcome === 'regression');
-    const worst = regressions.sort((a, b) => warmOf(b).ratio - warmOf(a).ratio)[0];
+/** The warm change's ratio, highest first; a variant without one last. */
+const slowestFirst = (a, b) => (warmOf(b)?.ratio ?? -Infinity) - (warmOf(a)?.ratio ?? -Infinity);
+/**
+ * The variant that decided the function's verdict: the worst warm regression (also one a label
+ * accepted); else, for a fail or an inconclusive verdict, the slowest variant a finding of that
+ * verdict names (a cold regression, a blown budget, an undecided comparison); else the
+ * recommended variant. A reader who sees the recommended variant's improvement while another
+ * variant regressed is misled about the pull request (issue 21).
+ */
+function decidingVariant(f) {
+    const worst = f.variants.filter((v) => warmOf(v)?.outcome === 'regression').sort(slowestFirst)[0];
+    if (worst)
+        return worst;
+    const decisive = f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
+    const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+    const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
+    if (decided)
+        return decided;
     const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
-    const variant = worst ??
-        (recommended && warmOf(recommended) ? recommended : undefined) ??
-        f.variants.find((v) => warmOf(v)) ??
-        f.variants[0];
+    return ((recommended && warmOf(recommended) ? recommended : undefined) ?? f.variants.find((v) => warmOf(v)) ?? f.variants[0]);
+}
+function headline_headline(f) {
+    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+    const variant = decidingVariant(f);
     const warm = variant ? warmOf(variant) : undefined;
     return {
         ...(variant ? { variant } : {}),
@@ -58140,9 +58163,8 @@ function headlineText(f, h = headline_headline(f)) {
             : h.warm
                 ? changeWithInterval(h.warm)
                 : 'no comparison');
-    const at = usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended
-        ? ` at ${variantLabel(h.variant, f)}`
-        : '';
+    // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
+    const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
     const recommended = h.recommended
         ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
         : '';
@@ -58267,7 +58289,7 @@ function sinceLastRun(previous, current) {
 
 /** When the sticky comment is written: every run, when the verdict changes, on a failure, or never (see upsertStickyComment). */
 const sticky_comment_COMMENT_MODES = (/* unused pure expression or super */ null && (['always', 'on-change', 'on-failure', 'never']));
-const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+) -->/;
+const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->/;
 /** The author of comments written with a workflow's GITHUB_TOKEN. */
 const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 /**
@@ -58292,9 +58314,10 @@ async function commentAuthor(octokit) {
  * differs from the comment's (and creates none for a pass); `on-failure` writes on a failure and
  * afterwards keeps an existing comment current; `never` writes nothing.
  *
- * Only a comment the token's own identity wrote counts as the gate's: anyone can post the marker,
- * and such a comment is neither updated (which would fail, or edit someone else's words) nor read
- * for the previous verdict.
+ * Only a comment the token's own identity wrote, whose marker names this workflow, counts as the
+ * gate's: anyone can post the marker, and every workflow of the repository writes as the same bot.
+ * Another's comment is neither updated (which would fail, or overwrite someone else's words) nor
+ * read for the previous verdict.
  *
  * `body` may be a function of what the existing comment showed (its hidden state line, read
  * strictly; undefined when there is no comment or no state that parses), so the new comment can
@@ -58314,7 +58337,9 @@ async function upsertStickyComment(octokit, target, body, verdict, mode) {
         if (comment.user?.login.toLowerCase() !== author.toLowerCase())
             return false;
         const match = MARKER.exec(comment.body ?? '');
-        return match !== null && decodeURIComponent(match[1] ?? '') === target.key;
+        return (match !== null &&
+            decoded(match[1]) === target.key &&
+            (decoded(match[3]) || undefined) === (target.workflow || undefined));
     });
     const previousVerdict = existing ? MARKER.exec(existing.body ?? '')?.[2] : undefined;
     const write = mode === 'always' ||
@@ -58345,6 +58370,17 @@ async function upsertStickyComment(octokit, target, body, verdict, mode) {
     }
     catch (error) {
         throw writeRefused(error);
+    }
+}
+/** A marker's field as written (URI-encoded); undefined when it is absent or does not decode. */
+function decoded(field) {
+    if (field === undefined)
+        return undefined;
+    try {
+        return decodeURIComponent(field);
+    }
+    catch {
+        return undefined;
     }
 }
 /** A 403 on writing says which permission is missing; other errors pass unchanged. */
@@ -58391,6 +58427,17 @@ const inputs_INPUT = {
     buildOutput: 'build-output',
     acceptedRegressionLabel: 'accepted-regression-label',
 };
+/** The inputs that describe the one function of inline mode, in the order they are named. */
+const INLINE_ONLY = [
+    inputs_INPUT.function,
+    inputs_INPUT.template,
+    inputs_INPUT.runtime,
+    inputs_INPUT.handler,
+    inputs_INPUT.baseline,
+    inputs_INPUT.memory,
+    inputs_INPUT.budgets,
+    inputs_INPUT.exemplars,
+];
 const DEFAULT_ACCEPTED_REGRESSION_LABEL = 'perf-regression-accepted';
 const OUTPUT = {
     verdict: 'verdict',
@@ -58469,8 +58516,15 @@ function readInputs(get) {
         };
     }
     const label = value(inputs_INPUT.acceptedRegressionLabel) ?? DEFAULT_ACCEPTED_REGRESSION_LABEL;
+    const mode = oneOf(inputs_INPUT.mode, ['measure', 'comment'], 'measure');
+    // Read only in place of a file: beside one they would change nothing, and a reader expects them to.
+    const unread = inline || mode === 'comment' ? [] : INLINE_ONLY.filter((name) => value(name) !== undefined);
+    if (unread.length) {
+        const [subject, verb, pronoun] = unread.length === 1 ? [`input ${unread[0]}`, 'is', 'it'] : [`inputs ${unread.join(', ')}`, 'are', 'them'];
+        problems.push(`${subject}: ${verb} read only in place of a config file (with ${inputs_INPUT.candidate}, or with ${inputs_INPUT.build} and one of ${inputs_INPUT.function}, ${inputs_INPUT.template}, ${inputs_INPUT.runtime}, ${inputs_INPUT.handler}), but this run reads the config file ${value(inputs_INPUT.config) ?? 'lambda-perf.yml'} (the ${inputs_INPUT.config} input); set ${pronoun} in that file, or give ${inputs_INPUT.candidate} and ${inputs_INPUT.baseline} to measure without a file`);
+    }
     const inputs = {
-        mode: oneOf(inputs_INPUT.mode, ['measure', 'comment'], 'measure'),
+        mode,
         config: value(inputs_INPUT.config) ?? 'lambda-perf.yml',
         ...(inline ? { inline } : {}),
         githubToken: value(inputs_INPUT.githubToken) ?? '',
@@ -58828,10 +58882,13 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/workflow-commands.ts
 
 /**
- * What the runner takes for a workflow command: `::name::` at the start of a line (after blanks),
- * or the old `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF.
+ * What the runner takes for a workflow command: `::name::` at the start of a line, or the old
+ * `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF. Before the `::` it
+ * trims every character .NET's `TrimStart()` trims (Char.IsWhiteSpace), listed here because
+ * JavaScript's `\s` misses U+0085 (NEL); `\s` also takes U+FEFF, which .NET keeps, and so does
+ * this list: one blank too many only stops commands around a harmless line.
  */
-const COMMAND = /^\s*::|##\[/;
+const COMMAND = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*::|##\[/;
 const LINE_BREAK = /\r\n|\r|\n/;
 /** Whether the runner would act on a line of `text` as a workflow command. */
 function carriesCommand(text) {
@@ -62309,11 +62366,14 @@ class Redactor {
     pattern;
     /** A redactor for the values of the secret-looking variables in `env`. */
     static fromEnvironment(env) {
-        const redactor = new Redactor();
+        return new Redactor().addEnvironment(env);
+    }
+    /** Adds the values of the secret-looking variables in `env`. */
+    addEnvironment(env) {
         for (const [name, value] of Object.entries(env))
             if (value !== undefined && isSecretName(name))
-                redactor.add(value);
-        return redactor;
+                this.add(value);
+        return this;
     }
     /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
     add(value) {

@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5529);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9203);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5529:
+/***/ 9203:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38674,6 +38674,27 @@ const RESERVED_VARIABLES = new Set([
     'LAMBDA_TASK_ROOT',
     'LAMBDA_RUNTIME_DIR',
 ]);
+/**
+ * Lambda's pattern for an environment variable's name, [a-zA-Z]([a-zA-Z0-9_])+, but taking one
+ * letter alone too (whether Lambda refuses it is not documented).
+ */
+const VARIABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
+const VARIABLES_LIMIT_BYTES = 4096;
+/** Refuses what Lambda refuses: a malformed or reserved name, or more than 4 KB in all. */
+function checkVariables(variables) {
+    const malformed = Object.keys(variables).find((key) => !VARIABLE_NAME.test(key));
+    if (malformed !== undefined)
+        throw validationError('environment.variables', malformed, 'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]');
+    const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
+    if (reserved.length) {
+        throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
+    }
+    const bytes = Object.entries(variables).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+    if (bytes > VARIABLES_LIMIT_BYTES) {
+        throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: ${bytes} bytes of names and values.`);
+    }
+}
 const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
 /** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
 function parseFunctionReference(raw, queryQualifier) {
@@ -39011,10 +39032,7 @@ class FunctionStore {
         const variables = environment === undefined
             ? (base?.variables ?? {})
             : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
-        const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
-        if (reserved.length) {
-            throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
-        }
+        checkVariables(variables);
         const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
         if (!Array.isArray(architectures) ||
             architectures.length !== 1 ||
@@ -39776,6 +39794,36 @@ function localRoutes(store, faults, info) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
+/**
+ * Said on every answer of the service's main port, refusals too: a gate without the key still
+ * learns that the endpoint is the local service (and so needs no IAM role), though not its facts.
+ */
+const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
+/** The service's facts, as `info()` and GET /local/info give them. */
+function describeService(parts, endpoint) {
+    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+    return {
+        endpoint,
+        region,
+        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+        cpuThrottling: throttle.status,
+        freezing: freezer.status,
+        environmentLimits: limits.status,
+        limitations: [
+            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+            ...limits.status.limitations,
+        ],
+        environments: pool.size,
+        liveEnvironments: pool.describe(),
+        faults: faults.current,
+        requireAuth: accessKey !== undefined,
+        isolation: isolation.status,
+        logs: logs.usage,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -39867,9 +39915,10 @@ function parseAmzDate(value) {
 const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
 /**
  * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
- * send) against the one key this service accepts. Returns why it fails, or undefined.
+ * send) against the one key this service accepts and the scope it answers for. Returns why it
+ * fails, or undefined.
  */
-function verifySignature(request, key, now = Date.now()) {
+function verifySignature(request, key, expected, now = Date.now()) {
     const headers = headerValues(request.rawHeaders);
     const authorization = headers.get('authorization')?.[0];
     if (!authorization)
@@ -39883,6 +39932,17 @@ function verifySignature(request, key, now = Date.now()) {
     const [accessKeyId, day, region, service] = scope;
     if (accessKeyId !== key.accessKeyId)
         return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    // A signature for another region or service is not one for this service (AWS refuses it too).
+    if (region !== expected.region)
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential should be scoped to a valid region: this service answers for ${expected.region}, not ${JSON.stringify(region)}.`,
+        };
+    if (service !== expected.service)
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential should be scoped to correct service: '${expected.service}', not ${JSON.stringify(service)}.`,
+        };
     const signedNames = parsed.signedHeaders.split(';');
     if (!signedNames.includes('host'))
         return incomplete("'Host' must be a signed header.");
@@ -39912,6 +39972,12 @@ function verifySignature(request, key, now = Date.now()) {
     }
     const bodyHash = sha256Hex(request.body);
     const declaredHash = headers.get('x-amz-content-sha256')?.[0];
+    // An unsigned payload would let the body be swapped after signing: only a request without one may say so.
+    if (declaredHash === 'UNSIGNED-PAYLOAD' && request.body.length > 0)
+        return {
+            type: 'InvalidSignatureException',
+            message: 'x-amz-content-sha256 UNSIGNED-PAYLOAD is refused for a request with a body: sign the body (its SHA-256).',
+        };
     if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
         return {
             type: 'InvalidSignatureException',
@@ -40161,6 +40227,7 @@ async function handleLogs(logsApi, request, target, body) {
 
 
 
+
 const FUNCTIONS = '/2015-03-31/functions';
 /**
  * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
@@ -40183,24 +40250,24 @@ function requestHandler(state) {
             request.resume();
             throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
         }
-        // Service facts, so that a client can tell it is talking to the local service before it signs,
-        // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-        const open = method === 'GET' &&
-            (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
+        // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
+        // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
+        const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
         if (accessKey && !open && !header(request, 'authorization')) {
             request.resume();
             throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
         }
         const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+        const target = header(request, 'x-amz-target');
+        const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
         if (accessKey && !open) {
             if (body === undefined)
                 throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey);
+            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey, { region: state.region, service: logs ? 'logs' : 'lambda' });
             if (failure)
                 throw new LambdaServiceError(failure.type, failure.message);
         }
-        const target = header(request, 'x-amz-target');
-        if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX))
+        if (logs)
             return handleLogs(logsApi, request, target, body);
         if (url.pathname.startsWith(FUNCTIONS)) {
             const fault = faults.requestFault();
@@ -40226,6 +40293,7 @@ function requestHandler(state) {
 function send(response, reply, requestId) {
     response.writeHead(reply.status, {
         'x-amzn-RequestId': requestId,
+        [LOCAL_SERVICE_HEADER]: '1',
         ...reply.headers,
         'content-length': reply.body.length,
     });
@@ -40272,6 +40340,7 @@ function isAlive(pid) {
 
 
 
+const SWEEP_ORDER = ['freezer', 'pids', 'cpu'];
 /**
  * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
  * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
@@ -40283,12 +40352,21 @@ class Cgroups {
     counter = 0;
     constructor(wanted, mount = '/sys/fs/cgroup') {
         const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
+        // Dead services' groups go from every hierarchy this service might use, wanted or not (the one
+        // before it may have throttled CPU where this one does not); the freezer's first, since a
+        // frozen process dies only once thawed.
+        for (const controller of SWEEP_ORDER)
+            sweepStaleGroups(...v1Parent(mount, controller));
         for (const controller of wanted) {
             const placement = v2?.get(controller) ?? openV1Root(mount, controller);
             this.placements.set(controller, placement);
             if ('root' in placement)
                 this.roots.add(placement.root);
         }
+    }
+    /** This service's own directory in each hierarchy, with its environments' groups inside. */
+    get directories() {
+        return [...this.roots];
     }
     /** The cgroup version serving a controller, or undefined with the reason it is not available. */
     version(controller) {
@@ -40341,6 +40419,10 @@ class EnvironmentCgroup {
         this.directories = directories;
         this.created = created;
         this.versionOf = versionOf;
+    }
+    /** The directories of the groups (one per hierarchy), to remove once the environment is gone. */
+    get paths() {
+        return [...this.created];
     }
     /** The `cgroup.procs` files the environment's first process writes its pid to. */
     get procsFiles() {
@@ -40443,14 +40525,18 @@ function openV2Root(mount, wanted) {
         removeDirectory(root);
     return placements;
 }
-function openV1Root(mount, controller) {
+/** Where this process's v1 group of a controller is, and whether that controller is there at all. */
+function v1Parent(mount, controller) {
     const own = ownCgroupPath(controller);
     const hierarchy = (0,external_node_path_.join)(mount, controller);
     const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
-    if (own === undefined || !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe)))
+    return [(0,external_node_path_.join)(hierarchy, own ?? '.'), own !== undefined && (0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe))];
+}
+function openV1Root(mount, controller) {
+    const [parent, found] = v1Parent(mount, controller);
+    if (!found)
         return { reason: `no cgroup ${controller} controller was found` };
-    sweepStaleGroups((0,external_node_path_.join)(hierarchy, own));
-    const root = (0,external_node_path_.join)(hierarchy, own, groupName());
+    const root = (0,external_node_path_.join)(parent, groupName());
     try {
         (0,external_node_fs_.mkdirSync)(root);
         return { version: 1, root };
@@ -40471,10 +40557,76 @@ function removeGroupTree(root) {
     removeDirectory(root);
 }
 /**
- * Removes the groups of services that died without cleaning up (killed, say): their process is
- * gone and no process is left in them. Best effort; a group still in use stays.
+ * Empties a dead service's group tree and removes it: what is still in it belongs to an
+ * environment of that service (its reaper died with it, say), so it is thawed and killed.
  */
-function sweepStaleGroups(parent) {
+function removeStaleTree(root) {
+    const groups = [root];
+    try {
+        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
+            if (entry.isDirectory())
+                groups.unshift((0,external_node_path_.join)(root, entry.name));
+    }
+    catch {
+        return;
+    }
+    for (const group of groups) {
+        // A frozen process takes its SIGKILL only once thawed (v1 freezer.state, v2 cgroup.freeze).
+        for (const [file, value] of [
+            ['freezer.state', 'THAWED'],
+            ['cgroup.freeze', '0'],
+        ])
+            if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(group, file)))
+                writeQuietly((0,external_node_path_.join)(group, file), value);
+        for (let round = 0; round < 50 && !tryRemove(group); round++) {
+            for (const pid of processesIn(group))
+                killQuietly(pid);
+            Atomics.wait(PAUSE, 0, 0, 10);
+        }
+    }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+function processesIn(group) {
+    try {
+        return (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    }
+    catch {
+        return [];
+    }
+}
+function killQuietly(pid) {
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        // Gone meanwhile.
+    }
+}
+function writeQuietly(file, value) {
+    try {
+        (0,external_node_fs_.writeFileSync)(file, value);
+    }
+    catch {
+        // The kernel refused it; removing the group then fails and it stays.
+    }
+}
+function tryRemove(directory) {
+    try {
+        (0,external_node_fs_.rmdirSync)(directory);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'ENOENT';
+    }
+}
+/**
+ * Removes the groups of services that died without cleaning up (killed with their reaper, say):
+ * their process is gone, so whatever is left in them is killed. Best effort; a group the kernel
+ * will not let go of stays.
+ */
+function sweepStaleGroups(parent, found = true) {
+    if (!found)
+        return;
     let entries;
     try {
         entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
@@ -40486,7 +40638,7 @@ function sweepStaleGroups(parent) {
         const pid = Number(name.split('-')[3]);
         if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
             continue;
-        removeGroupTree((0,external_node_path_.join)(parent, name));
+        removeStaleTree((0,external_node_path_.join)(parent, name));
     }
 }
 function removeDirectory(directory) {
@@ -40586,13 +40738,84 @@ function unthrottled(reason, spread) {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-launch.ts
+
+
+/**
+ * Where the service's own set-up finds its programs. Never the function's PATH nor the
+ * service's: the set-up runs as root, and a directory a function can write to must not be on it.
+ */
+const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+/** The file descriptor on which an environment's first process receives the runtime's variables. */
+const VARIABLES_FD = 4;
+/** The absolute path of a system program, found on SYSTEM_PATH. */
+function systemProgram(name) {
+    for (const directory of SYSTEM_PATH.split(':')) {
+        const path = (0,external_node_path_.join)(directory, name);
+        try {
+            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+            return path;
+        }
+        catch {
+            // Not here.
+        }
+    }
+    throw new Error(`${name} was not found in ${SYSTEM_PATH}`);
+}
+/**
+ * The whole environment of the set-up steps (enrolment, mounts, dropping privileges): a fixed PATH,
+ * the C locale and the environment's marker (the reaper finds its processes by it). No variable of
+ * the function is among them, so none (PATH, LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, IFS ...) can
+ * change how a program run as root behaves.
+ */
+function setUpVariables(marker) {
+    return { PATH: SYSTEM_PATH, LC_ALL: 'C', [marker[0]]: marker[1] };
+}
+/**
+ * The last step, run as the environment's user: it reads the runtime's variables from
+ * VARIABLES_FD, closes it, enters the code directory and becomes the runtime. The variables travel
+ * on a pipe, not on a command line, where any local user could read them in /proc.
+ */
+function handOver(runtime, taskRoot) {
+    const script = [
+        `variables=$(${systemProgram('cat')} <&${VARIABLES_FD}) || exit 126`,
+        `exec ${VARIABLES_FD}<&-`,
+        'cd -- "$1" || exit 126',
+        'shift',
+        'eval "$variables" || exit 126',
+        'exec "$@"',
+    ].join('\n');
+    return [systemProgram('sh'), ['-c', script, 'lambda-runtime', taskRoot, runtime[0], ...runtime[1]]];
+}
+/** The runtime's variables as the shell statements handOver evaluates. */
+function variablesScript(variables) {
+    const lines = [];
+    for (const [key, value] of Object.entries(variables)) {
+        if (value === undefined)
+            continue;
+        // Lambda's key pattern; the service refuses others at CreateFunction, so this is a backstop.
+        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key))
+            throw new Error(`not a valid environment variable name: ${key}`);
+        lines.push(`export ${key}='${value.replaceAll("'", "'\\''")}'`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
+
 
 
 
 
 /** Lambda's cap on processes and threads per execution environment. */
 const MAX_PROCESSES = 1024;
+/**
+ * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
+ * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
+ * still works but leaves nothing for another environment, nor on the host.
+ */
+const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
+const OTHER_PLACE_MB = 64;
 /**
  * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
  * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
@@ -40610,7 +40833,7 @@ class LimitsPolicy {
         const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
         const processCap = cgroups.version('pids') !== undefined;
         const tmp = privateTmp
-            ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it.`
             : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
         const cap = processCap
             ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -40642,21 +40865,28 @@ class LimitsPolicy {
             };
         }
         const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
+        const mount = systemProgram('mount');
         // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
         // over /tmp as a whole, all inside a mount namespace of the environment's own.
         const steps = [
-            `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+            `${mount} -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
             ...binds.flatMap((path) => {
                 const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
-                return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+                return [
+                    `${systemProgram('mkdir')} -p ${inside}`,
+                    `${mount} --bind ${quote(path)} ${inside}`,
+                    `${mount} -o remount,bind,ro ${inside}`,
+                ];
             }),
-            `mount --move ${quote(directory)} /tmp`,
+            `${mount} --move ${quote(directory)} /tmp`,
+            // Code also writes to these by name; each environment gets its own, gone with it.
+            ...OTHER_TEMPORARY_PLACES.filter((place) => (0,external_node_fs_.existsSync)(place)).map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
         ];
         return {
             variables: {},
             wrap: (command, procsFiles) => {
                 const [file, args] = enrolThen(command, procsFiles, steps);
-                return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+                return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
             },
             remove,
         };
@@ -40675,13 +40905,19 @@ function enrolThen(command, procsFiles, steps) {
     const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
         .map((step) => `${step} || exit 126`)
         .join('\n');
-    return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+    return [systemProgram('sh'), ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
 }
 function quote(text) {
     return `'${text.replaceAll("'", "'\\''")}'`;
 }
 function canMountPrivateTmp() {
-    const probe = (0,external_node_child_process_.spawnSync)('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'], { stdio: 'ignore', timeout: 5000 });
+    let probe;
+    try {
+        probe = (0,external_node_child_process_.spawnSync)(systemProgram('unshare'), ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'], { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } });
+    }
+    catch {
+        return false;
+    }
     return probe.status === 0;
 }
 
@@ -41067,6 +41303,7 @@ function userMemory(uid) {
 
 
 
+
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
 const INIT_LIMIT_MS = 10_000;
@@ -41130,7 +41367,15 @@ class ExecutionEnvironment {
     /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
     static async start(spec, services) {
         const environment = new ExecutionEnvironment(spec, services);
-        await environment.boot();
+        try {
+            await environment.boot();
+        }
+        catch (error) {
+            // A runtime that could not be started (spawn threw, say) must not keep its Runtime API
+            // listening, nor its groups and /tmp: the service could not stop, nor the host reclaim them.
+            environment.kill();
+            throw error;
+        }
         return environment;
     }
     get alive() {
@@ -41232,29 +41477,36 @@ class ExecutionEnvironment {
             services.clients.directory,
         ]);
         this.identity = services.isolation?.identityFor(spec.codeDirectory);
-        // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
-        // user is the last step before the runtime, so INIT and everything after run as that user.
+        // The set-up (groups, mounts) runs as the service's user, in a clean environment and outside the
+        // code directory; dropping to the environment's own user comes before anything of the function's
+        // (its variables, its directory), so INIT and everything after run as that user.
+        const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, spec.codeDirectory);
         const runtime = this.identity
             ? [
-                'setpriv',
+                systemProgram('setpriv'),
                 [
                     `--reuid=${this.identity.uid}`,
                     `--regid=${this.identity.gid}`,
                     '--clear-groups',
-                    runnableByOthers(command[0]),
-                    ...command[1],
+                    handover[0],
+                    ...handover[1],
                 ],
             ]
-            : command;
+            : handover;
         // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
         const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
+        const marker = ['AWS_LAMBDA_LOG_STREAM_NAME', this.logStream];
         const child = (0,external_node_child_process_.spawn)(file, args, {
-            cwd: spec.codeDirectory,
-            env: { ...this.processEnvironment(address), ...this.limits.variables },
+            cwd: '/',
+            env: setUpVariables(marker),
             // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
-            stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+            // fd 4 carries the runtime's variables to the last step, which runs as the environment's user.
+            stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
             detached: true,
         });
+        const variables = child.stdio[VARIABLES_FD];
+        variables?.on('error', () => undefined);
+        variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
         this.child = child;
         this.freeze = services.freezer.attach(this.cgroup, child.pid);
         if (child.pid) {
@@ -41263,8 +41515,9 @@ class ExecutionEnvironment {
             services.reaper?.track({
                 id: this.id,
                 pgid: child.pid,
-                marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`,
+                marker: marker.join('='),
                 ...(procsFile ? { cgroupProcs: procsFile } : {}),
+                ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
                 ...(this.identity ? { uid: this.identity.uid } : {}),
                 ...(thaw ? { thaw } : {}),
             });
@@ -41886,10 +42139,12 @@ class Freezer {
  */
 const REAPER_SOURCE = String.raw `'use strict';
 const { readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } = require('node:fs');
-const { dirname } = require('node:path');
+const { dirname, join } = require('node:path');
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
 const environments = new Map();
 const paths = new Set();
+// The service's own cgroup directories: emptied of their environments' groups, then removed.
+const groups = new Set();
 // Claims (of user ids) are files holding the service's pid; one another service took over is not ours.
 const claims = new Set();
 const servicePid = String(process.ppid);
@@ -41920,6 +42175,11 @@ function sweep(environment) {
     if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
   }
   if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
+  for (const group of environment.groups || []) try { rmdirSync(group); } catch {}
+}
+function removeGroup(root) {
+  try { for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) try { rmdirSync(join(root, entry.name)); } catch {} } catch {}
+  try { rmdirSync(root); } catch {}
 }
 let pending = '';
 process.stdin.setEncoding('utf8');
@@ -41934,12 +42194,14 @@ process.stdin.on('data', (text) => {
     if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
     else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
     else if (verb === 'path') paths.add(argument);
+    else if (verb === 'group') groups.add(argument);
     else if (verb === 'claim') claims.add(argument);
   }
 });
 function finish() {
   for (const environment of environments.values()) sweep(environment);
   for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
+  for (const root of groups) removeGroup(root);
   for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
   process.exit(0);
 }
@@ -41979,6 +42241,10 @@ class Reaper {
     /** A directory to remove when the service goes, however it goes. */
     removeOnExit(path) {
         this.send('path', path);
+    }
+    /** A cgroup directory of the service's (cgroupfs takes rmdir only) to remove when the service goes. */
+    removeGroupOnExit(directory) {
+        this.send('group', directory);
     }
     /**
      * A claim file (holding the service's pid) to remove when the service goes, after its
@@ -42099,6 +42365,8 @@ function assembleService(options) {
     reaper.removeOnExit(codeRoot);
     reaper.removeOnExit(clients.directory);
     reaper.removeOnExit(limits.directory);
+    for (const directory of cgroups.directories)
+        reaper.removeGroupOnExit(directory);
     const pool = new EnvironmentPool({ clients, cgroups, throttle, freezer, limits, logs, reaper, isolation }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 });
     const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
     const events = new EventQueue({
@@ -42140,31 +42408,6 @@ function releaseComponents(parts) {
     isolation.release();
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
-/** The service's facts, as `info()` and GET /local/info give them. */
-function describeService(parts, endpoint) {
-    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
-    return {
-        endpoint,
-        region,
-        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
-        cpuThrottling: throttle.status,
-        freezing: freezer.status,
-        environmentLimits: limits.status,
-        limitations: [
-            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
-            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
-            ...limits.status.limitations,
-        ],
-        environments: pool.size,
-        liveEnvironments: pool.describe(),
-        faults: faults.current,
-        requireAuth: accessKey !== undefined,
-        isolation: isolation.status,
-        logs: logs.usage,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/local-lambda/service.ts
 
 
@@ -42191,7 +42434,7 @@ async function startLocalLambda(options = {}) {
         ...invokeRoutes(invoker),
         ...localRoutes(store, faults, info),
     ];
-    const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
+    const handle = requestHandler({ routes, faults, logsApi, accessKey, region: parts.region, bound: () => bound });
     const server = (0,external_node_http_.createServer)(answerWith(handle));
     const release = () => releaseComponents(parts);
     const bindHost = options.host ?? '127.0.0.1';
@@ -42298,11 +42541,14 @@ class Redactor {
     pattern;
     /** A redactor for the values of the secret-looking variables in `env`. */
     static fromEnvironment(env) {
-        const redactor = new Redactor();
+        return new Redactor().addEnvironment(env);
+    }
+    /** Adds the values of the secret-looking variables in `env`. */
+    addEnvironment(env) {
         for (const [name, value] of Object.entries(env))
             if (value !== undefined && isSecretName(name))
-                redactor.add(value);
-        return redactor;
+                this.add(value);
+        return this;
     }
     /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */
     add(value) {
@@ -42353,10 +42599,13 @@ function escapeRegExp(text) {
 ;// CONCATENATED MODULE: ./src/workflow-commands.ts
 
 /**
- * What the runner takes for a workflow command: `::name::` at the start of a line (after blanks),
- * or the old `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF.
+ * What the runner takes for a workflow command: `::name::` at the start of a line, or the old
+ * `##[name]` anywhere in it. It reads a line break at a CR as well as at an LF. Before the `::` it
+ * trims every character .NET's `TrimStart()` trims (Char.IsWhiteSpace), listed here because
+ * JavaScript's `\s` misses U+0085 (NEL); `\s` also takes U+FEFF, which .NET keeps, and so does
+ * this list: one blank too many only stops commands around a harmless line.
  */
-const COMMAND = /^\s*::|##\[/;
+const COMMAND = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*::|##\[/;
 const LINE_BREAK = /\r\n|\r|\n/;
 /** Whether the runner would act on a line of `text` as a workflow command. */
 function carriesCommand(text) {
@@ -42436,9 +42685,12 @@ function failingReasons(report, failOn) {
 function parseFailOn(text) {
     const problems = [];
     const items = text.split(/[\s,]+/).filter(Boolean);
-    if (items.length === 1 && items[0] === 'none')
+    if (items.length && items.every((item) => item === 'none'))
         return { failOn: [], problems };
-    const failOn = items.filter((item) => {
+    const others = items.filter((item) => item !== 'none');
+    if (others.length < items.length)
+        problems.push(`"none" (never fail) cannot be combined with ${others.join(', ')}; give none alone, or only the categories`);
+    const failOn = others.filter((item) => {
         if (FAIL_ON.includes(item))
             return true;
         problems.push(`"${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
@@ -52152,6 +52404,15 @@ function lookFractions(plan) {
 }
 /** How many environment pairs each look has measured (the last may be a smaller batch). */
 const environmentPairsAtLook = (plan, look) => Math.min(plan.maxEnvironmentPairs, look * plan.batch);
+/**
+ * The false-alarm budget of one metric of one variant: alpha split evenly over the function's
+ * variants and their two metrics (warm and cold), Bonferroni. The split is over every variant
+ * the function has, never over those still open: a variant that closes with a pass has not
+ * spent its share, and handing it to the others would let each spend more than its share over
+ * its looks, so the false-alarm rate of the run would exceed alpha. A variant that closes with a
+ * regression fails the gate anyway.
+ */
+const metricAlphaShare = (alpha, variants) => alpha / (2 * Math.max(1, variants));
 /** The nominal levels of every look for one metric that gets `alphaShare` of the false-alarm budget. */
 function looksLevels(plan, alphaShare, beta) {
     const fractions = lookFractions(plan);
@@ -52368,6 +52629,10 @@ const budgetLimits = Object.fromEntries(BUDGET_KEYS.map((key) => {
 const budgets = object({
     ...budgetLimits,
     'max-regression': percent
+        .refine((fraction) => fraction > 0, {
+        // A pass needs the interval's upper end below the tolerance.
+        error: 'must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5%',
+    })
         .optional()
         .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
 })
@@ -52571,6 +52836,19 @@ function keysAt(path) {
     schema = unwrap(schema);
     return schema instanceof ZodObject ? Object.keys(schema.shape).filter((k) => k !== '$schema') : [];
 }
+/**
+ * Where a key that is unknown at `path` belongs, when it is a key of an object (or of each entry
+ * of a list) one level down: `account-gb-seconds-per-month` at the top level belongs under `traffic`.
+ */
+function homeOf(path, key) {
+    for (const child of keysAt(path)) {
+        if (keysAt([...path, child]).includes(key))
+            return `it belongs under ${child} (${child}: {${key}: ...})`;
+        if (keysAt([...path, child, 0]).includes(key))
+            return `it belongs in each entry of ${child} (${child}: [{${key}: ...}])`;
+    }
+    return undefined;
+}
 function unwrap(schema) {
     let current = schema;
     for (;;) {
@@ -52655,6 +52933,9 @@ function describeIssue(issue, raw) {
                 const replaced = pathText(issue.path) === 'sampling' ? REPLACED_SAMPLING_KEYS[key] : undefined;
                 if (replaced)
                     return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
+                const home = homeOf(issue.path, key);
+                if (home)
+                    return `${pathText([...issue.path, key])}: not a key ${pathText(issue.path) ? `of ${pathText(issue.path)}` : 'at the top level'}; ${home}`;
                 return `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`;
             })
                 .join('\n');
@@ -52663,14 +52944,82 @@ function describeIssue(issue, raw) {
             return `${where}: ${issue.message}${got}`;
     }
 }
+/** A configuration is a page of settings: far bigger is a mistake or an attack, refused before it is read. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Keys (of mappings, at any depth) a configuration may hold; a real one has a few hundred. */
+const MAX_CONFIG_KEYS = 10_000;
+const tooManyKeys = () => `has more than ${MAX_CONFIG_KEYS} keys; a configuration of this action needs far fewer (is it the right file?)`;
 function parseDocument(text, source) {
+    return (0,external_node_path_.extname)(source) === '.json' ? parseJson(text, source) : parseYaml(text, source);
+}
+function parseJson(text, source) {
+    let keys = 0;
     try {
-        return (0,external_node_path_.extname)(source) === '.json' ? JSON.parse(text) : (0,dist/* parse */.qg)(text, { prettyErrors: true });
+        // The reviver sees every key of the parsed document (the byte limit bounds the parse itself).
+        return JSON.parse(text, function (key, value) {
+            if (!Array.isArray(this) && ++keys > MAX_CONFIG_KEYS)
+                throw new ConfigError(source, [tooManyKeys()]);
+            return value;
+        });
     }
     catch (error) {
-        const detail = error instanceof dist/* YAMLParseError */.XT ? error.message.split('\n')[0] : jsonSyntaxProblem(error).replace(/^is /, '');
-        throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
+        if (error instanceof ConfigError)
+            throw error;
+        throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
     }
+}
+/**
+ * YAML, without aliases or anchors: an alias expands to a copy of what it names, so a few lines
+ * can stand for an exponential document (a "billion laughs"), and the configuration reads plainly
+ * without them.
+ */
+function parseYaml(text, source) {
+    const document = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true, uniqueKeys: true });
+    const [error] = document.errors;
+    if (error)
+        throw new ConfigError(source, [`cannot be parsed: ${yamlProblem(error)}`]);
+    const problems = [];
+    let keys = 0;
+    (0,dist/* visit */.YR)(document, {
+        Pair: () => (++keys > MAX_CONFIG_KEYS ? dist/* visit */.YR.BREAK : undefined),
+        Alias: (_key, node) => {
+            problems.push(`${where(text, node.range?.[0])}: YAML aliases and anchors (*${node.source}) are not allowed; write the value out where it is used`);
+            return dist/* visit */.YR.BREAK;
+        },
+        Node: (_key, node) => {
+            if (!(0,dist/* isNode */.Ll)(node) || !node.anchor)
+                return undefined;
+            problems.push(`${where(text, anchorAt(text, node.anchor, node.range?.[0]))}: YAML aliases and anchors (&${node.anchor}) are not allowed; write the value out where it is used`);
+            return dist/* visit */.YR.BREAK;
+        },
+    });
+    if (keys > MAX_CONFIG_KEYS)
+        throw new ConfigError(source, [tooManyKeys()]);
+    if (problems.length)
+        throw new ConfigError(source, problems);
+    try {
+        return document.toJS({ maxAliasCount: 0 });
+    }
+    catch (caught) {
+        throw new ConfigError(source, [`cannot be parsed: ${errorMessage(caught)}`]);
+    }
+}
+function yamlProblem(error) {
+    return error.message.split('\n')[0] ?? error.code;
+}
+/** Where `&anchor` is written: the last one before the value it names (the node's range starts at the value). */
+function anchorAt(text, anchor, valueAt) {
+    if (valueAt === undefined)
+        return undefined;
+    const at = text.lastIndexOf(`&${anchor}`, valueAt);
+    return at < 0 ? valueAt : at;
+}
+/** `line L, column C` of an offset in the text. */
+function where(text, offset) {
+    if (offset === undefined)
+        return 'somewhere';
+    const before = text.slice(0, offset).split('\n');
+    return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 /** The region the embedded service answers for when the configuration names none. */
 const LOCAL_REGION = 'us-east-1';
@@ -52689,14 +53038,45 @@ function loadConfig(file, options = {}) {
             `is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`,
         ]);
     }
-    let text;
+    if (!stats.isFile())
+        throw new ConfigError(file, ['is not a regular file (a device, a pipe or a socket)']);
+    const tooBig = () => new ConfigError(file, [
+        `is over ${MAX_CONFIG_BYTES} bytes (1 MiB); a configuration is far smaller (is it the right file?)`,
+    ]);
+    if (stats.size > MAX_CONFIG_BYTES)
+        throw tooBig();
+    let bytes;
     try {
-        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+        bytes = readAtMost(file, MAX_CONFIG_BYTES);
     }
     catch (error) {
         throw new ConfigError(file, [`cannot be read (${error.code ?? errorMessage(error)})`]);
     }
+    // It grew after it was measured.
+    if (!bytes)
+        throw tooBig();
+    const text = bytes.toString('utf8');
     return validateConfig(parseDocument(text, file), file, options);
+}
+/** A file's bytes, or undefined when it holds more than `max`: never more than max + 1 are read. */
+function readAtMost(file, max) {
+    const buffer = Buffer.alloc(max + 1);
+    const fd = (0,external_node_fs_.openSync)(file, 'r');
+    try {
+        let length = 0;
+        for (;;) {
+            const read = (0,external_node_fs_.readSync)(fd, buffer, length, buffer.length - length, null);
+            if (read === 0)
+                break;
+            length += read;
+            if (length > max)
+                return undefined;
+        }
+        return buffer.subarray(0, length);
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
+    }
 }
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
 function validateConfig(document, source, options = {}) {
@@ -52790,7 +53170,7 @@ function samplingProblems(sampling, functions) {
             `sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`,
         ];
     const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
-    const share = (1 - sampling.confidence) / (2 * variants);
+    const share = metricAlphaShare(1 - sampling.confidence, variants);
     const beta = 1 - sampling['pass-confidence'];
     const reachable = (environmentPairs) => {
         const last = looksLevels({ pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs }, share, beta).at(-1);
@@ -52950,20 +53330,43 @@ function resolveExemplar(exemplar, where, directory, problems) {
 
 ;// CONCATENATED MODULE: ./src/github/event.ts
 
-/** The event that started the workflow run; empty outside one, or when its file cannot be read. */
-function readEventPayload(env) {
-    if (!env.GITHUB_EVENT_PATH)
-        return {};
+
+/** The event that started the workflow run, or why it cannot be read (outside a runner, or a bad file). */
+function readEvent(env) {
+    const event = `the ${env.GITHUB_EVENT_NAME || 'workflow'} event`;
+    const path = env.GITHUB_EVENT_PATH;
+    if (!path)
+        return {
+            payload: {},
+            problem: `GITHUB_EVENT_PATH is not set, so ${event} cannot be read (the runner sets it to the event's file; set it when running the action yourself)`,
+        };
+    let text;
     try {
-        const payload = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-        return payload !== null && typeof payload === 'object' ? payload : {};
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
-    catch {
-        return {};
+    catch (error) {
+        const code = error.code ?? errorMessage(error);
+        return { payload: {}, problem: `GITHUB_EVENT_PATH ${path} cannot be read (${code}), so ${event} cannot be read` };
+    }
+    try {
+        const payload = JSON.parse(text);
+        if (payload !== null && typeof payload === 'object')
+            return { payload: payload };
+        return { payload: {}, problem: `GITHUB_EVENT_PATH ${path} holds no JSON object, so ${event} cannot be read` };
+    }
+    catch (error) {
+        return {
+            payload: {},
+            problem: `GITHUB_EVENT_PATH ${path} is not JSON (${errorMessage(error)}), so ${event} cannot be read`,
+        };
     }
 }
+/** The event that started the workflow run; empty outside one, or when its file cannot be read. */
+function readEventPayload(env) {
+    return readEvent(env).payload;
+}
 function readRunContext(env) {
-    const payload = readEventPayload(env);
+    const { payload, problem } = readEvent(env);
     const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '/').split('/');
     const eventName = env.GITHUB_EVENT_NAME ?? '';
     const ref = env.GITHUB_REF ?? '';
@@ -52978,6 +53381,7 @@ function readRunContext(env) {
         ? payload.before
         : undefined;
     const baseSha = payload.pull_request?.base?.sha ?? before;
+    const workflow = workflowOf(env);
     const labels = (payload.pull_request?.labels ?? [])
         .map((label) => label?.name)
         .filter((name) => typeof name === 'string');
@@ -52997,7 +53401,18 @@ function readRunContext(env) {
             : {}),
         ...(baseSha ? { baseSha } : {}),
         labels,
+        ...(workflow ? { workflow } : {}),
+        ...(problem ? { eventProblem: problem } : {}),
     };
+}
+/**
+ * The workflow running, as its file (`owner/repo/.github/workflows/perf.yml`, GITHUB_WORKFLOW_REF
+ * without the ref, which differs between a pull request's runs and the default branch's), or as
+ * its name (GITHUB_WORKFLOW) where the runner gives no file.
+ */
+function workflowOf(env) {
+    const file = env.GITHUB_WORKFLOW_REF?.replace(/@[^@]*$/, '');
+    return file || env.GITHUB_WORKFLOW || undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/github/run-links.ts
@@ -53069,6 +53484,7 @@ const FREE_TEXT = new Set([
     'perfFunction',
     'function',
     'errorType',
+    'errorMessage',
     'exemplar',
     'example',
     'text',
@@ -53170,6 +53586,10 @@ function unitsText(c) {
     const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
     return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
 }
+/** The two spreads of the evidence as the reports quote them, in the reader's words. */
+const SPREADS_EXPLAINED = '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
+/** Whether a text quotes the spreads, and so needs them explained beside it. */
+const quotesSpreads = (text) => /environments differ by|pairs within one by/.test(text);
 /** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
 function shortPercent(percent) {
     if (Number.isNaN(percent))
@@ -53205,14 +53625,30 @@ function changeWithInterval(c) {
 
 
 const warmOf = (v) => v.comparisons.find((c) => c.metric === 'warm');
-function headline(f) {
-    const regressions = f.variants.filter((v) => warmOf(v)?.outcome === 'regression');
-    const worst = regressions.sort((a, b) => warmOf(b).ratio - warmOf(a).ratio)[0];
+/** The warm change's ratio, highest first; a variant without one last. */
+const slowestFirst = (a, b) => (warmOf(b)?.ratio ?? -Infinity) - (warmOf(a)?.ratio ?? -Infinity);
+/**
+ * The variant that decided the function's verdict: the worst warm regression (also one a label
+ * accepted); else, for a fail or an inconclusive verdict, the slowest variant a finding of that
+ * verdict names (a cold regression, a blown budget, an undecided comparison); else the
+ * recommended variant. A reader who sees the recommended variant's improvement while another
+ * variant regressed is misled about the pull request (issue 21).
+ */
+function decidingVariant(f) {
+    const worst = f.variants.filter((v) => warmOf(v)?.outcome === 'regression').sort(slowestFirst)[0];
+    if (worst)
+        return worst;
+    const decisive = f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
+    const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+    const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
+    if (decided)
+        return decided;
     const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
-    const variant = worst ??
-        (recommended && warmOf(recommended) ? recommended : undefined) ??
-        f.variants.find((v) => warmOf(v)) ??
-        f.variants[0];
+    return ((recommended && warmOf(recommended) ? recommended : undefined) ?? f.variants.find((v) => warmOf(v)) ?? f.variants[0]);
+}
+function headline(f) {
+    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+    const variant = decidingVariant(f);
     const warm = variant ? warmOf(variant) : undefined;
     return {
         ...(variant ? { variant } : {}),
@@ -53263,9 +53699,8 @@ function headlineText(f, h = headline(f)) {
             : h.warm
                 ? changeWithInterval(h.warm)
                 : 'no comparison');
-    const at = usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended
-        ? ` at ${variantLabel(h.variant, f)}`
-        : '';
+    // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
+    const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
     const recommended = h.recommended
         ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
         : '';
@@ -53599,6 +54034,8 @@ function details(f) {
             lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
         }
     }
+    if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
+        lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
     lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
     lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const v of f.variants) {
@@ -53633,6 +54070,8 @@ function functionSection(f, several, charts, depth) {
         findings.push(`- ${integration}`);
     if (findings.length)
         lines.push(...findings, '');
+    if (findings.some(quotesSpreads))
+        lines.push(`<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`, '');
     if (depth !== 'findings') {
         lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
         for (const v of f.variants)
@@ -53675,9 +54114,13 @@ function contextLine(context) {
     const run = url ? `[workflow run](${url})` : '';
     return [comparing, run].filter(Boolean).join(' · ');
 }
-/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
-function commentMarker(key, verdict) {
-    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
+/**
+ * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
+ * when known, the workflow that wrote it.
+ */
+function commentMarker(key, verdict, workflow) {
+    const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
+    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
 }
 /**
  * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
@@ -53699,7 +54142,7 @@ function renderMarkdown(report, options = {}) {
     const header = [
         ...(options.key === undefined
             ? [COMMENT_MARKER]
-            : [commentMarker(options.key, report.verdict), stateMarker(state)]),
+            : [commentMarker(options.key, report.verdict, options.workflow), stateMarker(state)]),
         `## ${markdown_ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
         ...(context || since
             ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
@@ -53784,9 +54227,48 @@ function renderTerminal(report) {
         }
         for (const reason of f.reasons)
             out.push(`  - [${reason.kind}] ${reason.message}`);
+        if (f.reasons.some((reason) => quotesSpreads(reason.message)))
+            out.push(`    (${SPREADS_EXPLAINED})`);
         out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
     }
     return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/config/files.ts
+
+
+
+/**
+ * The candidate's handler file in its code directory, for the runtimes whose handler names one.
+ * Only the candidate's: a pull request may well be the one that fixes a broken baseline.
+ */
+function handlerProblem(spec, where) {
+    if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler)
+        return undefined;
+    const directory = spec.candidate.path;
+    if (spec.runtime.startsWith('provided')) {
+        return (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, 'bootstrap'))
+            ? undefined
+            : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+    }
+    const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
+    const files = spec.runtime.startsWith('nodejs')
+        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
+        : spec.runtime.startsWith('python')
+            ? [`${module.replaceAll('.', '/')}.py`]
+            : [];
+    if (!files.length || files.some((file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, file))))
+        return undefined;
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
+}
+/**
+ * Checks the files a configuration names, as `validate` and every run do before the first call
+ * (so a missing handler file costs no deployment); throws a ConfigError naming each problem.
+ */
+function checkConfigFiles(config, source) {
+    const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
+    if (problems.length)
+        throw new ConfigError(source, problems);
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
@@ -53850,7 +54332,45 @@ function isRetryable(error) {
         status === 429);
 }
 
+;// CONCATENATED MODULE: ./src/lambda/signed-get.ts
+
+const signed_get_sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data, 'utf8').digest('hex');
+const signed_get_hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
+/**
+ * The SigV4 headers for a GET of a plain path (letters, digits, `/-_.~`, no query) with no body,
+ * such as the local service's `/local/info`, which no SDK operation asks for. Anything else goes
+ * through an SDK client, which signs by itself.
+ */
+function signedGetHeaders(url, key, scope, now = new Date()) {
+    if (url.search !== '' || !/^[A-Za-z0-9/_.~-]*$/.test(url.pathname))
+        throw new Error(`signedGetHeaders signs plain paths only, not ${url.pathname}${url.search}`);
+    const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const day = amzDate.slice(0, 8);
+    const payloadHash = signed_get_sha256Hex('');
+    const signedHeaders = 'host;x-amz-content-sha256;x-amz-date';
+    const canonicalRequest = [
+        'GET',
+        url.pathname || '/',
+        '',
+        `host:${url.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`,
+        signedHeaders,
+        payloadHash,
+    ].join('\n');
+    const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
+    const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, signed_get_sha256Hex(canonicalRequest)].join('\n');
+    const signingKey = signed_get_hmac(signed_get_hmac(signed_get_hmac(signed_get_hmac(`AWS4${key.secretAccessKey}`, day), scope.region), scope.service), 'aws4_request');
+    const signature = (0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
+    return {
+        'x-amz-date': amzDate,
+        'x-amz-content-sha256': payloadHash,
+        authorization: `AWS4-HMAC-SHA256 Credential=${key.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/gate/backend.ts
+
+
+
 
 
 
@@ -53866,11 +54386,18 @@ async function localInfo(response) {
         return undefined;
     }
 }
+/** The runner's long-term key from the environment, as a service started elsewhere with --require-auth prints it. */
+function ambientKey() {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: token, } = process.env;
+    return accessKeyId && secretAccessKey && !token ? { accessKeyId, secretAccessKey } : undefined;
+}
 /**
  * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
- * only an `unreachable` infrastructure error, when the endpoint does not answer.
+ * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
+ * process started with `requireAuth` answers only signed requests, /local/info too: the probe
+ * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
  */
-async function probeBackend(endpoint) {
+async function probeBackend(endpoint, region = 'us-east-1') {
     const lambda = {
         kind: 'aws',
         cpuScaledByMemory: true,
@@ -53880,12 +54407,27 @@ async function probeBackend(endpoint) {
         return lambda;
     let response;
     try {
-        response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+        const url = new URL('/local/info', endpoint);
+        const key = localAccessKeyFor(endpoint) ?? ambientKey();
+        response = await fetch(url, {
+            signal: AbortSignal.timeout(5000),
+            ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
+        });
     }
     catch {
         throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
     }
     const info = await localInfo(response);
+    if (!info && response.headers.get(LOCAL_SERVICE_HEADER) === '1') {
+        // A local service that refused the probe's credentials: local, with its facts unknown. The
+        // first Lambda call says that the credentials were refused.
+        return {
+            kind: 'local',
+            cpuScaledByMemory: false,
+            statement: `Local Lambda service at ${endpoint}; it refused to state its facts (HTTP ${response.status}).`,
+            limitations: [],
+        };
+    }
     if (!info)
         return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
     // Where functions share the service's user, every report says so.
@@ -54005,6 +54547,7 @@ function sampleFromReport(report, origin, outcome = {}) {
         maxMemoryUsedMb: report.maxMemoryUsedMb,
         memorySizeMb: report.memorySizeMb,
         ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+        ...(outcome.errorType && outcome.errorMessage ? { errorMessage: outcome.errorMessage } : {}),
         ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
     };
 }
@@ -54625,7 +55168,8 @@ function unpairedColdMetric(variant, samples) {
  * stops, at its full share.
  *
  * Everything here is a pure function of the samples and the plan, so the decision the sampler
- * took look by look is replayed exactly by the analysis afterwards.
+ * took look by look is replayed exactly by the analysis afterwards: both call `decideSequential`
+ * with all of the function's variants.
  */
 
 
@@ -54748,8 +55292,7 @@ function robustSd(values) {
 function decideSequential(input) {
     const { plan, rules } = input;
     const limit = Math.log1p(rules.tolerance);
-    // Each variant has a warm and a cold metric; the false-alarm budget is split evenly over them.
-    const alphaShare = rules.alpha / (2 * input.variants.length);
+    const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
     const levels = looksLevels(plan, alphaShare, rules.beta);
     const finalLevels = levels.at(-1);
     return input.variants.map((variant) => {
@@ -54864,18 +55407,23 @@ function verdictOf(findings) {
 ;// CONCATENATED MODULE: ./src/analysis/verdict.ts
 
 
+const noFailures = () => ({
+    calls: 0,
+    wrong: 0,
+    firstWrong: '',
+    errors: new Map(),
+    messages: new Map(),
+});
 function failuresByExemplar(samples) {
     const byExemplar = new Map();
     for (const sample of samples) {
-        const entry = byExemplar.get(sample.exemplar) ?? {
-            calls: 0,
-            wrong: 0,
-            firstWrong: '',
-            errors: new Map(),
-        };
+        const entry = byExemplar.get(sample.exemplar) ?? noFailures();
         entry.calls++;
-        if (sample.errorType)
+        if (sample.errorType) {
             entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
+            if (sample.errorMessage && !entry.messages.has(sample.errorType))
+                entry.messages.set(sample.errorType, sample.errorMessage);
+        }
         else if (sample.wrongAnswer) {
             entry.wrong++;
             entry.firstWrong ||= sample.wrongAnswer;
@@ -54901,21 +55449,49 @@ function binomialUpperTail(k, n, p) {
     }
     return Math.min(1, total);
 }
+/** A build failed every call it made, and with what (its most frequent error type), or undefined. */
+function everyCallFailed(f) {
+    let failed = 0;
+    let errorType = '';
+    for (const [type, count] of f.errors) {
+        failed += count;
+        if (count > (f.errors.get(errorType) ?? 0))
+            errorType = type;
+    }
+    if (f.calls === 0 || failed < f.calls)
+        return undefined;
+    const errorMessage = f.messages.get(errorType);
+    return { failed, calls: f.calls, errorType, ...(errorMessage ? { errorMessage } : {}) };
+}
 /**
- * What the candidate's and the baseline's errors and wrong answers say. A wrong answer of the
- * candidate is always a finding. An error type counts against the candidate only when it fails
- * more often than the baseline beyond chance (one-sided binomial test on the two builds' counts
- * of that type, given their calls), or on every call of an exemplar the baseline always
- * answered: platform faults (a killed environment, a throttled host) hit both builds alike and are
- * reported as such, never as a finding against one build.
+ * What the candidate's and the baseline's errors and wrong answers say. When both builds failed
+ * every call of an exemplar, the function never ran: that fails, whatever the baseline did, since
+ * nothing was measured and no build can be called working. A wrong answer of the candidate is
+ * always a finding. An error type counts against the candidate when it fails more often than the
+ * baseline beyond chance (one-sided binomial test on the two builds' counts of that type, given
+ * their calls), or on every call of an exemplar the baseline answered at least once. Only what
+ * fails sometimes and alike in both builds is taken for a platform fault (a killed environment, a
+ * throttled host) and reported as such, never as a finding against one build.
  */
 function failureFindings(samples, alpha) {
     const findings = [];
     const candidate = failuresByExemplar(samples.filter((s) => s.build === 'candidate'));
     const baseline = failuresByExemplar(samples.filter((s) => s.build === 'baseline'));
     for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
-        const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
-        const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map() };
+        const c = candidate.get(exemplar) ?? noFailures();
+        const b = baseline.get(exemplar) ?? noFailures();
+        const candidateFailed = everyCallFailed(c);
+        const baselineFailed = everyCallFailed(b);
+        if (candidateFailed && baselineFailed) {
+            findings.push({
+                kind: 'wrong-answer',
+                about: 'never-runs',
+                exemplar,
+                candidate: candidateFailed,
+                baseline: baselineFailed,
+            });
+            continue;
+        }
         const wrong = (kind, build, f) => ({
             kind,
             about: 'wrong-answers',
@@ -54934,7 +55510,8 @@ function failureFindings(samples, alpha) {
             const inBaseline = b.errors.get(errorType) ?? 0;
             const share = c.calls / Math.max(1, c.calls + b.calls);
             const beyondChance = inCandidate > 0 && binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
-            const always = inCandidate > 0 && inCandidate === c.calls && inBaseline === 0;
+            // The candidate never answered, where the baseline did at least once (both never answering is dealt with above).
+            const always = inCandidate > 0 && candidateFailed !== undefined;
             findings.push({
                 kind: inCandidate === 0 ? 'baseline-error' : beyondChance || always ? 'wrong-answer' : 'notice',
                 about: 'errors',
@@ -55523,7 +56100,7 @@ function parseText(line) {
     }
     return complete(fields);
 }
-function parseJson(line) {
+function report_line_parseJson(line) {
     let parsed;
     try {
         parsed = JSON.parse(line);
@@ -55566,7 +56143,7 @@ function parseReportLine(line) {
     if (trimmed.startsWith('REPORT '))
         return parseText(trimmed);
     if (trimmed.startsWith('{') && trimmed.includes('platform.report'))
-        return parseJson(trimmed);
+        return report_line_parseJson(trimmed);
     return undefined;
 }
 /** All REPORT records in a log text, e.g. a decoded `LogResult` tail or a CloudWatch page. */
@@ -55579,6 +56156,12 @@ function parseReportLines(text) {
 
 
 
+/** Enough to name what went wrong; a report needs no stack or a whole payload. */
+const MAX_ERROR_MESSAGE = 200;
+function shortened(message) {
+    const line = message.split('\n', 1)[0].trim();
+    return line.length > MAX_ERROR_MESSAGE ? `${line.slice(0, MAX_ERROR_MESSAGE - 3)}...` : line;
+}
 /**
  * Invokes once with `LogType: Tail` and reads Lambda's own REPORT line from the log tail:
  * durations come from there, never from the client's clock.
@@ -55602,15 +56185,18 @@ async function invokeForReport(client, functionName, qualifier, payload, retry, 
     if (!output.FunctionError)
         return { report, payload: body };
     let errorType = output.FunctionError;
+    let errorMessage;
     try {
         const parsed = JSON.parse(body.toString('utf8'));
         if (typeof parsed.errorType === 'string')
             errorType = parsed.errorType;
+        if (typeof parsed.errorMessage === 'string' && parsed.errorMessage.trim())
+            errorMessage = shortened(parsed.errorMessage);
     }
     catch {
         // Not a JSON error document; keep Lambda's header value.
     }
-    return { report, payload: body, errorType };
+    return { report, payload: body, errorType, ...(errorMessage === undefined ? {} : { errorMessage }) };
 }
 
 ;// CONCATENATED MODULE: ./src/measure/expect.ts
@@ -55773,7 +56359,7 @@ class Sampler {
         return this.deps.exemplarAt(this.exemplarIndex++);
     }
     async measure(arm, exemplar, environmentPair, pair) {
-        const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
+        const { report, payload, errorType, errorMessage } = await this.deps.invoke(arm, exemplar);
         const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
         this.samples.push(sampleFromReport(report, {
             function: this.deps.functionName,
@@ -55783,7 +56369,7 @@ class Sampler {
             sequence: this.samples.length,
             environmentPair,
             ...(pair === undefined ? {} : { pair }),
-        }, { errorType: unexpectedError, wrongAnswer }));
+        }, { errorType: unexpectedError, errorMessage, wrongAnswer }));
     }
 }
 
@@ -55836,6 +56422,12 @@ function errorsText(f) {
         ? `${counts}: both builds alike, so taken for platform noise, not a finding`
         : `${counts}: too few to tell from chance; a rerun shows whether it persists`;
 }
+function neverRunsText(f) {
+    const { candidate: c, baseline: b } = f;
+    const error = (e) => (e.errorMessage ? `${e.errorType}: ${e.errorMessage}` : e.errorType);
+    const what = error(c) === error(b) ? error(c) : `the candidate with ${error(c)}; the baseline with ${error(b)}`;
+    return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
+}
 /** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
 function findingText(finding, context) {
     switch (finding.about) {
@@ -55853,6 +56445,8 @@ function findingText(finding, context) {
                 : `exemplar ${finding.exemplar}: the baseline also answered ${finding.wrong} of ${finding.calls} invocations wrongly (${finding.example}); check the exemplar`;
         case 'errors':
             return errorsText(finding);
+        case 'never-runs':
+            return neverRunsText(finding);
         case 'integration-command':
             return `integration command "${finding.command}" ${howItEnded(finding)} against the ${finding.build}${finding.outputTail ? `; last output:\n${finding.outputTail}` : ''}`;
         case 'integration-incomplete':
@@ -56061,23 +56655,65 @@ async function collectReports(logs, options) {
 /** A tail is there to say why a run failed; the less of a test suite's output it keeps, the less it can leak. */
 const TAIL_CHARS = 2000;
 const TAIL_LINES = 20;
-function shortTail(text) {
-    return text.split('\n').slice(-TAIL_LINES).join('\n');
+/**
+ * How much output is kept until the command ends, in whole lines, to be redacted before it is cut
+ * to the tail: a cut before redaction could go through a secret and leave its end unredacted. A
+ * line longer than this is left out whole.
+ */
+const KEPT_CHARS = 64 * 1024;
+const LONG_LINE = '[a line too long to keep]';
+/**
+ * The last lines of a command's output, whole: a line is either kept entire or not at all, so
+ * every secret in what is kept can still be found and redacted.
+ */
+class OutputWindow {
+    kept = '';
+    /** Whether the line being written is already too long to keep. */
+    skipping = false;
+    add(text) {
+        let rest = text;
+        if (this.skipping) {
+            const end = rest.indexOf('\n');
+            if (end < 0)
+                return;
+            this.skipping = false;
+            rest = `${LONG_LINE}${rest.slice(end)}`;
+        }
+        this.kept += rest;
+        if (this.kept.length <= KEPT_CHARS)
+            return;
+        const start = this.kept.indexOf('\n', this.kept.length - KEPT_CHARS - 1);
+        if (start >= 0) {
+            this.kept = this.kept.slice(start + 1);
+            return;
+        }
+        // The line being written is longer than the window by itself: the lines before it stay.
+        this.kept = this.kept.slice(0, this.kept.lastIndexOf('\n') + 1);
+        this.skipping = true;
+    }
+    /** The tail: the kept lines redacted, then cut. */
+    tail(redact) {
+        const text = this.skipping ? `${this.kept}${LONG_LINE}` : this.kept;
+        return redact(text).slice(-TAIL_CHARS).split('\n').slice(-TAIL_LINES).join('\n');
+    }
 }
 /**
  * Runs the project's integration tests through the shell, with the variables that point its
- * SDK at one build. Output is kept only as a tail; the whole process group is killed on timeout.
+ * SDK at one build. Output is kept only as a tail, redacted by `redact` once the command has ended
+ * (so with every value it asked to mask), then cut; the whole process group is killed on timeout.
  */
-function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undefined) {
+function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undefined, redact = (text) => text) {
     return new Promise((resolve) => {
         const startedAt = Date.now();
-        let tail = '';
+        const output = new OutputWindow();
         let timedOut = false;
         let partial = '';
         const child = (0,external_node_child_process_.spawn)('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-        const collect = (chunk) => {
-            const text = chunk.toString('utf8');
-            tail = (tail + text).slice(-TAIL_CHARS);
+        // Decoded per stream, so a character split between two reads (a secret's, too) stays whole.
+        child.stdout.setEncoding('utf8');
+        child.stderr.setEncoding('utf8');
+        const collect = (text) => {
+            output.add(text);
             const lines = (partial + text).split('\n');
             partial = lines.pop() ?? '';
             for (const line of lines)
@@ -56105,13 +56741,13 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
                 signal,
                 timedOut,
                 durationMs: endedAt - startedAt,
-                outputTail: shortTail(tail),
+                outputTail: output.tail(redact),
                 startedAt,
                 endedAt,
             });
         };
         child.on('error', (error) => {
-            tail = `${tail}\n${error.message}`.slice(-TAIL_CHARS);
+            output.add(`\n${error.message}`);
             finish(127, null);
         });
         child.on('close', (code, signal) => finish(code, signal));
@@ -56184,15 +56820,19 @@ function integrationEnvironment(spec, arm, config) {
     };
 }
 /** Runs the command against one build and reads that run's REPORT lines back from the logs. */
-async function runAgainst(spec, variant, arm, context, sequence) {
+async function runAgainst(spec, variant, arm, context, sequence, redactor) {
     const { integration } = spec;
     const build = arm.build;
     context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-    const result = await runIntegrationCommand(integration.command, integration.directory, integrationEnvironment(integration, arm, context.config), integration.timeoutS, (line) => {
+    const env = integrationEnvironment(integration, arm, context.config);
+    redactor.addEnvironment(env);
+    const result = await runIntegrationCommand(integration.command, integration.directory, env, integration.timeoutS, (line) => {
         const secret = maskedValue(line);
-        if (secret !== undefined)
-            context.onSecret?.(secret);
-    });
+        if (secret === undefined)
+            return;
+        redactor.add(secret);
+        context.onSecret?.(secret);
+    }, (text) => redactor.text(text));
     const collected = await collectReports(context.logs, {
         logGroup: `/aws/lambda/${arm.functionName}`,
         version: arm.qualifier,
@@ -56239,7 +56879,10 @@ async function integrationProfile(spec, variant, armOf, context) {
     const { integration } = spec;
     let next = 0;
     const sequence = () => next++;
-    const against = (build) => runAgainst(spec, variant, armOf(build), context, sequence);
+    // The tails are redacted before they are cut (a cut could go through a secret), with what every
+    // run so far asked to mask: the writers' redaction of the whole report comes after the cut.
+    const redactor = new Redactor();
+    const against = (build) => runAgainst(spec, variant, armOf(build), context, sequence, redactor);
     const rounds = [];
     for (let round = 0; round < integration.repeat; round++) {
         if (integration.concurrent) {
@@ -56320,6 +56963,67 @@ async function integrationProfile(spec, variant, armOf, context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/gate/sequential-sampling.ts
+
+
+
+/**
+ * Adds environment pairs look by look, each variant until its warm comparison is decided, a
+ * build of it fails every call, or the cap; the next batch is published while one is measured.
+ */
+async function measureSequentially(input) {
+    const { plan, rules, sampler, source, progress } = input;
+    const looks = lookFractions(plan).length;
+    const stopped = new Map();
+    const last = new Map();
+    let open = [...input.variants];
+    let next = source.publish(open, 0, environmentPairsAtLook(plan, 1));
+    try {
+        for (let look = 1; look <= looks && open.length; look++) {
+            const targets = await next;
+            next =
+                look < looks
+                    ? source.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1))
+                    : undefined;
+            // A guard against an unhandled rejection while this look measures; the next look awaits it.
+            next?.catch(() => undefined);
+            await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
+            for (const variant of open) {
+                const failing = sampler.failing(variant.id);
+                if (failing)
+                    stopped.set(variant.id, failing);
+            }
+            // All variants, as the analysis replays them: the share of alpha must not grow as they close.
+            const decisions = decideSequential({
+                samples: sampler.samples,
+                variants: input.variants.map((v) => v.id),
+                plan,
+                rules,
+                stopped,
+            }).filter((d) => open.some((v) => v.id === d.variant));
+            for (const decision of decisions)
+                last.set(decision.variant, decision);
+            open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
+            progress(`${input.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
+                decisions
+                    .map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`)
+                    .join('; '));
+        }
+    }
+    finally {
+        source.cancel();
+        await next?.catch(() => undefined);
+    }
+    return { stopped, decisions: input.variants.flatMap((v) => last.get(v.id) ?? []) };
+}
+function lookLine(warm, stopped) {
+    if (stopped)
+        return stopped;
+    if (!warm)
+        return 'no warm pairs yet';
+    return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/plan.ts
 /** Every variant of a function: memory sizes x architectures x named variants. */
 function planVariants(spec, defaultMemoryMb) {
@@ -56368,8 +57072,6 @@ function perfFunctionName(functionName, runId) {
 }
 
 ;// CONCATENATED MODULE: ./src/gate/run-gate.ts
-
-
 
 
 
@@ -56516,7 +57218,15 @@ async function gateFunction(spec, context) {
     });
     const functionOf = (build, variant) => functions.find((f) => f.build === build && f.variant.id === variant.id);
     const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
-    const stopped = await measureSequentially(spec, { ...context, plan, rules }, sampler, publisher, variants);
+    const { stopped } = await measureSequentially({
+        name: spec.name,
+        variants,
+        plan,
+        rules,
+        sampler,
+        source: publisher,
+        progress,
+    });
     const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0];
     let integration;
     if (spec.integration) {
@@ -56604,59 +57314,6 @@ class EnvironmentPairPublisher {
         this.cancelled = true;
     }
 }
-/**
- * Adds environment pairs look by look, each variant until its warm comparison is decided, a
- * build of it fails every call, or the cap; the next batch is published while one is measured.
- * Returns the variants stopped for failing, with why.
- */
-async function measureSequentially(spec, context, sampler, publisher, variants) {
-    const { plan, rules, progress } = context;
-    const looks = lookFractions(plan).length;
-    const stopped = new Map();
-    let open = [...variants];
-    let next = publisher.publish(open, 0, environmentPairsAtLook(plan, 1));
-    try {
-        for (let look = 1; look <= looks && open.length; look++) {
-            const targets = await next;
-            next =
-                look < looks
-                    ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1))
-                    : undefined;
-            // A guard against an unhandled rejection while this look measures; the next look awaits it.
-            next?.catch(() => undefined);
-            await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
-            for (const variant of open) {
-                const failing = sampler.failing(variant.id);
-                if (failing)
-                    stopped.set(variant.id, failing);
-            }
-            const decisions = decideSequential({
-                samples: sampler.samples,
-                variants: open.map((v) => v.id),
-                plan,
-                rules,
-                stopped,
-            });
-            open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
-            progress(`${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
-                decisions
-                    .map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`)
-                    .join('; '));
-        }
-    }
-    finally {
-        publisher.cancel();
-        await next?.catch(() => undefined);
-    }
-    return stopped;
-}
-function lookLine(warm, stopped) {
-    if (stopped)
-        return stopped;
-    if (!warm)
-        return 'no warm pairs yet';
-    return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
-}
 /** What the measuring invocations cost at list price (first tier). */
 function runCost(samples, variants, region) {
     let cost = 0;
@@ -56678,12 +57335,13 @@ function runCost(samples, variants, region) {
 
 
 
+
 /**
- * One gate session, as the CLI and the action both run it: start the embedded service when
- * asked, probe the backend, check what needs it known, run the gate with cleanup on SIGINT and
- * SIGTERM, stop the service, and hand back the report with every secret redacted. What comes
- * before (reading the configuration) and after (writing files, commenting, the exit code) is
- * the caller's.
+ * One gate session, as the CLI and the action both run it: check the files the configuration
+ * names (as `validate` does), start the embedded service when asked, probe the backend, check
+ * what needs it known, run the gate with cleanup on SIGINT and SIGTERM, stop the service, and
+ * hand back the report with every secret redacted. What comes before (reading the
+ * configuration) and after (writing files, commenting, the exit code) is the caller's.
  */
 async function runSession(options) {
     const { redactor } = options;
@@ -56696,6 +57354,8 @@ async function runSession(options) {
         await service?.stop();
     }, options.signalExitCode);
     try {
+        // The checks `validate` makes on the files, before anything is started or deployed.
+        checkConfigFiles(options.config, options.source);
         return await withBackend({
             config: options.config,
             source: options.source,
@@ -56734,11 +57394,12 @@ async function withBackend(options, use) {
     try {
         let config = options.config;
         if (options.local) {
-            service = await startLocalLambda({ requireAuth: true });
+            // The service answers for the configuration's region: the gate's clients sign for it.
+            service = await startLocalLambda({ requireAuth: true, ...(config.region ? { region: config.region } : {}) });
             options.onService?.(service);
             config = { ...config, endpoint: service.endpoint };
         }
-        const backend = await probeBackend(config.endpoint);
+        const backend = await probeBackend(config.endpoint, config.region || undefined);
         checkForBackend(config, backend, options.source);
         return await use({ config, backend });
     }
@@ -56791,12 +57452,16 @@ function classifyFailure(error) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/cli/output-paths.ts
+;// CONCATENATED MODULE: ./src/output-files.ts
+
+
 
 
 /**
  * Why a file given on the command line cannot be written, or undefined when it can: checked
- * before the run, so that a typo in a path does not lose a whole measurement at the end.
+ * before the run, so that a typo in a path does not lose a whole measurement at the end. The file
+ * is opened for appending (made if missing, and then removed again): access(2) says yes to root
+ * everywhere, also in /proc, where no file can be made.
  */
 function unwritable(path) {
     const target = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
@@ -56809,12 +57474,31 @@ function unwritable(path) {
     if (!parent.isDirectory())
         return `${directory} is not a directory`;
     try {
-        (0,external_node_fs_.accessSync)(target ? path : directory, external_node_fs_.constants.W_OK);
+        (0,external_node_fs_.closeSync)((0,external_node_fs_.openSync)(path, 'a'));
     }
-    catch {
-        return target ? `${path} is not writable` : `the directory ${directory} is not writable`;
+    catch (error) {
+        return `cannot be ${target ? 'written' : 'created'} (${errorMessage(error)})`;
     }
+    if (!target)
+        (0,external_node_fs_.rmSync)(path, { force: true });
     return undefined;
+}
+/**
+ * Writes a report file at the end of a run, and where that fails (the disk filled, the directory
+ * went), writes it to a fresh file in `fallbackRoot` instead and says where: a finished
+ * measurement is never lost to a path. Returns the path written; `warn` gets one sentence.
+ */
+function writeOutput(path, text, warn, fallbackRoot = (0,external_node_os_.tmpdir)()) {
+    try {
+        (0,external_node_fs_.writeFileSync)(path, text);
+        return path;
+    }
+    catch (error) {
+        const fallback = (0,external_node_path_.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(fallbackRoot, 'lambda-perf-gate-')), (0,external_node_path_.basename)(path));
+        (0,external_node_fs_.writeFileSync)(fallback, text);
+        warn(`could not write ${path} (${errorMessage(error)}); the report was written to ${fallback} instead`);
+        return fallback;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
@@ -56862,7 +57546,6 @@ class ProgressLine {
 
 
 
-
 function parseRunArguments(args) {
     const { values } = (0,external_node_util_.parseArgs)({
         args,
@@ -56887,14 +57570,8 @@ function parseRunArguments(args) {
     if (problems.length)
         throw new UsageError(`--fail-on: ${problems.join('; ')}`);
     for (const flag of ['json', 'markdown', 'state-file']) {
-        const path = values[flag];
-        if (path === undefined)
-            continue;
-        if (path === '')
+        if (values[flag] === '')
             throw new UsageError(`--${flag} is empty; give a file name`);
-        const problem = unwritable(path);
-        if (problem)
-            throw new UsageError(`--${flag} ${path}: ${problem}`);
     }
     return {
         config: values.config ?? 'lambda-perf.yml',
@@ -56913,6 +57590,16 @@ function parseRunArguments(args) {
  * service. `out` and `err` are the process's streams as the CLI guards them (main.ts).
  */
 async function runCommand(args, out, err, progressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err }) {
+    // Opened before anything is deployed (also the demo's), so that a path does not lose a measurement.
+    for (const [flag, path] of [
+        ['json', args.json],
+        ['markdown', args.markdown],
+        ['state-file', args.stateFile],
+    ]) {
+        const problem = path === undefined ? undefined : unwritable(path);
+        if (problem)
+            throw new UsageError(`--${flag} ${path}: ${problem}`);
+    }
     // Everything written below (report files, terminal, progress) goes through it.
     const redactor = Redactor.fromEnvironment(process.env);
     const config = loadConfig(args.config, {
@@ -56946,16 +57633,17 @@ async function runCommand(args, out, err, progressStream = { isTTY: process.stde
     // Inside a workflow the CLI knows the commits and the run too.
     const links = reportContext(process.env);
     const report = links ? { ...measured, context: redactor.deep(links) } : measured;
-    if (args.json)
-        (0,external_node_fs_.writeFileSync)(args.json, serializeReport(report));
-    if (args.markdown)
-        (0,external_node_fs_.writeFileSync)(args.markdown, renderMarkdown(report));
     out(renderTerminal(report));
+    const warn = (message) => err(`warning: ${message}\n`);
+    const written = {
+        ...(args.json ? { json: writeOutput(args.json, serializeReport(report), warn) } : {}),
+        ...(args.markdown ? { markdown: writeOutput(args.markdown, renderMarkdown(report), warn) } : {}),
+    };
     const failing = failingReasons(report, args.failOn);
     const exitCode = failing.length ? EXIT.fail : EXIT.pass;
     if (report.verdict !== 'pass' && !failing.length)
         err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
-    return { report, exitCode };
+    return { report, exitCode, written };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/demo.ts
@@ -56972,7 +57660,7 @@ const REPORT_MARKDOWN = 'lambda-perf-report.md';
 async function runDemo(out, err) {
     out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
     out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');
-    const { report, exitCode } = await runCommand({
+    const { report, exitCode, written } = await runCommand({
         config: (0,external_node_path_.join)(packageRoot(), 'examples/orders/lambda-perf.yml'),
         json: REPORT_JSON,
         markdown: REPORT_MARKDOWN,
@@ -56981,7 +57669,7 @@ async function runDemo(out, err) {
         quiet: false,
     }, out, err);
     const orders = report.functions[0];
-    out(`\nReports written to ${REPORT_JSON} and ${REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
+    out(`\nReports written to ${written.json ?? REPORT_JSON} and ${written.markdown ?? REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
     if (orders?.reasons.some((r) => r.kind === 'regression'))
         out('The regression was caught: in CI this exit code (1) fails the check.\n');
     else
@@ -57169,8 +57857,6 @@ function initCommand(args, out, env = process.env) {
 
 
 
-
-
 const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
 
 Checks the configuration and the files it names; then, on AWS (or on the endpoint of
@@ -57204,26 +57890,6 @@ function parseValidateArguments(args) {
         ...(values.endpoint ? { endpoint: values.endpoint } : {}),
         ...(values.region ? { region: values.region } : {}),
     };
-}
-/** The handler's file in a code directory, for the runtimes whose handler names one. */
-function handlerProblem(spec, where) {
-    if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler)
-        return undefined;
-    const directory = spec.candidate.path;
-    if (spec.runtime.startsWith('provided')) {
-        return (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, 'bootstrap'))
-            ? undefined
-            : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
-    }
-    const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
-    const files = spec.runtime.startsWith('nodejs')
-        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
-        : spec.runtime.startsWith('python')
-            ? [`${module.replaceAll('.', '/')}.py`]
-            : [];
-    if (!files.length || files.some((file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, file))))
-        return undefined;
-    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
 }
 /** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
 async function accessProblems(config, local) {
@@ -57299,12 +57965,13 @@ async function validate_validate(args, say) {
         ...(args.endpoint ? { endpoint: args.endpoint } : {}),
     };
     const config = loadConfig(args.config, { overrides, local: args.local });
-    const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
-    if (problems.length)
-        throw new ConfigError(args.config, problems);
-    say(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
+    checkConfigFiles(config, args.config);
     try {
-        return await withBackend({ config, source: args.config, local: args.local }, (connected) => checkAccess(connected, args.local, say));
+        // Said once the backend is known: what it requires (a role on AWS) is part of the configuration too.
+        return await withBackend({ config, source: args.config, local: args.local }, (connected) => {
+            say(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
+            return checkAccess(connected, args.local, say);
+        });
     }
     catch (error) {
         if (!isInfrastructureError(error, 'unreachable'))
@@ -57339,6 +58006,7 @@ async function checkAccess({ config, backend }, local, say) {
 
 
 
+
 const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
 
 Usage:
@@ -57349,6 +58017,7 @@ Usage:
   lambda-perf-gate demo                    run the gate on the bundled example, on the
                                            embedded local Lambda service
   lambda-perf-gate local-lambda [options]  run the local Lambda service until Ctrl-C
+  lambda-perf-gate --version               print the version
 
 "lambda-perf-gate COMMAND --help" shows a command's options.
 Exit codes: 0 pass, 1 fail, 2 bad configuration or usage, 3 infrastructure error, 4 a bug in
@@ -57546,6 +58215,10 @@ async function main(argv) {
                 // The demo takes no options: a flag meant for run must not be silently dropped.
                 (0,external_node_util_.parseArgs)({ args: rest, options: {} });
                 return await runDemo(out, err);
+            case '--version':
+            case '-V':
+                out(`${TOOL_VERSION}\n`);
+                return EXIT.pass;
             case undefined:
             case '-h':
             case '--help':
@@ -60316,14 +60989,14 @@ __webpack_unused_export__ = composer.Composer;
 __webpack_unused_export__ = Document.Document;
 __webpack_unused_export__ = Schema.Schema;
 __webpack_unused_export__ = errors.YAMLError;
-exports.XT = errors.YAMLParseError;
+__webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
-__webpack_unused_export__ = identity.isNode;
+exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
@@ -60335,11 +61008,11 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 __webpack_unused_export__ = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-exports.qg = publicApi.parse;
+__webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
-__webpack_unused_export__ = publicApi.parseDocument;
+exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 

@@ -33,6 +33,18 @@ export const INPUT = {
   acceptedRegressionLabel: 'accepted-regression-label',
 } as const;
 
+/** The inputs that describe the one function of inline mode, in the order they are named. */
+const INLINE_ONLY = [
+  INPUT.function,
+  INPUT.template,
+  INPUT.runtime,
+  INPUT.handler,
+  INPUT.baseline,
+  INPUT.memory,
+  INPUT.budgets,
+  INPUT.exemplars,
+] as const;
+
 export const DEFAULT_ACCEPTED_REGRESSION_LABEL = 'perf-regression-accepted';
 
 export const OUTPUT = {
@@ -153,8 +165,18 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     };
   }
   const label = value(INPUT.acceptedRegressionLabel) ?? DEFAULT_ACCEPTED_REGRESSION_LABEL;
+  const mode = oneOf(INPUT.mode, ['measure', 'comment'] as const, 'measure');
+  // Read only in place of a file: beside one they would change nothing, and a reader expects them to.
+  const unread = inline || mode === 'comment' ? [] : INLINE_ONLY.filter((name) => value(name) !== undefined);
+  if (unread.length) {
+    const [subject, verb, pronoun] =
+      unread.length === 1 ? [`input ${unread[0]!}`, 'is', 'it'] : [`inputs ${unread.join(', ')}`, 'are', 'them'];
+    problems.push(
+      `${subject}: ${verb} read only in place of a config file (with ${INPUT.candidate}, or with ${INPUT.build} and one of ${INPUT.function}, ${INPUT.template}, ${INPUT.runtime}, ${INPUT.handler}), but this run reads the config file ${value(INPUT.config) ?? 'lambda-perf.yml'} (the ${INPUT.config} input); set ${pronoun} in that file, or give ${INPUT.candidate} and ${INPUT.baseline} to measure without a file`,
+    );
+  }
   const inputs: ActionInputs = {
-    mode: oneOf(INPUT.mode, ['measure', 'comment'] as const, 'measure'),
+    mode,
     config: value(INPUT.config) ?? 'lambda-perf.yml',
     ...(inline ? { inline } : {}),
     githubToken: value(INPUT.githubToken) ?? '',

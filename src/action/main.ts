@@ -1,13 +1,13 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import type { CodeLocation, GateConfig } from '../config/types.js';
-import { errorMessage, jsonSyntaxProblem } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
 import { verifiedPullRequest } from '../github/report-target.js';
@@ -18,12 +18,14 @@ import { createLambdaClient } from '../lambda/client.js';
 import type { CommentState } from '../report/comment-state.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
-import { parseReport, serializeReport, unexpectedText } from '../report/json.js';
+import { serializeReport } from '../report/json.js';
 import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
 import { ActionLog } from './log.js';
+import { gateOutputs } from './outputs.js';
+import { readReportFile } from './report-file.js';
 import {
   addBaseWorktree,
   buildBoth,
@@ -36,6 +38,7 @@ import {
 import { inlineDocument, INPUT, OUTPUT, readInputs, type ActionInputs, type InlineFunction } from './inputs.js';
 import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { unwritable, writeOutput } from '../output-files.js';
 
 /** The job summary takes 1 MiB per step; leave room for what else a step writes. */
 const SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
@@ -112,14 +115,25 @@ function loadActionConfig(
       ...(builds ? { builds } : {}),
     });
   } catch (error) {
-    if (!(error instanceof ConfigError) || inputs.build) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     // Omitted on purpose, perhaps, by someone who expected the action to build them.
-    const hint = `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
+    const hint = inputs.build
+      ? ''
+      : `; or give the action's ${INPUT.build} and ${INPUT.buildOutput} inputs, and it builds both from the head and the base commit`;
     throw new ConfigError(
       error.source,
-      error.problems.map((p) => (/^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : p)),
+      error.problems.map((p) =>
+        /^functions\[\d+\]\.(candidate|baseline): is required$/.test(p) ? `${p}${hint}` : inActionWords(p, inputs),
+      ),
     );
   }
+}
+
+/** A problem of the configuration file as the CLI says it (`--config`), said in the action's inputs. */
+function inActionWords(problem: string, inputs: ActionInputs): string {
+  if (problem.startsWith('file not found:'))
+    return `file not found: set the action's ${INPUT.config} input to its path, relative to the repository root (it is "${inputs.config}"), or create it (npx lambda-perf-gate init writes a starter), or give the ${INPUT.candidate} and ${INPUT.baseline} inputs to measure one function without a file`;
+  return problem.replace(/; did you mean --config (.+)\?$/, `; did you mean ${INPUT.config}: $1?`);
 }
 
 /**
@@ -169,7 +183,7 @@ async function publish(
 ): Promise<void> {
   try {
     await core.summary
-      .addRaw(renderMarkdown(report, { charts: true, key: inputs.commentKey, limit: SUMMARY_LIMIT }))
+      .addRaw(renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, limit: SUMMARY_LIMIT }))
       .write();
   } catch (error) {
     log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
@@ -184,20 +198,13 @@ async function publish(
   }
   for (const change of report.memoryChanges ?? [])
     log.notice(`${change.function}: ${change.note}`, { title: 'lambda-perf-gate: memory' });
-  const first = report.functions[0];
-  const recommendedVariant = first?.variants.find((v) => v.id === first.recommended?.variant);
-  core.setOutput(OUTPUT.verdict, report.verdict);
-  core.setOutput(OUTPUT.recommendedMemory, first?.recommended?.memory ?? '');
-  core.setOutput(
-    OUTPUT.recommendations,
-    JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))),
-  );
-  core.setOutput(OUTPUT.reportPath, reportPath);
-  core.setOutput(
-    OUTPUT.costChangePercent,
-    recommendedVariant?.costChangePercent != null ? recommendedVariant.costChangePercent.toFixed(2) : '',
-  );
+  for (const [name, value] of Object.entries(gateOutputs(report, reportPath))) core.setOutput(name, value);
   await comment(report, inputs, context, reportPath, log);
+}
+
+/** What tells this configuration's comment, written by this workflow, apart from every other. */
+function commentIdentity(inputs: ActionInputs, context: RunContext): { key: string; workflow?: string } {
+  return { key: inputs.commentKey, ...(context.workflow ? { workflow: context.workflow } : {}) };
 }
 
 async function comment(
@@ -216,10 +223,10 @@ async function comment(
   try {
     const octokit = getOctokit(inputs.githubToken);
     const body = (previous: CommentState | undefined): string =>
-      renderMarkdown(report, { charts: true, key: inputs.commentKey, ...(previous ? { previous } : {}) });
+      renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(
       octokit,
-      { owner: context.owner, repo: context.repo, issueNumber, key: inputs.commentKey },
+      { owner: context.owner, repo: context.repo, issueNumber, ...commentIdentity(inputs, context) },
       body,
       report.verdict,
       inputs.comment,
@@ -287,23 +294,7 @@ async function postReportFile(
   log: ActionLog,
 ): Promise<void> {
   const path = resolve(workspace, inputs.reportPath);
-  if (!existsSync(path))
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.reportPath}: ${inputs.reportPath} does not exist; download the report artifact first`,
-    ]);
-  let parsed: GateReport;
-  try {
-    parsed = parseReport(readFileSync(path, 'utf8')) as GateReport;
-  } catch (error) {
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.reportPath}: ${inputs.reportPath} ${jsonSyntaxProblem(error)}`,
-    ]);
-  }
-  const unexpected = unexpectedText(parsed);
-  if (unexpected.length)
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.reportPath}: ${inputs.reportPath} is not a report this action wrote: ${unexpected.slice(0, 3).join('; ')}`,
-    ]);
+  const parsed = readReportFile(path, inputs.reportPath);
   const report = withoutForeignRunLink(redactor.deep(parsed), context, env);
   if (report.schemaVersion !== SCHEMA_VERSION)
     throw new ConfigError('the action inputs', [
@@ -331,6 +322,11 @@ async function addWorktree(
   onMade: (worktree: WorktreeState) => void,
 ): Promise<WorktreeState | undefined> {
   if (!inputs.build) return undefined;
+  if (!context.baseSha && context.eventProblem) {
+    throw new ConfigError('the action inputs', [
+      `input ${INPUT.build}: needs the base commit the event names, but ${context.eventProblem}; run the action in a workflow's pull_request or push job, or leave ${INPUT.build} out and give the config's candidate and baseline`,
+    ]);
+  }
   if (!context.baseSha) {
     throw new ConfigError('the action inputs', [
       `input ${INPUT.build}: this ${context.eventName || 'run'} event names no base commit to build (a pull_request's base.sha, or a push's before); run it on pull_request or push, or leave ${INPUT.build} out and give the config's candidate and baseline`,
@@ -396,6 +392,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     inputs = readInputs((name) => core.getInput(name));
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const context = readRunContext(env);
+    if (context.eventProblem)
+      log.warning(`${context.eventProblem}: no pull request is known, so there is no PR comment and no label is read.`);
     if (inputs.mode === 'comment') {
       await postReportFile(inputs, context, workspace, redactor, env, log);
       return;
@@ -411,6 +409,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       },
       () => 1,
     );
+    // Opened before anything is built or deployed, so that a path does not lose a measurement.
+    const reportProblem = unwritable(resolve(workspace, inputs.reportPath));
+    if (reportProblem)
+      throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath}: ${reportProblem}`]);
     await addWorktree(inputs, context, workspace, env, (made) => (worktree = made));
     // With build, the config comes from the base commit, so a pull request is measured with the
     // config it would change (see the README's Security); a first config comes from the head.
@@ -482,8 +484,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       },
       ...(memoryChanges.length ? { memoryChanges } : {}),
     });
-    const reportPath = resolve(workspace, inputs.reportPath);
-    writeFileSync(reportPath, serializeReport(report));
+    const reportPath = writeOutput(resolve(workspace, inputs.reportPath), serializeReport(report), (message) =>
+      log.warning(`${message}; the ${OUTPUT.reportPath} output names it.`),
+    );
     await publish(report, inputs, context, reportPath, log);
     failIfAsked(report, inputs, log);
   } catch (error) {

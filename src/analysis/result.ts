@@ -22,6 +22,13 @@ export interface FailureCount {
   readonly calls: number;
 }
 
+/** A build that failed every call of an exemplar: its counts and the error it failed with most often. */
+export interface EveryCallFailed extends FailureCount {
+  readonly errorType: string;
+  /** What the error document said, when it said something. */
+  readonly errorMessage?: string;
+}
+
 /**
  * One thing the gate found about a function, as data: what kind of finding it is (which decides
  * the verdict) and what it is about, with the figures that say it. The words are the report's
@@ -63,6 +70,17 @@ export type Finding =
       readonly errorType: string;
       readonly candidate: FailureCount;
       readonly baseline: FailureCount;
+    }
+  | {
+      /**
+       * Both builds failed every call of the exemplar (a handler that is not there, an import
+       * error, a timeout): nothing was measured, and neither build can be called working.
+       */
+      readonly kind: 'wrong-answer';
+      readonly about: 'never-runs';
+      readonly exemplar: string;
+      readonly candidate: EveryCallFailed;
+      readonly baseline: EveryCallFailed;
     }
   | {
       readonly kind: 'test-failure' | 'baseline-error';

@@ -16,9 +16,10 @@
  * stops, at its full share.
  *
  * Everything here is a pure function of the samples and the plan, so the decision the sampler
- * took look by look is replayed exactly by the analysis afterwards.
+ * took look by look is replayed exactly by the analysis afterwards: both call `decideSequential`
+ * with all of the function's variants.
  */
-import { environmentPairsAtLook, looksLevels, type SequentialPlan } from '../looks/schedule.js';
+import { environmentPairsAtLook, looksLevels, metricAlphaShare, type SequentialPlan } from '../looks/schedule.js';
 import { coldLatencyMs, type Sample } from '../model/sample.js';
 import { normalQuantile } from '../normal-distribution.js';
 import {
@@ -161,6 +162,10 @@ export interface VariantDecision {
 
 export interface SequentialInput {
   readonly samples: readonly Sample[];
+  /**
+   * Every variant of the function, open or closed: the false-alarm budget is split over all of
+   * them (see `metricAlphaShare`), and every one is replayed from its first look.
+   */
   readonly variants: readonly string[];
   readonly plan: SequentialPlan;
   readonly rules: ComparisonRules;
@@ -176,8 +181,7 @@ export interface SequentialInput {
 export function decideSequential(input: SequentialInput): VariantDecision[] {
   const { plan, rules } = input;
   const limit = Math.log1p(rules.tolerance);
-  // Each variant has a warm and a cold metric; the false-alarm budget is split evenly over them.
-  const alphaShare = rules.alpha / (2 * input.variants.length);
+  const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
   const levels = looksLevels(plan, alphaShare, rules.beta);
   const finalLevels = levels.at(-1)!;
   return input.variants.map((variant) => {

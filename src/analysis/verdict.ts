@@ -1,6 +1,13 @@
 import type { Build, Sample } from '../model/sample.js';
 import { isLatencyBudget } from './budgets.js';
-import { verdictOf, type Finding, type IntegrationResult, type Verdict, type VariantResult } from './result.js';
+import {
+  verdictOf,
+  type EveryCallFailed,
+  type Finding,
+  type IntegrationResult,
+  type Verdict,
+  type VariantResult,
+} from './result.js';
 
 interface Failures {
   calls: number;
@@ -8,20 +15,28 @@ interface Failures {
   firstWrong: string;
   /** Count per error type. */
   errors: Map<string, number>;
+  /** The first message seen per error type. */
+  messages: Map<string, string>;
 }
+
+const noFailures = (): Failures => ({
+  calls: 0,
+  wrong: 0,
+  firstWrong: '',
+  errors: new Map<string, number>(),
+  messages: new Map<string, string>(),
+});
 
 function failuresByExemplar(samples: readonly Sample[]): Map<string, Failures> {
   const byExemplar = new Map<string, Failures>();
   for (const sample of samples) {
-    const entry = byExemplar.get(sample.exemplar) ?? {
-      calls: 0,
-      wrong: 0,
-      firstWrong: '',
-      errors: new Map<string, number>(),
-    };
+    const entry = byExemplar.get(sample.exemplar) ?? noFailures();
     entry.calls++;
-    if (sample.errorType) entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
-    else if (sample.wrongAnswer) {
+    if (sample.errorType) {
+      entry.errors.set(sample.errorType, (entry.errors.get(sample.errorType) ?? 0) + 1);
+      if (sample.errorMessage && !entry.messages.has(sample.errorType))
+        entry.messages.set(sample.errorType, sample.errorMessage);
+    } else if (sample.wrongAnswer) {
       entry.wrong++;
       entry.firstWrong ||= sample.wrongAnswer;
     }
@@ -44,21 +59,48 @@ function binomialUpperTail(k: number, n: number, p: number): number {
   return Math.min(1, total);
 }
 
+/** A build failed every call it made, and with what (its most frequent error type), or undefined. */
+function everyCallFailed(f: Failures): EveryCallFailed | undefined {
+  let failed = 0;
+  let errorType = '';
+  for (const [type, count] of f.errors) {
+    failed += count;
+    if (count > (f.errors.get(errorType) ?? 0)) errorType = type;
+  }
+  if (f.calls === 0 || failed < f.calls) return undefined;
+  const errorMessage = f.messages.get(errorType);
+  return { failed, calls: f.calls, errorType, ...(errorMessage ? { errorMessage } : {}) };
+}
+
 /**
- * What the candidate's and the baseline's errors and wrong answers say. A wrong answer of the
- * candidate is always a finding. An error type counts against the candidate only when it fails
- * more often than the baseline beyond chance (one-sided binomial test on the two builds' counts
- * of that type, given their calls), or on every call of an exemplar the baseline always
- * answered: platform faults (a killed environment, a throttled host) hit both builds alike and are
- * reported as such, never as a finding against one build.
+ * What the candidate's and the baseline's errors and wrong answers say. When both builds failed
+ * every call of an exemplar, the function never ran: that fails, whatever the baseline did, since
+ * nothing was measured and no build can be called working. A wrong answer of the candidate is
+ * always a finding. An error type counts against the candidate when it fails more often than the
+ * baseline beyond chance (one-sided binomial test on the two builds' counts of that type, given
+ * their calls), or on every call of an exemplar the baseline answered at least once. Only what
+ * fails sometimes and alike in both builds is taken for a platform fault (a killed environment, a
+ * throttled host) and reported as such, never as a finding against one build.
  */
 function failureFindings(samples: readonly Sample[], alpha: number): Finding[] {
   const findings: Finding[] = [];
   const candidate = failuresByExemplar(samples.filter((s) => s.build === 'candidate'));
   const baseline = failuresByExemplar(samples.filter((s) => s.build === 'baseline'));
   for (const exemplar of new Set([...candidate.keys(), ...baseline.keys()])) {
-    const c = candidate.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
-    const b = baseline.get(exemplar) ?? { calls: 0, wrong: 0, firstWrong: '', errors: new Map<string, number>() };
+    const c = candidate.get(exemplar) ?? noFailures();
+    const b = baseline.get(exemplar) ?? noFailures();
+    const candidateFailed = everyCallFailed(c);
+    const baselineFailed = everyCallFailed(b);
+    if (candidateFailed && baselineFailed) {
+      findings.push({
+        kind: 'wrong-answer',
+        about: 'never-runs',
+        exemplar,
+        candidate: candidateFailed,
+        baseline: baselineFailed,
+      });
+      continue;
+    }
     const wrong = (kind: 'wrong-answer' | 'baseline-error', build: Build, f: Failures): Finding => ({
       kind,
       about: 'wrong-answers',
@@ -75,7 +117,8 @@ function failureFindings(samples: readonly Sample[], alpha: number): Finding[] {
       const inBaseline = b.errors.get(errorType) ?? 0;
       const share = c.calls / Math.max(1, c.calls + b.calls);
       const beyondChance = inCandidate > 0 && binomialUpperTail(inCandidate, inCandidate + inBaseline, share) < alpha;
-      const always = inCandidate > 0 && inCandidate === c.calls && inBaseline === 0;
+      // The candidate never answered, where the baseline did at least once (both never answering is dealt with above).
+      const always = inCandidate > 0 && candidateFailed !== undefined;
       findings.push({
         kind: inCandidate === 0 ? 'baseline-error' : beyondChance || always ? 'wrong-answer' : 'notice',
         about: 'errors',

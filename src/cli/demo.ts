@@ -13,7 +13,7 @@ const REPORT_MARKDOWN = 'lambda-perf-report.md';
 export async function runDemo(out: (text: string) => void, err: (text: string) => void): Promise<number> {
   out('lambda-perf-gate demo: baseline vs candidate of examples/orders on the embedded local Lambda service\n');
   out('(the candidate adds hashing rounds and builds a currency formatter per line item)\n\n');
-  const { report, exitCode } = await runCommand(
+  const { report, exitCode, written } = await runCommand(
     {
       config: join(packageRoot(), 'examples/orders/lambda-perf.yml'),
       json: REPORT_JSON,
@@ -26,7 +26,9 @@ export async function runDemo(out: (text: string) => void, err: (text: string) =
     err,
   );
   const orders = report.functions[0];
-  out(`\nReports written to ${REPORT_JSON} and ${REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
+  out(
+    `\nReports written to ${written.json ?? REPORT_JSON} and ${written.markdown ?? REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`,
+  );
   if (orders?.reasons.some((r) => r.kind === 'regression'))
     out('The regression was caught: in CI this exit code (1) fails the check.\n');
   else out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);

@@ -4,6 +4,7 @@ import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js'
 import { startLocalLambda } from '../local-lambda/service.js';
 import { Redactor } from '../report/redact.js';
 import { inertWriter } from '../workflow-commands.js';
+import { TOOL_VERSION } from '../package-root.js';
 import { runDemo } from './demo.js';
 import { classifyFailure, EXIT } from '../session.js';
 import { UsageError } from '../errors.js';
@@ -21,6 +22,7 @@ Usage:
   lambda-perf-gate demo                    run the gate on the bundled example, on the
                                            embedded local Lambda service
   lambda-perf-gate local-lambda [options]  run the local Lambda service until Ctrl-C
+  lambda-perf-gate --version               print the version
 
 "lambda-perf-gate COMMAND --help" shows a command's options.
 Exit codes: 0 pass, 1 fail, 2 bad configuration or usage, 3 infrastructure error, 4 a bug in
@@ -230,6 +232,10 @@ export async function main(argv: string[]): Promise<number> {
         // The demo takes no options: a flag meant for run must not be silently dropped.
         parseArgs({ args: rest, options: {} });
         return await runDemo(out, err);
+      case '--version':
+      case '-V':
+        out(`${TOOL_VERSION}\n`);
+        return EXIT.pass;
       case undefined:
       case '-h':
       case '--help':

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { reportContext } from '../github/run-links.js';
@@ -10,7 +9,7 @@ import { Redactor } from '../report/redact.js';
 import { renderTerminal } from '../report/terminal.js';
 import { EXIT, runSession } from '../session.js';
 import { UsageError } from '../errors.js';
-import { unwritable } from './output-paths.js';
+import { unwritable, writeOutput } from '../output-files.js';
 import { ProgressLine, type ProgressStream } from './progress.js';
 
 export interface RunArguments {
@@ -48,11 +47,7 @@ export function parseRunArguments(args: string[]): RunArguments {
   const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
   if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
   for (const flag of ['json', 'markdown', 'state-file'] as const) {
-    const path = values[flag];
-    if (path === undefined) continue;
-    if (path === '') throw new UsageError(`--${flag} is empty; give a file name`);
-    const problem = unwritable(path);
-    if (problem) throw new UsageError(`--${flag} ${path}: ${problem}`);
+    if (values[flag] === '') throw new UsageError(`--${flag} is empty; give a file name`);
   }
   return {
     config: values.config ?? 'lambda-perf.yml',
@@ -70,6 +65,8 @@ export function parseRunArguments(args: string[]): RunArguments {
 export interface RunOutcome {
   readonly report: GateReport;
   readonly exitCode: number;
+  /** Where the report files went: the paths asked for, or the fallbacks used when those failed. */
+  readonly written: { readonly json?: string; readonly markdown?: string };
 }
 
 /**
@@ -82,6 +79,15 @@ export async function runCommand(
   err: (text: string) => void,
   progressStream: ProgressStream = { isTTY: process.stderr.isTTY, columns: process.stderr.columns, write: err },
 ): Promise<RunOutcome> {
+  // Opened before anything is deployed (also the demo's), so that a path does not lose a measurement.
+  for (const [flag, path] of [
+    ['json', args.json],
+    ['markdown', args.markdown],
+    ['state-file', args.stateFile],
+  ] as const) {
+    const problem = path === undefined ? undefined : unwritable(path);
+    if (problem) throw new UsageError(`--${flag} ${path}: ${problem}`);
+  }
   // Everything written below (report files, terminal, progress) goes through it.
   const redactor = Redactor.fromEnvironment(process.env);
   const config = loadConfig(args.config, {
@@ -114,14 +120,17 @@ export async function runCommand(
   // Inside a workflow the CLI knows the commits and the run too.
   const links = reportContext(process.env);
   const report = links ? { ...measured, context: redactor.deep(links) } : measured;
-  if (args.json) writeFileSync(args.json, serializeReport(report));
-  if (args.markdown) writeFileSync(args.markdown, renderMarkdown(report));
   out(renderTerminal(report));
+  const warn = (message: string): void => err(`warning: ${message}\n`);
+  const written = {
+    ...(args.json ? { json: writeOutput(args.json, serializeReport(report), warn) } : {}),
+    ...(args.markdown ? { markdown: writeOutput(args.markdown, renderMarkdown(report), warn) } : {}),
+  };
   const failing = failingReasons(report, args.failOn);
   const exitCode = failing.length ? EXIT.fail : EXIT.pass;
   if (report.verdict !== 'pass' && !failing.length)
     err(
       `warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`,
     );
-  return { report, exitCode };
+  return { report, exitCode, written };
 }

@@ -1,11 +1,9 @@
 import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/config-error.js';
+import { checkConfigFiles } from '../config/files.js';
 import { loadConfig } from '../config/load.js';
-import type { FunctionSpec, GateConfig } from '../config/types.js';
+import type { GateConfig } from '../config/types.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { perfFunctionName } from '../gate/plan.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
@@ -54,25 +52,6 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
   };
-}
-
-/** The handler's file in a code directory, for the runtimes whose handler names one. */
-function handlerProblem(spec: FunctionSpec, where: string): string | undefined {
-  if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler) return undefined;
-  const directory = spec.candidate.path;
-  if (spec.runtime.startsWith('provided')) {
-    return existsSync(join(directory, 'bootstrap'))
-      ? undefined
-      : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
-  }
-  const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
-  const files = spec.runtime.startsWith('nodejs')
-    ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
-    : spec.runtime.startsWith('python')
-      ? [`${module.replaceAll('.', '/')}.py`]
-      : [];
-  if (!files.length || files.some((file) => existsSync(join(directory, file)))) return undefined;
-  return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
 }
 
 /** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
@@ -178,15 +157,15 @@ async function validate(args: ValidateArguments, say: (text: string) => void): P
     ...(args.endpoint ? { endpoint: args.endpoint } : {}),
   };
   const config = loadConfig(args.config, { overrides, local: args.local });
-  const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
-  if (problems.length) throw new ConfigError(args.config, problems);
-  say(
-    `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
-  );
+  checkConfigFiles(config, args.config);
   try {
-    return await withBackend({ config, source: args.config, local: args.local }, (connected) =>
-      checkAccess(connected, args.local, say),
-    );
+    // Said once the backend is known: what it requires (a role on AWS) is part of the configuration too.
+    return await withBackend({ config, source: args.config, local: args.local }, (connected) => {
+      say(
+        `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
+      );
+      return checkAccess(connected, args.local, say);
+    });
   } catch (error) {
     if (!isInfrastructureError(error, 'unreachable')) throw error;
     say(`problem: ${errorMessage(error)}\n`);

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isNode, parseDocument as parseYamlDocument, visit, YAMLError } from 'yaml';
 import { z } from 'zod';
-import { looksLevels } from '../looks/schedule.js';
+import { looksLevels, metricAlphaShare } from '../looks/schedule.js';
 import { managedInstancePrice } from '../pricing/managed-instances.js';
 import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
@@ -56,6 +56,19 @@ function keysAt(path: readonly PropertyKey[]): string[] {
   }
   schema = unwrap(schema);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape).filter((k) => k !== '$schema') : [];
+}
+
+/**
+ * Where a key that is unknown at `path` belongs, when it is a key of an object (or of each entry
+ * of a list) one level down: `account-gb-seconds-per-month` at the top level belongs under `traffic`.
+ */
+function homeOf(path: readonly PropertyKey[], key: string): string | undefined {
+  for (const child of keysAt(path)) {
+    if (keysAt([...path, child]).includes(key)) return `it belongs under ${child} (${child}: {${key}: ...})`;
+    if (keysAt([...path, child, 0]).includes(key))
+      return `it belongs in each entry of ${child} (${child}: [{${key}: ...}])`;
+  }
+  return undefined;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {
@@ -144,6 +157,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
           const replaced = pathText(issue.path) === 'sampling' ? REPLACED_SAMPLING_KEYS[key] : undefined;
           if (replaced)
             return `${pathText([...issue.path, key])}: no longer used since the verdict works on environment pairs; replaced by ${replaced}`;
+          const home = homeOf(issue.path, key);
+          if (home)
+            return `${pathText([...issue.path, key])}: not a key ${pathText(issue.path) ? `of ${pathText(issue.path)}` : 'at the top level'}; ${home}`;
           return `${pathText([...issue.path, key])}: unknown key${valid.length ? `; valid keys here: ${valid.join(', ')}` : ''}`;
         })
         .join('\n');
@@ -153,14 +169,84 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
 }
 
+/** A configuration is a page of settings: far bigger is a mistake or an attack, refused before it is read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Keys (of mappings, at any depth) a configuration may hold; a real one has a few hundred. */
+export const MAX_CONFIG_KEYS = 10_000;
+
+const tooManyKeys = (): string =>
+  `has more than ${MAX_CONFIG_KEYS} keys; a configuration of this action needs far fewer (is it the right file?)`;
+
 function parseDocument(text: string, source: string): unknown {
+  return extname(source) === '.json' ? parseJson(text, source) : parseYaml(text, source);
+}
+
+function parseJson(text: string, source: string): unknown {
+  let keys = 0;
   try {
-    return extname(source) === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+    // The reviver sees every key of the parsed document (the byte limit bounds the parse itself).
+    return JSON.parse(text, function (this: unknown, key: string, value: unknown) {
+      if (!Array.isArray(this) && ++keys > MAX_CONFIG_KEYS) throw new ConfigError(source, [tooManyKeys()]);
+      return value;
+    });
   } catch (error) {
-    const detail =
-      error instanceof YAMLParseError ? error.message.split('\n')[0] : jsonSyntaxProblem(error).replace(/^is /, '');
-    throw new ConfigError(source, [`cannot be parsed: ${detail}`]);
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
   }
+}
+
+/**
+ * YAML, without aliases or anchors: an alias expands to a copy of what it names, so a few lines
+ * can stand for an exponential document (a "billion laughs"), and the configuration reads plainly
+ * without them.
+ */
+function parseYaml(text: string, source: string): unknown {
+  const document = parseYamlDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const [error] = document.errors;
+  if (error) throw new ConfigError(source, [`cannot be parsed: ${yamlProblem(error)}`]);
+  const problems: string[] = [];
+  let keys = 0;
+  visit(document, {
+    Pair: () => (++keys > MAX_CONFIG_KEYS ? visit.BREAK : undefined),
+    Alias: (_key, node) => {
+      problems.push(
+        `${where(text, node.range?.[0])}: YAML aliases and anchors (*${node.source}) are not allowed; write the value out where it is used`,
+      );
+      return visit.BREAK;
+    },
+    Node: (_key, node) => {
+      if (!isNode(node) || !node.anchor) return undefined;
+      problems.push(
+        `${where(text, anchorAt(text, node.anchor, node.range?.[0]))}: YAML aliases and anchors (&${node.anchor}) are not allowed; write the value out where it is used`,
+      );
+      return visit.BREAK;
+    },
+  });
+  if (keys > MAX_CONFIG_KEYS) throw new ConfigError(source, [tooManyKeys()]);
+  if (problems.length) throw new ConfigError(source, problems);
+  try {
+    return document.toJS({ maxAliasCount: 0 });
+  } catch (caught) {
+    throw new ConfigError(source, [`cannot be parsed: ${errorMessage(caught)}`]);
+  }
+}
+
+function yamlProblem(error: YAMLError): string {
+  return error.message.split('\n')[0] ?? error.code;
+}
+
+/** Where `&anchor` is written: the last one before the value it names (the node's range starts at the value). */
+function anchorAt(text: string, anchor: string, valueAt: number | undefined): number | undefined {
+  if (valueAt === undefined) return undefined;
+  const at = text.lastIndexOf(`&${anchor}`, valueAt);
+  return at < 0 ? valueAt : at;
+}
+
+/** `line L, column C` of an offset in the text. */
+function where(text: string, offset: number | undefined): string {
+  if (offset === undefined) return 'somewhere';
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
 export interface LoadOptions {
@@ -192,13 +278,40 @@ export function loadConfig(file: string, options: LoadOptions = {}): GateConfig 
       `is a directory, not a configuration file${inside ? `; did you mean --config ${inside}?` : ''}`,
     ]);
   }
-  let text: string;
+  if (!stats.isFile()) throw new ConfigError(file, ['is not a regular file (a device, a pipe or a socket)']);
+  const tooBig = (): ConfigError =>
+    new ConfigError(file, [
+      `is over ${MAX_CONFIG_BYTES} bytes (1 MiB); a configuration is far smaller (is it the right file?)`,
+    ]);
+  if (stats.size > MAX_CONFIG_BYTES) throw tooBig();
+  let bytes: Buffer | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readAtMost(file, MAX_CONFIG_BYTES);
   } catch (error) {
     throw new ConfigError(file, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`]);
   }
+  // It grew after it was measured.
+  if (!bytes) throw tooBig();
+  const text = bytes.toString('utf8');
   return validateConfig(parseDocument(text, file), file, options);
+}
+
+/** A file's bytes, or undefined when it holds more than `max`: never more than max + 1 are read. */
+export function readAtMost(file: string, max: number): Buffer | undefined {
+  const buffer = Buffer.alloc(max + 1);
+  const fd = openSync(file, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > max) return undefined;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Validates a parsed document; relative paths resolve against the source file's directory. */
@@ -315,7 +428,7 @@ function samplingProblems(sampling: RawConfig['sampling'], functions: readonly F
     1,
     ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length),
   );
-  const share = (1 - sampling.confidence) / (2 * variants);
+  const share = metricAlphaShare(1 - sampling.confidence, variants);
   const beta = 1 - sampling['pass-confidence'];
   const reachable = (environmentPairs: number): boolean => {
     const last = looksLevels(

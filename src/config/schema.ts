@@ -98,6 +98,11 @@ const budgets = z
   .object({
     ...budgetLimits,
     'max-regression': percent
+      .refine((fraction) => fraction > 0, {
+        // A pass needs the interval's upper end below the tolerance.
+        error:
+          'must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5%',
+      })
       .optional()
       .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
   })

@@ -2,6 +2,9 @@ import { ConfigError } from '../config/config-error.js';
 import { ARCHITECTURES } from '../model/architecture.js';
 import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
+import { localAccessKeyFor, type LocalAccessKey } from '../lambda/local-credentials.js';
+import { LOCAL_SERVICE_HEADER } from '../local-lambda/service-info.js';
+import { signedGetHeaders } from '../lambda/signed-get.js';
 import type { Backend } from './run-gate.js';
 
 /** What the gate reads of the local service's GET /local/info; any other endpoint's answer may hold anything. */
@@ -23,11 +26,23 @@ async function localInfo(response: Response): Promise<LocalInfo | undefined> {
   }
 }
 
+/** The runner's long-term key from the environment, as a service started elsewhere with --require-auth prints it. */
+function ambientKey(): LocalAccessKey | undefined {
+  const {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_SESSION_TOKEN: token,
+  } = process.env;
+  return accessKeyId && secretAccessKey && !token ? { accessKeyId, secretAccessKey } : undefined;
+}
+
 /**
  * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
- * only an `unreachable` infrastructure error, when the endpoint does not answer.
+ * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
+ * process started with `requireAuth` answers only signed requests, /local/info too: the probe
+ * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
  */
-export async function probeBackend(endpoint: string | undefined): Promise<Backend> {
+export async function probeBackend(endpoint: string | undefined, region = 'us-east-1'): Promise<Backend> {
   const lambda: Backend = {
     kind: 'aws',
     cpuScaledByMemory: true,
@@ -36,11 +51,26 @@ export async function probeBackend(endpoint: string | undefined): Promise<Backen
   if (!endpoint) return lambda;
   let response: Response;
   try {
-    response = await fetch(`${endpoint}/local/info`, { signal: AbortSignal.timeout(5000) });
+    const url = new URL('/local/info', endpoint);
+    const key = localAccessKeyFor(endpoint) ?? ambientKey();
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(5000),
+      ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
+    });
   } catch {
     throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
   }
   const info = await localInfo(response);
+  if (!info && response.headers.get(LOCAL_SERVICE_HEADER) === '1') {
+    // A local service that refused the probe's credentials: local, with its facts unknown. The
+    // first Lambda call says that the credentials were refused.
+    return {
+      kind: 'local',
+      cpuScaledByMemory: false,
+      statement: `Local Lambda service at ${endpoint}; it refused to state its facts (HTTP ${response.status}).`,
+      limitations: [],
+    };
+  }
   if (!info) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';

@@ -10,7 +10,7 @@ import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
-import { maskedValue } from '../report/redact.js';
+import { maskedValue, Redactor } from '../report/redact.js';
 import { sampleFromReport, type Build, type Sample } from '../model/sample.js';
 import type { IntegrationResult, IntegrationRun } from '../analysis/result.js';
 import type { VariantPlan } from '../model/variant.js';
@@ -94,21 +94,27 @@ async function runAgainst(
   arm: DeployedArm,
   context: IntegrationContext,
   sequence: () => number,
+  redactor: Redactor,
 ): Promise<CompletedRun> {
   const { integration } = spec;
   const build = arm.build;
   context.progress(
     `${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`,
   );
+  const env = integrationEnvironment(integration, arm, context.config);
+  redactor.addEnvironment(env);
   const result = await runIntegrationCommand(
     integration.command,
     integration.directory,
-    integrationEnvironment(integration, arm, context.config),
+    env,
     integration.timeoutS,
     (line) => {
       const secret = maskedValue(line);
-      if (secret !== undefined) context.onSecret?.(secret);
+      if (secret === undefined) return;
+      redactor.add(secret);
+      context.onSecret?.(secret);
     },
+    (text) => redactor.text(text),
   );
   const collected = await collectReports(context.logs, {
     logGroup: `/aws/lambda/${arm.functionName}`,
@@ -171,7 +177,11 @@ export async function integrationProfile(
   const { integration } = spec;
   let next = 0;
   const sequence = (): number => next++;
-  const against = (build: Build): Promise<CompletedRun> => runAgainst(spec, variant, armOf(build), context, sequence);
+  // The tails are redacted before they are cut (a cut could go through a secret), with what every
+  // run so far asked to mask: the writers' redaction of the whole report comes after the cut.
+  const redactor = new Redactor();
+  const against = (build: Build): Promise<CompletedRun> =>
+    runAgainst(spec, variant, armOf(build), context, sequence, redactor);
   const rounds: { baseline: CompletedRun; candidate: CompletedRun }[] = [];
   for (let round = 0; round < integration.repeat; round++) {
     if (integration.concurrent) {

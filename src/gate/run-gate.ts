@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { analyzeFunction } from '../analysis/analyze.js';
-import type { ComparisonRules, MetricComparison } from '../analysis/comparison.js';
 import { blendedPricePerGbSecond, requestPriceUsd } from '../pricing/price-list.js';
-import { decideSequential } from '../analysis/sequential.js';
-import { environmentPairsAtLook, lookFractions, type SequentialPlan } from '../looks/schedule.js';
 import type { Architecture } from '../model/architecture.js';
 import type { FunctionSpec, GateConfig } from '../config/types.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
@@ -22,12 +19,12 @@ import type { Sample } from '../model/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
-import { signedPercent } from '../report/format.js';
 import { worstVerdict, type IntegrationResult } from '../analysis/result.js';
 import { reasonsOf } from '../report/findings.js';
 import { SCHEMA_VERSION, type FunctionResult, type GateReport } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
+import { measureSequentially, type EnvironmentPairSource } from './sequential-sampling.js';
 import { exemplarSequence, perfFunctionName, planVariants } from './plan.js';
 import type { VariantPlan } from '../model/variant.js';
 
@@ -219,7 +216,15 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
   const functionOf = (build: 'baseline' | 'candidate', variant: VariantPlan): PerfFunction =>
     functions.find((f) => f.build === build && f.variant.id === variant.id)!;
   const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
-  const stopped = await measureSequentially(spec, { ...context, plan, rules }, sampler, publisher, variants);
+  const { stopped } = await measureSequentially({
+    name: spec.name,
+    variants,
+    plan,
+    rules,
+    sampler,
+    source: publisher,
+    progress,
+  });
 
   const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
   let integration: IntegrationResult | undefined;
@@ -292,7 +297,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
  * one function one after the other (Lambda updates a function serially). A batch can be
  * published while the previous one is measured; `cancel` stops a batch no longer needed.
  */
-class EnvironmentPairPublisher {
+class EnvironmentPairPublisher implements EnvironmentPairSource {
   private cancelled = false;
 
   constructor(
@@ -325,65 +330,6 @@ class EnvironmentPairPublisher {
   cancel(): void {
     this.cancelled = true;
   }
-}
-
-/**
- * Adds environment pairs look by look, each variant until its warm comparison is decided, a
- * build of it fails every call, or the cap; the next batch is published while one is measured.
- * Returns the variants stopped for failing, with why.
- */
-async function measureSequentially(
-  spec: FunctionSpec,
-  context: FunctionContext & { plan: SequentialPlan; rules: ComparisonRules },
-  sampler: Sampler,
-  publisher: EnvironmentPairPublisher,
-  variants: readonly VariantPlan[],
-): Promise<Map<string, string>> {
-  const { plan, rules, progress } = context;
-  const looks = lookFractions(plan).length;
-  const stopped = new Map<string, string>();
-  let open = [...variants];
-  let next: Promise<EnvironmentPairTarget[]> | undefined = publisher.publish(open, 0, environmentPairsAtLook(plan, 1));
-  try {
-    for (let look = 1; look <= looks && open.length; look++) {
-      const targets = await next!;
-      next =
-        look < looks
-          ? publisher.publish(open, environmentPairsAtLook(plan, look), environmentPairsAtLook(plan, look + 1))
-          : undefined;
-      // A guard against an unhandled rejection while this look measures; the next look awaits it.
-      next?.catch(() => undefined);
-      await sampler.environmentPairs(targets.filter((t) => open.some((v) => v.id === t.variant.id)));
-      for (const variant of open) {
-        const failing = sampler.failing(variant.id);
-        if (failing) stopped.set(variant.id, failing);
-      }
-      const decisions = decideSequential({
-        samples: sampler.samples,
-        variants: open.map((v) => v.id),
-        plan,
-        rules,
-        stopped,
-      });
-      open = open.filter((v) => decisions.find((d) => d.variant === v.id)?.open);
-      progress(
-        `${spec.name}: look ${look} of ${looks}, ${environmentPairsAtLook(plan, look)} environment pairs per variant: ` +
-          decisions
-            .map(({ variant, comparisons }) => `${variant} ${lookLine(comparisons[0], stopped.get(variant))}`)
-            .join('; '),
-      );
-    }
-  } finally {
-    publisher.cancel();
-    await next?.catch(() => undefined);
-  }
-  return stopped;
-}
-
-function lookLine(warm: MetricComparison | undefined, stopped: string | undefined): string {
-  if (stopped) return stopped;
-  if (!warm) return 'no warm pairs yet';
-  return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
 }
 
 /** What the measuring invocations cost at list price (first tier). */

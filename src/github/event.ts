@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '../errors.js';
 
 /** What the gate needs to know of the workflow run, read from the runner's environment. */
 export interface RunContext {
@@ -21,6 +22,10 @@ export interface RunContext {
   readonly baseSha?: string;
   /** The pull request's labels when the event was sent (a label added later needs a `labeled` run). */
   readonly labels: readonly string[];
+  /** The workflow running (see workflowOf), if the runner says. */
+  readonly workflow?: string;
+  /** Why the event's file could not be read, when it could not: everything above then knows nothing of the event. */
+  readonly eventProblem?: string;
 }
 
 /** The fields of the webhook event (the file at GITHUB_EVENT_PATH) the gate reads; any may be missing. */
@@ -38,19 +43,41 @@ export interface EventPayload {
   number?: number;
 }
 
-/** The event that started the workflow run; empty outside one, or when its file cannot be read. */
-export function readEventPayload(env: NodeJS.ProcessEnv): EventPayload {
-  if (!env.GITHUB_EVENT_PATH) return {};
+/** The event that started the workflow run, or why it cannot be read (outside a runner, or a bad file). */
+function readEvent(env: NodeJS.ProcessEnv): { payload: EventPayload; problem?: string } {
+  const event = `the ${env.GITHUB_EVENT_NAME || 'workflow'} event`;
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path)
+    return {
+      payload: {},
+      problem: `GITHUB_EVENT_PATH is not set, so ${event} cannot be read (the runner sets it to the event's file; set it when running the action yourself)`,
+    };
+  let text: string;
   try {
-    const payload: unknown = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
-    return payload !== null && typeof payload === 'object' ? (payload as EventPayload) : {};
-  } catch {
-    return {};
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    return { payload: {}, problem: `GITHUB_EVENT_PATH ${path} cannot be read (${code}), so ${event} cannot be read` };
+  }
+  try {
+    const payload: unknown = JSON.parse(text);
+    if (payload !== null && typeof payload === 'object') return { payload: payload as EventPayload };
+    return { payload: {}, problem: `GITHUB_EVENT_PATH ${path} holds no JSON object, so ${event} cannot be read` };
+  } catch (error) {
+    return {
+      payload: {},
+      problem: `GITHUB_EVENT_PATH ${path} is not JSON (${errorMessage(error)}), so ${event} cannot be read`,
+    };
   }
 }
 
+/** The event that started the workflow run; empty outside one, or when its file cannot be read. */
+export function readEventPayload(env: NodeJS.ProcessEnv): EventPayload {
+  return readEvent(env).payload;
+}
+
 export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
-  const payload = readEventPayload(env);
+  const { payload, problem } = readEvent(env);
   const [owner = '', repo = ''] = (env.GITHUB_REPOSITORY ?? '/').split('/');
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const ref = env.GITHUB_REF ?? '';
@@ -66,6 +93,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
       ? payload.before
       : undefined;
   const baseSha = payload.pull_request?.base?.sha ?? before;
+  const workflow = workflowOf(env);
   const labels = (payload.pull_request?.labels ?? [])
     .map((label) => label?.name)
     .filter((name): name is string => typeof name === 'string');
@@ -85,5 +113,17 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
       : {}),
     ...(baseSha ? { baseSha } : {}),
     labels,
+    ...(workflow ? { workflow } : {}),
+    ...(problem ? { eventProblem: problem } : {}),
   };
+}
+
+/**
+ * The workflow running, as its file (`owner/repo/.github/workflows/perf.yml`, GITHUB_WORKFLOW_REF
+ * without the ref, which differs between a pull request's runs and the default branch's), or as
+ * its name (GITHUB_WORKFLOW) where the runner gives no file.
+ */
+export function workflowOf(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.GITHUB_WORKFLOW_REF?.replace(/@[^@]*$/, '');
+  return file || env.GITHUB_WORKFLOW || undefined;
 }

@@ -13,6 +13,11 @@ export interface CommentTarget {
   readonly repo: string;
   readonly issueNumber: number;
   readonly key: string;
+  /**
+   * The workflow that writes the comment (see workflowOf): every workflow of the repository writes
+   * as the same github-actions[bot], so the author alone does not tell whose comment it is.
+   */
+  readonly workflow?: string;
 }
 
 export interface CommentResult {
@@ -20,7 +25,7 @@ export interface CommentResult {
   readonly url?: string;
 }
 
-const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+) -->/;
+const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->/;
 
 /** The author of comments written with a workflow's GITHUB_TOKEN. */
 export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
@@ -46,9 +51,10 @@ export async function commentAuthor(octokit: Octokit): Promise<string> {
  * differs from the comment's (and creates none for a pass); `on-failure` writes on a failure and
  * afterwards keeps an existing comment current; `never` writes nothing.
  *
- * Only a comment the token's own identity wrote counts as the gate's: anyone can post the marker,
- * and such a comment is neither updated (which would fail, or edit someone else's words) nor read
- * for the previous verdict.
+ * Only a comment the token's own identity wrote, whose marker names this workflow, counts as the
+ * gate's: anyone can post the marker, and every workflow of the repository writes as the same bot.
+ * Another's comment is neither updated (which would fail, or overwrite someone else's words) nor
+ * read for the previous verdict.
  *
  * `body` may be a function of what the existing comment showed (its hidden state line, read
  * strictly; undefined when there is no comment or no state that parses), so the new comment can
@@ -72,7 +78,11 @@ export async function upsertStickyComment(
   const existing = comments.find((comment) => {
     if (comment.user?.login.toLowerCase() !== author.toLowerCase()) return false;
     const match = MARKER.exec(comment.body ?? '');
-    return match !== null && decodeURIComponent(match[1] ?? '') === target.key;
+    return (
+      match !== null &&
+      decoded(match[1]) === target.key &&
+      (decoded(match[3]) || undefined) === (target.workflow || undefined)
+    );
   });
   const previousVerdict = existing ? MARKER.exec(existing.body ?? '')?.[2] : undefined;
   const write =
@@ -101,6 +111,16 @@ export async function upsertStickyComment(
     return { action: 'created', url: created.data.html_url };
   } catch (error) {
     throw writeRefused(error);
+  }
+}
+
+/** A marker's field as written (URI-encoded); undefined when it is absent or does not decode. */
+function decoded(field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  try {
+    return decodeURIComponent(field);
+  } catch {
+    return undefined;
   }
 }
 

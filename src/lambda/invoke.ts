@@ -8,6 +8,16 @@ export interface Invocation {
   readonly payload: Buffer;
   /** Lambda's error type when the function failed, from the error document. */
   readonly errorType?: string;
+  /** The error document's errorMessage, its first line and at most MAX_ERROR_MESSAGE characters. */
+  readonly errorMessage?: string;
+}
+
+/** Enough to name what went wrong; a report needs no stack or a whole payload. */
+export const MAX_ERROR_MESSAGE = 200;
+
+function shortened(message: string): string {
+  const line = message.split('\n', 1)[0]!.trim();
+  return line.length > MAX_ERROR_MESSAGE ? `${line.slice(0, MAX_ERROR_MESSAGE - 3)}...` : line;
 }
 
 /**
@@ -48,11 +58,14 @@ export async function invokeForReport(
   const body = Buffer.from(output.Payload ?? []);
   if (!output.FunctionError) return { report, payload: body };
   let errorType = output.FunctionError;
+  let errorMessage: string | undefined;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { errorType?: unknown };
+    const parsed = JSON.parse(body.toString('utf8')) as { errorType?: unknown; errorMessage?: unknown };
     if (typeof parsed.errorType === 'string') errorType = parsed.errorType;
+    if (typeof parsed.errorMessage === 'string' && parsed.errorMessage.trim())
+      errorMessage = shortened(parsed.errorMessage);
   } catch {
     // Not a JSON error document; keep Lambda's header value.
   }
-  return { report, payload: body, errorType };
+  return { report, payload: body, errorType, ...(errorMessage === undefined ? {} : { errorMessage }) };
 }

@@ -9,6 +9,8 @@ import { isAlive } from './process-alive.js';
  */
 export type Controller = 'cpu' | 'freezer' | 'pids';
 
+const SWEEP_ORDER: readonly Controller[] = ['freezer', 'pids', 'cpu'];
+
 /** Where a controller lives for this service, or why it is not available. */
 type Placement = { version: 1 | 2; root: string } | { reason: string };
 
@@ -24,11 +26,20 @@ export class Cgroups {
 
   constructor(wanted: readonly Controller[], mount = '/sys/fs/cgroup') {
     const v2 = existsSync(join(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
+    // Dead services' groups go from every hierarchy this service might use, wanted or not (the one
+    // before it may have throttled CPU where this one does not); the freezer's first, since a
+    // frozen process dies only once thawed.
+    for (const controller of SWEEP_ORDER) sweepStaleGroups(...v1Parent(mount, controller));
     for (const controller of wanted) {
       const placement = v2?.get(controller) ?? openV1Root(mount, controller);
       this.placements.set(controller, placement);
       if ('root' in placement) this.roots.add(placement.root);
     }
+  }
+
+  /** This service's own directory in each hierarchy, with its environments' groups inside. */
+  get directories(): string[] {
+    return [...this.roots];
   }
 
   /** The cgroup version serving a controller, or undefined with the reason it is not available. */
@@ -78,6 +89,11 @@ export class EnvironmentCgroup {
     private readonly created: readonly string[],
     private readonly versionOf: (controller: Controller) => 1 | 2 | undefined,
   ) {}
+
+  /** The directories of the groups (one per hierarchy), to remove once the environment is gone. */
+  get paths(): string[] {
+    return [...this.created];
+  }
 
   /** The `cgroup.procs` files the environment's first process writes its pid to. */
   get procsFiles(): string[] {
@@ -181,14 +197,18 @@ function openV2Root(mount: string, wanted: readonly Controller[]): Map<Controlle
   return placements;
 }
 
-function openV1Root(mount: string, controller: Controller): Placement {
+/** Where this process's v1 group of a controller is, and whether that controller is there at all. */
+function v1Parent(mount: string, controller: Controller): [string, boolean] {
   const own = ownCgroupPath(controller);
   const hierarchy = join(mount, controller);
   const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
-  if (own === undefined || !existsSync(join(hierarchy, probe)))
-    return { reason: `no cgroup ${controller} controller was found` };
-  sweepStaleGroups(join(hierarchy, own));
-  const root = join(hierarchy, own, groupName());
+  return [join(hierarchy, own ?? '.'), own !== undefined && existsSync(join(hierarchy, probe))];
+}
+
+function openV1Root(mount: string, controller: Controller): Placement {
+  const [parent, found] = v1Parent(mount, controller);
+  if (!found) return { reason: `no cgroup ${controller} controller was found` };
+  const root = join(parent, groupName());
   try {
     mkdirSync(root);
     return { version: 1, root };
@@ -208,10 +228,73 @@ function removeGroupTree(root: string): void {
 }
 
 /**
- * Removes the groups of services that died without cleaning up (killed, say): their process is
- * gone and no process is left in them. Best effort; a group still in use stays.
+ * Empties a dead service's group tree and removes it: what is still in it belongs to an
+ * environment of that service (its reaper died with it, say), so it is thawed and killed.
  */
-function sweepStaleGroups(parent: string): void {
+function removeStaleTree(root: string): void {
+  const groups = [root];
+  try {
+    for (const entry of readdirSync(root, { withFileTypes: true }))
+      if (entry.isDirectory()) groups.unshift(join(root, entry.name));
+  } catch {
+    return;
+  }
+  for (const group of groups) {
+    // A frozen process takes its SIGKILL only once thawed (v1 freezer.state, v2 cgroup.freeze).
+    for (const [file, value] of [
+      ['freezer.state', 'THAWED'],
+      ['cgroup.freeze', '0'],
+    ] as const)
+      if (existsSync(join(group, file))) writeQuietly(join(group, file), value);
+    for (let round = 0; round < 50 && !tryRemove(group); round++) {
+      for (const pid of processesIn(group)) killQuietly(pid);
+      Atomics.wait(PAUSE, 0, 0, 10);
+    }
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function processesIn(group: string): number[] {
+  try {
+    return readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone meanwhile.
+  }
+}
+
+function writeQuietly(file: string, value: string): void {
+  try {
+    writeFileSync(file, value);
+  } catch {
+    // The kernel refused it; removing the group then fails and it stays.
+  }
+}
+
+function tryRemove(directory: string): boolean {
+  try {
+    rmdirSync(directory);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * Removes the groups of services that died without cleaning up (killed with their reaper, say):
+ * their process is gone, so whatever is left in them is killed. Best effort; a group the kernel
+ * will not let go of stays.
+ */
+function sweepStaleGroups(parent: string, found = true): void {
+  if (!found) return;
   let entries: string[];
   try {
     entries = readdirSync(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
@@ -221,7 +304,7 @@ function sweepStaleGroups(parent: string): void {
   for (const name of entries) {
     const pid = Number(name.split('-')[3]);
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    removeGroupTree(join(parent, name));
+    removeStaleTree(join(parent, name));
   }
 }
 

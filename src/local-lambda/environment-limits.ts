@@ -1,11 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
+import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
 
 /** Lambda's cap on processes and threads per execution environment. */
 export const MAX_PROCESSES = 1024;
+
+/**
+ * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
+ * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
+ * still works but leaves nothing for another environment, nor on the host.
+ */
+const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
+const OTHER_PLACE_MB = 64;
 
 export interface LimitsStatus {
   /** Each environment sees a /tmp of its own (a private tmpfs), not the host's. */
@@ -46,7 +55,7 @@ export class LimitsPolicy {
     const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
     const processCap = cgroups.version('pids') !== undefined;
     const tmp = privateTmp
-      ? 'Each environment has a private /tmp of its EphemeralStorage size, removed with it.'
+      ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it.`
       : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
     const cap = processCap
       ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -82,21 +91,30 @@ export class LimitsPolicy {
       };
     }
     const binds = visible.map((path) => realpathSync(path)).filter((path) => path.startsWith(this.hostTmp + sep));
+    const mount = systemProgram('mount');
     // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
     // over /tmp as a whole, all inside a mount namespace of the environment's own.
     const steps = [
-      `mount -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+      `${mount} -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
       ...binds.flatMap((path) => {
         const inside = quote(join(directory, relative(this.hostTmp, path)));
-        return [`mkdir -p ${inside}`, `mount --bind ${quote(path)} ${inside}`, `mount -o remount,bind,ro ${inside}`];
+        return [
+          `${systemProgram('mkdir')} -p ${inside}`,
+          `${mount} --bind ${quote(path)} ${inside}`,
+          `${mount} -o remount,bind,ro ${inside}`,
+        ];
       }),
-      `mount --move ${quote(directory)} /tmp`,
+      `${mount} --move ${quote(directory)} /tmp`,
+      // Code also writes to these by name; each environment gets its own, gone with it.
+      ...OTHER_TEMPORARY_PLACES.filter((place) => existsSync(place)).map(
+        (place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`,
+      ),
     ];
     return {
       variables: {},
       wrap: (command, procsFiles) => {
         const [file, args] = enrolThen(command, procsFiles, steps);
-        return ['unshare', ['--mount', '--propagation', 'private', file, ...args]];
+        return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
       },
       remove,
     };
@@ -120,7 +138,7 @@ function enrolThen(
   const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
     .map((step) => `${step} || exit 126`)
     .join('\n');
-  return ['/bin/sh', ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+  return [systemProgram('sh'), ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
 }
 
 function quote(text: string): string {
@@ -128,10 +146,15 @@ function quote(text: string): string {
 }
 
 function canMountPrivateTmp(): boolean {
-  const probe = spawnSync(
-    'unshare',
-    ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /tmp'],
-    { stdio: 'ignore', timeout: 5000 },
-  );
+  let probe;
+  try {
+    probe = spawnSync(
+      systemProgram('unshare'),
+      ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'],
+      { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } },
+    );
+  } catch {
+    return false;
+  }
   return probe.status === 0;
 }

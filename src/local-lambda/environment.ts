@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 import type { CpuQuota, CpuThrottle } from './cpu-throttle.js';
 import type { EnvironmentLimits, LimitsPolicy } from './environment-limits.js';
@@ -13,6 +14,7 @@ import { processTreeMemory } from './process-memory.js';
 import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
+import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 import { waitsForFlushMarker } from './runtimes/registry.js';
 import { activityBetween, anyThreadRunnable, snapshotThreads, type ThreadSnapshot } from './thread-times.js';
@@ -165,7 +167,14 @@ export class ExecutionEnvironment {
   /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
   static async start(spec: EnvironmentSpec, services: EnvironmentServices): Promise<ExecutionEnvironment> {
     const environment = new ExecutionEnvironment(spec, services);
-    await environment.boot();
+    try {
+      await environment.boot();
+    } catch (error) {
+      // A runtime that could not be started (spawn threw, say) must not keep its Runtime API
+      // listening, nor its groups and /tmp: the service could not stop, nor the host reclaim them.
+      environment.kill();
+      throw error;
+    }
     return environment;
   }
 
@@ -276,29 +285,36 @@ export class ExecutionEnvironment {
       services.clients.directory,
     ]);
     this.identity = services.isolation?.identityFor(spec.codeDirectory);
-    // The set-up (groups, mounts) runs as the service's user; dropping to the environment's own
-    // user is the last step before the runtime, so INIT and everything after run as that user.
+    // The set-up (groups, mounts) runs as the service's user, in a clean environment and outside the
+    // code directory; dropping to the environment's own user comes before anything of the function's
+    // (its variables, its directory), so INIT and everything after run as that user.
+    const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, spec.codeDirectory);
     const runtime: [string, string[]] = this.identity
       ? [
-          'setpriv',
+          systemProgram('setpriv'),
           [
             `--reuid=${this.identity.uid}`,
             `--regid=${this.identity.gid}`,
             '--clear-groups',
-            runnableByOthers(command[0]),
-            ...command[1],
+            handover[0],
+            ...handover[1],
           ],
         ]
-      : command;
+      : handover;
     // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
     const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
+    const marker = ['AWS_LAMBDA_LOG_STREAM_NAME', this.logStream] as const;
     const child = spawn(file, args, {
-      cwd: spec.codeDirectory,
-      env: { ...this.processEnvironment(address), ...this.limits.variables },
+      cwd: '/',
+      env: setUpVariables(marker),
       // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // fd 4 carries the runtime's variables to the last step, which runs as the environment's user.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    const variables = child.stdio[VARIABLES_FD] as Writable | null;
+    variables?.on('error', () => undefined);
+    variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
     this.child = child;
     this.freeze = services.freezer.attach(this.cgroup, child.pid);
     if (child.pid) {
@@ -307,8 +323,9 @@ export class ExecutionEnvironment {
       services.reaper?.track({
         id: this.id,
         pgid: child.pid,
-        marker: `AWS_LAMBDA_LOG_STREAM_NAME=${this.logStream}`,
+        marker: marker.join('='),
         ...(procsFile ? { cgroupProcs: procsFile } : {}),
+        ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
         ...(this.identity ? { uid: this.identity.uid } : {}),
         ...(thaw ? { thaw } : {}),
       });

@@ -88,6 +88,40 @@ const RESERVED_VARIABLES = new Set([
   'LAMBDA_RUNTIME_DIR',
 ]);
 
+/**
+ * Lambda's pattern for an environment variable's name, [a-zA-Z]([a-zA-Z0-9_])+, but taking one
+ * letter alone too (whether Lambda refuses it is not documented).
+ */
+const VARIABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
+const VARIABLES_LIMIT_BYTES = 4096;
+
+/** Refuses what Lambda refuses: a malformed or reserved name, or more than 4 KB in all. */
+function checkVariables(variables: Readonly<Record<string, string>>): void {
+  const malformed = Object.keys(variables).find((key) => !VARIABLE_NAME.test(key));
+  if (malformed !== undefined)
+    throw validationError(
+      'environment.variables',
+      malformed,
+      'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]',
+    );
+  const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
+  if (reserved.length) {
+    throw invalidParameter(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`,
+    );
+  }
+  const bytes = Object.entries(variables).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0,
+  );
+  if (bytes > VARIABLES_LIMIT_BYTES) {
+    throw invalidParameter(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: ${bytes} bytes of names and values.`,
+    );
+  }
+}
+
 const FUNCTION_REF =
   /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
 
@@ -481,12 +515,7 @@ export class FunctionStore {
       environment === undefined
         ? (base?.variables ?? {})
         : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
-    const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
-    if (reserved.length) {
-      throw invalidParameter(
-        `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`,
-      );
-    }
+    checkVariables(variables);
     const architectures = (body.Architectures as unknown) ?? base?.architectures ?? ['x86_64'];
     if (
       !Array.isArray(architectures) ||

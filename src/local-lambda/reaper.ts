@@ -10,6 +10,8 @@ export interface EnvironmentProcesses {
   readonly pgid: number;
   /** A cgroup's `cgroup.procs`; every process in it belongs to the environment. */
   readonly cgroupProcs?: string;
+  /** The environment's group in every hierarchy, removed once its processes are gone. */
+  readonly groups?: readonly string[];
   /** `NAME=value` found in /proc/<pid>/environ of the environment's processes. */
   readonly marker: string;
   /** The user the environment runs as, when it has one of its own: all its processes belong. */
@@ -27,10 +29,12 @@ export interface EnvironmentProcesses {
  */
 const REAPER_SOURCE = String.raw`'use strict';
 const { readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } = require('node:fs');
-const { dirname } = require('node:path');
+const { dirname, join } = require('node:path');
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
 const environments = new Map();
 const paths = new Set();
+// The service's own cgroup directories: emptied of their environments' groups, then removed.
+const groups = new Set();
 // Claims (of user ids) are files holding the service's pid; one another service took over is not ours.
 const claims = new Set();
 const servicePid = String(process.ppid);
@@ -61,6 +65,11 @@ function sweep(environment) {
     if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
   }
   if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
+  for (const group of environment.groups || []) try { rmdirSync(group); } catch {}
+}
+function removeGroup(root) {
+  try { for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) try { rmdirSync(join(root, entry.name)); } catch {} } catch {}
+  try { rmdirSync(root); } catch {}
 }
 let pending = '';
 process.stdin.setEncoding('utf8');
@@ -75,12 +84,14 @@ process.stdin.on('data', (text) => {
     if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
     else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
     else if (verb === 'path') paths.add(argument);
+    else if (verb === 'group') groups.add(argument);
     else if (verb === 'claim') claims.add(argument);
   }
 });
 function finish() {
   for (const environment of environments.values()) sweep(environment);
   for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
+  for (const root of groups) removeGroup(root);
   for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
   process.exit(0);
 }
@@ -125,6 +136,11 @@ export class Reaper {
   /** A directory to remove when the service goes, however it goes. */
   removeOnExit(path: string): void {
     this.send('path', path);
+  }
+
+  /** A cgroup directory of the service's (cgroupfs takes rmdir only) to remove when the service goes. */
+  removeGroupOnExit(directory: string): void {
+    this.send('group', directory);
   }
 
   /**

@@ -84,6 +84,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   reaper.removeOnExit(codeRoot);
   reaper.removeOnExit(clients.directory);
   reaper.removeOnExit(limits.directory);
+  for (const directory of cgroups.directories) reaper.removeGroupOnExit(directory);
   const pool = new EnvironmentPool(
     { clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },

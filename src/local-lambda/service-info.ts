@@ -6,6 +6,12 @@ import type { IsolationStatus } from './isolation.js';
 import type { ServiceComponents } from './service-components.js';
 import type { ClockStatus } from './thread-times.js';
 
+/**
+ * Said on every answer of the service's main port, refusals too: a gate without the key still
+ * learns that the endpoint is the local service (and so needs no IAM role), though not its facts.
+ */
+export const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
+
 export interface ServiceInfo {
   readonly endpoint: string;
   readonly region: string;

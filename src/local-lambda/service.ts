@@ -94,7 +94,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     ...invokeRoutes(invoker),
     ...localRoutes(store, faults, info),
   ];
-  const handle = requestHandler({ routes, faults, logsApi, accessKey, bound: () => bound });
+  const handle = requestHandler({ routes, faults, logsApi, accessKey, region: parts.region, bound: () => bound });
   const server = createServer(answerWith(handle));
   const release = (): void => releaseComponents(parts);
   const bindHost = options.host ?? '127.0.0.1';

@@ -120,13 +120,21 @@ function parseAmzDate(value: string): number {
 
 const incomplete = (message: string): AuthFailure => ({ type: 'IncompleteSignatureException', message });
 
+/** What a signature must be scoped to: the region the service answers for, and the service it is (`lambda`, `logs`). */
+export interface SigningScope {
+  readonly region: string;
+  readonly service: string;
+}
+
 /**
  * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
- * send) against the one key this service accepts. Returns why it fails, or undefined.
+ * send) against the one key this service accepts and the scope it answers for. Returns why it
+ * fails, or undefined.
  */
 export function verifySignature(
   request: SignedRequest,
   key: AccessKey,
+  expected: SigningScope,
   now: number = Date.now(),
 ): AuthFailure | undefined {
   const headers = headerValues(request.rawHeaders);
@@ -141,6 +149,17 @@ export function verifySignature(
   const [accessKeyId, day, region, service] = scope as [string, string, string, string, string];
   if (accessKeyId !== key.accessKeyId)
     return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  // A signature for another region or service is not one for this service (AWS refuses it too).
+  if (region !== expected.region)
+    return {
+      type: 'InvalidSignatureException',
+      message: `Credential should be scoped to a valid region: this service answers for ${expected.region}, not ${JSON.stringify(region)}.`,
+    };
+  if (service !== expected.service)
+    return {
+      type: 'InvalidSignatureException',
+      message: `Credential should be scoped to correct service: '${expected.service}', not ${JSON.stringify(service)}.`,
+    };
   const signedNames = parsed.signedHeaders.split(';');
   if (!signedNames.includes('host')) return incomplete("'Host' must be a signed header.");
   const amzDate = headers.get('x-amz-date')?.[0] ?? '';
@@ -169,6 +188,13 @@ export function verifySignature(
   }
   const bodyHash = sha256Hex(request.body);
   const declaredHash = headers.get('x-amz-content-sha256')?.[0];
+  // An unsigned payload would let the body be swapped after signing: only a request without one may say so.
+  if (declaredHash === 'UNSIGNED-PAYLOAD' && request.body.length > 0)
+    return {
+      type: 'InvalidSignatureException',
+      message:
+        'x-amz-content-sha256 UNSIGNED-PAYLOAD is refused for a request with a body: sign the body (its SHA-256).',
+    };
   if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
     return {
       type: 'InvalidSignatureException',

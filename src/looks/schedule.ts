@@ -30,6 +30,16 @@ export function lookFractions(plan: SequentialPlan): number[] {
 export const environmentPairsAtLook = (plan: SequentialPlan, look: number): number =>
   Math.min(plan.maxEnvironmentPairs, look * plan.batch);
 
+/**
+ * The false-alarm budget of one metric of one variant: alpha split evenly over the function's
+ * variants and their two metrics (warm and cold), Bonferroni. The split is over every variant
+ * the function has, never over those still open: a variant that closes with a pass has not
+ * spent its share, and handing it to the others would let each spend more than its share over
+ * its looks, so the false-alarm rate of the run would exceed alpha. A variant that closes with a
+ * regression fails the gate anyway.
+ */
+export const metricAlphaShare = (alpha: number, variants: number): number => alpha / (2 * Math.max(1, variants));
+
 /** The nominal levels of every look for one metric that gets `alphaShare` of the false-alarm budget. */
 export function looksLevels(plan: SequentialPlan, alphaShare: number, beta: number): { alpha: number; beta: number }[] {
   const fractions = lookFractions(plan);

@@ -126,7 +126,7 @@ export class Sampler {
   }
 
   private async measure(arm: ArmTarget, exemplar: ExemplarSpec, environmentPair: number, pair?: number): Promise<void> {
-    const { report, payload, errorType } = await this.deps.invoke(arm, exemplar);
+    const { report, payload, errorType, errorMessage } = await this.deps.invoke(arm, exemplar);
     const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
     this.samples.push(
       sampleFromReport(
@@ -140,7 +140,7 @@ export class Sampler {
           environmentPair,
           ...(pair === undefined ? {} : { pair }),
         },
-        { errorType: unexpectedError, wrongAnswer },
+        { errorType: unexpectedError, errorMessage, wrongAnswer },
       ),
     );
   }

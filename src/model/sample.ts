@@ -18,6 +18,8 @@ export interface Sample {
   readonly memorySizeMb: number;
   /** Set when the function failed (X-Amz-Function-Error), e.g. `Sandbox.Timedout`. */
   readonly errorType?: string;
+  /** With an error: what the error document's errorMessage said (its first line, shortened). */
+  readonly errorMessage?: string;
   /** Set when the response did not contain what the exemplar expects. */
   readonly wrongAnswer?: string;
   /** Order in which the invocation completed, across the whole run. */
@@ -55,7 +57,7 @@ export function sampleFromReport(
     billedRestoreDurationMs?: number;
   },
   origin: SampleOrigin,
-  outcome: { errorType?: string | undefined; wrongAnswer?: string | undefined } = {},
+  outcome: { errorType?: string | undefined; errorMessage?: string | undefined; wrongAnswer?: string | undefined } = {},
 ): Sample {
   const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
   return {
@@ -71,6 +73,7 @@ export function sampleFromReport(
     maxMemoryUsedMb: report.maxMemoryUsedMb,
     memorySizeMb: report.memorySizeMb,
     ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+    ...(outcome.errorType && outcome.errorMessage ? { errorMessage: outcome.errorMessage } : {}),
     ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
   };
 }

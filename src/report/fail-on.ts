@@ -29,8 +29,13 @@ export function failingReasons(report: GateReport, failOn: readonly FailOn[]): R
 export function parseFailOn(text: string): { failOn: FailOn[]; problems: string[] } {
   const problems: string[] = [];
   const items = text.split(/[\s,]+/).filter(Boolean);
-  if (items.length === 1 && items[0] === 'none') return { failOn: [], problems };
-  const failOn = items.filter((item): item is FailOn => {
+  if (items.length && items.every((item) => item === 'none')) return { failOn: [], problems };
+  const others = items.filter((item) => item !== 'none');
+  if (others.length < items.length)
+    problems.push(
+      `"none" (never fail) cannot be combined with ${others.join(', ')}; give none alone, or only the categories`,
+    );
+  const failOn = others.filter((item): item is FailOn => {
     if (FAIL_ON.includes(item as FailOn)) return true;
     problems.push(`"${item}" is not one of ${FAIL_ON.join(', ')} (or none)`);
     return false;

@@ -1,5 +1,5 @@
 import type { MetricComparison } from '../analysis/comparison.js';
-import type { Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
+import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
 import { assertNever } from '../assert-never.js';
 import { budgetValue, pValue, roundsText, signedPercent as pct } from './format.js';
 import type { Reason } from './model.js';
@@ -65,6 +65,13 @@ function errorsText(f: Extract<Finding, { about: 'errors' }>): string {
     : `${counts}: too few to tell from chance; a rerun shows whether it persists`;
 }
 
+function neverRunsText(f: Extract<Finding, { about: 'never-runs' }>): string {
+  const { candidate: c, baseline: b } = f;
+  const error = (e: EveryCallFailed): string => (e.errorMessage ? `${e.errorType}: ${e.errorMessage}` : e.errorType);
+  const what = error(c) === error(b) ? error(c) : `the candidate with ${error(c)}; the baseline with ${error(b)}`;
+  return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
+}
+
 /** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
 export function findingText(finding: Finding, context: FindingContext): string {
   switch (finding.about) {
@@ -82,6 +89,8 @@ export function findingText(finding: Finding, context: FindingContext): string {
         : `exemplar ${finding.exemplar}: the baseline also answered ${finding.wrong} of ${finding.calls} invocations wrongly (${finding.example}); check the exemplar`;
     case 'errors':
       return errorsText(finding);
+    case 'never-runs':
+      return neverRunsText(finding);
     case 'integration-command':
       return `integration command "${finding.command}" ${howItEnded(finding)} against the ${finding.build}${finding.outputTail ? `; last output:\n${finding.outputTail}` : ''}`;
     case 'integration-incomplete':

@@ -35,6 +35,13 @@ export function unitsText(c: MetricComparison): string {
   return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
 }
 
+/** The two spreads of the evidence as the reports quote them, in the reader's words. */
+export const SPREADS_EXPLAINED =
+  '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
+
+/** Whether a text quotes the spreads, and so needs them explained beside it. */
+export const quotesSpreads = (text: string): boolean => /environments differ by|pairs within one by/.test(text);
+
 /** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
 export function shortPercent(percent: number): string {
   if (Number.isNaN(percent)) return '–';

@@ -6,7 +6,7 @@ import type { FunctionResult } from './model.js';
 
 /** The figures a function's one-line headline is drawn from. */
 export interface Headline {
-  /** The variant the change is quoted at: the worst regression, else the recommended one, else the first. */
+  /** The variant that decided the verdict, whose change the headline quotes (see `decidingVariant`). */
   readonly variant?: VariantResult;
   readonly warm?: MetricComparison;
   readonly costChangePercent: number | null;
@@ -15,15 +15,34 @@ export interface Headline {
 
 const warmOf = (v: VariantResult): MetricComparison | undefined => v.comparisons.find((c) => c.metric === 'warm');
 
-export function headline(f: FunctionResult): Headline {
-  const regressions = f.variants.filter((v) => warmOf(v)?.outcome === 'regression');
-  const worst = regressions.sort((a, b) => warmOf(b)!.ratio - warmOf(a)!.ratio)[0];
+/** The warm change's ratio, highest first; a variant without one last. */
+const slowestFirst = (a: VariantResult, b: VariantResult): number =>
+  (warmOf(b)?.ratio ?? -Infinity) - (warmOf(a)?.ratio ?? -Infinity);
+
+/**
+ * The variant that decided the function's verdict: the worst warm regression (also one a label
+ * accepted); else, for a fail or an inconclusive verdict, the slowest variant a finding of that
+ * verdict names (a cold regression, a blown budget, an undecided comparison); else the
+ * recommended variant. A reader who sees the recommended variant's improvement while another
+ * variant regressed is misled about the pull request (issue 21).
+ */
+export function decidingVariant(f: FunctionResult): VariantResult | undefined {
+  const worst = f.variants.filter((v) => warmOf(v)?.outcome === 'regression').sort(slowestFirst)[0];
+  if (worst) return worst;
+  const decisive =
+    f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
+  const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+  const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
+  if (decided) return decided;
   const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
-  const variant =
-    worst ??
-    (recommended && warmOf(recommended) ? recommended : undefined) ??
-    f.variants.find((v) => warmOf(v)) ??
-    f.variants[0];
+  return (
+    (recommended && warmOf(recommended) ? recommended : undefined) ?? f.variants.find((v) => warmOf(v)) ?? f.variants[0]
+  );
+}
+
+export function headline(f: FunctionResult): Headline {
+  const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+  const variant = decidingVariant(f);
   const warm = variant ? warmOf(variant) : undefined;
   return {
     ...(variant ? { variant } : {}),
@@ -76,10 +95,8 @@ export function headlineText(f: FunctionResult, h: Headline = headline(f)): stri
           ? changeWithInterval(h.warm)
           : 'no comparison',
     );
-  const at =
-    usable && h.variant && f.variants.length > 1 && h.variant !== h.recommended
-      ? ` at ${variantLabel(h.variant, f)}`
-      : '';
+  // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
+  const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
   const recommended = h.recommended
     ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
     : '';

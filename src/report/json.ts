@@ -37,6 +37,7 @@ const FREE_TEXT = new Set([
   'perfFunction',
   'function',
   'errorType',
+  'errorMessage',
   'exemplar',
   'example',
   'text',

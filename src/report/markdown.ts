@@ -12,6 +12,8 @@ import {
   signedPercent,
   TOO_FEW,
   unbounded,
+  quotesSpreads,
+  SPREADS_EXPLAINED,
   unitsText,
 } from './format.js';
 import { headline, headlineText, variantLabel } from './headline.js';
@@ -186,6 +188,8 @@ function details(f: FunctionResult): string {
       );
     }
   }
+  if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
+    lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
   lines.push(
     '',
     '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |',
@@ -235,6 +239,7 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
   const integration = integrationLine(f);
   if (integration) findings.push(`- ${integration}`);
   if (findings.length) lines.push(...findings, '');
+  if (findings.some(quotesSpreads)) lines.push(`<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`, '');
   if (depth !== 'findings') {
     lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
     for (const v of f.variants) lines.push(variantRow(f, v));
@@ -286,13 +291,19 @@ export interface MarkdownOptions {
   readonly charts?: boolean;
   /** Tells this configuration's comment apart from others' in the same PR; adds the hidden state line. */
   readonly key?: string;
+  /** The workflow that writes the comment (with key): another workflow's comment with the same key is not this one. */
+  readonly workflow?: string;
   /** What the previous version of the comment showed, to say what changed since. */
   readonly previous?: CommentState;
 }
 
-/** The marker line that identifies a comment: the configuration's key and the verdict it showed. */
-export function commentMarker(key: string, verdict: Verdict): string {
-  return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict} -->`;
+/**
+ * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
+ * when known, the workflow that wrote it.
+ */
+export function commentMarker(key: string, verdict: Verdict, workflow?: string): string {
+  const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
+  return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
 }
 
 /**
@@ -317,7 +328,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   const header = [
     ...(options.key === undefined
       ? [COMMENT_MARKER]
-      : [commentMarker(options.key, report.verdict), stateMarker(state)]),
+      : [commentMarker(options.key, report.verdict, options.workflow), stateMarker(state)]),
     `## ${ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
     ...(context || since
       ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]

@@ -68,9 +68,13 @@ export class Redactor {
 
   /** A redactor for the values of the secret-looking variables in `env`. */
   static fromEnvironment(env: NodeJS.ProcessEnv): Redactor {
-    const redactor = new Redactor();
-    for (const [name, value] of Object.entries(env)) if (value !== undefined && isSecretName(name)) redactor.add(value);
-    return redactor;
+    return new Redactor().addEnvironment(env);
+  }
+
+  /** Adds the values of the secret-looking variables in `env`. */
+  addEnvironment(env: NodeJS.ProcessEnv): this {
+    for (const [name, value] of Object.entries(env)) if (value !== undefined && isSecretName(name)) this.add(value);
+    return this;
   }
 
   /** Adds a value to redact (each of its lines, too, since output is often cut at a line). */

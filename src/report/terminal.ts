@@ -1,4 +1,14 @@
-import { ms, percentChange, roundsText, signedPercent, TOO_FEW, unbounded, usd } from './format.js';
+import {
+  ms,
+  percentChange,
+  quotesSpreads,
+  roundsText,
+  signedPercent,
+  SPREADS_EXPLAINED,
+  TOO_FEW,
+  unbounded,
+  usd,
+} from './format.js';
 import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
@@ -58,6 +68,7 @@ export function renderTerminal(report: GateReport): string {
       );
     }
     for (const reason of f.reasons) out.push(`  - [${reason.kind}] ${reason.message}`);
+    if (f.reasons.some((reason) => quotesSpreads(reason.message))) out.push(`    (${SPREADS_EXPLAINED})`);
     out.push(
       `  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`,
     );

@@ -6,6 +6,7 @@ import type { Reply } from '../invoke.js';
 import type { LogsApi } from '../logs-api.js';
 import { refuseForeignCaller, type HostCheck } from '../request-guard.js';
 import { LambdaServiceError } from '../service-error.js';
+import { LOCAL_SERVICE_HEADER } from '../service-info.js';
 import { verifySignature, type AccessKey } from '../sigv4.js';
 import { codeTokenValid } from './code-token.js';
 import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type RouteEntry } from './http.js';
@@ -20,6 +21,8 @@ export interface RouterState {
   readonly faults: FaultInjector;
   readonly logsApi: LogsApi;
   readonly accessKey: AccessKey | undefined;
+  /** The region signatures must be scoped to. */
+  readonly region: string;
   /** Where the server listens (the Host header is checked against it), once it does. */
   readonly bound: () => HostCheck;
 }
@@ -50,16 +53,16 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
         `The request target ${JSON.stringify(request.url)} is not a valid path.`,
       );
     }
-    // Service facts, so that a client can tell it is talking to the local service before it signs,
-    // and code downloads through the URL GetFunction handed out (as S3's presigned one is).
-    const open =
-      method === 'GET' &&
-      (url.pathname === '/local/info' || (url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url)));
+    // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
+    // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
+    const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
     if (accessKey && !open && !header(request, 'authorization')) {
       request.resume();
       throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     }
     const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+    const target = header(request, 'x-amz-target');
+    const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
     if (accessKey && !open) {
       if (body === undefined)
         throw new LambdaServiceError(
@@ -69,11 +72,11 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
       const failure = verifySignature(
         { method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body },
         accessKey,
+        { region: state.region, service: logs ? 'logs' : 'lambda' },
       );
       if (failure) throw new LambdaServiceError(failure.type, failure.message);
     }
-    const target = header(request, 'x-amz-target');
-    if (method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX)) return handleLogs(logsApi, request, target, body);
+    if (logs) return handleLogs(logsApi, request, target!, body);
     if (url.pathname.startsWith(FUNCTIONS)) {
       const fault = faults.requestFault();
       if (fault === 'throttle') {
@@ -103,6 +106,7 @@ export function requestHandler(state: RouterState): (request: IncomingMessage) =
 function send(response: ServerResponse, reply: Reply, requestId: string): void {
   response.writeHead(reply.status, {
     'x-amzn-RequestId': requestId,
+    [LOCAL_SERVICE_HEADER]: '1',
     ...reply.headers,
     'content-length': reply.body.length,
   });

@@ -1,0 +1,47 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+
+/** The places besides /tmp that code writes to by name. */
+const PLACES = ['/dev/shm', '/var/tmp'].filter((place) => existsSync(place));
+const MARK = `lpg-private-${process.pid}`;
+
+/** Writes the mark in each place when asked, and says in which places it finds one. */
+const HANDLER = `const fs = require('node:fs');
+exports.handler = async (event) => {
+  const seen = {};
+  for (const place of ${JSON.stringify(PLACES)}) {
+    const file = place + '/' + event.mark;
+    seen[place] = fs.existsSync(file);
+    if (event.write) fs.writeFileSync(file, 'x'.repeat(1024));
+  }
+  return seen;
+};`;
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService({ cpuThrottle: false });
+});
+afterAll(async () => {
+  await t.close();
+  for (const place of PLACES) rmSync(join(place, MARK), { force: true });
+});
+
+describe('/dev/shm and /var/tmp, where each environment has a private /tmp', () => {
+  test('a file one environment writes there is seen by neither another environment nor the host, and goes with it', async () => {
+    if (!t.service.info().environmentLimits.privateTmp) {
+      console.warn('Skipping: this host cannot give environments a private /tmp.');
+      return;
+    }
+    const writer = await deploy(t.client, { 'index.js': HANDLER });
+    const reader = await deploy(t.client, { 'index.js': HANDLER });
+    const none = Object.fromEntries(PLACES.map((place) => [place, false]));
+    expect((await invoke(t.client, writer, { mark: MARK, write: true })).json).toEqual(none);
+    // Its own environment still has it: the places work as before, only privately.
+    expect((await invoke(t.client, writer, { mark: MARK })).json).toEqual(
+      Object.fromEntries(PLACES.map((place) => [place, true])),
+    );
+    expect((await invoke(t.client, reader, { mark: MARK })).json).toEqual(none);
+    expect(PLACES.filter((place) => existsSync(join(place, MARK)))).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,25 @@
+import { headline } from '../report/headline.js';
+import type { GateReport } from '../report/model.js';
+import { OUTPUT } from './inputs.js';
+
+type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
+
+/**
+ * The step's outputs drawn from the report (all but the comment's URL), by output name. The cost
+ * change is the first function's at the variant its headline quotes, the one that decided the
+ * verdict, so a workflow reading it sees the sign the comment shows.
+ */
+export function gateOutputs(
+  report: GateReport,
+  reportPath: string,
+): Record<Exclude<OutputName, 'comment-url'>, string> {
+  const first = report.functions[0];
+  const cost = first ? headline(first).costChangePercent : null;
+  return {
+    [OUTPUT.verdict]: report.verdict,
+    [OUTPUT.recommendedMemory]: String(first?.recommended?.memory ?? ''),
+    [OUTPUT.recommendations]: JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))),
+    [OUTPUT.reportPath]: reportPath,
+    [OUTPUT.costChangePercent]: cost !== null && Number.isFinite(cost) ? cost.toFixed(2) : '',
+  };
+}
