@@ -1,91 +1,179 @@
 // Live runs of the whole gate on the local Lambda service, whose environments each get a lasting
 // CPU speed factor exp(N(0, SD)) (--environment-spread, default 0.04 here): A/A runs (the same
 // code as baseline and candidate, so every regression is a false alarm and every pass is right)
-// and runs whose candidate does 10% more CPU work (every regression is a catch). Prints the
-// outcomes, invocations per arm and seconds per run. AA_RUNS (default 20 each), AA_SPREAD,
-// AA_MEMORY (default 1024 MB, below one vCPU, so faster environments are faster too).
+// and runs whose candidate's Duration is 10% and 5% longer. Each row runs on a quiet host and
+// beside two CPU hogs. Prints the outcomes, invocations per arm and seconds per run.
+//
+// The candidates are calibrated, not guessed: a handler's Duration is its loop plus a fixed
+// part (the runtime client, the event, the response), so 10% more loop steps is far less than
+// 10% more Duration. The bench measures the Duration of two loop lengths alone (warm, one
+// environment each), fits Duration = fixed + perStep × steps, sizes each candidate for the ratio
+// it stands for, and prints the ratio the candidate then measured alone beside its rows.
+//
+// AA_RUNS (default 20 per row), AA_SPREAD, AA_MEMORY (default 1024 MB, below one vCPU, so faster
+// environments are faster too), AA_CLOCK (model or wall; the service's default otherwise),
+// AA_ROWS (comma list of A/A,+10%,+5%), AA_LOADS (comma list of quiet,hogs).
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  waitUntilFunctionActiveV2,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { zipSync } from 'fflate';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.js';
+import { localBackend } from '../src/gate/backend.js';
 import { runGate } from '../src/gate/run-gate.js';
+import { createLambdaClient } from '../src/lambda/client.js';
+import { parseReportLines } from '../src/lambda/report-line.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { startHogs } from './hogs.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const RUNS = Number(process.env.AA_RUNS ?? 20);
 const SPREAD = Number(process.env.AA_SPREAD ?? 0.04);
 const MEMORY = Number(process.env.AA_MEMORY ?? 1024);
+const CLOCK = process.env.AA_CLOCK as 'model' | 'wall' | undefined;
 const STEPS = 1_000_000;
+const CALIBRATION_CALLS = 40;
+const ROWS = [
+  { label: 'A/A', ratio: 1 },
+  { label: '+10%', ratio: 1.1 },
+  { label: '+5%', ratio: 1.05 },
+].filter((row) => !process.env.AA_ROWS || process.env.AA_ROWS.split(',').includes(row.label));
+const LOADS = (['quiet', 'hogs'] as const).filter(
+  (load) => !process.env.AA_LOADS || process.env.AA_LOADS.split(',').includes(load),
+);
 const handler = (steps: number): string =>
   `exports.handler = async () => { let h = 1; for (let i = 0; i < ${steps}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`;
 
-const service = await startLocalLambda({ idleTimeoutMs: 5_000, environmentSpread: SPREAD, faults: { seed: 2026 } });
-const info = service.info();
-const root = mkdtempSync(join(tmpdir(), 'lpg-aa-'));
-console.log(
-  `${RUNS} gate runs per row; a handler of ${STEPS / 1e6}M arithmetic steps at ${MEMORY} MB; tolerance 5%, 99% confidence, default sampling`,
-);
-console.log(info.cpuThrottling.statement);
-console.log('');
-console.log(
-  '| Runs | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |',
-);
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+
+/** The median warm Duration of a handler of `steps` loop steps, alone in one environment. */
+async function durationAlone(client: LambdaClient, steps: number, name: string): Promise<number> {
+  await client.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::000000000000:role/bench',
+      MemorySize: MEMORY,
+      Code: { ZipFile: zipSync({ 'index.js': Buffer.from(handler(steps)) }) },
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
+  const durations: number[] = [];
+  for (let i = 0; i < CALIBRATION_CALLS + 5; i++) {
+    const result = await client.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));
+    const [report] = parseReportLines(Buffer.from(result.LogResult ?? '', 'base64').toString());
+    if (!report || result.FunctionError) throw new Error(`calibration call of ${name} failed`);
+    // The cold call and the JIT's first warm calls are not the steady state the gate compares.
+    if (i >= 5) durations.push(report.durationMs);
+  }
+  return median(durations);
+}
+
+// Calibrated on a service of its own without an environment spread: every environment there
+// runs at the same speed, so Durations from different environments compare.
+const calibration = await startLocalLambda({ ...(CLOCK ? { clock: CLOCK } : {}) });
+const client = createLambdaClient({ region: 'us-east-1', endpoint: calibration.endpoint });
+const candidates = new Map<number, { steps: number; aloneRatio: number }>();
+let base: number;
+let double: number;
 try {
-  for (const [label, candidateSteps] of [
-    ['A/A', STEPS],
-    ['+10% CPU', Math.round(STEPS * 1.1)],
-  ] as const) {
-    const dir = join(root, label.replace(/\W/g, ''));
-    mkdirSync(join(dir, 'baseline'), { recursive: true });
-    mkdirSync(join(dir, 'candidate'), { recursive: true });
-    writeFileSync(join(dir, 'baseline', 'index.js'), handler(STEPS));
-    writeFileSync(join(dir, 'candidate', 'index.js'), handler(candidateSteps));
-    const counts = { regression: 0, 'no-regression': 0, inconclusive: 0 };
-    const ratios: number[] = [];
-    const perArm: number[] = [];
-    const started = performance.now();
-    for (let run = 0; run < RUNS; run++) {
-      const config = validateConfig(
-        {
-          region: 'us-east-1',
-          endpoint: service.endpoint,
-          functions: [
+  base = await durationAlone(client, STEPS, 'calibrate-1');
+  double = await durationAlone(client, 2 * STEPS, 'calibrate-2');
+  const perStep = (double - base) / STEPS;
+  for (const { ratio } of ROWS) {
+    const steps = ratio === 1 ? STEPS : Math.round(STEPS + ((ratio - 1) * base) / perStep);
+    const alone = ratio === 1 ? base : await durationAlone(client, steps, `calibrate-${ratio}`);
+    candidates.set(ratio, { steps, aloneRatio: alone / base });
+  }
+} finally {
+  client.destroy();
+  await calibration.stop();
+}
+const perStep = (double - base) / STEPS;
+
+const service = await startLocalLambda({
+  idleTimeoutMs: 5_000,
+  environmentSpread: SPREAD,
+  faults: { seed: 2026 },
+  ...(CLOCK ? { clock: CLOCK } : {}),
+});
+const root = mkdtempSync(join(tmpdir(), 'lpg-aa-'));
+try {
+  const backend = localBackend(service.info());
+  const info = service.info();
+  console.log(
+    `${RUNS} gate runs per row at ${MEMORY} MB, environment spread ${SPREAD}; tolerance 5%, 99% confidence, default sampling`,
+  );
+  console.log(info.clock.statement);
+  console.log(
+    `baseline: ${STEPS / 1e6}M loop steps, ${base.toFixed(2)} ms alone; ${(2 * STEPS) / 1e6}M steps ${double.toFixed(2)} ms (fixed part ${(base - perStep * STEPS).toFixed(2)} ms)`,
+  );
+  console.log('');
+  console.log(
+    '| Row | Load | Candidate steps | Measured alone | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const load of LOADS) {
+    for (const row of ROWS) {
+      const candidate = candidates.get(row.ratio)!;
+      const dir = join(root, `${load}-${row.ratio}`);
+      mkdirSync(join(dir, 'baseline'), { recursive: true });
+      mkdirSync(join(dir, 'candidate'), { recursive: true });
+      writeFileSync(join(dir, 'baseline', 'index.js'), handler(STEPS));
+      writeFileSync(join(dir, 'candidate', 'index.js'), handler(candidate.steps));
+      const counts = { regression: 0, 'no-regression': 0, inconclusive: 0 };
+      const ratios: number[] = [];
+      const perArm: number[] = [];
+      const hogs = load === 'hogs' ? startHogs() : undefined;
+      const started = performance.now();
+      try {
+        for (let run = 0; run < RUNS; run++) {
+          const config = validateConfig(
             {
-              name: 'aa',
-              runtime: 'nodejs20.x',
-              handler: 'index.handler',
-              baseline: './baseline',
-              candidate: './candidate',
-              memory: [MEMORY],
-              exemplars: [{ name: 'e', event: {} }],
+              region: 'us-east-1',
+              endpoint: service.endpoint,
+              functions: [
+                {
+                  name: 'aa',
+                  runtime: 'nodejs20.x',
+                  handler: 'index.handler',
+                  baseline: './baseline',
+                  candidate: './candidate',
+                  memory: [MEMORY],
+                  exemplars: [{ name: 'e', event: {} }],
+                },
+              ],
+              sampling: { concurrency: 2, seed: run + 1 },
             },
-          ],
-          sampling: { concurrency: 2, seed: run + 1 },
-        },
-        join(dir, 'lambda-perf.yml'),
+            join(dir, 'lambda-perf.yml'),
+          );
+          const report = await runGate({ config, backend });
+          const fn = report.functions[0]!;
+          const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
+          counts[fn.variants[0]!.comparisons.some((c) => c.outcome === 'regression') ? 'regression' : warm.outcome]++;
+          ratios.push(warm.ratio);
+          perArm.push(fn.invocations.baseline);
+        }
+      } finally {
+        hogs?.stop();
+      }
+      const sorted = [...ratios].sort((a, b) => a - b);
+      console.log(
+        `| ${row.label} | ${load} | ${candidate.steps} | ${pct(candidate.aloneRatio)} | ${counts.regression}/${RUNS} | ${counts['no-regression']}/${RUNS} | ${counts.inconclusive}/${RUNS} | ${pct(sorted[0]!)} … ${pct(median(ratios))} … ${pct(sorted.at(-1)!)} | ${median(perArm)} | ${((performance.now() - started) / 1000 / RUNS).toFixed(1)} |`,
       );
-      const report = await runGate({
-        config,
-        backend: {
-          kind: 'local',
-          cpuScaledByMemory: info.cpuThrottling.enabled,
-          statement: info.cpuThrottling.statement,
-        },
-      });
-      const fn = report.functions[0]!;
-      const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
-      counts[fn.variants[0]!.comparisons.some((c) => c.outcome === 'regression') ? 'regression' : warm.outcome]++;
-      ratios.push(warm.ratio);
-      perArm.push(fn.invocations.baseline);
     }
-    const sorted = [...ratios].sort((a, b) => a - b);
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
-    console.log(
-      `| ${label} | ${counts.regression}/${RUNS} | ${counts['no-regression']}/${RUNS} | ${counts.inconclusive}/${RUNS} | ${pct(sorted[0]!)} … ${pct(median(ratios))} … ${pct(sorted.at(-1)!)} | ${median(perArm)} | ${((performance.now() - started) / 1000 / RUNS).toFixed(1)} |`,
-    );
   }
 } finally {
   await service.stop();

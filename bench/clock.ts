@@ -6,20 +6,26 @@
 // cell: the spread of the handler's own CPU time for the same work, as the handler measured it:
 // the host's floor, which no clock built on CPU time can go below.
 // CLOCK_RUNS (default 30), CLOCK_SIZES (comma list), CLOCK_HANDLERS (comma list), CLOCK_CLOCKS.
-import { CreateFunctionCommand, InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  waitUntilFunctionActiveV2,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines } from '../src/lambda/report-line.js';
+import { MB_PER_VCPU } from '../src/local-lambda/cpu-throttle.js';
 import { quotaTimeNs } from '../src/local-lambda/model-clock.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { startHogs } from './hogs.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const RUNS = Number(process.env.CLOCK_RUNS ?? 30);
 const SIZES = (process.env.CLOCK_SIZES ?? '128,256,512,1024,1769,3008').split(',').map(Number);
 const CLOCKS = (process.env.CLOCK_CLOCKS ?? 'model,wall').split(',') as ('model' | 'wall')[];
-const MB_PER_VCPU = 1769;
+
 const WARMUP = Number(process.env.CLOCK_WARMUP ?? 5);
 
 // One fixed loop (a count of steps, never a time) and the CPU time of the thread that ran it,
@@ -106,13 +112,6 @@ async function invoke(
   return { durationMs: report.durationMs, cpuNs, waitMs: waitMs ?? 0 };
 }
 
-function startHogs(): ChildProcess[] {
-  return [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;);'], { stdio: 'ignore' }));
-}
-function stopHogs(hogs: readonly ChildProcess[]): void {
-  for (const hog of hogs) if (hog.pid) process.kill(hog.pid, 'SIGKILL');
-}
-
 interface Cell {
   readonly durations: number[];
   /** The handler's own CPU time per call, as it measured it (ms). */
@@ -133,7 +132,7 @@ async function calibrate(client: LambdaClient): Promise<number> {
 async function measure(clock: 'model' | 'wall', hogs: boolean, stepsPerMs: number): Promise<Map<string, Cell>> {
   const service = await startLocalLambda({ clock, idleTimeoutMs: 600_000 });
   const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
-  const running = hogs ? startHogs() : [];
+  const running = hogs ? startHogs() : undefined;
   const cells = new Map<string, Cell>();
   try {
     for (const handler of HANDLERS) {
@@ -152,7 +151,7 @@ async function measure(clock: 'model' | 'wall', hogs: boolean, stepsPerMs: numbe
       }
     }
   } finally {
-    stopHogs(running);
+    running?.stop();
     client.destroy();
     await service.stop();
   }
@@ -164,7 +163,9 @@ const calibrationClient = createLambdaClient({ region: 'us-east-1', endpoint: ca
 const stepsPerMs = await calibrate(calibrationClient);
 calibrationClient.destroy();
 await calibration.stop();
-console.log(`lambda-perf-gate clock bench: ${RUNS} warm invocations per cell in one environment; ${Math.round(stepsPerMs)} loop steps per ms of CPU`);
+console.log(
+  `lambda-perf-gate clock bench: ${RUNS} warm invocations per cell in one environment; ${Math.round(stepsPerMs)} loop steps per ms of CPU`,
+);
 
 const results = new Map<string, { quiet: Map<string, Cell>; hogs: Map<string, Cell> }>();
 for (const clock of CLOCKS) {
@@ -202,12 +203,20 @@ for (const handler of HANDLERS) {
       }
       check(Math.abs(hm / qm - 1) <= 0.02, `median beside hogs ÷ quiet ${(hm / qm).toFixed(3)} outside ±2%`);
       if (handler.file === 'timer') {
-        check(qm >= 100 && qm <= 105 && hm >= 100 && hm <= 105, `timer medians ${qm.toFixed(1)}/${hm.toFixed(1)} outside 100–105 ms`);
+        check(
+          qm >= 100 && qm <= 105 && hm >= 100 && hm <= 105,
+          `timer medians ${qm.toFixed(1)}/${hm.toFixed(1)} outside 100–105 ms`,
+        );
       } else if (handler.file === 'mixed' || memoryMb === 1769) {
-        check(Math.abs(qm / model - 1) <= 0.05, `median ${qm.toFixed(2)} not within 5% of its model ${model.toFixed(2)}`);
+        check(
+          Math.abs(qm / model - 1) <= 0.05,
+          `median ${qm.toFixed(2)} not within 5% of its model ${model.toFixed(2)}`,
+        );
       }
     }
   }
 }
 console.log('');
-console.log(failures.length ? `model clock targets missed:\n- ${failures.join('\n- ')}` : 'model clock: every target met');
+console.log(
+  failures.length ? `model clock targets missed:\n- ${failures.join('\n- ')}` : 'model clock: every target met',
+);

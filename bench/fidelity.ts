@@ -14,11 +14,12 @@ import { availableParallelism } from 'node:os';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines, type ReportMetrics } from '../src/lambda/report-line.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { MB_PER_VCPU } from '../src/local-lambda/cpu-throttle.js';
+import { quotaTimeNs } from '../src/local-lambda/model-clock.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const MEMORY_SIZES = [128, 256, 512, 1024, 1769];
-const PERIOD_MS = 20;
 const SHORT_SAMPLES = 21;
 const LONG_SAMPLES = 3;
 const COLD_SAMPLES = 5;
@@ -64,17 +65,9 @@ function calibrate(ms: number): number {
   return Math.round((probe * ms) / median(times));
 }
 
-/**
- * Lambda's CPU model: `memory/1769` of a CPU (one thread uses at most one) in a 20 ms period,
- * starting the invocation with a full quota. Work beyond the quota waits for the next period.
- */
-export function modelDurationMs(workMs: number, memoryMb: number): number {
-  const share = Math.min(memoryMb / 1769, 1);
-  const quota = share * PERIOD_MS;
-  if (workMs <= quota) return workMs;
-  const fullPeriods = Math.ceil(workMs / quota) - 1;
-  return fullPeriods * PERIOD_MS + (workMs - fullPeriods * quota);
-}
+/** Lambda's CPU model for `workMs` of one thread's CPU at a size (src/local-lambda/model-clock.ts). */
+const modelDurationMs = (workMs: number, memoryMb: number): number =>
+  quotaTimeNs(workMs * 1e6, memoryMb / MB_PER_VCPU, 1) / 1e6;
 
 let counter = 0;
 async function deploy(

@@ -7,6 +7,7 @@ import { cleanupOnSignals, type CleanupRegistry } from './gate/cleanup.js';
 import { runGate, type Backend } from './gate/run-gate.js';
 import { InfrastructureError } from './lambda/infrastructure-error.js';
 import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
+import type { ClockKind } from './local-lambda/thread-times.js';
 import type { GateReport } from './report/model.js';
 import type { Redactor } from './report/redact.js';
 
@@ -17,6 +18,8 @@ export interface BackendOptions {
   readonly source: string;
   /** Run everything on a local Lambda service started for this session. */
   readonly local: boolean;
+  /** The embedded service's clock, when `local`; the service's default otherwise. */
+  readonly localClock?: ClockKind;
   /** Hears of the service as soon as it runs, e.g. for a signal handler to stop it. */
   readonly onService?: (service: LocalLambda) => void;
 }
@@ -68,6 +71,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
         config: options.config,
         source: options.source,
         local: options.local,
+        ...(options.localClock ? { localClock: options.localClock } : {}),
         onService: (started) => (service = started),
       },
       async ({ config, backend }) => {
@@ -114,7 +118,11 @@ export async function withBackend<T>(
     let config = options.config;
     if (options.local) {
       // The service answers for the configuration's region: the gate's clients sign for it.
-      service = await startLocalLambda({ requireAuth: true, ...(config.region ? { region: config.region } : {}) });
+      service = await startLocalLambda({
+        requireAuth: true,
+        ...(config.region ? { region: config.region } : {}),
+        ...(options.localClock ? { clock: options.localClock } : {}),
+      });
       options.onService?.(service);
       config = { ...config, endpoint: service.endpoint };
     }

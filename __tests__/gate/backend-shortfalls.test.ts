@@ -17,12 +17,13 @@ async function probeStandIn(body: string, status = 200) {
   }
 }
 
-// A service told not to throttle, freeze or give a private /tmp is a host that cannot: the gate
-// learns each shortfall and the host's architecture from /local/info, for every report.
+// A service on the wall clock told not to throttle, freeze or give a private /tmp is a host that
+// cannot: the gate learns each shortfall and the host's architecture from /local/info, for every
+// report.
 describe('the local backend tells the gate where it differs from Lambda', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({ cpuThrottle: false, freeze: false, privateTmp: false });
+    svc = await startTestService({ clock: 'wall', cpuThrottle: false, freeze: false, privateTmp: false });
   });
   afterAll(() => svc.close());
 
@@ -38,6 +39,21 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
       hostArchitecture: info.hostArchitecture,
       limitations: info.limitations,
     });
+  });
+
+  test('the clock that measured arrives too; the model clock scales CPU time with memory by itself', async () => {
+    const wall = await probeBackend(svc.service.endpoint);
+    expect(wall.clock).toEqual({ kind: 'wall', statement: expect.stringMatching(/wall clock \(asked for\)/) });
+    const model = await startTestService({ cpuThrottle: false });
+    try {
+      const info = model.service.info();
+      expect(info.clock.kind).toBe('model');
+      expect(info.cpuThrottling.enabled).toBe(false);
+      const backend = await probeBackend(model.service.endpoint);
+      expect(backend).toMatchObject({ kind: 'local', cpuScaledByMemory: true, clock: info.clock });
+    } finally {
+      await model.close();
+    }
   });
 
   test("a service that does not name its host's architecture gets none made up from the gate's own host", async () => {

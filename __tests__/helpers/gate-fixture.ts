@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Backend } from '../../src/gate/run-gate.js';
 import { realSleep, type RetryPolicy } from '../../src/lambda/retry.js';
 import type { FaultOptions } from '../../src/local-lambda/faults.js';
+import { localBackend } from '../../src/gate/backend.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -27,7 +28,7 @@ export async function startGateFixture(): Promise<GateFixture> {
   let counter = 0;
   return {
     service,
-    backend: { kind: 'local', cpuScaledByMemory: info.cpuThrottling.enabled, statement: info.cpuThrottling.statement },
+    backend: localBackend(info),
     writeBuilds: (baselineCode, candidateCode) => {
       const root = join(work, `p${++counter}`);
       for (const [build, code] of [

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import { errorMessage } from '../errors.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { COMMENT_MODES, type CommentMode } from '../github/sticky-comment.js';
+import { CLOCKS, type ClockKind } from '../local-lambda/thread-times.js';
 
 /** The action's input and output names, in one place (they are also in action.yml). */
 export const INPUT = {
@@ -12,6 +13,7 @@ export const INPUT = {
   awsRegion: 'aws-region',
   endpoint: 'endpoint',
   backend: 'backend',
+  localClock: 'local-clock',
   failOn: 'fail-on',
   comment: 'comment',
   commentKey: 'comment-key',
@@ -79,6 +81,8 @@ export interface ActionInputs {
   readonly region?: string;
   readonly endpoint?: string;
   readonly backend: 'aws' | 'local';
+  /** backend local: where Durations come from (the service's default, model, when not given). */
+  readonly localClock?: ClockKind;
   readonly failOn: readonly FailOn[];
   readonly comment: CommentMode;
   readonly commentKey: string;
@@ -183,6 +187,7 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     ...(value(INPUT.awsRegion) ? { region: value(INPUT.awsRegion)! } : {}),
     ...(value(INPUT.endpoint) ? { endpoint: value(INPUT.endpoint)! } : {}),
     backend: oneOf(INPUT.backend, ['aws', 'local'] as const, 'aws'),
+    ...(value(INPUT.localClock) ? { localClock: oneOf(INPUT.localClock, CLOCKS, 'model') } : {}),
     failOn,
     comment: oneOf(INPUT.comment, COMMENT_MODES, 'always'),
     // A file's comment is keyed by its path; an inline function's by its name, in a form no
@@ -197,6 +202,10 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   };
   if (inputs.backend === 'local' && inputs.endpoint)
     problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
+  if (inputs.backend !== 'local' && inputs.localClock)
+    problems.push(
+      `input ${INPUT.localClock}: sets the clock of the local service, which backend ${inputs.backend} does not start; leave it empty or set ${INPUT.backend}: local`,
+    );
   if (problems.length) throw new ConfigError('the action inputs', problems);
   return inputs;
 }

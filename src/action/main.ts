@@ -454,6 +454,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       config,
       source: inputs.inline ? 'the action inputs' : inputs.config,
       local: inputs.backend === 'local',
+      ...(inputs.localClock ? { localClock: inputs.localClock } : {}),
       stateFile,
       redactor,
       // One line each: a newline in what a function said could start a workflow command.

@@ -5,6 +5,7 @@ import { startLocalLambda } from '../local-lambda/service.js';
 import { Redactor } from '../report/redact.js';
 import { inertWriter } from '../workflow-commands.js';
 import { TOOL_VERSION } from '../package-root.js';
+import { CLOCK_HELP, clockOption } from './clock-option.js';
 import { runDemo } from './demo.js';
 import { classifyFailure, EXIT } from '../session.js';
 import { UsageError } from '../errors.js';
@@ -40,6 +41,7 @@ Options:
   --markdown FILE         write the markdown report (the PR comment) there
   --local                 start the embedded local Lambda service and run everything on it
                           (region may then be left out)
+${CLOCK_HELP}
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   --state-file FILE       record what the run creates, for cleanup by another process
@@ -69,8 +71,9 @@ Options:
   --region NAME           region in ARNs (default us-east-1)
   --idle-timeout-s N      seconds an idle environment stays warm (default 120)
   --max-environments N    environments alive at once (default 64)
-  --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
-  --throttle-init         throttle INIT by memory too (Lambda boosts on-demand INIT)
+${CLOCK_HELP}
+  --no-cpu-throttle       wall clock: do not scale CPU with memory even where cgroups allow it
+  --throttle-init         wall clock: throttle INIT by memory too (Lambda boosts on-demand INIT)
   --no-freeze             do not freeze environments between invocations
   --no-private-tmp        a TMPDIR per environment instead of a private /tmp
   --require-auth          answer only requests signed (SigV4) with a key made at start
@@ -131,6 +134,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
       region: { type: 'string' },
       'idle-timeout-s': { type: 'string' },
       'max-environments': { type: 'string' },
+      clock: { type: 'string' },
       'no-cpu-throttle': { type: 'boolean' },
       'throttle-init': { type: 'boolean' },
       'no-freeze': { type: 'boolean' },
@@ -146,6 +150,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
       'fault-seed': { type: 'string' },
     },
   });
+  const clock = clockOption(values.clock);
   const port = numberOption(values, 'port', 9001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0 to 65535, got ${port}`);
@@ -176,6 +181,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
     ...(values.region ? { region: values.region } : {}),
     idleTimeoutMs: idleTimeoutS * 1000,
     maxEnvironments,
+    ...(clock ? { clock } : {}),
     cpuThrottle: !values['no-cpu-throttle'],
     throttleInit: values['throttle-init'] === true,
     freeze: !values['no-freeze'],
@@ -187,8 +193,12 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
   });
   const info = service.info();
   out(`Local Lambda service listening on ${service.endpoint}\n`);
-  out(`${info.cpuThrottling.statement}\n`);
-  for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement))
+  out(`${info.clock.statement}\n`);
+  // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
+  if (info.clock.kind === 'wall') out(`${info.cpuThrottling.statement}\n`);
+  for (const limitation of info.limitations.filter(
+    (line) => line !== info.cpuThrottling.statement && line !== info.clock.statement,
+  ))
     out(`${limitation}\n`);
   if (service.accessKey) {
     out(`Requests must be signed with this key (valid until the service stops):\n`);

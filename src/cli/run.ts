@@ -10,6 +10,8 @@ import { renderTerminal } from '../report/terminal.js';
 import { EXIT, runSession } from '../session.js';
 import { UsageError } from '../errors.js';
 import { unwritable, writeOutput } from '../output-files.js';
+import type { ClockKind } from '../local-lambda/thread-times.js';
+import { clockOption } from './clock-option.js';
 import { ProgressLine, type ProgressStream } from './progress.js';
 
 export interface RunArguments {
@@ -17,6 +19,8 @@ export interface RunArguments {
   readonly json?: string;
   readonly markdown?: string;
   readonly local: boolean;
+  /** The embedded service's clock (with --local). */
+  readonly clock?: ClockKind;
   readonly endpoint?: string;
   readonly region?: string;
   readonly stateFile?: string;
@@ -32,6 +36,7 @@ export function parseRunArguments(args: string[]): RunArguments {
       json: { type: 'string' },
       markdown: { type: 'string' },
       local: { type: 'boolean' },
+      clock: { type: 'string' },
       endpoint: { type: 'string' },
       region: { type: 'string' },
       'state-file': { type: 'string' },
@@ -44,6 +49,7 @@ export function parseRunArguments(args: string[]): RunArguments {
   if (values['fail-on'] !== undefined && values['fail-on'].trim() === '') {
     throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
   }
+  const clock = clockOption(values.clock, { local: values.local === true });
   const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
   if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
   for (const flag of ['json', 'markdown', 'state-file'] as const) {
@@ -54,6 +60,7 @@ export function parseRunArguments(args: string[]): RunArguments {
     ...(values.json ? { json: values.json } : {}),
     ...(values.markdown ? { markdown: values.markdown } : {}),
     local: values.local ?? false,
+    ...(clock ? { clock } : {}),
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
@@ -104,6 +111,7 @@ export async function runCommand(
       config,
       source: args.config,
       local: args.local,
+      ...(args.clock ? { localClock: args.clock } : {}),
       redactor,
       ...(args.stateFile ? { stateFile: args.stateFile } : {}),
       ...(args.quiet ? {} : { progress: (line: string) => progressLine.update(line) }),

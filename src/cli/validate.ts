@@ -8,7 +8,9 @@ import { errorMessage, UsageError } from '../errors.js';
 import { perfFunctionName } from '../gate/plan.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { describeAwsError, isInfrastructureError } from '../lambda/infrastructure-error.js';
+import type { ClockKind } from '../local-lambda/thread-times.js';
 import { Redactor } from '../report/redact.js';
+import { CLOCK_HELP, clockOption } from './clock-option.js';
 import { EXIT, redactError, withBackend, type ConnectedBackend } from '../session.js';
 
 export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
@@ -22,6 +24,7 @@ CloudWatch Logs reads of an integration profile. It creates nothing. Exit code 0
 Options:
   -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
   --local                 check against the embedded local Lambda service
+${CLOCK_HELP}
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   -h, --help              this help
@@ -30,6 +33,8 @@ Options:
 export interface ValidateArguments {
   readonly config: string;
   readonly local: boolean;
+  /** The embedded service's clock (with --local). */
+  readonly clock?: ClockKind;
   readonly endpoint?: string;
   readonly region?: string;
 }
@@ -40,15 +45,18 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
     options: {
       config: { type: 'string', short: 'c' },
       local: { type: 'boolean' },
+      clock: { type: 'string' },
       endpoint: { type: 'string' },
       region: { type: 'string' },
     },
   });
   if (values.local && values.endpoint)
     throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+  const clock = clockOption(values.clock, { local: values.local === true });
   return {
     config: values.config ?? 'lambda-perf.yml',
     local: values.local ?? false,
+    ...(clock ? { clock } : {}),
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
   };
@@ -160,12 +168,15 @@ async function validate(args: ValidateArguments, say: (text: string) => void): P
   checkConfigFiles(config, args.config);
   try {
     // Said once the backend is known: what it requires (a role on AWS) is part of the configuration too.
-    return await withBackend({ config, source: args.config, local: args.local }, (connected) => {
-      say(
-        `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
-      );
-      return checkAccess(connected, args.local, say);
-    });
+    return await withBackend(
+      { config, source: args.config, local: args.local, ...(args.clock ? { localClock: args.clock } : {}) },
+      (connected) => {
+        say(
+          `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
+        );
+        return checkAccess(connected, args.local, say);
+      },
+    );
   } catch (error) {
     if (!isInfrastructureError(error, 'unreachable')) throw error;
     say(`problem: ${errorMessage(error)}\n`);

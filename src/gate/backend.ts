@@ -5,10 +5,11 @@ import { InfrastructureError } from '../lambda/infrastructure-error.js';
 import { localAccessKeyFor, type LocalAccessKey } from '../lambda/local-credentials.js';
 import { LOCAL_SERVICE_HEADER } from '../local-lambda/service-info.js';
 import { signedGetHeaders } from '../lambda/signed-get.js';
-import type { Backend } from './run-gate.js';
+import type { Backend, BackendClock } from './run-gate.js';
 
 /** What the gate reads of the local service's GET /local/info; any other endpoint's answer may hold anything. */
-interface LocalInfo {
+export interface LocalInfo {
+  readonly clock?: { kind?: unknown; statement?: unknown };
   readonly cpuThrottling?: { enabled?: boolean; statement?: string };
   readonly isolation?: { enabled?: boolean; statement?: string };
   readonly limitations?: unknown;
@@ -72,6 +73,11 @@ export async function probeBackend(endpoint: string | undefined, region = 'us-ea
     };
   }
   if (!info) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+  return localBackend(info);
+}
+
+/** The local backend as the service's facts (GET /local/info, or `info()` in-process) describe it. */
+export function localBackend(info: LocalInfo): Backend {
   // Where functions share the service's user, every report says so.
   const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
   // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
@@ -80,13 +86,23 @@ export async function probeBackend(endpoint: string | undefined, region = 'us-ea
   const limitations = Array.isArray(info.limitations)
     ? info.limitations.filter((l): l is string => typeof l === 'string')
     : [];
+  const clock = localClock(info);
   return {
     kind: 'local',
-    cpuScaledByMemory: info.cpuThrottling?.enabled === true,
+    // The model clock scales CPU time with memory by itself; the wall clock only under a quota.
+    cpuScaledByMemory: clock?.kind === 'model' || info.cpuThrottling?.enabled === true,
     statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
     ...(hostArchitecture ? { hostArchitecture } : {}),
+    ...(clock ? { clock } : {}),
     limitations,
   };
+}
+
+/** Which clock the service's Durations come from, when it said so plainly (older services do not). */
+function localClock(info: LocalInfo): BackendClock | undefined {
+  const { kind, statement } = info.clock ?? {};
+  if ((kind !== 'model' && kind !== 'wall') || typeof statement !== 'string') return undefined;
+  return { kind, statement };
 }
 
 /** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */

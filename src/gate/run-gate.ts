@@ -37,6 +37,14 @@ export interface Backend {
   readonly hostArchitecture?: Architecture;
   /** Local backend: where the host makes the service differ from Lambda, one sentence each. */
   readonly limitations?: readonly string[];
+  /** Local backend: which clock its Durations come from. */
+  readonly clock?: BackendClock;
+}
+
+/** The local service's clock: `model` (CPU time through Lambda's CPU model) or the host's `wall` clock. */
+export interface BackendClock {
+  readonly kind: 'model' | 'wall';
+  readonly statement: string;
 }
 
 export interface GateOptions {
@@ -127,6 +135,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       statement: backend.statement,
       ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
       ...(backend.limitations?.length ? { limitations: backend.limitations } : {}),
+      ...(backend.clock ? { clock: backend.clock } : {}),
     },
     settings: {
       confidence: config.sampling.confidence,

@@ -17,7 +17,13 @@ import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
 import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 import { waitsForFlushMarker } from './runtimes/registry.js';
-import { activityBetween, anyThreadRunnable, snapshotThreads, type ThreadSnapshot } from './thread-times.js';
+import {
+  activityBetween,
+  anyThreadRunnable,
+  snapshotThreads,
+  type ClockKind,
+  type ThreadSnapshot,
+} from './thread-times.js';
 
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
@@ -51,12 +57,6 @@ export interface EnvironmentSpec {
   readonly logFormat: LogFormat;
   readonly ephemeralStorageMb: number;
 }
-
-/**
- * What an invocation's Duration is: `model`, what Lambda would take for the CPU time the kernel
- * accounted to the environment plus its own waits (model-clock.ts); `wall`, the host's clock.
- */
-export type ClockKind = 'model' | 'wall';
 
 export interface EnvironmentServices {
   readonly clock: ClockKind;
@@ -279,7 +279,8 @@ export class ExecutionEnvironment {
       return;
     }
     this.cgroup = services.cgroups.createGroup();
-    if (services.clock === 'wall') this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb, this.speedFactor);
+    if (services.clock === 'wall')
+      this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb, this.speedFactor);
     this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
       spec.codeDirectory,
       services.clients.directory,

@@ -122,18 +122,24 @@ export function activityBetween(
   return { main, others, mainWaitedNs };
 }
 
+export const CLOCKS = ['model', 'wall'] as const;
+
+/**
+ * What an invocation's Duration is: `model`, what Lambda would take for the CPU time the kernel
+ * accounted to the environment plus its own waits (model-clock.ts); `wall`, the host's clock.
+ */
+export type ClockKind = (typeof CLOCKS)[number];
+
 /** Which clock the service's Durations come from, and the sentence that says so. */
 export interface ClockStatus {
-  readonly kind: 'model' | 'wall';
+  readonly kind: ClockKind;
   /** Set when the model clock was asked for and this host cannot account for it. */
   readonly fallbackReason?: string;
   readonly statement: string;
 }
 
-export const CLOCKS = ['model', 'wall'] as const;
-
 /** The clock asked for, or the wall clock with the reason where this host cannot run the model. */
-export function chooseClock(requested: 'model' | 'wall'): ClockStatus {
+export function chooseClock(requested: ClockKind): ClockStatus {
   if (requested === 'wall')
     return {
       kind: 'wall',

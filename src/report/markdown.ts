@@ -306,6 +306,14 @@ export function commentMarker(key: string, verdict: Verdict, workflow?: string):
   return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
 }
 
+/** Where the Durations came from, in one line: on the local service, which clock measured. */
+export function durationSource(report: GateReport): string {
+  const clock = report.environment.clock?.kind;
+  if (clock === 'model') return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
+  if (clock === 'wall') return "durations by the host's wall clock, not Lambda's CPU model";
+  return 'durations from Lambda REPORT lines';
+}
+
 /**
  * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
  * verdict, the commits compared and the run, what changed since the last comment, notices, one
@@ -337,7 +345,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
     '',
     ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
   ];
-  const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+  const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
   const render = (depth: Depth, notice = ''): string =>
     [
       ...header,

@@ -57,6 +57,11 @@ export interface GateReport {
     readonly hostArchitecture?: Architecture;
     /** Where the local host makes the service differ from Lambda (cannot freeze, throttle, limit /tmp...), one sentence each. */
     readonly limitations?: readonly string[];
+    /**
+     * Local backend: which clock measured. `model`: the CPU time the kernel accounted to each
+     * environment, through Lambda's CPU model, plus its own waits; `wall`: the host's wall clock.
+     */
+    readonly clock?: { readonly kind: 'model' | 'wall'; readonly statement: string };
   };
   readonly settings: {
     readonly confidence: number;

@@ -104,6 +104,7 @@ export const reportSchema = z.looseObject({
     statement: z.string(),
     hostArchitecture: architecture.optional(),
     limitations: z.array(z.string()).optional(),
+    clock: z.looseObject({ kind: z.enum(['model', 'wall']), statement: z.string() }).optional(),
   }),
   settings: z.looseObject({
     confidence: num,

@@ -9,6 +9,7 @@ import {
   unbounded,
   usd,
 } from './format.js';
+import { durationSource } from './markdown.js';
 import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
@@ -28,6 +29,7 @@ export function renderTerminal(report: GateReport): string {
   const out: string[] = [];
   out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
   if (!report.environment.cpuScaledByMemory) out.push(`note: ${report.environment.statement}`);
+  if (report.environment.clock) out.push(`clock: ${durationSource(report)}`);
   for (const f of report.functions) {
     out.push(
       '',
