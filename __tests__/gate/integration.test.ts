@@ -82,7 +82,7 @@ describe('integration tests as a traffic profile', () => {
 
   test('a regression that shows only in integration traffic is caught', async () => {
     const report = await runGate({
-      config: project(handler(2000, 3000), handler(2000, 3300), { TRAFFIC_COUNT: '40', TRAFFIC_PATH: '/report' }),
+      config: project(handler(2000, 3000), handler(2000, 3600), { TRAFFIC_COUNT: '40', TRAFFIC_PATH: '/report' }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -91,9 +91,10 @@ describe('integration tests as a traffic profile', () => {
     expect(fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!.ratio).toBeLessThan(1.05);
     const integrationWarm = fn.integration!.comparisons.find((c) => c.metric === 'warm')!;
     expect(integrationWarm.outcome).toBe('regression');
-    // 10% more loop steps on that path.
-    expect(integrationWarm.ratio).toBeGreaterThan(1.05);
-    expect(integrationWarm.ratio).toBeLessThan(1.15);
+    // 20% more loop steps on that path, about 10% more Duration (a fixed part of each call, the
+    // runtime's own work, does not grow: 10% more steps measured +5.1%, right at the tolerance).
+    expect(integrationWarm.ratio).toBeGreaterThan(1.06);
+    expect(integrationWarm.ratio).toBeLessThan(1.2);
     // Each round, 40 calls, shows it on its own; the first call on the fresh integration versions is their cold start.
     expect(integrationWarm.rounds!.map((round) => [round.pairs, round.outcome])).toEqual([
       [39, 'regression'],

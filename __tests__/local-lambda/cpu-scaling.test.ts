@@ -1,5 +1,6 @@
 import { Cgroups } from '../../src/local-lambda/cgroups.js';
 import { CpuThrottle } from '../../src/local-lambda/cpu-throttle.js';
+import { threadAccountingUnavailable } from '../../src/local-lambda/thread-times.js';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
 
 // A CPU-bound function doing a fixed number of arithmetic steps (no allocation, no system
@@ -14,13 +15,46 @@ const probe = new CpuThrottle(cgroups);
 const throttled = probe.status.enabled;
 cgroups.dispose();
 if (!throttled) {
-  console.warn(`Skipping the CPU scaling test: ${probe.status.statement}`);
+  console.warn(`Skipping the wall clock's CPU scaling test: ${probe.status.statement}`);
+}
+const modelClock = threadAccountingUnavailable() === undefined;
+
+/** The median warm Duration of SPIN at a size, of 5 calls after the cold one. */
+async function medianDuration(t: TestService, memory: number): Promise<number> {
+  const name = await deploy(t.client, SPIN, { MemorySize: memory });
+  await invoke(t.client, name);
+  const durations: number[] = [];
+  for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
+  durations.sort((a, b) => a - b);
+  return durations[2] ?? Number.NaN;
 }
 
-describe('CPU share proportional to memory', () => {
+describe('CPU share proportional to memory, by the model clock', () => {
   let t: TestService;
   beforeAll(async () => {
     t = await startTestService();
+  });
+  afterAll(() => t.close());
+
+  test('the service states its clock, and sets no CPU quota under the model clock', () => {
+    const info = t.service.info();
+    expect(info.clock.kind).toBe(modelClock ? 'model' : 'wall');
+    if (modelClock) expect(info.cpuThrottling).toMatchObject({ enabled: false, statement: /model clock scales/ });
+  });
+
+  // The same CPU time through Lambda's model: 40 ms at 256 MB is 13 full 20 ms periods and 2.4 ms
+  // (262 ms), at 1024 MB 3 periods and 5.3 ms (65 ms), a ratio of 4.0 whatever the host's load.
+  (modelClock ? test : test.skip)('40 ms of CPU work takes 4 times as long at 256 MB as at 1024 MB', async () => {
+    const ratio = (await medianDuration(t, 256)) / (await medianDuration(t, 1024));
+    expect(ratio).toBeGreaterThan(3.6);
+    expect(ratio).toBeLessThan(4.4);
+  });
+});
+
+describe('CPU share proportional to memory, by the wall clock under a CPU quota', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService({ clock: 'wall' });
   });
   afterAll(() => t.close());
 
@@ -32,24 +66,15 @@ describe('CPU share proportional to memory', () => {
   (throttled ? test : test.skip)(
     '40 ms of CPU work takes clearly longer at 256 MB than at 1024 MB (loose ratio, ideal 4x)',
     async () => {
-      const median = async (memory: number): Promise<number> => {
-        const name = await deploy(t.client, SPIN, { MemorySize: memory });
-        await invoke(t.client, name);
-        const durations: number[] = [];
-        for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
-        durations.sort((a, b) => a - b);
-        return durations[2] ?? Number.NaN;
-      };
-      const small = await median(256);
-      const large = await median(1024);
-      expect(small / large).toBeGreaterThan(2);
+      expect((await medianDuration(t, 256)) / (await medianDuration(t, 1024))).toBeGreaterThan(2);
     },
   );
 });
 
 describe('a lasting CPU speed factor per environment (--environment-spread)', () => {
   const factorsOf = async (seed: number): Promise<number[]> => {
-    const t = await startTestService({ environmentSpread: 0.3, faults: { seed } });
+    // The wall clock applies a spread through the CPU quota, so only where the host throttles.
+    const t = await startTestService({ clock: 'wall', environmentSpread: 0.3, faults: { seed } });
     try {
       const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
       for (const qualifier of ['$LATEST', undefined]) await invoke(t.client, name, {}, qualifier);
