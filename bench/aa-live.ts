@@ -13,12 +13,7 @@
 // AA_RUNS (default 20 per row), AA_SPREAD, AA_MEMORY (default 1024 MB, below one vCPU, so faster
 // environments are faster too), AA_CLOCK (model or wall; the service's default otherwise),
 // AA_ROWS (comma list of A/A,+10%,+5%), AA_LOADS (comma list of quiet,hogs).
-import {
-  CreateFunctionCommand,
-  InvokeCommand,
-  waitUntilFunctionActiveV2,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +24,7 @@ import { runGate } from '../src/gate/run-gate.js';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines } from '../src/lambda/report-line.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { deployBenchFunction, median } from './support.js';
 import { startHogs } from './hogs.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -50,26 +46,15 @@ const LOADS = (['quiet', 'hogs'] as const).filter(
 const handler = (steps: number): string =>
   `exports.handler = async () => { let h = 1; for (let i = 0; i < ${steps}; i++) h = Math.imul(h ^ i, 16777619); return { ok: true, h }; };`;
 
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 
 /** The median warm Duration of a handler of `steps` loop steps, alone in one environment. */
 async function durationAlone(client: LambdaClient, steps: number, name: string): Promise<number> {
-  await client.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: 'arn:aws:iam::000000000000:role/bench',
-      MemorySize: MEMORY,
-      Code: { ZipFile: zipSync({ 'index.js': Buffer.from(handler(steps)) }) },
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
+  await deployBenchFunction(client, {
+    name,
+    zip: zipSync({ 'index.js': Buffer.from(handler(steps)) }),
+    memoryMb: MEMORY,
+  });
   const durations: number[] = [];
   for (let i = 0; i < CALIBRATION_CALLS + 5; i++) {
     const result = await client.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));

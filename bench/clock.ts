@@ -6,18 +6,14 @@
 // cell: the spread of the handler's own CPU time for the same work, as the handler measured it:
 // the host's floor, which no clock built on CPU time can go below.
 // CLOCK_RUNS (default 30), CLOCK_SIZES (comma list), CLOCK_HANDLERS (comma list), CLOCK_CLOCKS.
-import {
-  CreateFunctionCommand,
-  InvokeCommand,
-  waitUntilFunctionActiveV2,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines } from '../src/lambda/report-line.js';
 import { MB_PER_VCPU } from '../src/local-lambda/cpu-throttle.js';
 import { quotaTimeNs } from '../src/local-lambda/model-clock.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { deployBenchFunction, median } from './support.js';
 import { startHogs } from './hogs.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -68,11 +64,6 @@ const HANDLERS: readonly Handler[] = [
   { name: '~20 ms CPU in a worker', file: 'worker', cpuMs: 20 },
 ].filter((h) => !process.env.CLOCK_HANDLERS || process.env.CLOCK_HANDLERS.split(',').includes(h.file));
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const logSd = (values: readonly number[]): number => {
   const logs = values.map(Math.log);
   const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
@@ -80,22 +71,14 @@ const logSd = (values: readonly number[]): number => {
 };
 
 let counter = 0;
-async function deploy(client: LambdaClient, file: string, memoryMb: number): Promise<string> {
-  const name = `clock-${++counter}`;
-  await client.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: `${file}.handler`,
-      Role: 'arn:aws:iam::000000000000:role/bench',
-      MemorySize: memoryMb,
-      Timeout: 60,
-      Code: { ZipFile: ZIP },
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
-  return name;
-}
+const deploy = (client: LambdaClient, file: string, memoryMb: number): Promise<string> =>
+  deployBenchFunction(client, {
+    name: `clock-${++counter}`,
+    zip: ZIP,
+    handler: `${file}.handler`,
+    memoryMb,
+    timeoutS: 60,
+  });
 
 async function invoke(
   client: LambdaClient,

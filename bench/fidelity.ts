@@ -3,17 +3,13 @@
 // behind after the response billed, and no timer running while an environment is idle.
 // Prints one table with the targets of issue 10 beside each figure. Long (about 3 minutes): the
 // 1.5 s handler takes 20 s an invocation at 128 MB.
-import {
-  CreateFunctionCommand,
-  InvokeCommand,
-  waitUntilFunctionActiveV2,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { availableParallelism } from 'node:os';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines, type ReportMetrics } from '../src/lambda/report-line.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { deployBenchFunction, median } from './support.js';
 import { MB_PER_VCPU } from '../src/local-lambda/cpu-throttle.js';
 import { quotaTimeNs } from '../src/local-lambda/model-clock.js';
 
@@ -46,12 +42,6 @@ const FILES: Record<string, string> = {
 };
 const ZIP = zipSync(Object.fromEntries(Object.entries(FILES).map(([name, text]) => [name, Buffer.from(text)])));
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 /** Iterations of the loop that take `ms` of one CPU in this process (median of a few timed runs). */
 function calibrate(ms: number): number {
   const probe = 2_000_000;
@@ -70,28 +60,13 @@ const modelDurationMs = (workMs: number, memoryMb: number): number =>
   quotaTimeNs(workMs * 1e6, memoryMb / MB_PER_VCPU, 1) / 1e6;
 
 let counter = 0;
-async function deploy(
+const deploy = (
   client: LambdaClient,
   handler: string,
   memoryMb: number,
   variables: Record<string, string> = {},
-): Promise<string> {
-  const name = `fidelity-${++counter}`;
-  await client.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: handler,
-      Role: 'arn:aws:iam::000000000000:role/bench',
-      MemorySize: memoryMb,
-      Timeout: 60,
-      Environment: { Variables: variables },
-      Code: { ZipFile: ZIP },
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
-  return name;
-}
+): Promise<string> =>
+  deployBenchFunction(client, { name: `fidelity-${++counter}`, zip: ZIP, handler, memoryMb, timeoutS: 60, variables });
 
 async function run(
   client: LambdaClient,

@@ -3,16 +3,12 @@
 // <= 1 ms warm overhead, <= 25 ms cold overhead, >= 1,000 warm invocations a second.
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import {
-  CreateFunctionCommand,
-  InvokeCommand,
-  waitUntilFunctionActiveV2,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines } from '../src/lambda/report-line.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
+import { deployBenchFunction, median } from './support.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -23,27 +19,11 @@ const THROUGHPUT_SECONDS = 3;
 const MEMORY_MB = 1769;
 const NOOP = zipSync({ 'index.js': Buffer.from('exports.handler = async () => null;') });
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const quantile = (values: number[], q: number): number =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-async function deploy(client: LambdaClient, name: string): Promise<void> {
-  await client.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: 'arn:aws:iam::000000000000:role/bench',
-      MemorySize: MEMORY_MB,
-      Code: { ZipFile: NOOP },
-    }),
-  );
-  await waitUntilFunctionActiveV2({ client, maxWaitTime: 10 }, { FunctionName: name });
-}
+const deploy = (client: LambdaClient, name: string): Promise<string> =>
+  deployBenchFunction(client, { name, zip: NOOP, memoryMb: MEMORY_MB });
 
 async function timedInvoke(
   client: LambdaClient,
