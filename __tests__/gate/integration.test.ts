@@ -143,7 +143,12 @@ describe('integration tests as a traffic profile', () => {
       /integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/,
     );
     expect(reasons.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
-    expect(reasons.filter((r) => r.kind === 'regression')).toEqual([]);
+    // The failing command is no slowdown of the integration traffic. (The exemplars of these two
+    // identical builds are compared as well, and may, at the false-alarm rate, show a chance
+    // regression of their own: not this test's business.)
+    const integrationOnly = (found: typeof reasons) =>
+      found.filter((r) => !('traffic' in r) || r.traffic === 'integration');
+    expect(integrationOnly(reasons).filter((r) => r.kind === 'regression')).toEqual([]);
     // Its five calls a round are counted and compared, but five pairs cannot show a regression
     // at 99% (the smallest one-sided signed-rank p of five is 1/32); they can show its absence.
     const rounds = report.functions[0]!.integration!.comparisons.find((c) => c.metric === 'warm')!.rounds!;
@@ -154,7 +159,7 @@ describe('integration tests as a traffic profile', () => {
       expect(round.pValue).toBeGreaterThanOrEqual(1 / 32);
     }
     expect(failingReasons(report, DEFAULT_FAIL_ON)).toContainEqual(failure);
-    expect(failingReasons(report, ['regression', 'budget'])).toEqual([]);
+    expect(integrationOnly(failingReasons(report, ['regression', 'budget']))).toEqual([]);
   });
 
   test('a candidate that prints REPORT lines of its own is counted by the lines Lambda wrote: not faster, no extra invocations', async () => {
