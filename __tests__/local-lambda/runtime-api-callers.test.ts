@@ -1,5 +1,9 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
+import { connect, createServer, type Socket } from 'node:net';
+import { findSocket, RuntimeCallerCheck } from '../../src/local-lambda/runtime-callers.js';
+import type { LocalLambdaOptions } from '../../src/local-lambda/service.js';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
 
 /** Answers with the caller's own secret, and says where its Runtime API listens. */
@@ -101,45 +105,53 @@ function askFromOutside(api: string): { connected: Promise<void>; outcome: Promi
   return { connected: connection, outcome };
 }
 
-let t: TestService;
-let logs: CloudWatchLogsClient;
-beforeAll(async () => {
-  t = await startTestService({ cpuThrottle: false });
-  logs = new CloudWatchLogsClient({
-    region: 'us-east-1',
-    endpoint: t.service.endpoint,
-    credentials: t.service.accessKey!,
+const REFUSED = {
+  status: 403,
+  body: expect.stringContaining('answers only the runtime of its own execution environment') as unknown,
+};
+
+describe.each<[string, LocalLambdaOptions]>([
+  ['environments run as users of their own where the host allows it', {}],
+  ["environments run as the service's own user", { isolation: false }],
+])("only an environment's own runtime reaches its Runtime API (%s)", (_how, options) => {
+  let t: TestService;
+  let logs: CloudWatchLogsClient;
+  beforeAll(async () => {
+    t = await startTestService({ cpuThrottle: false, ...options });
+    logs = new CloudWatchLogsClient({
+      region: 'us-east-1',
+      endpoint: t.service.endpoint,
+      credentials: t.service.accessKey!,
+    });
   });
-});
-afterAll(async () => {
-  logs.destroy();
-  await t.close();
-});
+  afterAll(async () => {
+    logs.destroy();
+    await t.close();
+  });
 
-/** Resolves once the function's log holds `text`, or once `settled` has settled. */
-async function logged(name: string, text: string, settled: Promise<unknown>): Promise<void> {
-  let done = false;
-  void settled.finally(() => (done = true));
-  while (!done) {
-    const found = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` })).then(
-      (page) => page.events?.some((event) => event.message?.includes(text)) === true,
-      () => false,
-    );
-    if (found) return;
-    await new Promise((resume) => setTimeout(resume, 20));
+  /** Resolves once the function's log holds `text`, or once `settled` has settled. */
+  async function logged(name: string, text: string, settled: Promise<unknown>): Promise<void> {
+    let done = false;
+    void settled.finally(() => (done = true));
+    while (!done) {
+      const found = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` })).then(
+        (page) => page.events?.some((event) => event.message?.includes(text)) === true,
+        () => false,
+      );
+      if (found) return;
+      await new Promise((resume) => setTimeout(resume, 20));
+    }
   }
-}
 
-/** A warm victim, waiting on its Runtime API for the next event; and that API's address. */
-async function waitingVictim(): Promise<{ victim: string; api: string }> {
-  const victim = await deploy(t.client, VICTIM, { Timeout: 3 });
-  const api = (((await invoke(t.client, victim, {})).json ?? {}) as { api?: string }).api ?? '';
-  expect(api).toMatch(/^127\.0\.0\.1:\d+$/);
-  return { victim, api };
-}
+  /** A warm victim, waiting on its Runtime API for the next event; and that API's address. */
+  async function waitingVictim(): Promise<{ victim: string; api: string }> {
+    const victim = await deploy(t.client, VICTIM, { Timeout: 3 });
+    const api = (((await invoke(t.client, victim, {})).json ?? {}) as { api?: string }).api ?? '';
+    expect(api).toMatch(/^127\.0\.0\.1:\d+$/);
+    return { victim, api };
+  }
 
-describe("only an environment's own runtime reaches its Runtime API", () => {
-  test("another function that asks the victim's Runtime API for the next event gets nothing, and the victim's caller gets the victim's answer", async () => {
+  test("another function that asks the victim's Runtime API for the next event is refused, and the victim's caller gets the victim's answer", async () => {
     const { victim, api } = await waitingVictim();
     const thief = await deploy(t.client, THIEF, { Timeout: 5 });
     const theft = invoke(t.client, thief, { api });
@@ -152,9 +164,7 @@ describe("only an environment's own runtime reaches its Runtime API", () => {
     expect(answer.json).toEqual({ mine: 'the victim’s payload', api });
     expect(stolen.output.FunctionError).toBeUndefined();
     expect(stolen.payload).not.toContain('victim');
-    const taken = (stolen.json as { taken: Taken }).taken;
-    expect(taken.id).toBeUndefined();
-    expect(taken.status === undefined || taken.status === 403).toBe(true);
+    expect((stolen.json as { taken: Taken }).taken).toEqual(REFUSED);
   });
 
   test('a plain request from a process outside the environment (this test) is refused, and takes no event', async () => {
@@ -166,9 +176,7 @@ describe("only an environment's own runtime reaches its Runtime API", () => {
     const taken = await outside.outcome;
 
     expect(answer.json).toEqual({ mine: 'not for the test process', api });
-    expect(taken.id).toBeUndefined();
-    expect(taken.body ?? '').not.toContain('not for the test process');
-    expect(taken.status === undefined || taken.status === 403).toBe(true);
+    expect(taken).toEqual(REFUSED);
   });
 
   test('from inside its own environment, a foreign Origin or Host is refused as on the main port; a runtime’s own request is not', async () => {
@@ -191,5 +199,63 @@ describe("only an environment's own runtime reaches its Runtime API", () => {
     const warm = await invoke(t.client, name, { n: 2 });
     expect(warm.json).toEqual({ shell: { n: 2 } });
     expect(warm.report.initDurationMs).toBeUndefined();
+  });
+
+  test('on this Linux host the check is on, and the service names no limitation about it', () => {
+    expect(t.service.info().limitations.join(' ')).not.toContain('Runtime API');
+  });
+});
+
+describe("telling a runtime from other callers by the kernel's socket tables", () => {
+  // 127.0.0.2:42545 -> 127.0.0.1:52042, then 127.0.0.1:42545 -> 127.0.0.1:52042: same ports, other peer.
+  const TCP = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 0200007F:A631 0100007F:CB4A 01 00000000:00000000 00:00000000 00000000 40002        0 111 1 0 20 4 30 10 -1',
+    '   1: 0100007F:A631 0100007F:CB4A 01 00000000:00000000 00:00000000 00000000 40001        0 222 1 0 20 4 30 10 -1',
+  ].join('\n');
+  const local = { address: '127.0.0.1', port: 42545 };
+  const remote = { address: '127.0.0.1', port: 52042 };
+
+  test.each([
+    ['an IPv4 socket, words little-endian', TCP, true, { uid: 40001, inode: 222 }],
+    ['an IPv4 socket, words big-endian', TCP.replaceAll('0100007F', '7F000001'), false, { uid: 40001, inode: 222 }],
+    [
+      'an IPv6 socket connected to the IPv4 loopback (tcp6, v4-mapped)',
+      TCP.replaceAll('0100007F:', '0000000000000000FFFF00000100007F:'),
+      true,
+      { uid: 40001, inode: 222 },
+    ],
+    ['no socket of that peer', TCP.replace('0100007F:A631 ', '0300007F:A631 '), true, undefined],
+  ])('finds %s by both ends, address and port', (_what, table, littleEndian, found) => {
+    expect(findSocket(table, local, remote, littleEndian)).toEqual(found);
+  });
+
+  test('a connection is admitted for the tree of the process that holds it, and refused for another tree, another user or no runtime', async () => {
+    const check = new RuntimeCallerCheck();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const socket = await accepted;
+      const uid = process.getuid?.() ?? 0;
+      expect(check.admits(socket, { pid: process.pid })).toBe(true);
+      expect(check.admits(socket, { pid: process.pid, uid })).toBe(true);
+      expect(check.admits(socket, { pid: process.pid, uid: uid + 1 })).toBe(false);
+      expect(check.admits(socket, { pid: other.pid! })).toBe(false);
+      expect(check.admits(socket, undefined)).toBe(false);
+    } finally {
+      other.kill();
+      client.destroy();
+      server.close();
+    }
+  });
+
+  test('where the host has no /proc, every caller is let through and the service says so', () => {
+    const check = new RuntimeCallerCheck('this host runs darwin, not Linux, and has no /proc');
+    expect(check.status.enabled).toBe(false);
+    expect(check.status.statement).toMatch(/Runtime API does NOT check which process calls it \(this host runs darwin/);
+    expect(check.admits({}, undefined)).toBe(true);
   });
 });
