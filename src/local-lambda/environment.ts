@@ -14,6 +14,7 @@ import { processTreeMemory } from './process-memory.js';
 import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
+import type { RuntimeCallerCheck } from './runtime-callers.js';
 import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 import { waitsForFlushMarker } from './runtimes/registry.js';
@@ -70,6 +71,8 @@ export interface EnvironmentServices {
   readonly reaper?: Reaper;
   /** Runs each environment as a user of its own, where the host allows it. */
   readonly isolation?: Isolation;
+  /** Tells the environment's own runtime from other callers of its Runtime API. */
+  readonly callers: RuntimeCallerCheck;
 }
 
 export interface InvocationRequest {
@@ -239,7 +242,7 @@ export class ExecutionEnvironment {
   private async boot(): Promise<void> {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
-    const { api, address } = await RuntimeApi.start({
+    const { api, address } = await RuntimeApi.start(services.callers, {
       nextRequested: (at, waitedNs) => this.onNextRequested(at, waitedNs),
       delivering: () => this.onDelivering(),
       delivered: (event, handedAt) => this.onDelivered(event, handedAt),
@@ -313,6 +316,7 @@ export class ExecutionEnvironment {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (child.pid) api.answerOnly({ pid: child.pid, ...(this.identity ? { uid: this.identity.uid } : {}) });
     const variables = child.stdio[VARIABLES_FD] as Writable | null;
     variables?.on('error', () => undefined);
     variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));

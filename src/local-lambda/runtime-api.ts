@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { refuseForeignCaller, type Refusal } from './request-guard.js';
 import { header } from './routes/http.js';
+import type { RuntimeCallerCheck, RuntimeProcess } from './runtime-callers.js';
 
 /** Lambda's limit for a synchronous response payload. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
@@ -37,6 +39,8 @@ export interface RuntimeApiListener {
 }
 
 const PREFIX = '/2018-06-01/runtime';
+/** Each Runtime API listens here, on a port of its own. */
+const LOOPBACK = '127.0.0.1';
 
 /**
  * The header in which the bundled runtime clients say, when they ask for the next event, how long
@@ -56,17 +60,27 @@ function waitedOf(request: IncomingMessage): number | undefined {
 
 /**
  * One execution environment's Runtime API on its own loopback port: the runtime long-polls
- * `invocation/next`, and posts the response or error for the request id it was handed.
+ * `invocation/next`, and posts the response or error for the request id it was handed. It answers
+ * only that runtime (runtime-callers.ts), and refuses browser origins and foreign Host names as
+ * the service's main port does.
  */
 export class RuntimeApi {
   private readonly server: Server;
+  private port = 0;
+  /** The runtime this API answers, once it is started; until then, nobody. */
+  private runtime: RuntimeProcess | undefined;
+  /** Connections whose peer is not the runtime: every request on them is refused. */
+  private readonly strangers = new WeakSet<Socket>();
   private heldNext: ServerResponse | undefined;
   private queued: RuntimeEvent | undefined;
   /** Between a request for the next event and the listener's reading of the invocation's end. */
   private settling = false;
   private currentRequestId: string | undefined;
 
-  private constructor(private readonly listener: RuntimeApiListener) {
+  private constructor(
+    callers: RuntimeCallerCheck,
+    private readonly listener: RuntimeApiListener,
+  ) {
     this.server = createServer((request, response) => {
       try {
         this.route(request, response);
@@ -76,16 +90,35 @@ export class RuntimeApi {
       }
     });
     this.server.keepAliveTimeout = 0;
+    // Once per connection, before its first request is read: the bundled clients keep theirs
+    // open, so invocations do not pay for the look into /proc.
+    this.server.on('connection', (socket: Socket) => {
+      let admitted = false;
+      try {
+        admitted = callers.admits(socket, this.runtime);
+      } catch {
+        // Whatever the tables held, a peer that cannot be told apart is not the runtime.
+      }
+      if (!admitted) this.strangers.add(socket);
+    });
   }
 
-  static async start(listener: RuntimeApiListener): Promise<{ api: RuntimeApi; address: string }> {
-    const api = new RuntimeApi(listener);
+  static async start(
+    callers: RuntimeCallerCheck,
+    listener: RuntimeApiListener,
+  ): Promise<{ api: RuntimeApi; address: string }> {
+    const api = new RuntimeApi(callers, listener);
     await new Promise<void>((resolve, reject) => {
       api.server.once('error', reject);
-      api.server.listen(0, '127.0.0.1', resolve);
+      api.server.listen(0, LOOPBACK, resolve);
     });
-    const { port } = api.server.address() as AddressInfo;
-    return { api, address: `127.0.0.1:${port}` };
+    api.port = (api.server.address() as AddressInfo).port;
+    return { api, address: `${LOOPBACK}:${api.port}` };
+  }
+
+  /** The runtime's first process has started: from now on it, and its descendants, are answered. */
+  answerOnly(runtime: RuntimeProcess): void {
+    this.runtime = runtime;
   }
 
   /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
@@ -137,7 +170,29 @@ export class RuntimeApi {
     this.listener.delivered(event, handedAt);
   }
 
+  /** Why a request may not reach this Runtime API at all, or undefined when it may. */
+  private refusal(request: IncomingMessage): Refusal | undefined {
+    if (this.strangers.has(request.socket))
+      return {
+        status: 403,
+        type: 'AccessDeniedException',
+        message: 'This Runtime API answers only the runtime of its own execution environment.',
+      };
+    return refuseForeignCaller(
+      { origin: header(request, 'origin'), host: header(request, 'host') },
+      { boundAddress: LOOPBACK, port: this.port },
+    );
+  }
+
   private route(request: IncomingMessage, response: ServerResponse): void {
+    const refusal = this.refusal(request);
+    if (refusal) {
+      request.resume();
+      // A stranger's connection is closed after the answer; the runtime's own stays open.
+      const close = this.strangers.has(request.socket) ? { connection: 'close' } : {};
+      answer(response, refusal.status, { errorType: refusal.type, errorMessage: refusal.message }, close);
+      return;
+    }
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
       this.heldNext = response;
@@ -191,9 +246,13 @@ export class RuntimeApi {
   }
 }
 
-function answer(response: ServerResponse, status: number, body: object): void {
+function answer(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   response.end(text);
 }
 

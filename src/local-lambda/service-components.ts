@@ -14,6 +14,7 @@ import { Isolation } from './isolation.js';
 import { LogsApi } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { Reaper } from './reaper.js';
+import { RuntimeCallerCheck } from './runtime-callers.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { checkServiceOptions } from './service-options.js';
 import type { LocalLambdaOptions } from './service.js';
@@ -34,6 +35,7 @@ export interface ServiceComponents {
   readonly limits: LimitsPolicy;
   readonly reaper: Reaper;
   readonly isolation: Isolation;
+  readonly callers: RuntimeCallerCheck;
   readonly pool: EnvironmentPool;
   readonly store: FunctionStore;
   readonly invoker: Invoker;
@@ -85,8 +87,9 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   reaper.removeOnExit(clients.directory);
   reaper.removeOnExit(limits.directory);
   for (const directory of cgroups.directories) reaper.removeGroupOnExit(directory);
+  const callers = new RuntimeCallerCheck();
   const pool = new EnvironmentPool(
-    { clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation },
+    { clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation, callers },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
   );
   const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
@@ -111,6 +114,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     limits,
     reaper,
     isolation,
+    callers,
     pool,
     store,
     invoker,

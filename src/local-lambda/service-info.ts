@@ -38,7 +38,7 @@ export interface ServiceInfo {
 
 /** The service's facts, as `info()` and GET /local/info give them. */
 export function describeService(parts: ServiceComponents, endpoint: string): ServiceInfo {
-  const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+  const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, callers, logs } = parts;
   return {
     endpoint,
     region,
@@ -52,6 +52,7 @@ export function describeService(parts: ServiceComponents, endpoint: string): Ser
       ...(throttle.status.enabled || clock.kind === 'model' ? [] : [throttle.status.statement]),
       ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
       ...limits.status.limitations,
+      ...(callers.status.enabled ? [] : [callers.status.statement]),
     ],
     environments: pool.size,
     liveEnvironments: pool.describe(),

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Activity, ThreadTimes } from './model-clock.js';
+import { processTree } from './process-tree.js';
 
 /**
  * The kernel's per-thread accounting of an environment's processes at one moment: CPU time and
@@ -40,23 +41,6 @@ function list(path: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** A process and its descendants, the root first. */
-function processTree(root: number): number[] {
-  const pids = [root];
-  for (let i = 0; i < pids.length; i++) {
-    const pid = pids[i] as number;
-    for (const tid of list(`/proc/${pid}/task`)) {
-      try {
-        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
-          if (child.trim()) pids.push(Number(child));
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-  }
-  return pids;
 }
 
 /** Every thread of the process tree under `root`, with what the kernel accounted to it so far. */
