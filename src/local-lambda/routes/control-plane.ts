@@ -23,7 +23,7 @@ export function controlPlaneRoutes(store: FunctionStore, codeLocation: (path: st
     [
       'POST',
       /^\/2015-03-31\/functions\/?$/,
-      async (_m, request, _u, body) => json(201, store.create(readJson(request, body))),
+      async (_m, request, _u, body) => json(201, await store.create(readJson(request, body))),
     ],
     [
       'GET',
@@ -55,7 +55,7 @@ export function controlPlaneRoutes(store: FunctionStore, codeLocation: (path: st
     [
       'PUT',
       /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
-      async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body))),
+      async (m, request, url, body) => json(200, await store.updateCode(ref(m, url).name, readJson(request, body))),
     ],
     [
       'GET',
