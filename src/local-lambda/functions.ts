@@ -200,7 +200,7 @@ export class FunctionStore {
     return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
   }
 
-  async create(body: Json): Promise<Json> {
+  create(body: Json): Promise<Json> {
     const name = optionalString(body, 'FunctionName');
     if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw validationError(
@@ -215,20 +215,30 @@ export class FunctionStore {
         'Container image functions are not supported by the local Lambda service; use a ZIP package.',
       );
     const code = asObject(body.Code, 'Code');
-    if (typeof code.ZipFile !== 'string') {
+    const zip = zipBytes(code.ZipFile);
+    if (!zip) {
       throw invalidParameter(
         'Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).',
       );
     }
     const settings = this.settings(name, body, undefined);
-    return this.withPackage(Buffer.from(code.ZipFile, 'base64'), (pkg) => {
+    const tags = Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)]));
+    const publish = body.Publish === true;
+    // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+    return this.withPackage(zip, (pkg) => {
       // Another CreateFunction of this name may have finished while the package unpacked.
       if (this.functions.has(name)) throw conflict(`Function already exist: ${name}`);
-      return this.register(name, body, settings, pkg);
+      return this.register(name, settings, pkg, tags, publish);
     });
   }
 
-  private register(name: string, body: Json, settings: FunctionSettings, pkg: CodePackage): Json {
+  private register(
+    name: string,
+    settings: FunctionSettings,
+    pkg: CodePackage,
+    tags: Record<string, string>,
+    publish: boolean,
+  ): Json {
     const record = this.newVersion(LATEST, settings, pkg, '');
     const fn: FunctionRecord = {
       name,
@@ -240,11 +250,11 @@ export class FunctionStore {
       versions: new Map(),
       aliases: new Map(),
       nextVersion: 1,
-      tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
+      tags,
     };
     this.functions.set(name, fn);
     this.afterDelay(fn, () => (fn.state = 'Active'));
-    if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+    if (publish) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
     return this.configuration(fn, fn.latest);
   }
 
@@ -309,27 +319,30 @@ export class FunctionStore {
     return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
   }
 
-  async updateCode(name: string, body: Json): Promise<Json> {
+  updateCode(name: string, body: Json): Promise<Json> {
     const fn = this.find(name);
     this.checkUpdatable(fn, body);
-    if (typeof body.ZipFile !== 'string') {
+    const zip = zipBytes(body.ZipFile);
+    if (!zip) {
       throw invalidParameter(
         'ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).',
       );
     }
     // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-    if (body.Architectures !== undefined)
-      this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
-    return this.withPackage(Buffer.from(body.ZipFile, 'base64'), (code) => {
+    const architectures = body.Architectures;
+    if (architectures !== undefined) this.settings(name, { Architectures: architectures }, fn.latest.settings);
+    const { RevisionId: revision, Publish: publish } = body;
+    // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+    return this.withPackage(zip, (code) => {
       // The function may have been deleted, or updated, while the package unpacked.
       if (this.functions.get(name) !== fn) throw notFound(`Function not found: ${this.arn(name)}`);
-      this.checkUpdatable(fn, body);
+      this.checkUpdatable(fn, { RevisionId: revision });
       const settings =
-        body.Architectures === undefined
+        architectures === undefined
           ? fn.latest.settings
-          : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
+          : this.settings(name, { Architectures: architectures }, fn.latest.settings);
       this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
-      if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+      if (publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
       return this.configuration(fn, fn.latest);
     });
   }
@@ -687,6 +700,12 @@ export class FunctionStore {
       ...s.createOnly,
     };
   }
+}
+
+/** A ZipFile as the request carried it: base64, or already decoded by the route (routes/zip-file-field.ts). */
+function zipBytes(value: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(value)) return value;
+  return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
 }
 
 function preconditionFailed(): LambdaServiceError {

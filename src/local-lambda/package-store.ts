@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { identifyPackage, unpackCode, type CodePackage } from './code-package.js';
+import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
 
 /** Who may hold a package: the function store for its versions, the pool for its environments. */
 export interface PackageHolds {
@@ -58,8 +59,9 @@ export class PackageStore implements PackageHolds {
   }
 
   /**
-   * Moved aside at once (a new upload of the same code then unpacks afresh) and deleted off the
-   * event loop: a package of 65,535 files takes a while.
+   * Moved aside at once (a new upload of the same code then unpacks afresh) and deleted by `rm`
+   * in a process of its own: a package of 65,535 files takes a while, and Node's own recursive
+   * removal would start an unlink for every file at once, in the service's memory.
    */
   private remove(directory: string): void {
     rmSync(`${directory}.zip`, { force: true });
@@ -70,6 +72,16 @@ export class PackageStore implements PackageHolds {
       return; // Never unpacked (a refused upload) or already gone.
     }
     this.onRemove(directory);
-    void rm(leaving, { recursive: true, force: true }).catch(() => undefined);
+    try {
+      const rm = spawn(systemProgram('rm'), ['-rf', '--', leaving], {
+        stdio: 'ignore',
+        cwd: '/',
+        env: { PATH: SYSTEM_PATH },
+      });
+      rm.on('error', () => undefined);
+      rm.unref();
+    } catch {
+      // No rm here: the reaper removes the code root with the service.
+    }
   }
 }
