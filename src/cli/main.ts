@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
+import { MIN_TMP_BUDGET_MB } from '../local-lambda/environment-limits.js';
 import { startLocalLambda } from '../local-lambda/service.js';
 import { Redactor } from '../report/redact.js';
 import { inertWriter } from '../workflow-commands.js';
@@ -76,6 +77,8 @@ ${CLOCK_HELP}
   --throttle-init         wall clock: throttle INIT by memory too (Lambda boosts on-demand INIT)
   --no-freeze             do not freeze environments between invocations
   --no-private-tmp        a TMPDIR per environment instead of a private /tmp
+  --tmp-budget-mb N       MB of memory the tmpfs of all environments may take together
+                          (default the host's memory, at most 16384; at least 640)
   --require-auth          answer only requests signed (SigV4) with a key made at start
                           and printed here
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
@@ -139,6 +142,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
       'throttle-init': { type: 'boolean' },
       'no-freeze': { type: 'boolean' },
       'no-private-tmp': { type: 'boolean' },
+      'tmp-budget-mb': { type: 'string' },
       'require-auth': { type: 'boolean' },
       'environment-spread': { type: 'string' },
       'throttle-rate': { type: 'string' },
@@ -172,6 +176,9 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
   const environmentSpread = numberOption(values, 'environment-spread', 0);
   if (!(environmentSpread >= 0 && environmentSpread <= 1))
     throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
+  const tmpBudgetMb = values['tmp-budget-mb'] === undefined ? undefined : numberOption(values, 'tmp-budget-mb', 0);
+  if (tmpBudgetMb !== undefined && !(Number.isInteger(tmpBudgetMb) && tmpBudgetMb >= MIN_TMP_BUDGET_MB))
+    throw new UsageError(`--tmp-budget-mb must be a whole number of at least ${MIN_TMP_BUDGET_MB}, got ${tmpBudgetMb}`);
   const idleTimeoutS = numberOption(values, 'idle-timeout-s', 120);
   if (!(idleTimeoutS > 0)) throw new UsageError(`--idle-timeout-s must be above 0, got ${idleTimeoutS}`);
 
@@ -186,6 +193,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
     throttleInit: values['throttle-init'] === true,
     freeze: !values['no-freeze'],
     privateTmp: !values['no-private-tmp'],
+    ...(tmpBudgetMb === undefined ? {} : { tmpBudgetMb }),
     environmentSpread,
     faults,
     requireAuth: values['require-auth'] === true,

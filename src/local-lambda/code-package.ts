@@ -1,6 +1,17 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, normalize, isAbsolute, sep } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inflate } from 'fflate';
 import { invalidParameter, LambdaServiceError } from './service-error.js';
 
@@ -9,12 +20,13 @@ export const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
 export const MAX_UNZIPPED_BYTES = 262_144_000;
 
 export interface CodePackage {
-  readonly zip: Buffer;
   /** Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`. */
   readonly sha256: string;
   readonly size: number;
   /** Where the package is unpacked; shared by every version with the same code. */
   readonly directory: string;
+  /** The zip as uploaded, on disk beside the directory (GetFunction's download), not in memory. */
+  readonly zipFile: string;
 }
 
 interface ZipEntryMode {
@@ -89,7 +101,7 @@ const INFLATE_STEP_BYTES = 4096;
  * entry that inflates past what it declared or past the package's budget stops there: a zip bomb
  * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
  */
-function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: number): number {
+async function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: number, turn: Turn): Promise<number> {
   if (entry.flags & 0x1) throw new CorruptZip(`${entry.name} is encrypted`);
   if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
     throw new CorruptZip(`${entry.name} needs ZIP64`);
@@ -112,6 +124,7 @@ function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: numb
     const inflate = new Inflate((chunk) => write(chunk));
     for (let offset = 0; offset < data.length; offset += INFLATE_STEP_BYTES) {
       inflate.push(data.subarray(offset, offset + INFLATE_STEP_BYTES), offset + INFLATE_STEP_BYTES >= data.length);
+      await turn();
     }
     if (data.length === 0) inflate.push(data, true);
   } else throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
@@ -131,12 +144,23 @@ function safeTarget(root: string, name: string): string {
 const unzipError = (): LambdaServiceError =>
   invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
 
-/**
- * Checks and unpacks a package under `codeRoot`, once per distinct content. Throws Lambda's
- * InvalidParameterValueException for anything Lambda itself would refuse: a corrupt archive, or
- * one whose declared or actual unzipped size passes 250 MB (checked while inflating).
- */
-export function unpackCode(zip: Buffer, codeRoot: string): CodePackage {
+/** Yields to the event loop once the work since the last yield has taken a slice's worth. */
+type Turn = () => Promise<void>;
+
+/** How long unpacking holds the event loop at a time: other requests are answered in between. */
+const SLICE_MS = 10;
+
+function slicer(): Turn {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await nextTurn();
+    since = performance.now();
+  };
+}
+
+/** What names a package before it is unpacked: its digest, and where it goes under `codeRoot`. */
+export function identifyPackage(zip: Buffer, codeRoot: string): CodePackage {
   if (zip.length > MAX_ZIP_UPLOAD_BYTES) {
     throw new LambdaServiceError(
       'RequestEntityTooLargeException',
@@ -146,40 +170,55 @@ export function unpackCode(zip: Buffer, codeRoot: string): CodePackage {
   const digest = createHash('sha256').update(zip);
   const sha256 = digest.copy().digest('base64');
   const directory = join(codeRoot, digest.digest('hex'));
-  if (!existsSync(directory)) {
-    let entries: ZipEntry[];
-    try {
-      entries = readCentralDirectory(zip);
-    } catch {
-      throw unzipError();
-    }
-    if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES) throw tooLarge();
-    const staging = `${directory}.partial-${process.pid}-${Date.now()}`;
-    try {
-      mkdirSync(staging, { recursive: true });
-      let written = 0;
-      for (const entry of entries) {
-        const target = safeTarget(staging, entry.name);
-        if (entry.name.endsWith('/')) {
-          mkdirSync(target, { recursive: true });
-          continue;
-        }
-        mkdirSync(dirname(target), { recursive: true });
-        const fd = openSync(target, 'w');
-        try {
-          written += extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written);
-        } finally {
-          closeSync(fd);
-        }
-        if (entry.mode & 0o777) chmodSync(target, entry.mode & 0o777);
-      }
-      renameSync(staging, directory);
-    } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
-      if (error instanceof LambdaServiceError) throw error;
-      // A concurrent upload of the same content may have won the rename; its copy is as good.
-      if (!existsSync(directory)) throw unzipError();
-    }
+  return { sha256, size: zip.length, directory, zipFile: `${directory}.zip` };
+}
+
+/**
+ * Checks and unpacks a package into its directory, unless it is there already, and keeps the zip
+ * beside it. Throws Lambda's InvalidParameterValueException for anything Lambda itself would
+ * refuse: a corrupt archive, or one whose declared or actual unzipped size passes 250 MB (checked
+ * while inflating). The work goes in slices of the event loop, so a package of 65,535 small
+ * entries or of 250 MB holds up no other request for long.
+ */
+export async function unpackCode(zip: Buffer, pkg: CodePackage): Promise<void> {
+  const { directory } = pkg;
+  if (existsSync(directory)) return;
+  let entries: ZipEntry[];
+  try {
+    entries = readCentralDirectory(zip);
+  } catch {
+    throw unzipError();
   }
-  return { zip, sha256, size: zip.length, directory };
+  if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES) throw tooLarge();
+  const staging = `${directory}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const turn = slicer();
+  try {
+    mkdirSync(staging, { recursive: true });
+    let written = 0;
+    for (const entry of entries) {
+      await turn();
+      const target = safeTarget(staging, entry.name);
+      if (entry.name.endsWith('/')) {
+        mkdirSync(target, { recursive: true });
+        continue;
+      }
+      mkdirSync(dirname(target), { recursive: true });
+      const fd = openSync(target, 'w');
+      try {
+        written += await extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written, turn);
+      } finally {
+        closeSync(fd);
+      }
+      if (entry.mode & 0o777) chmodSync(target, entry.mode & 0o777);
+    }
+    writeFileSync(`${staging}.zip`, zip);
+    renameSync(`${staging}.zip`, pkg.zipFile);
+    renameSync(staging, directory);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(`${staging}.zip`, { force: true });
+    if (error instanceof LambdaServiceError) throw error;
+    // A concurrent upload of the same content may have won the rename; its copy is as good.
+    if (!existsSync(directory)) throw unzipError();
+  }
 }

@@ -85,9 +85,7 @@ export class CpuThrottle {
     this.random = seededRandom((options.seed ?? 1) + 2);
     if (options.modelClock) {
       const spread =
-        this.spread > 0
-          ? ` Each new environment's CPU runs at a lasting speed factor exp(N(0, ${this.spread})).`
-          : '';
+        this.spread > 0 ? ` Each new environment's CPU runs at a lasting speed factor exp(N(0, ${this.spread})).` : '';
       this.status = {
         enabled: false,
         mechanism: 'none',

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
@@ -16,12 +16,30 @@ export const MAX_PROCESSES = 1024;
 const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
 const OTHER_PLACE_MB = 64;
 
+/** The smallest /tmp budget: one environment of Lambda's smallest EphemeralStorage, with its other places. */
+export const MIN_TMP_BUDGET_MB = 512 + OTHER_TEMPORARY_PLACES.length * OTHER_PLACE_MB;
+
+/**
+ * What all environments' tmpfs may hold together when not told: the host's memory, at most 16 GB.
+ * The budget counts each tmpfs at its size, not at what is written, so it must leave room for the
+ * gate's default 4 environment pairs (8 environments of 640 MB) on a 7 GB hosted runner; a single
+ * function still cannot fill more than its own /tmp.
+ */
+export function defaultTmpBudgetMb(): number {
+  return Math.max(MIN_TMP_BUDGET_MB, Math.min(16384, Math.floor(totalmem() / 1024 / 1024)));
+}
+
 export interface LimitsStatus {
   /** Each environment sees a /tmp of its own (a private tmpfs), not the host's. */
   readonly privateTmp: boolean;
   /** Writes to /tmp beyond the function's EphemeralStorage fail with ENOSPC, as on Lambda. */
   readonly ephemeralStorageEnforced: boolean;
   readonly processCap: boolean;
+  /**
+   * What the tmpfs of all live environments may hold together, in MB (their /tmp at its
+   * EphemeralStorage size, /dev/shm and /var/tmp); 0 where /tmp is not a tmpfs of the service's.
+   */
+  readonly tmpBudgetMb: number;
   readonly statement: string;
   /** The sentences of `statement` that say where this host falls short of Lambda. */
   readonly limitations: readonly string[];
@@ -49,13 +67,18 @@ export class LimitsPolicy {
   /** Where the environments' /tmp directories live; removed with the service. */
   readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-tmp-'));
   private readonly hostTmp = realpathSync(tmpdir());
+  private readonly otherPlaces = OTHER_TEMPORARY_PLACES.filter((place) => existsSync(place));
   private counter = 0;
 
-  constructor(cgroups: Pick<Cgroups, 'version' | 'unavailableReason'>, options: { privateTmp?: boolean } = {}) {
+  constructor(
+    cgroups: Pick<Cgroups, 'version' | 'unavailableReason'>,
+    options: { privateTmp?: boolean; tmpBudgetMb?: number } = {},
+  ) {
     const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
     const processCap = cgroups.version('pids') !== undefined;
+    const budget = options.tmpBudgetMb ?? defaultTmpBudgetMb();
     const tmp = privateTmp
-      ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it.`
+      ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it. These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
       : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
     const cap = processCap
       ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -65,9 +88,23 @@ export class LimitsPolicy {
       privateTmp,
       ephemeralStorageEnforced: privateTmp,
       processCap,
+      tmpBudgetMb: privateTmp ? budget : 0,
       statement: `${tmp} ${cap}`,
       limitations,
     };
+  }
+
+  /**
+   * How much of the host's memory an environment's tmpfs may take at most, in MB: what it counts
+   * against `tmpBudgetMb`. Nothing where /tmp is not a tmpfs of the service's.
+   */
+  footprintMb(storageMb: number): number {
+    return this.status.privateTmp ? this.tmpSizeMb(storageMb) + this.otherPlaces.length * OTHER_PLACE_MB : 0;
+  }
+
+  /** An environment's /tmp: its EphemeralStorage, cut to what the budget leaves beside its other places. */
+  private tmpSizeMb(storageMb: number): number {
+    return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - this.otherPlaces.length * OTHER_PLACE_MB);
   }
 
   /**
@@ -95,7 +132,7 @@ export class LimitsPolicy {
     // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
     // over /tmp as a whole, all inside a mount namespace of the environment's own.
     const steps = [
-      `${mount} -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+      `${mount} -t tmpfs -o size=${this.tmpSizeMb(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
       ...binds.flatMap((path) => {
         const inside = quote(join(directory, relative(this.hostTmp, path)));
         return [
@@ -106,9 +143,7 @@ export class LimitsPolicy {
       }),
       `${mount} --move ${quote(directory)} /tmp`,
       // Code also writes to these by name; each environment gets its own, gone with it.
-      ...OTHER_TEMPORARY_PLACES.filter((place) => existsSync(place)).map(
-        (place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`,
-      ),
+      ...this.otherPlaces.map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
     ];
     return {
       variables: {},

@@ -1,4 +1,5 @@
 import { ExecutionEnvironment, type EnvironmentServices, type EnvironmentSpec } from './environment.js';
+import type { PackageHolds } from './package-store.js';
 import { LambdaServiceError } from './service-error.js';
 
 interface PooledEnvironment {
@@ -6,8 +7,13 @@ interface PooledEnvironment {
   readonly key: string;
   readonly functionName: string;
   readonly version: string;
+  /** The package it runs, held until it has stopped. */
+  readonly codeDirectory: string;
+  /** The host memory its tmpfs may take (see LimitsPolicy.footprintMb), counted until it has stopped. */
+  readonly footprintMb: number;
   idleTimer?: NodeJS.Timeout;
   lastUsed: number;
+  stopping: boolean;
 }
 
 export interface PoolOptions {
@@ -24,17 +30,22 @@ export interface Acquired {
 
 /**
  * Environments grouped by what they run (function, version, revision). An idle one is reused;
- * when none is idle a new one starts, up to the account's concurrency, as Lambda scales.
+ * when none is idle a new one starts, up to the account's concurrency, as Lambda scales, and
+ * while the tmpfs of all environments fit the service's budget: their memory is the host's.
  */
 export class EnvironmentPool {
   private readonly pooled = new Set<PooledEnvironment>();
-  private readonly retiring = new Set<Promise<void>>();
+  /** Environments stopping, with what their tmpfs holds until they have. */
+  private readonly retiring = new Map<Promise<void>, number>();
   private starting = 0;
+  /** The tmpfs footprint of every environment starting, alive or stopping, in MB. */
+  private heldMb = 0;
   private stopped = false;
 
   constructor(
     private readonly services: EnvironmentServices,
     private readonly options: PoolOptions,
+    private readonly packages?: PackageHolds,
   ) {}
 
   get size(): number {
@@ -67,16 +78,28 @@ export class EnvironmentPool {
         { 'Retry-After': '1' },
       );
     }
+    const footprintMb = this.services.limits.footprintMb(spec.ephemeralStorageMb);
+    const gone = (): void => {
+      this.heldMb -= footprintMb;
+      this.packages?.release(spec.codeDirectory);
+    };
     this.starting++;
     let environment: ExecutionEnvironment;
     try {
-      environment = await ExecutionEnvironment.start(spec, this.services);
+      await this.makeRoom(footprintMb);
+      this.packages?.hold(spec.codeDirectory);
+      try {
+        environment = await ExecutionEnvironment.start(spec, this.services);
+      } catch (error) {
+        gone();
+        throw error;
+      }
     } finally {
       this.starting--;
     }
     if (this.stopped) {
       // Started while the service stopped: nothing may outlive it.
-      await environment.retire();
+      await environment.retire().finally(gone);
       throw new LambdaServiceError('ServiceException', 'The service is stopping.');
     }
     const entry: PooledEnvironment = {
@@ -84,7 +107,10 @@ export class EnvironmentPool {
       key,
       functionName: spec.functionName,
       version: spec.version,
+      codeDirectory: spec.codeDirectory,
+      footprintMb,
       lastUsed: Date.now(),
+      stopping: false,
     };
     this.pooled.add(entry);
     return this.acquired(entry);
@@ -102,7 +128,7 @@ export class EnvironmentPool {
   async stopAll(): Promise<void> {
     this.stopped = true;
     for (const entry of this.pooled) this.remove(entry, true);
-    await Promise.all(this.retiring);
+    await Promise.all(this.retiring.keys());
   }
 
   private acquired(entry: PooledEnvironment): Acquired {
@@ -122,6 +148,30 @@ export class EnvironmentPool {
     };
   }
 
+  /**
+   * Holds `footprintMb` of the tmpfs budget for a new environment, once environments stopping
+   * (idle ones retired for it, least recently used first) have given back enough; 429 when even
+   * retiring every idle one would not make room.
+   */
+  private async makeRoom(footprintMb: number): Promise<void> {
+    const budget = this.services.limits.status.tmpBudgetMb;
+    const reclaimable = (): number =>
+      [...this.pooled].filter((entry) => !entry.environment.busy).reduce((sum, entry) => sum + entry.footprintMb, 0) +
+      [...this.retiring.values()].reduce((sum, held) => sum + held, 0);
+    while (this.heldMb + footprintMb > budget) {
+      if (this.heldMb - reclaimable() + footprintMb > budget || (this.retiring.size === 0 && !this.evictIdle())) {
+        throw new LambdaServiceError(
+          'TooManyRequestsException',
+          `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm and /var/tmp (tmpBudgetMb), and a new one needs ${footprintMb} MB.`,
+          { Reason: 'ConcurrentInvocationLimitExceeded' },
+          { 'Retry-After': '1' },
+        );
+      }
+      await Promise.race(this.retiring.keys());
+    }
+    this.heldMb += footprintMb;
+  }
+
   /** Makes room for a new environment by retiring the least recently used idle one. */
   private evictIdle(): boolean {
     let oldest: PooledEnvironment | undefined;
@@ -136,8 +186,13 @@ export class EnvironmentPool {
   private remove(entry: PooledEnvironment, stop: boolean): void {
     clearTimeout(entry.idleTimer);
     this.pooled.delete(entry);
-    if (!stop) return;
-    const done = entry.environment.retire().finally(() => this.retiring.delete(done));
-    this.retiring.add(done);
+    if (!stop || entry.stopping) return;
+    entry.stopping = true;
+    const done = entry.environment.retire().finally(() => {
+      this.retiring.delete(done);
+      this.heldMb -= entry.footprintMb;
+      this.packages?.release(entry.codeDirectory);
+    });
+    this.retiring.set(done, entry.footprintMb);
   }
 }

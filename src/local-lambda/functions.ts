@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { unpackCode, type CodePackage } from './code-package.js';
+import { readFile } from 'node:fs/promises';
+import type { CodePackage } from './code-package.js';
 import type { LogFormat } from './log-lines.js';
+import type { PackageStore } from './package-store.js';
 import { describeRuntime, SUPPORTED_RUNTIMES } from './runtimes/index.js';
 import { conflict, invalidParameter, LambdaServiceError, notFound, validationError } from './service-error.js';
 
@@ -184,10 +186,12 @@ function optionalInteger(body: Json, key: string): number | undefined {
  */
 export class FunctionStore {
   private readonly functions = new Map<string, FunctionRecord>();
+  /** The packages some version of some function runs, each held once in the package store. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly region: string,
-    private readonly codeRoot: string,
+    private readonly packages: Pick<PackageStore, 'add' | 'hold' | 'release'>,
     private readonly events: StoreEvents,
     private readonly updateDelayMs: () => number,
   ) {}
@@ -196,7 +200,7 @@ export class FunctionStore {
     return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
   }
 
-  create(body: Json): Json {
+  create(body: Json): Promise<Json> {
     const name = optionalString(body, 'FunctionName');
     if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw validationError(
@@ -211,18 +215,31 @@ export class FunctionStore {
         'Container image functions are not supported by the local Lambda service; use a ZIP package.',
       );
     const code = asObject(body.Code, 'Code');
-    if (typeof code.ZipFile !== 'string') {
+    const zip = zipBytes(code.ZipFile);
+    if (!zip) {
       throw invalidParameter(
         'Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).',
       );
     }
     const settings = this.settings(name, body, undefined);
-    const record = this.newVersion(
-      LATEST,
-      settings,
-      unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot),
-      '',
-    );
+    const tags = Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)]));
+    const publish = body.Publish === true;
+    // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+    return this.withPackage(zip, (pkg) => {
+      // Another CreateFunction of this name may have finished while the package unpacked.
+      if (this.functions.has(name)) throw conflict(`Function already exist: ${name}`);
+      return this.register(name, settings, pkg, tags, publish);
+    });
+  }
+
+  private register(
+    name: string,
+    settings: FunctionSettings,
+    pkg: CodePackage,
+    tags: Record<string, string>,
+    publish: boolean,
+  ): Json {
+    const record = this.newVersion(LATEST, settings, pkg, '');
     const fn: FunctionRecord = {
       name,
       latest: record,
@@ -233,12 +250,37 @@ export class FunctionStore {
       versions: new Map(),
       aliases: new Map(),
       nextVersion: 1,
-      tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
+      tags,
     };
     this.functions.set(name, fn);
     this.afterDelay(fn, () => (fn.state = 'Active'));
-    if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+    if (publish) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
     return this.configuration(fn, fn.latest);
+  }
+
+  /**
+   * Unpacks an upload and runs `use` with it; the package is held meanwhile, and afterwards
+   * only if a version now runs it.
+   */
+  private async withPackage(zip: Buffer, use: (pkg: CodePackage) => Json): Promise<Json> {
+    const pkg = await this.packages.add(zip);
+    try {
+      return use(pkg);
+    } finally {
+      this.holdWhatRuns();
+      this.packages.release(pkg.directory);
+    }
+  }
+
+  /** Holds the packages some version runs (or will, once an update completes), and no others. */
+  private holdWhatRuns(): void {
+    const running = new Set<string>();
+    for (const fn of this.functions.values())
+      for (const record of [fn.latest, fn.active, ...fn.versions.values()]) running.add(record.code.directory);
+    for (const directory of running) if (!this.held.has(directory)) this.packages.hold(directory);
+    for (const directory of this.held) if (!running.has(directory)) this.packages.release(directory);
+    this.held.clear();
+    for (const directory of running) this.held.add(directory);
   }
 
   get(ref: FunctionReference): Json {
@@ -259,9 +301,10 @@ export class FunctionStore {
     return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
   }
 
-  codeOf(name: string, version: string): Buffer {
+  /** The package as uploaded, read from disk when asked for. */
+  async codeOf(name: string, version: string): Promise<Buffer> {
     const fn = this.find(name);
-    return this.resolveRecord(fn, version).code.zip;
+    return readFile(this.resolveRecord(fn, version).code.zipFile);
   }
 
   list(marker: string | undefined, maxItems: number | undefined): Json {
@@ -276,23 +319,32 @@ export class FunctionStore {
     return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
   }
 
-  updateCode(name: string, body: Json): Json {
+  updateCode(name: string, body: Json): Promise<Json> {
     const fn = this.find(name);
     this.checkUpdatable(fn, body);
-    if (typeof body.ZipFile !== 'string') {
+    const zip = zipBytes(body.ZipFile);
+    if (!zip) {
       throw invalidParameter(
         'ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).',
       );
     }
-    const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
     // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-    const settings =
-      body.Architectures === undefined
-        ? fn.latest.settings
-        : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
-    this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
-    if (body.Publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-    return this.configuration(fn, fn.latest);
+    const architectures = body.Architectures;
+    if (architectures !== undefined) this.settings(name, { Architectures: architectures }, fn.latest.settings);
+    const { RevisionId: revision, Publish: publish } = body;
+    // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+    return this.withPackage(zip, (code) => {
+      // The function may have been deleted, or updated, while the package unpacked.
+      if (this.functions.get(name) !== fn) throw notFound(`Function not found: ${this.arn(name)}`);
+      this.checkUpdatable(fn, { RevisionId: revision });
+      const settings =
+        architectures === undefined
+          ? fn.latest.settings
+          : this.settings(name, { Architectures: architectures }, fn.latest.settings);
+      this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
+      if (publish === true) return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+      return this.configuration(fn, fn.latest);
+    });
   }
 
   updateConfiguration(name: string, body: Json): Json {
@@ -321,6 +373,7 @@ export class FunctionStore {
       clearTimeout(fn.pendingTimer);
       this.functions.delete(fn.name);
       this.events.retire(fn.name);
+      this.holdWhatRuns();
       return;
     }
     if (ref.qualifier === LATEST)
@@ -334,6 +387,7 @@ export class FunctionStore {
     }
     fn.versions.delete(ref.qualifier);
     this.events.retire(fn.name, ref.qualifier);
+    this.holdWhatRuns();
   }
 
   createAlias(name: string, body: Json): Json {
@@ -451,6 +505,7 @@ export class FunctionStore {
       fn.active = fn.latest;
       fn.lastUpdateStatus = 'Successful';
       this.events.retire(fn.name, LATEST);
+      this.holdWhatRuns();
     });
   }
 
@@ -645,6 +700,12 @@ export class FunctionStore {
       ...s.createOnly,
     };
   }
+}
+
+/** A ZipFile as the request carried it: base64, or already decoded by the route (routes/zip-file-field.ts). */
+function zipBytes(value: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(value)) return value;
+  return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
 }
 
 function preconditionFailed(): LambdaServiceError {

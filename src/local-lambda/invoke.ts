@@ -113,7 +113,7 @@ export class Invoker {
     };
 
     if (invocationType === 'Event') {
-      this.events.enqueue(requestId, async () => {
+      this.events.enqueue(requestId, payload.length, async () => {
         try {
           return (await run()).functionError ? 'function-error' : 'done';
         } catch (error) {

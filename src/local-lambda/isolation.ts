@@ -123,6 +123,11 @@ export class Isolation {
     return gid;
   }
 
+  /** Forgets a package whose directory is gone: the same code uploaded again is locked down afresh. */
+  forgetPackage(directory: string): void {
+    this.packageGroups.delete(directory);
+  }
+
   /** A user of its own for a new environment, in its package's group. */
   identityFor(codeDirectory: string): Identity | undefined {
     const gid = this.packageGroup(codeDirectory);

@@ -76,7 +76,8 @@ export function modelDurationMs(activity: Activity, model: CpuModel): number {
     othersBusy > 0 ? Math.min(main.cpuNs, Math.max(0, othersBusy - mainWaitedNs) * (others.cpuNs / othersBusy)) : 0;
   const workNs = (main.cpuNs + others.cpuNs) / model.speedFactor;
   const vcpus = lambdaVcpus(model.memoryMb);
-  const parallelism = workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
+  const parallelism =
+    workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
   const share = model.boosted ? vcpus : model.memoryMb / MB_PER_VCPU;
   return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
 }

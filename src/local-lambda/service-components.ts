@@ -3,16 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cgroups, type Controller } from './cgroups.js';
 import { CpuThrottle } from './cpu-throttle.js';
-import { LimitsPolicy } from './environment-limits.js';
+import { LimitsPolicy, MIN_TMP_BUDGET_MB } from './environment-limits.js';
 import { EnvironmentPool } from './environment-pool.js';
 import { EventQueue } from './event-queue.js';
 import { Freezer } from './freezer.js';
 import { FaultInjector, seededRandom } from './faults.js';
 import { FunctionStore } from './functions.js';
-import { Invoker } from './invoke.js';
+import { Invoker, MAX_ASYNC_PAYLOAD_BYTES } from './invoke.js';
 import { Isolation } from './isolation.js';
 import { LogsApi } from './logs-api.js';
 import { LogStore } from './logs.js';
+import { PackageStore } from './package-store.js';
 import { Reaper } from './reaper.js';
 import { RuntimeCallerCheck } from './runtime-callers.js';
 import { RuntimeClients } from './runtimes/index.js';
@@ -20,6 +21,9 @@ import { checkServiceOptions } from './service-options.js';
 import type { LocalLambdaOptions } from './service.js';
 import { generateAccessKey, type AccessKey } from './sigv4.js';
 import { chooseClock, CLOCKS, type ClockStatus } from './thread-times.js';
+
+/** What the asynchronous invocations waiting may hold: their payloads, not the host's memory. */
+const DEFAULT_EVENT_QUEUE_BYTES = 64 * 1024 * 1024;
 
 /** The parts of one local service, built from its options; the routes and `info()` read them. */
 export interface ServiceComponents {
@@ -51,6 +55,14 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     throw new RangeError(
       `environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`,
     );
+  if (options.tmpBudgetMb !== undefined && !(options.tmpBudgetMb >= MIN_TMP_BUDGET_MB))
+    throw new RangeError(
+      `tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm and /var/tmp), got ${options.tmpBudgetMb}`,
+    );
+  if (options.eventQueueBytes !== undefined && !(options.eventQueueBytes >= MAX_ASYNC_PAYLOAD_BYTES))
+    throw new RangeError(
+      `eventQueueBytes must be at least ${MAX_ASYNC_PAYLOAD_BYTES} (one event of the largest payload), got ${options.eventQueueBytes}`,
+    );
   const requestedClock = options.clock ?? 'model';
   if (!CLOCKS.includes(requestedClock))
     throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
@@ -74,7 +86,10 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     seed: faults.current.seed,
   });
   const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
-  const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
+  const limits = new LimitsPolicy(cgroups, {
+    privateTmp: options.privateTmp !== false,
+    ...(options.tmpBudgetMb === undefined ? {} : { tmpBudgetMb: options.tmpBudgetMb }),
+  });
   const reaper = new Reaper();
   // A service killed outright leaves its id claims to the reaper.
   const isolation = new Isolation({
@@ -88,13 +103,16 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   reaper.removeOnExit(limits.directory);
   for (const directory of cgroups.directories) reaper.removeGroupOnExit(directory);
   const callers = new RuntimeCallerCheck();
+  const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));
   const pool = new EnvironmentPool(
     { clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation, callers },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
+    packages,
   );
-  const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
+  const store = new FunctionStore(region, packages, pool, () => faults.current.updateDelayMs);
   const events = new EventQueue({
     capacity: options.eventQueueCapacity ?? 100_000,
+    capacityBytes: options.eventQueueBytes ?? DEFAULT_EVENT_QUEUE_BYTES,
     concurrency: options.maxEnvironments ?? 64,
     retryDelayMs: options.eventRetryDelayMs ?? 1000,
   });

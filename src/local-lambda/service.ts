@@ -29,6 +29,11 @@ export interface LocalLambdaOptions {
   /** Asynchronous invocations waiting at most before Invoke answers 429; default 100,000. */
   readonly eventQueueCapacity?: number;
   /**
+   * Payload bytes the asynchronous invocations waiting may hold in all before Invoke answers 429;
+   * default 64 MiB (256 events of the largest payload Lambda takes).
+   */
+  readonly eventQueueBytes?: number;
+  /**
    * Delay before the first retry of a failed asynchronous invocation, the second waiting twice
    * as long; default 1 s (Lambda waits about a minute, then two).
    */
@@ -47,6 +52,14 @@ export interface LocalLambdaOptions {
   readonly freeze?: boolean;
   /** false gives environments a TMPDIR of their own instead of a private /tmp. */
   readonly privateTmp?: boolean;
+  /**
+   * MB of the host's memory the tmpfs of all live environments may take together (each one's /tmp
+   * at its EphemeralStorage size, /dev/shm and /var/tmp). A new environment that would pass it
+   * retires idle ones first, else its Invoke answers 429 (an Event waits in the queue); a /tmp
+   * larger than the budget is cut to it. Default half the host's memory, at most 8,192 MB;
+   * at least 640 (one environment of 512 MB).
+   */
+  readonly tmpBudgetMb?: number;
   /**
    * SD (log scale) of a lasting CPU speed factor exp(N(0, SD)) each new execution environment
    * gets, drawn from the fault seed; default 0. Needs the model clock or CPU throttling.

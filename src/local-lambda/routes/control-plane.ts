@@ -1,5 +1,5 @@
 import { parseFunctionReference, type FunctionStore } from '../functions.js';
-import { decodeSegment, json, maxItems, readJson, type Json, type RouteEntry } from './http.js';
+import { decodeSegment, json, maxItems, readJson, readUpload, type Json, type RouteEntry } from './http.js';
 
 /** The function named in a path's first group. */
 export const functionName = (match: RegExpExecArray): string => decodeSegment(match[1] ?? '');
@@ -23,7 +23,9 @@ export function controlPlaneRoutes(store: FunctionStore, codeLocation: (path: st
     [
       'POST',
       /^\/2015-03-31\/functions\/?$/,
-      async (_m, request, _u, body) => json(201, store.create(readJson(request, body))),
+      // Not async: nothing holds the request body (up to 70 MB) while the package unpacks.
+      (_m, request, _u, body) =>
+        store.create(readUpload(request, body, ['Code'])).then((created) => json(201, created)),
     ],
     [
       'GET',
@@ -55,7 +57,8 @@ export function controlPlaneRoutes(store: FunctionStore, codeLocation: (path: st
     [
       'PUT',
       /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
-      async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body))),
+      (m, request, url, body) =>
+        store.updateCode(ref(m, url).name, readUpload(request, body, [])).then((updated) => json(200, updated)),
     ],
     [
       'GET',

@@ -5,6 +5,7 @@ import type { Reply } from '../invoke.js';
 import { refuseContentType } from '../request-guard.js';
 import { readLimited } from '../runtime-api.js';
 import { invalidParameter, LambdaServiceError, validationError } from '../service-error.js';
+import { splitZipFile } from './zip-file-field.js';
 
 /** What every route area shares: the shape of a route and of its request and reply. */
 export type Json = Record<string, unknown>;
@@ -25,8 +26,24 @@ export function json(status: number, body: Json | undefined): Reply {
   return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
 }
 
+/**
+ * The request body, or undefined past `limit`. A body that declares its length is read into one
+ * buffer of that length, so an upload is not held twice over while its chunks are joined.
+ */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => readLimited(request, limit, resolve));
+  const declared = Number(request.headers['content-length']);
+  if (!(Number.isSafeInteger(declared) && declared >= 0 && declared <= limit))
+    return new Promise((resolve) => readLimited(request, limit, resolve));
+  const body = Buffer.allocUnsafe(declared);
+  let size = 0;
+  return new Promise((resolve) => {
+    request.on('data', (chunk: Buffer) => {
+      // The HTTP parser delivers no more than the declared length; this only guards the copy.
+      size += chunk.copy(body, size);
+    });
+    // An aborted request has nobody left to answer, so only a complete one resolves.
+    request.on('end', () => resolve(body.subarray(0, size)));
+  });
 }
 
 export function refuse(refusal: { type: LambdaServiceError['type']; message: string } | undefined): void {
@@ -60,6 +77,22 @@ export function readJson(
     throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
   }
   return parsed as Json;
+}
+
+/**
+ * A request that uploads a package, its `ZipFile` (under the objects named by `path`) already
+ * decoded into a Buffer where the body has the usual shape, without a string of it in between.
+ */
+export function readUpload(request: IncomingMessage, body: Buffer | undefined, path: readonly string[]): Json {
+  const split = body?.length ? splitZipFile(body, path) : undefined;
+  if (!split) return readJson(request, body);
+  const parsed = readJson(request, split.rest);
+  let holder: unknown = parsed;
+  for (const key of path) holder = typeof holder === 'object' && holder !== null ? (holder as Json)[key] : undefined;
+  // An empty value is the one taken out; a later duplicate key would have won in JSON.parse.
+  if (typeof holder === 'object' && holder !== null && (holder as Json).ZipFile === '')
+    (holder as Json).ZipFile = split.zip;
+  return parsed;
 }
 
 export function header(request: IncomingMessage, name: string): string | undefined {

@@ -18,7 +18,7 @@ export function localRoutes(store: FunctionStore, faults: FaultInjector, info: (
       async (m) => ({
         status: 200,
         headers: { 'content-type': 'application/zip' },
-        body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
+        body: await store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
       }),
     ],
     ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
