@@ -256,6 +256,29 @@ describe('configuration', () => {
       'region: not set; set region in the file or AWS_REGION in the environment',
     ],
     ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],
+    [
+      'a variable Lambda reserves, with its value and where the region is set instead',
+      withFunction({ environment: { AWS_REGION: 'eu-west-1' } }),
+      'functions[0].environment.AWS_REGION: Lambda sets AWS_REGION itself and refuses a function that sets it (got "eu-west-1"); the region to measure in is the region key',
+    ],
+    [
+      "a reserved variable in a variant's environment",
+      withFunction({ variants: [{ name: 'traced', environment: { AWS_LAMBDA_FUNCTION_NAME: 'x' } }] }),
+      'functions[0].variants[0].environment.AWS_LAMBDA_FUNCTION_NAME: Lambda sets AWS_LAMBDA_FUNCTION_NAME itself and refuses a function that sets it (got "x")',
+    ],
+    [
+      "variables over Lambda's 4 KB, counting the gate's own",
+      withFunction({ environment: { BIG: 'x'.repeat(4000) } }),
+      "functions[0].environment: 4109 bytes of names and values, with the gate's own 106; Lambda accepts at most 4096",
+    ],
+    [
+      "a variant's variables that take the function's over 4 KB",
+      withFunction({
+        environment: { HALF: 'x'.repeat(2000) },
+        variants: [{ name: 'default' }, { name: 'big', environment: { MORE: 'y'.repeat(2000) } }],
+      }),
+      "functions[0].variants[1].environment: with functions[0].environment, 4118 bytes of names and values, with the gate's own 110; Lambda accepts at most 4096",
+    ],
   ])('%s is refused with file, key and value', (_label, document, expected) => {
     const problems = problemsOf(document);
     expect(problems.some((p) => p.startsWith(expected))).toBe(true);

@@ -6,7 +6,8 @@ import { looksLevels, metricAlphaShare } from '../looks/schedule.js';
 import { managedInstancePrice } from '../pricing/managed-instances.js';
 import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, shown } from './config-error.js';
+import { environmentProblems } from './environment.js';
 import {
   configSchema,
   REPLACED_SAMPLING_KEYS,
@@ -36,12 +37,6 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
-}
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** The object keys the schema allows at a path, to suggest the right one for a typo. */
@@ -509,7 +504,7 @@ function resolveFunction(
   });
   const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
   const budgets: Budgets = stripUndefined(limits);
-  return {
+  const spec: FunctionSpec = {
     name: fn.name,
     ...stripUndefined({
       template: fn.template,
@@ -540,6 +535,8 @@ function resolveFunction(
         }
       : {}),
   };
+  problems.push(...environmentProblems(spec, where));
+  return spec;
 }
 
 function integrationOf(raw: RawConfig['integration'], directory: string): { integration?: IntegrationSpec } {
