@@ -219,6 +219,19 @@ describe('lambda-perf-gate run', () => {
     );
   });
 
+  test('a corrupt zip build is refused before anything is started, naming the file, not exit 3 at CreateFunction', async () => {
+    writeFileSync(join(dir, 'corrupt.zip'), 'PK, but no archive');
+    const file = config('corrupt-zip.yml', {
+      ...valid,
+      functions: [{ ...valid.functions[0], candidate: './corrupt.zip' }],
+    });
+    const result = await cli(['run', '--config', file, '--endpoint', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `functions[0].candidate: ${join(dir, 'corrupt.zip')} is not a zip archive Lambda can unzip (no end of central directory)`,
+    );
+  });
+
   test('an export misspelt in both builds exits 1, naming the error and its message', async () => {
     const file = config('misspelt.yml', { ...valid, functions: [{ ...valid.functions[0], handler: 'index.handle' }] });
     const result = await cli(['run', '--config', file, '--local', '--quiet']);
