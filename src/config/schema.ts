@@ -302,11 +302,15 @@ export type RawFunction = RawConfig['functions'][number];
 export type CodeSource = z.output<typeof codeSource>;
 export type BaselineSource = z.output<typeof baselineSource>;
 
+/** Where editors fetch the JSON Schema: the raw file on the default branch, not a GitHub page. */
+export const CONFIG_SCHEMA_URL =
+  'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json';
+
 /** The JSON Schema of the file, for editors. */
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
-    $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+    $id: CONFIG_SCHEMA_URL,
     title: 'lambda-perf-gate configuration',
   };
 }
