@@ -316,6 +316,46 @@ describe('configuration', () => {
     expect(config.functions[0]!.exemplars[0]).not.toHaveProperty('expect');
   });
 
+  describe('build-output: a function of a build that holds several', () => {
+    beforeAll(() => {
+      for (const side of ['head', 'base']) mkdirSync(join(dir, 'multi', side, 'api'), { recursive: true });
+    });
+    const load = (change: Record<string, unknown>) =>
+      validateConfig(withFunction(change), join(dir, 'lambda-perf.yml'), { env: {} }).functions[0]!;
+
+    test("is the function's directory inside its candidate and baseline directories", () => {
+      const fn = load({ candidate: './multi/head', baseline: './multi/base', 'build-output': 'api' });
+      expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'multi', 'head', 'api') });
+      expect(fn.baseline).toEqual({ kind: 'directory', path: join(dir, 'multi', 'base', 'api') });
+      expect(fn.buildOutput).toBe('api');
+    });
+
+    test("is inside the action's build output, which the configuration is read before", () => {
+      const builds = { candidate: join(dir, 'checkout'), baseline: join(dir, 'worktree') };
+      const document = withFunction({ 'build-output': 'api' }) as { functions: Record<string, unknown>[] };
+      delete document.functions[0]!.candidate;
+      delete document.functions[0]!.baseline;
+      const fn = validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {}, builds }).functions[0]!;
+      expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'checkout', 'api') });
+      expect(fn.baseline).toEqual({ kind: 'directory', path: join(dir, 'worktree', 'api') });
+    });
+
+    test.each([
+      [
+        'a directory the build does not hold',
+        { candidate: './multi/head', baseline: './multi/base', 'build-output': 'web' },
+        'functions[0].candidate with functions[0].build-output: multi/head/web does not exist',
+      ],
+      [
+        'a path out of the build',
+        { 'build-output': '../elsewhere' },
+        'functions[0].build-output: must be a path inside the build output, relative to it, such as validator (got "../elsewhere")',
+      ],
+    ])('%s is refused', (_label, change, expected) => {
+      expect(problemsOf(withFunction(change)).some((p) => p.startsWith(expected))).toBe(true);
+    });
+  });
+
   test('an empty file says it is empty', () => {
     for (const [name, text] of [
       ['empty.yml', ''],

@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
-import type { CodeLocation, GateConfig } from '../config/types.js';
+import type { GateConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
@@ -32,6 +32,7 @@ import {
   buildEnvironment,
   checkBaseCommit,
   removeBaseWorktree,
+  withBuildOutputs,
   worktreePath,
   type Builds,
 } from './base-build.js';
@@ -134,31 +135,6 @@ function inActionWords(problem: string, inputs: ActionInputs): string {
   if (problem.startsWith('file not found:'))
     return `file not found: set the action's ${INPUT.config} input to its path, relative to the repository root (it is "${inputs.config}"), or create it (npx lambda-perf-gate init writes a starter), or give the ${INPUT.candidate} and ${INPUT.baseline} inputs to measure one function without a file`;
   return problem.replace(/; did you mean --config (.+)\?$/, `; did you mean ${INPUT.config}: $1?`);
-}
-
-/**
- * The configuration as read before the builds, with each build's output where its checkout stood
- * in: everything else (the config itself, the payload files) was read before any of the pull
- * request's code ran, and is not read again.
- */
-function withBuildOutputs(config: GateConfig, checkouts: Builds, builds: Builds): GateConfig {
-  const swap = (location: CodeLocation, build: keyof Builds): CodeLocation => {
-    if (location.kind !== 'directory' || location.path !== checkouts[build]) return location;
-    const path = builds[build];
-    if (statSync(path).isDirectory()) return { kind: 'directory', path };
-    if (path.endsWith('.zip')) return { kind: 'zip', path };
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.buildOutput}: ${path} (the ${build}'s) must be a directory or a .zip file`,
-    ]);
-  };
-  return {
-    ...config,
-    functions: config.functions.map((fn) => ({
-      ...fn,
-      candidate: swap(fn.candidate, 'candidate'),
-      baseline: swap(fn.baseline, 'baseline'),
-    })),
-  };
 }
 
 /**

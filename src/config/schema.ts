@@ -176,6 +176,15 @@ const functionConfig = z
     environment: environment.optional(),
     candidate: codeSource,
     baseline: baselineSource,
+    'build-output': z
+      .string()
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+        error: 'must be a path inside the build output, relative to it, such as validator',
+      })
+      .optional()
+      .describe(
+        "this function's directory inside the build output (the action's build-output input, or the candidate and baseline directories given here), for a build that produces several functions, e.g. validator for dist/validator",
+      ),
     memory: z.array(memorySize).min(1).max(16).optional(),
     architectures: z.array(z.enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: z.array(variant).max(8).optional(),
