@@ -16,7 +16,7 @@ import { upsertStickyComment } from '../github/sticky-comment.js';
 import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
 import type { CommentState } from '../report/comment-state.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
@@ -159,7 +159,7 @@ async function publish(
 ): Promise<void> {
   try {
     await core.summary
-      .addRaw(renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, limit: SUMMARY_LIMIT }))
+      .addRaw(renderMarkdown(report, { ...commentOptions(inputs, context), limit: SUMMARY_LIMIT }))
       .write();
   } catch (error) {
     log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
@@ -183,6 +183,11 @@ function commentIdentity(inputs: ActionInputs, context: RunContext): { key: stri
   return { key: inputs.commentKey, ...(context.workflow ? { workflow: context.workflow } : {}) };
 }
 
+/** What the comment and the job summary are rendered with: the comment's identity, charts, the accept label. */
+function commentOptions(inputs: ActionInputs, context: RunContext): MarkdownOptions {
+  return { ...commentIdentity(inputs, context), charts: true, acceptLabel: inputs.acceptedRegressionLabel };
+}
+
 async function comment(
   report: GateReport,
   inputs: ActionInputs,
@@ -199,7 +204,7 @@ async function comment(
   try {
     const octokit = getOctokit(inputs.githubToken);
     const body = (previous: CommentState | undefined): string =>
-      renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, ...(previous ? { previous } : {}) });
+      renderMarkdown(report, { ...commentOptions(inputs, context), ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(
       octokit,
       { owner: context.owner, repo: context.repo, issueNumber, ...commentIdentity(inputs, context) },
