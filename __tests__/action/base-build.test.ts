@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,8 +9,10 @@ import {
   checkBaseCommit,
   removeBaseWorktree,
   runBuild,
+  withBuildOutputs,
   worktreePath,
 } from '../../src/action/base-build.js';
+import { validateConfig } from '../../src/config/load.js';
 
 let root: string;
 beforeAll(() => {
@@ -199,5 +201,43 @@ describe('building the head and the base commit with the same command', () => {
     };
     while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(alive()).toBe(false);
+  });
+});
+
+describe("the builds' outputs in the configuration read before them", () => {
+  /** Two functions of one build output, read with the checkouts standing in for the builds. */
+  function readBeforeBuilding(checkouts: { candidate: string; baseline: string }) {
+    const fn = (name: string) => ({
+      name,
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      'build-output': name,
+      exemplars: [{ name: 'e', event: {} }],
+    });
+    const document = { region: 'us-east-1', functions: [fn('validator'), fn('csv')] };
+    return validateConfig(document, join(root, 'lambda-perf.yml'), { env: {}, builds: checkouts });
+  }
+
+  test("each function's build-output is its directory inside the build output of each side", () => {
+    const checkouts = { candidate: join(root, 'co-head'), baseline: join(root, 'co-base') };
+    const builds = { candidate: join(checkouts.candidate, 'dist'), baseline: join(checkouts.baseline, 'dist') };
+    for (const side of Object.values(builds))
+      for (const name of ['validator', 'csv']) mkdirSync(join(side, name), { recursive: true });
+    const config = withBuildOutputs(readBeforeBuilding(checkouts), checkouts, builds);
+    expect(config.functions.map((fn) => [fn.candidate, fn.baseline])).toEqual(
+      ['validator', 'csv'].map((name) => [
+        { kind: 'directory', path: join(builds.candidate, name) },
+        { kind: 'directory', path: join(builds.baseline, name) },
+      ]),
+    );
+  });
+
+  test('a build-output the build did not produce is refused, naming the function and the side', () => {
+    const checkouts = { candidate: join(root, 'co2-head'), baseline: join(root, 'co2-base') };
+    const builds = { candidate: join(checkouts.candidate, 'dist'), baseline: join(checkouts.baseline, 'dist') };
+    for (const side of Object.values(builds)) mkdirSync(join(side, 'validator'), { recursive: true });
+    expect(() => withBuildOutputs(readBeforeBuilding(checkouts), checkouts, builds)).toThrow(
+      `functions[1].build-output: csv: ${join(builds.candidate, 'csv')} (the candidate's) does not exist after the build`,
+    );
   });
 });

@@ -89,7 +89,8 @@ describe('lambda-perf-gate init', () => {
       const file = join(dir, `init-${label.replaceAll(' ', '-')}.yml`);
       const init = await cli(['init', code, '--config', file]);
       expect(init.code).toBe(0);
-      expect(init.stdout).toContain(`Wrote ${file} (${runtime}, handler ${handler}`);
+      expect(init.stdout).toContain(`Wrote ${file}: `);
+      expect(init.stdout).toContain(` (${runtime}, handler ${handler}: `);
       const text = readFileSync(file, 'utf8');
       expect(text).toMatch(/^# /);
       expect(text).toContain('max-regression: 5%');
@@ -125,11 +126,86 @@ describe('lambda-perf-gate init', () => {
     writeFileSync(file, 'mine: true\n');
     const refused = await cli(['init', code, '-c', file]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`${file} already exists; pass --force to overwrite it`);
+    expect(refused.stderr).toContain(`${file} already exists; pass --append to add to it, or --force to overwrite it`);
     expect(readFileSync(file, 'utf8')).toBe('mine: true\n');
     const forced = await cli(['init', code, '-c', file, '--force']);
     expect(forced.code).toBe(0);
     expect(readFileSync(file, 'utf8')).toContain('handler: index.handler');
+  });
+
+  test('a build output holding two functions, one per subdirectory, gets both, and validate accepts them', async () => {
+    const dist = join(dir, 'two', 'dist');
+    functionDirectory('two/dist/validator', { 'index.mjs': 'export const handler = async () => ({ ok: true });' });
+    functionDirectory('two/dist/csv', { 'app.py': 'def handler(event, context):\n    return {"ok": True}\n' });
+    functionDirectory('two/dist/node_modules/dep', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'two', 'lambda-perf.yml');
+    const init = await cli(['init', dist, '-c', file]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain(`Wrote ${file}: csv (python3.12, handler app.handler`);
+    expect(init.stdout).toContain('validator (nodejs22.x, handler index.handler');
+    const written = parse(readFileSync(file, 'utf8')) as { functions: Record<string, string>[] };
+    expect(written.functions.map(({ name, handler, candidate }) => ({ name, handler, candidate }))).toEqual([
+      { name: 'csv', handler: 'app.handler', candidate: './dist/csv' },
+      { name: 'validator', handler: 'index.handler', candidate: './dist/validator' },
+    ]);
+    const validate = await cli(['validate', '--config', file, '--local']);
+    expect(`${validate.stdout}${validate.stderr}`).toContain('the configuration and the files it names are valid');
+  });
+
+  test('several directories are one function each; --name, naming one, is refused beside them', async () => {
+    const a = functionDirectory('several/a', { 'index.js': 'exports.handler = async () => 1;' });
+    const b = functionDirectory('several/b', { 'index.js': 'exports.handler = async () => 2;' });
+    const file = join(dir, 'several', 'lambda-perf.yml');
+    expect((await cli(['init', a, b, '-c', file])).code).toBe(0);
+    expect((parse(readFileSync(file, 'utf8')) as { functions: { name: string }[] }).functions).toMatchObject([
+      { name: 'a' },
+      { name: 'b' },
+    ]);
+    const named = await cli(['init', a, b, '-c', join(dir, 'several', 'named.yml'), '--name', 'x']);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('--name and --template describe one function, and the directories hold 2: a, b');
+  });
+
+  test('--append adds a function to an existing file and keeps its content and comments', async () => {
+    const first = functionDirectory('append/first', { 'index.js': 'exports.handler = async () => 1;' });
+    const second = functionDirectory('append/second', {
+      'main.py': 'def lambda_handler(event, context):\n    return 1\n',
+    });
+    const file = join(dir, 'append', 'lambda-perf.yml');
+    expect((await cli(['init', first, '-c', file])).code).toBe(0);
+    const before = `${readFileSync(file, 'utf8')}# our own note: keep this\ntraffic:\n  invocations-per-month: 2500000 # measured in May\n`;
+    writeFileSync(file, before);
+    const added = await cli(['init', second, '-c', file, '--append']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain(`Added to ${file}: second (python3.12, handler main.lambda_handler`);
+    const after = readFileSync(file, 'utf8');
+    for (const kept of [
+      '# lambda-perf-gate configuration. Check it with: npx lambda-perf-gate validate',
+      '# our own note: keep this',
+      'invocations-per-month: 2500000 # measured in May',
+      '# detected: index.js exports handler',
+    ])
+      expect(after).toContain(kept);
+    expect(after.startsWith(before.split('# our own note')[0]!)).toBe(true);
+    expect(after.indexOf('  - name: second')).toBeLessThan(after.indexOf('# our own note: keep this'));
+    const written = parse(after) as { functions: { name: string }[]; traffic: unknown };
+    expect(written.functions.map((fn) => fn.name)).toEqual(['first', 'second']);
+    expect(written.traffic).toEqual({ 'invocations-per-month': 2500000 });
+    const again = await cli(['init', second, '-c', file, '--append']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${file} already has a function named second; give another with --name`);
+    expect(readFileSync(file, 'utf8')).toBe(after);
+  });
+
+  test('the $schema it writes is the raw schema file, the one the schema names as its $id', async () => {
+    const code = functionDirectory('schema-url', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'schema-url.yml');
+    expect((await cli(['init', code, '-c', file])).code).toBe(0);
+    const url = /\$schema=(\S+)/.exec(readFileSync(file, 'utf8'))?.[1];
+    expect(url).toBe(
+      'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json',
+    );
+    expect((JSON.parse(readFileSync('lambda-perf.schema.json', 'utf8')) as { $id: string }).$id).toBe(url);
   });
 
   test('without a directory or a template it says what it needs', async () => {

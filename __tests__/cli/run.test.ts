@@ -37,6 +37,17 @@ function config(name: string, document: unknown): string {
   return file;
 }
 
+/**
+ * A run of the valid configuration with this change to its function, against an endpoint where
+ * nothing listens: exit 2, not 3, shows it was refused before any call was tried.
+ */
+async function refusedUpFront(name: string, change: Record<string, unknown>): Promise<{ stderr: string }> {
+  const file = config(name, { ...valid, functions: [{ ...valid.functions[0], ...change }] });
+  const result = await cli(['run', '--config', file, '--endpoint', 'http://127.0.0.1:9']);
+  expect(result.code).toBe(2);
+  return result;
+}
+
 /** A secret in the environment of the runs that try to forge workflow commands. */
 const FORGER_SECRET = 'tok-0123456789abcdef';
 
@@ -207,15 +218,17 @@ describe('lambda-perf-gate run', () => {
   });
 
   test('a handler file the candidate does not hold is refused before anything is started, as validate refuses it', async () => {
-    const file = config('no-handler.yml', {
-      ...valid,
-      functions: [{ ...valid.functions[0], handler: 'main.handler' }],
-    });
-    const result = await cli(['run', '--config', file, '--endpoint', 'http://127.0.0.1:9']);
-    // Exit 2, not 3: the unreachable endpoint was never tried.
-    expect(result.code).toBe(2);
+    const result = await refusedUpFront('no-handler.yml', { handler: 'main.handler' });
     expect(result.stderr).toContain(
       `functions[0].handler: "main.handler" names main.js or main.mjs or main.cjs, which ${join(dir, 'candidate')} does not hold`,
+    );
+  });
+
+  test('a corrupt zip build is refused before anything is started, naming the file, not exit 3 at CreateFunction', async () => {
+    writeFileSync(join(dir, 'corrupt.zip'), 'PK, but no archive');
+    const result = await refusedUpFront('corrupt-zip.yml', { candidate: './corrupt.zip' });
+    expect(result.stderr).toContain(
+      `functions[0].candidate: ${join(dir, 'corrupt.zip')} is not a zip archive Lambda can unzip (no end of central directory)`,
     );
   });
 

@@ -256,6 +256,29 @@ describe('configuration', () => {
       'region: not set; set region in the file or AWS_REGION in the environment',
     ],
     ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],
+    [
+      'a variable Lambda reserves, with its value and where the region is set instead',
+      withFunction({ environment: { AWS_REGION: 'eu-west-1' } }),
+      'functions[0].environment.AWS_REGION: Lambda sets AWS_REGION itself and refuses a function that sets it (got "eu-west-1"); the region to measure in is the region key',
+    ],
+    [
+      "a reserved variable in a variant's environment",
+      withFunction({ variants: [{ name: 'traced', environment: { AWS_LAMBDA_FUNCTION_NAME: 'x' } }] }),
+      'functions[0].variants[0].environment.AWS_LAMBDA_FUNCTION_NAME: Lambda sets AWS_LAMBDA_FUNCTION_NAME itself and refuses a function that sets it (got "x")',
+    ],
+    [
+      "variables over Lambda's 4 KB, counting the gate's own",
+      withFunction({ environment: { BIG: 'x'.repeat(4000) } }),
+      "functions[0].environment: 4109 bytes of names and values, with the gate's own 106; Lambda accepts at most 4096",
+    ],
+    [
+      "a variant's variables that take the function's over 4 KB",
+      withFunction({
+        environment: { HALF: 'x'.repeat(2000) },
+        variants: [{ name: 'default' }, { name: 'big', environment: { MORE: 'y'.repeat(2000) } }],
+      }),
+      "functions[0].variants[1].environment: with functions[0].environment, 4118 bytes of names and values, with the gate's own 110; Lambda accepts at most 4096",
+    ],
   ])('%s is refused with file, key and value', (_label, document, expected) => {
     const problems = problemsOf(document);
     expect(problems.some((p) => p.startsWith(expected))).toBe(true);
@@ -291,6 +314,46 @@ describe('configuration', () => {
     );
     expect(config.functions[0]!.exemplars[0]).toMatchObject({ name: 'bad', expectError: 'ValidationError' });
     expect(config.functions[0]!.exemplars[0]).not.toHaveProperty('expect');
+  });
+
+  describe('build-output: a function of a build that holds several', () => {
+    beforeAll(() => {
+      for (const side of ['head', 'base']) mkdirSync(join(dir, 'multi', side, 'api'), { recursive: true });
+    });
+    const load = (change: Record<string, unknown>) =>
+      validateConfig(withFunction(change), join(dir, 'lambda-perf.yml'), { env: {} }).functions[0]!;
+
+    test("is the function's directory inside its candidate and baseline directories", () => {
+      const fn = load({ candidate: './multi/head', baseline: './multi/base', 'build-output': 'api' });
+      expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'multi', 'head', 'api') });
+      expect(fn.baseline).toEqual({ kind: 'directory', path: join(dir, 'multi', 'base', 'api') });
+      expect(fn.buildOutput).toBe('api');
+    });
+
+    test("is inside the action's build output, which the configuration is read before", () => {
+      const builds = { candidate: join(dir, 'checkout'), baseline: join(dir, 'worktree') };
+      const document = withFunction({ 'build-output': 'api' }) as { functions: Record<string, unknown>[] };
+      delete document.functions[0]!.candidate;
+      delete document.functions[0]!.baseline;
+      const fn = validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {}, builds }).functions[0]!;
+      expect(fn.candidate).toEqual({ kind: 'directory', path: join(dir, 'checkout', 'api') });
+      expect(fn.baseline).toEqual({ kind: 'directory', path: join(dir, 'worktree', 'api') });
+    });
+
+    test.each([
+      [
+        'a directory the build does not hold',
+        { candidate: './multi/head', baseline: './multi/base', 'build-output': 'web' },
+        'functions[0].candidate with functions[0].build-output: multi/head/web does not exist',
+      ],
+      [
+        'a path out of the build',
+        { 'build-output': '../elsewhere' },
+        'functions[0].build-output: must be a path inside the build output, relative to it, such as validator (got "../elsewhere")',
+      ],
+    ])('%s is refused', (_label, change, expected) => {
+      expect(problemsOf(withFunction(change)).some((p) => p.startsWith(expected))).toBe(true);
+    });
   });
 
   test('an empty file says it is empty', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { zipDirectory } from '../../src/lambda/zip-directory.js';
-import { readEntryModes } from '../../src/local-lambda/code-package.js';
+import { readEntryModes } from '../../src/zip-archive.js';
 
 describe('deterministic packages', () => {
   let root: string;

@@ -2,6 +2,7 @@ import { commentState, readCommentState, sinceLastRun, stateMarker } from '../..
 import { parseReport, serializeReport, unexpectedText } from '../../src/report/json.js';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown, safeRunUrl } from '../../src/report/markdown.js';
 import { acceptedRegression } from '../../src/report/findings.js';
+import { ms } from '../../src/report/format.js';
 import type { GateReport, Reason } from '../../src/report/model.js';
 import { CONTEXT, HOST_NOTICE, sampleReport, scenarioReport, type Scenario } from '../helpers/report-fixture.js';
 
@@ -61,6 +62,25 @@ describe('the PR comment, as a reader sees it', () => {
     const top = aboveTheFold(renderMarkdown(scenarioReport('inconclusive')));
     expect(top).toContain(
       '- ⚠️ 512MB-x86_64: warm duration +4.0%; neither a regression nor its absence (within 5%) could be shown: environments differ by 9.0% (sd); about 60 more environment pairs, or a tolerance of 12%, would decide\n',
+    );
+  });
+
+  test('a failing regression names the label that accepts it, above the fold; a pass or a budget alone does not', () => {
+    const hint = (scenario: Scenario, acceptLabel = 'perf-ok*') =>
+      aboveTheFold(renderMarkdown(scenarioReport(scenario), { acceptLabel })).match(/^> 💡.*$/m)?.[0];
+    expect(hint('fail')).toBe(
+      '> 💡 Slower on purpose? Add the label perf-ok\\* to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).',
+    );
+    expect(hint('pass')).toBeUndefined();
+    expect(hint('budget-only')).toBeUndefined();
+    expect(aboveTheFold(renderMarkdown(scenarioReport('fail')))).not.toContain('💡');
+  });
+
+  test('the headline quotes the warm medians in milliseconds beside the change', () => {
+    const f = scenarioReport('fail').functions[0]!;
+    const v = f.variants.find((x) => x.comparisons.some((c) => c.metric === 'warm' && c.outcome === 'regression'))!;
+    expect(aboveTheFold(renderMarkdown(scenarioReport('fail')))).toContain(
+      `(median ${ms(v.baseline.warm.p50)} → ${ms(v.candidate.warm.p50)} ms)`,
     );
   });
 

@@ -43,7 +43,7 @@ const SAID: readonly [Finding, string][] = [
       check: { budget: 'warm-p90-ms', limit: 30, value: 38.14, unit: 'ms', ok: false },
       noVariantMeetsIt: true,
     },
-    '256MB-x86_64: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it)',
+    '256MB-x86_64: warm-p90-ms is 38.1 ms, over the budget of 30 ms (no variant meets it); the baseline already exceeds it (158.6 ms)',
   ],
   [
     {
@@ -202,5 +202,27 @@ describe('findings are data; the report puts them into words', () => {
     expect(findingText(finding, context)).toBe(
       '4096MB-x86_64: warm (no comparison in the report) exceeds the 5% tolerance',
     );
+  });
+});
+
+describe('a blown budget', () => {
+  const budgetFinding = (limit: number): Finding => ({
+    kind: 'budget',
+    about: 'budget',
+    traffic: 'exemplars',
+    variant: v256.id,
+    check: { budget: 'warm-p90-ms', limit, value: v256.candidate.warm.p90, unit: 'ms', ok: false },
+    noVariantMeetsIt: false,
+  });
+  const baselineP90 = v256.baseline.warm.p90;
+
+  test('says when the baseline already exceeds it, with the baseline figure', () => {
+    expect(findingText(budgetFinding(baselineP90 / 2), context)).toMatch(
+      new RegExp(`; the baseline already exceeds it \\(${baselineP90.toFixed(1)} ms\\)$`),
+    );
+  });
+
+  test('says nothing of the baseline when the baseline met it', () => {
+    expect(findingText(budgetFinding(baselineP90 * 1.01), context)).not.toContain('baseline');
   });
 });

@@ -19,7 +19,7 @@ describe('the markdown report (the PR comment)', () => {
 
   test('one headline: verdict, warm change with its interval, cost change, recommended memory and its monthly effect', () => {
     expect(aboveTheFold).toContain(
-      '❌ **orders** at 256 MB: warm +23% [+15, +32], cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change)',
+      '❌ **orders** at 256 MB: warm +23% [+15, +32] (median 122 → 151 ms), cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change)',
     );
   });
 
@@ -107,7 +107,7 @@ describe('the headline quotes the variant that decided the verdict, by name', ()
     (outcome) => {
       const line = headlineOf(renderMarkdown(recommendedImprovedElsewhereSlower(outcome)));
       expect(line).toMatch(
-        /\*\*orders\*\* at 1024 MB: warm \+12% \[[^\]]+\], cost \+12% per million; recommend 512 MB /,
+        /\*\*orders\*\* at 1024 MB: warm \+12% \[[^\]]+\] \(median [\d.]+ → [\d.]+ ms\), cost \+12% per million; recommend 512 MB /,
       );
       expect(line).not.toContain('-10.0%');
     },
@@ -115,7 +115,7 @@ describe('the headline quotes the variant that decided the verdict, by name', ()
 
   test('a pass quotes the recommended variant, and names it', () => {
     expect(headlineOf(renderMarkdown(scenarioReport('pass')))).toMatch(
-      /^✅ \*\*orders\*\* at 512 MB: warm \+1\.0% \[[^\]]+\], cost \+2\.0% per million; recommend 512 MB /,
+      /^✅ \*\*orders\*\* at 512 MB: warm \+1\.0% \[[^\]]+\] \(median 60\.0 → 61\.2 ms\), cost \+2\.0% per million; recommend 512 MB /,
     );
   });
 });

@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
+import type { CodeLocation, FunctionSpec, GateConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { INPUT } from './inputs.js';
 
@@ -202,4 +203,33 @@ export async function buildBoth(request: BuildRequest): Promise<Builds> {
   await runBuild(request.command, request.repository, 'candidate', request.env, request.log, request.signal);
   const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
   return { candidate, baseline };
+}
+
+/**
+ * The configuration as read before the builds, with each build's output where its checkout stood
+ * in (a function's build-output inside it): everything else (the config itself, the payload files)
+ * was read before any of the pull request's code ran, and is not read again.
+ */
+export function withBuildOutputs(config: GateConfig, checkouts: Builds, builds: Builds): GateConfig {
+  const swap = (fn: FunctionSpec, build: keyof Builds, where: string): CodeLocation => {
+    const location = fn[build];
+    const inside = fn.buildOutput ?? '';
+    if (location.kind !== 'directory' || location.path !== join(checkouts[build], inside)) return location;
+    const path = join(builds[build], inside);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) return { kind: 'directory', path };
+    if (stats && path.endsWith('.zip')) return { kind: 'zip', path };
+    const subject = fn.buildOutput ? `${where}.build-output: ${fn.buildOutput}` : `input ${INPUT.buildOutput}`;
+    throw new ConfigError('the action inputs', [
+      `${subject}: ${path} (the ${build}'s) ${stats ? 'must be a directory or a .zip file' : 'does not exist after the build'}`,
+    ]);
+  };
+  return {
+    ...config,
+    functions: config.functions.map((fn, i) => ({
+      ...fn,
+      candidate: swap(fn, 'candidate', `functions[${i}]`),
+      baseline: swap(fn, 'baseline', `functions[${i}]`),
+    })),
+  };
 }

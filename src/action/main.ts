@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
-import type { CodeLocation, GateConfig } from '../config/types.js';
+import type { GateConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { cleanupOnSignals } from '../gate/cleanup.js';
 import { readRunContext, type RunContext } from '../github/event.js';
@@ -16,7 +16,7 @@ import { upsertStickyComment } from '../github/sticky-comment.js';
 import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
 import type { CommentState } from '../report/comment-state.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
@@ -32,6 +32,7 @@ import {
   buildEnvironment,
   checkBaseCommit,
   removeBaseWorktree,
+  withBuildOutputs,
   worktreePath,
   type Builds,
 } from './base-build.js';
@@ -137,31 +138,6 @@ function inActionWords(problem: string, inputs: ActionInputs): string {
 }
 
 /**
- * The configuration as read before the builds, with each build's output where its checkout stood
- * in: everything else (the config itself, the payload files) was read before any of the pull
- * request's code ran, and is not read again.
- */
-function withBuildOutputs(config: GateConfig, checkouts: Builds, builds: Builds): GateConfig {
-  const swap = (location: CodeLocation, build: keyof Builds): CodeLocation => {
-    if (location.kind !== 'directory' || location.path !== checkouts[build]) return location;
-    const path = builds[build];
-    if (statSync(path).isDirectory()) return { kind: 'directory', path };
-    if (path.endsWith('.zip')) return { kind: 'zip', path };
-    throw new ConfigError('the action inputs', [
-      `input ${INPUT.buildOutput}: ${path} (the ${build}'s) must be a directory or a .zip file`,
-    ]);
-  };
-  return {
-    ...config,
-    functions: config.functions.map((fn) => ({
-      ...fn,
-      candidate: swap(fn.candidate, 'candidate'),
-      baseline: swap(fn.baseline, 'baseline'),
-    })),
-  };
-}
-
-/**
  * A report file comes from the pull request's own run and can say anything: its link to "the
  * workflow run" is kept only when it points at a run of this repository on this GitHub.
  */
@@ -183,7 +159,7 @@ async function publish(
 ): Promise<void> {
   try {
     await core.summary
-      .addRaw(renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, limit: SUMMARY_LIMIT }))
+      .addRaw(renderMarkdown(report, { ...commentOptions(inputs, context), limit: SUMMARY_LIMIT }))
       .write();
   } catch (error) {
     log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
@@ -207,6 +183,11 @@ function commentIdentity(inputs: ActionInputs, context: RunContext): { key: stri
   return { key: inputs.commentKey, ...(context.workflow ? { workflow: context.workflow } : {}) };
 }
 
+/** What the comment and the job summary are rendered with: the comment's identity, charts, the accept label. */
+function commentOptions(inputs: ActionInputs, context: RunContext): MarkdownOptions {
+  return { ...commentIdentity(inputs, context), charts: true, acceptLabel: inputs.acceptedRegressionLabel };
+}
+
 async function comment(
   report: GateReport,
   inputs: ActionInputs,
@@ -223,7 +204,7 @@ async function comment(
   try {
     const octokit = getOctokit(inputs.githubToken);
     const body = (previous: CommentState | undefined): string =>
-      renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, ...(previous ? { previous } : {}) });
+      renderMarkdown(report, { ...commentOptions(inputs, context), ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(
       octokit,
       { owner: context.owner, repo: context.repo, issueNumber, ...commentIdentity(inputs, context) },

@@ -1,33 +1,37 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KNOWN_RUNTIMES } from '../config/schema.js';
+import { isMap, isSeq, parse, parseDocument } from 'yaml';
+import { CONFIG_SCHEMA_URL, KNOWN_RUNTIMES } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 
-export const INIT_HELP = `Usage: lambda-perf-gate init [DIRECTORY] [options]
+export const INIT_HELP = `Usage: lambda-perf-gate init [DIRECTORY...] [options]
 
-Writes a starter lambda-perf.yml, with comments, for the function whose code (a built
-directory) is DIRECTORY, or for an existing function given by --template. The runtime and
-handler are detected where the directory shows them: a package.json and a .js/.mjs/.cjs
-file exporting handler, a .py file defining lambda_handler or handler, or an executable
-bootstrap (provided.al2023). Check it with: lambda-perf-gate validate
+Writes a starter lambda-perf.yml, with comments, for the functions whose code (a built
+directory) each DIRECTORY is, or for an existing function given by --template. A directory
+that shows no function but whose subdirectories do is one function per subdirectory. The
+runtime and handler are detected where a directory shows them: a package.json and a
+.js/.mjs/.cjs file exporting handler, a .py file defining lambda_handler or handler, or an
+executable bootstrap (provided.al2023). Check it with: lambda-perf-gate validate
 
 Options:
   --template NAME         an existing function whose configuration the perf functions copy
   --name NAME             the function's name in reports (default: the directory's name)
   --region NAME           region to write (default AWS_REGION, else us-east-1)
   -c, --config FILE       where to write (default lambda-perf.yml)
+  --append                add the functions to an existing file, keeping its content and comments
   --force                 overwrite an existing file
   -h, --help              this help
 `;
 
 export interface InitArguments {
-  readonly directory?: string;
+  readonly directories: readonly string[];
   readonly template?: string;
   readonly name?: string;
   readonly region?: string;
   readonly config: string;
   readonly force: boolean;
+  readonly append: boolean;
 }
 
 export function parseInitArguments(args: string[]): InitArguments {
@@ -40,20 +44,20 @@ export function parseInitArguments(args: string[]): InitArguments {
       region: { type: 'string' },
       config: { type: 'string', short: 'c' },
       force: { type: 'boolean' },
+      append: { type: 'boolean' },
     },
   });
-  if (positionals.length > 1)
-    throw new UsageError(`init takes one directory, got ${positionals.length}: ${positionals.join(' ')}`);
-  const directory = positionals[0];
-  if (directory === undefined && !values.template)
+  if (positionals.length === 0 && !values.template)
     throw new UsageError("init needs the function's code directory (e.g. init ./dist) or --template NAME");
+  if (values.append && values.force) throw new UsageError('give --append or --force, not both');
   return {
-    ...(directory === undefined ? {} : { directory }),
+    directories: positionals,
     ...(values.template ? { template: values.template } : {}),
     ...(values.name ? { name: values.name } : {}),
     ...(values.region ? { region: values.region } : {}),
     config: values.config ?? 'lambda-perf.yml',
     force: values.force ?? false,
+    append: values.append ?? false,
   };
 }
 
@@ -119,13 +123,61 @@ function preference(file: string): number {
   return index === -1 ? 99 : index;
 }
 
-function functionName(args: InitArguments, directory: string | undefined): string {
-  const raw = args.name ?? args.template ?? (directory ? basename(resolve(directory)) : 'my-function');
+/** One function of the starter file: its code directory (if any) and what it shows. */
+export interface StarterFunction {
+  readonly name: string;
+  readonly directory?: string;
+  readonly template?: string;
+  readonly detected?: DetectedRuntime;
+}
+
+/** A name the configuration takes: letters, digits, "_" and "-", at most 40. */
+function functionName(raw: string): string {
   const name = raw
     .replace(/[^A-Za-z0-9_-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 40);
   return name || 'my-function';
+}
+
+/** Subdirectories that are no function's code: dependencies and hidden ones. */
+const NOT_FUNCTIONS = /^(\.|node_modules$|__pycache__$)/;
+
+/**
+ * The functions a directory holds: itself when it shows a handler, else each subdirectory that
+ * shows one (a build output of several functions), else itself, with the runtime to fill in.
+ */
+function functionsIn(directory: string): StarterFunction[] {
+  const detected = detectRuntime(directory);
+  if (detected) return [{ name: functionName(basename(resolve(directory))), directory, detected }];
+  const inside = readdirSync(directory, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !NOT_FUNCTIONS.test(entry.name))
+    .map((entry) => entry.name)
+    .sort()
+    .flatMap((name) => {
+      const found = detectRuntime(join(directory, name));
+      return found ? [{ name: functionName(name), directory: join(directory, name), detected: found }] : [];
+    });
+  return inside.length ? inside : [{ name: functionName(basename(resolve(directory))), directory }];
+}
+
+/** The functions init writes: those the directories hold, or the template's alone. */
+export function starterFunctions(args: InitArguments): StarterFunction[] {
+  for (const directory of args.directories) {
+    if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`${directory} is not a directory: give the directory that holds the function's built code`);
+  }
+  const found = args.directories.flatMap(functionsIn);
+  if (found.length > 1 && (args.name || args.template))
+    throw new UsageError(
+      `--name and --template describe one function, and the directories hold ${found.length}: ${found.map((fn) => fn.name).join(', ')}`,
+    );
+  const functions = found.length ? found : [{ name: functionName(args.template ?? 'my-function') }];
+  return functions.map((fn) => ({
+    ...fn,
+    ...(args.name || args.template ? { name: functionName(args.name ?? args.template!) } : {}),
+    ...(args.template ? { template: args.template } : {}),
+  }));
 }
 
 /** A path as the configuration writes it: relative to the file's directory, with ./ in front. */
@@ -139,37 +191,29 @@ function commented(text: string, comment: string): string {
   return `${text.padEnd(40)} # ${comment}`;
 }
 
-/** The starter file's text. */
-export function starterConfig(args: InitArguments, detected: DetectedRuntime | undefined, region: string): string {
-  const configDirectory = dirname(resolve(args.config));
-  const code = args.directory ? relativeTo(configDirectory, args.directory) : './dist';
-  const lines = [
-    '# yaml-language-server: $schema=https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
-    '# lambda-perf-gate configuration. Check it with: npx lambda-perf-gate validate',
-    '# Try it on the embedded local Lambda service with: npx lambda-perf-gate run --local',
-    commented(`region: ${region}`, 'where the perf functions are created (not needed with --local)'),
-    'functions:',
-    `  - name: ${functionName(args, args.directory)}`,
-  ];
-  if (args.template)
+/** One entry of `functions`, with comments. */
+function functionLines(fn: StarterFunction, configDirectory: string): string[] {
+  const code = fn.directory ? relativeTo(configDirectory, fn.directory) : './dist';
+  const lines = [`  - name: ${fn.name}`];
+  if (fn.template)
     lines.push(
       commented(
-        `    template: ${args.template}`,
+        `    template: ${fn.template}`,
         'an existing function: runtime, handler, role, layers, VPC, memory are copied',
       ),
     );
-  if (detected) {
+  if (fn.detected) {
     lines.push(
-      commented(`    runtime: ${detected.runtime}`, `detected: ${detected.from}`),
-      `    handler: ${detected.handler}`,
+      commented(`    runtime: ${fn.detected.runtime}`, `detected: ${fn.detected.from}`),
+      `    handler: ${fn.detected.handler}`,
     );
-  } else if (!args.template) {
+  } else if (!fn.template) {
     lines.push(
       commented('    runtime: nodejs22.x', 'not detected: set the runtime and the handler'),
       '    handler: index.handler',
     );
   }
-  if (!args.template)
+  if (!fn.template)
     lines.push(commented('    # role: arn:aws:iam::123456789012:role/my-role', 'required on AWS without a template'));
   lines.push(
     commented(`    candidate: ${code}`, "the pull request's build: a directory or a .zip"),
@@ -184,9 +228,111 @@ export function starterConfig(args: InitArguments, detected: DetectedRuntime | u
     commented('      max-regression: 5%', 'a slowdown beyond this, shown with confidence, fails'),
     '      # warm-p90-ms: 150',
     '      # cost-per-million-usd: 2.5',
-    '',
   );
-  return lines.join('\n');
+  return lines;
+}
+
+/** The starter file's text. */
+export function starterConfig(functions: readonly StarterFunction[], region: string, config: string): string {
+  const configDirectory = dirname(resolve(config));
+  return [
+    `# yaml-language-server: $schema=${CONFIG_SCHEMA_URL}`,
+    '# lambda-perf-gate configuration. Check it with: npx lambda-perf-gate validate',
+    '# Try it on the embedded local Lambda service with: npx lambda-perf-gate run --local',
+    commented(`region: ${region}`, 'where the perf functions are created (not needed with --local)'),
+    'functions:',
+    ...functions.flatMap((fn) => functionLines(fn, configDirectory)),
+    '',
+  ].join('\n');
+}
+
+/** The entries of `functions` in a starter file, as text, each line starting at column `indent`. */
+function entriesText(functions: readonly StarterFunction[], config: string, indent: number): string[] {
+  const shift = (line: string): string => (indent >= 2 ? ' '.repeat(indent - 2) + line : line.slice(2 - indent));
+  return functions.flatMap((fn) => functionLines(fn, dirname(resolve(config)))).map(shift);
+}
+
+const indentOf = (line: string): number => line.length - line.trimStart().length;
+const isComment = (line: string): boolean => line.trimStart().startsWith('#');
+
+/**
+ * Where a block list whose items start at `indent` ends: before the first line outside it, and
+ * before the blank lines and the comments at its items' indentation or less that lead up to that
+ * line (they belong to what follows, not to the last item).
+ */
+function listEnd(lines: readonly string[], first: number, indent: number): number {
+  let end = first + 1;
+  const inside = (line: string): boolean =>
+    line.trim() === '' ||
+    isComment(line) ||
+    indentOf(line) > indent ||
+    (indentOf(line) === indent && line.trimStart().startsWith('-'));
+  while (end < lines.length && inside(lines[end]!)) end++;
+  while (
+    end > first + 1 &&
+    (lines[end - 1]!.trim() === '' || (isComment(lines[end - 1]!) && indentOf(lines[end - 1]!) <= indent))
+  )
+    end--;
+  return end;
+}
+
+/**
+ * The existing file with the functions added at the end of its `functions`, everything else as it
+ * was, comments included: YAML by inserting lines after the list's last item, JSON as JSON.
+ */
+function appended(text: string, functions: readonly StarterFunction[], config: string): string {
+  const document = parseDocument(text);
+  const [error] = document.errors;
+  if (error) throw new UsageError(`${config} cannot be parsed, so nothing was added: ${error.message.split('\n')[0]}`);
+  if (document.contents !== null && !isMap(document.contents))
+    throw new UsageError(`${config} is not a mapping of keys to values, so nothing was added`);
+  const existing = document.get('functions', true);
+  if (existing !== undefined && !(isSeq(existing) && (extname(config) === '.json' || !existing.flow)))
+    throw new UsageError(`${config}: functions is not a list in block style (- name: ...), so nothing was added`);
+  const taken = new Set((existing?.items ?? []).map((item) => (isMap(item) ? String(item.get('name')) : '')));
+  const clash = functions.find((fn) => taken.has(fn.name));
+  if (clash) throw new UsageError(`${config} already has a function named ${clash.name}; give another with --name`);
+  if (extname(config) === '.json') {
+    const json = document.toJS() as { functions?: unknown[] };
+    const added = parse(entriesText(functions, config, 0).join('\n')) as unknown[];
+    return `${JSON.stringify({ ...json, functions: [...(json.functions ?? []), ...added] }, null, 2)}\n`;
+  }
+  const lines = text.replace(/\n$/, '').split('\n');
+  if (!existing?.range) return [...lines, 'functions:', ...entriesText(functions, config, 2), ''].join('\n');
+  const first = text.slice(0, existing.range[0]).split('\n').length - 1;
+  const indent = indentOf(lines[first]!);
+  const end = listEnd(lines, first, indent);
+  return [...lines.slice(0, end), ...entriesText(functions, config, indent), ...lines.slice(end), ''].join('\n');
+}
+
+function described(fn: StarterFunction): string {
+  const { detected } = fn;
+  return detected ? `${fn.name} (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : fn.name;
+}
+
+function write(args: InitArguments, functions: readonly StarterFunction[], env: NodeJS.ProcessEnv): void {
+  if (args.append) {
+    let text: string;
+    try {
+      text = readFileSync(args.config, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot add to ${args.config}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    writeOrSay(args.config, appended(text, functions, args.config), 'w');
+    return;
+  }
+  if (existsSync(args.config) && !args.force)
+    throw new UsageError(`${args.config} already exists; pass --append to add to it, or --force to overwrite it`);
+  const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  writeOrSay(args.config, starterConfig(functions, region, args.config), args.force ? 'w' : 'wx');
+}
+
+function writeOrSay(file: string, text: string, flag: 'w' | 'wx'): void {
+  try {
+    writeFileSync(file, text, { flag });
+  } catch (error) {
+    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 /** `lambda-perf-gate init`: writes a starter configuration that `validate` accepts. */
@@ -195,27 +341,10 @@ export function initCommand(
   out: (text: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): number {
-  if (existsSync(args.config) && !args.force)
-    throw new UsageError(`${args.config} already exists; pass --force to overwrite it`);
-  if (args.directory !== undefined) {
-    const stats = statSync(args.directory, { throwIfNoEntry: false });
-    if (!stats?.isDirectory())
-      throw new UsageError(
-        `${args.directory} is not a directory: give the directory that holds the function's built code`,
-      );
-  }
-  const detected = args.directory === undefined ? undefined : detectRuntime(args.directory);
-  const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const text = starterConfig(args, detected, region);
-  try {
-    writeFileSync(args.config, text, { flag: args.force ? 'w' : 'wx' });
-  } catch (error) {
-    throw new UsageError(`cannot write ${args.config}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  out(
-    `Wrote ${args.config}${detected ? ` (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : ''}.\n`,
-  );
-  if (args.directory !== undefined && !detected && !args.template)
+  const functions = starterFunctions(args);
+  write(args, functions, env);
+  out(`${args.append ? 'Added to' : 'Wrote'} ${args.config}: ${functions.map(described).join(', ')}.\n`);
+  if (functions.some((fn) => fn.directory !== undefined && !fn.detected && !fn.template))
     out('The runtime and handler were not detected: set them in the file.\n');
   out("Next: point baseline at the base branch's build, then run: lambda-perf-gate validate\n");
   return 0;

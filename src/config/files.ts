@@ -1,19 +1,65 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CorruptZip, MAX_UNZIPPED_BYTES, MAX_ZIP_UPLOAD_BYTES, readCentralDirectory } from '../zip-archive.js';
 import { ConfigError } from './config-error.js';
-import type { FunctionSpec, GateConfig } from './types.js';
+import type { CodeLocation, FunctionSpec, GateConfig } from './types.js';
+
+/** A build on this machine, as far as the checks below need it: which files it holds. */
+interface LocalPackage {
+  readonly path: string;
+  holds(file: string): boolean;
+}
+
+/** What is wrong with a local build, or what it holds; nothing for builds elsewhere (S3, images, versions). */
+type Opened = { readonly problem: string } | LocalPackage | undefined;
+
+function open(location: CodeLocation, where: string): Opened {
+  if (location.kind === 'directory') {
+    const { path } = location;
+    return { path, holds: (file) => existsSync(join(path, file)) };
+  }
+  return location.kind === 'zip' ? openZip(location.path, where) : undefined;
+}
 
 /**
- * The candidate's handler file in its code directory, for the runtimes whose handler names one.
- * Only the candidate's: a pull request may well be the one that fixes a broken baseline.
+ * What Lambda checks of an uploaded zip, from its central directory alone: that it is one, and its
+ * sizes zipped and unzipped. A corrupt build fails here, naming the file, instead of as "Could not
+ * unzip uploaded file" after functions were created.
  */
-function handlerProblem(spec: FunctionSpec, where: string): string | undefined {
-  if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler) return undefined;
-  const directory = spec.candidate.path;
+function openZip(path: string, where: string): Opened {
+  const size = statSync(path).size;
+  if (size > MAX_ZIP_UPLOAD_BYTES)
+    return {
+      problem: `${where}: ${path} is ${size} bytes; Lambda takes at most ${MAX_ZIP_UPLOAD_BYTES} (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
+    };
+  let names: Set<string>;
+  try {
+    const entries = readCentralDirectory(readFileSync(path));
+    const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
+    if (unzipped > MAX_UNZIPPED_BYTES)
+      return {
+        problem: `${where}: ${path} unzips to ${unzipped} bytes; Lambda takes at most ${MAX_UNZIPPED_BYTES} (250 MB)`,
+      };
+    names = new Set(entries.map((entry) => entry.name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) return { problem: `${where}: ${path} cannot be read (${code})` };
+    if (!(error instanceof CorruptZip)) throw error;
+    return { problem: `${where}: ${path} is not a zip archive Lambda can unzip (${error.message}); build it again` };
+  }
+  return { path, holds: (file) => names.has(file) };
+}
+
+/**
+ * The candidate's handler file, for the runtimes whose handler names one. Only the candidate's:
+ * a pull request may well be the one that fixes a broken baseline.
+ */
+function handlerProblem(spec: FunctionSpec, build: LocalPackage, where: string): string | undefined {
+  if (!spec.runtime || !spec.handler) return undefined;
   if (spec.runtime.startsWith('provided')) {
-    return existsSync(join(directory, 'bootstrap'))
+    return build.holds('bootstrap')
       ? undefined
-      : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+      : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
   }
   const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
   const files = spec.runtime.startsWith('nodejs')
@@ -21,15 +67,24 @@ function handlerProblem(spec: FunctionSpec, where: string): string | undefined {
     : spec.runtime.startsWith('python')
       ? [`${module.replaceAll('.', '/')}.py`]
       : [];
-  if (!files.length || files.some((file) => existsSync(join(directory, file)))) return undefined;
-  return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
+  if (!files.length || files.some((file) => build.holds(file))) return undefined;
+  return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+}
+
+function functionProblems(spec: FunctionSpec, where: string): string[] {
+  const baseline = open(spec.baseline, `${where}.baseline`);
+  const candidate = open(spec.candidate, `${where}.candidate`);
+  const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
+  return [baseline, candidate]
+    .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
+    .concat(handler ?? []);
 }
 
 /**
  * Checks the files a configuration names, as `validate` and every run do before the first call
- * (so a missing handler file costs no deployment); throws a ConfigError naming each problem.
+ * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
  */
 export function checkConfigFiles(config: GateConfig, source: string): void {
-  const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
+  const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
   if (problems.length) throw new ConfigError(source, problems);
 }

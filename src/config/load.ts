@@ -6,7 +6,8 @@ import { looksLevels, metricAlphaShare } from '../looks/schedule.js';
 import { managedInstancePrice } from '../pricing/managed-instances.js';
 import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, shown } from './config-error.js';
+import { environmentProblems } from './environment.js';
 import {
   configSchema,
   REPLACED_SAMPLING_KEYS,
@@ -16,6 +17,7 @@ import {
   type RawFunction,
 } from './schema.js';
 import type { Budgets } from './budgets.js';
+import type { Build } from '../model/sample.js';
 import type { CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, VariantSpec } from './types.js';
 
 /** Lambda's synchronous payload limit. */
@@ -36,12 +38,6 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
-}
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** The object keys the schema allows at a path, to suggest the right one for a typo. */
@@ -330,13 +326,7 @@ export function validateConfig(document: unknown, source: string, options: LoadO
       withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')),
     );
   const problems: string[] = [];
-  const config = resolveConfig(
-    parsed.data,
-    dirname(resolve(source)),
-    problems,
-    options.env ?? process.env,
-    options.local === true,
-  );
+  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
 }
@@ -359,13 +349,9 @@ function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<
   };
 }
 
-function resolveConfig(
-  raw: RawConfig,
-  directory: string,
-  problems: string[],
-  env: NodeJS.ProcessEnv,
-  local: boolean,
-): GateConfig {
+function resolveConfig(raw: RawConfig, directory: string, problems: string[], options: LoadOptions): GateConfig {
+  const env = options.env ?? process.env;
+  const local = options.local === true;
   const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
   if (!region) problems.push('region: not set; set region in the file or AWS_REGION in the environment');
   else {
@@ -377,7 +363,7 @@ function resolveConfig(
   const functions = raw.functions.map((fn, index) => {
     if (names.has(fn.name)) problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
     names.add(fn.name);
-    return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
+    return resolveFunction(fn, `functions[${index}]`, { directory, problems, builds: options.builds }, raw.integration);
   });
   problems.push(...samplingProblems(sampling, functions));
   functions.forEach((fn, i) => {
@@ -472,17 +458,43 @@ function resolveCode(
   return { kind: 'alias', alias: source.alias };
 }
 
+/** Where a function's paths resolve from, where its problems go, and the action's builds. */
+interface Resolution {
+  readonly directory: string;
+  readonly problems: string[];
+  readonly builds: LoadOptions['builds'];
+}
+
+/**
+ * A build's location; with build-output, the function's directory inside it. The output of the
+ * action's own build is not there yet when the configuration is read: its path stands as it will be.
+ */
+function resolveBuild(
+  source: CodeSource | BaselineSource,
+  fn: RawFunction,
+  build: Build,
+  where: string,
+  { directory, problems, builds }: Resolution,
+): CodeLocation {
+  const inside = fn['build-output'];
+  const at = `${where}.${build}`;
+  if (inside === undefined || typeof source !== 'string') return resolveCode(source, at, directory, problems);
+  const root = resolve(directory, source);
+  if (builds && root === resolve(builds[build])) return { kind: 'directory', path: join(root, inside) };
+  return resolveCode(join(source, inside), `${at} with ${where}.build-output`, directory, problems);
+}
+
 function resolveFunction(
   fn: RawFunction,
   where: string,
-  directory: string,
-  problems: string[],
+  resolution: Resolution,
   globalIntegration: RawConfig['integration'],
 ): FunctionSpec {
+  const { directory, problems } = resolution;
   if (!fn.template && (!fn.runtime || !fn.handler)) {
     problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
   }
-  const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
+  const baseline = resolveBuild(fn.baseline, fn, 'baseline', where, resolution);
   if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
     problems.push(
       `${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`,
@@ -509,7 +521,7 @@ function resolveFunction(
   });
   const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
   const budgets: Budgets = stripUndefined(limits);
-  return {
+  const spec: FunctionSpec = {
     name: fn.name,
     ...stripUndefined({
       template: fn.template,
@@ -519,8 +531,9 @@ function resolveFunction(
       timeoutS: fn.timeout,
     }),
     environment: fn.environment ?? {},
-    candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
+    candidate: resolveBuild(fn.candidate, fn, 'candidate', where, resolution),
     baseline,
+    ...(fn['build-output'] === undefined ? {} : { buildOutput: fn['build-output'] }),
     ...(fn.memory ? { memory: [...fn.memory] } : {}),
     architectures: fn.architectures ?? ['x86_64'],
     variants,
@@ -540,6 +553,8 @@ function resolveFunction(
         }
       : {}),
   };
+  problems.push(...environmentProblems(spec, where));
+  return spec;
 }
 
 function integrationOf(raw: RawConfig['integration'], directory: string): { integration?: IntegrationSpec } {

@@ -176,6 +176,15 @@ const functionConfig = z
     environment: environment.optional(),
     candidate: codeSource,
     baseline: baselineSource,
+    'build-output': z
+      .string()
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+        error: 'must be a path inside the build output, relative to it, such as validator',
+      })
+      .optional()
+      .describe(
+        "this function's directory inside the build output (the action's build-output input, or the candidate and baseline directories given here), for a build that produces several functions, e.g. validator for dist/validator",
+      ),
     memory: z.array(memorySize).min(1).max(16).optional(),
     architectures: z.array(z.enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: z.array(variant).max(8).optional(),
@@ -302,11 +311,15 @@ export type RawFunction = RawConfig['functions'][number];
 export type CodeSource = z.output<typeof codeSource>;
 export type BaselineSource = z.output<typeof baselineSource>;
 
+/** Where editors fetch the JSON Schema: the raw file on the default branch, not a GitHub page. */
+export const CONFIG_SCHEMA_URL =
+  'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json';
+
 /** The JSON Schema of the file, for editors. */
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
-    $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+    $id: CONFIG_SCHEMA_URL,
     title: 'lambda-perf-gate configuration',
   };
 }

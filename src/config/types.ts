@@ -53,6 +53,8 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   readonly candidate: CodeLocation;
   readonly baseline: CodeLocation;
+  /** This function's directory inside a build output that holds several, relative to it. */
+  readonly buildOutput?: string;
   /** Absent: the template's memory size, or 1,024 MB. */
   readonly memory?: readonly number[];
   readonly architectures: readonly Architecture[];

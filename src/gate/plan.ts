@@ -1,5 +1,5 @@
 import type { ExemplarSpec, FunctionSpec } from '../config/types.js';
-import type { VariantPlan } from '../model/variant.js';
+import { variantId, type VariantPlan } from '../model/variant.js';
 
 /** Every variant of a function: memory sizes x architectures x named variants. */
 export function planVariants(spec: FunctionSpec, defaultMemoryMb: number): VariantPlan[] {
@@ -8,9 +8,8 @@ export function planVariants(spec: FunctionSpec, defaultMemoryMb: number): Varia
   for (const architecture of spec.architectures) {
     for (const variant of spec.variants) {
       for (const memoryMb of memories) {
-        const suffix = variant.name === 'default' ? '' : `-${variant.name}`;
         plans.push({
-          id: `${memoryMb}MB-${architecture}${suffix}`,
+          id: variantId(memoryMb, architecture, variant.name),
           memoryMb,
           architecture,
           name: variant.name,

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { CodeLocation, FunctionSpec } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 import type { Build } from '../model/sample.js';
+import { gateVariables } from '../model/lambda-environment.js';
 import { assertNever } from '../assert-never.js';
 import { describeAwsError, isInfrastructureError } from './infrastructure-error.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -260,10 +261,7 @@ export class PerfFunctionDeployer {
     return {
       ...base.environment,
       ...variant.environment,
-      // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
-      LAMBDA_PERF_GATE_BUILD: build,
-      LAMBDA_PERF_GATE_VARIANT: variant.id,
-      LAMBDA_PERF_GATE_ENVIRONMENT: label,
+      ...gateVariables(build, variant.id, label),
     };
   }
 

@@ -13,11 +13,14 @@ import {
 import { dirname, join, normalize, isAbsolute, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inflate } from 'fflate';
+import {
+  CorruptZip,
+  MAX_UNZIPPED_BYTES,
+  MAX_ZIP_UPLOAD_BYTES,
+  readCentralDirectory,
+  type ZipEntry,
+} from '../zip-archive.js';
 import { invalidParameter, LambdaServiceError } from './service-error.js';
-
-/** Lambda's limits for a directly uploaded package. */
-export const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
-export const MAX_UNZIPPED_BYTES = 262_144_000;
 
 export interface CodePackage {
   /** Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`. */
@@ -27,67 +30,6 @@ export interface CodePackage {
   readonly directory: string;
   /** The zip as uploaded, on disk beside the directory (GetFunction's download), not in memory. */
   readonly zipFile: string;
-}
-
-interface ZipEntryMode {
-  readonly name: string;
-  readonly mode: number;
-}
-
-/** One central directory record: what the archive says about an entry before it is read. */
-interface ZipEntry extends ZipEntryMode {
-  readonly method: number;
-  readonly flags: number;
-  readonly compressedSize: number;
-  /** The declared size; the inflated bytes must come to exactly this. */
-  readonly size: number;
-  readonly localOffset: number;
-}
-
-class CorruptZip extends Error {}
-
-function readCentralDirectory(zip: Uint8Array): ZipEntry[] {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const minEnd = Math.max(0, zip.length - 22 - 0xffff);
-  let end = -1;
-  for (let i = zip.length - 22; i >= minEnd; i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw new CorruptZip('no end of central directory');
-  const count = view.getUint16(end + 10, true);
-  let offset = view.getUint32(end + 16, true);
-  const entries: ZipEntry[] = [];
-  for (let n = 0; n < count; n++) {
-    if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
-      throw new CorruptZip('corrupt central directory');
-    }
-    const madeBy = view.getUint16(offset + 4, true) >> 8;
-    const nameLength = view.getUint16(offset + 28, true);
-    const extraLength = view.getUint16(offset + 30, true);
-    const commentLength = view.getUint16(offset + 32, true);
-    const external = view.getUint32(offset + 38, true);
-    const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
-    entries.push({
-      name,
-      // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
-      mode: madeBy === 3 ? external >>> 16 : 0,
-      flags: view.getUint16(offset + 8, true),
-      method: view.getUint16(offset + 10, true),
-      compressedSize: view.getUint32(offset + 20, true),
-      size: view.getUint32(offset + 24, true),
-      localOffset: view.getUint32(offset + 42, true),
-    });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
-/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
-export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
-  return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
 }
 
 const tooLarge = (): LambdaServiceError =>

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { RESERVED_VARIABLES, VARIABLES_LIMIT_BYTES, variablesBytes } from '../model/lambda-environment.js';
 import type { CodePackage } from './code-package.js';
 import type { LogFormat } from './log-lines.js';
 import type { PackageStore } from './package-store.js';
@@ -69,34 +70,11 @@ export interface StoreEvents {
   retire(functionName: string, version?: string): void;
 }
 
-const RESERVED_VARIABLES = new Set([
-  '_HANDLER',
-  '_X_AMZN_TRACE_ID',
-  'AWS_DEFAULT_REGION',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-]);
-
 /**
  * Lambda's pattern for an environment variable's name, [a-zA-Z]([a-zA-Z0-9_])+, but taking one
  * letter alone too (whether Lambda refuses it is not documented).
  */
 const VARIABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
-/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
-const VARIABLES_LIMIT_BYTES = 4096;
 
 /** Refuses what Lambda refuses: a malformed or reserved name, or more than 4 KB in all. */
 function checkVariables(variables: Readonly<Record<string, string>>): void {
@@ -113,10 +91,7 @@ function checkVariables(variables: Readonly<Record<string, string>>): void {
       `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`,
     );
   }
-  const bytes = Object.entries(variables).reduce(
-    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
-    0,
-  );
+  const bytes = variablesBytes(variables);
   if (bytes > VARIABLES_LIMIT_BYTES) {
     throw invalidParameter(
       `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: ${bytes} bytes of names and values.`,

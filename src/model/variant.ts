@@ -9,3 +9,8 @@ export interface VariantPlan {
   readonly environment: Readonly<Record<string, string>>;
   readonly snapStart: boolean;
 }
+
+/** A variant's id, `512MB-arm64`, or `512MB-arm64-snap` for a named variant other than the default. */
+export function variantId(memoryMb: number, architecture: Architecture, name: string): string {
+  return `${memoryMb}MB-${architecture}${name === 'default' ? '' : `-${name}`}`;
+}

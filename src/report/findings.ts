@@ -1,6 +1,7 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
 import { assertNever } from '../assert-never.js';
+import { checkBudgets } from '../analysis/budgets.js';
 import { budgetValue, pValue, roundsText, signedPercent as pct } from './format.js';
 import type { Reason } from './model.js';
 
@@ -72,6 +73,16 @@ function neverRunsText(f: Extract<Finding, { about: 'never-runs' }>): string {
   return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
 
+/** Said beside a blown budget when the baseline blew it too: the pull request did not cause it. */
+function baselineAlsoOver(finding: Extract<Finding, { about: 'budget' }>, context: FindingContext): string {
+  const variant = context.variants.find((v) => v.id === finding.variant);
+  if (finding.traffic !== 'exemplars' || !variant) return '';
+  const [check] = checkBudgets(variant.baseline, { [finding.check.budget]: finding.check.limit });
+  return check && !check.ok && !Number.isNaN(check.value)
+    ? `; the baseline already exceeds it (${budgetValue(check)})`
+    : '';
+}
+
 /** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
 export function findingText(finding: Finding, context: FindingContext): string {
   switch (finding.about) {
@@ -81,7 +92,7 @@ export function findingText(finding: Finding, context: FindingContext): string {
       const { check } = finding;
       const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
       const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
-      return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}`;
+      return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}${baselineAlsoOver(finding, context)}`;
     }
     case 'wrong-answers':
       return finding.build === 'candidate'

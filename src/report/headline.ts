@@ -1,6 +1,6 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { escapeMarkdown } from './escape.js';
-import { changeWithInterval, money, shortPercent, unbounded } from './format.js';
+import { changeWithInterval, money, ms, shortPercent, unbounded } from './format.js';
 import type { VariantResult } from '../analysis/result.js';
 import type { FunctionResult } from './model.js';
 
@@ -76,6 +76,13 @@ export function monthlyEffect(v: VariantResult): string {
   return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
 }
 
+/** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
+function medians(v: VariantResult | undefined): string {
+  const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
+  if (before === undefined || after === undefined || !Number.isFinite(before) || !Number.isFinite(after)) return '';
+  return ` (median ${ms(before)} → ${ms(after)} ms)`;
+}
+
 /**
  * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
@@ -84,7 +91,7 @@ export function monthlyEffect(v: VariantResult): string {
 export function headlineText(f: FunctionResult, h: Headline = headline(f)): string {
   const parts: string[] = [];
   const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
-  if (h.warm && usable) parts.push(`warm ${changeWithInterval(h.warm)}`);
+  if (h.warm && usable) parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
   if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
     parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
   if (!usable)

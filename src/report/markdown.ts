@@ -295,6 +295,17 @@ export interface MarkdownOptions {
   readonly workflow?: string;
   /** What the previous version of the comment showed, to say what changed since. */
   readonly previous?: CommentState;
+  /** The label that accepts a regression (the action's), named on a failing comment that has one. */
+  readonly acceptLabel?: string;
+}
+
+/** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
+function acceptHint(report: GateReport, label: string | undefined): string[] {
+  const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
+  if (report.verdict !== 'fail' || !label || !regressed) return [];
+  return [
+    `💡 Slower on purpose? Add the label ${escapeMarkdown(label)} to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).`,
+  ];
 }
 
 /**
@@ -329,6 +340,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
     ...(report.memoryChanges ?? []).map(
       (m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`,
     ),
+    ...acceptHint(report, options.acceptLabel),
   ];
   const context = contextLine(report.context);
   const since = sinceLastRun(options.previous, state);

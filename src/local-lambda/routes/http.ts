@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../../errors.js';
-import { MAX_ZIP_UPLOAD_BYTES } from '../code-package.js';
+import { MAX_ZIP_UPLOAD_BYTES } from '../../zip-archive.js';
 import type { Reply } from '../invoke.js';
 import { refuseContentType } from '../request-guard.js';
 import { readLimited } from '../runtime-api.js';

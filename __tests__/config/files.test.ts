@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { ConfigError } from '../../src/config/config-error.js';
+import { checkConfigFiles } from '../../src/config/files.js';
+import { validateConfig } from '../../src/config/load.js';
+import { zipBomb } from '../helpers/zip-bomb.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lpg-config-files-'));
+  mkdirSync(join(dir, 'build'));
+  writeFileSync(join(dir, 'build', 'index.js'), 'exports.handler = async () => ({});');
+  const good = Buffer.from(zipSync({ 'index.js': Buffer.from('exports.handler = async () => ({});') }));
+  writeFileSync(join(dir, 'good.zip'), good);
+  writeFileSync(join(dir, 'no-handler.zip'), Buffer.from(zipSync({ 'main.js': Buffer.from('') })));
+  writeFileSync(join(dir, 'truncated.zip'), good.subarray(0, good.length - 30));
+  writeFileSync(join(dir, 'text.zip'), 'this is not a zip archive');
+  writeFileSync(join(dir, 'over-250-mb.zip'), zipBomb(2, 1024, 140_000_000));
+  writeFileSync(join(dir, 'over-50-mb.zip'), '');
+  // Sparse: its size is over the limit, and the check must refuse it without reading it.
+  truncateSync(join(dir, 'over-50-mb.zip'), 50 * 1024 * 1024 + 1);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The problems checkConfigFiles finds in a one-function configuration with these builds. */
+function problemsOf(candidate: string, baseline = './build', runtime = 'nodejs20.x'): readonly string[] {
+  const fn = {
+    name: 'fn',
+    runtime,
+    handler: 'index.handler',
+    candidate,
+    baseline,
+    exemplars: [{ name: 'e', event: {} }],
+  };
+  const source = join(dir, 'lambda-perf.yml');
+  const config = validateConfig({ region: 'us-east-1', functions: [fn] }, source, { env: {} });
+  try {
+    checkConfigFiles(config, source);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${source} is not valid`);
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('the builds a configuration names, checked before any call', () => {
+  test('a zip holding the handler file passes, as a directory does', () => {
+    expect(problemsOf('./good.zip')).toEqual([]);
+    expect(problemsOf('./build')).toEqual([]);
+  });
+
+  test.each([
+    ['text that is no zip', 'text.zip', 'no end of central directory'],
+    ['a zip cut short', 'truncated.zip', 'no end of central directory'],
+  ])('%s is refused naming the file, not deployed to fail as "Could not unzip"', (_label, name, reason) => {
+    expect(problemsOf(`./${name}`)).toEqual([
+      `functions[0].candidate: ${join(dir, name)} is not a zip archive Lambda can unzip (${reason}); build it again`,
+    ]);
+  });
+
+  test('a corrupt baseline zip is refused too: no build of it could be deployed', () => {
+    expect(problemsOf('./build', './text.zip')).toEqual([
+      `functions[0].baseline: ${join(dir, 'text.zip')} is not a zip archive Lambda can unzip (no end of central directory); build it again`,
+    ]);
+  });
+
+  test("a zip over Lambda's 50 MB direct upload is refused unread, pointing at S3", () => {
+    expect(problemsOf('./over-50-mb.zip')).toEqual([
+      `functions[0].candidate: ${join(dir, 'over-50-mb.zip')} is 52428801 bytes; Lambda takes at most 52428800 (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
+    ]);
+  });
+
+  test("a zip whose entries declare more than Lambda's 250 MB unzipped is refused", () => {
+    expect(problemsOf('./over-250-mb.zip')).toEqual([
+      `functions[0].candidate: ${join(dir, 'over-250-mb.zip')} unzips to 280000000 bytes; Lambda takes at most 262144000 (250 MB)`,
+    ]);
+  });
+
+  test('a zip without the handler file is refused as a directory without it is', () => {
+    expect(problemsOf('./no-handler.zip')).toEqual([
+      `functions[0].handler: "index.handler" names index.js or index.mjs or index.cjs, which ${join(dir, 'no-handler.zip')} does not hold`,
+    ]);
+    expect(problemsOf('./good.zip', './build', 'provided.al2023')).toEqual([
+      `functions[0].candidate: ${join(dir, 'good.zip')} has no executable named bootstrap, which provided.al2023 starts`,
+    ]);
+  });
+});
