@@ -57943,7 +57943,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8484:
+/***/ 7601:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57952,7 +57952,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   HP: () => (/* binding */ removeBaseWorktree)
 });
 
-// UNUSED EXPORTS: BuildError, addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, runBuild, worktreePath
+// UNUSED EXPORTS: BuildError, addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, runBuild, withBuildOutputs, worktreePath
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
@@ -57975,6 +57975,13 @@ class config_error_ConfigError extends Error {
         this.problems = problems;
         this.name = 'ConfigError';
     }
+}
+/** A value as a problem quotes it: JSON, cut short past 60 characters. */
+function shown(value) {
+    const text = JSON.stringify(value);
+    if (text === undefined)
+        return String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -58018,7 +58025,7 @@ function fail_on_parseFailOn(text) {
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
 /** Number formats shared by the renderers. */
-const ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+const format_ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
 /** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
 const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const usd = (value) => {
@@ -58145,6 +58152,13 @@ function monthlyEffect(v) {
         return `${money(after)} a month`;
     return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
 }
+/** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
+function medians(v) {
+    const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
+    if (before === undefined || after === undefined || !Number.isFinite(before) || !Number.isFinite(after))
+        return '';
+    return ` (median ${ms(before)} → ${ms(after)} ms)`;
+}
 /**
  * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
@@ -58154,7 +58168,7 @@ function headlineText(f, h = headline_headline(f)) {
     const parts = [];
     const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
     if (h.warm && usable)
-        parts.push(`warm ${changeWithInterval(h.warm)}`);
+        parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
     if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
         parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
     if (!usable)
@@ -58393,7 +58407,157 @@ function writeRefused(error) {
     return error;
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/process-tree.ts
+
+/**
+ * A process and its descendants, the root first, from the kernel's `children` lists of every
+ * thread (a child started by any thread is listed under that thread).
+ */
+function process_tree_processTree(root) {
+    const pids = [root];
+    for (let i = 0; i < pids.length; i++) {
+        const pid = pids[i];
+        let tids;
+        try {
+            tids = readdirSync(`/proc/${pid}/task`);
+        }
+        catch {
+            continue; // The process ended meanwhile.
+        }
+        for (const tid of tids) {
+            try {
+                for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
+                    if (child.trim())
+                        pids.push(Number(child));
+            }
+            catch {
+                // The thread ended meanwhile.
+            }
+        }
+    }
+    return pids;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/thread-times.ts
+
+
+const ZERO = { cpuNs: 0, delayNs: 0 };
+function schedstat(path) {
+    try {
+        const [cpu, delay] = readFileSync(path, 'latin1').split(' ');
+        const cpuNs = Number(cpu);
+        const delayNs = Number(delay);
+        return Number.isFinite(cpuNs) && Number.isFinite(delayNs) ? { cpuNs, delayNs } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Why this host cannot run the model clock, or undefined when it can: it needs Linux's per-thread
+ * schedstat, which counts in nanoseconds (getrusage counts in scheduler ticks).
+ */
+function threadAccountingUnavailable() {
+    if (process.platform !== 'linux')
+        return `this host runs ${process.platform}, not Linux`;
+    const own = schedstat('/proc/thread-self/schedstat');
+    if (!own)
+        return 'this kernel does not account CPU time per thread (/proc/<pid>/task/<tid>/schedstat)';
+    // A kernel built without scheduler statistics prints zeros for every thread.
+    if (own.cpuNs === 0 && own.delayNs === 0 && process.cpuUsage().user > 0)
+        return 'this kernel reports no per-thread CPU time (schedstat reads 0)';
+    return undefined;
+}
+function list(path) {
+    try {
+        return readdirSync(path);
+    }
+    catch {
+        return [];
+    }
+}
+/** Every thread of the process tree under `root`, with what the kernel accounted to it so far. */
+function snapshotThreads(root) {
+    const threads = new Map();
+    for (const pid of processTree(root)) {
+        for (const tid of list(`/proc/${pid}/task`)) {
+            const times = schedstat(`/proc/${pid}/task/${tid}/schedstat`);
+            if (times)
+                threads.set(Number(tid), times);
+        }
+    }
+    return threads;
+}
+/**
+ * Whether any thread under `root` is on a CPU or waiting for one. A running thread's schedstat
+ * lags until the kernel next updates it (a scheduler tick, 4 ms at HZ=250); a sleeping or
+ * frozen thread's is exact, so the end of an invocation is read once every thread sleeps.
+ */
+function anyThreadRunnable(root) {
+    for (const pid of processTree(root)) {
+        for (const tid of list(`/proc/${pid}/task`)) {
+            try {
+                const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+                if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R')
+                    return true;
+            }
+            catch {
+                // The thread ended meanwhile.
+            }
+        }
+    }
+    return false;
+}
+const minus = (a, b) => ({
+    cpuNs: Math.max(0, a.cpuNs - b.cpuNs),
+    delayNs: Math.max(0, a.delayNs - b.delayNs),
+});
+const plus = (a, b) => ({
+    cpuNs: a.cpuNs + b.cpuNs,
+    delayNs: a.delayNs + b.delayNs,
+});
+/**
+ * What the threads did between two snapshots, split into the main thread (`mainTid`) and the
+ * rest; a thread born in between counts from zero, and one that ended in between is lost.
+ * `mainWaitedNs` is the main thread's own waiting, when the runtime reported it; otherwise it is
+ * taken from the service's wall clock `wallNs`, which also holds the service's own delays.
+ */
+function activityBetween(start, end, mainTid, waited) {
+    let main = ZERO;
+    let others = ZERO;
+    for (const [tid, times] of end) {
+        const spent = minus(times, start.get(tid) ?? ZERO);
+        if (tid === mainTid)
+            main = spent;
+        else
+            others = plus(others, spent);
+    }
+    const mainWaitedNs = waited.reportedNs ?? Math.max(0, waited.wallNs - main.cpuNs - main.delayNs);
+    return { main, others, mainWaitedNs };
+}
+const thread_times_CLOCKS = (/* unused pure expression or super */ null && (['model', 'wall']));
+/** The clock asked for, or the wall clock with the reason where this host cannot run the model. */
+function chooseClock(requested) {
+    if (requested === 'wall')
+        return {
+            kind: 'wall',
+            statement: "Durations are the host's wall clock (asked for): they include every wait for a CPU that the host gave to another process, so they vary with its load.",
+        };
+    const reason = threadAccountingUnavailable();
+    if (reason)
+        return {
+            kind: 'wall',
+            fallbackReason: reason,
+            statement: `Durations are the host's wall clock, NOT the model clock (${reason}): they include every wait for a CPU that the host gave to another process, so they vary with its load.`,
+        };
+    return {
+        kind: 'model',
+        statement: "Durations come from the model clock: the CPU time the kernel accounted to the environment's threads, through Lambda's CPU model, plus the environment's own waits; time spent waiting for a CPU that the host gave to another process is not counted. The host's CPU is not Lambda's: milliseconds differ by the two CPUs' speed ratio, ratios between builds hold.",
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
 
 
 
@@ -58407,6 +58571,7 @@ const inputs_INPUT = {
     awsRegion: 'aws-region',
     endpoint: 'endpoint',
     backend: 'backend',
+    localClock: 'local-clock',
     failOn: 'fail-on',
     comment: 'comment',
     commentKey: 'comment-key',
@@ -58531,6 +58696,7 @@ function readInputs(get) {
         ...(value(inputs_INPUT.awsRegion) ? { region: value(inputs_INPUT.awsRegion) } : {}),
         ...(value(inputs_INPUT.endpoint) ? { endpoint: value(inputs_INPUT.endpoint) } : {}),
         backend: oneOf(inputs_INPUT.backend, ['aws', 'local'], 'aws'),
+        ...(value(inputs_INPUT.localClock) ? { localClock: oneOf(inputs_INPUT.localClock, CLOCKS, 'model') } : {}),
         failOn,
         comment: oneOf(inputs_INPUT.comment, COMMENT_MODES, 'always'),
         // A file's comment is keyed by its path; an inline function's by its name, in a form no
@@ -58544,6 +58710,8 @@ function readInputs(get) {
     };
     if (inputs.backend === 'local' && inputs.endpoint)
         problems.push(`input ${inputs_INPUT.endpoint}: backend local starts its own endpoint; leave ${inputs_INPUT.endpoint} empty`);
+    if (inputs.backend !== 'local' && inputs.localClock)
+        problems.push(`input ${inputs_INPUT.localClock}: sets the clock of the local service, which backend ${inputs.backend} does not start; leave it empty or set ${inputs_INPUT.backend}: local`);
     if (problems.length)
         throw new ConfigError('the action inputs', problems);
     return inputs;
@@ -58755,6 +58923,37 @@ async function buildBoth(request) {
     const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
     return { candidate, baseline };
 }
+/**
+ * The configuration as read before the builds, with each build's output where its checkout stood
+ * in (a function's build-output inside it): everything else (the config itself, the payload files)
+ * was read before any of the pull request's code ran, and is not read again.
+ */
+function withBuildOutputs(config, checkouts, builds) {
+    const swap = (fn, build, where) => {
+        const location = fn[build];
+        const inside = fn.buildOutput ?? '';
+        if (location.kind !== 'directory' || location.path !== join(checkouts[build], inside))
+            return location;
+        const path = join(builds[build], inside);
+        const stats = statSync(path, { throwIfNoEntry: false });
+        if (stats?.isDirectory())
+            return { kind: 'directory', path };
+        if (stats && path.endsWith('.zip'))
+            return { kind: 'zip', path };
+        const subject = fn.buildOutput ? `${where}.build-output: ${fn.buildOutput}` : `input ${INPUT.buildOutput}`;
+        throw new ConfigError('the action inputs', [
+            `${subject}: ${path} (the ${build}'s) ${stats ? 'must be a directory or a .zip file' : 'does not exist after the build'}`,
+        ]);
+    };
+    return {
+        ...config,
+        functions: config.functions.map((fn, i) => ({
+            ...fn,
+            candidate: swap(fn, 'candidate', `functions[${i}]`),
+            baseline: swap(fn, 'baseline', `functions[${i}]`),
+        })),
+    };
+}
 
 
 /***/ }),
@@ -58772,10 +58971,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3916);
 /* harmony import */ var _lambda_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(139);
 /* harmony import */ var _lambda_infrastructure_error_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8300);
-/* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4632);
+/* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8216);
 /* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1825);
 /* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
-/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8484);
+/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7601);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8415);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3175);
 
@@ -59187,7 +59386,7 @@ function createLogsClient(options) {
 
 /***/ }),
 
-/***/ 4632:
+/***/ 8216:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59202,6 +59401,49 @@ __nccwpck_require__.d(__webpack_exports__, {
 var dist_cjs = __nccwpck_require__(1696);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/model/lambda-environment.ts
+/**
+ * Variables Lambda sets itself: CreateFunction and UpdateFunctionConfiguration refuse a function
+ * whose environment names any of them (InvalidParameterValueException).
+ */
+const RESERVED_VARIABLES = new Set([
+    '_HANDLER',
+    '_X_AMZN_TRACE_ID',
+    'AWS_DEFAULT_REGION',
+    'AWS_REGION',
+    'AWS_EXECUTION_ENV',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'AWS_LAMBDA_FUNCTION_VERSION',
+    'AWS_LAMBDA_INITIALIZATION_TYPE',
+    'AWS_LAMBDA_LOG_GROUP_NAME',
+    'AWS_LAMBDA_LOG_STREAM_NAME',
+    'AWS_ACCESS_KEY',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_LAMBDA_RUNTIME_API',
+    'LAMBDA_TASK_ROOT',
+    'LAMBDA_RUNTIME_DIR',
+]);
+/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
+const VARIABLES_LIMIT_BYTES = 4096;
+/** What a function's variables count toward Lambda's limit: the bytes of every name and value. */
+function variablesBytes(variables) {
+    return Object.entries(variables).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+}
+/**
+ * The variables the gate sets on every version it publishes, beside the function's own. They also
+ * keep identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
+ */
+function gateVariables(build, variantId, label) {
+    return {
+        LAMBDA_PERF_GATE_BUILD: build,
+        LAMBDA_PERF_GATE_VARIANT: variantId,
+        LAMBDA_PERF_GATE_ENVIRONMENT: label,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/assert-never.ts
 /**
  * The default branch of a switch over a closed set (a union of literals): the type checker
@@ -61975,6 +62217,7 @@ var errors = __nccwpck_require__(3916);
 
 
 
+
 /** Longest the gate waits for a function to become Active or finish an update. */
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
@@ -62145,10 +62388,7 @@ class PerfFunctionDeployer {
         return {
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
-            LAMBDA_PERF_GATE_BUILD: build,
-            LAMBDA_PERF_GATE_VARIANT: variant.id,
-            LAMBDA_PERF_GATE_ENVIRONMENT: label,
+            ...gateVariables(build, variant.id, label),
         };
     }
     /** Deletes the function and all its versions; a function already gone is fine. */

@@ -64071,7 +64071,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7141);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8358);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -64082,7 +64082,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7141:
+/***/ 8358:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72053,6 +72053,13 @@ class ConfigError extends Error {
         this.problems = problems;
         this.name = 'ConfigError';
     }
+}
+/** A value as a problem quotes it: JSON, cut short past 60 characters. */
+function shown(value) {
+    const text = JSON.stringify(value);
+    if (text === undefined)
+        return String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -81941,6 +81948,92 @@ function jsonSyntaxProblem(error) {
         : `is not valid JSON (at byte ${where[1]})`;
 }
 
+;// CONCATENATED MODULE: ./src/model/lambda-environment.ts
+/**
+ * Variables Lambda sets itself: CreateFunction and UpdateFunctionConfiguration refuse a function
+ * whose environment names any of them (InvalidParameterValueException).
+ */
+const RESERVED_VARIABLES = new Set([
+    '_HANDLER',
+    '_X_AMZN_TRACE_ID',
+    'AWS_DEFAULT_REGION',
+    'AWS_REGION',
+    'AWS_EXECUTION_ENV',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'AWS_LAMBDA_FUNCTION_VERSION',
+    'AWS_LAMBDA_INITIALIZATION_TYPE',
+    'AWS_LAMBDA_LOG_GROUP_NAME',
+    'AWS_LAMBDA_LOG_STREAM_NAME',
+    'AWS_ACCESS_KEY',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_LAMBDA_RUNTIME_API',
+    'LAMBDA_TASK_ROOT',
+    'LAMBDA_RUNTIME_DIR',
+]);
+/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
+const VARIABLES_LIMIT_BYTES = 4096;
+/** What a function's variables count toward Lambda's limit: the bytes of every name and value. */
+function variablesBytes(variables) {
+    return Object.entries(variables).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+}
+/**
+ * The variables the gate sets on every version it publishes, beside the function's own. They also
+ * keep identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
+ */
+function gateVariables(build, variantId, label) {
+    return {
+        LAMBDA_PERF_GATE_BUILD: build,
+        LAMBDA_PERF_GATE_VARIANT: variantId,
+        LAMBDA_PERF_GATE_ENVIRONMENT: label,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/model/variant.ts
+/** A variant's id, `512MB-arm64`, or `512MB-arm64-snap` for a named variant other than the default. */
+function variantId(memoryMb, architecture, name) {
+    return `${memoryMb}MB-${architecture}${name === 'default' ? '' : `-${name}`}`;
+}
+
+;// CONCATENATED MODULE: ./src/config/environment.ts
+
+
+
+/** The largest memory size Lambda takes: a function without sizes of its own may run at its template's. */
+const MAX_MEMORY_MB = 10240;
+/** The longest label a published version gets (the others are pair-N). */
+const LONGEST_LABEL = 'integration';
+/**
+ * What Lambda would refuse in a function's variables at CreateFunction, found before any call: a
+ * reserved name, or more than 4 KB with a variant's variables and the gate's own.
+ */
+function environmentProblems(fn, where) {
+    const reserved = [
+        ...reservedProblems(fn.environment, `${where}.environment`),
+        ...fn.variants.flatMap((v, i) => reservedProblems(v.environment, `${where}.variants[${i}].environment`)),
+    ];
+    return reserved.length ? reserved : [...new Set(fn.variants.flatMap((_, i) => sizeProblem(fn, i, where) ?? []))];
+}
+function reservedProblems(variables, where) {
+    return Object.entries(variables)
+        .filter(([key]) => RESERVED_VARIABLES.has(key))
+        .map(([key, value]) => `${where}.${key}: Lambda sets ${key} itself and refuses a function that sets it (got ${shown(value)})${key.endsWith('_REGION') ? '; the region to measure in is the region key' : ''}`);
+}
+function sizeProblem(fn, index, where) {
+    const variant = fn.variants[index];
+    const gate = gateVariables('candidate', variantId(Math.max(...(fn.memory ?? [MAX_MEMORY_MB])), 'x86_64', variant.name), LONGEST_LABEL);
+    const bytes = variablesBytes({ ...fn.environment, ...variant.environment, ...gate });
+    if (bytes <= VARIABLES_LIMIT_BYTES)
+        return undefined;
+    const own = `${where}.environment`;
+    const key = Object.keys(variant.environment).length
+        ? `${where}.variants[${index}].environment: with ${own},`
+        : `${own}:`;
+    return `${key} ${bytes} bytes of names and values, with the gate's own ${variablesBytes(gate)}; Lambda accepts at most ${VARIABLES_LIMIT_BYTES}`;
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1696);
 ;// CONCATENATED MODULE: ./src/config/budgets.ts
@@ -82105,6 +82198,12 @@ const functionConfig = object({
     environment: environment.optional(),
     candidate: codeSource,
     baseline: baselineSource,
+    'build-output': schemas_string()
+        .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+        error: 'must be a path inside the build output, relative to it, such as validator',
+    })
+        .optional()
+        .describe("this function's directory inside the build output (the action's build-output input, or the candidate and baseline directories given here), for a build that produces several functions, e.g. validator for dist/validator"),
     memory: array(memorySize).min(1).max(16).optional(),
     architectures: array(schemas_enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: array(variant).max(8).optional(),
@@ -82201,16 +82300,19 @@ const configSchema = object({
         .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
 })
     .strict();
+/** Where editors fetch the JSON Schema: the raw file on the default branch, not a GitHub page. */
+const CONFIG_SCHEMA_URL = 'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json';
 /** The JSON Schema of the file, for editors. */
 function configJsonSchema() {
     return {
         ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
-        $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+        $id: CONFIG_SCHEMA_URL,
         title: 'lambda-perf-gate configuration',
     };
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
+
 
 
 
@@ -82235,12 +82337,6 @@ function valueAt(root, path) {
         value = value[key];
     }
     return value;
-}
-function shown(value) {
-    const text = JSON.stringify(value);
-    if (text === undefined)
-        return String(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 /** The object keys the schema allows at a path, to suggest the right one for a typo. */
 function keysAt(path) {
@@ -82511,7 +82607,7 @@ function validateConfig(document, source, options = {}) {
     if (!parsed.success)
         throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
     const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env, options.local === true);
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options);
     if (problems.length)
         throw new ConfigError(source, problems);
     return config;
@@ -82529,7 +82625,9 @@ function withBuilds(document, builds) {
 function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
-function resolveConfig(raw, directory, problems, env, local) {
+function resolveConfig(raw, directory, problems, options) {
+    const env = options.env ?? process.env;
+    const local = options.local === true;
     const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
     if (!region)
         problems.push('region: not set; set region in the file or AWS_REGION in the environment');
@@ -82544,7 +82642,7 @@ function resolveConfig(raw, directory, problems, env, local) {
         if (names.has(fn.name))
             problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
         names.add(fn.name);
-        return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
+        return resolveFunction(fn, `functions[${index}]`, { directory, problems, builds: options.builds }, raw.integration);
     });
     problems.push(...samplingProblems(sampling, functions));
     functions.forEach((fn, i) => {
@@ -82630,11 +82728,26 @@ function resolveCode(source, where, directory, problems) {
         return { kind: 'version', version: source.version };
     return { kind: 'alias', alias: source.alias };
 }
-function resolveFunction(fn, where, directory, problems, globalIntegration) {
+/**
+ * A build's location; with build-output, the function's directory inside it. The output of the
+ * action's own build is not there yet when the configuration is read: its path stands as it will be.
+ */
+function resolveBuild(source, fn, build, where, { directory, problems, builds }) {
+    const inside = fn['build-output'];
+    const at = `${where}.${build}`;
+    if (inside === undefined || typeof source !== 'string')
+        return resolveCode(source, at, directory, problems);
+    const root = (0,external_node_path_.resolve)(directory, source);
+    if (builds && root === (0,external_node_path_.resolve)(builds[build]))
+        return { kind: 'directory', path: (0,external_node_path_.join)(root, inside) };
+    return resolveCode((0,external_node_path_.join)(source, inside), `${at} with ${where}.build-output`, directory, problems);
+}
+function resolveFunction(fn, where, resolution, globalIntegration) {
+    const { directory, problems } = resolution;
     if (!fn.template && (!fn.runtime || !fn.handler)) {
         problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
     }
-    const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
+    const baseline = resolveBuild(fn.baseline, fn, 'baseline', where, resolution);
     if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
         problems.push(`${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`);
     }
@@ -82659,7 +82772,7 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
     });
     const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
     const budgets = stripUndefined(limits);
-    return {
+    const spec = {
         name: fn.name,
         ...stripUndefined({
             template: fn.template,
@@ -82669,8 +82782,9 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
             timeoutS: fn.timeout,
         }),
         environment: fn.environment ?? {},
-        candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
+        candidate: resolveBuild(fn.candidate, fn, 'candidate', where, resolution),
         baseline,
+        ...(fn['build-output'] === undefined ? {} : { buildOutput: fn['build-output'] }),
         ...(fn.memory ? { memory: [...fn.memory] } : {}),
         architectures: fn.architectures ?? ['x86_64'],
         variants,
@@ -82690,6 +82804,8 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
             }
             : {}),
     };
+    problems.push(...environmentProblems(spec, where));
+    return spec;
 }
 function integrationOf(raw, directory) {
     if (!raw)
@@ -83143,6 +83259,13 @@ function monthlyEffect(v) {
         return `${money(after)} a month`;
     return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
 }
+/** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
+function medians(v) {
+    const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
+    if (before === undefined || after === undefined || !Number.isFinite(before) || !Number.isFinite(after))
+        return '';
+    return ` (median ${ms(before)} → ${ms(after)} ms)`;
+}
 /**
  * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
@@ -83152,7 +83275,7 @@ function headlineText(f, h = headline(f)) {
     const parts = [];
     const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
     if (h.warm && usable)
-        parts.push(`warm ${changeWithInterval(h.warm)}`);
+        parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
     if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
         parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
     if (!usable)
@@ -83874,6 +83997,15 @@ function contextLine(context) {
     const run = url ? `[workflow run](${url})` : '';
     return [comparing, run].filter(Boolean).join(' · ');
 }
+/** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
+function acceptHint(report, label) {
+    const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
+    if (report.verdict !== 'fail' || !label || !regressed)
+        return [];
+    return [
+        `💡 Slower on purpose? Add the label ${escapeMarkdown(label)} to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).`,
+    ];
+}
 /**
  * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
  * when known, the workflow that wrote it.
@@ -83881,6 +84013,15 @@ function contextLine(context) {
 function commentMarker(key, verdict, workflow) {
     const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
     return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
+}
+/** Where the Durations came from, in one line: on the local service, which clock measured. */
+function durationSource(report) {
+    const clock = report.environment.clock?.kind;
+    if (clock === 'model')
+        return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
+    if (clock === 'wall')
+        return "durations by the host's wall clock, not Lambda's CPU model";
+    return 'durations from Lambda REPORT lines';
 }
 /**
  * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
@@ -83895,6 +84036,7 @@ function renderMarkdown(report, options = {}) {
     const notices = [
         ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
         ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+        ...acceptHint(report, options.acceptLabel),
     ];
     const context = contextLine(report.context);
     const since = sinceLastRun(options.previous, state);
@@ -83911,7 +84053,7 @@ function renderMarkdown(report, options = {}) {
         '',
         ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
     ];
-    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
     const render = (depth, notice = '') => [
         ...header,
         '',
@@ -84162,22 +84304,115 @@ function escapeRegExp(text) {
     return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+;// CONCATENATED MODULE: ./src/zip-archive.ts
+/**
+ * A zip archive's table of contents (its central directory), read without inflating anything: the
+ * local service unpacks by it, and the configuration check refuses a package Lambda could not unzip.
+ */
+/** Lambda's limits for a directly uploaded package. */
+const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
+const MAX_UNZIPPED_BYTES = 262_144_000;
+/** An archive that is no zip, or whose records contradict each other; the message says what. */
+class CorruptZip extends Error {
+}
+function readCentralDirectory(zip) {
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const minEnd = Math.max(0, zip.length - 22 - 0xffff);
+    let end = -1;
+    for (let i = zip.length - 22; i >= minEnd; i--) {
+        if (view.getUint32(i, true) === 0x06054b50) {
+            end = i;
+            break;
+        }
+    }
+    if (end < 0)
+        throw new CorruptZip('no end of central directory');
+    const count = view.getUint16(end + 10, true);
+    let offset = view.getUint32(end + 16, true);
+    const entries = [];
+    for (let n = 0; n < count; n++) {
+        if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
+            throw new CorruptZip('corrupt central directory');
+        }
+        const madeBy = view.getUint16(offset + 4, true) >> 8;
+        const nameLength = view.getUint16(offset + 28, true);
+        const extraLength = view.getUint16(offset + 30, true);
+        const commentLength = view.getUint16(offset + 32, true);
+        const external = view.getUint32(offset + 38, true);
+        const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
+        entries.push({
+            name,
+            // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
+            mode: madeBy === 3 ? external >>> 16 : 0,
+            flags: view.getUint16(offset + 8, true),
+            method: view.getUint16(offset + 10, true),
+            compressedSize: view.getUint32(offset + 20, true),
+            size: view.getUint32(offset + 24, true),
+            localOffset: view.getUint32(offset + 42, true),
+        });
+        offset += 46 + nameLength + extraLength + commentLength;
+    }
+    return entries;
+}
+/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
+function readEntryModes(zip) {
+    return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
+}
+
 ;// CONCATENATED MODULE: ./src/config/files.ts
 
 
 
+
+function files_open(location, where) {
+    if (location.kind === 'directory') {
+        const { path } = location;
+        return { path, holds: (file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, file)) };
+    }
+    return location.kind === 'zip' ? openZip(location.path, where) : undefined;
+}
 /**
- * The candidate's handler file in its code directory, for the runtimes whose handler names one.
- * Only the candidate's: a pull request may well be the one that fixes a broken baseline.
+ * What Lambda checks of an uploaded zip, from its central directory alone: that it is one, and its
+ * sizes zipped and unzipped. A corrupt build fails here, naming the file, instead of as "Could not
+ * unzip uploaded file" after functions were created.
  */
-function handlerProblem(spec, where) {
-    if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler)
+function openZip(path, where) {
+    const size = (0,external_node_fs_.statSync)(path).size;
+    if (size > MAX_ZIP_UPLOAD_BYTES)
+        return {
+            problem: `${where}: ${path} is ${size} bytes; Lambda takes at most ${MAX_ZIP_UPLOAD_BYTES} (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
+        };
+    let names;
+    try {
+        const entries = readCentralDirectory((0,external_node_fs_.readFileSync)(path));
+        const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
+        if (unzipped > MAX_UNZIPPED_BYTES)
+            return {
+                problem: `${where}: ${path} unzips to ${unzipped} bytes; Lambda takes at most ${MAX_UNZIPPED_BYTES} (250 MB)`,
+            };
+        names = new Set(entries.map((entry) => entry.name));
+    }
+    catch (error) {
+        const code = error.code;
+        if (code)
+            return { problem: `${where}: ${path} cannot be read (${code})` };
+        if (!(error instanceof CorruptZip))
+            throw error;
+        return { problem: `${where}: ${path} is not a zip archive Lambda can unzip (${error.message}); build it again` };
+    }
+    return { path, holds: (file) => names.has(file) };
+}
+/**
+ * The candidate's handler file, for the runtimes whose handler names one. Only the candidate's:
+ * a pull request may well be the one that fixes a broken baseline.
+ */
+function handlerProblem(spec, build, where) {
+    if (!spec.runtime || !spec.handler)
         return undefined;
-    const directory = spec.candidate.path;
     if (spec.runtime.startsWith('provided')) {
-        return (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, 'bootstrap'))
+        return build.holds('bootstrap')
             ? undefined
-            : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+            : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
     }
     const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
     const files = spec.runtime.startsWith('nodejs')
@@ -84185,16 +84420,24 @@ function handlerProblem(spec, where) {
         : spec.runtime.startsWith('python')
             ? [`${module.replaceAll('.', '/')}.py`]
             : [];
-    if (!files.length || files.some((file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, file))))
+    if (!files.length || files.some((file) => build.holds(file)))
         return undefined;
-    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+}
+function functionProblems(spec, where) {
+    const baseline = files_open(spec.baseline, `${where}.baseline`);
+    const candidate = files_open(spec.candidate, `${where}.candidate`);
+    const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
+    return [baseline, candidate]
+        .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
+        .concat(handler ?? []);
 }
 /**
  * Checks the files a configuration names, as `validate` and every run do before the first call
- * (so a missing handler file costs no deployment); throws a ConfigError naming each problem.
+ * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
  */
 function checkConfigFiles(config, source) {
-    const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
+    const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
     if (problems.length)
         throw new ConfigError(source, problems);
 }
@@ -84207,18 +84450,21 @@ function checkConfigFiles(config, source) {
 const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
 /** The service's facts, as `info()` and GET /local/info give them. */
 function describeService(parts, endpoint) {
-    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
+    const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, callers, logs } = parts;
     return {
         endpoint,
         region,
         hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+        clock,
         cpuThrottling: throttle.status,
         freezing: freezer.status,
         environmentLimits: limits.status,
         limitations: [
-            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
+            ...(clock.fallbackReason ? [clock.statement] : []),
+            ...(throttle.status.enabled || clock.kind === 'model' ? [] : [throttle.status.statement]),
             ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
             ...limits.status.limitations,
+            ...(callers.status.enabled ? [] : [callers.status.statement]),
         ],
         environments: pool.size,
         liveEnvironments: pool.describe(),
@@ -84327,6 +84573,10 @@ async function probeBackend(endpoint, region = 'us-east-1') {
     }
     if (!info)
         return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    return localBackend(info);
+}
+/** The local backend as the service's facts (GET /local/info, or `info()` in-process) describe it. */
+function localBackend(info) {
     // Where functions share the service's user, every report says so.
     const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
     // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
@@ -84335,13 +84585,23 @@ async function probeBackend(endpoint, region = 'us-east-1') {
     const limitations = Array.isArray(info.limitations)
         ? info.limitations.filter((l) => typeof l === 'string')
         : [];
+    const clock = localClock(info);
     return {
         kind: 'local',
-        cpuScaledByMemory: info.cpuThrottling?.enabled === true,
+        // The model clock scales CPU time with memory by itself; the wall clock only under a quota.
+        cpuScaledByMemory: clock?.kind === 'model' || info.cpuThrottling?.enabled === true,
         statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
         ...(hostArchitecture ? { hostArchitecture } : {}),
+        ...(clock ? { clock } : {}),
         limitations,
     };
+}
+/** Which clock the service's Durations come from, when it said so plainly (older services do not). */
+function localClock(info) {
+    const { kind, statement } = info.clock ?? {};
+    if ((kind !== 'model' && kind !== 'wall') || typeof statement !== 'string')
+        return undefined;
+    return { kind, statement };
 }
 /** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
 function checkForBackend(config, backend, source) {
@@ -88344,6 +88604,7 @@ function zipDirectory(root) {
 
 
 
+
 /** Longest the gate waits for a function to become Active or finish an update. */
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
@@ -88514,10 +88775,7 @@ class PerfFunctionDeployer {
         return {
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
-            LAMBDA_PERF_GATE_BUILD: build,
-            LAMBDA_PERF_GATE_VARIANT: variant.id,
-            LAMBDA_PERF_GATE_ENVIRONMENT: label,
+            ...gateVariables(build, variant.id, label),
         };
     }
     /** Deletes the function and all its versions; a function already gone is fine. */
@@ -88898,6 +89156,7 @@ function gaussian(random) {
 ;// CONCATENATED MODULE: ./src/report/findings.ts
 
 
+
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 /** The comparison in one line; integration comparisons name their rounds. */
 function describeComparison(c) {
@@ -88950,6 +89209,16 @@ function neverRunsText(f) {
     const what = error(c) === error(b) ? error(c) : `the candidate with ${error(c)}; the baseline with ${error(b)}`;
     return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
+/** Said beside a blown budget when the baseline blew it too: the pull request did not cause it. */
+function baselineAlsoOver(finding, context) {
+    const variant = context.variants.find((v) => v.id === finding.variant);
+    if (finding.traffic !== 'exemplars' || !variant)
+        return '';
+    const [check] = checkBudgets(variant.baseline, { [finding.check.budget]: finding.check.limit });
+    return check && !check.ok && !Number.isNaN(check.value)
+        ? `; the baseline already exceeds it (${budgetValue(check)})`
+        : '';
+}
 /** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
 function findingText(finding, context) {
     switch (finding.about) {
@@ -88959,7 +89228,7 @@ function findingText(finding, context) {
             const { check } = finding;
             const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
             const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
-            return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}`;
+            return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}${baselineAlsoOver(finding, context)}`;
         }
         case 'wrong-answers':
             return finding.build === 'candidate'
@@ -89545,6 +89814,7 @@ function lookLine(warm, stopped) {
 }
 
 ;// CONCATENATED MODULE: ./src/gate/plan.ts
+
 /** Every variant of a function: memory sizes x architectures x named variants. */
 function planVariants(spec, defaultMemoryMb) {
     const memories = spec.memory ?? [defaultMemoryMb];
@@ -89552,9 +89822,8 @@ function planVariants(spec, defaultMemoryMb) {
     for (const architecture of spec.architectures) {
         for (const variant of spec.variants) {
             for (const memoryMb of memories) {
-                const suffix = variant.name === 'default' ? '' : `-${variant.name}`;
                 plans.push({
-                    id: `${memoryMb}MB-${architecture}${suffix}`,
+                    id: variantId(memoryMb, architecture, variant.name),
                     memoryMb,
                     architecture,
                     name: variant.name,
@@ -89680,6 +89949,7 @@ async function runGate(options) {
             statement: backend.statement,
             ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
             ...(backend.limitations?.length ? { limitations: backend.limitations } : {}),
+            ...(backend.clock ? { clock: backend.clock } : {}),
         },
         settings: {
             confidence: config.sampling.confidence,
@@ -89916,218 +90186,8 @@ function refuseContentType(contentType, expects) {
     return SIMPLE_TYPES.includes(type) ? refuse('application/octet-stream or application/json') : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/service-error.ts
-const STATUS = {
-    ResourceNotFoundException: 404,
-    ResourceConflictException: 409,
-    InvalidParameterValueException: 400,
-    ValidationException: 400,
-    InvalidRequestContentException: 400,
-    RequestTooLargeException: 413,
-    RequestEntityTooLargeException: 413,
-    PreconditionFailedException: 412,
-    TooManyRequestsException: 429,
-    ServiceException: 500,
-    UnknownOperationException: 404,
-    UnsupportedMediaTypeException: 415,
-    AccessDeniedException: 403,
-    MissingAuthenticationTokenException: 403,
-    IncompleteSignatureException: 403,
-    UnrecognizedClientException: 403,
-    InvalidSignatureException: 403,
-};
-class LambdaServiceError extends Error {
-    type;
-    extraBody;
-    headers;
-    status;
-    constructor(type, message, extraBody = {}, headers = {}) {
-        super(message);
-        this.type = type;
-        this.extraBody = extraBody;
-        this.headers = headers;
-        this.status = STATUS[type];
-    }
-    body() {
-        const fault = this.status >= 500 ? 'Service' : 'User';
-        // ResourceNotFound and ServiceException spell the field with a capital M on the wire.
-        const messageKey = this.type === 'ResourceNotFoundException' || this.type === 'ServiceException' ? 'Message' : 'message';
-        return JSON.stringify({ Type: fault, [messageKey]: this.message, ...this.extraBody });
-    }
-}
-const notFound = (what) => new LambdaServiceError('ResourceNotFoundException', what);
-const invalidParameter = (message) => new LambdaServiceError('InvalidParameterValueException', message);
-const conflict = (message) => new LambdaServiceError('ResourceConflictException', message);
-/** The constraint wording AWS's request validation uses. */
-function validationError(field, value, constraint) {
-    return new LambdaServiceError('ValidationException', `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`);
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/code-package.ts
-
-
-
-
-
-/** Lambda's limits for a directly uploaded package. */
-const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
-const MAX_UNZIPPED_BYTES = 262_144_000;
-class CorruptZip extends Error {
-}
-function readCentralDirectory(zip) {
-    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-    const minEnd = Math.max(0, zip.length - 22 - 0xffff);
-    let end = -1;
-    for (let i = zip.length - 22; i >= minEnd; i--) {
-        if (view.getUint32(i, true) === 0x06054b50) {
-            end = i;
-            break;
-        }
-    }
-    if (end < 0)
-        throw new CorruptZip('no end of central directory');
-    const count = view.getUint16(end + 10, true);
-    let offset = view.getUint32(end + 16, true);
-    const entries = [];
-    for (let n = 0; n < count; n++) {
-        if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
-            throw new CorruptZip('corrupt central directory');
-        }
-        const madeBy = view.getUint16(offset + 4, true) >> 8;
-        const nameLength = view.getUint16(offset + 28, true);
-        const extraLength = view.getUint16(offset + 30, true);
-        const commentLength = view.getUint16(offset + 32, true);
-        const external = view.getUint32(offset + 38, true);
-        const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
-        entries.push({
-            name,
-            // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
-            mode: madeBy === 3 ? external >>> 16 : 0,
-            flags: view.getUint16(offset + 8, true),
-            method: view.getUint16(offset + 10, true),
-            compressedSize: view.getUint32(offset + 20, true),
-            size: view.getUint32(offset + 24, true),
-            localOffset: view.getUint32(offset + 42, true),
-        });
-        offset += 46 + nameLength + extraLength + commentLength;
-    }
-    return entries;
-}
-/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
-function readEntryModes(zip) {
-    return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
-}
-const tooLarge = () => invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
-/** Compressed input per step: at DEFLATE's best ratio (~1:1032) one step inflates to about 4 MB. */
-const INFLATE_STEP_BYTES = 4096;
-/**
- * Writes one entry to `fd`, inflating a few kilobytes at a time and counting as it goes, so an
- * entry that inflates past what it declared or past the package's budget stops there: a zip bomb
- * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
- */
-function extractEntry(zip, entry, fd, budget) {
-    if (entry.flags & 0x1)
-        throw new CorruptZip(`${entry.name} is encrypted`);
-    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
-        throw new CorruptZip(`${entry.name} needs ZIP64`);
-    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-    const at = entry.localOffset;
-    if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50)
-        throw new CorruptZip(`${entry.name}: no local header`);
-    const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-    if (start + entry.compressedSize > zip.length)
-        throw new CorruptZip(`${entry.name} runs past the end of the archive`);
-    const data = zip.subarray(start, start + entry.compressedSize);
-    let written = 0;
-    const write = (chunk) => {
-        written += chunk.length;
-        if (written > budget)
-            throw tooLarge();
-        if (written > entry.size)
-            throw new CorruptZip(`${entry.name} inflates past its declared size`);
-        (0,external_node_fs_.writeSync)(fd, chunk);
-    };
-    if (entry.method === 0)
-        write(data);
-    else if (entry.method === 8) {
-        const inflate = new Inflate((chunk) => write(chunk));
-        for (let offset = 0; offset < data.length; offset += INFLATE_STEP_BYTES) {
-            inflate.push(data.subarray(offset, offset + INFLATE_STEP_BYTES), offset + INFLATE_STEP_BYTES >= data.length);
-        }
-        if (data.length === 0)
-            inflate.push(data, true);
-    }
-    else
-        throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
-    if (written !== entry.size)
-        throw new CorruptZip(`${entry.name} inflated to ${written} bytes, not the ${entry.size} it declared`);
-    return written;
-}
-function safeTarget(root, name) {
-    const normalized = (0,external_node_path_.normalize)(name);
-    if ((0,external_node_path_.isAbsolute)(normalized) || normalized.split(external_node_path_.sep).includes('..')) {
-        throw new Error(`entry ${name} points outside the package`);
-    }
-    return (0,external_node_path_.join)(root, normalized);
-}
-const unzipError = () => invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
-/**
- * Checks and unpacks a package under `codeRoot`, once per distinct content. Throws Lambda's
- * InvalidParameterValueException for anything Lambda itself would refuse: a corrupt archive, or
- * one whose declared or actual unzipped size passes 250 MB (checked while inflating).
- */
-function unpackCode(zip, codeRoot) {
-    if (zip.length > MAX_ZIP_UPLOAD_BYTES) {
-        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_ZIP_UPLOAD_BYTES} bytes for the CreateFunction operation`);
-    }
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(zip);
-    const sha256 = digest.copy().digest('base64');
-    const directory = (0,external_node_path_.join)(codeRoot, digest.digest('hex'));
-    if (!(0,external_node_fs_.existsSync)(directory)) {
-        let entries;
-        try {
-            entries = readCentralDirectory(zip);
-        }
-        catch {
-            throw unzipError();
-        }
-        if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES)
-            throw tooLarge();
-        const staging = `${directory}.partial-${process.pid}-${Date.now()}`;
-        try {
-            (0,external_node_fs_.mkdirSync)(staging, { recursive: true });
-            let written = 0;
-            for (const entry of entries) {
-                const target = safeTarget(staging, entry.name);
-                if (entry.name.endsWith('/')) {
-                    (0,external_node_fs_.mkdirSync)(target, { recursive: true });
-                    continue;
-                }
-                (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(target), { recursive: true });
-                const fd = (0,external_node_fs_.openSync)(target, 'w');
-                try {
-                    written += extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written);
-                }
-                finally {
-                    (0,external_node_fs_.closeSync)(fd);
-                }
-                if (entry.mode & 0o777)
-                    (0,external_node_fs_.chmodSync)(target, entry.mode & 0o777);
-            }
-            (0,external_node_fs_.renameSync)(staging, directory);
-        }
-        catch (error) {
-            (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
-            if (error instanceof LambdaServiceError)
-                throw error;
-            // A concurrent upload of the same content may have won the rename; its copy is as good.
-            if (!(0,external_node_fs_.existsSync)(directory))
-                throw unzipError();
-        }
-    }
-    return { zip, sha256, size: zip.length, directory };
-}
-
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
 /**
  * The Node.js runtime client that runs inside each execution environment. It is kept as source
@@ -90140,7 +90200,7 @@ const net = require('node:net');
 const { Writable } = require('node:stream');
 const { finished } = require('node:stream/promises');
 const { format } = require('node:util');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -90158,6 +90218,36 @@ try {
 process.stdout.on('error', serviceGone);
 process.stderr.on('error', serviceGone);
 let currentRequestId;
+
+// The service's model clock needs to know how long this thread waited for its own reasons
+// (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
+// the stretches between Runtime API calls (waits for the service are its own, not the
+// function's). Sent with each request for the next event (header in runtime-api.ts).
+let waitedNs = 0n;
+let stretch;
+function threadTimes() {
+  // getrusage brings the kernel's count of this thread's CPU time up to now; schedstat alone
+  // lags by up to a scheduler tick while the thread runs.
+  process.cpuUsage();
+  try {
+    const [cpu, delay] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay)];
+  } catch {
+    return undefined;
+  }
+}
+function ownTimeBegins() {
+  stretch = threadTimes();
+}
+function ownTimeEnds() {
+  const begun = stretch;
+  stretch = undefined;
+  const now = begun && threadTimes();
+  if (!now) return;
+  const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
+  if (waited > 0n) waitedNs += waited;
+}
+ownTimeBegins();
 
 // The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
 // node:http: every invocation runs through here, and its CPU counts against the environment's
@@ -90204,6 +90294,7 @@ function settle() {
   const waiting = pending;
   pending = undefined;
   socket.unref();
+  ownTimeBegins();
   waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
 }
 
@@ -90211,6 +90302,11 @@ function settle() {
 const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 
 function call(method, path, body, headers) {
+  ownTimeEnds();
+  if (path === '/invocation/next') {
+    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs) };
+    waitedNs = 0n;
+  }
   return new Promise((resolve, reject) => {
     if (!socket) connect();
     socket.ref();
@@ -90516,10 +90612,54 @@ host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
 connection = http.client.HTTPConnection(host, int(port))
 
 
+# The service's model clock needs to know how long this thread waited for its own reasons
+# (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
+# the stretches between Runtime API calls (waits for the service are its own, not the
+# function's). Sent with each request for the next event (header in runtime-api.ts).
+waited_ns = 0
+stretch = None
+
+
+def thread_times():
+    # thread_time_ns brings the kernel's count of this thread's CPU time up to now; schedstat
+    # alone lags by up to a scheduler tick while the thread runs.
+    time.thread_time_ns()
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stats:
+            cpu, delay = stats.read().split()[:2]
+        return time.monotonic_ns(), int(cpu), int(delay)
+    except (OSError, ValueError):
+        return None
+
+
+def own_time_begins():
+    global stretch
+    stretch = thread_times()
+
+
+def own_time_ends():
+    global stretch, waited_ns
+    begun, stretch = stretch, None
+    now = begun and thread_times()
+    if now:
+        waited_ns += max(0, now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]))
+
+
+own_time_begins()
+
+
 def call(method, path, body=None, headers=None):
-    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers or {})
+    global waited_ns
+    own_time_ends()
+    headers = dict(headers or {})
+    if path == "/invocation/next":
+        headers["Lambda-Runtime-Local-Waited-Ns"] = str(waited_ns)
+        waited_ns = 0
+    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
     response = connection.getresponse()
-    return response, response.read()
+    body = response.read()
+    own_time_begins()
+    return response, body
 
 
 class LambdaError(Exception):
@@ -90755,40 +90895,66 @@ class RuntimeClients {
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/service-error.ts
+const STATUS = {
+    ResourceNotFoundException: 404,
+    ResourceConflictException: 409,
+    InvalidParameterValueException: 400,
+    ValidationException: 400,
+    InvalidRequestContentException: 400,
+    RequestTooLargeException: 413,
+    RequestEntityTooLargeException: 413,
+    PreconditionFailedException: 412,
+    TooManyRequestsException: 429,
+    ServiceException: 500,
+    UnknownOperationException: 404,
+    UnsupportedMediaTypeException: 415,
+    AccessDeniedException: 403,
+    MissingAuthenticationTokenException: 403,
+    IncompleteSignatureException: 403,
+    UnrecognizedClientException: 403,
+    InvalidSignatureException: 403,
+};
+class LambdaServiceError extends Error {
+    type;
+    extraBody;
+    headers;
+    status;
+    constructor(type, message, extraBody = {}, headers = {}) {
+        super(message);
+        this.type = type;
+        this.extraBody = extraBody;
+        this.headers = headers;
+        this.status = STATUS[type];
+    }
+    body() {
+        const fault = this.status >= 500 ? 'Service' : 'User';
+        // ResourceNotFound and ServiceException spell the field with a capital M on the wire.
+        const messageKey = this.type === 'ResourceNotFoundException' || this.type === 'ServiceException' ? 'Message' : 'message';
+        return JSON.stringify({ Type: fault, [messageKey]: this.message, ...this.extraBody });
+    }
+}
+const notFound = (what) => new LambdaServiceError('ResourceNotFoundException', what);
+const invalidParameter = (message) => new LambdaServiceError('InvalidParameterValueException', message);
+const conflict = (message) => new LambdaServiceError('ResourceConflictException', message);
+/** The constraint wording AWS's request validation uses. */
+function validationError(field, value, constraint) {
+    return new LambdaServiceError('ValidationException', `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`);
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
+
 
 
 
 
 const ACCOUNT_ID = '000000000000';
 const LATEST = '$LATEST';
-const RESERVED_VARIABLES = new Set([
-    '_HANDLER',
-    '_X_AMZN_TRACE_ID',
-    'AWS_DEFAULT_REGION',
-    'AWS_REGION',
-    'AWS_EXECUTION_ENV',
-    'AWS_LAMBDA_FUNCTION_NAME',
-    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-    'AWS_LAMBDA_FUNCTION_VERSION',
-    'AWS_LAMBDA_INITIALIZATION_TYPE',
-    'AWS_LAMBDA_LOG_GROUP_NAME',
-    'AWS_LAMBDA_LOG_STREAM_NAME',
-    'AWS_ACCESS_KEY',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_LAMBDA_RUNTIME_API',
-    'LAMBDA_TASK_ROOT',
-    'LAMBDA_RUNTIME_DIR',
-]);
 /**
  * Lambda's pattern for an environment variable's name, [a-zA-Z]([a-zA-Z0-9_])+, but taking one
  * letter alone too (whether Lambda refuses it is not documented).
  */
 const VARIABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
-/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
-const VARIABLES_LIMIT_BYTES = 4096;
 /** Refuses what Lambda refuses: a malformed or reserved name, or more than 4 KB in all. */
 function checkVariables(variables) {
     const malformed = Object.keys(variables).find((key) => !VARIABLE_NAME.test(key));
@@ -90798,7 +90964,7 @@ function checkVariables(variables) {
     if (reserved.length) {
         throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
     }
-    const bytes = Object.entries(variables).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+    const bytes = variablesBytes(variables);
     if (bytes > VARIABLES_LIMIT_BYTES) {
         throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: ${bytes} bytes of names and values.`);
     }
@@ -90852,13 +91018,15 @@ function optionalInteger(body, key) {
  */
 class FunctionStore {
     region;
-    codeRoot;
+    packages;
     events;
     updateDelayMs;
     functions = new Map();
-    constructor(region, codeRoot, events, updateDelayMs) {
+    /** The packages some version of some function runs, each held once in the package store. */
+    held = new Set();
+    constructor(region, packages, events, updateDelayMs) {
         this.region = region;
-        this.codeRoot = codeRoot;
+        this.packages = packages;
         this.events = events;
         this.updateDelayMs = updateDelayMs;
     }
@@ -90875,11 +91043,23 @@ class FunctionStore {
         if (body.PackageType === 'Image')
             throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
         const code = asObject(body.Code, 'Code');
-        if (typeof code.ZipFile !== 'string') {
+        const zip = zipBytes(code.ZipFile);
+        if (!zip) {
             throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
         }
         const settings = this.settings(name, body, undefined);
-        const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
+        const tags = Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)]));
+        const publish = body.Publish === true;
+        // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+        return this.withPackage(zip, (pkg) => {
+            // Another CreateFunction of this name may have finished while the package unpacked.
+            if (this.functions.has(name))
+                throw conflict(`Function already exist: ${name}`);
+            return this.register(name, settings, pkg, tags, publish);
+        });
+    }
+    register(name, settings, pkg, tags, publish) {
+        const record = this.newVersion(LATEST, settings, pkg, '');
         const fn = {
             name,
             latest: record,
@@ -90890,13 +91070,43 @@ class FunctionStore {
             versions: new Map(),
             aliases: new Map(),
             nextVersion: 1,
-            tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
+            tags,
         };
         this.functions.set(name, fn);
         this.afterDelay(fn, () => (fn.state = 'Active'));
-        if (body.Publish === true)
+        if (publish)
             return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
         return this.configuration(fn, fn.latest);
+    }
+    /**
+     * Unpacks an upload and runs `use` with it; the package is held meanwhile, and afterwards
+     * only if a version now runs it.
+     */
+    async withPackage(zip, use) {
+        const pkg = await this.packages.add(zip);
+        try {
+            return use(pkg);
+        }
+        finally {
+            this.holdWhatRuns();
+            this.packages.release(pkg.directory);
+        }
+    }
+    /** Holds the packages some version runs (or will, once an update completes), and no others. */
+    holdWhatRuns() {
+        const running = new Set();
+        for (const fn of this.functions.values())
+            for (const record of [fn.latest, fn.active, ...fn.versions.values()])
+                running.add(record.code.directory);
+        for (const directory of running)
+            if (!this.held.has(directory))
+                this.packages.hold(directory);
+        for (const directory of this.held)
+            if (!running.has(directory))
+                this.packages.release(directory);
+        this.held.clear();
+        for (const directory of running)
+            this.held.add(directory);
     }
     get(ref) {
         const fn = this.find(ref.name);
@@ -90914,9 +91124,10 @@ class FunctionStore {
         const fn = this.find(ref.name);
         return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
     }
-    codeOf(name, version) {
+    /** The package as uploaded, read from disk when asked for. */
+    async codeOf(name, version) {
         const fn = this.find(name);
-        return this.resolveRecord(fn, version).code.zip;
+        return (0,promises_.readFile)(this.resolveRecord(fn, version).code.zipFile);
     }
     list(marker, maxItems) {
         const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -90931,18 +91142,29 @@ class FunctionStore {
     updateCode(name, body) {
         const fn = this.find(name);
         this.checkUpdatable(fn, body);
-        if (typeof body.ZipFile !== 'string') {
+        const zip = zipBytes(body.ZipFile);
+        if (!zip) {
             throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
         }
-        const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
         // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-        const settings = body.Architectures === undefined
-            ? fn.latest.settings
-            : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
+        const architectures = body.Architectures;
+        if (architectures !== undefined)
+            this.settings(name, { Architectures: architectures }, fn.latest.settings);
+        const { RevisionId: revision, Publish: publish } = body;
+        // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+        return this.withPackage(zip, (code) => {
+            // The function may have been deleted, or updated, while the package unpacked.
+            if (this.functions.get(name) !== fn)
+                throw notFound(`Function not found: ${this.arn(name)}`);
+            this.checkUpdatable(fn, { RevisionId: revision });
+            const settings = architectures === undefined
+                ? fn.latest.settings
+                : this.settings(name, { Architectures: architectures }, fn.latest.settings);
+            this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
+            if (publish === true)
+                return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+            return this.configuration(fn, fn.latest);
+        });
     }
     updateConfiguration(name, body) {
         const fn = this.find(name);
@@ -90966,6 +91188,7 @@ class FunctionStore {
             clearTimeout(fn.pendingTimer);
             this.functions.delete(fn.name);
             this.events.retire(fn.name);
+            this.holdWhatRuns();
             return;
         }
         if (ref.qualifier === LATEST)
@@ -90980,6 +91203,7 @@ class FunctionStore {
         }
         fn.versions.delete(ref.qualifier);
         this.events.retire(fn.name, ref.qualifier);
+        this.holdWhatRuns();
     }
     createAlias(name, body) {
         const fn = this.find(name);
@@ -91085,6 +91309,7 @@ class FunctionStore {
             fn.active = fn.latest;
             fn.lastUpdateStatus = 'Successful';
             this.events.retire(fn.name, LATEST);
+            this.holdWhatRuns();
         });
     }
     afterDelay(fn, action) {
@@ -91251,6 +91476,12 @@ class FunctionStore {
         };
     }
 }
+/** A ZipFile as the request carried it: base64, or already decoded by the route (routes/zip-file-field.ts). */
+function zipBytes(value) {
+    if (Buffer.isBuffer(value))
+        return value;
+    return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
+}
 function preconditionFailed() {
     return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
 }
@@ -91268,22 +91499,48 @@ function functions_paginate(items, marker, maxItems) {
 ;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
 
 
+
 /** Lambda's limit for a synchronous response payload. */
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 /** A streamed response may be larger. */
 const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 const runtime_api_PREFIX = '/2018-06-01/runtime';
+/** Each Runtime API listens here, on a port of its own. */
+const LOOPBACK = '127.0.0.1';
+/**
+ * The header in which the bundled runtime clients say, when they ask for the next event, how long
+ * their main thread waited for its own reasons (timers, I/O) since they last asked, in
+ * nanoseconds: wall time less the thread's CPU and run-queue time, both from the kernel, outside
+ * their own waits for this service. The model clock uses it; the service's own view of that wait
+ * would hold its own delays in noticing the request. Runtimes that do not send it (OS-only ones)
+ * get the service's view.
+ */
+const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
+/** The runtime's own waits, when it said them plainly; anything else is ignored. */
+function waitedOf(request) {
+    const value = header(request, WAITED_HEADER);
+    return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
 /**
  * One execution environment's Runtime API on its own loopback port: the runtime long-polls
- * `invocation/next`, and posts the response or error for the request id it was handed.
+ * `invocation/next`, and posts the response or error for the request id it was handed. It answers
+ * only that runtime (runtime-callers.ts), and refuses browser origins and foreign Host names as
+ * the service's main port does.
  */
 class RuntimeApi {
     listener;
     server;
+    port = 0;
+    /** The runtime this API answers, once it is started; until then, nobody. */
+    runtime;
+    /** Connections whose peer is not the runtime: every request on them is refused. */
+    strangers = new WeakSet();
     heldNext;
     queued;
+    /** Between a request for the next event and the listener's reading of the invocation's end. */
+    settling = false;
     currentRequestId;
-    constructor(listener) {
+    constructor(callers, listener) {
         this.listener = listener;
         this.server = (0,external_node_http_.createServer)((request, response) => {
             try {
@@ -91295,26 +91552,52 @@ class RuntimeApi {
             }
         });
         this.server.keepAliveTimeout = 0;
+        // Once per connection, before its first request is read: the bundled clients keep theirs
+        // open, so invocations do not pay for the look into /proc.
+        this.server.on('connection', (socket) => {
+            let admitted = false;
+            try {
+                admitted = callers.admits(socket, this.runtime);
+            }
+            catch {
+                // Whatever the tables held, a peer that cannot be told apart is not the runtime.
+            }
+            if (!admitted)
+                this.strangers.add(socket);
+        });
     }
-    static async start(listener) {
-        const api = new RuntimeApi(listener);
+    static async start(callers, listener) {
+        const api = new RuntimeApi(callers, listener);
         await new Promise((resolve, reject) => {
             api.server.once('error', reject);
-            api.server.listen(0, '127.0.0.1', resolve);
+            api.server.listen(0, LOOPBACK, resolve);
         });
-        const { port } = api.server.address();
-        return { api, address: `127.0.0.1:${port}` };
+        api.port = api.server.address().port;
+        return { api, address: `${LOOPBACK}:${api.port}` };
+    }
+    /** The runtime's first process has started: from now on it, and its descendants, are answered. */
+    answerOnly(runtime) {
+        this.runtime = runtime;
     }
     /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
     deliver(event) {
-        if (this.heldNext) {
-            const held = this.heldNext;
-            this.heldNext = undefined;
-            this.send(held, event);
+        this.queued = event;
+        if (!this.settling)
+            this.dispatch();
+    }
+    /** Hands the queued event to a waiting runtime, or says that the runtime waits with nothing to do. */
+    dispatch() {
+        const held = this.heldNext;
+        if (!held)
+            return;
+        const queued = this.queued;
+        if (!queued) {
+            this.listener.idle();
+            return;
         }
-        else {
-            this.queued = event;
-        }
+        this.queued = undefined;
+        this.heldNext = undefined;
+        this.send(held, queued);
     }
     close() {
         this.heldNext?.destroy();
@@ -91335,6 +91618,7 @@ class RuntimeApi {
         // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
         if (event.clientContext)
             headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
+        this.listener.delivering(event);
         response.writeHead(200, headers);
         // Taken before the write: a pause of this process after it (a garbage collection, say)
         // must not eat into the Duration the runtime is already spending.
@@ -91342,18 +91626,38 @@ class RuntimeApi {
         response.end(event.payload);
         this.listener.delivered(event, handedAt);
     }
+    /** Why a request may not reach this Runtime API at all, or undefined when it may. */
+    refusal(request) {
+        if (this.strangers.has(request.socket))
+            return {
+                status: 403,
+                type: 'AccessDeniedException',
+                message: 'This Runtime API answers only the runtime of its own execution environment.',
+            };
+        return refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, { boundAddress: LOOPBACK, port: this.port });
+    }
     route(request, response) {
+        const refusal = this.refusal(request);
+        if (refusal) {
+            request.resume();
+            // A stranger's connection is closed after the answer; the runtime's own stays open.
+            const close = this.strangers.has(request.socket) ? { connection: 'close' } : {};
+            answer(response, refusal.status, { errorType: refusal.type, errorMessage: refusal.message }, close);
+            return;
+        }
         const path = (request.url ?? '').split('?')[0] ?? '';
         if (request.method === 'GET' && path === `${runtime_api_PREFIX}/invocation/next`) {
-            this.listener.nextRequested(performance.now());
-            const queued = this.queued;
-            this.queued = undefined;
-            if (queued)
-                this.send(response, queued);
-            else {
-                this.heldNext = response;
-                this.listener.idle();
-            }
+            this.heldNext = response;
+            this.settling = true;
+            const settled = () => {
+                this.settling = false;
+                this.dispatch();
+            };
+            const reading = this.listener.nextRequested(performance.now(), waitedOf(request));
+            if (reading)
+                void reading.then(settled, settled);
+            else
+                settled();
             return;
         }
         const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
@@ -91399,9 +91703,13 @@ class RuntimeApi {
         });
     }
 }
-function answer(response, status, body) {
+function answer(response, status, body, headers = {}) {
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    response.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+    });
     response.end(text);
 }
 /** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
@@ -91420,7 +91728,102 @@ function readLimited(request, limit, done) {
     request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/routes/zip-file-field.ts
+/**
+ * The base64 `ZipFile` of a CreateFunction or UpdateFunctionCode request, decoded straight from
+ * the request's bytes: JSON.parse of a 70 MB body would make two strings of 70 MB (the text, then
+ * the value) beside the body and the zip, and a service taking eight such uploads in a row held
+ * them all until the next full garbage collection.
+ */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** Base64 decoded a slice at a time: a multiple of 4 characters. */
+const DECODE_CHARS = 4 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Where the string value of `ZipFile` lies in `body`, under the objects named by `path`
+ * (["Code"] for CreateFunction, [] for UpdateFunctionCode): [start, end) of its characters, or
+ * undefined when the body is shaped otherwise (the caller then parses it as it comes).
+ */
+function findZipFile(body, path) {
+    const keys = [];
+    let lastString;
+    for (let at = 0; at < body.length; at++) {
+        const byte = body[at];
+        if (byte === QUOTE) {
+            const start = at + 1;
+            let end = start;
+            while (end < body.length && body[end] !== QUOTE)
+                end += body[end] === BACKSLASH ? 2 : 1;
+            if (end >= body.length)
+                return undefined;
+            let next = end + 1;
+            while (next < body.length && WHITESPACE.has(body[next]))
+                next++;
+            const isKey = body[next] === COLON;
+            if (isKey && keys.length === path.length + 1 && keys.every((key, i) => i === 0 || key === path[i - 1])) {
+                if (body.toString('latin1', start, end) === 'ZipFile') {
+                    let value = next + 1;
+                    while (value < body.length && WHITESPACE.has(body[value]))
+                        value++;
+                    if (body[value] !== QUOTE)
+                        return undefined;
+                    const close = body.indexOf(QUOTE, value + 1);
+                    if (close < 0 || body.subarray(value + 1, close).includes(BACKSLASH))
+                        return undefined;
+                    return [value + 1, close];
+                }
+            }
+            lastString = isKey ? [start, end] : undefined;
+            at = end;
+        }
+        else if (byte === OPEN) {
+            keys.push(lastString ? body.toString('utf8', lastString[0], lastString[1]) : undefined);
+            lastString = undefined;
+        }
+        else if (byte === OPEN_ARRAY) {
+            keys.push(undefined);
+            lastString = undefined;
+        }
+        else if (byte === CLOSE || byte === CLOSE_ARRAY)
+            keys.pop();
+    }
+    return undefined;
+}
+function decodeBase64(text) {
+    const zip = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4));
+    let written = 0;
+    for (let at = 0; at < text.length; at += DECODE_CHARS) {
+        const slice = text.toString('latin1', at, Math.min(at + DECODE_CHARS, text.length));
+        // Padding or a stray character inside would shift the slices after it: take the slow way.
+        if (!BASE64.test(slice) || (slice.includes('=') && at + DECODE_CHARS < text.length))
+            return undefined;
+        written += zip.write(slice, written, 'base64');
+    }
+    return zip.subarray(0, written);
+}
+/**
+ * The request's JSON text with the ZipFile value left empty, and the zip it carried; undefined
+ * when the request does not have the usual shape, to be parsed whole.
+ */
+function splitZipFile(body, path) {
+    const found = findZipFile(body, path);
+    if (!found)
+        return undefined;
+    const zip = decodeBase64(body.subarray(found[0], found[1]));
+    if (!zip)
+        return undefined;
+    return { rest: Buffer.concat([body.subarray(0, found[0]), body.subarray(found[1])]), zip };
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/routes/http.ts
+
 
 
 
@@ -91433,8 +91836,24 @@ function http_json(status, body) {
         return { status, headers: {}, body: Buffer.alloc(0) };
     return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
 }
+/**
+ * The request body, or undefined past `limit`. A body that declares its length is read into one
+ * buffer of that length, so an upload is not held twice over while its chunks are joined.
+ */
 function readBody(request, limit) {
-    return new Promise((resolve) => readLimited(request, limit, resolve));
+    const declared = Number(request.headers['content-length']);
+    if (!(Number.isSafeInteger(declared) && declared >= 0 && declared <= limit))
+        return new Promise((resolve) => readLimited(request, limit, resolve));
+    const body = Buffer.allocUnsafe(declared);
+    let size = 0;
+    return new Promise((resolve) => {
+        request.on('data', (chunk) => {
+            // The HTTP parser delivers no more than the declared length; this only guards the copy.
+            size += chunk.copy(body, size);
+        });
+        // An aborted request has nobody left to answer, so only a complete one resolves.
+        request.on('end', () => resolve(body.subarray(0, size)));
+    });
 }
 function refuse(refusal) {
     if (refusal)
@@ -91458,6 +91877,23 @@ function readJson(request, body, expects = 'json') {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
     }
+    return parsed;
+}
+/**
+ * A request that uploads a package, its `ZipFile` (under the objects named by `path`) already
+ * decoded into a Buffer where the body has the usual shape, without a string of it in between.
+ */
+function readUpload(request, body, path) {
+    const split = body?.length ? splitZipFile(body, path) : undefined;
+    if (!split)
+        return readJson(request, body);
+    const parsed = readJson(request, split.rest);
+    let holder = parsed;
+    for (const key of path)
+        holder = typeof holder === 'object' && holder !== null ? holder[key] : undefined;
+    // An empty value is the one taken out; a later duplicate key would have won in JSON.parse.
+    if (typeof holder === 'object' && holder !== null && holder.ZipFile === '')
+        holder.ZipFile = split.zip;
     return parsed;
 }
 function header(request, name) {
@@ -91506,7 +91942,8 @@ function controlPlaneRoutes(store, codeLocation) {
         [
             'POST',
             /^\/2015-03-31\/functions\/?$/,
-            async (_m, request, _u, body) => http_json(201, store.create(readJson(request, body))),
+            // Not async: nothing holds the request body (up to 70 MB) while the package unpacks.
+            (_m, request, _u, body) => store.create(readUpload(request, body, ['Code'])).then((created) => http_json(201, created)),
         ],
         [
             'GET',
@@ -91538,7 +91975,7 @@ function controlPlaneRoutes(store, codeLocation) {
         [
             'PUT',
             /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
-            async (m, request, url, body) => http_json(200, store.updateCode(ref(m, url).name, readJson(request, body))),
+            (m, request, url, body) => store.updateCode(ref(m, url).name, readUpload(request, body, [])).then((updated) => http_json(200, updated)),
         ],
         [
             'GET',
@@ -91728,7 +92165,7 @@ class Invoker {
                 .finally(() => acquired.release());
         };
         if (invocationType === 'Event') {
-            this.events.enqueue(requestId, async () => {
+            this.events.enqueue(requestId, payload.length, async () => {
                 try {
                     return (await run()).functionError ? 'function-error' : 'done';
                 }
@@ -91839,7 +92276,7 @@ function localRoutes(store, faults, info) {
             async (m) => ({
                 status: 200,
                 headers: { 'content-type': 'application/zip' },
-                body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
+                body: await store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
             }),
         ],
         ['GET', /^\/local\/info$/, async () => http_json(200, { ...info() })],
@@ -92722,6 +93159,16 @@ class CpuThrottle {
         this.options = options;
         this.spread = options.environmentSpread ?? 0;
         this.random = seededRandom((options.seed ?? 1) + 2);
+        if (options.modelClock) {
+            const spread = this.spread > 0 ? ` Each new environment's CPU runs at a lasting speed factor exp(N(0, ${this.spread})).` : '';
+            this.status = {
+                enabled: false,
+                mechanism: 'none',
+                environmentSpread: this.spread,
+                statement: `CPU is not throttled: the model clock scales each invocation's CPU time to memory/${MB_PER_VCPU} of a vCPU in ${PERIOD_US / 1000} ms periods with a fresh quota per invocation (INIT boosted), so durations scale with memory.${spread}`,
+            };
+            return;
+        }
         if (options.disabled) {
             this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
             return;
@@ -92748,10 +93195,9 @@ class CpuThrottle {
      * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
      * asked otherwise. Undefined when the environment is not throttled.
      */
-    attach(group, memoryMb) {
+    attach(group, memoryMb, speedFactor) {
         if (!this.status.enabled || !group?.has('cpu'))
             return undefined;
-        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
         const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
         const setQuota = (quota) => group.version('cpu') === 2
             ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
@@ -92760,7 +93206,11 @@ class CpuThrottle {
                     group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
         if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
             return undefined;
-        return { speedFactor, refill: () => void setQuota(quotaUs) };
+        return { refill: () => void setQuota(quotaUs) };
+    }
+    /** A new environment's lasting speed factor: 1 without a spread, or where the spread cannot apply. */
+    drawSpeedFactor() {
+        return this.status.environmentSpread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
     }
 }
 function unthrottled(reason, spread) {
@@ -92851,6 +93301,17 @@ const MAX_PROCESSES = 1024;
  */
 const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
 const OTHER_PLACE_MB = 64;
+/** The smallest /tmp budget: one environment of Lambda's smallest EphemeralStorage, with its other places. */
+const MIN_TMP_BUDGET_MB = 512 + OTHER_TEMPORARY_PLACES.length * OTHER_PLACE_MB;
+/**
+ * What all environments' tmpfs may hold together when not told: the host's memory, at most 16 GB.
+ * The budget counts each tmpfs at its size, not at what is written, so it must leave room for the
+ * gate's default 4 environment pairs (8 environments of 640 MB) on a 7 GB hosted runner; a single
+ * function still cannot fill more than its own /tmp.
+ */
+function defaultTmpBudgetMb() {
+    return Math.max(MIN_TMP_BUDGET_MB, Math.min(16384, Math.floor((0,external_node_os_.totalmem)() / 1024 / 1024)));
+}
 /**
  * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
  * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
@@ -92863,12 +93324,14 @@ class LimitsPolicy {
     /** Where the environments' /tmp directories live; removed with the service. */
     directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
     hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
+    otherPlaces = OTHER_TEMPORARY_PLACES.filter((place) => (0,external_node_fs_.existsSync)(place));
     counter = 0;
     constructor(cgroups, options = {}) {
         const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
         const processCap = cgroups.version('pids') !== undefined;
+        const budget = options.tmpBudgetMb ?? defaultTmpBudgetMb();
         const tmp = privateTmp
-            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it.`
+            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it. These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
             : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
         const cap = processCap
             ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -92878,9 +93341,21 @@ class LimitsPolicy {
             privateTmp,
             ephemeralStorageEnforced: privateTmp,
             processCap,
+            tmpBudgetMb: privateTmp ? budget : 0,
             statement: `${tmp} ${cap}`,
             limitations,
         };
+    }
+    /**
+     * How much of the host's memory an environment's tmpfs may take at most, in MB: what it counts
+     * against `tmpBudgetMb`. Nothing where /tmp is not a tmpfs of the service's.
+     */
+    footprintMb(storageMb) {
+        return this.status.privateTmp ? this.tmpSizeMb(storageMb) + this.otherPlaces.length * OTHER_PLACE_MB : 0;
+    }
+    /** An environment's /tmp: its EphemeralStorage, cut to what the budget leaves beside its other places. */
+    tmpSizeMb(storageMb) {
+        return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - this.otherPlaces.length * OTHER_PLACE_MB);
     }
     /**
      * Limits for one environment. `visible` are directories under the host's /tmp the runtime
@@ -92904,7 +93379,7 @@ class LimitsPolicy {
         // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
         // over /tmp as a whole, all inside a mount namespace of the environment's own.
         const steps = [
-            `${mount} -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+            `${mount} -t tmpfs -o size=${this.tmpSizeMb(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
             ...binds.flatMap((path) => {
                 const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
                 return [
@@ -92915,7 +93390,7 @@ class LimitsPolicy {
             }),
             `${mount} --move ${quote(directory)} /tmp`,
             // Code also writes to these by name; each environment gets its own, gone with it.
-            ...OTHER_TEMPORARY_PLACES.filter((place) => (0,external_node_fs_.existsSync)(place)).map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
+            ...this.otherPlaces.map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
         ];
         return {
             variables: {},
@@ -93114,6 +93589,50 @@ function logStreamName(version, environmentId, now) {
     return `${date}/[${version}]${environmentId}`;
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/model-clock.ts
+
+const PERIOD_NS = PERIOD_US * 1000;
+/** The vCPUs a Lambda environment sees: 2 up to 3,008 MB, one more per 1,769 MB after, at most 6. */
+function lambdaVcpus(memoryMb) {
+    return Math.max(2, Math.min(6, Math.ceil(memoryMb / MB_PER_VCPU)));
+}
+/**
+ * How long `workNs` of CPU takes under Lambda's quota: `share` vCPUs' worth of CPU time in each
+ * 20 ms period, the first period starting with the invocation and a full quota, and at most
+ * `parallelism` threads on a CPU at once.
+ */
+function quotaTimeNs(workNs, share, parallelism) {
+    if (workNs <= 0)
+        return 0;
+    if (share >= parallelism)
+        return workNs / parallelism;
+    const perPeriod = share * PERIOD_NS;
+    const fullPeriods = Math.ceil(workNs / perPeriod) - 1;
+    return fullPeriods * PERIOD_NS + (workNs - fullPeriods * perPeriod) / parallelism;
+}
+/**
+ * The modelled duration in milliseconds: the environment's CPU work through Lambda's CPU model,
+ * plus the time it waited for its own reasons.
+ *
+ * Threads other than the main one are counted as busy while the main thread waited (a worker
+ * or a child process it awaits) unless their busy time exceeds its waits: only that excess must
+ * have run beside the main thread's own work, and it is the parallelism that more than one vCPU
+ * (above 1,769 MB) can serve. Waits are added after the CPU work, so a wait does not refill the
+ * quota as it may on Lambda: a handler that waits between bursts of CPU below 1,769 MB is charged
+ * as if its CPU came in one burst (at most one period more per wait).
+ */
+function modelDurationMs(activity, model) {
+    const { main, others, mainWaitedNs } = activity;
+    const othersBusy = others.cpuNs + others.delayNs;
+    const waitedNs = Math.max(0, mainWaitedNs - othersBusy);
+    const besideMainNs = othersBusy > 0 ? Math.min(main.cpuNs, Math.max(0, othersBusy - mainWaitedNs) * (others.cpuNs / othersBusy)) : 0;
+    const workNs = (main.cpuNs + others.cpuNs) / model.speedFactor;
+    const vcpus = lambdaVcpus(model.memoryMb);
+    const parallelism = workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
+    const share = model.boosted ? vcpus : model.memoryMb / MB_PER_VCPU;
+    return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
 
 const KIB = 1024;
@@ -93264,6 +93783,10 @@ class Isolation {
         }
         return gid;
     }
+    /** Forgets a package whose directory is gone: the same code uploaded again is locked down afresh. */
+    forgetPackage(directory) {
+        this.packageGroups.delete(directory);
+    }
     /** A user of its own for a new environment, in its package's group. */
     identityFor(codeDirectory) {
         const gid = this.packageGroup(codeDirectory);
@@ -93326,7 +93849,158 @@ function userMemory(uid) {
     return total;
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/process-tree.ts
+
+/**
+ * A process and its descendants, the root first, from the kernel's `children` lists of every
+ * thread (a child started by any thread is listed under that thread).
+ */
+function processTree(root) {
+    const pids = [root];
+    for (let i = 0; i < pids.length; i++) {
+        const pid = pids[i];
+        let tids;
+        try {
+            tids = (0,external_node_fs_.readdirSync)(`/proc/${pid}/task`);
+        }
+        catch {
+            continue; // The process ended meanwhile.
+        }
+        for (const tid of tids) {
+            try {
+                for (const child of (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
+                    if (child.trim())
+                        pids.push(Number(child));
+            }
+            catch {
+                // The thread ended meanwhile.
+            }
+        }
+    }
+    return pids;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/thread-times.ts
+
+
+const ZERO = { cpuNs: 0, delayNs: 0 };
+function schedstat(path) {
+    try {
+        const [cpu, delay] = (0,external_node_fs_.readFileSync)(path, 'latin1').split(' ');
+        const cpuNs = Number(cpu);
+        const delayNs = Number(delay);
+        return Number.isFinite(cpuNs) && Number.isFinite(delayNs) ? { cpuNs, delayNs } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Why this host cannot run the model clock, or undefined when it can: it needs Linux's per-thread
+ * schedstat, which counts in nanoseconds (getrusage counts in scheduler ticks).
+ */
+function threadAccountingUnavailable() {
+    if (process.platform !== 'linux')
+        return `this host runs ${process.platform}, not Linux`;
+    const own = schedstat('/proc/thread-self/schedstat');
+    if (!own)
+        return 'this kernel does not account CPU time per thread (/proc/<pid>/task/<tid>/schedstat)';
+    // A kernel built without scheduler statistics prints zeros for every thread.
+    if (own.cpuNs === 0 && own.delayNs === 0 && process.cpuUsage().user > 0)
+        return 'this kernel reports no per-thread CPU time (schedstat reads 0)';
+    return undefined;
+}
+function list(path) {
+    try {
+        return (0,external_node_fs_.readdirSync)(path);
+    }
+    catch {
+        return [];
+    }
+}
+/** Every thread of the process tree under `root`, with what the kernel accounted to it so far. */
+function snapshotThreads(root) {
+    const threads = new Map();
+    for (const pid of processTree(root)) {
+        for (const tid of list(`/proc/${pid}/task`)) {
+            const times = schedstat(`/proc/${pid}/task/${tid}/schedstat`);
+            if (times)
+                threads.set(Number(tid), times);
+        }
+    }
+    return threads;
+}
+/**
+ * Whether any thread under `root` is on a CPU or waiting for one. A running thread's schedstat
+ * lags until the kernel next updates it (a scheduler tick, 4 ms at HZ=250); a sleeping or
+ * frozen thread's is exact, so the end of an invocation is read once every thread sleeps.
+ */
+function anyThreadRunnable(root) {
+    for (const pid of processTree(root)) {
+        for (const tid of list(`/proc/${pid}/task`)) {
+            try {
+                const stat = (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+                if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R')
+                    return true;
+            }
+            catch {
+                // The thread ended meanwhile.
+            }
+        }
+    }
+    return false;
+}
+const minus = (a, b) => ({
+    cpuNs: Math.max(0, a.cpuNs - b.cpuNs),
+    delayNs: Math.max(0, a.delayNs - b.delayNs),
+});
+const plus = (a, b) => ({
+    cpuNs: a.cpuNs + b.cpuNs,
+    delayNs: a.delayNs + b.delayNs,
+});
+/**
+ * What the threads did between two snapshots, split into the main thread (`mainTid`) and the
+ * rest; a thread born in between counts from zero, and one that ended in between is lost.
+ * `mainWaitedNs` is the main thread's own waiting, when the runtime reported it; otherwise it is
+ * taken from the service's wall clock `wallNs`, which also holds the service's own delays.
+ */
+function activityBetween(start, end, mainTid, waited) {
+    let main = ZERO;
+    let others = ZERO;
+    for (const [tid, times] of end) {
+        const spent = minus(times, start.get(tid) ?? ZERO);
+        if (tid === mainTid)
+            main = spent;
+        else
+            others = plus(others, spent);
+    }
+    const mainWaitedNs = waited.reportedNs ?? Math.max(0, waited.wallNs - main.cpuNs - main.delayNs);
+    return { main, others, mainWaitedNs };
+}
+const CLOCKS = ['model', 'wall'];
+/** The clock asked for, or the wall clock with the reason where this host cannot run the model. */
+function chooseClock(requested) {
+    if (requested === 'wall')
+        return {
+            kind: 'wall',
+            statement: "Durations are the host's wall clock (asked for): they include every wait for a CPU that the host gave to another process, so they vary with its load.",
+        };
+    const reason = threadAccountingUnavailable();
+    if (reason)
+        return {
+            kind: 'wall',
+            fallbackReason: reason,
+            statement: `Durations are the host's wall clock, NOT the model clock (${reason}): they include every wait for a CPU that the host gave to another process, so they vary with its load.`,
+        };
+    return {
+        kind: 'model',
+        statement: "Durations come from the model clock: the CPU time the kernel accounted to the environment's threads, through Lambda's CPU model, plus the environment's own waits; time spent waiting for a CPU that the host gave to another process is not counted. The host's CPU is not Lambda's: milliseconds differ by the two CPUs' speed ratio, ratios between builds hold.",
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/environment.ts
+
+
 
 
 
@@ -93350,6 +94024,11 @@ const MAX_LINE_CHARS = 256 * 1024;
  * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
  */
 const FLUSH_WAIT_MS = 1000;
+/**
+ * How long the model clock waits for every thread of an environment to sleep before it reads the
+ * end of an invocation (a running thread's count lags by up to a scheduler tick).
+ */
+const SETTLE_LIMIT_MS = 20;
 const now = () => performance.now();
 function errorDocument(errorType, errorMessage) {
     return Buffer.from(JSON.stringify({ errorType, errorMessage }));
@@ -93371,6 +94050,8 @@ class ExecutionEnvironment {
     freeze;
     limits;
     spawnedAt = now();
+    /** The lasting CPU speed factor of this environment (1 without an environment spread). */
+    speedFactor;
     initDurationMs;
     initBilled = false;
     initFailure;
@@ -93393,11 +94074,8 @@ class ExecutionEnvironment {
         this.spec = spec;
         this.services = services;
         this.logStream = logStreamName(spec.version, this.id, new Date());
+        this.speedFactor = services.throttle.drawSpeedFactor();
         this.exited = new Promise((resolve) => (this.markExited = resolve));
-    }
-    /** The lasting CPU speed factor of this environment (1 without an environment spread or throttling). */
-    get speedFactor() {
-        return this.cpuQuota?.speedFactor ?? 1;
     }
     /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
     static async start(spec, services) {
@@ -93470,8 +94148,9 @@ class ExecutionEnvironment {
     async boot() {
         const { spec, services } = this;
         this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
-        const { api, address } = await RuntimeApi.start({
-            nextRequested: (at) => this.onNextRequested(at),
+        const { api, address } = await RuntimeApi.start(services.callers, {
+            nextRequested: (at, waitedNs) => this.onNextRequested(at, waitedNs),
+            delivering: () => this.onDelivering(),
             delivered: (event, handedAt) => this.onDelivered(event, handedAt),
             idle: () => this.freeze?.freeze(),
             response: (requestId, body) => this.onResult(requestId, { body }),
@@ -93506,7 +94185,8 @@ class ExecutionEnvironment {
             return;
         }
         this.cgroup = services.cgroups.createGroup();
-        this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
+        if (services.clock === 'wall')
+            this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb, this.speedFactor);
         this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
             spec.codeDirectory,
             services.clients.directory,
@@ -93539,6 +94219,8 @@ class ExecutionEnvironment {
             stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
             detached: true,
         });
+        if (child.pid)
+            api.answerOnly({ pid: child.pid, ...(this.identity ? { uid: this.identity.uid } : {}) });
         const variables = child.stdio[VARIABLES_FD];
         variables?.on('error', () => undefined);
         variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
@@ -93600,21 +94282,72 @@ class ExecutionEnvironment {
             AWS_SESSION_TOKEN: 'local-lambda',
         };
     }
-    /** INIT, or the invocation in flight, ends when the runtime asks for the next event. */
-    onNextRequested(at) {
-        if (this.initDurationMs === undefined) {
-            this.initDurationMs = at - this.spawnedAt;
+    /**
+     * INIT, or the invocation in flight, ends when the runtime asks for the next event. The model
+     * clock reads the environment's threads once they all sleep; no event is handed over before.
+     */
+    onNextRequested(at, waitedNs) {
+        const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
+        if (initEnds)
             clearTimeout(this.initTimer);
-            this.cpuQuota?.refill();
+        const running = this.running;
+        const result = running?.result;
+        if (this.services.clock === 'wall' || !this.child?.pid) {
+            if (initEnds) {
+                this.initDurationMs = at - this.spawnedAt;
+                this.cpuQuota?.refill();
+            }
+            else if (running && result)
+                this.end(running, result, at);
             return;
         }
-        const result = this.running?.result;
-        if (!result)
+        if (!initEnds && !(running && result))
             return;
+        const pid = this.child.pid;
+        return this.settledThreads(pid).then((threads) => {
+            const wallNs = (at - (initEnds ? this.spawnedAt : (running?.deliveredAt ?? at))) * 1e6;
+            const activity = activityBetween(initEnds ? new Map() : (running?.threadsAtStart ?? new Map()), threads, pid, {
+                ...(waitedNs === undefined ? {} : { reportedNs: Math.min(waitedNs, wallNs) }),
+                wallNs,
+            });
+            if (initEnds)
+                this.initDurationMs = this.modelled(activity, true);
+            else if (running && result)
+                this.end(running, result, at, this.modelled(activity, false));
+        });
+    }
+    modelled(activity, init) {
+        return modelDurationMs(activity, { memoryMb: this.spec.memoryMb, speedFactor: this.speedFactor, boosted: init });
+    }
+    /**
+     * The invocation's result stands, unless the model clock says that Lambda would have run out of
+     * time before it: then it is a timeout, as Lambda would report it, and the environment goes.
+     */
+    end(running, result, at, modelledMs) {
+        if (this.running !== running)
+            return;
+        if (modelledMs !== undefined && modelledMs > this.spec.timeoutS * 1000) {
+            this.onTimeout();
+            return;
+        }
+        if (modelledMs !== undefined)
+            running.modelledMs = modelledMs;
         if ('failure' in result)
             this.finish(result.failure, undefined, true, at);
         else
             this.finish(undefined, result.body, true, at);
+    }
+    /** The environment's threads once none is on a CPU or waiting for one, or after SETTLE_LIMIT_MS. */
+    async settledThreads(pid) {
+        const deadline = now() + SETTLE_LIMIT_MS;
+        while (anyThreadRunnable(pid) && now() < deadline)
+            await new Promise((resume) => setTimeout(resume, 1));
+        return snapshotThreads(pid);
+    }
+    onDelivering() {
+        const pid = this.child?.pid;
+        if (this.services.clock === 'model' && this.running && pid)
+            this.running.threadsAtStart = snapshotThreads(pid);
     }
     onDelivered(event, handedAt) {
         if (this.running?.request.requestId !== event.requestId)
@@ -93775,7 +94508,7 @@ class ExecutionEnvironment {
         this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
             if (this.finishing === running)
                 this.finishing = undefined;
-            const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
+            const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
             // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
             const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined
                 ? Math.max(measured, this.spec.timeoutS * 1000)
@@ -93887,18 +94620,24 @@ function runnableByOthers(program) {
 
 /**
  * Environments grouped by what they run (function, version, revision). An idle one is reused;
- * when none is idle a new one starts, up to the account's concurrency, as Lambda scales.
+ * when none is idle a new one starts, up to the account's concurrency, as Lambda scales, and
+ * while the tmpfs of all environments fit the service's budget: their memory is the host's.
  */
 class EnvironmentPool {
     services;
     options;
+    packages;
     pooled = new Set();
-    retiring = new Set();
+    /** Environments stopping, with what their tmpfs holds until they have. */
+    retiring = new Map();
     starting = 0;
+    /** The tmpfs footprint of every environment starting, alive or stopping, in MB. */
+    heldMb = 0;
     stopped = false;
-    constructor(services, options) {
+    constructor(services, options, packages) {
         this.services = services;
         this.options = options;
+        this.packages = packages;
     }
     get size() {
         return this.pooled.size;
@@ -93924,17 +94663,30 @@ class EnvironmentPool {
         if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
             throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
         }
+        const footprintMb = this.services.limits.footprintMb(spec.ephemeralStorageMb);
+        const gone = () => {
+            this.heldMb -= footprintMb;
+            this.packages?.release(spec.codeDirectory);
+        };
         this.starting++;
         let environment;
         try {
-            environment = await ExecutionEnvironment.start(spec, this.services);
+            await this.makeRoom(footprintMb);
+            this.packages?.hold(spec.codeDirectory);
+            try {
+                environment = await ExecutionEnvironment.start(spec, this.services);
+            }
+            catch (error) {
+                gone();
+                throw error;
+            }
         }
         finally {
             this.starting--;
         }
         if (this.stopped) {
             // Started while the service stopped: nothing may outlive it.
-            await environment.retire();
+            await environment.retire().finally(gone);
             throw new LambdaServiceError('ServiceException', 'The service is stopping.');
         }
         const entry = {
@@ -93942,7 +94694,10 @@ class EnvironmentPool {
             key,
             functionName: spec.functionName,
             version: spec.version,
+            codeDirectory: spec.codeDirectory,
+            footprintMb,
             lastUsed: Date.now(),
+            stopping: false,
         };
         this.pooled.add(entry);
         return this.acquired(entry);
@@ -93960,7 +94715,7 @@ class EnvironmentPool {
         this.stopped = true;
         for (const entry of this.pooled)
             this.remove(entry, true);
-        await Promise.all(this.retiring);
+        await Promise.all(this.retiring.keys());
     }
     acquired(entry) {
         let released = false;
@@ -93979,6 +94734,23 @@ class EnvironmentPool {
             },
         };
     }
+    /**
+     * Holds `footprintMb` of the tmpfs budget for a new environment, once environments stopping
+     * (idle ones retired for it, least recently used first) have given back enough; 429 when even
+     * retiring every idle one would not make room.
+     */
+    async makeRoom(footprintMb) {
+        const budget = this.services.limits.status.tmpBudgetMb;
+        const reclaimable = () => [...this.pooled].filter((entry) => !entry.environment.busy).reduce((sum, entry) => sum + entry.footprintMb, 0) +
+            [...this.retiring.values()].reduce((sum, held) => sum + held, 0);
+        while (this.heldMb + footprintMb > budget) {
+            if (this.heldMb - reclaimable() + footprintMb > budget || (this.retiring.size === 0 && !this.evictIdle())) {
+                throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm and /var/tmp (tmpBudgetMb), and a new one needs ${footprintMb} MB.`, { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+            }
+            await Promise.race(this.retiring.keys());
+        }
+        this.heldMb += footprintMb;
+    }
     /** Makes room for a new environment by retiring the least recently used idle one. */
     evictIdle() {
         let oldest;
@@ -93994,10 +94766,15 @@ class EnvironmentPool {
     remove(entry, stop) {
         clearTimeout(entry.idleTimer);
         this.pooled.delete(entry);
-        if (!stop)
+        if (!stop || entry.stopping)
             return;
-        const done = entry.environment.retire().finally(() => this.retiring.delete(done));
-        this.retiring.add(done);
+        entry.stopping = true;
+        const done = entry.environment.retire().finally(() => {
+            this.retiring.delete(done);
+            this.heldMb -= entry.footprintMb;
+            this.packages?.release(entry.codeDirectory);
+        });
+        this.retiring.set(done, entry.footprintMb);
     }
 }
 
@@ -94015,34 +94792,44 @@ const BUSY_WAIT_MS = 20;
 class EventQueue {
     options;
     waiting = [];
-    timers = new Set();
+    /** Events waiting to be tried again, by their timer. */
+    timers = new Map();
     inFlight = new Set();
-    delayed = 0;
+    heldBytes = 0;
     stopped = false;
     constructor(options) {
         this.options = options;
     }
     /** Events accepted and not yet finished (waiting, running or waiting for a retry). */
     get size() {
-        return this.waiting.length + this.inFlight.size + this.delayed;
+        return this.waiting.length + this.inFlight.size + this.timers.size;
     }
-    enqueue(requestId, run) {
+    /** Payload bytes of the events accepted and not yet finished. */
+    get bytes() {
+        return this.heldBytes;
+    }
+    /** Accepts an event whose payload is `bytes` long, or refuses it as Lambda does when throttled. */
+    enqueue(requestId, bytes, run) {
         if (this.stopped)
             throw new LambdaServiceError('ServiceException', 'The service is stopping.');
-        if (this.size >= this.options.capacity) {
-            throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${this.options.capacity} events; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
-        }
-        this.waiting.push({ requestId, run, attempt: 1 });
+        if (this.size >= this.options.capacity)
+            throw full(`${this.options.capacity} events`);
+        if (this.heldBytes + bytes > this.options.capacityBytes)
+            throw full(`${this.heldBytes} of its ${this.options.capacityBytes} bytes of payloads`);
+        this.heldBytes += bytes;
+        this.waiting.push({ requestId, bytes, run, attempt: 1 });
         this.pump();
     }
     /** Drops what has not started and waits for what runs (it ends when environments stop). */
     async stop() {
         this.stopped = true;
-        this.waiting.length = 0;
-        for (const timer of this.timers)
+        for (const event of this.waiting.splice(0))
+            this.heldBytes -= event.bytes;
+        for (const [timer, event] of this.timers) {
             clearTimeout(timer);
+            this.heldBytes -= event.bytes;
+        }
         this.timers.clear();
-        this.delayed = 0;
         await Promise.all(this.inFlight);
     }
     pump() {
@@ -94069,19 +94856,25 @@ class EventQueue {
             event.attempt++;
             this.later(event, this.options.retryDelayMs * 2 ** (event.attempt - 2));
         }
+        else
+            this.heldBytes -= event.bytes;
     }
     later(event, delayMs) {
-        if (this.stopped)
+        if (this.stopped) {
+            this.heldBytes -= event.bytes;
             return;
-        this.delayed++;
+        }
         const timer = setTimeout(() => {
             this.timers.delete(timer);
-            this.delayed--;
             this.waiting.push(event);
             this.pump();
         }, delayMs);
-        this.timers.add(timer);
+        this.timers.set(timer, event);
     }
+}
+/** Lambda's answer when it cannot take an asynchronous invocation: 429, retry later. */
+function full(holds) {
+    return new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${holds}; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/freezer.ts
@@ -94228,6 +95021,232 @@ class FaultInjector {
     }
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/local-lambda/code-package.ts
+
+
+
+
+
+
+
+const tooLarge = () => invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+/** Compressed input per step: at DEFLATE's best ratio (~1:1032) one step inflates to about 4 MB. */
+const INFLATE_STEP_BYTES = 4096;
+/**
+ * Writes one entry to `fd`, inflating a few kilobytes at a time and counting as it goes, so an
+ * entry that inflates past what it declared or past the package's budget stops there: a zip bomb
+ * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
+ */
+async function extractEntry(zip, entry, fd, budget, turn) {
+    if (entry.flags & 0x1)
+        throw new CorruptZip(`${entry.name} is encrypted`);
+    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
+        throw new CorruptZip(`${entry.name} needs ZIP64`);
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const at = entry.localOffset;
+    if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50)
+        throw new CorruptZip(`${entry.name}: no local header`);
+    const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+    if (start + entry.compressedSize > zip.length)
+        throw new CorruptZip(`${entry.name} runs past the end of the archive`);
+    const data = zip.subarray(start, start + entry.compressedSize);
+    let written = 0;
+    const write = (chunk) => {
+        written += chunk.length;
+        if (written > budget)
+            throw tooLarge();
+        if (written > entry.size)
+            throw new CorruptZip(`${entry.name} inflates past its declared size`);
+        (0,external_node_fs_.writeSync)(fd, chunk);
+    };
+    if (entry.method === 0)
+        write(data);
+    else if (entry.method === 8) {
+        const inflate = new Inflate((chunk) => write(chunk));
+        for (let offset = 0; offset < data.length; offset += INFLATE_STEP_BYTES) {
+            inflate.push(data.subarray(offset, offset + INFLATE_STEP_BYTES), offset + INFLATE_STEP_BYTES >= data.length);
+            await turn();
+        }
+        if (data.length === 0)
+            inflate.push(data, true);
+    }
+    else
+        throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
+    if (written !== entry.size)
+        throw new CorruptZip(`${entry.name} inflated to ${written} bytes, not the ${entry.size} it declared`);
+    return written;
+}
+function safeTarget(root, name) {
+    const normalized = (0,external_node_path_.normalize)(name);
+    if ((0,external_node_path_.isAbsolute)(normalized) || normalized.split(external_node_path_.sep).includes('..')) {
+        throw new Error(`entry ${name} points outside the package`);
+    }
+    return (0,external_node_path_.join)(root, normalized);
+}
+const unzipError = () => invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
+/** How long unpacking holds the event loop at a time: other requests are answered in between. */
+const SLICE_MS = 10;
+function slicer() {
+    let since = performance.now();
+    return async () => {
+        if (performance.now() - since < SLICE_MS)
+            return;
+        await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+        since = performance.now();
+    };
+}
+/** What names a package before it is unpacked: its digest, and where it goes under `codeRoot`. */
+function identifyPackage(zip, codeRoot) {
+    if (zip.length > MAX_ZIP_UPLOAD_BYTES) {
+        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_ZIP_UPLOAD_BYTES} bytes for the CreateFunction operation`);
+    }
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(zip);
+    const sha256 = digest.copy().digest('base64');
+    const directory = (0,external_node_path_.join)(codeRoot, digest.digest('hex'));
+    return { sha256, size: zip.length, directory, zipFile: `${directory}.zip` };
+}
+/**
+ * Checks and unpacks a package into its directory, unless it is there already, and keeps the zip
+ * beside it. Throws Lambda's InvalidParameterValueException for anything Lambda itself would
+ * refuse: a corrupt archive, or one whose declared or actual unzipped size passes 250 MB (checked
+ * while inflating). The work goes in slices of the event loop, so a package of 65,535 small
+ * entries or of 250 MB holds up no other request for long.
+ */
+async function unpackCode(zip, pkg) {
+    const { directory } = pkg;
+    if ((0,external_node_fs_.existsSync)(directory))
+        return;
+    let entries;
+    try {
+        entries = readCentralDirectory(zip);
+    }
+    catch {
+        throw unzipError();
+    }
+    if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES)
+        throw tooLarge();
+    const staging = `${directory}.partial-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    const turn = slicer();
+    try {
+        (0,external_node_fs_.mkdirSync)(staging, { recursive: true });
+        let written = 0;
+        for (const entry of entries) {
+            await turn();
+            const target = safeTarget(staging, entry.name);
+            if (entry.name.endsWith('/')) {
+                (0,external_node_fs_.mkdirSync)(target, { recursive: true });
+                continue;
+            }
+            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(target), { recursive: true });
+            const fd = (0,external_node_fs_.openSync)(target, 'w');
+            try {
+                written += await extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written, turn);
+            }
+            finally {
+                (0,external_node_fs_.closeSync)(fd);
+            }
+            if (entry.mode & 0o777)
+                (0,external_node_fs_.chmodSync)(target, entry.mode & 0o777);
+        }
+        (0,external_node_fs_.writeFileSync)(`${staging}.zip`, zip);
+        (0,external_node_fs_.renameSync)(`${staging}.zip`, pkg.zipFile);
+        (0,external_node_fs_.renameSync)(staging, directory);
+    }
+    catch (error) {
+        (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
+        (0,external_node_fs_.rmSync)(`${staging}.zip`, { force: true });
+        if (error instanceof LambdaServiceError)
+            throw error;
+        // A concurrent upload of the same content may have won the rename; its copy is as good.
+        if (!(0,external_node_fs_.existsSync)(directory))
+            throw unzipError();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/package-store.ts
+
+
+
+
+/**
+ * The unpacked packages under the service's code root, each kept while something holds it: a
+ * version of a function, an environment running it, an upload in progress. When the last hold
+ * goes, its directory and zip go too, so deleted functions give back their disk.
+ */
+class PackageStore {
+    root;
+    onRemove;
+    holds = new Map();
+    removed = 0;
+    constructor(root, 
+    /** Told when a package's directory is gone, so what was set up for it can go too. */
+    onRemove = () => undefined) {
+        this.root = root;
+        this.onRemove = onRemove;
+    }
+    /** Packages held now. */
+    get size() {
+        return this.holds.size;
+    }
+    /** Unpacks `zip` (or finds it unpacked) and holds it once for the caller, who must release it. */
+    async add(zip) {
+        const pkg = identifyPackage(zip, this.root);
+        // Held before the first await, so a delete of other functions with the same code meanwhile
+        // cannot remove what this upload is about to use.
+        this.hold(pkg.directory);
+        try {
+            await unpackCode(zip, pkg);
+        }
+        catch (error) {
+            this.release(pkg.directory);
+            throw error;
+        }
+        return pkg;
+    }
+    hold(directory) {
+        this.holds.set(directory, (this.holds.get(directory) ?? 0) + 1);
+    }
+    release(directory) {
+        const holds = (this.holds.get(directory) ?? 0) - 1;
+        if (holds > 0) {
+            this.holds.set(directory, holds);
+            return;
+        }
+        this.holds.delete(directory);
+        this.remove(directory);
+    }
+    /**
+     * Moved aside at once (a new upload of the same code then unpacks afresh) and deleted by `rm`
+     * in a process of its own: a package of 65,535 files takes a while, and Node's own recursive
+     * removal would start an unlink for every file at once, in the service's memory.
+     */
+    remove(directory) {
+        (0,external_node_fs_.rmSync)(`${directory}.zip`, { force: true });
+        const leaving = `${directory}.removing-${++this.removed}`;
+        try {
+            (0,external_node_fs_.renameSync)(directory, leaving);
+        }
+        catch {
+            return; // Never unpacked (a refused upload) or already gone.
+        }
+        this.onRemove(directory);
+        try {
+            const rm = (0,external_node_child_process_.spawn)(systemProgram('rm'), ['-rf', '--', leaving], {
+                stdio: 'ignore',
+                cwd: '/',
+                env: { PATH: SYSTEM_PATH },
+            });
+            rm.on('error', () => undefined);
+            rm.unref();
+        }
+        catch {
+            // No rm here: the reaper removes the code root with the service.
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/reaper.ts
 
 /**
@@ -94367,6 +95386,144 @@ class Reaper {
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-callers.ts
+
+
+
+/**
+ * An IPv4 address (or an IPv4-mapped IPv6 one) of /proc/net/tcp{,6}, dotted; undefined for any
+ * other IPv6 address, which never reaches a Runtime API (they listen on 127.0.0.1). The kernel
+ * prints each 32-bit word in the host's byte order.
+ */
+function decodeAddress(hex, littleEndian) {
+    if (!/^(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{32})$/.test(hex))
+        return undefined;
+    const bytes = [];
+    for (let word = 0; word < hex.length; word += 8) {
+        const inWord = [0, 2, 4, 6].map((at) => Number.parseInt(hex.slice(word + at, word + at + 2), 16));
+        bytes.push(...(littleEndian ? inWord.reverse() : inWord));
+    }
+    if (bytes.length === 4)
+        return bytes.join('.');
+    const mapped = bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+    return mapped ? bytes.slice(12).join('.') : undefined;
+}
+function sameEnd(field, end, littleEndian) {
+    const [address, port] = (field ?? '').split(':');
+    return (address !== undefined &&
+        port !== undefined &&
+        /^[0-9A-Fa-f]{4}$/.test(port) &&
+        Number.parseInt(port, 16) === end.port &&
+        decodeAddress(address, littleEndian) === end.address.replace(/^::ffff:/i, ''));
+}
+/**
+ * The socket whose own end is `local` and whose peer is `remote`, in the text of /proc/net/tcp or
+ * /proc/net/tcp6 (`sl local_address rem_address st queues timer retrnsmt uid timeout inode ...`).
+ */
+function findSocket(table, local, remote, littleEndian = (0,external_node_os_.endianness)() === 'LE') {
+    for (const line of table.split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        if (!sameEnd(fields[1], local, littleEndian) || !sameEnd(fields[2], remote, littleEndian))
+            continue;
+        const uid = Number(fields[7]);
+        const inode = Number(fields[9]);
+        if (Number.isInteger(uid) && Number.isInteger(inode))
+            return { uid, inode };
+    }
+    return undefined;
+}
+function kernelSocket(local, remote) {
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        let text;
+        try {
+            text = (0,external_node_fs_.readFileSync)(table, 'latin1');
+        }
+        catch {
+            continue;
+        }
+        const found = findSocket(text, local, remote);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+const denied = (error) => ['EACCES', 'EPERM'].includes(error.code ?? '');
+/** Whether a process of the tree under `root` holds the socket; 'unreadable' when this process may not look. */
+function heldInTree(inode, root) {
+    const link = `socket:[${inode}]`;
+    let unreadable = false;
+    for (const pid of processTree(root)) {
+        let descriptors;
+        try {
+            descriptors = (0,external_node_fs_.readdirSync)(`/proc/${pid}/fd`);
+        }
+        catch (error) {
+            unreadable ||= denied(error);
+            continue;
+        }
+        for (const descriptor of descriptors) {
+            try {
+                if ((0,external_node_fs_.readlinkSync)(`/proc/${pid}/fd/${descriptor}`) === link)
+                    return 'held';
+            }
+            catch (error) {
+                unreadable ||= denied(error);
+            }
+        }
+    }
+    return unreadable ? 'unreadable' : 'absent';
+}
+/** Why this host cannot tell who is at the other end of a loopback connection, or undefined. */
+function kernelTablesUnavailable() {
+    if (process.platform !== 'linux')
+        return `this host runs ${process.platform}, not Linux, and has no /proc`;
+    try {
+        (0,external_node_fs_.readFileSync)('/proc/net/tcp');
+        (0,external_node_fs_.readdirSync)('/proc/self/fd');
+    }
+    catch {
+        return 'this process cannot read /proc/net/tcp and /proc/<pid>/fd';
+    }
+    if (!(0,external_node_fs_.existsSync)(`/proc/self/task/${process.pid}/children`))
+        return "this kernel does not list a process's children in /proc";
+    return undefined;
+}
+/** Decides, once per connection, whether its peer is the environment's own runtime. */
+class RuntimeCallerCheck {
+    status;
+    /** `unavailable`: why the host cannot check (found out by default), for hosts without /proc. */
+    constructor(unavailable = kernelTablesUnavailable()) {
+        this.status = unavailable
+            ? {
+                enabled: false,
+                statement: `Each environment's Runtime API does NOT check which process calls it (${unavailable}): a local process that finds its port can take that environment's invocations; only browser origins and foreign Host names are refused.`,
+            }
+            : {
+                enabled: true,
+                statement: "Each environment's Runtime API answers only its own runtime's processes (and user, where environments are isolated), by the kernel's socket tables; browser origins and foreign Host names are refused.",
+            };
+    }
+    /** Whether the peer of `connection` is `runtime` or one of its descendants. */
+    admits(connection, runtime) {
+        if (!this.status.enabled)
+            return true;
+        const { localAddress, localPort, remoteAddress, remotePort } = connection;
+        if (!runtime || !localAddress || !localPort || !remoteAddress || !remotePort)
+            return false;
+        // The peer's own end is the remote end seen from here.
+        const peer = kernelSocket({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort });
+        if (!peer || peer.inode === 0)
+            return false;
+        if (runtime.uid !== undefined && peer.uid !== runtime.uid)
+            return false;
+        const held = heldInTree(peer.inode, runtime.pid);
+        // A root service without CAP_SYS_PTRACE (a container's default) may not read another user's
+        // descriptors; an isolated environment's user is its alone, so that user having made the
+        // socket decides.
+        return held === 'held' || (held === 'unreadable' && runtime.uid !== undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/service-options.ts
 const KINDS = {
     host: 'string',
@@ -94375,11 +95532,14 @@ const KINDS = {
     idleTimeoutMs: 'number',
     maxEnvironments: 'number',
     eventQueueCapacity: 'number',
+    eventQueueBytes: 'number',
     eventRetryDelayMs: 'number',
+    clock: 'string',
     cpuThrottle: 'boolean',
     throttleInit: 'boolean',
     freeze: 'boolean',
     privateTmp: 'boolean',
+    tmpBudgetMb: 'number',
     environmentSpread: 'number',
     faults: 'object',
     nodeBinary: 'string',
@@ -94430,12 +95590,25 @@ function checkServiceOptions(options) {
 
 
 
+
+
+
+/** What the asynchronous invocations waiting may hold: their payloads, not the host's memory. */
+const DEFAULT_EVENT_QUEUE_BYTES = 64 * 1024 * 1024;
 /** Checks the options and builds the service's parts; nothing listens yet. */
 function assembleService(options) {
     checkServiceOptions(options);
     const spread = options.environmentSpread ?? 0;
     if (!(spread >= 0 && spread <= 1))
         throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
+    if (options.tmpBudgetMb !== undefined && !(options.tmpBudgetMb >= MIN_TMP_BUDGET_MB))
+        throw new RangeError(`tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm and /var/tmp), got ${options.tmpBudgetMb}`);
+    if (options.eventQueueBytes !== undefined && !(options.eventQueueBytes >= MAX_ASYNC_PAYLOAD_BYTES))
+        throw new RangeError(`eventQueueBytes must be at least ${MAX_ASYNC_PAYLOAD_BYTES} (one event of the largest payload), got ${options.eventQueueBytes}`);
+    const requestedClock = options.clock ?? 'model';
+    if (!CLOCKS.includes(requestedClock))
+        throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
+    const clock = chooseClock(requestedClock);
     const region = options.region ?? 'us-east-1';
     const faults = new FaultInjector(options.faults);
     const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
@@ -94444,16 +95617,21 @@ function assembleService(options) {
         ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
         ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
     });
-    const controllers = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+    const throttled = options.cpuThrottle !== false && clock.kind === 'wall';
+    const controllers = throttled ? ['cpu', 'freezer', 'pids'] : ['freezer', 'pids'];
     const cgroups = new Cgroups(controllers);
     const throttle = new CpuThrottle(cgroups, {
         disabled: options.cpuThrottle === false,
+        modelClock: clock.kind === 'model',
         throttleInit: options.throttleInit === true,
         environmentSpread: spread,
         seed: faults.current.seed,
     });
     const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
-    const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
+    const limits = new LimitsPolicy(cgroups, {
+        privateTmp: options.privateTmp !== false,
+        ...(options.tmpBudgetMb === undefined ? {} : { tmpBudgetMb: options.tmpBudgetMb }),
+    });
     const reaper = new Reaper();
     // A service killed outright leaves its id claims to the reaper.
     const isolation = new Isolation({
@@ -94467,10 +95645,13 @@ function assembleService(options) {
     reaper.removeOnExit(limits.directory);
     for (const directory of cgroups.directories)
         reaper.removeGroupOnExit(directory);
-    const pool = new EnvironmentPool({ clients, cgroups, throttle, freezer, limits, logs, reaper, isolation }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 });
-    const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
+    const callers = new RuntimeCallerCheck();
+    const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));
+    const pool = new EnvironmentPool({ clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation, callers }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 }, packages);
+    const store = new FunctionStore(region, packages, pool, () => faults.current.updateDelayMs);
     const events = new EventQueue({
         capacity: options.eventQueueCapacity ?? 100_000,
+        capacityBytes: options.eventQueueBytes ?? DEFAULT_EVENT_QUEUE_BYTES,
         concurrency: options.maxEnvironments ?? 64,
         retryDelayMs: options.eventRetryDelayMs ?? 1000,
     });
@@ -94484,11 +95665,13 @@ function assembleService(options) {
         logs,
         clients,
         cgroups,
+        clock,
         throttle,
         freezer,
         limits,
         reaper,
         isolation,
+        callers,
         pool,
         store,
         invoker,
@@ -94611,6 +95794,7 @@ async function runSession(options) {
             config: options.config,
             source: options.source,
             local: options.local,
+            ...(options.localClock ? { localClock: options.localClock } : {}),
             onService: (started) => (service = started),
         }, async ({ config, backend }) => {
             const measured = await runGate({
@@ -94646,7 +95830,11 @@ async function withBackend(options, use) {
         let config = options.config;
         if (options.local) {
             // The service answers for the configuration's region: the gate's clients sign for it.
-            service = await startLocalLambda({ requireAuth: true, ...(config.region ? { region: config.region } : {}) });
+            service = await startLocalLambda({
+                requireAuth: true,
+                ...(config.region ? { region: config.region } : {}),
+                ...(options.localClock ? { clock: options.localClock } : {}),
+            });
             options.onService?.(service);
             config = { ...config, endpoint: service.endpoint };
         }
@@ -94858,6 +96046,7 @@ class ActionLog {
 
 
 
+
 /** The action's input and output names, in one place (they are also in action.yml). */
 const INPUT = {
     config: 'config',
@@ -94865,6 +96054,7 @@ const INPUT = {
     awsRegion: 'aws-region',
     endpoint: 'endpoint',
     backend: 'backend',
+    localClock: 'local-clock',
     failOn: 'fail-on',
     comment: 'comment',
     commentKey: 'comment-key',
@@ -94989,6 +96179,7 @@ function readInputs(get) {
         ...(value(INPUT.awsRegion) ? { region: value(INPUT.awsRegion) } : {}),
         ...(value(INPUT.endpoint) ? { endpoint: value(INPUT.endpoint) } : {}),
         backend: oneOf(INPUT.backend, ['aws', 'local'], 'aws'),
+        ...(value(INPUT.localClock) ? { localClock: oneOf(INPUT.localClock, CLOCKS, 'model') } : {}),
         failOn,
         comment: oneOf(INPUT.comment, COMMENT_MODES, 'always'),
         // A file's comment is keyed by its path; an inline function's by its name, in a form no
@@ -95002,6 +96193,8 @@ function readInputs(get) {
     };
     if (inputs.backend === 'local' && inputs.endpoint)
         problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
+    if (inputs.backend !== 'local' && inputs.localClock)
+        problems.push(`input ${INPUT.localClock}: sets the clock of the local service, which backend ${inputs.backend} does not start; leave it empty or set ${INPUT.backend}: local`);
     if (problems.length)
         throw new ConfigError('the action inputs', problems);
     return inputs;
@@ -95168,6 +96361,7 @@ const reportSchema = looseObject({
         statement: schemas_string(),
         hostArchitecture: architecture.optional(),
         limitations: array(schemas_string()).optional(),
+        clock: looseObject({ kind: schemas_enum(['model', 'wall']), statement: schemas_string() }).optional(),
     }),
     settings: looseObject({
         confidence: report_schema_num,
@@ -95418,6 +96612,37 @@ async function buildBoth(request) {
     const candidate = outputOf(request.repository, request.output, 'candidate', request.command);
     return { candidate, baseline };
 }
+/**
+ * The configuration as read before the builds, with each build's output where its checkout stood
+ * in (a function's build-output inside it): everything else (the config itself, the payload files)
+ * was read before any of the pull request's code ran, and is not read again.
+ */
+function withBuildOutputs(config, checkouts, builds) {
+    const swap = (fn, build, where) => {
+        const location = fn[build];
+        const inside = fn.buildOutput ?? '';
+        if (location.kind !== 'directory' || location.path !== (0,external_node_path_.join)(checkouts[build], inside))
+            return location;
+        const path = (0,external_node_path_.join)(builds[build], inside);
+        const stats = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+        if (stats?.isDirectory())
+            return { kind: 'directory', path };
+        if (stats && path.endsWith('.zip'))
+            return { kind: 'zip', path };
+        const subject = fn.buildOutput ? `${where}.build-output: ${fn.buildOutput}` : `input ${INPUT.buildOutput}`;
+        throw new ConfigError('the action inputs', [
+            `${subject}: ${path} (the ${build}'s) ${stats ? 'must be a directory or a .zip file' : 'does not exist after the build'}`,
+        ]);
+    };
+    return {
+        ...config,
+        functions: config.functions.map((fn, i) => ({
+            ...fn,
+            candidate: swap(fn, 'candidate', `functions[${i}]`),
+            baseline: swap(fn, 'baseline', `functions[${i}]`),
+        })),
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/action/state.ts
 /** The name under which the main step tells the post step where its cleanup state is. */
@@ -95578,33 +96803,6 @@ function inActionWords(problem, inputs) {
     return problem.replace(/; did you mean --config (.+)\?$/, `; did you mean ${INPUT.config}: $1?`);
 }
 /**
- * The configuration as read before the builds, with each build's output where its checkout stood
- * in: everything else (the config itself, the payload files) was read before any of the pull
- * request's code ran, and is not read again.
- */
-function withBuildOutputs(config, checkouts, builds) {
-    const swap = (location, build) => {
-        if (location.kind !== 'directory' || location.path !== checkouts[build])
-            return location;
-        const path = builds[build];
-        if ((0,external_node_fs_.statSync)(path).isDirectory())
-            return { kind: 'directory', path };
-        if (path.endsWith('.zip'))
-            return { kind: 'zip', path };
-        throw new ConfigError('the action inputs', [
-            `input ${INPUT.buildOutput}: ${path} (the ${build}'s) must be a directory or a .zip file`,
-        ]);
-    };
-    return {
-        ...config,
-        functions: config.functions.map((fn) => ({
-            ...fn,
-            candidate: swap(fn.candidate, 'candidate'),
-            baseline: swap(fn.baseline, 'baseline'),
-        })),
-    };
-}
-/**
  * A report file comes from the pull request's own run and can say anything: its link to "the
  * workflow run" is kept only when it points at a run of this repository on this GitHub.
  */
@@ -95620,7 +96818,7 @@ function withoutForeignRunLink(report, context, env) {
 async function publish(report, inputs, context, reportPath, log) {
     try {
         await summary
-            .addRaw(renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, limit: SUMMARY_LIMIT }))
+            .addRaw(renderMarkdown(report, { ...commentOptions(inputs, context), limit: SUMMARY_LIMIT }))
             .write();
     }
     catch (error) {
@@ -95647,6 +96845,10 @@ async function publish(report, inputs, context, reportPath, log) {
 function commentIdentity(inputs, context) {
     return { key: inputs.commentKey, ...(context.workflow ? { workflow: context.workflow } : {}) };
 }
+/** What the comment and the job summary are rendered with: the comment's identity, charts, the accept label. */
+function commentOptions(inputs, context) {
+    return { ...commentIdentity(inputs, context), charts: true, acceptLabel: inputs.acceptedRegressionLabel };
+}
 async function comment(report, inputs, context, reportPath, log) {
     const issueNumber = inputs.prNumber ?? report.github?.pullRequest ?? context.pullRequest;
     if (inputs.comment === 'never' || issueNumber === undefined)
@@ -95657,7 +96859,7 @@ async function comment(report, inputs, context, reportPath, log) {
     }
     try {
         const octokit = getOctokit(inputs.githubToken);
-        const body = (previous) => renderMarkdown(report, { ...commentIdentity(inputs, context), charts: true, ...(previous ? { previous } : {}) });
+        const body = (previous) => renderMarkdown(report, { ...commentOptions(inputs, context), ...(previous ? { previous } : {}) });
         const result = await upsertStickyComment(octokit, { owner: context.owner, repo: context.repo, issueNumber, ...commentIdentity(inputs, context) }, body, report.verdict, inputs.comment);
         log.info(`PR comment: ${result.action}${result.url ? ` (${result.url})` : ''}`);
         if (result.url)
@@ -95833,6 +97035,7 @@ async function main_run(env = process.env) {
             config,
             source: inputs.inline ? 'the action inputs' : inputs.config,
             local: inputs.backend === 'local',
+            ...(inputs.localClock ? { localClock: inputs.localClock } : {}),
             stateFile,
             redactor,
             // One line each: a newline in what a function said could start a workflow command.

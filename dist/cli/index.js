@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9203);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2782);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9203:
+/***/ 2782:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34895,6 +34895,13 @@ class ConfigError extends Error {
         this.problems = problems;
         this.name = 'ConfigError';
     }
+}
+/** A value as a problem quotes it: JSON, cut short past 60 characters. */
+function shown(value) {
+    const text = JSON.stringify(value);
+    if (text === undefined)
+        return String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 ;// CONCATENATED MODULE: ./src/random.ts
@@ -34979,6 +34986,222 @@ class FaultInjector {
     killThisInvocation() {
         return this.options.killRate > 0 && this.random() < this.options.killRate;
     }
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-launch.ts
+
+
+/**
+ * Where the service's own set-up finds its programs. Never the function's PATH nor the
+ * service's: the set-up runs as root, and a directory a function can write to must not be on it.
+ */
+const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+/** The file descriptor on which an environment's first process receives the runtime's variables. */
+const VARIABLES_FD = 4;
+/** The absolute path of a system program, found on SYSTEM_PATH. */
+function systemProgram(name) {
+    for (const directory of SYSTEM_PATH.split(':')) {
+        const path = (0,external_node_path_.join)(directory, name);
+        try {
+            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+            return path;
+        }
+        catch {
+            // Not here.
+        }
+    }
+    throw new Error(`${name} was not found in ${SYSTEM_PATH}`);
+}
+/**
+ * The whole environment of the set-up steps (enrolment, mounts, dropping privileges): a fixed PATH,
+ * the C locale and the environment's marker (the reaper finds its processes by it). No variable of
+ * the function is among them, so none (PATH, LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, IFS ...) can
+ * change how a program run as root behaves.
+ */
+function setUpVariables(marker) {
+    return { PATH: SYSTEM_PATH, LC_ALL: 'C', [marker[0]]: marker[1] };
+}
+/**
+ * The last step, run as the environment's user: it reads the runtime's variables from
+ * VARIABLES_FD, closes it, enters the code directory and becomes the runtime. The variables travel
+ * on a pipe, not on a command line, where any local user could read them in /proc.
+ */
+function handOver(runtime, taskRoot) {
+    const script = [
+        `variables=$(${systemProgram('cat')} <&${VARIABLES_FD}) || exit 126`,
+        `exec ${VARIABLES_FD}<&-`,
+        'cd -- "$1" || exit 126',
+        'shift',
+        'eval "$variables" || exit 126',
+        'exec "$@"',
+    ].join('\n');
+    return [systemProgram('sh'), ['-c', script, 'lambda-runtime', taskRoot, runtime[0], ...runtime[1]]];
+}
+/** The runtime's variables as the shell statements handOver evaluates. */
+function variablesScript(variables) {
+    const lines = [];
+    for (const [key, value] of Object.entries(variables)) {
+        if (value === undefined)
+            continue;
+        // Lambda's key pattern; the service refuses others at CreateFunction, so this is a backstop.
+        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key))
+            throw new Error(`not a valid environment variable name: ${key}`);
+        lines.push(`export ${key}='${value.replaceAll("'", "'\\''")}'`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
+
+
+
+
+
+/** Lambda's cap on processes and threads per execution environment. */
+const MAX_PROCESSES = 1024;
+/**
+ * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
+ * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
+ * still works but leaves nothing for another environment, nor on the host.
+ */
+const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
+const OTHER_PLACE_MB = 64;
+/** The smallest /tmp budget: one environment of Lambda's smallest EphemeralStorage, with its other places. */
+const MIN_TMP_BUDGET_MB = 512 + OTHER_TEMPORARY_PLACES.length * OTHER_PLACE_MB;
+/**
+ * What all environments' tmpfs may hold together when not told: the host's memory, at most 16 GB.
+ * The budget counts each tmpfs at its size, not at what is written, so it must leave room for the
+ * gate's default 4 environment pairs (8 environments of 640 MB) on a 7 GB hosted runner; a single
+ * function still cannot fill more than its own /tmp.
+ */
+function defaultTmpBudgetMb() {
+    return Math.max(MIN_TMP_BUDGET_MB, Math.min(16384, Math.floor((0,external_node_os_.totalmem)() / 1024 / 1024)));
+}
+/**
+ * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
+ * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
+ * of that size, the function's code and the runtime clients bound into it read-only, and it
+ * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
+ * own, removed with it, and the statement says that the size is not enforced.
+ */
+class LimitsPolicy {
+    status;
+    /** Where the environments' /tmp directories live; removed with the service. */
+    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
+    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
+    otherPlaces = OTHER_TEMPORARY_PLACES.filter((place) => (0,external_node_fs_.existsSync)(place));
+    counter = 0;
+    constructor(cgroups, options = {}) {
+        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
+        const processCap = cgroups.version('pids') !== undefined;
+        const budget = options.tmpBudgetMb ?? defaultTmpBudgetMb();
+        const tmp = privateTmp
+            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it. These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
+            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
+        const cap = processCap
+            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
+            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
+        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
+        this.status = {
+            privateTmp,
+            ephemeralStorageEnforced: privateTmp,
+            processCap,
+            tmpBudgetMb: privateTmp ? budget : 0,
+            statement: `${tmp} ${cap}`,
+            limitations,
+        };
+    }
+    /**
+     * How much of the host's memory an environment's tmpfs may take at most, in MB: what it counts
+     * against `tmpBudgetMb`. Nothing where /tmp is not a tmpfs of the service's.
+     */
+    footprintMb(storageMb) {
+        return this.status.privateTmp ? this.tmpSizeMb(storageMb) + this.otherPlaces.length * OTHER_PLACE_MB : 0;
+    }
+    /** An environment's /tmp: its EphemeralStorage, cut to what the budget leaves beside its other places. */
+    tmpSizeMb(storageMb) {
+        return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - this.otherPlaces.length * OTHER_PLACE_MB);
+    }
+    /**
+     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
+     * must still see (its code, the runtime clients); they are bound read-only into the private one.
+     */
+    forEnvironment(group, storageMb, visible) {
+        if (this.status.processCap)
+            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
+        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
+        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
+        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
+        if (!this.status.privateTmp) {
+            return {
+                variables: { TMPDIR: directory },
+                wrap: (command, procsFiles) => enrolThen(command, procsFiles, []),
+                remove,
+            };
+        }
+        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
+        const mount = systemProgram('mount');
+        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
+        // over /tmp as a whole, all inside a mount namespace of the environment's own.
+        const steps = [
+            `${mount} -t tmpfs -o size=${this.tmpSizeMb(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
+            ...binds.flatMap((path) => {
+                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
+                return [
+                    `${systemProgram('mkdir')} -p ${inside}`,
+                    `${mount} --bind ${quote(path)} ${inside}`,
+                    `${mount} -o remount,bind,ro ${inside}`,
+                ];
+            }),
+            `${mount} --move ${quote(directory)} /tmp`,
+            // Code also writes to these by name; each environment gets its own, gone with it.
+            ...this.otherPlaces.map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
+        ];
+        return {
+            variables: {},
+            wrap: (command, procsFiles) => {
+                const [file, args] = enrolThen(command, procsFiles, steps);
+                return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
+            },
+            remove,
+        };
+    }
+    dispose() {
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+}
+/**
+ * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
+ * becomes the runtime, so everything from INIT on is inside the limits.
+ */
+function enrolThen(command, procsFiles, steps) {
+    if (procsFiles.length === 0 && steps.length === 0)
+        return command;
+    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
+        .map((step) => `${step} || exit 126`)
+        .join('\n');
+    return [systemProgram('sh'), ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
+}
+function quote(text) {
+    return `'${text.replaceAll("'", "'\\''")}'`;
+}
+function canMountPrivateTmp() {
+    let probe;
+    try {
+        probe = (0,external_node_child_process_.spawnSync)(systemProgram('unshare'), ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'], { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } });
+    }
+    catch {
+        return false;
+    }
+    return probe.status === 0;
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -35078,10 +35301,4752 @@ function refuseContentType(contentType, expects) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/model/lambda-environment.ts
+/**
+ * Variables Lambda sets itself: CreateFunction and UpdateFunctionConfiguration refuse a function
+ * whose environment names any of them (InvalidParameterValueException).
+ */
+const RESERVED_VARIABLES = new Set([
+    '_HANDLER',
+    '_X_AMZN_TRACE_ID',
+    'AWS_DEFAULT_REGION',
+    'AWS_REGION',
+    'AWS_EXECUTION_ENV',
+    'AWS_LAMBDA_FUNCTION_NAME',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    'AWS_LAMBDA_FUNCTION_VERSION',
+    'AWS_LAMBDA_INITIALIZATION_TYPE',
+    'AWS_LAMBDA_LOG_GROUP_NAME',
+    'AWS_LAMBDA_LOG_STREAM_NAME',
+    'AWS_ACCESS_KEY',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_LAMBDA_RUNTIME_API',
+    'LAMBDA_TASK_ROOT',
+    'LAMBDA_RUNTIME_DIR',
+]);
+/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
+const VARIABLES_LIMIT_BYTES = 4096;
+/** What a function's variables count toward Lambda's limit: the bytes of every name and value. */
+function variablesBytes(variables) {
+    return Object.entries(variables).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+}
+/**
+ * The variables the gate sets on every version it publishes, beside the function's own. They also
+ * keep identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
+ */
+function gateVariables(build, variantId, label) {
+    return {
+        LAMBDA_PERF_GATE_BUILD: build,
+        LAMBDA_PERF_GATE_VARIANT: variantId,
+        LAMBDA_PERF_GATE_ENVIRONMENT: label,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/assert-never.ts
+/**
+ * The default branch of a switch over a closed set (a union of literals): the type checker
+ * refuses the call once a member is added that no case handles, and at run time a value from
+ * outside the set (an unchecked cast, a bad file) fails loudly instead of falling through.
+ */
+function assertNever(value, what = 'value') {
+    throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
+/**
+ * The Node.js runtime client that runs inside each execution environment. It is kept as source
+ * text so that it travels inside the bundled CLI and action; the service writes it to a file at
+ * start. It speaks the Runtime API the way AWS's own Node.js runtime does: handler `file.export`,
+ * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
+ */
+const NODE_BOOTSTRAP = String.raw `'use strict';
+const net = require('node:net');
+const { Writable } = require('node:stream');
+const { finished } = require('node:stream/promises');
+const { format } = require('node:util');
+const { existsSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+// The service keeps fd 3 open while it lives: end-of-file there (or a broken output pipe) means
+// it is gone, and a runtime without its service exits rather than spin on EPIPE.
+const serviceGone = () => process.exit(1);
+try {
+  const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
+  lifeline.on('data', () => undefined).on('end', serviceGone).on('error', serviceGone);
+  lifeline.unref();
+} catch {
+  // Started without a lifeline (by hand, say): nothing to watch.
+}
+process.stdout.on('error', serviceGone);
+process.stderr.on('error', serviceGone);
+let currentRequestId;
+
+// The service's model clock needs to know how long this thread waited for its own reasons
+// (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
+// the stretches between Runtime API calls (waits for the service are its own, not the
+// function's). Sent with each request for the next event (header in runtime-api.ts).
+let waitedNs = 0n;
+let stretch;
+function threadTimes() {
+  // getrusage brings the kernel's count of this thread's CPU time up to now; schedstat alone
+  // lags by up to a scheduler tick while the thread runs.
+  process.cpuUsage();
+  try {
+    const [cpu, delay] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay)];
+  } catch {
+    return undefined;
+  }
+}
+function ownTimeBegins() {
+  stretch = threadTimes();
+}
+function ownTimeEnds() {
+  const begun = stretch;
+  stretch = undefined;
+  const now = begun && threadTimes();
+  if (!now) return;
+  const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
+  if (waited > 0n) waitedNs += waited;
+}
+ownTimeBegins();
+
+// The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
+// node:http: every invocation runs through here, and its CPU counts against the environment's
+// quota (AWS's own client uses a native HTTP library for the same reason).
+let socket;
+let pending;
+let received = Buffer.alloc(0);
+
+function connect() {
+  socket = net.connect(Number(apiPort), apiHost);
+  socket.setNoDelay(true);
+  socket.on('data', (chunk) => {
+    received = received.length ? Buffer.concat([received, chunk]) : chunk;
+    settle();
+  });
+  socket.on('error', (error) => fail(error));
+  socket.on('close', () => {
+    socket = undefined;
+    fail(new Error('the Runtime API closed the connection'));
+  });
+}
+
+function fail(error) {
+  const waiting = pending;
+  pending = undefined;
+  received = Buffer.alloc(0);
+  if (waiting) waiting.reject(error);
+}
+
+function settle() {
+  if (!pending) return;
+  const end = received.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] || 0);
+  if (received.length < end + 4 + length) return;
+  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
+  received = received.subarray(end + 4 + length);
+  const waiting = pending;
+  pending = undefined;
+  socket.unref();
+  ownTimeBegins();
+  waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+}
+
+// Header values come from user code (an error's name): only printable ASCII goes on the wire.
+const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
+
+function call(method, path, body, headers) {
+  ownTimeEnds();
+  if (path === '/invocation/next') {
+    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs) };
+    waitedNs = 0n;
+  }
+  return new Promise((resolve, reject) => {
+    if (!socket) connect();
+    socket.ref();
+    pending = { resolve, reject };
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+    let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
+    for (const [name, value] of Object.entries(headers || {})) head += name + ': ' + headerValue(value) + '\r\n';
+    socket.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]) : head + '\r\n');
+  });
+}
+
+function patchConsole() {
+  const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
+  for (const [method, level] of Object.entries(levels)) {
+    console[method] = (...args) => {
+      const message = format(...args).replace(/\n/g, '\r');
+      process.stdout.write(new Date().toISOString() + '\t' + currentRequestId + '\t' + level + '\t' + message + '\n');
+    };
+  }
+}
+
+function errorPayload(error) {
+  if (error instanceof Error) {
+    return {
+      errorType: error.name || 'Error',
+      errorMessage: error.message,
+      trace: String(error.stack || '').split('\n'),
+    };
+  }
+  return { errorType: typeof error, errorMessage: String(error), trace: [] };
+}
+
+function typedError(type, message, cause) {
+  const error = new Error(message);
+  error.name = type;
+  if (cause && cause.stack) error.stack = type + ': ' + message + '\n' + cause.stack;
+  return error;
+}
+
+async function loadHandler() {
+  const handlerString = process.env._HANDLER || '';
+  const slash = handlerString.lastIndexOf('/');
+  const match = /^([^.]*)\.(.*)$/.exec(handlerString.slice(slash + 1));
+  if (!match || !match[1] || !match[2]) {
+    throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + handlerString + "'");
+  }
+  const moduleName = handlerString.slice(0, slash + 1) + match[1];
+  const base = join(process.env.LAMBDA_TASK_ROOT, moduleName);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  if (!file) {
+    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  }
+  let namespace;
+  try {
+    // require() is several milliseconds cheaper than the ESM loader, so CommonJS goes that way;
+    // ES modules (.mjs, or .js under "type": "module") go through import().
+    if (file.endsWith('.mjs')) namespace = await import(pathToFileURL(file).href);
+    else {
+      try {
+        namespace = require(file);
+      } catch (error) {
+        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        namespace = await import(pathToFileURL(file).href);
+      }
+    }
+  } catch (error) {
+    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error), error);
+    if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) {
+      throw typedError('Runtime.ImportModuleError', String(error), error);
+    }
+    throw error;
+  }
+  const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
+  let handler = lookup(namespace);
+  if (handler === undefined && namespace.default) handler = lookup(namespace.default);
+  if (typeof handler !== 'function') {
+    throw typedError('Runtime.HandlerNotFound', handlerString + ' is undefined or not exported');
+  }
+  // Node.js 24 and later take a handler of three or more parameters for a callback handler, and
+  // refuse it at INIT.
+  const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+  if (major >= 24 && handler.length >= 3) {
+    throw typedError(
+      'Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
+  }
+  return handler;
+}
+
+// Response streaming, as AWS's runtime offers it: awslambda.streamifyResponse marks a handler
+// (event, responseStream, context) whose writes go to the Runtime API as a chunked response.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+globalThis.awslambda = {
+  streamifyResponse: (handler) => {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+};
+
+function responseStreamFor(requestId) {
+  let answer;
+  const open = () => {
+    if (answer) return;
+    if (!socket) connect();
+    socket.ref();
+    answer = new Promise((resolve, reject) => (pending = { resolve, reject }));
+    socket.write(
+      'POST /2018-06-01/runtime/invocation/' + requestId + '/response HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort +
+        '\r\ntransfer-encoding: chunked\r\nlambda-runtime-function-response-mode: streaming\r\ncontent-type: application/octet-stream' +
+        '\r\ntrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
+    );
+  };
+  const writable = new Writable({
+    write(chunk, encoding, callback) {
+      open();
+      if (chunk.length) socket.write(Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]));
+      callback();
+    },
+    final(callback) {
+      open();
+      socket.write('0\r\n\r\n');
+      callback();
+    },
+  });
+  writable.setContentType = () => undefined;
+  return {
+    writable,
+    opened: () => answer !== undefined,
+    answer: () => answer,
+    // An error after the first bytes travels in the trailers, as AWS's runtime sends it.
+    fail: (error) => {
+      const payload = errorPayload(error);
+      writable.destroy();
+      socket.write(
+        '0\r\nLambda-Runtime-Function-Error-Type: ' + headerValue(payload.errorType) +
+          '\r\nLambda-Runtime-Function-Error-Body: ' + Buffer.from(JSON.stringify(payload)).toString('base64') + '\r\n\r\n',
+      );
+      return answer;
+    },
+  };
+}
+
+async function runStreamingHandler(handler, event, context, requestId) {
+  const stream = responseStreamFor(requestId);
+  try {
+    await handler(event, stream.writable, context);
+    if (!stream.writable.writableEnded) stream.writable.end();
+    await finished(stream.writable);
+  } catch (error) {
+    if (!stream.opened()) throw error;
+    await stream.fail(error);
+    return;
+  }
+  await stream.answer();
+}
+
+// A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
+// (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
+function whenEventLoopEmpty(then) {
+  process.once('beforeExit', () => setImmediate(then));
+}
+
+function runHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const callback = (error, result) => {
+      if (answered) return;
+      answered = true;
+      if (error !== undefined && error !== null) reject(error);
+      else if (context.callbackWaitsForEmptyEventLoop) whenEventLoopEmpty(() => resolve(result));
+      else resolve(result);
+    };
+    context.done = callback;
+    context.succeed = (result) => resolve(result);
+    context.fail = (error) => reject(error);
+    const returned = handler(event, context, callback);
+    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    else if (handler.length < 3) resolve(returned);
+  });
+}
+
+// Tells the service that everything written before it has been written, so it can close the
+// invocation's log without racing the pipe. Written before asking for the next event (where
+// the invocation ends, work left behind included) and before a fatal exit. A pipe may take
+// writes asynchronously, and the environment is frozen once it asks for the next event, so this
+// resolves only when both streams have handed everything to the kernel.
+function flushed(requestId) {
+  const drained = (stream, text) => new Promise((resolve) => stream.write(text, () => resolve()));
+  return Promise.all([drained(process.stderr, ''), drained(process.stdout, '\x1eLPG-FLUSHED ' + requestId + '\n')]);
+}
+
+async function postError(path, error, exiting) {
+  const payload = errorPayload(error);
+  if (currentRequestId) {
+    console.error('Invoke Error', JSON.stringify(payload));
+    if (exiting) await flushed(currentRequestId);
+  }
+  await call('POST', path, JSON.stringify(payload), {
+    'content-type': 'application/json',
+    'lambda-runtime-function-error-type': payload.errorType,
+  });
+}
+
+async function fatal(type, reason, code) {
+  const error = reason instanceof Error ? reason : typedError(type, String(reason));
+  if (reason instanceof Error) error.name = type;
+  try {
+    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error, true);
+    else await postError('/init/error', error, true);
+  } finally {
+    process.exit(code);
+  }
+}
+
+async function main() {
+  patchConsole();
+  process.on('unhandledRejection', (reason) => fatal('Runtime.UnhandledPromiseRejection', reason, 128));
+  process.on('uncaughtException', (error) => fatal(error && error.name ? error.name : 'Error', error, 129));
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (error) {
+    await postError('/init/error', error);
+    process.exit(1);
+  }
+  const env = process.env;
+  for (;;) {
+    if (currentRequestId) await flushed(currentRequestId);
+    const next = await call('GET', '/invocation/next');
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
+    currentRequestId = requestId;
+    const clientContext = next.headers['lambda-runtime-client-context'];
+    const context = {
+      awsRequestId: requestId,
+      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
+      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      clientContext: clientContext ? JSON.parse(Buffer.from(clientContext, 'latin1').toString('utf8')) : undefined,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    let event;
+    try {
+      event = JSON.parse(next.body);
+    } catch {
+      event = next.body;
+    }
+    try {
+      if (handler[STREAMING] === 'response') {
+        await runStreamingHandler(handler, event, context, requestId);
+        continue;
+      }
+      const result = await runHandler(handler, event, context);
+      const body = JSON.stringify(result === undefined ? null : result);
+      await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
+    } catch (error) {
+      await postError('/invocation/' + requestId + '/error', error);
+    }
+  }
+}
+
+main();
+`;
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/python-bootstrap.ts
+/**
+ * The Python runtime client, standard library only, kept as source text for the same reason as
+ * the Node.js one. Handler `module.function` (or `dir/module.function`), errors shaped as AWS's
+ * Python runtime shapes them.
+ */
+const PYTHON_BOOTSTRAP = String.raw `import http.client
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+
+def watch_service():
+    # The service keeps fd 3 open while it lives; end-of-file there means it is gone, and a
+    # runtime without its service exits.
+    try:
+        while os.read(3, 4096):
+            pass
+    except OSError:
+        pass
+    os._exit(1)
+
+
+try:
+    os.fstat(3)
+    threading.Thread(target=watch_service, daemon=True).start()
+except OSError:
+    pass
+
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+connection = http.client.HTTPConnection(host, int(port))
+
+
+# The service's model clock needs to know how long this thread waited for its own reasons
+# (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
+# the stretches between Runtime API calls (waits for the service are its own, not the
+# function's). Sent with each request for the next event (header in runtime-api.ts).
+waited_ns = 0
+stretch = None
+
+
+def thread_times():
+    # thread_time_ns brings the kernel's count of this thread's CPU time up to now; schedstat
+    # alone lags by up to a scheduler tick while the thread runs.
+    time.thread_time_ns()
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stats:
+            cpu, delay = stats.read().split()[:2]
+        return time.monotonic_ns(), int(cpu), int(delay)
+    except (OSError, ValueError):
+        return None
+
+
+def own_time_begins():
+    global stretch
+    stretch = thread_times()
+
+
+def own_time_ends():
+    global stretch, waited_ns
+    begun, stretch = stretch, None
+    now = begun and thread_times()
+    if now:
+        waited_ns += max(0, now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]))
+
+
+own_time_begins()
+
+
+def call(method, path, body=None, headers=None):
+    global waited_ns
+    own_time_ends()
+    headers = dict(headers or {})
+    if path == "/invocation/next":
+        headers["Lambda-Runtime-Local-Waited-Ns"] = str(waited_ns)
+        waited_ns = 0
+    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    own_time_begins()
+    return response, body
+
+
+class LambdaError(Exception):
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def error_payload(error, request_id=None):
+    error_type = getattr(error, "error_type", None) or type(error).__name__
+    payload = {
+        "errorMessage": str(error),
+        "errorType": error_type,
+        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(error.__traceback__)],
+    }
+    if request_id:
+        payload["requestId"] = request_id
+    return payload
+
+
+def flushed(request_id):
+    # Everything printed before this line has reached the service's pipe.
+    sys.stdout.write("\x1eLPG-FLUSHED %s\n" % request_id)
+    sys.stdout.flush()
+
+
+def post_error(path, error, request_id=None):
+    payload = error_payload(error, request_id)
+    text = "[ERROR] %s: %s" % (payload["errorType"], payload["errorMessage"])
+    sys.stdout.write(text.replace("\n", "\r") + "\n")
+    if request_id:
+        flushed(request_id)
+    call("POST", path, json.dumps(payload).encode(), {
+        "Content-Type": "application/json",
+        "Lambda-Runtime-Function-Error-Type": payload["errorType"],
+    })
+
+
+def load_handler():
+    handler = os.environ.get("_HANDLER", "")
+    module_path, _, function_name = handler.rpartition(".")
+    if not module_path or not function_name:
+        raise LambdaError(
+            "Runtime.MalformedHandlerName",
+            "Bad handler '%s': not enough values to unpack (expected 2, got 1)" % handler,
+        )
+    module_name = module_path.replace("/", ".")
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as error:
+        raise LambdaError("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, error))
+    except ImportError as error:
+        raise LambdaError("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, error))
+    function = getattr(module, function_name, None)
+    if function is None:
+        raise LambdaError(
+            "Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (function_name, module_name)
+        )
+    return function
+
+
+class Context:
+    def __init__(self, request_id, deadline_ms, arn):
+        env = os.environ
+        self.aws_request_id = request_id
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+def main():
+    try:
+        handler = load_handler()
+    except Exception as error:
+        post_error("/init/error", error)
+        sys.exit(1)
+    while True:
+        response, body = call("GET", "/invocation/next")
+        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+        deadline = int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0")
+        arn = response.getheader("Lambda-Runtime-Invoked-Function-Arn")
+        try:
+            event = json.loads(body) if body else None
+            result = handler(event, Context(request_id, deadline, arn))
+            payload = json.dumps(result).encode()
+        except Exception as error:
+            post_error("/invocation/%s/error" % request_id, error, request_id)
+            continue
+        flushed(request_id)
+        call("POST", "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+
+
+main()
+`;
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/registry.ts
+
+
+
+
+
+/**
+ * The line the bundled runtime clients write just before they post a result: once it has come
+ * through the pipe, so has all of the invocation's output.
+ */
+const FLUSH_MARKER = '\x1eLPG-FLUSHED ';
+/** Thrown when an environment cannot even start its runtime; carries Lambda's error type. */
+class RuntimeStartError extends Error {
+    errorType;
+    constructor(errorType, message) {
+        super(message);
+        this.errorType = errorType;
+    }
+}
+const FAMILIES = {
+    nodejs: {
+        ids: ['18', '20', '22', '24'].map((v) => `nodejs${v}.x`),
+        initVersion: (id) => `nodejs:${id.slice(6, -2)}.local`,
+        managed: true,
+        // The Node.js runtime client reads the major version from it (callback handlers from 24 on).
+        executionEnv: (id) => `AWS_Lambda_${id}`,
+        flush: 'marker',
+        handlerRequired: true,
+        snapStart: false,
+        defaultBinary: process.execPath,
+        client: { fileName: 'node-bootstrap.cjs', source: NODE_BOOTSTRAP },
+        command: ({ binary, clientPath }) => [binary, [clientPath]],
+    },
+    python: {
+        ids: ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].map((v) => `python${v}`),
+        initVersion: (id) => `${id.replace('python', 'python:')}.local`,
+        managed: true,
+        executionEnv: (id) => `AWS_Lambda_${id}`,
+        flush: 'marker',
+        handlerRequired: true,
+        snapStart: true,
+        defaultBinary: 'python3',
+        client: { fileName: 'python-bootstrap.py', source: PYTHON_BOOTSTRAP },
+        command: ({ binary, clientPath }) => [binary, ['-u', clientPath]],
+    },
+    provided: {
+        ids: ['provided', 'provided.al2', 'provided.al2023'],
+        initVersion: (id) => `${id}.local`,
+        managed: false,
+        executionEnv: () => undefined,
+        flush: 'next-turn',
+        handlerRequired: false,
+        snapStart: false,
+        command: ({ taskRoot }) => {
+            const bootstrap = (0,external_node_path_.join)(taskRoot, 'bootstrap');
+            try {
+                (0,external_node_fs_.accessSync)(bootstrap, external_node_fs_.constants.X_OK);
+            }
+            catch {
+                throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
+            }
+            return [bootstrap, []];
+        },
+    },
+};
+const RUNTIME_FAMILIES = Object.keys(FAMILIES);
+/** Whether the service waits for the flush marker after a result the runtime posted. */
+function waitsForFlushMarker(flush) {
+    switch (flush) {
+        case 'marker':
+            return true;
+        case 'next-turn':
+            return false;
+        default:
+            return assertNever(flush, 'flush behaviour');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
+
+
+
+
+
+const SUPPORTED_RUNTIMES = RUNTIME_FAMILIES.flatMap((family) => FAMILIES[family].ids);
+function describeRuntime(id) {
+    const family = RUNTIME_FAMILIES.find((name) => FAMILIES[name].ids.includes(id));
+    if (!family)
+        return undefined;
+    const description = FAMILIES[family];
+    return {
+        id,
+        family,
+        version: description.initVersion(id),
+        managed: description.managed,
+        executionEnv: description.executionEnv(id),
+        flush: description.flush,
+        handlerRequired: description.handlerRequired,
+        snapStart: description.snapStart,
+    };
+}
+/**
+ * The runtime clients as files on disk, written once per service. Each environment's process
+ * runs one of them (or the package's own `bootstrap` for OS-only runtimes).
+ */
+class RuntimeClients {
+    binaries;
+    /** Where the clients are; an environment with a private /tmp must still see it. */
+    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-runtimes-'));
+    /** `binaries`: the interpreter to use per family, where the service was given one. */
+    constructor(binaries = {}) {
+        this.binaries = binaries;
+        for (const family of RUNTIME_FAMILIES) {
+            const client = FAMILIES[family].client;
+            if (client)
+                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(this.directory, client.fileName), client.source);
+        }
+    }
+    /** The command and arguments that start a runtime of this family for a package. */
+    command(runtime, taskRoot) {
+        const family = FAMILIES[runtime.family];
+        return family.command({
+            binary: this.binaries[runtime.family] ?? family.defaultBinary ?? '',
+            clientPath: family.client ? (0,external_node_path_.join)(this.directory, family.client.fileName) : '',
+            taskRoot,
+        });
+    }
+    dispose() {
+        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service-error.ts
+const STATUS = {
+    ResourceNotFoundException: 404,
+    ResourceConflictException: 409,
+    InvalidParameterValueException: 400,
+    ValidationException: 400,
+    InvalidRequestContentException: 400,
+    RequestTooLargeException: 413,
+    RequestEntityTooLargeException: 413,
+    PreconditionFailedException: 412,
+    TooManyRequestsException: 429,
+    ServiceException: 500,
+    UnknownOperationException: 404,
+    UnsupportedMediaTypeException: 415,
+    AccessDeniedException: 403,
+    MissingAuthenticationTokenException: 403,
+    IncompleteSignatureException: 403,
+    UnrecognizedClientException: 403,
+    InvalidSignatureException: 403,
+};
+class LambdaServiceError extends Error {
+    type;
+    extraBody;
+    headers;
+    status;
+    constructor(type, message, extraBody = {}, headers = {}) {
+        super(message);
+        this.type = type;
+        this.extraBody = extraBody;
+        this.headers = headers;
+        this.status = STATUS[type];
+    }
+    body() {
+        const fault = this.status >= 500 ? 'Service' : 'User';
+        // ResourceNotFound and ServiceException spell the field with a capital M on the wire.
+        const messageKey = this.type === 'ResourceNotFoundException' || this.type === 'ServiceException' ? 'Message' : 'message';
+        return JSON.stringify({ Type: fault, [messageKey]: this.message, ...this.extraBody });
+    }
+}
+const notFound = (what) => new LambdaServiceError('ResourceNotFoundException', what);
+const invalidParameter = (message) => new LambdaServiceError('InvalidParameterValueException', message);
+const conflict = (message) => new LambdaServiceError('ResourceConflictException', message);
+/** The constraint wording AWS's request validation uses. */
+function validationError(field, value, constraint) {
+    return new LambdaServiceError('ValidationException', `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`);
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
+
+
+
+
+
+const ACCOUNT_ID = '000000000000';
+const LATEST = '$LATEST';
+/**
+ * Lambda's pattern for an environment variable's name, [a-zA-Z]([a-zA-Z0-9_])+, but taking one
+ * letter alone too (whether Lambda refuses it is not documented).
+ */
+const VARIABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+/** Refuses what Lambda refuses: a malformed or reserved name, or more than 4 KB in all. */
+function checkVariables(variables) {
+    const malformed = Object.keys(variables).find((key) => !VARIABLE_NAME.test(key));
+    if (malformed !== undefined)
+        throw validationError('environment.variables', malformed, 'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]');
+    const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
+    if (reserved.length) {
+        throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
+    }
+    const bytes = variablesBytes(variables);
+    if (bytes > VARIABLES_LIMIT_BYTES) {
+        throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: ${bytes} bytes of names and values.`);
+    }
+}
+const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
+/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
+function parseFunctionReference(raw, queryQualifier) {
+    const match = FUNCTION_REF.exec(raw);
+    if (!match?.[1] || match[1].length > 64) {
+        throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
+    }
+    const fromName = match[2];
+    if (fromName && queryQualifier && fromName !== queryQualifier) {
+        throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
+    }
+    const qualifier = fromName ?? queryQualifier;
+    return qualifier ? { name: match[1], qualifier } : { name: match[1] };
+}
+function lambdaTimestamp(date) {
+    return date.toISOString().replace('Z', '+0000');
+}
+/** CreateFunction parameters that cannot change afterwards. */
+const CREATE_ONLY_SETTINGS = ['TenancyConfig', 'DurableConfig', 'CapacityProviderConfig'];
+function asObject(value, field) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw invalidParameter(`${field} must be an object`);
+    return value;
+}
+function optionalString(body, key) {
+    const value = body[key];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'string')
+        throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
+    return value;
+}
+function optionalInteger(body, key) {
+    const value = body[key];
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
+    }
+    return value;
+}
+/**
+ * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
+ * Invocation and environments live elsewhere; this module tells them when code must be retired.
+ */
+class FunctionStore {
+    region;
+    packages;
+    events;
+    updateDelayMs;
+    functions = new Map();
+    /** The packages some version of some function runs, each held once in the package store. */
+    held = new Set();
+    constructor(region, packages, events, updateDelayMs) {
+        this.region = region;
+        this.packages = packages;
+        this.events = events;
+        this.updateDelayMs = updateDelayMs;
+    }
+    arn(name, qualifier) {
+        return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+    }
+    create(body) {
+        const name = optionalString(body, 'FunctionName');
+        if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+            throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
+        }
+        if (this.functions.has(name))
+            throw conflict(`Function already exist: ${name}`);
+        if (body.PackageType === 'Image')
+            throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
+        const code = asObject(body.Code, 'Code');
+        const zip = zipBytes(code.ZipFile);
+        if (!zip) {
+            throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+        }
+        const settings = this.settings(name, body, undefined);
+        const tags = Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)]));
+        const publish = body.Publish === true;
+        // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+        return this.withPackage(zip, (pkg) => {
+            // Another CreateFunction of this name may have finished while the package unpacked.
+            if (this.functions.has(name))
+                throw conflict(`Function already exist: ${name}`);
+            return this.register(name, settings, pkg, tags, publish);
+        });
+    }
+    register(name, settings, pkg, tags, publish) {
+        const record = this.newVersion(LATEST, settings, pkg, '');
+        const fn = {
+            name,
+            latest: record,
+            active: record,
+            state: 'Pending',
+            lastUpdateStatus: 'Successful',
+            pendingTimer: undefined,
+            versions: new Map(),
+            aliases: new Map(),
+            nextVersion: 1,
+            tags,
+        };
+        this.functions.set(name, fn);
+        this.afterDelay(fn, () => (fn.state = 'Active'));
+        if (publish)
+            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+        return this.configuration(fn, fn.latest);
+    }
+    /**
+     * Unpacks an upload and runs `use` with it; the package is held meanwhile, and afterwards
+     * only if a version now runs it.
+     */
+    async withPackage(zip, use) {
+        const pkg = await this.packages.add(zip);
+        try {
+            return use(pkg);
+        }
+        finally {
+            this.holdWhatRuns();
+            this.packages.release(pkg.directory);
+        }
+    }
+    /** Holds the packages some version runs (or will, once an update completes), and no others. */
+    holdWhatRuns() {
+        const running = new Set();
+        for (const fn of this.functions.values())
+            for (const record of [fn.latest, fn.active, ...fn.versions.values()])
+                running.add(record.code.directory);
+        for (const directory of running)
+            if (!this.held.has(directory))
+                this.packages.hold(directory);
+        for (const directory of this.held)
+            if (!running.has(directory))
+                this.packages.release(directory);
+        this.held.clear();
+        for (const directory of running)
+            this.held.add(directory);
+    }
+    get(ref) {
+        const fn = this.find(ref.name);
+        const record = this.resolveRecord(fn, ref.qualifier);
+        return {
+            Configuration: this.configuration(fn, record),
+            Code: {
+                RepositoryType: 'S3',
+                Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}`,
+            },
+            Tags: fn.tags,
+        };
+    }
+    getConfiguration(ref) {
+        const fn = this.find(ref.name);
+        return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
+    }
+    /** The package as uploaded, read from disk when asked for. */
+    async codeOf(name, version) {
+        const fn = this.find(name);
+        return (0,promises_.readFile)(this.resolveRecord(fn, version).code.zipFile);
+    }
+    list(marker, maxItems) {
+        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+        const page = paginate(all, marker, maxItems);
+        return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
+    }
+    listVersions(name, marker, maxItems) {
+        const fn = this.find(name);
+        const page = paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
+        return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
+    }
+    updateCode(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const zip = zipBytes(body.ZipFile);
+        if (!zip) {
+            throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
+        }
+        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
+        const architectures = body.Architectures;
+        if (architectures !== undefined)
+            this.settings(name, { Architectures: architectures }, fn.latest.settings);
+        const { RevisionId: revision, Publish: publish } = body;
+        // Nothing below holds the request (its base64 ZipFile) while the package unpacks.
+        return this.withPackage(zip, (code) => {
+            // The function may have been deleted, or updated, while the package unpacked.
+            if (this.functions.get(name) !== fn)
+                throw notFound(`Function not found: ${this.arn(name)}`);
+            this.checkUpdatable(fn, { RevisionId: revision });
+            const settings = architectures === undefined
+                ? fn.latest.settings
+                : this.settings(name, { Architectures: architectures }, fn.latest.settings);
+            this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
+            if (publish === true)
+                return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
+            return this.configuration(fn, fn.latest);
+        });
+    }
+    updateConfiguration(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const settings = this.settings(name, body, fn.latest.settings);
+        this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
+        return this.configuration(fn, fn.latest);
+    }
+    publish(name, body) {
+        const fn = this.find(name);
+        this.checkUpdatable(fn, body);
+        const sha = optionalString(body, 'CodeSha256');
+        if (sha && sha !== fn.latest.code.sha256) {
+            throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
+        }
+        return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
+    }
+    deleteFunction(ref) {
+        const fn = this.find(ref.name);
+        if (ref.qualifier === undefined) {
+            clearTimeout(fn.pendingTimer);
+            this.functions.delete(fn.name);
+            this.events.retire(fn.name);
+            this.holdWhatRuns();
+            return;
+        }
+        if (ref.qualifier === LATEST)
+            throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+        if (!fn.versions.has(ref.qualifier))
+            throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
+        const using = [...fn.aliases.values()]
+            .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier in alias.additionalVersionWeights)
+            .map((alias) => alias.name);
+        if (using.length) {
+            throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
+        }
+        fn.versions.delete(ref.qualifier);
+        this.events.retire(fn.name, ref.qualifier);
+        this.holdWhatRuns();
+    }
+    createAlias(name, body) {
+        const fn = this.find(name);
+        const aliasName = optionalString(body, 'Name');
+        if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
+            throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+        }
+        if (fn.aliases.has(aliasName))
+            throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
+        const alias = this.aliasFrom(fn, aliasName, body, undefined);
+        fn.aliases.set(aliasName, alias);
+        return this.aliasConfiguration(fn, alias);
+    }
+    getAlias(name, aliasName) {
+        const fn = this.find(name);
+        return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
+    }
+    listAliases(name, marker, maxItems) {
+        const fn = this.find(name);
+        const page = paginate([...fn.aliases.values()], marker, maxItems);
+        return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
+    }
+    updateAlias(name, aliasName, body) {
+        const fn = this.find(name);
+        const existing = this.findAlias(fn, aliasName);
+        const revision = optionalString(body, 'RevisionId');
+        if (revision && revision !== existing.revisionId)
+            throw preconditionFailed();
+        const alias = this.aliasFrom(fn, aliasName, body, existing);
+        fn.aliases.set(aliasName, alias);
+        return this.aliasConfiguration(fn, alias);
+    }
+    deleteAlias(name, aliasName) {
+        const fn = this.find(name);
+        fn.aliases.delete(aliasName);
+    }
+    /** The code and settings an invocation of this reference runs, and the version it reports. */
+    resolveForInvoke(ref, random) {
+        const fn = this.find(ref.name);
+        if (fn.state !== 'Active') {
+            throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
+        }
+        const qualifier = ref.qualifier ?? LATEST;
+        if (qualifier === LATEST)
+            return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
+        const alias = fn.aliases.get(qualifier);
+        let version = qualifier;
+        if (alias) {
+            version = alias.functionVersion;
+            let draw = random();
+            for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
+                if (draw < weight) {
+                    version = extra;
+                    break;
+                }
+                draw -= weight;
+            }
+        }
+        const record = version === LATEST ? fn.active : fn.versions.get(version);
+        if (!record)
+            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+        return { record, executedVersion: version, functionName: fn.name };
+    }
+    dispose() {
+        for (const fn of this.functions.values())
+            clearTimeout(fn.pendingTimer);
+    }
+    find(name) {
+        const fn = this.functions.get(name);
+        if (!fn)
+            throw notFound(`Function not found: ${this.arn(name)}`);
+        return fn;
+    }
+    findAlias(fn, aliasName) {
+        const alias = fn.aliases.get(aliasName);
+        if (!alias)
+            throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
+        return alias;
+    }
+    resolveRecord(fn, qualifier) {
+        if (qualifier === undefined || qualifier === LATEST)
+            return fn.latest;
+        const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
+        if (version === LATEST)
+            return fn.latest;
+        const record = fn.versions.get(version);
+        if (!record)
+            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
+        return record;
+    }
+    checkUpdatable(fn, body) {
+        if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
+            throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
+        }
+        const revision = optionalString(body, 'RevisionId');
+        if (revision && revision !== fn.latest.revisionId)
+            throw preconditionFailed();
+    }
+    startUpdate(fn, next) {
+        fn.latest = next;
+        fn.lastUpdateStatus = 'InProgress';
+        this.afterDelay(fn, () => {
+            fn.active = fn.latest;
+            fn.lastUpdateStatus = 'Successful';
+            this.events.retire(fn.name, LATEST);
+            this.holdWhatRuns();
+        });
+    }
+    afterDelay(fn, action) {
+        fn.pendingTimer = setTimeout(() => {
+            fn.pendingTimer = undefined;
+            action();
+        }, this.updateDelayMs());
+    }
+    publishFrom(fn, source, description) {
+        const previous = [...fn.versions.values()].at(-1);
+        if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
+            return previous;
+        }
+        const version = String(fn.nextVersion++);
+        const record = { ...source, version, description: description || source.description };
+        fn.versions.set(version, record);
+        return record;
+    }
+    newVersion(version, settings, code, description) {
+        return {
+            version,
+            settings,
+            code,
+            revisionId: (0,external_node_crypto_.randomUUID)(),
+            lastModified: lambdaTimestamp(new Date()),
+            description,
+        };
+    }
+    settings(name, body, base) {
+        const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
+        if (!runtime)
+            throw invalidParameter('Runtime is required for a ZIP package.');
+        const described = describeRuntime(runtime);
+        if (!described) {
+            throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
+        }
+        const handler = optionalString(body, 'Handler') ?? base?.handler;
+        if (!handler && described.handlerRequired)
+            throw invalidParameter('Handler is required for this runtime.');
+        const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
+        if (memoryMb < 128)
+            throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
+        if (memoryMb > 10240)
+            throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
+        const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
+        if (timeoutS < 1)
+            throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
+        if (timeoutS > 900)
+            throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
+        const environment = body.Environment === undefined
+            ? undefined
+            : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
+        const variables = environment === undefined
+            ? (base?.variables ?? {})
+            : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
+        checkVariables(variables);
+        const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
+        if (!Array.isArray(architectures) ||
+            architectures.length !== 1 ||
+            !['x86_64', 'arm64'].includes(String(architectures[0]))) {
+            throw validationError('architectures', JSON.stringify(architectures), 'Member must have length 1 and satisfy enum value set: [x86_64, arm64]');
+        }
+        const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
+        if (storage < 512 || storage > 10240)
+            throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
+        const logging = asObject(body.LoggingConfig, 'LoggingConfig');
+        const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text');
+        if (logFormat !== 'Text' && logFormat !== 'JSON')
+            throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
+        const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ??
+            base?.snapStart ??
+            'None');
+        if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
+            throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
+        if (snapStart === 'PublishedVersions' && !described.snapStart) {
+            throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
+        }
+        // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.
+        const createOnly = base?.createOnly ??
+            Object.fromEntries(CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])));
+        return {
+            runtime,
+            handler: handler ?? '',
+            role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
+            memoryMb,
+            timeoutS,
+            description: optionalString(body, 'Description') ?? base?.description ?? '',
+            variables,
+            architectures: architectures,
+            ephemeralStorageMb: storage,
+            logFormat,
+            logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
+            snapStart,
+            createOnly,
+        };
+    }
+    aliasFrom(fn, name, body, existing) {
+        const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
+        if (!functionVersion)
+            throw invalidParameter('FunctionVersion is required.');
+        if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
+            throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
+        }
+        const routing = asObject(body.RoutingConfig, 'RoutingConfig');
+        const weights = body.RoutingConfig === undefined
+            ? (existing?.additionalVersionWeights ?? {})
+            : asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights');
+        for (const [version, weight] of Object.entries(weights)) {
+            if (!fn.versions.has(version))
+                throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
+            if (typeof weight !== 'number' || weight < 0 || weight > 1)
+                throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
+        }
+        return {
+            name,
+            functionVersion,
+            description: optionalString(body, 'Description') ?? existing?.description ?? '',
+            additionalVersionWeights: weights,
+            revisionId: (0,external_node_crypto_.randomUUID)(),
+        };
+    }
+    aliasConfiguration(fn, alias) {
+        return {
+            AliasArn: this.arn(fn.name, alias.name),
+            Name: alias.name,
+            FunctionVersion: alias.functionVersion,
+            Description: alias.description,
+            RevisionId: alias.revisionId,
+            ...(Object.keys(alias.additionalVersionWeights).length
+                ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
+                : {}),
+        };
+    }
+    configuration(fn, record) {
+        const s = record.settings;
+        const isLatest = record.version === LATEST;
+        return {
+            FunctionName: fn.name,
+            FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
+            Runtime: s.runtime,
+            Role: s.role,
+            Handler: s.handler,
+            CodeSize: record.code.size,
+            Description: record.description,
+            Timeout: s.timeoutS,
+            MemorySize: s.memoryMb,
+            LastModified: record.lastModified,
+            CodeSha256: record.code.sha256,
+            Version: record.version,
+            Environment: { Variables: s.variables },
+            TracingConfig: { Mode: 'PassThrough' },
+            RevisionId: record.revisionId,
+            State: isLatest ? fn.state : 'Active',
+            ...(fn.state === 'Pending' && isLatest
+                ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' }
+                : {}),
+            LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
+            PackageType: 'Zip',
+            Architectures: s.architectures,
+            EphemeralStorage: { Size: s.ephemeralStorageMb },
+            SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
+            LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
+            ...s.createOnly,
+        };
+    }
+}
+/** A ZipFile as the request carried it: base64, or already decoded by the route (routes/zip-file-field.ts). */
+function zipBytes(value) {
+    if (Buffer.isBuffer(value))
+        return value;
+    return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
+}
+function preconditionFailed() {
+    return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+}
+function sameSettings(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+function paginate(items, marker, maxItems) {
+    const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
+    const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
+    const page = items.slice(start, start + size);
+    const end = start + page.length;
+    return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
+ * tool refuses to act on (exit 2).
+ */
+class UsageError extends Error {
+    name = 'UsageError';
+}
+/** One place that turns anything thrown into a message a person can read. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === 'string')
+        return error;
+    // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
+    const message = error?.message;
+    if (typeof message === 'string')
+        return message;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/**
+ * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
+ * error, and the file may be one the reader must not see (a payload path can point anywhere).
+ */
+function jsonSyntaxProblem(error) {
+    const message = errorMessage(error);
+    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+    if (message.includes('Unexpected end of JSON input'))
+        return 'is not valid JSON (it ends too early)';
+    if (!where)
+        return 'is not valid JSON';
+    return where[2]
+        ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
+        : `is not valid JSON (at byte ${where[1]})`;
+}
+
+;// CONCATENATED MODULE: ./src/zip-archive.ts
+/**
+ * A zip archive's table of contents (its central directory), read without inflating anything: the
+ * local service unpacks by it, and the configuration check refuses a package Lambda could not unzip.
+ */
+/** Lambda's limits for a directly uploaded package. */
+const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
+const MAX_UNZIPPED_BYTES = 262_144_000;
+/** An archive that is no zip, or whose records contradict each other; the message says what. */
+class CorruptZip extends Error {
+}
+function readCentralDirectory(zip) {
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const minEnd = Math.max(0, zip.length - 22 - 0xffff);
+    let end = -1;
+    for (let i = zip.length - 22; i >= minEnd; i--) {
+        if (view.getUint32(i, true) === 0x06054b50) {
+            end = i;
+            break;
+        }
+    }
+    if (end < 0)
+        throw new CorruptZip('no end of central directory');
+    const count = view.getUint16(end + 10, true);
+    let offset = view.getUint32(end + 16, true);
+    const entries = [];
+    for (let n = 0; n < count; n++) {
+        if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
+            throw new CorruptZip('corrupt central directory');
+        }
+        const madeBy = view.getUint16(offset + 4, true) >> 8;
+        const nameLength = view.getUint16(offset + 28, true);
+        const extraLength = view.getUint16(offset + 30, true);
+        const commentLength = view.getUint16(offset + 32, true);
+        const external = view.getUint32(offset + 38, true);
+        const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
+        entries.push({
+            name,
+            // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
+            mode: madeBy === 3 ? external >>> 16 : 0,
+            flags: view.getUint16(offset + 8, true),
+            method: view.getUint16(offset + 10, true),
+            compressedSize: view.getUint32(offset + 20, true),
+            size: view.getUint32(offset + 24, true),
+            localOffset: view.getUint32(offset + 42, true),
+        });
+        offset += 46 + nameLength + extraLength + commentLength;
+    }
+    return entries;
+}
+/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
+function readEntryModes(zip) {
+    return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
+
+
+
+/** Lambda's limit for a synchronous response payload. */
+const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** A streamed response may be larger. */
+const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
+const PREFIX = '/2018-06-01/runtime';
+/** Each Runtime API listens here, on a port of its own. */
+const LOOPBACK = '127.0.0.1';
+/**
+ * The header in which the bundled runtime clients say, when they ask for the next event, how long
+ * their main thread waited for its own reasons (timers, I/O) since they last asked, in
+ * nanoseconds: wall time less the thread's CPU and run-queue time, both from the kernel, outside
+ * their own waits for this service. The model clock uses it; the service's own view of that wait
+ * would hold its own delays in noticing the request. Runtimes that do not send it (OS-only ones)
+ * get the service's view.
+ */
+const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
+/** The runtime's own waits, when it said them plainly; anything else is ignored. */
+function waitedOf(request) {
+    const value = header(request, WAITED_HEADER);
+    return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+/**
+ * One execution environment's Runtime API on its own loopback port: the runtime long-polls
+ * `invocation/next`, and posts the response or error for the request id it was handed. It answers
+ * only that runtime (runtime-callers.ts), and refuses browser origins and foreign Host names as
+ * the service's main port does.
+ */
+class RuntimeApi {
+    listener;
+    server;
+    port = 0;
+    /** The runtime this API answers, once it is started; until then, nobody. */
+    runtime;
+    /** Connections whose peer is not the runtime: every request on them is refused. */
+    strangers = new WeakSet();
+    heldNext;
+    queued;
+    /** Between a request for the next event and the listener's reading of the invocation's end. */
+    settling = false;
+    currentRequestId;
+    constructor(callers, listener) {
+        this.listener = listener;
+        this.server = (0,external_node_http_.createServer)((request, response) => {
+            try {
+                this.route(request, response);
+            }
+            catch {
+                // A runtime that sends nonsense loses its connection, never the service.
+                response.destroy();
+            }
+        });
+        this.server.keepAliveTimeout = 0;
+        // Once per connection, before its first request is read: the bundled clients keep theirs
+        // open, so invocations do not pay for the look into /proc.
+        this.server.on('connection', (socket) => {
+            let admitted = false;
+            try {
+                admitted = callers.admits(socket, this.runtime);
+            }
+            catch {
+                // Whatever the tables held, a peer that cannot be told apart is not the runtime.
+            }
+            if (!admitted)
+                this.strangers.add(socket);
+        });
+    }
+    static async start(callers, listener) {
+        const api = new RuntimeApi(callers, listener);
+        await new Promise((resolve, reject) => {
+            api.server.once('error', reject);
+            api.server.listen(0, LOOPBACK, resolve);
+        });
+        api.port = api.server.address().port;
+        return { api, address: `${LOOPBACK}:${api.port}` };
+    }
+    /** The runtime's first process has started: from now on it, and its descendants, are answered. */
+    answerOnly(runtime) {
+        this.runtime = runtime;
+    }
+    /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
+    deliver(event) {
+        this.queued = event;
+        if (!this.settling)
+            this.dispatch();
+    }
+    /** Hands the queued event to a waiting runtime, or says that the runtime waits with nothing to do. */
+    dispatch() {
+        const held = this.heldNext;
+        if (!held)
+            return;
+        const queued = this.queued;
+        if (!queued) {
+            this.listener.idle();
+            return;
+        }
+        this.queued = undefined;
+        this.heldNext = undefined;
+        this.send(held, queued);
+    }
+    close() {
+        this.heldNext?.destroy();
+        this.heldNext = undefined;
+        this.server.closeAllConnections();
+        this.server.close();
+    }
+    send(response, event) {
+        this.currentRequestId = event.requestId;
+        const headers = {
+            'content-type': 'application/json',
+            'content-length': event.payload.length,
+            'lambda-runtime-aws-request-id': event.requestId,
+            'lambda-runtime-deadline-ms': event.deadlineMs,
+            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
+            'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
+        };
+        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
+        if (event.clientContext)
+            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
+        this.listener.delivering(event);
+        response.writeHead(200, headers);
+        // Taken before the write: a pause of this process after it (a garbage collection, say)
+        // must not eat into the Duration the runtime is already spending.
+        const handedAt = performance.now();
+        response.end(event.payload);
+        this.listener.delivered(event, handedAt);
+    }
+    /** Why a request may not reach this Runtime API at all, or undefined when it may. */
+    refusal(request) {
+        if (this.strangers.has(request.socket))
+            return {
+                status: 403,
+                type: 'AccessDeniedException',
+                message: 'This Runtime API answers only the runtime of its own execution environment.',
+            };
+        return refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, { boundAddress: LOOPBACK, port: this.port });
+    }
+    route(request, response) {
+        const refusal = this.refusal(request);
+        if (refusal) {
+            request.resume();
+            // A stranger's connection is closed after the answer; the runtime's own stays open.
+            const close = this.strangers.has(request.socket) ? { connection: 'close' } : {};
+            answer(response, refusal.status, { errorType: refusal.type, errorMessage: refusal.message }, close);
+            return;
+        }
+        const path = (request.url ?? '').split('?')[0] ?? '';
+        if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
+            this.heldNext = response;
+            this.settling = true;
+            const settled = () => {
+                this.settling = false;
+                this.dispatch();
+            };
+            const reading = this.listener.nextRequested(performance.now(), waitedOf(request));
+            if (reading)
+                void reading.then(settled, settled);
+            else
+                settled();
+            return;
+        }
+        const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
+        if (request.method !== 'POST' || !match) {
+            answer(response, 404, {
+                errorType: 'InvalidRequest',
+                errorMessage: `Unknown Runtime API path ${request.method} ${path}`,
+            });
+            return;
+        }
+        const [, requestId, kind] = match;
+        if (requestId !== undefined && requestId !== this.currentRequestId) {
+            request.resume();
+            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+            return;
+        }
+        const streamed = header(request, 'lambda-runtime-function-response-mode') === 'streaming';
+        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
+            // A streamed response that failed midway says so in its trailers.
+            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
+            const errorType = trailerType ?? header(request, 'lambda-runtime-function-error-type');
+            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
+            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
+            const failed = trailerType !== undefined;
+            if (body === undefined) {
+                answer(response, 413, {
+                    errorType: 'RequestEntityTooLarge',
+                    errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+                });
+                this.currentRequestId = undefined;
+                if (requestId)
+                    this.listener.responseTooLarge(requestId);
+                return;
+            }
+            answer(response, 202, { status: 'OK' });
+            if (requestId === undefined)
+                this.listener.initError(body, errorType);
+            else if (kind === 'response' && !failed)
+                this.listener.response(requestId, body);
+            else
+                this.listener.error(requestId, body, errorType);
+            this.currentRequestId = undefined;
+        });
+    }
+}
+function answer(response, status, body, headers = {}) {
+    const text = JSON.stringify(body);
+    response.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+    });
+    response.end(text);
+}
+/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
+function readLimited(request, limit, done) {
+    const chunks = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk) => {
+        size += chunk.length;
+        if (size > limit)
+            over = true;
+        else
+            chunks.push(chunk);
+    });
+    // An aborted request has nobody left to answer, so only a complete one calls back.
+    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/zip-file-field.ts
+/**
+ * The base64 `ZipFile` of a CreateFunction or UpdateFunctionCode request, decoded straight from
+ * the request's bytes: JSON.parse of a 70 MB body would make two strings of 70 MB (the text, then
+ * the value) beside the body and the zip, and a service taking eight such uploads in a row held
+ * them all until the next full garbage collection.
+ */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** Base64 decoded a slice at a time: a multiple of 4 characters. */
+const DECODE_CHARS = 4 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Where the string value of `ZipFile` lies in `body`, under the objects named by `path`
+ * (["Code"] for CreateFunction, [] for UpdateFunctionCode): [start, end) of its characters, or
+ * undefined when the body is shaped otherwise (the caller then parses it as it comes).
+ */
+function findZipFile(body, path) {
+    const keys = [];
+    let lastString;
+    for (let at = 0; at < body.length; at++) {
+        const byte = body[at];
+        if (byte === QUOTE) {
+            const start = at + 1;
+            let end = start;
+            while (end < body.length && body[end] !== QUOTE)
+                end += body[end] === BACKSLASH ? 2 : 1;
+            if (end >= body.length)
+                return undefined;
+            let next = end + 1;
+            while (next < body.length && WHITESPACE.has(body[next]))
+                next++;
+            const isKey = body[next] === COLON;
+            if (isKey && keys.length === path.length + 1 && keys.every((key, i) => i === 0 || key === path[i - 1])) {
+                if (body.toString('latin1', start, end) === 'ZipFile') {
+                    let value = next + 1;
+                    while (value < body.length && WHITESPACE.has(body[value]))
+                        value++;
+                    if (body[value] !== QUOTE)
+                        return undefined;
+                    const close = body.indexOf(QUOTE, value + 1);
+                    if (close < 0 || body.subarray(value + 1, close).includes(BACKSLASH))
+                        return undefined;
+                    return [value + 1, close];
+                }
+            }
+            lastString = isKey ? [start, end] : undefined;
+            at = end;
+        }
+        else if (byte === OPEN) {
+            keys.push(lastString ? body.toString('utf8', lastString[0], lastString[1]) : undefined);
+            lastString = undefined;
+        }
+        else if (byte === OPEN_ARRAY) {
+            keys.push(undefined);
+            lastString = undefined;
+        }
+        else if (byte === CLOSE || byte === CLOSE_ARRAY)
+            keys.pop();
+    }
+    return undefined;
+}
+function decodeBase64(text) {
+    const zip = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4));
+    let written = 0;
+    for (let at = 0; at < text.length; at += DECODE_CHARS) {
+        const slice = text.toString('latin1', at, Math.min(at + DECODE_CHARS, text.length));
+        // Padding or a stray character inside would shift the slices after it: take the slow way.
+        if (!BASE64.test(slice) || (slice.includes('=') && at + DECODE_CHARS < text.length))
+            return undefined;
+        written += zip.write(slice, written, 'base64');
+    }
+    return zip.subarray(0, written);
+}
+/**
+ * The request's JSON text with the ZipFile value left empty, and the zip it carried; undefined
+ * when the request does not have the usual shape, to be parsed whole.
+ */
+function splitZipFile(body, path) {
+    const found = findZipFile(body, path);
+    if (!found)
+        return undefined;
+    const zip = decodeBase64(body.subarray(found[0], found[1]));
+    if (!zip)
+        return undefined;
+    return { rest: Buffer.concat([body.subarray(0, found[0]), body.subarray(found[1])]), zip };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/http.ts
+
+
+
+
+
+
+/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
+const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
+function json(status, body) {
+    if (body === undefined)
+        return { status, headers: {}, body: Buffer.alloc(0) };
+    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+}
+/**
+ * The request body, or undefined past `limit`. A body that declares its length is read into one
+ * buffer of that length, so an upload is not held twice over while its chunks are joined.
+ */
+function readBody(request, limit) {
+    const declared = Number(request.headers['content-length']);
+    if (!(Number.isSafeInteger(declared) && declared >= 0 && declared <= limit))
+        return new Promise((resolve) => readLimited(request, limit, resolve));
+    const body = Buffer.allocUnsafe(declared);
+    let size = 0;
+    return new Promise((resolve) => {
+        request.on('data', (chunk) => {
+            // The HTTP parser delivers no more than the declared length; this only guards the copy.
+            size += chunk.copy(body, size);
+        });
+        // An aborted request has nobody left to answer, so only a complete one resolves.
+        request.on('end', () => resolve(body.subarray(0, size)));
+    });
+}
+function refuse(refusal) {
+    if (refusal)
+        throw new LambdaServiceError(refusal.type, refusal.message);
+}
+/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
+function readJson(request, body, expects = 'json') {
+    if (body === undefined) {
+        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+    }
+    if (body.length === 0)
+        return {};
+    refuse(refuseContentType(header(request, 'content-type'), expects));
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch (error) {
+        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
+    }
+    return parsed;
+}
+/**
+ * A request that uploads a package, its `ZipFile` (under the objects named by `path`) already
+ * decoded into a Buffer where the body has the usual shape, without a string of it in between.
+ */
+function readUpload(request, body, path) {
+    const split = body?.length ? splitZipFile(body, path) : undefined;
+    if (!split)
+        return readJson(request, body);
+    const parsed = readJson(request, split.rest);
+    let holder = parsed;
+    for (const key of path)
+        holder = typeof holder === 'object' && holder !== null ? holder[key] : undefined;
+    // An empty value is the one taken out; a later duplicate key would have won in JSON.parse.
+    if (typeof holder === 'object' && holder !== null && holder.ZipFile === '')
+        holder.ZipFile = split.zip;
+    return parsed;
+}
+function header(request, name) {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+function maxItems(url) {
+    const raw = url.searchParams.get('MaxItems');
+    if (raw === null)
+        return undefined;
+    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 1 && value <= 10_000)) {
+        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
+    }
+    return value;
+}
+/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
+function decodeSegment(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/control-plane.ts
+
+
+/** The function named in a path's first group. */
+const functionName = (match) => decodeSegment(match[1] ?? '');
+/** The function a path names, with the Qualifier its query may add. */
+const functionReference = (match, url) => parseFunctionReference(functionName(match), url.searchParams.get('Qualifier') ?? undefined);
+/**
+ * Lambda's control plane: functions, their configuration and code, versions and aliases.
+ * `codeLocation` turns the service path of a package into the URL GetFunction hands out.
+ */
+function controlPlaneRoutes(store, codeLocation) {
+    const ref = functionReference;
+    return [
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/?$/,
+            async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/?$/,
+            // Not async: nothing holds the request body (up to 70 MB) while the package unpacks.
+            (_m, request, _u, body) => store.create(readUpload(request, body, ['Code'])).then((created) => json(201, created)),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                const result = store.get(ref(m, url));
+                const code = result.Code;
+                return json(200, { ...result, Code: { ...code, Location: codeLocation(String(code.Location)) } });
+            },
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                store.deleteFunction(ref(m, url));
+                return json(204, undefined);
+            },
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, _r, url) => json(200, store.getConfiguration(ref(m, url))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
+            (m, request, url, body) => store.updateCode(ref(m, url).name, readUpload(request, body, [])).then((updated) => json(200, updated)),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? ''))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body))),
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => {
+                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
+                return json(204, undefined);
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/code-token.ts
+
+/**
+ * The query that lets a code download through without a signature, as S3's presigned URL
+ * does: an HMAC of the path under the service's key; none when the service requires no auth.
+ */
+const codeToken = (accessKey, path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
+const codeTokenValid = (accessKey, url) => {
+    const expected = Buffer.from(codeToken(accessKey, url.pathname));
+    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
+    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
+};
+
+;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
+/**
+ * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
+ * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
+ * payload and a CRC32 of the whole.
+ */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+function crc32(bytes) {
+    let crc = 0xffffffff;
+    for (const byte of bytes)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
+function eventMessage(headers, payload) {
+    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+        const nameBytes = Buffer.from(name);
+        const valueBytes = Buffer.from(value);
+        const header = Buffer.alloc(1 + nameBytes.length + 3);
+        header.writeUInt8(nameBytes.length, 0);
+        nameBytes.copy(header, 1);
+        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
+        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+        return Buffer.concat([header, valueBytes]);
+    }));
+    const total = 12 + encoded.length + payload.length + 4;
+    const prelude = Buffer.alloc(12);
+    prelude.writeUInt32BE(total, 0);
+    prelude.writeUInt32BE(encoded.length, 4);
+    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
+    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+    return message;
+}
+/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
+function responseStream(payload, complete) {
+    const CHUNK = 64 * 1024;
+    const chunks = [];
+    for (let at = 0; at < payload.length; at += CHUNK) {
+        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
+    }
+    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
+
+
+
+
+
+/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
+const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
+const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
+class Invoker {
+    store;
+    pool;
+    events;
+    faults;
+    region;
+    random;
+    constructor(store, pool, events, faults, region, random = Math.random) {
+        this.store = store;
+        this.pool = pool;
+        this.events = events;
+        this.faults = faults;
+        this.region = region;
+        this.random = random;
+    }
+    async invoke(request) {
+        const { invocationType, logType } = request;
+        if (request.streaming && invocationType === 'Event') {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+        }
+        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
+        }
+        if (!['None', 'Tail'].includes(logType)) {
+            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
+        }
+        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+        if (request.payload === undefined || request.payload.length > limit) {
+            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+        }
+        const payload = request.payload.length ? request.payload : Buffer.from('{}');
+        try {
+            JSON.parse(payload.toString('utf8'));
+        }
+        catch (error) {
+            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
+        }
+        const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
+        if (invocationType === 'DryRun')
+            return { status: 204, headers: {}, body: Buffer.alloc(0) };
+        const settings = record.settings;
+        const runtime = describeRuntime(settings.runtime);
+        if (!runtime)
+            throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
+        const spec = {
+            functionName,
+            version: executedVersion,
+            functionArn: this.store.arn(functionName),
+            memoryMb: settings.memoryMb,
+            timeoutS: settings.timeoutS,
+            handler: settings.handler,
+            runtime,
+            codeDirectory: record.code.directory,
+            variables: settings.variables,
+            region: this.region,
+            logGroup: settings.logGroup,
+            logFormat: settings.logFormat,
+            ephemeralStorageMb: settings.ephemeralStorageMb,
+        };
+        const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        const run = async () => {
+            const acquired = await this.pool.acquire(spec, key);
+            return acquired.environment
+                .invoke({
+                requestId,
+                payload,
+                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
+                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+                kill: this.faults.killThisInvocation(),
+            })
+                .finally(() => acquired.release());
+        };
+        if (invocationType === 'Event') {
+            this.events.enqueue(requestId, payload.length, async () => {
+                try {
+                    return (await run()).functionError ? 'function-error' : 'done';
+                }
+                catch (error) {
+                    // Every environment busy: the event waits in the queue, as on Lambda.
+                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
+                        return 'no-environment';
+                    throw error;
+                }
+            });
+            return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
+        }
+        const outcome = await run();
+        if (request.streaming) {
+            const headers = this.headers(outcome, executedVersion, false);
+            return {
+                status: 200,
+                headers: {
+                    'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'],
+                    'content-type': 'application/vnd.amazon.eventstream',
+                },
+                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
+                    ...(outcome.functionError
+                        ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') }
+                        : {}),
+                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
+                }),
+            };
+        }
+        return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
+    }
+    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
+    async drain() {
+        await this.events.stop();
+    }
+    headers(outcome, executedVersion, tail) {
+        const headers = {
+            'x-amzn-RequestId': outcome.requestId,
+            'X-Amz-Executed-Version': executedVersion,
+            'content-type': 'application/json',
+        };
+        if (outcome.functionError)
+            headers['X-Amz-Function-Error'] = 'Unhandled';
+        if (tail)
+            headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
+        return headers;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/invoke.ts
+
+
+
+
+
+/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
+function clientContext(request) {
+    const raw = header(request, 'x-amz-client-context');
+    if (!raw)
+        return undefined;
+    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
+    let parsed;
+    try {
+        parsed = text === undefined ? undefined : JSON.parse(text);
+    }
+    catch {
+        parsed = undefined;
+    }
+    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
+    }
+    return text;
+}
+/** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
+const invokeRoute = (invoker, streaming) => async (m, request, url, body) => {
+    refuse(refuseContentType(header(request, 'content-type'), 'payload'));
+    const context = clientContext(request);
+    return invoker.invoke({
+        ref: functionReference(m, url),
+        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
+        logType: header(request, 'x-amz-log-type') ?? 'None',
+        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
+        ...(streaming ? { streaming: true } : {}),
+        ...(context ? { clientContext: context } : {}),
+    });
+};
+function invokeRoutes(invoker) {
+    return [
+        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(invoker, false)],
+        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(invoker, true)],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/local.ts
+
+
+
+
+/**
+ * The local service's own routes, which Lambda has not: code downloads (the URL GetFunction
+ * hands out), the service's facts, and the faults it injects.
+ */
+function localRoutes(store, faults, info) {
+    return [
+        [
+            'GET',
+            /^\/local\/code\/([^/]+)\/([^/]+)$/,
+            async (m) => ({
+                status: 200,
+                headers: { 'content-type': 'application/zip' },
+                body: await store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
+            }),
+        ],
+        ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
+        [
+            'PUT',
+            /^\/local\/faults$/,
+            async (_m, request, _u, body) => {
+                try {
+                    faults.update(readJson(request, body));
+                }
+                catch (error) {
+                    if (error instanceof LambdaServiceError)
+                        throw error;
+                    throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
+                }
+                return json(200, { ...faults.current });
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
+/**
+ * Said on every answer of the service's main port, refusals too: a gate without the key still
+ * learns that the endpoint is the local service (and so needs no IAM role), though not its facts.
+ */
+const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
+/** The service's facts, as `info()` and GET /local/info give them. */
+function describeService(parts, endpoint) {
+    const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, callers, logs } = parts;
+    return {
+        endpoint,
+        region,
+        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+        clock,
+        cpuThrottling: throttle.status,
+        freezing: freezer.status,
+        environmentLimits: limits.status,
+        limitations: [
+            ...(clock.fallbackReason ? [clock.statement] : []),
+            ...(throttle.status.enabled || clock.kind === 'model' ? [] : [throttle.status.statement]),
+            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+            ...limits.status.limitations,
+            ...(callers.status.enabled ? [] : [callers.status.statement]),
+        ],
+        environments: pool.size,
+        liveEnvironments: pool.describe(),
+        faults: faults.current,
+        requireAuth: accessKey !== undefined,
+        isolation: isolation.status,
+        logs: logs.usage,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** AWS refuses a signature whose time is more than 5 minutes off. */
+const MAX_SKEW_MS = 5 * 60 * 1000;
+/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
+function generateAccessKey() {
+    return {
+        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
+    };
+}
+const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
+/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
+function escapeUri(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+/**
+ * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
+ * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
+ */
+function canonicalPaths(path) {
+    const resolve = (dropEmpty) => {
+        const segments = [];
+        const parts = path.split('/').slice(1);
+        for (const part of parts) {
+            if (part === '.' || (dropEmpty && part === ''))
+                continue;
+            if (part === '..')
+                segments.pop();
+            else
+                segments.push(part);
+        }
+        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
+        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
+    };
+    return [...new Set([resolve(true), resolve(false)])];
+}
+function canonicalQuery(query) {
+    const pairs = [];
+    for (const part of query.split('&')) {
+        if (!part)
+            continue;
+        const at = part.indexOf('=');
+        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
+        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
+        if (key === 'X-Amz-Signature')
+            continue;
+        pairs.push([escapeUri(key), escapeUri(value)]);
+    }
+    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
+}
+function headerValues(rawHeaders) {
+    const values = new Map();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = (rawHeaders[i] ?? '').toLowerCase();
+        const list = values.get(name) ?? [];
+        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
+        values.set(name, list);
+    }
+    return values;
+}
+function parseAuthorization(value) {
+    if (!value.startsWith(`${ALGORITHM} `))
+        return undefined;
+    const fields = new Map();
+    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
+        const at = part.indexOf('=');
+        if (at > 0)
+            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+    }
+    const credential = fields.get('Credential');
+    const signedHeaders = fields.get('SignedHeaders');
+    const signature = fields.get('Signature');
+    if (!credential || !signedHeaders || !signature)
+        return undefined;
+    return { credential, signedHeaders, signature };
+}
+/** `20261123T133011Z` as epoch milliseconds, or NaN. */
+function parseAmzDate(value) {
+    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+    if (!match)
+        return Number.NaN;
+    const [, y, mo, d, h, mi, s] = match.map(Number);
+    return Date.UTC(y, mo - 1, d, h, mi, s);
+}
+const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
+/**
+ * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
+ * send) against the one key this service accepts and the scope it answers for. Returns why it
+ * fails, or undefined.
+ */
+function verifySignature(request, key, expected, now = Date.now()) {
+    const headers = headerValues(request.rawHeaders);
+    const authorization = headers.get('authorization')?.[0];
+    if (!authorization)
+        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+    const parsed = parseAuthorization(authorization);
+    if (!parsed)
+        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
+    const scope = parsed.credential.split('/');
+    if (scope.length !== 5 || scope[4] !== 'aws4_request')
+        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
+    const [accessKeyId, day, region, service] = scope;
+    if (accessKeyId !== key.accessKeyId)
+        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    // A signature for another region or service is not one for this service (AWS refuses it too).
+    if (region !== expected.region)
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential should be scoped to a valid region: this service answers for ${expected.region}, not ${JSON.stringify(region)}.`,
+        };
+    if (service !== expected.service)
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential should be scoped to correct service: '${expected.service}', not ${JSON.stringify(service)}.`,
+        };
+    const signedNames = parsed.signedHeaders.split(';');
+    if (!signedNames.includes('host'))
+        return incomplete("'Host' must be a signed header.");
+    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
+    const signedAt = parseAmzDate(amzDate);
+    if (Number.isNaN(signedAt))
+        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
+    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+        return {
+            type: 'InvalidSignatureException',
+            message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.`,
+        };
+    }
+    if (!amzDate.startsWith(day))
+        return {
+            type: 'InvalidSignatureException',
+            message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.`,
+        };
+    const queryAt = request.target.indexOf('?');
+    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
+    let query;
+    try {
+        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
+    }
+    catch {
+        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
+    }
+    const bodyHash = sha256Hex(request.body);
+    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
+    // An unsigned payload would let the body be swapped after signing: only a request without one may say so.
+    if (declaredHash === 'UNSIGNED-PAYLOAD' && request.body.length > 0)
+        return {
+            type: 'InvalidSignatureException',
+            message: 'x-amz-content-sha256 UNSIGNED-PAYLOAD is refused for a request with a body: sign the body (its SHA-256).',
+        };
+    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
+        return {
+            type: 'InvalidSignatureException',
+            message: 'The provided x-amz-content-sha256 header does not match what was computed.',
+        };
+    }
+    const payloadHash = declaredHash ?? bodyHash;
+    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
+    const credentialScope = `${day}/${region}/${service}/aws4_request`;
+    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
+    const provided = Buffer.from(parsed.signature, 'utf8');
+    for (const canonicalUri of canonicalPaths(path)) {
+        const canonicalRequest = [
+            request.method,
+            canonicalUri,
+            query,
+            canonicalHeaders,
+            parsed.signedHeaders,
+            payloadHash,
+        ].join('\n');
+        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
+        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
+        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
+            return undefined;
+    }
+    return {
+        type: 'InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
+/**
+ * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
+ * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
+ * GetLogEvents and FilterLogEvents, with their pagination.
+ */
+class LogsApiError extends Error {
+    type;
+    constructor(type, message) {
+        super(message);
+        this.type = type;
+    }
+}
+const MAX_EVENTS = 10_000;
+const PAGE = 50;
+function token(offset) {
+    return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+function offsetOf(value) {
+    if (typeof value !== 'string')
+        return 0;
+    try {
+        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+        if (typeof offset === 'number' && offset >= 0)
+            return offset;
+    }
+    catch {
+        // fall through
+    }
+    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
+}
+const num = (value) => (typeof value === 'number' ? value : undefined);
+const str = (value) => (typeof value === 'string' ? value : undefined);
+/**
+ * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
+ * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
+ */
+function matcher(pattern) {
+    if (!pattern || pattern.trim() === '')
+        return () => true;
+    const trimmed = pattern.trim();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
+    }
+    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
+    return (message) => terms.every((term) => message.includes(term));
+}
+class LogsApi {
+    logs;
+    region;
+    deliveryDelayMs;
+    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
+    constructor(logs, region, deliveryDelayMs = () => 0) {
+        this.logs = logs;
+        this.region = region;
+        this.deliveryDelayMs = deliveryDelayMs;
+    }
+    handle(operation, body) {
+        switch (operation) {
+            case 'DescribeLogGroups':
+                return this.describeLogGroups(body);
+            case 'DescribeLogStreams':
+                return this.describeLogStreams(body);
+            case 'GetLogEvents':
+                return this.getLogEvents(body);
+            case 'FilterLogEvents':
+                return this.filterLogEvents(body);
+            default:
+                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
+        }
+    }
+    visible(events) {
+        const cutoff = Date.now() - this.deliveryDelayMs();
+        return events.filter((event) => event.ingestionTime <= cutoff);
+    }
+    streamsOf(group) {
+        if (!group)
+            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
+        if (!this.logs.groupNames().includes(group))
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+        return this.logs.streams(group);
+    }
+    describeLogGroups(body) {
+        const prefix = str(body.logGroupNamePrefix) ?? '';
+        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = names.slice(start, start + limit);
+        return {
+            logGroups: page.map((name) => ({
+                logGroupName: name,
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    describeLogStreams(body) {
+        const group = str(body.logGroupName);
+        const prefix = str(body.logStreamNamePrefix) ?? '';
+        const byTime = body.orderBy === 'LastEventTime';
+        if (byTime && prefix)
+            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+        const streams = this.streamsOf(group)
+            .filter((stream) => stream.name.startsWith(prefix))
+            .map((stream) => ({ stream, events: this.visible(stream.events) }));
+        streams.sort((a, b) => byTime
+            ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
+            : a.stream.name.localeCompare(b.stream.name));
+        if (body.descending === true)
+            streams.reverse();
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = streams.slice(start, start + limit);
+        return {
+            logStreams: page.map(({ stream, events }) => ({
+                logStreamName: stream.name,
+                creationTime: stream.creationTime,
+                ...(events.length
+                    ? {
+                        firstEventTimestamp: events[0].timestamp,
+                        lastEventTimestamp: events.at(-1).timestamp,
+                        lastIngestionTime: events.at(-1).ingestionTime,
+                    }
+                    : {}),
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    getLogEvents(body) {
+        const name = str(body.logStreamName);
+        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
+        if (!stream)
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
+        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
+            // As CloudWatch does, the forward token repeats once the end is reached.
+            nextForwardToken: token(start + page.length),
+            nextBackwardToken: token(Math.max(0, start - limit)),
+        };
+    }
+    filterLogEvents(body) {
+        const group = str(body.logGroupName);
+        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
+        const prefix = str(body.logStreamNamePrefix);
+        if (names && prefix)
+            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
+        const match = matcher(str(body.filterPattern));
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const streams = this.streamsOf(group).filter((s) => names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true);
+        const events = streams
+            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
+            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
+            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map(({ stream, event, index }) => ({
+                logStreamName: stream,
+                timestamp: event.timestamp,
+                message: event.message,
+                ingestionTime: event.ingestionTime,
+                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
+            })),
+            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
+            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/logs.ts
+
+
+
+
+/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
+const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+/** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
+async function handleLogs(logsApi, request, target, body) {
+    const operation = target.slice(LOGS_TARGET_PREFIX.length);
+    const reply = (status, document) => ({
+        status,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: Buffer.from(JSON.stringify(document)),
+    });
+    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
+    try {
+        return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
+    }
+    catch (error) {
+        if (error instanceof LogsApiError)
+            return reply(400, { __type: error.type, message: error.message });
+        if (error instanceof LambdaServiceError)
+            return reply(400, { __type: 'InvalidParameterException', message: error.message });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/routes/router.ts
+
+
+
+
+
+
+
+
+
+const FUNCTIONS = '/2015-03-31/functions';
+/**
+ * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
+ * then the CloudWatch Logs operation or the first route that matches.
+ */
+function requestHandler(state) {
+    const { routes, faults, logsApi, accessKey } = state;
+    return async function handle(request) {
+        const method = request.method ?? 'GET';
+        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
+        if (foreign) {
+            request.resume();
+            refuse(foreign);
+        }
+        let url;
+        try {
+            url = new URL(request.url ?? '/', 'http://local');
+        }
+        catch {
+            request.resume();
+            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+        }
+        // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
+        // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
+        const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
+        if (accessKey && !open && !header(request, 'authorization')) {
+            request.resume();
+            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+        }
+        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+        const target = header(request, 'x-amz-target');
+        const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
+        if (accessKey && !open) {
+            if (body === undefined)
+                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey, { region: state.region, service: logs ? 'logs' : 'lambda' });
+            if (failure)
+                throw new LambdaServiceError(failure.type, failure.message);
+        }
+        if (logs)
+            return handleLogs(logsApi, request, target, body);
+        if (url.pathname.startsWith(FUNCTIONS)) {
+            const fault = faults.requestFault();
+            if (fault === 'throttle') {
+                request.resume();
+                const retryAfter = String(faults.current.retryAfterMs / 1000);
+                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
+            }
+            if (fault === 'error') {
+                request.resume();
+                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
+            }
+        }
+        for (const [routeMethod, pattern, route] of routes) {
+            const match = pattern.exec(url.pathname);
+            if (match && routeMethod === method)
+                return route(match, request, url, body);
+        }
+        request.resume();
+        throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
+    };
+}
+function send(response, reply, requestId) {
+    response.writeHead(reply.status, {
+        'x-amzn-RequestId': requestId,
+        [LOCAL_SERVICE_HEADER]: '1',
+        ...reply.headers,
+        'content-length': reply.body.length,
+    });
+    response.end(reply.body);
+}
+/** The server's request listener: whatever a handler throws becomes an error reply; nothing a client sends reaches the process. */
+function answerWith(handle) {
+    return (request, response) => {
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        handle(request)
+            .catch((error) => {
+            const serviceError = error instanceof LambdaServiceError
+                ? error
+                : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
+            return {
+                status: serviceError.status,
+                headers: {
+                    'content-type': 'application/json',
+                    'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`,
+                    ...serviceError.headers,
+                },
+                body: Buffer.from(serviceError.body()),
+            };
+        })
+            .then((reply) => send(response, reply, requestId))
+            .catch(() => response.destroy());
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/process-alive.ts
+/** Whether a process exists (one this process may not signal, EPERM, exists too). */
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
+
+
+
+
+const SWEEP_ORDER = ['freezer', 'pids', 'cpu'];
+/**
+ * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
+ * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
+ * host does not let this process create is reported with its reason and simply not used.
+ */
+class Cgroups {
+    placements = new Map();
+    roots = new Set();
+    counter = 0;
+    constructor(wanted, mount = '/sys/fs/cgroup') {
+        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
+        // Dead services' groups go from every hierarchy this service might use, wanted or not (the one
+        // before it may have throttled CPU where this one does not); the freezer's first, since a
+        // frozen process dies only once thawed.
+        for (const controller of SWEEP_ORDER)
+            sweepStaleGroups(...v1Parent(mount, controller));
+        for (const controller of wanted) {
+            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
+            this.placements.set(controller, placement);
+            if ('root' in placement)
+                this.roots.add(placement.root);
+        }
+    }
+    /** This service's own directory in each hierarchy, with its environments' groups inside. */
+    get directories() {
+        return [...this.roots];
+    }
+    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
+    version(controller) {
+        const placement = this.placements.get(controller);
+        return placement && 'root' in placement ? placement.version : undefined;
+    }
+    unavailableReason(controller) {
+        const placement = this.placements.get(controller);
+        if (!placement)
+            return `the ${controller} controller was not asked for`;
+        return 'reason' in placement ? placement.reason : '';
+    }
+    /** A group per environment in every available hierarchy; undefined when none is. */
+    createGroup() {
+        if (this.roots.size === 0)
+            return undefined;
+        const name = `env-${++this.counter}`;
+        const directories = new Map();
+        const created = [];
+        for (const [controller, placement] of this.placements) {
+            if (!('root' in placement))
+                continue;
+            const directory = (0,external_node_path_.join)(placement.root, name);
+            if (!created.includes(directory)) {
+                try {
+                    (0,external_node_fs_.mkdirSync)(directory);
+                    created.push(directory);
+                }
+                catch {
+                    continue;
+                }
+            }
+            directories.set(controller, directory);
+        }
+        if (created.length === 0)
+            return undefined;
+        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
+    }
+    dispose() {
+        for (const root of this.roots)
+            removeGroupTree(root);
+    }
+}
+/** One execution environment's groups: where its first process enrols, and the knobs on them. */
+class EnvironmentCgroup {
+    directories;
+    created;
+    versionOf;
+    constructor(directories, created, versionOf) {
+        this.directories = directories;
+        this.created = created;
+        this.versionOf = versionOf;
+    }
+    /** The directories of the groups (one per hierarchy), to remove once the environment is gone. */
+    get paths() {
+        return [...this.created];
+    }
+    /** The `cgroup.procs` files the environment's first process writes its pid to. */
+    get procsFiles() {
+        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
+    }
+    has(controller) {
+        return this.directories.has(controller);
+    }
+    /** The path of one control file of a controller's group, when the environment has that group. */
+    file(controller, name) {
+        const directory = this.directories.get(controller);
+        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
+    }
+    version(controller) {
+        return this.has(controller) ? this.versionOf(controller) : undefined;
+    }
+    /** Writes one control file of a controller's group; false when the kernel refused it. */
+    write(controller, file, value) {
+        const directory = this.directories.get(controller);
+        if (!directory)
+            return false;
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
+    remove() {
+        for (const directory of this.created)
+            removeDirectory(directory);
+    }
+}
+/** A directory of its own per service, so a reused process id never meets a leftover. */
+const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+function ownCgroupPath(controller) {
+    try {
+        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
+            const [, controllers, path] = line.split(':');
+            if (path === undefined)
+                continue;
+            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
+                return path;
+        }
+    }
+    catch {
+        return undefined;
+    }
+    return undefined;
+}
+/**
+ * cgroup v2: one directory for every controller. The freezer is built into every v2 group
+ * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
+ */
+function openV2Root(mount, wanted) {
+    const own = ownCgroupPath(undefined);
+    if (own === undefined)
+        return undefined;
+    const parent = (0,external_node_path_.join)(mount, own);
+    const placements = new Map();
+    let delegated;
+    try {
+        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    }
+    catch {
+        return undefined;
+    }
+    sweepStaleGroups(parent);
+    const root = (0,external_node_path_.join)(parent, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+    }
+    catch {
+        for (const controller of wanted)
+            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
+        return placements;
+    }
+    for (const controller of wanted) {
+        if (controller === 'freezer') {
+            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze'))
+                ? { version: 2, root }
+                : { reason: 'this kernel has no cgroup v2 freezer' });
+            continue;
+        }
+        if (!delegated.includes(controller)) {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
+            continue;
+        }
+        try {
+            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
+            placements.set(controller, { version: 2, root });
+        }
+        catch {
+            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
+        }
+    }
+    if (![...placements.values()].some((placement) => 'root' in placement))
+        removeDirectory(root);
+    return placements;
+}
+/** Where this process's v1 group of a controller is, and whether that controller is there at all. */
+function v1Parent(mount, controller) {
+    const own = ownCgroupPath(controller);
+    const hierarchy = (0,external_node_path_.join)(mount, controller);
+    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
+    return [(0,external_node_path_.join)(hierarchy, own ?? '.'), own !== undefined && (0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe))];
+}
+function openV1Root(mount, controller) {
+    const [parent, found] = v1Parent(mount, controller);
+    if (!found)
+        return { reason: `no cgroup ${controller} controller was found` };
+    const root = (0,external_node_path_.join)(parent, groupName());
+    try {
+        (0,external_node_fs_.mkdirSync)(root);
+        return { version: 1, root };
+    }
+    catch {
+        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
+    }
+}
+function removeGroupTree(root) {
+    try {
+        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
+            if (entry.isDirectory())
+                removeDirectory((0,external_node_path_.join)(root, entry.name));
+    }
+    catch {
+        // Already gone.
+    }
+    removeDirectory(root);
+}
+/**
+ * Empties a dead service's group tree and removes it: what is still in it belongs to an
+ * environment of that service (its reaper died with it, say), so it is thawed and killed.
+ */
+function removeStaleTree(root) {
+    const groups = [root];
+    try {
+        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
+            if (entry.isDirectory())
+                groups.unshift((0,external_node_path_.join)(root, entry.name));
+    }
+    catch {
+        return;
+    }
+    for (const group of groups) {
+        // A frozen process takes its SIGKILL only once thawed (v1 freezer.state, v2 cgroup.freeze).
+        for (const [file, value] of [
+            ['freezer.state', 'THAWED'],
+            ['cgroup.freeze', '0'],
+        ])
+            if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(group, file)))
+                writeQuietly((0,external_node_path_.join)(group, file), value);
+        for (let round = 0; round < 50 && !tryRemove(group); round++) {
+            for (const pid of processesIn(group))
+                killQuietly(pid);
+            Atomics.wait(PAUSE, 0, 0, 10);
+        }
+    }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+function processesIn(group) {
+    try {
+        return (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    }
+    catch {
+        return [];
+    }
+}
+function killQuietly(pid) {
+    try {
+        process.kill(pid, 'SIGKILL');
+    }
+    catch {
+        // Gone meanwhile.
+    }
+}
+function writeQuietly(file, value) {
+    try {
+        (0,external_node_fs_.writeFileSync)(file, value);
+    }
+    catch {
+        // The kernel refused it; removing the group then fails and it stays.
+    }
+}
+function tryRemove(directory) {
+    try {
+        (0,external_node_fs_.rmdirSync)(directory);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'ENOENT';
+    }
+}
+/**
+ * Removes the groups of services that died without cleaning up (killed with their reaper, say):
+ * their process is gone, so whatever is left in them is killed. Best effort; a group the kernel
+ * will not let go of stays.
+ */
+function sweepStaleGroups(parent, found = true) {
+    if (!found)
+        return;
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
+    }
+    catch {
+        return;
+    }
+    for (const name of entries) {
+        const pid = Number(name.split('-')[3]);
+        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
+            continue;
+        removeStaleTree((0,external_node_path_.join)(parent, name));
+    }
+}
+function removeDirectory(directory) {
+    try {
+        (0,external_node_fs_.rmdirSync)(directory);
+    }
+    catch {
+        // Still has a process in it or already gone; the environment's exit path retries.
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
+
+
+/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
+const MB_PER_VCPU = 1769;
+/**
+ * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
+ * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
+ * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
+ */
+const PERIOD_US = 20_000;
+const MIN_QUOTA_US = 1_000;
+/** Period and quota, in microseconds, for a CPU share. */
+function bandwidth(share) {
+    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
+}
+/** The share of CPUs a memory size buys, capped at what the host has. */
+function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
+    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
+}
+/**
+ * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
+ * cgroup, where the host lets this process create one. Where it cannot, it says so once and
+ * environments run unthrottled, so durations do not scale with memory.
+ */
+class CpuThrottle {
+    options;
+    status;
+    version;
+    spread;
+    random;
+    constructor(cgroups, options = {}) {
+        this.options = options;
+        this.spread = options.environmentSpread ?? 0;
+        this.random = seededRandom((options.seed ?? 1) + 2);
+        if (options.modelClock) {
+            const spread = this.spread > 0 ? ` Each new environment's CPU runs at a lasting speed factor exp(N(0, ${this.spread})).` : '';
+            this.status = {
+                enabled: false,
+                mechanism: 'none',
+                environmentSpread: this.spread,
+                statement: `CPU is not throttled: the model clock scales each invocation's CPU time to memory/${MB_PER_VCPU} of a vCPU in ${PERIOD_US / 1000} ms periods with a fresh quota per invocation (INIT boosted), so durations scale with memory.${spread}`,
+            };
+            return;
+        }
+        if (options.disabled) {
+            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
+            return;
+        }
+        this.version = cgroups.version('cpu');
+        if (this.version === undefined) {
+            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
+            return;
+        }
+        const spread = this.spread > 0
+            ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).`
+            : '';
+        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
+        this.status = {
+            enabled: true,
+            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+            environmentSpread: this.spread,
+            periodMs: PERIOD_US / 1000,
+            initThrottled: options.throttleInit === true,
+            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
+        };
+    }
+    /**
+     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
+     * asked otherwise. Undefined when the environment is not throttled.
+     */
+    attach(group, memoryMb, speedFactor) {
+        if (!this.status.enabled || !group?.has('cpu'))
+            return undefined;
+        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
+        const setQuota = (quota) => group.version('cpu') === 2
+            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
+            : // v1 checks a quota against the current period, so the period goes first.
+                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) &&
+                    group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
+        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
+            return undefined;
+        return { refill: () => void setQuota(quotaUs) };
+    }
+    /** A new environment's lasting speed factor: 1 without a spread, or where the spread cannot apply. */
+    drawSpeedFactor() {
+        return this.status.environmentSpread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
+    }
+}
+function unthrottled(reason, spread) {
+    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
+    return {
+        enabled: false,
+        mechanism: 'none',
+        environmentSpread: 0,
+        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
+const ms = (value) => value.toFixed(2);
+function initStartLine(format, runtimeVersion, region, now) {
+    const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.initStart',
+            record: { initializationType: 'on-demand', phase: 'init', runtimeVersion, runtimeVersionArn: arn },
+        });
+    }
+    return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${arn}`;
+}
+function startLine(format, requestId, version, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } });
+    }
+    return `START RequestId: ${requestId} Version: ${version}`;
+}
+function endLine(format, requestId, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.runtimeDone',
+            record: { requestId, status: 'success' },
+        });
+    }
+    return `END RequestId: ${requestId}`;
+}
+function reportLine(format, metrics, now) {
+    if (format === 'JSON') {
+        return JSON.stringify({
+            time: now.toISOString(),
+            type: 'platform.report',
+            record: {
+                requestId: metrics.requestId,
+                metrics: {
+                    durationMs: Number(ms(metrics.durationMs)),
+                    billedDurationMs: metrics.billedDurationMs,
+                    memorySizeMB: metrics.memorySizeMb,
+                    maxMemoryUsedMB: metrics.maxMemoryUsedMb,
+                    ...(metrics.initDurationMs === undefined ? {} : { initDurationMs: Number(ms(metrics.initDurationMs)) }),
+                },
+                status: metrics.status,
+                ...(metrics.errorType ? { errorType: metrics.errorType } : {}),
+            },
+        });
+    }
+    const fields = [
+        `REPORT RequestId: ${metrics.requestId}`,
+        `Duration: ${ms(metrics.durationMs)} ms`,
+        `Billed Duration: ${metrics.billedDurationMs} ms`,
+        `Memory Size: ${metrics.memorySizeMb} MB`,
+        `Max Memory Used: ${metrics.maxMemoryUsedMb} MB`,
+    ];
+    if (metrics.initDurationMs !== undefined)
+        fields.push(`Init Duration: ${ms(metrics.initDurationMs)} ms`);
+    if (metrics.status !== 'success')
+        fields.push(`Status: ${metrics.status}`);
+    if (metrics.errorType)
+        fields.push(`Error Type: ${metrics.errorType}`);
+    return `${fields.join('\t')}\t`;
+}
+/**
+ * Billed duration: 1 ms granularity, rounded up. Since 1 August 2025 the INIT phase is billed for
+ * managed runtimes as it already was for OS-only ones, so a cold start bills INIT plus Duration
+ * (INIT itself is limited to 10 s).
+ */
+function billedDuration(durationMs, initDurationMs) {
+    return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
+const DEFAULT_LOG_LIMITS = {
+    streamBytes: 8 * 1024 * 1024,
+    totalBytes: 128 * 1024 * 1024,
+    messageChars: 256 * 1024,
+};
+/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
+const EVENT_OVERHEAD_BYTES = 96;
+const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
+/**
+ * Log groups and streams, bounded: a function that floods its output keeps only its most recent
+ * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
+ * not grow with what a function prints). Drops are counted per stream and in total.
+ */
+class LogStore {
+    clock;
+    limits;
+    groups = new Map();
+    total = 0;
+    droppedTotal = 0;
+    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
+        this.clock = clock;
+        this.limits = limits;
+    }
+    append(group, streamName, message) {
+        let streams = this.groups.get(group);
+        if (!streams)
+            this.groups.set(group, (streams = new Map()));
+        let stream = streams.get(streamName);
+        if (!stream) {
+            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
+            streams.set(streamName, stream);
+        }
+        const now = this.clock();
+        const max = this.limits.messageChars;
+        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
+        stream.events.push({ timestamp: now, ingestionTime: now, message: text });
+        stream.bytes += cost(text);
+        this.total += cost(text);
+        if (stream.bytes > this.limits.streamBytes)
+            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
+        while (this.total > this.limits.totalBytes)
+            this.trim(this.largest(), this.largest().bytes / 2, 0);
+    }
+    /** Bytes kept and events dropped across every stream. */
+    get usage() {
+        return { bytes: this.total, dropped: this.droppedTotal };
+    }
+    groupNames() {
+        return [...this.groups.keys()].sort();
+    }
+    streams(group) {
+        return [...(this.groups.get(group)?.values() ?? [])];
+    }
+    /**
+     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
+     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
+     */
+    trim(stream, target, keep) {
+        let count = 0;
+        let freed = 0;
+        while (count < stream.events.length - keep && stream.bytes - freed > target)
+            freed += cost(stream.events[count++].message);
+        if (count === 0)
+            return;
+        stream.events.splice(0, count);
+        stream.bytes -= freed;
+        stream.dropped += count;
+        this.total -= freed;
+        this.droppedTotal += count;
+    }
+    largest() {
+        let largest;
+        for (const streams of this.groups.values())
+            for (const stream of streams.values())
+                if (!largest || stream.bytes > largest.bytes)
+                    largest = stream;
+        return largest;
+    }
+}
+/** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
+function logStreamName(version, environmentId, now) {
+    const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
+    return `${date}/[${version}]${environmentId}`;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/model-clock.ts
+
+const PERIOD_NS = PERIOD_US * 1000;
+/** The vCPUs a Lambda environment sees: 2 up to 3,008 MB, one more per 1,769 MB after, at most 6. */
+function lambdaVcpus(memoryMb) {
+    return Math.max(2, Math.min(6, Math.ceil(memoryMb / MB_PER_VCPU)));
+}
+/**
+ * How long `workNs` of CPU takes under Lambda's quota: `share` vCPUs' worth of CPU time in each
+ * 20 ms period, the first period starting with the invocation and a full quota, and at most
+ * `parallelism` threads on a CPU at once.
+ */
+function quotaTimeNs(workNs, share, parallelism) {
+    if (workNs <= 0)
+        return 0;
+    if (share >= parallelism)
+        return workNs / parallelism;
+    const perPeriod = share * PERIOD_NS;
+    const fullPeriods = Math.ceil(workNs / perPeriod) - 1;
+    return fullPeriods * PERIOD_NS + (workNs - fullPeriods * perPeriod) / parallelism;
+}
+/**
+ * The modelled duration in milliseconds: the environment's CPU work through Lambda's CPU model,
+ * plus the time it waited for its own reasons.
+ *
+ * Threads other than the main one are counted as busy while the main thread waited (a worker
+ * or a child process it awaits) unless their busy time exceeds its waits: only that excess must
+ * have run beside the main thread's own work, and it is the parallelism that more than one vCPU
+ * (above 1,769 MB) can serve. Waits are added after the CPU work, so a wait does not refill the
+ * quota as it may on Lambda: a handler that waits between bursts of CPU below 1,769 MB is charged
+ * as if its CPU came in one burst (at most one period more per wait).
+ */
+function modelDurationMs(activity, model) {
+    const { main, others, mainWaitedNs } = activity;
+    const othersBusy = others.cpuNs + others.delayNs;
+    const waitedNs = Math.max(0, mainWaitedNs - othersBusy);
+    const besideMainNs = othersBusy > 0 ? Math.min(main.cpuNs, Math.max(0, othersBusy - mainWaitedNs) * (others.cpuNs / othersBusy)) : 0;
+    const workNs = (main.cpuNs + others.cpuNs) / model.speedFactor;
+    const vcpus = lambdaVcpus(model.memoryMb);
+    const parallelism = workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
+    const share = model.boosted ? vcpus : model.memoryMb / MB_PER_VCPU;
+    return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
+
+const KIB = 1024;
+/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
+function residentMemory(pid) {
+    try {
+        const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
+        const field = (name) => {
+            const at = status.indexOf(`${name}:`);
+            return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
+        };
+        return { current: field('VmRSS'), peak: field('VmHWM') };
+    }
+    catch {
+        return { current: 0, peak: 0 };
+    }
+}
+function children(pid) {
+    try {
+        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
+ * missed) plus the current resident size of its descendants.
+ */
+function processTreeMemory(rootPid) {
+    const root = residentMemory(rootPid);
+    let total = Math.max(root.peak, root.current);
+    const pending = children(rootPid);
+    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+        total += residentMemory(pid).current;
+        pending.push(...children(pid));
+    }
+    return total;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
+
+
+
+/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
+const FIRST_ID = 40_000;
+const SPAN = 20_000;
+/**
+ * Where services on this host claim the ids they hand out, one file per id holding the claiming
+ * service's pid. Without it two services (two test workers, two CI jobs on one runner) could give
+ * the same uid to different functions: each function could then signal or read the other's
+ * processes, and one service's reaper, which kills an environment's stray processes by uid, killed
+ * the other's runtimes mid-invocation (Runtime.ExitError). A fixed path, not TMPDIR, so that every
+ * service sees every claim; isolation runs as root only, so it is writable.
+ */
+const CLAIMS = '/run/lambda-perf-gate-ids';
+/** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
+function claim(id) {
+    const file = (0,external_node_path_.join)(CLAIMS, String(id));
+    for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+            (0,external_node_fs_.writeFileSync)(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+            return true;
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        let owner;
+        try {
+            owner = Number((0,external_node_fs_.readFileSync)(file, 'utf8'));
+        }
+        catch {
+            continue; // released meanwhile: try again
+        }
+        if (owner > 0 && isAlive(owner))
+            return false;
+        (0,external_node_fs_.rmSync)(file, { force: true });
+    }
+    return false;
+}
+function idsInUse() {
+    const used = new Set();
+    for (const file of ['/etc/passwd', '/etc/group']) {
+        try {
+            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
+                const id = Number(line.split(':')[2]);
+                if (Number.isInteger(id))
+                    used.add(id);
+            }
+        }
+        catch {
+            // No such file: nothing to avoid.
+        }
+    }
+    return used;
+}
+class Isolation {
+    options;
+    status;
+    used = idsInUse();
+    /** A random start, so that two services on one host rarely hand out the same ids. */
+    next = FIRST_ID + Math.floor(Math.random() * SPAN);
+    packageGroups = new Map();
+    claimed = [];
+    constructor(options = {}) {
+        this.options = options;
+        const root = process.platform === 'linux' && process.getuid?.() === 0;
+        if (options.disabled)
+            this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
+        else if (!root) {
+            this.status = {
+                enabled: false,
+                statement: "Functions run as the service's own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions' code included.",
+            };
+        }
+        else
+            this.status = {
+                enabled: true,
+                statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.',
+            };
+    }
+    /** Makes the service's own directories traversable (not listable) by environments' users. */
+    openDirectory(directory) {
+        if (this.status.enabled)
+            (0,external_node_fs_.chmodSync)(directory, 0o711);
+    }
+    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
+    shareReadOnly(directory) {
+        if (!this.status.enabled)
+            return;
+        (0,external_node_fs_.chmodSync)(directory, 0o755);
+        for (const entry of (0,external_node_fs_.readdirSync)(directory))
+            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
+    }
+    /**
+     * The group that may read a package: every file root-owned, readable (and executable where it
+     * was) by that group only, writable by nobody but root.
+     */
+    packageGroup(directory) {
+        if (!this.status.enabled)
+            return undefined;
+        let gid = this.packageGroups.get(directory);
+        if (gid === undefined) {
+            gid = this.allocate();
+            lockDown(directory, gid);
+            this.packageGroups.set(directory, gid);
+        }
+        return gid;
+    }
+    /** Forgets a package whose directory is gone: the same code uploaded again is locked down afresh. */
+    forgetPackage(directory) {
+        this.packageGroups.delete(directory);
+    }
+    /** A user of its own for a new environment, in its package's group. */
+    identityFor(codeDirectory) {
+        const gid = this.packageGroup(codeDirectory);
+        return gid === undefined ? undefined : { uid: this.allocate(), gid };
+    }
+    /** Gives back the ids this service claimed (when it stops; a crashed service's are taken over). */
+    release() {
+        for (const id of this.claimed.splice(0))
+            (0,external_node_fs_.rmSync)((0,external_node_path_.join)(CLAIMS, String(id)), { force: true });
+    }
+    allocate() {
+        (0,external_node_fs_.mkdirSync)(CLAIMS, { recursive: true, mode: 0o700 });
+        for (let tries = 0; tries < SPAN; tries++) {
+            const id = FIRST_ID + (this.next++ % SPAN);
+            if (this.used.has(id) || !claim(id))
+                continue;
+            this.claimed.push(id);
+            this.options.onClaim?.((0,external_node_path_.join)(CLAIMS, String(id)));
+            return id;
+        }
+        throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + SPAN - 1}: every one is claimed in ${CLAIMS}`);
+    }
+}
+function lockDown(path, gid) {
+    const stat = (0,external_node_fs_.lstatSync)(path);
+    if (stat.isSymbolicLink())
+        return;
+    (0,external_node_fs_.chownSync)(path, 0, gid);
+    if (stat.isDirectory()) {
+        (0,external_node_fs_.chmodSync)(path, 0o750);
+        for (const entry of (0,external_node_fs_.readdirSync)(path))
+            lockDown((0,external_node_path_.join)(path, entry), gid);
+    }
+    else
+        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
+}
+/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
+function userMemory(uid) {
+    let total = 0;
+    let names;
+    try {
+        names = (0,external_node_fs_.readdirSync)('/proc');
+    }
+    catch {
+        return 0;
+    }
+    for (const name of names) {
+        if (!/^\d+$/.test(name))
+            continue;
+        try {
+            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
+            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
+                continue;
+            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
+        }
+        catch {
+            // Gone meanwhile.
+        }
+    }
+    return total;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/process-tree.ts
+
+/**
+ * A process and its descendants, the root first, from the kernel's `children` lists of every
+ * thread (a child started by any thread is listed under that thread).
+ */
+function processTree(root) {
+    const pids = [root];
+    for (let i = 0; i < pids.length; i++) {
+        const pid = pids[i];
+        let tids;
+        try {
+            tids = (0,external_node_fs_.readdirSync)(`/proc/${pid}/task`);
+        }
+        catch {
+            continue; // The process ended meanwhile.
+        }
+        for (const tid of tids) {
+            try {
+                for (const child of (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' '))
+                    if (child.trim())
+                        pids.push(Number(child));
+            }
+            catch {
+                // The thread ended meanwhile.
+            }
+        }
+    }
+    return pids;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/thread-times.ts
+
+
+const ZERO = { cpuNs: 0, delayNs: 0 };
+function schedstat(path) {
+    try {
+        const [cpu, delay] = (0,external_node_fs_.readFileSync)(path, 'latin1').split(' ');
+        const cpuNs = Number(cpu);
+        const delayNs = Number(delay);
+        return Number.isFinite(cpuNs) && Number.isFinite(delayNs) ? { cpuNs, delayNs } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Why this host cannot run the model clock, or undefined when it can: it needs Linux's per-thread
+ * schedstat, which counts in nanoseconds (getrusage counts in scheduler ticks).
+ */
+function threadAccountingUnavailable() {
+    if (process.platform !== 'linux')
+        return `this host runs ${process.platform}, not Linux`;
+    const own = schedstat('/proc/thread-self/schedstat');
+    if (!own)
+        return 'this kernel does not account CPU time per thread (/proc/<pid>/task/<tid>/schedstat)';
+    // A kernel built without scheduler statistics prints zeros for every thread.
+    if (own.cpuNs === 0 && own.delayNs === 0 && process.cpuUsage().user > 0)
+        return 'this kernel reports no per-thread CPU time (schedstat reads 0)';
+    return undefined;
+}
+function list(path) {
+    try {
+        return (0,external_node_fs_.readdirSync)(path);
+    }
+    catch {
+        return [];
+    }
+}
+/** Every thread of the process tree under `root`, with what the kernel accounted to it so far. */
+function snapshotThreads(root) {
+    const threads = new Map();
+    for (const pid of processTree(root)) {
+        for (const tid of list(`/proc/${pid}/task`)) {
+            const times = schedstat(`/proc/${pid}/task/${tid}/schedstat`);
+            if (times)
+                threads.set(Number(tid), times);
+        }
+    }
+    return threads;
+}
+/**
+ * Whether any thread under `root` is on a CPU or waiting for one. A running thread's schedstat
+ * lags until the kernel next updates it (a scheduler tick, 4 ms at HZ=250); a sleeping or
+ * frozen thread's is exact, so the end of an invocation is read once every thread sleeps.
+ */
+function anyThreadRunnable(root) {
+    for (const pid of processTree(root)) {
+        for (const tid of list(`/proc/${pid}/task`)) {
+            try {
+                const stat = (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+                if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R')
+                    return true;
+            }
+            catch {
+                // The thread ended meanwhile.
+            }
+        }
+    }
+    return false;
+}
+const minus = (a, b) => ({
+    cpuNs: Math.max(0, a.cpuNs - b.cpuNs),
+    delayNs: Math.max(0, a.delayNs - b.delayNs),
+});
+const plus = (a, b) => ({
+    cpuNs: a.cpuNs + b.cpuNs,
+    delayNs: a.delayNs + b.delayNs,
+});
+/**
+ * What the threads did between two snapshots, split into the main thread (`mainTid`) and the
+ * rest; a thread born in between counts from zero, and one that ended in between is lost.
+ * `mainWaitedNs` is the main thread's own waiting, when the runtime reported it; otherwise it is
+ * taken from the service's wall clock `wallNs`, which also holds the service's own delays.
+ */
+function activityBetween(start, end, mainTid, waited) {
+    let main = ZERO;
+    let others = ZERO;
+    for (const [tid, times] of end) {
+        const spent = minus(times, start.get(tid) ?? ZERO);
+        if (tid === mainTid)
+            main = spent;
+        else
+            others = plus(others, spent);
+    }
+    const mainWaitedNs = waited.reportedNs ?? Math.max(0, waited.wallNs - main.cpuNs - main.delayNs);
+    return { main, others, mainWaitedNs };
+}
+const CLOCKS = ['model', 'wall'];
+/** The clock asked for, or the wall clock with the reason where this host cannot run the model. */
+function chooseClock(requested) {
+    if (requested === 'wall')
+        return {
+            kind: 'wall',
+            statement: "Durations are the host's wall clock (asked for): they include every wait for a CPU that the host gave to another process, so they vary with its load.",
+        };
+    const reason = threadAccountingUnavailable();
+    if (reason)
+        return {
+            kind: 'wall',
+            fallbackReason: reason,
+            statement: `Durations are the host's wall clock, NOT the model clock (${reason}): they include every wait for a CPU that the host gave to another process, so they vary with its load.`,
+        };
+    return {
+        kind: 'model',
+        statement: "Durations come from the model clock: the CPU time the kernel accounted to the environment's threads, through Lambda's CPU model, plus the environment's own waits; time spent waiting for a CPU that the host gave to another process is not counted. The host's CPU is not Lambda's: milliseconds differ by the two CPUs' speed ratio, ratios between builds hold.",
+    };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/environment.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const MIB = 1024 * 1024;
+/** Lambda limits the INIT phase to 10 seconds. */
+const INIT_LIMIT_MS = 10_000;
+const MEMORY_POLL_MS = 10;
+const TAIL_BYTES = 4096;
+const MAX_LINE_CHARS = 256 * 1024;
+/**
+ * How long to wait for a runtime's flush marker after its result: a family declared 'marker' whose
+ * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
+ */
+const FLUSH_WAIT_MS = 1000;
+/**
+ * How long the model clock waits for every thread of an environment to sleep before it reads the
+ * end of an invocation (a running thread's count lags by up to a scheduler tick).
+ */
+const SETTLE_LIMIT_MS = 20;
+const now = () => performance.now();
+function errorDocument(errorType, errorMessage) {
+    return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+}
+/**
+ * One execution environment: a child process running a runtime client against its own Runtime
+ * API. It serves one invocation at a time, stays warm between them, and is thrown away after a
+ * timeout, a crash, running out of memory or an init error, as Lambda does.
+ */
+class ExecutionEnvironment {
+    spec;
+    services;
+    id = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    logStream;
+    child;
+    api;
+    cgroup;
+    cpuQuota;
+    freeze;
+    limits;
+    spawnedAt = now();
+    /** The lasting CPU speed factor of this environment (1 without an environment spread). */
+    speedFactor;
+    initDurationMs;
+    initBilled = false;
+    initFailure;
+    running;
+    /** The invocation whose result is in but whose output may still be in the pipe. */
+    finishing;
+    memoryPeak = 0;
+    memorySamples = 0;
+    identity;
+    memoryTimer;
+    initTimer;
+    oomKilled = false;
+    dead = false;
+    exited;
+    markExited = () => undefined;
+    partialLine = '';
+    lastFlushed;
+    flushWaiter;
+    constructor(spec, services) {
+        this.spec = spec;
+        this.services = services;
+        this.logStream = logStreamName(spec.version, this.id, new Date());
+        this.speedFactor = services.throttle.drawSpeedFactor();
+        this.exited = new Promise((resolve) => (this.markExited = resolve));
+    }
+    /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
+    static async start(spec, services) {
+        const environment = new ExecutionEnvironment(spec, services);
+        try {
+            await environment.boot();
+        }
+        catch (error) {
+            // A runtime that could not be started (spawn threw, say) must not keep its Runtime API
+            // listening, nor its groups and /tmp: the service could not stop, nor the host reclaim them.
+            environment.kill();
+            throw error;
+        }
+        return environment;
+    }
+    get alive() {
+        return !this.dead;
+    }
+    get busy() {
+        return this.running !== undefined;
+    }
+    invoke(request) {
+        if (this.running)
+            throw new Error(`environment ${this.id} is busy`);
+        return new Promise((resolve) => {
+            this.running = { request, resolve, lines: [] };
+            if (this.initFailure) {
+                this.finish(this.initFailure);
+                return;
+            }
+            if (this.dead) {
+                this.finish({
+                    status: 'error',
+                    errorType: 'Runtime.ExitError',
+                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`),
+                });
+                return;
+            }
+            this.startMemoryWatch();
+            // Thawed with a full CPU quota, as a Lambda environment starts each invocation.
+            this.freeze?.thaw();
+            if (this.initDurationMs !== undefined)
+                this.cpuQuota?.refill();
+            const event = {
+                requestId: request.requestId,
+                payload: request.payload,
+                deadlineMs: Date.now() + this.spec.timeoutS * 1000,
+                invokedFunctionArn: request.invokedFunctionArn,
+                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
+            };
+            try {
+                this.api?.deliver(event);
+            }
+            catch (error) {
+                // The event could not be handed over; the environment is in an unknown state, so it goes.
+                this.finish({
+                    status: 'error',
+                    errorType: 'Runtime.ExitError',
+                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+                });
+                this.kill();
+            }
+        });
+    }
+    /** Stops the process and frees everything the environment holds; safe to call twice. */
+    async retire() {
+        this.kill();
+        await this.exited;
+    }
+    async boot() {
+        const { spec, services } = this;
+        this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
+        const { api, address } = await RuntimeApi.start(services.callers, {
+            nextRequested: (at, waitedNs) => this.onNextRequested(at, waitedNs),
+            delivering: () => this.onDelivering(),
+            delivered: (event, handedAt) => this.onDelivered(event, handedAt),
+            idle: () => this.freeze?.freeze(),
+            response: (requestId, body) => this.onResult(requestId, { body }),
+            responseTooLarge: (requestId) => this.onResult(requestId, {
+                failure: {
+                    status: 'error',
+                    errorType: 'Function.ResponseSizeTooLarge',
+                    body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
+                },
+            }),
+            error: (requestId, body, errorType) => this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
+            initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
+        });
+        this.api = api;
+        let command;
+        try {
+            command = services.clients.command(spec.runtime, spec.codeDirectory);
+        }
+        catch (error) {
+            if (!(error instanceof RuntimeStartError))
+                throw error;
+            this.initDurationMs = now() - this.spawnedAt;
+            this.initFailure = {
+                status: 'error',
+                errorType: error.errorType,
+                body: errorDocument(error.errorType, error.message),
+            };
+            // Nothing runs: this environment answers its one invocation with the error and is discarded.
+            this.dead = true;
+            this.shutDown();
+            this.markExited();
+            return;
+        }
+        this.cgroup = services.cgroups.createGroup();
+        if (services.clock === 'wall')
+            this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb, this.speedFactor);
+        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
+            spec.codeDirectory,
+            services.clients.directory,
+        ]);
+        this.identity = services.isolation?.identityFor(spec.codeDirectory);
+        // The set-up (groups, mounts) runs as the service's user, in a clean environment and outside the
+        // code directory; dropping to the environment's own user comes before anything of the function's
+        // (its variables, its directory), so INIT and everything after run as that user.
+        const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, spec.codeDirectory);
+        const runtime = this.identity
+            ? [
+                systemProgram('setpriv'),
+                [
+                    `--reuid=${this.identity.uid}`,
+                    `--regid=${this.identity.gid}`,
+                    '--clear-groups',
+                    handover[0],
+                    ...handover[1],
+                ],
+            ]
+            : handover;
+        // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
+        const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
+        const marker = ['AWS_LAMBDA_LOG_STREAM_NAME', this.logStream];
+        const child = (0,external_node_child_process_.spawn)(file, args, {
+            cwd: '/',
+            env: setUpVariables(marker),
+            // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
+            // fd 4 carries the runtime's variables to the last step, which runs as the environment's user.
+            stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+            detached: true,
+        });
+        if (child.pid)
+            api.answerOnly({ pid: child.pid, ...(this.identity ? { uid: this.identity.uid } : {}) });
+        const variables = child.stdio[VARIABLES_FD];
+        variables?.on('error', () => undefined);
+        variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
+        this.child = child;
+        this.freeze = services.freezer.attach(this.cgroup, child.pid);
+        if (child.pid) {
+            const procsFile = this.cgroup?.procsFiles[0];
+            const thaw = services.freezer.thawOf(this.cgroup);
+            services.reaper?.track({
+                id: this.id,
+                pgid: child.pid,
+                marker: marker.join('='),
+                ...(procsFile ? { cgroupProcs: procsFile } : {}),
+                ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
+                ...(this.identity ? { uid: this.identity.uid } : {}),
+                ...(thaw ? { thaw } : {}),
+            });
+        }
+        child.stdout?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
+        child.stderr?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
+        child.on('error', (error) => this.onExit(`error: ${error.message}`));
+        child.on('exit', (code, signal) => this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`));
+        this.startMemoryWatch();
+        this.initTimer = setTimeout(() => {
+            this.initFailure = {
+                status: 'timeout',
+                errorType: 'Sandbox.Timedout',
+                body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
+            };
+            this.initDurationMs = INIT_LIMIT_MS;
+            if (this.running)
+                this.finish(this.initFailure);
+            this.kill();
+        }, INIT_LIMIT_MS);
+    }
+    processEnvironment(runtimeApi) {
+        const { spec } = this;
+        return {
+            PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+            LANG: 'en_US.UTF-8',
+            TZ: ':UTC',
+            ...spec.variables,
+            _HANDLER: spec.handler,
+            AWS_REGION: spec.region,
+            AWS_DEFAULT_REGION: spec.region,
+            AWS_EXECUTION_ENV: spec.runtime.executionEnv,
+            AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+            AWS_LAMBDA_FUNCTION_VERSION: spec.version,
+            AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+            AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
+            AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+            AWS_LAMBDA_RUNTIME_API: runtimeApi,
+            LAMBDA_TASK_ROOT: spec.codeDirectory,
+            LAMBDA_RUNTIME_DIR: spec.codeDirectory,
+            // Placeholders: the local service has no IAM, and real credentials must never reach user code.
+            AWS_ACCESS_KEY_ID: 'LOCALLAMBDAEXAMPLE',
+            AWS_SECRET_ACCESS_KEY: 'local-lambda-has-no-credentials',
+            AWS_SESSION_TOKEN: 'local-lambda',
+        };
+    }
+    /**
+     * INIT, or the invocation in flight, ends when the runtime asks for the next event. The model
+     * clock reads the environment's threads once they all sleep; no event is handed over before.
+     */
+    onNextRequested(at, waitedNs) {
+        const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
+        if (initEnds)
+            clearTimeout(this.initTimer);
+        const running = this.running;
+        const result = running?.result;
+        if (this.services.clock === 'wall' || !this.child?.pid) {
+            if (initEnds) {
+                this.initDurationMs = at - this.spawnedAt;
+                this.cpuQuota?.refill();
+            }
+            else if (running && result)
+                this.end(running, result, at);
+            return;
+        }
+        if (!initEnds && !(running && result))
+            return;
+        const pid = this.child.pid;
+        return this.settledThreads(pid).then((threads) => {
+            const wallNs = (at - (initEnds ? this.spawnedAt : (running?.deliveredAt ?? at))) * 1e6;
+            const activity = activityBetween(initEnds ? new Map() : (running?.threadsAtStart ?? new Map()), threads, pid, {
+                ...(waitedNs === undefined ? {} : { reportedNs: Math.min(waitedNs, wallNs) }),
+                wallNs,
+            });
+            if (initEnds)
+                this.initDurationMs = this.modelled(activity, true);
+            else if (running && result)
+                this.end(running, result, at, this.modelled(activity, false));
+        });
+    }
+    modelled(activity, init) {
+        return modelDurationMs(activity, { memoryMb: this.spec.memoryMb, speedFactor: this.speedFactor, boosted: init });
+    }
+    /**
+     * The invocation's result stands, unless the model clock says that Lambda would have run out of
+     * time before it: then it is a timeout, as Lambda would report it, and the environment goes.
+     */
+    end(running, result, at, modelledMs) {
+        if (this.running !== running)
+            return;
+        if (modelledMs !== undefined && modelledMs > this.spec.timeoutS * 1000) {
+            this.onTimeout();
+            return;
+        }
+        if (modelledMs !== undefined)
+            running.modelledMs = modelledMs;
+        if ('failure' in result)
+            this.finish(result.failure, undefined, true, at);
+        else
+            this.finish(undefined, result.body, true, at);
+    }
+    /** The environment's threads once none is on a CPU or waiting for one, or after SETTLE_LIMIT_MS. */
+    async settledThreads(pid) {
+        const deadline = now() + SETTLE_LIMIT_MS;
+        while (anyThreadRunnable(pid) && now() < deadline)
+            await new Promise((resume) => setTimeout(resume, 1));
+        return snapshotThreads(pid);
+    }
+    onDelivering() {
+        const pid = this.child?.pid;
+        if (this.services.clock === 'model' && this.running && pid)
+            this.running.threadsAtStart = snapshotThreads(pid);
+    }
+    onDelivered(event, handedAt) {
+        if (this.running?.request.requestId !== event.requestId)
+            return;
+        const running = this.running;
+        running.deliveredAt = handedAt;
+        this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
+        running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
+        if (running.request.kill)
+            this.kill();
+    }
+    onResult(requestId, result) {
+        if (this.running?.request.requestId !== requestId || this.running.result)
+            return;
+        this.running.result = result;
+    }
+    onInitError(body, errorType) {
+        this.initDurationMs ??= now() - this.spawnedAt;
+        clearTimeout(this.initTimer);
+        this.initFailure = { status: 'error', errorType, body };
+        if (this.running)
+            this.finish(this.initFailure);
+        this.kill();
+    }
+    onTimeout() {
+        const running = this.running;
+        if (!running)
+            return;
+        const seconds = this.spec.timeoutS.toFixed(2);
+        this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
+        this.finish({
+            status: 'timeout',
+            errorType: 'Sandbox.Timedout',
+            body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
+        });
+        this.kill();
+    }
+    onExit(reason) {
+        this.dead = true;
+        this.shutDown();
+        // Children that left the process group (setsid) die with the environment.
+        this.services.reaper?.sweep(this.id);
+        const running = this.running;
+        const result = running?.result;
+        // A runtime that ends after its response (work left behind that exits) still answered.
+        if (result && !this.oomKilled) {
+            if ('failure' in result)
+                this.finish(result.failure);
+            else
+                this.finish(undefined, result.body);
+        }
+        else if (running) {
+            const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+            this.finish({
+                status: 'error',
+                errorType,
+                body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
+            });
+        }
+        this.release();
+        this.markExited();
+    }
+    /** Frees what outlives the processes: the control groups and the environment's /tmp. */
+    release() {
+        this.cgroup?.remove();
+        this.limits?.remove();
+    }
+    onOutput(text) {
+        const combined = this.partialLine + text;
+        const lines = combined.split('\n');
+        this.partialLine = lines.pop() ?? '';
+        if (this.partialLine.length > MAX_LINE_CHARS) {
+            lines.push(this.partialLine);
+            this.partialLine = '';
+        }
+        const running = this.running?.deliveredAt === undefined ? undefined : this.running;
+        for (const line of lines) {
+            if (line.startsWith(FLUSH_MARKER)) {
+                this.onFlushed(line.slice(FLUSH_MARKER.length));
+                continue;
+            }
+            // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
+            this.appendLog(line.replaceAll('\r', '\n'), running ?? this.finishing);
+        }
+    }
+    onFlushed(requestId) {
+        this.lastFlushed = requestId;
+        if (this.flushWaiter?.requestId === requestId)
+            this.flushWaiter.resume();
+    }
+    /**
+     * Runs `then` once the invocation's output has come through: at once when the bundled
+     * runtime's flush marker is already in, when it arrives, or after one event-loop turn for
+     * runtimes that write no marker (OS-only ones, or a runtime that died).
+     */
+    afterOutput(requestId, expectMarker, then) {
+        if (this.lastFlushed === requestId) {
+            then();
+            return;
+        }
+        if (!expectMarker) {
+            setImmediate(then);
+            return;
+        }
+        const timer = setTimeout(() => resume(), FLUSH_WAIT_MS);
+        const resume = () => {
+            clearTimeout(timer);
+            this.flushWaiter = undefined;
+            then();
+        };
+        this.flushWaiter = { requestId, resume };
+    }
+    appendLog(line, running) {
+        this.services.logs.append(this.spec.logGroup, this.logStream, line);
+        if (running) {
+            running.lines.push(line);
+            if (running.lines.length > 64)
+                running.lines.splice(0, running.lines.length - 64);
+        }
+    }
+    startMemoryWatch() {
+        if (this.memoryTimer || !this.child?.pid)
+            return;
+        this.memoryTimer = setInterval(() => this.sampleMemory(), MEMORY_POLL_MS);
+        this.memoryTimer.unref();
+    }
+    /** Samples the process tree; an environment over its memory size is killed, as on Lambda. */
+    sampleMemory() {
+        const pid = this.child?.pid;
+        if (pid && !this.dead)
+            this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
+        // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
+        // double-forked grandchild, which has left the tree, counts too.
+        if (this.identity && !this.dead && this.memorySamples++ % 10 === 0)
+            this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
+        if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
+            this.oomKilled = true;
+            this.kill();
+        }
+        return this.memoryPeak;
+    }
+    finish(failure, body, fromRuntime = false, endedAt = now()) {
+        const running = this.running;
+        if (!running)
+            return;
+        clearTimeout(running.timer);
+        const peak = this.sampleMemory();
+        this.stopMemoryWatch();
+        if (!failure && this.oomKilled) {
+            failure = {
+                status: 'error',
+                errorType: 'Runtime.OutOfMemory',
+                body: errorDocument('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`),
+            };
+        }
+        this.running = undefined;
+        this.finishing = running;
+        this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
+            if (this.finishing === running)
+                this.finishing = undefined;
+            const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
+            // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
+            const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined
+                ? Math.max(measured, this.spec.timeoutS * 1000)
+                : measured;
+            const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
+            this.initBilled = true;
+            const { requestId } = running.request;
+            const format = this.spec.logFormat;
+            if (running.deliveredAt === undefined)
+                this.appendLog(startLine(format, requestId, this.spec.version, new Date()), running);
+            this.appendLog(endLine(format, requestId, new Date()), running);
+            this.appendLog(reportLine(format, {
+                requestId,
+                durationMs,
+                billedDurationMs: billedDuration(durationMs, initDurationMs),
+                memorySizeMb: this.spec.memoryMb,
+                maxMemoryUsedMb: Math.ceil(peak / MIB),
+                ...(initDurationMs === undefined ? {} : { initDurationMs }),
+                status: failure?.status ?? 'success',
+                ...(failure ? { errorType: failure.errorType } : {}),
+            }, new Date()), running);
+            const text = Buffer.from(`${running.lines.join('\n')}\n`);
+            running.resolve({
+                requestId,
+                status: failure?.status ?? 'success',
+                body: failure ? failure.body : (body ?? Buffer.alloc(0)),
+                functionError: failure !== undefined,
+                ...(failure ? { errorType: failure.errorType } : {}),
+                durationMs,
+                billedDurationMs: billedDuration(durationMs, initDurationMs),
+                ...(initDurationMs === undefined ? {} : { initDurationMs }),
+                memorySizeMb: this.spec.memoryMb,
+                maxMemoryUsedMb: Math.ceil(peak / MIB),
+                logTail: text.subarray(Math.max(0, text.length - TAIL_BYTES)),
+            });
+        });
+    }
+    stopMemoryWatch() {
+        clearInterval(this.memoryTimer);
+        this.memoryTimer = undefined;
+    }
+    kill() {
+        const child = this.child;
+        this.dead = true;
+        this.shutDown();
+        if (child?.pid && child.exitCode === null && child.signalCode === null) {
+            try {
+                process.kill(-child.pid, 'SIGKILL');
+                // A frozen process takes its SIGKILL once thawed.
+                this.freeze?.thaw();
+                return; // the exit handler finishes the invocation and frees the rest
+            }
+            catch {
+                // The group is already gone.
+            }
+        }
+        this.release();
+        this.markExited();
+    }
+    shutDown() {
+        clearTimeout(this.initTimer);
+        this.stopMemoryWatch();
+        this.api?.close();
+        this.child?.stdio[3]?.destroy();
+    }
+}
+function typeFromBody(body) {
+    try {
+        const parsed = JSON.parse(body.toString('utf8'));
+        return typeof parsed.errorType === 'string' ? parsed.errorType : 'Unhandled';
+    }
+    catch {
+        return 'Unhandled';
+    }
+}
+/**
+ * The first `program` on PATH that a user of no group of ours may run: every directory on its way
+ * and the file itself executable by others. setpriv stops at the first one it finds, and a
+ * runtime installed under /root (a pyenv shim, say) is not runnable by an environment's user.
+ */
+function runnableByOthers(program) {
+    if (program.includes('/'))
+        return program;
+    const openToOthers = (path) => {
+        try {
+            let current = (0,external_node_fs_.realpathSync)(path);
+            if (((0,external_node_fs_.statSync)(current).mode & 0o001) === 0)
+                return false;
+            while (current !== (0,external_node_path_.dirname)(current)) {
+                current = (0,external_node_path_.dirname)(current);
+                if (((0,external_node_fs_.statSync)(current).mode & 0o001) === 0)
+                    return false;
+            }
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    for (const directory of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+        if (directory && openToOthers((0,external_node_path_.join)(directory, program)))
+            return (0,external_node_path_.join)(directory, program);
+    }
+    return program;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/environment-pool.ts
+
+
+/**
+ * Environments grouped by what they run (function, version, revision). An idle one is reused;
+ * when none is idle a new one starts, up to the account's concurrency, as Lambda scales, and
+ * while the tmpfs of all environments fit the service's budget: their memory is the host's.
+ */
+class EnvironmentPool {
+    services;
+    options;
+    packages;
+    pooled = new Set();
+    /** Environments stopping, with what their tmpfs holds until they have. */
+    retiring = new Map();
+    starting = 0;
+    /** The tmpfs footprint of every environment starting, alive or stopping, in MB. */
+    heldMb = 0;
+    stopped = false;
+    constructor(services, options, packages) {
+        this.services = services;
+        this.options = options;
+        this.packages = packages;
+    }
+    get size() {
+        return this.pooled.size;
+    }
+    /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
+    describe() {
+        return [...this.pooled].map(({ functionName, version, environment }) => ({
+            functionName,
+            version,
+            speedFactor: environment.speedFactor,
+        }));
+    }
+    async acquire(spec, key) {
+        if (this.stopped)
+            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
+        for (const entry of this.pooled) {
+            if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
+                clearTimeout(entry.idleTimer);
+                entry.lastUsed = Date.now();
+                return this.acquired(entry);
+            }
+        }
+        if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
+            throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+        }
+        const footprintMb = this.services.limits.footprintMb(spec.ephemeralStorageMb);
+        const gone = () => {
+            this.heldMb -= footprintMb;
+            this.packages?.release(spec.codeDirectory);
+        };
+        this.starting++;
+        let environment;
+        try {
+            await this.makeRoom(footprintMb);
+            this.packages?.hold(spec.codeDirectory);
+            try {
+                environment = await ExecutionEnvironment.start(spec, this.services);
+            }
+            catch (error) {
+                gone();
+                throw error;
+            }
+        }
+        finally {
+            this.starting--;
+        }
+        if (this.stopped) {
+            // Started while the service stopped: nothing may outlive it.
+            await environment.retire().finally(gone);
+            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
+        }
+        const entry = {
+            environment,
+            key,
+            functionName: spec.functionName,
+            version: spec.version,
+            codeDirectory: spec.codeDirectory,
+            footprintMb,
+            lastUsed: Date.now(),
+            stopping: false,
+        };
+        this.pooled.add(entry);
+        return this.acquired(entry);
+    }
+    /** Retires every environment of a function, or of one of its versions. */
+    retire(functionName, version) {
+        for (const entry of this.pooled) {
+            if (entry.functionName !== functionName || (version !== undefined && entry.version !== version))
+                continue;
+            // A busy environment finishes its invocation first; release() sees it is no longer pooled.
+            this.remove(entry, !entry.environment.busy);
+        }
+    }
+    async stopAll() {
+        this.stopped = true;
+        for (const entry of this.pooled)
+            this.remove(entry, true);
+        await Promise.all(this.retiring.keys());
+    }
+    acquired(entry) {
+        let released = false;
+        return {
+            environment: entry.environment,
+            release: () => {
+                if (released)
+                    return;
+                released = true;
+                if (!this.pooled.has(entry) || !entry.environment.alive) {
+                    this.remove(entry, true);
+                    return;
+                }
+                entry.idleTimer = setTimeout(() => this.remove(entry, true), this.options.idleTimeoutMs);
+                entry.idleTimer.unref();
+            },
+        };
+    }
+    /**
+     * Holds `footprintMb` of the tmpfs budget for a new environment, once environments stopping
+     * (idle ones retired for it, least recently used first) have given back enough; 429 when even
+     * retiring every idle one would not make room.
+     */
+    async makeRoom(footprintMb) {
+        const budget = this.services.limits.status.tmpBudgetMb;
+        const reclaimable = () => [...this.pooled].filter((entry) => !entry.environment.busy).reduce((sum, entry) => sum + entry.footprintMb, 0) +
+            [...this.retiring.values()].reduce((sum, held) => sum + held, 0);
+        while (this.heldMb + footprintMb > budget) {
+            if (this.heldMb - reclaimable() + footprintMb > budget || (this.retiring.size === 0 && !this.evictIdle())) {
+                throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm and /var/tmp (tmpBudgetMb), and a new one needs ${footprintMb} MB.`, { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+            }
+            await Promise.race(this.retiring.keys());
+        }
+        this.heldMb += footprintMb;
+    }
+    /** Makes room for a new environment by retiring the least recently used idle one. */
+    evictIdle() {
+        let oldest;
+        for (const entry of this.pooled) {
+            if (!entry.environment.busy && (!oldest || entry.lastUsed < oldest.lastUsed))
+                oldest = entry;
+        }
+        if (!oldest)
+            return false;
+        this.remove(oldest, true);
+        return true;
+    }
+    remove(entry, stop) {
+        clearTimeout(entry.idleTimer);
+        this.pooled.delete(entry);
+        if (!stop || entry.stopping)
+            return;
+        entry.stopping = true;
+        const done = entry.environment.retire().finally(() => {
+            this.retiring.delete(done);
+            this.heldMb -= entry.footprintMb;
+            this.packages?.release(entry.codeDirectory);
+        });
+        this.retiring.set(done, entry.footprintMb);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/event-queue.ts
+
+/** Lambda retries a failed asynchronous invocation twice. */
+const MAX_ATTEMPTS = 3;
+/** How long an event waits when every environment is busy before it tries again. */
+const BUSY_WAIT_MS = 20;
+/**
+ * Asynchronous (Event) invocations, as Lambda queues them: accepted into a bounded queue, run as
+ * environments allow, never dropped while the service runs, and retried twice after a function
+ * error, each retry logged under the same request id.
+ */
+class EventQueue {
+    options;
+    waiting = [];
+    /** Events waiting to be tried again, by their timer. */
+    timers = new Map();
+    inFlight = new Set();
+    heldBytes = 0;
+    stopped = false;
+    constructor(options) {
+        this.options = options;
+    }
+    /** Events accepted and not yet finished (waiting, running or waiting for a retry). */
+    get size() {
+        return this.waiting.length + this.inFlight.size + this.timers.size;
+    }
+    /** Payload bytes of the events accepted and not yet finished. */
+    get bytes() {
+        return this.heldBytes;
+    }
+    /** Accepts an event whose payload is `bytes` long, or refuses it as Lambda does when throttled. */
+    enqueue(requestId, bytes, run) {
+        if (this.stopped)
+            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
+        if (this.size >= this.options.capacity)
+            throw full(`${this.options.capacity} events`);
+        if (this.heldBytes + bytes > this.options.capacityBytes)
+            throw full(`${this.heldBytes} of its ${this.options.capacityBytes} bytes of payloads`);
+        this.heldBytes += bytes;
+        this.waiting.push({ requestId, bytes, run, attempt: 1 });
+        this.pump();
+    }
+    /** Drops what has not started and waits for what runs (it ends when environments stop). */
+    async stop() {
+        this.stopped = true;
+        for (const event of this.waiting.splice(0))
+            this.heldBytes -= event.bytes;
+        for (const [timer, event] of this.timers) {
+            clearTimeout(timer);
+            this.heldBytes -= event.bytes;
+        }
+        this.timers.clear();
+        await Promise.all(this.inFlight);
+    }
+    pump() {
+        while (!this.stopped && this.inFlight.size < this.options.concurrency && this.waiting.length > 0) {
+            const event = this.waiting.shift();
+            const running = this.attempt(event).finally(() => {
+                this.inFlight.delete(running);
+                this.pump();
+            });
+            this.inFlight.add(running);
+        }
+    }
+    async attempt(event) {
+        let outcome;
+        try {
+            outcome = await event.run(event.attempt);
+        }
+        catch {
+            outcome = 'no-environment';
+        }
+        if (outcome === 'no-environment')
+            this.later(event, BUSY_WAIT_MS);
+        else if (outcome === 'function-error' && event.attempt < MAX_ATTEMPTS) {
+            event.attempt++;
+            this.later(event, this.options.retryDelayMs * 2 ** (event.attempt - 2));
+        }
+        else
+            this.heldBytes -= event.bytes;
+    }
+    later(event, delayMs) {
+        if (this.stopped) {
+            this.heldBytes -= event.bytes;
+            return;
+        }
+        const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            this.waiting.push(event);
+            this.pump();
+        }, delayMs);
+        this.timers.set(timer, event);
+    }
+}
+/** Lambda's answer when it cannot take an asynchronous invocation: 429, retry later. */
+function full(holds) {
+    return new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${holds}; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/freezer.ts
+/**
+ * Freezes an execution environment between invocations, as Lambda does, so its timers and
+ * background work do not run while it is idle and each invocation starts from a frozen state.
+ * The cgroup freezer catches every process of the environment, however it was started; where
+ * it is not available, SIGSTOP and SIGCONT reach the environment's process group.
+ */
+class Freezer {
+    status;
+    constructor(cgroups, options = {}) {
+        const version = options.disabled ? undefined : cgroups.version('freezer');
+        if (options.disabled) {
+            this.status = {
+                enabled: false,
+                mechanism: 'none',
+                statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.',
+            };
+        }
+        else if (version !== undefined) {
+            this.status = {
+                enabled: true,
+                mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1',
+                statement: `Environments are frozen between invocations (cgroup v${version} freezer).`,
+            };
+        }
+        else {
+            this.status = {
+                enabled: true,
+                mechanism: 'signals',
+                statement: `Environments are frozen between invocations with SIGSTOP/SIGCONT of their process group (${cgroups.unavailableReason('freezer')}); a process that leaves the group is not frozen.`,
+            };
+        }
+    }
+    /**
+     * The control file and value that thaw an environment's freezer group, for whoever must kill it
+     * from outside (a frozen process does not act on SIGKILL until it is thawed).
+     */
+    thawOf(group) {
+        if (!this.status.enabled || this.status.mechanism === 'signals')
+            return undefined;
+        const version = group?.version('freezer');
+        const file = version === 2
+            ? group?.file('freezer', 'cgroup.freeze')
+            : version === 1
+                ? group?.file('freezer', 'freezer.state')
+                : undefined;
+        return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
+    }
+    /** The freeze of one environment whose first process is `pid` (a process group leader). */
+    attach(group, pid) {
+        if (!this.status.enabled)
+            return undefined;
+        const version = this.status.mechanism === 'signals' ? undefined : group?.version('freezer');
+        if (version === 2) {
+            return {
+                freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'),
+                thaw: () => void group?.write('freezer', 'cgroup.freeze', '0'),
+            };
+        }
+        if (version === 1) {
+            return {
+                freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'),
+                thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED'),
+            };
+        }
+        if (pid === undefined)
+            return undefined;
+        const signal = (name) => {
+            try {
+                process.kill(-pid, name);
+            }
+            catch {
+                // The group is gone; the environment's exit handler deals with it.
+            }
+        };
+        return { freeze: () => signal('SIGSTOP'), thaw: () => signal('SIGCONT') };
+    }
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
 ;// CONCATENATED MODULE: ./node_modules/fflate/esm/index.mjs
@@ -37796,107 +42761,14 @@ function unzipSync(data, opts) {
     return files;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/service-error.ts
-const STATUS = {
-    ResourceNotFoundException: 404,
-    ResourceConflictException: 409,
-    InvalidParameterValueException: 400,
-    ValidationException: 400,
-    InvalidRequestContentException: 400,
-    RequestTooLargeException: 413,
-    RequestEntityTooLargeException: 413,
-    PreconditionFailedException: 412,
-    TooManyRequestsException: 429,
-    ServiceException: 500,
-    UnknownOperationException: 404,
-    UnsupportedMediaTypeException: 415,
-    AccessDeniedException: 403,
-    MissingAuthenticationTokenException: 403,
-    IncompleteSignatureException: 403,
-    UnrecognizedClientException: 403,
-    InvalidSignatureException: 403,
-};
-class LambdaServiceError extends Error {
-    type;
-    extraBody;
-    headers;
-    status;
-    constructor(type, message, extraBody = {}, headers = {}) {
-        super(message);
-        this.type = type;
-        this.extraBody = extraBody;
-        this.headers = headers;
-        this.status = STATUS[type];
-    }
-    body() {
-        const fault = this.status >= 500 ? 'Service' : 'User';
-        // ResourceNotFound and ServiceException spell the field with a capital M on the wire.
-        const messageKey = this.type === 'ResourceNotFoundException' || this.type === 'ServiceException' ? 'Message' : 'message';
-        return JSON.stringify({ Type: fault, [messageKey]: this.message, ...this.extraBody });
-    }
-}
-const notFound = (what) => new LambdaServiceError('ResourceNotFoundException', what);
-const invalidParameter = (message) => new LambdaServiceError('InvalidParameterValueException', message);
-const conflict = (message) => new LambdaServiceError('ResourceConflictException', message);
-/** The constraint wording AWS's request validation uses. */
-function validationError(field, value, constraint) {
-    return new LambdaServiceError('ValidationException', `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`);
-}
-
 ;// CONCATENATED MODULE: ./src/local-lambda/code-package.ts
 
 
 
 
 
-/** Lambda's limits for a directly uploaded package. */
-const MAX_ZIP_UPLOAD_BYTES = 50 * 1024 * 1024;
-const MAX_UNZIPPED_BYTES = 262_144_000;
-class CorruptZip extends Error {
-}
-function readCentralDirectory(zip) {
-    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-    const minEnd = Math.max(0, zip.length - 22 - 0xffff);
-    let end = -1;
-    for (let i = zip.length - 22; i >= minEnd; i--) {
-        if (view.getUint32(i, true) === 0x06054b50) {
-            end = i;
-            break;
-        }
-    }
-    if (end < 0)
-        throw new CorruptZip('no end of central directory');
-    const count = view.getUint16(end + 10, true);
-    let offset = view.getUint32(end + 16, true);
-    const entries = [];
-    for (let n = 0; n < count; n++) {
-        if (offset + 46 > zip.length || view.getUint32(offset, true) !== 0x02014b50) {
-            throw new CorruptZip('corrupt central directory');
-        }
-        const madeBy = view.getUint16(offset + 4, true) >> 8;
-        const nameLength = view.getUint16(offset + 28, true);
-        const extraLength = view.getUint16(offset + 30, true);
-        const commentLength = view.getUint16(offset + 32, true);
-        const external = view.getUint32(offset + 38, true);
-        const name = Buffer.from(zip.subarray(offset + 46, offset + 46 + nameLength)).toString('utf8');
-        entries.push({
-            name,
-            // Host 3 is Unix: the high 16 bits hold st_mode. Other hosts carry no permissions.
-            mode: madeBy === 3 ? external >>> 16 : 0,
-            flags: view.getUint16(offset + 8, true),
-            method: view.getUint16(offset + 10, true),
-            compressedSize: view.getUint32(offset + 20, true),
-            size: view.getUint32(offset + 24, true),
-            localOffset: view.getUint32(offset + 42, true),
-        });
-        offset += 46 + nameLength + extraLength + commentLength;
-    }
-    return entries;
-}
-/** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
-function readEntryModes(zip) {
-    return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
-}
+
+
 const tooLarge = () => invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
 /** Compressed input per step: at DEFLATE's best ratio (~1:1032) one step inflates to about 4 MB. */
 const INFLATE_STEP_BYTES = 4096;
@@ -37905,7 +42777,7 @@ const INFLATE_STEP_BYTES = 4096;
  * entry that inflates past what it declared or past the package's budget stops there: a zip bomb
  * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
  */
-function extractEntry(zip, entry, fd, budget) {
+async function extractEntry(zip, entry, fd, budget, turn) {
     if (entry.flags & 0x1)
         throw new CorruptZip(`${entry.name} is encrypted`);
     if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
@@ -37933,6 +42805,7 @@ function extractEntry(zip, entry, fd, budget) {
         const inflate = new Inflate((chunk) => write(chunk));
         for (let offset = 0; offset < data.length; offset += INFLATE_STEP_BYTES) {
             inflate.push(data.subarray(offset, offset + INFLATE_STEP_BYTES), offset + INFLATE_STEP_BYTES >= data.length);
+            await turn();
         }
         if (data.length === 0)
             inflate.push(data, true);
@@ -37951,4180 +42824,164 @@ function safeTarget(root, name) {
     return (0,external_node_path_.join)(root, normalized);
 }
 const unzipError = () => invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
-/**
- * Checks and unpacks a package under `codeRoot`, once per distinct content. Throws Lambda's
- * InvalidParameterValueException for anything Lambda itself would refuse: a corrupt archive, or
- * one whose declared or actual unzipped size passes 250 MB (checked while inflating).
- */
-function unpackCode(zip, codeRoot) {
+/** How long unpacking holds the event loop at a time: other requests are answered in between. */
+const SLICE_MS = 10;
+function slicer() {
+    let since = performance.now();
+    return async () => {
+        if (performance.now() - since < SLICE_MS)
+            return;
+        await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+        since = performance.now();
+    };
+}
+/** What names a package before it is unpacked: its digest, and where it goes under `codeRoot`. */
+function identifyPackage(zip, codeRoot) {
     if (zip.length > MAX_ZIP_UPLOAD_BYTES) {
         throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_ZIP_UPLOAD_BYTES} bytes for the CreateFunction operation`);
     }
     const digest = (0,external_node_crypto_.createHash)('sha256').update(zip);
     const sha256 = digest.copy().digest('base64');
     const directory = (0,external_node_path_.join)(codeRoot, digest.digest('hex'));
-    if (!(0,external_node_fs_.existsSync)(directory)) {
-        let entries;
-        try {
-            entries = readCentralDirectory(zip);
-        }
-        catch {
-            throw unzipError();
-        }
-        if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES)
-            throw tooLarge();
-        const staging = `${directory}.partial-${process.pid}-${Date.now()}`;
-        try {
-            (0,external_node_fs_.mkdirSync)(staging, { recursive: true });
-            let written = 0;
-            for (const entry of entries) {
-                const target = safeTarget(staging, entry.name);
-                if (entry.name.endsWith('/')) {
-                    (0,external_node_fs_.mkdirSync)(target, { recursive: true });
-                    continue;
-                }
-                (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(target), { recursive: true });
-                const fd = (0,external_node_fs_.openSync)(target, 'w');
-                try {
-                    written += extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written);
-                }
-                finally {
-                    (0,external_node_fs_.closeSync)(fd);
-                }
-                if (entry.mode & 0o777)
-                    (0,external_node_fs_.chmodSync)(target, entry.mode & 0o777);
-            }
-            (0,external_node_fs_.renameSync)(staging, directory);
-        }
-        catch (error) {
-            (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
-            if (error instanceof LambdaServiceError)
-                throw error;
-            // A concurrent upload of the same content may have won the rename; its copy is as good.
-            if (!(0,external_node_fs_.existsSync)(directory))
-                throw unzipError();
-        }
-    }
-    return { zip, sha256, size: zip.length, directory };
-}
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/assert-never.ts
-/**
- * The default branch of a switch over a closed set (a union of literals): the type checker
- * refuses the call once a member is added that no case handles, and at run time a value from
- * outside the set (an unchecked cast, a bad file) fails loudly instead of falling through.
- */
-function assertNever(value, what = 'value') {
-    throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
-/**
- * The Node.js runtime client that runs inside each execution environment. It is kept as source
- * text so that it travels inside the bundled CLI and action; the service writes it to a file at
- * start. It speaks the Runtime API the way AWS's own Node.js runtime does: handler `file.export`,
- * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
- */
-const NODE_BOOTSTRAP = String.raw `'use strict';
-const net = require('node:net');
-const { Writable } = require('node:stream');
-const { finished } = require('node:stream/promises');
-const { format } = require('node:util');
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
-const { pathToFileURL } = require('node:url');
-
-const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-// The service keeps fd 3 open while it lives: end-of-file there (or a broken output pipe) means
-// it is gone, and a runtime without its service exits rather than spin on EPIPE.
-const serviceGone = () => process.exit(1);
-try {
-  const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
-  lifeline.on('data', () => undefined).on('end', serviceGone).on('error', serviceGone);
-  lifeline.unref();
-} catch {
-  // Started without a lifeline (by hand, say): nothing to watch.
-}
-process.stdout.on('error', serviceGone);
-process.stderr.on('error', serviceGone);
-let currentRequestId;
-
-// The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
-// node:http: every invocation runs through here, and its CPU counts against the environment's
-// quota (AWS's own client uses a native HTTP library for the same reason).
-let socket;
-let pending;
-let received = Buffer.alloc(0);
-
-function connect() {
-  socket = net.connect(Number(apiPort), apiHost);
-  socket.setNoDelay(true);
-  socket.on('data', (chunk) => {
-    received = received.length ? Buffer.concat([received, chunk]) : chunk;
-    settle();
-  });
-  socket.on('error', (error) => fail(error));
-  socket.on('close', () => {
-    socket = undefined;
-    fail(new Error('the Runtime API closed the connection'));
-  });
-}
-
-function fail(error) {
-  const waiting = pending;
-  pending = undefined;
-  received = Buffer.alloc(0);
-  if (waiting) waiting.reject(error);
-}
-
-function settle() {
-  if (!pending) return;
-  const end = received.indexOf('\r\n\r\n');
-  if (end < 0) return;
-  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
-  const headers = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const length = Number(headers['content-length'] || 0);
-  if (received.length < end + 4 + length) return;
-  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
-  received = received.subarray(end + 4 + length);
-  const waiting = pending;
-  pending = undefined;
-  socket.unref();
-  waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
-}
-
-// Header values come from user code (an error's name): only printable ASCII goes on the wire.
-const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
-
-function call(method, path, body, headers) {
-  return new Promise((resolve, reject) => {
-    if (!socket) connect();
-    socket.ref();
-    pending = { resolve, reject };
-    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-    let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
-    for (const [name, value] of Object.entries(headers || {})) head += name + ': ' + headerValue(value) + '\r\n';
-    socket.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]) : head + '\r\n');
-  });
-}
-
-function patchConsole() {
-  const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
-  for (const [method, level] of Object.entries(levels)) {
-    console[method] = (...args) => {
-      const message = format(...args).replace(/\n/g, '\r');
-      process.stdout.write(new Date().toISOString() + '\t' + currentRequestId + '\t' + level + '\t' + message + '\n');
-    };
-  }
-}
-
-function errorPayload(error) {
-  if (error instanceof Error) {
-    return {
-      errorType: error.name || 'Error',
-      errorMessage: error.message,
-      trace: String(error.stack || '').split('\n'),
-    };
-  }
-  return { errorType: typeof error, errorMessage: String(error), trace: [] };
-}
-
-function typedError(type, message, cause) {
-  const error = new Error(message);
-  error.name = type;
-  if (cause && cause.stack) error.stack = type + ': ' + message + '\n' + cause.stack;
-  return error;
-}
-
-async function loadHandler() {
-  const handlerString = process.env._HANDLER || '';
-  const slash = handlerString.lastIndexOf('/');
-  const match = /^([^.]*)\.(.*)$/.exec(handlerString.slice(slash + 1));
-  if (!match || !match[1] || !match[2]) {
-    throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + handlerString + "'");
-  }
-  const moduleName = handlerString.slice(0, slash + 1) + match[1];
-  const base = join(process.env.LAMBDA_TASK_ROOT, moduleName);
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
-  if (!file) {
-    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
-  }
-  let namespace;
-  try {
-    // require() is several milliseconds cheaper than the ESM loader, so CommonJS goes that way;
-    // ES modules (.mjs, or .js under "type": "module") go through import().
-    if (file.endsWith('.mjs')) namespace = await import(pathToFileURL(file).href);
-    else {
-      try {
-        namespace = require(file);
-      } catch (error) {
-        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
-        namespace = await import(pathToFileURL(file).href);
-      }
-    }
-  } catch (error) {
-    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error), error);
-    if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) {
-      throw typedError('Runtime.ImportModuleError', String(error), error);
-    }
-    throw error;
-  }
-  const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
-  let handler = lookup(namespace);
-  if (handler === undefined && namespace.default) handler = lookup(namespace.default);
-  if (typeof handler !== 'function') {
-    throw typedError('Runtime.HandlerNotFound', handlerString + ' is undefined or not exported');
-  }
-  // Node.js 24 and later take a handler of three or more parameters for a callback handler, and
-  // refuse it at INIT.
-  const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
-  if (major >= 24 && handler.length >= 3) {
-    throw typedError(
-      'Runtime.CallbackHandlerDeprecated',
-      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
-    );
-  }
-  return handler;
-}
-
-// Response streaming, as AWS's runtime offers it: awslambda.streamifyResponse marks a handler
-// (event, responseStream, context) whose writes go to the Runtime API as a chunked response.
-const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
-globalThis.awslambda = {
-  streamifyResponse: (handler) => {
-    handler[STREAMING] = 'response';
-    return handler;
-  },
-};
-
-function responseStreamFor(requestId) {
-  let answer;
-  const open = () => {
-    if (answer) return;
-    if (!socket) connect();
-    socket.ref();
-    answer = new Promise((resolve, reject) => (pending = { resolve, reject }));
-    socket.write(
-      'POST /2018-06-01/runtime/invocation/' + requestId + '/response HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort +
-        '\r\ntransfer-encoding: chunked\r\nlambda-runtime-function-response-mode: streaming\r\ncontent-type: application/octet-stream' +
-        '\r\ntrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
-    );
-  };
-  const writable = new Writable({
-    write(chunk, encoding, callback) {
-      open();
-      if (chunk.length) socket.write(Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]));
-      callback();
-    },
-    final(callback) {
-      open();
-      socket.write('0\r\n\r\n');
-      callback();
-    },
-  });
-  writable.setContentType = () => undefined;
-  return {
-    writable,
-    opened: () => answer !== undefined,
-    answer: () => answer,
-    // An error after the first bytes travels in the trailers, as AWS's runtime sends it.
-    fail: (error) => {
-      const payload = errorPayload(error);
-      writable.destroy();
-      socket.write(
-        '0\r\nLambda-Runtime-Function-Error-Type: ' + headerValue(payload.errorType) +
-          '\r\nLambda-Runtime-Function-Error-Body: ' + Buffer.from(JSON.stringify(payload)).toString('base64') + '\r\n\r\n',
-      );
-      return answer;
-    },
-  };
-}
-
-async function runStreamingHandler(handler, event, context, requestId) {
-  const stream = responseStreamFor(requestId);
-  try {
-    await handler(event, stream.writable, context);
-    if (!stream.writable.writableEnded) stream.writable.end();
-    await finished(stream.writable);
-  } catch (error) {
-    if (!stream.opened()) throw error;
-    await stream.fail(error);
-    return;
-  }
-  await stream.answer();
-}
-
-// A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
-// (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
-function whenEventLoopEmpty(then) {
-  process.once('beforeExit', () => setImmediate(then));
-}
-
-function runHandler(handler, event, context) {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const callback = (error, result) => {
-      if (answered) return;
-      answered = true;
-      if (error !== undefined && error !== null) reject(error);
-      else if (context.callbackWaitsForEmptyEventLoop) whenEventLoopEmpty(() => resolve(result));
-      else resolve(result);
-    };
-    context.done = callback;
-    context.succeed = (result) => resolve(result);
-    context.fail = (error) => reject(error);
-    const returned = handler(event, context, callback);
-    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
-    else if (handler.length < 3) resolve(returned);
-  });
-}
-
-// Tells the service that everything written before it has been written, so it can close the
-// invocation's log without racing the pipe. Written before asking for the next event (where
-// the invocation ends, work left behind included) and before a fatal exit. A pipe may take
-// writes asynchronously, and the environment is frozen once it asks for the next event, so this
-// resolves only when both streams have handed everything to the kernel.
-function flushed(requestId) {
-  const drained = (stream, text) => new Promise((resolve) => stream.write(text, () => resolve()));
-  return Promise.all([drained(process.stderr, ''), drained(process.stdout, '\x1eLPG-FLUSHED ' + requestId + '\n')]);
-}
-
-async function postError(path, error, exiting) {
-  const payload = errorPayload(error);
-  if (currentRequestId) {
-    console.error('Invoke Error', JSON.stringify(payload));
-    if (exiting) await flushed(currentRequestId);
-  }
-  await call('POST', path, JSON.stringify(payload), {
-    'content-type': 'application/json',
-    'lambda-runtime-function-error-type': payload.errorType,
-  });
-}
-
-async function fatal(type, reason, code) {
-  const error = reason instanceof Error ? reason : typedError(type, String(reason));
-  if (reason instanceof Error) error.name = type;
-  try {
-    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error, true);
-    else await postError('/init/error', error, true);
-  } finally {
-    process.exit(code);
-  }
-}
-
-async function main() {
-  patchConsole();
-  process.on('unhandledRejection', (reason) => fatal('Runtime.UnhandledPromiseRejection', reason, 128));
-  process.on('uncaughtException', (error) => fatal(error && error.name ? error.name : 'Error', error, 129));
-  let handler;
-  try {
-    handler = await loadHandler();
-  } catch (error) {
-    await postError('/init/error', error);
-    process.exit(1);
-  }
-  const env = process.env;
-  for (;;) {
-    if (currentRequestId) await flushed(currentRequestId);
-    const next = await call('GET', '/invocation/next');
-    const requestId = next.headers['lambda-runtime-aws-request-id'];
-    const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
-    currentRequestId = requestId;
-    const clientContext = next.headers['lambda-runtime-client-context'];
-    const context = {
-      awsRequestId: requestId,
-      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
-      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
-      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
-      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-      clientContext: clientContext ? JSON.parse(Buffer.from(clientContext, 'latin1').toString('utf8')) : undefined,
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
-    let event;
-    try {
-      event = JSON.parse(next.body);
-    } catch {
-      event = next.body;
-    }
-    try {
-      if (handler[STREAMING] === 'response') {
-        await runStreamingHandler(handler, event, context, requestId);
-        continue;
-      }
-      const result = await runHandler(handler, event, context);
-      const body = JSON.stringify(result === undefined ? null : result);
-      await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
-    } catch (error) {
-      await postError('/invocation/' + requestId + '/error', error);
-    }
-  }
-}
-
-main();
-`;
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/python-bootstrap.ts
-/**
- * The Python runtime client, standard library only, kept as source text for the same reason as
- * the Node.js one. Handler `module.function` (or `dir/module.function`), errors shaped as AWS's
- * Python runtime shapes them.
- */
-const PYTHON_BOOTSTRAP = String.raw `import http.client
-import importlib
-import json
-import os
-import sys
-import threading
-import time
-import traceback
-
-def watch_service():
-    # The service keeps fd 3 open while it lives; end-of-file there means it is gone, and a
-    # runtime without its service exits.
-    try:
-        while os.read(3, 4096):
-            pass
-    except OSError:
-        pass
-    os._exit(1)
-
-
-try:
-    os.fstat(3)
-    threading.Thread(target=watch_service, daemon=True).start()
-except OSError:
-    pass
-
-host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-connection = http.client.HTTPConnection(host, int(port))
-
-
-def call(method, path, body=None, headers=None):
-    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers or {})
-    response = connection.getresponse()
-    return response, response.read()
-
-
-class LambdaError(Exception):
-    def __init__(self, error_type, message):
-        super().__init__(message)
-        self.error_type = error_type
-
-
-def error_payload(error, request_id=None):
-    error_type = getattr(error, "error_type", None) or type(error).__name__
-    payload = {
-        "errorMessage": str(error),
-        "errorType": error_type,
-        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(error.__traceback__)],
-    }
-    if request_id:
-        payload["requestId"] = request_id
-    return payload
-
-
-def flushed(request_id):
-    # Everything printed before this line has reached the service's pipe.
-    sys.stdout.write("\x1eLPG-FLUSHED %s\n" % request_id)
-    sys.stdout.flush()
-
-
-def post_error(path, error, request_id=None):
-    payload = error_payload(error, request_id)
-    text = "[ERROR] %s: %s" % (payload["errorType"], payload["errorMessage"])
-    sys.stdout.write(text.replace("\n", "\r") + "\n")
-    if request_id:
-        flushed(request_id)
-    call("POST", path, json.dumps(payload).encode(), {
-        "Content-Type": "application/json",
-        "Lambda-Runtime-Function-Error-Type": payload["errorType"],
-    })
-
-
-def load_handler():
-    handler = os.environ.get("_HANDLER", "")
-    module_path, _, function_name = handler.rpartition(".")
-    if not module_path or not function_name:
-        raise LambdaError(
-            "Runtime.MalformedHandlerName",
-            "Bad handler '%s': not enough values to unpack (expected 2, got 1)" % handler,
-        )
-    module_name = module_path.replace("/", ".")
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
-    try:
-        module = importlib.import_module(module_name)
-    except SyntaxError as error:
-        raise LambdaError("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, error))
-    except ImportError as error:
-        raise LambdaError("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, error))
-    function = getattr(module, function_name, None)
-    if function is None:
-        raise LambdaError(
-            "Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (function_name, module_name)
-        )
-    return function
-
-
-class Context:
-    def __init__(self, request_id, deadline_ms, arn):
-        env = os.environ
-        self.aws_request_id = request_id
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.invoked_function_arn = arn
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self._deadline_ms = deadline_ms
-
-    def get_remaining_time_in_millis(self):
-        return max(0, int(self._deadline_ms - time.time() * 1000))
-
-
-def main():
-    try:
-        handler = load_handler()
-    except Exception as error:
-        post_error("/init/error", error)
-        sys.exit(1)
-    while True:
-        response, body = call("GET", "/invocation/next")
-        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
-        deadline = int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0")
-        arn = response.getheader("Lambda-Runtime-Invoked-Function-Arn")
-        try:
-            event = json.loads(body) if body else None
-            result = handler(event, Context(request_id, deadline, arn))
-            payload = json.dumps(result).encode()
-        except Exception as error:
-            post_error("/invocation/%s/error" % request_id, error, request_id)
-            continue
-        flushed(request_id)
-        call("POST", "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
-
-
-main()
-`;
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/registry.ts
-
-
-
-
-
-/**
- * The line the bundled runtime clients write just before they post a result: once it has come
- * through the pipe, so has all of the invocation's output.
- */
-const FLUSH_MARKER = '\x1eLPG-FLUSHED ';
-/** Thrown when an environment cannot even start its runtime; carries Lambda's error type. */
-class RuntimeStartError extends Error {
-    errorType;
-    constructor(errorType, message) {
-        super(message);
-        this.errorType = errorType;
-    }
-}
-const FAMILIES = {
-    nodejs: {
-        ids: ['18', '20', '22', '24'].map((v) => `nodejs${v}.x`),
-        initVersion: (id) => `nodejs:${id.slice(6, -2)}.local`,
-        managed: true,
-        // The Node.js runtime client reads the major version from it (callback handlers from 24 on).
-        executionEnv: (id) => `AWS_Lambda_${id}`,
-        flush: 'marker',
-        handlerRequired: true,
-        snapStart: false,
-        defaultBinary: process.execPath,
-        client: { fileName: 'node-bootstrap.cjs', source: NODE_BOOTSTRAP },
-        command: ({ binary, clientPath }) => [binary, [clientPath]],
-    },
-    python: {
-        ids: ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14'].map((v) => `python${v}`),
-        initVersion: (id) => `${id.replace('python', 'python:')}.local`,
-        managed: true,
-        executionEnv: (id) => `AWS_Lambda_${id}`,
-        flush: 'marker',
-        handlerRequired: true,
-        snapStart: true,
-        defaultBinary: 'python3',
-        client: { fileName: 'python-bootstrap.py', source: PYTHON_BOOTSTRAP },
-        command: ({ binary, clientPath }) => [binary, ['-u', clientPath]],
-    },
-    provided: {
-        ids: ['provided', 'provided.al2', 'provided.al2023'],
-        initVersion: (id) => `${id}.local`,
-        managed: false,
-        executionEnv: () => undefined,
-        flush: 'next-turn',
-        handlerRequired: false,
-        snapStart: false,
-        command: ({ taskRoot }) => {
-            const bootstrap = (0,external_node_path_.join)(taskRoot, 'bootstrap');
-            try {
-                (0,external_node_fs_.accessSync)(bootstrap, external_node_fs_.constants.X_OK);
-            }
-            catch {
-                throw new RuntimeStartError('Runtime.InvalidEntrypoint', `Couldn't find valid bootstrap(s): [${bootstrap}] (it must exist and be executable)`);
-            }
-            return [bootstrap, []];
-        },
-    },
-};
-const RUNTIME_FAMILIES = Object.keys(FAMILIES);
-/** Whether the service waits for the flush marker after a result the runtime posted. */
-function waitsForFlushMarker(flush) {
-    switch (flush) {
-        case 'marker':
-            return true;
-        case 'next-turn':
-            return false;
-        default:
-            return assertNever(flush, 'flush behaviour');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
-
-
-
-
-
-const SUPPORTED_RUNTIMES = RUNTIME_FAMILIES.flatMap((family) => FAMILIES[family].ids);
-function describeRuntime(id) {
-    const family = RUNTIME_FAMILIES.find((name) => FAMILIES[name].ids.includes(id));
-    if (!family)
-        return undefined;
-    const description = FAMILIES[family];
-    return {
-        id,
-        family,
-        version: description.initVersion(id),
-        managed: description.managed,
-        executionEnv: description.executionEnv(id),
-        flush: description.flush,
-        handlerRequired: description.handlerRequired,
-        snapStart: description.snapStart,
-    };
+    return { sha256, size: zip.length, directory, zipFile: `${directory}.zip` };
 }
 /**
- * The runtime clients as files on disk, written once per service. Each environment's process
- * runs one of them (or the package's own `bootstrap` for OS-only runtimes).
+ * Checks and unpacks a package into its directory, unless it is there already, and keeps the zip
+ * beside it. Throws Lambda's InvalidParameterValueException for anything Lambda itself would
+ * refuse: a corrupt archive, or one whose declared or actual unzipped size passes 250 MB (checked
+ * while inflating). The work goes in slices of the event loop, so a package of 65,535 small
+ * entries or of 250 MB holds up no other request for long.
  */
-class RuntimeClients {
-    binaries;
-    /** Where the clients are; an environment with a private /tmp must still see it. */
-    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-runtimes-'));
-    /** `binaries`: the interpreter to use per family, where the service was given one. */
-    constructor(binaries = {}) {
-        this.binaries = binaries;
-        for (const family of RUNTIME_FAMILIES) {
-            const client = FAMILIES[family].client;
-            if (client)
-                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(this.directory, client.fileName), client.source);
-        }
-    }
-    /** The command and arguments that start a runtime of this family for a package. */
-    command(runtime, taskRoot) {
-        const family = FAMILIES[runtime.family];
-        return family.command({
-            binary: this.binaries[runtime.family] ?? family.defaultBinary ?? '',
-            clientPath: family.client ? (0,external_node_path_.join)(this.directory, family.client.fileName) : '',
-            taskRoot,
-        });
-    }
-    dispose() {
-        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
-
-
-
-
-const ACCOUNT_ID = '000000000000';
-const LATEST = '$LATEST';
-const RESERVED_VARIABLES = new Set([
-    '_HANDLER',
-    '_X_AMZN_TRACE_ID',
-    'AWS_DEFAULT_REGION',
-    'AWS_REGION',
-    'AWS_EXECUTION_ENV',
-    'AWS_LAMBDA_FUNCTION_NAME',
-    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-    'AWS_LAMBDA_FUNCTION_VERSION',
-    'AWS_LAMBDA_INITIALIZATION_TYPE',
-    'AWS_LAMBDA_LOG_GROUP_NAME',
-    'AWS_LAMBDA_LOG_STREAM_NAME',
-    'AWS_ACCESS_KEY',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_LAMBDA_RUNTIME_API',
-    'LAMBDA_TASK_ROOT',
-    'LAMBDA_RUNTIME_DIR',
-]);
-/**
- * Lambda's pattern for an environment variable's name, [a-zA-Z]([a-zA-Z0-9_])+, but taking one
- * letter alone too (whether Lambda refuses it is not documented).
- */
-const VARIABLE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
-/** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
-const VARIABLES_LIMIT_BYTES = 4096;
-/** Refuses what Lambda refuses: a malformed or reserved name, or more than 4 KB in all. */
-function checkVariables(variables) {
-    const malformed = Object.keys(variables).find((key) => !VARIABLE_NAME.test(key));
-    if (malformed !== undefined)
-        throw validationError('environment.variables', malformed, 'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]');
-    const reserved = Object.keys(variables).filter((key) => RESERVED_VARIABLES.has(key));
-    if (reserved.length) {
-        throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(',')}`);
-    }
-    const bytes = Object.entries(variables).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
-    if (bytes > VARIABLES_LIMIT_BYTES) {
-        throw invalidParameter(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. Size measured: ${bytes} bytes of names and values.`);
-    }
-}
-const FUNCTION_REF = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
-/** Accepts a name, a partial ARN or a full ARN, each optionally qualified, as Lambda does. */
-function parseFunctionReference(raw, queryQualifier) {
-    const match = FUNCTION_REF.exec(raw);
-    if (!match?.[1] || match[1].length > 64) {
-        throw validationError('functionName', raw, 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?');
-    }
-    const fromName = match[2];
-    if (fromName && queryQualifier && fromName !== queryQualifier) {
-        throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
-    }
-    const qualifier = fromName ?? queryQualifier;
-    return qualifier ? { name: match[1], qualifier } : { name: match[1] };
-}
-function lambdaTimestamp(date) {
-    return date.toISOString().replace('Z', '+0000');
-}
-/** CreateFunction parameters that cannot change afterwards. */
-const CREATE_ONLY_SETTINGS = ['TenancyConfig', 'DurableConfig', 'CapacityProviderConfig'];
-function asObject(value, field) {
-    if (value === undefined || value === null)
-        return {};
-    if (typeof value !== 'object' || Array.isArray(value))
-        throw invalidParameter(`${field} must be an object`);
-    return value;
-}
-function optionalString(body, key) {
-    const value = body[key];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'string')
-        throw invalidParameter(`${key} must be a string, got ${JSON.stringify(value)}`);
-    return value;
-}
-function optionalInteger(body, key) {
-    const value = body[key];
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) {
-        throw validationError(key.charAt(0).toLowerCase() + key.slice(1), JSON.stringify(value), 'Member must be an integer');
-    }
-    return value;
-}
-/**
- * The control plane's state: functions, versions and aliases, with Lambda's validation rules.
- * Invocation and environments live elsewhere; this module tells them when code must be retired.
- */
-class FunctionStore {
-    region;
-    codeRoot;
-    events;
-    updateDelayMs;
-    functions = new Map();
-    constructor(region, codeRoot, events, updateDelayMs) {
-        this.region = region;
-        this.codeRoot = codeRoot;
-        this.events = events;
-        this.updateDelayMs = updateDelayMs;
-    }
-    arn(name, qualifier) {
-        return `arn:aws:lambda:${this.region}:${ACCOUNT_ID}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
-    }
-    create(body) {
-        const name = optionalString(body, 'FunctionName');
-        if (!name || !/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-            throw validationError('functionName', name, 'Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length 1 to 64');
-        }
-        if (this.functions.has(name))
-            throw conflict(`Function already exist: ${name}`);
-        if (body.PackageType === 'Image')
-            throw invalidParameter('Container image functions are not supported by the local Lambda service; use a ZIP package.');
-        const code = asObject(body.Code, 'Code');
-        if (typeof code.ZipFile !== 'string') {
-            throw invalidParameter('Code.ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
-        }
-        const settings = this.settings(name, body, undefined);
-        const record = this.newVersion(LATEST, settings, unpackCode(Buffer.from(code.ZipFile, 'base64'), this.codeRoot), '');
-        const fn = {
-            name,
-            latest: record,
-            active: record,
-            state: 'Pending',
-            lastUpdateStatus: 'Successful',
-            pendingTimer: undefined,
-            versions: new Map(),
-            aliases: new Map(),
-            nextVersion: 1,
-            tags: Object.fromEntries(Object.entries(asObject(body.Tags, 'Tags')).map(([k, v]) => [k, String(v)])),
-        };
-        this.functions.set(name, fn);
-        this.afterDelay(fn, () => (fn.state = 'Active'));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
-    }
-    get(ref) {
-        const fn = this.find(ref.name);
-        const record = this.resolveRecord(fn, ref.qualifier);
-        return {
-            Configuration: this.configuration(fn, record),
-            Code: {
-                RepositoryType: 'S3',
-                Location: `/local/code/${encodeURIComponent(fn.name)}/${encodeURIComponent(record.version)}`,
-            },
-            Tags: fn.tags,
-        };
-    }
-    getConfiguration(ref) {
-        const fn = this.find(ref.name);
-        return this.configuration(fn, this.resolveRecord(fn, ref.qualifier));
-    }
-    codeOf(name, version) {
-        const fn = this.find(name);
-        return this.resolveRecord(fn, version).code.zip;
-    }
-    list(marker, maxItems) {
-        const all = [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
-        const page = paginate(all, marker, maxItems);
-        return { Functions: page.items.map((fn) => this.configuration(fn, fn.latest)), ...page.next };
-    }
-    listVersions(name, marker, maxItems) {
-        const fn = this.find(name);
-        const page = paginate([fn.latest, ...fn.versions.values()], marker, maxItems);
-        return { Versions: page.items.map((record) => this.configuration(fn, record)), ...page.next };
-    }
-    updateCode(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        if (typeof body.ZipFile !== 'string') {
-            throw invalidParameter('ZipFile is required: the local Lambda service accepts ZIP packages uploaded directly (no S3 or images).');
-        }
-        const code = unpackCode(Buffer.from(body.ZipFile, 'base64'), this.codeRoot);
-        // Architectures travel with the code in UpdateFunctionCode, as on Lambda.
-        const settings = body.Architectures === undefined
-            ? fn.latest.settings
-            : this.settings(name, { Architectures: body.Architectures }, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, code, fn.latest.description));
-        if (body.Publish === true)
-            return this.configuration(fn, this.publishFrom(fn, fn.latest, ''));
-        return this.configuration(fn, fn.latest);
-    }
-    updateConfiguration(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        const settings = this.settings(name, body, fn.latest.settings);
-        this.startUpdate(fn, this.newVersion(LATEST, settings, fn.latest.code, settings.description));
-        return this.configuration(fn, fn.latest);
-    }
-    publish(name, body) {
-        const fn = this.find(name);
-        this.checkUpdatable(fn, body);
-        const sha = optionalString(body, 'CodeSha256');
-        if (sha && sha !== fn.latest.code.sha256) {
-            throw invalidParameter(`CodeSHA256 (${sha}) is different from current CodeSHA256 in $LATEST (${fn.latest.code.sha256}). Please try again from latest version.`);
-        }
-        return this.configuration(fn, this.publishFrom(fn, fn.latest, optionalString(body, 'Description') ?? ''));
-    }
-    deleteFunction(ref) {
-        const fn = this.find(ref.name);
-        if (ref.qualifier === undefined) {
-            clearTimeout(fn.pendingTimer);
-            this.functions.delete(fn.name);
-            this.events.retire(fn.name);
-            return;
-        }
-        if (ref.qualifier === LATEST)
-            throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-        if (!fn.versions.has(ref.qualifier))
-            throw notFound(`Function not found: ${this.arn(fn.name, ref.qualifier)}`);
-        const using = [...fn.aliases.values()]
-            .filter((alias) => alias.functionVersion === ref.qualifier || ref.qualifier in alias.additionalVersionWeights)
-            .map((alias) => alias.name);
-        if (using.length) {
-            throw conflict(`Unable to delete version because the following aliases reference it: [${using.join(', ')}]`);
-        }
-        fn.versions.delete(ref.qualifier);
-        this.events.retire(fn.name, ref.qualifier);
-    }
-    createAlias(name, body) {
-        const fn = this.find(name);
-        const aliasName = optionalString(body, 'Name');
-        if (!aliasName || !/^(?!^[0-9]+$)([a-zA-Z0-9_-]{1,128})$/.test(aliasName)) {
-            throw validationError('name', aliasName, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
-        }
-        if (fn.aliases.has(aliasName))
-            throw conflict(`Alias already exists: ${this.arn(fn.name, aliasName)}`);
-        const alias = this.aliasFrom(fn, aliasName, body, undefined);
-        fn.aliases.set(aliasName, alias);
-        return this.aliasConfiguration(fn, alias);
-    }
-    getAlias(name, aliasName) {
-        const fn = this.find(name);
-        return this.aliasConfiguration(fn, this.findAlias(fn, aliasName));
-    }
-    listAliases(name, marker, maxItems) {
-        const fn = this.find(name);
-        const page = paginate([...fn.aliases.values()], marker, maxItems);
-        return { Aliases: page.items.map((alias) => this.aliasConfiguration(fn, alias)), ...page.next };
-    }
-    updateAlias(name, aliasName, body) {
-        const fn = this.find(name);
-        const existing = this.findAlias(fn, aliasName);
-        const revision = optionalString(body, 'RevisionId');
-        if (revision && revision !== existing.revisionId)
-            throw preconditionFailed();
-        const alias = this.aliasFrom(fn, aliasName, body, existing);
-        fn.aliases.set(aliasName, alias);
-        return this.aliasConfiguration(fn, alias);
-    }
-    deleteAlias(name, aliasName) {
-        const fn = this.find(name);
-        fn.aliases.delete(aliasName);
-    }
-    /** The code and settings an invocation of this reference runs, and the version it reports. */
-    resolveForInvoke(ref, random) {
-        const fn = this.find(ref.name);
-        if (fn.state !== 'Active') {
-            throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
-        }
-        const qualifier = ref.qualifier ?? LATEST;
-        if (qualifier === LATEST)
-            return { record: fn.active, executedVersion: LATEST, functionName: fn.name };
-        const alias = fn.aliases.get(qualifier);
-        let version = qualifier;
-        if (alias) {
-            version = alias.functionVersion;
-            let draw = random();
-            for (const [extra, weight] of Object.entries(alias.additionalVersionWeights)) {
-                if (draw < weight) {
-                    version = extra;
-                    break;
-                }
-                draw -= weight;
-            }
-        }
-        const record = version === LATEST ? fn.active : fn.versions.get(version);
-        if (!record)
-            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
-        return { record, executedVersion: version, functionName: fn.name };
-    }
-    dispose() {
-        for (const fn of this.functions.values())
-            clearTimeout(fn.pendingTimer);
-    }
-    find(name) {
-        const fn = this.functions.get(name);
-        if (!fn)
-            throw notFound(`Function not found: ${this.arn(name)}`);
-        return fn;
-    }
-    findAlias(fn, aliasName) {
-        const alias = fn.aliases.get(aliasName);
-        if (!alias)
-            throw notFound(`Alias not found: ${this.arn(fn.name, aliasName)}`);
-        return alias;
-    }
-    resolveRecord(fn, qualifier) {
-        if (qualifier === undefined || qualifier === LATEST)
-            return fn.latest;
-        const version = fn.aliases.get(qualifier)?.functionVersion ?? qualifier;
-        if (version === LATEST)
-            return fn.latest;
-        const record = fn.versions.get(version);
-        if (!record)
-            throw notFound(`Function not found: ${this.arn(fn.name, qualifier)}`);
-        return record;
-    }
-    checkUpdatable(fn, body) {
-        if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
-            throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${this.arn(fn.name)}`);
-        }
-        const revision = optionalString(body, 'RevisionId');
-        if (revision && revision !== fn.latest.revisionId)
-            throw preconditionFailed();
-    }
-    startUpdate(fn, next) {
-        fn.latest = next;
-        fn.lastUpdateStatus = 'InProgress';
-        this.afterDelay(fn, () => {
-            fn.active = fn.latest;
-            fn.lastUpdateStatus = 'Successful';
-            this.events.retire(fn.name, LATEST);
-        });
-    }
-    afterDelay(fn, action) {
-        fn.pendingTimer = setTimeout(() => {
-            fn.pendingTimer = undefined;
-            action();
-        }, this.updateDelayMs());
-    }
-    publishFrom(fn, source, description) {
-        const previous = [...fn.versions.values()].at(-1);
-        if (previous && previous.code.sha256 === source.code.sha256 && sameSettings(previous.settings, source.settings)) {
-            return previous;
-        }
-        const version = String(fn.nextVersion++);
-        const record = { ...source, version, description: description || source.description };
-        fn.versions.set(version, record);
-        return record;
-    }
-    newVersion(version, settings, code, description) {
-        return {
-            version,
-            settings,
-            code,
-            revisionId: (0,external_node_crypto_.randomUUID)(),
-            lastModified: lambdaTimestamp(new Date()),
-            description,
-        };
-    }
-    settings(name, body, base) {
-        const runtime = optionalString(body, 'Runtime') ?? base?.runtime;
-        if (!runtime)
-            throw invalidParameter('Runtime is required for a ZIP package.');
-        const described = describeRuntime(runtime);
-        if (!described) {
-            throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported: ${SUPPORTED_RUNTIMES.join(', ')}.`);
-        }
-        const handler = optionalString(body, 'Handler') ?? base?.handler;
-        if (!handler && described.handlerRequired)
-            throw invalidParameter('Handler is required for this runtime.');
-        const memoryMb = optionalInteger(body, 'MemorySize') ?? base?.memoryMb ?? 128;
-        if (memoryMb < 128)
-            throw validationError('memorySize', memoryMb, 'Member must have value greater than or equal to 128');
-        if (memoryMb > 10240)
-            throw validationError('memorySize', memoryMb, 'Member must have value less than or equal to 10240');
-        const timeoutS = optionalInteger(body, 'Timeout') ?? base?.timeoutS ?? 3;
-        if (timeoutS < 1)
-            throw validationError('timeout', timeoutS, 'Member must have value greater than or equal to 1');
-        if (timeoutS > 900)
-            throw validationError('timeout', timeoutS, 'Member must have value less than or equal to 900');
-        const environment = body.Environment === undefined
-            ? undefined
-            : asObject(asObject(body.Environment, 'Environment').Variables, 'Environment.Variables');
-        const variables = environment === undefined
-            ? (base?.variables ?? {})
-            : Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
-        checkVariables(variables);
-        const architectures = body.Architectures ?? base?.architectures ?? ['x86_64'];
-        if (!Array.isArray(architectures) ||
-            architectures.length !== 1 ||
-            !['x86_64', 'arm64'].includes(String(architectures[0]))) {
-            throw validationError('architectures', JSON.stringify(architectures), 'Member must have length 1 and satisfy enum value set: [x86_64, arm64]');
-        }
-        const storage = optionalInteger(asObject(body.EphemeralStorage, 'EphemeralStorage'), 'Size') ?? base?.ephemeralStorageMb ?? 512;
-        if (storage < 512 || storage > 10240)
-            throw validationError('ephemeralStorage.size', storage, 'Member must be between 512 and 10240');
-        const logging = asObject(body.LoggingConfig, 'LoggingConfig');
-        const logFormat = (optionalString(logging, 'LogFormat') ?? base?.logFormat ?? 'Text');
-        if (logFormat !== 'Text' && logFormat !== 'JSON')
-            throw validationError('loggingConfig.logFormat', logFormat, 'Member must satisfy enum value set: [JSON, Text]');
-        const snapStart = (optionalString(asObject(body.SnapStart, 'SnapStart'), 'ApplyOn') ??
-            base?.snapStart ??
-            'None');
-        if (snapStart !== 'None' && snapStart !== 'PublishedVersions')
-            throw validationError('snapStart.applyOn', snapStart, 'Member must satisfy enum value set: [PublishedVersions, None]');
-        if (snapStart === 'PublishedVersions' && !described.snapStart) {
-            throw invalidParameter(`${runtime} is not supported for SnapStart enabled functions.`);
-        }
-        // Create-time settings are stored and echoed, not acted on: the service runs every function on demand.
-        const createOnly = base?.createOnly ??
-            Object.fromEntries(CREATE_ONLY_SETTINGS.flatMap((key) => (body[key] === undefined ? [] : [[key, asObject(body[key], key)]])));
-        return {
-            runtime,
-            handler: handler ?? '',
-            role: optionalString(body, 'Role') ?? base?.role ?? `arn:aws:iam::${ACCOUNT_ID}:role/lambda-local`,
-            memoryMb,
-            timeoutS,
-            description: optionalString(body, 'Description') ?? base?.description ?? '',
-            variables,
-            architectures: architectures,
-            ephemeralStorageMb: storage,
-            logFormat,
-            logGroup: optionalString(logging, 'LogGroup') ?? base?.logGroup ?? `/aws/lambda/${name}`,
-            snapStart,
-            createOnly,
-        };
-    }
-    aliasFrom(fn, name, body, existing) {
-        const functionVersion = optionalString(body, 'FunctionVersion') ?? existing?.functionVersion;
-        if (!functionVersion)
-            throw invalidParameter('FunctionVersion is required.');
-        if (functionVersion !== LATEST && !fn.versions.has(functionVersion)) {
-            throw notFound(`Function not found: ${this.arn(fn.name, functionVersion)}`);
-        }
-        const routing = asObject(body.RoutingConfig, 'RoutingConfig');
-        const weights = body.RoutingConfig === undefined
-            ? (existing?.additionalVersionWeights ?? {})
-            : asObject(routing.AdditionalVersionWeights, 'RoutingConfig.AdditionalVersionWeights');
-        for (const [version, weight] of Object.entries(weights)) {
-            if (!fn.versions.has(version))
-                throw invalidParameter(`RoutingConfig names version ${version}, which does not exist.`);
-            if (typeof weight !== 'number' || weight < 0 || weight > 1)
-                throw invalidParameter(`Routing weight for version ${version} must be between 0.0 and 1.0.`);
-        }
-        return {
-            name,
-            functionVersion,
-            description: optionalString(body, 'Description') ?? existing?.description ?? '',
-            additionalVersionWeights: weights,
-            revisionId: (0,external_node_crypto_.randomUUID)(),
-        };
-    }
-    aliasConfiguration(fn, alias) {
-        return {
-            AliasArn: this.arn(fn.name, alias.name),
-            Name: alias.name,
-            FunctionVersion: alias.functionVersion,
-            Description: alias.description,
-            RevisionId: alias.revisionId,
-            ...(Object.keys(alias.additionalVersionWeights).length
-                ? { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }
-                : {}),
-        };
-    }
-    configuration(fn, record) {
-        const s = record.settings;
-        const isLatest = record.version === LATEST;
-        return {
-            FunctionName: fn.name,
-            FunctionArn: this.arn(fn.name, isLatest ? undefined : record.version),
-            Runtime: s.runtime,
-            Role: s.role,
-            Handler: s.handler,
-            CodeSize: record.code.size,
-            Description: record.description,
-            Timeout: s.timeoutS,
-            MemorySize: s.memoryMb,
-            LastModified: record.lastModified,
-            CodeSha256: record.code.sha256,
-            Version: record.version,
-            Environment: { Variables: s.variables },
-            TracingConfig: { Mode: 'PassThrough' },
-            RevisionId: record.revisionId,
-            State: isLatest ? fn.state : 'Active',
-            ...(fn.state === 'Pending' && isLatest
-                ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' }
-                : {}),
-            LastUpdateStatus: isLatest ? fn.lastUpdateStatus : 'Successful',
-            PackageType: 'Zip',
-            Architectures: s.architectures,
-            EphemeralStorage: { Size: s.ephemeralStorageMb },
-            SnapStart: { ApplyOn: s.snapStart, OptimizationStatus: s.snapStart === 'None' || isLatest ? 'Off' : 'On' },
-            LoggingConfig: { LogFormat: s.logFormat, LogGroup: s.logGroup },
-            ...s.createOnly,
-        };
-    }
-}
-function preconditionFailed() {
-    return new LambdaServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
-}
-function sameSettings(a, b) {
-    return JSON.stringify(a) === JSON.stringify(b);
-}
-function paginate(items, marker, maxItems) {
-    const start = marker ? Number(Buffer.from(marker, 'base64').toString('utf8')) || 0 : 0;
-    const size = Math.min(Math.max(maxItems ?? 50, 1), 10_000);
-    const page = items.slice(start, start + size);
-    const end = start + page.length;
-    return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
- * tool refuses to act on (exit 2).
- */
-class UsageError extends Error {
-    name = 'UsageError';
-}
-/** One place that turns anything thrown into a message a person can read. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === 'string')
-        return error;
-    // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
-    const message = error?.message;
-    if (typeof message === 'string')
-        return message;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-/**
- * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
- * error, and the file may be one the reader must not see (a payload path can point anywhere).
- */
-function jsonSyntaxProblem(error) {
-    const message = errorMessage(error);
-    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
-    if (message.includes('Unexpected end of JSON input'))
-        return 'is not valid JSON (it ends too early)';
-    if (!where)
-        return 'is not valid JSON';
-    return where[2]
-        ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
-        : `is not valid JSON (at byte ${where[1]})`;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
-
-
-/** Lambda's limit for a synchronous response payload. */
-const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
-/** A streamed response may be larger. */
-const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
-const PREFIX = '/2018-06-01/runtime';
-/**
- * One execution environment's Runtime API on its own loopback port: the runtime long-polls
- * `invocation/next`, and posts the response or error for the request id it was handed.
- */
-class RuntimeApi {
-    listener;
-    server;
-    heldNext;
-    queued;
-    currentRequestId;
-    constructor(listener) {
-        this.listener = listener;
-        this.server = (0,external_node_http_.createServer)((request, response) => {
-            try {
-                this.route(request, response);
-            }
-            catch {
-                // A runtime that sends nonsense loses its connection, never the service.
-                response.destroy();
-            }
-        });
-        this.server.keepAliveTimeout = 0;
-    }
-    static async start(listener) {
-        const api = new RuntimeApi(listener);
-        await new Promise((resolve, reject) => {
-            api.server.once('error', reject);
-            api.server.listen(0, '127.0.0.1', resolve);
-        });
-        const { port } = api.server.address();
-        return { api, address: `127.0.0.1:${port}` };
-    }
-    /** Hands an event to the runtime now if it is waiting, or as soon as it asks. */
-    deliver(event) {
-        if (this.heldNext) {
-            const held = this.heldNext;
-            this.heldNext = undefined;
-            this.send(held, event);
-        }
-        else {
-            this.queued = event;
-        }
-    }
-    close() {
-        this.heldNext?.destroy();
-        this.heldNext = undefined;
-        this.server.closeAllConnections();
-        this.server.close();
-    }
-    send(response, event) {
-        this.currentRequestId = event.requestId;
-        const headers = {
-            'content-type': 'application/json',
-            'content-length': event.payload.length,
-            'lambda-runtime-aws-request-id': event.requestId,
-            'lambda-runtime-deadline-ms': event.deadlineMs,
-            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
-            'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${event.requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`,
-        };
-        // Header values travel as bytes: the UTF-8 of the JSON, which Node writes only as latin1 text.
-        if (event.clientContext)
-            headers['lambda-runtime-client-context'] = Buffer.from(event.clientContext, 'utf8').toString('latin1');
-        response.writeHead(200, headers);
-        // Taken before the write: a pause of this process after it (a garbage collection, say)
-        // must not eat into the Duration the runtime is already spending.
-        const handedAt = performance.now();
-        response.end(event.payload);
-        this.listener.delivered(event, handedAt);
-    }
-    route(request, response) {
-        const path = (request.url ?? '').split('?')[0] ?? '';
-        if (request.method === 'GET' && path === `${PREFIX}/invocation/next`) {
-            this.listener.nextRequested(performance.now());
-            const queued = this.queued;
-            this.queued = undefined;
-            if (queued)
-                this.send(response, queued);
-            else {
-                this.heldNext = response;
-                this.listener.idle();
-            }
-            return;
-        }
-        const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
-        if (request.method !== 'POST' || !match) {
-            answer(response, 404, {
-                errorType: 'InvalidRequest',
-                errorMessage: `Unknown Runtime API path ${request.method} ${path}`,
-            });
-            return;
-        }
-        const [, requestId, kind] = match;
-        if (requestId !== undefined && requestId !== this.currentRequestId) {
-            request.resume();
-            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
-            return;
-        }
-        const streamed = header(request, 'lambda-runtime-function-response-mode') === 'streaming';
-        readLimited(request, streamed ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES, (received) => {
-            // A streamed response that failed midway says so in its trailers.
-            const trailerType = streamed ? request.trailers['lambda-runtime-function-error-type'] : undefined;
-            const errorType = trailerType ?? header(request, 'lambda-runtime-function-error-type');
-            const trailerBody = streamed ? request.trailers['lambda-runtime-function-error-body'] : undefined;
-            const body = received !== undefined && trailerBody !== undefined ? Buffer.from(trailerBody, 'base64') : received;
-            const failed = trailerType !== undefined;
-            if (body === undefined) {
-                answer(response, 413, {
-                    errorType: 'RequestEntityTooLarge',
-                    errorMessage: 'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
-                });
-                this.currentRequestId = undefined;
-                if (requestId)
-                    this.listener.responseTooLarge(requestId);
-                return;
-            }
-            answer(response, 202, { status: 'OK' });
-            if (requestId === undefined)
-                this.listener.initError(body, errorType);
-            else if (kind === 'response' && !failed)
-                this.listener.response(requestId, body);
-            else
-                this.listener.error(requestId, body, errorType);
-            this.currentRequestId = undefined;
-        });
-    }
-}
-function answer(response, status, body) {
-    const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    response.end(text);
-}
-/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
-function readLimited(request, limit, done) {
-    const chunks = [];
-    let size = 0;
-    let over = false;
-    request.on('data', (chunk) => {
-        size += chunk.length;
-        if (size > limit)
-            over = true;
-        else
-            chunks.push(chunk);
-    });
-    // An aborted request has nobody left to answer, so only a complete one calls back.
-    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/http.ts
-
-
-
-
-
-/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
-const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-function json(status, body) {
-    if (body === undefined)
-        return { status, headers: {}, body: Buffer.alloc(0) };
-    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
-}
-function readBody(request, limit) {
-    return new Promise((resolve) => readLimited(request, limit, resolve));
-}
-function refuse(refusal) {
-    if (refusal)
-        throw new LambdaServiceError(refusal.type, refusal.message);
-}
-/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-function readJson(request, body, expects = 'json') {
-    if (body === undefined) {
-        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-    }
-    if (body.length === 0)
-        return {};
-    refuse(refuseContentType(header(request, 'content-type'), expects));
-    let parsed;
-    try {
-        parsed = JSON.parse(body.toString('utf8'));
-    }
-    catch (error) {
-        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
-    }
-    return parsed;
-}
-function header(request, name) {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-function maxItems(url) {
-    const raw = url.searchParams.get('MaxItems');
-    if (raw === null)
-        return undefined;
-    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 1 && value <= 10_000)) {
-        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
-    }
-    return value;
-}
-/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
-function decodeSegment(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/control-plane.ts
-
-
-/** The function named in a path's first group. */
-const functionName = (match) => decodeSegment(match[1] ?? '');
-/** The function a path names, with the Qualifier its query may add. */
-const functionReference = (match, url) => parseFunctionReference(functionName(match), url.searchParams.get('Qualifier') ?? undefined);
-/**
- * Lambda's control plane: functions, their configuration and code, versions and aliases.
- * `codeLocation` turns the service path of a package into the URL GetFunction hands out.
- */
-function controlPlaneRoutes(store, codeLocation) {
-    const ref = functionReference;
-    return [
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/?$/,
-            async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url))),
-        ],
-        [
-            'POST',
-            /^\/2015-03-31\/functions\/?$/,
-            async (_m, request, _u, body) => json(201, store.create(readJson(request, body))),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-            async (m, _r, url) => {
-                const result = store.get(ref(m, url));
-                const code = result.Code;
-                return json(200, { ...result, Code: { ...code, Location: codeLocation(String(code.Location)) } });
-            },
-        ],
-        [
-            'DELETE',
-            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-            async (m, _r, url) => {
-                store.deleteFunction(ref(m, url));
-                return json(204, undefined);
-            },
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-            async (m, _r, url) => json(200, store.getConfiguration(ref(m, url))),
-        ],
-        [
-            'PUT',
-            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-            async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'PUT',
-            /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
-            async (m, request, url, body) => json(200, store.updateCode(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
-            async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
-        ],
-        [
-            'POST',
-            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
-            async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
-            async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
-        ],
-        [
-            'POST',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
-            async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
-            async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? ''))),
-        ],
-        [
-            'PUT',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
-            async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body))),
-        ],
-        [
-            'DELETE',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
-            async (m, _r, url) => {
-                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
-                return json(204, undefined);
-            },
-        ],
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/code-token.ts
-
-/**
- * The query that lets a code download through without a signature, as S3's presigned URL
- * does: an HMAC of the path under the service's key; none when the service requires no auth.
- */
-const codeToken = (accessKey, path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
-const codeTokenValid = (accessKey, url) => {
-    const expected = Buffer.from(codeToken(accessKey, url.pathname));
-    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
-    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
-};
-
-;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
-/**
- * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
- * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
- * payload and a CRC32 of the whole.
- */
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++)
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-});
-function crc32(bytes) {
-    let crc = 0xffffffff;
-    for (const byte of bytes)
-        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
-function eventMessage(headers, payload) {
-    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
-        const nameBytes = Buffer.from(name);
-        const valueBytes = Buffer.from(value);
-        const header = Buffer.alloc(1 + nameBytes.length + 3);
-        header.writeUInt8(nameBytes.length, 0);
-        nameBytes.copy(header, 1);
-        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
-        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
-        return Buffer.concat([header, valueBytes]);
-    }));
-    const total = 12 + encoded.length + payload.length + 4;
-    const prelude = Buffer.alloc(12);
-    prelude.writeUInt32BE(total, 0);
-    prelude.writeUInt32BE(encoded.length, 4);
-    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
-    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
-    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
-    return message;
-}
-/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
-function responseStream(payload, complete) {
-    const CHUNK = 64 * 1024;
-    const chunks = [];
-    for (let at = 0; at < payload.length; at += CHUNK) {
-        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
-    }
-    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
-    return Buffer.concat(chunks);
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
-
-
-
-
-
-/** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
-const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
-const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
-/** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
-class Invoker {
-    store;
-    pool;
-    events;
-    faults;
-    region;
-    random;
-    constructor(store, pool, events, faults, region, random = Math.random) {
-        this.store = store;
-        this.pool = pool;
-        this.events = events;
-        this.faults = faults;
-        this.region = region;
-        this.random = random;
-    }
-    async invoke(request) {
-        const { invocationType, logType } = request;
-        if (request.streaming && invocationType === 'Event') {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
-        }
-        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
-        }
-        if (!['None', 'Tail'].includes(logType)) {
-            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
-        }
-        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
-        if (request.payload === undefined || request.payload.length > limit) {
-            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
-        }
-        const payload = request.payload.length ? request.payload : Buffer.from('{}');
-        try {
-            JSON.parse(payload.toString('utf8'));
-        }
-        catch (error) {
-            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
-        }
-        const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
-        if (invocationType === 'DryRun')
-            return { status: 204, headers: {}, body: Buffer.alloc(0) };
-        const settings = record.settings;
-        const runtime = describeRuntime(settings.runtime);
-        if (!runtime)
-            throw new LambdaServiceError('ServiceException', `runtime ${settings.runtime} disappeared`);
-        const spec = {
-            functionName,
-            version: executedVersion,
-            functionArn: this.store.arn(functionName),
-            memoryMb: settings.memoryMb,
-            timeoutS: settings.timeoutS,
-            handler: settings.handler,
-            runtime,
-            codeDirectory: record.code.directory,
-            variables: settings.variables,
-            region: this.region,
-            logGroup: settings.logGroup,
-            logFormat: settings.logFormat,
-            ephemeralStorageMb: settings.ephemeralStorageMb,
-        };
-        const key = `${functionName}\u0000${executedVersion}\u0000${record.revisionId}`;
-        const requestId = (0,external_node_crypto_.randomUUID)();
-        const run = async () => {
-            const acquired = await this.pool.acquire(spec, key);
-            return acquired.environment
-                .invoke({
-                requestId,
-                payload,
-                invokedFunctionArn: this.store.arn(functionName, request.ref.qualifier),
-                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
-                kill: this.faults.killThisInvocation(),
-            })
-                .finally(() => acquired.release());
-        };
-        if (invocationType === 'Event') {
-            this.events.enqueue(requestId, async () => {
-                try {
-                    return (await run()).functionError ? 'function-error' : 'done';
-                }
-                catch (error) {
-                    // Every environment busy: the event waits in the queue, as on Lambda.
-                    if (error instanceof LambdaServiceError && error.type === 'TooManyRequestsException')
-                        return 'no-environment';
-                    throw error;
-                }
-            });
-            return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: Buffer.alloc(0) };
-        }
-        const outcome = await run();
-        if (request.streaming) {
-            const headers = this.headers(outcome, executedVersion, false);
-            return {
-                status: 200,
-                headers: {
-                    'X-Amz-Executed-Version': headers['X-Amz-Executed-Version'],
-                    'content-type': 'application/vnd.amazon.eventstream',
-                },
-                body: responseStream(outcome.functionError ? Buffer.alloc(0) : outcome.body, {
-                    ...(outcome.functionError
-                        ? { ErrorCode: outcome.errorType ?? 'Unhandled', ErrorDetails: outcome.body.toString('utf8') }
-                        : {}),
-                    ...(logType === 'Tail' ? { LogResult: outcome.logTail.toString('base64') } : {}),
-                }),
-            };
-        }
-        return { status: 200, headers: this.headers(outcome, executedVersion, logType === 'Tail'), body: outcome.body };
-    }
-    /** Drops the asynchronous invocations not yet started and waits for the running ones. */
-    async drain() {
-        await this.events.stop();
-    }
-    headers(outcome, executedVersion, tail) {
-        const headers = {
-            'x-amzn-RequestId': outcome.requestId,
-            'X-Amz-Executed-Version': executedVersion,
-            'content-type': 'application/json',
-        };
-        if (outcome.functionError)
-            headers['X-Amz-Function-Error'] = 'Unhandled';
-        if (tail)
-            headers['X-Amz-Log-Result'] = outcome.logTail.toString('base64');
-        return headers;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/invoke.ts
-
-
-
-
-
-/** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
-function clientContext(request) {
-    const raw = header(request, 'x-amz-client-context');
-    if (!raw)
-        return undefined;
-    const text = /^[A-Za-z0-9+/]*={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').toString('utf8') : undefined;
-    let parsed;
-    try {
-        parsed = text === undefined ? undefined : JSON.parse(text);
-    }
-    catch {
-        parsed = undefined;
-    }
-    if (raw.length > 3583 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object of at most 3583 bytes.');
-    }
-    return text;
-}
-/** Invoke, or InvokeWithResponseStream: the same request, answered whole or as an event stream. */
-const invokeRoute = (invoker, streaming) => async (m, request, url, body) => {
-    refuse(refuseContentType(header(request, 'content-type'), 'payload'));
-    const context = clientContext(request);
-    return invoker.invoke({
-        ref: functionReference(m, url),
-        invocationType: header(request, 'x-amz-invocation-type') ?? 'RequestResponse',
-        logType: header(request, 'x-amz-log-type') ?? 'None',
-        payload: body !== undefined && body.length <= MAX_SYNC_PAYLOAD_BYTES ? body : undefined,
-        ...(streaming ? { streaming: true } : {}),
-        ...(context ? { clientContext: context } : {}),
-    });
-};
-function invokeRoutes(invoker) {
-    return [
-        ['POST', /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, invokeRoute(invoker, false)],
-        ['POST', /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/, invokeRoute(invoker, true)],
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/local.ts
-
-
-
-
-/**
- * The local service's own routes, which Lambda has not: code downloads (the URL GetFunction
- * hands out), the service's facts, and the faults it injects.
- */
-function localRoutes(store, faults, info) {
-    return [
-        [
-            'GET',
-            /^\/local\/code\/([^/]+)\/([^/]+)$/,
-            async (m) => ({
-                status: 200,
-                headers: { 'content-type': 'application/zip' },
-                body: store.codeOf(functionName(m), decodeSegment(m[2] ?? '')),
-            }),
-        ],
-        ['GET', /^\/local\/info$/, async () => json(200, { ...info() })],
-        [
-            'PUT',
-            /^\/local\/faults$/,
-            async (_m, request, _u, body) => {
-                try {
-                    faults.update(readJson(request, body));
-                }
-                catch (error) {
-                    if (error instanceof LambdaServiceError)
-                        throw error;
-                    throw new LambdaServiceError('InvalidParameterValueException', errorMessage(error));
-                }
-                return json(200, { ...faults.current });
-            },
-        ],
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
-/**
- * Said on every answer of the service's main port, refusals too: a gate without the key still
- * learns that the endpoint is the local service (and so needs no IAM role), though not its facts.
- */
-const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
-/** The service's facts, as `info()` and GET /local/info give them. */
-function describeService(parts, endpoint) {
-    const { region, throttle, freezer, limits, pool, faults, accessKey, isolation, logs } = parts;
-    return {
-        endpoint,
-        region,
-        hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
-        cpuThrottling: throttle.status,
-        freezing: freezer.status,
-        environmentLimits: limits.status,
-        limitations: [
-            ...(throttle.status.enabled ? [] : [throttle.status.statement]),
-            ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
-            ...limits.status.limitations,
-        ],
-        environments: pool.size,
-        liveEnvironments: pool.describe(),
-        faults: faults.current,
-        requireAuth: accessKey !== undefined,
-        isolation: isolation.status,
-        logs: logs.usage,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
-
-const ALGORITHM = 'AWS4-HMAC-SHA256';
-/** AWS refuses a signature whose time is more than 5 minutes off. */
-const MAX_SKEW_MS = 5 * 60 * 1000;
-/** A fresh key for one service run: an id shaped like AWS's and a 40-character secret. */
-function generateAccessKey() {
-    return {
-        accessKeyId: `LPGL${(0,external_node_crypto_.randomBytes)(8).toString('hex').toUpperCase()}`,
-        secretAccessKey: (0,external_node_crypto_.randomBytes)(30).toString('base64'),
-    };
-}
-const sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
-const hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
-/** RFC 3986 escaping as the SDK's escapeUri and botocore's quote(safe='-_.~') do it. */
-function escapeUri(text) {
-    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-/**
- * The canonical URI: the path as sent (already encoded once) with dot segments resolved, encoded
- * again. The SDK also drops empty segments and botocore keeps them, so both forms are offered.
- */
-function canonicalPaths(path) {
-    const resolve = (dropEmpty) => {
-        const segments = [];
-        const parts = path.split('/').slice(1);
-        for (const part of parts) {
-            if (part === '.' || (dropEmpty && part === ''))
-                continue;
-            if (part === '..')
-                segments.pop();
-            else
-                segments.push(part);
-        }
-        const trailing = dropEmpty && segments.length > 0 && path.endsWith('/') ? '/' : '';
-        return escapeUri(`/${segments.join('/')}${trailing}`).replace(/%2F/g, '/');
-    };
-    return [...new Set([resolve(true), resolve(false)])];
-}
-function canonicalQuery(query) {
-    const pairs = [];
-    for (const part of query.split('&')) {
-        if (!part)
-            continue;
-        const at = part.indexOf('=');
-        const key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
-        const value = at < 0 ? '' : decodeURIComponent(part.slice(at + 1));
-        if (key === 'X-Amz-Signature')
-            continue;
-        pairs.push([escapeUri(key), escapeUri(value)]);
-    }
-    pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-    return pairs.map(([key, value]) => `${key}=${value}`).join('&');
-}
-function headerValues(rawHeaders) {
-    const values = new Map();
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = (rawHeaders[i] ?? '').toLowerCase();
-        const list = values.get(name) ?? [];
-        list.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
-        values.set(name, list);
-    }
-    return values;
-}
-function parseAuthorization(value) {
-    if (!value.startsWith(`${ALGORITHM} `))
-        return undefined;
-    const fields = new Map();
-    for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
-        const at = part.indexOf('=');
-        if (at > 0)
-            fields.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
-    }
-    const credential = fields.get('Credential');
-    const signedHeaders = fields.get('SignedHeaders');
-    const signature = fields.get('Signature');
-    if (!credential || !signedHeaders || !signature)
-        return undefined;
-    return { credential, signedHeaders, signature };
-}
-/** `20261123T133011Z` as epoch milliseconds, or NaN. */
-function parseAmzDate(value) {
-    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-    if (!match)
-        return Number.NaN;
-    const [, y, mo, d, h, mi, s] = match.map(Number);
-    return Date.UTC(y, mo - 1, d, h, mi, s);
-}
-const incomplete = (message) => ({ type: 'IncompleteSignatureException', message });
-/**
- * Checks a request's SigV4 signature (the Authorization header form the SDK and the AWS CLI
- * send) against the one key this service accepts and the scope it answers for. Returns why it
- * fails, or undefined.
- */
-function verifySignature(request, key, expected, now = Date.now()) {
-    const headers = headerValues(request.rawHeaders);
-    const authorization = headers.get('authorization')?.[0];
-    if (!authorization)
-        return { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
-    const parsed = parseAuthorization(authorization);
-    if (!parsed)
-        return incomplete(`Authorization header requires ${ALGORITHM} with Credential, SignedHeaders and Signature.`);
-    const scope = parsed.credential.split('/');
-    if (scope.length !== 5 || scope[4] !== 'aws4_request')
-        return incomplete(`Credential must be <key>/<date>/<region>/<service>/aws4_request, got ${parsed.credential}`);
-    const [accessKeyId, day, region, service] = scope;
-    if (accessKeyId !== key.accessKeyId)
-        return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-    // A signature for another region or service is not one for this service (AWS refuses it too).
-    if (region !== expected.region)
-        return {
-            type: 'InvalidSignatureException',
-            message: `Credential should be scoped to a valid region: this service answers for ${expected.region}, not ${JSON.stringify(region)}.`,
-        };
-    if (service !== expected.service)
-        return {
-            type: 'InvalidSignatureException',
-            message: `Credential should be scoped to correct service: '${expected.service}', not ${JSON.stringify(service)}.`,
-        };
-    const signedNames = parsed.signedHeaders.split(';');
-    if (!signedNames.includes('host'))
-        return incomplete("'Host' must be a signed header.");
-    const amzDate = headers.get('x-amz-date')?.[0] ?? '';
-    const signedAt = parseAmzDate(amzDate);
-    if (Number.isNaN(signedAt))
-        return incomplete('Authorization requires an X-Amz-Date header of the form YYYYMMDDTHHMMSSZ.');
-    if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-        return {
-            type: 'InvalidSignatureException',
-            message: `Signature expired: ${amzDate} is more than 5 minutes from the service's time.`,
-        };
-    }
-    if (!amzDate.startsWith(day))
-        return {
-            type: 'InvalidSignatureException',
-            message: `Credential date ${day} does not match X-Amz-Date ${amzDate}.`,
-        };
-    const queryAt = request.target.indexOf('?');
-    const path = queryAt < 0 ? request.target : request.target.slice(0, queryAt);
-    let query;
-    try {
-        query = canonicalQuery(queryAt < 0 ? '' : request.target.slice(queryAt + 1));
-    }
-    catch {
-        return { type: 'InvalidSignatureException', message: 'The query string is not valid %-encoding.' };
-    }
-    const bodyHash = sha256Hex(request.body);
-    const declaredHash = headers.get('x-amz-content-sha256')?.[0];
-    // An unsigned payload would let the body be swapped after signing: only a request without one may say so.
-    if (declaredHash === 'UNSIGNED-PAYLOAD' && request.body.length > 0)
-        return {
-            type: 'InvalidSignatureException',
-            message: 'x-amz-content-sha256 UNSIGNED-PAYLOAD is refused for a request with a body: sign the body (its SHA-256).',
-        };
-    if (declaredHash !== undefined && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== bodyHash) {
-        return {
-            type: 'InvalidSignatureException',
-            message: 'The provided x-amz-content-sha256 header does not match what was computed.',
-        };
-    }
-    const payloadHash = declaredHash ?? bodyHash;
-    const canonicalHeaders = signedNames.map((name) => `${name}:${(headers.get(name) ?? []).join(',')}\n`).join('');
-    const credentialScope = `${day}/${region}/${service}/aws4_request`;
-    const signingKey = hmac(hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, day), region), service), 'aws4_request');
-    const provided = Buffer.from(parsed.signature, 'utf8');
-    for (const canonicalUri of canonicalPaths(path)) {
-        const canonicalRequest = [
-            request.method,
-            canonicalUri,
-            query,
-            canonicalHeaders,
-            parsed.signedHeaders,
-            payloadHash,
-        ].join('\n');
-        const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-        const expected = Buffer.from((0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
-        if (expected.length === provided.length && (0,external_node_crypto_.timingSafeEqual)(expected, provided))
-            return undefined;
-    }
-    return {
-        type: 'InvalidSignatureException',
-        message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
-/**
- * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
- * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
- * GetLogEvents and FilterLogEvents, with their pagination.
- */
-class LogsApiError extends Error {
-    type;
-    constructor(type, message) {
-        super(message);
-        this.type = type;
-    }
-}
-const MAX_EVENTS = 10_000;
-const PAGE = 50;
-function token(offset) {
-    return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-function offsetOf(value) {
-    if (typeof value !== 'string')
-        return 0;
-    try {
-        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
-        if (typeof offset === 'number' && offset >= 0)
-            return offset;
-    }
-    catch {
-        // fall through
-    }
-    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
-}
-const num = (value) => (typeof value === 'number' ? value : undefined);
-const str = (value) => (typeof value === 'string' ? value : undefined);
-/**
- * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
- * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
- */
-function matcher(pattern) {
-    if (!pattern || pattern.trim() === '')
-        return () => true;
-    const trimmed = pattern.trim();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
-    }
-    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
-    return (message) => terms.every((term) => message.includes(term));
-}
-class LogsApi {
-    logs;
-    region;
-    deliveryDelayMs;
-    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
-    constructor(logs, region, deliveryDelayMs = () => 0) {
-        this.logs = logs;
-        this.region = region;
-        this.deliveryDelayMs = deliveryDelayMs;
-    }
-    handle(operation, body) {
-        switch (operation) {
-            case 'DescribeLogGroups':
-                return this.describeLogGroups(body);
-            case 'DescribeLogStreams':
-                return this.describeLogStreams(body);
-            case 'GetLogEvents':
-                return this.getLogEvents(body);
-            case 'FilterLogEvents':
-                return this.filterLogEvents(body);
-            default:
-                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
-        }
-    }
-    visible(events) {
-        const cutoff = Date.now() - this.deliveryDelayMs();
-        return events.filter((event) => event.ingestionTime <= cutoff);
-    }
-    streamsOf(group) {
-        if (!group)
-            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
-        if (!this.logs.groupNames().includes(group))
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
-        return this.logs.streams(group);
-    }
-    describeLogGroups(body) {
-        const prefix = str(body.logGroupNamePrefix) ?? '';
-        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = names.slice(start, start + limit);
-        return {
-            logGroups: page.map((name) => ({
-                logGroupName: name,
-                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
-                storedBytes: 0,
-            })),
-            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    describeLogStreams(body) {
-        const group = str(body.logGroupName);
-        const prefix = str(body.logStreamNamePrefix) ?? '';
-        const byTime = body.orderBy === 'LastEventTime';
-        if (byTime && prefix)
-            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
-        const streams = this.streamsOf(group)
-            .filter((stream) => stream.name.startsWith(prefix))
-            .map((stream) => ({ stream, events: this.visible(stream.events) }));
-        streams.sort((a, b) => byTime
-            ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
-            : a.stream.name.localeCompare(b.stream.name));
-        if (body.descending === true)
-            streams.reverse();
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = streams.slice(start, start + limit);
-        return {
-            logStreams: page.map(({ stream, events }) => ({
-                logStreamName: stream.name,
-                creationTime: stream.creationTime,
-                ...(events.length
-                    ? {
-                        firstEventTimestamp: events[0].timestamp,
-                        lastEventTimestamp: events.at(-1).timestamp,
-                        lastIngestionTime: events.at(-1).ingestionTime,
-                    }
-                    : {}),
-                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
-                storedBytes: 0,
-            })),
-            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    getLogEvents(body) {
-        const name = str(body.logStreamName);
-        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
-        if (!stream)
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
-        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
-            // As CloudWatch does, the forward token repeats once the end is reached.
-            nextForwardToken: token(start + page.length),
-            nextBackwardToken: token(Math.max(0, start - limit)),
-        };
-    }
-    filterLogEvents(body) {
-        const group = str(body.logGroupName);
-        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
-        const prefix = str(body.logStreamNamePrefix);
-        if (names && prefix)
-            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
-        const match = matcher(str(body.filterPattern));
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const streams = this.streamsOf(group).filter((s) => names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true);
-        const events = streams
-            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
-            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
-            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map(({ stream, event, index }) => ({
-                logStreamName: stream,
-                timestamp: event.timestamp,
-                message: event.message,
-                ingestionTime: event.ingestionTime,
-                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
-            })),
-            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
-            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/logs.ts
-
-
-
-
-/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-const LOGS_TARGET_PREFIX = 'Logs_20140328.';
-/** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
-async function handleLogs(logsApi, request, target, body) {
-    const operation = target.slice(LOGS_TARGET_PREFIX.length);
-    const reply = (status, document) => ({
-        status,
-        headers: { 'content-type': 'application/x-amz-json-1.1' },
-        body: Buffer.from(JSON.stringify(document)),
-    });
-    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
-    try {
-        return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
-    }
-    catch (error) {
-        if (error instanceof LogsApiError)
-            return reply(400, { __type: error.type, message: error.message });
-        if (error instanceof LambdaServiceError)
-            return reply(400, { __type: 'InvalidParameterException', message: error.message });
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/router.ts
-
-
-
-
-
-
-
-
-
-const FUNCTIONS = '/2015-03-31/functions';
-/**
- * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
- * then the CloudWatch Logs operation or the first route that matches.
- */
-function requestHandler(state) {
-    const { routes, faults, logsApi, accessKey } = state;
-    return async function handle(request) {
-        const method = request.method ?? 'GET';
-        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
-        if (foreign) {
-            request.resume();
-            refuse(foreign);
-        }
-        let url;
-        try {
-            url = new URL(request.url ?? '/', 'http://local');
-        }
-        catch {
-            request.resume();
-            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
-        }
-        // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
-        // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
-        const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
-        if (accessKey && !open && !header(request, 'authorization')) {
-            request.resume();
-            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-        }
-        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-        const target = header(request, 'x-amz-target');
-        const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
-        if (accessKey && !open) {
-            if (body === undefined)
-                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey, { region: state.region, service: logs ? 'logs' : 'lambda' });
-            if (failure)
-                throw new LambdaServiceError(failure.type, failure.message);
-        }
-        if (logs)
-            return handleLogs(logsApi, request, target, body);
-        if (url.pathname.startsWith(FUNCTIONS)) {
-            const fault = faults.requestFault();
-            if (fault === 'throttle') {
-                request.resume();
-                const retryAfter = String(faults.current.retryAfterMs / 1000);
-                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
-            }
-            if (fault === 'error') {
-                request.resume();
-                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-            }
-        }
-        for (const [routeMethod, pattern, route] of routes) {
-            const match = pattern.exec(url.pathname);
-            if (match && routeMethod === method)
-                return route(match, request, url, body);
-        }
-        request.resume();
-        throw new LambdaServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`);
-    };
-}
-function send(response, reply, requestId) {
-    response.writeHead(reply.status, {
-        'x-amzn-RequestId': requestId,
-        [LOCAL_SERVICE_HEADER]: '1',
-        ...reply.headers,
-        'content-length': reply.body.length,
-    });
-    response.end(reply.body);
-}
-/** The server's request listener: whatever a handler throws becomes an error reply; nothing a client sends reaches the process. */
-function answerWith(handle) {
-    return (request, response) => {
-        const requestId = (0,external_node_crypto_.randomUUID)();
-        handle(request)
-            .catch((error) => {
-            const serviceError = error instanceof LambdaServiceError
-                ? error
-                : new LambdaServiceError('ServiceException', `Internal error: ${errorMessage(error)}`);
-            return {
-                status: serviceError.status,
-                headers: {
-                    'content-type': 'application/json',
-                    'x-amzn-ErrorType': `${serviceError.type}:http://internal.amazon.com/coral/com.amazonaws.awsgatewaylambda/`,
-                    ...serviceError.headers,
-                },
-                body: Buffer.from(serviceError.body()),
-            };
-        })
-            .then((reply) => send(response, reply, requestId))
-            .catch(() => response.destroy());
-    };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/process-alive.ts
-/** Whether a process exists (one this process may not signal, EPERM, exists too). */
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
-
-
-
-
-const SWEEP_ORDER = ['freezer', 'pids', 'cpu'];
-/**
- * This service's control groups: one directory of its own per hierarchy (cgroup v2 has one
- * hierarchy, v1 one per controller), with a group per execution environment inside. Whatever the
- * host does not let this process create is reported with its reason and simply not used.
- */
-class Cgroups {
-    placements = new Map();
-    roots = new Set();
-    counter = 0;
-    constructor(wanted, mount = '/sys/fs/cgroup') {
-        const v2 = (0,external_node_fs_.existsSync)((0,external_node_path_.join)(mount, 'cgroup.controllers')) ? openV2Root(mount, wanted) : undefined;
-        // Dead services' groups go from every hierarchy this service might use, wanted or not (the one
-        // before it may have throttled CPU where this one does not); the freezer's first, since a
-        // frozen process dies only once thawed.
-        for (const controller of SWEEP_ORDER)
-            sweepStaleGroups(...v1Parent(mount, controller));
-        for (const controller of wanted) {
-            const placement = v2?.get(controller) ?? openV1Root(mount, controller);
-            this.placements.set(controller, placement);
-            if ('root' in placement)
-                this.roots.add(placement.root);
-        }
-    }
-    /** This service's own directory in each hierarchy, with its environments' groups inside. */
-    get directories() {
-        return [...this.roots];
-    }
-    /** The cgroup version serving a controller, or undefined with the reason it is not available. */
-    version(controller) {
-        const placement = this.placements.get(controller);
-        return placement && 'root' in placement ? placement.version : undefined;
-    }
-    unavailableReason(controller) {
-        const placement = this.placements.get(controller);
-        if (!placement)
-            return `the ${controller} controller was not asked for`;
-        return 'reason' in placement ? placement.reason : '';
-    }
-    /** A group per environment in every available hierarchy; undefined when none is. */
-    createGroup() {
-        if (this.roots.size === 0)
-            return undefined;
-        const name = `env-${++this.counter}`;
-        const directories = new Map();
-        const created = [];
-        for (const [controller, placement] of this.placements) {
-            if (!('root' in placement))
-                continue;
-            const directory = (0,external_node_path_.join)(placement.root, name);
-            if (!created.includes(directory)) {
-                try {
-                    (0,external_node_fs_.mkdirSync)(directory);
-                    created.push(directory);
-                }
-                catch {
-                    continue;
-                }
-            }
-            directories.set(controller, directory);
-        }
-        if (created.length === 0)
-            return undefined;
-        return new EnvironmentCgroup(directories, created, (controller) => this.version(controller));
-    }
-    dispose() {
-        for (const root of this.roots)
-            removeGroupTree(root);
-    }
-}
-/** One execution environment's groups: where its first process enrols, and the knobs on them. */
-class EnvironmentCgroup {
-    directories;
-    created;
-    versionOf;
-    constructor(directories, created, versionOf) {
-        this.directories = directories;
-        this.created = created;
-        this.versionOf = versionOf;
-    }
-    /** The directories of the groups (one per hierarchy), to remove once the environment is gone. */
-    get paths() {
-        return [...this.created];
-    }
-    /** The `cgroup.procs` files the environment's first process writes its pid to. */
-    get procsFiles() {
-        return this.created.map((directory) => (0,external_node_path_.join)(directory, 'cgroup.procs'));
-    }
-    has(controller) {
-        return this.directories.has(controller);
-    }
-    /** The path of one control file of a controller's group, when the environment has that group. */
-    file(controller, name) {
-        const directory = this.directories.get(controller);
-        return directory ? (0,external_node_path_.join)(directory, name) : undefined;
-    }
-    version(controller) {
-        return this.has(controller) ? this.versionOf(controller) : undefined;
-    }
-    /** Writes one control file of a controller's group; false when the kernel refused it. */
-    write(controller, file, value) {
-        const directory = this.directories.get(controller);
-        if (!directory)
-            return false;
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(directory, file), value);
-            return true;
-        }
-        catch {
-            return false;
-        }
-    }
-    /** Best effort: a group that still holds a process stays until the environment's exit retries. */
-    remove() {
-        for (const directory of this.created)
-            removeDirectory(directory);
-    }
-}
-/** A directory of its own per service, so a reused process id never meets a leftover. */
-const groupName = () => `lambda-perf-gate-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-function ownCgroupPath(controller) {
-    try {
-        for (const line of (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n')) {
-            const [, controllers, path] = line.split(':');
-            if (path === undefined)
-                continue;
-            if (controller === undefined ? controllers === '' : controllers?.split(',').includes(controller))
-                return path;
-        }
-    }
-    catch {
-        return undefined;
-    }
-    return undefined;
-}
-/**
- * cgroup v2: one directory for every controller. The freezer is built into every v2 group
- * (`cgroup.freeze`); cpu and pids must be delegated to this process's group.
- */
-function openV2Root(mount, wanted) {
-    const own = ownCgroupPath(undefined);
-    if (own === undefined)
-        return undefined;
-    const parent = (0,external_node_path_.join)(mount, own);
-    const placements = new Map();
-    let delegated;
-    try {
-        delegated = (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
-    }
-    catch {
-        return undefined;
-    }
-    sweepStaleGroups(parent);
-    const root = (0,external_node_path_.join)(parent, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-    }
-    catch {
-        for (const controller of wanted)
-            placements.set(controller, { reason: 'the cgroup v2 hierarchy is not writable here' });
-        return placements;
-    }
-    for (const controller of wanted) {
-        if (controller === 'freezer') {
-            placements.set(controller, (0,external_node_fs_.existsSync)((0,external_node_path_.join)(root, 'cgroup.freeze'))
-                ? { version: 2, root }
-                : { reason: 'this kernel has no cgroup v2 freezer' });
-            continue;
-        }
-        if (!delegated.includes(controller)) {
-            placements.set(controller, { reason: `the cgroup v2 ${controller} controller is not delegated to this process` });
-            continue;
-        }
-        try {
-            (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(root, 'cgroup.subtree_control'), `+${controller}`);
-            placements.set(controller, { version: 2, root });
-        }
-        catch {
-            placements.set(controller, { reason: `the cgroup v2 ${controller} controller cannot be enabled here` });
-        }
-    }
-    if (![...placements.values()].some((placement) => 'root' in placement))
-        removeDirectory(root);
-    return placements;
-}
-/** Where this process's v1 group of a controller is, and whether that controller is there at all. */
-function v1Parent(mount, controller) {
-    const own = ownCgroupPath(controller);
-    const hierarchy = (0,external_node_path_.join)(mount, controller);
-    const probe = { cpu: 'cpu.cfs_quota_us', freezer: 'cgroup.procs', pids: 'cgroup.procs' }[controller];
-    return [(0,external_node_path_.join)(hierarchy, own ?? '.'), own !== undefined && (0,external_node_fs_.existsSync)((0,external_node_path_.join)(hierarchy, probe))];
-}
-function openV1Root(mount, controller) {
-    const [parent, found] = v1Parent(mount, controller);
-    if (!found)
-        return { reason: `no cgroup ${controller} controller was found` };
-    const root = (0,external_node_path_.join)(parent, groupName());
-    try {
-        (0,external_node_fs_.mkdirSync)(root);
-        return { version: 1, root };
-    }
-    catch {
-        return { reason: `the cgroup v1 ${controller} controller is not writable here` };
-    }
-}
-function removeGroupTree(root) {
-    try {
-        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
-            if (entry.isDirectory())
-                removeDirectory((0,external_node_path_.join)(root, entry.name));
-    }
-    catch {
-        // Already gone.
-    }
-    removeDirectory(root);
-}
-/**
- * Empties a dead service's group tree and removes it: what is still in it belongs to an
- * environment of that service (its reaper died with it, say), so it is thawed and killed.
- */
-function removeStaleTree(root) {
-    const groups = [root];
-    try {
-        for (const entry of (0,external_node_fs_.readdirSync)(root, { withFileTypes: true }))
-            if (entry.isDirectory())
-                groups.unshift((0,external_node_path_.join)(root, entry.name));
-    }
-    catch {
-        return;
-    }
-    for (const group of groups) {
-        // A frozen process takes its SIGKILL only once thawed (v1 freezer.state, v2 cgroup.freeze).
-        for (const [file, value] of [
-            ['freezer.state', 'THAWED'],
-            ['cgroup.freeze', '0'],
-        ])
-            if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(group, file)))
-                writeQuietly((0,external_node_path_.join)(group, file), value);
-        for (let round = 0; round < 50 && !tryRemove(group); round++) {
-            for (const pid of processesIn(group))
-                killQuietly(pid);
-            Atomics.wait(PAUSE, 0, 0, 10);
-        }
-    }
-}
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-function processesIn(group) {
-    try {
-        return (0,external_node_fs_.readFileSync)((0,external_node_path_.join)(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-    }
-    catch {
-        return [];
-    }
-}
-function killQuietly(pid) {
-    try {
-        process.kill(pid, 'SIGKILL');
-    }
-    catch {
-        // Gone meanwhile.
-    }
-}
-function writeQuietly(file, value) {
-    try {
-        (0,external_node_fs_.writeFileSync)(file, value);
-    }
-    catch {
-        // The kernel refused it; removing the group then fails and it stays.
-    }
-}
-function tryRemove(directory) {
-    try {
-        (0,external_node_fs_.rmdirSync)(directory);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'ENOENT';
-    }
-}
-/**
- * Removes the groups of services that died without cleaning up (killed with their reaper, say):
- * their process is gone, so whatever is left in them is killed. Best effort; a group the kernel
- * will not let go of stays.
- */
-function sweepStaleGroups(parent, found = true) {
-    if (!found)
+async function unpackCode(zip, pkg) {
+    const { directory } = pkg;
+    if ((0,external_node_fs_.existsSync)(directory))
         return;
     let entries;
     try {
-        entries = (0,external_node_fs_.readdirSync)(parent).filter((name) => name.startsWith('lambda-perf-gate-'));
+        entries = readCentralDirectory(zip);
     }
     catch {
-        return;
+        throw unzipError();
     }
-    for (const name of entries) {
-        const pid = Number(name.split('-')[3]);
-        if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid))
-            continue;
-        removeStaleTree((0,external_node_path_.join)(parent, name));
-    }
-}
-function removeDirectory(directory) {
+    if (entries.reduce((sum, entry) => sum + entry.size, 0) > MAX_UNZIPPED_BYTES)
+        throw tooLarge();
+    const staging = `${directory}.partial-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    const turn = slicer();
     try {
-        (0,external_node_fs_.rmdirSync)(directory);
-    }
-    catch {
-        // Still has a process in it or already gone; the environment's exit path retries.
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
-
-
-/** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
-const MB_PER_VCPU = 1769;
-/**
- * Lambda enforces the share as a CFS-style quota in a period of about 20 ms (measured from
- * inside Lambda; FACTS.md "Compute and limits"): work shorter than share x 20 ms runs at full
- * speed, longer work pauses until the next period. The kernel's smallest quota is 1 ms.
- */
-const PERIOD_US = 20_000;
-const MIN_QUOTA_US = 1_000;
-/** Period and quota, in microseconds, for a CPU share. */
-function bandwidth(share) {
-    return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
-}
-/** The share of CPUs a memory size buys, capped at what the host has. */
-function cpuShare(memoryMb, hostCpus = (0,external_node_os_.availableParallelism)()) {
-    return Math.min(memoryMb / MB_PER_VCPU, hostCpus);
-}
-/**
- * Confines each execution environment to memory/1769 of a CPU in a 20 ms period through its
- * cgroup, where the host lets this process create one. Where it cannot, it says so once and
- * environments run unthrottled, so durations do not scale with memory.
- */
-class CpuThrottle {
-    options;
-    status;
-    version;
-    spread;
-    random;
-    constructor(cgroups, options = {}) {
-        this.options = options;
-        this.spread = options.environmentSpread ?? 0;
-        this.random = seededRandom((options.seed ?? 1) + 2);
-        if (options.disabled) {
-            this.status = unthrottled('CPU throttling was turned off for this service', this.spread);
-            return;
-        }
-        this.version = cgroups.version('cpu');
-        if (this.version === undefined) {
-            this.status = unthrottled(cgroups.unavailableReason('cpu'), this.spread);
-            return;
-        }
-        const spread = this.spread > 0
-            ? ` Each new environment's CPU quota is multiplied by a lasting speed factor exp(N(0, ${this.spread})).`
-            : '';
-        const init = options.throttleInit ? 'INIT too' : 'INIT runs unthrottled, as Lambda boosts on-demand INIT';
-        this.status = {
-            enabled: true,
-            mechanism: this.version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-            environmentSpread: this.spread,
-            periodMs: PERIOD_US / 1000,
-            initThrottled: options.throttleInit === true,
-            statement: `CPU is throttled to memory/${MB_PER_VCPU} of a vCPU per environment (cgroup v${this.version}) in a ${PERIOD_US / 1000} ms period with a fresh quota per invocation (${init}), so durations scale with memory.${spread}`,
-        };
-    }
-    /**
-     * Sets up an environment's group before its first process enrols: unthrottled for INIT unless
-     * asked otherwise. Undefined when the environment is not throttled.
-     */
-    attach(group, memoryMb) {
-        if (!this.status.enabled || !group?.has('cpu'))
-            return undefined;
-        const speedFactor = this.spread > 0 ? Math.exp(this.spread * gaussian(this.random)) : 1;
-        const { periodUs, quotaUs } = bandwidth(cpuShare(memoryMb) * speedFactor);
-        const setQuota = (quota) => group.version('cpu') === 2
-            ? group.write('cpu', 'cpu.max', `${quota ?? 'max'} ${periodUs}`)
-            : // v1 checks a quota against the current period, so the period goes first.
-                group.write('cpu', 'cpu.cfs_period_us', String(periodUs)) &&
-                    group.write('cpu', 'cpu.cfs_quota_us', String(quota ?? -1));
-        if (!setQuota(this.options.throttleInit ? quotaUs : undefined))
-            return undefined;
-        return { speedFactor, refill: () => void setQuota(quotaUs) };
-    }
-}
-function unthrottled(reason, spread) {
-    const lost = spread > 0 ? ` The environment spread of ${spread} cannot be applied without it.` : '';
-    return {
-        enabled: false,
-        mechanism: 'none',
-        environmentSpread: 0,
-        statement: `CPU is NOT throttled by memory (${reason}); durations do not scale with memory size.${lost}`,
-    };
-}
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-launch.ts
-
-
-/**
- * Where the service's own set-up finds its programs. Never the function's PATH nor the
- * service's: the set-up runs as root, and a directory a function can write to must not be on it.
- */
-const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-/** The file descriptor on which an environment's first process receives the runtime's variables. */
-const VARIABLES_FD = 4;
-/** The absolute path of a system program, found on SYSTEM_PATH. */
-function systemProgram(name) {
-    for (const directory of SYSTEM_PATH.split(':')) {
-        const path = (0,external_node_path_.join)(directory, name);
-        try {
-            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-            return path;
-        }
-        catch {
-            // Not here.
-        }
-    }
-    throw new Error(`${name} was not found in ${SYSTEM_PATH}`);
-}
-/**
- * The whole environment of the set-up steps (enrolment, mounts, dropping privileges): a fixed PATH,
- * the C locale and the environment's marker (the reaper finds its processes by it). No variable of
- * the function is among them, so none (PATH, LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, IFS ...) can
- * change how a program run as root behaves.
- */
-function setUpVariables(marker) {
-    return { PATH: SYSTEM_PATH, LC_ALL: 'C', [marker[0]]: marker[1] };
-}
-/**
- * The last step, run as the environment's user: it reads the runtime's variables from
- * VARIABLES_FD, closes it, enters the code directory and becomes the runtime. The variables travel
- * on a pipe, not on a command line, where any local user could read them in /proc.
- */
-function handOver(runtime, taskRoot) {
-    const script = [
-        `variables=$(${systemProgram('cat')} <&${VARIABLES_FD}) || exit 126`,
-        `exec ${VARIABLES_FD}<&-`,
-        'cd -- "$1" || exit 126',
-        'shift',
-        'eval "$variables" || exit 126',
-        'exec "$@"',
-    ].join('\n');
-    return [systemProgram('sh'), ['-c', script, 'lambda-runtime', taskRoot, runtime[0], ...runtime[1]]];
-}
-/** The runtime's variables as the shell statements handOver evaluates. */
-function variablesScript(variables) {
-    const lines = [];
-    for (const [key, value] of Object.entries(variables)) {
-        if (value === undefined)
-            continue;
-        // Lambda's key pattern; the service refuses others at CreateFunction, so this is a backstop.
-        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key))
-            throw new Error(`not a valid environment variable name: ${key}`);
-        lines.push(`export ${key}='${value.replaceAll("'", "'\\''")}'`);
-    }
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
-
-
-
-
-
-/** Lambda's cap on processes and threads per execution environment. */
-const MAX_PROCESSES = 1024;
-/**
- * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
- * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
- * still works but leaves nothing for another environment, nor on the host.
- */
-const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
-const OTHER_PLACE_MB = 64;
-/**
- * Gives each execution environment its own /tmp of EphemeralStorage size and the process cap
- * Lambda has. Where the host lets this process make a mount namespace, /tmp is a private tmpfs
- * of that size, the function's code and the runtime clients bound into it read-only, and it
- * vanishes with the environment. Elsewhere TMPDIR points at a directory of the environment's
- * own, removed with it, and the statement says that the size is not enforced.
- */
-class LimitsPolicy {
-    status;
-    /** Where the environments' /tmp directories live; removed with the service. */
-    directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
-    hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
-    counter = 0;
-    constructor(cgroups, options = {}) {
-        const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
-        const processCap = cgroups.version('pids') !== undefined;
-        const tmp = privateTmp
-            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it.`
-            : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
-        const cap = processCap
-            ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
-            : `Processes are NOT capped per environment (${cgroups.unavailableReason('pids')}).`;
-        const limitations = [...(privateTmp ? [] : [tmp]), ...(processCap ? [] : [cap])];
-        this.status = {
-            privateTmp,
-            ephemeralStorageEnforced: privateTmp,
-            processCap,
-            statement: `${tmp} ${cap}`,
-            limitations,
-        };
-    }
-    /**
-     * Limits for one environment. `visible` are directories under the host's /tmp the runtime
-     * must still see (its code, the runtime clients); they are bound read-only into the private one.
-     */
-    forEnvironment(group, storageMb, visible) {
-        if (this.status.processCap)
-            group?.write('pids', 'pids.max', String(MAX_PROCESSES));
-        const directory = (0,external_node_path_.join)(this.directory, `env-${++this.counter}`);
-        (0,external_node_fs_.mkdirSync)(directory, { mode: 0o1777 });
-        const remove = () => (0,external_node_fs_.rmSync)(directory, { recursive: true, force: true });
-        if (!this.status.privateTmp) {
-            return {
-                variables: { TMPDIR: directory },
-                wrap: (command, procsFiles) => enrolThen(command, procsFiles, []),
-                remove,
-            };
-        }
-        const binds = visible.map((path) => (0,external_node_fs_.realpathSync)(path)).filter((path) => path.startsWith(this.hostTmp + external_node_path_.sep));
-        const mount = systemProgram('mount');
-        // The tmpfs is mounted on the environment's directory, filled with the binds, and then moved
-        // over /tmp as a whole, all inside a mount namespace of the environment's own.
-        const steps = [
-            `${mount} -t tmpfs -o size=${Math.floor(storageMb)}m,mode=1777 tmpfs ${quote(directory)}`,
-            ...binds.flatMap((path) => {
-                const inside = quote((0,external_node_path_.join)(directory, (0,external_node_path_.relative)(this.hostTmp, path)));
-                return [
-                    `${systemProgram('mkdir')} -p ${inside}`,
-                    `${mount} --bind ${quote(path)} ${inside}`,
-                    `${mount} -o remount,bind,ro ${inside}`,
-                ];
-            }),
-            `${mount} --move ${quote(directory)} /tmp`,
-            // Code also writes to these by name; each environment gets its own, gone with it.
-            ...OTHER_TEMPORARY_PLACES.filter((place) => (0,external_node_fs_.existsSync)(place)).map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
-        ];
-        return {
-            variables: {},
-            wrap: (command, procsFiles) => {
-                const [file, args] = enrolThen(command, procsFiles, steps);
-                return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
-            },
-            remove,
-        };
-    }
-    dispose() {
-        (0,external_node_fs_.rmSync)(this.directory, { recursive: true, force: true });
-    }
-}
-/**
- * A shell that enrols itself in the environment's control groups, runs the set-up steps, and then
- * becomes the runtime, so everything from INIT on is inside the limits.
- */
-function enrolThen(command, procsFiles, steps) {
-    if (procsFiles.length === 0 && steps.length === 0)
-        return command;
-    const script = [...procsFiles.map((file) => `echo $$ > ${quote(file)}`), ...steps]
-        .map((step) => `${step} || exit 126`)
-        .join('\n');
-    return [systemProgram('sh'), ['-c', `${script}\nexec "$@"`, 'lambda-environment', command[0], ...command[1]]];
-}
-function quote(text) {
-    return `'${text.replaceAll("'", "'\\''")}'`;
-}
-function canMountPrivateTmp() {
-    let probe;
-    try {
-        probe = (0,external_node_child_process_.spawnSync)(systemProgram('unshare'), ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'], { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } });
-    }
-    catch {
-        return false;
-    }
-    return probe.status === 0;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
-const ms = (value) => value.toFixed(2);
-function initStartLine(format, runtimeVersion, region, now) {
-    const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.initStart',
-            record: { initializationType: 'on-demand', phase: 'init', runtimeVersion, runtimeVersionArn: arn },
-        });
-    }
-    return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${arn}`;
-}
-function startLine(format, requestId, version, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({ time: now.toISOString(), type: 'platform.start', record: { requestId, version } });
-    }
-    return `START RequestId: ${requestId} Version: ${version}`;
-}
-function endLine(format, requestId, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.runtimeDone',
-            record: { requestId, status: 'success' },
-        });
-    }
-    return `END RequestId: ${requestId}`;
-}
-function reportLine(format, metrics, now) {
-    if (format === 'JSON') {
-        return JSON.stringify({
-            time: now.toISOString(),
-            type: 'platform.report',
-            record: {
-                requestId: metrics.requestId,
-                metrics: {
-                    durationMs: Number(ms(metrics.durationMs)),
-                    billedDurationMs: metrics.billedDurationMs,
-                    memorySizeMB: metrics.memorySizeMb,
-                    maxMemoryUsedMB: metrics.maxMemoryUsedMb,
-                    ...(metrics.initDurationMs === undefined ? {} : { initDurationMs: Number(ms(metrics.initDurationMs)) }),
-                },
-                status: metrics.status,
-                ...(metrics.errorType ? { errorType: metrics.errorType } : {}),
-            },
-        });
-    }
-    const fields = [
-        `REPORT RequestId: ${metrics.requestId}`,
-        `Duration: ${ms(metrics.durationMs)} ms`,
-        `Billed Duration: ${metrics.billedDurationMs} ms`,
-        `Memory Size: ${metrics.memorySizeMb} MB`,
-        `Max Memory Used: ${metrics.maxMemoryUsedMb} MB`,
-    ];
-    if (metrics.initDurationMs !== undefined)
-        fields.push(`Init Duration: ${ms(metrics.initDurationMs)} ms`);
-    if (metrics.status !== 'success')
-        fields.push(`Status: ${metrics.status}`);
-    if (metrics.errorType)
-        fields.push(`Error Type: ${metrics.errorType}`);
-    return `${fields.join('\t')}\t`;
-}
-/**
- * Billed duration: 1 ms granularity, rounded up. Since 1 August 2025 the INIT phase is billed for
- * managed runtimes as it already was for OS-only ones, so a cold start bills INIT plus Duration
- * (INIT itself is limited to 10 s).
- */
-function billedDuration(durationMs, initDurationMs) {
-    return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
-const DEFAULT_LOG_LIMITS = {
-    streamBytes: 8 * 1024 * 1024,
-    totalBytes: 128 * 1024 * 1024,
-    messageChars: 256 * 1024,
-};
-/** What an event costs beyond its text: the object, its two numbers, its slot in the array. */
-const EVENT_OVERHEAD_BYTES = 96;
-const cost = (message) => message.length * 2 + EVENT_OVERHEAD_BYTES;
-/**
- * Log groups and streams, bounded: a function that floods its output keeps only its most recent
- * events (Lambda keeps them all, but the gate reads only recent REPORT lines, and the service must
- * not grow with what a function prints). Drops are counted per stream and in total.
- */
-class LogStore {
-    clock;
-    limits;
-    groups = new Map();
-    total = 0;
-    droppedTotal = 0;
-    constructor(clock = Date.now, limits = DEFAULT_LOG_LIMITS) {
-        this.clock = clock;
-        this.limits = limits;
-    }
-    append(group, streamName, message) {
-        let streams = this.groups.get(group);
-        if (!streams)
-            this.groups.set(group, (streams = new Map()));
-        let stream = streams.get(streamName);
-        if (!stream) {
-            stream = { name: streamName, creationTime: this.clock(), events: [], dropped: 0, bytes: 0 };
-            streams.set(streamName, stream);
-        }
-        const now = this.clock();
-        const max = this.limits.messageChars;
-        const text = message.length > max ? `${message.slice(0, max)} [truncated]` : message;
-        stream.events.push({ timestamp: now, ingestionTime: now, message: text });
-        stream.bytes += cost(text);
-        this.total += cost(text);
-        if (stream.bytes > this.limits.streamBytes)
-            this.trim(stream, (this.limits.streamBytes * 7) / 8, 1);
-        while (this.total > this.limits.totalBytes)
-            this.trim(this.largest(), this.largest().bytes / 2, 0);
-    }
-    /** Bytes kept and events dropped across every stream. */
-    get usage() {
-        return { bytes: this.total, dropped: this.droppedTotal };
-    }
-    groupNames() {
-        return [...this.groups.keys()].sort();
-    }
-    streams(group) {
-        return [...(this.groups.get(group)?.values() ?? [])];
-    }
-    /**
-     * Drops the oldest events until the stream holds at most `target` bytes (keeping at least
-     * `keep` events), in one splice: a flooding stream trims once per many lines, not on each.
-     */
-    trim(stream, target, keep) {
-        let count = 0;
-        let freed = 0;
-        while (count < stream.events.length - keep && stream.bytes - freed > target)
-            freed += cost(stream.events[count++].message);
-        if (count === 0)
-            return;
-        stream.events.splice(0, count);
-        stream.bytes -= freed;
-        stream.dropped += count;
-        this.total -= freed;
-        this.droppedTotal += count;
-    }
-    largest() {
-        let largest;
-        for (const streams of this.groups.values())
-            for (const stream of streams.values())
-                if (!largest || stream.bytes > largest.bytes)
-                    largest = stream;
-        return largest;
-    }
-}
-/** `YYYY/MM/DD/[version]<32 hex>`, as Lambda names an environment's log stream. */
-function logStreamName(version, environmentId, now) {
-    const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
-    return `${date}/[${version}]${environmentId}`;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
-
-const KIB = 1024;
-/** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
-function residentMemory(pid) {
-    try {
-        const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
-        const field = (name) => {
-            const at = status.indexOf(`${name}:`);
-            return at < 0 ? 0 : Number.parseInt(status.slice(at + name.length + 1), 10) * KIB;
-        };
-        return { current: field('VmRSS'), peak: field('VmHWM') };
-    }
-    catch {
-        return { current: 0, peak: 0 };
-    }
-}
-function children(pid) {
-    try {
-        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-    }
-    catch {
-        return [];
-    }
-}
-/**
- * Resident memory of a process tree in bytes: the root's peak (so no spike between samples is
- * missed) plus the current resident size of its descendants.
- */
-function processTreeMemory(rootPid) {
-    const root = residentMemory(rootPid);
-    let total = Math.max(root.peak, root.current);
-    const pending = children(rootPid);
-    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-        total += residentMemory(pid).current;
-        pending.push(...children(pid));
-    }
-    return total;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
-
-
-
-/** Ids in [FIRST_ID, FIRST_ID + SPAN): below 65534 (nobody) so they map inside common user namespaces. */
-const FIRST_ID = 40_000;
-const SPAN = 20_000;
-/**
- * Where services on this host claim the ids they hand out, one file per id holding the claiming
- * service's pid. Without it two services (two test workers, two CI jobs on one runner) could give
- * the same uid to different functions: each function could then signal or read the other's
- * processes, and one service's reaper, which kills an environment's stray processes by uid, killed
- * the other's runtimes mid-invocation (Runtime.ExitError). A fixed path, not TMPDIR, so that every
- * service sees every claim; isolation runs as root only, so it is writable.
- */
-const CLAIMS = '/run/lambda-perf-gate-ids';
-/** Claims an id for this process; an id whose claimant is gone (a crashed service) is taken over. */
-function claim(id) {
-    const file = (0,external_node_path_.join)(CLAIMS, String(id));
-    for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-            (0,external_node_fs_.writeFileSync)(file, String(process.pid), { flag: 'wx', mode: 0o600 });
-            return true;
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-        }
-        let owner;
-        try {
-            owner = Number((0,external_node_fs_.readFileSync)(file, 'utf8'));
-        }
-        catch {
-            continue; // released meanwhile: try again
-        }
-        if (owner > 0 && isAlive(owner))
-            return false;
-        (0,external_node_fs_.rmSync)(file, { force: true });
-    }
-    return false;
-}
-function idsInUse() {
-    const used = new Set();
-    for (const file of ['/etc/passwd', '/etc/group']) {
-        try {
-            for (const line of (0,external_node_fs_.readFileSync)(file, 'utf8').split('\n')) {
-                const id = Number(line.split(':')[2]);
-                if (Number.isInteger(id))
-                    used.add(id);
+        (0,external_node_fs_.mkdirSync)(staging, { recursive: true });
+        let written = 0;
+        for (const entry of entries) {
+            await turn();
+            const target = safeTarget(staging, entry.name);
+            if (entry.name.endsWith('/')) {
+                (0,external_node_fs_.mkdirSync)(target, { recursive: true });
+                continue;
             }
+            (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(target), { recursive: true });
+            const fd = (0,external_node_fs_.openSync)(target, 'w');
+            try {
+                written += await extractEntry(zip, entry, fd, MAX_UNZIPPED_BYTES - written, turn);
+            }
+            finally {
+                (0,external_node_fs_.closeSync)(fd);
+            }
+            if (entry.mode & 0o777)
+                (0,external_node_fs_.chmodSync)(target, entry.mode & 0o777);
         }
-        catch {
-            // No such file: nothing to avoid.
-        }
+        (0,external_node_fs_.writeFileSync)(`${staging}.zip`, zip);
+        (0,external_node_fs_.renameSync)(`${staging}.zip`, pkg.zipFile);
+        (0,external_node_fs_.renameSync)(staging, directory);
     }
-    return used;
-}
-class Isolation {
-    options;
-    status;
-    used = idsInUse();
-    /** A random start, so that two services on one host rarely hand out the same ids. */
-    next = FIRST_ID + Math.floor(Math.random() * SPAN);
-    packageGroups = new Map();
-    claimed = [];
-    constructor(options = {}) {
-        this.options = options;
-        const root = process.platform === 'linux' && process.getuid?.() === 0;
-        if (options.disabled)
-            this.status = { enabled: false, statement: "Functions run as the service's own user: isolation was turned off." };
-        else if (!root) {
-            this.status = {
-                enabled: false,
-                statement: "Functions run as the service's own user (it is not root, so it cannot give each environment a user of its own): a function can read what that user can read, other functions' code included.",
-            };
-        }
-        else
-            this.status = {
-                enabled: true,
-                statement: 'Each environment runs as an unprivileged user of its own; code is readable only by the environments that run it.',
-            };
-    }
-    /** Makes the service's own directories traversable (not listable) by environments' users. */
-    openDirectory(directory) {
-        if (this.status.enabled)
-            (0,external_node_fs_.chmodSync)(directory, 0o711);
-    }
-    /** Makes a shared, read-only directory (the runtime clients) readable by everyone. */
-    shareReadOnly(directory) {
-        if (!this.status.enabled)
-            return;
-        (0,external_node_fs_.chmodSync)(directory, 0o755);
-        for (const entry of (0,external_node_fs_.readdirSync)(directory))
-            (0,external_node_fs_.chmodSync)((0,external_node_path_.join)(directory, entry), 0o644);
-    }
-    /**
-     * The group that may read a package: every file root-owned, readable (and executable where it
-     * was) by that group only, writable by nobody but root.
-     */
-    packageGroup(directory) {
-        if (!this.status.enabled)
-            return undefined;
-        let gid = this.packageGroups.get(directory);
-        if (gid === undefined) {
-            gid = this.allocate();
-            lockDown(directory, gid);
-            this.packageGroups.set(directory, gid);
-        }
-        return gid;
-    }
-    /** A user of its own for a new environment, in its package's group. */
-    identityFor(codeDirectory) {
-        const gid = this.packageGroup(codeDirectory);
-        return gid === undefined ? undefined : { uid: this.allocate(), gid };
-    }
-    /** Gives back the ids this service claimed (when it stops; a crashed service's are taken over). */
-    release() {
-        for (const id of this.claimed.splice(0))
-            (0,external_node_fs_.rmSync)((0,external_node_path_.join)(CLAIMS, String(id)), { force: true });
-    }
-    allocate() {
-        (0,external_node_fs_.mkdirSync)(CLAIMS, { recursive: true, mode: 0o700 });
-        for (let tries = 0; tries < SPAN; tries++) {
-            const id = FIRST_ID + (this.next++ % SPAN);
-            if (this.used.has(id) || !claim(id))
-                continue;
-            this.claimed.push(id);
-            this.options.onClaim?.((0,external_node_path_.join)(CLAIMS, String(id)));
-            return id;
-        }
-        throw new Error(`no free user id in ${FIRST_ID}-${FIRST_ID + SPAN - 1}: every one is claimed in ${CLAIMS}`);
+    catch (error) {
+        (0,external_node_fs_.rmSync)(staging, { recursive: true, force: true });
+        (0,external_node_fs_.rmSync)(`${staging}.zip`, { force: true });
+        if (error instanceof LambdaServiceError)
+            throw error;
+        // A concurrent upload of the same content may have won the rename; its copy is as good.
+        if (!(0,external_node_fs_.existsSync)(directory))
+            throw unzipError();
     }
 }
-function lockDown(path, gid) {
-    const stat = (0,external_node_fs_.lstatSync)(path);
-    if (stat.isSymbolicLink())
-        return;
-    (0,external_node_fs_.chownSync)(path, 0, gid);
-    if (stat.isDirectory()) {
-        (0,external_node_fs_.chmodSync)(path, 0o750);
-        for (const entry of (0,external_node_fs_.readdirSync)(path))
-            lockDown((0,external_node_path_.join)(path, entry), gid);
-    }
-    else
-        (0,external_node_fs_.chmodSync)(path, stat.mode & 0o111 ? 0o750 : 0o640);
-}
-/** Resident memory of every process a user runs, in bytes: children that left the tree count too. */
-function userMemory(uid) {
-    let total = 0;
-    let names;
-    try {
-        names = (0,external_node_fs_.readdirSync)('/proc');
-    }
-    catch {
-        return 0;
-    }
-    for (const name of names) {
-        if (!/^\d+$/.test(name))
-            continue;
-        try {
-            const status = (0,external_node_fs_.readFileSync)(`/proc/${name}/status`, 'utf8');
-            if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid)
-                continue;
-            total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) * 1024;
-        }
-        catch {
-            // Gone meanwhile.
-        }
-    }
-    return total;
-}
 
-;// CONCATENATED MODULE: ./src/local-lambda/environment.ts
+;// CONCATENATED MODULE: ./src/local-lambda/package-store.ts
 
 
 
 
-
-
-
-
-
-
-
-
-const MIB = 1024 * 1024;
-/** Lambda limits the INIT phase to 10 seconds. */
-const INIT_LIMIT_MS = 10_000;
-const MEMORY_POLL_MS = 10;
-const TAIL_BYTES = 4096;
-const MAX_LINE_CHARS = 256 * 1024;
 /**
- * How long to wait for a runtime's flush marker after its result: a family declared 'marker' whose
- * client does not write it pays this on every invocation (FlushBehaviour, runtimes/registry.ts).
+ * The unpacked packages under the service's code root, each kept while something holds it: a
+ * version of a function, an environment running it, an upload in progress. When the last hold
+ * goes, its directory and zip go too, so deleted functions give back their disk.
  */
-const FLUSH_WAIT_MS = 1000;
-const now = () => performance.now();
-function errorDocument(errorType, errorMessage) {
-    return Buffer.from(JSON.stringify({ errorType, errorMessage }));
-}
-/**
- * One execution environment: a child process running a runtime client against its own Runtime
- * API. It serves one invocation at a time, stays warm between them, and is thrown away after a
- * timeout, a crash, running out of memory or an init error, as Lambda does.
- */
-class ExecutionEnvironment {
-    spec;
-    services;
-    id = (0,external_node_crypto_.randomBytes)(16).toString('hex');
-    logStream;
-    child;
-    api;
-    cgroup;
-    cpuQuota;
-    freeze;
-    limits;
-    spawnedAt = now();
-    initDurationMs;
-    initBilled = false;
-    initFailure;
-    running;
-    /** The invocation whose result is in but whose output may still be in the pipe. */
-    finishing;
-    memoryPeak = 0;
-    memorySamples = 0;
-    identity;
-    memoryTimer;
-    initTimer;
-    oomKilled = false;
-    dead = false;
-    exited;
-    markExited = () => undefined;
-    partialLine = '';
-    lastFlushed;
-    flushWaiter;
-    constructor(spec, services) {
-        this.spec = spec;
-        this.services = services;
-        this.logStream = logStreamName(spec.version, this.id, new Date());
-        this.exited = new Promise((resolve) => (this.markExited = resolve));
+class PackageStore {
+    root;
+    onRemove;
+    holds = new Map();
+    removed = 0;
+    constructor(root, 
+    /** Told when a package's directory is gone, so what was set up for it can go too. */
+    onRemove = () => undefined) {
+        this.root = root;
+        this.onRemove = onRemove;
     }
-    /** The lasting CPU speed factor of this environment (1 without an environment spread or throttling). */
-    get speedFactor() {
-        return this.cpuQuota?.speedFactor ?? 1;
+    /** Packages held now. */
+    get size() {
+        return this.holds.size;
     }
-    /** Starts the runtime process; INIT runs in the background until the runtime first asks for work. */
-    static async start(spec, services) {
-        const environment = new ExecutionEnvironment(spec, services);
+    /** Unpacks `zip` (or finds it unpacked) and holds it once for the caller, who must release it. */
+    async add(zip) {
+        const pkg = identifyPackage(zip, this.root);
+        // Held before the first await, so a delete of other functions with the same code meanwhile
+        // cannot remove what this upload is about to use.
+        this.hold(pkg.directory);
         try {
-            await environment.boot();
+            await unpackCode(zip, pkg);
         }
         catch (error) {
-            // A runtime that could not be started (spawn threw, say) must not keep its Runtime API
-            // listening, nor its groups and /tmp: the service could not stop, nor the host reclaim them.
-            environment.kill();
+            this.release(pkg.directory);
             throw error;
         }
-        return environment;
+        return pkg;
     }
-    get alive() {
-        return !this.dead;
+    hold(directory) {
+        this.holds.set(directory, (this.holds.get(directory) ?? 0) + 1);
     }
-    get busy() {
-        return this.running !== undefined;
-    }
-    invoke(request) {
-        if (this.running)
-            throw new Error(`environment ${this.id} is busy`);
-        return new Promise((resolve) => {
-            this.running = { request, resolve, lines: [] };
-            if (this.initFailure) {
-                this.finish(this.initFailure);
-                return;
-            }
-            if (this.dead) {
-                this.finish({
-                    status: 'error',
-                    errorType: 'Runtime.ExitError',
-                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`),
-                });
-                return;
-            }
-            this.startMemoryWatch();
-            // Thawed with a full CPU quota, as a Lambda environment starts each invocation.
-            this.freeze?.thaw();
-            if (this.initDurationMs !== undefined)
-                this.cpuQuota?.refill();
-            const event = {
-                requestId: request.requestId,
-                payload: request.payload,
-                deadlineMs: Date.now() + this.spec.timeoutS * 1000,
-                invokedFunctionArn: request.invokedFunctionArn,
-                ...(request.clientContext ? { clientContext: request.clientContext } : {}),
-            };
-            try {
-                this.api?.deliver(event);
-            }
-            catch (error) {
-                // The event could not be handed over; the environment is in an unknown state, so it goes.
-                this.finish({
-                    status: 'error',
-                    errorType: 'Runtime.ExitError',
-                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
-                });
-                this.kill();
-            }
-        });
-    }
-    /** Stops the process and frees everything the environment holds; safe to call twice. */
-    async retire() {
-        this.kill();
-        await this.exited;
-    }
-    async boot() {
-        const { spec, services } = this;
-        this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
-        const { api, address } = await RuntimeApi.start({
-            nextRequested: (at) => this.onNextRequested(at),
-            delivered: (event, handedAt) => this.onDelivered(event, handedAt),
-            idle: () => this.freeze?.freeze(),
-            response: (requestId, body) => this.onResult(requestId, { body }),
-            responseTooLarge: (requestId) => this.onResult(requestId, {
-                failure: {
-                    status: 'error',
-                    errorType: 'Function.ResponseSizeTooLarge',
-                    body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
-                },
-            }),
-            error: (requestId, body, errorType) => this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
-            initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
-        });
-        this.api = api;
-        let command;
-        try {
-            command = services.clients.command(spec.runtime, spec.codeDirectory);
-        }
-        catch (error) {
-            if (!(error instanceof RuntimeStartError))
-                throw error;
-            this.initDurationMs = now() - this.spawnedAt;
-            this.initFailure = {
-                status: 'error',
-                errorType: error.errorType,
-                body: errorDocument(error.errorType, error.message),
-            };
-            // Nothing runs: this environment answers its one invocation with the error and is discarded.
-            this.dead = true;
-            this.shutDown();
-            this.markExited();
+    release(directory) {
+        const holds = (this.holds.get(directory) ?? 0) - 1;
+        if (holds > 0) {
+            this.holds.set(directory, holds);
             return;
         }
-        this.cgroup = services.cgroups.createGroup();
-        this.cpuQuota = services.throttle.attach(this.cgroup, spec.memoryMb);
-        this.limits = services.limits.forEnvironment(this.cgroup, spec.ephemeralStorageMb, [
-            spec.codeDirectory,
-            services.clients.directory,
-        ]);
-        this.identity = services.isolation?.identityFor(spec.codeDirectory);
-        // The set-up (groups, mounts) runs as the service's user, in a clean environment and outside the
-        // code directory; dropping to the environment's own user comes before anything of the function's
-        // (its variables, its directory), so INIT and everything after run as that user.
-        const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, spec.codeDirectory);
-        const runtime = this.identity
-            ? [
-                systemProgram('setpriv'),
-                [
-                    `--reuid=${this.identity.uid}`,
-                    `--regid=${this.identity.gid}`,
-                    '--clear-groups',
-                    handover[0],
-                    ...handover[1],
-                ],
-            ]
-            : handover;
-        // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
-        const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
-        const marker = ['AWS_LAMBDA_LOG_STREAM_NAME', this.logStream];
-        const child = (0,external_node_child_process_.spawn)(file, args, {
-            cwd: '/',
-            env: setUpVariables(marker),
-            // fd 3 is the runtime's lifeline: it reads end-of-file there when the service is gone.
-            // fd 4 carries the runtime's variables to the last step, which runs as the environment's user.
-            stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-            detached: true,
-        });
-        const variables = child.stdio[VARIABLES_FD];
-        variables?.on('error', () => undefined);
-        variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
-        this.child = child;
-        this.freeze = services.freezer.attach(this.cgroup, child.pid);
-        if (child.pid) {
-            const procsFile = this.cgroup?.procsFiles[0];
-            const thaw = services.freezer.thawOf(this.cgroup);
-            services.reaper?.track({
-                id: this.id,
-                pgid: child.pid,
-                marker: marker.join('='),
-                ...(procsFile ? { cgroupProcs: procsFile } : {}),
-                ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
-                ...(this.identity ? { uid: this.identity.uid } : {}),
-                ...(thaw ? { thaw } : {}),
-            });
-        }
-        child.stdout?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
-        child.stderr?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
-        child.on('error', (error) => this.onExit(`error: ${error.message}`));
-        child.on('exit', (code, signal) => this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`));
-        this.startMemoryWatch();
-        this.initTimer = setTimeout(() => {
-            this.initFailure = {
-                status: 'timeout',
-                errorType: 'Sandbox.Timedout',
-                body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
-            };
-            this.initDurationMs = INIT_LIMIT_MS;
-            if (this.running)
-                this.finish(this.initFailure);
-            this.kill();
-        }, INIT_LIMIT_MS);
-    }
-    processEnvironment(runtimeApi) {
-        const { spec } = this;
-        return {
-            PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-            LANG: 'en_US.UTF-8',
-            TZ: ':UTC',
-            ...spec.variables,
-            _HANDLER: spec.handler,
-            AWS_REGION: spec.region,
-            AWS_DEFAULT_REGION: spec.region,
-            AWS_EXECUTION_ENV: spec.runtime.executionEnv,
-            AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
-            AWS_LAMBDA_FUNCTION_VERSION: spec.version,
-            AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-            AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
-            AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
-            AWS_LAMBDA_RUNTIME_API: runtimeApi,
-            LAMBDA_TASK_ROOT: spec.codeDirectory,
-            LAMBDA_RUNTIME_DIR: spec.codeDirectory,
-            // Placeholders: the local service has no IAM, and real credentials must never reach user code.
-            AWS_ACCESS_KEY_ID: 'LOCALLAMBDAEXAMPLE',
-            AWS_SECRET_ACCESS_KEY: 'local-lambda-has-no-credentials',
-            AWS_SESSION_TOKEN: 'local-lambda',
-        };
-    }
-    /** INIT, or the invocation in flight, ends when the runtime asks for the next event. */
-    onNextRequested(at) {
-        if (this.initDurationMs === undefined) {
-            this.initDurationMs = at - this.spawnedAt;
-            clearTimeout(this.initTimer);
-            this.cpuQuota?.refill();
-            return;
-        }
-        const result = this.running?.result;
-        if (!result)
-            return;
-        if ('failure' in result)
-            this.finish(result.failure, undefined, true, at);
-        else
-            this.finish(undefined, result.body, true, at);
-    }
-    onDelivered(event, handedAt) {
-        if (this.running?.request.requestId !== event.requestId)
-            return;
-        const running = this.running;
-        running.deliveredAt = handedAt;
-        this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
-        running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
-        if (running.request.kill)
-            this.kill();
-    }
-    onResult(requestId, result) {
-        if (this.running?.request.requestId !== requestId || this.running.result)
-            return;
-        this.running.result = result;
-    }
-    onInitError(body, errorType) {
-        this.initDurationMs ??= now() - this.spawnedAt;
-        clearTimeout(this.initTimer);
-        this.initFailure = { status: 'error', errorType, body };
-        if (this.running)
-            this.finish(this.initFailure);
-        this.kill();
-    }
-    onTimeout() {
-        const running = this.running;
-        if (!running)
-            return;
-        const seconds = this.spec.timeoutS.toFixed(2);
-        this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
-        this.finish({
-            status: 'timeout',
-            errorType: 'Sandbox.Timedout',
-            body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
-        });
-        this.kill();
-    }
-    onExit(reason) {
-        this.dead = true;
-        this.shutDown();
-        // Children that left the process group (setsid) die with the environment.
-        this.services.reaper?.sweep(this.id);
-        const running = this.running;
-        const result = running?.result;
-        // A runtime that ends after its response (work left behind that exits) still answered.
-        if (result && !this.oomKilled) {
-            if ('failure' in result)
-                this.finish(result.failure);
-            else
-                this.finish(undefined, result.body);
-        }
-        else if (running) {
-            const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
-            this.finish({
-                status: 'error',
-                errorType,
-                body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
-            });
-        }
-        this.release();
-        this.markExited();
-    }
-    /** Frees what outlives the processes: the control groups and the environment's /tmp. */
-    release() {
-        this.cgroup?.remove();
-        this.limits?.remove();
-    }
-    onOutput(text) {
-        const combined = this.partialLine + text;
-        const lines = combined.split('\n');
-        this.partialLine = lines.pop() ?? '';
-        if (this.partialLine.length > MAX_LINE_CHARS) {
-            lines.push(this.partialLine);
-            this.partialLine = '';
-        }
-        const running = this.running?.deliveredAt === undefined ? undefined : this.running;
-        for (const line of lines) {
-            if (line.startsWith(FLUSH_MARKER)) {
-                this.onFlushed(line.slice(FLUSH_MARKER.length));
-                continue;
-            }
-            // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
-            this.appendLog(line.replaceAll('\r', '\n'), running ?? this.finishing);
-        }
-    }
-    onFlushed(requestId) {
-        this.lastFlushed = requestId;
-        if (this.flushWaiter?.requestId === requestId)
-            this.flushWaiter.resume();
+        this.holds.delete(directory);
+        this.remove(directory);
     }
     /**
-     * Runs `then` once the invocation's output has come through: at once when the bundled
-     * runtime's flush marker is already in, when it arrives, or after one event-loop turn for
-     * runtimes that write no marker (OS-only ones, or a runtime that died).
+     * Moved aside at once (a new upload of the same code then unpacks afresh) and deleted by `rm`
+     * in a process of its own: a package of 65,535 files takes a while, and Node's own recursive
+     * removal would start an unlink for every file at once, in the service's memory.
      */
-    afterOutput(requestId, expectMarker, then) {
-        if (this.lastFlushed === requestId) {
-            then();
-            return;
-        }
-        if (!expectMarker) {
-            setImmediate(then);
-            return;
-        }
-        const timer = setTimeout(() => resume(), FLUSH_WAIT_MS);
-        const resume = () => {
-            clearTimeout(timer);
-            this.flushWaiter = undefined;
-            then();
-        };
-        this.flushWaiter = { requestId, resume };
-    }
-    appendLog(line, running) {
-        this.services.logs.append(this.spec.logGroup, this.logStream, line);
-        if (running) {
-            running.lines.push(line);
-            if (running.lines.length > 64)
-                running.lines.splice(0, running.lines.length - 64);
-        }
-    }
-    startMemoryWatch() {
-        if (this.memoryTimer || !this.child?.pid)
-            return;
-        this.memoryTimer = setInterval(() => this.sampleMemory(), MEMORY_POLL_MS);
-        this.memoryTimer.unref();
-    }
-    /** Samples the process tree; an environment over its memory size is killed, as on Lambda. */
-    sampleMemory() {
-        const pid = this.child?.pid;
-        if (pid && !this.dead)
-            this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
-        // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
-        // double-forked grandchild, which has left the tree, counts too.
-        if (this.identity && !this.dead && this.memorySamples++ % 10 === 0)
-            this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
-        if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
-            this.oomKilled = true;
-            this.kill();
-        }
-        return this.memoryPeak;
-    }
-    finish(failure, body, fromRuntime = false, endedAt = now()) {
-        const running = this.running;
-        if (!running)
-            return;
-        clearTimeout(running.timer);
-        const peak = this.sampleMemory();
-        this.stopMemoryWatch();
-        if (!failure && this.oomKilled) {
-            failure = {
-                status: 'error',
-                errorType: 'Runtime.OutOfMemory',
-                body: errorDocument('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`),
-            };
-        }
-        this.running = undefined;
-        this.finishing = running;
-        this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
-            if (this.finishing === running)
-                this.finishing = undefined;
-            const measured = running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt;
-            // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
-            const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined
-                ? Math.max(measured, this.spec.timeoutS * 1000)
-                : measured;
-            const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
-            this.initBilled = true;
-            const { requestId } = running.request;
-            const format = this.spec.logFormat;
-            if (running.deliveredAt === undefined)
-                this.appendLog(startLine(format, requestId, this.spec.version, new Date()), running);
-            this.appendLog(endLine(format, requestId, new Date()), running);
-            this.appendLog(reportLine(format, {
-                requestId,
-                durationMs,
-                billedDurationMs: billedDuration(durationMs, initDurationMs),
-                memorySizeMb: this.spec.memoryMb,
-                maxMemoryUsedMb: Math.ceil(peak / MIB),
-                ...(initDurationMs === undefined ? {} : { initDurationMs }),
-                status: failure?.status ?? 'success',
-                ...(failure ? { errorType: failure.errorType } : {}),
-            }, new Date()), running);
-            const text = Buffer.from(`${running.lines.join('\n')}\n`);
-            running.resolve({
-                requestId,
-                status: failure?.status ?? 'success',
-                body: failure ? failure.body : (body ?? Buffer.alloc(0)),
-                functionError: failure !== undefined,
-                ...(failure ? { errorType: failure.errorType } : {}),
-                durationMs,
-                billedDurationMs: billedDuration(durationMs, initDurationMs),
-                ...(initDurationMs === undefined ? {} : { initDurationMs }),
-                memorySizeMb: this.spec.memoryMb,
-                maxMemoryUsedMb: Math.ceil(peak / MIB),
-                logTail: text.subarray(Math.max(0, text.length - TAIL_BYTES)),
-            });
-        });
-    }
-    stopMemoryWatch() {
-        clearInterval(this.memoryTimer);
-        this.memoryTimer = undefined;
-    }
-    kill() {
-        const child = this.child;
-        this.dead = true;
-        this.shutDown();
-        if (child?.pid && child.exitCode === null && child.signalCode === null) {
-            try {
-                process.kill(-child.pid, 'SIGKILL');
-                // A frozen process takes its SIGKILL once thawed.
-                this.freeze?.thaw();
-                return; // the exit handler finishes the invocation and frees the rest
-            }
-            catch {
-                // The group is already gone.
-            }
-        }
-        this.release();
-        this.markExited();
-    }
-    shutDown() {
-        clearTimeout(this.initTimer);
-        this.stopMemoryWatch();
-        this.api?.close();
-        this.child?.stdio[3]?.destroy();
-    }
-}
-function typeFromBody(body) {
-    try {
-        const parsed = JSON.parse(body.toString('utf8'));
-        return typeof parsed.errorType === 'string' ? parsed.errorType : 'Unhandled';
-    }
-    catch {
-        return 'Unhandled';
-    }
-}
-/**
- * The first `program` on PATH that a user of no group of ours may run: every directory on its way
- * and the file itself executable by others. setpriv stops at the first one it finds, and a
- * runtime installed under /root (a pyenv shim, say) is not runnable by an environment's user.
- */
-function runnableByOthers(program) {
-    if (program.includes('/'))
-        return program;
-    const openToOthers = (path) => {
+    remove(directory) {
+        (0,external_node_fs_.rmSync)(`${directory}.zip`, { force: true });
+        const leaving = `${directory}.removing-${++this.removed}`;
         try {
-            let current = (0,external_node_fs_.realpathSync)(path);
-            if (((0,external_node_fs_.statSync)(current).mode & 0o001) === 0)
-                return false;
-            while (current !== (0,external_node_path_.dirname)(current)) {
-                current = (0,external_node_path_.dirname)(current);
-                if (((0,external_node_fs_.statSync)(current).mode & 0o001) === 0)
-                    return false;
-            }
-            return true;
+            (0,external_node_fs_.renameSync)(directory, leaving);
         }
         catch {
-            return false;
+            return; // Never unpacked (a refused upload) or already gone.
         }
-    };
-    for (const directory of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-        if (directory && openToOthers((0,external_node_path_.join)(directory, program)))
-            return (0,external_node_path_.join)(directory, program);
-    }
-    return program;
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/environment-pool.ts
-
-
-/**
- * Environments grouped by what they run (function, version, revision). An idle one is reused;
- * when none is idle a new one starts, up to the account's concurrency, as Lambda scales.
- */
-class EnvironmentPool {
-    services;
-    options;
-    pooled = new Set();
-    retiring = new Set();
-    starting = 0;
-    stopped = false;
-    constructor(services, options) {
-        this.services = services;
-        this.options = options;
-    }
-    get size() {
-        return this.pooled.size;
-    }
-    /** What each live environment runs and its lasting CPU speed factor, for `/local/info`. */
-    describe() {
-        return [...this.pooled].map(({ functionName, version, environment }) => ({
-            functionName,
-            version,
-            speedFactor: environment.speedFactor,
-        }));
-    }
-    async acquire(spec, key) {
-        if (this.stopped)
-            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
-        for (const entry of this.pooled) {
-            if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
-                clearTimeout(entry.idleTimer);
-                entry.lastUsed = Date.now();
-                return this.acquired(entry);
-            }
-        }
-        if (this.pooled.size + this.starting >= this.options.maxEnvironments && !this.evictIdle()) {
-            throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
-        }
-        this.starting++;
-        let environment;
+        this.onRemove(directory);
         try {
-            environment = await ExecutionEnvironment.start(spec, this.services);
-        }
-        finally {
-            this.starting--;
-        }
-        if (this.stopped) {
-            // Started while the service stopped: nothing may outlive it.
-            await environment.retire();
-            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
-        }
-        const entry = {
-            environment,
-            key,
-            functionName: spec.functionName,
-            version: spec.version,
-            lastUsed: Date.now(),
-        };
-        this.pooled.add(entry);
-        return this.acquired(entry);
-    }
-    /** Retires every environment of a function, or of one of its versions. */
-    retire(functionName, version) {
-        for (const entry of this.pooled) {
-            if (entry.functionName !== functionName || (version !== undefined && entry.version !== version))
-                continue;
-            // A busy environment finishes its invocation first; release() sees it is no longer pooled.
-            this.remove(entry, !entry.environment.busy);
-        }
-    }
-    async stopAll() {
-        this.stopped = true;
-        for (const entry of this.pooled)
-            this.remove(entry, true);
-        await Promise.all(this.retiring);
-    }
-    acquired(entry) {
-        let released = false;
-        return {
-            environment: entry.environment,
-            release: () => {
-                if (released)
-                    return;
-                released = true;
-                if (!this.pooled.has(entry) || !entry.environment.alive) {
-                    this.remove(entry, true);
-                    return;
-                }
-                entry.idleTimer = setTimeout(() => this.remove(entry, true), this.options.idleTimeoutMs);
-                entry.idleTimer.unref();
-            },
-        };
-    }
-    /** Makes room for a new environment by retiring the least recently used idle one. */
-    evictIdle() {
-        let oldest;
-        for (const entry of this.pooled) {
-            if (!entry.environment.busy && (!oldest || entry.lastUsed < oldest.lastUsed))
-                oldest = entry;
-        }
-        if (!oldest)
-            return false;
-        this.remove(oldest, true);
-        return true;
-    }
-    remove(entry, stop) {
-        clearTimeout(entry.idleTimer);
-        this.pooled.delete(entry);
-        if (!stop)
-            return;
-        const done = entry.environment.retire().finally(() => this.retiring.delete(done));
-        this.retiring.add(done);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/event-queue.ts
-
-/** Lambda retries a failed asynchronous invocation twice. */
-const MAX_ATTEMPTS = 3;
-/** How long an event waits when every environment is busy before it tries again. */
-const BUSY_WAIT_MS = 20;
-/**
- * Asynchronous (Event) invocations, as Lambda queues them: accepted into a bounded queue, run as
- * environments allow, never dropped while the service runs, and retried twice after a function
- * error, each retry logged under the same request id.
- */
-class EventQueue {
-    options;
-    waiting = [];
-    timers = new Set();
-    inFlight = new Set();
-    delayed = 0;
-    stopped = false;
-    constructor(options) {
-        this.options = options;
-    }
-    /** Events accepted and not yet finished (waiting, running or waiting for a retry). */
-    get size() {
-        return this.waiting.length + this.inFlight.size + this.delayed;
-    }
-    enqueue(requestId, run) {
-        if (this.stopped)
-            throw new LambdaServiceError('ServiceException', 'The service is stopping.');
-        if (this.size >= this.options.capacity) {
-            throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${this.options.capacity} events; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
-        }
-        this.waiting.push({ requestId, run, attempt: 1 });
-        this.pump();
-    }
-    /** Drops what has not started and waits for what runs (it ends when environments stop). */
-    async stop() {
-        this.stopped = true;
-        this.waiting.length = 0;
-        for (const timer of this.timers)
-            clearTimeout(timer);
-        this.timers.clear();
-        this.delayed = 0;
-        await Promise.all(this.inFlight);
-    }
-    pump() {
-        while (!this.stopped && this.inFlight.size < this.options.concurrency && this.waiting.length > 0) {
-            const event = this.waiting.shift();
-            const running = this.attempt(event).finally(() => {
-                this.inFlight.delete(running);
-                this.pump();
+            const rm = (0,external_node_child_process_.spawn)(systemProgram('rm'), ['-rf', '--', leaving], {
+                stdio: 'ignore',
+                cwd: '/',
+                env: { PATH: SYSTEM_PATH },
             });
-            this.inFlight.add(running);
-        }
-    }
-    async attempt(event) {
-        let outcome;
-        try {
-            outcome = await event.run(event.attempt);
+            rm.on('error', () => undefined);
+            rm.unref();
         }
         catch {
-            outcome = 'no-environment';
+            // No rm here: the reaper removes the code root with the service.
         }
-        if (outcome === 'no-environment')
-            this.later(event, BUSY_WAIT_MS);
-        else if (outcome === 'function-error' && event.attempt < MAX_ATTEMPTS) {
-            event.attempt++;
-            this.later(event, this.options.retryDelayMs * 2 ** (event.attempt - 2));
-        }
-    }
-    later(event, delayMs) {
-        if (this.stopped)
-            return;
-        this.delayed++;
-        const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            this.delayed--;
-            this.waiting.push(event);
-            this.pump();
-        }, delayMs);
-        this.timers.add(timer);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/freezer.ts
-/**
- * Freezes an execution environment between invocations, as Lambda does, so its timers and
- * background work do not run while it is idle and each invocation starts from a frozen state.
- * The cgroup freezer catches every process of the environment, however it was started; where
- * it is not available, SIGSTOP and SIGCONT reach the environment's process group.
- */
-class Freezer {
-    status;
-    constructor(cgroups, options = {}) {
-        const version = options.disabled ? undefined : cgroups.version('freezer');
-        if (options.disabled) {
-            this.status = {
-                enabled: false,
-                mechanism: 'none',
-                statement: 'Environments are NOT frozen between invocations (turned off for this service): their timers and background work keep running while idle.',
-            };
-        }
-        else if (version !== undefined) {
-            this.status = {
-                enabled: true,
-                mechanism: version === 2 ? 'cgroup-v2' : 'cgroup-v1',
-                statement: `Environments are frozen between invocations (cgroup v${version} freezer).`,
-            };
-        }
-        else {
-            this.status = {
-                enabled: true,
-                mechanism: 'signals',
-                statement: `Environments are frozen between invocations with SIGSTOP/SIGCONT of their process group (${cgroups.unavailableReason('freezer')}); a process that leaves the group is not frozen.`,
-            };
-        }
-    }
-    /**
-     * The control file and value that thaw an environment's freezer group, for whoever must kill it
-     * from outside (a frozen process does not act on SIGKILL until it is thawed).
-     */
-    thawOf(group) {
-        if (!this.status.enabled || this.status.mechanism === 'signals')
-            return undefined;
-        const version = group?.version('freezer');
-        const file = version === 2
-            ? group?.file('freezer', 'cgroup.freeze')
-            : version === 1
-                ? group?.file('freezer', 'freezer.state')
-                : undefined;
-        return file ? { file, value: version === 2 ? '0' : 'THAWED' } : undefined;
-    }
-    /** The freeze of one environment whose first process is `pid` (a process group leader). */
-    attach(group, pid) {
-        if (!this.status.enabled)
-            return undefined;
-        const version = this.status.mechanism === 'signals' ? undefined : group?.version('freezer');
-        if (version === 2) {
-            return {
-                freeze: () => void group?.write('freezer', 'cgroup.freeze', '1'),
-                thaw: () => void group?.write('freezer', 'cgroup.freeze', '0'),
-            };
-        }
-        if (version === 1) {
-            return {
-                freeze: () => void group?.write('freezer', 'freezer.state', 'FROZEN'),
-                thaw: () => void group?.write('freezer', 'freezer.state', 'THAWED'),
-            };
-        }
-        if (pid === undefined)
-            return undefined;
-        const signal = (name) => {
-            try {
-                process.kill(-pid, name);
-            }
-            catch {
-                // The group is gone; the environment's exit handler deals with it.
-            }
-        };
-        return { freeze: () => signal('SIGSTOP'), thaw: () => signal('SIGCONT') };
     }
 }
 
@@ -42267,6 +43124,144 @@ class Reaper {
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/runtime-callers.ts
+
+
+
+/**
+ * An IPv4 address (or an IPv4-mapped IPv6 one) of /proc/net/tcp{,6}, dotted; undefined for any
+ * other IPv6 address, which never reaches a Runtime API (they listen on 127.0.0.1). The kernel
+ * prints each 32-bit word in the host's byte order.
+ */
+function decodeAddress(hex, littleEndian) {
+    if (!/^(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{32})$/.test(hex))
+        return undefined;
+    const bytes = [];
+    for (let word = 0; word < hex.length; word += 8) {
+        const inWord = [0, 2, 4, 6].map((at) => Number.parseInt(hex.slice(word + at, word + at + 2), 16));
+        bytes.push(...(littleEndian ? inWord.reverse() : inWord));
+    }
+    if (bytes.length === 4)
+        return bytes.join('.');
+    const mapped = bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+    return mapped ? bytes.slice(12).join('.') : undefined;
+}
+function sameEnd(field, end, littleEndian) {
+    const [address, port] = (field ?? '').split(':');
+    return (address !== undefined &&
+        port !== undefined &&
+        /^[0-9A-Fa-f]{4}$/.test(port) &&
+        Number.parseInt(port, 16) === end.port &&
+        decodeAddress(address, littleEndian) === end.address.replace(/^::ffff:/i, ''));
+}
+/**
+ * The socket whose own end is `local` and whose peer is `remote`, in the text of /proc/net/tcp or
+ * /proc/net/tcp6 (`sl local_address rem_address st queues timer retrnsmt uid timeout inode ...`).
+ */
+function findSocket(table, local, remote, littleEndian = (0,external_node_os_.endianness)() === 'LE') {
+    for (const line of table.split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        if (!sameEnd(fields[1], local, littleEndian) || !sameEnd(fields[2], remote, littleEndian))
+            continue;
+        const uid = Number(fields[7]);
+        const inode = Number(fields[9]);
+        if (Number.isInteger(uid) && Number.isInteger(inode))
+            return { uid, inode };
+    }
+    return undefined;
+}
+function kernelSocket(local, remote) {
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        let text;
+        try {
+            text = (0,external_node_fs_.readFileSync)(table, 'latin1');
+        }
+        catch {
+            continue;
+        }
+        const found = findSocket(text, local, remote);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+const denied = (error) => ['EACCES', 'EPERM'].includes(error.code ?? '');
+/** Whether a process of the tree under `root` holds the socket; 'unreadable' when this process may not look. */
+function heldInTree(inode, root) {
+    const link = `socket:[${inode}]`;
+    let unreadable = false;
+    for (const pid of processTree(root)) {
+        let descriptors;
+        try {
+            descriptors = (0,external_node_fs_.readdirSync)(`/proc/${pid}/fd`);
+        }
+        catch (error) {
+            unreadable ||= denied(error);
+            continue;
+        }
+        for (const descriptor of descriptors) {
+            try {
+                if ((0,external_node_fs_.readlinkSync)(`/proc/${pid}/fd/${descriptor}`) === link)
+                    return 'held';
+            }
+            catch (error) {
+                unreadable ||= denied(error);
+            }
+        }
+    }
+    return unreadable ? 'unreadable' : 'absent';
+}
+/** Why this host cannot tell who is at the other end of a loopback connection, or undefined. */
+function kernelTablesUnavailable() {
+    if (process.platform !== 'linux')
+        return `this host runs ${process.platform}, not Linux, and has no /proc`;
+    try {
+        (0,external_node_fs_.readFileSync)('/proc/net/tcp');
+        (0,external_node_fs_.readdirSync)('/proc/self/fd');
+    }
+    catch {
+        return 'this process cannot read /proc/net/tcp and /proc/<pid>/fd';
+    }
+    if (!(0,external_node_fs_.existsSync)(`/proc/self/task/${process.pid}/children`))
+        return "this kernel does not list a process's children in /proc";
+    return undefined;
+}
+/** Decides, once per connection, whether its peer is the environment's own runtime. */
+class RuntimeCallerCheck {
+    status;
+    /** `unavailable`: why the host cannot check (found out by default), for hosts without /proc. */
+    constructor(unavailable = kernelTablesUnavailable()) {
+        this.status = unavailable
+            ? {
+                enabled: false,
+                statement: `Each environment's Runtime API does NOT check which process calls it (${unavailable}): a local process that finds its port can take that environment's invocations; only browser origins and foreign Host names are refused.`,
+            }
+            : {
+                enabled: true,
+                statement: "Each environment's Runtime API answers only its own runtime's processes (and user, where environments are isolated), by the kernel's socket tables; browser origins and foreign Host names are refused.",
+            };
+    }
+    /** Whether the peer of `connection` is `runtime` or one of its descendants. */
+    admits(connection, runtime) {
+        if (!this.status.enabled)
+            return true;
+        const { localAddress, localPort, remoteAddress, remotePort } = connection;
+        if (!runtime || !localAddress || !localPort || !remoteAddress || !remotePort)
+            return false;
+        // The peer's own end is the remote end seen from here.
+        const peer = kernelSocket({ address: remoteAddress, port: remotePort }, { address: localAddress, port: localPort });
+        if (!peer || peer.inode === 0)
+            return false;
+        if (runtime.uid !== undefined && peer.uid !== runtime.uid)
+            return false;
+        const held = heldInTree(peer.inode, runtime.pid);
+        // A root service without CAP_SYS_PTRACE (a container's default) may not read another user's
+        // descriptors; an isolated environment's user is its alone, so that user having made the
+        // socket decides.
+        return held === 'held' || (held === 'unreadable' && runtime.uid !== undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/service-options.ts
 const KINDS = {
     host: 'string',
@@ -42275,11 +43270,14 @@ const KINDS = {
     idleTimeoutMs: 'number',
     maxEnvironments: 'number',
     eventQueueCapacity: 'number',
+    eventQueueBytes: 'number',
     eventRetryDelayMs: 'number',
+    clock: 'string',
     cpuThrottle: 'boolean',
     throttleInit: 'boolean',
     freeze: 'boolean',
     privateTmp: 'boolean',
+    tmpBudgetMb: 'number',
     environmentSpread: 'number',
     faults: 'object',
     nodeBinary: 'string',
@@ -42330,12 +43328,25 @@ function checkServiceOptions(options) {
 
 
 
+
+
+
+/** What the asynchronous invocations waiting may hold: their payloads, not the host's memory. */
+const DEFAULT_EVENT_QUEUE_BYTES = 64 * 1024 * 1024;
 /** Checks the options and builds the service's parts; nothing listens yet. */
 function assembleService(options) {
     checkServiceOptions(options);
     const spread = options.environmentSpread ?? 0;
     if (!(spread >= 0 && spread <= 1))
         throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
+    if (options.tmpBudgetMb !== undefined && !(options.tmpBudgetMb >= MIN_TMP_BUDGET_MB))
+        throw new RangeError(`tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm and /var/tmp), got ${options.tmpBudgetMb}`);
+    if (options.eventQueueBytes !== undefined && !(options.eventQueueBytes >= MAX_ASYNC_PAYLOAD_BYTES))
+        throw new RangeError(`eventQueueBytes must be at least ${MAX_ASYNC_PAYLOAD_BYTES} (one event of the largest payload), got ${options.eventQueueBytes}`);
+    const requestedClock = options.clock ?? 'model';
+    if (!CLOCKS.includes(requestedClock))
+        throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
+    const clock = chooseClock(requestedClock);
     const region = options.region ?? 'us-east-1';
     const faults = new FaultInjector(options.faults);
     const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
@@ -42344,16 +43355,21 @@ function assembleService(options) {
         ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
         ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
     });
-    const controllers = options.cpuThrottle === false ? ['freezer', 'pids'] : ['cpu', 'freezer', 'pids'];
+    const throttled = options.cpuThrottle !== false && clock.kind === 'wall';
+    const controllers = throttled ? ['cpu', 'freezer', 'pids'] : ['freezer', 'pids'];
     const cgroups = new Cgroups(controllers);
     const throttle = new CpuThrottle(cgroups, {
         disabled: options.cpuThrottle === false,
+        modelClock: clock.kind === 'model',
         throttleInit: options.throttleInit === true,
         environmentSpread: spread,
         seed: faults.current.seed,
     });
     const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
-    const limits = new LimitsPolicy(cgroups, { privateTmp: options.privateTmp !== false });
+    const limits = new LimitsPolicy(cgroups, {
+        privateTmp: options.privateTmp !== false,
+        ...(options.tmpBudgetMb === undefined ? {} : { tmpBudgetMb: options.tmpBudgetMb }),
+    });
     const reaper = new Reaper();
     // A service killed outright leaves its id claims to the reaper.
     const isolation = new Isolation({
@@ -42367,10 +43383,13 @@ function assembleService(options) {
     reaper.removeOnExit(limits.directory);
     for (const directory of cgroups.directories)
         reaper.removeGroupOnExit(directory);
-    const pool = new EnvironmentPool({ clients, cgroups, throttle, freezer, limits, logs, reaper, isolation }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 });
-    const store = new FunctionStore(region, codeRoot, pool, () => faults.current.updateDelayMs);
+    const callers = new RuntimeCallerCheck();
+    const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));
+    const pool = new EnvironmentPool({ clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation, callers }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 }, packages);
+    const store = new FunctionStore(region, packages, pool, () => faults.current.updateDelayMs);
     const events = new EventQueue({
         capacity: options.eventQueueCapacity ?? 100_000,
+        capacityBytes: options.eventQueueBytes ?? DEFAULT_EVENT_QUEUE_BYTES,
         concurrency: options.maxEnvironments ?? 64,
         retryDelayMs: options.eventRetryDelayMs ?? 1000,
     });
@@ -42384,11 +43403,13 @@ function assembleService(options) {
         logs,
         clients,
         cgroups,
+        clock,
         throttle,
         freezer,
         limits,
         reaper,
         isolation,
+        callers,
         pool,
         store,
         invoker,
@@ -42661,6 +43682,27 @@ function packageRoot(from = (0,external_node_url_namespaceObject.fileURLToPath)(
 }
 /** The tool's version, read once from its package.json (the one place it is written). */
 const TOOL_VERSION = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(packageRoot(), 'package.json'), 'utf8')).version;
+
+;// CONCATENATED MODULE: ./src/cli/clock-option.ts
+
+
+const CLOCK_HELP = `  --clock model|wall      where the local service's Durations come from: model (default where
+                          the host accounts CPU time per thread) is what Lambda would take for
+                          the CPU time and waits the kernel accounted; wall is the host's clock`;
+/**
+ * The `--clock` value, checked at start. `needsLocal` names the flag that must come with it, on the
+ * commands where the clock applies only to the embedded service.
+ */
+function clockOption(value, needsLocal) {
+    if (value === undefined)
+        return undefined;
+    const clock = CLOCKS.find((known) => known === value);
+    if (!clock)
+        throw new UsageError(`--clock must be one of ${CLOCKS.join(', ')}, got "${value}"`);
+    if (needsLocal && !needsLocal.local)
+        throw new UsageError("--clock sets the embedded local service's clock; it needs --local");
+    return clock;
+}
 
 ;// CONCATENATED MODULE: ./src/report/fail-on.ts
 const FAIL_ON = ['regression', 'budget', 'inconclusive', 'error'];
@@ -52520,6 +53562,49 @@ function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accou
     return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
 }
 
+;// CONCATENATED MODULE: ./src/model/variant.ts
+/** A variant's id, `512MB-arm64`, or `512MB-arm64-snap` for a named variant other than the default. */
+function variantId(memoryMb, architecture, name) {
+    return `${memoryMb}MB-${architecture}${name === 'default' ? '' : `-${name}`}`;
+}
+
+;// CONCATENATED MODULE: ./src/config/environment.ts
+
+
+
+/** The largest memory size Lambda takes: a function without sizes of its own may run at its template's. */
+const MAX_MEMORY_MB = 10240;
+/** The longest label a published version gets (the others are pair-N). */
+const LONGEST_LABEL = 'integration';
+/**
+ * What Lambda would refuse in a function's variables at CreateFunction, found before any call: a
+ * reserved name, or more than 4 KB with a variant's variables and the gate's own.
+ */
+function environmentProblems(fn, where) {
+    const reserved = [
+        ...reservedProblems(fn.environment, `${where}.environment`),
+        ...fn.variants.flatMap((v, i) => reservedProblems(v.environment, `${where}.variants[${i}].environment`)),
+    ];
+    return reserved.length ? reserved : [...new Set(fn.variants.flatMap((_, i) => sizeProblem(fn, i, where) ?? []))];
+}
+function reservedProblems(variables, where) {
+    return Object.entries(variables)
+        .filter(([key]) => RESERVED_VARIABLES.has(key))
+        .map(([key, value]) => `${where}.${key}: Lambda sets ${key} itself and refuses a function that sets it (got ${shown(value)})${key.endsWith('_REGION') ? '; the region to measure in is the region key' : ''}`);
+}
+function sizeProblem(fn, index, where) {
+    const variant = fn.variants[index];
+    const gate = gateVariables('candidate', variantId(Math.max(...(fn.memory ?? [MAX_MEMORY_MB])), 'x86_64', variant.name), LONGEST_LABEL);
+    const bytes = variablesBytes({ ...fn.environment, ...variant.environment, ...gate });
+    if (bytes <= VARIABLES_LIMIT_BYTES)
+        return undefined;
+    const own = `${where}.environment`;
+    const key = Object.keys(variant.environment).length
+        ? `${where}.variants[${index}].environment: with ${own},`
+        : `${own}:`;
+    return `${key} ${bytes} bytes of names and values, with the gate's own ${variablesBytes(gate)}; Lambda accepts at most ${VARIABLES_LIMIT_BYTES}`;
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1696);
 ;// CONCATENATED MODULE: ./src/config/budgets.ts
@@ -52684,6 +53769,12 @@ const functionConfig = object({
     environment: environment.optional(),
     candidate: codeSource,
     baseline: baselineSource,
+    'build-output': schemas_string()
+        .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+        error: 'must be a path inside the build output, relative to it, such as validator',
+    })
+        .optional()
+        .describe("this function's directory inside the build output (the action's build-output input, or the candidate and baseline directories given here), for a build that produces several functions, e.g. validator for dist/validator"),
     memory: array(memorySize).min(1).max(16).optional(),
     architectures: array(schemas_enum(ARCHITECTURES)).min(1).max(2).optional(),
     variants: array(variant).max(8).optional(),
@@ -52780,16 +53871,19 @@ const configSchema = object({
         .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
 })
     .strict();
+/** Where editors fetch the JSON Schema: the raw file on the default branch, not a GitHub page. */
+const CONFIG_SCHEMA_URL = 'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json';
 /** The JSON Schema of the file, for editors. */
 function configJsonSchema() {
     return {
         ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
-        $id: 'https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+        $id: CONFIG_SCHEMA_URL,
         title: 'lambda-perf-gate configuration',
     };
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
+
 
 
 
@@ -52814,12 +53908,6 @@ function valueAt(root, path) {
         value = value[key];
     }
     return value;
-}
-function shown(value) {
-    const text = JSON.stringify(value);
-    if (text === undefined)
-        return String(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 /** The object keys the schema allows at a path, to suggest the right one for a typo. */
 function keysAt(path) {
@@ -53090,7 +54178,7 @@ function validateConfig(document, source, options = {}) {
     if (!parsed.success)
         throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
     const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options.env ?? process.env, options.local === true);
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options);
     if (problems.length)
         throw new ConfigError(source, problems);
     return config;
@@ -53108,7 +54196,9 @@ function withBuilds(document, builds) {
 function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
-function resolveConfig(raw, directory, problems, env, local) {
+function resolveConfig(raw, directory, problems, options) {
+    const env = options.env ?? process.env;
+    const local = options.local === true;
     const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
     if (!region)
         problems.push('region: not set; set region in the file or AWS_REGION in the environment');
@@ -53123,7 +54213,7 @@ function resolveConfig(raw, directory, problems, env, local) {
         if (names.has(fn.name))
             problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
         names.add(fn.name);
-        return resolveFunction(fn, `functions[${index}]`, directory, problems, raw.integration);
+        return resolveFunction(fn, `functions[${index}]`, { directory, problems, builds: options.builds }, raw.integration);
     });
     problems.push(...samplingProblems(sampling, functions));
     functions.forEach((fn, i) => {
@@ -53209,11 +54299,26 @@ function resolveCode(source, where, directory, problems) {
         return { kind: 'version', version: source.version };
     return { kind: 'alias', alias: source.alias };
 }
-function resolveFunction(fn, where, directory, problems, globalIntegration) {
+/**
+ * A build's location; with build-output, the function's directory inside it. The output of the
+ * action's own build is not there yet when the configuration is read: its path stands as it will be.
+ */
+function resolveBuild(source, fn, build, where, { directory, problems, builds }) {
+    const inside = fn['build-output'];
+    const at = `${where}.${build}`;
+    if (inside === undefined || typeof source !== 'string')
+        return resolveCode(source, at, directory, problems);
+    const root = (0,external_node_path_.resolve)(directory, source);
+    if (builds && root === (0,external_node_path_.resolve)(builds[build]))
+        return { kind: 'directory', path: (0,external_node_path_.join)(root, inside) };
+    return resolveCode((0,external_node_path_.join)(source, inside), `${at} with ${where}.build-output`, directory, problems);
+}
+function resolveFunction(fn, where, resolution, globalIntegration) {
+    const { directory, problems } = resolution;
     if (!fn.template && (!fn.runtime || !fn.handler)) {
         problems.push(`${where}: give either template (an existing function to copy) or runtime and handler`);
     }
-    const baseline = resolveCode(fn.baseline, `${where}.baseline`, directory, problems);
+    const baseline = resolveBuild(fn.baseline, fn, 'baseline', where, resolution);
     if ((baseline.kind === 'version' || baseline.kind === 'alias') && !fn.template) {
         problems.push(`${where}.baseline: {${baseline.kind}: ...} refers to the template function, so template must be set`);
     }
@@ -53238,7 +54343,7 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
     });
     const { 'max-regression': maxRegression, ...limits } = fn.budgets ?? {};
     const budgets = stripUndefined(limits);
-    return {
+    const spec = {
         name: fn.name,
         ...stripUndefined({
             template: fn.template,
@@ -53248,8 +54353,9 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
             timeoutS: fn.timeout,
         }),
         environment: fn.environment ?? {},
-        candidate: resolveCode(fn.candidate, `${where}.candidate`, directory, problems),
+        candidate: resolveBuild(fn.candidate, fn, 'candidate', where, resolution),
         baseline,
+        ...(fn['build-output'] === undefined ? {} : { buildOutput: fn['build-output'] }),
         ...(fn.memory ? { memory: [...fn.memory] } : {}),
         architectures: fn.architectures ?? ['x86_64'],
         variants,
@@ -53269,6 +54375,8 @@ function resolveFunction(fn, where, directory, problems, globalIntegration) {
             }
             : {}),
     };
+    problems.push(...environmentProblems(spec, where));
+    return spec;
 }
 function integrationOf(raw, directory) {
     if (!raw)
@@ -53681,6 +54789,13 @@ function monthlyEffect(v) {
         return `${money(after)} a month`;
     return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
 }
+/** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
+function medians(v) {
+    const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
+    if (before === undefined || after === undefined || !Number.isFinite(before) || !Number.isFinite(after))
+        return '';
+    return ` (median ${format_ms(before)} → ${format_ms(after)} ms)`;
+}
 /**
  * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
@@ -53690,7 +54805,7 @@ function headlineText(f, h = headline(f)) {
     const parts = [];
     const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
     if (h.warm && usable)
-        parts.push(`warm ${changeWithInterval(h.warm)}`);
+        parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
     if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
         parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
     if (!usable)
@@ -54114,6 +55229,15 @@ function contextLine(context) {
     const run = url ? `[workflow run](${url})` : '';
     return [comparing, run].filter(Boolean).join(' · ');
 }
+/** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
+function acceptHint(report, label) {
+    const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
+    if (report.verdict !== 'fail' || !label || !regressed)
+        return [];
+    return [
+        `💡 Slower on purpose? Add the label ${escapeMarkdown(label)} to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).`,
+    ];
+}
 /**
  * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
  * when known, the workflow that wrote it.
@@ -54121,6 +55245,15 @@ function contextLine(context) {
 function commentMarker(key, verdict, workflow) {
     const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
     return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
+}
+/** Where the Durations came from, in one line: on the local service, which clock measured. */
+function durationSource(report) {
+    const clock = report.environment.clock?.kind;
+    if (clock === 'model')
+        return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
+    if (clock === 'wall')
+        return "durations by the host's wall clock, not Lambda's CPU model";
+    return 'durations from Lambda REPORT lines';
 }
 /**
  * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
@@ -54135,6 +55268,7 @@ function renderMarkdown(report, options = {}) {
     const notices = [
         ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
         ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+        ...acceptHint(report, options.acceptLabel),
     ];
     const context = contextLine(report.context);
     const since = sinceLastRun(options.previous, state);
@@ -54151,7 +55285,7 @@ function renderMarkdown(report, options = {}) {
         '',
         ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
     ];
-    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · durations from Lambda REPORT lines · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
     const render = (depth, notice = '') => [
         ...header,
         '',
@@ -54177,6 +55311,7 @@ function renderMarkdown(report, options = {}) {
 
 ;// CONCATENATED MODULE: ./src/report/terminal.ts
 
+
 function terminal_table(rows) {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     return rows
@@ -54192,6 +55327,8 @@ function renderTerminal(report) {
     out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
     if (!report.environment.cpuScaledByMemory)
         out.push(`note: ${report.environment.statement}`);
+    if (report.environment.clock)
+        out.push(`clock: ${durationSource(report)}`);
     for (const f of report.functions) {
         out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`);
         const rows = [
@@ -54238,18 +55375,56 @@ function renderTerminal(report) {
 
 
 
+
+function files_open(location, where) {
+    if (location.kind === 'directory') {
+        const { path } = location;
+        return { path, holds: (file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, file)) };
+    }
+    return location.kind === 'zip' ? openZip(location.path, where) : undefined;
+}
 /**
- * The candidate's handler file in its code directory, for the runtimes whose handler names one.
- * Only the candidate's: a pull request may well be the one that fixes a broken baseline.
+ * What Lambda checks of an uploaded zip, from its central directory alone: that it is one, and its
+ * sizes zipped and unzipped. A corrupt build fails here, naming the file, instead of as "Could not
+ * unzip uploaded file" after functions were created.
  */
-function handlerProblem(spec, where) {
-    if (spec.candidate.kind !== 'directory' || !spec.runtime || !spec.handler)
+function openZip(path, where) {
+    const size = (0,external_node_fs_.statSync)(path).size;
+    if (size > MAX_ZIP_UPLOAD_BYTES)
+        return {
+            problem: `${where}: ${path} is ${size} bytes; Lambda takes at most ${MAX_ZIP_UPLOAD_BYTES} (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
+        };
+    let names;
+    try {
+        const entries = readCentralDirectory((0,external_node_fs_.readFileSync)(path));
+        const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
+        if (unzipped > MAX_UNZIPPED_BYTES)
+            return {
+                problem: `${where}: ${path} unzips to ${unzipped} bytes; Lambda takes at most ${MAX_UNZIPPED_BYTES} (250 MB)`,
+            };
+        names = new Set(entries.map((entry) => entry.name));
+    }
+    catch (error) {
+        const code = error.code;
+        if (code)
+            return { problem: `${where}: ${path} cannot be read (${code})` };
+        if (!(error instanceof CorruptZip))
+            throw error;
+        return { problem: `${where}: ${path} is not a zip archive Lambda can unzip (${error.message}); build it again` };
+    }
+    return { path, holds: (file) => names.has(file) };
+}
+/**
+ * The candidate's handler file, for the runtimes whose handler names one. Only the candidate's:
+ * a pull request may well be the one that fixes a broken baseline.
+ */
+function handlerProblem(spec, build, where) {
+    if (!spec.runtime || !spec.handler)
         return undefined;
-    const directory = spec.candidate.path;
     if (spec.runtime.startsWith('provided')) {
-        return (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, 'bootstrap'))
+        return build.holds('bootstrap')
             ? undefined
-            : `${where}.candidate: ${directory} has no executable named bootstrap, which ${spec.runtime} starts`;
+            : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
     }
     const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
     const files = spec.runtime.startsWith('nodejs')
@@ -54257,16 +55432,24 @@ function handlerProblem(spec, where) {
         : spec.runtime.startsWith('python')
             ? [`${module.replaceAll('.', '/')}.py`]
             : [];
-    if (!files.length || files.some((file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(directory, file))))
+    if (!files.length || files.some((file) => build.holds(file)))
         return undefined;
-    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${directory} does not hold`;
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+}
+function functionProblems(spec, where) {
+    const baseline = files_open(spec.baseline, `${where}.baseline`);
+    const candidate = files_open(spec.candidate, `${where}.candidate`);
+    const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
+    return [baseline, candidate]
+        .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
+        .concat(handler ?? []);
 }
 /**
  * Checks the files a configuration names, as `validate` and every run do before the first call
- * (so a missing handler file costs no deployment); throws a ConfigError naming each problem.
+ * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
  */
 function checkConfigFiles(config, source) {
-    const problems = config.functions.flatMap((spec, i) => handlerProblem(spec, `functions[${i}]`) ?? []);
+    const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
     if (problems.length)
         throw new ConfigError(source, problems);
 }
@@ -54430,6 +55613,10 @@ async function probeBackend(endpoint, region = 'us-east-1') {
     }
     if (!info)
         return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    return localBackend(info);
+}
+/** The local backend as the service's facts (GET /local/info, or `info()` in-process) describe it. */
+function localBackend(info) {
     // Where functions share the service's user, every report says so.
     const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
     // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
@@ -54438,13 +55625,23 @@ async function probeBackend(endpoint, region = 'us-east-1') {
     const limitations = Array.isArray(info.limitations)
         ? info.limitations.filter((l) => typeof l === 'string')
         : [];
+    const clock = localClock(info);
     return {
         kind: 'local',
-        cpuScaledByMemory: info.cpuThrottling?.enabled === true,
+        // The model clock scales CPU time with memory by itself; the wall clock only under a quota.
+        cpuScaledByMemory: clock?.kind === 'model' || info.cpuThrottling?.enabled === true,
         statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
         ...(hostArchitecture ? { hostArchitecture } : {}),
+        ...(clock ? { clock } : {}),
         limitations,
     };
+}
+/** Which clock the service's Durations come from, when it said so plainly (older services do not). */
+function localClock(info) {
+    const { kind, statement } = info.clock ?? {};
+    if ((kind !== 'model' && kind !== 'wall') || typeof statement !== 'string')
+        return undefined;
+    return { kind, statement };
 }
 /** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
 function checkForBackend(config, backend, source) {
@@ -55841,6 +57038,7 @@ function zipDirectory(root) {
 
 
 
+
 /** Longest the gate waits for a function to become Active or finish an update. */
 const WAIT_SECONDS = 300;
 const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
@@ -56011,10 +57209,7 @@ class PerfFunctionDeployer {
         return {
             ...base.environment,
             ...variant.environment,
-            // Also keeps identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
-            LAMBDA_PERF_GATE_BUILD: build,
-            LAMBDA_PERF_GATE_VARIANT: variant.id,
-            LAMBDA_PERF_GATE_ENVIRONMENT: label,
+            ...gateVariables(build, variant.id, label),
         };
     }
     /** Deletes the function and all its versions; a function already gone is fine. */
@@ -56376,6 +57571,7 @@ class Sampler {
 ;// CONCATENATED MODULE: ./src/report/findings.ts
 
 
+
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 /** The comparison in one line; integration comparisons name their rounds. */
 function describeComparison(c) {
@@ -56428,6 +57624,16 @@ function neverRunsText(f) {
     const what = error(c) === error(b) ? error(c) : `the candidate with ${error(c)}; the baseline with ${error(b)}`;
     return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
+/** Said beside a blown budget when the baseline blew it too: the pull request did not cause it. */
+function baselineAlsoOver(finding, context) {
+    const variant = context.variants.find((v) => v.id === finding.variant);
+    if (finding.traffic !== 'exemplars' || !variant)
+        return '';
+    const [check] = checkBudgets(variant.baseline, { [finding.check.budget]: finding.check.limit });
+    return check && !check.ok && !Number.isNaN(check.value)
+        ? `; the baseline already exceeds it (${budgetValue(check)})`
+        : '';
+}
 /** A finding in one sentence (the first line; a failing command's output follows on the next lines). */
 function findingText(finding, context) {
     switch (finding.about) {
@@ -56437,7 +57643,7 @@ function findingText(finding, context) {
             const { check } = finding;
             const value = Number.isNaN(check.value) ? 'not measured' : budgetValue(check);
             const where = finding.traffic === 'integration' ? `integration traffic at ${finding.variant}` : finding.variant;
-            return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}`;
+            return `${where}: ${check.budget} is ${value}, over the budget of ${check.limit} ${check.unit}${finding.noVariantMeetsIt ? ' (no variant meets it)' : ''}${baselineAlsoOver(finding, context)}`;
         }
         case 'wrong-answers':
             return finding.build === 'candidate'
@@ -57025,6 +58231,7 @@ function lookLine(warm, stopped) {
 }
 
 ;// CONCATENATED MODULE: ./src/gate/plan.ts
+
 /** Every variant of a function: memory sizes x architectures x named variants. */
 function planVariants(spec, defaultMemoryMb) {
     const memories = spec.memory ?? [defaultMemoryMb];
@@ -57032,9 +58239,8 @@ function planVariants(spec, defaultMemoryMb) {
     for (const architecture of spec.architectures) {
         for (const variant of spec.variants) {
             for (const memoryMb of memories) {
-                const suffix = variant.name === 'default' ? '' : `-${variant.name}`;
                 plans.push({
-                    id: `${memoryMb}MB-${architecture}${suffix}`,
+                    id: variantId(memoryMb, architecture, variant.name),
                     memoryMb,
                     architecture,
                     name: variant.name,
@@ -57160,6 +58366,7 @@ async function runGate(options) {
             statement: backend.statement,
             ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
             ...(backend.limitations?.length ? { limitations: backend.limitations } : {}),
+            ...(backend.clock ? { clock: backend.clock } : {}),
         },
         settings: {
             confidence: config.sampling.confidence,
@@ -57360,6 +58567,7 @@ async function runSession(options) {
             config: options.config,
             source: options.source,
             local: options.local,
+            ...(options.localClock ? { localClock: options.localClock } : {}),
             onService: (started) => (service = started),
         }, async ({ config, backend }) => {
             const measured = await runGate({
@@ -57395,7 +58603,11 @@ async function withBackend(options, use) {
         let config = options.config;
         if (options.local) {
             // The service answers for the configuration's region: the gate's clients sign for it.
-            service = await startLocalLambda({ requireAuth: true, ...(config.region ? { region: config.region } : {}) });
+            service = await startLocalLambda({
+                requireAuth: true,
+                ...(config.region ? { region: config.region } : {}),
+                ...(options.localClock ? { clock: options.localClock } : {}),
+            });
             options.onService?.(service);
             config = { ...config, endpoint: service.endpoint };
         }
@@ -57546,6 +58758,7 @@ class ProgressLine {
 
 
 
+
 function parseRunArguments(args) {
     const { values } = (0,external_node_util_.parseArgs)({
         args,
@@ -57554,6 +58767,7 @@ function parseRunArguments(args) {
             json: { type: 'string' },
             markdown: { type: 'string' },
             local: { type: 'boolean' },
+            clock: { type: 'string' },
             endpoint: { type: 'string' },
             region: { type: 'string' },
             'state-file': { type: 'string' },
@@ -57566,6 +58780,7 @@ function parseRunArguments(args) {
     if (values['fail-on'] !== undefined && values['fail-on'].trim() === '') {
         throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
     }
+    const clock = clockOption(values.clock, { local: values.local === true });
     const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
     if (problems.length)
         throw new UsageError(`--fail-on: ${problems.join('; ')}`);
@@ -57578,6 +58793,7 @@ function parseRunArguments(args) {
         ...(values.json ? { json: values.json } : {}),
         ...(values.markdown ? { markdown: values.markdown } : {}),
         local: values.local ?? false,
+        ...(clock ? { clock } : {}),
         ...(values.endpoint ? { endpoint: values.endpoint } : {}),
         ...(values.region ? { region: values.region } : {}),
         ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
@@ -57616,6 +58832,7 @@ async function runCommand(args, out, err, progressStream = { isTTY: process.stde
             config,
             source: args.config,
             local: args.local,
+            ...(args.clock ? { localClock: args.clock } : {}),
             redactor,
             ...(args.stateFile ? { stateFile: args.stateFile } : {}),
             ...(args.quiet ? {} : { progress: (line) => progressLine.update(line) }),
@@ -57686,19 +58903,22 @@ async function runDemo(out, err) {
 
 
 
-const INIT_HELP = `Usage: lambda-perf-gate init [DIRECTORY] [options]
 
-Writes a starter lambda-perf.yml, with comments, for the function whose code (a built
-directory) is DIRECTORY, or for an existing function given by --template. The runtime and
-handler are detected where the directory shows them: a package.json and a .js/.mjs/.cjs
-file exporting handler, a .py file defining lambda_handler or handler, or an executable
-bootstrap (provided.al2023). Check it with: lambda-perf-gate validate
+const INIT_HELP = `Usage: lambda-perf-gate init [DIRECTORY...] [options]
+
+Writes a starter lambda-perf.yml, with comments, for the functions whose code (a built
+directory) each DIRECTORY is, or for an existing function given by --template. A directory
+that shows no function but whose subdirectories do is one function per subdirectory. The
+runtime and handler are detected where a directory shows them: a package.json and a
+.js/.mjs/.cjs file exporting handler, a .py file defining lambda_handler or handler, or an
+executable bootstrap (provided.al2023). Check it with: lambda-perf-gate validate
 
 Options:
   --template NAME         an existing function whose configuration the perf functions copy
   --name NAME             the function's name in reports (default: the directory's name)
   --region NAME           region to write (default AWS_REGION, else us-east-1)
   -c, --config FILE       where to write (default lambda-perf.yml)
+  --append                add the functions to an existing file, keeping its content and comments
   --force                 overwrite an existing file
   -h, --help              this help
 `;
@@ -57712,20 +58932,21 @@ function parseInitArguments(args) {
             region: { type: 'string' },
             config: { type: 'string', short: 'c' },
             force: { type: 'boolean' },
+            append: { type: 'boolean' },
         },
     });
-    if (positionals.length > 1)
-        throw new UsageError(`init takes one directory, got ${positionals.length}: ${positionals.join(' ')}`);
-    const directory = positionals[0];
-    if (directory === undefined && !values.template)
+    if (positionals.length === 0 && !values.template)
         throw new UsageError("init needs the function's code directory (e.g. init ./dist) or --template NAME");
+    if (values.append && values.force)
+        throw new UsageError('give --append or --force, not both');
     return {
-        ...(directory === undefined ? {} : { directory }),
+        directories: positionals,
         ...(values.template ? { template: values.template } : {}),
         ...(values.name ? { name: values.name } : {}),
         ...(values.region ? { region: values.region } : {}),
         config: values.config ?? 'lambda-perf.yml',
         force: values.force ?? false,
+        append: values.append ?? false,
     };
 }
 const NODE_HANDLER = /\bexport\s+(?:const|let|var|async\s+function|function)\s+(handler)\b|\bexports\.(handler)\s*=|\bmodule\.exports\.(handler)\s*=|\bexport\s*\{[^}]*\b(handler)\b[^}]*\}/;
@@ -57778,13 +58999,49 @@ function preference(file) {
     const index = ['index', 'handler', 'app', 'lambda_function', 'main'].indexOf(stem);
     return index === -1 ? 99 : index;
 }
-function init_functionName(args, directory) {
-    const raw = args.name ?? args.template ?? (directory ? (0,external_node_path_.basename)((0,external_node_path_.resolve)(directory)) : 'my-function');
+/** A name the configuration takes: letters, digits, "_" and "-", at most 40. */
+function init_functionName(raw) {
     const name = raw
         .replace(/[^A-Za-z0-9_-]+/g, '-')
         .replace(/^-+|-+$/g, '')
         .slice(0, 40);
     return name || 'my-function';
+}
+/** Subdirectories that are no function's code: dependencies and hidden ones. */
+const NOT_FUNCTIONS = /^(\.|node_modules$|__pycache__$)/;
+/**
+ * The functions a directory holds: itself when it shows a handler, else each subdirectory that
+ * shows one (a build output of several functions), else itself, with the runtime to fill in.
+ */
+function functionsIn(directory) {
+    const detected = detectRuntime(directory);
+    if (detected)
+        return [{ name: init_functionName((0,external_node_path_.basename)((0,external_node_path_.resolve)(directory))), directory, detected }];
+    const inside = (0,external_node_fs_.readdirSync)(directory, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && !NOT_FUNCTIONS.test(entry.name))
+        .map((entry) => entry.name)
+        .sort()
+        .flatMap((name) => {
+        const found = detectRuntime((0,external_node_path_.join)(directory, name));
+        return found ? [{ name: init_functionName(name), directory: (0,external_node_path_.join)(directory, name), detected: found }] : [];
+    });
+    return inside.length ? inside : [{ name: init_functionName((0,external_node_path_.basename)((0,external_node_path_.resolve)(directory))), directory }];
+}
+/** The functions init writes: those the directories hold, or the template's alone. */
+function starterFunctions(args) {
+    for (const directory of args.directories) {
+        if (!(0,external_node_fs_.statSync)(directory, { throwIfNoEntry: false })?.isDirectory())
+            throw new UsageError(`${directory} is not a directory: give the directory that holds the function's built code`);
+    }
+    const found = args.directories.flatMap(functionsIn);
+    if (found.length > 1 && (args.name || args.template))
+        throw new UsageError(`--name and --template describe one function, and the directories hold ${found.length}: ${found.map((fn) => fn.name).join(', ')}`);
+    const functions = found.length ? found : [{ name: init_functionName(args.template ?? 'my-function') }];
+    return functions.map((fn) => ({
+        ...fn,
+        ...(args.name || args.template ? { name: init_functionName(args.name ?? args.template) } : {}),
+        ...(args.template ? { template: args.template } : {}),
+    }));
 }
 /** A path as the configuration writes it: relative to the file's directory, with ./ in front. */
 function relativeTo(configDirectory, path) {
@@ -57795,57 +59052,134 @@ function relativeTo(configDirectory, path) {
 function commented(text, comment) {
     return `${text.padEnd(40)} # ${comment}`;
 }
+/** One entry of `functions`, with comments. */
+function functionLines(fn, configDirectory) {
+    const code = fn.directory ? relativeTo(configDirectory, fn.directory) : './dist';
+    const lines = [`  - name: ${fn.name}`];
+    if (fn.template)
+        lines.push(commented(`    template: ${fn.template}`, 'an existing function: runtime, handler, role, layers, VPC, memory are copied'));
+    if (fn.detected) {
+        lines.push(commented(`    runtime: ${fn.detected.runtime}`, `detected: ${fn.detected.from}`), `    handler: ${fn.detected.handler}`);
+    }
+    else if (!fn.template) {
+        lines.push(commented('    runtime: nodejs22.x', 'not detected: set the runtime and the handler'), '    handler: index.handler');
+    }
+    if (!fn.template)
+        lines.push(commented('    # role: arn:aws:iam::123456789012:role/my-role', 'required on AWS without a template'));
+    lines.push(commented(`    candidate: ${code}`, "the pull request's build: a directory or a .zip"), commented(`    baseline: ${code}`, "the base branch's build; the same code at first measures the noise"), commented('    # memory: [512, 1024, 2048]', "sizes to compare (default: the template's, or 1024 MB)"), commented('    exemplars:', 'the events both builds are invoked with'), '      - name: typical', commented('        event: {}', 'or payload: ./events/typical.json'), commented('        # expect: {statusCode: 200}', 'the response must contain this'), commented('        # expect-error: ValidationError', 'or: the event is meant to fail with this error type'), '    budgets:', commented('      max-regression: 5%', 'a slowdown beyond this, shown with confidence, fails'), '      # warm-p90-ms: 150', '      # cost-per-million-usd: 2.5');
+    return lines;
+}
 /** The starter file's text. */
-function starterConfig(args, detected, region) {
-    const configDirectory = (0,external_node_path_.dirname)((0,external_node_path_.resolve)(args.config));
-    const code = args.directory ? relativeTo(configDirectory, args.directory) : './dist';
-    const lines = [
-        '# yaml-language-server: $schema=https://github.com/lambda-perf-gate/lambda-perf-gate/lambda-perf.schema.json',
+function starterConfig(functions, region, config) {
+    const configDirectory = (0,external_node_path_.dirname)((0,external_node_path_.resolve)(config));
+    return [
+        `# yaml-language-server: $schema=${CONFIG_SCHEMA_URL}`,
         '# lambda-perf-gate configuration. Check it with: npx lambda-perf-gate validate',
         '# Try it on the embedded local Lambda service with: npx lambda-perf-gate run --local',
         commented(`region: ${region}`, 'where the perf functions are created (not needed with --local)'),
         'functions:',
-        `  - name: ${init_functionName(args, args.directory)}`,
-    ];
-    if (args.template)
-        lines.push(commented(`    template: ${args.template}`, 'an existing function: runtime, handler, role, layers, VPC, memory are copied'));
-    if (detected) {
-        lines.push(commented(`    runtime: ${detected.runtime}`, `detected: ${detected.from}`), `    handler: ${detected.handler}`);
+        ...functions.flatMap((fn) => functionLines(fn, configDirectory)),
+        '',
+    ].join('\n');
+}
+/** The entries of `functions` in a starter file, as text, each line starting at column `indent`. */
+function entriesText(functions, config, indent) {
+    const shift = (line) => (indent >= 2 ? ' '.repeat(indent - 2) + line : line.slice(2 - indent));
+    return functions.flatMap((fn) => functionLines(fn, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(config)))).map(shift);
+}
+const indentOf = (line) => line.length - line.trimStart().length;
+const isComment = (line) => line.trimStart().startsWith('#');
+/**
+ * Where a block list whose items start at `indent` ends: before the first line outside it, and
+ * before the blank lines and the comments at its items' indentation or less that lead up to that
+ * line (they belong to what follows, not to the last item).
+ */
+function listEnd(lines, first, indent) {
+    let end = first + 1;
+    const inside = (line) => line.trim() === '' ||
+        isComment(line) ||
+        indentOf(line) > indent ||
+        (indentOf(line) === indent && line.trimStart().startsWith('-'));
+    while (end < lines.length && inside(lines[end]))
+        end++;
+    while (end > first + 1 &&
+        (lines[end - 1].trim() === '' || (isComment(lines[end - 1]) && indentOf(lines[end - 1]) <= indent)))
+        end--;
+    return end;
+}
+/**
+ * The existing file with the functions added at the end of its `functions`, everything else as it
+ * was, comments included: YAML by inserting lines after the list's last item, JSON as JSON.
+ */
+function appended(text, functions, config) {
+    const document = (0,dist/* parseDocument */.Tp)(text);
+    const [error] = document.errors;
+    if (error)
+        throw new UsageError(`${config} cannot be parsed, so nothing was added: ${error.message.split('\n')[0]}`);
+    if (document.contents !== null && !(0,dist/* isMap */.jh)(document.contents))
+        throw new UsageError(`${config} is not a mapping of keys to values, so nothing was added`);
+    const existing = document.get('functions', true);
+    if (existing !== undefined && !((0,dist/* isSeq */.oP)(existing) && ((0,external_node_path_.extname)(config) === '.json' || !existing.flow)))
+        throw new UsageError(`${config}: functions is not a list in block style (- name: ...), so nothing was added`);
+    const taken = new Set((existing?.items ?? []).map((item) => ((0,dist/* isMap */.jh)(item) ? String(item.get('name')) : '')));
+    const clash = functions.find((fn) => taken.has(fn.name));
+    if (clash)
+        throw new UsageError(`${config} already has a function named ${clash.name}; give another with --name`);
+    if ((0,external_node_path_.extname)(config) === '.json') {
+        const json = document.toJS();
+        const added = (0,dist/* parse */.qg)(entriesText(functions, config, 0).join('\n'));
+        return `${JSON.stringify({ ...json, functions: [...(json.functions ?? []), ...added] }, null, 2)}\n`;
     }
-    else if (!args.template) {
-        lines.push(commented('    runtime: nodejs22.x', 'not detected: set the runtime and the handler'), '    handler: index.handler');
+    const lines = text.replace(/\n$/, '').split('\n');
+    if (!existing?.range)
+        return [...lines, 'functions:', ...entriesText(functions, config, 2), ''].join('\n');
+    const first = text.slice(0, existing.range[0]).split('\n').length - 1;
+    const indent = indentOf(lines[first]);
+    const end = listEnd(lines, first, indent);
+    return [...lines.slice(0, end), ...entriesText(functions, config, indent), ...lines.slice(end), ''].join('\n');
+}
+function described(fn) {
+    const { detected } = fn;
+    return detected ? `${fn.name} (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : fn.name;
+}
+function write(args, functions, env) {
+    if (args.append) {
+        let text;
+        try {
+            text = (0,external_node_fs_.readFileSync)(args.config, 'utf8');
+        }
+        catch (error) {
+            throw new UsageError(`cannot add to ${args.config}: ${error.code ?? String(error)}`);
+        }
+        writeOrSay(args.config, appended(text, functions, args.config), 'w');
+        return;
     }
-    if (!args.template)
-        lines.push(commented('    # role: arn:aws:iam::123456789012:role/my-role', 'required on AWS without a template'));
-    lines.push(commented(`    candidate: ${code}`, "the pull request's build: a directory or a .zip"), commented(`    baseline: ${code}`, "the base branch's build; the same code at first measures the noise"), commented('    # memory: [512, 1024, 2048]', "sizes to compare (default: the template's, or 1024 MB)"), commented('    exemplars:', 'the events both builds are invoked with'), '      - name: typical', commented('        event: {}', 'or payload: ./events/typical.json'), commented('        # expect: {statusCode: 200}', 'the response must contain this'), commented('        # expect-error: ValidationError', 'or: the event is meant to fail with this error type'), '    budgets:', commented('      max-regression: 5%', 'a slowdown beyond this, shown with confidence, fails'), '      # warm-p90-ms: 150', '      # cost-per-million-usd: 2.5', '');
-    return lines.join('\n');
+    if ((0,external_node_fs_.existsSync)(args.config) && !args.force)
+        throw new UsageError(`${args.config} already exists; pass --append to add to it, or --force to overwrite it`);
+    const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    writeOrSay(args.config, starterConfig(functions, region, args.config), args.force ? 'w' : 'wx');
+}
+function writeOrSay(file, text, flag) {
+    try {
+        (0,external_node_fs_.writeFileSync)(file, text, { flag });
+    }
+    catch (error) {
+        throw new UsageError(`cannot write ${file}: ${error.code ?? String(error)}`);
+    }
 }
 /** `lambda-perf-gate init`: writes a starter configuration that `validate` accepts. */
 function initCommand(args, out, env = process.env) {
-    if ((0,external_node_fs_.existsSync)(args.config) && !args.force)
-        throw new UsageError(`${args.config} already exists; pass --force to overwrite it`);
-    if (args.directory !== undefined) {
-        const stats = (0,external_node_fs_.statSync)(args.directory, { throwIfNoEntry: false });
-        if (!stats?.isDirectory())
-            throw new UsageError(`${args.directory} is not a directory: give the directory that holds the function's built code`);
-    }
-    const detected = args.directory === undefined ? undefined : detectRuntime(args.directory);
-    const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    const text = starterConfig(args, detected, region);
-    try {
-        (0,external_node_fs_.writeFileSync)(args.config, text, { flag: args.force ? 'w' : 'wx' });
-    }
-    catch (error) {
-        throw new UsageError(`cannot write ${args.config}: ${error.code ?? String(error)}`);
-    }
-    out(`Wrote ${args.config}${detected ? ` (${detected.runtime}, handler ${detected.handler}: ${detected.from})` : ''}.\n`);
-    if (args.directory !== undefined && !detected && !args.template)
+    const functions = starterFunctions(args);
+    write(args, functions, env);
+    out(`${args.append ? 'Added to' : 'Wrote'} ${args.config}: ${functions.map(described).join(', ')}.\n`);
+    if (functions.some((fn) => fn.directory !== undefined && !fn.detected && !fn.template))
         out('The runtime and handler were not detected: set them in the file.\n');
     out("Next: point baseline at the base branch's build, then run: lambda-perf-gate validate\n");
     return 0;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/validate.ts
+
 
 
 
@@ -57868,6 +59202,7 @@ CloudWatch Logs reads of an integration profile. It creates nothing. Exit code 0
 Options:
   -c, --config FILE       configuration, YAML or JSON (default lambda-perf.yml)
   --local                 check against the embedded local Lambda service
+${CLOCK_HELP}
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   -h, --help              this help
@@ -57878,15 +59213,18 @@ function parseValidateArguments(args) {
         options: {
             config: { type: 'string', short: 'c' },
             local: { type: 'boolean' },
+            clock: { type: 'string' },
             endpoint: { type: 'string' },
             region: { type: 'string' },
         },
     });
     if (values.local && values.endpoint)
         throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
+    const clock = clockOption(values.clock, { local: values.local === true });
     return {
         config: values.config ?? 'lambda-perf.yml',
         local: values.local ?? false,
+        ...(clock ? { clock } : {}),
         ...(values.endpoint ? { endpoint: values.endpoint } : {}),
         ...(values.region ? { region: values.region } : {}),
     };
@@ -57968,7 +59306,7 @@ async function validate_validate(args, say) {
     checkConfigFiles(config, args.config);
     try {
         // Said once the backend is known: what it requires (a role on AWS) is part of the configuration too.
-        return await withBackend({ config, source: args.config, local: args.local }, (connected) => {
+        return await withBackend({ config, source: args.config, local: args.local, ...(args.clock ? { localClock: args.clock } : {}) }, (connected) => {
             say(`${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`);
             return checkAccess(connected, args.local, say);
         });
@@ -57994,6 +59332,8 @@ async function checkAccess({ config, backend }, local, say) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
 
 
 
@@ -58034,6 +59374,7 @@ Options:
   --markdown FILE         write the markdown report (the PR comment) there
   --local                 start the embedded local Lambda service and run everything on it
                           (region may then be left out)
+${CLOCK_HELP}
   --endpoint URL          any Lambda-compatible endpoint (overrides the file's)
   --region NAME           overrides the file's region and AWS_REGION
   --state-file FILE       record what the run creates, for cleanup by another process
@@ -58061,10 +59402,13 @@ Options:
   --region NAME           region in ARNs (default us-east-1)
   --idle-timeout-s N      seconds an idle environment stays warm (default 120)
   --max-environments N    environments alive at once (default 64)
-  --no-cpu-throttle       do not scale CPU with memory even where cgroups allow it
-  --throttle-init         throttle INIT by memory too (Lambda boosts on-demand INIT)
+${CLOCK_HELP}
+  --no-cpu-throttle       wall clock: do not scale CPU with memory even where cgroups allow it
+  --throttle-init         wall clock: throttle INIT by memory too (Lambda boosts on-demand INIT)
   --no-freeze             do not freeze environments between invocations
   --no-private-tmp        a TMPDIR per environment instead of a private /tmp
+  --tmp-budget-mb N       MB of memory the tmpfs of all environments may take together
+                          (default the host's memory, at most 16384; at least 640)
   --require-auth          answer only requests signed (SigV4) with a key made at start
                           and printed here
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
@@ -58117,10 +59461,12 @@ async function localLambda(args, out, err) {
             region: { type: 'string' },
             'idle-timeout-s': { type: 'string' },
             'max-environments': { type: 'string' },
+            clock: { type: 'string' },
             'no-cpu-throttle': { type: 'boolean' },
             'throttle-init': { type: 'boolean' },
             'no-freeze': { type: 'boolean' },
             'no-private-tmp': { type: 'boolean' },
+            'tmp-budget-mb': { type: 'string' },
             'require-auth': { type: 'boolean' },
             'environment-spread': { type: 'string' },
             'throttle-rate': { type: 'string' },
@@ -58132,6 +59478,7 @@ async function localLambda(args, out, err) {
             'fault-seed': { type: 'string' },
         },
     });
+    const clock = clockOption(values.clock);
     const port = numberOption(values, 'port', 9001);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--port must be 0 to 65535, got ${port}`);
@@ -58153,6 +59500,9 @@ async function localLambda(args, out, err) {
     const environmentSpread = numberOption(values, 'environment-spread', 0);
     if (!(environmentSpread >= 0 && environmentSpread <= 1))
         throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
+    const tmpBudgetMb = values['tmp-budget-mb'] === undefined ? undefined : numberOption(values, 'tmp-budget-mb', 0);
+    if (tmpBudgetMb !== undefined && !(Number.isInteger(tmpBudgetMb) && tmpBudgetMb >= MIN_TMP_BUDGET_MB))
+        throw new UsageError(`--tmp-budget-mb must be a whole number of at least ${MIN_TMP_BUDGET_MB}, got ${tmpBudgetMb}`);
     const idleTimeoutS = numberOption(values, 'idle-timeout-s', 120);
     if (!(idleTimeoutS > 0))
         throw new UsageError(`--idle-timeout-s must be above 0, got ${idleTimeoutS}`);
@@ -58162,10 +59512,12 @@ async function localLambda(args, out, err) {
         ...(values.region ? { region: values.region } : {}),
         idleTimeoutMs: idleTimeoutS * 1000,
         maxEnvironments,
+        ...(clock ? { clock } : {}),
         cpuThrottle: !values['no-cpu-throttle'],
         throttleInit: values['throttle-init'] === true,
         freeze: !values['no-freeze'],
         privateTmp: !values['no-private-tmp'],
+        ...(tmpBudgetMb === undefined ? {} : { tmpBudgetMb }),
         environmentSpread,
         faults,
         requireAuth: values['require-auth'] === true,
@@ -58173,8 +59525,11 @@ async function localLambda(args, out, err) {
     });
     const info = service.info();
     out(`Local Lambda service listening on ${service.endpoint}\n`);
-    out(`${info.cpuThrottling.statement}\n`);
-    for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement))
+    out(`${info.clock.statement}\n`);
+    // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
+    if (info.clock.kind === 'wall')
+        out(`${info.cpuThrottling.statement}\n`);
+    for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement && line !== info.clock.statement))
         out(`${limitation}\n`);
     if (service.accessKey) {
         out(`Requests must be signed with this key (valid until the service stops):\n`);
@@ -60995,11 +62350,11 @@ __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
 __webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;
@@ -61008,7 +62363,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 __webpack_unused_export__ = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
