@@ -1,4 +1,5 @@
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+import { subsetMismatch } from '../../src/measure/expect.js';
 import { isSecretName, maskedValue, Redactor } from '../../src/report/redact.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 
@@ -94,5 +95,20 @@ describe('redacting secrets from what the gate writes', () => {
     expect(failingReasons(redacted, DEFAULT_FAIL_ON)).toHaveLength(failingReasons(report, DEFAULT_FAIL_ON).length);
     expect(failingReasons(redacted, DEFAULT_FAIL_ON).length).toBeGreaterThan(0);
     expect(redacted.functions[0]!.reasons[0]!.message).not.toContain('regression');
+  });
+
+  test('a text cut inside a secret before redaction keeps no part of it', () => {
+    const secret = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const redactor = Redactor.fromEnvironment({ STRIPE_API_KEY: secret });
+    // A wrong answer is shown cut at 77 characters where it is judged, before any redaction.
+    const mismatch = subsetMismatch({ note: `${'x'.repeat(50)}${secret}` }, { note: 'fine' })!;
+    expect(mismatch).toMatch(/\.\.\., expected "fine"$/);
+    expect(mismatch).toContain(secret.slice(0, 12));
+    const redacted = redactor.text(mismatch);
+    for (let k = 3; k < secret.length; k++) expect(redacted).not.toContain(secret.slice(0, k));
+    expect(redacted).toMatch(/x{10}\*\*\*\.\.\., expected "fine"$/);
+    // A tail cut at the front alike; ordinary text beside a cut mark is left as it was.
+    expect(redactor.text(`...${secret.slice(-9)} done`)).toBe('...*** done');
+    expect(redactor.text('a plain message that was cut...')).toBe('a plain message that was cut...');
   });
 });
