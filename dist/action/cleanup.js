@@ -62571,6 +62571,10 @@ function isSecretName(name) {
     return SECRET_WORD.test(name) || name.split(/[^A-Za-z0-9]+/).some((part) => SECRET_PART.test(part));
 }
 const ADD_MASK = /::add-mask::(.*)$/;
+/** How the gate marks a text it cut short. */
+const CUT_MARKS = ['...', '…'];
+/** A part of a secret shorter than this, next to a cut, is left: it gives nothing away. */
+const MIN_CUT_PART = 3;
 /**
  * Fields whose values are the gate's own vocabulary (verdicts, kinds of finding, outcomes, builds,
  * units) and decide the exit code or find things again. They hold no secret, and redacting them
@@ -62637,7 +62641,37 @@ class Redactor {
             .sort((a, b) => b.length - a.length)
             .map(escapeRegExp)
             .join('|'), 'g');
-        return text.replace(this.pattern, REDACTED);
+        return this.redactCutEdges(text.replace(this.pattern, REDACTED));
+    }
+    /**
+     * A text cut short for a report ("abc..." or "...xyz", often inside a longer message) may have
+     * been cut inside a secret, and the part left no longer matches it: the start of a secret just
+     * before a cut mark, or the end of one just after it, is redacted too. So a cut made before
+     * redaction (an error message or a mismatched answer shortened where it was read) leaks no part
+     * of a secret.
+     */
+    redactCutEdges(text) {
+        let result = text;
+        for (const mark of CUT_MARKS) {
+            for (let at = result.lastIndexOf(mark); at >= 0; at = at === 0 ? -1 : result.lastIndexOf(mark, at - 1)) {
+                const before = result.slice(0, at);
+                const after = result.slice(at + mark.length);
+                const head = this.longestPart(after, (secret, k) => after.startsWith(secret.slice(secret.length - k)));
+                const tail = this.longestPart(before, (secret, k) => before.endsWith(secret.slice(0, k)));
+                result = `${before.slice(0, before.length - tail)}${tail ? REDACTED : ''}${mark}${head ? REDACTED : ''}${after.slice(head)}`;
+                at = before.length - tail + (tail ? REDACTED.length : 0);
+            }
+        }
+        return result;
+    }
+    /** The length of the longest proper part (at least MIN_CUT_PART) of any secret that `matches`. */
+    longestPart(body, matches) {
+        let longest = 0;
+        for (const secret of this.secrets)
+            for (let k = Math.min(secret.length - 1, body.length); k >= MIN_CUT_PART && k > longest; k--)
+                if (matches(secret, k))
+                    longest = k;
+        return longest;
     }
     /**
      * A copy of any JSON-like value (a report) with every string value redacted, except the deciding
