@@ -79,7 +79,7 @@ try {
   const perStep = (double - base) / STEPS;
   for (const { ratio } of ROWS) {
     const steps = ratio === 1 ? STEPS : Math.round(STEPS + ((ratio - 1) * base) / perStep);
-    const alone = ratio === 1 ? base : await durationAlone(client, steps, `calibrate-${ratio}`);
+    const alone = ratio === 1 ? base : await durationAlone(client, steps, `calibrate-${Math.round(ratio * 100)}`);
     candidates.set(ratio, { steps, aloneRatio: alone / base });
   }
 } finally {
