@@ -141,7 +141,7 @@ function runAction(
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stdout += d.toString()));
   const done = new Promise<ActionRun>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, outputs: fileCommands(ws.files.output) })),
+    child.on('close', (code) => resolve({ code, stdout, outputs: fileCommands(ws.files.output) })),
   );
   return { child, done };
 }
