@@ -65,6 +65,28 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     expect(cold.report.initDurationMs!).toBeLessThan(500);
   });
 
+  test("the model clock counts a handler's own waits, in Node.js and Python, beside its CPU", async () => {
+    const node = await deploy(
+      t.client,
+      {
+        'index.js': `${BURN}\nexports.handler = async () => { burn(5); await new Promise((r) => setTimeout(r, 120)); return null; };`,
+      },
+      { MemorySize: 1769 },
+    );
+    const python = await deploy(
+      t.client,
+      { 'app.py': 'import time\n\ndef main(event, context):\n    time.sleep(0.12)\n    return None\n' },
+      { MemorySize: 1769, Runtime: 'python3.12', Handler: 'app.main' },
+    );
+    for (const name of [node, python]) {
+      await invoke(t.client, name);
+      const warm = await invoke(t.client, name);
+      // The 120 ms wait is the thread's own (it slept): Duration holds it, plus a little CPU.
+      expect(warm.report.durationMs).toBeGreaterThanOrEqual(118);
+      expect(warm.report.durationMs).toBeLessThan(400);
+    }
+  });
+
   test('work a handler leaves behind after its response is billed: Duration runs until the runtime asks for the next event', async () => {
     const name = await deploy(
       t.client,
