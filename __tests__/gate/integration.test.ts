@@ -11,7 +11,7 @@ const TRAFFIC = resolve('__tests__/fixtures/integration-traffic.mjs');
 
 // `hashes` SHA-256 digests of 64 KB each, and `slowHashes` instead on the path /report. Native
 // hashing, not a JavaScript loop: a tight loop's speed on a shared VM swings up to twofold for
-// seconds at a time with what the host runs beside it (see DESIGN.md, "Measuring on a shared host"),
+// seconds at a time with what the host runs beside it (FACTS.md, "Measuring on a shared host"),
 // and an integration round has one environment per build.
 const handler = (hashes: number, slowHashes = hashes): string => `const { createHash } = require('node:crypto');
 const block = Buffer.alloc(64 * 1024, 7);
