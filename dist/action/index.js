@@ -90234,7 +90234,7 @@ const net = require('node:net');
 const { Writable } = require('node:stream');
 const { finished } = require('node:stream/promises');
 const { format } = require('node:util');
-const { existsSync, readFileSync } = require('node:fs');
+const { existsSync, openSync, readSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -90256,16 +90256,37 @@ let currentRequestId;
 // The service's model clock needs to know how long this thread waited for its own reasons
 // (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
 // the stretches between Runtime API calls (waits for the service are its own, not the
-// function's). Sent with each request for the next event (header in runtime-api.ts).
+// function's). Sent with each request for the next event (header in runtime-api.ts). A stretch
+// in which the thread never went to sleep (no voluntary context switch) waited for nothing: what
+// its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
+// which the kernel counts as neither, and which Lambda would not bill.
 let waitedNs = 0n;
 let stretch;
+const procBuffer = Buffer.alloc(2048);
+const procFiles = {};
+function readProc(name) {
+  // Kept open and read from the start each time: a fresh open costs ten times as much, and this
+  // CPU counts against the environment's quota. Reopened when the function closed it.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      if (procFiles[name] === undefined) procFiles[name] = openSync('/proc/thread-self/' + name, 'r');
+      return procBuffer.toString('latin1', 0, readSync(procFiles[name], procBuffer, 0, procBuffer.length, 0));
+    } catch {
+      procFiles[name] = undefined;
+    }
+  }
+  return undefined;
+}
 function threadTimes() {
   // getrusage brings the kernel's count of this thread's CPU time up to now; schedstat alone
   // lags by up to a scheduler tick while the thread runs.
   process.cpuUsage();
+  const schedstat = readProc('schedstat');
+  const sleeps = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readProc('status') || '');
+  if (!schedstat || !sleeps) return undefined;
+  const [cpu, delay] = schedstat.split(' ');
   try {
-    const [cpu, delay] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
-    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay)];
+    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay), Number(sleeps[1])];
   } catch {
     return undefined;
   }
@@ -90277,7 +90298,7 @@ function ownTimeEnds() {
   const begun = stretch;
   stretch = undefined;
   const now = begun && threadTimes();
-  if (!now) return;
+  if (!now || now[3] === begun[3]) return;
   const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
   if (waited > 0n) waitedNs += waited;
 }
@@ -90620,6 +90641,7 @@ const PYTHON_BOOTSTRAP = String.raw `import http.client
 import importlib
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -90649,9 +90671,27 @@ connection = http.client.HTTPConnection(host, int(port))
 # The service's model clock needs to know how long this thread waited for its own reasons
 # (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
 # the stretches between Runtime API calls (waits for the service are its own, not the
-# function's). Sent with each request for the next event (header in runtime-api.ts).
+# function's). Sent with each request for the next event (header in runtime-api.ts). A stretch
+# in which the thread never went to sleep (no voluntary context switch) waited for nothing: what
+# its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
+# which the kernel counts as neither, and which Lambda would not bill.
 waited_ns = 0
 stretch = None
+schedstat_fd = None
+
+
+def read_schedstat():
+    # Kept open and read from the start each time: a fresh open costs ten times as much, and
+    # this CPU counts against the environment's quota. Reopened when the function closed it.
+    global schedstat_fd
+    for _ in range(2):
+        try:
+            if schedstat_fd is None:
+                schedstat_fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+            return os.pread(schedstat_fd, 256, 0)
+        except OSError:
+            schedstat_fd = None
+    return None
 
 
 def thread_times():
@@ -90659,10 +90699,10 @@ def thread_times():
     # alone lags by up to a scheduler tick while the thread runs.
     time.thread_time_ns()
     try:
-        with open("/proc/thread-self/schedstat", "rb") as stats:
-            cpu, delay = stats.read().split()[:2]
-        return time.monotonic_ns(), int(cpu), int(delay)
-    except (OSError, ValueError):
+        cpu, delay = read_schedstat().split()[:2]
+        sleeps = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+        return time.monotonic_ns(), int(cpu), int(delay), sleeps
+    except (AttributeError, OSError, ValueError):
         return None
 
 
@@ -90675,7 +90715,7 @@ def own_time_ends():
     global stretch, waited_ns
     begun, stretch = stretch, None
     now = begun and thread_times()
-    if now:
+    if now and now[3] != begun[3]:
         waited_ns += max(0, now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]))
 
 
