@@ -8,11 +8,12 @@ import { createLambdaClient } from '../../src/lambda/client.js';
 import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
+import { hashingHandler } from '../helpers/hashing.js';
 
 // CPU-bound work as a fixed number of arithmetic steps (a nanosecond or two each), with no
 // allocation and no system calls, so every invocation does exactly the same work.
-const spin = (micros: number, answer = 'event.n * 2'): string =>
-  `exports.handler = async (event) => { let h = 1; for (let i = 0; i < ${micros * 1000}; i++) h = Math.imul(h ^ i, 16777619); return { statusCode: 200, answer: ${answer}, h }; };`;
+// `blocks` digests of 64 KB per call (hashing.ts says why not a loop).
+const spin = (blocks: number, answer = 'event.n * 2'): string => hashingHandler(blocks, `answer: ${answer}`);
 
 const gate = useGateFixture({ throttleRate: 0, errorRate: 0 });
 
@@ -66,7 +67,7 @@ describe('the gate against the local Lambda service', () => {
   // times the CPU the kernel accounted, so a loaded host does not widen the spread within an
   // environment (with the wall clock, beside two CPU hogs, pairs differed by up to 57%).
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
-    const config = project(spin(4000), spin(4000));
+    const config = project(spin(40), spin(40));
     const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(fn.reasons).toEqual([]);
@@ -83,10 +84,10 @@ describe('the gate against the local Lambda service', () => {
     expect(await functionsLeft()).toEqual([]);
   });
 
-  // 10% more loop steps, a realistic change: about +9% Duration (the loop is most of it).
+  // 10% more hashing, a realistic change: a little under +10% Duration (the hashing is most of it).
   test('a candidate doing 10% more CPU work fails with a regression, at every memory size', async () => {
     const report = await runGate({
-      config: project(spin(4000), spin(4400), { memory: [1024, 1769] }),
+      config: project(spin(40), spin(44), { memory: [1024, 1769] }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -115,7 +116,7 @@ describe('the gate against the local Lambda service', () => {
 
   test('an exemplar that returns the wrong answer fails the gate with that reason', async () => {
     const report = await runGate({
-      config: project(spin(1000), spin(1000, 'event.n * 3')),
+      config: project(spin(10), spin(10, 'event.n * 3')),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -132,7 +133,7 @@ describe('the gate against the local Lambda service', () => {
 
   test('a candidate that fails every call stops after one environment pair: the error is the finding, with no cost change and no timings to the cap', async () => {
     const failing = 'exports.handler = async () => { throw new TypeError("cannot read order"); };';
-    const report = await runGate({ config: project(spin(1000), failing), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({ config: project(spin(10), failing), backend: gate.backend, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     expect(fn.reasons[0]!.message).toMatch(
@@ -160,7 +161,7 @@ describe('the gate against the local Lambda service', () => {
       /Runtime\.ImportModuleError: Error: Cannot find module 'main'$/,
     ],
   ])('%s fails the gate, naming the error and its message', async (_name, handler, said) => {
-    const config = project(spin(1000), spin(1000));
+    const config = project(spin(10), spin(10));
     const report = await runGate({
       config: { ...config, functions: [{ ...config.functions[0]!, handler }] },
       backend: gate.backend,
@@ -187,7 +188,7 @@ describe('the gate against the local Lambda service', () => {
   test('environments killed at random hit both builds alike: reported as platform noise, never as a finding against the candidate', async () => {
     gate.service.setFaults({ killRate: 0.05, seed: 11 });
     const report = await runGate({
-      config: project(spin(2000), spin(2000), { budgets: { 'max-regression': '10%' } }),
+      config: project(spin(20), spin(20), { budgets: { 'max-regression': '10%' } }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -200,7 +201,7 @@ describe('the gate against the local Lambda service', () => {
 
   test('a budget the candidate cannot meet fails the gate, and the recommendation says so', async () => {
     const report = await runGate({
-      config: project(spin(3000), spin(3000), { budgets: { 'warm-p90-ms': 1 } }),
+      config: project(spin(30), spin(30), { budgets: { 'warm-p90-ms': 1 } }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -222,7 +223,7 @@ describe('the gate against the local Lambda service', () => {
     });
     // 10% more work, as in the regression test above.
     const report = await runGate({
-      config: project(spin(4000), spin(4400)),
+      config: project(spin(40), spin(44)),
       backend: gate.backend,
       retry: FAST_RETRY,
       client,
@@ -236,7 +237,7 @@ describe('the gate against the local Lambda service', () => {
   }, 180_000);
 
   test('an infrastructure failure after the function exists still deletes it, and says what failed', async () => {
-    const config = project(spin(1000), spin(1000));
+    const config = project(spin(10), spin(10));
     const broken = {
       ...config,
       functions: [

@@ -6,20 +6,13 @@ import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
+import { hashingHandler } from '../helpers/hashing.js';
 
 const TRAFFIC = resolve('__tests__/fixtures/integration-traffic.mjs');
 
-// `hashes` SHA-256 digests of 64 KB each, and `slowHashes` instead on the path /report. Native
-// hashing, not a JavaScript loop: a tight loop's speed on a shared VM swings up to twofold for
-// seconds at a time with what the host runs beside it (FACTS.md, "Measuring on a shared host"),
-// and an integration round has one environment per build.
-const handler = (hashes: number, slowHashes = hashes): string => `const { createHash } = require('node:crypto');
-const block = Buffer.alloc(64 * 1024, 7);
-exports.handler = async (event) => {
-  const count = event.path === '/report' ? ${slowHashes} : ${hashes};
-  let h = 0; for (let i = 0; i < count; i++) h ^= createHash('sha256').update(block).digest()[0];
-  return { statusCode: 200, build: process.env.LAMBDA_PERF_GATE_BUILD, h };
-};`;
+// `hashes` digests of 64 KB, and `slowHashes` instead on the path /report.
+const handler = (hashes: number, slowHashes = hashes): string =>
+  hashingHandler(`event.path === '/report' ? ${slowHashes} : ${hashes}`, 'build: process.env.LAMBDA_PERF_GATE_BUILD');
 
 const gate = useGateFixture({ logDelayMs: 0 });
 
