@@ -668,16 +668,23 @@ export class ExecutionEnvironment {
   private kill(): void {
     const child = this.child;
     this.dead = true;
-    this.shutDown();
+    let killed = false;
+    // The signal goes before the Runtime API and the lifeline close: a runtime that saw them
+    // close first could exit on its own (status 128 for the rejected call, 1 for the lifeline)
+    // while this process waits for a CPU on a busy host, and the invocation would not read as killed.
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid, 'SIGKILL');
-        // A frozen process takes its SIGKILL once thawed.
-        this.freeze?.thaw();
-        return; // the exit handler finishes the invocation and frees the rest
+        killed = true;
       } catch {
         // The group is already gone.
       }
+    }
+    this.shutDown();
+    if (killed) {
+      // A frozen process takes its SIGKILL once thawed.
+      this.freeze?.thaw();
+      return; // the exit handler finishes the invocation and frees the rest
     }
     this.release();
     this.markExited();
