@@ -1,4 +1,10 @@
-import { lambdaVcpus, modelDurationMs, quotaTimeNs, type Activity } from '../../src/local-lambda/model-clock.js';
+import {
+  lambdaVcpus,
+  modelDurationMs,
+  quotaTimeNs,
+  timelineNs,
+  type Activity,
+} from '../../src/local-lambda/model-clock.js';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
 import {
   activityBetween,
@@ -51,6 +57,41 @@ describe("Lambda's CPU model", () => {
     );
   });
 
+  test('a wait between bursts lets the next burst start in a fresh period, as the quota refills on Lambda', () => {
+    // One burst and no wait is the quota model itself.
+    for (const [work, share, parallelism] of [
+      [3, 1024 / 1769, 1],
+      [20, 1024 / 1769, 1],
+      [5, 256 / 1769, 1],
+      [40, 2, 2],
+      [30, 1, 1.5],
+    ] as const)
+      expect(timelineNs([work * MS], [], share, parallelism) / MS).toBeCloseTo(
+        quotaTimeNs(work * MS, share, parallelism) / MS,
+        6,
+      );
+    // The mixed handler at 512 MB, 10 ms of CPU, a 50 ms wait, 10 ms of CPU, worked by hand: the
+    // first burst spends period 0's 5.79 ms and ends at 24.21 ms in period 1; the wait ends at
+    // 74.21 ms with period 3's quota untouched, which runs out at 80 ms; 4.21 ms in period 4.
+    const share = 512 / 1769;
+    const q = share * 20;
+    expect(timelineNs([10 * MS, 10 * MS], [50 * MS], share, 1) / MS).toBeCloseTo(80 + (10 - q), 6);
+    // What the service does with it: the client said it slept once.
+    const mixed = { main: { cpuNs: 20 * MS, delayNs: 0 }, mainWaitedNs: 50 * MS };
+    expect(duration({ ...mixed, mainSleeps: 1 }, 512)).toBeCloseTo(80 + (10 - q), 6);
+    // Not said (an OS-only runtime): the wait comes after all the work, one period more here.
+    expect(duration(mixed, 512)).toBeCloseTo(quotaTimeNs(20 * MS, share, 1) / MS + 50, 6);
+    // A 100 ms timer at 128 MB whose runtime spends 2 ms of CPU around it: over the 1.45 ms
+    // quota as one burst, within it as two: 102 ms, not a period more.
+    const timer = { main: { cpuNs: 2 * MS, delayNs: 0 }, mainWaitedNs: 100 * MS, mainSleeps: 1 };
+    expect(duration(timer, 128)).toBeCloseTo(102, 6);
+    expect(duration({ ...timer, mainSleeps: 0 }, 128)).toBeCloseTo(20 + 2 - (128 / 1769) * 20 + 100, 6);
+    // A runtime may claim any count: it is bounded, and the result stays the work and the waits.
+    const claimed = duration({ ...timer, mainSleeps: 1e15 }, 128);
+    expect(claimed).toBeGreaterThan(101.99);
+    expect(claimed).toBeLessThan(125);
+  });
+
   test('a worker the main thread awaits counts as work, not as a wait, and runs on a second vCPU only beside other work', () => {
     // The main thread waits 20 ms while a worker computes for 20 ms: 20 ms of work at 1,769 MB.
     const worker = { cpuNs: 20 * MS, delayNs: 0 };
@@ -89,9 +130,15 @@ describe("the kernel's per-thread accounting", () => {
       main: { cpuNs: 3 * MS, delayNs: 3 * MS },
       others: { cpuNs: 2 * MS, delayNs: 0.5 * MS },
       mainWaitedNs: 7 * MS,
+      mainSleeps: 0,
     });
-    // Without the runtime's own figure: the wall time less the main thread's CPU and delay.
-    expect(activityBetween(start, end, 10, { wallNs: 50 * MS }).mainWaitedNs).toBe(44 * MS);
+    expect(activityBetween(start, end, 10, { reportedNs: 7 * MS, sleeps: 3, wallNs: 50 * MS }).mainSleeps).toBe(3);
+    // Without the runtime's own figure: the wall time less the main thread's CPU and delay, and
+    // sleeps unknown.
+    expect(activityBetween(start, end, 10, { wallNs: 50 * MS })).toMatchObject({
+      mainWaitedNs: 44 * MS,
+      mainSleeps: 0,
+    });
   });
 
   test('reads this process in nanoseconds where the host can account', () => {

@@ -13,7 +13,7 @@ import { modelDurationMs, type Activity } from './model-clock.js';
 import { processTreeMemory } from './process-memory.js';
 import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
-import { RuntimeApi, type RuntimeEvent } from './runtime-api.js';
+import { RuntimeApi, type OwnWaits, type RuntimeEvent } from './runtime-api.js';
 import type { RuntimeCallerCheck } from './runtime-callers.js';
 import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
@@ -243,7 +243,7 @@ export class ExecutionEnvironment {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
     const { api, address } = await RuntimeApi.start(services.callers, {
-      nextRequested: (at, waitedNs) => this.onNextRequested(at, waitedNs),
+      nextRequested: (at, waited) => this.onNextRequested(at, waited),
       delivering: () => this.onDelivering(),
       delivered: (event, handedAt) => this.onDelivered(event, handedAt),
       idle: () => this.freeze?.freeze(),
@@ -388,7 +388,7 @@ export class ExecutionEnvironment {
    * INIT, or the invocation in flight, ends when the runtime asks for the next event. The model
    * clock reads the environment's threads once they all sleep; no event is handed over before.
    */
-  private onNextRequested(at: number, waitedNs: number | undefined): Promise<void> | void {
+  private onNextRequested(at: number, waited: OwnWaits | undefined): Promise<void> | void {
     const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
     if (initEnds) clearTimeout(this.initTimer);
     const running = this.running;
@@ -405,7 +405,7 @@ export class ExecutionEnvironment {
     return this.settledThreads(pid).then((threads) => {
       const wallNs = (at - (initEnds ? this.spawnedAt : (running?.deliveredAt ?? at))) * 1e6;
       const activity = activityBetween(initEnds ? new Map() : (running?.threadsAtStart ?? new Map()), threads, pid, {
-        ...(waitedNs === undefined ? {} : { reportedNs: Math.min(waitedNs, wallNs) }),
+        ...(waited === undefined ? {} : { reportedNs: Math.min(waited.ns, wallNs), sleeps: waited.sleeps }),
         wallNs,
       });
       if (initEnds) this.initDurationMs = this.modelled(activity, true);

@@ -27,6 +27,11 @@ export interface Activity {
    * less its CPU and run-queue time.
    */
   readonly mainWaitedNs: number;
+  /**
+   * How many times the main thread went to sleep in those waits (0 when unknown). Its CPU work
+   * then ran in `mainSleeps + 1` bursts with the waits between them.
+   */
+  readonly mainSleeps?: number;
 }
 
 export interface CpuModel {
@@ -38,6 +43,7 @@ export interface CpuModel {
 }
 
 const PERIOD_NS = PERIOD_US * 1000;
+const MAX_BURSTS = 5000;
 
 /** The vCPUs a Lambda environment sees: 2 up to 3,008 MB, one more per 1,769 MB after, at most 6. */
 export function lambdaVcpus(memoryMb: number): number {
@@ -58,18 +64,55 @@ export function quotaTimeNs(workNs: number, share: number, parallelism: number):
 }
 
 /**
+ * How long bursts of CPU work with waits between them take under Lambda's quota: `share` vCPUs'
+ * worth of CPU time in each 20 ms period, counted from the start of the invocation, a period's
+ * unused quota lost at its end, and at most `parallelism` threads on a CPU at once. A wait lets
+ * the clock run on, so the burst after it may start in a new period with a full quota. One burst
+ * and no wait is `quotaTimeNs`.
+ */
+export function timelineNs(
+  burstsNs: readonly number[],
+  waitsNs: readonly number[],
+  share: number,
+  parallelism: number,
+): number {
+  const quota = share * PERIOD_NS;
+  let at = 0;
+  let period = 0;
+  let left = quota;
+  burstsNs.forEach((burst, index) => {
+    let work = burst;
+    while (work > 0) {
+      const current = Math.floor(at / PERIOD_NS);
+      if (current !== period) [period, left] = [current, quota];
+      const periodEnd = (period + 1) * PERIOD_NS;
+      const ran = Math.min(work, left, (periodEnd - at) * parallelism);
+      at += ran / parallelism;
+      work -= ran;
+      left -= ran;
+      // Out of quota: nothing runs until the next period. Float error must not stall the loop.
+      if (work > 0 && left <= 1e-6) at = periodEnd;
+      else if (work > 0 && at >= periodEnd - 1e-6) at = periodEnd;
+    }
+    at += waitsNs[index] ?? 0;
+  });
+  return at;
+}
+
+/**
  * The modelled duration in milliseconds: the environment's CPU work through Lambda's CPU model,
- * plus the time it waited for its own reasons.
+ * with the time it waited for its own reasons.
  *
  * Threads other than the main one are counted as busy while the main thread waited (a worker
  * or a child process it awaits) unless their busy time exceeds its waits: only that excess must
  * have run beside the main thread's own work, and it is the parallelism that more than one vCPU
- * (above 1,769 MB) can serve. Waits are added after the CPU work, so a wait does not refill the
- * quota as it may on Lambda: a handler that waits between bursts of CPU below 1,769 MB is charged
- * as if its CPU came in one burst (at most one period more per wait).
+ * (above 1,769 MB) can serve. The order of work and waits is not known, only how often the main
+ * thread went to sleep: the work is taken as that many bursts plus one, of equal size, with the
+ * waits, equal too, between them. Where the runtime did not say (OS-only runtimes), the waits
+ * come after all the work, which below 1,769 MB may charge at most one period more per wait.
  */
 export function modelDurationMs(activity: Activity, model: CpuModel): number {
-  const { main, others, mainWaitedNs } = activity;
+  const { main, others, mainWaitedNs, mainSleeps = 0 } = activity;
   const othersBusy = others.cpuNs + others.delayNs;
   const waitedNs = Math.max(0, mainWaitedNs - othersBusy);
   const besideMainNs =
@@ -79,5 +122,17 @@ export function modelDurationMs(activity: Activity, model: CpuModel): number {
   const parallelism =
     workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
   const share = model.boosted ? vcpus : model.memoryMb / MB_PER_VCPU;
-  return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+  // Past a few thousand the bursts are as good as continuous; the count comes from the function's
+  // own process, so it is bounded here.
+  const waits = Math.min(MAX_BURSTS, Math.floor(mainSleeps));
+  if (waitedNs <= 0 || waits < 1) return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+  const bursts = Array.from({ length: waits + 1 }, () => workNs / (waits + 1));
+  return (
+    timelineNs(
+      bursts,
+      Array.from({ length: waits }, () => waitedNs / waits),
+      share,
+      parallelism,
+    ) / 1e6
+  );
 }

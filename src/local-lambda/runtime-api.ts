@@ -20,11 +20,11 @@ export interface RuntimeEvent {
 export interface RuntimeApiListener {
   /**
    * The runtime asked for the next event at `at` (performance.now): it is done with INIT or with
-   * the previous invocation, work left behind after its response included. `waitedNs` is what
+   * the previous invocation, work left behind after its response included. `waited` is what
    * the runtime client says its main thread waited for its own reasons since it last asked (see
    * WAITED_HEADER). No event is handed over until the promise this returns settles.
    */
-  nextRequested(at: number, waitedNs: number | undefined): Promise<void> | void;
+  nextRequested(at: number, waited: OwnWaits | undefined): Promise<void> | void;
   /** An event is about to be written to the runtime, which is waiting for it. */
   delivering(event: RuntimeEvent): void;
   /** An event was handed to the runtime; `handedAt` is the moment just before it was written. */
@@ -51,11 +51,27 @@ const LOOPBACK = '127.0.0.1';
  * get the service's view.
  */
 export const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
+/**
+ * Beside it, how many times the main thread went to sleep in those waits: the waits split its CPU
+ * work into bursts, and each burst after a wait may start in a new CPU period (model-clock.ts).
+ */
+export const SLEEPS_HEADER = 'lambda-runtime-local-sleeps';
+
+/** What a runtime client says its main thread waited for its own reasons. */
+export interface OwnWaits {
+  readonly ns: number;
+  /** Times it went to sleep; 0 when the client did not say. */
+  readonly sleeps: number;
+}
 
 /** The runtime's own waits, when it said them plainly; anything else is ignored. */
-function waitedOf(request: IncomingMessage): number | undefined {
-  const value = header(request, WAITED_HEADER);
-  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+function waitedOf(request: IncomingMessage): OwnWaits | undefined {
+  const plain = (name: string): number | undefined => {
+    const value = header(request, name);
+    return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  };
+  const ns = plain(WAITED_HEADER);
+  return ns === undefined ? undefined : { ns, sleeps: plain(SLEEPS_HEADER) ?? 0 };
 }
 
 /**

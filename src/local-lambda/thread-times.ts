@@ -87,13 +87,14 @@ const plus = (a: ThreadTimes, b: ThreadTimes): ThreadTimes => ({
  * What the threads did between two snapshots, split into the main thread (`mainTid`) and the
  * rest; a thread born in between counts from zero, and one that ended in between is lost.
  * `mainWaitedNs` is the main thread's own waiting, when the runtime reported it; otherwise it is
- * taken from the service's wall clock `wallNs`, which also holds the service's own delays.
+ * taken from the service's wall clock `wallNs`, which also holds the service's own delays, and
+ * then its sleeps are unknown (0: the waits are taken to come after the CPU work).
  */
 export function activityBetween(
   start: ThreadSnapshot,
   end: ThreadSnapshot,
   mainTid: number,
-  waited: { reportedNs?: number; wallNs: number },
+  waited: { reportedNs?: number; sleeps?: number; wallNs: number },
 ): Activity {
   let main = ZERO;
   let others = ZERO;
@@ -103,7 +104,7 @@ export function activityBetween(
     else others = plus(others, spent);
   }
   const mainWaitedNs = waited.reportedNs ?? Math.max(0, waited.wallNs - main.cpuNs - main.delayNs);
-  return { main, others, mainWaitedNs };
+  return { main, others, mainWaitedNs, mainSleeps: waited.reportedNs === undefined ? 0 : (waited.sleeps ?? 0) };
 }
 
 export const CLOCKS = ['model', 'wall'] as const;

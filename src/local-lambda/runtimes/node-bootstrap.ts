@@ -36,6 +36,7 @@ let currentRequestId;
 // its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
 // which the kernel counts as neither, and which Lambda would not bill.
 let waitedNs = 0n;
+let sleeps = 0;
 let stretch;
 const procBuffer = Buffer.alloc(2048);
 const procFiles = {};
@@ -57,11 +58,11 @@ function threadTimes() {
   // lags by up to a scheduler tick while the thread runs.
   process.cpuUsage();
   const schedstat = readProc('schedstat');
-  const sleeps = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readProc('status') || '');
-  if (!schedstat || !sleeps) return undefined;
+  const switches = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readProc('status') || '');
+  if (!schedstat || !switches) return undefined;
   const [cpu, delay] = schedstat.split(' ');
   try {
-    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay), Number(sleeps[1])];
+    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay), Number(switches[1])];
   } catch {
     return undefined;
   }
@@ -75,7 +76,9 @@ function ownTimeEnds() {
   const now = begun && threadTimes();
   if (!now || now[3] === begun[3]) return;
   const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
-  if (waited > 0n) waitedNs += waited;
+  if (waited <= 0n) return;
+  waitedNs += waited;
+  sleeps += now[3] - begun[3];
 }
 ownTimeBegins();
 
@@ -134,8 +137,9 @@ const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 function call(method, path, body, headers) {
   ownTimeEnds();
   if (path === '/invocation/next') {
-    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs) };
+    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs), 'lambda-runtime-local-sleeps': String(sleeps) };
     waitedNs = 0n;
+    sleeps = 0;
   }
   return new Promise((resolve, reject) => {
     if (!socket) connect();

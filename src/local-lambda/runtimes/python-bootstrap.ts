@@ -42,6 +42,7 @@ connection = http.client.HTTPConnection(host, int(port))
 # its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
 # which the kernel counts as neither, and which Lambda would not bill.
 waited_ns = 0
+sleeps = 0
 stretch = None
 schedstat_fd = None
 
@@ -66,8 +67,8 @@ def thread_times():
     time.thread_time_ns()
     try:
         cpu, delay = read_schedstat().split()[:2]
-        sleeps = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
-        return time.monotonic_ns(), int(cpu), int(delay), sleeps
+        switches = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+        return time.monotonic_ns(), int(cpu), int(delay), switches
     except (AttributeError, OSError, ValueError):
         return None
 
@@ -78,23 +79,29 @@ def own_time_begins():
 
 
 def own_time_ends():
-    global stretch, waited_ns
+    global stretch, waited_ns, sleeps
     begun, stretch = stretch, None
     now = begun and thread_times()
-    if now and now[3] != begun[3]:
-        waited_ns += max(0, now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]))
+    if not now or now[3] == begun[3]:
+        return
+    waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2])
+    if waited > 0:
+        waited_ns += waited
+        sleeps += now[3] - begun[3]
 
 
 own_time_begins()
 
 
 def call(method, path, body=None, headers=None):
-    global waited_ns
+    global waited_ns, sleeps
     own_time_ends()
     headers = dict(headers or {})
     if path == "/invocation/next":
         headers["Lambda-Runtime-Local-Waited-Ns"] = str(waited_ns)
+        headers["Lambda-Runtime-Local-Sleeps"] = str(sleeps)
         waited_ns = 0
+        sleeps = 0
     connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
     response = connection.getresponse()
     body = response.read()
