@@ -58520,7 +58520,8 @@ const plus = (a, b) => ({
  * What the threads did between two snapshots, split into the main thread (`mainTid`) and the
  * rest; a thread born in between counts from zero, and one that ended in between is lost.
  * `mainWaitedNs` is the main thread's own waiting, when the runtime reported it; otherwise it is
- * taken from the service's wall clock `wallNs`, which also holds the service's own delays.
+ * taken from the service's wall clock `wallNs`, which also holds the service's own delays, and
+ * then its sleeps are unknown (0: the waits are taken to come after the CPU work).
  */
 function activityBetween(start, end, mainTid, waited) {
     let main = ZERO;
@@ -58533,7 +58534,7 @@ function activityBetween(start, end, mainTid, waited) {
             others = plus(others, spent);
     }
     const mainWaitedNs = waited.reportedNs ?? Math.max(0, waited.wallNs - main.cpuNs - main.delayNs);
-    return { main, others, mainWaitedNs };
+    return { main, others, mainWaitedNs, mainSleeps: waited.reportedNs === undefined ? 0 : (waited.sleeps ?? 0) };
 }
 const thread_times_CLOCKS = (/* unused pure expression or super */ null && (['model', 'wall']));
 /** The clock asked for, or the wall clock with the reason where this host cannot run the model. */

@@ -35395,6 +35395,7 @@ let currentRequestId;
 // its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
 // which the kernel counts as neither, and which Lambda would not bill.
 let waitedNs = 0n;
+let sleeps = 0;
 let stretch;
 const procBuffer = Buffer.alloc(2048);
 const procFiles = {};
@@ -35416,11 +35417,11 @@ function threadTimes() {
   // lags by up to a scheduler tick while the thread runs.
   process.cpuUsage();
   const schedstat = readProc('schedstat');
-  const sleeps = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readProc('status') || '');
-  if (!schedstat || !sleeps) return undefined;
+  const switches = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readProc('status') || '');
+  if (!schedstat || !switches) return undefined;
   const [cpu, delay] = schedstat.split(' ');
   try {
-    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay), Number(sleeps[1])];
+    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay), Number(switches[1])];
   } catch {
     return undefined;
   }
@@ -35434,7 +35435,9 @@ function ownTimeEnds() {
   const now = begun && threadTimes();
   if (!now || now[3] === begun[3]) return;
   const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
-  if (waited > 0n) waitedNs += waited;
+  if (waited <= 0n) return;
+  waitedNs += waited;
+  sleeps += now[3] - begun[3];
 }
 ownTimeBegins();
 
@@ -35493,8 +35496,9 @@ const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
 function call(method, path, body, headers) {
   ownTimeEnds();
   if (path === '/invocation/next') {
-    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs) };
+    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs), 'lambda-runtime-local-sleeps': String(sleeps) };
     waitedNs = 0n;
+    sleeps = 0;
   }
   return new Promise((resolve, reject) => {
     if (!socket) connect();
@@ -35810,6 +35814,7 @@ connection = http.client.HTTPConnection(host, int(port))
 # its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
 # which the kernel counts as neither, and which Lambda would not bill.
 waited_ns = 0
+sleeps = 0
 stretch = None
 schedstat_fd = None
 
@@ -35834,8 +35839,8 @@ def thread_times():
     time.thread_time_ns()
     try:
         cpu, delay = read_schedstat().split()[:2]
-        sleeps = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
-        return time.monotonic_ns(), int(cpu), int(delay), sleeps
+        switches = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+        return time.monotonic_ns(), int(cpu), int(delay), switches
     except (AttributeError, OSError, ValueError):
         return None
 
@@ -35846,23 +35851,29 @@ def own_time_begins():
 
 
 def own_time_ends():
-    global stretch, waited_ns
+    global stretch, waited_ns, sleeps
     begun, stretch = stretch, None
     now = begun and thread_times()
-    if now and now[3] != begun[3]:
-        waited_ns += max(0, now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]))
+    if not now or now[3] == begun[3]:
+        return
+    waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2])
+    if waited > 0:
+        waited_ns += waited
+        sleeps += now[3] - begun[3]
 
 
 own_time_begins()
 
 
 def call(method, path, body=None, headers=None):
-    global waited_ns
+    global waited_ns, sleeps
     own_time_ends()
     headers = dict(headers or {})
     if path == "/invocation/next":
         headers["Lambda-Runtime-Local-Waited-Ns"] = str(waited_ns)
+        headers["Lambda-Runtime-Local-Sleeps"] = str(sleeps)
         waited_ns = 0
+        sleeps = 0
     connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
     response = connection.getresponse()
     body = response.read()
@@ -36820,10 +36831,19 @@ const LOOPBACK = '127.0.0.1';
  * get the service's view.
  */
 const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
+/**
+ * Beside it, how many times the main thread went to sleep in those waits: the waits split its CPU
+ * work into bursts, and each burst after a wait may start in a new CPU period (model-clock.ts).
+ */
+const SLEEPS_HEADER = 'lambda-runtime-local-sleeps';
 /** The runtime's own waits, when it said them plainly; anything else is ignored. */
 function waitedOf(request) {
-    const value = header(request, WAITED_HEADER);
-    return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+    const plain = (name) => {
+        const value = header(request, name);
+        return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+    };
+    const ns = plain(WAITED_HEADER);
+    return ns === undefined ? undefined : { ns, sleeps: plain(SLEEPS_HEADER) ?? 0 };
 }
 /**
  * One execution environment's Runtime API on its own loopback port: the runtime long-polls
@@ -38721,6 +38741,7 @@ function logStreamName(version, environmentId, now) {
 ;// CONCATENATED MODULE: ./src/local-lambda/model-clock.ts
 
 const PERIOD_NS = PERIOD_US * 1000;
+const MAX_BURSTS = 5000;
 /** The vCPUs a Lambda environment sees: 2 up to 3,008 MB, one more per 1,769 MB after, at most 6. */
 function lambdaVcpus(memoryMb) {
     return Math.max(2, Math.min(6, Math.ceil(memoryMb / MB_PER_VCPU)));
@@ -38740,18 +38761,52 @@ function quotaTimeNs(workNs, share, parallelism) {
     return fullPeriods * PERIOD_NS + (workNs - fullPeriods * perPeriod) / parallelism;
 }
 /**
+ * How long bursts of CPU work with waits between them take under Lambda's quota: `share` vCPUs'
+ * worth of CPU time in each 20 ms period, counted from the start of the invocation, a period's
+ * unused quota lost at its end, and at most `parallelism` threads on a CPU at once. A wait lets
+ * the clock run on, so the burst after it may start in a new period with a full quota. One burst
+ * and no wait is `quotaTimeNs`.
+ */
+function timelineNs(burstsNs, waitsNs, share, parallelism) {
+    const quota = share * PERIOD_NS;
+    let at = 0;
+    let period = 0;
+    let left = quota;
+    burstsNs.forEach((burst, index) => {
+        let work = burst;
+        while (work > 0) {
+            const current = Math.floor(at / PERIOD_NS);
+            if (current !== period)
+                [period, left] = [current, quota];
+            const periodEnd = (period + 1) * PERIOD_NS;
+            const ran = Math.min(work, left, (periodEnd - at) * parallelism);
+            at += ran / parallelism;
+            work -= ran;
+            left -= ran;
+            // Out of quota: nothing runs until the next period. Float error must not stall the loop.
+            if (work > 0 && left <= 1e-6)
+                at = periodEnd;
+            else if (work > 0 && at >= periodEnd - 1e-6)
+                at = periodEnd;
+        }
+        at += waitsNs[index] ?? 0;
+    });
+    return at;
+}
+/**
  * The modelled duration in milliseconds: the environment's CPU work through Lambda's CPU model,
- * plus the time it waited for its own reasons.
+ * with the time it waited for its own reasons.
  *
  * Threads other than the main one are counted as busy while the main thread waited (a worker
  * or a child process it awaits) unless their busy time exceeds its waits: only that excess must
  * have run beside the main thread's own work, and it is the parallelism that more than one vCPU
- * (above 1,769 MB) can serve. Waits are added after the CPU work, so a wait does not refill the
- * quota as it may on Lambda: a handler that waits between bursts of CPU below 1,769 MB is charged
- * as if its CPU came in one burst (at most one period more per wait).
+ * (above 1,769 MB) can serve. The order of work and waits is not known, only how often the main
+ * thread went to sleep: the work is taken as that many bursts plus one, of equal size, with the
+ * waits, equal too, between them. Where the runtime did not say (OS-only runtimes), the waits
+ * come after all the work, which below 1,769 MB may charge at most one period more per wait.
  */
 function modelDurationMs(activity, model) {
-    const { main, others, mainWaitedNs } = activity;
+    const { main, others, mainWaitedNs, mainSleeps = 0 } = activity;
     const othersBusy = others.cpuNs + others.delayNs;
     const waitedNs = Math.max(0, mainWaitedNs - othersBusy);
     const besideMainNs = othersBusy > 0 ? Math.min(main.cpuNs, Math.max(0, othersBusy - mainWaitedNs) * (others.cpuNs / othersBusy)) : 0;
@@ -38759,7 +38814,13 @@ function modelDurationMs(activity, model) {
     const vcpus = lambdaVcpus(model.memoryMb);
     const parallelism = workNs > 0 ? Math.min(vcpus, (main.cpuNs + others.cpuNs) / (main.cpuNs + others.cpuNs - besideMainNs)) : 1;
     const share = model.boosted ? vcpus : model.memoryMb / MB_PER_VCPU;
-    return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+    // Past a few thousand the bursts are as good as continuous; the count comes from the function's
+    // own process, so it is bounded here.
+    const waits = Math.min(MAX_BURSTS, Math.floor(mainSleeps));
+    if (waitedNs <= 0 || waits < 1)
+        return (quotaTimeNs(workNs, share, parallelism) + waitedNs) / 1e6;
+    const bursts = Array.from({ length: waits + 1 }, () => workNs / (waits + 1));
+    return (timelineNs(bursts, Array.from({ length: waits }, () => waitedNs / waits), share, parallelism) / 1e6);
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
@@ -39091,7 +39152,8 @@ const plus = (a, b) => ({
  * What the threads did between two snapshots, split into the main thread (`mainTid`) and the
  * rest; a thread born in between counts from zero, and one that ended in between is lost.
  * `mainWaitedNs` is the main thread's own waiting, when the runtime reported it; otherwise it is
- * taken from the service's wall clock `wallNs`, which also holds the service's own delays.
+ * taken from the service's wall clock `wallNs`, which also holds the service's own delays, and
+ * then its sleeps are unknown (0: the waits are taken to come after the CPU work).
  */
 function activityBetween(start, end, mainTid, waited) {
     let main = ZERO;
@@ -39104,7 +39166,7 @@ function activityBetween(start, end, mainTid, waited) {
             others = plus(others, spent);
     }
     const mainWaitedNs = waited.reportedNs ?? Math.max(0, waited.wallNs - main.cpuNs - main.delayNs);
-    return { main, others, mainWaitedNs };
+    return { main, others, mainWaitedNs, mainSleeps: waited.reportedNs === undefined ? 0 : (waited.sleeps ?? 0) };
 }
 const CLOCKS = ['model', 'wall'];
 /** The clock asked for, or the wall clock with the reason where this host cannot run the model. */
@@ -39278,7 +39340,7 @@ class ExecutionEnvironment {
         const { spec, services } = this;
         this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
         const { api, address } = await RuntimeApi.start(services.callers, {
-            nextRequested: (at, waitedNs) => this.onNextRequested(at, waitedNs),
+            nextRequested: (at, waited) => this.onNextRequested(at, waited),
             delivering: () => this.onDelivering(),
             delivered: (event, handedAt) => this.onDelivered(event, handedAt),
             idle: () => this.freeze?.freeze(),
@@ -39415,7 +39477,7 @@ class ExecutionEnvironment {
      * INIT, or the invocation in flight, ends when the runtime asks for the next event. The model
      * clock reads the environment's threads once they all sleep; no event is handed over before.
      */
-    onNextRequested(at, waitedNs) {
+    onNextRequested(at, waited) {
         const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
         if (initEnds)
             clearTimeout(this.initTimer);
@@ -39436,7 +39498,7 @@ class ExecutionEnvironment {
         return this.settledThreads(pid).then((threads) => {
             const wallNs = (at - (initEnds ? this.spawnedAt : (running?.deliveredAt ?? at))) * 1e6;
             const activity = activityBetween(initEnds ? new Map() : (running?.threadsAtStart ?? new Map()), threads, pid, {
-                ...(waitedNs === undefined ? {} : { reportedNs: Math.min(waitedNs, wallNs) }),
+                ...(waited === undefined ? {} : { reportedNs: Math.min(waited.ns, wallNs), sleeps: waited.sleeps }),
                 wallNs,
             });
             if (initEnds)
@@ -39682,17 +39744,24 @@ class ExecutionEnvironment {
     kill() {
         const child = this.child;
         this.dead = true;
-        this.shutDown();
+        let killed = false;
+        // The signal goes before the Runtime API and the lifeline close: a runtime that saw them
+        // close first could exit on its own (status 128 for the rejected call, 1 for the lifeline)
+        // while this process waits for a CPU on a busy host, and the invocation would not read as killed.
         if (child?.pid && child.exitCode === null && child.signalCode === null) {
             try {
                 process.kill(-child.pid, 'SIGKILL');
-                // A frozen process takes its SIGKILL once thawed.
-                this.freeze?.thaw();
-                return; // the exit handler finishes the invocation and frees the rest
+                killed = true;
             }
             catch {
                 // The group is already gone.
             }
+        }
+        this.shutDown();
+        if (killed) {
+            // A frozen process takes its SIGKILL once thawed.
+            this.freeze?.thaw();
+            return; // the exit handler finishes the invocation and frees the rest
         }
         this.release();
         this.markExited();
