@@ -424,3 +424,42 @@ export function recommendedImprovedElsewhereSlower(outcome: 'regression' | 'inco
     ],
   };
 }
+
+/**
+ * The sample report whose function also ran its integration tests at 256 MB, where they showed
+ * the regression too (concurrent runs, two rounds).
+ */
+export function withIntegrationRegression(): GateReport {
+  const base = sampleReport();
+  const fn = base.functions[0]!;
+  const v256 = fn.variants[0]!;
+  // Integration traffic is compared call by call in rounds, not by environment pairs.
+  const warm = { ...v256.comparisons[0]! };
+  delete warm.environmentPairs;
+  delete warm.spread;
+  const integration = {
+    command: 'npm run test:integration',
+    variant: v256.id,
+    mode: 'concurrent' as const,
+    runs: [],
+    baseline: v256.baseline,
+    candidate: v256.candidate,
+    comparisons: [
+      {
+        ...warm,
+        nBaseline: 69,
+        nCandidate: 69,
+        rounds: [
+          { pairs: 34, ratio: 1.3, pValue: 0.00001, outcome: 'regression' as const },
+          { pairs: 35, ratio: 1.35, pValue: 0.00001, outcome: 'regression' as const },
+        ],
+      },
+    ],
+    budgets: [],
+  };
+  const [finding] = reasonsOf(
+    [{ kind: 'regression', about: 'comparison', traffic: 'integration', variant: v256.id, metric: 'warm' }],
+    { variants: fn.variants, tolerance: fn.tolerance, integration },
+  );
+  return { ...base, functions: [{ ...fn, reasons: [...fn.reasons, finding!], integration }] };
+}

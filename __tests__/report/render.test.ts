@@ -1,6 +1,11 @@
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { recommendedImprovedElsewhereSlower, sampleReport, scenarioReport } from '../helpers/report-fixture.js';
+import {
+  recommendedImprovedElsewhereSlower,
+  sampleReport,
+  scenarioReport,
+  withIntegrationRegression,
+} from '../helpers/report-fixture.js';
 
 describe('the markdown report (the PR comment)', () => {
   const markdown = renderMarkdown(sampleReport(), { charts: true, key: 'lambda-perf.yml' });
@@ -148,5 +153,51 @@ describe('the spreads ("environments differ by", "pairs within one by") are expl
     expect(text).toContain('environments differ by 9.0% (sd)');
     expect(text).toContain(plain);
     expect(renderTerminal(scenarioReport('pass'))).not.toContain(plain);
+  });
+});
+
+describe('the comment carries no noise', () => {
+  const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;
+
+  test('no chart for two memory sizes: two points say no more than the table', () => {
+    const report = sampleReport();
+    const two = {
+      ...report,
+      functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(0, 2) }],
+    };
+    expect(renderMarkdown(two)).not.toContain('mermaid');
+    expect(renderMarkdown(report)).toContain('mermaid');
+  });
+
+  test('a spread that rounds to 0.0% is not quoted', () => {
+    const report = sampleReport();
+    const fn = report.functions[0]!;
+    const still = {
+      ...report,
+      functions: [
+        {
+          ...fn,
+          variants: fn.variants.map((v) => ({
+            ...v,
+            comparisons: v.comparisons.map((c) =>
+              c.spread ? { ...c, spread: { betweenEnvironments: 0.0001, withinEnvironment: 0.02 } } : c,
+            ),
+          })),
+        },
+      ],
+    };
+    const markdown = renderMarkdown(still);
+    expect(markdown).not.toMatch(/environments differ by \d/);
+    expect(markdown).toContain('| 8 environment pairs; pairs within one by 2.0% |');
+  });
+
+  test('the integration traffic is said once above the fold, in its short line; the long finding is in the details', () => {
+    const markdown = renderMarkdown(withIntegrationRegression());
+    const top = aboveTheFold(markdown);
+    expect(top.match(/integration traffic/gi)).toHaveLength(1);
+    expect(top).toContain('- ❌ Integration traffic at 256 MB: warm +23% [+15, +32], regression\n');
+    expect(markdown.split('<summary>Statistics')[1]).toContain(
+      '- ❌ integration traffic at 256MB-x86_64: warm duration +23.4% (99% CI +15.4% to +32.4%, p&lt;0.0001, n=69/69; by round +30.0% (34 pairs, regression), +35.0% (35 pairs, regression)) exceeds the 5% tolerance',
+    );
   });
 });

@@ -81,6 +81,20 @@ function shownInTable(f: FunctionResult, reason: Reason): boolean {
   );
 }
 
+/**
+ * A finding about the integration traffic's warm comparison: the integration line above the fold
+ * says it in short, so the finding itself is left to the details (said twice, once long and once
+ * short, it read as two findings).
+ */
+function shownInIntegrationLine(f: FunctionResult, reason: Reason): boolean {
+  return (
+    f.integration !== undefined &&
+    reason.about === 'comparison' &&
+    reason.traffic === 'integration' &&
+    reason.metric === 'warm'
+  );
+}
+
 function regressionsLine(f: FunctionResult): string {
   const at = (metric: string): string[] =>
     f.variants
@@ -171,7 +185,7 @@ function integrationLine(f: FunctionResult): string {
 
 function details(f: FunctionResult): string {
   const lines: string[] = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
-  const cut = f.reasons.filter((r) => cutShort(r.message));
+  const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
   if (cut.length) {
     lines.push('Findings in full:', '');
     for (const reason of cut) lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
@@ -233,7 +247,7 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
   const findings = [
     ...(regressions ? [`- ${regressions}`] : []),
     ...f.reasons
-      .filter((r) => !regressions || !inTable.includes(r))
+      .filter((r) => (!regressions || !inTable.includes(r)) && !shownInIntegrationLine(f, r))
       .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
   ];
   const integration = integrationLine(f);
