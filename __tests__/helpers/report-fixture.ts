@@ -89,6 +89,20 @@ function variant(
       { budget: 'warm-p90-ms', limit: 120, value: baseP50 * ratio * 1.3, unit: 'ms', ok: baseP50 * ratio * 1.3 <= 120 },
     ],
     costChangePercent: (ratio - 1) * 100,
+    // Three small orders to one large one; the large order carries most of a change.
+    exemplars: [
+      { exemplar: 'small-order', weight: 0.9, change: 0.6, pairs: 30 },
+      { exemplar: 'large-order', weight: 1.3, change: 2.2, pairs: 10 },
+    ].map(({ exemplar, weight, change, pairs }) => {
+      const exemplarRatio = 1 + (ratio - 1) * change;
+      return {
+        exemplar,
+        pairs,
+        baselineP50: baseP50 * weight,
+        candidateP50: baseP50 * weight * exemplarRatio,
+        ratio: exemplarRatio,
+      };
+    }),
   };
 }
 
@@ -149,7 +163,10 @@ export function sampleReport(functions = 1): GateReport {
       invocations: { total: 258, baseline: 129, candidate: 129, retries: 2, costUsd: 0.0003 },
       cpuScaledByMemory: false,
       tolerance: 0.05,
-      exemplars: [{ name: 'small-order', weight: 3 }],
+      exemplars: [
+        { name: 'small-order', weight: 3 },
+        { name: 'large-order', weight: 1 },
+      ],
     })),
   };
 }
@@ -344,6 +361,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
         budgets: [],
         costChangePercent: null,
         stopped: 'the candidate failed every invocation',
+        exemplars: v.exemplars!.map((e) => ({ ...e, pairs: 0, candidateP50: Number.NaN, ratio: Number.NaN })),
       });
       return {
         ...base,

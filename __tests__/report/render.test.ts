@@ -201,3 +201,46 @@ describe('the comment carries no noise', () => {
     );
   });
 });
+
+describe('which exemplar got slower', () => {
+  test("folded under the compact table: each exemplar's change per variant, the summary naming the one that changed most where the headline quotes", () => {
+    const markdown = renderMarkdown(sampleReport());
+    expect(markdown).toContain('<details><summary>By exemplar: large-order changed most at 256 MB (+51%)</summary>');
+    expect(markdown).toContain('| Variant | Exemplar | Warm p50 ms | Change | Pairs |');
+    expect(markdown).toContain('| 256 MB | small-order | 110 → 125 | +14% | 30 |');
+    expect(markdown).toContain('| 256 MB | large-order | 159 → 240 | +51% | 10 |');
+    expect(markdown.indexOf('By exemplar')).toBeGreaterThan(markdown.indexOf('| Variant | p50 ms |'));
+  });
+
+  test('in the terminal, a line per variant', () => {
+    expect(renderTerminal(sampleReport())).toContain(
+      '  by exemplar at 256MB-x86_64: small-order +14% (110 -> 125 ms), large-order +51% (159 -> 240 ms)',
+    );
+  });
+
+  test('the summary names the largest change either way: an exemplar 20% faster beats one 5% slower', () => {
+    const report = sampleReport();
+    const fn = report.functions[0]!;
+    const faster = fn.variants.map((v) => ({
+      ...v,
+      exemplars: [
+        { ...v.exemplars![0]!, ratio: 1.05 },
+        { ...v.exemplars![1]!, ratio: 0.8 },
+      ],
+    }));
+    expect(renderMarkdown({ ...report, functions: [{ ...fn, variants: faster }] })).toContain(
+      '<summary>By exemplar: large-order changed most at 256 MB (-20%)</summary>',
+    );
+  });
+
+  test('not for a function with one exemplar, where it would repeat the variant', () => {
+    const report = sampleReport();
+    const fn = report.functions[0]!;
+    const one = {
+      ...report,
+      functions: [{ ...fn, variants: fn.variants.map((v) => ({ ...v, exemplars: v.exemplars!.slice(0, 1) })) }],
+    };
+    expect(renderMarkdown(one)).not.toContain('By exemplar');
+    expect(renderTerminal(one)).not.toContain('by exemplar');
+  });
+});

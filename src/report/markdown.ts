@@ -13,6 +13,7 @@ import {
   TOO_FEW,
   unbounded,
   quotesSpreads,
+  shortChange,
   SPREADS_EXPLAINED,
   unitsText,
 } from './format.js';
@@ -138,6 +139,42 @@ function variantRow(f: FunctionResult, v: VariantResult): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/**
+ * Each exemplar's warm change at each variant, folded under the compact table, for a function
+ * with two or more exemplars: which event got slower. The summary names the exemplar that changed
+ * most at the variant the headline quotes.
+ */
+function exemplarDetails(f: FunctionResult): string {
+  const shown = f.variants.filter((v) => (v.exemplars?.length ?? 0) >= 2 && v.exemplars?.some((e) => e.pairs > 0));
+  if (!shown.length) return '';
+  const quoted = headline(f).variant;
+  const most = [...(quoted?.exemplars ?? [])]
+    .filter((e) => Number.isFinite(e.ratio) && e.ratio > 0)
+    .sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio)))[0];
+  const summary =
+    quoted && most
+      ? `By exemplar: ${escapeMarkdown(most.exemplar)} changed most at ${variantLabel(quoted, f)} (${shortChange(most.ratio)})`
+      : 'By exemplar';
+  const lines = [
+    `<details><summary>${summary}</summary>`,
+    '',
+    '| Variant | Exemplar | Warm p50 ms | Change | Pairs |',
+    '|---|---|---|---|---|',
+  ];
+  for (const v of shown)
+    for (const e of v.exemplars ?? [])
+      lines.push(
+        `| ${variantLabel(v, f)} | ${escapeMarkdown(e.exemplar)} | ${ms(e.baselineP50)} → ${ms(e.candidateP50)} | ${shortChange(e.ratio)} | ${e.pairs} |`,
+      );
+  lines.push(
+    '',
+    "<sub>The median of each exemplar's back-to-back pairs: which event changed, not a verdict (that rests on environment pairs).</sub>",
+    '',
+    '</details>',
+  );
+  return lines.join('\n');
+}
+
 function intervalText(c: MetricComparison): string {
   return Number.isNaN(c.ratio) || unbounded(c)
     ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
@@ -258,6 +295,8 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
     lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
     for (const v of f.variants) lines.push(variantRow(f, v));
   }
+  const byExemplar = depth === 'full' || depth === 'no-charts' ? exemplarDetails(f) : '';
+  if (byExemplar) lines.push('', byExemplar);
   const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
   if (drawn)
     lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');

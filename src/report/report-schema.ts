@@ -47,6 +47,9 @@ const variant = z.looseObject({
   costChangePercent: num.nullable(),
   stopped: z.string().optional(),
   measuredOn: architecture.optional(),
+  exemplars: z
+    .array(z.looseObject({ exemplar: z.string(), pairs: num, baselineP50: num, candidateP50: num, ratio: num }))
+    .optional(),
 });
 
 const integrationRun = z.looseObject({

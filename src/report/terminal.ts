@@ -3,6 +3,7 @@ import {
   percentChange,
   quotesSpreads,
   roundsText,
+  shortChange,
   signedPercent,
   SPREADS_EXPLAINED,
   TOO_FEW,
@@ -56,6 +57,13 @@ export function renderTerminal(report: GateReport): string {
       ]);
     }
     out.push(table(rows));
+    for (const v of f.variants) {
+      if ((v.exemplars?.length ?? 0) < 2) continue;
+      const changes = (v.exemplars ?? []).map(
+        (e) => `${e.exemplar} ${shortChange(e.ratio)} (${ms(e.baselineP50)} -> ${ms(e.candidateP50)} ms)`,
+      );
+      out.push(`  by exemplar at ${v.id}: ${changes.join(', ')}`);
+    }
     if (f.integration) {
       const i = f.integration;
       const warm = i.comparisons.find((c) => c.metric === 'warm');
