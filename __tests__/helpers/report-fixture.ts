@@ -131,6 +131,7 @@ export function sampleReport(functions = 1): GateReport {
       seed: 7,
       strategy: 'cheapest-within-budget',
       invocationsPerMonth: 5e6,
+      trafficSource: 'config',
       coldStartRate: 0.01,
     },
     functions: Array.from({ length: functions }, (_, i) => ({

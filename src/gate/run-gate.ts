@@ -147,6 +147,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       seed,
       strategy: config.strategy,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
+      trafficSource: config.traffic.source,
       coldStartRate: config.traffic.coldStartRate,
     },
     functions,

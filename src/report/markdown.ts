@@ -17,7 +17,7 @@ import {
   SPREADS_EXPLAINED,
   unitsText,
 } from './format.js';
-import { headline, headlineText, variantLabel } from './headline.js';
+import { headline, headlineText, trafficText, variantLabel, type TrafficAssumption } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { VariantResult, Verdict } from '../analysis/result.js';
 import type { FunctionResult, GateReport, Reason, ReportContext } from './model.js';
@@ -220,7 +220,7 @@ function integrationLine(f: FunctionResult): string {
   return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
 }
 
-function details(f: FunctionResult): string {
+function details(f: FunctionResult, traffic: TrafficAssumption): string {
   const lines: string[] = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
   const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
   if (cut.length) {
@@ -243,7 +243,7 @@ function details(f: FunctionResult): string {
     lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
   lines.push(
     '',
-    '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |',
+    `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`,
   );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const v of f.variants) {
@@ -276,7 +276,13 @@ function details(f: FunctionResult): string {
 /** How much of a function's section to render: everything, or less to fit the size limit. */
 type Depth = 'full' | 'no-charts' | 'no-details' | 'findings';
 
-function functionSection(f: FunctionResult, several: boolean, charts: boolean, depth: Depth): string {
+function functionSection(
+  f: FunctionResult,
+  several: boolean,
+  charts: boolean,
+  depth: Depth,
+  traffic: TrafficAssumption,
+): string {
   const lines: string[] = [];
   if (several) lines.push(`#### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
   const inTable = f.reasons.filter((r) => shownInTable(f, r));
@@ -300,12 +306,12 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
   const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
   if (drawn)
     lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
-  if (depth === 'full' || depth === 'no-charts') lines.push('', details(f));
+  if (depth === 'full' || depth === 'no-charts') lines.push('', details(f, traffic));
   return lines.join('\n').trimEnd();
 }
 
-function headlineLine(f: FunctionResult): string {
-  return `${ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
+function headlineLine(f: FunctionResult, traffic: TrafficAssumption): string {
+  return `${ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f), traffic)}`;
 }
 
 /** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
@@ -408,14 +414,18 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
       : []),
     ...notices.flatMap((n) => ['', `> ${n}`]),
     '',
-    ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
+    ...report.functions.map((f) =>
+      several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings),
+    ),
   ];
   const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
   const render = (depth: Depth, notice = ''): string =>
     [
       ...header,
       '',
-      report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
+      report.functions
+        .map((f) => functionSection(f, several, options.charts ?? true, depth, report.settings))
+        .join('\n\n'),
       ...(notice ? ['', notice] : []),
       '',
       footer,

@@ -1,6 +1,6 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
 import type { Architecture } from '../model/architecture.js';
-import type { Strategy } from '../config/types.js';
+import type { Strategy, TrafficSource } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
 export const SCHEMA_VERSION = 4;
@@ -75,6 +75,8 @@ export interface GateReport {
     readonly seed: number;
     readonly strategy: Strategy;
     readonly invocationsPerMonth: number;
+    /** Whether invocationsPerMonth came from the configuration's `traffic` or is the default; absent in older reports. */
+    readonly trafficSource?: TrafficSource;
     readonly coldStartRate: number;
   };
   readonly functions: readonly FunctionResult[];

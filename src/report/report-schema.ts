@@ -119,6 +119,7 @@ export const reportSchema = z.looseObject({
     seed: num,
     strategy: z.string(),
     invocationsPerMonth: num,
+    trafficSource: z.enum(['config', 'default']).optional(),
     coldStartRate: num,
   }),
   functions: z.array(functionResult),
