@@ -269,3 +269,24 @@ describe('the traffic behind every monthly figure', () => {
     );
   });
 });
+
+describe("production's current memory beside the recommendation", () => {
+  const withProduction = (production?: { function: string; memoryMb?: number }) => {
+    const report = sampleReport();
+    return { ...report, functions: [{ ...report.functions[0]!, ...(production ? { production } : {}) }] };
+  };
+
+  test('the memory the template runs with now, in the headline and the terminal', () => {
+    const report = withProduction({ function: 'prod-orders', memoryMb: 256 });
+    expect(renderMarkdown(report)).toContain('; recommend 512 MB (current: 256 MB; \\$3.83 a month, ');
+    expect(renderTerminal(report)).toContain('recommended memory 512 MB (current: 256 MB; cheapest within');
+  });
+
+  test('"current: unknown" when the template did not say; nothing when the configuration names no production function', () => {
+    expect(renderMarkdown(withProduction({ function: 'prod-orders' }))).toContain(
+      '; recommend 512 MB (current: unknown; \\$3.83 a month, ',
+    );
+    expect(renderMarkdown(withProduction())).not.toContain('current:');
+    expect(renderTerminal(withProduction())).not.toContain('current:');
+  });
+});

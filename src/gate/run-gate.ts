@@ -287,6 +287,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     name: spec.name,
     perfFunction: baseName,
     ...analysed,
+    ...(base.production ? { production: base.production } : {}),
     reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
     invocations: {
       total: sampler.samples.length,

@@ -94,6 +94,16 @@ export function monthlyEffect(v: VariantResult, traffic?: TrafficAssumption): st
   return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change${at}`;
 }
 
+/**
+ * The memory the production function (the configuration's template) runs with now, beside a
+ * recommendation: `current: 512 MB`, `current: unknown` when it could not be told, or nothing when
+ * the configuration names no production function.
+ */
+export function currentMemory(f: Pick<FunctionResult, 'production'>): string {
+  if (!f.production) return '';
+  return `current: ${f.production.memoryMb === undefined ? 'unknown' : `${f.production.memoryMb} MB`}`;
+}
+
 /** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
 function medians(v: VariantResult | undefined): string {
   const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
@@ -122,9 +132,9 @@ export function headlineText(f: FunctionResult, h: Headline = headline(f), traff
     );
   // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
   const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
-  const effect = h.recommended ? monthlyEffect(h.recommended, traffic) : '';
+  const beside = [currentMemory(f), h.recommended ? monthlyEffect(h.recommended, traffic) : ''].filter(Boolean);
   const recommended = h.recommended
-    ? `; recommend ${variantLabel(h.recommended, f)}${effect ? ` (${effect})` : ''}`
+    ? `; recommend ${variantLabel(h.recommended, f)}${beside.length ? ` (${beside.join('; ')})` : ''}`
     : '';
   return `${at}: ${parts.join(', ')}${recommended}`;
 }

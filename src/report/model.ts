@@ -1,4 +1,5 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
+import type { Production } from '../model/production.js';
 import type { Architecture } from '../model/architecture.js';
 import type { Strategy, TrafficSource } from '../config/types.js';
 
@@ -23,6 +24,8 @@ export interface FunctionResult {
   readonly verdict: Verdict;
   readonly reasons: readonly Reason[];
   readonly recommended: Recommendation | null;
+  /** The production function (the template), read before measuring: its memory size now. */
+  readonly production?: Production;
   readonly variants: readonly VariantResult[];
   readonly invocations: {
     readonly total: number;

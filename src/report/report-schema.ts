@@ -73,6 +73,7 @@ const functionResult = z.looseObject({
   recommended: z
     .looseObject({ variant: z.string(), memory: num, architecture, strategy: z.string(), why: z.string() })
     .nullable(),
+  production: z.looseObject({ function: z.string(), memoryMb: num.optional() }).optional(),
   variants: z.array(variant),
   invocations: z.looseObject({ total: num, baseline: num, candidate: num, retries: num, costUsd: num }),
   cpuScaledByMemory: z.boolean(),

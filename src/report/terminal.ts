@@ -10,6 +10,7 @@ import {
   unbounded,
   usd,
 } from './format.js';
+import { currentMemory } from './headline.js';
 import { durationSource } from './markdown.js';
 import type { GateReport } from './model.js';
 
@@ -34,7 +35,7 @@ export function renderTerminal(report: GateReport): string {
   for (const f of report.functions) {
     out.push(
       '',
-      `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`,
+      `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${[currentMemory(f), f.recommended.why].filter(Boolean).join('; ')})` : ''}`,
     );
     const rows = [
       ['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result'],
