@@ -24,7 +24,7 @@ describe('the markdown report (the PR comment)', () => {
 
   test('one headline: verdict, warm change with its interval, cost change, recommended memory and its monthly effect', () => {
     expect(aboveTheFold).toContain(
-      "❌ **orders** at 256 MB: warm +23% [+15, +32] (median 122 → 151 ms), cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change, at 5,000,000 invocations a month (the configuration's traffic))",
+      "❌ **orders** at 256 MB: warm +23% [+15, +32] (median 122 → 151 ms), cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change, at 5,000,000 invocations a month from the configuration's traffic)",
     );
   });
 
@@ -248,7 +248,7 @@ describe('which exemplar got slower', () => {
 describe('the traffic behind every monthly figure', () => {
   test("the headline's monthly cost says the invocations a month it assumes, and that the configuration gave them", () => {
     expect(renderMarkdown(sampleReport()).split('<details>')[0]).toContain(
-      "recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change, at 5,000,000 invocations a month (the configuration's traffic))",
+      "recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change, at 5,000,000 invocations a month from the configuration's traffic)",
     );
   });
 
@@ -259,13 +259,13 @@ describe('the traffic behind every monthly figure', () => {
       settings: { ...report.settings, invocationsPerMonth: 1e6, trafficSource: 'default' as const },
     };
     expect(renderMarkdown(defaulted).split('<details>')[0]).toContain(
-      'at 1,000,000 invocations a month (the default; set traffic.invocations-per-month))',
+      'at the default 1,000,000 invocations a month; set traffic.invocations-per-month)',
     );
   });
 
   test("the details' monthly column names it too", () => {
     expect(renderMarkdown(sampleReport())).toContain(
-      "| Cost / invocation | Monthly at 5,000,000 invocations a month (the configuration's traffic) |",
+      "| Cost / invocation | Monthly at 5,000,000 invocations a month from the configuration's traffic |",
     );
   });
 });

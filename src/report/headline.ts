@@ -72,12 +72,12 @@ export type TrafficAssumption = Pick<GateReport['settings'], 'invocationsPerMont
 
 /**
  * The traffic behind a monthly figure, and where it came from: `5,000,000 invocations a month
- * (the configuration's traffic)`, or the default with the key that sets it.
+ * from the configuration's traffic`, or the default with the key that sets it.
  */
 export function trafficText(traffic: TrafficAssumption): string {
   const count = `${traffic.invocationsPerMonth.toLocaleString('en-US')} invocations a month`;
-  if (traffic.trafficSource === 'config') return `${count} (the configuration's traffic)`;
-  if (traffic.trafficSource === 'default') return `${count} (the default; set traffic.invocations-per-month)`;
+  if (traffic.trafficSource === 'config') return `${count} from the configuration's traffic`;
+  if (traffic.trafficSource === 'default') return `the default ${count}; set traffic.invocations-per-month`;
   return count;
 }
 
