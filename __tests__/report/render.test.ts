@@ -1,4 +1,6 @@
+import type { VariantResult } from '../../src/analysis/result.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
+import type { GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import {
   recommendedImprovedElsewhereSlower,
@@ -6,6 +8,13 @@ import {
   scenarioReport,
   withIntegrationRegression,
 } from '../helpers/report-fixture.js';
+
+/** The sample report with its function's variants changed, or cut to some of them. */
+function withVariants(change: (variants: readonly VariantResult[]) => VariantResult[]): GateReport {
+  const report = sampleReport();
+  const fn = report.functions[0]!;
+  return { ...report, functions: [{ ...fn, variants: change(fn.variants) }] };
+}
 
 describe('the markdown report (the PR comment)', () => {
   const markdown = renderMarkdown(sampleReport(), { charts: true, key: 'lambda-perf.yml' });
@@ -56,13 +65,11 @@ describe('the markdown report (the PR comment)', () => {
     expect(renderMarkdown(sampleReport(), { charts: false })).not.toContain('mermaid');
   });
 
-  test('no chart for a function measured at one memory size: there is no line to draw', () => {
-    const report = sampleReport();
-    const one = {
-      ...report,
-      functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(1, 2) }],
-    };
-    expect(renderMarkdown(one)).not.toContain('mermaid');
+  test.each([
+    ['one memory size', 1],
+    ['two memory sizes', 2],
+  ])('no chart for %s: a line of two points says no more than the table', (_sizes, count) => {
+    expect(renderMarkdown(withVariants((variants) => variants.slice(0, count)))).not.toContain('mermaid');
   });
 
   test('says what each comparison rests on, and "too few cold starts to compare" instead of an infinite interval', () => {
@@ -159,33 +166,15 @@ describe('the spreads ("environments differ by", "pairs within one by") are expl
 describe('the comment carries no noise', () => {
   const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;
 
-  test('no chart for two memory sizes: two points say no more than the table', () => {
-    const report = sampleReport();
-    const two = {
-      ...report,
-      functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(0, 2) }],
-    };
-    expect(renderMarkdown(two)).not.toContain('mermaid');
-    expect(renderMarkdown(report)).toContain('mermaid');
-  });
-
   test('a spread that rounds to 0.0% is not quoted', () => {
-    const report = sampleReport();
-    const fn = report.functions[0]!;
-    const still = {
-      ...report,
-      functions: [
-        {
-          ...fn,
-          variants: fn.variants.map((v) => ({
-            ...v,
-            comparisons: v.comparisons.map((c) =>
-              c.spread ? { ...c, spread: { betweenEnvironments: 0.0001, withinEnvironment: 0.02 } } : c,
-            ),
-          })),
-        },
-      ],
-    };
+    const still = withVariants((variants) =>
+      variants.map((v) => ({
+        ...v,
+        comparisons: v.comparisons.map((c) =>
+          c.spread ? { ...c, spread: { betweenEnvironments: 0.0001, withinEnvironment: 0.02 } } : c,
+        ),
+      })),
+    );
     const markdown = renderMarkdown(still);
     expect(markdown).not.toMatch(/environments differ by \d/);
     expect(markdown).toContain('| 8 environment pairs; pairs within one by 2.0% |');
@@ -219,27 +208,22 @@ describe('which exemplar got slower', () => {
   });
 
   test('the summary names the largest change either way: an exemplar 20% faster beats one 5% slower', () => {
-    const report = sampleReport();
-    const fn = report.functions[0]!;
-    const faster = fn.variants.map((v) => ({
-      ...v,
-      exemplars: [
-        { ...v.exemplars![0]!, ratio: 1.05 },
-        { ...v.exemplars![1]!, ratio: 0.8 },
-      ],
-    }));
-    expect(renderMarkdown({ ...report, functions: [{ ...fn, variants: faster }] })).toContain(
+    const faster = withVariants((variants) =>
+      variants.map((v) => ({
+        ...v,
+        exemplars: [
+          { ...v.exemplars![0]!, ratio: 1.05 },
+          { ...v.exemplars![1]!, ratio: 0.8 },
+        ],
+      })),
+    );
+    expect(renderMarkdown(faster)).toContain(
       '<summary>By exemplar: large-order changed most at 256 MB (-20%)</summary>',
     );
   });
 
   test('not for a function with one exemplar, where it would repeat the variant', () => {
-    const report = sampleReport();
-    const fn = report.functions[0]!;
-    const one = {
-      ...report,
-      functions: [{ ...fn, variants: fn.variants.map((v) => ({ ...v, exemplars: v.exemplars!.slice(0, 1) })) }],
-    };
+    const one = withVariants((variants) => variants.map((v) => ({ ...v, exemplars: v.exemplars!.slice(0, 1) })));
     expect(renderMarkdown(one)).not.toContain('By exemplar');
     expect(renderTerminal(one)).not.toContain('by exemplar');
   });
