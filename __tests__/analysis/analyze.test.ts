@@ -167,3 +167,47 @@ describe('budgets, declared once (config/budgets.ts)', () => {
     }
   });
 });
+
+describe('which exemplar got slower', () => {
+  test("each variant carries each exemplar's warm change: the large order 50% slower, the small one unchanged", () => {
+    // Every other warm pair is a large order, whose candidate takes half as long again.
+    const samples = fixtureSamples({ variants: fixture(1), environmentPairs: 16, cv: 0.03, seed: 4 }).map((s) => {
+      const large = s.pair !== undefined && s.pair % 2 === 1;
+      return {
+        ...s,
+        exemplar: large ? 'large-order' : 'small-order',
+        durationMs: large && s.build === 'candidate' ? s.durationMs * 1.5 : s.durationMs,
+      };
+    });
+    const spec = {
+      ...FIXTURE_SPEC,
+      exemplars: [
+        { name: 'small-order', weight: 1 },
+        { name: 'large-order', weight: 1 },
+      ],
+    } as unknown as FunctionSpec;
+    const result = analyze(fixture(1), 'cost', { spec, samples });
+    for (const v of result.variants) {
+      const [small, large] = v.exemplars!;
+      expect(small).toMatchObject({ exemplar: 'small-order', pairs: 40 });
+      expect(large).toMatchObject({ exemplar: 'large-order', pairs: 40 });
+      expect(Math.abs(small!.ratio - 1)).toBeLessThan(0.03);
+      expect(Math.abs(large!.ratio - 1.5)).toBeLessThan(0.05);
+      expect(large!.candidateP50 / large!.baselineP50).toBeGreaterThan(1.4);
+    }
+  });
+
+  test('an exemplar no pair measured has no change to show, not a zero', () => {
+    const result = analyze(fixture(1), 'cost', {
+      spec: {
+        ...FIXTURE_SPEC,
+        exemplars: [
+          { name: 'e', weight: 1 },
+          { name: 'never-sent', weight: 1 },
+        ],
+      } as unknown as FunctionSpec,
+    });
+    expect(result.variants[0]!.exemplars![1]).toMatchObject({ exemplar: 'never-sent', pairs: 0 });
+    expect(result.variants[0]!.exemplars![1]!.ratio).toBeNaN();
+  });
+});

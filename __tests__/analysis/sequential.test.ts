@@ -1,4 +1,4 @@
-import { decideSequential, environmentPairEvidence } from '../../src/analysis/sequential.js';
+import { decideSequential, environmentPairEvidence, whatWouldDecide } from '../../src/analysis/sequential.js';
 import { nominalLevels, obrienFleming, powerSpending } from '../../src/looks/group-sequential.js';
 import { lookFractions, looksLevels, type SequentialPlan } from '../../src/looks/schedule.js';
 import { normalQuantile } from '../../src/normal-distribution.js';
@@ -135,6 +135,16 @@ describe('environment pairs as the unit of evidence', () => {
     expect(warm.reason).toMatch(
       /^environments differ by \d+\.\d% \(sd\) and pairs within one by \d+\.\d%; about \d+ more environment pairs \(sampling\.max-environment-pairs \d+\), or a tolerance of \d+%, would decide it$/,
     );
+  });
+
+  test('environments that do not differ measurably are not quoted as "differ by 0.0%"', () => {
+    const samples = fixtureSamples({ variants: [{ id: 'v', baselineMs: 20, ratio: 1.04 }], environmentPairs: 40 });
+    const evidence = environmentPairEvidence(samples);
+    const still = { ...evidence, spread: { ...evidence.spread, betweenEnvironments: 0.0001 } };
+    const warm = decide(samples)[0]!.comparisons[0]!;
+    const reason = whatWouldDecide(warm, still, PLAN, RULES, Math.log1p(RULES.tolerance));
+    expect(reason).not.toContain('environments differ');
+    expect(reason).toMatch(/^pairs within one by \d+\.\d%; /);
   });
 
   test('a variant stopped for failing is closed, and says why', () => {

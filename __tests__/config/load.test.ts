@@ -72,6 +72,19 @@ describe('configuration', () => {
     expect(fn.budgets).toEqual({ 'warm-p90-ms': 150 });
   });
 
+  test('the monthly traffic says whether the file gave it or it is the default', () => {
+    const load = (document: unknown) => validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} }).traffic;
+    expect(load(base())).toMatchObject({ invocationsPerMonth: 1_000_000, source: 'default' });
+    expect(load({ ...base(), traffic: { 'cold-start-rate': 0.05 } })).toMatchObject({
+      invocationsPerMonth: 1_000_000,
+      source: 'default',
+    });
+    expect(load({ ...base(), traffic: { 'invocations-per-month': 5e6 } })).toMatchObject({
+      invocationsPerMonth: 5e6,
+      source: 'config',
+    });
+  });
+
   test("integration settles per function, else from the top level, running in the file's directory", () => {
     const document = { ...base(), integration: { command: 'npm run test:integration', environment: { FN: '${arn}' } } };
     const config = validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} });

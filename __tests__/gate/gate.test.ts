@@ -1,4 +1,4 @@
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { DeleteFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +7,11 @@ import { runGate } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderTerminal } from '../../src/report/terminal.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 import { hashingHandler } from '../helpers/hashing.js';
+import { deploy } from '../helpers/local-service.js';
 
 // CPU-bound work as a fixed number of arithmetic steps (a nanosecond or two each), with no
 // allocation and no system calls, so every invocation does exactly the same work.
@@ -112,6 +115,27 @@ describe('the gate against the local Lambda service', () => {
     expect(fn.invocations.total).toBe(fn.invocations.baseline + fn.invocations.candidate);
     expect(fn.cpuScaledByMemory).toBe(gate.backend.cpuScaledByMemory);
     expect(await functionsLeft()).toEqual([]);
+  });
+
+  test('a template names the production function: its memory now, read before measuring, stands beside the recommendation', async () => {
+    const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 10 });
+    const production = await deploy(client, { 'index.js': spin(5) }, { MemorySize: 384 });
+    const config = project(spin(5), spin(5), { sampling: { 'max-environment-pairs': 8 } });
+    const report = await runGate({
+      config: { ...config, functions: [{ ...config.functions[0]!, template: production }] },
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
+    await client.send(new DeleteFunctionCommand({ FunctionName: production }));
+    client.destroy();
+    const fn = report.functions[0]!;
+    expect(fn.production).toEqual({ function: production, memoryMb: 384 });
+    expect(renderMarkdown(report)).toMatch(/; recommend 1769 MB \(current: 384 MB; /);
+    expect(renderTerminal(report)).toContain('recommended memory 1769 MB (current: 384 MB; ');
+    // Each exemplar's change, and the traffic the monthly figures assume, travel in the JSON report.
+    expect(fn.variants[0]!.exemplars!.map((e) => e.exemplar)).toEqual(['two', 'six']);
+    expect(fn.variants[0]!.exemplars!.every((e) => e.pairs > 0 && Number.isFinite(e.ratio))).toBe(true);
+    expect(report.settings.trafficSource).toBe('default');
   });
 
   test('an exemplar that returns the wrong answer fails the gate with that reason', async () => {

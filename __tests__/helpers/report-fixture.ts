@@ -89,6 +89,20 @@ function variant(
       { budget: 'warm-p90-ms', limit: 120, value: baseP50 * ratio * 1.3, unit: 'ms', ok: baseP50 * ratio * 1.3 <= 120 },
     ],
     costChangePercent: (ratio - 1) * 100,
+    // Three small orders to one large one; the large order carries most of a change.
+    exemplars: [
+      { exemplar: 'small-order', weight: 0.9, change: 0.6, pairs: 30 },
+      { exemplar: 'large-order', weight: 1.3, change: 2.2, pairs: 10 },
+    ].map(({ exemplar, weight, change, pairs }) => {
+      const exemplarRatio = 1 + (ratio - 1) * change;
+      return {
+        exemplar,
+        pairs,
+        baselineP50: baseP50 * weight,
+        candidateP50: baseP50 * weight * exemplarRatio,
+        ratio: exemplarRatio,
+      };
+    }),
   };
 }
 
@@ -117,6 +131,7 @@ export function sampleReport(functions = 1): GateReport {
       seed: 7,
       strategy: 'cheapest-within-budget',
       invocationsPerMonth: 5e6,
+      trafficSource: 'config',
       coldStartRate: 0.01,
     },
     functions: Array.from({ length: functions }, (_, i) => ({
@@ -149,7 +164,10 @@ export function sampleReport(functions = 1): GateReport {
       invocations: { total: 258, baseline: 129, candidate: 129, retries: 2, costUsd: 0.0003 },
       cpuScaledByMemory: false,
       tolerance: 0.05,
-      exemplars: [{ name: 'small-order', weight: 3 }],
+      exemplars: [
+        { name: 'small-order', weight: 3 },
+        { name: 'large-order', weight: 1 },
+      ],
     })),
   };
 }
@@ -344,6 +362,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
         budgets: [],
         costChangePercent: null,
         stopped: 'the candidate failed every invocation',
+        exemplars: v.exemplars!.map((e) => ({ ...e, pairs: 0, candidateP50: Number.NaN, ratio: Number.NaN })),
       });
       return {
         ...base,
@@ -423,4 +442,43 @@ export function recommendedImprovedElsewhereSlower(outcome: 'regression' | 'inco
       },
     ],
   };
+}
+
+/**
+ * The sample report whose function also ran its integration tests at 256 MB, where they showed
+ * the regression too (concurrent runs, two rounds).
+ */
+export function withIntegrationRegression(): GateReport {
+  const base = sampleReport();
+  const fn = base.functions[0]!;
+  const v256 = fn.variants[0]!;
+  // Integration traffic is compared call by call in rounds, not by environment pairs.
+  const warm = { ...v256.comparisons[0]! };
+  delete warm.environmentPairs;
+  delete warm.spread;
+  const integration = {
+    command: 'npm run test:integration',
+    variant: v256.id,
+    mode: 'concurrent' as const,
+    runs: [],
+    baseline: v256.baseline,
+    candidate: v256.candidate,
+    comparisons: [
+      {
+        ...warm,
+        nBaseline: 69,
+        nCandidate: 69,
+        rounds: [
+          { pairs: 34, ratio: 1.3, pValue: 0.00001, outcome: 'regression' as const },
+          { pairs: 35, ratio: 1.35, pValue: 0.00001, outcome: 'regression' as const },
+        ],
+      },
+    ],
+    budgets: [],
+  };
+  const [finding] = reasonsOf(
+    [{ kind: 'regression', about: 'comparison', traffic: 'integration', variant: v256.id, metric: 'warm' }],
+    { variants: fn.variants, tolerance: fn.tolerance, integration },
+  );
+  return { ...base, functions: [{ ...fn, reasons: [...fn.reasons, finding!], integration }] };
 }

@@ -1,4 +1,4 @@
-import { GetFunctionCommand, type CreateFunctionCommandInput } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, type CreateFunctionCommandInput, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../src/config/types.js';
 import { PerfFunctionDeployer } from '../../src/lambda/deploy.js';
 import { DEFAULT_RETRY } from '../../src/lambda/retry.js';
@@ -98,5 +98,26 @@ describe('a template copy keeps the create-time settings', () => {
     const { Configuration } = await svc.client.send(new GetFunctionCommand({ FunctionName: template }));
     expect(Configuration?.TenancyConfig).toBeUndefined();
     expect(Configuration?.CapacityProviderConfig).toBeUndefined();
+  });
+
+  test('the template is the production function: its memory now is kept for the report, and an answer without one leaves it unknown', async () => {
+    const template = await deploy(svc.client, HANDLER, { MemorySize: 640 });
+    const deployer = new PerfFunctionDeployer({
+      client: svc.client,
+      retry: DEFAULT_RETRY,
+      onRetry: () => undefined,
+      progress: () => undefined,
+    });
+    const spec = { name: 'orders', template, environment: {} } as unknown as FunctionSpec;
+    expect((await deployer.baseSettings(spec)).production).toEqual({ function: template, memoryMb: 640 });
+    const silent = new PerfFunctionDeployer({
+      client: {
+        send: async () => ({ Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::1:role/r' }),
+      } as unknown as LambdaClient,
+      retry: DEFAULT_RETRY,
+      onRetry: () => undefined,
+      progress: () => undefined,
+    });
+    expect((await silent.baseSettings(spec)).production).toEqual({ function: template });
   });
 });

@@ -93,6 +93,10 @@ describe('escaping what functions, commands and report files say', () => {
       ),
       recommended: { ...fn.recommended!, why: HOSTILE },
       exemplars: [{ name: HOSTILE, weight: 1 }],
+      variants: fn.variants.map((v) => ({
+        ...v,
+        exemplars: v.exemplars!.map((e) => ({ ...e, exemplar: `${e.exemplar} ${HOSTILE}` })),
+      })),
       integration: {
         command: HOSTILE,
         variant: fn.variants[0]!.id,

@@ -1,6 +1,20 @@
+import type { VariantResult } from '../../src/analysis/result.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
+import type { GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { recommendedImprovedElsewhereSlower, sampleReport, scenarioReport } from '../helpers/report-fixture.js';
+import {
+  recommendedImprovedElsewhereSlower,
+  sampleReport,
+  scenarioReport,
+  withIntegrationRegression,
+} from '../helpers/report-fixture.js';
+
+/** The sample report with its function's variants changed, or cut to some of them. */
+function withVariants(change: (variants: readonly VariantResult[]) => VariantResult[]): GateReport {
+  const report = sampleReport();
+  const fn = report.functions[0]!;
+  return { ...report, functions: [{ ...fn, variants: change(fn.variants) }] };
+}
 
 describe('the markdown report (the PR comment)', () => {
   const markdown = renderMarkdown(sampleReport(), { charts: true, key: 'lambda-perf.yml' });
@@ -19,7 +33,7 @@ describe('the markdown report (the PR comment)', () => {
 
   test('one headline: verdict, warm change with its interval, cost change, recommended memory and its monthly effect', () => {
     expect(aboveTheFold).toContain(
-      '❌ **orders** at 256 MB: warm +23% [+15, +32] (median 122 → 151 ms), cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change)',
+      "❌ **orders** at 256 MB: warm +23% [+15, +32] (median 122 → 151 ms), cost +23% per million; recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change, at 5,000,000 invocations a month from the configuration's traffic)",
     );
   });
 
@@ -51,13 +65,11 @@ describe('the markdown report (the PR comment)', () => {
     expect(renderMarkdown(sampleReport(), { charts: false })).not.toContain('mermaid');
   });
 
-  test('no chart for a function measured at one memory size: there is no line to draw', () => {
-    const report = sampleReport();
-    const one = {
-      ...report,
-      functions: [{ ...report.functions[0]!, variants: report.functions[0]!.variants.slice(1, 2) }],
-    };
-    expect(renderMarkdown(one)).not.toContain('mermaid');
+  test.each([
+    ['one memory size', 1],
+    ['two memory sizes', 2],
+  ])('no chart for %s: a line of two points says no more than the table', (_sizes, count) => {
+    expect(renderMarkdown(withVariants((variants) => variants.slice(0, count)))).not.toContain('mermaid');
   });
 
   test('says what each comparison rests on, and "too few cold starts to compare" instead of an infinite interval', () => {
@@ -148,5 +160,117 @@ describe('the spreads ("environments differ by", "pairs within one by") are expl
     expect(text).toContain('environments differ by 9.0% (sd)');
     expect(text).toContain(plain);
     expect(renderTerminal(scenarioReport('pass'))).not.toContain(plain);
+  });
+});
+
+describe('the comment carries no noise', () => {
+  const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;
+
+  test('a spread that rounds to 0.0% is not quoted', () => {
+    const still = withVariants((variants) =>
+      variants.map((v) => ({
+        ...v,
+        comparisons: v.comparisons.map((c) =>
+          c.spread ? { ...c, spread: { betweenEnvironments: 0.0001, withinEnvironment: 0.02 } } : c,
+        ),
+      })),
+    );
+    const markdown = renderMarkdown(still);
+    expect(markdown).not.toMatch(/environments differ by \d/);
+    expect(markdown).toContain('| 8 environment pairs; pairs within one by 2.0% |');
+  });
+
+  test('the integration traffic is said once above the fold, in its short line; the long finding is in the details', () => {
+    const markdown = renderMarkdown(withIntegrationRegression());
+    const top = aboveTheFold(markdown);
+    expect(top.match(/integration traffic/gi)).toHaveLength(1);
+    expect(top).toContain('- ❌ Integration traffic at 256 MB: warm +23% [+15, +32], regression\n');
+    expect(markdown.split('<summary>Statistics')[1]).toContain(
+      '- ❌ integration traffic at 256MB-x86_64: warm duration +23.4% (99% CI +15.4% to +32.4%, p&lt;0.0001, n=69/69; by round +30.0% (34 pairs, regression), +35.0% (35 pairs, regression)) exceeds the 5% tolerance',
+    );
+  });
+});
+
+describe('which exemplar got slower', () => {
+  test("folded under the compact table: each exemplar's change per variant, the summary naming the one that changed most where the headline quotes", () => {
+    const markdown = renderMarkdown(sampleReport());
+    expect(markdown).toContain('<details><summary>By exemplar: large-order changed most at 256 MB (+51%)</summary>');
+    expect(markdown).toContain('| Variant | Exemplar | Warm p50 ms | Change | Pairs |');
+    expect(markdown).toContain('| 256 MB | small-order | 110 → 125 | +14% | 30 |');
+    expect(markdown).toContain('| 256 MB | large-order | 159 → 240 | +51% | 10 |');
+    expect(markdown.indexOf('By exemplar')).toBeGreaterThan(markdown.indexOf('| Variant | p50 ms |'));
+  });
+
+  test('in the terminal, a line per variant', () => {
+    expect(renderTerminal(sampleReport())).toContain(
+      '  by exemplar at 256MB-x86_64: small-order +14% (110 -> 125 ms), large-order +51% (159 -> 240 ms)',
+    );
+  });
+
+  test('the summary names the largest change either way: an exemplar 20% faster beats one 5% slower', () => {
+    const faster = withVariants((variants) =>
+      variants.map((v) => ({
+        ...v,
+        exemplars: [
+          { ...v.exemplars![0]!, ratio: 1.05 },
+          { ...v.exemplars![1]!, ratio: 0.8 },
+        ],
+      })),
+    );
+    expect(renderMarkdown(faster)).toContain(
+      '<summary>By exemplar: large-order changed most at 256 MB (-20%)</summary>',
+    );
+  });
+
+  test('not for a function with one exemplar, where it would repeat the variant', () => {
+    const one = withVariants((variants) => variants.map((v) => ({ ...v, exemplars: v.exemplars!.slice(0, 1) })));
+    expect(renderMarkdown(one)).not.toContain('By exemplar');
+    expect(renderTerminal(one)).not.toContain('by exemplar');
+  });
+});
+
+describe('the traffic behind every monthly figure', () => {
+  test("the headline's monthly cost says the invocations a month it assumes, and that the configuration gave them", () => {
+    expect(renderMarkdown(sampleReport()).split('<details>')[0]).toContain(
+      "recommend 512 MB (\\$3.83 a month, +\\$0.075 by this change, at 5,000,000 invocations a month from the configuration's traffic)",
+    );
+  });
+
+  test('a default traffic says so, and which key sets it', () => {
+    const report = sampleReport();
+    const defaulted = {
+      ...report,
+      settings: { ...report.settings, invocationsPerMonth: 1e6, trafficSource: 'default' as const },
+    };
+    expect(renderMarkdown(defaulted).split('<details>')[0]).toContain(
+      'at the default 1,000,000 invocations a month; set traffic.invocations-per-month)',
+    );
+  });
+
+  test("the details' monthly column names it too", () => {
+    expect(renderMarkdown(sampleReport())).toContain(
+      "| Cost / invocation | Monthly at 5,000,000 invocations a month from the configuration's traffic |",
+    );
+  });
+});
+
+describe("production's current memory beside the recommendation", () => {
+  const withProduction = (production?: { function: string; memoryMb?: number }) => {
+    const report = sampleReport();
+    return { ...report, functions: [{ ...report.functions[0]!, ...(production ? { production } : {}) }] };
+  };
+
+  test('the memory the template runs with now, in the headline and the terminal', () => {
+    const report = withProduction({ function: 'prod-orders', memoryMb: 256 });
+    expect(renderMarkdown(report)).toContain('; recommend 512 MB (current: 256 MB; \\$3.83 a month, ');
+    expect(renderTerminal(report)).toContain('recommended memory 512 MB (current: 256 MB; cheapest within');
+  });
+
+  test('"current: unknown" when the template did not say; nothing when the configuration names no production function', () => {
+    expect(renderMarkdown(withProduction({ function: 'prod-orders' }))).toContain(
+      '; recommend 512 MB (current: unknown; \\$3.83 a month, ',
+    );
+    expect(renderMarkdown(withProduction())).not.toContain('current:');
+    expect(renderTerminal(withProduction())).not.toContain('current:');
   });
 });

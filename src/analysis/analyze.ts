@@ -4,6 +4,7 @@ import type { VariantPlan } from '../model/variant.js';
 import type { Sample } from '../model/sample.js';
 import { armStats } from './arm-stats.js';
 import { checkBudgets } from './budgets.js';
+import { exemplarChanges } from './exemplar-changes.js';
 import type { ComparisonRules } from './comparison.js';
 import { recommend } from './recommend.js';
 import type { SequentialPlan } from '../looks/schedule.js';
@@ -95,6 +96,10 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
         ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100
         : null,
       ...(stopped ? { stopped } : {}),
+      exemplars: exemplarChanges(
+        samples.filter((s) => s.variant === variant.id),
+        spec.exemplars.map((e) => e.name),
+      ),
       ...(input.host && input.host.architecture !== variant.architecture
         ? { measuredOn: input.host.architecture }
         : {}),

@@ -36,6 +36,24 @@ export interface Spread {
   readonly withinEnvironment: number;
 }
 
+/**
+ * The spreads in the reader's words, `environments differ by 3.1% (sd)` and `pairs within one by
+ * 2.0%`, leaving out one that rounds to nothing or was not measured: "differ by 0.0%" is noise.
+ */
+export function spreadParts(spread: Partial<Spread> | undefined): string[] {
+  const percent = (value: number | undefined): string | undefined => {
+    if (value === undefined || Number.isNaN(value)) return undefined;
+    const text = (Math.expm1(value) * 100).toFixed(1);
+    return Number(text) === 0 ? undefined : `${text}%`;
+  };
+  const between = percent(spread?.betweenEnvironments);
+  const within = percent(spread?.withinEnvironment);
+  return [
+    ...(between ? [`environments differ by ${between} (sd)`] : []),
+    ...(within ? [`pairs within one by ${within}`] : []),
+  ];
+}
+
 export interface MetricComparison {
   readonly metric: MetricName;
   readonly variant: string;

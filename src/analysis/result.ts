@@ -4,6 +4,7 @@ import type { Build } from '../model/sample.js';
 import type { ArmStats } from './arm-stats.js';
 import type { BudgetCheck } from './budgets.js';
 import type { MetricComparison, MetricName } from './comparison.js';
+import type { ExemplarChange } from './exemplar-changes.js';
 
 /** What the analysis concludes: per variant, the integration profile, and the findings that make the verdict. */
 
@@ -128,6 +129,8 @@ export interface VariantResult {
   readonly costChangePercent: number | null;
   /** Set when sampling stopped early because a build failed every call: why. */
   readonly stopped?: string;
+  /** Each exemplar's warm change at this variant (which event got slower); absent in older reports. */
+  readonly exemplars?: readonly ExemplarChange[];
   /**
    * Set when the timings were taken on a host of another architecture than the variant's (the
    * local backend runs every variant on its own CPU): the architecture they were measured on.

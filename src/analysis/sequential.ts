@@ -27,6 +27,7 @@ import {
   judge,
   logRatio,
   shiftOf,
+  spreadParts,
   type ComparisonRules,
   type EnvironmentPairSummary,
   type MetricComparison,
@@ -237,8 +238,6 @@ function warmMetric(variant: string, evidence: EnvironmentPairEvidence): MetricS
   };
 }
 
-const percent = (logValue: number): string => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
-
 /**
  * Why a warm comparison stayed open at the cap, and what would decide it: how much the
  * environments differ, about how many environment pairs the interval needs to clear the
@@ -253,12 +252,13 @@ export function whatWouldDecide(
   limit: number,
 ): string {
   const k = evidence.warm.length;
-  const { betweenEnvironments, withinEnvironment } = evidence.spread;
+  const { betweenEnvironments } = evidence.spread;
   if (k < 2 || Number.isNaN(betweenEnvironments))
     return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
   const sd = evidence.summarySd || Number.EPSILON;
   const estimate = Math.log(warm.ratio);
-  const noise = `environments differ by ${percent(betweenEnvironments)} (sd) and pairs within one by ${percent(withinEnvironment)}`;
+  const noise = spreadParts(evidence.spread).join(' and ');
+  const said = (text: string): string => (noise ? `${noise}; ${text}` : text);
   const needed = (z: number, gap: number): string => {
     const total = Math.ceil(((z * sd) / gap) ** 2);
     const more = Math.max(plan.batch, total - k);
@@ -267,9 +267,13 @@ export function whatWouldDecide(
       : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
   };
   if (estimate > limit) {
-    return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
+    return said(
+      `the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`,
+    );
   }
   const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
   const tolerance = Math.ceil(Math.expm1(upper) * 100);
-  return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+  return said(
+    `${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`,
+  );
 }

@@ -18,7 +18,15 @@ import {
 } from './schema.js';
 import type { Budgets } from './budgets.js';
 import type { Build } from '../model/sample.js';
-import type { CodeLocation, ExemplarSpec, FunctionSpec, GateConfig, IntegrationSpec, VariantSpec } from './types.js';
+import type {
+  CodeLocation,
+  ExemplarSpec,
+  FunctionSpec,
+  GateConfig,
+  IntegrationSpec,
+  TrafficSource,
+  VariantSpec,
+} from './types.js';
 
 /** Lambda's synchronous payload limit. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -326,7 +334,9 @@ export function validateConfig(document: unknown, source: string, options: LoadO
       withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')),
     );
   const problems: string[] = [];
-  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options);
+  const traffic = (withOverrides as { traffic?: Record<string, unknown> }).traffic;
+  const trafficSource = traffic?.['invocations-per-month'] === undefined ? 'default' : 'config';
+  const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options, trafficSource);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
 }
@@ -349,7 +359,13 @@ function stripUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<
   };
 }
 
-function resolveConfig(raw: RawConfig, directory: string, problems: string[], options: LoadOptions): GateConfig {
+function resolveConfig(
+  raw: RawConfig,
+  directory: string,
+  problems: string[],
+  options: LoadOptions,
+  trafficSource: TrafficSource,
+): GateConfig {
   const env = options.env ?? process.env;
   const local = options.local === true;
   const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
@@ -390,6 +406,7 @@ function resolveConfig(raw: RawConfig, directory: string, problems: string[], op
     balancedWeight: raw['balanced-weight'],
     traffic: {
       invocationsPerMonth: raw.traffic['invocations-per-month'],
+      source: trafficSource,
       coldStartRate: raw.traffic['cold-start-rate'],
       ...(raw.traffic['account-gb-seconds-per-month'] === undefined
         ? {}

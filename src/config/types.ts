@@ -90,6 +90,9 @@ export interface SamplingSpec {
   readonly seed?: number;
 }
 
+/** Where the traffic behind a monthly cost came from: the configuration's `traffic`, or the default. */
+export type TrafficSource = 'config' | 'default';
+
 export interface GateConfig {
   readonly region: string;
   readonly endpoint?: string;
@@ -99,6 +102,8 @@ export interface GateConfig {
   readonly balancedWeight: number;
   readonly traffic: {
     readonly invocationsPerMonth: number;
+    /** Whether the monthly invocations came from the file's `traffic` or are the default. */
+    readonly source: TrafficSource;
     readonly coldStartRate: number;
     readonly accountGbSecondsPerMonth?: number;
   };

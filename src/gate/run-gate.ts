@@ -147,6 +147,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       seed,
       strategy: config.strategy,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
+      trafficSource: config.traffic.source,
       coldStartRate: config.traffic.coldStartRate,
     },
     functions,
@@ -286,6 +287,7 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     name: spec.name,
     perfFunction: baseName,
     ...analysed,
+    ...(base.production ? { production: base.production } : {}),
     reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
     invocations: {
       total: sampler.samples.length,

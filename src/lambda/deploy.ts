@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { CodeLocation, FunctionSpec } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 import type { Build } from '../model/sample.js';
+import type { Production } from '../model/production.js';
 import { gateVariables } from '../model/lambda-environment.js';
 import { assertNever } from '../assert-never.js';
 import { describeAwsError, isInfrastructureError } from './infrastructure-error.js';
@@ -64,6 +65,8 @@ export interface BaseSettings {
   readonly memoryMb: number;
   readonly environment: Readonly<Record<string, string>>;
   readonly extra: Partial<CreateFunctionRequest>;
+  /** The template (the production function): its name and the memory it runs with now, where it said. */
+  readonly production?: Production;
 }
 
 /**
@@ -133,6 +136,7 @@ export class PerfFunctionDeployer {
       memoryMb: config.MemorySize ?? 1024,
       environment: { ...(config.Environment?.Variables ?? {}), ...spec.environment },
       extra,
+      production: { function: template, ...(config.MemorySize ? { memoryMb: config.MemorySize } : {}) },
     };
   }
 

@@ -1,4 +1,4 @@
-import type { RoundComparison, MetricComparison } from '../analysis/comparison.js';
+import { spreadParts, type RoundComparison, type MetricComparison } from '../analysis/comparison.js';
 
 /** Number formats shared by the renderers. */
 export const ms = (value: number): string =>
@@ -30,9 +30,7 @@ export const roundsText = (rounds: readonly RoundComparison[]): string =>
 export function unitsText(c: MetricComparison): string {
   if (c.rounds?.length) return roundsText(c.rounds);
   if (!c.environmentPairs) return c.units ? `${c.units} environment pairs` : '–';
-  const sd = (value: number | undefined): string =>
-    value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
-  return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+  return [`${c.units} environment pairs`, spreadParts(c.spread).join(', ')].filter(Boolean).join('; ');
 }
 
 /** The two spreads of the evidence as the reports quote them, in the reader's words. */

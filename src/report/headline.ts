@@ -2,7 +2,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import { escapeMarkdown } from './escape.js';
 import { changeWithInterval, money, ms, shortPercent, unbounded } from './format.js';
 import type { VariantResult } from '../analysis/result.js';
-import type { FunctionResult } from './model.js';
+import type { FunctionResult, GateReport } from './model.js';
 
 /** The figures a function's one-line headline is drawn from. */
 export interface Headline {
@@ -67,13 +67,41 @@ export function variantLabel(v: VariantResult, f: FunctionResult): string {
     .join(' ');
 }
 
-/** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
-export function monthlyEffect(v: VariantResult): string {
+/** The traffic a monthly figure assumes, as the report's settings say it. */
+export type TrafficAssumption = Pick<GateReport['settings'], 'invocationsPerMonth' | 'trafficSource'>;
+
+/**
+ * The traffic behind a monthly figure, and where it came from: `5,000,000 invocations a month
+ * from the configuration's traffic`, or the default with the key that sets it.
+ */
+export function trafficText(traffic: TrafficAssumption): string {
+  const count = `${traffic.invocationsPerMonth.toLocaleString('en-US')} invocations a month`;
+  if (traffic.trafficSource === 'config') return `${count} from the configuration's traffic`;
+  if (traffic.trafficSource === 'default') return `the default ${count}; set traffic.invocations-per-month`;
+  return count;
+}
+
+/**
+ * The PR's effect on a month's bill at the recommended variant, and the traffic it assumes:
+ * `$8.32 a month, +$1.33 by this change, at 5,000,000 invocations a month (...)`.
+ */
+export function monthlyEffect(v: VariantResult, traffic?: TrafficAssumption): string {
   const after = v.candidate.cost.monthlyUsd;
   const delta = after - v.baseline.cost.monthlyUsd;
   if (!Number.isFinite(after)) return '';
-  if (!Number.isFinite(delta)) return `${money(after)} a month`;
-  return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
+  const at = traffic ? `, at ${trafficText(traffic)}` : '';
+  if (!Number.isFinite(delta)) return `${money(after)} a month${at}`;
+  return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change${at}`;
+}
+
+/**
+ * The memory the production function (the configuration's template) runs with now, beside a
+ * recommendation: `current: 512 MB`, `current: unknown` when it could not be told, or nothing when
+ * the configuration names no production function.
+ */
+export function currentMemory(f: Pick<FunctionResult, 'production'>): string {
+  if (!f.production) return '';
+  return `current: ${f.production.memoryMb === undefined ? 'unknown' : `${f.production.memoryMb} MB`}`;
 }
 
 /** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
@@ -88,7 +116,7 @@ function medians(v: VariantResult | undefined): string {
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
  * gate's own figures, and variant names escaped.
  */
-export function headlineText(f: FunctionResult, h: Headline = headline(f)): string {
+export function headlineText(f: FunctionResult, h: Headline = headline(f), traffic?: TrafficAssumption): string {
   const parts: string[] = [];
   const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
   if (h.warm && usable) parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
@@ -104,8 +132,9 @@ export function headlineText(f: FunctionResult, h: Headline = headline(f)): stri
     );
   // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
   const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
+  const beside = [currentMemory(f), h.recommended ? monthlyEffect(h.recommended, traffic) : ''].filter(Boolean);
   const recommended = h.recommended
-    ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
+    ? `; recommend ${variantLabel(h.recommended, f)}${beside.length ? ` (${beside.join('; ')})` : ''}`
     : '';
   return `${at}: ${parts.join(', ')}${recommended}`;
 }

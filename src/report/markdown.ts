@@ -13,10 +13,11 @@ import {
   TOO_FEW,
   unbounded,
   quotesSpreads,
+  shortChange,
   SPREADS_EXPLAINED,
   unitsText,
 } from './format.js';
-import { headline, headlineText, variantLabel } from './headline.js';
+import { headline, headlineText, trafficText, variantLabel, type TrafficAssumption } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { VariantResult, Verdict } from '../analysis/result.js';
 import type { FunctionResult, GateReport, Reason, ReportContext } from './model.js';
@@ -81,6 +82,20 @@ function shownInTable(f: FunctionResult, reason: Reason): boolean {
   );
 }
 
+/**
+ * A finding about the integration traffic's warm comparison: the integration line above the fold
+ * says it in short, so the finding itself is left to the details (said twice, once long and once
+ * short, it read as two findings).
+ */
+function shownInIntegrationLine(f: FunctionResult, reason: Reason): boolean {
+  return (
+    f.integration !== undefined &&
+    reason.about === 'comparison' &&
+    reason.traffic === 'integration' &&
+    reason.metric === 'warm'
+  );
+}
+
 function regressionsLine(f: FunctionResult): string {
   const at = (metric: string): string[] =>
     f.variants
@@ -122,6 +137,42 @@ function variantRow(f: FunctionResult, v: VariantResult): string {
     resultText(v),
   ];
   return `| ${cells.join(' | ')} |`;
+}
+
+/**
+ * Each exemplar's warm change at each variant, folded under the compact table, for a function
+ * with two or more exemplars: which event got slower. The summary names the exemplar that changed
+ * most at the variant the headline quotes.
+ */
+function exemplarDetails(f: FunctionResult): string {
+  const shown = f.variants.filter((v) => (v.exemplars?.length ?? 0) >= 2 && v.exemplars?.some((e) => e.pairs > 0));
+  if (!shown.length) return '';
+  const quoted = headline(f).variant;
+  const most = [...(quoted?.exemplars ?? [])]
+    .filter((e) => Number.isFinite(e.ratio) && e.ratio > 0)
+    .sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio)))[0];
+  const summary =
+    quoted && most
+      ? `By exemplar: ${escapeMarkdown(most.exemplar)} changed most at ${variantLabel(quoted, f)} (${shortChange(most.ratio)})`
+      : 'By exemplar';
+  const lines = [
+    `<details><summary>${summary}</summary>`,
+    '',
+    '| Variant | Exemplar | Warm p50 ms | Change | Pairs |',
+    '|---|---|---|---|---|',
+  ];
+  for (const v of shown)
+    for (const e of v.exemplars ?? [])
+      lines.push(
+        `| ${variantLabel(v, f)} | ${escapeMarkdown(e.exemplar)} | ${ms(e.baselineP50)} → ${ms(e.candidateP50)} | ${shortChange(e.ratio)} | ${e.pairs} |`,
+      );
+  lines.push(
+    '',
+    "<sub>The median of each exemplar's back-to-back pairs: which event changed, not a verdict (that rests on environment pairs).</sub>",
+    '',
+    '</details>',
+  );
+  return lines.join('\n');
 }
 
 function intervalText(c: MetricComparison): string {
@@ -169,9 +220,9 @@ function integrationLine(f: FunctionResult): string {
   return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
 }
 
-function details(f: FunctionResult): string {
+function details(f: FunctionResult, traffic: TrafficAssumption): string {
   const lines: string[] = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
-  const cut = f.reasons.filter((r) => cutShort(r.message));
+  const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
   if (cut.length) {
     lines.push('Findings in full:', '');
     for (const reason of cut) lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
@@ -192,7 +243,7 @@ function details(f: FunctionResult): string {
     lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
   lines.push(
     '',
-    '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |',
+    `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`,
   );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const v of f.variants) {
@@ -225,7 +276,13 @@ function details(f: FunctionResult): string {
 /** How much of a function's section to render: everything, or less to fit the size limit. */
 type Depth = 'full' | 'no-charts' | 'no-details' | 'findings';
 
-function functionSection(f: FunctionResult, several: boolean, charts: boolean, depth: Depth): string {
+function functionSection(
+  f: FunctionResult,
+  several: boolean,
+  charts: boolean,
+  depth: Depth,
+  traffic: TrafficAssumption,
+): string {
   const lines: string[] = [];
   if (several) lines.push(`#### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
   const inTable = f.reasons.filter((r) => shownInTable(f, r));
@@ -233,7 +290,7 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
   const findings = [
     ...(regressions ? [`- ${regressions}`] : []),
     ...f.reasons
-      .filter((r) => !regressions || !inTable.includes(r))
+      .filter((r) => (!regressions || !inTable.includes(r)) && !shownInIntegrationLine(f, r))
       .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
   ];
   const integration = integrationLine(f);
@@ -244,15 +301,17 @@ function functionSection(f: FunctionResult, several: boolean, charts: boolean, d
     lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
     for (const v of f.variants) lines.push(variantRow(f, v));
   }
+  const byExemplar = depth === 'full' || depth === 'no-charts' ? exemplarDetails(f) : '';
+  if (byExemplar) lines.push('', byExemplar);
   const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
   if (drawn)
     lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
-  if (depth === 'full' || depth === 'no-charts') lines.push('', details(f));
+  if (depth === 'full' || depth === 'no-charts') lines.push('', details(f, traffic));
   return lines.join('\n').trimEnd();
 }
 
-function headlineLine(f: FunctionResult): string {
-  return `${ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
+function headlineLine(f: FunctionResult, traffic: TrafficAssumption): string {
+  return `${ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f), traffic)}`;
 }
 
 /** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
@@ -355,14 +414,18 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
       : []),
     ...notices.flatMap((n) => ['', `> ${n}`]),
     '',
-    ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
+    ...report.functions.map((f) =>
+      several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings),
+    ),
   ];
   const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
   const render = (depth: Depth, notice = ''): string =>
     [
       ...header,
       '',
-      report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
+      report.functions
+        .map((f) => functionSection(f, several, options.charts ?? true, depth, report.settings))
+        .join('\n\n'),
       ...(notice ? ['', notice] : []),
       '',
       footer,

@@ -29,7 +29,8 @@ function chart(title: string, axis: string, memories: number[], baseline: number
 
 /**
  * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
- * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ * itself: one pair per architecture and named variant measured at three or more memory sizes
+ * (two points draw a line that says no more than the table above it).
  */
 export function memoryCharts(f: FunctionResult): string {
   const groups = new Map<string, VariantResult[]>();
@@ -39,7 +40,7 @@ export function memoryCharts(f: FunctionResult): string {
   }
   const parts: string[] = [];
   for (const [key, variants] of groups) {
-    if (variants.length < 2) continue;
+    if (variants.length < 3) continue;
     const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
     const memories = sorted.map((v) => v.memoryMb);
     const series = {

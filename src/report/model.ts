@@ -1,6 +1,7 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
+import type { Production } from '../model/production.js';
 import type { Architecture } from '../model/architecture.js';
-import type { Strategy } from '../config/types.js';
+import type { Strategy, TrafficSource } from '../config/types.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
 export const SCHEMA_VERSION = 4;
@@ -23,6 +24,8 @@ export interface FunctionResult {
   readonly verdict: Verdict;
   readonly reasons: readonly Reason[];
   readonly recommended: Recommendation | null;
+  /** The production function (the template), read before measuring: its memory size now. */
+  readonly production?: Production;
   readonly variants: readonly VariantResult[];
   readonly invocations: {
     readonly total: number;
@@ -75,6 +78,8 @@ export interface GateReport {
     readonly seed: number;
     readonly strategy: Strategy;
     readonly invocationsPerMonth: number;
+    /** Whether invocationsPerMonth came from the configuration's `traffic` or is the default; absent in older reports. */
+    readonly trafficSource?: TrafficSource;
     readonly coldStartRate: number;
   };
   readonly functions: readonly FunctionResult[];

@@ -47,6 +47,9 @@ const variant = z.looseObject({
   costChangePercent: num.nullable(),
   stopped: z.string().optional(),
   measuredOn: architecture.optional(),
+  exemplars: z
+    .array(z.looseObject({ exemplar: z.string(), pairs: num, baselineP50: num, candidateP50: num, ratio: num }))
+    .optional(),
 });
 
 const integrationRun = z.looseObject({
@@ -70,6 +73,7 @@ const functionResult = z.looseObject({
   recommended: z
     .looseObject({ variant: z.string(), memory: num, architecture, strategy: z.string(), why: z.string() })
     .nullable(),
+  production: z.looseObject({ function: z.string(), memoryMb: num.optional() }).optional(),
   variants: z.array(variant),
   invocations: z.looseObject({ total: num, baseline: num, candidate: num, retries: num, costUsd: num }),
   cpuScaledByMemory: z.boolean(),
@@ -116,6 +120,7 @@ export const reportSchema = z.looseObject({
     seed: num,
     strategy: z.string(),
     invocationsPerMonth: num,
+    trafficSource: z.enum(['config', 'default']).optional(),
     coldStartRate: num,
   }),
   functions: z.array(functionResult),

@@ -3,12 +3,14 @@ import {
   percentChange,
   quotesSpreads,
   roundsText,
+  shortChange,
   signedPercent,
   SPREADS_EXPLAINED,
   TOO_FEW,
   unbounded,
   usd,
 } from './format.js';
+import { currentMemory } from './headline.js';
 import { durationSource } from './markdown.js';
 import type { GateReport } from './model.js';
 
@@ -33,7 +35,7 @@ export function renderTerminal(report: GateReport): string {
   for (const f of report.functions) {
     out.push(
       '',
-      `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`,
+      `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${[currentMemory(f), f.recommended.why].filter(Boolean).join('; ')})` : ''}`,
     );
     const rows = [
       ['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result'],
@@ -56,6 +58,13 @@ export function renderTerminal(report: GateReport): string {
       ]);
     }
     out.push(table(rows));
+    for (const v of f.variants) {
+      if ((v.exemplars?.length ?? 0) < 2) continue;
+      const changes = (v.exemplars ?? []).map(
+        (e) => `${e.exemplar} ${shortChange(e.ratio)} (${ms(e.baselineP50)} -> ${ms(e.candidateP50)} ms)`,
+      );
+      out.push(`  by exemplar at ${v.id}: ${changes.join(', ')}`);
+    }
     if (f.integration) {
       const i = f.integration;
       const warm = i.comparisons.find((c) => c.metric === 'warm');
