@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
-import { InfrastructureError } from '../../src/lambda/infrastructure-error.js';
 import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
+import { classifyFailure, EXIT } from '../../src/session.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 import { hashingHandler } from '../helpers/hashing.js';
 import { deploy } from '../helpers/local-service.js';
@@ -260,7 +260,7 @@ describe('the gate against the local Lambda service', () => {
     expect(await functionsLeft()).toEqual([]);
   }, 180_000);
 
-  test('an infrastructure failure after the function exists still deletes it, and says what failed', async () => {
+  test("a setting Lambda refuses after validation (a build swapped for a broken zip) still deletes what was created, and is the configuration's mistake, naming its key (exit 2)", async () => {
     const config = project(spin(10), spin(10));
     const broken = {
       ...config,
@@ -272,10 +272,9 @@ describe('the gate against the local Lambda service', () => {
     const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch(
       (e: unknown) => e,
     );
-    expect(failure).toBeInstanceOf(InfrastructureError);
-    expect((failure as InfrastructureError).kind).toBe('failed');
+    expect(classifyFailure(failure).exitCode).toBe(EXIT.usage);
     expect((failure as Error).message).toMatch(
-      /lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip/,
+      /^functions\[0\] \(spin\): Lambda refused a setting: lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip.*; check functions\[0\]\.candidate and functions\[0\]\.baseline$/,
     );
     expect(await functionsLeft()).toEqual([]);
   });

@@ -24,6 +24,7 @@ import { reasonsOf } from '../report/findings.js';
 import { SCHEMA_VERSION, type FunctionResult, type GateReport } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
+import { refusedSetting } from './refused-setting.js';
 import { measureSequentially, type EnvironmentPairSource } from './sequential-sampling.js';
 import { exemplarSequence, perfFunctionName, planVariants } from './plan.js';
 import type { VariantPlan } from '../model/variant.js';
@@ -95,7 +96,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   options.onCleanupRegistry?.(registry);
   const functions: FunctionResult[] = [];
   try {
-    for (const spec of config.functions) {
+    for (const [index, spec] of config.functions.entries()) {
       const before = retries;
       const result = await gateFunction(spec, {
         config,
@@ -110,6 +111,8 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         retry: options.retry ?? DEFAULT_RETRY,
         countRetry: () => retries++,
         ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+      }).catch((error: unknown) => {
+        throw refusedSetting(error, spec, index);
       });
       functions.push({ ...result, invocations: { ...result.invocations, retries: retries - before } });
     }

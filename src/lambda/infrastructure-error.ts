@@ -8,16 +8,19 @@ import { errorMessage } from '../errors.js';
  * - `not-found`: the resource does not exist (deleting it again is fine);
  * - `throttled`: throttled past all retries;
  * - `protocol`: the platform answered something the gate cannot read (no REPORT line);
+ * - `invalid-parameter`: Lambda refused a setting (InvalidParameterValueException);
  * - `failed`: any other error the platform returned.
  */
 export type InfrastructureErrorKind =
-  'unreachable' | 'denied' | 'credentials' | 'not-found' | 'throttled' | 'protocol' | 'failed';
+  'unreachable' | 'denied' | 'credentials' | 'not-found' | 'throttled' | 'protocol' | 'invalid-parameter' | 'failed';
 
 /** A failure of the platform or its access, not of the code under test: exit code 3. */
 export class InfrastructureError extends Error {
   constructor(
     readonly kind: InfrastructureErrorKind,
     message: string,
+    /** What the platform itself said, where it said something. */
+    readonly said?: string,
   ) {
     super(message);
     this.name = 'InfrastructureError';
@@ -89,8 +92,9 @@ export function describeAwsError(
       `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`,
     );
   return new InfrastructureError(
-    'failed',
+    e.name === 'InvalidParameterValueException' ? 'invalid-parameter' : 'failed',
     `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`,
+    errorMessage(error),
   );
 }
 
