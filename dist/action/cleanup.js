@@ -57943,7 +57943,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7601:
+/***/ 8607:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -58023,7 +58023,392 @@ function fail_on_parseFailOn(text) {
     return { failOn, problems };
 }
 
+;// CONCATENATED MODULE: ./src/analysis/statistics.ts
+/**
+ * Rank statistics for comparing two samples of durations without assuming a distribution:
+ * quantiles, the Hodges-Lehmann shift with its exact (Moses) confidence bounds, and the
+ * Mann-Whitney test, exact for small samples and normal with tie correction for larger ones.
+ */
+
+function sortedCopy(values) {
+    return Float64Array.from(values).sort();
+}
+/** Quantile by linear interpolation between order statistics (type 7, as R and NumPy default). */
+function quantile(sorted, q) {
+    if (sorted.length === 0)
+        return Number.NaN;
+    const position = (sorted.length - 1) * q;
+    const lower = Math.floor(position);
+    const upper = Math.ceil(position);
+    const a = sorted[lower];
+    const b = sorted[upper];
+    return a + (b - a) * (position - lower);
+}
+function median(values) {
+    return quantile(sortedCopy(values), 0.5);
+}
+function mean(values) {
+    if (values.length === 0)
+        return Number.NaN;
+    let total = 0;
+    for (const value of values)
+        total += value;
+    return total / values.length;
+}
+const EXACT_LIMIT = 30;
+const exactCache = new Map();
+/** P(U <= u) for u = 0..m*n under H0 with no ties, by the standard recursion on counts. */
+function exactUpperTail(m, n) {
+    const key = `${Math.min(m, n)}x${Math.max(m, n)}`;
+    const cached = exactCache.get(key);
+    if (cached)
+        return cached;
+    const small = Math.min(m, n);
+    const large = Math.max(m, n);
+    // counts[k][u]: arrangements of k "small" items among (k + j) where U = u, built up over j.
+    // With no "large" items there is one arrangement for any k, and it has U = 0.
+    let previous = Array.from({ length: small + 1 }, () => {
+        const row = new Float64Array(small * large + 1);
+        row[0] = 1;
+        return row;
+    });
+    for (let j = 1; j <= large; j++) {
+        const current = [];
+        for (let k = 0; k <= small; k++) {
+            const row = new Float64Array(small * large + 1);
+            // Either the largest of the k + j values is from "large" (adds nothing to U) or from
+            // "small" (then it exceeds all j "large" values, adding j).
+            const fromLarge = previous[k];
+            for (let u = 0; u < row.length; u++)
+                row[u] = fromLarge[u];
+            if (k > 0) {
+                const fromSmall = current[k - 1];
+                for (let u = j; u < row.length; u++)
+                    row[u] += fromSmall[u - j];
+            }
+            current.push(row);
+        }
+        previous = current;
+    }
+    const counts = previous[small];
+    let total = 0;
+    for (const count of counts)
+        total += count;
+    // upper[u] = P(U >= u)
+    const upper = new Float64Array(counts.length + 1);
+    for (let u = counts.length - 1; u >= 0; u--)
+        upper[u] = upper[u + 1] + counts[u] / total;
+    exactCache.set(key, upper);
+    return upper;
+}
+/**
+ * One-sided p-value of the Mann-Whitney test that the second sample tends to be larger than the
+ * first, given U = #{(x, y): y > x} + 0.5 #{y = x} and the tie counts.
+ */
+function mannWhitneyUpperP(u, m, n, tieCorrection = 0) {
+    if (m === 0 || n === 0)
+        return 1;
+    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT && tieCorrection === 0) {
+        const tail = exactUpperTail(m, n);
+        return tail[Math.min(tail.length - 1, Math.max(0, Math.ceil(u - 1e-9)))];
+    }
+    const meanU = (m * n) / 2;
+    const N = m + n;
+    const variance = ((m * n) / 12) * (N + 1 - tieCorrection / (N * (N - 1)));
+    if (variance <= 0)
+        return u > meanU ? 0 : 1;
+    const z = (u - meanU - 0.5) / Math.sqrt(variance);
+    return 1 - normalCdf(z);
+}
+/**
+ * The smallest count c such that P(U >= c) <= level under H0: rejecting when U >= c is a test
+ * of at most that level. Used to read exact confidence bounds off the sorted differences.
+ */
+function criticalCount(m, n, level) {
+    const total = m * n;
+    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
+        const tail = exactUpperTail(m, n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((m * n * (m + n + 1)) / 12) + 0.5));
+}
+/**
+ * Compares y against x through all pairwise differences y_j - x_i (sorted once): their median
+ * is the Hodges-Lehmann shift, their order statistics the exact distribution-free bounds.
+ */
+function statistics_compareShift(x, y) {
+    const m = x.length;
+    const n = y.length;
+    const differences = new Float64Array(m * n);
+    let k = 0;
+    for (const yj of y)
+        for (const xi of x)
+            differences[k++] = yj - xi;
+    differences.sort();
+    const total = differences.length;
+    let above = 0;
+    let equal = 0;
+    for (let i = 0; i < total; i++) {
+        const d = differences[i];
+        if (d > 0)
+            above++;
+        else if (d === 0)
+            equal++;
+    }
+    const pooled = sortedCopy([...x, ...y]);
+    let tieCorrection = 0;
+    for (let i = 0; i < pooled.length;) {
+        let j = i;
+        while (j < pooled.length && pooled[j] === pooled[i])
+            j++;
+        const t = j - i;
+        tieCorrection += t * t * t - t;
+        i = j;
+    }
+    const at = (index) => differences[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(differences, 0.5),
+        pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
+        lowerBound: (level) => {
+            const c = criticalCount(m, n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = criticalCount(m, n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
+const SIGNED_RANK_EXACT_LIMIT = 50;
+const signedRankCache = new Map();
+/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
+function signedRankUpperTail(n) {
+    const cached = signedRankCache.get(n);
+    if (cached)
+        return cached;
+    const max = (n * (n + 1)) / 2;
+    const counts = new Float64Array(max + 1);
+    counts[0] = 1;
+    for (let rank = 1; rank <= n; rank++) {
+        for (let sum = max; sum >= rank; sum--)
+            counts[sum] += counts[sum - rank];
+    }
+    const total = 2 ** n;
+    const upper = new Float64Array(max + 2);
+    for (let w = max; w >= 0; w--)
+        upper[w] = upper[w + 1] + counts[w] / total;
+    signedRankCache.set(n, upper);
+    return upper;
+}
+function signedRankCritical(n, level) {
+    const total = (n * (n + 1)) / 2;
+    if (n <= SIGNED_RANK_EXACT_LIMIT) {
+        const tail = signedRankUpperTail(n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
+}
+/**
+ * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
+ * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
+ * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
+ * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
+ * the Walsh averages.
+ */
+function statistics_comparePaired(differences) {
+    const n = differences.length;
+    const walsh = new Float64Array((n * (n + 1)) / 2);
+    let k = 0;
+    for (let i = 0; i < n; i++)
+        for (let j = i; j < n; j++)
+            walsh[k++] = (differences[i] + differences[j]) / 2;
+    walsh.sort();
+    const total = walsh.length;
+    // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
+    const nonZero = differences
+        .filter((d) => d !== 0)
+        .map((d) => ({ d, magnitude: Math.abs(d) }))
+        .sort((a, b) => a.magnitude - b.magnitude);
+    let wPlus = 0;
+    let tieCorrection = 0;
+    for (let i = 0; i < nonZero.length;) {
+        let j = i;
+        while (j < nonZero.length && nonZero[j].magnitude === nonZero[i].magnitude)
+            j++;
+        const rank = (i + 1 + j) / 2;
+        for (let t = i; t < j; t++)
+            if (nonZero[t].d > 0)
+                wPlus += rank;
+        const ties = j - i;
+        tieCorrection += ties * ties * ties - ties;
+        i = j;
+    }
+    const m = nonZero.length;
+    let pUp;
+    if (m === 0)
+        pUp = 1;
+    else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0)
+        pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)];
+    else {
+        const mean = (m * (m + 1)) / 4;
+        const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
+        pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
+    }
+    const at = (index) => walsh[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m: n,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
+        pUp,
+        lowerBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
+/**
+ * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
+ */
+function statistics_holm(pValues, alpha) {
+    const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
+    const rejected = new Array(pValues.length).fill(false);
+    for (let rank = 0; rank < order.length; rank++) {
+        const { p, index } = order[rank];
+        if (p > alpha / (order.length - rank))
+            break;
+        rejected[index] = true;
+    }
+    return rejected;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/comparison.ts
+
+
+/**
+ * The spreads in the reader's words, `environments differ by 3.1% (sd)` and `pairs within one by
+ * 2.0%`, leaving out one that rounds to nothing or was not measured: "differ by 0.0%" is noise.
+ */
+function comparison_spreadParts(spread) {
+    const percent = (value) => {
+        if (value === undefined || Number.isNaN(value))
+            return undefined;
+        const text = (Math.expm1(value) * 100).toFixed(1);
+        return Number(text) === 0 ? undefined : `${text}%`;
+    };
+    const between = percent(spread?.betweenEnvironments);
+    const within = percent(spread?.withinEnvironment);
+    return [
+        ...(between ? [`environments differ by ${between} (sd)`] : []),
+        ...(within ? [`pairs within one by ${within}`] : []),
+    ];
+}
+/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
+const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
+/** log(candidate / baseline) of one pair of durations. */
+const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
+function shiftOf(evidence) {
+    return 'paired' in evidence
+        ? comparePaired(evidence.paired)
+        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+}
+/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
+function judge(shift, significant, beta, limit) {
+    if (Number.isNaN(shift.estimate))
+        return 'inconclusive';
+    if (significant && shift.estimate > limit)
+        return 'regression';
+    if (beta > 0 && shift.upperBound(beta) < limit)
+        return 'no-regression';
+    return 'inconclusive';
+}
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+function comparisonOf(metric, shift, outcome, rules, extra = {}) {
+    return {
+        metric: metric.metric,
+        variant: metric.variant,
+        nBaseline: metric.nBaseline,
+        nCandidate: metric.nCandidate,
+        units: 'paired' in metric.evidence
+            ? metric.evidence.paired.length
+            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+        ratio: Math.exp(shift.estimate),
+        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+        confidence: 1 - rules.alpha,
+        pValue: shift.pUp,
+        outcome,
+        ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
+        ...(metric.spread ? { spread: metric.spread } : {}),
+        ...extra,
+    };
+}
+/**
+ * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
+ * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
+ * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
+ * judged on its own at the same levels, decides the same way: a round meets the host in its own
+ * way for its whole length, so its calls are not independent witnesses.
+ */
+function decideFixed(metrics, rules) {
+    const limit = Math.log1p(rules.tolerance);
+    const shifts = metrics.map((metric) => shiftOf(metric.evidence));
+    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
+    return metrics.map((metric, index) => {
+        const shift = shifts[index];
+        let outcome = judge(shift, significant[index], rules.beta, limit);
+        const rounds = metric.rounds && metric.rounds.length >= 2
+            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+            : undefined;
+        if (rounds?.some((round) => round.outcome !== outcome))
+            outcome = 'inconclusive';
+        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
+    });
+}
+/**
+ * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
+ * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
+ */
+function judgeRound(logRatios, alpha, beta, limit) {
+    const shift = comparePaired(logRatios);
+    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
+    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
+}
+const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
+const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
+function unpairedColdMetric(variant, samples) {
+    const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
+    const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
+    return baseline.length >= 2 && candidate.length >= 2
+        ? [
+            {
+                metric: 'cold',
+                variant,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            },
+        ]
+        : [];
+}
+
 ;// CONCATENATED MODULE: ./src/report/format.ts
+
 /** Number formats shared by the renderers. */
 const format_ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
 /** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
@@ -58054,8 +58439,7 @@ function unitsText(c) {
         return roundsText(c.rounds);
     if (!c.environmentPairs)
         return c.units ? `${c.units} environment pairs` : '–';
-    const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
-    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+    return [`${c.units} environment pairs`, spreadParts(c.spread).join(', ')].filter(Boolean).join('; ');
 }
 /** The two spreads of the evidence as the reports quote them, in the reader's words. */
 const SPREADS_EXPLAINED = '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
@@ -58142,15 +58526,41 @@ function variantLabel(v, f) {
         .filter(Boolean)
         .join(' ');
 }
-/** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
-function monthlyEffect(v) {
+/**
+ * The traffic behind a monthly figure, and where it came from: `5,000,000 invocations a month
+ * from the configuration's traffic`, or the default with the key that sets it.
+ */
+function trafficText(traffic) {
+    const count = `${traffic.invocationsPerMonth.toLocaleString('en-US')} invocations a month`;
+    if (traffic.trafficSource === 'config')
+        return `${count} from the configuration's traffic`;
+    if (traffic.trafficSource === 'default')
+        return `the default ${count}; set traffic.invocations-per-month`;
+    return count;
+}
+/**
+ * The PR's effect on a month's bill at the recommended variant, and the traffic it assumes:
+ * `$8.32 a month, +$1.33 by this change, at 5,000,000 invocations a month (...)`.
+ */
+function monthlyEffect(v, traffic) {
     const after = v.candidate.cost.monthlyUsd;
     const delta = after - v.baseline.cost.monthlyUsd;
     if (!Number.isFinite(after))
         return '';
+    const at = traffic ? `, at ${trafficText(traffic)}` : '';
     if (!Number.isFinite(delta))
-        return `${money(after)} a month`;
-    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
+        return `${money(after)} a month${at}`;
+    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change${at}`;
+}
+/**
+ * The memory the production function (the configuration's template) runs with now, beside a
+ * recommendation: `current: 512 MB`, `current: unknown` when it could not be told, or nothing when
+ * the configuration names no production function.
+ */
+function currentMemory(f) {
+    if (!f.production)
+        return '';
+    return `current: ${f.production.memoryMb === undefined ? 'unknown' : `${f.production.memoryMb} MB`}`;
 }
 /** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
 function medians(v) {
@@ -58164,7 +58574,7 @@ function medians(v) {
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
  * gate's own figures, and variant names escaped.
  */
-function headlineText(f, h = headline_headline(f)) {
+function headlineText(f, h = headline_headline(f), traffic) {
     const parts = [];
     const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
     if (h.warm && usable)
@@ -58179,8 +58589,9 @@ function headlineText(f, h = headline_headline(f)) {
                 : 'no comparison');
     // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
     const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
+    const beside = [currentMemory(f), h.recommended ? monthlyEffect(h.recommended, traffic) : ''].filter(Boolean);
     const recommended = h.recommended
-        ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
+        ? `; recommend ${variantLabel(h.recommended, f)}${beside.length ? ` (${beside.join('; ')})` : ''}`
         : '';
     return `${at}: ${parts.join(', ')}${recommended}`;
 }
@@ -58975,7 +59386,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8216);
 /* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1825);
 /* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
-/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7601);
+/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8607);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8415);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3175);
 
@@ -62292,6 +62703,7 @@ class PerfFunctionDeployer {
             memoryMb: config.MemorySize ?? 1024,
             environment: { ...(config.Environment?.Variables ?? {}), ...spec.environment },
             extra,
+            production: { function: template, ...(config.MemorySize ? { memoryMb: config.MemorySize } : {}) },
         };
     }
     /** The bytes (or location) of a build's code; a template version or alias is downloaded. */
@@ -62440,9 +62852,13 @@ function toFunctionCode(code) {
 /** A failure of the platform or its access, not of the code under test: exit code 3. */
 class InfrastructureError extends Error {
     kind;
-    constructor(kind, message) {
+    said;
+    constructor(kind, message, 
+    /** What the platform itself said, where it said something. */
+    said) {
         super(message);
         this.kind = kind;
+        this.said = said;
         this.name = 'InfrastructureError';
     }
 }
@@ -62475,7 +62891,7 @@ function describeAwsError(error, action, resource, endpoint, service = 'lambda')
         return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)})`);
     if (e.name === 'TooManyRequestsException')
         return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-    return new InfrastructureError('failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}`);
+    return new InfrastructureError(e.name === 'InvalidParameterValueException' ? 'invalid-parameter' : 'failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}`, (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error));
 }
 /**
  * The socket error code in a message. The SDK wraps an error thrown from another realm (as under

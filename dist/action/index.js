@@ -64071,7 +64071,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8358);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(301);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -64082,7 +64082,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8358:
+/***/ 301:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82607,7 +82607,9 @@ function validateConfig(document, source, options = {}) {
     if (!parsed.success)
         throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
     const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options);
+    const traffic = withOverrides.traffic;
+    const trafficSource = traffic?.['invocations-per-month'] === undefined ? 'default' : 'config';
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options, trafficSource);
     if (problems.length)
         throw new ConfigError(source, problems);
     return config;
@@ -82625,7 +82627,7 @@ function withBuilds(document, builds) {
 function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
-function resolveConfig(raw, directory, problems, options) {
+function resolveConfig(raw, directory, problems, options, trafficSource) {
     const env = options.env ?? process.env;
     const local = options.local === true;
     const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
@@ -82669,6 +82671,7 @@ function resolveConfig(raw, directory, problems, options) {
         balancedWeight: raw['balanced-weight'],
         traffic: {
             invocationsPerMonth: raw.traffic['invocations-per-month'],
+            source: trafficSource,
             coldStartRate: raw.traffic['cold-start-rate'],
             ...(raw.traffic['account-gb-seconds-per-month'] === undefined
                 ? {}
@@ -83130,7 +83133,418 @@ function escapeMarkdown(text) {
         .replace(/\r\n?|\n/g, '<br>');
 }
 
+;// CONCATENATED MODULE: ./src/model/sample.ts
+/** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
+function coldLatencyMs(sample) {
+    return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
+}
+/** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */
+function sampleFromReport(report, origin, outcome = {}) {
+    const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
+    return {
+        ...origin,
+        kind: cold ? 'cold' : 'warm',
+        durationMs: report.durationMs,
+        billedDurationMs: report.billedDurationMs,
+        ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
+        ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
+        ...(report.billedRestoreDurationMs === undefined
+            ? {}
+            : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
+        maxMemoryUsedMb: report.maxMemoryUsedMb,
+        memorySizeMb: report.memorySizeMb,
+        ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+        ...(outcome.errorType && outcome.errorMessage ? { errorMessage: outcome.errorMessage } : {}),
+        ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/statistics.ts
+/**
+ * Rank statistics for comparing two samples of durations without assuming a distribution:
+ * quantiles, the Hodges-Lehmann shift with its exact (Moses) confidence bounds, and the
+ * Mann-Whitney test, exact for small samples and normal with tie correction for larger ones.
+ */
+
+function sortedCopy(values) {
+    return Float64Array.from(values).sort();
+}
+/** Quantile by linear interpolation between order statistics (type 7, as R and NumPy default). */
+function quantile(sorted, q) {
+    if (sorted.length === 0)
+        return Number.NaN;
+    const position = (sorted.length - 1) * q;
+    const lower = Math.floor(position);
+    const upper = Math.ceil(position);
+    const a = sorted[lower];
+    const b = sorted[upper];
+    return a + (b - a) * (position - lower);
+}
+function median(values) {
+    return quantile(sortedCopy(values), 0.5);
+}
+function mean(values) {
+    if (values.length === 0)
+        return Number.NaN;
+    let total = 0;
+    for (const value of values)
+        total += value;
+    return total / values.length;
+}
+const EXACT_LIMIT = 30;
+const exactCache = new Map();
+/** P(U <= u) for u = 0..m*n under H0 with no ties, by the standard recursion on counts. */
+function exactUpperTail(m, n) {
+    const key = `${Math.min(m, n)}x${Math.max(m, n)}`;
+    const cached = exactCache.get(key);
+    if (cached)
+        return cached;
+    const small = Math.min(m, n);
+    const large = Math.max(m, n);
+    // counts[k][u]: arrangements of k "small" items among (k + j) where U = u, built up over j.
+    // With no "large" items there is one arrangement for any k, and it has U = 0.
+    let previous = Array.from({ length: small + 1 }, () => {
+        const row = new Float64Array(small * large + 1);
+        row[0] = 1;
+        return row;
+    });
+    for (let j = 1; j <= large; j++) {
+        const current = [];
+        for (let k = 0; k <= small; k++) {
+            const row = new Float64Array(small * large + 1);
+            // Either the largest of the k + j values is from "large" (adds nothing to U) or from
+            // "small" (then it exceeds all j "large" values, adding j).
+            const fromLarge = previous[k];
+            for (let u = 0; u < row.length; u++)
+                row[u] = fromLarge[u];
+            if (k > 0) {
+                const fromSmall = current[k - 1];
+                for (let u = j; u < row.length; u++)
+                    row[u] += fromSmall[u - j];
+            }
+            current.push(row);
+        }
+        previous = current;
+    }
+    const counts = previous[small];
+    let total = 0;
+    for (const count of counts)
+        total += count;
+    // upper[u] = P(U >= u)
+    const upper = new Float64Array(counts.length + 1);
+    for (let u = counts.length - 1; u >= 0; u--)
+        upper[u] = upper[u + 1] + counts[u] / total;
+    exactCache.set(key, upper);
+    return upper;
+}
+/**
+ * One-sided p-value of the Mann-Whitney test that the second sample tends to be larger than the
+ * first, given U = #{(x, y): y > x} + 0.5 #{y = x} and the tie counts.
+ */
+function mannWhitneyUpperP(u, m, n, tieCorrection = 0) {
+    if (m === 0 || n === 0)
+        return 1;
+    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT && tieCorrection === 0) {
+        const tail = exactUpperTail(m, n);
+        return tail[Math.min(tail.length - 1, Math.max(0, Math.ceil(u - 1e-9)))];
+    }
+    const meanU = (m * n) / 2;
+    const N = m + n;
+    const variance = ((m * n) / 12) * (N + 1 - tieCorrection / (N * (N - 1)));
+    if (variance <= 0)
+        return u > meanU ? 0 : 1;
+    const z = (u - meanU - 0.5) / Math.sqrt(variance);
+    return 1 - normalCdf(z);
+}
+/**
+ * The smallest count c such that P(U >= c) <= level under H0: rejecting when U >= c is a test
+ * of at most that level. Used to read exact confidence bounds off the sorted differences.
+ */
+function criticalCount(m, n, level) {
+    const total = m * n;
+    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
+        const tail = exactUpperTail(m, n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((m * n * (m + n + 1)) / 12) + 0.5));
+}
+/**
+ * Compares y against x through all pairwise differences y_j - x_i (sorted once): their median
+ * is the Hodges-Lehmann shift, their order statistics the exact distribution-free bounds.
+ */
+function compareShift(x, y) {
+    const m = x.length;
+    const n = y.length;
+    const differences = new Float64Array(m * n);
+    let k = 0;
+    for (const yj of y)
+        for (const xi of x)
+            differences[k++] = yj - xi;
+    differences.sort();
+    const total = differences.length;
+    let above = 0;
+    let equal = 0;
+    for (let i = 0; i < total; i++) {
+        const d = differences[i];
+        if (d > 0)
+            above++;
+        else if (d === 0)
+            equal++;
+    }
+    const pooled = sortedCopy([...x, ...y]);
+    let tieCorrection = 0;
+    for (let i = 0; i < pooled.length;) {
+        let j = i;
+        while (j < pooled.length && pooled[j] === pooled[i])
+            j++;
+        const t = j - i;
+        tieCorrection += t * t * t - t;
+        i = j;
+    }
+    const at = (index) => differences[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(differences, 0.5),
+        pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
+        lowerBound: (level) => {
+            const c = criticalCount(m, n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = criticalCount(m, n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
+const SIGNED_RANK_EXACT_LIMIT = 50;
+const signedRankCache = new Map();
+/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
+function signedRankUpperTail(n) {
+    const cached = signedRankCache.get(n);
+    if (cached)
+        return cached;
+    const max = (n * (n + 1)) / 2;
+    const counts = new Float64Array(max + 1);
+    counts[0] = 1;
+    for (let rank = 1; rank <= n; rank++) {
+        for (let sum = max; sum >= rank; sum--)
+            counts[sum] += counts[sum - rank];
+    }
+    const total = 2 ** n;
+    const upper = new Float64Array(max + 2);
+    for (let w = max; w >= 0; w--)
+        upper[w] = upper[w + 1] + counts[w] / total;
+    signedRankCache.set(n, upper);
+    return upper;
+}
+function signedRankCritical(n, level) {
+    const total = (n * (n + 1)) / 2;
+    if (n <= SIGNED_RANK_EXACT_LIMIT) {
+        const tail = signedRankUpperTail(n);
+        for (let c = 0; c <= total; c++)
+            if (tail[c] <= level)
+                return c;
+        return total + 1;
+    }
+    const z = normalQuantile(1 - level);
+    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
+}
+/**
+ * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
+ * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
+ * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
+ * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
+ * the Walsh averages.
+ */
+function comparePaired(differences) {
+    const n = differences.length;
+    const walsh = new Float64Array((n * (n + 1)) / 2);
+    let k = 0;
+    for (let i = 0; i < n; i++)
+        for (let j = i; j < n; j++)
+            walsh[k++] = (differences[i] + differences[j]) / 2;
+    walsh.sort();
+    const total = walsh.length;
+    // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
+    const nonZero = differences
+        .filter((d) => d !== 0)
+        .map((d) => ({ d, magnitude: Math.abs(d) }))
+        .sort((a, b) => a.magnitude - b.magnitude);
+    let wPlus = 0;
+    let tieCorrection = 0;
+    for (let i = 0; i < nonZero.length;) {
+        let j = i;
+        while (j < nonZero.length && nonZero[j].magnitude === nonZero[i].magnitude)
+            j++;
+        const rank = (i + 1 + j) / 2;
+        for (let t = i; t < j; t++)
+            if (nonZero[t].d > 0)
+                wPlus += rank;
+        const ties = j - i;
+        tieCorrection += ties * ties * ties - ties;
+        i = j;
+    }
+    const m = nonZero.length;
+    let pUp;
+    if (m === 0)
+        pUp = 1;
+    else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0)
+        pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)];
+    else {
+        const mean = (m * (m + 1)) / 4;
+        const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
+        pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
+    }
+    const at = (index) => walsh[Math.min(total - 1, Math.max(0, index))];
+    return {
+        m: n,
+        n,
+        estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
+        pUp,
+        lowerBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? -Infinity : at(total - c);
+        },
+        upperBound: (level) => {
+            const c = signedRankCritical(n, level);
+            return c > total ? Infinity : at(c - 1);
+        },
+    };
+}
+/**
+ * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
+ */
+function holm(pValues, alpha) {
+    const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
+    const rejected = new Array(pValues.length).fill(false);
+    for (let rank = 0; rank < order.length; rank++) {
+        const { p, index } = order[rank];
+        if (p > alpha / (order.length - rank))
+            break;
+        rejected[index] = true;
+    }
+    return rejected;
+}
+
+;// CONCATENATED MODULE: ./src/analysis/comparison.ts
+
+
+/**
+ * The spreads in the reader's words, `environments differ by 3.1% (sd)` and `pairs within one by
+ * 2.0%`, leaving out one that rounds to nothing or was not measured: "differ by 0.0%" is noise.
+ */
+function spreadParts(spread) {
+    const percent = (value) => {
+        if (value === undefined || Number.isNaN(value))
+            return undefined;
+        const text = (Math.expm1(value) * 100).toFixed(1);
+        return Number(text) === 0 ? undefined : `${text}%`;
+    };
+    const between = percent(spread?.betweenEnvironments);
+    const within = percent(spread?.withinEnvironment);
+    return [
+        ...(between ? [`environments differ by ${between} (sd)`] : []),
+        ...(within ? [`pairs within one by ${within}`] : []),
+    ];
+}
+/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
+const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
+/** log(candidate / baseline) of one pair of durations. */
+const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
+function shiftOf(evidence) {
+    return 'paired' in evidence
+        ? comparePaired(evidence.paired)
+        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
+}
+/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
+function judge(shift, significant, beta, limit) {
+    if (Number.isNaN(shift.estimate))
+        return 'inconclusive';
+    if (significant && shift.estimate > limit)
+        return 'regression';
+    if (beta > 0 && shift.upperBound(beta) < limit)
+        return 'no-regression';
+    return 'inconclusive';
+}
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+function comparisonOf(metric, shift, outcome, rules, extra = {}) {
+    return {
+        metric: metric.metric,
+        variant: metric.variant,
+        nBaseline: metric.nBaseline,
+        nCandidate: metric.nCandidate,
+        units: 'paired' in metric.evidence
+            ? metric.evidence.paired.length
+            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
+        ratio: Math.exp(shift.estimate),
+        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+        confidence: 1 - rules.alpha,
+        pValue: shift.pUp,
+        outcome,
+        ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
+        ...(metric.spread ? { spread: metric.spread } : {}),
+        ...extra,
+    };
+}
+/**
+ * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
+ * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
+ * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
+ * judged on its own at the same levels, decides the same way: a round meets the host in its own
+ * way for its whole length, so its calls are not independent witnesses.
+ */
+function decideFixed(metrics, rules) {
+    const limit = Math.log1p(rules.tolerance);
+    const shifts = metrics.map((metric) => shiftOf(metric.evidence));
+    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
+    return metrics.map((metric, index) => {
+        const shift = shifts[index];
+        let outcome = judge(shift, significant[index], rules.beta, limit);
+        const rounds = metric.rounds && metric.rounds.length >= 2
+            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+            : undefined;
+        if (rounds?.some((round) => round.outcome !== outcome))
+            outcome = 'inconclusive';
+        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
+    });
+}
+/**
+ * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
+ * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
+ * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
+ */
+function judgeRound(logRatios, alpha, beta, limit) {
+    const shift = comparePaired(logRatios);
+    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
+    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
+}
+const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
+const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
+/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
+function unpairedColdMetric(variant, samples) {
+    const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
+    const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
+    return baseline.length >= 2 && candidate.length >= 2
+        ? [
+            {
+                metric: 'cold',
+                variant,
+                nBaseline: baseline.length,
+                nCandidate: candidate.length,
+                evidence: { baseline, candidate },
+            },
+        ]
+        : [];
+}
+
 ;// CONCATENATED MODULE: ./src/report/format.ts
+
 /** Number formats shared by the renderers. */
 const ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
 /** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
@@ -83161,8 +83575,7 @@ function unitsText(c) {
         return roundsText(c.rounds);
     if (!c.environmentPairs)
         return c.units ? `${c.units} environment pairs` : '–';
-    const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
-    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
+    return [`${c.units} environment pairs`, spreadParts(c.spread).join(', ')].filter(Boolean).join('; ');
 }
 /** The two spreads of the evidence as the reports quote them, in the reader's words. */
 const SPREADS_EXPLAINED = '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
@@ -83249,15 +83662,41 @@ function variantLabel(v, f) {
         .filter(Boolean)
         .join(' ');
 }
-/** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
-function monthlyEffect(v) {
+/**
+ * The traffic behind a monthly figure, and where it came from: `5,000,000 invocations a month
+ * from the configuration's traffic`, or the default with the key that sets it.
+ */
+function trafficText(traffic) {
+    const count = `${traffic.invocationsPerMonth.toLocaleString('en-US')} invocations a month`;
+    if (traffic.trafficSource === 'config')
+        return `${count} from the configuration's traffic`;
+    if (traffic.trafficSource === 'default')
+        return `the default ${count}; set traffic.invocations-per-month`;
+    return count;
+}
+/**
+ * The PR's effect on a month's bill at the recommended variant, and the traffic it assumes:
+ * `$8.32 a month, +$1.33 by this change, at 5,000,000 invocations a month (...)`.
+ */
+function monthlyEffect(v, traffic) {
     const after = v.candidate.cost.monthlyUsd;
     const delta = after - v.baseline.cost.monthlyUsd;
     if (!Number.isFinite(after))
         return '';
+    const at = traffic ? `, at ${trafficText(traffic)}` : '';
     if (!Number.isFinite(delta))
-        return `${money(after)} a month`;
-    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
+        return `${money(after)} a month${at}`;
+    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change${at}`;
+}
+/**
+ * The memory the production function (the configuration's template) runs with now, beside a
+ * recommendation: `current: 512 MB`, `current: unknown` when it could not be told, or nothing when
+ * the configuration names no production function.
+ */
+function currentMemory(f) {
+    if (!f.production)
+        return '';
+    return `current: ${f.production.memoryMb === undefined ? 'unknown' : `${f.production.memoryMb} MB`}`;
 }
 /** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
 function medians(v) {
@@ -83271,7 +83710,7 @@ function medians(v) {
  * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
  * gate's own figures, and variant names escaped.
  */
-function headlineText(f, h = headline(f)) {
+function headlineText(f, h = headline(f), traffic) {
     const parts = [];
     const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
     if (h.warm && usable)
@@ -83286,8 +83725,9 @@ function headlineText(f, h = headline(f)) {
                 : 'no comparison');
     // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
     const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
+    const beside = [currentMemory(f), h.recommended ? monthlyEffect(h.recommended, traffic) : ''].filter(Boolean);
     const recommended = h.recommended
-        ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
+        ? `; recommend ${variantLabel(h.recommended, f)}${beside.length ? ` (${beside.join('; ')})` : ''}`
         : '';
     return `${at}: ${parts.join(', ')}${recommended}`;
 }
@@ -83519,9 +83959,13 @@ function writeRefused(error) {
 /** A failure of the platform or its access, not of the code under test: exit code 3. */
 class InfrastructureError extends Error {
     kind;
-    constructor(kind, message) {
+    said;
+    constructor(kind, message, 
+    /** What the platform itself said, where it said something. */
+    said) {
         super(message);
         this.kind = kind;
+        this.said = said;
         this.name = 'InfrastructureError';
     }
 }
@@ -83554,7 +83998,7 @@ function describeAwsError(error, action, resource, endpoint, service = 'lambda')
         return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
     if (e.name === 'TooManyRequestsException')
         return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-    return new InfrastructureError('failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
+    return new InfrastructureError(e.name === 'InvalidParameterValueException' ? 'invalid-parameter' : 'failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`, errorMessage(error));
 }
 /**
  * The socket error code in a message. The SDK wraps an error thrown from another realm (as under
@@ -83730,7 +84174,8 @@ function chart(title, axis, memories, baseline, candidate) {
 }
 /**
  * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
- * itself: one pair per architecture and named variant measured at two or more memory sizes.
+ * itself: one pair per architecture and named variant measured at three or more memory sizes
+ * (two points draw a line that says no more than the table above it).
  */
 function memoryCharts(f) {
     const groups = new Map();
@@ -83740,7 +84185,7 @@ function memoryCharts(f) {
     }
     const parts = [];
     for (const [key, variants] of groups) {
-        if (variants.length < 2)
+        if (variants.length < 3)
             continue;
         const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
         const memories = sorted.map((v) => v.memoryMb);
@@ -83817,6 +84262,17 @@ function shownInTable(f, reason) {
         reason.traffic === 'exemplars' &&
         f.variants.some((v) => v.id === reason.variant));
 }
+/**
+ * A finding about the integration traffic's warm comparison: the integration line above the fold
+ * says it in short, so the finding itself is left to the details (said twice, once long and once
+ * short, it read as two findings).
+ */
+function shownInIntegrationLine(f, reason) {
+    return (f.integration !== undefined &&
+        reason.about === 'comparison' &&
+        reason.traffic === 'integration' &&
+        reason.metric === 'warm');
+}
 function regressionsLine(f) {
     const at = (metric) => f.variants
         .filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression'))
@@ -83863,6 +84319,34 @@ function variantRow(f, v) {
     ];
     return `| ${cells.join(' | ')} |`;
 }
+/**
+ * Each exemplar's warm change at each variant, folded under the compact table, for a function
+ * with two or more exemplars: which event got slower. The summary names the exemplar that changed
+ * most at the variant the headline quotes.
+ */
+function exemplarDetails(f) {
+    const shown = f.variants.filter((v) => (v.exemplars?.length ?? 0) >= 2 && v.exemplars?.some((e) => e.pairs > 0));
+    if (!shown.length)
+        return '';
+    const quoted = headline(f).variant;
+    const most = [...(quoted?.exemplars ?? [])]
+        .filter((e) => Number.isFinite(e.ratio) && e.ratio > 0)
+        .sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio)))[0];
+    const summary = quoted && most
+        ? `By exemplar: ${escapeMarkdown(most.exemplar)} changed most at ${variantLabel(quoted, f)} (${shortChange(most.ratio)})`
+        : 'By exemplar';
+    const lines = [
+        `<details><summary>${summary}</summary>`,
+        '',
+        '| Variant | Exemplar | Warm p50 ms | Change | Pairs |',
+        '|---|---|---|---|---|',
+    ];
+    for (const v of shown)
+        for (const e of v.exemplars ?? [])
+            lines.push(`| ${variantLabel(v, f)} | ${escapeMarkdown(e.exemplar)} | ${ms(e.baselineP50)} → ${ms(e.candidateP50)} | ${shortChange(e.ratio)} | ${e.pairs} |`);
+    lines.push('', "<sub>The median of each exemplar's back-to-back pairs: which event changed, not a verdict (that rests on environment pairs).</sub>", '', '</details>');
+    return lines.join('\n');
+}
 function intervalText(c) {
     return Number.isNaN(c.ratio) || unbounded(c)
         ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
@@ -83902,9 +84386,9 @@ function integrationLine(f) {
     const variant = f.variants.find((v) => v.id === integration.variant);
     return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
 }
-function details(f) {
+function details(f, traffic) {
     const lines = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
-    const cut = f.reasons.filter((r) => cutShort(r.message));
+    const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
     if (cut.length) {
         lines.push('Findings in full:', '');
         for (const reason of cut)
@@ -83919,7 +84403,7 @@ function details(f) {
     }
     if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
         lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
-    lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
+    lines.push('', `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`);
     lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const v of f.variants) {
         for (const [build, s] of [
@@ -83936,7 +84420,7 @@ function details(f) {
     lines.push('', `Tolerance ${(f.tolerance * 100).toFixed(0)}%. ${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${money(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).${f.recommended ? ` Recommendation: ${escapeMarkdown(f.recommended.why)}.` : ''}`, '', '</details>');
     return lines.join('\n');
 }
-function functionSection(f, several, charts, depth) {
+function functionSection(f, several, charts, depth, traffic) {
     const lines = [];
     if (several)
         lines.push(`#### ${markdown_ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
@@ -83945,7 +84429,7 @@ function functionSection(f, several, charts, depth) {
     const findings = [
         ...(regressions ? [`- ${regressions}`] : []),
         ...f.reasons
-            .filter((r) => !regressions || !inTable.includes(r))
+            .filter((r) => (!regressions || !inTable.includes(r)) && !shownInIntegrationLine(f, r))
             .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
     ];
     const integration = integrationLine(f);
@@ -83960,15 +84444,18 @@ function functionSection(f, several, charts, depth) {
         for (const v of f.variants)
             lines.push(variantRow(f, v));
     }
+    const byExemplar = depth === 'full' || depth === 'no-charts' ? exemplarDetails(f) : '';
+    if (byExemplar)
+        lines.push('', byExemplar);
     const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
     if (drawn)
         lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
     if (depth === 'full' || depth === 'no-charts')
-        lines.push('', details(f));
+        lines.push('', details(f, traffic));
     return lines.join('\n').trimEnd();
 }
-function headlineLine(f) {
-    return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
+function headlineLine(f, traffic) {
+    return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f), traffic)}`;
 }
 /** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
 function commitText(commit) {
@@ -84051,13 +84538,15 @@ function renderMarkdown(report, options = {}) {
             : []),
         ...notices.flatMap((n) => ['', `> ${n}`]),
         '',
-        ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
+        ...report.functions.map((f) => several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings)),
     ];
     const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
     const render = (depth, notice = '') => [
         ...header,
         '',
-        report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
+        report.functions
+            .map((f) => functionSection(f, several, options.charts ?? true, depth, report.settings))
+            .join('\n\n'),
         ...(notice ? ['', notice] : []),
         '',
         footer,
@@ -84648,32 +85137,6 @@ function checkForBackend(config, backend, source) {
         throw new ConfigError(source, problems);
 }
 
-;// CONCATENATED MODULE: ./src/model/sample.ts
-/** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
-function coldLatencyMs(sample) {
-    return sample.durationMs + (sample.initDurationMs ?? 0) + (sample.restoreDurationMs ?? 0);
-}
-/** A Sample from Lambda's REPORT figures: cold when they carry Init or Restore Duration. */
-function sampleFromReport(report, origin, outcome = {}) {
-    const cold = report.initDurationMs !== undefined || report.restoreDurationMs !== undefined;
-    return {
-        ...origin,
-        kind: cold ? 'cold' : 'warm',
-        durationMs: report.durationMs,
-        billedDurationMs: report.billedDurationMs,
-        ...(report.initDurationMs === undefined ? {} : { initDurationMs: report.initDurationMs }),
-        ...(report.restoreDurationMs === undefined ? {} : { restoreDurationMs: report.restoreDurationMs }),
-        ...(report.billedRestoreDurationMs === undefined
-            ? {}
-            : { billedRestoreDurationMs: report.billedRestoreDurationMs }),
-        maxMemoryUsedMb: report.maxMemoryUsedMb,
-        memorySizeMb: report.memorySizeMb,
-        ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
-        ...(outcome.errorType && outcome.errorMessage ? { errorMessage: outcome.errorMessage } : {}),
-        ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/cost.ts
 
 
@@ -84755,278 +85218,6 @@ function estimateManagedInstancesCost(inputs) {
             ephemeralStorage: 0,
         },
     };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/statistics.ts
-/**
- * Rank statistics for comparing two samples of durations without assuming a distribution:
- * quantiles, the Hodges-Lehmann shift with its exact (Moses) confidence bounds, and the
- * Mann-Whitney test, exact for small samples and normal with tie correction for larger ones.
- */
-
-function sortedCopy(values) {
-    return Float64Array.from(values).sort();
-}
-/** Quantile by linear interpolation between order statistics (type 7, as R and NumPy default). */
-function quantile(sorted, q) {
-    if (sorted.length === 0)
-        return Number.NaN;
-    const position = (sorted.length - 1) * q;
-    const lower = Math.floor(position);
-    const upper = Math.ceil(position);
-    const a = sorted[lower];
-    const b = sorted[upper];
-    return a + (b - a) * (position - lower);
-}
-function median(values) {
-    return quantile(sortedCopy(values), 0.5);
-}
-function mean(values) {
-    if (values.length === 0)
-        return Number.NaN;
-    let total = 0;
-    for (const value of values)
-        total += value;
-    return total / values.length;
-}
-const EXACT_LIMIT = 30;
-const exactCache = new Map();
-/** P(U <= u) for u = 0..m*n under H0 with no ties, by the standard recursion on counts. */
-function exactUpperTail(m, n) {
-    const key = `${Math.min(m, n)}x${Math.max(m, n)}`;
-    const cached = exactCache.get(key);
-    if (cached)
-        return cached;
-    const small = Math.min(m, n);
-    const large = Math.max(m, n);
-    // counts[k][u]: arrangements of k "small" items among (k + j) where U = u, built up over j.
-    // With no "large" items there is one arrangement for any k, and it has U = 0.
-    let previous = Array.from({ length: small + 1 }, () => {
-        const row = new Float64Array(small * large + 1);
-        row[0] = 1;
-        return row;
-    });
-    for (let j = 1; j <= large; j++) {
-        const current = [];
-        for (let k = 0; k <= small; k++) {
-            const row = new Float64Array(small * large + 1);
-            // Either the largest of the k + j values is from "large" (adds nothing to U) or from
-            // "small" (then it exceeds all j "large" values, adding j).
-            const fromLarge = previous[k];
-            for (let u = 0; u < row.length; u++)
-                row[u] = fromLarge[u];
-            if (k > 0) {
-                const fromSmall = current[k - 1];
-                for (let u = j; u < row.length; u++)
-                    row[u] += fromSmall[u - j];
-            }
-            current.push(row);
-        }
-        previous = current;
-    }
-    const counts = previous[small];
-    let total = 0;
-    for (const count of counts)
-        total += count;
-    // upper[u] = P(U >= u)
-    const upper = new Float64Array(counts.length + 1);
-    for (let u = counts.length - 1; u >= 0; u--)
-        upper[u] = upper[u + 1] + counts[u] / total;
-    exactCache.set(key, upper);
-    return upper;
-}
-/**
- * One-sided p-value of the Mann-Whitney test that the second sample tends to be larger than the
- * first, given U = #{(x, y): y > x} + 0.5 #{y = x} and the tie counts.
- */
-function mannWhitneyUpperP(u, m, n, tieCorrection = 0) {
-    if (m === 0 || n === 0)
-        return 1;
-    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT && tieCorrection === 0) {
-        const tail = exactUpperTail(m, n);
-        return tail[Math.min(tail.length - 1, Math.max(0, Math.ceil(u - 1e-9)))];
-    }
-    const meanU = (m * n) / 2;
-    const N = m + n;
-    const variance = ((m * n) / 12) * (N + 1 - tieCorrection / (N * (N - 1)));
-    if (variance <= 0)
-        return u > meanU ? 0 : 1;
-    const z = (u - meanU - 0.5) / Math.sqrt(variance);
-    return 1 - normalCdf(z);
-}
-/**
- * The smallest count c such that P(U >= c) <= level under H0: rejecting when U >= c is a test
- * of at most that level. Used to read exact confidence bounds off the sorted differences.
- */
-function criticalCount(m, n, level) {
-    const total = m * n;
-    if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
-        const tail = exactUpperTail(m, n);
-        for (let c = 0; c <= total; c++)
-            if (tail[c] <= level)
-                return c;
-        return total + 1;
-    }
-    const z = normalQuantile(1 - level);
-    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((m * n * (m + n + 1)) / 12) + 0.5));
-}
-/**
- * Compares y against x through all pairwise differences y_j - x_i (sorted once): their median
- * is the Hodges-Lehmann shift, their order statistics the exact distribution-free bounds.
- */
-function compareShift(x, y) {
-    const m = x.length;
-    const n = y.length;
-    const differences = new Float64Array(m * n);
-    let k = 0;
-    for (const yj of y)
-        for (const xi of x)
-            differences[k++] = yj - xi;
-    differences.sort();
-    const total = differences.length;
-    let above = 0;
-    let equal = 0;
-    for (let i = 0; i < total; i++) {
-        const d = differences[i];
-        if (d > 0)
-            above++;
-        else if (d === 0)
-            equal++;
-    }
-    const pooled = sortedCopy([...x, ...y]);
-    let tieCorrection = 0;
-    for (let i = 0; i < pooled.length;) {
-        let j = i;
-        while (j < pooled.length && pooled[j] === pooled[i])
-            j++;
-        const t = j - i;
-        tieCorrection += t * t * t - t;
-        i = j;
-    }
-    const at = (index) => differences[Math.min(total - 1, Math.max(0, index))];
-    return {
-        m,
-        n,
-        estimate: total === 0 ? Number.NaN : quantile(differences, 0.5),
-        pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
-        lowerBound: (level) => {
-            const c = criticalCount(m, n, level);
-            return c > total ? -Infinity : at(total - c);
-        },
-        upperBound: (level) => {
-            const c = criticalCount(m, n, level);
-            return c > total ? Infinity : at(c - 1);
-        },
-    };
-}
-const SIGNED_RANK_EXACT_LIMIT = 50;
-const signedRankCache = new Map();
-/** P(W+ >= w) for w = 0..n(n+1)/2 under H0 (no ties), from subset-sum counts of ranks 1..n. */
-function signedRankUpperTail(n) {
-    const cached = signedRankCache.get(n);
-    if (cached)
-        return cached;
-    const max = (n * (n + 1)) / 2;
-    const counts = new Float64Array(max + 1);
-    counts[0] = 1;
-    for (let rank = 1; rank <= n; rank++) {
-        for (let sum = max; sum >= rank; sum--)
-            counts[sum] += counts[sum - rank];
-    }
-    const total = 2 ** n;
-    const upper = new Float64Array(max + 2);
-    for (let w = max; w >= 0; w--)
-        upper[w] = upper[w + 1] + counts[w] / total;
-    signedRankCache.set(n, upper);
-    return upper;
-}
-function signedRankCritical(n, level) {
-    const total = (n * (n + 1)) / 2;
-    if (n <= SIGNED_RANK_EXACT_LIMIT) {
-        const tail = signedRankUpperTail(n);
-        for (let c = 0; c <= total; c++)
-            if (tail[c] <= level)
-                return c;
-        return total + 1;
-    }
-    const z = normalQuantile(1 - level);
-    return Math.min(total + 1, Math.ceil(total / 2 + z * Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24) + 0.5));
-}
-/**
- * Paired comparison of differences d_i = y_i - x_i (here: log durations of the two invocations of
- * one back-to-back pair). Drift and bursts of load that hit both members of a pair cancel in d,
- * which an unpaired comparison can only average out. The estimate is the Hodges-Lehmann median of
- * the Walsh averages, the test Wilcoxon's signed-rank test, the bounds exact order statistics of
- * the Walsh averages.
- */
-function comparePaired(differences) {
-    const n = differences.length;
-    const walsh = new Float64Array((n * (n + 1)) / 2);
-    let k = 0;
-    for (let i = 0; i < n; i++)
-        for (let j = i; j < n; j++)
-            walsh[k++] = (differences[i] + differences[j]) / 2;
-    walsh.sort();
-    const total = walsh.length;
-    // Signed-rank statistic, zeros dropped, tied magnitudes given their average rank.
-    const nonZero = differences
-        .filter((d) => d !== 0)
-        .map((d) => ({ d, magnitude: Math.abs(d) }))
-        .sort((a, b) => a.magnitude - b.magnitude);
-    let wPlus = 0;
-    let tieCorrection = 0;
-    for (let i = 0; i < nonZero.length;) {
-        let j = i;
-        while (j < nonZero.length && nonZero[j].magnitude === nonZero[i].magnitude)
-            j++;
-        const rank = (i + 1 + j) / 2;
-        for (let t = i; t < j; t++)
-            if (nonZero[t].d > 0)
-                wPlus += rank;
-        const ties = j - i;
-        tieCorrection += ties * ties * ties - ties;
-        i = j;
-    }
-    const m = nonZero.length;
-    let pUp;
-    if (m === 0)
-        pUp = 1;
-    else if (m <= SIGNED_RANK_EXACT_LIMIT && tieCorrection === 0)
-        pUp = signedRankUpperTail(m)[Math.ceil(wPlus - 1e-9)];
-    else {
-        const mean = (m * (m + 1)) / 4;
-        const variance = (m * (m + 1) * (2 * m + 1)) / 24 - tieCorrection / 48;
-        pUp = variance <= 0 ? (wPlus > mean ? 0 : 1) : 1 - normalCdf((wPlus - mean - 0.5) / Math.sqrt(variance));
-    }
-    const at = (index) => walsh[Math.min(total - 1, Math.max(0, index))];
-    return {
-        m: n,
-        n,
-        estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
-        pUp,
-        lowerBound: (level) => {
-            const c = signedRankCritical(n, level);
-            return c > total ? -Infinity : at(total - c);
-        },
-        upperBound: (level) => {
-            const c = signedRankCritical(n, level);
-            return c > total ? Infinity : at(c - 1);
-        },
-    };
-}
-/**
- * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
- */
-function holm(pValues, alpha) {
-    const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
-    const rejected = new Array(pValues.length).fill(false);
-    for (let rank = 0; rank < order.length; rank++) {
-        const { p, index } = order[rank];
-        if (p > alpha / (order.length - rank))
-            break;
-        rejected[index] = true;
-    }
-    return rejected;
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
@@ -85117,6 +85308,31 @@ function checkBudgets(stats, budgets) {
 /** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
 const isLatencyBudget = (check) => BUDGET_METRICS[check.budget].judges === 'latency';
 
+;// CONCATENATED MODULE: ./src/analysis/exemplar-changes.ts
+
+
+/** Each exemplar's warm change in one variant's samples, in the order the exemplars are given. */
+function exemplarChanges(samples, exemplars) {
+    const pairs = new Map();
+    for (const s of samples) {
+        if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
+            continue;
+        const entry = pairs.get(s.pair) ?? { exemplar: s.exemplar };
+        entry[s.build] = s.durationMs;
+        pairs.set(s.pair, entry);
+    }
+    return exemplars.map((exemplar) => {
+        const complete = [...pairs.values()].filter((p) => p.exemplar === exemplar && p.baseline !== undefined && p.candidate !== undefined);
+        return {
+            exemplar,
+            pairs: complete.length,
+            baselineP50: median(complete.map((p) => p.baseline)),
+            candidateP50: median(complete.map((p) => p.candidate)),
+            ratio: Math.exp(median(complete.map((p) => logRatio(p.candidate, p.baseline)))),
+        };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/assert-never.ts
 /**
  * The default branch of a switch over a closed set (a union of literals): the type checker
@@ -85185,100 +85401,6 @@ function recommend(candidates, strategy, balancedWeight) {
         default:
             return assert_never_assertNever(strategy, 'strategy');
     }
-}
-
-;// CONCATENATED MODULE: ./src/analysis/comparison.ts
-
-
-/** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
-const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
-/** log(candidate / baseline) of one pair of durations. */
-const logRatio = (candidateMs, baselineMs) => logDuration(candidateMs) - logDuration(baselineMs);
-function shiftOf(evidence) {
-    return 'paired' in evidence
-        ? comparePaired(evidence.paired)
-        : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
-}
-/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
-function judge(shift, significant, beta, limit) {
-    if (Number.isNaN(shift.estimate))
-        return 'inconclusive';
-    if (significant && shift.estimate > limit)
-        return 'regression';
-    if (beta > 0 && shift.upperBound(beta) < limit)
-        return 'no-regression';
-    return 'inconclusive';
-}
-/** A metric's comparison from its shift, its outcome and the figures the report shows. */
-function comparisonOf(metric, shift, outcome, rules, extra = {}) {
-    return {
-        metric: metric.metric,
-        variant: metric.variant,
-        nBaseline: metric.nBaseline,
-        nCandidate: metric.nCandidate,
-        units: 'paired' in metric.evidence
-            ? metric.evidence.paired.length
-            : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
-        ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-        confidence: 1 - rules.alpha,
-        pValue: shift.pUp,
-        outcome,
-        ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
-        ...(metric.spread ? { spread: metric.spread } : {}),
-        ...extra,
-    };
-}
-/**
- * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
- * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
- * judged on its own at the same levels, decides the same way: a round meets the host in its own
- * way for its whole length, so its calls are not independent witnesses.
- */
-function decideFixed(metrics, rules) {
-    const limit = Math.log1p(rules.tolerance);
-    const shifts = metrics.map((metric) => shiftOf(metric.evidence));
-    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
-    return metrics.map((metric, index) => {
-        const shift = shifts[index];
-        let outcome = judge(shift, significant[index], rules.beta, limit);
-        const rounds = metric.rounds && metric.rounds.length >= 2
-            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
-            : undefined;
-        if (rounds?.some((round) => round.outcome !== outcome))
-            outcome = 'inconclusive';
-        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
-    });
-}
-/**
- * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
- * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
- * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
- */
-function judgeRound(logRatios, alpha, beta, limit) {
-    const shift = comparePaired(logRatios);
-    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
-    return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
-}
-const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
-const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
-/** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
-function unpairedColdMetric(variant, samples) {
-    const baseline = okSamples(samples, 'baseline', 'cold').map(coldLatencyMs);
-    const candidate = okSamples(samples, 'candidate', 'cold').map(coldLatencyMs);
-    return baseline.length >= 2 && candidate.length >= 2
-        ? [
-            {
-                metric: 'cold',
-                variant,
-                nBaseline: baseline.length,
-                nCandidate: candidate.length,
-                evidence: { baseline, candidate },
-            },
-        ]
-        : [];
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/sequential.ts
@@ -85482,7 +85604,6 @@ function warmMetric(variant, evidence) {
         spread: evidence.spread,
     };
 }
-const sequential_percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
 /**
  * Why a warm comparison stayed open at the cap, and what would decide it: how much the
  * environments differ, about how many environment pairs the interval needs to clear the
@@ -85491,12 +85612,13 @@ const sequential_percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed
  */
 function whatWouldDecide(warm, evidence, plan, levels, limit) {
     const k = evidence.warm.length;
-    const { betweenEnvironments, withinEnvironment } = evidence.spread;
+    const { betweenEnvironments } = evidence.spread;
     if (k < 2 || Number.isNaN(betweenEnvironments))
         return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
     const sd = evidence.summarySd || Number.EPSILON;
     const estimate = Math.log(warm.ratio);
-    const noise = `environments differ by ${sequential_percent(betweenEnvironments)} (sd) and pairs within one by ${sequential_percent(withinEnvironment)}`;
+    const noise = spreadParts(evidence.spread).join(' and ');
+    const said = (text) => (noise ? `${noise}; ${text}` : text);
     const needed = (z, gap) => {
         const total = Math.ceil(((z * sd) / gap) ** 2);
         const more = Math.max(plan.batch, total - k);
@@ -85505,11 +85627,11 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
             : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
     };
     if (estimate > limit) {
-        return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
+        return said(`the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`);
     }
     const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
     const tolerance = Math.ceil(Math.expm1(upper) * 100);
-    return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+    return said(`${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/result.ts
@@ -85751,6 +85873,7 @@ function integrationFindings(integration) {
 
 
 
+
 /**
  * Everything the gate concludes about one function, from its samples and the plan alone: each
  * variant's statistics, costs and budgets, the comparisons (the sequential decision replayed
@@ -85799,6 +85922,7 @@ function analyzeFunction(input) {
                 ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100
                 : null,
             ...(stopped ? { stopped } : {}),
+            exemplars: exemplarChanges(samples.filter((s) => s.variant === variant.id), spec.exemplars.map((e) => e.name)),
             ...(input.host && input.host.architecture !== variant.architecture
                 ? { measuredOn: input.host.architecture }
                 : {}),
@@ -88712,6 +88836,7 @@ class PerfFunctionDeployer {
             memoryMb: config.MemorySize ?? 1024,
             environment: { ...(config.Environment?.Variables ?? {}), ...spec.environment },
             extra,
+            production: { function: template, ...(config.MemorySize ? { memoryMb: config.MemorySize } : {}) },
         };
     }
     /** The bytes (or location) of a build's code; a template version or alias is downloaded. */
@@ -89786,6 +89911,38 @@ async function integrationProfile(spec, variant, armOf, context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/gate/refused-setting.ts
+
+
+/**
+ * The configuration keys a setting Lambda refused most likely comes from, by what Lambda's
+ * message names (its wording, not ours: a hint, so the key is said as "check", not as a verdict).
+ */
+const REFUSED_KEYS = [
+    [/unzip|zip|unzipped size|code size|package/i, ['candidate', 'baseline']],
+    [/reserved keys|environment variables?/i, ['environment', 'variants']],
+    [/role/i, ['role']],
+    [/runtime/i, ['runtime']],
+    [/handler/i, ['handler']],
+    [/memory/i, ['memory']],
+    [/timeout/i, ['timeout']],
+    [/architecture/i, ['architectures']],
+    [/layer|subnet|security group|vpc/i, ['template']],
+];
+/**
+ * A setting Lambda refused (InvalidParameterValueException) after validation passed is the
+ * configuration's mistake, not the platform's: exit 2, naming the function's key to check.
+ * Any other error is returned as it is.
+ */
+function refusedSetting(error, spec, index) {
+    if (!isInfrastructureError(error, 'invalid-parameter'))
+        return error;
+    const where = `functions[${index}]`;
+    const keys = REFUSED_KEYS.find(([pattern]) => pattern.test(error.said ?? ''))?.[1];
+    const check = keys ? keys.map((key) => `${where}.${key}`).join(' and ') : `the settings of ${where}`;
+    return new UsageError(`${where} (${spec.name}): Lambda refused a setting: ${error.message}; check ${check}`);
+}
+
 ;// CONCATENATED MODULE: ./src/gate/sequential-sampling.ts
 
 
@@ -89912,6 +90069,7 @@ function perfFunctionName(functionName, runId) {
 
 
 
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -89939,7 +90097,7 @@ async function runGate(options) {
     options.onCleanupRegistry?.(registry);
     const functions = [];
     try {
-        for (const spec of config.functions) {
+        for (const [index, spec] of config.functions.entries()) {
             const before = retries;
             const result = await gateFunction(spec, {
                 config,
@@ -89954,6 +90112,8 @@ async function runGate(options) {
                 retry: options.retry ?? DEFAULT_RETRY,
                 countRetry: () => retries++,
                 ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+            }).catch((error) => {
+                throw refusedSetting(error, spec, index);
             });
             functions.push({ ...result, invocations: { ...result.invocations, retries: retries - before } });
         }
@@ -89995,6 +90155,7 @@ async function runGate(options) {
             seed,
             strategy: config.strategy,
             invocationsPerMonth: config.traffic.invocationsPerMonth,
+            trafficSource: config.traffic.source,
             coldStartRate: config.traffic.coldStartRate,
         },
         functions,
@@ -90091,6 +90252,7 @@ async function gateFunction(spec, context) {
         name: spec.name,
         perfFunction: baseName,
         ...analysed,
+        ...(base.production ? { production: base.production } : {}),
         reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
         invocations: {
             total: sampler.samples.length,
@@ -96452,6 +96614,8 @@ const report_schema_variant = looseObject({
     costChangePercent: report_schema_num.nullable(),
     stopped: schemas_string().optional(),
     measuredOn: architecture.optional(),
+    exemplars: array(looseObject({ exemplar: schemas_string(), pairs: report_schema_num, baselineP50: report_schema_num, candidateP50: report_schema_num, ratio: report_schema_num }))
+        .optional(),
 });
 const integrationRun = looseObject({
     build: schemas_enum(['baseline', 'candidate']),
@@ -96472,6 +96636,7 @@ const functionResult = looseObject({
     reasons: array(reason),
     recommended: looseObject({ variant: schemas_string(), memory: report_schema_num, architecture, strategy: schemas_string(), why: schemas_string() })
         .nullable(),
+    production: looseObject({ function: schemas_string(), memoryMb: report_schema_num.optional() }).optional(),
     variants: array(report_schema_variant),
     invocations: looseObject({ total: report_schema_num, baseline: report_schema_num, candidate: report_schema_num, retries: report_schema_num, costUsd: report_schema_num }),
     cpuScaledByMemory: schemas_boolean(),
@@ -96516,6 +96681,7 @@ const reportSchema = looseObject({
         seed: report_schema_num,
         strategy: schemas_string(),
         invocationsPerMonth: report_schema_num,
+        trafficSource: schemas_enum(['config', 'default']).optional(),
         coldStartRate: report_schema_num,
     }),
     functions: array(functionResult),

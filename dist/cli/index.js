@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2782);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8657);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2782:
+/***/ 8657:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54321,7 +54321,9 @@ function validateConfig(document, source, options = {}) {
     if (!parsed.success)
         throw new ConfigError(source, withoutRedundantIssues(parsed.error.issues).flatMap((issue) => describeIssue(issue, withOverrides).split('\n')));
     const problems = [];
-    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options);
+    const traffic = withOverrides.traffic;
+    const trafficSource = traffic?.['invocations-per-month'] === undefined ? 'default' : 'config';
+    const config = resolveConfig(parsed.data, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(source)), problems, options, trafficSource);
     if (problems.length)
         throw new ConfigError(source, problems);
     return config;
@@ -54339,7 +54341,7 @@ function withBuilds(document, builds) {
 function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
-function resolveConfig(raw, directory, problems, options) {
+function resolveConfig(raw, directory, problems, options, trafficSource) {
     const env = options.env ?? process.env;
     const local = options.local === true;
     const region = raw.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
@@ -54383,6 +54385,7 @@ function resolveConfig(raw, directory, problems, options) {
         balancedWeight: raw['balanced-weight'],
         traffic: {
             invocationsPerMonth: raw.traffic['invocations-per-month'],
+            source: trafficSource,
             coldStartRate: raw.traffic['cold-start-rate'],
             ...(raw.traffic['account-gb-seconds-per-month'] === undefined
                 ? {}
@@ -54803,1069 +54806,6 @@ function escapeMarkdown(text) {
         .replace(/\r\n?|\n/g, '<br>');
 }
 
-;// CONCATENATED MODULE: ./src/report/format.ts
-/** Number formats shared by the renderers. */
-const format_ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
-/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
-const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-const usd = (value) => {
-    if (Number.isNaN(value))
-        return '–';
-    if (value >= 100)
-        return `$${value.toFixed(0)}`;
-    if (value >= 0.01 || value === 0)
-        return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
-    return `$${value.toPrecision(2)}`;
-};
-/** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
-const money = (value) => usd(value).replace('$', '\\$');
-/** A p-value as a table shows it: `<0.0001`, `0.0123`, or `–` when there is none. */
-const pValueText = (p) => (Number.isNaN(p) ? '–' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
-/** A p-value after "p" in a sentence: `p<0.0001`, `p=0.0123`. */
-const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
-/** A budget's measured figure in its unit: `123.4 ms`, `1.234 USD`, or `–` when it could not be measured. */
-const budgetValue = (check) => Number.isNaN(check.value) ? '–' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
-const percentChange = (value) => value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
-/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
-const roundsText = (rounds) => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
-/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
-function unitsText(c) {
-    if (c.rounds?.length)
-        return roundsText(c.rounds);
-    if (!c.environmentPairs)
-        return c.units ? `${c.units} environment pairs` : '–';
-    const sd = (value) => value === undefined || Number.isNaN(value) ? '–' : `${(Math.expm1(value) * 100).toFixed(1)}%`;
-    return `${c.units} environment pairs; environments differ by ${sd(c.spread?.betweenEnvironments)} (sd), pairs within one by ${sd(c.spread?.withinEnvironment)}`;
-}
-/** The two spreads of the evidence as the reports quote them, in the reader's words. */
-const SPREADS_EXPLAINED = '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
-/** Whether a text quotes the spreads, and so needs them explained beside it. */
-const quotesSpreads = (text) => /environments differ by|pairs within one by/.test(text);
-/** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
-function shortPercent(percent) {
-    if (Number.isNaN(percent))
-        return '–';
-    if (!Number.isFinite(percent))
-        return percent > 0 ? '+∞' : '-∞';
-    const rounded = Math.abs(percent) >= 10 ? percent.toFixed(0) : percent.toFixed(1);
-    return `${percent >= 0 && !rounded.startsWith('-') ? '+' : ''}${rounded}%`;
-}
-/** A ratio as a short change: 1.234 -> +23%. */
-const shortChange = (ratio) => shortPercent((ratio - 1) * 100);
-/**
- * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
- * (a ratio of -100%) is what too few samples give, not a finding.
- */
-function unbounded(c) {
-    return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
-}
-/** What an unbounded interval means to a reader. */
-const TOO_FEW = {
-    warm: 'too few warm samples to compare',
-    cold: 'too few cold starts to compare',
-};
-/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
-function changeWithInterval(c) {
-    if (Number.isNaN(c.ratio) || unbounded(c))
-        return TOO_FEW[c.metric] ?? 'too few samples to compare';
-    const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
-    return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
-}
-
-;// CONCATENATED MODULE: ./src/report/headline.ts
-
-
-const warmOf = (v) => v.comparisons.find((c) => c.metric === 'warm');
-/** The warm change's ratio, highest first; a variant without one last. */
-const slowestFirst = (a, b) => (warmOf(b)?.ratio ?? -Infinity) - (warmOf(a)?.ratio ?? -Infinity);
-/**
- * The variant that decided the function's verdict: the worst warm regression (also one a label
- * accepted); else, for a fail or an inconclusive verdict, the slowest variant a finding of that
- * verdict names (a cold regression, a blown budget, an undecided comparison); else the
- * recommended variant. A reader who sees the recommended variant's improvement while another
- * variant regressed is misled about the pull request (issue 21).
- */
-function decidingVariant(f) {
-    const worst = f.variants.filter((v) => warmOf(v)?.outcome === 'regression').sort(slowestFirst)[0];
-    if (worst)
-        return worst;
-    const decisive = f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
-    const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
-    const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
-    if (decided)
-        return decided;
-    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
-    return ((recommended && warmOf(recommended) ? recommended : undefined) ?? f.variants.find((v) => warmOf(v)) ?? f.variants[0]);
-}
-function headline(f) {
-    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
-    const variant = decidingVariant(f);
-    const warm = variant ? warmOf(variant) : undefined;
-    return {
-        ...(variant ? { variant } : {}),
-        ...(warm ? { warm } : {}),
-        costChangePercent: variant?.costChangePercent ?? null,
-        ...(recommended ? { recommended } : {}),
-    };
-}
-/**
- * A variant as a reader names it: `512 MB`, with the architecture when the function was measured
- * on more than one, and the variant's name (from the config, so escaped) when it has one.
- */
-function variantLabel(v, f) {
-    const architectures = new Set(f.variants.map((x) => x.architecture));
-    return [
-        `${v.memoryMb} MB`,
-        architectures.size > 1 ? v.architecture : '',
-        v.name === 'default' ? '' : escapeMarkdown(v.name),
-    ]
-        .filter(Boolean)
-        .join(' ');
-}
-/** The PR's effect on a month's bill at the recommended variant: `$8.32 a month, +$1.33 by this change`. */
-function monthlyEffect(v) {
-    const after = v.candidate.cost.monthlyUsd;
-    const delta = after - v.baseline.cost.monthlyUsd;
-    if (!Number.isFinite(after))
-        return '';
-    if (!Number.isFinite(delta))
-        return `${money(after)} a month`;
-    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change`;
-}
-/** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
-function medians(v) {
-    const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
-    if (before === undefined || after === undefined || !Number.isFinite(before) || !Number.isFinite(after))
-        return '';
-    return ` (median ${format_ms(before)} → ${format_ms(after)} ms)`;
-}
-/**
- * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
- * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
- * gate's own figures, and variant names escaped.
- */
-function headlineText(f, h = headline(f)) {
-    const parts = [];
-    const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
-    if (h.warm && usable)
-        parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
-    if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
-        parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
-    if (!usable)
-        parts.push(h.variant?.stopped
-            ? `no comparison: ${escapeMarkdown(h.variant.stopped)}`
-            : h.warm
-                ? changeWithInterval(h.warm)
-                : 'no comparison');
-    // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
-    const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
-    const recommended = h.recommended
-        ? `; recommend ${variantLabel(h.recommended, f)}${monthlyEffect(h.recommended) ? ` (${monthlyEffect(h.recommended)})` : ''}`
-        : '';
-    return `${at}: ${parts.join(', ')}${recommended}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/comment-state.ts
-
-
-
-const comment_state_PREFIX = '<!-- lambda-perf-gate-state v=1';
-const VERDICTS = (/* unused pure expression or super */ null && (['pass', 'fail', 'inconclusive']));
-const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-/** More is not read: a comment holds at most what fits GitHub's 65,536 characters anyway. */
-const MAX_LINE = 16_384;
-const MAX_FUNCTIONS = 200;
-const comment_state_SHA = /^[0-9a-f]{7,40}$/;
-/** A name as encodeURIComponent writes it: nothing that could end the HTML comment (`>` is %3E). */
-const ENCODED_NAME = /^[A-Za-z0-9%\-_.!~*'()]{0,600}$/;
-const CHANGE = /^[+-]\d{1,7}(\.\d)?$/;
-function commentState(report) {
-    const sha = report.context?.head?.sha;
-    return {
-        ...(sha !== undefined && comment_state_SHA.test(sha) ? { sha } : {}),
-        functions: report.functions.slice(0, MAX_FUNCTIONS).map((f) => {
-            const warm = headline(f).warm;
-            const change = warm && Number.isFinite(warm.ratio) ? Math.round((warm.ratio - 1) * 1000) / 10 : undefined;
-            return {
-                name: f.name,
-                verdict: f.verdict,
-                ...(change !== undefined && Number.isFinite(change) ? { warmChangePercent: change } : {}),
-            };
-        }),
-    };
-}
-/** The hidden line: `<!-- lambda-perf-gate-state v=1 sha=0a1b2c3 f=orders,fail,+23.4 -->`. */
-function stateMarker(state) {
-    const tokens = [comment_state_PREFIX];
-    if (state.sha)
-        tokens.push(`sha=${state.sha}`);
-    for (const f of state.functions) {
-        const change = f.warmChangePercent === undefined
-            ? '-'
-            : `${f.warmChangePercent >= 0 ? '+' : ''}${f.warmChangePercent.toFixed(1)}`;
-        tokens.push(`f=${encodeURIComponent(f.name)},${f.verdict},${change}`);
-    }
-    return `${tokens.join(' ')} -->`;
-}
-/** The state a previous comment's body holds, or undefined when it holds none that parses. */
-function readCommentState(body) {
-    const start = body.indexOf(comment_state_PREFIX);
-    if (start < 0)
-        return undefined;
-    const end = body.indexOf(' -->', start);
-    if (end < 0 || end - start > MAX_LINE)
-        return undefined;
-    const tokens = body
-        .slice(start + comment_state_PREFIX.length, end)
-        .split(' ')
-        .filter(Boolean);
-    let sha;
-    const functions = [];
-    for (const token of tokens) {
-        const [key, value = ''] = token.split(/=(.*)/s);
-        if (key === 'sha' && sha === undefined && comment_state_SHA.test(value)) {
-            sha = value;
-            continue;
-        }
-        const parts = value.split(',');
-        if (key !== 'f' || parts.length !== 3 || functions.length >= MAX_FUNCTIONS)
-            return undefined;
-        const [encoded = '', verdict = '', change = ''] = parts;
-        if (!ENCODED_NAME.test(encoded) ||
-            !VERDICTS.includes(verdict) ||
-            !(change === '-' || CHANGE.test(change)))
-            return undefined;
-        let name;
-        try {
-            name = decodeURIComponent(encoded);
-        }
-        catch {
-            return undefined;
-        }
-        functions.push({
-            name,
-            verdict: verdict,
-            ...(change === '-' ? {} : { warmChangePercent: Number(change) }),
-        });
-    }
-    return { ...(sha ? { sha } : {}), functions };
-}
-/**
- * What changed since the comment's last version, as one markdown line, or '' when there was no
- * previous version or nothing changed (a verdict, or a warm change by a point or more): a rerun
- * that finds the same leaves the comment as it was. Names are the current report's (escaped); the previous state lends only its
- * verdicts and figures, which were checked on reading.
- */
-function sinceLastRun(previous, current) {
-    if (!previous)
-        return '';
-    const before = new Map(previous.functions.map((f) => [f.name, f]));
-    const changes = [];
-    for (const now of current.functions) {
-        const was = before.get(now.name);
-        if (!was)
-            continue;
-        const moved = was.warmChangePercent !== undefined &&
-            now.warmChangePercent !== undefined &&
-            Math.abs(was.warmChangePercent - now.warmChangePercent) >= 1;
-        if (was.verdict === now.verdict && !moved)
-            continue;
-        const figure = (f) => `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
-        changes.push(`${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`);
-    }
-    if (!changes.length)
-        return '';
-    const since = previous.sha ? ` (\`${previous.sha.slice(0, 7)}\`)` : '';
-    return `Since the last run${since}: ${changes.join('; ')}.`;
-}
-
-;// CONCATENATED MODULE: ./src/report/mermaid.ts
-const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
-/**
- * Mermaid's xychart draws no legend; its lines take the palette's colours in order, so the palette
- * is set and the legend written beneath in squares of the same colours.
- */
-const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' };
-const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
-const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
-function chart(title, axis, memories, baseline, candidate) {
-    const top = Math.max(...baseline.filter(Number.isFinite), ...candidate.filter(Number.isFinite), 0) * 1.15;
-    return [
-        '```mermaid',
-        THEME,
-        'xychart-beta',
-        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
-        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
-        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
-        `  y-axis "${axis}" 0 --> ${round(top || 1)}`,
-        `  line [${baseline.map(round).join(', ')}]`,
-        `  line [${candidate.map(round).join(', ')}]`,
-        '```',
-    ].join('\n');
-}
-/**
- * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
- * itself: one pair per architecture and named variant measured at two or more memory sizes.
- */
-function memoryCharts(f) {
-    const groups = new Map();
-    for (const v of f.variants) {
-        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
-        groups.set(key, [...(groups.get(key) ?? []), v]);
-    }
-    const parts = [];
-    for (const [key, variants] of groups) {
-        if (variants.length < 2)
-            continue;
-        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
-        const memories = sorted.map((v) => v.memoryMb);
-        const series = {
-            duration: [sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)],
-            cost: [sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)],
-        };
-        // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
-        for (const [name, [baseline, candidate]] of Object.entries(series)) {
-            if (![...baseline, ...candidate].every(Number.isFinite))
-                continue;
-            parts.push(name === 'duration'
-                ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline, candidate)
-                : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline, candidate));
-        }
-    }
-    return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-
-
-
-/** The hidden marker that finds the gate's PR comment again. */
-const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
-/** GitHub's limit for a comment body. */
-const GITHUB_COMMENT_LIMIT = 65_536;
-const markdown_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
-const KIND_ICON = {
-    regression: '❌',
-    budget: '❌',
-    'wrong-answer': '❌',
-    'test-failure': '❌',
-    inconclusive: '⚠️',
-    'baseline-error': 'ℹ️',
-    notice: 'ℹ️',
-};
-/** A finding's icon: by its kind, and ☑️ for a regression the pull request's label accepted. */
-const reasonIcon = (reason) => reason.about === 'accepted-regression' ? '☑️' : (KIND_ICON[reason.kind] ?? 'ℹ️');
-/** A finding longer than this is cut above the fold; the details keep it whole. */
-const SHORT_FINDING = 220;
-/**
- * A finding as one short line: the statistics in parentheses (the table and the details say them)
- * are left out, and what remains is cut at a word. Parentheses with anything else (an error type)
- * stay.
- */
-function shortFinding(message) {
-    let text = withoutStatistics(message.split(/\r?\n/)[0]);
-    if (text.length > SHORT_FINDING) {
-        const space = text.lastIndexOf(' ', SHORT_FINDING - 1);
-        text = `${text.slice(0, space > SHORT_FINDING / 2 ? space : SHORT_FINDING - 1)}…`;
-    }
-    return text;
-}
-function withoutStatistics(text) {
-    for (let before = ''; before !== text;) {
-        before = text;
-        text = text.replace(/ ?\((?:[^()]*(?:\bCI\b|\bp[<=]|\bn=\d|environment pairs|too few to bound)[^()]*)\)/, '');
-    }
-    return text;
-}
-/** Whether the short line leaves out more than the statistics the details' tables show. */
-const cutShort = (message) => shortFinding(message) !== withoutStatistics(message);
-/**
- * A regression the compact table shows in its row (the gate's own finding about one of its
- * variants): listed together in one line instead of one line each.
- */
-function shownInTable(f, reason) {
-    return (reason.kind === 'regression' &&
-        reason.about === 'comparison' &&
-        reason.traffic === 'exemplars' &&
-        f.variants.some((v) => v.id === reason.variant));
-}
-function regressionsLine(f) {
-    const at = (metric) => f.variants
-        .filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression'))
-        .map((v) => variantLabel(v, f));
-    const parts = [
-        { what: 'warm', where: at('warm') },
-        { what: 'cold start', where: at('cold') },
-    ]
-        .filter(({ where }) => where.length)
-        .map(({ what, where }) => `${what} at ${where.join(', ')}`);
-    return parts.length ? `❌ Slower beyond the ${(f.tolerance * 100).toFixed(0)}% tolerance: ${parts.join('; ')}` : '';
-}
-function resultText(v) {
-    const warm = v.comparisons.find((c) => c.metric === 'warm');
-    const cold = v.comparisons.find((c) => c.metric === 'cold');
-    const parts = [];
-    if (v.stopped)
-        parts.push('❌ stopped');
-    else if (!warm)
-        parts.push('–');
-    else if (warm.outcome === 'regression')
-        parts.push('❌ slower');
-    else if (warm.outcome === 'no-regression')
-        parts.push(warm.ciHigh < 1 ? '✅ faster' : '✅');
-    else
-        parts.push('⚠️ inconclusive');
-    if (cold?.outcome === 'regression')
-        parts.push('❌ cold start slower');
-    const overBudget = v.budgets.filter((b) => !b.ok).map((b) => escapeMarkdown(b.budget));
-    if (overBudget.length)
-        parts.push(`over budget: ${overBudget.join(', ')}`);
-    return parts.join(', ');
-}
-function variantRow(f, v) {
-    const warm = v.comparisons.find((c) => c.metric === 'warm');
-    const recommended = v.id === f.recommended?.variant;
-    const cells = [
-        recommended ? `**${variantLabel(v, f)}** ⭐` : variantLabel(v, f),
-        `${format_ms(v.baseline.warm.p50)} → ${format_ms(v.candidate.warm.p50)}`,
-        `${format_ms(v.baseline.warm.p90)} → ${format_ms(v.candidate.warm.p90)}`,
-        warm ? changeWithInterval(warm) : '–',
-        `${money(v.baseline.cost.perMillionUsd)} → ${money(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
-        resultText(v),
-    ];
-    return `| ${cells.join(' | ')} |`;
-}
-function intervalText(c) {
-    return Number.isNaN(c.ratio) || unbounded(c)
-        ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
-        : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
-}
-function integrationDetails(f) {
-    const integration = f.integration;
-    if (!integration)
-        return [];
-    const warm = integration.comparisons.find((c) => c.metric === 'warm');
-    const lines = [
-        '',
-        `Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${escapeMarkdown(integration.variant)} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
-        '',
-        '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
-        '|---|---|---|---|---|---|---|---|---|',
-    ];
-    for (const build of ['baseline', 'candidate']) {
-        const runs = integration.runs.filter((r) => r.build === build);
-        const exits = runs.map((r) => (r.timedOut ? 'timeout' : escapeMarkdown(String(r.exitCode ?? r.signal)))).join(', ');
-        const s = integration[build];
-        lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
-    }
-    const rounds = warm?.rounds?.length
-        ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
-        : '';
-    lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
-    return lines;
-}
-/** The integration traffic's result in one line above the fold. */
-function integrationLine(f) {
-    const integration = f.integration;
-    if (!integration)
-        return '';
-    const warm = integration.comparisons.find((c) => c.metric === 'warm');
-    const icon = warm?.outcome === 'regression' ? '❌' : warm?.outcome === 'no-regression' ? '✅' : '⚠️';
-    const variant = f.variants.find((v) => v.id === integration.variant);
-    return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
-}
-function details(f) {
-    const lines = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
-    const cut = f.reasons.filter((r) => cutShort(r.message));
-    if (cut.length) {
-        lines.push('Findings in full:', '');
-        for (const reason of cut)
-            lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
-        lines.push('');
-    }
-    lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
-    for (const v of f.variants) {
-        for (const c of v.comparisons) {
-            lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
-        }
-    }
-    if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
-        lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
-    lines.push('', '| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const v of f.variants) {
-        for (const [build, s] of [
-            ['baseline', v.baseline],
-            ['candidate', v.candidate],
-        ]) {
-            lines.push(`| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${format_ms(s.warm.p99)} | ${s.cold.n} | ${format_ms(s.cold.p50)} | ${format_ms(s.cold.p90)} | ${format_ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`);
-        }
-    }
-    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${budgetValue(b)} | ${b.ok ? '✅' : '❌'} |`));
-    if (budgets.length)
-        lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
-    lines.push(...integrationDetails(f));
-    lines.push('', `Tolerance ${(f.tolerance * 100).toFixed(0)}%. ${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${money(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).${f.recommended ? ` Recommendation: ${escapeMarkdown(f.recommended.why)}.` : ''}`, '', '</details>');
-    return lines.join('\n');
-}
-function functionSection(f, several, charts, depth) {
-    const lines = [];
-    if (several)
-        lines.push(`#### ${markdown_ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
-    const inTable = f.reasons.filter((r) => shownInTable(f, r));
-    const regressions = inTable.length ? regressionsLine(f) : '';
-    const findings = [
-        ...(regressions ? [`- ${regressions}`] : []),
-        ...f.reasons
-            .filter((r) => !regressions || !inTable.includes(r))
-            .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
-    ];
-    const integration = integrationLine(f);
-    if (integration)
-        findings.push(`- ${integration}`);
-    if (findings.length)
-        lines.push(...findings, '');
-    if (findings.some(quotesSpreads))
-        lines.push(`<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`, '');
-    if (depth !== 'findings') {
-        lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
-        for (const v of f.variants)
-            lines.push(variantRow(f, v));
-    }
-    const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
-    if (drawn)
-        lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
-    if (depth === 'full' || depth === 'no-charts')
-        lines.push('', details(f));
-    return lines.join('\n').trimEnd();
-}
-function headlineLine(f) {
-    return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f))}`;
-}
-/** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
-function commitText(commit) {
-    if (!commit || !/^[0-9a-f]{7,40}$/i.test(commit.sha))
-        return undefined;
-    return `\`${commit.sha.slice(0, 7)}\`${commit.ref ? ` (<code>${escapeMarkdown(commit.ref)}</code>)` : ''}`;
-}
-/**
- * A workflow run's address, only if it has the shape GitHub gives one (a report file may come
- * from the pull request's own code and say anything).
- */
-function safeRunUrl(url) {
-    if (!url)
-        return undefined;
-    return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(url)
-        ? url
-        : undefined;
-}
-function contextLine(context) {
-    if (!context)
-        return '';
-    const head = commitText(context.head);
-    const base = commitText(context.base);
-    const comparing = head && base ? `Comparing ${head} with ${base}` : head ? `Measured ${head}` : '';
-    const url = safeRunUrl(context.runUrl);
-    const run = url ? `[workflow run](${url})` : '';
-    return [comparing, run].filter(Boolean).join(' · ');
-}
-/** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
-function acceptHint(report, label) {
-    const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
-    if (report.verdict !== 'fail' || !label || !regressed)
-        return [];
-    return [
-        `💡 Slower on purpose? Add the label ${escapeMarkdown(label)} to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).`,
-    ];
-}
-/**
- * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
- * when known, the workflow that wrote it.
- */
-function commentMarker(key, verdict, workflow) {
-    const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
-    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
-}
-/** Where the Durations came from, in one line: on the local service, which clock measured. */
-function durationSource(report) {
-    const clock = report.environment.clock?.kind;
-    if (clock === 'model')
-        return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
-    if (clock === 'wall')
-        return "durations by the host's wall clock, not Lambda's CPU model";
-    return 'durations from Lambda REPORT lines';
-}
-/**
- * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
- * verdict, the commits compared and the run, what changed since the last comment, notices, one
- * headline per function, findings one short line each and one compact table; charts, statistics,
- * environment pairs and budgets folded. Trimmed to the limit with a notice when it would not fit:
- * charts go first, then the folded details, then the tables.
- */
-function renderMarkdown(report, options = {}) {
-    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
-    const state = commentState(report);
-    const notices = [
-        ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
-        ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
-        ...acceptHint(report, options.acceptLabel),
-    ];
-    const context = contextLine(report.context);
-    const since = sinceLastRun(options.previous, state);
-    const several = report.functions.length > 1;
-    const header = [
-        ...(options.key === undefined
-            ? [COMMENT_MARKER]
-            : [commentMarker(options.key, report.verdict, options.workflow), stateMarker(state)]),
-        `## ${markdown_ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
-        ...(context || since
-            ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
-            : []),
-        ...notices.flatMap((n) => ['', `> ${n}`]),
-        '',
-        ...report.functions.map((f) => (several ? `- ${headlineLine(f)}` : headlineLine(f))),
-    ];
-    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
-    const render = (depth, notice = '') => [
-        ...header,
-        '',
-        report.functions.map((f) => functionSection(f, several, options.charts ?? true, depth)).join('\n\n'),
-        ...(notice ? ['', notice] : []),
-        '',
-        footer,
-    ].join('\n');
-    const full = render('full');
-    if (full.length <= limit)
-        return full;
-    const notice = "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
-    for (const depth of ['no-charts', 'no-details', 'findings']) {
-        const body = render(depth, notice);
-        if (body.length <= limit)
-            return body;
-    }
-    // Cut at a line, so no tag, entity or escape is left half written.
-    const body = render('findings');
-    const room = limit - notice.length - 2;
-    return `${body.slice(0, Math.max(0, body.lastIndexOf('\n', room)))}\n\n${notice}`.slice(0, limit);
-}
-
-;// CONCATENATED MODULE: ./src/report/terminal.ts
-
-
-function terminal_table(rows) {
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    return rows
-        .map((row) => row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd())
-        .join('\n');
-}
-/** The report for a terminal: verdict, a table per function, reasons, recommendation. */
-function renderTerminal(report) {
-    const out = [];
-    out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
-    if (!report.environment.cpuScaledByMemory)
-        out.push(`note: ${report.environment.statement}`);
-    if (report.environment.clock)
-        out.push(`clock: ${durationSource(report)}`);
-    for (const f of report.functions) {
-        out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${f.recommended.why})` : ''}`);
-        const rows = [
-            ['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result'],
-        ];
-        for (const v of f.variants) {
-            const warm = v.comparisons.find((c) => c.metric === 'warm');
-            rows.push([
-                `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
-                `${format_ms(v.baseline.warm.p50)} -> ${format_ms(v.candidate.warm.p50)}`,
-                warm
-                    ? unbounded(warm)
-                        ? TOO_FEW.warm
-                        : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`
-                    : '-',
-                `${format_ms(v.baseline.warm.p90)} -> ${format_ms(v.candidate.warm.p90)}`,
-                `${format_ms(v.baseline.cold.p90)} -> ${format_ms(v.candidate.cold.p90)}`,
-                `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
-                `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
-                warm?.outcome ?? '-',
-            ]);
-        }
-        out.push(terminal_table(rows));
-        if (f.integration) {
-            const i = f.integration;
-            const warm = i.comparisons.find((c) => c.metric === 'warm');
-            const count = (build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
-            out.push(`  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${format_ms(i.baseline.warm.p50)} -> ${format_ms(i.candidate.warm.p50)} ms` +
-                (warm
-                    ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}`
-                    : '') +
-                (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''));
-        }
-        for (const reason of f.reasons)
-            out.push(`  - [${reason.kind}] ${reason.message}`);
-        if (f.reasons.some((reason) => quotesSpreads(reason.message)))
-            out.push(`    (${SPREADS_EXPLAINED})`);
-        out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
-    }
-    return `${out.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/config/files.ts
-
-
-
-
-function files_open(location, where) {
-    if (location.kind === 'directory') {
-        const { path } = location;
-        return { path, holds: (file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, file)) };
-    }
-    return location.kind === 'zip' ? openZip(location.path, where) : undefined;
-}
-/**
- * What Lambda checks of an uploaded zip, from its central directory alone: that it is one, and its
- * sizes zipped and unzipped. A corrupt build fails here, naming the file, instead of as "Could not
- * unzip uploaded file" after functions were created.
- */
-function openZip(path, where) {
-    const size = (0,external_node_fs_.statSync)(path).size;
-    if (size > MAX_ZIP_UPLOAD_BYTES)
-        return {
-            problem: `${where}: ${path} is ${size} bytes; Lambda takes at most ${MAX_ZIP_UPLOAD_BYTES} (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
-        };
-    let names;
-    try {
-        const entries = readCentralDirectory((0,external_node_fs_.readFileSync)(path));
-        const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
-        if (unzipped > MAX_UNZIPPED_BYTES)
-            return {
-                problem: `${where}: ${path} unzips to ${unzipped} bytes; Lambda takes at most ${MAX_UNZIPPED_BYTES} (250 MB)`,
-            };
-        names = new Set(entries.map((entry) => entry.name));
-    }
-    catch (error) {
-        const code = error.code;
-        if (code)
-            return { problem: `${where}: ${path} cannot be read (${code})` };
-        if (!(error instanceof CorruptZip))
-            throw error;
-        return { problem: `${where}: ${path} is not a zip archive Lambda can unzip (${error.message}); build it again` };
-    }
-    return { path, holds: (file) => names.has(file) };
-}
-/**
- * The candidate's handler file, for the runtimes whose handler names one. Only the candidate's:
- * a pull request may well be the one that fixes a broken baseline.
- */
-function handlerProblem(spec, build, where) {
-    if (!spec.runtime || !spec.handler)
-        return undefined;
-    if (spec.runtime.startsWith('provided')) {
-        return build.holds('bootstrap')
-            ? undefined
-            : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
-    }
-    const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
-    const files = spec.runtime.startsWith('nodejs')
-        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
-        : spec.runtime.startsWith('python')
-            ? [`${module.replaceAll('.', '/')}.py`]
-            : [];
-    if (!files.length || files.some((file) => build.holds(file)))
-        return undefined;
-    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
-}
-function functionProblems(spec, where) {
-    const baseline = files_open(spec.baseline, `${where}.baseline`);
-    const candidate = files_open(spec.candidate, `${where}.candidate`);
-    const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
-    return [baseline, candidate]
-        .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
-        .concat(handler ?? []);
-}
-/**
- * Checks the files a configuration names, as `validate` and every run do before the first call
- * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
- */
-function checkConfigFiles(config, source) {
-    const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
-    if (problems.length)
-        throw new ConfigError(source, problems);
-}
-
-;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
-
-/** A failure of the platform or its access, not of the code under test: exit code 3. */
-class InfrastructureError extends Error {
-    kind;
-    constructor(kind, message) {
-        super(message);
-        this.kind = kind;
-        this.name = 'InfrastructureError';
-    }
-}
-/** Whether `error` is an infrastructure error of one of `kinds`. */
-function isInfrastructureError(error, ...kinds) {
-    return error instanceof InfrastructureError && (kinds.length === 0 || kinds.includes(error.kind));
-}
-/**
- * The one mapper from SDK errors to messages a person can act on, naming the permission or the
- * resource involved.
- */
-function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
-    const e = (error ?? {});
-    const status = e.$metadata?.httpStatusCode;
-    const code = e.code ?? e.cause?.code ?? networkCodeIn(e.message);
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
-        return new InfrastructureError('unreachable', `cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
-    }
-    // Refused credentials answer 403 too: name them before the status says "permission".
-    if (e.name === 'UnrecognizedClientException' ||
-        e.name === 'InvalidSignatureException' ||
-        e.name === 'ExpiredTokenException' ||
-        e.name === 'CredentialsProviderError') {
-        return new InfrastructureError('credentials', `AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
-    }
-    if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
-        return new InfrastructureError('denied', `permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
-    }
-    if (e.name === 'ResourceNotFoundException')
-        return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
-    if (e.name === 'TooManyRequestsException')
-        return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
-    return new InfrastructureError('failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`);
-}
-/**
- * The socket error code in a message. The SDK wraps an error thrown from another realm (as under
- * jest's VM modules) into "AWS SDK error wrapper for Error: connect ECONNREFUSED ...", dropping its
- * `code`; this is the one place that reads a foreign error's text.
- */
-function networkCodeIn(message) {
-    return /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET)\b/.exec(message ?? '')?.[1];
-}
-/** Errors worth retrying with backoff once the SDK's own attempts are spent. */
-function isRetryable(error) {
-    const e = (error ?? {});
-    const status = e.$metadata?.httpStatusCode ?? 0;
-    return (e.name === 'TooManyRequestsException' ||
-        e.name === 'ServiceException' ||
-        e.name === 'ResourceConflictException' ||
-        status >= 500 ||
-        status === 429);
-}
-
-;// CONCATENATED MODULE: ./src/lambda/signed-get.ts
-
-const signed_get_sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data, 'utf8').digest('hex');
-const signed_get_hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
-/**
- * The SigV4 headers for a GET of a plain path (letters, digits, `/-_.~`, no query) with no body,
- * such as the local service's `/local/info`, which no SDK operation asks for. Anything else goes
- * through an SDK client, which signs by itself.
- */
-function signedGetHeaders(url, key, scope, now = new Date()) {
-    if (url.search !== '' || !/^[A-Za-z0-9/_.~-]*$/.test(url.pathname))
-        throw new Error(`signedGetHeaders signs plain paths only, not ${url.pathname}${url.search}`);
-    const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
-    const day = amzDate.slice(0, 8);
-    const payloadHash = signed_get_sha256Hex('');
-    const signedHeaders = 'host;x-amz-content-sha256;x-amz-date';
-    const canonicalRequest = [
-        'GET',
-        url.pathname || '/',
-        '',
-        `host:${url.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`,
-        signedHeaders,
-        payloadHash,
-    ].join('\n');
-    const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
-    const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, signed_get_sha256Hex(canonicalRequest)].join('\n');
-    const signingKey = signed_get_hmac(signed_get_hmac(signed_get_hmac(signed_get_hmac(`AWS4${key.secretAccessKey}`, day), scope.region), scope.service), 'aws4_request');
-    const signature = (0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-    return {
-        'x-amz-date': amzDate,
-        'x-amz-content-sha256': payloadHash,
-        authorization: `AWS4-HMAC-SHA256 Credential=${key.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/gate/backend.ts
-
-
-
-
-
-
-/** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
-async function localInfo(response) {
-    if (!response.ok)
-        return undefined;
-    try {
-        const info = await response.json();
-        return info !== null && typeof info === 'object' ? info : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The runner's long-term key from the environment, as a service started elsewhere with --require-auth prints it. */
-function ambientKey() {
-    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: token, } = process.env;
-    return accessKeyId && secretAccessKey && !token ? { accessKeyId, secretAccessKey } : undefined;
-}
-/**
- * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
- * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
- * process started with `requireAuth` answers only signed requests, /local/info too: the probe
- * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
- */
-async function probeBackend(endpoint, region = 'us-east-1') {
-    const lambda = {
-        kind: 'aws',
-        cpuScaledByMemory: true,
-        statement: 'Measured on AWS Lambda, where CPU scales with memory.',
-    };
-    if (!endpoint)
-        return lambda;
-    let response;
-    try {
-        const url = new URL('/local/info', endpoint);
-        const key = localAccessKeyFor(endpoint) ?? ambientKey();
-        response = await fetch(url, {
-            signal: AbortSignal.timeout(5000),
-            ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
-        });
-    }
-    catch {
-        throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
-    }
-    const info = await localInfo(response);
-    if (!info && response.headers.get(LOCAL_SERVICE_HEADER) === '1') {
-        // A local service that refused the probe's credentials: local, with its facts unknown. The
-        // first Lambda call says that the credentials were refused.
-        return {
-            kind: 'local',
-            cpuScaledByMemory: false,
-            statement: `Local Lambda service at ${endpoint}; it refused to state its facts (HTTP ${response.status}).`,
-            limitations: [],
-        };
-    }
-    if (!info)
-        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
-    return localBackend(info);
-}
-/** The local backend as the service's facts (GET /local/info, or `info()` in-process) describe it. */
-function localBackend(info) {
-    // Where functions share the service's user, every report says so.
-    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
-    // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
-    // Only the service knows that host (it may run on another machine than the gate): no guess here.
-    const hostArchitecture = ARCHITECTURES.find((architecture) => architecture === info.hostArchitecture);
-    const limitations = Array.isArray(info.limitations)
-        ? info.limitations.filter((l) => typeof l === 'string')
-        : [];
-    const clock = localClock(info);
-    return {
-        kind: 'local',
-        // The model clock scales CPU time with memory by itself; the wall clock only under a quota.
-        cpuScaledByMemory: clock?.kind === 'model' || info.cpuThrottling?.enabled === true,
-        statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
-        ...(hostArchitecture ? { hostArchitecture } : {}),
-        ...(clock ? { clock } : {}),
-        limitations,
-    };
-}
-/** Which clock the service's Durations come from, when it said so plainly (older services do not). */
-function localClock(info) {
-    const { kind, statement } = info.clock ?? {};
-    if ((kind !== 'model' && kind !== 'wall') || typeof statement !== 'string')
-        return undefined;
-    return { kind, statement };
-}
-/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
-function checkForBackend(config, backend, source) {
-    if (backend.kind !== 'aws')
-        return;
-    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role
-        ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
-        : []);
-    if (problems.length)
-        throw new ConfigError(source, problems);
-}
-
-;// CONCATENATED MODULE: ./src/gate/cleanup.ts
-
-/**
- * What the run created and must delete. Every creation is recorded (and, with a state file,
- * written down at once, so a separate process such as the action's post step can clean up after
- * a cancelled job). Running it twice is harmless.
- */
-class CleanupRegistry {
-    remove;
-    base;
-    stateFile;
-    functions = new Set();
-    running;
-    constructor(remove, base, stateFile) {
-        this.remove = remove;
-        this.base = base;
-        this.stateFile = stateFile;
-    }
-    created(functionName) {
-        this.functions.add(functionName);
-        this.persist();
-    }
-    get pending() {
-        return [...this.functions];
-    }
-    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
-    runAll() {
-        this.running ??= (async () => {
-            const problems = [];
-            for (const name of [...this.functions]) {
-                try {
-                    await this.remove(name);
-                    this.functions.delete(name);
-                }
-                catch (error) {
-                    problems.push(`could not delete ${name}: ${error.message}`);
-                }
-            }
-            this.persist();
-            this.running = undefined;
-            return problems;
-        })();
-        return this.running;
-    }
-    persist() {
-        if (!this.stateFile)
-            return;
-        if (this.functions.size === 0)
-            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
-        else
-            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
-    }
-}
-/**
- * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
- * Returns the function that removes the handlers again once the run is over.
- */
-function cleanupOnSignals(cleanup, exitCode) {
-    const onSignal = (signal) => {
-        void cleanup(signal).finally(() => process.exit(exitCode(signal)));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    return () => {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/model/sample.ts
 /** What a cold start costs in latency: INIT (or SnapStart restore) plus the first invocation. */
 function coldLatencyMs(sample) {
@@ -55889,89 +54829,6 @@ function sampleFromReport(report, origin, outcome = {}) {
         ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
         ...(outcome.errorType && outcome.errorMessage ? { errorMessage: outcome.errorMessage } : {}),
         ...(outcome.wrongAnswer ? { wrongAnswer: outcome.wrongAnswer } : {}),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/cost.ts
-
-
-/**
- * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
- * cold starts (whose INIT is billed), plus the request charge, ephemeral storage above 512 MB and
- * SnapStart charges; and the month's cost at the configured traffic, priced through the tiers.
- */
-function estimateCost(inputs) {
-    const prices = pricesFor(inputs.region, inputs.architecture);
-    const gb = inputs.memoryMb / 1024;
-    const c = inputs.coldStartRate;
-    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
-    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
-    const accountGbSeconds = inputs.accountGbSecondsPerMonth ?? 0;
-    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, accountGbSeconds);
-    const requestPrice = prices.requestUsd;
-    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
-    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
-    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
-    // Every invocation pays for its duration as a warm one would; cold starts add what their
-    // billed INIT (and slower first run) cost beyond that.
-    const compute = warmCompute;
-    const coldStarts = c * (coldCompute - warmCompute);
-    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
-    const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
-    const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
-    const perInvocation = compute + coldStarts + requestPrice + restore + storage;
-    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
-    const firstTier = prices.duration[0];
-    const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
-    const notes = beyondFirstTier
-        ? [
-            `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
-        ]
-        : [];
-    return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
-        pricePerGbSecond: price,
-        breakdownPerMillionUsd: {
-            compute: compute * 1e6,
-            requests: requestPrice * 1e6,
-            coldStarts: coldStarts * 1e6,
-            snapStart: restore * 1e6,
-            ephemeralStorage: storage * 1e6,
-        },
-        ...(notes.length ? { notes } : {}),
-    };
-}
-/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
-function billedColdMs(reportedBilledMs, durationMs, initMs) {
-    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
-}
-/**
- * A Managed Instances function's cost: the capacity provider's instances for the month at the EC2
- * price plus the 15% management fee, and $0.20 per million requests. Duration is not billed, so the
- * cost per invocation falls as the same instances serve more traffic.
- */
-function estimateManagedInstancesCost(inputs) {
-    const hourly = managedInstancePrice(inputs.region, inputs.instanceType, inputs.usdPerHour);
-    if (typeof hourly === 'string')
-        throw new Error(hourly);
-    const instancesMonthly = inputs.instances * hourly * (1 + MANAGED_INSTANCES_FEE) * (SECONDS_PER_MONTH / 3600);
-    const requests = MANAGED_INSTANCES_REQUEST_USD * inputs.invocationsPerMonth;
-    const monthly = instancesMonthly + requests;
-    const perInvocation = inputs.invocationsPerMonth > 0 ? monthly / inputs.invocationsPerMonth : NaN;
-    return {
-        perInvocationUsd: perInvocation,
-        perMillionUsd: perInvocation * 1e6,
-        monthlyUsd: monthly,
-        pricePerGbSecond: 0,
-        breakdownPerMillionUsd: {
-            compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
-            requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
-            coldStarts: 0,
-            snapStart: 0,
-            ephemeralStorage: 0,
-        },
     };
 }
 
@@ -56247,157 +55104,27 @@ function holm(pValues, alpha) {
     return rejected;
 }
 
-;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
-
-
-
-function distribution(values) {
-    const sorted = sortedCopy(values);
-    return {
-        n: sorted.length,
-        p50: quantile(sorted, 0.5),
-        p90: quantile(sorted, 0.9),
-        p99: quantile(sorted, 0.99),
-        mean: mean(sorted),
-    };
-}
-/**
- * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
- * are left out of the latency figures, which describe the function working.
- */
-function armStats(samples, context) {
-    const ok = samples.filter((s) => !s.errorType);
-    const warm = ok.filter((s) => s.kind === 'warm');
-    const cold = ok.filter((s) => s.kind === 'cold');
-    const warmBilled = mean(warm.map((s) => s.billedDurationMs));
-    const coldBilled = mean(cold.map((s) => billedColdMs(s.billedDurationMs, s.durationMs, s.initDurationMs ?? 0) + (s.billedRestoreDurationMs ?? 0)));
-    const warmBilledMs = Number.isNaN(warmBilled) ? coldBilled : warmBilled;
-    // Without cold samples (sampling.cold: 0 and none seen), a cold start is priced as a warm one.
-    const coldBilledMs = Number.isNaN(coldBilled) ? warmBilledMs : coldBilled;
-    return {
-        warm: distribution(warm.map((s) => s.durationMs)),
-        cold: distribution(cold.map(coldLatencyMs)),
-        init: distribution(cold.map((s) => s.initDurationMs ?? s.restoreDurationMs ?? 0)),
-        maxMemoryUsedMb: samples.reduce((max, s) => Math.max(max, s.maxMemoryUsedMb), 0),
-        memorySizeMb: context.memoryMb,
-        invocations: samples.length,
-        errors: samples.filter((s) => s.errorType).length,
-        wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
-        warmBilledMsMean: warmBilledMs,
-        coldBilledMsMean: coldBilledMs,
-        cost: context.managedInstances
-            ? estimateManagedInstancesCost({
-                region: context.region,
-                invocationsPerMonth: context.invocationsPerMonth,
-                ...context.managedInstances,
-            })
-            : estimateCost({
-                memoryMb: context.memoryMb,
-                architecture: context.architecture,
-                region: context.region,
-                warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
-                coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
-                coldStartRate: context.coldStartRate,
-                invocationsPerMonth: context.invocationsPerMonth,
-                snapStart: context.snapStart,
-                ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
-                ...(context.accountGbSecondsPerMonth === undefined
-                    ? {}
-                    : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
-                ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
-            }),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analysis/budgets.ts
-
-/** How each budget reads its figure from one build's statistics at one variant (NaN: not measured). */
-const READ = {
-    'warm-p50-ms': (s) => s.warm.p50,
-    'warm-p90-ms': (s) => s.warm.p90,
-    'warm-p99-ms': (s) => s.warm.p99,
-    'cold-p50-ms': (s) => s.cold.p50,
-    'cold-p90-ms': (s) => s.cold.p90,
-    'cost-per-million-usd': (s) => s.cost.perMillionUsd,
-    'max-memory-used-pct': (s) => (100 * s.maxMemoryUsedMb) / s.memorySizeMb,
-};
-/** Checks a candidate's figures at one variant against every budget set. */
-function checkBudgets(stats, budgets) {
-    return BUDGET_KEYS.flatMap((budget) => {
-        const limit = budgets[budget];
-        if (limit === undefined)
-            return [];
-        const value = READ[budget](stats);
-        // A figure that could not be measured (no cold starts seen) cannot meet a budget.
-        return [{ budget, limit, value, unit: BUDGET_METRICS[budget].unit, ok: !Number.isNaN(value) && value <= limit }];
-    });
-}
-/** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
-const isLatencyBudget = (check) => BUDGET_METRICS[check.budget].judges === 'latency';
-
-;// CONCATENATED MODULE: ./src/analysis/recommend.ts
-
-
-/** Whether a candidate's timings describe its own architecture (not another host's CPU). */
-const measuredOnOwnArchitecture = (c) => c.measuredOn === undefined || c.measuredOn === c.architecture;
-const speedOf = (c) => c.stats.warm.p90;
-const costOf = (c) => c.stats.cost.perInvocationUsd;
-const recommend_money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
-/**
- * Picks the variant the candidate build should run with:
- * - cost: the cheapest per invocation;
- * - speed: the lowest warm p90;
- * - balanced: the lowest weighted sum of cost and p90, each relative to the best variant's;
- * - cheapest-within-budget: the cheapest whose latency and memory budgets all hold, or the
- *   fastest when none does (the verdict then reports the budget).
- * A variant whose timings were taken on a host of another architecture is never picked: its
- * speed and cost describe the host's CPU, not its own.
- */
-function recommend(candidates, strategy, balancedWeight) {
-    const usable = candidates.filter((c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
-    if (usable.length === 0)
-        return undefined;
-    const pick = (score) => usable.reduce((best, c) => (score(c) < score(best) ? c : best));
-    switch (strategy) {
-        case 'cost': {
-            const best = pick(costOf);
-            return { variant: best.variant, strategy, why: `cheapest at ${recommend_money(costOf(best))}` };
-        }
-        case 'speed': {
-            const best = pick(speedOf);
-            return { variant: best.variant, strategy, why: `fastest, warm p90 ${speedOf(best).toFixed(1)} ms` };
-        }
-        case 'balanced': {
-            const minCost = Math.min(...usable.map(costOf));
-            const minSpeed = Math.min(...usable.map(speedOf));
-            const best = pick((c) => balancedWeight * (costOf(c) / minCost) + (1 - balancedWeight) * (speedOf(c) / minSpeed));
-            return {
-                variant: best.variant,
-                strategy,
-                why: `best balance (weight ${balancedWeight} on cost): ${recommend_money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms`,
-            };
-        }
-        case 'cheapest-within-budget': {
-            const within = usable.filter((c) => c.budgets.filter(isLatencyBudget).every((b) => b.ok));
-            if (within.length === 0) {
-                const fastest = pick(speedOf);
-                return {
-                    variant: fastest.variant,
-                    strategy,
-                    why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)`,
-                };
-            }
-            const best = within.reduce((a, c) => (costOf(c) < costOf(a) ? c : a));
-            return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${recommend_money(costOf(best))}` };
-        }
-        default:
-            return assertNever(strategy, 'strategy');
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/analysis/comparison.ts
 
 
+/**
+ * The spreads in the reader's words, `environments differ by 3.1% (sd)` and `pairs within one by
+ * 2.0%`, leaving out one that rounds to nothing or was not measured: "differ by 0.0%" is noise.
+ */
+function spreadParts(spread) {
+    const percent = (value) => {
+        if (value === undefined || Number.isNaN(value))
+            return undefined;
+        const text = (Math.expm1(value) * 100).toFixed(1);
+        return Number(text) === 0 ? undefined : `${text}%`;
+    };
+    const between = percent(spread?.betweenEnvironments);
+    const within = percent(spread?.withinEnvironment);
+    return [
+        ...(between ? [`environments differ by ${between} (sd)`] : []),
+        ...(within ? [`pairs within one by ${within}`] : []),
+    ];
+}
 /** Log of a duration, floored so that a 0 ms report cannot yield -Infinity. */
 const logDuration = (ms) => Math.log(Math.max(ms, 1e-3));
 /** log(candidate / baseline) of one pair of durations. */
@@ -56487,6 +55214,1408 @@ function unpairedColdMetric(variant, samples) {
             },
         ]
         : [];
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+
+/** Number formats shared by the renderers. */
+const format_ms = (value) => Number.isNaN(value) ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+/** A ratio as a change: 1.234 -> +23.4%; an unbounded upper limit (too few samples) -> +∞. */
+const signedPercent = (ratio) => Number.isNaN(ratio) ? '–' : ratio === Infinity ? '+∞' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+const usd = (value) => {
+    if (Number.isNaN(value))
+        return '–';
+    if (value >= 100)
+        return `$${value.toFixed(0)}`;
+    if (value >= 0.01 || value === 0)
+        return `$${value.toFixed(value >= 1 ? 2 : 3)}`;
+    return `$${value.toPrecision(2)}`;
+};
+/** A dollar amount for markdown: two `$` on one line would otherwise open GitHub's math. */
+const money = (value) => usd(value).replace('$', '\\$');
+/** A p-value as a table shows it: `<0.0001`, `0.0123`, or `–` when there is none. */
+const pValueText = (p) => (Number.isNaN(p) ? '–' : p < 0.0001 ? '<0.0001' : p.toFixed(4));
+/** A p-value after "p" in a sentence: `p<0.0001`, `p=0.0123`. */
+const pValue = (p) => (p < 0.0001 ? '<0.0001' : `=${p.toFixed(4)}`);
+/** A budget's measured figure in its unit: `123.4 ms`, `1.234 USD`, or `–` when it could not be measured. */
+const budgetValue = (check) => Number.isNaN(check.value) ? '–' : `${check.value.toFixed(check.unit === 'USD' ? 3 : 1)} ${check.unit}`;
+const percentChange = (value) => value === null || Number.isNaN(value) ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+/** Integration rounds, each with its own decision: `+20.1% (35 pairs, regression), ...`. */
+const roundsText = (rounds) => rounds.map((b) => `${signedPercent(b.ratio)} (${b.pairs} pairs, ${b.outcome})`).join(', ');
+/** What a comparison rests on: its environment pairs and how much environments differ, or its integration rounds. */
+function unitsText(c) {
+    if (c.rounds?.length)
+        return roundsText(c.rounds);
+    if (!c.environmentPairs)
+        return c.units ? `${c.units} environment pairs` : '–';
+    return [`${c.units} environment pairs`, spreadParts(c.spread).join(', ')].filter(Boolean).join('; ');
+}
+/** The two spreads of the evidence as the reports quote them, in the reader's words. */
+const SPREADS_EXPLAINED = '"environments differ by": one execution environment runs the same code faster or slower than another by this much (a standard deviation); "pairs within one by": back-to-back baseline and candidate calls on the same two environments vary by this much. The larger they are, the more environment pairs a verdict needs.';
+/** Whether a text quotes the spreads, and so needs them explained beside it. */
+const quotesSpreads = (text) => /environments differ by|pairs within one by/.test(text);
+/** A change in percent, short: whole points from 10 on (+23%), one decimal below (+2.0%). */
+function shortPercent(percent) {
+    if (Number.isNaN(percent))
+        return '–';
+    if (!Number.isFinite(percent))
+        return percent > 0 ? '+∞' : '-∞';
+    const rounded = Math.abs(percent) >= 10 ? percent.toFixed(0) : percent.toFixed(1);
+    return `${percent >= 0 && !rounded.startsWith('-') ? '+' : ''}${rounded}%`;
+}
+/** A ratio as a short change: 1.234 -> +23%. */
+const shortChange = (ratio) => shortPercent((ratio - 1) * 100);
+/**
+ * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
+ * (a ratio of -100%) is what too few samples give, not a finding.
+ */
+function unbounded(c) {
+    return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+}
+/** What an unbounded interval means to a reader. */
+const TOO_FEW = {
+    warm: 'too few warm samples to compare',
+    cold: 'too few cold starts to compare',
+};
+/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
+function changeWithInterval(c) {
+    if (Number.isNaN(c.ratio) || unbounded(c))
+        return TOO_FEW[c.metric] ?? 'too few samples to compare';
+    const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
+    return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+}
+
+;// CONCATENATED MODULE: ./src/report/headline.ts
+
+
+const warmOf = (v) => v.comparisons.find((c) => c.metric === 'warm');
+/** The warm change's ratio, highest first; a variant without one last. */
+const slowestFirst = (a, b) => (warmOf(b)?.ratio ?? -Infinity) - (warmOf(a)?.ratio ?? -Infinity);
+/**
+ * The variant that decided the function's verdict: the worst warm regression (also one a label
+ * accepted); else, for a fail or an inconclusive verdict, the slowest variant a finding of that
+ * verdict names (a cold regression, a blown budget, an undecided comparison); else the
+ * recommended variant. A reader who sees the recommended variant's improvement while another
+ * variant regressed is misled about the pull request (issue 21).
+ */
+function decidingVariant(f) {
+    const worst = f.variants.filter((v) => warmOf(v)?.outcome === 'regression').sort(slowestFirst)[0];
+    if (worst)
+        return worst;
+    const decisive = f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
+    const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+    const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
+    if (decided)
+        return decided;
+    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+    return ((recommended && warmOf(recommended) ? recommended : undefined) ?? f.variants.find((v) => warmOf(v)) ?? f.variants[0]);
+}
+function headline(f) {
+    const recommended = f.variants.find((v) => v.id === f.recommended?.variant);
+    const variant = decidingVariant(f);
+    const warm = variant ? warmOf(variant) : undefined;
+    return {
+        ...(variant ? { variant } : {}),
+        ...(warm ? { warm } : {}),
+        costChangePercent: variant?.costChangePercent ?? null,
+        ...(recommended ? { recommended } : {}),
+    };
+}
+/**
+ * A variant as a reader names it: `512 MB`, with the architecture when the function was measured
+ * on more than one, and the variant's name (from the config, so escaped) when it has one.
+ */
+function variantLabel(v, f) {
+    const architectures = new Set(f.variants.map((x) => x.architecture));
+    return [
+        `${v.memoryMb} MB`,
+        architectures.size > 1 ? v.architecture : '',
+        v.name === 'default' ? '' : escapeMarkdown(v.name),
+    ]
+        .filter(Boolean)
+        .join(' ');
+}
+/**
+ * The traffic behind a monthly figure, and where it came from: `5,000,000 invocations a month
+ * from the configuration's traffic`, or the default with the key that sets it.
+ */
+function trafficText(traffic) {
+    const count = `${traffic.invocationsPerMonth.toLocaleString('en-US')} invocations a month`;
+    if (traffic.trafficSource === 'config')
+        return `${count} from the configuration's traffic`;
+    if (traffic.trafficSource === 'default')
+        return `the default ${count}; set traffic.invocations-per-month`;
+    return count;
+}
+/**
+ * The PR's effect on a month's bill at the recommended variant, and the traffic it assumes:
+ * `$8.32 a month, +$1.33 by this change, at 5,000,000 invocations a month (...)`.
+ */
+function monthlyEffect(v, traffic) {
+    const after = v.candidate.cost.monthlyUsd;
+    const delta = after - v.baseline.cost.monthlyUsd;
+    if (!Number.isFinite(after))
+        return '';
+    const at = traffic ? `, at ${trafficText(traffic)}` : '';
+    if (!Number.isFinite(delta))
+        return `${money(after)} a month${at}`;
+    return `${money(after)} a month, ${delta >= 0 ? '+' : '-'}${money(Math.abs(delta))} by this change${at}`;
+}
+/**
+ * The memory the production function (the configuration's template) runs with now, beside a
+ * recommendation: `current: 512 MB`, `current: unknown` when it could not be told, or nothing when
+ * the configuration names no production function.
+ */
+function currentMemory(f) {
+    if (!f.production)
+        return '';
+    return `current: ${f.production.memoryMb === undefined ? 'unknown' : `${f.production.memoryMb} MB`}`;
+}
+/** The warm medians behind a change, in milliseconds: ` (median 12.1 → 14.9 ms)`. */
+function medians(v) {
+    const [before, after] = [v?.baseline.warm.p50, v?.candidate.warm.p50];
+    if (before === undefined || after === undefined || !Number.isFinite(before) || !Number.isFinite(after))
+        return '';
+    return ` (median ${format_ms(before)} → ${format_ms(after)} ms)`;
+}
+/**
+ * The headline's text without the verdict or the name: `at 256 MB: warm +23% [+15, +32], cost
+ * +23% per million; recommend 1024 MB ($8.32 a month, +$1.33 by this change)`. Markdown: the
+ * gate's own figures, and variant names escaped.
+ */
+function headlineText(f, h = headline(f), traffic) {
+    const parts = [];
+    const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+    if (h.warm && usable)
+        parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
+    if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
+        parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);
+    if (!usable)
+        parts.push(h.variant?.stopped
+            ? `no comparison: ${escapeMarkdown(h.variant.stopped)}`
+            : h.warm
+                ? changeWithInterval(h.warm)
+                : 'no comparison');
+    // Named whenever there is more than one: which variant a change was quoted at is half its meaning.
+    const at = usable && h.variant && f.variants.length > 1 ? ` at ${variantLabel(h.variant, f)}` : '';
+    const beside = [currentMemory(f), h.recommended ? monthlyEffect(h.recommended, traffic) : ''].filter(Boolean);
+    const recommended = h.recommended
+        ? `; recommend ${variantLabel(h.recommended, f)}${beside.length ? ` (${beside.join('; ')})` : ''}`
+        : '';
+    return `${at}: ${parts.join(', ')}${recommended}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment-state.ts
+
+
+
+const comment_state_PREFIX = '<!-- lambda-perf-gate-state v=1';
+const VERDICTS = (/* unused pure expression or super */ null && (['pass', 'fail', 'inconclusive']));
+const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+/** More is not read: a comment holds at most what fits GitHub's 65,536 characters anyway. */
+const MAX_LINE = 16_384;
+const MAX_FUNCTIONS = 200;
+const comment_state_SHA = /^[0-9a-f]{7,40}$/;
+/** A name as encodeURIComponent writes it: nothing that could end the HTML comment (`>` is %3E). */
+const ENCODED_NAME = /^[A-Za-z0-9%\-_.!~*'()]{0,600}$/;
+const CHANGE = /^[+-]\d{1,7}(\.\d)?$/;
+function commentState(report) {
+    const sha = report.context?.head?.sha;
+    return {
+        ...(sha !== undefined && comment_state_SHA.test(sha) ? { sha } : {}),
+        functions: report.functions.slice(0, MAX_FUNCTIONS).map((f) => {
+            const warm = headline(f).warm;
+            const change = warm && Number.isFinite(warm.ratio) ? Math.round((warm.ratio - 1) * 1000) / 10 : undefined;
+            return {
+                name: f.name,
+                verdict: f.verdict,
+                ...(change !== undefined && Number.isFinite(change) ? { warmChangePercent: change } : {}),
+            };
+        }),
+    };
+}
+/** The hidden line: `<!-- lambda-perf-gate-state v=1 sha=0a1b2c3 f=orders,fail,+23.4 -->`. */
+function stateMarker(state) {
+    const tokens = [comment_state_PREFIX];
+    if (state.sha)
+        tokens.push(`sha=${state.sha}`);
+    for (const f of state.functions) {
+        const change = f.warmChangePercent === undefined
+            ? '-'
+            : `${f.warmChangePercent >= 0 ? '+' : ''}${f.warmChangePercent.toFixed(1)}`;
+        tokens.push(`f=${encodeURIComponent(f.name)},${f.verdict},${change}`);
+    }
+    return `${tokens.join(' ')} -->`;
+}
+/** The state a previous comment's body holds, or undefined when it holds none that parses. */
+function readCommentState(body) {
+    const start = body.indexOf(comment_state_PREFIX);
+    if (start < 0)
+        return undefined;
+    const end = body.indexOf(' -->', start);
+    if (end < 0 || end - start > MAX_LINE)
+        return undefined;
+    const tokens = body
+        .slice(start + comment_state_PREFIX.length, end)
+        .split(' ')
+        .filter(Boolean);
+    let sha;
+    const functions = [];
+    for (const token of tokens) {
+        const [key, value = ''] = token.split(/=(.*)/s);
+        if (key === 'sha' && sha === undefined && comment_state_SHA.test(value)) {
+            sha = value;
+            continue;
+        }
+        const parts = value.split(',');
+        if (key !== 'f' || parts.length !== 3 || functions.length >= MAX_FUNCTIONS)
+            return undefined;
+        const [encoded = '', verdict = '', change = ''] = parts;
+        if (!ENCODED_NAME.test(encoded) ||
+            !VERDICTS.includes(verdict) ||
+            !(change === '-' || CHANGE.test(change)))
+            return undefined;
+        let name;
+        try {
+            name = decodeURIComponent(encoded);
+        }
+        catch {
+            return undefined;
+        }
+        functions.push({
+            name,
+            verdict: verdict,
+            ...(change === '-' ? {} : { warmChangePercent: Number(change) }),
+        });
+    }
+    return { ...(sha ? { sha } : {}), functions };
+}
+/**
+ * What changed since the comment's last version, as one markdown line, or '' when there was no
+ * previous version or nothing changed (a verdict, or a warm change by a point or more): a rerun
+ * that finds the same leaves the comment as it was. Names are the current report's (escaped); the previous state lends only its
+ * verdicts and figures, which were checked on reading.
+ */
+function sinceLastRun(previous, current) {
+    if (!previous)
+        return '';
+    const before = new Map(previous.functions.map((f) => [f.name, f]));
+    const changes = [];
+    for (const now of current.functions) {
+        const was = before.get(now.name);
+        if (!was)
+            continue;
+        const moved = was.warmChangePercent !== undefined &&
+            now.warmChangePercent !== undefined &&
+            Math.abs(was.warmChangePercent - now.warmChangePercent) >= 1;
+        if (was.verdict === now.verdict && !moved)
+            continue;
+        const figure = (f) => `${ICON[f.verdict]}${f.warmChangePercent === undefined ? '' : ` ${shortPercent(f.warmChangePercent)}`}`;
+        changes.push(`${current.functions.length > 1 ? `${escapeMarkdown(now.name)} ` : ''}was ${figure(was)}, now ${figure(now)}`);
+    }
+    if (!changes.length)
+        return '';
+    const since = previous.sha ? ` (\`${previous.sha.slice(0, 7)}\`)` : '';
+    return `Since the last run${since}: ${changes.join('; ')}.`;
+}
+
+;// CONCATENATED MODULE: ./src/report/mermaid.ts
+const round = (value) => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
+/**
+ * Mermaid's xychart draws no legend; its lines take the palette's colours in order, so the palette
+ * is set and the legend written beneath in squares of the same colours.
+ */
+const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' };
+const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
+const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
+function chart(title, axis, memories, baseline, candidate) {
+    const top = Math.max(...baseline.filter(Number.isFinite), ...candidate.filter(Number.isFinite), 0) * 1.15;
+    return [
+        '```mermaid',
+        THEME,
+        'xychart-beta',
+        // Names reach here from a report file too: keep the title from closing its quotes or the fence.
+        `  title "${title.replace(/[^\w .:()$-]/g, '')}"`,
+        `  x-axis "memory (MB)" [${memories.join(', ')}]`,
+        `  y-axis "${axis}" 0 --> ${round(top || 1)}`,
+        `  line [${baseline.map(round).join(', ')}]`,
+        `  line [${candidate.map(round).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+/**
+ * Duration and cost against memory, baseline and candidate, as Mermaid charts that GitHub draws
+ * itself: one pair per architecture and named variant measured at three or more memory sizes
+ * (two points draw a line that says no more than the table above it).
+ */
+function memoryCharts(f) {
+    const groups = new Map();
+    for (const v of f.variants) {
+        const key = `${v.architecture}${v.name === 'default' ? '' : ` ${v.name}`}`;
+        groups.set(key, [...(groups.get(key) ?? []), v]);
+    }
+    const parts = [];
+    for (const [key, variants] of groups) {
+        if (variants.length < 3)
+            continue;
+        const sorted = [...variants].sort((a, b) => a.memoryMb - b.memoryMb);
+        const memories = sorted.map((v) => v.memoryMb);
+        const series = {
+            duration: [sorted.map((v) => v.baseline.warm.p50), sorted.map((v) => v.candidate.warm.p50)],
+            cost: [sorted.map((v) => v.baseline.cost.perMillionUsd), sorted.map((v) => v.candidate.cost.perMillionUsd)],
+        };
+        // A line cannot skip a point: a build with no figure at some size (it failed there) gets no chart rather than a false zero.
+        for (const [name, [baseline, candidate]] of Object.entries(series)) {
+            if (![...baseline, ...candidate].every(Number.isFinite))
+                continue;
+            parts.push(name === 'duration'
+                ? chart(`${f.name} ${key}: warm p50 (ms)`, 'ms', memories, baseline, candidate)
+                : chart(`${f.name} ${key}: cost per million ($)`, 'USD', memories, baseline, candidate));
+        }
+    }
+    return parts.length ? `${parts.join('\n\n')}\n\n${CHART_LEGEND}` : '';
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+
+
+
+/** The hidden marker that finds the gate's PR comment again. */
+const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
+/** GitHub's limit for a comment body. */
+const GITHUB_COMMENT_LIMIT = 65_536;
+const markdown_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
+const KIND_ICON = {
+    regression: '❌',
+    budget: '❌',
+    'wrong-answer': '❌',
+    'test-failure': '❌',
+    inconclusive: '⚠️',
+    'baseline-error': 'ℹ️',
+    notice: 'ℹ️',
+};
+/** A finding's icon: by its kind, and ☑️ for a regression the pull request's label accepted. */
+const reasonIcon = (reason) => reason.about === 'accepted-regression' ? '☑️' : (KIND_ICON[reason.kind] ?? 'ℹ️');
+/** A finding longer than this is cut above the fold; the details keep it whole. */
+const SHORT_FINDING = 220;
+/**
+ * A finding as one short line: the statistics in parentheses (the table and the details say them)
+ * are left out, and what remains is cut at a word. Parentheses with anything else (an error type)
+ * stay.
+ */
+function shortFinding(message) {
+    let text = withoutStatistics(message.split(/\r?\n/)[0]);
+    if (text.length > SHORT_FINDING) {
+        const space = text.lastIndexOf(' ', SHORT_FINDING - 1);
+        text = `${text.slice(0, space > SHORT_FINDING / 2 ? space : SHORT_FINDING - 1)}…`;
+    }
+    return text;
+}
+function withoutStatistics(text) {
+    for (let before = ''; before !== text;) {
+        before = text;
+        text = text.replace(/ ?\((?:[^()]*(?:\bCI\b|\bp[<=]|\bn=\d|environment pairs|too few to bound)[^()]*)\)/, '');
+    }
+    return text;
+}
+/** Whether the short line leaves out more than the statistics the details' tables show. */
+const cutShort = (message) => shortFinding(message) !== withoutStatistics(message);
+/**
+ * A regression the compact table shows in its row (the gate's own finding about one of its
+ * variants): listed together in one line instead of one line each.
+ */
+function shownInTable(f, reason) {
+    return (reason.kind === 'regression' &&
+        reason.about === 'comparison' &&
+        reason.traffic === 'exemplars' &&
+        f.variants.some((v) => v.id === reason.variant));
+}
+/**
+ * A finding about the integration traffic's warm comparison: the integration line above the fold
+ * says it in short, so the finding itself is left to the details (said twice, once long and once
+ * short, it read as two findings).
+ */
+function shownInIntegrationLine(f, reason) {
+    return (f.integration !== undefined &&
+        reason.about === 'comparison' &&
+        reason.traffic === 'integration' &&
+        reason.metric === 'warm');
+}
+function regressionsLine(f) {
+    const at = (metric) => f.variants
+        .filter((v) => v.comparisons.some((c) => c.metric === metric && c.outcome === 'regression'))
+        .map((v) => variantLabel(v, f));
+    const parts = [
+        { what: 'warm', where: at('warm') },
+        { what: 'cold start', where: at('cold') },
+    ]
+        .filter(({ where }) => where.length)
+        .map(({ what, where }) => `${what} at ${where.join(', ')}`);
+    return parts.length ? `❌ Slower beyond the ${(f.tolerance * 100).toFixed(0)}% tolerance: ${parts.join('; ')}` : '';
+}
+function resultText(v) {
+    const warm = v.comparisons.find((c) => c.metric === 'warm');
+    const cold = v.comparisons.find((c) => c.metric === 'cold');
+    const parts = [];
+    if (v.stopped)
+        parts.push('❌ stopped');
+    else if (!warm)
+        parts.push('–');
+    else if (warm.outcome === 'regression')
+        parts.push('❌ slower');
+    else if (warm.outcome === 'no-regression')
+        parts.push(warm.ciHigh < 1 ? '✅ faster' : '✅');
+    else
+        parts.push('⚠️ inconclusive');
+    if (cold?.outcome === 'regression')
+        parts.push('❌ cold start slower');
+    const overBudget = v.budgets.filter((b) => !b.ok).map((b) => escapeMarkdown(b.budget));
+    if (overBudget.length)
+        parts.push(`over budget: ${overBudget.join(', ')}`);
+    return parts.join(', ');
+}
+function variantRow(f, v) {
+    const warm = v.comparisons.find((c) => c.metric === 'warm');
+    const recommended = v.id === f.recommended?.variant;
+    const cells = [
+        recommended ? `**${variantLabel(v, f)}** ⭐` : variantLabel(v, f),
+        `${format_ms(v.baseline.warm.p50)} → ${format_ms(v.candidate.warm.p50)}`,
+        `${format_ms(v.baseline.warm.p90)} → ${format_ms(v.candidate.warm.p90)}`,
+        warm ? changeWithInterval(warm) : '–',
+        `${money(v.baseline.cost.perMillionUsd)} → ${money(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+        resultText(v),
+    ];
+    return `| ${cells.join(' | ')} |`;
+}
+/**
+ * Each exemplar's warm change at each variant, folded under the compact table, for a function
+ * with two or more exemplars: which event got slower. The summary names the exemplar that changed
+ * most at the variant the headline quotes.
+ */
+function exemplarDetails(f) {
+    const shown = f.variants.filter((v) => (v.exemplars?.length ?? 0) >= 2 && v.exemplars?.some((e) => e.pairs > 0));
+    if (!shown.length)
+        return '';
+    const quoted = headline(f).variant;
+    const most = [...(quoted?.exemplars ?? [])]
+        .filter((e) => Number.isFinite(e.ratio) && e.ratio > 0)
+        .sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio)))[0];
+    const summary = quoted && most
+        ? `By exemplar: ${escapeMarkdown(most.exemplar)} changed most at ${variantLabel(quoted, f)} (${shortChange(most.ratio)})`
+        : 'By exemplar';
+    const lines = [
+        `<details><summary>${summary}</summary>`,
+        '',
+        '| Variant | Exemplar | Warm p50 ms | Change | Pairs |',
+        '|---|---|---|---|---|',
+    ];
+    for (const v of shown)
+        for (const e of v.exemplars ?? [])
+            lines.push(`| ${variantLabel(v, f)} | ${escapeMarkdown(e.exemplar)} | ${format_ms(e.baselineP50)} → ${format_ms(e.candidateP50)} | ${shortChange(e.ratio)} | ${e.pairs} |`);
+    lines.push('', "<sub>The median of each exemplar's back-to-back pairs: which event changed, not a verdict (that rests on environment pairs).</sub>", '', '</details>');
+    return lines.join('\n');
+}
+function intervalText(c) {
+    return Number.isNaN(c.ratio) || unbounded(c)
+        ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
+        : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
+}
+function integrationDetails(f) {
+    const integration = f.integration;
+    if (!integration)
+        return [];
+    const warm = integration.comparisons.find((c) => c.metric === 'warm');
+    const lines = [
+        '',
+        `Integration traffic: <code>${escapeMarkdown(integration.command)}</code> at ${escapeMarkdown(integration.variant)} (${integration.mode === 'concurrent' ? 'builds side by side, invocations paired' : 'builds one after the other, compared run by run'})`,
+        '',
+        '| Build | Exit | Invocations | Warm n | Warm p50 ms | Warm p90 ms | Cold starts | Errors | Cost / 1M |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const build of ['baseline', 'candidate']) {
+        const runs = integration.runs.filter((r) => r.build === build);
+        const exits = runs.map((r) => (r.timedOut ? 'timeout' : escapeMarkdown(String(r.exitCode ?? r.signal)))).join(', ');
+        const s = integration[build];
+        lines.push(`| ${build} | ${exits} | ${runs.reduce((n, r) => n + r.invocations, 0)} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${s.cold.n} | ${s.errors} | ${money(s.cost.perMillionUsd)} |`);
+    }
+    const rounds = warm?.rounds?.length
+        ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
+        : '';
+    lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
+    return lines;
+}
+/** The integration traffic's result in one line above the fold. */
+function integrationLine(f) {
+    const integration = f.integration;
+    if (!integration)
+        return '';
+    const warm = integration.comparisons.find((c) => c.metric === 'warm');
+    const icon = warm?.outcome === 'regression' ? '❌' : warm?.outcome === 'no-regression' ? '✅' : '⚠️';
+    const variant = f.variants.find((v) => v.id === integration.variant);
+    return `${icon} Integration traffic at ${variant ? variantLabel(variant, f) : escapeMarkdown(integration.variant)}: ${warm ? `warm ${changeWithInterval(warm)}, ${warm.outcome}` : 'no warm invocations to compare'}`;
+}
+function details(f, traffic) {
+    const lines = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
+    const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
+    if (cut.length) {
+        lines.push('Findings in full:', '');
+        for (const reason of cut)
+            lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
+        lines.push('');
+    }
+    lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
+    for (const v of f.variants) {
+        for (const c of v.comparisons) {
+            lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
+        }
+    }
+    if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
+        lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
+    lines.push('', `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`);
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const v of f.variants) {
+        for (const [build, s] of [
+            ['baseline', v.baseline],
+            ['candidate', v.candidate],
+        ]) {
+            lines.push(`| ${variantLabel(v, f)} | ${build} | ${s.warm.n} | ${format_ms(s.warm.p50)} | ${format_ms(s.warm.p90)} | ${format_ms(s.warm.p99)} | ${s.cold.n} | ${format_ms(s.cold.p50)} | ${format_ms(s.cold.p90)} | ${format_ms(s.init.p50)} | ${s.maxMemoryUsedMb}/${v.memoryMb} MB | ${s.errors + s.wrongAnswers} | ${Number.isFinite(s.cost.perInvocationUsd) ? `\\$${s.cost.perInvocationUsd.toExponential(3)}` : '–'} | ${money(s.cost.monthlyUsd)} |`);
+        }
+    }
+    const budgets = f.variants.flatMap((v) => v.budgets.map((b) => `| ${variantLabel(v, f)} | ${escapeMarkdown(b.budget)} | ${b.limit} ${b.unit} | ${budgetValue(b)} | ${b.ok ? '✅' : '❌'} |`));
+    if (budgets.length)
+        lines.push('', '| Variant | Budget | Limit | Candidate | |', '|---|---|---|---|---|', ...budgets);
+    lines.push(...integrationDetails(f));
+    lines.push('', `Tolerance ${(f.tolerance * 100).toFixed(0)}%. ${f.invocations.total} invocations (${f.invocations.baseline} baseline, ${f.invocations.candidate} candidate), ${f.invocations.retries} retried API calls, measuring cost ${money(f.invocations.costUsd)}. Exemplars: ${f.exemplars.map((e) => `${escapeMarkdown(e.name)}×${e.weight}`).join(', ')}. Perf function: <code>${escapeMarkdown(f.perfFunction)}</code> (deleted).${f.recommended ? ` Recommendation: ${escapeMarkdown(f.recommended.why)}.` : ''}`, '', '</details>');
+    return lines.join('\n');
+}
+function functionSection(f, several, charts, depth, traffic) {
+    const lines = [];
+    if (several)
+        lines.push(`#### ${markdown_ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
+    const inTable = f.reasons.filter((r) => shownInTable(f, r));
+    const regressions = inTable.length ? regressionsLine(f) : '';
+    const findings = [
+        ...(regressions ? [`- ${regressions}`] : []),
+        ...f.reasons
+            .filter((r) => (!regressions || !inTable.includes(r)) && !shownInIntegrationLine(f, r))
+            .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
+    ];
+    const integration = integrationLine(f);
+    if (integration)
+        findings.push(`- ${integration}`);
+    if (findings.length)
+        lines.push(...findings, '');
+    if (findings.some(quotesSpreads))
+        lines.push(`<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`, '');
+    if (depth !== 'findings') {
+        lines.push('| Variant | p50 ms | p90 ms | Warm change | Cost / 1M | Result |', '|---|---|---|---|---|---|');
+        for (const v of f.variants)
+            lines.push(variantRow(f, v));
+    }
+    const byExemplar = depth === 'full' || depth === 'no-charts' ? exemplarDetails(f) : '';
+    if (byExemplar)
+        lines.push('', byExemplar);
+    const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
+    if (drawn)
+        lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+    if (depth === 'full' || depth === 'no-charts')
+        lines.push('', details(f, traffic));
+    return lines.join('\n').trimEnd();
+}
+function headlineLine(f, traffic) {
+    return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f), traffic)}`;
+}
+/** A commit as a code span: only a SHA's hex digits, so nothing can leave the span. */
+function commitText(commit) {
+    if (!commit || !/^[0-9a-f]{7,40}$/i.test(commit.sha))
+        return undefined;
+    return `\`${commit.sha.slice(0, 7)}\`${commit.ref ? ` (<code>${escapeMarkdown(commit.ref)}</code>)` : ''}`;
+}
+/**
+ * A workflow run's address, only if it has the shape GitHub gives one (a report file may come
+ * from the pull request's own code and say anything).
+ */
+function safeRunUrl(url) {
+    if (!url)
+        return undefined;
+    return /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/actions\/runs\/\d+(\/attempts\/\d+)?$/.test(url)
+        ? url
+        : undefined;
+}
+function contextLine(context) {
+    if (!context)
+        return '';
+    const head = commitText(context.head);
+    const base = commitText(context.base);
+    const comparing = head && base ? `Comparing ${head} with ${base}` : head ? `Measured ${head}` : '';
+    const url = safeRunUrl(context.runUrl);
+    const run = url ? `[workflow run](${url})` : '';
+    return [comparing, run].filter(Boolean).join(' · ');
+}
+/** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
+function acceptHint(report, label) {
+    const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
+    if (report.verdict !== 'fail' || !label || !regressed)
+        return [];
+    return [
+        `💡 Slower on purpose? Add the label ${escapeMarkdown(label)} to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).`,
+    ];
+}
+/**
+ * The marker line that identifies a comment: the configuration's key, the verdict it showed and,
+ * when known, the workflow that wrote it.
+ */
+function commentMarker(key, verdict, workflow) {
+    const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
+    return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
+}
+/** Where the Durations came from, in one line: on the local service, which clock measured. */
+function durationSource(report) {
+    const clock = report.environment.clock?.kind;
+    if (clock === 'model')
+        return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
+    if (clock === 'wall')
+        return "durations by the host's wall clock, not Lambda's CPU model";
+    return 'durations from Lambda REPORT lines';
+}
+/**
+ * The report as markdown, which becomes the PR comment and the job summary. Above the fold: the
+ * verdict, the commits compared and the run, what changed since the last comment, notices, one
+ * headline per function, findings one short line each and one compact table; charts, statistics,
+ * environment pairs and budgets folded. Trimmed to the limit with a notice when it would not fit:
+ * charts go first, then the folded details, then the tables.
+ */
+function renderMarkdown(report, options = {}) {
+    const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+    const state = commentState(report);
+    const notices = [
+        ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
+        ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
+        ...acceptHint(report, options.acceptLabel),
+    ];
+    const context = contextLine(report.context);
+    const since = sinceLastRun(options.previous, state);
+    const several = report.functions.length > 1;
+    const header = [
+        ...(options.key === undefined
+            ? [COMMENT_MARKER]
+            : [commentMarker(options.key, report.verdict, options.workflow), stateMarker(state)]),
+        `## ${markdown_ICON[report.verdict]} lambda-perf-gate: ${report.verdict}`,
+        ...(context || since
+            ? ['', ...[context, since].filter(Boolean).map((line, i, all) => (i < all.length - 1 ? `${line}<br>` : line))]
+            : []),
+        ...notices.flatMap((n) => ['', `> ${n}`]),
+        '',
+        ...report.functions.map((f) => several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings)),
+    ];
+    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const render = (depth, notice = '') => [
+        ...header,
+        '',
+        report.functions
+            .map((f) => functionSection(f, several, options.charts ?? true, depth, report.settings))
+            .join('\n\n'),
+        ...(notice ? ['', notice] : []),
+        '',
+        footer,
+    ].join('\n');
+    const full = render('full');
+    if (full.length <= limit)
+        return full;
+    const notice = "> ✂️ Trimmed to fit GitHub's size limit: the full figures are in the JSON report and the job summary.";
+    for (const depth of ['no-charts', 'no-details', 'findings']) {
+        const body = render(depth, notice);
+        if (body.length <= limit)
+            return body;
+    }
+    // Cut at a line, so no tag, entity or escape is left half written.
+    const body = render('findings');
+    const room = limit - notice.length - 2;
+    return `${body.slice(0, Math.max(0, body.lastIndexOf('\n', room)))}\n\n${notice}`.slice(0, limit);
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal.ts
+
+
+
+function terminal_table(rows) {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+    return rows
+        .map((row) => row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd())
+        .join('\n');
+}
+/** The report for a terminal: verdict, a table per function, reasons, recommendation. */
+function renderTerminal(report) {
+    const out = [];
+    out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
+    if (!report.environment.cpuScaledByMemory)
+        out.push(`note: ${report.environment.statement}`);
+    if (report.environment.clock)
+        out.push(`clock: ${durationSource(report)}`);
+    for (const f of report.functions) {
+        out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${[currentMemory(f), f.recommended.why].filter(Boolean).join('; ')})` : ''}`);
+        const rows = [
+            ['variant', 'warm p50 ms', 'warm change [CI]', 'warm p90 ms', 'cold p90 ms', 'cost/1M', 'max mem', 'result'],
+        ];
+        for (const v of f.variants) {
+            const warm = v.comparisons.find((c) => c.metric === 'warm');
+            rows.push([
+                `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
+                `${format_ms(v.baseline.warm.p50)} -> ${format_ms(v.candidate.warm.p50)}`,
+                warm
+                    ? unbounded(warm)
+                        ? TOO_FEW.warm
+                        : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`
+                    : '-',
+                `${format_ms(v.baseline.warm.p90)} -> ${format_ms(v.candidate.warm.p90)}`,
+                `${format_ms(v.baseline.cold.p90)} -> ${format_ms(v.candidate.cold.p90)}`,
+                `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
+                `${v.candidate.maxMemoryUsedMb}/${v.memoryMb} MB`,
+                warm?.outcome ?? '-',
+            ]);
+        }
+        out.push(terminal_table(rows));
+        for (const v of f.variants) {
+            if ((v.exemplars?.length ?? 0) < 2)
+                continue;
+            const changes = (v.exemplars ?? []).map((e) => `${e.exemplar} ${shortChange(e.ratio)} (${format_ms(e.baselineP50)} -> ${format_ms(e.candidateP50)} ms)`);
+            out.push(`  by exemplar at ${v.id}: ${changes.join(', ')}`);
+        }
+        if (f.integration) {
+            const i = f.integration;
+            const warm = i.comparisons.find((c) => c.metric === 'warm');
+            const count = (build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
+            out.push(`  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${format_ms(i.baseline.warm.p50)} -> ${format_ms(i.candidate.warm.p50)} ms` +
+                (warm
+                    ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}`
+                    : '') +
+                (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''));
+        }
+        for (const reason of f.reasons)
+            out.push(`  - [${reason.kind}] ${reason.message}`);
+        if (f.reasons.some((reason) => quotesSpreads(reason.message)))
+            out.push(`    (${SPREADS_EXPLAINED})`);
+        out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/config/files.ts
+
+
+
+
+function files_open(location, where) {
+    if (location.kind === 'directory') {
+        const { path } = location;
+        return { path, holds: (file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, file)) };
+    }
+    return location.kind === 'zip' ? openZip(location.path, where) : undefined;
+}
+/**
+ * What Lambda checks of an uploaded zip, from its central directory alone: that it is one, and its
+ * sizes zipped and unzipped. A corrupt build fails here, naming the file, instead of as "Could not
+ * unzip uploaded file" after functions were created.
+ */
+function openZip(path, where) {
+    const size = (0,external_node_fs_.statSync)(path).size;
+    if (size > MAX_ZIP_UPLOAD_BYTES)
+        return {
+            problem: `${where}: ${path} is ${size} bytes; Lambda takes at most ${MAX_ZIP_UPLOAD_BYTES} (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
+        };
+    let names;
+    try {
+        const entries = readCentralDirectory((0,external_node_fs_.readFileSync)(path));
+        const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
+        if (unzipped > MAX_UNZIPPED_BYTES)
+            return {
+                problem: `${where}: ${path} unzips to ${unzipped} bytes; Lambda takes at most ${MAX_UNZIPPED_BYTES} (250 MB)`,
+            };
+        names = new Set(entries.map((entry) => entry.name));
+    }
+    catch (error) {
+        const code = error.code;
+        if (code)
+            return { problem: `${where}: ${path} cannot be read (${code})` };
+        if (!(error instanceof CorruptZip))
+            throw error;
+        return { problem: `${where}: ${path} is not a zip archive Lambda can unzip (${error.message}); build it again` };
+    }
+    return { path, holds: (file) => names.has(file) };
+}
+/**
+ * The candidate's handler file, for the runtimes whose handler names one. Only the candidate's:
+ * a pull request may well be the one that fixes a broken baseline.
+ */
+function handlerProblem(spec, build, where) {
+    if (!spec.runtime || !spec.handler)
+        return undefined;
+    if (spec.runtime.startsWith('provided')) {
+        return build.holds('bootstrap')
+            ? undefined
+            : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
+    }
+    const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
+    const files = spec.runtime.startsWith('nodejs')
+        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
+        : spec.runtime.startsWith('python')
+            ? [`${module.replaceAll('.', '/')}.py`]
+            : [];
+    if (!files.length || files.some((file) => build.holds(file)))
+        return undefined;
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+}
+function functionProblems(spec, where) {
+    const baseline = files_open(spec.baseline, `${where}.baseline`);
+    const candidate = files_open(spec.candidate, `${where}.candidate`);
+    const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
+    return [baseline, candidate]
+        .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
+        .concat(handler ?? []);
+}
+/**
+ * Checks the files a configuration names, as `validate` and every run do before the first call
+ * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
+ */
+function checkConfigFiles(config, source) {
+    const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
+    if (problems.length)
+        throw new ConfigError(source, problems);
+}
+
+;// CONCATENATED MODULE: ./src/lambda/infrastructure-error.ts
+
+/** A failure of the platform or its access, not of the code under test: exit code 3. */
+class InfrastructureError extends Error {
+    kind;
+    said;
+    constructor(kind, message, 
+    /** What the platform itself said, where it said something. */
+    said) {
+        super(message);
+        this.kind = kind;
+        this.said = said;
+        this.name = 'InfrastructureError';
+    }
+}
+/** Whether `error` is an infrastructure error of one of `kinds`. */
+function isInfrastructureError(error, ...kinds) {
+    return error instanceof InfrastructureError && (kinds.length === 0 || kinds.includes(error.kind));
+}
+/**
+ * The one mapper from SDK errors to messages a person can act on, naming the permission or the
+ * resource involved.
+ */
+function describeAwsError(error, action, resource, endpoint, service = 'lambda') {
+    const e = (error ?? {});
+    const status = e.$metadata?.httpStatusCode;
+    const code = e.code ?? e.cause?.code ?? networkCodeIn(e.message);
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET') {
+        return new InfrastructureError('unreachable', `cannot reach the Lambda endpoint${endpoint ? ` ${endpoint}` : ''} (${code}) during ${action}; is it running and reachable?`);
+    }
+    // Refused credentials answer 403 too: name them before the status says "permission".
+    if (e.name === 'UnrecognizedClientException' ||
+        e.name === 'InvalidSignatureException' ||
+        e.name === 'ExpiredTokenException' ||
+        e.name === 'CredentialsProviderError') {
+        return new InfrastructureError('credentials', `AWS credentials were refused during ${service}:${action} (${e.name}); configure credentials, e.g. with aws-actions/configure-aws-credentials`);
+    }
+    if (e.name === 'AccessDeniedException' || e.name === 'AccessDenied' || status === 403) {
+        return new InfrastructureError('denied', `permission denied: missing permission ${service}:${action} on ${resource} (${errorMessage(error)})`);
+    }
+    if (e.name === 'ResourceNotFoundException')
+        return new InfrastructureError('not-found', `${resource} was not found during ${service}:${action} (${errorMessage(error)})`);
+    if (e.name === 'TooManyRequestsException')
+        return new InfrastructureError('throttled', `AWS kept throttling ${service}:${action} on ${resource} after retries; lower sampling.concurrency or retry later`);
+    return new InfrastructureError(e.name === 'InvalidParameterValueException' ? 'invalid-parameter' : 'failed', `${service}:${action} on ${resource} failed: ${e.name ? `${e.name}: ` : ''}${errorMessage(error)}`, errorMessage(error));
+}
+/**
+ * The socket error code in a message. The SDK wraps an error thrown from another realm (as under
+ * jest's VM modules) into "AWS SDK error wrapper for Error: connect ECONNREFUSED ...", dropping its
+ * `code`; this is the one place that reads a foreign error's text.
+ */
+function networkCodeIn(message) {
+    return /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET)\b/.exec(message ?? '')?.[1];
+}
+/** Errors worth retrying with backoff once the SDK's own attempts are spent. */
+function isRetryable(error) {
+    const e = (error ?? {});
+    const status = e.$metadata?.httpStatusCode ?? 0;
+    return (e.name === 'TooManyRequestsException' ||
+        e.name === 'ServiceException' ||
+        e.name === 'ResourceConflictException' ||
+        status >= 500 ||
+        status === 429);
+}
+
+;// CONCATENATED MODULE: ./src/lambda/signed-get.ts
+
+const signed_get_sha256Hex = (data) => (0,external_node_crypto_.createHash)('sha256').update(data, 'utf8').digest('hex');
+const signed_get_hmac = (key, data) => (0,external_node_crypto_.createHmac)('sha256', key).update(data, 'utf8').digest();
+/**
+ * The SigV4 headers for a GET of a plain path (letters, digits, `/-_.~`, no query) with no body,
+ * such as the local service's `/local/info`, which no SDK operation asks for. Anything else goes
+ * through an SDK client, which signs by itself.
+ */
+function signedGetHeaders(url, key, scope, now = new Date()) {
+    if (url.search !== '' || !/^[A-Za-z0-9/_.~-]*$/.test(url.pathname))
+        throw new Error(`signedGetHeaders signs plain paths only, not ${url.pathname}${url.search}`);
+    const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const day = amzDate.slice(0, 8);
+    const payloadHash = signed_get_sha256Hex('');
+    const signedHeaders = 'host;x-amz-content-sha256;x-amz-date';
+    const canonicalRequest = [
+        'GET',
+        url.pathname || '/',
+        '',
+        `host:${url.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`,
+        signedHeaders,
+        payloadHash,
+    ].join('\n');
+    const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
+    const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, signed_get_sha256Hex(canonicalRequest)].join('\n');
+    const signingKey = signed_get_hmac(signed_get_hmac(signed_get_hmac(signed_get_hmac(`AWS4${key.secretAccessKey}`, day), scope.region), scope.service), 'aws4_request');
+    const signature = (0,external_node_crypto_.createHmac)('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
+    return {
+        'x-amz-date': amzDate,
+        'x-amz-content-sha256': payloadHash,
+        authorization: `AWS4-HMAC-SHA256 Credential=${key.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/backend.ts
+
+
+
+
+
+
+/** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
+async function localInfo(response) {
+    if (!response.ok)
+        return undefined;
+    try {
+        const info = await response.json();
+        return info !== null && typeof info === 'object' ? info : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The runner's long-term key from the environment, as a service started elsewhere with --require-auth prints it. */
+function ambientKey() {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: token, } = process.env;
+    return accessKeyId && secretAccessKey && !token ? { accessKeyId, secretAccessKey } : undefined;
+}
+/**
+ * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
+ * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
+ * process started with `requireAuth` answers only signed requests, /local/info too: the probe
+ * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
+ */
+async function probeBackend(endpoint, region = 'us-east-1') {
+    const lambda = {
+        kind: 'aws',
+        cpuScaledByMemory: true,
+        statement: 'Measured on AWS Lambda, where CPU scales with memory.',
+    };
+    if (!endpoint)
+        return lambda;
+    let response;
+    try {
+        const url = new URL('/local/info', endpoint);
+        const key = localAccessKeyFor(endpoint) ?? ambientKey();
+        response = await fetch(url, {
+            signal: AbortSignal.timeout(5000),
+            ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
+        });
+    }
+    catch {
+        throw new InfrastructureError('unreachable', `cannot reach the Lambda endpoint ${endpoint}; is it running?`);
+    }
+    const info = await localInfo(response);
+    if (!info && response.headers.get(LOCAL_SERVICE_HEADER) === '1') {
+        // A local service that refused the probe's credentials: local, with its facts unknown. The
+        // first Lambda call says that the credentials were refused.
+        return {
+            kind: 'local',
+            cpuScaledByMemory: false,
+            statement: `Local Lambda service at ${endpoint}; it refused to state its facts (HTTP ${response.status}).`,
+            limitations: [],
+        };
+    }
+    if (!info)
+        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+    return localBackend(info);
+}
+/** The local backend as the service's facts (GET /local/info, or `info()` in-process) describe it. */
+function localBackend(info) {
+    // Where functions share the service's user, every report says so.
+    const isolation = info.isolation && !info.isolation.enabled ? ` ${info.isolation.statement ?? ''}` : '';
+    // The service runs every variant on its host's CPU, whatever Architectures the function asks for.
+    // Only the service knows that host (it may run on another machine than the gate): no guess here.
+    const hostArchitecture = ARCHITECTURES.find((architecture) => architecture === info.hostArchitecture);
+    const limitations = Array.isArray(info.limitations)
+        ? info.limitations.filter((l) => typeof l === 'string')
+        : [];
+    const clock = localClock(info);
+    return {
+        kind: 'local',
+        // The model clock scales CPU time with memory by itself; the wall clock only under a quota.
+        cpuScaledByMemory: clock?.kind === 'model' || info.cpuThrottling?.enabled === true,
+        statement: `Local Lambda service: ${info.cpuThrottling?.statement ?? ''}${isolation}`.trim(),
+        ...(hostArchitecture ? { hostArchitecture } : {}),
+        ...(clock ? { clock } : {}),
+        limitations,
+    };
+}
+/** Which clock the service's Durations come from, when it said so plainly (older services do not). */
+function localClock(info) {
+    const { kind, statement } = info.clock ?? {};
+    if ((kind !== 'model' && kind !== 'wall') || typeof statement !== 'string')
+        return undefined;
+    return { kind, statement };
+}
+/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+function checkForBackend(config, backend, source) {
+    if (backend.kind !== 'aws')
+        return;
+    const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role
+        ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
+        : []);
+    if (problems.length)
+        throw new ConfigError(source, problems);
+}
+
+;// CONCATENATED MODULE: ./src/gate/cleanup.ts
+
+/**
+ * What the run created and must delete. Every creation is recorded (and, with a state file,
+ * written down at once, so a separate process such as the action's post step can clean up after
+ * a cancelled job). Running it twice is harmless.
+ */
+class CleanupRegistry {
+    remove;
+    base;
+    stateFile;
+    functions = new Set();
+    running;
+    constructor(remove, base, stateFile) {
+        this.remove = remove;
+        this.base = base;
+        this.stateFile = stateFile;
+    }
+    created(functionName) {
+        this.functions.add(functionName);
+        this.persist();
+    }
+    get pending() {
+        return [...this.functions];
+    }
+    /** Deletes everything recorded; returns the problems, one line each, instead of throwing. */
+    runAll() {
+        this.running ??= (async () => {
+            const problems = [];
+            for (const name of [...this.functions]) {
+                try {
+                    await this.remove(name);
+                    this.functions.delete(name);
+                }
+                catch (error) {
+                    problems.push(`could not delete ${name}: ${error.message}`);
+                }
+            }
+            this.persist();
+            this.running = undefined;
+            return problems;
+        })();
+        return this.running;
+    }
+    persist() {
+        if (!this.stateFile)
+            return;
+        if (this.functions.size === 0)
+            (0,external_node_fs_.rmSync)(this.stateFile, { force: true });
+        else
+            (0,external_node_fs_.writeFileSync)(this.stateFile, JSON.stringify({ ...this.base, functions: [...this.functions] }, null, 2));
+    }
+}
+/**
+ * On SIGINT or SIGTERM: run `cleanup` (delete what the run created), then exit with `exitCode`.
+ * Returns the function that removes the handlers again once the run is over.
+ */
+function cleanupOnSignals(cleanup, exitCode) {
+    const onSignal = (signal) => {
+        void cleanup(signal).finally(() => process.exit(exitCode(signal)));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/cost.ts
+
+
+/**
+ * Expected cost of one invocation: billed duration x memory x price, weighted by the share of
+ * cold starts (whose INIT is billed), plus the request charge, ephemeral storage above 512 MB and
+ * SnapStart charges; and the month's cost at the configured traffic, priced through the tiers.
+ */
+function estimateCost(inputs) {
+    const prices = pricesFor(inputs.region, inputs.architecture);
+    const gb = inputs.memoryMb / 1024;
+    const c = inputs.coldStartRate;
+    const expectedBilledSeconds = ((1 - c) * inputs.warmBilledMs + c * inputs.coldBilledMs) / 1000;
+    const monthlyGbSeconds = expectedBilledSeconds * gb * inputs.invocationsPerMonth;
+    const accountGbSeconds = inputs.accountGbSecondsPerMonth ?? 0;
+    const price = marginalPricePerGbSecond(inputs.architecture, inputs.region, monthlyGbSeconds, accountGbSeconds);
+    const requestPrice = prices.requestUsd;
+    const snapStartCharged = inputs.snapStart === true && !/^java/.test(inputs.runtime ?? '');
+    const warmCompute = (inputs.warmBilledMs / 1000) * gb * price;
+    const coldCompute = (inputs.coldBilledMs / 1000) * gb * price;
+    // Every invocation pays for its duration as a warm one would; cold starts add what their
+    // billed INIT (and slower first run) cost beyond that.
+    const compute = warmCompute;
+    const coldStarts = c * (coldCompute - warmCompute);
+    const restore = snapStartCharged ? c * gb * SNAPSTART_RESTORE_PER_GB : 0;
+    const extraStorageGb = Math.max(0, (inputs.ephemeralStorageMb ?? FREE_EPHEMERAL_STORAGE_MB) - FREE_EPHEMERAL_STORAGE_MB) / 1024;
+    const storage = expectedBilledSeconds * extraStorageGb * prices.ephemeralStorageUsdPerGbSecond;
+    const perInvocation = compute + coldStarts + requestPrice + restore + storage;
+    const cache = snapStartCharged ? gb * SECONDS_PER_MONTH * SNAPSTART_CACHE_PER_GB_SECOND : 0;
+    const firstTier = prices.duration[0];
+    const beyondFirstTier = !prices.tiersComplete && accountGbSeconds > 0;
+    const notes = beyondFirstTier
+        ? [
+            `${inputs.region} ${inputs.architecture}: the price list copy gives only the first duration tier, so every GB-second is priced at $${firstTier.usdPerGbSecond}; at the account's volume later tiers may be cheaper`,
+        ]
+        : [];
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: perInvocation * inputs.invocationsPerMonth + cache,
+        pricePerGbSecond: price,
+        breakdownPerMillionUsd: {
+            compute: compute * 1e6,
+            requests: requestPrice * 1e6,
+            coldStarts: coldStarts * 1e6,
+            snapStart: restore * 1e6,
+            ephemeralStorage: storage * 1e6,
+        },
+        ...(notes.length ? { notes } : {}),
+    };
+}
+/** What a cold start bills: the REPORT's Billed Duration, or INIT + Duration where a REPORT predates INIT billing. */
+function billedColdMs(reportedBilledMs, durationMs, initMs) {
+    return Math.max(reportedBilledMs, Math.ceil(durationMs + Math.min(initMs, MAX_BILLED_INIT_MS)));
+}
+/**
+ * A Managed Instances function's cost: the capacity provider's instances for the month at the EC2
+ * price plus the 15% management fee, and $0.20 per million requests. Duration is not billed, so the
+ * cost per invocation falls as the same instances serve more traffic.
+ */
+function estimateManagedInstancesCost(inputs) {
+    const hourly = managedInstancePrice(inputs.region, inputs.instanceType, inputs.usdPerHour);
+    if (typeof hourly === 'string')
+        throw new Error(hourly);
+    const instancesMonthly = inputs.instances * hourly * (1 + MANAGED_INSTANCES_FEE) * (SECONDS_PER_MONTH / 3600);
+    const requests = MANAGED_INSTANCES_REQUEST_USD * inputs.invocationsPerMonth;
+    const monthly = instancesMonthly + requests;
+    const perInvocation = inputs.invocationsPerMonth > 0 ? monthly / inputs.invocationsPerMonth : NaN;
+    return {
+        perInvocationUsd: perInvocation,
+        perMillionUsd: perInvocation * 1e6,
+        monthlyUsd: monthly,
+        pricePerGbSecond: 0,
+        breakdownPerMillionUsd: {
+            compute: (perInvocation - MANAGED_INSTANCES_REQUEST_USD) * 1e6,
+            requests: MANAGED_INSTANCES_REQUEST_USD * 1e6,
+            coldStarts: 0,
+            snapStart: 0,
+            ephemeralStorage: 0,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/arm-stats.ts
+
+
+
+function distribution(values) {
+    const sorted = sortedCopy(values);
+    return {
+        n: sorted.length,
+        p50: quantile(sorted, 0.5),
+        p90: quantile(sorted, 0.9),
+        p99: quantile(sorted, 0.99),
+        mean: mean(sorted),
+    };
+}
+/**
+ * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
+ * are left out of the latency figures, which describe the function working.
+ */
+function armStats(samples, context) {
+    const ok = samples.filter((s) => !s.errorType);
+    const warm = ok.filter((s) => s.kind === 'warm');
+    const cold = ok.filter((s) => s.kind === 'cold');
+    const warmBilled = mean(warm.map((s) => s.billedDurationMs));
+    const coldBilled = mean(cold.map((s) => billedColdMs(s.billedDurationMs, s.durationMs, s.initDurationMs ?? 0) + (s.billedRestoreDurationMs ?? 0)));
+    const warmBilledMs = Number.isNaN(warmBilled) ? coldBilled : warmBilled;
+    // Without cold samples (sampling.cold: 0 and none seen), a cold start is priced as a warm one.
+    const coldBilledMs = Number.isNaN(coldBilled) ? warmBilledMs : coldBilled;
+    return {
+        warm: distribution(warm.map((s) => s.durationMs)),
+        cold: distribution(cold.map(coldLatencyMs)),
+        init: distribution(cold.map((s) => s.initDurationMs ?? s.restoreDurationMs ?? 0)),
+        maxMemoryUsedMb: samples.reduce((max, s) => Math.max(max, s.maxMemoryUsedMb), 0),
+        memorySizeMb: context.memoryMb,
+        invocations: samples.length,
+        errors: samples.filter((s) => s.errorType).length,
+        wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
+        warmBilledMsMean: warmBilledMs,
+        coldBilledMsMean: coldBilledMs,
+        cost: context.managedInstances
+            ? estimateManagedInstancesCost({
+                region: context.region,
+                invocationsPerMonth: context.invocationsPerMonth,
+                ...context.managedInstances,
+            })
+            : estimateCost({
+                memoryMb: context.memoryMb,
+                architecture: context.architecture,
+                region: context.region,
+                warmBilledMs: Number.isNaN(warmBilledMs) ? 0 : warmBilledMs,
+                coldBilledMs: Number.isNaN(coldBilledMs) ? 0 : coldBilledMs,
+                coldStartRate: context.coldStartRate,
+                invocationsPerMonth: context.invocationsPerMonth,
+                snapStart: context.snapStart,
+                ...(context.runtime === undefined ? {} : { runtime: context.runtime }),
+                ...(context.accountGbSecondsPerMonth === undefined
+                    ? {}
+                    : { accountGbSecondsPerMonth: context.accountGbSecondsPerMonth }),
+                ...(context.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: context.ephemeralStorageMb }),
+            }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analysis/budgets.ts
+
+/** How each budget reads its figure from one build's statistics at one variant (NaN: not measured). */
+const READ = {
+    'warm-p50-ms': (s) => s.warm.p50,
+    'warm-p90-ms': (s) => s.warm.p90,
+    'warm-p99-ms': (s) => s.warm.p99,
+    'cold-p50-ms': (s) => s.cold.p50,
+    'cold-p90-ms': (s) => s.cold.p90,
+    'cost-per-million-usd': (s) => s.cost.perMillionUsd,
+    'max-memory-used-pct': (s) => (100 * s.maxMemoryUsedMb) / s.memorySizeMb,
+};
+/** Checks a candidate's figures at one variant against every budget set. */
+function checkBudgets(stats, budgets) {
+    return BUDGET_KEYS.flatMap((budget) => {
+        const limit = budgets[budget];
+        if (limit === undefined)
+            return [];
+        const value = READ[budget](stats);
+        // A figure that could not be measured (no cold starts seen) cannot meet a budget.
+        return [{ budget, limit, value, unit: BUDGET_METRICS[budget].unit, ok: !Number.isNaN(value) && value <= limit }];
+    });
+}
+/** Latency and memory budgets, which a memory size can meet or miss; cost is judged separately. */
+const isLatencyBudget = (check) => BUDGET_METRICS[check.budget].judges === 'latency';
+
+;// CONCATENATED MODULE: ./src/analysis/exemplar-changes.ts
+
+
+/** Each exemplar's warm change in one variant's samples, in the order the exemplars are given. */
+function exemplarChanges(samples, exemplars) {
+    const pairs = new Map();
+    for (const s of samples) {
+        if (s.pair === undefined || s.kind !== 'warm' || s.errorType)
+            continue;
+        const entry = pairs.get(s.pair) ?? { exemplar: s.exemplar };
+        entry[s.build] = s.durationMs;
+        pairs.set(s.pair, entry);
+    }
+    return exemplars.map((exemplar) => {
+        const complete = [...pairs.values()].filter((p) => p.exemplar === exemplar && p.baseline !== undefined && p.candidate !== undefined);
+        return {
+            exemplar,
+            pairs: complete.length,
+            baselineP50: median(complete.map((p) => p.baseline)),
+            candidateP50: median(complete.map((p) => p.candidate)),
+            ratio: Math.exp(median(complete.map((p) => logRatio(p.candidate, p.baseline)))),
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/analysis/recommend.ts
+
+
+/** Whether a candidate's timings describe its own architecture (not another host's CPU). */
+const measuredOnOwnArchitecture = (c) => c.measuredOn === undefined || c.measuredOn === c.architecture;
+const speedOf = (c) => c.stats.warm.p90;
+const costOf = (c) => c.stats.cost.perInvocationUsd;
+const recommend_money = (usd) => `$${(usd * 1e6).toFixed(2)} per million`;
+/**
+ * Picks the variant the candidate build should run with:
+ * - cost: the cheapest per invocation;
+ * - speed: the lowest warm p90;
+ * - balanced: the lowest weighted sum of cost and p90, each relative to the best variant's;
+ * - cheapest-within-budget: the cheapest whose latency and memory budgets all hold, or the
+ *   fastest when none does (the verdict then reports the budget).
+ * A variant whose timings were taken on a host of another architecture is never picked: its
+ * speed and cost describe the host's CPU, not its own.
+ */
+function recommend(candidates, strategy, balancedWeight) {
+    const usable = candidates.filter((c) => measuredOnOwnArchitecture(c) && !Number.isNaN(speedOf(c)) && !Number.isNaN(costOf(c)));
+    if (usable.length === 0)
+        return undefined;
+    const pick = (score) => usable.reduce((best, c) => (score(c) < score(best) ? c : best));
+    switch (strategy) {
+        case 'cost': {
+            const best = pick(costOf);
+            return { variant: best.variant, strategy, why: `cheapest at ${recommend_money(costOf(best))}` };
+        }
+        case 'speed': {
+            const best = pick(speedOf);
+            return { variant: best.variant, strategy, why: `fastest, warm p90 ${speedOf(best).toFixed(1)} ms` };
+        }
+        case 'balanced': {
+            const minCost = Math.min(...usable.map(costOf));
+            const minSpeed = Math.min(...usable.map(speedOf));
+            const best = pick((c) => balancedWeight * (costOf(c) / minCost) + (1 - balancedWeight) * (speedOf(c) / minSpeed));
+            return {
+                variant: best.variant,
+                strategy,
+                why: `best balance (weight ${balancedWeight} on cost): ${recommend_money(costOf(best))}, warm p90 ${speedOf(best).toFixed(1)} ms`,
+            };
+        }
+        case 'cheapest-within-budget': {
+            const within = usable.filter((c) => c.budgets.filter(isLatencyBudget).every((b) => b.ok));
+            if (within.length === 0) {
+                const fastest = pick(speedOf);
+                return {
+                    variant: fastest.variant,
+                    strategy,
+                    why: `no variant meets the latency budgets; fastest shown (warm p90 ${speedOf(fastest).toFixed(1)} ms)`,
+                };
+            }
+            const best = within.reduce((a, c) => (costOf(c) < costOf(a) ? c : a));
+            return { variant: best.variant, strategy, why: `cheapest within the latency budgets at ${recommend_money(costOf(best))}` };
+        }
+        default:
+            return assertNever(strategy, 'strategy');
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/sequential.ts
@@ -56690,7 +56819,6 @@ function warmMetric(variant, evidence) {
         spread: evidence.spread,
     };
 }
-const sequential_percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed(1)}%`;
 /**
  * Why a warm comparison stayed open at the cap, and what would decide it: how much the
  * environments differ, about how many environment pairs the interval needs to clear the
@@ -56699,12 +56827,13 @@ const sequential_percent = (logValue) => `${(Math.expm1(logValue) * 100).toFixed
  */
 function whatWouldDecide(warm, evidence, plan, levels, limit) {
     const k = evidence.warm.length;
-    const { betweenEnvironments, withinEnvironment } = evidence.spread;
+    const { betweenEnvironments } = evidence.spread;
     if (k < 2 || Number.isNaN(betweenEnvironments))
         return `only ${k} environment pair${k === 1 ? '' : 's'} gave warm pairs; more environment pairs (sampling.max-environment-pairs) would decide it`;
     const sd = evidence.summarySd || Number.EPSILON;
     const estimate = Math.log(warm.ratio);
-    const noise = `environments differ by ${sequential_percent(betweenEnvironments)} (sd) and pairs within one by ${sequential_percent(withinEnvironment)}`;
+    const noise = spreadParts(evidence.spread).join(' and ');
+    const said = (text) => (noise ? `${noise}; ${text}` : text);
     const needed = (z, gap) => {
         const total = Math.ceil(((z * sd) / gap) ** 2);
         const more = Math.max(plan.batch, total - k);
@@ -56713,11 +56842,11 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
             : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
     };
     if (estimate > limit) {
-        return `${noise}; the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`;
+        return said(`the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`);
     }
     const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
     const tolerance = Math.ceil(Math.expm1(upper) * 100);
-    return `${noise}; ${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`;
+    return said(`${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/result.ts
@@ -56959,6 +57088,7 @@ function integrationFindings(integration) {
 
 
 
+
 /**
  * Everything the gate concludes about one function, from its samples and the plan alone: each
  * variant's statistics, costs and budgets, the comparisons (the sequential decision replayed
@@ -57007,6 +57137,7 @@ function analyzeFunction(input) {
                 ? (candidate.cost.perInvocationUsd / baseline.cost.perInvocationUsd - 1) * 100
                 : null,
             ...(stopped ? { stopped } : {}),
+            exemplars: exemplarChanges(samples.filter((s) => s.variant === variant.id), spec.exemplars.map((e) => e.name)),
             ...(input.host && input.host.architecture !== variant.architecture
                 ? { measuredOn: input.host.architecture }
                 : {}),
@@ -57255,6 +57386,7 @@ class PerfFunctionDeployer {
             memoryMb: config.MemorySize ?? 1024,
             environment: { ...(config.Environment?.Variables ?? {}), ...spec.environment },
             extra,
+            production: { function: template, ...(config.MemorySize ? { memoryMb: config.MemorySize } : {}) },
         };
     }
     /** The bytes (or location) of a build's code; a template version or alias is downloaded. */
@@ -58312,6 +58444,38 @@ async function integrationProfile(spec, variant, armOf, context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/gate/refused-setting.ts
+
+
+/**
+ * The configuration keys a setting Lambda refused most likely comes from, by what Lambda's
+ * message names (its wording, not ours: a hint, so the key is said as "check", not as a verdict).
+ */
+const REFUSED_KEYS = [
+    [/unzip|zip|unzipped size|code size|package/i, ['candidate', 'baseline']],
+    [/reserved keys|environment variables?/i, ['environment', 'variants']],
+    [/role/i, ['role']],
+    [/runtime/i, ['runtime']],
+    [/handler/i, ['handler']],
+    [/memory/i, ['memory']],
+    [/timeout/i, ['timeout']],
+    [/architecture/i, ['architectures']],
+    [/layer|subnet|security group|vpc/i, ['template']],
+];
+/**
+ * A setting Lambda refused (InvalidParameterValueException) after validation passed is the
+ * configuration's mistake, not the platform's: exit 2, naming the function's key to check.
+ * Any other error is returned as it is.
+ */
+function refusedSetting(error, spec, index) {
+    if (!isInfrastructureError(error, 'invalid-parameter'))
+        return error;
+    const where = `functions[${index}]`;
+    const keys = REFUSED_KEYS.find(([pattern]) => pattern.test(error.said ?? ''))?.[1];
+    const check = keys ? keys.map((key) => `${where}.${key}`).join(' and ') : `the settings of ${where}`;
+    return new UsageError(`${where} (${spec.name}): Lambda refused a setting: ${error.message}; check ${check}`);
+}
+
 ;// CONCATENATED MODULE: ./src/gate/sequential-sampling.ts
 
 
@@ -58438,6 +58602,7 @@ function perfFunctionName(functionName, runId) {
 
 
 
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -58465,7 +58630,7 @@ async function runGate(options) {
     options.onCleanupRegistry?.(registry);
     const functions = [];
     try {
-        for (const spec of config.functions) {
+        for (const [index, spec] of config.functions.entries()) {
             const before = retries;
             const result = await gateFunction(spec, {
                 config,
@@ -58480,6 +58645,8 @@ async function runGate(options) {
                 retry: options.retry ?? DEFAULT_RETRY,
                 countRetry: () => retries++,
                 ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+            }).catch((error) => {
+                throw refusedSetting(error, spec, index);
             });
             functions.push({ ...result, invocations: { ...result.invocations, retries: retries - before } });
         }
@@ -58521,6 +58688,7 @@ async function runGate(options) {
             seed,
             strategy: config.strategy,
             invocationsPerMonth: config.traffic.invocationsPerMonth,
+            trafficSource: config.traffic.source,
             coldStartRate: config.traffic.coldStartRate,
         },
         functions,
@@ -58617,6 +58785,7 @@ async function gateFunction(spec, context) {
         name: spec.name,
         perfFunction: baseName,
         ...analysed,
+        ...(base.production ? { production: base.production } : {}),
         reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
         invocations: {
             total: sampler.samples.length,
