@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -444,6 +444,25 @@ describe('configuration', () => {
         'has more than 10000 keys; a configuration of this action needs far fewer (is it the right file?)',
       ]);
       expect((error as ConfigError).message).toContain(name);
+    });
+
+    test('YAML filling 1 MiB with flat keys (about 105,000) is refused by its key count in seconds, not minutes', () => {
+      // The YAML library's own unique-key check compares every key with every other: 74 s here.
+      const file = join(dir, 'flat.yml');
+      writeFileSync(file, Array.from({ length: 105_000 }, (_, i) => `k${i}: 1`).join('\n'));
+      expect(statSync(file).size).toBeLessThanOrEqual(1024 * 1024);
+      const started = performance.now();
+      expect(() => loadConfig(file, { env: {} })).toThrow(/has more than 10000 keys/);
+      expect(performance.now() - started).toBeLessThan(10_000);
+    }, 120_000);
+
+    test.each([
+      ['at the top', 'region: us-east-1\nregion: eu-west-1\n', /line 2, column 1: the key "region" is written twice/],
+      ['in a function', 'functions:\n  - name: a\n    name: b\n', /line 3, column 5: the key "name" is written twice/],
+    ])('YAML with a key written twice %s is refused, naming it and where', (_where, text, message) => {
+      const file = join(dir, 'twice.yml');
+      writeFileSync(file, text);
+      expect(() => loadConfig(file, { env: {} })).toThrow(message);
     });
 
     test.each([

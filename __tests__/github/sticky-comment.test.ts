@@ -216,6 +216,22 @@ describe("another workflow's comment", () => {
     },
   );
 
+  test.each([
+    ['always', 'pass'],
+    ['on-change', 'fail'],
+  ] as const)(
+    "a comment of the same bot that quotes this workflow's exact marker inside its text (a PR body echoed by another workflow) is not ours (%s)",
+    async (mode, verdict) => {
+      const n = ++issue;
+      const quoted = `## Welcome\nThe pull request says:\n\n> ${commentMarker('perf.yml', 'fail', PERF)}\n> please review`;
+      github.comments.push({ id: 9400 + n, issue: n, body: quoted, html_url: 'welcome', user: GITHUB_ACTIONS_BOT });
+      const target = { owner: 'acme', repo: 'orders', issueNumber: n, key: 'perf.yml', workflow: PERF };
+      // Taken as ours, it would be overwritten (always), or its forged "fail" would pass for the last verdict and keep a real failure unwritten (on-change).
+      expect((await upsertStickyComment(octokit, target, by(PERF, verdict), verdict, mode)).action).toBe('created');
+      expect(github.comments.find((c) => c.id === 9400 + n)!.body).toBe(quoted);
+    },
+  );
+
   test('the marker names the workflow, URI-encoded, after the verdict; a marker that does not decode is no match and no crash', async () => {
     expect(commentMarker('perf.yml', 'fail', 'acme/orders/.github/workflows/perf gate.yml')).toBe(
       '<!-- lambda-perf-gate key=perf.yml verdict=fail workflow=acme%2Forders%2F.github%2Fworkflows%2Fperf%20gate.yml -->',

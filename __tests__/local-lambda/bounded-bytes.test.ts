@@ -10,6 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { deploy, invoke, startTestService, uniqueName, type TestService } from '../helpers/local-service.js';
+import { MIN_TMP_BUDGET_MB } from '../../src/local-lambda/environment-limits.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,7 +55,7 @@ async function withService(
 }
 
 describe('/tmp is held in the host memory only within a service-wide budget', () => {
-  test('a /tmp asked larger than the budget is cut to what the budget leaves beside /dev/shm and /var/tmp', async () => {
+  test('a /tmp asked larger than the budget is cut to what the budget leaves beside /dev/shm, /var/tmp and /run/lock', async () => {
     await withService({ tmpBudgetMb: 1024 }, async (t) => {
       if (!t.service.info().environmentLimits.privateTmp) {
         console.warn('Skipping: this host cannot give environments a private /tmp.');
@@ -64,12 +65,12 @@ describe('/tmp is held in the host memory only within a service-wide budget', ()
       const name = await deploy(t.client, { 'index.js': WHERE }, { EphemeralStorage: { Size: 10_240 } });
       const { tmpMb } = (await invoke(t.client, name)).json as Where;
       expect(tmpMb).toBeGreaterThanOrEqual(512);
-      expect(tmpMb).toBeLessThanOrEqual(1024 - 128);
+      expect(tmpMb).toBeLessThanOrEqual(1024 - (MIN_TMP_BUDGET_MB - 512));
     });
   }, 60_000);
 
   test('with room for two environments, a third at once gets 429; once they are idle, a new one retires one and runs', async () => {
-    await withService({ tmpBudgetMb: 2 * (512 + 128) }, async (t) => {
+    await withService({ tmpBudgetMb: 2 * MIN_TMP_BUDGET_MB }, async (t) => {
       if (!t.service.info().environmentLimits.privateTmp) {
         console.warn('Skipping: this host cannot give environments a private /tmp.');
         return;

@@ -1,9 +1,9 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
 
-/** The places besides /tmp that code writes to by name. */
-const PLACES = ['/dev/shm', '/var/tmp'].filter((place) => existsSync(place));
+/** The places besides /tmp that code writes to by name (/var/lock links to /run/lock). */
+const PLACES = ['/dev/shm', '/var/tmp', '/run/lock'].filter((place) => existsSync(place));
 const MARK = `lpg-private-${process.pid}`;
 
 /** Writes the mark in each place when asked, and says in which places it finds one. */
@@ -27,7 +27,7 @@ afterAll(async () => {
   for (const place of PLACES) rmSync(join(place, MARK), { force: true });
 });
 
-describe('/dev/shm and /var/tmp, where each environment has a private /tmp', () => {
+describe('/dev/shm, /var/tmp and /run/lock, where each environment has a private /tmp', () => {
   test('a file one environment writes there is seen by neither another environment nor the host, and goes with it', async () => {
     if (!t.service.info().environmentLimits.privateTmp) {
       console.warn('Skipping: this host cannot give environments a private /tmp.');
@@ -43,5 +43,19 @@ describe('/dev/shm and /var/tmp, where each environment has a private /tmp', () 
     );
     expect((await invoke(t.client, reader, { mark: MARK })).json).toEqual(none);
     expect(PLACES.filter((place) => existsSync(join(place, MARK)))).toEqual([]);
+  }, 60_000);
+
+  test("System V shared memory is private too: each environment has an IPC namespace of its own, not the service's", async () => {
+    if (!t.service.info().environmentLimits.privateTmp) {
+      console.warn('Skipping: this host cannot give environments a mount namespace.');
+      return;
+    }
+    // A segment made with shmget outlives its processes (and the service) unless its namespace goes.
+    const IPC = { 'index.js': "exports.handler = async () => require('node:fs').readlinkSync('/proc/self/ns/ipc');" };
+    const first = (await invoke(t.client, await deploy(t.client, IPC))).json;
+    const second = (await invoke(t.client, await deploy(t.client, IPC))).json;
+    expect(first).toMatch(/^ipc:\[\d+\]$/);
+    expect(first).not.toBe(readlinkSync('/proc/self/ns/ipc'));
+    expect(second).not.toBe(first);
   }, 60_000);
 });

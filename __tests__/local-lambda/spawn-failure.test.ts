@@ -1,7 +1,10 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLambdaClient } from '../../src/lambda/client.js';
+import { CLI } from '../helpers/cli-process.js';
 import { deploy, invoke, startTestService } from '../helpers/local-service.js';
 
 /** The servers that listen in this process now: by identity, so that a previous test file's server that closes meanwhile counts for nothing. */
@@ -58,4 +61,53 @@ describe('a runtime that cannot be spawned', () => {
       if (!closed) await t.close();
     }
   }, 60_000);
+});
+
+const prlimit = spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!prlimit) console.warn('Skipping the file-descriptor test: it needs prlimit.');
+
+describe('a runtime whose spawn fails late (EMFILE: no file descriptor left for its pipes)', () => {
+  (prlimit ? test : test.skip)(
+    'answers with an error while the service keeps serving, and the service still stops on SIGTERM',
+    async () => {
+      // Under 90 descriptors the service runs out after about a dozen environments; Node then
+      // reports the failed spawn as an 'error' event on the next turn, not by throwing.
+      const service = spawn(
+        'prlimit',
+        ['--nofile=90:90', '--', process.execPath, ...CLI, 'local-lambda', '--port', '0', '--no-cpu-throttle'],
+        {
+          env: { ...process.env, NODE_OPTIONS: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      service.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      service.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => service.once('exit', (code) => resolve(code)));
+      try {
+        for (let wait = 0; wait < 300 && !/listening on http:/.test(output); wait++)
+          await new Promise((r) => setTimeout(r, 100));
+        const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+        expect(endpoint).toBeDefined();
+        const client = createLambdaClient({ region: 'us-east-1', endpoint: endpoint!, maxAttempts: 1 });
+        const errors: string[] = [];
+        try {
+          for (let attempt = 0; attempt < 30 && errors.length === 0 && service.exitCode === null; attempt++) {
+            const name = await deploy(client, { 'index.js': 'exports.handler = async () => 1;' }, { MemorySize: 128 });
+            const { output: answer, json } = await invoke(client, name);
+            if (answer.FunctionError) errors.push((json as { errorType?: string }).errorType ?? 'unknown');
+          }
+        } finally {
+          client.destroy();
+        }
+        expect(service.exitCode).toBeNull();
+        expect(errors).toEqual(['Runtime.ExitError']);
+        service.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        if (service.exitCode === null) service.kill('SIGKILL');
+      }
+    },
+    180_000,
+  );
 });

@@ -78,7 +78,7 @@ ${CLOCK_HELP}
   --no-freeze             do not freeze environments between invocations
   --no-private-tmp        a TMPDIR per environment instead of a private /tmp
   --tmp-budget-mb N       MB of memory the tmpfs of all environments may take together
-                          (default the host's memory, at most 16384; at least 640)
+                          (default the host's memory, at most 16384; at least 641)
   --require-auth          answer only requests signed (SigV4) with a key made at start
                           and printed here
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),

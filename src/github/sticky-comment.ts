@@ -25,7 +25,11 @@ export interface CommentResult {
   readonly url?: string;
 }
 
-const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->/;
+/**
+ * The gate's marker, as the first line of its comment: found anywhere, a marker quoted in another
+ * workflow's comment (a pull request's text it echoes) would make that comment pass for ours.
+ */
+const MARKER = /^<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->(?:\r?\n|$)/;
 
 /** The author of comments written with a workflow's GITHUB_TOKEN. */
 export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';

@@ -9,20 +9,26 @@ import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
 export const MAX_PROCESSES = 1024;
 
 /**
- * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
- * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
- * still works but leaves nothing for another environment, nor on the host.
+ * World-writable places besides /tmp that outlive an environment on the host, with the MB each
+ * gets; Lambda has none of them writable. Each environment gets a small private tmpfs on each
+ * instead, so code that uses them still works but leaves nothing for another environment, nor on
+ * the host. /run/lock (/var/lock links to it) holds lock files only.
  */
-const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
-const OTHER_PLACE_MB = 64;
+const OTHER_TEMPORARY_PLACES: readonly (readonly [string, number])[] = [
+  ['/dev/shm', 64],
+  ['/var/tmp', 64],
+  ['/run/lock', 1],
+];
+const placesMb = (places: readonly (readonly [string, number])[]): number =>
+  places.reduce((total, [, mb]) => total + mb, 0);
 
 /** The smallest /tmp budget: one environment of Lambda's smallest EphemeralStorage, with its other places. */
-export const MIN_TMP_BUDGET_MB = 512 + OTHER_TEMPORARY_PLACES.length * OTHER_PLACE_MB;
+export const MIN_TMP_BUDGET_MB = 512 + placesMb(OTHER_TEMPORARY_PLACES);
 
 /**
  * What all environments' tmpfs may hold together when not told: the host's memory, at most 16 GB.
  * The budget counts each tmpfs at its size, not at what is written, so it must leave room for the
- * gate's default 4 environment pairs (8 environments of 640 MB) on a 7 GB hosted runner; a single
+ * gate's default 4 environment pairs (8 environments of 641 MB) on a 7 GB hosted runner; a single
  * function still cannot fill more than its own /tmp.
  */
 export function defaultTmpBudgetMb(): number {
@@ -37,7 +43,7 @@ export interface LimitsStatus {
   readonly processCap: boolean;
   /**
    * What the tmpfs of all live environments may hold together, in MB (their /tmp at its
-   * EphemeralStorage size, /dev/shm and /var/tmp); 0 where /tmp is not a tmpfs of the service's.
+   * EphemeralStorage size, /dev/shm, /var/tmp and /run/lock); 0 where /tmp is not a tmpfs of the service's.
    */
   readonly tmpBudgetMb: number;
   readonly statement: string;
@@ -67,7 +73,7 @@ export class LimitsPolicy {
   /** Where the environments' /tmp directories live; removed with the service. */
   readonly directory = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-tmp-'));
   private readonly hostTmp = realpathSync(tmpdir());
-  private readonly otherPlaces = OTHER_TEMPORARY_PLACES.filter((place) => existsSync(place));
+  private readonly otherPlaces = OTHER_TEMPORARY_PLACES.filter(([place]) => existsSync(place));
   private counter = 0;
 
   constructor(
@@ -78,7 +84,7 @@ export class LimitsPolicy {
     const processCap = cgroups.version('pids') !== undefined;
     const budget = options.tmpBudgetMb ?? defaultTmpBudgetMb();
     const tmp = privateTmp
-      ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it. These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
+      ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.map(([place, mb]) => `${place} (${mb} MB)`).join(', ')}, removed with it, and an IPC namespace of its own (System V shared memory goes with it). These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
       : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
     const cap = processCap
       ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -99,12 +105,12 @@ export class LimitsPolicy {
    * against `tmpBudgetMb`. Nothing where /tmp is not a tmpfs of the service's.
    */
   footprintMb(storageMb: number): number {
-    return this.status.privateTmp ? this.tmpSizeMb(storageMb) + this.otherPlaces.length * OTHER_PLACE_MB : 0;
+    return this.status.privateTmp ? this.tmpSizeMb(storageMb) + placesMb(this.otherPlaces) : 0;
   }
 
   /** An environment's /tmp: its EphemeralStorage, cut to what the budget leaves beside its other places. */
   private tmpSizeMb(storageMb: number): number {
-    return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - this.otherPlaces.length * OTHER_PLACE_MB);
+    return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - placesMb(this.otherPlaces));
   }
 
   /**
@@ -143,13 +149,14 @@ export class LimitsPolicy {
       }),
       `${mount} --move ${quote(directory)} /tmp`,
       // Code also writes to these by name; each environment gets its own, gone with it.
-      ...this.otherPlaces.map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
+      ...this.otherPlaces.map(([place, mb]) => `${mount} -t tmpfs -o size=${mb}m,mode=1777 tmpfs ${place}`),
     ];
     return {
       variables: {},
       wrap: (command, procsFiles) => {
         const [file, args] = enrolThen(command, procsFiles, steps);
-        return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
+        // An IPC namespace too: a System V segment (shmget) outlives its processes, and the service.
+        return [systemProgram('unshare'), ['--mount', '--ipc', '--propagation', 'private', file, ...args]];
       },
       remove,
     };
@@ -185,7 +192,19 @@ function canMountPrivateTmp(): boolean {
   try {
     probe = spawnSync(
       systemProgram('unshare'),
-      ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'],
+      [
+        '--mount',
+        '--ipc',
+        '--propagation',
+        'private',
+        systemProgram('mount'),
+        '-t',
+        'tmpfs',
+        '-o',
+        'size=1m',
+        'tmpfs',
+        '/tmp',
+      ],
       { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } },
     );
   } catch {

@@ -162,7 +162,7 @@ export class EnvironmentPool {
       if (this.heldMb - reclaimable() + footprintMb > budget || (this.retiring.size === 0 && !this.evictIdle())) {
         throw new LambdaServiceError(
           'TooManyRequestsException',
-          `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm and /var/tmp (tmpBudgetMb), and a new one needs ${footprintMb} MB.`,
+          `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm, /var/tmp and /run/lock (tmpBudgetMb), and a new one needs ${footprintMb} MB.`,
           { Reason: 'ConcurrentInvocationLimitExceeded' },
           { 'Retry-After': '1' },
         );

@@ -316,8 +316,14 @@ export class ExecutionEnvironment {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    // At once: a spawn that fails late (EMFILE, EAGAIN) emits 'error' on the next turn, and with no
+    // handler by then the service would die. Such a child has no pid and no stdio.
+    child.on('error', (error) => this.onExit(`error: ${error.message}`));
+    child.on('exit', (code, signal) =>
+      this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`),
+    );
     if (child.pid) api.answerOnly({ pid: child.pid, ...(this.identity ? { uid: this.identity.uid } : {}) });
-    const variables = child.stdio[VARIABLES_FD] as Writable | null;
+    const variables = child.stdio?.[VARIABLES_FD] as Writable | null | undefined;
     variables?.on('error', () => undefined);
     variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
     this.child = child;
@@ -337,10 +343,6 @@ export class ExecutionEnvironment {
     }
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
-    child.on('error', (error) => this.onExit(`error: ${error.message}`));
-    child.on('exit', (code, signal) =>
-      this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`),
-    );
     this.startMemoryWatch();
     this.initTimer = setTimeout(() => {
       this.initFailure = {
@@ -694,7 +696,7 @@ export class ExecutionEnvironment {
     clearTimeout(this.initTimer);
     this.stopMemoryWatch();
     this.api?.close();
-    this.child?.stdio[3]?.destroy();
+    this.child?.stdio?.[3]?.destroy();
   }
 }
 

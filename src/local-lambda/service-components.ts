@@ -57,7 +57,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     );
   if (options.tmpBudgetMb !== undefined && !(options.tmpBudgetMb >= MIN_TMP_BUDGET_MB))
     throw new RangeError(
-      `tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm and /var/tmp), got ${options.tmpBudgetMb}`,
+      `tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm, /var/tmp and /run/lock), got ${options.tmpBudgetMb}`,
     );
   if (options.eventQueueBytes !== undefined && !(options.eventQueueBytes >= MAX_ASYNC_PAYLOAD_BYTES))
     throw new RangeError(

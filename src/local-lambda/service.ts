@@ -54,10 +54,10 @@ export interface LocalLambdaOptions {
   readonly privateTmp?: boolean;
   /**
    * MB of the host's memory the tmpfs of all live environments may take together (each one's /tmp
-   * at its EphemeralStorage size, /dev/shm and /var/tmp). A new environment that would pass it
+   * at its EphemeralStorage size, /dev/shm, /var/tmp and /run/lock). A new environment that would pass it
    * retires idle ones first, else its Invoke answers 429 (an Event waits in the queue); a /tmp
    * larger than the budget is cut to it. Default half the host's memory, at most 8,192 MB;
-   * at least 640 (one environment of 512 MB).
+   * at least 641 (one environment of 512 MB with its other places).
    */
   readonly tmpBudgetMb?: number;
   /**
