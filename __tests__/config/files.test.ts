@@ -25,11 +25,16 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The problems checkConfigFiles finds in a one-function configuration with these builds. */
-function problemsOf(candidate: string, baseline = './build', runtime = 'nodejs20.x'): readonly string[] {
+function problemsOf(
+  candidate: string,
+  baseline = './build',
+  runtime = 'nodejs20.x',
+  handler = 'index.handler',
+): readonly string[] {
   const fn = {
     name: 'fn',
     runtime,
-    handler: 'index.handler',
+    handler,
     candidate,
     baseline,
     exemplars: [{ name: 'e', event: {} }],
@@ -87,4 +92,20 @@ describe('the builds a configuration names, checked before any call', () => {
       `functions[0].candidate: ${join(dir, 'good.zip')} has no executable named bootstrap, which provided.al2023 starts`,
     ]);
   });
+
+  test.each([
+    ['nodejs20.x', 'index', 'exports', 'index.handler'],
+    ['nodejs20.x', 'index.', 'exports', 'index.handler'],
+    ['python3.12', 'handler', 'defines', 'handler.lambda_handler'],
+    ['python3.12', '.lambda_handler', 'defines', 'handler.lambda_handler'],
+  ])(
+    '%s: a handler "%s" without FILE.FUNCTION is refused as such, not as a file it does not name',
+    (runtime, handler, verb, example) => {
+      // "index" once read as the file "inde.js": the message named a file nobody wrote.
+      const problem = `functions[0].handler: "${handler}" must be FILE.FUNCTION: the file's name without its extension, a dot, and the function it ${verb}, such as ${example}`;
+      expect(problemsOf('./build', './build', runtime, handler)).toEqual([problem]);
+      // In a zip too: the form is wrong whatever holds the code.
+      expect(problemsOf('./good.zip', './build', runtime, handler)).toEqual([problem]);
+    },
+  );
 });

@@ -71,10 +71,26 @@ function handlerProblem(spec: FunctionSpec, build: LocalPackage, where: string):
   return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
 }
 
+/**
+ * A Node.js or Python handler is FILE.FUNCTION. Without a dot (or with nothing on one side of the
+ * last one), the file it would name is not the file the user meant ("index" read as inde.js), so it
+ * is refused for its form, wherever the code is.
+ */
+function handlerFormProblem(spec: FunctionSpec, where: string): string | undefined {
+  if (!spec.runtime || !spec.handler) return undefined;
+  const node = spec.runtime.startsWith('nodejs');
+  if (!node && !spec.runtime.startsWith('python')) return undefined;
+  const dot = spec.handler.lastIndexOf('.');
+  if (dot > 0 && dot < spec.handler.length - 1) return undefined;
+  const [verb, example] = node ? ['exports', 'index.handler'] : ['defines', 'handler.lambda_handler'];
+  return `${where}.handler: "${spec.handler}" must be FILE.FUNCTION: the file's name without its extension, a dot, and the function it ${verb}, such as ${example}`;
+}
+
 function functionProblems(spec: FunctionSpec, where: string): string[] {
   const baseline = open(spec.baseline, `${where}.baseline`);
   const candidate = open(spec.candidate, `${where}.candidate`);
-  const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
+  const form = handlerFormProblem(spec, where);
+  const handler = form ?? (candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined);
   return [baseline, candidate]
     .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
     .concat(handler ?? []);
