@@ -2,6 +2,8 @@ import { decideSequential, environmentPairEvidence, whatWouldDecide } from '../.
 import { nominalLevels, obrienFleming, powerSpending } from '../../src/looks/group-sequential.js';
 import { lookFractions, looksLevels, type SequentialPlan } from '../../src/looks/schedule.js';
 import { normalQuantile } from '../../src/normal-distribution.js';
+import { seededRandom } from '../../src/random.js';
+import { spreadSamples } from '../../bench/spread-samples.js';
 import { fixtureSamples } from '../helpers/fixture-samples.js';
 
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: 0.05 };
@@ -58,11 +60,40 @@ describe('environment pairs as the unit of evidence', () => {
       );
     const quiet = withOffsets(0);
     const spread = withOffsets(0.08);
-    expect(quiet.spread.betweenEnvironments).toBeLessThan(0.02);
+    expect(quiet.spread.betweenEnvironments).toBeLessThan(spread.spread.betweenEnvironments / 2);
     expect(spread.spread.betweenEnvironments).toBeGreaterThan(0.05);
     expect(spread.spread.betweenEnvironments).toBeLessThan(0.12);
     // A log ratio of two calls at 5% CV each varies by about 7%.
     for (const e of [quiet, spread]) expect(e.spread.withinEnvironment).toBeGreaterThan(0.04);
+  });
+
+  // Known truths (log-scale SDs), 40 environment pairs of 5 pairs, 100 variants each. Reading
+  // deviations from each environment pair's median, one of five was always 0: "within" read 11.3%
+  // for 14.1%, and "between" 2.6% for 0.
+  test.each([
+    [0, 0.05],
+    [0, 0.141],
+    [0, 0.25],
+    [0.04, 0.05],
+    [0.04, 0.141],
+    [0.04, 0.25],
+    [0.08, 0.05],
+    [0.08, 0.141],
+    [0.08, 0.25],
+  ])('the spread split reads truths without bias: between %p, within %p', (between, within) => {
+    const random = seededRandom(7);
+    const readings = Array.from(
+      { length: 100 },
+      () =>
+        environmentPairEvidence(spreadSamples(random, { environmentPairs: 40, between, within, pairs: 5, outliers: 0 }))
+          .spread,
+    );
+    const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean(readings.map((r) => r.withinEnvironment)) / within).toBeCloseTo(1, 1);
+    const read = mean(readings.map((r) => r.betweenEnvironments));
+    // At 0 the reading cannot go below it, so its mean is above; it stays a small part of the noise.
+    if (between === 0) expect(read).toBeLessThan(0.13 * within);
+    else expect(Math.abs(read - between)).toBeLessThan(0.01);
   });
 
   test('a 20% slowdown is a regression at an early look, with its environment pairs in the report', () => {

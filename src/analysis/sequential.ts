@@ -109,7 +109,7 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
     summaries,
     warm,
     cold,
-    spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+    spread: spreadOf([...ratiosByEnvironmentPair.entries()].sort(([a], [b]) => a - b).map(([, ratios]) => ratios)),
     summarySd,
     nBaseline,
     nCandidate,
@@ -118,31 +118,38 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
   };
 }
 
+/** Median of |Z| for a standard normal Z: a difference's median magnitude over it estimates the difference's SD. */
+const NORMAL_MEDIAN_MAGNITUDE = 0.6744897501960817;
+
 /**
- * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
- * median; between environments, from the spread of the summaries less what the within noise
- * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
- * versions bring an environment of their own).
+ * The two spreads, by the method of moments on differences of pairs' log ratios, each difference's
+ * variance read robustly (its median magnitude) so that a few outlying calls do not inflate it.
+ * A pair's log ratio is r = change + (candidate environment's offset - baseline's) + e, with
+ * sd(offset) = between and sd(e) = within. Two pairs of one environment pair differ by e - e':
+ * variance 2 within^2. Two pairs of different environment pairs (each environment pair with the
+ * next) differ by four offsets too: variance 4 between^2 + 2 within^2. Each is an unbiased reading
+ * of its variance without any group's centre estimated (a deviation from a group's median, as
+ * before, is 0 for the median itself and reads within low); between^2 is their difference over 4,
+ * 0 where the noise leaves none. With one pair per environment pair, within cannot be told apart
+ * and all of the spread is put on the environments.
  */
-function spreadOf(groups: readonly (readonly number[])[], summarySd: number): Spread {
-  const deviations: number[] = [];
-  let pairs = 0;
-  let sized = 0;
-  for (const group of groups) {
-    if (group.length < 2) continue;
-    const middle = median(group);
-    // The median of a few values sits closer to them than their centre does: undo the shrinkage.
-    const correction = Math.sqrt(group.length / (group.length - 1));
-    for (const value of group) deviations.push(Math.abs(value - middle) * correction);
-    pairs += group.length;
-    sized++;
-  }
-  const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
-  const m = sized ? pairs / sized : 1;
-  const between = Number.isNaN(summarySd)
-    ? Number.NaN
-    : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
-  return { betweenEnvironments: between, withinEnvironment: within };
+function spreadOf(groups: readonly (readonly number[])[]): Spread {
+  const inside: number[] = [];
+  const across: number[] = [];
+  groups.forEach((group, g) => {
+    for (let i = 0; i < group.length; i++)
+      for (let j = i + 1; j < group.length; j++) inside.push(group[i]! - group[j]!);
+    const next = groups[g + 1];
+    if (next) for (const a of group) for (const b of next) across.push(a - b);
+  });
+  const variance = (differences: readonly number[]): number =>
+    differences.length ? (median(differences.map(Math.abs)) / NORMAL_MEDIAN_MAGNITUDE) ** 2 : Number.NaN;
+  const twiceWithin = variance(inside);
+  const acrossVariance = variance(across);
+  return {
+    betweenEnvironments: Math.sqrt(Math.max(0, acrossVariance - (Number.isNaN(twiceWithin) ? 0 : twiceWithin)) / 4),
+    withinEnvironment: Math.sqrt(twiceWithin / 2),
+  };
 }
 
 /** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
