@@ -151,6 +151,32 @@ describe('environment pairs as the unit of evidence', () => {
     expect(warm.look).toBe(2);
   });
 
+  test('the interval shown is the one that decided: a pass lies below the tolerance, a regression above +0%, and "a tolerance of N%" lies above the interval', () => {
+    const outcomes = new Set<string>();
+    for (const ratio of [1, 1.03, 1.05, 1.08, 1.1])
+      for (let seed = 1; seed <= 12; seed++) {
+        const samples = fixtureSamples({
+          variants: [{ id: 'v', baselineMs: 20, ratio }],
+          environmentPairs: 40,
+          cv: 0.1,
+          offsetSd: 0.06,
+          seed,
+        });
+        for (const c of decide(samples)[0]!.comparisons) {
+          outcomes.add(`${c.metric} ${c.outcome}`);
+          // The lower end spends the metric's share of alpha (0.01 over warm and cold), the upper end beta.
+          expect(c).toMatchObject({ repeated: true, confidence: 1 - 0.005 - 0.05 });
+          if (c.outcome === 'no-regression') expect(c.ciHigh).toBeLessThan(1.05);
+          if (c.outcome === 'regression') expect(c.ciLow).toBeGreaterThan(1);
+          const suggested = /a tolerance of (\d+)%/.exec(c.reason ?? '');
+          if (suggested) expect(Number(suggested[1])).toBeGreaterThan((c.ciHigh - 1) * 100);
+        }
+      }
+    expect([...outcomes].sort()).toEqual(
+      expect.arrayContaining(['warm inconclusive', 'warm no-regression', 'warm regression', 'cold no-regression']),
+    );
+  });
+
   test('at the cap, an inconclusive comparison says how much environments differ and what would decide it', () => {
     const samples = fixtureSamples({
       variants: [{ id: 'v', baselineMs: 20, ratio: 1.04 }],

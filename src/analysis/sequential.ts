@@ -192,6 +192,9 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
   const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
   const levels = looksLevels(plan, alphaShare, rules.beta);
   const finalLevels = levels.at(-1)!;
+  // What a repeated interval covers at every look at once: its lower bound spends the metric's
+  // share of alpha over the looks, its upper bound beta.
+  const confidence = 1 - alphaShare - rules.beta;
   return input.variants.map((variant) => {
     const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
     const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair! / plan.batch) + 1), 0);
@@ -206,7 +209,7 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       const shift = shiftOf(metric.evidence);
       const { alpha, beta } = levels[look - 1]!;
       const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
-      warm = comparisonOf(metric, shift, outcome, rules, { look });
+      warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
       if (outcome !== 'inconclusive') break;
     }
     const stopped = input.stopped?.get(variant);
@@ -227,7 +230,9 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       };
       const shift = shiftOf(metric.evidence);
       const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
-      comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
+      comparisons.push(
+        comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }),
+      );
     }
     return { variant, comparisons, open: false, looks: look };
   });
@@ -278,9 +283,9 @@ export function whatWouldDecide(
       `the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`,
     );
   }
-  const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
-  const tolerance = Math.ceil(Math.expm1(upper) * 100);
+  // The smallest whole tolerance above the interval shown: a pass needs its upper end below the tolerance.
+  const tolerance = Number.isFinite(warm.ciHigh) ? Math.floor((warm.ciHigh - 1) * 100 + 1e-9) + 1 : undefined;
   return said(
-    `${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`,
+    `${needed(normalQuantile(1 - levels.beta), limit - estimate)}${tolerance === undefined ? '' : `, or a tolerance of ${tolerance}%,`} would decide it`,
   );
 }

@@ -2,7 +2,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
 import { assertNever } from '../assert-never.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { budgetValue, pValue, roundsText, signedPercent as pct } from './format.js';
+import { budgetValue, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
 import type { Reason } from './model.js';
 
 /** What a finding's sentence is drawn from besides the finding: the function's comparisons and tolerance. */
@@ -24,7 +24,7 @@ export function describeComparison(c: MetricComparison): string {
   const interval =
     c.ciHigh === Infinity || c.ciLow === 0
       ? 'too few to bound'
-      : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
+      : `${intervalName(c)} ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
   return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 
@@ -80,7 +80,7 @@ function coldNotShownText(finding: Extract<Finding, { about: 'cold-not-shown' }>
     const interval =
       cold.ciHigh === Infinity || cold.ciLow === 0
         ? 'too few to bound'
-        : `${Math.round(cold.confidence * 100)}% CI ${pct(cold.ciLow)} to ${pct(cold.ciHigh)}`;
+        : `${intervalName(cold)} ${pct(cold.ciLow)} to ${pct(cold.ciHigh)}`;
     return `${id} (${pct(cold.ratio)}, ${interval}, ${cold.units} environment pairs)`;
   });
   const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
