@@ -58335,8 +58335,11 @@ function judge(shift, significant, beta, limit) {
         return 'no-regression';
     return 'inconclusive';
 }
-/** A metric's comparison from its shift, its outcome and the figures the report shows. */
-function comparisonOf(metric, shift, outcome, rules, extra = {}) {
+/**
+ * A metric's comparison from its shift, its outcome and the figures the report shows: the
+ * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
+ */
+function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
     return {
         metric: metric.metric,
         variant: metric.variant,
@@ -58346,9 +58349,10 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}) {
             ? metric.evidence.paired.length
             : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-        confidence: 1 - rules.alpha,
+        ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
+        confidence: repeated ? repeated.confidence : 1 - rules.alpha,
+        ...(repeated ? { repeated: true } : {}),
         pValue: shift.pUp,
         outcome,
         ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
@@ -58474,6 +58478,14 @@ function format_changeWithInterval(c) {
         return TOO_FEW[c.metric] ?? 'too few samples to compare';
     const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
     return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+}
+/**
+ * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
+ * repeated CI` for the sequential one that decided (its confidence holds over every look).
+ */
+function intervalName(c) {
+    const percent = Number((c.confidence * 100).toFixed(1));
+    return `${percent}% ${c.repeated ? 'repeated CI' : 'CI'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/headline.ts
@@ -58714,7 +58726,11 @@ function sinceLastRun(previous, current) {
 
 /** When the sticky comment is written: every run, when the verdict changes, on a failure, or never (see upsertStickyComment). */
 const sticky_comment_COMMENT_MODES = (/* unused pure expression or super */ null && (['always', 'on-change', 'on-failure', 'never']));
-const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->/;
+/**
+ * The gate's marker, as the first line of its comment: found anywhere, a marker quoted in another
+ * workflow's comment (a pull request's text it echoes) would make that comment pass for ours.
+ */
+const MARKER = /^<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->(?:\r?\n|$)/;
 /** The author of comments written with a workflow's GITHUB_TOKEN. */
 const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 /**

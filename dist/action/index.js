@@ -82488,27 +82488,48 @@ function parseJson(text, source) {
 /**
  * YAML, without aliases or anchors: an alias expands to a copy of what it names, so a few lines
  * can stand for an exponential document (a "billion laughs"), and the configuration reads plainly
- * without them.
+ * without them. Keys written twice are found here, once the key count is known to be small: the
+ * library's own check (uniqueKeys) compares every key of a mapping with every other, and took
+ * 74 s on 1 MiB of flat keys.
  */
 function parseYaml(text, source) {
-    const document = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true, uniqueKeys: true });
+    const document = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true, uniqueKeys: false });
     const [error] = document.errors;
     if (error)
         throw new ConfigError(source, [`cannot be parsed: ${yamlProblem(error)}`]);
     const problems = [];
     let keys = 0;
+    const anchored = (node) => {
+        if (!(0,dist/* isNode */.Ll)(node) || !node.anchor)
+            return undefined;
+        problems.push(`${where(text, anchorAt(text, node.anchor, node.range?.[0]))}: YAML aliases and anchors (&${node.anchor}) are not allowed; write the value out where it is used`);
+        return dist/* visit */.YR.BREAK;
+    };
     (0,dist/* visit */.YR)(document, {
-        Pair: () => (++keys > MAX_CONFIG_KEYS ? dist/* visit */.YR.BREAK : undefined),
+        // A visitor for maps replaces the one for every node there, so it checks anchors too.
+        Map: (_key, map) => {
+            if (anchored(map))
+                return dist/* visit */.YR.BREAK;
+            keys += map.items.length;
+            if (keys > MAX_CONFIG_KEYS)
+                return dist/* visit */.YR.BREAK;
+            const seen = new Set();
+            for (const pair of map.items) {
+                const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : String(pair.key);
+                if (seen.has(name)) {
+                    const at = (0,dist/* isNode */.Ll)(pair.key) ? pair.key.range?.[0] : undefined;
+                    problems.push(`${where(text, at)}: the key ${JSON.stringify(name)} is written twice; keep one`);
+                    return dist/* visit */.YR.BREAK;
+                }
+                seen.add(name);
+            }
+            return undefined;
+        },
         Alias: (_key, node) => {
             problems.push(`${where(text, node.range?.[0])}: YAML aliases and anchors (*${node.source}) are not allowed; write the value out where it is used`);
             return dist/* visit */.YR.BREAK;
         },
-        Node: (_key, node) => {
-            if (!(0,dist/* isNode */.Ll)(node) || !node.anchor)
-                return undefined;
-            problems.push(`${where(text, anchorAt(text, node.anchor, node.range?.[0]))}: YAML aliases and anchors (&${node.anchor}) are not allowed; write the value out where it is used`);
-            return dist/* visit */.YR.BREAK;
-        },
+        Node: (_key, node) => anchored(node),
     });
     if (keys > MAX_CONFIG_KEYS)
         throw new ConfigError(source, [tooManyKeys()]);
@@ -83471,8 +83492,11 @@ function judge(shift, significant, beta, limit) {
         return 'no-regression';
     return 'inconclusive';
 }
-/** A metric's comparison from its shift, its outcome and the figures the report shows. */
-function comparisonOf(metric, shift, outcome, rules, extra = {}) {
+/**
+ * A metric's comparison from its shift, its outcome and the figures the report shows: the
+ * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
+ */
+function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
     return {
         metric: metric.metric,
         variant: metric.variant,
@@ -83482,9 +83506,10 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}) {
             ? metric.evidence.paired.length
             : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-        confidence: 1 - rules.alpha,
+        ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
+        confidence: repeated ? repeated.confidence : 1 - rules.alpha,
+        ...(repeated ? { repeated: true } : {}),
         pValue: shift.pUp,
         outcome,
         ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
@@ -83610,6 +83635,14 @@ function changeWithInterval(c) {
         return TOO_FEW[c.metric] ?? 'too few samples to compare';
     const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
     return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+}
+/**
+ * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
+ * repeated CI` for the sequential one that decided (its confidence holds over every look).
+ */
+function intervalName(c) {
+    const percent = Number((c.confidence * 100).toFixed(1));
+    return `${percent}% ${c.repeated ? 'repeated CI' : 'CI'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/headline.ts
@@ -83850,7 +83883,11 @@ function sinceLastRun(previous, current) {
 
 /** When the sticky comment is written: every run, when the verdict changes, on a failure, or never (see upsertStickyComment). */
 const COMMENT_MODES = ['always', 'on-change', 'on-failure', 'never'];
-const MARKER = /<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->/;
+/**
+ * The gate's marker, as the first line of its comment: found anywhere, a marker quoted in another
+ * workflow's comment (a pull request's text it echoes) would make that comment pass for ours.
+ */
+const MARKER = /^<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->(?:\r?\n|$)/;
 /** The author of comments written with a workflow's GITHUB_TOKEN. */
 const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 /**
@@ -84401,6 +84438,9 @@ function details(f, traffic) {
             lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
         }
     }
+    const repeated = f.variants.flatMap((v) => v.comparisons).find((c) => c.repeated);
+    if (repeated)
+        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above +0%), its upper end at the pass level (a pass needs it below the tolerance).</sub>`);
     if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
         lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
     lines.push('', `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`);
@@ -84947,10 +84987,28 @@ function handlerProblem(spec, build, where) {
         return undefined;
     return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
 }
+/**
+ * A Node.js or Python handler is FILE.FUNCTION. Without a dot (or with nothing on one side of the
+ * last one), the file it would name is not the file the user meant ("index" read as inde.js), so it
+ * is refused for its form, wherever the code is.
+ */
+function handlerFormProblem(spec, where) {
+    if (!spec.runtime || !spec.handler)
+        return undefined;
+    const node = spec.runtime.startsWith('nodejs');
+    if (!node && !spec.runtime.startsWith('python'))
+        return undefined;
+    const dot = spec.handler.lastIndexOf('.');
+    if (dot > 0 && dot < spec.handler.length - 1)
+        return undefined;
+    const [verb, example] = node ? ['exports', 'index.handler'] : ['defines', 'handler.lambda_handler'];
+    return `${where}.handler: "${spec.handler}" must be FILE.FUNCTION: the file's name without its extension, a dot, and the function it ${verb}, such as ${example}`;
+}
 function functionProblems(spec, where) {
     const baseline = files_open(spec.baseline, `${where}.baseline`);
     const candidate = files_open(spec.candidate, `${where}.candidate`);
-    const handler = candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined;
+    const form = handlerFormProblem(spec, where);
+    const handler = form ?? (candidate && !('problem' in candidate) ? handlerProblem(spec, candidate, where) : undefined);
     return [baseline, candidate]
         .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
         .concat(handler ?? []);
@@ -85417,7 +85475,9 @@ function recommend(candidates, strategy, balancedWeight) {
  * batches; after each batch (a look) the regression and the pass decision are tested at
  * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
  * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
- * Holm's step-down would change no verdict). The cold start of each environment pair's two first
+ * Holm's step-down would change no verdict). A regression is a lower bound above half the
+ * tolerance with an estimate above the tolerance; a pass, an upper bound below the tolerance.
+ * The cold start of each environment pair's two first
  * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
  * stops, at its full share.
  *
@@ -85495,7 +85555,7 @@ function environmentPairEvidence(samples, upTo = Infinity) {
         summaries,
         warm,
         cold,
-        spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+        spread: spreadOf([...ratiosByEnvironmentPair.entries()].sort(([a], [b]) => a - b).map(([, ratios]) => ratios)),
         summarySd,
         nBaseline,
         nCandidate,
@@ -85503,33 +85563,40 @@ function environmentPairEvidence(samples, upTo = Infinity) {
         nColdCandidate,
     };
 }
+/** Median of |Z| for a standard normal Z: a difference's median magnitude over it estimates the difference's SD. */
+const NORMAL_MEDIAN_MAGNITUDE = 0.6744897501960817;
 /**
- * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
- * median; between environments, from the spread of the summaries less what the within noise
- * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
- * versions bring an environment of their own).
+ * The two spreads, by the method of moments on differences of pairs' log ratios, each difference's
+ * variance read robustly (its median magnitude) so that a few outlying calls do not inflate it.
+ * A pair's log ratio is r = change + (candidate environment's offset - baseline's) + e, with
+ * sd(offset) = between and sd(e) = within. Two pairs of one environment pair differ by e - e':
+ * variance 2 within^2. Two pairs of different environment pairs (each environment pair with the
+ * next) differ by four offsets too: variance 4 between^2 + 2 within^2. Each is an unbiased reading
+ * of its variance without any group's centre estimated (a deviation from a group's median, as
+ * before, is 0 for the median itself and reads within low); between^2 is their difference over 4,
+ * 0 where the noise leaves none. With one pair per environment pair, within cannot be told apart
+ * and all of the spread is put on the environments.
  */
-function spreadOf(groups, summarySd) {
-    const deviations = [];
-    let pairs = 0;
-    let sized = 0;
-    for (const group of groups) {
-        if (group.length < 2)
-            continue;
-        const middle = median(group);
-        // The median of a few values sits closer to them than their centre does: undo the shrinkage.
-        const correction = Math.sqrt(group.length / (group.length - 1));
-        for (const value of group)
-            deviations.push(Math.abs(value - middle) * correction);
-        pairs += group.length;
-        sized++;
-    }
-    const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
-    const m = sized ? pairs / sized : 1;
-    const between = Number.isNaN(summarySd)
-        ? Number.NaN
-        : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
-    return { betweenEnvironments: between, withinEnvironment: within };
+function spreadOf(groups) {
+    const inside = [];
+    const across = [];
+    groups.forEach((group, g) => {
+        for (let i = 0; i < group.length; i++)
+            for (let j = i + 1; j < group.length; j++)
+                inside.push(group[i] - group[j]);
+        const next = groups[g + 1];
+        if (next)
+            for (const a of group)
+                for (const b of next)
+                    across.push(a - b);
+    });
+    const variance = (differences) => differences.length ? (median(differences.map(Math.abs)) / NORMAL_MEDIAN_MAGNITUDE) ** 2 : Number.NaN;
+    const twiceWithin = variance(inside);
+    const acrossVariance = variance(across);
+    return {
+        betweenEnvironments: Math.sqrt(Math.max(0, acrossVariance - (Number.isNaN(twiceWithin) ? 0 : twiceWithin)) / 4),
+        withinEnvironment: Math.sqrt(twiceWithin / 2),
+    };
 }
 /** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
 function robustSd(values) {
@@ -85539,6 +85606,14 @@ function robustSd(values) {
     return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
 }
 /**
+ * What a regression must be shown to exceed: half the tolerance (log scale). A change the team
+ * tolerates only half of is then declared a regression at most at the false-alarm rate, as no
+ * change is: "significant against zero" failed a true +2.5% in 1 run of 5 at a 5% tolerance
+ * with three variants. Between half the tolerance and the tolerance the comparison is expected to
+ * stay undecided: neither the pass nor the regression is promised there.
+ */
+const regressionFloor = (tolerance) => Math.log1p(tolerance / 2);
+/**
  * Replays the looks of every variant on the samples so far: the warm metric is tested at each
  * look's boundaries until it is decided or the cap is reached; then the cold metric once, at its
  * full share. A variant neither decided, capped nor stopped is still open.
@@ -85546,9 +85621,13 @@ function robustSd(values) {
 function decideSequential(input) {
     const { plan, rules } = input;
     const limit = Math.log1p(rules.tolerance);
+    const floor = regressionFloor(rules.tolerance);
     const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
     const levels = looksLevels(plan, alphaShare, rules.beta);
     const finalLevels = levels.at(-1);
+    // What a repeated interval covers at every look at once: its lower bound spends the metric's
+    // share of alpha over the looks, its upper bound beta.
+    const confidence = 1 - alphaShare - rules.beta;
     return input.variants.map((variant) => {
         const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
         const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair / plan.batch) + 1), 0);
@@ -85562,8 +85641,8 @@ function decideSequential(input) {
             const metric = warmMetric(variant, evidence);
             const shift = shiftOf(metric.evidence);
             const { alpha, beta } = levels[look - 1];
-            const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
-            warm = comparisonOf(metric, shift, outcome, rules, { look });
+            const outcome = judge(shift, shift.lowerBound(alpha) > floor, beta, limit);
+            warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
             if (outcome !== 'inconclusive')
                 break;
         }
@@ -85587,8 +85666,8 @@ function decideSequential(input) {
                 evidence: { paired: evidence.cold },
             };
             const shift = shiftOf(metric.evidence);
-            const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
-            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
+            const outcome = judge(shift, shift.lowerBound(alphaShare) > floor, rules.beta, limit);
+            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }));
         }
         return { variant, comparisons, open: false, looks: look };
     });
@@ -85627,11 +85706,11 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
             : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
     };
     if (estimate > limit) {
-        return said(`the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`);
+        return said(`the estimate is above the tolerance but the interval reaches below half of it: ${needed(normalQuantile(1 - levels.alpha), estimate - regressionFloor(Math.expm1(limit)))} would show whether it is real`);
     }
-    const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
-    const tolerance = Math.ceil(Math.expm1(upper) * 100);
-    return said(`${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`);
+    // The smallest whole tolerance above the interval shown: a pass needs its upper end below the tolerance.
+    const tolerance = Number.isFinite(warm.ciHigh) ? Math.floor((warm.ciHigh - 1) * 100 + 1e-9) + 1 : undefined;
+    return said(`${needed(normalQuantile(1 - levels.beta), limit - estimate)}${tolerance === undefined ? '' : `, or a tolerance of ${tolerance}%,`} would decide it`);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/result.ts
@@ -85782,7 +85861,8 @@ function failureFindings(samples, alpha) {
  * A function's verdict. Fail: the candidate answered an exemplar wrongly or with an error (a
  * wrong answer is worse than a slow one), a regression was shown, or the recommended variant
  * breaks a budget. Inconclusive: for some variant neither a regression nor its absence could be
- * shown within the sample cap. Pass otherwise.
+ * shown within the sample cap. Pass otherwise. A variant that passes on warm duration without its
+ * cold starts shown unchanged gets a notice that says so: the pass does not cover them.
  */
 function functionVerdict(samples, variants, recommendedVariant, alpha, integration) {
     const findings = failureFindings(samples, alpha);
@@ -85798,6 +85878,13 @@ function functionVerdict(samples, variants, recommendedVariant, alpha, integrati
                 });
         }
     }
+    const coldNotShown = variants
+        .filter((v) => !v.stopped &&
+        v.comparisons.some((c) => c.metric === 'warm' && c.outcome === 'no-regression') &&
+        !v.comparisons.some((c) => c.metric === 'cold' && c.outcome !== 'inconclusive'))
+        .map((v) => v.id);
+    if (coldNotShown.length)
+        findings.push({ kind: 'notice', about: 'cold-not-shown', variants: coldNotShown });
     const recommended = variants.find((v) => v.id === recommendedVariant);
     for (const check of recommended?.budgets ?? []) {
         if (check.ok)
@@ -89326,7 +89413,7 @@ function describeComparison(c) {
             : `n=${c.nBaseline}/${c.nCandidate}`;
     const interval = c.ciHigh === Infinity || c.ciLow === 0
         ? 'too few to bound'
-        : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+        : `${intervalName(c)} ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
     return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 /** The comparison a finding names, from the variant's (or the integration profile's) comparisons. */
@@ -89368,6 +89455,19 @@ function neverRunsText(f) {
     const what = error(c) === error(b) ? error(c) : `the candidate with ${error(c)}; the baseline with ${error(b)}`;
     return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
+function coldNotShownText(finding, context) {
+    const each = finding.variants.map((id) => {
+        const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
+        if (!cold)
+            return `${id} (no clean cold starts to compare)`;
+        const interval = cold.ciHigh === Infinity || cold.ciLow === 0
+            ? 'too few to bound'
+            : `${intervalName(cold)} ${signedPercent(cold.ciLow)} to ${signedPercent(cold.ciHigh)}`;
+        return `${id} (${signedPercent(cold.ratio)}, ${interval}, ${cold.units} environment pairs)`;
+    });
+    const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
+    return `cold start: not enough evidence at ${each.join(', ')}: neither slower nor within ${tolerance} was shown, so the verdict there covers warm duration only`;
+}
 /** Said beside a blown budget when the baseline blew it too: the pull request did not cause it. */
 function baselineAlsoOver(finding, context) {
     const variant = context.variants.find((v) => v.id === finding.variant);
@@ -89403,6 +89503,8 @@ function findingText(finding, context) {
             return `integration traffic (${finding.build}): ${finding.invocations} REPORT lines of ${finding.starts} started invocations arrived within the log wait; figures may be short`;
         case 'measured-on':
             return `${finding.architecture} timings measured on an ${finding.host} host: they describe this host's CPU, not ${finding.architecture} Lambda, so ${finding.variant} is never recommended`;
+        case 'cold-not-shown':
+            return coldNotShownText(finding, context);
         case 'host-limitation':
             return `local host: ${finding.text}`;
         case 'price':
@@ -93551,18 +93653,23 @@ function variablesScript(variables) {
 /** Lambda's cap on processes and threads per execution environment. */
 const MAX_PROCESSES = 1024;
 /**
- * World-writable places besides /tmp that outlive an environment on the host; Lambda has neither
- * writable. Each environment gets a small private tmpfs on each instead, so code that uses them
- * still works but leaves nothing for another environment, nor on the host.
+ * World-writable places besides /tmp that outlive an environment on the host, with the MB each
+ * gets; Lambda has none of them writable. Each environment gets a small private tmpfs on each
+ * instead, so code that uses them still works but leaves nothing for another environment, nor on
+ * the host. /run/lock (/var/lock links to it) holds lock files only.
  */
-const OTHER_TEMPORARY_PLACES = ['/dev/shm', '/var/tmp'];
-const OTHER_PLACE_MB = 64;
+const OTHER_TEMPORARY_PLACES = [
+    ['/dev/shm', 64],
+    ['/var/tmp', 64],
+    ['/run/lock', 1],
+];
+const placesMb = (places) => places.reduce((total, [, mb]) => total + mb, 0);
 /** The smallest /tmp budget: one environment of Lambda's smallest EphemeralStorage, with its other places. */
-const MIN_TMP_BUDGET_MB = 512 + OTHER_TEMPORARY_PLACES.length * OTHER_PLACE_MB;
+const MIN_TMP_BUDGET_MB = 512 + placesMb(OTHER_TEMPORARY_PLACES);
 /**
  * What all environments' tmpfs may hold together when not told: the host's memory, at most 16 GB.
  * The budget counts each tmpfs at its size, not at what is written, so it must leave room for the
- * gate's default 4 environment pairs (8 environments of 640 MB) on a 7 GB hosted runner; a single
+ * gate's default 4 environment pairs (8 environments of 641 MB) on a 7 GB hosted runner; a single
  * function still cannot fill more than its own /tmp.
  */
 function defaultTmpBudgetMb() {
@@ -93580,14 +93687,14 @@ class LimitsPolicy {
     /** Where the environments' /tmp directories live; removed with the service. */
     directory = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-tmp-'));
     hostTmp = (0,external_node_fs_.realpathSync)((0,external_node_os_.tmpdir)());
-    otherPlaces = OTHER_TEMPORARY_PLACES.filter((place) => (0,external_node_fs_.existsSync)(place));
+    otherPlaces = OTHER_TEMPORARY_PLACES.filter(([place]) => (0,external_node_fs_.existsSync)(place));
     counter = 0;
     constructor(cgroups, options = {}) {
         const privateTmp = options.privateTmp !== false && canMountPrivateTmp();
         const processCap = cgroups.version('pids') !== undefined;
         const budget = options.tmpBudgetMb ?? defaultTmpBudgetMb();
         const tmp = privateTmp
-            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.join(' and ')} of ${OTHER_PLACE_MB} MB, removed with it. These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
+            ? `Each environment has a private /tmp of its EphemeralStorage size, and private ${OTHER_TEMPORARY_PLACES.map(([place, mb]) => `${place} (${mb} MB)`).join(', ')}, removed with it, and an IPC namespace of its own (System V shared memory goes with it). These tmpfs live in the host's memory, so all live environments' together are kept within ${budget} MB: a new environment that would pass it waits for room (idle ones are retired first; a synchronous Invoke meanwhile gets 429), and a /tmp larger than the budget is cut to it.`
             : `/tmp is NOT private and EphemeralStorage is NOT enforced (${options.privateTmp === false ? 'turned off for this service' : 'this process cannot make a mount namespace with a tmpfs'}): TMPDIR points at a directory of each environment's own, removed with it, but code that writes to /tmp by name shares the host's.`;
         const cap = processCap
             ? `Each environment may run at most ${MAX_PROCESSES} processes and threads.`
@@ -93607,11 +93714,11 @@ class LimitsPolicy {
      * against `tmpBudgetMb`. Nothing where /tmp is not a tmpfs of the service's.
      */
     footprintMb(storageMb) {
-        return this.status.privateTmp ? this.tmpSizeMb(storageMb) + this.otherPlaces.length * OTHER_PLACE_MB : 0;
+        return this.status.privateTmp ? this.tmpSizeMb(storageMb) + placesMb(this.otherPlaces) : 0;
     }
     /** An environment's /tmp: its EphemeralStorage, cut to what the budget leaves beside its other places. */
     tmpSizeMb(storageMb) {
-        return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - this.otherPlaces.length * OTHER_PLACE_MB);
+        return Math.min(Math.floor(storageMb), this.status.tmpBudgetMb - placesMb(this.otherPlaces));
     }
     /**
      * Limits for one environment. `visible` are directories under the host's /tmp the runtime
@@ -93646,13 +93753,14 @@ class LimitsPolicy {
             }),
             `${mount} --move ${quote(directory)} /tmp`,
             // Code also writes to these by name; each environment gets its own, gone with it.
-            ...this.otherPlaces.map((place) => `${mount} -t tmpfs -o size=${OTHER_PLACE_MB}m,mode=1777 tmpfs ${place}`),
+            ...this.otherPlaces.map(([place, mb]) => `${mount} -t tmpfs -o size=${mb}m,mode=1777 tmpfs ${place}`),
         ];
         return {
             variables: {},
             wrap: (command, procsFiles) => {
                 const [file, args] = enrolThen(command, procsFiles, steps);
-                return [systemProgram('unshare'), ['--mount', '--propagation', 'private', file, ...args]];
+                // An IPC namespace too: a System V segment (shmget) outlives its processes, and the service.
+                return [systemProgram('unshare'), ['--mount', '--ipc', '--propagation', 'private', file, ...args]];
             },
             remove,
         };
@@ -93679,7 +93787,19 @@ function quote(text) {
 function canMountPrivateTmp() {
     let probe;
     try {
-        probe = (0,external_node_child_process_.spawnSync)(systemProgram('unshare'), ['--mount', '--propagation', 'private', systemProgram('mount'), '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/tmp'], { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } });
+        probe = (0,external_node_child_process_.spawnSync)(systemProgram('unshare'), [
+            '--mount',
+            '--ipc',
+            '--propagation',
+            'private',
+            systemProgram('mount'),
+            '-t',
+            'tmpfs',
+            '-o',
+            'size=1m',
+            'tmpfs',
+            '/tmp',
+        ], { stdio: 'ignore', timeout: 5000, cwd: '/', env: { PATH: SYSTEM_PATH } });
     }
     catch {
         return false;
@@ -94517,9 +94637,13 @@ class ExecutionEnvironment {
             stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
             detached: true,
         });
+        // At once: a spawn that fails late (EMFILE, EAGAIN) emits 'error' on the next turn, and with no
+        // handler by then the service would die. Such a child has no pid and no stdio.
+        child.on('error', (error) => this.onExit(`error: ${error.message}`));
+        child.on('exit', (code, signal) => this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`));
         if (child.pid)
             api.answerOnly({ pid: child.pid, ...(this.identity ? { uid: this.identity.uid } : {}) });
-        const variables = child.stdio[VARIABLES_FD];
+        const variables = child.stdio?.[VARIABLES_FD];
         variables?.on('error', () => undefined);
         variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
         this.child = child;
@@ -94539,8 +94663,6 @@ class ExecutionEnvironment {
         }
         child.stdout?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         child.stderr?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
-        child.on('error', (error) => this.onExit(`error: ${error.message}`));
-        child.on('exit', (code, signal) => this.onExit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`));
         this.startMemoryWatch();
         this.initTimer = setTimeout(() => {
             this.initFailure = {
@@ -94877,7 +94999,7 @@ class ExecutionEnvironment {
         clearTimeout(this.initTimer);
         this.stopMemoryWatch();
         this.api?.close();
-        this.child?.stdio[3]?.destroy();
+        this.child?.stdio?.[3]?.destroy();
     }
 }
 function typeFromBody(body) {
@@ -95050,7 +95172,7 @@ class EnvironmentPool {
             [...this.retiring.values()].reduce((sum, held) => sum + held, 0);
         while (this.heldMb + footprintMb > budget) {
             if (this.heldMb - reclaimable() + footprintMb > budget || (this.retiring.size === 0 && !this.evictIdle())) {
-                throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm and /var/tmp (tmpBudgetMb), and a new one needs ${footprintMb} MB.`, { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
+                throw new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the environments running hold ${this.heldMb} MB of the service's ${budget} MB for /tmp, /dev/shm, /var/tmp and /run/lock (tmpBudgetMb), and a new one needs ${footprintMb} MB.`, { Reason: 'ConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
             }
             await Promise.race(this.retiring.keys());
         }
@@ -95907,7 +96029,7 @@ function assembleService(options) {
     if (!(spread >= 0 && spread <= 1))
         throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
     if (options.tmpBudgetMb !== undefined && !(options.tmpBudgetMb >= MIN_TMP_BUDGET_MB))
-        throw new RangeError(`tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm and /var/tmp), got ${options.tmpBudgetMb}`);
+        throw new RangeError(`tmpBudgetMb must be at least ${MIN_TMP_BUDGET_MB} (one environment's smallest /tmp with its /dev/shm, /var/tmp and /run/lock), got ${options.tmpBudgetMb}`);
     if (options.eventQueueBytes !== undefined && !(options.eventQueueBytes >= MAX_ASYNC_PAYLOAD_BYTES))
         throw new RangeError(`eventQueueBytes must be at least ${MAX_ASYNC_PAYLOAD_BYTES} (one event of the largest payload), got ${options.eventQueueBytes}`);
     const requestedClock = options.clock ?? 'model';
@@ -100302,7 +100424,7 @@ __webpack_unused_export__ = identity.isDocument;
 __webpack_unused_export__ = identity.isMap;
 exports.Ll = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
+exports.jn = identity.isScalar;
 __webpack_unused_export__ = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
