@@ -58335,11 +58335,8 @@ function judge(shift, significant, beta, limit) {
         return 'no-regression';
     return 'inconclusive';
 }
-/**
- * A metric's comparison from its shift, its outcome and the figures the report shows: the
- * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
- */
-function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+function comparisonOf(metric, shift, outcome, rules, extra = {}) {
     return {
         metric: metric.metric,
         variant: metric.variant,
@@ -58349,10 +58346,9 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
             ? metric.evidence.paired.length
             : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
-        confidence: repeated ? repeated.confidence : 1 - rules.alpha,
-        ...(repeated ? { repeated: true } : {}),
+        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+        confidence: 1 - rules.alpha,
         pValue: shift.pUp,
         outcome,
         ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
@@ -58478,14 +58474,6 @@ function format_changeWithInterval(c) {
         return TOO_FEW[c.metric] ?? 'too few samples to compare';
     const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
     return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
-}
-/**
- * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
- * repeated CI` for the sequential one that decided (its confidence holds over every look).
- */
-function intervalName(c) {
-    const percent = Number((c.confidence * 100).toFixed(1));
-    return `${percent}% ${c.repeated ? 'repeated CI' : 'CI'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/headline.ts

@@ -55185,11 +55185,8 @@ function judge(shift, significant, beta, limit) {
         return 'no-regression';
     return 'inconclusive';
 }
-/**
- * A metric's comparison from its shift, its outcome and the figures the report shows: the
- * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
- */
-function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
+/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+function comparisonOf(metric, shift, outcome, rules, extra = {}) {
     return {
         metric: metric.metric,
         variant: metric.variant,
@@ -55199,10 +55196,9 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
             ? metric.evidence.paired.length
             : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
-        confidence: repeated ? repeated.confidence : 1 - rules.alpha,
-        ...(repeated ? { repeated: true } : {}),
+        ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
+        ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
+        confidence: 1 - rules.alpha,
         pValue: shift.pUp,
         outcome,
         ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
@@ -55328,14 +55324,6 @@ function changeWithInterval(c) {
         return TOO_FEW[c.metric] ?? 'too few samples to compare';
     const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
     return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
-}
-/**
- * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
- * repeated CI` for the sequential one that decided (its confidence holds over every look).
- */
-function intervalName(c) {
-    const percent = Number((c.confidence * 100).toFixed(1));
-    return `${percent}% ${c.repeated ? 'repeated CI' : 'CI'}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/headline.ts
@@ -55825,9 +55813,6 @@ function details(f, traffic) {
             lines.push(`| ${variantLabel(v, f)} | ${c.metric} | ${signedPercent(c.ratio)} | ${intervalText(c)} | ${pValueText(c.pValue)} | ${c.nBaseline}/${c.nCandidate} | ${c.outcome} | ${unitsText(c)} |`);
         }
     }
-    const repeated = f.variants.flatMap((v) => v.comparisons).find((c) => c.repeated);
-    if (repeated)
-        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above +0%), its upper end at the pass level (a pass needs it below the tolerance).</sub>`);
     if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
         lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
     lines.push('', `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`);
@@ -56706,9 +56691,7 @@ function recommend(candidates, strategy, balancedWeight) {
  * batches; after each batch (a look) the regression and the pass decision are tested at
  * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
  * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
- * Holm's step-down would change no verdict). A regression is a lower bound above half the
- * tolerance with an estimate above the tolerance; a pass, an upper bound below the tolerance.
- * The cold start of each environment pair's two first
+ * Holm's step-down would change no verdict). The cold start of each environment pair's two first
  * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
  * stops, at its full share.
  *
@@ -56786,7 +56769,7 @@ function environmentPairEvidence(samples, upTo = Infinity) {
         summaries,
         warm,
         cold,
-        spread: spreadOf([...ratiosByEnvironmentPair.entries()].sort(([a], [b]) => a - b).map(([, ratios]) => ratios)),
+        spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
         summarySd,
         nBaseline,
         nCandidate,
@@ -56794,40 +56777,33 @@ function environmentPairEvidence(samples, upTo = Infinity) {
         nColdCandidate,
     };
 }
-/** Median of |Z| for a standard normal Z: a difference's median magnitude over it estimates the difference's SD. */
-const NORMAL_MEDIAN_MAGNITUDE = 0.6744897501960817;
 /**
- * The two spreads, by the method of moments on differences of pairs' log ratios, each difference's
- * variance read robustly (its median magnitude) so that a few outlying calls do not inflate it.
- * A pair's log ratio is r = change + (candidate environment's offset - baseline's) + e, with
- * sd(offset) = between and sd(e) = within. Two pairs of one environment pair differ by e - e':
- * variance 2 within^2. Two pairs of different environment pairs (each environment pair with the
- * next) differ by four offsets too: variance 4 between^2 + 2 within^2. Each is an unbiased reading
- * of its variance without any group's centre estimated (a deviation from a group's median, as
- * before, is 0 for the median itself and reads within low); between^2 is their difference over 4,
- * 0 where the noise leaves none. With one pair per environment pair, within cannot be told apart
- * and all of the spread is put on the environments.
+ * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
+ * median; between environments, from the spread of the summaries less what the within noise
+ * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
+ * versions bring an environment of their own).
  */
-function spreadOf(groups) {
-    const inside = [];
-    const across = [];
-    groups.forEach((group, g) => {
-        for (let i = 0; i < group.length; i++)
-            for (let j = i + 1; j < group.length; j++)
-                inside.push(group[i] - group[j]);
-        const next = groups[g + 1];
-        if (next)
-            for (const a of group)
-                for (const b of next)
-                    across.push(a - b);
-    });
-    const variance = (differences) => differences.length ? (median(differences.map(Math.abs)) / NORMAL_MEDIAN_MAGNITUDE) ** 2 : Number.NaN;
-    const twiceWithin = variance(inside);
-    const acrossVariance = variance(across);
-    return {
-        betweenEnvironments: Math.sqrt(Math.max(0, acrossVariance - (Number.isNaN(twiceWithin) ? 0 : twiceWithin)) / 4),
-        withinEnvironment: Math.sqrt(twiceWithin / 2),
-    };
+function spreadOf(groups, summarySd) {
+    const deviations = [];
+    let pairs = 0;
+    let sized = 0;
+    for (const group of groups) {
+        if (group.length < 2)
+            continue;
+        const middle = median(group);
+        // The median of a few values sits closer to them than their centre does: undo the shrinkage.
+        const correction = Math.sqrt(group.length / (group.length - 1));
+        for (const value of group)
+            deviations.push(Math.abs(value - middle) * correction);
+        pairs += group.length;
+        sized++;
+    }
+    const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
+    const m = sized ? pairs / sized : 1;
+    const between = Number.isNaN(summarySd)
+        ? Number.NaN
+        : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
+    return { betweenEnvironments: between, withinEnvironment: within };
 }
 /** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
 function robustSd(values) {
@@ -56837,14 +56813,6 @@ function robustSd(values) {
     return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
 }
 /**
- * What a regression must be shown to exceed: half the tolerance (log scale). A change the team
- * tolerates only half of is then declared a regression at most at the false-alarm rate, as no
- * change is: "significant against zero" failed a true +2.5% in 1 run of 5 at a 5% tolerance
- * with three variants. Between half the tolerance and the tolerance the comparison is expected to
- * stay undecided: neither the pass nor the regression is promised there.
- */
-const regressionFloor = (tolerance) => Math.log1p(tolerance / 2);
-/**
  * Replays the looks of every variant on the samples so far: the warm metric is tested at each
  * look's boundaries until it is decided or the cap is reached; then the cold metric once, at its
  * full share. A variant neither decided, capped nor stopped is still open.
@@ -56852,13 +56820,9 @@ const regressionFloor = (tolerance) => Math.log1p(tolerance / 2);
 function decideSequential(input) {
     const { plan, rules } = input;
     const limit = Math.log1p(rules.tolerance);
-    const floor = regressionFloor(rules.tolerance);
     const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
     const levels = looksLevels(plan, alphaShare, rules.beta);
     const finalLevels = levels.at(-1);
-    // What a repeated interval covers at every look at once: its lower bound spends the metric's
-    // share of alpha over the looks, its upper bound beta.
-    const confidence = 1 - alphaShare - rules.beta;
     return input.variants.map((variant) => {
         const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
         const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair / plan.batch) + 1), 0);
@@ -56872,8 +56836,8 @@ function decideSequential(input) {
             const metric = warmMetric(variant, evidence);
             const shift = shiftOf(metric.evidence);
             const { alpha, beta } = levels[look - 1];
-            const outcome = judge(shift, shift.lowerBound(alpha) > floor, beta, limit);
-            warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
+            const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
+            warm = comparisonOf(metric, shift, outcome, rules, { look });
             if (outcome !== 'inconclusive')
                 break;
         }
@@ -56897,8 +56861,8 @@ function decideSequential(input) {
                 evidence: { paired: evidence.cold },
             };
             const shift = shiftOf(metric.evidence);
-            const outcome = judge(shift, shift.lowerBound(alphaShare) > floor, rules.beta, limit);
-            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }));
+            const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
+            comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
         }
         return { variant, comparisons, open: false, looks: look };
     });
@@ -56937,11 +56901,11 @@ function whatWouldDecide(warm, evidence, plan, levels, limit) {
             : `about ${more} more environment pairs (sampling.max-environment-pairs ${k + more})`;
     };
     if (estimate > limit) {
-        return said(`the estimate is above the tolerance but the interval reaches below half of it: ${needed(normalQuantile(1 - levels.alpha), estimate - regressionFloor(Math.expm1(limit)))} would show whether it is real`);
+        return said(`the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`);
     }
-    // The smallest whole tolerance above the interval shown: a pass needs its upper end below the tolerance.
-    const tolerance = Number.isFinite(warm.ciHigh) ? Math.floor((warm.ciHigh - 1) * 100 + 1e-9) + 1 : undefined;
-    return said(`${needed(normalQuantile(1 - levels.beta), limit - estimate)}${tolerance === undefined ? '' : `, or a tolerance of ${tolerance}%,`} would decide it`);
+    const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
+    const tolerance = Math.ceil(Math.expm1(upper) * 100);
+    return said(`${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`);
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/result.ts
@@ -57092,8 +57056,7 @@ function failureFindings(samples, alpha) {
  * A function's verdict. Fail: the candidate answered an exemplar wrongly or with an error (a
  * wrong answer is worse than a slow one), a regression was shown, or the recommended variant
  * breaks a budget. Inconclusive: for some variant neither a regression nor its absence could be
- * shown within the sample cap. Pass otherwise. A variant that passes on warm duration without its
- * cold starts shown unchanged gets a notice that says so: the pass does not cover them.
+ * shown within the sample cap. Pass otherwise.
  */
 function functionVerdict(samples, variants, recommendedVariant, alpha, integration) {
     const findings = failureFindings(samples, alpha);
@@ -57109,13 +57072,6 @@ function functionVerdict(samples, variants, recommendedVariant, alpha, integrati
                 });
         }
     }
-    const coldNotShown = variants
-        .filter((v) => !v.stopped &&
-        v.comparisons.some((c) => c.metric === 'warm' && c.outcome === 'no-regression') &&
-        !v.comparisons.some((c) => c.metric === 'cold' && c.outcome !== 'inconclusive'))
-        .map((v) => v.id);
-    if (coldNotShown.length)
-        findings.push({ kind: 'notice', about: 'cold-not-shown', variants: coldNotShown });
     const recommended = variants.find((v) => v.id === recommendedVariant);
     for (const check of recommended?.budgets ?? []) {
         if (check.ok)
@@ -57960,7 +57916,7 @@ function describeComparison(c) {
             : `n=${c.nBaseline}/${c.nCandidate}`;
     const interval = c.ciHigh === Infinity || c.ciLow === 0
         ? 'too few to bound'
-        : `${intervalName(c)} ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+        : `${Math.round(c.confidence * 100)}% CI ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
     return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 /** The comparison a finding names, from the variant's (or the integration profile's) comparisons. */
@@ -58002,19 +57958,6 @@ function neverRunsText(f) {
     const what = error(c) === error(b) ? error(c) : `the candidate with ${error(c)}; the baseline with ${error(b)}`;
     return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
-function coldNotShownText(finding, context) {
-    const each = finding.variants.map((id) => {
-        const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
-        if (!cold)
-            return `${id} (no clean cold starts to compare)`;
-        const interval = cold.ciHigh === Infinity || cold.ciLow === 0
-            ? 'too few to bound'
-            : `${intervalName(cold)} ${signedPercent(cold.ciLow)} to ${signedPercent(cold.ciHigh)}`;
-        return `${id} (${signedPercent(cold.ratio)}, ${interval}, ${cold.units} environment pairs)`;
-    });
-    const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
-    return `cold start: not enough evidence at ${each.join(', ')}: neither slower nor within ${tolerance} was shown, so the verdict there covers warm duration only`;
-}
 /** Said beside a blown budget when the baseline blew it too: the pull request did not cause it. */
 function baselineAlsoOver(finding, context) {
     const variant = context.variants.find((v) => v.id === finding.variant);
@@ -58050,8 +57993,6 @@ function findingText(finding, context) {
             return `integration traffic (${finding.build}): ${finding.invocations} REPORT lines of ${finding.starts} started invocations arrived within the log wait; figures may be short`;
         case 'measured-on':
             return `${finding.architecture} timings measured on an ${finding.host} host: they describe this host's CPU, not ${finding.architecture} Lambda, so ${finding.variant} is never recommended`;
-        case 'cold-not-shown':
-            return coldNotShownText(finding, context);
         case 'host-limitation':
             return `local host: ${finding.text}`;
         case 'price':
