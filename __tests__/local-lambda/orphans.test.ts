@@ -14,6 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Cgroups } from '../../src/local-lambda/cgroups.js';
+import { Reaper } from '../../src/local-lambda/reaper.js';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
 import { deploy, invoke, startTestService } from '../helpers/local-service.js';
 
@@ -161,6 +163,46 @@ describe('no process outlives the service', () => {
       expect(await survivors([runtime, detached])).toEqual([]);
     } finally {
       await t.close();
+    }
+  }, 60_000);
+
+  test('when the service goes, its reaper empties and removes every environment group, also one it was never told of and a frozen one', async () => {
+    const cgroups = new Cgroups(['cpu', 'freezer', 'pids']);
+    if (!cgroups.directories.length) {
+      console.warn('Skipping: this host gives the service no cgroups.');
+      return;
+    }
+    const reaper = new Reaper();
+    const children: ChildProcess[] = [];
+    try {
+      expect(reaper.running).toBe(true);
+      for (const directory of cgroups.directories) reaper.removeGroupOnExit(directory);
+      // Two environments the reaper never hears of (a service killed before its lines left),
+      // each holding a detached child; one of them frozen, as a paused environment is.
+      for (const frozen of [false, true]) {
+        const group = cgroups.createGroup()!;
+        const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+        children.push(child);
+        for (const file of group.procsFiles) writeFileSync(file, String(child.pid));
+        if (frozen)
+          expect(
+            group.version('freezer') === 2
+              ? group.write('freezer', 'cgroup.freeze', '1')
+              : group.write('freezer', 'freezer.state', 'FROZEN'),
+          ).toBe(true);
+      }
+      const pids = children.map((child) => child.pid!);
+      expect(pids.every(alive)).toBe(true);
+      expect(cgroupsOf(process.pid).length).toBeGreaterThan(0);
+      reaper.dispose();
+      expect(await survivors(pids)).toEqual([]);
+      const deadline = Date.now() + 10_000;
+      while (cgroupsOf(process.pid).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(cgroupsOf(process.pid)).toEqual([]);
+    } finally {
+      reaper.dispose();
+      forceRemoveGroups(process.pid);
+      for (const child of children) child.kill('SIGKILL');
     }
   }, 60_000);
 

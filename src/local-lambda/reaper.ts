@@ -43,38 +43,82 @@ function processes() {
   for (const name of readdirSync('/proc')) if (/^\d+$/.test(name) && Number(name) !== process.pid) found.push(Number(name));
   return found;
 }
-function belongs(pid, environment) {
+// Whether a process is one of the environments': by the user it runs as (where an environment has
+// one of its own) or by the marker in its environment variables. /proc is read once per process.
+function belongs(pid, markers, uids) {
   try {
-    if (environment.uid !== undefined && new RegExp('^Uid:\\s+' + environment.uid + '\\s', 'm').test(readFileSync('/proc/' + pid + '/status', 'utf8'))) return true;
-    return readFileSync('/proc/' + pid + '/environ', 'latin1').split('\0').includes(environment.marker);
-  } catch {
-    return false;
-  }
-}
-function sweep(environment) {
-  if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
-  for (let round = 0; round < 20; round++) {
-    try { process.kill(-environment.pgid, 'SIGKILL'); } catch {}
-    const pids = new Set();
-    if (environment.cgroupProcs) {
-      try { for (const line of readFileSync(environment.cgroupProcs, 'utf8').split('\n')) if (line) pids.add(Number(line)); } catch {}
+    if (uids.size) {
+      const uid = /^Uid:\s+(\d+)\s/m.exec(readFileSync('/proc/' + pid + '/status', 'utf8'));
+      if (uid && uids.has(uid[1])) return true;
     }
-    for (const pid of processes()) if (belongs(pid, environment)) pids.add(pid);
+    for (const entry of readFileSync('/proc/' + pid + '/environ', 'latin1').split('\0')) if (markers.has(entry)) return true;
+  } catch {}
+  return false;
+}
+function thaw(environment) {
+  if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
+}
+// Sweeps several environments at once, with one walk of /proc per round, not one per
+// environment: a service that retires hundreds of environments, or dies with them, is swept in
+// about the time of one.
+function sweep(list) {
+  if (list.length === 0) return;
+  const markers = new Set(list.map((environment) => environment.marker));
+  const uids = new Set(list.filter((environment) => environment.uid !== undefined).map((environment) => String(environment.uid)));
+  for (let round = 0; round < 20; round++) {
+    const pids = new Set();
+    for (const environment of list) {
+      thaw(environment);
+      try { process.kill(-environment.pgid, 'SIGKILL'); } catch {}
+      if (environment.cgroupProcs)
+        try { for (const line of readFileSync(environment.cgroupProcs, 'utf8').split('\n')) if (line) pids.add(Number(line)); } catch {}
+    }
+    for (const pid of processes()) if (belongs(pid, markers, uids)) pids.add(pid);
     if (pids.size === 0) break;
     for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
-    if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
   }
-  if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
-  for (const group of environment.groups || []) try { rmdirSync(group); } catch {}
+  for (const environment of list) {
+    if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
+    for (const group of environment.groups || []) try { rmdirSync(group); } catch {}
+  }
 }
+// Every group of one of the service's hierarchies, its environments' first. An environment the
+// service started but never told us of (its last lines lost with the service, say) still has a
+// group here, and whatever runs in it is the environment's: thawed first (a frozen process takes
+// SIGKILL only once thawed), then killed until the kernel lets the group go.
+function subgroups(root) {
+  const found = [];
+  try { for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) found.push(join(root, entry.name)); } catch {}
+  found.push(root);
+  return found;
+}
+function thawGroups(root) {
+  for (const group of subgroups(root)) {
+    try { writeFileSync(join(group, 'freezer.state'), 'THAWED'); } catch {}
+    try { writeFileSync(join(group, 'cgroup.freeze'), '0'); } catch {}
+  }
+}
+function killGroups(root) {
+  for (const group of subgroups(root))
+    try { for (const pid of readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n')) if (pid) try { process.kill(Number(pid), 'SIGKILL'); } catch {} } catch {}
+}
+const pause = new Int32Array(new SharedArrayBuffer(4));
 function removeGroup(root) {
-  try { for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) try { rmdirSync(join(root, entry.name)); } catch {} } catch {}
-  try { rmdirSync(root); } catch {}
+  for (const group of subgroups(root)) {
+    for (let round = 0; round < 100; round++) {
+      try { rmdirSync(group); break; } catch (error) { if (error.code === 'ENOENT') break; }
+      let procs = [];
+      try { procs = readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean); } catch {}
+      for (const pid of procs) try { process.kill(Number(pid), 'SIGKILL'); } catch {}
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 let pending = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (text) => {
   pending += text;
+  const retired = [];
   for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
     const line = pending.slice(0, at);
     pending = pending.slice(at + 1);
@@ -82,14 +126,19 @@ process.stdin.on('data', (text) => {
     const verb = line.slice(0, tab);
     const argument = line.slice(tab + 1);
     if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
-    else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) sweep(environment); }
+    else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) retired.push(environment); }
     else if (verb === 'path') paths.add(argument);
     else if (verb === 'group') groups.add(argument);
     else if (verb === 'claim') claims.add(argument);
   }
+  sweep(retired);
 });
 function finish() {
-  for (const environment of environments.values()) sweep(environment);
+  // What the kernel groups is found fastest: every environment's group is thawed and emptied
+  // first, then what left its group (or never had one) is found by user and marker.
+  for (const root of groups) thawGroups(root);
+  for (const root of groups) killGroups(root);
+  sweep([...environments.values()]);
   for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
   for (const root of groups) removeGroup(root);
   for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
