@@ -29,6 +29,25 @@ describe('the analysis of one function, from samples and plan alone', () => {
     for (const v of result.variants) expect(Math.abs(v.costChangePercent!)).toBeLessThan(5);
   });
 
+  test('a pass covers cold starts only where they were shown unchanged; elsewhere a notice says "cold start: not enough evidence"', () => {
+    const shown = analyze(fixture(1), 'cost');
+    expect(shown.variants.map((v) => v.comparisons.find((c) => c.metric === 'cold')?.outcome)).toEqual([
+      'no-regression',
+      'no-regression',
+      'no-regression',
+    ]);
+    expect(shown.findings.filter((f) => f.about === 'cold-not-shown')).toEqual([]);
+    // The same runs without 512 MB's cold starts (their INIT not reported): nothing shows them unchanged.
+    const samples = fixtureSamples({ variants: fixture(1), environmentPairs: 16, cv: 0.03, seed: 4 }).filter(
+      (s) => !(s.variant === '512MB-x86_64' && s.kind === 'cold'),
+    );
+    const unshown = analyze(fixture(1), 'cost', { samples });
+    expect(unshown.verdict).toBe('pass');
+    expect(unshown.findings.filter((f) => f.about === 'cold-not-shown')).toEqual([
+      { kind: 'notice', about: 'cold-not-shown', variants: ['512MB-x86_64'] },
+    ]);
+  });
+
   test('the balanced strategy weighs cost against speed and picks the fastest when its cost is close', () => {
     expect(analyze(fixture(1), 'balanced').recommended).toMatchObject({ memory: 1024, strategy: 'balanced' });
     expect(analyze(fixture(1), 'speed').recommended).toMatchObject({ memory: 1024 });

@@ -2,6 +2,8 @@ import { decideSequential, environmentPairEvidence, whatWouldDecide } from '../.
 import { nominalLevels, obrienFleming, powerSpending } from '../../src/looks/group-sequential.js';
 import { lookFractions, looksLevels, type SequentialPlan } from '../../src/looks/schedule.js';
 import { normalQuantile } from '../../src/normal-distribution.js';
+import { seededRandom } from '../../src/random.js';
+import { spreadSamples } from '../../bench/spread-samples.js';
 import { fixtureSamples } from '../helpers/fixture-samples.js';
 
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: 0.05 };
@@ -58,11 +60,40 @@ describe('environment pairs as the unit of evidence', () => {
       );
     const quiet = withOffsets(0);
     const spread = withOffsets(0.08);
-    expect(quiet.spread.betweenEnvironments).toBeLessThan(0.02);
+    expect(quiet.spread.betweenEnvironments).toBeLessThan(spread.spread.betweenEnvironments / 2);
     expect(spread.spread.betweenEnvironments).toBeGreaterThan(0.05);
     expect(spread.spread.betweenEnvironments).toBeLessThan(0.12);
     // A log ratio of two calls at 5% CV each varies by about 7%.
     for (const e of [quiet, spread]) expect(e.spread.withinEnvironment).toBeGreaterThan(0.04);
+  });
+
+  // Known truths (log-scale SDs), 40 environment pairs of 5 pairs, 100 variants each. Reading
+  // deviations from each environment pair's median, one of five was always 0: "within" read 11.3%
+  // for 14.1%, and "between" 2.6% for 0.
+  test.each([
+    [0, 0.05],
+    [0, 0.141],
+    [0, 0.25],
+    [0.04, 0.05],
+    [0.04, 0.141],
+    [0.04, 0.25],
+    [0.08, 0.05],
+    [0.08, 0.141],
+    [0.08, 0.25],
+  ])('the spread split reads truths without bias: between %p, within %p', (between, within) => {
+    const random = seededRandom(7);
+    const readings = Array.from(
+      { length: 100 },
+      () =>
+        environmentPairEvidence(spreadSamples(random, { environmentPairs: 40, between, within, pairs: 5, outliers: 0 }))
+          .spread,
+    );
+    const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean(readings.map((r) => r.withinEnvironment)) / within).toBeCloseTo(1, 1);
+    const read = mean(readings.map((r) => r.betweenEnvironments));
+    // At 0 the reading cannot go below it, so its mean is above; it stays a small part of the noise.
+    if (between === 0) expect(read).toBeLessThan(0.13 * within);
+    else expect(Math.abs(read - between)).toBeLessThan(0.01);
   });
 
   test('a 20% slowdown is a regression at an early look, with its environment pairs in the report', () => {
@@ -118,6 +149,53 @@ describe('environment pairs as the unit of evidence', () => {
     const warm = decide(more)[0]!.comparisons[0]!;
     expect(warm.outcome).toBe('regression');
     expect(warm.look).toBe(2);
+  });
+
+  test('the interval shown is the one that decided: a pass lies below the tolerance, a regression above half of it, and "a tolerance of N%" lies above the interval', () => {
+    const outcomes = new Set<string>();
+    for (const ratio of [1, 1.03, 1.05, 1.08, 1.1])
+      for (let seed = 1; seed <= 12; seed++) {
+        const samples = fixtureSamples({
+          variants: [{ id: 'v', baselineMs: 20, ratio }],
+          environmentPairs: 40,
+          cv: 0.1,
+          offsetSd: 0.06,
+          seed,
+        });
+        for (const c of decide(samples)[0]!.comparisons) {
+          outcomes.add(`${c.metric} ${c.outcome}`);
+          // The lower end spends the metric's share of alpha (0.01 over warm and cold), the upper end beta.
+          expect(c).toMatchObject({ repeated: true, confidence: 1 - 0.005 - 0.05 });
+          if (c.outcome === 'no-regression') expect(c.ciHigh).toBeLessThan(1.05);
+          // A regression is shown above half the tolerance, not merely above +0%.
+          if (c.outcome === 'regression') expect(c.ciLow).toBeGreaterThan(1.025);
+          const suggested = /a tolerance of (\d+)%/.exec(c.reason ?? '');
+          if (suggested) expect(Number(suggested[1])).toBeGreaterThan((c.ciHigh - 1) * 100);
+        }
+      }
+    expect([...outcomes].sort()).toEqual(
+      expect.arrayContaining(['warm inconclusive', 'warm no-regression', 'warm regression', 'cold no-regression']),
+    );
+  });
+
+  test('a regression must be shown above half the tolerance: +8.5% significant against zero, but not above +2.5%, stays undecided and says so', () => {
+    const samples = fixtureSamples({
+      variants: [{ id: 'v', baselineMs: 20, ratio: 1.06 }],
+      environmentPairs: 40,
+      cv: 0.1,
+      offsetSd: 0.08,
+      seed: 21,
+    });
+    const warm = decide(samples)[0]!.comparisons[0]!;
+    // Under "significant against zero and an estimate above the tolerance" this was a regression.
+    expect(warm.ratio).toBeGreaterThan(1.05);
+    expect(warm.pValue).toBeLessThan(0.001);
+    expect(warm.ciLow).toBeGreaterThan(1);
+    expect(warm.ciLow).toBeLessThan(1.025);
+    expect(warm.outcome).toBe('inconclusive');
+    expect(warm.reason).toMatch(
+      /the estimate is above the tolerance but the interval reaches below half of it: about \d+ more environment pairs \(sampling\.max-environment-pairs \d+\) would show whether it is real$/,
+    );
   });
 
   test('at the cap, an inconclusive comparison says how much environments differ and what would decide it', () => {

@@ -152,6 +152,10 @@ const SAID: readonly [Finding, string][] = [
     "arm64 timings measured on an x86_64 host: they describe this host's CPU, not arm64 Lambda, so 512MB-arm64 is never recommended",
   ],
   [
+    { kind: 'notice', about: 'cold-not-shown', variants: [v256.id, '4096MB-x86_64'] },
+    'cold start: not enough evidence at 256MB-x86_64 (+10.0%, too few to bound, 3 environment pairs), 4096MB-x86_64 (no clean cold starts to compare): neither slower nor within 5% was shown, so the verdict there covers warm duration only',
+  ],
+  [
     { kind: 'notice', about: 'host-limitation', text: 'Environments are NOT frozen between invocations.' },
     'local host: Environments are NOT frozen between invocations.',
   ],
@@ -180,6 +184,7 @@ describe('findings are data; the report puts them into words', () => {
       'integration-command': true,
       'integration-incomplete': true,
       'measured-on': true,
+      'cold-not-shown': true,
       'host-limitation': true,
       price: true,
     };

@@ -1,4 +1,5 @@
 import type { VariantResult } from '../../src/analysis/result.js';
+import { reasonsOf } from '../../src/report/findings.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
 import type { GateReport } from '../../src/report/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
@@ -272,5 +273,34 @@ describe("production's current memory beside the recommendation", () => {
     );
     expect(renderMarkdown(withProduction())).not.toContain('current:');
     expect(renderTerminal(withProduction())).not.toContain('current:');
+  });
+});
+
+describe('a pass whose cold starts were not shown unchanged', () => {
+  const report = sampleReport();
+  const fn = report.functions[0]!;
+  const [notice] = reasonsOf([{ kind: 'notice', about: 'cold-not-shown', variants: [fn.variants[0]!.id] }], {
+    variants: fn.variants,
+    tolerance: fn.tolerance,
+  });
+  const passing: GateReport = {
+    ...report,
+    verdict: 'pass',
+    functions: [{ ...fn, verdict: 'pass', reasons: [notice!] }],
+  };
+
+  test('the comment says "cold start: not enough evidence" above the fold; its figures are in the details\' table', () => {
+    const markdown = renderMarkdown(passing, { charts: false, key: 'lambda-perf.yml' });
+    const [aboveTheFold, ...rest] = markdown.split('<details>');
+    expect(aboveTheFold).toContain(
+      '- ℹ️ cold start: not enough evidence at 256MB-x86_64: neither slower nor within 5% was shown, so the verdict there covers warm duration only',
+    );
+    expect(rest.join('<details>')).toMatch(/\| 256 MB[^|]* \| cold \| \+10\.0% \|/);
+  });
+
+  test('the terminal says it too', () => {
+    expect(renderTerminal(passing)).toContain(
+      '  - [notice] cold start: not enough evidence at 256MB-x86_64 (+10.0%, too few to bound, 3 environment pairs): neither slower nor within 5% was shown, so the verdict there covers warm duration only',
+    );
   });
 });

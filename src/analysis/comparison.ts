@@ -64,10 +64,19 @@ export interface MetricComparison {
   readonly units: number;
   /** candidate / baseline, from the Hodges-Lehmann estimate on log durations. */
   readonly ratio: number;
-  /** Two-sided interval on the ratio at confidence 1 - alpha. */
+  /**
+   * Interval on the ratio. Fixed-sample comparisons (integration traffic): two-sided at confidence
+   * 1 - alpha. Exemplar comparisons (`repeated`): the interval that decided, a repeated confidence
+   * interval at the nominal levels of the look that decided (the lower bound at the look's share of
+   * alpha, which a regression needs above 1; the upper bound at its beta, which a pass needs below
+   * 1 + tolerance), covering the true ratio at every look at once with confidence 1 - alpha share -
+   * beta.
+   */
   readonly ciLow: number;
   readonly ciHigh: number;
   readonly confidence: number;
+  /** The interval is the repeated (sequential) one described above. */
+  readonly repeated?: true;
   /** One-sided p-value for "the candidate is slower". */
   readonly pValue: number;
   readonly outcome: Outcome;
@@ -139,13 +148,25 @@ export function judge(shift: ShiftComparison, significant: boolean, beta: number
   return 'inconclusive';
 }
 
-/** A metric's comparison from its shift, its outcome and the figures the report shows. */
+/**
+ * The levels a sequential look decided at, for its repeated confidence interval: the nominal
+ * one-sided alpha and beta of the look, and the confidence the interval holds over all looks.
+ */
+export interface RepeatedLevels extends Levels {
+  readonly confidence: number;
+}
+
+/**
+ * A metric's comparison from its shift, its outcome and the figures the report shows: the
+ * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
+ */
 export function comparisonOf(
   metric: MetricSamples,
   shift: ShiftComparison,
   outcome: Outcome,
   rules: ComparisonRules,
   extra: Partial<MetricComparison> = {},
+  repeated?: RepeatedLevels,
 ): MetricComparison {
   return {
     metric: metric.metric,
@@ -157,9 +178,10 @@ export function comparisonOf(
         ? metric.evidence.paired.length
         : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
     ratio: Math.exp(shift.estimate),
-    ciLow: Math.exp(shift.lowerBound(rules.alpha / 2)),
-    ciHigh: Math.exp(shift.upperBound(rules.alpha / 2)),
-    confidence: 1 - rules.alpha,
+    ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
+    ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
+    confidence: repeated ? repeated.confidence : 1 - rules.alpha,
+    ...(repeated ? { repeated: true as const } : {}),
     pValue: shift.pUp,
     outcome,
     ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),

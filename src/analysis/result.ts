@@ -109,6 +109,16 @@ export type Finding =
       readonly host: Architecture;
     }
   | {
+      /**
+       * Variants whose warm duration was shown not to regress but whose cold starts were not shown
+       * unchanged (their comparison undecided, or no clean cold starts to compare): there the
+       * verdict covers warm duration only.
+       */
+      readonly kind: 'notice';
+      readonly about: 'cold-not-shown';
+      readonly variants: readonly string[];
+    }
+  | {
       /** A sentence from elsewhere: the local host's limitation, or the price table's note. */
       readonly kind: 'notice';
       readonly about: 'host-limitation' | 'price';

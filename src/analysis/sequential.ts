@@ -11,7 +11,9 @@
  * batches; after each batch (a look) the regression and the pass decision are tested at
  * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
  * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
- * Holm's step-down would change no verdict). The cold start of each environment pair's two first
+ * Holm's step-down would change no verdict). A regression is a lower bound above half the
+ * tolerance with an estimate above the tolerance; a pass, an upper bound below the tolerance.
+ * The cold start of each environment pair's two first
  * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
  * stops, at its full share.
  *
@@ -109,7 +111,7 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
     summaries,
     warm,
     cold,
-    spread: spreadOf([...ratiosByEnvironmentPair.values()], summarySd),
+    spread: spreadOf([...ratiosByEnvironmentPair.entries()].sort(([a], [b]) => a - b).map(([, ratios]) => ratios)),
     summarySd,
     nBaseline,
     nCandidate,
@@ -118,31 +120,38 @@ export function environmentPairEvidence(samples: readonly Sample[], upTo = Infin
   };
 }
 
+/** Median of |Z| for a standard normal Z: a difference's median magnitude over it estimates the difference's SD. */
+const NORMAL_MEDIAN_MAGNITUDE = 0.6744897501960817;
+
 /**
- * Robust SDs: within an environment pair, of a pair's log ratio about its environment pair's
- * median; between environments, from the spread of the summaries less what the within noise
- * explains (a summary's variance is about 2 sd_between^2 + sd_within^2 / m: both of its
- * versions bring an environment of their own).
+ * The two spreads, by the method of moments on differences of pairs' log ratios, each difference's
+ * variance read robustly (its median magnitude) so that a few outlying calls do not inflate it.
+ * A pair's log ratio is r = change + (candidate environment's offset - baseline's) + e, with
+ * sd(offset) = between and sd(e) = within. Two pairs of one environment pair differ by e - e':
+ * variance 2 within^2. Two pairs of different environment pairs (each environment pair with the
+ * next) differ by four offsets too: variance 4 between^2 + 2 within^2. Each is an unbiased reading
+ * of its variance without any group's centre estimated (a deviation from a group's median, as
+ * before, is 0 for the median itself and reads within low); between^2 is their difference over 4,
+ * 0 where the noise leaves none. With one pair per environment pair, within cannot be told apart
+ * and all of the spread is put on the environments.
  */
-function spreadOf(groups: readonly (readonly number[])[], summarySd: number): Spread {
-  const deviations: number[] = [];
-  let pairs = 0;
-  let sized = 0;
-  for (const group of groups) {
-    if (group.length < 2) continue;
-    const middle = median(group);
-    // The median of a few values sits closer to them than their centre does: undo the shrinkage.
-    const correction = Math.sqrt(group.length / (group.length - 1));
-    for (const value of group) deviations.push(Math.abs(value - middle) * correction);
-    pairs += group.length;
-    sized++;
-  }
-  const within = deviations.length ? MAD_TO_SD * median(deviations) : Number.NaN;
-  const m = sized ? pairs / sized : 1;
-  const between = Number.isNaN(summarySd)
-    ? Number.NaN
-    : Math.sqrt(Math.max(0, summarySd ** 2 - (Number.isNaN(within) ? 0 : within ** 2 / m)) / 2);
-  return { betweenEnvironments: between, withinEnvironment: within };
+function spreadOf(groups: readonly (readonly number[])[]): Spread {
+  const inside: number[] = [];
+  const across: number[] = [];
+  groups.forEach((group, g) => {
+    for (let i = 0; i < group.length; i++)
+      for (let j = i + 1; j < group.length; j++) inside.push(group[i]! - group[j]!);
+    const next = groups[g + 1];
+    if (next) for (const a of group) for (const b of next) across.push(a - b);
+  });
+  const variance = (differences: readonly number[]): number =>
+    differences.length ? (median(differences.map(Math.abs)) / NORMAL_MEDIAN_MAGNITUDE) ** 2 : Number.NaN;
+  const twiceWithin = variance(inside);
+  const acrossVariance = variance(across);
+  return {
+    betweenEnvironments: Math.sqrt(Math.max(0, acrossVariance - (Number.isNaN(twiceWithin) ? 0 : twiceWithin)) / 4),
+    withinEnvironment: Math.sqrt(twiceWithin / 2),
+  };
 }
 
 /** Scaled median absolute deviation: an SD that a few outliers do not inflate; NaN below two values. */
@@ -151,6 +160,15 @@ function robustSd(values: readonly number[]): number {
   const centre = median(values);
   return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
 }
+
+/**
+ * What a regression must be shown to exceed: half the tolerance (log scale). A change the team
+ * tolerates only half of is then declared a regression at most at the false-alarm rate, as no
+ * change is: "significant against zero" failed a true +2.5% in 1 run of 5 at a 5% tolerance
+ * with three variants. Between half the tolerance and the tolerance the comparison is expected to
+ * stay undecided: neither the pass nor the regression is promised there.
+ */
+export const regressionFloor = (tolerance: number): number => Math.log1p(tolerance / 2);
 
 export interface VariantDecision {
   readonly variant: string;
@@ -182,9 +200,13 @@ export interface SequentialInput {
 export function decideSequential(input: SequentialInput): VariantDecision[] {
   const { plan, rules } = input;
   const limit = Math.log1p(rules.tolerance);
+  const floor = regressionFloor(rules.tolerance);
   const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
   const levels = looksLevels(plan, alphaShare, rules.beta);
   const finalLevels = levels.at(-1)!;
+  // What a repeated interval covers at every look at once: its lower bound spends the metric's
+  // share of alpha over the looks, its upper bound beta.
+  const confidence = 1 - alphaShare - rules.beta;
   return input.variants.map((variant) => {
     const samples = input.samples.filter((s) => s.variant === variant && s.environmentPair !== undefined);
     const reached = samples.reduce((max, s) => Math.max(max, Math.floor(s.environmentPair! / plan.batch) + 1), 0);
@@ -198,8 +220,8 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       const metric = warmMetric(variant, evidence);
       const shift = shiftOf(metric.evidence);
       const { alpha, beta } = levels[look - 1]!;
-      const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
-      warm = comparisonOf(metric, shift, outcome, rules, { look });
+      const outcome = judge(shift, shift.lowerBound(alpha) > floor, beta, limit);
+      warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
       if (outcome !== 'inconclusive') break;
     }
     const stopped = input.stopped?.get(variant);
@@ -219,8 +241,10 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
         evidence: { paired: evidence.cold },
       };
       const shift = shiftOf(metric.evidence);
-      const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
-      comparisons.push(comparisonOf(metric, shift, outcome, rules, { look }));
+      const outcome = judge(shift, shift.lowerBound(alphaShare) > floor, rules.beta, limit);
+      comparisons.push(
+        comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }),
+      );
     }
     return { variant, comparisons, open: false, looks: look };
   });
@@ -268,12 +292,12 @@ export function whatWouldDecide(
   };
   if (estimate > limit) {
     return said(
-      `the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`,
+      `the estimate is above the tolerance but the interval reaches below half of it: ${needed(normalQuantile(1 - levels.alpha), estimate - regressionFloor(Math.expm1(limit)))} would show whether it is real`,
     );
   }
-  const upper = estimate + (normalQuantile(1 - levels.beta) * sd) / Math.sqrt(k);
-  const tolerance = Math.ceil(Math.expm1(upper) * 100);
+  // The smallest whole tolerance above the interval shown: a pass needs its upper end below the tolerance.
+  const tolerance = Number.isFinite(warm.ciHigh) ? Math.floor((warm.ciHigh - 1) * 100 + 1e-9) + 1 : undefined;
   return said(
-    `${needed(normalQuantile(1 - levels.beta), limit - estimate)}, or a tolerance of ${tolerance}%, would decide it`,
+    `${needed(normalQuantile(1 - levels.beta), limit - estimate)}${tolerance === undefined ? '' : `, or a tolerance of ${tolerance}%,`} would decide it`,
   );
 }

@@ -136,7 +136,8 @@ function failureFindings(samples: readonly Sample[], alpha: number): Finding[] {
  * A function's verdict. Fail: the candidate answered an exemplar wrongly or with an error (a
  * wrong answer is worse than a slow one), a regression was shown, or the recommended variant
  * breaks a budget. Inconclusive: for some variant neither a regression nor its absence could be
- * shown within the sample cap. Pass otherwise.
+ * shown within the sample cap. Pass otherwise. A variant that passes on warm duration without its
+ * cold starts shown unchanged gets a notice that says so: the pass does not cover them.
  */
 export function functionVerdict(
   samples: readonly Sample[],
@@ -158,6 +159,15 @@ export function functionVerdict(
         });
     }
   }
+  const coldNotShown = variants
+    .filter(
+      (v) =>
+        !v.stopped &&
+        v.comparisons.some((c) => c.metric === 'warm' && c.outcome === 'no-regression') &&
+        !v.comparisons.some((c) => c.metric === 'cold' && c.outcome !== 'inconclusive'),
+    )
+    .map((v) => v.id);
+  if (coldNotShown.length) findings.push({ kind: 'notice', about: 'cold-not-shown', variants: coldNotShown });
   const recommended = variants.find((v) => v.id === recommendedVariant);
   for (const check of recommended?.budgets ?? []) {
     if (check.ok) continue;

@@ -2,7 +2,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
 import { assertNever } from '../assert-never.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { budgetValue, pValue, roundsText, signedPercent as pct } from './format.js';
+import { budgetValue, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
 import type { Reason } from './model.js';
 
 /** What a finding's sentence is drawn from besides the finding: the function's comparisons and tolerance. */
@@ -24,7 +24,7 @@ export function describeComparison(c: MetricComparison): string {
   const interval =
     c.ciHigh === Infinity || c.ciLow === 0
       ? 'too few to bound'
-      : `${Math.round(c.confidence * 100)}% CI ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
+      : `${intervalName(c)} ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
   return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 
@@ -73,6 +73,20 @@ function neverRunsText(f: Extract<Finding, { about: 'never-runs' }>): string {
   return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
 
+function coldNotShownText(finding: Extract<Finding, { about: 'cold-not-shown' }>, context: FindingContext): string {
+  const each = finding.variants.map((id) => {
+    const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
+    if (!cold) return `${id} (no clean cold starts to compare)`;
+    const interval =
+      cold.ciHigh === Infinity || cold.ciLow === 0
+        ? 'too few to bound'
+        : `${intervalName(cold)} ${pct(cold.ciLow)} to ${pct(cold.ciHigh)}`;
+    return `${id} (${pct(cold.ratio)}, ${interval}, ${cold.units} environment pairs)`;
+  });
+  const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
+  return `cold start: not enough evidence at ${each.join(', ')}: neither slower nor within ${tolerance} was shown, so the verdict there covers warm duration only`;
+}
+
 /** Said beside a blown budget when the baseline blew it too: the pull request did not cause it. */
 function baselineAlsoOver(finding: Extract<Finding, { about: 'budget' }>, context: FindingContext): string {
   const variant = context.variants.find((v) => v.id === finding.variant);
@@ -108,6 +122,8 @@ export function findingText(finding: Finding, context: FindingContext): string {
       return `integration traffic (${finding.build}): ${finding.invocations} REPORT lines of ${finding.starts} started invocations arrived within the log wait; figures may be short`;
     case 'measured-on':
       return `${finding.architecture} timings measured on an ${finding.host} host: they describe this host's CPU, not ${finding.architecture} Lambda, so ${finding.variant} is never recommended`;
+    case 'cold-not-shown':
+      return coldNotShownText(finding, context);
     case 'host-limitation':
       return `local host: ${finding.text}`;
     case 'price':

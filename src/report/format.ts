@@ -71,3 +71,12 @@ export function changeWithInterval(c: MetricComparison): string {
   const bound = (ratio: number): string => shortChange(ratio).replace(/%$/, '');
   return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
 }
+
+/**
+ * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
+ * repeated CI` for the sequential one that decided (its confidence holds over every look).
+ */
+export function intervalName(c: Pick<MetricComparison, 'confidence' | 'repeated'>): string {
+  const percent = Number((c.confidence * 100).toFixed(1));
+  return `${percent}% ${c.repeated ? 'repeated CI' : 'CI'}`;
+}

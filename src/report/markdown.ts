@@ -3,6 +3,7 @@ import { commentState, sinceLastRun, stateMarker, type CommentState } from './co
 import { escapeMarkdown } from './escape.js';
 import {
   budgetValue,
+  intervalName,
   pValueText,
   roundsText,
   changeWithInterval,
@@ -239,6 +240,12 @@ function details(f: FunctionResult, traffic: TrafficAssumption): string {
       );
     }
   }
+  const repeated = f.variants.flatMap((v) => v.comparisons).find((c) => c.repeated);
+  if (repeated)
+    lines.push(
+      '',
+      `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above +0%), its upper end at the pass level (a pass needs it below the tolerance).</sub>`,
+    );
   if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
     lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
   lines.push(
