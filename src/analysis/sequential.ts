@@ -11,9 +11,7 @@
  * batches; after each batch (a look) the regression and the pass decision are tested at
  * group-sequential boundaries (alpha spent as alpha * t^2, beta by O'Brien-Fleming), the alpha
  * split evenly over the function's metrics (Bonferroni: the first regression fails the gate, so
- * Holm's step-down would change no verdict). A regression is a lower bound above half the
- * tolerance with an estimate above the tolerance; a pass, an upper bound below the tolerance.
- * The cold start of each environment pair's two first
+ * Holm's step-down would change no verdict). The cold start of each environment pair's two first
  * calls gives the cold metric one paired ratio per environment pair, tested once, when the variant
  * stops, at its full share.
  *
@@ -161,15 +159,6 @@ function robustSd(values: readonly number[]): number {
   return MAD_TO_SD * median(values.map((v) => Math.abs(v - centre)));
 }
 
-/**
- * What a regression must be shown to exceed: half the tolerance (log scale). A change the team
- * tolerates only half of is then declared a regression at most at the false-alarm rate, as no
- * change is: "significant against zero" failed a true +2.5% in 1 run of 5 at a 5% tolerance
- * with three variants. Between half the tolerance and the tolerance the comparison is expected to
- * stay undecided: neither the pass nor the regression is promised there.
- */
-export const regressionFloor = (tolerance: number): number => Math.log1p(tolerance / 2);
-
 export interface VariantDecision {
   readonly variant: string;
   readonly comparisons: readonly MetricComparison[];
@@ -200,7 +189,6 @@ export interface SequentialInput {
 export function decideSequential(input: SequentialInput): VariantDecision[] {
   const { plan, rules } = input;
   const limit = Math.log1p(rules.tolerance);
-  const floor = regressionFloor(rules.tolerance);
   const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
   const levels = looksLevels(plan, alphaShare, rules.beta);
   const finalLevels = levels.at(-1)!;
@@ -220,7 +208,7 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       const metric = warmMetric(variant, evidence);
       const shift = shiftOf(metric.evidence);
       const { alpha, beta } = levels[look - 1]!;
-      const outcome = judge(shift, shift.lowerBound(alpha) > floor, beta, limit);
+      const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
       warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
       if (outcome !== 'inconclusive') break;
     }
@@ -241,7 +229,7 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
         evidence: { paired: evidence.cold },
       };
       const shift = shiftOf(metric.evidence);
-      const outcome = judge(shift, shift.lowerBound(alphaShare) > floor, rules.beta, limit);
+      const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
       comparisons.push(
         comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }),
       );
@@ -292,7 +280,7 @@ export function whatWouldDecide(
   };
   if (estimate > limit) {
     return said(
-      `the estimate is above the tolerance but the interval reaches below half of it: ${needed(normalQuantile(1 - levels.alpha), estimate - regressionFloor(Math.expm1(limit)))} would show whether it is real`,
+      `the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`,
     );
   }
   // The smallest whole tolerance above the interval shown: a pass needs its upper end below the tolerance.
