@@ -95,8 +95,11 @@ describe('the gate against the local Lambda service', () => {
 
   // 10% more hashing, a realistic change: a little under +10% Duration (the hashing is most of it).
   test('a candidate doing 10% more CPU work fails with a regression, at every memory size', async () => {
+    // Below one vCPU (1024 MB) the quota's periods widen the spread: at the default cap of 40
+    // environment pairs this test found no regression there in 3 of 20 runs (quiet and beside two
+    // CPU hogs). It checks what the gate decides, not its power at the default cap.
     const report = await runGate({
-      config: project(spin(40), spin(44), { memory: [1024, 1769] }),
+      config: project(spin(40), spin(44), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 80 } }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -251,9 +254,9 @@ describe('the gate against the local Lambda service', () => {
       credentials: gate.service.accessKey!,
       retryStrategy: new ConfiguredRetryStrategy(4, (attempt) => 10 * attempt),
     });
-    // 10% more work, as in the regression test above.
+    // 10% more work, with the cap of the regression test above.
     const report = await runGate({
-      config: project(spin(40), spin(44)),
+      config: project(spin(40), spin(44), { sampling: { 'max-environment-pairs': 80 } }),
       backend: gate.backend,
       retry: FAST_RETRY,
       client,
