@@ -362,6 +362,26 @@ describe('validate catches before a run what a run would find only after deployi
     expect(result.stdout).toContain(`problem: cannot reach the Lambda endpoint ${NOWHERE}; is it running?`);
   });
 
+  test('an endpoint without http:// is refused, in the file and as --endpoint, before any call', async () => {
+    const code = functionDirectory('schemeless', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'schemeless.yml');
+    expect((await cli(['init', code, '-c', file])).code).toBe(0);
+    for (const command of ['validate', 'run']) {
+      const flag = await cli([command, '-c', file, '--endpoint', '127.0.0.1:9']);
+      expect(flag.code).toBe(2);
+      expect(flag.stderr).toContain(
+        '--endpoint: "127.0.0.1:9" needs http:// or https:// in front, such as http://127.0.0.1:9',
+      );
+    }
+    writeFileSync(file, `${readFileSync(file, 'utf8')}endpoint: localhost:9\n`);
+    const key = await cli(['validate', '-c', file]);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain(`${file} is not valid:`);
+    expect(key.stderr).toContain(
+      'endpoint: needs http:// or https:// in front, such as http://localhost:9 (got "localhost:9")',
+    );
+  });
+
   test('a misspelt runtime, before any call', async () => {
     const file = config('typo.yml', {
       region: 'us-east-1',

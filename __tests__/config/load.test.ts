@@ -292,6 +292,16 @@ describe('configuration', () => {
       }),
       "functions[0].variants[1].environment: with functions[0].environment, 4118 bytes of names and values, with the gate's own 110; Lambda accepts at most 4096",
     ],
+    [
+      'an endpoint without its scheme, which parses as a URL of scheme "localhost:"',
+      { ...base(), endpoint: 'localhost:9001' },
+      'endpoint: needs http:// or https:// in front, such as http://localhost:9001 (got "localhost:9001")',
+    ],
+    [
+      'an endpoint of another scheme',
+      { ...base(), endpoint: 'ftp://127.0.0.1:9001' },
+      'endpoint: must start with http:// or https:// (it starts with ftp:) (got "ftp://127.0.0.1:9001")',
+    ],
   ])('%s is refused with file, key and value', (_label, document, expected) => {
     const problems = problemsOf(document);
     expect(problems.some((p) => p.startsWith(expected))).toBe(true);

@@ -11,6 +11,7 @@ import { describeAwsError, isInfrastructureError } from '../lambda/infrastructur
 import type { ClockKind } from '../local-lambda/thread-times.js';
 import { Redactor } from '../report/redact.js';
 import { CLOCK_HELP, clockOption } from './clock-option.js';
+import { endpointOption } from './endpoint-option.js';
 import { EXIT, redactError, withBackend, type ConnectedBackend } from '../session.js';
 
 export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
@@ -53,11 +54,12 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
   if (values.local && values.endpoint)
     throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
   const clock = clockOption(values.clock, { local: values.local === true });
+  const endpoint = endpointOption(values.endpoint);
   return {
     config: values.config ?? 'lambda-perf.yml',
     local: values.local ?? false,
     ...(clock ? { clock } : {}),
-    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
   };
 }
