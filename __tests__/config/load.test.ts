@@ -393,6 +393,36 @@ describe('configuration', () => {
     }
   });
 
+  test('a file whose top level is a list or a scalar says it must be a mapping with functions:, not "0: unknown key"', () => {
+    for (const [name, text, expected] of [
+      [
+        'list.yml',
+        '- name: orders\n  runtime: nodejs20.x\n',
+        'the top level is a list: the file must be a mapping with a functions: key (write functions: and indent the list under it)',
+      ],
+      [
+        'list.json',
+        '[{"name": "orders"}]',
+        'the top level is a list: the file must be a mapping with a functions: key',
+      ],
+      [
+        'text.yml',
+        'orders\n',
+        'the top level is a string ("orders"): the file must be a mapping with a functions: key',
+      ],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      try {
+        loadConfig(file, { env: {} });
+        throw new Error('expected a ConfigError');
+      } catch (error) {
+        expect((error as Error).message).toContain(`${file} is not valid:`);
+        expect((error as ConfigError).problems).toEqual([expect.stringContaining(expected)]);
+      }
+    }
+  });
+
   test('a directory given as the configuration is named as one, with the file inside it', () => {
     const folder = join(dir, 'project');
     mkdirSync(folder, { recursive: true });

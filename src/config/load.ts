@@ -343,6 +343,8 @@ export function validateConfig(document: unknown, source: string, options: LoadO
     throw new ConfigError(source, [
       'the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)',
     ]);
+  const topLevel = topLevelProblem(document);
+  if (topLevel) throw new ConfigError(source, [topLevel]);
   const built = withBuilds(document, options.builds);
   const withOverrides =
     built && typeof built === 'object' ? { ...(built as object), ...stripUndefined(options.overrides ?? {}) } : built;
@@ -358,6 +360,19 @@ export function validateConfig(document: unknown, source: string, options: LoadO
   const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options, trafficSource);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
+}
+
+/**
+ * A document that is no mapping: each of its items would be "unknown key" (a list's 0, 1, ...), or
+ * the schema would say "must be a mapping" without saying of what.
+ */
+function topLevelProblem(document: unknown): string | undefined {
+  if (typeof document === 'object' && document !== null && !Array.isArray(document)) return undefined;
+  const mapping = 'the file must be a mapping with a functions: key';
+  if (Array.isArray(document))
+    return `the top level is a list: ${mapping} (write functions: and indent the list under it)`;
+  const kind = typeof document === 'string' ? 'a string' : typeof document === 'number' ? 'a number' : 'true or false';
+  return `the top level is ${kind} (${shown(document)}): ${mapping}`;
 }
 
 function withBuilds(document: unknown, builds: LoadOptions['builds']): unknown {
