@@ -539,11 +539,22 @@ describe('configuration', () => {
     });
   });
 
-  test('a YAML syntax error names the file and the line', () => {
-    const file = join(dir, 'broken.yml');
-    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: [unclosed\n');
+  test('a YAML syntax error names the file, the line and the column, and quotes the line', () => {
+    const file = join(dir, 'dangling.yml');
+    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: orders\n    handler: index.handler:\n');
     expect(() => loadConfig(file)).toThrow(
-      /broken\.yml is not valid:\n {2}- cannot be parsed: .*at line \d+, column \d+/,
+      `${file} is not valid:\n` +
+        '  - line 4, column 14: cannot be parsed: Nested mappings are not allowed in compact mappings\n' +
+        '    4 |     handler: index.handler:\n' +
+        '      |              ^',
+    );
+  });
+
+  test('a bracket left open is shown at the last line with text, not at the blank end of the file', () => {
+    const file = join(dir, 'broken.yml');
+    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: [unclosed\n\n');
+    expect(() => loadConfig(file)).toThrow(
+      /broken\.yml is not valid:\n {2}- line 5, column 1: cannot be parsed: .*\n {4}3 \| {3}- name: \[unclosed$/,
     );
   });
 
