@@ -256,16 +256,22 @@ describe('lambda-perf-gate validate against a running service', () => {
       `ok: credentials accepted, lambda:GetFunction on lpg-orders-live-validate (${service.endpoint})`,
     );
     expect(result.stdout).toContain('ok: lambda:GetFunctionConfiguration on orders-live');
+    // Said last, once every check has answered.
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `${file}: the configuration and the files it names are valid (orders-live)`,
+    );
     expect(result.code).toBe(0);
     expect(await listed()).toEqual(before);
   });
 
-  test('a template that does not exist is a problem: exit 2, naming it', async () => {
+  test('a template that does not exist is a problem: exit 2, naming it, and "valid" is never printed before it', async () => {
     const file = join(dir, 'missing-template.yml');
     expect((await cli(['init', code, '--template', 'orders-gone', '-c', file])).code).toBe(0);
     const result = await cli(['validate', '-c', file, '--endpoint', service.endpoint]);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/problem: function orders-gone was not found during lambda:GetFunctionConfiguration/);
+    expect(result.stdout).not.toContain('are valid');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(`${file} is not valid: 1 problem above`);
   });
 
   test('what validate prints is redacted: a template named after a secret of the environment never shows', async () => {
