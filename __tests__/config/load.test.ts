@@ -270,6 +270,16 @@ describe('configuration', () => {
     ],
     ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],
     [
+      "a variable of the gate's own, which it would overwrite unseen",
+      withFunction({ environment: { LAMBDA_PERF_GATE_ENVIRONMENT: 'staging' } }),
+      'functions[0].environment.LAMBDA_PERF_GATE_ENVIRONMENT: reserved for lambda-perf-gate, which sets it on every version it publishes, so this value would never be seen (got "staging"); use another name',
+    ],
+    [
+      "a variant's variable of the gate's own",
+      withFunction({ variants: [{ name: 'v', environment: { LAMBDA_PERF_GATE_BUILD: 'x' } }] }),
+      'functions[0].variants[0].environment.LAMBDA_PERF_GATE_BUILD: reserved for lambda-perf-gate',
+    ],
+    [
       'a variable Lambda reserves, with its value and where the region is set instead',
       withFunction({ environment: { AWS_REGION: 'eu-west-1' } }),
       'functions[0].environment.AWS_REGION: Lambda sets AWS_REGION itself and refuses a function that sets it (got "eu-west-1"); the region to measure in is the region key',
