@@ -1,6 +1,9 @@
+import { inflateRawSync } from 'node:zlib';
+
 /**
  * A zip archive's table of contents (its central directory), read without inflating anything: the
- * local service unpacks by it, and the configuration check refuses a package Lambda could not unzip.
+ * local service unpacks by it, and the configuration check refuses a package Lambda could not unzip
+ * (and reads the one small entry that holds the handler).
  */
 
 /** Lambda's limits for a directly uploaded package. */
@@ -67,4 +70,34 @@ export function readCentralDirectory(zip: Uint8Array): ZipEntry[] {
 /** Names and Unix permissions (OS-only runtimes need an executable `bootstrap`) as the archive records them. */
 export function readEntryModes(zip: Uint8Array): ZipEntryMode[] {
   return readCentralDirectory(zip).map(({ name, mode }) => ({ name, mode }));
+}
+
+/** An entry's stored bytes (compressed by its `method`), from its local header on. */
+export function entryData(zip: Uint8Array, entry: ZipEntry): Uint8Array {
+  if (entry.flags & 0x1) throw new CorruptZip(`${entry.name} is encrypted`);
+  if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
+    throw new CorruptZip(`${entry.name} needs ZIP64`);
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const at = entry.localOffset;
+  if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50)
+    throw new CorruptZip(`${entry.name}: no local header`);
+  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  if (start + entry.compressedSize > zip.length) throw new CorruptZip(`${entry.name} runs past the end of the archive`);
+  return zip.subarray(start, start + entry.compressedSize);
+}
+
+/**
+ * One entry's content, when it declares at most `maxBytes`; undefined for a larger one. Inflating
+ * stops at the declared size, so an entry that lies about it costs no more than that.
+ */
+export function readEntry(zip: Uint8Array, entry: ZipEntry, maxBytes: number): Buffer | undefined {
+  if (entry.size > maxBytes) return undefined;
+  const data = entryData(zip, entry);
+  if (entry.method === 0) return Buffer.from(data);
+  if (entry.method !== 8) throw new CorruptZip(`${entry.name} uses compression method ${entry.method}`);
+  try {
+    return inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size) });
+  } catch (error) {
+    throw new CorruptZip(`${entry.name} cannot be inflated (${(error as Error).message})`);
+  }
 }

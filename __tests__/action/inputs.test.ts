@@ -83,6 +83,13 @@ describe('the action inputs', () => {
     ]);
   });
 
+  test('an endpoint without its scheme is refused, saying what to write', () => {
+    expect(problemsOf({ endpoint: 'localhost:9001' })).toEqual([
+      'input endpoint: needs http:// or https:// in front, such as http://localhost:9001 (got "localhost:9001")',
+    ]);
+    expect(read({ endpoint: 'http://localhost:9001' }).inputs.endpoint).toBe('http://localhost:9001');
+  });
+
   test('the accepted-regression label defaults to perf-regression-accepted and can be renamed', () => {
     expect(read({}).inputs.acceptedRegressionLabel).toBe('perf-regression-accepted');
     expect(read({ 'accepted-regression-label': 'slower-on-purpose' }).inputs.acceptedRegressionLabel).toBe(

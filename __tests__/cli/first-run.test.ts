@@ -256,16 +256,22 @@ describe('lambda-perf-gate validate against a running service', () => {
       `ok: credentials accepted, lambda:GetFunction on lpg-orders-live-validate (${service.endpoint})`,
     );
     expect(result.stdout).toContain('ok: lambda:GetFunctionConfiguration on orders-live');
+    // Said last, once every check has answered.
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `${file}: the configuration and the files it names are valid (orders-live)`,
+    );
     expect(result.code).toBe(0);
     expect(await listed()).toEqual(before);
   });
 
-  test('a template that does not exist is a problem: exit 2, naming it', async () => {
+  test('a template that does not exist is a problem: exit 2, naming it, and "valid" is never printed before it', async () => {
     const file = join(dir, 'missing-template.yml');
     expect((await cli(['init', code, '--template', 'orders-gone', '-c', file])).code).toBe(0);
     const result = await cli(['validate', '-c', file, '--endpoint', service.endpoint]);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/problem: function orders-gone was not found during lambda:GetFunctionConfiguration/);
+    expect(result.stdout).not.toContain('are valid');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(`${file} is not valid: 1 problem above`);
   });
 
   test('what validate prints is redacted: a template named after a secret of the environment never shows', async () => {
@@ -360,6 +366,26 @@ describe('validate catches before a run what a run would find only after deployi
     const result = await cli(['validate', '-c', file, '--endpoint', NOWHERE]);
     expect(result.code).toBe(2);
     expect(result.stdout).toContain(`problem: cannot reach the Lambda endpoint ${NOWHERE}; is it running?`);
+  });
+
+  test('an endpoint without http:// is refused, in the file and as --endpoint, before any call', async () => {
+    const code = functionDirectory('schemeless', { 'index.js': 'exports.handler = async () => 1;' });
+    const file = join(dir, 'schemeless.yml');
+    expect((await cli(['init', code, '-c', file])).code).toBe(0);
+    for (const command of ['validate', 'run']) {
+      const flag = await cli([command, '-c', file, '--endpoint', '127.0.0.1:9']);
+      expect(flag.code).toBe(2);
+      expect(flag.stderr).toContain(
+        '--endpoint: "127.0.0.1:9" needs http:// or https:// in front, such as http://127.0.0.1:9',
+      );
+    }
+    writeFileSync(file, `${readFileSync(file, 'utf8')}endpoint: localhost:9\n`);
+    const key = await cli(['validate', '-c', file]);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain(`${file} is not valid:`);
+    expect(key.stderr).toContain(
+      'endpoint: needs http:// or https:// in front, such as http://localhost:9 (got "localhost:9")',
+    );
   });
 
   test('a misspelt runtime, before any call', async () => {

@@ -232,8 +232,23 @@ describe('lambda-perf-gate run', () => {
     );
   });
 
+  test('a handler function the candidate does not define is refused by run and validate before anything is started', async () => {
+    const expected = `functions[0].handler: "index.handle": index.js in ${join(dir, 'candidate')} defines nothing named "handle" (it exports: handler)`;
+    const result = await refusedUpFront('misnamed.yml', { handler: 'index.handle' });
+    expect(result.stderr).toContain(expected);
+    const validate = await cli(['validate', '--config', join(dir, 'misnamed.yml'), '--endpoint', 'http://127.0.0.1:9']);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(expected);
+  });
+
   test('an export misspelt in both builds exits 1, naming the error and its message', async () => {
-    const file = config('misspelt.yml', { ...valid, functions: [{ ...valid.functions[0], handler: 'index.handle' }] });
+    // The file mentions the name, so the check before the run cannot be sure it is missing.
+    mkdirSync(join(dir, 'misspelt'), { recursive: true });
+    writeFileSync(join(dir, 'misspelt', 'index.js'), 'exports.handler = async () => ({ ok: true }); // not handle');
+    const file = config('misspelt.yml', {
+      ...valid,
+      functions: [{ ...valid.functions[0], handler: 'index.handle', baseline: './misspelt', candidate: './misspelt' }],
+    });
     const result = await cli(['run', '--config', file, '--local', '--quiet']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -108,4 +108,105 @@ describe('the builds a configuration names, checked before any call', () => {
       expect(problemsOf('./good.zip', './build', runtime, handler)).toEqual([problem]);
     },
   );
+});
+
+describe('the function a handler names, looked for in its file before any call', () => {
+  /** A build directory holding these files. */
+  function build(name: string, files: Record<string, string>): string {
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, file, '..'), { recursive: true });
+      writeFileSync(join(dir, name, file), text);
+    }
+    return `./${name}`;
+  }
+
+  test.each([
+    {
+      handler: 'index.handle',
+      runtime: 'nodejs20.x',
+      file: 'index.js',
+      text: 'exports.handler = async () => 1;\nexports.main = () => 2;',
+      seen: 'exports: handler, main',
+    },
+    {
+      handler: 'index.handle',
+      runtime: 'nodejs22.x',
+      file: 'index.mjs',
+      text: 'export const handler = async () => 1;',
+      seen: 'exports: handler',
+    },
+    {
+      handler: 'index.handle',
+      runtime: 'nodejs22.x',
+      file: 'index.cjs',
+      text: 'module.exports = { handler, main };',
+      seen: 'exports: handler, main',
+    },
+    {
+      handler: 'src/app.handler',
+      runtime: 'nodejs22.x',
+      file: 'src/app.js',
+      text: 'exports.main = async () => 1;',
+      seen: 'exports: main',
+    },
+    {
+      handler: 'app.lambda_handler',
+      runtime: 'python3.12',
+      file: 'app.py',
+      text: 'def handler(event, context):\n    return 1\n',
+      seen: 'defines: handler',
+    },
+    {
+      handler: 'pkg.app.handler',
+      runtime: 'python3.12',
+      file: 'pkg/app.py',
+      text: 'def main(event, context):\n    return 1\n',
+      seen: 'defines: main',
+    },
+  ])(
+    '$runtime, handler $handler, $file: refused, naming the file and what it has',
+    ({ handler, runtime, file, text, seen }) => {
+      const code = build(`exports-${file.replaceAll('/', '-')}`, { [file]: text });
+      const name = handler.slice(handler.lastIndexOf('.') + 1);
+      expect(problemsOf(code, './build', runtime, handler)).toEqual([
+        `functions[0].handler: "${handler}": ${file} in ${join(dir, code)} defines nothing named "${name}" (it ${seen})`,
+      ]);
+    },
+  );
+
+  test('the same in a zip: its handler entry is read, never run', () => {
+    writeFileSync(
+      join(dir, 'exports.zip'),
+      zipSync({ 'index.js': Buffer.from('exports.handler = async () => 1;'), 'lib/x.js': Buffer.from('') }),
+    );
+    expect(problemsOf('./exports.zip', './build', 'nodejs20.x', 'index.handle')).toEqual([
+      `functions[0].handler: "index.handle": index.js in ${join(dir, 'exports.zip')} defines nothing named "handle" (it exports: handler)`,
+    ]);
+    expect(problemsOf('./exports.zip', './build', 'nodejs20.x', 'index.handler')).toEqual([]);
+  });
+
+  test('only the candidate: a pull request may be the one that fixes the baseline', () => {
+    const broken = build('exports-broken-baseline', { 'index.js': 'exports.old = 1;' });
+    expect(problemsOf('./build', broken)).toEqual([]);
+  });
+
+  test.each([
+    ['the function is there', { 'index.js': 'exports.handler = 1;' }],
+    [
+      'one of index.js and index.mjs defines it',
+      { 'index.js': 'exports.other = 1;', 'index.mjs': 'export const handler = 1;' },
+    ],
+    ['it may come from elsewhere', { 'index.js': "module.exports = require('./impl');" }],
+    ['the file is over 5 MB: not read', { 'index.js': `exports.other = 1;${' '.repeat(5 * 1024 * 1024)}` }],
+  ])('not refused when %s', (label, files) => {
+    expect(problemsOf(build(`exports-kept-${label.replaceAll(' ', '-')}`, files))).toEqual([]);
+  });
+
+  test('a handler file that links out of the build is not read', () => {
+    const outside = build('exports-outside', { 'secret.js': 'exports.other = 1;' });
+    const code = build('exports-link', {});
+    mkdirSync(join(dir, code), { recursive: true });
+    symlinkSync(join(dir, outside, 'secret.js'), join(dir, code, 'index.js'));
+    expect(problemsOf(code)).toEqual([]);
+  });
 });

@@ -270,6 +270,16 @@ describe('configuration', () => {
     ],
     ['no exemplars', withFunction({ exemplars: [] }), 'functions[0].exemplars: must have at least 1 item(s)'],
     [
+      "a variable of the gate's own, which it would overwrite unseen",
+      withFunction({ environment: { LAMBDA_PERF_GATE_ENVIRONMENT: 'staging' } }),
+      'functions[0].environment.LAMBDA_PERF_GATE_ENVIRONMENT: reserved for lambda-perf-gate, which sets it on every version it publishes, so this value would never be seen (got "staging"); use another name',
+    ],
+    [
+      "a variant's variable of the gate's own",
+      withFunction({ variants: [{ name: 'v', environment: { LAMBDA_PERF_GATE_BUILD: 'x' } }] }),
+      'functions[0].variants[0].environment.LAMBDA_PERF_GATE_BUILD: reserved for lambda-perf-gate',
+    ],
+    [
       'a variable Lambda reserves, with its value and where the region is set instead',
       withFunction({ environment: { AWS_REGION: 'eu-west-1' } }),
       'functions[0].environment.AWS_REGION: Lambda sets AWS_REGION itself and refuses a function that sets it (got "eu-west-1"); the region to measure in is the region key',
@@ -291,6 +301,16 @@ describe('configuration', () => {
         variants: [{ name: 'default' }, { name: 'big', environment: { MORE: 'y'.repeat(2000) } }],
       }),
       "functions[0].variants[1].environment: with functions[0].environment, 4118 bytes of names and values, with the gate's own 110; Lambda accepts at most 4096",
+    ],
+    [
+      'an endpoint without its scheme, which parses as a URL of scheme "localhost:"',
+      { ...base(), endpoint: 'localhost:9001' },
+      'endpoint: needs http:// or https:// in front, such as http://localhost:9001 (got "localhost:9001")',
+    ],
+    [
+      'an endpoint of another scheme',
+      { ...base(), endpoint: 'ftp://127.0.0.1:9001' },
+      'endpoint: must start with http:// or https:// (it starts with ftp:) (got "ftp://127.0.0.1:9001")',
     ],
   ])('%s is refused with file, key and value', (_label, document, expected) => {
     const problems = problemsOf(document);
@@ -380,6 +400,36 @@ describe('configuration', () => {
       expect(() => loadConfig(file, { env: {} })).toThrow(
         new RegExp(`${name.replace('.', '\\.')} is not valid:\n {2}- the file is empty`),
       );
+    }
+  });
+
+  test('a file whose top level is a list or a scalar says it must be a mapping with functions:, not "0: unknown key"', () => {
+    for (const [name, text, expected] of [
+      [
+        'list.yml',
+        '- name: orders\n  runtime: nodejs20.x\n',
+        'the top level is a list: the file must be a mapping with a functions: key (write functions: and indent the list under it)',
+      ],
+      [
+        'list.json',
+        '[{"name": "orders"}]',
+        'the top level is a list: the file must be a mapping with a functions: key',
+      ],
+      [
+        'text.yml',
+        'orders\n',
+        'the top level is a string ("orders"): the file must be a mapping with a functions: key',
+      ],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      try {
+        loadConfig(file, { env: {} });
+        throw new Error('expected a ConfigError');
+      } catch (error) {
+        expect((error as Error).message).toContain(`${file} is not valid:`);
+        expect((error as ConfigError).problems).toEqual([expect.stringContaining(expected)]);
+      }
     }
   });
 
@@ -499,11 +549,22 @@ describe('configuration', () => {
     });
   });
 
-  test('a YAML syntax error names the file and the line', () => {
-    const file = join(dir, 'broken.yml');
-    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: [unclosed\n');
+  test('a YAML syntax error names the file, the line and the column, and quotes the line', () => {
+    const file = join(dir, 'dangling.yml');
+    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: orders\n    handler: index.handler:\n');
     expect(() => loadConfig(file)).toThrow(
-      /broken\.yml is not valid:\n {2}- cannot be parsed: .*at line \d+, column \d+/,
+      `${file} is not valid:\n` +
+        '  - line 4, column 14: cannot be parsed: Nested mappings are not allowed in compact mappings\n' +
+        '    4 |     handler: index.handler:\n' +
+        '      |              ^',
+    );
+  });
+
+  test('a bracket left open is shown at the last line with text, not at the blank end of the file', () => {
+    const file = join(dir, 'broken.yml');
+    writeFileSync(file, 'region: us-east-1\nfunctions:\n  - name: [unclosed\n\n');
+    expect(() => loadConfig(file)).toThrow(
+      /broken\.yml is not valid:\n {2}- line 5, column 1: cannot be parsed: .*\n {4}3 \| {3}- name: \[unclosed$/,
     );
   });
 

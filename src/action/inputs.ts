@@ -1,6 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/config-error.js';
+import { endpointProblem } from '../config/endpoint.js';
 import { errorMessage } from '../errors.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
 import { COMMENT_MODES, type CommentMode } from '../github/sticky-comment.js';
@@ -200,6 +201,9 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     ...(build ? { build } : {}),
     acceptedRegressionLabel: label,
   };
+  const endpointWrong = inputs.endpoint === undefined ? undefined : endpointProblem(inputs.endpoint);
+  if (endpointWrong)
+    problems.push(`input ${INPUT.endpoint}: ${endpointWrong} (got ${JSON.stringify(inputs.endpoint)})`);
   if (inputs.backend === 'local' && inputs.endpoint)
     problems.push(`input ${INPUT.endpoint}: backend local starts its own endpoint; leave ${INPUT.endpoint} empty`);
   if (inputs.backend !== 'local' && inputs.localClock)

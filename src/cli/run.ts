@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { unwritable, writeOutput } from '../output-files.js';
 import type { ClockKind } from '../local-lambda/thread-times.js';
 import { clockOption } from './clock-option.js';
+import { endpointOption } from './endpoint-option.js';
 import { ProgressLine, type ProgressStream } from './progress.js';
 
 export interface RunArguments {
@@ -50,6 +51,7 @@ export function parseRunArguments(args: string[]): RunArguments {
     throw new UsageError(`--fail-on is empty; give some of ${FAIL_ON.join(', ')}, or none to never fail`);
   }
   const clock = clockOption(values.clock, { local: values.local === true });
+  const endpoint = endpointOption(values.endpoint);
   const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
   if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
   for (const flag of ['json', 'markdown', 'state-file'] as const) {
@@ -61,7 +63,7 @@ export function parseRunArguments(args: string[]): RunArguments {
     ...(values.markdown ? { markdown: values.markdown } : {}),
     local: values.local ?? false,
     ...(clock ? { clock } : {}),
-    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
     failOn,

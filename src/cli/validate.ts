@@ -11,6 +11,7 @@ import { describeAwsError, isInfrastructureError } from '../lambda/infrastructur
 import type { ClockKind } from '../local-lambda/thread-times.js';
 import { Redactor } from '../report/redact.js';
 import { CLOCK_HELP, clockOption } from './clock-option.js';
+import { endpointOption } from './endpoint-option.js';
 import { EXIT, redactError, withBackend, type ConnectedBackend } from '../session.js';
 
 export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
@@ -53,11 +54,12 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
   if (values.local && values.endpoint)
     throw new UsageError('--local and --endpoint exclude each other: --local starts its own endpoint');
   const clock = clockOption(values.clock, { local: values.local === true });
+  const endpoint = endpointOption(values.endpoint);
   return {
     config: values.config ?? 'lambda-perf.yml',
     local: values.local ?? false,
     ...(clock ? { clock } : {}),
-    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(values.region ? { region: values.region } : {}),
   };
 }
@@ -167,23 +169,34 @@ async function validate(args: ValidateArguments, say: (text: string) => void): P
   const config = loadConfig(args.config, { overrides, local: args.local });
   checkConfigFiles(config, args.config);
   try {
-    // Said once the backend is known: what it requires (a role on AWS) is part of the configuration too.
-    return await withBackend(
+    const problems = await withBackend(
       { config, source: args.config, local: args.local, ...(args.clock ? { localClock: args.clock } : {}) },
-      (connected) => {
-        say(
-          `${args.config}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
-        );
-        return checkAccess(connected, args.local, say);
-      },
+      (connected) => checkAccess(connected, args.local, say),
     );
+    return verdict(args.config, config, problems, say);
   } catch (error) {
     if (!isInfrastructureError(error, 'unreachable')) throw error;
     say(`problem: ${errorMessage(error)}\n`);
-    return EXIT.usage;
+    return verdict(args.config, config, 1, say);
   }
 }
 
+/**
+ * The last line, once every check has answered: "valid" only then, so that nothing printed after
+ * it (a template that does not exist, a role the backend requires) can contradict it.
+ */
+function verdict(file: string, config: GateConfig, problems: number, say: (text: string) => void): number {
+  if (problems) {
+    say(`${file} is not valid: ${problems} problem${problems > 1 ? 's' : ''} above\n`);
+    return EXIT.usage;
+  }
+  say(
+    `${file}: the configuration and the files it names are valid (${config.functions.map((fn) => fn.name).join(', ')})\n`,
+  );
+  return EXIT.pass;
+}
+
+/** Says what the read-only calls showed; the number of problems they found. */
 async function checkAccess(
   { config, backend }: ConnectedBackend,
   local: boolean,
@@ -198,5 +211,5 @@ async function checkAccess(
       'not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n',
     );
   }
-  return access.problems.length ? EXIT.usage : EXIT.pass;
+  return access.problems.length;
 }

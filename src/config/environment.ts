@@ -1,4 +1,5 @@
 import {
+  GATE_VARIABLE_NAMES,
   gateVariables,
   RESERVED_VARIABLES,
   VARIABLES_LIMIT_BYTES,
@@ -15,7 +16,8 @@ const LONGEST_LABEL = 'integration';
 
 /**
  * What Lambda would refuse in a function's variables at CreateFunction, found before any call: a
- * reserved name, or more than 4 KB with a variant's variables and the gate's own.
+ * reserved name, or more than 4 KB with a variant's variables and the gate's own; and a variable
+ * of the gate's own, which it would overwrite without a word.
  */
 export function environmentProblems(fn: FunctionSpec, where: string): string[] {
   const reserved = [
@@ -26,14 +28,18 @@ export function environmentProblems(fn: FunctionSpec, where: string): string[] {
 }
 
 function reservedProblems(variables: Readonly<Record<string, string>>, where: string): string[] {
-  return Object.entries(variables)
-    .filter(([key]) => RESERVED_VARIABLES.has(key))
-    .map(
-      ([key, value]) =>
-        `${where}.${key}: Lambda sets ${key} itself and refuses a function that sets it (got ${shown(value)})${
-          key.endsWith('_REGION') ? '; the region to measure in is the region key' : ''
-        }`,
-    );
+  return Object.entries(variables).flatMap(([key, value]) => {
+    if (GATE_VARIABLE_NAMES.has(key))
+      return [
+        `${where}.${key}: reserved for lambda-perf-gate, which sets it on every version it publishes, so this value would never be seen (got ${shown(value)}); use another name`,
+      ];
+    if (!RESERVED_VARIABLES.has(key)) return [];
+    return [
+      `${where}.${key}: Lambda sets ${key} itself and refuses a function that sets it (got ${shown(value)})${
+        key.endsWith('_REGION') ? '; the region to measure in is the region key' : ''
+      }`,
+    ];
+  });
 }
 
 function sizeProblem(fn: FunctionSpec, index: number, where: string): string | undefined {

@@ -1,13 +1,26 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { CorruptZip, MAX_UNZIPPED_BYTES, MAX_ZIP_UPLOAD_BYTES, readCentralDirectory } from '../zip-archive.js';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import {
+  CorruptZip,
+  MAX_UNZIPPED_BYTES,
+  MAX_ZIP_UPLOAD_BYTES,
+  readCentralDirectory,
+  readEntry,
+  type ZipEntry,
+} from '../zip-archive.js';
 import { ConfigError } from './config-error.js';
+import { missingHandler, type HandlerLanguage } from './handler-exports.js';
 import type { CodeLocation, FunctionSpec, GateConfig } from './types.js';
 
-/** A build on this machine, as far as the checks below need it: which files it holds. */
+/** A handler file larger than this is not read: a bundle that size is left to the first call. */
+const MAX_HANDLER_FILE_BYTES = 5 * 1024 * 1024;
+
+/** A build on this machine, as far as the checks below need it: which files it holds, and what is in them. */
 interface LocalPackage {
   readonly path: string;
   holds(file: string): boolean;
+  /** A file's text; undefined when it is larger than `MAX_HANDLER_FILE_BYTES`, outside the build, or unreadable. */
+  read(file: string): string | undefined;
 }
 
 /** What is wrong with a local build, or what it holds; nothing for builds elsewhere (S3, images, versions). */
@@ -16,9 +29,23 @@ type Opened = { readonly problem: string } | LocalPackage | undefined;
 function open(location: CodeLocation, where: string): Opened {
   if (location.kind === 'directory') {
     const { path } = location;
-    return { path, holds: (file) => existsSync(join(path, file)) };
+    return { path, holds: (file) => existsSync(join(path, file)), read: (file) => readInside(path, file) };
   }
   return location.kind === 'zip' ? openZip(location.path, where) : undefined;
+}
+
+/** A file of a build directory, unless it (or a link on the way) leads out of the directory. */
+function readInside(directory: string, file: string): string | undefined {
+  try {
+    const root = realpathSync(directory);
+    const path = realpathSync(join(directory, file));
+    const inside = relative(root, path);
+    if (inside.startsWith(`..${sep}`) || inside === '..' || statSync(path).size > MAX_HANDLER_FILE_BYTES)
+      return undefined;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -32,22 +59,34 @@ function openZip(path: string, where: string): Opened {
     return {
       problem: `${where}: ${path} is ${size} bytes; Lambda takes at most ${MAX_ZIP_UPLOAD_BYTES} (50 MB) uploaded directly: upload it to S3 and give {s3: s3://bucket/key}`,
     };
-  let names: Set<string>;
+  let zip: Buffer;
+  let byName: Map<string, ZipEntry>;
   try {
-    const entries = readCentralDirectory(readFileSync(path));
+    zip = readFileSync(path);
+    const entries = readCentralDirectory(zip);
     const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
     if (unzipped > MAX_UNZIPPED_BYTES)
       return {
         problem: `${where}: ${path} unzips to ${unzipped} bytes; Lambda takes at most ${MAX_UNZIPPED_BYTES} (250 MB)`,
       };
-    names = new Set(entries.map((entry) => entry.name));
+    byName = new Map(entries.map((entry) => [entry.name, entry]));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code) return { problem: `${where}: ${path} cannot be read (${code})` };
     if (!(error instanceof CorruptZip)) throw error;
     return { problem: `${where}: ${path} is not a zip archive Lambda can unzip (${error.message}); build it again` };
   }
-  return { path, holds: (file) => names.has(file) };
+  const read = (file: string): string | undefined => {
+    const entry = byName.get(file);
+    try {
+      return entry && readEntry(zip, entry, MAX_HANDLER_FILE_BYTES)?.toString('utf8');
+    } catch (error) {
+      // An entry that does not inflate fails at deployment, as Lambda says; not this check's to refuse.
+      if (error instanceof CorruptZip) return undefined;
+      throw error;
+    }
+  };
+  return { path, holds: (file) => byName.has(file), read };
 }
 
 /**
@@ -67,8 +106,40 @@ function handlerProblem(spec: FunctionSpec, build: LocalPackage, where: string):
     : spec.runtime.startsWith('python')
       ? [`${module.replaceAll('.', '/')}.py`]
       : [];
-  if (!files.length || files.some((file) => build.holds(file))) return undefined;
-  return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+  if (!files.length) return undefined;
+  const held = files.filter((file) => build.holds(file));
+  if (!held.length)
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+  return exportProblem(spec.handler, spec.runtime.startsWith('python') ? 'python' : 'node', held, build, where);
+}
+
+/**
+ * The function a handler names, looked for in the text of its file (or files: Node.js takes the
+ * first of .js, .mjs and .cjs there is). Refused only when no file can define it, so that
+ * `index.handle` beside `exports.handler` costs no deployment; see missingHandler.
+ */
+function exportProblem(
+  handler: string,
+  language: HandlerLanguage,
+  files: readonly string[],
+  build: LocalPackage,
+  where: string,
+): string | undefined {
+  const name = handler.slice(handler.lastIndexOf('.') + 1);
+  const seen: string[] = [];
+  for (const file of files) {
+    const text = build.read(file);
+    const missing = text === undefined ? undefined : missingHandler(text, name, language);
+    if (!missing) return undefined;
+    seen.push(...missing);
+  }
+  const named = [...new Set(seen)];
+  const [subject, define, verb] =
+    files.length > 1
+      ? ['they', 'define', language === 'python' ? 'define' : 'export']
+      : ['it', 'defines', language === 'python' ? 'defines' : 'exports'];
+  const shown = named.length ? ` (${subject} ${verb}: ${named.join(', ')})` : '';
+  return `${where}.handler: "${handler}": ${files.join(' and ')} in ${build.path} ${define} nothing named "${name}"${shown}`;
 }
 
 /**

@@ -209,7 +209,7 @@ function parseJson(text: string, source: string): unknown {
 function parseYaml(text: string, source: string): unknown {
   const document = parseYamlDocument(text, { prettyErrors: true, uniqueKeys: false });
   const [error] = document.errors;
-  if (error) throw new ConfigError(source, [`cannot be parsed: ${yamlProblem(error)}`]);
+  if (error) throw new ConfigError(source, [yamlProblem(error, text)]);
   const problems: string[] = [];
   let keys = 0;
   const anchored = (node: unknown): typeof visit.BREAK | undefined => {
@@ -254,8 +254,36 @@ function parseYaml(text: string, source: string): unknown {
   }
 }
 
-function yamlProblem(error: YAMLError): string {
-  return error.message.split('\n')[0] ?? error.code;
+/** What the parser said, where, and the line it is about as the file has it. */
+function yamlProblem(error: YAMLError, text: string): string {
+  const reason = (error.message.split('\n')[0] || error.code).replace(/ at line \d+, column \d+:?$/, '');
+  const at = error.linePos?.[0];
+  if (!at) return `cannot be parsed: ${reason}`;
+  return `line ${at.line}, column ${at.col}: cannot be parsed: ${reason}\n${quotedLine(text, at.line, at.col)}`;
+}
+
+/** Characters of a line quoted around the column; a longer line is cut to them. */
+const QUOTED_LINE_WIDTH = 100;
+
+/**
+ * Line `line` of the text, with a caret under `column`; when that line is blank (an unclosed
+ * bracket is found where the text ends), the last line with something on it, without a caret.
+ */
+function quotedLine(text: string, line: number, column: number): string {
+  const lines = text.split(/\r?\n/);
+  let number = line;
+  while (number > 1 && !(lines[number - 1] ?? '').trim()) number--;
+  // A tab shown as one space keeps the caret under its column.
+  const whole = (lines[number - 1] ?? '').replaceAll('\t', ' ');
+  const start = whole.length > QUOTED_LINE_WIDTH ? Math.max(0, column - 1 - QUOTED_LINE_WIDTH / 2) : 0;
+  const shownLine = `${start > 0 ? '...' : ''}${whole.slice(start, start + QUOTED_LINE_WIDTH)}${
+    start + QUOTED_LINE_WIDTH < whole.length ? '...' : ''
+  }`;
+  const gutter = String(number);
+  const quoted = `    ${gutter} | ${shownLine}`;
+  if (number !== line) return quoted;
+  const caret = ' '.repeat(column - 1 - start + (start > 0 ? 3 : 0));
+  return `${quoted}\n    ${' '.repeat(gutter.length)} | ${caret}^`;
 }
 
 /** Where `&anchor` is written: the last one before the value it names (the node's range starts at the value). */
@@ -343,6 +371,8 @@ export function validateConfig(document: unknown, source: string, options: LoadO
     throw new ConfigError(source, [
       'the file is empty: it needs at least functions (lambda-perf-gate init writes a starter)',
     ]);
+  const topLevel = topLevelProblem(document);
+  if (topLevel) throw new ConfigError(source, [topLevel]);
   const built = withBuilds(document, options.builds);
   const withOverrides =
     built && typeof built === 'object' ? { ...(built as object), ...stripUndefined(options.overrides ?? {}) } : built;
@@ -358,6 +388,19 @@ export function validateConfig(document: unknown, source: string, options: LoadO
   const config = resolveConfig(parsed.data, dirname(resolve(source)), problems, options, trafficSource);
   if (problems.length) throw new ConfigError(source, problems);
   return config;
+}
+
+/**
+ * A document that is no mapping: each of its items would be "unknown key" (a list's 0, 1, ...), or
+ * the schema would say "must be a mapping" without saying of what.
+ */
+function topLevelProblem(document: unknown): string | undefined {
+  if (typeof document === 'object' && document !== null && !Array.isArray(document)) return undefined;
+  const mapping = 'the file must be a mapping with a functions: key';
+  if (Array.isArray(document))
+    return `the top level is a list: ${mapping} (write functions: and indent the list under it)`;
+  const kind = typeof document === 'string' ? 'a string' : typeof document === 'number' ? 'a number' : 'true or false';
+  return `the top level is ${kind} (${shown(document)}): ${mapping}`;
 }
 
 function withBuilds(document: unknown, builds: LoadOptions['builds']): unknown {

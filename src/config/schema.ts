@@ -2,6 +2,7 @@ import { Runtime } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { BUDGET_KEYS, BUDGET_METRICS, type BudgetKey, type BudgetMetric } from './budgets.js';
 import { ARCHITECTURES } from '../model/architecture.js';
+import { endpointProblem } from './endpoint.js';
 
 /**
  * The configuration file's schema: the one source for validation, for the types the rest of the
@@ -278,7 +279,13 @@ export const configSchema = z
       .string()
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' })
       .optional(),
-    endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:9001' }).optional(),
+    endpoint: z
+      .url({ error: 'must be a URL such as http://127.0.0.1:9001' })
+      .superRefine((endpoint, context) => {
+        const problem = endpointProblem(endpoint);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     functions: z.array(functionConfig).min(1).max(20),
     sampling: sampling.default(SAMPLING_DEFAULTS),
     strategy: z.enum(STRATEGIES).default('cheapest-within-budget'),

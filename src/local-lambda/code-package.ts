@@ -15,6 +15,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inflate } from 'fflate';
 import {
   CorruptZip,
+  entryData,
   MAX_UNZIPPED_BYTES,
   MAX_ZIP_UPLOAD_BYTES,
   readCentralDirectory,
@@ -44,16 +45,7 @@ const INFLATE_STEP_BYTES = 4096;
  * costs a few megabytes of memory and at most the budget on disk, never its inflated size.
  */
 async function extractEntry(zip: Uint8Array, entry: ZipEntry, fd: number, budget: number, turn: Turn): Promise<number> {
-  if (entry.flags & 0x1) throw new CorruptZip(`${entry.name} is encrypted`);
-  if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff)
-    throw new CorruptZip(`${entry.name} needs ZIP64`);
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const at = entry.localOffset;
-  if (at + 30 > zip.length || view.getUint32(at, true) !== 0x04034b50)
-    throw new CorruptZip(`${entry.name}: no local header`);
-  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-  if (start + entry.compressedSize > zip.length) throw new CorruptZip(`${entry.name} runs past the end of the archive`);
-  const data = zip.subarray(start, start + entry.compressedSize);
+  const data = entryData(zip, entry);
   let written = 0;
   const write = (chunk: Uint8Array): void => {
     written += chunk.length;

@@ -47,3 +47,6 @@ export function gateVariables(build: Build, variantId: string, label: string): R
     LAMBDA_PERF_GATE_ENVIRONMENT: label,
   };
 }
+
+/** The names of the gate's variables: set in a function's environment, they would be overwritten unseen. */
+export const GATE_VARIABLE_NAMES: ReadonlySet<string> = new Set(Object.keys(gateVariables('baseline', '', '')));
