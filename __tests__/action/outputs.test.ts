@@ -22,6 +22,23 @@ describe("the action's outputs", () => {
     });
   });
 
+  test('several functions: cost-change-percent comes from the one that failed, not from a passing first one', () => {
+    const passing = scenarioReport('pass').functions[0]!;
+    const failing = recommendedImprovedElsewhereSlower('regression');
+    const report = {
+      ...failing,
+      functions: [
+        { ...passing, name: 'first' },
+        { ...failing.functions[0]!, name: 'second' },
+      ],
+    };
+    const outputs = gateOutputs(report, 'r.json');
+    expect(outputs.verdict).toBe('fail');
+    expect(outputs['cost-change-percent']).toBe('12.00');
+    // The recommended memory stays the first function's, as the README says.
+    expect(outputs['recommended-memory']).toBe(String(passing.recommended!.memory));
+  });
+
   test('no cost change to quote (the candidate never answered): an empty output, not NaN', () => {
     expect(gateOutputs(scenarioReport('error'), 'r.json')['cost-change-percent']).toBe('');
   });
