@@ -10,9 +10,10 @@
 //
 // The candidates are calibrated, not guessed: a handler's Duration is its work plus a fixed
 // part (the runtime client, the event, the response), so 10% more blocks is less than 10% more
-// Duration. The bench measures the Duration of two amounts of work alone (warm, one environment
-// each), fits Duration = fixed + perBlock × blocks, sizes each candidate for the ratio it stands
-// for, and prints the ratio the candidate then measured alone beside its rows.
+// Duration. The bench measures the Duration of two amounts of work alone (warm, in one
+// environment, taking turns call by call), fits Duration = fixed + perBlock × blocks, sizes each
+// candidate for the ratio it stands for, and prints the ratio the candidate then measured beside
+// the baseline's amount, in that environment, beside its rows.
 //
 // AA_RUNS (default 20 per row), AA_SPREAD, AA_MEMORY (default 1024 MB, below one vCPU, so faster
 // environments are faster too), AA_CLOCK (model or wall; the service's default otherwise),
@@ -48,44 +49,61 @@ const ROWS = [
 const LOADS = (['quiet', 'hogs'] as const).filter(
   (load) => !process.env.AA_LOADS || process.env.AA_LOADS.split(',').includes(load),
 );
-const handler = (blocks: number): string => hashingHandler(blocks);
+const handler = (blocks: number | string): string => hashingHandler(blocks);
 
 const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 
-/** The median warm Duration of a handler of `blocks` digests, alone in one environment. */
-async function durationAlone(client: LambdaClient, blocks: number, name: string): Promise<number> {
-  await deployBenchFunction(client, {
-    name,
-    zip: zipSync({ 'index.js': Buffer.from(handler(blocks)) }),
-    memoryMb: MEMORY,
-  });
-  const durations: number[] = [];
-  for (let i = 0; i < CALIBRATION_CALLS + 5; i++) {
-    const result = await client.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));
-    const [report] = parseReportLines(Buffer.from(result.LogResult ?? '', 'base64').toString());
-    if (!report || result.FunctionError) throw new Error(`calibration call of ${name} failed`);
-    // The cold call and the JIT's first warm calls are not the steady state the gate compares.
-    if (i >= 5) durations.push(report.durationMs);
+/**
+ * The median warm Duration of each amount of work, measured in one environment, the amounts
+ * taking turns call by call: environments differ by a few percent even without a spread (the
+ * host places them on different CPUs and caches), which a calibration from two environments
+ * turned into a candidate of +6% instead of +10%.
+ */
+async function durationsAlone(client: LambdaClient, amounts: readonly number[]): Promise<Map<number, number>> {
+  const durations = new Map(amounts.map((blocks) => [blocks, [] as number[]]));
+  for (let round = 0; round < CALIBRATION_CALLS + 5; round++) {
+    for (let i = 0; i < amounts.length; i++) {
+      const blocks = amounts[(round + i) % amounts.length]!;
+      const result = await client.send(
+        new InvokeCommand({
+          FunctionName: 'calibrate',
+          LogType: 'Tail',
+          Payload: Buffer.from(JSON.stringify({ blocks })),
+        }),
+      );
+      const [report] = parseReportLines(Buffer.from(result.LogResult ?? '', 'base64').toString());
+      if (!report || result.FunctionError) throw new Error(`calibration call of ${blocks} digests failed`);
+      // The cold call and the JIT's first warm calls are not the steady state the gate compares.
+      if (round >= 5) durations.get(blocks)!.push(report.durationMs);
+    }
   }
-  return median(durations);
+  return new Map([...durations].map(([blocks, values]) => [blocks, median(values)]));
 }
 
-// Calibrated on a service of its own without an environment spread: every environment there
-// runs at the same speed, so Durations from different environments compare.
+// Calibrated on a service of its own without an environment spread, in one environment that
+// does every amount of work.
 const calibration = await startLocalLambda({ ...(CLOCK ? { clock: CLOCK } : {}) });
 const client = createLambdaClient({ region: 'us-east-1', endpoint: calibration.endpoint });
 const candidates = new Map<number, { blocks: number; aloneRatio: number }>();
 let base: number;
 let double: number;
 try {
-  base = await durationAlone(client, BLOCKS, 'calibrate-1');
-  double = await durationAlone(client, 2 * BLOCKS, 'calibrate-2');
+  await deployBenchFunction(client, {
+    name: 'calibrate',
+    zip: zipSync({ 'index.js': Buffer.from(handler('event.blocks')) }),
+    memoryMb: MEMORY,
+  });
+  const fit = await durationsAlone(client, [BLOCKS, 2 * BLOCKS]);
+  [base, double] = [fit.get(BLOCKS)!, fit.get(2 * BLOCKS)!];
   const perBlock = (double - base) / BLOCKS;
-  for (const { ratio } of ROWS) {
-    const blocks = ratio === 1 ? BLOCKS : Math.round(BLOCKS + ((ratio - 1) * base) / perBlock);
-    const alone = ratio === 1 ? base : await durationAlone(client, blocks, `calibrate-${Math.round(ratio * 100)}`);
-    candidates.set(ratio, { blocks, aloneRatio: alone / base });
-  }
+  const sized = ROWS.map(({ ratio }) => ({
+    ratio,
+    blocks: ratio === 1 ? BLOCKS : Math.round(BLOCKS + ((ratio - 1) * base) / perBlock),
+  }));
+  // The candidates as sized, measured again beside the baseline's amount.
+  const alone = await durationsAlone(client, [...new Set([BLOCKS, ...sized.map((c) => c.blocks)])]);
+  for (const { ratio, blocks } of sized)
+    candidates.set(ratio, { blocks, aloneRatio: alone.get(blocks)! / alone.get(BLOCKS)! });
 } finally {
   client.destroy();
   await calibration.stop();
