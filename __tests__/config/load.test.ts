@@ -517,6 +517,37 @@ describe('configuration', () => {
 
     test.each([
       [
+        'at the top',
+        '{"region": "us-east-1",\n "region": "eu-west-1"}',
+        /line 2, column 2: the key "region" is written twice/,
+      ],
+      [
+        'in a function, escaped alike',
+        '{"functions": [{"name": "a", "memory": [1024],\n  "memo\\u0072y": [512]}]}',
+        /line 2, column 3: the key "memo\\u0072y" is written twice/,
+      ],
+    ])(
+      'JSON with a key written twice %s is refused as YAML is, not read as its last value',
+      (_where, text, message) => {
+        const file = join(dir, 'twice.json');
+        writeFileSync(file, text);
+        expect(() => loadConfig(file, { env: {} })).toThrow(message);
+      },
+    );
+
+    test('JSON keys alike in different objects, and a value that reads like a key, are not written twice', () => {
+      const file = join(dir, 'not-twice.json');
+      writeFileSync(
+        file,
+        '{"region": "us-east-1", "functions": [{"name": "a"}, {"name": "b:"}], "x": {"name": "\\"name\\""}}',
+      );
+      // Parsed, then refused for what the document says (an unknown key), not for a key written twice.
+      expect(() => loadConfig(file, { env: {} })).toThrow(/x: unknown key/);
+      expect(() => loadConfig(file, { env: {} })).not.toThrow(/written twice/);
+    });
+
+    test.each([
+      [
         'an anchor and its alias',
         'region: us-east-1\nfunctions:\n  - &orders\n    name: orders\n  - *orders\n',
         /line 3, column 5: YAML aliases and anchors \(&orders\) are not allowed/,

@@ -187,9 +187,10 @@ function parseDocument(text: string, source: string): unknown {
 
 function parseJson(text: string, source: string): unknown {
   let keys = 0;
+  let parsed: unknown;
   try {
     // The reviver sees every key of the parsed document (the byte limit bounds the parse itself).
-    return JSON.parse(text, function (this: unknown, key: string, value: unknown) {
+    parsed = JSON.parse(text, function (this: unknown, key: string, value: unknown) {
       if (!Array.isArray(this) && ++keys > MAX_CONFIG_KEYS) throw new ConfigError(source, [tooManyKeys()]);
       return value;
     });
@@ -197,6 +198,39 @@ function parseJson(text: string, source: string): unknown {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
   }
+  const twice = jsonKeyWrittenTwice(text);
+  if (twice)
+    throw new ConfigError(source, [`${where(text, twice.at)}: the key ${twice.name} is written twice; keep one`]);
+  return parsed;
+}
+
+/**
+ * The first key written twice in one object of a JSON text that parsed: JSON.parse keeps the
+ * last silently, where YAML's loader refuses it. One pass over the text, a set of keys per open
+ * object (the key count is already bounded).
+ */
+function jsonKeyWrittenTwice(text: string): { name: string; at: number } | undefined {
+  const open: (Set<string> | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') open.push(new Set());
+    else if (c === '[') open.push(undefined);
+    else if (c === '}' || c === ']') open.pop();
+    else if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      const keys = open.at(-1);
+      if (!keys) continue;
+      let next = i + 1;
+      while (/\s/.test(text[next] ?? '')) next++;
+      if (text[next] !== ':') continue;
+      const literal = text.slice(start, i + 1);
+      const name = JSON.parse(literal) as string;
+      if (keys.has(name)) return { name: literal, at: start };
+      keys.add(name);
+    }
+  }
+  return undefined;
 }
 
 /**
