@@ -1,7 +1,7 @@
 import { CreateFunctionCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -118,6 +118,15 @@ describe('lambda-perf-gate init', () => {
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('The runtime and handler were not detected: set them in the file.');
     expect(readFileSync(file, 'utf8')).toMatch(/runtime: nodejs22\.x +# not detected: set the runtime and the handler/);
+  });
+
+  test('an empty directory (the build not run yet) is refused, and no file is written', async () => {
+    const code = functionDirectory('not-built-yet', {});
+    const file = join(dir, 'not-built-yet.yml');
+    const init = await cli(['init', code, '-c', file]);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toContain(`${code} is empty: build the function first`);
+    expect(existsSync(file)).toBe(false);
   });
 
   test('an existing file is kept unless --force', async () => {

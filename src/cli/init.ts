@@ -166,6 +166,10 @@ export function starterFunctions(args: InitArguments): StarterFunction[] {
   for (const directory of args.directories) {
     if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${directory} is not a directory: give the directory that holds the function's built code`);
+    if (readdirSync(directory).length === 0)
+      throw new UsageError(
+        `${directory} is empty: build the function first, then give the directory that holds its built code`,
+      );
   }
   const found = args.directories.flatMap(functionsIn);
   if (found.length > 1 && (args.name || args.template))
