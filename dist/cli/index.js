@@ -54320,9 +54320,10 @@ function parseDocument(text, source) {
 }
 function parseJson(text, source) {
     let keys = 0;
+    let parsed;
     try {
         // The reviver sees every key of the parsed document (the byte limit bounds the parse itself).
-        return JSON.parse(text, function (key, value) {
+        parsed = JSON.parse(text, function (key, value) {
             if (!Array.isArray(this) && ++keys > MAX_CONFIG_KEYS)
                 throw new ConfigError(source, [tooManyKeys()]);
             return value;
@@ -54333,6 +54334,47 @@ function parseJson(text, source) {
             throw error;
         throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
     }
+    const twice = jsonKeyWrittenTwice(text);
+    if (twice)
+        throw new ConfigError(source, [`${where(text, twice.at)}: the key ${twice.name} is written twice; keep one`]);
+    return parsed;
+}
+/**
+ * The first key written twice in one object of a JSON text that parsed: JSON.parse keeps the
+ * last silently, where YAML's loader refuses it. One pass over the text, a set of keys per open
+ * object (the key count is already bounded).
+ */
+function jsonKeyWrittenTwice(text) {
+    const open = [];
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === '{')
+            open.push(new Set());
+        else if (c === '[')
+            open.push(undefined);
+        else if (c === '}' || c === ']')
+            open.pop();
+        else if (c === '"') {
+            const start = i;
+            for (i++; i < text.length && text[i] !== '"'; i++)
+                if (text[i] === '\\')
+                    i++;
+            const keys = open.at(-1);
+            if (!keys)
+                continue;
+            let next = i + 1;
+            while (/\s/.test(text[next] ?? ''))
+                next++;
+            if (text[next] !== ':')
+                continue;
+            const literal = text.slice(start, i + 1);
+            const name = JSON.parse(literal);
+            if (keys.has(name))
+                return { name: literal, at: start };
+            keys.add(name);
+        }
+    }
+    return undefined;
 }
 /**
  * YAML, without aliases or anchors: an alias expands to a copy of what it names, so a few lines
@@ -59802,6 +59844,8 @@ function starterFunctions(args) {
     for (const directory of args.directories) {
         if (!(0,external_node_fs_.statSync)(directory, { throwIfNoEntry: false })?.isDirectory())
             throw new UsageError(`${directory} is not a directory: give the directory that holds the function's built code`);
+        if ((0,external_node_fs_.readdirSync)(directory).length === 0)
+            throw new UsageError(`${directory} is empty: build the function first, then give the directory that holds its built code`);
     }
     const found = args.directories.flatMap(functionsIn);
     if (found.length > 1 && (args.name || args.template))
