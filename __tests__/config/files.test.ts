@@ -52,6 +52,38 @@ function problemsOf(
 }
 
 describe('the builds a configuration names, checked before any call', () => {
+  test.each([
+    [
+      'the extension written into the handler',
+      'nodejs20.x',
+      'index.js.handler',
+      'names index.js.js or index.js.mjs or index.js.cjs, which',
+      '; leave out the extension: "index.handler"',
+    ],
+    [
+      'Python code under a Node.js runtime',
+      'nodejs20.x',
+      'app.handler',
+      'names app.js or app.mjs or app.cjs, which',
+      '; it holds app.py: is functions[0].runtime (nodejs20.x) meant to be Python (python3.13, say)?',
+    ],
+    [
+      'Node.js code under a Python runtime',
+      'python3.12',
+      'index.handler',
+      'names index.py, which',
+      '; it holds index.js: is functions[0].runtime (python3.12) meant to be Node.js (nodejs22.x, say)?',
+    ],
+  ])('a missing handler file says what the build suggests instead: %s', (_label, runtime, handler, names, hint) => {
+    const build = join(dir, 'mixed');
+    mkdirSync(build, { recursive: true });
+    writeFileSync(join(build, 'index.js'), 'exports.handler = async () => ({});');
+    writeFileSync(join(build, 'app.py'), 'def handler(event, context):\n    return {}\n');
+    const [problem] = problemsOf('./mixed', './mixed', runtime, handler);
+    expect(problem).toContain(names);
+    expect(problem).toMatch(new RegExp(`does not hold${hint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  });
+
   test('a zip holding the handler file passes, as a directory does', () => {
     expect(problemsOf('./good.zip')).toEqual([]);
     expect(problemsOf('./build')).toEqual([]);

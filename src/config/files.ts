@@ -109,8 +109,25 @@ function handlerProblem(spec: FunctionSpec, build: LocalPackage, where: string):
   if (!files.length) return undefined;
   const held = files.filter((file) => build.holds(file));
   if (!held.length)
-    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold${missingFileHint(spec.runtime, spec.handler, module, build, where)}`;
   return exportProblem(spec.handler, spec.runtime.startsWith('python') ? 'python' : 'node', held, build, where);
+}
+
+/**
+ * What a handler file that is not there most likely means: the extension written into the
+ * handler (`index.mjs.handler`), or code of the other language than the runtime's.
+ */
+function missingFileHint(runtime: string, handler: string, module: string, build: LocalPackage, where: string): string {
+  const name = handler.slice(module.length + 1);
+  const extension = /\.(?:m?js|cjs|py)$/.exec(module);
+  if (extension && build.holds(module))
+    return `; leave out the extension: "${module.slice(0, extension.index)}.${name}"`;
+  const other = runtime.startsWith('python')
+    ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`).find((file) => build.holds(file))
+    : [`${module.replaceAll('.', '/')}.py`].find((file) => build.holds(file));
+  if (!other) return '';
+  const family = runtime.startsWith('python') ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
+  return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
 }
 
 /**
