@@ -65,7 +65,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   }, options.signalExitCode);
   try {
     // The checks `validate` makes on the files, before anything is started or deployed.
-    checkConfigFiles(options.config, options.source);
+    checkConfigFiles(options.config, options.source, { local: options.local });
     return await withBackend(
       {
         config: options.config,

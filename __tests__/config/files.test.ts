@@ -52,6 +52,44 @@ function problemsOf(
 }
 
 describe('the builds a configuration names, checked before any call', () => {
+  test('on the embedded local service, code in S3, an image and a template are refused before it starts, each naming its key', () => {
+    const source = join(dir, 'lambda-perf.yml');
+    const config = validateConfig(
+      {
+        region: 'us-east-1',
+        functions: [
+          {
+            name: 'fn',
+            template: 'orders-prod',
+            candidate: { s3: 's3://bucket/build.zip' },
+            baseline: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:base' },
+            exemplars: [{ name: 'e', event: {} }],
+          },
+        ],
+      },
+      source,
+      { env: {} },
+    );
+    expect(() => checkConfigFiles(config, source)).not.toThrow();
+    let problems: readonly string[] = [];
+    try {
+      checkConfigFiles(config, source, { local: true });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^functions\[0\]\.baseline: a container image cannot run here: the embedded local service \(--local\) starts empty/,
+      ),
+      expect.stringMatching(
+        /^functions\[0\]\.candidate: code in S3 cannot run here: .*give the build's directory or \.zip file$/,
+      ),
+      expect.stringMatching(
+        /^functions\[0\]\.template: "orders-prod" names an existing function, .*give runtime and handler instead/,
+      ),
+    ]);
+  });
+
   test.each([
     [
       'the extension written into the handler',

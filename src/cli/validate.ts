@@ -167,7 +167,7 @@ async function validate(args: ValidateArguments, say: (text: string) => void): P
     ...(args.endpoint ? { endpoint: args.endpoint } : {}),
   };
   const config = loadConfig(args.config, { overrides, local: args.local });
-  checkConfigFiles(config, args.config);
+  checkConfigFiles(config, args.config, { local: args.local });
   try {
     const problems = await withBackend(
       { config, source: args.config, local: args.local, ...(args.clock ? { localClock: args.clock } : {}) },

@@ -184,11 +184,37 @@ function functionProblems(spec: FunctionSpec, where: string): string[] {
     .concat(handler ?? []);
 }
 
+const LOCAL_ONLY_FILES = 'the embedded local service (--local) starts empty and runs code from this machine only';
+
+/**
+ * What the embedded local service cannot run: code in S3 or an image, a version or alias of a
+ * function it does not have, and a template (a production function) it does not have either.
+ */
+function embeddedServiceProblems(spec: FunctionSpec, where: string): string[] {
+  const problems: string[] = [];
+  for (const key of ['baseline', 'candidate'] as const) {
+    const location = spec[key];
+    if (location.kind === 'directory' || location.kind === 'zip') continue;
+    problems.push(
+      `${where}.${key}: ${location.kind === 's3' ? 'code in S3' : location.kind === 'image' ? 'a container image' : `an existing function's ${location.kind}`} cannot run here: ${LOCAL_ONLY_FILES}; give the build's directory or .zip file`,
+    );
+  }
+  if (spec.template)
+    problems.push(
+      `${where}.template: "${spec.template}" names an existing function, and ${LOCAL_ONLY_FILES}; give runtime and handler instead (and memory), or leave out --local to read it on AWS`,
+    );
+  return problems;
+}
+
 /**
  * Checks the files a configuration names, as `validate` and every run do before the first call
  * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
+ * On the embedded local service (`local`), also what it cannot run.
  */
-export function checkConfigFiles(config: GateConfig, source: string): void {
-  const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
+export function checkConfigFiles(config: GateConfig, source: string, options: { local?: boolean } = {}): void {
+  const problems = config.functions.flatMap((spec, i) => [
+    ...functionProblems(spec, `functions[${i}]`),
+    ...(options.local ? embeddedServiceProblems(spec, `functions[${i}]`) : []),
+  ]);
   if (problems.length) throw new ConfigError(source, problems);
 }
