@@ -641,6 +641,23 @@ describe('configuration', () => {
     expect(() => loadConfig(file)).not.toThrow(/SECRETHASHVALUE/);
   });
 
+  test.each([
+    [
+      'a trailing comma',
+      '{"region": "us-east-1",\n "functions": [],}',
+      /line 2, column 18: cannot be parsed: .*\(JSON allows no comma before a closing bracket\)\n {4}2 \| {2}"functions": \[\],}\n {6}\| {18}\^/,
+    ],
+    [
+      'a comment',
+      '{"region": "us-east-1",\n  // the api\n "functions": []}',
+      /line 2, column 3: cannot be parsed: .* \(JSON has no comments; a YAML file, lambda-perf\.yml, may have them\)\n {4}2 \| {3}\/\/ the api/,
+    ],
+  ])('a JSON config with %s says where, quotes the line and names the cause', (_label, text, message) => {
+    const file = join(dir, 'cause.json');
+    writeFileSync(file, text);
+    expect(() => loadConfig(file)).toThrow(message);
+  });
+
   test('the committed JSON Schema is the one the schema generates (run npm run schema)', () => {
     const committed = JSON.parse(readFileSync('lambda-perf.schema.json', 'utf8')) as unknown;
     expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));

@@ -196,12 +196,45 @@ function parseJson(text: string, source: string): unknown {
     });
   } catch (error) {
     if (error instanceof ConfigError) throw error;
+    const message = errorMessage(error);
+    const at = /^(.*?) in JSON at position (\d+)/.exec(message);
+    if (at) throw new ConfigError(source, [jsonProblem(text, at[1]!, Number(at[2]))]);
+    // Some of V8's messages quote the token but not its place: the first such character outside strings.
+    const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+    const offset = token && !/[\w.+-]/.test(token) ? outsideStrings(text, token) : undefined;
+    if (offset !== undefined) throw new ConfigError(source, [jsonProblem(text, `Unexpected ${token}`, offset)]);
     throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
   }
   const twice = jsonKeyWrittenTwice(text);
   if (twice)
     throw new ConfigError(source, [`${where(text, twice.at)}: the key ${twice.name} is written twice; keep one`]);
   return parsed;
+}
+
+/** Where a character first stands outside a JSON text's strings. */
+function outsideStrings(text: string, character: string): number | undefined {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === character) return i;
+    if (text[i] !== '"') continue;
+    for (i++; i < text.length && text[i] !== '"'; i++) {
+      if (text[i] === '\\') i++;
+    }
+  }
+  return undefined;
+}
+
+/** What JSON.parse said, where as line and column, the line quoted, and the usual cause named. */
+function jsonProblem(text: string, reason: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  const [line, column] = [before.length, (before.at(-1)?.length ?? 0) + 1];
+  const previous = text.slice(0, offset).trimEnd().at(-1);
+  const cause =
+    text[offset] === '/'
+      ? ' (JSON has no comments; a YAML file, lambda-perf.yml, may have them)'
+      : previous === ',' && /[}\]]/.test(text.slice(offset).trimStart()[0] ?? '')
+        ? ' (JSON allows no comma before a closing bracket)'
+        : '';
+  return `line ${line}, column ${column}: cannot be parsed: ${reason}${cause}\n${quotedLine(text, line, column)}`;
 }
 
 /**
