@@ -323,6 +323,26 @@ describe('configuration', () => {
     expect(problem).toMatch(/\(got "pyhton3\.12"\); did you mean "python3\.12"\?$/);
   });
 
+  test('a runtime Lambda no longer offers says so, with the runtimes of its family that it does', () => {
+    expect(problemsOf(withFunction({ runtime: 'nodejs16.x' }))).toEqual([
+      expect.stringMatching(
+        /^functions\[0\]\.runtime: "nodejs16\.x" is not a runtime Lambda offers \(retired, or not out yet\); Lambda's Node\.js runtimes: "nodejs18\.x", .*"nodejs22\.x"/,
+      ),
+    ]);
+  });
+
+  test('a value of the wrong type gets one message, the type, not also the checks of the right type', () => {
+    expect(problemsOf(withFunction({ architectures: 'arm64' }))).toEqual([
+      'functions[0].architectures: must be a list (got "arm64")',
+    ]);
+  });
+
+  test('an environment written as a list is told it must be a mapping of names to values, not "of type record"', () => {
+    expect(problemsOf(withFunction({ environment: ['A=1', 'B=2'] }))).toEqual([
+      'functions[0].environment: must be a mapping of names to values (NAME: value, one per line) (got ["A=1","B=2"])',
+    ]);
+  });
+
   test("a number far too large gets one message, for the key's own bound", () => {
     expect(problemsOf({ ...base(), sampling: { batch: 1e30 } })).toEqual([
       'sampling.batch: must be at most 100 (got 1e+30)',

@@ -88,6 +88,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   array: 'a list',
   int: 'an integer',
   object: 'a mapping of keys to values',
+  record: 'a mapping of names to values (NAME: value, one per line)',
   string: 'a string',
   number: 'a number',
   boolean: 'true or false',
@@ -115,17 +116,45 @@ function closest(value: unknown, candidates: readonly unknown[]): string {
   return best && best.d <= Math.max(2, Math.floor(value.length / 4)) ? `; did you mean ${shown(best.c)}?` : '';
 }
 
-/** Zod's integer check adds "at most 2^53-1" beside the key's own bound: one message is enough. */
+/**
+ * One message per mistake: Zod's integer check adds "at most 2^53-1" beside the key's own bound,
+ * and a value of the wrong type also fails the checks of the right one ("must be a list" and
+ * "must be at most 2" for `architectures: arm64`); the type is the mistake.
+ */
 function withoutRedundantIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const key = (issue: z.core.$ZodIssue): string => pathText(issue.path);
+  const wrongType = new Set(issues.filter((issue) => issue.code === 'invalid_type').map(key));
   return issues.filter(
     (issue) =>
       !(
         issue.code === 'too_big' &&
         Number(issue.maximum) === Number.MAX_SAFE_INTEGER &&
         issues.some((other) => other !== issue && key(other) === key(issue))
-      ),
+      ) && !(issue.code !== 'invalid_type' && wrongType.has(key(issue))),
   );
+}
+
+/** A runtime family's name, for a runtime Lambda does not offer (retired, or not out yet). */
+const RUNTIME_FAMILIES: readonly [RegExp, string][] = [
+  [/^nodejs\d+\.x$/, 'Node.js'],
+  [/^python\d+\.\d+$/, 'Python'],
+  [/^java\d+(?:\.al2(?:023)?)?$/, 'Java'],
+  [/^dotnet(?:core)?\d+(?:\.\d+)?$/, '.NET'],
+  [/^ruby\d+\.\d+$/, 'Ruby'],
+];
+
+/**
+ * `nodejs16.x`, written as a runtime is but not one Lambda offers now: the family's runtimes that
+ * it does. A misspelt name (`nodejs20`) gets the closest one instead.
+ */
+function unofferedRuntime(value: unknown, allowed: readonly unknown[]): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const family = RUNTIME_FAMILIES.find(([pattern]) => pattern.test(value));
+  if (!family) return undefined;
+  const offered = allowed.filter(
+    (runtime): runtime is string => typeof runtime === 'string' && family[0].test(runtime),
+  );
+  return `${shown(value)} is not a runtime Lambda offers (retired, or not out yet); Lambda's ${family[1]} runtimes: ${offered.map((runtime) => shown(runtime)).join(', ')}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
@@ -150,8 +179,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
       return Number(issue.maximum) === Number.MAX_SAFE_INTEGER
         ? `${where}: is too large${got}`
         : `${where}: must be at most ${String(issue.maximum)}${got}`;
-    case 'invalid_value':
+    case 'invalid_value': {
+      const runtime = issue.path.at(-1) === 'runtime' ? unofferedRuntime(value, issue.values) : undefined;
+      if (runtime) return `${where}: ${runtime}`;
       return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}${closest(value, issue.values)}`;
+    }
     case 'invalid_key':
       return `${where}: ${issue.issues[0]?.message ?? 'is not a valid key here'}`;
     case 'unrecognized_keys': {
