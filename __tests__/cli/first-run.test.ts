@@ -44,6 +44,14 @@ describe('every command answers --help and refuses flags it does not know', () =
     expect(bogus.stderr).toContain(`lambda-perf-gate: ${command}: unknown option --bogus`);
     expect(bogus.stderr).toContain(`Run "lambda-perf-gate ${command} --help" for usage.`);
   });
+
+  test('a long option written with one dash is named as written, with the two dashes it needs', async () => {
+    const result = await cli(['validate', '-local']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'lambda-perf-gate: validate: unknown option -local; long options take two dashes: --local',
+    );
+  });
 });
 
 describe('lambda-perf-gate --version', () => {

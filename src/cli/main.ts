@@ -268,7 +268,14 @@ export async function main(argv: string[]): Promise<number> {
     if (failure.kind === 'usage' && !(error instanceof ConfigError)) {
       const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
       const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
-      const message = unknown ? `${command ?? ''}: unknown option ${unknown}` : failure.message;
+      // `-local` reads as the short options -l, -o, ...: name the word, and the two dashes it needs.
+      const word =
+        unknown?.length === 2 ? rest.find((arg) => /^-[a-z][\w-]+$/i.test(arg) && arg[1] === unknown[1]) : undefined;
+      const message = word
+        ? `${command ?? ''}: unknown option ${word}; long options take two dashes: -${word}`
+        : unknown
+          ? `${command ?? ''}: unknown option ${unknown}`
+          : failure.message;
       err(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
     } else {
       err(`lambda-perf-gate: ${failure.message}\n`);
