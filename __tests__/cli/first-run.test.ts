@@ -45,6 +45,14 @@ describe('every command answers --help and refuses flags it does not know', () =
     expect(bogus.stderr).toContain(`Run "lambda-perf-gate ${command} --help" for usage.`);
   });
 
+  test.each(['validate', 'run'])('%s --region that is not a region names the flag, not the file', async (command) => {
+    const result = await cli([command, '--local', '--region', 'Virginia']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `lambda-perf-gate: --region: must be an AWS region such as us-east-1 (got "Virginia")`,
+    );
+  });
+
   test('a long option written with one dash is named as written, with the two dashes it needs', async () => {
     const result = await cli(['validate', '-local']);
     expect(result.code).toBe(2);

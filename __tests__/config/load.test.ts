@@ -323,10 +323,10 @@ describe('configuration', () => {
     expect(problem).toMatch(/\(got "pyhton3\.12"\); did you mean "python3\.12"\?$/);
   });
 
-  test('a runtime Lambda no longer offers says so, with the runtimes of its family that it does', () => {
+  test('a retired runtime says so, with the runtimes of its family that Lambda offers', () => {
     expect(problemsOf(withFunction({ runtime: 'nodejs16.x' }))).toEqual([
       expect.stringMatching(
-        /^functions\[0\]\.runtime: "nodejs16\.x" is not a runtime Lambda offers \(retired, or not out yet\); Lambda's Node\.js runtimes: "nodejs18\.x", .*"nodejs22\.x"/,
+        /^functions\[0\]\.runtime: "nodejs16\.x" is retired: Lambda no longer creates functions with it; Lambda's Node\.js runtimes: "nodejs18\.x", .*"nodejs22\.x"/,
       ),
     ]);
   });

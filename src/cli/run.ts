@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { unwritable, writeOutput } from '../output-files.js';
 import type { ClockKind } from '../local-lambda/thread-times.js';
 import { clockOption } from './clock-option.js';
-import { endpointOption } from './endpoint-option.js';
+import { endpointOption, regionOption } from './endpoint-option.js';
 import { ProgressLine, type ProgressStream } from './progress.js';
 
 export interface RunArguments {
@@ -64,7 +64,7 @@ export function parseRunArguments(args: string[]): RunArguments {
     local: values.local ?? false,
     ...(clock ? { clock } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(values.region ? { region: values.region } : {}),
+    ...(values.region ? { region: regionOption(values.region) } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
     failOn,
     quiet: values.quiet ?? false,

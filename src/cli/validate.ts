@@ -11,7 +11,7 @@ import { describeAwsError, isInfrastructureError } from '../lambda/infrastructur
 import type { ClockKind } from '../local-lambda/thread-times.js';
 import { Redactor } from '../report/redact.js';
 import { CLOCK_HELP, clockOption } from './clock-option.js';
-import { endpointOption } from './endpoint-option.js';
+import { endpointOption, regionOption } from './endpoint-option.js';
 import { EXIT, redactError, withBackend, type ConnectedBackend } from '../session.js';
 
 export const VALIDATE_HELP = `Usage: lambda-perf-gate validate [options]
@@ -60,7 +60,7 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
     local: values.local ?? false,
     ...(clock ? { clock } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(values.region ? { region: values.region } : {}),
+    ...(values.region ? { region: regionOption(values.region) } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { environmentProblems } from './environment.js';
 import {
   configSchema,
   REPLACED_SAMPLING_KEYS,
+  RETIRED_RUNTIME,
   type BaselineSource,
   type CodeSource,
   type RawConfig,
@@ -154,7 +155,7 @@ function unofferedRuntime(value: unknown, allowed: readonly unknown[]): string |
   const offered = allowed.filter(
     (runtime): runtime is string => typeof runtime === 'string' && family[0].test(runtime),
   );
-  return `${shown(value)} is not a runtime Lambda offers (retired, or not out yet); Lambda's ${family[1]} runtimes: ${offered.map((runtime) => shown(runtime)).join(', ')}`;
+  return `${shown(value)} ${RETIRED_RUNTIME.test(value) ? 'is retired: Lambda no longer creates functions with it' : 'is not a runtime Lambda offers (not out yet?)'}; Lambda's ${family[1]} runtimes: ${offered.map((runtime) => shown(runtime)).join(', ')}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {

@@ -30,11 +30,15 @@ function bareNumberAsPercent(value: number): string {
   return `${Number(percentValue.toPrecision(6))}%`;
 }
 
+/** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+export const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
+
 /**
  * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
  * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
  */
-const RETIRED_RUNTIME =
+export const RETIRED_RUNTIME =
   /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
 export const KNOWN_RUNTIMES = Object.values(Runtime)
   .filter((id) => !RETIRED_RUNTIME.test(id))
@@ -275,10 +279,7 @@ const sampling = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' })
-      .optional(),
+    region: z.string().regex(AWS_REGION_PATTERN, { error: REGION_PROBLEM }).optional(),
     endpoint: z
       .url({ error: 'must be a URL such as http://127.0.0.1:9001' })
       .superRefine((endpoint, context) => {
