@@ -53939,6 +53939,9 @@ function bareNumberAsPercent(value) {
     const percentValue = value > 0 && value < 1 ? value * 100 : value;
     return `${Number(percentValue.toPrecision(6))}%`;
 }
+/** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
 /**
  * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
  * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
@@ -54118,9 +54121,7 @@ const sampling = object({
     .strict();
 const configSchema = object({
     $schema: schemas_string().optional(),
-    region: schemas_string()
-        .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'must be an AWS region such as us-east-1' })
-        .optional(),
+    region: schemas_string().regex(AWS_REGION_PATTERN, { error: REGION_PROBLEM }).optional(),
     endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' })
         .superRefine((endpoint, context) => {
         const problem = endpointProblem(endpoint);
@@ -54230,6 +54231,7 @@ const TYPE_NAMES = {
     array: 'a list',
     int: 'an integer',
     object: 'a mapping of keys to values',
+    record: 'a mapping of names to values (NAME: value, one per line)',
     string: 'a string',
     number: 'a number',
     boolean: 'true or false',
@@ -54255,12 +54257,38 @@ function closest(value, candidates) {
     const best = ranked[0];
     return best && best.d <= Math.max(2, Math.floor(value.length / 4)) ? `; did you mean ${shown(best.c)}?` : '';
 }
-/** Zod's integer check adds "at most 2^53-1" beside the key's own bound: one message is enough. */
+/**
+ * One message per mistake: Zod's integer check adds "at most 2^53-1" beside the key's own bound,
+ * and a value of the wrong type also fails the checks of the right one ("must be a list" and
+ * "must be at most 2" for `architectures: arm64`); the type is the mistake.
+ */
 function withoutRedundantIssues(issues) {
     const key = (issue) => pathText(issue.path);
+    const wrongType = new Set(issues.filter((issue) => issue.code === 'invalid_type').map(key));
     return issues.filter((issue) => !(issue.code === 'too_big' &&
         Number(issue.maximum) === Number.MAX_SAFE_INTEGER &&
-        issues.some((other) => other !== issue && key(other) === key(issue))));
+        issues.some((other) => other !== issue && key(other) === key(issue))) && !(issue.code !== 'invalid_type' && wrongType.has(key(issue))));
+}
+/** A runtime family's name, for a runtime Lambda does not offer (retired, or not out yet). */
+const load_RUNTIME_FAMILIES = [
+    [/^nodejs\d+\.x$/, 'Node.js'],
+    [/^python\d+\.\d+$/, 'Python'],
+    [/^java\d+(?:\.al2(?:023)?)?$/, 'Java'],
+    [/^dotnet(?:core)?\d+(?:\.\d+)?$/, '.NET'],
+    [/^ruby\d+\.\d+$/, 'Ruby'],
+];
+/**
+ * `nodejs16.x`, written as a runtime is but not one Lambda offers now: the family's runtimes that
+ * it does. A misspelt name (`nodejs20`) gets the closest one instead.
+ */
+function unofferedRuntime(value, allowed) {
+    if (typeof value !== 'string')
+        return undefined;
+    const family = load_RUNTIME_FAMILIES.find(([pattern]) => pattern.test(value));
+    if (!family)
+        return undefined;
+    const offered = allowed.filter((runtime) => typeof runtime === 'string' && family[0].test(runtime));
+    return `${shown(value)} ${RETIRED_RUNTIME.test(value) ? 'is retired: Lambda no longer creates functions with it' : 'is not a runtime Lambda offers (not out yet?)'}; Lambda's ${family[1]} runtimes: ${offered.map((runtime) => shown(runtime)).join(', ')}`;
 }
 function describeIssue(issue, raw) {
     const where = pathText(issue.path) || '(top level)';
@@ -54288,8 +54316,12 @@ function describeIssue(issue, raw) {
             return Number(issue.maximum) === Number.MAX_SAFE_INTEGER
                 ? `${where}: is too large${got}`
                 : `${where}: must be at most ${String(issue.maximum)}${got}`;
-        case 'invalid_value':
+        case 'invalid_value': {
+            const runtime = issue.path.at(-1) === 'runtime' ? unofferedRuntime(value, issue.values) : undefined;
+            if (runtime)
+                return `${where}: ${runtime}`;
             return `${where}: must be one of ${issue.values.map((v) => shown(v)).join(', ')}${got}${closest(value, issue.values)}`;
+        }
         case 'invalid_key':
             return `${where}: ${issue.issues[0]?.message ?? 'is not a valid key here'}`;
         case 'unrecognized_keys': {
@@ -54332,12 +54364,47 @@ function parseJson(text, source) {
     catch (error) {
         if (error instanceof ConfigError)
             throw error;
+        const message = errorMessage(error);
+        const at = /^(.*?) in JSON at position (\d+)/.exec(message);
+        if (at)
+            throw new ConfigError(source, [jsonProblem(text, at[1], Number(at[2]))]);
+        // Some of V8's messages quote the token but not its place: the first such character outside strings.
+        const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+        const offset = token && !/[\w.+-]/.test(token) ? outsideStrings(text, token) : undefined;
+        if (offset !== undefined)
+            throw new ConfigError(source, [jsonProblem(text, `Unexpected ${token}`, offset)]);
         throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
     }
     const twice = jsonKeyWrittenTwice(text);
     if (twice)
         throw new ConfigError(source, [`${where(text, twice.at)}: the key ${twice.name} is written twice; keep one`]);
     return parsed;
+}
+/** Where a character first stands outside a JSON text's strings. */
+function outsideStrings(text, character) {
+    for (let i = 0; i < text.length; i++) {
+        if (text[i] === character)
+            return i;
+        if (text[i] !== '"')
+            continue;
+        for (i++; i < text.length && text[i] !== '"'; i++) {
+            if (text[i] === '\\')
+                i++;
+        }
+    }
+    return undefined;
+}
+/** What JSON.parse said, where as line and column, the line quoted, and the usual cause named. */
+function jsonProblem(text, reason, offset) {
+    const before = text.slice(0, offset).split('\n');
+    const [line, column] = [before.length, (before.at(-1)?.length ?? 0) + 1];
+    const previous = text.slice(0, offset).trimEnd().at(-1);
+    const cause = text[offset] === '/'
+        ? ' (JSON has no comments; a YAML file, lambda-perf.yml, may have them)'
+        : previous === ',' && /[}\]]/.test(text.slice(offset).trimStart()[0] ?? '')
+            ? ' (JSON allows no comma before a closing bracket)'
+            : '';
+    return `line ${line}, column ${column}: cannot be parsed: ${reason}${cause}\n${quotedLine(text, line, column)}`;
 }
 /**
  * The first key written twice in one object of a JSON text that parsed: JSON.parse keeps the
@@ -56482,8 +56549,25 @@ function handlerProblem(spec, build, where) {
         return undefined;
     const held = files.filter((file) => build.holds(file));
     if (!held.length)
-        return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold`;
+        return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold${missingFileHint(spec.runtime, spec.handler, module, build, where)}`;
     return exportProblem(spec.handler, spec.runtime.startsWith('python') ? 'python' : 'node', held, build, where);
+}
+/**
+ * What a handler file that is not there most likely means: the extension written into the
+ * handler (`index.mjs.handler`), or code of the other language than the runtime's.
+ */
+function missingFileHint(runtime, handler, module, build, where) {
+    const name = handler.slice(module.length + 1);
+    const extension = /\.(?:m?js|cjs|py)$/.exec(module);
+    if (extension && build.holds(module))
+        return `; leave out the extension: "${module.slice(0, extension.index)}.${name}"`;
+    const other = runtime.startsWith('python')
+        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`).find((file) => build.holds(file))
+        : [`${module.replaceAll('.', '/')}.py`].find((file) => build.holds(file));
+    if (!other)
+        return '';
+    const family = runtime.startsWith('python') ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
+    return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
 }
 /**
  * The function a handler names, looked for in the text of its file (or files: Node.js takes the
@@ -56533,12 +56617,33 @@ function functionProblems(spec, where) {
         .flatMap((opened) => (opened && 'problem' in opened ? [opened.problem] : []))
         .concat(handler ?? []);
 }
+const LOCAL_ONLY_FILES = 'the embedded local service (--local) starts empty and runs code from this machine only';
+/**
+ * What the embedded local service cannot run: code in S3 or an image, a version or alias of a
+ * function it does not have, and a template (a production function) it does not have either.
+ */
+function embeddedServiceProblems(spec, where) {
+    const problems = [];
+    for (const key of ['baseline', 'candidate']) {
+        const location = spec[key];
+        if (location.kind === 'directory' || location.kind === 'zip')
+            continue;
+        problems.push(`${where}.${key}: ${location.kind === 's3' ? 'code in S3' : location.kind === 'image' ? 'a container image' : `an existing function's ${location.kind}`} cannot run here: ${LOCAL_ONLY_FILES}; give the build's directory or .zip file`);
+    }
+    if (spec.template)
+        problems.push(`${where}.template: "${spec.template}" names an existing function, and ${LOCAL_ONLY_FILES}; give runtime and handler instead (and memory), or leave out --local to read it on AWS`);
+    return problems;
+}
 /**
  * Checks the files a configuration names, as `validate` and every run do before the first call
  * (so a missing handler file or a corrupt zip costs no deployment); throws a ConfigError naming each problem.
+ * On the embedded local service (`local`), also what it cannot run.
  */
-function checkConfigFiles(config, source) {
-    const problems = config.functions.flatMap((spec, i) => functionProblems(spec, `functions[${i}]`));
+function checkConfigFiles(config, source, options = {}) {
+    const problems = config.functions.flatMap((spec, i) => [
+        ...functionProblems(spec, `functions[${i}]`),
+        ...(options.local ? embeddedServiceProblems(spec, `functions[${i}]`) : []),
+    ]);
     if (problems.length)
         throw new ConfigError(source, problems);
 }
@@ -59361,7 +59466,7 @@ async function runSession(options) {
     }, options.signalExitCode);
     try {
         // The checks `validate` makes on the files, before anything is started or deployed.
-        checkConfigFiles(options.config, options.source);
+        checkConfigFiles(options.config, options.source, { local: options.local });
         return await withBackend({
             config: options.config,
             source: options.source,
@@ -59515,11 +59620,18 @@ function writeOutput(path, text, warn, fallbackRoot = (0,external_node_os_.tmpdi
 ;// CONCATENATED MODULE: ./src/cli/endpoint-option.ts
 
 
+
 /** The --endpoint flag, refused for what the file's endpoint key is refused for, naming the flag. */
 function endpointOption(value) {
     const problem = value === undefined ? undefined : endpointProblem(value);
     if (problem)
         throw new UsageError(`--endpoint: ${JSON.stringify(value)} ${problem}`);
+    return value;
+}
+/** The --region flag, refused as the file's region key is, naming the flag rather than the file. */
+function regionOption(value) {
+    if (!AWS_REGION_PATTERN.test(value))
+        throw new UsageError(`--region: ${REGION_PROBLEM} (got ${JSON.stringify(value)})`);
     return value;
 }
 
@@ -59607,7 +59719,7 @@ function parseRunArguments(args) {
         local: values.local ?? false,
         ...(clock ? { clock } : {}),
         ...(endpoint ? { endpoint } : {}),
-        ...(values.region ? { region: values.region } : {}),
+        ...(values.region ? { region: regionOption(values.region) } : {}),
         ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
         failOn,
         quiet: values.quiet ?? false,
@@ -60042,7 +60154,7 @@ function parseValidateArguments(args) {
         local: values.local ?? false,
         ...(clock ? { clock } : {}),
         ...(endpoint ? { endpoint } : {}),
-        ...(values.region ? { region: values.region } : {}),
+        ...(values.region ? { region: regionOption(values.region) } : {}),
     };
 }
 /** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
@@ -60119,7 +60231,7 @@ async function validate_validate(args, say) {
         ...(args.endpoint ? { endpoint: args.endpoint } : {}),
     };
     const config = loadConfig(args.config, { overrides, local: args.local });
-    checkConfigFiles(config, args.config);
+    checkConfigFiles(config, args.config, { local: args.local });
     try {
         const problems = await withBackend({ config, source: args.config, local: args.local, ...(args.clock ? { localClock: args.clock } : {}) }, (connected) => checkAccess(connected, args.local, say));
         return verdict(args.config, config, problems, say);
@@ -60415,7 +60527,13 @@ async function main(argv) {
         if (failure.kind === 'usage' && !(error instanceof ConfigError)) {
             const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
             const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
-            const message = unknown ? `${command ?? ''}: unknown option ${unknown}` : failure.message;
+            // `-local` reads as the short options -l, -o, ...: name the word, and the two dashes it needs.
+            const word = unknown?.length === 2 ? rest.find((arg) => /^-[a-z][\w-]+$/i.test(arg) && arg[1] === unknown[1]) : undefined;
+            const message = word
+                ? `${command ?? ''}: unknown option ${word}; long options take two dashes: -${word}`
+                : unknown
+                    ? `${command ?? ''}: unknown option ${unknown}`
+                    : failure.message;
             err(`lambda-perf-gate: ${message}\nRun "lambda-perf-gate ${helpFor}" for usage.\n`);
         }
         else {
