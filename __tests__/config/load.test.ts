@@ -253,6 +253,11 @@ describe('configuration', () => {
       'sampling.max-environment-pairs: 4 environment pairs can never show a regression at 0.99 confidence',
     ],
     [
+      'a cap too small to ever show a pass, at a pass-confidence above the confidence',
+      { ...base(), sampling: { batch: 8, 'max-environment-pairs': 8, confidence: 0.9, 'pass-confidence': 0.999 } },
+      'sampling.max-environment-pairs: 8 environment pairs can never show a pass at sampling.pass-confidence 0.999: the last look needs p ≤ 0.0010, and the smallest p-value of 8 environment pairs is 0.0039; use 16 or more, or a lower sampling.pass-confidence',
+    ],
+    [
       'a key of the design before environment pairs',
       { ...base(), sampling: { 'warm-max': 180 } },
       'sampling.warm-max: no longer used since the verdict works on environment pairs; replaced by max-environment-pairs',

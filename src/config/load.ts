@@ -595,19 +595,31 @@ function samplingProblems(sampling: RawConfig['sampling'], functions: readonly F
   );
   const share = metricAlphaShare(1 - sampling.confidence, variants);
   const beta = 1 - sampling['pass-confidence'];
-  const reachable = (environmentPairs: number): boolean => {
-    const last = looksLevels(
+  const lastLook = (environmentPairs: number) =>
+    looksLevels(
       { pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs },
       share,
       beta,
     ).at(-1)!;
+  const reachable = (environmentPairs: number): boolean => {
+    const last = lastLook(environmentPairs);
     return 2 ** -environmentPairs <= Math.min(last.alpha, last.beta);
   };
   if (reachable(cap)) return [];
   let works = cap + batch;
   while (!reachable(works)) works += batch;
+  // The level out of reach names the setting it comes from: a pass's is the pass-confidence.
+  const last = lastLook(cap);
+  const pass = last.beta < last.alpha && 2 ** -cap > last.beta;
+  const [what, level, lower] = pass
+    ? [`a pass at sampling.pass-confidence ${sampling['pass-confidence']}`, last.beta, 'sampling.pass-confidence']
+    : [
+        `a regression at ${sampling.confidence} confidence over ${variants} variant(s)`,
+        last.alpha,
+        'sampling.confidence',
+      ];
   return [
-    `sampling.max-environment-pairs: ${cap} environment pairs can never show a regression at ${sampling.confidence} confidence over ${variants} variant(s) (the smallest p-value of ${cap} is ${(2 ** -cap).toPrecision(2)}); use ${works} or more`,
+    `sampling.max-environment-pairs: ${cap} environment pairs can never show ${what}: the last look needs p ≤ ${level.toPrecision(2)}, and the smallest p-value of ${cap} environment pairs is ${(2 ** -cap).toPrecision(2)}; use ${works} or more, or a lower ${lower}`,
   ];
 }
 
