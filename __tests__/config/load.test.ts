@@ -328,6 +328,15 @@ describe('configuration', () => {
     expect(problem).toMatch(/\(got "pyhton3\.12"\); did you mean "python3\.12"\?$/);
   });
 
+  test('a memory size listed twice is that one problem, not also a second variant that the sampling cap cannot serve', () => {
+    expect(
+      problemsOf({
+        ...(withFunction({ memory: [512, 512] }) as object),
+        sampling: { batch: 8, 'max-environment-pairs': 8 },
+      }),
+    ).toEqual(['functions[0].memory: 512 is listed twice']);
+  });
+
   test('a retired runtime says so, with the runtimes of its family that Lambda offers', () => {
     expect(problemsOf(withFunction({ runtime: 'nodejs16.x' }))).toEqual([
       expect.stringMatching(

@@ -591,7 +591,8 @@ function samplingProblems(sampling: RawConfig['sampling'], functions: readonly F
     ];
   const variants = Math.max(
     1,
-    ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length),
+    // Distinct sizes: a size listed twice is its own problem, not a second variant.
+    ...functions.map((fn) => new Set(fn.memory ?? [0]).size * fn.architectures.length * fn.variants.length),
   );
   const share = metricAlphaShare(1 - sampling.confidence, variants);
   const beta = 1 - sampling['pass-confidence'];
