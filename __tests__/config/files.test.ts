@@ -52,6 +52,21 @@ function problemsOf(
 }
 
 describe('the builds a configuration names, checked before any call', () => {
+  test('a handler file one directory down says so: a zip of the directory instead of its contents, a build one level too high', () => {
+    writeFileSync(
+      join(dir, 'nested.zip'),
+      Buffer.from(zipSync({ 'validator/index.js': Buffer.from('exports.handler = async () => ({});') })),
+    );
+    mkdirSync(join(dir, 'dist', 'validator'), { recursive: true });
+    writeFileSync(join(dir, 'dist', 'validator', 'index.js'), 'exports.handler = async () => ({});');
+    expect(problemsOf('./nested.zip')[0]).toMatch(
+      /does not hold; it holds validator\/index\.js: zip the contents of validator\/, not the directory itself$/,
+    );
+    expect(problemsOf('./dist')[0]).toMatch(
+      new RegExp(`does not hold; it holds validator/index\\.js: is the build ${join(dir, 'dist', 'validator')}\\?$`),
+    );
+  });
+
   test('on the embedded local service, code in S3, an image and a template are refused before it starts, each naming its key', () => {
     const source = join(dir, 'lambda-perf.yml');
     const config = validateConfig(

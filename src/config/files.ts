@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import {
   CorruptZip,
@@ -21,6 +21,26 @@ interface LocalPackage {
   holds(file: string): boolean;
   /** A file's text; undefined when it is larger than `MAX_HANDLER_FILE_BYTES`, outside the build, or unreadable. */
   read(file: string): string | undefined;
+  /** Where the file is one directory down (`validator/index.js`), when it is there in exactly one. */
+  below(file: string): string | undefined;
+}
+
+/** The one path among `paths` that is `file` one directory down, if exactly one is. */
+function oneBelow(paths: readonly string[], file: string): string | undefined {
+  const found = paths.filter(
+    (path) => path.endsWith(`/${file}`) && path.split('/').length === file.split('/').length + 1,
+  );
+  return found.length === 1 ? found[0] : undefined;
+}
+
+function directoriesIn(path: string): string[] {
+  try {
+    return readdirSync(path, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name !== 'node_modules')
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
 }
 
 /** What is wrong with a local build, or what it holds; nothing for builds elsewhere (S3, images, versions). */
@@ -29,7 +49,18 @@ type Opened = { readonly problem: string } | LocalPackage | undefined;
 function open(location: CodeLocation, where: string): Opened {
   if (location.kind === 'directory') {
     const { path } = location;
-    return { path, holds: (file) => existsSync(join(path, file)), read: (file) => readInside(path, file) };
+    return {
+      path,
+      holds: (file) => existsSync(join(path, file)),
+      read: (file) => readInside(path, file),
+      below: (file) =>
+        oneBelow(
+          directoriesIn(path)
+            .map((directory) => `${directory}/${file}`)
+            .filter((candidate) => existsSync(join(path, candidate))),
+          file,
+        ),
+    };
   }
   return location.kind === 'zip' ? openZip(location.path, where) : undefined;
 }
@@ -86,7 +117,7 @@ function openZip(path: string, where: string): Opened {
       throw error;
     }
   };
-  return { path, holds: (file) => byName.has(file), read };
+  return { path, holds: (file) => byName.has(file), read, below: (file) => oneBelow([...byName.keys()], file) };
 }
 
 /**
@@ -125,7 +156,17 @@ function missingFileHint(runtime: string, handler: string, module: string, build
   const other = runtime.startsWith('python')
     ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`).find((file) => build.holds(file))
     : [`${module.replaceAll('.', '/')}.py`].find((file) => build.holds(file));
-  if (!other) return '';
+  if (!other) {
+    const files = runtime.startsWith('python')
+      ? [`${module.replaceAll('.', '/')}.py`]
+      : ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
+    const below = files.map((file) => build.below(file)).find(Boolean);
+    if (!below) return '';
+    const directory = below.slice(0, below.indexOf('/'));
+    return build.path.endsWith('.zip')
+      ? `; it holds ${below}: zip the contents of ${directory}/, not the directory itself`
+      : `; it holds ${below}: is the build ${join(build.path, directory)}?`;
+  }
   const family = runtime.startsWith('python') ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
   return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
 }
