@@ -54713,11 +54713,14 @@ function samplingProblems(sampling, functions) {
         return [
             `sampling.max-environment-pairs: ${cap} is below one batch (sampling.batch ${batch}); use ${batch} or more`,
         ];
-    const variants = Math.max(1, ...functions.map((fn) => (fn.memory?.length ?? 1) * fn.architectures.length * fn.variants.length));
+    const variants = Math.max(1, 
+    // Distinct sizes: a size listed twice is its own problem, not a second variant.
+    ...functions.map((fn) => new Set(fn.memory ?? [0]).size * fn.architectures.length * fn.variants.length));
     const share = metricAlphaShare(1 - sampling.confidence, variants);
     const beta = 1 - sampling['pass-confidence'];
+    const lastLook = (environmentPairs) => looksLevels({ pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs }, share, beta).at(-1);
     const reachable = (environmentPairs) => {
-        const last = looksLevels({ pairsPerEnvironment: sampling['pairs-per-environment'], batch, maxEnvironmentPairs: environmentPairs }, share, beta).at(-1);
+        const last = lastLook(environmentPairs);
         return 2 ** -environmentPairs <= Math.min(last.alpha, last.beta);
     };
     if (reachable(cap))
@@ -54725,8 +54728,18 @@ function samplingProblems(sampling, functions) {
     let works = cap + batch;
     while (!reachable(works))
         works += batch;
+    // The level out of reach names the setting it comes from: a pass's is the pass-confidence.
+    const last = lastLook(cap);
+    const pass = last.beta < last.alpha && 2 ** -cap > last.beta;
+    const [what, level, lower] = pass
+        ? [`a pass at sampling.pass-confidence ${sampling['pass-confidence']}`, last.beta, 'sampling.pass-confidence']
+        : [
+            `a regression at ${sampling.confidence} confidence over ${variants} variant(s)`,
+            last.alpha,
+            'sampling.confidence',
+        ];
     return [
-        `sampling.max-environment-pairs: ${cap} environment pairs can never show a regression at ${sampling.confidence} confidence over ${variants} variant(s) (the smallest p-value of ${cap} is ${(2 ** -cap).toPrecision(2)}); use ${works} or more`,
+        `sampling.max-environment-pairs: ${cap} environment pairs can never show ${what}: the last look needs p ≤ ${level.toPrecision(2)}, and the smallest p-value of ${cap} environment pairs is ${(2 ** -cap).toPrecision(2)}; use ${works} or more, or a lower ${lower}`,
     ];
 }
 function resolveCode(source, where, directory, problems) {
@@ -56461,10 +56474,32 @@ function missingHandler(text, name, language) {
 
 /** A handler file larger than this is not read: a bundle that size is left to the first call. */
 const MAX_HANDLER_FILE_BYTES = 5 * 1024 * 1024;
+/** The one path among `paths` that is `file` one directory down, if exactly one is. */
+function oneBelow(paths, file) {
+    const found = paths.filter((path) => path.endsWith(`/${file}`) && path.split('/').length === file.split('/').length + 1);
+    return found.length === 1 ? found[0] : undefined;
+}
+function directoriesIn(path) {
+    try {
+        return (0,external_node_fs_.readdirSync)(path, { withFileTypes: true })
+            .filter((entry) => entry.isDirectory() && entry.name !== 'node_modules')
+            .map((entry) => entry.name);
+    }
+    catch {
+        return [];
+    }
+}
 function files_open(location, where) {
     if (location.kind === 'directory') {
         const { path } = location;
-        return { path, holds: (file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, file)), read: (file) => readInside(path, file) };
+        return {
+            path,
+            holds: (file) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, file)),
+            read: (file) => readInside(path, file),
+            below: (file) => oneBelow(directoriesIn(path)
+                .map((directory) => `${directory}/${file}`)
+                .filter((candidate) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(path, candidate))), file),
+        };
     }
     return location.kind === 'zip' ? openZip(location.path, where) : undefined;
 }
@@ -56525,7 +56560,7 @@ function openZip(path, where) {
             throw error;
         }
     };
-    return { path, holds: (file) => byName.has(file), read };
+    return { path, holds: (file) => byName.has(file), read, below: (file) => oneBelow([...byName.keys()], file) };
 }
 /**
  * The candidate's handler file, for the runtimes whose handler names one. Only the candidate's:
@@ -56564,8 +56599,18 @@ function missingFileHint(runtime, handler, module, build, where) {
     const other = runtime.startsWith('python')
         ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`).find((file) => build.holds(file))
         : [`${module.replaceAll('.', '/')}.py`].find((file) => build.holds(file));
-    if (!other)
-        return '';
+    if (!other) {
+        const files = runtime.startsWith('python')
+            ? [`${module.replaceAll('.', '/')}.py`]
+            : ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
+        const below = files.map((file) => build.below(file)).find(Boolean);
+        if (!below)
+            return '';
+        const directory = below.slice(0, below.indexOf('/'));
+        return build.path.endsWith('.zip')
+            ? `; it holds ${below}: zip the contents of ${directory}/, not the directory itself`
+            : `; it holds ${below}: is the build ${(0,external_node_path_.join)(build.path, directory)}?`;
+    }
     const family = runtime.startsWith('python') ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
     return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
 }
