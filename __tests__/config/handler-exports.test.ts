@@ -44,6 +44,11 @@ describe('a handler file that may define the name is never refused', () => {
     ['esbuild __reExport', '__reExport(src_exports, require("./impl"), module.exports);'],
     ['a computed key', 'for (const k of keys) exports[k] = impl[k];'],
     ['defineProperty with a computed key', 'Object.defineProperty(exports, k, { get: () => impl[k] });'],
+    // A runtime may take the handler from the default export (the local service's bootstrap does).
+    ['an ES module default export', 'import api from "./api.mjs";\nexport default api;'],
+    ["TypeScript's CommonJS default export", '"use strict";\nexports.default = api;'],
+    ['a default named in an export list', 'export { main as default };'],
+    ['a name written with escapes (esbuild ASCII output)', 'export { cr\\u00E9er };'],
   ])('Node.js, %s', (_label, text) => {
     expect(missingHandler(text, 'handle', 'node')).toBeUndefined();
   });
@@ -62,10 +67,14 @@ describe('a handler file that may define the name is never refused', () => {
     expect(missingHandler('exports.$handle = 1;', 'handle', 'node')).toEqual(['$handle']);
   });
 
-  test('megabytes of a hostile text are answered in well under a second', () => {
-    const text = `export function ${' '.repeat(2_000_000)}(\nexport {${'a'.repeat(1_000_000)}\nmodule.exports = {${' '.repeat(1_000_000)}`;
-    const started = performance.now();
+  // How fast is a benchmark's question; these inputs made the patterns quadratic before.
+  test.each([
+    [
+      'long runs of spaces and names',
+      `export function ${' '.repeat(2_000_000)}(\nexport {${'a'.repeat(1_000_000)}\nmodule.exports = {${' '.repeat(1_000_000)}`,
+    ],
+    ['an export list opened 700,000 times and never closed', 'export{'.repeat(700_000)],
+  ])('megabytes of hostile text are answered: %s', (_label, text) => {
     expect(missingHandler(text, 'handle', 'node')).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

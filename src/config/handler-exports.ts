@@ -24,6 +24,10 @@ const NODE_HIDDEN_EXPORTS: readonly RegExp[] = [
   /\bReflect\.(?:set|defineProperty)\s*\(/,
   /__exportStar|__reExport|__export\s*\(/, // TypeScript's and esbuild's re-exports
   /\beval\s*\(|\bFunction\s*\(/,
+  // A default export: a runtime may take the name from it (the local service's bootstrap does).
+  /\bexport\s+default\b|\bexports\.default\s*=|\bas\s+default\b|\bdefault\s*:/,
+  // A name written with escapes (esbuild's ASCII output writes créer as cr\u00E9er).
+  /\\u[0-9a-fA-F{]/,
 ];
 
 const PYTHON_HIDDEN_EXPORTS: readonly RegExp[] = [
@@ -46,7 +50,16 @@ function mentions(text: string, language: HandlerLanguage): string[] {
         ];
   for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push(match[1]!);
   if (language === 'node') {
-    for (const match of text.matchAll(/\bexport\s*\{([^}]{0,2000})\}/g)) found.push(...listedNames(match[1]!));
+    // The list up to its brace, found with indexOf: a regex that scans ahead for the brace from
+    // every `export{` is quadratic on a file of them that never closes.
+    let close = -1;
+    for (const match of text.matchAll(/\bexport\s*\{/g)) {
+      const open = match.index + match[0].length;
+      // Each search starts past the last brace found, so the whole text is read once.
+      if (close < open) close = text.indexOf('}', open);
+      if (close < 0) break;
+      if (close - open <= 2000) found.push(...listedNames(text.slice(open, close)));
+    }
     const literal = moduleExportsLiteral(text);
     if (literal !== undefined) found.push(...listedNames(literal));
   }
