@@ -692,6 +692,29 @@ describe('configuration', () => {
     expect(() => loadConfig(file)).toThrow(message);
   });
 
+  test('a JSON config whose bracket V8 names without a place gets no place, not an earlier bracket that is right', () => {
+    const file = join(dir, 'bracket.json');
+    writeFileSync(file, '{"functions": [{"name": "f", "memory": [512],\n "architectures": ["x86_64",]}]}');
+    expect(() => loadConfig(file)).toThrow(/bracket\.json is not valid:\n {2}- cannot be parsed: not valid JSON/);
+  });
+
+  test('a JSON config that starts with a byte-order mark is read, as YAML is', () => {
+    const file = join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify({ region: 'us-east-1', functions: [] })}`);
+    expect(() => loadConfig(file)).toThrow(/functions: must have at least 1 item/);
+    expect(() => loadConfig(file)).not.toThrow(/cannot be parsed/);
+  });
+
+  test('regions of the GovCloud and isolated partitions are regions', () => {
+    for (const region of ['us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1'])
+      expect(problemsOf({ ...(base() as object), region })).not.toContainEqual(
+        expect.stringMatching(/^region: must be an AWS region/),
+      );
+    expect(problemsOf({ ...(base() as object), region: 'Virginia' })).toContainEqual(
+      expect.stringMatching(/^region: must be an AWS region/),
+    );
+  });
+
   test('the committed JSON Schema is the one the schema generates (run npm run schema)', () => {
     const committed = JSON.parse(readFileSync('lambda-perf.schema.json', 'utf8')) as unknown;
     expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));

@@ -215,7 +215,8 @@ const tooManyKeys = (): string =>
   `has more than ${MAX_CONFIG_KEYS} keys; a configuration of this action needs far fewer (is it the right file?)`;
 
 function parseDocument(text: string, source: string): unknown {
-  return extname(source) === '.json' ? parseJson(text, source) : parseYaml(text, source);
+  // A byte-order mark (some Windows editors write one) is not part of the document, in JSON as in YAML.
+  return extname(source) === '.json' ? parseJson(text.replace(/^\uFEFF/, ''), source) : parseYaml(text, source);
 }
 
 function parseJson(text: string, source: string): unknown {
@@ -234,7 +235,9 @@ function parseJson(text: string, source: string): unknown {
     if (at) throw new ConfigError(source, [jsonProblem(text, at[1]!, Number(at[2]))]);
     // Some of V8's messages quote the token but not its place: the first such character outside strings.
     const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-    const offset = token && !/[\w.+-]/.test(token) ? outsideStrings(text, token) : undefined;
+    // Only a character that never stands outside a JSON string can be found that way (a comment's
+    // slash, a single quote); a bracket or a comma would be found earlier, where it is right.
+    const offset = token && /^['/]$/.test(token) ? outsideStrings(text, token) : undefined;
     if (offset !== undefined) throw new ConfigError(source, [jsonProblem(text, `Unexpected ${token}`, offset)]);
     throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
   }

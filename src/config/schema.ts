@@ -31,7 +31,8 @@ function bareNumberAsPercent(value: number): string {
 }
 
 /** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
-export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+// With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 export const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
 
 /**
