@@ -53,12 +53,25 @@ describe('every command answers --help and refuses flags it does not know', () =
     );
   });
 
-  test('a long option written with one dash is named as written, with the two dashes it needs', async () => {
-    const result = await cli(['validate', '-local']);
+  test.each([
+    [['validate', '-local'], 'validate: unknown option -local; long options take two dashes: --local'],
+    // -q is an option of run: the word is still named, not -u.
+    [['run', '-quiet'], 'run: unknown option -quiet; long options take two dashes: --quiet'],
+    // -c takes a value ("onfig"), and the file is then an unexpected argument.
+    [['validate', '-config', 'x.yml'], 'validate: unknown option -config; long options take two dashes: --config'],
+  ])(
+    'a long option written with one dash is named as written, with the two dashes it needs: %j',
+    async (args, message) => {
+      const result = await cli(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`lambda-perf-gate: ${message}`);
+    },
+  );
+
+  test('a word with one dash that is no option of the command is not given two dashes', async () => {
+    const result = await cli(['validate', '-foo']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      'lambda-perf-gate: validate: unknown option -local; long options take two dashes: --local',
-    );
+    expect(result.stderr).not.toContain('--foo');
   });
 });
 

@@ -268,9 +268,12 @@ export async function main(argv: string[]): Promise<number> {
     if (failure.kind === 'usage' && !(error instanceof ConfigError)) {
       const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
       const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
-      // `-local` reads as the short options -l, -o, ...: name the word, and the two dashes it needs.
-      const word =
-        unknown?.length === 2 ? rest.find((arg) => /^-[a-z][\w-]+$/i.test(arg) && arg[1] === unknown[1]) : undefined;
+      // `-local` reads as the short options -l, -o, ... (or `-config F` as -c onfig, then F): a word
+      // written with one dash that is a long option of the command is named, with its two dashes.
+      const help = command ? COMMAND_HELP[command] : undefined;
+      const word = help
+        ? rest.find((arg) => /^-[a-z][\w-]+$/i.test(arg) && new RegExp(`-${arg}(?![\\w-])`).test(help))
+        : undefined;
       const message = word
         ? `${command ?? ''}: unknown option ${word}; long options take two dashes: -${word}`
         : unknown
