@@ -82130,7 +82130,8 @@ function bareNumberAsPercent(value) {
     return `${Number(percentValue.toPrecision(6))}%`;
 }
 /** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
-const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+// With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
 /**
  * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
@@ -82538,7 +82539,8 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_CONFIG_KEYS = 10_000;
 const tooManyKeys = () => `has more than ${MAX_CONFIG_KEYS} keys; a configuration of this action needs far fewer (is it the right file?)`;
 function parseDocument(text, source) {
-    return (0,external_node_path_.extname)(source) === '.json' ? parseJson(text, source) : parseYaml(text, source);
+    // A byte-order mark (some Windows editors write one) is not part of the document, in JSON as in YAML.
+    return (0,external_node_path_.extname)(source) === '.json' ? parseJson(text.replace(/^\uFEFF/, ''), source) : parseYaml(text, source);
 }
 function parseJson(text, source) {
     let keys = 0;
@@ -82560,7 +82562,9 @@ function parseJson(text, source) {
             throw new ConfigError(source, [jsonProblem(text, at[1], Number(at[2]))]);
         // Some of V8's messages quote the token but not its place: the first such character outside strings.
         const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-        const offset = token && !/[\w.+-]/.test(token) ? outsideStrings(text, token) : undefined;
+        // Only a character that never stands outside a JSON string can be found that way (a comment's
+        // slash, a single quote); a bracket or a comma would be found earlier, where it is right.
+        const offset = token && /^['/]$/.test(token) ? outsideStrings(text, token) : undefined;
         if (offset !== undefined)
             throw new ConfigError(source, [jsonProblem(text, `Unexpected ${token}`, offset)]);
         throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
@@ -85187,6 +85191,10 @@ const NODE_HIDDEN_EXPORTS = [
     /\bReflect\.(?:set|defineProperty)\s*\(/,
     /__exportStar|__reExport|__export\s*\(/, // TypeScript's and esbuild's re-exports
     /\beval\s*\(|\bFunction\s*\(/,
+    // A default export: a runtime may take the name from it (the local service's bootstrap does).
+    /\bexport\s+default\b|\bexports\.default\s*=|\bas\s+default\b|\bdefault\s*:/,
+    // A name written with escapes (esbuild's ASCII output writes créer as cr\u00E9er).
+    /\\u[0-9a-fA-F{]/,
 ];
 const PYTHON_HIDDEN_EXPORTS = [
     /\bimport\s*\*/, // from impl import *
@@ -85208,8 +85216,19 @@ function mentions(text, language) {
         for (const match of text.matchAll(pattern))
             found.push(match[1]);
     if (language === 'node') {
-        for (const match of text.matchAll(/\bexport\s*\{([^}]{0,2000})\}/g))
-            found.push(...listedNames(match[1]));
+        // The list up to its brace, found with indexOf: a regex that scans ahead for the brace from
+        // every `export{` is quadratic on a file of them that never closes.
+        let close = -1;
+        for (const match of text.matchAll(/\bexport\s*\{/g)) {
+            const open = match.index + match[0].length;
+            // Each search starts past the last brace found, so the whole text is read once.
+            if (close < open)
+                close = text.indexOf('}', open);
+            if (close < 0)
+                break;
+            if (close - open <= 2000)
+                found.push(...listedNames(text.slice(open, close)));
+        }
         const literal = moduleExportsLiteral(text);
         if (literal !== undefined)
             found.push(...listedNames(literal));

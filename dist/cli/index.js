@@ -53940,7 +53940,8 @@ function bareNumberAsPercent(value) {
     return `${Number(percentValue.toPrecision(6))}%`;
 }
 /** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
-const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+// With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
 /**
  * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
@@ -54348,7 +54349,8 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_CONFIG_KEYS = 10_000;
 const tooManyKeys = () => `has more than ${MAX_CONFIG_KEYS} keys; a configuration of this action needs far fewer (is it the right file?)`;
 function parseDocument(text, source) {
-    return (0,external_node_path_.extname)(source) === '.json' ? parseJson(text, source) : parseYaml(text, source);
+    // A byte-order mark (some Windows editors write one) is not part of the document, in JSON as in YAML.
+    return (0,external_node_path_.extname)(source) === '.json' ? parseJson(text.replace(/^\uFEFF/, ''), source) : parseYaml(text, source);
 }
 function parseJson(text, source) {
     let keys = 0;
@@ -54370,7 +54372,9 @@ function parseJson(text, source) {
             throw new ConfigError(source, [jsonProblem(text, at[1], Number(at[2]))]);
         // Some of V8's messages quote the token but not its place: the first such character outside strings.
         const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-        const offset = token && !/[\w.+-]/.test(token) ? outsideStrings(text, token) : undefined;
+        // Only a character that never stands outside a JSON string can be found that way (a comment's
+        // slash, a single quote); a bracket or a comma would be found earlier, where it is right.
+        const offset = token && /^['/]$/.test(token) ? outsideStrings(text, token) : undefined;
         if (offset !== undefined)
             throw new ConfigError(source, [jsonProblem(text, `Unexpected ${token}`, offset)]);
         throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
@@ -56365,6 +56369,10 @@ const NODE_HIDDEN_EXPORTS = [
     /\bReflect\.(?:set|defineProperty)\s*\(/,
     /__exportStar|__reExport|__export\s*\(/, // TypeScript's and esbuild's re-exports
     /\beval\s*\(|\bFunction\s*\(/,
+    // A default export: a runtime may take the name from it (the local service's bootstrap does).
+    /\bexport\s+default\b|\bexports\.default\s*=|\bas\s+default\b|\bdefault\s*:/,
+    // A name written with escapes (esbuild's ASCII output writes créer as cr\u00E9er).
+    /\\u[0-9a-fA-F{]/,
 ];
 const PYTHON_HIDDEN_EXPORTS = [
     /\bimport\s*\*/, // from impl import *
@@ -56386,8 +56394,19 @@ function mentions(text, language) {
         for (const match of text.matchAll(pattern))
             found.push(match[1]);
     if (language === 'node') {
-        for (const match of text.matchAll(/\bexport\s*\{([^}]{0,2000})\}/g))
-            found.push(...listedNames(match[1]));
+        // The list up to its brace, found with indexOf: a regex that scans ahead for the brace from
+        // every `export{` is quadratic on a file of them that never closes.
+        let close = -1;
+        for (const match of text.matchAll(/\bexport\s*\{/g)) {
+            const open = match.index + match[0].length;
+            // Each search starts past the last brace found, so the whole text is read once.
+            if (close < open)
+                close = text.indexOf('}', open);
+            if (close < 0)
+                break;
+            if (close - open <= 2000)
+                found.push(...listedNames(text.slice(open, close)));
+        }
         const literal = moduleExportsLiteral(text);
         if (literal !== undefined)
             found.push(...listedNames(literal));
@@ -60572,8 +60591,12 @@ async function main(argv) {
         if (failure.kind === 'usage' && !(error instanceof ConfigError)) {
             const helpFor = command && COMMAND_HELP[command] ? `${command} --help` : '--help';
             const unknown = /^Unknown option '([^']+)'/.exec(failure.message)?.[1];
-            // `-local` reads as the short options -l, -o, ...: name the word, and the two dashes it needs.
-            const word = unknown?.length === 2 ? rest.find((arg) => /^-[a-z][\w-]+$/i.test(arg) && arg[1] === unknown[1]) : undefined;
+            // `-local` reads as the short options -l, -o, ... (or `-config F` as -c onfig, then F): a word
+            // written with one dash that is a long option of the command is named, with its two dashes.
+            const help = command ? COMMAND_HELP[command] : undefined;
+            const word = help
+                ? rest.find((arg) => /^-[a-z][\w-]+$/i.test(arg) && new RegExp(`-${arg}(?![\\w-])`).test(help))
+                : undefined;
             const message = word
                 ? `${command ?? ''}: unknown option ${word}; long options take two dashes: -${word}`
                 : unknown
