@@ -206,6 +206,38 @@ describe('no process outlives the service', () => {
     }
   }, 60_000);
 
+  test("a dead service's reaper kills by user id only while the id's claim is still the service's", async () => {
+    if (process.getuid?.() !== 0) {
+      console.warn('Skipping: running processes as another user needs root.');
+      return;
+    }
+    const claims = mkdtempSync(join(tmpdir(), 'lpg-claims-'));
+    const children: ChildProcess[] = [];
+    try {
+      // Two ids the environment ran as: one still claimed by this process (the reaper's service),
+      // one another service has taken over since. A process of each runs with no marker and no group.
+      const [kept, taken] = [61_901, 61_902];
+      writeFileSync(join(claims, String(kept)), String(process.pid));
+      writeFileSync(join(claims, String(taken)), '1');
+      const reaper = new Reaper();
+      for (const uid of [kept, taken]) {
+        const child = spawn('sleep', ['300'], { uid, gid: uid, detached: true, stdio: 'ignore' });
+        children.push(child);
+        reaper.removeClaimOnExit(join(claims, String(uid)));
+        reaper.track({ id: `env-${uid}`, pgid: 999_999, marker: 'LPG_NOT_SET=1', uid });
+      }
+      const [ours, theirs] = children.map((child) => child.pid!);
+      await new Promise((r) => setTimeout(r, 200));
+      expect([ours, theirs].every((pid) => alive(pid!))).toBe(true);
+      reaper.dispose();
+      expect(await survivors([ours!])).toEqual([]);
+      expect(alive(theirs!)).toBe(true);
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+      rmSync(claims, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   test('a start that fails on a busy port leaves no directory and no cgroup behind', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
