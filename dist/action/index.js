@@ -96278,12 +96278,20 @@ process.stdin.on('data', (text) => {
   }
   sweep(retired);
 });
+function ownsUid(uid) {
+  for (const path of claims)
+    if (path.endsWith('/' + uid)) try { return readFileSync(path, 'utf8') === servicePid; } catch { return false; }
+  return false;
+}
 function finish() {
   // What the kernel groups is found fastest: every environment's group is thawed and emptied
   // first, then what left its group (or never had one) is found by user and marker.
   for (const root of groups) thawGroups(root);
   for (const root of groups) killGroups(root);
-  sweep([...environments.values()]);
+  // A user id is this service's only while its claim says so: once the service is dead, another
+  // service may take the id over and run its own runtimes as that user.
+  sweep([...environments.values()].map((environment) =>
+    environment.uid === undefined || ownsUid(environment.uid) ? environment : { ...environment, uid: undefined }));
   for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
   for (const root of groups) removeGroup(root);
   for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
