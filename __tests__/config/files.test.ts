@@ -52,6 +52,26 @@ function problemsOf(
 }
 
 describe('the builds a configuration names, checked before any call', () => {
+  test('a Node.js handler with the extension written in reads as a property of the module, and says to leave it out', () => {
+    mkdirSync(join(dir, 'extension'), { recursive: true });
+    writeFileSync(join(dir, 'extension', 'index.js'), 'exports.handler = async () => ({});');
+    expect(problemsOf('./extension', './extension', 'nodejs20.x', 'index.js.handler')).toEqual([
+      'functions[0].handler: "index.js.handler" reads as the property js.handler of index; leave out the extension: "index.handler"',
+    ]);
+  });
+
+  test('handlers the runtimes accept are not refused: a Node.js property path, a Python package', () => {
+    mkdirSync(join(dir, 'paths', 'app'), { recursive: true });
+    writeFileSync(join(dir, 'paths', 'index.js'), 'exports.handlers = { orders: async () => ({}) };');
+    writeFileSync(join(dir, 'paths', 'app', '__init__.py'), 'def handler(event, context):\n    return {}\n');
+    expect(problemsOf('./paths', './paths', 'nodejs20.x', 'index.handlers.orders')).toEqual([]);
+    expect(problemsOf('./paths', './paths', 'python3.12', 'app.handler')).toEqual([]);
+    // The property path's first name is what the file must define.
+    expect(problemsOf('./paths', './paths', 'nodejs20.x', 'index.routes.orders')).toEqual([
+      expect.stringContaining('defines nothing named "routes" (it exports: handlers)'),
+    ]);
+  });
+
   test('a handler file one directory down says so: a zip of the directory instead of its contents, a build one level too high', () => {
     writeFileSync(
       join(dir, 'nested.zip'),
@@ -107,11 +127,11 @@ describe('the builds a configuration names, checked before any call', () => {
 
   test.each([
     [
-      'the extension written into the handler',
-      'nodejs20.x',
-      'index.js.handler',
-      'names index.js.js or index.js.mjs or index.js.cjs, which',
-      '; leave out the extension: "index.handler"',
+      'the extension written into a Python handler',
+      'python3.12',
+      'app.py.handler',
+      'names app/py.py or app/py/__init__.py, which',
+      '; leave out the extension: "app.handler"',
     ],
     [
       'Python code under a Node.js runtime',
@@ -124,7 +144,7 @@ describe('the builds a configuration names, checked before any call', () => {
       'Node.js code under a Python runtime',
       'python3.12',
       'index.handler',
-      'names index.py, which',
+      'names index.py or index/__init__.py, which',
       '; it holds index.js: is functions[0].runtime (python3.12) meant to be Node.js (nodejs22.x, say)?',
     ],
   ])('a missing handler file says what the build suggests instead: %s', (_label, runtime, handler, names, hint) => {

@@ -131,44 +131,74 @@ function handlerProblem(spec: FunctionSpec, build: LocalPackage, where: string):
       ? undefined
       : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
   }
-  const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
-  const files = spec.runtime.startsWith('nodejs')
-    ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
-    : spec.runtime.startsWith('python')
-      ? [`${module.replaceAll('.', '/')}.py`]
-      : [];
-  if (!files.length) return undefined;
+  const parts = handlerParts(spec.runtime, spec.handler);
+  if (!parts) return undefined;
+  const { module, files, language } = parts;
   const held = files.filter((file) => build.holds(file));
   if (!held.length)
-    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold${missingFileHint(spec.runtime, spec.handler, module, build, where)}`;
-  return exportProblem(spec.handler, spec.runtime.startsWith('python') ? 'python' : 'node', held, build, where);
+    return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold${missingFileHint(spec.runtime, parts, build, where)}`;
+  const extension = language === 'node' ? /^(?:m?js|cjs)\./.exec(parts.path) : null;
+  if (extension && build.holds(`${module}.${parts.path.slice(0, extension[0].length - 1)}`))
+    return `${where}.handler: "${spec.handler}" reads as the property ${parts.path} of ${module}; leave out the extension: "${module}.${parts.path.slice(extension[0].length)}"`;
+  return exportProblem(spec.handler, parts, held, build, where);
+}
+
+interface HandlerParts {
+  readonly language: HandlerLanguage;
+  /** The module's path without its extension, as the runtime reads it. */
+  readonly module: string;
+  /** What the runtime looks up in the module (Node.js walks a dotted path). */
+  readonly path: string;
+  /** The files that can hold the module, in the runtime's order. */
+  readonly files: readonly string[];
+}
+
+/**
+ * A handler as the runtimes read it. Node.js (and the local bootstrap): the module is the name
+ * after the last slash up to its first dot, the rest a property path (`index.handlers.orders`).
+ * Python: the module is everything before the last dot, a file or a package's __init__.py.
+ */
+function handlerParts(runtime: string, handler: string): HandlerParts | undefined {
+  if (runtime.startsWith('nodejs')) {
+    const slash = handler.lastIndexOf('/');
+    const dot = handler.indexOf('.', slash + 1);
+    const module = handler.slice(0, dot);
+    return {
+      language: 'node',
+      module,
+      path: handler.slice(dot + 1),
+      files: ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`),
+    };
+  }
+  if (!runtime.startsWith('python')) return undefined;
+  const dot = handler.lastIndexOf('.');
+  const module = handler.slice(0, dot);
+  const file = module.replaceAll('.', '/');
+  return { language: 'python', module, path: handler.slice(dot + 1), files: [`${file}.py`, `${file}/__init__.py`] };
 }
 
 /**
  * What a handler file that is not there most likely means: the extension written into the
- * handler (`index.mjs.handler`), or code of the other language than the runtime's.
+ * handler (`app.py.handler`), code of the other language than the runtime's, or the file one
+ * directory down.
  */
-function missingFileHint(runtime: string, handler: string, module: string, build: LocalPackage, where: string): string {
-  const name = handler.slice(module.length + 1);
-  const extension = /\.(?:m?js|cjs|py)$/.exec(module);
-  if (extension && build.holds(module))
-    return `; leave out the extension: "${module.slice(0, extension.index)}.${name}"`;
-  const other = runtime.startsWith('python')
-    ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`).find((file) => build.holds(file))
-    : [`${module.replaceAll('.', '/')}.py`].find((file) => build.holds(file));
-  if (!other) {
-    const files = runtime.startsWith('python')
-      ? [`${module.replaceAll('.', '/')}.py`]
-      : ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
-    const below = files.map((file) => build.below(file)).find(Boolean);
-    if (!below) return '';
-    const directory = below.slice(0, below.indexOf('/'));
-    return build.path.endsWith('.zip')
-      ? `; it holds ${below}: zip the contents of ${directory}/, not the directory itself`
-      : `; it holds ${below}: is the build ${join(build.path, directory)}?`;
+function missingFileHint(runtime: string, parts: HandlerParts, build: LocalPackage, where: string): string {
+  const { module, path, files, language } = parts;
+  if (language === 'python' && module.endsWith('.py') && build.holds(module))
+    return `; leave out the extension: "${module.slice(0, -3)}.${path}"`;
+  const other = (
+    language === 'python' ? handlerParts('nodejs', `${module}.${path}`) : handlerParts('python', `${module}.${path}`)
+  )!.files.find((file) => build.holds(file));
+  if (other) {
+    const family = language === 'python' ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
+    return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
   }
-  const family = runtime.startsWith('python') ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
-  return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
+  const below = files.map((file) => build.below(file)).find(Boolean);
+  if (!below) return '';
+  const directory = below.slice(0, below.indexOf('/'));
+  return build.path.endsWith('.zip')
+    ? `; it holds ${below}: zip the contents of ${directory}/, not the directory itself`
+    : `; it holds ${below}: is the build ${join(build.path, directory)}?`;
 }
 
 /**
@@ -178,12 +208,13 @@ function missingFileHint(runtime: string, handler: string, module: string, build
  */
 function exportProblem(
   handler: string,
-  language: HandlerLanguage,
+  { language, path }: HandlerParts,
   files: readonly string[],
   build: LocalPackage,
   where: string,
 ): string | undefined {
-  const name = handler.slice(handler.lastIndexOf('.') + 1);
+  // Node.js walks a property path from the module: its first name is what the file must define.
+  const name = path.split('.')[0]!;
   const seen: string[] = [];
   for (const file of files) {
     const text = build.read(file);
