@@ -56601,53 +56601,72 @@ function handlerProblem(spec, build, where) {
             ? undefined
             : `${where}.candidate: ${build.path} has no executable named bootstrap, which ${spec.runtime} starts`;
     }
-    const module = spec.handler.slice(0, spec.handler.lastIndexOf('.'));
-    const files = spec.runtime.startsWith('nodejs')
-        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`)
-        : spec.runtime.startsWith('python')
-            ? [`${module.replaceAll('.', '/')}.py`]
-            : [];
-    if (!files.length)
+    const parts = handlerParts(spec.runtime, spec.handler);
+    if (!parts)
         return undefined;
+    const { module, files, language } = parts;
     const held = files.filter((file) => build.holds(file));
     if (!held.length)
-        return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold${missingFileHint(spec.runtime, spec.handler, module, build, where)}`;
-    return exportProblem(spec.handler, spec.runtime.startsWith('python') ? 'python' : 'node', held, build, where);
+        return `${where}.handler: "${spec.handler}" names ${files.join(' or ')}, which ${build.path} does not hold${missingFileHint(spec.runtime, parts, build, where)}`;
+    const extension = language === 'node' ? /^(?:m?js|cjs)\./.exec(parts.path) : null;
+    if (extension && build.holds(`${module}.${parts.path.slice(0, extension[0].length - 1)}`))
+        return `${where}.handler: "${spec.handler}" reads as the property ${parts.path} of ${module}; leave out the extension: "${module}.${parts.path.slice(extension[0].length)}"`;
+    return exportProblem(spec.handler, parts, held, build, where);
+}
+/**
+ * A handler as the runtimes read it. Node.js (and the local bootstrap): the module is the name
+ * after the last slash up to its first dot, the rest a property path (`index.handlers.orders`).
+ * Python: the module is everything before the last dot, a file or a package's __init__.py.
+ */
+function handlerParts(runtime, handler) {
+    if (runtime.startsWith('nodejs')) {
+        const slash = handler.lastIndexOf('/');
+        const dot = handler.indexOf('.', slash + 1);
+        const module = handler.slice(0, dot);
+        return {
+            language: 'node',
+            module,
+            path: handler.slice(dot + 1),
+            files: ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`),
+        };
+    }
+    if (!runtime.startsWith('python'))
+        return undefined;
+    const dot = handler.lastIndexOf('.');
+    const module = handler.slice(0, dot);
+    const file = module.replaceAll('.', '/');
+    return { language: 'python', module, path: handler.slice(dot + 1), files: [`${file}.py`, `${file}/__init__.py`] };
 }
 /**
  * What a handler file that is not there most likely means: the extension written into the
- * handler (`index.mjs.handler`), or code of the other language than the runtime's.
+ * handler (`app.py.handler`), code of the other language than the runtime's, or the file one
+ * directory down.
  */
-function missingFileHint(runtime, handler, module, build, where) {
-    const name = handler.slice(module.length + 1);
-    const extension = /\.(?:m?js|cjs|py)$/.exec(module);
-    if (extension && build.holds(module))
-        return `; leave out the extension: "${module.slice(0, extension.index)}.${name}"`;
-    const other = runtime.startsWith('python')
-        ? ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`).find((file) => build.holds(file))
-        : [`${module.replaceAll('.', '/')}.py`].find((file) => build.holds(file));
-    if (!other) {
-        const files = runtime.startsWith('python')
-            ? [`${module.replaceAll('.', '/')}.py`]
-            : ['.js', '.mjs', '.cjs'].map((ext) => `${module}${ext}`);
-        const below = files.map((file) => build.below(file)).find(Boolean);
-        if (!below)
-            return '';
-        const directory = below.slice(0, below.indexOf('/'));
-        return build.path.endsWith('.zip')
-            ? `; it holds ${below}: zip the contents of ${directory}/, not the directory itself`
-            : `; it holds ${below}: is the build ${(0,external_node_path_.join)(build.path, directory)}?`;
+function missingFileHint(runtime, parts, build, where) {
+    const { module, path, files, language } = parts;
+    if (language === 'python' && module.endsWith('.py') && build.holds(module))
+        return `; leave out the extension: "${module.slice(0, -3)}.${path}"`;
+    const other = (language === 'python' ? handlerParts('nodejs', `${module}.${path}`) : handlerParts('python', `${module}.${path}`)).files.find((file) => build.holds(file));
+    if (other) {
+        const family = language === 'python' ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
+        return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
     }
-    const family = runtime.startsWith('python') ? 'Node.js (nodejs22.x, say)' : 'Python (python3.13, say)';
-    return `; it holds ${other}: is ${where}.runtime (${runtime}) meant to be ${family}?`;
+    const below = files.map((file) => build.below(file)).find(Boolean);
+    if (!below)
+        return '';
+    const directory = below.slice(0, below.indexOf('/'));
+    return build.path.endsWith('.zip')
+        ? `; it holds ${below}: zip the contents of ${directory}/, not the directory itself`
+        : `; it holds ${below}: is the build ${(0,external_node_path_.join)(build.path, directory)}?`;
 }
 /**
  * The function a handler names, looked for in the text of its file (or files: Node.js takes the
  * first of .js, .mjs and .cjs there is). Refused only when no file can define it, so that
  * `index.handle` beside `exports.handler` costs no deployment; see missingHandler.
  */
-function exportProblem(handler, language, files, build, where) {
-    const name = handler.slice(handler.lastIndexOf('.') + 1);
+function exportProblem(handler, { language, path }, files, build, where) {
+    // Node.js walks a property path from the module: its first name is what the file must define.
+    const name = path.split('.')[0];
     const seen = [];
     for (const file of files) {
         const text = build.read(file);
