@@ -54380,9 +54380,14 @@ function parseJson(text, source) {
             throw new ConfigError(source, [jsonProblem(text, at[1], Number(at[2]))]);
         // Some of V8's messages quote the token but not its place: the first such character outside strings.
         const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-        // Only a character that never stands outside a JSON string can be found that way (a comment's
-        // slash, a single quote); a bracket or a comma would be found earlier, where it is right.
-        const offset = token && /^['/]$/.test(token) ? outsideStrings(text, token) : undefined;
+        // Only what can never stand outside a JSON string is looked for that way: a comment's slash, a
+        // single quote, a closing bracket right after a comma. A bracket or a comma alone would be
+        // found earlier, where it is right.
+        const offset = token && /^['/]$/.test(token)
+            ? outsideStrings(text, (at) => text[at] === token)
+            : token && /^[\]}]$/.test(token)
+                ? outsideStrings(text, (at) => text[at] === token && commaBefore(text, at))
+                : undefined;
         if (offset !== undefined)
             throw new ConfigError(source, [jsonProblem(text, `Unexpected ${token}`, offset)]);
         throw new ConfigError(source, [`cannot be parsed: ${jsonSyntaxProblem(error).replace(/^is /, '')}`]);
@@ -54392,10 +54397,17 @@ function parseJson(text, source) {
         throw new ConfigError(source, [`${where(text, twice.at)}: the key ${twice.name} is written twice; keep one`]);
     return parsed;
 }
-/** Where a character first stands outside a JSON text's strings. */
-function outsideStrings(text, character) {
+/** Whether the last character before `at` that is not white space is a comma (each space is read once per bracket). */
+function commaBefore(text, at) {
+    let i = at - 1;
+    while (i >= 0 && /\s/.test(text[i]))
+        i--;
+    return text[i] === ',';
+}
+/** The first place outside a JSON text's strings where `found` holds. */
+function outsideStrings(text, found) {
     for (let i = 0; i < text.length; i++) {
-        if (text[i] === character)
+        if (found(i))
             return i;
         if (text[i] !== '"')
             continue;
