@@ -93,12 +93,16 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     );
     for (const name of [node, python]) {
       await invoke(t.client, name);
-      const warm = await invoke(t.client, name);
+      // The median of five warm calls: one call's CPU can hold a few ms of the runtime's own first
+      // work (a fresh-clone CI read 140 ms for one, two periods more), which is not what this checks.
+      const durations: number[] = [];
+      for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
+      const median = durations.sort((a, b) => a - b)[2]!;
       // The 100 ms wait is the thread's own (it slept): Duration holds it. The CPU on either side
       // of it (0.3 ms and the runtime's) fits in the 1.45 ms quota of its own period at 128 MB, as
       // on Lambda; taken as one burst it would cost a period more (about 121 ms).
-      expect(warm.report.durationMs).toBeGreaterThanOrEqual(101);
-      expect(warm.report.durationMs).toBeLessThan(110);
+      expect(median).toBeGreaterThanOrEqual(101);
+      expect(median).toBeLessThan(110);
     }
   });
 
