@@ -17,12 +17,13 @@ import { analyzeFunction } from '../src/analysis/analyze.js';
 import type { Verdict } from '../src/analysis/result.js';
 import type { ExemplarSpec, FunctionSpec } from '../src/config/types.js';
 import { SAMPLING_DEFAULTS } from '../src/config/schema.js';
-import { measureSequentially, type EnvironmentPairSource } from '../src/gate/sequential-sampling.js';
+import { measureSequentially } from '../src/gate/sequential-sampling.js';
 import type { Invocation } from '../src/lambda/invoke.js';
 import type { SequentialPlan } from '../src/looks/schedule.js';
 import { Sampler, type ArmTarget } from '../src/measure/sampler.js';
 import type { VariantPlan } from '../src/model/variant.js';
 import { gaussian, seededRandom } from '../src/random.js';
+import { namedPairSource } from '../__tests__/helpers/pair-source.js';
 import { LEGACY, legacyDecide } from './legacy-rule.js';
 
 type Random = () => number;
@@ -187,21 +188,7 @@ async function gateRun(random: Random, truth: Truth, scenario: Scenario, variant
       ...(failed ? { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out' } : {}),
     };
   };
-  const source: EnvironmentPairSource = {
-    publish: async (open, from, to) =>
-      open.flatMap((variant) =>
-        Array.from({ length: to - from }, (_, i) => {
-          const arm = (build: 'baseline' | 'candidate'): ArmTarget => ({
-            functionName: `f-${build}`,
-            build,
-            variant,
-            qualifier: `${variant.id}-${build}-${from + i}`,
-          });
-          return { variant, index: from + i, baseline: arm('baseline'), candidate: arm('candidate') };
-        }),
-      ),
-    cancel: () => undefined,
-  };
+  const source = namedPairSource((_variant, build) => `f-${build}`);
   const sampler = new Sampler({
     functionName: 'f',
     concurrency: SAMPLING_DEFAULTS.concurrency,

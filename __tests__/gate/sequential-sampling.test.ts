@@ -1,12 +1,13 @@
 import { analyzeFunction } from '../../src/analysis/analyze.js';
 import { decideSequential } from '../../src/analysis/sequential.js';
 import type { ExemplarSpec } from '../../src/config/types.js';
-import { measureSequentially, type EnvironmentPairSource } from '../../src/gate/sequential-sampling.js';
+import { measureSequentially } from '../../src/gate/sequential-sampling.js';
 import type { Invocation } from '../../src/lambda/invoke.js';
 import { Sampler, type ArmTarget } from '../../src/measure/sampler.js';
 import type { VariantPlan } from '../../src/model/variant.js';
 import { gaussian, seededRandom } from '../../src/random.js';
 import { FIXTURE_SPEC, variantPlan } from '../helpers/analysis-fixture.js';
+import { namedPairSource } from '../helpers/pair-source.js';
 
 // No service here: the sampler's invocations are answered from a model, so this runs in seconds.
 
@@ -63,21 +64,7 @@ function world(seed: number) {
       ...(candidate && truth.failing ? { errorType: 'TypeError' } : {}),
     } as Invocation;
   };
-  const source: EnvironmentPairSource = {
-    publish: async (open, from, to) =>
-      open.flatMap((variant) =>
-        Array.from({ length: to - from }, (_, i) => {
-          const arm = (build: 'baseline' | 'candidate'): ArmTarget => ({
-            functionName: `f-${variant.id}-${build}`,
-            build,
-            variant,
-            qualifier: `${variant.id}-${build}-${from + i}`,
-          });
-          return { variant, index: from + i, baseline: arm('baseline'), candidate: arm('candidate') };
-        }),
-      ),
-    cancel: () => undefined,
-  };
+  const source = namedPairSource((variant, build) => `f-${variant.id}-${build}`);
   const sampler = new Sampler({
     functionName: 'f',
     concurrency: 1,

@@ -92,12 +92,14 @@ function topLevelParts(list: string): string[] {
   return parts.map((part) => part.replace(/^\s*(?:async\s+)?\*?\s*/, ''));
 }
 
+const MODULE_EXPORTS_LITERAL = /\bmodule\.exports\s*=\s*\{/;
+
 /**
  * What is between the braces of `module.exports = { ... }`, or undefined when there is no such
  * literal or its braces do not close.
  */
 function moduleExportsLiteral(text: string): string | undefined {
-  const match = /\bmodule\.exports\s*=\s*\{/.exec(text);
+  const match = MODULE_EXPORTS_LITERAL.exec(text);
   if (!match) return undefined;
   const open = match.index + match[0].length;
   let depth = 1;
@@ -128,7 +130,7 @@ export function missingHandler(text: string, name: string, language: HandlerLang
   const hidden = language === 'python' ? PYTHON_HIDDEN_EXPORTS : NODE_HIDDEN_EXPORTS;
   if (hidden.some((pattern) => pattern.test(text))) return undefined;
   // `module.exports = { ...impl }` may hold names written elsewhere: a spread anywhere after it will do.
-  const literal = language === 'node' ? /\bmodule\.exports\s*=\s*\{/.exec(text) : null;
+  const literal = language === 'node' ? MODULE_EXPORTS_LITERAL.exec(text) : null;
   if (literal && text.includes('...', literal.index)) return undefined;
   return mentions(text, language).slice(0, MENTIONS_SHOWN);
 }

@@ -264,12 +264,16 @@ function commaBefore(text: string, at: number): boolean {
 function outsideStrings(text: string, found: (at: number) => boolean): number | undefined {
   for (let i = 0; i < text.length; i++) {
     if (found(i)) return i;
-    if (text[i] !== '"') continue;
-    for (i++; i < text.length && text[i] !== '"'; i++) {
-      if (text[i] === '\\') i++;
-    }
+    if (text[i] === '"') i = stringEnd(text, i);
   }
   return undefined;
+}
+
+/** Where the JSON string that opens at `start` (a double quote) closes: past its escapes. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  for (; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+  return i;
 }
 
 /** What JSON.parse said, where as line and column, the line quoted, and the usual cause named. */
@@ -300,7 +304,7 @@ function jsonKeyWrittenTwice(text: string): { name: string; at: number } | undef
     else if (c === '}' || c === ']') open.pop();
     else if (c === '"') {
       const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      i = stringEnd(text, i);
       const keys = open.at(-1);
       if (!keys) continue;
       let next = i + 1;
