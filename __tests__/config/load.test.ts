@@ -72,6 +72,13 @@ describe('configuration', () => {
     expect(fn.budgets).toEqual({ 'warm-p90-ms': 150 });
   });
 
+  test('the confidence levels take a percentage as the tolerances do: 99% is 0.99', () => {
+    const document = { ...base(), sampling: { confidence: '99.5%', 'pass-confidence': 0.9 } };
+    const config = validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} });
+    expect(config.sampling.confidence).toBeCloseTo(0.995, 10);
+    expect(config.sampling.passConfidence).toBe(0.9);
+  });
+
   test('the monthly traffic says whether the file gave it or it is the default', () => {
     const load = (document: unknown) => validateConfig(document, join(dir, 'lambda-perf.yml'), { env: {} }).traffic;
     expect(load(base())).toMatchObject({ invocationsPerMonth: 1_000_000, source: 'default' });
@@ -266,6 +273,21 @@ describe('configuration', () => {
       'pairs per environment out of range',
       { ...base(), sampling: { 'pairs-per-environment': 0 } },
       'sampling.pairs-per-environment: must be at least 1 (got 0)',
+    ],
+    [
+      'a confidence written as a bare percentage',
+      { ...base(), sampling: { confidence: 99 } },
+      'sampling.confidence: must be from 0.8 to 0.9999 (80% to 99.99%): write 0.99 or 99% (got 99)',
+    ],
+    [
+      'a pass-confidence percentage out of range',
+      { ...base(), sampling: { 'pass-confidence': '40%' } },
+      'sampling.pass-confidence: must be from 0.5 to 0.9999 (50% to 99.99%) (got "40%")',
+    ],
+    [
+      'a confidence that is neither a fraction nor a percentage',
+      { ...base(), sampling: { confidence: 'high' } },
+      'sampling.confidence: must be a confidence level such as 0.99 or 99% (got "high")',
     ],
     ['a duplicated memory size', withFunction({ memory: [512, 512] }), 'functions[0].memory: 512 is listed twice'],
     [

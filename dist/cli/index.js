@@ -53947,6 +53947,39 @@ function bareNumberAsPercent(value) {
     const percentValue = value > 0 && value < 1 ? value * 100 : value;
     return `${Number(percentValue.toPrecision(6))}%`;
 }
+/**
+ * A confidence level, as a fraction (0.99) or a percentage ("99%"), like the tolerances. A bare
+ * number above 1 is refused with the two ways to write it: 99 is not read as 99%.
+ */
+function confidenceLevel(min, fallback) {
+    const max = 0.9999;
+    const range = `from ${min} to ${max} (${min * 100}% to ${max * 100}%)`;
+    const written = `must be a confidence level such as ${fallback} or ${fallback * 100}%`;
+    return union([schemas_number(), schemas_string()], { error: written })
+        .transform((input, context) => {
+        const isPercentage = typeof input === 'string' && /^\d+(\.\d+)?%$/.test(input);
+        const value = typeof input === 'number' ? input : isPercentage ? Number.parseFloat(input) / 100 : Number.NaN;
+        if (value >= min && value <= max)
+            return value;
+        const message = Number.isNaN(value)
+            ? written
+            : typeof input === 'number' && input > 1 && input <= 100
+                ? `must be ${range}: write ${Number((input / 100).toPrecision(6))} or ${input}%`
+                : `must be ${range}`;
+        context.issues.push({ code: 'custom', input, message });
+        return NEVER;
+    })
+        .default(fallback)
+        .meta({
+        // What an editor can check: the transform above is not representable in JSON Schema, and
+        // takes the default with it.
+        description: `a fraction or a percentage; default ${fallback} (${fallback * 100}%)`,
+        anyOf: [
+            { type: 'number', minimum: min, maximum: max },
+            { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
+        ],
+    });
+}
 /** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
 // With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -54123,8 +54156,9 @@ const sampling = object({
         .max(100)
         .default(SAMPLING_DEFAULTS.concurrency)
         .describe('environment pairs measured at once'),
-    confidence: schemas_number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
-    'pass-confidence': schemas_number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
+    // The false-alarm budget is 1 - confidence; the pass budget 1 - pass-confidence.
+    confidence: confidenceLevel(0.8, SAMPLING_DEFAULTS.confidence),
+    'pass-confidence': confidenceLevel(0.5, SAMPLING_DEFAULTS['pass-confidence']),
     seed: schemas_number().int().min(0).optional(),
 })
     .strict();
@@ -54409,14 +54443,18 @@ function outsideStrings(text, found) {
     for (let i = 0; i < text.length; i++) {
         if (found(i))
             return i;
-        if (text[i] !== '"')
-            continue;
-        for (i++; i < text.length && text[i] !== '"'; i++) {
-            if (text[i] === '\\')
-                i++;
-        }
+        if (text[i] === '"')
+            i = stringEnd(text, i);
     }
     return undefined;
+}
+/** Where the JSON string that opens at `start` (a double quote) closes: past its escapes. */
+function stringEnd(text, start) {
+    let i = start + 1;
+    for (; i < text.length && text[i] !== '"'; i++)
+        if (text[i] === '\\')
+            i++;
+    return i;
 }
 /** What JSON.parse said, where as line and column, the line quoted, and the usual cause named. */
 function jsonProblem(text, reason, offset) {
@@ -54447,9 +54485,7 @@ function jsonKeyWrittenTwice(text) {
             open.pop();
         else if (c === '"') {
             const start = i;
-            for (i++; i < text.length && text[i] !== '"'; i++)
-                if (text[i] === '\\')
-                    i++;
+            i = stringEnd(text, i);
             const keys = open.at(-1);
             if (!keys)
                 continue;
@@ -56459,12 +56495,13 @@ function topLevelParts(list) {
     parts.push(list.slice(start));
     return parts.map((part) => part.replace(/^\s*(?:async\s+)?\*?\s*/, ''));
 }
+const MODULE_EXPORTS_LITERAL = /\bmodule\.exports\s*=\s*\{/;
 /**
  * What is between the braces of `module.exports = { ... }`, or undefined when there is no such
  * literal or its braces do not close.
  */
 function moduleExportsLiteral(text) {
-    const match = /\bmodule\.exports\s*=\s*\{/.exec(text);
+    const match = MODULE_EXPORTS_LITERAL.exec(text);
     if (!match)
         return undefined;
     const open = match.index + match[0].length;
@@ -56499,7 +56536,7 @@ function missingHandler(text, name, language) {
     if (hidden.some((pattern) => pattern.test(text)))
         return undefined;
     // `module.exports = { ...impl }` may hold names written elsewhere: a spread anywhere after it will do.
-    const literal = language === 'node' ? /\bmodule\.exports\s*=\s*\{/.exec(text) : null;
+    const literal = language === 'node' ? MODULE_EXPORTS_LITERAL.exec(text) : null;
     if (literal && text.includes('...', literal.index))
         return undefined;
     return mentions(text, language).slice(0, MENTIONS_SHOWN);

@@ -30,6 +30,40 @@ function bareNumberAsPercent(value: number): string {
   return `${Number(percentValue.toPrecision(6))}%`;
 }
 
+/**
+ * A confidence level, as a fraction (0.99) or a percentage ("99%"), like the tolerances. A bare
+ * number above 1 is refused with the two ways to write it: 99 is not read as 99%.
+ */
+function confidenceLevel(min: number, fallback: number) {
+  const max = 0.9999;
+  const range = `from ${min} to ${max} (${min * 100}% to ${max * 100}%)`;
+  const written = `must be a confidence level such as ${fallback} or ${fallback * 100}%`;
+  return z
+    .union([z.number(), z.string()], { error: written })
+    .transform((input, context) => {
+      const isPercentage = typeof input === 'string' && /^\d+(\.\d+)?%$/.test(input);
+      const value = typeof input === 'number' ? input : isPercentage ? Number.parseFloat(input) / 100 : Number.NaN;
+      if (value >= min && value <= max) return value;
+      const message = Number.isNaN(value)
+        ? written
+        : typeof input === 'number' && input > 1 && input <= 100
+          ? `must be ${range}: write ${Number((input / 100).toPrecision(6))} or ${input}%`
+          : `must be ${range}`;
+      context.issues.push({ code: 'custom', input, message });
+      return z.NEVER;
+    })
+    .default(fallback)
+    .meta({
+      // What an editor can check: the transform above is not representable in JSON Schema, and
+      // takes the default with it.
+      description: `a fraction or a percentage; default ${fallback} (${fallback * 100}%)`,
+      anyOf: [
+        { type: 'number', minimum: min, maximum: max },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
+      ],
+    });
+}
+
 /** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
 // With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -271,8 +305,9 @@ const sampling = z
       .max(100)
       .default(SAMPLING_DEFAULTS.concurrency)
       .describe('environment pairs measured at once'),
-    confidence: z.number().min(0.8).max(0.9999).default(SAMPLING_DEFAULTS.confidence),
-    'pass-confidence': z.number().min(0.5).max(0.9999).default(SAMPLING_DEFAULTS['pass-confidence']),
+    // The false-alarm budget is 1 - confidence; the pass budget 1 - pass-confidence.
+    confidence: confidenceLevel(0.8, SAMPLING_DEFAULTS.confidence),
+    'pass-confidence': confidenceLevel(0.5, SAMPLING_DEFAULTS['pass-confidence']),
     seed: z.number().int().min(0).optional(),
   })
   .strict();
