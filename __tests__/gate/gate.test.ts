@@ -93,15 +93,19 @@ describe('the gate against the local Lambda service', () => {
     expect(await functionsLeft()).toEqual([]);
   });
 
-  // 10% more hashing, a realistic change: a little under +10% Duration (the hashing is most of it).
-  test('a candidate doing 10% more CPU work fails with a regression, at every memory size', async () => {
+  // 20% more hashing, a realistic change: about +10% Duration where the gate measures. Each call
+  // also has a fixed part that does not grow (the runtime's, and a young environment's first
+  // calls: 40 blocks took 2.8 ms in an environment 35 calls old, 3.6-4.7 ms in its first six
+  // calls), and the gate measures each environment's first six calls. With 10% more hashing
+  // (44 blocks) the gate read +4% at 1769 MB beside load (ratio 1.039-1.044, in CI too).
+  test('a candidate doing 20% more hashing (about +10% Duration) fails with a regression, at every memory size', async () => {
     // Below one vCPU (1024 MB) the quota's periods widen the spread: at the default cap of 40
     // environment pairs this test found no regression there in 3 of 20 runs (quiet and beside two
     // CPU hogs). It checks what the gate decides, not its power at the default cap. Up to 80
     // environment pairs at two sizes: inside whole-suite runs beside two CPU hogs it ran past the
     // default 60 s (2 of 2).
     const report = await runGate({
-      config: project(spin(40), spin(44), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 80 } }),
+      config: project(spin(40), spin(48), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 80 } }),
       backend: gate.backend,
       retry: FAST_RETRY,
     });
@@ -120,7 +124,7 @@ describe('the gate against the local Lambda service', () => {
     for (const variant of fn.variants) {
       const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
       expect(warm.ratio).toBeGreaterThan(1.05);
-      expect(warm.ratio).toBeLessThan(1.2);
+      expect(warm.ratio).toBeLessThan(1.25);
       expect(variant.candidate.cost.perInvocationUsd).toBeGreaterThan(variant.baseline.cost.perInvocationUsd);
     }
     expect(fn.invocations.total).toBe(fn.invocations.baseline + fn.invocations.candidate);
@@ -256,9 +260,9 @@ describe('the gate against the local Lambda service', () => {
       credentials: gate.service.accessKey!,
       retryStrategy: new ConfiguredRetryStrategy(4, (attempt) => 10 * attempt),
     });
-    // 10% more work, with the cap of the regression test above.
+    // The change and the cap of the regression test above.
     const report = await runGate({
-      config: project(spin(40), spin(44), { sampling: { 'max-environment-pairs': 80 } }),
+      config: project(spin(40), spin(48), { sampling: { 'max-environment-pairs': 80 } }),
       backend: gate.backend,
       retry: FAST_RETRY,
       client,
