@@ -118,17 +118,20 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     );
     for (const name of [node, python]) {
       // The cold call and the first warm one are left out: V8 still compiled on its own threads
-      // there (5-8 ms of CPU), which is not what this checks. Then the median of five.
+      // there (5-8 ms of CPU), which is not what this checks. Then the fastest of five: in a
+      // whole-suite run beside two CPU hogs the median of five read 122.33 ms, other threads' CPU
+      // (counted as the environment's work) pushing a side of the wait past its period's quota.
       for (let i = 0; i < 2; i++) await invoke(t.client, name);
       const durations: number[] = [];
       for (let i = 0; i < 5; i++) durations.push((await invoke(t.client, name)).report.durationMs);
-      const median = durations.sort((a, b) => a - b)[2]!;
+      const fastest = Math.min(...durations);
       // The 100 ms wait is the thread's own (it slept): Duration holds it. At 512 MB the quota is
       // 5.8 ms of CPU per 20 ms period. Each side of the wait (3.5 ms and the runtime's own 1-2 ms)
       // fits in the quota of its own period, as on Lambda: about 100 + 9 ms. Taken as one burst,
-      // the 8-10 ms would run out of quota in the first period and cost a period more (about 122 ms).
-      expect(median).toBeGreaterThanOrEqual(101);
-      expect(median).toBeLessThan(117);
+      // the 8-10 ms would run out of quota in the first period and cost a period more (about 122 ms),
+      // in every call.
+      expect(fastest).toBeGreaterThanOrEqual(101);
+      expect(fastest).toBeLessThan(117);
     }
   });
 
