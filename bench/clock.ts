@@ -15,6 +15,7 @@ import { quotaTimeNs, timelineNs } from '../src/local-lambda/model-clock.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
 import { deployBenchFunction, median } from './support.js';
 import { startHogs } from './hogs.js';
+import { THREAD_CPU_NS } from '../__tests__/helpers/thread-cpu.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -27,9 +28,8 @@ const WARMUP = Number(process.env.CLOCK_WARMUP ?? 5);
 // One fixed loop (a count of steps, never a time) and the CPU time of the thread that ran it,
 // brought up to date by getrusage before schedstat is read.
 const WORK = `
-const { readFileSync } = require('node:fs');
+${THREAD_CPU_NS}
 function spin(n) { let h = 1; for (let i = 0; i < n; i++) h = Math.imul(h ^ i, 16777619); return h; }
-function cpuNs() { process.cpuUsage(); return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]); }
 function timed(n) { const started = cpuNs(); spin(n); return cpuNs() - started; }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 `;

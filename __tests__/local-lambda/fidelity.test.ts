@@ -6,6 +6,7 @@ import { Cgroups } from '../../src/local-lambda/cgroups.js';
 import { Freezer } from '../../src/local-lambda/freezer.js';
 import type { ServiceInfo } from '../../src/local-lambda/service.js';
 import { deploy, invoke, rawRequest, startTestService, type TestService } from '../helpers/local-service.js';
+import { THREAD_CPU_NS } from '../helpers/thread-cpu.js';
 
 /**
  * Node.js source of `burn(ms)`: busy until `cpuNs()` (defined by `clock`) has moved `ms`, CPU time
@@ -25,22 +26,8 @@ const burnOn = (clock: string): string =>
 const BURN = burnOn(
   'const cpuNs = () => { const used = process.cpuUsage(); return (used.user + used.system) * 1000; };',
 );
-/**
- * On the main thread's own CPU time in nanoseconds, from the kernel's per-thread account: the
- * process clock overshot a 0.3 ms target by 0.2-2.5 ms. A running thread's account is brought up
- * to date by a getrusage first; the file stays open and is read into one buffer.
- */
-const THREAD_BURN = burnOn(
-  [
-    "const cpuFile = require('node:fs').openSync('/proc/thread-self/schedstat', 'r');",
-    'const cpuText = Buffer.alloc(64);',
-    'const cpuNs = () => {',
-    '  process.cpuUsage();',
-    "  const read = require('node:fs').readSync(cpuFile, cpuText, 0, 64, 0);",
-    "  return Number(cpuText.toString('latin1', 0, read).split(' ')[0]);",
-    '};',
-  ].join('\n'),
-);
+/** On the main thread's own CPU time: the process clock overshot a 0.3 ms target by 0.2-2.5 ms. */
+const THREAD_BURN = burnOn(THREAD_CPU_NS);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const probe = new Cgroups(['cpu', 'freezer', 'pids']);
