@@ -15,6 +15,7 @@ import { userMemory, type Identity, type Isolation } from './isolation.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeApi, type OwnWaits, type RuntimeEvent } from './runtime-api.js';
 import type { RuntimeCallerCheck } from './runtime-callers.js';
+import { PROFILE_VARIABLE, type ProfileStore } from './profile-store.js';
 import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
 import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
 import { waitsForFlushMarker } from './runtimes/registry.js';
@@ -73,6 +74,8 @@ export interface EnvironmentServices {
   readonly isolation?: Isolation;
   /** Tells the environment's own runtime from other callers of its Runtime API. */
   readonly callers: RuntimeCallerCheck;
+  /** Where the runtime clients' CPU profiles go, when the service profiles. */
+  readonly profiles?: ProfileStore;
 }
 
 export interface InvocationRequest {
@@ -248,6 +251,12 @@ export class ExecutionEnvironment {
       delivered: (event, handedAt) => this.onDelivered(event, handedAt),
       idle: () => this.freeze?.freeze(),
       response: (requestId, body) => this.onResult(requestId, { body }),
+      ...(services.profiles
+        ? {
+            profile: (requestId: string, body: Buffer) =>
+              services.profiles!.add(spec.functionName, spec.version, { requestId, body }),
+          }
+        : {}),
       responseTooLarge: (requestId) =>
         this.onResult(requestId, {
           failure: {
@@ -361,11 +370,15 @@ export class ExecutionEnvironment {
 
   private processEnvironment(runtimeApi: string): NodeJS.ProcessEnv {
     const { spec } = this;
+    // The profiling variable is the service's to set: a function's own is dropped.
+    const variables = Object.fromEntries(Object.entries(spec.variables).filter(([key]) => key !== PROFILE_VARIABLE));
+    const profiles = this.services.profiles;
     return {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
-      ...spec.variables,
+      ...variables,
+      ...(profiles ? { [PROFILE_VARIABLE]: String(profiles.intervalUs) } : {}),
       _HANDLER: spec.handler,
       AWS_REGION: spec.region,
       AWS_DEFAULT_REGION: spec.region,

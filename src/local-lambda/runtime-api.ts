@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { MAX_PROFILE_BYTES } from './profile-store.js';
 import { refuseForeignCaller, type Refusal } from './request-guard.js';
 import { header } from './routes/http.js';
 import type { RuntimeCallerCheck, RuntimeProcess } from './runtime-callers.js';
@@ -36,9 +37,19 @@ export interface RuntimeApiListener {
   responseTooLarge(requestId: string): void;
   error(requestId: string, body: Buffer, errorType: string | undefined): void;
   initError(body: Buffer, errorType: string | undefined): void;
+  /**
+   * Where the CPU profile of an invocation goes (PROFILE_PATH), when the service profiles;
+   * without it the path is unknown.
+   */
+  readonly profile?: (requestId: string, body: Buffer) => void;
 }
 
 const PREFIX = '/2018-06-01/runtime';
+/**
+ * Not Lambda's: where a bundled runtime client posts the CPU profile of the invocation in flight
+ * when the service profiles (profile-store.ts), before it answers.
+ */
+const PROFILE_PATH = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/local-profile$/;
 /** Each Runtime API listens here, on a port of its own. */
 const LOOPBACK = '127.0.0.1';
 
@@ -222,6 +233,11 @@ export class RuntimeApi {
       else settled();
       return;
     }
+    const profiled = this.listener.profile && PROFILE_PATH.exec(path);
+    if (request.method === 'POST' && profiled) {
+      this.receiveProfile(request, response, profiled[1]!, this.listener.profile!);
+      return;
+    }
     const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
     if (request.method !== 'POST' || !match) {
       answer(response, 404, {
@@ -258,6 +274,27 @@ export class RuntimeApi {
       else if (kind === 'response' && !failed) this.listener.response(requestId, body);
       else this.listener.error(requestId, body, errorType);
       this.currentRequestId = undefined;
+    });
+  }
+
+  private receiveProfile(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    sink: (requestId: string, body: Buffer) => void,
+  ): void {
+    if (requestId !== this.currentRequestId) {
+      request.resume();
+      answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+      return;
+    }
+    readLimited(request, MAX_PROFILE_BYTES, (body) => {
+      if (body === undefined) {
+        answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'The profile is too large.' });
+        return;
+      }
+      answer(response, 202, { status: 'OK' });
+      sink(requestId, body);
     });
   }
 }

@@ -14,6 +14,7 @@ import { Isolation } from './isolation.js';
 import { LogsApi } from './logs-api.js';
 import { LogStore } from './logs.js';
 import { PackageStore } from './package-store.js';
+import { ProfileStore } from './profile-store.js';
 import { Reaper } from './reaper.js';
 import { RuntimeCallerCheck } from './runtime-callers.js';
 import { RuntimeClients } from './runtimes/index.js';
@@ -45,6 +46,8 @@ export interface ServiceComponents {
   readonly invoker: Invoker;
   readonly logsApi: LogsApi;
   readonly accessKey: AccessKey | undefined;
+  /** The runtime clients' CPU profiles, when the service profiles. */
+  readonly profiles: ProfileStore | undefined;
 }
 
 /** Checks the options and builds the service's parts; nothing listens yet. */
@@ -103,9 +106,22 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   reaper.removeOnExit(limits.directory);
   for (const directory of cgroups.directories) reaper.removeGroupOnExit(directory);
   const callers = new RuntimeCallerCheck();
+  const profiles = options.profileIntervalUs === undefined ? undefined : new ProfileStore(options.profileIntervalUs);
   const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));
   const pool = new EnvironmentPool(
-    { clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation, callers },
+    {
+      clock: clock.kind,
+      clients,
+      cgroups,
+      throttle,
+      freezer,
+      limits,
+      logs,
+      reaper,
+      isolation,
+      callers,
+      ...(profiles ? { profiles } : {}),
+    },
     { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 },
     packages,
   );
@@ -138,6 +154,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     invoker,
     logsApi,
     accessKey,
+    profiles,
   };
 }
 

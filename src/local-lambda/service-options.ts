@@ -24,6 +24,7 @@ const KINDS: Record<string, Kind | readonly Kind[]> = {
   pythonBinary: 'string',
   requireAuth: ['boolean', 'object'],
   isolation: 'boolean',
+  profileIntervalUs: 'number',
   warn: 'function',
 };
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import type { FaultOptions } from './faults.js';
 import type { LogStore } from './logs.js';
+import type { PostedProfile } from './profile-store.js';
 import { isLoopbackAddress } from './request-guard.js';
 import { controlPlaneRoutes } from './routes/control-plane.js';
 import { codeToken } from './routes/code-token.js';
@@ -76,6 +77,12 @@ export interface LocalLambdaOptions {
   readonly requireAuth?: boolean | AccessKey;
   /** false runs functions as the service's user even where it could give each its own. */
   readonly isolation?: boolean;
+  /**
+   * Profile every invocation: the bundled runtime clients sample their main thread's stack every
+   * this many microseconds while the handler runs, and post the profile; `profiles()` hands them
+   * out. Off by default: it costs the function CPU time. For profiling runs, never for measuring.
+   */
+  readonly profileIntervalUs?: number;
   /** Where warnings go (a non-loopback bind); stderr by default. */
   readonly warn?: (message: string) => void;
 }
@@ -87,6 +94,11 @@ export interface LocalLambda {
   readonly accessKey?: AccessKey;
   info(): ServiceInfo;
   setFaults(faults: Partial<FaultOptions>): void;
+  /**
+   * The CPU profiles a version's invocations posted, in order, when the service profiles (else
+   * none); each is handed out once. A body is what the runtime posted: untrusted.
+   */
+  takeProfiles(functionName: string, version: string): PostedProfile[];
   /** Stops the server and every environment it started; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -140,6 +152,7 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     ...(accessKey ? { accessKey } : {}),
     info,
     setFaults: (update) => faults.update(update),
+    takeProfiles: (functionName, version) => parts.profiles?.take(functionName, version) ?? [],
     stop: () =>
       (stopping ??= (async () => {
         forgetKey();

@@ -152,6 +152,77 @@ function call(method, path, body, headers) {
   });
 }
 
+// When the service profiles (LAMBDA_RUNTIME_LOCAL_PROFILE_US), V8's sampling profiler runs at
+// that interval from before the handler is loaded. An invocation whose client context says
+// {"custom": {"lambda-perf-gate-profile": "start"}} marks where the profile begins, instead of
+// calling the handler; one that says "stop" stops the profiler and posts the samples since the
+// mark to the service. One session from the start: a session started later does not know code
+// that V8 compiled before it, and gives that code's samples to its caller.
+// The function does not see the variable, and never sees these two invocations. V8 names an
+// inlined function's samples after its caller, as in any V8 profile; turning inlining off would
+// make the code itself slower, and unevenly from one environment to the next.
+const profileUs = Number(process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US) || 0;
+delete process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US;
+const taskRoot = process.env.LAMBDA_TASK_ROOT;
+let profiler;
+let profileFrom;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+function inspectorCall(method, params) {
+  return new Promise((resolve, reject) =>
+    profiler.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+async function startProfiler() {
+  if (!profileUs) return;
+  try {
+    profiler = new (require('node:inspector').Session)();
+    profiler.connect();
+    await inspectorCall('Profiler.enable');
+    await inspectorCall('Profiler.setSamplingInterval', { interval: profileUs });
+    await inspectorCall('Profiler.start');
+  } catch {
+    profiler = undefined;
+  }
+}
+function profileControl(clientContext) {
+  if (!profileUs || !clientContext) return undefined;
+  const custom = clientContext.custom;
+  const order = custom && typeof custom === 'object' ? custom['lambda-perf-gate-profile'] : undefined;
+  return order === 'start' || order === 'stop' ? order : undefined;
+}
+/** The profile's samples from the mark on (V8 stamps them on the clock of process.hrtime). */
+function samplesSince(profile, from) {
+  const samples = [];
+  const timeDeltas = [];
+  let at = profile.startTime;
+  let last = from;
+  profile.samples.forEach((node, i) => {
+    at += profile.timeDeltas[i];
+    if (at < from) return;
+    samples.push(node);
+    timeDeltas.push(at - last);
+    last = at;
+  });
+  return { ...profile, startTime: from, samples, timeDeltas };
+}
+async function controlProfile(order, requestId) {
+  if (!profiler) return;
+  if (order === 'start') {
+    profileFrom = nowUs();
+    return;
+  }
+  try {
+    const { profile } = await inspectorCall('Profiler.stop');
+    const trimmed = samplesSince(profile, profileFrom === undefined ? profile.startTime : profileFrom);
+    const body = JSON.stringify({ format: 'cpuprofile', taskRoot, intervalUs: profileUs, profile: trimmed });
+    await call('POST', '/invocation/' + requestId + '/local-profile', body, { 'content-type': 'application/json' });
+    profileFrom = undefined;
+    await inspectorCall('Profiler.start');
+  } catch {
+    // Not profiled: the gate says so.
+  }
+}
+
 function patchConsole() {
   const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
   for (const [method, level] of Object.entries(levels)) {
@@ -360,6 +431,7 @@ async function main() {
   patchConsole();
   process.on('unhandledRejection', (reason) => fatal('Runtime.UnhandledPromiseRejection', reason, 128));
   process.on('uncaughtException', (error) => fatal(error && error.name ? error.name : 'Error', error, 129));
+  await startProfiler();
   let handler;
   try {
     handler = await loadHandler();
@@ -396,6 +468,12 @@ async function main() {
     try {
       if (handler[STREAMING] === 'response') {
         await runStreamingHandler(handler, event, context, requestId);
+        continue;
+      }
+      const order = profileControl(context.clientContext);
+      if (order) {
+        await controlProfile(order, requestId);
+        await call('POST', '/invocation/' + requestId + '/response', 'null', { 'content-type': 'application/json' });
         continue;
       }
       const result = await runHandler(handler, event, context);

@@ -109,6 +109,111 @@ def call(method, path, body=None, headers=None):
     return response, body
 
 
+# When the service profiles (LAMBDA_RUNTIME_LOCAL_PROFILE_US), an invocation whose client
+# context says {"custom": {"lambda-perf-gate-profile": "start"}} starts a profiling session
+# instead of calling the handler, and one that says "stop" ends it and posts the profile to the
+# service, in speedscope's format. In between, a thread of this client samples the main thread's
+# stack at that interval while the handler runs: a sampling profiler of the standard library
+# alone (cProfile would trace every call, and slow small functions unevenly). Each sample weighs
+# the time since the one before, as the sampler needs the GIL and a busy main thread may delay
+# it; the switch interval is shortened to let it in. The function does not see the variable, and
+# never sees the two invocations.
+try:
+    profile_us = int(os.environ.pop("LAMBDA_RUNTIME_LOCAL_PROFILE_US", "0"))
+except ValueError:
+    profile_us = 0
+task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
+
+
+class Sampler:
+    def __init__(self, interval_us):
+        self.interval_s = interval_us / 1e6
+        self.main = threading.get_ident()
+        self.active = threading.Event()
+        self.lock = threading.Lock()
+        self.frames = {}
+        self.samples = []
+        self.weights = []
+        self.last = 0.0
+        sys.setswitchinterval(max(self.interval_s, 0.0005))
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while True:
+            self.active.wait()
+            time.sleep(self.interval_s)
+            with self.lock:
+                frame = sys._current_frames().get(self.main)
+                if not self.active.is_set() or frame is None:
+                    continue
+                now = time.perf_counter()
+                stack = []
+                while frame is not None and len(stack) < 512:
+                    code = frame.f_code
+                    key = (code.co_name, code.co_filename, code.co_firstlineno)
+                    index = self.frames.get(key)
+                    if index is None:
+                        index = self.frames[key] = len(self.frames)
+                    stack.append(index)
+                    frame = frame.f_back
+                stack.reverse()
+                self.samples.append(stack)
+                self.weights.append((now - self.last) * 1000)
+                self.last = now
+
+    def resume(self):
+        with self.lock:
+            self.last = time.perf_counter()
+            self.active.set()
+
+    def pause(self):
+        self.active.clear()
+        with self.lock:
+            pass
+
+    def take(self):
+        with self.lock:
+            frames = [{"name": k[0], "file": k[1], "line": k[2]} for k in sorted(self.frames, key=self.frames.get)]
+            document = {
+                "$schema": "https://www.speedscope.app/file-format-schema.json",
+                "shared": {"frames": frames},
+                "profiles": [{
+                    "type": "sampled", "name": "handler calls", "unit": "milliseconds",
+                    "startValue": 0, "endValue": sum(self.weights),
+                    "samples": self.samples, "weights": self.weights,
+                }],
+            }
+            self.samples, self.weights = [], []
+            return document
+
+
+sampler = Sampler(profile_us) if profile_us > 0 else None
+profiling = False
+
+
+def profile_control(client_context):
+    if sampler is None or not client_context:
+        return None
+    try:
+        custom = json.loads(client_context).get("custom") or {}
+        order = custom.get("lambda-perf-gate-profile")
+    except (ValueError, AttributeError):
+        return None
+    return order if order in ("start", "stop") else None
+
+
+def control_profile(order, request_id):
+    global profiling
+    if order == "start":
+        sampler.take()
+        profiling = True
+        return
+    profiling = False
+    document = {"format": "speedscope", "taskRoot": task_root, "intervalUs": profile_us, "profile": sampler.take()}
+    call("POST", "/invocation/%s/local-profile" % request_id, json.dumps(document).encode(),
+         {"Content-Type": "application/json"})
+
+
 class LambdaError(Exception):
     def __init__(self, error_type, message):
         super().__init__(message)
@@ -196,9 +301,21 @@ def main():
         request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
         deadline = int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0")
         arn = response.getheader("Lambda-Runtime-Invoked-Function-Arn")
+        order = profile_control(response.getheader("Lambda-Runtime-Client-Context"))
+        if order:
+            control_profile(order, request_id)
+            flushed(request_id)
+            call("POST", "/invocation/%s/response" % request_id, b"null", {"Content-Type": "application/json"})
+            continue
         try:
             event = json.loads(body) if body else None
-            result = handler(event, Context(request_id, deadline, arn))
+            if profiling:
+                sampler.resume()
+            try:
+                result = handler(event, Context(request_id, deadline, arn))
+            finally:
+                if profiling:
+                    sampler.pause()
             payload = json.dumps(result).encode()
         except Exception as error:
             post_error("/invocation/%s/error" % request_id, error, request_id)
