@@ -1,0 +1,197 @@
+import { writeFile } from 'node:fs/promises';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { join } from 'node:path';
+import type { ExemplarSpec } from '../config/types.js';
+import { errorMessage } from '../errors.js';
+import { createLambdaClient } from '../lambda/client.js';
+import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm } from '../lambda/deploy.js';
+import { invokeForReport } from '../lambda/invoke.js';
+import { DEFAULT_RETRY } from '../lambda/retry.js';
+import { startLocalLambda } from '../local-lambda/service.js';
+import type { Build } from '../model/sample.js';
+import type { VariantPlan } from '../model/variant.js';
+import { environmentProfile, profileChanges, type ProfileChange } from './changes.js';
+import { mergedProfileFile } from './profile-files.js';
+import { readPostedProfile, type StackSamples } from './samples.js';
+
+/** Where the time per call went, by function, in both builds; only changes beyond sampling noise. */
+export interface ProfileReport {
+  /** Always the embedded local service: it runs both builds under a sampling profiler. */
+  readonly backend: 'local';
+  /** One sentence: what profiled, and where the verdict was measured. */
+  readonly statement: string;
+  readonly variant: string;
+  /** The exemplars profiled, with their shares of the calls. */
+  readonly exemplars: readonly { readonly name: string; readonly weight: number }[];
+  readonly samplingIntervalUs: number;
+  readonly environmentPairs: number;
+  readonly callsPerEnvironment: number;
+  /** Functions whose self time per call changed, largest increase first. */
+  readonly changes: readonly ProfileChange[];
+  /** The merged profile of each build, beside the report. */
+  readonly files?: Readonly<Record<Build, string>>;
+}
+
+/** Why a function was not profiled: said in the report, never a failure. */
+export interface ProfileNotice {
+  readonly notice: string;
+}
+
+export interface ProfileOptions {
+  readonly functionName: string;
+  readonly base: BaseSettings;
+  readonly codes: Readonly<Record<Build, CodePayload>>;
+  readonly variant: VariantPlan;
+  /** The exemplars in the order and proportions the gate measured them. */
+  readonly exemplars: readonly ExemplarSpec[];
+  readonly region: string;
+  /** Where the gate measured the verdict. */
+  readonly measuredOn: 'aws' | 'local';
+  /** Where the merged profiles go; none are written without it. */
+  readonly directory?: string;
+  readonly progress?: (line: string) => void;
+  /** Environment pairs, and measured calls per environment after the warm-up. */
+  readonly environmentPairs?: number;
+  readonly callsPerEnvironment?: number;
+}
+
+/** Node.js samples every 100 us (V8's sampler is cheap); the Python client samples at 1 ms at most. */
+const NODE_INTERVAL_US = 100;
+const PYTHON_INTERVAL_US = 1000;
+/** Calls of each environment that are not profiled: the cold one and the JIT's first warm ones. */
+const WARM_UP_CALLS = 3;
+/** The client context that starts or stops a runtime client's profiling session (node-bootstrap.ts). */
+const controlContext = (order: 'start' | 'stop'): string =>
+  Buffer.from(JSON.stringify({ custom: { 'lambda-perf-gate-profile': order } })).toString('base64');
+
+const PROFILER = {
+  node: "V8's sampling profiler",
+  python: "the runtime client's stack sampler (a thread that reads the main thread's stack)",
+} as const;
+
+/** Starts or stops the profiling session of one environment; the handler never sees it. */
+async function controlProfile(client: LambdaClient, arm: DeployedArm, order: 'start' | 'stop'): Promise<void> {
+  const output = await client.send(
+    new InvokeCommand({
+      FunctionName: arm.functionName,
+      Qualifier: arm.qualifier,
+      ClientContext: controlContext(order),
+    }),
+  );
+  if (output.FunctionError)
+    throw new Error(`the runtime client could not ${order} profiling (${output.FunctionError})`);
+}
+
+/**
+ * Profiles both builds on the embedded local service, whatever backend measured the verdict:
+ * a service of its own, started for this and stopped after it, so nothing here touches the
+ * measurements or is counted among them. Each environment pair is one fresh environment of each
+ * build, called in turn with the same exemplars; the first calls warm it up, the rest are
+ * profiled.
+ */
+export async function profileBuilds(options: ProfileOptions): Promise<ProfileReport | ProfileNotice> {
+  const runtime = options.base.runtime ?? '';
+  const kind = runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : undefined;
+  if (!kind)
+    return {
+      notice: `not profiled: the local service profiles Node.js and Python functions, not ${runtime || 'container images'}`,
+    };
+  if (!('zip' in options.codes.baseline) || !('zip' in options.codes.candidate))
+    return { notice: 'not profiled: a build is not local code (S3 or an image), which the local service cannot run' };
+  const pairs = options.environmentPairs ?? 10;
+  const calls = options.callsPerEnvironment ?? 8;
+  const progress = options.progress ?? (() => undefined);
+  progress(`${options.functionName}: profiling both builds on the local service (${pairs} environment pairs)`);
+  const service = await startLocalLambda({
+    requireAuth: true,
+    region: options.region,
+    profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
+  });
+  const client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+  try {
+    const deployer = new PerfFunctionDeployer({
+      client,
+      retry: DEFAULT_RETRY,
+      endpoint: service.endpoint,
+      onRetry: () => undefined,
+      progress: () => undefined,
+    });
+    const base: BaseSettings = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
+    const functions = await deployer.createFunctions(
+      `lpg-profile-${options.functionName}`.slice(0, 60),
+      base,
+      options.codes,
+      [options.variant],
+      () => undefined,
+    );
+    const invoke = (arm: DeployedArm, exemplar: ExemplarSpec): Promise<unknown> =>
+      invokeForReport(client, arm.functionName, arm.qualifier, exemplar.payload, DEFAULT_RETRY, () => undefined);
+    const sequence = options.exemplars;
+    const profiled: { baseline: StackSamples[]; candidate: StackSamples[] }[] = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      const arms = await Promise.all(functions.map((fn) => deployer.publish(fn, base, `profile-${pair}`)));
+      for (let call = 0; call < WARM_UP_CALLS + calls; call++) {
+        if (call === WARM_UP_CALLS) for (const arm of arms) await controlProfile(client, arm, 'start');
+        const exemplar = sequence[(pair + call) % sequence.length]!;
+        // Which build goes first alternates, so neither always meets the other's after-effects.
+        const order = (pair + call) % 2 === 0 ? arms : [...arms].reverse();
+        for (const arm of order) await invoke(arm, exemplar);
+      }
+      const taken = { baseline: [] as StackSamples[], candidate: [] as StackSamples[] };
+      for (const arm of arms) {
+        await controlProfile(client, arm, 'stop');
+        taken[arm.build] = service
+          .takeProfiles(arm.functionName, arm.qualifier)
+          .flatMap((p) => readPostedProfile(p.body) ?? []);
+      }
+      profiled.push(taken);
+    }
+    const changes = profileChanges(
+      profiled.map((p) => ({
+        baseline: environmentProfile(p.baseline, calls),
+        candidate: environmentProfile(p.candidate, calls),
+      })),
+    );
+    if (!profiled.some((p) => p.baseline.length && p.candidate.length))
+      return { notice: 'not profiled: the runtime posted no profile the gate could read' };
+    const files = options.directory
+      ? await writeProfiles(options.directory, options.functionName, profiled)
+      : undefined;
+    return {
+      backend: 'local',
+      statement: `Profiled on the embedded local service with ${PROFILER[kind]}${
+        options.measuredOn === 'aws' ? '; the verdict was measured on AWS' : ''
+      }.`,
+      variant: options.variant.id,
+      exemplars: [...new Set(options.exemplars)].map((e) => ({
+        name: e.name,
+        weight: options.exemplars.filter((x) => x === e).length,
+      })),
+      samplingIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
+      environmentPairs: pairs,
+      callsPerEnvironment: calls,
+      changes,
+      ...(files ? { files } : {}),
+    };
+  } catch (error) {
+    return { notice: `not profiled: ${errorMessage(error)}` };
+  } finally {
+    client.destroy();
+    await service.stop();
+  }
+}
+
+async function writeProfiles(
+  directory: string,
+  functionName: string,
+  profiled: readonly Readonly<Record<Build, StackSamples[]>>[],
+): Promise<Record<Build, string>> {
+  const safe = functionName.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const paths = {} as Record<Build, string>;
+  for (const build of ['baseline', 'candidate'] as const) {
+    const { extension, text } = mergedProfileFile(profiled.flatMap((p) => p[build]));
+    paths[build] = join(directory, `lambda-perf-profile-${safe}-${build}.${extension}`);
+    await writeFile(paths[build], text);
+  }
+  return paths;
+}
