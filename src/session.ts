@@ -39,6 +39,8 @@ export interface SessionOptions extends Omit<BackendOptions, 'onService'> {
   readonly onCleanupProblem: (problem: string) => void;
   /** The process's exit code after a signal's cleanup. */
   readonly signalExitCode: (signal: NodeJS.Signals) => number;
+  /** Where the profiles of both builds go, beside the report; none are written without it. */
+  readonly profileDirectory?: string;
 }
 
 export interface SessionResult {
@@ -79,6 +81,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
           config,
           backend,
           ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+          ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
           progress: (line) => options.progress?.(redactor.text(line)),
           onCleanupRegistry: (r) => (registry = r),
           onSecret: (value) => {

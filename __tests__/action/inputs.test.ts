@@ -83,6 +83,14 @@ describe('the action inputs', () => {
     ]);
   });
 
+  test('profile takes on-regression, always or never, and names them when it gets anything else', () => {
+    expect(read({ profile: 'always' }).inputs.profile).toBe('always');
+    expect(read({}).inputs.profile).toBeUndefined();
+    expect(problemsOf({ profile: 'sometimes' })).toEqual([
+      'input profile: must be one of on-regression, always, never (got "sometimes")',
+    ]);
+  });
+
   test('an endpoint without its scheme is refused, saying what to write', () => {
     expect(problemsOf({ endpoint: 'localhost:9001' })).toEqual([
       'input endpoint: needs http:// or https:// in front, such as http://localhost:9001 (got "localhost:9001")',

@@ -110,9 +110,38 @@ describe('lambda-perf-gate run', () => {
       backend: 'local',
     });
     expect(readFileSync(markdown, 'utf8')).toContain('## ❌ lambda-perf-gate: fail');
+    // After a regression the gate profiles both builds (profile: on-regression, the default): the
+    // handler does twice the work, and both profiles are written beside the JSON report.
+    const profile = (JSON.parse(readFileSync(json, 'utf8')) as GateReport).functions[0]!.profile!;
+    expect(profile).toMatchObject({
+      backend: 'local',
+      files: {
+        baseline: join(dir, 'lambda-perf-profile-fn-baseline.cpuprofile'),
+        candidate: join(dir, 'lambda-perf-profile-fn-candidate.cpuprofile'),
+      },
+    });
+    const changes = 'changes' in profile ? profile.changes : [];
+    expect(changes[0]).toMatchObject({ function: 'exports.handler', file: 'index.js', line: 1, status: 'changed' });
+    expect(changes[0]!.interval[0]).toBeGreaterThan(0);
+    for (const file of ['baseline', 'candidate'])
+      expect(JSON.parse(readFileSync(join(dir, `lambda-perf-profile-fn-${file}.cpuprofile`), 'utf8'))).toMatchObject({
+        nodes: expect.any(Array),
+        samples: expect.any(Array),
+      });
+    expect(readFileSync(markdown, 'utf8')).toContain('🔎 where: <code>exports.handler</code> (index.js:1) +');
     // Ordinary text reaches the terminal as the renderer wrote it, with no workflow-command guard.
     expect(failing.stdout).toBe(renderTerminal(parseReport(readFileSync(json, 'utf8')) as GateReport));
-    const tolerated = await cli(['run', '--config', file, '--local', '--quiet', '--fail-on', 'none']);
+    const tolerated = await cli([
+      'run',
+      '--config',
+      file,
+      '--local',
+      '--quiet',
+      '--fail-on',
+      'none',
+      '--profile',
+      'never',
+    ]);
     expect(tolerated.code).toBe(0);
     expect(tolerated.stderr).toContain('warning: the verdict is fail, but nothing in --fail-on (none) applies');
   });

@@ -150,6 +150,11 @@ describe('configuration', () => {
       'functions[0].budgets.pairs-per-environment: unknown key; valid keys here:',
     ],
     [
+      'an unknown profile mode, with the valid ones',
+      { ...base(), profile: 'sometimes' },
+      'profile: must be one of "on-regression", "always", "never" (got "sometimes")',
+    ],
+    [
       'an unknown strategy, with the valid ones',
       { ...base(), strategy: 'fastest' },
       'strategy: must be one of "cost", "speed", "balanced", "cheapest-within-budget" (got "fastest")',

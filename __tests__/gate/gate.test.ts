@@ -45,6 +45,8 @@ function project(
           ...(extra.budgets ? { budgets: extra.budgets } : {}),
         },
       ],
+      // Profiling has tests of its own (__tests__/profile/); here it would only cost time.
+      profile: 'never',
       sampling: {
         'pairs-per-environment': 5,
         batch: 8,

@@ -45,6 +45,8 @@ function project(
         },
       ],
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 5 },
+      // Profiling has tests of its own (__tests__/profile/); here it would only cost time.
+      profile: 'never',
     },
     join(root, 'lambda-perf.yml'),
   );

@@ -185,6 +185,7 @@ describe('lambda-perf-gate local-lambda', () => {
     [['run', '--clock', 'sundial', '--local'], /--clock must be one of model, wall, got "sundial"/],
     [['run', '--clock', 'wall'], /--clock sets the embedded local service's clock; it needs --local/],
     [['validate', '--clock', 'wall', '--endpoint', 'http://127.0.0.1:1'], /it needs --local/],
+    [['run', '--profile', 'sometimes', '--local'], /--profile "sometimes": give one of on-regression, always, never/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('bad usage %j exits 2 and says what is wrong', async (args, message) => {
     const result = await cli(args);

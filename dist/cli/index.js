@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7353);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7965);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7353:
+/***/ 7965:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35531,6 +35531,77 @@ function call(method, path, body, headers) {
   });
 }
 
+// When the service profiles (LAMBDA_RUNTIME_LOCAL_PROFILE_US), V8's sampling profiler runs at
+// that interval from before the handler is loaded. An invocation whose client context says
+// {"custom": {"lambda-perf-gate-profile": "start"}} marks where the profile begins, instead of
+// calling the handler; one that says "stop" stops the profiler and posts the samples since the
+// mark to the service. One session from the start: a session started later does not know code
+// that V8 compiled before it, and gives that code's samples to its caller.
+// The function does not see the variable, and never sees these two invocations. V8 names an
+// inlined function's samples after its caller, as in any V8 profile; turning inlining off would
+// make the code itself slower, and unevenly from one environment to the next.
+const profileUs = Number(process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US) || 0;
+delete process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US;
+const taskRoot = process.env.LAMBDA_TASK_ROOT;
+let profiler;
+let profileFrom;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+function inspectorCall(method, params) {
+  return new Promise((resolve, reject) =>
+    profiler.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+async function startProfiler() {
+  if (!profileUs) return;
+  try {
+    profiler = new (require('node:inspector').Session)();
+    profiler.connect();
+    await inspectorCall('Profiler.enable');
+    await inspectorCall('Profiler.setSamplingInterval', { interval: profileUs });
+    await inspectorCall('Profiler.start');
+  } catch {
+    profiler = undefined;
+  }
+}
+function profileControl(clientContext) {
+  if (!profileUs || !clientContext) return undefined;
+  const custom = clientContext.custom;
+  const order = custom && typeof custom === 'object' ? custom['lambda-perf-gate-profile'] : undefined;
+  return order === 'start' || order === 'stop' ? order : undefined;
+}
+/** The profile's samples from the mark on (V8 stamps them on the clock of process.hrtime). */
+function samplesSince(profile, from) {
+  const samples = [];
+  const timeDeltas = [];
+  let at = profile.startTime;
+  let last = from;
+  profile.samples.forEach((node, i) => {
+    at += profile.timeDeltas[i];
+    if (at < from) return;
+    samples.push(node);
+    timeDeltas.push(at - last);
+    last = at;
+  });
+  return { ...profile, startTime: from, samples, timeDeltas };
+}
+async function controlProfile(order, requestId) {
+  if (!profiler) return;
+  if (order === 'start') {
+    profileFrom = nowUs();
+    return;
+  }
+  try {
+    const { profile } = await inspectorCall('Profiler.stop');
+    const trimmed = samplesSince(profile, profileFrom === undefined ? profile.startTime : profileFrom);
+    const body = JSON.stringify({ format: 'cpuprofile', taskRoot, intervalUs: profileUs, profile: trimmed });
+    await call('POST', '/invocation/' + requestId + '/local-profile', body, { 'content-type': 'application/json' });
+    profileFrom = undefined;
+    await inspectorCall('Profiler.start');
+  } catch {
+    // Not profiled: the gate says so.
+  }
+}
+
 function patchConsole() {
   const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
   for (const [method, level] of Object.entries(levels)) {
@@ -35739,6 +35810,7 @@ async function main() {
   patchConsole();
   process.on('unhandledRejection', (reason) => fatal('Runtime.UnhandledPromiseRejection', reason, 128));
   process.on('uncaughtException', (error) => fatal(error && error.name ? error.name : 'Error', error, 129));
+  await startProfiler();
   let handler;
   try {
     handler = await loadHandler();
@@ -35775,6 +35847,12 @@ async function main() {
     try {
       if (handler[STREAMING] === 'response') {
         await runStreamingHandler(handler, event, context, requestId);
+        continue;
+      }
+      const order = profileControl(context.clientContext);
+      if (order) {
+        await controlProfile(order, requestId);
+        await call('POST', '/invocation/' + requestId + '/response', 'null', { 'content-type': 'application/json' });
         continue;
       }
       const result = await runHandler(handler, event, context);
@@ -35901,6 +35979,111 @@ def call(method, path, body=None, headers=None):
     return response, body
 
 
+# When the service profiles (LAMBDA_RUNTIME_LOCAL_PROFILE_US), an invocation whose client
+# context says {"custom": {"lambda-perf-gate-profile": "start"}} starts a profiling session
+# instead of calling the handler, and one that says "stop" ends it and posts the profile to the
+# service, in speedscope's format. In between, a thread of this client samples the main thread's
+# stack at that interval while the handler runs: a sampling profiler of the standard library
+# alone (cProfile would trace every call, and slow small functions unevenly). Each sample weighs
+# the time since the one before, as the sampler needs the GIL and a busy main thread may delay
+# it; the switch interval is shortened to let it in. The function does not see the variable, and
+# never sees the two invocations.
+try:
+    profile_us = int(os.environ.pop("LAMBDA_RUNTIME_LOCAL_PROFILE_US", "0"))
+except ValueError:
+    profile_us = 0
+task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
+
+
+class Sampler:
+    def __init__(self, interval_us):
+        self.interval_s = interval_us / 1e6
+        self.main = threading.get_ident()
+        self.active = threading.Event()
+        self.lock = threading.Lock()
+        self.frames = {}
+        self.samples = []
+        self.weights = []
+        self.last = 0.0
+        sys.setswitchinterval(max(self.interval_s, 0.0005))
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while True:
+            self.active.wait()
+            time.sleep(self.interval_s)
+            with self.lock:
+                frame = sys._current_frames().get(self.main)
+                if not self.active.is_set() or frame is None:
+                    continue
+                now = time.perf_counter()
+                stack = []
+                while frame is not None and len(stack) < 512:
+                    code = frame.f_code
+                    key = (code.co_name, code.co_filename, code.co_firstlineno)
+                    index = self.frames.get(key)
+                    if index is None:
+                        index = self.frames[key] = len(self.frames)
+                    stack.append(index)
+                    frame = frame.f_back
+                stack.reverse()
+                self.samples.append(stack)
+                self.weights.append((now - self.last) * 1000)
+                self.last = now
+
+    def resume(self):
+        with self.lock:
+            self.last = time.perf_counter()
+            self.active.set()
+
+    def pause(self):
+        self.active.clear()
+        with self.lock:
+            pass
+
+    def take(self):
+        with self.lock:
+            frames = [{"name": k[0], "file": k[1], "line": k[2]} for k in sorted(self.frames, key=self.frames.get)]
+            document = {
+                "$schema": "https://www.speedscope.app/file-format-schema.json",
+                "shared": {"frames": frames},
+                "profiles": [{
+                    "type": "sampled", "name": "handler calls", "unit": "milliseconds",
+                    "startValue": 0, "endValue": sum(self.weights),
+                    "samples": self.samples, "weights": self.weights,
+                }],
+            }
+            self.samples, self.weights = [], []
+            return document
+
+
+sampler = Sampler(profile_us) if profile_us > 0 else None
+profiling = False
+
+
+def profile_control(client_context):
+    if sampler is None or not client_context:
+        return None
+    try:
+        custom = json.loads(client_context).get("custom") or {}
+        order = custom.get("lambda-perf-gate-profile")
+    except (ValueError, AttributeError):
+        return None
+    return order if order in ("start", "stop") else None
+
+
+def control_profile(order, request_id):
+    global profiling
+    if order == "start":
+        sampler.take()
+        profiling = True
+        return
+    profiling = False
+    document = {"format": "speedscope", "taskRoot": task_root, "intervalUs": profile_us, "profile": sampler.take()}
+    call("POST", "/invocation/%s/local-profile" % request_id, json.dumps(document).encode(),
+         {"Content-Type": "application/json"})
+
+
 class LambdaError(Exception):
     def __init__(self, error_type, message):
         super().__init__(message)
@@ -35988,9 +36171,21 @@ def main():
         request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
         deadline = int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0")
         arn = response.getheader("Lambda-Runtime-Invoked-Function-Arn")
+        order = profile_control(response.getheader("Lambda-Runtime-Client-Context"))
+        if order:
+            control_profile(order, request_id)
+            flushed(request_id)
+            call("POST", "/invocation/%s/response" % request_id, b"null", {"Content-Type": "application/json"})
+            continue
         try:
             event = json.loads(body) if body else None
-            result = handler(event, Context(request_id, deadline, arn))
+            if profiling:
+                sampler.resume()
+            try:
+                result = handler(event, Context(request_id, deadline, arn))
+            finally:
+                if profiling:
+                    sampler.pause()
             payload = json.dumps(result).encode()
         except Exception as error:
             post_error("/invocation/%s/error" % request_id, error, request_id)
@@ -36869,7 +37064,52 @@ function readEntry(zip, entry, maxBytes) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/profile-store.ts
+/**
+ * CPU profiles that runtime clients post when the service profiles (`profileIntervalUs`): one per
+ * invocation, kept per function version in the order they came. What a function posts is its own
+ * business and may be anything: each profile is bounded in size, and so is the whole store, so a
+ * function can fill neither the host's memory nor another version's list.
+ */
+const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
+const MAX_STORE_BYTES = 256 * 1024 * 1024;
+/** The variable through which a runtime client learns that it profiles, and at what interval. */
+const PROFILE_VARIABLE = 'LAMBDA_RUNTIME_LOCAL_PROFILE_US';
+class ProfileStore {
+    intervalUs;
+    byVersion = new Map();
+    bytes = 0;
+    /** Profiles refused because the store was full. */
+    dropped = 0;
+    constructor(intervalUs) {
+        this.intervalUs = intervalUs;
+        if (!(Number.isInteger(intervalUs) && intervalUs >= 100 && intervalUs <= 100_000))
+            throw new RangeError(`profileIntervalUs must be a whole number from 100 to 100000, got ${intervalUs}`);
+    }
+    add(functionName, version, profile) {
+        if (this.bytes + profile.body.length > MAX_STORE_BYTES) {
+            this.dropped++;
+            return;
+        }
+        this.bytes += profile.body.length;
+        const key = `${functionName}:${version}`;
+        const list = this.byVersion.get(key) ?? [];
+        list.push(profile);
+        this.byVersion.set(key, list);
+    }
+    /** The version's profiles in the order they came; the store lets go of them. */
+    take(functionName, version) {
+        const key = `${functionName}:${version}`;
+        const list = this.byVersion.get(key) ?? [];
+        this.byVersion.delete(key);
+        for (const profile of list)
+            this.bytes -= profile.body.length;
+        return list;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
+
 
 
 
@@ -36878,6 +37118,11 @@ const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 /** A streamed response may be larger. */
 const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 const PREFIX = '/2018-06-01/runtime';
+/**
+ * Not Lambda's: where a bundled runtime client posts the CPU profile of the invocation in flight
+ * when the service profiles (profile-store.ts), before it answers.
+ */
+const PROFILE_PATH = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/local-profile$/;
 /** Each Runtime API listens here, on a port of its own. */
 const LOOPBACK = '127.0.0.1';
 /**
@@ -37042,6 +37287,11 @@ class RuntimeApi {
                 settled();
             return;
         }
+        const profiled = this.listener.profile && PROFILE_PATH.exec(path);
+        if (request.method === 'POST' && profiled) {
+            this.receiveProfile(request, response, profiled[1], this.listener.profile);
+            return;
+        }
         const match = /^\/2018-06-01\/runtime\/(?:invocation\/([^/]+)\/(response|error)|init\/error)$/.exec(path);
         if (request.method !== 'POST' || !match) {
             answer(response, 404, {
@@ -37082,6 +37332,21 @@ class RuntimeApi {
             else
                 this.listener.error(requestId, body, errorType);
             this.currentRequestId = undefined;
+        });
+    }
+    receiveProfile(request, response, requestId, sink) {
+        if (requestId !== this.currentRequestId) {
+            request.resume();
+            answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
+            return;
+        }
+        readLimited(request, MAX_PROFILE_BYTES, (body) => {
+            if (body === undefined) {
+                answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'The profile is too large.' });
+                return;
+            }
+            answer(response, 202, { status: 'OK' });
+            sink(requestId, body);
         });
     }
 }
@@ -39262,6 +39527,7 @@ function chooseClock(requested) {
 
 
 
+
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */
 const INIT_LIMIT_MS = 10_000;
@@ -39403,6 +39669,11 @@ class ExecutionEnvironment {
             delivered: (event, handedAt) => this.onDelivered(event, handedAt),
             idle: () => this.freeze?.freeze(),
             response: (requestId, body) => this.onResult(requestId, { body }),
+            ...(services.profiles
+                ? {
+                    profile: (requestId, body) => services.profiles.add(spec.functionName, spec.version, { requestId, body }),
+                }
+                : {}),
             responseTooLarge: (requestId) => this.onResult(requestId, {
                 failure: {
                     status: 'error',
@@ -39509,11 +39780,15 @@ class ExecutionEnvironment {
     }
     processEnvironment(runtimeApi) {
         const { spec } = this;
+        // The profiling variable is the service's to set: a function's own is dropped.
+        const variables = Object.fromEntries(Object.entries(spec.variables).filter(([key]) => key !== PROFILE_VARIABLE));
+        const profiles = this.services.profiles;
         return {
             PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
             LANG: 'en_US.UTF-8',
             TZ: ':UTC',
-            ...spec.variables,
+            ...variables,
+            ...(profiles ? { [PROFILE_VARIABLE]: String(profiles.intervalUs) } : {}),
             _HANDLER: spec.handler,
             AWS_REGION: spec.region,
             AWS_DEFAULT_REGION: spec.region,
@@ -43499,6 +43774,7 @@ const KINDS = {
     pythonBinary: 'string',
     requireAuth: ['boolean', 'object'],
     isolation: 'boolean',
+    profileIntervalUs: 'number',
     warn: 'function',
 };
 function checkServiceOptions(options) {
@@ -43524,6 +43800,7 @@ function checkServiceOptions(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/service-components.ts
+
 
 
 
@@ -43599,8 +43876,21 @@ function assembleService(options) {
     for (const directory of cgroups.directories)
         reaper.removeGroupOnExit(directory);
     const callers = new RuntimeCallerCheck();
+    const profiles = options.profileIntervalUs === undefined ? undefined : new ProfileStore(options.profileIntervalUs);
     const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));
-    const pool = new EnvironmentPool({ clock: clock.kind, clients, cgroups, throttle, freezer, limits, logs, reaper, isolation, callers }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 }, packages);
+    const pool = new EnvironmentPool({
+        clock: clock.kind,
+        clients,
+        cgroups,
+        throttle,
+        freezer,
+        limits,
+        logs,
+        reaper,
+        isolation,
+        callers,
+        ...(profiles ? { profiles } : {}),
+    }, { idleTimeoutMs: options.idleTimeoutMs ?? 120_000, maxEnvironments: options.maxEnvironments ?? 64 }, packages);
     const store = new FunctionStore(region, packages, pool, () => faults.current.updateDelayMs);
     const events = new EventQueue({
         capacity: options.eventQueueCapacity ?? 100_000,
@@ -43630,6 +43920,7 @@ function assembleService(options) {
         invoker,
         logsApi,
         accessKey,
+        profiles,
     };
 }
 /** Frees what the parts hold on the host (cgroups, directories, the reaper's watch). */
@@ -43701,6 +43992,7 @@ async function startLocalLambda(options = {}) {
         ...(accessKey ? { accessKey } : {}),
         info,
         setFaults: (update) => faults.update(update),
+        takeProfiles: (functionName, version) => parts.profiles?.take(functionName, version) ?? [],
         stop: () => (stopping ??= (async () => {
             forgetKey();
             server.close();
@@ -43990,8 +44282,30 @@ function parseFailOn(text) {
     return { failOn, problems };
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/report/profile-lines.ts
+/** How many changes the headline's line names; the rest are folded. */
+const SHOWN_CHANGES = 3;
+const isProfileNotice = (profile) => 'notice' in profile;
+const signedMs = (ms) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms) < 0.1 ? Math.abs(ms).toFixed(3) : Math.abs(ms).toFixed(2)}`;
+/** `+4.10 ms/call [+3.20, +5.00]`: the change per call and its interval. */
+function changeText(change) {
+    return `${signedMs(change.deltaMsPerCall)} ms/call [${signedMs(change.interval[0])}, ${signedMs(change.interval[1])}]`;
+}
+/** `index.mjs:41`, or the file alone when the line is unknown. */
+function placeText(change) {
+    return change.line > 0 ? `${change.file}:${change.line}` : change.file;
+}
+/** `new ` or `gone ` before a function only one build has. */
+function statusText(change) {
+    return change.status === 'changed' ? '' : `${change.status} `;
+}
+/** What the profile covered: builds, variant, environments, calls, interval. */
+function coverageText(profile) {
+    return `${profile.environmentPairs} environment pairs at ${profile.variant}, ${profile.callsPerEnvironment} calls each (${profile.exemplars.map((e) => e.name).join(', ')}), sampled every ${profile.samplingIntervalUs} µs`;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1696);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -53527,6 +53841,352 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/config/budgets.ts
+/**
+ * Every budget a function can set, once: its key in the configuration (and in reports), its
+ * unit, its bounds and what it judges. The schema, the type of `Budgets`, the checks
+ * (analysis/budgets.ts, which must read every key from the statistics) and the report's budget
+ * table all follow from this table: a new budget is one entry here and one reader there.
+ */
+const BUDGET_METRICS = {
+    'warm-p50-ms': { unit: 'ms', judges: 'latency', description: 'median warm duration, ms' },
+    'warm-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of warm duration, ms' },
+    'warm-p99-ms': { unit: 'ms', judges: 'latency', description: '99th percentile of warm duration, ms' },
+    'cold-p50-ms': {
+        unit: 'ms',
+        judges: 'latency',
+        description: 'median cold-start duration (INIT + first invocation), ms',
+    },
+    'cold-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of cold-start duration, ms' },
+    'cost-per-million-usd': {
+        unit: 'USD',
+        judges: 'cost',
+        description: 'cost of a million invocations at the configured cold-start rate, USD',
+    },
+    'max-memory-used-pct': {
+        unit: '%',
+        judges: 'latency',
+        max: 100,
+        description: 'highest Max Memory Used, % of the memory size',
+    },
+};
+const BUDGET_KEYS = Object.keys(BUDGET_METRICS);
+
+;// CONCATENATED MODULE: ./src/model/architecture.ts
+/** Lambda's instruction set architectures, in the order a config lists them by default. */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+
+;// CONCATENATED MODULE: ./src/config/endpoint.ts
+/**
+ * What is wrong with a Lambda endpoint, wherever it is given (the file, --endpoint, the action's
+ * input). `localhost:9001` parses as a URL whose scheme is "localhost:", so being a URL is not enough.
+ */
+function endpointProblem(endpoint) {
+    // A host, with a port or a path, written without its scheme: `localhost:9001`, `127.0.0.1:9001`.
+    if (/^[\w.-]+(?::\d+)?(?:\/\S*)?$/.test(endpoint))
+        return `needs http:// or https:// in front, such as http://${endpoint}`;
+    let url;
+    try {
+        url = new URL(endpoint);
+    }
+    catch {
+        return 'must be a URL such as http://127.0.0.1:9001';
+    }
+    if (url.protocol === 'http:' || url.protocol === 'https:')
+        return undefined;
+    return `must start with http:// or https:// (it starts with ${url.protocol})`;
+}
+
+;// CONCATENATED MODULE: ./src/config/schema.ts
+
+
+
+
+
+/**
+ * The configuration file's schema: the one source for validation, for the types the rest of the
+ * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
+ */
+/** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
+const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
+/** When the gate profiles both builds to say where the time went (src/profile/). */
+const PROFILE_MODES = ['on-regression', 'always', 'never'];
+/** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
+const percent = schemas_string({
+    error: (issue) => typeof issue.input === 'number'
+        ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}`
+        : 'must be a percentage such as 5%',
+})
+    .regex(/^\d+(\.\d+)?%$/, { error: 'must be a percentage such as 5%' })
+    .transform((value) => Number.parseFloat(value) / 100)
+    .refine((fraction) => fraction <= 1, { error: 'must be at most 100%' });
+/** A bare 5 most likely means 5%, a bare 0.05 the fraction 5%. */
+function bareNumberAsPercent(value) {
+    const percentValue = value > 0 && value < 1 ? value * 100 : value;
+    return `${Number(percentValue.toPrecision(6))}%`;
+}
+/**
+ * A confidence level, as a fraction (0.99) or a percentage ("99%"), like the tolerances. A bare
+ * number above 1 is refused with the two ways to write it: 99 is not read as 99%.
+ */
+function confidenceLevel(min, fallback) {
+    const max = 0.9999;
+    const range = `from ${min} to ${max} (${min * 100}% to ${max * 100}%)`;
+    const written = `must be a confidence level such as ${fallback} or ${fallback * 100}%`;
+    return union([schemas_number(), schemas_string()], { error: written })
+        .transform((input, context) => {
+        const isPercentage = typeof input === 'string' && /^\d+(\.\d+)?%$/.test(input);
+        const value = typeof input === 'number' ? input : isPercentage ? Number.parseFloat(input) / 100 : Number.NaN;
+        if (value >= min && value <= max)
+            return value;
+        const message = Number.isNaN(value)
+            ? written
+            : typeof input === 'number' && input > 1 && input <= 100
+                ? `must be ${range}: write ${Number((input / 100).toPrecision(6))} or ${input}%`
+                : `must be ${range}`;
+        context.issues.push({ code: 'custom', input, message });
+        return NEVER;
+    })
+        .default(fallback)
+        .meta({
+        // What an editor can check: the transform above is not representable in JSON Schema, and
+        // takes the default with it.
+        description: `a fraction or a percentage; default ${fallback} (${fallback * 100}%)`,
+        anyOf: [
+            { type: 'number', minimum: min, maximum: max },
+            { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
+        ],
+    });
+}
+/** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
+// With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
+/**
+ * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
+ * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
+ */
+const RETIRED_RUNTIME = /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
+const KNOWN_RUNTIMES = Object.values(dist_cjs/* Runtime */.vYr)
+    .filter((id) => !RETIRED_RUNTIME.test(id))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) })
+    .strict();
+const imageSource = object({ image: schemas_string().min(1) }).strict();
+const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
+const codeSource = union([schemas_string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
+const baselineSource = union([
+    schemas_string().min(1),
+    s3Source,
+    imageSource,
+    object({ version: union([schemas_string().regex(/^\d+$/), schemas_number().int().positive()]).transform(String) }).strict(),
+    object({ alias: schemas_string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
+], { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` });
+const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
+    error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
+}), union([schemas_string(), schemas_number(), schemas_boolean()], { error: 'must be a string, a number or true/false' })
+    .transform(String));
+const exemplar = object({
+    name: schemas_string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
+    payload: schemas_string().min(1).optional().describe('a JSON file with the event, relative to this file'),
+    event: unknown().optional().describe('the event, inline'),
+    weight: schemas_number().int().min(1).max(1000).default(1),
+    expect: unknown().optional().describe('the response must contain this (subset match)'),
+    'expect-error': schemas_string()
+        .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
+        error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound',
+    })
+        .optional()
+        .describe('the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error'),
+})
+    .strict();
+/** One optional positive limit per budget in BUDGET_METRICS. */
+const budgetLimits = Object.fromEntries(BUDGET_KEYS.map((key) => {
+    const metric = BUDGET_METRICS[key];
+    const limit = schemas_number().positive();
+    return [key, (metric.max === undefined ? limit : limit.max(metric.max)).optional().describe(metric.description)];
+}));
+const budgets = object({
+    ...budgetLimits,
+    'max-regression': percent
+        .refine((fraction) => fraction > 0, {
+        // A pass needs the interval's upper end below the tolerance.
+        error: 'must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5%',
+    })
+        .optional()
+        .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+})
+    .strict();
+const variant = object({
+    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1-32 letters, digits, "_" or "-"' }),
+    environment: environment.optional(),
+    'snap-start': schemas_boolean().optional(),
+})
+    .strict();
+const integration = object({
+    command: schemas_string()
+        .min(1)
+        .describe("run once per build, in the configuration file's directory, e.g. npm run test:integration"),
+    'timeout-s': schemas_number().int().min(1).max(7200).default(600),
+    repeat: schemas_number()
+        .int()
+        .min(1)
+        .max(10)
+        .default(2)
+        .describe('runs per build; sequential runs alternate which build goes first'),
+    environment: record(schemas_string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }), schemas_string())
+        .optional()
+        .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
+    'max-log-wait-s': schemas_number()
+        .int()
+        .min(0)
+        .max(900)
+        .default(120)
+        .describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
+    concurrent: schemas_boolean()
+        .default(true)
+        .describe("run both builds' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side"),
+})
+    .strict();
+const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
+const functionConfig = object({
+    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
+    template: schemas_string().min(1).optional().describe('existing function whose configuration the perf function copies'),
+    runtime: schemas_enum(KNOWN_RUNTIMES)
+        .optional()
+        .describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
+    handler: schemas_string().min(1).optional(),
+    role: schemas_string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' })
+        .optional(),
+    timeout: schemas_number().int().min(1).max(900).optional(),
+    environment: environment.optional(),
+    candidate: codeSource,
+    baseline: baselineSource,
+    'build-output': schemas_string()
+        .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+        error: 'must be a path inside the build output, relative to it, such as validator',
+    })
+        .optional()
+        .describe("this function's directory inside the build output (the action's build-output input, or the candidate and baseline directories given here), for a build that produces several functions, e.g. validator for dist/validator"),
+    memory: array(memorySize).min(1).max(16).optional(),
+    architectures: array(schemas_enum(ARCHITECTURES)).min(1).max(2).optional(),
+    variants: array(variant).max(8).optional(),
+    exemplars: array(exemplar).min(1).max(50),
+    budgets: budgets.optional(),
+    integration: integration.optional(),
+    'managed-instances': object({
+        'instance-type': schemas_string()
+            .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
+        instances: schemas_number()
+            .positive()
+            .max(100000)
+            .default(1)
+            .describe('instances the capacity provider keeps running, on average over the month'),
+        'usd-per-hour': schemas_number()
+            .positive()
+            .optional()
+            .describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
+    })
+        .strict()
+        .optional()
+        .describe('the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests'),
+})
+    .strict();
+/** Keys of the sampling section that the environment-pair design replaced, with what replaced them. */
+const REPLACED_SAMPLING_KEYS = {
+    'warm-min': 'batch (environment pairs per look)',
+    'warm-max': 'max-environment-pairs',
+    cold: 'nothing: every environment pair starts with one cold start per build',
+    environments: 'max-environment-pairs (every environment pair is a fresh version of each build)',
+};
+const SAMPLING_DEFAULTS = {
+    'pairs-per-environment': 5,
+    batch: 8,
+    'max-environment-pairs': 40,
+    concurrency: 4,
+    confidence: 0.99,
+    'pass-confidence': 0.95,
+};
+const sampling = object({
+    'pairs-per-environment': schemas_number()
+        .int()
+        .min(1)
+        .max(50)
+        .default(SAMPLING_DEFAULTS['pairs-per-environment'])
+        .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
+    batch: schemas_number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(SAMPLING_DEFAULTS.batch)
+        .describe('environment pairs added per variant at each look'),
+    'max-environment-pairs': schemas_number()
+        .int()
+        .min(1)
+        .max(500)
+        .default(SAMPLING_DEFAULTS['max-environment-pairs'])
+        .describe('environment pairs per variant at most'),
+    concurrency: schemas_number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(SAMPLING_DEFAULTS.concurrency)
+        .describe('environment pairs measured at once'),
+    // The false-alarm budget is 1 - confidence; the pass budget 1 - pass-confidence.
+    confidence: confidenceLevel(0.8, SAMPLING_DEFAULTS.confidence),
+    'pass-confidence': confidenceLevel(0.5, SAMPLING_DEFAULTS['pass-confidence']),
+    seed: schemas_number().int().min(0).optional(),
+})
+    .strict();
+const configSchema = object({
+    $schema: schemas_string().optional(),
+    region: schemas_string().regex(AWS_REGION_PATTERN, { error: REGION_PROBLEM }).optional(),
+    endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' })
+        .superRefine((endpoint, context) => {
+        const problem = endpointProblem(endpoint);
+        if (problem)
+            context.addIssue({ code: 'custom', message: problem });
+    })
+        .optional(),
+    functions: array(functionConfig).min(1).max(20),
+    sampling: sampling.default(SAMPLING_DEFAULTS),
+    strategy: schemas_enum(STRATEGIES).default('cheapest-within-budget'),
+    profile: schemas_enum(PROFILE_MODES)
+        .default('on-regression')
+        .describe('when to profile both builds on the local service and name the functions that got slower: on-regression, always or never'),
+    integration: integration.optional().describe('for every function that has none of its own'),
+    'balanced-weight': schemas_number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('weight of cost against speed for the balanced strategy'),
+    traffic: object({
+        'invocations-per-month': schemas_number().min(0).default(1_000_000),
+        'cold-start-rate': schemas_number().min(0).max(1).default(0.01),
+        'account-gb-seconds-per-month': schemas_number()
+            .min(0)
+            .optional()
+            .describe("the account's monthly GB-seconds in the region and architecture (all functions); Lambda's price tiers apply to it. Without it, the first tier's price"),
+    })
+        .strict()
+        .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
+})
+    .strict();
+/** Where editors fetch the JSON Schema: the raw file on the default branch, not a GitHub page. */
+const CONFIG_SCHEMA_URL = 'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json';
+/** The JSON Schema of the file, for editors. */
+function configJsonSchema() {
+    return {
+        ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+        $id: CONFIG_SCHEMA_URL,
+        title: 'lambda-perf-gate configuration',
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/normal-distribution.ts
 // The standard normal distribution: analysis/ uses it for large-sample rank tests, looks/ for the
 // group-sequential boundaries.
@@ -53861,347 +54521,6 @@ function sizeProblem(fn, index, where) {
         ? `${where}.variants[${index}].environment: with ${own},`
         : `${own}:`;
     return `${key} ${bytes} bytes of names and values, with the gate's own ${variablesBytes(gate)}; Lambda accepts at most ${VARIABLES_LIMIT_BYTES}`;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(1696);
-;// CONCATENATED MODULE: ./src/config/budgets.ts
-/**
- * Every budget a function can set, once: its key in the configuration (and in reports), its
- * unit, its bounds and what it judges. The schema, the type of `Budgets`, the checks
- * (analysis/budgets.ts, which must read every key from the statistics) and the report's budget
- * table all follow from this table: a new budget is one entry here and one reader there.
- */
-const BUDGET_METRICS = {
-    'warm-p50-ms': { unit: 'ms', judges: 'latency', description: 'median warm duration, ms' },
-    'warm-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of warm duration, ms' },
-    'warm-p99-ms': { unit: 'ms', judges: 'latency', description: '99th percentile of warm duration, ms' },
-    'cold-p50-ms': {
-        unit: 'ms',
-        judges: 'latency',
-        description: 'median cold-start duration (INIT + first invocation), ms',
-    },
-    'cold-p90-ms': { unit: 'ms', judges: 'latency', description: '90th percentile of cold-start duration, ms' },
-    'cost-per-million-usd': {
-        unit: 'USD',
-        judges: 'cost',
-        description: 'cost of a million invocations at the configured cold-start rate, USD',
-    },
-    'max-memory-used-pct': {
-        unit: '%',
-        judges: 'latency',
-        max: 100,
-        description: 'highest Max Memory Used, % of the memory size',
-    },
-};
-const BUDGET_KEYS = Object.keys(BUDGET_METRICS);
-
-;// CONCATENATED MODULE: ./src/model/architecture.ts
-/** Lambda's instruction set architectures, in the order a config lists them by default. */
-const ARCHITECTURES = ['x86_64', 'arm64'];
-
-;// CONCATENATED MODULE: ./src/config/endpoint.ts
-/**
- * What is wrong with a Lambda endpoint, wherever it is given (the file, --endpoint, the action's
- * input). `localhost:9001` parses as a URL whose scheme is "localhost:", so being a URL is not enough.
- */
-function endpointProblem(endpoint) {
-    // A host, with a port or a path, written without its scheme: `localhost:9001`, `127.0.0.1:9001`.
-    if (/^[\w.-]+(?::\d+)?(?:\/\S*)?$/.test(endpoint))
-        return `needs http:// or https:// in front, such as http://${endpoint}`;
-    let url;
-    try {
-        url = new URL(endpoint);
-    }
-    catch {
-        return 'must be a URL such as http://127.0.0.1:9001';
-    }
-    if (url.protocol === 'http:' || url.protocol === 'https:')
-        return undefined;
-    return `must start with http:// or https:// (it starts with ${url.protocol})`;
-}
-
-;// CONCATENATED MODULE: ./src/config/schema.ts
-
-
-
-
-
-/**
- * The configuration file's schema: the one source for validation, for the types the rest of the
- * gate reads, and for the JSON Schema editors use (`npm run schema` writes it).
- */
-/** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
-const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
-/** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
-const percent = schemas_string({
-    error: (issue) => typeof issue.input === 'number'
-        ? `must be a percentage: write ${bareNumberAsPercent(issue.input)}`
-        : 'must be a percentage such as 5%',
-})
-    .regex(/^\d+(\.\d+)?%$/, { error: 'must be a percentage such as 5%' })
-    .transform((value) => Number.parseFloat(value) / 100)
-    .refine((fraction) => fraction <= 1, { error: 'must be at most 100%' });
-/** A bare 5 most likely means 5%, a bare 0.05 the fraction 5%. */
-function bareNumberAsPercent(value) {
-    const percentValue = value > 0 && value < 1 ? value * 100 : value;
-    return `${Number(percentValue.toPrecision(6))}%`;
-}
-/**
- * A confidence level, as a fraction (0.99) or a percentage ("99%"), like the tolerances. A bare
- * number above 1 is refused with the two ways to write it: 99 is not read as 99%.
- */
-function confidenceLevel(min, fallback) {
-    const max = 0.9999;
-    const range = `from ${min} to ${max} (${min * 100}% to ${max * 100}%)`;
-    const written = `must be a confidence level such as ${fallback} or ${fallback * 100}%`;
-    return union([schemas_number(), schemas_string()], { error: written })
-        .transform((input, context) => {
-        const isPercentage = typeof input === 'string' && /^\d+(\.\d+)?%$/.test(input);
-        const value = typeof input === 'number' ? input : isPercentage ? Number.parseFloat(input) / 100 : Number.NaN;
-        if (value >= min && value <= max)
-            return value;
-        const message = Number.isNaN(value)
-            ? written
-            : typeof input === 'number' && input > 1 && input <= 100
-                ? `must be ${range}: write ${Number((input / 100).toPrecision(6))} or ${input}%`
-                : `must be ${range}`;
-        context.issues.push({ code: 'custom', input, message });
-        return NEVER;
-    })
-        .default(fallback)
-        .meta({
-        // What an editor can check: the transform above is not representable in JSON Schema, and
-        // takes the default with it.
-        description: `a fraction or a percentage; default ${fallback} (${fallback * 100}%)`,
-        anyOf: [
-            { type: 'number', minimum: min, maximum: max },
-            { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
-        ],
-    });
-}
-/** An AWS region's name, and what a value that is not one is told (the file's key and --region alike). */
-// With the GovCloud and isolated partitions' names: us-gov-west-1, us-iso-east-1, us-isob-east-1, eu-isoe-west-1.
-const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const REGION_PROBLEM = 'must be an AWS region such as us-east-1';
-/**
- * Runtimes Lambda's API knows (the SDK's list), minus those it no longer lets anyone create
- * functions with; a misspelt one is refused here rather than by CreateFunction mid-run.
- */
-const RETIRED_RUNTIME = /^(nodejs|nodejs(4\.3.*|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x)|python(2\.7|3\.[678])|dotnetcore.*|dotnet6|ruby2\..*|go1\.x|java8)$/;
-const KNOWN_RUNTIMES = Object.values(dist_cjs/* Runtime */.vYr)
-    .filter((id) => !RETIRED_RUNTIME.test(id))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-const s3Source = object({ s3: schemas_string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'must look like s3://bucket/key.zip' }) })
-    .strict();
-const imageSource = object({ image: schemas_string().min(1) }).strict();
-const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
-const codeSource = union([schemas_string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
-const baselineSource = union([
-    schemas_string().min(1),
-    s3Source,
-    imageSource,
-    object({ version: union([schemas_string().regex(/^\d+$/), schemas_number().int().positive()]).transform(String) }).strict(),
-    object({ alias: schemas_string().regex(/^[A-Za-z0-9_-]+$/) }).strict(),
-], { error: `must be ${CODE_FORMS}, {version: "12"} or {alias: name} of the template function` });
-const environment = record(schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
-    error: 'is not a valid variable name: use letters, digits and _, starting with a letter',
-}), union([schemas_string(), schemas_number(), schemas_boolean()], { error: 'must be a string, a number or true/false' })
-    .transform(String));
-const exemplar = object({
-    name: schemas_string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
-    payload: schemas_string().min(1).optional().describe('a JSON file with the event, relative to this file'),
-    event: unknown().optional().describe('the event, inline'),
-    weight: schemas_number().int().min(1).max(1000).default(1),
-    expect: unknown().optional().describe('the response must contain this (subset match)'),
-    'expect-error': schemas_string()
-        .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
-        error: 'must be an error type such as ValidationError or Runtime.HandlerNotFound',
-    })
-        .optional()
-        .describe('the event is meant to fail with this error type (the errorType of the response): that answer is correct and measured as usual; a success is a wrong answer, another error type an error'),
-})
-    .strict();
-/** One optional positive limit per budget in BUDGET_METRICS. */
-const budgetLimits = Object.fromEntries(BUDGET_KEYS.map((key) => {
-    const metric = BUDGET_METRICS[key];
-    const limit = schemas_number().positive();
-    return [key, (metric.max === undefined ? limit : limit.max(metric.max)).optional().describe(metric.description)];
-}));
-const budgets = object({
-    ...budgetLimits,
-    'max-regression': percent
-        .refine((fraction) => fraction > 0, {
-        // A pass needs the interval's upper end below the tolerance.
-        error: 'must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5%',
-    })
-        .optional()
-        .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
-})
-    .strict();
-const variant = object({
-    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'must be 1-32 letters, digits, "_" or "-"' }),
-    environment: environment.optional(),
-    'snap-start': schemas_boolean().optional(),
-})
-    .strict();
-const integration = object({
-    command: schemas_string()
-        .min(1)
-        .describe("run once per build, in the configuration file's directory, e.g. npm run test:integration"),
-    'timeout-s': schemas_number().int().min(1).max(7200).default(600),
-    repeat: schemas_number()
-        .int()
-        .min(1)
-        .max(10)
-        .default(2)
-        .describe('runs per build; sequential runs alternate which build goes first'),
-    environment: record(schemas_string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a valid variable name: use letters, digits and _' }), schemas_string())
-        .optional()
-        .describe('extra variables for the command; ${arn}, ${name}, ${qualifier}, ${build}, ${region} and ${endpoint} are replaced'),
-    'max-log-wait-s': schemas_number()
-        .int()
-        .min(0)
-        .max(900)
-        .default(120)
-        .describe('how long to wait for CloudWatch Logs to deliver the REPORT lines'),
-    concurrent: schemas_boolean()
-        .default(true)
-        .describe("run both builds' commands at the same time, so host conditions hit both alike and invocations pair up; false for suites that share state and cannot run side by side"),
-})
-    .strict();
-const memorySize = schemas_number().int({ error: 'must be a whole number of MB' }).min(128).max(10240);
-const functionConfig = object({
-    name: schemas_string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be 1-40 letters, digits, "_" or "-"' }),
-    template: schemas_string().min(1).optional().describe('existing function whose configuration the perf function copies'),
-    runtime: schemas_enum(KNOWN_RUNTIMES)
-        .optional()
-        .describe('the Lambda runtime identifier, e.g. nodejs22.x, python3.12 or provided.al2023'),
-    handler: schemas_string().min(1).optional(),
-    role: schemas_string()
-        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/, { error: 'must be an IAM role ARN' })
-        .optional(),
-    timeout: schemas_number().int().min(1).max(900).optional(),
-    environment: environment.optional(),
-    candidate: codeSource,
-    baseline: baselineSource,
-    'build-output': schemas_string()
-        .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
-        error: 'must be a path inside the build output, relative to it, such as validator',
-    })
-        .optional()
-        .describe("this function's directory inside the build output (the action's build-output input, or the candidate and baseline directories given here), for a build that produces several functions, e.g. validator for dist/validator"),
-    memory: array(memorySize).min(1).max(16).optional(),
-    architectures: array(schemas_enum(ARCHITECTURES)).min(1).max(2).optional(),
-    variants: array(variant).max(8).optional(),
-    exemplars: array(exemplar).min(1).max(50),
-    budgets: budgets.optional(),
-    integration: integration.optional(),
-    'managed-instances': object({
-        'instance-type': schemas_string()
-            .regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as c7i.xlarge' }),
-        instances: schemas_number()
-            .positive()
-            .max(100000)
-            .default(1)
-            .describe('instances the capacity provider keeps running, on average over the month'),
-        'usd-per-hour': schemas_number()
-            .positive()
-            .optional()
-            .describe("the instance type's EC2 on-demand price, where the gate's table lacks it"),
-    })
-        .strict()
-        .optional()
-        .describe('the function runs on Lambda Managed Instances: priced as the EC2 instances + 15% management fee + $0.20 per million requests'),
-})
-    .strict();
-/** Keys of the sampling section that the environment-pair design replaced, with what replaced them. */
-const REPLACED_SAMPLING_KEYS = {
-    'warm-min': 'batch (environment pairs per look)',
-    'warm-max': 'max-environment-pairs',
-    cold: 'nothing: every environment pair starts with one cold start per build',
-    environments: 'max-environment-pairs (every environment pair is a fresh version of each build)',
-};
-const SAMPLING_DEFAULTS = {
-    'pairs-per-environment': 5,
-    batch: 8,
-    'max-environment-pairs': 40,
-    concurrency: 4,
-    confidence: 0.99,
-    'pass-confidence': 0.95,
-};
-const sampling = object({
-    'pairs-per-environment': schemas_number()
-        .int()
-        .min(1)
-        .max(50)
-        .default(SAMPLING_DEFAULTS['pairs-per-environment'])
-        .describe('back-to-back warm AB/BA pairs each environment pair (a fresh version of each build) is driven by, after one cold call each'),
-    batch: schemas_number()
-        .int()
-        .min(1)
-        .max(100)
-        .default(SAMPLING_DEFAULTS.batch)
-        .describe('environment pairs added per variant at each look'),
-    'max-environment-pairs': schemas_number()
-        .int()
-        .min(1)
-        .max(500)
-        .default(SAMPLING_DEFAULTS['max-environment-pairs'])
-        .describe('environment pairs per variant at most'),
-    concurrency: schemas_number()
-        .int()
-        .min(1)
-        .max(100)
-        .default(SAMPLING_DEFAULTS.concurrency)
-        .describe('environment pairs measured at once'),
-    // The false-alarm budget is 1 - confidence; the pass budget 1 - pass-confidence.
-    confidence: confidenceLevel(0.8, SAMPLING_DEFAULTS.confidence),
-    'pass-confidence': confidenceLevel(0.5, SAMPLING_DEFAULTS['pass-confidence']),
-    seed: schemas_number().int().min(0).optional(),
-})
-    .strict();
-const configSchema = object({
-    $schema: schemas_string().optional(),
-    region: schemas_string().regex(AWS_REGION_PATTERN, { error: REGION_PROBLEM }).optional(),
-    endpoint: url({ error: 'must be a URL such as http://127.0.0.1:9001' })
-        .superRefine((endpoint, context) => {
-        const problem = endpointProblem(endpoint);
-        if (problem)
-            context.addIssue({ code: 'custom', message: problem });
-    })
-        .optional(),
-    functions: array(functionConfig).min(1).max(20),
-    sampling: sampling.default(SAMPLING_DEFAULTS),
-    strategy: schemas_enum(STRATEGIES).default('cheapest-within-budget'),
-    integration: integration.optional().describe('for every function that has none of its own'),
-    'balanced-weight': schemas_number()
-        .min(0)
-        .max(1)
-        .default(0.5)
-        .describe('weight of cost against speed for the balanced strategy'),
-    traffic: object({
-        'invocations-per-month': schemas_number().min(0).default(1_000_000),
-        'cold-start-rate': schemas_number().min(0).max(1).default(0.01),
-        'account-gb-seconds-per-month': schemas_number()
-            .min(0)
-            .optional()
-            .describe("the account's monthly GB-seconds in the region and architecture (all functions); Lambda's price tiers apply to it. Without it, the first tier's price"),
-    })
-        .strict()
-        .default({ 'invocations-per-month': 1_000_000, 'cold-start-rate': 0.01 }),
-})
-    .strict();
-/** Where editors fetch the JSON Schema: the raw file on the default branch, not a GitHub page. */
-const CONFIG_SCHEMA_URL = 'https://raw.githubusercontent.com/lambda-perf-gate/lambda-perf-gate/main/lambda-perf.schema.json';
-/** The JSON Schema of the file, for editors. */
-function configJsonSchema() {
-    return {
-        ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
-        $id: CONFIG_SCHEMA_URL,
-        title: 'lambda-perf-gate configuration',
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
@@ -54750,6 +55069,7 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
             ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
         },
         strategy: raw.strategy,
+        profile: raw.profile,
         balancedWeight: raw['balanced-weight'],
         traffic: {
             invocationsPerMonth: raw.traffic['invocations-per-month'],
@@ -55127,6 +55447,12 @@ const FREE_TEXT = new Set([
     'endpoint',
     'ref',
     'runUrl',
+    // A profile: a function's file (from the function's own code), why it was not profiled, and
+    // the paths of the profile files (beside a report path the workflow chose).
+    'file',
+    'notice',
+    'baseline',
+    'candidate',
 ]);
 /** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
 const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
@@ -55975,6 +56301,8 @@ function memoryCharts(f) {
 
 
 
+
+
 /** The hidden marker that finds the gate's PR comment again. */
 const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 /** GitHub's limit for a comment body. */
@@ -56202,6 +56530,8 @@ function functionSection(f, several, charts, depth, traffic) {
     const integration = integrationLine(f);
     if (integration)
         findings.push(`- ${integration}`);
+    if (f.profile)
+        findings.push(`- ${profileLine(f.profile)}`);
     if (findings.length)
         lines.push(...findings, '');
     if (findings.some(quotesSpreads))
@@ -56217,9 +56547,41 @@ function functionSection(f, several, charts, depth, traffic) {
     const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
     if (drawn)
         lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+    if ((depth === 'full' || depth === 'no-charts') && f.profile)
+        lines.push('', profileDetails(f.profile));
     if (depth === 'full' || depth === 'no-charts')
         lines.push('', details(f, traffic));
     return lines.join('\n').trimEnd();
+}
+const functionCode = (change) => `${statusText(change)}<code>${escapeMarkdown(change.function)}</code> (${escapeMarkdown(placeText(change))})`;
+/** Under the headline: the functions whose time per call changed most, or why there is no profile. */
+function profileLine(profile) {
+    if (isProfileNotice(profile))
+        return `ℹ️ ${escapeMarkdown(profile.notice)}`;
+    if (!profile.changes.length)
+        return '🔎 where: no function changed beyond sampling noise (profiled locally)';
+    const shown = profile.changes.slice(0, SHOWN_CHANGES).map((c) => `${functionCode(c)} ${changeText(c)}`);
+    const more = profile.changes.length - shown.length;
+    return `🔎 where: ${shown.join('; ')}${more > 0 ? `; ${more} more below` : ''}`;
+}
+/** Every change the profile showed, folded, with what it covered and where its files are. */
+function profileDetails(profile) {
+    if (isProfileNotice(profile))
+        return '';
+    const lines = [
+        `<details><summary>Profile: ${profile.changes.length} function${profile.changes.length === 1 ? '' : 's'} changed</summary>`,
+        '',
+        `${escapeMarkdown(profile.statement)} ${escapeMarkdown(coverageText(profile))}. Self time per call (the function on top of the stack); intervals hold for all functions together at 95%.`,
+    ];
+    if (profile.changes.length) {
+        lines.push('', '| Function | Where | Baseline ms/call | Candidate ms/call | Change | Total ms/call (with callees) |', '|---|---|---|---|---|---|');
+        for (const c of profile.changes)
+            lines.push(`| ${statusText(c)}<code>${escapeMarkdown(c.function)}</code> | ${escapeMarkdown(placeText(c))} | ${c.baselineMsPerCall.toFixed(3)} | ${c.candidateMsPerCall.toFixed(3)} | ${changeText(c)} | ${c.baselineTotalMsPerCall.toFixed(3)} → ${c.candidateTotalMsPerCall.toFixed(3)} |`);
+    }
+    if (profile.files)
+        lines.push('', `Profiles: <code>${escapeMarkdown((0,external_node_path_.basename)(profile.files.baseline))}</code>, <code>${escapeMarkdown((0,external_node_path_.basename)(profile.files.candidate))}</code> (beside the report).`);
+    lines.push('', '</details>');
+    return lines.join('\n');
 }
 function headlineLine(f, traffic) {
     return `${markdown_ICON[f.verdict]} **${escapeMarkdown(f.name)}**${headlineText(f, headline(f), traffic)}`;
@@ -56337,6 +56699,7 @@ function renderMarkdown(report, options = {}) {
 
 
 
+
 function terminal_table(rows) {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     return rows
@@ -56395,11 +56758,26 @@ function renderTerminal(report) {
         }
         for (const reason of f.reasons)
             out.push(`  - [${reason.kind}] ${reason.message}`);
+        if (f.profile)
+            out.push(...profileTerminalLines(f.profile));
         if (f.reasons.some((reason) => quotesSpreads(reason.message)))
             out.push(`    (${SPREADS_EXPLAINED})`);
         out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
     }
     return `${out.join('\n')}\n`;
+}
+/** Where the time per call went: every change beyond sampling noise, or why there is no profile. */
+function profileTerminalLines(profile) {
+    if (isProfileNotice(profile))
+        return [`  profile: ${profile.notice}`];
+    const lines = [`  profile (${coverageText(profile)}):`];
+    if (!profile.changes.length)
+        lines.push('    no function changed beyond sampling noise');
+    for (const change of profile.changes)
+        lines.push(`    ${statusText(change)}${change.function} (${placeText(change)}) ${changeText(change)}`);
+    if (profile.files)
+        lines.push(`    files: ${profile.files.baseline}, ${profile.files.candidate}`);
+    return lines;
 }
 
 ;// CONCATENATED MODULE: ./src/config/handler-exports.ts
@@ -58560,6 +58938,591 @@ class Sampler {
     }
 }
 
+;// CONCATENATED MODULE: ./src/profile/changes.ts
+/**
+ * Functions are matched across builds by name and file: a line moves whenever code above it
+ * changes. The line shown is the candidate's, or the baseline's for a function that is gone.
+ */
+const keyOf = (frame) => `${frame.name}\0${frame.file}`;
+/**
+ * Where samples with no code of the package on their stack go: the runtime client between calls
+ * of the handler (reading the event, writing the response), Node.js's or Python's own work, the
+ * garbage collector. Both builds have the same runtime, so a change here is still the function's
+ * doing (a larger response, more garbage), but no function of the package to name.
+ */
+const OUTSIDE = { name: '(runtime, outside the package)', file: '', line: 0 };
+/**
+ * Code of the package: not the runtime's nor Node.js's or Python's own (`node:`, files outside
+ * the package, shown as `…/dir/file`), and not native code (no file).
+ */
+const isPackageCode = (frame) => frame.file !== '' && !frame.file.startsWith('node:') && !frame.file.startsWith('…/') && !frame.file.startsWith('/');
+/**
+ * Sums one environment's profiles per function; they cover `calls` calls of the handler. A
+ * function's self time is the time it was on top of the stack, together with the time of code
+ * outside the package that it called (Node.js internals, the standard library, native code): a
+ * hash computed in C++ is time of the package's function that asked for it, which is where a
+ * reviewer can change something. A sample with no package code on its stack goes to OUTSIDE.
+ */
+function environmentProfile(profiles, calls) {
+    const functions = new Map();
+    const add = (frame, selfMs, totalMs) => {
+        const key = keyOf(frame);
+        const times = functions.get(key) ?? { frame, selfMs: 0, totalMs: 0 };
+        times.selfMs += selfMs;
+        times.totalMs += totalMs;
+        functions.set(key, times);
+    };
+    for (const profile of profiles) {
+        profile.stacks.forEach((stack, i) => {
+            const weight = profile.weightsMs[i];
+            const seen = new Set();
+            let owner = stack.length - 1;
+            while (owner > 0 && !isPackageCode(profile.frames[stack[owner]]))
+                owner--;
+            if (!isPackageCode(profile.frames[stack[owner]])) {
+                add(OUTSIDE, weight, weight);
+                return;
+            }
+            stack.forEach((frameIndex, depth) => {
+                const frame = profile.frames[frameIndex];
+                const key = keyOf(frame);
+                const first = !seen.has(key);
+                seen.add(key);
+                if (depth === owner || first)
+                    add(frame, depth === owner ? weight : 0, first ? weight : 0);
+            });
+        });
+    }
+    return { calls: profiles.length ? calls : 0, functions };
+}
+const DEFAULT_CHANGE_OPTIONS = { familyAlpha: 0.05, minimumMs: 1, smallestMsPerCall: 0.02 };
+/**
+ * The functions whose time per call changed beyond sampling noise, largest change first. Each
+ * environment pair (one environment of each build, profiled side by side) gives one difference
+ * per function; a paired t interval over the pairs, at a level Bonferroni-corrected for every
+ * function tested, must exclude zero. The pairs carry the profiles' sampling noise and the
+ * environments' own differences (JIT decisions, GC timing) alike.
+ */
+function profileChanges(pairs, options = DEFAULT_CHANGE_OPTIONS) {
+    const usable = pairs.filter((pair) => pair.baseline.calls > 0 && pair.candidate.calls > 0);
+    if (usable.length < 3)
+        return [];
+    const keys = new Map();
+    for (const pair of usable)
+        for (const build of ['baseline', 'candidate'])
+            for (const [key, times] of pair[build].functions) {
+                const entry = keys.get(key) ?? { ms: 0 };
+                entry[build] ??= times.frame;
+                entry.ms += times.selfMs;
+                keys.set(key, entry);
+            }
+    const tested = [...keys].filter(([, entry]) => entry.ms >= options.minimumMs);
+    if (!tested.length)
+        return [];
+    const n = usable.length;
+    const t = studentTQuantile(1 - options.familyAlpha / (2 * tested.length), n - 1);
+    const perCall = (profile, key, field) => (profile.functions.get(key)?.[field] ?? 0) / profile.calls;
+    const average = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+    const changes = [];
+    for (const [key, entry] of tested) {
+        const baseline = usable.map((pair) => perCall(pair.baseline, key, 'selfMs'));
+        const candidate = usable.map((pair) => perCall(pair.candidate, key, 'selfMs'));
+        const differences = candidate.map((c, i) => c - baseline[i]);
+        const delta = average(differences);
+        const sd = Math.sqrt(differences.reduce((sum, d) => sum + (d - delta) ** 2, 0) / (n - 1));
+        const half = (t * sd) / Math.sqrt(n);
+        const interval = [delta - half, delta + half];
+        if (!(interval[0] > 0 || interval[1] < 0) || Math.abs(delta) < options.smallestMsPerCall)
+            continue;
+        const frame = entry.candidate ?? entry.baseline;
+        changes.push({
+            function: frame.name,
+            file: frame.file,
+            line: frame.line,
+            baselineMsPerCall: average(baseline),
+            candidateMsPerCall: average(candidate),
+            deltaMsPerCall: delta,
+            interval,
+            status: entry.baseline === undefined ? 'new' : entry.candidate === undefined ? 'gone' : 'changed',
+            baselineTotalMsPerCall: average(usable.map((pair) => perCall(pair.baseline, key, 'totalMs'))),
+            candidateTotalMsPerCall: average(usable.map((pair) => perCall(pair.candidate, key, 'totalMs'))),
+        });
+    }
+    return changes.sort((a, b) => b.deltaMsPerCall - a.deltaMsPerCall);
+}
+/** ln Γ(x), Lanczos (g = 7, n = 9). */
+function logGamma(x) {
+    const c = [
+        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+        12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    ];
+    if (x < 0.5)
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    const z = x - 1;
+    let sum = c[0];
+    for (let i = 1; i < 9; i++)
+        sum += c[i] / (z + i);
+    const w = z + 7.5;
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(w) - w + Math.log(sum);
+}
+/** The continued fraction of the regularized incomplete beta function (modified Lentz). */
+function betaFraction(a, b, x) {
+    const tiny = 1e-300;
+    let c = 1;
+    let d = 1 - ((a + b) * x) / (a + 1);
+    if (Math.abs(d) < tiny)
+        d = tiny;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= 300; m++) {
+        const m2 = 2 * m;
+        let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < tiny)
+            d = tiny;
+        c = 1 + aa / c;
+        if (Math.abs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        h *= d * c;
+        aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+        d = 1 + aa * d;
+        if (Math.abs(d) < tiny)
+            d = tiny;
+        c = 1 + aa / c;
+        if (Math.abs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        const step = d * c;
+        h *= step;
+        if (Math.abs(step - 1) < 1e-14)
+            break;
+    }
+    return h;
+}
+/** I_x(a, b), the regularized incomplete beta function. */
+function incompleteBeta(x, a, b) {
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+    return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+}
+/** P(T <= t) for Student's t with `df` degrees of freedom. */
+function studentTCdf(t, df) {
+    const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+    return t >= 0 ? 1 - tail : tail;
+}
+/** The p-quantile of Student's t with `df` degrees of freedom (bisection on the CDF). */
+function studentTQuantile(p, df) {
+    if (!(p > 0 && p < 1) || !(df > 0))
+        throw new RangeError(`studentTQuantile(${p}, ${df})`);
+    let low = -1e6;
+    let high = 1e6;
+    for (let i = 0; i < 200 && high - low > 1e-10 * Math.max(1, Math.abs(high)); i++) {
+        const mid = (low + high) / 2;
+        if (studentTCdf(mid, df) < p)
+            low = mid;
+        else
+            high = mid;
+    }
+    return (low + high) / 2;
+}
+
+;// CONCATENATED MODULE: ./src/profile/profile-files.ts
+/**
+ * One build's profiles merged into one file a person can open: V8's .cpuprofile for Node.js
+ * (Chrome DevTools, VS Code, speedscope), speedscope's format for Python. Every measured call of
+ * every environment is in it, one after the other; frames are named by file relative to the
+ * package, as in the report.
+ */
+function mergedProfileFile(profiles) {
+    const frames = [];
+    const frameIndex = new Map();
+    const stacks = [];
+    const weightsMs = [];
+    for (const profile of profiles) {
+        const local = profile.frames.map((frame) => {
+            const key = `${frame.name}\0${frame.file}\0${frame.line}`;
+            let index = frameIndex.get(key);
+            if (index === undefined) {
+                index = frames.length;
+                frames.push({ ...frame });
+                frameIndex.set(key, index);
+            }
+            return index;
+        });
+        profile.stacks.forEach((stack, i) => {
+            stacks.push(stack.map((frame) => local[frame]));
+            weightsMs.push(profile.weightsMs[i]);
+        });
+    }
+    const total = weightsMs.reduce((sum, w) => sum + w, 0);
+    if (profiles[0]?.kind === 'python') {
+        const document = {
+            $schema: 'https://www.speedscope.app/file-format-schema.json',
+            shared: { frames },
+            profiles: [
+                {
+                    type: 'sampled',
+                    name: 'handler calls',
+                    unit: 'milliseconds',
+                    startValue: 0,
+                    endValue: total,
+                    samples: stacks,
+                    weights: weightsMs,
+                },
+            ],
+        };
+        return { extension: 'speedscope.json', text: JSON.stringify(document) };
+    }
+    // A call tree from the stacks: one node per distinct path from the root.
+    const nodes = [
+        {
+            id: 1,
+            callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 },
+            children: [],
+        },
+    ];
+    const childOf = new Map();
+    const samples = [];
+    for (const stack of stacks) {
+        let at = 1;
+        for (const frame of stack) {
+            const key = `${at}\0${frame}`;
+            let id = childOf.get(key);
+            if (id === undefined) {
+                id = nodes.length + 1;
+                const { name, file, line } = frames[frame];
+                nodes.push({
+                    id,
+                    callFrame: { functionName: name, scriptId: '0', url: file, lineNumber: line - 1, columnNumber: 0 },
+                    children: [],
+                });
+                nodes[at - 1].children.push(id);
+                childOf.set(key, id);
+            }
+            at = id;
+        }
+        samples.push(at);
+    }
+    const timeDeltas = weightsMs.map((w) => Math.round(w * 1000));
+    const document = { nodes, startTime: 0, endTime: timeDeltas.reduce((sum, d) => sum + d, 0), samples, timeDeltas };
+    return { extension: 'cpuprofile', text: JSON.stringify(document) };
+}
+
+;// CONCATENATED MODULE: ./src/profile/samples.ts
+/**
+ * The CPU profiles the local service's runtime clients post (profile-store.ts), read into one
+ * form: stacks of frames with the time each sample stands for. A profile is what a function's
+ * process sent, so it is read as hostile input: bounded, checked field by field, and a profile
+ * that does not parse is left out, never a crash.
+ */
+const MAX_NODES = 200_000;
+const MAX_SAMPLES = 1_000_000;
+const MAX_DEPTH = 1_024;
+const MAX_NAME = 160;
+/** V8's pseudo-frames that are not code: the root of the tree, and a thread with nothing to do. */
+const NOT_CODE = new Set(['(root)', '(idle)']);
+function samples_text(value, fallback) {
+    if (typeof value !== 'string')
+        return fallback;
+    // Control characters and the like never reach a report.
+    const clean = value.replace(/[^\P{C}]/gu, '');
+    return clean.length > MAX_NAME ? `${clean.slice(0, MAX_NAME - 1)}…` : clean;
+}
+/**
+ * A frame's file relative to the package: the task root is left out, so both builds' files
+ * match. Files outside it (the runtime's own, the standard library) keep their last two parts.
+ */
+function relativeFile(location, taskRoot) {
+    let path = location;
+    if (path.startsWith('file://')) {
+        try {
+            path = decodeURIComponent(new URL(path).pathname);
+        }
+        catch {
+            // Not a URL after all: as written.
+        }
+    }
+    const root = taskRoot.replace(/\/+$/, '');
+    if (root && path.startsWith(`${root}/`))
+        return samples_text(path.slice(root.length + 1), '');
+    if (!path.startsWith('/'))
+        return samples_text(path, '');
+    const parts = path.split('/').filter(Boolean);
+    return samples_text(parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : path, '');
+}
+/** One posted body read into stack samples, or undefined when it is not a profile we can read. */
+function readPostedProfile(body) {
+    let posted;
+    try {
+        posted = JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof posted !== 'object' || posted === null)
+        return undefined;
+    const taskRoot = typeof posted.taskRoot === 'string' ? posted.taskRoot : '';
+    const intervalUs = posted.intervalUs;
+    if (posted.format === 'cpuprofile')
+        return typeof intervalUs === 'number' && intervalUs >= 1 && intervalUs <= 1_000_000
+            ? readCpuProfile(posted.profile, taskRoot, intervalUs)
+            : undefined;
+    if (posted.format === 'speedscope')
+        return readSpeedscope(posted.profile, taskRoot);
+    return undefined;
+}
+/** V8's .cpuprofile: a call tree, the node of each sample and the microseconds between samples. */
+function readCpuProfile(profile, taskRoot, intervalUs) {
+    const intervalMs = intervalUs / 1000;
+    const { nodes, samples, timeDeltas } = (profile ?? {});
+    if (!Array.isArray(nodes) || !Array.isArray(samples) || !Array.isArray(timeDeltas))
+        return undefined;
+    if (nodes.length > MAX_NODES || samples.length > MAX_SAMPLES || timeDeltas.length !== samples.length)
+        return undefined;
+    const frames = [];
+    const frameIndex = new Map();
+    const parentOf = new Map();
+    const frameOf = new Map();
+    for (const node of nodes) {
+        if (typeof node !== 'object' || node === null || !Number.isSafeInteger(node.id))
+            return undefined;
+        const call = node.callFrame ?? {};
+        const name = samples_text(call.functionName, '') || '(anonymous)';
+        let index;
+        if (!NOT_CODE.has(name)) {
+            const file = typeof call.url === 'string' ? relativeFile(call.url, taskRoot) : '';
+            const line = Number.isSafeInteger(call.lineNumber) && call.lineNumber >= 0 ? call.lineNumber + 1 : 0;
+            const key = `${name}\0${file}\0${line}`;
+            index = frameIndex.get(key);
+            if (index === undefined) {
+                index = frames.length;
+                frames.push({ name, file, line });
+                frameIndex.set(key, index);
+            }
+        }
+        frameOf.set(node.id, index);
+        if (Array.isArray(node.children))
+            for (const child of node.children)
+                if (Number.isSafeInteger(child))
+                    parentOf.set(child, node.id);
+    }
+    const stackCache = new Map();
+    const stackOf = (id) => {
+        const cached = stackCache.get(id);
+        if (cached)
+            return cached;
+        const stack = [];
+        let at = id;
+        for (let depth = 0; at !== undefined; depth++) {
+            if (depth > MAX_DEPTH || !frameOf.has(at))
+                return undefined;
+            const frame = frameOf.get(at);
+            if (frame !== undefined)
+                stack.push(frame);
+            at = parentOf.get(at);
+        }
+        stack.reverse();
+        stackCache.set(id, stack);
+        return stack;
+    };
+    const stacks = [];
+    const weightsMs = [];
+    for (let i = 0; i < samples.length; i++) {
+        const id = samples[i];
+        if (!Number.isSafeInteger(id) || typeof timeDeltas[i] !== 'number')
+            return undefined;
+        const stack = stackOf(id);
+        if (!stack)
+            return undefined;
+        if (!stack.length)
+            continue; // idle: no code ran
+        stacks.push(stack);
+        // Each sample stands for one sampling interval. V8 stamps it with the time since the one
+        // before, but that holds whatever the thread was not running for (a frozen environment
+        // between calls, a wait for a CPU), which would land on the first sample after it.
+        weightsMs.push(intervalMs);
+    }
+    return { kind: 'node', frames, stacks, weightsMs, raw: profile };
+}
+/** speedscope's sampled profile: a frame table, stacks of frame indexes and a weight each. */
+function readSpeedscope(profile, taskRoot) {
+    const document = (profile ?? {});
+    const sharedFrames = document.shared?.frames;
+    const first = Array.isArray(document.profiles)
+        ? document.profiles[0]
+        : undefined;
+    if (!Array.isArray(sharedFrames) || !first || first.type !== 'sampled' || first.unit !== 'milliseconds')
+        return undefined;
+    const { samples, weights } = first;
+    if (!Array.isArray(samples) || !Array.isArray(weights) || samples.length !== weights.length)
+        return undefined;
+    if (sharedFrames.length > MAX_NODES || samples.length > MAX_SAMPLES)
+        return undefined;
+    const frames = sharedFrames.map((raw) => {
+        const frame = (raw ?? {});
+        const line = Number.isSafeInteger(frame.line) && frame.line > 0 ? frame.line : 0;
+        return {
+            name: samples_text(frame.name, '') || '(anonymous)',
+            file: typeof frame.file === 'string' ? relativeFile(frame.file, taskRoot) : '',
+            line,
+        };
+    });
+    const stacks = [];
+    const weightsMs = [];
+    for (let i = 0; i < samples.length; i++) {
+        const stack = samples[i];
+        const weight = weights[i];
+        if (!Array.isArray(stack) || stack.length > MAX_DEPTH || typeof weight !== 'number' || !Number.isFinite(weight))
+            return undefined;
+        if (!stack.every((index) => Number.isSafeInteger(index) && index >= 0 && index < frames.length))
+            return undefined;
+        stacks.push(stack);
+        weightsMs.push(Math.max(0, Math.min(weight, 1000)));
+    }
+    return { kind: 'python', frames, stacks, weightsMs, raw: profile };
+}
+
+;// CONCATENATED MODULE: ./src/profile/run-profile.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** Node.js samples every 100 us (V8's sampler is cheap); the Python client samples at 1 ms at most. */
+const NODE_INTERVAL_US = 100;
+const PYTHON_INTERVAL_US = 1000;
+/** Calls of each environment that are not profiled: the cold one and the JIT's first warm ones. */
+const WARM_UP_CALLS = 3;
+/** The client context that starts or stops a runtime client's profiling session (node-bootstrap.ts). */
+const controlContext = (order) => Buffer.from(JSON.stringify({ custom: { 'lambda-perf-gate-profile': order } })).toString('base64');
+const PROFILER = {
+    node: "V8's sampling profiler",
+    python: "the runtime client's stack sampler (a thread that reads the main thread's stack)",
+};
+/** Starts or stops the profiling session of one environment; the handler never sees it. */
+async function controlProfile(client, arm, order) {
+    const output = await client.send(new dist_cjs/* InvokeCommand */.mdN({
+        FunctionName: arm.functionName,
+        Qualifier: arm.qualifier,
+        ClientContext: controlContext(order),
+    }));
+    if (output.FunctionError)
+        throw new Error(`the runtime client could not ${order} profiling (${output.FunctionError})`);
+}
+/**
+ * Profiles both builds on the embedded local service, whatever backend measured the verdict:
+ * a service of its own, started for this and stopped after it, so nothing here touches the
+ * measurements or is counted among them. Each environment pair is one fresh environment of each
+ * build, called in turn with the same exemplars; the first calls warm it up, the rest are
+ * profiled.
+ */
+async function profileBuilds(options) {
+    const runtime = options.base.runtime ?? '';
+    const kind = runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : undefined;
+    if (!kind)
+        return {
+            notice: `not profiled: the local service profiles Node.js and Python functions, not ${runtime || 'container images'}`,
+        };
+    if (!('zip' in options.codes.baseline) || !('zip' in options.codes.candidate))
+        return { notice: 'not profiled: a build is not local code (S3 or an image), which the local service cannot run' };
+    const pairs = options.environmentPairs ?? 10;
+    const calls = options.callsPerEnvironment ?? 8;
+    const progress = options.progress ?? (() => undefined);
+    progress(`${options.functionName}: profiling both builds on the local service (${pairs} environment pairs)`);
+    const service = await startLocalLambda({
+        requireAuth: true,
+        region: options.region,
+        profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
+    });
+    const client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+    try {
+        const deployer = new PerfFunctionDeployer({
+            client,
+            retry: DEFAULT_RETRY,
+            endpoint: service.endpoint,
+            onRetry: () => undefined,
+            progress: () => undefined,
+        });
+        const base = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
+        const functions = await deployer.createFunctions(`lpg-profile-${options.functionName}`.slice(0, 60), base, options.codes, [options.variant], () => undefined);
+        const invoke = (arm, exemplar) => invokeForReport(client, arm.functionName, arm.qualifier, exemplar.payload, DEFAULT_RETRY, () => undefined);
+        const sequence = options.exemplars;
+        const profiled = [];
+        for (let pair = 0; pair < pairs; pair++) {
+            const arms = await Promise.all(functions.map((fn) => deployer.publish(fn, base, `profile-${pair}`)));
+            for (let call = 0; call < WARM_UP_CALLS + calls; call++) {
+                if (call === WARM_UP_CALLS)
+                    for (const arm of arms)
+                        await controlProfile(client, arm, 'start');
+                const exemplar = sequence[(pair + call) % sequence.length];
+                // Which build goes first alternates, so neither always meets the other's after-effects.
+                const order = (pair + call) % 2 === 0 ? arms : [...arms].reverse();
+                for (const arm of order)
+                    await invoke(arm, exemplar);
+            }
+            const taken = { baseline: [], candidate: [] };
+            for (const arm of arms) {
+                await controlProfile(client, arm, 'stop');
+                taken[arm.build] = service
+                    .takeProfiles(arm.functionName, arm.qualifier)
+                    .flatMap((p) => readPostedProfile(p.body) ?? []);
+            }
+            profiled.push(taken);
+        }
+        const changes = profileChanges(profiled.map((p) => ({
+            baseline: environmentProfile(p.baseline, calls),
+            candidate: environmentProfile(p.candidate, calls),
+        })));
+        if (!profiled.some((p) => p.baseline.length && p.candidate.length))
+            return { notice: 'not profiled: the runtime posted no profile the gate could read' };
+        const files = options.directory
+            ? await writeProfiles(options.directory, options.functionName, profiled)
+            : undefined;
+        return {
+            backend: 'local',
+            statement: `Profiled on the embedded local service with ${PROFILER[kind]}${options.measuredOn === 'aws' ? '; the verdict was measured on AWS' : ''}.`,
+            variant: options.variant.id,
+            exemplars: [...new Set(options.exemplars)].map((e) => ({
+                name: e.name,
+                weight: options.exemplars.filter((x) => x === e).length,
+            })),
+            samplingIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
+            environmentPairs: pairs,
+            callsPerEnvironment: calls,
+            changes,
+            ...(files ? { files } : {}),
+        };
+    }
+    catch (error) {
+        return { notice: `not profiled: ${errorMessage(error)}` };
+    }
+    finally {
+        client.destroy();
+        await service.stop();
+    }
+}
+async function writeProfiles(directory, functionName, profiled) {
+    const safe = functionName.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const paths = {};
+    for (const build of ['baseline', 'candidate']) {
+        const { extension, text } = mergedProfileFile(profiled.flatMap((p) => p[build]));
+        paths[build] = (0,external_node_path_.join)(directory, `lambda-perf-profile-${safe}-${build}.${extension}`);
+        await (0,promises_.writeFile)(paths[build], text);
+    }
+    return paths;
+}
+
 ;// CONCATENATED MODULE: ./src/report/findings.ts
 
 
@@ -59335,6 +60298,7 @@ function perfFunctionName(functionName, runId) {
 
 
 
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -59377,6 +60341,7 @@ async function runGate(options) {
                 retry: options.retry ?? DEFAULT_RETRY,
                 countRetry: () => retries++,
                 ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+                ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
             }).catch((error) => {
                 throw refusedSetting(error, spec, index);
             });
@@ -59419,6 +60384,7 @@ async function runGate(options) {
             concurrency: config.sampling.concurrency,
             seed,
             strategy: config.strategy,
+            profile: config.profile,
             invocationsPerMonth: config.traffic.invocationsPerMonth,
             trafficSource: config.traffic.source,
             coldStartRate: config.traffic.coldStartRate,
@@ -59513,6 +60479,13 @@ async function gateFunction(spec, context) {
     });
     progress(`${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`);
     const { findings, ...analysed } = analysis;
+    const profile = await profileIfAsked(spec, context, {
+        base,
+        codes,
+        findings,
+        variants,
+        fallback: integrationVariant,
+    });
     return {
         name: spec.name,
         perfFunction: baseName,
@@ -59530,7 +60503,34 @@ async function gateFunction(spec, context) {
         tolerance: spec.tolerance,
         exemplars: spec.exemplars.map((e) => ({ name: e.name, weight: e.weight })),
         ...(integration ? { integration } : {}),
+        ...(profile ? { profile } : {}),
     };
+}
+/**
+ * Profiles both builds when `profile` asks for it: always, or after a regression, at the variant
+ * that showed it (the integration variant for integration traffic). Its invocations are on a
+ * service of their own and never among the samples, so it cannot change the verdict.
+ */
+async function profileIfAsked(spec, context, measured) {
+    const mode = context.config.profile;
+    const regression = measured.findings.find((f) => f.kind === 'regression' && f.about === 'comparison');
+    if (mode === 'never' || (mode === 'on-regression' && !regression))
+        return undefined;
+    const variantId = regression && regression.about === 'comparison' && regression.traffic === 'exemplars'
+        ? regression.variant
+        : undefined;
+    const variant = measured.variants.find((v) => v.id === variantId) ?? measured.fallback;
+    return profileBuilds({
+        functionName: spec.name,
+        base: measured.base,
+        codes: measured.codes,
+        variant,
+        exemplars: exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0)),
+        region: context.config.region || 'us-east-1',
+        measuredOn: context.backend.kind,
+        progress: context.progress,
+        ...(context.profileDirectory ? { directory: context.profileDirectory } : {}),
+    });
 }
 /**
  * Publishes fresh versions for environment pairs: every perf function at once, the versions of
@@ -59618,6 +60618,7 @@ async function runSession(options) {
                 config,
                 backend,
                 ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+                ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
                 progress: (line) => options.progress?.(redactor.text(line)),
                 onCleanupRegistry: (r) => (registry = r),
                 onSecret: (value) => {
@@ -59822,6 +60823,8 @@ class ProgressLine {
 
 
 
+
+
 function parseRunArguments(args) {
     const { values } = (0,external_node_util_.parseArgs)({
         args,
@@ -59836,6 +60839,7 @@ function parseRunArguments(args) {
             'state-file': { type: 'string' },
             'fail-on': { type: 'string' },
             quiet: { type: 'boolean', short: 'q' },
+            profile: { type: 'string' },
         },
     });
     if (values.local && values.endpoint)
@@ -59848,6 +60852,9 @@ function parseRunArguments(args) {
     const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
     if (problems.length)
         throw new UsageError(`--fail-on: ${problems.join('; ')}`);
+    const profile = values.profile;
+    if (profile !== undefined && !PROFILE_MODES.includes(profile))
+        throw new UsageError(`--profile ${JSON.stringify(profile)}: give one of ${PROFILE_MODES.join(', ')}`);
     for (const flag of ['json', 'markdown', 'state-file']) {
         if (values[flag] === '')
             throw new UsageError(`--${flag} is empty; give a file name`);
@@ -59863,6 +60870,7 @@ function parseRunArguments(args) {
         ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
         failOn,
         quiet: values.quiet ?? false,
+        ...(profile ? { profile: profile } : {}),
     };
 }
 /**
@@ -59886,6 +60894,7 @@ async function runCommand(args, out, err, progressStream = { isTTY: process.stde
         overrides: {
             ...(args.region ? { region: args.region } : {}),
             ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+            ...(args.profile ? { profile: args.profile } : {}),
         },
         local: args.local,
     });
@@ -59899,6 +60908,8 @@ async function runCommand(args, out, err, progressStream = { isTTY: process.stde
             ...(args.clock ? { localClock: args.clock } : {}),
             redactor,
             ...(args.stateFile ? { stateFile: args.stateFile } : {}),
+            // Beside the report: the directory of --json, else of --markdown; without either, none.
+            ...(args.json || args.markdown ? { profileDirectory: (0,external_node_path_.dirname)((args.json ?? args.markdown)) } : {}),
             ...(args.quiet ? {} : { progress: (line) => progressLine.update(line) }),
             onSignal: (signal) => {
                 progressLine.end();
@@ -59932,6 +60943,7 @@ async function runCommand(args, out, err, progressStream = { isTTY: process.stde
 
 
 
+
 const REPORT_JSON = 'lambda-perf-report.json';
 const REPORT_MARKDOWN = 'lambda-perf-report.md';
 /**
@@ -59955,6 +60967,9 @@ async function runDemo(out, err) {
         out('The regression was caught: in CI this exit code (1) fails the check.\n');
     else
         out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);
+    const where = orders?.profile && 'changes' in orders.profile ? orders.profile.changes.slice(0, 3) : [];
+    if (where.length)
+        out(`Where it got slower (profiled on the local service): ${where.map((c) => `${statusText(c)}${c.function} (${placeText(c)}) ${changeText(c)}`).join('; ')}.\n`);
     if (orders?.recommended)
         out(`Recommended memory for the candidate: ${orders.recommended.memory} MB (${orders.recommended.why}).\n`);
     out(`Exit code of the gate: ${exitCode}. The demo itself exits 0 when it ran to the end.\n`);
@@ -60459,6 +61474,9 @@ ${CLOCK_HELP}
   --fail-on LIST          what makes the exit code 1: regression, budget, inconclusive,
                           error (wrong answers, failing integration tests), or none
                           (default regression,budget,error)
+  --profile MODE          when to profile both builds on the local service and name the
+                          functions that got slower: on-regression (default), always, never;
+                          the profiles go beside --json (or --markdown)
   -q, --quiet             no progress
   -h, --help              this help
 Exit codes: 0 pass (or nothing in --fail-on found), 1 fail, 2 bad configuration or usage,

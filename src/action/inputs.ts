@@ -1,6 +1,8 @@
 import { isAbsolute, normalize } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/config-error.js';
+import { PROFILE_MODES } from '../config/schema.js';
+import type { ProfileMode } from '../config/types.js';
 import { endpointProblem } from '../config/endpoint.js';
 import { errorMessage } from '../errors.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
@@ -34,6 +36,7 @@ export const INPUT = {
   build: 'build',
   buildOutput: 'build-output',
   acceptedRegressionLabel: 'accepted-regression-label',
+  profile: 'profile',
 } as const;
 
 /** The inputs that describe the one function of inline mode, in the order they are named. */
@@ -57,6 +60,7 @@ export const OUTPUT = {
   reportPath: 'report-path',
   commentUrl: 'comment-url',
   costChangePercent: 'cost-change-percent',
+  profiles: 'profiles',
 } as const;
 
 export interface InlineFunction {
@@ -94,6 +98,8 @@ export interface ActionInputs {
   readonly build?: { readonly command: string; readonly output: string };
   /** A pull request carrying this label accepts a regression (budgets and errors still fail). */
   readonly acceptedRegressionLabel: string;
+  /** Overrides the configuration's `profile`. */
+  readonly profile?: ProfileMode;
 }
 
 function yamlValue(text: string, input: string, problems: string[]): unknown {
@@ -200,6 +206,7 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     ...(prRaw && /^\d+$/.test(prRaw) ? { prNumber: Number(prRaw) } : {}),
     ...(build ? { build } : {}),
     acceptedRegressionLabel: label,
+    ...(value(INPUT.profile) ? { profile: oneOf(INPUT.profile, PROFILE_MODES, 'on-regression') } : {}),
   };
   const endpointWrong = inputs.endpoint === undefined ? undefined : endpointProblem(inputs.endpoint);
   if (endpointWrong)

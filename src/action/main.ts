@@ -3,7 +3,7 @@ import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, validateConfig } from '../config/load.js';
 import type { GateConfig } from '../config/types.js';
@@ -431,8 +431,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     uninstall();
     const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
     core.saveState(STATE_FILE, stateFile);
+    if (inputs.profile) config = { ...config, profile: inputs.profile };
     const session = await runSession({
       config,
+      // The profiles of both builds go beside the report.
+      profileDirectory: dirname(resolve(workspace, inputs.reportPath)),
       source: inputs.inline ? 'the action inputs' : inputs.config,
       local: inputs.backend === 'local',
       ...(inputs.localClock ? { localClock: inputs.localClock } : {}),

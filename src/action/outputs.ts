@@ -30,5 +30,12 @@ export function gateOutputs(
     [OUTPUT.recommendations]: JSON.stringify(Object.fromEntries(report.functions.map((f) => [f.name, f.recommended]))),
     [OUTPUT.reportPath]: reportPath,
     [OUTPUT.costChangePercent]: cost !== null && Number.isFinite(cost) ? cost.toFixed(2) : '',
+    [OUTPUT.profiles]: JSON.stringify(
+      Object.fromEntries(
+        report.functions.flatMap((f) =>
+          f.profile && 'files' in f.profile && f.profile.files ? [[f.name, f.profile.files]] : [],
+        ),
+      ),
+    ),
   };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { DEFAULT_FAIL_ON } from '../report/fail-on.js';
+import { changeText, placeText, statusText } from '../report/profile-lines.js';
 import { runCommand } from './run.js';
 
 const REPORT_JSON = 'lambda-perf-report.json';
@@ -32,6 +33,11 @@ export async function runDemo(out: (text: string) => void, err: (text: string) =
   if (orders?.reasons.some((r) => r.kind === 'regression'))
     out('The regression was caught: in CI this exit code (1) fails the check.\n');
   else out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);
+  const where = orders?.profile && 'changes' in orders.profile ? orders.profile.changes.slice(0, 3) : [];
+  if (where.length)
+    out(
+      `Where it got slower (profiled on the local service): ${where.map((c) => `${statusText(c)}${c.function} (${placeText(c)}) ${changeText(c)}`).join('; ')}.\n`,
+    );
   if (orders?.recommended)
     out(`Recommended memory for the candidate: ${orders.recommended.memory} MB (${orders.recommended.why}).\n`);
   out(`Exit code of the gate: ${exitCode}. The demo itself exits 0 when it ran to the end.\n`);

@@ -49,6 +49,9 @@ ${CLOCK_HELP}
   --fail-on LIST          what makes the exit code 1: regression, budget, inconclusive,
                           error (wrong answers, failing integration tests), or none
                           (default regression,budget,error)
+  --profile MODE          when to profile both builds on the local service and name the
+                          functions that got slower: on-regression (default), always, never;
+                          the profiles go beside --json (or --markdown)
   -q, --quiet             no progress
   -h, --help              this help
 Exit codes: 0 pass (or nothing in --fail-on found), 1 fail, 2 bad configuration or usage,

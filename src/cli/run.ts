@@ -1,4 +1,7 @@
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROFILE_MODES } from '../config/schema.js';
+import type { ProfileMode } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { reportContext } from '../github/run-links.js';
 import { DEFAULT_FAIL_ON, FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../report/fail-on.js';
@@ -27,6 +30,8 @@ export interface RunArguments {
   readonly stateFile?: string;
   readonly failOn: readonly FailOn[];
   readonly quiet: boolean;
+  /** Overrides the configuration's `profile`. */
+  readonly profile?: ProfileMode;
 }
 
 export function parseRunArguments(args: string[]): RunArguments {
@@ -43,6 +48,7 @@ export function parseRunArguments(args: string[]): RunArguments {
       'state-file': { type: 'string' },
       'fail-on': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
+      profile: { type: 'string' },
     },
   });
   if (values.local && values.endpoint)
@@ -54,6 +60,9 @@ export function parseRunArguments(args: string[]): RunArguments {
   const endpoint = endpointOption(values.endpoint);
   const { failOn, problems } = parseFailOn(values['fail-on'] ?? DEFAULT_FAIL_ON.join(','));
   if (problems.length) throw new UsageError(`--fail-on: ${problems.join('; ')}`);
+  const profile = values.profile;
+  if (profile !== undefined && !(PROFILE_MODES as readonly string[]).includes(profile))
+    throw new UsageError(`--profile ${JSON.stringify(profile)}: give one of ${PROFILE_MODES.join(', ')}`);
   for (const flag of ['json', 'markdown', 'state-file'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} is empty; give a file name`);
   }
@@ -68,6 +77,7 @@ export function parseRunArguments(args: string[]): RunArguments {
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
     failOn,
     quiet: values.quiet ?? false,
+    ...(profile ? { profile: profile as ProfileMode } : {}),
   };
 }
 
@@ -103,6 +113,7 @@ export async function runCommand(
     overrides: {
       ...(args.region ? { region: args.region } : {}),
       ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+      ...(args.profile ? { profile: args.profile } : {}),
     },
     local: args.local,
   });
@@ -116,6 +127,8 @@ export async function runCommand(
       ...(args.clock ? { localClock: args.clock } : {}),
       redactor,
       ...(args.stateFile ? { stateFile: args.stateFile } : {}),
+      // Beside the report: the directory of --json, else of --markdown; without either, none.
+      ...(args.json || args.markdown ? { profileDirectory: dirname((args.json ?? args.markdown)!) } : {}),
       ...(args.quiet ? {} : { progress: (line: string) => progressLine.update(line) }),
       onSignal: (signal) => {
         progressLine.end();

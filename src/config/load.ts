@@ -422,7 +422,7 @@ function where(text: string, offset: number | undefined): string {
 
 export interface LoadOptions {
   /** Values that take precedence over the file's (action inputs, CLI flags). */
-  readonly overrides?: Partial<Record<'region' | 'endpoint', string>>;
+  readonly overrides?: Partial<Record<'region' | 'endpoint' | 'profile', string>>;
   /** The environment, for AWS_REGION; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
   /** On the embedded local service the region only names ARNs: it may be left out. */
@@ -585,6 +585,7 @@ function resolveConfig(
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
     },
     strategy: raw.strategy,
+    profile: raw.profile,
     balancedWeight: raw['balanced-weight'],
     traffic: {
       invocationsPerMonth: raw.traffic['invocations-per-month'],

@@ -11,6 +11,8 @@ import { endpointProblem } from './endpoint.js';
 
 /** The closed sets of the configuration; their types (config/types.ts) are derived from these. */
 export const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'] as const;
+/** When the gate profiles both builds to say where the time went (src/profile/). */
+export const PROFILE_MODES = ['on-regression', 'always', 'never'] as const;
 
 /** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
 const percent = z
@@ -326,6 +328,12 @@ export const configSchema = z
     functions: z.array(functionConfig).min(1).max(20),
     sampling: sampling.default(SAMPLING_DEFAULTS),
     strategy: z.enum(STRATEGIES).default('cheapest-within-budget'),
+    profile: z
+      .enum(PROFILE_MODES)
+      .default('on-regression')
+      .describe(
+        'when to profile both builds on the local service and name the functions that got slower: on-regression, always or never',
+      ),
     integration: integration.optional().describe('for every function that has none of its own'),
     'balanced-weight': z
       .number()

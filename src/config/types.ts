@@ -1,6 +1,6 @@
 import type { Budgets } from './budgets.js';
 import type { Architecture } from '../model/architecture.js';
-import type { STRATEGIES } from './schema.js';
+import type { PROFILE_MODES, STRATEGIES } from './schema.js';
 
 /** The validated configuration the gate runs on; built only by `load.ts`. */
 
@@ -93,12 +93,16 @@ export interface SamplingSpec {
 /** Where the traffic behind a monthly cost came from: the configuration's `traffic`, or the default. */
 export type TrafficSource = 'config' | 'default';
 
+/** When the gate profiles both builds: after a regression, on every run, or never. */
+export type ProfileMode = (typeof PROFILE_MODES)[number];
+
 export interface GateConfig {
   readonly region: string;
   readonly endpoint?: string;
   readonly functions: readonly FunctionSpec[];
   readonly sampling: SamplingSpec;
   readonly strategy: Strategy;
+  readonly profile: ProfileMode;
   readonly balancedWeight: number;
   readonly traffic: {
     readonly invocationsPerMonth: number;

@@ -19,7 +19,8 @@ import type { Sample } from '../model/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
-import { worstVerdict, type IntegrationResult } from '../analysis/result.js';
+import { worstVerdict, type Finding, type IntegrationResult } from '../analysis/result.js';
+import { profileBuilds, type ProfileNotice, type ProfileReport } from '../profile/run-profile.js';
 import { reasonsOf } from '../report/findings.js';
 import { SCHEMA_VERSION, type FunctionResult, type GateReport } from '../report/model.js';
 import { CleanupRegistry } from './cleanup.js';
@@ -63,6 +64,8 @@ export interface GateOptions {
   readonly now?: () => Date;
   /** Told each value an integration command asked to mask, for the writers to redact. */
   readonly onSecret?: (value: string) => void;
+  /** Where the profiles of both builds are written (beside the report); without it, none are. */
+  readonly profileDirectory?: string;
 }
 
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
@@ -111,6 +114,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         retry: options.retry ?? DEFAULT_RETRY,
         countRetry: () => retries++,
         ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+        ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
       }).catch((error: unknown) => {
         throw refusedSetting(error, spec, index);
       });
@@ -149,6 +153,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       concurrency: config.sampling.concurrency,
       seed,
       strategy: config.strategy,
+      profile: config.profile,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
       trafficSource: config.traffic.source,
       coldStartRate: config.traffic.coldStartRate,
@@ -180,6 +185,7 @@ interface FunctionContext {
   readonly retry: RetryPolicy;
   readonly countRetry: () => void;
   readonly onSecret?: (value: string) => void;
+  readonly profileDirectory?: string;
 }
 
 async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promise<FunctionResult> {
@@ -286,6 +292,13 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     `${spec.name}: ${analysis.verdict}${analysis.recommended ? `, recommended memory ${analysis.recommended.memory} MB` : ''}`,
   );
   const { findings, ...analysed } = analysis;
+  const profile = await profileIfAsked(spec, context, {
+    base,
+    codes,
+    findings,
+    variants,
+    fallback: integrationVariant,
+  });
   return {
     name: spec.name,
     perfFunction: baseName,
@@ -303,7 +316,48 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     tolerance: spec.tolerance,
     exemplars: spec.exemplars.map((e) => ({ name: e.name, weight: e.weight })),
     ...(integration ? { integration } : {}),
+    ...(profile ? { profile } : {}),
   };
+}
+
+/**
+ * Profiles both builds when `profile` asks for it: always, or after a regression, at the variant
+ * that showed it (the integration variant for integration traffic). Its invocations are on a
+ * service of their own and never among the samples, so it cannot change the verdict.
+ */
+async function profileIfAsked(
+  spec: FunctionSpec,
+  context: FunctionContext,
+  measured: {
+    readonly base: BaseSettings;
+    readonly codes: Record<'baseline' | 'candidate', CodePayload>;
+    readonly findings: readonly Finding[];
+    readonly variants: readonly VariantPlan[];
+    readonly fallback: VariantPlan;
+  },
+): Promise<ProfileReport | ProfileNotice | undefined> {
+  const mode = context.config.profile;
+  const regression = measured.findings.find((f) => f.kind === 'regression' && f.about === 'comparison');
+  if (mode === 'never' || (mode === 'on-regression' && !regression)) return undefined;
+  const variantId =
+    regression && regression.about === 'comparison' && regression.traffic === 'exemplars'
+      ? regression.variant
+      : undefined;
+  const variant = measured.variants.find((v) => v.id === variantId) ?? measured.fallback;
+  return profileBuilds({
+    functionName: spec.name,
+    base: measured.base,
+    codes: measured.codes,
+    variant,
+    exemplars: exemplarSequence(
+      spec.exemplars,
+      spec.exemplars.reduce((sum, e) => sum + e.weight, 0),
+    ),
+    region: context.config.region || 'us-east-1',
+    measuredOn: context.backend.kind,
+    progress: context.progress,
+    ...(context.profileDirectory ? { directory: context.profileDirectory } : {}),
+  });
 }
 
 /**

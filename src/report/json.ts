@@ -45,6 +45,12 @@ const FREE_TEXT = new Set([
   'endpoint',
   'ref',
   'runUrl',
+  // A profile: a function's file (from the function's own code), why it was not profiled, and
+  // the paths of the profile files (beside a report path the workflow chose).
+  'file',
+  'notice',
+  'baseline',
+  'candidate',
 ]);
 /** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
 const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;

@@ -1,3 +1,7 @@
+import { basename } from 'node:path';
+import type { ProfileChange } from '../profile/changes.js';
+import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
+import { changeText, coverageText, isProfileNotice, placeText, SHOWN_CHANGES, statusText } from './profile-lines.js';
 import type { MetricComparison } from '../analysis/comparison.js';
 import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
 import { escapeMarkdown } from './escape.js';
@@ -302,6 +306,7 @@ function functionSection(
   ];
   const integration = integrationLine(f);
   if (integration) findings.push(`- ${integration}`);
+  if (f.profile) findings.push(`- ${profileLine(f.profile)}`);
   if (findings.length) lines.push(...findings, '');
   if (findings.some(quotesSpreads)) lines.push(`<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`, '');
   if (depth !== 'findings') {
@@ -313,8 +318,49 @@ function functionSection(
   const drawn = charts && depth === 'full' ? memoryCharts(f) : '';
   if (drawn)
     lines.push('', '<details><summary>Chart: duration and cost against memory</summary>', '', drawn, '', '</details>');
+  if ((depth === 'full' || depth === 'no-charts') && f.profile) lines.push('', profileDetails(f.profile));
   if (depth === 'full' || depth === 'no-charts') lines.push('', details(f, traffic));
   return lines.join('\n').trimEnd();
+}
+
+const functionCode = (change: ProfileChange): string =>
+  `${statusText(change)}<code>${escapeMarkdown(change.function)}</code> (${escapeMarkdown(placeText(change))})`;
+
+/** Under the headline: the functions whose time per call changed most, or why there is no profile. */
+function profileLine(profile: ProfileReport | ProfileNotice): string {
+  if (isProfileNotice(profile)) return `ℹ️ ${escapeMarkdown(profile.notice)}`;
+  if (!profile.changes.length) return '🔎 where: no function changed beyond sampling noise (profiled locally)';
+  const shown = profile.changes.slice(0, SHOWN_CHANGES).map((c) => `${functionCode(c)} ${changeText(c)}`);
+  const more = profile.changes.length - shown.length;
+  return `🔎 where: ${shown.join('; ')}${more > 0 ? `; ${more} more below` : ''}`;
+}
+
+/** Every change the profile showed, folded, with what it covered and where its files are. */
+function profileDetails(profile: ProfileReport | ProfileNotice): string {
+  if (isProfileNotice(profile)) return '';
+  const lines = [
+    `<details><summary>Profile: ${profile.changes.length} function${profile.changes.length === 1 ? '' : 's'} changed</summary>`,
+    '',
+    `${escapeMarkdown(profile.statement)} ${escapeMarkdown(coverageText(profile))}. Self time per call (the function on top of the stack); intervals hold for all functions together at 95%.`,
+  ];
+  if (profile.changes.length) {
+    lines.push(
+      '',
+      '| Function | Where | Baseline ms/call | Candidate ms/call | Change | Total ms/call (with callees) |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const c of profile.changes)
+      lines.push(
+        `| ${statusText(c)}<code>${escapeMarkdown(c.function)}</code> | ${escapeMarkdown(placeText(c))} | ${c.baselineMsPerCall.toFixed(3)} | ${c.candidateMsPerCall.toFixed(3)} | ${changeText(c)} | ${c.baselineTotalMsPerCall.toFixed(3)} → ${c.candidateTotalMsPerCall.toFixed(3)} |`,
+      );
+  }
+  if (profile.files)
+    lines.push(
+      '',
+      `Profiles: <code>${escapeMarkdown(basename(profile.files.baseline))}</code>, <code>${escapeMarkdown(basename(profile.files.candidate))}</code> (beside the report).`,
+    );
+  lines.push('', '</details>');
+  return lines.join('\n');
 }
 
 function headlineLine(f: FunctionResult, traffic: TrafficAssumption): string {

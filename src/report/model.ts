@@ -1,7 +1,8 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
 import type { Production } from '../model/production.js';
 import type { Architecture } from '../model/architecture.js';
-import type { Strategy, TrafficSource } from '../config/types.js';
+import type { ProfileMode, Strategy, TrafficSource } from '../config/types.js';
+import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
 export const SCHEMA_VERSION = 4;
@@ -41,6 +42,8 @@ export interface FunctionResult {
   readonly tolerance: number;
   readonly exemplars: readonly { readonly name: string; readonly weight: number }[];
   readonly integration?: IntegrationResult;
+  /** Where the time per call went in both builds (profile: on-regression or always), or why not. */
+  readonly profile?: ProfileReport | ProfileNotice;
 }
 
 export interface GateReport {
@@ -77,6 +80,8 @@ export interface GateReport {
     readonly concurrency: number;
     readonly seed: number;
     readonly strategy: Strategy;
+    /** When the gate profiled both builds; absent in older reports. */
+    readonly profile?: ProfileMode;
     readonly invocationsPerMonth: number;
     /** Whether invocationsPerMonth came from the configuration's `traffic` or is the default; absent in older reports. */
     readonly trafficSource?: TrafficSource;

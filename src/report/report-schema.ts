@@ -29,6 +29,19 @@ const armStats = z.looseObject({
   cost: loose,
 });
 
+const profileChange = z.looseObject({
+  function: z.string(),
+  file: z.string(),
+  line: num,
+  baselineMsPerCall: num,
+  candidateMsPerCall: num,
+  deltaMsPerCall: num,
+  interval: z.tuple([num, num]),
+  status: z.enum(['changed', 'new', 'gone']),
+  baselineTotalMsPerCall: num,
+  candidateTotalMsPerCall: num,
+});
+
 const reason = z.looseObject({
   kind: z.enum(['regression', 'budget', 'wrong-answer', 'test-failure', 'inconclusive', 'baseline-error', 'notice']),
   about: z.string(),
@@ -91,6 +104,22 @@ const functionResult = z.looseObject({
       budgets: z.array(loose),
     })
     .optional(),
+  profile: z
+    .union([
+      z.looseObject({ notice: z.string() }),
+      z.looseObject({
+        backend: z.literal('local'),
+        statement: z.string(),
+        variant: z.string(),
+        exemplars: z.array(z.looseObject({ name: z.string(), weight: num })),
+        samplingIntervalUs: num,
+        environmentPairs: num,
+        callsPerEnvironment: num,
+        changes: z.array(profileChange),
+        files: z.looseObject({ baseline: z.string(), candidate: z.string() }).optional(),
+      }),
+    ])
+    .optional(),
 });
 
 export const reportSchema = z.looseObject({
@@ -119,6 +148,7 @@ export const reportSchema = z.looseObject({
     concurrency: num,
     seed: num,
     strategy: z.string(),
+    profile: z.enum(['on-regression', 'always', 'never']).optional(),
     invocationsPerMonth: num,
     trafficSource: z.enum(['config', 'default']).optional(),
     coldStartRate: num,

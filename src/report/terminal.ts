@@ -1,3 +1,5 @@
+import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
+import { changeText, coverageText, isProfileNotice, placeText, statusText } from './profile-lines.js';
 import {
   ms,
   percentChange,
@@ -79,10 +81,22 @@ export function renderTerminal(report: GateReport): string {
       );
     }
     for (const reason of f.reasons) out.push(`  - [${reason.kind}] ${reason.message}`);
+    if (f.profile) out.push(...profileTerminalLines(f.profile));
     if (f.reasons.some((reason) => quotesSpreads(reason.message))) out.push(`    (${SPREADS_EXPLAINED})`);
     out.push(
       `  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`,
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Where the time per call went: every change beyond sampling noise, or why there is no profile. */
+function profileTerminalLines(profile: ProfileReport | ProfileNotice): string[] {
+  if (isProfileNotice(profile)) return [`  profile: ${profile.notice}`];
+  const lines = [`  profile (${coverageText(profile)}):`];
+  if (!profile.changes.length) lines.push('    no function changed beyond sampling noise');
+  for (const change of profile.changes)
+    lines.push(`    ${statusText(change)}${change.function} (${placeText(change)}) ${changeText(change)}`);
+  if (profile.files) lines.push(`    files: ${profile.files.baseline}, ${profile.files.candidate}`);
+  return lines;
 }

@@ -33,6 +33,12 @@ function riskScore(order) {
   return (hash >>> 0) / 0xffffffff;
 }
 
+// Prices for display. The formatter is built on every request instead of once per environment.
+function formatPrices(lines) {
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+  for (const line of lines) line.display = format.format(line.cents / 100);
+}
+
 export const handler = async (event) => {
   const order = typeof event.body === 'string' ? JSON.parse(event.body) : event;
   if (!Array.isArray(order.items) || order.items.length === 0) return fail(400, 'items must be a non-empty list');
@@ -48,9 +54,7 @@ export const handler = async (event) => {
     subtotal += cents;
     lines.push({ sku, quantity, cents });
   }
-  // Built on every request instead of once per environment.
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-  for (const line of lines) line.display = format.format(line.cents / 100);
+  formatPrices(lines);
   const discount = subtotal > 10_000 ? Math.round(subtotal * 0.05) : 0;
   const tax = Math.round((subtotal - discount) * rate);
   const total = subtotal - discount + tax;
