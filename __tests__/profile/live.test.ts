@@ -74,7 +74,7 @@ describe('profiling both builds on the local service', () => {
       variant: '1024MB-x86_64',
       exemplars: [{ name: 'order', weight: 1 }],
       samplingIntervalUs: 100,
-      environmentPairs: 10,
+      environmentPairs: 16,
       callsPerEnvironment: 8,
     });
     const [first] = profile.changes;
@@ -157,6 +157,20 @@ describe('a profiling service and the functions it runs', () => {
     const profiles = t.service.takeProfiles(name, '$LATEST');
     expect(profiles).toHaveLength(1);
     expect(JSON.parse(profiles[0]!.body.toString())).toMatchObject({ format: 'cpuprofile', intervalUs: 100 });
+  });
+
+  test('a streaming handler never sees them either', async () => {
+    const name = await deploy(t.client, {
+      'index.js':
+        'let calls = 0; exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.end(JSON.stringify({ calls: ++calls })); });',
+    });
+    for (const order of ['start', 'stop']) {
+      const output = await t.client.send(
+        new InvokeCommand({ FunctionName: name, ClientContext: Buffer.from(control(order)).toString() }),
+      );
+      expect(Buffer.from(output.Payload ?? []).toString()).toBe('null');
+    }
+    expect((await invoke(t.client, name)).json).toEqual({ calls: 1 });
   });
 
   test('a function that posts a profile too large, or for another request, is refused and the service goes on', async () => {

@@ -35545,6 +35545,7 @@ delete process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US;
 const taskRoot = process.env.LAMBDA_TASK_ROOT;
 let profiler;
 let profileFrom;
+let profiled = false;
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 function inspectorCall(method, params) {
   return new Promise((resolve, reject) =>
@@ -35585,18 +35586,18 @@ function samplesSince(profile, from) {
   return { ...profile, startTime: from, samples, timeDeltas };
 }
 async function controlProfile(order, requestId) {
-  if (!profiler) return;
+  if (!profiler || profiled) return;
   if (order === 'start') {
     profileFrom = nowUs();
     return;
   }
+  // One profile per environment: the profiler stops for good, and costs nothing after.
+  profiled = true;
   try {
     const { profile } = await inspectorCall('Profiler.stop');
     const trimmed = samplesSince(profile, profileFrom === undefined ? profile.startTime : profileFrom);
     const body = JSON.stringify({ format: 'cpuprofile', taskRoot, intervalUs: profileUs, profile: trimmed });
     await call('POST', '/invocation/' + requestId + '/local-profile', body, { 'content-type': 'application/json' });
-    profileFrom = undefined;
-    await inspectorCall('Profiler.start');
   } catch {
     // Not profiled: the gate says so.
   }
@@ -35845,14 +35846,14 @@ async function main() {
       event = next.body;
     }
     try {
-      if (handler[STREAMING] === 'response') {
-        await runStreamingHandler(handler, event, context, requestId);
-        continue;
-      }
       const order = profileControl(context.clientContext);
       if (order) {
         await controlProfile(order, requestId);
         await call('POST', '/invocation/' + requestId + '/response', 'null', { 'content-type': 'application/json' });
+        continue;
+      }
+      if (handler[STREAMING] === 'response') {
+        await runStreamingHandler(handler, event, context, requestId);
         continue;
       }
       const result = await runHandler(handler, event, context);
@@ -59436,7 +59437,7 @@ async function profileBuilds(options) {
         };
     if (!('zip' in options.codes.baseline) || !('zip' in options.codes.candidate))
         return { notice: 'not profiled: a build is not local code (S3 or an image), which the local service cannot run' };
-    const pairs = options.environmentPairs ?? 10;
+    const pairs = options.environmentPairs ?? 16;
     const calls = options.callsPerEnvironment ?? 8;
     const progress = options.progress ?? (() => undefined);
     progress(`${options.functionName}: profiling both builds on the local service (${pairs} environment pairs)`);

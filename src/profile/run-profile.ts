@@ -98,7 +98,7 @@ export async function profileBuilds(options: ProfileOptions): Promise<ProfileRep
     };
   if (!('zip' in options.codes.baseline) || !('zip' in options.codes.candidate))
     return { notice: 'not profiled: a build is not local code (S3 or an image), which the local service cannot run' };
-  const pairs = options.environmentPairs ?? 10;
+  const pairs = options.environmentPairs ?? 16;
   const calls = options.callsPerEnvironment ?? 8;
   const progress = options.progress ?? (() => undefined);
   progress(`${options.functionName}: profiling both builds on the local service (${pairs} environment pairs)`);
