@@ -19,7 +19,36 @@ describe("the action's outputs", () => {
       recommendations: JSON.stringify({ orders: scenarioReport('pass').functions[0]!.recommended }),
       'report-path': '/w/lambda-perf-report.json',
       'cost-change-percent': '2.00',
+      profiles: '{}',
     });
+  });
+
+  test('profiles names the files of each function that has them; a notice or no profile names none', () => {
+    const [fn] = scenarioReport('pass').functions;
+    const files = {
+      baseline: 'out/lambda-perf-profile-a-baseline.cpuprofile',
+      candidate: 'out/lambda-perf-profile-a-candidate.cpuprofile',
+    };
+    const profiled = {
+      backend: 'local' as const,
+      statement: 'Profiled on the embedded local service.',
+      variant: '512MB-x86_64',
+      exemplars: [],
+      samplingIntervalUs: 100,
+      environmentPairs: 16,
+      callsPerEnvironment: 8,
+      changes: [],
+    };
+    const report = {
+      ...scenarioReport('pass'),
+      functions: [
+        { ...fn!, name: 'a', profile: { ...profiled, files } },
+        { ...fn!, name: 'b', profile: { notice: 'not profiled: java21' } },
+        { ...fn!, name: 'c', profile: profiled },
+        { ...fn!, name: 'd' },
+      ],
+    };
+    expect(JSON.parse(gateOutputs(report, 'r.json').profiles)).toEqual({ a: files });
   });
 
   test('several functions: cost-change-percent comes from the one that failed, not from a passing first one', () => {

@@ -120,6 +120,11 @@ describe('lambda-perf-gate run', () => {
         candidate: join(dir, 'lambda-perf-profile-fn-candidate.cpuprofile'),
       },
     });
+    // Profiled on a service of its own after the verdict: its invocations are not among those
+    // counted, which are exactly the environment pairs' cold calls and 3 warm pairs.
+    const fn = (JSON.parse(readFileSync(json, 'utf8')) as GateReport).functions[0]!;
+    const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
+    expect(fn.invocations.total).toBe(warm.units * 2 * 4);
     const changes = 'changes' in profile ? profile.changes : [];
     expect(changes[0]).toMatchObject({ function: 'exports.handler', file: 'index.js', line: 1, status: 'changed' });
     expect(changes[0]!.interval[0]).toBeGreaterThan(0);

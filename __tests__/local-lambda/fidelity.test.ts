@@ -68,10 +68,14 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
       { MemorySize: 128 },
     );
     const cold = await invoke(t.client, name);
+    const warm = await invoke(t.client, name);
     // 30 ms of CPU at 128 MB is 20 full periods of 1.45 ms each and 1.1 ms: about 401 ms. Counted
-    // in CPU time, so a bound that holds on a loaded host too.
+    // in CPU time, so a bound that holds on a loaded host too. The warm call's: the cold one also
+    // holds the runtime's first-call work (lazy compilation), a few ms of CPU and so a few
+    // periods more (460-520 ms in repeated runs, quiet), which a bound of 500 failed in CI.
+    expect(warm.report.durationMs).toBeGreaterThanOrEqual(380);
+    expect(warm.report.durationMs).toBeLessThan(500);
     expect(cold.report.durationMs).toBeGreaterThanOrEqual(380);
-    expect(cold.report.durationMs).toBeLessThan(500);
     // INIT's 60 ms of CPU (and the runtime's start) at full speed; under the quota it would be 830 ms.
     expect(cold.report.initDurationMs!).toBeLessThan(500);
   });

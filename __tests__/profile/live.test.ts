@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExemplarSpec } from '../../src/config/types.js';
 import type { BaseSettings, CodePayload } from '../../src/lambda/deploy.js';
+import { ProfileStore } from '../../src/local-lambda/profile-store.js';
 import { profileBuilds, type ProfileReport } from '../../src/profile/run-profile.js';
 import { deploy, invoke, startTestService, zipOf, type TestService } from '../helpers/local-service.js';
 
@@ -67,6 +68,9 @@ describe('profiling both builds on the local service', () => {
       region: 'us-east-1',
       measuredOn: 'aws',
       directory,
+      // Fewer than the gate's 16, to keep the suite short: the function's change is large. (With
+      // 6, it failed once when the suite's other files ran beside it.)
+      environmentPairs: 10,
     })) as ProfileReport;
     expect(profile).toMatchObject({
       backend: 'local',
@@ -74,7 +78,7 @@ describe('profiling both builds on the local service', () => {
       variant: '1024MB-x86_64',
       exemplars: [{ name: 'order', weight: 1 }],
       samplingIntervalUs: 100,
-      environmentPairs: 16,
+      environmentPairs: 10,
       callsPerEnvironment: 8,
     });
     const [first] = profile.changes;
@@ -103,6 +107,7 @@ describe('profiling both builds on the local service', () => {
       region: 'us-east-1',
       measuredOn: 'local',
       directory,
+      environmentPairs: 10,
     })) as ProfileReport;
     expect(profile.statement).toMatch(/stack sampler/);
     expect(profile.changes[0]).toMatchObject({ function: 'digest', file: 'app.py', line: 3, status: 'changed' });
@@ -173,7 +178,7 @@ describe('a profiling service and the functions it runs', () => {
     expect((await invoke(t.client, name)).json).toEqual({ calls: 1 });
   });
 
-  test('a function that posts a profile too large, or for another request, is refused and the service goes on', async () => {
+  test('a function that posts a profile too large, twice, or for another request, is refused and the service goes on', async () => {
     const name = await deploy(t.client, {
       'index.js': `const http = require('node:http');
 const post = (path, size) => new Promise((resolve) => {
@@ -182,12 +187,14 @@ const post = (path, size) => new Promise((resolve) => {
   request.end(Buffer.alloc(size, 32));
 });
 exports.handler = async (event, context) => ({
-  big: await post('/2018-06-01/runtime/invocation/' + context.awsRequestId + '/local-profile', 17 * 1024 * 1024),
+  big: await post('/2018-06-01/runtime/invocation/' + context.awsRequestId + '/local-profile', 9 * 1024 * 1024),
+  again: await post('/2018-06-01/runtime/invocation/' + context.awsRequestId + '/local-profile', 10),
   other: await post('/2018-06-01/runtime/invocation/not-mine/local-profile', 10),
 });`,
     });
-    expect((await invoke(t.client, name)).json).toEqual({ big: 413, other: 400 });
-    expect((await invoke(t.client, name)).json).toEqual({ big: 413, other: 400 });
+    // One upload per invocation, of 8 MiB at most, for its own request only.
+    expect((await invoke(t.client, name)).json).toEqual({ big: 413, again: 409, other: 400 });
+    expect((await invoke(t.client, name)).json).toEqual({ big: 413, again: 409, other: 400 });
     expect(t.service.takeProfiles(name, '$LATEST')).toEqual([]);
   });
 });
@@ -213,5 +220,20 @@ exports.handler = async (event, context) => new Promise((resolve) => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('the profile store', () => {
+  test('keeps two profiles per version at most, so one function cannot crowd out another version', () => {
+    const store = new ProfileStore(100);
+    for (let i = 0; i < 5; i++) store.add('f', '1', { requestId: `r${i}`, body: Buffer.alloc(10) });
+    store.add('f', '2', { requestId: 'other', body: Buffer.alloc(10) });
+    expect(store.take('f', '1').map((p) => p.requestId)).toEqual(['r0', 'r1']);
+    expect(store.take('f', '2').map((p) => p.requestId)).toEqual(['other']);
+    expect(store.take('f', '1')).toEqual([]);
+  });
+
+  test('refuses an interval outside 100 us to 100 ms', () => {
+    expect(() => new ProfileStore(10)).toThrow('profileIntervalUs must be a whole number from 100 to 100000, got 10');
   });
 });

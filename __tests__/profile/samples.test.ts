@@ -43,16 +43,19 @@ describe('reading the profiles a runtime client posts', () => {
             frames: [
               { name: 'handler', file: `${TASK}/app.py`, line: 3 },
               { name: 'digest', file: `${TASK}/app.py`, line: 9 },
+              { name: 'join', file: '<frozen posixpath>', line: 71 },
             ],
           },
-          profiles: [{ type: 'sampled', unit: 'milliseconds', samples: [[0, 1], [0]], weights: [2.5, 1] }],
+          // An empty stack (nothing ran) is left out.
+          profiles: [{ type: 'sampled', unit: 'milliseconds', samples: [[0, 1], [0], []], weights: [2.5, 1, 1] }],
         },
       }),
     )!;
     expect(read.kind).toBe('python');
     expect(read.frames).toEqual([
-      { name: 'handler', file: 'app.py', line: 3 },
-      { name: 'digest', file: 'app.py', line: 9 },
+      { name: 'handler', file: 'app.py', line: 3, inPackage: true },
+      { name: 'digest', file: 'app.py', line: 9, inPackage: true },
+      { name: 'join', file: '<frozen posixpath>', line: 71, inPackage: false },
     ]);
     expect(read.stacks).toEqual([[0, 1], [0]]);
     expect(read.weightsMs).toEqual([2.5, 1]);
@@ -112,6 +115,25 @@ describe('reading the profiles a runtime client posts', () => {
       }),
     ],
   ])('a hostile or broken body is left out, never a crash: %s', (_name, body) => {
+    expect(readPostedProfile(body)).toBeUndefined();
+  });
+
+  test('a profile whose distinct stacks would take too much memory to hold is left out', () => {
+    // A chain 1,000 calls deep with 5,000 leaves below it, each sampled: 5 million frames to hold
+    // from a body of a few hundred KB.
+    const nodes: { id: number; callFrame: { functionName: string }; children: number[] }[] = [];
+    for (let id = 1; id <= 1000; id++)
+      nodes.push({ id, callFrame: { functionName: `f${id}` }, children: id < 1000 ? [id + 1] : [] });
+    for (let leaf = 1001; leaf <= 6000; leaf++) {
+      nodes[999]!.children.push(leaf);
+      nodes.push({ id: leaf, callFrame: { functionName: `leaf${leaf}` }, children: [] });
+    }
+    const samples = Array.from({ length: 5000 }, (_, i) => 1001 + i);
+    const body = posted({
+      format: 'cpuprofile',
+      intervalUs: 100,
+      profile: { nodes, samples, timeDeltas: samples.map(() => 100) },
+    });
     expect(readPostedProfile(body)).toBeUndefined();
   });
 

@@ -95,6 +95,16 @@ describe('where the time went, in the report', () => {
     expect(unexpectedText(read)).toEqual([]);
   });
 
+  test("markup is free text only where a profile's text is: a file, not the variant it names", () => {
+    const report = withProfile(profile([change('priceLine', 4.1, { file: 'a_b/[x].mjs' })]));
+    expect(unexpectedText(parseReport(serializeReport(report)))).toEqual([]);
+    const forged = JSON.parse(serializeReport(report)) as { functions: { profile: { variant: string } }[] };
+    forged.functions[0]!.profile.variant = '<img src=x>';
+    expect(unexpectedText(forged)).toEqual([
+      '$.functions[0].profile.variant holds "<img src=x>", which no report of this action holds there',
+    ]);
+  });
+
   test('a report file whose profile has a string where a figure belongs is refused, naming the field', () => {
     const report = withProfile(profile([change('priceLine', 4.1)]));
     const forged = JSON.parse(serializeReport(report)) as {

@@ -35537,7 +35537,8 @@ function call(method, path, body, headers) {
 // calling the handler; one that says "stop" stops the profiler and posts the samples since the
 // mark to the service. One session from the start: a session started later does not know code
 // that V8 compiled before it, and gives that code's samples to its caller.
-// The function does not see the variable, and never sees these two invocations. V8 names an
+// The variable leaves process.env before the handler loads (the process's /proc environ keeps
+// it), and the handler never sees these two invocations. V8 names an
 // inlined function's samples after its caller, as in any V8 profile; turning inlining off would
 // make the code itself slower, and unevenly from one environment to the next.
 const profileUs = Number(process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US) || 0;
@@ -35987,8 +35988,9 @@ def call(method, path, body=None, headers=None):
 # stack at that interval while the handler runs: a sampling profiler of the standard library
 # alone (cProfile would trace every call, and slow small functions unevenly). Each sample weighs
 # the time since the one before, as the sampler needs the GIL and a busy main thread may delay
-# it; the switch interval is shortened to let it in. The function does not see the variable, and
-# never sees the two invocations.
+# it; the switch interval is shortened to let it in (a function that looks can see that, and the
+# thread). The variable leaves os.environ before the handler loads (the process's /proc environ
+# keeps it), and the handler never sees the two invocations.
 try:
     profile_us = int(os.environ.pop("LAMBDA_RUNTIME_LOCAL_PROFILE_US", "0"))
 except ValueError:
@@ -37067,34 +37069,33 @@ function readEntry(zip, entry, maxBytes) {
 
 ;// CONCATENATED MODULE: ./src/local-lambda/profile-store.ts
 /**
- * CPU profiles that runtime clients post when the service profiles (`profileIntervalUs`): one per
- * invocation, kept per function version in the order they came. What a function posts is its own
- * business and may be anything: each profile is bounded in size, and so is the whole store, so a
- * function can fill neither the host's memory nor another version's list.
+ * CPU profiles that runtime clients post when the service profiles (`profileIntervalUs`), kept per
+ * function version in the order they came. What a function posts is its own business and may be
+ * anything: an invocation posts one at most (runtime-api.ts), of MAX_PROFILE_BYTES at most, and a
+ * version keeps PROFILES_PER_VERSION, so one function cannot crowd out another version's; the
+ * whole store has a bound besides.
  */
-const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
-const MAX_STORE_BYTES = 256 * 1024 * 1024;
+const MAX_PROFILE_BYTES = 8 * 1024 * 1024;
+const PROFILES_PER_VERSION = 2;
+const MAX_STORE_BYTES = 512 * 1024 * 1024;
 /** The variable through which a runtime client learns that it profiles, and at what interval. */
 const PROFILE_VARIABLE = 'LAMBDA_RUNTIME_LOCAL_PROFILE_US';
 class ProfileStore {
     intervalUs;
     byVersion = new Map();
     bytes = 0;
-    /** Profiles refused because the store was full. */
-    dropped = 0;
     constructor(intervalUs) {
         this.intervalUs = intervalUs;
         if (!(Number.isInteger(intervalUs) && intervalUs >= 100 && intervalUs <= 100_000))
             throw new RangeError(`profileIntervalUs must be a whole number from 100 to 100000, got ${intervalUs}`);
     }
     add(functionName, version, profile) {
-        if (this.bytes + profile.body.length > MAX_STORE_BYTES) {
-            this.dropped++;
+        const key = `${functionName}:${version}`;
+        const list = this.byVersion.get(key) ?? [];
+        if (list.length >= PROFILES_PER_VERSION || this.bytes + profile.body.length > MAX_STORE_BYTES) {
             return;
         }
         this.bytes += profile.body.length;
-        const key = `${functionName}:${version}`;
-        const list = this.byVersion.get(key) ?? [];
         list.push(profile);
         this.byVersion.set(key, list);
     }
@@ -37168,6 +37169,8 @@ class RuntimeApi {
     /** Between a request for the next event and the listener's reading of the invocation's end. */
     settling = false;
     currentRequestId;
+    /** The invocation whose profile came (or is coming) in: each posts one at most. */
+    profiledRequestId;
     constructor(callers, listener) {
         this.listener = listener;
         this.server = (0,external_node_http_.createServer)((request, response) => {
@@ -37341,6 +37344,17 @@ class RuntimeApi {
             answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
             return;
         }
+        // One upload per invocation, refused before it is read: a function cannot hold many bodies
+        // in the service's memory at once, however many connections its processes open.
+        if (this.profiledRequestId === requestId) {
+            request.resume();
+            answer(response, 409, {
+                errorType: 'ProfileAlreadyPosted',
+                errorMessage: 'This invocation has posted its profile.',
+            });
+            return;
+        }
+        this.profiledRequestId = requestId;
         readLimited(request, MAX_PROFILE_BYTES, (body) => {
             if (body === undefined) {
                 answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'The profile is too large.' });
@@ -55448,13 +55462,13 @@ const FREE_TEXT = new Set([
     'endpoint',
     'ref',
     'runUrl',
-    // A profile: a function's file (from the function's own code), why it was not profiled, and
-    // the paths of the profile files (beside a report path the workflow chose).
-    'file',
     'notice',
-    'baseline',
-    'candidate',
 ]);
+/**
+ * Free text known by where it is rather than by its key, whose name other fields share: a
+ * profiled function's file (from the function's own code) and the paths of the profile files.
+ */
+const FREE_TEXT_AT = /\.profile\.(changes\[\d+\]\.file|files\.(baseline|candidate))$/;
 /** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
 const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
 /**
@@ -55466,7 +55480,7 @@ function unexpectedText(report) {
     const problems = [];
     const walk = (value, path, key) => {
         if (typeof value === 'string') {
-            if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
+            if (!(key !== undefined && FREE_TEXT.has(key)) && !FREE_TEXT_AT.test(path) && ACTING.test(value))
                 problems.push(`${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`);
         }
         else if (Array.isArray(value)) {
@@ -58951,12 +58965,7 @@ const keyOf = (frame) => `${frame.name}\0${frame.file}`;
  * garbage collector. Both builds have the same runtime, so a change here is still the function's
  * doing (a larger response, more garbage), but no function of the package to name.
  */
-const OUTSIDE = { name: '(runtime, outside the package)', file: '', line: 0 };
-/**
- * Code of the package: not the runtime's nor Node.js's or Python's own (`node:`, files outside
- * the package, shown as `…/dir/file`), and not native code (no file).
- */
-const isPackageCode = (frame) => frame.file !== '' && !frame.file.startsWith('node:') && !frame.file.startsWith('…/') && !frame.file.startsWith('/');
+const OUTSIDE = { name: '(runtime, outside the package)', file: '', line: 0, inPackage: false };
 /**
  * Sums one environment's profiles per function; they cover `calls` calls of the handler. A
  * function's self time is the time it was on top of the stack, together with the time of code
@@ -58977,10 +58986,11 @@ function environmentProfile(profiles, calls) {
         profile.stacks.forEach((stack, i) => {
             const weight = profile.weightsMs[i];
             const seen = new Set();
+            // The innermost frame of the package's own code (under its task root) owns the sample.
             let owner = stack.length - 1;
-            while (owner > 0 && !isPackageCode(profile.frames[stack[owner]]))
+            while (owner >= 0 && !profile.frames[stack[owner]].inPackage)
                 owner--;
-            if (!isPackageCode(profile.frames[stack[owner]])) {
+            if (owner < 0) {
                 add(OUTSIDE, weight, weight);
                 return;
             }
@@ -59223,6 +59233,8 @@ function mergedProfileFile(profiles) {
 const MAX_NODES = 200_000;
 const MAX_SAMPLES = 1_000_000;
 const MAX_DEPTH = 1_024;
+/** Frames in all the distinct stacks of one profile together: its stacks cost memory to hold. */
+const MAX_STACK_ENTRIES = 4_000_000;
 const MAX_NAME = 160;
 /** V8's pseudo-frames that are not code: the root of the tree, and a thread with nothing to do. */
 const NOT_CODE = new Set(['(root)', '(idle)']);
@@ -59238,6 +59250,10 @@ function samples_text(value, fallback) {
  * match. Files outside it (the runtime's own, the standard library) keep their last two parts.
  */
 function relativeFile(location, taskRoot) {
+    return placeOf(location, taskRoot).file;
+}
+/** A frame's file relative to the package, and whether it is in the package at all. */
+function placeOf(location, taskRoot) {
     let path = location;
     if (path.startsWith('file://')) {
         try {
@@ -59249,11 +59265,11 @@ function relativeFile(location, taskRoot) {
     }
     const root = taskRoot.replace(/\/+$/, '');
     if (root && path.startsWith(`${root}/`))
-        return samples_text(path.slice(root.length + 1), '');
+        return { file: samples_text(path.slice(root.length + 1), ''), inPackage: true };
     if (!path.startsWith('/'))
-        return samples_text(path, '');
+        return { file: samples_text(path, ''), inPackage: false };
     const parts = path.split('/').filter(Boolean);
-    return samples_text(parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : path, '');
+    return { file: samples_text(parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : path, ''), inPackage: false };
 }
 /** One posted body read into stack samples, or undefined when it is not a profile we can read. */
 function readPostedProfile(body) {
@@ -59295,13 +59311,13 @@ function readCpuProfile(profile, taskRoot, intervalUs) {
         const name = samples_text(call.functionName, '') || '(anonymous)';
         let index;
         if (!NOT_CODE.has(name)) {
-            const file = typeof call.url === 'string' ? relativeFile(call.url, taskRoot) : '';
+            const { file, inPackage } = typeof call.url === 'string' ? placeOf(call.url, taskRoot) : { file: '', inPackage: false };
             const line = Number.isSafeInteger(call.lineNumber) && call.lineNumber >= 0 ? call.lineNumber + 1 : 0;
             const key = `${name}\0${file}\0${line}`;
             index = frameIndex.get(key);
             if (index === undefined) {
                 index = frames.length;
-                frames.push({ name, file, line });
+                frames.push({ name, file, line, inPackage });
                 frameIndex.set(key, index);
             }
         }
@@ -59312,10 +59328,13 @@ function readCpuProfile(profile, taskRoot, intervalUs) {
                     parentOf.set(child, node.id);
     }
     const stackCache = new Map();
+    let entries = 0;
     const stackOf = (id) => {
         const cached = stackCache.get(id);
         if (cached)
             return cached;
+        if (entries > MAX_STACK_ENTRIES)
+            return undefined;
         const stack = [];
         let at = id;
         for (let depth = 0; at !== undefined; depth++) {
@@ -59327,6 +59346,7 @@ function readCpuProfile(profile, taskRoot, intervalUs) {
             at = parentOf.get(at);
         }
         stack.reverse();
+        entries += stack.length;
         stackCache.set(id, stack);
         return stack;
     };
@@ -59366,11 +59386,8 @@ function readSpeedscope(profile, taskRoot) {
     const frames = sharedFrames.map((raw) => {
         const frame = (raw ?? {});
         const line = Number.isSafeInteger(frame.line) && frame.line > 0 ? frame.line : 0;
-        return {
-            name: samples_text(frame.name, '') || '(anonymous)',
-            file: typeof frame.file === 'string' ? relativeFile(frame.file, taskRoot) : '',
-            line,
-        };
+        const place = typeof frame.file === 'string' ? placeOf(frame.file, taskRoot) : { file: '', inPackage: false };
+        return { name: samples_text(frame.name, '') || '(anonymous)', ...place, line };
     });
     const stacks = [];
     const weightsMs = [];
@@ -59381,6 +59398,8 @@ function readSpeedscope(profile, taskRoot) {
             return undefined;
         if (!stack.every((index) => Number.isSafeInteger(index) && index >= 0 && index < frames.length))
             return undefined;
+        if (!stack.length)
+            continue; // nothing on the stack: no code ran
         stacks.push(stack);
         weightsMs.push(Math.max(0, Math.min(weight, 1000)));
     }
@@ -59441,54 +59460,30 @@ async function profileBuilds(options) {
     const calls = options.callsPerEnvironment ?? 8;
     const progress = options.progress ?? (() => undefined);
     progress(`${options.functionName}: profiling both builds on the local service (${pairs} environment pairs)`);
-    const service = await startLocalLambda({
-        requireAuth: true,
-        region: options.region,
-        profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
-    });
-    const client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+    let service;
+    let client;
     try {
-        const deployer = new PerfFunctionDeployer({
-            client,
-            retry: DEFAULT_RETRY,
-            endpoint: service.endpoint,
-            onRetry: () => undefined,
-            progress: () => undefined,
+        service = await startLocalLambda({
+            requireAuth: true,
+            region: options.region,
+            profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
         });
-        const base = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
-        const functions = await deployer.createFunctions(`lpg-profile-${options.functionName}`.slice(0, 60), base, options.codes, [options.variant], () => undefined);
-        const invoke = (arm, exemplar) => invokeForReport(client, arm.functionName, arm.qualifier, exemplar.payload, DEFAULT_RETRY, () => undefined);
-        const sequence = options.exemplars;
-        const profiled = [];
-        for (let pair = 0; pair < pairs; pair++) {
-            const arms = await Promise.all(functions.map((fn) => deployer.publish(fn, base, `profile-${pair}`)));
-            for (let call = 0; call < WARM_UP_CALLS + calls; call++) {
-                if (call === WARM_UP_CALLS)
-                    for (const arm of arms)
-                        await controlProfile(client, arm, 'start');
-                const exemplar = sequence[(pair + call) % sequence.length];
-                // Which build goes first alternates, so neither always meets the other's after-effects.
-                const order = (pair + call) % 2 === 0 ? arms : [...arms].reverse();
-                for (const arm of order)
-                    await invoke(arm, exemplar);
-            }
-            const taken = { baseline: [], candidate: [] };
-            for (const arm of arms) {
-                await controlProfile(client, arm, 'stop');
-                taken[arm.build] = service
-                    .takeProfiles(arm.functionName, arm.qualifier)
-                    .flatMap((p) => readPostedProfile(p.body) ?? []);
-            }
-            profiled.push(taken);
-        }
+        client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+        const profiled = (await collectProfiles(service, client, options, pairs, calls)).filter((p) => p.baseline.length && p.candidate.length);
+        // Fewer than three pairs say nothing about noise: no claim, rather than "nothing changed".
+        if (profiled.length < 3)
+            return {
+                notice: `not profiled: only ${profiled.length} of ${pairs} environment pairs gave a readable profile of both builds`,
+            };
         const changes = profileChanges(profiled.map((p) => ({
             baseline: environmentProfile(p.baseline, calls),
             candidate: environmentProfile(p.candidate, calls),
         })));
-        if (!profiled.some((p) => p.baseline.length && p.candidate.length))
-            return { notice: 'not profiled: the runtime posted no profile the gate could read' };
         const files = options.directory
-            ? await writeProfiles(options.directory, options.functionName, profiled)
+            ? await writeProfiles(options.directory, options.functionName, profiled).catch((error) => {
+                progress(`${options.functionName}: the profiles could not be written: ${errorMessage(error)}`);
+                return undefined;
+            })
             : undefined;
         return {
             backend: 'local',
@@ -59499,7 +59494,7 @@ async function profileBuilds(options) {
                 weight: options.exemplars.filter((x) => x === e).length,
             })),
             samplingIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
-            environmentPairs: pairs,
+            environmentPairs: profiled.length,
             callsPerEnvironment: calls,
             changes,
             ...(files ? { files } : {}),
@@ -59509,11 +59504,48 @@ async function profileBuilds(options) {
         return { notice: `not profiled: ${errorMessage(error)}` };
     }
     finally {
-        client.destroy();
-        await service.stop();
+        client?.destroy();
+        await service?.stop().catch(() => undefined);
     }
 }
+/** Each environment pair's profiles: one environment of each build, called in turn. */
+async function collectProfiles(service, client, options, pairs, calls) {
+    const deployer = new PerfFunctionDeployer({
+        client,
+        retry: DEFAULT_RETRY,
+        endpoint: service.endpoint,
+        onRetry: () => undefined,
+        progress: () => undefined,
+    });
+    const base = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
+    const functions = await deployer.createFunctions(`lpg-profile-${options.functionName}`.slice(0, 60), base, options.codes, [options.variant], () => undefined);
+    const sequence = options.exemplars;
+    const profiled = [];
+    for (let pair = 0; pair < pairs; pair++) {
+        const arms = await Promise.all(functions.map((fn) => deployer.publish(fn, base, `profile-${pair}`)));
+        for (let call = 0; call < WARM_UP_CALLS + calls; call++) {
+            if (call === WARM_UP_CALLS)
+                for (const arm of arms)
+                    await controlProfile(client, arm, 'start');
+            const exemplar = sequence[(pair + call) % sequence.length];
+            // Which build goes first alternates, so neither always meets the other's after-effects.
+            for (const arm of (pair + call) % 2 === 0 ? arms : [...arms].reverse())
+                await invokeForReport(client, arm.functionName, arm.qualifier, exemplar.payload, DEFAULT_RETRY, () => undefined);
+        }
+        const taken = { baseline: [], candidate: [] };
+        for (const arm of arms) {
+            await controlProfile(client, arm, 'stop');
+            // One profile per environment: the one its stop posted.
+            const [posted] = service.takeProfiles(arm.functionName, arm.qualifier);
+            const read = posted && readPostedProfile(posted.body);
+            taken[arm.build] = read ? [read] : [];
+        }
+        profiled.push(taken);
+    }
+    return profiled;
+}
 async function writeProfiles(directory, functionName, profiled) {
+    await (0,promises_.mkdir)(directory, { recursive: true });
     const safe = functionName.replace(/[^A-Za-z0-9_.-]/g, '_');
     const paths = {};
     for (const build of ['baseline', 'candidate']) {

@@ -1,11 +1,13 @@
 /**
- * CPU profiles that runtime clients post when the service profiles (`profileIntervalUs`): one per
- * invocation, kept per function version in the order they came. What a function posts is its own
- * business and may be anything: each profile is bounded in size, and so is the whole store, so a
- * function can fill neither the host's memory nor another version's list.
+ * CPU profiles that runtime clients post when the service profiles (`profileIntervalUs`), kept per
+ * function version in the order they came. What a function posts is its own business and may be
+ * anything: an invocation posts one at most (runtime-api.ts), of MAX_PROFILE_BYTES at most, and a
+ * version keeps PROFILES_PER_VERSION, so one function cannot crowd out another version's; the
+ * whole store has a bound besides.
  */
-export const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
-const MAX_STORE_BYTES = 256 * 1024 * 1024;
+export const MAX_PROFILE_BYTES = 8 * 1024 * 1024;
+const PROFILES_PER_VERSION = 2;
+const MAX_STORE_BYTES = 512 * 1024 * 1024;
 
 /** The variable through which a runtime client learns that it profiles, and at what interval. */
 export const PROFILE_VARIABLE = 'LAMBDA_RUNTIME_LOCAL_PROFILE_US';
@@ -18,8 +20,6 @@ export interface PostedProfile {
 export class ProfileStore {
   private readonly byVersion = new Map<string, PostedProfile[]>();
   private bytes = 0;
-  /** Profiles refused because the store was full. */
-  dropped = 0;
 
   constructor(readonly intervalUs: number) {
     if (!(Number.isInteger(intervalUs) && intervalUs >= 100 && intervalUs <= 100_000))
@@ -27,13 +27,12 @@ export class ProfileStore {
   }
 
   add(functionName: string, version: string, profile: PostedProfile): void {
-    if (this.bytes + profile.body.length > MAX_STORE_BYTES) {
-      this.dropped++;
+    const key = `${functionName}:${version}`;
+    const list = this.byVersion.get(key) ?? [];
+    if (list.length >= PROFILES_PER_VERSION || this.bytes + profile.body.length > MAX_STORE_BYTES) {
       return;
     }
     this.bytes += profile.body.length;
-    const key = `${functionName}:${version}`;
-    const list = this.byVersion.get(key) ?? [];
     list.push(profile);
     this.byVersion.set(key, list);
   }

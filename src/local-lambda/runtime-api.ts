@@ -103,6 +103,8 @@ export class RuntimeApi {
   /** Between a request for the next event and the listener's reading of the invocation's end. */
   private settling = false;
   private currentRequestId: string | undefined;
+  /** The invocation whose profile came (or is coming) in: each posts one at most. */
+  private profiledRequestId: string | undefined;
 
   private constructor(
     callers: RuntimeCallerCheck,
@@ -288,6 +290,17 @@ export class RuntimeApi {
       answer(response, 400, { errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' });
       return;
     }
+    // One upload per invocation, refused before it is read: a function cannot hold many bodies
+    // in the service's memory at once, however many connections its processes open.
+    if (this.profiledRequestId === requestId) {
+      request.resume();
+      answer(response, 409, {
+        errorType: 'ProfileAlreadyPosted',
+        errorMessage: 'This invocation has posted its profile.',
+      });
+      return;
+    }
+    this.profiledRequestId = requestId;
     readLimited(request, MAX_PROFILE_BYTES, (body) => {
       if (body === undefined) {
         answer(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'The profile is too large.' });

@@ -42,14 +42,7 @@ const keyOf = (frame: Frame): string => `${frame.name}\0${frame.file}`;
  * garbage collector. Both builds have the same runtime, so a change here is still the function's
  * doing (a larger response, more garbage), but no function of the package to name.
  */
-export const OUTSIDE: Frame = { name: '(runtime, outside the package)', file: '', line: 0 };
-
-/**
- * Code of the package: not the runtime's nor Node.js's or Python's own (`node:`, files outside
- * the package, shown as `…/dir/file`), and not native code (no file).
- */
-export const isPackageCode = (frame: Frame): boolean =>
-  frame.file !== '' && !frame.file.startsWith('node:') && !frame.file.startsWith('…/') && !frame.file.startsWith('/');
+export const OUTSIDE: Frame = { name: '(runtime, outside the package)', file: '', line: 0, inPackage: false };
 
 /**
  * Sums one environment's profiles per function; they cover `calls` calls of the handler. A
@@ -71,9 +64,10 @@ export function environmentProfile(profiles: readonly StackSamples[], calls: num
     profile.stacks.forEach((stack, i) => {
       const weight = profile.weightsMs[i]!;
       const seen = new Set<string>();
+      // The innermost frame of the package's own code (under its task root) owns the sample.
       let owner = stack.length - 1;
-      while (owner > 0 && !isPackageCode(profile.frames[stack[owner]!]!)) owner--;
-      if (!isPackageCode(profile.frames[stack[owner]!]!)) {
+      while (owner >= 0 && !profile.frames[stack[owner]!]!.inPackage) owner--;
+      if (owner < 0) {
         add(OUTSIDE, weight, weight);
         return;
       }

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { join } from 'node:path';
 import type { ExemplarSpec } from '../config/types.js';
@@ -7,7 +7,7 @@ import { createLambdaClient } from '../lambda/client.js';
 import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm } from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
-import { startLocalLambda } from '../local-lambda/service.js';
+import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import type { Build } from '../model/sample.js';
 import type { VariantPlan } from '../model/variant.js';
 import { environmentProfile, profileChanges, type ProfileChange } from './changes.js';
@@ -102,60 +102,34 @@ export async function profileBuilds(options: ProfileOptions): Promise<ProfileRep
   const calls = options.callsPerEnvironment ?? 8;
   const progress = options.progress ?? (() => undefined);
   progress(`${options.functionName}: profiling both builds on the local service (${pairs} environment pairs)`);
-  const service = await startLocalLambda({
-    requireAuth: true,
-    region: options.region,
-    profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
-  });
-  const client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+  let service: LocalLambda | undefined;
+  let client: LambdaClient | undefined;
   try {
-    const deployer = new PerfFunctionDeployer({
-      client,
-      retry: DEFAULT_RETRY,
-      endpoint: service.endpoint,
-      onRetry: () => undefined,
-      progress: () => undefined,
+    service = await startLocalLambda({
+      requireAuth: true,
+      region: options.region,
+      profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
     });
-    const base: BaseSettings = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
-    const functions = await deployer.createFunctions(
-      `lpg-profile-${options.functionName}`.slice(0, 60),
-      base,
-      options.codes,
-      [options.variant],
-      () => undefined,
+    client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+    const profiled = (await collectProfiles(service, client, options, pairs, calls)).filter(
+      (p) => p.baseline.length && p.candidate.length,
     );
-    const invoke = (arm: DeployedArm, exemplar: ExemplarSpec): Promise<unknown> =>
-      invokeForReport(client, arm.functionName, arm.qualifier, exemplar.payload, DEFAULT_RETRY, () => undefined);
-    const sequence = options.exemplars;
-    const profiled: { baseline: StackSamples[]; candidate: StackSamples[] }[] = [];
-    for (let pair = 0; pair < pairs; pair++) {
-      const arms = await Promise.all(functions.map((fn) => deployer.publish(fn, base, `profile-${pair}`)));
-      for (let call = 0; call < WARM_UP_CALLS + calls; call++) {
-        if (call === WARM_UP_CALLS) for (const arm of arms) await controlProfile(client, arm, 'start');
-        const exemplar = sequence[(pair + call) % sequence.length]!;
-        // Which build goes first alternates, so neither always meets the other's after-effects.
-        const order = (pair + call) % 2 === 0 ? arms : [...arms].reverse();
-        for (const arm of order) await invoke(arm, exemplar);
-      }
-      const taken = { baseline: [] as StackSamples[], candidate: [] as StackSamples[] };
-      for (const arm of arms) {
-        await controlProfile(client, arm, 'stop');
-        taken[arm.build] = service
-          .takeProfiles(arm.functionName, arm.qualifier)
-          .flatMap((p) => readPostedProfile(p.body) ?? []);
-      }
-      profiled.push(taken);
-    }
+    // Fewer than three pairs say nothing about noise: no claim, rather than "nothing changed".
+    if (profiled.length < 3)
+      return {
+        notice: `not profiled: only ${profiled.length} of ${pairs} environment pairs gave a readable profile of both builds`,
+      };
     const changes = profileChanges(
       profiled.map((p) => ({
         baseline: environmentProfile(p.baseline, calls),
         candidate: environmentProfile(p.candidate, calls),
       })),
     );
-    if (!profiled.some((p) => p.baseline.length && p.candidate.length))
-      return { notice: 'not profiled: the runtime posted no profile the gate could read' };
     const files = options.directory
-      ? await writeProfiles(options.directory, options.functionName, profiled)
+      ? await writeProfiles(options.directory, options.functionName, profiled).catch((error: unknown) => {
+          progress(`${options.functionName}: the profiles could not be written: ${errorMessage(error)}`);
+          return undefined;
+        })
       : undefined;
     return {
       backend: 'local',
@@ -168,7 +142,7 @@ export async function profileBuilds(options: ProfileOptions): Promise<ProfileRep
         weight: options.exemplars.filter((x) => x === e).length,
       })),
       samplingIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
-      environmentPairs: pairs,
+      environmentPairs: profiled.length,
       callsPerEnvironment: calls,
       changes,
       ...(files ? { files } : {}),
@@ -176,9 +150,63 @@ export async function profileBuilds(options: ProfileOptions): Promise<ProfileRep
   } catch (error) {
     return { notice: `not profiled: ${errorMessage(error)}` };
   } finally {
-    client.destroy();
-    await service.stop();
+    client?.destroy();
+    await service?.stop().catch(() => undefined);
   }
+}
+
+/** Each environment pair's profiles: one environment of each build, called in turn. */
+async function collectProfiles(
+  service: LocalLambda,
+  client: LambdaClient,
+  options: ProfileOptions,
+  pairs: number,
+  calls: number,
+): Promise<Record<Build, StackSamples[]>[]> {
+  const deployer = new PerfFunctionDeployer({
+    client,
+    retry: DEFAULT_RETRY,
+    endpoint: service.endpoint,
+    onRetry: () => undefined,
+    progress: () => undefined,
+  });
+  const base: BaseSettings = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
+  const functions = await deployer.createFunctions(
+    `lpg-profile-${options.functionName}`.slice(0, 60),
+    base,
+    options.codes,
+    [options.variant],
+    () => undefined,
+  );
+  const sequence = options.exemplars;
+  const profiled: Record<Build, StackSamples[]>[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    const arms = await Promise.all(functions.map((fn) => deployer.publish(fn, base, `profile-${pair}`)));
+    for (let call = 0; call < WARM_UP_CALLS + calls; call++) {
+      if (call === WARM_UP_CALLS) for (const arm of arms) await controlProfile(client, arm, 'start');
+      const exemplar = sequence[(pair + call) % sequence.length]!;
+      // Which build goes first alternates, so neither always meets the other's after-effects.
+      for (const arm of (pair + call) % 2 === 0 ? arms : [...arms].reverse())
+        await invokeForReport(
+          client,
+          arm.functionName,
+          arm.qualifier,
+          exemplar.payload,
+          DEFAULT_RETRY,
+          () => undefined,
+        );
+    }
+    const taken: Record<Build, StackSamples[]> = { baseline: [], candidate: [] };
+    for (const arm of arms) {
+      await controlProfile(client, arm, 'stop');
+      // One profile per environment: the one its stop posted.
+      const [posted] = service.takeProfiles(arm.functionName, arm.qualifier);
+      const read = posted && readPostedProfile(posted.body);
+      taken[arm.build] = read ? [read] : [];
+    }
+    profiled.push(taken);
+  }
+  return profiled;
 }
 
 async function writeProfiles(
@@ -186,6 +214,7 @@ async function writeProfiles(
   functionName: string,
   profiled: readonly Readonly<Record<Build, StackSamples[]>>[],
 ): Promise<Record<Build, string>> {
+  await mkdir(directory, { recursive: true });
   const safe = functionName.replace(/[^A-Za-z0-9_.-]/g, '_');
   const paths = {} as Record<Build, string>;
   for (const build of ['baseline', 'candidate'] as const) {

@@ -11,6 +11,8 @@ export interface Frame {
   readonly file: string;
   /** 1-based line of the function's definition; 0 when unknown. */
   readonly line: number;
+  /** Whether its file is in the package (under the task root): code the reviewer can change. */
+  readonly inPackage: boolean;
 }
 
 export interface StackSamples {
@@ -28,6 +30,8 @@ export interface StackSamples {
 const MAX_NODES = 200_000;
 const MAX_SAMPLES = 1_000_000;
 const MAX_DEPTH = 1_024;
+/** Frames in all the distinct stacks of one profile together: its stacks cost memory to hold. */
+const MAX_STACK_ENTRIES = 4_000_000;
 const MAX_NAME = 160;
 
 /** V8's pseudo-frames that are not code: the root of the tree, and a thread with nothing to do. */
@@ -45,6 +49,11 @@ function text(value: unknown, fallback: string): string {
  * match. Files outside it (the runtime's own, the standard library) keep their last two parts.
  */
 export function relativeFile(location: string, taskRoot: string): string {
+  return placeOf(location, taskRoot).file;
+}
+
+/** A frame's file relative to the package, and whether it is in the package at all. */
+function placeOf(location: string, taskRoot: string): { file: string; inPackage: boolean } {
   let path = location;
   if (path.startsWith('file://')) {
     try {
@@ -54,10 +63,10 @@ export function relativeFile(location: string, taskRoot: string): string {
     }
   }
   const root = taskRoot.replace(/\/+$/, '');
-  if (root && path.startsWith(`${root}/`)) return text(path.slice(root.length + 1), '');
-  if (!path.startsWith('/')) return text(path, '');
+  if (root && path.startsWith(`${root}/`)) return { file: text(path.slice(root.length + 1), ''), inPackage: true };
+  if (!path.startsWith('/')) return { file: text(path, ''), inPackage: false };
   const parts = path.split('/').filter(Boolean);
-  return text(parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : path, '');
+  return { file: text(parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : path, ''), inPackage: false };
 }
 
 interface Posted {
@@ -113,14 +122,15 @@ function readCpuProfile(profile: unknown, taskRoot: string, intervalUs: number):
     const name = text(call.functionName, '') || '(anonymous)';
     let index: number | undefined;
     if (!NOT_CODE.has(name)) {
-      const file = typeof call.url === 'string' ? relativeFile(call.url, taskRoot) : '';
+      const { file, inPackage } =
+        typeof call.url === 'string' ? placeOf(call.url, taskRoot) : { file: '', inPackage: false };
       const line =
         Number.isSafeInteger(call.lineNumber) && (call.lineNumber as number) >= 0 ? (call.lineNumber as number) + 1 : 0;
       const key = `${name}\0${file}\0${line}`;
       index = frameIndex.get(key);
       if (index === undefined) {
         index = frames.length;
-        frames.push({ name, file, line });
+        frames.push({ name, file, line, inPackage });
         frameIndex.set(key, index);
       }
     }
@@ -130,9 +140,11 @@ function readCpuProfile(profile: unknown, taskRoot: string, intervalUs: number):
         if (Number.isSafeInteger(child)) parentOf.set(child as number, node.id as number);
   }
   const stackCache = new Map<number, number[]>();
+  let entries = 0;
   const stackOf = (id: number): number[] | undefined => {
     const cached = stackCache.get(id);
     if (cached) return cached;
+    if (entries > MAX_STACK_ENTRIES) return undefined;
     const stack: number[] = [];
     let at: number | undefined = id;
     for (let depth = 0; at !== undefined; depth++) {
@@ -142,6 +154,7 @@ function readCpuProfile(profile: unknown, taskRoot: string, intervalUs: number):
       at = parentOf.get(at);
     }
     stack.reverse();
+    entries += stack.length;
     stackCache.set(id, stack);
     return stack;
   };
@@ -177,11 +190,8 @@ function readSpeedscope(profile: unknown, taskRoot: string): StackSamples | unde
   const frames: Frame[] = sharedFrames.map((raw: unknown) => {
     const frame = (raw ?? {}) as { name?: unknown; file?: unknown; line?: unknown };
     const line = Number.isSafeInteger(frame.line) && (frame.line as number) > 0 ? (frame.line as number) : 0;
-    return {
-      name: text(frame.name, '') || '(anonymous)',
-      file: typeof frame.file === 'string' ? relativeFile(frame.file, taskRoot) : '',
-      line,
-    };
+    const place = typeof frame.file === 'string' ? placeOf(frame.file, taskRoot) : { file: '', inPackage: false };
+    return { name: text(frame.name, '') || '(anonymous)', ...place, line };
   });
   const stacks: number[][] = [];
   const weightsMs: number[] = [];
@@ -191,6 +201,7 @@ function readSpeedscope(profile: unknown, taskRoot: string): StackSamples | unde
     if (!Array.isArray(stack) || stack.length > MAX_DEPTH || typeof weight !== 'number' || !Number.isFinite(weight))
       return undefined;
     if (!stack.every((index) => Number.isSafeInteger(index) && index >= 0 && index < frames.length)) return undefined;
+    if (!stack.length) continue; // nothing on the stack: no code ran
     stacks.push(stack as number[]);
     weightsMs.push(Math.max(0, Math.min(weight, 1000)));
   }

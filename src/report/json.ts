@@ -45,13 +45,13 @@ const FREE_TEXT = new Set([
   'endpoint',
   'ref',
   'runUrl',
-  // A profile: a function's file (from the function's own code), why it was not profiled, and
-  // the paths of the profile files (beside a report path the workflow chose).
-  'file',
   'notice',
-  'baseline',
-  'candidate',
 ]);
+/**
+ * Free text known by where it is rather than by its key, whose name other fields share: a
+ * profiled function's file (from the function's own code) and the paths of the profile files.
+ */
+const FREE_TEXT_AT = /\.profile\.(changes\[\d+\]\.file|files\.(baseline|candidate))$/;
 /** What markdown or GitHub would act on: tags, links, tables, code, emphasis, mentions, references, autolinks, line breaks. */
 const ACTING = /[<>&[\]|`*~\\@\r\n]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|#\w|\bwww\.|:\/\//;
 
@@ -64,7 +64,7 @@ export function unexpectedText(report: unknown): string[] {
   const problems: string[] = [];
   const walk = (value: unknown, path: string, key: string | undefined): void => {
     if (typeof value === 'string') {
-      if (!(key !== undefined && FREE_TEXT.has(key)) && ACTING.test(value))
+      if (!(key !== undefined && FREE_TEXT.has(key)) && !FREE_TEXT_AT.test(path) && ACTING.test(value))
         problems.push(
           `${path} holds ${JSON.stringify(value.slice(0, 40))}, which no report of this action holds there`,
         );

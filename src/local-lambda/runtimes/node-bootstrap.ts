@@ -158,7 +158,8 @@ function call(method, path, body, headers) {
 // calling the handler; one that says "stop" stops the profiler and posts the samples since the
 // mark to the service. One session from the start: a session started later does not know code
 // that V8 compiled before it, and gives that code's samples to its caller.
-// The function does not see the variable, and never sees these two invocations. V8 names an
+// The variable leaves process.env before the handler loads (the process's /proc environ keeps
+// it), and the handler never sees these two invocations. V8 names an
 // inlined function's samples after its caller, as in any V8 profile; turning inlining off would
 // make the code itself slower, and unevenly from one environment to the next.
 const profileUs = Number(process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US) || 0;

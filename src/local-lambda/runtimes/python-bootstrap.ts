@@ -116,8 +116,9 @@ def call(method, path, body=None, headers=None):
 # stack at that interval while the handler runs: a sampling profiler of the standard library
 # alone (cProfile would trace every call, and slow small functions unevenly). Each sample weighs
 # the time since the one before, as the sampler needs the GIL and a busy main thread may delay
-# it; the switch interval is shortened to let it in. The function does not see the variable, and
-# never sees the two invocations.
+# it; the switch interval is shortened to let it in (a function that looks can see that, and the
+# thread). The variable leaves os.environ before the handler loads (the process's /proc environ
+# keeps it), and the handler never sees the two invocations.
 try:
     profile_us = int(os.environ.pop("LAMBDA_RUNTIME_LOCAL_PROFILE_US", "0"))
 except ValueError:
