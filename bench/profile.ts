@@ -10,6 +10,7 @@
  * Each run also gives its seconds: profiling's cost. Load with PROFILE_HOGS=2 (two CPU hogs).
  * `--json FILE` writes the rows.
  */
+import { threeFunctionHandler } from '../__tests__/helpers/hashing.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -38,18 +39,6 @@ const demoExemplars: ExemplarSpec[] = [
   { name: 'large-order', payload: event('large-order'), weight: 1 },
 ];
 
-const double = (rounds: number): string => `const { createHash } = require('node:crypto');
-const block = Buffer.alloc(64 * 1024, 7);
-function parse(event) { return JSON.parse(JSON.stringify(event)); }
-function price(order) {
-  let h = 0;
-  for (let i = 0; i < ${rounds}; i++) h ^= createHash('sha256').update(block).digest()[0];
-  return h + order.n;
-}
-function format(total) { return 'total ' + total.toFixed(2); }
-exports.handler = async (event) => ({ statusCode: 200, body: format(price(parse(event))) });
-`;
-
 interface Row {
   readonly label: string;
   readonly handler: string;
@@ -74,8 +63,8 @@ const rows: Row[] = [
   {
     label: 'double',
     handler: 'index.handler',
-    baseline: { 'index.js': double(20) },
-    candidate: { 'index.js': double(40) },
+    baseline: { 'index.js': threeFunctionHandler(20) },
+    candidate: { 'index.js': threeFunctionHandler(40) },
     exemplars: [{ name: 'order', payload: Buffer.from('{"n":3}'), weight: 1 }],
     hit: (p) => p.changes[0]?.function === 'price' && p.changes[0].interval[0] > 0,
     hitName: 'runs with price first, interval above 0',

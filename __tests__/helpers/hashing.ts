@@ -17,3 +17,19 @@ exports.handler = async (event) => {
   let h = 0; for (let i = 0; i < count; i++) h ^= createHash('sha256').update(block).digest()[0];
   return { statusCode: 200, ${fields ? `${fields}, ` : ''}h };
 };`;
+
+/**
+ * A handler of three named functions, for profiles to tell apart: `price` hashes a 64 KB block
+ * `rounds` times; `parse` and `format` do next to nothing. Its event is `{ n }`.
+ */
+export const threeFunctionHandler = (rounds: number): string => `const { createHash } = require('node:crypto');
+const block = Buffer.alloc(64 * 1024, 7);
+function parse(event) { return JSON.parse(JSON.stringify(event)); }
+function price(order) {
+  let h = 0;
+  for (let i = 0; i < ${rounds}; i++) h ^= createHash('sha256').update(block).digest()[0];
+  return h + order.n;
+}
+function format(total) { return 'total ' + total.toFixed(2); }
+exports.handler = async (event) => ({ statusCode: 200, body: format(price(parse(event))) });
+`;

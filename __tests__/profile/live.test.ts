@@ -1,4 +1,5 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { threeFunctionHandler } from '../helpers/hashing.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,19 +8,6 @@ import type { BaseSettings, CodePayload } from '../../src/lambda/deploy.js';
 import { ProfileStore } from '../../src/local-lambda/profile-store.js';
 import { profileBuilds, type ProfileReport } from '../../src/profile/run-profile.js';
 import { deploy, invoke, startTestService, zipOf, type TestService } from '../helpers/local-service.js';
-
-/** Three named functions; `price` hashes a 64 KB block `rounds` times. */
-const nodeBuild = (rounds: number): string => `const { createHash } = require('node:crypto');
-const block = Buffer.alloc(64 * 1024, 7);
-function parse(event) { return JSON.parse(JSON.stringify(event)); }
-function price(order) {
-  let h = 0;
-  for (let i = 0; i < ${rounds}; i++) h ^= createHash('sha256').update(block).digest()[0];
-  return h + order.n;
-}
-function format(total) { return 'total ' + total.toFixed(2); }
-exports.handler = async (event) => ({ statusCode: 200, body: format(price(parse(event))) });
-`;
 
 /** The same in Python: `digest` chains `rounds` SHA-256 digests. */
 const pythonBuild = (rounds: number): string => `import hashlib
@@ -62,7 +50,10 @@ describe('profiling both builds on the local service', () => {
     const profile = (await profileBuilds({
       functionName: 'orders',
       base: base('nodejs20.x', 'index.handler'),
-      codes: { baseline: zip({ 'index.js': nodeBuild(20) }), candidate: zip({ 'index.js': nodeBuild(40) }) },
+      codes: {
+        baseline: zip({ 'index.js': threeFunctionHandler(20) }),
+        candidate: zip({ 'index.js': threeFunctionHandler(40) }),
+      },
       variant,
       exemplars,
       region: 'us-east-1',
