@@ -15,9 +15,16 @@
 // candidate for the ratio it stands for, and prints the ratio the candidate then measured beside
 // the baseline's amount, in that environment, beside its rows.
 //
-// AA_RUNS (default 20 per row), AA_SPREAD, AA_MEMORY (default 1024 MB, below one vCPU, so faster
-// environments are faster too), AA_CLOCK (model or wall; the service's default otherwise),
-// AA_ROWS (comma list of A/A,+10%,+5%), AA_LOADS (comma list of quiet,hogs).
+// `--design separate,duet` (or AA_DESIGNS) runs each row with each sampling design; the duet
+// puts both builds in each environment (issue 23). Its `carry-over` row measures what one build
+// leaves the other in a shared process: the baseline also allocates and drops 50 MB of JavaScript
+// objects per call, the candidate is the A/A baseline; beside the verdicts it prints the
+// candidate's median warm Duration there over its median in the duet's A/A row.
+//
+// AA_RUNS (default 20 per row), `--environment-spread` (or AA_SPREAD, default 0.04), AA_MEMORY
+// (default 1024 MB, below one vCPU, so faster environments are faster too), AA_CLOCK (model or
+// wall; the service's default otherwise), AA_ROWS (comma list of A/A,+10%,+5%,carry-over),
+// AA_LOADS (comma list of quiet,hogs).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { zipSync } from 'fflate';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,11 +39,19 @@ import { startLocalLambda } from '../src/local-lambda/service.js';
 import { deployBenchFunction, median } from './support.js';
 import { startHogs } from './hogs.js';
 import { hashingHandler } from '../__tests__/helpers/hashing.js';
+import type { SamplingDesign } from '../src/config/types.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+const argument = (name: string): string | undefined => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+};
 const RUNS = Number(process.env.AA_RUNS ?? 20);
-const SPREAD = Number(process.env.AA_SPREAD ?? 0.04);
+const SPREAD = Number(argument('environment-spread') ?? process.env.AA_SPREAD ?? 0.04);
+const DESIGNS = (argument('design') ?? process.env.AA_DESIGNS ?? 'separate').split(',') as SamplingDesign[];
+for (const design of DESIGNS)
+  if (design !== 'separate' && design !== 'duet') throw new Error(`--design ${design}: use separate, duet or both`);
 const MEMORY = Number(process.env.AA_MEMORY ?? 1024);
 const CLOCK = process.env.AA_CLOCK as 'model' | 'wall' | undefined;
 const BLOCKS = 60;
@@ -45,7 +60,10 @@ const ROWS = [
   { label: 'A/A', ratio: 1 },
   { label: '+10%', ratio: 1.1 },
   { label: '+5%', ratio: 1.05 },
+  { label: 'carry-over', ratio: 1, allocates: true },
 ].filter((row) => !process.env.AA_ROWS || process.env.AA_ROWS.split(',').includes(row.label));
+/** 50 MB of small JavaScript objects made and dropped per call, before the baseline's own work. */
+const ALLOCATING = `const churn = () => { let kept = []; for (let i = 0; i < 51200; i++) kept.push({ i, payload: new Array(120).fill(i) }); return kept.length; };\n`;
 const LOADS = (['quiet', 'hogs'] as const).filter(
   (load) => !process.env.AA_LOADS || process.env.AA_LOADS.split(',').includes(load),
 );
@@ -129,58 +147,81 @@ try {
   );
   console.log('');
   console.log(
-    '| Row | Load | Candidate digests | Measured alone | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |',
+    '| Row | Design | Load | Candidate digests | Measured alone | Regressions | Passes | Inconclusive | Estimated change (min … median … max) | Invocations per arm (median) | Seconds per run |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  /** The candidate's median warm Duration per run of the duet's A/A row, for the carry-over row. */
+  const aaCandidate = new Map<string, number[]>();
   for (const load of LOADS) {
-    for (const row of ROWS) {
-      const candidate = candidates.get(row.ratio)!;
-      const dir = join(root, `${load}-${row.ratio}`);
-      mkdirSync(join(dir, 'baseline'), { recursive: true });
-      mkdirSync(join(dir, 'candidate'), { recursive: true });
-      writeFileSync(join(dir, 'baseline', 'index.js'), handler(BLOCKS));
-      writeFileSync(join(dir, 'candidate', 'index.js'), handler(candidate.blocks));
-      const counts = { regression: 0, 'no-regression': 0, inconclusive: 0 };
-      const ratios: number[] = [];
-      const perArm: number[] = [];
-      const hogs = load === 'hogs' ? startHogs() : undefined;
-      const started = performance.now();
-      try {
-        for (let run = 0; run < RUNS; run++) {
-          const config = validateConfig(
-            {
-              region: 'us-east-1',
-              endpoint: service.endpoint,
-              functions: [
-                {
-                  name: 'aa',
-                  runtime: 'nodejs20.x',
-                  handler: 'index.handler',
-                  baseline: './baseline',
-                  candidate: './candidate',
-                  memory: [MEMORY],
-                  exemplars: [{ name: 'e', event: {} }],
-                },
-              ],
-              sampling: { concurrency: 2, seed: run + 1 },
-            },
-            join(dir, 'lambda-perf.yml'),
-          );
-          const report = await runGate({ config, backend });
-          const fn = report.functions[0]!;
-          const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
-          counts[fn.variants[0]!.comparisons.some((c) => c.outcome === 'regression') ? 'regression' : warm.outcome]++;
-          ratios.push(warm.ratio);
-          perArm.push(fn.invocations.baseline);
+    for (const design of DESIGNS)
+      for (const row of ROWS) {
+        if (row.allocates && design !== 'duet') continue;
+        const candidate = candidates.get(row.ratio)!;
+        const dir = join(root, `${load}-${design}-${row.label.replace(/\W/g, '')}`);
+        mkdirSync(join(dir, 'baseline'), { recursive: true });
+        mkdirSync(join(dir, 'candidate'), { recursive: true });
+        const baseline = handler(BLOCKS);
+        writeFileSync(
+          join(dir, 'baseline', 'index.js'),
+          row.allocates
+            ? ALLOCATING +
+                baseline.replace(
+                  'exports.handler = async (event) => {',
+                  'exports.handler = async (event) => {\n  churn();',
+                )
+            : baseline,
+        );
+        writeFileSync(join(dir, 'candidate', 'index.js'), handler(candidate.blocks));
+        const counts = { regression: 0, 'no-regression': 0, inconclusive: 0 };
+        const ratios: number[] = [];
+        const perArm: number[] = [];
+        const candidateMedians: number[] = [];
+        const hogs = load === 'hogs' ? startHogs() : undefined;
+        const started = performance.now();
+        try {
+          for (let run = 0; run < RUNS; run++) {
+            const config = validateConfig(
+              {
+                region: 'us-east-1',
+                endpoint: service.endpoint,
+                functions: [
+                  {
+                    name: 'aa',
+                    runtime: 'nodejs20.x',
+                    handler: 'index.handler',
+                    baseline: './baseline',
+                    candidate: './candidate',
+                    memory: [MEMORY],
+                    exemplars: [{ name: 'e', event: {} }],
+                  },
+                ],
+                sampling: { concurrency: 2, seed: run + 1, design },
+                profile: 'never',
+              },
+              join(dir, 'lambda-perf.yml'),
+            );
+            const report = await runGate({ config, backend });
+            const fn = report.functions[0]!;
+            const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
+            counts[fn.variants[0]!.comparisons.some((c) => c.outcome === 'regression') ? 'regression' : warm.outcome]++;
+            ratios.push(warm.ratio);
+            perArm.push(fn.invocations.baseline);
+            candidateMedians.push(fn.variants[0]!.candidate.warm.p50);
+          }
+        } finally {
+          hogs?.stop();
         }
-      } finally {
-        hogs?.stop();
+        const sorted = [...ratios].sort((a, b) => a - b);
+        if (design === 'duet' && row.label === 'A/A') aaCandidate.set(load, candidateMedians);
+        const beside = aaCandidate.get(load);
+        const carried =
+          row.allocates && beside
+            ? `; candidate's median beside the allocating baseline ÷ in the A/A row: ${(median(candidateMedians) / median(beside)).toFixed(3)}`
+            : '';
+        console.log(
+          `| ${row.label} | ${design} | ${load} | ${candidate.blocks} | ${pct(candidate.aloneRatio)} | ${counts.regression}/${RUNS} | ${counts['no-regression']}/${RUNS} | ${counts.inconclusive}/${RUNS} | ${pct(sorted[0]!)} … ${pct(median(ratios))} … ${pct(sorted.at(-1)!)}${carried} | ${median(perArm)} | ${((performance.now() - started) / 1000 / RUNS).toFixed(1)} |`,
+        );
       }
-      const sorted = [...ratios].sort((a, b) => a - b);
-      console.log(
-        `| ${row.label} | ${load} | ${candidate.blocks} | ${pct(candidate.aloneRatio)} | ${counts.regression}/${RUNS} | ${counts['no-regression']}/${RUNS} | ${counts.inconclusive}/${RUNS} | ${pct(sorted[0]!)} … ${pct(median(ratios))} … ${pct(sorted.at(-1)!)} | ${median(perArm)} | ${((performance.now() - started) / 1000 / RUNS).toFixed(1)} |`,
-      );
-    }
   }
 } finally {
   await service.stop();

@@ -8,15 +8,20 @@
 // table; `-- --json FILE` also writes one object per row. The rule before (bench/legacy-rule.ts,
 // one variant, no sampler) is added with STATS_LEGACY=1.
 //
+// Rows of rule `duet` run the same gate with `sampling.design: duet`: both builds share each
+// execution environment (its lasting offset and bursts), whose first call (both builds' INIT) is
+// in no comparison, so the duet has no cold metric; the change is applied to warm latency alike.
+//
 // Environment variables: STATS_RUNS (default 2000), STATS_PAIRS / STATS_BATCH / STATS_CAP (the
 // plan under test; defaults are the gate's), STATS_SCENARIOS (comma-separated names),
 // STATS_VARIANTS (comma-separated counts, default 1,3), STATS_ERRORS (the platform fault rate per
-// call, default 0.005), STATS_LEGACY=1.
+// call, default 0.005), STATS_DESIGNS (comma-separated: separate, duet; default both),
+// STATS_LEGACY=1.
 import { writeFileSync } from 'node:fs';
 import { analyzeFunction } from '../src/analysis/analyze.js';
 import type { Verdict } from '../src/analysis/result.js';
-import type { ExemplarSpec, FunctionSpec } from '../src/config/types.js';
-import { SAMPLING_DEFAULTS } from '../src/config/schema.js';
+import type { ExemplarSpec, FunctionSpec, SamplingDesign } from '../src/config/types.js';
+import { DUET_BATCH, SAMPLING_DEFAULTS } from '../src/config/schema.js';
 import { measureSequentially } from '../src/gate/sequential-sampling.js';
 import type { Invocation } from '../src/lambda/invoke.js';
 import type { SequentialPlan } from '../src/looks/schedule.js';
@@ -34,6 +39,7 @@ const OUTLIER_RATE = 0.02;
 const TOLERANCE = 0.05;
 const PLATFORM_ERROR_RATE = Number(process.env.STATS_ERRORS ?? 0.005);
 const VARIANT_COUNTS = (process.env.STATS_VARIANTS ?? '1,3').split(',').map(Number);
+const DESIGNS = (process.env.STATS_DESIGNS ?? 'separate,duet').split(',') as SamplingDesign[];
 const EXEMPLAR = { name: 'e', weight: 1, payload: Buffer.from('{}') } as unknown as ExemplarSpec;
 const SPEC = { name: 'f', tolerance: TOLERANCE, budgets: {}, exemplars: [EXEMPLAR] } as unknown as FunctionSpec;
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: TOLERANCE };
@@ -42,6 +48,11 @@ const PLAN: SequentialPlan = {
   batch: Number(process.env.STATS_BATCH ?? SAMPLING_DEFAULTS.batch),
   maxEnvironmentPairs: Number(process.env.STATS_CAP ?? SAMPLING_DEFAULTS['max-environment-pairs']),
 };
+/** The plan of a design: the duet's own default batch, as the configuration gives it. */
+const planOf = (design: SamplingDesign): SequentialPlan => ({
+  ...PLAN,
+  batch: Number(process.env.STATS_BATCH ?? (design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch)),
+});
 const jsonIndex = process.argv.indexOf('--json');
 const JSON_FILE = jsonIndex >= 0 ? process.argv[jsonIndex + 1] : undefined;
 
@@ -152,7 +163,14 @@ interface Truth {
  * analysed by the gate's own `analyzeFunction`: the function's verdict is the gate run's, and
  * the report's comparisons are checked against what the sampler decided look by look.
  */
-async function gateRun(random: Random, truth: Truth, scenario: Scenario, variantCount: number): Promise<Result> {
+async function gateRun(
+  random: Random,
+  truth: Truth,
+  scenario: Scenario,
+  variantCount: number,
+  design: SamplingDesign,
+): Promise<Result> {
+  const plan = planOf(design);
   const variants: VariantPlan[] = Array.from({ length: variantCount }, (_, i) => ({
     id: `${512 * 2 ** i}MB-x86_64`,
     memoryMb: 512 * 2 ** i,
@@ -161,8 +179,8 @@ async function gateRun(random: Random, truth: Truth, scenario: Scenario, variant
     environment: {},
     snapStart: false,
   }));
-  const perPair = 2 * (PLAN.pairsPerEnvironment + 1);
-  const host = new Host(random, scenario, PLAN.maxEnvironmentPairs * perPair * variantCount);
+  const perPair = 2 * (plan.pairsPerEnvironment + 1);
+  const host = new Host(random, scenario, plan.maxEnvironmentPairs * perPair * variantCount);
   const environments = new Map<string, Environment>();
   const invoke = async (arm: ArmTarget): Promise<Invocation> => {
     let environment = environments.get(arm.qualifier);
@@ -188,19 +206,21 @@ async function gateRun(random: Random, truth: Truth, scenario: Scenario, variant
       ...(failed ? { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out' } : {}),
     };
   };
-  const source = namedPairSource((_variant, build) => `f-${build}`);
+  // A duet's two arms are one function and one version: one environment for both builds.
+  const source = namedPairSource((_variant, build) => `f-${build}`, design === 'duet');
   const sampler = new Sampler({
     functionName: 'f',
     concurrency: SAMPLING_DEFAULTS.concurrency,
     random,
     exemplarAt: () => EXEMPLAR,
-    pairsPerEnvironment: PLAN.pairsPerEnvironment,
+    pairsPerEnvironment: plan.pairsPerEnvironment,
+    design,
     invoke,
   });
   const live = await measureSequentially({
     name: 'f',
     variants,
-    plan: PLAN,
+    plan,
     rules: RULES,
     sampler,
     source,
@@ -210,7 +230,7 @@ async function gateRun(random: Random, truth: Truth, scenario: Scenario, variant
     spec: SPEC,
     variants,
     samples: sampler.samples,
-    plan: PLAN,
+    plan,
     rules: RULES,
     region: 'us-east-1',
     traffic: { invocationsPerMonth: 1e6, coldStartRate: 0.01 },
@@ -222,7 +242,7 @@ async function gateRun(random: Random, truth: Truth, scenario: Scenario, variant
   const decided = JSON.stringify(live.decisions.map((d) => d.comparisons));
   return {
     verdict: analysis.verdict,
-    perArm: sampler.samples.length / (2 * variantCount),
+    perArm: (sampler.samples.length + sampler.warmUps.length) / (2 * variantCount),
     replayMismatch: replayed !== decided,
   };
 }
@@ -274,7 +294,7 @@ const legacyRule = (random: Random, ratio: number, scenario: Scenario): Result =
 
 interface Row {
   scenario: string;
-  rule: 'default' | 'legacy';
+  rule: 'default' | 'legacy' | 'duet';
   variants: number;
   falseAlarmRate: number;
   passRate: number;
@@ -326,6 +346,10 @@ console.log(
 console.log(
   `default: ${PLAN.pairsPerEnvironment} pairs per environment pair, batches of ${PLAN.batch}, cap ${PLAN.maxEnvironmentPairs} environment pairs (${PLAN.maxEnvironmentPairs * (PLAN.pairsPerEnvironment + 1)} invocations per arm), concurrency ${SAMPLING_DEFAULTS.concurrency}.`,
 );
+if (DESIGNS.includes('duet'))
+  console.log(
+    `duet: both builds in each environment, ${PLAN.pairsPerEnvironment} pairs after one warm-up call, batches of ${planOf('duet').batch}, cap ${PLAN.maxEnvironmentPairs} environments; no cold comparison.`,
+  );
 if (process.env.STATS_LEGACY === '1')
   console.log(
     `legacy: ${LEGACY.warmMin}-${LEGACY.warmMax} warm pairs over ${LEGACY.replicas} environment pairs, ${LEGACY.cold} cold starts per build (the rule before; one variant).`,
@@ -337,18 +361,20 @@ console.log(
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 const rows: Row[] = [];
 for (const scenario of SCENARIOS) {
-  const cells: [Run, Row['rule'], number][] = VARIANT_COUNTS.map((variants) => [
-    (random, ratio) => gateRun(random, { ratio }, scenario, variants),
-    'default',
-    variants,
-  ]);
+  const cells: [Run, Row['rule'], number][] = DESIGNS.flatMap((design) =>
+    VARIANT_COUNTS.map((variants): [Run, Row['rule'], number] => [
+      (random, ratio) => gateRun(random, { ratio }, scenario, variants, design),
+      design === 'duet' ? 'duet' : 'default',
+      variants,
+    ]),
+  );
   if (process.env.STATS_LEGACY === '1')
     cells.push([async (random, ratio) => legacyRule(random, ratio, scenario), 'legacy', 1]);
   for (const [run, rule, variants] of cells) {
     const row = await measure(run, rule, scenario, variants);
     rows.push(row);
     console.log(
-      `| ${scenario.name} | ${rule} | ${variants} | ${pct(row.falseAlarmRate)} | ${pct(row.passRate)} | ${pct(row.failAtHalfToleranceRate)} | ${pct(row.passAtToleranceRate)} | ${pct(row.detectionRate)} | ${pct(row.replayMismatchRate)} | ${row.medianInvocationsPerArm.aa}, ${row.medianInvocationsPerArm.regression} |`,
+      `| ${scenario.name} | ${rule} | ${variants} | ${pct(row.falseAlarmRate)} | ${pct(row.passRate)} | ${pct(row.failAtHalfToleranceRate)} | ${pct(row.passAtToleranceRate)} | ${pct(row.detectionRate)} | ${pct(row.replayMismatchRate)} | ${Number(row.medianInvocationsPerArm.aa.toFixed(1))}, ${Number(row.medianInvocationsPerArm.regression.toFixed(1))} |`,
     );
   }
 }

@@ -62,6 +62,7 @@ describe('configuration', () => {
       concurrency: 4,
       confidence: 0.99,
       passConfidence: 0.95,
+      design: 'separate',
     });
     expect(config.strategy).toBe('cheapest-within-budget');
     const fn = config.functions[0]!;

@@ -1,6 +1,6 @@
 import { GetFunctionCommand, type CreateFunctionCommandInput, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../src/config/types.js';
-import { PerfFunctionDeployer } from '../../src/lambda/deploy.js';
+import { PerfFunctionDeployer, separatePlans } from '../../src/lambda/deploy.js';
 import { DEFAULT_RETRY } from '../../src/lambda/retry.js';
 import { variantPlan } from '../helpers/analysis-fixture.js';
 import { deploy, startTestService, zipOf, type TestService } from '../helpers/local-service.js';
@@ -48,10 +48,8 @@ describe('a template copy keeps the create-time settings', () => {
     const variant = variantPlan(512);
     const zip = { zip: Buffer.from(zipOf(HANDLER)) };
     const created = await deployer.createFunctions(
-      'perf-template-copy',
       base,
-      { baseline: zip, candidate: zip },
-      [variant],
+      separatePlans('perf-template-copy', { baseline: zip, candidate: zip }, [variant]),
       () => undefined,
     );
     for (const fn of created) {

@@ -67593,6 +67593,8 @@ function endpoint_endpointProblem(endpoint) {
 const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
 /** When the gate profiles both builds to say where the time went (src/profile/). */
 const schema_PROFILE_MODES = ['on-regression', 'always', 'never'];
+/** How the two builds meet the execution environments: each its own, or both in one (a duet). */
+const SAMPLING_DESIGNS = ['separate', 'duet'];
 /** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
 const percent = schemas_string({
     error: (issue) => typeof issue.input === 'number'
@@ -67790,7 +67792,14 @@ const SAMPLING_DEFAULTS = {
     concurrency: 4,
     confidence: 0.99,
     'pass-confidence': 0.95,
+    design: 'separate',
 };
+/**
+ * The duet's batch when the file sets none: its environment pairs are one environment each, whose
+ * lasting speed both builds share, so each says more and smaller looks decide sooner (bench:stats:
+ * a median of 110 invocations per build at batches of 4 against 132 at 8, 8% offsets).
+ */
+const DUET_BATCH = 4;
 const sampling = object({
     'pairs-per-environment': schemas_number()
         .int()
@@ -67802,8 +67811,8 @@ const sampling = object({
         .int()
         .min(1)
         .max(100)
-        .default(SAMPLING_DEFAULTS.batch)
-        .describe('environment pairs added per variant at each look'),
+        .optional()
+        .describe(`environment pairs added per variant at each look (default ${SAMPLING_DEFAULTS.batch}; ${DUET_BATCH} with design: duet)`),
     'max-environment-pairs': schemas_number()
         .int()
         .min(1)
@@ -67820,6 +67829,9 @@ const sampling = object({
     confidence: confidenceLevel(0.8, SAMPLING_DEFAULTS.confidence),
     'pass-confidence': confidenceLevel(0.5, SAMPLING_DEFAULTS['pass-confidence']),
     seed: schemas_number().int().min(0).optional(),
+    design: schemas_enum(SAMPLING_DESIGNS)
+        .default('separate')
+        .describe('separate: each build gets execution environments of its own; duet: both builds in one package, one environment, called in turn (Node.js; no cold-start comparison)'),
 })
     .strict();
 const configSchema = object({
@@ -69325,7 +69337,7 @@ async function cleanup(env = process.env) {
         ...(state.endpoint ? { endpoint: state.endpoint } : {}),
         maxAttempts: 6,
     });
-    const deployer = new _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__/* .PerfFunctionDeployer */ ._({
+    const deployer = new _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__/* .PerfFunctionDeployer */ ._l({
         client,
         retry: _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__/* .DEFAULT_RETRY */ .vI,
         ...(state.endpoint ? { endpoint: state.endpoint } : {}),
@@ -69709,10 +69721,10 @@ function createLogsClient(options) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  _: () => (/* binding */ PerfFunctionDeployer)
+  _l: () => (/* binding */ PerfFunctionDeployer)
 });
 
-// UNUSED EXPORTS: perfFunctionVariantName
+// UNUSED EXPORTS: duetPlans, perfFunctionVariantName, separatePlans
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1696);
@@ -69752,6 +69764,7 @@ function variablesBytes(variables) {
 /**
  * The variables the gate sets on every version it publishes, beside the function's own. They also
  * keep identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
+ * A duet function's build is `duet`; its dispatcher sets the variable to the build it calls.
  */
 function gateVariables(build, variantId, label) {
     return {
@@ -72643,30 +72656,27 @@ class PerfFunctionDeployer {
         }
     }
     /**
-     * Creates one perf function per build and variant, all at once (one function's updates are
-     * serial on Lambda, so separate functions let versions be published in parallel). `onCreating`
-     * runs before each is asked for, so cleanup knows of it even if the process dies while the
-     * request is in flight (deleting a function that never came to be is harmless).
+     * Creates the perf functions, all at once (one function's updates are serial on Lambda, so
+     * separate functions let versions be published in parallel). `onCreating` runs before each is
+     * asked for, so cleanup knows of it even if the process dies while the request is in flight
+     * (deleting a function that never came to be is harmless).
      */
-    async createFunctions(baseName, base, codes, variants, onCreating) {
-        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({
-            name: perfFunctionVariantName(baseName, build, index),
-            build,
-            variant,
-        })));
-        const isImage = 'imageUri' in codes.baseline;
-        const settled = await Promise.allSettled(functions.map(async ({ name, build, variant }) => {
+    async createFunctions(base, functions, onCreating) {
+        const settled = await Promise.allSettled(functions.map(async ({ name, build, variant, code, handler }) => {
+            const isImage = 'imageUri' in code;
             onCreating(name);
             await this.call('CreateFunction', name, () => this.context.client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
                 FunctionName: name,
                 Role: base.role,
-                ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
+                ...(isImage
+                    ? { PackageType: 'Image' }
+                    : { Runtime: base.runtime, Handler: handler ?? base.handler }),
                 ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
                 MemorySize: variant.memoryMb,
                 Architectures: [variant.architecture],
                 Environment: { Variables: this.environment(base, build, variant, 'created') },
                 ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-                Code: toFunctionCode(codes[build]),
+                Code: toFunctionCode(code),
                 Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
                 Tags: { 'lambda-perf-gate': 'ephemeral' },
                 ...base.extra,
@@ -72676,7 +72686,7 @@ class PerfFunctionDeployer {
         const failure = settled.find((result) => result.status === 'rejected');
         if (failure)
             throw failure.reason;
-        return functions;
+        return functions.map(({ name, build, variant }) => ({ name, build, variant }));
     }
     /**
      * Publishes a fresh version of a perf function: its environment variable
@@ -72728,9 +72738,28 @@ class PerfFunctionDeployer {
         await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
 }
+/** One perf function per build and variant, each with its build's code. */
+function separatePlans(baseName, codes, variants) {
+    return variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({
+        name: perfFunctionVariantName(baseName, build, index),
+        build,
+        variant,
+        code: codes[build],
+    })));
+}
+/** One duet perf function per variant: both builds in one package, behind the dispatcher. */
+function duetPlans(baseName, zip, handler, variants) {
+    return variants.map((variant, index) => ({
+        name: perfFunctionVariantName(baseName, 'duet', index),
+        build: 'duet',
+        variant,
+        code: { zip },
+        handler,
+    }));
+}
 /** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
 function perfFunctionVariantName(baseName, build, variantIndex) {
-    const suffix = `-${build === 'baseline' ? 'b' : 'c'}${variantIndex}`;
+    const suffix = `-${build === 'baseline' ? 'b' : build === 'candidate' ? 'c' : 'd'}${variantIndex}`;
     return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 /** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */

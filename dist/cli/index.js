@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7965);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2035);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7965:
+/***/ 2035:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35355,6 +35355,7 @@ function variablesBytes(variables) {
 /**
  * The variables the gate sets on every version it publishes, beside the function's own. They also
  * keep identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
+ * A duet function's build is `duet`; its dispatcher sets the variable to the build it calls.
  */
 function gateVariables(build, variantId, label) {
     return {
@@ -53926,6 +53927,8 @@ function endpointProblem(endpoint) {
 const STRATEGIES = ['cost', 'speed', 'balanced', 'cheapest-within-budget'];
 /** When the gate profiles both builds to say where the time went (src/profile/). */
 const PROFILE_MODES = ['on-regression', 'always', 'never'];
+/** How the two builds meet the execution environments: each its own, or both in one (a duet). */
+const SAMPLING_DESIGNS = ['separate', 'duet'];
 /** "5%" as 0.05. A bare number is refused: 5 was read as 500% and passed everything. */
 const percent = schemas_string({
     error: (issue) => typeof issue.input === 'number'
@@ -54123,7 +54126,14 @@ const SAMPLING_DEFAULTS = {
     concurrency: 4,
     confidence: 0.99,
     'pass-confidence': 0.95,
+    design: 'separate',
 };
+/**
+ * The duet's batch when the file sets none: its environment pairs are one environment each, whose
+ * lasting speed both builds share, so each says more and smaller looks decide sooner (bench:stats:
+ * a median of 110 invocations per build at batches of 4 against 132 at 8, 8% offsets).
+ */
+const DUET_BATCH = 4;
 const sampling = object({
     'pairs-per-environment': schemas_number()
         .int()
@@ -54135,8 +54145,8 @@ const sampling = object({
         .int()
         .min(1)
         .max(100)
-        .default(SAMPLING_DEFAULTS.batch)
-        .describe('environment pairs added per variant at each look'),
+        .optional()
+        .describe(`environment pairs added per variant at each look (default ${SAMPLING_DEFAULTS.batch}; ${DUET_BATCH} with design: duet)`),
     'max-environment-pairs': schemas_number()
         .int()
         .min(1)
@@ -54153,6 +54163,9 @@ const sampling = object({
     confidence: confidenceLevel(0.8, SAMPLING_DEFAULTS.confidence),
     'pass-confidence': confidenceLevel(0.5, SAMPLING_DEFAULTS['pass-confidence']),
     seed: schemas_number().int().min(0).optional(),
+    design: schemas_enum(SAMPLING_DESIGNS)
+        .default('separate')
+        .describe('separate: each build gets execution environments of its own; duet: both builds in one package, one environment, called in turn (Node.js; no cold-start comparison)'),
 })
     .strict();
 const configSchema = object({
@@ -54486,6 +54499,45 @@ function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accou
     return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
 }
 
+;// CONCATENATED MODULE: ./src/config/duet.ts
+/**
+ * What keeps a function from a fair duet (both builds in one Node.js process): a runtime that
+ * cannot hold two builds apart, code that cannot be repackaged, and figures a shared environment
+ * cannot give per build. The settings themselves (runtime, memory, layers, variables) are one
+ * set for both builds in a configuration, so they cannot differ.
+ */
+function duetProblems(fn, index) {
+    const at = `functions[${index}]`;
+    const why = 'with sampling.design: duet';
+    const problems = [];
+    const runtimeProblem = fn.runtime ? duetRuntimeProblem(fn.runtime) : undefined;
+    if (runtimeProblem)
+        problems.push(`${at}.runtime: ${runtimeProblem}`);
+    for (const build of ['baseline', 'candidate']) {
+        const code = fn[build];
+        if (code.kind === 'image')
+            problems.push(`${at}.${build}: a container image (${code.uri}) cannot share a package ${why}; use sampling.design: separate`);
+        if (code.kind === 's3')
+            problems.push(`${at}.${build}: code in S3 (s3://${code.bucket}/${code.key}) cannot be repackaged ${why}; give a directory or a zip, or use sampling.design: separate`);
+    }
+    for (const key of ['cold-p50-ms', 'cold-p90-ms', 'max-memory-used-pct'])
+        if (fn.budgets[key] !== undefined)
+            problems.push(`${at}.budgets.${key}: ${key.startsWith('cold') ? 'cold starts are not measured' : 'Max Memory Used is both builds together'} ${why}; drop the budget or use sampling.design: separate`);
+    fn.variants.forEach((variant, i) => {
+        if (variant.snapStart)
+            problems.push(`${at}.variants[${i}].snap-start: a SnapStart restore would be both builds' ${why}; use sampling.design: separate`);
+    });
+    return problems;
+}
+/** Why a runtime cannot run a duet, or undefined for Node.js. */
+function duetRuntimeProblem(runtime) {
+    if (runtime.startsWith('nodejs'))
+        return undefined;
+    if (runtime.startsWith('python'))
+        return `${runtime} cannot run a duet: a Python process has one module table (sys.modules), so two builds' modules of one name (handler, utils) would be one module; use sampling.design: separate`;
+    return `${runtime} cannot run a duet: only Node.js runtimes can load two builds apart in one process; use sampling.design: separate`;
+}
+
 ;// CONCATENATED MODULE: ./src/model/variant.ts
 /** A variant's id, `512MB-arm64`, or `512MB-arm64-snap` for a named variant other than the default. */
 function variantId(memoryMb, architecture, name) {
@@ -54539,6 +54591,7 @@ function sizeProblem(fn, index, where) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/load.ts
+
 
 
 
@@ -55054,7 +55107,10 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
         if (unpriced)
             problems.push(unpriced);
     }
-    const sampling = raw.sampling;
+    const sampling = {
+        ...raw.sampling,
+        batch: raw.sampling.batch ?? (raw.sampling.design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch),
+    };
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {
         if (names.has(fn.name))
@@ -55063,6 +55119,8 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
         return resolveFunction(fn, `functions[${index}]`, { directory, problems, builds: options.builds }, raw.integration);
     });
     problems.push(...samplingProblems(sampling, functions));
+    if (sampling.design === 'duet')
+        problems.push(...functions.flatMap(duetProblems));
     functions.forEach((fn, i) => {
         const price = fn.managedInstances && region
             ? managedInstancePrice(region, fn.managedInstances.instanceType, fn.managedInstances.usdPerHour)
@@ -55082,6 +55140,7 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
             confidence: sampling.confidence,
             passConfidence: sampling['pass-confidence'],
             ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+            design: sampling.design,
         },
         strategy: raw.strategy,
         profile: raw.profile,
@@ -56645,6 +56704,13 @@ function commentMarker(key, verdict, workflow) {
     const by = workflow ? ` workflow=${encodeURIComponent(workflow)}` : '';
     return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
 }
+/** How the builds were sampled, in one line: environment pairs, or duet environments. */
+function samplingLine(report) {
+    const { maxEnvironmentPairs, pairsPerEnvironment, design } = report.settings;
+    if (design === 'duet')
+        return `duet: up to ${maxEnvironmentPairs} environments per variant, each holding both builds and driven by ${pairsPerEnvironment} warm pairs; cold starts not compared, Max Memory Used is both builds'`;
+    return `up to ${maxEnvironmentPairs} environment pairs per variant, ${pairsPerEnvironment} warm pairs and a cold start each`;
+}
 /** Where the Durations came from, in one line: on the local service, which clock measured. */
 function durationSource(report) {
     const clock = report.environment.clock?.kind;
@@ -56684,7 +56750,7 @@ function renderMarkdown(report, options = {}) {
         '',
         ...report.functions.map((f) => several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings)),
     ];
-    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · ${samplingLine(report)} · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
     const render = (depth, notice = '') => [
         ...header,
         '',
@@ -56732,6 +56798,8 @@ function renderTerminal(report) {
         out.push(`note: ${report.environment.statement}`);
     if (report.environment.clock)
         out.push(`clock: ${durationSource(report)}`);
+    if (report.settings.design === 'duet')
+        out.push(`design: ${samplingLine(report)}`);
     for (const f of report.functions) {
         out.push('', `${f.name}: ${f.verdict}${f.recommended ? `; recommended memory ${f.recommended.memory} MB (${[currentMemory(f), f.recommended.why].filter(Boolean).join('; ')})` : ''}`);
         const rows = [
@@ -58529,30 +58597,27 @@ class PerfFunctionDeployer {
         }
     }
     /**
-     * Creates one perf function per build and variant, all at once (one function's updates are
-     * serial on Lambda, so separate functions let versions be published in parallel). `onCreating`
-     * runs before each is asked for, so cleanup knows of it even if the process dies while the
-     * request is in flight (deleting a function that never came to be is harmless).
+     * Creates the perf functions, all at once (one function's updates are serial on Lambda, so
+     * separate functions let versions be published in parallel). `onCreating` runs before each is
+     * asked for, so cleanup knows of it even if the process dies while the request is in flight
+     * (deleting a function that never came to be is harmless).
      */
-    async createFunctions(baseName, base, codes, variants, onCreating) {
-        const functions = variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({
-            name: perfFunctionVariantName(baseName, build, index),
-            build,
-            variant,
-        })));
-        const isImage = 'imageUri' in codes.baseline;
-        const settled = await Promise.allSettled(functions.map(async ({ name, build, variant }) => {
+    async createFunctions(base, functions, onCreating) {
+        const settled = await Promise.allSettled(functions.map(async ({ name, build, variant, code, handler }) => {
+            const isImage = 'imageUri' in code;
             onCreating(name);
             await this.call('CreateFunction', name, () => this.context.client.send(new dist_cjs/* CreateFunctionCommand */.Y8X({
                 FunctionName: name,
                 Role: base.role,
-                ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime, Handler: base.handler }),
+                ...(isImage
+                    ? { PackageType: 'Image' }
+                    : { Runtime: base.runtime, Handler: handler ?? base.handler }),
                 ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
                 MemorySize: variant.memoryMb,
                 Architectures: [variant.architecture],
                 Environment: { Variables: this.environment(base, build, variant, 'created') },
                 ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-                Code: toFunctionCode(codes[build]),
+                Code: toFunctionCode(code),
                 Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
                 Tags: { 'lambda-perf-gate': 'ephemeral' },
                 ...base.extra,
@@ -58562,7 +58627,7 @@ class PerfFunctionDeployer {
         const failure = settled.find((result) => result.status === 'rejected');
         if (failure)
             throw failure.reason;
-        return functions;
+        return functions.map(({ name, build, variant }) => ({ name, build, variant }));
     }
     /**
      * Publishes a fresh version of a perf function: its environment variable
@@ -58614,9 +58679,28 @@ class PerfFunctionDeployer {
         await this.call('GetFunction', functionName, () => (0,dist_cjs/* waitUntilFunctionUpdatedV2 */.rWV)({ client: this.context.client, maxWaitTime: WAIT_SECONDS, minDelay: 1 }, { FunctionName: functionName }));
     }
 }
+/** One perf function per build and variant, each with its build's code. */
+function separatePlans(baseName, codes, variants) {
+    return variants.flatMap((variant, index) => ['baseline', 'candidate'].map((build) => ({
+        name: perfFunctionVariantName(baseName, build, index),
+        build,
+        variant,
+        code: codes[build],
+    })));
+}
+/** One duet perf function per variant: both builds in one package, behind the dispatcher. */
+function duetPlans(baseName, zip, handler, variants) {
+    return variants.map((variant, index) => ({
+        name: perfFunctionVariantName(baseName, 'duet', index),
+        build: 'duet',
+        variant,
+        code: { zip },
+        handler,
+    }));
+}
 /** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
 function perfFunctionVariantName(baseName, build, variantIndex) {
-    const suffix = `-${build === 'baseline' ? 'b' : 'c'}${variantIndex}`;
+    const suffix = `-${build === 'baseline' ? 'b' : build === 'candidate' ? 'c' : 'd'}${variantIndex}`;
     return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 /** The code fields, as CreateFunction nests them under Code and UpdateFunctionCode takes them flat. */
@@ -58626,6 +58710,174 @@ function toFunctionCode(code) {
     if ('s3' in code)
         return { S3Bucket: code.s3.bucket, S3Key: code.s3.key };
     return { ImageUri: code.imageUri };
+}
+
+;// CONCATENATED MODULE: ./src/lambda/duet-package.ts
+
+
+
+
+/**
+ * The duet design's package: both builds of one function side by side (`baseline/`, `candidate/`)
+ * and a dispatcher that hands each invocation to one of them. One execution environment then
+ * runs both builds, so its lasting speed (its host, its CPU, its neighbours) is the same for
+ * both, and comparing them call by call within it leaves that difference out.
+ */
+/** The dispatcher's file at the package's root, and the handler setting that names it. */
+const DUET_FILE = 'lambda-perf-gate-duet.mjs';
+const DUET_HANDLER = 'lambda-perf-gate-duet.handler';
+/** The invocation's field that names the build; the build's handler gets only `event`. */
+const DUET_FIELD = 'lambda-perf-gate-duet';
+const duet_package_FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
+const duet_package_UNIX = 3;
+const DIRECTORY = 0o040000;
+const FILE_TYPE = 0o170000;
+/** The invocation the dispatcher takes: the build to run and the exemplar's event, unchanged. */
+function duetPayload(build, payload) {
+    const event = Buffer.from(payload).toString('utf8').trim() || 'null';
+    return Buffer.from(`{"${DUET_FIELD}":"${build}","event":${event}}`);
+}
+/**
+ * The package of both builds. Each build's entries move under its own directory with their
+ * Unix modes; an entry that would land outside it (`..`, an absolute name) is refused, and so are
+ * packages that together pass Lambda's limits (250 MB unzipped, 50 MB uploaded).
+ */
+function duetPackage(zips, handler, where) {
+    const entries = {};
+    let unzipped = 0;
+    for (const build of ['baseline', 'candidate']) {
+        let directory;
+        try {
+            directory = readCentralDirectory(zips[build]);
+        }
+        catch (error) {
+            if (!(error instanceof CorruptZip))
+                throw error;
+            throw new UsageError(`${where}: the ${build}'s package is not a zip Lambda could read (${error.message})`);
+        }
+        for (const entry of directory) {
+            if (entry.name.endsWith('/') || (entry.mode & FILE_TYPE) === DIRECTORY)
+                continue;
+            const name = external_node_path_.posix.normalize(entry.name.replace(/\\/g, '/'));
+            if (name.startsWith('/') || name === '..' || name.startsWith('../'))
+                throw new UsageError(`${where}: the ${build}'s package has an entry outside its root (${JSON.stringify(entry.name)})`);
+            unzipped += entry.size;
+            if (unzipped > MAX_UNZIPPED_BYTES)
+                throw new UsageError(`${where}: both builds together unzip to more than Lambda's ${MAX_UNZIPPED_BYTES / 1024 / 1024} MB, so they cannot share one duet package; use sampling.design: separate`);
+            let data;
+            try {
+                data = readEntry(zips[build], entry, MAX_UNZIPPED_BYTES);
+            }
+            catch (error) {
+                if (!(error instanceof CorruptZip))
+                    throw error;
+                throw new UsageError(`${where}: the ${build}'s package is not a zip Lambda could read (${error.message})`);
+            }
+            const mode = entry.mode || 0o100644;
+            entries[`${build}/${name}`] = [data, { mtime: duet_package_FIXED_MTIME, os: duet_package_UNIX, attrs: mode * 0x10000, level: 6 }];
+        }
+    }
+    entries[DUET_FILE] = [
+        Buffer.from(dispatcherSource(handler)),
+        { mtime: duet_package_FIXED_MTIME, os: duet_package_UNIX, attrs: 0o100644 * 0x10000, level: 6 },
+    ];
+    const zip = Buffer.from(zipSync(entries));
+    if (zip.length > MAX_ZIP_UPLOAD_BYTES)
+        throw new UsageError(`${where}: both builds together zip to ${(zip.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_ZIP_UPLOAD_BYTES / 1024 / 1024} MB Lambda takes uploaded; use sampling.design: separate`);
+    return zip;
+}
+/**
+ * The dispatcher, an ES module so that INIT (its top-level await) loads both builds before the
+ * first invocation, each as its own module instance: they sit in different directories, so
+ * CommonJS's cache and the ESM loader, both keyed by path, keep a `utils` or `handler` of one
+ * apart from the other's. The two load in a random order per environment. A build that cannot be
+ * loaded fails only its own calls, with the error the runtime would have given. Before each
+ * build's load and call, LAMBDA_TASK_ROOT, the working directory and LAMBDA_PERF_GATE_BUILD are
+ * that build's, as they would be in an environment of its own.
+ */
+function dispatcherSource(handler) {
+    return String.raw `// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HANDLER = ${JSON.stringify(handler)};
+const FIELD = ${JSON.stringify(DUET_FIELD)};
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+
+function typedError(type, message) {
+  const error = new Error(message);
+  error.name = type;
+  return error;
+}
+
+function enter(build) {
+  const root = join(ROOT, build);
+  process.env.LAMBDA_TASK_ROOT = root;
+  process.env.LAMBDA_PERF_GATE_BUILD = build;
+  process.chdir(root);
+}
+
+async function load(build) {
+  const slash = HANDLER.lastIndexOf('/');
+  const match = /^([^.]*)\.(.*)$/.exec(HANDLER.slice(slash + 1));
+  if (!match || !match[1] || !match[2]) throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + HANDLER + "'");
+  const moduleName = HANDLER.slice(0, slash + 1) + match[1];
+  const base = join(ROOT, build, moduleName);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  if (!file) throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  enter(build);
+  let namespace;
+  try {
+    if (file.endsWith('.mjs')) namespace = await import(pathToFileURL(file).href);
+    else {
+      try {
+        namespace = createRequire(file)(file);
+      } catch (error) {
+        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        namespace = await import(pathToFileURL(file).href);
+      }
+    }
+  } catch (error) {
+    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error));
+    if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND'))
+      throw typedError('Runtime.ImportModuleError', String(error));
+    throw error;
+  }
+  const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
+  let fn = lookup(namespace);
+  if (fn === undefined && namespace.default) fn = lookup(namespace.default);
+  if (typeof fn !== 'function') throw typedError('Runtime.HandlerNotFound', HANDLER + ' is undefined or not exported');
+  if (fn[STREAMING]) throw typedError('Runtime.DuetUnsupported', 'a response-streaming handler cannot run in a duet; use sampling.design: separate');
+  if (major >= 24 && fn.length >= 3)
+    throw typedError('Runtime.CallbackHandlerDeprecated', 'AWS Lambda has removed support for callback-based function handlers starting with Node.js 24.');
+  return fn;
+}
+
+const builds = Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+const handlers = {};
+for (const build of builds) handlers[build] = await load(build).then((fn) => ({ fn }), (error) => ({ error }));
+
+function call(fn, event, context) {
+  if (fn.length < 3) return fn(event, context);
+  return new Promise((resolve, reject) => {
+    const returned = fn(event, context, (error, result) => (error !== undefined && error !== null ? reject(error) : resolve(result)));
+    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+  });
+}
+
+export const handler = async (invocation, context) => {
+  const build = invocation && typeof invocation === 'object' ? invocation[FIELD] : undefined;
+  const loaded = build === 'baseline' || build === 'candidate' ? handlers[build] : undefined;
+  if (!loaded) throw typedError('Runtime.DuetUnsupported', 'this duet function takes {"' + FIELD + '": "baseline" | "candidate", "event": ...}');
+  if (loaded.error) throw loaded.error;
+  enter(build);
+  return call(loaded.fn, invocation.event, context);
+};
+`;
 }
 
 ;// CONCATENATED MODULE: ./src/lambda/report-line.ts
@@ -58875,6 +59127,8 @@ function shuffle(items, random) {
 class Sampler {
     deps;
     samples = [];
+    /** Duet: each environment's first call, which loaded both builds; in no comparison or figure. */
+    warmUps = [];
     exemplarIndex = 0;
     pairs = 0;
     constructor(deps) {
@@ -58892,8 +59146,11 @@ class Sampler {
             if (this.failing(target.variant.id))
                 return;
             const exemplar = this.nextExemplar();
-            for (const arm of colds[n])
-                await this.measure(arm, exemplar, target.index);
+            if (this.deps.design === 'duet')
+                await this.measure(colds[n][0], exemplar, target.index, undefined, true);
+            else
+                for (const arm of colds[n])
+                    await this.measure(arm, exemplar, target.index);
             for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
                 const pairExemplar = this.nextExemplar();
                 const pair = this.pairs++;
@@ -58924,7 +59181,7 @@ class Sampler {
     /** Why a variant is failing (a build failed every call, over one environment pair or more), or undefined. */
     failing(variant) {
         for (const build of ['candidate', 'baseline']) {
-            const calls = this.samples.filter((s) => s.variant === variant && s.build === build);
+            const calls = [...this.warmUps, ...this.samples].filter((s) => s.variant === variant && s.build === build);
             if (calls.length < this.deps.pairsPerEnvironment + 1 || calls.some((s) => !s.errorType))
                 continue;
             const types = [...new Set(calls.map((s) => s.errorType))].join(', ');
@@ -58938,15 +59195,15 @@ class Sampler {
     nextExemplar() {
         return this.deps.exemplarAt(this.exemplarIndex++);
     }
-    async measure(arm, exemplar, environmentPair, pair) {
+    async measure(arm, exemplar, environmentPair, pair, warmUp = false) {
         const { report, payload, errorType, errorMessage } = await this.deps.invoke(arm, exemplar);
         const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
-        this.samples.push(sampleFromReport(report, {
+        (warmUp ? this.warmUps : this.samples).push(sampleFromReport(report, {
             function: this.deps.functionName,
             build: arm.build,
             variant: arm.variant.id,
             exemplar: exemplar.name,
-            sequence: this.samples.length,
+            sequence: this.samples.length + this.warmUps.length,
             environmentPair,
             ...(pair === undefined ? {} : { pair }),
         }, { errorType: unexpectedError, errorMessage, wrongAnswer }));
@@ -59518,7 +59775,7 @@ async function collectProfiles(service, client, options, pairs, calls) {
         progress: () => undefined,
     });
     const base = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
-    const functions = await deployer.createFunctions(`lpg-profile-${options.functionName}`.slice(0, 60), base, options.codes, [options.variant], () => undefined);
+    const functions = await deployer.createFunctions(base, separatePlans(`lpg-profile-${options.functionName}`.slice(0, 60), options.codes, [options.variant]), () => undefined);
     const sequence = options.exemplars;
     const profiled = [];
     for (let pair = 0; pair < pairs; pair++) {
@@ -59613,6 +59870,8 @@ function neverRunsText(f) {
     return `exemplar ${f.exemplar}: both builds fail every call (the candidate ${c.failed} of ${c.calls}, the baseline ${b.failed} of ${b.calls}): ${what}`;
 }
 function coldNotShownText(finding, context) {
+    if (context.design === 'duet')
+        return `cold start: not compared (sampling.design: duet runs both builds in each environment, so its INIT is both builds'): the verdict at ${finding.variants.join(', ')} covers warm duration only`;
     const each = finding.variants.map((id) => {
         const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
         if (!cold)
@@ -60332,6 +60591,9 @@ function perfFunctionName(functionName, runId) {
 
 
 
+
+
+
 /** The whole gate for every configured function: deploy, measure, analyze, decide. Always cleans up. */
 async function runGate(options) {
     const { config, backend } = options;
@@ -60361,7 +60623,7 @@ async function runGate(options) {
     try {
         for (const [index, spec] of config.functions.entries()) {
             const before = retries;
-            const result = await gateFunction(spec, {
+            const result = await gateFunction(spec, index, {
                 config,
                 backend,
                 client,
@@ -60416,6 +60678,7 @@ async function runGate(options) {
             maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
             concurrency: config.sampling.concurrency,
             seed,
+            design: config.sampling.design,
             strategy: config.strategy,
             profile: config.profile,
             invocationsPerMonth: config.traffic.invocationsPerMonth,
@@ -60434,7 +60697,7 @@ function summarise(functions) {
     })
         .join('; ');
 }
-async function gateFunction(spec, context) {
+async function gateFunction(spec, index, context) {
     const { config, deployer, registry, progress } = context;
     const baseName = perfFunctionName(spec.name, context.runId);
     progress(`${spec.name}: preparing builds`);
@@ -60454,8 +60717,15 @@ async function gateFunction(spec, context) {
         beta: 1 - config.sampling.passConfidence,
         tolerance: spec.tolerance,
     };
-    progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
-    const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
+    const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0];
+    const duet = config.sampling.design === 'duet';
+    const functions = await createPerfFunctions(spec, index, context, {
+        baseName,
+        base,
+        codes,
+        variants,
+        integrationVariant,
+    });
     const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
     const sampler = new Sampler({
         functionName: spec.name,
@@ -60463,10 +60733,11 @@ async function gateFunction(spec, context) {
         random: context.random,
         exemplarAt: (index) => exemplars[index % exemplars.length],
         pairsPerEnvironment: plan.pairsPerEnvironment,
-        invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, exemplar.payload, context.retry, context.countRetry, config.endpoint),
+        design: config.sampling.design,
+        invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, duet ? duetPayload(arm.build, exemplar.payload) : exemplar.payload, context.retry, context.countRetry, config.endpoint),
     });
     const functionOf = (build, variant) => functions.find((f) => f.build === build && f.variant.id === variant.id);
-    const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
+    const publisher = new EnvironmentPairPublisher(deployer, base, functionOf, duet);
     const { stopped } = await measureSequentially({
         name: spec.name,
         variants,
@@ -60476,7 +60747,6 @@ async function gateFunction(spec, context) {
         source: publisher,
         progress,
     });
-    const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0];
     let integration;
     if (spec.integration) {
         const [baseline, candidate] = await Promise.all(['baseline', 'candidate'].map((build) => deployer.publish(functionOf(build, integrationVariant), base, 'integration')));
@@ -60524,14 +60794,13 @@ async function gateFunction(spec, context) {
         perfFunction: baseName,
         ...analysed,
         ...(base.production ? { production: base.production } : {}),
-        reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
-        invocations: {
-            total: sampler.samples.length,
-            baseline: sampler.samples.filter((s) => s.build === 'baseline').length,
-            candidate: sampler.samples.filter((s) => s.build === 'candidate').length,
-            retries: 0,
-            costUsd: runCost(sampler.samples, variants, config.region),
-        },
+        reasons: reasonsOf(findings, {
+            ...analysis,
+            tolerance: spec.tolerance,
+            design: config.sampling.design,
+            ...(integration ? { integration } : {}),
+        }),
+        invocations: invocationsOf(sampler, variants, config.region),
         cpuScaledByMemory: context.backend.cpuScaledByMemory,
         tolerance: spec.tolerance,
         exemplars: spec.exemplars.map((e) => ({ name: e.name, weight: e.weight })),
@@ -60566,6 +60835,46 @@ async function profileIfAsked(spec, context, measured) {
     });
 }
 /**
+ * The function's perf functions: one per build and variant, or with the duet one per variant
+ * holding both builds (and, for integration traffic, each build apart at its variant).
+ */
+async function createPerfFunctions(spec, index, context, what) {
+    const { baseName, base, codes, variants, integrationVariant } = what;
+    if (context.config.sampling.design === 'separate') {
+        context.progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
+        return context.deployer.createFunctions(base, separatePlans(baseName, codes, variants), (name) => context.registry.created(name));
+    }
+    const plans = [
+        ...duetPlans(baseName, duetZip(spec, index, base, codes), DUET_HANDLER, variants),
+        // Integration traffic calls a function as its clients do, so each build keeps its own there.
+        ...(spec.integration
+            ? separatePlans(baseName, codes, variants).filter((p) => p.variant === integrationVariant)
+            : []),
+    ];
+    context.progress(`${spec.name}: creating ${plans.length} perf functions (${variants.length} variant(s), both builds in each${spec.integration ? '; each build apart for integration traffic' : ''})`);
+    return context.deployer.createFunctions(base, plans, (name) => context.registry.created(name));
+}
+/**
+ * Both builds' zips as one duet package, after the checks the configuration could not make: the
+ * runtime a template gives, and code a template's version gives as a container image.
+ */
+function duetZip(spec, index, base, codes) {
+    const where = `functions[${index}] (${spec.name})`;
+    const runtimeProblem = duetRuntimeProblem(base.runtime ?? 'an image or an unknown runtime');
+    if (runtimeProblem)
+        throw new UsageError(`${where}: the runtime: ${runtimeProblem}`);
+    if (!base.handler)
+        throw new UsageError(`${where}: a duet needs the handler setting (handler, or the template's)`);
+    const zips = {};
+    for (const build of ['baseline', 'candidate']) {
+        const code = codes[build];
+        if (!('zip' in code))
+            throw new UsageError(`${where}.${build}: its code is ${'imageUri' in code ? `a container image (${code.imageUri})` : 'in S3'}, which a duet cannot repackage; use sampling.design: separate`);
+        zips[build] = code.zip;
+    }
+    return duetPackage(zips, base.handler, where);
+}
+/**
  * Publishes fresh versions for environment pairs: every perf function at once, the versions of
  * one function one after the other (Lambda updates a function serially). A batch can be
  * published while the previous one is measured; `cancel` stops a batch no longer needed.
@@ -60574,11 +60883,15 @@ class EnvironmentPairPublisher {
     deployer;
     base;
     functionOf;
+    duet;
     cancelled = false;
-    constructor(deployer, base, functionOf) {
+    constructor(deployer, base, functionOf, 
+    /** One duet function per variant: both arms of a target are one version, called with either build. */
+    duet) {
         this.deployer = deployer;
         this.base = base;
         this.functionOf = functionOf;
+        this.duet = duet;
     }
     async publish(variants, from, to) {
         const versions = async (build, variant) => {
@@ -60587,16 +60900,36 @@ class EnvironmentPairPublisher {
                 arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
             return arms;
         };
-        const perVariant = await Promise.all(variants.map(async (variant) => ({
-            variant,
-            baseline: await versions('baseline', variant),
-            candidate: await versions('candidate', variant),
-        })));
+        const perVariant = await Promise.all(variants.map(async (variant) => {
+            if (!this.duet)
+                return {
+                    variant,
+                    baseline: await versions('baseline', variant),
+                    candidate: await versions('candidate', variant),
+                };
+            const both = await versions('duet', variant);
+            return {
+                variant,
+                baseline: both.map((arm) => ({ ...arm, build: 'baseline' })),
+                candidate: both.map((arm) => ({ ...arm, build: 'candidate' })),
+            };
+        }));
         return perVariant.flatMap(({ variant, baseline, candidate }) => baseline.flatMap((arm, i) => candidate[i] ? [{ variant, index: from + i, baseline: arm, candidate: candidate[i] }] : []));
     }
     cancel() {
         this.cancelled = true;
     }
+}
+/** The invocations made, a duet environment's first calls included: in no figure, but made and billed. */
+function invocationsOf(sampler, variants, region) {
+    const calls = [...sampler.warmUps, ...sampler.samples];
+    return {
+        total: calls.length,
+        baseline: calls.filter((s) => s.build === 'baseline').length,
+        candidate: calls.filter((s) => s.build === 'candidate').length,
+        retries: 0,
+        costUsd: runCost(calls, variants, region),
+    };
 }
 /** What the measuring invocations cost at list price (first tier). */
 function runCost(samples, variants, region) {

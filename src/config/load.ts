@@ -7,11 +7,14 @@ import { managedInstancePrice } from '../pricing/managed-instances.js';
 import { unpricedRegionProblem } from '../pricing/price-list.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { ConfigError, shown } from './config-error.js';
+import { duetProblems } from './duet.js';
 import { environmentProblems } from './environment.js';
 import {
   configSchema,
+  DUET_BATCH,
   REPLACED_SAMPLING_KEYS,
   RETIRED_RUNTIME,
+  SAMPLING_DEFAULTS,
   type BaselineSource,
   type CodeSource,
   type RawConfig,
@@ -556,7 +559,10 @@ function resolveConfig(
     const unpriced = unpricedRegionProblem(region);
     if (unpriced) problems.push(unpriced);
   }
-  const sampling = raw.sampling;
+  const sampling = {
+    ...raw.sampling,
+    batch: raw.sampling.batch ?? (raw.sampling.design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch),
+  };
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
     if (names.has(fn.name)) problems.push(`functions[${index}].name: "${fn.name}" is used twice; names must be unique`);
@@ -564,6 +570,7 @@ function resolveConfig(
     return resolveFunction(fn, `functions[${index}]`, { directory, problems, builds: options.builds }, raw.integration);
   });
   problems.push(...samplingProblems(sampling, functions));
+  if (sampling.design === 'duet') problems.push(...functions.flatMap(duetProblems));
   functions.forEach((fn, i) => {
     const price =
       fn.managedInstances && region
@@ -583,6 +590,7 @@ function resolveConfig(
       confidence: sampling.confidence,
       passConfidence: sampling['pass-confidence'],
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+      design: sampling.design,
     },
     strategy: raw.strategy,
     profile: raw.profile,
@@ -603,7 +611,10 @@ function resolveConfig(
  * pairs at the cap than the signed-rank test needs to reach the last look's level (the smallest
  * one-sided p of k summaries is 2^-k) for the function with the most variants.
  */
-function samplingProblems(sampling: RawConfig['sampling'], functions: readonly FunctionSpec[]): string[] {
+function samplingProblems(
+  sampling: RawConfig['sampling'] & { readonly batch: number },
+  functions: readonly FunctionSpec[],
+): string[] {
   const batch = sampling.batch;
   const cap = sampling['max-environment-pairs'];
   if (cap < batch)

@@ -1,6 +1,6 @@
 import type { Budgets } from './budgets.js';
 import type { Architecture } from '../model/architecture.js';
-import type { PROFILE_MODES, STRATEGIES } from './schema.js';
+import type { PROFILE_MODES, SAMPLING_DESIGNS, STRATEGIES } from './schema.js';
 
 /** The validated configuration the gate runs on; built only by `load.ts`. */
 
@@ -88,7 +88,11 @@ export interface SamplingSpec {
   readonly confidence: number;
   readonly passConfidence: number;
   readonly seed?: number;
+  readonly design: SamplingDesign;
 }
+
+/** `separate`: an execution environment per build; `duet`: both builds in each environment. */
+export type SamplingDesign = (typeof SAMPLING_DESIGNS)[number];
 
 /** Where the traffic behind a monthly cost came from: the configuration's `traffic`, or the default. */
 export type TrafficSource = 'config' | 'default';

@@ -4,18 +4,24 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { analyzeFunction } from '../analysis/analyze.js';
 import { blendedPricePerGbSecond, requestPriceUsd } from '../pricing/price-list.js';
 import type { Architecture } from '../model/architecture.js';
+import { duetRuntimeProblem } from '../config/duet.js';
 import type { FunctionSpec, GateConfig } from '../config/types.js';
+import { UsageError } from '../errors.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import {
+  duetPlans,
   PerfFunctionDeployer,
+  separatePlans,
   type BaseSettings,
   type CodePayload,
   type DeployedArm,
   type PerfFunction,
+  type PerfFunctionPlan,
 } from '../lambda/deploy.js';
+import { DUET_HANDLER, duetPackage, duetPayload } from '../lambda/duet-package.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
-import type { Sample } from '../model/sample.js';
+import type { Build, Sample } from '../model/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { seededRandom } from '../random.js';
@@ -101,7 +107,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   try {
     for (const [index, spec] of config.functions.entries()) {
       const before = retries;
-      const result = await gateFunction(spec, {
+      const result = await gateFunction(spec, index, {
         config,
         backend,
         client,
@@ -152,6 +158,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
       concurrency: config.sampling.concurrency,
       seed,
+      design: config.sampling.design,
       strategy: config.strategy,
       profile: config.profile,
       invocationsPerMonth: config.traffic.invocationsPerMonth,
@@ -188,7 +195,7 @@ interface FunctionContext {
   readonly profileDirectory?: string;
 }
 
-async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promise<FunctionResult> {
+async function gateFunction(spec: FunctionSpec, index: number, context: FunctionContext): Promise<FunctionResult> {
   const { config, deployer, registry, progress } = context;
   const baseName = perfFunctionName(spec.name, context.runId);
   progress(`${spec.name}: preparing builds`);
@@ -208,8 +215,15 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     beta: 1 - config.sampling.passConfidence,
     tolerance: spec.tolerance,
   };
-  progress(`${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`);
-  const functions = await deployer.createFunctions(baseName, base, codes, variants, (name) => registry.created(name));
+  const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
+  const duet = config.sampling.design === 'duet';
+  const functions = await createPerfFunctions(spec, index, context, {
+    baseName,
+    base,
+    codes,
+    variants,
+    integrationVariant,
+  });
 
   const exemplars = exemplarSequence(
     spec.exemplars,
@@ -221,20 +235,21 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     random: context.random,
     exemplarAt: (index) => exemplars[index % exemplars.length]!,
     pairsPerEnvironment: plan.pairsPerEnvironment,
+    design: config.sampling.design,
     invoke: (arm, exemplar) =>
       invokeForReport(
         context.client,
         arm.functionName,
         arm.qualifier,
-        exemplar.payload,
+        duet ? duetPayload(arm.build, exemplar.payload) : exemplar.payload,
         context.retry,
         context.countRetry,
         config.endpoint,
       ),
   });
-  const functionOf = (build: 'baseline' | 'candidate', variant: VariantPlan): PerfFunction =>
-    functions.find((f) => f.build === build && f.variant.id === variant.id)!;
-  const publisher = new EnvironmentPairPublisher(deployer, base, functionOf);
+  const functionOf = <B extends Build | 'duet'>(build: B, variant: VariantPlan): PerfFunction<B> =>
+    functions.find((f): f is PerfFunction<B> => f.build === build && f.variant.id === variant.id)!;
+  const publisher = new EnvironmentPairPublisher(deployer, base, functionOf, duet);
   const { stopped } = await measureSequentially({
     name: spec.name,
     variants,
@@ -245,7 +260,6 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     progress,
   });
 
-  const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
   let integration: IntegrationResult | undefined;
   if (spec.integration) {
     const [baseline, candidate] = await Promise.all(
@@ -304,14 +318,13 @@ async function gateFunction(spec: FunctionSpec, context: FunctionContext): Promi
     perfFunction: baseName,
     ...analysed,
     ...(base.production ? { production: base.production } : {}),
-    reasons: reasonsOf(findings, { ...analysis, tolerance: spec.tolerance, ...(integration ? { integration } : {}) }),
-    invocations: {
-      total: sampler.samples.length,
-      baseline: sampler.samples.filter((s) => s.build === 'baseline').length,
-      candidate: sampler.samples.filter((s) => s.build === 'candidate').length,
-      retries: 0,
-      costUsd: runCost(sampler.samples, variants, config.region),
-    },
+    reasons: reasonsOf(findings, {
+      ...analysis,
+      tolerance: spec.tolerance,
+      design: config.sampling.design,
+      ...(integration ? { integration } : {}),
+    }),
+    invocations: invocationsOf(sampler, variants, config.region),
     cpuScaledByMemory: context.backend.cpuScaledByMemory,
     tolerance: spec.tolerance,
     exemplars: spec.exemplars.map((e) => ({ name: e.name, weight: e.weight })),
@@ -361,6 +374,65 @@ async function profileIfAsked(
 }
 
 /**
+ * The function's perf functions: one per build and variant, or with the duet one per variant
+ * holding both builds (and, for integration traffic, each build apart at its variant).
+ */
+async function createPerfFunctions(
+  spec: FunctionSpec,
+  index: number,
+  context: FunctionContext,
+  what: {
+    readonly baseName: string;
+    readonly base: BaseSettings;
+    readonly codes: Record<Build, CodePayload>;
+    readonly variants: readonly VariantPlan[];
+    readonly integrationVariant: VariantPlan;
+  },
+): Promise<PerfFunction[]> {
+  const { baseName, base, codes, variants, integrationVariant } = what;
+  if (context.config.sampling.design === 'separate') {
+    context.progress(
+      `${spec.name}: creating ${variants.length * 2} perf functions (${variants.length} variant(s) x 2 builds)`,
+    );
+    return context.deployer.createFunctions(base, separatePlans(baseName, codes, variants), (name) =>
+      context.registry.created(name),
+    );
+  }
+  const plans: PerfFunctionPlan[] = [
+    ...duetPlans(baseName, duetZip(spec, index, base, codes), DUET_HANDLER, variants),
+    // Integration traffic calls a function as its clients do, so each build keeps its own there.
+    ...(spec.integration
+      ? separatePlans(baseName, codes, variants).filter((p) => p.variant === integrationVariant)
+      : []),
+  ];
+  context.progress(
+    `${spec.name}: creating ${plans.length} perf functions (${variants.length} variant(s), both builds in each${spec.integration ? '; each build apart for integration traffic' : ''})`,
+  );
+  return context.deployer.createFunctions(base, plans, (name) => context.registry.created(name));
+}
+
+/**
+ * Both builds' zips as one duet package, after the checks the configuration could not make: the
+ * runtime a template gives, and code a template's version gives as a container image.
+ */
+function duetZip(spec: FunctionSpec, index: number, base: BaseSettings, codes: Record<Build, CodePayload>): Buffer {
+  const where = `functions[${index}] (${spec.name})`;
+  const runtimeProblem = duetRuntimeProblem(base.runtime ?? 'an image or an unknown runtime');
+  if (runtimeProblem) throw new UsageError(`${where}: the runtime: ${runtimeProblem}`);
+  if (!base.handler) throw new UsageError(`${where}: a duet needs the handler setting (handler, or the template's)`);
+  const zips = {} as Record<Build, Buffer>;
+  for (const build of ['baseline', 'candidate'] as const) {
+    const code = codes[build];
+    if (!('zip' in code))
+      throw new UsageError(
+        `${where}.${build}: its code is ${'imageUri' in code ? `a container image (${code.imageUri})` : 'in S3'}, which a duet cannot repackage; use sampling.design: separate`,
+      );
+    zips[build] = code.zip;
+  }
+  return duetPackage(zips, base.handler, where);
+}
+
+/**
  * Publishes fresh versions for environment pairs: every perf function at once, the versions of
  * one function one after the other (Lambda updates a function serially). A batch can be
  * published while the previous one is measured; `cancel` stops a batch no longer needed.
@@ -371,22 +443,33 @@ class EnvironmentPairPublisher implements EnvironmentPairSource {
   constructor(
     private readonly deployer: PerfFunctionDeployer,
     private readonly base: BaseSettings,
-    private readonly functionOf: (build: 'baseline' | 'candidate', variant: VariantPlan) => PerfFunction,
+    private readonly functionOf: <B extends Build | 'duet'>(build: B, variant: VariantPlan) => PerfFunction<B>,
+    /** One duet function per variant: both arms of a target are one version, called with either build. */
+    private readonly duet: boolean,
   ) {}
 
   async publish(variants: readonly VariantPlan[], from: number, to: number): Promise<EnvironmentPairTarget[]> {
-    const versions = async (build: 'baseline' | 'candidate', variant: VariantPlan): Promise<DeployedArm[]> => {
-      const arms: DeployedArm[] = [];
+    const versions = async <B extends Build | 'duet'>(build: B, variant: VariantPlan): Promise<DeployedArm<B>[]> => {
+      const arms: DeployedArm<B>[] = [];
       for (let index = from; index < to && !this.cancelled; index++)
         arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
       return arms;
     };
     const perVariant = await Promise.all(
-      variants.map(async (variant) => ({
-        variant,
-        baseline: await versions('baseline', variant),
-        candidate: await versions('candidate', variant),
-      })),
+      variants.map(async (variant) => {
+        if (!this.duet)
+          return {
+            variant,
+            baseline: await versions('baseline', variant),
+            candidate: await versions('candidate', variant),
+          };
+        const both = await versions('duet', variant);
+        return {
+          variant,
+          baseline: both.map((arm): DeployedArm => ({ ...arm, build: 'baseline' })),
+          candidate: both.map((arm): DeployedArm => ({ ...arm, build: 'candidate' })),
+        };
+      }),
     );
     return perVariant.flatMap(({ variant, baseline, candidate }) =>
       baseline.flatMap((arm, i) =>
@@ -398,6 +481,22 @@ class EnvironmentPairPublisher implements EnvironmentPairSource {
   cancel(): void {
     this.cancelled = true;
   }
+}
+
+/** The invocations made, a duet environment's first calls included: in no figure, but made and billed. */
+function invocationsOf(
+  sampler: Sampler,
+  variants: readonly VariantPlan[],
+  region: string,
+): FunctionResult['invocations'] {
+  const calls = [...sampler.warmUps, ...sampler.samples];
+  return {
+    total: calls.length,
+    baseline: calls.filter((s) => s.build === 'baseline').length,
+    candidate: calls.filter((s) => s.build === 'candidate').length,
+    retries: 0,
+    costUsd: runCost(calls, variants, region),
+  };
 }
 
 /** What the measuring invocations cost at list price (first tier). */

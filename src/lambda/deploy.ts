@@ -30,17 +30,27 @@ const LOCAL_ROLE = 'arn:aws:iam::000000000000:role/lambda-perf-gate-local';
 export type CodePayload =
   { readonly zip: Buffer } | { readonly s3: { bucket: string; key: string } } | { readonly imageUri: string };
 
-/** One perf function: a build at a variant. Its versions differ only in one environment variable. */
-export interface PerfFunction {
+/**
+ * One perf function: a build at a variant, or both builds at a variant (`duet`, the package of
+ * `duet-package.ts`). Its versions differ only in one environment variable.
+ */
+export interface PerfFunction<B extends Build | 'duet' = Build | 'duet'> {
   readonly name: string;
-  readonly build: Build;
+  readonly build: B;
   readonly variant: VariantPlan;
 }
 
-export interface DeployedArm {
+/** A perf function to create: its code and, for a duet, the dispatcher's handler. */
+export interface PerfFunctionPlan<B extends Build | 'duet' = Build | 'duet'> extends PerfFunction<B> {
+  readonly code: CodePayload;
+  readonly handler?: string;
+}
+
+/** A published version of a perf function: a build's (by default), or a duet's. */
+export interface DeployedArm<B extends Build | 'duet' = Build> {
   /** The perf function the version belongs to. */
   readonly functionName: string;
-  readonly build: Build;
+  readonly build: B;
   readonly variant: VariantPlan;
   /** The published version to invoke. */
   readonly qualifier: string;
@@ -181,41 +191,34 @@ export class PerfFunctionDeployer {
   }
 
   /**
-   * Creates one perf function per build and variant, all at once (one function's updates are
-   * serial on Lambda, so separate functions let versions be published in parallel). `onCreating`
-   * runs before each is asked for, so cleanup knows of it even if the process dies while the
-   * request is in flight (deleting a function that never came to be is harmless).
+   * Creates the perf functions, all at once (one function's updates are serial on Lambda, so
+   * separate functions let versions be published in parallel). `onCreating` runs before each is
+   * asked for, so cleanup knows of it even if the process dies while the request is in flight
+   * (deleting a function that never came to be is harmless).
    */
-  async createFunctions(
-    baseName: string,
+  async createFunctions<B extends Build | 'duet'>(
     base: BaseSettings,
-    codes: Readonly<Record<Build, CodePayload>>,
-    variants: readonly VariantPlan[],
+    functions: readonly PerfFunctionPlan<B>[],
     onCreating: (functionName: string) => void,
-  ): Promise<PerfFunction[]> {
-    const functions = variants.flatMap((variant, index) =>
-      (['baseline', 'candidate'] as const).map((build) => ({
-        name: perfFunctionVariantName(baseName, build, index),
-        build,
-        variant,
-      })),
-    );
-    const isImage = 'imageUri' in codes.baseline;
+  ): Promise<PerfFunction<B>[]> {
     const settled = await Promise.allSettled(
-      functions.map(async ({ name, build, variant }) => {
+      functions.map(async ({ name, build, variant, code, handler }) => {
+        const isImage = 'imageUri' in code;
         onCreating(name);
         await this.call('CreateFunction', name, () =>
           this.context.client.send(
             new CreateFunctionCommand({
               FunctionName: name,
               Role: base.role,
-              ...(isImage ? { PackageType: 'Image' } : { Runtime: base.runtime as never, Handler: base.handler }),
+              ...(isImage
+                ? { PackageType: 'Image' }
+                : { Runtime: base.runtime as never, Handler: handler ?? base.handler }),
               ...(base.timeoutS ? { Timeout: base.timeoutS } : {}),
               MemorySize: variant.memoryMb,
               Architectures: [variant.architecture],
               Environment: { Variables: this.environment(base, build, variant, 'created') },
               ...(variant.snapStart ? { SnapStart: { ApplyOn: 'PublishedVersions' } } : {}),
-              Code: toFunctionCode(codes[build]),
+              Code: toFunctionCode(code),
               Description: 'Ephemeral function of lambda-perf-gate; deleted when the run ends.',
               Tags: { 'lambda-perf-gate': 'ephemeral' },
               ...base.extra,
@@ -227,7 +230,7 @@ export class PerfFunctionDeployer {
     );
     const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
-    return functions;
+    return functions.map(({ name, build, variant }) => ({ name, build, variant }));
   }
 
   /**
@@ -235,7 +238,11 @@ export class PerfFunctionDeployer {
    * LAMBDA_PERF_GATE_ENVIRONMENT changes to `label`, so the version is new and gets execution
    * environments of its own. SnapStart versions are waited for (their snapshot takes minutes).
    */
-  async publish(fn: PerfFunction, base: BaseSettings, label: string): Promise<DeployedArm> {
+  async publish<B extends Build | 'duet'>(
+    fn: PerfFunction<B>,
+    base: BaseSettings,
+    label: string,
+  ): Promise<DeployedArm<B>> {
     const { client } = this.context;
     await this.call('UpdateFunctionConfiguration', fn.name, () =>
       client.send(
@@ -261,7 +268,12 @@ export class PerfFunctionDeployer {
     };
   }
 
-  private environment(base: BaseSettings, build: Build, variant: VariantPlan, label: string): Record<string, string> {
+  private environment(
+    base: BaseSettings,
+    build: Build | 'duet',
+    variant: VariantPlan,
+    label: string,
+  ): Record<string, string> {
     return {
       ...base.environment,
       ...variant.environment,
@@ -299,9 +311,41 @@ export class PerfFunctionDeployer {
   }
 }
 
+/** One perf function per build and variant, each with its build's code. */
+export function separatePlans(
+  baseName: string,
+  codes: Readonly<Record<Build, CodePayload>>,
+  variants: readonly VariantPlan[],
+): PerfFunctionPlan<Build>[] {
+  return variants.flatMap((variant, index) =>
+    (['baseline', 'candidate'] as const).map((build) => ({
+      name: perfFunctionVariantName(baseName, build, index),
+      build,
+      variant,
+      code: codes[build],
+    })),
+  );
+}
+
+/** One duet perf function per variant: both builds in one package, behind the dispatcher. */
+export function duetPlans(
+  baseName: string,
+  zip: Buffer,
+  handler: string,
+  variants: readonly VariantPlan[],
+): PerfFunctionPlan<'duet'>[] {
+  return variants.map((variant, index) => ({
+    name: perfFunctionVariantName(baseName, 'duet', index),
+    build: 'duet' as const,
+    variant,
+    code: { zip },
+    handler,
+  }));
+}
+
 /** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
-export function perfFunctionVariantName(baseName: string, build: Build, variantIndex: number): string {
-  const suffix = `-${build === 'baseline' ? 'b' : 'c'}${variantIndex}`;
+export function perfFunctionVariantName(baseName: string, build: Build | 'duet', variantIndex: number): string {
+  const suffix = `-${build === 'baseline' ? 'b' : build === 'candidate' ? 'c' : 'd'}${variantIndex}`;
   return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }
 

@@ -1,4 +1,4 @@
-import type { ExemplarSpec } from '../config/types.js';
+import type { ExemplarSpec, SamplingDesign } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
 import type { Invocation } from '../lambda/invoke.js';
 import { judgeAnswer } from './expect.js';
@@ -29,6 +29,12 @@ export interface SamplerDeps {
   readonly exemplarAt: (index: number) => ExemplarSpec;
   /** Back-to-back AB/BA warm pairs per environment pair, after its two cold calls. */
   readonly pairsPerEnvironment: number;
+  /**
+   * `separate`: each build has an execution environment of its own in every environment pair.
+   * `duet`: both arms of a target name one version (one environment that holds both builds);
+   * its first call starts the environment, is both builds' INIT and is kept out of the samples.
+   */
+  readonly design?: SamplingDesign;
 }
 
 /** Runs tasks with at most `limit` in flight, in the order given. */
@@ -61,6 +67,8 @@ function shuffle<T>(items: T[], random: () => number): T[] {
  */
 export class Sampler {
   readonly samples: Sample[] = [];
+  /** Duet: each environment's first call, which loaded both builds; in no comparison or figure. */
+  readonly warmUps: Sample[] = [];
   private exemplarIndex = 0;
   private pairs = 0;
 
@@ -77,7 +85,8 @@ export class Sampler {
     const tasks = shuffled.map((target, n) => async (): Promise<void> => {
       if (this.failing(target.variant.id)) return;
       const exemplar = this.nextExemplar();
-      for (const arm of colds[n]!) await this.measure(arm, exemplar, target.index);
+      if (this.deps.design === 'duet') await this.measure(colds[n]![0]!, exemplar, target.index, undefined, true);
+      else for (const arm of colds[n]!) await this.measure(arm, exemplar, target.index);
       for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
         const pairExemplar = this.nextExemplar();
         const pair = this.pairs++;
@@ -109,7 +118,7 @@ export class Sampler {
   /** Why a variant is failing (a build failed every call, over one environment pair or more), or undefined. */
   failing(variant: string): string | undefined {
     for (const build of ['candidate', 'baseline'] as const) {
-      const calls = this.samples.filter((s) => s.variant === variant && s.build === build);
+      const calls = [...this.warmUps, ...this.samples].filter((s) => s.variant === variant && s.build === build);
       if (calls.length < this.deps.pairsPerEnvironment + 1 || calls.some((s) => !s.errorType)) continue;
       const types = [...new Set(calls.map((s) => s.errorType))].join(', ');
       return `stopped: the ${build} failed all ${calls.length} calls (${types})`;
@@ -125,10 +134,16 @@ export class Sampler {
     return this.deps.exemplarAt(this.exemplarIndex++);
   }
 
-  private async measure(arm: ArmTarget, exemplar: ExemplarSpec, environmentPair: number, pair?: number): Promise<void> {
+  private async measure(
+    arm: ArmTarget,
+    exemplar: ExemplarSpec,
+    environmentPair: number,
+    pair?: number,
+    warmUp = false,
+  ): Promise<void> {
     const { report, payload, errorType, errorMessage } = await this.deps.invoke(arm, exemplar);
     const { errorType: unexpectedError, wrongAnswer } = judgeAnswer(exemplar, errorType, payload);
-    this.samples.push(
+    (warmUp ? this.warmUps : this.samples).push(
       sampleFromReport(
         report,
         {
@@ -136,7 +151,7 @@ export class Sampler {
           build: arm.build,
           variant: arm.variant.id,
           exemplar: exemplar.name,
-          sequence: this.samples.length,
+          sequence: this.samples.length + this.warmUps.length,
           environmentPair,
           ...(pair === undefined ? {} : { pair }),
         },

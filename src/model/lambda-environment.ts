@@ -39,8 +39,9 @@ export function variablesBytes(variables: Readonly<Record<string, string>>): num
 /**
  * The variables the gate sets on every version it publishes, beside the function's own. They also
  * keep identical builds (an A/A run) on distinct functions and versions, so each gets its own environments.
+ * A duet function's build is `duet`; its dispatcher sets the variable to the build it calls.
  */
-export function gateVariables(build: Build, variantId: string, label: string): Record<string, string> {
+export function gateVariables(build: Build | 'duet', variantId: string, label: string): Record<string, string> {
   return {
     LAMBDA_PERF_GATE_BUILD: build,
     LAMBDA_PERF_GATE_VARIANT: variantId,

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { ExemplarSpec } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { createLambdaClient } from '../lambda/client.js';
-import { PerfFunctionDeployer, type BaseSettings, type CodePayload, type DeployedArm } from '../lambda/deploy.js';
+import {
+  PerfFunctionDeployer,
+  separatePlans,
+  type BaseSettings,
+  type CodePayload,
+  type DeployedArm,
+} from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
@@ -172,10 +178,8 @@ async function collectProfiles(
   });
   const base: BaseSettings = { ...options.base, memoryMb: options.variant.memoryMb, extra: {} };
   const functions = await deployer.createFunctions(
-    `lpg-profile-${options.functionName}`.slice(0, 60),
     base,
-    options.codes,
-    [options.variant],
+    separatePlans(`lpg-profile-${options.functionName}`.slice(0, 60), options.codes, [options.variant]),
     () => undefined,
   );
   const sequence = options.exemplars;

@@ -4,12 +4,15 @@ import { assertNever } from '../assert-never.js';
 import { checkBudgets } from '../analysis/budgets.js';
 import { budgetValue, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
 import type { Reason } from './model.js';
+import type { SamplingDesign } from '../config/types.js';
 
 /** What a finding's sentence is drawn from besides the finding: the function's comparisons and tolerance. */
 export interface FindingContext {
   readonly variants: readonly VariantResult[];
   readonly integration?: IntegrationResult;
   readonly tolerance: number;
+  /** `duet`: both builds shared each environment, so there were no cold starts to compare. */
+  readonly design?: SamplingDesign;
 }
 
 const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
@@ -74,6 +77,8 @@ function neverRunsText(f: Extract<Finding, { about: 'never-runs' }>): string {
 }
 
 function coldNotShownText(finding: Extract<Finding, { about: 'cold-not-shown' }>, context: FindingContext): string {
+  if (context.design === 'duet')
+    return `cold start: not compared (sampling.design: duet runs both builds in each environment, so its INIT is both builds'): the verdict at ${finding.variants.join(', ')} covers warm duration only`;
   const each = finding.variants.map((id) => {
     const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
     if (!cold) return `${id} (no clean cold starts to compare)`;

@@ -429,6 +429,14 @@ export function commentMarker(key: string, verdict: Verdict, workflow?: string):
   return `<!-- lambda-perf-gate key=${encodeURIComponent(key)} verdict=${verdict}${by} -->`;
 }
 
+/** How the builds were sampled, in one line: environment pairs, or duet environments. */
+export function samplingLine(report: GateReport): string {
+  const { maxEnvironmentPairs, pairsPerEnvironment, design } = report.settings;
+  if (design === 'duet')
+    return `duet: up to ${maxEnvironmentPairs} environments per variant, each holding both builds and driven by ${pairsPerEnvironment} warm pairs; cold starts not compared, Max Memory Used is both builds'`;
+  return `up to ${maxEnvironmentPairs} environment pairs per variant, ${pairsPerEnvironment} warm pairs and a cold start each`;
+}
+
 /** Where the Durations came from, in one line: on the local service, which clock measured. */
 export function durationSource(report: GateReport): string {
   const clock = report.environment.clock?.kind;
@@ -471,7 +479,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
       several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings),
     ),
   ];
-  const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · up to ${report.settings.maxEnvironmentPairs} environment pairs per variant, ${report.settings.pairsPerEnvironment} warm pairs and a cold start each · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+  const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · ${samplingLine(report)} · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
   const render = (depth: Depth, notice = ''): string =>
     [
       ...header,

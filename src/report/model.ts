@@ -1,7 +1,7 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
 import type { Production } from '../model/production.js';
 import type { Architecture } from '../model/architecture.js';
-import type { ProfileMode, Strategy, TrafficSource } from '../config/types.js';
+import type { ProfileMode, SamplingDesign, Strategy, TrafficSource } from '../config/types.js';
 import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
@@ -79,6 +79,11 @@ export interface GateReport {
     readonly maxEnvironmentPairs: number;
     readonly concurrency: number;
     readonly seed: number;
+    /**
+     * `duet`: both builds in one package and one environment, called in turn; cold starts not
+     * compared, Max Memory Used both builds'. Absent in older reports (`separate`).
+     */
+    readonly design?: SamplingDesign;
     readonly strategy: Strategy;
     /** When the gate profiled both builds; absent in older reports. */
     readonly profile?: ProfileMode;

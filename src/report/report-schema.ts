@@ -147,6 +147,7 @@ export const reportSchema = z.looseObject({
     maxEnvironmentPairs: num,
     concurrency: num,
     seed: num,
+    design: z.enum(['separate', 'duet']).optional(),
     strategy: z.string(),
     profile: z.enum(['on-regression', 'always', 'never']).optional(),
     invocationsPerMonth: num,

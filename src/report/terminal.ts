@@ -13,7 +13,7 @@ import {
   usd,
 } from './format.js';
 import { currentMemory } from './headline.js';
-import { durationSource } from './markdown.js';
+import { durationSource, samplingLine } from './markdown.js';
 import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
@@ -34,6 +34,7 @@ export function renderTerminal(report: GateReport): string {
   out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
   if (!report.environment.cpuScaledByMemory) out.push(`note: ${report.environment.statement}`);
   if (report.environment.clock) out.push(`clock: ${durationSource(report)}`);
+  if (report.settings.design === 'duet') out.push(`design: ${samplingLine(report)}`);
   for (const f of report.functions) {
     out.push(
       '',

@@ -1,0 +1,334 @@
+import { CreateFunctionCommand, ListFunctionsCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import { ConfigError } from '../../src/config/config-error.js';
+import { validateConfig } from '../../src/config/load.js';
+import { runGate } from '../../src/gate/run-gate.js';
+import { DUET_FILE, DUET_HANDLER, duetPackage, duetPayload } from '../../src/lambda/duet-package.js';
+import { Sampler, type ArmTarget } from '../../src/measure/sampler.js';
+import type { ExemplarSpec } from '../../src/config/types.js';
+import type { Invocation } from '../../src/lambda/invoke.js';
+import { UsageError } from '../../src/errors.js';
+import { readEntryModes } from '../../src/zip-archive.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
+import { hashingHandler } from '../helpers/hashing.js';
+import { invoke, uniqueName, zipOf } from '../helpers/local-service.js';
+import { namedPairSource } from '../helpers/pair-source.js';
+import { createLambdaClient } from '../../src/lambda/client.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const gate = useGateFixture({ throttleRate: 0, errorRate: 0 });
+
+/** Both builds keep module state of their own, whatever their module format. */
+const BASELINE = {
+  'index.js': `const { value } = require('./utils');
+let calls = 0;
+exports.handler = async (event) => ({ value, calls: ++calls, keys: Object.keys(event), build: process.env.LAMBDA_PERF_GATE_BUILD, root: process.env.LAMBDA_TASK_ROOT, cwd: process.cwd() });`,
+  'utils.js': `exports.value = 'baseline utils';`,
+  'tool.sh': ['#!/bin/sh\necho hi\n', 0o755] as [string, number],
+};
+const CANDIDATE_ESM = {
+  'package.json': '{"type": "module"}',
+  'index.js': `import { value } from './utils.js';
+let calls = 0;
+export const handler = async (event) => ({ value, calls: ++calls, keys: Object.keys(event), build: process.env.LAMBDA_PERF_GATE_BUILD, root: process.env.LAMBDA_TASK_ROOT, cwd: process.cwd() });`,
+  'utils.js': `export const value = 'candidate utils';`,
+};
+
+async function deployDuet(baseline: Record<string, string | [string, number]>, candidate: typeof baseline) {
+  const zip = duetPackage({ baseline: zipOf(baseline), candidate: zipOf(candidate) }, 'index.handler', 'test');
+  const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 3 });
+  const name = uniqueName('duet');
+  await client.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Handler: DUET_HANDLER,
+      Role: 'arn:aws:iam::000000000000:role/test',
+      MemorySize: 512,
+      Timeout: 10,
+      Code: { ZipFile: zip },
+    }),
+  );
+  await waitUntilFunctionActiveV2({ client, maxWaitTime: 10, minDelay: 1 }, { FunctionName: name });
+  const call = async (build: 'baseline' | 'candidate' | undefined, event: unknown = { n: 1 }) => {
+    const payload = build ? JSON.parse(duetPayload(build, Buffer.from(JSON.stringify(event))).toString()) : event;
+    return invoke(client, name, payload);
+  };
+  return { call, close: () => client.destroy() };
+}
+
+describe('the duet package', () => {
+  test('holds each build under its own directory with its modes, and the dispatcher at the root', () => {
+    const zip = duetPackage({ baseline: zipOf(BASELINE), candidate: zipOf(CANDIDATE_ESM) }, 'index.handler', 'test');
+    const modes = new Map(readEntryModes(zip).map((e) => [e.name, e.mode]));
+    expect([...modes.keys()].sort()).toEqual(
+      [
+        DUET_FILE,
+        'baseline/index.js',
+        'baseline/tool.sh',
+        'baseline/utils.js',
+        'candidate/index.js',
+        'candidate/package.json',
+        'candidate/utils.js',
+      ].sort(),
+    );
+    expect(modes.get('baseline/tool.sh')! & 0o777).toBe(0o755);
+    expect(modes.get('baseline/index.js')! & 0o777).toBe(0o644);
+  });
+
+  test('refuses an entry outside a build, and a package that is no zip, naming the build', () => {
+    const escaping = zipOf({ 'index.js': 'x', '../../etc/evil.js': 'x' });
+    expect(() =>
+      duetPackage({ baseline: zipOf(BASELINE), candidate: escaping }, 'index.handler', 'functions[0]'),
+    ).toThrow(/functions\[0\]: the candidate's package has an entry outside its root \("\.\.\/\.\.\/etc\/evil\.js"\)/);
+    expect(() =>
+      duetPackage({ baseline: Buffer.from('not a zip'), candidate: zipOf(BASELINE) }, 'index.handler', 'functions[0]'),
+    ).toThrow(UsageError);
+  });
+
+  test('the payload names the build and carries the event unchanged', () => {
+    expect(JSON.parse(duetPayload('candidate', Buffer.from('{"a":[1,2]}')).toString())).toEqual({
+      'lambda-perf-gate-duet': 'candidate',
+      event: { a: [1, 2] },
+    });
+  });
+});
+
+describe('the duet dispatcher on the local service', () => {
+  test('runs each build as its own module instance (CommonJS beside ESM, both with a utils), in its own directory, never showing it the field', async () => {
+    const duet = await deployDuet(BASELINE, CANDIDATE_ESM);
+    try {
+      const answers = [];
+      for (const build of ['baseline', 'candidate', 'baseline', 'candidate', 'candidate'] as const) {
+        const { json, output } = await duet.call(build);
+        expect(output.FunctionError).toBeUndefined();
+        answers.push(json as Record<string, unknown>);
+      }
+      expect(answers.map((a) => [a.value, a.calls, a.build])).toEqual([
+        ['baseline utils', 1, 'baseline'],
+        ['candidate utils', 1, 'candidate'],
+        ['baseline utils', 2, 'baseline'],
+        ['candidate utils', 2, 'candidate'],
+        ['candidate utils', 3, 'candidate'],
+      ]);
+      for (const answer of answers) {
+        expect(answer.keys).toEqual(['n']);
+        expect(answer.root).toMatch(new RegExp(`/${String(answer.build)}$`));
+        expect(answer.cwd).toBe(answer.root);
+      }
+    } finally {
+      duet.close();
+    }
+  });
+
+  test("a build that cannot load fails only its own calls, with the runtime's error type; an invocation without the field is refused", async () => {
+    const duet = await deployDuet(BASELINE, { 'index.js': 'exports.other = async () => 1;' });
+    try {
+      const baseline = await duet.call('baseline');
+      expect(baseline.output.FunctionError).toBeUndefined();
+      const candidate = await duet.call('candidate');
+      expect(candidate.output.FunctionError).toBe('Unhandled');
+      expect((candidate.json as { errorType: string }).errorType).toBe('Runtime.HandlerNotFound');
+      const bare = await duet.call(undefined, { n: 1 });
+      expect((bare.json as { errorType: string }).errorType).toBe('Runtime.DuetUnsupported');
+    } finally {
+      duet.close();
+    }
+  });
+});
+
+describe('the sampler in a duet', () => {
+  test("each environment's first call (both builds' INIT) is kept out of the samples; warm pairs run in that one environment", async () => {
+    const exemplar = { name: 'e', weight: 1, payload: Buffer.from('{}') } as unknown as ExemplarSpec;
+    const environments = new Set<string>();
+    const calls: string[] = [];
+    const invoke = async (arm: ArmTarget): Promise<Invocation> => {
+      const cold = !environments.has(arm.qualifier);
+      environments.add(arm.qualifier);
+      calls.push(`${arm.qualifier}:${arm.build}`);
+      return {
+        report: {
+          requestId: 'r',
+          status: 'success',
+          durationMs: arm.build === 'candidate' ? 11 : 10,
+          billedDurationMs: 11,
+          maxMemoryUsedMb: 60,
+          memorySizeMb: 512,
+          ...(cold ? { initDurationMs: 300 } : {}),
+        },
+        payload: Buffer.from('{}'),
+      };
+    };
+    const sampler = new Sampler({
+      functionName: 'f',
+      concurrency: 2,
+      random: () => 0.3,
+      exemplarAt: () => exemplar,
+      pairsPerEnvironment: 3,
+      design: 'duet',
+      invoke,
+    });
+    const variant = {
+      id: '512MB-x86_64',
+      memoryMb: 512,
+      architecture: 'x86_64',
+      name: 'default',
+      environment: {},
+      snapStart: false,
+    } as const;
+    const targets = await namedPairSource((_v, build) => `f-${build}`, true).publish([variant], 0, 4);
+    await sampler.environmentPairs(targets);
+    expect(environments.size).toBe(4);
+    expect(sampler.warmUps).toHaveLength(4);
+    expect(sampler.warmUps.every((s) => s.kind === 'cold')).toBe(true);
+    // Which build starts an environment alternates, so neither always meets the other's INIT.
+    expect(new Set(sampler.warmUps.map((s) => s.build))).toEqual(new Set(['baseline', 'candidate']));
+    expect(sampler.samples).toHaveLength(4 * 3 * 2);
+    expect(sampler.samples.every((s) => s.kind === 'warm' && s.pair !== undefined)).toBe(true);
+    expect(calls).toHaveLength(4 + 4 * 3 * 2);
+  });
+});
+
+describe('sampling.design in the configuration', () => {
+  const config = (fn: Record<string, unknown>, sampling: Record<string, unknown> = { design: 'duet' }) => {
+    try {
+      validateConfig(
+        {
+          region: 'us-east-1',
+          functions: [
+            {
+              name: 'f',
+              runtime: 'nodejs20.x',
+              handler: 'index.handler',
+              baseline: gate.scratch + '/baseline',
+              candidate: gate.scratch + '/candidate',
+              exemplars: [{ name: 'e', event: {} }],
+              ...fn,
+            },
+          ],
+          sampling,
+        },
+        join(gate.scratch, 'lambda-perf.yml'),
+      );
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return [...(error as ConfigError).problems];
+    }
+  };
+
+  test("the duet's batch is 4 unless the file sets one; separate keeps 8", () => {
+    const batch = (sampling: Record<string, unknown>) =>
+      validateConfig(
+        {
+          region: 'us-east-1',
+          functions: [
+            {
+              name: 'f',
+              runtime: 'nodejs20.x',
+              handler: 'index.handler',
+              baseline: gate.scratch + '/baseline',
+              candidate: gate.scratch + '/candidate',
+              exemplars: [{ name: 'e', event: {} }],
+            },
+          ],
+          sampling,
+        },
+        join(gate.scratch, 'lambda-perf.yml'),
+      ).sampling.batch;
+    expect(batch({ design: 'duet' })).toBe(4);
+    expect(batch({ design: 'duet', batch: 6 })).toBe(6);
+    expect(batch({})).toBe(8);
+    expect(batch({ design: 'separate' })).toBe(8);
+  });
+
+  test('an unknown design is refused, naming the valid ones', () => {
+    expect(config({}, { design: 'dual' }).join('\n')).toMatch(
+      /sampling\.design.*"separate".*"duet"|sampling\.design.*separate.*duet/,
+    );
+  });
+
+  test('a duet that cannot be fair is refused before any call, naming the key', () => {
+    expect(config({})).toEqual([]);
+    expect(config({ runtime: 'python3.12', handler: 'app.handler' })).toEqual([
+      expect.stringMatching(
+        /^functions\[0\]\.runtime: python3\.12 cannot run a duet: a Python process has one module table/,
+      ),
+    ]);
+    expect(config({ candidate: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:pr' } })).toEqual([
+      expect.stringMatching(
+        /^functions\[0\]\.candidate: a container image .* cannot share a package with sampling\.design: duet/,
+      ),
+    ]);
+    expect(config({ budgets: { 'cold-p50-ms': 400, 'max-memory-used-pct': 80 } })).toEqual([
+      expect.stringMatching(
+        /^functions\[0\]\.budgets\.cold-p50-ms: cold starts are not measured with sampling\.design: duet/,
+      ),
+      expect.stringMatching(/^functions\[0\]\.budgets\.max-memory-used-pct: Max Memory Used is both builds together/),
+    ]);
+    expect(config({ variants: [{ name: 'snap', 'snap-start': true }] })).toEqual([
+      expect.stringMatching(/^functions\[0\]\.variants\[0\]\.snap-start: a SnapStart restore would be both builds'/),
+    ]);
+  });
+});
+
+describe('the gate in a duet on the local service', () => {
+  const spin = (blocks: number): string => hashingHandler(blocks, 'answer: event.n * 2');
+  const project = (baseline: string, candidate: string) => {
+    const root = gate.fixture.writeBuilds(baseline, candidate);
+    mkdirSync(join(root, 'candidate', 'lib'), { recursive: true });
+    writeFileSync(join(root, 'candidate', 'lib', 'unused.js'), 'module.exports = 1;');
+    return validateConfig(
+      {
+        region: 'us-east-1',
+        endpoint: gate.service.endpoint,
+        functions: [
+          {
+            name: 'spin',
+            runtime: 'nodejs20.x',
+            handler: 'index.handler',
+            baseline: './baseline',
+            candidate: './candidate',
+            memory: [1769],
+            exemplars: [{ name: 'two', event: { n: 1 }, expect: { answer: 2 } }],
+          },
+        ],
+        profile: 'never',
+        sampling: { design: 'duet', concurrency: 2, seed: 11 },
+      },
+      join(root, 'lambda-perf.yml'),
+    );
+  };
+
+  test('an A/A run passes, says the duet measured it and that cold starts were not compared, and leaves nothing behind', async () => {
+    const report = await runGate({ config: project(spin(40), spin(40)), backend: gate.backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    expect(fn.verdict).toBe('pass');
+    expect(report.settings.design).toBe('duet');
+    expect(fn.reasons.map((r) => r.message)).toEqual([
+      expect.stringMatching(/^cold start: not compared \(sampling\.design: duet runs both builds in each environment/),
+    ]);
+    // Every environment's first call is counted as an invocation and billed, though in no figure.
+    const environments = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!.units!;
+    expect(fn.invocations.total).toBe(environments * (1 + 2 * report.settings.pairsPerEnvironment));
+    expect(renderMarkdown(report)).toContain('duet: up to 40 environments per variant, each holding both builds');
+    expect(renderTerminal(report)).toContain('design: duet');
+    const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 3 });
+    const left = await client.send(new ListFunctionsCommand({}));
+    client.destroy();
+    expect((left.Functions ?? []).filter((f) => f.FunctionName?.startsWith('lpg-spin'))).toEqual([]);
+  }, 180_000);
+
+  test('a candidate doing 20% more hashing (about +10% of Duration) fails with a regression', async () => {
+    const report = await runGate({ config: project(spin(40), spin(48)), backend: gate.backend, retry: FAST_RETRY });
+    const fn = report.functions[0]!;
+    const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
+    if (fn.verdict !== 'fail')
+      throw new Error(
+        `expected a regression, got ${warm.outcome}: ratio ${warm.ratio} [${warm.ciLow}, ${warm.ciHigh}], ${warm.units} environments`,
+      );
+    expect(warm.outcome).toBe('regression');
+  }, 180_000);
+});

@@ -1,0 +1,180 @@
+import { posix } from 'node:path';
+import { zipSync, type Zippable } from 'fflate';
+import type { Build } from '../model/sample.js';
+import { UsageError } from '../errors.js';
+import {
+  CorruptZip,
+  MAX_UNZIPPED_BYTES,
+  MAX_ZIP_UPLOAD_BYTES,
+  readCentralDirectory,
+  readEntry,
+} from '../zip-archive.js';
+
+/**
+ * The duet design's package: both builds of one function side by side (`baseline/`, `candidate/`)
+ * and a dispatcher that hands each invocation to one of them. One execution environment then
+ * runs both builds, so its lasting speed (its host, its CPU, its neighbours) is the same for
+ * both, and comparing them call by call within it leaves that difference out.
+ */
+
+/** The dispatcher's file at the package's root, and the handler setting that names it. */
+export const DUET_FILE = 'lambda-perf-gate-duet.mjs';
+export const DUET_HANDLER = 'lambda-perf-gate-duet.handler';
+/** The invocation's field that names the build; the build's handler gets only `event`. */
+export const DUET_FIELD = 'lambda-perf-gate-duet';
+
+const FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
+const UNIX = 3;
+const DIRECTORY = 0o040000;
+const FILE_TYPE = 0o170000;
+
+/** The invocation the dispatcher takes: the build to run and the exemplar's event, unchanged. */
+export function duetPayload(build: Build, payload: Uint8Array): Buffer {
+  const event = Buffer.from(payload).toString('utf8').trim() || 'null';
+  return Buffer.from(`{"${DUET_FIELD}":"${build}","event":${event}}`);
+}
+
+/**
+ * The package of both builds. Each build's entries move under its own directory with their
+ * Unix modes; an entry that would land outside it (`..`, an absolute name) is refused, and so are
+ * packages that together pass Lambda's limits (250 MB unzipped, 50 MB uploaded).
+ */
+export function duetPackage(zips: Readonly<Record<Build, Uint8Array>>, handler: string, where: string): Buffer {
+  const entries: Zippable = {};
+  let unzipped = 0;
+  for (const build of ['baseline', 'candidate'] as const) {
+    let directory;
+    try {
+      directory = readCentralDirectory(zips[build]);
+    } catch (error) {
+      if (!(error instanceof CorruptZip)) throw error;
+      throw new UsageError(`${where}: the ${build}'s package is not a zip Lambda could read (${error.message})`);
+    }
+    for (const entry of directory) {
+      if (entry.name.endsWith('/') || (entry.mode & FILE_TYPE) === DIRECTORY) continue;
+      const name = posix.normalize(entry.name.replace(/\\/g, '/'));
+      if (name.startsWith('/') || name === '..' || name.startsWith('../'))
+        throw new UsageError(
+          `${where}: the ${build}'s package has an entry outside its root (${JSON.stringify(entry.name)})`,
+        );
+      unzipped += entry.size;
+      if (unzipped > MAX_UNZIPPED_BYTES)
+        throw new UsageError(
+          `${where}: both builds together unzip to more than Lambda's ${MAX_UNZIPPED_BYTES / 1024 / 1024} MB, so they cannot share one duet package; use sampling.design: separate`,
+        );
+      let data;
+      try {
+        data = readEntry(zips[build], entry, MAX_UNZIPPED_BYTES)!;
+      } catch (error) {
+        if (!(error instanceof CorruptZip)) throw error;
+        throw new UsageError(`${where}: the ${build}'s package is not a zip Lambda could read (${error.message})`);
+      }
+      const mode = entry.mode || 0o100644;
+      entries[`${build}/${name}`] = [data, { mtime: FIXED_MTIME, os: UNIX, attrs: mode * 0x10000, level: 6 }];
+    }
+  }
+  entries[DUET_FILE] = [
+    Buffer.from(dispatcherSource(handler)),
+    { mtime: FIXED_MTIME, os: UNIX, attrs: 0o100644 * 0x10000, level: 6 },
+  ];
+  const zip = Buffer.from(zipSync(entries));
+  if (zip.length > MAX_ZIP_UPLOAD_BYTES)
+    throw new UsageError(
+      `${where}: both builds together zip to ${(zip.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_ZIP_UPLOAD_BYTES / 1024 / 1024} MB Lambda takes uploaded; use sampling.design: separate`,
+    );
+  return zip;
+}
+
+/**
+ * The dispatcher, an ES module so that INIT (its top-level await) loads both builds before the
+ * first invocation, each as its own module instance: they sit in different directories, so
+ * CommonJS's cache and the ESM loader, both keyed by path, keep a `utils` or `handler` of one
+ * apart from the other's. The two load in a random order per environment. A build that cannot be
+ * loaded fails only its own calls, with the error the runtime would have given. Before each
+ * build's load and call, LAMBDA_TASK_ROOT, the working directory and LAMBDA_PERF_GATE_BUILD are
+ * that build's, as they would be in an environment of its own.
+ */
+function dispatcherSource(handler: string): string {
+  return String.raw`// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HANDLER = ${JSON.stringify(handler)};
+const FIELD = ${JSON.stringify(DUET_FIELD)};
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+
+function typedError(type, message) {
+  const error = new Error(message);
+  error.name = type;
+  return error;
+}
+
+function enter(build) {
+  const root = join(ROOT, build);
+  process.env.LAMBDA_TASK_ROOT = root;
+  process.env.LAMBDA_PERF_GATE_BUILD = build;
+  process.chdir(root);
+}
+
+async function load(build) {
+  const slash = HANDLER.lastIndexOf('/');
+  const match = /^([^.]*)\.(.*)$/.exec(HANDLER.slice(slash + 1));
+  if (!match || !match[1] || !match[2]) throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + HANDLER + "'");
+  const moduleName = HANDLER.slice(0, slash + 1) + match[1];
+  const base = join(ROOT, build, moduleName);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  if (!file) throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  enter(build);
+  let namespace;
+  try {
+    if (file.endsWith('.mjs')) namespace = await import(pathToFileURL(file).href);
+    else {
+      try {
+        namespace = createRequire(file)(file);
+      } catch (error) {
+        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        namespace = await import(pathToFileURL(file).href);
+      }
+    }
+  } catch (error) {
+    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error));
+    if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND'))
+      throw typedError('Runtime.ImportModuleError', String(error));
+    throw error;
+  }
+  const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
+  let fn = lookup(namespace);
+  if (fn === undefined && namespace.default) fn = lookup(namespace.default);
+  if (typeof fn !== 'function') throw typedError('Runtime.HandlerNotFound', HANDLER + ' is undefined or not exported');
+  if (fn[STREAMING]) throw typedError('Runtime.DuetUnsupported', 'a response-streaming handler cannot run in a duet; use sampling.design: separate');
+  if (major >= 24 && fn.length >= 3)
+    throw typedError('Runtime.CallbackHandlerDeprecated', 'AWS Lambda has removed support for callback-based function handlers starting with Node.js 24.');
+  return fn;
+}
+
+const builds = Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+const handlers = {};
+for (const build of builds) handlers[build] = await load(build).then((fn) => ({ fn }), (error) => ({ error }));
+
+function call(fn, event, context) {
+  if (fn.length < 3) return fn(event, context);
+  return new Promise((resolve, reject) => {
+    const returned = fn(event, context, (error, result) => (error !== undefined && error !== null ? reject(error) : resolve(result)));
+    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+  });
+}
+
+export const handler = async (invocation, context) => {
+  const build = invocation && typeof invocation === 'object' ? invocation[FIELD] : undefined;
+  const loaded = build === 'baseline' || build === 'candidate' ? handlers[build] : undefined;
+  if (!loaded) throw typedError('Runtime.DuetUnsupported', 'this duet function takes {"' + FIELD + '": "baseline" | "candidate", "event": ...}');
+  if (loaded.error) throw loaded.error;
+  enter(build);
+  return call(loaded.fn, invocation.event, context);
+};
+`;
+}
