@@ -88,6 +88,18 @@ describe('the duet package', () => {
     ).toThrow(UsageError);
   });
 
+  test('refuses a handler that leaves its build, and a link that leaves it, naming the entry', () => {
+    expect(() =>
+      duetPackage({ baseline: zipOf(BASELINE), candidate: zipOf(BASELINE) }, '../candidate/index.handler', 'f'),
+    ).toThrow(/f: the handler "\.\.\/candidate\/index\.handler" leaves its build's directory/);
+    const linked = zipOf({ 'index.js': 'x', 'lib.js': ['/var/task/baseline/index.js', 0o120777] });
+    expect(() => duetPackage({ baseline: zipOf(BASELINE), candidate: linked }, 'index.handler', 'f')).toThrow(
+      /the candidate's package has a link that leaves it \("lib\.js" -> "\/var\/task\/baseline\/index\.js"\)/,
+    );
+    const inside = zipOf({ 'index.js': 'x', 'lib.js': ['index.js', 0o120777] });
+    expect(() => duetPackage({ baseline: zipOf(BASELINE), candidate: inside }, 'index.handler', 'f')).not.toThrow();
+  });
+
   test('the payload names the build and carries the event unchanged', () => {
     expect(JSON.parse(duetPayload('candidate', Buffer.from('{"a":[1,2]}')).toString())).toEqual({
       'lambda-perf-gate-duet': 'candidate',
@@ -137,6 +149,24 @@ describe('the duet dispatcher on the local service', () => {
       duet.close();
     }
   });
+  test('loads an ES module with top-level await, and hands a callback to every handler, as the runtime does', async () => {
+    const duet = await deployDuet(
+      {
+        'index.js':
+          'exports.handler = function (event, context, done = () => undefined) { done(null, { via: "callback" }); };',
+      },
+      {
+        'package.json': '{"type": "module"}',
+        'index.js': 'const ready = await Promise.resolve("awaited"); export const handler = async () => ({ ready });',
+      },
+    );
+    try {
+      expect((await duet.call('baseline')).json).toEqual({ via: 'callback' });
+      expect((await duet.call('candidate')).json).toEqual({ ready: 'awaited' });
+    } finally {
+      duet.close();
+    }
+  });
 });
 
 describe('the sampler in a duet', () => {
@@ -181,13 +211,16 @@ describe('the sampler in a duet', () => {
     const targets = await namedPairSource((_v, build) => `f-${build}`, true).publish([variant], 0, 4);
     await sampler.environmentPairs(targets);
     expect(environments.size).toBe(4);
-    expect(sampler.warmUps).toHaveLength(4);
-    expect(sampler.warmUps.every((s) => s.kind === 'cold')).toBe(true);
+    // Each build's first call in each environment: the first is the environment's INIT.
+    expect(sampler.warmUps).toHaveLength(8);
+    expect(sampler.warmUps.filter((s) => s.kind === 'cold')).toHaveLength(4);
     // Which build starts an environment alternates, so neither always meets the other's INIT.
-    expect(new Set(sampler.warmUps.map((s) => s.build))).toEqual(new Set(['baseline', 'candidate']));
+    expect(sampler.warmUps.filter((s) => s.kind === 'cold').map((s) => s.build)).toEqual(
+      expect.arrayContaining(['baseline', 'candidate']),
+    );
     expect(sampler.samples).toHaveLength(4 * 3 * 2);
     expect(sampler.samples.every((s) => s.kind === 'warm' && s.pair !== undefined)).toBe(true);
-    expect(calls).toHaveLength(4 + 4 * 3 * 2);
+    expect(calls).toHaveLength(8 + 4 * 3 * 2);
   });
 });
 
@@ -268,6 +301,17 @@ describe('sampling.design in the configuration', () => {
       ),
       expect.stringMatching(/^functions\[0\]\.budgets\.max-memory-used-pct: Max Memory Used is both builds together/),
     ]);
+    expect(config({ 'managed-instances': { 'instance-type': 'c7g.xlarge', instances: 1 } })).toEqual([
+      expect.stringMatching(/^functions\[0\]\.managed-instances: an instance runs several invocations at once/),
+    ]);
+    // An event that Lambda takes alone but not inside the duet's wrapper.
+    const big = { s: 'x'.repeat(6 * 1024 * 1024 - 20) };
+    expect(config({ exemplars: [{ name: 'big', event: big }] })).toEqual([
+      expect.stringMatching(
+        /^functions\[0\]\.exemplars\[0\]: the event is 6291444 bytes, and 6291490 with the duet's wrapper/,
+      ),
+    ]);
+    expect(config({ exemplars: [{ name: 'big', event: big }] }, {})).toEqual([]);
     expect(config({ variants: [{ name: 'snap', 'snap-start': true }] })).toEqual([
       expect.stringMatching(/^functions\[0\]\.variants\[0\]\.snap-start: a SnapStart restore would be both builds'/),
     ]);
@@ -310,15 +354,28 @@ describe('the gate in a duet on the local service', () => {
     expect(fn.reasons.map((r) => r.message)).toEqual([
       expect.stringMatching(/^cold start: not compared \(sampling\.design: duet runs both builds in each environment/),
     ]);
-    // Every environment's first call is counted as an invocation and billed, though in no figure.
+    // Each build's first call in every environment is counted and billed, though in no figure.
     const environments = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!.units!;
-    expect(fn.invocations.total).toBe(environments * (1 + 2 * report.settings.pairsPerEnvironment));
+    expect(fn.invocations.total).toBe(environments * 2 * (1 + report.settings.pairsPerEnvironment));
     expect(renderMarkdown(report)).toContain('duet: up to 40 environments per variant, each holding both builds');
     expect(renderTerminal(report)).toContain('design: duet');
     const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 3 });
     const left = await client.send(new ListFunctionsCommand({}));
     client.destroy();
     expect((left.Functions ?? []).filter((f) => f.FunctionName?.startsWith('lpg-spin'))).toEqual([]);
+  }, 180_000);
+
+  test("errors in each build's first call of an environment, which no figure holds, are still found", async () => {
+    const firstCallFails = `let calls = 0;
+${spin(40).replace('exports.handler = async (event) => {', "exports.handler = async (event) => {\n  if (++calls === 1) throw new Error('first call');")}`;
+    const report = await runGate({
+      config: project(spin(40), firstCallFails),
+      backend: gate.backend,
+      retry: FAST_RETRY,
+    });
+    const fn = report.functions[0]!;
+    expect(fn.verdict).toBe('fail');
+    expect(fn.reasons.map((r) => r.message).join('\n')).toMatch(/Error/);
   }, 180_000);
 
   test('a candidate doing 20% more hashing (about +10% of Duration) fails with a regression', async () => {

@@ -69755,6 +69755,8 @@ const RESERVED_VARIABLES = new Set([
     'LAMBDA_TASK_ROOT',
     'LAMBDA_RUNTIME_DIR',
 ]);
+/** Lambda's limit on a synchronous invocation's payload. */
+const MAX_PAYLOAD_BYTES = (/* unused pure expression or super */ null && (6 * 1024 * 1024));
 /** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
 const VARIABLES_LIMIT_BYTES = 4096;
 /** What a function's variables count toward Lambda's limit: the bytes of every name and value. */

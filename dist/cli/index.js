@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2035);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5659);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2035:
+/***/ 5659:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35346,6 +35346,8 @@ const RESERVED_VARIABLES = new Set([
     'LAMBDA_TASK_ROOT',
     'LAMBDA_RUNTIME_DIR',
 ]);
+/** Lambda's limit on a synchronous invocation's payload. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
 const VARIABLES_LIMIT_BYTES = 4096;
 /** What a function's variables count toward Lambda's limit: the bytes of every name and value. */
@@ -35655,7 +35657,8 @@ async function loadHandler() {
       try {
         namespace = require(file);
       } catch (error) {
-        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        // Node.js 20.19 and later require ES modules, except one with top-level await.
+        if (!error || (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE')) throw error;
         namespace = await import(pathToFileURL(file).href);
       }
     }
@@ -54499,7 +54502,20 @@ function marginalPricePerGbSecond(architecture, region, functionGbSeconds, accou
     return (cost(total) - cost(total - functionGbSeconds)) / functionGbSeconds;
 }
 
+;// CONCATENATED MODULE: ./src/model/duet.ts
+/** The invocation's field that names the build in a duet; the build's handler gets only `event`. */
+const DUET_FIELD = 'lambda-perf-gate-duet';
+/** The invocation a duet's dispatcher takes: the build to run and the exemplar's event, unchanged. */
+function duetPayload(build, payload) {
+    const event = Buffer.from(payload).toString('utf8').trim() || 'null';
+    return Buffer.from(`{"${DUET_FIELD}":"${build}","event":${event}}`);
+}
+/** The most the duet's wrapper adds to an event, in bytes. */
+const DUET_WRAPPER_BYTES = duetPayload('candidate', Buffer.from('')).length - 'null'.length;
+
 ;// CONCATENATED MODULE: ./src/config/duet.ts
+
+
 /**
  * What keeps a function from a fair duet (both builds in one Node.js process): a runtime that
  * cannot hold two builds apart, code that cannot be repackaged, and figures a shared environment
@@ -54523,6 +54539,13 @@ function duetProblems(fn, index) {
     for (const key of ['cold-p50-ms', 'cold-p90-ms', 'max-memory-used-pct'])
         if (fn.budgets[key] !== undefined)
             problems.push(`${at}.budgets.${key}: ${key.startsWith('cold') ? 'cold starts are not measured' : 'Max Memory Used is both builds together'} ${why}; drop the budget or use sampling.design: separate`);
+    if (fn.managedInstances)
+        problems.push(`${at}.managed-instances: an instance runs several invocations at once, so the two builds' calls would overlap in one process ${why}; use sampling.design: separate`);
+    fn.exemplars.forEach((exemplar, i) => {
+        const wrapped = exemplar.payload.length + DUET_WRAPPER_BYTES;
+        if (wrapped > MAX_PAYLOAD_BYTES)
+            problems.push(`${at}.exemplars[${i}]: the event is ${exemplar.payload.length} bytes, and ${wrapped} with the duet's wrapper; Lambda accepts at most ${MAX_PAYLOAD_BYTES} ${why}`);
+    });
     fn.variants.forEach((variant, i) => {
         if (variant.snapStart)
             problems.push(`${at}.variants[${i}].snap-start: a SnapStart restore would be both builds' ${why}; use sampling.design: separate`);
@@ -54603,8 +54626,7 @@ function sizeProblem(fn, index, where) {
 
 
 
-/** Lambda's synchronous payload limit. */
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 const DEFAULT_TOLERANCE = 0.05;
 function pathText(path) {
     return path.reduce((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
@@ -58330,7 +58352,7 @@ function analyzeFunction(input) {
         architecture: v.architecture,
         ...(v.measuredOn ? { measuredOn: v.measuredOn } : {}),
     })), input.strategy, input.balancedWeight);
-    const { verdict, findings } = functionVerdict(samples, variants, recommendation?.variant, input.rules.alpha, input.integration);
+    const { verdict, findings } = functionVerdict([...(input.warmUps ?? []), ...samples], variants, recommendation?.variant, input.rules.alpha, input.integration);
     const recommended = input.variants.find((v) => v.id === recommendation?.variant);
     return {
         verdict,
@@ -58717,6 +58739,8 @@ function toFunctionCode(code) {
 
 
 
+
+
 /**
  * The duet design's package: both builds of one function side by side (`baseline/`, `candidate/`)
  * and a dispatcher that hands each invocation to one of them. One execution environment then
@@ -58726,23 +58750,20 @@ function toFunctionCode(code) {
 /** The dispatcher's file at the package's root, and the handler setting that names it. */
 const DUET_FILE = 'lambda-perf-gate-duet.mjs';
 const DUET_HANDLER = 'lambda-perf-gate-duet.handler';
-/** The invocation's field that names the build; the build's handler gets only `event`. */
-const DUET_FIELD = 'lambda-perf-gate-duet';
 const duet_package_FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
 const duet_package_UNIX = 3;
 const DIRECTORY = 0o040000;
+const SYMLINK = 0o120000;
 const FILE_TYPE = 0o170000;
-/** The invocation the dispatcher takes: the build to run and the exemplar's event, unchanged. */
-function duetPayload(build, payload) {
-    const event = Buffer.from(payload).toString('utf8').trim() || 'null';
-    return Buffer.from(`{"${DUET_FIELD}":"${build}","event":${event}}`);
-}
 /**
  * The package of both builds. Each build's entries move under its own directory with their
  * Unix modes; an entry that would land outside it (`..`, an absolute name) is refused, and so are
  * packages that together pass Lambda's limits (250 MB unzipped, 50 MB uploaded).
  */
 function duetPackage(zips, handler, where) {
+    // Lambda's Node.js runtime refuses a handler with `..`; here it could also name the other build.
+    if (handler.includes('..') || handler.startsWith('/'))
+        throw new UsageError(`${where}: the handler ${JSON.stringify(handler)} leaves its build's directory, which a duet cannot keep (each build sits in a directory of its own)`);
     const entries = {};
     let unzipped = 0;
     for (const build of ['baseline', 'candidate']) {
@@ -58767,11 +58788,20 @@ function duetPackage(zips, handler, where) {
             let data;
             try {
                 data = readEntry(zips[build], entry, MAX_UNZIPPED_BYTES);
+                if (data.length !== entry.size)
+                    throw new CorruptZip(`${entry.name} inflated to ${data.length} bytes, not the ${entry.size} it declared`);
             }
             catch (error) {
                 if (!(error instanceof CorruptZip))
                     throw error;
                 throw new UsageError(`${where}: the ${build}'s package is not a zip Lambda could read (${error.message})`);
+            }
+            // A link keeps its target: one that is absolute or leaves the build would now reach the
+            // package's root or the other build, not what it reached in a package of its own.
+            if ((entry.mode & FILE_TYPE) === SYMLINK) {
+                const target = external_node_path_.posix.normalize(external_node_path_.posix.join(external_node_path_.posix.dirname(name), data.toString('utf8')));
+                if (data.toString('utf8').startsWith('/') || target === '..' || target.startsWith('../'))
+                    throw new UsageError(`${where}: the ${build}'s package has a link that leaves it (${JSON.stringify(entry.name)} -> ${JSON.stringify(data.toString('utf8'))}), which a duet cannot keep; use sampling.design: separate`);
             }
             const mode = entry.mode || 0o100644;
             entries[`${build}/${name}`] = [data, { mtime: duet_package_FIXED_MTIME, os: duet_package_UNIX, attrs: mode * 0x10000, level: 6 }];
@@ -58807,18 +58837,37 @@ const FIELD = ${JSON.stringify(DUET_FIELD)};
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+// Taken before either build loads: a build that replaces them cannot reach the other's calls
+// through the dispatcher. (The two share one process, so the duet trusts them not to try.)
+const env = process.env;
+const chdir = process.chdir.bind(process);
 
-function typedError(type, message) {
+function typedError(type, message, cause) {
   const error = new Error(message);
   error.name = type;
+  if (cause && cause.stack) error.stack = type + ': ' + message + '\n' + cause.stack;
   return error;
 }
 
+// Each build's variables and working directory, as in an environment of its own (_HANDLER names
+// the build's handler, not the dispatcher).
 function enter(build) {
   const root = join(ROOT, build);
-  process.env.LAMBDA_TASK_ROOT = root;
-  process.env.LAMBDA_PERF_GATE_BUILD = build;
-  process.chdir(root);
+  env.LAMBDA_TASK_ROOT = root;
+  env.LAMBDA_PERF_GATE_BUILD = build;
+  env._HANDLER = HANDLER;
+  chdir(root);
+}
+
+/** The module's file as Node.js's runtime finds it: with an extension, else as require resolves it. */
+function moduleFile(base) {
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  if (file) return file;
+  try {
+    return createRequire(base).resolve(base);
+  } catch {
+    return undefined;
+  }
 }
 
 async function load(build) {
@@ -58826,9 +58875,11 @@ async function load(build) {
   const match = /^([^.]*)\.(.*)$/.exec(HANDLER.slice(slash + 1));
   if (!match || !match[1] || !match[2]) throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + HANDLER + "'");
   const moduleName = HANDLER.slice(0, slash + 1) + match[1];
+  if (HANDLER.includes('..')) throw typedError('Runtime.MalformedHandlerName', "'" + HANDLER + "' is not a valid handler name. Use absolute paths when specifying root directories in handler names.");
   const base = join(ROOT, build, moduleName);
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
-  if (!file) throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  const file = moduleFile(base);
+  if (!file || !file.startsWith(join(ROOT, build) + '/'))
+    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
   enter(build);
   let namespace;
   try {
@@ -58837,14 +58888,16 @@ async function load(build) {
       try {
         namespace = createRequire(file)(file);
       } catch (error) {
-        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        // An ES module under "type": "module": require() refuses it, or (Node.js 20.19 and later,
+        // which require ES modules) refuses one with top-level await.
+        if (!error || (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE')) throw error;
         namespace = await import(pathToFileURL(file).href);
       }
     }
   } catch (error) {
-    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error));
+    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error), error);
     if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND'))
-      throw typedError('Runtime.ImportModuleError', String(error));
+      throw typedError('Runtime.ImportModuleError', String(error), error);
     throw error;
   }
   const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
@@ -58853,7 +58906,10 @@ async function load(build) {
   if (typeof fn !== 'function') throw typedError('Runtime.HandlerNotFound', HANDLER + ' is undefined or not exported');
   if (fn[STREAMING]) throw typedError('Runtime.DuetUnsupported', 'a response-streaming handler cannot run in a duet; use sampling.design: separate');
   if (major >= 24 && fn.length >= 3)
-    throw typedError('Runtime.CallbackHandlerDeprecated', 'AWS Lambda has removed support for callback-based function handlers starting with Node.js 24.');
+    throw typedError(
+      'Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
   return fn;
 }
 
@@ -58861,11 +58917,21 @@ const builds = Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', '
 const handlers = {};
 for (const build of builds) handlers[build] = await load(build).then((fn) => ({ fn }), (error) => ({ error }));
 
+// As the runtime calls a handler: always with a callback, a returned promise or (for fewer than
+// three parameters) a returned value as the answer. The answer is taken at the callback: the
+// dispatcher does not wait for the event loop to empty (callbackWaitsForEmptyEventLoop).
 function call(fn, event, context) {
-  if (fn.length < 3) return fn(event, context);
   return new Promise((resolve, reject) => {
-    const returned = fn(event, context, (error, result) => (error !== undefined && error !== null ? reject(error) : resolve(result)));
+    let answered = false;
+    const callback = (error, result) => {
+      if (answered) return;
+      answered = true;
+      if (error !== undefined && error !== null) reject(error);
+      else resolve(result);
+    };
+    const returned = fn(event, context, callback);
     if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    else if (fn.length < 3) resolve(returned);
   });
 }
 
@@ -59127,7 +59193,7 @@ function shuffle(items, random) {
 class Sampler {
     deps;
     samples = [];
-    /** Duet: each environment's first call, which loaded both builds; in no comparison or figure. */
+    /** Duet: each environment's first call of each build (the first loaded both); in no comparison or figure. */
     warmUps = [];
     exemplarIndex = 0;
     pairs = 0;
@@ -59146,11 +59212,10 @@ class Sampler {
             if (this.failing(target.variant.id))
                 return;
             const exemplar = this.nextExemplar();
-            if (this.deps.design === 'duet')
-                await this.measure(colds[n][0], exemplar, target.index, undefined, true);
-            else
-                for (const arm of colds[n])
-                    await this.measure(arm, exemplar, target.index);
+            // A duet's two first calls: the environment's INIT (both builds') and the other build's
+            // first call, each build's first, which neither build's pairs should carry.
+            for (const arm of colds[n])
+                await this.measure(arm, exemplar, target.index, undefined, this.deps.design === 'duet');
             for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
                 const pairExemplar = this.nextExemplar();
                 const pair = this.pairs++;
@@ -60621,6 +60686,8 @@ async function runGate(options) {
     options.onCleanupRegistry?.(registry);
     const functions = [];
     try {
+        if (config.sampling.design === 'duet')
+            await duetPreflight(config, deployer);
         for (const [index, spec] of config.functions.entries()) {
             const before = retries;
             const result = await gateFunction(spec, index, {
@@ -60766,6 +60833,7 @@ async function gateFunction(spec, index, context) {
         spec,
         variants,
         samples: sampler.samples,
+        warmUps: sampler.warmUps,
         plan,
         rules,
         region: config.region,
@@ -60855,16 +60923,28 @@ async function createPerfFunctions(spec, index, context, what) {
     return context.deployer.createFunctions(base, plans, (name) => context.registry.created(name));
 }
 /**
- * Both builds' zips as one duet package, after the checks the configuration could not make: the
- * runtime a template gives, and code a template's version gives as a container image.
+ * What a template decides for a duet (its runtime, its handler), for every function before any
+ * is measured: a refusal of the third function must not come after the first was measured.
  */
-function duetZip(spec, index, base, codes) {
+async function duetPreflight(config, deployer) {
+    for (const [index, spec] of config.functions.entries())
+        assertDuetSettings(spec, index, await deployer.baseSettings(spec));
+}
+function assertDuetSettings(spec, index, base) {
     const where = `functions[${index}] (${spec.name})`;
     const runtimeProblem = duetRuntimeProblem(base.runtime ?? 'an image or an unknown runtime');
     if (runtimeProblem)
         throw new UsageError(`${where}: the runtime: ${runtimeProblem}`);
     if (!base.handler)
         throw new UsageError(`${where}: a duet needs the handler setting (handler, or the template's)`);
+}
+/**
+ * Both builds' zips as one duet package, after the checks the configuration could not make: the
+ * runtime a template gives, and code a template's version gives as a container image.
+ */
+function duetZip(spec, index, base, codes) {
+    const where = `functions[${index}] (${spec.name})`;
+    assertDuetSettings(spec, index, base);
     const zips = {};
     for (const build of ['baseline', 'candidate']) {
         const code = codes[build];

@@ -16,6 +16,11 @@ export interface FunctionAnalysisInput {
   readonly spec: FunctionSpec;
   readonly variants: readonly VariantPlan[];
   readonly samples: readonly Sample[];
+  /**
+   * Calls in no figure (a duet environment's first calls, which load both builds): their errors
+   * and wrong answers still count, as every call's do.
+   */
+  readonly warmUps?: readonly Sample[];
   readonly plan: SequentialPlan;
   readonly rules: ComparisonRules;
   readonly region: string;
@@ -119,7 +124,7 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
     input.balancedWeight,
   );
   const { verdict, findings } = functionVerdict(
-    samples,
+    [...(input.warmUps ?? []), ...samples],
     variants,
     recommendation?.variant,
     input.rules.alpha,

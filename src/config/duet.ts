@@ -1,3 +1,5 @@
+import { DUET_WRAPPER_BYTES } from '../model/duet.js';
+import { MAX_PAYLOAD_BYTES } from '../model/lambda-environment.js';
 import type { FunctionSpec } from './types.js';
 
 /**
@@ -28,6 +30,17 @@ export function duetProblems(fn: FunctionSpec, index: number): string[] {
       problems.push(
         `${at}.budgets.${key}: ${key.startsWith('cold') ? 'cold starts are not measured' : 'Max Memory Used is both builds together'} ${why}; drop the budget or use sampling.design: separate`,
       );
+  if (fn.managedInstances)
+    problems.push(
+      `${at}.managed-instances: an instance runs several invocations at once, so the two builds' calls would overlap in one process ${why}; use sampling.design: separate`,
+    );
+  fn.exemplars.forEach((exemplar, i) => {
+    const wrapped = exemplar.payload.length + DUET_WRAPPER_BYTES;
+    if (wrapped > MAX_PAYLOAD_BYTES)
+      problems.push(
+        `${at}.exemplars[${i}]: the event is ${exemplar.payload.length} bytes, and ${wrapped} with the duet's wrapper; Lambda accepts at most ${MAX_PAYLOAD_BYTES} ${why}`,
+      );
+  });
   fn.variants.forEach((variant, i) => {
     if (variant.snapStart)
       problems.push(

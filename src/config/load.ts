@@ -20,6 +20,7 @@ import {
   type RawConfig,
   type RawFunction,
 } from './schema.js';
+import { MAX_PAYLOAD_BYTES } from '../model/lambda-environment.js';
 import type { Budgets } from './budgets.js';
 import type { Build } from '../model/sample.js';
 import type {
@@ -32,8 +33,6 @@ import type {
   VariantSpec,
 } from './types.js';
 
-/** Lambda's synchronous payload limit. */
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const DEFAULT_TOLERANCE = 0.05;
 
 function pathText(path: readonly PropertyKey[]): string {

@@ -105,6 +105,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   options.onCleanupRegistry?.(registry);
   const functions: FunctionResult[] = [];
   try {
+    if (config.sampling.design === 'duet') await duetPreflight(config, deployer);
     for (const [index, spec] of config.functions.entries()) {
       const before = retries;
       const result = await gateFunction(spec, index, {
@@ -288,6 +289,7 @@ async function gateFunction(spec: FunctionSpec, index: number, context: Function
     spec,
     variants,
     samples: sampler.samples,
+    warmUps: sampler.warmUps,
     plan,
     rules,
     region: config.region,
@@ -412,14 +414,28 @@ async function createPerfFunctions(
 }
 
 /**
+ * What a template decides for a duet (its runtime, its handler), for every function before any
+ * is measured: a refusal of the third function must not come after the first was measured.
+ */
+async function duetPreflight(config: GateConfig, deployer: PerfFunctionDeployer): Promise<void> {
+  for (const [index, spec] of config.functions.entries())
+    assertDuetSettings(spec, index, await deployer.baseSettings(spec));
+}
+
+function assertDuetSettings(spec: FunctionSpec, index: number, base: BaseSettings): void {
+  const where = `functions[${index}] (${spec.name})`;
+  const runtimeProblem = duetRuntimeProblem(base.runtime ?? 'an image or an unknown runtime');
+  if (runtimeProblem) throw new UsageError(`${where}: the runtime: ${runtimeProblem}`);
+  if (!base.handler) throw new UsageError(`${where}: a duet needs the handler setting (handler, or the template's)`);
+}
+
+/**
  * Both builds' zips as one duet package, after the checks the configuration could not make: the
  * runtime a template gives, and code a template's version gives as a container image.
  */
 function duetZip(spec: FunctionSpec, index: number, base: BaseSettings, codes: Record<Build, CodePayload>): Buffer {
   const where = `functions[${index}] (${spec.name})`;
-  const runtimeProblem = duetRuntimeProblem(base.runtime ?? 'an image or an unknown runtime');
-  if (runtimeProblem) throw new UsageError(`${where}: the runtime: ${runtimeProblem}`);
-  if (!base.handler) throw new UsageError(`${where}: a duet needs the handler setting (handler, or the template's)`);
+  assertDuetSettings(spec, index, base);
   const zips = {} as Record<Build, Buffer>;
   for (const build of ['baseline', 'candidate'] as const) {
     const code = codes[build];
@@ -429,7 +445,7 @@ function duetZip(spec: FunctionSpec, index: number, base: BaseSettings, codes: R
       );
     zips[build] = code.zip;
   }
-  return duetPackage(zips, base.handler, where);
+  return duetPackage(zips, base.handler!, where);
 }
 
 /**

@@ -1,6 +1,9 @@
 import { posix } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import type { Build } from '../model/sample.js';
+import { DUET_FIELD } from '../model/duet.js';
+
+export { duetPayload } from '../model/duet.js';
 import { UsageError } from '../errors.js';
 import {
   CorruptZip,
@@ -20,19 +23,12 @@ import {
 /** The dispatcher's file at the package's root, and the handler setting that names it. */
 export const DUET_FILE = 'lambda-perf-gate-duet.mjs';
 export const DUET_HANDLER = 'lambda-perf-gate-duet.handler';
-/** The invocation's field that names the build; the build's handler gets only `event`. */
-export const DUET_FIELD = 'lambda-perf-gate-duet';
 
 const FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
 const UNIX = 3;
 const DIRECTORY = 0o040000;
+const SYMLINK = 0o120000;
 const FILE_TYPE = 0o170000;
-
-/** The invocation the dispatcher takes: the build to run and the exemplar's event, unchanged. */
-export function duetPayload(build: Build, payload: Uint8Array): Buffer {
-  const event = Buffer.from(payload).toString('utf8').trim() || 'null';
-  return Buffer.from(`{"${DUET_FIELD}":"${build}","event":${event}}`);
-}
 
 /**
  * The package of both builds. Each build's entries move under its own directory with their
@@ -40,6 +36,11 @@ export function duetPayload(build: Build, payload: Uint8Array): Buffer {
  * packages that together pass Lambda's limits (250 MB unzipped, 50 MB uploaded).
  */
 export function duetPackage(zips: Readonly<Record<Build, Uint8Array>>, handler: string, where: string): Buffer {
+  // Lambda's Node.js runtime refuses a handler with `..`; here it could also name the other build.
+  if (handler.includes('..') || handler.startsWith('/'))
+    throw new UsageError(
+      `${where}: the handler ${JSON.stringify(handler)} leaves its build's directory, which a duet cannot keep (each build sits in a directory of its own)`,
+    );
   const entries: Zippable = {};
   let unzipped = 0;
   for (const build of ['baseline', 'candidate'] as const) {
@@ -65,9 +66,20 @@ export function duetPackage(zips: Readonly<Record<Build, Uint8Array>>, handler: 
       let data;
       try {
         data = readEntry(zips[build], entry, MAX_UNZIPPED_BYTES)!;
+        if (data.length !== entry.size)
+          throw new CorruptZip(`${entry.name} inflated to ${data.length} bytes, not the ${entry.size} it declared`);
       } catch (error) {
         if (!(error instanceof CorruptZip)) throw error;
         throw new UsageError(`${where}: the ${build}'s package is not a zip Lambda could read (${error.message})`);
+      }
+      // A link keeps its target: one that is absolute or leaves the build would now reach the
+      // package's root or the other build, not what it reached in a package of its own.
+      if ((entry.mode & FILE_TYPE) === SYMLINK) {
+        const target = posix.normalize(posix.join(posix.dirname(name), data.toString('utf8')));
+        if (data.toString('utf8').startsWith('/') || target === '..' || target.startsWith('../'))
+          throw new UsageError(
+            `${where}: the ${build}'s package has a link that leaves it (${JSON.stringify(entry.name)} -> ${JSON.stringify(data.toString('utf8'))}), which a duet cannot keep; use sampling.design: separate`,
+          );
       }
       const mode = entry.mode || 0o100644;
       entries[`${build}/${name}`] = [data, { mtime: FIXED_MTIME, os: UNIX, attrs: mode * 0x10000, level: 6 }];
@@ -106,18 +118,37 @@ const FIELD = ${JSON.stringify(DUET_FIELD)};
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
+// Taken before either build loads: a build that replaces them cannot reach the other's calls
+// through the dispatcher. (The two share one process, so the duet trusts them not to try.)
+const env = process.env;
+const chdir = process.chdir.bind(process);
 
-function typedError(type, message) {
+function typedError(type, message, cause) {
   const error = new Error(message);
   error.name = type;
+  if (cause && cause.stack) error.stack = type + ': ' + message + '\n' + cause.stack;
   return error;
 }
 
+// Each build's variables and working directory, as in an environment of its own (_HANDLER names
+// the build's handler, not the dispatcher).
 function enter(build) {
   const root = join(ROOT, build);
-  process.env.LAMBDA_TASK_ROOT = root;
-  process.env.LAMBDA_PERF_GATE_BUILD = build;
-  process.chdir(root);
+  env.LAMBDA_TASK_ROOT = root;
+  env.LAMBDA_PERF_GATE_BUILD = build;
+  env._HANDLER = HANDLER;
+  chdir(root);
+}
+
+/** The module's file as Node.js's runtime finds it: with an extension, else as require resolves it. */
+function moduleFile(base) {
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
+  if (file) return file;
+  try {
+    return createRequire(base).resolve(base);
+  } catch {
+    return undefined;
+  }
 }
 
 async function load(build) {
@@ -125,9 +156,11 @@ async function load(build) {
   const match = /^([^.]*)\.(.*)$/.exec(HANDLER.slice(slash + 1));
   if (!match || !match[1] || !match[2]) throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + HANDLER + "'");
   const moduleName = HANDLER.slice(0, slash + 1) + match[1];
+  if (HANDLER.includes('..')) throw typedError('Runtime.MalformedHandlerName', "'" + HANDLER + "' is not a valid handler name. Use absolute paths when specifying root directories in handler names.");
   const base = join(ROOT, build, moduleName);
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
-  if (!file) throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  const file = moduleFile(base);
+  if (!file || !file.startsWith(join(ROOT, build) + '/'))
+    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
   enter(build);
   let namespace;
   try {
@@ -136,14 +169,16 @@ async function load(build) {
       try {
         namespace = createRequire(file)(file);
       } catch (error) {
-        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        // An ES module under "type": "module": require() refuses it, or (Node.js 20.19 and later,
+        // which require ES modules) refuses one with top-level await.
+        if (!error || (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE')) throw error;
         namespace = await import(pathToFileURL(file).href);
       }
     }
   } catch (error) {
-    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error));
+    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error), error);
     if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND'))
-      throw typedError('Runtime.ImportModuleError', String(error));
+      throw typedError('Runtime.ImportModuleError', String(error), error);
     throw error;
   }
   const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
@@ -152,7 +187,10 @@ async function load(build) {
   if (typeof fn !== 'function') throw typedError('Runtime.HandlerNotFound', HANDLER + ' is undefined or not exported');
   if (fn[STREAMING]) throw typedError('Runtime.DuetUnsupported', 'a response-streaming handler cannot run in a duet; use sampling.design: separate');
   if (major >= 24 && fn.length >= 3)
-    throw typedError('Runtime.CallbackHandlerDeprecated', 'AWS Lambda has removed support for callback-based function handlers starting with Node.js 24.');
+    throw typedError(
+      'Runtime.CallbackHandlerDeprecated',
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
   return fn;
 }
 
@@ -160,11 +198,21 @@ const builds = Math.random() < 0.5 ? ['baseline', 'candidate'] : ['candidate', '
 const handlers = {};
 for (const build of builds) handlers[build] = await load(build).then((fn) => ({ fn }), (error) => ({ error }));
 
+// As the runtime calls a handler: always with a callback, a returned promise or (for fewer than
+// three parameters) a returned value as the answer. The answer is taken at the callback: the
+// dispatcher does not wait for the event loop to empty (callbackWaitsForEmptyEventLoop).
 function call(fn, event, context) {
-  if (fn.length < 3) return fn(event, context);
   return new Promise((resolve, reject) => {
-    const returned = fn(event, context, (error, result) => (error !== undefined && error !== null ? reject(error) : resolve(result)));
+    let answered = false;
+    const callback = (error, result) => {
+      if (answered) return;
+      answered = true;
+      if (error !== undefined && error !== null) reject(error);
+      else resolve(result);
+    };
+    const returned = fn(event, context, callback);
     if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    else if (fn.length < 3) resolve(returned);
   });
 }
 

@@ -32,7 +32,8 @@ export interface SamplerDeps {
   /**
    * `separate`: each build has an execution environment of its own in every environment pair.
    * `duet`: both arms of a target name one version (one environment that holds both builds);
-   * its first call starts the environment, is both builds' INIT and is kept out of the samples.
+   * its first call (both builds' INIT) and the other build's first call are kept out of the
+   * samples, in `warmUps`.
    */
   readonly design?: SamplingDesign;
 }
@@ -67,7 +68,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
  */
 export class Sampler {
   readonly samples: Sample[] = [];
-  /** Duet: each environment's first call, which loaded both builds; in no comparison or figure. */
+  /** Duet: each environment's first call of each build (the first loaded both); in no comparison or figure. */
   readonly warmUps: Sample[] = [];
   private exemplarIndex = 0;
   private pairs = 0;
@@ -85,8 +86,10 @@ export class Sampler {
     const tasks = shuffled.map((target, n) => async (): Promise<void> => {
       if (this.failing(target.variant.id)) return;
       const exemplar = this.nextExemplar();
-      if (this.deps.design === 'duet') await this.measure(colds[n]![0]!, exemplar, target.index, undefined, true);
-      else for (const arm of colds[n]!) await this.measure(arm, exemplar, target.index);
+      // A duet's two first calls: the environment's INIT (both builds') and the other build's
+      // first call, each build's first, which neither build's pairs should carry.
+      for (const arm of colds[n]!)
+        await this.measure(arm, exemplar, target.index, undefined, this.deps.design === 'duet');
       for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
         const pairExemplar = this.nextExemplar();
         const pair = this.pairs++;

@@ -25,6 +25,9 @@ export const RESERVED_VARIABLES: ReadonlySet<string> = new Set([
   'LAMBDA_RUNTIME_DIR',
 ]);
 
+/** Lambda's limit on a synchronous invocation's payload. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 /** Lambda's limit on a function's environment variables: 4 KB of names and values in all. */
 export const VARIABLES_LIMIT_BYTES = 4096;
 

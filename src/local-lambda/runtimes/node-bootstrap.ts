@@ -275,7 +275,8 @@ async function loadHandler() {
       try {
         namespace = require(file);
       } catch (error) {
-        if (!error || error.code !== 'ERR_REQUIRE_ESM') throw error;
+        // Node.js 20.19 and later require ES modules, except one with top-level await.
+        if (!error || (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE')) throw error;
         namespace = await import(pathToFileURL(file).href);
       }
     }
