@@ -56,7 +56,11 @@ for (const design of DESIGNS)
 const MEMORY = Number(process.env.AA_MEMORY ?? 1024);
 const CLOCK = process.env.AA_CLOCK as 'model' | 'wall' | undefined;
 const BLOCKS = 60;
-const CALIBRATION_CALLS = 40;
+// A call of about 3 ms here spreads by about 15% (log sd) and a young environment's calls are
+// slower for its first few dozen: with 40 calls after 5, the same candidate measured +2% in one
+// run and +14% in another. 300 after 40 cost a few seconds.
+const CALIBRATION_CALLS = 300;
+const CALIBRATION_WARM_UP = 40;
 const ROWS = [
   { label: 'A/A', ratio: 1 },
   { label: '+10%', ratio: 1.1 },
@@ -80,7 +84,7 @@ const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixe
  */
 async function durationsAlone(client: LambdaClient, amounts: readonly number[]): Promise<Map<number, number>> {
   const durations = new Map(amounts.map((blocks) => [blocks, [] as number[]]));
-  for (let round = 0; round < CALIBRATION_CALLS + 5; round++) {
+  for (let round = 0; round < CALIBRATION_CALLS + CALIBRATION_WARM_UP; round++) {
     for (let i = 0; i < amounts.length; i++) {
       const blocks = amounts[(round + i) % amounts.length]!;
       const result = await client.send(
@@ -92,8 +96,8 @@ async function durationsAlone(client: LambdaClient, amounts: readonly number[]):
       );
       const [report] = parseReportLines(Buffer.from(result.LogResult ?? '', 'base64').toString());
       if (!report || result.FunctionError) throw new Error(`calibration call of ${blocks} digests failed`);
-      // The cold call and the JIT's first warm calls are not the steady state the gate compares.
-      if (round >= 5) durations.get(blocks)!.push(report.durationMs);
+      // The cold call and a young environment's first calls are not its steady state.
+      if (round >= CALIBRATION_WARM_UP) durations.get(blocks)!.push(report.durationMs);
     }
   }
   return new Map([...durations].map(([blocks, values]) => [blocks, median(values)]));

@@ -9,8 +9,8 @@
 // one variant, no sampler) is added with STATS_LEGACY=1.
 //
 // Rows of rule `duet` run the same gate with `sampling.design: duet`: both builds share each
-// execution environment (its lasting offset and bursts), whose first call (both builds' INIT) is
-// in no comparison, so the duet has no cold metric; the change is applied to warm latency alike.
+// execution environment (its lasting offset and bursts); each build's first call there (the
+// first is both builds' INIT) is in no comparison, so the duet has no cold metric.
 //
 // Environment variables: STATS_RUNS (default 2000), STATS_PAIRS / STATS_BATCH / STATS_CAP (the
 // plan under test; defaults are the gate's), STATS_SCENARIOS (comma-separated names),
@@ -348,7 +348,7 @@ console.log(
 );
 if (DESIGNS.includes('duet'))
   console.log(
-    `duet: both builds in each environment, ${PLAN.pairsPerEnvironment} pairs after one warm-up call, batches of ${planOf('duet').batch}, cap ${PLAN.maxEnvironmentPairs} environments; no cold comparison.`,
+    `duet: both builds in each environment, each build's first call out of the figures, then ${PLAN.pairsPerEnvironment} pairs in alternating order, batches of ${planOf('duet').batch}, cap ${PLAN.maxEnvironmentPairs} environments; no cold comparison.`,
   );
 if (process.env.STATS_LEGACY === '1')
   console.log(

@@ -67796,8 +67796,9 @@ const SAMPLING_DEFAULTS = {
 };
 /**
  * The duet's batch when the file sets none: its environment pairs are one environment each, whose
- * lasting speed both builds share, so each says more and smaller looks decide sooner (bench:stats:
- * a median of 110 invocations per build at batches of 4 against 132 at 8, 8% offsets).
+ * lasting speed both builds share, so each says more and smaller looks decide sooner (bench:stats,
+ * one variant: a median of 110 invocations per build at batches of 4 against 132 at 8, when each
+ * environment had one warm-up call; 120 at 4 with one per build).
  */
 const DUET_BATCH = 4;
 const sampling = object({

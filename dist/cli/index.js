@@ -54133,8 +54133,9 @@ const SAMPLING_DEFAULTS = {
 };
 /**
  * The duet's batch when the file sets none: its environment pairs are one environment each, whose
- * lasting speed both builds share, so each says more and smaller looks decide sooner (bench:stats:
- * a median of 110 invocations per build at batches of 4 against 132 at 8, 8% offsets).
+ * lasting speed both builds share, so each says more and smaller looks decide sooner (bench:stats,
+ * one variant: a median of 110 invocations per build at batches of 4 against 132 at 8, when each
+ * environment had one warm-up call; 120 at 4 with one per build).
  */
 const DUET_BATCH = 4;
 const sampling = object({
@@ -59216,10 +59217,19 @@ class Sampler {
             // first call, each build's first, which neither build's pairs should carry.
             for (const arm of colds[n])
                 await this.measure(arm, exemplar, target.index, undefined, this.deps.design === 'duet');
+            // In a duet both calls of a pair run in one process, one after the other, so the second
+            // meets what the first warmed (and a young environment speeds up call by call): its pairs
+            // alternate AB and BA from a random start, so that this cancels within the environment.
+            const baselineFirst = this.deps.random() < 0.5;
             for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
                 const pairExemplar = this.nextExemplar();
                 const pair = this.pairs++;
-                for (const arm of this.order(target))
+                const arms = this.deps.design === 'duet'
+                    ? baselineFirst === (i % 2 === 0)
+                        ? [target.baseline, target.candidate]
+                        : [target.candidate, target.baseline]
+                    : this.order(target);
+                for (const arm of arms)
                     await this.measure(arm, pairExemplar, target.index, pair);
             }
         });

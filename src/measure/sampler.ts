@@ -90,10 +90,20 @@ export class Sampler {
       // first call, each build's first, which neither build's pairs should carry.
       for (const arm of colds[n]!)
         await this.measure(arm, exemplar, target.index, undefined, this.deps.design === 'duet');
+      // In a duet both calls of a pair run in one process, one after the other, so the second
+      // meets what the first warmed (and a young environment speeds up call by call): its pairs
+      // alternate AB and BA from a random start, so that this cancels within the environment.
+      const baselineFirst = this.deps.random() < 0.5;
       for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
         const pairExemplar = this.nextExemplar();
         const pair = this.pairs++;
-        for (const arm of this.order(target)) await this.measure(arm, pairExemplar, target.index, pair);
+        const arms =
+          this.deps.design === 'duet'
+            ? baselineFirst === (i % 2 === 0)
+              ? [target.baseline, target.candidate]
+              : [target.candidate, target.baseline]
+            : this.order(target);
+        for (const arm of arms) await this.measure(arm, pairExemplar, target.index, pair);
       }
     });
     await runPool(tasks, this.deps.concurrency);
