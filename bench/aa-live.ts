@@ -57,8 +57,8 @@ const MEMORY = Number(process.env.AA_MEMORY ?? 1024);
 const CLOCK = process.env.AA_CLOCK as 'model' | 'wall' | undefined;
 const BLOCKS = 60;
 // A call of about 3 ms here spreads by about 15% (log sd) and a young environment's calls are
-// slower for its first few dozen: with 40 calls after 5, the same candidate measured +2% in one
-// run and +14% in another. 300 after 40 cost a few seconds.
+// slower for its first few dozen: with 40 calls after 5, candidates of 68 or 69 digests measured
+// +2.3%, +8.2% and +14.4% in three runs. 300 after 40 cost a few seconds.
 const CALIBRATION_CALLS = 300;
 const CALIBRATION_WARM_UP = 40;
 const ROWS = [

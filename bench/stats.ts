@@ -230,6 +230,7 @@ async function gateRun(
     spec: SPEC,
     variants,
     samples: sampler.samples,
+    warmUps: sampler.warmUps,
     plan,
     rules: RULES,
     region: 'us-east-1',

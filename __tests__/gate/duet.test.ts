@@ -14,6 +14,7 @@ import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
 import { hashingHandler } from '../helpers/hashing.js';
 import { invoke, uniqueName, zipOf } from '../helpers/local-service.js';
 import { namedPairSource } from '../helpers/pair-source.js';
+import { seededRandom } from '../../src/random.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -194,7 +195,7 @@ describe('the sampler in a duet', () => {
     const sampler = new Sampler({
       functionName: 'f',
       concurrency: 2,
-      random: () => 0.3,
+      random: seededRandom(5),
       exemplarAt: () => exemplar,
       pairsPerEnvironment: 3,
       design: 'duet',
@@ -208,28 +209,32 @@ describe('the sampler in a duet', () => {
       environment: {},
       snapStart: false,
     } as const;
-    const targets = await namedPairSource((_v, build) => `f-${build}`, true).publish([variant], 0, 4);
+    const targets = await namedPairSource((_v, build) => `f-${build}`, true).publish([variant], 0, 8);
     await sampler.environmentPairs(targets);
-    expect(environments.size).toBe(4);
+    expect(environments.size).toBe(8);
     // Each build's first call in each environment: the first is the environment's INIT.
-    expect(sampler.warmUps).toHaveLength(8);
-    expect(sampler.warmUps.filter((s) => s.kind === 'cold')).toHaveLength(4);
+    expect(sampler.warmUps).toHaveLength(16);
+    expect(sampler.warmUps.filter((s) => s.kind === 'cold')).toHaveLength(8);
     // Which build starts an environment alternates, so neither always meets the other's INIT.
     expect(sampler.warmUps.filter((s) => s.kind === 'cold').map((s) => s.build)).toEqual(
       expect.arrayContaining(['baseline', 'candidate']),
     );
-    expect(sampler.samples).toHaveLength(4 * 3 * 2);
+    expect(sampler.samples).toHaveLength(8 * 3 * 2);
     expect(sampler.samples.every((s) => s.kind === 'warm' && s.pair !== undefined)).toBe(true);
-    expect(calls).toHaveLength(8 + 4 * 3 * 2);
+    expect(calls).toHaveLength(16 + 8 * 3 * 2);
     // Within an environment the pairs alternate AB and BA: the second call of a pair meets what
     // the first warmed in the shared process, and this cancels within the environment.
+    const starts = new Set<string>();
     for (const qualifier of environments) {
       const builds = calls.filter((c) => c.startsWith(`${qualifier}:`)).map((c) => c.split(':')[1]![0]);
       const pairs = builds.slice(2).join('').match(/../g)!;
       expect(pairs).toHaveLength(3);
       expect(pairs[1]).toBe([...pairs[0]!].reverse().join(''));
       expect(pairs[2]).toBe(pairs[0]);
+      starts.add(pairs[0]!);
     }
+    // The start is drawn per environment: either build leads the extra pair somewhere.
+    expect(starts).toEqual(new Set(['bc', 'cb']));
   });
 });
 
@@ -329,6 +334,14 @@ describe('sampling.design in the configuration', () => {
 
 describe('the gate in a duet on the local service', () => {
   const spin = (blocks: number): string => hashingHandler(blocks, 'answer: event.n * 2');
+  const rawFunction = {
+    runtime: 'nodejs20.x',
+    handler: 'index.handler',
+    baseline: './baseline',
+    candidate: './candidate',
+    memory: [1769],
+    exemplars: [{ name: 'two', event: { n: 1 }, expect: { answer: 2 } }],
+  };
   const project = (baseline: string, candidate: string) => {
     const root = gate.fixture.writeBuilds(baseline, candidate);
     mkdirSync(join(root, 'candidate', 'lib'), { recursive: true });
@@ -337,17 +350,7 @@ describe('the gate in a duet on the local service', () => {
       {
         region: 'us-east-1',
         endpoint: gate.service.endpoint,
-        functions: [
-          {
-            name: 'spin',
-            runtime: 'nodejs20.x',
-            handler: 'index.handler',
-            baseline: './baseline',
-            candidate: './candidate',
-            memory: [1769],
-            exemplars: [{ name: 'two', event: { n: 1 }, expect: { answer: 2 } }],
-          },
-        ],
+        functions: [{ ...rawFunction, name: 'spin' }],
         profile: 'never',
         sampling: { design: 'duet', concurrency: 2, seed: 11 },
       },
@@ -386,6 +389,32 @@ ${spin(40).replace('exports.handler = async (event) => {', "exports.handler = as
     expect(fn.verdict).toBe('fail');
     expect(fn.reasons.map((r) => r.message).join('\n')).toMatch(/Error/);
   }, 180_000);
+
+  test("a second function's package that cannot be a duet is refused before the first function is created", async () => {
+    const root = gate.fixture.writeBuilds(spin(40), spin(40));
+    writeFileSync(
+      join(root, 'bad.zip'),
+      zipOf({ 'index.js': spin(40), 'lib.js': ['/var/task/baseline/index.js', 0o120777] }),
+    );
+    const config = validateConfig(
+      {
+        region: 'us-east-1',
+        endpoint: gate.service.endpoint,
+        functions: [
+          { ...rawFunction, name: 'first' },
+          { ...rawFunction, name: 'second', candidate: './bad.zip' },
+        ],
+        profile: 'never',
+        sampling: { design: 'duet' },
+      },
+      join(root, 'lambda-perf.yml'),
+    );
+    const progress: string[] = [];
+    await expect(
+      runGate({ config, backend: gate.backend, retry: FAST_RETRY, progress: (line) => progress.push(line) }),
+    ).rejects.toThrow(/^functions\[1\] \(second\): the candidate's package has a link that leaves it/);
+    expect(progress.filter((line) => line.includes('creating'))).toEqual([]);
+  });
 
   test('a candidate doing 20% more hashing (about +10% of Duration) fails with a regression', async () => {
     const report = await runGate({ config: project(spin(40), spin(48)), backend: gate.backend, retry: FAST_RETRY });

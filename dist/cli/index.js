@@ -54530,6 +54530,8 @@ function duetProblems(fn, index) {
     const runtimeProblem = fn.runtime ? duetRuntimeProblem(fn.runtime) : undefined;
     if (runtimeProblem)
         problems.push(`${at}.runtime: ${runtimeProblem}`);
+    if (fn.handler && (fn.handler.includes('..') || fn.handler.startsWith('/')))
+        problems.push(`${at}.handler: ${JSON.stringify(fn.handler)} leaves the build's directory, which a duet cannot keep (each build sits in a directory of its own)`);
     for (const build of ['baseline', 'candidate']) {
         const code = fn[build];
         if (code.kind === 'image')
@@ -57646,8 +57648,10 @@ function distribution(values) {
  * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
  * are left out of the latency figures, which describe the function working.
  */
-function armStats(samples, context) {
+function armStats(samples, context, warmUps = []) {
     const ok = samples.filter((s) => !s.errorType);
+    // Calls in no figure (a duet environment's first calls) count as invocations, errors and wrong answers.
+    const calls = [...warmUps, ...samples];
     const warm = ok.filter((s) => s.kind === 'warm');
     const cold = ok.filter((s) => s.kind === 'cold');
     const warmBilled = mean(warm.map((s) => s.billedDurationMs));
@@ -57661,9 +57665,9 @@ function armStats(samples, context) {
         init: distribution(cold.map((s) => s.initDurationMs ?? s.restoreDurationMs ?? 0)),
         maxMemoryUsedMb: samples.reduce((max, s) => Math.max(max, s.maxMemoryUsedMb), 0),
         memorySizeMb: context.memoryMb,
-        invocations: samples.length,
-        errors: samples.filter((s) => s.errorType).length,
-        wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
+        invocations: calls.length,
+        errors: calls.filter((s) => s.errorType).length,
+        wrongAnswers: calls.filter((s) => s.wrongAnswer).length,
         warmBilledMsMean: warmBilledMs,
         coldBilledMsMean: coldBilledMs,
         cost: context.managedInstances
@@ -58320,8 +58324,9 @@ function analyzeFunction(input) {
             ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
             ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
         };
-        const baseline = armStats(of('baseline'), costContext);
-        const candidate = armStats(of('candidate'), costContext);
+        const warmUpsOf = (build) => (input.warmUps ?? []).filter((s) => s.build === build && s.variant === variant.id);
+        const baseline = armStats(of('baseline'), costContext, warmUpsOf('baseline'));
+        const candidate = armStats(of('candidate'), costContext, warmUpsOf('candidate'));
         // A build that never answered has no cost to compare: a failing candidate is not "cheaper".
         const comparable = baseline.invocations > baseline.errors && candidate.invocations > candidate.errors;
         const stopped = input.stopped?.get(variant.id);
@@ -58828,9 +58833,9 @@ function duetPackage(zips, handler, where) {
  */
 function dispatcherSource(handler) {
     return String.raw `// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HANDLER = ${JSON.stringify(handler)};
@@ -58854,21 +58859,33 @@ function typedError(type, message, cause) {
 // the build's handler, not the dispatcher).
 function enter(build) {
   const root = join(ROOT, build);
-  env.LAMBDA_TASK_ROOT = root;
-  env.LAMBDA_PERF_GATE_BUILD = build;
-  env._HANDLER = HANDLER;
+  // The variables go to the object a build may have put in process.env's place too.
+  for (const target of new Set([env, process.env])) {
+    target.LAMBDA_TASK_ROOT = root;
+    target.LAMBDA_PERF_GATE_BUILD = build;
+    target._HANDLER = HANDLER;
+  }
   chdir(root);
 }
 
-/** The module's file as Node.js's runtime finds it: with an extension, else as require resolves it. */
-function moduleFile(base) {
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
-  if (file) return file;
-  try {
-    return createRequire(base).resolve(base);
-  } catch {
-    return undefined;
+/**
+ * The module's file in the order Node.js's runtime looks: the name as it is, with .js, .mjs or
+ * .cjs, else require's resolution of its last part from the build's root and the module's
+ * directory. It must lie in the build, links resolved: a handler never reaches the other build.
+ */
+function moduleFile(build, moduleName) {
+  const root = join(ROOT, build);
+  const base = join(root, moduleName);
+  let file = ['', '.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+  if (!file) {
+    try {
+      file = createRequire(join(root, 'index.js')).resolve(basename(moduleName), { paths: [root, dirname(base)] });
+    } catch {
+      return undefined;
+    }
   }
+  const real = realpathSync(file);
+  return real.startsWith(realpathSync(root) + '/') ? file : undefined;
 }
 
 async function load(build) {
@@ -58877,10 +58894,8 @@ async function load(build) {
   if (!match || !match[1] || !match[2]) throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + HANDLER + "'");
   const moduleName = HANDLER.slice(0, slash + 1) + match[1];
   if (HANDLER.includes('..')) throw typedError('Runtime.MalformedHandlerName', "'" + HANDLER + "' is not a valid handler name. Use absolute paths when specifying root directories in handler names.");
-  const base = join(ROOT, build, moduleName);
-  const file = moduleFile(base);
-  if (!file || !file.startsWith(join(ROOT, build) + '/'))
-    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  const file = moduleFile(build, moduleName);
+  if (!file) throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
   enter(build);
   let namespace;
   try {
@@ -59220,7 +59235,8 @@ class Sampler {
             // In a duet both calls of a pair run in one process, one after the other, so the second
             // meets what the first warmed (and a young environment speeds up call by call): its pairs
             // alternate AB and BA from a random start, so that this cancels within the environment.
-            const baselineFirst = this.deps.random() < 0.5;
+            // Drawn only for a duet, so that the separate design's seeded sequence stays as it was.
+            const baselineFirst = this.deps.design === 'duet' && this.deps.random() < 0.5;
             for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
                 const pairExemplar = this.nextExemplar();
                 const pair = this.pairs++;
@@ -60933,12 +60949,19 @@ async function createPerfFunctions(spec, index, context, what) {
     return context.deployer.createFunctions(base, plans, (name) => context.registry.created(name));
 }
 /**
- * What a template decides for a duet (its runtime, its handler), for every function before any
- * is measured: a refusal of the third function must not come after the first was measured.
+ * Every function's duet package is built once before any function is measured, and dropped: what
+ * a template decides (its runtime, its handler, a version's image) and what the packages hold
+ * (links, sizes) must not refuse the third function after the first was measured.
  */
 async function duetPreflight(config, deployer) {
-    for (const [index, spec] of config.functions.entries())
-        assertDuetSettings(spec, index, await deployer.baseSettings(spec));
+    for (const [index, spec] of config.functions.entries()) {
+        const base = await deployer.baseSettings(spec);
+        assertDuetSettings(spec, index, base);
+        duetZip(spec, index, base, {
+            baseline: await deployer.codeFor(spec.baseline, spec),
+            candidate: await deployer.codeFor(spec.candidate, spec),
+        });
+    }
 }
 function assertDuetSettings(spec, index, base) {
     const where = `functions[${index}] (${spec.name})`;

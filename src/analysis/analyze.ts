@@ -83,8 +83,10 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
       ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
     };
-    const baseline = armStats(of('baseline'), costContext);
-    const candidate = armStats(of('candidate'), costContext);
+    const warmUpsOf = (build: 'baseline' | 'candidate'): Sample[] =>
+      (input.warmUps ?? []).filter((s) => s.build === build && s.variant === variant.id);
+    const baseline = armStats(of('baseline'), costContext, warmUpsOf('baseline'));
+    const candidate = armStats(of('candidate'), costContext, warmUpsOf('candidate'));
     // A build that never answered has no cost to compare: a failing candidate is not "cheaper".
     const comparable = baseline.invocations > baseline.errors && candidate.invocations > candidate.errors;
     const stopped = input.stopped?.get(variant.id);

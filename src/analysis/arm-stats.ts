@@ -61,8 +61,10 @@ export interface CostContext {
  * Quantiles, memory and cost of one build at one variant. Failed invocations count as errors and
  * are left out of the latency figures, which describe the function working.
  */
-export function armStats(samples: readonly Sample[], context: CostContext): ArmStats {
+export function armStats(samples: readonly Sample[], context: CostContext, warmUps: readonly Sample[] = []): ArmStats {
   const ok = samples.filter((s) => !s.errorType);
+  // Calls in no figure (a duet environment's first calls) count as invocations, errors and wrong answers.
+  const calls = [...warmUps, ...samples];
   const warm = ok.filter((s) => s.kind === 'warm');
   const cold = ok.filter((s) => s.kind === 'cold');
   const warmBilled = mean(warm.map((s) => s.billedDurationMs));
@@ -80,9 +82,9 @@ export function armStats(samples: readonly Sample[], context: CostContext): ArmS
     init: distribution(cold.map((s) => s.initDurationMs ?? s.restoreDurationMs ?? 0)),
     maxMemoryUsedMb: samples.reduce((max, s) => Math.max(max, s.maxMemoryUsedMb), 0),
     memorySizeMb: context.memoryMb,
-    invocations: samples.length,
-    errors: samples.filter((s) => s.errorType).length,
-    wrongAnswers: samples.filter((s) => s.wrongAnswer).length,
+    invocations: calls.length,
+    errors: calls.filter((s) => s.errorType).length,
+    wrongAnswers: calls.filter((s) => s.wrongAnswer).length,
     warmBilledMsMean: warmBilledMs,
     coldBilledMsMean: coldBilledMs,
     cost: context.managedInstances

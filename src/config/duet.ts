@@ -14,6 +14,10 @@ export function duetProblems(fn: FunctionSpec, index: number): string[] {
   const problems: string[] = [];
   const runtimeProblem = fn.runtime ? duetRuntimeProblem(fn.runtime) : undefined;
   if (runtimeProblem) problems.push(`${at}.runtime: ${runtimeProblem}`);
+  if (fn.handler && (fn.handler.includes('..') || fn.handler.startsWith('/')))
+    problems.push(
+      `${at}.handler: ${JSON.stringify(fn.handler)} leaves the build's directory, which a duet cannot keep (each build sits in a directory of its own)`,
+    );
   for (const build of ['baseline', 'candidate'] as const) {
     const code = fn[build];
     if (code.kind === 'image')

@@ -414,12 +414,19 @@ async function createPerfFunctions(
 }
 
 /**
- * What a template decides for a duet (its runtime, its handler), for every function before any
- * is measured: a refusal of the third function must not come after the first was measured.
+ * Every function's duet package is built once before any function is measured, and dropped: what
+ * a template decides (its runtime, its handler, a version's image) and what the packages hold
+ * (links, sizes) must not refuse the third function after the first was measured.
  */
 async function duetPreflight(config: GateConfig, deployer: PerfFunctionDeployer): Promise<void> {
-  for (const [index, spec] of config.functions.entries())
-    assertDuetSettings(spec, index, await deployer.baseSettings(spec));
+  for (const [index, spec] of config.functions.entries()) {
+    const base = await deployer.baseSettings(spec);
+    assertDuetSettings(spec, index, base);
+    duetZip(spec, index, base, {
+      baseline: await deployer.codeFor(spec.baseline, spec),
+      candidate: await deployer.codeFor(spec.candidate, spec),
+    });
+  }
 }
 
 function assertDuetSettings(spec: FunctionSpec, index: number, base: BaseSettings): void {

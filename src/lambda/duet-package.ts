@@ -108,9 +108,9 @@ export function duetPackage(zips: Readonly<Record<Build, Uint8Array>>, handler: 
  */
 function dispatcherSource(handler: string): string {
   return String.raw`// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HANDLER = ${JSON.stringify(handler)};
@@ -134,21 +134,33 @@ function typedError(type, message, cause) {
 // the build's handler, not the dispatcher).
 function enter(build) {
   const root = join(ROOT, build);
-  env.LAMBDA_TASK_ROOT = root;
-  env.LAMBDA_PERF_GATE_BUILD = build;
-  env._HANDLER = HANDLER;
+  // The variables go to the object a build may have put in process.env's place too.
+  for (const target of new Set([env, process.env])) {
+    target.LAMBDA_TASK_ROOT = root;
+    target.LAMBDA_PERF_GATE_BUILD = build;
+    target._HANDLER = HANDLER;
+  }
   chdir(root);
 }
 
-/** The module's file as Node.js's runtime finds it: with an extension, else as require resolves it. */
-function moduleFile(base) {
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
-  if (file) return file;
-  try {
-    return createRequire(base).resolve(base);
-  } catch {
-    return undefined;
+/**
+ * The module's file in the order Node.js's runtime looks: the name as it is, with .js, .mjs or
+ * .cjs, else require's resolution of its last part from the build's root and the module's
+ * directory. It must lie in the build, links resolved: a handler never reaches the other build.
+ */
+function moduleFile(build, moduleName) {
+  const root = join(ROOT, build);
+  const base = join(root, moduleName);
+  let file = ['', '.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+  if (!file) {
+    try {
+      file = createRequire(join(root, 'index.js')).resolve(basename(moduleName), { paths: [root, dirname(base)] });
+    } catch {
+      return undefined;
+    }
   }
+  const real = realpathSync(file);
+  return real.startsWith(realpathSync(root) + '/') ? file : undefined;
 }
 
 async function load(build) {
@@ -157,10 +169,8 @@ async function load(build) {
   if (!match || !match[1] || !match[2]) throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + HANDLER + "'");
   const moduleName = HANDLER.slice(0, slash + 1) + match[1];
   if (HANDLER.includes('..')) throw typedError('Runtime.MalformedHandlerName', "'" + HANDLER + "' is not a valid handler name. Use absolute paths when specifying root directories in handler names.");
-  const base = join(ROOT, build, moduleName);
-  const file = moduleFile(base);
-  if (!file || !file.startsWith(join(ROOT, build) + '/'))
-    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
+  const file = moduleFile(build, moduleName);
+  if (!file) throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
   enter(build);
   let namespace;
   try {

@@ -93,7 +93,8 @@ export class Sampler {
       // In a duet both calls of a pair run in one process, one after the other, so the second
       // meets what the first warmed (and a young environment speeds up call by call): its pairs
       // alternate AB and BA from a random start, so that this cancels within the environment.
-      const baselineFirst = this.deps.random() < 0.5;
+      // Drawn only for a duet, so that the separate design's seeded sequence stays as it was.
+      const baselineFirst = this.deps.design === 'duet' && this.deps.random() < 0.5;
       for (let i = 0; i < this.deps.pairsPerEnvironment; i++) {
         const pairExemplar = this.nextExemplar();
         const pair = this.pairs++;
