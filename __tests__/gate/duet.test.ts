@@ -239,26 +239,30 @@ describe('the sampler in a duet', () => {
 });
 
 describe('sampling.design in the configuration', () => {
+  /** The configuration of one function with `fn` over its settings, validated. */
+  const validated = (fn: Record<string, unknown>, sampling: Record<string, unknown>) =>
+    validateConfig(
+      {
+        region: 'us-east-1',
+        functions: [
+          {
+            name: 'f',
+            runtime: 'nodejs20.x',
+            handler: 'index.handler',
+            baseline: gate.scratch + '/baseline',
+            candidate: gate.scratch + '/candidate',
+            exemplars: [{ name: 'e', event: {} }],
+            ...fn,
+          },
+        ],
+        sampling,
+      },
+      join(gate.scratch, 'lambda-perf.yml'),
+    );
+  /** What the configuration refuses: its problems, or none. */
   const config = (fn: Record<string, unknown>, sampling: Record<string, unknown> = { design: 'duet' }) => {
     try {
-      validateConfig(
-        {
-          region: 'us-east-1',
-          functions: [
-            {
-              name: 'f',
-              runtime: 'nodejs20.x',
-              handler: 'index.handler',
-              baseline: gate.scratch + '/baseline',
-              candidate: gate.scratch + '/candidate',
-              exemplars: [{ name: 'e', event: {} }],
-              ...fn,
-            },
-          ],
-          sampling,
-        },
-        join(gate.scratch, 'lambda-perf.yml'),
-      );
+      validated(fn, sampling);
       return [];
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -267,24 +271,7 @@ describe('sampling.design in the configuration', () => {
   };
 
   test("the duet's batch is 4 unless the file sets one; separate keeps 8", () => {
-    const batch = (sampling: Record<string, unknown>) =>
-      validateConfig(
-        {
-          region: 'us-east-1',
-          functions: [
-            {
-              name: 'f',
-              runtime: 'nodejs20.x',
-              handler: 'index.handler',
-              baseline: gate.scratch + '/baseline',
-              candidate: gate.scratch + '/candidate',
-              exemplars: [{ name: 'e', event: {} }],
-            },
-          ],
-          sampling,
-        },
-        join(gate.scratch, 'lambda-perf.yml'),
-      ).sampling.batch;
+    const batch = (sampling: Record<string, unknown>) => validated({}, sampling).sampling.batch;
     expect(batch({ design: 'duet' })).toBe(4);
     expect(batch({ design: 'duet', batch: 6 })).toBe(6);
     expect(batch({})).toBe(8);

@@ -72516,6 +72516,13 @@ function unzipSync(data, opts) {
 /** DOS time starts in 1980; a fixed stamp makes the archive depend on content alone. */
 const FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
 const UNIX = 3;
+/** An entry's options in the gate's archives: a fixed time and the Unix mode (`st_mode`) given. */
+const entryOptions = (mode) => ({
+    mtime: FIXED_MTIME,
+    os: UNIX,
+    attrs: mode * 0x10000,
+    level: 6,
+});
 function files(root, directory = root) {
     return (0,external_node_fs_.readdirSync)(directory, { withFileTypes: true })
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -72537,7 +72544,7 @@ function zipDirectory(root) {
         const name = (0,external_node_path_.relative)(root, path).split(external_node_path_.sep).join('/');
         const executable = ((0,external_node_fs_.statSync)(path).mode & 0o111) !== 0;
         const mode = executable ? 0o100755 : 0o100644;
-        entries[name] = [(0,external_node_fs_.readFileSync)(path), { mtime: FIXED_MTIME, os: UNIX, attrs: mode * 0x10000, level: 6 }];
+        entries[name] = [(0,external_node_fs_.readFileSync)(path), entryOptions(mode)];
     }
     return Buffer.from(zipSync(entries));
 }

@@ -58484,6 +58484,13 @@ async function withRetry(operation, policy, onRetry = () => undefined) {
 /** DOS time starts in 1980; a fixed stamp makes the archive depend on content alone. */
 const FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
 const UNIX = 3;
+/** An entry's options in the gate's archives: a fixed time and the Unix mode (`st_mode`) given. */
+const entryOptions = (mode) => ({
+    mtime: FIXED_MTIME,
+    os: UNIX,
+    attrs: mode * 0x10000,
+    level: 6,
+});
 function files(root, directory = root) {
     return (0,external_node_fs_.readdirSync)(directory, { withFileTypes: true })
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -58505,7 +58512,7 @@ function zipDirectory(root) {
         const name = (0,external_node_path_.relative)(root, path).split(external_node_path_.sep).join('/');
         const executable = ((0,external_node_fs_.statSync)(path).mode & 0o111) !== 0;
         const mode = executable ? 0o100755 : 0o100644;
-        entries[name] = [(0,external_node_fs_.readFileSync)(path), { mtime: FIXED_MTIME, os: UNIX, attrs: mode * 0x10000, level: 6 }];
+        entries[name] = [(0,external_node_fs_.readFileSync)(path), entryOptions(mode)];
     }
     return Buffer.from(zipSync(entries));
 }
@@ -58747,6 +58754,7 @@ function toFunctionCode(code) {
 
 
 
+
 /**
  * The duet design's package: both builds of one function side by side (`baseline/`, `candidate/`)
  * and a dispatcher that hands each invocation to one of them. One execution environment then
@@ -58756,8 +58764,6 @@ function toFunctionCode(code) {
 /** The dispatcher's file at the package's root, and the handler setting that names it. */
 const DUET_FILE = 'lambda-perf-gate-duet.mjs';
 const DUET_HANDLER = 'lambda-perf-gate-duet.handler';
-const duet_package_FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
-const duet_package_UNIX = 3;
 const DIRECTORY = 0o040000;
 const SYMLINK = 0o120000;
 const FILE_TYPE = 0o170000;
@@ -58810,13 +58816,10 @@ function duetPackage(zips, handler, where) {
                     throw new UsageError(`${where}: the ${build}'s package has a link that leaves it (${JSON.stringify(entry.name)} -> ${JSON.stringify(data.toString('utf8'))}), which a duet cannot keep; use sampling.design: separate`);
             }
             const mode = entry.mode || 0o100644;
-            entries[`${build}/${name}`] = [data, { mtime: duet_package_FIXED_MTIME, os: duet_package_UNIX, attrs: mode * 0x10000, level: 6 }];
+            entries[`${build}/${name}`] = [data, entryOptions(mode)];
         }
     }
-    entries[DUET_FILE] = [
-        Buffer.from(dispatcherSource(handler)),
-        { mtime: duet_package_FIXED_MTIME, os: duet_package_UNIX, attrs: 0o100644 * 0x10000, level: 6 },
-    ];
+    entries[DUET_FILE] = [Buffer.from(dispatcherSource(handler)), entryOptions(0o100644)];
     const zip = Buffer.from(zipSync(entries));
     if (zip.length > MAX_ZIP_UPLOAD_BYTES)
         throw new UsageError(`${where}: both builds together zip to ${(zip.length / 1024 / 1024).toFixed(1)} MB, over the ${MAX_ZIP_UPLOAD_BYTES / 1024 / 1024} MB Lambda takes uploaded; use sampling.design: separate`);

@@ -5,6 +5,7 @@ import { DUET_FIELD } from '../model/duet.js';
 
 export { duetPayload } from '../model/duet.js';
 import { UsageError } from '../errors.js';
+import { entryOptions } from './zip-directory.js';
 import {
   CorruptZip,
   MAX_UNZIPPED_BYTES,
@@ -24,8 +25,6 @@ import {
 export const DUET_FILE = 'lambda-perf-gate-duet.mjs';
 export const DUET_HANDLER = 'lambda-perf-gate-duet.handler';
 
-const FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
-const UNIX = 3;
 const DIRECTORY = 0o040000;
 const SYMLINK = 0o120000;
 const FILE_TYPE = 0o170000;
@@ -82,13 +81,10 @@ export function duetPackage(zips: Readonly<Record<Build, Uint8Array>>, handler: 
           );
       }
       const mode = entry.mode || 0o100644;
-      entries[`${build}/${name}`] = [data, { mtime: FIXED_MTIME, os: UNIX, attrs: mode * 0x10000, level: 6 }];
+      entries[`${build}/${name}`] = [data, entryOptions(mode)];
     }
   }
-  entries[DUET_FILE] = [
-    Buffer.from(dispatcherSource(handler)),
-    { mtime: FIXED_MTIME, os: UNIX, attrs: 0o100644 * 0x10000, level: 6 },
-  ];
+  entries[DUET_FILE] = [Buffer.from(dispatcherSource(handler)), entryOptions(0o100644)];
   const zip = Buffer.from(zipSync(entries));
   if (zip.length > MAX_ZIP_UPLOAD_BYTES)
     throw new UsageError(

@@ -6,6 +6,14 @@ import { zipSync, type Zippable } from 'fflate';
 const FIXED_MTIME = new Date('1980-01-01T00:00:00Z');
 const UNIX = 3;
 
+/** An entry's options in the gate's archives: a fixed time and the Unix mode (`st_mode`) given. */
+export const entryOptions = (mode: number) => ({
+  mtime: FIXED_MTIME,
+  os: UNIX,
+  attrs: mode * 0x10000,
+  level: 6 as const,
+});
+
 function files(root: string, directory = root): string[] {
   return readdirSync(directory, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -27,7 +35,7 @@ export function zipDirectory(root: string): Buffer {
     const name = relative(root, path).split(sep).join('/');
     const executable = (statSync(path).mode & 0o111) !== 0;
     const mode = executable ? 0o100755 : 0o100644;
-    entries[name] = [readFileSync(path), { mtime: FIXED_MTIME, os: UNIX, attrs: mode * 0x10000, level: 6 }];
+    entries[name] = [readFileSync(path), entryOptions(mode)];
   }
   return Buffer.from(zipSync(entries));
 }
