@@ -22,7 +22,7 @@ const targets = (count: number, from = 0): EnvironmentPairTarget[] =>
 
 /** A sampler whose invocations are answered after a tick; the first one on each version is cold. */
 function fakeSampler(options: { concurrency?: number; fail?: 'candidate'; seed?: number } = {}) {
-  const calls: { qualifier: string; build: string }[] = [];
+  const calls: { qualifier: string; build: string; alongside: string[] }[] = [];
   const inFlight = new Map<string, number>();
   let overlapped = false;
   const seen = new Set<string>();
@@ -33,7 +33,9 @@ function fakeSampler(options: { concurrency?: number; fail?: 'candidate'; seed?:
     exemplarAt: () => exemplar,
     pairsPerEnvironment: 4,
     invoke: async (target) => {
-      calls.push({ qualifier: target.qualifier, build: target.build });
+      // What else was in flight when this call started.
+      const alongside = [...inFlight].filter(([, n]) => n > 0).map(([q]) => q);
+      calls.push({ qualifier: target.qualifier, build: target.build, alongside });
       inFlight.set(target.qualifier, (inFlight.get(target.qualifier) ?? 0) + 1);
       if (inFlight.get(target.qualifier)! > 1) overlapped = true;
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -77,11 +79,11 @@ describe('the sampler', () => {
     }
   });
 
-  test('the two cold calls of environment pairs started one after another come in alternating order, per variant', async () => {
+  test('the two cold calls of environment pairs are issued in alternating order, per variant', async () => {
     const other = variantPlan(1024);
     for (const seed of [1, 2, 3, 7, 11]) {
-      const { sampler } = fakeSampler({ seed });
-      await sampler.environmentPairs([
+      const { sampler, calls } = fakeSampler({ seed });
+      const all = [
         ...targets(6),
         ...targets(6, 6).map((t) => ({
           ...t,
@@ -89,15 +91,36 @@ describe('the sampler', () => {
           baseline: { ...t.baseline, variant: other },
           candidate: { ...t.candidate, variant: other },
         })),
-      ]);
+      ];
+      await sampler.environmentPairs(all);
       for (const id of [variant.id, other.id]) {
-        // Concurrency 1: the order of the samples is the order the calls were made.
-        const colds = sampler.samples.filter((s) => s.variant === id && s.kind === 'cold');
-        const firsts = colds.filter((_, i) => i % 2 === 0).map((s) => s.build);
+        // Concurrency 1: the environment pairs run one after another; a version's first call is its cold one.
+        const mine = new Set(
+          all.filter((t) => t.variant.id === id).flatMap((t) => [t.baseline.qualifier, t.candidate.qualifier]),
+        );
+        const seen = new Set<string>();
+        const colds = calls.filter((c) => mine.has(c.qualifier) && !seen.has(c.qualifier) && seen.add(c.qualifier));
+        const firsts = colds.filter((_, i) => i % 2 === 0).map((c) => c.build);
         expect(colds).toHaveLength(12);
-        expect(colds.every((s, i) => i % 2 === 0 || s.environmentPair === colds[i - 1]!.environmentPair)).toBe(true);
+        // Each environment pair's two cold calls are issued one right after the other, the second
+        // while the first is in flight.
+        expect(colds.every((c, i) => i % 2 === 0 || c.alongside.includes(colds[i - 1]!.qualifier))).toBe(true);
         expect(firsts.every((build, i) => i === 0 || build !== firsts[i - 1])).toBe(true);
       }
+    }
+  });
+
+  test("an environment pair's two cold starts run at the same moment; its warm calls one at a time", async () => {
+    const { sampler, calls } = fakeSampler();
+    await sampler.environmentPairs(targets(3));
+    for (const index of [0, 1, 2]) {
+      const [b, c] = [100 + index, 200 + index].map(String);
+      const mine = calls.filter((call) => call.qualifier === b || call.qualifier === c);
+      expect(mine).toHaveLength(10);
+      // The second cold call starts while the first is in flight; every later call alone.
+      expect(mine[0]!.alongside).toEqual([]);
+      expect(mine[1]!.alongside).toEqual([mine[0]!.qualifier]);
+      expect(mine.slice(2).every((call) => call.alongside.length === 0)).toBe(true);
     }
   });
 
