@@ -3,7 +3,7 @@
  * tool refuses to act on (exit 2).
  */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** One place that turns anything thrown into a message a person can read. */

@@ -1,4 +1,3 @@
-import { ConfigError } from './config/config-error.js';
 import { checkConfigFiles } from './config/files.js';
 import type { GateConfig } from './config/types.js';
 import { errorMessage, UsageError } from './errors.js';
@@ -169,7 +168,6 @@ export interface Failure {
 }
 
 export function classifyFailure(error: unknown): Failure {
-  if (error instanceof ConfigError) return { kind: 'usage', exitCode: EXIT.usage, message: error.message };
   if (
     error instanceof UsageError ||
     (error as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS')

@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import type { CodeLocation, FunctionSpec, GateConfig } from '../config/types.js';
+import type { Build } from '../model/sample.js';
 import { UsageError } from '../errors.js';
 import { INPUT } from './inputs.js';
 
@@ -125,7 +126,7 @@ function lastLine(text: string): string {
 export function runBuild(
   command: string,
   directory: string,
-  which: 'candidate' | 'baseline',
+  which: Build,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
   signal?: AbortSignal,
@@ -179,7 +180,7 @@ export function runBuild(
   });
 }
 
-function outputOf(root: string, output: string, which: 'candidate' | 'baseline', command: string): string {
+function outputOf(root: string, output: string, which: Build, command: string): string {
   const path = resolve(root, output);
   if (!existsSync(path))
     throw new ConfigError('the action inputs', [

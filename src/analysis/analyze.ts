@@ -1,7 +1,7 @@
 import type { Architecture } from '../model/architecture.js';
 import type { FunctionSpec, Strategy } from '../config/types.js';
 import type { VariantPlan } from '../model/variant.js';
-import type { Sample } from '../model/sample.js';
+import type { Build, Sample } from '../model/sample.js';
 import { armStats } from './arm-stats.js';
 import { checkBudgets } from './budgets.js';
 import { exemplarChanges } from './exemplar-changes.js';
@@ -67,8 +67,7 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
     ...(input.stopped ? { stopped: input.stopped } : {}),
   });
   const variants: VariantResult[] = input.variants.map((variant) => {
-    const of = (build: 'baseline' | 'candidate'): Sample[] =>
-      samples.filter((s) => s.build === build && s.variant === variant.id);
+    const of = (build: Build): Sample[] => samples.filter((s) => s.build === build && s.variant === variant.id);
     const costContext = {
       region: input.region,
       architecture: variant.architecture,
@@ -83,7 +82,7 @@ export function analyzeFunction(input: FunctionAnalysisInput): FunctionAnalysis 
       ...(input.ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb: input.ephemeralStorageMb }),
       ...(spec.managedInstances ? { managedInstances: spec.managedInstances } : {}),
     };
-    const warmUpsOf = (build: 'baseline' | 'candidate'): Sample[] =>
+    const warmUpsOf = (build: Build): Sample[] =>
       (input.warmUps ?? []).filter((s) => s.build === build && s.variant === variant.id);
     const baseline = armStats(of('baseline'), costContext, warmUpsOf('baseline'));
     const candidate = armStats(of('candidate'), costContext, warmUpsOf('candidate'));

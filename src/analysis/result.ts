@@ -150,7 +150,7 @@ export interface VariantResult {
 }
 
 export interface IntegrationRun {
-  readonly build: 'baseline' | 'candidate';
+  readonly build: Build;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly timedOut: boolean;

@@ -1,11 +1,16 @@
-/** Everything wrong with a configuration, each problem naming the file, the key path and the value. */
-export class ConfigError extends Error {
+import { UsageError } from '../errors.js';
+
+/**
+ * Everything wrong with a configuration, each problem naming the file, the key path and the value.
+ * A usage error (exit 2) like any other refused input.
+ */
+export class ConfigError extends UsageError {
+  override readonly name = 'ConfigError';
   constructor(
     readonly source: string,
     readonly problems: readonly string[],
   ) {
     super(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
   }
 }
 

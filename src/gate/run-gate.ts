@@ -201,7 +201,7 @@ async function gateFunction(spec: FunctionSpec, index: number, context: Function
   const baseName = perfFunctionName(spec.name, context.runId);
   progress(`${spec.name}: preparing builds`);
   const base = await deployer.baseSettings(spec);
-  const codes: Record<'baseline' | 'candidate', CodePayload> = {
+  const codes: Record<Build, CodePayload> = {
     baseline: await deployer.codeFor(spec.baseline, spec),
     candidate: await deployer.codeFor(spec.candidate, spec),
   };
@@ -345,7 +345,7 @@ async function profileIfAsked(
   context: FunctionContext,
   measured: {
     readonly base: BaseSettings;
-    readonly codes: Record<'baseline' | 'candidate', CodePayload>;
+    readonly codes: Record<Build, CodePayload>;
     readonly findings: readonly Finding[];
     readonly variants: readonly VariantPlan[];
     readonly fallback: VariantPlan;

@@ -14,6 +14,7 @@ import {
 } from './format.js';
 import { currentMemory } from './headline.js';
 import { durationSource, samplingLine } from './markdown.js';
+import type { Build } from '../model/sample.js';
 import type { GateReport } from './model.js';
 
 function table(rows: string[][]): string {
@@ -71,8 +72,7 @@ export function renderTerminal(report: GateReport): string {
     if (f.integration) {
       const i = f.integration;
       const warm = i.comparisons.find((c) => c.metric === 'warm');
-      const count = (build: 'baseline' | 'candidate') =>
-        i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
+      const count = (build: Build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
       out.push(
         `  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${ms(i.baseline.warm.p50)} -> ${ms(i.candidate.warm.p50)} ms` +
           (warm
