@@ -57964,16 +57964,22 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/config/config-error.ts
-/** Everything wrong with a configuration, each problem naming the file, the key path and the value. */
-class config_error_ConfigError extends Error {
+
+/**
+ * Everything wrong with a configuration, each problem naming the file, the key path and the value.
+ * A usage error (exit 2) like any other refused input.
+ */
+class config_error_ConfigError extends errors/* UsageError */.eb {
     source;
     problems;
+    name = 'ConfigError';
     constructor(source, problems) {
         super(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
         this.source = source;
         this.problems = problems;
-        this.name = 'ConfigError';
     }
 }
 /** A value as a problem quotes it: JSON, cut short past 60 characters. */

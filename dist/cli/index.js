@@ -34884,16 +34884,61 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
+ * tool refuses to act on (exit 2).
+ */
+class UsageError extends Error {
+    name = 'UsageError';
+}
+/** One place that turns anything thrown into a message a person can read. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    if (typeof error === 'string')
+        return error;
+    // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
+    const message = error?.message;
+    if (typeof message === 'string')
+        return message;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+/**
+ * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
+ * error, and the file may be one the reader must not see (a payload path can point anywhere).
+ */
+function jsonSyntaxProblem(error) {
+    const message = errorMessage(error);
+    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+    if (message.includes('Unexpected end of JSON input'))
+        return 'is not valid JSON (it ends too early)';
+    if (!where)
+        return 'is not valid JSON';
+    return where[2]
+        ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
+        : `is not valid JSON (at byte ${where[1]})`;
+}
+
 ;// CONCATENATED MODULE: ./src/config/config-error.ts
-/** Everything wrong with a configuration, each problem naming the file, the key path and the value. */
-class ConfigError extends Error {
+
+/**
+ * Everything wrong with a configuration, each problem naming the file, the key path and the value.
+ * A usage error (exit 2) like any other refused input.
+ */
+class ConfigError extends UsageError {
     source;
     problems;
+    name = 'ConfigError';
     constructor(source, problems) {
         super(`${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
         this.source = source;
         this.problems = problems;
-        this.name = 'ConfigError';
     }
 }
 /** A value as a problem quotes it: JSON, cut short past 60 characters. */
@@ -36935,47 +36980,6 @@ function paginate(items, marker, maxItems) {
     const page = items.slice(start, start + size);
     const end = start + page.length;
     return { items: page, next: end < items.length ? { NextMarker: Buffer.from(String(end)).toString('base64') } : {} };
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Wrong use of a command or an input, found before anything is created: bad flags, or inputs the
- * tool refuses to act on (exit 2).
- */
-class UsageError extends Error {
-    name = 'UsageError';
-}
-/** One place that turns anything thrown into a message a person can read. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    if (typeof error === 'string')
-        return error;
-    // An error from another realm (a VM context, a worker) is not `instanceof Error` here.
-    const message = error?.message;
-    if (typeof message === 'string')
-        return message;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-/**
- * Why a text is not JSON, without quoting it: JSON.parse's own message repeats the bytes around the
- * error, and the file may be one the reader must not see (a payload path can point anywhere).
- */
-function jsonSyntaxProblem(error) {
-    const message = errorMessage(error);
-    const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
-    if (message.includes('Unexpected end of JSON input'))
-        return 'is not valid JSON (it ends too early)';
-    if (!where)
-        return 'is not valid JSON';
-    return where[2]
-        ? `is not valid JSON (at line ${where[2]}, column ${where[3]})`
-        : `is not valid JSON (at byte ${where[1]})`;
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -61086,7 +61090,6 @@ function runCost(samples, variants, region) {
 
 
 
-
 /**
  * One gate session, as the CLI and the action both run it: check the files the configuration
  * names (as `validate` does), start the embedded service when asked, probe the backend, check
@@ -61180,8 +61183,6 @@ function redactError(error, redactor) {
 /** Exit codes of the CLI; the action fails its step for all but `pass`. */
 const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 };
 function classifyFailure(error) {
-    if (error instanceof ConfigError)
-        return { kind: 'usage', exitCode: EXIT.usage, message: error.message };
     if (error instanceof UsageError ||
         error?.code?.toString().startsWith('ERR_PARSE_ARGS')) {
         return { kind: 'usage', exitCode: EXIT.usage, message: errorMessage(error) };
