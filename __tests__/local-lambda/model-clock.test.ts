@@ -105,6 +105,24 @@ describe("Lambda's CPU model", () => {
     expect(duration(both, 1769)).toBeCloseTo(30, 6);
   });
 
+  test("other threads' wait for a CPU comes off the main thread's wait only where it waited for them", () => {
+    // A worker awaited throughout, held up 15 ms by the host: its delay is not Duration.
+    const awaited = { main: { cpuNs: 0.2 * MS, delayNs: 0 }, mainWaitedNs: 35 * MS };
+    expect(duration({ ...awaited, others: { cpuNs: 20 * MS, delayNs: 15 * MS } }, 1769)).toBeCloseTo(20.2, 6);
+    // 7 ms of CPU around a 100 ms timer at 512 MB, helper threads busy 1.5 ms beside it: read the
+    // same whether the host held the helpers up for 0 or 12 ms (it read 12 ms less before).
+    const timer = { main: { cpuNs: 7 * MS, delayNs: 4 * MS }, mainWaitedNs: 100 * MS, mainSleeps: 1 };
+    const helpersFree = duration({ ...timer, others: { cpuNs: 1.5 * MS, delayNs: 0 } }, 512);
+    expect(duration({ ...timer, others: { cpuNs: 1.5 * MS, delayNs: 12 * MS } }, 512)).toBeCloseTo(helpersFree, 6);
+    expect(helpersFree).toBeGreaterThan(100);
+    // In between (busy for half the wait), half of their delay comes off.
+    const half = { main: { cpuNs: 1 * MS, delayNs: 0 }, mainWaitedNs: 40 * MS };
+    expect(duration({ ...half, others: { cpuNs: 10 * MS, delayNs: 10 * MS } }, 1769)).toBeCloseTo(
+      1 + 10 + 40 - 10 - 5,
+      6,
+    );
+  });
+
   test('INIT is boosted; a lasting speed factor scales the CPU work', () => {
     const work = { main: { cpuNs: 20 * MS, delayNs: 0 } };
     expect(duration(work, 128, { boosted: true })).toBeCloseTo(20, 6);
