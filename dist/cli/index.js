@@ -39146,7 +39146,7 @@ function timelineNs(burstsNs, waitsNs, share, parallelism) {
  * or I/O, helper threads (the JIT, the garbage collector) that ran meanwhile held nothing up, and
  * taking their delay off shortened a real wait: 7 ms of CPU around a 100 ms timer at 512 MB read
  * 96.8 ms in a whole test run beside two CPU hogs, where it reads about 108 ms when the helpers
- * wait for no CPU (their delay was 3-6 ms in calls that read 103-105 ms beside the hogs). Which it
+ * wait for no CPU (their delay was 3-6 ms in calls that read 103.6-107.3 ms beside the hogs). Which it
  * was is not known, only how much of the wait they were busy: nearly all of it for a worker
  * awaited throughout, a small part for helpers beside a long timer. So none of their delay is
  * taken off below a quarter of the wait, all of it above three quarters, in proportion between.
