@@ -55,6 +55,8 @@ for (const design of DESIGNS)
   if (design !== 'separate' && design !== 'duet') throw new Error(`--design ${design}: use separate, duet or both`);
 const MEMORY = Number(process.env.AA_MEMORY ?? 1024);
 const CLOCK = process.env.AA_CLOCK as 'model' | 'wall' | undefined;
+/** The CPUs the gate runs' environments are bound to (the service's `environmentCpus`). */
+const CPUS = process.env.AA_CPUS;
 const BLOCKS = 60;
 // A call of about 3 ms here spreads by about 15% (log sd) and a young environment's calls are
 // slower for its first few dozen: with 40 calls after 5, candidates of 68 or 69 digests measured
@@ -105,7 +107,10 @@ async function durationsAlone(client: LambdaClient, amounts: readonly number[]):
 
 // Calibrated on a service of its own without an environment spread, in one environment that
 // does every amount of work.
-const calibration = await startLocalLambda({ ...(CLOCK ? { clock: CLOCK } : {}) });
+const calibration = await startLocalLambda({
+  ...(CLOCK ? { clock: CLOCK } : {}),
+  ...(CPUS ? { environmentCpus: CPUS } : {}),
+});
 const client = createLambdaClient({ region: 'us-east-1', endpoint: calibration.endpoint });
 const candidates = new Map<number, { blocks: number; aloneRatio: number }>();
 let base: number;
@@ -138,6 +143,7 @@ const service = await startLocalLambda({
   environmentSpread: SPREAD,
   faults: { seed: 2026 },
   ...(CLOCK ? { clock: CLOCK } : {}),
+  ...(CPUS ? { environmentCpus: CPUS } : {}),
 });
 const root = mkdtempSync(join(tmpdir(), 'lpg-aa-'));
 try {
@@ -147,6 +153,7 @@ try {
     `${RUNS} gate runs per row at ${MEMORY} MB, environment spread ${SPREAD}; tolerance 5%, 99% confidence, default sampling`,
   );
   console.log(info.clock.statement);
+  console.log(info.cpuPlacement.statement);
   console.log(
     `baseline: ${BLOCKS} digests of 64 KB, ${base.toFixed(2)} ms alone; ${2 * BLOCKS} digests ${double.toFixed(2)} ms (fixed part ${(base - perBlock * BLOCKS).toFixed(2)} ms)`,
   );

@@ -17,7 +17,8 @@ const rawPayload = /aws-cli\/2/.test(`${awsVersion.stdout}${awsVersion.stderr}`)
   : [];
 if (!hasAwsCli) console.warn('Skipping the AWS CLI conformance test: the aws command is not installed here.');
 
-function startCli(args: string[], count = 2): { child: ChildProcess; firstLines: Promise<string[]> } {
+/** The CLI's output until its `count`th line, or until a line matches `until`. */
+function startCli(args: string[], count = 2, until?: RegExp): { child: ChildProcess; firstLines: Promise<string[]> } {
   const child = spawn(process.execPath, [...CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
@@ -27,7 +28,7 @@ function startCli(args: string[], count = 2): { child: ChildProcess; firstLines:
     const seen: string[] = [];
     lines.on('line', (line) => {
       seen.push(line);
-      if (seen.length === count) resolve(seen);
+      if (seen.length === count || until?.test(line)) resolve(seen);
     });
   });
   return { child, firstLines };
@@ -139,12 +140,18 @@ describe('lambda-perf-gate local-lambda', () => {
   });
 
   test('--require-auth prints a fresh key; the AWS CLI is served with it and refused without it', async () => {
-    const { child, firstLines } = startCli(['local-lambda', '--port', '0', '--require-auth', '--no-cpu-throttle'], 5);
+    const { child, firstLines } = startCli(
+      ['local-lambda', '--port', '0', '--require-auth', '--no-cpu-throttle'],
+      Infinity,
+      /AWS_SECRET_ACCESS_KEY=/,
+    );
     try {
       const lines = await firstLines;
       const endpoint = /listening on (http:\S+)$/.exec(lines[0] ?? '')?.[1] ?? '';
-      const id = /^ {2}AWS_ACCESS_KEY_ID=(LPGL[0-9A-F]{16})$/.exec(lines[3] ?? '')?.[1];
-      const secret = /^ {2}AWS_SECRET_ACCESS_KEY=(\S{40})$/.exec(lines[4] ?? '')?.[1];
+      // The key comes after the service's facts (clock, CPUs), however many lines they take.
+      const at = lines.findIndex((line) => /^Requests must be signed/.test(line));
+      const id = /^ {2}AWS_ACCESS_KEY_ID=(LPGL[0-9A-F]{16})$/.exec(lines[at + 1] ?? '')?.[1];
+      const secret = /^ {2}AWS_SECRET_ACCESS_KEY=(\S{40})$/.exec(lines[at + 2] ?? '')?.[1];
       expect([endpoint, id, secret].every(Boolean)).toBe(true);
       // Its facts, too, are for the key's holder only.
       const infoUrl = new URL('/local/info', endpoint);
@@ -182,6 +189,11 @@ describe('lambda-perf-gate local-lambda', () => {
     [['local-lambda', '--throttle-rate', '2'], /--throttle-rate must be between 0 and 1/],
     [['local-lambda', '--bogus'], /local-lambda: unknown option --bogus/],
     [['local-lambda', '--clock', 'fast'], /--clock must be one of model, wall, got "fast"/],
+    [['local-lambda', '--environment-cpus', 'last'], /--environment-cpus must be "all" or a CPU list .*, got "last"/],
+    [
+      ['local-lambda', '--environment-cpus', '4096'],
+      /--environment-cpus 4096: CPU 4096 is not one this service may use/,
+    ],
     [['run', '--clock', 'sundial', '--local'], /--clock must be one of model, wall, got "sundial"/],
     [['run', '--clock', 'wall'], /--clock sets the embedded local service's clock; it needs --local/],
     [['validate', '--clock', 'wall', '--endpoint', 'http://127.0.0.1:1'], /it needs --local/],

@@ -58,7 +58,9 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     expect(info.freezing.mechanism).toBe(host.freezer ? 'cgroup-v1' : 'signals');
     expect(info.environmentLimits.processCap).toBe(host.pids);
     // Every shortfall is listed in plain words, and nothing is listed that the host does.
-    expect(info.limitations).toHaveLength((info.environmentLimits.privateTmp ? 0 : 1) + (host.pids ? 0 : 1));
+    expect(info.limitations).toHaveLength(
+      (info.environmentLimits.privateTmp ? 0 : 1) + (host.pids ? 0 : 1) + (info.cpuPlacement.limitation ? 1 : 0),
+    );
   });
 
   test("the model clock: an invocation's CPU through Lambda's quota, INIT boosted", async () => {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
 import { MIN_TMP_BUDGET_MB } from '../local-lambda/environment-limits.js';
+import { environmentCpusProblem } from '../local-lambda/cpu-placement.js';
 import { startLocalLambda } from '../local-lambda/service.js';
 import { Redactor } from '../report/redact.js';
 import { inertWriter } from '../workflow-commands.js';
@@ -84,6 +85,9 @@ ${CLOCK_HELP}
                           (default the host's memory, at most 16384; at least 641)
   --require-auth          answer only requests signed (SigV4) with a key made at start
                           and printed here
+  --environment-cpus LIST bind every environment to these CPUs (e.g. 1 or 2-3), or all (default
+                          under the model clock: the last CPU, so that compared builds share it;
+                          under the wall clock: all)
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
                           drawn from the fault seed (default 0; e.g. 0.04 for 4%)
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
@@ -148,6 +152,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
       'tmp-budget-mb': { type: 'string' },
       'require-auth': { type: 'boolean' },
       'environment-spread': { type: 'string' },
+      'environment-cpus': { type: 'string' },
       'throttle-rate': { type: 'string' },
       'error-rate': { type: 'string' },
       'kill-rate': { type: 'string' },
@@ -179,6 +184,9 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
   const environmentSpread = numberOption(values, 'environment-spread', 0);
   if (!(environmentSpread >= 0 && environmentSpread <= 1))
     throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
+  const environmentCpus = values['environment-cpus'];
+  const cpusProblem = environmentCpusProblem(environmentCpus);
+  if (cpusProblem) throw new UsageError(`--environment-cpus ${cpusProblem}`);
   const tmpBudgetMb = values['tmp-budget-mb'] === undefined ? undefined : numberOption(values, 'tmp-budget-mb', 0);
   if (tmpBudgetMb !== undefined && !(Number.isInteger(tmpBudgetMb) && tmpBudgetMb >= MIN_TMP_BUDGET_MB))
     throw new UsageError(`--tmp-budget-mb must be a whole number of at least ${MIN_TMP_BUDGET_MB}, got ${tmpBudgetMb}`);
@@ -198,6 +206,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
     privateTmp: !values['no-private-tmp'],
     ...(tmpBudgetMb === undefined ? {} : { tmpBudgetMb }),
     environmentSpread,
+    ...(environmentCpus === undefined ? {} : { environmentCpus }),
     faults,
     requireAuth: values['require-auth'] === true,
     warn: (message) => err(`${message}\n`),
@@ -207,8 +216,9 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
   out(`${info.clock.statement}\n`);
   // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
   if (info.clock.kind === 'wall') out(`${info.cpuThrottling.statement}\n`);
+  out(`${info.cpuPlacement.statement}\n`);
   for (const limitation of info.limitations.filter(
-    (line) => line !== info.cpuThrottling.statement && line !== info.clock.statement,
+    (line) => ![info.cpuThrottling.statement, info.clock.statement, info.cpuPlacement.statement].includes(line),
   ))
     out(`${limitation}\n`);
   if (service.accessKey) {

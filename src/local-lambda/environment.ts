@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 import type { CpuQuota, CpuThrottle } from './cpu-throttle.js';
+import type { CpuPlacement } from './cpu-placement.js';
 import type { EnvironmentLimits, LimitsPolicy } from './environment-limits.js';
 import type { EnvironmentFreeze, Freezer } from './freezer.js';
 import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
@@ -43,6 +44,13 @@ const FLUSH_WAIT_MS = 1000;
  * end of an invocation (a running thread's count lags by up to a scheduler tick).
  */
 const SETTLE_LIMIT_MS = 20;
+/**
+ * Under the model clock a time limit (the function's timeout, INIT's 10 s) counts modelled time,
+ * and wall time only as a backstop: this many times the limit.
+ */
+const WALL_LIMIT_FACTOR = 10;
+/** How soon a limit not yet reached by modelled time is looked at again, at the least. */
+const LIMIT_RECHECK_MS = 5;
 
 export interface EnvironmentSpec {
   readonly functionName: string;
@@ -65,6 +73,8 @@ export interface EnvironmentServices {
   readonly clients: RuntimeClients;
   readonly cgroups: Cgroups;
   readonly throttle: CpuThrottle;
+  /** The CPUs every environment is bound to. */
+  readonly placement: CpuPlacement;
   readonly freezer: Freezer;
   readonly limits: LimitsPolicy;
   readonly logs: LogStore;
@@ -315,7 +325,8 @@ export class ExecutionEnvironment {
         ]
       : handover;
     // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
-    const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
+    // Bound to its CPUs after it joins its groups (joining a cpuset group would reset the binding).
+    const [file, args] = this.limits.wrap(services.placement.wrap(runtime), this.cgroup?.procsFiles ?? []);
     const marker = ['AWS_LAMBDA_LOG_STREAM_NAME', this.logStream] as const;
     const child = spawn(file, args, {
       cwd: '/',
@@ -353,19 +364,26 @@ export class ExecutionEnvironment {
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     this.startMemoryWatch();
-    this.initTimer = setTimeout(() => {
-      this.initFailure = {
-        status: 'timeout',
-        errorType: 'Sandbox.Timedout',
-        body: errorDocument(
-          'Sandbox.Timedout',
-          `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
-        ),
-      };
-      this.initDurationMs = INIT_LIMIT_MS;
-      if (this.running) this.finish(this.initFailure);
-      this.kill();
-    }, INIT_LIMIT_MS);
+    this.armLimit(
+      INIT_LIMIT_MS,
+      this.spawnedAt,
+      undefined,
+      true,
+      (timer) => (this.initTimer = timer),
+      () => {
+        this.initFailure = {
+          status: 'timeout',
+          errorType: 'Sandbox.Timedout',
+          body: errorDocument(
+            'Sandbox.Timedout',
+            `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
+          ),
+        };
+        this.initDurationMs = INIT_LIMIT_MS;
+        if (this.running) this.finish(this.initFailure);
+        this.kill();
+      },
+    );
   }
 
   private processEnvironment(runtimeApi: string): NodeJS.ProcessEnv {
@@ -464,8 +482,50 @@ export class ExecutionEnvironment {
     const running = this.running;
     running.deliveredAt = handedAt;
     this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
-    running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
+    this.armLimit(
+      this.spec.timeoutS * 1000,
+      handedAt,
+      running.threadsAtStart,
+      false,
+      (timer) => (running.timer = timer),
+      () => this.onTimeout(),
+    );
     if (running.request.kill) this.kill();
+  }
+
+  /**
+   * Calls `expire` once `limitMs` has run out since `startedAt`: wall time under the wall clock;
+   * under the model clock, modelled time, as Lambda counts it. Time the environment spent waiting
+   * for a CPU that others held (other environments share its CPU, and the host's load) is not its
+   * own, and must not make it time out. So when the wall clock reaches the limit, what the
+   * environment did so far is modelled (its waits as the service saw them), and the limit is
+   * looked at again once the modelled time could have reached it; after WALL_LIMIT_FACTOR times
+   * the limit of wall time it expires regardless. `store` keeps the pending timer, to be cleared.
+   */
+  private armLimit(
+    limitMs: number,
+    startedAt: number,
+    threadsAtStart: ThreadSnapshot | undefined,
+    init: boolean,
+    store: (timer: NodeJS.Timeout) => void,
+    expire: () => void,
+  ): void {
+    const backstopMs = limitMs * WALL_LIMIT_FACTOR;
+    const check = (): void => {
+      const pid = this.child?.pid;
+      const wallMs = now() - startedAt;
+      if (this.services.clock === 'model' && pid && wallMs < backstopMs) {
+        const threads = snapshotThreads(pid);
+        const activity = activityBetween(threadsAtStart ?? new Map(), threads, pid, { wallNs: wallMs * 1e6 });
+        const leftMs = limitMs - this.modelled(activity, init);
+        if (leftMs > 0) {
+          store(setTimeout(check, Math.min(Math.max(leftMs, LIMIT_RECHECK_MS), backstopMs - wallMs)));
+          return;
+        }
+      }
+      expire();
+    };
+    store(setTimeout(check, limitMs));
   }
 
   private onResult(requestId: string, result: { body: Buffer } | { failure: Failure }): void {
@@ -629,10 +689,14 @@ export class ExecutionEnvironment {
     this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
       if (this.finishing === running) this.finishing = undefined;
       const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
-      // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
+      // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full
+      // timeout. Under the model clock the limit was on modelled time, whatever the wall clock read.
+      const limitMs = this.spec.timeoutS * 1000;
       const durationMs =
         failure?.status === 'timeout' && running.deliveredAt !== undefined
-          ? Math.max(measured, this.spec.timeoutS * 1000)
+          ? this.services.clock === 'model'
+            ? limitMs
+            : Math.max(measured, limitMs)
           : measured;
       const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
       this.initBilled = true;

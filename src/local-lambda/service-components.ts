@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cgroups, type Controller } from './cgroups.js';
+import { CpuPlacement } from './cpu-placement.js';
 import { CpuThrottle } from './cpu-throttle.js';
 import { LimitsPolicy, MIN_TMP_BUDGET_MB } from './environment-limits.js';
 import { EnvironmentPool } from './environment-pool.js';
@@ -36,6 +37,7 @@ export interface ServiceComponents {
   readonly cgroups: Cgroups;
   readonly clock: ClockStatus;
   readonly throttle: CpuThrottle;
+  readonly placement: CpuPlacement;
   readonly freezer: Freezer;
   readonly limits: LimitsPolicy;
   readonly reaper: Reaper;
@@ -70,6 +72,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   if (!CLOCKS.includes(requestedClock))
     throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
   const clock = chooseClock(requestedClock);
+  const placement = new CpuPlacement(options.environmentCpus, clock.kind);
   const region = options.region ?? 'us-east-1';
   const faults = new FaultInjector(options.faults);
   const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
@@ -114,6 +117,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
       clients,
       cgroups,
       throttle,
+      placement,
       freezer,
       limits,
       logs,
@@ -144,6 +148,7 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     cgroups,
     clock,
     throttle,
+    placement,
     freezer,
     limits,
     reaper,

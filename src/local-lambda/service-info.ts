@@ -1,3 +1,4 @@
+import type { PlacementStatus } from './cpu-placement.js';
 import type { ThrottleStatus } from './cpu-throttle.js';
 import type { LimitsStatus } from './environment-limits.js';
 import type { FaultOptions } from './faults.js';
@@ -20,6 +21,8 @@ export interface ServiceInfo {
   /** Where Durations come from: the model clock, or the host's wall clock. */
   readonly clock: ClockStatus;
   readonly cpuThrottling: ThrottleStatus;
+  /** The CPUs every environment is bound to, or `all`. */
+  readonly cpuPlacement: PlacementStatus;
   readonly freezing: FreezeStatus;
   readonly environmentLimits: LimitsStatus;
   /** Every way in which this host makes the service differ from Lambda, one sentence each. */
@@ -38,19 +41,22 @@ export interface ServiceInfo {
 
 /** The service's facts, as `info()` and GET /local/info give them. */
 export function describeService(parts: ServiceComponents, endpoint: string): ServiceInfo {
-  const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, callers, logs } = parts;
+  const { region, clock, throttle, placement, freezer, limits, pool, faults, accessKey, isolation, callers, logs } =
+    parts;
   return {
     endpoint,
     region,
     hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
     clock,
     cpuThrottling: throttle.status,
+    cpuPlacement: placement.status,
     freezing: freezer.status,
     environmentLimits: limits.status,
     limitations: [
       ...(clock.fallbackReason ? [clock.statement] : []),
       ...(throttle.status.enabled || clock.kind === 'model' ? [] : [throttle.status.statement]),
       ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+      ...(placement.status.limitation ? [placement.status.statement] : []),
       ...limits.status.limitations,
       ...(callers.status.enabled ? [] : [callers.status.statement]),
     ],

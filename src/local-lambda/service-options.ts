@@ -19,6 +19,7 @@ const KINDS: Record<string, Kind | readonly Kind[]> = {
   privateTmp: 'boolean',
   tmpBudgetMb: 'number',
   environmentSpread: 'number',
+  environmentCpus: 'string',
   faults: 'object',
   nodeBinary: 'string',
   pythonBinary: 'string',

@@ -66,6 +66,12 @@ export interface LocalLambdaOptions {
    * gets, drawn from the fault seed; default 0. Needs the model clock or CPU throttling.
    */
   readonly environmentSpread?: number;
+  /**
+   * The CPUs every environment is bound to (a list such as `1` or `2-3`), or `all`. Default under
+   * the model clock: the last CPU this process may use, the same for every environment, so that
+   * builds compared on a busy host meet the same neighbours; under the wall clock, `all`.
+   */
+  readonly environmentCpus?: string;
   readonly faults?: Partial<FaultOptions>;
   readonly nodeBinary?: string;
   readonly pythonBinary?: string;
