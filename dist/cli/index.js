@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5659);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5345);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5659:
+/***/ 5345:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35265,6 +35265,149 @@ function canMountPrivateTmp() {
         return false;
     }
     return probe.status === 0;
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/cpu-placement.ts
+
+
+
+/** A CPU list as `taskset -c` and `/proc/<pid>/status` write it: `1`, `0,2`, `2-3,6`. */
+const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+/** The CPUs of a list, in order; undefined when it is not a list. */
+function parseCpuList(list) {
+    if (!CPU_LIST.test(list))
+        return undefined;
+    const cpus = new Set();
+    for (const part of list.split(',')) {
+        const [first, last = first] = part.split('-').map(Number);
+        if (last < first || last - first > 4096)
+            return undefined;
+        for (let cpu = first; cpu <= last; cpu++)
+            cpus.add(cpu);
+    }
+    return [...cpus].sort((a, b) => a - b);
+}
+const readList = (path, pattern) => {
+    try {
+        const text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+        const list = pattern ? pattern.exec(text)?.[1] : text.trim();
+        return list === undefined ? undefined : parseCpuList(list);
+    }
+    catch {
+        return undefined;
+    }
+};
+/** This host as the placement sees it. */
+const LINUX_HOST = {
+    cpus: () => {
+        const allowed = readList('/proc/self/status', /^Cpus_allowed_list:\s*(\S+)/m);
+        // An offline CPU may still be in the mask, and binding to it fails.
+        const online = readList('/sys/devices/system/cpu/online');
+        return allowed && online ? allowed.filter((cpu) => online.includes(cpu)) : allowed;
+    },
+    taskset: (list) => {
+        let path;
+        try {
+            path = systemProgram('taskset');
+        }
+        catch (error) {
+            return { reason: error.message };
+        }
+        // Tried once, so that a CPU the kernel will not bind to is found here, not at every INIT.
+        const probe = (0,external_node_child_process_.spawnSync)(path, ['--cpu-list', list, systemProgram('true')], { encoding: 'utf8', timeout: 5000 });
+        if (probe.status === 0)
+            return { path };
+        const said = `${probe.stderr ?? ''}`.trim().split('\n').at(-1);
+        return { reason: `taskset --cpu-list ${list} failed${said ? `: ${said}` : ''}` };
+    },
+};
+/**
+ * What is wrong with a requested CPU list (`all`, or CPUs this process may use), as the tail of a
+ * sentence that starts with the option's name; undefined when nothing is.
+ */
+function environmentCpusProblem(requested, allowed = LINUX_HOST.cpus()) {
+    if (requested === undefined || requested === 'all')
+        return undefined;
+    const cpus = parseCpuList(requested);
+    if (!cpus)
+        return `must be "all" or a CPU list such as 1, 0,2 or 2-3, got "${requested}"`;
+    const outside = allowed ? cpus.filter((cpu) => !allowed.includes(cpu)) : [];
+    if (outside.length)
+        return `${requested}: CPU ${outside.join(', ')} is not one this service may use (${allowed.join(', ')})`;
+    return undefined;
+}
+/**
+ * Where the environments run. On a host that shares its cores with other work, what a process is
+ * charged in CPU time for the same work depends on which core it runs on and what runs beside it
+ * there: beside two CPU hogs on a 2-core host, one environment's level moved by up to ±20% from one
+ * round of integration traffic to the next, and stayed there for the round. Environments that the
+ * scheduler places apart then measure apart, though their code is the same. Under the model clock
+ * every environment therefore starts bound to one CPU by default, the same for all, so that what
+ * else runs there weighs on the builds compared alike; waiting for that CPU lengthens their wall
+ * time, not their Duration (and not their time limits: `armLimit` in environment.ts). Under the
+ * wall clock a shared CPU would be Duration, so there the default is `all`. A function can bind
+ * itself elsewhere (`sched_setaffinity`), and so measure apart: that is its own doing.
+ */
+class CpuPlacement {
+    status;
+    taskset;
+    /**
+     * `requested`: a CPU list, `all`, or undefined for the default. A list outside the CPUs this
+     * process may use, or not a list, is refused.
+     */
+    constructor(requested, clock, host = LINUX_HOST) {
+        const allowed = host.cpus();
+        const problem = environmentCpusProblem(requested, allowed);
+        if (problem)
+            throw new RangeError(`environmentCpus ${problem}`);
+        const several = (allowed?.length ?? 2) > 1;
+        const cpus = requested === undefined
+            ? clock === 'model' && allowed && several
+                ? String(allowed.at(-1))
+                : 'all'
+            : requested === 'all'
+                ? 'all'
+                : parseCpuList(requested).join(',');
+        const bound = cpus === 'all' ? undefined : host.taskset(cpus);
+        this.taskset = bound && 'path' in bound ? bound.path : undefined;
+        const apart = 'environments the scheduler places apart may measure apart on a busy host';
+        if (this.taskset) {
+            const one = !cpus.includes(',');
+            this.status = {
+                enabled: true,
+                mechanism: 'taskset',
+                cpus,
+                // Within a set of several CPUs the scheduler still places them apart.
+                limitation: clock === 'model' && !one,
+                statement: one
+                    ? `Every environment starts bound to CPU ${cpus}${allowed ? ` of ${allowed.join(', ')}` : ''}, so that what else runs there weighs on the builds compared alike.`
+                    : `Every environment starts bound to CPUs ${cpus}; within them, ${apart}.`,
+            };
+            return;
+        }
+        const why = bound && 'reason' in bound
+            ? `NOT bound to CPU ${cpus} (${bound.reason})`
+            : requested === undefined && clock === 'model' && !allowed
+                ? 'NOT bound to one CPU (this service could not read which CPUs it may use)'
+                : undefined;
+        this.status = {
+            enabled: false,
+            mechanism: 'none',
+            cpus: 'all',
+            limitation: clock === 'model' && several,
+            statement: why
+                ? `Environments are ${why}: ${apart}.`
+                : !several
+                    ? `Environments run on the one CPU this service may use (${allowed[0]}).`
+                    : `Environments run on any CPU${requested === undefined ? ` (the ${clock} clock's default)` : ''}: ${apart}.`,
+        };
+    }
+    /** The command that starts an environment, bound to the CPUs where they are set. */
+    wrap(command) {
+        if (!this.taskset)
+            return command;
+        return [this.taskset, ['--cpu-list', this.status.cpus, command[0], ...command[1]]];
+    }
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -37976,19 +38119,21 @@ function localRoutes(store, faults, info) {
 const LOCAL_SERVICE_HEADER = 'x-lambda-perf-gate-local';
 /** The service's facts, as `info()` and GET /local/info give them. */
 function describeService(parts, endpoint) {
-    const { region, clock, throttle, freezer, limits, pool, faults, accessKey, isolation, callers, logs } = parts;
+    const { region, clock, throttle, placement, freezer, limits, pool, faults, accessKey, isolation, callers, logs } = parts;
     return {
         endpoint,
         region,
         hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
         clock,
         cpuThrottling: throttle.status,
+        cpuPlacement: placement.status,
         freezing: freezer.status,
         environmentLimits: limits.status,
         limitations: [
             ...(clock.fallbackReason ? [clock.statement] : []),
             ...(throttle.status.enabled || clock.kind === 'model' ? [] : [throttle.status.statement]),
             ...(freezer.status.mechanism === 'none' ? [freezer.status.statement] : []),
+            ...(placement.status.limitation ? [placement.status.statement] : []),
             ...limits.status.limitations,
             ...(callers.status.enabled ? [] : [callers.status.statement]),
         ],
@@ -39586,6 +39731,13 @@ const FLUSH_WAIT_MS = 1000;
  * end of an invocation (a running thread's count lags by up to a scheduler tick).
  */
 const SETTLE_LIMIT_MS = 20;
+/**
+ * Under the model clock a time limit (the function's timeout, INIT's 10 s) counts modelled time,
+ * and wall time only as a backstop: this many times the limit.
+ */
+const WALL_LIMIT_FACTOR = 10;
+/** How soon a limit not yet reached by modelled time is looked at again, at the least. */
+const LIMIT_RECHECK_MS = 5;
 const now = () => performance.now();
 function errorDocument(errorType, errorMessage) {
     return Buffer.from(JSON.stringify({ errorType, errorMessage }));
@@ -39771,7 +39923,8 @@ class ExecutionEnvironment {
             ]
             : handover;
         // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
-        const [file, args] = this.limits.wrap(runtime, this.cgroup?.procsFiles ?? []);
+        // Bound to its CPUs after it joins its groups (joining a cpuset group would reset the binding).
+        const [file, args] = this.limits.wrap(services.placement.wrap(runtime), this.cgroup?.procsFiles ?? []);
         const marker = ['AWS_LAMBDA_LOG_STREAM_NAME', this.logStream];
         const child = (0,external_node_child_process_.spawn)(file, args, {
             cwd: '/',
@@ -39808,7 +39961,7 @@ class ExecutionEnvironment {
         child.stdout?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         child.stderr?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         this.startMemoryWatch();
-        this.initTimer = setTimeout(() => {
+        this.armLimit(INIT_LIMIT_MS, this.spawnedAt, undefined, true, (timer) => (this.initTimer = timer), () => {
             this.initFailure = {
                 status: 'timeout',
                 errorType: 'Sandbox.Timedout',
@@ -39818,7 +39971,7 @@ class ExecutionEnvironment {
             if (this.running)
                 this.finish(this.initFailure);
             this.kill();
-        }, INIT_LIMIT_MS);
+        });
     }
     processEnvironment(runtimeApi) {
         const { spec } = this;
@@ -39923,9 +40076,36 @@ class ExecutionEnvironment {
         const running = this.running;
         running.deliveredAt = handedAt;
         this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
-        running.timer = setTimeout(() => this.onTimeout(), this.spec.timeoutS * 1000);
+        this.armLimit(this.spec.timeoutS * 1000, handedAt, running.threadsAtStart, false, (timer) => (running.timer = timer), () => this.onTimeout());
         if (running.request.kill)
             this.kill();
+    }
+    /**
+     * Calls `expire` once `limitMs` has run out since `startedAt`: wall time under the wall clock;
+     * under the model clock, modelled time, as Lambda counts it. Time the environment spent waiting
+     * for a CPU that others held (other environments share its CPU, and the host's load) is not its
+     * own, and must not make it time out. So when the wall clock reaches the limit, what the
+     * environment did so far is modelled (its waits as the service saw them), and the limit is
+     * looked at again once the modelled time could have reached it; after WALL_LIMIT_FACTOR times
+     * the limit of wall time it expires regardless. `store` keeps the pending timer, to be cleared.
+     */
+    armLimit(limitMs, startedAt, threadsAtStart, init, store, expire) {
+        const backstopMs = limitMs * WALL_LIMIT_FACTOR;
+        const check = () => {
+            const pid = this.child?.pid;
+            const wallMs = now() - startedAt;
+            if (this.services.clock === 'model' && pid && wallMs < backstopMs) {
+                const threads = snapshotThreads(pid);
+                const activity = activityBetween(threadsAtStart ?? new Map(), threads, pid, { wallNs: wallMs * 1e6 });
+                const leftMs = limitMs - this.modelled(activity, init);
+                if (leftMs > 0) {
+                    store(setTimeout(check, Math.min(Math.max(leftMs, LIMIT_RECHECK_MS), backstopMs - wallMs)));
+                    return;
+                }
+            }
+            expire();
+        };
+        store(setTimeout(check, limitMs));
     }
     onResult(requestId, result) {
         if (this.running?.request.requestId !== requestId || this.running.result)
@@ -40077,9 +40257,13 @@ class ExecutionEnvironment {
             if (this.finishing === running)
                 this.finishing = undefined;
             const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
-            // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full timeout.
+            // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full
+            // timeout. Under the model clock the limit was on modelled time, whatever the wall clock read.
+            const limitMs = this.spec.timeoutS * 1000;
             const durationMs = failure?.status === 'timeout' && running.deliveredAt !== undefined
-                ? Math.max(measured, this.spec.timeoutS * 1000)
+                ? this.services.clock === 'model'
+                    ? limitMs
+                    : Math.max(measured, limitMs)
                 : measured;
             const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
             this.initBilled = true;
@@ -43811,6 +43995,7 @@ const KINDS = {
     privateTmp: 'boolean',
     tmpBudgetMb: 'number',
     environmentSpread: 'number',
+    environmentCpus: 'string',
     faults: 'object',
     nodeBinary: 'string',
     pythonBinary: 'string',
@@ -43865,6 +44050,7 @@ function checkServiceOptions(options) {
 
 
 
+
 /** What the asynchronous invocations waiting may hold: their payloads, not the host's memory. */
 const DEFAULT_EVENT_QUEUE_BYTES = 64 * 1024 * 1024;
 /** Checks the options and builds the service's parts; nothing listens yet. */
@@ -43881,6 +44067,7 @@ function assembleService(options) {
     if (!CLOCKS.includes(requestedClock))
         throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
     const clock = chooseClock(requestedClock);
+    const placement = new CpuPlacement(options.environmentCpus, clock.kind);
     const region = options.region ?? 'us-east-1';
     const faults = new FaultInjector(options.faults);
     const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
@@ -43925,6 +44112,7 @@ function assembleService(options) {
         clients,
         cgroups,
         throttle,
+        placement,
         freezer,
         limits,
         logs,
@@ -43952,6 +44140,7 @@ function assembleService(options) {
         cgroups,
         clock,
         throttle,
+        placement,
         freezer,
         limits,
         reaper,
@@ -61960,6 +62149,7 @@ async function checkAccess({ config, backend }, local, say) {
 
 
 
+
 const HELP = `lambda-perf-gate: a performance and cost gate for AWS Lambda pull requests
 
 Usage:
@@ -62027,6 +62217,9 @@ ${CLOCK_HELP}
                           (default the host's memory, at most 16384; at least 641)
   --require-auth          answer only requests signed (SigV4) with a key made at start
                           and printed here
+  --environment-cpus LIST bind every environment to these CPUs (e.g. 1 or 2-3), or all (default
+                          under the model clock: the last CPU, so that compared builds share it;
+                          under the wall clock: all)
   --environment-spread SD give each new environment a lasting CPU speed factor exp(N(0, SD)),
                           drawn from the fault seed (default 0; e.g. 0.04 for 4%)
   --throttle-rate R       share of API requests answered 429 (fault injection, default 0)
@@ -62085,6 +62278,7 @@ async function localLambda(args, out, err) {
             'tmp-budget-mb': { type: 'string' },
             'require-auth': { type: 'boolean' },
             'environment-spread': { type: 'string' },
+            'environment-cpus': { type: 'string' },
             'throttle-rate': { type: 'string' },
             'error-rate': { type: 'string' },
             'kill-rate': { type: 'string' },
@@ -62116,6 +62310,10 @@ async function localLambda(args, out, err) {
     const environmentSpread = numberOption(values, 'environment-spread', 0);
     if (!(environmentSpread >= 0 && environmentSpread <= 1))
         throw new UsageError(`--environment-spread must be an SD from 0 to 1 (e.g. 0.04), got ${environmentSpread}`);
+    const environmentCpus = values['environment-cpus'];
+    const cpusProblem = environmentCpusProblem(environmentCpus);
+    if (cpusProblem)
+        throw new UsageError(`--environment-cpus ${cpusProblem}`);
     const tmpBudgetMb = values['tmp-budget-mb'] === undefined ? undefined : numberOption(values, 'tmp-budget-mb', 0);
     if (tmpBudgetMb !== undefined && !(Number.isInteger(tmpBudgetMb) && tmpBudgetMb >= MIN_TMP_BUDGET_MB))
         throw new UsageError(`--tmp-budget-mb must be a whole number of at least ${MIN_TMP_BUDGET_MB}, got ${tmpBudgetMb}`);
@@ -62135,6 +62333,7 @@ async function localLambda(args, out, err) {
         privateTmp: !values['no-private-tmp'],
         ...(tmpBudgetMb === undefined ? {} : { tmpBudgetMb }),
         environmentSpread,
+        ...(environmentCpus === undefined ? {} : { environmentCpus }),
         faults,
         requireAuth: values['require-auth'] === true,
         warn: (message) => err(`${message}\n`),
@@ -62145,7 +62344,8 @@ async function localLambda(args, out, err) {
     // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
     if (info.clock.kind === 'wall')
         out(`${info.cpuThrottling.statement}\n`);
-    for (const limitation of info.limitations.filter((line) => line !== info.cpuThrottling.statement && line !== info.clock.statement))
+    out(`${info.cpuPlacement.statement}\n`);
+    for (const limitation of info.limitations.filter((line) => ![info.cpuThrottling.statement, info.clock.statement, info.cpuPlacement.statement].includes(line)))
         out(`${limitation}\n`);
     if (service.accessKey) {
         out(`Requests must be signed with this key (valid until the service stops):\n`);
