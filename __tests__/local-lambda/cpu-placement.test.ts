@@ -168,9 +168,11 @@ describe('environments on the local service', () => {
     }
   });
 
-  // Three other environments busy on the same CPU leave a function a quarter of it (each
-  // environment has a control group of its own, which the kernel weighs alike): its wall time
-  // runs past its timeout, its modelled time does not, and only the modelled time is Lambda's.
+  // Three other environments busy on the same CPU leave a function a quarter of it: its wall
+  // time runs past its timeout, its modelled time does not, and only the modelled time is
+  // Lambda's. (Busy loops of the test's own would not do: each environment is a session of its
+  // own, and where the kernel weighs sessions alike (autogroup, as here) a function beside any
+  // number of them still gets half the CPU.)
   (canPin ? test : test.skip)(
     'a function kept off its CPU by other environments does not time out for their sake; one that runs long still does',
     async () => {
