@@ -24,6 +24,8 @@ const SIZES = (process.env.CLOCK_SIZES ?? '128,256,512,1024,1769,3008').split(',
 const CLOCKS = (process.env.CLOCK_CLOCKS ?? 'model,wall').split(',') as ('model' | 'wall')[];
 
 const WARMUP = Number(process.env.CLOCK_WARMUP ?? 5);
+/** The CPUs the environments are bound to (the service's `environmentCpus`; `all` leaves them). */
+const CPUS = process.env.CLOCK_CPUS;
 
 // One fixed loop (a count of steps, never a time) and the CPU time of the thread that ran it,
 // brought up to date by getrusage before schedstat is read.
@@ -113,7 +115,11 @@ async function calibrate(client: LambdaClient): Promise<number> {
 }
 
 async function measure(clock: 'model' | 'wall', hogs: boolean, stepsPerMs: number): Promise<Map<string, Cell>> {
-  const service = await startLocalLambda({ clock, idleTimeoutMs: 600_000 });
+  const service = await startLocalLambda({
+    clock,
+    idleTimeoutMs: 600_000,
+    ...(CPUS ? { environmentCpus: CPUS } : {}),
+  });
   const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint });
   const running = hogs ? startHogs() : undefined;
   const cells = new Map<string, Cell>();
@@ -141,7 +147,7 @@ async function measure(clock: 'model' | 'wall', hogs: boolean, stepsPerMs: numbe
   return cells;
 }
 
-const calibration = await startLocalLambda({ clock: 'model' });
+const calibration = await startLocalLambda({ clock: 'model', ...(CPUS ? { environmentCpus: CPUS } : {}) });
 const calibrationClient = createLambdaClient({ region: 'us-east-1', endpoint: calibration.endpoint });
 const stepsPerMs = await calibrate(calibrationClient);
 calibrationClient.destroy();
@@ -149,6 +155,7 @@ await calibration.stop();
 console.log(
   `lambda-perf-gate clock bench: ${RUNS} warm invocations per cell in one environment; ${Math.round(stepsPerMs)} loop steps per ms of CPU`,
 );
+console.log(`Environments: ${CPUS === undefined ? "the service's default CPUs" : `environmentCpus ${CPUS}`}`);
 
 const results = new Map<string, { quiet: Map<string, Cell>; hogs: Map<string, Cell> }>();
 for (const clock of CLOCKS) {
