@@ -60048,6 +60048,9 @@ async function profileBuilds(options) {
             requireAuth: true,
             region: options.region,
             profileIntervalUs: kind === 'node' ? NODE_INTERVAL_US : PYTHON_INTERVAL_US,
+            // Profiles count samples, not Durations: binding environments to one CPU buys nothing here,
+            // and V8's sampler thread, waking every 100 µs, would share that CPU with what it samples.
+            environmentCpus: 'all',
         });
         client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
         const profiled = (await collectProfiles(service, client, options, pairs, calls)).filter((p) => p.baseline.length && p.candidate.length);
