@@ -60,7 +60,7 @@ describe('profiling both builds on the local service', () => {
       measuredOn: 'aws',
       directory,
       // The gate's 16. With 10 (6 failed once beside the suite's other files), the interval's
-      // lower bound for \`price\` read 0.068-0.286 ms in 16 runs of this case, and the test found
+      // lower bound for `price` read 0.068-0.286 ms in 16 runs of this case, and the test found
       // no change once in a fresh-clone CI (1e7797c) and twice in 12 runs here.
       environmentPairs: 16,
     })) as ProfileReport;
