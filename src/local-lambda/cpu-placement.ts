@@ -60,13 +60,15 @@ export const LINUX_HOST: PlacementHost = {
   },
   taskset: (list) => {
     let path: string;
+    let probeWith: string;
     try {
       path = systemProgram('taskset');
+      probeWith = systemProgram('true');
     } catch (error) {
       return { reason: (error as Error).message };
     }
     // Tried once, so that a CPU the kernel will not bind to is found here, not at every INIT.
-    const probe = spawnSync(path, ['--cpu-list', list, systemProgram('true')], { encoding: 'utf8', timeout: 5000 });
+    const probe = spawnSync(path, ['--cpu-list', list, probeWith], { encoding: 'utf8', timeout: 5000 });
     if (probe.status === 0) return { path };
     const said = `${probe.stderr ?? ''}`.trim().split('\n').at(-1);
     return { reason: `taskset --cpu-list ${list} failed${said ? `: ${said}` : ''}` };
