@@ -35307,14 +35307,16 @@ const LINUX_HOST = {
     },
     taskset: (list) => {
         let path;
+        let probeWith;
         try {
             path = systemProgram('taskset');
+            probeWith = systemProgram('true');
         }
         catch (error) {
             return { reason: error.message };
         }
         // Tried once, so that a CPU the kernel will not bind to is found here, not at every INIT.
-        const probe = (0,external_node_child_process_.spawnSync)(path, ['--cpu-list', list, systemProgram('true')], { encoding: 'utf8', timeout: 5000 });
+        const probe = (0,external_node_child_process_.spawnSync)(path, ['--cpu-list', list, probeWith], { encoding: 'utf8', timeout: 5000 });
         if (probe.status === 0)
             return { path };
         const said = `${probe.stderr ?? ''}`.trim().split('\n').at(-1);
