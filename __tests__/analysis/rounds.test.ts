@@ -1,8 +1,8 @@
-import { decideFixed, judgeRound, type MetricSamples } from '../../src/analysis/comparison.js';
+import { decideFixed, edgesOf, judgeRound, type MetricSamples } from '../../src/analysis/comparison.js';
 import { seededRandom } from '../../src/random.js';
 
 const RULES = { alpha: 0.01, beta: 0.05, tolerance: 0.05 };
-const LIMIT = Math.log1p(RULES.tolerance);
+const EDGES = edgesOf(RULES.tolerance);
 
 /** `n` paired log-ratios around log(ratio), with uniform jitter of ±`spread` (in log units). */
 function pairs(seed: number, n: number, ratio: number, spread: number): number[] {
@@ -46,6 +46,21 @@ describe('integration rounds, each judged on its own', () => {
     for (const block of c.rounds!) expect(block.ratio).toBeCloseTo(1.3, 1);
   });
 
+  test('a slowdown estimated above the tolerance but shown only above zero, not above half the tolerance, is not a regression', () => {
+    // 40 pairs around +5.8% with a wide spread: p against zero is tiny, but the interval's lower
+    // end sits below +2.5%, so it may still be a change inside the band the tolerance allows.
+    const random = seededRandom(21);
+    const wide = Array.from({ length: 40 }, () => Math.log(1.058) + 0.09 * (random() * 2 - 1) * Math.sqrt(3));
+    const c = decide([wide], true);
+    expect(c.pValue).toBeLessThan(0.001);
+    expect(c.ratio).toBeGreaterThan(1.05);
+    expect(c.ciLow).toBeGreaterThan(1);
+    expect(c.ciLow).toBeLessThan(1.025);
+    expect(c.outcome).toBe('inconclusive');
+    // The same pairs moved up by 3% are shown above half the tolerance.
+    expect(decide([wide.map((v) => v + Math.log(1.03))], true).outcome).toBe('regression');
+  });
+
   test('a slowdown one round carries alone is inconclusive, though the pooled pairs call it a regression', () => {
     const rounds = [pairs(5, 30, 1.5, 0.05), pairs(6, 30, 1.0, 0.05)];
     expect(decide(rounds, true).outcome).toBe('regression');
@@ -68,9 +83,9 @@ describe('integration rounds, each judged on its own', () => {
   });
 
   test('seven pairs is the fewest that can show a regression at 99%', () => {
-    expect(judgeRound(pairs(12, 6, 2, 0.01), 0.01, 0.05, LIMIT).outcome).toBe('inconclusive');
-    expect(judgeRound(pairs(12, 7, 2, 0.01), 0.01, 0.05, LIMIT).outcome).toBe('regression');
-    expect(judgeRound([], 0.01, 0.05, LIMIT)).toMatchObject({ pairs: 0, outcome: 'inconclusive' });
+    expect(judgeRound(pairs(12, 6, 2, 0.01), 0.01, 0.05, EDGES).outcome).toBe('inconclusive');
+    expect(judgeRound(pairs(12, 7, 2, 0.01), 0.01, 0.05, EDGES).outcome).toBe('regression');
+    expect(judgeRound([], 0.01, 0.05, EDGES)).toMatchObject({ pairs: 0, outcome: 'inconclusive' });
   });
 
   test('whole runs one after the other are compared as two independent samples', () => {

@@ -24,7 +24,9 @@ import { coldLatencyMs, type Sample } from '../model/sample.js';
 import { normalQuantile } from '../normal-distribution.js';
 import {
   comparisonOf,
+  edgesOf,
   judge,
+  type Edges,
   logRatio,
   shiftOf,
   spreadParts,
@@ -188,7 +190,7 @@ export interface SequentialInput {
  */
 export function decideSequential(input: SequentialInput): VariantDecision[] {
   const { plan, rules } = input;
-  const limit = Math.log1p(rules.tolerance);
+  const { limit, margin } = edgesOf(rules.tolerance);
   const alphaShare = metricAlphaShare(rules.alpha, input.variants.length);
   const levels = looksLevels(plan, alphaShare, rules.beta);
   const finalLevels = levels.at(-1)!;
@@ -208,7 +210,7 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       const metric = warmMetric(variant, evidence);
       const shift = shiftOf(metric.evidence);
       const { alpha, beta } = levels[look - 1]!;
-      const outcome = judge(shift, shift.pUp <= alpha, beta, limit);
+      const outcome = judge(shift, shift.lowerBound(alpha) > margin, beta, limit);
       warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
       if (outcome !== 'inconclusive') break;
     }
@@ -218,7 +220,8 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
     const open = !decided && !capped && stopped === undefined;
     if (!warm || !evidence) return { variant, comparisons: [], open, looks: look };
     if (open) return { variant, comparisons: [warm], open, looks: look };
-    if (!decided) warm = { ...warm, reason: stopped ?? whatWouldDecide(warm, evidence, plan, finalLevels, limit) };
+    if (!decided)
+      warm = { ...warm, reason: stopped ?? whatWouldDecide(warm, evidence, plan, finalLevels, { limit, margin }) };
     const comparisons = [warm];
     if (evidence.cold.length) {
       const metric: MetricSamples = {
@@ -229,7 +232,7 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
         evidence: { paired: evidence.cold },
       };
       const shift = shiftOf(metric.evidence);
-      const outcome = judge(shift, shift.pUp <= alphaShare, rules.beta, limit);
+      const outcome = judge(shift, shift.lowerBound(alphaShare) > margin, rules.beta, limit);
       comparisons.push(
         comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }),
       );
@@ -253,7 +256,8 @@ function warmMetric(variant: string, evidence: EnvironmentPairEvidence): MetricS
 /**
  * Why a warm comparison stayed open at the cap, and what would decide it: how much the
  * environments differ, about how many environment pairs the interval needs to clear the
- * tolerance (or the estimate to become significant), and the tolerance that would pass now.
+ * tolerance (or, where the estimate is above it, to clear half the tolerance), and the tolerance
+ * that would pass now.
  * Normal approximations on the summaries; an order of magnitude, not a promise.
  */
 export function whatWouldDecide(
@@ -261,7 +265,7 @@ export function whatWouldDecide(
   evidence: EnvironmentPairEvidence,
   plan: SequentialPlan,
   levels: { alpha: number; beta: number },
-  limit: number,
+  { limit, margin }: Edges,
 ): string {
   const k = evidence.warm.length;
   const { betweenEnvironments } = evidence.spread;
@@ -280,7 +284,7 @@ export function whatWouldDecide(
   };
   if (estimate > limit) {
     return said(
-      `the estimate is above the tolerance but not significant: ${needed(normalQuantile(1 - levels.alpha), estimate)} would show whether it is real`,
+      `the estimate is above the tolerance but not shown beyond half of it: ${needed(normalQuantile(1 - levels.alpha), estimate - margin)} would show whether it is real`,
     );
   }
   // The smallest whole tolerance above the interval shown: a pass needs its upper end below the tolerance.

@@ -114,6 +114,8 @@ export interface ShiftComparison {
   readonly estimate: number;
   /** One-sided p-value for "the second sample is shifted up" (H0: shift <= 0). */
   readonly pUp: number;
+  /** One-sided p-value for "the second sample is shifted up by more than `margin`" (H0: shift <= margin). */
+  pAbove(margin: number): number;
   /** Lower confidence bound on the shift at one-sided level `level`. */
   lowerBound(level: number): number;
   /** Upper confidence bound on the shift at one-sided level `level`. */
@@ -154,6 +156,13 @@ export function compareShift(x: readonly number[], y: readonly number[]): ShiftC
     n,
     estimate: total === 0 ? Number.NaN : quantile(differences as unknown as number[], 0.5),
     pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
+    pAbove: (margin) =>
+      margin === 0
+        ? mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection)
+        : compareShift(
+            x,
+            y.map((v) => v - margin),
+          ).pUp,
     lowerBound: (level) => {
       const c = criticalCount(m, n, level);
       return c > total ? -Infinity : at(total - c);
@@ -241,6 +250,7 @@ export function comparePaired(differences: readonly number[]): ShiftComparison {
     n,
     estimate: total === 0 ? Number.NaN : quantile(walsh as unknown as number[], 0.5),
     pUp,
+    pAbove: (margin) => (margin === 0 ? pUp : comparePaired(differences.map((d) => d - margin)).pUp),
     lowerBound: (level) => {
       const c = signedRankCritical(n, level);
       return c > total ? -Infinity : at(total - c);

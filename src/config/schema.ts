@@ -149,7 +149,7 @@ const budgets = z
           'must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5%',
       })
       .optional()
-      .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+      .describe('the slowdown tolerated: a regression is estimated above it and shown above half of it; default 5%'),
   })
   .strict();
 

@@ -61,7 +61,7 @@ export interface FunctionSpec {
   readonly variants: readonly VariantSpec[];
   readonly exemplars: readonly ExemplarSpec[];
   readonly budgets: Budgets;
-  /** The slowdown tolerated (fraction) before a significant one counts as a regression. */
+  /** The slowdown tolerated (fraction): a regression is estimated above it and shown above half of it. */
   readonly tolerance: number;
   readonly integration?: IntegrationSpec;
   /** Lambda Managed Instances: how the function's capacity is priced (no GB-seconds). */
