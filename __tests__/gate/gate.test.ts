@@ -127,7 +127,12 @@ describe('the gate against the local Lambda service', () => {
       const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
       expect(warm.ratio).toBeGreaterThan(1.05);
       expect(warm.ratio).toBeLessThan(1.25);
-      expect(variant.candidate.cost.perInvocationUsd).toBeGreaterThan(variant.baseline.cost.perInvocationUsd);
+      // The cost per invocation moves little: warm calls were billed 4.6 ms (baseline) and 4.9 ms
+      // (candidate) on average in a quiet run, about 2% of the cost with the request charge, and
+      // the cold starts' share (INIT of about 110 ms at the assumed cold-start rate) is of the same
+      // order and differs by a few ms between builds, so it can turn the sign: beside two CPU hogs
+      // the candidate's cost read 0.4% lower once. It may not be lower by more than that.
+      expect(variant.candidate.cost.perInvocationUsd).toBeGreaterThan(0.99 * variant.baseline.cost.perInvocationUsd);
     }
     expect(fn.invocations.total).toBe(fn.invocations.baseline + fn.invocations.candidate);
     expect(fn.cpuScaledByMemory).toBe(gate.backend.cpuScaledByMemory);
