@@ -11,4 +11,6 @@ export default {
   // One test file at a time: the gate tests measure durations, and a second worker on a
   // 2-core machine is noise they would have to see through.
   maxWorkers: 1,
+  // Lists the tests skipped because the host lacks root, a tool or a kernel feature.
+  reporters: ['default', '<rootDir>/scripts/skip-reporter.js'],
 };

@@ -8,6 +8,7 @@ import {
 import { threadAccountingUnavailable } from '../../src/local-lambda/thread-times.js';
 import { hashingHandler } from '../helpers/hashing.js';
 import { deploy, invoke, startTestService } from '../helpers/local-service.js';
+import { testIf } from '../helpers/host-needs.js';
 
 /** A host of these CPUs whose `taskset` binds to any of them (or says why not), recording each try. */
 function fakeHost(cpus: number[] | undefined, refuse?: string): PlacementHost & { tried: string[] } {
@@ -137,7 +138,7 @@ if (!canPin)
   console.warn('Skipping the live CPU placement tests: they need the model clock, two CPUs or more, and taskset');
 
 describe('environments on the local service', () => {
-  (canPin ? test : test.skip)(
+  testIf(canPin, 'the model clock, two CPUs or more, and taskset')(
     'run on the one CPU /local/info states by default, their child processes too',
     async () => {
       const t = await startTestService();
@@ -153,27 +154,30 @@ describe('environments on the local service', () => {
     },
   );
 
-  (canPin ? test : test.skip)('run on any CPU this service may use with environmentCpus "all"', async () => {
-    const t = await startTestService({ environmentCpus: 'all' });
-    try {
-      const info = t.service.info();
-      expect(info.cpuPlacement.cpus).toBe('all');
-      // Under the model clock that is a way the service may measure apart from Lambda: it says so.
-      expect(info.limitations).toContain(info.cpuPlacement.statement);
-      const name = await deploy(t.client, { 'index.js': AFFINITY_HANDLER });
-      const { main } = (await invoke(t.client, name)).json as { main: string };
-      expect(parseCpuList(main)).toEqual(host);
-    } finally {
-      await t.close();
-    }
-  });
+  testIf(canPin, 'the model clock, two CPUs or more, and taskset')(
+    'run on any CPU this service may use with environmentCpus "all"',
+    async () => {
+      const t = await startTestService({ environmentCpus: 'all' });
+      try {
+        const info = t.service.info();
+        expect(info.cpuPlacement.cpus).toBe('all');
+        // Under the model clock that is a way the service may measure apart from Lambda: it says so.
+        expect(info.limitations).toContain(info.cpuPlacement.statement);
+        const name = await deploy(t.client, { 'index.js': AFFINITY_HANDLER });
+        const { main } = (await invoke(t.client, name)).json as { main: string };
+        expect(parseCpuList(main)).toEqual(host);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 
   // Three other environments busy on the same CPU leave a function a quarter of it: its wall
   // time runs past its timeout, its modelled time does not, and only the modelled time is
   // Lambda's. (Busy loops of the test's own would not do: each environment is a session of its
   // own, and where the kernel weighs sessions alike (autogroup, as here) a function beside any
   // number of them still gets half the CPU.)
-  (canPin ? test : test.skip)(
+  testIf(canPin, 'the model clock, two CPUs or more, and taskset')(
     'a function kept off its CPU by other environments does not time out for their sake; one that runs long still does',
     async () => {
       const t = await startTestService();

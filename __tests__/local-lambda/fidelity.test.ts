@@ -7,6 +7,7 @@ import { Freezer } from '../../src/local-lambda/freezer.js';
 import type { ServiceInfo } from '../../src/local-lambda/service.js';
 import { deploy, invoke, rawRequest, startTestService, type TestService } from '../helpers/local-service.js';
 import { THREAD_CPU_NS } from '../helpers/thread-cpu.js';
+import { testIf } from '../helpers/host-needs.js';
 
 /**
  * Node.js source of `burn(ms)`: busy until `cpuNs()` (defined by `clock`) has moved `ms`, CPU time
@@ -162,7 +163,7 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     expect(ticks.filter((at) => at > idleFrom + 100 && at < idleTo)).toEqual([]);
   });
 
-  (host.cpu ? test : test.skip)(
+  testIf(host.cpu, 'a cgroup cpu controller')(
     'INIT is not throttled by memory: 60 ms of CPU at load takes far less than the 830 ms a 128 MB quota would force',
     async () => {
       const name = await deploy(
@@ -213,22 +214,25 @@ describe('the local service behaves like Lambda where a verdict or a bill depend
     }
   });
 
-  (host.pids ? test : test.skip)('an environment may run at most 1,024 processes and threads', async () => {
-    const name = await deploy(t.client, {
-      'index.js': [
-        "const fs = require('node:fs');",
-        'exports.handler = async () => {',
-        "  const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\\n').find((l) => l.split(':')[1] === 'pids');",
-        "  return fs.readFileSync('/sys/fs/cgroup/pids' + line.split(':')[2] + '/pids.max', 'utf8').trim();",
-        '};',
-      ].join('\n'),
-    });
-    expect((await invoke(t.client, name)).json).toBe('1024');
-  });
+  testIf(host.pids, 'a cgroup pids controller')(
+    'an environment may run at most 1,024 processes and threads',
+    async () => {
+      const name = await deploy(t.client, {
+        'index.js': [
+          "const fs = require('node:fs');",
+          'exports.handler = async () => {',
+          "  const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\\n').find((l) => l.split(':')[1] === 'pids');",
+          "  return fs.readFileSync('/sys/fs/cgroup/pids' + line.split(':')[2] + '/pids.max', 'utf8').trim();",
+          '};',
+        ].join('\n'),
+      });
+      expect((await invoke(t.client, name)).json).toBe('1024');
+    },
+  );
 });
 
 describe('options that keep the old behaviour', () => {
-  (host.cpu ? test : test.skip)(
+  testIf(host.cpu, 'a cgroup cpu controller')(
     'throttleInit (wall clock): INIT runs under the memory quota again (at least 830 ms for 60 ms of CPU at 128 MB)',
     async () => {
       const t = await startTestService({ clock: 'wall', throttleInit: true });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
 import { deploy, rawRequest, startTestService, uniqueName, zipOf, type TestService } from '../helpers/local-service.js';
+import { testIf } from '../helpers/host-needs.js';
 
 const run = promisify(execFile);
 const hasAwsCli = spawnSync('aws', ['--version']).status === 0;
@@ -243,7 +244,7 @@ describe('--require-auth: SigV4 against the key the service made', () => {
     expect((await rawRequest(t.service, { path: '/2015-03-31/functions', headers: unsigned })).status).toBe(200);
   });
 
-  (hasAwsCli ? test : test.skip)(
+  testIf(hasAwsCli, 'the AWS CLI')(
     'the AWS CLI signs with the printed key and is served; with another secret it is refused',
     async () => {
       const env = awsCliEnvironment();
@@ -300,7 +301,7 @@ describe('nothing a client sends crashes the service', () => {
     expect(pids.size).toBe(1);
   });
 
-  (hasAwsCli ? test : test.skip)(
+  testIf(hasAwsCli, 'the AWS CLI')(
     'aws lambda invoke --client-context {"c":"€"} on a cold and a warm environment',
     async () => {
       const env = awsCliEnvironment();

@@ -1,4 +1,5 @@
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+import { describeIf } from '../helpers/host-needs.js';
 
 const root = process.getuid?.() === 0;
 if (!root) console.warn('Skipping the isolation tests: they need the service to run as root.');
@@ -23,7 +24,7 @@ const SECRET = {
   'secret.txt': "the neighbour's secret",
 };
 
-(root ? describe : describe.skip)('isolation, where the service runs as root', () => {
+describeIf(root, 'root')('isolation, where the service runs as root', () => {
   let t: TestService;
   beforeAll(async () => {
     process.env.LPG_CANARY_SECRET = 'service-only';
@@ -96,7 +97,7 @@ const SECRET = {
   }, 60_000);
 });
 
-(root ? describe : describe.skip)('user ids, where two services share a host', () => {
+describeIf(root, 'root')('user ids, where two services share a host', () => {
   test('two services never hand out the same uid or gid, even starting from the same id, and give them back when they stop', async () => {
     const { Isolation } = await import('../../src/local-lambda/isolation.js');
     const a = new Isolation();

@@ -10,6 +10,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseReportLines } from '../../src/lambda/report-line.js';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+import { testIf } from '../helpers/host-needs.js';
 
 const run = promisify(execFile);
 const hasAwsCli = spawnSync('aws', ['--version']).status === 0;
@@ -101,7 +102,7 @@ describe('the CloudWatch Logs subset, through the real SDK', () => {
     }
   });
 
-  (hasAwsCli ? test : test.skip)('the AWS CLI reads the same logs', async () => {
+  testIf(hasAwsCli, 'the AWS CLI')('the AWS CLI reads the same logs', async () => {
     const name = await deploy(t.client, { 'index.js': 'exports.handler = async () => 1;' });
     await invoke(t.client, name);
     const env = {

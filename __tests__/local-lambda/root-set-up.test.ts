@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invoke, startTestService, uniqueName, type TestService } from '../helpers/local-service.js';
+import { describeIf, testIf } from '../helpers/host-needs.js';
 
 const root = process.getuid?.() === 0;
 const gcc = spawnSync('gcc', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -49,7 +50,7 @@ const HANDLER = Buffer.from(
 );
 const ODD = `it's "odd"\n$HOME \`id\` \\`;
 
-(root ? describe : describe.skip)("the set-up that runs as root takes nothing from the function's environment", () => {
+describeIf(root, 'root')("the set-up that runs as root takes nothing from the function's environment", () => {
   beforeAll(async () => {
     evidence = mkdtempSync('/run/lpg-setup-evidence-');
     chmodSync(evidence, 0o1777);
@@ -81,7 +82,7 @@ const ODD = `it's "odd"\n$HOME \`id\` \\`;
     expect(result.path).toBe('.:/usr/bin:/bin');
   }, 60_000);
 
-  (gcc ? test : test.skip)(
+  testIf(gcc, 'gcc')(
     'an LD_PRELOAD library in the package loads into the runtime only, never as root',
     async () => {
       const build = mkdtempSync(join(tmpdir(), 'lpg-preload-'));

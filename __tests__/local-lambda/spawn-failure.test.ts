@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { CLI } from '../helpers/cli-process.js';
 import { deploy, invoke, startTestService } from '../helpers/local-service.js';
+import { testIf } from '../helpers/host-needs.js';
 
 /** The servers that listen in this process now: by identity, so that a previous test file's server that closes meanwhile counts for nothing. */
 const servers = (): Set<unknown> =>
@@ -67,7 +68,7 @@ const prlimit = spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status 
 if (!prlimit) console.warn('Skipping the file-descriptor test: it needs prlimit.');
 
 describe('a runtime whose spawn fails late (EMFILE: no file descriptor left for its pipes)', () => {
-  (prlimit ? test : test.skip)(
+  testIf(prlimit, 'prlimit')(
     'answers with an error while the service keeps serving, and the service still stops on SIGTERM',
     async () => {
       // Under 90 descriptors the service runs out after about a dozen environments; Node then

@@ -7,6 +7,7 @@ import { seededRandom } from '../../src/local-lambda/faults.js';
 import { parseFunctionReference } from '../../src/local-lambda/functions.js';
 import { billedDuration, reportLine } from '../../src/local-lambda/log-lines.js';
 import { parseReportLine } from '../../src/lambda/report-line.js';
+import { testIf } from '../helpers/host-needs.js';
 
 describe('function references', () => {
   test.each([
@@ -79,7 +80,7 @@ describe('CPU groups', () => {
 
   // A plain directory stands in for the cgroup mount; unlike cgroupfs it cannot rmdir a group
   // holding its control files, so only the sweep of an empty leftover and the naming are checked.
-  (ownsCpuController ? test : test.skip)(
+  testIf(ownsCpuController, 'a cgroup cpu controller of its own')(
     'a group left by a dead service is swept, and each service gets a group of its own',
     () => {
       const mount = mkdtempSync(join(tmpdir(), 'lpg-cgroup-'));

@@ -1,0 +1,32 @@
+// A Jest reporter: at the end of a run, lists the tests skipped because the host lacked what they
+// need (their titles carry "[skipped: needs …]", see __tests__/helpers/host-needs.ts), so that a
+// run that is not root, or has no AWS CLI, says so instead of passing quietly with fewer tests.
+const MARK = '[skipped: needs ';
+
+export default class SkipReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = [];
+    for (const file of results.testResults) {
+      for (const test of file.testResults) {
+        if (test.status !== 'pending') continue;
+        const title = [...test.ancestorTitles, test.title].join(' › ');
+        const at = title.indexOf(MARK);
+        if (at < 0) continue;
+        const needs = title.slice(at + MARK.length, title.indexOf(']', at));
+        skipped.push({ needs, title: title.replace(` ${MARK}${needs}]`, '') });
+      }
+    }
+    if (!skipped.length) {
+      process.stderr.write('\nNo test was skipped for want of something on this host.\n');
+      return;
+    }
+    const byNeed = new Map();
+    for (const { needs, title } of skipped) byNeed.set(needs, [...(byNeed.get(needs) ?? []), title]);
+    const lines = [`\n${skipped.length} test(s) skipped: this host lacks what they need.`];
+    for (const [needs, titles] of byNeed) {
+      lines.push(`  needs ${needs} (${titles.length}):`);
+      for (const title of titles) lines.push(`    - ${title}`);
+    }
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+}
