@@ -19,7 +19,8 @@ import type { CommentState } from '../report/comment-state.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
 import { failingReasons } from '../report/fail-on.js';
 import { serializeReport } from '../report/json.js';
-import { SCHEMA_VERSION, type GateReport, type MemoryChange } from '../report/model.js';
+import type { MemoryChange } from '../model/production.js';
+import { SCHEMA_VERSION, type GateReport } from '../report/model.js';
 import { Redactor } from '../report/redact.js';
 import { classifyFailure, runSession } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
@@ -257,7 +258,14 @@ async function applyMemory(
         log.notice(`${spec.name}: no template (production function) named, so there is no memory to apply.`);
         continue;
       }
-      changes.push(await applyRecommendedMemory(client, spec.template, result, config.endpoint));
+      changes.push(
+        await applyRecommendedMemory(
+          client,
+          spec.template,
+          { measured: result.name, failed: result.verdict === 'fail', recommended: result.recommended },
+          config.endpoint,
+        ),
+      );
     }
   } finally {
     client.destroy();

@@ -4,8 +4,16 @@ import {
   waitUntilFunctionUpdatedV2,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import type { FunctionResult, MemoryChange } from '../report/model.js';
+import type { Architecture } from '../model/architecture.js';
+import type { MemoryChange } from '../model/production.js';
 import { describeAwsError } from './infrastructure-error.js';
+
+/** What applying needs of a gate result: which function was measured, whether it failed, and the recommendation. */
+export interface MemoryToApply {
+  readonly measured: string;
+  readonly failed: boolean;
+  readonly recommended: { readonly memory: number; readonly architecture: Architecture; readonly why: string } | null;
+}
 
 /**
  * Sets a production function's memory to the recommendation, guarded by its RevisionId so a
@@ -15,7 +23,7 @@ import { describeAwsError } from './infrastructure-error.js';
 export async function applyRecommendedMemory(
   client: LambdaClient,
   functionName: string,
-  result: FunctionResult,
+  result: MemoryToApply,
   endpoint?: string,
 ): Promise<MemoryChange> {
   let current;
@@ -34,8 +42,8 @@ export async function applyRecommendedMemory(
     note,
   });
   if (!recommended) return unchanged('no recommendation was made');
-  if (result.verdict === 'fail')
-    return unchanged(`the gate failed for ${result.name}; memory left at ${from} MB`, recommended.memory);
+  if (result.failed)
+    return unchanged(`the gate failed for ${result.measured}; memory left at ${from} MB`, recommended.memory);
   if (!(current.Architectures ?? ['x86_64']).includes(recommended.architecture)) {
     return unchanged(
       `the recommendation is for ${recommended.architecture}; only the memory size is ever changed`,

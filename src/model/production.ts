@@ -6,3 +6,12 @@ export interface Production {
   readonly function: string;
   readonly memoryMb?: number;
 }
+
+/** What applying the recommended memory did (or why it left the function alone). */
+export interface MemoryChange {
+  readonly function: string;
+  readonly from: number;
+  readonly to: number;
+  readonly applied: boolean;
+  readonly note: string;
+}

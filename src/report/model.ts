@@ -1,5 +1,5 @@
 import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict } from '../analysis/result.js';
-import type { Production } from '../model/production.js';
+import type { MemoryChange, Production } from '../model/production.js';
 import type { Architecture } from '../model/architecture.js';
 import type { ProfileMode, SamplingDesign, Strategy, TrafficSource } from '../config/types.js';
 import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
@@ -119,12 +119,4 @@ export interface ReportContext {
   readonly base?: CommitRef;
   /** The workflow run that measured, e.g. https://github.com/acme/orders/actions/runs/123. */
   readonly runUrl?: string;
-}
-
-export interface MemoryChange {
-  readonly function: string;
-  readonly from: number;
-  readonly to: number;
-  readonly applied: boolean;
-  readonly note: string;
 }
