@@ -67704,7 +67704,7 @@ const budgets = object({
         error: 'must be above 0%: no interval falls below 0% even when nothing changed, so no run could pass; write the slowdown you accept, such as 5%',
     })
         .optional()
-        .describe('the slowdown tolerated before a significant one fails the gate; default 5%'),
+        .describe('the slowdown tolerated: a regression is estimated above it and shown above half of it; default 5%'),
 })
     .strict();
 const variant = object({
@@ -68075,6 +68075,9 @@ function statistics_compareShift(x, y) {
         n,
         estimate: total === 0 ? Number.NaN : quantile(differences, 0.5),
         pUp: mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection),
+        pAbove: (margin) => margin === 0
+            ? mannWhitneyUpperP(above + equal / 2, m, n, tieCorrection)
+            : statistics_compareShift(x, y.map((v) => v - margin)).pUp,
         lowerBound: (level) => {
             const c = criticalCount(m, n, level);
             return c > total ? -Infinity : at(total - c);
@@ -68170,6 +68173,7 @@ function statistics_comparePaired(differences) {
         n,
         estimate: total === 0 ? Number.NaN : quantile(walsh, 0.5),
         pUp,
+        pAbove: (margin) => (margin === 0 ? pUp : statistics_comparePaired(differences.map((d) => d - margin)).pUp),
         lowerBound: (level) => {
             const c = signedRankCritical(n, level);
             return c > total ? -Infinity : at(total - c);
@@ -68225,11 +68229,18 @@ function shiftOf(evidence) {
         ? comparePaired(evidence.paired)
         : compareShift(evidence.baseline.map(logDuration), evidence.candidate.map(logDuration));
 }
-/** Regression: significant at `alpha` and an estimated slowdown above the limit; no regression: the upper bound at `beta` below it. */
-function judge(shift, significant, beta, limit) {
+const edgesOf = (tolerance) => ({
+    limit: Math.log1p(tolerance),
+    margin: Math.log1p(tolerance / 2),
+});
+/**
+ * Regression: shown above the margin (at the caller's false-alarm level) and an estimated slowdown
+ * above the limit; no regression: the upper bound at `beta` below the limit.
+ */
+function judge(shift, shownAboveMargin, beta, limit) {
     if (Number.isNaN(shift.estimate))
         return 'inconclusive';
-    if (significant && shift.estimate > limit)
+    if (shownAboveMargin && shift.estimate > limit)
         return 'regression';
     if (beta > 0 && shift.upperBound(beta) < limit)
         return 'no-regression';
@@ -68262,20 +68273,20 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
 }
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
- * regressions, the upper bound at `beta` for no regression (an intersection-union test, which
+ * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no regression (an intersection-union test, which
  * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
  * judged on its own at the same levels, decides the same way: a round meets the host in its own
  * way for its whole length, so its calls are not independent witnesses.
  */
 function decideFixed(metrics, rules) {
-    const limit = Math.log1p(rules.tolerance);
+    const edges = edgesOf(rules.tolerance);
     const shifts = metrics.map((metric) => shiftOf(metric.evidence));
-    const significant = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pUp)), rules.alpha);
+    const shown = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pAbove(edges.margin))), rules.alpha);
     return metrics.map((metric, index) => {
         const shift = shifts[index];
-        let outcome = judge(shift, significant[index], rules.beta, limit);
+        let outcome = judge(shift, shown[index], rules.beta, edges.limit);
         const rounds = metric.rounds && metric.rounds.length >= 2
-            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, limit))
+            ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, edges))
             : undefined;
         if (rounds?.some((round) => round.outcome !== outcome))
             outcome = 'inconclusive';
@@ -68283,13 +68294,13 @@ function decideFixed(metrics, rules) {
     });
 }
 /**
- * One round's own verdict on its paired log-ratios: a regression when the signed-rank test is
- * significant at `alpha` and the slowdown exceeds the limit, no regression when the upper bound
- * at `beta` is below it. Fewer than 7 pairs cannot reach alpha 0.01.
+ * One round's own verdict on its paired log-ratios: a regression when the signed-rank test shows
+ * the slowdown above the margin at `alpha` and its estimate exceeds the limit, no regression when
+ * the upper bound at `beta` is below the limit. Fewer than 7 pairs cannot reach alpha 0.01.
  */
-function judgeRound(logRatios, alpha, beta, limit) {
+function judgeRound(logRatios, alpha, beta, edges) {
     const shift = comparePaired(logRatios);
-    const outcome = logRatios.length > 0 ? judge(shift, shift.pUp < alpha, beta, limit) : 'inconclusive';
+    const outcome = logRatios.length > 0 ? judge(shift, shift.pAbove(edges.margin) < alpha, beta, edges.limit) : 'inconclusive';
     return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
 const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
