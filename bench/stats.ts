@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { analyzeFunction } from '../src/analysis/analyze.js';
 import type { Verdict } from '../src/analysis/result.js';
 import type { ExemplarSpec, FunctionSpec, SamplingDesign } from '../src/config/types.js';
-import { DUET_BATCH, SAMPLING_DEFAULTS } from '../src/config/schema.js';
+import { DUET_BATCH, DUET_MAX_ENVIRONMENT_PAIRS, SAMPLING_DEFAULTS } from '../src/config/schema.js';
 import { measureSequentially } from '../src/gate/sequential-sampling.js';
 import type { Invocation } from '../src/lambda/invoke.js';
 import type { SequentialPlan } from '../src/looks/schedule.js';
@@ -48,10 +48,14 @@ const PLAN: SequentialPlan = {
   batch: Number(process.env.STATS_BATCH ?? SAMPLING_DEFAULTS.batch),
   maxEnvironmentPairs: Number(process.env.STATS_CAP ?? SAMPLING_DEFAULTS['max-environment-pairs']),
 };
-/** The plan of a design: the duet's own default batch, as the configuration gives it. */
+/** The plan of a design: the duet's own default batch and cap, as the configuration gives them. */
 const planOf = (design: SamplingDesign): SequentialPlan => ({
   ...PLAN,
   batch: Number(process.env.STATS_BATCH ?? (design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch)),
+  maxEnvironmentPairs: Number(
+    process.env.STATS_CAP ??
+      (design === 'duet' ? DUET_MAX_ENVIRONMENT_PAIRS : SAMPLING_DEFAULTS['max-environment-pairs']),
+  ),
 });
 const jsonIndex = process.argv.indexOf('--json');
 const JSON_FILE = jsonIndex >= 0 ? process.argv[jsonIndex + 1] : undefined;
@@ -349,7 +353,7 @@ console.log(
 );
 if (DESIGNS.includes('duet'))
   console.log(
-    `duet: both builds in each environment, each build's first call out of the figures, then ${PLAN.pairsPerEnvironment} pairs in alternating order, batches of ${planOf('duet').batch}, cap ${PLAN.maxEnvironmentPairs} environments; no cold comparison.`,
+    `duet: both builds in each environment, each build's first call out of the figures, then ${PLAN.pairsPerEnvironment} pairs in alternating order, batches of ${planOf('duet').batch}, cap ${planOf('duet').maxEnvironmentPairs} environments; no cold comparison.`,
   );
 if (process.env.STATS_LEGACY === '1')
   console.log(

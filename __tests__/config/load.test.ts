@@ -58,7 +58,7 @@ describe('configuration', () => {
     expect(config.sampling).toEqual({
       pairsPerEnvironment: 5,
       batch: 8,
-      maxEnvironmentPairs: 40,
+      maxEnvironmentPairs: 56,
       concurrency: 4,
       confidence: 0.99,
       passConfidence: 0.95,

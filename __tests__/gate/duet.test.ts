@@ -278,6 +278,14 @@ describe('sampling.design in the configuration', () => {
     expect(batch({ design: 'separate' })).toBe(8);
   });
 
+  test("the duet's cap is 40 environments unless the file sets one; separate's is 56", () => {
+    const cap = (sampling: Record<string, unknown>) => validated({}, sampling).sampling.maxEnvironmentPairs;
+    expect(cap({ design: 'duet' })).toBe(40);
+    expect(cap({ design: 'duet', 'max-environment-pairs': 24 })).toBe(24);
+    expect(cap({})).toBe(56);
+    expect(cap({ design: 'separate', 'max-environment-pairs': 40 })).toBe(40);
+  });
+
   test('an unknown design is refused, naming the valid ones', () => {
     expect(config({}, { design: 'dual' }).join('\n')).toMatch(
       /sampling\.design.*"separate".*"duet"|sampling\.design.*separate.*duet/,

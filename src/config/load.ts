@@ -12,6 +12,7 @@ import { environmentProblems } from './environment.js';
 import {
   configSchema,
   DUET_BATCH,
+  DUET_MAX_ENVIRONMENT_PAIRS,
   REPLACED_SAMPLING_KEYS,
   RETIRED_RUNTIME,
   SAMPLING_DEFAULTS,
@@ -561,6 +562,9 @@ function resolveConfig(
   const sampling = {
     ...raw.sampling,
     batch: raw.sampling.batch ?? (raw.sampling.design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch),
+    'max-environment-pairs':
+      raw.sampling['max-environment-pairs'] ??
+      (raw.sampling.design === 'duet' ? DUET_MAX_ENVIRONMENT_PAIRS : SAMPLING_DEFAULTS['max-environment-pairs']),
   };
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
@@ -611,7 +615,7 @@ function resolveConfig(
  * one-sided p of k summaries is 2^-k) for the function with the most variants.
  */
 function samplingProblems(
-  sampling: RawConfig['sampling'] & { readonly batch: number },
+  sampling: RawConfig['sampling'] & { readonly batch: number; readonly 'max-environment-pairs': number },
   functions: readonly FunctionSpec[],
 ): string[] {
   const batch = sampling.batch;
