@@ -23,4 +23,13 @@ describe('tests that need something of the host', () => {
       .map(({ file }) => file);
     expect(bare).toEqual([]);
   });
+
+  test('a test that finds out only while running returns through skipBecause, which the reporter lists, never after a bare warning', () => {
+    const files = testFiles();
+    expect(files.filter(({ text }) => /skipBecause\(/.test(text)).length).toBeGreaterThan(0);
+    const quiet = files
+      .filter(({ text }) => /console\.warn\([^;]*Skipping[^;]*\);\s*return;/.test(text))
+      .map(({ file }) => file);
+    expect(quiet).toEqual([]);
+  });
 });

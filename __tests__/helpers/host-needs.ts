@@ -4,6 +4,8 @@
  * "[skipped: needs …]" and the skip reporter (scripts/skip-reporter.js, in jest.config.js) lists
  * every such test at the end of `npm test`, which `.ci/run` runs.
  */
+import { appendFileSync } from 'node:fs';
+
 type TestBody = Parameters<typeof test>[1];
 type Registrar = (name: string, body: TestBody, timeout?: number) => void;
 
@@ -22,3 +24,15 @@ export const describeIf =
   (available: boolean, needs: string) =>
   (name: string, body: () => void): void =>
     available ? describe(name, body) : describe.skip(skipped(name, needs), body);
+
+/**
+ * For a test that can tell only once it runs (after a service started) that the host lacks what
+ * it needs: it says so, and the skip reporter lists it with the others. The test then returns
+ * without asserting; call it as `return skipBecause('...')`.
+ */
+export function skipBecause(needs: string): void {
+  const title = expect.getState().currentTestName ?? 'a test';
+  console.warn(`Skipping "${title}": it needs ${needs}.`);
+  const log = process.env.LAMBDA_PERF_GATE_SKIP_LOG;
+  if (log) appendFileSync(log, `${JSON.stringify({ title, needs })}\n`);
+}

@@ -11,6 +11,7 @@ import { basename, dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { deploy, invoke, startTestService, uniqueName, type TestService } from '../helpers/local-service.js';
 import { MIN_TMP_BUDGET_MB } from '../../src/local-lambda/environment-limits.js';
+import { skipBecause } from '../helpers/host-needs.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,10 +58,7 @@ async function withService(
 describe('/tmp is held in the host memory only within a service-wide budget', () => {
   test('a /tmp asked larger than the budget is cut to what the budget leaves beside /dev/shm, /var/tmp and /run/lock', async () => {
     await withService({ tmpBudgetMb: 1024 }, async (t) => {
-      if (!t.service.info().environmentLimits.privateTmp) {
-        console.warn('Skipping: this host cannot give environments a private /tmp.');
-        return;
-      }
+      if (!t.service.info().environmentLimits.privateTmp) return skipBecause('a private /tmp for environments');
       expect(t.service.info().environmentLimits.tmpBudgetMb).toBe(1024);
       const name = await deploy(t.client, { 'index.js': WHERE }, { EphemeralStorage: { Size: 10_240 } });
       const { tmpMb } = (await invoke(t.client, name)).json as Where;
@@ -71,10 +69,7 @@ describe('/tmp is held in the host memory only within a service-wide budget', ()
 
   test('with room for two environments, a third at once gets 429; once they are idle, a new one retires one and runs', async () => {
     await withService({ tmpBudgetMb: 2 * MIN_TMP_BUDGET_MB }, async (t) => {
-      if (!t.service.info().environmentLimits.privateTmp) {
-        console.warn('Skipping: this host cannot give environments a private /tmp.');
-        return;
-      }
+      if (!t.service.info().environmentLimits.privateTmp) return skipBecause('a private /tmp for environments');
       const name = await deploy(t.client, { 'index.js': WHERE });
       const outcomes = await Promise.all(
         Array.from({ length: 3 }, () => failure(invoke(t.client, name, { waitMs: 1500 }))),

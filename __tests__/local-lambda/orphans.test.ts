@@ -18,6 +18,7 @@ import { Cgroups } from '../../src/local-lambda/cgroups.js';
 import { Reaper } from '../../src/local-lambda/reaper.js';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
 import { deploy, invoke, startTestService } from '../helpers/local-service.js';
+import { skipBecause } from '../helpers/host-needs.js';
 
 /** Alive and not a zombie (a zombie has exited; only its parent's bookkeeping is left). */
 function alive(pid: number): boolean {
@@ -106,10 +107,7 @@ describe('no process outlives the service', () => {
   test('a new service removes what a service killed together with its reaper left: its cgroups and the processes in them', async () => {
     const { doomed, exited } = await startDoomed('throttle');
     const left = cgroupsOf(doomed.service);
-    if (!left.length) {
-      console.warn('Skipping: this host gives the service no cgroups.');
-      return;
-    }
+    if (!left.length) return skipBecause('cgroups for the service');
     const reaper = tree(doomed.service).find((pid) => {
       try {
         return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === '-e';
@@ -168,10 +166,7 @@ describe('no process outlives the service', () => {
 
   test('when the service goes, its reaper empties and removes every environment group, also one it was never told of and a frozen one', async () => {
     const cgroups = new Cgroups(['cpu', 'freezer', 'pids']);
-    if (!cgroups.directories.length) {
-      console.warn('Skipping: this host gives the service no cgroups.');
-      return;
-    }
+    if (!cgroups.directories.length) return skipBecause('cgroups for the service');
     const reaper = new Reaper();
     const children: ChildProcess[] = [];
     try {
@@ -207,10 +202,7 @@ describe('no process outlives the service', () => {
   }, 60_000);
 
   test("a dead service's reaper kills by user id only while the id's claim is still the service's", async () => {
-    if (process.getuid?.() !== 0) {
-      console.warn('Skipping: running processes as another user needs root.');
-      return;
-    }
+    if (process.getuid?.() !== 0) return skipBecause('root (to run processes as another user)');
     const claims = mkdtempSync(join(tmpdir(), 'lpg-claims-'));
     const children: ChildProcess[] = [];
     try {

@@ -1,6 +1,7 @@
 import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
+import { skipBecause } from '../helpers/host-needs.js';
 
 /** The places besides /tmp that code writes to by name (/var/lock links to /run/lock). */
 const PLACES = ['/dev/shm', '/var/tmp', '/run/lock'].filter((place) => existsSync(place));
@@ -29,10 +30,7 @@ afterAll(async () => {
 
 describe('/dev/shm, /var/tmp and /run/lock, where each environment has a private /tmp', () => {
   test('a file one environment writes there is seen by neither another environment nor the host, and goes with it', async () => {
-    if (!t.service.info().environmentLimits.privateTmp) {
-      console.warn('Skipping: this host cannot give environments a private /tmp.');
-      return;
-    }
+    if (!t.service.info().environmentLimits.privateTmp) return skipBecause('a private /tmp for environments');
     const writer = await deploy(t.client, { 'index.js': HANDLER });
     const reader = await deploy(t.client, { 'index.js': HANDLER });
     const none = Object.fromEntries(PLACES.map((place) => [place, false]));
@@ -46,10 +44,7 @@ describe('/dev/shm, /var/tmp and /run/lock, where each environment has a private
   }, 60_000);
 
   test("System V shared memory is private too: each environment has an IPC namespace of its own, not the service's", async () => {
-    if (!t.service.info().environmentLimits.privateTmp) {
-      console.warn('Skipping: this host cannot give environments a mount namespace.');
-      return;
-    }
+    if (!t.service.info().environmentLimits.privateTmp) return skipBecause('a mount namespace for environments');
     // A segment made with shmget outlives its processes (and the service) unless its namespace goes.
     const IPC = { 'index.js': "exports.handler = async () => require('node:fs').readlinkSync('/proc/self/ns/ipc');" };
     const first = (await invoke(t.client, await deploy(t.client, IPC))).json;

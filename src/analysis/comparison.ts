@@ -68,8 +68,8 @@ export interface MetricComparison {
    * Interval on the ratio. Fixed-sample comparisons (integration traffic): two-sided at confidence
    * 1 - alpha. Exemplar comparisons (`repeated`): the interval that decided, a repeated confidence
    * interval at the nominal levels of the look that decided (the lower bound at the look's share of
-   * alpha, which a regression needs above 1; the upper bound at its beta, which a pass needs below
-   * 1 + tolerance), covering the true ratio at every look at once with confidence 1 - alpha share -
+   * alpha, which a regression needs above 1 + tolerance / 2; the upper bound at its beta, which a
+   * pass needs below 1 + tolerance), covering the true ratio at every look at once with confidence 1 - alpha share -
    * beta.
    */
   readonly ciLow: number;

@@ -248,7 +248,7 @@ function details(f: FunctionResult, traffic: TrafficAssumption): string {
   if (repeated)
     lines.push(
       '',
-      `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above +0%), its upper end at the pass level (a pass needs it below the tolerance).</sub>`,
+      `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance).</sub>`,
     );
   if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
     lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
