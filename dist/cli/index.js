@@ -54339,7 +54339,7 @@ const REPLACED_SAMPLING_KEYS = {
 const SAMPLING_DEFAULTS = {
     'pairs-per-environment': 5,
     batch: 8,
-    'max-environment-pairs': 40,
+    'max-environment-pairs': 56,
     concurrency: 4,
     confidence: 0.99,
     'pass-confidence': 0.95,
@@ -54352,6 +54352,15 @@ const SAMPLING_DEFAULTS = {
  * environment had one warm-up call; 120 at 4 with one per build).
  */
 const DUET_BATCH = 4;
+/**
+ * The caps when the file sets none. The separate design needs more environment pairs than the
+ * duet: each of its variants must show a pass on its own, so with 3 variants at 4% environment
+ * offsets (bench:stats, 400 runs each) a cap of 40 passed 80% of unchanged runs and 56 passed
+ * 94%, at a median of 176 and 192 invocations per build and at most 240 and 336; where the
+ * environments differ by 8%, 33% and 53%. The duet, whose environments cancel, passed 96.5% at
+ * 40 already.
+ */
+const DUET_MAX_ENVIRONMENT_PAIRS = 40;
 const sampling = object({
     'pairs-per-environment': schemas_number()
         .int()
@@ -54369,8 +54378,8 @@ const sampling = object({
         .int()
         .min(1)
         .max(500)
-        .default(SAMPLING_DEFAULTS['max-environment-pairs'])
-        .describe('environment pairs per variant at most'),
+        .optional()
+        .describe(`environment pairs per variant at most (default ${SAMPLING_DEFAULTS['max-environment-pairs']}; ${DUET_MAX_ENVIRONMENT_PAIRS} with design: duet)`),
     concurrency: schemas_number()
         .int()
         .min(1)
@@ -55349,6 +55358,8 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
     const sampling = {
         ...raw.sampling,
         batch: raw.sampling.batch ?? (raw.sampling.design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch),
+        'max-environment-pairs': raw.sampling['max-environment-pairs'] ??
+            (raw.sampling.design === 'duet' ? DUET_MAX_ENVIRONMENT_PAIRS : SAMPLING_DEFAULTS['max-environment-pairs']),
     };
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {
@@ -56819,7 +56830,7 @@ function details(f, traffic) {
     }
     const repeated = f.variants.flatMap((v) => v.comparisons).find((c) => c.repeated);
     if (repeated)
-        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above +0%), its upper end at the pass level (a pass needs it below the tolerance).</sub>`);
+        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance).</sub>`);
     if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
         lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
     lines.push('', `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`);
