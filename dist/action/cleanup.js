@@ -68282,10 +68282,11 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
 }
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
- * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
- * judged on its own at the same levels, decides the same way: a round meets the host in its own
- * way for its whole length, so its calls are not independent witnesses.
+ * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no
+ * regression (an intersection-union test, which needs no correction). Metrics with rounds
+ * (integration test runs) decide only when every round, judged on its own at the same levels,
+ * decides the same way: a round meets the host in its own way for its whole length, so its calls
+ * are not independent witnesses.
  */
 function decideFixed(metrics, rules) {
     const edges = edgesOf(rules.tolerance);

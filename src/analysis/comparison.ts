@@ -69,8 +69,8 @@ export interface MetricComparison {
    * 1 - alpha. Exemplar comparisons (`repeated`): the interval that decided, a repeated confidence
    * interval at the nominal levels of the look that decided (the lower bound at the look's share of
    * alpha, which a regression needs above 1 + tolerance / 2; the upper bound at its beta, which a
-   * pass needs below 1 + tolerance), covering the true ratio at every look at once with confidence 1 - alpha share -
-   * beta.
+   * pass needs below 1 + tolerance), covering the true ratio at every look at once with confidence
+   * 1 - alpha share - beta.
    */
   readonly ciLow: number;
   readonly ciHigh: number;
@@ -215,10 +215,11 @@ export function comparisonOf(
 
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
- * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no regression (an intersection-union test, which
- * needs no correction). Metrics with rounds (integration test runs) decide only when every round,
- * judged on its own at the same levels, decides the same way: a round meets the host in its own
- * way for its whole length, so its calls are not independent witnesses.
+ * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no
+ * regression (an intersection-union test, which needs no correction). Metrics with rounds
+ * (integration test runs) decide only when every round, judged on its own at the same levels,
+ * decides the same way: a round meets the host in its own way for its whole length, so its calls
+ * are not independent witnesses.
  */
 export function decideFixed(metrics: readonly MetricSamples[], rules: ComparisonRules): MetricComparison[] {
   const edges = edgesOf(rules.tolerance);
