@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { analyzeFunction } from '../src/analysis/analyze.js';
 import type { Verdict } from '../src/analysis/result.js';
 import type { ExemplarSpec, FunctionSpec, SamplingDesign } from '../src/config/types.js';
-import { DUET_BATCH, DUET_MAX_ENVIRONMENT_PAIRS, SAMPLING_DEFAULTS } from '../src/config/schema.js';
+import { designDefaults, SAMPLING_DEFAULTS } from '../src/config/schema.js';
 import { measureSequentially } from '../src/gate/sequential-sampling.js';
 import type { Invocation } from '../src/lambda/invoke.js';
 import type { SequentialPlan } from '../src/looks/schedule.js';
@@ -51,11 +51,8 @@ const PLAN: SequentialPlan = {
 /** The plan of a design: the duet's own default batch and cap, as the configuration gives them. */
 const planOf = (design: SamplingDesign): SequentialPlan => ({
   ...PLAN,
-  batch: Number(process.env.STATS_BATCH ?? (design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch)),
-  maxEnvironmentPairs: Number(
-    process.env.STATS_CAP ??
-      (design === 'duet' ? DUET_MAX_ENVIRONMENT_PAIRS : SAMPLING_DEFAULTS['max-environment-pairs']),
-  ),
+  batch: Number(process.env.STATS_BATCH ?? designDefaults(design).batch),
+  maxEnvironmentPairs: Number(process.env.STATS_CAP ?? designDefaults(design).maxEnvironmentPairs),
 });
 const jsonIndex = process.argv.indexOf('--json');
 const JSON_FILE = jsonIndex >= 0 ? process.argv[jsonIndex + 1] : undefined;

@@ -9,7 +9,8 @@ import { appendFileSync } from 'node:fs';
 type TestBody = Parameters<typeof test>[1];
 type Registrar = (name: string, body: TestBody, timeout?: number) => void;
 
-export const SKIP_MARK = '[skipped: needs ';
+/** The title mark; scripts/skip-reporter.js (plain JavaScript, which cannot import this) spells it again. */
+const SKIP_MARK = '[skipped: needs ';
 
 const skipped = (name: string, needs: string): string => `${name} ${SKIP_MARK}${needs}]`;
 

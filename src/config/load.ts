@@ -11,11 +11,9 @@ import { duetProblems } from './duet.js';
 import { environmentProblems } from './environment.js';
 import {
   configSchema,
-  DUET_BATCH,
-  DUET_MAX_ENVIRONMENT_PAIRS,
+  designDefaults,
   REPLACED_SAMPLING_KEYS,
   RETIRED_RUNTIME,
-  SAMPLING_DEFAULTS,
   type BaselineSource,
   type CodeSource,
   type RawConfig,
@@ -561,10 +559,9 @@ function resolveConfig(
   }
   const sampling = {
     ...raw.sampling,
-    batch: raw.sampling.batch ?? (raw.sampling.design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch),
+    batch: raw.sampling.batch ?? designDefaults(raw.sampling.design).batch,
     'max-environment-pairs':
-      raw.sampling['max-environment-pairs'] ??
-      (raw.sampling.design === 'duet' ? DUET_MAX_ENVIRONMENT_PAIRS : SAMPLING_DEFAULTS['max-environment-pairs']),
+      raw.sampling['max-environment-pairs'] ?? designDefaults(raw.sampling.design).maxEnvironmentPairs,
   };
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {

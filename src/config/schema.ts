@@ -297,6 +297,14 @@ export const DUET_BATCH = 4;
  */
 export const DUET_MAX_ENVIRONMENT_PAIRS = 40;
 
+/** A design's batch and cap when the file sets none: the configuration and bench:stats read them here. */
+export const designDefaults = (
+  design: (typeof SAMPLING_DESIGNS)[number] | undefined,
+): { batch: number; maxEnvironmentPairs: number } =>
+  design === 'duet'
+    ? { batch: DUET_BATCH, maxEnvironmentPairs: DUET_MAX_ENVIRONMENT_PAIRS }
+    : { batch: SAMPLING_DEFAULTS.batch, maxEnvironmentPairs: SAMPLING_DEFAULTS['max-environment-pairs'] };
+
 const sampling = z
   .object({
     'pairs-per-environment': z
