@@ -67816,6 +67816,10 @@ const DUET_BATCH = 4;
  * 40 already.
  */
 const DUET_MAX_ENVIRONMENT_PAIRS = 40;
+/** A design's batch and cap when the file sets none: the configuration and bench:stats read them here. */
+const designDefaults = (design) => design === 'duet'
+    ? { batch: DUET_BATCH, maxEnvironmentPairs: DUET_MAX_ENVIRONMENT_PAIRS }
+    : { batch: SAMPLING_DEFAULTS.batch, maxEnvironmentPairs: SAMPLING_DEFAULTS['max-environment-pairs'] };
 const sampling = object({
     'pairs-per-environment': schemas_number()
         .int()

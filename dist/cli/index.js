@@ -54361,6 +54361,10 @@ const DUET_BATCH = 4;
  * 40 already.
  */
 const DUET_MAX_ENVIRONMENT_PAIRS = 40;
+/** A design's batch and cap when the file sets none: the configuration and bench:stats read them here. */
+const designDefaults = (design) => design === 'duet'
+    ? { batch: DUET_BATCH, maxEnvironmentPairs: DUET_MAX_ENVIRONMENT_PAIRS }
+    : { batch: SAMPLING_DEFAULTS.batch, maxEnvironmentPairs: SAMPLING_DEFAULTS['max-environment-pairs'] };
 const sampling = object({
     'pairs-per-environment': schemas_number()
         .int()
@@ -55357,9 +55361,8 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
     }
     const sampling = {
         ...raw.sampling,
-        batch: raw.sampling.batch ?? (raw.sampling.design === 'duet' ? DUET_BATCH : SAMPLING_DEFAULTS.batch),
-        'max-environment-pairs': raw.sampling['max-environment-pairs'] ??
-            (raw.sampling.design === 'duet' ? DUET_MAX_ENVIRONMENT_PAIRS : SAMPLING_DEFAULTS['max-environment-pairs']),
+        batch: raw.sampling.batch ?? designDefaults(raw.sampling.design).batch,
+        'max-environment-pairs': raw.sampling['max-environment-pairs'] ?? designDefaults(raw.sampling.design).maxEnvironmentPairs,
     };
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {
