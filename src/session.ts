@@ -5,6 +5,7 @@ import { checkForBackend, probeBackend } from './gate/backend.js';
 import { cleanupOnSignals, type CleanupRegistry } from './gate/cleanup.js';
 import { runGate, type Backend } from './gate/run-gate.js';
 import { InfrastructureError } from './lambda/infrastructure-error.js';
+import type { LocalAccessKey } from './lambda/local-credentials.js';
 import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
 import type { ClockKind } from './local-lambda/thread-times.js';
 import type { GateReport } from './report/model.js';
@@ -75,10 +76,11 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
         ...(options.localClock ? { localClock: options.localClock } : {}),
         onService: (started) => (service = started),
       },
-      async ({ config, backend }) => {
+      async ({ config, backend, localKey }) => {
         const measured = await runGate({
           config,
           backend,
+          ...(localKey ? { localKey } : {}),
           ...(options.stateFile ? { stateFile: options.stateFile } : {}),
           ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
           progress: (line) => options.progress?.(redactor.text(line)),
@@ -103,6 +105,8 @@ export interface ConnectedBackend {
   /** The configuration as run (with the local service's endpoint, when it was started). */
   readonly config: GateConfig;
   readonly backend: Backend;
+  /** The key of the local service started for the session, which signs every call to it. */
+  readonly localKey?: LocalAccessKey;
 }
 
 /**
@@ -128,9 +132,10 @@ export async function withBackend<T>(
       options.onService?.(service);
       config = { ...config, endpoint: service.endpoint };
     }
-    const backend = await probeBackend(config.endpoint, config.region || undefined);
+    const localKey = service?.accessKey;
+    const backend = await probeBackend(config.endpoint, config.region || undefined, localKey);
     checkForBackend(config, backend, options.source);
-    return await use({ config, backend });
+    return await use({ config, backend, ...(localKey ? { localKey } : {}) });
   } finally {
     await service?.stop();
   }

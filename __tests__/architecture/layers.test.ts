@@ -32,7 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   report: ['analysis', 'assert-never', 'config', 'model', 'profile'],
   // The edges and the orchestration.
   lambda: ['assert-never', 'config', 'errors', 'model', 'package-root', 'zip-archive'],
-  'local-lambda': ['assert-never', 'errors', 'lambda', 'model', 'random', 'zip-archive'],
+  'local-lambda': ['assert-never', 'errors', 'model', 'random', 'zip-archive'],
   measure: ['config', 'lambda', 'model'],
   github: ['analysis', 'errors', 'report'],
   gate: [

@@ -32,7 +32,7 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
     expect(info.hostArchitecture).toBe(process.arch === 'arm64' ? 'arm64' : 'x86_64');
     expect(info.limitations.length).toBeGreaterThanOrEqual(3);
     expect(info.limitations.join(' ')).toMatch(/\/tmp is NOT private/);
-    const backend = await probeBackend(svc.service.endpoint);
+    const backend = await probeBackend(svc.service.endpoint, 'us-east-1', svc.service.accessKey);
     expect(backend).toMatchObject({
       kind: 'local',
       cpuScaledByMemory: false,
@@ -42,14 +42,14 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
   });
 
   test('the clock that measured arrives too; the model clock scales CPU time with memory by itself', async () => {
-    const wall = await probeBackend(svc.service.endpoint);
+    const wall = await probeBackend(svc.service.endpoint, 'us-east-1', svc.service.accessKey);
     expect(wall.clock).toEqual({ kind: 'wall', statement: expect.stringMatching(/wall clock \(asked for\)/) });
     const model = await startTestService({ cpuThrottle: false });
     try {
       const info = model.service.info();
       expect(info.clock.kind).toBe('model');
       expect(info.cpuThrottling.enabled).toBe(false);
-      const backend = await probeBackend(model.service.endpoint);
+      const backend = await probeBackend(model.service.endpoint, 'us-east-1', model.service.accessKey);
       expect(backend).toMatchObject({ kind: 'local', cpuScaledByMemory: true, clock: info.clock });
     } finally {
       await model.close();
@@ -70,19 +70,33 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
     }
   });
 
-  test('the probe signs /local/info with the key of a service this process started, for the region it is given', async () => {
+  test('the probe signs /local/info with the key it is given, for the region it is given', async () => {
     const info = svc.service.info();
+    const key = svc.service.accessKey;
     expect(info.requireAuth).toBe(true);
     expect((await fetch(`${svc.service.endpoint}/local/info`)).status).toBe(403);
-    expect(await probeBackend(svc.service.endpoint)).toMatchObject({ kind: 'local', limitations: info.limitations });
-    // Signed for a region the service does not answer for: refused, yet known as the local service
-    // by its answer's header (so no IAM role is asked for), with its facts unknown and said so.
-    expect(await probeBackend(svc.service.endpoint, 'eu-west-1')).toMatchObject({
+    expect(await probeBackend(svc.service.endpoint, 'us-east-1', key)).toMatchObject({
+      kind: 'local',
+      limitations: info.limitations,
+    });
+    // No key kept anywhere in the process: without it (and none in the environment) the probe is
+    // refused, yet known as the local service by its answer's header (so no IAM role is asked for),
+    // with its facts unknown and said so. The same, signed for a region the service does not answer for.
+    const refused = {
       kind: 'local',
       cpuScaledByMemory: false,
       statement: expect.stringContaining('refused to state its facts (HTTP 403)'),
       limitations: [],
-    });
+    };
+    const saved = { ...process.env };
+    try {
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      expect(await probeBackend(svc.service.endpoint)).toMatchObject(refused);
+    } finally {
+      process.env = saved;
+    }
+    expect(await probeBackend(svc.service.endpoint, 'eu-west-1', key)).toMatchObject(refused);
   });
 
   test("a service started elsewhere is probed with the runner's own key, as its --require-auth printed it", async () => {
@@ -92,13 +106,13 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
       const key = other.service.accessKey!;
       Object.assign(process.env, { AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey });
       delete process.env.AWS_SESSION_TOKEN;
-      const unregistered = other.service.endpoint.replace('127.0.0.1', 'localhost');
-      expect(await probeBackend(unregistered)).toMatchObject({
+      const elsewhere = other.service.endpoint;
+      expect(await probeBackend(elsewhere)).toMatchObject({
         kind: 'local',
         limitations: other.service.info().limitations,
       });
       process.env.AWS_SECRET_ACCESS_KEY = 'wrong';
-      expect(await probeBackend(unregistered)).toMatchObject({
+      expect(await probeBackend(elsewhere)).toMatchObject({
         kind: 'local',
         statement: expect.stringContaining('refused'),
       });

@@ -39,7 +39,12 @@ export const handler = async (event) => ({ value, calls: ++calls, keys: Object.k
 
 async function deployDuet(baseline: Record<string, string | [string, number]>, candidate: typeof baseline) {
   const zip = duetPackage({ baseline: zipOf(baseline), candidate: zipOf(candidate) }, 'index.handler', 'test');
-  const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 3 });
+  const client = createLambdaClient({
+    region: 'us-east-1',
+    endpoint: gate.service.endpoint,
+    localKey: gate.localKey,
+    maxAttempts: 3,
+  });
   const name = uniqueName('duet');
   await client.send(
     new CreateFunctionCommand({
@@ -356,7 +361,12 @@ describe('the gate in a duet on the local service', () => {
   };
 
   test('an A/A run passes, says the duet measured it and that cold starts were not compared, and leaves nothing behind', async () => {
-    const report = await runGate({ config: project(spin(40), spin(40)), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(40), spin(40)),
+      backend: gate.backend,
+      localKey: gate.localKey,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     expect(fn.verdict).toBe('pass');
     expect(report.settings.design).toBe('duet');
@@ -368,7 +378,12 @@ describe('the gate in a duet on the local service', () => {
     expect(fn.invocations.total).toBe(environments * 2 * (1 + report.settings.pairsPerEnvironment));
     expect(renderMarkdown(report)).toContain('duet: up to 80 environments per variant, each holding both builds');
     expect(renderTerminal(report)).toContain('design: duet');
-    const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 3 });
+    const client = createLambdaClient({
+      region: 'us-east-1',
+      endpoint: gate.service.endpoint,
+      localKey: gate.localKey,
+      maxAttempts: 3,
+    });
     const left = await client.send(new ListFunctionsCommand({}));
     client.destroy();
     expect((left.Functions ?? []).filter((f) => f.FunctionName?.startsWith('lpg-spin'))).toEqual([]);
@@ -380,6 +395,7 @@ ${spin(40).replace('exports.handler = async (event) => {', "exports.handler = as
     const report = await runGate({
       config: project(spin(40), firstCallFails),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const fn = report.functions[0]!;
@@ -408,13 +424,24 @@ ${spin(40).replace('exports.handler = async (event) => {', "exports.handler = as
     );
     const progress: string[] = [];
     await expect(
-      runGate({ config, backend: gate.backend, retry: FAST_RETRY, progress: (line) => progress.push(line) }),
+      runGate({
+        config,
+        backend: gate.backend,
+        localKey: gate.localKey,
+        retry: FAST_RETRY,
+        progress: (line) => progress.push(line),
+      }),
     ).rejects.toThrow(/^functions\[1\] \(second\): the candidate's package has a link that leaves it/);
     expect(progress.filter((line) => line.includes('creating'))).toEqual([]);
   });
 
   test('a candidate doing 20% more hashing (about +10% of Duration) fails with a regression', async () => {
-    const report = await runGate({ config: project(spin(40), spin(48)), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(40), spin(48)),
+      backend: gate.backend,
+      localKey: gate.localKey,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     const warm = fn.variants[0]!.comparisons.find((c) => c.metric === 'warm')!;
     if (fn.verdict !== 'fail')

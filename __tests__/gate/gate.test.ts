@@ -61,7 +61,12 @@ function project(
 }
 
 async function functionsLeft(): Promise<string[]> {
-  const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 10 });
+  const client = createLambdaClient({
+    region: 'us-east-1',
+    endpoint: gate.service.endpoint,
+    localKey: gate.localKey,
+    maxAttempts: 10,
+  });
   const listed = await client.send(new ListFunctionsCommand({}));
   client.destroy();
   return (listed.Functions ?? []).map((f) => f.FunctionName ?? '');
@@ -73,7 +78,7 @@ describe('the gate against the local Lambda service', () => {
   // environment (with the wall clock, beside two CPU hogs, pairs differed by up to 57%).
   test('an A/A run (the same code as baseline and candidate) passes', async () => {
     const config = project(spin(40), spin(40));
-    const report = await runGate({ config, backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({ config, backend: gate.backend, localKey: gate.localKey, retry: FAST_RETRY });
     const fn = report.functions[0]!;
     // Nothing found; where the cold starts were not shown unchanged, a notice says so.
     const coldNotShown = fn.variants
@@ -109,6 +114,7 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({
       config: project(spin(40), spin(48), { memory: [1024, 1769], sampling: { 'max-environment-pairs': 80 } }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const fn = report.functions[0]!;
@@ -140,12 +146,18 @@ describe('the gate against the local Lambda service', () => {
   }, 180_000);
 
   test('a template names the production function: its memory now, read before measuring, stands beside the recommendation', async () => {
-    const client = createLambdaClient({ region: 'us-east-1', endpoint: gate.service.endpoint, maxAttempts: 10 });
+    const client = createLambdaClient({
+      region: 'us-east-1',
+      endpoint: gate.service.endpoint,
+      localKey: gate.localKey,
+      maxAttempts: 10,
+    });
     const production = await deploy(client, { 'index.js': spin(5) }, { MemorySize: 384 });
     const config = project(spin(5), spin(5), { sampling: { 'max-environment-pairs': 8 } });
     const report = await runGate({
       config: { ...config, functions: [{ ...config.functions[0]!, template: production }] },
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     await client.send(new DeleteFunctionCommand({ FunctionName: production }));
@@ -164,6 +176,7 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({
       config: project(spin(10), spin(10, 'event.n * 3')),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     expect(report.verdict).toBe('fail');
@@ -179,7 +192,12 @@ describe('the gate against the local Lambda service', () => {
 
   test('a candidate that fails every call stops after one environment pair: the error is the finding, with no cost change and no timings to the cap', async () => {
     const failing = 'exports.handler = async () => { throw new TypeError("cannot read order"); };';
-    const report = await runGate({ config: project(spin(10), failing), backend: gate.backend, retry: FAST_RETRY });
+    const report = await runGate({
+      config: project(spin(10), failing),
+      backend: gate.backend,
+      localKey: gate.localKey,
+      retry: FAST_RETRY,
+    });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     expect(fn.reasons[0]!.message).toMatch(
@@ -211,6 +229,7 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({
       config: { ...config, functions: [{ ...config.functions[0]!, handler }] },
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const fn = report.functions[0]!;
@@ -236,6 +255,7 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({
       config: project(spin(20), spin(20), { budgets: { 'max-regression': '10%' } }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const fn = report.functions[0]!;
@@ -249,6 +269,7 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({
       config: project(spin(30), spin(30), { budgets: { 'warm-p90-ms': 1 } }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const fn = report.functions[0]!;
@@ -271,6 +292,7 @@ describe('the gate against the local Lambda service', () => {
     const report = await runGate({
       config: project(spin(40), spin(48), { sampling: { 'max-environment-pairs': 80 } }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
       client,
     });
@@ -295,9 +317,12 @@ describe('the gate against the local Lambda service', () => {
       ],
     };
     writeFileSync(join(gate.scratch, 'not-a.zip'), 'this is not a zip');
-    const failure = await runGate({ config: broken, backend: gate.backend, retry: FAST_RETRY }).catch(
-      (e: unknown) => e,
-    );
+    const failure = await runGate({
+      config: broken,
+      backend: gate.backend,
+      localKey: gate.localKey,
+      retry: FAST_RETRY,
+    }).catch((e: unknown) => e);
     expect(classifyFailure(failure).exitCode).toBe(EXIT.usage);
     expect((failure as Error).message).toMatch(
       /^functions\[0\] \(spin\): Lambda refused a setting: lambda:CreateFunction on lpg-spin-[0-9a-f]{8}-c0 failed: InvalidParameterValueException: Could not unzip.*; check functions\[0\]\.candidate and functions\[0\]\.baseline$/,

@@ -58,6 +58,7 @@ describe('integration tests as a traffic profile', () => {
     const report = await runGate({
       config: project(handler(16), handler(16), { TRAFFIC_COUNT: '25', TRAFFIC_LOG: log }, { repeat: 2 }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const integration = report.functions[0]!.integration!;
@@ -84,6 +85,7 @@ describe('integration tests as a traffic profile', () => {
     const report = await runGate({
       config: project(handler(60, 120), handler(60, 144), { TRAFFIC_COUNT: '40', TRAFFIC_PATH: '/report' }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const fn = report.functions[0]!;
@@ -128,6 +130,7 @@ describe('integration tests as a traffic profile', () => {
     const report = await runGate({
       config: project(handler(16), handler(16), { TRAFFIC_COUNT: '10' }, { concurrent: false, repeat: 2 }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const integration = report.functions[0]!.integration!;
@@ -144,6 +147,7 @@ describe('integration tests as a traffic profile', () => {
     const report = await runGate({
       config: project(handler(16), handler(16), { TRAFFIC_COUNT: '5', TRAFFIC_FAIL: '1' }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     const reasons = report.functions[0]!.reasons;
@@ -188,6 +192,7 @@ exports.handler = async (event, context) => {
     const report = await runGate({
       config: project(handler(16), forger, { TRAFFIC_COUNT: '25' }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
       progress: (line) => progress.push(line),
     });
@@ -214,6 +219,7 @@ exports.handler = async (event, context) => {
     const report = await runGate({
       config: project(handler(8), handler(8), { TRAFFIC_COUNT: '8' }),
       backend: gate.backend,
+      localKey: gate.localKey,
       retry: FAST_RETRY,
     });
     for (const run of report.functions[0]!.integration!.runs) {

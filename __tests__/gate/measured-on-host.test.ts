@@ -32,10 +32,10 @@ describe('a local run with x86_64 and arm64 variants', () => {
       },
       `${root}/lambda-perf.yml`,
     );
-    const backend = await probeBackend(gate.service.endpoint);
+    const backend = await probeBackend(gate.service.endpoint, 'us-east-1', gate.localKey);
     const host = backend.hostArchitecture!;
     const foreign = host === 'x86_64' ? 'arm64' : 'x86_64';
-    const report = await runGate({ config, backend, retry: FAST_RETRY });
+    const report = await runGate({ config, backend, localKey: gate.localKey, retry: FAST_RETRY });
     const fn = report.functions[0]!;
 
     expect(report.environment.hostArchitecture).toBe(host);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../src/gate/run-gate.js';
+import type { LocalAccessKey } from '../../src/lambda/local-credentials.js';
 import { realSleep, type RetryPolicy } from '../../src/lambda/retry.js';
 import type { FaultOptions } from '../../src/local-lambda/faults.js';
 import { localBackend } from '../../src/gate/backend.js';
@@ -15,6 +16,8 @@ export const FAST_RETRY: RetryPolicy = { attempts: 10, baseMs: 5, capMs: 100, sl
 export interface GateFixture {
   readonly service: LocalLambda;
   readonly backend: Backend;
+  /** The service's key: every client and gate run against it signs with it. */
+  readonly localKey: LocalAccessKey;
   /** A new project directory with `baseline/index.js` and `candidate/index.js`; returns its path. */
   writeBuilds(baselineCode: string, candidateCode: string): string;
   close(): Promise<void>;
@@ -24,11 +27,14 @@ export interface GateFixture {
 export async function startGateFixture(): Promise<GateFixture> {
   const service = await startLocalLambda({ idleTimeoutMs: 60_000, requireAuth: true });
   const info = service.info();
+  const localKey = service.accessKey;
+  if (!localKey) throw new Error('the gate fixture starts its service with requireAuth, so it has a key');
   const work = mkdtempSync(join(tmpdir(), 'lpg-gate-'));
   let counter = 0;
   return {
     service,
     backend: localBackend(info),
+    localKey,
     writeBuilds: (baselineCode, candidateCode) => {
       const root = join(work, `p${++counter}`);
       for (const [build, code] of [
@@ -51,6 +57,7 @@ export interface GateFixtureRef {
   fixture: GateFixture;
   service: LocalLambda;
   backend: Backend;
+  localKey: LocalAccessKey;
   /** A scratch directory for files a test needs beside its projects. */
   scratch: string;
 }
@@ -62,6 +69,7 @@ export function useGateFixture(resetFaults: Partial<FaultOptions>): GateFixtureR
     ref.fixture = await startGateFixture();
     ref.service = ref.fixture.service;
     ref.backend = ref.fixture.backend;
+    ref.localKey = ref.fixture.localKey;
     ref.scratch = ref.fixture.writeBuilds('', '');
   });
   afterAll(() => ref.fixture.close());

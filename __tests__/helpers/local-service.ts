@@ -24,7 +24,12 @@ export interface TestService {
 
 export async function startTestService(options: LocalLambdaOptions = {}, maxAttempts = 1): Promise<TestService> {
   const service = await startLocalLambda({ idleTimeoutMs: 60_000, requireAuth: true, ...options });
-  const client = createLambdaClient({ region: 'us-east-1', endpoint: service.endpoint, maxAttempts });
+  const client = createLambdaClient({
+    region: 'us-east-1',
+    endpoint: service.endpoint,
+    ...(service.accessKey ? { localKey: service.accessKey } : {}),
+    maxAttempts,
+  });
   return {
     service,
     client,

@@ -41,7 +41,12 @@ describe('fault injection', () => {
         name: 'ServiceException',
         $metadata: { httpStatusCode: 500 },
       });
-    const retrying = createLambdaClient({ region: 'us-east-1', endpoint: t.service.endpoint, maxAttempts: 6 });
+    const retrying = createLambdaClient({
+      region: 'us-east-1',
+      endpoint: t.service.endpoint,
+      ...(t.service.accessKey ? { localKey: t.service.accessKey } : {}),
+      maxAttempts: 6,
+    });
     const results = await Promise.all(
       Array.from({ length: 20 }, () => retrying.send(new InvokeCommand({ FunctionName: name }))),
     );

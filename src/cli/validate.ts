@@ -65,10 +65,20 @@ export function parseValidateArguments(args: string[]): ValidateArguments {
 }
 
 /** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
-async function accessProblems(config: GateConfig, local: boolean): Promise<{ problems: string[]; checked: string[] }> {
+async function accessProblems({
+  config,
+  backend,
+  localKey,
+}: ConnectedBackend): Promise<{ problems: string[]; checked: string[] }> {
+  const local = backend.kind === 'local';
   const problems: string[] = [];
   const checked: string[] = [];
-  const options = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 2 };
+  const options = {
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(localKey ? { localKey } : {}),
+    maxAttempts: 2,
+  };
   const lambda = createLambdaClient(options);
   const logs = createLogsClient(options);
   /** `probe`: the resource is made up; being told it does not exist shows the permission is there. */
@@ -197,13 +207,10 @@ function verdict(file: string, config: GateConfig, problems: number, say: (text:
 }
 
 /** Says what the read-only calls showed; the number of problems they found. */
-async function checkAccess(
-  { config, backend }: ConnectedBackend,
-  local: boolean,
-  say: (text: string) => void,
-): Promise<number> {
+async function checkAccess(connected: ConnectedBackend, local: boolean, say: (text: string) => void): Promise<number> {
+  const { config, backend } = connected;
   const where = local ? 'the embedded local Lambda service' : config.endpoint || `AWS (${config.region})`;
-  const access = await accessProblems(config, backend.kind === 'local');
+  const access = await accessProblems(connected);
   for (const line of access.checked) say(`ok: ${line} (${where})\n`);
   for (const line of access.problems) say(`problem: ${line}\n`);
   if (backend.kind === 'aws') {

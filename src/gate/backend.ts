@@ -2,7 +2,7 @@ import { ConfigError } from '../config/config-error.js';
 import { ARCHITECTURES } from '../model/architecture.js';
 import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
-import { localAccessKeyFor, type LocalAccessKey } from '../lambda/local-credentials.js';
+import type { LocalAccessKey } from '../lambda/local-credentials.js';
 import { LOCAL_SERVICE_HEADER } from '../local-lambda/service-info.js';
 import { signedGetHeaders } from '../lambda/signed-get.js';
 import type { Backend, BackendClock } from './run-gate.js';
@@ -39,11 +39,16 @@ function ambientKey(): LocalAccessKey | undefined {
 
 /**
  * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
- * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
- * process started with `requireAuth` answers only signed requests, /local/info too: the probe
- * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
+ * only an `unreachable` infrastructure error, when the endpoint does not answer. A service started
+ * with `requireAuth` answers only signed requests, /local/info too: the probe signs with `localKey`
+ * (the key of a service this process started), else with the runner's long-term key, for
+ * `region`. Any other refusal is an endpoint that says nothing of itself.
  */
-export async function probeBackend(endpoint: string | undefined, region = 'us-east-1'): Promise<Backend> {
+export async function probeBackend(
+  endpoint: string | undefined,
+  region = 'us-east-1',
+  localKey?: LocalAccessKey,
+): Promise<Backend> {
   const lambda: Backend = {
     kind: 'aws',
     cpuScaledByMemory: true,
@@ -53,7 +58,7 @@ export async function probeBackend(endpoint: string | undefined, region = 'us-ea
   let response: Response;
   try {
     const url = new URL('/local/info', endpoint);
-    const key = localAccessKeyFor(endpoint) ?? ambientKey();
+    const key = localKey ?? ambientKey();
     response = await fetch(url, {
       signal: AbortSignal.timeout(5000),
       ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),

@@ -5,7 +5,7 @@ import { decideFixed, logRatio, unpairedColdMetric, type MetricSamples } from '.
 import { median } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
-import { localAccessKeyFor } from '../lambda/local-credentials.js';
+import type { LocalAccessKey } from '../lambda/local-credentials.js';
 import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
@@ -22,6 +22,8 @@ export interface IntegrationContext {
   readonly progress: (line: string) => void;
   /** Told every value the command asked to mask (`::add-mask::`), so the writers can redact it. */
   readonly onSecret?: (value: string) => void;
+  /** The key of the local service the gate started, for the command's AWS SDK to sign with. */
+  readonly localKey?: LocalAccessKey;
 }
 
 const EXEMPLAR = '(integration)';
@@ -35,9 +37,15 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
 /**
  * The command's environment: the caller's (less what is the action's own, above), plus what points
  * an ordinary AWS SDK test suite at this build's version (the endpoint variables the SDK reads,
- * the region) and the version itself.
+ * the region) and the version itself. `localKey`, the key of a local service the gate started,
+ * replaces the runner's credentials.
  */
-export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, config: GateConfig): NodeJS.ProcessEnv {
+export function integrationEnvironment(
+  spec: IntegrationSpec,
+  arm: DeployedArm,
+  config: GateConfig,
+  localKey?: LocalAccessKey,
+): NodeJS.ProcessEnv {
   const functionName = arm.functionName;
   const endpoint = config.endpoint;
   const values: Record<string, string> = {
@@ -51,7 +59,6 @@ export function integrationEnvironment(spec: IntegrationSpec, arm: DeployedArm, 
   const expand = (text: string): string =>
     text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key: string) => values[key] ?? '');
   const local = usesPlaceholderCredentials(endpoint);
-  const localKey = localAccessKeyFor(endpoint);
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
     AWS_REGION: config.region,
@@ -101,7 +108,7 @@ async function runAgainst(
   context.progress(
     `${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`,
   );
-  const env = integrationEnvironment(integration, arm, context.config);
+  const env = integrationEnvironment(integration, arm, context.config, context.localKey);
   redactor.addEnvironment(env);
   const result = await runIntegrationCommand(
     integration.command,

@@ -20,6 +20,7 @@ import {
 } from '../lambda/deploy.js';
 import { DUET_HANDLER, duetPackage, duetPayload } from '../lambda/duet-package.js';
 import { invokeForReport } from '../lambda/invoke.js';
+import type { LocalAccessKey } from '../lambda/local-credentials.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import type { Build, Sample } from '../model/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
@@ -58,6 +59,8 @@ export interface BackendClock {
 export interface GateOptions {
   readonly config: GateConfig;
   readonly backend: Backend;
+  /** The key of the local service at `config.endpoint`, when this process started it with `requireAuth`. */
+  readonly localKey?: LocalAccessKey;
   readonly client?: LambdaClient;
   readonly logsClient?: CloudWatchLogsClient;
   readonly runId?: string;
@@ -85,6 +88,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const clientOptions = {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(options.localKey ? { localKey: options.localKey } : {}),
     maxAttempts: 6,
   };
   const client = options.client ?? createLambdaClient(clientOptions);
@@ -122,6 +126,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         countRetry: () => retries++,
         ...(options.onSecret ? { onSecret: options.onSecret } : {}),
         ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
+        ...(options.localKey ? { localKey: options.localKey } : {}),
       }).catch((error: unknown) => {
         throw refusedSetting(error, spec, index);
       });
@@ -194,6 +199,7 @@ interface FunctionContext {
   readonly countRetry: () => void;
   readonly onSecret?: (value: string) => void;
   readonly profileDirectory?: string;
+  readonly localKey?: LocalAccessKey;
 }
 
 async function gateFunction(spec: FunctionSpec, index: number, context: FunctionContext): Promise<FunctionResult> {
@@ -279,6 +285,7 @@ async function gateFunction(spec: FunctionSpec, index: number, context: Function
         local: context.backend.kind === 'local',
         progress,
         ...(context.onSecret ? { onSecret: context.onSecret } : {}),
+        ...(context.localKey ? { localKey: context.localKey } : {}),
       },
     );
   }

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { TOOL_VERSION } from '../package-root.js';
-import { localAccessKeyFor } from './local-credentials.js';
+import type { LocalAccessKey } from './local-credentials.js';
 
 export interface ClientOptions {
   readonly region: string;
@@ -9,6 +9,8 @@ export interface ClientOptions {
   readonly endpoint?: string;
   /** SDK attempts per call, its own retries included; the SDK backs off on 429 and 5xx. */
   readonly maxAttempts?: number;
+  /** The key of a local service started with `requireAuth` at `endpoint`: calls sign with it. */
+  readonly localKey?: LocalAccessKey;
 }
 
 const USER_AGENT: [string, string] = ['lambda-perf-gate', TOOL_VERSION];
@@ -31,7 +33,7 @@ export function usesPlaceholderCredentials(endpoint: string | undefined): boolea
 
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options: ClientOptions) {
-  const localKey = localAccessKeyFor(options.endpoint);
+  const { localKey } = options;
   return {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -47,8 +49,8 @@ function sharedSettings(options: ClientOptions) {
 }
 
 /**
- * The one place Lambda clients are built. Against a local service started here with
- * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * The one place Lambda clients are built. Against a local service started with `requireAuth` it
+ * signs with the key it is given; against another loopback endpoint without
  * credentials in the environment, with placeholders.
  */
 export function createLambdaClient(options: ClientOptions): LambdaClient {

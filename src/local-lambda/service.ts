@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registerLocalAccessKey } from '../lambda/local-credentials.js';
 import type { FaultOptions } from './faults.js';
 import type { LogStore } from './logs.js';
 import type { PostedProfile } from './profile-store.js';
@@ -149,8 +148,6 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
         `${accessKey ? '' : ' (and --require-auth is off)'}. Bind 127.0.0.1 unless you mean it.`,
     );
   }
-  const forgetKey = accessKey ? registerLocalAccessKey(endpoint, accessKey) : () => undefined;
-
   let stopping: Promise<void> | undefined;
   return {
     endpoint,
@@ -161,7 +158,6 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     takeProfiles: (functionName, version) => parts.profiles?.take(functionName, version) ?? [],
     stop: () =>
       (stopping ??= (async () => {
-        forgetKey();
         server.close();
         server.closeAllConnections();
         store.dispose();

@@ -119,7 +119,12 @@ export async function profileBuilds(options: ProfileOptions): Promise<ProfileRep
       // and V8's sampler thread, waking every 100 µs, would share that CPU with what it samples.
       environmentCpus: 'all',
     });
-    client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+    client = createLambdaClient({
+      region: options.region,
+      endpoint: service.endpoint,
+      ...(service.accessKey ? { localKey: service.accessKey } : {}),
+      maxAttempts: 3,
+    });
     const profiled = (await collectProfiles(service, client, options, pairs, calls)).filter(
       (p) => p.baseline.length && p.candidate.length,
     );
