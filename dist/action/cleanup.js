@@ -69330,7 +69330,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3916);
-/* harmony import */ var _lambda_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(139);
+/* harmony import */ var _lambda_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4679);
 /* harmony import */ var _lambda_infrastructure_error_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8300);
 /* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8216);
 /* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1825);
@@ -69630,7 +69630,7 @@ function jsonSyntaxProblem(error) {
 
 /***/ }),
 
-/***/ 139:
+/***/ 4679:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69671,34 +69671,7 @@ function packageRoot(from = (0,external_node_url_.fileURLToPath)(import.meta.url
 /** The tool's version, read once from its package.json (the one place it is written). */
 const TOOL_VERSION = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(packageRoot(), 'package.json'), 'utf8')).version;
 
-;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
-const keys = new Map();
-function origin(endpoint) {
-    try {
-        return new URL(endpoint).origin;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Remembers a service's key until the returned function is called. */
-function registerLocalAccessKey(endpoint, key) {
-    const at = origin(endpoint);
-    if (at === undefined)
-        return () => undefined;
-    keys.set(at, key);
-    return () => {
-        if (keys.get(at) === key)
-            keys.delete(at);
-    };
-}
-function localAccessKeyFor(endpoint) {
-    const at = endpoint === undefined ? undefined : origin(endpoint);
-    return at === undefined ? undefined : keys.get(at);
-}
-
 ;// CONCATENATED MODULE: ./src/lambda/client.ts
-
 
 
 
@@ -69717,7 +69690,7 @@ function usesPlaceholderCredentials(endpoint) {
 }
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
-    const localKey = localAccessKeyFor(options.endpoint);
+    const { localKey } = options;
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -69732,8 +69705,8 @@ function sharedSettings(options) {
     };
 }
 /**
- * The one place Lambda clients are built. Against a local service started here with
- * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * The one place Lambda clients are built. Against a local service started with `requireAuth` it
+ * signs with the key it is given; against another loopback endpoint without
  * credentials in the environment, with placeholders.
  */
 function createLambdaClient(options) {

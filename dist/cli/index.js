@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5345);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1567);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5345:
+/***/ 1567:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35414,32 +35414,6 @@ class CpuPlacement {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: ./src/lambda/local-credentials.ts
-const keys = new Map();
-function origin(endpoint) {
-    try {
-        return new URL(endpoint).origin;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Remembers a service's key until the returned function is called. */
-function registerLocalAccessKey(endpoint, key) {
-    const at = origin(endpoint);
-    if (at === undefined)
-        return () => undefined;
-    keys.set(at, key);
-    return () => {
-        if (keys.get(at) === key)
-            keys.delete(at);
-    };
-}
-function localAccessKeyFor(endpoint) {
-    const at = endpoint === undefined ? undefined : origin(endpoint);
-    return at === undefined ? undefined : keys.get(at);
-}
-
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
@@ -44178,7 +44152,6 @@ function releaseComponents(parts) {
 
 
 
-
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
@@ -44217,7 +44190,6 @@ async function startLocalLambda(options = {}) {
             `Anyone who can reach it can run code as ${process.getuid?.() === 0 ? 'root' : 'this user'}` +
             `${accessKey ? '' : ' (and --require-auth is off)'}. Bind 127.0.0.1 unless you mean it.`);
     }
-    const forgetKey = accessKey ? registerLocalAccessKey(endpoint, accessKey) : () => undefined;
     let stopping;
     return {
         endpoint,
@@ -44227,7 +44199,6 @@ async function startLocalLambda(options = {}) {
         setFaults: (update) => faults.update(update),
         takeProfiles: (functionName, version) => parts.profiles?.take(functionName, version) ?? [],
         stop: () => (stopping ??= (async () => {
-            forgetKey();
             server.close();
             server.closeAllConnections();
             store.dispose();
@@ -57620,7 +57591,6 @@ function signedGetHeaders(url, key, scope, now = new Date()) {
 
 
 
-
 /** The local service's facts, or undefined when the endpoint answered something else (a 404, a page). */
 async function localInfo(response) {
     if (!response.ok)
@@ -57640,11 +57610,12 @@ function ambientKey() {
 }
 /**
  * Asks an endpoint whether it is the local service (and so whether it scales CPU by memory). Throws
- * only an `unreachable` infrastructure error, when the endpoint does not answer. A service this
- * process started with `requireAuth` answers only signed requests, /local/info too: the probe
- * signs with its key, for `region`. Any other refusal is an endpoint that says nothing of itself.
+ * only an `unreachable` infrastructure error, when the endpoint does not answer. A service started
+ * with `requireAuth` answers only signed requests, /local/info too: the probe signs with `localKey`
+ * (the key of a service this process started), else with the runner's long-term key, for
+ * `region`. Any other refusal is an endpoint that says nothing of itself.
  */
-async function probeBackend(endpoint, region = 'us-east-1') {
+async function probeBackend(endpoint, region = 'us-east-1', localKey) {
     const lambda = {
         kind: 'aws',
         cpuScaledByMemory: true,
@@ -57655,7 +57626,7 @@ async function probeBackend(endpoint, region = 'us-east-1') {
     let response;
     try {
         const url = new URL('/local/info', endpoint);
-        const key = localAccessKeyFor(endpoint) ?? ambientKey();
+        const key = localKey ?? ambientKey();
         response = await fetch(url, {
             signal: AbortSignal.timeout(5000),
             ...(key ? { headers: signedGetHeaders(url, key, { region, service: 'lambda' }) } : {}),
@@ -58647,7 +58618,6 @@ var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(2684);
 
 
 
-
 const USER_AGENT = ['lambda-perf-gate', TOOL_VERSION];
 function isLoopback(endpoint) {
     const host = new URL(endpoint).hostname;
@@ -58663,7 +58633,7 @@ function usesPlaceholderCredentials(endpoint) {
 }
 /** Settings both clients share: region, endpoint, retries, user agent, local credentials. */
 function sharedSettings(options) {
-    const localKey = localAccessKeyFor(options.endpoint);
+    const { localKey } = options;
     return {
         region: options.region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -58678,8 +58648,8 @@ function sharedSettings(options) {
     };
 }
 /**
- * The one place Lambda clients are built. Against a local service started here with
- * `requireAuth` it signs with that service's key; against another loopback endpoint without
+ * The one place Lambda clients are built. Against a local service started with `requireAuth` it
+ * signs with the key it is given; against another loopback endpoint without
  * credentials in the environment, with placeholders.
  */
 function createLambdaClient(options) {
@@ -60081,7 +60051,12 @@ async function profileBuilds(options) {
             // and V8's sampler thread, waking every 100 µs, would share that CPU with what it samples.
             environmentCpus: 'all',
         });
-        client = createLambdaClient({ region: options.region, endpoint: service.endpoint, maxAttempts: 3 });
+        client = createLambdaClient({
+            region: options.region,
+            endpoint: service.endpoint,
+            ...(service.accessKey ? { localKey: service.accessKey } : {}),
+            maxAttempts: 3,
+        });
         const profiled = (await collectProfiles(service, client, options, pairs, calls)).filter((p) => p.baseline.length && p.candidate.length);
         // Fewer than three pairs say nothing about noise: no claim, rather than "nothing changed".
         if (profiled.length < 3)
@@ -60589,7 +60564,6 @@ function runIntegrationCommand(command, cwd, env, timeoutS, onLine = () => undef
 
 
 
-
 const EXEMPLAR = '(integration)';
 /**
  * The runner's credentials for GitHub are the action's, not the test suite's: its inputs (the
@@ -60599,9 +60573,10 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
 /**
  * The command's environment: the caller's (less what is the action's own, above), plus what points
  * an ordinary AWS SDK test suite at this build's version (the endpoint variables the SDK reads,
- * the region) and the version itself.
+ * the region) and the version itself. `localKey`, the key of a local service the gate started,
+ * replaces the runner's credentials.
  */
-function integrationEnvironment(spec, arm, config) {
+function integrationEnvironment(spec, arm, config, localKey) {
     const functionName = arm.functionName;
     const endpoint = config.endpoint;
     const values = {
@@ -60614,7 +60589,6 @@ function integrationEnvironment(spec, arm, config) {
     };
     const expand = (text) => text.replace(/\$\{(arn|name|qualifier|build|region|endpoint)\}/g, (_, key) => values[key] ?? '');
     const local = usesPlaceholderCredentials(endpoint);
-    const localKey = localAccessKeyFor(endpoint);
     return {
         ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_FOR_THE_COMMAND.test(name))),
         AWS_REGION: config.region,
@@ -60648,7 +60622,7 @@ async function runAgainst(spec, variant, arm, context, sequence, redactor) {
     const { integration } = spec;
     const build = arm.build;
     context.progress(`${spec.name}: integration: "${integration.command}" against the ${build} (${variant.id}, version ${arm.qualifier})`);
-    const env = integrationEnvironment(integration, arm, context.config);
+    const env = integrationEnvironment(integration, arm, context.config, context.localKey);
     redactor.addEnvironment(env);
     const result = await runIntegrationCommand(integration.command, integration.directory, env, integration.timeoutS, (line) => {
         const secret = maskedValue(line);
@@ -60961,6 +60935,7 @@ async function runGate(options) {
     const clientOptions = {
         region: config.region,
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        ...(options.localKey ? { localKey: options.localKey } : {}),
         maxAttempts: 6,
     };
     const client = options.client ?? createLambdaClient(clientOptions);
@@ -60995,6 +60970,7 @@ async function runGate(options) {
                 countRetry: () => retries++,
                 ...(options.onSecret ? { onSecret: options.onSecret } : {}),
                 ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
+                ...(options.localKey ? { localKey: options.localKey } : {}),
             }).catch((error) => {
                 throw refusedSetting(error, spec, index);
             });
@@ -61115,6 +61091,7 @@ async function gateFunction(spec, index, context) {
             local: context.backend.kind === 'local',
             progress,
             ...(context.onSecret ? { onSecret: context.onSecret } : {}),
+            ...(context.localKey ? { localKey: context.localKey } : {}),
         });
     }
     // Measuring is over: the functions go now rather than at the end of the whole run.
@@ -61356,10 +61333,11 @@ async function runSession(options) {
             local: options.local,
             ...(options.localClock ? { localClock: options.localClock } : {}),
             onService: (started) => (service = started),
-        }, async ({ config, backend }) => {
+        }, async ({ config, backend, localKey }) => {
             const measured = await runGate({
                 config,
                 backend,
+                ...(localKey ? { localKey } : {}),
                 ...(options.stateFile ? { stateFile: options.stateFile } : {}),
                 ...(options.profileDirectory ? { profileDirectory: options.profileDirectory } : {}),
                 progress: (line) => options.progress?.(redactor.text(line)),
@@ -61399,9 +61377,10 @@ async function withBackend(options, use) {
             options.onService?.(service);
             config = { ...config, endpoint: service.endpoint };
         }
-        const backend = await probeBackend(config.endpoint, config.region || undefined);
+        const localKey = service?.accessKey;
+        const backend = await probeBackend(config.endpoint, config.region || undefined, localKey);
         checkForBackend(config, backend, options.source);
-        return await use({ config, backend });
+        return await use({ config, backend, ...(localKey ? { localKey } : {}) });
     }
     finally {
         await service?.stop();
@@ -62054,10 +62033,16 @@ function parseValidateArguments(args) {
     };
 }
 /** Read-only calls that show whether the run's credentials and permissions will do; creates nothing. */
-async function accessProblems(config, local) {
+async function accessProblems({ config, backend, localKey, }) {
+    const local = backend.kind === 'local';
     const problems = [];
     const checked = [];
-    const options = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}), maxAttempts: 2 };
+    const options = {
+        region: config.region,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        ...(localKey ? { localKey } : {}),
+        maxAttempts: 2,
+    };
     const lambda = createLambdaClient(options);
     const logs = createLogsClient(options);
     /** `probe`: the resource is made up; being told it does not exist shows the permission is there. */
@@ -62152,9 +62137,10 @@ function verdict(file, config, problems, say) {
     return EXIT.pass;
 }
 /** Says what the read-only calls showed; the number of problems they found. */
-async function checkAccess({ config, backend }, local, say) {
+async function checkAccess(connected, local, say) {
+    const { config, backend } = connected;
     const where = local ? 'the embedded local Lambda service' : config.endpoint || `AWS (${config.region})`;
-    const access = await accessProblems(config, backend.kind === 'local');
+    const access = await accessProblems(connected);
     for (const line of access.checked)
         say(`ok: ${line} (${where})\n`);
     for (const line of access.problems)
