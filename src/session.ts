@@ -163,7 +163,7 @@ export const EXIT = { pass: 0, fail: 1, usage: 2, infrastructure: 3, bug: 4 } as
  * - `infrastructure`: the platform, its access or the host failed, not the code under test (exit 3);
  * - `bug`: anything else, which is a defect of lambda-perf-gate itself (exit 4, with its stack).
  */
-export type FailureKind = 'usage' | 'infrastructure' | 'bug';
+type FailureKind = 'usage' | 'infrastructure' | 'bug';
 
 export interface Failure {
   readonly kind: FailureKind;

@@ -13,7 +13,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** The gate's own retries, with short waits for tests. */
 export const FAST_RETRY: RetryPolicy = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
 
-export interface GateFixture {
+interface GateFixture {
   readonly service: LocalLambda;
   readonly backend: Backend;
   /** The service's key: every client and gate run against it signs with it. */
@@ -24,7 +24,7 @@ export interface GateFixture {
 }
 
 /** A local Lambda service and a scratch directory for projects the gate measures. */
-export async function startGateFixture(): Promise<GateFixture> {
+async function startGateFixture(): Promise<GateFixture> {
   const service = await startLocalLambda({ idleTimeoutMs: 60_000, requireAuth: true });
   const info = service.info();
   const localKey = service.accessKey;

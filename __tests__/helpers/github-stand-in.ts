@@ -7,7 +7,7 @@ export interface GitHubUser {
   readonly type: 'User' | 'Bot';
 }
 
-export interface StoredComment {
+interface StoredComment {
   id: number;
   issue: number;
   body: string;
@@ -17,7 +17,7 @@ export interface StoredComment {
 }
 
 /** What a token stands for: a GitHub App installation (GITHUB_TOKEN) or a person's PAT. */
-export interface TokenIdentity {
+interface TokenIdentity {
   readonly user: GitHubUser;
   readonly installation: boolean;
 }

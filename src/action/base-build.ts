@@ -32,7 +32,7 @@ export function buildEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** The build could not be made: the checkout, the base commit or the command (the step fails, exit 2 in the CLI's terms). */
-export class BuildError extends UsageError {}
+class BuildError extends UsageError {}
 
 export interface BuildRequest {
   /** The checkout of the pull request's head (GITHUB_WORKSPACE). */

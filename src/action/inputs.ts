@@ -51,7 +51,7 @@ const INLINE_ONLY = [
   INPUT.exemplars,
 ] as const;
 
-export const DEFAULT_ACCEPTED_REGRESSION_LABEL = 'perf-regression-accepted';
+const DEFAULT_ACCEPTED_REGRESSION_LABEL = 'perf-regression-accepted';
 
 export const OUTPUT = {
   verdict: 'verdict',

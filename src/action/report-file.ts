@@ -8,7 +8,7 @@ import { reportSchemaProblems } from '../report/report-schema.js';
 import { INPUT } from './inputs.js';
 
 /** A report of many functions and variants stays well under this; a bigger file is refused unread. */
-export const MAX_REPORT_BYTES = 8 * 1024 * 1024;
+const MAX_REPORT_BYTES = 8 * 1024 * 1024;
 
 /**
  * The report file `mode: comment` posts, read within bounds and checked before anything renders

@@ -4,7 +4,7 @@ import { coldLatencyMs, type Sample } from '../model/sample.js';
 import { billedColdMs, estimateCost, estimateManagedInstancesCost, type CostEstimate } from './cost.js';
 import { mean, quantile, sortedCopy } from './statistics.js';
 
-export interface Distribution {
+interface Distribution {
   readonly n: number;
   readonly p50: number;
   readonly p90: number;
@@ -29,7 +29,7 @@ export interface ArmStats {
   readonly cost: CostEstimate;
 }
 
-export function distribution(values: readonly number[]): Distribution {
+function distribution(values: readonly number[]): Distribution {
   const sorted = sortedCopy(values);
   return {
     n: sorted.length,

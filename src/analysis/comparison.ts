@@ -122,7 +122,7 @@ export interface MetricSamples {
 }
 
 /** The nominal one-sided levels one look tests at; a beta of 0 allows no pass decision at this look. */
-export interface Levels {
+interface Levels {
   readonly alpha: number;
   readonly beta: number;
 }
@@ -252,10 +252,7 @@ export function judgeRound(logRatios: readonly number[], alpha: number, beta: nu
   return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
 
-export const metricKey = (metric: { metric: MetricName; variant: string }): string =>
-  `${metric.variant}/${metric.metric}`;
-
-export const okSamples = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] =>
+const okSamples = (samples: readonly Sample[], build: Build, kind: Sample['kind']): Sample[] =>
   samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
 
 /** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */

@@ -14,7 +14,7 @@ export interface Candidate {
 }
 
 /** Whether a candidate's timings describe its own architecture (not another host's CPU). */
-export const measuredOnOwnArchitecture = (c: Candidate): boolean =>
+const measuredOnOwnArchitecture = (c: Candidate): boolean =>
   c.measuredOn === undefined || c.measuredOn === c.architecture;
 
 export interface Recommendation {

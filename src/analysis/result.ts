@@ -11,14 +11,14 @@ import type { ExemplarChange } from './exemplar-changes.js';
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 /** What a finding does to the verdict: fail (the first four), inconclusive, or nothing (the last two). */
-export type FindingKind =
+type FindingKind =
   'regression' | 'budget' | 'wrong-answer' | 'test-failure' | 'inconclusive' | 'baseline-error' | 'notice';
 
 /** Which traffic a comparison or budget is about: the exemplars at a variant, or the integration profile. */
-export type Traffic = 'exemplars' | 'integration';
+type Traffic = 'exemplars' | 'integration';
 
 /** How many of a build's calls of one exemplar failed. */
-export interface FailureCount {
+interface FailureCount {
   readonly failed: number;
   readonly calls: number;
 }

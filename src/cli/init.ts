@@ -61,7 +61,7 @@ export function parseInitArguments(args: string[]): InitArguments {
   };
 }
 
-export interface DetectedRuntime {
+interface DetectedRuntime {
   readonly runtime: string;
   readonly handler: string;
   /** How they were found, for the comment in the file. */
@@ -93,7 +93,7 @@ function pythonRuntime(directory: string): string {
 }
 
 /** The runtime and handler a code directory shows, or undefined when it shows neither. */
-export function detectRuntime(directory: string): DetectedRuntime | undefined {
+function detectRuntime(directory: string): DetectedRuntime | undefined {
   if (existsSync(join(directory, 'bootstrap')))
     return { runtime: 'provided.al2023', handler: 'bootstrap', from: 'an executable named bootstrap' };
   const files = readdirSync(directory).sort((a, b) => preference(a) - preference(b) || a.localeCompare(b));
@@ -124,7 +124,7 @@ function preference(file: string): number {
 }
 
 /** One function of the starter file: its code directory (if any) and what it shows. */
-export interface StarterFunction {
+interface StarterFunction {
   readonly name: string;
   readonly directory?: string;
   readonly template?: string;
@@ -162,7 +162,7 @@ function functionsIn(directory: string): StarterFunction[] {
 }
 
 /** The functions init writes: those the directories hold, or the template's alone. */
-export function starterFunctions(args: InitArguments): StarterFunction[] {
+function starterFunctions(args: InitArguments): StarterFunction[] {
   for (const directory of args.directories) {
     if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${directory} is not a directory: give the directory that holds the function's built code`);
@@ -237,7 +237,7 @@ function functionLines(fn: StarterFunction, configDirectory: string): string[] {
 }
 
 /** The starter file's text. */
-export function starterConfig(functions: readonly StarterFunction[], region: string, config: string): string {
+function starterConfig(functions: readonly StarterFunction[], region: string, config: string): string {
   const configDirectory = dirname(resolve(config));
   return [
     `# yaml-language-server: $schema=${CONFIG_SCHEMA_URL}`,

@@ -208,9 +208,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
 }
 
 /** A configuration is a page of settings: far bigger is a mistake or an attack, refused before it is read. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Keys (of mappings, at any depth) a configuration may hold; a real one has a few hundred. */
-export const MAX_CONFIG_KEYS = 10_000;
+const MAX_CONFIG_KEYS = 10_000;
 
 const tooManyKeys = (): string =>
   `has more than ${MAX_CONFIG_KEYS} keys; a configuration of this action needs far fewer (is it the right file?)`;
@@ -433,7 +433,7 @@ export interface LoadOptions {
 }
 
 /** The region the embedded service answers for when the configuration names none. */
-export const LOCAL_REGION = 'us-east-1';
+const LOCAL_REGION = 'us-east-1';
 
 /** Reads, validates and resolves a configuration file; throws ConfigError listing every problem. */
 export function loadConfig(file: string, options: LoadOptions = {}): GateConfig {

@@ -90,8 +90,8 @@ const s3Source = z
 const imageSource = z.object({ image: z.string().min(1) }).strict();
 const CODE_FORMS = 'a directory or .zip path, {s3: s3://bucket/key}, or {image: uri}';
 
-export const codeSource = z.union([z.string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
-export const baselineSource = z.union(
+const codeSource = z.union([z.string().min(1), s3Source, imageSource], { error: `must be ${CODE_FORMS}` });
+const baselineSource = z.union(
   [
     z.string().min(1),
     s3Source,
@@ -285,7 +285,7 @@ export const SAMPLING_DEFAULTS = {
  * one variant: a median of 110 invocations per build at batches of 4 against 132 at 8, when each
  * environment had one warm-up call; 120 at 4 with one per build).
  */
-export const DUET_BATCH = 4;
+const DUET_BATCH = 4;
 
 /**
  * The caps when the file sets none. The separate design needs more environment pairs than the
@@ -295,7 +295,7 @@ export const DUET_BATCH = 4;
  * environments differ by 8%, 33% and 53%. The duet, whose environments cancel, passed 96.5% at
  * 40 already.
  */
-export const DUET_MAX_ENVIRONMENT_PAIRS = 40;
+const DUET_MAX_ENVIRONMENT_PAIRS = 40;
 
 /** A design's batch and cap when the file sets none: the configuration and bench:stats read them here. */
 export const designDefaults = (

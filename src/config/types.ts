@@ -4,7 +4,6 @@ import type { PROFILE_MODES, SAMPLING_DESIGNS, STRATEGIES } from './schema.js';
 
 /** The validated configuration the gate runs on; built only by `load.ts`. */
 
-export type { Budgets } from './budgets.js';
 /** Closed sets, declared once in the schema. */
 export type Strategy = (typeof STRATEGIES)[number];
 
@@ -76,7 +75,7 @@ export interface ManagedInstancesSpec {
   readonly usdPerHour?: number;
 }
 
-export interface SamplingSpec {
+interface SamplingSpec {
   /** Back-to-back warm AB/BA pairs per environment pair, after its two cold calls. */
   readonly pairsPerEnvironment: number;
   /** Environment pairs added per variant at each look. */

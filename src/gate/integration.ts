@@ -40,7 +40,7 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
  * the region) and the version itself. `localKey`, the key of a local service the gate started,
  * replaces the runner's credentials.
  */
-export function integrationEnvironment(
+function integrationEnvironment(
   spec: IntegrationSpec,
   arm: DeployedArm,
   config: GateConfig,

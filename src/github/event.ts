@@ -123,7 +123,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
  * without the ref, which differs between a pull request's runs and the default branch's), or as
  * its name (GITHUB_WORKFLOW) where the runner gives no file.
  */
-export function workflowOf(env: NodeJS.ProcessEnv): string | undefined {
+function workflowOf(env: NodeJS.ProcessEnv): string | undefined {
   const file = env.GITHUB_WORKFLOW_REF?.replace(/@[^@]*$/, '');
   return file || env.GITHUB_WORKFLOW || undefined;
 }

@@ -32,7 +32,7 @@ export interface CommentResult {
 const MARKER = /^<!-- lambda-perf-gate key=(\S+) verdict=(\w+)(?: workflow=(\S+))? -->(?:\r?\n|$)/;
 
 /** The author of comments written with a workflow's GITHUB_TOKEN. */
-export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
+const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 
 /**
  * Who the token writes as. A person's token (PAT) says so at GET /user; a GitHub App installation
@@ -40,7 +40,7 @@ export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
  * github-actions[bot]. (Another App's token writes as `<app>[bot]`, which GET /user cannot tell:
  * with one, the gate finds no comment of its own and writes a new one each run.)
  */
-export async function commentAuthor(octokit: Octokit): Promise<string> {
+async function commentAuthor(octokit: Octokit): Promise<string> {
   try {
     return (await octokit.rest.users.getAuthenticated()).data.login;
   } catch (error) {

@@ -344,7 +344,7 @@ export function duetPlans(
 }
 
 /** The name of one build and variant's perf function: the run's name and a short suffix, within Lambda's 64 characters. */
-export function perfFunctionVariantName(baseName: string, build: Build | 'duet', variantIndex: number): string {
+function perfFunctionVariantName(baseName: string, build: Build | 'duet', variantIndex: number): string {
   const suffix = `-${build === 'baseline' ? 'b' : build === 'candidate' ? 'c' : 'd'}${variantIndex}`;
   return `${baseName.slice(0, 64 - suffix.length)}${suffix}`;
 }

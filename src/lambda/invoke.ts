@@ -13,7 +13,7 @@ export interface Invocation {
 }
 
 /** Enough to name what went wrong; a report needs no stack or a whole payload. */
-export const MAX_ERROR_MESSAGE = 200;
+const MAX_ERROR_MESSAGE = 200;
 
 function shortened(message: string): string {
   const line = message.split('\n', 1)[0]!.trim();

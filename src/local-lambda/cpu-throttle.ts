@@ -13,7 +13,7 @@ export const PERIOD_US = 20_000;
 const MIN_QUOTA_US = 1_000;
 
 /** Period and quota, in microseconds, for a CPU share. */
-export function bandwidth(share: number): { periodUs: number; quotaUs: number } {
+function bandwidth(share: number): { periodUs: number; quotaUs: number } {
   return { periodUs: PERIOD_US, quotaUs: Math.max(MIN_QUOTA_US, Math.round(share * PERIOD_US)) };
 }
 

@@ -6,7 +6,7 @@ import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
 
 /** Lambda's cap on processes and threads per execution environment. */
-export const MAX_PROCESSES = 1024;
+const MAX_PROCESSES = 1024;
 
 /**
  * World-writable places besides /tmp that outlive an environment on the host, with the MB each
@@ -31,7 +31,7 @@ export const MIN_TMP_BUDGET_MB = 512 + placesMb(OTHER_TEMPORARY_PLACES);
  * gate's default 4 environment pairs (8 environments of 641 MB) on a 7 GB hosted runner; a single
  * function still cannot fill more than its own /tmp.
  */
-export function defaultTmpBudgetMb(): number {
+function defaultTmpBudgetMb(): number {
   return Math.max(MIN_TMP_BUDGET_MB, Math.min(16384, Math.floor(totalmem() / 1024 / 1024)));
 }
 

@@ -9,14 +9,14 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   return c >>> 0;
 });
 
-export function crc32(bytes: Uint8Array): number {
+function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
-export function eventMessage(headers: Record<string, string>, payload: Buffer): Buffer {
+function eventMessage(headers: Record<string, string>, payload: Buffer): Buffer {
   const encoded = Buffer.concat(
     Object.entries(headers).map(([name, value]) => {
       const nameBytes = Buffer.from(name);

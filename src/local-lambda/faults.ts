@@ -16,7 +16,7 @@ export interface FaultOptions {
   seed: number;
 }
 
-export const NO_FAULTS: FaultOptions = {
+const NO_FAULTS: FaultOptions = {
   throttleRate: 0,
   errorRate: 0,
   killRate: 0,

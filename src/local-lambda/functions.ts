@@ -7,8 +7,8 @@ import type { PackageStore } from './package-store.js';
 import { describeRuntime, SUPPORTED_RUNTIMES } from './runtimes/index.js';
 import { conflict, invalidParameter, LambdaServiceError, notFound, validationError } from './service-error.js';
 
-export const ACCOUNT_ID = '000000000000';
-export const LATEST = '$LATEST';
+const ACCOUNT_ID = '000000000000';
+const LATEST = '$LATEST';
 
 export interface FunctionSettings {
   readonly runtime: string;

@@ -24,7 +24,7 @@ export interface LogLimits {
   readonly messageChars: number;
 }
 
-export const DEFAULT_LOG_LIMITS: LogLimits = {
+const DEFAULT_LOG_LIMITS: LogLimits = {
   streamBytes: 8 * 1024 * 1024,
   totalBytes: 128 * 1024 * 1024,
   messageChars: 256 * 1024,

@@ -8,7 +8,7 @@ import type { RuntimeCallerCheck, RuntimeProcess } from './runtime-callers.js';
 /** Lambda's limit for a synchronous response payload. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 /** A streamed response may be larger. */
-export const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
+const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 export interface RuntimeEvent {
   readonly requestId: string;
@@ -61,12 +61,12 @@ const LOOPBACK = '127.0.0.1';
  * would hold its own delays in noticing the request. Runtimes that do not send it (OS-only ones)
  * get the service's view.
  */
-export const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
+const WAITED_HEADER = 'lambda-runtime-local-waited-ns';
 /**
  * Beside it, how many times the main thread went to sleep in those waits: the waits split its CPU
  * work into bursts, and each burst after a wait may start in a new CPU period (model-clock.ts).
  */
-export const SLEEPS_HEADER = 'lambda-runtime-local-sleeps';
+const SLEEPS_HEADER = 'lambda-runtime-local-sleeps';
 
 /** What a runtime client says its main thread waited for its own reasons. */
 export interface OwnWaits {

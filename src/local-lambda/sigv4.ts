@@ -10,7 +10,7 @@ export interface AccessKey {
   readonly secretAccessKey: string;
 }
 
-export type AuthFailureType =
+type AuthFailureType =
   | 'MissingAuthenticationTokenException'
   | 'IncompleteSignatureException'
   | 'UnrecognizedClientException'

@@ -39,7 +39,7 @@ export interface SamplerDeps {
 }
 
 /** Runs tasks with at most `limit` in flight, in the order given. */
-export async function runPool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+async function runPool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
   const results = new Array<T>(tasks.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -5,7 +5,7 @@
  * $0.026775/h on EC2 $0.1785/h; c7g.xlarge fee $0.02175/h, so EC2 $0.145/h). Other types need
  * `managed-instances.usd-per-hour` in the configuration.
  */
-export const MANAGED_INSTANCE_USD_PER_HOUR: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+const MANAGED_INSTANCE_USD_PER_HOUR: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   'us-east-1': { 'c7i.xlarge': 0.1785, 'c7g.xlarge': 0.145 },
 };
 /** Lambda Managed Instances: a management fee of 15% on the EC2 instance price. */

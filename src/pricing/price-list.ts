@@ -45,7 +45,7 @@ export function priceTable(): PriceTable {
   return table;
 }
 
-export function pricedRegions(): string[] {
+function pricedRegions(): string[] {
   return Object.keys(priceTable().regions).sort();
 }
 

@@ -1,7 +1,7 @@
 import type { Frame, StackSamples } from './samples.js';
 
 /** What one build's profiled calls in one environment spent in each function. */
-export interface FunctionTimes {
+interface FunctionTimes {
   readonly frame: Frame;
   /** Milliseconds with the function on top of the stack. */
   readonly selfMs: number;
@@ -42,7 +42,7 @@ const keyOf = (frame: Frame): string => `${frame.name}\0${frame.file}`;
  * garbage collector. Both builds have the same runtime, so a change here is still the function's
  * doing (a larger response, more garbage), but no function of the package to name.
  */
-export const OUTSIDE: Frame = { name: '(runtime, outside the package)', file: '', line: 0, inPackage: false };
+const OUTSIDE: Frame = { name: '(runtime, outside the package)', file: '', line: 0, inPackage: false };
 
 /**
  * Sums one environment's profiles per function; they cover `calls` calls of the handler. A
@@ -92,7 +92,7 @@ export interface ChangeOptions {
   readonly smallestMsPerCall: number;
 }
 
-export const DEFAULT_CHANGE_OPTIONS: ChangeOptions = { familyAlpha: 0.05, minimumMs: 1, smallestMsPerCall: 0.02 };
+const DEFAULT_CHANGE_OPTIONS: ChangeOptions = { familyAlpha: 0.05, minimumMs: 1, smallestMsPerCall: 0.02 };
 
 /**
  * The functions whose time per call changed beyond sampling noise, largest change first. Each
@@ -203,7 +203,7 @@ function incompleteBeta(x: number, a: number, b: number): number {
 }
 
 /** P(T <= t) for Student's t with `df` degrees of freedom. */
-export function studentTCdf(t: number, df: number): number {
+function studentTCdf(t: number, df: number): number {
   const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
   return t >= 0 ? 1 - tail : tail;
 }

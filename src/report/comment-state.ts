@@ -15,7 +15,7 @@ export interface CommentState {
   readonly functions: readonly FunctionState[];
 }
 
-export interface FunctionState {
+interface FunctionState {
   readonly name: string;
   readonly verdict: Verdict;
   /** The headline's warm change in percent, when there was one. */

@@ -18,7 +18,7 @@ export interface FindingContext {
 const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 
 /** The comparison in one line; integration comparisons name their rounds. */
-export function describeComparison(c: MetricComparison): string {
+function describeComparison(c: MetricComparison): string {
   const units = c.environmentPairs
     ? `${c.units} environment pairs, ${c.nBaseline} warm pairs`
     : c.rounds?.length

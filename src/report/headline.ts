@@ -26,7 +26,7 @@ const slowestFirst = (a: VariantResult, b: VariantResult): number =>
  * recommended variant. A reader who sees the recommended variant's improvement while another
  * variant regressed is misled about the pull request (issue 21).
  */
-export function decidingVariant(f: FunctionResult): VariantResult | undefined {
+function decidingVariant(f: FunctionResult): VariantResult | undefined {
   const worst = f.variants.filter((v) => warmOf(v)?.outcome === 'regression').sort(slowestFirst)[0];
   if (worst) return worst;
   const decisive =
@@ -85,7 +85,7 @@ export function trafficText(traffic: TrafficAssumption): string {
  * The PR's effect on a month's bill at the recommended variant, and the traffic it assumes:
  * `$8.32 a month, +$1.33 by this change, at 5,000,000 invocations a month (...)`.
  */
-export function monthlyEffect(v: VariantResult, traffic?: TrafficAssumption): string {
+function monthlyEffect(v: VariantResult, traffic?: TrafficAssumption): string {
   const after = v.candidate.cost.monthlyUsd;
   const delta = after - v.baseline.cost.monthlyUsd;
   if (!Number.isFinite(after)) return '';

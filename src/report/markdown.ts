@@ -28,7 +28,7 @@ import type { VariantResult, Verdict } from '../analysis/result.js';
 import type { FunctionResult, GateReport, Reason, ReportContext } from './model.js';
 
 /** The hidden marker that finds the gate's PR comment again. */
-export const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
+const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 /** GitHub's limit for a comment body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
@@ -54,7 +54,7 @@ const SHORT_FINDING = 220;
  * are left out, and what remains is cut at a word. Parentheses with anything else (an error type)
  * stay.
  */
-export function shortFinding(message: string): string {
+function shortFinding(message: string): string {
   let text = withoutStatistics(message.split(/\r?\n/)[0]!);
   if (text.length > SHORT_FINDING) {
     const space = text.lastIndexOf(' ', SHORT_FINDING - 1);

@@ -8,7 +8,7 @@ const round = (value: number): string => (Number.isFinite(value) ? String(Math.r
  * is set and the legend written beneath in squares of the same colours.
  */
 const PALETTE = { baseline: '#2563eb', candidate: '#ea580c' } as const;
-export const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
+const CHART_LEGEND = '🟦 baseline · 🟧 candidate';
 const THEME = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${PALETTE.baseline}, ${PALETTE.candidate}"}}}}%%`;
 
 function chart(title: string, axis: string, memories: number[], baseline: number[], candidate: number[]): string {

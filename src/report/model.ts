@@ -8,7 +8,7 @@ import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
 export const SCHEMA_VERSION = 4;
 
 /** A regression a pull request's label accepted: a notice that keeps the regression it was. */
-export interface AcceptedRegression {
+interface AcceptedRegression {
   readonly kind: 'notice';
   readonly about: 'accepted-regression';
   readonly label: string;

@@ -7,13 +7,13 @@
  */
 
 /** What replaces a secret. */
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /**
  * Shorter values are left alone: redacting `true`, `1` or `local` everywhere would blank the report
  * and protect nothing (a real token, key or password is longer).
  */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 /** Words that mark an environment variable as secret, matched anywhere in its name. */
 const SECRET_WORD =

@@ -122,7 +122,7 @@ const functionResult = z.looseObject({
     .optional(),
 });
 
-export const reportSchema = z.looseObject({
+const reportSchema = z.looseObject({
   schemaVersion: num,
   tool: z.looseObject({ name: z.string(), version: z.string() }),
   startedAt: z.string(),

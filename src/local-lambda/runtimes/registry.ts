@@ -42,13 +42,13 @@ export class RuntimeStartError extends Error {
 }
 
 /** A runtime client the service writes to disk once, for every environment of the family to run. */
-export interface RuntimeClientSource {
+interface RuntimeClientSource {
   readonly fileName: string;
   readonly source: string;
 }
 
 /** What a family's command is built from, for one environment. */
-export interface CommandInputs {
+interface CommandInputs {
   /** The interpreter: the service's option for this family, or the family's default. */
   readonly binary: string;
   /** Where the family's runtime client was written, if it has one. */
