@@ -57952,7 +57952,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   HP: () => (/* binding */ removeBaseWorktree)
 });
 
-// UNUSED EXPORTS: BuildError, addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, runBuild, withBuildOutputs, worktreePath
+// UNUSED EXPORTS: addBaseWorktree, buildBoth, buildEnvironment, checkBaseCommit, runBuild, withBuildOutputs, worktreePath
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
@@ -68317,7 +68317,6 @@ function judgeRound(logRatios, alpha, beta, edges) {
     const outcome = logRatios.length > 0 ? judge(shift, shift.pAbove(edges.margin) < alpha, beta, edges.limit) : 'inconclusive';
     return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
-const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
 const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
 /** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
 function unpairedColdMetric(variant, samples) {
@@ -69729,7 +69728,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   _l: () => (/* binding */ PerfFunctionDeployer)
 });
 
-// UNUSED EXPORTS: duetPlans, perfFunctionVariantName, separatePlans
+// UNUSED EXPORTS: duetPlans, separatePlans
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1696);
@@ -72910,7 +72909,7 @@ async function withRetry(operation, policy, onRetry = () => undefined) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   pO: () => (/* binding */ Redactor)
 /* harmony export */ });
-/* unused harmony exports REDACTED, MIN_SECRET_LENGTH, isSecretName, maskedValue */
+/* unused harmony exports isSecretName, maskedValue */
 /**
  * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
  * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the

@@ -56218,7 +56218,6 @@ function judgeRound(logRatios, alpha, beta, edges) {
     const outcome = logRatios.length > 0 ? judge(shift, shift.pAbove(edges.margin) < alpha, beta, edges.limit) : 'inconclusive';
     return { pairs: logRatios.length, ratio: Math.exp(shift.estimate), pValue: shift.pUp, outcome };
 }
-const metricKey = (metric) => `${metric.variant}/${metric.metric}`;
 const okSamples = (samples, build, kind) => samples.filter((s) => s.build === build && s.kind === kind && !s.errorType);
 /** The cold-start latency of two independent sets of cold starts (integration traffic), when each build has two or more. */
 function unpairedColdMetric(variant, samples) {
