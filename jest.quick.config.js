@@ -8,7 +8,7 @@ import base from './jest.config.js';
 export default {
   ...base,
   testMatch: [
-    '<rootDir>/__tests__/{analysis,config,report,measure,session,profile,architecture}/**/*.test.ts',
+    '<rootDir>/__tests__/{analysis,config,report,result,measure,session,profile,architecture}/**/*.test.ts',
     '<rootDir>/__tests__/*.test.ts',
   ],
   // These spawn processes or start a service.

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import type { ExemplarSpec } from '../src/config/types.js';
 import { packageRoot } from '../src/package-root.js';
-import { profileBuilds, type ProfileReport } from '../src/profile/run-profile.js';
+import { profileBuilds } from '../src/profile/run-profile.js';
+import type { ProfileReport } from '../src/result/profile.js';
 import { startHogs } from './hogs.js';
 import { median } from './support.js';
 

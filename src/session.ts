@@ -8,8 +8,8 @@ import { InfrastructureError } from './lambda/infrastructure-error.js';
 import type { LocalAccessKey } from './lambda/local-credentials.js';
 import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
 import type { ClockKind } from './local-lambda/thread-times.js';
-import type { GateReport } from './report/model.js';
-import type { Redactor } from './report/redact.js';
+import type { GateReport } from './result/model.js';
+import type { Redactor } from './result/redact.js';
 
 /** How to reach the backend: what `withBackend` needs. */
 export interface BackendOptions {

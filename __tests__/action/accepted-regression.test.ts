@@ -1,8 +1,8 @@
 import { acceptRegressions } from '../../src/action/accepted-regression.js';
-import { failingReasons } from '../../src/report/fail-on.js';
+import { failingReasons } from '../../src/result/fail-on.js';
 import type { Finding } from '../../src/analysis/result.js';
 import { reasonsOf } from '../../src/report/findings.js';
-import type { GateReport, Reason } from '../../src/report/model.js';
+import type { GateReport, Reason } from '../../src/result/model.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 import { commandFinding } from '../helpers/findings.js';
 

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { ActionLog } from '../../src/action/log.js';
 import { carriesCommand } from '../../src/workflow-commands.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/result/redact.js';
 
 const SECRET = 'tok-0123456789abcdef';
 

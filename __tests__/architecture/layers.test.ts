@@ -26,15 +26,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   pricing: ['model', 'package-root'],
   config: ['errors', 'looks', 'model', 'pricing', 'zip-archive'],
   analysis: ['assert-never', 'config', 'looks', 'model', 'normal-distribution', 'pricing'],
-  // The words. `report` also holds the result document, the fail policy and redaction, which the
-  // edges below read: issue 24's result layer moves those under the edges.
-  profile: ['config', 'errors', 'lambda', 'local-lambda', 'model'],
-  report: ['analysis', 'assert-never', 'config', 'model', 'profile'],
+  // The result: the report document, its schema, the fail policy and redaction, which every edge
+  // below reads; and the words, which render it.
+  result: ['analysis', 'config', 'model'],
+  report: ['analysis', 'assert-never', 'config', 'model', 'result'],
+  profile: ['config', 'errors', 'lambda', 'local-lambda', 'model', 'result'],
   // The edges and the orchestration.
   lambda: ['assert-never', 'config', 'errors', 'model', 'package-root', 'zip-archive'],
   'local-lambda': ['assert-never', 'errors', 'model', 'random', 'zip-archive'],
   measure: ['config', 'lambda', 'model'],
-  github: ['analysis', 'errors', 'report'],
+  github: ['analysis', 'errors', 'report', 'result'],
   gate: [
     'analysis',
     'config',
@@ -49,8 +50,9 @@ const ALLOWED: Record<string, readonly string[]> = {
     'profile',
     'random',
     'report',
+    'result',
   ],
-  session: ['config', 'errors', 'gate', 'lambda', 'local-lambda', 'report'],
+  session: ['config', 'errors', 'gate', 'lambda', 'local-lambda', 'result'],
   // The front ends.
   action: [
     'analysis',
@@ -63,6 +65,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'model',
     'output-files',
     'report',
+    'result',
     'session',
     'workflow-commands',
   ],
@@ -76,6 +79,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'output-files',
     'package-root',
     'report',
+    'result',
     'session',
     'workflow-commands',
   ],

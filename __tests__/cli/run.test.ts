@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
 import { parseReport } from '../../src/report/json.js';
-import type { GateReport } from '../../src/report/model.js';
+import type { GateReport } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { CLI, cli } from '../helpers/cli-process.js';
 import { readJobLog } from '../helpers/job-log.js';

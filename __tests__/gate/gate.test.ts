@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
-import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+import { DEFAULT_FAIL_ON, failingReasons } from '../../src/result/fail-on.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { classifyFailure, EXIT } from '../../src/session.js';

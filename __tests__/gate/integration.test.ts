@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
-import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+import { DEFAULT_FAIL_ON, failingReasons } from '../../src/result/fail-on.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';

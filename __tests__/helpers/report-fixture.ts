@@ -2,7 +2,7 @@ import type { ArmStats } from '../../src/analysis/arm-stats.js';
 import type { MetricComparison } from '../../src/analysis/comparison.js';
 import type { VariantResult } from '../../src/analysis/result.js';
 import { reasonsOf } from '../../src/report/findings.js';
-import type { GateReport, Reason } from '../../src/report/model.js';
+import type { GateReport, Reason } from '../../src/result/model.js';
 
 const dist = (p50: number, n = 40) => ({ n, p50, p90: p50 * 1.3, p99: p50 * 1.6, mean: p50 * 1.1 });
 

@@ -8,7 +8,7 @@ import { integrationProfile } from '../../src/gate/integration.js';
 import type { DeployedArm } from '../../src/lambda/deploy.js';
 import { runIntegrationCommand } from '../../src/measure/integration-command.js';
 import type { VariantPlan } from '../../src/model/variant.js';
-import { maskedValue, Redactor } from '../../src/report/redact.js';
+import { maskedValue, Redactor } from '../../src/result/redact.js';
 
 /** A secret none of whose characters are in the filler (x), the redaction (*) or a line break. */
 const SECRET = 'sk-live-A1b2C3d4E5f6G7h8J9k0';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { ExemplarSpec } from '../../src/config/types.js';
 import type { BaseSettings, CodePayload } from '../../src/lambda/deploy.js';
 import { ProfileStore } from '../../src/local-lambda/profile-store.js';
-import { profileBuilds, type ProfileReport } from '../../src/profile/run-profile.js';
+import { profileBuilds } from '../../src/profile/run-profile.js';
+import type { ProfileReport } from '../../src/result/profile.js';
 import { deploy, invoke, startTestService, zipOf, type TestService } from '../helpers/local-service.js';
 
 /** The same in Python: `digest` chains `rounds` SHA-256 digests. */

@@ -3,7 +3,7 @@ import { parseReport, serializeReport, unexpectedText } from '../../src/report/j
 import { GITHUB_COMMENT_LIMIT, renderMarkdown, safeRunUrl } from '../../src/report/markdown.js';
 import { acceptedRegression } from '../../src/report/findings.js';
 import { ms } from '../../src/report/format.js';
-import type { GateReport, Reason } from '../../src/report/model.js';
+import type { GateReport, Reason } from '../../src/result/model.js';
 import { CONTEXT, HOST_NOTICE, sampleReport, scenarioReport, type Scenario } from '../helpers/report-fixture.js';
 
 const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;

@@ -1,7 +1,7 @@
 import { escapeMarkdown } from '../../src/report/escape.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { reasonsOf } from '../../src/report/findings.js';
-import type { FunctionResult, GateReport, Reason } from '../../src/report/model.js';
+import type { FunctionResult, GateReport, Reason } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { readCommentState } from '../../src/report/comment-state.js';
 import { CONTEXT, sampleReport } from '../helpers/report-fixture.js';

@@ -1,6 +1,6 @@
 import { parseReport, serializeReport, unexpectedText } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import type { GateReport } from '../../src/report/model.js';
+import type { GateReport } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 

@@ -1,9 +1,9 @@
-import type { ProfileChange } from '../../src/profile/changes.js';
-import type { ProfileReport } from '../../src/profile/run-profile.js';
+import type { ProfileChange } from '../../src/result/profile.js';
+import type { ProfileReport } from '../../src/result/profile.js';
 import { parseReport, serializeReport, unexpectedText } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import type { GateReport } from '../../src/report/model.js';
-import { reportSchemaProblems } from '../../src/report/report-schema.js';
+import type { GateReport } from '../../src/result/model.js';
+import { reportSchemaProblems } from '../../src/result/report-schema.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 

@@ -1,7 +1,7 @@
 import type { VariantResult } from '../../src/analysis/result.js';
 import { reasonsOf } from '../../src/report/findings.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
-import type { GateReport } from '../../src/report/model.js';
+import type { GateReport } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import {
   recommendedImprovedElsewhereSlower,

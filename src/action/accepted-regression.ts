@@ -1,7 +1,7 @@
 import { summarise } from '../gate/run-gate.js';
 import { verdictOf, worstVerdict } from '../analysis/result.js';
 import { acceptedRegression } from '../report/findings.js';
-import type { FunctionResult, GateReport, Reason } from '../report/model.js';
+import type { FunctionResult, GateReport, Reason } from '../result/model.js';
 
 /**
  * A pull request labelled as an intended regression: every regression finding becomes a notice

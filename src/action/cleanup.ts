@@ -6,7 +6,7 @@ import { createLambdaClient } from '../lambda/client.js';
 import { isInfrastructureError } from '../lambda/infrastructure-error.js';
 import { PerfFunctionDeployer } from '../lambda/deploy.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../result/redact.js';
 import { removeBaseWorktree } from './base-build.js';
 import { ActionLog } from './log.js';
 import { BASE_WORKTREE, STATE_FILE, type WorktreeState } from './state.js';

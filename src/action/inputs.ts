@@ -5,7 +5,7 @@ import { PROFILE_MODES } from '../config/schema.js';
 import type { ProfileMode } from '../config/types.js';
 import { endpointProblem } from '../config/endpoint.js';
 import { errorMessage } from '../errors.js';
-import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../report/fail-on.js';
+import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../result/fail-on.js';
 import { COMMENT_MODES, type CommentMode } from '../github/sticky-comment.js';
 import { CLOCKS, type ClockKind } from '../local-lambda/thread-times.js';
 

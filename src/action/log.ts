@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Redactor } from '../report/redact.js';
+import type { Redactor } from '../result/redact.js';
 import { carriesCommand, stopCommandsToken } from '../workflow-commands.js';
 
 /** Where an annotation points (a file, lines, a title); the same shape as @actions/core's. */

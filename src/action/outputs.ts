@@ -1,5 +1,5 @@
 import { headline } from '../report/headline.js';
-import type { GateReport } from '../report/model.js';
+import type { GateReport } from '../result/model.js';
 import { OUTPUT } from './inputs.js';
 
 type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];

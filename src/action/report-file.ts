@@ -3,8 +3,8 @@ import { ConfigError } from '../config/config-error.js';
 import { readAtMost } from '../config/load.js';
 import { errorMessage, jsonSyntaxProblem } from '../errors.js';
 import { parseReport, unexpectedText } from '../report/json.js';
-import type { GateReport } from '../report/model.js';
-import { reportSchemaProblems } from '../report/report-schema.js';
+import type { GateReport } from '../result/model.js';
+import { reportSchemaProblems } from '../result/report-schema.js';
 import { INPUT } from './inputs.js';
 
 /** A report of many functions and variants stays well under this; a bigger file is refused unread. */

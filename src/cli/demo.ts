@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import { DEFAULT_FAIL_ON } from '../report/fail-on.js';
+import { DEFAULT_FAIL_ON } from '../result/fail-on.js';
 import { changeText, placeText, statusText } from '../report/profile-lines.js';
 import { runCommand } from './run.js';
 

@@ -4,7 +4,7 @@ import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js'
 import { MIN_TMP_BUDGET_MB } from '../local-lambda/environment-limits.js';
 import { environmentCpusProblem } from '../local-lambda/cpu-placement.js';
 import { startLocalLambda } from '../local-lambda/service.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../result/redact.js';
 import { inertWriter } from '../workflow-commands.js';
 import { TOOL_VERSION } from '../package-root.js';
 import { CLOCK_HELP, clockOption } from './clock-option.js';

@@ -9,7 +9,7 @@ import { perfFunctionName } from '../gate/plan.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { describeAwsError, isInfrastructureError } from '../lambda/infrastructure-error.js';
 import type { ClockKind } from '../local-lambda/thread-times.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../result/redact.js';
 import { CLOCK_HELP, clockOption } from './clock-option.js';
 import { endpointOption, regionOption } from './endpoint-option.js';
 import { EXIT, redactError, withBackend, type ConnectedBackend } from '../session.js';

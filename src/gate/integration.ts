@@ -10,7 +10,7 @@ import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
-import { maskedValue, Redactor } from '../report/redact.js';
+import { maskedValue, Redactor } from '../result/redact.js';
 import { sampleFromReport, type Build, type Sample } from '../model/sample.js';
 import type { IntegrationResult, IntegrationRun } from '../analysis/result.js';
 import type { VariantPlan } from '../model/variant.js';

@@ -1,4 +1,4 @@
-import type { CommitRef, ReportContext } from '../report/model.js';
+import type { CommitRef, ReportContext } from '../result/model.js';
 import { readEventPayload } from './event.js';
 
 const SHA = /^[0-9a-f]{40}$/;

@@ -1,4 +1,4 @@
-import type { Architecture } from '../model/architecture.js';
+import type { Architecture } from './architecture.js';
 
 /** One configuration under test: a memory size, an architecture and a named set of settings. */
 export interface VariantPlan {

@@ -1,4 +1,5 @@
 import type { Frame, StackSamples } from './samples.js';
+import type { ProfileChange } from '../result/profile.js';
 
 /** What one build's profiled calls in one environment spent in each function. */
 interface FunctionTimes {
@@ -13,21 +14,6 @@ interface FunctionTimes {
 export interface EnvironmentProfile {
   readonly calls: number;
   readonly functions: ReadonlyMap<string, FunctionTimes>;
-}
-
-export interface ProfileChange {
-  readonly function: string;
-  readonly file: string;
-  readonly line: number;
-  readonly baselineMsPerCall: number;
-  readonly candidateMsPerCall: number;
-  readonly deltaMsPerCall: number;
-  /** The change's simultaneous confidence interval (all functions tested together). */
-  readonly interval: readonly [number, number];
-  readonly status: 'changed' | 'new' | 'gone';
-  /** Time with the function anywhere on the stack (its callees included), per call. */
-  readonly baselineTotalMsPerCall: number;
-  readonly candidateTotalMsPerCall: number;
 }
 
 /**

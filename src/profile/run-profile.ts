@@ -16,32 +16,10 @@ import { DEFAULT_RETRY } from '../lambda/retry.js';
 import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import type { Build } from '../model/sample.js';
 import type { VariantPlan } from '../model/variant.js';
-import { environmentProfile, profileChanges, type ProfileChange } from './changes.js';
+import { environmentProfile, profileChanges } from './changes.js';
+import type { ProfileNotice, ProfileReport } from '../result/profile.js';
 import { mergedProfileFile } from './profile-files.js';
 import { readPostedProfile, type StackSamples } from './samples.js';
-
-/** Where the time per call went, by function, in both builds; only changes beyond sampling noise. */
-export interface ProfileReport {
-  /** Always the embedded local service: it runs both builds under a sampling profiler. */
-  readonly backend: 'local';
-  /** One sentence: what profiled, and where the verdict was measured. */
-  readonly statement: string;
-  readonly variant: string;
-  /** The exemplars profiled, with their shares of the calls. */
-  readonly exemplars: readonly { readonly name: string; readonly weight: number }[];
-  readonly samplingIntervalUs: number;
-  readonly environmentPairs: number;
-  readonly callsPerEnvironment: number;
-  /** Functions whose self time per call changed, largest increase first. */
-  readonly changes: readonly ProfileChange[];
-  /** The merged profile of each build, beside the report. */
-  readonly files?: Readonly<Record<Build, string>>;
-}
-
-/** Why a function was not profiled: said in the report, never a failure. */
-export interface ProfileNotice {
-  readonly notice: string;
-}
 
 export interface ProfileOptions {
   readonly functionName: string;

@@ -2,7 +2,7 @@ import { escapeMarkdown } from './escape.js';
 import { shortPercent } from './format.js';
 import { headline } from './headline.js';
 import type { Verdict } from '../analysis/result.js';
-import type { GateReport } from './model.js';
+import type { GateReport } from '../result/model.js';
 
 /**
  * What a comment showed, kept in the comment itself as a hidden line, so the next run can say what

@@ -3,7 +3,7 @@ import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from 
 import { assertNever } from '../assert-never.js';
 import { checkBudgets } from '../analysis/budgets.js';
 import { budgetValue, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
-import type { Reason } from './model.js';
+import type { Reason } from '../result/model.js';
 import type { SamplingDesign } from '../config/types.js';
 
 /** What a finding's sentence is drawn from besides the finding: the function's comparisons and tolerance. */

@@ -2,7 +2,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import { escapeMarkdown } from './escape.js';
 import { changeWithInterval, money, ms, shortPercent, unbounded } from './format.js';
 import type { VariantResult } from '../analysis/result.js';
-import type { FunctionResult, GateReport } from './model.js';
+import type { FunctionResult, GateReport } from '../result/model.js';
 
 /** The figures a function's one-line headline is drawn from. */
 export interface Headline {

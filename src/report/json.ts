@@ -1,4 +1,4 @@
-import type { GateReport } from './model.js';
+import type { GateReport } from '../result/model.js';
 
 /**
  * The JSON report, written and read back without loss. JSON has no Infinity or NaN (JSON.stringify

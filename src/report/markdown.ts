@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import type { ProfileChange } from '../profile/changes.js';
-import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
+import type { ProfileChange } from '../result/profile.js';
+import type { ProfileNotice, ProfileReport } from '../result/profile.js';
 import { changeText, coverageText, isProfileNotice, placeText, SHOWN_CHANGES, statusText } from './profile-lines.js';
 import type { MetricComparison } from '../analysis/comparison.js';
 import { commentState, sinceLastRun, stateMarker, type CommentState } from './comment-state.js';
@@ -25,7 +25,7 @@ import {
 import { headline, headlineText, trafficText, variantLabel, type TrafficAssumption } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { VariantResult, Verdict } from '../analysis/result.js';
-import type { FunctionResult, GateReport, Reason, ReportContext } from './model.js';
+import type { FunctionResult, GateReport, Reason, ReportContext } from '../result/model.js';
 
 /** The hidden marker that finds the gate's PR comment again. */
 const COMMENT_MARKER = '<!-- lambda-perf-gate -->';

@@ -1,5 +1,5 @@
 import type { VariantResult } from '../analysis/result.js';
-import type { FunctionResult } from './model.js';
+import type { FunctionResult } from '../result/model.js';
 
 const round = (value: number): string => (Number.isFinite(value) ? String(Math.round(value * 100) / 100) : '0');
 

@@ -1,5 +1,5 @@
-import type { ProfileChange } from '../profile/changes.js';
-import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
+import type { ProfileChange } from '../result/profile.js';
+import type { ProfileNotice, ProfileReport } from '../result/profile.js';
 
 /** How many changes the headline's line names; the rest are folded. */
 export const SHOWN_CHANGES = 3;

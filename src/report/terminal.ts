@@ -1,4 +1,4 @@
-import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
+import type { ProfileNotice, ProfileReport } from '../result/profile.js';
 import { changeText, coverageText, isProfileNotice, placeText, statusText } from './profile-lines.js';
 import {
   ms,
@@ -15,7 +15,7 @@ import {
 import { currentMemory } from './headline.js';
 import { durationSource, samplingLine } from './markdown.js';
 import type { Build } from '../model/sample.js';
-import type { GateReport } from './model.js';
+import type { GateReport } from '../result/model.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));

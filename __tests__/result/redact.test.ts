@@ -1,6 +1,6 @@
-import { DEFAULT_FAIL_ON, failingReasons } from '../../src/report/fail-on.js';
+import { DEFAULT_FAIL_ON, failingReasons } from '../../src/result/fail-on.js';
 import { subsetMismatch } from '../../src/measure/expect.js';
-import { isSecretName, maskedValue, Redactor } from '../../src/report/redact.js';
+import { isSecretName, maskedValue, Redactor } from '../../src/result/redact.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 
 describe('redacting secrets from what the gate writes', () => {

@@ -1,4 +1,4 @@
-import { parseFailOn } from '../../src/report/fail-on.js';
+import { parseFailOn } from '../../src/result/fail-on.js';
 
 describe('fail-on, as the CLI and the action read it', () => {
   test.each([

@@ -2,7 +2,7 @@ import type { Finding, IntegrationResult, Recommendation, VariantResult, Verdict
 import type { MemoryChange, Production } from '../model/production.js';
 import type { Architecture } from '../model/architecture.js';
 import type { ProfileMode, SamplingDesign, Strategy, TrafficSource } from '../config/types.js';
-import type { ProfileNotice, ProfileReport } from '../profile/run-profile.js';
+import type { ProfileNotice, ProfileReport } from './profile.js';
 
 /** Bumped on any change a reader of the JSON report would notice. */
 export const SCHEMA_VERSION = 4;
