@@ -57943,7 +57943,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7307:
+/***/ 5451:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67899,7 +67899,7 @@ function configJsonSchema() {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/fail-on.ts
+;// CONCATENATED MODULE: ./src/result/fail-on.ts
 const FAIL_ON = (/* unused pure expression or super */ null && (['regression', 'budget', 'inconclusive', 'error']));
 const fail_on_DEFAULT_FAIL_ON = (/* unused pure expression or super */ null && (['regression', 'budget', 'error']));
 const CATEGORY = {
@@ -69333,8 +69333,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lambda_infrastructure_error_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8300);
 /* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8216);
 /* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1825);
-/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
-/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7307);
+/* harmony import */ var _result_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1232);
+/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5451);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8415);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3175);
 
@@ -69354,7 +69354,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  */
 async function cleanup(env = process.env) {
     // The post step has the main step's environment, secrets and all; a service's error may quote them.
-    const log = new _log_js__WEBPACK_IMPORTED_MODULE_8__/* .ActionLog */ .n(_report_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .Redactor */ .pO.fromEnvironment(env));
+    const log = new _log_js__WEBPACK_IMPORTED_MODULE_8__/* .ActionLog */ .n(_result_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .Redactor */ .pO.fromEnvironment(env));
     const removedWorktree = await removeWorktree(log);
     const stateFile = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_state_js__WEBPACK_IMPORTED_MODULE_9__/* .STATE_FILE */ .b);
     if (!stateFile || !(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(stateFile)) {
@@ -72903,7 +72903,7 @@ async function withRetry(operation, policy, onRetry = () => undefined) {
 
 /***/ }),
 
-/***/ 649:
+/***/ 1232:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {

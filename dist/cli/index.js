@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1567);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(395);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1567:
+/***/ 395:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44210,7 +44210,7 @@ async function startLocalLambda(options = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/redact.ts
+;// CONCATENATED MODULE: ./src/result/redact.ts
 /**
  * Keeps secrets out of everything the gate writes: the JSON report, the markdown (PR comment,
  * job summary), the terminal, annotations and error messages. GitHub masks its own secrets in the
@@ -44449,7 +44449,7 @@ function clockOption(value, needsLocal) {
     return clock;
 }
 
-;// CONCATENATED MODULE: ./src/report/fail-on.ts
+;// CONCATENATED MODULE: ./src/result/fail-on.ts
 const FAIL_ON = ['regression', 'budget', 'inconclusive', 'error'];
 const DEFAULT_FAIL_ON = ['regression', 'budget', 'error'];
 const CATEGORY = {
@@ -60278,7 +60278,7 @@ function acceptedRegression(regression, label) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/model.ts
+;// CONCATENATED MODULE: ./src/result/model.ts
 /** Bumped on any change a reader of the JSON report would notice. */
 const SCHEMA_VERSION = 4;
 
