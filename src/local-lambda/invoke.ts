@@ -6,6 +6,7 @@ import type { EnvironmentSpec, InvocationOutcome } from './environment.js';
 import type { FaultInjector } from './faults.js';
 import type { FunctionReference, FunctionStore } from './functions.js';
 import { MAX_RESPONSE_BYTES } from './runtime-api.js';
+import type { Reply } from './routes/http.js';
 import { describeRuntime } from './runtimes/index.js';
 import { LambdaServiceError, validationError } from './service-error.js';
 
@@ -22,12 +23,6 @@ export interface InvokeRequest {
   readonly clientContext?: string;
   /** InvokeWithResponseStream: the answer goes out as an event stream. */
   readonly streaming?: boolean;
-}
-
-export interface Reply {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
 }
 
 /** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */

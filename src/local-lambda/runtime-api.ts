@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_PROFILE_BYTES } from './profile-store.js';
 import { refuseForeignCaller, type Refusal } from './request-guard.js';
-import { header } from './routes/http.js';
+import { header, readLimited } from './routes/http.js';
 import type { RuntimeCallerCheck, RuntimeProcess } from './runtime-callers.js';
 
 /** Lambda's limit for a synchronous response payload. */
@@ -320,18 +320,4 @@ function answer(response: ServerResponse, status: number, body: object, headers:
     ...headers,
   });
   response.end(text);
-}
-
-/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
-export function readLimited(request: IncomingMessage, limit: number, done: (body: Buffer | undefined) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  request.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limit) over = true;
-    else chunks.push(chunk);
-  });
-  // An aborted request has nobody left to answer, so only a complete one calls back.
-  request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
 }

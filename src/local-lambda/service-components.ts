@@ -19,8 +19,7 @@ import { ProfileStore } from './profile-store.js';
 import { Reaper } from './reaper.js';
 import { RuntimeCallerCheck } from './runtime-callers.js';
 import { RuntimeClients } from './runtimes/index.js';
-import { checkServiceOptions } from './service-options.js';
-import type { LocalLambdaOptions } from './service.js';
+import { checkServiceOptions, type LocalLambdaOptions } from './service-options.js';
 import { generateAccessKey, type AccessKey } from './sigv4.js';
 import { chooseClock, CLOCKS, type ClockStatus } from './thread-times.js';
 

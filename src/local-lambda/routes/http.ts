@@ -1,11 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../../errors.js';
 import { MAX_ZIP_UPLOAD_BYTES } from '../../zip-archive.js';
-import type { Reply } from '../invoke.js';
 import { refuseContentType } from '../request-guard.js';
-import { readLimited } from '../runtime-api.js';
 import { invalidParameter, LambdaServiceError, validationError } from '../service-error.js';
 import { splitZipFile } from './zip-file-field.js';
+
+/** An HTTP answer, whole: status, headers and body. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
 
 /** What every route area shares: the shape of a route and of its request and reply. */
 export type Json = Record<string, unknown>;
@@ -117,4 +122,18 @@ export function decodeSegment(text: string): string {
   } catch {
     throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
   }
+}
+
+/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
+export function readLimited(request: IncomingMessage, limit: number, done: (body: Buffer | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) over = true;
+    else chunks.push(chunk);
+  });
+  // An aborted request has nobody left to answer, so only a complete one calls back.
+  request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Reply } from '../invoke.js';
+import type { Reply } from './http.js';
 import { LogsApiError, type LogsApi } from '../logs-api.js';
 import { refuseContentType } from '../request-guard.js';
 import { LambdaServiceError } from '../service-error.js';

@@ -2,14 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../../errors.js';
 import type { FaultInjector } from '../faults.js';
-import type { Reply } from '../invoke.js';
 import type { LogsApi } from '../logs-api.js';
 import { refuseForeignCaller, type HostCheck } from '../request-guard.js';
 import { LambdaServiceError } from '../service-error.js';
 import { LOCAL_SERVICE_HEADER } from '../service-info.js';
 import { verifySignature, type AccessKey } from '../sigv4.js';
 import { codeTokenValid } from './code-token.js';
-import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type RouteEntry } from './http.js';
+import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type Reply, type RouteEntry } from './http.js';
 import { handleLogs, LOGS_TARGET_PREFIX } from './logs.js';
 
 const FUNCTIONS = '/2015-03-31/functions';
