@@ -10,8 +10,8 @@ import { createLambdaClient } from '../src/lambda/client.js';
 import { parseReportLines, type ReportMetrics } from '../src/lambda/report-line.js';
 import { startLocalLambda } from '../src/local-lambda/service.js';
 import { deployBenchFunction, median } from './support.js';
-import { MB_PER_VCPU } from '../src/local-lambda/cpu-throttle.js';
-import { quotaTimeNs } from '../src/local-lambda/model-clock.js';
+import { MB_PER_VCPU } from '../src/local-lambda/host/cpu-throttle.js';
+import { quotaTimeNs } from '../src/local-lambda/host/model-clock.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -55,7 +55,7 @@ function calibrate(ms: number): number {
   return Math.round((probe * ms) / median(times));
 }
 
-/** Lambda's CPU model for `workMs` of one thread's CPU at a size (src/local-lambda/model-clock.ts). */
+/** Lambda's CPU model for `workMs` of one thread's CPU at a size (src/local-lambda/host/model-clock.ts). */
 const modelDurationMs = (workMs: number, memoryMb: number): number =>
   quotaTimeNs(workMs * 1e6, memoryMb / MB_PER_VCPU, 1) / 1e6;
 

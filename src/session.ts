@@ -7,7 +7,7 @@ import { runGate, type Backend } from './gate/run-gate.js';
 import { InfrastructureError } from './lambda/infrastructure-error.js';
 import type { LocalAccessKey } from './lambda/local-credentials.js';
 import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
-import type { ClockKind } from './local-lambda/thread-times.js';
+import type { ClockKind } from './local-lambda/host/thread-times.js';
 import type { GateReport } from './result/model.js';
 import type { Redactor } from './result/redact.js';
 

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { deploy, invoke, startTestService, uniqueName, type TestService } from '../helpers/local-service.js';
-import { MIN_TMP_BUDGET_MB } from '../../src/local-lambda/environment-limits.js';
+import { MIN_TMP_BUDGET_MB } from '../../src/local-lambda/host/environment-limits.js';
 import { skipBecause } from '../helpers/host-needs.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,8 +4,8 @@ import {
   LINUX_HOST,
   parseCpuList,
   type PlacementHost,
-} from '../../src/local-lambda/cpu-placement.js';
-import { threadAccountingUnavailable } from '../../src/local-lambda/thread-times.js';
+} from '../../src/local-lambda/host/cpu-placement.js';
+import { threadAccountingUnavailable } from '../../src/local-lambda/host/thread-times.js';
 import { hashingHandler } from '../helpers/hashing.js';
 import { deploy, invoke, startTestService } from '../helpers/local-service.js';
 import { testIf } from '../helpers/host-needs.js';

@@ -1,6 +1,6 @@
-import { Cgroups } from '../../src/local-lambda/cgroups.js';
-import { CpuThrottle } from '../../src/local-lambda/cpu-throttle.js';
-import { threadAccountingUnavailable } from '../../src/local-lambda/thread-times.js';
+import { Cgroups } from '../../src/local-lambda/host/cgroups.js';
+import { CpuThrottle } from '../../src/local-lambda/host/cpu-throttle.js';
+import { threadAccountingUnavailable } from '../../src/local-lambda/host/thread-times.js';
 import { hashingHandler } from '../helpers/hashing.js';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
 import { testIf } from '../helpers/host-needs.js';

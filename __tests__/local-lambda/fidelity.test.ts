@@ -2,8 +2,8 @@ import { DeleteFunctionCommand, InvokeWithResponseStreamCommand, type LambdaClie
 import { parseReportLines } from '../../src/lambda/report-line.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Cgroups } from '../../src/local-lambda/cgroups.js';
-import { Freezer } from '../../src/local-lambda/freezer.js';
+import { Cgroups } from '../../src/local-lambda/host/cgroups.js';
+import { Freezer } from '../../src/local-lambda/host/freezer.js';
 import type { ServiceInfo } from '../../src/local-lambda/service.js';
 import { deploy, invoke, rawRequest, startTestService, type TestService } from '../helpers/local-service.js';
 import { THREAD_CPU_NS } from '../helpers/thread-cpu.js';

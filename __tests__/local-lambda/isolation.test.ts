@@ -99,7 +99,7 @@ describeIf(root, 'root')('isolation, where the service runs as root', () => {
 
 describeIf(root, 'root')('user ids, where two services share a host', () => {
   test('two services never hand out the same uid or gid, even starting from the same id, and give them back when they stop', async () => {
-    const { Isolation } = await import('../../src/local-lambda/isolation.js');
+    const { Isolation } = await import('../../src/local-lambda/host/isolation.js');
     const a = new Isolation();
     const b = new Isolation();
     // The random start makes a collision rare, not impossible: force the worst case.

@@ -4,14 +4,14 @@ import {
   quotaTimeNs,
   timelineNs,
   type Activity,
-} from '../../src/local-lambda/model-clock.js';
+} from '../../src/local-lambda/host/model-clock.js';
 import { startLocalLambda } from '../../src/local-lambda/service.js';
 import {
   activityBetween,
   chooseClock,
   snapshotThreads,
   threadAccountingUnavailable,
-} from '../../src/local-lambda/thread-times.js';
+} from '../../src/local-lambda/host/thread-times.js';
 
 const MS = 1e6;
 const idle = { cpuNs: 0, delayNs: 0 };

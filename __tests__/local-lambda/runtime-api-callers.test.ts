@@ -2,7 +2,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
-import { findSocket, RuntimeCallerCheck } from '../../src/local-lambda/runtime-callers.js';
+import { findSocket, RuntimeCallerCheck } from '../../src/local-lambda/execution/runtime-callers.js';
 import type { LocalLambdaOptions } from '../../src/local-lambda/service.js';
 import { deploy, invoke, startTestService, type TestService } from '../helpers/local-service.js';
 

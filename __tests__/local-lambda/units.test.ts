@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cgroups } from '../../src/local-lambda/cgroups.js';
-import { cpuShare, CpuThrottle } from '../../src/local-lambda/cpu-throttle.js';
+import { Cgroups } from '../../src/local-lambda/host/cgroups.js';
+import { cpuShare, CpuThrottle } from '../../src/local-lambda/host/cpu-throttle.js';
 import { seededRandom } from '../../src/local-lambda/faults.js';
-import { parseFunctionReference } from '../../src/local-lambda/functions.js';
-import { billedDuration, reportLine } from '../../src/local-lambda/log-lines.js';
+import { parseFunctionReference } from '../../src/local-lambda/control-plane/functions.js';
+import { billedDuration, reportLine } from '../../src/local-lambda/logs/lines.js';
 import { parseReportLine } from '../../src/lambda/report-line.js';
 import { testIf } from '../helpers/host-needs.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExemplarSpec } from '../../src/config/types.js';
 import type { BaseSettings, CodePayload } from '../../src/lambda/deploy.js';
-import { ProfileStore } from '../../src/local-lambda/profile-store.js';
+import { ProfileStore } from '../../src/local-lambda/execution/profile-store.js';
 import { profileBuilds } from '../../src/profile/run-profile.js';
 import type { ProfileReport } from '../../src/result/profile.js';
 import { deploy, invoke, startTestService, zipOf, type TestService } from '../helpers/local-service.js';

@@ -7,7 +7,7 @@ import { endpointProblem } from '../config/endpoint.js';
 import { errorMessage } from '../errors.js';
 import { DEFAULT_FAIL_ON, parseFailOn, type FailOn } from '../result/fail-on.js';
 import { COMMENT_MODES, type CommentMode } from '../github/sticky-comment.js';
-import { CLOCKS, type ClockKind } from '../local-lambda/thread-times.js';
+import { CLOCKS, type ClockKind } from '../local-lambda/host/thread-times.js';
 
 /** The action's input and output names, in one place (they are also in action.yml). */
 export const INPUT = {

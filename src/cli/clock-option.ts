@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { CLOCKS, type ClockKind } from '../local-lambda/thread-times.js';
+import { CLOCKS, type ClockKind } from '../local-lambda/host/thread-times.js';
 
 export const CLOCK_HELP = `  --clock model|wall      where the local service's Durations come from: model (default where
                           the host accounts CPU time per thread) is what Lambda would take for

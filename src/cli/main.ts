@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
-import { MIN_TMP_BUDGET_MB } from '../local-lambda/environment-limits.js';
-import { environmentCpusProblem } from '../local-lambda/cpu-placement.js';
+import { MIN_TMP_BUDGET_MB } from '../local-lambda/host/environment-limits.js';
+import { environmentCpusProblem } from '../local-lambda/host/cpu-placement.js';
 import { startLocalLambda } from '../local-lambda/service.js';
 import { Redactor } from '../result/redact.js';
 import { inertWriter } from '../workflow-commands.js';

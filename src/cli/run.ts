@@ -13,7 +13,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { EXIT, runSession } from '../session.js';
 import { UsageError } from '../errors.js';
 import { unwritable, writeOutput } from '../output-files.js';
-import type { ClockKind } from '../local-lambda/thread-times.js';
+import type { ClockKind } from '../local-lambda/host/thread-times.js';
 import { clockOption } from './clock-option.js';
 import { endpointOption, regionOption } from './endpoint-option.js';
 import { ProgressLine, type ProgressStream } from './progress.js';

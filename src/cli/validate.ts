@@ -8,7 +8,7 @@ import { errorMessage, UsageError } from '../errors.js';
 import { perfFunctionName } from '../gate/plan.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import { describeAwsError, isInfrastructureError } from '../lambda/infrastructure-error.js';
-import type { ClockKind } from '../local-lambda/thread-times.js';
+import type { ClockKind } from '../local-lambda/host/thread-times.js';
 import { Redactor } from '../result/redact.js';
 import { CLOCK_HELP, clockOption } from './clock-option.js';
 import { endpointOption, regionOption } from './endpoint-option.js';

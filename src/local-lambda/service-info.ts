@@ -1,11 +1,11 @@
-import type { PlacementStatus } from './cpu-placement.js';
-import type { ThrottleStatus } from './cpu-throttle.js';
-import type { LimitsStatus } from './environment-limits.js';
+import type { PlacementStatus } from './host/cpu-placement.js';
+import type { ThrottleStatus } from './host/cpu-throttle.js';
+import type { LimitsStatus } from './host/environment-limits.js';
 import type { FaultOptions } from './faults.js';
-import type { FreezeStatus } from './freezer.js';
-import type { IsolationStatus } from './isolation.js';
+import type { FreezeStatus } from './host/freezer.js';
+import type { IsolationStatus } from './host/isolation.js';
 import type { ServiceComponents } from './service-components.js';
-import type { ClockStatus } from './thread-times.js';
+import type { ClockStatus } from './host/thread-times.js';
 
 /**
  * Said on every answer of the service's main port, refusals too: a gate without the key still

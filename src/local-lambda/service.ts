@@ -1,19 +1,21 @@
+// The embedded local Lambda service: this file starts it; its rooms are http/ (the HTTP face),
+// control-plane/, execution/, host/, logs/ and runtimes/, each described at the top of its main file.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FaultOptions } from './faults.js';
-import type { LogStore } from './logs.js';
-import type { PostedProfile } from './profile-store.js';
-import { isLoopbackAddress } from './request-guard.js';
-import { controlPlaneRoutes } from './routes/control-plane.js';
-import { codeToken } from './routes/code-token.js';
-import type { RouteEntry } from './routes/http.js';
-import { invokeRoutes } from './routes/invoke.js';
-import { localRoutes } from './routes/local.js';
-import { answerWith, requestHandler } from './routes/router.js';
+import type { LogStore } from './logs/log-store.js';
+import type { PostedProfile } from './execution/profile-store.js';
+import { isLoopbackAddress } from './http/request-guard.js';
+import { controlPlaneRoutes } from './control-plane/routes.js';
+import { codeToken } from './http/code-token.js';
+import type { RouteEntry } from './http/messages.js';
+import { invokeRoutes } from './execution/routes.js';
+import { localRoutes } from './local-routes.js';
+import { answerWith, requestHandler } from './http/router.js';
 import { assembleService, releaseComponents } from './service-components.js';
 import { describeService, type ServiceInfo } from './service-info.js';
 import type { LocalLambdaOptions } from './service-options.js';
-import type { AccessKey } from './sigv4.js';
+import type { AccessKey } from './http/sigv4.js';
 
 export type { ServiceInfo } from './service-info.js';
 export type { LocalLambdaOptions } from './service-options.js';

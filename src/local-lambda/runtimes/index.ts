@@ -1,3 +1,4 @@
+// runtimes/: one description per runtime family (registry.ts) and the runtime clients it starts.
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import type { Reply } from './http.js';
-import { LogsApiError, type LogsApi } from '../logs-api.js';
-import { refuseContentType } from '../request-guard.js';
-import { LambdaServiceError } from '../service-error.js';
-import { header, readJson, refuse, type Json } from './http.js';
+import type { Reply } from '../http/messages.js';
+import { LogsApiError, type LogsApi } from './logs-api.js';
+import { refuseContentType } from '../http/request-guard.js';
+import { LambdaServiceError } from '../http/service-error.js';
+import { header, readJson, refuse, type Json } from '../http/messages.js';
 
 /** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
 export const LOGS_TARGET_PREFIX = 'Logs_20140328.';

@@ -1,4 +1,4 @@
-import type { LogEvent, LogStore, LogStream } from './logs.js';
+import type { LogEvent, LogStore, LogStream } from './log-store.js';
 
 /**
  * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for

@@ -1,3 +1,4 @@
+// host/: what the host does for the service: users, cgroups, CPU quota and placement, freezing, the clock, the reaper.
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './process-alive.js';

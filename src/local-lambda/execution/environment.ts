@@ -1,32 +1,33 @@
+// execution/: execution environments, their pool, the Runtime API they speak, and the invocations.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
-import type { CpuQuota, CpuThrottle } from './cpu-throttle.js';
-import type { CpuPlacement } from './cpu-placement.js';
-import type { EnvironmentLimits, LimitsPolicy } from './environment-limits.js';
-import type { EnvironmentFreeze, Freezer } from './freezer.js';
-import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from './log-lines.js';
-import { logStreamName, type LogStore } from './logs.js';
-import { modelDurationMs, type Activity } from './model-clock.js';
-import { processTreeMemory } from './process-memory.js';
-import { userMemory, type Identity, type Isolation } from './isolation.js';
-import type { Reaper } from './reaper.js';
+import type { Cgroups, EnvironmentCgroup } from '../host/cgroups.js';
+import type { CpuQuota, CpuThrottle } from '../host/cpu-throttle.js';
+import type { CpuPlacement } from '../host/cpu-placement.js';
+import type { EnvironmentLimits, LimitsPolicy } from '../host/environment-limits.js';
+import type { EnvironmentFreeze, Freezer } from '../host/freezer.js';
+import { billedDuration, endLine, initStartLine, reportLine, startLine, type LogFormat } from '../logs/lines.js';
+import { logStreamName, type LogStore } from '../logs/log-store.js';
+import { modelDurationMs, type Activity } from '../host/model-clock.js';
+import { processTreeMemory } from '../host/process-memory.js';
+import { userMemory, type Identity, type Isolation } from '../host/isolation.js';
+import type { Reaper } from '../host/reaper.js';
 import { RuntimeApi, type OwnWaits, type RuntimeEvent } from './runtime-api.js';
 import type { RuntimeCallerCheck } from './runtime-callers.js';
 import { PROFILE_VARIABLE, type ProfileStore } from './profile-store.js';
 import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
-import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from './runtimes/index.js';
-import { waitsForFlushMarker } from './runtimes/registry.js';
+import { FLUSH_MARKER, RuntimeStartError, type RuntimeClients, type RuntimeDescription } from '../runtimes/index.js';
+import { waitsForFlushMarker } from '../runtimes/registry.js';
 import {
   activityBetween,
   anyThreadRunnable,
   snapshotThreads,
   type ClockKind,
   type ThreadSnapshot,
-} from './thread-times.js';
+} from '../host/thread-times.js';
 
 const MIB = 1024 * 1024;
 /** Lambda limits the INIT phase to 10 seconds. */

@@ -1,6 +1,6 @@
 import { ExecutionEnvironment, type EnvironmentServices, type EnvironmentSpec } from './environment.js';
-import type { PackageHolds } from './package-store.js';
-import { LambdaServiceError } from './service-error.js';
+import type { PackageHolds } from '../control-plane/package-store.js';
+import { LambdaServiceError } from '../http/service-error.js';
 
 interface PooledEnvironment {
   readonly environment: ExecutionEnvironment;

@@ -1,5 +1,5 @@
-import { parseFunctionReference, type FunctionStore } from '../functions.js';
-import { decodeSegment, json, maxItems, readJson, readUpload, type Json, type RouteEntry } from './http.js';
+import { parseFunctionReference, type FunctionStore } from './functions.js';
+import { decodeSegment, json, maxItems, readJson, readUpload, type Json, type RouteEntry } from '../http/messages.js';
 
 /** The function named in a path's first group. */
 export const functionName = (match: RegExpExecArray): string => decodeSegment(match[1] ?? '');

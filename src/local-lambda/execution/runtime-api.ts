@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_PROFILE_BYTES } from './profile-store.js';
-import { refuseForeignCaller, type Refusal } from './request-guard.js';
-import { header, readLimited } from './routes/http.js';
+import { refuseForeignCaller, type Refusal } from '../http/request-guard.js';
+import { header, readLimited } from '../http/messages.js';
 import type { RuntimeCallerCheck, RuntimeProcess } from './runtime-callers.js';
 
 /** Lambda's limit for a synchronous response payload. */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:f
 import { tmpdir, totalmem } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
-import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
+import { SYSTEM_PATH, systemProgram } from '../execution/runtime-launch.js';
 
 /** Lambda's cap on processes and threads per execution environment. */
 const MAX_PROCESSES = 1024;

@@ -1,15 +1,16 @@
+// http/: the service's HTTP face: the router and its checks (loopback, Host, SigV4), message helpers, Lambda's errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../../errors.js';
 import type { FaultInjector } from '../faults.js';
-import type { LogsApi } from '../logs-api.js';
-import { refuseForeignCaller, type HostCheck } from '../request-guard.js';
-import { LambdaServiceError } from '../service-error.js';
+import type { LogsApi } from '../logs/logs-api.js';
+import { refuseForeignCaller, type HostCheck } from './request-guard.js';
+import { LambdaServiceError } from './service-error.js';
 import { LOCAL_SERVICE_HEADER } from '../service-info.js';
-import { verifySignature, type AccessKey } from '../sigv4.js';
+import { verifySignature, type AccessKey } from './sigv4.js';
 import { codeTokenValid } from './code-token.js';
-import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type Reply, type RouteEntry } from './http.js';
-import { handleLogs, LOGS_TARGET_PREFIX } from './logs.js';
+import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type Reply, type RouteEntry } from './messages.js';
+import { handleLogs, LOGS_TARGET_PREFIX } from '../logs/routes.js';
 
 const FUNCTIONS = '/2015-03-31/functions';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ClockKind } from './thread-times.js';
-import { systemProgram } from './runtime-launch.js';
+import { systemProgram } from '../execution/runtime-launch.js';
 
 /** Which CPUs the environments start bound to, and how. */
 export interface PlacementStatus {

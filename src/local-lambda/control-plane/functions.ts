@@ -1,11 +1,12 @@
+// control-plane/: functions, versions and aliases, their code packages, and the control-plane routes.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { RESERVED_VARIABLES, VARIABLES_LIMIT_BYTES, variablesBytes } from '../model/lambda-environment.js';
+import { RESERVED_VARIABLES, VARIABLES_LIMIT_BYTES, variablesBytes } from '../../model/lambda-environment.js';
 import type { CodePackage } from './code-package.js';
-import type { LogFormat } from './log-lines.js';
+import type { LogFormat } from '../logs/lines.js';
 import type { PackageStore } from './package-store.js';
-import { describeRuntime, SUPPORTED_RUNTIMES } from './runtimes/index.js';
-import { conflict, invalidParameter, LambdaServiceError, notFound, validationError } from './service-error.js';
+import { describeRuntime, SUPPORTED_RUNTIMES } from '../runtimes/index.js';
+import { conflict, invalidParameter, LambdaServiceError, notFound, validationError } from '../http/service-error.js';
 
 const ACCOUNT_ID = '000000000000';
 const LATEST = '$LATEST';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
 import { identifyPackage, unpackCode, type CodePackage } from './code-package.js';
-import { SYSTEM_PATH, systemProgram } from './runtime-launch.js';
+import { SYSTEM_PATH, systemProgram } from '../execution/runtime-launch.js';
 
 /** Who may hold a package: the function store for its versions, the pool for its environments. */
 export interface PackageHolds {

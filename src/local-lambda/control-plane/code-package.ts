@@ -20,8 +20,8 @@ import {
   MAX_ZIP_UPLOAD_BYTES,
   readCentralDirectory,
   type ZipEntry,
-} from '../zip-archive.js';
-import { invalidParameter, LambdaServiceError } from './service-error.js';
+} from '../../zip-archive.js';
+import { invalidParameter, LambdaServiceError } from '../http/service-error.js';
 
 export interface CodePackage {
   /** Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`. */

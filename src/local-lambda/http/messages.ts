@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../../errors.js';
 import { MAX_ZIP_UPLOAD_BYTES } from '../../zip-archive.js';
-import { refuseContentType } from '../request-guard.js';
-import { invalidParameter, LambdaServiceError, validationError } from '../service-error.js';
+import { refuseContentType } from './request-guard.js';
+import { invalidParameter, LambdaServiceError, validationError } from './service-error.js';
 import { splitZipFile } from './zip-file-field.js';
 
 /** An HTTP answer, whole: status, headers and body. */

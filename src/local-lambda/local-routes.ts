@@ -1,10 +1,10 @@
-import { errorMessage } from '../../errors.js';
-import type { FaultInjector, FaultOptions } from '../faults.js';
-import type { FunctionStore } from '../functions.js';
-import { LambdaServiceError } from '../service-error.js';
-import type { ServiceInfo } from '../service-info.js';
-import { functionName } from './control-plane.js';
-import { decodeSegment, json, readJson, type RouteEntry } from './http.js';
+import { errorMessage } from '../errors.js';
+import type { FaultInjector, FaultOptions } from './faults.js';
+import type { FunctionStore } from './control-plane/functions.js';
+import { LambdaServiceError } from './http/service-error.js';
+import type { ServiceInfo } from './service-info.js';
+import { functionName } from './control-plane/routes.js';
+import { decodeSegment, json, readJson, type RouteEntry } from './http/messages.js';
 
 /**
  * The local service's own routes, which Lambda has not: code downloads (the URL GetFunction

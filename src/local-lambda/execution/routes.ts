@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { MAX_SYNC_PAYLOAD_BYTES, type Invoker } from '../invoke.js';
-import { refuseContentType } from '../request-guard.js';
-import { LambdaServiceError } from '../service-error.js';
-import { functionReference } from './control-plane.js';
-import { header, refuse, type Route, type RouteEntry } from './http.js';
+import { MAX_SYNC_PAYLOAD_BYTES, type Invoker } from './invoker.js';
+import { refuseContentType } from '../http/request-guard.js';
+import { LambdaServiceError } from '../http/service-error.js';
+import { functionReference } from '../control-plane/routes.js';
+import { header, refuse, type Route, type RouteEntry } from '../http/messages.js';
 
 /** ClientContext: base64 of a JSON object, at most 3,583 bytes, as Lambda takes it. */
 function clientContext(request: IncomingMessage): string | undefined {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { gaussian, seededRandom } from '../random.js';
+import { gaussian, seededRandom } from '../../random.js';
 import type { Cgroups, EnvironmentCgroup } from './cgroups.js';
 
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */

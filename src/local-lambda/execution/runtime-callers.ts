@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { processTree } from './process-tree.js';
+import { processTree } from '../host/process-tree.js';
 
 /**
  * Who may call an execution environment's Runtime API: only its own runtime. Any local process

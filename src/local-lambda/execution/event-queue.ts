@@ -1,4 +1,4 @@
-import { LambdaServiceError } from './service-error.js';
+import { LambdaServiceError } from '../http/service-error.js';
 
 /** What running one queued event came to. */
 export type EventOutcome = 'done' | 'function-error' | 'no-environment';

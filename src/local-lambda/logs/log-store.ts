@@ -1,3 +1,4 @@
+// logs/: function logs as CloudWatch Logs keeps them, the Logs API that serves them, and the REPORT lines.
 /** Function logs as CloudWatch Logs keeps them: a group per function, streams per environment. */
 export interface LogEvent {
   readonly timestamp: number;

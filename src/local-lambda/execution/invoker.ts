@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentPool } from './environment-pool.js';
 import type { EventQueue } from './event-queue.js';
-import { responseStream } from './event-stream.js';
+import { responseStream } from '../http/event-stream.js';
 import type { EnvironmentSpec, InvocationOutcome } from './environment.js';
-import type { FaultInjector } from './faults.js';
-import type { FunctionReference, FunctionStore } from './functions.js';
+import type { FaultInjector } from '../faults.js';
+import type { FunctionReference, FunctionStore } from '../control-plane/functions.js';
 import { MAX_RESPONSE_BYTES } from './runtime-api.js';
-import type { Reply } from './routes/http.js';
-import { describeRuntime } from './runtimes/index.js';
-import { LambdaServiceError, validationError } from './service-error.js';
+import type { Reply } from '../http/messages.js';
+import { describeRuntime } from '../runtimes/index.js';
+import { LambdaServiceError, validationError } from '../http/service-error.js';
 
 /** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
 export const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
