@@ -57943,7 +57943,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5451:
+/***/ 7356:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68758,7 +68758,7 @@ function writeRefused(error) {
     return error;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/process-tree.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/process-tree.ts
 
 /**
  * A process and its descendants, the root first, from the kernel's `children` lists of every
@@ -68789,7 +68789,7 @@ function process_tree_processTree(root) {
     return pids;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/thread-times.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/thread-times.ts
 
 
 const ZERO = { cpuNs: 0, delayNs: 0 };
@@ -69334,7 +69334,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lambda_deploy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8216);
 /* harmony import */ var _lambda_retry_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1825);
 /* harmony import */ var _result_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1232);
-/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5451);
+/* harmony import */ var _base_build_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7356);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8415);
 /* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3175);
 

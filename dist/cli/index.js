@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(395);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(231);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 395:
+/***/ 231:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35041,7 +35041,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-launch.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/runtime-launch.ts
 
 
 /**
@@ -35104,7 +35104,7 @@ function variablesScript(variables) {
     return `${lines.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/environment-limits.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/environment-limits.ts
 
 
 
@@ -35267,7 +35267,7 @@ function canMountPrivateTmp() {
     return probe.status === 0;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/cpu-placement.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/cpu-placement.ts
 
 
 
@@ -35416,7 +35416,7 @@ class CpuPlacement {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: ./src/local-lambda/request-guard.ts
+;// CONCATENATED MODULE: ./src/local-lambda/http/request-guard.ts
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', '127.0.0.1', '::1']);
 /** Whether a bind address keeps the service to this machine. */
@@ -36447,6 +36447,7 @@ function waitsForFlushMarker(flush) {
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/index.ts
+// runtimes/: one description per runtime family (registry.ts) and the runtime clients it starts.
 
 
 
@@ -36500,7 +36501,7 @@ class RuntimeClients {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/service-error.ts
+;// CONCATENATED MODULE: ./src/local-lambda/http/service-error.ts
 const STATUS = {
     ResourceNotFoundException: 404,
     ResourceConflictException: 409,
@@ -36547,7 +36548,8 @@ function validationError(field, value, constraint) {
     return new LambdaServiceError('ValidationException', `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`);
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/functions.ts
+;// CONCATENATED MODULE: ./src/local-lambda/control-plane/functions.ts
+// control-plane/: functions, versions and aliases, their code packages, and the control-plane routes.
 
 
 
@@ -37194,7 +37196,374 @@ function readEntry(zip, entry, maxBytes) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/profile-store.ts
+;// CONCATENATED MODULE: ./src/local-lambda/http/zip-file-field.ts
+/**
+ * The base64 `ZipFile` of a CreateFunction or UpdateFunctionCode request, decoded straight from
+ * the request's bytes: JSON.parse of a 70 MB body would make two strings of 70 MB (the text, then
+ * the value) beside the body and the zip, and a service taking eight such uploads in a row held
+ * them all until the next full garbage collection.
+ */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** Base64 decoded a slice at a time: a multiple of 4 characters. */
+const DECODE_CHARS = 4 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Where the string value of `ZipFile` lies in `body`, under the objects named by `path`
+ * (["Code"] for CreateFunction, [] for UpdateFunctionCode): [start, end) of its characters, or
+ * undefined when the body is shaped otherwise (the caller then parses it as it comes).
+ */
+function findZipFile(body, path) {
+    const keys = [];
+    let lastString;
+    for (let at = 0; at < body.length; at++) {
+        const byte = body[at];
+        if (byte === QUOTE) {
+            const start = at + 1;
+            let end = start;
+            while (end < body.length && body[end] !== QUOTE)
+                end += body[end] === BACKSLASH ? 2 : 1;
+            if (end >= body.length)
+                return undefined;
+            let next = end + 1;
+            while (next < body.length && WHITESPACE.has(body[next]))
+                next++;
+            const isKey = body[next] === COLON;
+            if (isKey && keys.length === path.length + 1 && keys.every((key, i) => i === 0 || key === path[i - 1])) {
+                if (body.toString('latin1', start, end) === 'ZipFile') {
+                    let value = next + 1;
+                    while (value < body.length && WHITESPACE.has(body[value]))
+                        value++;
+                    if (body[value] !== QUOTE)
+                        return undefined;
+                    const close = body.indexOf(QUOTE, value + 1);
+                    if (close < 0 || body.subarray(value + 1, close).includes(BACKSLASH))
+                        return undefined;
+                    return [value + 1, close];
+                }
+            }
+            lastString = isKey ? [start, end] : undefined;
+            at = end;
+        }
+        else if (byte === OPEN) {
+            keys.push(lastString ? body.toString('utf8', lastString[0], lastString[1]) : undefined);
+            lastString = undefined;
+        }
+        else if (byte === OPEN_ARRAY) {
+            keys.push(undefined);
+            lastString = undefined;
+        }
+        else if (byte === CLOSE || byte === CLOSE_ARRAY)
+            keys.pop();
+    }
+    return undefined;
+}
+function decodeBase64(text) {
+    const zip = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4));
+    let written = 0;
+    for (let at = 0; at < text.length; at += DECODE_CHARS) {
+        const slice = text.toString('latin1', at, Math.min(at + DECODE_CHARS, text.length));
+        // Padding or a stray character inside would shift the slices after it: take the slow way.
+        if (!BASE64.test(slice) || (slice.includes('=') && at + DECODE_CHARS < text.length))
+            return undefined;
+        written += zip.write(slice, written, 'base64');
+    }
+    return zip.subarray(0, written);
+}
+/**
+ * The request's JSON text with the ZipFile value left empty, and the zip it carried; undefined
+ * when the request does not have the usual shape, to be parsed whole.
+ */
+function splitZipFile(body, path) {
+    const found = findZipFile(body, path);
+    if (!found)
+        return undefined;
+    const zip = decodeBase64(body.subarray(found[0], found[1]));
+    if (!zip)
+        return undefined;
+    return { rest: Buffer.concat([body.subarray(0, found[0]), body.subarray(found[1])]), zip };
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/http/messages.ts
+
+
+
+
+
+/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
+const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
+function json(status, body) {
+    if (body === undefined)
+        return { status, headers: {}, body: Buffer.alloc(0) };
+    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+}
+/**
+ * The request body, or undefined past `limit`. A body that declares its length is read into one
+ * buffer of that length, so an upload is not held twice over while its chunks are joined.
+ */
+function readBody(request, limit) {
+    const declared = Number(request.headers['content-length']);
+    if (!(Number.isSafeInteger(declared) && declared >= 0 && declared <= limit))
+        return new Promise((resolve) => readLimited(request, limit, resolve));
+    const body = Buffer.allocUnsafe(declared);
+    let size = 0;
+    return new Promise((resolve) => {
+        request.on('data', (chunk) => {
+            // The HTTP parser delivers no more than the declared length; this only guards the copy.
+            size += chunk.copy(body, size);
+        });
+        // An aborted request has nobody left to answer, so only a complete one resolves.
+        request.on('end', () => resolve(body.subarray(0, size)));
+    });
+}
+function refuse(refusal) {
+    if (refusal)
+        throw new LambdaServiceError(refusal.type, refusal.message);
+}
+/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
+function readJson(request, body, expects = 'json') {
+    if (body === undefined) {
+        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+    }
+    if (body.length === 0)
+        return {};
+    refuse(refuseContentType(header(request, 'content-type'), expects));
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    }
+    catch (error) {
+        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
+    }
+    return parsed;
+}
+/**
+ * A request that uploads a package, its `ZipFile` (under the objects named by `path`) already
+ * decoded into a Buffer where the body has the usual shape, without a string of it in between.
+ */
+function readUpload(request, body, path) {
+    const split = body?.length ? splitZipFile(body, path) : undefined;
+    if (!split)
+        return readJson(request, body);
+    const parsed = readJson(request, split.rest);
+    let holder = parsed;
+    for (const key of path)
+        holder = typeof holder === 'object' && holder !== null ? holder[key] : undefined;
+    // An empty value is the one taken out; a later duplicate key would have won in JSON.parse.
+    if (typeof holder === 'object' && holder !== null && holder.ZipFile === '')
+        holder.ZipFile = split.zip;
+    return parsed;
+}
+function header(request, name) {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+function maxItems(url) {
+    const raw = url.searchParams.get('MaxItems');
+    if (raw === null)
+        return undefined;
+    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 1 && value <= 10_000)) {
+        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
+    }
+    return value;
+}
+/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
+function decodeSegment(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
+    }
+}
+/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
+function readLimited(request, limit, done) {
+    const chunks = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk) => {
+        size += chunk.length;
+        if (size > limit)
+            over = true;
+        else
+            chunks.push(chunk);
+    });
+    // An aborted request has nobody left to answer, so only a complete one calls back.
+    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/control-plane/routes.ts
+
+
+/** The function named in a path's first group. */
+const functionName = (match) => decodeSegment(match[1] ?? '');
+/** The function a path names, with the Qualifier its query may add. */
+const functionReference = (match, url) => parseFunctionReference(functionName(match), url.searchParams.get('Qualifier') ?? undefined);
+/**
+ * Lambda's control plane: functions, their configuration and code, versions and aliases.
+ * `codeLocation` turns the service path of a package into the URL GetFunction hands out.
+ */
+function controlPlaneRoutes(store, codeLocation) {
+    const ref = functionReference;
+    return [
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/?$/,
+            async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/?$/,
+            // Not async: nothing holds the request body (up to 70 MB) while the package unpacks.
+            (_m, request, _u, body) => store.create(readUpload(request, body, ['Code'])).then((created) => json(201, created)),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                const result = store.get(ref(m, url));
+                const code = result.Code;
+                return json(200, { ...result, Code: { ...code, Location: codeLocation(String(code.Location)) } });
+            },
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+            async (m, _r, url) => {
+                store.deleteFunction(ref(m, url));
+                return json(204, undefined);
+            },
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, _r, url) => json(200, store.getConfiguration(ref(m, url))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+            async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
+            (m, request, url, body) => store.updateCode(ref(m, url).name, readUpload(request, body, [])).then((updated) => json(200, updated)),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+            async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
+        ],
+        [
+            'POST',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
+            async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body))),
+        ],
+        [
+            'GET',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? ''))),
+        ],
+        [
+            'PUT',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body))),
+        ],
+        [
+            'DELETE',
+            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
+            async (m, _r, url) => {
+                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
+                return json(204, undefined);
+            },
+        ],
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/http/code-token.ts
+
+/**
+ * The query that lets a code download through without a signature, as S3's presigned URL
+ * does: an HMAC of the path under the service's key; none when the service requires no auth.
+ */
+const codeToken = (accessKey, path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
+const codeTokenValid = (accessKey, url) => {
+    const expected = Buffer.from(codeToken(accessKey, url.pathname));
+    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
+    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
+};
+
+;// CONCATENATED MODULE: ./src/local-lambda/http/event-stream.ts
+/**
+ * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
+ * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
+ * payload and a CRC32 of the whole.
+ */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++)
+        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+});
+function crc32(bytes) {
+    let crc = 0xffffffff;
+    for (const byte of bytes)
+        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return (crc ^ 0xffffffff) >>> 0;
+}
+/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
+function eventMessage(headers, payload) {
+    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
+        const nameBytes = Buffer.from(name);
+        const valueBytes = Buffer.from(value);
+        const header = Buffer.alloc(1 + nameBytes.length + 3);
+        header.writeUInt8(nameBytes.length, 0);
+        nameBytes.copy(header, 1);
+        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
+        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
+        return Buffer.concat([header, valueBytes]);
+    }));
+    const total = 12 + encoded.length + payload.length + 4;
+    const prelude = Buffer.alloc(12);
+    prelude.writeUInt32BE(total, 0);
+    prelude.writeUInt32BE(encoded.length, 4);
+    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
+    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
+    return message;
+}
+/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
+function responseStream(payload, complete) {
+    const CHUNK = 64 * 1024;
+    const chunks = [];
+    for (let at = 0; at < payload.length; at += CHUNK) {
+        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
+    }
+    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/execution/profile-store.ts
 /**
  * CPU profiles that runtime clients post when the service profiles (`profileIntervalUs`), kept per
  * function version in the order they came. What a function posts is its own business and may be
@@ -37237,7 +37606,7 @@ class ProfileStore {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-api.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/runtime-api.ts
 
 
 
@@ -37501,376 +37870,8 @@ function answer(response, status, body, headers = {}) {
     });
     response.end(text);
 }
-/** Reads a body up to `limit` bytes; calls back with undefined when it is larger. */
-function readLimited(request, limit, done) {
-    const chunks = [];
-    let size = 0;
-    let over = false;
-    request.on('data', (chunk) => {
-        size += chunk.length;
-        if (size > limit)
-            over = true;
-        else
-            chunks.push(chunk);
-    });
-    // An aborted request has nobody left to answer, so only a complete one calls back.
-    request.on('end', () => done(over ? undefined : Buffer.concat(chunks)));
-}
 
-;// CONCATENATED MODULE: ./src/local-lambda/routes/zip-file-field.ts
-/**
- * The base64 `ZipFile` of a CreateFunction or UpdateFunctionCode request, decoded straight from
- * the request's bytes: JSON.parse of a 70 MB body would make two strings of 70 MB (the text, then
- * the value) beside the body and the zip, and a service taking eight such uploads in a row held
- * them all until the next full garbage collection.
- */
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const OPEN = 0x7b;
-const CLOSE = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
-/** Base64 decoded a slice at a time: a multiple of 4 characters. */
-const DECODE_CHARS = 4 * 1024 * 1024;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/**
- * Where the string value of `ZipFile` lies in `body`, under the objects named by `path`
- * (["Code"] for CreateFunction, [] for UpdateFunctionCode): [start, end) of its characters, or
- * undefined when the body is shaped otherwise (the caller then parses it as it comes).
- */
-function findZipFile(body, path) {
-    const keys = [];
-    let lastString;
-    for (let at = 0; at < body.length; at++) {
-        const byte = body[at];
-        if (byte === QUOTE) {
-            const start = at + 1;
-            let end = start;
-            while (end < body.length && body[end] !== QUOTE)
-                end += body[end] === BACKSLASH ? 2 : 1;
-            if (end >= body.length)
-                return undefined;
-            let next = end + 1;
-            while (next < body.length && WHITESPACE.has(body[next]))
-                next++;
-            const isKey = body[next] === COLON;
-            if (isKey && keys.length === path.length + 1 && keys.every((key, i) => i === 0 || key === path[i - 1])) {
-                if (body.toString('latin1', start, end) === 'ZipFile') {
-                    let value = next + 1;
-                    while (value < body.length && WHITESPACE.has(body[value]))
-                        value++;
-                    if (body[value] !== QUOTE)
-                        return undefined;
-                    const close = body.indexOf(QUOTE, value + 1);
-                    if (close < 0 || body.subarray(value + 1, close).includes(BACKSLASH))
-                        return undefined;
-                    return [value + 1, close];
-                }
-            }
-            lastString = isKey ? [start, end] : undefined;
-            at = end;
-        }
-        else if (byte === OPEN) {
-            keys.push(lastString ? body.toString('utf8', lastString[0], lastString[1]) : undefined);
-            lastString = undefined;
-        }
-        else if (byte === OPEN_ARRAY) {
-            keys.push(undefined);
-            lastString = undefined;
-        }
-        else if (byte === CLOSE || byte === CLOSE_ARRAY)
-            keys.pop();
-    }
-    return undefined;
-}
-function decodeBase64(text) {
-    const zip = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4));
-    let written = 0;
-    for (let at = 0; at < text.length; at += DECODE_CHARS) {
-        const slice = text.toString('latin1', at, Math.min(at + DECODE_CHARS, text.length));
-        // Padding or a stray character inside would shift the slices after it: take the slow way.
-        if (!BASE64.test(slice) || (slice.includes('=') && at + DECODE_CHARS < text.length))
-            return undefined;
-        written += zip.write(slice, written, 'base64');
-    }
-    return zip.subarray(0, written);
-}
-/**
- * The request's JSON text with the ZipFile value left empty, and the zip it carried; undefined
- * when the request does not have the usual shape, to be parsed whole.
- */
-function splitZipFile(body, path) {
-    const found = findZipFile(body, path);
-    if (!found)
-        return undefined;
-    const zip = decodeBase64(body.subarray(found[0], found[1]));
-    if (!zip)
-        return undefined;
-    return { rest: Buffer.concat([body.subarray(0, found[0]), body.subarray(found[1])]), zip };
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/http.ts
-
-
-
-
-
-
-/** A base64 ZipFile of the largest direct upload, inside its JSON document. */
-const MAX_CONTROL_BODY_BYTES = Math.ceil((MAX_ZIP_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-function json(status, body) {
-    if (body === undefined)
-        return { status, headers: {}, body: Buffer.alloc(0) };
-    return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
-}
-/**
- * The request body, or undefined past `limit`. A body that declares its length is read into one
- * buffer of that length, so an upload is not held twice over while its chunks are joined.
- */
-function readBody(request, limit) {
-    const declared = Number(request.headers['content-length']);
-    if (!(Number.isSafeInteger(declared) && declared >= 0 && declared <= limit))
-        return new Promise((resolve) => readLimited(request, limit, resolve));
-    const body = Buffer.allocUnsafe(declared);
-    let size = 0;
-    return new Promise((resolve) => {
-        request.on('data', (chunk) => {
-            // The HTTP parser delivers no more than the declared length; this only guards the copy.
-            size += chunk.copy(body, size);
-        });
-        // An aborted request has nobody left to answer, so only a complete one resolves.
-        request.on('end', () => resolve(body.subarray(0, size)));
-    });
-}
-function refuse(refusal) {
-    if (refusal)
-        throw new LambdaServiceError(refusal.type, refusal.message);
-}
-/** A JSON request body; a non-empty one must say it is JSON (a page can post text/plain). */
-function readJson(request, body, expects = 'json') {
-    if (body === undefined) {
-        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-    }
-    if (body.length === 0)
-        return {};
-    refuse(refuseContentType(header(request, 'content-type'), expects));
-    let parsed;
-    try {
-        parsed = JSON.parse(body.toString('utf8'));
-    }
-    catch (error) {
-        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: ${errorMessage(error)}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new LambdaServiceError('InvalidRequestContentException', 'The request body must be a JSON object');
-    }
-    return parsed;
-}
-/**
- * A request that uploads a package, its `ZipFile` (under the objects named by `path`) already
- * decoded into a Buffer where the body has the usual shape, without a string of it in between.
- */
-function readUpload(request, body, path) {
-    const split = body?.length ? splitZipFile(body, path) : undefined;
-    if (!split)
-        return readJson(request, body);
-    const parsed = readJson(request, split.rest);
-    let holder = parsed;
-    for (const key of path)
-        holder = typeof holder === 'object' && holder !== null ? holder[key] : undefined;
-    // An empty value is the one taken out; a later duplicate key would have won in JSON.parse.
-    if (typeof holder === 'object' && holder !== null && holder.ZipFile === '')
-        holder.ZipFile = split.zip;
-    return parsed;
-}
-function header(request, name) {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-function maxItems(url) {
-    const raw = url.searchParams.get('MaxItems');
-    if (raw === null)
-        return undefined;
-    const value = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 1 && value <= 10_000)) {
-        throw validationError('maxItems', raw, 'Member must be a whole number between 1 and 10000');
-    }
-    return value;
-}
-/** A %-encoded path segment; malformed encoding is the client's error, not the service's. */
-function decodeSegment(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        throw invalidParameter(`The path segment ${JSON.stringify(text)} is not valid %-encoding.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/control-plane.ts
-
-
-/** The function named in a path's first group. */
-const functionName = (match) => decodeSegment(match[1] ?? '');
-/** The function a path names, with the Qualifier its query may add. */
-const functionReference = (match, url) => parseFunctionReference(functionName(match), url.searchParams.get('Qualifier') ?? undefined);
-/**
- * Lambda's control plane: functions, their configuration and code, versions and aliases.
- * `codeLocation` turns the service path of a package into the URL GetFunction hands out.
- */
-function controlPlaneRoutes(store, codeLocation) {
-    const ref = functionReference;
-    return [
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/?$/,
-            async (_m, _r, url) => json(200, store.list(url.searchParams.get('Marker') ?? undefined, maxItems(url))),
-        ],
-        [
-            'POST',
-            /^\/2015-03-31\/functions\/?$/,
-            // Not async: nothing holds the request body (up to 70 MB) while the package unpacks.
-            (_m, request, _u, body) => store.create(readUpload(request, body, ['Code'])).then((created) => json(201, created)),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-            async (m, _r, url) => {
-                const result = store.get(ref(m, url));
-                const code = result.Code;
-                return json(200, { ...result, Code: { ...code, Location: codeLocation(String(code.Location)) } });
-            },
-        ],
-        [
-            'DELETE',
-            /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-            async (m, _r, url) => {
-                store.deleteFunction(ref(m, url));
-                return json(204, undefined);
-            },
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-            async (m, _r, url) => json(200, store.getConfiguration(ref(m, url))),
-        ],
-        [
-            'PUT',
-            /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-            async (m, request, url, body) => json(200, store.updateConfiguration(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'PUT',
-            /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
-            (m, request, url, body) => store.updateCode(ref(m, url).name, readUpload(request, body, [])).then((updated) => json(200, updated)),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
-            async (m, _r, url) => json(200, store.listVersions(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
-        ],
-        [
-            'POST',
-            /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
-            async (m, request, url, body) => json(201, store.publish(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
-            async (m, _r, url) => json(200, store.listAliases(ref(m, url).name, url.searchParams.get('Marker') ?? undefined, maxItems(url))),
-        ],
-        [
-            'POST',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
-            async (m, request, url, body) => json(201, store.createAlias(ref(m, url).name, readJson(request, body))),
-        ],
-        [
-            'GET',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
-            async (m, _r, url) => json(200, store.getAlias(ref(m, url).name, decodeSegment(m[2] ?? ''))),
-        ],
-        [
-            'PUT',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
-            async (m, request, url, body) => json(200, store.updateAlias(ref(m, url).name, decodeSegment(m[2] ?? ''), readJson(request, body))),
-        ],
-        [
-            'DELETE',
-            /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/,
-            async (m, _r, url) => {
-                store.deleteAlias(ref(m, url).name, decodeSegment(m[2] ?? ''));
-                return json(204, undefined);
-            },
-        ],
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/routes/code-token.ts
-
-/**
- * The query that lets a code download through without a signature, as S3's presigned URL
- * does: an HMAC of the path under the service's key; none when the service requires no auth.
- */
-const codeToken = (accessKey, path) => accessKey ? `?token=${(0,external_node_crypto_.createHmac)('sha256', accessKey.secretAccessKey).update(`code:${path}`).digest('hex')}` : '';
-const codeTokenValid = (accessKey, url) => {
-    const expected = Buffer.from(codeToken(accessKey, url.pathname));
-    const given = Buffer.from(`?token=${url.searchParams.get('token') ?? ''}`);
-    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
-};
-
-;// CONCATENATED MODULE: ./src/local-lambda/event-stream.ts
-/**
- * The AWS event stream encoding (application/vnd.amazon.eventstream) that InvokeWithResponseStream
- * answers in: each message is a prelude (total and header lengths, CRC32), string headers, the
- * payload and a CRC32 of the whole.
- */
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++)
-        c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-});
-function crc32(bytes) {
-    let crc = 0xffffffff;
-    for (const byte of bytes)
-        crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-    return (crc ^ 0xffffffff) >>> 0;
-}
-/** One event message with string headers (`:message-type`, `:event-type`, `:content-type`). */
-function eventMessage(headers, payload) {
-    const encoded = Buffer.concat(Object.entries(headers).map(([name, value]) => {
-        const nameBytes = Buffer.from(name);
-        const valueBytes = Buffer.from(value);
-        const header = Buffer.alloc(1 + nameBytes.length + 3);
-        header.writeUInt8(nameBytes.length, 0);
-        nameBytes.copy(header, 1);
-        header.writeUInt8(7, 1 + nameBytes.length); // 7: string
-        header.writeUInt16BE(valueBytes.length, 2 + nameBytes.length);
-        return Buffer.concat([header, valueBytes]);
-    }));
-    const total = 12 + encoded.length + payload.length + 4;
-    const prelude = Buffer.alloc(12);
-    prelude.writeUInt32BE(total, 0);
-    prelude.writeUInt32BE(encoded.length, 4);
-    prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
-    const message = Buffer.concat([prelude, encoded, payload, Buffer.alloc(4)]);
-    message.writeUInt32BE(crc32(message.subarray(0, total - 4)), total - 4);
-    return message;
-}
-/** Lambda's streamed answer: the response in PayloadChunk events, then InvokeComplete. */
-function responseStream(payload, complete) {
-    const CHUNK = 64 * 1024;
-    const chunks = [];
-    for (let at = 0; at < payload.length; at += CHUNK) {
-        chunks.push(eventMessage({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, payload.subarray(at, at + CHUNK)));
-    }
-    chunks.push(eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
-    return Buffer.concat(chunks);
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/invoke.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/invoker.ts
 
 
 
@@ -38004,7 +38005,7 @@ class Invoker {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/routes/invoke.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/routes.ts
 
 
 
@@ -38048,7 +38049,7 @@ function invokeRoutes(invoker) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/routes/local.ts
+;// CONCATENATED MODULE: ./src/local-lambda/local-routes.ts
 
 
 
@@ -38122,7 +38123,7 @@ function describeService(parts, endpoint) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/sigv4.ts
+;// CONCATENATED MODULE: ./src/local-lambda/http/sigv4.ts
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS refuses a signature whose time is more than 5 minutes off. */
@@ -38307,7 +38308,7 @@ function verifySignature(request, key, expected, now = Date.now()) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/logs-api.ts
+;// CONCATENATED MODULE: ./src/local-lambda/logs/logs-api.ts
 /**
  * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
  * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
@@ -38488,7 +38489,7 @@ class LogsApi {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/routes/logs.ts
+;// CONCATENATED MODULE: ./src/local-lambda/logs/routes.ts
 
 
 
@@ -38516,7 +38517,7 @@ async function handleLogs(logsApi, request, target, body) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/routes/router.ts
+;// CONCATENATED MODULE: ./src/local-lambda/http/router.ts
 
 
 
@@ -38621,7 +38622,7 @@ function answerWith(handle) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/process-alive.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/process-alive.ts
 /** Whether a process exists (one this process may not signal, EPERM, exists too). */
 function isAlive(pid) {
     try {
@@ -38633,7 +38634,7 @@ function isAlive(pid) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/cgroups.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/cgroups.ts
 
 
 
@@ -38948,7 +38949,7 @@ function removeDirectory(directory) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/cpu-throttle.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/cpu-throttle.ts
 
 
 /** Lambda gives one full vCPU at 1,769 MB and scales CPU linearly with memory. */
@@ -39047,7 +39048,7 @@ function unthrottled(reason, spread) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/log-lines.ts
+;// CONCATENATED MODULE: ./src/local-lambda/logs/lines.ts
 const ms = (value) => value.toFixed(2);
 function initStartLine(format, runtimeVersion, region, now) {
     const arn = `arn:aws:lambda:${region}::runtime:${runtimeVersion}`;
@@ -39119,7 +39120,7 @@ function billedDuration(durationMs, initDurationMs) {
     return Math.max(1, Math.ceil(durationMs + Math.min(initDurationMs ?? 0, 10_000)));
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/logs.ts
+;// CONCATENATED MODULE: ./src/local-lambda/logs/log-store.ts
 const DEFAULT_LOG_LIMITS = {
     streamBytes: 8 * 1024 * 1024,
     totalBytes: 128 * 1024 * 1024,
@@ -39205,7 +39206,7 @@ function logStreamName(version, environmentId, now) {
     return `${date}/[${version}]${environmentId}`;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/model-clock.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/model-clock.ts
 
 const PERIOD_NS = PERIOD_US * 1000;
 const MAX_BURSTS = 5000;
@@ -39309,7 +39310,7 @@ function modelDurationMs(activity, model) {
     return (timelineNs(bursts, Array.from({ length: waits }, () => waitedNs / waits), share, parallelism) / 1e6);
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/process-memory.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/process-memory.ts
 
 const KIB = 1024;
 /** Resident size now and at its peak (VmHWM, kept by the kernel), in bytes, from one read. */
@@ -39349,7 +39350,8 @@ function processTreeMemory(rootPid) {
     return total;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/isolation.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/isolation.ts
+// host/: what the host does for the service: users, cgroups, CPU quota and placement, freezing, the clock, the reaper.
 
 
 
@@ -39525,7 +39527,7 @@ function userMemory(uid) {
     return total;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/process-tree.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/process-tree.ts
 
 /**
  * A process and its descendants, the root first, from the kernel's `children` lists of every
@@ -39556,7 +39558,7 @@ function processTree(root) {
     return pids;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/thread-times.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/thread-times.ts
 
 
 const ZERO = { cpuNs: 0, delayNs: 0 };
@@ -39675,7 +39677,8 @@ function chooseClock(requested) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/environment.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/environment.ts
+// execution/: execution environments, their pool, the Runtime API they speak, and the invocations.
 
 
 
@@ -40350,7 +40353,7 @@ function runnableByOthers(program) {
     return program;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/environment-pool.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/environment-pool.ts
 
 
 /**
@@ -40513,7 +40516,7 @@ class EnvironmentPool {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/event-queue.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/event-queue.ts
 
 /** Lambda retries a failed asynchronous invocation twice. */
 const MAX_ATTEMPTS = 3;
@@ -40612,7 +40615,7 @@ function full(holds) {
     return new LambdaServiceError('TooManyRequestsException', `Rate Exceeded: the asynchronous invocation queue holds ${holds}; try again later.`, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, { 'Retry-After': '1' });
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/freezer.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/freezer.ts
 /**
  * Freezes an execution environment between invocations, as Lambda does, so its timers and
  * background work do not run while it is idle and each invocation starts from a frozen state.
@@ -43407,7 +43410,7 @@ function unzipSync(data, opts) {
     return files;
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/code-package.ts
+;// CONCATENATED MODULE: ./src/local-lambda/control-plane/code-package.ts
 
 
 
@@ -43538,7 +43541,7 @@ async function unpackCode(zip, pkg) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/package-store.ts
+;// CONCATENATED MODULE: ./src/local-lambda/control-plane/package-store.ts
 
 
 
@@ -43620,7 +43623,7 @@ class PackageStore {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/reaper.ts
+;// CONCATENATED MODULE: ./src/local-lambda/host/reaper.ts
 
 /**
  * The reaper runs beside the service as a process of its own (its own process group, deaf to
@@ -43816,7 +43819,7 @@ class Reaper {
     }
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/runtime-callers.ts
+;// CONCATENATED MODULE: ./src/local-lambda/execution/runtime-callers.ts
 
 
 
@@ -44143,6 +44146,8 @@ function releaseComponents(parts) {
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/service.ts
+// The embedded local Lambda service: this file starts it; its rooms are http/ (the HTTP face),
+// control-plane/, execution/, host/, logs/ and runtimes/, each described at the top of its main file.
 
 
 
