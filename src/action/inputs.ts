@@ -112,6 +112,52 @@ function yamlValue(text: string, input: string, problems: string[]): unknown {
 }
 
 /**
+ * The function the inputs describe in place of a config file, when they describe one: with
+ * `candidate`, or, where the action builds both sides, with a function's own inputs.
+ */
+function inlineFunction(
+  value: (name: string) => string | undefined,
+  built: boolean,
+  problems: string[],
+): InlineFunction | undefined {
+  const candidate = value(INPUT.candidate);
+  const template = value(INPUT.template);
+  // With build, the function's own inputs select the inline mode: the action supplies both builds.
+  const namesAFunction = [INPUT.function, INPUT.template, INPUT.runtime, INPUT.handler].some(
+    (name) => value(name) !== undefined,
+  );
+  if (candidate !== undefined || (built && namesAFunction)) {
+    const baseline = value(INPUT.baseline);
+    if (baseline === undefined && !built)
+      problems.push(
+        `input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${INPUT.build} builds it`,
+      );
+    const name = value(INPUT.function) ?? template ?? 'function';
+    const baselineValue =
+      baseline === undefined
+        ? undefined
+        : baseline.includes(':')
+          ? yamlValue(baseline, INPUT.baseline, problems)
+          : baseline;
+    const memory = value(INPUT.memory);
+    return {
+      name,
+      ...(candidate ? { candidate } : {}),
+      ...(baselineValue === undefined ? {} : { baseline: baselineValue }),
+      ...(template ? { template } : {}),
+      ...(value(INPUT.runtime) ? { runtime: value(INPUT.runtime)! } : {}),
+      ...(value(INPUT.handler) ? { handler: value(INPUT.handler)! } : {}),
+      ...(memory
+        ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memorySizes(memory, problems) }
+        : {}),
+      ...(value(INPUT.budgets) ? { budgets: yamlValue(value(INPUT.budgets)!, INPUT.budgets, problems) } : {}),
+      ...(value(INPUT.exemplars) ? { exemplars: yamlValue(value(INPUT.exemplars)!, INPUT.exemplars, problems) } : {}),
+    };
+  }
+  return undefined;
+}
+
+/**
  * Reads every input once into one typed object; business code never reads inputs itself. All
  * problems are reported together, each naming the input and the value.
  */
@@ -140,41 +186,7 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     problems.push(`input ${INPUT.prNumber}: must be a pull request number (got "${prRaw}")`);
   const build = buildInputs(value(INPUT.build), value(INPUT.buildOutput), problems);
 
-  let inline: InlineFunction | undefined;
-  const candidate = value(INPUT.candidate);
-  const template = value(INPUT.template);
-  // With build, the function's own inputs select the inline mode: the action supplies both builds.
-  const namesAFunction = [INPUT.function, INPUT.template, INPUT.runtime, INPUT.handler].some(
-    (name) => value(name) !== undefined,
-  );
-  if (candidate !== undefined || (build && namesAFunction)) {
-    const baseline = value(INPUT.baseline);
-    if (baseline === undefined && !build)
-      problems.push(
-        `input ${INPUT.baseline}: is required with ${INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${INPUT.build} builds it`,
-      );
-    const name = value(INPUT.function) ?? template ?? 'function';
-    const baselineValue =
-      baseline === undefined
-        ? undefined
-        : baseline.includes(':')
-          ? yamlValue(baseline, INPUT.baseline, problems)
-          : baseline;
-    const memory = value(INPUT.memory);
-    inline = {
-      name,
-      ...(candidate ? { candidate } : {}),
-      ...(baselineValue === undefined ? {} : { baseline: baselineValue }),
-      ...(template ? { template } : {}),
-      ...(value(INPUT.runtime) ? { runtime: value(INPUT.runtime)! } : {}),
-      ...(value(INPUT.handler) ? { handler: value(INPUT.handler)! } : {}),
-      ...(memory
-        ? { memory: memory.startsWith('[') ? yamlValue(memory, INPUT.memory, problems) : memorySizes(memory, problems) }
-        : {}),
-      ...(value(INPUT.budgets) ? { budgets: yamlValue(value(INPUT.budgets)!, INPUT.budgets, problems) } : {}),
-      ...(value(INPUT.exemplars) ? { exemplars: yamlValue(value(INPUT.exemplars)!, INPUT.exemplars, problems) } : {}),
-    };
-  }
+  const inline = inlineFunction(value, build !== undefined, problems);
   const label = value(INPUT.acceptedRegressionLabel) ?? DEFAULT_ACCEPTED_REGRESSION_LABEL;
   const mode = oneOf(INPUT.mode, ['measure', 'comment'] as const, 'measure');
   // Read only in place of a file: beside one they would change nothing, and a reader expects them to.

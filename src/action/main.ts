@@ -22,7 +22,7 @@ import { serializeReport } from '../report/json.js';
 import type { MemoryChange } from '../model/production.js';
 import { SCHEMA_VERSION, type GateReport } from '../result/model.js';
 import { Redactor } from '../result/redact.js';
-import { classifyFailure, runSession } from '../session.js';
+import { classifyFailure, runSession, type SessionResult } from '../session.js';
 import { acceptRegressions } from './accepted-regression.js';
 import { ActionLog } from './log.js';
 import { gateOutputs } from './outputs.js';
@@ -361,6 +361,99 @@ async function buildInLog(
   }
 }
 
+/**
+ * The configuration to run: read (from the base commit, when the action builds both sides),
+ * checked before the builds with the checkouts standing in for their outputs, and again with them.
+ * `onWorktree` learns of the base commit's worktree as soon as it exists, to remove it whatever happens.
+ */
+async function configToRun(
+  inputs: ActionInputs,
+  context: RunContext,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  log: ActionLog,
+  steps: { readonly onWorktree: (made: WorktreeState) => void; readonly signal: AbortSignal },
+): Promise<GateConfig> {
+  // Opened before anything is built or deployed, so that a path does not lose a measurement.
+  const reportProblem = unwritable(resolve(workspace, inputs.reportPath));
+  if (reportProblem)
+    throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath}: ${reportProblem}`]);
+  let worktree: WorktreeState | undefined;
+  await addWorktree(inputs, context, workspace, env, (made) => {
+    worktree = made;
+    steps.onWorktree(made);
+  });
+  // With build, the config comes from the base commit, so a pull request is measured with the
+  // config it would change (see the README's Security); a first config comes from the head.
+  let configRoot = workspace;
+  if (worktree && !inputs.inline) {
+    if (existsSync(resolve(worktree.path, inputs.config))) {
+      configRoot = worktree.path;
+      log.info(`Configuration: ${inputs.config} of the base commit ${context.baseSha?.slice(0, 12) ?? ''}`);
+    } else {
+      log.notice(`The base commit has no ${inputs.config}: using the pull request's.`);
+    }
+  }
+  let config = loadActionConfig(
+    inputs,
+    configRoot,
+    env,
+    worktree ? { candidate: workspace, baseline: worktree.path } : undefined,
+  );
+  if (worktree && inputs.build && context.baseSha) {
+    const builds = await buildInLog(
+      { ...inputs, build: inputs.build },
+      context.baseSha,
+      workspace,
+      worktree.path,
+      env,
+      log,
+      steps.signal,
+    );
+    // Not read again: the pull request's build has run and could have changed the base's files.
+    config = withBuildOutputs(config, { candidate: workspace, baseline: worktree.path }, builds);
+  }
+  return inputs.profile ? { ...config, profile: inputs.profile } : config;
+}
+
+/**
+ * The report as the action publishes it: with the run's links, the accepted-regression label and
+ * the memory changes applied, redacted once more as a whole; written, commented, and the step
+ * failed where the inputs say so.
+ */
+async function publishSession(
+  session: SessionResult,
+  inputs: ActionInputs,
+  context: RunContext,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+  log: ActionLog,
+): Promise<void> {
+  const links = reportContext(env);
+  let report = links ? { ...session.report, context: links } : session.report;
+  if (context.labels.includes(inputs.acceptedRegressionLabel))
+    report = acceptRegressions(report, inputs.acceptedRegressionLabel);
+  const memoryChanges = await applyMemory(report, session.config, inputs, context, log);
+  // Redacted once more as a whole: what was added after the session (the links, the label, the
+  // ref, the memory changes) quotes the environment and the event.
+  report = redactor.deep({
+    ...report,
+    github: {
+      eventName: context.eventName,
+      ref: context.ref,
+      sha: context.sha,
+      ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}),
+    },
+    ...(memoryChanges.length ? { memoryChanges } : {}),
+  });
+  const reportPath = writeOutput(resolve(workspace, inputs.reportPath), serializeReport(report), (message) =>
+    log.warning(`${message}; the ${OUTPUT.reportPath} output names it.`),
+  );
+  await publish(report, inputs, context, reportPath, log);
+  failIfAsked(report, inputs, log);
+}
+
 /** The action: inputs, the gate, then the GitHub edges. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let inputs: ActionInputs | undefined;
@@ -398,48 +491,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       },
       () => 1,
     );
-    // Opened before anything is built or deployed, so that a path does not lose a measurement.
-    const reportProblem = unwritable(resolve(workspace, inputs.reportPath));
-    if (reportProblem)
-      throw new ConfigError('the action inputs', [`input ${INPUT.reportPath}: ${inputs.reportPath}: ${reportProblem}`]);
-    await addWorktree(inputs, context, workspace, env, (made) => (worktree = made));
-    // With build, the config comes from the base commit, so a pull request is measured with the
-    // config it would change (see the README's Security); a first config comes from the head.
-    let configRoot = workspace;
-    if (worktree && !inputs.inline) {
-      if (existsSync(resolve(worktree.path, inputs.config))) {
-        configRoot = worktree.path;
-        log.info(`Configuration: ${inputs.config} of the base commit ${context.baseSha?.slice(0, 12) ?? ''}`);
-      } else {
-        log.notice(`The base commit has no ${inputs.config}: using the pull request's.`);
-      }
-    }
-    // Checked before the builds (with the checkouts standing in for their outputs), and again after.
-    let config = loadActionConfig(
-      inputs,
-      configRoot,
-      env,
-      worktree ? { candidate: workspace, baseline: worktree.path } : undefined,
-    );
-    if (worktree && inputs.build && context.baseSha) {
-      const builds = await buildInLog(
-        { ...inputs, build: inputs.build },
-        context.baseSha,
-        workspace,
-        worktree.path,
-        env,
-        log,
-        stopBuild.signal,
-      );
-      // Not read again: the pull request's build has run and could have changed the base's files.
-      config = withBuildOutputs(config, { candidate: workspace, baseline: worktree.path }, builds);
-    }
+    const config = await configToRun(inputs, context, workspace, env, log, {
+      onWorktree: (made) => (worktree = made),
+      signal: stopBuild.signal,
+    });
     // From here the session's own handler answers signals (and exits when the gate's functions are
     // deleted); the worktree's removal starts beside it, and the post step finishes it if need be.
     uninstall();
     const stateFile = join(env.RUNNER_TEMP ?? tmpdir(), `lambda-perf-gate-${randomBytes(4).toString('hex')}.json`);
     core.saveState(STATE_FILE, stateFile);
-    if (inputs.profile) config = { ...config, profile: inputs.profile };
     const session = await runSession({
       config,
       // The profiles of both builds go beside the report.
@@ -459,29 +519,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       onCleanupProblem: (problem) => log.warning(problem),
       signalExitCode: () => 1,
     });
-    config = session.config;
-    const links = reportContext(env);
-    let report = links ? { ...session.report, context: links } : session.report;
-    if (context.labels.includes(inputs.acceptedRegressionLabel))
-      report = acceptRegressions(report, inputs.acceptedRegressionLabel);
-    const memoryChanges = await applyMemory(report, config, inputs, context, log);
-    // Redacted once more as a whole: what was added after the session (the links, the label, the
-    // ref, the memory changes) quotes the environment and the event.
-    report = redactor.deep({
-      ...report,
-      github: {
-        eventName: context.eventName,
-        ref: context.ref,
-        sha: context.sha,
-        ...(context.pullRequest ? { pullRequest: context.pullRequest } : {}),
-      },
-      ...(memoryChanges.length ? { memoryChanges } : {}),
-    });
-    const reportPath = writeOutput(resolve(workspace, inputs.reportPath), serializeReport(report), (message) =>
-      log.warning(`${message}; the ${OUTPUT.reportPath} output names it.`),
-    );
-    await publish(report, inputs, context, reportPath, log);
-    failIfAsked(report, inputs, log);
+    await publishSession(session, inputs, context, workspace, env, redactor, log);
   } catch (error) {
     const failure = classifyFailure(error);
     // Only the platform's failures may pass without failing the step; the host's (a report that

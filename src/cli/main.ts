@@ -3,7 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import { checkFaultOptions, type FaultOptions } from '../local-lambda/faults.js';
 import { MIN_TMP_BUDGET_MB } from '../local-lambda/host/environment-limits.js';
 import { environmentCpusProblem } from '../local-lambda/host/cpu-placement.js';
-import { startLocalLambda } from '../local-lambda/service.js';
+import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import { Redactor } from '../result/redact.js';
 import { inertWriter } from '../workflow-commands.js';
 import { TOOL_VERSION } from '../package-root.js';
@@ -135,6 +135,28 @@ function cliStream(stream: NodeJS.WriteStream, redactor: Redactor): Write {
   return (text) => write(redactor.text(text));
 }
 
+/** What the service says as it starts: where it listens, its clock, its shortfalls, its key. */
+function sayStarted(service: LocalLambda, out: Write): void {
+  const info = service.info();
+  out(`Local Lambda service listening on ${service.endpoint}\n`);
+  out(`${info.clock.statement}\n`);
+  // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
+  if (info.clock.kind === 'wall') out(`${info.cpuThrottling.statement}\n`);
+  out(`${info.cpuPlacement.statement}\n`);
+  for (const limitation of info.limitations.filter(
+    (line) => ![info.cpuThrottling.statement, info.clock.statement, info.cpuPlacement.statement].includes(line),
+  ))
+    out(`${limitation}\n`);
+  if (service.accessKey) {
+    out(`Requests must be signed with this key (valid until the service stops):\n`);
+    out(
+      `  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`,
+    );
+  }
+  out(`${info.isolation.statement}\n`);
+  out(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+}
+
 async function localLambda(args: string[], out: Write, err: Write): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -211,24 +233,7 @@ async function localLambda(args: string[], out: Write, err: Write): Promise<numb
     requireAuth: values['require-auth'] === true,
     warn: (message) => err(`${message}\n`),
   });
-  const info = service.info();
-  out(`Local Lambda service listening on ${service.endpoint}\n`);
-  out(`${info.clock.statement}\n`);
-  // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
-  if (info.clock.kind === 'wall') out(`${info.cpuThrottling.statement}\n`);
-  out(`${info.cpuPlacement.statement}\n`);
-  for (const limitation of info.limitations.filter(
-    (line) => ![info.cpuThrottling.statement, info.clock.statement, info.cpuPlacement.statement].includes(line),
-  ))
-    out(`${limitation}\n`);
-  if (service.accessKey) {
-    out(`Requests must be signed with this key (valid until the service stops):\n`);
-    out(
-      `  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`,
-    );
-  }
-  out(`${info.isolation.statement}\n`);
-  out(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+  sayStarted(service, out);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

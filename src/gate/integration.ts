@@ -168,6 +168,50 @@ async function runAgainst(
 const warmOk = (samples: readonly Sample[]): Sample[] => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 
 /**
+ * The warm Duration of the integration traffic: concurrent rounds pair the k-th invocations of
+ * the two runs; sequential rounds compare whole runs by their median.
+ */
+function warmMetric(
+  rounds: readonly { readonly baseline: CompletedRun; readonly candidate: CompletedRun }[],
+  variant: string,
+  concurrent: boolean,
+): MetricSamples {
+  if (concurrent) {
+    // The k-th invocations of the two runs of a round, paired. Each round still meets the host in
+    // its own way (which run got going first, what else ran then), and that lasts the whole
+    // round: a decision must hold in every round.
+    const roundLogRatios = rounds.map(({ baseline, candidate }) => {
+      const b = warmOk(baseline.samples);
+      const c = warmOk(candidate.samples);
+      return Array.from({ length: Math.min(b.length, c.length) }, (_, k) =>
+        logRatio(c[k]!.durationMs, b[k]!.durationMs),
+      );
+    });
+    const paired = roundLogRatios.flat();
+    return {
+      metric: 'warm',
+      variant,
+      nBaseline: paired.length,
+      nCandidate: paired.length,
+      evidence: { paired },
+      rounds: roundLogRatios,
+    };
+  }
+  // Whole runs are the units: each run's median warm Duration.
+  const runMedians = (build: Build): number[] =>
+    rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
+  const baseline = runMedians('baseline');
+  const candidate = runMedians('candidate');
+  return {
+    metric: 'warm',
+    variant,
+    nBaseline: baseline.length,
+    nCandidate: candidate.length,
+    evidence: { baseline, candidate },
+  };
+}
+
+/**
  * Runs the project's integration tests against both builds and compares the traffic. By default
  * the two builds' runs go side by side, so whatever the host does hits both, and the k-th
  * invocation of one run pairs with the k-th of the other (a suite makes the same calls in the
@@ -217,38 +261,7 @@ export async function integrationProfile(
       ? {}
       : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
   };
-  // The k-th invocations of the two runs of a round, paired.
-  const roundLogRatios = rounds.map(({ baseline, candidate }) => {
-    const b = warmOk(baseline.samples);
-    const c = warmOk(candidate.samples);
-    return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k]!.durationMs, b[k]!.durationMs));
-  });
-  const paired = roundLogRatios.flat();
-  const runMedians = (build: Build): number[] =>
-    rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
-  const warm: MetricSamples = integration.concurrent
-    ? // Each round still meets the host in its own way (which run got going first, what else
-      // ran then), and that lasts the whole round: a decision must hold in every round.
-      {
-        metric: 'warm',
-        variant: variant.id,
-        nBaseline: paired.length,
-        nCandidate: paired.length,
-        evidence: { paired },
-        rounds: roundLogRatios,
-      }
-    : (() => {
-        // Whole runs are the units: each run's median warm Duration.
-        const baseline = runMedians('baseline');
-        const candidate = runMedians('candidate');
-        return {
-          metric: 'warm',
-          variant: variant.id,
-          nBaseline: baseline.length,
-          nCandidate: candidate.length,
-          evidence: { baseline, candidate },
-        };
-      })();
+  const warm = warmMetric(rounds, variant.id, integration.concurrent);
   const metrics: MetricSamples[] = [warm, ...unpairedColdMetric(variant.id, samples)];
   const { sampling } = context.config;
   const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };

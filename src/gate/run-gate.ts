@@ -5,7 +5,7 @@ import { analyzeFunction } from '../analysis/analyze.js';
 import { blendedPricePerGbSecond, requestPriceUsd } from '../pricing/price-list.js';
 import type { Architecture } from '../model/architecture.js';
 import { duetRuntimeProblem } from '../config/duet.js';
-import type { FunctionSpec, GateConfig } from '../config/types.js';
+import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { createLambdaClient, createLogsClient } from '../lambda/client.js';
 import {
@@ -203,46 +203,33 @@ interface FunctionContext {
   readonly localKey?: LocalAccessKey;
 }
 
-async function gateFunction(spec: FunctionSpec, index: number, context: FunctionContext): Promise<FunctionResult> {
-  const { config, deployer, registry, progress } = context;
-  const baseName = perfFunctionName(spec.name, context.runId);
-  progress(`${spec.name}: preparing builds`);
-  const base = await deployer.baseSettings(spec);
-  const codes: Record<Build, CodePayload> = {
-    baseline: await deployer.codeFor(spec.baseline, spec),
-    candidate: await deployer.codeFor(spec.candidate, spec),
+/** The sequential test's plan (how the sampler looks) and rules (what it decides) for one function. */
+function sequentialSettings(config: GateConfig, spec: FunctionSpec) {
+  const { sampling } = config;
+  return {
+    plan: {
+      pairsPerEnvironment: sampling.pairsPerEnvironment,
+      batch: sampling.batch,
+      maxEnvironmentPairs: sampling.maxEnvironmentPairs,
+    },
+    rules: { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance },
   };
-  const variants = planVariants(spec, base.memoryMb);
-  const plan = {
-    pairsPerEnvironment: config.sampling.pairsPerEnvironment,
-    batch: config.sampling.batch,
-    maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
-  };
-  const rules = {
-    alpha: 1 - config.sampling.confidence,
-    beta: 1 - config.sampling.passConfidence,
-    tolerance: spec.tolerance,
-  };
-  const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
-  const duet = config.sampling.design === 'duet';
-  const functions = await createPerfFunctions(spec, index, context, {
-    baseName,
-    base,
-    codes,
-    variants,
-    integrationVariant,
-  });
+}
 
+/** The sampler of one function: its exemplars in proportion, invoked with the gate's retries. */
+function samplerFor(spec: FunctionSpec, context: FunctionContext): Sampler {
+  const { config } = context;
+  const duet = config.sampling.design === 'duet';
   const exemplars = exemplarSequence(
     spec.exemplars,
     spec.exemplars.reduce((sum, e) => sum + e.weight, 0),
   );
-  const sampler = new Sampler({
+  return new Sampler({
     functionName: spec.name,
     concurrency: config.sampling.concurrency,
     random: context.random,
     exemplarAt: (index) => exemplars[index % exemplars.length]!,
-    pairsPerEnvironment: plan.pairsPerEnvironment,
+    pairsPerEnvironment: config.sampling.pairsPerEnvironment,
     design: config.sampling.design,
     invoke: (arm, exemplar) =>
       invokeForReport(
@@ -255,6 +242,52 @@ async function gateFunction(spec: FunctionSpec, index: number, context: Function
         config.endpoint,
       ),
   });
+}
+
+/**
+ * The integration command against a version of each build published for it (`publish`), at the
+ * integration variant, and what its traffic measured.
+ */
+async function integrationRun(
+  spec: FunctionSpec & { integration: IntegrationSpec },
+  variant: VariantPlan,
+  context: FunctionContext,
+  publish: (build: Build) => Promise<DeployedArm>,
+): Promise<IntegrationResult> {
+  const [baseline, candidate] = await Promise.all((['baseline', 'candidate'] as const).map(publish));
+  const arms = { baseline: baseline!, candidate: candidate! };
+  return integrationProfile(spec, variant, (build) => arms[build], {
+    config: context.config,
+    logs: context.logsClient,
+    local: context.backend.kind === 'local',
+    progress: context.progress,
+    ...(context.onSecret ? { onSecret: context.onSecret } : {}),
+    ...(context.localKey ? { localKey: context.localKey } : {}),
+  });
+}
+
+async function gateFunction(spec: FunctionSpec, index: number, context: FunctionContext): Promise<FunctionResult> {
+  const { config, deployer, registry, progress } = context;
+  const baseName = perfFunctionName(spec.name, context.runId);
+  progress(`${spec.name}: preparing builds`);
+  const base = await deployer.baseSettings(spec);
+  const codes: Record<Build, CodePayload> = {
+    baseline: await deployer.codeFor(spec.baseline, spec),
+    candidate: await deployer.codeFor(spec.candidate, spec),
+  };
+  const variants = planVariants(spec, base.memoryMb);
+  const { plan, rules } = sequentialSettings(config, spec);
+  const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0]!;
+  const duet = config.sampling.design === 'duet';
+  const functions = await createPerfFunctions(spec, index, context, {
+    baseName,
+    base,
+    codes,
+    variants,
+    integrationVariant,
+  });
+
+  const sampler = samplerFor(spec, context);
   const functionOf = <B extends Build | 'duet'>(build: B, variant: VariantPlan): PerfFunction<B> =>
     functions.find((f): f is PerfFunction<B> => f.build === build && f.variant.id === variant.id)!;
   const publisher = new EnvironmentPairPublisher(deployer, base, functionOf, duet);
@@ -268,28 +301,11 @@ async function gateFunction(spec: FunctionSpec, index: number, context: Function
     progress,
   });
 
-  let integration: IntegrationResult | undefined;
-  if (spec.integration) {
-    const [baseline, candidate] = await Promise.all(
-      (['baseline', 'candidate'] as const).map((build) =>
+  const integration = spec.integration
+    ? await integrationRun({ ...spec, integration: spec.integration }, integrationVariant, context, (build) =>
         deployer.publish(functionOf(build, integrationVariant), base, 'integration'),
-      ),
-    );
-    const arms = { baseline: baseline!, candidate: candidate! };
-    integration = await integrationProfile(
-      { ...spec, integration: spec.integration },
-      integrationVariant,
-      (build) => arms[build],
-      {
-        config,
-        logs: context.logsClient,
-        local: context.backend.kind === 'local',
-        progress,
-        ...(context.onSecret ? { onSecret: context.onSecret } : {}),
-        ...(context.localKey ? { localKey: context.localKey } : {}),
-      },
-    );
-  }
+      )
+    : undefined;
   // Measuring is over: the functions go now rather than at the end of the whole run.
   for (const problem of await registry.runAll()) progress(`cleanup: ${problem}`);
 

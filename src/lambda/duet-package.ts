@@ -103,13 +103,20 @@ export function duetPackage(zips: Readonly<Record<Build, Uint8Array>>, handler: 
  * that build's, as they would be in an environment of its own.
  */
 function dispatcherSource(handler: string): string {
-  return String.raw`// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
+  return DISPATCHER.replace(HANDLER_SLOT, () => JSON.stringify(handler));
+}
+
+/** Where the dispatcher's source takes the handler's name, as a JSON string. */
+const HANDLER_SLOT = '"<handler>"';
+
+/** The dispatcher's source (see `dispatcherSource`), with the handler's name still to fill in. */
+const DISPATCHER = String.raw`// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const HANDLER = ${JSON.stringify(handler)};
+const HANDLER = ${HANDLER_SLOT};
 const FIELD = ${JSON.stringify(DUET_FIELD)};
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -231,4 +238,3 @@ export const handler = async (invocation, context) => {
   return call(loaded.fn, invocation.event, context);
 };
 `;
-}

@@ -51,9 +51,8 @@ export interface ServiceComponents {
   readonly profiles: ProfileStore | undefined;
 }
 
-/** Checks the options and builds the service's parts; nothing listens yet. */
-export function assembleService(options: LocalLambdaOptions): ServiceComponents {
-  checkServiceOptions(options);
+/** Refuses an option of the right kind whose value is out of its range. */
+function checkValues(options: LocalLambdaOptions): void {
   const spread = options.environmentSpread ?? 0;
   if (!(spread >= 0 && spread <= 1))
     throw new RangeError(
@@ -70,16 +69,19 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   const requestedClock = options.clock ?? 'model';
   if (!CLOCKS.includes(requestedClock))
     throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
-  const clock = chooseClock(requestedClock);
-  const placement = new CpuPlacement(options.environmentCpus, clock.kind);
-  const region = options.region ?? 'us-east-1';
-  const faults = new FaultInjector(options.faults);
-  const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
-  const logs = new LogStore();
-  const clients = new RuntimeClients({
-    ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
-    ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
-  });
+}
+
+/**
+ * What the service asks of the host for its environments: cgroups, the CPU quota, the freezer,
+ * the limits, users of their own, and the reaper that cleans up after a service killed outright.
+ */
+function hostParts(
+  options: LocalLambdaOptions,
+  clock: ClockStatus,
+  seed: number,
+  codeRoot: string,
+  clients: RuntimeClients,
+) {
   const throttled = options.cpuThrottle !== false && clock.kind === 'wall';
   const controllers: Controller[] = throttled ? ['cpu', 'freezer', 'pids'] : ['freezer', 'pids'];
   const cgroups = new Cgroups(controllers);
@@ -87,8 +89,8 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
     disabled: options.cpuThrottle === false,
     modelClock: clock.kind === 'model',
     throttleInit: options.throttleInit === true,
-    environmentSpread: spread,
-    seed: faults.current.seed,
+    environmentSpread: options.environmentSpread ?? 0,
+    seed,
   });
   const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
   const limits = new LimitsPolicy(cgroups, {
@@ -107,6 +109,30 @@ export function assembleService(options: LocalLambdaOptions): ServiceComponents 
   reaper.removeOnExit(clients.directory);
   reaper.removeOnExit(limits.directory);
   for (const directory of cgroups.directories) reaper.removeGroupOnExit(directory);
+  return { cgroups, throttle, freezer, limits, reaper, isolation };
+}
+
+/** Checks the options and builds the service's parts; nothing listens yet. */
+export function assembleService(options: LocalLambdaOptions): ServiceComponents {
+  checkServiceOptions(options);
+  checkValues(options);
+  const clock = chooseClock(options.clock ?? 'model');
+  const placement = new CpuPlacement(options.environmentCpus, clock.kind);
+  const region = options.region ?? 'us-east-1';
+  const faults = new FaultInjector(options.faults);
+  const codeRoot = mkdtempSync(join(tmpdir(), 'lambda-perf-gate-code-'));
+  const logs = new LogStore();
+  const clients = new RuntimeClients({
+    ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
+    ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
+  });
+  const { cgroups, throttle, freezer, limits, reaper, isolation } = hostParts(
+    options,
+    clock,
+    faults.current.seed,
+    codeRoot,
+    clients,
+  );
   const callers = new RuntimeCallerCheck();
   const profiles = options.profileIntervalUs === undefined ? undefined : new ProfileStore(options.profileIntervalUs);
   const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));

@@ -15,7 +15,7 @@ import { modelDurationMs, type Activity } from '../host/model-clock.js';
 import { processTreeMemory } from '../host/process-memory.js';
 import { userMemory, type Identity, type Isolation } from '../host/isolation.js';
 import type { Reaper } from '../host/reaper.js';
-import { RuntimeApi, type OwnWaits, type RuntimeEvent } from './runtime-api.js';
+import { RuntimeApi, type OwnWaits, type RuntimeApiListener, type RuntimeEvent } from './runtime-api.js';
 import type { RuntimeCallerCheck } from './runtime-callers.js';
 import { PROFILE_VARIABLE, type ProfileStore } from './profile-store.js';
 import { handOver, setUpVariables, systemProgram, VARIABLES_FD, variablesScript } from './runtime-launch.js';
@@ -256,33 +256,7 @@ export class ExecutionEnvironment {
   private async boot(): Promise<void> {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
-    const { api, address } = await RuntimeApi.start(services.callers, {
-      nextRequested: (at, waited) => this.onNextRequested(at, waited),
-      delivering: () => this.onDelivering(),
-      delivered: (event, handedAt) => this.onDelivered(event, handedAt),
-      idle: () => this.freeze?.freeze(),
-      response: (requestId, body) => this.onResult(requestId, { body }),
-      ...(services.profiles
-        ? {
-            profile: (requestId: string, body: Buffer) =>
-              services.profiles!.add(spec.functionName, spec.version, { requestId, body }),
-          }
-        : {}),
-      responseTooLarge: (requestId) =>
-        this.onResult(requestId, {
-          failure: {
-            status: 'error',
-            errorType: 'Function.ResponseSizeTooLarge',
-            body: errorDocument(
-              'Function.ResponseSizeTooLarge',
-              'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
-            ),
-          },
-        }),
-      error: (requestId, body, errorType) =>
-        this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
-      initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
-    });
+    const { api, address } = await RuntimeApi.start(services.callers, this.runtimeApiListener());
     this.api = api;
     let command: [string, string[]];
     try {
@@ -309,22 +283,7 @@ export class ExecutionEnvironment {
       services.clients.directory,
     ]);
     this.identity = services.isolation?.identityFor(spec.codeDirectory);
-    // The set-up (groups, mounts) runs as the service's user, in a clean environment and outside the
-    // code directory; dropping to the environment's own user comes before anything of the function's
-    // (its variables, its directory), so INIT and everything after run as that user.
-    const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, spec.codeDirectory);
-    const runtime: [string, string[]] = this.identity
-      ? [
-          systemProgram('setpriv'),
-          [
-            `--reuid=${this.identity.uid}`,
-            `--regid=${this.identity.gid}`,
-            '--clear-groups',
-            handover[0],
-            ...handover[1],
-          ],
-        ]
-      : handover;
+    const runtime = this.asEnvironmentUser(command);
     // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
     // Bound to its CPUs after it joins its groups (joining a cpuset group would reset the binding).
     const [file, args] = this.limits.wrap(services.placement.wrap(runtime), this.cgroup?.procsFiles ?? []);
@@ -349,19 +308,7 @@ export class ExecutionEnvironment {
     variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
     this.child = child;
     this.freeze = services.freezer.attach(this.cgroup, child.pid);
-    if (child.pid) {
-      const procsFile = this.cgroup?.procsFiles[0];
-      const thaw = services.freezer.thawOf(this.cgroup);
-      services.reaper?.track({
-        id: this.id,
-        pgid: child.pid,
-        marker: marker.join('='),
-        ...(procsFile ? { cgroupProcs: procsFile } : {}),
-        ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
-        ...(this.identity ? { uid: this.identity.uid } : {}),
-        ...(thaw ? { thaw } : {}),
-      });
-    }
+    if (child.pid) this.trackByReaper(child.pid, marker.join('='));
     child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
     this.startMemoryWatch();
@@ -371,20 +318,87 @@ export class ExecutionEnvironment {
       undefined,
       true,
       (timer) => (this.initTimer = timer),
-      () => {
-        this.initFailure = {
-          status: 'timeout',
-          errorType: 'Sandbox.Timedout',
-          body: errorDocument(
-            'Sandbox.Timedout',
-            `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
-          ),
-        };
-        this.initDurationMs = INIT_LIMIT_MS;
-        if (this.running) this.finish(this.initFailure);
-        this.kill();
-      },
+      () => this.onInitTimeout(),
     );
+  }
+
+  /** What the environment does when its runtime speaks to the Runtime API. */
+  private runtimeApiListener(): RuntimeApiListener {
+    const { spec, services } = this;
+    return {
+      nextRequested: (at, waited) => this.onNextRequested(at, waited),
+      delivering: () => this.onDelivering(),
+      delivered: (event, handedAt) => this.onDelivered(event, handedAt),
+      idle: () => this.freeze?.freeze(),
+      response: (requestId, body) => this.onResult(requestId, { body }),
+      ...(services.profiles
+        ? {
+            profile: (requestId: string, body: Buffer) =>
+              services.profiles!.add(spec.functionName, spec.version, { requestId, body }),
+          }
+        : {}),
+      responseTooLarge: (requestId) =>
+        this.onResult(requestId, {
+          failure: {
+            status: 'error',
+            errorType: 'Function.ResponseSizeTooLarge',
+            body: errorDocument(
+              'Function.ResponseSizeTooLarge',
+              'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+            ),
+          },
+        }),
+      error: (requestId, body, errorType) =>
+        this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
+      initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
+    };
+  }
+
+  /**
+   * The runtime's command, run as the environment's own user where it has one: the set-up (groups,
+   * mounts) runs as the service's user, in a clean environment and outside the code directory;
+   * dropping to the environment's user comes before anything of the function's (its variables, its
+   * directory), so INIT and everything after run as that user.
+   */
+  private asEnvironmentUser(command: [string, string[]]): [string, string[]] {
+    const handover = handOver(
+      this.identity ? [runnableByOthers(command[0]), command[1]] : command,
+      this.spec.codeDirectory,
+    );
+    if (!this.identity) return handover;
+    return [
+      systemProgram('setpriv'),
+      [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', handover[0], ...handover[1]],
+    ];
+  }
+
+  /** Tells the reaper how to find what this environment runs, should the service die before it. */
+  private trackByReaper(pgid: number, marker: string): void {
+    const procsFile = this.cgroup?.procsFiles[0];
+    const thaw = this.services.freezer.thawOf(this.cgroup);
+    this.services.reaper?.track({
+      id: this.id,
+      pgid,
+      marker,
+      ...(procsFile ? { cgroupProcs: procsFile } : {}),
+      ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
+      ...(this.identity ? { uid: this.identity.uid } : {}),
+      ...(thaw ? { thaw } : {}),
+    });
+  }
+
+  private onInitTimeout(): void {
+    this.initFailure = {
+      status: 'timeout',
+      errorType: 'Sandbox.Timedout',
+      body: errorDocument(
+        'Sandbox.Timedout',
+        `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
+      ),
+    };
+    this.initDurationMs = INIT_LIMIT_MS;
+    if (this.running) this.finish(this.initFailure);
+    this.kill();
   }
 
   private processEnvironment(runtimeApi: string): NodeJS.ProcessEnv {

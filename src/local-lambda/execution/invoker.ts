@@ -25,6 +25,48 @@ export interface InvokeRequest {
   readonly streaming?: boolean;
 }
 
+/**
+ * The request's payload ('{}' when empty), once the invocation type, log type, size and JSON are
+ * valid; Lambda's error for the first that is not.
+ */
+function checkedPayload(request: InvokeRequest): Buffer {
+  const { invocationType, logType } = request;
+  if (request.streaming && invocationType === 'Event') {
+    throw validationError(
+      'invocationType',
+      invocationType,
+      'Member must satisfy enum value set: [RequestResponse, DryRun]',
+    );
+  }
+  if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+    throw validationError(
+      'invocationType',
+      invocationType,
+      'Member must satisfy enum value set: [Event, RequestResponse, DryRun]',
+    );
+  }
+  if (!['None', 'Tail'].includes(logType)) {
+    throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
+  }
+  const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+  if (request.payload === undefined || request.payload.length > limit) {
+    throw new LambdaServiceError(
+      'RequestTooLargeException',
+      `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+    );
+  }
+  const payload = request.payload.length ? request.payload : Buffer.from('{}');
+  try {
+    JSON.parse(payload.toString('utf8'));
+  } catch (error) {
+    throw new LambdaServiceError(
+      'InvalidRequestContentException',
+      `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`,
+    );
+  }
+  return payload;
+}
+
 /** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
 export class Invoker {
   constructor(
@@ -38,39 +80,7 @@ export class Invoker {
 
   async invoke(request: InvokeRequest): Promise<Reply> {
     const { invocationType, logType } = request;
-    if (request.streaming && invocationType === 'Event') {
-      throw validationError(
-        'invocationType',
-        invocationType,
-        'Member must satisfy enum value set: [RequestResponse, DryRun]',
-      );
-    }
-    if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-      throw validationError(
-        'invocationType',
-        invocationType,
-        'Member must satisfy enum value set: [Event, RequestResponse, DryRun]',
-      );
-    }
-    if (!['None', 'Tail'].includes(logType)) {
-      throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
-    }
-    const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
-    if (request.payload === undefined || request.payload.length > limit) {
-      throw new LambdaServiceError(
-        'RequestTooLargeException',
-        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
-      );
-    }
-    const payload = request.payload.length ? request.payload : Buffer.from('{}');
-    try {
-      JSON.parse(payload.toString('utf8'));
-    } catch (error) {
-      throw new LambdaServiceError(
-        'InvalidRequestContentException',
-        `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`,
-      );
-    }
+    const payload = checkedPayload(request);
     const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
     if (invocationType === 'DryRun') return { status: 204, headers: {}, body: Buffer.alloc(0) };
 
