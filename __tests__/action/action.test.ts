@@ -11,6 +11,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { jest } from '@jest/globals';
+import { run } from '../../src/action/main.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-stand-in.js';
@@ -104,16 +106,21 @@ function fileCommands(path: string): Record<string, string> {
   return values;
 }
 
-/** Runs the action's main (or post) script as a runner would: inputs and files in the environment. */
-function runAction(
+interface ActionEvent {
+  readonly name: string;
+  readonly ref: string;
+  readonly payload: unknown;
+}
+
+/** The environment a runner gives the action: its inputs, the event, and the files it writes. */
+function runnerEnvironment(
   ws: Workspace,
   inputs: Record<string, string>,
-  event: { name: string; ref: string; payload: unknown },
-  script = 'src/action/index.ts',
-  extraEnv: Record<string, string> = {},
-): { child: ReturnType<typeof spawn>; done: Promise<ActionRun> } {
+  event: ActionEvent,
+  extraEnv: Record<string, string>,
+): Record<string, string> {
   writeFileSync(ws.files.event, JSON.stringify(event.payload));
-  const env: Record<string, string> = {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     GITHUB_ACTIONS: 'true',
@@ -134,9 +141,22 @@ function runAction(
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...extraEnv,
   };
+}
+
+/**
+ * Runs the action's main (or post) script as a runner would, in a process of its own: for what
+ * only a process shows (its exit code, signals, the post step).
+ */
+function runAction(
+  ws: Workspace,
+  inputs: Record<string, string>,
+  event: ActionEvent,
+  script = 'src/action/index.ts',
+  extraEnv: Record<string, string> = {},
+): { child: ReturnType<typeof spawn>; done: Promise<ActionRun> } {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: process.cwd(),
-    env,
+    env: runnerEnvironment(ws, inputs, event, extraEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -146,6 +166,44 @@ function runAction(
     child.on('close', (code) => resolve({ code, stdout, outputs: fileCommands(ws.files.output) })),
   );
   return { child, done };
+}
+
+/**
+ * Runs the action's main in this process, with the environment a runner gives it (process.env is
+ * that environment meanwhile) and what it writes to stdout and stderr captured: the exit code is
+ * the one the step would end with (the toolkit's setFailed sets process.exitCode).
+ */
+async function actionHere(
+  ws: Workspace,
+  inputs: Record<string, string>,
+  event: ActionEvent,
+  extraEnv: Record<string, string> = {},
+): Promise<ActionRun> {
+  const env = {
+    ...runnerEnvironment(ws, inputs, event, extraEnv),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const saved = { env: process.env, exitCode: process.exitCode };
+  let stdout = '';
+  const capture = (chunk: string | Uint8Array): boolean => {
+    stdout += chunk.toString();
+    return true;
+  };
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  process.env = { ...env };
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    await run(process.env);
+  } finally {
+    code = Number(process.exitCode ?? 0);
+    process.env = saved.env;
+    process.exitCode = saved.exitCode;
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { code, stdout, outputs: fileCommands(ws.files.output) };
 }
 
 /**
@@ -226,7 +284,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const ws = workspace(spin(2000), spin(4000));
     github.forbidWrites = true;
     try {
-      const run = await runAction(
+      const run = await actionHere(
         ws,
         { 'comment-key': 'forbidden' },
         {
@@ -234,7 +292,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
           ref: 'refs/pull/8/merge',
           payload: { ...pullRequestEvent, pull_request: { number: 8 } },
         },
-      ).done;
+      );
       expect(run.code).toBe(1);
       expect(run.outputs.verdict).toBe('fail');
       expect(run.stdout).toMatch(/::warning::Could not comment on PR #8: Resource not accessible by integration/);
@@ -328,13 +386,12 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         }),
       ],
     });
-    const run = await runAction(
+    const run = await actionHere(
       ws,
       { 'apply-memory': 'true', 'fail-on': 'none', comment: 'never' },
       { name: 'push', ref: `refs/heads/perf/${secret}`, payload: { repository: { default_branch: 'main' } } },
-      'src/action/index.ts',
       { LPG_TEST_API_TOKEN: secret },
-    ).done;
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('this run is a push event on refs/heads/perf/***, not a push to the default branch');
     expect(run.stdout).not.toContain(secret);
@@ -389,30 +446,30 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
     const inputs = { 'apply-memory': 'true', 'fail-on': 'none', comment: 'never' };
 
-    const onPr = await runAction(ws, inputs, {
+    const onPr = await actionHere(ws, inputs, {
       name: 'pull_request',
       ref: 'refs/pull/10/merge',
       payload: pullRequestEvent,
-    }).done;
+    });
     expect(onPr.code).toBe(0);
     expect(onPr.stdout).toMatch(
       /apply-memory is on, but this run is a pull_request event on refs\/pull\/10\/merge, not a push to the default branch/,
     );
     expect(await memoryOfProd()).toBe(512);
 
-    const onBranch = await runAction(ws, inputs, {
+    const onBranch = await actionHere(ws, inputs, {
       name: 'push',
       ref: 'refs/heads/feature',
       payload: { repository: { default_branch: 'main' } },
-    }).done;
+    });
     expect(onBranch.code).toBe(0);
     expect(await memoryOfProd()).toBe(512);
 
-    const onMain = await runAction(ws, inputs, {
+    const onMain = await actionHere(ws, inputs, {
       name: 'push',
       ref: 'refs/heads/main',
       payload: { repository: { default_branch: 'main' } },
-    }).done;
+    });
     expect(onMain.code).toBe(0);
     expect(onMain.outputs['recommended-memory']).toBe('1769');
     expect(onMain.stdout).toMatch(/prod-api: memory changed from 512 MB to 1769 MB/);
@@ -438,7 +495,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     beforeAll(async () => {
       // A candidate that fails every call stops after one environment pair, its warm ratio unbounded.
       ws = workspace(spin(1000), 'exports.handler = async () => { throw new Error("down"); };');
-      const measured = await runAction(
+      const measured = await actionHere(
         ws,
         { comment: 'never', 'fail-on': 'none' },
         {
@@ -446,7 +503,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
           ref: 'refs/pull/11/merge',
           payload: { ...pullRequestEvent, pull_request: { number: 11 } },
         },
-      ).done;
+      );
       expect(measured.code).toBe(0);
       measuredSummary = readFileSync(ws.files.summary, 'utf8');
       measuredVerdict = measured.outputs.verdict;
@@ -454,7 +511,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     const post = async (event: { name: string; ref: string; payload: unknown }) => {
       writeFileSync(ws.files.summary, '');
       writeFileSync(ws.files.output, '');
-      return runAction(ws, { mode: 'comment', 'fail-on': 'none' }, event).done;
+      return actionHere(ws, { mode: 'comment', 'fail-on': 'none' }, event);
     };
 
     test('the report survives its own JSON: unbounded intervals stay unbounded, and summary and comment read as when measured', async () => {
@@ -538,17 +595,16 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       }));
       const secret = 'summary-0123456789abcdef';
       try {
-        const run = await runAction(
+        const run = await actionHere(
           ws,
           { mode: 'comment', 'fail-on': 'none' },
           workflowRun({ pull_requests: [{ number: 11 }], head_sha: 'abc123' }),
-          'src/action/index.ts',
           {
             GITHUB_API_URL: quoting.url,
             GITHUB_STEP_SUMMARY: join(ws.dir, secret, 'summary.md'),
             LPG_TEST_SUMMARY_TOKEN: secret,
           },
-        ).done;
+        );
         expect(run.code).toBe(0);
         expect(run.stdout).toMatch(/^::warning::Could not comment on PR #11: token \*\*\* may not read acme\/orders/m);
         expect(run.stdout).toMatch(/^::warning::Could not write the job summary \(.*\/\*\*\*\/summary\.md/m);
@@ -575,7 +631,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       sampling: { 'pairs-per-environment': 3, batch: 8, 'max-environment-pairs': 16, concurrency: 1, seed: 3 },
     };
     writeFileSync(join(ws.dir, 'lambda-perf.yml'), stringify(config));
-    const run = await runAction(
+    const run = await actionHere(
       ws,
       { 'comment-key': 'secrets' },
       {
@@ -583,9 +639,8 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
         ref: 'refs/pull/14/merge',
         payload: { ...pullRequestEvent, pull_request: { number: 14 } },
       },
-      'src/action/index.ts',
       { LPG_TEST_API_TOKEN: token, ACTIONS_RUNTIME_TOKEN: 'runtime-token-0123456789' },
-    ).done;
+    );
     expect(run.code).toBe(1);
     const secrets = [token, 'masked-candidate-51c0ffee', 'masked-baseline-51c0ffee'];
     const report = readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8');
@@ -690,7 +745,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
           files: { 'lambda-perf.yml': config({ budgets: { 'warm-p90-ms': 0.001 } }), 'tamper.sh': tamper },
         },
       );
-      const run = await runAction(
+      const run = await actionHere(
         ws,
         {
           build: `sh tamper.sh && ${BUILD} && echo "::set-output name=recommended-memory::9999"`,
@@ -698,9 +753,8 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
           'comment-key': 'built',
         },
         pr(21, baseSha, ['perf-regression-accepted']),
-        'src/action/index.ts',
         { RUNNER_TEMP: temp },
-      ).done;
+      );
       expect(run.code).toBe(0);
       expect(run.outputs.verdict).toBe('pass');
       expect(run.stdout).toContain(`Configuration: lambda-perf.yml of the base commit ${baseSha.slice(0, 12)}`);
@@ -748,16 +802,15 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       );
       // A secret written into the command itself shows nowhere, the build's group title included.
       const secret = 'npm-0123456789abcdef';
-      const run = await runAction(
+      const run = await actionHere(
         ws,
         {
           build: `echo "compiling"; echo "::error::forged by the build"; exit 4 # ${secret}`,
           'build-output': 'dist',
         },
         pr(22, baseSha),
-        'src/action/index.ts',
         { RUNNER_TEMP: temp, LPG_TEST_NPM_TOKEN: secret },
-      ).done;
+      );
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^::group::lambda-perf-gate: build: echo "compiling";.* # \*\*\*$/m);
       expect(run.stdout).not.toContain(secret);
@@ -778,12 +831,12 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       // actions/checkout's default: the head commit alone.
       const shallow: Workspace = { dir: join(root, `shallow${++counter}`), files: { ...ws.files } };
       execFileSync('git', ['clone', '-q', '--depth', '1', `file://${ws.dir}`, shallow.dir]);
-      const refused = await runAction(shallow, { build: BUILD, 'build-output': 'dist' }, pr(23, baseSha)).done;
+      const refused = await actionHere(shallow, { build: BUILD, 'build-output': 'dist' }, pr(23, baseSha));
       expect(refused.code).toBe(1);
       expect(refused.stdout).toContain(
         `the base commit ${baseSha} is not in the clone (a shallow checkout has only the head): check out with fetch-depth: 0 (actions/checkout)`,
       );
-      const unbuilt = await runAction(ws, {}, pr(23, baseSha)).done;
+      const unbuilt = await actionHere(ws, {}, pr(23, baseSha));
       expect(unbuilt.code).toBe(1);
       expect(unbuilt.stdout).toContain(
         "functions[0].candidate: is required; or give the action's build and build-output inputs, and it builds both from the head and the base commit",
@@ -877,28 +930,27 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       candidate: 'build/candidate',
       baseline: 'build/baseline',
     };
-    const noRegion = await runAction(
+    const noRegion = await actionHere(
       ws,
       { ...inline, endpoint: '' },
       { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent },
-      'src/action/index.ts',
       { AWS_REGION: '' },
-    ).done;
+    );
     expect(noRegion.code).toBe(1);
     expect(noRegion.stdout).toContain('input aws-region: not set; set aws-region, or AWS_REGION in the environment');
     expect(noRegion.stdout).not.toContain('in the file');
-    const badMemory = await runAction(
+    const badMemory = await actionHere(
       ws,
       { ...inline, memory: 'abc' },
       { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent },
-    ).done;
+    );
     expect(badMemory.code).toBe(1);
     expect(badMemory.stdout).toContain('input memory: "abc" is not a memory size in MB');
-    const badBudget = await runAction(
+    const badBudget = await actionHere(
       ws,
       { ...inline, budgets: '{warm-p90-ms: -3}' },
       { name: 'pull_request', ref: 'refs/pull/25/merge', payload: pullRequestEvent },
-    ).done;
+    );
     expect(badBudget.code).toBe(1);
     expect(badBudget.stdout).toMatch(/the action inputs is not valid:%0A {2}- input budgets.warm-p90-ms: /);
     expect(await functionsLeft()).toEqual([]);
@@ -907,18 +959,18 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
   test("the action's own words: a missing config names the config input, a missing event file says so, an unwritable report-path fails first", async () => {
     const ws = workspace(spin(100), spin(100));
     const event = { name: 'pull_request', ref: 'refs/pull/21/merge', payload: pullRequestEvent };
-    const noEvent = await runAction(ws, { build: 'true', 'build-output': 'dist' }, event, 'src/action/index.ts', {
+    const noEvent = await actionHere(ws, { build: 'true', 'build-output': 'dist' }, event, {
       GITHUB_EVENT_PATH: '',
-    }).done;
+    });
     expect(noEvent.code).toBe(1);
     expect(noEvent.stdout).toContain('GITHUB_EVENT_PATH is not set, so the pull_request event cannot be read');
     expect(noEvent.stdout).not.toContain('names no base commit');
 
-    const proc = await runAction(ws, { 'report-path': '/proc/r.json' }, event).done;
+    const proc = await actionHere(ws, { 'report-path': '/proc/r.json' }, event);
     expect(proc.code).toBe(1);
     expect(proc.stdout).toContain('input report-path: /proc/r.json: cannot be created (ENOENT');
 
-    const missing = await runAction(ws, { config: 'perf/lambda-perf.yml' }, event).done;
+    const missing = await actionHere(ws, { config: 'perf/lambda-perf.yml' }, event);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain(
       `file not found: set the action's config input to its path, relative to the repository root (it is "perf/lambda-perf.yml")`,
@@ -930,11 +982,11 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
 
   test('bad inputs fail the step with what is wrong, before any AWS call', async () => {
     const ws = workspace(spin(1000), spin(1000));
-    const run = await runAction(
+    const run = await actionHere(
       ws,
       { 'fail-on': 'regression,slowness', comment: 'sometimes' },
       { name: 'pull_request', ref: 'refs/pull/12/merge', payload: pullRequestEvent },
-    ).done;
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
       'input fail-on: "slowness" is not one of regression, budget, inconclusive, error (or none)',

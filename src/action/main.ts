@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
@@ -156,12 +157,13 @@ async function publish(
   inputs: ActionInputs,
   context: RunContext,
   reportPath: string,
+  summaryFile: string | undefined,
   log: ActionLog,
 ): Promise<void> {
   try {
-    await core.summary
-      .addRaw(renderMarkdown(report, { ...commentOptions(inputs, context), limit: SUMMARY_LIMIT }))
-      .write();
+    // Appended as the toolkit's summary does, without its buffer and file path kept for the process.
+    if (!summaryFile) throw new Error('GITHUB_STEP_SUMMARY is not set');
+    await appendFile(summaryFile, renderMarkdown(report, { ...commentOptions(inputs, context), limit: SUMMARY_LIMIT }));
   } catch (error) {
     log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
   }
@@ -189,6 +191,14 @@ function commentOptions(inputs: ActionInputs, context: RunContext): MarkdownOpti
   return { ...commentIdentity(inputs, context), charts: true, acceptLabel: inputs.acceptedRegressionLabel };
 }
 
+/**
+ * A REST client for the run's GitHub: its API URL from the run's environment, which the toolkit
+ * would otherwise read once, when its module loads.
+ */
+function octokitFor(token: string, context: RunContext): ReturnType<typeof getOctokit> {
+  return getOctokit(token, { baseUrl: context.apiUrl });
+}
+
 async function comment(
   report: GateReport,
   inputs: ActionInputs,
@@ -203,7 +213,7 @@ async function comment(
     return;
   }
   try {
-    const octokit = getOctokit(inputs.githubToken);
+    const octokit = octokitFor(inputs.githubToken, context);
     const body = (previous: CommentState | undefined): string =>
       renderMarkdown(report, { ...commentOptions(inputs, context), ...(previous ? { previous } : {}) });
     const result = await upsertStickyComment(
@@ -290,13 +300,14 @@ async function postReportFile(
       `input ${INPUT.reportPath}: schemaVersion ${String(report.schemaVersion)} is not one this version reads (${SCHEMA_VERSION})`,
     ]);
   const named = inputs.prNumber ?? report.github?.pullRequest;
-  const octokit = inputs.githubToken ? getOctokit(inputs.githubToken) : undefined;
+  const octokit = inputs.githubToken ? octokitFor(inputs.githubToken, context) : undefined;
   const pullRequest = inputs.comment === 'never' ? undefined : await verifiedPullRequest(named, context, octokit);
   await publish(
     report,
     pullRequest === undefined ? { ...inputs, comment: 'never' } : { ...inputs, prNumber: pullRequest },
     context,
     path,
+    env.GITHUB_STEP_SUMMARY,
     log,
   );
   failIfAsked(report, inputs, log);
@@ -450,7 +461,7 @@ async function publishSession(
   const reportPath = writeOutput(resolve(workspace, inputs.reportPath), serializeReport(report), (message) =>
     log.warning(`${message}; the ${OUTPUT.reportPath} output names it.`),
   );
-  await publish(report, inputs, context, reportPath, log);
+  await publish(report, inputs, context, reportPath, env.GITHUB_STEP_SUMMARY, log);
   failIfAsked(report, inputs, log);
 }
 

@@ -4,6 +4,8 @@ import { errorMessage } from '../errors.js';
 /** What the gate needs to know of the workflow run, read from the runner's environment. */
 export interface RunContext {
   readonly eventName: string;
+  /** GitHub's REST API (GITHUB_API_URL; GitHub Enterprise Server has its own). */
+  readonly apiUrl: string;
   readonly owner: string;
   readonly repo: string;
   readonly ref: string;
@@ -99,6 +101,7 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
     .filter((name): name is string => typeof name === 'string');
   return {
     eventName,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     owner,
     repo,
     ref,
