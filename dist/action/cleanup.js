@@ -68978,6 +68978,42 @@ function yamlValue(text, input, problems) {
     }
 }
 /**
+ * The function the inputs describe in place of a config file, when they describe one: with
+ * `candidate`, or, where the action builds both sides, with a function's own inputs.
+ */
+function inlineFunction(value, built, problems) {
+    const candidate = value(inputs_INPUT.candidate);
+    const template = value(inputs_INPUT.template);
+    // With build, the function's own inputs select the inline mode: the action supplies both builds.
+    const namesAFunction = [inputs_INPUT.function, inputs_INPUT.template, inputs_INPUT.runtime, inputs_INPUT.handler].some((name) => value(name) !== undefined);
+    if (candidate !== undefined || (built && namesAFunction)) {
+        const baseline = value(inputs_INPUT.baseline);
+        if (baseline === undefined && !built)
+            problems.push(`input ${inputs_INPUT.baseline}: is required with ${inputs_INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${inputs_INPUT.build} builds it`);
+        const name = value(inputs_INPUT.function) ?? template ?? 'function';
+        const baselineValue = baseline === undefined
+            ? undefined
+            : baseline.includes(':')
+                ? yamlValue(baseline, inputs_INPUT.baseline, problems)
+                : baseline;
+        const memory = value(inputs_INPUT.memory);
+        return {
+            name,
+            ...(candidate ? { candidate } : {}),
+            ...(baselineValue === undefined ? {} : { baseline: baselineValue }),
+            ...(template ? { template } : {}),
+            ...(value(inputs_INPUT.runtime) ? { runtime: value(inputs_INPUT.runtime) } : {}),
+            ...(value(inputs_INPUT.handler) ? { handler: value(inputs_INPUT.handler) } : {}),
+            ...(memory
+                ? { memory: memory.startsWith('[') ? yamlValue(memory, inputs_INPUT.memory, problems) : memorySizes(memory, problems) }
+                : {}),
+            ...(value(inputs_INPUT.budgets) ? { budgets: yamlValue(value(inputs_INPUT.budgets), inputs_INPUT.budgets, problems) } : {}),
+            ...(value(inputs_INPUT.exemplars) ? { exemplars: yamlValue(value(inputs_INPUT.exemplars), inputs_INPUT.exemplars, problems) } : {}),
+        };
+    }
+    return undefined;
+}
+/**
  * Reads every input once into one typed object; business code never reads inputs itself. All
  * problems are reported together, each naming the input and the value.
  */
@@ -69006,36 +69042,7 @@ function readInputs(get) {
     if (prRaw !== undefined && !/^\d+$/.test(prRaw))
         problems.push(`input ${inputs_INPUT.prNumber}: must be a pull request number (got "${prRaw}")`);
     const build = buildInputs(value(inputs_INPUT.build), value(inputs_INPUT.buildOutput), problems);
-    let inline;
-    const candidate = value(inputs_INPUT.candidate);
-    const template = value(inputs_INPUT.template);
-    // With build, the function's own inputs select the inline mode: the action supplies both builds.
-    const namesAFunction = [inputs_INPUT.function, inputs_INPUT.template, inputs_INPUT.runtime, inputs_INPUT.handler].some((name) => value(name) !== undefined);
-    if (candidate !== undefined || (build && namesAFunction)) {
-        const baseline = value(inputs_INPUT.baseline);
-        if (baseline === undefined && !build)
-            problems.push(`input ${inputs_INPUT.baseline}: is required with ${inputs_INPUT.candidate} (a path, or a version or alias of the template such as "version: 12"), unless ${inputs_INPUT.build} builds it`);
-        const name = value(inputs_INPUT.function) ?? template ?? 'function';
-        const baselineValue = baseline === undefined
-            ? undefined
-            : baseline.includes(':')
-                ? yamlValue(baseline, inputs_INPUT.baseline, problems)
-                : baseline;
-        const memory = value(inputs_INPUT.memory);
-        inline = {
-            name,
-            ...(candidate ? { candidate } : {}),
-            ...(baselineValue === undefined ? {} : { baseline: baselineValue }),
-            ...(template ? { template } : {}),
-            ...(value(inputs_INPUT.runtime) ? { runtime: value(inputs_INPUT.runtime) } : {}),
-            ...(value(inputs_INPUT.handler) ? { handler: value(inputs_INPUT.handler) } : {}),
-            ...(memory
-                ? { memory: memory.startsWith('[') ? yamlValue(memory, inputs_INPUT.memory, problems) : memorySizes(memory, problems) }
-                : {}),
-            ...(value(inputs_INPUT.budgets) ? { budgets: yamlValue(value(inputs_INPUT.budgets), inputs_INPUT.budgets, problems) } : {}),
-            ...(value(inputs_INPUT.exemplars) ? { exemplars: yamlValue(value(inputs_INPUT.exemplars), inputs_INPUT.exemplars, problems) } : {}),
-        };
-    }
+    const inline = inlineFunction(value, build !== undefined, problems);
     const label = value(inputs_INPUT.acceptedRegressionLabel) ?? DEFAULT_ACCEPTED_REGRESSION_LABEL;
     const mode = oneOf(inputs_INPUT.mode, ['measure', 'comment'], 'measure');
     // Read only in place of a file: beside one they would change nothing, and a reader expects them to.

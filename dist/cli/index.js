@@ -37880,6 +37880,34 @@ function answer(response, status, body, headers = {}) {
 /** Synchronous invocations carry up to 6 MB each way; asynchronous ones 256 KB. */
 const MAX_SYNC_PAYLOAD_BYTES = MAX_RESPONSE_BYTES;
 const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
+/**
+ * The request's payload ('{}' when empty), once the invocation type, log type, size and JSON are
+ * valid; Lambda's error for the first that is not.
+ */
+function checkedPayload(request) {
+    const { invocationType, logType } = request;
+    if (request.streaming && invocationType === 'Event') {
+        throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
+    }
+    if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+        throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
+    }
+    if (!['None', 'Tail'].includes(logType)) {
+        throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
+    }
+    const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+    if (request.payload === undefined || request.payload.length > limit) {
+        throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+    }
+    const payload = request.payload.length ? request.payload : Buffer.from('{}');
+    try {
+        JSON.parse(payload.toString('utf8'));
+    }
+    catch (error) {
+        throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
+    }
+    return payload;
+}
 /** Invoke: resolves the qualifier, finds or starts an environment, and shapes Lambda's answer. */
 class Invoker {
     store;
@@ -37898,26 +37926,7 @@ class Invoker {
     }
     async invoke(request) {
         const { invocationType, logType } = request;
-        if (request.streaming && invocationType === 'Event') {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [RequestResponse, DryRun]');
-        }
-        if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-            throw validationError('invocationType', invocationType, 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
-        }
-        if (!['None', 'Tail'].includes(logType)) {
-            throw validationError('logType', logType, 'Member must satisfy enum value set: [None, Tail]');
-        }
-        const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
-        if (request.payload === undefined || request.payload.length > limit) {
-            throw new LambdaServiceError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
-        }
-        const payload = request.payload.length ? request.payload : Buffer.from('{}');
-        try {
-            JSON.parse(payload.toString('utf8'));
-        }
-        catch (error) {
-            throw new LambdaServiceError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${error.message}`);
-        }
+        const payload = checkedPayload(request);
         const { record, executedVersion, functionName } = this.store.resolveForInvoke(request.ref, this.random);
         if (invocationType === 'DryRun')
             return { status: 204, headers: {}, body: Buffer.alloc(0) };
@@ -39836,27 +39845,7 @@ class ExecutionEnvironment {
     async boot() {
         const { spec, services } = this;
         this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
-        const { api, address } = await RuntimeApi.start(services.callers, {
-            nextRequested: (at, waited) => this.onNextRequested(at, waited),
-            delivering: () => this.onDelivering(),
-            delivered: (event, handedAt) => this.onDelivered(event, handedAt),
-            idle: () => this.freeze?.freeze(),
-            response: (requestId, body) => this.onResult(requestId, { body }),
-            ...(services.profiles
-                ? {
-                    profile: (requestId, body) => services.profiles.add(spec.functionName, spec.version, { requestId, body }),
-                }
-                : {}),
-            responseTooLarge: (requestId) => this.onResult(requestId, {
-                failure: {
-                    status: 'error',
-                    errorType: 'Function.ResponseSizeTooLarge',
-                    body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
-                },
-            }),
-            error: (requestId, body, errorType) => this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
-            initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
-        });
+        const { api, address } = await RuntimeApi.start(services.callers, this.runtimeApiListener());
         this.api = api;
         let command;
         try {
@@ -39885,22 +39874,7 @@ class ExecutionEnvironment {
             services.clients.directory,
         ]);
         this.identity = services.isolation?.identityFor(spec.codeDirectory);
-        // The set-up (groups, mounts) runs as the service's user, in a clean environment and outside the
-        // code directory; dropping to the environment's own user comes before anything of the function's
-        // (its variables, its directory), so INIT and everything after run as that user.
-        const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, spec.codeDirectory);
-        const runtime = this.identity
-            ? [
-                systemProgram('setpriv'),
-                [
-                    `--reuid=${this.identity.uid}`,
-                    `--regid=${this.identity.gid}`,
-                    '--clear-groups',
-                    handover[0],
-                    ...handover[1],
-                ],
-            ]
-            : handover;
+        const runtime = this.asEnvironmentUser(command);
         // Enrolled in its groups and limited before the runtime starts, so INIT is inside them too.
         // Bound to its CPUs after it joins its groups (joining a cpuset group would reset the binding).
         const [file, args] = this.limits.wrap(services.placement.wrap(runtime), this.cgroup?.procsFiles ?? []);
@@ -39924,33 +39898,77 @@ class ExecutionEnvironment {
         variables?.end(variablesScript({ ...this.processEnvironment(address), ...this.limits.variables }));
         this.child = child;
         this.freeze = services.freezer.attach(this.cgroup, child.pid);
-        if (child.pid) {
-            const procsFile = this.cgroup?.procsFiles[0];
-            const thaw = services.freezer.thawOf(this.cgroup);
-            services.reaper?.track({
-                id: this.id,
-                pgid: child.pid,
-                marker: marker.join('='),
-                ...(procsFile ? { cgroupProcs: procsFile } : {}),
-                ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
-                ...(this.identity ? { uid: this.identity.uid } : {}),
-                ...(thaw ? { thaw } : {}),
-            });
-        }
+        if (child.pid)
+            this.trackByReaper(child.pid, marker.join('='));
         child.stdout?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         child.stderr?.setEncoding('utf8').on('data', (text) => this.onOutput(text));
         this.startMemoryWatch();
-        this.armLimit(INIT_LIMIT_MS, this.spawnedAt, undefined, true, (timer) => (this.initTimer = timer), () => {
-            this.initFailure = {
-                status: 'timeout',
-                errorType: 'Sandbox.Timedout',
-                body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
-            };
-            this.initDurationMs = INIT_LIMIT_MS;
-            if (this.running)
-                this.finish(this.initFailure);
-            this.kill();
+        this.armLimit(INIT_LIMIT_MS, this.spawnedAt, undefined, true, (timer) => (this.initTimer = timer), () => this.onInitTimeout());
+    }
+    /** What the environment does when its runtime speaks to the Runtime API. */
+    runtimeApiListener() {
+        const { spec, services } = this;
+        return {
+            nextRequested: (at, waited) => this.onNextRequested(at, waited),
+            delivering: () => this.onDelivering(),
+            delivered: (event, handedAt) => this.onDelivered(event, handedAt),
+            idle: () => this.freeze?.freeze(),
+            response: (requestId, body) => this.onResult(requestId, { body }),
+            ...(services.profiles
+                ? {
+                    profile: (requestId, body) => services.profiles.add(spec.functionName, spec.version, { requestId, body }),
+                }
+                : {}),
+            responseTooLarge: (requestId) => this.onResult(requestId, {
+                failure: {
+                    status: 'error',
+                    errorType: 'Function.ResponseSizeTooLarge',
+                    body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
+                },
+            }),
+            error: (requestId, body, errorType) => this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
+            initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
+        };
+    }
+    /**
+     * The runtime's command, run as the environment's own user where it has one: the set-up (groups,
+     * mounts) runs as the service's user, in a clean environment and outside the code directory;
+     * dropping to the environment's user comes before anything of the function's (its variables, its
+     * directory), so INIT and everything after run as that user.
+     */
+    asEnvironmentUser(command) {
+        const handover = handOver(this.identity ? [runnableByOthers(command[0]), command[1]] : command, this.spec.codeDirectory);
+        if (!this.identity)
+            return handover;
+        return [
+            systemProgram('setpriv'),
+            [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, '--clear-groups', handover[0], ...handover[1]],
+        ];
+    }
+    /** Tells the reaper how to find what this environment runs, should the service die before it. */
+    trackByReaper(pgid, marker) {
+        const procsFile = this.cgroup?.procsFiles[0];
+        const thaw = this.services.freezer.thawOf(this.cgroup);
+        this.services.reaper?.track({
+            id: this.id,
+            pgid,
+            marker,
+            ...(procsFile ? { cgroupProcs: procsFile } : {}),
+            ...(this.cgroup ? { groups: this.cgroup.paths } : {}),
+            ...(this.identity ? { uid: this.identity.uid } : {}),
+            ...(thaw ? { thaw } : {}),
         });
+    }
+    onInitTimeout() {
+        this.initFailure = {
+            status: 'timeout',
+            errorType: 'Sandbox.Timedout',
+            body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
+        };
+        this.initDurationMs = INIT_LIMIT_MS;
+        if (this.running)
+            this.finish(this.initFailure);
+        this.kill();
     }
     processEnvironment(runtimeApi) {
         const { spec } = this;
@@ -44032,9 +44050,8 @@ function checkServiceOptions(options) {
 
 /** What the asynchronous invocations waiting may hold: their payloads, not the host's memory. */
 const DEFAULT_EVENT_QUEUE_BYTES = 64 * 1024 * 1024;
-/** Checks the options and builds the service's parts; nothing listens yet. */
-function assembleService(options) {
-    checkServiceOptions(options);
+/** Refuses an option of the right kind whose value is out of its range. */
+function checkValues(options) {
     const spread = options.environmentSpread ?? 0;
     if (!(spread >= 0 && spread <= 1))
         throw new RangeError(`environmentSpread must be between 0 and 1 (an SD on the log scale, e.g. 0.04), got ${spread}`);
@@ -44045,16 +44062,12 @@ function assembleService(options) {
     const requestedClock = options.clock ?? 'model';
     if (!CLOCKS.includes(requestedClock))
         throw new RangeError(`clock must be one of ${CLOCKS.join(', ')}, got ${JSON.stringify(requestedClock)}`);
-    const clock = chooseClock(requestedClock);
-    const placement = new CpuPlacement(options.environmentCpus, clock.kind);
-    const region = options.region ?? 'us-east-1';
-    const faults = new FaultInjector(options.faults);
-    const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
-    const logs = new LogStore();
-    const clients = new RuntimeClients({
-        ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
-        ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
-    });
+}
+/**
+ * What the service asks of the host for its environments: cgroups, the CPU quota, the freezer,
+ * the limits, users of their own, and the reaper that cleans up after a service killed outright.
+ */
+function hostParts(options, clock, seed, codeRoot, clients) {
     const throttled = options.cpuThrottle !== false && clock.kind === 'wall';
     const controllers = throttled ? ['cpu', 'freezer', 'pids'] : ['freezer', 'pids'];
     const cgroups = new Cgroups(controllers);
@@ -44062,8 +44075,8 @@ function assembleService(options) {
         disabled: options.cpuThrottle === false,
         modelClock: clock.kind === 'model',
         throttleInit: options.throttleInit === true,
-        environmentSpread: spread,
-        seed: faults.current.seed,
+        environmentSpread: options.environmentSpread ?? 0,
+        seed,
     });
     const freezer = new Freezer(cgroups, { disabled: options.freeze === false });
     const limits = new LimitsPolicy(cgroups, {
@@ -44083,6 +44096,23 @@ function assembleService(options) {
     reaper.removeOnExit(limits.directory);
     for (const directory of cgroups.directories)
         reaper.removeGroupOnExit(directory);
+    return { cgroups, throttle, freezer, limits, reaper, isolation };
+}
+/** Checks the options and builds the service's parts; nothing listens yet. */
+function assembleService(options) {
+    checkServiceOptions(options);
+    checkValues(options);
+    const clock = chooseClock(options.clock ?? 'model');
+    const placement = new CpuPlacement(options.environmentCpus, clock.kind);
+    const region = options.region ?? 'us-east-1';
+    const faults = new FaultInjector(options.faults);
+    const codeRoot = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'lambda-perf-gate-code-'));
+    const logs = new LogStore();
+    const clients = new RuntimeClients({
+        ...(options.nodeBinary === undefined ? {} : { nodejs: options.nodeBinary }),
+        ...(options.pythonBinary === undefined ? {} : { python: options.pythonBinary }),
+    });
+    const { cgroups, throttle, freezer, limits, reaper, isolation } = hostParts(options, clock, faults.current.seed, codeRoot, clients);
     const callers = new RuntimeCallerCheck();
     const profiles = options.profileIntervalUs === undefined ? undefined : new ProfileStore(options.profileIntervalUs);
     const packages = new PackageStore(codeRoot, (directory) => isolation.forgetPackage(directory));
@@ -55645,6 +55675,7 @@ function readRunContext(env) {
         .filter((name) => typeof name === 'string');
     return {
         eventName,
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
         owner,
         repo,
         ref,
@@ -59050,13 +59081,18 @@ function duetPackage(zips, handler, where) {
  * that build's, as they would be in an environment of its own.
  */
 function dispatcherSource(handler) {
-    return String.raw `// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
+    return DISPATCHER.replace(HANDLER_SLOT, () => JSON.stringify(handler));
+}
+/** Where the dispatcher's source takes the handler's name, as a JSON string. */
+const HANDLER_SLOT = '"<handler>"';
+/** The dispatcher's source (see `dispatcherSource`), with the handler's name still to fill in. */
+const DISPATCHER = String.raw `// lambda-perf-gate's duet dispatcher: both builds in one execution environment.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const HANDLER = ${JSON.stringify(handler)};
+const HANDLER = ${HANDLER_SLOT};
 const FIELD = ${JSON.stringify(DUET_FIELD)};
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -59178,7 +59214,6 @@ export const handler = async (invocation, context) => {
   return call(loaded.fn, invocation.event, context);
 };
 `;
-}
 
 ;// CONCATENATED MODULE: ./src/lambda/report-line.ts
 const TEXT_FIELDS = {
@@ -60670,6 +60705,42 @@ async function runAgainst(spec, variant, arm, context, sequence, redactor) {
 }
 const warmOk = (samples) => samples.filter((s) => s.kind === 'warm' && !s.errorType);
 /**
+ * The warm Duration of the integration traffic: concurrent rounds pair the k-th invocations of
+ * the two runs; sequential rounds compare whole runs by their median.
+ */
+function integration_warmMetric(rounds, variant, concurrent) {
+    if (concurrent) {
+        // The k-th invocations of the two runs of a round, paired. Each round still meets the host in
+        // its own way (which run got going first, what else ran then), and that lasts the whole
+        // round: a decision must hold in every round.
+        const roundLogRatios = rounds.map(({ baseline, candidate }) => {
+            const b = warmOk(baseline.samples);
+            const c = warmOk(candidate.samples);
+            return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k].durationMs, b[k].durationMs));
+        });
+        const paired = roundLogRatios.flat();
+        return {
+            metric: 'warm',
+            variant,
+            nBaseline: paired.length,
+            nCandidate: paired.length,
+            evidence: { paired },
+            rounds: roundLogRatios,
+        };
+    }
+    // Whole runs are the units: each run's median warm Duration.
+    const runMedians = (build) => rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
+    const baseline = runMedians('baseline');
+    const candidate = runMedians('candidate');
+    return {
+        metric: 'warm',
+        variant,
+        nBaseline: baseline.length,
+        nCandidate: candidate.length,
+        evidence: { baseline, candidate },
+    };
+}
+/**
  * Runs the project's integration tests against both builds and compares the traffic. By default
  * the two builds' runs go side by side, so whatever the host does hits both, and the k-th
  * invocation of one run pairs with the k-th of the other (a suite makes the same calls in the
@@ -60714,37 +60785,7 @@ async function integrationProfile(spec, variant, armOf, context) {
             ? {}
             : { accountGbSecondsPerMonth: context.config.traffic.accountGbSecondsPerMonth }),
     };
-    // The k-th invocations of the two runs of a round, paired.
-    const roundLogRatios = rounds.map(({ baseline, candidate }) => {
-        const b = warmOk(baseline.samples);
-        const c = warmOk(candidate.samples);
-        return Array.from({ length: Math.min(b.length, c.length) }, (_, k) => logRatio(c[k].durationMs, b[k].durationMs));
-    });
-    const paired = roundLogRatios.flat();
-    const runMedians = (build) => rounds.map((r) => median(warmOk(r[build].samples).map((s) => s.durationMs))).filter((v) => !Number.isNaN(v));
-    const warm = integration.concurrent
-        ? // Each round still meets the host in its own way (which run got going first, what else
-            // ran then), and that lasts the whole round: a decision must hold in every round.
-            {
-                metric: 'warm',
-                variant: variant.id,
-                nBaseline: paired.length,
-                nCandidate: paired.length,
-                evidence: { paired },
-                rounds: roundLogRatios,
-            }
-        : (() => {
-            // Whole runs are the units: each run's median warm Duration.
-            const baseline = runMedians('baseline');
-            const candidate = runMedians('candidate');
-            return {
-                metric: 'warm',
-                variant: variant.id,
-                nBaseline: baseline.length,
-                nCandidate: candidate.length,
-                evidence: { baseline, candidate },
-            };
-        })();
+    const warm = integration_warmMetric(rounds, variant.id, integration.concurrent);
     const metrics = [warm, ...unpairedColdMetric(variant.id, samples)];
     const { sampling } = context.config;
     const rules = { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance };
@@ -61035,6 +61076,49 @@ function summarise(functions) {
     })
         .join('; ');
 }
+/** The sequential test's plan (how the sampler looks) and rules (what it decides) for one function. */
+function sequentialSettings(config, spec) {
+    const { sampling } = config;
+    return {
+        plan: {
+            pairsPerEnvironment: sampling.pairsPerEnvironment,
+            batch: sampling.batch,
+            maxEnvironmentPairs: sampling.maxEnvironmentPairs,
+        },
+        rules: { alpha: 1 - sampling.confidence, beta: 1 - sampling.passConfidence, tolerance: spec.tolerance },
+    };
+}
+/** The sampler of one function: its exemplars in proportion, invoked with the gate's retries. */
+function samplerFor(spec, context) {
+    const { config } = context;
+    const duet = config.sampling.design === 'duet';
+    const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
+    return new Sampler({
+        functionName: spec.name,
+        concurrency: config.sampling.concurrency,
+        random: context.random,
+        exemplarAt: (index) => exemplars[index % exemplars.length],
+        pairsPerEnvironment: config.sampling.pairsPerEnvironment,
+        design: config.sampling.design,
+        invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, duet ? duetPayload(arm.build, exemplar.payload) : exemplar.payload, context.retry, context.countRetry, config.endpoint),
+    });
+}
+/**
+ * The integration command against a version of each build published for it (`publish`), at the
+ * integration variant, and what its traffic measured.
+ */
+async function integrationRun(spec, variant, context, publish) {
+    const [baseline, candidate] = await Promise.all(['baseline', 'candidate'].map(publish));
+    const arms = { baseline: baseline, candidate: candidate };
+    return integrationProfile(spec, variant, (build) => arms[build], {
+        config: context.config,
+        logs: context.logsClient,
+        local: context.backend.kind === 'local',
+        progress: context.progress,
+        ...(context.onSecret ? { onSecret: context.onSecret } : {}),
+        ...(context.localKey ? { localKey: context.localKey } : {}),
+    });
+}
 async function gateFunction(spec, index, context) {
     const { config, deployer, registry, progress } = context;
     const baseName = perfFunctionName(spec.name, context.runId);
@@ -61045,16 +61129,7 @@ async function gateFunction(spec, index, context) {
         candidate: await deployer.codeFor(spec.candidate, spec),
     };
     const variants = planVariants(spec, base.memoryMb);
-    const plan = {
-        pairsPerEnvironment: config.sampling.pairsPerEnvironment,
-        batch: config.sampling.batch,
-        maxEnvironmentPairs: config.sampling.maxEnvironmentPairs,
-    };
-    const rules = {
-        alpha: 1 - config.sampling.confidence,
-        beta: 1 - config.sampling.passConfidence,
-        tolerance: spec.tolerance,
-    };
+    const { plan, rules } = sequentialSettings(config, spec);
     const integrationVariant = variants.find((v) => v.memoryMb === base.memoryMb) ?? variants[0];
     const duet = config.sampling.design === 'duet';
     const functions = await createPerfFunctions(spec, index, context, {
@@ -61064,16 +61139,7 @@ async function gateFunction(spec, index, context) {
         variants,
         integrationVariant,
     });
-    const exemplars = exemplarSequence(spec.exemplars, spec.exemplars.reduce((sum, e) => sum + e.weight, 0));
-    const sampler = new Sampler({
-        functionName: spec.name,
-        concurrency: config.sampling.concurrency,
-        random: context.random,
-        exemplarAt: (index) => exemplars[index % exemplars.length],
-        pairsPerEnvironment: plan.pairsPerEnvironment,
-        design: config.sampling.design,
-        invoke: (arm, exemplar) => invokeForReport(context.client, arm.functionName, arm.qualifier, duet ? duetPayload(arm.build, exemplar.payload) : exemplar.payload, context.retry, context.countRetry, config.endpoint),
-    });
+    const sampler = samplerFor(spec, context);
     const functionOf = (build, variant) => functions.find((f) => f.build === build && f.variant.id === variant.id);
     const publisher = new EnvironmentPairPublisher(deployer, base, functionOf, duet);
     const { stopped } = await measureSequentially({
@@ -61085,19 +61151,9 @@ async function gateFunction(spec, index, context) {
         source: publisher,
         progress,
     });
-    let integration;
-    if (spec.integration) {
-        const [baseline, candidate] = await Promise.all(['baseline', 'candidate'].map((build) => deployer.publish(functionOf(build, integrationVariant), base, 'integration')));
-        const arms = { baseline: baseline, candidate: candidate };
-        integration = await integrationProfile({ ...spec, integration: spec.integration }, integrationVariant, (build) => arms[build], {
-            config,
-            logs: context.logsClient,
-            local: context.backend.kind === 'local',
-            progress,
-            ...(context.onSecret ? { onSecret: context.onSecret } : {}),
-            ...(context.localKey ? { localKey: context.localKey } : {}),
-        });
-    }
+    const integration = spec.integration
+        ? await integrationRun({ ...spec, integration: spec.integration }, integrationVariant, context, (build) => deployer.publish(functionOf(build, integrationVariant), base, 'integration'))
+        : undefined;
     // Measuring is over: the functions go now rather than at the end of the whole run.
     for (const problem of await registry.runAll())
         progress(`cleanup: ${problem}`);
@@ -62283,6 +62339,24 @@ function cliStream(stream, redactor) {
     const write = inertWriter((text) => stream.write(text));
     return (text) => write(redactor.text(text));
 }
+/** What the service says as it starts: where it listens, its clock, its shortfalls, its key. */
+function sayStarted(service, out) {
+    const info = service.info();
+    out(`Local Lambda service listening on ${service.endpoint}\n`);
+    out(`${info.clock.statement}\n`);
+    // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
+    if (info.clock.kind === 'wall')
+        out(`${info.cpuThrottling.statement}\n`);
+    out(`${info.cpuPlacement.statement}\n`);
+    for (const limitation of info.limitations.filter((line) => ![info.cpuThrottling.statement, info.clock.statement, info.cpuPlacement.statement].includes(line)))
+        out(`${limitation}\n`);
+    if (service.accessKey) {
+        out(`Requests must be signed with this key (valid until the service stops):\n`);
+        out(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
+    }
+    out(`${info.isolation.statement}\n`);
+    out(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+}
 async function localLambda(args, out, err) {
     const { values } = (0,external_node_util_.parseArgs)({
         args,
@@ -62360,21 +62434,7 @@ async function localLambda(args, out, err) {
         requireAuth: values['require-auth'] === true,
         warn: (message) => err(`${message}\n`),
     });
-    const info = service.info();
-    out(`Local Lambda service listening on ${service.endpoint}\n`);
-    out(`${info.clock.statement}\n`);
-    // Under the model clock, memory scales the modelled time, not a quota: the clock's line says it.
-    if (info.clock.kind === 'wall')
-        out(`${info.cpuThrottling.statement}\n`);
-    out(`${info.cpuPlacement.statement}\n`);
-    for (const limitation of info.limitations.filter((line) => ![info.cpuThrottling.statement, info.clock.statement, info.cpuPlacement.statement].includes(line)))
-        out(`${limitation}\n`);
-    if (service.accessKey) {
-        out(`Requests must be signed with this key (valid until the service stops):\n`);
-        out(`  AWS_ACCESS_KEY_ID=${service.accessKey.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${service.accessKey.secretAccessKey}\n`);
-    }
-    out(`${info.isolation.statement}\n`);
-    out(`Use it with: aws lambda list-functions --endpoint-url ${service.endpoint}, or the SDK's endpoint option.\n`);
+    sayStarted(service, out);
     await new Promise((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
