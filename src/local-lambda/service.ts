@@ -11,6 +11,7 @@ import { codeToken } from './http/code-token.js';
 import type { RouteEntry } from './http/messages.js';
 import { invokeRoutes } from './execution/routes.js';
 import { localRoutes } from './local-routes.js';
+import { logsRoutes } from './logs/routes.js';
 import { answerWith, requestHandler } from './http/router.js';
 import { assembleService, releaseComponents } from './service-components.js';
 import { describeService, type ServiceInfo } from './service-info.js';
@@ -51,8 +52,9 @@ export async function startLocalLambda(options: LocalLambdaOptions = {}): Promis
     ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
     ...invokeRoutes(invoker),
     ...localRoutes(store, faults, info),
+    ...logsRoutes(logsApi),
   ];
-  const handle = requestHandler({ routes, faults, logsApi, accessKey, region: parts.region, bound: () => bound });
+  const handle = requestHandler({ routes, faults, accessKey, region: parts.region, bound: () => bound });
   const server = createServer(answerWith(handle));
   const release = (): void => releaseComponents(parts);
   const bindHost = options.host ?? '127.0.0.1';

@@ -3,14 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../../errors.js';
 import type { FaultInjector } from '../faults.js';
-import type { LogsApi } from '../logs/logs-api.js';
 import { refuseForeignCaller, type HostCheck } from './request-guard.js';
 import { LambdaServiceError } from './service-error.js';
 import { LOCAL_SERVICE_HEADER } from '../service-info.js';
 import { verifySignature, type AccessKey } from './sigv4.js';
 import { codeTokenValid } from './code-token.js';
 import { header, MAX_CONTROL_BODY_BYTES, readBody, refuse, type Reply, type RouteEntry } from './messages.js';
-import { handleLogs, LOGS_TARGET_PREFIX } from '../logs/routes.js';
+import { isLogsRequest } from '../logs/routes.js';
 
 const FUNCTIONS = '/2015-03-31/functions';
 
@@ -19,7 +18,6 @@ export interface RouterState {
   /** Every area's routes, in the order they are tried. */
   readonly routes: readonly RouteEntry[];
   readonly faults: FaultInjector;
-  readonly logsApi: LogsApi;
   readonly accessKey: AccessKey | undefined;
   /** The region signatures must be scoped to. */
   readonly region: string;
@@ -27,74 +25,108 @@ export interface RouterState {
   readonly bound: () => HostCheck;
 }
 
+/** A request on its way in: what the checks learn of it, for the checks after them and the route. */
+interface Inbound {
+  readonly request: IncomingMessage;
+  readonly method: string;
+  readonly url: URL;
+  /**
+   * A code download through the URL GetFunction handed out (as S3's presigned one is): it needs no
+   * signature. The service's facts (/local/info) name functions and environments: with a key, they
+   * are asked for signed too.
+   */
+  readonly open: boolean;
+  /** The body, once read (undefined when larger than the control plane takes). */
+  body?: Buffer | undefined;
+}
+
+/** One check on the way in: it throws Lambda's error for a request it refuses. */
+type Check = (inbound: Inbound, state: RouterState) => void | Promise<void>;
+
+/** With a key, a request that is not open must carry a signature. */
+const requireAuthorization: Check = ({ request, open }, { accessKey }) => {
+  if (!accessKey || open || header(request, 'authorization')) return;
+  request.resume();
+  throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+};
+
+const readTheBody: Check = async (inbound) => {
+  inbound.body = await readBody(inbound.request, MAX_CONTROL_BODY_BYTES);
+};
+
+/** With a key, the signature must be the key's, over this request and its body, for the service it names. */
+const checkSignature: Check = ({ request, method, open, body }, { accessKey, region }) => {
+  if (!accessKey || open) return;
+  if (body === undefined)
+    throw new LambdaServiceError(
+      'RequestEntityTooLargeException',
+      `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`,
+    );
+  const failure = verifySignature(
+    { method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body },
+    accessKey,
+    { region, service: isLogsRequest(request) ? 'logs' : 'lambda' },
+  );
+  if (failure) throw new LambdaServiceError(failure.type, failure.message);
+};
+
+/** The faults the service was told to inject, on the Lambda API's function calls. */
+const injectFaults: Check = ({ request, url }, { faults }) => {
+  if (!url.pathname.startsWith(FUNCTIONS)) return;
+  const fault = faults.requestFault();
+  if (fault === 'throttle') {
+    request.resume();
+    throw new LambdaServiceError(
+      'TooManyRequestsException',
+      'Rate Exceeded.',
+      { Reason: 'CallerRateLimitExceeded' },
+      { 'Retry-After': String(faults.current.retryAfterMs / 1000) },
+    );
+  }
+  if (fault === 'error') {
+    request.resume();
+    throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
+  }
+};
+
+/** The checks every request passes, in order, after the foreign-caller guard. */
+const CHECKS: readonly Check[] = [requireAuthorization, readTheBody, checkSignature, injectFaults];
+
+/** The request as the checks see it, unless it comes from a foreign caller or names no valid path. */
+function inbound(request: IncomingMessage, state: RouterState): Inbound {
+  const method = request.method ?? 'GET';
+  const foreign = refuseForeignCaller(
+    { origin: header(request, 'origin'), host: header(request, 'host') },
+    state.bound(),
+  );
+  if (foreign) {
+    request.resume();
+    refuse(foreign);
+  }
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'http://local');
+  } catch {
+    request.resume();
+    throw new LambdaServiceError(
+      'ValidationException',
+      `The request target ${JSON.stringify(request.url)} is not a valid path.`,
+    );
+  }
+  const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(state.accessKey, url);
+  return { request, method, url, open };
+}
+
 /**
- * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
- * then the CloudWatch Logs operation or the first route that matches.
+ * Every request's way in: the foreign-caller guard, then the checks (the signature, the body,
+ * injected faults), then the first route that matches; CloudWatch Logs' operations are routes too.
  */
 export function requestHandler(state: RouterState): (request: IncomingMessage) => Promise<Reply> {
-  const { routes, faults, logsApi, accessKey } = state;
   return async function handle(request: IncomingMessage): Promise<Reply> {
-    const method = request.method ?? 'GET';
-    const foreign = refuseForeignCaller(
-      { origin: header(request, 'origin'), host: header(request, 'host') },
-      state.bound(),
-    );
-    if (foreign) {
-      request.resume();
-      refuse(foreign);
-    }
-    let url: URL;
-    try {
-      url = new URL(request.url ?? '/', 'http://local');
-    } catch {
-      request.resume();
-      throw new LambdaServiceError(
-        'ValidationException',
-        `The request target ${JSON.stringify(request.url)} is not a valid path.`,
-      );
-    }
-    // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
-    // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
-    const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
-    if (accessKey && !open && !header(request, 'authorization')) {
-      request.resume();
-      throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-    }
-    const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-    const target = header(request, 'x-amz-target');
-    const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
-    if (accessKey && !open) {
-      if (body === undefined)
-        throw new LambdaServiceError(
-          'RequestEntityTooLargeException',
-          `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`,
-        );
-      const failure = verifySignature(
-        { method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body },
-        accessKey,
-        { region: state.region, service: logs ? 'logs' : 'lambda' },
-      );
-      if (failure) throw new LambdaServiceError(failure.type, failure.message);
-    }
-    if (logs) return handleLogs(logsApi, request, target!, body);
-    if (url.pathname.startsWith(FUNCTIONS)) {
-      const fault = faults.requestFault();
-      if (fault === 'throttle') {
-        request.resume();
-        const retryAfter = String(faults.current.retryAfterMs / 1000);
-        throw new LambdaServiceError(
-          'TooManyRequestsException',
-          'Rate Exceeded.',
-          { Reason: 'CallerRateLimitExceeded' },
-          { 'Retry-After': retryAfter },
-        );
-      }
-      if (fault === 'error') {
-        request.resume();
-        throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-      }
-    }
-    for (const [routeMethod, pattern, route] of routes) {
+    const coming = inbound(request, state);
+    for (const check of CHECKS) await check(coming, state);
+    const { method, url, body } = coming;
+    for (const [routeMethod, pattern, route] of state.routes) {
       const match = pattern.exec(url.pathname);
       if (match && routeMethod === method) return route(match, request, url, body);
     }

@@ -1,15 +1,38 @@
 import type { IncomingMessage } from 'node:http';
-import type { Reply } from '../http/messages.js';
 import { LogsApiError, type LogsApi } from './logs-api.js';
 import { refuseContentType } from '../http/request-guard.js';
 import { LambdaServiceError } from '../http/service-error.js';
-import { header, readJson, refuse, type Json } from '../http/messages.js';
+import { header, readJson, refuse, type Json, type Reply, type RouteEntry } from '../http/messages.js';
 
 /** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+const LOGS_TARGET_PREFIX = 'Logs_20140328.';
 
-/** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
-export async function handleLogs(
+/** Whether a request is CloudWatch Logs': a POST whose X-Amz-Target names one of its operations. */
+export function isLogsRequest(request: IncomingMessage): boolean {
+  return request.method === 'POST' && header(request, 'x-amz-target')?.startsWith(LOGS_TARGET_PREFIX) === true;
+}
+
+/**
+ * CloudWatch Logs' routes: awsJson1_1 posts every operation to / with its name in X-Amz-Target,
+ * answered as that service does. A POST to / that names none is not an operation of the service.
+ */
+export function logsRoutes(logsApi: LogsApi): RouteEntry[] {
+  return [
+    [
+      'POST',
+      /^\/$/,
+      (_match, request, _url, body) => {
+        if (!isLogsRequest(request)) {
+          request.resume();
+          throw new LambdaServiceError('UnknownOperationException', 'Unknown operation POST /');
+        }
+        return handleLogs(logsApi, request, header(request, 'x-amz-target')!, body);
+      },
+    ],
+  ];
+}
+
+async function handleLogs(
   logsApi: LogsApi,
   request: IncomingMessage,
   target: string,
