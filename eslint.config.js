@@ -21,4 +21,20 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }] },
   },
+  {
+    // The runtime clients and the reaper: CommonJS files that the service runs as they are.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        exports: 'writable',
+        __dirname: 'readonly',
+        globalThis: 'readonly',
+      },
+    },
+    // The reaper's sweeps are best effort: a process or a directory already gone is not an error.
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-empty': ['error', { allowEmptyCatch: true }] },
+  },
 );
