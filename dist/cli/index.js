@@ -35544,829 +35544,23 @@ function assertNever(value, what = 'value') {
 }
 
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
+
 /**
- * The Node.js runtime client that runs inside each execution environment. It is kept as source
- * text so that it travels inside the bundled CLI and action; the service writes it to a file at
+ * The Node.js runtime client that runs inside each execution environment (node-client.cjs,
+ * beside this file; the bundles carry it beside their index.js); the service writes it to a file at
  * start. It speaks the Runtime API the way AWS's own Node.js runtime does: handler `file.export`,
  * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
  */
-const NODE_BOOTSTRAP = String.raw `'use strict';
-const net = require('node:net');
-const { Writable } = require('node:stream');
-const { finished } = require('node:stream/promises');
-const { format } = require('node:util');
-const { existsSync, openSync, readSync } = require('node:fs');
-const { join } = require('node:path');
-const { pathToFileURL } = require('node:url');
-
-const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-// The service keeps fd 3 open while it lives: end-of-file there (or a broken output pipe) means
-// it is gone, and a runtime without its service exits rather than spin on EPIPE.
-const serviceGone = () => process.exit(1);
-try {
-  const lifeline = new (require('node:net').Socket)({ fd: 3, readable: true, writable: false });
-  lifeline.on('data', () => undefined).on('end', serviceGone).on('error', serviceGone);
-  lifeline.unref();
-} catch {
-  // Started without a lifeline (by hand, say): nothing to watch.
-}
-process.stdout.on('error', serviceGone);
-process.stderr.on('error', serviceGone);
-let currentRequestId;
-
-// The service's model clock needs to know how long this thread waited for its own reasons
-// (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
-// the stretches between Runtime API calls (waits for the service are its own, not the
-// function's). Sent with each request for the next event (header in runtime-api.ts). A stretch
-// in which the thread never went to sleep (no voluntary context switch) waited for nothing: what
-// its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
-// which the kernel counts as neither, and which Lambda would not bill.
-let waitedNs = 0n;
-let sleeps = 0;
-let stretch;
-const procBuffer = Buffer.alloc(2048);
-const procFiles = {};
-function readProc(name) {
-  // Kept open and read from the start each time: a fresh open costs ten times as much, and this
-  // CPU counts against the environment's quota. Reopened when the function closed it.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      if (procFiles[name] === undefined) procFiles[name] = openSync('/proc/thread-self/' + name, 'r');
-      return procBuffer.toString('latin1', 0, readSync(procFiles[name], procBuffer, 0, procBuffer.length, 0));
-    } catch {
-      procFiles[name] = undefined;
-    }
-  }
-  return undefined;
-}
-function threadTimes() {
-  // getrusage brings the kernel's count of this thread's CPU time up to now; schedstat alone
-  // lags by up to a scheduler tick while the thread runs.
-  process.cpuUsage();
-  const schedstat = readProc('schedstat');
-  const switches = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readProc('status') || '');
-  if (!schedstat || !switches) return undefined;
-  const [cpu, delay] = schedstat.split(' ');
-  try {
-    return [process.hrtime.bigint(), BigInt(cpu), BigInt(delay), Number(switches[1])];
-  } catch {
-    return undefined;
-  }
-}
-function ownTimeBegins() {
-  stretch = threadTimes();
-}
-function ownTimeEnds() {
-  const begun = stretch;
-  stretch = undefined;
-  const now = begun && threadTimes();
-  if (!now || now[3] === begun[3]) return;
-  const waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2]);
-  if (waited <= 0n) return;
-  waitedNs += waited;
-  sleeps += now[3] - begun[3];
-}
-ownTimeBegins();
-
-// The Runtime API is spoken over one kept-alive socket with a few lines of HTTP/1.1 rather than
-// node:http: every invocation runs through here, and its CPU counts against the environment's
-// quota (AWS's own client uses a native HTTP library for the same reason).
-let socket;
-let pending;
-let received = Buffer.alloc(0);
-
-function connect() {
-  socket = net.connect(Number(apiPort), apiHost);
-  socket.setNoDelay(true);
-  socket.on('data', (chunk) => {
-    received = received.length ? Buffer.concat([received, chunk]) : chunk;
-    settle();
-  });
-  socket.on('error', (error) => fail(error));
-  socket.on('close', () => {
-    socket = undefined;
-    fail(new Error('the Runtime API closed the connection'));
-  });
-}
-
-function fail(error) {
-  const waiting = pending;
-  pending = undefined;
-  received = Buffer.alloc(0);
-  if (waiting) waiting.reject(error);
-}
-
-function settle() {
-  if (!pending) return;
-  const end = received.indexOf('\r\n\r\n');
-  if (end < 0) return;
-  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
-  const headers = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const length = Number(headers['content-length'] || 0);
-  if (received.length < end + 4 + length) return;
-  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
-  received = received.subarray(end + 4 + length);
-  const waiting = pending;
-  pending = undefined;
-  socket.unref();
-  ownTimeBegins();
-  waiting.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
-}
-
-// Header values come from user code (an error's name): only printable ASCII goes on the wire.
-const headerValue = (value) => String(value).replace(/[^\x20-\x7e]/g, '');
-
-function call(method, path, body, headers) {
-  ownTimeEnds();
-  if (path === '/invocation/next') {
-    headers = { ...headers, 'lambda-runtime-local-waited-ns': String(waitedNs), 'lambda-runtime-local-sleeps': String(sleeps) };
-    waitedNs = 0n;
-    sleeps = 0;
-  }
-  return new Promise((resolve, reject) => {
-    if (!socket) connect();
-    socket.ref();
-    pending = { resolve, reject };
-    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-    let head = method + ' /2018-06-01/runtime' + path + ' HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort + '\r\ncontent-length: ' + payload.length + '\r\n';
-    for (const [name, value] of Object.entries(headers || {})) head += name + ': ' + headerValue(value) + '\r\n';
-    socket.write(payload.length ? Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]) : head + '\r\n');
-  });
-}
-
-// When the service profiles (LAMBDA_RUNTIME_LOCAL_PROFILE_US), V8's sampling profiler runs at
-// that interval from before the handler is loaded. An invocation whose client context says
-// {"custom": {"lambda-perf-gate-profile": "start"}} marks where the profile begins, instead of
-// calling the handler; one that says "stop" stops the profiler and posts the samples since the
-// mark to the service. One session from the start: a session started later does not know code
-// that V8 compiled before it, and gives that code's samples to its caller.
-// The variable leaves process.env before the handler loads (the process's /proc environ keeps
-// it), and the handler never sees these two invocations. V8 names an
-// inlined function's samples after its caller, as in any V8 profile; turning inlining off would
-// make the code itself slower, and unevenly from one environment to the next.
-const profileUs = Number(process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US) || 0;
-delete process.env.LAMBDA_RUNTIME_LOCAL_PROFILE_US;
-const taskRoot = process.env.LAMBDA_TASK_ROOT;
-let profiler;
-let profileFrom;
-let profiled = false;
-const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-function inspectorCall(method, params) {
-  return new Promise((resolve, reject) =>
-    profiler.post(method, params || {}, (error, result) => (error ? reject(error) : resolve(result))),
-  );
-}
-async function startProfiler() {
-  if (!profileUs) return;
-  try {
-    profiler = new (require('node:inspector').Session)();
-    profiler.connect();
-    await inspectorCall('Profiler.enable');
-    await inspectorCall('Profiler.setSamplingInterval', { interval: profileUs });
-    await inspectorCall('Profiler.start');
-  } catch {
-    profiler = undefined;
-  }
-}
-function profileControl(clientContext) {
-  if (!profileUs || !clientContext) return undefined;
-  const custom = clientContext.custom;
-  const order = custom && typeof custom === 'object' ? custom['lambda-perf-gate-profile'] : undefined;
-  return order === 'start' || order === 'stop' ? order : undefined;
-}
-/** The profile's samples from the mark on (V8 stamps them on the clock of process.hrtime). */
-function samplesSince(profile, from) {
-  const samples = [];
-  const timeDeltas = [];
-  let at = profile.startTime;
-  let last = from;
-  profile.samples.forEach((node, i) => {
-    at += profile.timeDeltas[i];
-    if (at < from) return;
-    samples.push(node);
-    timeDeltas.push(at - last);
-    last = at;
-  });
-  return { ...profile, startTime: from, samples, timeDeltas };
-}
-async function controlProfile(order, requestId) {
-  if (!profiler || profiled) return;
-  if (order === 'start') {
-    profileFrom = nowUs();
-    return;
-  }
-  // One profile per environment: the profiler stops for good, and costs nothing after.
-  profiled = true;
-  try {
-    const { profile } = await inspectorCall('Profiler.stop');
-    const trimmed = samplesSince(profile, profileFrom === undefined ? profile.startTime : profileFrom);
-    const body = JSON.stringify({ format: 'cpuprofile', taskRoot, intervalUs: profileUs, profile: trimmed });
-    await call('POST', '/invocation/' + requestId + '/local-profile', body, { 'content-type': 'application/json' });
-  } catch {
-    // Not profiled: the gate says so.
-  }
-}
-
-function patchConsole() {
-  const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
-  for (const [method, level] of Object.entries(levels)) {
-    console[method] = (...args) => {
-      const message = format(...args).replace(/\n/g, '\r');
-      process.stdout.write(new Date().toISOString() + '\t' + currentRequestId + '\t' + level + '\t' + message + '\n');
-    };
-  }
-}
-
-function errorPayload(error) {
-  if (error instanceof Error) {
-    return {
-      errorType: error.name || 'Error',
-      errorMessage: error.message,
-      trace: String(error.stack || '').split('\n'),
-    };
-  }
-  return { errorType: typeof error, errorMessage: String(error), trace: [] };
-}
-
-function typedError(type, message, cause) {
-  const error = new Error(message);
-  error.name = type;
-  if (cause && cause.stack) error.stack = type + ': ' + message + '\n' + cause.stack;
-  return error;
-}
-
-async function loadHandler() {
-  const handlerString = process.env._HANDLER || '';
-  const slash = handlerString.lastIndexOf('/');
-  const match = /^([^.]*)\.(.*)$/.exec(handlerString.slice(slash + 1));
-  if (!match || !match[1] || !match[2]) {
-    throw typedError('Runtime.MalformedHandlerName', "Bad handler '" + handlerString + "'");
-  }
-  const moduleName = handlerString.slice(0, slash + 1) + match[1];
-  const base = join(process.env.LAMBDA_TASK_ROOT, moduleName);
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((candidate) => existsSync(candidate));
-  if (!file) {
-    throw typedError('Runtime.ImportModuleError', "Error: Cannot find module '" + moduleName + "'");
-  }
-  let namespace;
-  try {
-    // require() is several milliseconds cheaper than the ESM loader, so CommonJS goes that way;
-    // ES modules (.mjs, or .js under "type": "module") go through import().
-    if (file.endsWith('.mjs')) namespace = await import(pathToFileURL(file).href);
-    else {
-      try {
-        namespace = require(file);
-      } catch (error) {
-        // Node.js 20.19 and later require ES modules, except one with top-level await.
-        if (!error || (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_REQUIRE_ASYNC_MODULE')) throw error;
-        namespace = await import(pathToFileURL(file).href);
-      }
-    }
-  } catch (error) {
-    if (error instanceof SyntaxError) throw typedError('Runtime.UserCodeSyntaxError', String(error), error);
-    if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) {
-      throw typedError('Runtime.ImportModuleError', String(error), error);
-    }
-    throw error;
-  }
-  const lookup = (root) => match[2].split('.').reduce((value, key) => (value == null ? undefined : value[key]), root);
-  let handler = lookup(namespace);
-  if (handler === undefined && namespace.default) handler = lookup(namespace.default);
-  if (typeof handler !== 'function') {
-    throw typedError('Runtime.HandlerNotFound', handlerString + ' is undefined or not exported');
-  }
-  // Node.js 24 and later take a handler of three or more parameters for a callback handler, and
-  // refuse it at INIT.
-  const major = Number((/nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '') || [])[1]);
-  if (major >= 24 && handler.length >= 3) {
-    throw typedError(
-      'Runtime.CallbackHandlerDeprecated',
-      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
-    );
-  }
-  return handler;
-}
-
-// Response streaming, as AWS's runtime offers it: awslambda.streamifyResponse marks a handler
-// (event, responseStream, context) whose writes go to the Runtime API as a chunked response.
-const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
-globalThis.awslambda = {
-  streamifyResponse: (handler) => {
-    handler[STREAMING] = 'response';
-    return handler;
-  },
-};
-
-function responseStreamFor(requestId) {
-  let answer;
-  const open = () => {
-    if (answer) return;
-    if (!socket) connect();
-    socket.ref();
-    answer = new Promise((resolve, reject) => (pending = { resolve, reject }));
-    socket.write(
-      'POST /2018-06-01/runtime/invocation/' + requestId + '/response HTTP/1.1\r\nhost: ' + apiHost + ':' + apiPort +
-        '\r\ntransfer-encoding: chunked\r\nlambda-runtime-function-response-mode: streaming\r\ncontent-type: application/octet-stream' +
-        '\r\ntrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
-    );
-  };
-  const writable = new Writable({
-    write(chunk, encoding, callback) {
-      open();
-      if (chunk.length) socket.write(Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]));
-      callback();
-    },
-    final(callback) {
-      open();
-      socket.write('0\r\n\r\n');
-      callback();
-    },
-  });
-  writable.setContentType = () => undefined;
-  return {
-    writable,
-    opened: () => answer !== undefined,
-    answer: () => answer,
-    // An error after the first bytes travels in the trailers, as AWS's runtime sends it.
-    fail: (error) => {
-      const payload = errorPayload(error);
-      writable.destroy();
-      socket.write(
-        '0\r\nLambda-Runtime-Function-Error-Type: ' + headerValue(payload.errorType) +
-          '\r\nLambda-Runtime-Function-Error-Body: ' + Buffer.from(JSON.stringify(payload)).toString('base64') + '\r\n\r\n',
-      );
-      return answer;
-    },
-  };
-}
-
-async function runStreamingHandler(handler, event, context, requestId) {
-  const stream = responseStreamFor(requestId);
-  try {
-    await handler(event, stream.writable, context);
-    if (!stream.writable.writableEnded) stream.writable.end();
-    await finished(stream.writable);
-  } catch (error) {
-    if (!stream.opened()) throw error;
-    await stream.fail(error);
-    return;
-  }
-  await stream.answer();
-}
-
-// A callback handler's result waits, by default, until nothing else is left to run, as on Lambda
-// (context.callbackWaitsForEmptyEventLoop); the Runtime API socket does not count while idle.
-function whenEventLoopEmpty(then) {
-  process.once('beforeExit', () => setImmediate(then));
-}
-
-function runHandler(handler, event, context) {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const callback = (error, result) => {
-      if (answered) return;
-      answered = true;
-      if (error !== undefined && error !== null) reject(error);
-      else if (context.callbackWaitsForEmptyEventLoop) whenEventLoopEmpty(() => resolve(result));
-      else resolve(result);
-    };
-    context.done = callback;
-    context.succeed = (result) => resolve(result);
-    context.fail = (error) => reject(error);
-    const returned = handler(event, context, callback);
-    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
-    else if (handler.length < 3) resolve(returned);
-  });
-}
-
-// Tells the service that everything written before it has been written, so it can close the
-// invocation's log without racing the pipe. Written before asking for the next event (where
-// the invocation ends, work left behind included) and before a fatal exit. A pipe may take
-// writes asynchronously, and the environment is frozen once it asks for the next event, so this
-// resolves only when both streams have handed everything to the kernel.
-function flushed(requestId) {
-  const drained = (stream, text) => new Promise((resolve) => stream.write(text, () => resolve()));
-  return Promise.all([drained(process.stderr, ''), drained(process.stdout, '\x1eLPG-FLUSHED ' + requestId + '\n')]);
-}
-
-async function postError(path, error, exiting) {
-  const payload = errorPayload(error);
-  if (currentRequestId) {
-    console.error('Invoke Error', JSON.stringify(payload));
-    if (exiting) await flushed(currentRequestId);
-  }
-  await call('POST', path, JSON.stringify(payload), {
-    'content-type': 'application/json',
-    'lambda-runtime-function-error-type': payload.errorType,
-  });
-}
-
-async function fatal(type, reason, code) {
-  const error = reason instanceof Error ? reason : typedError(type, String(reason));
-  if (reason instanceof Error) error.name = type;
-  try {
-    if (currentRequestId) await postError('/invocation/' + currentRequestId + '/error', error, true);
-    else await postError('/init/error', error, true);
-  } finally {
-    process.exit(code);
-  }
-}
-
-async function main() {
-  patchConsole();
-  process.on('unhandledRejection', (reason) => fatal('Runtime.UnhandledPromiseRejection', reason, 128));
-  process.on('uncaughtException', (error) => fatal(error && error.name ? error.name : 'Error', error, 129));
-  await startProfiler();
-  let handler;
-  try {
-    handler = await loadHandler();
-  } catch (error) {
-    await postError('/init/error', error);
-    process.exit(1);
-  }
-  const env = process.env;
-  for (;;) {
-    if (currentRequestId) await flushed(currentRequestId);
-    const next = await call('GET', '/invocation/next');
-    const requestId = next.headers['lambda-runtime-aws-request-id'];
-    const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
-    currentRequestId = requestId;
-    const clientContext = next.headers['lambda-runtime-client-context'];
-    const context = {
-      awsRequestId: requestId,
-      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
-      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
-      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
-      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
-      clientContext: clientContext ? JSON.parse(Buffer.from(clientContext, 'latin1').toString('utf8')) : undefined,
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
-    let event;
-    try {
-      event = JSON.parse(next.body);
-    } catch {
-      event = next.body;
-    }
-    try {
-      const order = profileControl(context.clientContext);
-      if (order) {
-        await controlProfile(order, requestId);
-        await call('POST', '/invocation/' + requestId + '/response', 'null', { 'content-type': 'application/json' });
-        continue;
-      }
-      if (handler[STREAMING] === 'response') {
-        await runStreamingHandler(handler, event, context, requestId);
-        continue;
-      }
-      const result = await runHandler(handler, event, context);
-      const body = JSON.stringify(result === undefined ? null : result);
-      await call('POST', '/invocation/' + requestId + '/response', body, { 'content-type': 'application/json' });
-    } catch (error) {
-      await postError('/invocation/' + requestId + '/error', error);
-    }
-  }
-}
-
-main();
-`;
+const NODE_BOOTSTRAP = (0,external_node_fs_.readFileSync)(__nccwpck_require__.ab + "node-client.cjs", 'utf8');
 
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/python-bootstrap.ts
+
 /**
- * The Python runtime client, standard library only, kept as source text for the same reason as
- * the Node.js one. Handler `module.function` (or `dir/module.function`), errors shaped as AWS's
+ * The Python runtime client, standard library only (python-client.py, beside this file, carried
+ * by the bundles as the Node.js one is). Handler `module.function` (or `dir/module.function`), errors shaped as AWS's
  * Python runtime shapes them.
  */
-const PYTHON_BOOTSTRAP = String.raw `import http.client
-import importlib
-import json
-import os
-import resource
-import sys
-import threading
-import time
-import traceback
-
-def watch_service():
-    # The service keeps fd 3 open while it lives; end-of-file there means it is gone, and a
-    # runtime without its service exits.
-    try:
-        while os.read(3, 4096):
-            pass
-    except OSError:
-        pass
-    os._exit(1)
-
-
-try:
-    os.fstat(3)
-    threading.Thread(target=watch_service, daemon=True).start()
-except OSError:
-    pass
-
-host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-connection = http.client.HTTPConnection(host, int(port))
-
-
-# The service's model clock needs to know how long this thread waited for its own reasons
-# (timers, I/O): wall time less the thread's CPU and run-queue time, both from the kernel, over
-# the stretches between Runtime API calls (waits for the service are its own, not the
-# function's). Sent with each request for the next event (header in runtime-api.ts). A stretch
-# in which the thread never went to sleep (no voluntary context switch) waited for nothing: what
-# its wall time has beyond CPU and run queue is time the hypervisor took the CPU away (steal),
-# which the kernel counts as neither, and which Lambda would not bill.
-waited_ns = 0
-sleeps = 0
-stretch = None
-schedstat_fd = None
-
-
-def read_schedstat():
-    # Kept open and read from the start each time: a fresh open costs ten times as much, and
-    # this CPU counts against the environment's quota. Reopened when the function closed it.
-    global schedstat_fd
-    for _ in range(2):
-        try:
-            if schedstat_fd is None:
-                schedstat_fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-            return os.pread(schedstat_fd, 256, 0)
-        except OSError:
-            schedstat_fd = None
-    return None
-
-
-def thread_times():
-    # thread_time_ns brings the kernel's count of this thread's CPU time up to now; schedstat
-    # alone lags by up to a scheduler tick while the thread runs.
-    time.thread_time_ns()
-    try:
-        cpu, delay = read_schedstat().split()[:2]
-        switches = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
-        return time.monotonic_ns(), int(cpu), int(delay), switches
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def own_time_begins():
-    global stretch
-    stretch = thread_times()
-
-
-def own_time_ends():
-    global stretch, waited_ns, sleeps
-    begun, stretch = stretch, None
-    now = begun and thread_times()
-    if not now or now[3] == begun[3]:
-        return
-    waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2])
-    if waited > 0:
-        waited_ns += waited
-        sleeps += now[3] - begun[3]
-
-
-own_time_begins()
-
-
-def call(method, path, body=None, headers=None):
-    global waited_ns, sleeps
-    own_time_ends()
-    headers = dict(headers or {})
-    if path == "/invocation/next":
-        headers["Lambda-Runtime-Local-Waited-Ns"] = str(waited_ns)
-        headers["Lambda-Runtime-Local-Sleeps"] = str(sleeps)
-        waited_ns = 0
-        sleeps = 0
-    connection.request(method, "/2018-06-01/runtime" + path, body=body, headers=headers)
-    response = connection.getresponse()
-    body = response.read()
-    own_time_begins()
-    return response, body
-
-
-# When the service profiles (LAMBDA_RUNTIME_LOCAL_PROFILE_US), an invocation whose client
-# context says {"custom": {"lambda-perf-gate-profile": "start"}} starts a profiling session
-# instead of calling the handler, and one that says "stop" ends it and posts the profile to the
-# service, in speedscope's format. In between, a thread of this client samples the main thread's
-# stack at that interval while the handler runs: a sampling profiler of the standard library
-# alone (cProfile would trace every call, and slow small functions unevenly). Each sample weighs
-# the time since the one before, as the sampler needs the GIL and a busy main thread may delay
-# it; the switch interval is shortened to let it in (a function that looks can see that, and the
-# thread). The variable leaves os.environ before the handler loads (the process's /proc environ
-# keeps it), and the handler never sees the two invocations.
-try:
-    profile_us = int(os.environ.pop("LAMBDA_RUNTIME_LOCAL_PROFILE_US", "0"))
-except ValueError:
-    profile_us = 0
-task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
-
-
-class Sampler:
-    def __init__(self, interval_us):
-        self.interval_s = interval_us / 1e6
-        self.main = threading.get_ident()
-        self.active = threading.Event()
-        self.lock = threading.Lock()
-        self.frames = {}
-        self.samples = []
-        self.weights = []
-        self.last = 0.0
-        sys.setswitchinterval(max(self.interval_s, 0.0005))
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        while True:
-            self.active.wait()
-            time.sleep(self.interval_s)
-            with self.lock:
-                frame = sys._current_frames().get(self.main)
-                if not self.active.is_set() or frame is None:
-                    continue
-                now = time.perf_counter()
-                stack = []
-                while frame is not None and len(stack) < 512:
-                    code = frame.f_code
-                    key = (code.co_name, code.co_filename, code.co_firstlineno)
-                    index = self.frames.get(key)
-                    if index is None:
-                        index = self.frames[key] = len(self.frames)
-                    stack.append(index)
-                    frame = frame.f_back
-                stack.reverse()
-                self.samples.append(stack)
-                self.weights.append((now - self.last) * 1000)
-                self.last = now
-
-    def resume(self):
-        with self.lock:
-            self.last = time.perf_counter()
-            self.active.set()
-
-    def pause(self):
-        self.active.clear()
-        with self.lock:
-            pass
-
-    def take(self):
-        with self.lock:
-            frames = [{"name": k[0], "file": k[1], "line": k[2]} for k in sorted(self.frames, key=self.frames.get)]
-            document = {
-                "$schema": "https://www.speedscope.app/file-format-schema.json",
-                "shared": {"frames": frames},
-                "profiles": [{
-                    "type": "sampled", "name": "handler calls", "unit": "milliseconds",
-                    "startValue": 0, "endValue": sum(self.weights),
-                    "samples": self.samples, "weights": self.weights,
-                }],
-            }
-            self.samples, self.weights = [], []
-            return document
-
-
-sampler = Sampler(profile_us) if profile_us > 0 else None
-profiling = False
-
-
-def profile_control(client_context):
-    if sampler is None or not client_context:
-        return None
-    try:
-        custom = json.loads(client_context).get("custom") or {}
-        order = custom.get("lambda-perf-gate-profile")
-    except (ValueError, AttributeError):
-        return None
-    return order if order in ("start", "stop") else None
-
-
-def control_profile(order, request_id):
-    global profiling
-    if order == "start":
-        sampler.take()
-        profiling = True
-        return
-    profiling = False
-    document = {"format": "speedscope", "taskRoot": task_root, "intervalUs": profile_us, "profile": sampler.take()}
-    call("POST", "/invocation/%s/local-profile" % request_id, json.dumps(document).encode(),
-         {"Content-Type": "application/json"})
-
-
-class LambdaError(Exception):
-    def __init__(self, error_type, message):
-        super().__init__(message)
-        self.error_type = error_type
-
-
-def error_payload(error, request_id=None):
-    error_type = getattr(error, "error_type", None) or type(error).__name__
-    payload = {
-        "errorMessage": str(error),
-        "errorType": error_type,
-        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(error.__traceback__)],
-    }
-    if request_id:
-        payload["requestId"] = request_id
-    return payload
-
-
-def flushed(request_id):
-    # Everything printed before this line has reached the service's pipe.
-    sys.stdout.write("\x1eLPG-FLUSHED %s\n" % request_id)
-    sys.stdout.flush()
-
-
-def post_error(path, error, request_id=None):
-    payload = error_payload(error, request_id)
-    text = "[ERROR] %s: %s" % (payload["errorType"], payload["errorMessage"])
-    sys.stdout.write(text.replace("\n", "\r") + "\n")
-    if request_id:
-        flushed(request_id)
-    call("POST", path, json.dumps(payload).encode(), {
-        "Content-Type": "application/json",
-        "Lambda-Runtime-Function-Error-Type": payload["errorType"],
-    })
-
-
-def load_handler():
-    handler = os.environ.get("_HANDLER", "")
-    module_path, _, function_name = handler.rpartition(".")
-    if not module_path or not function_name:
-        raise LambdaError(
-            "Runtime.MalformedHandlerName",
-            "Bad handler '%s': not enough values to unpack (expected 2, got 1)" % handler,
-        )
-    module_name = module_path.replace("/", ".")
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
-    try:
-        module = importlib.import_module(module_name)
-    except SyntaxError as error:
-        raise LambdaError("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, error))
-    except ImportError as error:
-        raise LambdaError("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, error))
-    function = getattr(module, function_name, None)
-    if function is None:
-        raise LambdaError(
-            "Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (function_name, module_name)
-        )
-    return function
-
-
-class Context:
-    def __init__(self, request_id, deadline_ms, arn):
-        env = os.environ
-        self.aws_request_id = request_id
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.invoked_function_arn = arn
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self._deadline_ms = deadline_ms
-
-    def get_remaining_time_in_millis(self):
-        return max(0, int(self._deadline_ms - time.time() * 1000))
-
-
-def main():
-    try:
-        handler = load_handler()
-    except Exception as error:
-        post_error("/init/error", error)
-        sys.exit(1)
-    while True:
-        response, body = call("GET", "/invocation/next")
-        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
-        deadline = int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0")
-        arn = response.getheader("Lambda-Runtime-Invoked-Function-Arn")
-        order = profile_control(response.getheader("Lambda-Runtime-Client-Context"))
-        if order:
-            control_profile(order, request_id)
-            flushed(request_id)
-            call("POST", "/invocation/%s/response" % request_id, b"null", {"Content-Type": "application/json"})
-            continue
-        try:
-            event = json.loads(body) if body else None
-            if profiling:
-                sampler.resume()
-            try:
-                result = handler(event, Context(request_id, deadline, arn))
-            finally:
-                if profiling:
-                    sampler.pause()
-            payload = json.dumps(result).encode()
-        except Exception as error:
-            post_error("/invocation/%s/error" % request_id, error, request_id)
-            continue
-        flushed(request_id)
-        call("POST", "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
-
-
-main()
-`;
+const PYTHON_BOOTSTRAP = (0,external_node_fs_.readFileSync)(__nccwpck_require__.ab + "python-client.py", 'utf8');
 
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/registry.ts
 
@@ -38097,6 +37291,237 @@ function localRoutes(store, faults, info) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/local-lambda/logs/logs-api.ts
+/**
+ * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
+ * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
+ * GetLogEvents and FilterLogEvents, with their pagination.
+ */
+class LogsApiError extends Error {
+    type;
+    constructor(type, message) {
+        super(message);
+        this.type = type;
+    }
+}
+const MAX_EVENTS = 10_000;
+const PAGE = 50;
+function token(offset) {
+    return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+function offsetOf(value) {
+    if (typeof value !== 'string')
+        return 0;
+    try {
+        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+        if (typeof offset === 'number' && offset >= 0)
+            return offset;
+    }
+    catch {
+        // fall through
+    }
+    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
+}
+const num = (value) => (typeof value === 'number' ? value : undefined);
+const str = (value) => (typeof value === 'string' ? value : undefined);
+/**
+ * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
+ * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
+ */
+function matcher(pattern) {
+    if (!pattern || pattern.trim() === '')
+        return () => true;
+    const trimmed = pattern.trim();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
+    }
+    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
+    return (message) => terms.every((term) => message.includes(term));
+}
+class LogsApi {
+    logs;
+    region;
+    deliveryDelayMs;
+    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
+    constructor(logs, region, deliveryDelayMs = () => 0) {
+        this.logs = logs;
+        this.region = region;
+        this.deliveryDelayMs = deliveryDelayMs;
+    }
+    handle(operation, body) {
+        switch (operation) {
+            case 'DescribeLogGroups':
+                return this.describeLogGroups(body);
+            case 'DescribeLogStreams':
+                return this.describeLogStreams(body);
+            case 'GetLogEvents':
+                return this.getLogEvents(body);
+            case 'FilterLogEvents':
+                return this.filterLogEvents(body);
+            default:
+                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
+        }
+    }
+    visible(events) {
+        const cutoff = Date.now() - this.deliveryDelayMs();
+        return events.filter((event) => event.ingestionTime <= cutoff);
+    }
+    streamsOf(group) {
+        if (!group)
+            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
+        if (!this.logs.groupNames().includes(group))
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
+        return this.logs.streams(group);
+    }
+    describeLogGroups(body) {
+        const prefix = str(body.logGroupNamePrefix) ?? '';
+        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = names.slice(start, start + limit);
+        return {
+            logGroups: page.map((name) => ({
+                logGroupName: name,
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    describeLogStreams(body) {
+        const group = str(body.logGroupName);
+        const prefix = str(body.logStreamNamePrefix) ?? '';
+        const byTime = body.orderBy === 'LastEventTime';
+        if (byTime && prefix)
+            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
+        const streams = this.streamsOf(group)
+            .filter((stream) => stream.name.startsWith(prefix))
+            .map((stream) => ({ stream, events: this.visible(stream.events) }));
+        streams.sort((a, b) => byTime
+            ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
+            : a.stream.name.localeCompare(b.stream.name));
+        if (body.descending === true)
+            streams.reverse();
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
+        const page = streams.slice(start, start + limit);
+        return {
+            logStreams: page.map(({ stream, events }) => ({
+                logStreamName: stream.name,
+                creationTime: stream.creationTime,
+                ...(events.length
+                    ? {
+                        firstEventTimestamp: events[0].timestamp,
+                        lastEventTimestamp: events.at(-1).timestamp,
+                        lastIngestionTime: events.at(-1).ingestionTime,
+                    }
+                    : {}),
+                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
+                storedBytes: 0,
+            })),
+            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+    getLogEvents(body) {
+        const name = str(body.logStreamName);
+        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
+        if (!stream)
+            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
+        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
+            // As CloudWatch does, the forward token repeats once the end is reached.
+            nextForwardToken: token(start + page.length),
+            nextBackwardToken: token(Math.max(0, start - limit)),
+        };
+    }
+    filterLogEvents(body) {
+        const group = str(body.logGroupName);
+        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
+        const prefix = str(body.logStreamNamePrefix);
+        if (names && prefix)
+            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
+        const match = matcher(str(body.filterPattern));
+        const startTime = num(body.startTime) ?? 0;
+        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
+        const streams = this.streamsOf(group).filter((s) => names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true);
+        const events = streams
+            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
+            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
+            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
+        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
+        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
+        const page = events.slice(start, start + limit);
+        return {
+            events: page.map(({ stream, event, index }) => ({
+                logStreamName: stream,
+                timestamp: event.timestamp,
+                message: event.message,
+                ingestionTime: event.ingestionTime,
+                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
+            })),
+            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
+            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local-lambda/logs/routes.ts
+
+
+
+
+/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
+const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+/** Whether a request is CloudWatch Logs': a POST whose X-Amz-Target names one of its operations. */
+function isLogsRequest(request) {
+    return request.method === 'POST' && header(request, 'x-amz-target')?.startsWith(LOGS_TARGET_PREFIX) === true;
+}
+/**
+ * CloudWatch Logs' routes: awsJson1_1 posts every operation to / with its name in X-Amz-Target,
+ * answered as that service does. A POST to / that names none is not an operation of the service.
+ */
+function logsRoutes(logsApi) {
+    return [
+        [
+            'POST',
+            /^\/$/,
+            (_match, request, _url, body) => {
+                if (!isLogsRequest(request)) {
+                    request.resume();
+                    throw new LambdaServiceError('UnknownOperationException', 'Unknown operation POST /');
+                }
+                return handleLogs(logsApi, request, header(request, 'x-amz-target'), body);
+            },
+        ],
+    ];
+}
+async function handleLogs(logsApi, request, target, body) {
+    const operation = target.slice(LOGS_TARGET_PREFIX.length);
+    const reply = (status, document) => ({
+        status,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: Buffer.from(JSON.stringify(document)),
+    });
+    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
+    try {
+        return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
+    }
+    catch (error) {
+        if (error instanceof LogsApiError)
+            return reply(400, { __type: error.type, message: error.message });
+        if (error instanceof LambdaServiceError)
+            return reply(400, { __type: 'InvalidParameterException', message: error.message });
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/local-lambda/service-info.ts
 /**
  * Said on every answer of the service's main port, refusals too: a gate without the key still
@@ -38317,215 +37742,6 @@ function verifySignature(request, key, expected, now = Date.now()) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/logs/logs-api.ts
-/**
- * The CloudWatch Logs subset the gate reads (awsJson1_1: POST / with X-Amz-Target), enough for
- * `@aws-sdk/client-cloudwatch-logs` and the AWS CLI: DescribeLogGroups, DescribeLogStreams,
- * GetLogEvents and FilterLogEvents, with their pagination.
- */
-class LogsApiError extends Error {
-    type;
-    constructor(type, message) {
-        super(message);
-        this.type = type;
-    }
-}
-const MAX_EVENTS = 10_000;
-const PAGE = 50;
-function token(offset) {
-    return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-function offsetOf(value) {
-    if (typeof value !== 'string')
-        return 0;
-    try {
-        const { offset } = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
-        if (typeof offset === 'number' && offset >= 0)
-            return offset;
-    }
-    catch {
-        // fall through
-    }
-    throw new LogsApiError('InvalidParameterException', 'The specified nextToken is invalid.');
-}
-const num = (value) => (typeof value === 'number' ? value : undefined);
-const str = (value) => (typeof value === 'string' ? value : undefined);
-/**
- * The simplest filter-pattern syntax: terms that must all appear ("REPORT RequestId"), a quoted
- * phrase, or an empty pattern for everything. JSON and metric patterns are not supported.
- */
-function matcher(pattern) {
-    if (!pattern || pattern.trim() === '')
-        return () => true;
-    const trimmed = pattern.trim();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-        throw new LogsApiError('InvalidParameterException', 'The local service supports plain-term filter patterns only (terms or a "quoted phrase").');
-    }
-    const terms = trimmed.startsWith('"') && trimmed.endsWith('"') ? [trimmed.slice(1, -1)] : trimmed.split(/\s+/);
-    return (message) => terms.every((term) => message.includes(term));
-}
-class LogsApi {
-    logs;
-    region;
-    deliveryDelayMs;
-    /** Events become visible this long after they were written, as CloudWatch delivery lags. */
-    constructor(logs, region, deliveryDelayMs = () => 0) {
-        this.logs = logs;
-        this.region = region;
-        this.deliveryDelayMs = deliveryDelayMs;
-    }
-    handle(operation, body) {
-        switch (operation) {
-            case 'DescribeLogGroups':
-                return this.describeLogGroups(body);
-            case 'DescribeLogStreams':
-                return this.describeLogStreams(body);
-            case 'GetLogEvents':
-                return this.getLogEvents(body);
-            case 'FilterLogEvents':
-                return this.filterLogEvents(body);
-            default:
-                throw new LogsApiError('UnknownOperationException', `The local service does not implement ${operation}.`);
-        }
-    }
-    visible(events) {
-        const cutoff = Date.now() - this.deliveryDelayMs();
-        return events.filter((event) => event.ingestionTime <= cutoff);
-    }
-    streamsOf(group) {
-        if (!group)
-            throw new LogsApiError('InvalidParameterException', 'logGroupName is required.');
-        if (!this.logs.groupNames().includes(group))
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log group does not exist.');
-        return this.logs.streams(group);
-    }
-    describeLogGroups(body) {
-        const prefix = str(body.logGroupNamePrefix) ?? '';
-        const names = this.logs.groupNames().filter((name) => name.startsWith(prefix));
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = names.slice(start, start + limit);
-        return {
-            logGroups: page.map((name) => ({
-                logGroupName: name,
-                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${name}:*`,
-                storedBytes: 0,
-            })),
-            ...(start + limit < names.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    describeLogStreams(body) {
-        const group = str(body.logGroupName);
-        const prefix = str(body.logStreamNamePrefix) ?? '';
-        const byTime = body.orderBy === 'LastEventTime';
-        if (byTime && prefix)
-            throw new LogsApiError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
-        const streams = this.streamsOf(group)
-            .filter((stream) => stream.name.startsWith(prefix))
-            .map((stream) => ({ stream, events: this.visible(stream.events) }));
-        streams.sort((a, b) => byTime
-            ? (a.events.at(-1)?.timestamp ?? 0) - (b.events.at(-1)?.timestamp ?? 0)
-            : a.stream.name.localeCompare(b.stream.name));
-        if (body.descending === true)
-            streams.reverse();
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? PAGE, PAGE);
-        const page = streams.slice(start, start + limit);
-        return {
-            logStreams: page.map(({ stream, events }) => ({
-                logStreamName: stream.name,
-                creationTime: stream.creationTime,
-                ...(events.length
-                    ? {
-                        firstEventTimestamp: events[0].timestamp,
-                        lastEventTimestamp: events.at(-1).timestamp,
-                        lastIngestionTime: events.at(-1).ingestionTime,
-                    }
-                    : {}),
-                arn: `arn:aws:logs:${this.region}:000000000000:log-group:${group}:log-stream:${stream.name}`,
-                storedBytes: 0,
-            })),
-            ...(start + limit < streams.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-    getLogEvents(body) {
-        const name = str(body.logStreamName);
-        const stream = this.streamsOf(str(body.logGroupName)).find((s) => s.name === name);
-        if (!stream)
-            throw new LogsApiError('ResourceNotFoundException', 'The specified log stream does not exist.');
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const events = this.visible(stream.events).filter((e) => e.timestamp >= startTime && e.timestamp < endTime);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const fromHead = body.startFromHead === true || body.nextToken !== undefined;
-        const start = body.nextToken !== undefined ? offsetOf(body.nextToken) : fromHead ? 0 : Math.max(0, events.length - limit);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime })),
-            // As CloudWatch does, the forward token repeats once the end is reached.
-            nextForwardToken: token(start + page.length),
-            nextBackwardToken: token(Math.max(0, start - limit)),
-        };
-    }
-    filterLogEvents(body) {
-        const group = str(body.logGroupName);
-        const names = Array.isArray(body.logStreamNames) ? body.logStreamNames.map(String) : undefined;
-        const prefix = str(body.logStreamNamePrefix);
-        if (names && prefix)
-            throw new LogsApiError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix cannot both be given.');
-        const match = matcher(str(body.filterPattern));
-        const startTime = num(body.startTime) ?? 0;
-        const endTime = num(body.endTime) ?? Number.MAX_SAFE_INTEGER;
-        const streams = this.streamsOf(group).filter((s) => names ? names.includes(s.name) : prefix ? s.name.startsWith(prefix) : true);
-        const events = streams
-            .flatMap((stream) => this.visible(stream.events).map((event, index) => ({ stream: stream.name, event, index })))
-            .filter(({ event }) => event.timestamp >= startTime && event.timestamp <= endTime && match(event.message))
-            .sort((a, b) => a.event.timestamp - b.event.timestamp || a.stream.localeCompare(b.stream) || a.index - b.index);
-        const start = body.nextToken === undefined ? 0 : offsetOf(body.nextToken);
-        const limit = Math.min(num(body.limit) ?? MAX_EVENTS, MAX_EVENTS);
-        const page = events.slice(start, start + limit);
-        return {
-            events: page.map(({ stream, event, index }) => ({
-                logStreamName: stream,
-                timestamp: event.timestamp,
-                message: event.message,
-                ingestionTime: event.ingestionTime,
-                eventId: `${event.timestamp}${String(index).padStart(10, '0')}`,
-            })),
-            searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
-            ...(start + limit < events.length ? { nextToken: token(start + limit) } : {}),
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/local-lambda/logs/routes.ts
-
-
-
-
-/** CloudWatch Logs speaks awsJson1_1: the operation travels in X-Amz-Target. */
-const LOGS_TARGET_PREFIX = 'Logs_20140328.';
-/** A CloudWatch Logs request (its X-Amz-Target starts with LOGS_TARGET_PREFIX), answered as that service does. */
-async function handleLogs(logsApi, request, target, body) {
-    const operation = target.slice(LOGS_TARGET_PREFIX.length);
-    const reply = (status, document) => ({
-        status,
-        headers: { 'content-type': 'application/x-amz-json-1.1' },
-        body: Buffer.from(JSON.stringify(document)),
-    });
-    refuse(refuseContentType(header(request, 'content-type'), 'logs-json'));
-    try {
-        return reply(200, logsApi.handle(operation, readJson(request, body, 'logs-json')));
-    }
-    catch (error) {
-        if (error instanceof LogsApiError)
-            return reply(400, { __type: error.type, message: error.message });
-        if (error instanceof LambdaServiceError)
-            return reply(400, { __type: 'InvalidParameterException', message: error.message });
-        throw error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/local-lambda/http/router.ts
 
 
@@ -38537,59 +37753,72 @@ async function handleLogs(logsApi, request, target, body) {
 
 
 const FUNCTIONS = '/2015-03-31/functions';
+/** With a key, a request that is not open must carry a signature. */
+const requireAuthorization = ({ request, open }, { accessKey }) => {
+    if (!accessKey || open || header(request, 'authorization'))
+        return;
+    request.resume();
+    throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+};
+const readTheBody = async (inbound) => {
+    inbound.body = await readBody(inbound.request, MAX_CONTROL_BODY_BYTES);
+};
+/** With a key, the signature must be the key's, over this request and its body, for the service it names. */
+const checkSignature = ({ request, method, open, body }, { accessKey, region }) => {
+    if (!accessKey || open)
+        return;
+    if (body === undefined)
+        throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
+    const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey, { region, service: isLogsRequest(request) ? 'logs' : 'lambda' });
+    if (failure)
+        throw new LambdaServiceError(failure.type, failure.message);
+};
+/** The faults the service was told to inject, on the Lambda API's function calls. */
+const injectFaults = ({ request, url }, { faults }) => {
+    if (!url.pathname.startsWith(FUNCTIONS))
+        return;
+    const fault = faults.requestFault();
+    if (fault === 'throttle') {
+        request.resume();
+        throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': String(faults.current.retryAfterMs / 1000) });
+    }
+    if (fault === 'error') {
+        request.resume();
+        throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
+    }
+};
+/** The checks every request passes, in order, after the foreign-caller guard. */
+const CHECKS = [requireAuthorization, readTheBody, checkSignature, injectFaults];
+/** The request as the checks see it, unless it comes from a foreign caller or names no valid path. */
+function inbound(request, state) {
+    const method = request.method ?? 'GET';
+    const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
+    if (foreign) {
+        request.resume();
+        refuse(foreign);
+    }
+    let url;
+    try {
+        url = new URL(request.url ?? '/', 'http://local');
+    }
+    catch {
+        request.resume();
+        throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
+    }
+    const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(state.accessKey, url);
+    return { request, method, url, open };
+}
 /**
- * Every request's way in: the foreign-caller guard, the signature, the body, injected faults,
- * then the CloudWatch Logs operation or the first route that matches.
+ * Every request's way in: the foreign-caller guard, then the checks (the signature, the body,
+ * injected faults), then the first route that matches; CloudWatch Logs' operations are routes too.
  */
 function requestHandler(state) {
-    const { routes, faults, logsApi, accessKey } = state;
     return async function handle(request) {
-        const method = request.method ?? 'GET';
-        const foreign = refuseForeignCaller({ origin: header(request, 'origin'), host: header(request, 'host') }, state.bound());
-        if (foreign) {
-            request.resume();
-            refuse(foreign);
-        }
-        let url;
-        try {
-            url = new URL(request.url ?? '/', 'http://local');
-        }
-        catch {
-            request.resume();
-            throw new LambdaServiceError('ValidationException', `The request target ${JSON.stringify(request.url)} is not a valid path.`);
-        }
-        // Code downloads through the URL GetFunction handed out (as S3's presigned one is). The service's
-        // facts (/local/info) name functions and environments: with a key, they are asked for signed too.
-        const open = method === 'GET' && url.pathname.startsWith('/local/code/') && codeTokenValid(accessKey, url);
-        if (accessKey && !open && !header(request, 'authorization')) {
-            request.resume();
-            throw new LambdaServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-        }
-        const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
-        const target = header(request, 'x-amz-target');
-        const logs = method === 'POST' && target?.startsWith(LOGS_TARGET_PREFIX) === true;
-        if (accessKey && !open) {
-            if (body === undefined)
-                throw new LambdaServiceError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_CONTROL_BODY_BYTES} bytes`);
-            const failure = verifySignature({ method, target: request.url ?? '/', rawHeaders: request.rawHeaders, body }, accessKey, { region: state.region, service: logs ? 'logs' : 'lambda' });
-            if (failure)
-                throw new LambdaServiceError(failure.type, failure.message);
-        }
-        if (logs)
-            return handleLogs(logsApi, request, target, body);
-        if (url.pathname.startsWith(FUNCTIONS)) {
-            const fault = faults.requestFault();
-            if (fault === 'throttle') {
-                request.resume();
-                const retryAfter = String(faults.current.retryAfterMs / 1000);
-                throw new LambdaServiceError('TooManyRequestsException', 'Rate Exceeded.', { Reason: 'CallerRateLimitExceeded' }, { 'Retry-After': retryAfter });
-            }
-            if (fault === 'error') {
-                request.resume();
-                throw new LambdaServiceError('ServiceException', 'Lambda was unable to process the request (injected fault).');
-            }
-        }
-        for (const [routeMethod, pattern, route] of routes) {
+        const coming = inbound(request, state);
+        for (const check of CHECKS)
+            await check(coming, state);
+        const { method, url, body } = coming;
+        for (const [routeMethod, pattern, route] of state.routes) {
             const match = pattern.exec(url.pathname);
             if (match && routeMethod === method)
                 return route(match, request, url, body);
@@ -43643,6 +42872,7 @@ class PackageStore {
 
 ;// CONCATENATED MODULE: ./src/local-lambda/host/reaper.ts
 
+
 /**
  * The reaper runs beside the service as a process of its own (its own process group, deaf to
  * terminal signals) and reads what the service tells it on a pipe. When the service asks, it
@@ -43650,134 +42880,7 @@ class PackageStore {
  * crash, a function killing it), it sweeps every environment it knows and removes the service's
  * directories. So no runtime, and no child a function detached, outlives the service.
  */
-const REAPER_SOURCE = String.raw `'use strict';
-const { readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) process.on(signal, () => undefined);
-const environments = new Map();
-const paths = new Set();
-// The service's own cgroup directories: emptied of their environments' groups, then removed.
-const groups = new Set();
-// Claims (of user ids) are files holding the service's pid; one another service took over is not ours.
-const claims = new Set();
-const servicePid = String(process.ppid);
-function processes() {
-  const found = [];
-  for (const name of readdirSync('/proc')) if (/^\d+$/.test(name) && Number(name) !== process.pid) found.push(Number(name));
-  return found;
-}
-// Whether a process is one of the environments': by the user it runs as (where an environment has
-// one of its own) or by the marker in its environment variables. /proc is read once per process.
-function belongs(pid, markers, uids) {
-  try {
-    if (uids.size) {
-      const uid = /^Uid:\s+(\d+)\s/m.exec(readFileSync('/proc/' + pid + '/status', 'utf8'));
-      if (uid && uids.has(uid[1])) return true;
-    }
-    for (const entry of readFileSync('/proc/' + pid + '/environ', 'latin1').split('\0')) if (markers.has(entry)) return true;
-  } catch {}
-  return false;
-}
-function thaw(environment) {
-  if (environment.thaw) try { writeFileSync(environment.thaw.file, environment.thaw.value); } catch {}
-}
-// Sweeps several environments at once, with one walk of /proc per round, not one per
-// environment: a service that retires hundreds of environments, or dies with them, is swept in
-// about the time of one.
-function sweep(list) {
-  if (list.length === 0) return;
-  const markers = new Set(list.map((environment) => environment.marker));
-  const uids = new Set(list.filter((environment) => environment.uid !== undefined).map((environment) => String(environment.uid)));
-  for (let round = 0; round < 20; round++) {
-    const pids = new Set();
-    for (const environment of list) {
-      thaw(environment);
-      try { process.kill(-environment.pgid, 'SIGKILL'); } catch {}
-      if (environment.cgroupProcs)
-        try { for (const line of readFileSync(environment.cgroupProcs, 'utf8').split('\n')) if (line) pids.add(Number(line)); } catch {}
-    }
-    for (const pid of processes()) if (belongs(pid, markers, uids)) pids.add(pid);
-    if (pids.size === 0) break;
-    for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
-  }
-  for (const environment of list) {
-    if (environment.cgroupProcs) try { rmdirSync(dirname(environment.cgroupProcs)); } catch {}
-    for (const group of environment.groups || []) try { rmdirSync(group); } catch {}
-  }
-}
-// Every group of one of the service's hierarchies, its environments' first. An environment the
-// service started but never told us of (its last lines lost with the service, say) still has a
-// group here, and whatever runs in it is the environment's: thawed first (a frozen process takes
-// SIGKILL only once thawed), then killed until the kernel lets the group go.
-function subgroups(root) {
-  const found = [];
-  try { for (const entry of readdirSync(root, { withFileTypes: true })) if (entry.isDirectory()) found.push(join(root, entry.name)); } catch {}
-  found.push(root);
-  return found;
-}
-function thawGroups(root) {
-  for (const group of subgroups(root)) {
-    try { writeFileSync(join(group, 'freezer.state'), 'THAWED'); } catch {}
-    try { writeFileSync(join(group, 'cgroup.freeze'), '0'); } catch {}
-  }
-}
-function killGroups(root) {
-  for (const group of subgroups(root))
-    try { for (const pid of readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n')) if (pid) try { process.kill(Number(pid), 'SIGKILL'); } catch {} } catch {}
-}
-const pause = new Int32Array(new SharedArrayBuffer(4));
-function removeGroup(root) {
-  for (const group of subgroups(root)) {
-    for (let round = 0; round < 100; round++) {
-      try { rmdirSync(group); break; } catch (error) { if (error.code === 'ENOENT') break; }
-      let procs = [];
-      try { procs = readFileSync(join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean); } catch {}
-      for (const pid of procs) try { process.kill(Number(pid), 'SIGKILL'); } catch {}
-      Atomics.wait(pause, 0, 0, 10);
-    }
-  }
-}
-let pending = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (text) => {
-  pending += text;
-  const retired = [];
-  for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
-    const line = pending.slice(0, at);
-    pending = pending.slice(at + 1);
-    const tab = line.indexOf('\t');
-    const verb = line.slice(0, tab);
-    const argument = line.slice(tab + 1);
-    if (verb === 'track') { const environment = JSON.parse(argument); environments.set(environment.id, environment); }
-    else if (verb === 'sweep') { const environment = environments.get(argument); environments.delete(argument); if (environment) retired.push(environment); }
-    else if (verb === 'path') paths.add(argument);
-    else if (verb === 'group') groups.add(argument);
-    else if (verb === 'claim') claims.add(argument);
-  }
-  sweep(retired);
-});
-function ownsUid(uid) {
-  for (const path of claims)
-    if (path.endsWith('/' + uid)) try { return readFileSync(path, 'utf8') === servicePid; } catch { return false; }
-  return false;
-}
-function finish() {
-  // What the kernel groups is found fastest: every environment's group is thawed and emptied
-  // first, then what left its group (or never had one) is found by user and marker.
-  for (const root of groups) thawGroups(root);
-  for (const root of groups) killGroups(root);
-  // A user id is this service's only while its claim says so: once the service is dead, another
-  // service may take the id over and run its own runtimes as that user.
-  sweep([...environments.values()].map((environment) =>
-    environment.uid === undefined || ownsUid(environment.uid) ? environment : { ...environment, uid: undefined }));
-  for (const path of paths) try { rmSync(path, { recursive: true, force: true }); } catch {}
-  for (const root of groups) removeGroup(root);
-  for (const path of claims) try { if (readFileSync(path, 'utf8') === servicePid) rmSync(path, { force: true }); } catch {}
-  process.exit(0);
-}
-process.stdin.on('end', finish);
-process.stdin.on('error', finish);
-`;
+const REAPER_SOURCE = (0,external_node_fs_.readFileSync)(__nccwpck_require__.ab + "reaper-process.cjs", 'utf8');
 class Reaper {
     child;
     constructor() {
@@ -44187,6 +43290,7 @@ function releaseComponents(parts) {
 
 
 
+
 /**
  * Starts the local Lambda service: Lambda's REST API (control plane and Invoke) on loopback, so
  * the AWS SDK, the AWS CLI and the gate work against it through an endpoint override.
@@ -44201,8 +43305,9 @@ async function startLocalLambda(options = {}) {
         ...controlPlaneRoutes(store, (path) => `${endpoint}${path}${codeToken(accessKey, path)}`),
         ...invokeRoutes(invoker),
         ...localRoutes(store, faults, info),
+        ...logsRoutes(logsApi),
     ];
-    const handle = requestHandler({ routes, faults, logsApi, accessKey, region: parts.region, bound: () => bound });
+    const handle = requestHandler({ routes, faults, accessKey, region: parts.region, bound: () => bound });
     const server = (0,external_node_http_.createServer)(answerWith(handle));
     const release = () => releaseComponents(parts);
     const bindHost = options.host ?? '127.0.0.1';
