@@ -185,8 +185,11 @@ async function actionHere(
   };
   const saved = { env: process.env, exitCode: process.exitCode };
   let stdout = '';
-  const capture = (chunk: string | Uint8Array): boolean => {
+  // Written as a stream takes it: a callback, given last, is called once the text is taken.
+  const capture = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     stdout += chunk.toString();
+    const done = rest.at(-1);
+    if (typeof done === 'function') (done as () => void)();
     return true;
   };
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);

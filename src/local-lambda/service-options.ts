@@ -61,8 +61,8 @@ export interface LocalLambdaOptions {
   readonly pythonBinary?: string;
   /**
    * Verify AWS SigV4 signatures: the service makes an access key at start (or takes this one)
-   * and answers only requests signed with it. Clients this process builds for the endpoint
-   * use it by themselves (src/lambda/client.ts).
+   * and answers only requests signed with it (`LocalLambda.accessKey`). Whoever starts the
+   * service hands the key to the clients it builds (`ClientOptions.localKey`); none find it alone.
    */
   readonly requireAuth?: boolean | AccessKey;
   /** false runs functions as the service's user even where it could give each its own. */

@@ -44,7 +44,7 @@ const NODE_INTERVAL_US = 100;
 const PYTHON_INTERVAL_US = 1000;
 /** Calls of each environment that are not profiled: the cold one and the JIT's first warm ones. */
 const WARM_UP_CALLS = 3;
-/** The client context that starts or stops a runtime client's profiling session (node-bootstrap.ts). */
+/** The client context that starts or stops a runtime client's profiling session (local-lambda/runtimes/node-client.cjs). */
 const controlContext = (order: 'start' | 'stop'): string =>
   Buffer.from(JSON.stringify({ custom: { 'lambda-perf-gate-profile': order } })).toString('base64');
 

@@ -678,7 +678,7 @@ export class FunctionStore {
   }
 }
 
-/** A ZipFile as the request carried it: base64, or already decoded by the route (routes/zip-file-field.ts). */
+/** A ZipFile as the request carried it: base64, or already decoded by the route (http/zip-file-field.ts). */
 function zipBytes(value: unknown): Buffer | undefined {
   if (Buffer.isBuffer(value)) return value;
   return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;

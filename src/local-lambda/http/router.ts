@@ -118,8 +118,9 @@ function inbound(request: IncomingMessage, state: RouterState): Inbound {
 }
 
 /**
- * Every request's way in: the foreign-caller guard, then the checks (the signature, the body,
- * injected faults), then the first route that matches; CloudWatch Logs' operations are routes too.
+ * Every request's way in: the foreign-caller guard, then the checks in order (a signature present,
+ * the body, the signature right, injected faults), then the first route that matches; CloudWatch
+ * Logs' operations are routes too.
  */
 export function requestHandler(state: RouterState): (request: IncomingMessage) => Promise<Reply> {
   return async function handle(request: IncomingMessage): Promise<Reply> {
