@@ -36277,7 +36277,7 @@ class FunctionStore {
         };
     }
 }
-/** A ZipFile as the request carried it: base64, or already decoded by the route (routes/zip-file-field.ts). */
+/** A ZipFile as the request carried it: base64, or already decoded by the route (http/zip-file-field.ts). */
 function zipBytes(value) {
     if (Buffer.isBuffer(value))
         return value;
@@ -37809,8 +37809,9 @@ function inbound(request, state) {
     return { request, method, url, open };
 }
 /**
- * Every request's way in: the foreign-caller guard, then the checks (the signature, the body,
- * injected faults), then the first route that matches; CloudWatch Logs' operations are routes too.
+ * Every request's way in: the foreign-caller guard, then the checks in order (a signature present,
+ * the body, the signature right, injected faults), then the first route that matches; CloudWatch
+ * Logs' operations are routes too.
  */
 function requestHandler(state) {
     return async function handle(request) {
@@ -59148,7 +59149,7 @@ const NODE_INTERVAL_US = 100;
 const PYTHON_INTERVAL_US = 1000;
 /** Calls of each environment that are not profiled: the cold one and the JIT's first warm ones. */
 const WARM_UP_CALLS = 3;
-/** The client context that starts or stops a runtime client's profiling session (node-bootstrap.ts). */
+/** The client context that starts or stops a runtime client's profiling session (local-lambda/runtimes/node-client.cjs). */
 const controlContext = (order) => Buffer.from(JSON.stringify({ custom: { 'lambda-perf-gate-profile': order } })).toString('base64');
 const PROFILER = {
     node: "V8's sampling profiler",
