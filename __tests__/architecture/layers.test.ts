@@ -1,6 +1,6 @@
 import ts from 'typescript';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
 
 const SRC = join(packageRoot(), 'src');
@@ -52,7 +52,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'report',
     'result',
   ],
-  session: ['config', 'errors', 'gate', 'lambda', 'local-lambda', 'result'],
+  session: ['config', 'errors', 'gate', 'lambda', 'local-lambda', 'model', 'result'],
   // The front ends.
   action: [
     'analysis',
@@ -150,7 +150,10 @@ describe('the layers of src/', () => {
         layerEdges.set(layerOf(from), (layerEdges.get(layerOf(from)) ?? new Set()).add(layerOf(to)));
 
   test('the imports were read (the checks below are not vacuous)', () => {
-    expect(graph.size).toBeGreaterThan(150);
+    // Every .ts file of src/, as TypeScript's own directory reader finds them (150 at this writing).
+    const sources = ts.sys.readDirectory(SRC, ['.ts']).map((path) => relative(SRC, path));
+    expect([...graph.keys()].sort()).toEqual(sources.sort());
+    expect(graph.size).toBeGreaterThanOrEqual(150);
     expect(layerEdges.get('gate')).toContain('analysis');
     expect(layerEdges.get('report')).toContain('analysis');
     // Type-only imports, re-exports and dynamic import() count as imports.

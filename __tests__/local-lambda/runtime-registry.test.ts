@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNever } from '../../src/assert-never.js';
 import { describeRuntime, RuntimeClients, SUPPORTED_RUNTIMES } from '../../src/local-lambda/runtimes/index.js';
@@ -47,7 +47,7 @@ describe('the runtime registry', () => {
     (family) => {
       const description = FAMILIES[family];
       if (description.flush !== 'marker') throw new Error(`${family} was filtered as a marker family`);
-      expect(description.client.source).toContain(FLUSH_MARKER.replace('\x1e', '\\x1e'));
+      expect(readFileSync(description.client.file, 'utf8')).toContain(FLUSH_MARKER.replace('\x1e', '\\x1e'));
     },
   );
 

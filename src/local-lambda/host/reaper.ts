@@ -28,14 +28,15 @@ export interface EnvironmentProcesses {
  * crash, a function killing it), it sweeps every environment it knows and removes the service's
  * directories. So no runtime, and no child a function detached, outlives the service.
  */
-const REAPER_SOURCE = readFileSync(new URL('./reaper-process.cjs', import.meta.url), 'utf8');
+/** The reaper's program (reaper-process.cjs beside this module; the bundles carry it beside their index.js). */
+const REAPER_FILE = new URL('./reaper-process.cjs', import.meta.url);
 
 export class Reaper {
   private readonly child: ChildProcess | undefined;
 
   constructor() {
     try {
-      this.child = spawn(process.execPath, ['-e', REAPER_SOURCE], {
+      this.child = spawn(process.execPath, ['-e', readFileSync(REAPER_FILE, 'utf8')], {
         stdio: ['pipe', 'ignore', 'ignore'],
         detached: true,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },

@@ -1,5 +1,5 @@
 // runtimes/: one description per runtime family (registry.ts) and the runtime clients it starts.
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAMILIES, RUNTIME_FAMILIES, type FlushBehaviour, type RuntimeFamily } from './registry.js';
@@ -51,7 +51,7 @@ export class RuntimeClients {
   constructor(private readonly binaries: Partial<Record<RuntimeFamily, string>> = {}) {
     for (const family of RUNTIME_FAMILIES) {
       const client = FAMILIES[family].client;
-      if (client) writeFileSync(join(this.directory, client.fileName), client.source);
+      if (client) copyFileSync(client.file, join(this.directory, client.fileName));
     }
   }
 

@@ -1,8 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { assertNever } from '../../assert-never.js';
-import { NODE_BOOTSTRAP } from './node-bootstrap.js';
-import { PYTHON_BOOTSTRAP } from './python-bootstrap.js';
 
 /**
  * The runtime families the local service runs. Adding one means adding its name here and its
@@ -41,10 +39,13 @@ export class RuntimeStartError extends Error {
   }
 }
 
-/** A runtime client the service writes to disk once, for every environment of the family to run. */
+/**
+ * A runtime client the service copies to disk once, for every environment of the family to run:
+ * `file` is its source beside this module (the bundles carry it beside their index.js).
+ */
 interface RuntimeClientSource {
   readonly fileName: string;
-  readonly source: string;
+  readonly file: URL;
 }
 
 /** What a family's command is built from, for one environment. */
@@ -99,7 +100,7 @@ export const FAMILIES: { readonly [F in RuntimeFamily]: RuntimeFamilyDescription
     handlerRequired: true,
     snapStart: false,
     defaultBinary: process.execPath,
-    client: { fileName: 'node-bootstrap.cjs', source: NODE_BOOTSTRAP },
+    client: { fileName: 'node-bootstrap.cjs', file: new URL('./node-client.cjs', import.meta.url) },
     command: ({ binary, clientPath }) => [binary, [clientPath]],
   },
   python: {
@@ -111,7 +112,7 @@ export const FAMILIES: { readonly [F in RuntimeFamily]: RuntimeFamilyDescription
     handlerRequired: true,
     snapStart: true,
     defaultBinary: 'python3',
-    client: { fileName: 'python-bootstrap.py', source: PYTHON_BOOTSTRAP },
+    client: { fileName: 'python-bootstrap.py', file: new URL('./python-client.py', import.meta.url) },
     command: ({ binary, clientPath }) => [binary, ['-u', clientPath]],
   },
   provided: {
