@@ -5,7 +5,7 @@ import { checkForBackend, probeBackend } from './gate/backend.js';
 import { cleanupOnSignals, type CleanupRegistry } from './gate/cleanup.js';
 import { runGate, type Backend } from './gate/run-gate.js';
 import { InfrastructureError } from './lambda/infrastructure-error.js';
-import type { LocalAccessKey } from './lambda/local-credentials.js';
+import type { AccessKey } from './model/access-key.js';
 import { startLocalLambda, type LocalLambda } from './local-lambda/service.js';
 import type { ClockKind } from './local-lambda/host/thread-times.js';
 import type { GateReport } from './result/model.js';
@@ -106,7 +106,7 @@ export interface ConnectedBackend {
   readonly config: GateConfig;
   readonly backend: Backend;
   /** The key of the local service started for the session, which signs every call to it. */
-  readonly localKey?: LocalAccessKey;
+  readonly localKey?: AccessKey;
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../src/gate/run-gate.js';
-import type { LocalAccessKey } from '../../src/lambda/local-credentials.js';
+import type { AccessKey } from '../../src/model/access-key.js';
 import { realSleep, type RetryPolicy } from '../../src/lambda/retry.js';
 import type { FaultOptions } from '../../src/local-lambda/faults.js';
 import { localBackend } from '../../src/gate/backend.js';
@@ -17,7 +17,7 @@ interface GateFixture {
   readonly service: LocalLambda;
   readonly backend: Backend;
   /** The service's key: every client and gate run against it signs with it. */
-  readonly localKey: LocalAccessKey;
+  readonly localKey: AccessKey;
   /** A new project directory with `baseline/index.js` and `candidate/index.js`; returns its path. */
   writeBuilds(baselineCode: string, candidateCode: string): string;
   close(): Promise<void>;
@@ -57,7 +57,7 @@ export interface GateFixtureRef {
   fixture: GateFixture;
   service: LocalLambda;
   backend: Backend;
-  localKey: LocalAccessKey;
+  localKey: AccessKey;
   /** A scratch directory for files a test needs beside its projects. */
   scratch: string;
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '../config/config-error.js';
 import { ARCHITECTURES } from '../model/architecture.js';
 import type { GateConfig } from '../config/types.js';
 import { InfrastructureError } from '../lambda/infrastructure-error.js';
-import type { LocalAccessKey } from '../lambda/local-credentials.js';
+import type { AccessKey } from '../model/access-key.js';
 import { LOCAL_SERVICE_HEADER } from '../local-lambda/service-info.js';
 import { signedGetHeaders } from '../lambda/signed-get.js';
 import type { Backend, BackendClock } from './run-gate.js';
@@ -28,7 +28,7 @@ async function localInfo(response: Response): Promise<LocalInfo | undefined> {
 }
 
 /** The runner's long-term key from the environment, as a service started elsewhere with --require-auth prints it. */
-function ambientKey(): LocalAccessKey | undefined {
+function ambientKey(): AccessKey | undefined {
   const {
     AWS_ACCESS_KEY_ID: accessKeyId,
     AWS_SECRET_ACCESS_KEY: secretAccessKey,
@@ -47,7 +47,7 @@ function ambientKey(): LocalAccessKey | undefined {
 export async function probeBackend(
   endpoint: string | undefined,
   region = 'us-east-1',
-  localKey?: LocalAccessKey,
+  localKey?: AccessKey,
 ): Promise<Backend> {
   const lambda: Backend = {
     kind: 'aws',

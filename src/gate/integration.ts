@@ -5,7 +5,7 @@ import { decideFixed, logRatio, unpairedColdMetric, type MetricSamples } from '.
 import { median } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
-import type { LocalAccessKey } from '../lambda/local-credentials.js';
+import type { AccessKey } from '../model/access-key.js';
 import type { DeployedArm } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
@@ -23,7 +23,7 @@ export interface IntegrationContext {
   /** Told every value the command asked to mask (`::add-mask::`), so the writers can redact it. */
   readonly onSecret?: (value: string) => void;
   /** The key of the local service the gate started, for the command's AWS SDK to sign with. */
-  readonly localKey?: LocalAccessKey;
+  readonly localKey?: AccessKey;
 }
 
 const EXEMPLAR = '(integration)';
@@ -44,7 +44,7 @@ function integrationEnvironment(
   spec: IntegrationSpec,
   arm: DeployedArm,
   config: GateConfig,
-  localKey?: LocalAccessKey,
+  localKey?: AccessKey,
 ): NodeJS.ProcessEnv {
   const functionName = arm.functionName;
   const endpoint = config.endpoint;

@@ -20,7 +20,7 @@ import {
 } from '../lambda/deploy.js';
 import { DUET_HANDLER, duetPackage, duetPayload } from '../lambda/duet-package.js';
 import { invokeForReport } from '../lambda/invoke.js';
-import type { LocalAccessKey } from '../lambda/local-credentials.js';
+import type { AccessKey } from '../model/access-key.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../lambda/retry.js';
 import type { Build, Sample } from '../model/sample.js';
 import { Sampler, type EnvironmentPairTarget } from '../measure/sampler.js';
@@ -61,7 +61,7 @@ export interface GateOptions {
   readonly config: GateConfig;
   readonly backend: Backend;
   /** The key of the local service at `config.endpoint`, when this process started it with `requireAuth`. */
-  readonly localKey?: LocalAccessKey;
+  readonly localKey?: AccessKey;
   readonly client?: LambdaClient;
   readonly logsClient?: CloudWatchLogsClient;
   readonly runId?: string;
@@ -200,7 +200,7 @@ interface FunctionContext {
   readonly countRetry: () => void;
   readonly onSecret?: (value: string) => void;
   readonly profileDirectory?: string;
-  readonly localKey?: LocalAccessKey;
+  readonly localKey?: AccessKey;
 }
 
 /** The sequential test's plan (how the sampler looks) and rules (what it decides) for one function. */

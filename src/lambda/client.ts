@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { TOOL_VERSION } from '../package-root.js';
-import type { LocalAccessKey } from './local-credentials.js';
+import type { AccessKey } from '../model/access-key.js';
 
 export interface ClientOptions {
   readonly region: string;
@@ -10,7 +10,7 @@ export interface ClientOptions {
   /** SDK attempts per call, its own retries included; the SDK backs off on 429 and 5xx. */
   readonly maxAttempts?: number;
   /** The key of a local service started with `requireAuth` at `endpoint`: calls sign with it. */
-  readonly localKey?: LocalAccessKey;
+  readonly localKey?: AccessKey;
 }
 
 const USER_AGENT: [string, string] = ['lambda-perf-gate', TOOL_VERSION];

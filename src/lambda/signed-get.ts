@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { LocalAccessKey } from './local-credentials.js';
+import type { AccessKey } from '../model/access-key.js';
 
 const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
@@ -11,7 +11,7 @@ const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256'
  */
 export function signedGetHeaders(
   url: URL,
-  key: LocalAccessKey,
+  key: AccessKey,
   scope: { readonly region: string; readonly service: string },
   now: Date = new Date(),
 ): Record<string, string> {

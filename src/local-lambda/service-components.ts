@@ -20,7 +20,8 @@ import { Reaper } from './host/reaper.js';
 import { RuntimeCallerCheck } from './execution/runtime-callers.js';
 import { RuntimeClients } from './runtimes/index.js';
 import { checkServiceOptions, type LocalLambdaOptions } from './service-options.js';
-import { generateAccessKey, type AccessKey } from './http/sigv4.js';
+import type { AccessKey } from '../model/access-key.js';
+import { generateAccessKey } from './http/sigv4.js';
 import { chooseClock, CLOCKS, type ClockStatus } from './host/thread-times.js';
 
 /** What the asynchronous invocations waiting may hold: their payloads, not the host's memory. */

@@ -1,5 +1,5 @@
 import type { FaultOptions } from './faults.js';
-import type { AccessKey } from './http/sigv4.js';
+import type { AccessKey } from '../model/access-key.js';
 
 export interface LocalLambdaOptions {
   /** Loopback unless told otherwise. */

@@ -16,7 +16,7 @@ import { answerWith, requestHandler } from './http/router.js';
 import { assembleService, releaseComponents } from './service-components.js';
 import { describeService, type ServiceInfo } from './service-info.js';
 import type { LocalLambdaOptions } from './service-options.js';
-import type { AccessKey } from './http/sigv4.js';
+import type { AccessKey } from '../model/access-key.js';
 
 export type { ServiceInfo } from './service-info.js';
 export type { LocalLambdaOptions } from './service-options.js';

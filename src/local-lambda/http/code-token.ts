@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AccessKey } from './sigv4.js';
+import type { AccessKey } from '../../model/access-key.js';
 
 /**
  * The query that lets a code download through without a signature, as S3's presigned URL

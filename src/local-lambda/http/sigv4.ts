@@ -1,14 +1,11 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AccessKey } from '../../model/access-key.js';
 
 /**
  * AWS Signature Version 4, the verifying side, for the local service's `requireAuth` mode.
  * node:crypto has all it takes (SHA-256, HMAC, a constant-time compare); the rest is the
  * canonical form, which the SDK and botocore build the same way for a REST or JSON service.
  */
-export interface AccessKey {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
 
 type AuthFailureType =
   | 'MissingAuthenticationTokenException'
