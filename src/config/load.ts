@@ -557,11 +557,11 @@ function resolveConfig(
     const unpriced = unpricedRegionProblem(region);
     if (unpriced) problems.push(unpriced);
   }
+  const defaults = designDefaults(raw.sampling.design);
   const sampling = {
     ...raw.sampling,
-    batch: raw.sampling.batch ?? designDefaults(raw.sampling.design).batch,
-    'max-environment-pairs':
-      raw.sampling['max-environment-pairs'] ?? designDefaults(raw.sampling.design).maxEnvironmentPairs,
+    batch: raw.sampling.batch ?? defaults.batch,
+    'max-environment-pairs': raw.sampling['max-environment-pairs'] ?? defaults.maxEnvironmentPairs,
   };
   const names = new Set<string>();
   const functions = raw.functions.map((fn, index) => {
