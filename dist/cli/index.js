@@ -34862,7 +34862,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(231);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3001);
 
 // The SDK's notice about its future Node.js support says nothing about this run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -34873,7 +34873,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 231:
+/***/ 3001:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35543,28 +35543,7 @@ function assertNever(value, what = 'value') {
     throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
 }
 
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/node-bootstrap.ts
-
-/**
- * The Node.js runtime client that runs inside each execution environment (node-client.cjs,
- * beside this file; the bundles carry it beside their index.js); the service writes it to a file at
- * start. It speaks the Runtime API the way AWS's own Node.js runtime does: handler `file.export`,
- * CommonJS or ESM, async or callback, console lines prefixed with time, request id and level.
- */
-const NODE_BOOTSTRAP = (0,external_node_fs_.readFileSync)(__nccwpck_require__.ab + "node-client.cjs", 'utf8');
-
-;// CONCATENATED MODULE: ./src/local-lambda/runtimes/python-bootstrap.ts
-
-/**
- * The Python runtime client, standard library only (python-client.py, beside this file, carried
- * by the bundles as the Node.js one is). Handler `module.function` (or `dir/module.function`), errors shaped as AWS's
- * Python runtime shapes them.
- */
-const PYTHON_BOOTSTRAP = (0,external_node_fs_.readFileSync)(__nccwpck_require__.ab + "python-client.py", 'utf8');
-
 ;// CONCATENATED MODULE: ./src/local-lambda/runtimes/registry.ts
-
-
 
 
 
@@ -35592,7 +35571,7 @@ const FAMILIES = {
         handlerRequired: true,
         snapStart: false,
         defaultBinary: process.execPath,
-        client: { fileName: 'node-bootstrap.cjs', source: NODE_BOOTSTRAP },
+        client: { fileName: 'node-bootstrap.cjs', file: __nccwpck_require__.ab + "node-client.cjs" },
         command: ({ binary, clientPath }) => [binary, [clientPath]],
     },
     python: {
@@ -35604,7 +35583,7 @@ const FAMILIES = {
         handlerRequired: true,
         snapStart: true,
         defaultBinary: 'python3',
-        client: { fileName: 'python-bootstrap.py', source: PYTHON_BOOTSTRAP },
+        client: { fileName: 'python-bootstrap.py', file: __nccwpck_require__.ab + "python-client.py" },
         command: ({ binary, clientPath }) => [binary, ['-u', clientPath]],
     },
     provided: {
@@ -35678,7 +35657,7 @@ class RuntimeClients {
         for (const family of RUNTIME_FAMILIES) {
             const client = FAMILIES[family].client;
             if (client)
-                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(this.directory, client.fileName), client.source);
+                (0,external_node_fs_.copyFileSync)(client.file, (0,external_node_path_.join)(this.directory, client.fileName));
         }
     }
     /** The command and arguments that start a runtime of this family for a package. */
@@ -42881,12 +42860,13 @@ class PackageStore {
  * crash, a function killing it), it sweeps every environment it knows and removes the service's
  * directories. So no runtime, and no child a function detached, outlives the service.
  */
-const REAPER_SOURCE = (0,external_node_fs_.readFileSync)(__nccwpck_require__.ab + "reaper-process.cjs", 'utf8');
+/** The reaper's program (reaper-process.cjs beside this module; the bundles carry it beside their index.js). */
+const REAPER_FILE = __nccwpck_require__.ab + "reaper-process.cjs";
 class Reaper {
     child;
     constructor() {
         try {
-            this.child = (0,external_node_child_process_.spawn)(process.execPath, ['-e', REAPER_SOURCE], {
+            this.child = (0,external_node_child_process_.spawn)(process.execPath, ['-e', (0,external_node_fs_.readFileSync)(REAPER_FILE, 'utf8')], {
                 stdio: ['pipe', 'ignore', 'ignore'],
                 detached: true,
                 env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -54471,10 +54451,11 @@ function resolveConfig(raw, directory, problems, options, trafficSource) {
         if (unpriced)
             problems.push(unpriced);
     }
+    const defaults = designDefaults(raw.sampling.design);
     const sampling = {
         ...raw.sampling,
-        batch: raw.sampling.batch ?? designDefaults(raw.sampling.design).batch,
-        'max-environment-pairs': raw.sampling['max-environment-pairs'] ?? designDefaults(raw.sampling.design).maxEnvironmentPairs,
+        batch: raw.sampling.batch ?? defaults.batch,
+        'max-environment-pairs': raw.sampling['max-environment-pairs'] ?? defaults.maxEnvironmentPairs,
     };
     const names = new Set();
     const functions = raw.functions.map((fn, index) => {

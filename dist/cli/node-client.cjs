@@ -1,4 +1,8 @@
 // @ts-check
+// The Node.js runtime client that runs inside each execution environment; the service copies it to
+// a file at start. It speaks the Runtime API the way AWS's own Node.js runtime does: handler
+// `file.export`, CommonJS or ESM, async or callback, console lines prefixed with time, request id
+// and level.
 'use strict';
 const net = require('node:net');
 const { Writable } = require('node:stream');

@@ -1,3 +1,6 @@
+# The Python runtime client, standard library only; the service copies it to a file at start.
+# Handler `module.function` (or `dir/module.function`), errors shaped as AWS's Python runtime
+# shapes them.
 import http.client
 import importlib
 import json
