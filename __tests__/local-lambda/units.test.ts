@@ -8,6 +8,7 @@ import { parseFunctionReference } from '../../src/local-lambda/control-plane/fun
 import { billedDuration, reportLine } from '../../src/local-lambda/logs/lines.js';
 import { parseReportLine } from '../../src/lambda/report-line.js';
 import { testIf } from '../helpers/host-needs.js';
+import { checkMove, MOVES, type EnvironmentStateName } from '../../src/local-lambda/execution/environment.js';
 
 describe('function references', () => {
   test.each([
@@ -112,4 +113,40 @@ describe('CPU groups', () => {
       rmSync(mount, { recursive: true, force: true });
     },
   );
+});
+
+describe("an execution environment's states", () => {
+  const reachable = (from: EnvironmentStateName): Set<EnvironmentStateName> => {
+    const seen = new Set<EnvironmentStateName>([from]);
+    const queue = [from];
+    for (let state = queue.pop(); state !== undefined; state = queue.pop()) {
+      for (const next of MOVES[state]) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+    return seen;
+  };
+
+  test('every state can be reached from booting, and every state can end dead', () => {
+    expect([...reachable('booting')].sort()).toEqual(Object.keys(MOVES).sort());
+    for (const state of Object.keys(MOVES) as EnvironmentStateName[]) expect(reachable(state).has('dead')).toBe(true);
+  });
+
+  test('dead is the end; nothing boots again; a killed one only dies; only a finished one idles', () => {
+    expect(MOVES.dead).toEqual([]);
+    expect(MOVES.dying).toEqual(['dead']);
+    for (const moves of Object.values(MOVES)) expect(moves).not.toContain('booting');
+    const intoIdle = (Object.keys(MOVES) as EnvironmentStateName[]).filter((state) => MOVES[state].includes('idle'));
+    expect(intoIdle.sort()).toEqual(['booting', 'finishing']);
+    // An environment with an invocation in flight never goes straight back to idle.
+    expect(MOVES.running).not.toContain('idle');
+  });
+
+  test('a move the table does not list throws, naming the environment and both states', () => {
+    expect(() => checkMove('e1', 'running', 'finishing')).not.toThrow();
+    expect(() => checkMove('e1', 'running', 'idle')).toThrow('environment e1 cannot go from running to idle');
+    expect(() => checkMove('e1', 'dead', 'running')).toThrow(/from dead to running/);
+  });
 });

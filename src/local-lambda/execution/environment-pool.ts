@@ -64,7 +64,7 @@ export class EnvironmentPool {
   async acquire(spec: EnvironmentSpec, key: string): Promise<Acquired> {
     if (this.stopped) throw new LambdaServiceError('ServiceException', 'The service is stopping.');
     for (const entry of this.pooled) {
-      if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
+      if (entry.key === key && entry.environment.idle) {
         clearTimeout(entry.idleTimer);
         entry.lastUsed = Date.now();
         return this.acquired(entry);
@@ -142,6 +142,7 @@ export class EnvironmentPool {
           this.remove(entry, true);
           return;
         }
+        clearTimeout(entry.idleTimer);
         entry.idleTimer = setTimeout(() => this.remove(entry, true), this.options.idleTimeoutMs);
         entry.idleTimer.unref();
       },

@@ -114,7 +114,8 @@ export interface InvocationOutcome {
   readonly logTail: Buffer;
 }
 
-interface Running {
+/** An invocation from the moment it is handed to an environment until it is answered. */
+interface Invocation {
   readonly request: InvocationRequest;
   readonly resolve: (outcome: InvocationOutcome) => void;
   readonly lines: string[];
@@ -123,12 +124,61 @@ interface Running {
   threadsAtStart?: ThreadSnapshot;
   timer?: NodeJS.Timeout;
   /** What the runtime posted; the invocation goes on until it asks for the next event. */
-  result?: { failure: Failure } | { body: Buffer };
+  result?: Answer;
   /** The invocation's Duration by the model clock, once it is known. */
   modelledMs?: number;
 }
 
 type Failure = { status: 'error' | 'timeout'; errorType: string; body: Buffer };
+/** How an invocation is answered: with the runtime's response, or with a failure. */
+type Answer = { failure: Failure } | { body: Buffer };
+
+/**
+ * Where an environment is in its life. It changes only through `moveTo`, which refuses a move
+ * that MOVES does not list: a slip in the order of events shows where it happens, not as an
+ * invocation answered twice or an environment handed out while it still works.
+ */
+export type EnvironmentState =
+  /** INIT runs and nothing has been asked of the environment yet. */
+  | { readonly name: 'booting' }
+  /** Warm and frozen, waiting for an invocation. The only state in which the pool hands it out. */
+  | { readonly name: 'idle' }
+  /** An invocation was handed over; on a cold start it waits for INIT to end. */
+  | { readonly name: 'running'; readonly invocation: Invocation }
+  /** The invocation has its answer; its last output may still be in the pipe. */
+  | { readonly name: 'finishing'; readonly invocation: Invocation }
+  /** Killed; its exit, which answers an invocation it was running, is yet to be seen. */
+  | { readonly name: 'dying'; readonly cause: 'killed' | 'out-of-memory'; readonly waiting?: Invocation }
+  /** Its processes are gone and what it held is freed. */
+  | { readonly name: 'dead' };
+
+export type EnvironmentStateName = EnvironmentState['name'];
+
+/** The moves an environment may make, from each state. */
+export const MOVES: Readonly<Record<EnvironmentStateName, readonly EnvironmentStateName[]>> = {
+  booting: ['idle', 'running', 'dying', 'dead'],
+  idle: ['running', 'dying', 'dead'],
+  running: ['finishing', 'dying', 'dead'],
+  finishing: ['idle', 'dying', 'dead'],
+  dying: ['dead'],
+  dead: [],
+};
+
+/** Throws unless MOVES lets an environment go from `from` to `to`. */
+export function checkMove(id: string, from: EnvironmentStateName, to: EnvironmentStateName): void {
+  if (!MOVES[from].includes(to)) throw new Error(`environment ${id} cannot go from ${from} to ${to}`);
+}
+
+/** INIT: running, or over (with its duration, and its failure when it failed). */
+type Init =
+  | { readonly phase: 'running' }
+  | {
+      readonly phase: 'over';
+      readonly durationMs: number;
+      readonly failure?: Failure;
+      /** Whether a REPORT line has carried the Init Duration yet (the first answered invocation's). */
+      readonly reported: boolean;
+    };
 
 const now = (): number => performance.now();
 
@@ -144,6 +194,10 @@ function errorDocument(errorType: string, errorMessage: string): Buffer {
 export class ExecutionEnvironment {
   readonly id = randomBytes(16).toString('hex');
   readonly logStream: string;
+  private state: EnvironmentState = { name: 'booting' };
+  private init: Init = { phase: 'running' };
+  /** The invocation answered last while its output may still be coming through the pipe. */
+  private draining: Invocation | undefined;
   private child: ChildProcess | undefined;
   private api: RuntimeApi | undefined;
   private cgroup: EnvironmentCgroup | undefined;
@@ -153,19 +207,11 @@ export class ExecutionEnvironment {
   private readonly spawnedAt = now();
   /** The lasting CPU speed factor of this environment (1 without an environment spread). */
   readonly speedFactor: number;
-  private initDurationMs: number | undefined;
-  private initBilled = false;
-  private initFailure: Failure | undefined;
-  private running: Running | undefined;
-  /** The invocation whose result is in but whose output may still be in the pipe. */
-  private finishing: Running | undefined;
   private memoryPeak = 0;
   private memorySamples = 0;
   private identity: Identity | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
   private initTimer: NodeJS.Timeout | undefined;
-  private oomKilled = false;
-  private dead = false;
   private readonly exited: Promise<void>;
   private markExited: () => void = () => undefined;
   private partialLine = '';
@@ -196,36 +242,38 @@ export class ExecutionEnvironment {
   }
 
   get alive(): boolean {
-    return !this.dead;
+    return this.state.name !== 'dying' && this.state.name !== 'dead';
   }
 
+  /** Warm, with nothing in flight: the pool may hand it out. */
+  get idle(): boolean {
+    return this.state.name === 'idle';
+  }
+
+  /** It has an invocation in flight: running, finishing, or killed and not yet answered. */
   get busy(): boolean {
-    return this.running !== undefined;
+    const state = this.state;
+    return state.name === 'running' || state.name === 'finishing' || (state.name === 'dying' && !!state.waiting);
   }
 
+  /**
+   * An environment takes an invocation while it boots (a cold start) or idles. One that died
+   * answers it at once: with its INIT failure, or as a runtime that exited.
+   */
   invoke(request: InvocationRequest): Promise<InvocationOutcome> {
-    if (this.running) throw new Error(`environment ${this.id} is busy`);
+    const from = this.state.name;
+    if (from === 'running' || from === 'finishing') throw new Error(`environment ${this.id} is busy (${from})`);
     return new Promise((resolve) => {
-      this.running = { request, resolve, lines: [] };
-      if (this.initFailure) {
-        this.finish(this.initFailure);
+      const invocation: Invocation = { request, resolve, lines: [] };
+      if (this.state.name === 'dying' || this.state.name === 'dead') {
+        this.answer(invocation, { failure: this.initFailure() ?? exitedBefore(request.requestId) });
         return;
       }
-      if (this.dead) {
-        this.finish({
-          status: 'error',
-          errorType: 'Runtime.ExitError',
-          body: errorDocument(
-            'Runtime.ExitError',
-            `RequestId: ${request.requestId} Error: Runtime exited before the invocation`,
-          ),
-        });
-        return;
-      }
+      this.moveTo({ name: 'running', invocation });
       this.startMemoryWatch();
       // Thawed with a full CPU quota, as a Lambda environment starts each invocation.
       this.freeze?.thaw();
-      if (this.initDurationMs !== undefined) this.cpuQuota?.refill();
+      if (this.init.phase === 'over') this.cpuQuota?.refill();
       const event: RuntimeEvent = {
         requestId: request.requestId,
         payload: request.payload,
@@ -237,10 +285,12 @@ export class ExecutionEnvironment {
         this.api?.deliver(event);
       } catch (error) {
         // The event could not be handed over; the environment is in an unknown state, so it goes.
-        this.finish({
-          status: 'error',
-          errorType: 'Runtime.ExitError',
-          body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+        this.answer(invocation, {
+          failure: {
+            status: 'error',
+            errorType: 'Runtime.ExitError',
+            body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+          },
         });
         this.kill();
       }
@@ -253,6 +303,22 @@ export class ExecutionEnvironment {
     await this.exited;
   }
 
+  private moveTo(next: EnvironmentState): void {
+    checkMove(this.id, this.state.name, next.name);
+    this.state = next;
+  }
+
+  /** The invocation this environment is running (or was, when it was killed) and has not answered. */
+  private get unanswered(): Invocation | undefined {
+    const state = this.state;
+    if (state.name === 'running') return state.invocation;
+    return state.name === 'dying' ? state.waiting : undefined;
+  }
+
+  private initFailure(): Failure | undefined {
+    return this.init.phase === 'over' ? this.init.failure : undefined;
+  }
+
   private async boot(): Promise<void> {
     const { spec, services } = this;
     this.appendLog(initStartLine(spec.logFormat, spec.runtime.version, spec.region, new Date()));
@@ -263,14 +329,14 @@ export class ExecutionEnvironment {
       command = services.clients.command(spec.runtime, spec.codeDirectory);
     } catch (error) {
       if (!(error instanceof RuntimeStartError)) throw error;
-      this.initDurationMs = now() - this.spawnedAt;
-      this.initFailure = {
-        status: 'error',
-        errorType: error.errorType,
-        body: errorDocument(error.errorType, error.message),
+      this.init = {
+        phase: 'over',
+        durationMs: now() - this.spawnedAt,
+        failure: { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) },
+        reported: false,
       };
       // Nothing runs: this environment answers its one invocation with the error and is discarded.
-      this.dead = true;
+      this.moveTo({ name: 'dead' });
       this.shutDown();
       this.markExited();
       return;
@@ -388,17 +454,33 @@ export class ExecutionEnvironment {
   }
 
   private onInitTimeout(): void {
-    this.initFailure = {
-      status: 'timeout',
-      errorType: 'Sandbox.Timedout',
-      body: errorDocument(
-        'Sandbox.Timedout',
-        `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
-      ),
-    };
-    this.initDurationMs = INIT_LIMIT_MS;
-    if (this.running) this.finish(this.initFailure);
+    const message = `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`;
+    this.initFailed(
+      { status: 'timeout', errorType: 'Sandbox.Timedout', body: errorDocument('Sandbox.Timedout', message) },
+      INIT_LIMIT_MS,
+    );
+  }
+
+  private onInitError(body: Buffer, errorType: string): void {
+    this.initFailed(
+      { status: 'error', errorType, body },
+      this.init.phase === 'over' ? this.init.durationMs : now() - this.spawnedAt,
+    );
+  }
+
+  /** INIT failed: the invocation waiting for it is answered with the failure, and the environment goes. */
+  private initFailed(failure: Failure, durationMs: number): void {
+    clearTimeout(this.initTimer);
+    this.init = { phase: 'over', durationMs, failure, reported: this.init.phase === 'over' && this.init.reported };
+    if (this.state.name === 'running') this.answer(this.state.invocation, { failure });
     this.kill();
+  }
+
+  /** INIT is over: a booting environment that nothing has been asked of yet idles. */
+  private initOver(durationMs: number): void {
+    if (this.init.phase !== 'running') return;
+    this.init = { phase: 'over', durationMs, reported: false };
+    if (this.state.name === 'booting') this.moveTo({ name: 'idle' });
   }
 
   private processEnvironment(runtimeApi: string): NodeJS.ProcessEnv {
@@ -437,13 +519,13 @@ export class ExecutionEnvironment {
    * clock reads the environment's threads once they all sleep; no event is handed over before.
    */
   private onNextRequested(at: number, waited: OwnWaits | undefined): Promise<void> | void {
-    const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
+    const initEnds = this.init.phase === 'running';
     if (initEnds) clearTimeout(this.initTimer);
-    const running = this.running;
+    const running = this.state.name === 'running' ? this.state.invocation : undefined;
     const result = running?.result;
     if (this.services.clock === 'wall' || !this.child?.pid) {
       if (initEnds) {
-        this.initDurationMs = at - this.spawnedAt;
+        this.initOver(at - this.spawnedAt);
         this.cpuQuota?.refill();
       } else if (running && result) this.end(running, result, at);
       return;
@@ -456,7 +538,7 @@ export class ExecutionEnvironment {
         ...(waited === undefined ? {} : { reportedNs: Math.min(waited.ns, wallNs), sleeps: waited.sleeps }),
         wallNs,
       });
-      if (initEnds) this.initDurationMs = this.modelled(activity, true);
+      if (initEnds) this.initOver(this.modelled(activity, true));
       else if (running && result) this.end(running, result, at, this.modelled(activity, false));
     });
   }
@@ -469,15 +551,14 @@ export class ExecutionEnvironment {
    * The invocation's result stands, unless the model clock says that Lambda would have run out of
    * time before it: then it is a timeout, as Lambda would report it, and the environment goes.
    */
-  private end(running: Running, result: NonNullable<Running['result']>, at: number, modelledMs?: number): void {
-    if (this.running !== running) return;
+  private end(running: Invocation, result: Answer, at: number, modelledMs?: number): void {
+    if (this.state.name !== 'running' || this.state.invocation !== running) return;
     if (modelledMs !== undefined && modelledMs > this.spec.timeoutS * 1000) {
       this.onTimeout();
       return;
     }
     if (modelledMs !== undefined) running.modelledMs = modelledMs;
-    if ('failure' in result) this.finish(result.failure, undefined, true, at);
-    else this.finish(undefined, result.body, true, at);
+    this.answer(running, result, true, at);
   }
 
   /** The environment's threads once none is on a CPU or waiting for one, or after SETTLE_LIMIT_MS. */
@@ -489,12 +570,13 @@ export class ExecutionEnvironment {
 
   private onDelivering(): void {
     const pid = this.child?.pid;
-    if (this.services.clock === 'model' && this.running && pid) this.running.threadsAtStart = snapshotThreads(pid);
+    const running = this.unanswered;
+    if (this.services.clock === 'model' && running && pid) running.threadsAtStart = snapshotThreads(pid);
   }
 
   private onDelivered(event: RuntimeEvent, handedAt: number): void {
-    if (this.running?.request.requestId !== event.requestId) return;
-    const running = this.running;
+    const running = this.unanswered;
+    if (running?.request.requestId !== event.requestId) return;
     running.deliveredAt = handedAt;
     this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
     this.armLimit(
@@ -543,59 +625,50 @@ export class ExecutionEnvironment {
     store(setTimeout(check, limitMs));
   }
 
-  private onResult(requestId: string, result: { body: Buffer } | { failure: Failure }): void {
-    if (this.running?.request.requestId !== requestId || this.running.result) return;
-    this.running.result = result;
-  }
-
-  private onInitError(body: Buffer, errorType: string): void {
-    this.initDurationMs ??= now() - this.spawnedAt;
-    clearTimeout(this.initTimer);
-    this.initFailure = { status: 'error', errorType, body };
-    if (this.running) this.finish(this.initFailure);
-    this.kill();
+  private onResult(requestId: string, result: Answer): void {
+    const running = this.unanswered;
+    if (running?.request.requestId !== requestId || running.result) return;
+    running.result = result;
   }
 
   private onTimeout(): void {
-    const running = this.running;
-    if (!running) return;
+    if (this.state.name !== 'running') return;
+    const running = this.state.invocation;
     const seconds = this.spec.timeoutS.toFixed(2);
     this.appendLog(
       `${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`,
       running,
     );
-    this.finish({
-      status: 'timeout',
-      errorType: 'Sandbox.Timedout',
-      body: errorDocument(
-        'Sandbox.Timedout',
-        `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`,
-      ),
+    this.answer(running, {
+      failure: {
+        status: 'timeout',
+        errorType: 'Sandbox.Timedout',
+        body: errorDocument(
+          'Sandbox.Timedout',
+          `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`,
+        ),
+      },
     });
     this.kill();
   }
 
+  /** The runtime's process is gone, killed or by itself: the invocation it had is answered now. */
   private onExit(reason: string): void {
-    this.dead = true;
+    const state = this.state;
+    // 'error' and 'exit' may both come for one child.
+    if (state.name === 'dead') return;
+    const waiting = this.unanswered;
+    const outOfMemory = state.name === 'dying' && state.cause === 'out-of-memory';
+    this.moveTo({ name: 'dead' });
     this.shutDown();
     // Children that left the process group (setsid) die with the environment.
     this.services.reaper?.sweep(this.id);
-    const running = this.running;
-    const result = running?.result;
     // A runtime that ends after its response (work left behind that exits) still answered.
-    if (result && !this.oomKilled) {
-      if ('failure' in result) this.finish(result.failure);
-      else this.finish(undefined, result.body);
-    } else if (running) {
-      const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
-      this.finish({
-        status: 'error',
-        errorType,
-        body: errorDocument(
-          errorType,
-          `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`,
-        ),
-      });
+    if (waiting?.result && !outOfMemory) this.answer(waiting, waiting.result);
+    else if (waiting) {
+      const errorType = outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+      const message = `RequestId: ${waiting.request.requestId} Error: Runtime exited with error: ${reason}`;
+      this.answer(waiting, { failure: { status: 'error', errorType, body: errorDocument(errorType, message) } });
     }
     this.release();
     this.markExited();
@@ -615,14 +688,15 @@ export class ExecutionEnvironment {
       lines.push(this.partialLine);
       this.partialLine = '';
     }
-    const running = this.running?.deliveredAt === undefined ? undefined : this.running;
+    const current = this.unanswered;
+    const running = current?.deliveredAt === undefined ? this.draining : current;
     for (const line of lines) {
       if (line.startsWith(FLUSH_MARKER)) {
         this.onFlushed(line.slice(FLUSH_MARKER.length));
         continue;
       }
       // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
-      this.appendLog(line.replaceAll('\r', '\n'), running ?? this.finishing);
+      this.appendLog(line.replaceAll('\r', '\n'), running);
     }
   }
 
@@ -654,7 +728,7 @@ export class ExecutionEnvironment {
     this.flushWaiter = { requestId, resume };
   }
 
-  private appendLog(line: string, running?: Running): void {
+  private appendLog(line: string, running?: Invocation): void {
     this.services.logs.append(this.spec.logGroup, this.logStream, line);
     if (running) {
       running.lines.push(line);
@@ -670,26 +744,31 @@ export class ExecutionEnvironment {
 
   /** Samples the process tree; an environment over its memory size is killed, as on Lambda. */
   private sampleMemory(): number {
+    if (!this.alive) return this.memoryPeak;
     const pid = this.child?.pid;
-    if (pid && !this.dead) this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
+    if (pid) this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
     // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
     // double-forked grandchild, which has left the tree, counts too.
-    if (this.identity && !this.dead && this.memorySamples++ % 10 === 0)
+    if (this.identity && this.memorySamples++ % 10 === 0)
       this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
-    if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
-      this.oomKilled = true;
-      this.kill();
-    }
+    if (this.memoryPeak > this.spec.memoryMb * MIB) this.kill('out-of-memory');
     return this.memoryPeak;
   }
 
-  private finish(failure: Failure | undefined, body?: Buffer, fromRuntime = false, endedAt = now()): void {
-    const running = this.running;
-    if (!running) return;
+  /**
+   * Answers an invocation: its START (if it never got one), END and REPORT lines, once its output
+   * has come through. `fromRuntime`: the runtime posted the answer, and may write a flush marker.
+   * A running environment finishes, and idles once the answer is out.
+   */
+  private answer(running: Invocation, answer: Answer, fromRuntime = false, endedAt = now()): void {
     clearTimeout(running.timer);
+    if (this.state.name === 'running' && this.state.invocation === running)
+      this.moveTo({ name: 'finishing', invocation: running });
     const peak = this.sampleMemory();
     this.stopMemoryWatch();
-    if (!failure && this.oomKilled) {
+    let failure = 'failure' in answer ? answer.failure : undefined;
+    const body = 'body' in answer ? answer.body : undefined;
+    if (!failure && this.state.name === 'dying' && this.state.cause === 'out-of-memory') {
       failure = {
         status: 'error',
         errorType: 'Runtime.OutOfMemory',
@@ -699,10 +778,10 @@ export class ExecutionEnvironment {
         ),
       };
     }
-    this.running = undefined;
-    this.finishing = running;
+    this.draining = running;
     this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
-      if (this.finishing === running) this.finishing = undefined;
+      if (this.draining === running) this.draining = undefined;
+      if (this.state.name === 'finishing' && this.state.invocation === running) this.moveTo({ name: 'idle' });
       const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
       // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full
       // timeout. Under the model clock the limit was on modelled time, whatever the wall clock read.
@@ -713,8 +792,9 @@ export class ExecutionEnvironment {
             ? limitMs
             : Math.max(measured, limitMs)
           : measured;
-      const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
-      this.initBilled = true;
+      const init = this.init;
+      const initDurationMs = init.phase === 'over' && !init.reported ? init.durationMs : undefined;
+      if (init.phase === 'over') this.init = { ...init, reported: true };
       const { requestId } = running.request;
       const format = this.spec.logFormat;
       if (running.deliveredAt === undefined)
@@ -759,9 +839,11 @@ export class ExecutionEnvironment {
     this.memoryTimer = undefined;
   }
 
-  private kill(): void {
+  /** Kills the environment's processes; the exit handler answers what it was running. */
+  private kill(cause: 'killed' | 'out-of-memory' = 'killed'): void {
+    const state = this.state;
+    if (state.name === 'dying' || state.name === 'dead') return;
     const child = this.child;
-    this.dead = true;
     let killed = false;
     // The signal goes before the Runtime API and the lifeline close: a runtime that saw them
     // close first could exit on its own (status 128 for the rejected call, 1 for the lifeline)
@@ -774,11 +856,15 @@ export class ExecutionEnvironment {
         // The group is already gone.
       }
     }
+    // With no process at all (its start threw) no exit will come: the environment is dead now.
+    if (child)
+      this.moveTo({ name: 'dying', cause, ...(state.name === 'running' ? { waiting: state.invocation } : {}) });
+    else this.moveTo({ name: 'dead' });
     this.shutDown();
     if (killed) {
       // A frozen process takes its SIGKILL once thawed.
       this.freeze?.thaw();
-      return; // the exit handler finishes the invocation and frees the rest
+      return; // the exit handler answers the invocation and frees the rest
     }
     this.release();
     this.markExited();
@@ -790,6 +876,14 @@ export class ExecutionEnvironment {
     this.api?.close();
     this.child?.stdio?.[3]?.destroy();
   }
+}
+
+function exitedBefore(requestId: string): Failure {
+  return {
+    status: 'error',
+    errorType: 'Runtime.ExitError',
+    body: errorDocument('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited before the invocation`),
+  };
 }
 
 function typeFromBody(body: Buffer): string {
