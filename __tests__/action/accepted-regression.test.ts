@@ -1,14 +1,14 @@
 import { acceptRegressions } from '../../src/action/accepted-regression.js';
-import { failingReasons } from '../../src/result/fail-on.js';
+import { failingFindings } from '../../src/result/fail-on.js';
 import type { Finding } from '../../src/analysis/result.js';
-import { reasonsOf } from '../../src/report/findings.js';
-import type { GateReport, Reason } from '../../src/result/model.js';
+import { reportedFindings } from '../../src/report/findings.js';
+import type { GateReport, ReportedFinding } from '../../src/result/model.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 import { commandFinding } from '../helpers/findings.js';
 
 const LABEL = 'perf-regression-accepted';
 const FUNCTION = sampleReport(2).functions[0]!;
-const said = (finding: Finding): Reason => reasonsOf([finding], FUNCTION)[0]!;
+const said = (finding: Finding): ReportedFinding => reportedFindings([finding], FUNCTION)[0]!;
 const regression = said({
   kind: 'regression',
   about: 'comparison',
@@ -46,27 +46,27 @@ const OTHERS = {
 } as const;
 
 /** The sample report with the first function's findings replaced. */
-function withReasons(...reasons: Reason[]): GateReport {
+function withFindings(...findings: ReportedFinding[]): GateReport {
   const report = sampleReport(2);
   const [first, second] = report.functions;
   return {
     ...report,
     verdict: 'fail',
     functions: [
-      { ...first!, verdict: 'fail', reasons },
-      { ...second!, verdict: 'pass', reasons: [] },
+      { ...first!, verdict: 'fail', findings },
+      { ...second!, verdict: 'pass', findings: [] },
     ],
   };
 }
 
 describe('a pull request labelled as an intended regression', () => {
   test('a regression becomes a pass with a notice that names the label and keeps the finding', () => {
-    const report = withReasons(regression);
+    const report = withFindings(regression);
     const accepted = acceptRegressions(report, LABEL);
     expect(accepted.verdict).toBe('pass');
     expect(accepted.functions[0]!.verdict).toBe('pass');
     expect(regression.message).toMatch(/^256MB-x86_64: warm duration \+23\.4% .* exceeds the 5% tolerance$/);
-    expect(accepted.functions[0]!.reasons).toEqual([
+    expect(accepted.functions[0]!.findings).toEqual([
       {
         kind: 'notice',
         about: 'accepted-regression',
@@ -77,7 +77,7 @@ describe('a pull request labelled as an intended regression', () => {
       },
     ]);
     expect(accepted.summary).toBe('orders: pass, recommended 512 MB (1 finding); orders-1: pass, recommended 512 MB');
-    expect(failingReasons(accepted, ['regression', 'budget', 'inconclusive', 'error'])).toEqual([]);
+    expect(failingFindings(accepted, ['regression', 'budget', 'inconclusive', 'error'])).toEqual([]);
     // The figures stay: the comment still shows how much slower it got.
     expect(accepted.functions[0]!.variants).toEqual(report.functions[0]!.variants);
     expect(accepted.functions[0]!.variants[0]!.comparisons[0]).toMatchObject({
@@ -89,19 +89,19 @@ describe('a pull request labelled as an intended regression', () => {
 
   test('a blown budget, a wrong answer or a failing test still fails', () => {
     for (const kind of ['budget', 'wrong-answer', 'test-failure'] as const) {
-      const accepted = acceptRegressions(withReasons(regression, OTHERS[kind]), LABEL);
+      const accepted = acceptRegressions(withFindings(regression, OTHERS[kind]), LABEL);
       expect(`${kind}: ${accepted.verdict}`).toBe(`${kind}: fail`);
-      expect(failingReasons(accepted, ['regression', 'budget', 'error']).map((r) => r.kind)).toEqual([kind]);
+      expect(failingFindings(accepted, ['regression', 'budget', 'error']).map((r) => r.kind)).toEqual([kind]);
     }
   });
 
   test('an inconclusive finding beside the accepted regression leaves the verdict inconclusive', () => {
-    const accepted = acceptRegressions(withReasons(regression, OTHERS.inconclusive), LABEL);
+    const accepted = acceptRegressions(withFindings(regression, OTHERS.inconclusive), LABEL);
     expect(accepted.verdict).toBe('inconclusive');
   });
 
   test('a report without a regression is returned as it was', () => {
-    const report = withReasons(OTHERS.budget);
+    const report = withFindings(OTHERS.budget);
     expect(acceptRegressions(report, LABEL)).toBe(report);
   });
 });

@@ -261,7 +261,7 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
     expect(Number(first.outputs['cost-change-percent'])).toBeGreaterThan(10);
     expect(first.outputs['report-path']).toBe(join(ws.dir, 'lambda-perf-report.json'));
     expect(JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8'))).toMatchObject({
-      schemaVersion: 4,
+      schemaVersion: 5,
       verdict: 'fail',
       github: { pullRequest: 7 },
     });
@@ -762,19 +762,19 @@ describe('the GitHub Action, end to end against the local Lambda service and a G
       expect(run.outputs.verdict).toBe('pass');
       expect(run.stdout).toContain(`Configuration: lambda-perf.yml of the base commit ${baseSha.slice(0, 12)}`);
       const report = JSON.parse(readFileSync(join(ws.dir, 'lambda-perf-report.json'), 'utf8')) as {
-        functions: { verdict: string; reasons: { kind: string; message: string }[] }[];
+        functions: { verdict: string; findings: { kind: string; message: string }[] }[];
       };
       // Twice the work: warm is a regression, and the cold start may be one too (it holds the
       // same Duration); every one of them is accepted, and nothing else is found.
-      const reasons = report.functions[0]!.reasons;
+      const findings = report.functions[0]!.findings;
       expect(
-        reasons.every(
+        findings.every(
           (r) =>
             r.kind === 'notice' &&
             /^regression accepted by label "perf-regression-accepted": 1769MB-x86_64: /.test(r.message),
         ),
       ).toBe(true);
-      expect(reasons.map((r) => r.message)).toContainEqual(
+      expect(findings.map((r) => r.message)).toContainEqual(
         expect.stringMatching(
           /^regression accepted by label "perf-regression-accepted": 1769MB-x86_64: warm duration \+/,
         ),

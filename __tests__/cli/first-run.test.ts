@@ -379,7 +379,7 @@ describe('validate catches before a run what a run would find only after deployi
   });
 
   test('a missing role on an endpoint that is not the local service: "not valid", never first "valid"', async () => {
-    // Any Lambda-compatible endpoint but the local service stands for AWS, where a role is required.
+    // Any Lambda-compatible endpoint but the local service asks for a role, as AWS does.
     const endpoint = createServer((request, response) => response.writeHead(404).end());
     await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
     try {
@@ -580,10 +580,10 @@ exports.handler = async (event) => {
     expect(result.code).toBe(0);
     type Arm = { errors: number; wrongAnswers: number; warm: { n: number } };
     const report = JSON.parse(readFileSync(json, 'utf8')) as {
-      functions: { reasons: { kind: string; message: string }[]; variants: { baseline: Arm; candidate: Arm }[] }[];
+      functions: { findings: { kind: string; message: string }[]; variants: { baseline: Arm; candidate: Arm }[] }[];
     };
     const fn = report.functions[0]!;
-    expect(fn.reasons.filter((r) => r.kind === 'wrong-answer' || r.kind === 'baseline-error')).toEqual([]);
+    expect(fn.findings.filter((r) => r.kind === 'wrong-answer' || r.kind === 'baseline-error')).toEqual([]);
     for (const stats of [fn.variants[0]!.baseline, fn.variants[0]!.candidate]) {
       expect(stats.errors + stats.wrongAnswers).toBe(0);
       // Every warm call counts, the failing exemplar's included: 3 warm pairs per environment pair, 8 or more environment pairs.
@@ -612,9 +612,9 @@ exports.handler = async (event) => {
     ]);
     expect(result.code).toBe(1);
     const report = JSON.parse(readFileSync(json, 'utf8')) as {
-      functions: { reasons: { kind: string; message: string }[] }[];
+      functions: { findings: { kind: string; message: string }[] }[];
     };
-    expect(report.functions[0]!.reasons).toContainEqual(
+    expect(report.functions[0]!.findings).toContainEqual(
       expect.objectContaining({
         kind: 'wrong-answer',
         message: expect.stringMatching(

@@ -105,7 +105,7 @@ describe('lambda-perf-gate run', () => {
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/^lambda-perf-gate: FAIL/);
     expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({
-      schemaVersion: 4,
+      schemaVersion: 5,
       verdict: 'fail',
       backend: 'local',
     });

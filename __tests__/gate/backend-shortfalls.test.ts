@@ -66,7 +66,10 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
   test('an endpoint that answers /local/info with a page or with null is another Lambda-compatible endpoint', async () => {
     for (const body of ['<html>Welcome</html>', 'null']) {
       const backend = await probeStandIn(body);
-      expect(backend).toMatchObject({ kind: 'aws', statement: expect.stringContaining('Lambda-compatible endpoint') });
+      expect(backend).toMatchObject({
+        kind: 'endpoint',
+        statement: expect.stringContaining('Lambda-compatible endpoint'),
+      });
     }
   });
 
@@ -125,7 +128,7 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
   test('a 403 from an endpoint whose key this process does not hold is another Lambda-compatible endpoint, not a crash', async () => {
     const refused = JSON.stringify({ Type: 'User', message: 'Missing Authentication Token' });
     expect(await probeStandIn(refused, 403)).toMatchObject({
-      kind: 'aws',
+      kind: 'endpoint',
       statement: expect.stringContaining('Lambda-compatible endpoint'),
     });
   });

@@ -370,7 +370,7 @@ describe('the gate in a duet on the local service', () => {
     const fn = report.functions[0]!;
     expect(fn.verdict).toBe('pass');
     expect(report.settings.design).toBe('duet');
-    expect(fn.reasons.map((r) => r.message)).toEqual([
+    expect(fn.findings.map((r) => r.message)).toEqual([
       expect.stringMatching(/^cold start: not compared \(sampling\.design: duet runs both builds in each environment/),
     ]);
     // Each build's first call in every environment is counted and billed, though in no figure.
@@ -400,7 +400,7 @@ ${spin(40).replace('exports.handler = async (event) => {', "exports.handler = as
     });
     const fn = report.functions[0]!;
     expect(fn.verdict).toBe('fail');
-    expect(fn.reasons.map((r) => r.message).join('\n')).toMatch(/Error/);
+    expect(fn.findings.map((r) => r.message).join('\n')).toMatch(/Error/);
   }, 180_000);
 
   test("a second function's package that cannot be a duet is refused before the first function is created", async () => {

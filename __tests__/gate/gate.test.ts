@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
-import { DEFAULT_FAIL_ON, failingReasons } from '../../src/result/fail-on.js';
+import { DEFAULT_FAIL_ON, failingFindings } from '../../src/result/fail-on.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { classifyFailure, EXIT } from '../../src/session.js';
@@ -84,7 +84,7 @@ describe('the gate against the local Lambda service', () => {
     const coldNotShown = fn.variants
       .filter((v) => v.comparisons.find((c) => c.metric === 'cold')?.outcome !== 'no-regression')
       .map((v) => v.id);
-    expect(fn.reasons.map(({ kind, about }) => ({ kind, about }))).toEqual(
+    expect(fn.findings.map(({ kind, about }) => ({ kind, about }))).toEqual(
       coldNotShown.length ? [{ kind: 'notice', about: 'cold-not-shown' }] : [],
     );
     expect(report.verdict).toBe('pass');
@@ -123,12 +123,12 @@ describe('the gate against the local Lambda service', () => {
     // first call's Duration does the extra work as well (beside two CPU hogs it was, at 1769 MB,
     // in 1 of 4 runs).
     expect(
-      fn.reasons
+      fn.findings
         .filter((r) => r.kind === 'regression' && r.about === 'comparison' && r.metric === 'warm')
         .map((r) => r.variant)
         .sort(),
     ).toEqual(['1024MB-x86_64', '1769MB-x86_64']);
-    expect(fn.reasons.every((r) => r.kind === 'regression')).toBe(true);
+    expect(fn.findings.every((r) => r.kind === 'regression')).toBe(true);
     for (const variant of fn.variants) {
       const warm = variant.comparisons.find((c) => c.metric === 'warm')!;
       expect(warm.ratio).toBeGreaterThan(1.05);
@@ -180,7 +180,7 @@ describe('the gate against the local Lambda service', () => {
       retry: FAST_RETRY,
     });
     expect(report.verdict).toBe('fail');
-    const wrong = report.functions[0]!.reasons.filter((r) => r.kind === 'wrong-answer');
+    const wrong = report.functions[0]!.findings.filter((r) => r.kind === 'wrong-answer');
     expect(wrong.map((r) => r.message)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
@@ -200,7 +200,7 @@ describe('the gate against the local Lambda service', () => {
     });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons[0]!.message).toMatch(
+    expect(fn.findings[0]!.message).toMatch(
       /the candidate failed \d+ of \d+ invocations, the baseline 0 of \d+ \(TypeError\)/,
     );
     const variant = fn.variants[0]!;
@@ -235,7 +235,7 @@ describe('the gate against the local Lambda service', () => {
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
     // One finding per exemplar called, each an error that fails.
-    const neverRuns = fn.reasons.filter((r) => r.about === 'never-runs');
+    const neverRuns = fn.findings.filter((r) => r.about === 'never-runs');
     expect(neverRuns.length).toBeGreaterThan(0);
     for (const reason of neverRuns) {
       expect(reason.kind).toBe('wrong-answer');
@@ -245,8 +245,8 @@ describe('the gate against the local Lambda service', () => {
       expect(reason.message).toMatch(said);
     }
     // What decides the exit code: failing error findings under the default --fail-on.
-    expect(failingReasons(report, DEFAULT_FAIL_ON)).toEqual(expect.arrayContaining(neverRuns));
-    expect(fn.reasons.filter((r) => r.kind === 'notice' && r.about === 'errors')).toEqual([]);
+    expect(failingFindings(report, DEFAULT_FAIL_ON)).toEqual(expect.arrayContaining(neverRuns));
+    expect(fn.findings.filter((r) => r.kind === 'notice' && r.about === 'errors')).toEqual([]);
     expect(await functionsLeft()).toEqual([]);
   });
 
@@ -260,8 +260,8 @@ describe('the gate against the local Lambda service', () => {
     });
     const fn = report.functions[0]!;
     expect(fn.variants[0]!.baseline.errors + fn.variants[0]!.candidate.errors).toBeGreaterThan(0);
-    expect(fn.reasons.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
-    expect(fn.reasons.some((r) => r.kind === 'notice' && /Runtime\.ExitError/.test(r.message))).toBe(true);
+    expect(fn.findings.filter((r) => r.kind === 'wrong-answer')).toEqual([]);
+    expect(fn.findings.some((r) => r.kind === 'notice' && /Runtime\.ExitError/.test(r.message))).toBe(true);
     expect(report.verdict).not.toBe('fail');
   });
 
@@ -274,7 +274,7 @@ describe('the gate against the local Lambda service', () => {
     });
     const fn = report.functions[0]!;
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons.find((r) => r.kind === 'budget')?.message).toMatch(
+    expect(fn.findings.find((r) => r.kind === 'budget')?.message).toMatch(
       /warm-p90-ms is [\d.]+ ms, over the budget of 1 ms/,
     );
   });
@@ -303,7 +303,7 @@ describe('the gate against the local Lambda service', () => {
     expect(
       `${report.verdict} (warm ${warm.outcome}, ratio ${warm.ratio.toFixed(3)} [${warm.ciLow.toFixed(3)}, ${warm.ciHigh.toFixed(3)}], ${warm.units} environment pairs)`,
     ).toMatch(/^fail /);
-    expect(report.functions[0]!.reasons.some((r) => r.kind === 'regression')).toBe(true);
+    expect(report.functions[0]!.findings.some((r) => r.kind === 'regression')).toBe(true);
     expect(report.functions[0]!.invocations.retries).toBeGreaterThan(10);
     expect(await functionsLeft()).toEqual([]);
   }, 180_000);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { runGate } from '../../src/gate/run-gate.js';
-import { DEFAULT_FAIL_ON, failingReasons } from '../../src/result/fail-on.js';
+import { DEFAULT_FAIL_ON, failingFindings } from '../../src/result/fail-on.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { FAST_RETRY, useGateFixture } from '../helpers/gate-fixture.js';
@@ -78,7 +78,7 @@ describe('integration tests as a traffic profile', () => {
     expect(answeredBy.filter((b) => b === 'candidate')).toHaveLength(50);
     const warm = integration.comparisons.find((c) => c.metric === 'warm')!;
     expect(warm.nBaseline).toBeGreaterThanOrEqual(40);
-    expect(report.functions[0]!.reasons.filter((r) => /integration/.test(r.message))).toEqual([]);
+    expect(report.functions[0]!.findings.filter((r) => /integration/.test(r.message))).toEqual([]);
   });
 
   test('a regression that shows only in integration traffic is caught', async () => {
@@ -115,7 +115,7 @@ describe('integration tests as a traffic profile', () => {
       [40, 'regression'],
     ]);
     expect(report.verdict).toBe('fail');
-    expect(fn.reasons.find((r) => r.kind === 'regression')?.message).toMatch(
+    expect(fn.findings.find((r) => r.kind === 'regression')?.message).toMatch(
       /^integration traffic at 1769MB-x86_64: warm duration \+/,
     );
     expect(renderMarkdown(report)).toMatch(
@@ -140,7 +140,7 @@ describe('integration tests as a traffic profile', () => {
     // Two runs a side: the units are runs, and two cannot show a difference at 99%.
     expect([warm.nBaseline, warm.nCandidate]).toEqual([2, 2]);
     expect(warm.outcome).toBe('inconclusive');
-    expect(report.functions[0]!.reasons.filter((r) => /integration/.test(r.message))).toEqual([]);
+    expect(report.functions[0]!.findings.filter((r) => /integration/.test(r.message))).toEqual([]);
   });
 
   test('a failing command is a failing test, with its output, not a slowdown; fail-on decides', async () => {
@@ -150,18 +150,18 @@ describe('integration tests as a traffic profile', () => {
       localKey: gate.localKey,
       retry: FAST_RETRY,
     });
-    const reasons = report.functions[0]!.reasons;
-    const failure = reasons.find((r) => r.kind === 'test-failure');
+    const findings = report.functions[0]!.findings;
+    const failure = findings.find((r) => r.kind === 'test-failure');
     expect(failure?.message).toMatch(
       /integration command "node .*integration-traffic\.mjs" exited with 1 against the candidate; last output:\nexpected 3 orders, found 2/,
     );
-    expect(reasons.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
+    expect(findings.some((r) => r.kind === 'baseline-error' && /against the baseline/.test(r.message))).toBe(true);
     // The failing command is no slowdown of the integration traffic. (The exemplars of these two
     // identical builds are compared as well, and may, at the false-alarm rate, show a chance
     // regression of their own: not this test's business.)
-    const integrationOnly = (found: typeof reasons) =>
+    const integrationOnly = (found: typeof findings) =>
       found.filter((r) => !('traffic' in r) || r.traffic === 'integration');
-    expect(integrationOnly(reasons).filter((r) => r.kind === 'regression')).toEqual([]);
+    expect(integrationOnly(findings).filter((r) => r.kind === 'regression')).toEqual([]);
     // Its five calls a round are counted and compared, but five pairs cannot show a regression
     // at 99% (the smallest one-sided signed-rank p of five is 1/32); they can show its absence.
     const rounds = report.functions[0]!.integration!.comparisons.find((c) => c.metric === 'warm')!.rounds!;
@@ -171,8 +171,8 @@ describe('integration tests as a traffic profile', () => {
       expect(round.outcome).not.toBe('regression');
       expect(round.pValue).toBeGreaterThanOrEqual(1 / 32);
     }
-    expect(failingReasons(report, DEFAULT_FAIL_ON)).toContainEqual(failure);
-    expect(integrationOnly(failingReasons(report, ['regression', 'budget']))).toEqual([]);
+    expect(failingFindings(report, DEFAULT_FAIL_ON)).toContainEqual(failure);
+    expect(integrationOnly(failingFindings(report, ['regression', 'budget']))).toEqual([]);
   });
 
   test('a candidate that prints REPORT lines of its own is counted by the lines Lambda wrote: not faster, no extra invocations', async () => {

@@ -38,19 +38,19 @@ describe('a local run with x86_64 and arm64 variants', () => {
     const report = await runGate({ config, backend, localKey: gate.localKey, retry: FAST_RETRY });
     const fn = report.functions[0]!;
 
-    expect(report.environment.hostArchitecture).toBe(host);
+    expect(report.platform.hostArchitecture).toBe(host);
     expect(fn.variants.map((v) => [v.architecture, v.measuredOn])).toEqual([
       ['x86_64', host === 'x86_64' ? undefined : host],
       ['arm64', host === 'arm64' ? undefined : host],
     ]);
-    const flagged = fn.reasons.filter((r) => r.kind === 'notice' && r.variant === `512MB-${foreign}`);
+    const flagged = fn.findings.filter((r) => r.kind === 'notice' && r.variant === `512MB-${foreign}`);
     expect(flagged.map((r) => r.message)).toEqual([
       expect.stringMatching(new RegExp(`^${foreign} timings measured on an? ${host} host`)),
     ]);
     expect(fn.recommended?.architecture).toBe(host);
     const limitations = gate.service.info().limitations;
-    expect(report.environment.limitations ?? []).toEqual(limitations);
+    expect(report.platform.limitations ?? []).toEqual(limitations);
     for (const limitation of limitations)
-      expect(fn.reasons).toContainEqual({ kind: 'notice', message: `local host: ${limitation}` });
+      expect(fn.findings).toContainEqual({ kind: 'notice', message: `local host: ${limitation}` });
   });
 });

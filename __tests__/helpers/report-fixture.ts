@@ -1,8 +1,8 @@
 import type { ArmStats } from '../../src/analysis/arm-stats.js';
 import type { MetricComparison } from '../../src/analysis/comparison.js';
 import type { VariantResult } from '../../src/analysis/result.js';
-import { reasonsOf } from '../../src/report/findings.js';
-import type { GateReport, Reason } from '../../src/result/model.js';
+import { reportedFindings } from '../../src/report/findings.js';
+import type { GateReport, ReportedFinding } from '../../src/result/model.js';
 
 const dist = (p50: number, n = 40) => ({ n, p50, p90: p50 * 1.3, p99: p50 * 1.6, mean: p50 * 1.1 });
 
@@ -109,7 +109,7 @@ function variant(
 /** A report as the gate writes it, with fixed figures. */
 export function sampleReport(functions = 1): GateReport {
   return {
-    schemaVersion: 4,
+    schemaVersion: 5,
     tool: { name: 'lambda-perf-gate', version: '0.1.0' },
     startedAt: '2026-11-22T12:00:00.000Z',
     finishedAt: '2026-11-22T12:01:00.000Z',
@@ -117,7 +117,7 @@ export function sampleReport(functions = 1): GateReport {
     region: 'us-east-1',
     verdict: 'fail',
     summary: 'orders: fail',
-    environment: {
+    platform: {
       cpuScaledByMemory: false,
       statement: 'Local Lambda service: CPU is NOT throttled by memory (no writable cgroup cpu controller was found).',
     },
@@ -138,7 +138,7 @@ export function sampleReport(functions = 1): GateReport {
       name: i === 0 ? 'orders' : `orders-${i}`,
       perfFunction: `lpg-orders-${i}`,
       verdict: 'fail' as const,
-      reasons: [
+      findings: [
         {
           kind: 'regression' as const,
           about: 'comparison' as const,
@@ -208,7 +208,7 @@ function withComparisons(v: VariantResult, comparisons: MetricComparison[]): Var
 }
 
 /** A local host's shortfall, as every function of a report on the local service shows it. */
-export const HOST_NOTICE: Reason = reasonsOf(
+export const HOST_NOTICE: ReportedFinding = reportedFindings(
   [{ kind: 'notice', about: 'host-limitation', text: '2 CPUs; 4 environment pairs ran at once where 8 were asked' }],
   { variants: [], tolerance: 0.05 },
 )[0]!;
@@ -229,12 +229,12 @@ export function scenarioReport(scenario: Scenario): GateReport {
   const [v256, v512, v1024] = fn.variants as [VariantResult, VariantResult, VariantResult];
   const onAws = {
     backend: 'aws' as const,
-    environment: { cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' },
+    platform: { cpuScaledByMemory: true, statement: 'Measured on AWS Lambda, where CPU scales with memory.' },
   };
   const passing: typeof fn = {
     ...fn,
     verdict: 'pass',
-    reasons: [],
+    findings: [],
     variants: [
       withComparisons({ ...v256, budgets: [{ ...v256.budgets[0]!, ok: true, limit: 400 }] }, PASSING(v256.id, 0.99)),
       withComparisons(v512, PASSING(v512.id, 1.01)),
@@ -250,7 +250,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
         functions: [
           {
             ...fn,
-            reasons: [...fn.reasons, HOST_NOTICE],
+            findings: [...fn.findings, HOST_NOTICE],
           },
         ],
       };
@@ -273,7 +273,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
           {
             ...passing,
             verdict: 'inconclusive',
-            reasons: [
+            findings: [
               {
                 kind: 'inconclusive',
                 about: 'comparison',
@@ -307,7 +307,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
               memory: 1024,
               why: 'fastest; no variant meets the latency budgets',
             },
-            reasons: [
+            findings: [
               {
                 kind: 'budget',
                 about: 'budget',
@@ -370,7 +370,7 @@ export function scenarioReport(scenario: Scenario): GateReport {
         functions: [
           {
             ...fn,
-            reasons: [
+            findings: [
               {
                 kind: 'wrong-answer',
                 about: 'errors',
@@ -425,7 +425,7 @@ export function recommendedImprovedElsewhereSlower(outcome: 'regression' | 'inco
     outcome === 'regression' ? { outcome, pValue: 0.0001 } : { outcome, ciLow: 0.98, ciHigh: 1.3, pValue: 0.03 },
   );
   const verdict = outcome === 'regression' ? 'fail' : 'inconclusive';
-  const reasons = reasonsOf(
+  const findings = reportedFindings(
     [{ kind: outcome, about: 'comparison', traffic: 'exemplars', variant: slower.id, metric: 'warm' }],
     { variants: [v256, v512, slower], tolerance: 0.05 },
   );
@@ -437,7 +437,7 @@ export function recommendedImprovedElsewhereSlower(outcome: 'regression' | 'inco
       {
         ...fn,
         verdict,
-        reasons,
+        findings,
         variants: [v256, changed(v512, 0.9, { outcome: 'no-regression', pValue: 0.99 }), slower],
       },
     ],
@@ -476,9 +476,9 @@ export function withIntegrationRegression(): GateReport {
     ],
     budgets: [],
   };
-  const [finding] = reasonsOf(
+  const [finding] = reportedFindings(
     [{ kind: 'regression', about: 'comparison', traffic: 'integration', variant: v256.id, metric: 'warm' }],
     { variants: fn.variants, tolerance: fn.tolerance, integration },
   );
-  return { ...base, functions: [{ ...fn, reasons: [...fn.reasons, finding!], integration }] };
+  return { ...base, functions: [{ ...fn, findings: [...fn.findings, finding!], integration }] };
 }

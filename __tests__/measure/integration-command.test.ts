@@ -5,7 +5,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { validateConfig } from '../../src/config/load.js';
 import type { FunctionSpec, IntegrationSpec } from '../../src/config/types.js';
 import { integrationProfile } from '../../src/gate/integration.js';
-import type { DeployedArm } from '../../src/lambda/deploy.js';
+import type { ArmVersion } from '../../src/lambda/deploy.js';
 import { runIntegrationCommand } from '../../src/measure/integration-command.js';
 import type { VariantPlan } from '../../src/model/variant.js';
 import { maskedValue, Redactor } from '../../src/result/redact.js';
@@ -76,7 +76,7 @@ describe("an integration command's output tail", () => {
       environment: {},
       snapStart: false,
     };
-    const arm = (build: 'baseline' | 'candidate'): DeployedArm => ({
+    const arm = (build: 'baseline' | 'candidate'): ArmVersion => ({
       functionName: `lpg-orders-${build}`,
       build,
       variant,

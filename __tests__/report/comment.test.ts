@@ -3,7 +3,7 @@ import { parseReport, serializeReport, unexpectedText } from '../../src/report/j
 import { GITHUB_COMMENT_LIMIT, renderMarkdown, safeRunUrl } from '../../src/report/markdown.js';
 import { acceptedRegression } from '../../src/report/findings.js';
 import { ms } from '../../src/report/format.js';
-import type { GateReport, Reason } from '../../src/result/model.js';
+import type { GateReport, ReportedFinding } from '../../src/result/model.js';
 import { CONTEXT, HOST_NOTICE, sampleReport, scenarioReport, type Scenario } from '../helpers/report-fixture.js';
 
 const aboveTheFold = (markdown: string): string => markdown.split('<details>')[0]!;
@@ -94,16 +94,16 @@ describe('the PR comment, as a reader sees it', () => {
     const report = sampleReport();
     const fn = report.functions[0]!;
     // As a report from another version might carry them: kinds this renderer does not know.
-    const later = (kind: string, message: string): Reason => ({ kind, message }) as unknown as Reason;
+    const later = (kind: string, message: string): ReportedFinding => ({ kind, message }) as unknown as ReportedFinding;
     const withNotices: GateReport = {
       ...report,
       functions: [
         {
           ...fn,
-          reasons: [
-            ...fn.reasons,
+          findings: [
+            ...fn.findings,
             HOST_NOTICE,
-            acceptedRegression(fn.reasons[0]!, 'perf-regression-accepted'),
+            acceptedRegression(fn.findings[0]!, 'perf-regression-accepted'),
             later(
               'a-kind-invented-later',
               `arm64 timings measured on an x86_64 host; ${'they say little. '.repeat(20)}`,

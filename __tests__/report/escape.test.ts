@@ -1,7 +1,7 @@
 import { escapeMarkdown } from '../../src/report/escape.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { reasonsOf } from '../../src/report/findings.js';
-import type { FunctionResult, GateReport, Reason } from '../../src/result/model.js';
+import { reportedFindings } from '../../src/report/findings.js';
+import type { FunctionResult, GateReport, ReportedFinding } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { readCommentState } from '../../src/report/comment-state.js';
 import { CONTEXT, sampleReport } from '../helpers/report-fixture.js';
@@ -84,7 +84,7 @@ describe('escaping what functions, commands and report files say', () => {
       name: HOSTILE,
       perfFunction: HOSTILE,
       // Hostile data, put into words by the report's own sentences.
-      reasons: reasonsOf(
+      findings: reportedFindings(
         [
           errorsFinding('wrong-answer', `error ${HOSTILE}`, [3, 3], [0, 3], 'x'),
           commandFinding({ outputTail: HOSTILE }),
@@ -110,7 +110,7 @@ describe('escaping what functions, commands and report files say', () => {
     };
     const report: GateReport = {
       ...clean,
-      environment: { cpuScaledByMemory: false, statement: HOSTILE },
+      platform: { cpuScaledByMemory: false, statement: HOSTILE },
       functions: [hostile],
     };
     const markdown = renderMarkdown(report, { charts: true, key: 'k' });
@@ -141,7 +141,7 @@ describe('escaping what functions, commands and report files say', () => {
         {
           ...first,
           name: `${HOSTILE} -->`,
-          reasons: [...first.reasons, { kind: HOSTILE, message: HOSTILE } as unknown as Reason],
+          findings: [...first.findings, { kind: HOSTILE, message: HOSTILE } as unknown as ReportedFinding],
           variants: first.variants.map((v) => ({ ...v, name: HOSTILE })),
         },
         { ...second, name: '--><script>alert(1)</script>' },

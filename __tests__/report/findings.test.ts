@@ -1,5 +1,5 @@
 import type { Finding } from '../../src/analysis/result.js';
-import { findingText, reasonsOf, type FindingContext } from '../../src/report/findings.js';
+import { findingText, reportedFindings, type FindingContext } from '../../src/report/findings.js';
 import { commandFinding, errorsFinding } from '../helpers/findings.js';
 import { sampleReport } from '../helpers/report-fixture.js';
 
@@ -193,7 +193,7 @@ describe('findings are data; the report puts them into words', () => {
 
   test('a reason keeps the finding whole and adds its sentence', () => {
     const [finding, text] = SAID[0]!;
-    expect(reasonsOf([finding], context)).toEqual([{ ...finding, message: text }]);
+    expect(reportedFindings([finding], context)).toEqual([{ ...finding, message: text }]);
   });
 
   test('a comparison the report does not hold is said as missing, not invented', () => {

@@ -99,7 +99,7 @@ describe('a report file the renderers can trust', () => {
       baseline: failed,
       message: 'exemplar e: both builds fail every call',
     } as const;
-    const withIt = { ...report, functions: [{ ...report.functions[0]!, reasons: [neverRuns] }] };
+    const withIt = { ...report, functions: [{ ...report.functions[0]!, findings: [neverRuns] }] };
     expect(unexpectedText(parseReport(serializeReport(withIt)))).toEqual([]);
   });
 
@@ -112,12 +112,12 @@ describe('a report file the renderers can trust', () => {
         {
           ...fn,
           variants: [{ ...fn.variants[0]!, id: '</details><img src=x>' }],
-          reasons: [{ ...fn.reasons[0]!, variant: '@octocat' }],
+          findings: [{ ...fn.findings[0]!, variant: '@octocat' }],
         },
       ],
     };
     expect(unexpectedText(forged)).toEqual([
-      '$.functions[0].reasons[0].variant holds "@octocat", which no report of this action holds there',
+      '$.functions[0].findings[0].variant holds "@octocat", which no report of this action holds there',
       '$.functions[0].variants[0].id holds "</details><img src=x>", which no report of this action holds there',
     ]);
   });

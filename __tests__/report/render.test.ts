@@ -1,5 +1,5 @@
 import type { VariantResult } from '../../src/analysis/result.js';
-import { reasonsOf } from '../../src/report/findings.js';
+import { reportedFindings } from '../../src/report/findings.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
 import type { GateReport } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
@@ -20,6 +20,17 @@ function withVariants(change: (variants: readonly VariantResult[]) => VariantRes
 describe('the markdown report (the PR comment)', () => {
   const markdown = renderMarkdown(sampleReport(), { charts: true, key: 'lambda-perf.yml' });
   const aboveTheFold = markdown.split('<details>')[0]!;
+
+  test('the footer names the backend: the local service, AWS with its region, or another endpoint', () => {
+    const footer = (backend: GateReport['backend']): string =>
+      renderMarkdown({ ...sampleReport(), backend, region: 'eu-west-1' }, { charts: false, key: 'k' })
+        .split('\n')
+        .findLast((line) => line.startsWith('<sub>'))!;
+    expect(footer('local')).toMatch(/^<sub>Local Lambda service · /);
+    expect(footer('aws')).toMatch(/^<sub>AWS eu-west-1 · /);
+    expect(footer('endpoint')).toMatch(/^<sub>Lambda-compatible endpoint eu-west-1 · /);
+    expect(footer('endpoint')).not.toContain('AWS');
+  });
 
   test('starts with the hidden marker, the hidden state line and the verdict', () => {
     const [marker, state, verdict] = markdown.split('\n');
@@ -102,7 +113,7 @@ describe('the markdown report (the PR comment)', () => {
 });
 
 describe('the terminal report', () => {
-  test('verdict, the note on CPU scaling, a table with the recommended variant starred, reasons', () => {
+  test('verdict, the note on CPU scaling, a table with the recommended variant starred, findings', () => {
     const text = renderTerminal(sampleReport());
     expect(text.split('\n')[0]).toBe('lambda-perf-gate: FAIL');
     expect(text).toContain('note: Local Lambda service: CPU is NOT throttled');
@@ -279,14 +290,14 @@ describe("production's current memory beside the recommendation", () => {
 describe('a pass whose cold starts were not shown unchanged', () => {
   const report = sampleReport();
   const fn = report.functions[0]!;
-  const [notice] = reasonsOf([{ kind: 'notice', about: 'cold-not-shown', variants: [fn.variants[0]!.id] }], {
+  const [notice] = reportedFindings([{ kind: 'notice', about: 'cold-not-shown', variants: [fn.variants[0]!.id] }], {
     variants: fn.variants,
     tolerance: fn.tolerance,
   });
   const passing: GateReport = {
     ...report,
     verdict: 'pass',
-    functions: [{ ...fn, verdict: 'pass', reasons: [notice!] }],
+    functions: [{ ...fn, verdict: 'pass', findings: [notice!] }],
   };
 
   test('the comment says "cold start: not enough evidence" above the fold; its figures are in the details\' table', () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_FAIL_ON, failingReasons } from '../../src/result/fail-on.js';
+import { DEFAULT_FAIL_ON, failingFindings } from '../../src/result/fail-on.js';
 import { subsetMismatch } from '../../src/measure/expect.js';
 import { isSecretName, maskedValue, Redactor } from '../../src/result/redact.js';
 import { sampleReport } from '../helpers/report-fixture.js';
@@ -92,9 +92,9 @@ describe('redacting secrets from what the gate writes', () => {
     const redacted = redactor.deep(report);
     expect(redacted.verdict).toBe('fail');
     expect(redacted.functions).toHaveLength(1);
-    expect(failingReasons(redacted, DEFAULT_FAIL_ON)).toHaveLength(failingReasons(report, DEFAULT_FAIL_ON).length);
-    expect(failingReasons(redacted, DEFAULT_FAIL_ON).length).toBeGreaterThan(0);
-    expect(redacted.functions[0]!.reasons[0]!.message).not.toContain('regression');
+    expect(failingFindings(redacted, DEFAULT_FAIL_ON)).toHaveLength(failingFindings(report, DEFAULT_FAIL_ON).length);
+    expect(failingFindings(redacted, DEFAULT_FAIL_ON).length).toBeGreaterThan(0);
+    expect(redacted.functions[0]!.findings[0]!.message).not.toContain('regression');
   });
 
   test('a text cut inside a secret before redaction keeps no part of it', () => {

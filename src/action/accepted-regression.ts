@@ -1,7 +1,7 @@
 import { summarise } from '../gate/run-gate.js';
 import { verdictOf, worstVerdict } from '../analysis/result.js';
 import { acceptedRegression } from '../report/findings.js';
-import type { FunctionResult, GateReport, Reason } from '../result/model.js';
+import type { FunctionResult, GateReport, ReportedFinding } from '../result/model.js';
 
 /**
  * A pull request labelled as an intended regression: every regression finding becomes a notice
@@ -9,11 +9,13 @@ import type { FunctionResult, GateReport, Reason } from '../result/model.js';
  * still fail. The report keeps the figures, so the comment shows how much slower it got.
  */
 export function acceptRegressions(report: GateReport, label: string): GateReport {
-  if (!report.functions.some((fn) => fn.reasons.some((r) => r.kind === 'regression'))) return report;
+  if (!report.functions.some((fn) => fn.findings.some((r) => r.kind === 'regression'))) return report;
   const functions: FunctionResult[] = report.functions.map((fn) => {
-    if (!fn.reasons.some((r) => r.kind === 'regression')) return fn;
-    const reasons: Reason[] = fn.reasons.map((r) => (r.kind === 'regression' ? acceptedRegression(r, label) : r));
-    return { ...fn, reasons, verdict: verdictOf(reasons) };
+    if (!fn.findings.some((r) => r.kind === 'regression')) return fn;
+    const findings: ReportedFinding[] = fn.findings.map((r) =>
+      r.kind === 'regression' ? acceptedRegression(r, label) : r,
+    );
+    return { ...fn, findings, verdict: verdictOf(findings) };
   });
   return {
     ...report,

@@ -18,7 +18,7 @@ import { applyRecommendedMemory } from '../lambda/apply-memory.js';
 import { createLambdaClient } from '../lambda/client.js';
 import type { CommentState } from '../report/comment-state.js';
 import { renderMarkdown, type MarkdownOptions } from '../report/markdown.js';
-import { failingReasons } from '../result/fail-on.js';
+import { failingFindings } from '../result/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import type { MemoryChange } from '../model/production.js';
 import { SCHEMA_VERSION, type GateReport } from '../result/model.js';
@@ -168,11 +168,11 @@ async function publish(
     log.warning(`Could not write the job summary (${errorMessage(error)}); the report is in ${reportPath}.`);
   }
   for (const fn of report.functions) {
-    for (const reason of fn.reasons) {
-      const title = `lambda-perf-gate: ${fn.name} ${reason.kind}`;
-      if (reason.kind === 'inconclusive') log.warning(reason.message, { title });
-      else if (reason.kind === 'baseline-error' || reason.kind === 'notice') log.notice(reason.message, { title });
-      else log.error(reason.message, { title });
+    for (const finding of fn.findings) {
+      const title = `lambda-perf-gate: ${fn.name} ${finding.kind}`;
+      if (finding.kind === 'inconclusive') log.warning(finding.message, { title });
+      else if (finding.kind === 'baseline-error' || finding.kind === 'notice') log.notice(finding.message, { title });
+      else log.error(finding.message, { title });
     }
   }
   for (const change of report.memoryChanges ?? [])
@@ -234,7 +234,7 @@ async function comment(
 }
 
 function failIfAsked(report: GateReport, inputs: ActionInputs, log: ActionLog): void {
-  const hits = failingReasons(report, inputs.failOn);
+  const hits = failingFindings(report, inputs.failOn);
   if (hits.length) {
     log.setFailed(`lambda-perf-gate: ${report.verdict}: ${hits.map((r) => r.message).join('; ')}`);
   } else if (report.verdict === 'inconclusive') {

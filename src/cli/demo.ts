@@ -30,7 +30,7 @@ export async function runDemo(out: (text: string) => void, err: (text: string) =
   out(
     `\nReports written to ${written.json ?? REPORT_JSON} and ${written.markdown ?? REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`,
   );
-  if (orders?.reasons.some((r) => r.kind === 'regression'))
+  if (orders?.findings.some((r) => r.kind === 'regression'))
     out('The regression was caught: in CI this exit code (1) fails the check.\n');
   else out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);
   const where = orders?.profile && 'changes' in orders.profile ? orders.profile.changes.slice(0, 3) : [];

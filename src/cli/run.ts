@@ -4,7 +4,7 @@ import { PROFILE_MODES } from '../config/schema.js';
 import type { ProfileMode } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { reportContext } from '../github/run-links.js';
-import { DEFAULT_FAIL_ON, FAIL_ON, failingReasons, parseFailOn, type FailOn } from '../result/fail-on.js';
+import { DEFAULT_FAIL_ON, FAIL_ON, failingFindings, parseFailOn, type FailOn } from '../result/fail-on.js';
 import { serializeReport } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { GateReport } from '../result/model.js';
@@ -149,7 +149,7 @@ export async function runCommand(
     ...(args.json ? { json: writeOutput(args.json, serializeReport(report), warn) } : {}),
     ...(args.markdown ? { markdown: writeOutput(args.markdown, renderMarkdown(report), warn) } : {}),
   };
-  const failing = failingReasons(report, args.failOn);
+  const failing = failingFindings(report, args.failOn);
   const exitCode = failing.length ? EXIT.fail : EXIT.pass;
   if (report.verdict !== 'pass' && !failing.length)
     err(

@@ -213,7 +213,7 @@ async function checkAccess(connected: ConnectedBackend, local: boolean, say: (te
   const access = await accessProblems(connected);
   for (const line of access.checked) say(`ok: ${line} (${where})\n`);
   for (const line of access.problems) say(`problem: ${line}\n`);
-  if (backend.kind === 'aws') {
+  if (backend.kind !== 'local') {
     say(
       'not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n',
     );

@@ -77,7 +77,8 @@ export async function probeBackend(
       limitations: [],
     };
   }
-  if (!info) return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+  if (!info)
+    return { ...lambda, kind: 'endpoint', statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
   return localBackend(info);
 }
 
@@ -110,9 +111,12 @@ function localClock(info: LocalInfo): BackendClock | undefined {
   return { kind, statement };
 }
 
-/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+/**
+ * What needs the backend known, still checked before any AWS call: on AWS (and on another
+ * Lambda-compatible endpoint, which asks for a Role as Lambda does) a function needs a role.
+ */
 export function checkForBackend(config: GateConfig, backend: Backend, source: string): void {
-  if (backend.kind !== 'aws') return;
+  if (backend.kind === 'local') return;
   const problems = config.functions.flatMap((fn, i) =>
     !fn.template && !fn.role
       ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]

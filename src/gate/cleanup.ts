@@ -1,8 +1,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import type { BackendKind } from '../result/model.js';
 
 export interface CleanupState {
   /** `local`: the embedded service ends with the process, and takes its functions along. */
-  readonly backend: 'aws' | 'local';
+  readonly backend: BackendKind;
   readonly region: string;
   readonly endpoint?: string;
   readonly functions: readonly string[];

@@ -6,7 +6,7 @@ import { median } from '../analysis/statistics.js';
 import type { FunctionSpec, GateConfig, IntegrationSpec } from '../config/types.js';
 import { usesPlaceholderCredentials } from '../lambda/client.js';
 import type { AccessKey } from '../model/access-key.js';
-import type { DeployedArm } from '../lambda/deploy.js';
+import type { ArmVersion } from '../lambda/deploy.js';
 import { collectReports } from '../lambda/log-reports.js';
 import { realSleep } from '../lambda/retry.js';
 import { runIntegrationCommand } from '../measure/integration-command.js';
@@ -42,7 +42,7 @@ const NOT_FOR_THE_COMMAND = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS
  */
 function integrationEnvironment(
   spec: IntegrationSpec,
-  arm: DeployedArm,
+  arm: ArmVersion,
   config: GateConfig,
   localKey?: AccessKey,
 ): NodeJS.ProcessEnv {
@@ -98,7 +98,7 @@ interface CompletedRun {
 async function runAgainst(
   spec: FunctionSpec & { integration: IntegrationSpec },
   variant: VariantPlan,
-  arm: DeployedArm,
+  arm: ArmVersion,
   context: IntegrationContext,
   sequence: () => number,
   redactor: Redactor,
@@ -222,7 +222,7 @@ function warmMetric(
 export async function integrationProfile(
   spec: FunctionSpec & { integration: IntegrationSpec },
   variant: VariantPlan,
-  armOf: (build: Build) => DeployedArm,
+  armOf: (build: Build) => ArmVersion,
   context: IntegrationContext,
 ): Promise<IntegrationResult> {
   const { integration } = spec;

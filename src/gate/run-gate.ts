@@ -14,7 +14,7 @@ import {
   separatePlans,
   type BaseSettings,
   type CodePayload,
-  type DeployedArm,
+  type ArmVersion,
   type PerfFunction,
   type PerfFunctionPlan,
 } from '../lambda/deploy.js';
@@ -29,8 +29,8 @@ import { seededRandom } from '../random.js';
 import { worstVerdict, type Finding, type IntegrationResult } from '../analysis/result.js';
 import { profileBuilds } from '../profile/run-profile.js';
 import type { ProfileNotice, ProfileReport } from '../result/profile.js';
-import { reasonsOf } from '../report/findings.js';
-import { SCHEMA_VERSION, type FunctionResult, type GateReport } from '../result/model.js';
+import { reportedFindings } from '../report/findings.js';
+import { SCHEMA_VERSION, type BackendKind, type FunctionResult, type GateReport } from '../result/model.js';
 import { CleanupRegistry } from './cleanup.js';
 import { integrationProfile } from './integration.js';
 import { refusedSetting } from './refused-setting.js';
@@ -39,7 +39,8 @@ import { exemplarSequence, perfFunctionName, planVariants } from './plan.js';
 import type { VariantPlan } from '../model/variant.js';
 
 export interface Backend {
-  readonly kind: 'aws' | 'local';
+  /** AWS Lambda, another Lambda-compatible endpoint, or the local service (embedded or at an endpoint). */
+  readonly kind: BackendKind;
   /** Whether CPU scales with memory there, and the sentence that says so in reports. */
   readonly cpuScaledByMemory: boolean;
   readonly statement: string;
@@ -150,7 +151,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     verdict,
     summary: summarise(functions),
-    environment: {
+    platform: {
       cpuScaledByMemory: backend.cpuScaledByMemory,
       statement: backend.statement,
       ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
@@ -181,7 +182,7 @@ export function summarise(functions: readonly FunctionResult[]): string {
   return functions
     .map((f) => {
       const rec = f.recommended ? `, recommended ${f.recommended.memory} MB` : '';
-      return `${f.name}: ${f.verdict}${rec}${f.reasons.length ? ` (${f.reasons.length} finding${f.reasons.length > 1 ? 's' : ''})` : ''}`;
+      return `${f.name}: ${f.verdict}${rec}${f.findings.length ? ` (${f.findings.length} finding${f.findings.length > 1 ? 's' : ''})` : ''}`;
     })
     .join('; ');
 }
@@ -252,7 +253,7 @@ async function integrationRun(
   spec: FunctionSpec & { integration: IntegrationSpec },
   variant: VariantPlan,
   context: FunctionContext,
-  publish: (build: Build) => Promise<DeployedArm>,
+  publish: (build: Build) => Promise<ArmVersion>,
 ): Promise<IntegrationResult> {
   const [baseline, candidate] = await Promise.all((['baseline', 'candidate'] as const).map(publish));
   const arms = { baseline: baseline!, candidate: candidate! };
@@ -344,7 +345,7 @@ async function gateFunction(spec: FunctionSpec, index: number, context: Function
     perfFunction: baseName,
     ...analysed,
     ...(base.production ? { production: base.production } : {}),
-    reasons: reasonsOf(findings, {
+    findings: reportedFindings(findings, {
       ...analysis,
       tolerance: spec.tolerance,
       design: config.sampling.design,
@@ -496,8 +497,8 @@ class EnvironmentPairPublisher implements EnvironmentPairSource {
   ) {}
 
   async publish(variants: readonly VariantPlan[], from: number, to: number): Promise<EnvironmentPairTarget[]> {
-    const versions = async <B extends Build | 'duet'>(build: B, variant: VariantPlan): Promise<DeployedArm<B>[]> => {
-      const arms: DeployedArm<B>[] = [];
+    const versions = async <B extends Build | 'duet'>(build: B, variant: VariantPlan): Promise<ArmVersion<B>[]> => {
+      const arms: ArmVersion<B>[] = [];
       for (let index = from; index < to && !this.cancelled; index++)
         arms.push(await this.deployer.publish(this.functionOf(build, variant), this.base, `pair-${index}`));
       return arms;
@@ -513,8 +514,8 @@ class EnvironmentPairPublisher implements EnvironmentPairSource {
         const both = await versions('duet', variant);
         return {
           variant,
-          baseline: both.map((arm): DeployedArm => ({ ...arm, build: 'baseline' })),
-          candidate: both.map((arm): DeployedArm => ({ ...arm, build: 'candidate' })),
+          baseline: both.map((arm): ArmVersion => ({ ...arm, build: 'baseline' })),
+          candidate: both.map((arm): ArmVersion => ({ ...arm, build: 'candidate' })),
         };
       }),
     );

@@ -46,8 +46,8 @@ export interface PerfFunctionPlan<B extends Build | 'duet' = Build | 'duet'> ext
   readonly handler?: string;
 }
 
-/** A published version of a perf function: a build's (by default), or a duet's. */
-export interface DeployedArm<B extends Build | 'duet' = Build> {
+/** One published version of an arm's perf function: a build's (by default), or a duet's, which holds both builds. */
+export interface ArmVersion<B extends Build | 'duet' = Build> {
   /** The perf function the version belongs to. */
   readonly functionName: string;
   readonly build: B;
@@ -242,7 +242,7 @@ export class PerfFunctionDeployer {
     fn: PerfFunction<B>,
     base: BaseSettings,
     label: string,
-  ): Promise<DeployedArm<B>> {
+  ): Promise<ArmVersion<B>> {
     const { client } = this.context;
     await this.call('UpdateFunctionConfiguration', fn.name, () =>
       client.send(

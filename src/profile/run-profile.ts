@@ -9,7 +9,7 @@ import {
   separatePlans,
   type BaseSettings,
   type CodePayload,
-  type DeployedArm,
+  type ArmVersion,
 } from '../lambda/deploy.js';
 import { invokeForReport } from '../lambda/invoke.js';
 import { DEFAULT_RETRY } from '../lambda/retry.js';
@@ -17,6 +17,7 @@ import { startLocalLambda, type LocalLambda } from '../local-lambda/service.js';
 import type { Build } from '../model/sample.js';
 import type { VariantPlan } from '../model/variant.js';
 import { environmentProfile, profileChanges } from './changes.js';
+import type { BackendKind } from '../result/model.js';
 import type { ProfileNotice, ProfileReport } from '../result/profile.js';
 import { mergedProfileFile } from './profile-files.js';
 import { readPostedProfile, type StackSamples } from './samples.js';
@@ -30,7 +31,7 @@ export interface ProfileOptions {
   readonly exemplars: readonly ExemplarSpec[];
   readonly region: string;
   /** Where the gate measured the verdict. */
-  readonly measuredOn: 'aws' | 'local';
+  readonly measuredOn: BackendKind;
   /** Where the merged profiles go; none are written without it. */
   readonly directory?: string;
   readonly progress?: (line: string) => void;
@@ -54,7 +55,7 @@ const PROFILER = {
 } as const;
 
 /** Starts or stops the profiling session of one environment; the handler never sees it. */
-async function controlProfile(client: LambdaClient, arm: DeployedArm, order: 'start' | 'stop'): Promise<void> {
+async function controlProfile(client: LambdaClient, arm: ArmVersion, order: 'start' | 'stop'): Promise<void> {
   const output = await client.send(
     new InvokeCommand({
       FunctionName: arm.functionName,
@@ -126,7 +127,11 @@ export async function profileBuilds(options: ProfileOptions): Promise<ProfileRep
     return {
       backend: 'local',
       statement: `Profiled on the embedded local service with ${PROFILER[kind]}${
-        options.measuredOn === 'aws' ? '; the verdict was measured on AWS' : ''
+        {
+          aws: '; the verdict was measured on AWS',
+          endpoint: '; the verdict was measured on the Lambda-compatible endpoint',
+          local: '',
+        }[options.measuredOn]
       }.`,
       variant: options.variant.id,
       exemplars: [...new Set(options.exemplars)].map((e) => ({

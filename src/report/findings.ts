@@ -3,7 +3,7 @@ import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from 
 import { assertNever } from '../assert-never.js';
 import { checkBudgets } from '../analysis/budgets.js';
 import { budgetValue, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
-import type { Reason } from '../result/model.js';
+import type { ReportedFinding } from '../result/model.js';
 import type { SamplingDesign } from '../config/types.js';
 
 /** What a finding's sentence is drawn from besides the finding: the function's comparisons and tolerance. */
@@ -139,7 +139,7 @@ export function findingText(finding: Finding, context: FindingContext): string {
 }
 
 /** The findings with their sentences, as the report carries them. */
-export function reasonsOf(findings: readonly Finding[], context: FindingContext): Reason[] {
+export function reportedFindings(findings: readonly Finding[], context: FindingContext): ReportedFinding[] {
   return findings.map((finding) => ({ ...finding, message: findingText(finding, context) }));
 }
 
@@ -147,7 +147,7 @@ export function reasonsOf(findings: readonly Finding[], context: FindingContext)
  * A regression the pull request's label accepts: a notice that keeps the regression (its data and
  * its sentence) and no longer fails.
  */
-export function acceptedRegression(regression: Reason, label: string): Reason {
+export function acceptedRegression(regression: ReportedFinding, label: string): ReportedFinding {
   return {
     kind: 'notice',
     about: 'accepted-regression',

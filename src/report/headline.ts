@@ -31,7 +31,7 @@ function decidingVariant(f: FunctionResult): VariantResult | undefined {
   if (worst) return worst;
   const decisive =
     f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
-  const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+  const named = new Set(f.findings.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
   const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
   if (decided) return decided;
   const recommended = f.variants.find((v) => v.id === f.recommended?.variant);

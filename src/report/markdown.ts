@@ -25,7 +25,7 @@ import {
 import { headline, headlineText, trafficText, variantLabel, type TrafficAssumption } from './headline.js';
 import { memoryCharts } from './mermaid.js';
 import type { VariantResult, Verdict } from '../analysis/result.js';
-import type { FunctionResult, GateReport, Reason, ReportContext } from '../result/model.js';
+import type { FunctionResult, GateReport, ReportedFinding, ReportContext } from '../result/model.js';
 
 /** The hidden marker that finds the gate's PR comment again. */
 const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
@@ -34,6 +34,13 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
 /** Icons for the kinds of finding known today; a kind added later still shows, as information. */
+/** How the footer names the backend. */
+const BACKEND_NAME: Readonly<Record<GateReport['backend'], string>> = {
+  aws: 'AWS',
+  endpoint: 'Lambda-compatible endpoint',
+  local: 'Local Lambda service',
+};
+
 const KIND_ICON: Readonly<Record<string, string>> = {
   regression: '❌',
   budget: '❌',
@@ -44,8 +51,8 @@ const KIND_ICON: Readonly<Record<string, string>> = {
   notice: 'ℹ️',
 };
 /** A finding's icon: by its kind, and ☑️ for a regression the pull request's label accepted. */
-const reasonIcon = (reason: Reason): string =>
-  reason.about === 'accepted-regression' ? '☑️' : (KIND_ICON[reason.kind] ?? 'ℹ️');
+const findingIcon = (finding: ReportedFinding): string =>
+  finding.about === 'accepted-regression' ? '☑️' : (KIND_ICON[finding.kind] ?? 'ℹ️');
 /** A finding longer than this is cut above the fold; the details keep it whole. */
 const SHORT_FINDING = 220;
 
@@ -78,12 +85,12 @@ const cutShort = (message: string): boolean => shortFinding(message) !== without
  * A regression the compact table shows in its row (the gate's own finding about one of its
  * variants): listed together in one line instead of one line each.
  */
-function shownInTable(f: FunctionResult, reason: Reason): boolean {
+function shownInTable(f: FunctionResult, finding: ReportedFinding): boolean {
   return (
-    reason.kind === 'regression' &&
-    reason.about === 'comparison' &&
-    reason.traffic === 'exemplars' &&
-    f.variants.some((v) => v.id === reason.variant)
+    finding.kind === 'regression' &&
+    finding.about === 'comparison' &&
+    finding.traffic === 'exemplars' &&
+    f.variants.some((v) => v.id === finding.variant)
   );
 }
 
@@ -92,12 +99,12 @@ function shownInTable(f: FunctionResult, reason: Reason): boolean {
  * says it in short, so the finding itself is left to the details (said twice, once long and once
  * short, it read as two findings).
  */
-function shownInIntegrationLine(f: FunctionResult, reason: Reason): boolean {
+function shownInIntegrationLine(f: FunctionResult, finding: ReportedFinding): boolean {
   return (
     f.integration !== undefined &&
-    reason.about === 'comparison' &&
-    reason.traffic === 'integration' &&
-    reason.metric === 'warm'
+    finding.about === 'comparison' &&
+    finding.traffic === 'integration' &&
+    finding.metric === 'warm'
   );
 }
 
@@ -227,10 +234,10 @@ function integrationLine(f: FunctionResult): string {
 
 function details(f: FunctionResult, traffic: TrafficAssumption): string {
   const lines: string[] = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
-  const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
+  const cut = f.findings.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
   if (cut.length) {
     lines.push('Findings in full:', '');
-    for (const reason of cut) lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
+    for (const finding of cut) lines.push(`- ${findingIcon(finding)} ${escapeMarkdown(finding.message)}`);
     lines.push('');
   }
   lines.push(
@@ -296,13 +303,13 @@ function functionSection(
 ): string {
   const lines: string[] = [];
   if (several) lines.push(`#### ${ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
-  const inTable = f.reasons.filter((r) => shownInTable(f, r));
+  const inTable = f.findings.filter((r) => shownInTable(f, r));
   const regressions = inTable.length ? regressionsLine(f) : '';
   const findings = [
     ...(regressions ? [`- ${regressions}`] : []),
-    ...f.reasons
+    ...f.findings
       .filter((r) => (!regressions || !inTable.includes(r)) && !shownInIntegrationLine(f, r))
-      .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
+      .map((r) => `- ${findingIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
   ];
   const integration = integrationLine(f);
   if (integration) findings.push(`- ${integration}`);
@@ -413,7 +420,7 @@ export interface MarkdownOptions {
 
 /** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
 function acceptHint(report: GateReport, label: string | undefined): string[] {
-  const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
+  const regressed = report.functions.some((f) => f.findings.some((r) => r.kind === 'regression'));
   if (report.verdict !== 'fail' || !label || !regressed) return [];
   return [
     `💡 Slower on purpose? Add the label ${escapeMarkdown(label)} to the pull request and run the workflow again: the regression is then accepted (budgets and errors still fail).`,
@@ -439,7 +446,7 @@ export function samplingLine(report: GateReport): string {
 
 /** Where the Durations came from, in one line: on the local service, which clock measured. */
 export function durationSource(report: GateReport): string {
-  const clock = report.environment.clock?.kind;
+  const clock = report.platform.clock?.kind;
   if (clock === 'model') return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
   if (clock === 'wall') return "durations by the host's wall clock, not Lambda's CPU model";
   return 'durations from Lambda REPORT lines';
@@ -456,7 +463,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
   const state = commentState(report);
   const notices = [
-    ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
+    ...(report.platform.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.platform.statement)}`]),
     ...(report.memoryChanges ?? []).map(
       (m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`,
     ),
@@ -479,7 +486,7 @@ export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}
       several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings),
     ),
   ];
-  const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · ${samplingLine(report)} · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+  const footer = `<sub>${BACKEND_NAME[report.backend]}${report.backend === 'local' ? '' : ` ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · ${samplingLine(report)} · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
   const render = (depth: Depth, notice = ''): string =>
     [
       ...header,

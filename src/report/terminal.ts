@@ -29,12 +29,12 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** The report for a terminal: verdict, a table per function, reasons, recommendation. */
+/** The report for a terminal: verdict, a table per function, findings, recommendation. */
 export function renderTerminal(report: GateReport): string {
   const out: string[] = [];
   out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
-  if (!report.environment.cpuScaledByMemory) out.push(`note: ${report.environment.statement}`);
-  if (report.environment.clock) out.push(`clock: ${durationSource(report)}`);
+  if (!report.platform.cpuScaledByMemory) out.push(`note: ${report.platform.statement}`);
+  if (report.platform.clock) out.push(`clock: ${durationSource(report)}`);
   if (report.settings.design === 'duet') out.push(`design: ${samplingLine(report)}`);
   for (const f of report.functions) {
     out.push(
@@ -81,9 +81,9 @@ export function renderTerminal(report: GateReport): string {
           (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''),
       );
     }
-    for (const reason of f.reasons) out.push(`  - [${reason.kind}] ${reason.message}`);
+    for (const finding of f.findings) out.push(`  - [${finding.kind}] ${finding.message}`);
     if (f.profile) out.push(...profileTerminalLines(f.profile));
-    if (f.reasons.some((reason) => quotesSpreads(reason.message))) out.push(`    (${SPREADS_EXPLAINED})`);
+    if (f.findings.some((finding) => quotesSpreads(finding.message))) out.push(`    (${SPREADS_EXPLAINED})`);
     out.push(
       `  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`,
     );

@@ -1,11 +1,11 @@
-import type { GateReport, Reason } from './model.js';
+import type { GateReport, ReportedFinding } from './model.js';
 
 /** What can fail the run: chosen with the action's `fail-on` input or the CLI's `--fail-on`. */
 export type FailOn = 'regression' | 'budget' | 'inconclusive' | 'error';
 export const FAIL_ON: readonly FailOn[] = ['regression', 'budget', 'inconclusive', 'error'];
 export const DEFAULT_FAIL_ON: readonly FailOn[] = ['regression', 'budget', 'error'];
 
-const CATEGORY: Record<Reason['kind'], FailOn | undefined> = {
+const CATEGORY: Record<ReportedFinding['kind'], FailOn | undefined> = {
   regression: 'regression',
   budget: 'budget',
   'wrong-answer': 'error',
@@ -16,10 +16,10 @@ const CATEGORY: Record<Reason['kind'], FailOn | undefined> = {
 };
 
 /** The findings that fail the run under `failOn`. */
-export function failingReasons(report: GateReport, failOn: readonly FailOn[]): Reason[] {
+export function failingFindings(report: GateReport, failOn: readonly FailOn[]): ReportedFinding[] {
   return report.functions.flatMap((fn) =>
-    fn.reasons.filter((reason) => {
-      const category = CATEGORY[reason.kind];
+    fn.findings.filter((finding) => {
+      const category = CATEGORY[finding.kind];
       return category !== undefined && failOn.includes(category);
     }),
   );

@@ -4,8 +4,11 @@ import type { Architecture } from '../model/architecture.js';
 import type { ProfileMode, SamplingDesign, Strategy, TrafficSource } from '../config/types.js';
 import type { ProfileNotice, ProfileReport } from './profile.js';
 
-/** Bumped on any change a reader of the JSON report would notice. */
-export const SCHEMA_VERSION = 4;
+/**
+ * Bumped on any change a reader of the JSON report would notice. 5: `functions[].reasons` became
+ * `findings`, `environment` became `platform`, and `backend` gained `endpoint`.
+ */
+export const SCHEMA_VERSION = 5;
 
 /** A regression a pull request's label accepted: a notice that keeps the regression it was. */
 interface AcceptedRegression {
@@ -13,17 +16,17 @@ interface AcceptedRegression {
   readonly about: 'accepted-regression';
   readonly label: string;
   readonly variant?: string;
-  readonly accepted: Reason;
+  readonly accepted: ReportedFinding;
 }
 
 /** A finding with its sentence: the data the analysis found and the words the report says it in. */
-export type Reason = (Finding | AcceptedRegression) & { readonly message: string; readonly variant?: string };
+export type ReportedFinding = (Finding | AcceptedRegression) & { readonly message: string; readonly variant?: string };
 
 export interface FunctionResult {
   readonly name: string;
   readonly perfFunction: string;
   readonly verdict: Verdict;
-  readonly reasons: readonly Reason[];
+  readonly findings: readonly ReportedFinding[];
   readonly recommended: Recommendation | null;
   /** The production function (the template), read before measuring: its memory size now. */
   readonly production?: Production;
@@ -46,17 +49,21 @@ export interface FunctionResult {
   readonly profile?: ProfileReport | ProfileNotice;
 }
 
+/** Where the perf functions ran: AWS Lambda, another Lambda-compatible endpoint, or the local service. */
+export type BackendKind = 'aws' | 'endpoint' | 'local';
+
 export interface GateReport {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly tool: { readonly name: 'lambda-perf-gate'; readonly version: string };
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly backend: 'aws' | 'local';
+  readonly backend: BackendKind;
   readonly region: string;
   readonly endpoint?: string;
   readonly verdict: Verdict;
   readonly summary: string;
-  readonly environment: {
+  /** What the backend measured on: whether CPU scales with memory there, and what else a reader must know. */
+  readonly platform: {
     readonly cpuScaledByMemory: boolean;
     readonly statement: string;
     /** The local host's architecture, on which every variant was measured (local backend only). */

@@ -42,7 +42,7 @@ const profileChange = z.looseObject({
   candidateTotalMsPerCall: num,
 });
 
-const reason = z.looseObject({
+const finding = z.looseObject({
   kind: z.enum(['regression', 'budget', 'wrong-answer', 'test-failure', 'inconclusive', 'baseline-error', 'notice']),
   about: z.string(),
   message: z.string(),
@@ -82,7 +82,7 @@ const functionResult = z.looseObject({
   name: z.string(),
   perfFunction: z.string(),
   verdict,
-  reasons: z.array(reason),
+  findings: z.array(finding),
   recommended: z
     .looseObject({ variant: z.string(), memory: num, architecture, strategy: z.string(), why: z.string() })
     .nullable(),
@@ -127,12 +127,12 @@ const reportSchema = z.looseObject({
   tool: z.looseObject({ name: z.string(), version: z.string() }),
   startedAt: z.string(),
   finishedAt: z.string(),
-  backend: z.enum(['aws', 'local']),
+  backend: z.enum(['aws', 'endpoint', 'local']),
   region: z.string(),
   endpoint: z.string().optional(),
   verdict,
   summary: z.string(),
-  environment: z.looseObject({
+  platform: z.looseObject({
     cpuScaledByMemory: z.boolean(),
     statement: z.string(),
     hostArchitecture: architecture.optional(),
