@@ -9,7 +9,8 @@ import { ProgressLine } from '../../src/cli/progress.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 import { zipDirectory } from '../../src/lambda/zip-directory.js';
-import { cli } from '../helpers/cli-process.js';
+import { cliHere as cli } from '../helpers/cli-here.js';
+import { cli as cliProcess } from '../helpers/cli-process.js';
 
 /** Nothing listens there: a command that reached for AWS would fail with exit 3, not 2. */
 const NOWHERE = 'http://127.0.0.1:9';
@@ -78,7 +79,7 @@ describe('every command answers --help and refuses flags it does not know', () =
 describe('lambda-perf-gate --version', () => {
   test.each(['--version', '-V'])("%s prints package.json's version and nothing else", async (flag) => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    const result = await cli([flag]);
+    const result = await cliProcess([flag]);
     expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

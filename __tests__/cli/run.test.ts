@@ -10,7 +10,8 @@ import { startLocalLambda } from '../../src/local-lambda/service.js';
 import { parseReport } from '../../src/report/json.js';
 import type { GateReport } from '../../src/result/model.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { CLI, cli } from '../helpers/cli-process.js';
+import { cliHere as cli } from '../helpers/cli-here.js';
+import { CLI, cli as cliProcess } from '../helpers/cli-process.js';
 import { readJobLog } from '../helpers/job-log.js';
 
 const run = promisify(execFile);
@@ -232,7 +233,8 @@ describe('lambda-perf-gate run', () => {
     const command = 'echo "::add-mask::x"; echo "##[stop-commands]forged"; echo "key $LPG_TEST_API_TOKEN"; exit 2';
     const file = failingCandidate('forging', 'DbError ##[stop-commands]forged', command);
     const json = join(dir, 'forging.json');
-    const result = await cli(['run', '--config', file, '--local', '--json', json], {
+    // A process of its own: what the command prints must not reach the terminal by any way.
+    const result = await cliProcess(['run', '--config', file, '--local', '--json', json], {
       LPG_TEST_API_TOKEN: FORGER_SECRET,
     });
     expect(result.code).toBe(1);
