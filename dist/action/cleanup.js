@@ -67912,9 +67912,9 @@ const CATEGORY = {
     notice: undefined,
 };
 /** The findings that fail the run under `failOn`. */
-function failingReasons(report, failOn) {
-    return report.functions.flatMap((fn) => fn.reasons.filter((reason) => {
-        const category = CATEGORY[reason.kind];
+function failingFindings(report, failOn) {
+    return report.functions.flatMap((fn) => fn.findings.filter((finding) => {
+        const category = CATEGORY[finding.kind];
         return category !== undefined && failOn.includes(category);
     }));
 }
@@ -68430,7 +68430,7 @@ function decidingVariant(f) {
     if (worst)
         return worst;
     const decisive = f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
-    const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+    const named = new Set(f.findings.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
     const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
     if (decided)
         return decided;

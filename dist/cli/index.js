@@ -38935,6 +38935,20 @@ const SETTLE_LIMIT_MS = 20;
 const WALL_LIMIT_FACTOR = 10;
 /** How soon a limit not yet reached by modelled time is looked at again, at the least. */
 const LIMIT_RECHECK_MS = 5;
+/** The moves an environment may make, from each state. */
+const MOVES = {
+    booting: ['idle', 'running', 'dying', 'dead'],
+    idle: ['running', 'dying', 'dead'],
+    running: ['finishing', 'dying', 'dead'],
+    finishing: ['idle', 'dying', 'dead'],
+    dying: ['dead'],
+    dead: [],
+};
+/** Throws unless MOVES lets an environment go from `from` to `to`. */
+function checkMove(id, from, to) {
+    if (!MOVES[from].includes(to))
+        throw new Error(`environment ${id} cannot go from ${from} to ${to}`);
+}
 const now = () => performance.now();
 function errorDocument(errorType, errorMessage) {
     return Buffer.from(JSON.stringify({ errorType, errorMessage }));
@@ -38949,6 +38963,10 @@ class ExecutionEnvironment {
     services;
     id = (0,external_node_crypto_.randomBytes)(16).toString('hex');
     logStream;
+    state = { name: 'booting' };
+    init = { phase: 'running' };
+    /** The invocation answered last while its output may still be coming through the pipe. */
+    draining;
     child;
     api;
     cgroup;
@@ -38958,19 +38976,11 @@ class ExecutionEnvironment {
     spawnedAt = now();
     /** The lasting CPU speed factor of this environment (1 without an environment spread). */
     speedFactor;
-    initDurationMs;
-    initBilled = false;
-    initFailure;
-    running;
-    /** The invocation whose result is in but whose output may still be in the pipe. */
-    finishing;
     memoryPeak = 0;
     memorySamples = 0;
     identity;
     memoryTimer;
     initTimer;
-    oomKilled = false;
-    dead = false;
     exited;
     markExited = () => undefined;
     partialLine = '';
@@ -38998,32 +39008,36 @@ class ExecutionEnvironment {
         return environment;
     }
     get alive() {
-        return !this.dead;
+        return this.state.name !== 'dying' && this.state.name !== 'dead';
     }
+    /** Warm, with nothing in flight: the pool may hand it out. */
+    get idle() {
+        return this.state.name === 'idle';
+    }
+    /** It has an invocation in flight: running, finishing, or killed and not yet answered. */
     get busy() {
-        return this.running !== undefined;
+        const state = this.state;
+        return state.name === 'running' || state.name === 'finishing' || (state.name === 'dying' && !!state.waiting);
     }
+    /**
+     * An environment takes an invocation while it boots (a cold start) or idles. One that died
+     * answers it at once: with its INIT failure, or as a runtime that exited.
+     */
     invoke(request) {
-        if (this.running)
-            throw new Error(`environment ${this.id} is busy`);
+        const from = this.state.name;
+        if (from === 'running' || from === 'finishing')
+            throw new Error(`environment ${this.id} is busy (${from})`);
         return new Promise((resolve) => {
-            this.running = { request, resolve, lines: [] };
-            if (this.initFailure) {
-                this.finish(this.initFailure);
+            const invocation = { request, resolve, lines: [] };
+            if (this.state.name === 'dying' || this.state.name === 'dead') {
+                this.answer(invocation, { failure: this.initFailure() ?? exitedBefore(request.requestId) });
                 return;
             }
-            if (this.dead) {
-                this.finish({
-                    status: 'error',
-                    errorType: 'Runtime.ExitError',
-                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: Runtime exited before the invocation`),
-                });
-                return;
-            }
+            this.moveTo({ name: 'running', invocation });
             this.startMemoryWatch();
             // Thawed with a full CPU quota, as a Lambda environment starts each invocation.
             this.freeze?.thaw();
-            if (this.initDurationMs !== undefined)
+            if (this.init.phase === 'over')
                 this.cpuQuota?.refill();
             const event = {
                 requestId: request.requestId,
@@ -39037,10 +39051,12 @@ class ExecutionEnvironment {
             }
             catch (error) {
                 // The event could not be handed over; the environment is in an unknown state, so it goes.
-                this.finish({
-                    status: 'error',
-                    errorType: 'Runtime.ExitError',
-                    body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+                this.answer(invocation, {
+                    failure: {
+                        status: 'error',
+                        errorType: 'Runtime.ExitError',
+                        body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
+                    },
                 });
                 this.kill();
             }
@@ -39050,6 +39066,20 @@ class ExecutionEnvironment {
     async retire() {
         this.kill();
         await this.exited;
+    }
+    moveTo(next) {
+        checkMove(this.id, this.state.name, next.name);
+        this.state = next;
+    }
+    /** The invocation this environment is running (or was, when it was killed) and has not answered. */
+    get unanswered() {
+        const state = this.state;
+        if (state.name === 'running')
+            return state.invocation;
+        return state.name === 'dying' ? state.waiting : undefined;
+    }
+    initFailure() {
+        return this.init.phase === 'over' ? this.init.failure : undefined;
     }
     async boot() {
         const { spec, services } = this;
@@ -39063,14 +39093,14 @@ class ExecutionEnvironment {
         catch (error) {
             if (!(error instanceof RuntimeStartError))
                 throw error;
-            this.initDurationMs = now() - this.spawnedAt;
-            this.initFailure = {
-                status: 'error',
-                errorType: error.errorType,
-                body: errorDocument(error.errorType, error.message),
+            this.init = {
+                phase: 'over',
+                durationMs: now() - this.spawnedAt,
+                failure: { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) },
+                reported: false,
             };
             // Nothing runs: this environment answers its one invocation with the error and is discarded.
-            this.dead = true;
+            this.moveTo({ name: 'dead' });
             this.shutDown();
             this.markExited();
             return;
@@ -39169,15 +39199,27 @@ class ExecutionEnvironment {
         });
     }
     onInitTimeout() {
-        this.initFailure = {
-            status: 'timeout',
-            errorType: 'Sandbox.Timedout',
-            body: errorDocument('Sandbox.Timedout', `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`),
-        };
-        this.initDurationMs = INIT_LIMIT_MS;
-        if (this.running)
-            this.finish(this.initFailure);
+        const message = `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`;
+        this.initFailed({ status: 'timeout', errorType: 'Sandbox.Timedout', body: errorDocument('Sandbox.Timedout', message) }, INIT_LIMIT_MS);
+    }
+    onInitError(body, errorType) {
+        this.initFailed({ status: 'error', errorType, body }, this.init.phase === 'over' ? this.init.durationMs : now() - this.spawnedAt);
+    }
+    /** INIT failed: the invocation waiting for it is answered with the failure, and the environment goes. */
+    initFailed(failure, durationMs) {
+        clearTimeout(this.initTimer);
+        this.init = { phase: 'over', durationMs, failure, reported: this.init.phase === 'over' && this.init.reported };
+        if (this.state.name === 'running')
+            this.answer(this.state.invocation, { failure });
         this.kill();
+    }
+    /** INIT is over: a booting environment that nothing has been asked of yet idles. */
+    initOver(durationMs) {
+        if (this.init.phase !== 'running')
+            return;
+        this.init = { phase: 'over', durationMs, reported: false };
+        if (this.state.name === 'booting')
+            this.moveTo({ name: 'idle' });
     }
     processEnvironment(runtimeApi) {
         const { spec } = this;
@@ -39214,14 +39256,14 @@ class ExecutionEnvironment {
      * clock reads the environment's threads once they all sleep; no event is handed over before.
      */
     onNextRequested(at, waited) {
-        const initEnds = this.initDurationMs === undefined && this.initFailure === undefined;
+        const initEnds = this.init.phase === 'running';
         if (initEnds)
             clearTimeout(this.initTimer);
-        const running = this.running;
+        const running = this.state.name === 'running' ? this.state.invocation : undefined;
         const result = running?.result;
         if (this.services.clock === 'wall' || !this.child?.pid) {
             if (initEnds) {
-                this.initDurationMs = at - this.spawnedAt;
+                this.initOver(at - this.spawnedAt);
                 this.cpuQuota?.refill();
             }
             else if (running && result)
@@ -39238,7 +39280,7 @@ class ExecutionEnvironment {
                 wallNs,
             });
             if (initEnds)
-                this.initDurationMs = this.modelled(activity, true);
+                this.initOver(this.modelled(activity, true));
             else if (running && result)
                 this.end(running, result, at, this.modelled(activity, false));
         });
@@ -39251,7 +39293,7 @@ class ExecutionEnvironment {
      * time before it: then it is a timeout, as Lambda would report it, and the environment goes.
      */
     end(running, result, at, modelledMs) {
-        if (this.running !== running)
+        if (this.state.name !== 'running' || this.state.invocation !== running)
             return;
         if (modelledMs !== undefined && modelledMs > this.spec.timeoutS * 1000) {
             this.onTimeout();
@@ -39259,10 +39301,7 @@ class ExecutionEnvironment {
         }
         if (modelledMs !== undefined)
             running.modelledMs = modelledMs;
-        if ('failure' in result)
-            this.finish(result.failure, undefined, true, at);
-        else
-            this.finish(undefined, result.body, true, at);
+        this.answer(running, result, true, at);
     }
     /** The environment's threads once none is on a CPU or waiting for one, or after SETTLE_LIMIT_MS. */
     async settledThreads(pid) {
@@ -39273,13 +39312,14 @@ class ExecutionEnvironment {
     }
     onDelivering() {
         const pid = this.child?.pid;
-        if (this.services.clock === 'model' && this.running && pid)
-            this.running.threadsAtStart = snapshotThreads(pid);
+        const running = this.unanswered;
+        if (this.services.clock === 'model' && running && pid)
+            running.threadsAtStart = snapshotThreads(pid);
     }
     onDelivered(event, handedAt) {
-        if (this.running?.request.requestId !== event.requestId)
+        const running = this.unanswered;
+        if (running?.request.requestId !== event.requestId)
             return;
-        const running = this.running;
         running.deliveredAt = handedAt;
         this.appendLog(startLine(this.spec.logFormat, event.requestId, this.spec.version, new Date()), running);
         this.armLimit(this.spec.timeoutS * 1000, handedAt, running.threadsAtStart, false, (timer) => (running.timer = timer), () => this.onTimeout());
@@ -39314,52 +39354,45 @@ class ExecutionEnvironment {
         store(setTimeout(check, limitMs));
     }
     onResult(requestId, result) {
-        if (this.running?.request.requestId !== requestId || this.running.result)
+        const running = this.unanswered;
+        if (running?.request.requestId !== requestId || running.result)
             return;
-        this.running.result = result;
-    }
-    onInitError(body, errorType) {
-        this.initDurationMs ??= now() - this.spawnedAt;
-        clearTimeout(this.initTimer);
-        this.initFailure = { status: 'error', errorType, body };
-        if (this.running)
-            this.finish(this.initFailure);
-        this.kill();
+        running.result = result;
     }
     onTimeout() {
-        const running = this.running;
-        if (!running)
+        if (this.state.name !== 'running')
             return;
+        const running = this.state.invocation;
         const seconds = this.spec.timeoutS.toFixed(2);
         this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
-        this.finish({
-            status: 'timeout',
-            errorType: 'Sandbox.Timedout',
-            body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
+        this.answer(running, {
+            failure: {
+                status: 'timeout',
+                errorType: 'Sandbox.Timedout',
+                body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
+            },
         });
         this.kill();
     }
+    /** The runtime's process is gone, killed or by itself: the invocation it had is answered now. */
     onExit(reason) {
-        this.dead = true;
+        const state = this.state;
+        // 'error' and 'exit' may both come for one child.
+        if (state.name === 'dead')
+            return;
+        const waiting = this.unanswered;
+        const outOfMemory = state.name === 'dying' && state.cause === 'out-of-memory';
+        this.moveTo({ name: 'dead' });
         this.shutDown();
         // Children that left the process group (setsid) die with the environment.
         this.services.reaper?.sweep(this.id);
-        const running = this.running;
-        const result = running?.result;
         // A runtime that ends after its response (work left behind that exits) still answered.
-        if (result && !this.oomKilled) {
-            if ('failure' in result)
-                this.finish(result.failure);
-            else
-                this.finish(undefined, result.body);
-        }
-        else if (running) {
-            const errorType = this.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
-            this.finish({
-                status: 'error',
-                errorType,
-                body: errorDocument(errorType, `RequestId: ${running.request.requestId} Error: Runtime exited with error: ${reason}`),
-            });
+        if (waiting?.result && !outOfMemory)
+            this.answer(waiting, waiting.result);
+        else if (waiting) {
+            const errorType = outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+            const message = `RequestId: ${waiting.request.requestId} Error: Runtime exited with error: ${reason}`;
+            this.answer(waiting, { failure: { status: 'error', errorType, body: errorDocument(errorType, message) } });
         }
         this.release();
         this.markExited();
@@ -39377,14 +39410,15 @@ class ExecutionEnvironment {
             lines.push(this.partialLine);
             this.partialLine = '';
         }
-        const running = this.running?.deliveredAt === undefined ? undefined : this.running;
+        const current = this.unanswered;
+        const running = current?.deliveredAt === undefined ? this.draining : current;
         for (const line of lines) {
             if (line.startsWith(FLUSH_MARKER)) {
                 this.onFlushed(line.slice(FLUSH_MARKER.length));
                 continue;
             }
             // The Node.js runtime writes a multi-line message as one line with \r, as Lambda's does.
-            this.appendLog(line.replaceAll('\r', '\n'), running ?? this.finishing);
+            this.appendLog(line.replaceAll('\r', '\n'), running);
         }
     }
     onFlushed(requestId) {
@@ -39430,38 +39464,45 @@ class ExecutionEnvironment {
     }
     /** Samples the process tree; an environment over its memory size is killed, as on Lambda. */
     sampleMemory() {
+        if (!this.alive)
+            return this.memoryPeak;
         const pid = this.child?.pid;
-        if (pid && !this.dead)
+        if (pid)
             this.memoryPeak = Math.max(this.memoryPeak, processTreeMemory(pid));
         // Every tenth sample (a /proc scan costs more): all the user's processes, so that a
         // double-forked grandchild, which has left the tree, counts too.
-        if (this.identity && !this.dead && this.memorySamples++ % 10 === 0)
+        if (this.identity && this.memorySamples++ % 10 === 0)
             this.memoryPeak = Math.max(this.memoryPeak, userMemory(this.identity.uid));
-        if (this.memoryPeak > this.spec.memoryMb * MIB && !this.dead) {
-            this.oomKilled = true;
-            this.kill();
-        }
+        if (this.memoryPeak > this.spec.memoryMb * MIB)
+            this.kill('out-of-memory');
         return this.memoryPeak;
     }
-    finish(failure, body, fromRuntime = false, endedAt = now()) {
-        const running = this.running;
-        if (!running)
-            return;
+    /**
+     * Answers an invocation: its START (if it never got one), END and REPORT lines, once its output
+     * has come through. `fromRuntime`: the runtime posted the answer, and may write a flush marker.
+     * A running environment finishes, and idles once the answer is out.
+     */
+    answer(running, answer, fromRuntime = false, endedAt = now()) {
         clearTimeout(running.timer);
+        if (this.state.name === 'running' && this.state.invocation === running)
+            this.moveTo({ name: 'finishing', invocation: running });
         const peak = this.sampleMemory();
         this.stopMemoryWatch();
-        if (!failure && this.oomKilled) {
+        let failure = 'failure' in answer ? answer.failure : undefined;
+        const body = 'body' in answer ? answer.body : undefined;
+        if (!failure && this.state.name === 'dying' && this.state.cause === 'out-of-memory') {
             failure = {
                 status: 'error',
                 errorType: 'Runtime.OutOfMemory',
                 body: errorDocument('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`),
             };
         }
-        this.running = undefined;
-        this.finishing = running;
+        this.draining = running;
         this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
-            if (this.finishing === running)
-                this.finishing = undefined;
+            if (this.draining === running)
+                this.draining = undefined;
+            if (this.state.name === 'finishing' && this.state.invocation === running)
+                this.moveTo({ name: 'idle' });
             const measured = running.modelledMs ?? (running.deliveredAt === undefined ? 0 : endedAt - running.deliveredAt);
             // A timer may fire a fraction of a millisecond early; Lambda reports a timeout as the full
             // timeout. Under the model clock the limit was on modelled time, whatever the wall clock read.
@@ -39471,8 +39512,10 @@ class ExecutionEnvironment {
                     ? limitMs
                     : Math.max(measured, limitMs)
                 : measured;
-            const initDurationMs = this.initBilled ? undefined : this.initDurationMs;
-            this.initBilled = true;
+            const init = this.init;
+            const initDurationMs = init.phase === 'over' && !init.reported ? init.durationMs : undefined;
+            if (init.phase === 'over')
+                this.init = { ...init, reported: true };
             const { requestId } = running.request;
             const format = this.spec.logFormat;
             if (running.deliveredAt === undefined)
@@ -39508,9 +39551,12 @@ class ExecutionEnvironment {
         clearInterval(this.memoryTimer);
         this.memoryTimer = undefined;
     }
-    kill() {
+    /** Kills the environment's processes; the exit handler answers what it was running. */
+    kill(cause = 'killed') {
+        const state = this.state;
+        if (state.name === 'dying' || state.name === 'dead')
+            return;
         const child = this.child;
-        this.dead = true;
         let killed = false;
         // The signal goes before the Runtime API and the lifeline close: a runtime that saw them
         // close first could exit on its own (status 128 for the rejected call, 1 for the lifeline)
@@ -39524,11 +39570,16 @@ class ExecutionEnvironment {
                 // The group is already gone.
             }
         }
+        // With no process at all (its start threw) no exit will come: the environment is dead now.
+        if (child)
+            this.moveTo({ name: 'dying', cause, ...(state.name === 'running' ? { waiting: state.invocation } : {}) });
+        else
+            this.moveTo({ name: 'dead' });
         this.shutDown();
         if (killed) {
             // A frozen process takes its SIGKILL once thawed.
             this.freeze?.thaw();
-            return; // the exit handler finishes the invocation and frees the rest
+            return; // the exit handler answers the invocation and frees the rest
         }
         this.release();
         this.markExited();
@@ -39539,6 +39590,13 @@ class ExecutionEnvironment {
         this.api?.close();
         this.child?.stdio?.[3]?.destroy();
     }
+}
+function exitedBefore(requestId) {
+    return {
+        status: 'error',
+        errorType: 'Runtime.ExitError',
+        body: errorDocument('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited before the invocation`),
+    };
 }
 function typeFromBody(body) {
     try {
@@ -39619,7 +39677,7 @@ class EnvironmentPool {
         if (this.stopped)
             throw new LambdaServiceError('ServiceException', 'The service is stopping.');
         for (const entry of this.pooled) {
-            if (entry.key === key && !entry.environment.busy && entry.environment.alive) {
+            if (entry.key === key && entry.environment.idle) {
                 clearTimeout(entry.idleTimer);
                 entry.lastUsed = Date.now();
                 return this.acquired(entry);
@@ -39694,6 +39752,7 @@ class EnvironmentPool {
                     this.remove(entry, true);
                     return;
                 }
+                clearTimeout(entry.idleTimer);
                 entry.idleTimer = setTimeout(() => this.remove(entry, true), this.options.idleTimeoutMs);
                 entry.idleTimer.unref();
             },
@@ -43583,9 +43642,9 @@ const CATEGORY = {
     notice: undefined,
 };
 /** The findings that fail the run under `failOn`. */
-function failingReasons(report, failOn) {
-    return report.functions.flatMap((fn) => fn.reasons.filter((reason) => {
-        const category = CATEGORY[reason.kind];
+function failingFindings(report, failOn) {
+    return report.functions.flatMap((fn) => fn.findings.filter((finding) => {
+        const category = CATEGORY[finding.kind];
         return category !== undefined && failOn.includes(category);
     }));
 }
@@ -55454,7 +55513,7 @@ function decidingVariant(f) {
     if (worst)
         return worst;
     const decisive = f.verdict === 'fail' ? ['regression', 'budget'] : f.verdict === 'inconclusive' ? ['inconclusive'] : [];
-    const named = new Set(f.reasons.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
+    const named = new Set(f.findings.filter((r) => decisive.includes(r.kind)).map((r) => r.variant));
     const decided = f.variants.filter((v) => named.has(v.id)).sort(slowestFirst)[0];
     if (decided)
         return decided;
@@ -55741,6 +55800,12 @@ const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 const GITHUB_COMMENT_LIMIT = 65_536;
 const markdown_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
 /** Icons for the kinds of finding known today; a kind added later still shows, as information. */
+/** How the footer names the backend. */
+const BACKEND_NAME = {
+    aws: 'AWS',
+    endpoint: 'Lambda-compatible endpoint',
+    local: 'Local Lambda service',
+};
 const KIND_ICON = {
     regression: '❌',
     budget: '❌',
@@ -55751,7 +55816,7 @@ const KIND_ICON = {
     notice: 'ℹ️',
 };
 /** A finding's icon: by its kind, and ☑️ for a regression the pull request's label accepted. */
-const reasonIcon = (reason) => reason.about === 'accepted-regression' ? '☑️' : (KIND_ICON[reason.kind] ?? 'ℹ️');
+const findingIcon = (finding) => finding.about === 'accepted-regression' ? '☑️' : (KIND_ICON[finding.kind] ?? 'ℹ️');
 /** A finding longer than this is cut above the fold; the details keep it whole. */
 const SHORT_FINDING = 220;
 /**
@@ -55780,22 +55845,22 @@ const cutShort = (message) => shortFinding(message) !== withoutStatistics(messag
  * A regression the compact table shows in its row (the gate's own finding about one of its
  * variants): listed together in one line instead of one line each.
  */
-function shownInTable(f, reason) {
-    return (reason.kind === 'regression' &&
-        reason.about === 'comparison' &&
-        reason.traffic === 'exemplars' &&
-        f.variants.some((v) => v.id === reason.variant));
+function shownInTable(f, finding) {
+    return (finding.kind === 'regression' &&
+        finding.about === 'comparison' &&
+        finding.traffic === 'exemplars' &&
+        f.variants.some((v) => v.id === finding.variant));
 }
 /**
  * A finding about the integration traffic's warm comparison: the integration line above the fold
  * says it in short, so the finding itself is left to the details (said twice, once long and once
  * short, it read as two findings).
  */
-function shownInIntegrationLine(f, reason) {
+function shownInIntegrationLine(f, finding) {
     return (f.integration !== undefined &&
-        reason.about === 'comparison' &&
-        reason.traffic === 'integration' &&
-        reason.metric === 'warm');
+        finding.about === 'comparison' &&
+        finding.traffic === 'integration' &&
+        finding.metric === 'warm');
 }
 function regressionsLine(f) {
     const at = (metric) => f.variants
@@ -55912,11 +55977,11 @@ function integrationLine(f) {
 }
 function details(f, traffic) {
     const lines = ['<details><summary>Statistics, environment pairs, budgets</summary>', ''];
-    const cut = f.reasons.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
+    const cut = f.findings.filter((r) => cutShort(r.message) || shownInIntegrationLine(f, r));
     if (cut.length) {
         lines.push('Findings in full:', '');
-        for (const reason of cut)
-            lines.push(`- ${reasonIcon(reason)} ${escapeMarkdown(reason.message)}`);
+        for (const finding of cut)
+            lines.push(`- ${findingIcon(finding)} ${escapeMarkdown(finding.message)}`);
         lines.push('');
     }
     lines.push('| Variant | Metric | Change | Interval | p (slower) | n base/cand | Outcome | Evidence |', '|---|---|---|---|---|---|---|---|');
@@ -55951,13 +56016,13 @@ function functionSection(f, several, charts, depth, traffic) {
     const lines = [];
     if (several)
         lines.push(`#### ${markdown_ICON[f.verdict]} ${escapeMarkdown(f.name)}`, '');
-    const inTable = f.reasons.filter((r) => shownInTable(f, r));
+    const inTable = f.findings.filter((r) => shownInTable(f, r));
     const regressions = inTable.length ? regressionsLine(f) : '';
     const findings = [
         ...(regressions ? [`- ${regressions}`] : []),
-        ...f.reasons
+        ...f.findings
             .filter((r) => (!regressions || !inTable.includes(r)) && !shownInIntegrationLine(f, r))
-            .map((r) => `- ${reasonIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
+            .map((r) => `- ${findingIcon(r)} ${escapeMarkdown(shortFinding(r.message))}`),
     ];
     const integration = integrationLine(f);
     if (integration)
@@ -56047,7 +56112,7 @@ function contextLine(context) {
 }
 /** How to accept an intended slowdown, on a comment that fails on a regression and knows the label. */
 function acceptHint(report, label) {
-    const regressed = report.functions.some((f) => f.reasons.some((r) => r.kind === 'regression'));
+    const regressed = report.functions.some((f) => f.findings.some((r) => r.kind === 'regression'));
     if (report.verdict !== 'fail' || !label || !regressed)
         return [];
     return [
@@ -56071,7 +56136,7 @@ function samplingLine(report) {
 }
 /** Where the Durations came from, in one line: on the local service, which clock measured. */
 function durationSource(report) {
-    const clock = report.environment.clock?.kind;
+    const clock = report.platform.clock?.kind;
     if (clock === 'model')
         return "durations by the local service's model clock (CPU time through Lambda's CPU model)";
     if (clock === 'wall')
@@ -56089,7 +56154,7 @@ function renderMarkdown(report, options = {}) {
     const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
     const state = commentState(report);
     const notices = [
-        ...(report.environment.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.environment.statement)}`]),
+        ...(report.platform.cpuScaledByMemory ? [] : [`⚠️ ${escapeMarkdown(report.platform.statement)}`]),
         ...(report.memoryChanges ?? []).map((m) => `${m.applied ? '🔧' : 'ℹ️'} ${escapeMarkdown(m.function)}: ${escapeMarkdown(shortFinding(m.note))}`),
         ...acceptHint(report, options.acceptLabel),
     ];
@@ -56108,7 +56173,7 @@ function renderMarkdown(report, options = {}) {
         '',
         ...report.functions.map((f) => several ? `- ${headlineLine(f, report.settings)}` : headlineLine(f, report.settings)),
     ];
-    const footer = `<sub>${report.backend === 'local' ? 'Local Lambda service' : `AWS ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · ${samplingLine(report)} · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
+    const footer = `<sub>${BACKEND_NAME[report.backend]}${report.backend === 'local' ? '' : ` ${escapeMarkdown(report.region)}`} · ${Math.round(report.settings.confidence * 100)}% confidence · ${samplingLine(report)} · ${durationSource(report)} · seed ${report.settings.seed} · report schema v${report.schemaVersion}</sub>`;
     const render = (depth, notice = '') => [
         ...header,
         '',
@@ -56148,13 +56213,13 @@ function terminal_table(rows) {
         .trimEnd())
         .join('\n');
 }
-/** The report for a terminal: verdict, a table per function, reasons, recommendation. */
+/** The report for a terminal: verdict, a table per function, findings, recommendation. */
 function renderTerminal(report) {
     const out = [];
     out.push(`lambda-perf-gate: ${report.verdict.toUpperCase()}`);
-    if (!report.environment.cpuScaledByMemory)
-        out.push(`note: ${report.environment.statement}`);
-    if (report.environment.clock)
+    if (!report.platform.cpuScaledByMemory)
+        out.push(`note: ${report.platform.statement}`);
+    if (report.platform.clock)
         out.push(`clock: ${durationSource(report)}`);
     if (report.settings.design === 'duet')
         out.push(`design: ${samplingLine(report)}`);
@@ -56197,11 +56262,11 @@ function renderTerminal(report) {
                     : '') +
                 (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''));
         }
-        for (const reason of f.reasons)
-            out.push(`  - [${reason.kind}] ${reason.message}`);
+        for (const finding of f.findings)
+            out.push(`  - [${finding.kind}] ${finding.message}`);
         if (f.profile)
             out.push(...profileTerminalLines(f.profile));
-        if (f.reasons.some((reason) => quotesSpreads(reason.message)))
+        if (f.findings.some((finding) => quotesSpreads(finding.message)))
             out.push(`    (${SPREADS_EXPLAINED})`);
         out.push(`  ${f.invocations.total} invocations, ${f.invocations.retries} retried calls, measuring cost ${usd(f.invocations.costUsd)}`);
     }
@@ -56769,7 +56834,7 @@ async function probeBackend(endpoint, region = 'us-east-1', localKey) {
         };
     }
     if (!info)
-        return { ...lambda, statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
+        return { ...lambda, kind: 'endpoint', statement: `Measured on the Lambda-compatible endpoint ${endpoint}.` };
     return localBackend(info);
 }
 /** The local backend as the service's facts (GET /local/info, or `info()` in-process) describe it. */
@@ -56800,9 +56865,12 @@ function localClock(info) {
         return undefined;
     return { kind, statement };
 }
-/** What needs the backend known, still checked before any AWS call: on AWS a function needs a role. */
+/**
+ * What needs the backend known, still checked before any AWS call: on AWS (and on another
+ * Lambda-compatible endpoint, which asks for a Role as Lambda does) a function needs a role.
+ */
 function checkForBackend(config, backend, source) {
-    if (backend.kind !== 'aws')
+    if (backend.kind === 'local')
         return;
     const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role
         ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
@@ -59201,7 +59269,11 @@ async function profileBuilds(options) {
             : undefined;
         return {
             backend: 'local',
-            statement: `Profiled on the embedded local service with ${PROFILER[kind]}${options.measuredOn === 'aws' ? '; the verdict was measured on AWS' : ''}.`,
+            statement: `Profiled on the embedded local service with ${PROFILER[kind]}${{
+                aws: '; the verdict was measured on AWS',
+                endpoint: '; the verdict was measured on the Lambda-compatible endpoint',
+                local: '',
+            }[options.measuredOn]}.`,
             variant: options.variant.id,
             exemplars: [...new Set(options.exemplars)].map((e) => ({
                 name: e.name,
@@ -59387,7 +59459,7 @@ function findingText(finding, context) {
     }
 }
 /** The findings with their sentences, as the report carries them. */
-function reasonsOf(findings, context) {
+function reportedFindings(findings, context) {
     return findings.map((finding) => ({ ...finding, message: findingText(finding, context) }));
 }
 /**
@@ -59406,8 +59478,11 @@ function acceptedRegression(regression, label) {
 }
 
 ;// CONCATENATED MODULE: ./src/result/model.ts
-/** Bumped on any change a reader of the JSON report would notice. */
-const SCHEMA_VERSION = 4;
+/**
+ * Bumped on any change a reader of the JSON report would notice. 5: `functions[].reasons` became
+ * `findings`, `environment` became `platform`, and `backend` gained `endpoint`.
+ */
+const SCHEMA_VERSION = 5;
 
 ;// CONCATENATED MODULE: ./src/lambda/platform-lines.ts
 
@@ -60129,7 +60204,7 @@ async function runGate(options) {
         ...(config.endpoint ? { endpoint: config.endpoint } : {}),
         verdict,
         summary: summarise(functions),
-        environment: {
+        platform: {
             cpuScaledByMemory: backend.cpuScaledByMemory,
             statement: backend.statement,
             ...(backend.hostArchitecture ? { hostArchitecture: backend.hostArchitecture } : {}),
@@ -60159,7 +60234,7 @@ function summarise(functions) {
     return functions
         .map((f) => {
         const rec = f.recommended ? `, recommended ${f.recommended.memory} MB` : '';
-        return `${f.name}: ${f.verdict}${rec}${f.reasons.length ? ` (${f.reasons.length} finding${f.reasons.length > 1 ? 's' : ''})` : ''}`;
+        return `${f.name}: ${f.verdict}${rec}${f.findings.length ? ` (${f.findings.length} finding${f.findings.length > 1 ? 's' : ''})` : ''}`;
     })
         .join('; ');
 }
@@ -60277,7 +60352,7 @@ async function gateFunction(spec, index, context) {
         perfFunction: baseName,
         ...analysed,
         ...(base.production ? { production: base.production } : {}),
-        reasons: reasonsOf(findings, {
+        findings: reportedFindings(findings, {
             ...analysis,
             tolerance: spec.tolerance,
             design: config.sampling.design,
@@ -60798,7 +60873,7 @@ async function runCommand(args, out, err, progressStream = { isTTY: process.stde
         ...(args.json ? { json: writeOutput(args.json, serializeReport(report), warn) } : {}),
         ...(args.markdown ? { markdown: writeOutput(args.markdown, renderMarkdown(report), warn) } : {}),
     };
-    const failing = failingReasons(report, args.failOn);
+    const failing = failingFindings(report, args.failOn);
     const exitCode = failing.length ? EXIT.fail : EXIT.pass;
     if (report.verdict !== 'pass' && !failing.length)
         err(`warning: the verdict is ${report.verdict}, but nothing in --fail-on (${args.failOn.join(',') || 'none'}) applies, so the exit code is 0\n`);
@@ -60830,7 +60905,7 @@ async function runDemo(out, err) {
     }, out, err);
     const orders = report.functions[0];
     out(`\nReports written to ${written.json ?? REPORT_JSON} and ${written.markdown ?? REPORT_MARKDOWN} (the markdown is what the PR comment shows).\n`);
-    if (orders?.reasons.some((r) => r.kind === 'regression'))
+    if (orders?.findings.some((r) => r.kind === 'regression'))
         out('The regression was caught: in CI this exit code (1) fails the check.\n');
     else
         out(`The gate's verdict was ${report.verdict}; the regression was not shown in this run.\n`);
@@ -61292,7 +61367,7 @@ async function checkAccess(connected, local, say) {
         say(`ok: ${line} (${where})\n`);
     for (const line of access.problems)
         say(`problem: ${line}\n`);
-    if (backend.kind === 'aws') {
+    if (backend.kind !== 'local') {
         say('not checked, as checking would create something: lambda:CreateFunction, UpdateFunctionConfiguration, PublishVersion, DeleteFunction, and iam:PassRole on the role\n');
     }
     return access.problems.length;

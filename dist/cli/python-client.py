@@ -63,8 +63,11 @@ def thread_times():
     # thread_time_ns brings the kernel's count of this thread's CPU time up to now; schedstat
     # alone lags by up to a scheduler tick while the thread runs.
     time.thread_time_ns()
+    stat = read_schedstat()
+    if stat is None:
+        return None
     try:
-        cpu, delay = read_schedstat().split()[:2]
+        cpu, delay = stat.split()[:2]
         switches = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
         return time.monotonic_ns(), int(cpu), int(delay), switches
     except (AttributeError, OSError, ValueError):
@@ -79,8 +82,10 @@ def own_time_begins():
 def own_time_ends():
     global stretch, waited_ns, sleeps
     begun, stretch = stretch, None
-    now = begun and thread_times()
-    if not now or now[3] == begun[3]:
+    if begun is None:
+        return
+    now = thread_times()
+    if now is None or now[3] == begun[3]:
         return
     waited = now[0] - begun[0] - (now[1] - begun[1]) - (now[2] - begun[2])
     if waited > 0:
@@ -172,7 +177,7 @@ class Sampler:
 
     def take(self):
         with self.lock:
-            frames = [{"name": k[0], "file": k[1], "line": k[2]} for k in sorted(self.frames, key=self.frames.get)]
+            frames = [{"name": k[0], "file": k[1], "line": k[2]} for k in sorted(self.frames, key=lambda k: self.frames[k])]
             document = {
                 "$schema": "https://www.speedscope.app/file-format-schema.json",
                 "shared": {"frames": frames},
@@ -203,6 +208,8 @@ def profile_control(client_context):
 
 def control_profile(order, request_id):
     global profiling
+    if sampler is None:
+        return
     if order == "start":
         sampler.take()
         profiling = True
@@ -308,12 +315,12 @@ def main():
             continue
         try:
             event = json.loads(body) if body else None
-            if profiling:
+            if profiling and sampler is not None:
                 sampler.resume()
             try:
                 result = handler(event, Context(request_id, deadline, arn))
             finally:
-                if profiling:
+                if profiling and sampler is not None:
                     sampler.pause()
             payload = json.dumps(result).encode()
         except Exception as error:
