@@ -142,6 +142,8 @@ export class EnvironmentPool {
           this.remove(entry, true);
           return;
         }
+        // Another invocation may have it already; its own release arms the timer.
+        if (!entry.environment.idle) return;
         clearTimeout(entry.idleTimer);
         entry.idleTimer = setTimeout(() => this.remove(entry, true), this.options.idleTimeoutMs);
         entry.idleTimer.unref();

@@ -127,6 +127,8 @@ interface Invocation {
   result?: Answer;
   /** The invocation's Duration by the model clock, once it is known. */
   modelledMs?: number;
+  /** Set by the one answer it gets; a second one (a kill, then its exit) does nothing. */
+  answered?: boolean;
 }
 
 type Failure = { status: 'error' | 'timeout'; errorType: string; body: Buffer };
@@ -311,8 +313,8 @@ export class ExecutionEnvironment {
   /** The invocation this environment is running (or was, when it was killed) and has not answered. */
   private get unanswered(): Invocation | undefined {
     const state = this.state;
-    if (state.name === 'running') return state.invocation;
-    return state.name === 'dying' ? state.waiting : undefined;
+    const invocation = state.name === 'running' ? state.invocation : state.name === 'dying' ? state.waiting : undefined;
+    return invocation?.answered ? undefined : invocation;
   }
 
   private initFailure(): Failure | undefined {
@@ -631,9 +633,13 @@ export class ExecutionEnvironment {
     running.result = result;
   }
 
+  /**
+   * The invocation ran out of time. One whose environment was killed and whose exit is late still
+   * gets its answer now: an exit that never comes must not leave its caller waiting.
+   */
   private onTimeout(): void {
-    if (this.state.name !== 'running') return;
-    const running = this.state.invocation;
+    const running = this.unanswered;
+    if (!running) return;
     const seconds = this.spec.timeoutS.toFixed(2);
     this.appendLog(
       `${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`,
@@ -761,6 +767,8 @@ export class ExecutionEnvironment {
    * A running environment finishes, and idles once the answer is out.
    */
   private answer(running: Invocation, answer: Answer, fromRuntime = false, endedAt = now()): void {
+    if (running.answered) return;
+    running.answered = true;
     clearTimeout(running.timer);
     if (this.state.name === 'running' && this.state.invocation === running)
       this.moveTo({ name: 'finishing', invocation: running });
