@@ -39074,9 +39074,8 @@ class ExecutionEnvironment {
     /** The invocation this environment is running (or was, when it was killed) and has not answered. */
     get unanswered() {
         const state = this.state;
-        if (state.name === 'running')
-            return state.invocation;
-        return state.name === 'dying' ? state.waiting : undefined;
+        const invocation = state.name === 'running' ? state.invocation : state.name === 'dying' ? state.waiting : undefined;
+        return invocation?.answered ? undefined : invocation;
     }
     initFailure() {
         return this.init.phase === 'over' ? this.init.failure : undefined;
@@ -39359,10 +39358,14 @@ class ExecutionEnvironment {
             return;
         running.result = result;
     }
+    /**
+     * The invocation ran out of time. One whose environment was killed and whose exit is late still
+     * gets its answer now: an exit that never comes must not leave its caller waiting.
+     */
     onTimeout() {
-        if (this.state.name !== 'running')
+        const running = this.unanswered;
+        if (!running)
             return;
-        const running = this.state.invocation;
         const seconds = this.spec.timeoutS.toFixed(2);
         this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
         this.answer(running, {
@@ -39483,6 +39486,9 @@ class ExecutionEnvironment {
      * A running environment finishes, and idles once the answer is out.
      */
     answer(running, answer, fromRuntime = false, endedAt = now()) {
+        if (running.answered)
+            return;
+        running.answered = true;
         clearTimeout(running.timer);
         if (this.state.name === 'running' && this.state.invocation === running)
             this.moveTo({ name: 'finishing', invocation: running });
@@ -39752,6 +39758,9 @@ class EnvironmentPool {
                     this.remove(entry, true);
                     return;
                 }
+                // Another invocation may have it already; its own release arms the timer.
+                if (!entry.environment.idle)
+                    return;
                 clearTimeout(entry.idleTimer);
                 entry.idleTimer = setTimeout(() => this.remove(entry, true), this.options.idleTimeoutMs);
                 entry.idleTimer.unref();
