@@ -391,7 +391,9 @@ describe('validate catches before a run what a run would find only after deployi
       const result = await cli(['validate', '-c', file, '--endpoint', url]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`${file} is not valid:`);
-      expect(result.stderr).toContain('functions[0].role: required on AWS when no template is given');
+      expect(result.stderr).toContain(
+        'functions[0].role: required on a Lambda-compatible endpoint, as on AWS, when no template is given',
+      );
       expect(result.stdout).not.toContain('valid');
     } finally {
       endpoint.close();

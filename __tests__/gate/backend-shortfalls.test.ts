@@ -1,6 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { probeBackend } from '../../src/gate/backend.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../../src/config/load.js';
+import { checkForBackend, probeBackend } from '../../src/gate/backend.js';
 import { startTestService, type TestService } from '../helpers/local-service.js';
 
 /** What the gate makes of an endpoint whose every answer is `body`, with `status`. */
@@ -137,5 +141,50 @@ describe('the local backend tells the gate where it differs from Lambda', () => 
     const aws = await probeBackend(undefined);
     expect(aws.hostArchitecture).toBeUndefined();
     expect(aws.limitations).toBeUndefined();
+  });
+});
+
+describe('what the backend decides before any call: a role', () => {
+  test('a function without a role or a template is refused on AWS and on another endpoint, naming where; the local service needs none', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lpg-role-'));
+    try {
+      for (const build of ['baseline', 'candidate']) {
+        mkdirSync(join(root, build));
+        writeFileSync(join(root, build, 'index.js'), 'exports.handler = async () => 1;');
+      }
+      const source = join(root, 'lambda-perf.yml');
+      const config = validateConfig(
+        {
+          region: 'us-east-1',
+          functions: [
+            {
+              name: 'roleless',
+              runtime: 'nodejs20.x',
+              handler: 'index.handler',
+              baseline: './baseline',
+              candidate: './candidate',
+              exemplars: [{ name: 'one', event: {} }],
+            },
+          ],
+        },
+        source,
+      );
+      const refusal = (kind: 'aws' | 'endpoint' | 'local'): string => {
+        try {
+          checkForBackend(config, { kind, cpuScaledByMemory: kind !== 'local', statement: '' }, source);
+          return 'accepted';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+      expect(refusal('aws')).toContain('functions[0].role: required on AWS when no template is given');
+      expect(refusal('endpoint')).toContain(
+        'functions[0].role: required on a Lambda-compatible endpoint, as on AWS, when no template is given',
+      );
+      expect(refusal('aws')).toContain(source);
+      expect(refusal('local')).toBe('accepted');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
