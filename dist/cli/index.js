@@ -56881,8 +56881,11 @@ function localClock(info) {
 function checkForBackend(config, backend, source) {
     if (backend.kind === 'local')
         return;
+    const where = backend.kind === 'aws' ? 'on AWS' : 'on a Lambda-compatible endpoint, as on AWS,';
     const problems = config.functions.flatMap((fn, i) => !fn.template && !fn.role
-        ? [`functions[${i}].role: required on AWS when no template is given (the IAM role ARN the perf function runs as)`]
+        ? [
+            `functions[${i}].role: required ${where} when no template is given (the IAM role ARN the perf function runs as)`,
+        ]
         : []);
     if (problems.length)
         throw new ConfigError(source, problems);
