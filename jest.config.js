@@ -8,6 +8,7 @@ export default {
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/__tests__/setup-environment.js'],
   // One test file at a time: the gate tests measure durations, and a second worker on a
   // 2-core machine is noise they would have to see through.
   maxWorkers: 1,

@@ -23,7 +23,7 @@ export async function cliHere(
   const saved = { env: process.env, tty: process.stderr.isTTY };
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture('stdout'));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture('stderr'));
-  process.env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env };
+  process.env = { ...process.env, ...env };
   // As in a process whose output goes to a pipe.
   process.stderr.isTTY = false;
   try {

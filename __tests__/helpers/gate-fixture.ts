@@ -8,8 +8,6 @@ import type { FaultOptions } from '../../src/local-lambda/faults.js';
 import { localBackend } from '../../src/gate/backend.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 /** The gate's own retries, with short waits for tests. */
 export const FAST_RETRY: RetryPolicy = { attempts: 10, baseMs: 5, capMs: 100, sleep: realSleep, random: Math.random };
 

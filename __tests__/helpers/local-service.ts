@@ -14,8 +14,6 @@ import { createLambdaClient } from '../../src/lambda/client.js';
 import { parseReportLines, type ReportMetrics } from '../../src/lambda/report-line.js';
 import { startLocalLambda, type LocalLambda, type LocalLambdaOptions } from '../../src/local-lambda/service.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 export interface TestService {
   readonly service: LocalLambda;
   readonly client: LambdaClient;
