@@ -184,8 +184,9 @@ type Init =
 
 const now = (): number => performance.now();
 
-function errorDocument(errorType: string, errorMessage: string): Buffer {
-  return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+/** A failure the service itself reports, with Lambda's error document as its body. */
+function failureOf(errorType: string, errorMessage: string, status: Failure['status'] = 'error'): Failure {
+  return { status, errorType, body: Buffer.from(JSON.stringify({ errorType, errorMessage })) };
 }
 
 /**
@@ -268,7 +269,8 @@ export class ExecutionEnvironment {
     return new Promise((resolve) => {
       const invocation: Invocation = { request, resolve, lines: [] };
       if (this.state.name === 'dying' || this.state.name === 'dead') {
-        this.answer(invocation, { failure: this.initFailure() ?? exitedBefore(request.requestId) });
+        const exited = `RequestId: ${request.requestId} Error: Runtime exited before the invocation`;
+        this.answer(invocation, { failure: this.initFailure() ?? failureOf('Runtime.ExitError', exited) });
         return;
       }
       this.moveTo({ name: 'running', invocation });
@@ -288,11 +290,7 @@ export class ExecutionEnvironment {
       } catch (error) {
         // The event could not be handed over; the environment is in an unknown state, so it goes.
         this.answer(invocation, {
-          failure: {
-            status: 'error',
-            errorType: 'Runtime.ExitError',
-            body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
-          },
+          failure: failureOf('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
         });
         this.kill();
       }
@@ -334,7 +332,7 @@ export class ExecutionEnvironment {
       this.init = {
         phase: 'over',
         durationMs: now() - this.spawnedAt,
-        failure: { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) },
+        failure: failureOf(error.errorType, error.message),
         reported: false,
       };
       // Nothing runs: this environment answers its one invocation with the error and is discarded.
@@ -407,14 +405,10 @@ export class ExecutionEnvironment {
         : {}),
       responseTooLarge: (requestId) =>
         this.onResult(requestId, {
-          failure: {
-            status: 'error',
-            errorType: 'Function.ResponseSizeTooLarge',
-            body: errorDocument(
-              'Function.ResponseSizeTooLarge',
-              'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
-            ),
-          },
+          failure: failureOf(
+            'Function.ResponseSizeTooLarge',
+            'Response payload size exceeded maximum allowed payload size (6291456 bytes).',
+          ),
         }),
       error: (requestId, body, errorType) =>
         this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
@@ -457,10 +451,7 @@ export class ExecutionEnvironment {
 
   private onInitTimeout(): void {
     const message = `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`;
-    this.initFailed(
-      { status: 'timeout', errorType: 'Sandbox.Timedout', body: errorDocument('Sandbox.Timedout', message) },
-      INIT_LIMIT_MS,
-    );
+    this.initFailed(failureOf('Sandbox.Timedout', message, 'timeout'), INIT_LIMIT_MS);
   }
 
   private onInitError(body: Buffer, errorType: string): void {
@@ -646,14 +637,11 @@ export class ExecutionEnvironment {
       running,
     );
     this.answer(running, {
-      failure: {
-        status: 'timeout',
-        errorType: 'Sandbox.Timedout',
-        body: errorDocument(
-          'Sandbox.Timedout',
-          `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`,
-        ),
-      },
+      failure: failureOf(
+        'Sandbox.Timedout',
+        `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`,
+        'timeout',
+      ),
     });
     this.kill();
   }
@@ -674,7 +662,7 @@ export class ExecutionEnvironment {
     else if (waiting) {
       const errorType = outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
       const message = `RequestId: ${waiting.request.requestId} Error: Runtime exited with error: ${reason}`;
-      this.answer(waiting, { failure: { status: 'error', errorType, body: errorDocument(errorType, message) } });
+      this.answer(waiting, { failure: failureOf(errorType, message) });
     }
     this.release();
     this.markExited();
@@ -777,14 +765,10 @@ export class ExecutionEnvironment {
     let failure = 'failure' in answer ? answer.failure : undefined;
     const body = 'body' in answer ? answer.body : undefined;
     if (!failure && this.state.name === 'dying' && this.state.cause === 'out-of-memory') {
-      failure = {
-        status: 'error',
-        errorType: 'Runtime.OutOfMemory',
-        body: errorDocument(
-          'Runtime.OutOfMemory',
-          `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`,
-        ),
-      };
+      failure = failureOf(
+        'Runtime.OutOfMemory',
+        `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`,
+      );
     }
     this.draining = running;
     this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
@@ -884,14 +868,6 @@ export class ExecutionEnvironment {
     this.api?.close();
     this.child?.stdio?.[3]?.destroy();
   }
-}
-
-function exitedBefore(requestId: string): Failure {
-  return {
-    status: 'error',
-    errorType: 'Runtime.ExitError',
-    body: errorDocument('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited before the invocation`),
-  };
 }
 
 function typeFromBody(body: Buffer): string {
