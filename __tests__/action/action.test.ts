@@ -11,11 +11,11 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { jest } from '@jest/globals';
 import { run } from '../../src/action/main.js';
 import { createLambdaClient } from '../../src/lambda/client.js';
 import { startLocalLambda, type LocalLambda } from '../../src/local-lambda/service.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-stand-in.js';
+import { captureWrites } from '../helpers/captured-writes.js';
 import { zipOf } from '../helpers/local-service.js';
 
 const spin = (micros: number): string =>
@@ -185,15 +185,8 @@ async function actionHere(
   };
   const saved = { env: process.env, exitCode: process.exitCode };
   let stdout = '';
-  // Written as a stream takes it: a callback, given last, is called once the text is taken.
-  const capture = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    stdout += chunk.toString();
-    const done = rest.at(-1);
-    if (typeof done === 'function') (done as () => void)();
-    return true;
-  };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  const out = captureWrites(process.stdout, (text) => (stdout += text));
+  const err = captureWrites(process.stderr, (text) => (stdout += text));
   process.env = { ...env };
   process.exitCode = undefined;
   let code: number;
