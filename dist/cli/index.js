@@ -38950,8 +38950,9 @@ function checkMove(id, from, to) {
         throw new Error(`environment ${id} cannot go from ${from} to ${to}`);
 }
 const now = () => performance.now();
-function errorDocument(errorType, errorMessage) {
-    return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+/** A failure the service itself reports, with Lambda's error document as its body. */
+function failureOf(errorType, errorMessage, status = 'error') {
+    return { status, errorType, body: Buffer.from(JSON.stringify({ errorType, errorMessage })) };
 }
 /**
  * One execution environment: a child process running a runtime client against its own Runtime
@@ -39030,7 +39031,8 @@ class ExecutionEnvironment {
         return new Promise((resolve) => {
             const invocation = { request, resolve, lines: [] };
             if (this.state.name === 'dying' || this.state.name === 'dead') {
-                this.answer(invocation, { failure: this.initFailure() ?? exitedBefore(request.requestId) });
+                const exited = `RequestId: ${request.requestId} Error: Runtime exited before the invocation`;
+                this.answer(invocation, { failure: this.initFailure() ?? failureOf('Runtime.ExitError', exited) });
                 return;
             }
             this.moveTo({ name: 'running', invocation });
@@ -39052,11 +39054,7 @@ class ExecutionEnvironment {
             catch (error) {
                 // The event could not be handed over; the environment is in an unknown state, so it goes.
                 this.answer(invocation, {
-                    failure: {
-                        status: 'error',
-                        errorType: 'Runtime.ExitError',
-                        body: errorDocument('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
-                    },
+                    failure: failureOf('Runtime.ExitError', `RequestId: ${request.requestId} Error: ${String(error)}`),
                 });
                 this.kill();
             }
@@ -39095,7 +39093,7 @@ class ExecutionEnvironment {
             this.init = {
                 phase: 'over',
                 durationMs: now() - this.spawnedAt,
-                failure: { status: 'error', errorType: error.errorType, body: errorDocument(error.errorType, error.message) },
+                failure: failureOf(error.errorType, error.message),
                 reported: false,
             };
             // Nothing runs: this environment answers its one invocation with the error and is discarded.
@@ -39158,11 +39156,7 @@ class ExecutionEnvironment {
                 }
                 : {}),
             responseTooLarge: (requestId) => this.onResult(requestId, {
-                failure: {
-                    status: 'error',
-                    errorType: 'Function.ResponseSizeTooLarge',
-                    body: errorDocument('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
-                },
+                failure: failureOf('Function.ResponseSizeTooLarge', 'Response payload size exceeded maximum allowed payload size (6291456 bytes).'),
             }),
             error: (requestId, body, errorType) => this.onResult(requestId, { failure: { status: 'error', errorType: errorType ?? typeFromBody(body), body } }),
             initError: (body, errorType) => this.onInitError(body, errorType ?? typeFromBody(body)),
@@ -39199,7 +39193,7 @@ class ExecutionEnvironment {
     }
     onInitTimeout() {
         const message = `INIT phase timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`;
-        this.initFailed({ status: 'timeout', errorType: 'Sandbox.Timedout', body: errorDocument('Sandbox.Timedout', message) }, INIT_LIMIT_MS);
+        this.initFailed(failureOf('Sandbox.Timedout', message, 'timeout'), INIT_LIMIT_MS);
     }
     onInitError(body, errorType) {
         this.initFailed({ status: 'error', errorType, body }, this.init.phase === 'over' ? this.init.durationMs : now() - this.spawnedAt);
@@ -39369,11 +39363,7 @@ class ExecutionEnvironment {
         const seconds = this.spec.timeoutS.toFixed(2);
         this.appendLog(`${new Date().toISOString()} ${running.request.requestId} Task timed out after ${seconds} seconds`, running);
         this.answer(running, {
-            failure: {
-                status: 'timeout',
-                errorType: 'Sandbox.Timedout',
-                body: errorDocument('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`),
-            },
+            failure: failureOf('Sandbox.Timedout', `RequestId: ${running.request.requestId} Error: Task timed out after ${seconds} seconds`, 'timeout'),
         });
         this.kill();
     }
@@ -39395,7 +39385,7 @@ class ExecutionEnvironment {
         else if (waiting) {
             const errorType = outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
             const message = `RequestId: ${waiting.request.requestId} Error: Runtime exited with error: ${reason}`;
-            this.answer(waiting, { failure: { status: 'error', errorType, body: errorDocument(errorType, message) } });
+            this.answer(waiting, { failure: failureOf(errorType, message) });
         }
         this.release();
         this.markExited();
@@ -39497,11 +39487,7 @@ class ExecutionEnvironment {
         let failure = 'failure' in answer ? answer.failure : undefined;
         const body = 'body' in answer ? answer.body : undefined;
         if (!failure && this.state.name === 'dying' && this.state.cause === 'out-of-memory') {
-            failure = {
-                status: 'error',
-                errorType: 'Runtime.OutOfMemory',
-                body: errorDocument('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`),
-            };
+            failure = failureOf('Runtime.OutOfMemory', `RequestId: ${running.request.requestId} Error: Runtime exited with error: signal: killed`);
         }
         this.draining = running;
         this.afterOutput(running.request.requestId, fromRuntime && waitsForFlushMarker(this.spec.runtime.flush), () => {
@@ -39596,13 +39582,6 @@ class ExecutionEnvironment {
         this.api?.close();
         this.child?.stdio?.[3]?.destroy();
     }
-}
-function exitedBefore(requestId) {
-    return {
-        status: 'error',
-        errorType: 'Runtime.ExitError',
-        body: errorDocument('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited before the invocation`),
-    };
 }
 function typeFromBody(body) {
     try {
