@@ -109,9 +109,18 @@ describe('statistics', () => {
   });
 
   test('Holm rejects step-down: the smallest p against alpha/m, then alpha/(m-1) ...', () => {
-    expect(holm([0.001, 0.03, 0.04], 0.05)).toEqual([true, false, false]);
-    expect(holm([0.01, 0.02, 0.025], 0.05)).toEqual([true, true, true]);
-    expect(holm([0.3, 0.001], 0.01)).toEqual([false, true]);
+    const rejected = (p: number[], alpha: number) => holm(p, alpha).map((step) => step.rejected);
+    expect(rejected([0.001, 0.03, 0.04], 0.05)).toEqual([true, false, false]);
+    expect(rejected([0.01, 0.02, 0.025], 0.05)).toEqual([true, true, true]);
+    expect(rejected([0.3, 0.001], 0.01)).toEqual([false, true]);
+    // Each hypothesis is tested at the level of its rank, also after the procedure stopped.
+    expect(holm([0.3, 0.001, 0.02], 0.03).map((step) => step.level)).toEqual([0.03 / 1, 0.03 / 3, 0.03 / 2]);
+    // The caller's own test at each step: stopping at the second leaves the third standing.
+    expect(holm([0.001, 0.002, 0.003], 0.03, (index) => index !== 1).map((step) => step.rejected)).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   test('pAbove tests against a margin: it is the p-value of the data moved down by the margin, and agrees with the bounds', () => {

@@ -65,12 +65,13 @@ export interface MetricComparison {
   /** candidate / baseline, from the Hodges-Lehmann estimate on log durations. */
   readonly ratio: number;
   /**
-   * Interval on the ratio. Fixed-sample comparisons (integration traffic): two-sided at confidence
-   * 1 - alpha. Exemplar comparisons (`repeated`): the interval that decided, a repeated confidence
-   * interval at the nominal levels of the look that decided (the lower bound at the look's share of
-   * alpha, which a regression needs above 1 + tolerance / 2; the upper bound at its beta, which a
-   * pass needs below 1 + tolerance), covering the true ratio at every look at once with confidence
-   * 1 - alpha share - beta.
+   * Interval on the ratio: always the one that decided, its lower bound at the false-alarm level
+   * the comparison was tested at (which a regression needs above 1 + tolerance / 2), its upper
+   * bound at the pass level beta (which a pass needs below 1 + tolerance), so confidence 1 - that
+   * level - beta. Exemplar comparisons (`repeated`): a repeated confidence interval at the nominal
+   * levels of the look that decided, covering the true ratio at every look at once. Fixed-sample
+   * comparisons (integration traffic): the lower bound at the level of the metric's step in Holm's
+   * procedure.
    */
   readonly ciLow: number;
   readonly ciHigh: number;
@@ -172,24 +173,22 @@ export function judge(shift: ShiftComparison, shownAboveMargin: boolean, beta: n
 }
 
 /**
- * The levels a sequential look decided at, for its repeated confidence interval: the nominal
- * one-sided alpha and beta of the look, and the confidence the interval holds over all looks.
+ * The one-sided levels a comparison was decided at, and the confidence of the interval they make:
+ * a sequential look's nominal alpha and beta, whose repeated interval holds over all looks
+ * (`repeated`), or a fixed-sample comparison's Holm level and beta.
  */
-export interface RepeatedLevels extends Levels {
+export interface DecidingLevels extends Levels {
   readonly confidence: number;
+  readonly repeated: boolean;
 }
 
-/**
- * A metric's comparison from its shift, its outcome and the figures the report shows: the
- * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
- */
+/** A metric's comparison from its shift, its outcome and the figures the report shows: the interval at the levels that decided. */
 export function comparisonOf(
   metric: MetricSamples,
   shift: ShiftComparison,
   outcome: Outcome,
-  rules: ComparisonRules,
+  levels: DecidingLevels,
   extra: Partial<MetricComparison> = {},
-  repeated?: RepeatedLevels,
 ): MetricComparison {
   return {
     metric: metric.metric,
@@ -201,10 +200,10 @@ export function comparisonOf(
         ? metric.evidence.paired.length
         : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
     ratio: Math.exp(shift.estimate),
-    ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
-    ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
-    confidence: repeated ? repeated.confidence : 1 - rules.alpha,
-    ...(repeated ? { repeated: true as const } : {}),
+    ciLow: Math.exp(shift.lowerBound(levels.alpha)),
+    ciHigh: Math.exp(shift.upperBound(levels.beta)),
+    confidence: levels.confidence,
+    ...(levels.repeated ? { repeated: true as const } : {}),
     pValue: shift.pUp,
     outcome,
     ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
@@ -216,27 +215,33 @@ export function comparisonOf(
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no
- * regression (an intersection-union test, which needs no correction). Metrics with rounds
- * (integration test runs) decide only when every round, judged on its own at the same levels,
- * decides the same way: a round meets the host in its own way for its whole length, so its calls
- * are not independent witnesses.
+ * regression (an intersection-union test, which needs no correction). Each step of Holm's
+ * procedure reads the metric's interval (its lower end at the step's level above the margin),
+ * the interval the report shows, so the interval shown is the one that decided on both sides;
+ * the p-values against the margin only order the steps. Metrics with rounds (integration test
+ * runs) decide only when every round, judged on its own at the same levels, decides the same way:
+ * a round meets the host in its own way for its whole length, so its calls are not independent
+ * witnesses.
  */
 export function decideFixed(metrics: readonly MetricSamples[], rules: ComparisonRules): MetricComparison[] {
   const edges = edgesOf(rules.tolerance);
   const shifts = metrics.map((metric) => shiftOf(metric.evidence));
-  const shown = holm(
+  const steps = holm(
     shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pAbove(edges.margin))),
     rules.alpha,
+    (index, level) => shifts[index]!.lowerBound(level) > edges.margin,
   );
   return metrics.map((metric, index) => {
     const shift = shifts[index]!;
-    let outcome = judge(shift, shown[index]!, rules.beta, edges.limit);
+    const { level, rejected } = steps[index]!;
+    let outcome = judge(shift, rejected, rules.beta, edges.limit);
     const rounds =
       metric.rounds && metric.rounds.length >= 2
         ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, edges))
         : undefined;
     if (rounds?.some((round) => round.outcome !== outcome)) outcome = 'inconclusive';
-    return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
+    const levels = { alpha: level, beta: rules.beta, confidence: 1 - level - rules.beta, repeated: false };
+    return comparisonOf(metric, shift, outcome, levels, rounds ? { rounds } : {});
   });
 }
 

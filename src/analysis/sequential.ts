@@ -211,7 +211,7 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       const shift = shiftOf(metric.evidence);
       const { alpha, beta } = levels[look - 1]!;
       const outcome = judge(shift, shift.lowerBound(alpha) > margin, beta, limit);
-      warm = comparisonOf(metric, shift, outcome, rules, { look }, { alpha, beta, confidence });
+      warm = comparisonOf(metric, shift, outcome, { alpha, beta, confidence, repeated: true }, { look });
       if (outcome !== 'inconclusive') break;
     }
     const stopped = input.stopped?.get(variant);
@@ -234,7 +234,13 @@ export function decideSequential(input: SequentialInput): VariantDecision[] {
       const shift = shiftOf(metric.evidence);
       const outcome = judge(shift, shift.lowerBound(alphaShare) > margin, rules.beta, limit);
       comparisons.push(
-        comparisonOf(metric, shift, outcome, rules, { look }, { alpha: alphaShare, beta: rules.beta, confidence }),
+        comparisonOf(
+          metric,
+          shift,
+          outcome,
+          { alpha: alphaShare, beta: rules.beta, confidence, repeated: true },
+          { look },
+        ),
       );
     }
     return { variant, comparisons, open: false, looks: look };

@@ -262,16 +262,31 @@ export function comparePaired(differences: readonly number[]): ShiftComparison {
   };
 }
 
+/** One hypothesis in Holm's procedure: the level its step tests at, and whether it was rejected. */
+export interface HolmStep {
+  readonly level: number;
+  readonly rejected: boolean;
+}
+
 /**
- * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
+ * Holm's step-down procedure at family-wise level alpha: the hypotheses in order of their
+ * p-values, the one of rank r (from 0) of m tested at alpha / (m - r), until one stands. `rejects`
+ * is the test at a step, p <= level unless the caller tests otherwise (an interval's end against
+ * a margin, say, so that the interval shown is the one that decided). Every hypothesis gets the
+ * level of its rank, also where the procedure stopped before it.
  */
-export function holm(pValues: readonly number[], alpha: number): boolean[] {
+export function holm(
+  pValues: readonly number[],
+  alpha: number,
+  rejects: (index: number, level: number) => boolean = (index, level) => pValues[index]! <= level,
+): HolmStep[] {
   const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
-  const rejected = new Array<boolean>(pValues.length).fill(false);
-  for (let rank = 0; rank < order.length; rank++) {
-    const { p, index } = order[rank]!;
-    if (p > alpha / (order.length - rank)) break;
-    rejected[index] = true;
-  }
-  return rejected;
+  const steps = new Array<HolmStep>(pValues.length);
+  let going = true;
+  order.forEach(({ index }, rank) => {
+    const level = alpha / (order.length - rank);
+    going = going && rejects(index, level);
+    steps[index] = { level, rejected: going };
+  });
+  return steps;
 }

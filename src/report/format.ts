@@ -73,8 +73,9 @@ export function changeWithInterval(c: MetricComparison): string {
 }
 
 /**
- * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
- * repeated CI` for the sequential one that decided (its confidence holds over every look).
+ * What an interval is, as a sentence quotes it: `94.5% CI` for a fixed-sample one (integration
+ * traffic), `94.5% repeated CI` for the sequential one (its confidence holds over every look);
+ * either is the interval that decided.
  */
 export function intervalName(c: Pick<MetricComparison, 'confidence' | 'repeated'>): string {
   const percent = Number((c.confidence * 100).toFixed(1));

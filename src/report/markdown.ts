@@ -219,6 +219,11 @@ function integrationDetails(f: FunctionResult): string[] {
     '',
     warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.',
   );
+  if (warm && !unbounded(warm))
+    lines.push(
+      '',
+      `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance).</sub>`,
+    );
   return lines;
 }
 
