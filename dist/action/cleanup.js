@@ -68198,18 +68198,22 @@ function statistics_comparePaired(differences) {
     };
 }
 /**
- * Holm's step-down procedure: which of the hypotheses are rejected at family-wise level alpha.
+ * Holm's step-down procedure at family-wise level alpha: the hypotheses in order of their
+ * p-values, the one of rank r (from 0) of m tested at alpha / (m - r), until one stands. `rejects`
+ * is the test at a step, p <= level unless the caller tests otherwise (an interval's end against
+ * a margin, say, so that the interval shown is the one that decided). Every hypothesis gets the
+ * level of its rank, also where the procedure stopped before it.
  */
-function statistics_holm(pValues, alpha) {
+function statistics_holm(pValues, alpha, rejects = (index, level) => pValues[index] <= level) {
     const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
-    const rejected = new Array(pValues.length).fill(false);
-    for (let rank = 0; rank < order.length; rank++) {
-        const { p, index } = order[rank];
-        if (p > alpha / (order.length - rank))
-            break;
-        rejected[index] = true;
-    }
-    return rejected;
+    const steps = new Array(pValues.length);
+    let going = true;
+    order.forEach(({ index }, rank) => {
+        const level = alpha / (order.length - rank);
+        going = going && rejects(index, level);
+        steps[index] = { level, rejected: going };
+    });
+    return steps;
 }
 
 ;// CONCATENATED MODULE: ./src/analysis/comparison.ts
@@ -68259,11 +68263,8 @@ function judge(shift, shownAboveMargin, beta, limit) {
         return 'no-regression';
     return 'inconclusive';
 }
-/**
- * A metric's comparison from its shift, its outcome and the figures the report shows: the
- * interval at the levels that decided (`repeated`), else the fixed-sample one at 1 - alpha.
- */
-function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
+/** A metric's comparison from its shift, its outcome and the figures the report shows: the interval at the levels that decided. */
+function comparisonOf(metric, shift, outcome, levels, extra = {}) {
     return {
         metric: metric.metric,
         variant: metric.variant,
@@ -68273,10 +68274,10 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
             ? metric.evidence.paired.length
             : Math.min(metric.evidence.baseline.length, metric.evidence.candidate.length),
         ratio: Math.exp(shift.estimate),
-        ciLow: Math.exp(shift.lowerBound(repeated ? repeated.alpha : rules.alpha / 2)),
-        ciHigh: Math.exp(shift.upperBound(repeated ? repeated.beta : rules.alpha / 2)),
-        confidence: repeated ? repeated.confidence : 1 - rules.alpha,
-        ...(repeated ? { repeated: true } : {}),
+        ciLow: Math.exp(shift.lowerBound(levels.alpha)),
+        ciHigh: Math.exp(shift.upperBound(levels.beta)),
+        confidence: levels.confidence,
+        ...(levels.repeated ? { repeated: true } : {}),
         pValue: shift.pUp,
         outcome,
         ...(metric.environmentPairs ? { environmentPairs: metric.environmentPairs } : {}),
@@ -68287,24 +68288,29 @@ function comparisonOf(metric, shift, outcome, rules, extra = {}, repeated) {
 /**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no
- * regression (an intersection-union test, which needs no correction). Metrics with rounds
- * (integration test runs) decide only when every round, judged on its own at the same levels,
- * decides the same way: a round meets the host in its own way for its whole length, so its calls
- * are not independent witnesses.
+ * regression (an intersection-union test, which needs no correction). Each step of Holm's
+ * procedure reads the metric's interval (its lower end at the step's level above the margin),
+ * the interval the report shows, so the interval shown is the one that decided on both sides;
+ * the p-values against the margin only order the steps. Metrics with rounds (integration test
+ * runs) decide only when every round, judged on its own at the same levels, decides the same way:
+ * a round meets the host in its own way for its whole length, so its calls are not independent
+ * witnesses.
  */
 function decideFixed(metrics, rules) {
     const edges = edgesOf(rules.tolerance);
     const shifts = metrics.map((metric) => shiftOf(metric.evidence));
-    const shown = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pAbove(edges.margin))), rules.alpha);
+    const steps = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pAbove(edges.margin))), rules.alpha, (index, level) => shifts[index].lowerBound(level) > edges.margin);
     return metrics.map((metric, index) => {
         const shift = shifts[index];
-        let outcome = judge(shift, shown[index], rules.beta, edges.limit);
+        const { level, rejected } = steps[index];
+        let outcome = judge(shift, rejected, rules.beta, edges.limit);
         const rounds = metric.rounds && metric.rounds.length >= 2
             ? metric.rounds.map((ratios) => judgeRound(ratios, rules.alpha, rules.beta, edges))
             : undefined;
         if (rounds?.some((round) => round.outcome !== outcome))
             outcome = 'inconclusive';
-        return comparisonOf(metric, shift, outcome, rules, rounds ? { rounds } : {});
+        const levels = { alpha: level, beta: rules.beta, confidence: 1 - level - rules.beta, repeated: false };
+        return comparisonOf(metric, shift, outcome, levels, rounds ? { rounds } : {});
     });
 }
 /**
@@ -68404,8 +68410,9 @@ function format_changeWithInterval(c) {
     return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
 }
 /**
- * What an interval is, as a sentence quotes it: `99% CI` for a fixed-sample interval, `94.5%
- * repeated CI` for the sequential one that decided (its confidence holds over every look).
+ * What an interval is, as a sentence quotes it: `94.5% CI` for a fixed-sample one (integration
+ * traffic), `94.5% repeated CI` for the sequential one (its confidence holds over every look);
+ * either is the interval that decided.
  */
 function intervalName(c) {
     const percent = Number((c.confidence * 100).toFixed(1));
