@@ -32,7 +32,7 @@ export function legacyDecide(
   const limit = Math.log1p(rules.tolerance);
   const warm = comparePaired(look.blocks.flat());
   const cold = compareShift(look.coldBaseline.map(Math.log), look.coldCandidate.map(Math.log));
-  const [warmSignificant, coldSignificant] = holm([warm.pUp, cold.pUp], alphaLook);
+  const [warmSignificant, coldSignificant] = holm([warm.pUp, cold.pUp], alphaLook).map((step) => step.rejected);
   const power = 1 / look.blocks.length;
   const judge = (ratios: readonly number[], alpha: number, beta: number): Outcome => {
     const shift = comparePaired(ratios);

@@ -113,8 +113,10 @@ describe('statistics', () => {
     expect(rejected([0.001, 0.03, 0.04], 0.05)).toEqual([true, false, false]);
     expect(rejected([0.01, 0.02, 0.025], 0.05)).toEqual([true, true, true]);
     expect(rejected([0.3, 0.001], 0.01)).toEqual([false, true]);
-    // Each hypothesis is tested at the level of its rank, also after the procedure stopped.
-    expect(holm([0.3, 0.001, 0.02], 0.03).map((step) => step.level)).toEqual([0.03 / 1, 0.03 / 3, 0.03 / 2]);
+    // Each hypothesis is tested at the level of its rank; those after the step where the
+    // procedure stopped were not tested, and carry that step's level.
+    expect(holm([0.3, 0.001, 0.012], 0.03).map((step) => step.level)).toEqual([0.03 / 1, 0.03 / 3, 0.03 / 2]);
+    expect(holm([0.3, 0.001, 0.02], 0.01).map((step) => step.level)).toEqual([0.01 / 2, 0.01 / 3, 0.01 / 2]);
     // The caller's own test at each step: stopping at the second leaves the third standing.
     expect(holm([0.001, 0.002, 0.003], 0.03, (index) => index !== 1).map((step) => step.rejected)).toEqual([
       true,

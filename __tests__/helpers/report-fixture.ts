@@ -468,6 +468,8 @@ export function withIntegrationRegression(): GateReport {
         ...warm,
         nBaseline: 69,
         nCandidate: 69,
+        // The interval that decided a lone warm metric: its lower end at 1%, its upper at 5%.
+        confidence: 0.94,
         rounds: [
           { pairs: 34, ratio: 1.3, pValue: 0.00001, outcome: 'regression' as const },
           { pairs: 35, ratio: 1.35, pValue: 0.00001, outcome: 'regression' as const },

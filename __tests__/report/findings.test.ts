@@ -15,7 +15,7 @@ const integration: NonNullable<FindingContext['integration']> = {
   runs: [],
   baseline: v256.baseline,
   candidate: v256.candidate,
-  comparisons: [{ ...warm, nBaseline: 60, nCandidate: 61 }],
+  comparisons: [{ ...warm, nBaseline: 60, nCandidate: 61, confidence: 0.94 }],
   budgets: [],
 };
 const context: FindingContext = { variants: fn.variants, tolerance: 0.05, integration };
@@ -32,7 +32,7 @@ const SAID: readonly [Finding, string][] = [
   ],
   [
     { kind: 'regression', about: 'comparison', traffic: 'integration', variant: v256.id, metric: 'warm' },
-    'integration traffic at 256MB-x86_64: warm duration +23.4% (99% CI +15.4% to +32.4%, p<0.0001, n=60/61) (compared run by run) exceeds the 5% tolerance',
+    'integration traffic at 256MB-x86_64: warm duration +23.4% (94% CI +15.4% to +32.4%, p<0.0001, n=60/61) (compared run by run) exceeds the 5% tolerance',
   ],
   [
     {

@@ -198,14 +198,14 @@ describe('the comment carries no noise', () => {
     expect(top.match(/integration traffic/gi)).toHaveLength(1);
     expect(top).toContain('- ❌ Integration traffic at 256 MB: warm +23% [+15, +32], regression\n');
     expect(markdown.split('<summary>Statistics')[1]).toContain(
-      '- ❌ integration traffic at 256MB-x86_64: warm duration +23.4% (99% CI +15.4% to +32.4%, p&lt;0.0001, n=69/69; by round +30.0% (34 pairs, regression), +35.0% (35 pairs, regression)) exceeds the 5% tolerance',
+      '- ❌ integration traffic at 256MB-x86_64: warm duration +23.4% (94% CI +15.4% to +32.4%, p&lt;0.0001, n=69/69; by round +30.0% (34 pairs, regression), +35.0% (35 pairs, regression)) exceeds the 5% tolerance',
     );
     // The interval it quotes is named, with the levels that decided it, once, under the integration table.
     const details = markdown.split('Integration traffic: <code>')[1]!;
     expect(details).toContain('Warm change +23% [+15, +32]: regression.');
     expect(
       markdown.match(
-        /<sub>Interval: the 99% CI that decided\. Its lower end is at the false-alarm level of the metric's step in Holm's procedure/g,
+        /<sub>Interval: the 94% CI that decided\. Its lower end is at the false-alarm level of the metric's step in Holm's procedure[^<]*; every round must also decide alike\.<\/sub>/g,
       ),
     ).toHaveLength(1);
     expect(renderMarkdown(sampleReport())).not.toContain("step in Holm's procedure");

@@ -65,13 +65,14 @@ export interface MetricComparison {
   /** candidate / baseline, from the Hodges-Lehmann estimate on log durations. */
   readonly ratio: number;
   /**
-   * Interval on the ratio: always the one that decided, its lower bound at the false-alarm level
-   * the comparison was tested at (which a regression needs above 1 + tolerance / 2), its upper
-   * bound at the pass level beta (which a pass needs below 1 + tolerance), so confidence 1 - that
-   * level - beta. Exemplar comparisons (`repeated`): a repeated confidence interval at the nominal
-   * levels of the look that decided, covering the true ratio at every look at once. Fixed-sample
-   * comparisons (integration traffic): the lower bound at the level of the metric's step in Holm's
-   * procedure.
+   * Interval on the ratio, the one that decided: its lower bound at the false-alarm level the
+   * comparison was tested at (which a regression needs above 1 + tolerance / 2, with the estimate
+   * above 1 + tolerance), its upper bound at the pass level (which a pass needs below 1 +
+   * tolerance). Exemplar comparisons (`repeated`): a repeated confidence interval at the nominal
+   * levels of the look that decided, covering the true ratio at every look at once with confidence
+   * 1 - alpha share - beta. Fixed-sample comparisons (integration traffic): the lower bound at the
+   * level of the metric's step in Holm's procedure, the upper at beta, confidence 1 - that level -
+   * beta; where rounds are judged too, each round must also decide alike (`rounds`).
    */
   readonly ciLow: number;
   readonly ciHigh: number;
@@ -213,21 +214,38 @@ export function comparisonOf(
 }
 
 /**
+ * The smallest one-sided level at which the interval's lower end lies above `margin`, found by
+ * bisection (the bound grows with the level): the p-value of the test the interval makes. 1 where
+ * not even the estimate lies above it.
+ */
+function levelToClear(shift: ShiftComparison, margin: number): number {
+  if (Number.isNaN(shift.estimate) || !(shift.lowerBound(0.5) > margin)) return 1;
+  let [below, clears] = [0, 0.5];
+  for (let i = 0; i < 40; i++) {
+    const level = (below + clears) / 2;
+    if (shift.lowerBound(level) > margin) clears = level;
+    else below = level;
+  }
+  return clears;
+}
+
+/**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no
- * regression (an intersection-union test, which needs no correction). Each step of Holm's
- * procedure reads the metric's interval (its lower end at the step's level above the margin),
- * the interval the report shows, so the interval shown is the one that decided on both sides;
- * the p-values against the margin only order the steps. Metrics with rounds (integration test
- * runs) decide only when every round, judged on its own at the same levels, decides the same way:
- * a round meets the host in its own way for its whole length, so its calls are not independent
- * witnesses.
+ * regression (an intersection-union test, which needs no correction). Holm's steps read each
+ * metric's interval, in the order in which the intervals clear the margin: its lower end at the
+ * step's level above the margin rejects. The report shows that interval, so the interval shown
+ * is the one that decided on both sides, also for a metric after the step where the procedure
+ * stopped, shown at that step's level (where its lower end cannot clear the margin). Metrics with
+ * rounds (integration test runs) decide only when every round, judged on its own at the full
+ * false-alarm level, decides the same way: a round meets the host in its own way for its whole
+ * length, so its calls are not independent witnesses.
  */
 export function decideFixed(metrics: readonly MetricSamples[], rules: ComparisonRules): MetricComparison[] {
   const edges = edgesOf(rules.tolerance);
   const shifts = metrics.map((metric) => shiftOf(metric.evidence));
   const steps = holm(
-    shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pAbove(edges.margin))),
+    shifts.map((shift) => levelToClear(shift, edges.margin)),
     rules.alpha,
     (index, level) => shifts[index]!.lowerBound(level) > edges.margin,
   );

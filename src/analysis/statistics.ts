@@ -262,7 +262,11 @@ export function comparePaired(differences: readonly number[]): ShiftComparison {
   };
 }
 
-/** One hypothesis in Holm's procedure: the level its step tests at, and whether it was rejected. */
+/**
+ * One hypothesis in Holm's procedure: the level it was tested at (for one after the step where the
+ * procedure stopped, that step's level: it was not tested, and at no larger level could it have
+ * been), and whether it was rejected.
+ */
 export interface HolmStep {
   readonly level: number;
   readonly rejected: boolean;
@@ -272,8 +276,8 @@ export interface HolmStep {
  * Holm's step-down procedure at family-wise level alpha: the hypotheses in order of their
  * p-values, the one of rank r (from 0) of m tested at alpha / (m - r), until one stands. `rejects`
  * is the test at a step, p <= level unless the caller tests otherwise (an interval's end against
- * a margin, say, so that the interval shown is the one that decided). Every hypothesis gets the
- * level of its rank, also where the procedure stopped before it.
+ * a margin, say, so that the interval shown is the one that decided); it must hold its level and
+ * reject at a larger level whatever it rejects at a smaller one.
  */
 export function holm(
   pValues: readonly number[],
@@ -282,11 +286,16 @@ export function holm(
 ): HolmStep[] {
   const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
   const steps = new Array<HolmStep>(pValues.length);
-  let going = true;
+  let stoppedAt: number | undefined;
   order.forEach(({ index }, rank) => {
+    if (stoppedAt !== undefined) {
+      steps[index] = { level: stoppedAt, rejected: false };
+      return;
+    }
     const level = alpha / (order.length - rank);
-    going = going && rejects(index, level);
-    steps[index] = { level, rejected: going };
+    const rejected = rejects(index, level);
+    if (!rejected) stoppedAt = level;
+    steps[index] = { level, rejected };
   });
   return steps;
 }

@@ -73,7 +73,7 @@ export function changeWithInterval(c: MetricComparison): string {
 }
 
 /**
- * What an interval is, as a sentence quotes it: `94.5% CI` for a fixed-sample one (integration
+ * What an interval is, as a sentence quotes it: `94% CI` for a fixed-sample one (integration
  * traffic), `94.5% repeated CI` for the sequential one (its confidence holds over every look);
  * either is the interval that decided.
  */
