@@ -55272,17 +55272,23 @@ function comparePaired(differences) {
  * Holm's step-down procedure at family-wise level alpha: the hypotheses in order of their
  * p-values, the one of rank r (from 0) of m tested at alpha / (m - r), until one stands. `rejects`
  * is the test at a step, p <= level unless the caller tests otherwise (an interval's end against
- * a margin, say, so that the interval shown is the one that decided). Every hypothesis gets the
- * level of its rank, also where the procedure stopped before it.
+ * a margin, say, so that the interval shown is the one that decided); it must hold its level and
+ * reject at a larger level whatever it rejects at a smaller one.
  */
 function holm(pValues, alpha, rejects = (index, level) => pValues[index] <= level) {
     const order = pValues.map((p, index) => ({ p, index })).sort((a, b) => a.p - b.p);
     const steps = new Array(pValues.length);
-    let going = true;
+    let stoppedAt;
     order.forEach(({ index }, rank) => {
+        if (stoppedAt !== undefined) {
+            steps[index] = { level: stoppedAt, rejected: false };
+            return;
+        }
         const level = alpha / (order.length - rank);
-        going = going && rejects(index, level);
-        steps[index] = { level, rejected: going };
+        const rejected = rejects(index, level);
+        if (!rejected)
+            stoppedAt = level;
+        steps[index] = { level, rejected };
     });
     return steps;
 }
@@ -55357,20 +55363,39 @@ function comparisonOf(metric, shift, outcome, levels, extra = {}) {
     };
 }
 /**
+ * The smallest one-sided level at which the interval's lower end lies above `margin`, found by
+ * bisection (the bound grows with the level): the p-value of the test the interval makes. 1 where
+ * not even the estimate lies above it.
+ */
+function levelToClear(shift, margin) {
+    if (Number.isNaN(shift.estimate) || !(shift.lowerBound(0.5) > margin))
+        return 1;
+    let [below, clears] = [0, 0.5];
+    for (let i = 0; i < 40; i++) {
+        const level = (below + clears) / 2;
+        if (shift.lowerBound(level) > margin)
+            clears = level;
+        else
+            below = level;
+    }
+    return clears;
+}
+/**
  * A fixed-sample decision (integration traffic): Holm across the metrics at `alpha` for
  * regressions (each tested against the margin, see `edgesOf`), the upper bound at `beta` for no
- * regression (an intersection-union test, which needs no correction). Each step of Holm's
- * procedure reads the metric's interval (its lower end at the step's level above the margin),
- * the interval the report shows, so the interval shown is the one that decided on both sides;
- * the p-values against the margin only order the steps. Metrics with rounds (integration test
- * runs) decide only when every round, judged on its own at the same levels, decides the same way:
- * a round meets the host in its own way for its whole length, so its calls are not independent
- * witnesses.
+ * regression (an intersection-union test, which needs no correction). Holm's steps read each
+ * metric's interval, in the order in which the intervals clear the margin: its lower end at the
+ * step's level above the margin rejects. The report shows that interval, so the interval shown
+ * is the one that decided on both sides, also for a metric after the step where the procedure
+ * stopped, shown at that step's level (where its lower end cannot clear the margin). Metrics with
+ * rounds (integration test runs) decide only when every round, judged on its own at the full
+ * false-alarm level, decides the same way: a round meets the host in its own way for its whole
+ * length, so its calls are not independent witnesses.
  */
 function decideFixed(metrics, rules) {
     const edges = edgesOf(rules.tolerance);
     const shifts = metrics.map((metric) => shiftOf(metric.evidence));
-    const steps = holm(shifts.map((shift) => (Number.isNaN(shift.estimate) ? 1 : shift.pAbove(edges.margin))), rules.alpha, (index, level) => shifts[index].lowerBound(level) > edges.margin);
+    const steps = holm(shifts.map((shift) => levelToClear(shift, edges.margin)), rules.alpha, (index, level) => shifts[index].lowerBound(level) > edges.margin);
     return metrics.map((metric, index) => {
         const shift = shifts[index];
         const { level, rejected } = steps[index];
@@ -55481,7 +55506,7 @@ function changeWithInterval(c) {
     return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
 }
 /**
- * What an interval is, as a sentence quotes it: `94.5% CI` for a fixed-sample one (integration
+ * What an interval is, as a sentence quotes it: `94% CI` for a fixed-sample one (integration
  * traffic), `94.5% repeated CI` for the sequential one (its confidence holds over every look);
  * either is the interval that decided.
  */
@@ -55959,7 +55984,7 @@ function integrationDetails(f) {
         : '';
     lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
     if (warm && !unbounded(warm))
-        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance).</sub>`);
+        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)${warm.rounds?.length ? '; every round must also decide alike' : ''}.</sub>`);
     return lines;
 }
 /** The integration traffic's result in one line above the fold. */
