@@ -98,6 +98,25 @@ describe('the markdown report (the PR comment)', () => {
     expect(markdown).not.toContain('-100.0%');
   });
 
+  test('an interval bounded on one side only shows that side: a pass of few whole runs shows the upper end that decided it', () => {
+    // Three integration runs a build, one after the other: no lower end at 1%, an upper one at 5%.
+    const report = withIntegrationRegression();
+    const fn = report.functions[0]!;
+    const [warm] = fn.integration!.comparisons;
+    const pass = { ...warm!, ratio: 1.01, ciLow: 0, ciHigh: 1.04, outcome: 'no-regression' as const, rounds: [] };
+    const onePass = { ...report, functions: [{ ...fn, integration: { ...fn.integration!, comparisons: [pass] } }] };
+    const markdown = renderMarkdown(onePass);
+    expect(markdown).toContain('Warm change +1.0% [below +4.0]: no-regression.');
+    expect(markdown).toContain('<sub>Interval: the 94% CI that decided.');
+    expect(renderTerminal(onePass)).toContain(', +1.0% [below +4.0%] no-regression');
+    expect(markdown).not.toContain('-100');
+    // And the other way: a lower end without an upper one.
+    const above = { ...pass, ratio: 1.2, ciLow: 1.03, ciHigh: Infinity, outcome: 'inconclusive' as const };
+    const oneAbove = { ...report, functions: [{ ...fn, integration: { ...fn.integration!, comparisons: [above] } }] };
+    expect(renderMarkdown(oneAbove)).toContain('Warm change +20% [above +3.0]: inconclusive.');
+    expect(renderMarkdown(oneAbove)).not.toContain('∞');
+  });
+
   test('stays inside the size limit, trimming with a notice: charts first, then details, then tables', () => {
     const big = sampleReport(80);
     const full = renderMarkdown(big, { charts: true, limit: Infinity });

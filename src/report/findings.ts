@@ -2,7 +2,7 @@ import type { MetricComparison } from '../analysis/comparison.js';
 import type { EveryCallFailed, Finding, IntegrationResult, VariantResult } from '../analysis/result.js';
 import { assertNever } from '../assert-never.js';
 import { checkBudgets } from '../analysis/budgets.js';
-import { budgetValue, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
+import { budgetValue, intervalEnds, intervalName, pValue, roundsText, signedPercent as pct } from './format.js';
 import type { ReportedFinding } from '../result/model.js';
 import type { SamplingDesign } from '../config/types.js';
 
@@ -17,6 +17,12 @@ export interface FindingContext {
 
 const metricLabel = (c: MetricComparison): string => (c.metric === 'warm' ? 'warm duration' : 'cold start');
 
+/** An interval in a sentence: `94.5% repeated CI +15.4% to +32.4%`, `94% CI below +4.0%`, or that it has no bounded end. */
+function intervalOf(c: MetricComparison): string {
+  const ends = intervalEnds(c, pct, ' to ');
+  return ends === undefined ? 'too few to bound' : `${intervalName(c)} ${ends}`;
+}
+
 /** The comparison in one line; integration comparisons name their rounds. */
 function describeComparison(c: MetricComparison): string {
   const units = c.environmentPairs
@@ -24,10 +30,7 @@ function describeComparison(c: MetricComparison): string {
     : c.rounds?.length
       ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
       : `n=${c.nBaseline}/${c.nCandidate}`;
-  const interval =
-    c.ciHigh === Infinity || c.ciLow === 0
-      ? 'too few to bound'
-      : `${intervalName(c)} ${pct(c.ciLow)} to ${pct(c.ciHigh)}`;
+  const interval = intervalOf(c);
   return `${metricLabel(c)} ${pct(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 
@@ -82,11 +85,7 @@ function coldNotShownText(finding: Extract<Finding, { about: 'cold-not-shown' }>
   const each = finding.variants.map((id) => {
     const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
     if (!cold) return `${id} (no clean cold starts to compare)`;
-    const interval =
-      cold.ciHigh === Infinity || cold.ciLow === 0
-        ? 'too few to bound'
-        : `${intervalName(cold)} ${pct(cold.ciLow)} to ${pct(cold.ciHigh)}`;
-    return `${id} (${pct(cold.ratio)}, ${interval}, ${cold.units} environment pairs)`;
+    return `${id} (${pct(cold.ratio)}, ${intervalOf(cold)}, ${cold.units} environment pairs)`;
   });
   const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
   return `cold start: not enough evidence at ${each.join(', ')}: neither slower nor within ${tolerance} was shown, so the verdict there covers warm duration only`;

@@ -65,12 +65,32 @@ export const TOO_FEW: Readonly<Record<string, string>> = {
   cold: 'too few cold starts to compare',
 };
 
+/**
+ * A comparison's interval with its ends written by `end`: `+15, +32` (joined by `between`). Where
+ * too few samples bound one end at its level, the other alone: `below +4`, all that a pass needs,
+ * or `above +3`. Undefined where neither end is bounded.
+ */
+export function intervalEnds(
+  c: Pick<MetricComparison, 'ratio' | 'ciLow' | 'ciHigh'>,
+  end: (ratio: number) => string,
+  between = ', ',
+): string | undefined {
+  const low = c.ciLow > 0 && Number.isFinite(c.ciLow);
+  const high = Number.isFinite(c.ciHigh);
+  if (Number.isNaN(c.ratio) || (!low && !high)) return undefined;
+  if (low && high) return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
+  return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
+}
+
 /** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
 export function changeWithInterval(c: MetricComparison): string {
-  if (Number.isNaN(c.ratio) || unbounded(c)) return TOO_FEW[c.metric] ?? 'too few samples to compare';
-  const bound = (ratio: number): string => shortChange(ratio).replace(/%$/, '');
-  return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+  const ends = intervalEnds(c, (ratio) => shortChange(ratio).replace(/%$/, ''));
+  return ends === undefined ? tooFew(c) : `${shortChange(c.ratio)} [${ends}]`;
 }
+
+/** What a comparison with no bounded interval end is missing. */
+export const tooFew = (c: Pick<MetricComparison, 'metric'>): string =>
+  TOO_FEW[c.metric] ?? 'too few samples to compare';
 
 /**
  * What an interval is, as a sentence quotes it: `94% CI` for a fixed-sample one (integration

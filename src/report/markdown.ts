@@ -15,8 +15,8 @@ import {
   ms,
   percentChange,
   signedPercent,
-  TOO_FEW,
-  unbounded,
+  tooFew,
+  intervalEnds,
   quotesSpreads,
   shortChange,
   SPREADS_EXPLAINED,
@@ -188,9 +188,7 @@ function exemplarDetails(f: FunctionResult): string {
 }
 
 function intervalText(c: MetricComparison): string {
-  return Number.isNaN(c.ratio) || unbounded(c)
-    ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
-    : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
+  return intervalEnds(c, signedPercent, ' … ') ?? tooFew(c);
 }
 
 function integrationDetails(f: FunctionResult): string[] {
@@ -219,7 +217,7 @@ function integrationDetails(f: FunctionResult): string[] {
     '',
     warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.',
   );
-  if (warm && !unbounded(warm))
+  if (warm && intervalEnds(warm, signedPercent) !== undefined)
     lines.push(
       '',
       `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)${warm.rounds?.length ? '; every round must also decide alike' : ''}.</sub>`,
