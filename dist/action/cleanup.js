@@ -68427,13 +68427,27 @@ const TOO_FEW = {
     warm: 'too few warm samples to compare',
     cold: 'too few cold starts to compare',
 };
+/**
+ * A comparison's interval with its ends written by `end`: `+15, +32` (joined by `between`). Where
+ * too few samples bound one end at its level, the other alone: `below +4`, all that a pass needs,
+ * or `above +3`. Undefined where neither end is bounded.
+ */
+function intervalEnds(c, end, between = ', ') {
+    const low = c.ciLow > 0 && Number.isFinite(c.ciLow);
+    const high = Number.isFinite(c.ciHigh);
+    if (Number.isNaN(c.ratio) || (!low && !high))
+        return undefined;
+    if (low && high)
+        return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
+    return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
+}
 /** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
 function format_changeWithInterval(c) {
-    if (Number.isNaN(c.ratio) || format_unbounded(c))
-        return TOO_FEW[c.metric] ?? 'too few samples to compare';
-    const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
-    return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+    const ends = intervalEnds(c, (ratio) => shortChange(ratio).replace(/%$/, ''));
+    return ends === undefined ? tooFew(c) : `${shortChange(c.ratio)} [${ends}]`;
 }
+/** What a comparison with no bounded interval end is missing. */
+const tooFew = (c) => TOO_FEW[c.metric] ?? 'too few samples to compare';
 /**
  * What an interval is, as a sentence quotes it: `94% CI` for a fixed-sample one (integration
  * traffic), `94.5% repeated CI` for the sequential one (its confidence holds over every look);

@@ -55498,13 +55498,27 @@ const TOO_FEW = {
     warm: 'too few warm samples to compare',
     cold: 'too few cold starts to compare',
 };
+/**
+ * A comparison's interval with its ends written by `end`: `+15, +32` (joined by `between`). Where
+ * too few samples bound one end at its level, the other alone: `below +4`, all that a pass needs,
+ * or `above +3`. Undefined where neither end is bounded.
+ */
+function intervalEnds(c, end, between = ', ') {
+    const low = c.ciLow > 0 && Number.isFinite(c.ciLow);
+    const high = Number.isFinite(c.ciHigh);
+    if (Number.isNaN(c.ratio) || (!low && !high))
+        return undefined;
+    if (low && high)
+        return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
+    return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
+}
 /** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
 function changeWithInterval(c) {
-    if (Number.isNaN(c.ratio) || unbounded(c))
-        return TOO_FEW[c.metric] ?? 'too few samples to compare';
-    const bound = (ratio) => shortChange(ratio).replace(/%$/, '');
-    return `${shortChange(c.ratio)} [${bound(c.ciLow)}, ${bound(c.ciHigh)}]`;
+    const ends = intervalEnds(c, (ratio) => shortChange(ratio).replace(/%$/, ''));
+    return ends === undefined ? tooFew(c) : `${shortChange(c.ratio)} [${ends}]`;
 }
+/** What a comparison with no bounded interval end is missing. */
+const tooFew = (c) => TOO_FEW[c.metric] ?? 'too few samples to compare';
 /**
  * What an interval is, as a sentence quotes it: `94% CI` for a fixed-sample one (integration
  * traffic), `94.5% repeated CI` for the sequential one (its confidence holds over every look);
@@ -55957,9 +55971,7 @@ function exemplarDetails(f) {
     return lines.join('\n');
 }
 function intervalText(c) {
-    return Number.isNaN(c.ratio) || unbounded(c)
-        ? (TOO_FEW[c.metric] ?? 'too few samples to compare')
-        : `${signedPercent(c.ciLow)} … ${signedPercent(c.ciHigh)}`;
+    return intervalEnds(c, signedPercent, ' … ') ?? tooFew(c);
 }
 function integrationDetails(f) {
     const integration = f.integration;
@@ -55983,7 +55995,7 @@ function integrationDetails(f) {
         ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
         : '';
     lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
-    if (warm && !unbounded(warm))
+    if (warm && intervalEnds(warm, signedPercent) !== undefined)
         lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)${warm.rounds?.length ? '; every round must also decide alike' : ''}.</sub>`);
     return lines;
 }
@@ -56226,6 +56238,11 @@ function renderMarkdown(report, options = {}) {
 
 
 
+/** `+23.4% [+15.4%, +32.4%]`, `+1.0% [below +4.0%]`, or what is missing to say it. */
+function changeAndInterval(c) {
+    const ends = intervalEnds(c, signedPercent);
+    return ends === undefined ? tooFew(c) : `${signedPercent(c.ratio)} [${ends}]`;
+}
 function terminal_table(rows) {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     return rows
@@ -56255,11 +56272,7 @@ function renderTerminal(report) {
             rows.push([
                 `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
                 `${format_ms(v.baseline.warm.p50)} -> ${format_ms(v.candidate.warm.p50)}`,
-                warm
-                    ? unbounded(warm)
-                        ? TOO_FEW.warm
-                        : `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}]`
-                    : '-',
+                warm ? changeAndInterval(warm) : '-',
                 `${format_ms(v.baseline.warm.p90)} -> ${format_ms(v.candidate.warm.p90)}`,
                 `${format_ms(v.baseline.cold.p90)} -> ${format_ms(v.candidate.cold.p90)}`,
                 `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
@@ -56279,9 +56292,7 @@ function renderTerminal(report) {
             const warm = i.comparisons.find((c) => c.metric === 'warm');
             const count = (build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
             out.push(`  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${format_ms(i.baseline.warm.p50)} -> ${format_ms(i.candidate.warm.p50)} ms` +
-                (warm
-                    ? `, ${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome}`
-                    : '') +
+                (warm ? `, ${changeAndInterval(warm)} ${warm.outcome}` : '') +
                 (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''));
         }
         for (const finding of f.findings)
@@ -59372,6 +59383,11 @@ async function writeProfiles(directory, functionName, profiled) {
 
 
 const metricLabel = (c) => (c.metric === 'warm' ? 'warm duration' : 'cold start');
+/** An interval in a sentence: `94.5% repeated CI +15.4% to +32.4%`, `94% CI below +4.0%`, or that it has no bounded end. */
+function intervalOf(c) {
+    const ends = intervalEnds(c, signedPercent, ' to ');
+    return ends === undefined ? 'too few to bound' : `${intervalName(c)} ${ends}`;
+}
 /** The comparison in one line; integration comparisons name their rounds. */
 function describeComparison(c) {
     const units = c.environmentPairs
@@ -59379,9 +59395,7 @@ function describeComparison(c) {
         : c.rounds?.length
             ? `n=${c.nBaseline}/${c.nCandidate}; by round ${roundsText(c.rounds)}`
             : `n=${c.nBaseline}/${c.nCandidate}`;
-    const interval = c.ciHigh === Infinity || c.ciLow === 0
-        ? 'too few to bound'
-        : `${intervalName(c)} ${signedPercent(c.ciLow)} to ${signedPercent(c.ciHigh)}`;
+    const interval = intervalOf(c);
     return `${metricLabel(c)} ${signedPercent(c.ratio)} (${interval}, p${pValue(c.pValue)}, ${units})`;
 }
 /** The comparison a finding names, from the variant's (or the integration profile's) comparisons. */
@@ -59430,10 +59444,7 @@ function coldNotShownText(finding, context) {
         const cold = context.variants.find((v) => v.id === id)?.comparisons.find((c) => c.metric === 'cold');
         if (!cold)
             return `${id} (no clean cold starts to compare)`;
-        const interval = cold.ciHigh === Infinity || cold.ciLow === 0
-            ? 'too few to bound'
-            : `${intervalName(cold)} ${signedPercent(cold.ciLow)} to ${signedPercent(cold.ciHigh)}`;
-        return `${id} (${signedPercent(cold.ratio)}, ${interval}, ${cold.units} environment pairs)`;
+        return `${id} (${signedPercent(cold.ratio)}, ${intervalOf(cold)}, ${cold.units} environment pairs)`;
     });
     const tolerance = `${(context.tolerance * 100).toFixed(0)}%`;
     return `cold start: not enough evidence at ${each.join(', ')}: neither slower nor within ${tolerance} was shown, so the verdict there covers warm duration only`;
