@@ -231,3 +231,26 @@ describe('a blown budget', () => {
     expect(findingText(budgetFinding(baselineP90 * 1.01), context)).not.toContain('baseline');
   });
 });
+
+describe('an interval bounded on one side only', () => {
+  test('a cold start with an upper end but no lower one says the end it has', () => {
+    const [cold] = v256.comparisons.filter((c) => c.metric === 'cold');
+    const oneSided = { ...cold!, ratio: 1.1, ciLow: 0, ciHigh: 1.4, confidence: 0.945, repeated: true as const };
+    const variant = { ...v256, comparisons: [v256.comparisons[0]!, oneSided] };
+    const [finding] = reportedFindings([{ kind: 'notice', about: 'cold-not-shown', variants: [v256.id] }], {
+      variants: [variant],
+      tolerance: 0.05,
+    });
+    expect(finding!.message).toContain('256MB-x86_64 (+10.0%, 94.5% repeated CI below +40.0%, 3 environment pairs)');
+  });
+
+  test('a regression with a lower end but no upper one says the end it has', () => {
+    const oneSided = { ...v256.comparisons[0]!, ciHigh: Infinity, confidence: 0.945, repeated: true as const };
+    const variant = { ...v256, comparisons: [oneSided] };
+    const [finding] = reportedFindings(
+      [{ kind: 'regression', about: 'comparison', traffic: 'exemplars', variant: v256.id, metric: 'warm' }],
+      { variants: [variant], tolerance: 0.05 },
+    );
+    expect(finding!.message).toContain('warm duration +23.4% (94.5% repeated CI above +15.4%, p<0.0001');
+  });
+});

@@ -1,3 +1,4 @@
+import type { MetricComparison } from '../../src/analysis/comparison.js';
 import type { VariantResult } from '../../src/analysis/result.js';
 import { reportedFindings } from '../../src/report/findings.js';
 import { commentMarker, renderMarkdown } from '../../src/report/markdown.js';
@@ -103,18 +104,41 @@ describe('the markdown report (the PR comment)', () => {
     const report = withIntegrationRegression();
     const fn = report.functions[0]!;
     const [warm] = fn.integration!.comparisons;
+    const withIntegration = (c: MetricComparison): GateReport => ({
+      ...report,
+      functions: [{ ...fn, findings: [], integration: { ...fn.integration!, mode: 'sequential', comparisons: [c] } }],
+    });
     const pass = { ...warm!, ratio: 1.01, ciLow: 0, ciHigh: 1.04, outcome: 'no-regression' as const, rounds: [] };
-    const onePass = { ...report, functions: [{ ...fn, integration: { ...fn.integration!, comparisons: [pass] } }] };
-    const markdown = renderMarkdown(onePass);
+    const markdown = renderMarkdown(withIntegration(pass));
     expect(markdown).toContain('Warm change +1.0% [below +4.0]: no-regression.');
     expect(markdown).toContain('<sub>Interval: the 94% CI that decided.');
-    expect(renderTerminal(onePass)).toContain(', +1.0% [below +4.0%] no-regression');
+    expect(renderTerminal(withIntegration(pass))).toContain(', +1.0% [below +4.0%] no-regression');
     expect(markdown).not.toContain('-100');
-    // And the other way: a lower end without an upper one.
-    const above = { ...pass, ratio: 1.2, ciLow: 1.03, ciHigh: Infinity, outcome: 'inconclusive' as const };
-    const oneAbove = { ...report, functions: [{ ...fn, integration: { ...fn.integration!, comparisons: [above] } }] };
-    expect(renderMarkdown(oneAbove)).toContain('Warm change +20% [above +3.0]: inconclusive.');
-    expect(renderMarkdown(oneAbove)).not.toContain('∞');
+    // And the other way: a lower end (below half the tolerance) without an upper one.
+    const above = { ...pass, ratio: 1.2, ciLow: 1.02, ciHigh: Infinity, outcome: 'inconclusive' as const };
+    expect(renderMarkdown(withIntegration(above))).toContain('Warm change +20% [above +2.0]: inconclusive.');
+    expect(renderTerminal(withIntegration(above))).toContain(', +20.0% [above +2.0%] inconclusive');
+    expect(renderMarkdown(withIntegration(above))).not.toContain('∞');
+  });
+
+  test('a one-sided exemplar interval reads the same in the headline, the tables and the terminal', () => {
+    const report = sampleReport();
+    const fn = report.functions[0]!;
+    // Every variant's warm comparison bounded above only, as a pass at an early look with a small false-alarm share.
+    const variants = fn.variants.map((v) => ({
+      ...v,
+      comparisons: v.comparisons.map((c) =>
+        c.metric === 'warm' ? { ...c, ratio: 1.01, ciLow: 0, ciHigh: 1.04, outcome: 'no-regression' as const } : c,
+      ),
+    }));
+    const onePass: GateReport = { ...report, functions: [{ ...fn, findings: [], variants }] };
+    const markdown = renderMarkdown(onePass);
+    const top = markdown.split('<details>')[0]!;
+    expect(top).toMatch(/\*\*orders\*\* at 512 MB: warm \+1\.0% \[below \+4\.0\] \(median 60\.0 → 61\.2 ms\), cost/);
+    expect(top).toContain('| 256 MB | 122 → 151 | 159 → 196 | +1.0% [below +4.0] |');
+    expect(markdown).toContain('| 256 MB | warm | +1.0% | below +4.0% |');
+    expect(renderTerminal(onePass)).toContain('+1.0% [below +4.0%]');
+    expect(markdown).not.toContain('too few warm samples');
   });
 
   test('stays inside the size limit, trimming with a notice: charts first, then details, then tables', () => {

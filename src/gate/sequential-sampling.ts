@@ -3,7 +3,7 @@ import { decideSequential, type VariantDecision } from '../analysis/sequential.j
 import { environmentPairsAtLook, lookFractions, type SequentialPlan } from '../looks/schedule.js';
 import type { EnvironmentPairTarget, Sampler } from '../measure/sampler.js';
 import type { VariantPlan } from '../model/variant.js';
-import { signedPercent } from '../report/format.js';
+import { intervalEnds, signedPercent } from '../report/format.js';
 
 /** Fresh versions for environment pairs `from` to `to` (excluded) of each variant given. */
 export interface EnvironmentPairSource {
@@ -82,5 +82,5 @@ export async function measureSequentially(input: SequentialSamplingInput): Promi
 function lookLine(warm: MetricComparison | undefined, stopped: string | undefined): string {
   if (stopped) return stopped;
   if (!warm) return 'no warm pairs yet';
-  return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
+  return `${signedPercent(warm.ratio)} [${intervalEnds(warm, signedPercent) ?? 'unbounded'}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
 }

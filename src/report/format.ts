@@ -52,15 +52,21 @@ export function shortPercent(percent: number): string {
 export const shortChange = (ratio: number): string => shortPercent((ratio - 1) * 100);
 
 /**
- * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
- * (a ratio of -100%) is what too few samples give, not a finding.
+ * Which ends of a comparison's interval say something: an upper limit of infinity or a lower one
+ * of zero (a ratio of -100%) is what too few samples give at that end's level, not a finding.
  */
-export function unbounded(c: Pick<MetricComparison, 'ciLow' | 'ciHigh'>): boolean {
-  return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+function boundedEnds(c: Pick<MetricComparison, 'ciLow' | 'ciHigh'>): { low: boolean; high: boolean } {
+  return { low: c.ciLow > 0 && Number.isFinite(c.ciLow), high: Number.isFinite(c.ciHigh) };
+}
+
+/** Whether a comparison has an estimate and at least one end of its interval to quote. */
+export function bounded(c: Pick<MetricComparison, 'ratio' | 'ciLow' | 'ciHigh'>): boolean {
+  const { low, high } = boundedEnds(c);
+  return !Number.isNaN(c.ratio) && (low || high);
 }
 
 /** What an unbounded interval means to a reader. */
-export const TOO_FEW: Readonly<Record<string, string>> = {
+const TOO_FEW: Readonly<Record<string, string>> = {
   warm: 'too few warm samples to compare',
   cold: 'too few cold starts to compare',
 };
@@ -75,9 +81,8 @@ export function intervalEnds(
   end: (ratio: number) => string,
   between = ', ',
 ): string | undefined {
-  const low = c.ciLow > 0 && Number.isFinite(c.ciLow);
-  const high = Number.isFinite(c.ciHigh);
-  if (Number.isNaN(c.ratio) || (!low && !high)) return undefined;
+  if (!bounded(c)) return undefined;
+  const { low, high } = boundedEnds(c);
   if (low && high) return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
   return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
 }

@@ -1,6 +1,6 @@
 import type { MetricComparison } from '../analysis/comparison.js';
 import { escapeMarkdown } from './escape.js';
-import { changeWithInterval, money, ms, shortPercent, unbounded } from './format.js';
+import { bounded, changeWithInterval, money, ms, shortPercent } from './format.js';
 import type { VariantResult } from '../analysis/result.js';
 import type { FunctionResult, GateReport } from '../result/model.js';
 
@@ -118,7 +118,7 @@ function medians(v: VariantResult | undefined): string {
  */
 export function headlineText(f: FunctionResult, h: Headline = headline(f), traffic?: TrafficAssumption): string {
   const parts: string[] = [];
-  const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+  const usable = h.warm !== undefined && bounded(h.warm);
   if (h.warm && usable) parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
   if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
     parts.push(`cost ${shortPercent(h.costChangePercent)} per million`);

@@ -17,6 +17,7 @@ import {
   signedPercent,
   tooFew,
   intervalEnds,
+  bounded,
   quotesSpreads,
   shortChange,
   SPREADS_EXPLAINED,
@@ -217,7 +218,7 @@ function integrationDetails(f: FunctionResult): string[] {
     '',
     warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.',
   );
-  if (warm && intervalEnds(warm, signedPercent) !== undefined)
+  if (warm && bounded(warm))
     lines.push(
       '',
       `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)${warm.rounds?.length ? '; every round must also decide alike' : ''}.</sub>`,
