@@ -68416,11 +68416,16 @@ function format_shortPercent(percent) {
 /** A ratio as a short change: 1.234 -> +23%. */
 const shortChange = (ratio) => format_shortPercent((ratio - 1) * 100);
 /**
- * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
- * (a ratio of -100%) is what too few samples give, not a finding.
+ * Which ends of a comparison's interval say something: an upper limit of infinity or a lower one
+ * of zero (a ratio of -100%) is what too few samples give at that end's level, not a finding.
  */
-function format_unbounded(c) {
-    return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+function boundedEnds(c) {
+    return { low: c.ciLow > 0 && Number.isFinite(c.ciLow), high: Number.isFinite(c.ciHigh) };
+}
+/** Whether a comparison has an estimate and at least one end of its interval to quote. */
+function format_bounded(c) {
+    const { low, high } = boundedEnds(c);
+    return !Number.isNaN(c.ratio) && (low || high);
 }
 /** What an unbounded interval means to a reader. */
 const TOO_FEW = {
@@ -68433,10 +68438,9 @@ const TOO_FEW = {
  * or `above +3`. Undefined where neither end is bounded.
  */
 function intervalEnds(c, end, between = ', ') {
-    const low = c.ciLow > 0 && Number.isFinite(c.ciLow);
-    const high = Number.isFinite(c.ciHigh);
-    if (Number.isNaN(c.ratio) || (!low && !high))
+    if (!format_bounded(c))
         return undefined;
+    const { low, high } = boundedEnds(c);
     if (low && high)
         return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
     return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
@@ -68558,7 +68562,7 @@ function medians(v) {
  */
 function headlineText(f, h = headline_headline(f), traffic) {
     const parts = [];
-    const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+    const usable = h.warm !== undefined && bounded(h.warm);
     if (h.warm && usable)
         parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
     if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))

@@ -55487,11 +55487,16 @@ function shortPercent(percent) {
 /** A ratio as a short change: 1.234 -> +23%. */
 const shortChange = (ratio) => shortPercent((ratio - 1) * 100);
 /**
- * Whether a comparison's interval says nothing: an upper limit of infinity or a lower one of zero
- * (a ratio of -100%) is what too few samples give, not a finding.
+ * Which ends of a comparison's interval say something: an upper limit of infinity or a lower one
+ * of zero (a ratio of -100%) is what too few samples give at that end's level, not a finding.
  */
-function unbounded(c) {
-    return !(c.ciLow > 0 && Number.isFinite(c.ciLow) && Number.isFinite(c.ciHigh));
+function boundedEnds(c) {
+    return { low: c.ciLow > 0 && Number.isFinite(c.ciLow), high: Number.isFinite(c.ciHigh) };
+}
+/** Whether a comparison has an estimate and at least one end of its interval to quote. */
+function bounded(c) {
+    const { low, high } = boundedEnds(c);
+    return !Number.isNaN(c.ratio) && (low || high);
 }
 /** What an unbounded interval means to a reader. */
 const TOO_FEW = {
@@ -55504,10 +55509,9 @@ const TOO_FEW = {
  * or `above +3`. Undefined where neither end is bounded.
  */
 function intervalEnds(c, end, between = ', ') {
-    const low = c.ciLow > 0 && Number.isFinite(c.ciLow);
-    const high = Number.isFinite(c.ciHigh);
-    if (Number.isNaN(c.ratio) || (!low && !high))
+    if (!bounded(c))
         return undefined;
+    const { low, high } = boundedEnds(c);
     if (low && high)
         return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
     return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
@@ -55629,7 +55633,7 @@ function medians(v) {
  */
 function headlineText(f, h = headline(f), traffic) {
     const parts = [];
-    const usable = h.warm !== undefined && !Number.isNaN(h.warm.ratio) && !unbounded(h.warm);
+    const usable = h.warm !== undefined && bounded(h.warm);
     if (h.warm && usable)
         parts.push(`warm ${changeWithInterval(h.warm)}${medians(h.variant)}`);
     if (usable && h.costChangePercent !== null && Number.isFinite(h.costChangePercent))
@@ -55995,7 +55999,7 @@ function integrationDetails(f) {
         ? ` By round: ${roundsText(warm.rounds)}; a decision must hold in every round.`
         : '';
     lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
-    if (warm && intervalEnds(warm, signedPercent) !== undefined)
+    if (warm && bounded(warm))
         lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)${warm.rounds?.length ? '; every round must also decide alike' : ''}.</sub>`);
     return lines;
 }
@@ -60094,7 +60098,7 @@ function lookLine(warm, stopped) {
         return stopped;
     if (!warm)
         return 'no warm pairs yet';
-    return `${signedPercent(warm.ratio)} [${signedPercent(warm.ciLow)}, ${signedPercent(warm.ciHigh)}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
+    return `${signedPercent(warm.ratio)} [${intervalEnds(warm, signedPercent) ?? 'unbounded'}] ${warm.outcome === 'inconclusive' ? 'open' : warm.outcome}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gate/plan.ts
