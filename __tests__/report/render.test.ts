@@ -111,12 +111,17 @@ describe('the markdown report (the PR comment)', () => {
     const pass = { ...warm!, ratio: 1.01, ciLow: 0, ciHigh: 1.04, outcome: 'no-regression' as const, rounds: [] };
     const markdown = renderMarkdown(withIntegration(pass));
     expect(markdown).toContain('Warm change +1.0% [below +4.0]: no-regression.');
-    expect(markdown).toContain('<sub>Interval: the 94% CI that decided.');
+    expect(markdown).toContain(
+      "<sub>Interval: the 94% CI that decided. Its upper end is at the pass level (a pass needs it below the tolerance); too few samples give it a lower end at the false-alarm level of the metric's step in Holm's procedure across the integration metrics, so no regression could be shown.</sub>",
+    );
     expect(renderTerminal(withIntegration(pass))).toContain(', +1.0% [below +4.0%] no-regression');
     expect(markdown).not.toContain('-100');
     // And the other way: a lower end (below half the tolerance) without an upper one.
     const above = { ...pass, ratio: 1.2, ciLow: 1.02, ciHigh: Infinity, outcome: 'inconclusive' as const };
     expect(renderMarkdown(withIntegration(above))).toContain('Warm change +20% [above +2.0]: inconclusive.');
+    expect(renderMarkdown(withIntegration(above))).toContain(
+      'too few samples give it an upper end at the pass level, so no pass could be shown.</sub>',
+    );
     expect(renderTerminal(withIntegration(above))).toContain(', +20.0% [above +2.0%] inconclusive');
     expect(renderMarkdown(withIntegration(above))).not.toContain('∞');
   });

@@ -55,7 +55,7 @@ export const shortChange = (ratio: number): string => shortPercent((ratio - 1) *
  * Which ends of a comparison's interval say something: an upper limit of infinity or a lower one
  * of zero (a ratio of -100%) is what too few samples give at that end's level, not a finding.
  */
-function boundedEnds(c: Pick<MetricComparison, 'ciLow' | 'ciHigh'>): { low: boolean; high: boolean } {
+export function boundedEnds(c: Pick<MetricComparison, 'ciLow' | 'ciHigh'>): { low: boolean; high: boolean } {
   return { low: c.ciLow > 0 && Number.isFinite(c.ciLow), high: Number.isFinite(c.ciHigh) };
 }
 
