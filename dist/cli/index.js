@@ -56000,8 +56000,20 @@ function integrationDetails(f) {
         : '';
     lines.push('', warm ? `Warm change ${changeWithInterval(warm)}: ${warm.outcome}.${rounds}` : 'No warm invocations to compare.');
     if (warm && bounded(warm))
-        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(warm))} that decided. Its lower end is at the false-alarm level of the metric's step in Holm's procedure across the integration metrics (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)${warm.rounds?.length ? '; every round must also decide alike' : ''}.</sub>`);
+        lines.push('', `<sub>${integrationIntervalNote(warm)}</sub>`);
     return lines;
+}
+/** What the integration traffic's interval is, at which levels its ends are, and what a side without an end means. */
+function integrationIntervalNote(warm) {
+    const { low, high } = boundedEnds(warm);
+    const lower = "the false-alarm level of the metric's step in Holm's procedure across the integration metrics";
+    const ends = low && high
+        ? `Its lower end is at ${lower} (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)`
+        : low
+            ? `Its lower end is at ${lower} (a regression needs it above half the tolerance, and the estimate above the tolerance); too few samples give it an upper end at the pass level, so no pass could be shown`
+            : `Its upper end is at the pass level (a pass needs it below the tolerance); too few samples give it a lower end at ${lower}, so no regression could be shown`;
+    const rounds = warm.rounds?.length ? '; every round must also decide alike' : '';
+    return `Interval: the ${escapeMarkdown(intervalName(warm))} that decided. ${ends}${rounds}.`;
 }
 /** The integration traffic's result in one line above the fold. */
 function integrationLine(f) {
