@@ -87,10 +87,14 @@ export function intervalEnds(
   return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
 }
 
-/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
-export function changeWithInterval(c: MetricComparison): string {
-  const ends = intervalEnds(c, (ratio) => shortChange(ratio).replace(/%$/, ''));
-  return ends === undefined ? tooFew(c) : `${shortChange(c.ratio)} [${ends}]`;
+/**
+ * A comparison's change with its interval, `+23% [+15, +32]`, or in full, for a terminal,
+ * `+23.4% [+15.4%, +32.4%]`; or what is missing to say it.
+ */
+export function changeWithInterval(c: MetricComparison, full = false): string {
+  const ends = intervalEnds(c, full ? signedPercent : (ratio) => shortChange(ratio).replace(/%$/, ''));
+  if (ends === undefined) return tooFew(c);
+  return `${full ? signedPercent(c.ratio) : shortChange(c.ratio)} [${ends}]`;
 }
 
 /** What a comparison with no bounded interval end is missing. */

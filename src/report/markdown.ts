@@ -35,7 +35,6 @@ const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
 /** How the footer names the backend. */
 const BACKEND_NAME: Readonly<Record<GateReport['backend'], string>> = {
   aws: 'AWS',
@@ -43,6 +42,7 @@ const BACKEND_NAME: Readonly<Record<GateReport['backend'], string>> = {
   local: 'Local Lambda service',
 };
 
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
 const KIND_ICON: Readonly<Record<string, string>> = {
   regression: '❌',
   budget: '❌',
@@ -223,16 +223,20 @@ function integrationDetails(f: FunctionResult): string[] {
   return lines;
 }
 
+/** What each end of an interval that decided must clear, as the interval notes say it. */
+const REGRESSION_NEEDS = '(a regression needs it above half the tolerance, and the estimate above the tolerance)';
+const PASS_NEEDS = '(a pass needs it below the tolerance)';
+
 /** What the integration traffic's interval is, at which levels its ends are, and what a side without an end means. */
 function integrationIntervalNote(warm: MetricComparison): string {
   const { low, high } = boundedEnds(warm);
   const lower = "the false-alarm level of the metric's step in Holm's procedure across the integration metrics";
   const ends =
     low && high
-      ? `Its lower end is at ${lower} (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)`
+      ? `Its lower end is at ${lower} ${REGRESSION_NEEDS}, its upper end at the pass level ${PASS_NEEDS}`
       : low
-        ? `Its lower end is at ${lower} (a regression needs it above half the tolerance, and the estimate above the tolerance); too few samples give it an upper end at the pass level, so no pass could be shown`
-        : `Its upper end is at the pass level (a pass needs it below the tolerance); too few samples give it a lower end at ${lower}, so no regression could be shown`;
+        ? `Its lower end is at ${lower} ${REGRESSION_NEEDS}; too few samples give it an upper end at the pass level, so no pass could be shown`
+        : `Its upper end is at the pass level ${PASS_NEEDS}; too few samples give it a lower end at ${lower}, so no regression could be shown`;
   const rounds = warm.rounds?.length ? '; every round must also decide alike' : '';
   return `Interval: the ${escapeMarkdown(intervalName(warm))} that decided. ${ends}${rounds}.`;
 }
@@ -270,7 +274,7 @@ function details(f: FunctionResult, traffic: TrafficAssumption): string {
   if (repeated)
     lines.push(
       '',
-      `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance).</sub>`,
+      `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent ${REGRESSION_NEEDS}, its upper end at the pass level ${PASS_NEEDS}.</sub>`,
     );
   if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
     lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);

@@ -6,23 +6,14 @@ import {
   quotesSpreads,
   roundsText,
   shortChange,
-  signedPercent,
   SPREADS_EXPLAINED,
-  intervalEnds,
-  tooFew,
+  changeWithInterval,
   usd,
 } from './format.js';
-import type { MetricComparison } from '../analysis/comparison.js';
 import { currentMemory } from './headline.js';
 import { durationSource, samplingLine } from './markdown.js';
 import type { Build } from '../model/sample.js';
 import type { GateReport } from '../result/model.js';
-
-/** `+23.4% [+15.4%, +32.4%]`, `+1.0% [below +4.0%]`, or what is missing to say it. */
-function changeAndInterval(c: MetricComparison): string {
-  const ends = intervalEnds(c, signedPercent);
-  return ends === undefined ? tooFew(c) : `${signedPercent(c.ratio)} [${ends}]`;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -56,7 +47,7 @@ export function renderTerminal(report: GateReport): string {
       rows.push([
         `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
         `${ms(v.baseline.warm.p50)} -> ${ms(v.candidate.warm.p50)}`,
-        warm ? changeAndInterval(warm) : '-',
+        warm ? changeWithInterval(warm, true) : '-',
         `${ms(v.baseline.warm.p90)} -> ${ms(v.candidate.warm.p90)}`,
         `${ms(v.baseline.cold.p90)} -> ${ms(v.candidate.cold.p90)}`,
         `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
@@ -78,7 +69,7 @@ export function renderTerminal(report: GateReport): string {
       const count = (build: Build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
       out.push(
         `  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${ms(i.baseline.warm.p50)} -> ${ms(i.candidate.warm.p50)} ms` +
-          (warm ? `, ${changeAndInterval(warm)} ${warm.outcome}` : '') +
+          (warm ? `, ${changeWithInterval(warm, true)} ${warm.outcome}` : '') +
           (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''),
       );
     }
