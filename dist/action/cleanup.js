@@ -68445,10 +68445,15 @@ function intervalEnds(c, end, between = ', ') {
         return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
     return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
 }
-/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
-function format_changeWithInterval(c) {
-    const ends = intervalEnds(c, (ratio) => shortChange(ratio).replace(/%$/, ''));
-    return ends === undefined ? tooFew(c) : `${shortChange(c.ratio)} [${ends}]`;
+/**
+ * A comparison's change with its interval, `+23% [+15, +32]`, or in full, for a terminal,
+ * `+23.4% [+15.4%, +32.4%]`; or what is missing to say it.
+ */
+function format_changeWithInterval(c, full = false) {
+    const ends = intervalEnds(c, full ? signedPercent : (ratio) => shortChange(ratio).replace(/%$/, ''));
+    if (ends === undefined)
+        return tooFew(c);
+    return `${full ? signedPercent(c.ratio) : shortChange(c.ratio)} [${ends}]`;
 }
 /** What a comparison with no bounded interval end is missing. */
 const tooFew = (c) => TOO_FEW[c.metric] ?? 'too few samples to compare';

@@ -55516,10 +55516,15 @@ function intervalEnds(c, end, between = ', ') {
         return `${end(c.ciLow)}${between}${end(c.ciHigh)}`;
     return low ? `above ${end(c.ciLow)}` : `below ${end(c.ciHigh)}`;
 }
-/** A comparison's change with its interval, `+23% [+15, +32]`, or what is missing to say it. */
-function changeWithInterval(c) {
-    const ends = intervalEnds(c, (ratio) => shortChange(ratio).replace(/%$/, ''));
-    return ends === undefined ? tooFew(c) : `${shortChange(c.ratio)} [${ends}]`;
+/**
+ * A comparison's change with its interval, `+23% [+15, +32]`, or in full, for a terminal,
+ * `+23.4% [+15.4%, +32.4%]`; or what is missing to say it.
+ */
+function changeWithInterval(c, full = false) {
+    const ends = intervalEnds(c, full ? signedPercent : (ratio) => shortChange(ratio).replace(/%$/, ''));
+    if (ends === undefined)
+        return tooFew(c);
+    return `${full ? signedPercent(c.ratio) : shortChange(c.ratio)} [${ends}]`;
 }
 /** What a comparison with no bounded interval end is missing. */
 const tooFew = (c) => TOO_FEW[c.metric] ?? 'too few samples to compare';
@@ -55837,13 +55842,13 @@ const COMMENT_MARKER = '<!-- lambda-perf-gate -->';
 /** GitHub's limit for a comment body. */
 const GITHUB_COMMENT_LIMIT = 65_536;
 const markdown_ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
-/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
 /** How the footer names the backend. */
 const BACKEND_NAME = {
     aws: 'AWS',
     endpoint: 'Lambda-compatible endpoint',
     local: 'Local Lambda service',
 };
+/** Icons for the kinds of finding known today; a kind added later still shows, as information. */
 const KIND_ICON = {
     regression: '❌',
     budget: '❌',
@@ -56003,15 +56008,18 @@ function integrationDetails(f) {
         lines.push('', `<sub>${integrationIntervalNote(warm)}</sub>`);
     return lines;
 }
+/** What each end of an interval that decided must clear, as the interval notes say it. */
+const REGRESSION_NEEDS = '(a regression needs it above half the tolerance, and the estimate above the tolerance)';
+const PASS_NEEDS = '(a pass needs it below the tolerance)';
 /** What the integration traffic's interval is, at which levels its ends are, and what a side without an end means. */
 function integrationIntervalNote(warm) {
     const { low, high } = boundedEnds(warm);
     const lower = "the false-alarm level of the metric's step in Holm's procedure across the integration metrics";
     const ends = low && high
-        ? `Its lower end is at ${lower} (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance)`
+        ? `Its lower end is at ${lower} ${REGRESSION_NEEDS}, its upper end at the pass level ${PASS_NEEDS}`
         : low
-            ? `Its lower end is at ${lower} (a regression needs it above half the tolerance, and the estimate above the tolerance); too few samples give it an upper end at the pass level, so no pass could be shown`
-            : `Its upper end is at the pass level (a pass needs it below the tolerance); too few samples give it a lower end at ${lower}, so no regression could be shown`;
+            ? `Its lower end is at ${lower} ${REGRESSION_NEEDS}; too few samples give it an upper end at the pass level, so no pass could be shown`
+            : `Its upper end is at the pass level ${PASS_NEEDS}; too few samples give it a lower end at ${lower}, so no regression could be shown`;
     const rounds = warm.rounds?.length ? '; every round must also decide alike' : '';
     return `Interval: the ${escapeMarkdown(intervalName(warm))} that decided. ${ends}${rounds}.`;
 }
@@ -56042,7 +56050,7 @@ function details(f, traffic) {
     }
     const repeated = f.variants.flatMap((v) => v.comparisons).find((c) => c.repeated);
     if (repeated)
-        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent (a regression needs it above half the tolerance, and the estimate above the tolerance), its upper end at the pass level (a pass needs it below the tolerance).</sub>`);
+        lines.push('', `<sub>Interval: the ${escapeMarkdown(intervalName(repeated))} of the look that decided. Its lower end is at the share of the false-alarm rate that look spent ${REGRESSION_NEEDS}, its upper end at the pass level ${PASS_NEEDS}.</sub>`);
     if (f.variants.some((v) => v.comparisons.some((c) => quotesSpreads(unitsText(c)))))
         lines.push('', `<sub>${escapeMarkdown(SPREADS_EXPLAINED)}</sub>`);
     lines.push('', `| Variant | Build | Warm n | p50 | p90 | p99 | Cold n | Cold p50 | Cold p90 | Init p50 | Max memory | Errors | Cost / invocation | Monthly at ${trafficText(traffic)} |`);
@@ -56254,11 +56262,6 @@ function renderMarkdown(report, options = {}) {
 
 
 
-/** `+23.4% [+15.4%, +32.4%]`, `+1.0% [below +4.0%]`, or what is missing to say it. */
-function changeAndInterval(c) {
-    const ends = intervalEnds(c, signedPercent);
-    return ends === undefined ? tooFew(c) : `${signedPercent(c.ratio)} [${ends}]`;
-}
 function terminal_table(rows) {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     return rows
@@ -56288,7 +56291,7 @@ function renderTerminal(report) {
             rows.push([
                 `${v.id}${v.id === f.recommended?.variant ? ' *' : ''}`,
                 `${format_ms(v.baseline.warm.p50)} -> ${format_ms(v.candidate.warm.p50)}`,
-                warm ? changeAndInterval(warm) : '-',
+                warm ? changeWithInterval(warm, true) : '-',
                 `${format_ms(v.baseline.warm.p90)} -> ${format_ms(v.candidate.warm.p90)}`,
                 `${format_ms(v.baseline.cold.p90)} -> ${format_ms(v.candidate.cold.p90)}`,
                 `${usd(v.baseline.cost.perMillionUsd)} -> ${usd(v.candidate.cost.perMillionUsd)} (${percentChange(v.costChangePercent)})`,
@@ -56308,7 +56311,7 @@ function renderTerminal(report) {
             const warm = i.comparisons.find((c) => c.metric === 'warm');
             const count = (build) => i.runs.filter((r) => r.build === build).reduce((n, r) => n + r.invocations, 0);
             out.push(`  integration "${i.command}" at ${i.variant}: ${count('baseline')} + ${count('candidate')} invocations; warm p50 ${format_ms(i.baseline.warm.p50)} -> ${format_ms(i.candidate.warm.p50)} ms` +
-                (warm ? `, ${changeAndInterval(warm)} ${warm.outcome}` : '') +
+                (warm ? `, ${changeWithInterval(warm, true)} ${warm.outcome}` : '') +
                 (warm?.rounds?.length ? `; by round ${roundsText(warm.rounds)}` : ''));
         }
         for (const finding of f.findings)
